@@ -1,0 +1,22 @@
+"""The one place for the product's exceptions.
+
+Each message is a single actionable line; ``cli.py`` prints it and picks the exit code.
+"""
+
+
+class GovmonError(Exception):
+    """Base class: str(error) is what the user reads."""
+
+    exit_code = 2
+
+
+class InputError(GovmonError):
+    """A report file or URL that cannot be used: empty, binary, unreadable, too large."""
+
+
+class ConfigError(GovmonError):
+    """An invalid sources.toml: the message names the file, the line and the key."""
+
+
+class FetchError(GovmonError):
+    """A portal that could not be fetched after the retries."""
