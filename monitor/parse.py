@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from monitor.extract import Extracted
+from monitor.errors import InputError
+from monitor.extract import Extracted, extract
 from monitor.normalise import normalise
 from monitor.tables import Table, read_active, read_appeals, read_applications
 
@@ -213,4 +214,13 @@ def parse(extracted: Extracted, source: str, kind: str | None = None) -> Report:
         report.format = formats[0]
     elif report.year and report.year < 2019:
         report.format = "legacy"
+    return report
+
+
+def read_report(data: bytes, source: str, kind: str | None = None, charset: str | None = None) -> Report:
+    """Bytes -> Report, or InputError when the bytes are not a readable annual report."""
+    report = parse(extract(data, charset), source, kind)
+    found = any(report.sections.values()) or any(t.status != "missing" for t in report.tables.values())
+    if not found:
+        raise InputError("this does not look like a 政府信息公开工作年度报告: no section headings and no statutory tables")
     return report

@@ -44,7 +44,7 @@ LABELS: dict[str, str] = {
     "other": "(六)其他处理", "handled_total": "(七)总计", "carried_forward": "四、结转下年度继续办理",
     # appeals
     "review": "行政复议", "suit_direct": "行政诉讼(未经复议直接起诉)", "suit_after_review": "行政诉讼(复议后起诉)",
-    "upheld": "结果维持", "corrected": "结果纠正", "other": "其他结果", "pending": "尚未审结",
+    "upheld": "结果维持", "corrected": "结果纠正", "pending": "尚未审结",
     # active
     "rules": "规章", "normative_documents": "行政规范性文件", "licensing": "行政许可", "other_services": "其他对外管理服务事项",
     "penalty": "行政处罚", "coercion": "行政强制", "fees": "行政事业性收费", "procurement": "政府集中采购",

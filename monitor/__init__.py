@@ -1,0 +1,8 @@
+"""govreport-monitor: watches portals for 政府信息公开工作年度报告, checks them, alerts oversight staff.
+
+Stages, in pipeline order (each imports only the ones before it):
+config -> fetch -> discover -> extract -> normalise -> tables -> parse -> narrative -> rules
+-> store -> alerts -> scheduler -> cli. ``errors.py`` is shared by all.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,367 @@
+"""Stage: rules. One parsed report (and optionally last year's) -> findings.
+
+Each rule is a small function registered under its contract id (``spec/contract.md``)
+with a fixed severity. ``RULES`` is a plain dict: a new rule is one decorated function
+here (or in ``narrative.py`` for prose), and ``govmon check --rules`` lists them.
+
+Arithmetic follows the contract: blank addends count as 0; an identity whose result
+cell is blank is not evaluated (``cell.blank`` reports it); rows that could not be
+placed take part in no identity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from monitor import narrative
+from monitor.parse import SECTION_NAMES, Report
+from monitor.tables import (
+    APPEAL_LABELS,
+    APPEAL_ROWS,
+    APPLICANT_COLUMNS,
+    LABELS,
+    OUTCOME_ROWS,
+    TABLE_LABELS,
+    Number,
+    Table,
+    Value,
+)
+
+CN = "〇一二三四五六"
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str
+    message: str
+    table: str | None = None
+    row: str | int | None = None
+    column: str | None = None
+    expected: Number | None = None
+    actual: Number | None = None
+    cells: tuple[tuple[str, str], ...] = ()  # (row, column) cells involved: what an alert highlights
+
+    @property
+    def key(self) -> str:
+        """Stable identity of the finding within one report (for de-duplicating alerts)."""
+        return f"{self.rule}|{self.table or ''}|{self.row if self.row is not None else ''}|{self.column or ''}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule, "severity": self.severity, "table": self.table, "row": self.row,
+            "column": self.column, "expected": self.expected, "actual": self.actual, "message": self.message,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Context:
+    report: Report
+    previous: Report | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str
+    summary: str
+    check: Callable[[Context, Callable[..., Finding]], Iterable[Finding]]
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(rule_id: str, severity: str, summary: str) -> Callable[[Callable[..., Iterable[Finding]]], Any]:
+    def register(fn: Callable[..., Iterable[Finding]]) -> Callable[..., Iterable[Finding]]:
+        RULES[rule_id] = Rule(rule_id, severity, summary, fn)
+        return fn
+
+    return register
+
+
+def run_rules(report: Report, previous: Report | None = None) -> list[Finding]:
+    ctx = Context(report, previous)
+    findings: list[Finding] = []
+    for r in RULES.values():
+
+        def make(message: str, _r: Rule = r, **fields: Any) -> Finding:
+            return Finding(_r.id, _r.severity, message, **fields)
+
+        findings.extend(r.check(ctx, make))
+    order = {"error": 0, "warning": 1}
+    return sorted(findings, key=lambda f: order.get(f.severity, 2))
+
+
+# ---------------------------------------------------------------- helpers
+def cell(table: Table, row: str, column: str) -> Value | None:
+    return table.rows.get(row, {}).get(column)
+
+
+def fmt(n: Number | None) -> str:
+    if n is None:
+        return "空"
+    return f"{n:g}" if isinstance(n, float) else str(n)
+
+
+def _expects_tables(report: Report) -> bool:
+    return report.format != "legacy"
+
+
+def _label(table: str, key: str) -> str:
+    return (APPEAL_LABELS if table == "appeals" else LABELS)[key]
+
+
+# ---------------------------------------------------------------- completeness
+@rule("section.missing", "error", "one of the six sections is absent")
+def section_missing(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    if not _expects_tables(ctx.report):
+        return
+    for n in range(1, 7):
+        if ctx.report.sections.get(n) is None:
+            yield make(f"缺少第{CN[n]}部分“{SECTION_NAMES[n]}”", row=n)
+
+
+@rule("table.missing", "error", "a statutory table of the detected format is absent")
+def table_missing(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    if not _expects_tables(ctx.report):
+        return
+    for key, table in ctx.report.tables.items():
+        if table.status == "missing":
+            yield make(f"未找到{TABLE_LABELS[key]}", table=key)
+
+
+@rule("table.unreadable", "warning", "a table is an image/attachment, or its cells cannot be placed")
+def table_unreadable(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    for key, table in ctx.report.tables.items():
+        name = TABLE_LABELS[key]
+        if table.status == "image":
+            yield make(f"{name}只有图片或附件，无法读取其中的数字，请人工核对", table=key)
+        elif table.status == "ambiguous" and not table.ambiguous_rows:
+            yield make(f"{name}的数字无法确定所在行列（单元格缺失或合并），未参与计算，请人工核对", table=key)
+        elif table.ambiguous_rows:
+            rows = "、".join(_label(key, r) for r in table.ambiguous_rows)
+            yield make(f"{name}中以下行的数字无法确定所在列（单元格缺失或合并），未参与计算：{rows}", table=key)
+        if table.missing_rows and table.status != "missing":
+            rows = "、".join(_label(key, r) for r in table.missing_rows)
+            yield make(f"{name}中未找到以下行：{rows}", table=key)
+
+
+def _cells_where(table: Table, test: Callable[[Value], bool]) -> list[tuple[str, str]]:
+    return [(r, c) for r, cols in table.rows.items() for c, v in cols.items() if test(v)]
+
+
+def _cell_list(key: str, cells: list[tuple[str, str]], limit: int = 8) -> str:
+    names = [f"{_label(key, r)}·{_label(key, c)}" for r, c in cells[:limit]]
+    more = f"等{len(cells)}处" if len(cells) > limit else ""
+    return "、".join(names) + more
+
+
+@rule("cell.blank", "warning", "cells left blank instead of a number (one finding per table)")
+def cell_blank(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    for key, table in ctx.report.tables.items():
+        blanks = _cells_where(table, lambda v: v.number is None and not v.invalid)
+        if blanks:
+            yield make(
+                f"{TABLE_LABELS[key]}有{len(blanks)}个单元格为空（没有数据应填0）：{_cell_list(key, blanks)}",
+                table=key, cells=tuple(blanks),
+            )  # fmt: skip
+
+
+@rule("cell.unreadable", "warning", "cells carrying debris such as '0?', read with a guess")
+def cell_unreadable(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    for key, table in ctx.report.tables.items():
+        odd = _cells_where(table, lambda v: v.debris)
+        if odd:
+            yield make(
+                f"{TABLE_LABELS[key]}有{len(odd)}个单元格带有乱码字符（如“0?”），已按其中的数字读取，请核对原文：{_cell_list(key, odd)}",
+                table=key, cells=tuple(odd),
+            )  # fmt: skip
+
+
+@rule("cell.invalid", "error", "a negative or non-integer number where a count is required")
+def cell_invalid(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    for key, table in ctx.report.tables.items():
+        for r, c in _cells_where(table, lambda v: v.invalid):
+            raw = table.rows[r][c].raw
+            yield make(f"{TABLE_LABELS[key]}{_label(key, r)}·{_label(key, c)}为“{raw}”，应为非负整数",
+                       table=key, row=r, column=c, cells=((r, c),))  # fmt: skip
+
+
+# ---------------------------------------------------------------- arithmetic
+def _sum(values: Iterable[Value | None]) -> Number | None:
+    """Blank addends count as 0; None when an operand's row was not placed."""
+    total: Number = 0
+    for v in values:
+        if v is None:
+            return None
+        total += v.number or 0
+    return total
+
+
+@rule("applications.balance", "error", "per column: new + carried_over = handled_total + carried_forward")
+def applications_balance(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    t = ctx.report.tables.get("applications")
+    if t is None:
+        return
+    for c in APPLICANT_COLUMNS:
+        new, old, done, later = (cell(t, r, c) for r in ("new", "carried_over", "handled_total", "carried_forward"))
+        if None in (new, old, done, later) or done.number is None:  # type: ignore[union-attr]
+            continue
+        expected, actual = _sum([new, old]), _sum([done, later])
+        if expected != actual:
+            yield make(
+                f"{LABELS[c]}列：本年新收({fmt(new.number)})+上年结转({fmt(old.number)})={fmt(expected)}，"  # type: ignore[union-attr]
+                f"但办理结果总计({fmt(done.number)})+结转下年度({fmt(later.number)})={fmt(actual)}",  # type: ignore[union-attr]
+                table="applications", column=c, expected=expected, actual=actual,
+                cells=tuple((r, c) for r in ("new", "carried_over", "handled_total", "carried_forward")),
+            )  # fmt: skip
+
+
+@rule("applications.handled_sum", "error", "per column: handled_total = sum of every outcome row")
+def applications_handled_sum(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    t = ctx.report.tables.get("applications")
+    if t is None or t.ambiguous_rows:
+        return
+    rows = [r for r in OUTCOME_ROWS if r in t.rows]
+    for c in APPLICANT_COLUMNS:
+        total = cell(t, "handled_total", c)
+        if total is None or total.number is None or not rows:
+            continue
+        expected = _sum(cell(t, r, c) for r in rows)
+        if expected is not None and expected != total.number:
+            yield make(
+                f"{LABELS[c]}列：各项办理结果之和为{fmt(expected)}，但(七)总计为{fmt(total.number)}",
+                table="applications", column=c, expected=expected, actual=total.number,
+                cells=tuple((r, c) for r in [*rows, "handled_total"]),
+            )  # fmt: skip
+
+
+@rule("applications.row_total", "error", "per row: total = sum of the six applicant columns")
+def applications_row_total(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    t = ctx.report.tables.get("applications")
+    if t is None:
+        return
+    for r, cols in t.rows.items():
+        total = cols["total"]
+        if total.number is None:
+            continue
+        expected = _sum(cols[c] for c in APPLICANT_COLUMNS[:-1])
+        if expected != total.number:
+            yield make(
+                f"{LABELS[r]}行：各类申请人之和为{fmt(expected)}，但总计为{fmt(total.number)}",
+                table="applications", row=r, expected=expected, actual=total.number,
+                cells=tuple((r, c) for c in APPLICANT_COLUMNS),
+            )  # fmt: skip
+
+
+@rule("appeals.total", "error", "per row: upheld + corrected + other + pending = total")
+def appeals_total(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    t = ctx.report.tables.get("appeals")
+    if t is None:
+        return
+    for r in APPEAL_ROWS:
+        cols = t.rows.get(r)
+        if not cols or cols["total"].number is None:
+            continue
+        parts = [cols[c] for c in ("upheld", "corrected", "other", "pending")]
+        expected = _sum(parts)
+        if expected != cols["total"].number:
+            shown = "+".join(f"{APPEAL_LABELS[c]}({fmt(v.number)})" for c, v in zip(("upheld", "corrected", "other", "pending"), parts, strict=True))
+            yield make(
+                f"{LABELS[r]}：{shown}={fmt(expected)}，但总计为{fmt(cols['total'].number)}",
+                table="appeals", row=r, expected=expected, actual=cols["total"].number,
+                cells=tuple((r, c) for c in cols),
+            )  # fmt: skip
+
+
+# ---------------------------------------------------------------- format, time, history
+FORMAT_DOCS = {"2021": "国办公开办函〔2021〕30号", "2019": "国办公开办函〔2019〕60号"}
+
+
+@rule("format.version", "warning", "the tables' format does not fit the report year")
+def format_version(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    year = ctx.report.year
+    if not year or year < 2019:
+        return
+    want = "2019" if year <= 2020 else "2021"
+    for key in ("active", "applications"):
+        got = ctx.report.tables[key].format
+        if got and got != want:
+            yield make(
+                f"{year}年度报告应使用{FORMAT_DOCS[want]}规定的格式，但{TABLE_LABELS[key]}使用的是{FORMAT_DOCS[got]}的格式",
+                table=key,
+            )
+
+
+def deadline(year: int, kind: str) -> date:
+    """第四十九条: departments by 31 January, governments by 31 March of the following year."""
+    return date(year + 1, 1, 31) if kind == "department" else date(year + 1, 3, 31)
+
+
+@rule("timeliness.late", "warning", "published after the statutory deadline (31 Jan department, 31 Mar government)")
+def timeliness_late(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    r = ctx.report
+    if not (r.published and r.year and r.kind):
+        return
+    due = deadline(r.year, r.kind)
+    if r.published > due:
+        who = "部门" if r.kind == "department" else "人民政府"
+        yield make(
+            f"{r.year}年度报告发布于{r.published.isoformat()}，晚于{who}报告的法定期限{due.isoformat()}（条例第四十九条）",
+            expected=None, actual=None,
+        )
+
+
+@rule("history.carry_over", "error", "per column: this year's carried_over = last year's carried_forward")
+def history_carry_over(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    if ctx.previous is None:
+        return
+    now, before = ctx.report.tables["applications"], ctx.previous.tables["applications"]
+    for c in APPLICANT_COLUMNS:
+        this, last = cell(now, "carried_over", c), cell(before, "carried_forward", c)
+        if this is None or last is None or this.number is None or last.number is None:
+            continue
+        if this.number != last.number:
+            yield make(
+                f"{LABELS[c]}列：本年上年结转为{fmt(this.number)}，但上一年度报告的结转下年度继续办理为{fmt(last.number)}",
+                table="applications", row="carried_over", column=c, expected=last.number, actual=this.number,
+                cells=(("carried_over", c),),
+            )  # fmt: skip
+
+
+@rule("history.in_force", "warning", "in_force differs from last year's in_force + issued - repealed")
+def history_in_force(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    if ctx.previous is None:
+        return
+    now, before = ctx.report.tables["active"], ctx.previous.tables["active"]
+    if now.format != "2021" or before.format != "2021":
+        return
+    for r in ("rules", "normative_documents"):
+        vals = [cell(now, r, "in_force"), cell(before, r, "in_force"), cell(now, r, "issued"), cell(now, r, "repealed")]
+        if any(v is None or v.number is None for v in vals):
+            continue
+        current, last, issued, repealed = (v.number for v in vals)  # type: ignore[union-attr]
+        expected = last + issued - repealed  # type: ignore[operator]
+        if current != expected:
+            yield make(
+                f"{LABELS[r]}：上年现行有效{fmt(last)}+本年制发{fmt(issued)}-本年废止{fmt(repealed)}={fmt(expected)}，"
+                f"但本年现行有效为{fmt(current)}（到期失效也会造成差异，请核实）",
+                table="active", row=r, column="in_force", expected=expected, actual=current, cells=((r, "in_force"),),
+            )  # fmt: skip
+
+
+# ---------------------------------------------------------------- prose (see narrative.py)
+@rule("narrative.mismatch", "warning", "a number stated in the prose disagrees with the table")
+def narrative_mismatch(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    for d in narrative.mismatches(ctx.report):
+        yield make(d.message, table=d.table, row=d.row, column="total" if d.row else None,
+                   expected=d.expected, actual=d.actual)  # fmt: skip
+
+
+@rule("narrative.percentage", "warning", "a stated percentage disagrees with its counts, or shares exceed 100%")
+def narrative_percentage(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    for d in narrative.percentages(ctx.report):
+        yield make(d.message, table=d.table, expected=d.expected, actual=d.actual)
