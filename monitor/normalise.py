@@ -21,8 +21,7 @@ _COMMA_BEFORE = re.compile(r",+(?=[、。;:!?])")
 _COMMA_AFTER = re.compile(r"(?<=[、。;:]),+")
 _COMMAS = re.compile(r",{2,}")
 _SPACES = re.compile(r"[ \t\u2000-\u200b\u3000]+")
-# Characters that only occur in traditional text; a few of them mean the page needs converting.
-_TRADITIONAL = set("們個這與為於國關開資報時區會從數處應說對經來發過後門書問實變節處當還種們導據")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @lru_cache(maxsize=1)
@@ -30,14 +29,14 @@ def _converter() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
-def is_traditional(text: str) -> bool:
-    hits = 0
-    for ch in text:
-        if ch in _TRADITIONAL:
-            hits += 1
-            if hits >= 5:
-                return True
-    return False
+def to_simplified(text: str) -> str:
+    """Convert only text that is really traditional: t2s also rewrites a few simplified-text
+    variants (乾/干, 著/着) that must stay as written in a simplified report."""
+    converted = _converter().convert(text)
+    if len(converted) != len(text):
+        return converted
+    changed = sum(a != b for a, b in zip(text, converted, strict=True))
+    return converted if changed * 20 >= len(_CJK.findall(text)) and changed >= 2 else text
 
 
 def normalise(text: str) -> str:
@@ -45,8 +44,7 @@ def normalise(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = unicodedata.normalize("NFKC", text)
     text = _GLOSS.sub("", text)
-    if is_traditional(text):
-        text = _converter().convert(text)
+    text = to_simplified(text)
     text = _COMMAS.sub(",", text)
     text = _COMMA_BEFORE.sub("", text)
     text = _COMMA_AFTER.sub("", text)

@@ -291,6 +291,8 @@ def place_rows(cells: Sequence[Cell], specs: Sequence[RowSpec]) -> tuple[dict[st
         if hit is None:
             missing.append(spec.key)
             continue
+        while hit + 1 < len(cells) and cells[hit + 1].kind == "label" and spec.match(_squash(cells[hit + 1].text)):
+            hit += 1  # the same label again: a colspan copied into several grid slots
         pos = hit + 1
         end = next((i for i in label_at if i > hit), len(cells))
         run = cells[hit + 1 : end]

@@ -1,0 +1,35 @@
+"""Shared helpers: the five real seed pages live in tests/fixtures (copied from shared/seeds)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitor.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SEEDS = {
+    "tongliao": FIXTURES / "000_779f9be447f66d1d.txt",
+    "luzhou": FIXTURES / "001_451407376180ac87.txt",
+    "yining": FIXTURES / "002_661fba88e4ede7f1.txt",
+    "laixi": FIXTURES / "003_750a97d35f8bfe5c.txt",
+    "tianmen": FIXTURES / "004_39039b5b6710b1f1.txt",
+}
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, Any]:
+    """Run `govmon check --json ARGS` in-process; return the exit code and the parsed JSON."""
+    code = main(["check", "--json", *args])
+    out = capsys.readouterr().out
+    return code, json.loads(out) if out.strip() else None
+
+
+@pytest.fixture
+def check_json(capsys: pytest.CaptureFixture[str]):  # noqa: ANN201
+    def run(*args: str) -> tuple[int, Any]:
+        return run_json(capsys, *args)
+
+    return run

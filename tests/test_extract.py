@@ -1,0 +1,117 @@
+"""Extraction: encodings, HTML grids (rowspan/colspan), site chrome, and input that is not a report."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import SEEDS
+from htmlpage import report_page
+
+from monitor.errors import InputError
+from monitor.extract import MAX_BYTES, decode, expand_grid, extract, sniff
+from monitor.normalise import normalise
+from monitor.parse import read_report
+from monitor.rules import run_rules
+
+
+def seed_data(check_json, name: str) -> dict:
+    _, data = check_json(str(SEEDS[name]))
+    return data
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "gbk", "gb2312"])
+def test_a_portal_page_with_spanned_tables_reads_like_the_seed(check_json, tmp_path, charset):
+    data = seed_data(check_json, "tongliao")
+    html = report_page(data, "gb2312" if charset == "gb2312" else charset)
+    path = tmp_path / "report.html"
+    path.write_bytes(html.encode("gb18030" if charset != "utf-8" else "utf-8"))
+    code, got = check_json(str(path))
+    assert code == 0, got["findings"]
+    assert got["tables"] == data["tables"]
+    assert (got["title"], got["agency"], got["published"], got["format"]) == (
+        data["title"], data["agency"], data["published"], "2021")
+    assert got["sections"] == {str(n): True for n in range(1, 7)}
+
+
+def test_planted_error_in_html_is_named(check_json, tmp_path):
+    data = seed_data(check_json, "tongliao")
+    data["tables"]["appeals"]["suit_direct"]["upheld"] = 9
+    (tmp_path / "r.html").write_text(report_page(data), encoding="utf-8")
+    code, got = check_json(str(tmp_path / "r.html"))
+    assert code == 1
+    assert [(f["rule"], f["row"], f["expected"], f["actual"]) for f in got["findings"]] == [
+        ("appeals.total", "suit_direct", 11, 4)]
+
+
+def test_html_blank_cells_are_blank_not_zero(check_json, tmp_path):
+    data = seed_data(check_json, "tongliao")
+    data["tables"]["applications"]["carried_over"] = dict.fromkeys(data["tables"]["applications"]["carried_over"])
+    (tmp_path / "r.html").write_text(report_page(data), encoding="utf-8")
+    _, got = check_json(str(tmp_path / "r.html"))
+    assert set(got["tables"]["applications"]["carried_over"].values()) == {None}
+    assert [f["rule"] for f in got["findings"]] == ["cell.blank"]
+
+
+def test_expand_grid_copies_spans():
+    from bs4 import BeautifulSoup
+
+    html = "<table><tr><td rowspan=2>A</td><td colspan=2>B</td></tr><tr><td>1</td><td>2</td></tr></table>"
+    assert expand_grid(BeautifulSoup(html, "lxml").table) == [["A", "B", "B"], ["A", "1", "2"]]
+
+
+def test_table_that_is_only_an_image(tmp_path, check_json):
+    html = ("<html><body><p>2021年XX区政府信息公开工作年度报告</p><p>一、总体情况</p><p>略。</p><p>二、主动公开政府信息情况</p>"
+            "<p><img src='t1.png'></p><p>三、收到和处理政府信息公开申请情况</p><p><img src='t2.png'></p>"
+            "<p>四、政府信息公开行政复议、行政诉讼情况</p><p><a href='t.pdf'>附件：表格.pdf</a></p>"
+            "<p>五、存在的主要问题及改进情况</p><p>略。</p><p>六、其他需要报告的事项</p><p>无。</p></body></html>")  # fmt: skip
+    (tmp_path / "r.html").write_text(html, encoding="utf-8")
+    _, got = check_json(str(tmp_path / "r.html"))
+    assert got["table_status"] == {"active": "image", "applications": "image", "appeals": "image"}
+    assert got["tables"] == {}
+    assert {f["rule"] for f in got["findings"]} == {"table.unreadable"}
+
+
+def test_decode_prefers_valid_utf8_then_declared_then_detection():
+    text = "政府信息公开工作年度报告。本年度新收申请。" * 20
+    assert decode(text.encode("utf-8"))[0] == text
+    assert decode(text.encode("gbk"), "gbk") == (text, "gb18030")
+    assert decode(text.encode("gbk"))[0] == text  # undeclared GBK: detected
+    assert decode(b"\xef\xbb\xbf" + text.encode())[0] == text
+
+
+def test_sniff_decides_from_bytes():
+    assert sniff(b"%PDF-1.7 ...") == "pdf"
+    assert sniff(b"PK\x03\x04....") == "docx"
+    assert sniff(b"\x00\x01\x02garbage") == "binary"
+    assert sniff(b"  <!DOCTYPE html><html>") == "html"
+    assert sniff("一、总体情况".encode()) == "text"
+
+
+@pytest.mark.parametrize(("data", "words"), [
+    (b"", "empty"), (b"   \n", "empty"), (b"\x00\x01\x02\x03" * 100, "binary"),
+    (b"%PDF-1.4\n%...", "PDF"), (b"PK\x03\x04" + b"\x00" * 50, "DOCX"),
+    (b"x" * (MAX_BYTES + 1), "MiB"),
+])  # fmt: skip
+def test_unusable_input_is_a_clear_error(data, words):
+    with pytest.raises(InputError, match=words):
+        extract(data)
+
+
+def test_text_that_is_not_a_report():
+    with pytest.raises(InputError, match="does not look like"):
+        read_report("今天天气很好。\n明天也很好。\n".encode(), "x")
+
+
+def test_truncated_report_gives_the_findings_it_can():
+    raw = SEEDS["tongliao"].read_text(encoding="utf-8")
+    cut = raw[: raw.index("四、政府信息公开行政复议")]
+    findings = run_rules(read_report(cut.encode(), "cut"))
+    assert {(f.rule, f.row) for f in findings if f.rule == "section.missing"} == {
+        ("section.missing", 4), ("section.missing", 5), ("section.missing", 6)}
+    assert ("table.missing", "appeals") in {(f.rule, f.table) for f in findings}
+
+
+def test_normalise_converts_traditional_and_strips_debris():
+    assert normalise("一,、總體情況") == "一、总体情况"
+    assert normalise("行政復(fù)議26件,,行政訴訟17件。因此我們會與國家開展資料對比") .startswith("行政复议26件,行政诉讼17件")
+    assert normalise("（一）１２３") == "(一)123"
+    assert normalise("简体文本不变:乾隆皇后著作") == "简体文本不变:乾隆皇后著作"  # simplified text is left alone

@@ -1,0 +1,255 @@
+"""Each rule: holds, fails, blank operand, ambiguous operand (on tables built in the test)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from monitor.parse import Report
+from monitor.rules import RULES, Finding, run_rules
+from monitor.tables import APPEAL_COLUMNS, APPLICANT_COLUMNS, APPLICATION_ROWS, Table, Value
+
+ROWS_2021 = [s.key for s in APPLICATION_ROWS if s.key != "other"]
+
+
+def v(n):
+    return Value(n, "" if n is None else str(n), 0, 0)
+
+
+def applications(**rows: list) -> Table:
+    """A consistent 2021 table (1 natural-person application granted) with `rows` overridden."""
+    base = {r: [0] * 7 for r in ROWS_2021}
+    base["new"] = [1, 0, 0, 0, 0, 0, 1]
+    base["granted"] = [1, 0, 0, 0, 0, 0, 1]
+    base["handled_total"] = [1, 0, 0, 0, 0, 0, 1]
+    base.update(rows)
+    t = Table("parsed", format="2021")
+    for r, values in base.items():
+        if values is None:
+            t.ambiguous_rows.append(r)
+            t.status = "ambiguous"
+        else:
+            t.rows[r] = {c: v(n) for c, n in zip(APPLICANT_COLUMNS, values, strict=True)}
+    return t
+
+
+def appeals(**rows: list) -> Table:
+    t = Table("parsed")
+    for r in ("review", "suit_direct", "suit_after_review"):
+        t.rows[r] = {c: v(n) for c, n in zip(APPEAL_COLUMNS, rows.get(r, [0] * 5), strict=True)}
+    return t
+
+
+def active(fmt: str = "2021", **rows: dict) -> Table:
+    t = Table("parsed", format=fmt)
+    for r, cols in rows.items():
+        t.rows[r] = {c: v(n) for c, n in cols.items()}
+    return t
+
+
+def report(**kw) -> Report:
+    tables = {"active": kw.pop("active", active()), "applications": kw.pop("applications", applications()),
+              "appeals": kw.pop("appeals", appeals())}  # fmt: skip
+    r = Report(input="test", text=kw.pop("text", ""), year=2021, kind="government", format="2021",
+               sections={n: (0, 0) for n in range(1, 7)}, tables=tables)  # fmt: skip
+    for k, val in kw.items():
+        setattr(r, k, val)
+    return r
+
+
+def found(r: Report, rule: str, previous: Report | None = None) -> list[Finding]:
+    return [f for f in run_rules(r, previous) if f.rule == rule]
+
+
+def test_every_rule_has_a_contract_severity():
+    assert {r.severity for r in RULES.values()} <= {"error", "warning"}
+    assert len(RULES) == 16
+
+
+def test_consistent_report_has_no_findings():
+    assert run_rules(report()) == []
+
+
+# ---- applications.balance
+def test_balance_fails_with_expected_and_actual():
+    r = report(applications=applications(new=[2, 0, 0, 0, 0, 0, 2]))
+    (f,) = found(r, "applications.balance")[:1]
+    assert (f.column, f.expected, f.actual, f.severity) == ("natural_person", 2, 1, "error")
+    assert "自然人列" in f.message and "本年新收(2)" in f.message
+
+
+def test_balance_blank_addend_counts_as_zero():
+    r = report(applications=applications(carried_over=[None, 0, 0, 0, 0, 0, 0]))
+    assert found(r, "applications.balance") == []
+    assert len(found(r, "cell.blank")) == 1
+
+
+def test_balance_blank_result_is_not_evaluated():
+    r = report(applications=applications(handled_total=[None, 0, 0, 0, 0, 0, 1]))
+    assert [f.column for f in found(r, "applications.balance")] == []
+    assert found(r, "cell.blank")
+
+
+def test_balance_ambiguous_operand_is_not_evaluated():
+    r = report(applications=applications(new=None))
+    assert found(r, "applications.balance") == []
+    assert found(r, "table.unreadable")
+
+
+# ---- applications.handled_sum
+def test_handled_sum_fails_per_column():
+    r = report(applications=applications(partly_granted=[0, 2, 0, 0, 0, 0, 2], new=[1, 2, 0, 0, 0, 0, 3]))
+    assert [(f.column, f.expected, f.actual) for f in found(r, "applications.handled_sum")] == [
+        ("commercial", 2, 0), ("total", 3, 1)]
+
+
+def test_handled_sum_blank_outcome_counts_as_zero():
+    r = report(applications=applications(withheld_process=[None] * 6 + [0]))
+    assert found(r, "applications.handled_sum") == []
+
+
+def test_handled_sum_ambiguous_row_stops_it():
+    r = report(applications=applications(granted=None))
+    assert found(r, "applications.handled_sum") == []
+
+
+def test_handled_sum_2019_single_other_row():
+    t = applications(other=[4, 0, 0, 0, 0, 0, 4], handled_total=[5, 0, 0, 0, 0, 0, 5], new=[5, 0, 0, 0, 0, 0, 5])
+    for r in ("other_no_correction", "other_no_fee", "other_misc"):
+        del t.rows[r]
+    assert found(report(applications=t), "applications.handled_sum") == []
+    t.rows["other"]["natural_person"] = v(3)
+    assert [f.column for f in found(report(applications=t), "applications.handled_sum")] == ["natural_person"]
+
+
+# ---- applications.row_total
+def test_row_total_fails_naming_the_row():
+    r = report(applications=applications(rejected_repeat=[1, 1, 0, 0, 0, 0, 3]))
+    rows = [(f.row, f.expected, f.actual) for f in found(r, "applications.row_total")]
+    assert rows == [("rejected_repeat", 2, 3)]
+
+
+def test_row_total_blank_total_is_not_evaluated_and_blank_parts_are_zero():
+    r = report(applications=applications(granted=[1, None, None, None, None, None, None]))
+    assert found(r, "applications.row_total") == []
+    r = report(applications=applications(granted=[1, None, None, None, None, None, 1]))
+    assert found(r, "applications.row_total") == []
+
+
+# ---- appeals.total
+@pytest.mark.parametrize(("row", "values", "bad"), [
+    ("review", [1, 0, 0, 1, 2], False), ("review", [1, 2, 0, 0, 0], True),
+    ("suit_direct", [1, None, None, 1, 2], False), ("suit_after_review", [1, 0, 0, 0, None], False),
+])  # fmt: skip
+def test_appeals_total(row, values, bad):
+    r = report(appeals=appeals(**{row: values}))
+    got = found(r, "appeals.total")
+    assert [(f.row, f.expected, f.actual) for f in got] == ([(row, 3, 0)] if bad else [])
+
+
+def test_appeals_ambiguous_table_runs_no_identity():
+    assert found(report(appeals=Table("ambiguous")), "appeals.total") == []
+    assert found(report(appeals=Table("ambiguous")), "table.unreadable")
+
+
+# ---- completeness
+def test_section_missing_names_the_number():
+    r = report()
+    r.sections[5] = None
+    (f,) = found(r, "section.missing")
+    assert (f.row, f.severity) == (5, "error") and "第五部分" in f.message
+
+
+def test_table_missing_and_image():
+    r = report(applications=Table("missing"), active=Table("image"))
+    assert [f.table for f in found(r, "table.missing")] == ["applications"]
+    assert "图片" in found(r, "table.unreadable")[0].message
+
+
+def test_legacy_reports_are_not_held_to_the_statutory_tables():
+    r = report(applications=Table("missing"), format="legacy", year=2017)
+    r.sections[6] = None
+    assert found(r, "table.missing") == [] and found(r, "section.missing") == []
+
+
+def test_cell_invalid_and_unreadable():
+    t = applications()
+    t.rows["granted"]["research"] = Value(-1, "-1", 0, 0, invalid=True)
+    t.rows["granted"]["commercial"] = Value(0, "0?", 0, 0, debris=True)
+    r = report(applications=t)
+    assert [(f.row, f.column) for f in found(r, "cell.invalid")] == [("granted", "research")]
+    assert found(r, "cell.unreadable")[0].cells == (("granted", "commercial"),)
+
+
+# ---- format, time, history
+def test_format_version():
+    assert found(report(year=2020), "format.version")[0].table == "active"
+    assert found(report(year=2022), "format.version") == []
+    assert found(report(year=None), "format.version") == []
+
+
+@pytest.mark.parametrize(("kind", "published", "late"), [
+    ("department", date(2022, 1, 31), False), ("department", date(2022, 2, 1), True),
+    ("government", date(2022, 3, 31), False), ("government", date(2022, 4, 1), True),
+    (None, date(2022, 9, 1), False),
+])  # fmt: skip
+def test_timeliness_late(kind, published, late):
+    assert bool(found(report(kind=kind, published=published), "timeliness.late")) is late
+
+
+def test_history_carry_over():
+    last = report(applications=applications(carried_forward=[2, 0, 0, 0, 0, 0, 2], new=[3, 0, 0, 0, 0, 0, 3]))
+    now = report(applications=applications(carried_over=[1, 0, 0, 0, 0, 0, 1], handled_total=[2, 0, 0, 0, 0, 0, 2],
+                                           granted=[2, 0, 0, 0, 0, 0, 2]))  # fmt: skip
+    got = [(f.column, f.expected, f.actual) for f in found(now, "history.carry_over", last)]
+    assert got == [("natural_person", 2, 1), ("total", 2, 1)]
+    assert found(now, "history.carry_over") == []  # no previous report, no cross-year rule
+    blank = report(applications=applications(carried_over=[None, 0, 0, 0, 0, 0, None]))
+    assert found(blank, "history.carry_over", last) == []
+
+
+def test_history_in_force():
+    last = report(active=active(rules={"issued": 0, "repealed": 0, "in_force": 5}))
+    ok = report(active=active(rules={"issued": 2, "repealed": 1, "in_force": 6}))
+    bad = report(active=active(rules={"issued": 2, "repealed": 1, "in_force": 9}))
+    assert found(ok, "history.in_force", last) == []
+    assert [(f.expected, f.actual) for f in found(bad, "history.in_force", last)] == [(6, 9)]
+    old = report(active=active("2019", rules={"made": 1, "published": 1, "published_total": 5}))
+    assert found(bad, "history.in_force", old) == []
+
+
+# ---- prose
+def test_narrative_mismatch_and_agreement():
+    text = "本年共收到政府信息公开申请1件,予以公开1件。"
+    assert found(report(text=text), "narrative.mismatch") == []
+    (f,) = found(report(text="本年共收到政府信息公开申请7件,其余略。"), "narrative.mismatch")
+    assert (f.expected, f.actual, f.row) == (1, 7, "new")
+
+
+def test_narrative_skips_approximate_and_scoped_numbers():
+    assert found(report(text="全年收到政府信息公开申请近7件,总体平稳。"), "narrative.mismatch") == []
+    assert found(report(text="市政府本级收到政府信息公开申请7件,总体平稳。"), "narrative.mismatch") == []
+
+
+def test_narrative_blank_or_ambiguous_table_is_not_compared():
+    r = report(text="本年共收到政府信息公开申请7件,其余略。", applications=applications(new=None))
+    assert found(r, "narrative.mismatch") == []
+
+
+def test_narrative_all_answered_but_carried_forward():
+    t = applications(new=[2, 0, 0, 0, 0, 0, 2], carried_forward=[1, 0, 0, 0, 0, 0, 1])
+    assert found(report(text="本年度收到的申请已全部答复,无逾期。", applications=t), "narrative.mismatch")
+
+
+def test_narrative_percentage_rounding_truncation_and_partition():
+    t = applications(new=[3, 0, 0, 0, 0, 0, 3], granted=[2, 0, 0, 0, 0, 0, 2],
+                     partly_granted=[1, 0, 0, 0, 0, 0, 1], handled_total=[3, 0, 0, 0, 0, 0, 3])  # fmt: skip
+    ok = "“予以公开”2件,占66.7%;“部分公开”1件,占33.3%。"
+    truncated = "“予以公开”2件,占66.6%;“部分公开”1件,占33.3%。"
+    wrong = "“予以公开”2件,占60.0%;“部分公开”1件,占33.3%。"
+    over = "“予以公开”2件,占76.7%;“部分公开”1件,占33.3%。"
+    assert found(report(text=ok, applications=t), "narrative.percentage") == []
+    assert found(report(text=truncated, applications=t), "narrative.percentage") == []
+    assert [f.expected for f in found(report(text=wrong, applications=t), "narrative.percentage")] == [66.7]
+    assert 100 in [f.expected for f in found(report(text=over, applications=t), "narrative.percentage")]
