@@ -41,7 +41,9 @@ def _summary(report: Report, findings: list[Finding]) -> str:
              KIND_CN.get(r.kind or "", "类别不明"), f"{r.format}版格式" if r.format else "格式不明",
              f"发布于{r.published.isoformat()}" if r.published else "发布日期不明"]  # fmt: skip
     marks = " ".join(f"{'一二三四五六'[n - 1]}{'✓' if r.sections.get(n) else '✗'}" for n in range(1, 7))
-    tables = " · ".join(f"{TABLE_LABELS[k].split('(')[1].rstrip(')')} {STATUS_CN[t.status]}" for k, t in r.tables.items())
+    tables = " · ".join(
+        f"{TABLE_LABELS[k].split('(')[1].rstrip(')')} {STATUS_CN[t.status]}" for k, t in r.tables.items()
+    )
     lines = [f"== {r.title or '(无标题)'}  [{r.input}]", "   " + " · ".join(facts), f"   六个部分: {marks}",
              f"   表格: {tables}"]  # fmt: skip
     if not findings:
@@ -91,7 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="parse and check report files or URLs, offline (no database)")
     check.add_argument("inputs", nargs="*", metavar="FILE_OR_URL", help="HTML or text report, file path or http(s) URL")
     check.add_argument("--json", action="store_true", help="print JSON (one object per input, an array for several)")
-    check.add_argument("--previous", metavar="FILE", help="the same body's report for the year before (cross-year rules)")
+    check.add_argument(
+        "--previous", metavar="FILE", help="the same body's report for the year before (cross-year rules)"
+    )
     check.add_argument("--kind", choices=["department", "government"], help="report kind, if not inferred correctly")
     check.add_argument("--rules", action="store_true", help="list the rules and their severities, then exit")
     check.set_defaults(func=cmd_check)

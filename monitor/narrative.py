@@ -51,7 +51,13 @@ Getter = Callable[[Report], list[int | None]]
 WITHHELD = ("withheld_state_secret", "withheld_prohibited", "withheld_security", "withheld_third_party",
             "withheld_internal", "withheld_process", "withheld_enforcement", "withheld_inquiry")  # fmt: skip
 UNAVAILABLE = ("unavailable_not_held", "unavailable_needs_creation", "unavailable_unclear")
-REJECTED = ("rejected_complaint", "rejected_repeat", "rejected_publication", "rejected_excessive", "rejected_confirmation")
+REJECTED = (
+    "rejected_complaint",
+    "rejected_repeat",
+    "rejected_publication",
+    "rejected_excessive",
+    "rejected_confirmation",
+)
 OTHER = ("other", "other_no_correction", "other_no_fee", "other_misc")
 
 

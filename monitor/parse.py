@@ -75,7 +75,7 @@ class Report:
 
 
 def _heading(line: str) -> int | None:
-    text = line.split("|")[0].strip() if "|" in line else line.strip()
+    text = line.split("|", maxsplit=1)[0].strip() if "|" in line else line.strip()
     m = _HEADING.match(text)
     if m:
         number = _NUMERALS.index(m.group(1)) + 1
@@ -89,16 +89,16 @@ def _heading(line: str) -> int | None:
 
 def find_sections(lines: list[str]) -> dict[int, tuple[int, int] | None]:
     """Each section's (first line, end line), found in statutory order."""
+    headings = [(i, n) for i, line in enumerate(lines) if line and len(line) <= 60 and (n := _heading(line))]
     starts: dict[int, int] = {}
     pos = 0
     for number in range(1, 7):
-        for i in range(pos, len(lines)):
-            if len(lines[i]) <= 60 and _heading(lines[i]) == number:
-                starts[number] = i
-                pos = i + 1
-                break
+        hit = next((i for i, n in headings if i >= pos and n == number), None)
+        if hit is not None:
+            starts[number] = hit
+            pos = hit + 1
     found = sorted(starts.items(), key=lambda kv: kv[1])
-    spans: dict[int, tuple[int, int] | None] = {n: None for n in range(1, 7)}
+    spans: dict[int, tuple[int, int] | None] = dict.fromkeys(range(1, 7))
     for k, (number, start) in enumerate(found):
         end = found[k + 1][1] if k + 1 < len(found) else len(lines)
         spans[number] = (start + 1, end)
@@ -112,7 +112,12 @@ def _to_year(text: str) -> int:
 def find_title(lines: list[str], html_title: str | None) -> str | None:
     for line in lines[:40]:
         text = line.strip()
-        if "年度报告" in text and len(text) <= 60 and not text.startswith(("根据", "按照", "本报告")) and "|" not in text:
+        if (
+            "年度报告" in text
+            and len(text) <= 60
+            and not text.startswith(("根据", "按照", "本报告"))
+            and "|" not in text
+        ):
             return re.sub(r"^(标题|题目)\s*:\s*", "", text)
     if html_title:
         for part in re.split(r"\s*[_|\-–—]\s*", html_title):
@@ -123,12 +128,12 @@ def find_title(lines: list[str], html_title: str | None) -> str | None:
 
 def find_published(lines: list[str], head_end: int) -> date | None:
     """The date from a 发布时间/发布日期/日期 field in the page head, else None."""
-    head = [line for line in lines[: max(head_end, 1)][:80]]
+    head = list(lines[: max(head_end, 1)][:80])
     for priority in (re.compile(r"发布(时间|日期)|公开日期"), _DATE_LABEL, re.compile(r"来源")):
         for i, line in enumerate(head):
             if not priority.search(line):
                 continue
-            window = [line] + [x for x in head[i + 1 : i + 6] if x.strip()][:2]
+            window = [line, *[x for x in head[i + 1 : i + 6] if x.strip()][:2]]
             for text in window:
                 m = _DATE.search(text)
                 if m and (text is line or len(text) <= 25):
@@ -222,5 +227,7 @@ def read_report(data: bytes, source: str, kind: str | None = None, charset: str 
     report = parse(extract(data, charset), source, kind)
     found = any(report.sections.values()) or any(t.status != "missing" for t in report.tables.values())
     if not found:
-        raise InputError("this does not look like a 政府信息公开工作年度报告: no section headings and no statutory tables")
+        raise InputError(
+            "this does not look like a 政府信息公开工作年度报告: no section headings and no statutory tables"
+        )
     return report

@@ -269,7 +269,10 @@ def appeals_total(ctx: Context, make: Callable[..., Finding]) -> Iterator[Findin
         parts = [cols[c] for c in ("upheld", "corrected", "other", "pending")]
         expected = _sum(parts)
         if expected != cols["total"].number:
-            shown = "+".join(f"{APPEAL_LABELS[c]}({fmt(v.number)})" for c, v in zip(("upheld", "corrected", "other", "pending"), parts, strict=True))
+            shown = "+".join(
+                f"{APPEAL_LABELS[c]}({fmt(v.number)})"
+                for c, v in zip(("upheld", "corrected", "other", "pending"), parts, strict=True)
+            )
             yield make(
                 f"{LABELS[r]}：{shown}={fmt(expected)}，但总计为{fmt(cols['total'].number)}",
                 table="appeals", row=r, expected=expected, actual=cols["total"].number,
@@ -311,7 +314,8 @@ def timeliness_late(ctx: Context, make: Callable[..., Finding]) -> Iterator[Find
         who = "部门" if r.kind == "department" else "人民政府"
         yield make(
             f"{r.year}年度报告发布于{r.published.isoformat()}，晚于{who}报告的法定期限{due.isoformat()}（条例第四十九条）",
-            expected=None, actual=None,
+            expected=None,
+            actual=None,
         )
 
 

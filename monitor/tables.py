@@ -304,7 +304,11 @@ def place_rows(cells: Sequence[Cell], specs: Sequence[RowSpec]) -> tuple[dict[st
 
 def _status(found: dict[str, list[Cell] | None], section: Sequence[tuple[int, str]]) -> str | None:
     if not found:
-        return "image" if any(IMAGE_MARK in t or re.search(r"\.(pdf|docx?|xlsx?|wps)\b", t, re.I) for _, t in section) else "missing"
+        return (
+            "image"
+            if any(IMAGE_MARK in t or re.search(r"\.(pdf|docx?|xlsx?|wps)\b", t, re.I) for _, t in section)
+            else "missing"
+        )
     return None
 
 

@@ -28,7 +28,7 @@ def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, Any]:
 
 
 @pytest.fixture
-def check_json(capsys: pytest.CaptureFixture[str]):  # noqa: ANN201
+def check_json(capsys: pytest.CaptureFixture[str]):
     def run(*args: str) -> tuple[int, Any]:
         return run_json(capsys, *args)
 

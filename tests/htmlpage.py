@@ -33,9 +33,16 @@ def td(value: object, **attrs: int) -> str:
 
 def applications_table(rows: dict[str, dict[str, object]]) -> str:
     head = (
-        "<tr>" + td("(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和)", colspan=3, rowspan=3)
-        + td("申请人情况", colspan=7) + "</tr><tr>" + td("自然人", rowspan=2) + td("法人或其他组织", colspan=5)
-        + td("总计", rowspan=2) + "</tr><tr>" + "".join(td(x) for x in APPLICANTS[1:6]) + "</tr>"
+        "<tr>"
+        + td("(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和)", colspan=3, rowspan=3)
+        + td("申请人情况", colspan=7)
+        + "</tr><tr>"
+        + td("自然人", rowspan=2)
+        + td("法人或其他组织", colspan=5)
+        + td("总计", rowspan=2)
+        + "</tr><tr>"
+        + "".join(td(x) for x in APPLICANTS[1:6])
+        + "</tr>"
     )
     body = []
     outcome_rows = sum(len(rs) for g, rs in GROUPS[1:6])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from bs4 import BeautifulSoup
 from conftest import SEEDS
 from htmlpage import report_page
 
@@ -28,7 +29,11 @@ def test_a_portal_page_with_spanned_tables_reads_like_the_seed(check_json, tmp_p
     assert code == 0, got["findings"]
     assert got["tables"] == data["tables"]
     assert (got["title"], got["agency"], got["published"], got["format"]) == (
-        data["title"], data["agency"], data["published"], "2021")
+        data["title"],
+        data["agency"],
+        data["published"],
+        "2021",
+    )
     assert got["sections"] == {str(n): True for n in range(1, 7)}
 
 
@@ -39,7 +44,8 @@ def test_planted_error_in_html_is_named(check_json, tmp_path):
     code, got = check_json(str(tmp_path / "r.html"))
     assert code == 1
     assert [(f["rule"], f["row"], f["expected"], f["actual"]) for f in got["findings"]] == [
-        ("appeals.total", "suit_direct", 11, 4)]
+        ("appeals.total", "suit_direct", 11, 4)
+    ]
 
 
 def test_html_blank_cells_are_blank_not_zero(check_json, tmp_path):
@@ -52,8 +58,6 @@ def test_html_blank_cells_are_blank_not_zero(check_json, tmp_path):
 
 
 def test_expand_grid_copies_spans():
-    from bs4 import BeautifulSoup
-
     html = "<table><tr><td rowspan=2>A</td><td colspan=2>B</td></tr><tr><td>1</td><td>2</td></tr></table>"
     assert expand_grid(BeautifulSoup(html, "lxml").table) == [["A", "B", "B"], ["A", "1", "2"]]
 
@@ -106,12 +110,17 @@ def test_truncated_report_gives_the_findings_it_can():
     cut = raw[: raw.index("四、政府信息公开行政复议")]
     findings = run_rules(read_report(cut.encode(), "cut"))
     assert {(f.rule, f.row) for f in findings if f.rule == "section.missing"} == {
-        ("section.missing", 4), ("section.missing", 5), ("section.missing", 6)}
+        ("section.missing", 4),
+        ("section.missing", 5),
+        ("section.missing", 6),
+    }
     assert ("table.missing", "appeals") in {(f.rule, f.table) for f in findings}
 
 
 def test_normalise_converts_traditional_and_strips_debris():
     assert normalise("一,、總體情況") == "一、总体情况"
-    assert normalise("行政復(fù)議26件,,行政訴訟17件。因此我們會與國家開展資料對比") .startswith("行政复议26件,行政诉讼17件")
+    assert normalise("行政復(fù)議26件,,行政訴訟17件。因此我們會與國家開展資料對比").startswith(
+        "行政复议26件,行政诉讼17件"
+    )
     assert normalise("（一）１２３") == "(一)123"
     assert normalise("简体文本不变:乾隆皇后著作") == "简体文本不变:乾隆皇后著作"  # simplified text is left alone

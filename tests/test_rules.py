@@ -52,7 +52,7 @@ def report(**kw) -> Report:
     tables = {"active": kw.pop("active", active()), "applications": kw.pop("applications", applications()),
               "appeals": kw.pop("appeals", appeals())}  # fmt: skip
     r = Report(input="test", text=kw.pop("text", ""), year=2021, kind="government", format="2021",
-               sections={n: (0, 0) for n in range(1, 7)}, tables=tables)  # fmt: skip
+               sections=dict.fromkeys(range(1, 7), (0, 0)), tables=tables)  # fmt: skip
     for k, val in kw.items():
         setattr(r, k, val)
     return r
@@ -76,7 +76,8 @@ def test_balance_fails_with_expected_and_actual():
     r = report(applications=applications(new=[2, 0, 0, 0, 0, 0, 2]))
     (f,) = found(r, "applications.balance")[:1]
     assert (f.column, f.expected, f.actual, f.severity) == ("natural_person", 2, 1, "error")
-    assert "自然人列" in f.message and "本年新收(2)" in f.message
+    assert "自然人列" in f.message
+    assert "本年新收(2)" in f.message
 
 
 def test_balance_blank_addend_counts_as_zero():
@@ -101,7 +102,9 @@ def test_balance_ambiguous_operand_is_not_evaluated():
 def test_handled_sum_fails_per_column():
     r = report(applications=applications(partly_granted=[0, 2, 0, 0, 0, 0, 2], new=[1, 2, 0, 0, 0, 0, 3]))
     assert [(f.column, f.expected, f.actual) for f in found(r, "applications.handled_sum")] == [
-        ("commercial", 2, 0), ("total", 3, 1)]
+        ("commercial", 2, 0),
+        ("total", 3, 1),
+    ]
 
 
 def test_handled_sum_blank_outcome_counts_as_zero():
@@ -158,7 +161,8 @@ def test_section_missing_names_the_number():
     r = report()
     r.sections[5] = None
     (f,) = found(r, "section.missing")
-    assert (f.row, f.severity) == (5, "error") and "第五部分" in f.message
+    assert (f.row, f.severity) == (5, "error")
+    assert "第五部分" in f.message
 
 
 def test_table_missing_and_image():
@@ -170,7 +174,8 @@ def test_table_missing_and_image():
 def test_legacy_reports_are_not_held_to_the_statutory_tables():
     r = report(applications=Table("missing"), format="legacy", year=2017)
     r.sections[6] = None
-    assert found(r, "table.missing") == [] and found(r, "section.missing") == []
+    assert found(r, "table.missing") == []
+    assert found(r, "section.missing") == []
 
 
 def test_cell_invalid_and_unreadable():

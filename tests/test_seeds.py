@@ -19,7 +19,11 @@ def test_tongliao_2021_government_all_identities_hold(check_json):
     code, r = check_json(str(SEEDS["tongliao"]))
     assert code == 0
     assert (r["title"], r["agency"], r["year"], r["published"]) == (
-        "通辽市2021年政府信息公开工作年度报告", "通辽市人民政府", 2021, "2022-03-08")
+        "通辽市2021年政府信息公开工作年度报告",
+        "通辽市人民政府",
+        2021,
+        "2022-03-08",
+    )
     assert (r["kind"], r["format"]) == ("government", "2021")
     assert r["sections"] == {str(n): True for n in range(1, 7)}
     assert r["table_status"] == {"active": "parsed", "applications": "parsed", "appeals": "parsed"}
@@ -39,7 +43,12 @@ def test_tongliao_2021_government_all_identities_hold(check_json):
 def test_luzhou_2022_traditional_with_debris(check_json):
     code, r = check_json(str(SEEDS["luzhou"]))
     assert code == 0
-    assert (r["title"], r["year"], r["kind"], r["format"]) == ("泸州市2022年政府信息公开工作年度报告", 2022, "government", "2021")
+    assert (r["title"], r["year"], r["kind"], r["format"]) == (
+        "泸州市2022年政府信息公开工作年度报告",
+        2022,
+        "government",
+        "2021",
+    )
     apps = r["tables"]["applications"]
     assert col(apps, "new") == [954, 9, 0, 2, 0, 0, 965]
     assert col(apps, "carried_over") == [37, 1, 0, 0, 0, 0, 38]
@@ -48,7 +57,10 @@ def test_luzhou_2022_traditional_with_debris(check_json):
     assert col(apps, "other_no_fee") == [3, 0, 0, 0, 0, 0, 3]  # "3 | 0? | ?0 | 0? …" read, debris remembered
     appeals = r["tables"]["appeals"]
     assert [col(appeals, k) for k in ("review", "suit_direct", "suit_after_review")] == [
-        [11, 11, 4, 0, 26], [8, 3, 2, 0, 13], [3, 0, 0, 1, 4]]
+        [11, 11, 4, 0, 26],
+        [8, 3, 2, 0, 13],
+        [3, 0, 0, 1, 4],
+    ]
     assert r["tables"]["active"]["rules"] == {"issued": 1, "repealed": 0, "in_force": 5}
     assert not ARITHMETIC & set(rules_of(r))
     assert "narrative.mismatch" not in rules_of(r)  # prose 965/38/972/31, 复议26, 诉讼17 agree
@@ -64,7 +76,10 @@ def test_yining_2020_collapsed_rows_are_ambiguous_not_guessed(check_json):
     assert "applications" not in r["tables"]  # no number placed in a column it may not belong to
     appeals = r["tables"]["appeals"]
     assert [col(appeals, k) for k in ("review", "suit_direct", "suit_after_review")] == [
-        [1, 2, 3, 0, 6], [5, 3, 10, 0, 18], [1, 0, 0, 0, 1]]
+        [1, 2, 3, 0, 6],
+        [5, 3, 10, 0, 18],
+        [1, 0, 0, 0, 1],
+    ]
     assert r["tables"]["active"]["procurement"] == {"items": 26, "amount_wan": 6247.84}
     assert r["tables"]["active"]["fees"] == {"prior_items": 27, "change": 19}
     assert rules_of(r) == ["table.unreadable"]
@@ -95,7 +110,12 @@ def test_tianmen_2021_department_all_zero(check_json):
     code, r = check_json(str(SEEDS["tianmen"]))
     assert code == 0
     assert (r["agency"], r["kind"], r["year"], r["published"], r["format"]) == (
-        "天门市政务服务和大数据管理局", "department", 2021, "2022-01-12", "2021")
+        "天门市政务服务和大数据管理局",
+        "department",
+        2021,
+        "2022-01-12",
+        "2021",
+    )
     assert all(v == 0 for row in r["tables"]["applications"].values() for v in row.values())
     assert all(v == 0 for row in r["tables"]["appeals"].values() for v in row.values())
     assert r["tables"]["active"]["penalty"] == {"decisions": 1}

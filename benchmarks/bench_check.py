@@ -1,0 +1,46 @@
+"""Throughput of the checker: the five seeds (and an HTML rendering of one) repeated in one process.
+
+    python benchmarks/bench_check.py [N]      # N inputs, default 1000
+
+Prints reports/second on one core and the process's peak RSS. Target (issue #2): >= 200 reports/s.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from htmlpage import report_page  # noqa: E402
+
+from monitor.parse import read_report  # noqa: E402
+from monitor.rules import run_rules  # noqa: E402
+
+
+def run(label: str, inputs: list[bytes], n: int) -> dict[str, object]:
+    findings = 0
+    start = time.perf_counter()
+    for i in range(n):
+        findings += len(run_rules(read_report(inputs[i % len(inputs)], f"input-{i}")))
+    elapsed = time.perf_counter() - start
+    return {"inputs": label, "count": n, "mean_kib": round(sum(map(len, inputs)) / len(inputs) / 1024, 1),
+            "seconds": round(elapsed, 2), "reports_per_second": round(n / elapsed, 1), "findings": findings}  # fmt: skip
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    seeds = [p.read_bytes() for p in sorted((ROOT / "tests" / "fixtures").glob("*.txt"))]
+    html = report_page(read_report(seeds[0], "seed").to_json()).encode("utf-8")
+    for row in (run("five text seeds", seeds, n), run("HTML portal page (spanned tables, Word-style markup)", [html], n // 4)):
+        print(json.dumps(row, ensure_ascii=False))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"peak_rss_mib": round(peak_mb, 1)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""`govmon check` as users run it: console script, python -m, files and URLs, exit codes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from conftest import SEEDS
+
+from monitor.cli import main
+
+
+@pytest.fixture
+def portal() -> Iterator[str]:
+    """A real aiohttp server on 127.0.0.1 in a thread (the CLI runs its own event loop)."""
+    loop = asyncio.new_event_loop()
+    app = web.Application()
+    gbk = SEEDS["laixi"].read_text(encoding="utf-8").encode("gb18030")  # declared gbk, as real sites do
+
+    async def report(_request: web.Request) -> web.Response:
+        return web.Response(body=gbk, content_type="text/plain", charset="gbk")
+
+    async def missing(_request: web.Request) -> web.Response:
+        return web.Response(status=404)
+
+    app.router.add_get("/report.txt", report)
+    app.router.add_get("/missing", missing)
+    runner = web.AppRunner(app)
+    try:
+        loop.run_until_complete(runner.setup())
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        loop.run_until_complete(site.start())
+        port = runner.addresses[0][1]
+        thread = threading.Thread(target=loop.run_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{port}"
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+        loop.run_until_complete(runner.cleanup())
+    finally:
+        loop.close()
+
+
+def test_console_script_human_output_and_exit_1():
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "govmon"), "check", str(SEEDS["laixi"])],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert "缺少第六部分“其他需要报告的事项”" in proc.stdout
+    assert "错误 1 项" in proc.stdout
+
+
+def test_python_dash_m_json_and_exit_0():
+    proc = subprocess.run([sys.executable, "-m", "monitor", "check", "--json", str(SEEDS["tongliao"])],
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["findings"] == []
+
+
+def test_clean_report_says_no_problems(capsys):
+    assert main(["check", str(SEEDS["tianmen"])]) == 0
+    assert "未发现问题" in capsys.readouterr().out
+
+
+def test_url_input_is_fetched_and_checked(check_json, portal):
+    code, r = check_json(f"{portal}/report.txt")
+    assert code == 1
+    assert r["input"] == f"{portal}/report.txt"
+    assert r["tables"]["applications"]["handled_total"]["total"] == 193
+
+
+def test_unusable_inputs_exit_2_with_one_line_each(capsys, tmp_path, portal):
+    empty = tmp_path / "empty.html"
+    empty.write_bytes(b"")
+    code = main(["check", str(empty), str(tmp_path / "nope.txt"), f"{portal}/missing"])
+    err = capsys.readouterr().err.strip().split("\n")
+    assert code == 2
+    assert len(err) == 3
+    assert "empty" in err[0]
+    assert "no such file" in err[1]
+    assert "HTTP 404" in err[2]
+    assert all("Traceback" not in line for line in err)
+
+
+def test_usage_errors_exit_2(capsys):
+    assert main(["check"]) == 2
+    assert "at least one" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["check", "--kind", "township", "x"])
+    assert exc.value.code == 2
+
+
+def test_rules_listing(capsys):
+    assert main(["check", "--rules"]) == 0
+    out = capsys.readouterr().out
+    assert "applications.balance     error" in out
+    assert "narrative.percentage" in out
+
+
+def test_previous_enables_cross_year_rules(check_json, tmp_path):
+    # the same body's report "for 2021" with 5 applications carried forward; 2022 says 37 carried over
+    last = SEEDS["tongliao"].read_text(encoding="utf-8").replace("2021年", "2021年")
+    path = tmp_path / "last.txt"
+    path.write_text(last, encoding="utf-8")
+    code, r = check_json(str(SEEDS["luzhou"]), "--previous", str(path))
+    assert code == 1
+    assert [(f["column"], f["expected"], f["actual"]) for f in r["findings"] if f["rule"] == "history.carry_over"] == [
+        ("natural_person", 0, 37),
+        ("commercial", 0, 1),
+        ("total", 0, 38),
+    ]
+
+
+def test_kind_option_overrides_inference(check_json):
+    _, r = check_json(str(SEEDS["tongliao"]), "--kind", "department")
+    assert r["kind"] == "department"
+    assert [f["rule"] for f in r["findings"]] == ["timeliness.late"]  # 2022-03-08 is after 31 January
