@@ -13,13 +13,11 @@ import sys
 import time
 from pathlib import Path
 
+from monitor.demo.pages import report_page
+from monitor.parse import read_report
+from monitor.rules import run_rules
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-
-from htmlpage import report_page  # noqa: E402
-
-from monitor.parse import read_report  # noqa: E402
-from monitor.rules import run_rules  # noqa: E402
 
 
 def run(label: str, inputs: list[bytes], n: int) -> dict[str, object]:
@@ -34,9 +32,12 @@ def run(label: str, inputs: list[bytes], n: int) -> dict[str, object]:
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
-    seeds = [p.read_bytes() for p in sorted((ROOT / "tests" / "fixtures").glob("*.txt"))]
+    seeds = [p.read_bytes() for p in sorted((ROOT / "monitor" / "demo" / "seeds").glob("*.txt"))]
     html = report_page(read_report(seeds[0], "seed").to_json()).encode("utf-8")
-    for row in (run("five text seeds", seeds, n), run("HTML portal page (spanned tables, Word-style markup)", [html], n // 4)):
+    for row in (
+        run("five text seeds", seeds, n),
+        run("HTML portal page (spanned tables, Word-style markup)", [html], n // 4),
+    ):
         print(json.dumps(row, ensure_ascii=False))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"peak_rss_mib": round(peak_mb, 1)}))

@@ -5,17 +5,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
+import os
 import re
+import signal
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from monitor import __version__
+from monitor import __version__, config
 from monitor.errors import GovmonError, InputError
-from monitor.fetch import fetch_once
+from monitor.fetch import Fetcher, fetch_once
 from monitor.parse import Report, read_report
 from monitor.rules import RULES, Finding, run_rules
+from monitor.scheduler import PollResult, Watcher, run
+from monitor.store import Store
 from monitor.tables import TABLE_LABELS
 
 SEVERITY_CN = {"error": "错误", "warning": "警告"}
@@ -85,12 +91,180 @@ def cmd_check(args: argparse.Namespace) -> int:
     return code
 
 
+# ---------------------------------------------------------------- the watcher
+def _settings(args: argparse.Namespace) -> config.Settings:
+    return config.load(args.config or os.environ.get("GOVMON_CONFIG") or "sources.toml")
+
+
+async def _poll(settings: config.Settings, ids: list[str] | None) -> list[PollResult]:
+    store = Store(settings.database)
+    try:
+        async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
+            return await Watcher(settings, store, fetcher).poll(ids)
+    finally:
+        store.close()
+
+
+def _print_poll(results: list[PollResult]) -> None:
+    for r in results:
+        if r.error:
+            print(f"{r.source}: FAILED: {r.error}")
+            continue
+        print(f"{r.source}: {r.reports} report link(s), {r.new_versions} new version(s)")
+        for problem in r.problems:
+            print(f"  could not read {problem}")
+
+
+def cmd_poll(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    for source_id in args.source or []:
+        settings.source(source_id)  # unknown ids are a usage error before anything is fetched
+    results = asyncio.run(_poll(settings, args.source))
+    _print_poll(results)
+    return 1 if any(r.error for r in results) else 0
+
+
+async def _serve(settings: config.Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    store = Store(settings.database)
+    try:
+        async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
+            await run(Watcher(settings, store, fetcher), stop)
+    finally:
+        store.close()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    logging.getLogger("govmon").setLevel(logging.INFO)
+    asyncio.run(_serve(settings))
+    return 0
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    states = {}
+    if settings.database.exists():
+        store = Store(settings.database)
+        states = {s["id"]: s for s in store.sources()}
+        store.close()
+    print(f"{settings.path}: valid, {len(settings.sources)} source(s), database {settings.database}")
+    for s in settings.sources:
+        st = states.get(s.id, {})
+        state = f"last poll {st['last_poll']}" if st.get("last_poll") else "never polled"
+        if st.get("consecutive_failures"):
+            state += f", {st['consecutive_failures']} failure(s) in a row: {st.get('last_error')}"
+        print(
+            f"  {s.id:<16} {s.kind:<10} every {s.interval // 3600}h{s.interval % 3600 // 60:02d}m  {s.agency}  {s.list_url}"
+        )
+        print(f"  {'':<16} {state}")
+    return 0
+
+
+def reports_json(store: Store, source: str | None = None, year: int | None = None) -> dict[str, Any]:
+    sources = [{"id": s["id"], "agency": s["agency"], "kind": s["kind"], "list_url": s["list_url"],
+                "last_poll": s["last_poll"], "last_error": s["last_error"],
+                "consecutive_failures": s["consecutive_failures"]} for s in store.sources()]  # fmt: skip
+    reports = []
+    for doc in store.reports(source, year):
+        latest = doc["latest"] or {}
+        data = json.loads(latest.get("report") or "{}")
+        findings = [
+            {k: v for k, v in f.items() if k not in ("key", "cells")}
+            for f in json.loads(latest.get("findings") or "[]")
+        ]
+        reports.append({"source": doc["source"], "url": doc["url"], "title": doc["title"], "year": doc["year"],
+                        "published": data.get("published"), "first_seen": doc["first_seen"], "versions": doc["versions"],
+                        "format": data.get("format"), "table_status": data.get("table_status", {}),
+                        "tables": data.get("tables", {}), "findings": findings})  # fmt: skip
+    return {"sources": sources, "reports": reports, "alerts": store.alert_counts()}
+
+
+def print_reports(data: dict[str, Any]) -> None:
+    for r in data["reports"]:
+        errors = [f for f in r["findings"] if f["severity"] == "error"]
+        warnings = len(r["findings"]) - len(errors)
+        print(f"[{r['source']}] {r['title'] or r['url']}  ({r['year'] or '年度不明'}, {r['versions']} version(s))")
+        print(f"    {r['url']}")
+        print(f"    错误 {len(errors)} 项 · 警告 {warnings} 项" if r["findings"] else "    未发现问题")
+        for f in r["findings"]:
+            print(f"    [{SEVERITY_CN[f['severity']]}] {f['rule']}: {f['message'][:120]}")
+    a = data["alerts"]
+    print(f"alerts: {a['pending']} pending, {a['delivered']} delivered, {a['dead']} dead")
+
+
+def cmd_reports(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if not settings.database.exists():
+        raise InputError(f"{settings.database}: no database yet; run `govmon poll` first")
+    store = Store(settings.database)
+    try:
+        data = reports_json(store, args.source, args.year)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        print_reports(data)
+    return 0
+
+
+async def _demo(folder: Path) -> None:
+    from aiohttp import web  # noqa: PLC0415 - only the demo serves pages
+
+    from monitor import demo  # noqa: PLC0415
+
+    portal = demo.Portal.build()
+    runner = web.AppRunner(portal.app(), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    settings = demo.settings(base, folder)
+    print(f"demo portal on {base}; state in {folder}\n")
+    try:
+        print("== first poll: every report is new")
+        _print_poll(await _poll(settings, None))
+        store = Store(settings.database)
+        print_reports(reports_json(store))
+        store.close()
+        portal.revise()
+        print("\n== the city quietly edits its 2021 report; second poll")
+        _print_poll(await _poll(settings, None))
+        store = Store(settings.database)
+        for doc in store.reports():
+            if doc["versions"] > 1:
+                changed = [f for f in json.loads(doc["latest"]["findings"]) if f["rule"] == "revision.changed"]
+                print(f"[{doc['source']}] {doc['title']}: {doc['versions']} versions")
+                print(f"    [警告] revision.changed: {changed[0]['message']}")
+        counts = store.alert_counts()
+        store.close()
+        print(f"\nalerts queued in the outbox: {counts['pending']} (delivery: issue #4); database: {settings.database}")
+    finally:
+        await runner.cleanup()
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    folder = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="govmon-demo-"))
+    if (folder / "govmon.db").exists():
+        raise InputError(f"{folder}: already holds a demo database; give an empty --dir")
+    asyncio.run(_demo(folder))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="govmon", description="Watch, parse and check 政府信息公开工作年度报告.")
     parser.add_argument("--version", action="version", version=f"govmon {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="more detail in logs")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="PATH", help="sources.toml (default: $GOVMON_CONFIG or ./sources.toml)")
+    common.add_argument("-v", "--verbose", action="store_true", help="log every fetch and version")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    check = sub.add_parser("check", help="parse and check report files or URLs, offline (no database)")
+    check = sub.add_parser(
+        "check", parents=[common], help="parse and check report files or URLs, offline (no database)"
+    )
     check.add_argument("inputs", nargs="*", metavar="FILE_OR_URL", help="HTML or text report, file path or http(s) URL")
     check.add_argument("--json", action="store_true", help="print JSON (one object per input, an array for several)")
     check.add_argument(
@@ -99,11 +273,32 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--kind", choices=["department", "government"], help="report kind, if not inferred correctly")
     check.add_argument("--rules", action="store_true", help="list the rules and their severities, then exit")
     check.set_defaults(func=cmd_check)
+    p = sub.add_parser("poll", parents=[common], help="one pass over all (or the named) sources, then exit")
+    p.add_argument("--source", action="append", metavar="ID", help="only this source (repeatable)")
+    p.set_defaults(func=cmd_poll)
+    sub.add_parser(
+        "run", parents=[common], help="the service: poll every source on its interval until SIGTERM"
+    ).set_defaults(func=cmd_run)
+    sub.add_parser(
+        "sources", parents=[common], help="validate sources.toml and list the sources with their state"
+    ).set_defaults(func=cmd_sources)
+    r = sub.add_parser("reports", parents=[common], help="what the database holds: reports, versions, findings")
+    r.add_argument("--source", metavar="ID")
+    r.add_argument("--year", type=int, metavar="Y")
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(func=cmd_reports)
+    d = sub.add_parser(
+        "demo", parents=[common], help="serve a bundled demo portal on localhost, poll it twice, show the findings"
+    )
+    d.add_argument("--dir", metavar="DIR", help="keep the demo's database and mail here (default: a new temp folder)")
+    d.set_defaults(func=cmd_demo)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
     try:
         return int(args.func(args))
     except GovmonError as exc:

@@ -1,20 +1,40 @@
-"""Stage: fetch. HTTP(S) GET with aiohttp: timeouts, a size cap, an honest User-Agent.
+"""Stage: fetch. HTTP GETs for the watcher and for ``govmon check URL``.
 
-``govmon check URL`` uses ``fetch_once``; the watcher's retries, conditional GET and
-per-host limits build on the same session handling.
+One aiohttp session per run; global and per-host connection limits; timeouts; a body size
+cap; retries with exponential backoff and jitter on timeouts, connection errors, 5xx and
+429 (honouring Retry-After); conditional GET (ETag / Last-Modified) so an unchanged page
+costs a 304. Redirects are followed by hand, at most five, and every hop is checked: an
+address that is loopback, private or link-local is refused unless the source's own URL is
+on that same kind of address (so a source on 127.0.0.1 works in tests, while a link to
+169.254.169.254 never does). The check runs both on literal IPs and inside the DNS
+resolver, so a hostname that resolves to a private address is caught too.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import email.utils
+import ipaddress
+import random
+import socket
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import ThreadedResolver
 
 from monitor.errors import FetchError
 from monitor.extract import MAX_BYTES
 
 USER_AGENT = "govreport-monitor/0.1 (+https://github.com/govreport-monitor)"
-TIMEOUT = aiohttp.ClientTimeout(total=60, connect=15, sock_read=30)
+MAX_REDIRECTS = 5
+MAX_RETRY_AFTER = 300.0
+_ALLOWED: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar("allowed", default=frozenset())
 
 
 @dataclass(frozen=True)
@@ -24,12 +44,85 @@ class Response:
     body: bytes
     charset: str | None
     content_type: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+class _Retry(Exception):
+    def __init__(self, reason: str, wait: float | None = None) -> None:
+        super().__init__(reason)
+        self.wait = wait
+
+
+class RefusedAddress(OSError):
+    """Raised inside the resolver: aiohttp reports it as a connection error we can recognise."""
+
+
+def address_kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    if ip.is_loopback:
+        return "loopback"
+    if ip.is_link_local:
+        return "link-local"
+    if ip.is_multicast or ip.is_unspecified or ip.is_reserved:
+        return "reserved"
+    if ip.is_private:
+        return "private"
+    return "global"
+
+
+def allowed_for(url: str) -> frozenset[str]:
+    """The address kinds a source may reach: global, plus its own URL's kind when that is not global."""
+    host = urlsplit(url).hostname or ""
+    try:
+        kind = address_kind(ipaddress.ip_address(host))
+    except ValueError:
+        kind = "loopback" if host == "localhost" else "global"
+    return frozenset({"global", kind} - {"reserved"})
+
+
+def _check_ip(host: str, ip: str, allowed: frozenset[str]) -> None:
+    kind = address_kind(ipaddress.ip_address(ip.split("%", maxsplit=1)[0]))
+    if kind not in allowed:
+        raise RefusedAddress(
+            f"refused: {host} is a {kind} address ({ip}); only the source's own kind of address is allowed"
+        )
+
+
+class GuardedResolver(AbstractResolver):
+    def __init__(self) -> None:
+        self._inner = ThreadedResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        results = await self._inner.resolve(host, port, family)
+        for r in results:
+            _check_ip(host, r["host"], _ALLOWED.get())
+        return results
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 async def read_capped(resp: aiohttp.ClientResponse, limit: int = MAX_BYTES) -> bytes:
-    declared = resp.content_length
-    if declared is not None and declared > limit:
-        raise FetchError(f"{resp.url}: body of {declared} bytes is over the {limit} byte limit")
+    if resp.content_length is not None and resp.content_length > limit:
+        raise FetchError(f"{resp.url}: body of {resp.content_length} bytes is over the {limit} byte limit")
     chunks, size = [], 0
     async for chunk in resp.content.iter_chunked(65536):
         size += len(chunk)
@@ -39,18 +132,97 @@ async def read_capped(resp: aiohttp.ClientResponse, limit: int = MAX_BYTES) -> b
     return b"".join(chunks)
 
 
+class Fetcher:
+    """Use as ``async with Fetcher(...) as f: await f.get(url, allow=allowed_for(source_url))``."""
+
+    def __init__(self, user_agent: str = USER_AGENT, concurrency: int = 8, per_host: int = 2, *, retries: int = 3,
+                 backoff: float = 1.0, timeout: float = 30.0, max_bytes: int = MAX_BYTES,
+                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:  # fmt: skip
+        self.user_agent, self.retries, self.backoff, self.max_bytes, self.sleep = (
+            user_agent,
+            retries,
+            backoff,
+            max_bytes,
+            sleep,
+        )
+        self.timeout = aiohttp.ClientTimeout(total=timeout * 2, connect=timeout, sock_read=timeout)
+        self.limits = (concurrency, per_host)
+        self.session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> Fetcher:
+        connector = aiohttp.TCPConnector(limit=self.limits[0], limit_per_host=self.limits[1],
+                                         resolver=GuardedResolver(), use_dns_cache=False)  # fmt: skip
+        self.session = aiohttp.ClientSession(connector=connector, timeout=self.timeout,
+                                             headers={"User-Agent": self.user_agent})  # fmt: skip
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.session:
+            await self.session.close()
+
+    async def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
+                  allow: frozenset[str] | None = None) -> Response:  # fmt: skip
+        """GET with retries. Raises FetchError (with the reason) once the retries are spent."""
+        token = _ALLOWED.set(allow if allow is not None else allowed_for(url))
+        try:
+            for attempt in range(self.retries + 1):
+                try:
+                    return await self._follow(url, etag, last_modified)
+                except _Retry as exc:
+                    if attempt == self.retries:
+                        raise FetchError(f"{url}: {exc} (gave up after {attempt + 1} attempts)") from exc
+                    if exc.wait is not None and exc.wait > MAX_RETRY_AFTER:
+                        raise FetchError(
+                            f"{url}: {exc}; Retry-After {exc.wait:.0f}s is too long for this poll"
+                        ) from exc
+                    delay = exc.wait if exc.wait is not None else self.backoff * 2**attempt * random.uniform(0.5, 1.5)
+                    await self.sleep(delay)
+            raise AssertionError("unreachable")
+        finally:
+            _ALLOWED.reset(token)
+
+    async def _follow(self, url: str, etag: str | None, last_modified: str | None) -> Response:
+        assert self.session is not None, "use Fetcher as an async context manager"
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        for _ in range(MAX_REDIRECTS + 1):
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise FetchError(f"{url}: not an http(s) URL")
+            try:
+                ipaddress.ip_address(parts.hostname)
+                _check_ip(parts.hostname, parts.hostname, _ALLOWED.get())
+            except ValueError:
+                pass  # a name: the resolver checks what it resolves to
+            except RefusedAddress as exc:
+                raise FetchError(f"{url}: {exc}") from exc
+            try:
+                async with self.session.get(url, headers=headers, allow_redirects=False) as resp:
+                    if resp.status in (301, 302, 303, 307, 308) and "Location" in resp.headers:
+                        url = urljoin(url, resp.headers["Location"])
+                        continue
+                    if resp.status == 429 or resp.status >= 500:
+                        raise _Retry(f"HTTP {resp.status}", _retry_after(resp.headers.get("Retry-After")))
+                    if resp.status >= 400:
+                        raise FetchError(f"{url}: HTTP {resp.status} {resp.reason or ''}".rstrip())
+                    body = b"" if resp.status == 304 else await read_capped(resp, self.max_bytes)
+                    return Response(str(resp.url), resp.status, body, resp.charset, resp.content_type,
+                                    resp.headers.get("ETag"), resp.headers.get("Last-Modified"))  # fmt: skip
+            except aiohttp.ClientConnectorError as exc:
+                if isinstance(exc.os_error, RefusedAddress):
+                    raise FetchError(f"{url}: {exc.os_error}") from exc
+                raise _Retry(f"cannot connect: {exc.os_error}") from exc
+            except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+                raise _Retry(f"connection failed: {type(exc).__name__}") from exc
+            except TimeoutError as exc:
+                raise _Retry("timed out") from exc
+        raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects (a redirect loop?)")
+
+
 async def fetch_once(url: str, user_agent: str = USER_AGENT) -> Response:
-    """One GET; raises FetchError with the reason on any failure."""
-    try:
-        async with (
-            aiohttp.ClientSession(timeout=TIMEOUT, headers={"User-Agent": user_agent}) as session,
-            session.get(url, max_redirects=5) as resp,
-        ):
-            if resp.status >= 400:
-                raise FetchError(f"{url}: HTTP {resp.status} {resp.reason or ''}".rstrip())
-            body = await read_capped(resp)
-            return Response(str(resp.url), resp.status, body, resp.charset, resp.content_type)
-    except aiohttp.TooManyRedirects as exc:
-        raise FetchError(f"{url}: too many redirects") from exc
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        raise FetchError(f"{url}: {type(exc).__name__}: {exc}".rstrip(": ")) from exc
+    """One GET for ``govmon check URL``: a short-lived session, one retry."""
+    async with Fetcher(user_agent, retries=1) as fetcher:
+        return await fetcher.get(url)

@@ -369,3 +369,38 @@ def narrative_mismatch(ctx: Context, make: Callable[..., Finding]) -> Iterator[F
 def narrative_percentage(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     for d in narrative.percentages(ctx.report):
         yield make(d.message, table=d.table, expected=d.expected, actual=d.actual)
+
+
+# ---------------------------------------------------------------- versions (the watcher)
+def diff_reports(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:
+    """What changed between two stored versions of a report: sections' text, cells (old -> new), metadata."""
+    sections = [
+        n for n in map(str, range(1, 7)) if old.get("section_text", {}).get(n) != new.get("section_text", {}).get(n)
+    ]
+    cells = []
+    for table in sorted(set(old.get("tables", {})) | set(new.get("tables", {}))):
+        a, b = old.get("tables", {}).get(table, {}), new.get("tables", {}).get(table, {})
+        for row in sorted(set(a) | set(b)):
+            for column in sorted(set(a.get(row, {})) | set(b.get(row, {}))):
+                before, after = a.get(row, {}).get(column), b.get(row, {}).get(column)
+                if before != after:
+                    cells.append({"table": table, "row": row, "column": column, "old": before, "new": after})
+    fields = {k: [old.get(k), new.get(k)] for k in ("title", "published", "year", "format") if old.get(k) != new.get(k)}
+    if not (sections or cells or fields):
+        return None
+    return {"sections": sections, "cells": cells, "fields": fields}
+
+
+def revision_finding(diff: dict[str, Any]) -> Finding:
+    parts = []
+    if diff["sections"]:
+        parts.append("正文第" + "、".join(CN[int(n)] for n in diff["sections"]) + "部分有改动")
+    for c in diff["cells"][:10]:
+        label = _label(c["table"], c["row"]) + "·" + _label(c["table"], c["column"])
+        parts.append(f"{TABLE_LABELS[c['table']].split('(')[0]}{label}：{fmt(c['old'])} → {fmt(c['new'])}")
+    if len(diff["cells"]) > 10:
+        parts.append(f"等共{len(diff['cells'])}个单元格")
+    for k, (a, b) in diff["fields"].items():
+        parts.append(f"{ {'title': '标题', 'published': '发布日期', 'year': '年度', 'format': '格式'}[k] }：{a} → {b}")
+    return Finding("revision.changed", "warning", "报告发布后被修改：" + "；".join(parts),
+                   cells=tuple((c["row"], c["column"]) for c in diff["cells"]))  # fmt: skip

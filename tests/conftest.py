@@ -1,4 +1,5 @@
-"""Shared helpers: the five real seed pages live in tests/fixtures (copied from shared/seeds)."""
+"""Shared helpers. The five real seed pages (copied from ../shared/seeds) live in monitor/demo/seeds:
+the demo portal serves them and the tests read them, one copy for both."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 from monitor.cli import main
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parent.parent / "monitor" / "demo" / "seeds"
 SEEDS = {
     "tongliao": FIXTURES / "000_779f9be447f66d1d.txt",
     "luzhou": FIXTURES / "001_451407376180ac87.txt",

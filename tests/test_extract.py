@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 from conftest import SEEDS
-from htmlpage import report_page
 
+from monitor.demo.pages import report_page
 from monitor.errors import InputError
 from monitor.extract import MAX_BYTES, decode, expand_grid, extract, sniff
 from monitor.normalise import normalise

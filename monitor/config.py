@@ -1,0 +1,269 @@
+"""Stage: config. ``sources.toml`` -> typed, validated Settings, once, at start-up.
+
+Every error names the file, the line and the key (``sources.toml:14: [[source]] #2 key
+'kind': must be one of department, government``). Secrets are never in the file: it names
+environment variables (``password_env``, ``secret_env``) that are read here and checked.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from monitor.errors import ConfigError
+
+KINDS = ("department", "government")
+TLS_MODES = ("ssl", "starttls", "none")
+WEBHOOK_FORMATS = ("json", "dingtalk", "wecom", "feishu")
+DIGESTS = ("off", "daily")
+DEFAULT_LINK_PATTERN = r"(政府信息公开|政务公开|信息公开).{0,8}年度?报告|年度报告.{0,4}(政府信息公开|信息公开)"
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_ID = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
+_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    agency: str
+    kind: str
+    list_url: str
+    interval: int  # seconds
+    link_pattern: re.Pattern[str]
+    max_pages: int = 5
+    encoding: str | None = None
+    alert_to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Email:
+    host: str
+    port: int
+    tls: str
+    sender: str
+    to: tuple[str, ...]
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    digest: str = "off"
+
+
+@dataclass(frozen=True)
+class Webhook:
+    name: str
+    url: str
+    format: str
+    secret: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class Settings:
+    path: Path
+    database: Path
+    user_agent: str
+    concurrency: int
+    per_host: int
+    default_interval: int
+    failure_threshold: int
+    sources: tuple[Source, ...]
+    email: Email | None = None
+    webhooks: tuple[Webhook, ...] = ()
+    outbox_dir: Path | None = None  # a folder of .eml files instead of (or besides) SMTP: the demo's sink
+
+    def source(self, source_id: str) -> Source:
+        for s in self.sources:
+            if s.id == source_id:
+                return s
+        raise ConfigError(
+            f"{self.path}: no source with id '{source_id}' (known: {', '.join(s.id for s in self.sources)})"
+        )
+
+
+def parse_duration(value: str) -> int:
+    m = _DURATION.match(value)
+    if not m:
+        raise ValueError("must be a duration like '90s', '30m', '6h' or '1d'")
+    seconds = int(m.group(1)) * _UNITS[m.group(2)]
+    if seconds < 60:
+        raise ValueError("must be at least 60s: portals are polled, not hammered")
+    return seconds
+
+
+def _is_http_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+class _Reader:
+    """Walks the parsed TOML, checking types and keys, and finds line numbers for messages."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path, self.lines = path, text.splitlines()
+
+    def line_of(self, header: str, index: int, key: str | None) -> int:
+        """Line of `key` inside the index-th `header` table ([monitor], [[source]], ...), or of the header."""
+        seen, start = -1, None
+        pattern = re.compile(r"^\s*\[\[?\s*" + re.escape(header) + r"\s*\]\]?\s*(#.*)?$")
+        for n, line in enumerate(self.lines):
+            if pattern.match(line):
+                seen += 1
+                if seen == index:
+                    start = n
+                    break
+        if start is None:
+            return 1
+        if key is None:
+            return start + 1
+        for n in range(start + 1, len(self.lines)):
+            if re.match(r"^\s*\[", self.lines[n]):
+                break
+            if re.match(r"^\s*" + re.escape(key) + r"\s*=", self.lines[n]):
+                return n + 1
+        return start + 1
+
+    def fail(self, header: str, index: int, key: str | None, message: str) -> ConfigError:
+        where = f"[[{header}]] #{index + 1}" if header in ("source", "alerts.webhook") else f"[{header}]"
+        what = f"{where} key '{key}'" if key else where
+        return ConfigError(f"{self.path}:{self.line_of(header, index, key)}: {what}: {message}")
+
+    def table(self, data: dict[str, Any], header: str, index: int, allowed: dict[str, type | tuple[type, ...]],
+              required: tuple[str, ...]) -> dict[str, Any]:  # fmt: skip
+        for key, value in data.items():
+            if key not in allowed:
+                raise self.fail(header, index, key, f"unknown key; valid keys are {', '.join(sorted(allowed))}")
+            want = allowed[key]
+            if (isinstance(value, bool) and want is not bool) or not isinstance(value, want):
+                names = want.__name__ if isinstance(want, type) else " or ".join(t.__name__ for t in want)
+                raise self.fail(header, index, key, f"must be a {names}, not {type(value).__name__} ({value!r})")
+        for key in required:
+            if key not in data:
+                raise self.fail(header, index, None, f"missing required key '{key}'")
+        return data
+
+    def env(self, header: str, index: int, key: str, name: str | None) -> str | None:
+        if name is None:
+            return None
+        value = os.environ.get(name)
+        if not value:
+            raise self.fail(
+                header, index, key, f"environment variable {name} is not set (secrets come from the environment)"
+            )
+        return value
+
+
+def load(path: str | os.PathLike[str]) -> Settings:
+    """Read and validate sources.toml. Raises ConfigError naming file, line and key."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: no such file (give --config PATH or set GOVMON_CONFIG)") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    r = _Reader(path, text)
+    r.table(data, "monitor", 0, {"monitor": dict, "alerts": dict, "source": list}, ())
+    mon = r.table(data.get("monitor", {}), "monitor", 0, {
+        "database": str, "user_agent": str, "concurrency": int, "per_host": int, "default_interval": str,
+        "failure_threshold": int, "outbox_dir": str}, ())  # fmt: skip
+    for key in ("concurrency", "per_host", "failure_threshold"):
+        if key in mon and not 1 <= mon[key] <= 1000:
+            raise r.fail("monitor", 0, key, "must be between 1 and 1000")
+    try:
+        default_interval = parse_duration(mon.get("default_interval", "6h"))
+    except ValueError as exc:
+        raise r.fail("monitor", 0, "default_interval", str(exc)) from exc
+    base = path.parent
+    alerts = r.table(data.get("alerts", {}), "alerts", 0, {"email": dict, "webhook": list}, ())
+    email = _email(r, alerts["email"]) if "email" in alerts else None
+    hooks = tuple(_webhook(r, i, w) for i, w in enumerate(alerts.get("webhook", [])))
+    names = [w.name for w in hooks]
+    for i, name in enumerate(names):
+        if names.index(name) != i:
+            raise r.fail("alerts.webhook", i, "name", f"duplicate webhook name '{name}'")
+    sources = tuple(_source(r, i, s, default_interval) for i, s in enumerate(data.get("source", [])))
+    ids = [s.id for s in sources]
+    for i, sid in enumerate(ids):
+        if ids.index(sid) != i:
+            raise r.fail("source", i, "id", f"duplicate source id '{sid}'")
+    return Settings(
+        path=path, database=base / mon.get("database", "govmon.db"),
+        user_agent=mon.get("user_agent", "govreport-monitor/0.1 (+https://github.com/govreport-monitor)"),
+        concurrency=mon.get("concurrency", 8), per_host=mon.get("per_host", 2), default_interval=default_interval,
+        failure_threshold=mon.get("failure_threshold", 3), sources=sources, email=email, webhooks=hooks,
+        outbox_dir=base / mon["outbox_dir"] if "outbox_dir" in mon else None,
+    )  # fmt: skip
+
+
+def _email(r: _Reader, e: dict[str, Any]) -> Email:
+    h = "alerts.email"
+    r.table(e, h, 0, {"host": str, "port": int, "tls": str, "username": str, "password_env": str, "from": str,
+                      "to": list, "digest": str}, ("host", "from", "to"))  # fmt: skip
+    tls = e.get("tls", "ssl")
+    if tls not in TLS_MODES:
+        raise r.fail(h, 0, "tls", f"must be one of {', '.join(TLS_MODES)}")
+    if e.get("digest", "off") not in DIGESTS:
+        raise r.fail(h, 0, "digest", f"must be one of {', '.join(DIGESTS)}")
+    to = _addresses(r, h, 0, "to", e["to"])
+    if not to:
+        raise r.fail(h, 0, "to", "needs at least one address")
+    port = e.get("port", {"ssl": 465, "starttls": 587, "none": 25}[tls])
+    return Email(host=e["host"], port=port, tls=tls, sender=e["from"], to=to, username=e.get("username"),
+                 password=r.env(h, 0, "password_env", e.get("password_env")), digest=e.get("digest", "off"))  # fmt: skip
+
+
+def _addresses(r: _Reader, header: str, index: int, key: str, values: list[Any]) -> tuple[str, ...]:
+    for v in values:
+        if not isinstance(v, str) or not _EMAIL.match(v.split("<")[-1].rstrip(">").strip()):
+            raise r.fail(header, index, key, f"{v!r} is not an e-mail address")
+    return tuple(values)
+
+
+def _webhook(r: _Reader, i: int, w: dict[str, Any]) -> Webhook:
+    h = "alerts.webhook"
+    r.table(w, h, i, {"name": str, "url": str, "format": str, "secret_env": str}, ("name", "url"))
+    if not _is_http_url(w["url"]):
+        raise r.fail(h, i, "url", f"{w['url']!r} is not an http(s) URL")
+    fmt = w.get("format", "json")
+    if fmt not in WEBHOOK_FORMATS:
+        raise r.fail(h, i, "format", f"unknown format '{fmt}'; valid formats are {', '.join(WEBHOOK_FORMATS)}")
+    return Webhook(w["name"], w["url"], fmt, r.env(h, i, "secret_env", w.get("secret_env")))
+
+
+def _source(r: _Reader, i: int, s: dict[str, Any], default_interval: int) -> Source:
+    h = "source"
+    r.table(s, h, i, {"id": str, "agency": str, "kind": str, "list_url": str, "interval": str, "link_pattern": str,
+                      "max_pages": int, "encoding": str, "alert_to": list}, ("id", "agency", "kind", "list_url"))  # fmt: skip
+    if not _ID.match(s["id"]):
+        raise r.fail(h, i, "id", "use lower-case letters, digits, '-' and '_' (it names the source in commands)")
+    if s["kind"] not in KINDS:
+        raise r.fail(h, i, "kind", f"must be one of {', '.join(KINDS)}")
+    if not _is_http_url(s["list_url"]):
+        raise r.fail(h, i, "list_url", f"{s['list_url']!r} is not an http(s) URL")
+    try:
+        interval = parse_duration(s["interval"]) if "interval" in s else default_interval
+    except ValueError as exc:
+        raise r.fail(h, i, "interval", str(exc)) from exc
+    try:
+        pattern = re.compile(s.get("link_pattern", DEFAULT_LINK_PATTERN))
+    except re.error as exc:
+        raise r.fail(h, i, "link_pattern", f"not a valid regular expression: {exc}") from exc
+    if not 1 <= s.get("max_pages", 5) <= 100:
+        raise r.fail(h, i, "max_pages", "must be between 1 and 100")
+    if "encoding" in s:
+        try:
+            codecs.lookup(s["encoding"])
+        except LookupError as exc:
+            raise r.fail(h, i, "encoding", f"unknown encoding '{s['encoding']}'") from exc
+    return Source(id=s["id"], agency=s["agency"], kind=s["kind"], list_url=s["list_url"], interval=interval,
+                  link_pattern=pattern, max_pages=s.get("max_pages", 5), encoding=s.get("encoding"),
+                  alert_to=_addresses(r, h, i, "alert_to", s.get("alert_to", [])))  # fmt: skip

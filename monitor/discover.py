@@ -1,0 +1,69 @@
+"""Stage: discover. A portal's 年报 listing page -> the report links on it, and the next page.
+
+A link is a report when its text (or title attribute) names a 政府信息公开(工作)年度报告
+(the source's ``link_pattern``). The year it covers is read from the text, in Arabic or
+Chinese numerals. URLs are resolved against the page and canonicalised so the same
+report reached by two spellings of its URL is kept once.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from bs4 import BeautifulSoup
+
+_YEAR = re.compile(r"((?:19|20)\d{2}|[〇零一二三四五六七八九]{4})\s*年")
+_CN = str.maketrans("〇零一二三四五六七八九", "00123456789")
+_NEXT = re.compile(r"^(下一页|下页|后一页|next|>|›|»|>>)$", re.I)
+_ATTACHMENT = re.compile(r"\.(pdf|docx?|wps|xlsx?)$", re.I)
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    title: str
+    year: int | None
+
+
+def canonical(url: str) -> str:
+    """Scheme and host lower-cased, default port and fragment dropped."""
+    p = urlsplit(url.strip())
+    host = (p.hostname or "").lower()
+    port = p.port
+    netloc = host if port is None or (p.scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
+    return urlunsplit((p.scheme.lower(), netloc, p.path or "/", p.query, ""))
+
+
+def report_year(text: str) -> int | None:
+    m = _YEAR.search(text)
+    return int(m.group(1).translate(_CN)) if m else None
+
+
+def discover(html: str, page_url: str, pattern: re.Pattern[str]) -> tuple[list[Link], str | None]:
+    """The report links on a listing page (in page order, no duplicates) and the next page's URL."""
+    soup = BeautifulSoup(html, "lxml")
+    links: dict[str, Link] = {}
+    next_page = None
+    for a in soup.find_all("a", href=True):
+        href = str(a["href"]).strip()
+        if not href or href.startswith(("javascript:", "mailto:", "#")):
+            continue
+        text = unicodedata.normalize("NFKC", " ".join(a.get_text(" ").split()))
+        title = unicodedata.normalize("NFKC", str(a.get("title") or ""))
+        url = canonical(urljoin(page_url, href))
+        if urlsplit(url).scheme not in ("http", "https"):
+            continue
+        if _NEXT.match(text) and next_page is None and url != canonical(page_url):
+            next_page = url
+            continue
+        name = title or text  # link text is often cut short ("…年度..."), the title attribute is not
+        if (pattern.search(text) or pattern.search(title)) and url not in links:
+            links[url] = Link(url, name, report_year(name))
+    return list(links.values()), next_page
+
+
+def is_attachment(url: str) -> bool:
+    return bool(_ATTACHMENT.search(urlsplit(url).path))

@@ -1,0 +1,200 @@
+"""Stage: scheduler. The watcher's pipeline for one source, one pass over all (``poll``), and
+the service that repeats it on each source's interval (``run``).
+
+Per source: fetch the listing pages (conditional GET, pagination) -> discover report links
+-> fetch each report (conditional GET) -> parse and check -> store a new version only when
+the report's content changed (not the page chrome around it) -> events for the alerts.
+One source's failure never stops another; a crash at any point leaves the store
+consistent (see store.py), so the next poll picks up where this one stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from monitor import alerts
+from monitor.config import Settings, Source
+from monitor.discover import Link, discover
+from monitor.errors import FetchError, InputError
+from monitor.extract import decode
+from monitor.fetch import Fetcher, allowed_for
+from monitor.parse import Report, read_report
+from monitor.rules import diff_reports, revision_finding, run_rules
+from monitor.store import NewVersion, Store
+
+log = logging.getLogger("govmon")
+_CHROME = re.compile(r"浏览|访问|点击|阅读|打印|关闭|扫一扫|分享|字号|【|】")
+
+
+@dataclass
+class PollResult:
+    source: str
+    error: str | None = None
+    reports: int = 0
+    new_versions: int = 0
+    problems: list[str] = field(default_factory=list)  # reports that could not be read this time
+
+
+def snapshot(report: Report) -> tuple[dict[str, Any], str]:
+    """The stored form of a report and the hash of its content. Short chrome lines (view counters,
+    print/close buttons) are left out of the hash so they never count as a revision."""
+    data = report.to_json()
+    data["section_text"] = {str(n): report.section_text(n) for n in range(1, 7)}
+    stable = {k: data[k] for k in ("title", "year", "published", "tables", "table_status", "sections")}
+    stable["text"] = {n: "\n".join(x for x in t.split("\n") if not (len(x) < 40 and _CHROME.search(x)))
+                      for n, t in data["section_text"].items()}  # fmt: skip
+    digest = hashlib.sha256(json.dumps(stable, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    return data, digest
+
+
+class Watcher:
+    def __init__(self, settings: Settings, store: Store, fetcher: Fetcher,
+                 today: Callable[[], date] = lambda: datetime.now(UTC).date()) -> None:  # fmt: skip
+        self.settings, self.store, self.fetcher, self.today = settings, store, fetcher, today
+
+    async def poll(self, source_ids: list[str] | None = None) -> list[PollResult]:
+        """One pass over the named sources (all when None), concurrently; never raises for a source."""
+        sources = [self.settings.source(i) for i in source_ids] if source_ids else list(self.settings.sources)
+        self.store.sync_sources(self.settings.sources)
+        return list(await asyncio.gather(*(self.poll_source(s) for s in sources)))
+
+    async def poll_source(self, source: Source) -> PollResult:
+        result = PollResult(source.id)
+        poll_id = self.store.start_poll(source.id)
+        state = self.store.source_state(source.id)
+        try:
+            links = await self._listing(source)
+            years = set()
+            for link in links:
+                try:
+                    year = await self._document(source, link, result)
+                    if year:
+                        years.add(year)
+                except (FetchError, InputError) as exc:
+                    result.problems.append(f"{link.url}: {exc}")
+                    log.warning("source %s: report %s: %s", source.id, link.url, exc)
+            result.reports = len(links)
+            event = alerts.missing_event(self.settings, source, years, self.today())
+            if event:
+                self.store.add_events([event])
+        except FetchError as exc:
+            result.error = str(exc)
+            log.error("source %s: %s", source.id, exc)
+        except Exception as exc:  # a bug must not stop the other sources; it is logged with its traceback
+            result.error = f"internal error: {type(exc).__name__}: {exc}"
+            log.exception("source %s: unexpected error", source.id)
+        events = alerts.source_events(self.settings, source, state, result.error, poll_id)
+        self.store.finish_poll(poll_id, source.id, error=result.error, reports=result.reports,
+                               new_versions=result.new_versions, events=events)  # fmt: skip
+        return result
+
+    async def _listing(self, source: Source) -> list[Link]:
+        allow = allowed_for(source.list_url)
+        links: dict[str, Link] = {}
+        url: str | None = source.list_url
+        seen: set[str] = set()
+        while url and len(seen) < source.max_pages and url not in seen:
+            seen.add(url)
+            cached = self.store.page(url)
+            resp = await self.fetcher.get(url, etag=cached and cached["etag"], last_modified=cached and cached["last_modified"],
+                                          allow=allow)  # fmt: skip
+            if resp.not_modified and cached:
+                body, charset = cached["body"], source.encoding
+            else:
+                body, charset = resp.body, resp.charset or source.encoding
+                self.store.save_page(url, resp.etag, resp.last_modified, body)
+            html, _ = decode(body, charset)
+            found, url = discover(html, resp.url if not resp.not_modified else url, source.link_pattern)
+            for link in found:
+                links.setdefault(link.url, link)
+        return list(links.values())
+
+    async def _document(self, source: Source, link: Link, result: PollResult) -> int | None:
+        """Fetch and check one report; store a version if its content is new. Returns the year it covers."""
+        doc = self.store.document(link.url)
+        resp = await self.fetcher.get(link.url, etag=doc and doc["etag"], last_modified=doc and doc["last_modified"],
+                                      allow=allowed_for(source.list_url))  # fmt: skip
+        latest = self.store.latest_version(doc["id"]) if doc else None
+        if resp.not_modified and latest:
+            self.store.touch_document(doc["id"], resp.etag, resp.last_modified)  # type: ignore[index]
+            return json.loads(latest["report"]).get("year") or link.year
+        sha = hashlib.sha256(resp.body).hexdigest()
+        if latest and latest["sha256"] == sha:
+            self.store.touch_document(doc["id"], resp.etag, resp.last_modified)  # type: ignore[index]
+            return json.loads(latest["report"]).get("year") or link.year
+        report = read_report(resp.body, link.url, source.kind, resp.charset or source.encoding)
+        data, content_hash = snapshot(report)
+        year = report.year or link.year
+        if latest and latest["content_hash"] == content_hash:
+            self.store.touch_document(doc["id"], resp.etag, resp.last_modified)  # type: ignore[index]
+            return year
+        if latest is None and self.store.content_seen(source.id, content_hash):
+            return year  # the same report under a second URL: kept once
+        findings = run_rules(report)
+        diff = diff_reports(json.loads(latest["report"]), data) if latest else None
+        if diff:
+            findings.append(revision_finding(diff))
+        stored = [{**f.to_json(), "key": f.key, "cells": [list(c) for c in f.cells]} for f in findings]
+        previous = json.loads(latest["findings"]) if latest else None
+        events = alerts.version_events(self.settings, source, link.url, data, stored,
+                                       previous=previous, diff=diff, content_hash=content_hash)  # fmt: skip
+        version = NewVersion(source.id, link.url, report.title or link.title, year, resp.body, sha, content_hash,
+                             resp.content_type, report.text, data, stored, diff, resp.etag, resp.last_modified)  # fmt: skip
+        self.store.save_version(version, events)
+        result.new_versions += 1
+        log.info(
+            "source %s: %s version of %s (%d findings)",
+            source.id,
+            "new" if latest else "first",
+            link.url,
+            len(findings),
+        )
+        return year
+
+
+async def run(watcher: Watcher, stop: asyncio.Event, deliver: Callable[[], Any] | None = None) -> None:
+    """The service: every source on its interval (jittered), until `stop` is set; then the polls in
+    hand are finished before returning."""
+    in_flight: set[asyncio.Task[Any]] = set()
+
+    async def job(source_id: str) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        in_flight.add(task)
+        try:
+            await watcher.poll([source_id])
+            if deliver:
+                await deliver()
+        finally:
+            in_flight.discard(task)
+
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    watcher.store.sync_sources(watcher.settings.sources)
+    start = datetime.now(UTC)
+    for s in watcher.settings.sources:
+        first = start + timedelta(seconds=random.uniform(0, min(60.0, s.interval / 10)))
+        scheduler.add_job(job, IntervalTrigger(seconds=s.interval, jitter=min(300, s.interval // 10)), args=[s.id],
+                          id=s.id, max_instances=1, coalesce=True, misfire_grace_time=s.interval // 2,
+                          next_run_time=first)  # fmt: skip
+    if deliver:
+        scheduler.add_job(deliver, IntervalTrigger(seconds=60), id="deliver", max_instances=1, coalesce=True)
+    scheduler.start()
+    log.info("govmon running: %d sources", len(watcher.settings.sources))
+    await stop.wait()
+    scheduler.shutdown(wait=False)
+    if in_flight:
+        log.info("stopping: finishing %d poll(s) in hand", len(in_flight))
+        await asyncio.gather(*in_flight, return_exceptions=True)
+    log.info("govmon stopped")

@@ -1,0 +1,260 @@
+"""Stage: store. SQLite (WAL) through sqlite-utils: sources, polls, documents, versions, alert outbox.
+
+A report's new version, its findings, and the alert events they cause are written in one
+transaction, so a crash mid-poll leaves either all of them or none: polling again then
+stores the version once and the alert once (events have a unique key). The schema is
+versioned with ``PRAGMA user_version``; migrations only ever add.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+MIGRATIONS = [
+    """
+    CREATE TABLE sources (id TEXT PRIMARY KEY, agency TEXT, kind TEXT, list_url TEXT, last_poll TEXT,
+        last_error TEXT, consecutive_failures INTEGER NOT NULL DEFAULT 0, failing_alerted INTEGER NOT NULL DEFAULT 0);
+    CREATE TABLE polls (id INTEGER PRIMARY KEY, source TEXT NOT NULL, started TEXT NOT NULL, finished TEXT,
+        ok INTEGER, error TEXT, reports INTEGER NOT NULL DEFAULT 0, new_versions INTEGER NOT NULL DEFAULT 0);
+    CREATE TABLE pages (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, body BLOB, fetched_at TEXT);
+    CREATE TABLE documents (id INTEGER PRIMARY KEY, source TEXT NOT NULL, url TEXT NOT NULL UNIQUE, title TEXT,
+        year INTEGER, first_seen TEXT NOT NULL, etag TEXT, last_modified TEXT, last_checked TEXT);
+    CREATE TABLE versions (id INTEGER PRIMARY KEY, document_id INTEGER NOT NULL REFERENCES documents(id),
+        fetched_at TEXT NOT NULL, sha256 TEXT NOT NULL, content_hash TEXT NOT NULL, content_type TEXT,
+        raw BLOB NOT NULL, text TEXT, report TEXT NOT NULL, findings TEXT NOT NULL, diff TEXT);
+    CREATE INDEX versions_by_document ON versions(document_id, id);
+    CREATE TABLE events (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, source TEXT,
+        document_id INTEGER, created TEXT NOT NULL, payload TEXT NOT NULL);
+    CREATE TABLE deliveries (id INTEGER PRIMARY KEY, event_id INTEGER NOT NULL REFERENCES events(id),
+        channel TEXT NOT NULL, recipient TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0, next_attempt TEXT NOT NULL, last_error TEXT, delivered_at TEXT,
+        UNIQUE (event_id, channel, recipient));
+    CREATE INDEX deliveries_due ON deliveries(status, next_attempt);
+    """,
+]
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something worth an alert. `key` makes it idempotent: the same key is stored (and sent) once."""
+
+    key: str
+    kind: str  # new_report | new_finding | revision | late | missing | source_failing | source_recovered | test
+    source: str | None
+    payload: dict[str, Any]
+    recipients: tuple[tuple[str, str], ...]  # (channel, recipient)
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    """A report version about to be stored: the raw bytes, the parsed report and its findings."""
+
+    source: str
+    url: str
+    title: str | None
+    year: int | None
+    raw: bytes
+    sha256: str
+    content_hash: str
+    content_type: str
+    text: str
+    report: dict[str, Any]
+    findings: list[dict[str, Any]]
+    diff: dict[str, Any] | None
+    etag: str | None
+    last_modified: str | None
+
+
+class Store:
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite_utils.Database(self.path)
+        self.db.conn.execute("PRAGMA busy_timeout = 10000")
+        self.db.enable_wal()
+        self.db.conn.execute("PRAGMA synchronous = NORMAL")
+        self.migrate()
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def migrate(self) -> None:
+        version = self.db.conn.execute("PRAGMA user_version").fetchone()[0]
+        for n, sql in enumerate(MIGRATIONS[version:], start=version + 1):
+            self.db.conn.executescript(f"BEGIN; {sql}; PRAGMA user_version = {n}; COMMIT;")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self.db.conn:
+            yield
+
+    # ------------------------------------------------------------ sources and polls
+    def sync_sources(self, sources: Iterable[Any]) -> None:
+        with self.transaction():
+            for s in sources:
+                self.db["sources"].upsert(
+                    {"id": s.id, "agency": s.agency, "kind": s.kind, "list_url": s.list_url}, pk="id"
+                )
+
+    def source_state(self, source_id: str) -> dict[str, Any]:
+        rows = list(self.db["sources"].rows_where("id = ?", [source_id]))
+        return rows[0] if rows else {"consecutive_failures": 0, "failing_alerted": 0}
+
+    def start_poll(self, source_id: str) -> int:
+        with self.transaction():
+            return int(self.db["polls"].insert({"source": source_id, "started": now()}).last_pk)
+
+    def finish_poll(self, poll_id: int, source_id: str, *, error: str | None, reports: int, new_versions: int,
+                    events: Iterable[Event] = ()) -> None:  # fmt: skip
+        """Close the poll and update the source's failure streak, with any source events, atomically."""
+        state = self.source_state(source_id)
+        failures = state["consecutive_failures"] + 1 if error else 0
+        with self.transaction():
+            self.db["polls"].update(poll_id, {"finished": now(), "ok": error is None, "error": error,
+                                              "reports": reports, "new_versions": new_versions})  # fmt: skip
+            alerted = state["failing_alerted"]
+            for event in events:
+                self._add_event(event, None)
+                alerted = 1 if event.kind == "source_failing" else 0 if event.kind == "source_recovered" else alerted
+            self.db["sources"].update(source_id, {"last_poll": now(), "last_error": error,
+                                                  "consecutive_failures": failures, "failing_alerted": alerted})  # fmt: skip
+
+    # ------------------------------------------------------------ listing pages
+    def page(self, url: str) -> dict[str, Any] | None:
+        rows = list(self.db["pages"].rows_where("url = ?", [url]))
+        return {**rows[0], "body": zlib.decompress(rows[0]["body"])} if rows else None
+
+    def save_page(self, url: str, etag: str | None, last_modified: str | None, body: bytes) -> None:
+        with self.transaction():
+            self.db["pages"].upsert({"url": url, "etag": etag, "last_modified": last_modified,
+                                     "body": zlib.compress(body), "fetched_at": now()}, pk="url")  # fmt: skip
+
+    # ------------------------------------------------------------ documents and versions
+    def document(self, url: str) -> dict[str, Any] | None:
+        rows = list(self.db["documents"].rows_where("url = ?", [url]))
+        return rows[0] if rows else None
+
+    def latest_version(self, document_id: int) -> dict[str, Any] | None:
+        rows = list(self.db["versions"].rows_where("document_id = ?", [document_id], order_by="id desc", limit=1))
+        return rows[0] if rows else None
+
+    def content_seen(self, source_id: str, content_hash: str) -> bool:
+        """The same report content already stored under another URL of this source."""
+        sql = ("SELECT 1 FROM versions v JOIN documents d ON d.id = v.document_id WHERE d.source = ? "
+               "AND v.content_hash = ? LIMIT 1")  # fmt: skip
+        return self.db.conn.execute(sql, [source_id, content_hash]).fetchone() is not None
+
+    def touch_document(self, document_id: int, etag: str | None, last_modified: str | None) -> None:
+        with self.transaction():
+            self.db["documents"].update(
+                document_id, {"etag": etag, "last_modified": last_modified, "last_checked": now()}
+            )
+
+    def save_version(self, v: NewVersion, events: Iterable[Event] = ()) -> int:
+        """Store a new version and its events in one transaction; returns the version id."""
+        stamp = now()
+        with self.transaction():
+            doc = self.document(v.url)
+            if doc is None:
+                doc_id = int(self.db["documents"].insert({"source": v.source, "url": v.url, "title": v.title,
+                                                          "year": v.year, "first_seen": stamp}).last_pk)  # fmt: skip
+            else:
+                doc_id = doc["id"]
+            self.db["documents"].update(doc_id, {"title": v.title or (doc or {}).get("title"), "year": v.year,
+                                                 "etag": v.etag, "last_modified": v.last_modified, "last_checked": stamp})  # fmt: skip
+            version_id = int(self.db["versions"].insert({
+                "document_id": doc_id, "fetched_at": stamp, "sha256": v.sha256, "content_hash": v.content_hash,
+                "content_type": v.content_type, "raw": zlib.compress(v.raw), "text": v.text,
+                "report": json.dumps(v.report, ensure_ascii=False), "findings": json.dumps(v.findings, ensure_ascii=False),
+                "diff": json.dumps(v.diff, ensure_ascii=False) if v.diff else None}).last_pk)  # fmt: skip
+            for event in events:
+                self._add_event(event, doc_id)
+        return version_id
+
+    def raw(self, version_id: int) -> bytes:
+        return zlib.decompress(self.db["versions"].get(version_id)["raw"])
+
+    # ------------------------------------------------------------ alert outbox
+    def add_events(self, events: Iterable[Event]) -> None:
+        with self.transaction():
+            for event in events:
+                self._add_event(event, None)
+
+    def _add_event(self, event: Event, document_id: int | None) -> None:
+        cur = self.db.conn.execute(
+            "INSERT OR IGNORE INTO events (key, kind, source, document_id, created, payload) VALUES (?, ?, ?, ?, ?, ?)",
+            [event.key, event.kind, event.source, document_id, now(), json.dumps(event.payload, ensure_ascii=False)],
+        )
+        if cur.rowcount == 0:
+            return  # already recorded: never queued twice
+        for channel, recipient in event.recipients:
+            self.db.conn.execute(
+                "INSERT OR IGNORE INTO deliveries (event_id, channel, recipient, next_attempt) VALUES (?, ?, ?, ?)",
+                [cur.lastrowid, channel, recipient, now()],
+            )
+
+    def event_seen(self, key: str) -> bool:
+        return self.db.conn.execute("SELECT 1 FROM events WHERE key = ?", [key]).fetchone() is not None
+
+    def due_deliveries(self, limit: int = 100) -> list[dict[str, Any]]:
+        sql = ("SELECT d.*, e.kind, e.key, e.source, e.payload FROM deliveries d JOIN events e ON e.id = d.event_id "
+               "WHERE d.status = 'pending' AND d.next_attempt <= ? ORDER BY d.id LIMIT ?")  # fmt: skip
+        return [dict(r) for r in self.db.query(sql, [now(), limit])]
+
+    def mark_delivered(self, delivery_ids: Iterable[int]) -> None:
+        with self.transaction():
+            for i in delivery_ids:
+                self.db["deliveries"].update(i, {"status": "delivered", "delivered_at": now()})
+
+    def mark_failed(self, delivery_ids: Iterable[int], error: str, retry_in: timedelta | None) -> None:
+        """A failed attempt: retried later, or dead when `retry_in` is None (gave up)."""
+        with self.transaction():
+            for i in delivery_ids:
+                row = self.db["deliveries"].get(i)
+                update = {"attempts": row["attempts"] + 1, "last_error": error[:500]}
+                if retry_in is None:
+                    update["status"] = "dead"
+                else:
+                    update["next_attempt"] = (datetime.now(UTC) + retry_in).isoformat(timespec="seconds")
+                self.db["deliveries"].update(i, update)
+
+    def alert_counts(self) -> dict[str, int]:
+        counts = {"pending": 0, "delivered": 0, "dead": 0}
+        for row in self.db.query("SELECT status, count(*) AS n FROM deliveries GROUP BY status"):
+            counts[row["status"]] = row["n"]
+        return counts
+
+    # ------------------------------------------------------------ reading back
+    def reports(self, source: str | None = None, year: int | None = None) -> list[dict[str, Any]]:
+        where, args = ["1 = 1"], []
+        if source:
+            where.append("d.source = ?")
+            args.append(source)
+        if year:
+            where.append("d.year = ?")
+            args.append(year)
+        sql = (
+            f"SELECT d.*, (SELECT count(*) FROM versions v WHERE v.document_id = d.id) AS versions "
+            f"FROM documents d WHERE {' AND '.join(where)} ORDER BY d.source, d.year DESC, d.id"
+        )
+        out = []
+        for doc in self.db.query(sql, args):
+            latest = self.latest_version(doc["id"])
+            out.append({**doc, "latest": latest})
+        return out
+
+    def sources(self) -> list[dict[str, Any]]:
+        return list(self.db["sources"].rows)
