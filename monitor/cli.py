@@ -124,7 +124,7 @@ def cmd_poll(args: argparse.Namespace) -> int:
     return 1 if any(r.error for r in results) else 0
 
 
-async def _serve(settings: config.Settings) -> None:
+async def _serve(settings: config.Settings, spread: float | None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -132,7 +132,7 @@ async def _serve(settings: config.Settings) -> None:
     store = Store(settings.database)
     try:
         async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
-            await run(Watcher(settings, store, fetcher), stop)
+            await run(Watcher(settings, store, fetcher), stop, spread=spread)
     finally:
         store.close()
 
@@ -140,7 +140,7 @@ async def _serve(settings: config.Settings) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     logging.getLogger("govmon").setLevel(logging.INFO)
-    asyncio.run(_serve(settings))
+    asyncio.run(_serve(settings, args.spread))
     return 0
 
 
@@ -276,9 +276,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("poll", parents=[common], help="one pass over all (or the named) sources, then exit")
     p.add_argument("--source", action="append", metavar="ID", help="only this source (repeatable)")
     p.set_defaults(func=cmd_poll)
-    sub.add_parser(
-        "run", parents=[common], help="the service: poll every source on its interval until SIGTERM"
-    ).set_defaults(func=cmd_run)
+    rn = sub.add_parser("run", parents=[common], help="the service: poll every source on its interval until SIGTERM")
+    rn.add_argument(
+        "--spread",
+        type=float,
+        metavar="SECONDS",
+        help="spread the first polls over this many seconds (default: interval/10, at most 60)",
+    )
+    rn.set_defaults(func=cmd_run)
     sub.add_parser(
         "sources", parents=[common], help="validate sources.toml and list the sources with their state"
     ).set_defaults(func=cmd_sources)

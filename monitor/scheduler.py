@@ -164,9 +164,11 @@ class Watcher:
         return year
 
 
-async def run(watcher: Watcher, stop: asyncio.Event, deliver: Callable[[], Any] | None = None) -> None:
+async def run(watcher: Watcher, stop: asyncio.Event, deliver: Callable[[], Any] | None = None,
+              spread: float | None = None) -> None:  # fmt: skip
     """The service: every source on its interval (jittered), until `stop` is set; then the polls in
-    hand are finished before returning."""
+    hand are finished before returning. First polls are spread over `spread` seconds (default: a
+    tenth of the interval, at most a minute) so a restart does not fire every source at once."""
     in_flight: set[asyncio.Task[Any]] = set()
 
     async def job(source_id: str) -> None:
@@ -184,7 +186,7 @@ async def run(watcher: Watcher, stop: asyncio.Event, deliver: Callable[[], Any] 
     watcher.store.sync_sources(watcher.settings.sources)
     start = datetime.now(UTC)
     for s in watcher.settings.sources:
-        first = start + timedelta(seconds=random.uniform(0, min(60.0, s.interval / 10)))
+        first = start + timedelta(seconds=random.uniform(0, min(60.0, s.interval / 10) if spread is None else spread))
         scheduler.add_job(job, IntervalTrigger(seconds=s.interval, jitter=min(300, s.interval // 10)), args=[s.id],
                           id=s.id, max_instances=1, coalesce=True, misfire_grace_time=s.interval // 2,
                           next_run_time=first)  # fmt: skip
@@ -193,8 +195,9 @@ async def run(watcher: Watcher, stop: asyncio.Event, deliver: Callable[[], Any] 
     scheduler.start()
     log.info("govmon running: %d sources", len(watcher.settings.sources))
     await stop.wait()
-    scheduler.shutdown(wait=False)
+    scheduler.pause()  # no new polls; shutdown() would cancel the ones in hand
     if in_flight:
         log.info("stopping: finishing %d poll(s) in hand", len(in_flight))
         await asyncio.gather(*in_flight, return_exceptions=True)
+    scheduler.shutdown(wait=False)
     log.info("govmon stopped")

@@ -1,0 +1,139 @@
+"""sources.toml: a valid file loads into typed settings; every mistake names the file, the line and the key."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from monitor.cli import main
+from monitor.config import load
+from monitor.errors import ConfigError
+
+VALID = """\
+[monitor]
+database = "govmon.db"
+user_agent = "govreport-monitor/1.0 (+oversight@example.gov.cn)"
+concurrency = 8
+per_host = 2
+default_interval = "6h"
+
+[alerts.email]
+host = "smtp.example.gov.cn"
+port = 465
+tls = "ssl"
+username = "monitor@example.gov.cn"
+password_env = "GOVMON_SMTP_PASSWORD"
+from = "年报监测 <monitor@example.gov.cn>"
+to = ["oversight@example.gov.cn"]
+
+[[alerts.webhook]]
+name = "ops"
+url = "https://hooks.example.gov.cn/govmon"
+format = "dingtalk"
+secret_env = "GOVMON_WEBHOOK_SECRET"
+
+[[source]]
+id = "tongliao"
+agency = "通辽市人民政府"
+kind = "government"
+list_url = "http://www.tongliao.gov.cn/tl/zfxxgknb/"
+interval = "12h"
+
+[[source]]
+id = "tianmen-zwfw"
+agency = "天门市政务服务和大数据管理局"
+kind = "department"
+list_url = "http://www.tianmen.gov.cn/zwgk/nb/"
+alert_to = ["a@example.gov.cn"]
+max_pages = 3
+"""
+
+
+@pytest.fixture
+def env(monkeypatch):
+    monkeypatch.setenv("GOVMON_SMTP_PASSWORD", "s3cret")
+    monkeypatch.setenv("GOVMON_WEBHOOK_SECRET", "hook")
+
+
+def write(tmp_path, text: str, name: str = "sources.toml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_valid_file_loads_typed_settings(tmp_path, env):
+    s = load(write(tmp_path, VALID))
+    assert [x.id for x in s.sources] == ["tongliao", "tianmen-zwfw"]
+    assert s.sources[0].interval == 12 * 3600
+    assert s.sources[1].interval == 6 * 3600  # default_interval
+    assert s.sources[1].alert_to == ("a@example.gov.cn",)
+    assert s.email.password == "s3cret"
+    assert "s3cret" not in repr(s.email)  # secrets never printed
+    assert s.webhooks[0].format == "dingtalk"
+    assert s.database == tmp_path / "govmon.db"  # relative to the file
+
+
+@pytest.mark.parametrize(("old", "new", "marker", "words"), [
+    ('interval = "12h"', 'interval = "12h"\ncolour = "red"', "colour", "[[source]] #1 key 'colour': unknown key; valid keys are agency, alert_to"),
+    ('kind = "department"', 'kind = "township"', "township", "[[source]] #2 key 'kind': must be one of department, government"),
+    ('id = "tianmen-zwfw"', 'id = "tongliao"', 'id = "tongliao"', "duplicate source id 'tongliao'"),
+    ('list_url = "http://www.tianmen.gov.cn/zwgk/nb/"', 'list_url = "www.tianmen.gov.cn"', "www.tianmen", "key 'list_url': 'www.tianmen.gov.cn' is not an http(s) URL"),
+    ("max_pages = 3", 'max_pages = "3"', "max_pages", "key 'max_pages': must be a int, not str"),
+    ('interval = "12h"', 'interval = "twice a day"', "twice", "key 'interval': must be a duration like"),
+    ('format = "dingtalk"', 'format = "slack"', "slack", "valid formats are json, dingtalk, wecom, feishu"),
+    ('tls = "ssl"', 'tls = "tls1.3"', "tls1.3", "[alerts.email] key 'tls': must be one of ssl, starttls, none"),
+    ("concurrency = 8", "concurrency = 0", "concurrency", "[monitor] key 'concurrency': must be between 1 and 1000"),
+    ('alert_to = ["a@example.gov.cn"]', 'alert_to = ["nobody"]', "nobody", "'nobody' is not an e-mail address"),
+])  # fmt: skip
+def test_each_mistake_names_file_line_and_key(tmp_path, env, old, new, marker, words):
+    text = VALID.replace(old, new)
+    path = write(tmp_path, text)
+    line = max(n for n, x in enumerate(text.split("\n"), start=1) if marker in x)  # the offending line
+    with pytest.raises(ConfigError) as exc:
+        load(path)
+    assert str(exc.value).startswith(f"{path}:{line}: ")
+    assert words in str(exc.value)
+
+
+def test_missing_secret_names_the_variable(tmp_path, monkeypatch):
+    monkeypatch.delenv("GOVMON_SMTP_PASSWORD", raising=False)
+    with pytest.raises(
+        ConfigError,
+        match=r"sources.toml:13: \[alerts.email\] key 'password_env': environment variable GOVMON_SMTP_PASSWORD is not set",
+    ):
+        load(write(tmp_path, VALID))
+
+
+def test_missing_required_key_and_bad_toml(tmp_path, env):
+    with pytest.raises(ConfigError, match=r":23: \[\[source\]\] #1: missing required key 'agency'"):
+        load(write(tmp_path, VALID.replace('agency = "通辽市人民政府"\n', "")))
+    with pytest.raises(ConfigError, match=r"not valid TOML: .*line 2"):
+        load(write(tmp_path, "[monitor]\ndatabase = \n"))
+    with pytest.raises(ConfigError, match="no such file"):
+        load(tmp_path / "nope.toml")
+
+
+def test_bad_link_pattern(tmp_path, env):
+    with pytest.raises(ConfigError, match="key 'link_pattern': not a valid regular expression"):
+        load(write(tmp_path, VALID.replace('interval = "12h"', 'interval = "12h"\nlink_pattern = "年度报告("')))
+
+
+def test_govmon_sources_exit_codes(tmp_path, env, capsys, monkeypatch):
+    good = write(tmp_path, VALID)
+    assert main(["sources", "--config", str(good)]) == 0
+    out = capsys.readouterr().out
+    assert "valid, 2 source(s)" in out
+    assert re.search(r"tongliao\s+government\s+every 12h00m", out)
+    bad = write(tmp_path, VALID.replace('kind = "government"', 'kind = "gov"'), "bad.toml")
+    assert main(["sources", "--config", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert err.startswith(f"govmon: {bad}:26: [[source]] #1 key 'kind'")
+    monkeypatch.setenv("GOVMON_CONFIG", str(good))
+    assert main(["sources"]) == 0
+
+
+def test_poll_unknown_source_is_a_usage_error(tmp_path, env, capsys):
+    assert main(["poll", "--config", str(write(tmp_path, VALID)), "--source", "nowhere"]) == 2
+    assert "no source with id 'nowhere' (known: tongliao, tianmen-zwfw)" in capsys.readouterr().err

@@ -1,0 +1,159 @@
+"""`govmon poll` and `govmon run` as processes: SIGKILL mid-poll loses and duplicates nothing;
+SIGTERM finishes the poll in hand; sources/reports/demo read what was stored."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest_asyncio
+from conftest import SEEDS
+from portal import Portal, listing
+
+GOVMON = str(Path(sys.executable).parent / "govmon")
+REPORTS = ["000_779f9be447f66d1d.txt", "001_451407376180ac87.txt", "003_750a97d35f8bfe5c.txt",
+           "004_39039b5b6710b1f1.txt", "002_661fba88e4ede7f1.txt"]  # fmt: skip
+
+
+@pytest_asyncio.fixture
+async def portal():
+    p = Portal()
+    await p.start()
+    names = ["通辽市2021", "泸州市2022", "莱西市2020", "天门市2021", "伊宁市2020"]
+    p.add("/nb/", listing([(f"t{i}.html", f"{n}年政府信息公开工作年度报告") for i, n in enumerate(names)]))
+    for i, name in enumerate(REPORTS):
+        p.add(f"/nb/t{i}.html", (SEEDS["tongliao"].parent / name).read_bytes(), content_type="text/plain")
+    yield p
+    await p.stop()
+
+
+def write_config(tmp_path: Path, url: str) -> Path:
+    path = tmp_path / "sources.toml"
+    path.write_text(
+        f"""
+[monitor]
+database = "state/govmon.db"
+outbox_dir = "mail"
+
+[[source]]
+id = "city"
+agency = "通辽市人民政府"
+kind = "government"
+list_url = "{url}"
+interval = "1h"
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def count(db: Path, sql: str) -> int:
+    if not db.exists():
+        return 0
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+    try:
+        return con.execute(sql).fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+    finally:
+        con.close()
+
+
+async def wait_for(predicate, seconds: float = 20.0) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if predicate():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("timed out waiting")
+
+
+async def govmon(*args: str) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        GOVMON, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await proc.communicate()
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def test_sigkill_mid_poll_loses_and_duplicates_nothing(portal, tmp_path):
+    cfg = write_config(tmp_path, f"{portal.base}/nb/")
+    db = tmp_path / "state" / "govmon.db"
+    portal.pages["/nb/t3.html"].delay = 30  # the poll will be stuck here with t0..t2 committed
+    proc = await asyncio.create_subprocess_exec(GOVMON, "poll", "--config", str(cfg),
+                                                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)  # fmt: skip
+    await wait_for(lambda: count(db, "SELECT count(*) FROM versions") >= 3 and portal.hits["/nb/t3.html"] >= 1)
+    proc.send_signal(signal.SIGKILL)
+    await proc.wait()
+    assert count(db, "SELECT count(*) FROM versions") == 3
+    committed_events = count(db, "SELECT count(*) FROM events WHERE kind = 'new_report'")
+    assert committed_events == 3
+
+    portal.pages["/nb/t3.html"].delay = 0
+    code, _, err = await govmon("poll", "--config", str(cfg))
+    assert code == 0, err
+    code, out, err = await govmon("poll", "--config", str(cfg))  # and once more: nothing new
+    assert "0 new version(s)" in out
+    assert count(db, "SELECT count(*) FROM versions") == 5
+    assert count(db, "SELECT count(*) FROM documents") == 5
+    assert count(db, "SELECT count(*) FROM events WHERE kind = 'new_report'") == 5
+    assert count(db, "SELECT count(*) FROM deliveries") == count(db, "SELECT count(*) FROM events")
+    assert (
+        count(db, "SELECT count(*) FROM (SELECT document_id FROM versions GROUP BY document_id HAVING count(*) > 1)")
+        == 0
+    )
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    con.close()
+
+
+async def test_sigterm_finishes_the_poll_in_hand(portal, tmp_path):
+    cfg = write_config(tmp_path, f"{portal.base}/nb/")
+    db = tmp_path / "state" / "govmon.db"
+    portal.pages["/nb/t4.html"].delay = 2
+    proc = await asyncio.create_subprocess_exec(GOVMON, "run", "--spread", "0", "--config", str(cfg),
+                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)  # fmt: skip
+    await wait_for(lambda: portal.hits["/nb/t4.html"] >= 1)
+    proc.send_signal(signal.SIGTERM)
+    _, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0, err.decode()
+    assert "finishing 1 poll(s) in hand" in err.decode()
+    assert count(db, "SELECT count(*) FROM versions") == 5  # the slow report was stored, not abandoned
+    assert count(db, "SELECT count(*) FROM polls WHERE finished IS NOT NULL") == 1
+
+
+async def test_sources_and_reports_read_back(portal, tmp_path):
+    cfg = write_config(tmp_path, f"{portal.base}/nb/")
+    code, out, _ = await govmon("sources", "--config", str(cfg))
+    assert code == 0
+    assert "never polled" in out
+    await govmon("poll", "--config", str(cfg))
+    code, out, _ = await govmon("sources", "--config", str(cfg))
+    assert "last poll 20" in out
+    code, out, _ = await govmon("reports", "--json", "--config", str(cfg))
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) == {"sources", "reports", "alerts"}
+    assert data["sources"][0]["id"] == "city"
+    assert data["sources"][0]["consecutive_failures"] == 0
+    laixi = next(r for r in data["reports"] if r["year"] == 2020 and "莱西" in r["title"])
+    assert set(laixi) >= {"source", "url", "title", "year", "published", "first_seen", "versions", "format",
+                          "table_status", "tables", "findings"}  # fmt: skip
+    assert laixi["published"] == "2021-01-29"
+    assert {f["rule"] for f in laixi["findings"]} >= {"section.missing", "narrative.mismatch"}
+    assert data["alerts"]["pending"] >= 5
+    code, out, _ = await govmon("reports", "--year", "2021", "--config", str(cfg))
+    assert "通辽市2021年政府信息公开工作年度报告" in out
+    assert "莱西" not in out
+
+
+async def test_demo_runs_without_configuration(tmp_path):
+    code, out, err = await govmon("demo", "--dir", str(tmp_path / "demo"))
+    assert code == 0, err
+    assert "appeals.total: 行政复议：结果维持(0)+结果纠正(0)+其他结果(0)+尚未审结(0)=0，但总计为2" in out
+    assert "revision.changed: 报告发布后被修改" in out
+    assert "124 → 130" in out
+    assert (tmp_path / "demo" / "govmon.db").exists()

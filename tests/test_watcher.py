@@ -1,0 +1,216 @@
+"""The real pipeline against a real portal on 127.0.0.1, into a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import date
+
+import pytest
+import pytest_asyncio
+from conftest import SEEDS
+from portal import Portal, listing, settings
+
+from monitor.demo.pages import report_page
+from monitor.fetch import Fetcher
+from monitor.parse import read_report
+from monitor.scheduler import Watcher
+from monitor.store import Store
+
+TONGLIAO = SEEDS["tongliao"].read_bytes()
+LAIXI = SEEDS["laixi"].read_bytes()
+TIANMEN = SEEDS["tianmen"].read_bytes()
+TODAY = date(2022, 3, 1)  # before the 2021 deadlines (so 2020 is the year a missing report would be flagged)
+
+
+@pytest_asyncio.fixture
+async def portal():
+    p = Portal()
+    await p.start()
+    yield p
+    await p.stop()
+
+
+class Sleeps:
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+        await asyncio.sleep(0)
+
+
+async def poll(cfg, sleeps=None, timeout=5.0, today=TODAY, ids=None):
+    store = Store(cfg.database)
+    try:
+        async with Fetcher(
+            cfg.user_agent, 4, 2, retries=2, backoff=0.01, timeout=timeout, sleep=sleeps or Sleeps()
+        ) as f:
+            return await Watcher(cfg, store, f, today=lambda: today).poll(ids)
+    finally:
+        store.close()
+
+
+def db(cfg) -> Store:
+    return Store(cfg.database)
+
+
+def versions(cfg) -> dict[str, int]:
+    store = db(cfg)
+    try:
+        return {d["url"].rsplit("/", 1)[1]: d["versions"] for d in store.reports()}
+    finally:
+        store.close()
+
+
+async def test_paginated_relative_gbk_portal_then_all_304(portal, tmp_path):
+    portal.add("/nb/index.html", listing([("t1.html", "通辽市2021年政府信息公开工作年度报告"),
+                                          ("/nb/news.html", "市政府常务会议")], "index_1.html"))  # fmt: skip
+    portal.add("/nb/index_1.html", listing([("./t2.html", "2020年莱西市政府信息公开工作年度报告")], "index_2.html", "gbk")
+               .encode("gb18030"), charset="gbk")  # fmt: skip
+    portal.add("/nb/index_2.html", listing([(f"{portal.base}/nb/t3.html", "天门市2021年政府信息公开工作年度报告"),
+                                            ("t1.html#top", "通辽市2021年政府信息公开工作年度报告")]))  # fmt: skip
+    portal.add("/nb/t1.html", TONGLIAO, content_type="text/plain")
+    portal.add("/nb/t2.html", LAIXI.decode().encode("gb18030"), content_type="text/plain", charset="gbk")
+    portal.add("/nb/t3.html", TIANMEN, content_type="text/plain")
+    cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/index.html")])
+    (result,) = await poll(cfg)
+    assert (result.error, result.reports, result.new_versions) == (None, 3, 3)
+    assert versions(cfg) == {"t1.html": 1, "t2.html": 1, "t3.html": 1}
+    assert portal.hits["/nb/news.html"] == 0  # not a report link
+    store = db(cfg)
+    laixi = next(d for d in store.reports() if d["url"].endswith("t2.html"))
+    assert (laixi["title"], laixi["year"]) == ("2020年莱西市政府信息公开工作年度报告", 2020)
+    assert json.loads(laixi["latest"]["report"])["tables"]["applications"]["handled_total"]["total"] == 193
+    store.close()
+
+    (again,) = await poll(cfg)
+    assert again.new_versions == 0
+    assert set(portal.not_modified) == {"/nb/index.html", "/nb/index_1.html", "/nb/index_2.html", "/nb/t1.html",
+                                        "/nb/t2.html", "/nb/t3.html"}  # fmt: skip
+    assert versions(cfg) == {"t1.html": 1, "t2.html": 1, "t3.html": 1}
+
+
+async def test_flaky_and_hostile_pages_are_retried_or_refused_and_the_rest_goes_on(portal, tmp_path):
+    links = [("ok.html", "2021年政府信息公开工作年度报告"), ("flaky.html", "2020年政府信息公开工作年度报告"),
+             ("busy.html", "2019年政府信息公开工作年度报告"), ("loop.html", "2018年政府信息公开工作年度报告"),
+             ("huge.html", "2017年政府信息公开工作年度报告"), ("slow.html", "2016年政府信息公开工作年度报告"),
+             ("http://169.254.169.254/latest/meta-data", "2015年政府信息公开工作年度报告")]  # fmt: skip
+    portal.add("/nb/", listing(links))
+    portal.add("/nb/ok.html", TONGLIAO, content_type="text/plain")
+    portal.add("/nb/flaky.html", LAIXI, content_type="text/plain", status=[500])
+    portal.add("/nb/busy.html", TIANMEN, content_type="text/plain", status=[429], retry_after="1")
+    portal.add("/nb/loop.html", b"", location="/nb/loop.html")
+    portal.add("/nb/huge.html", b"<html>" + b"x" * (9 * 2**20), content_type="text/html")
+    portal.add("/nb/slow.html", TONGLIAO, content_type="text/plain", delay=3)
+    cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")])
+    sleeps = Sleeps()
+    (result,) = await poll(cfg, sleeps, timeout=0.5)
+    assert result.error is None
+    assert result.new_versions == 3  # ok, flaky (500 then 200), busy (429 then 200)
+    assert 1.0 in sleeps.calls  # Retry-After honoured
+    problems = "\n".join(result.problems)
+    assert "redirects" in problems
+    assert "byte limit" in problems
+    assert "timed out" in problems
+    assert "refused: 169.254.169.254 is a link-local address" in problems
+    assert portal.hits["/nb/flaky.html"] == 2
+    assert portal.hits["/nb/loop.html"] == 6  # the first request and five redirects, then stop
+
+
+async def test_a_source_that_is_down_is_reported_once_and_again_on_recovery(portal, tmp_path):
+    portal.add("/ok/", listing([("t.html", "2021年政府信息公开工作年度报告")]))
+    portal.add("/ok/t.html", TONGLIAO, content_type="text/plain")
+    portal.add("/down/", b"", status=[503] * 9)
+    cfg = settings(
+        tmp_path, [("down", "government", f"{portal.base}/down/"), ("ok", "government", f"{portal.base}/ok/")]
+    )
+    kinds = []
+    for _ in range(3):
+        results = await poll(cfg)
+        assert [r.error is not None for r in results] == [True, False]  # one source's failure never stops another
+    store = db(cfg)
+    kinds = [e["kind"] for e in store.db["events"].rows]
+    assert kinds.count("source_failing") == 1  # threshold 2, reported once, not on every failed poll
+    assert store.source_state("down")["consecutive_failures"] == 3
+    store.close()
+    portal.pages["/down/"].status.clear()
+    portal.pages["/down/"].body = listing([]).encode()
+    await poll(cfg)
+    store = db(cfg)
+    kinds = [e["kind"] for e in store.db["events"].rows]
+    assert kinds.count("source_recovered") == 1
+    assert store.source_state("down")["consecutive_failures"] == 0
+    store.close()
+
+
+async def test_revision_is_a_new_version_with_a_diff_and_chrome_is_not(portal, tmp_path):
+    data = read_report(TONGLIAO, "x").to_json()
+    portal.add("/nb/", listing([("t.html", "通辽市2021年政府信息公开工作年度报告")]))
+    portal.add("/nb/t.html", report_page(data))
+    cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")])
+    await poll(cfg)
+    portal.pages["/nb/t.html"].body = report_page(data).replace("首页", "首页 浏览次数: 1234").encode()
+    (r,) = await poll(cfg)
+    assert r.new_versions == 0  # only chrome changed
+    data["tables"]["appeals"]["review"]["upheld"] = 2
+    data["tables"]["appeals"]["review"]["total"] = 3
+    portal.pages["/nb/t.html"].body = report_page(data).encode()
+    (r,) = await poll(cfg)
+    assert r.new_versions == 1
+    store = db(cfg)
+    (doc,) = store.reports()
+    assert doc["versions"] == 2
+    diff = json.loads(doc["latest"]["diff"])
+    assert diff["cells"] == [
+        {"table": "appeals", "row": "review", "column": "total", "old": 2, "new": 3},
+        {"table": "appeals", "row": "review", "column": "upheld", "old": 1, "new": 2},
+    ]  # fmt: skip
+    (finding,) = [f for f in json.loads(doc["latest"]["findings"]) if f["rule"] == "revision.changed"]
+    assert "行政复议·结果维持：1 → 2" in finding["message"]
+    assert [e["kind"] for e in store.db["events"].rows if e["kind"] != "missing"] == ["new_report", "revision"]
+    store.close()
+
+
+async def test_the_same_report_under_two_urls_is_kept_once(portal, tmp_path):
+    portal.add(
+        "/nb/",
+        listing([("a.html", "2021年政府信息公开工作年度报告"), ("b.html?from=list", "2021年政府信息公开工作年度报告")]),
+    )
+    portal.add("/nb/a.html", TONGLIAO, content_type="text/plain")
+    portal.add("/nb/b.html?from=list", TONGLIAO, content_type="text/plain")
+    cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")])
+    (r,) = await poll(cfg)
+    assert r.new_versions == 1
+    assert list(versions(cfg).values()) == [1]
+
+
+async def test_missing_report_after_the_deadline(portal, tmp_path):
+    portal.add("/nb/", listing([("t.html", "通辽市2021年政府信息公开工作年度报告")]))
+    portal.add("/nb/t.html", TONGLIAO, content_type="text/plain")
+    cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")])
+    await poll(cfg, today=date(2022, 3, 31))  # the 2021 report exists; 2020's deadline has passed: missing
+    await poll(cfg, today=date(2023, 4, 1))  # the 2022 report is missing
+    await poll(cfg, today=date(2023, 4, 2))  # still missing: not reported again
+    store = db(cfg)
+    missing = [json.loads(e["payload"])["year"] for e in store.db["events"].rows if e["kind"] == "missing"]
+    store.close()
+    assert missing == [2020, 2022]
+
+
+async def test_poll_named_source_only(portal, tmp_path):
+    portal.add("/a/", listing([]))
+    portal.add("/b/", listing([]))
+    cfg = settings(tmp_path, [("a", "government", f"{portal.base}/a/"), ("b", "government", f"{portal.base}/b/")])
+    results = await poll(cfg, ids=["b"])
+    assert [r.source for r in results] == ["b"]
+    assert portal.hits["/a/"] == 0
+
+
+@pytest.mark.parametrize("status", [404, 403])
+async def test_permanent_http_errors_are_not_retried(portal, tmp_path, status):
+    portal.add("/nb/", b"", status=[status] * 5)
+    cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")])
+    (r,) = await poll(cfg)
+    assert f"HTTP {status}" in r.error
+    assert portal.hits["/nb/"] == 1
