@@ -182,7 +182,8 @@ def load(path: str | os.PathLike[str]) -> Settings:
         default_interval = parse_duration(mon.get("default_interval", "6h"))
     except ValueError as exc:
         raise r.fail("monitor", 0, "default_interval", str(exc)) from exc
-    base = path.parent
+    # Relative state paths live beside the file, or in systemd's StateDirectory= when it is set.
+    base = Path(os.environ["STATE_DIRECTORY"].split(":")[0]) if os.environ.get("STATE_DIRECTORY") else path.parent
     alerts = r.table(data.get("alerts", {}), "alerts", 0, {"email": dict, "webhook": list}, ())
     email = _email(r, alerts["email"]) if "email" in alerts else None
     hooks = tuple(_webhook(r, i, w) for i, w in enumerate(alerts.get("webhook", [])))

@@ -68,7 +68,13 @@ class Watcher:
         """One pass over the named sources (all when None), concurrently; never raises for a source."""
         sources = [self.settings.source(i) for i in source_ids] if source_ids else list(self.settings.sources)
         self.store.sync_sources(self.settings.sources)
-        return list(await asyncio.gather(*(self.poll_source(s) for s in sources)))
+        gate = asyncio.Semaphore(self.settings.concurrency * 4)  # bounds memory; fetches are capped anyway
+
+        async def one(source: Source) -> PollResult:
+            async with gate:
+                return await self.poll_source(source)
+
+        return list(await asyncio.gather(*(one(s) for s in sources)))
 
     async def poll_source(self, source: Source) -> PollResult:
         result = PollResult(source.id)

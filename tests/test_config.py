@@ -74,6 +74,11 @@ def test_valid_file_loads_typed_settings(tmp_path, env):
     assert s.database == tmp_path / "govmon.db"  # relative to the file
 
 
+def test_systemd_state_directory_holds_relative_state(tmp_path, env, monkeypatch):
+    monkeypatch.setenv("STATE_DIRECTORY", "/var/lib/govmon")
+    assert str(load(write(tmp_path, VALID)).database) == "/var/lib/govmon/govmon.db"
+
+
 @pytest.mark.parametrize(("old", "new", "marker", "words"), [
     ('interval = "12h"', 'interval = "12h"\ncolour = "red"', "colour", "[[source]] #1 key 'colour': unknown key; valid keys are agency, alert_to"),
     ('kind = "department"', 'kind = "township"', "township", "[[source]] #2 key 'kind': must be one of department, government"),
