@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import email
+import email.policy
 import json
 import logging
 import os
@@ -12,10 +14,13 @@ import signal
 import sys
 import tempfile
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from monitor import __version__, config
+from monitor.alerts import Renderer, recipients, sample_payload
+from monitor.channels import DeliveryError, deliver_due, send
 from monitor.errors import GovmonError, InputError
 from monitor.fetch import Fetcher, fetch_once
 from monitor.parse import Report, read_report
@@ -96,11 +101,17 @@ def _settings(args: argparse.Namespace) -> config.Settings:
     return config.load(args.config or os.environ.get("GOVMON_CONFIG") or "sources.toml")
 
 
-async def _poll(settings: config.Settings, ids: list[str] | None) -> list[PollResult]:
+async def _poll(settings: config.Settings, ids: list[str] | None, renderer: Renderer) -> list[PollResult]:
     store = Store(settings.database)
     try:
         async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
-            return await Watcher(settings, store, fetcher).poll(ids)
+            results = await Watcher(settings, store, fetcher).poll(ids)
+        counts = await deliver_due(settings, store, renderer)
+        if counts["delivered"] or counts["failed"]:
+            print(
+                f"alerts: {counts['delivered']} delivered, {counts['failed']} failed (kept in the outbox, retried later)"
+            )
+        return results
     finally:
         store.close()
 
@@ -119,12 +130,12 @@ def cmd_poll(args: argparse.Namespace) -> int:
     settings = _settings(args)
     for source_id in args.source or []:
         settings.source(source_id)  # unknown ids are a usage error before anything is fetched
-    results = asyncio.run(_poll(settings, args.source))
+    results = asyncio.run(_poll(settings, args.source, Renderer()))
     _print_poll(results)
     return 1 if any(r.error for r in results) else 0
 
 
-async def _serve(settings: config.Settings, spread: float | None) -> None:
+async def _serve(settings: config.Settings, spread: float | None, renderer: Renderer) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -132,7 +143,9 @@ async def _serve(settings: config.Settings, spread: float | None) -> None:
     store = Store(settings.database)
     try:
         async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
-            await run(Watcher(settings, store, fetcher), stop, spread=spread)
+            await run(
+                Watcher(settings, store, fetcher), stop, lambda: deliver_due(settings, store, renderer), spread=spread
+            )
     finally:
         store.close()
 
@@ -140,7 +153,7 @@ async def _serve(settings: config.Settings, spread: float | None) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     logging.getLogger("govmon").setLevel(logging.INFO)
-    asyncio.run(_serve(settings, args.spread))
+    asyncio.run(_serve(settings, args.spread, Renderer()))
     return 0
 
 
@@ -220,29 +233,31 @@ async def _demo(folder: Path) -> None:
     portal = demo.Portal.build()
     runner = web.AppRunner(portal.app(), access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
     base = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    settings = demo.settings(base, folder)
+    settings, renderer = demo.settings(base, folder), Renderer()
     print(f"demo portal on {base}; state in {folder}\n")
     try:
         print("== first poll: every report is new")
-        _print_poll(await _poll(settings, None))
+        _print_poll(await _poll(settings, None, renderer))
         store = Store(settings.database)
         print_reports(reports_json(store))
         store.close()
         portal.revise()
         print("\n== the city quietly edits its 2021 report; second poll")
-        _print_poll(await _poll(settings, None))
+        _print_poll(await _poll(settings, None, renderer))
         store = Store(settings.database)
         for doc in store.reports():
             if doc["versions"] > 1:
-                changed = [f for f in json.loads(doc["latest"]["findings"]) if f["rule"] == "revision.changed"]
                 print(f"[{doc['source']}] {doc['title']}: {doc['versions']} versions")
-                print(f"    [警告] revision.changed: {changed[0]['message']}")
-        counts = store.alert_counts()
+                for f in json.loads(doc["latest"]["findings"]):
+                    print(f"    [{SEVERITY_CN[f['severity']]}] {f['rule']}: {f['message'][:120]}")
         store.close()
-        print(f"\nalerts queued in the outbox: {counts['pending']} (delivery: issue #4); database: {settings.database}")
+        mail = sorted((folder / "mail").glob("*.eml"))
+        print(f"\n== {len(mail)} alert e-mails delivered to {folder / 'mail'} (open any .eml with a mail client):")
+        for path in mail:
+            subject = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)["Subject"]
+            print(f"   {path.name}  {subject}")
     finally:
         await runner.cleanup()
 
@@ -252,6 +267,49 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if (folder / "govmon.db").exists():
         raise InputError(f"{folder}: already holds a demo database; give an empty --dir")
     asyncio.run(_demo(folder))
+    return 0
+
+
+async def _alerts_test(settings: config.Settings, only: str | None, renderer: Renderer) -> int:
+    import aiohttp  # noqa: PLC0415
+
+    targets = [(c, r) for c, r in recipients(settings, None) if only in (None, c, c.split(":", 1)[-1])]
+    if not targets:
+        raise InputError(f"no alert channel{' named ' + only if only else ''} is configured in {settings.path}")
+    message = renderer.render("test", sample_payload("test"))
+    event = {
+        "kind": "test",
+        "key": f"test|{datetime.now(UTC).isoformat()}",
+        "payload": json.dumps(sample_payload("test")),
+    }
+    failed = 0
+    async with aiohttp.ClientSession() as http:
+        for channel, recipient in targets:
+            try:
+                await send(settings, channel, recipient, message, event, http=http)
+                print(f"{channel} -> {recipient}: delivered")
+            except DeliveryError as exc:
+                failed += 1
+                print(f"{channel} -> {recipient}: FAILED: {exc}")
+    return 1 if failed else 0
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if args.action == "test":
+        return asyncio.run(_alerts_test(settings, args.channel, Renderer()))
+    store = Store(settings.database)
+    try:
+        rows = store.db.query("SELECT d.*, e.kind, e.key FROM deliveries d JOIN events e ON e.id = d.event_id "
+                              "WHERE d.status != 'delivered' ORDER BY d.id")  # fmt: skip
+        for r in rows:
+            print(f"{r['status']:<8} {r['channel']:<14} {r['recipient']:<28} attempts {r['attempts']}  {r['key']}")
+            if r["last_error"]:
+                print(f"{'':<9}last error: {r['last_error']}")
+        counts = store.alert_counts()
+        print(f"alerts: {counts['pending']} pending, {counts['delivered']} delivered, {counts['dead']} dead")
+    finally:
+        store.close()
     return 0
 
 
@@ -297,6 +355,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     d.add_argument("--dir", metavar="DIR", help="keep the demo's database and mail here (default: a new temp folder)")
     d.set_defaults(func=cmd_demo)
+    a = sub.add_parser("alerts", parents=[common], help="alert delivery: 'test' sends a sample through each channel")
+    a.add_argument("action", choices=["test", "list"], help="test: send a sample alert; list: undelivered alerts")
+    a.add_argument("--channel", metavar="NAME", help="only this channel: email, eml, or a webhook name")
+    a.set_defaults(func=cmd_alerts)
     return parser
 
 

@@ -176,6 +176,12 @@ async def run(watcher: Watcher, stop: asyncio.Event, deliver: Callable[[], Any] 
     hand are finished before returning. First polls are spread over `spread` seconds (default: a
     tenth of the interval, at most a minute) so a restart does not fire every source at once."""
     in_flight: set[asyncio.Task[Any]] = set()
+    sending = asyncio.Lock()  # one delivery pass at a time: two would both send the same pending rows
+
+    async def deliver_once() -> None:
+        if deliver:
+            async with sending:
+                await deliver()
 
     async def job(source_id: str) -> None:
         task = asyncio.current_task()
@@ -183,8 +189,7 @@ async def run(watcher: Watcher, stop: asyncio.Event, deliver: Callable[[], Any] 
         in_flight.add(task)
         try:
             await watcher.poll([source_id])
-            if deliver:
-                await deliver()
+            await deliver_once()
         finally:
             in_flight.discard(task)
 
@@ -197,7 +202,7 @@ async def run(watcher: Watcher, stop: asyncio.Event, deliver: Callable[[], Any] 
                           id=s.id, max_instances=1, coalesce=True, misfire_grace_time=s.interval // 2,
                           next_run_time=first)  # fmt: skip
     if deliver:
-        scheduler.add_job(deliver, IntervalTrigger(seconds=60), id="deliver", max_instances=1, coalesce=True)
+        scheduler.add_job(deliver_once, IntervalTrigger(seconds=60), id="deliver", max_instances=1, coalesce=True)
     scheduler.start()
     log.info("govmon running: %d sources", len(watcher.settings.sources))
     await stop.wait()

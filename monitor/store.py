@@ -210,7 +210,7 @@ class Store:
         return self.db.conn.execute("SELECT 1 FROM events WHERE key = ?", [key]).fetchone() is not None
 
     def due_deliveries(self, limit: int = 100) -> list[dict[str, Any]]:
-        sql = ("SELECT d.*, e.kind, e.key, e.source, e.payload FROM deliveries d JOIN events e ON e.id = d.event_id "
+        sql = ("SELECT d.*, e.kind, e.key, e.source, e.payload, e.created FROM deliveries d JOIN events e ON e.id = d.event_id "
                "WHERE d.status = 'pending' AND d.next_attempt <= ? ORDER BY d.id LIMIT ?")  # fmt: skip
         return [dict(r) for r in self.db.query(sql, [now(), limit])]
 

@@ -1,0 +1,207 @@
+"""Stage: channels. Delivering the outbox: e-mail (aiosmtplib), a folder of .eml files, and webhooks
+(generic JSON with an HMAC-SHA256 signature, DingTalk, WeCom/企业微信 and Feishu/飞书 robots).
+
+``deliver_due`` takes the pending deliveries from the store, sends each (or, with
+``digest = "daily"``, each recipient's day of e-mail as one message), and marks it delivered;
+a failure is logged once per attempt and retried with backoff, and after ``GIVE_UP`` the
+delivery is dead-lettered (``govmon alerts list`` and ``govmon reports`` show it). A new
+channel is one async function in ``CHANNELS``; a new robot format one function in ``FORMATS``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import os
+import time
+import urllib.parse
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta, timezone
+from email.message import EmailMessage
+from email.utils import formatdate
+from typing import Any
+
+import aiohttp
+import aiosmtplib
+
+from monitor.alerts import Rendered, Renderer
+from monitor.config import WEBHOOK_FORMATS, Settings
+from monitor.store import Store
+
+log = logging.getLogger("govmon.alerts")
+GIVE_UP = timedelta(days=3)
+BEIJING = timezone(timedelta(hours=8))
+DIGEST_HOUR = 8  # daily digests go out at 08:00 Beijing time
+TIMEOUT = 30.0
+
+
+class DeliveryError(Exception):
+    """A channel refused or failed: the message stays in the outbox and is retried."""
+
+
+# ---------------------------------------------------------------- e-mail
+def email_message(settings: Settings, recipient: str, r: Rendered, key: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["Subject"] = r.subject
+    msg["From"] = settings.email.sender if settings.email else "govmon@localhost"
+    msg["To"] = recipient
+    msg["Date"] = formatdate(localtime=True)
+    # Stable per (event, recipient): a mail system that sees a retry after a crash can drop the copy.
+    msg["Message-ID"] = f"<{hashlib.sha256(f'{key}|{recipient}'.encode()).hexdigest()[:32]}@govreport-monitor>"
+    msg.set_content(r.text)
+    msg.add_alternative(r.html, subtype="html")
+    return msg
+
+
+async def send_email(settings: Settings, _channel: str, recipient: str, r: Rendered, event: dict[str, Any],
+                     _http: aiohttp.ClientSession) -> None:  # fmt: skip
+    e = settings.email
+    if e is None:
+        raise DeliveryError("no [alerts.email] in sources.toml")
+    try:
+        await aiosmtplib.send(email_message(settings, recipient, r, event["key"]), hostname=e.host, port=e.port,
+                              use_tls=e.tls == "ssl", start_tls=e.tls == "starttls", username=e.username,
+                              password=e.password, timeout=TIMEOUT)  # fmt: skip
+    except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+        raise DeliveryError(f"SMTP {e.host}:{e.port}: {type(exc).__name__}: {exc}") from exc
+
+
+async def write_eml(settings: Settings, _channel: str, recipient: str, r: Rendered, event: dict[str, Any],
+                    _http: aiohttp.ClientSession) -> None:  # fmt: skip
+    """The local sink (the demo's, or a mail gateway's pick-up folder): one .eml file per message."""
+    folder = settings.outbox_dir
+    if folder is None:
+        raise DeliveryError("no outbox_dir in [monitor]")
+    folder.mkdir(parents=True, exist_ok=True)
+    key = event["key"]
+    name = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{hashlib.sha256(f'{key}|{recipient}'.encode()).hexdigest()[:12]}.eml"
+    tmp = folder / f".{name}.tmp"
+    tmp.write_bytes(bytes(email_message(settings, recipient, r, key)))
+    os.replace(tmp, folder / name)  # atomic: a reader never sees half a message
+
+
+# ---------------------------------------------------------------- webhooks
+def _json(r: Rendered, event: dict[str, Any], secret: str | None) -> tuple[str, dict[str, str], bytes]:
+    body = json.dumps({"event": event["kind"], "key": event["key"], "subject": r.subject, "text": r.text,
+                       **json.loads(event["payload"])}, ensure_ascii=False).encode()  # fmt: skip
+    headers = {"Content-Type": "application/json; charset=utf-8", "X-Govmon-Event": event["kind"]}
+    if secret:
+        headers["X-Govmon-Signature"] = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return "", headers, body
+
+
+def _dingtalk(r: Rendered, _event: dict[str, Any], secret: str | None) -> tuple[str, dict[str, str], bytes]:
+    query = ""
+    if secret:  # 加签: timestamp + "\n" + secret, HMAC-SHA256, base64, URL-encoded
+        ts = str(int(time.time() * 1000))
+        sign = base64.b64encode(hmac.new(secret.encode(), f"{ts}\n{secret}".encode(), hashlib.sha256).digest())
+        query = f"timestamp={ts}&sign={urllib.parse.quote_plus(sign.decode())}"
+    body = {"msgtype": "markdown", "markdown": {"title": r.subject, "text": r.markdown}}
+    return query, {"Content-Type": "application/json"}, json.dumps(body, ensure_ascii=False).encode()
+
+
+def _wecom(r: Rendered, _event: dict[str, Any], _secret: str | None) -> tuple[str, dict[str, str], bytes]:
+    body = {"msgtype": "markdown", "markdown": {"content": r.markdown[:4000]}}  # the robot's limit is 4096 bytes
+    return "", {"Content-Type": "application/json"}, json.dumps(body, ensure_ascii=False).encode()
+
+
+def _feishu(r: Rendered, _event: dict[str, Any], secret: str | None) -> tuple[str, dict[str, str], bytes]:
+    body: dict[str, Any] = {"msg_type": "text", "content": {"text": r.text}}
+    if secret:  # 签名校验: HMAC-SHA256 keyed with timestamp + "\n" + secret over an empty message, base64
+        ts = str(int(time.time()))
+        body["timestamp"] = ts
+        body["sign"] = base64.b64encode(hmac.new(f"{ts}\n{secret}".encode(), b"", hashlib.sha256).digest()).decode()
+    return "", {"Content-Type": "application/json"}, json.dumps(body, ensure_ascii=False).encode()
+
+
+FORMATS: dict[str, Callable[[Rendered, dict[str, Any], str | None], tuple[str, dict[str, str], bytes]]] = {
+    "json": _json, "dingtalk": _dingtalk, "wecom": _wecom, "feishu": _feishu,
+}  # fmt: skip
+assert tuple(FORMATS) == WEBHOOK_FORMATS, "config.WEBHOOK_FORMATS must name exactly the formats here"
+
+
+async def send_webhook(settings: Settings, channel: str, _recipient: str, r: Rendered, event: dict[str, Any],
+                       http: aiohttp.ClientSession) -> None:  # fmt: skip
+    name = channel.split(":", 1)[1]
+    hook = next((w for w in settings.webhooks if w.name == name), None)
+    if hook is None:
+        raise DeliveryError(f"webhook '{name}' is no longer in sources.toml")
+    query, headers, body = FORMATS[hook.format](r, event, hook.secret)
+    url = hook.url + (("&" if "?" in hook.url else "?") + query if query else "")
+    try:
+        async with http.post(url, data=body, headers=headers, timeout=aiohttp.ClientTimeout(total=TIMEOUT)) as resp:
+            text = await resp.text(errors="replace")
+            if resp.status >= 300:
+                raise DeliveryError(f"webhook {name}: HTTP {resp.status}: {text[:200]}")
+            if hook.format != "json":  # the robots answer 200 with an error code in the body
+                answer = json.loads(text or "{}")
+                code = answer.get("errcode", answer.get("code", answer.get("StatusCode", 0)))
+                if code:
+                    raise DeliveryError(f"webhook {name}: robot refused: {text[:200]}")
+    except (aiohttp.ClientError, TimeoutError, json.JSONDecodeError) as exc:
+        raise DeliveryError(f"webhook {name}: {type(exc).__name__}: {exc}") from exc
+
+
+Sender = Callable[[Settings, str, str, Rendered, dict[str, Any], aiohttp.ClientSession], Awaitable[None]]
+CHANNELS: dict[str, Sender] = {"email": send_email, "eml": write_eml, "webhook": send_webhook}
+
+
+async def send(settings: Settings, channel: str, recipient: str, r: Rendered, event: dict[str, Any], *,
+               http: aiohttp.ClientSession) -> None:  # fmt: skip
+    """Deliver one message; channel is "email", "eml" or "webhook:NAME". Raises DeliveryError."""
+    await CHANNELS[channel.split(":", 1)[0]](settings, channel, recipient, r, event, http)
+
+
+# ---------------------------------------------------------------- the outbox
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(6 * 3600, 60 * 3**attempts))
+
+
+def _digest_due(store: Store, recipient: str, now: datetime) -> bool:
+    local = now.astimezone(BEIJING)
+    today = local.replace(hour=DIGEST_HOUR, minute=0, second=0, microsecond=0)
+    if local < today:
+        return False
+    row = store.db.conn.execute("SELECT max(delivered_at) FROM deliveries WHERE channel = 'email' AND recipient = ? "
+                                "AND status = 'delivered'", [recipient]).fetchone()  # fmt: skip
+    return row[0] is None or datetime.fromisoformat(row[0]) < today.astimezone(UTC)
+
+
+async def deliver_due(settings: Settings, store: Store, renderer: Renderer) -> dict[str, int]:
+    """Send what is due. Returns counts of delivered and failed deliveries. Never raises for a channel."""
+    rows = store.due_deliveries(limit=500)
+    groups: dict[tuple[str, str | int], list[dict[str, Any]]] = {}
+    now = datetime.now(UTC)
+    for row in rows:
+        if row["channel"] == "email" and settings.email and settings.email.digest == "daily":
+            if _digest_due(store, row["recipient"], now):
+                groups.setdefault(("digest", row["recipient"]), []).append(row)
+        else:
+            groups.setdefault(("one", row["id"]), []).append(row)
+    counts = {"delivered": 0, "failed": 0}
+    async with aiohttp.ClientSession() as http:
+        for (mode, _), batch in groups.items():
+            first = batch[0]
+            rendered = [renderer.render(r["kind"], json.loads(r["payload"])) for r in batch]
+            message = renderer.digest(rendered) if mode == "digest" else rendered[0]
+            event = {
+                "kind": first["kind"],
+                "key": first["key"] if mode == "one" else f"digest|{now.date()}",
+                "payload": first["payload"],
+            }
+            ids = [r["id"] for r in batch]
+            try:
+                await send(settings, first["channel"], first["recipient"], message, event, http=http)
+            except DeliveryError as exc:
+                dead = now - min(datetime.fromisoformat(r["created"]) for r in batch) > GIVE_UP
+                store.mark_failed(ids, str(exc), None if dead else backoff(first["attempts"]))
+                counts["failed"] += len(ids)
+                log.warning("alert %s via %s to %s: attempt %d failed%s: %s", first["key"], first["channel"], first["recipient"],
+                            first["attempts"] + 1, " (gave up)" if dead else "", exc)  # fmt: skip
+                continue
+            store.mark_delivered(ids)
+            counts["delivered"] += len(ids)
+    return counts

@@ -1,0 +1,366 @@
+"""Alerts with a real SMTP server (aiosmtpd on 127.0.0.1) and a real webhook receiver (aiohttp)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import email
+import email.policy
+import hashlib
+import hmac
+import json
+import logging
+import socket
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from aiohttp import web
+from aiosmtpd.controller import Controller
+from conftest import SEEDS
+from portal import Portal, listing, settings
+
+from monitor.alerts import Renderer, sample_payload
+from monitor.channels import FORMATS, deliver_due
+from monitor.config import Email, Webhook
+from monitor.demo.pages import report_page
+from monitor.errors import ConfigError
+from monitor.fetch import Fetcher
+from monitor.parse import read_report
+from monitor.scheduler import Watcher
+from monitor.store import Store
+
+TODAY = date(2023, 3, 1)  # the department's 2022 report is then overdue: two events, the report and the missing one
+RENDERER = Renderer()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, _server, _session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+
+class Smtp:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.inbox = Inbox()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp():
+    server = Smtp()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest_asyncio.fixture
+async def portal():
+    p = Portal()
+    await p.start()
+    data = read_report(SEEDS["tianmen"].read_bytes(), "x").to_json()
+    data["tables"]["appeals"]["review"]["total"] = 2  # planted
+    data["title"] = "天门市<script>alert(1)</script>2021年政府信息公开工作年度报告"
+    p.add("/nb/", listing([("t.html", "天门市2021年政府信息公开工作年度报告")]))
+    p.add("/nb/t.html", report_page(data))
+    yield p
+    await p.stop()
+
+
+def config(tmp_path, portal, smtp, **kw):
+    mail = Email(host="127.0.0.1", port=smtp.port, tls="none", sender="年报监测 <monitor@example.gov.cn>",
+                 to=("oversight@example.gov.cn",))  # fmt: skip
+    return settings(tmp_path, [("tianmen", "department", f"{portal.base}/nb/")], email=mail, **kw)
+
+
+async def poll_and_deliver(cfg, today=TODAY):
+    store = Store(cfg.database)
+    try:
+        async with Fetcher(cfg.user_agent, 4, 2, retries=0, backoff=0.01) as f:
+            await Watcher(cfg, store, f, today=lambda: today).poll()
+        return await deliver_due(cfg, store, RENDERER)
+    finally:
+        store.close()
+
+
+def make_due(cfg) -> None:
+    store = Store(cfg.database)
+    with store.transaction():
+        store.db.conn.execute(
+            "UPDATE deliveries SET next_attempt = '2000-01-01T00:00:00+00:00' WHERE status = 'pending'"
+        )
+    store.close()
+
+
+def reports_mail(smtp):
+    return [m for m in smtp.inbox.messages if "2021年度报告" in m["Subject"]]
+
+
+async def test_planted_error_alert_arrives_once_with_the_highlighted_cell(tmp_path, portal, smtp):
+    cfg = config(tmp_path, portal, smtp)
+    await poll_and_deliver(cfg)
+    (msg,) = reports_mail(smtp)
+    assert msg["Subject"] == "【年报监测】天门市政务服务和大数据管理局2021年度报告：1个错误、0个警告"
+    assert msg["To"] == "oversight@example.gov.cn"
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    assert "行政复议：结果维持(0)+结果纠正(0)+其他结果(0)+尚未审结(0)=0，但总计为2" in text
+    assert "应为 0，实为 2" in text
+    assert f"{portal.base}/nb/t.html" in html
+    assert 'class="hot" style="border: 1px solid #999; padding: 3px; text-align: right; background: #fdd;' in html
+    hot = [part.split(">", 1)[1].split("<", 1)[0] for part in html.split('class="hot"')[1:]]
+    assert hot == ["0", "0", "0", "0", "2"]  # the 行政复议 row: every operand of the identity that fails
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+    await poll_and_deliver(cfg)  # the finding persists: nothing new is sent
+    assert len(reports_mail(smtp)) == 1
+
+
+async def test_smtp_down_then_back_delivers_once_and_logs_once_per_attempt(tmp_path, portal, smtp, caplog):
+    smtp.stop()
+    cfg = config(tmp_path, portal, smtp)
+    with caplog.at_level(logging.WARNING, logger="govmon.alerts"):
+        counts = await poll_and_deliver(cfg)
+    assert counts["delivered"] == 0
+    assert counts["failed"] == 2  # the 2021 report alert and the missing-2022-report alert
+    assert len([r for r in caplog.records if "attempt 1 failed" in r.getMessage()]) == 2  # per message, not per finding
+    store = Store(cfg.database)
+    assert store.alert_counts() == {"pending": 2, "delivered": 0, "dead": 0}
+    store.close()
+    smtp.start()
+    await poll_and_deliver(cfg)  # not due yet: backoff
+    assert smtp.inbox.messages == []
+    make_due(cfg)
+    await poll_and_deliver(cfg)
+    assert len(reports_mail(smtp)) == 1
+    make_due(cfg)
+    await poll_and_deliver(cfg)
+    assert len(reports_mail(smtp)) == 1
+
+
+async def test_gives_up_into_dead_letter_after_the_bounded_time(tmp_path, portal, smtp):
+    smtp.stop()
+    cfg = config(tmp_path, portal, smtp)
+    await poll_and_deliver(cfg)
+    store = Store(cfg.database)
+    with store.transaction():
+        store.db.conn.execute("UPDATE events SET created = '2000-01-01T00:00:00+00:00'")
+    store.close()
+    make_due(cfg)
+    await poll_and_deliver(cfg)
+    store = Store(cfg.database)
+    assert store.alert_counts()["dead"] == 2
+    store.close()
+
+
+async def test_daily_digest_is_one_message_per_recipient(tmp_path, portal, smtp):
+    cfg = config(tmp_path, portal, smtp)
+    cfg = replace(cfg, email=replace(cfg.email, digest="daily"))
+    await poll_and_deliver(cfg)
+    (msg,) = smtp.inbox.messages  # the report alert and the missing-report alert, in one digest
+    assert msg["Subject"] == "【年报监测】每日汇总：2条提醒"
+    body = msg.get_body(("plain",)).get_content()
+    assert "1个错误" in body
+    assert "逾期未发布" in body
+    await poll_and_deliver(cfg)
+    assert len(smtp.inbox.messages) == 1  # already sent today
+
+
+class Receiver:
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, dict[str, str], bytes]] = []
+        self.status = 200
+        self.answer = '{"errcode": 0, "errmsg": "ok"}'
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.requests.append((str(request.rel_url), dict(request.headers), await request.read()))
+        return web.Response(status=self.status, text=self.answer, content_type="application/json")
+
+
+@pytest_asyncio.fixture
+async def receiver():
+    r = Receiver()
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", r.handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    r.base = f"http://127.0.0.1:{runner.addresses[0][1]}"  # type: ignore[attr-defined]
+    yield r
+    await runner.cleanup()
+
+
+async def test_webhooks_in_every_format(tmp_path, portal, receiver):
+    hooks = (Webhook("generic", f"{receiver.base}/hook", "json", "k3y"),
+             Webhook("ding", f"{receiver.base}/robot/send?access_token=abc", "dingtalk", "SECret"),
+             Webhook("wecom", f"{receiver.base}/cgi-bin/webhook/send?key=x", "wecom"),
+             Webhook("feishu", f"{receiver.base}/open-apis/bot/v2/hook/x", "feishu", "fs"))  # fmt: skip
+    cfg = settings(tmp_path, [("tianmen", "department", f"{portal.base}/nb/")], webhooks=hooks)
+    await poll_and_deliver(cfg)
+    got = {url.split("?")[0]: (url, headers, json.loads(body)) for url, headers, body in receiver.requests
+           if "2021年度报告" in body.decode()}  # fmt: skip
+    url, headers, body = got["/hook"]
+    raw = next(b for u, _, b in receiver.requests if u == url and "2021年度报告" in b.decode())
+    assert headers["X-Govmon-Signature"] == "sha256=" + hmac.new(b"k3y", raw, hashlib.sha256).hexdigest()
+    assert body["event"] == "new_report"
+    assert body["findings"][0]["rule"] == "appeals.total"
+    url, _, body = got["/robot/send"]
+    assert body["msgtype"] == "markdown"
+    assert set(body["markdown"]) == {"title", "text"}
+    query = dict(p.split("=", 1) for p in url.split("?")[1].split("&"))
+    assert query["access_token"] == "abc"
+    assert query["timestamp"].isdigit()
+    assert query["sign"]
+    expected = base64.b64encode(hmac.new(b"SECret", f"{query['timestamp']}\nSECret".encode(), hashlib.sha256).digest())
+    assert query["sign"].replace("%2B", "+").replace("%2F", "/").replace("%3D", "=") == expected.decode()
+    _, _, body = got["/cgi-bin/webhook/send"]
+    assert body["msgtype"] == "markdown"
+    assert "content" in body["markdown"]
+    _, _, body = got["/open-apis/bot/v2/hook/x"]
+    assert body["msg_type"] == "text"
+    assert "总计为2" in body["content"]["text"]
+    assert (
+        body["sign"]
+        == base64.b64encode(hmac.new(f"{body['timestamp']}\nfs".encode(), b"", hashlib.sha256).digest()).decode()
+    )
+    assert set(FORMATS) == {"json", "dingtalk", "wecom", "feishu"}
+
+
+async def test_webhook_500_or_robot_error_stays_pending(tmp_path, portal, receiver):
+    cfg = settings(tmp_path, [("tianmen", "department", f"{portal.base}/nb/")],
+                   webhooks=(Webhook("ding", f"{receiver.base}/robot", "dingtalk"),))  # fmt: skip
+    receiver.answer = '{"errcode": 310000, "errmsg": "keywords not in content"}'
+    counts = await poll_and_deliver(cfg)
+    assert counts == {"delivered": 0, "failed": 2}
+    receiver.status = 500
+    make_due(cfg)
+    assert (await poll_and_deliver(cfg))["failed"] == 2
+    receiver.status, receiver.answer = 200, '{"errcode": 0}'
+    make_due(cfg)
+    assert (await poll_and_deliver(cfg))["delivered"] == 2
+
+
+def test_broken_template_is_an_error_at_start_up(tmp_path):
+    folder = tmp_path / "alerts"
+    folder.mkdir()
+    for p in (Path(__file__).parent.parent / "alerts").iterdir():
+        (folder / p.name).write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "email.html").write_text("<p>{{ agency }</p>", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"email.html:1: alert template error"):
+        Renderer(folder)
+    (folder / "email.html").write_text("<p>{{ agnecy }}</p>", encoding="utf-8")
+    with pytest.raises(ConfigError, match="'agnecy' is undefined"):
+        Renderer(folder)
+
+
+def test_every_event_kind_renders_a_chinese_subject():
+    subjects = {k: RENDERER.render(k, sample_payload(k)).subject for k in
+                ("new_report", "new_finding", "revision", "missing", "source_failing", "source_recovered")}  # fmt: skip
+    assert subjects["revision"].endswith("2021年度报告发布后被修改")
+    assert subjects["source_failing"].endswith("门户网站连续3次无法访问")
+    assert all(s.startswith("【年报监测】") for s in subjects.values())
+
+
+async def test_alerts_test_command(tmp_path, smtp, receiver, capsys):
+    from monitor.cli import main  # noqa: PLC0415
+
+    toml = tmp_path / "sources.toml"
+    toml.write_text(
+        f"""
+[monitor]
+outbox_dir = "mail"
+[alerts.email]
+host = "127.0.0.1"
+port = {smtp.port}
+tls = "none"
+from = "monitor@example.gov.cn"
+to = ["oversight@example.gov.cn"]
+[[alerts.webhook]]
+name = "ops"
+url = "{receiver.base}/hook"
+""",
+        encoding="utf-8",
+    )
+    code = await asyncio.to_thread(main, ["alerts", "test", "--config", str(toml)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert out.count("delivered") == 3
+    assert smtp.inbox.messages[0]["Subject"] == "【年报监测】测试提醒：告警通道工作正常"
+    smtp.stop()
+    code = await asyncio.to_thread(main, ["alerts", "test", "--channel", "email", "--config", str(toml)])
+    assert code == 1
+    assert "email -> oversight@example.gov.cn: FAILED: SMTP 127.0.0.1" in capsys.readouterr().out
+
+
+async def test_sigkill_between_finding_and_delivery_delivers_exactly_once(tmp_path, smtp):
+    import signal  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    p = Portal()
+    await p.start()
+    try:
+        names = ["000_779f9be447f66d1d.txt", "003_750a97d35f8bfe5c.txt", "004_39039b5b6710b1f1.txt"]
+        p.add("/nb/", listing([(f"t{i}.html", f"{2019 + i}年政府信息公开工作年度报告") for i in range(3)]))
+        for i, name in enumerate(names):
+            p.add(f"/nb/t{i}.html", (SEEDS["tongliao"].parent / name).read_bytes(), content_type="text/plain")
+        p.pages["/nb/t2.html"].delay = 30  # stuck here: two reports' findings and events committed, nothing sent
+        toml = tmp_path / "sources.toml"
+        toml.write_text(
+            f"""
+[alerts.email]
+host = "127.0.0.1"
+port = {smtp.port}
+tls = "none"
+from = "monitor@example.gov.cn"
+to = ["oversight@example.gov.cn"]
+[[source]]
+id = "city"
+agency = "示例市人民政府"
+kind = "government"
+list_url = "{p.base}/nb/"
+""",
+            encoding="utf-8",
+        )
+        govmon = str(Path(sys.executable).parent / "govmon")
+        proc = await asyncio.create_subprocess_exec(govmon, "poll", "--config", str(toml),
+                                                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)  # fmt: skip
+        for _ in range(400):
+            if p.hits["/nb/t2.html"]:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)
+        proc.send_signal(signal.SIGKILL)
+        await proc.wait()
+        assert smtp.inbox.messages == []  # killed before delivery
+        p.pages["/nb/t2.html"].delay = 0
+        for _ in range(2):  # restart, and once more
+            proc = await asyncio.create_subprocess_exec(govmon, "poll", "--config", str(toml),
+                                                        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)  # fmt: skip
+            assert await proc.wait() == 0
+        ids = [m["Message-ID"] for m in smtp.inbox.messages]
+        assert len(ids) == len(set(ids))  # nothing twice
+        subjects = sorted(m["Subject"] for m in smtp.inbox.messages)
+        assert sum("年度报告：" in s for s in subjects) == 3, subjects  # each report's alert exactly once
+    finally:
+        await p.stop()
