@@ -144,7 +144,9 @@ async def test_sources_and_reports_read_back(portal, tmp_path):
                           "table_status", "tables", "findings"}  # fmt: skip
     assert laixi["published"] == "2021-01-29"
     assert {f["rule"] for f in laixi["findings"]} >= {"section.missing", "narrative.mismatch"}
-    assert data["alerts"]["pending"] >= 5
+    assert data["alerts"]["delivered"] >= 5  # one per report, into the .eml folder
+    assert data["alerts"]["pending"] == 0
+    assert len(list((tmp_path / "mail").glob("*.eml"))) == data["alerts"]["delivered"]
     code, out, _ = await govmon("reports", "--year", "2021", "--config", str(cfg))
     assert "通辽市2021年政府信息公开工作年度报告" in out
     assert "莱西" not in out
@@ -157,3 +159,6 @@ async def test_demo_runs_without_configuration(tmp_path):
     assert "revision.changed: 报告发布后被修改" in out
     assert "124 → 130" in out
     assert (tmp_path / "demo" / "govmon.db").exists()
+    assert "alert e-mails delivered to" in out
+    assert "【年报监测】天门市政务服务和大数据管理局2021年度报告：1个错误、0个警告" in out
+    assert len(list((tmp_path / "demo" / "mail").glob("*.eml"))) >= 8
