@@ -2,7 +2,8 @@
 
 Stages, in pipeline order (each imports only the ones before it):
 config -> fetch -> discover -> extract -> normalise -> tables -> parse -> narrative -> rules
--> store -> alerts -> scheduler -> cli. ``errors.py`` is shared by all.
+-> diff -> store -> alerts -> channels -> scheduler -> cli. ``errors.py`` is shared by all;
+``demo/`` is the bundled demo portal (and the seed pages the tests read).
 """
 
 __version__ = "0.1.0"

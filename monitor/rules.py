@@ -110,7 +110,7 @@ def _expects_tables(report: Report) -> bool:
     return report.format != "legacy"
 
 
-def _label(table: str, key: str) -> str:
+def label(table: str, key: str) -> str:
     return (APPEAL_LABELS if table == "appeals" else LABELS)[key]
 
 
@@ -142,10 +142,10 @@ def table_unreadable(ctx: Context, make: Callable[..., Finding]) -> Iterator[Fin
         elif table.status == "ambiguous" and not table.ambiguous_rows:
             yield make(f"{name}的数字无法确定所在行列（单元格缺失或合并），未参与计算，请人工核对", table=key)
         elif table.ambiguous_rows:
-            rows = "、".join(_label(key, r) for r in table.ambiguous_rows)
+            rows = "、".join(label(key, r) for r in table.ambiguous_rows)
             yield make(f"{name}中以下行的数字无法确定所在列（单元格缺失或合并），未参与计算：{rows}", table=key)
         if table.missing_rows and table.status != "missing":
-            rows = "、".join(_label(key, r) for r in table.missing_rows)
+            rows = "、".join(label(key, r) for r in table.missing_rows)
             yield make(f"{name}中未找到以下行：{rows}", table=key)
 
 
@@ -154,7 +154,7 @@ def _cells_where(table: Table, test: Callable[[Value], bool]) -> list[tuple[str,
 
 
 def _cell_list(key: str, cells: list[tuple[str, str]], limit: int = 8) -> str:
-    names = [f"{_label(key, r)}·{_label(key, c)}" for r, c in cells[:limit]]
+    names = [f"{label(key, r)}·{label(key, c)}" for r, c in cells[:limit]]
     more = f"等{len(cells)}处" if len(cells) > limit else ""
     return "、".join(names) + more
 
@@ -186,7 +186,7 @@ def cell_invalid(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding
     for key, table in ctx.report.tables.items():
         for r, c in _cells_where(table, lambda v: v.invalid):
             raw = table.rows[r][c].raw
-            yield make(f"{TABLE_LABELS[key]}{_label(key, r)}·{_label(key, c)}为“{raw}”，应为非负整数",
+            yield make(f"{TABLE_LABELS[key]}{label(key, r)}·{label(key, c)}为“{raw}”，应为非负整数",
                        table=key, row=r, column=c, cells=((r, c),))  # fmt: skip
 
 
@@ -369,38 +369,3 @@ def narrative_mismatch(ctx: Context, make: Callable[..., Finding]) -> Iterator[F
 def narrative_percentage(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     for d in narrative.percentages(ctx.report):
         yield make(d.message, table=d.table, expected=d.expected, actual=d.actual)
-
-
-# ---------------------------------------------------------------- versions (the watcher)
-def diff_reports(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:
-    """What changed between two stored versions of a report: sections' text, cells (old -> new), metadata."""
-    sections = [
-        n for n in map(str, range(1, 7)) if old.get("section_text", {}).get(n) != new.get("section_text", {}).get(n)
-    ]
-    cells = []
-    for table in sorted(set(old.get("tables", {})) | set(new.get("tables", {}))):
-        a, b = old.get("tables", {}).get(table, {}), new.get("tables", {}).get(table, {})
-        for row in sorted(set(a) | set(b)):
-            for column in sorted(set(a.get(row, {})) | set(b.get(row, {}))):
-                before, after = a.get(row, {}).get(column), b.get(row, {}).get(column)
-                if before != after:
-                    cells.append({"table": table, "row": row, "column": column, "old": before, "new": after})
-    fields = {k: [old.get(k), new.get(k)] for k in ("title", "published", "year", "format") if old.get(k) != new.get(k)}
-    if not (sections or cells or fields):
-        return None
-    return {"sections": sections, "cells": cells, "fields": fields}
-
-
-def revision_finding(diff: dict[str, Any]) -> Finding:
-    parts = []
-    if diff["sections"]:
-        parts.append("正文第" + "、".join(CN[int(n)] for n in diff["sections"]) + "部分有改动")
-    for c in diff["cells"][:10]:
-        label = _label(c["table"], c["row"]) + "·" + _label(c["table"], c["column"])
-        parts.append(f"{TABLE_LABELS[c['table']].split('(')[0]}{label}：{fmt(c['old'])} → {fmt(c['new'])}")
-    if len(diff["cells"]) > 10:
-        parts.append(f"等共{len(diff['cells'])}个单元格")
-    for k, (a, b) in diff["fields"].items():
-        parts.append(f"{ {'title': '标题', 'published': '发布日期', 'year': '年度', 'format': '格式'}[k] }：{a} → {b}")
-    return Finding("revision.changed", "warning", "报告发布后被修改：" + "；".join(parts),
-                   cells=tuple((c["row"], c["column"]) for c in diff["cells"]))  # fmt: skip

@@ -15,7 +15,6 @@ import hashlib
 import json
 import logging
 import random
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -26,16 +25,16 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor import alerts
 from monitor.config import Settings, Source
+from monitor.diff import diff_reports, revision_finding, snapshot
 from monitor.discover import Link, discover
 from monitor.errors import FetchError, InputError
 from monitor.extract import decode
 from monitor.fetch import Fetcher, allowed_for
-from monitor.parse import Report, read_report
-from monitor.rules import diff_reports, revision_finding, run_rules
+from monitor.parse import read_report
+from monitor.rules import run_rules
 from monitor.store import NewVersion, Store
 
 log = logging.getLogger("govmon")
-_CHROME = re.compile(r"浏览|访问|点击|阅读|打印|关闭|扫一扫|分享|字号|【|】")
 
 
 @dataclass
@@ -45,18 +44,6 @@ class PollResult:
     reports: int = 0
     new_versions: int = 0
     problems: list[str] = field(default_factory=list)  # reports that could not be read this time
-
-
-def snapshot(report: Report) -> tuple[dict[str, Any], str]:
-    """The stored form of a report and the hash of its content. Short chrome lines (view counters,
-    print/close buttons) are left out of the hash so they never count as a revision."""
-    data = report.to_json()
-    data["section_text"] = {str(n): report.section_text(n) for n in range(1, 7)}
-    stable = {k: data[k] for k in ("title", "year", "published", "tables", "table_status", "sections")}
-    stable["text"] = {n: "\n".join(x for x in t.split("\n") if not (len(x) < 40 and _CHROME.search(x)))
-                      for n, t in data["section_text"].items()}  # fmt: skip
-    digest = hashlib.sha256(json.dumps(stable, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
-    return data, digest
 
 
 class Watcher:
