@@ -67,3 +67,16 @@ def discover(html: str, page_url: str, pattern: re.Pattern[str]) -> tuple[list[L
 
 def is_attachment(url: str) -> bool:
     return bool(_ATTACHMENT.search(urlsplit(url).path))
+
+
+def attachments(html: str, page_url: str) -> list[str]:
+    """Links to PDF/DOC/DOCX attachments on a report page, PDFs first (they are the published form)."""
+    soup = BeautifulSoup(html, "lxml")
+    found: list[str] = []
+    for a in soup.find_all("a", href=True):
+        url = canonical(urljoin(page_url, str(a["href"]).strip()))
+        text = " ".join(a.get_text(" ").split())
+        if (is_attachment(url) or _ATTACHMENT.search(text)) and url not in found:
+            found.append(url)
+    order = {"pdf": 0, "docx": 1, "doc": 2}
+    return sorted(found, key=lambda u: order.get(urlsplit(u).path.rsplit(".", 1)[-1].lower(), 3))

@@ -1,5 +1,9 @@
 """Stage: extract. The bytes of a report (file or HTTP body) -> plain text.
 
+What the bytes are is decided from the bytes (``sniff``), never from the URL or a header
+alone: a ".pdf" URL that serves an HTML error page is read as HTML. PDF and DOCX have their
+own extractors (``extract_pdf.py``, ``extract_docx.py``) that produce the same text form.
+
 HTML tables are expanded into a grid (rowspan/colspan) and written as pipe rows
 ("规章 | 1 | 0 | 5 |"), so the table reader in ``tables.py`` sees HTML, pipe text and
 one-cell-per-line text through one tokenizer. Site chrome (scripts, navigation, forms)
@@ -17,6 +21,8 @@ import charset_normalizer
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 from monitor.errors import InputError
+from monitor.extract_docx import docx_to_text
+from monitor.extract_pdf import pdf_to_text
 
 MAX_BYTES = 8 * 1024 * 1024  # real reports are < 2 MB even with Word-pasted markup
 MAX_GRID_CELLS = 20_000  # per table, after rowspan/colspan expansion
@@ -39,6 +45,8 @@ class Extracted:
     text: str
     html_title: str | None = None
     encoding: str = "utf-8"
+    kind: str = "text"  # html | text | pdf | docx
+    pages: int = 0  # PDF pages read
 
 
 def _codec(name: str) -> str | None:
@@ -99,14 +107,19 @@ def extract(data: bytes, declared_charset: str | None = None) -> Extracted:
     if len(data) > MAX_BYTES:
         raise InputError(f"the input is {len(data) / 1e6:.1f} MB; reports over {MAX_BYTES // 2**20} MiB are refused")
     kind = sniff(data)
-    if kind in ("pdf", "docx", "doc"):
-        raise InputError(f"this is a {kind.upper()} file; reading {kind.upper()} reports is not supported yet")
+    if kind == "pdf":
+        text, pages = pdf_to_text(data)
+        return Extracted(text, None, "pdf", kind="pdf", pages=pages)
+    if kind == "docx":
+        return Extracted(docx_to_text(data), None, "docx", kind="docx")
+    if kind == "doc":
+        raise InputError("this is a legacy Word .doc file; it is not supported: save it as .docx or PDF and check that")
     if kind == "binary":
         raise InputError("this is a binary file, not an HTML or text report")
     text, enc = decode(data, declared_charset)
     if kind == "html":
         body, title = html_to_text(text)
-        return Extracted(body, title, enc)
+        return Extracted(body, title, enc, kind="html")
     return Extracted(text, None, enc)
 
 

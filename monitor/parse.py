@@ -15,6 +15,7 @@ from typing import Any
 
 from monitor.errors import InputError
 from monitor.extract import Extracted, extract
+from monitor.extract_pdf import SCANNED
 from monitor.normalise import normalise
 from monitor.tables import Table, read_active, read_appeals, read_applications
 
@@ -50,6 +51,8 @@ class Report:
     format: str | None = None
     sections: dict[int, tuple[int, int] | None] = field(default_factory=dict)  # number -> (first, end) lines
     tables: dict[str, Table] = field(default_factory=dict)
+    scanned: bool = False  # a PDF without a text layer: needs OCR before anything can be checked
+    pages: int = 0  # PDF pages read (0 for HTML and text)
 
     @property
     def lines(self) -> list[str]:
@@ -110,6 +113,7 @@ def _to_year(text: str) -> int:
 
 
 def find_title(lines: list[str], html_title: str | None) -> str | None:
+    previous = ""
     for line in lines[:40]:
         text = line.strip()
         if (
@@ -118,7 +122,13 @@ def find_title(lines: list[str], html_title: str | None) -> str | None:
             and not text.startswith(("根据", "按照", "本报告"))
             and "|" not in text
         ):
-            return re.sub(r"^(标题|题目)\s*:\s*", "", text)
+            title = re.sub(r"^(标题|题目)\s*:\s*", "", text)
+            two_lines = re.match(r"^(19|20)\d{2}\s*年", title) and len(previous) <= 30
+            if two_lines and (_AGENCY.search(previous) or _PLACE.search(previous)):
+                title = previous + title  # a title set on two lines: "淮安市人民政府" / "2024 年…年度报告"
+            return title
+        if text:
+            previous = text
     if html_title:
         for part in re.split(r"\s*[_|\-–—]\s*", html_title):
             if "年度报告" in part:
@@ -149,7 +159,7 @@ def find_year(title: str | None, text: str, published: date | None, section1: st
         m = re.search(_YEAR, title)
         if m:
             return _to_year(m.group(1))
-    m = re.search(r"((?:19|20)\d{2})年\s*1月\s*1日\s*(起)?\s*(至|到|-)", text)
+    m = re.search(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*(起)?\s*(至|到|-)", text)
     if m:
         return int(m.group(1))
     if published:
@@ -222,11 +232,25 @@ def parse(extracted: Extracted, source: str, kind: str | None = None) -> Report:
     return report
 
 
+def read_page(data: bytes, source: str, kind: str | None = None, charset: str | None = None) -> Report:
+    """Bytes -> Report, whatever the page holds (what cannot be found is None or missing)."""
+    extracted = extract(data, charset)
+    if extracted.text == SCANNED:  # a PDF with no text layer: nothing can be read, nothing is guessed
+        return Report(input=source, text="", kind=kind, scanned=True, sections=dict.fromkeys(range(1, 7)),
+                      tables={k: Table("image") for k in ("active", "applications", "appeals")})  # fmt: skip
+    report = parse(extracted, source, kind)
+    report.pages = extracted.pages
+    return report
+
+
+def is_report(report: Report) -> bool:
+    return report.scanned or any(report.sections.values()) or any(t.status != "missing" for t in report.tables.values())
+
+
 def read_report(data: bytes, source: str, kind: str | None = None, charset: str | None = None) -> Report:
     """Bytes -> Report, or InputError when the bytes are not a readable annual report."""
-    report = parse(extract(data, charset), source, kind)
-    found = any(report.sections.values()) or any(t.status != "missing" for t in report.tables.values())
-    if not found:
+    report = read_page(data, source, kind, charset)
+    if not is_report(report):
         raise InputError(
             "this does not look like a 政府信息公开工作年度报告: no section headings and no statutory tables"
         )

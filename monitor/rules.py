@@ -107,7 +107,7 @@ def fmt(n: Number | None) -> str:
 
 
 def _expects_tables(report: Report) -> bool:
-    return report.format != "legacy"
+    return report.format != "legacy" and not report.scanned
 
 
 def label(table: str, key: str) -> str:
@@ -137,7 +137,9 @@ def table_missing(ctx: Context, make: Callable[..., Finding]) -> Iterator[Findin
 def table_unreadable(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     for key, table in ctx.report.tables.items():
         name = TABLE_LABELS[key]
-        if table.status == "image":
+        if ctx.report.scanned:
+            yield make(f"{name}无法读取：PDF是扫描件，没有文字层，需要OCR识别后才能核对", table=key)
+        elif table.status == "image":
             yield make(f"{name}只有图片或附件，无法读取其中的数字，请人工核对", table=key)
         elif table.status == "ambiguous" and not table.ambiguous_rows:
             yield make(f"{name}的数字无法确定所在行列（单元格缺失或合并），未参与计算，请人工核对", table=key)

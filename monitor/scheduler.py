@@ -26,11 +26,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from monitor import alerts
 from monitor.config import Settings, Source
 from monitor.diff import diff_reports, revision_finding, snapshot
-from monitor.discover import Link, discover
+from monitor.discover import Link, attachments, discover
 from monitor.errors import FetchError, InputError
-from monitor.extract import decode
-from monitor.fetch import Fetcher, allowed_for
-from monitor.parse import read_report
+from monitor.extract import decode, sniff
+from monitor.fetch import Fetcher, Response, allowed_for
+from monitor.parse import Report, is_report, read_page, read_report
 from monitor.rules import run_rules
 from monitor.store import NewVersion, Store
 
@@ -127,7 +127,7 @@ class Watcher:
         if latest and latest["sha256"] == sha:
             self.store.touch_document(doc["id"], resp.etag, resp.last_modified)  # type: ignore[index]
             return json.loads(latest["report"]).get("year") or link.year
-        report = read_report(resp.body, link.url, source.kind, resp.charset or source.encoding)
+        report, raw, content_type = await self._content(source, link, resp)
         data, content_hash = snapshot(report)
         year = report.year or link.year
         if latest and latest["content_hash"] == content_hash:
@@ -143,8 +143,8 @@ class Watcher:
         previous = json.loads(latest["findings"]) if latest else None
         events = alerts.version_events(self.settings, source, link.url, data, stored,
                                        previous=previous, diff=diff, content_hash=content_hash)  # fmt: skip
-        version = NewVersion(source.id, link.url, report.title or link.title, year, resp.body, sha, content_hash,
-                             resp.content_type, report.text, data, stored, diff, resp.etag, resp.last_modified)  # fmt: skip
+        version = NewVersion(source.id, link.url, report.title or link.title, year, raw, sha, content_hash,
+                             content_type, report.text, data, stored, diff, resp.etag, resp.last_modified)  # fmt: skip
         self.store.save_version(version, events)
         result.new_versions += 1
         log.info(
@@ -155,6 +155,27 @@ class Watcher:
             len(findings),
         )
         return year
+
+    async def _content(self, source: Source, link: Link, resp: Response) -> tuple[Report, bytes, str]:
+        """The report behind a page: the page itself, or, when the page holds no statutory tables but
+        links a PDF/DOC/DOCX attachment, the attachment (what it is is decided from its bytes)."""
+        page = read_page(resp.body, link.url, source.kind, resp.charset or source.encoding)
+        if any(t.status not in ("missing", "image") for t in page.tables.values()):
+            return page, resp.body, resp.content_type
+        html, _ = decode(resp.body, resp.charset or source.encoding)
+        for url in attachments(html, resp.url)[:3]:
+            got = await self.fetcher.get(url, allow=allowed_for(source.list_url))
+            try:
+                found = read_report(got.body, url, source.kind, got.charset)
+            except InputError as exc:
+                log.warning("source %s: attachment %s of %s: %s", source.id, url, link.url, exc)
+                continue
+            found.input = link.url
+            found.published = found.published or page.published  # the page carries the 发布时间, not the file
+            return found, got.body, sniff(got.body)
+        if not is_report(page):
+            raise InputError("the page is not a report and links no readable PDF/DOC/DOCX attachment")
+        return page, resp.body, resp.content_type
 
 
 async def run(watcher: Watcher, stop: asyncio.Event, deliver: Callable[[], Any] | None = None,
