@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
+from portal import Portal
 
 from monitor.cli import main
 
@@ -34,3 +36,12 @@ def check_json(capsys: pytest.CaptureFixture[str]):
         return run_json(capsys, *args)
 
     return run
+
+
+@pytest_asyncio.fixture
+async def portal():
+    """An empty test portal on 127.0.0.1; tests add pages to it (see tests/portal.py)."""
+    p = Portal()
+    await p.start()
+    yield p
+    await p.stop()

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import docx
 import pytest
-import pytest_asyncio
 from conftest import SEEDS
 from docx.shared import Pt
-from portal import Portal, listing, settings
+from portal import listing, settings
 from pypdf import PdfWriter
 
 from monitor.cli import main
@@ -219,14 +218,6 @@ def test_zip_bomb_docx_and_legacy_doc(tmp_path, capsys):
 def test_a_pdf_url_serving_an_html_error_page_is_not_a_pdf():
     with pytest.raises(InputError, match="does not look like"):
         read_report(b"<html><body><h1>404 Not Found</h1></body></html>", "http://x/report.pdf")
-
-
-@pytest_asyncio.fixture
-async def portal():
-    p = Portal()
-    await p.start()
-    yield p
-    await p.stop()
 
 
 async def test_watcher_checks_the_attachment_of_a_page_without_tables(portal, tmp_path):

@@ -7,9 +7,8 @@ import json
 from datetime import date
 
 import pytest
-import pytest_asyncio
 from conftest import SEEDS
-from portal import Portal, listing, settings
+from portal import listing, settings
 
 from monitor.demo.pages import report_page
 from monitor.fetch import Fetcher
@@ -21,14 +20,6 @@ TONGLIAO = SEEDS["tongliao"].read_bytes()
 LAIXI = SEEDS["laixi"].read_bytes()
 TIANMEN = SEEDS["tianmen"].read_bytes()
 TODAY = date(2022, 3, 1)  # before the 2021 deadlines (so 2020 is the year a missing report would be flagged)
-
-
-@pytest_asyncio.fixture
-async def portal():
-    p = Portal()
-    await p.start()
-    yield p
-    await p.stop()
 
 
 class Sleeps:
