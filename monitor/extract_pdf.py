@@ -74,14 +74,14 @@ def _page_lines(page: Any) -> list[str]:
     return [text for _, text in sorted(items, key=lambda item: item[0])]
 
 
-def _read(path_or_bytes: bytes) -> tuple[str, int]:
+def _read(data: bytes) -> tuple[str, int]:
     import io  # noqa: PLC0415 - imported in the child
 
     import pdfplumber  # noqa: PLC0415
     from pdfminer.pdfdocument import PDFPasswordIncorrect  # noqa: PLC0415
 
     try:
-        pdf = pdfplumber.open(io.BytesIO(path_or_bytes))
+        pdf = pdfplumber.open(io.BytesIO(data))
     except PDFPasswordIncorrect as exc:
         raise InputError("the PDF is encrypted (password protected); it cannot be read") from exc
     with pdf:

@@ -206,9 +206,6 @@ class Store:
                 [cur.lastrowid, channel, recipient, now()],
             )
 
-    def event_seen(self, key: str) -> bool:
-        return self.db.conn.execute("SELECT 1 FROM events WHERE key = ?", [key]).fetchone() is not None
-
     def due_deliveries(self, limit: int = 100) -> list[dict[str, Any]]:
         sql = ("SELECT d.*, e.kind, e.key, e.source, e.payload, e.created FROM deliveries d JOIN events e ON e.id = d.event_id "
                "WHERE d.status = 'pending' AND d.next_attempt <= ? ORDER BY d.id LIMIT ?")  # fmt: skip
