@@ -101,22 +101,21 @@ def _settings(args: argparse.Namespace) -> config.Settings:
     return config.load(args.config or os.environ.get("GOVMON_CONFIG") or "sources.toml")
 
 
-async def _poll(settings: config.Settings, ids: list[str] | None, renderer: Renderer) -> list[PollResult]:
+async def _poll(
+    settings: config.Settings, ids: list[str] | None, renderer: Renderer
+) -> tuple[list[PollResult], dict[str, int]]:
+    """One pass over the sources, then the alerts that are due."""
     store = Store(settings.database)
     try:
         async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
             results = await Watcher(settings, store, fetcher).poll(ids)
-        counts = await deliver_due(settings, store, renderer)
-        if counts["delivered"] or counts["failed"]:
-            print(
-                f"alerts: {counts['delivered']} delivered, {counts['failed']} failed (kept in the outbox, retried later)"
-            )
-        return results
+        return results, await deliver_due(settings, store, renderer)
     finally:
         store.close()
 
 
-def _print_poll(results: list[PollResult]) -> None:
+def _print_poll(polled: tuple[list[PollResult], dict[str, int]]) -> None:
+    results, counts = polled
     for r in results:
         if r.error:
             print(f"{r.source}: FAILED: {r.error}")
@@ -124,15 +123,17 @@ def _print_poll(results: list[PollResult]) -> None:
         print(f"{r.source}: {r.reports} report link(s), {r.new_versions} new version(s)")
         for problem in r.problems:
             print(f"  could not read {problem}")
+    if counts["delivered"] or counts["failed"]:
+        print(f"alerts: {counts['delivered']} delivered, {counts['failed']} failed (kept in the outbox, retried later)")
 
 
 def cmd_poll(args: argparse.Namespace) -> int:
     settings = _settings(args)
     for source_id in args.source or []:
         settings.source(source_id)  # unknown ids are a usage error before anything is fetched
-    results = asyncio.run(_poll(settings, args.source, Renderer()))
-    _print_poll(results)
-    return 1 if any(r.error for r in results) else 0
+    polled = asyncio.run(_poll(settings, args.source, Renderer()))
+    _print_poll(polled)
+    return 1 if any(r.error for r in polled[0]) else 0
 
 
 async def _serve(settings: config.Settings, spread: float | None, renderer: Renderer) -> None:
