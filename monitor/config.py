@@ -22,7 +22,11 @@ KINDS = ("department", "government")
 TLS_MODES = ("ssl", "starttls", "none")
 WEBHOOK_FORMATS = ("json", "dingtalk", "wecom", "feishu")
 DIGESTS = ("off", "daily")
-DEFAULT_LINK_PATTERN = r"(政府信息公开|政务公开|信息公开).{0,8}年度?报告|年度报告.{0,4}(政府信息公开|信息公开)"
+# A 政府信息公开工作年度报告 by any of its real names: "…政府信息公开工作年度报告", "…年度政府信息公开工作报告",
+# "…政府信息公开年报". Not "…工作要点" or "…第三方评估报告". Used for listing links and for titles.
+DEFAULT_LINK_PATTERN = (
+    r"(政府信息公开|政务公开|信息公开)(工作)?(年度)?(报告|年报)|年度(政府信息公开|政务公开|信息公开)(工作)?报告"
+)
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _ID = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")

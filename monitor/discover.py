@@ -70,13 +70,15 @@ def is_attachment(url: str) -> bool:
 
 
 def attachments(html: str, page_url: str) -> list[str]:
-    """Links to PDF/DOC/DOCX attachments on a report page, PDFs first (they are the published form)."""
+    """Links to PDF/DOC/DOCX attachments on a report page, PDFs first (they are the published form).
+    The kind comes from the URL's extension, else from the link text ("…年度报告.pdf" on a download URL)."""
     soup = BeautifulSoup(html, "lxml")
-    found: list[str] = []
+    found: dict[str, str] = {}
     for a in soup.find_all("a", href=True):
         url = canonical(urljoin(page_url, str(a["href"]).strip()))
         text = " ".join(a.get_text(" ").split())
-        if (is_attachment(url) or _ATTACHMENT.search(text)) and url not in found:
-            found.append(url)
+        m = _ATTACHMENT.search(urlsplit(url).path) or _ATTACHMENT.search(text)
+        if m and url not in found:
+            found[url] = m.group(1).lower()
     order = {"pdf": 0, "docx": 1, "doc": 2}
-    return sorted(found, key=lambda u: order.get(urlsplit(u).path.rsplit(".", 1)[-1].lower(), 3))
+    return sorted(found, key=lambda u: order.get(found[u], 3))

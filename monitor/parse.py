@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from monitor.config import DEFAULT_LINK_PATTERN
 from monitor.errors import InputError
 from monitor.extract import Extracted, extract
 from monitor.extract_pdf import SCANNED
@@ -36,7 +37,10 @@ _DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,
 _DATE_LABEL = re.compile(r"(发布时间|发布日期|发文日期|公开日期|日期|时间)")
 _PLACE = re.compile(r"(省|市|县|区|旗|州|盟|镇|乡)$")
 _AGENCY = re.compile(r"(人民政府|政府|办公室|办公厅|局|委员会|委|厅|中心|院|署|办|所|站|队)$")
-_REPORT_PHRASE = re.compile(r"(政府)?信息公开.{0,4}(工作)?年度?报告|政务公开.{0,4}年度报告")
+_REPORT_PHRASE = re.compile(
+    r"(政府)?(信息公开|政务公开)(工作)?(年度)?(报告|年报)|年度(政府)?(信息公开|政务公开)(工作)?报告"
+)
+_TITLE = re.compile(DEFAULT_LINK_PATTERN)
 
 
 @dataclass
@@ -117,7 +121,7 @@ def find_title(lines: list[str], html_title: str | None) -> str | None:
     for line in lines[:40]:
         text = line.strip()
         if (
-            "年度报告" in text
+            _TITLE.search(text)
             and len(text) <= 60
             and not text.startswith(("根据", "按照", "本报告"))
             and "|" not in text
@@ -131,7 +135,7 @@ def find_title(lines: list[str], html_title: str | None) -> str | None:
             previous = text
     if html_title:
         for part in re.split(r"\s*[_|\-–—]\s*", html_title):
-            if "年度报告" in part:
+            if _TITLE.search(part):
                 return part.strip()
     return None
 

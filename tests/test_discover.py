@@ -1,0 +1,59 @@
+"""Report links and titles by every real name they go by, and nothing that only looks like one."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from monitor.config import DEFAULT_LINK_PATTERN
+from monitor.discover import attachments, discover
+from monitor.parse import find_agency, find_title, find_year
+
+PATTERN = re.compile(DEFAULT_LINK_PATTERN)
+REPORTS = [
+    ("通辽市2021年政府信息公开工作年度报告", 2021),
+    ("2021年度政府信息公开工作报告", 2021),
+    ("XX局政府信息公开年报（2022年）", 2022),
+    ("二〇二〇年政府信息公开年度报告", 2020),
+]
+NOT_REPORTS = [
+    "关于政府信息公开第三方评估报告",
+    "2022年政务公开工作要点",
+    "2021年政府信息公开工作要点落实情况报告",
+    "通辽市召开常务会议",
+]
+
+
+def test_listing_links_years_pagination_and_duplicates():
+    items = [f'<li><a href="t{i}.html">{t}</a></li>' for i, (t, _) in enumerate(REPORTS)]
+    items += [f'<li><a href="n{i}.html">{t}</a></li>' for i, t in enumerate(NOT_REPORTS)]
+    items.append('<li><a href="./t0.html#top" title="通辽市2021年政府信息公开工作年度报告">通辽市2021年…</a></li>')
+    html = "<ul>" + "".join(items) + '</ul><a href="index_1.html">下一页</a><a href="javascript:void(0)">打印</a>'
+    links, next_page = discover(html, "http://Gov.CN:80/nb/index.html", PATTERN)
+    assert [(link.url, link.year) for link in links] == [
+        (f"http://gov.cn/nb/t{i}.html", y) for i, (_, y) in enumerate(REPORTS)
+    ]
+    assert next_page == "http://gov.cn/nb/index_1.html"
+
+
+@pytest.mark.parametrize(("title", "agency", "year"), [
+    ("天门市政务服务和大数据管理局2021年度政府信息公开工作报告", "天门市政务服务和大数据管理局", 2021),
+    ("XX县人民政府办公室政府信息公开年报（2022年）", "XX县人民政府办公室", 2022),
+    ("通辽市2021年政府信息公开工作年度报告", "通辽市人民政府", 2021),
+])  # fmt: skip
+def test_titles_by_every_name(title, agency, year):
+    found = find_title(["首页 > 政务公开", title, "发布时间:2022-01-12"], None)
+    assert found == title
+    assert find_agency([title], found, 1) == agency
+    assert find_year(found, "", None, "") == year
+
+
+def test_attachments_pdf_first_by_url_or_link_text():
+    html = ('<a href="/a/x.docx">Word版</a><a href="/download?id=7">2021年度报告.pdf</a>'
+            '<a href="/a/y.doc">旧版</a><a href="/news/1.html">新闻</a>')  # fmt: skip
+    assert attachments(html, "http://gov.cn/nb/t1.html") == [
+        "http://gov.cn/download?id=7",
+        "http://gov.cn/a/x.docx",
+        "http://gov.cn/a/y.doc",
+    ]
