@@ -69,17 +69,16 @@ class Watcher:
         state = self.store.source_state(source.id)
         try:
             links = await self._listing(source)
-            years = set()
+            years = {link.year for link in links if link.year} | self.store.years(source.id)
             for link in links:
                 try:
-                    year = await self._document(source, link, result)
-                    if year:
-                        years.add(year)
+                    years.add(await self._document(source, link, result) or 0)
                 except (FetchError, InputError) as exc:
                     result.problems.append(f"{link.url}: {exc}")
                     log.warning("source %s: report %s: %s", source.id, link.url, exc)
             result.reports = len(links)
-            event = alerts.missing_event(self.settings, source, years, self.today())
+            # A report that could not be read this time may be the one that seems missing: decide next poll.
+            event = None if result.problems else alerts.missing_event(self.settings, source, years, self.today())
             if event:
                 self.store.add_events([event])
         except FetchError as exc:

@@ -157,6 +157,13 @@ class Store:
                "AND v.content_hash = ? LIMIT 1")  # fmt: skip
         return self.db.conn.execute(sql, [source_id, content_hash]).fetchone() is not None
 
+    def years(self, source_id: str) -> set[int]:
+        """The report years already stored for a source (older ones may have left the listing's pages)."""
+        rows = self.db.conn.execute(
+            "SELECT DISTINCT year FROM documents WHERE source = ? AND year IS NOT NULL", [source_id]
+        )
+        return {r[0] for r in rows}
+
     def touch_document(self, document_id: int, etag: str | None, last_modified: str | None) -> None:
         with self.transaction():
             self.db["documents"].update(

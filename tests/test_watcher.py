@@ -205,3 +205,19 @@ async def test_permanent_http_errors_are_not_retried(portal, tmp_path, status):
     (r,) = await poll(cfg)
     assert f"HTTP {status}" in r.error
     assert portal.hits["/nb/"] == 1
+
+
+async def test_a_report_that_failed_to_load_is_not_called_missing(portal, tmp_path):
+    portal.add("/nb/", listing([("t.html", "通辽市2021年政府信息公开工作年度报告")]))
+    portal.add("/nb/t.html", TONGLIAO, content_type="text/plain", status=[503] * 9)
+    cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")])
+    (r,) = await poll(cfg, today=date(2022, 4, 1))  # 2021's deadline has passed; its report exists but will not load
+    assert r.problems
+    store = db(cfg)
+    assert [e["kind"] for e in store.db["events"].rows] == []  # no false "missing" alert
+    store.close()
+    portal.pages["/nb/t.html"].status.clear()
+    await poll(cfg, today=date(2022, 4, 2))
+    store = db(cfg)
+    assert [e["kind"] for e in store.db["events"].rows] == ["new_report"]
+    store.close()
