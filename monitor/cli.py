@@ -98,7 +98,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- the watcher
 def _settings(args: argparse.Namespace) -> config.Settings:
-    return config.load(args.config or os.environ.get("GOVMON_CONFIG") or "sources.toml")
+    settings = config.load(args.config or os.environ.get("GOVMON_CONFIG") or "sources.toml")
+    if args.command in ("run", "poll") and not recipients(settings, None):
+        logging.getLogger("govmon").warning(
+            "%s configures no alert channel ([alerts.email], [[alerts.webhook]] or outbox_dir): "
+            "findings are stored, but nobody is told", settings.path)  # fmt: skip
+    return settings
 
 
 async def _poll(
