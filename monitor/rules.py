@@ -161,26 +161,25 @@ def _cell_list(key: str, cells: list[tuple[str, str]], limit: int = 8) -> str:
     return "、".join(names) + more
 
 
+def _per_table(
+    ctx: Context, make: Callable[..., Finding], test: Callable[[Value], bool], says: str
+) -> Iterator[Finding]:
+    """One finding per table listing the cells that pass `test`; `says` describes them."""
+    for key, table in ctx.report.tables.items():
+        cells = _cells_where(table, test)
+        if cells:
+            text = f"{TABLE_LABELS[key]}有{len(cells)}个单元格{says}：{_cell_list(key, cells)}"
+            yield make(text, table=key, cells=tuple(cells))
+
+
 @rule("cell.blank", "warning", "cells left blank instead of a number (one finding per table)")
 def cell_blank(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
-    for key, table in ctx.report.tables.items():
-        blanks = _cells_where(table, lambda v: v.number is None and not v.invalid)
-        if blanks:
-            yield make(
-                f"{TABLE_LABELS[key]}有{len(blanks)}个单元格为空（没有数据应填0）：{_cell_list(key, blanks)}",
-                table=key, cells=tuple(blanks),
-            )  # fmt: skip
+    yield from _per_table(ctx, make, lambda v: v.number is None and not v.invalid, "为空（没有数据应填0）")
 
 
 @rule("cell.unreadable", "warning", "cells carrying debris such as '0?', read with a guess")
 def cell_unreadable(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
-    for key, table in ctx.report.tables.items():
-        odd = _cells_where(table, lambda v: v.debris)
-        if odd:
-            yield make(
-                f"{TABLE_LABELS[key]}有{len(odd)}个单元格带有乱码字符（如“0?”），已按其中的数字读取，请核对原文：{_cell_list(key, odd)}",
-                table=key, cells=tuple(odd),
-            )  # fmt: skip
+    yield from _per_table(ctx, make, lambda v: v.debris, "带有乱码字符（如“0?”），已按其中的数字读取，请核对原文")
 
 
 @rule("cell.invalid", "error", "a negative or non-integer number where a count is required")

@@ -61,6 +61,11 @@ class Smtp:
         self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
         self.controller.start()
 
+    def toml(self) -> str:
+        """The [alerts.email] table that points at this server."""
+        return (f'[alerts.email]\nhost = "127.0.0.1"\nport = {self.port}\ntls = "none"\n'
+                f'from = "monitor@example.gov.cn"\nto = ["oversight@example.gov.cn"]\n')  # fmt: skip
+
     def stop(self) -> None:
         if self.controller:
             self.controller.stop()
@@ -290,13 +295,7 @@ async def test_alerts_test_command(tmp_path, smtp, receiver, capsys):
         f"""
 [monitor]
 outbox_dir = "mail"
-[alerts.email]
-host = "127.0.0.1"
-port = {smtp.port}
-tls = "none"
-from = "monitor@example.gov.cn"
-to = ["oversight@example.gov.cn"]
-[[alerts.webhook]]
+{smtp.toml()}[[alerts.webhook]]
 name = "ops"
 url = "{receiver.base}/hook"
 """,
@@ -328,13 +327,7 @@ async def test_sigkill_between_finding_and_delivery_delivers_exactly_once(tmp_pa
         toml = tmp_path / "sources.toml"
         toml.write_text(
             f"""
-[alerts.email]
-host = "127.0.0.1"
-port = {smtp.port}
-tls = "none"
-from = "monitor@example.gov.cn"
-to = ["oversight@example.gov.cn"]
-[[source]]
+{smtp.toml()}[[source]]
 id = "city"
 agency = "示例市人民政府"
 kind = "government"
