@@ -19,9 +19,9 @@ import markupsafe
 
 from monitor.config import Settings, Source
 from monitor.errors import ConfigError
+from monitor.model import APPEAL_LABELS, LABELS, TABLE_LABELS
 from monitor.rules import deadline, fmt
 from monitor.store import Event
-from monitor.tables import APPEAL_LABELS, LABELS, TABLE_LABELS
 
 
 def recipients(settings: Settings, source: Source | None) -> tuple[tuple[str, str], ...]:

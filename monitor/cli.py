@@ -23,11 +23,11 @@ from monitor.alerts import Renderer, recipients, sample_payload
 from monitor.channels import DeliveryError, deliver_due, send
 from monitor.errors import GovmonError, InputError
 from monitor.fetch import Fetcher, fetch_once
+from monitor.model import TABLE_LABELS
 from monitor.parse import Report, read_report
 from monitor.rules import RULES, Finding, run_rules
 from monitor.scheduler import PollResult, Watcher, run
 from monitor.store import Store
-from monitor.tables import TABLE_LABELS
 
 SEVERITY_CN = {"error": "错误", "warning": "警告"}
 STATUS_CN = {"parsed": "已读取", "ambiguous": "部分无法定位", "missing": "缺失", "image": "仅有图片/附件"}

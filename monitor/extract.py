@@ -1,32 +1,31 @@
-"""Stage: extract. The bytes of a report (file or HTTP body) -> plain text.
+"""Stage: extract. The bytes of a report (file or HTTP body) -> a ``Document`` (``model.py``).
 
 What the bytes are is decided from the bytes (``sniff``), never from the URL or a header
 alone: a ".pdf" URL that serves an HTML error page is read as HTML. PDF and DOCX have their
-own extractors (``extract_pdf.py``, ``extract_docx.py``) that produce the same text form.
+own extractors (``extract_pdf.py``, ``extract_docx.py``).
 
-HTML tables are expanded into a grid (rowspan/colspan) and written as pipe rows
-("规章 | 1 | 0 | 5 |"), so the table reader in ``tables.py`` sees HTML, pipe text and
-one-cell-per-line text through one tokenizer. Site chrome (scripts, navigation, forms)
-is dropped; images become an ``[图片]`` marker so a table that is only a picture is
-reported as such, never read as zeros.
+HTML: every data ``<table>`` becomes a ``Grid`` block whose cells keep their rowspan and
+colspan, so the table reader can place a value by the header cells above it. Text between
+tables becomes text blocks. The CMS ``<meta>`` tags (PubDate, ArticleTitle, ContentSource …)
+are read before ``<head>`` is dropped as chrome. Scripts, navigation and forms are dropped;
+images become an ``[图片]`` marker so a table that is only a picture is reported as such,
+never read as zeros.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
 
 import charset_normalizer
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 from monitor.errors import InputError
-from monitor.extract_docx import docx_to_text
-from monitor.extract_pdf import pdf_to_text
+from monitor.extract_docx import docx_document
+from monitor.extract_pdf import pdf_document
+from monitor.model import IMAGE_MARK, MAX_BYTES, Block, Document, Grid, GridCell, text_document
 
-MAX_BYTES = 8 * 1024 * 1024  # real reports are < 2 MB even with Word-pasted markup
 MAX_GRID_CELLS = 20_000  # per table, after rowspan/colspan expansion
-IMAGE_MARK = "[图片]"
 
 _GB = {"gb2312", "gbk", "gb_2312-80", "x-gbk", "gb18030", "cp936", "euc-cn", "hz-gb-2312"}
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
@@ -36,17 +35,6 @@ _BLOCK_TAGS = (
     "article", "blockquote", "pre", "hr", "dt", "dd", "center", "table",
 )  # fmt: skip
 _CHROME_TAGS = ("script", "style", "noscript", "iframe", "nav", "form", "select", "button", "head", "object")
-
-
-@dataclass(frozen=True)
-class Extracted:
-    """What extraction hands to the parser: the text and what the markup said about it."""
-
-    text: str
-    html_title: str | None = None
-    encoding: str = "utf-8"
-    kind: str = "text"  # html | text | pdf | docx
-    pages: int = 0  # PDF pages read
 
 
 def _codec(name: str) -> str | None:
@@ -100,63 +88,62 @@ def sniff(data: bytes) -> str:
     return "html" if _HTML_HINT.search(probe) else "text"
 
 
-def extract(data: bytes, declared_charset: str | None = None) -> Extracted:
-    """Bytes -> text. Raises InputError for input that is not a readable report."""
+def extract(data: bytes, declared_charset: str | None = None) -> Document:
+    """Bytes -> Document. Raises InputError for input that is not a readable report."""
     if not data.strip():
         raise InputError("the file is empty")
     if len(data) > MAX_BYTES:
         raise InputError(f"the input is {len(data) / 1e6:.1f} MB; reports over {MAX_BYTES // 2**20} MiB are refused")
     kind = sniff(data)
     if kind == "pdf":
-        text, pages = pdf_to_text(data)
-        return Extracted(text, None, "pdf", kind="pdf", pages=pages)
+        return pdf_document(data)
     if kind == "docx":
-        return Extracted(docx_to_text(data), None, "docx", kind="docx")
+        return docx_document(data)
     if kind == "doc":
         raise InputError("this is a legacy Word .doc file; it is not supported: save it as .docx or PDF and check that")
     if kind == "binary":
         raise InputError("this is a binary file, not an HTML or text report")
     text, enc = decode(data, declared_charset)
     if kind == "html":
-        body, title = html_to_text(text)
-        return Extracted(body, title, enc, kind="html")
-    return Extracted(text, None, enc)
+        return html_document(text, enc)
+    return text_document(text, encoding=enc)
 
 
 def _cell_text(cell: Tag) -> str:
-    text = " ".join(cell.get_text(" ").split())
-    return text.replace("|", "/")
+    return " ".join(cell.get_text(" ").split())
 
 
-def expand_grid(table: Tag) -> list[list[str]]:
-    """Rows of cell texts with rowspan/colspan copied into every grid slot they cover."""
-    grid: list[list[str | None]] = []
+def read_grid(table: Tag, number: int = 0) -> Grid:
+    """The table's cells with their slots; rowspan/colspan cover every slot they span."""
+    cells: list[GridCell] = []
+    slots: list[list[GridCell | None]] = []
     budget = MAX_GRID_CELLS
     rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
     for r, tr in enumerate(rows):
-        while len(grid) <= r:
-            grid.append([])
+        while len(slots) <= r:
+            slots.append([])
         col = 0
-        for cell in tr.find_all(["td", "th"], recursive=False):
-            while col < len(grid[r]) and grid[r][col] is not None:
+        for index, td in enumerate(tr.find_all(["td", "th"], recursive=False)):
+            while col < len(slots[r]) and slots[r][col] is not None:
                 col += 1
-            text = _cell_text(cell)
-            rowspan = _span(cell.get("rowspan"), 200)
-            colspan = _span(cell.get("colspan"), 50)
+            rowspan = min(_span(td.get("rowspan"), 200), len(rows) - r)
+            colspan = _span(td.get("colspan"), 50)
             budget -= rowspan * colspan
             if budget < 0:
                 raise InputError("a table in this page is too large to be a report table")
+            cell = GridCell(_cell_text(td), r, col, rowspan, colspan, index)
+            cells.append(cell)
             for dr in range(rowspan):
-                while len(grid) <= r + dr:
-                    grid.append([])
-                target = grid[r + dr]
+                while len(slots) <= r + dr:
+                    slots.append([])
+                target = slots[r + dr]
                 while len(target) < col + colspan:
                     target.append(None)
                 for dc in range(colspan):
-                    target[col + dc] = text
+                    target[col + dc] = cell
             col += colspan
-    width = max((len(row) for row in grid), default=0)
-    return [[c or "" for c in row] + [""] * (width - len(row)) for row in grid if row]
+    width = max((len(row) for row in slots), default=0)
+    return Grid(cells, [row + [None] * (width - len(row)) for row in slots if row], number)
 
 
 def _span(value: object, cap: int) -> int:
@@ -166,36 +153,72 @@ def _span(value: object, cap: int) -> int:
         return 1
 
 
-def _is_layout(grid: list[list[str]]) -> bool:
+def _is_layout(grid: Grid) -> bool:
     """A table used for page layout (long prose in a cell) is read as text, not as a grid."""
-    return len(grid) < 2 or any(len(cell) > 150 for row in grid for cell in row)
+    return len(grid.slots) < 2 or any(len(c.text) > 150 or _PLACEHOLDER in c.text for c in grid.cells)
 
 
-def html_to_text(html: str) -> tuple[str, str | None]:
+_META_NAMES = {
+    "title": ("articletitle", "dc.title", "og:title"),
+    "published": ("pubdate", "publishdate", "firstpublishedtime", "publishtime", "dc.date", "releasedate"),
+    "source": ("contentsource", "source", "author"),
+}
+_PLACEHOLDER = "\x00table"
+
+
+def _meta(soup: BeautifulSoup) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for tag in soup.find_all("meta"):
+        name = str(tag.get("name") or tag.get("property") or "").strip().lower()
+        content = " ".join(str(tag.get("content") or "").split())
+        if not content:
+            continue
+        for key, names in _META_NAMES.items():
+            if name in names and key not in found:
+                found[key] = content
+    if soup.title:
+        found["page_title"] = soup.title.get_text(" ", strip=True)
+    return found
+
+
+def html_document(html: str, encoding: str = "utf-8") -> Document:
     soup = BeautifulSoup(html, "lxml")
-    title = soup.title.get_text(" ", strip=True) if soup.title else None
+    meta = _meta(soup)
     for tag in soup.find_all(_CHROME_TAGS):
         tag.decompose()
     for img in soup.find_all("img"):
         img.replace_with(NavigableString(f"\n{IMAGE_MARK}\n"))
+    grids: list[Grid] = []
     for table in reversed(soup.find_all("table")):  # innermost first
-        grid = expand_grid(table)
+        grid = read_grid(table)
         if _is_layout(grid):
             for cell in table.find_all(["td", "th", "tr"]):
                 cell.insert_after(NavigableString("\n"))
             table.unwrap()
             continue
-        rows = "\n".join(" | ".join(row) + " |" for row in grid)
-        table.replace_with(NavigableString(f"\n{rows}\n"))
+        table.replace_with(NavigableString(f"\n{_PLACEHOLDER}{len(grids)}\x00\n"))
+        grids.append(grid)
     for tag in soup.find_all(_BLOCK_TAGS):
         if tag.name == "br":
             tag.replace_with(NavigableString("\n"))
         else:
             tag.insert_before(NavigableString("\n"))
             tag.insert_after(NavigableString("\n"))
-    lines = [line.strip() for line in soup.get_text().replace("\xa0", " ").splitlines()]
-    out: list[str] = []
-    for line in lines:  # HTML whitespace carries no meaning: one empty line at most
-        if line or (out and out[-1]):
-            out.append(line)
-    return "\n".join(out).strip() + "\n", title
+    blocks: list[Block] = []
+    lines: list[str] = []
+    order = 0
+    for raw in soup.get_text().replace("\xa0", " ").splitlines():
+        line = raw.strip()
+        if line.startswith(_PLACEHOLDER):
+            if lines:
+                blocks.append(Block("\n".join(lines)))
+                lines = []
+            grid = grids[int(line[len(_PLACEHOLDER) :].rstrip("\x00"))]
+            grid.number = order
+            order += 1
+            blocks.append(Block(grid=grid))
+        elif line or (lines and lines[-1]):  # HTML whitespace carries no meaning: one empty line at most
+            lines.append(line)
+    if lines:
+        blocks.append(Block("\n".join(lines)))
+    return Document(blocks, kind="html", encoding=encoding, meta=meta)

@@ -1,8 +1,8 @@
-"""Stage: extract (DOCX). A Word report -> the same text form as an HTML page (tables as pipe rows).
+"""Stage: extract (DOCX). A Word report -> a Document: paragraphs as text, tables as grids.
 
-Paragraphs and tables are read in body order with python-docx; merged cells come back repeated in
-every grid slot they cover (like rowspan/colspan in HTML), so the table reader sees the same
-layout. The archive is checked before it is opened: a zip bomb (huge declared sizes or a
+Paragraphs and tables are read in body order with python-docx; a merged cell comes back in
+every grid slot it covers, and is turned back into one cell with its rowspan and colspan, as
+an HTML table gives it. The archive is checked before it is opened: a zip bomb (huge declared sizes or a
 suspicious compression ratio) is refused with a clear error.
 """
 
@@ -12,6 +12,7 @@ import io
 import zipfile
 
 from monitor.errors import InputError
+from monitor.model import Block, Document, Grid, GridCell
 
 MAX_UNPACKED = 64 * 2**20
 MAX_RATIO = 200
@@ -33,7 +34,35 @@ def _check_archive(data: bytes) -> None:
         )
 
 
-def docx_to_text(data: bytes) -> str:
+def _grid(table: object, number: int) -> Grid:
+    """python-docx repeats a merged cell in each slot it covers: the same XML cell, found again."""
+    slots: list[list[GridCell | None]] = []
+    made: dict[object, GridCell] = {}  # keyed by the XML element, held alive here so its identity stays
+    cells: list[GridCell] = []
+    rows = list(table.rows)  # type: ignore[attr-defined]
+    for r, row in enumerate(rows):
+        line: list[GridCell | None] = []
+        index = 0
+        for c, tc in enumerate(row.cells):
+            key = tc._tc
+            if key not in made:
+                made[key] = GridCell(" ".join(tc.text.split()), r, c, index=index)
+                cells.append(made[key])
+                index += 1
+            line.append(made[key])
+        slots.append(line)
+    spans = {}
+    for cell in cells:
+        covered = [(r, c) for r, line in enumerate(slots) for c, x in enumerate(line) if x is cell]
+        rs = {r for r, _ in covered}
+        cs = {c for _, c in covered}
+        spans[id(cell)] = GridCell(cell.text, cell.row, cell.col, len(rs), len(cs), cell.index)
+    width = max((len(line) for line in slots), default=0)
+    slots = [[spans[id(x)] if x else None for x in line] + [None] * (width - len(line)) for line in slots]
+    return Grid([spans[id(c)] for c in cells], slots, number)
+
+
+def docx_document(data: bytes) -> Document:
     _check_archive(data)
     import docx  # noqa: PLC0415 - python-docx, loaded only for Word files
     from docx.table import Table  # noqa: PLC0415
@@ -43,13 +72,17 @@ def docx_to_text(data: bytes) -> str:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises KeyError, ValueError, lxml errors on damaged files
         raise InputError(f"the DOCX cannot be read: {type(exc).__name__}: {str(exc)[:200]}") from exc
+    blocks: list[Block] = []
     lines: list[str] = []
     for block in document.element.body.iterchildren():
         tag = block.tag.rsplit("}", 1)[-1]
         if tag == "p":
             lines.append(Paragraph(block, document).text.strip())
         elif tag == "tbl":
-            for row in Table(block, document).rows:
-                cells = [" ".join(c.text.split()).replace("|", "/") for c in row.cells]
-                lines.append(" | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+            if lines:
+                blocks.append(Block("\n".join(lines)))
+                lines = []
+            blocks.append(Block(grid=_grid(Table(block, document), len([b for b in blocks if b.grid]))))
+    if lines:
+        blocks.append(Block("\n".join(lines)))
+    return Document(blocks, kind="docx", encoding="docx")

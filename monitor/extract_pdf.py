@@ -1,4 +1,4 @@
-"""Stage: extract (PDF). A report PDF -> the same text form as an HTML page (tables as pipe rows).
+"""Stage: extract (PDF). A report PDF -> a Document of one text block (tables as pipe rows).
 
 pdfplumber finds the ruled tables. Only rows with at least two cells count as grid rows:
 agencies often draw a frame around the whole page, and pdfplumber reports that frame as a
@@ -20,11 +20,11 @@ import resource
 from typing import Any
 
 from monitor.errors import InputError
+from monitor.model import Document, text_document
 
 MAX_PAGES = 100  # real reports have 5-20 pages
 MEMORY_LIMIT = 1024 * 2**20
 CPU_SECONDS = 60
-SCANNED = "[扫描件:无文字层]"  # the text of a PDF with no text layer: the parser reports it as needing OCR
 
 _NUMERIC = re.compile(r"^[?]*[+-]?\d[\d,]*(\.\d+)?\s*(万元|元)?[?]*$")
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*\d{1,3}[-—–\s]*$|^第\s*\d+\s*页")
@@ -93,8 +93,8 @@ def _read(data: bytes) -> tuple[str, int]:
             chars += len(page.chars)
             lines += _page_lines(page)
             page.flush_cache()
-        if chars < 20 * len(pdf.pages):
-            return SCANNED, len(pdf.pages)
+        if chars < 20 * len(pdf.pages):  # no text layer: a scan, which needs OCR before anything can be read
+            return "", len(pdf.pages)
         return "\n".join(lines) + "\n", len(pdf.pages)
 
 
@@ -113,8 +113,8 @@ def _child(data: bytes, conn: Any) -> None:
         conn.close()
 
 
-def pdf_to_text(data: bytes) -> tuple[str, int]:
-    """Text (tables as pipe rows) and the page count. Raises InputError for unreadable PDFs."""
+def pdf_document(data: bytes) -> Document:
+    """The PDF's text (tables as pipe rows). Raises InputError for unreadable PDFs."""
     ctx = multiprocessing.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(data, child), daemon=True)
@@ -133,4 +133,7 @@ def pdf_to_text(data: bytes) -> tuple[str, int]:
         parent.close()
     if status != "ok":
         raise InputError(result)
-    return result
+    text, pages = result
+    doc = text_document(text, kind="pdf", encoding="pdf", pages=pages)
+    doc.scanned = not text
+    return doc

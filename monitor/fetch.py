@@ -29,7 +29,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import ThreadedResolver
 
 from monitor.errors import FetchError
-from monitor.extract import MAX_BYTES
+from monitor.model import MAX_BYTES
 
 USER_AGENT = "govreport-monitor/0.1 (+https://github.com/govreport-monitor)"
 MAX_REDIRECTS = 5

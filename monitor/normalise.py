@@ -15,6 +15,8 @@ from functools import lru_cache
 
 import opencc
 
+from monitor.model import Block, Document, Grid, GridCell
+
 # A pinyin gloss: a syllable with a tone mark in parentheses right after a Chinese character.
 _GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])\([a-zü]{0,6}[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]{0,6}\)")
 _COMMA_BEFORE = re.compile(r",+(?=[、。;:!?])")
@@ -29,22 +31,40 @@ def _converter() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
-def to_simplified(text: str) -> str:
-    """Convert only text that is really traditional: t2s also rewrites a few simplified-text
-    variants (乾/干, 著/着) that must stay as written in a simplified report."""
+def is_traditional(text: str) -> bool:
+    """Whether the text really is traditional: t2s also rewrites a few simplified-text variants
+    (乾/干, 著/着) that must stay as written in a simplified report, so convert only then."""
     sample = "".join(_CJK.findall(text[:20_000]))[:4000]
     converted = _converter().convert(sample)
     changed = sum(a != b for a, b in zip(sample, converted, strict=False))
-    return _converter().convert(text) if changed >= 2 and changed * 20 >= len(sample) else text
+    return changed >= 2 and changed * 20 >= len(sample)
 
 
-def normalise(text: str) -> str:
+def normalise(text: str, traditional: bool | None = None) -> str:
     """Return the text in simplified characters, NFKC forms, without glosses and comma debris."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = unicodedata.normalize("NFKC", text)
     text = _GLOSS.sub("", text)
-    text = to_simplified(text)
+    if traditional is None:
+        traditional = is_traditional(text)
+    if traditional:
+        text = _converter().convert(text)
     text = _COMMAS.sub(",", text)
     text = _COMMA_BEFORE.sub("", text)
     text = _COMMA_AFTER.sub("", text)
     return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+
+
+def normalise_document(doc: Document) -> Document:
+    """Every text block and table cell normalised, with one traditional/simplified decision."""
+    traditional = is_traditional(unicodedata.normalize("NFKC", doc.text))
+    blocks = [Block(normalise(b.text, traditional)) if b.grid is None else Block(grid=_grid(b.grid, traditional))
+              for b in doc.blocks]  # fmt: skip
+    return Document(blocks, doc.kind, doc.encoding, doc.meta, doc.pages, doc.scanned)
+
+
+def _grid(grid: Grid, traditional: bool) -> Grid:
+    new = {id(c): GridCell(normalise(c.text, traditional), c.row, c.col, c.rowspan, c.colspan, c.index)
+           for c in grid.cells}  # fmt: skip
+    slots = [[new[id(c)] if c is not None else None for c in row] for row in grid.slots]
+    return Grid(list(new.values()), slots, grid.number)

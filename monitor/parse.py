@@ -1,9 +1,14 @@
-"""Stage: parse. Normalised report text -> the Report model.
+"""Stage: parse. A Document -> the Report model.
 
-Finds the six statutory sections by their full heading text (table rows reuse the
-numerals 一、二、三、四, so a numeral alone never makes a heading), reads the metadata
-(title, agency, year covered, publication date, kind) and hands sections 二, 三 and 四
-to ``tables.py``.
+The six statutory parts are found by what their headings say, not by their numeral: table
+rows reuse 一、二、三、四, and some reports number their narrative differently and head the
+tables 一/二/三, so a heading counts for the part its words name. A body on one line (crawler
+output) has its headings found inline; Markdown marks and PDF page footers are dropped.
+
+The statutory tables are found by their content: grids (HTML, DOCX) are classified by their
+words and read by ``grid.py``; text is tokenised by ``tables.py`` in each region whose heading
+names the table's part, and the best reading wins. Metadata (title, agency, year covered,
+发布时间, kind) comes from the CMS ``<meta>`` first, then from the page's own head lines.
 """
 
 from __future__ import annotations
@@ -15,22 +20,31 @@ from typing import Any
 
 from monitor.config import DEFAULT_LINK_PATTERN
 from monitor.errors import InputError
-from monitor.extract import Extracted, extract
-from monitor.extract_pdf import SCANNED
-from monitor.normalise import normalise
-from monitor.tables import Table, read_active, read_appeals, read_applications
+from monitor.extract import extract
+from monitor.grid import classify, read_active_grids, read_appeals_grids, read_applications_grids
+from monitor.model import SECTION_NAMES, Document, Grid, Table
+from monitor.normalise import normalise_document
+from monitor.tables import read_active, read_appeals, read_applications
 
-SECTION_NAMES = {
-    1: "总体情况", 2: "主动公开政府信息情况", 3: "收到和处理政府信息公开申请情况",
-    4: "政府信息公开行政复议、行政诉讼情况", 5: "存在的主要问题及改进情况", 6: "其他需要报告的事项",
-}  # fmt: skip
-_SECTION_WORDS = {
-    1: ("总体情况", "概述", "总体工作情况"), 2: ("主动公开",), 3: ("收到和处理", "依申请公开", "申请情况"),
-    4: ("行政复议", "行政诉讼"), 5: ("存在的主要问题", "存在问题", "主要问题", "存在的问题", "改进情况", "改进措施"),
-    6: ("其他需要报告", "其他事项"),
-}  # fmt: skip
-_NUMERALS = "一二三四五六"
-_HEADING = re.compile(r"^([一二三四五六])\s*[、.,:．]\s*(.{2,40})$")
+# What a heading says -> the part it is. Checked in this order: "因政府信息公开申请行政复议" is 四.
+_MEANINGS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (6, ("其他需要报告", "其他事项", "其他需报告")),
+    (4, ("复议", "诉讼")),
+    (3, ("收到和处理", "依申请公开", "申请情况", "申请公开", "公开申请")),
+    (2, ("主动公开",)),
+    (5, ("存在的主要问题", "存在问题", "主要问题", "存在的问题", "改进情况", "改进措施", "整改")),
+    (1, ("总体情况", "概述", "总体工作情况", "基本情况", "工作概况")),
+)
+_NOT_HEADING = ("新收", "上年结转", "结转下年", "办理结果", "数量", "予以公开", "|")
+_NUMERALS = "一二三四五六七八九十"
+_HEADING = re.compile(r"^([一二三四五六七八九十]{1,2})\s*[、.,:．]\s*(.{2,40})$")
+_SUBHEADING5 = re.compile(r"^\((一|1)\)\s*(存在的?)?主要问题")
+_INLINE = re.compile(
+    r"(?<=\S)\s*([一二三四五六])\s*、\s*(总体情况|主动公开政府信息情况|收到和处理政府信息公开申请情况"
+    r"|(?:因)?政府信息公开(?:申请)?(?:的)?行政复议[^。]{0,24}?情况|存在的主要问题及改进情况|其他需要报告的事项)"
+)
+_FOOTER = re.compile(r"^[-—–]+\s*\d{1,3}\s*[-—–]+$|^第\s*\d+\s*页(\s*[,/]?\s*共\s*\d+\s*页)?$")  # — 1 —
+_MD_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
 _CN_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 _YEAR = r"((?:19|20)\d{2}|[〇零一二三四五六七八九]{4})\s*年"
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
@@ -41,6 +55,7 @@ _REPORT_PHRASE = re.compile(
     r"(政府)?(信息公开|政务公开)(工作)?(年度)?(报告|年报)|年度(政府)?(信息公开|政务公开)(工作)?报告"
 )
 _TITLE = re.compile(DEFAULT_LINK_PATTERN)
+_LEGACY = re.compile(r"政府信息公开(情况)?统计表|指标名称.{0,40}计量单位")
 
 
 @dataclass
@@ -81,35 +96,78 @@ class Report:
         }
 
 
+def _meaning(title: str) -> int | None:
+    return next((n for n, words in _MEANINGS if any(w in title for w in words)), None)
+
+
 def _heading(line: str) -> int | None:
-    text = line.split("|", maxsplit=1)[0].strip() if "|" in line else line.strip()
+    """The part a heading line names ("四、政府信息公开行政法复议" is 四), or None for any other line."""
+    text = line.strip().strip("*").strip()
+    if len(text) > 60 or any(w in text for w in _NOT_HEADING):
+        return None
     m = _HEADING.match(text)
     if m:
-        number = _NUMERALS.index(m.group(1)) + 1
-        return number if any(w in m.group(2) for w in _SECTION_WORDS[number]) else None
+        return _meaning(re.sub(r"\s+", "", m.group(2)))
     bare = re.sub(r"[\s()]", "", text)
     for number, name in SECTION_NAMES.items():
-        if bare == name or bare == "政府信息公开工作" + name:
+        if bare in (name, "政府信息公开工作" + name, "政府信息公开" + name):
             return number
     return None
 
 
+def headings(lines: list[str]) -> list[tuple[int, int]]:
+    """(line, part) of every part heading, without a table of contents: a run of three or more
+    headings a line or two apart whose parts come again further down."""
+    found = [(i, n) for i, line in enumerate(lines) if line and (n := _heading(line))]
+    runs: list[list[tuple[int, int]]] = []
+    for item in found:
+        if runs and item[0] - runs[-1][-1][0] <= 3 and item[1] > runs[-1][-1][1]:
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    out: list[tuple[int, int]] = []
+    for k, run in enumerate(runs):
+        later = {n for r in runs[k + 1 :] for _, n in r}
+        if len(run) < 3 or len({n for _, n in run} & later) < 3:
+            out.extend(run)
+    if not any(n == 5 for _, n in out):  # 五 told only by its sub-headings: "(一)主要问题" … "(二)改进情况"
+        sub = next((i for i, line in enumerate(lines) if _SUBHEADING5.match(line.strip())), None)
+        if sub is not None:
+            out = sorted([*out, (sub, 5)])
+    return out
+
+
 def find_sections(lines: list[str]) -> dict[int, tuple[int, int] | None]:
-    """Each section's (first line, end line), found in statutory order."""
-    headings = [(i, n) for i, line in enumerate(lines) if line and len(line) <= 60 and (n := _heading(line))]
-    starts: dict[int, int] = {}
-    pos = 0
-    for number in range(1, 7):
-        hit = next((i for i, n in headings if i >= pos and n == number), None)
-        if hit is not None:
-            starts[number] = hit
-            pos = hit + 1
-    found = sorted(starts.items(), key=lambda kv: kv[1])
+    """Each part's (first line, end line): from its first heading to the next heading of any part."""
     spans: dict[int, tuple[int, int] | None] = dict.fromkeys(range(1, 7))
-    for k, (number, start) in enumerate(found):
-        end = found[k + 1][1] if k + 1 < len(found) else len(lines)
-        spans[number] = (start + 1, end)
+    for start, end, number in _stretches(lines):
+        if spans[number] is None:
+            spans[number] = (start, end)
     return spans
+
+
+def _stretches(lines: list[str]) -> list[tuple[int, int, int]]:
+    found = headings(lines)
+    return [(start + 1, found[k + 1][0] if k + 1 < len(found) else len(lines), n)
+            for k, (start, n) in enumerate(found)]  # fmt: skip
+
+
+def regions(lines: list[str], number: int) -> list[tuple[int, int]]:
+    """Every stretch of lines under a heading that names part ``number`` (a report may have two)."""
+    return [(a, b) for a, b, n in _stretches(lines) if n == number]
+
+
+def clean_lines(text: str) -> list[str]:
+    """Lines as a reader sees them: Markdown marks, separator rows and page footers dropped, a body
+    on one line broken at its part headings."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        if len(line) > 1000 and _INLINE.search(line):  # a whole body on one line, not a sentence listing the parts
+            out.extend(part.strip() for part in _INLINE.sub(lambda m: f"\n{m[1]}、{m[2]}\n", line).split("\n"))
+            continue
+        plain = re.sub(r"^#{1,6}\s+", "", line).replace("**", "")
+        out.append("" if _FOOTER.match(plain) or _MD_RULE.match(plain) else plain)
+    return out
 
 
 def _to_year(text: str) -> int:
@@ -118,8 +176,12 @@ def _to_year(text: str) -> int:
 
 def find_title(lines: list[str], html_title: str | None) -> str | None:
     previous = ""
-    for line in lines[:40]:
+    for k, line in enumerate(lines[:40]):
         text = line.strip()
+        nxt = lines[k + 1].strip() if k + 1 < len(lines) else ""
+        broken = not _TITLE.search(text) and not _TITLE.search(nxt) and _TITLE.search(text + nxt)
+        if broken and len(text) <= 40 and len(nxt) <= 20:
+            text += nxt  # a title broken over two lines: "2024 年上海市科委政府信息公开工作" / "年度报告"
         if (
             _TITLE.search(text)
             and len(text) <= 60
@@ -178,8 +240,9 @@ def find_agency(lines: list[str], title: str | None, head_end: int) -> str | Non
         m = re.search(r"发布机构\s*[:|]?\s*([^|:\s]+)", line)
         if m:
             return m.group(1)
-        if re.fullmatch(r"发布机构\s*:?\s*", line.strip()) and i + 1 < len(head):
-            return head[i + 1].strip() or None
+        nxt = head[i + 1].strip() if i + 1 < len(head) else ""
+        if re.fullmatch(r"发布机构\s*:?\s*", line.strip()) and _AGENCY.search(nxt) and ":" not in nxt:
+            return nxt
     if title:
         name = re.sub(_YEAR + r"度?", "", title)
         name = _REPORT_PHRASE.split(name)[0].strip(" :")
@@ -206,49 +269,74 @@ def infer_kind(agency: str | None) -> str | None:
     return "department" if _AGENCY.search(agency) else None
 
 
-def parse(extracted: Extracted, source: str, kind: str | None = None) -> Report:
-    """Normalise and parse one report. Never raises on odd text: what it cannot find is None."""
-    text = normalise(extracted.text)
-    lines = text.split("\n")
+_RANK = {"parsed": 3, "ambiguous": 2, "image": 1, "missing": 0}
+_READERS = {"active": (2, read_active, read_active_grids), "applications": (3, read_applications, read_applications_grids),
+            "appeals": (4, read_appeals, read_appeals_grids)}  # fmt: skip
+
+
+def read_tables(lines: list[str], grids: list[Grid]) -> dict[str, Table]:
+    """Each statutory table: from the grids that hold it, else from the text under its part's headings."""
+    kinds = classify(grids)
+    tables: dict[str, Table] = {}
+    for key, (number, read_text, read_grids) in _READERS.items():
+        mine = [g for g, kind in zip(grids, kinds, strict=True) if kind == key]
+        table = read_grids(mine) if mine else None
+        if table is None:
+            readings = [read_text([(i, lines[i]) for i in range(a, b)]) for a, b in regions(lines, number)]
+            table = max(readings, key=lambda t: (_RANK[t.status], len(t.rows)), default=Table("missing"))
+        tables[key] = table
+    return tables
+
+
+def _meta_date(value: str | None) -> date | None:
+    m = _DATE.search(value or "")
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+    except ValueError:
+        return None
+
+
+def parse(doc: Document, source: str, kind: str | None = None) -> Report:
+    """Normalise and parse one document. Never raises on odd text: what it cannot find is None."""
+    doc = normalise_document(doc)
+    lines = clean_lines(doc.text)
+    text = "\n".join(lines)
     sections = find_sections(lines)
     first = next((span[0] - 1 for span in sections.values() if span), len(lines))
-    title = find_title(lines, extracted.html_title)
-    published = find_published(lines, first)
-    report = Report(input=source, text=text, title=title, sections=sections, published=published)
+    meta_title = doc.meta.get("title", "")
+    title = meta_title if _TITLE.search(meta_title) and len(meta_title) <= 80 else None
+    title = title or find_title(lines, doc.meta.get("page_title"))
+    published = _meta_date(doc.meta.get("published")) or find_published(lines, first)
+    report = Report(input=source, text=text, title=title, sections=sections, published=published, pages=doc.pages)
     report.year = find_year(title, text, published, report.section_text(1))
-    report.agency = find_agency(lines, title, first)
+    source_meta = doc.meta.get("source", "")
+    report.agency = find_agency(lines, title, first) or (source_meta if _AGENCY.search(source_meta) else None)
     report.kind = kind or infer_kind(report.agency)
-
-    def numbered(n: int) -> list[tuple[int, str]]:
-        span = sections[n]
-        return [(i, lines[i]) for i in range(*span)] if span else []
-
-    report.tables = {
-        "active": read_active(numbered(2)),
-        "applications": read_applications(numbered(3)),
-        "appeals": read_appeals(numbered(4)),
-    }
+    report.tables = read_tables(lines, [b.grid for b in doc.blocks if b.grid is not None])
     formats = [t.format for t in (report.tables["active"], report.tables["applications"]) if t.format]
     if formats:
         report.format = formats[0]
-    elif report.year and report.year < 2019:
+    elif (report.year and report.year < 2019) or _LEGACY.search(text):
         report.format = "legacy"
     return report
 
 
 def read_page(data: bytes, source: str, kind: str | None = None, charset: str | None = None) -> Report:
     """Bytes -> Report, whatever the page holds (what cannot be found is None or missing)."""
-    extracted = extract(data, charset)
-    if extracted.text == SCANNED:  # a PDF with no text layer: nothing can be read, nothing is guessed
+    doc = extract(data, charset)
+    if doc.scanned:  # a PDF with no text layer: nothing can be read, nothing is guessed
         return Report(input=source, text="", kind=kind, scanned=True, sections=dict.fromkeys(range(1, 7)),
-                      tables={k: Table("image") for k in ("active", "applications", "appeals")})  # fmt: skip
-    report = parse(extracted, source, kind)
-    report.pages = extracted.pages
-    return report
+                      tables={k: Table("image") for k in ("active", "applications", "appeals")}, pages=doc.pages)  # fmt: skip
+    return parse(doc, source, kind)
 
 
 def is_report(report: Report) -> bool:
-    return report.scanned or any(report.sections.values()) or any(t.status != "missing" for t in report.tables.values())
+    """A report: its statutory tables, a legacy statistics table, or the parts a report has under a
+    report's title. Not a listing page, a 工作要点, a notice or an empty page."""
+    if report.scanned or report.format == "legacy" or any(t.status != "missing" for t in report.tables.values()):
+        return True
+    parts = sum(1 for span in report.sections.values() if span)
+    return parts >= 4 or (parts >= 1 and report.title is not None and _TITLE.search(report.title) is not None)
 
 
 def read_report(data: bytes, source: str, kind: str | None = None, charset: str | None = None) -> Report:
@@ -256,6 +344,6 @@ def read_report(data: bytes, source: str, kind: str | None = None, charset: str 
     report = read_page(data, source, kind, charset)
     if not is_report(report):
         raise InputError(
-            "this does not look like a 政府信息公开工作年度报告: no section headings and no statutory tables"
+            "this does not look like a 政府信息公开工作年度报告: no report title with its parts, no statutory tables"
         )
     return report

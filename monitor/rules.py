@@ -17,18 +17,19 @@ from datetime import date
 from typing import Any
 
 from monitor import narrative
-from monitor.parse import SECTION_NAMES, Report
-from monitor.tables import (
+from monitor.model import (
     APPEAL_LABELS,
     APPEAL_ROWS,
     APPLICANT_COLUMNS,
     LABELS,
-    OUTCOME_ROWS,
+    SECTION_NAMES,
     TABLE_LABELS,
     Number,
     Table,
     Value,
 )
+from monitor.parse import Report
+from monitor.tables import OUTCOME_ROWS
 
 CN = "〇一二三四五六"
 

@@ -15,46 +15,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from monitor.extract import IMAGE_MARK
-
-Number = int | float
-
-# ---------------------------------------------------------------- canonical keys and labels
-APPLICANT_COLUMNS = ("natural_person", "commercial", "research", "nonprofit", "legal_service", "other_org", "total")
-APPEAL_COLUMNS = ("upheld", "corrected", "other", "pending", "total")
-APPEAL_ROWS = ("review", "suit_direct", "suit_after_review")
-
-LABELS: dict[str, str] = {
-    # applications columns
-    "natural_person": "自然人", "commercial": "商业企业", "research": "科研机构", "nonprofit": "社会公益组织",
-    "legal_service": "法律服务机构", "other_org": "其他", "total": "总计",
-    # applications rows
-    "new": "一、本年新收", "carried_over": "二、上年结转", "granted": "(一)予以公开", "partly_granted": "(二)部分公开",
-    "withheld_state_secret": "(三)1.属于国家秘密", "withheld_prohibited": "(三)2.其他法律行政法规禁止公开",
-    "withheld_security": "(三)3.危及“三安全一稳定”", "withheld_third_party": "(三)4.保护第三方合法权益",
-    "withheld_internal": "(三)5.属于三类内部事务信息", "withheld_process": "(三)6.属于四类过程性信息",
-    "withheld_enforcement": "(三)7.属于行政执法案卷", "withheld_inquiry": "(三)8.属于行政查询事项",
-    "unavailable_not_held": "(四)1.本机关不掌握相关政府信息", "unavailable_needs_creation": "(四)2.没有现成信息需要另行制作",
-    "unavailable_unclear": "(四)3.补正后申请内容仍不明确", "rejected_complaint": "(五)1.信访举报投诉类申请",
-    "rejected_repeat": "(五)2.重复申请", "rejected_publication": "(五)3.要求提供公开出版物",
-    "rejected_excessive": "(五)4.无正当理由大量反复申请", "rejected_confirmation": "(五)5.要求行政机关确认或重新出具已获取信息",
-    "other_no_correction": "(六)1.逾期不补正", "other_no_fee": "(六)2.逾期未按收费通知缴费", "other_misc": "(六)3.其他",
-    "other": "(六)其他处理", "handled_total": "(七)总计", "carried_forward": "四、结转下年度继续办理",
-    # appeals
-    "review": "行政复议", "suit_direct": "行政诉讼(未经复议直接起诉)", "suit_after_review": "行政诉讼(复议后起诉)",
-    "upheld": "结果维持", "corrected": "结果纠正", "pending": "尚未审结",
-    # active
-    "rules": "规章", "normative_documents": "行政规范性文件", "licensing": "行政许可", "other_services": "其他对外管理服务事项",
-    "penalty": "行政处罚", "coercion": "行政强制", "fees": "行政事业性收费", "procurement": "政府集中采购",
-    "issued": "本年制发件数", "repealed": "本年废止件数", "in_force": "现行有效件数", "decisions": "处理决定数量",
-    "amount_wan": "金额(万元)", "made": "本年新制作数量", "published": "本年新公开数量", "published_total": "对外公开总数量",
-    "prior_items": "上一年项目数量", "change": "本年增/减", "items": "采购项目数量",
-}  # fmt: skip
-TABLE_LABELS = {"active": "主动公开情况表(第二部分)", "applications": "政府信息公开申请情况表(第三部分)",
-                "appeals": "行政复议、行政诉讼情况表(第四部分)"}  # fmt: skip
-APPEAL_LABELS = {**LABELS, "other": "其他结果"}
+from monitor.model import APPEAL_COLUMNS, APPEAL_ROWS, APPLICANT_COLUMNS, IMAGE_MARK, Number, Table, Value
 
 
 @dataclass(frozen=True)
@@ -125,18 +88,6 @@ class Cell:
     line: int = -1
     col: int = 0  # character offset of the cell in its (normalised) line
     width: int = 0  # collapse markers: how many cells were lost
-
-
-@dataclass(frozen=True)
-class Value:
-    """A placed cell: the number (None for blank), whether it carried debris, where it came from."""
-
-    number: Number | None
-    raw: str
-    line: int
-    col: int
-    debris: bool = False
-    invalid: bool = False
 
 
 def read_number(text: str, column: str) -> Value:
@@ -237,20 +188,6 @@ def tokenize(lines: Sequence[tuple[int, str]]) -> list[Cell]:
 
 
 # ---------------------------------------------------------------- placing cells into rows
-@dataclass
-class Table:
-    """A parsed statutory table. Rows that could not be placed are listed, never guessed."""
-
-    status: str  # parsed | ambiguous | missing | image
-    rows: dict[str, dict[str, Value]] = field(default_factory=dict)
-    ambiguous_rows: list[str] = field(default_factory=list)
-    missing_rows: list[str] = field(default_factory=list)
-    format: str | None = None
-
-    def numbers(self) -> dict[str, dict[str, Number | None]]:
-        return {r: {c: v.number for c, v in cols.items()} for r, cols in self.rows.items()}
-
-
 def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
@@ -269,7 +206,9 @@ def _fit(run: Sequence[Cell], width: int) -> list[Cell] | None:
     return seq if len(seq) == width else None
 
 
-def _values(cells: Sequence[Cell], columns: Sequence[str]) -> dict[str, Value]:
+def _values(cells: Sequence[Cell] | None, columns: Sequence[str]) -> dict[str, Value] | None:
+    if cells is None:
+        return None
     out = {}
     for cell, column in zip(cells, columns, strict=True):
         if cell.kind == "blank":
@@ -280,17 +219,24 @@ def _values(cells: Sequence[Cell], columns: Sequence[str]) -> dict[str, Value]:
     return out
 
 
-def place_rows(cells: Sequence[Cell], specs: Sequence[RowSpec]) -> tuple[dict[str, list[Cell] | None], list[str]]:
-    """Find each row's label in order; return row -> fitted cells (None = ambiguous) and missing rows."""
+def place_rows(
+    cells: Sequence[Cell], specs: Sequence[RowSpec], ordered: bool = True
+) -> tuple[dict[str, list[Cell] | None], list[str]]:
+    """Find each row's label in order (or anywhere, for section 二, whose rows a PDF converter may
+    reorder); return row -> fitted cells (None = ambiguous) and missing rows."""
     label_at = [i for i, c in enumerate(cells) if c.kind == "label"]
     found: dict[str, list[Cell] | None] = {}
     missing: list[str] = []
     pos = 0
+    used: set[int] = set()
     for spec in specs:
         hit = next((i for i in label_at if i >= pos and spec.match(_squash(cells[i].text))), None)
+        if hit is None and not ordered:
+            hit = next((i for i in label_at if i not in used and spec.match(_squash(cells[i].text))), None)
         if hit is None:
             missing.append(spec.key)
             continue
+        used.add(hit)
         while hit + 1 < len(cells) and cells[hit + 1].kind == "label" and spec.match(_squash(cells[hit + 1].text)):
             hit += 1  # the same label again: a colspan copied into several grid slots
         pos = hit + 1
@@ -320,33 +266,50 @@ def read_applications(section: Sequence[tuple[int, str]]) -> Table:
     single = "other" in found
     variant_rows = {"other"} if not single else set(OTHER_2021)
     missing = [r for r in missing if r not in variant_rows]
-    return _table(found, APPLICATION_ROWS, missing, "2019" if single else "2021")
+    return build_table(_placed(found, APPLICATION_ROWS), APPLICATION_ROWS, missing, "2019" if single else "2021")
+
+
+def active_format(labels: str) -> str | None:
+    """2021 or 2019 from the words of section 二's headers, None when it has neither."""
+    labels = _squash(labels)
+    votes21 = sum(w in labels for w in ("制发", "收费金额", "废止"))
+    votes19 = sum(w in labels for w in ("新制作", "上一年项目", "集中采购", "新公开"))
+    if not votes21 and not votes19:
+        return None
+    return "2021" if votes21 >= votes19 else "2019"
 
 
 def read_active(section: Sequence[tuple[int, str]]) -> Table:
     cells = tokenize(section)
-    labels = "".join(_squash(c.text) for c in cells if c.kind == "label")
-    votes21 = sum(w in labels for w in ("制发", "收费金额", "废止"))
-    votes19 = sum(w in labels for w in ("新制作", "上一年项目", "集中采购", "新公开"))
-    if not votes21 and not votes19:
+    fmt = active_format("".join(c.text for c in cells if c.kind == "label"))
+    if fmt is None:
         return Table(_status({}, section) or "missing")
-    fmt = "2021" if votes21 >= votes19 else "2019"
-    found, missing = place_rows(cells, ACTIVE_ROWS[fmt])
+    found, missing = place_rows(cells, ACTIVE_ROWS[fmt], ordered=False)
     if not found:
         return Table("ambiguous", format=fmt)
-    return _table(found, ACTIVE_ROWS[fmt], missing, fmt)
+    return build_table(_placed(found, ACTIVE_ROWS[fmt]), ACTIVE_ROWS[fmt], missing, fmt)
 
 
-def _table(found: dict[str, list[Cell] | None], specs: Sequence[RowSpec], missing: list[str], fmt: str) -> Table:
+def _placed(found: dict[str, list[Cell] | None], specs: Sequence[RowSpec]) -> dict[str, dict[str, Value] | None]:
+    columns = {s.key: s.columns for s in specs}
+    return {key: _values(cells, columns[key]) for key, cells in found.items()}
+
+
+def build_table(
+    found: dict[str, dict[str, Value] | None], specs: Sequence[RowSpec], missing: list[str], fmt: str
+) -> Table:
+    """The table from each found row's values (None: the row's cells could not be placed)."""
+    if not any(v is not None for v in found.values()):  # not one row placed: say so once, not row by row
+        return Table("ambiguous", format=fmt)
     table = Table("parsed", missing_rows=missing, format=fmt)
     for spec in specs:
         if spec.key not in found:
             continue
-        cells = found[spec.key]
-        if cells is None:
+        values = found[spec.key]
+        if values is None:
             table.ambiguous_rows.append(spec.key)
         else:
-            table.rows[spec.key] = _values(cells, spec.columns)
+            table.rows[spec.key] = values
     if table.ambiguous_rows:
         table.status = "ambiguous"
     return table
@@ -374,5 +337,5 @@ def read_appeals(section: Sequence[tuple[int, str]]) -> Table:
         core += after[: width - len(core)]
     table = Table("parsed")
     for n, row in enumerate(APPEAL_ROWS):
-        table.rows[row] = _values(core[n * 5 : n * 5 + 5], APPEAL_COLUMNS)
+        table.rows[row] = _values(core[n * 5 : n * 5 + 5], APPEAL_COLUMNS) or {}
     return table

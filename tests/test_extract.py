@@ -8,7 +8,8 @@ from conftest import SEEDS
 
 from monitor.demo.pages import report_page
 from monitor.errors import InputError
-from monitor.extract import MAX_BYTES, decode, expand_grid, extract, sniff
+from monitor.extract import decode, extract, read_grid, sniff
+from monitor.model import MAX_BYTES
 from monitor.normalise import normalise
 from monitor.parse import read_report
 from monitor.rules import run_rules
@@ -57,9 +58,13 @@ def test_html_blank_cells_are_blank_not_zero(check_json, tmp_path):
     assert [f["rule"] for f in got["findings"]] == ["cell.blank"]
 
 
-def test_expand_grid_copies_spans():
+def test_grid_keeps_each_cell_once_with_its_spans():
     html = "<table><tr><td rowspan=2>A</td><td colspan=2>B</td></tr><tr><td>1</td><td>2</td></tr></table>"
-    assert expand_grid(BeautifulSoup(html, "lxml").table) == [["A", "B", "B"], ["A", "1", "2"]]
+    grid = read_grid(BeautifulSoup(html, "lxml").table)
+    assert [(c.text, c.row, c.col, c.rowspan, c.colspan) for c in grid.cells] == [
+        ("A", 0, 0, 2, 1), ("B", 0, 1, 1, 2), ("1", 1, 1, 1, 1), ("2", 1, 2, 1, 1)]  # fmt: skip
+    assert [[c.text for c in row] for row in grid.rows()] == [["A", "B"], ["A", "1", "2"]]
+    assert grid.pipe_rows() == ["A | B | B |", "A | 1 | 2 |"]
 
 
 def test_table_that_is_only_an_image(tmp_path, check_json):

@@ -1,0 +1,276 @@
+"""Stage: parse (grids). A table as the markup gave it -> rows of values placed by their header.
+
+A value's column is the header cell above it, not its position in the row: the header rows
+over a run of data rows are read slot by slot, and each slot takes the deepest header cell
+that names a column (自然人, 商业企业 …, 总计; 本年制发件数 …; 结果维持 … under 行政复议 / 直接起诉 /
+复议后起诉). A value cell spanning two slots under one header cell is one value. So a page
+whose 自然人 header spans two slots while its data rows give 商业企业 two slots reads right.
+
+When no header names the value cells (a header left empty, a table split from its header),
+the row's value cells are given in order and the table reader counts them against the
+template; a row it cannot place either way is ``ambiguous``. Nothing is guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from monitor.model import APPEAL_COLUMNS, APPEAL_ROWS, Grid, GridCell, Table, Value
+from monitor.tables import ACTIVE_ROWS, APPLICATION_ROWS, OTHER_2021, RowSpec, active_format, build_table, read_number
+
+Namer = Callable[[str], str | None]  # squashed header text -> column key, or None
+
+_NUMERIC = re.compile(r"^[?]*\s*[+-]?\s*[?]*\d[\d\s,]*(\.\d+)?\s*(万元|元|件|个|条|次|项|人次)?\s*[?]*$")
+_BLANK = re.compile(r"^[-—–/\\]*$|^无$")
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def is_value(text: str) -> bool:
+    t = text.strip()
+    return bool(_NUMERIC.match(t) or _BLANK.match(t))
+
+
+def one_number(text: str) -> str:
+    """Digits split by markup inside ONE cell are one number: "2 0" -> "20", "1 2 3" -> "123"."""
+    t = text.strip()
+    return re.sub(r"(?<=\d)\s+(?=\d)", "", t) if _NUMERIC.match(t) else t
+
+
+@dataclass
+class GridRow:
+    """One data row: its label cells (outer to inner) and its value cells.
+
+    ``placed`` maps column -> cell when the header named every value cell; ``ordered`` lists the
+    value cells left to right when no header named them; ``conflict`` when they cannot be placed."""
+
+    labels: list[str]
+    placed: dict[str, GridCell]
+    ordered: list[GridCell]
+    conflict: bool = False
+    grid: int = 0
+
+    @property
+    def label(self) -> str:
+        return "".join(self.labels)
+
+
+def _header_map(grid: Grid, header: list[int], name: Namer, group: Namer | None) -> dict[int, str]:
+    """Slot -> column key from the header rows: the deepest header cell that names a column."""
+    width = len(grid.slots[0]) if grid.slots else 0
+    out: dict[int, str] = {}
+    for c in range(width):
+        leaf = None
+        for r in reversed(header):
+            cell = grid.slots[r][c]
+            if cell is not None and (leaf := name(squash(cell.text))):
+                break
+        if leaf is None:
+            continue
+        if group is not None:
+            groups = {g for r in header if (x := grid.slots[r][c]) is not None and (g := group(squash(x.text)))}
+            specific = groups - {"review"} if len(groups) > 1 else groups
+            if len(specific) == 1:
+                leaf = f"{specific.pop()}:{leaf}"
+        out[c] = leaf
+    return out
+
+
+def _blank_row(row: list[GridCell], colmap: dict[int, str]) -> bool:
+    """A labelled row whose cells under the named columns are all blank."""
+    under = [c for c in row if any(s in colmap for s in range(c.col, c.col + c.colspan))]
+    return bool(under) and all(c.blank for c in under) and any(not c.blank for c in row if c not in under)
+
+
+def _data_row(row: list[GridCell]) -> bool:
+    return any(not c.blank and is_value(c.text) for c in row)
+
+
+def grid_rows(grids: Iterable[Grid], name: Namer, group: Namer | None = None) -> list[GridRow]:
+    """The data rows of a run of grids, each with its values placed by the header above it."""
+    out: list[GridRow] = []
+    colmap: dict[int, str] = {}
+    for grid in grids:
+        rows = grid.rows()
+        header: list[int] = []
+        for r, row in enumerate(rows):
+            if not _data_row(row):
+                cmap = (_header_map(grid, header, name, group) if header else {}) or colmap
+                if not _blank_row(row, cmap):
+                    header.append(r)
+                    continue
+                colmap, header = cmap, []  # a row left blank under a header that names its columns
+            if header:
+                fresh = _header_map(grid, header, name, group)
+                if fresh:
+                    colmap = fresh
+                header = []
+            placed = _place(row, r, colmap)
+            placed.grid = grid.number
+            out.append(placed)
+    return out
+
+
+def _place(row: list[GridCell], r: int, colmap: dict[int, str]) -> GridRow:
+    mapped = [c for c in row if any(s in colmap for s in range(c.col, c.col + c.colspan))]
+    if mapped:
+        labels = [squash(c.text) for c in row if c not in mapped and not c.blank]
+        placed: dict[str, GridCell] = {}
+        conflict = False
+        for cell in mapped:
+            keys = {colmap[s] for s in range(cell.col, cell.col + cell.colspan) if s in colmap}
+            shared = cell.row != r and not cell.blank  # a number spanning rows belongs to none of them alone
+            if shared or (len(keys) > 1 and not cell.blank) or any(k in placed for k in keys):
+                conflict = True
+            for k in keys:
+                placed[k] = cell
+        return GridRow(labels, placed, [], conflict)
+    number = next((i for i, c in enumerate(row) if not c.blank and is_value(c.text)), len(row))
+    first = max((i + 1 for i in range(number) if not is_value(row[i].text)), default=0)
+    labels = [squash(c.text) for c in row[:first] if not c.blank]
+    values = row[first:]
+    conflict = any(not is_value(c.text) or (c.row != r and not c.blank) for c in values)
+    return GridRow(labels, {}, values, conflict)
+
+
+# ---------------------------------------------------------------- the three statutory tables
+def _first(words: tuple[tuple[str, tuple[str, ...]], ...]) -> Namer:
+    def name(text: str) -> str | None:
+        return next((key for key, ws in words if any(w in text for w in ws)), None)
+
+    return name
+
+
+_applicant = _first((("natural_person", ("自然人",)), ("commercial", ("商业",)), ("research", ("科研",)),
+                     ("nonprofit", ("公益",)), ("legal_service", ("法律服务",)), ("total", ("总计", "合计"))))  # fmt: skip
+
+
+def applicant_column(text: str) -> str | None:
+    return _applicant(text) or ("other_org" if text in ("其他", "其它", "其他组织") else None)
+
+
+active_column = _first((
+    ("issued", ("制发",)), ("repealed", ("废止",)), ("in_force", ("现行有效", "有效件数", "现行有件")),
+    ("made", ("新制作",)), ("published", ("新公开",)), ("published_total", ("公开总数", "对外公开总")),
+    ("prior_items", ("上一年", "上年项目")), ("change", ("增/减", "增减", "增或减")), ("items", ("采购项目",)),
+    ("amount_wan", ("金额",)), ("decisions", ("处理决定", "决定数量")),
+))  # fmt: skip
+appeal_column = _first((("upheld", ("维持",)), ("corrected", ("纠正",)), ("other", ("其他",)),
+                        ("pending", ("尚未", "未审结")), ("total", ("总计", "合计"))))  # fmt: skip
+appeal_group = _first((("suit_after_review", ("复议后",)), ("suit_direct", ("直接起诉", "未经复议")),
+                       ("review", ("复议",))))  # fmt: skip
+
+_KINDS = {
+    "applications": ("新收", "上年结转", "予以公开", "不予公开", "无法提供", "不予处理", "结转下年"),
+    "appeals": ("复议", "诉讼", "维持", "纠正", "审结"),
+    "active": ("第二十条", "规章", "规范性文件", "行政许可", "行政处罚", "处理决定", "制发", "新制作", "事业性收费"),
+}
+
+
+def classify(grids: list[Grid]) -> list[str | None]:
+    """Which statutory table each grid is, by its words: applications, appeals, active or None.
+    A small piece (section 二 is often one <table> per 第二十条 item) takes the kind of the table
+    before it when its words point the same way."""
+    kinds: list[str | None] = []
+    for grid in grids:
+        text = squash("".join(c.text for c in grid.cells))
+        scores = {kind: sum(w in text for w in words) for kind, words in _KINDS.items()}
+        kind = max(scores, key=lambda k: scores[k])
+        follows = bool(kinds) and kinds[-1] == kind and scores[kind] >= 1
+        kinds.append(kind if scores[kind] >= 3 or follows else None)
+    return kinds
+
+
+def _match(specs: tuple[RowSpec, ...], pos: int, row: GridRow) -> int | None:
+    """The next row of the template this grid row is: by its innermost label, else all its labels."""
+    for text in (row.labels[-1:], [row.label]):
+        if text and text[0]:
+            hit = next((i for i in range(pos, len(specs)) if specs[i].match(text[0])), None)
+            if hit is not None:
+                return hit
+    return None
+
+
+def _values(row: GridRow, columns: tuple[str, ...], rename: Callable[[str], str] = str) -> dict[str, Value] | None:
+    """The row's values in the template's columns, or None when its cells do not fill them."""
+    if row.conflict:
+        return None
+    if row.placed:
+        cells = {rename(k): c for k, c in row.placed.items()}
+        if set(cells) != set(columns):
+            return None
+        pairs = [(c, cells[c]) for c in columns]
+    else:
+        ordered = list(row.ordered)
+        while len(ordered) > len(columns) and ordered[-1].blank:
+            ordered.pop()
+        if len(ordered) != len(columns):
+            return None
+        pairs = list(zip(columns, ordered, strict=True))
+    out = {}
+    for column, cell in pairs:
+        v = read_number(one_number(cell.text), column) if not cell.blank else Value(None, "", -1, 0)
+        out[column] = Value(v.number, cell.text, -1, 0, v.debris, v.invalid, (row.grid, cell.row, cell.index))
+    return out
+
+
+def _read(rows: list[GridRow], specs: tuple[RowSpec, ...]) -> tuple[dict[str, dict[str, Value] | None], list[str]]:
+    found: dict[str, dict[str, Value] | None] = {}
+    pos = 0
+    for row in rows:
+        hit = _match(specs, pos, row)
+        if hit is None:
+            continue
+        pos = hit + 1
+        found[specs[hit].key] = _values(row, specs[hit].columns)
+    return found, [s.key for s in specs if s.key not in found]
+
+
+def read_applications_grids(grids: list[Grid]) -> Table | None:
+    found, missing = _read(grid_rows(grids, applicant_column), APPLICATION_ROWS)
+    if not found:
+        return None
+    other = found.get("other")
+    if other is not None and any(k in found for k in OTHER_2021) and all(v.number is None for v in other.values()):
+        del found["other"]  # 2021 layout: "(六)其他处理" heads its three sub-rows and holds no numbers
+    single = "other" in found
+    variant = {"other"} if not single else set(OTHER_2021)
+    return build_table(found, APPLICATION_ROWS, [r for r in missing if r not in variant], "2019" if single else "2021")
+
+
+def read_active_grids(grids: list[Grid]) -> Table | None:
+    fmt = active_format("".join(c.text for g in grids for c in g.cells))
+    if fmt is None:
+        return None
+    found, missing = _read(grid_rows(grids, active_column), ACTIVE_ROWS[fmt])
+    return build_table(found, ACTIVE_ROWS[fmt], missing, fmt) if found else None
+
+
+def read_appeals_grids(grids: list[Grid]) -> Table | None:
+    """Section 四: three groups of five, placed by the group and result headers (or a row label)."""
+    width = len(APPEAL_ROWS) * len(APPEAL_COLUMNS)
+    all_columns = tuple(f"{g}:{c}" for g in APPEAL_ROWS for c in APPEAL_COLUMNS)
+    table = Table("parsed")
+    for row in grid_rows(grids, appeal_column, appeal_group):
+        group = appeal_group(row.label)
+        if (row.placed and all(":" in k for k in row.placed)) or len(row.ordered) >= width:
+            values = _values(row, all_columns)
+            if values is None:
+                return Table("ambiguous")
+            for g in APPEAL_ROWS:
+                table.rows[g] = {c: values[f"{g}:{c}"] for c in APPEAL_COLUMNS}
+            return table
+        if group is not None:  # one group per row, its label in the row
+            values = _values(row, APPEAL_COLUMNS, lambda k: k.rsplit(":", 1)[-1])
+            if values is None:
+                return Table("ambiguous")
+            table.rows[group] = values
+    if not table.rows:
+        return None
+    if set(table.rows) != set(APPEAL_ROWS):
+        return Table("ambiguous")
+    return table
