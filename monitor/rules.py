@@ -4,9 +4,12 @@ Each rule is a small function registered under its contract id (``spec/contract.
 with a fixed severity. ``RULES`` is a plain dict: a new rule is one decorated function
 here (or in ``narrative.py`` for prose), and ``govmon check --rules`` lists them.
 
-Arithmetic follows the contract: blank addends count as 0; an identity whose result
-cell is blank is not evaluated (``cell.blank`` reports it); rows that could not be
-placed take part in no identity.
+Arithmetic follows report-format.md §3: every identity is evaluated once (``Context.failed``)
+with blanks as 0. If it holds, it holds. If it fails and a blank stands on the side that is
+short (where the missing number could be), it cannot be verified (``identity.unverifiable``,
+a warning naming the blanks); otherwise it is an error: blanks on the larger side cannot make
+it hold, since no count is negative. An identity whose result cell is blank is not
+evaluated (``cell.blank`` reports it); rows that could not be placed take part in none.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from monitor import narrative
@@ -62,6 +66,11 @@ class Finding:
 class Context:
     report: Report
     previous: Report | None = None
+
+    @cached_property
+    def failed(self) -> list[Identity]:
+        """The table identities that do not hold, evaluated once for all the rules that report them."""
+        return failed_identities(self.report)
 
 
 @dataclass(frozen=True)
@@ -193,93 +202,129 @@ def cell_invalid(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding
 
 
 # ---------------------------------------------------------------- arithmetic
-def _sum(values: Iterable[Value | None]) -> Number | None:
-    """Blank addends count as 0; None when an operand's row was not placed."""
-    total: Number = 0
-    for v in values:
-        if v is None:
-            return None
-        total += v.number or 0
-    return total
+@dataclass(frozen=True)
+class Identity:
+    """One evaluation of a table identity, blanks counted as 0 (report-format.md §3)."""
+
+    rule: str
+    table: str
+    message: str
+    expected: Number
+    actual: Number
+    cells: tuple[tuple[str, str], ...]
+    blanks: tuple[tuple[str, str], ...]  # operands left blank: if any, a failure cannot be called an error
+    row: str | None = None
+    column: str | None = None
 
 
-@rule("applications.balance", "error", "per column: new + carried_over = handled_total + carried_forward")
-def applications_balance(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
-    t = ctx.report.tables.get("applications")
-    if t is None:
-        return
+def _sum(values: Iterable[Value]) -> Number:
+    return sum((v.number or 0 for v in values), 0)
+
+
+def _identity(rule_id: str, t: Table, sides: tuple[list[tuple[str, str]], list[tuple[str, str]]],
+              sums: tuple[Number, Number], message: str, **where: str) -> Identity:  # fmt: skip
+    """``sides`` are the operands of the two sides, ``sums`` their sums with blanks as 0. A blank can be
+    the missing number only on the smaller side: blanks on the larger side cannot make it hold."""
+    left, right = sides
+    short = left if sums[0] < sums[1] else right
+    blanks = tuple((r, c) for r, c in short if t.rows[r][c].number is None)
+    return Identity(rule_id, rule_id.split(".", maxsplit=1)[0], message, *sums, (*left, *right), blanks, **where)
+
+
+def _balance(t: Table) -> Iterator[Identity]:
+    rows = ("new", "carried_over", "handled_total", "carried_forward")
     for c in APPLICANT_COLUMNS:
-        new, old, done, later = (cell(t, r, c) for r in ("new", "carried_over", "handled_total", "carried_forward"))
-        if None in (new, old, done, later) or done.number is None:  # type: ignore[union-attr]
+        vals = [cell(t, r, c) for r in rows]
+        if any(v is None for v in vals) or vals[2].number is None:  # type: ignore[union-attr]
             continue
-        expected, actual = _sum([new, old]), _sum([done, later])
-        if expected != actual:
-            yield make(
-                f"{LABELS[c]}列：本年新收({fmt(new.number)})+上年结转({fmt(old.number)})={fmt(expected)}，"  # type: ignore[union-attr]
-                f"但办理结果总计({fmt(done.number)})+结转下年度({fmt(later.number)})={fmt(actual)}",  # type: ignore[union-attr]
-                table="applications", column=c, expected=expected, actual=actual,
-                cells=tuple((r, c) for r in ("new", "carried_over", "handled_total", "carried_forward")),
-            )  # fmt: skip
+        new, old, done, later = (v.number for v in vals)  # type: ignore[union-attr]
+        expected, actual = (new or 0) + (old or 0), (done or 0) + (later or 0)
+        yield _identity("applications.balance", t, ([(r, c) for r in rows[:2]], [(r, c) for r in rows[2:]]), (expected, actual),
+                        f"{LABELS[c]}列：本年新收({fmt(new)})+上年结转({fmt(old)})={fmt(expected)}，"
+                        f"但办理结果总计({fmt(done)})+结转下年度({fmt(later)})={fmt(actual)}", column=c)  # fmt: skip
 
 
-@rule("applications.handled_sum", "error", "per column: handled_total = sum of every outcome row")
-def applications_handled_sum(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
-    t = ctx.report.tables.get("applications")
-    if t is None or t.ambiguous_rows:
-        return
+def _handled(t: Table) -> Iterator[Identity]:
     rows = [r for r in OUTCOME_ROWS if r in t.rows]
+    if t.ambiguous_rows or not rows:
+        return
     for c in APPLICANT_COLUMNS:
         total = cell(t, "handled_total", c)
-        if total is None or total.number is None or not rows:
+        if total is None or total.number is None:
             continue
-        expected = _sum(cell(t, r, c) for r in rows)
-        if expected is not None and expected != total.number:
-            yield make(
-                f"{LABELS[c]}列：各项办理结果之和为{fmt(expected)}，但(七)总计为{fmt(total.number)}",
-                table="applications", column=c, expected=expected, actual=total.number,
-                cells=tuple((r, c) for r in [*rows, "handled_total"]),
-            )  # fmt: skip
+        expected = _sum(t.rows[r][c] for r in rows)
+        yield _identity("applications.handled_sum", t, ([(r, c) for r in rows], [("handled_total", c)]), (expected, total.number),
+                        f"{LABELS[c]}列：各项办理结果之和为{fmt(expected)}，但(七)总计为{fmt(total.number)}",
+                        column=c)  # fmt: skip
 
 
-@rule("applications.row_total", "error", "per row: total = sum of the six applicant columns")
-def applications_row_total(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
-    t = ctx.report.tables.get("applications")
-    if t is None:
-        return
+def _row_totals(t: Table) -> Iterator[Identity]:
     for r, cols in t.rows.items():
-        total = cols["total"]
-        if total.number is None:
+        if cols["total"].number is None:
             continue
         expected = _sum(cols[c] for c in APPLICANT_COLUMNS[:-1])
-        if expected != total.number:
-            yield make(
-                f"{LABELS[r]}行：各类申请人之和为{fmt(expected)}，但总计为{fmt(total.number)}",
-                table="applications", row=r, expected=expected, actual=total.number,
-                cells=tuple((r, c) for c in APPLICANT_COLUMNS),
-            )  # fmt: skip
+        yield _identity("applications.row_total", t, ([(r, c) for c in APPLICANT_COLUMNS[:-1]], [(r, "total")]),
+                        (expected, cols["total"].number),
+                        f"{LABELS[r]}行：各类申请人之和为{fmt(expected)}，但总计为{fmt(cols['total'].number)}", row=r)  # fmt: skip
 
 
-@rule("appeals.total", "error", "per row: upheld + corrected + other + pending = total")
-def appeals_total(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
-    t = ctx.report.tables.get("appeals")
-    if t is None:
-        return
+def _appeals(t: Table) -> Iterator[Identity]:
+    parts = ("upheld", "corrected", "other", "pending")
     for r in APPEAL_ROWS:
         cols = t.rows.get(r)
         if not cols or cols["total"].number is None:
             continue
-        parts = [cols[c] for c in ("upheld", "corrected", "other", "pending")]
-        expected = _sum(parts)
-        if expected != cols["total"].number:
-            shown = "+".join(
-                f"{APPEAL_LABELS[c]}({fmt(v.number)})"
-                for c, v in zip(("upheld", "corrected", "other", "pending"), parts, strict=True)
-            )
-            yield make(
-                f"{LABELS[r]}：{shown}={fmt(expected)}，但总计为{fmt(cols['total'].number)}",
-                table="appeals", row=r, expected=expected, actual=cols["total"].number,
-                cells=tuple((r, c) for c in cols),
-            )  # fmt: skip
+        expected = _sum(cols[c] for c in parts)
+        shown = "+".join(f"{APPEAL_LABELS[c]}({fmt(cols[c].number)})" for c in parts)
+        yield _identity("appeals.total", t, ([(r, c) for c in parts], [(r, "total")]), (expected, cols["total"].number),
+                        f"{LABELS[r]}：{shown}={fmt(expected)}，但总计为{fmt(cols['total'].number)}", row=r)  # fmt: skip
+
+
+def failed_identities(report: Report) -> list[Identity]:
+    """Every identity of sections 三 and 四 that does not hold (with blanks as 0)."""
+    out: list[Identity] = []
+    apps, appeals = report.tables.get("applications"), report.tables.get("appeals")
+    if apps is not None:
+        out += [*_balance(apps), *_handled(apps), *_row_totals(apps)]
+    if appeals is not None:
+        out += list(_appeals(appeals))
+    return [i for i in out if i.expected != i.actual]
+
+
+def _errors(ctx: Context, make: Callable[..., Finding], rule_id: str) -> Iterator[Finding]:
+    for i in ctx.failed:
+        if i.rule == rule_id and not i.blanks:
+            yield make(i.message, table=i.table, row=i.row, column=i.column, expected=i.expected, actual=i.actual,
+                       cells=i.cells)  # fmt: skip
+
+
+@rule("applications.balance", "error", "per column: new + carried_over = handled_total + carried_forward")
+def applications_balance(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    yield from _errors(ctx, make, "applications.balance")
+
+
+@rule("applications.handled_sum", "error", "per column: handled_total = sum of every outcome row")
+def applications_handled_sum(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    yield from _errors(ctx, make, "applications.handled_sum")
+
+
+@rule("applications.row_total", "error", "per row: total = sum of the six applicant columns")
+def applications_row_total(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    yield from _errors(ctx, make, "applications.row_total")
+
+
+@rule("appeals.total", "error", "per row: upheld + corrected + other + pending = total")
+def appeals_total(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    yield from _errors(ctx, make, "appeals.total")
+
+
+@rule("identity.unverifiable", "warning", "an identity fails only with blank cells counted as 0: cannot be verified")
+def identity_unverifiable(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    for i in ctx.failed:
+        if i.blanks:
+            yield make(f"无法核对（有空白单元格，按0计算不成立）：{i.message}；空白单元格：{_cell_list(i.table, list(i.blanks))}",
+                       table=i.table, row=i.row, column=i.column, expected=i.expected, actual=i.actual,
+                       cells=i.cells)  # fmt: skip
 
 
 # ---------------------------------------------------------------- format, time, history

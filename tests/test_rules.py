@@ -6,9 +6,10 @@ from datetime import date
 
 import pytest
 
+from monitor.model import APPEAL_COLUMNS, APPLICANT_COLUMNS, Table, Value
 from monitor.parse import Report
 from monitor.rules import RULES, Finding, run_rules
-from monitor.tables import APPEAL_COLUMNS, APPLICANT_COLUMNS, APPLICATION_ROWS, Table, Value
+from monitor.tables import APPLICATION_ROWS
 
 ROWS_2021 = [s.key for s in APPLICATION_ROWS if s.key != "other"]
 
@@ -64,7 +65,7 @@ def found(r: Report, rule: str, previous: Report | None = None) -> list[Finding]
 
 def test_every_rule_has_a_contract_severity():
     assert {r.severity for r in RULES.values()} <= {"error", "warning"}
-    assert len(RULES) == 16
+    assert len(RULES) == 17  # the contract's 16 single-report rules and identity.unverifiable
 
 
 def test_consistent_report_has_no_findings():
@@ -138,6 +139,33 @@ def test_row_total_blank_total_is_not_evaluated_and_blank_parts_are_zero():
     assert found(r, "applications.row_total") == []
     r = report(applications=applications(granted=[1, None, None, None, None, None, 1]))
     assert found(r, "applications.row_total") == []
+
+
+# ---- identity.unverifiable: a failure that a blank may explain is a warning, not an error (report-format §3)
+def test_failure_with_a_blank_on_the_short_side_is_unverifiable_not_an_error():
+    # outcome rows add up to 805 but the 总计 column's outcome cells are blank: the real 2019 case
+    r = report(applications=applications(new=[805, 0, 0, 0, 0, 0, 805], granted=[805, 0, 0, 0, 0, 0, None],
+                                         handled_total=[805, 0, 0, 0, 0, 0, 805]))  # fmt: skip
+    assert found(r, "applications.handled_sum") == []
+    (f,) = found(r, "identity.unverifiable")
+    assert (f.severity, f.column, f.expected, f.actual) == ("warning", "total", 0, 805)
+    assert "(一)予以公开·总计" in f.message
+    assert "无法核对" in f.message
+
+
+def test_failure_with_blanks_only_on_the_larger_side_stays_an_error():
+    # 2 + blank cannot equal 1: no count is negative, so the blank cannot be the missing number
+    r = report(applications=applications(rejected_repeat=[2, None, 0, 0, 0, 0, 1]))
+    assert [(f.row, f.expected, f.actual) for f in found(r, "applications.row_total")] == [("rejected_repeat", 2, 1)]
+    assert found(r, "identity.unverifiable") == []
+
+
+def test_a_whole_blank_total_column_is_a_completeness_warning_only():
+    rows = {k: [*vals[:6], None] for k, vals in {r: [0] * 7 for r in ROWS_2021}.items()}
+    rows.update(new=[1, 0, 0, 0, 0, 0, None], granted=[1, 0, 0, 0, 0, 0, None], handled_total=[1, 0, 0, 0, 0, 0, None])
+    findings = run_rules(report(applications=applications(**rows)))
+    assert [f.severity for f in findings] == ["warning"]
+    assert findings[0].rule == "cell.blank"
 
 
 # ---- appeals.total
