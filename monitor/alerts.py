@@ -19,7 +19,7 @@ import markupsafe
 
 from monitor.config import Settings, Source
 from monitor.errors import ConfigError
-from monitor.model import APPEAL_LABELS, LABELS, TABLE_LABELS
+from monitor.model import APPEAL_LABELS, LABELS, SEVERITY_CN, TABLE_LABELS
 from monitor.rules import deadline, fmt
 from monitor.store import Event
 
@@ -93,7 +93,6 @@ def source_events(
 
 
 # ---------------------------------------------------------------- rendering (templates in alerts/)
-SEVERITY_CN = {"error": "错误", "warning": "警告"}
 TEMPLATES = ("subject.txt", "email.txt", "email.html", "robot.md", "digest_subject.txt", "digest.txt", "digest.html")
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "alerts"
 KINDS = ("new_report", "new_finding", "revision", "missing", "source_failing", "source_recovered", "test")

@@ -23,15 +23,12 @@ from monitor.alerts import Renderer, recipients, sample_payload
 from monitor.channels import DeliveryError, deliver_due, send
 from monitor.errors import GovmonError, InputError
 from monitor.fetch import Fetcher, fetch_once
-from monitor.model import TABLE_LABELS
+from monitor.model import SEVERITY_CN
 from monitor.parse import Report, read_report
-from monitor.rules import RULES, Finding, run_rules
+from monitor.rules import RULES, run_rules
 from monitor.scheduler import PollResult, Watcher, run
 from monitor.store import Store
-
-SEVERITY_CN = {"error": "错误", "warning": "警告"}
-STATUS_CN = {"parsed": "已读取", "ambiguous": "部分无法定位", "missing": "缺失", "image": "仅有图片/附件"}
-KIND_CN = {"government": "人民政府", "department": "部门"}
+from monitor.summary import SummaryRow, check_inputs, report_text, summary_table
 
 
 def _load(source: str, kind: str | None) -> Report:
@@ -44,52 +41,37 @@ def _load(source: str, kind: str | None) -> Report:
     return read_report(path.read_bytes(), source, kind)
 
 
-def _summary(report: Report, findings: list[Finding]) -> str:
-    r = report
-    errors = sum(f.severity == "error" for f in findings)
-    warnings = len(findings) - errors
-    facts = [r.agency or "发布机关不明", f"{r.year}年度" if r.year else "年度不明",
-             KIND_CN.get(r.kind or "", "类别不明"), f"{r.format}版格式" if r.format else "格式不明",
-             f"发布于{r.published.isoformat()}" if r.published else "发布日期不明"]  # fmt: skip
-    marks = " ".join(f"{'一二三四五六'[n - 1]}{'✓' if r.sections.get(n) else '✗'}" for n in range(1, 7))
-    tables = " · ".join(
-        f"{TABLE_LABELS[k].split('(')[1].rstrip(')')} {STATUS_CN[t.status]}" for k, t in r.tables.items()
-    )
-    lines = [f"== {r.title or '(无标题)'}  [{r.input}]", "   " + " · ".join(facts), f"   六个部分: {marks}",
-             f"   表格: {tables}"]  # fmt: skip
-    if not findings:
-        lines.append("   未发现问题 (no problems found)")
-    else:
-        lines.append(f"   错误 {errors} 项 · 警告 {warnings} 项")
-        lines += [f"   [{SEVERITY_CN[f.severity]}] {f.rule}: {f.message}" for f in findings]
-    return "\n".join(lines)
-
-
 def cmd_check(args: argparse.Namespace) -> int:
     if args.rules:
         for r in RULES.values():
             print(f"{r.id:<24} {r.severity:<8} {r.summary}")
         return 0
-    if not args.inputs:
-        raise InputError("give at least one report file or URL (or --rules)")
+    inputs = check_inputs(args.inputs)
+    if not inputs:
+        raise InputError("give at least one report file, folder or URL (or --rules)")
     previous = _load(args.previous, args.kind) if args.previous else None
     results: list[dict[str, Any]] = []
+    rows: list[SummaryRow] = []
     code = 0
-    for source in args.inputs:
+    for source in inputs:
         try:
             report = _load(source, args.kind)
         except GovmonError as exc:
             print(f"govmon: {source}: {exc}" if source not in str(exc) else f"govmon: {exc}", file=sys.stderr)
             results.append({"input": source, "error": str(exc)})
+            rows.append(SummaryRow(source, None, [], str(exc)))
             code = 2
             continue
         findings = run_rules(report, previous)
         if any(f.severity == "error" for f in findings):
             code = max(code, 1)
+        rows.append(SummaryRow(source, report, findings))
         if args.json:
             results.append({**report.to_json(), "findings": [f.to_json() for f in findings]})
         else:
-            print(_summary(report, findings))
+            print(report_text(report, findings))
+    if not args.json and len(rows) > 1:
+        print("\n" + summary_table(rows))
     if args.json:
         payload: Any = results[0] if len(results) == 1 else results
         print(json.dumps(payload, ensure_ascii=False, indent=2))

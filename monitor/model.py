@@ -19,6 +19,11 @@ Number = int | float
 MAX_BYTES = 8 * 1024 * 1024  # real reports are < 2 MB even with Word-pasted markup
 IMAGE_MARK = "[图片]"  # where a page shows an image: a table that is only a picture is never read as zeros
 
+SEVERITY_CN = {"error": "错误", "warning": "警告"}
+STATUS_CN = {"parsed": "已读取", "ambiguous": "部分无法定位", "missing": "缺失", "image": "仅有图片/附件"}
+KIND_CN = {"government": "人民政府", "department": "部门"}
+FORMAT_CN = {"2021": "2021版格式", "2019": "2019版格式", "legacy": "旧版(2019年前)格式"}
+
 SECTION_NAMES = {
     1: "总体情况", 2: "主动公开政府信息情况", 3: "收到和处理政府信息公开申请情况",
     4: "政府信息公开行政复议、行政诉讼情况", 5: "存在的主要问题及改进情况", 6: "其他需要报告的事项",

@@ -1,0 +1,106 @@
+"""What `govmon check` prints: one report's facts and findings, and for several, a closing table.
+
+Text for staff who read Chinese: the facts a reader checks first (who, which year, which format,
+when published, which parts and tables), then the findings; for a folder, one line per file and
+the totals, so a morning's batch can be read at a glance.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from monitor.model import FORMAT_CN, KIND_CN, SEVERITY_CN, STATUS_CN, TABLE_LABELS
+from monitor.parse import Report
+from monitor.rules import Finding
+
+_SKIP = ("readme", ".")  # a folder's own README and hidden files are not reports
+
+
+def check_inputs(inputs: list[str]) -> list[str]:
+    """Inputs with every folder replaced by the files in it, in name order."""
+    out: list[str] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            out += [str(p) for p in sorted(path.iterdir()) if p.is_file() and not p.name.lower().startswith(_SKIP)]
+        else:
+            out.append(item)
+    return out
+
+
+def _counts(findings: list[Finding]) -> tuple[int, int]:
+    errors = sum(f.severity == "error" for f in findings)
+    return errors, len(findings) - errors
+
+
+def _table_states(report: Report) -> str:
+    return " · ".join(
+        f"{TABLE_LABELS[k].split('(')[1].rstrip(')')} {STATUS_CN[t.status]}" for k, t in report.tables.items()
+    )
+
+
+def report_text(report: Report, findings: list[Finding]) -> str:
+    r = report
+    errors, warnings = _counts(findings)
+    facts = [r.agency or "发布机关不明", f"{r.year}年度" if r.year else "年度不明",
+             KIND_CN.get(r.kind or "", "类别不明"), FORMAT_CN.get(r.format or "", "格式不明"),
+             f"发布于{r.published.isoformat()}" if r.published else "发布日期不明"]  # fmt: skip
+    marks = " ".join(f"{'一二三四五六'[n - 1]}{'✓' if r.sections.get(n) else '✗'}" for n in range(1, 7))
+    lines = [f"== {r.title or '(无标题)'}  [{r.input}]", "   " + " · ".join(facts), f"   六个部分: {marks}",
+             f"   表格: {_table_states(r)}"]  # fmt: skip
+    if not findings:
+        lines.append("   未发现问题 (no problems found)")
+    else:
+        lines.append(f"   错误 {errors} 项 · 警告 {warnings} 项")
+        lines += [f"   [{SEVERITY_CN[f.severity]}] {f.rule}: {f.message}" for f in findings]
+    return "\n".join(lines)
+
+
+@dataclass
+class SummaryRow:
+    input: str
+    report: Report | None
+    findings: list[Finding]
+    error: str | None = None
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _cut(text: str, width: int) -> str:
+    out = ""
+    for ch in text:
+        if _width(out + ch) > width:
+            return out[:-1] + "…"
+        out += ch
+    return out + " " * (width - _width(out))
+
+
+_STATE = {"parsed": "读", "ambiguous": "疑", "missing": "缺", "image": "图"}
+_COLUMNS = (("文件", 26), ("单位", 24), ("年度", 6), ("格式", 6), ("发布日期", 10), ("二三四", 8), ("错误", 4), ("警告", 4))
+
+
+def summary_table(rows: list[SummaryRow]) -> str:
+    """One line per input, then the totals. Table states: 读 read, 疑 ambiguous, 缺 missing, 图 image only."""
+    lines = ["  ".join(_cut(name, w) for name, w in _COLUMNS)]
+    errors_total = warnings_total = with_errors = refused = 0
+    for row in rows:
+        name = Path(row.input).name or row.input
+        if row.report is None:
+            refused += 1
+            lines.append("  ".join([_cut(name, 26), _cut(f"无法读取：{row.error}", 76)]))
+            continue
+        r = row.report
+        errors, warnings = _counts(row.findings)
+        errors_total, warnings_total, with_errors = errors_total + errors, warnings_total + warnings, with_errors + bool(errors)
+        cells = [name, r.agency or "?", str(r.year or "?"), r.format or "?",
+                 r.published.isoformat() if r.published else "?",
+                 "".join(_STATE[t.status] for t in r.tables.values()), str(errors), str(warnings)]  # fmt: skip
+        lines.append("  ".join(_cut(c, w) for c, (_, w) in zip(cells, _COLUMNS, strict=True)))
+    lines.append(f"合计 {len(rows)} 个文件：{len(rows) - refused} 份报告已读取，{with_errors} 份有错误，"
+                 f"{refused} 个无法读取；错误 {errors_total} 项，警告 {warnings_total} 项")  # fmt: skip
+    lines.append("(二三四: 第二、三、四部分表格 · 读=已读取 疑=部分无法定位 缺=缺失 图=仅有图片/附件)")
+    return "\n".join(line.rstrip() for line in lines)
