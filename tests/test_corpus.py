@@ -1,0 +1,190 @@
+"""The real published reports in ../shared/corpus: what a careful reader sees in each, pinned.
+
+Each test says what a person reading the page finds, then checks that `govmon check --json`
+says the same. The pages are read as published (Word-pasted markup, CMS <meta>, crawler text,
+converter Markdown), never rendered by the tests.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from monitor.parse import read_report
+from monitor.rules import run_rules
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+ARITHMETIC = {"applications.balance", "applications.handled_sum", "applications.row_total", "appeals.total"}
+
+
+def path(prefix: str) -> str:
+    (found,) = CORPUS.glob(prefix + "*")
+    return str(found)
+
+
+def col(table: dict, row: str) -> list:
+    return list(table[row].values())
+
+
+def rules(result: dict, severity: str | None = None) -> list[str]:
+    return [f["rule"] for f in result["findings"] if severity is None or f["severity"] == severity]
+
+
+def test_every_corpus_file_is_read_as_a_report(check_json):
+    files = sorted(str(p) for p in CORPUS.iterdir() if p.name != "README.md")
+    assert len(files) == 8
+    code, results = check_json(*files)
+    assert code == 1  # the 洪泽区 2023 report's section 四 is wrong as published
+    assert all("error" not in r for r in results), [r.get("error") for r in results]
+    assert all(r["sections"] == {str(n): True for n in range(1, 7)} for r in results)
+
+
+def test_pingtan_2019_portal_page(check_json):
+    # A reader sees: a TRS page whose 发布时间 is in <meta name="PubDate">; section 二's 本年增/减 cell for
+    # 行政事业性收费 spans two columns (one value, 0); 采购总金额 printed in 元; 23 applications, all handled.
+    code, r = check_json(path("004_"))
+    assert code == 0
+    assert (r["year"], r["format"], r["published"]) == (2019, "2019", "2020-01-20")
+    assert r["title"] == "平潭综合实验区2019年度政府信息公开工作年度报告"
+    assert r["table_status"] == {"active": "parsed", "applications": "parsed", "appeals": "parsed"}
+    active = r["tables"]["active"]
+    assert active["fees"] == {"prior_items": 35, "change": 0}
+    assert active["procurement"] == {"items": 135, "amount_wan": 7539.443252}  # 75394432.52元
+    assert active["licensing"] == {"prior_items": 396, "change": 0, "decisions": 181}
+    apps = r["tables"]["applications"]
+    assert col(apps, "new") == [23, 0, 0, 0, 0, 0, 23]
+    assert col(apps, "handled_total") == [23, 0, 0, 0, 0, 0, 23]
+    assert col(apps, "carried_forward") == [0] * 7
+    assert col(apps, "other") == [0] * 7  # 2019 format: one (六)其他处理 row
+    assert r["findings"] == []
+
+
+def test_pingtan_2021_portal_page_with_misaligned_header(check_json):
+    # A reader sees: the 自然人 header cell spans two slots and the next header row starts blank,
+    # while each data row gives 自然人 one cell and 商业企业 two: read by header and data together.
+    code, r = check_json(path("005_"))
+    assert code == 0
+    assert (r["year"], r["format"], r["published"], r["kind"]) == (2021, "2021", "2022-02-08", "government")
+    assert r["table_status"] == {"active": "parsed", "applications": "parsed", "appeals": "parsed"}
+    apps = r["tables"]["applications"]
+    assert col(apps, "new") == [64, 0, 0, 2, 0, 4, 70]
+    assert col(apps, "handled_total") == [63, 0, 0, 2, 0, 4, 69]
+    assert col(apps, "carried_forward") == [1, 0, 0, 0, 0, 0, 1]
+    assert len(apps) == 25
+    appeals = r["tables"]["appeals"]
+    assert col(appeals, "review") == [1, 0, 2, 0, 3]
+    assert col(appeals, "suit_direct") == [12, 0, 0, 0, 12]
+    assert r["tables"]["active"]["normative_documents"] == {"issued": 69, "repealed": 3, "in_force": 665}
+    assert r["findings"] == []
+
+
+def test_crawler_text_with_the_body_on_one_line(check_json):
+    # A reader sees: a header block (标题/发布时间), then the whole body on one line; the parts'
+    # headings stand mid-line, and the table cells run together ("规章 000行政规范性文件693665"):
+    # nobody can say which digit belongs to which cell, so the tables are ambiguous, not guessed.
+    code, r = check_json(path("006_"))
+    assert code == 0
+    assert (r["year"], r["published"], r["format"]) == (2021, "2022-02-08", "2021")
+    assert r["title"] == "平潭综合实验区2021年度政府信息公开工作年度报告"
+    assert r["table_status"] == {"active": "ambiguous", "applications": "ambiguous", "appeals": "ambiguous"}
+    assert r["tables"] == {}
+    assert set(rules(r)) == {"table.unreadable"}
+
+
+def test_markdown_from_a_pdf_with_a_nonstandard_layout(check_json):
+    # A reader sees: the narrative numbered 一…六 with its own titles, then the statutory tables headed
+    # 一/二/三, problems under (一)主要问题/(二)改进情况, and 五、其他需要报告的事项. Section 三: 34 new + 2
+    # carried = 35 handled + 1 carried forward, but the carried-forward 总计 cell is empty, so the 总计
+    # column cannot be verified: a warning, not an error. Rows the converter tore from their labels
+    # are ambiguous. Section 四: 复议 1 维持.
+    code, r = check_json(path("007_"))
+    assert code == 0
+    assert (r["title"], r["agency"], r["year"], r["kind"]) == (
+        "2024 年上海市科委政府信息公开工作年度报告", "上海市科委", 2024, "department")  # fmt: skip
+    assert r["sections"] == {str(n): True for n in range(1, 7)}
+    apps = r["tables"]["applications"]
+    assert col(apps, "new") == [32, 2, 0, 0, 0, 0, 34]
+    assert col(apps, "carried_over") == [2, 0, 0, 0, 0, 0, 2]
+    assert col(apps, "handled_total") == [33, 2, 0, 0, 0, 0, 35]
+    assert col(apps, "carried_forward") == [1, 0, 0, 0, 0, 0, None]
+    assert r["table_status"]["applications"] == "ambiguous"
+    assert col(r["tables"]["appeals"], "review") == [1, 0, 0, 0, 1]
+    active = r["tables"]["active"]
+    assert active["normative_documents"] == {"issued": 13, "repealed": 0, "in_force": 55}
+    assert active["licensing"] == {"decisions": 97}
+    assert not set(rules(r, "error"))
+    (unverifiable,) = [f for f in r["findings"] if f["rule"] == "identity.unverifiable"]
+    assert (unverifiable["column"], unverifiable["expected"], unverifiable["actual"]) == ("total", 36, 35)
+
+
+def test_one_cell_per_line_with_blank_columns(check_json):
+    # A reader sees: blank cells as empty lines (the 法人或其他组织 columns are blank), 26 applications,
+    # all 予以公开; section 五 headed 存在的主要问题及整改措施; published 2024-01-17.
+    code, r = check_json(path("008_"))
+    assert code == 0
+    assert (r["agency"], r["year"], r["published"], r["kind"]) == ("沭阳县发展和改革局", 2023, "2024-01-17", "department")
+    apps = r["tables"]["applications"]
+    assert col(apps, "new") == [26, None, None, None, None, None, 26]
+    assert col(apps, "granted") == [26, None, None, None, None, None, 26]
+    assert r["table_status"]["applications"] == "parsed"
+    assert rules(r) == ["cell.blank"]
+
+
+@pytest.mark.parametrize(("prefix", "errors"), [
+    ("001_", [("appeals.total", "review", 11, 0), ("appeals.total", "suit_after_review", 5, 0)]),
+    ("002_", []),
+    ("003_", []),
+])  # fmt: skip
+def test_published_pdfs_errors_as_a_reader_finds_them(check_json, prefix, errors):
+    _, r = check_json(path(prefix))
+    assert [(f["rule"], f["row"], f["expected"], f["actual"]) for f in r["findings"] if f["severity"] == "error"] == errors
+    assert r["table_status"] == {"active": "parsed", "applications": "parsed", "appeals": "parsed"}
+
+
+# ---------------------------------------------------------------- planting inside the real page's <td>
+def _td(soup: BeautifulSoup, origin: tuple[int, int, int]):
+    table_no, row, index = origin
+    table = soup.find_all("table")[table_no]
+    rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+    return rows[row].find_all(["td", "th"], recursive=False)[index]
+
+
+def _plants(report) -> list[tuple[str, str, str]]:
+    """Every cell of section 四, and in section 三 one cell of every row, walking across every column."""
+    apps = report.tables["applications"].rows
+    picks = [("applications", r, list(cols)[i % 7]) for i, (r, cols) in enumerate(apps.items())]
+    return picks + [("appeals", r, c) for r, cols in report.tables["appeals"].rows.items() for c in cols]
+
+
+def test_a_number_planted_in_a_td_of_the_real_page_is_named():
+    raw = Path(path("005_")).read_bytes()
+    report = read_report(raw, "005")
+    html = raw.decode("utf-8")
+    assert len(BeautifulSoup(html, "lxml").find_all("table")) == 3  # grid numbers are the page's tables
+    plants = _plants(report)
+    assert len(plants) == 25 + 15
+    for table, row, column in plants:
+        value = report.tables[table].rows[row][column]
+        soup = BeautifulSoup(html, "lxml")
+        td = _td(soup, value.origin)
+        assert td.get_text(strip=True) == value.raw.replace(" ", "")
+        td.string = str(int(value.number) + 7)
+        changed = read_report(str(soup).encode(), "planted")
+        assert changed.tables[table].rows[row][column].number == value.number + 7
+        errors = [f for f in run_rules(changed) if f.rule in ARITHMETIC and f.table == table]
+        assert any(f.row == row or f.column == column for f in errors), (table, row, column, errors)
+
+
+def test_a_whole_blank_column_in_the_real_page_is_a_blank_not_an_error():
+    raw = Path(path("005_")).read_bytes()
+    report = read_report(raw, "005")
+    soup = BeautifulSoup(raw.decode("utf-8"), "lxml")
+    for cols in report.tables["applications"].rows.values():
+        _td(soup, cols["total"].origin).string = "\xa0"  # &nbsp;: how Word leaves a cell empty
+    changed = read_report(str(soup).encode(), "blanked")
+    assert {cols["total"].number for cols in changed.tables["applications"].rows.values()} == {None}
+    findings = run_rules(changed)
+    assert [f.rule for f in findings if f.severity == "error"] == []
+    assert "cell.blank" in {f.rule for f in findings}
