@@ -314,10 +314,12 @@ def parse(doc: Document, source: str, kind: str | None = None) -> Report:
     report.kind = kind or infer_kind(report.agency)
     report.tables = read_tables(lines, [b.grid for b in doc.blocks if b.grid is not None])
     formats = [t.format for t in (report.tables["active"], report.tables["applications"]) if t.format]
-    if formats:
-        report.format = formats[0]
-    elif (report.year and report.year < 2019) or _LEGACY.search(text):
+    if (report.year and report.year < 2019) or (not formats and _LEGACY.search(text)):
+        # before the 2019 format: a 政府信息公开情况统计表 (指标名称/计量单位), no statutory tables to check
         report.format = "legacy"
+        report.tables = {k: Table("missing") for k in report.tables}
+    elif formats:
+        report.format = formats[0]
     return report
 
 
@@ -333,10 +335,16 @@ def read_page(data: bytes, source: str, kind: str | None = None, charset: str | 
 def is_report(report: Report) -> bool:
     """A report: its statutory tables, a legacy statistics table, or the parts a report has under a
     report's title. Not a listing page, a 工作要点, a notice or an empty page."""
-    if report.scanned or report.format == "legacy" or any(t.status != "missing" for t in report.tables.values()):
+    if report.scanned or any(t.status != "missing" for t in report.tables.values()):
         return True
     parts = sum(1 for span in report.sections.values() if span)
-    return parts >= 4 or (parts >= 1 and report.title is not None and _TITLE.search(report.title) is not None)
+    titles = {line.strip() for line in report.lines if len(line) <= 80 and _TITLE.search(line) and re.search(_YEAR, line)}
+    if len(titles) >= 3 and parts < 2:  # the names of several years' reports and no body: a listing page
+        return False
+    if report.format == "legacy":
+        return parts >= 2 or _LEGACY.search(report.text) is not None
+    titled = report.title is not None and _TITLE.search(report.title) is not None
+    return parts >= 4 or (parts >= 1 and titled)
 
 
 def read_report(data: bytes, source: str, kind: str | None = None, charset: str | None = None) -> Report:

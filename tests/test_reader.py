@@ -1,0 +1,128 @@
+"""The reader on what real pages do that the corpus does not show in one place: legacy reports,
+pages that are not reports, numbers as a reader reads them inside one cell, heading variants."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.errors import InputError
+from monitor.grid import one_number
+from monitor.parse import clean_lines, find_sections, read_report
+from monitor.rules import run_rules
+from monitor.tables import read_number
+
+# The shape of a 2015 report: seven parts of the old template and the 政府信息公开情况统计表.
+LEGACY = """<html><head><meta name="PubDate" content="2016-03-25 09:30"><title>XX县2015年政府信息公开工作年度报告</title></head>
+<body><h1>XX县2015年政府信息公开工作年度报告</h1>
+<p>一、概述</p><p>2015年，我县认真贯彻落实《中华人民共和国政府信息公开条例》。</p>
+<p>二、主动公开政府信息情况</p><p>全年主动公开政府信息1234条。</p>
+<p>三、依申请公开政府信息情况</p><p>全年共受理政府信息公开申请12件。</p>
+<p>四、政府信息公开的收费及减免情况</p><p>未收取任何费用。</p>
+<p>五、因政府信息公开申请行政复议、提起行政诉讼的情况</p><p>无。</p>
+<p>六、存在的主要问题及改进措施</p><p>公开内容还不够全面。</p>
+<p>七、其他需要报告的事项</p><p>无。</p>
+<p>附件：政府信息公开情况统计表</p>
+<table><tr><td>统计指标</td><td>单位</td><td>统计数</td></tr>
+<tr><td>一、主动公开情况</td><td>——</td><td>——</td></tr>
+<tr><td>（一）主动公开政府信息数</td><td>条</td><td>1234</td></tr>
+<tr><td>二、回应解读情况</td><td>——</td><td>——</td></tr>
+<tr><td>三、依申请公开情况</td><td>——</td><td>——</td></tr>
+<tr><td>（一）收到申请数</td><td>件</td><td>12</td></tr>
+<tr><td>四、行政复议数量</td><td>件</td><td>0</td></tr>
+<tr><td>五、行政诉讼数量</td><td>件</td><td>0</td></tr>
+<tr><td>（一）维持具体行政行为或者驳回原告诉讼请求数</td><td>件</td><td>0</td></tr>
+<tr><td>（二）被依法纠错数</td><td>件</td><td>0</td></tr>
+</table></body></html>"""
+
+
+def test_a_legacy_report_is_a_report_without_statutory_table_errors():
+    report = read_report(LEGACY.encode(), "legacy.html")
+    assert (report.year, report.format, report.published.isoformat()) == (2015, "legacy", "2016-03-25")
+    assert report.kind == "government"
+    findings = run_rules(report)
+    assert [f.rule for f in findings if f.severity == "error"] == []
+    assert not {f.rule for f in findings} & {"table.unreadable", "table.missing", "section.missing", "format.version"}
+
+
+def test_a_legacy_report_published_late_is_still_judged_on_time():
+    late = LEGACY.replace("2016-03-25 09:30", "2016-05-04 10:00")
+    assert [f.rule for f in run_rules(read_report(late.encode(), "legacy.html"))] == ["timeliness.late"]
+
+
+NOT_REPORTS = {
+    "listing page": "<html><head><title>政府信息公开年报_XX市人民政府</title></head><body><ul>"
+    + "".join(f"<li><a href='t{y}.html'>XX市{y}年政府信息公开工作年度报告</a><span>{y + 1}-03-20</span></li>"
+              for y in range(2015, 2025))
+    + "</ul><div>下一页</div></body></html>",
+    "工作要点": "<html><body><h1>XX市2022年政务公开工作要点</h1><p>一、总体要求</p><p>坚持以人民为中心。</p>"
+    "<p>二、深化主动公开</p><p>加大主动公开力度。</p><p>三、提升依申请公开质量</p><p>规范办理。</p>"
+    "<p>四、加强组织保障</p><p>落实责任。</p></body></html>",
+    "notice": "<html><body><h1>关于报送2021年政府信息公开工作年度报告的通知</h1><p>各单位：请于1月31日前报送本单位年度报告。</p></body></html>",
+    "empty page": "<html><head><title>XX市人民政府</title></head><body><div class='nav'>首页</div></body></html>",
+}
+
+
+@pytest.mark.parametrize("name", list(NOT_REPORTS))
+def test_what_is_not_a_report_is_refused(name):
+    with pytest.raises(InputError, match="does not look like"):
+        read_report(NOT_REPORTS[name].encode(), name)
+
+
+@pytest.mark.parametrize(("cell", "column", "number"), [
+    ("2 0", "natural_person", 20),  # Word markup wraps each digit run in its own <span>
+    ("1 2 3", "total", 123),
+    ("1,234", "total", 1234),
+    ("２０", "total", 20),  # full width: NFKC makes it "20" before the reader sees it
+    ("251000元", "amount_wan", 25.1),
+    ("73802895.90 元", "amount_wan", 7380.28959),
+    ("6247.84万元", "amount_wan", 6247.84),
+    ("-3", "change", -3),
+    ("0?", "total", 0),
+])  # fmt: skip
+def test_numbers_as_a_reader_reads_them(cell, column, number):
+    import unicodedata  # noqa: PLC0415
+
+    assert read_number(one_number(unicodedata.normalize("NFKC", cell)), column).number == number
+
+
+def test_two_cells_stay_two_numbers_in_text():
+    # one cell per grid slot is one number; in a text line, spaces separate cells
+    from monitor.tables import tokenize  # noqa: PLC0415
+
+    cells = tokenize([(0, "规章 1 0 5")])
+    assert [c.kind for c in cells] == ["label", "value", "value", "value"]
+
+
+def test_a_value_split_over_spans_in_one_td_is_one_number():
+    html = ("<html><body><p>XX区2021年政府信息公开工作年度报告</p><p>一、总体情况</p><p>略。</p>"
+            "<p>四、政府信息公开行政复议、行政诉讼情况</p><table>"
+            "<tr><td colspan=5>行政复议</td><td colspan=10>行政诉讼</td></tr>"
+            "<tr><td rowspan=2>结果维持</td><td rowspan=2>结果纠正</td><td rowspan=2>其他结果</td><td rowspan=2>尚未审结</td>"
+            "<td rowspan=2>总计</td><td colspan=5>未经复议直接起诉</td><td colspan=5>复议后起诉</td></tr>"
+            "<tr>" + "<td>结果维持</td><td>结果纠正</td><td>其他结果</td><td>尚未审结</td><td>总计</td>" * 2 + "</tr>"
+            "<tr><td><span>1</span><span>8</span></td><td>2</td><td>0</td><td>0</td><td><span>2</span> <span>0</span></td>"
+            + "<td>0</td>" * 10 + "</tr></table></body></html>")  # fmt: skip
+    report = read_report(html.encode(), "spans.html")
+    assert report.tables["appeals"].numbers()["review"] == {"upheld": 18, "corrected": 2, "other": 0, "pending": 0,
+                                                          "total": 20}  # fmt: skip
+    assert not [f for f in run_rules(report) if f.rule == "appeals.total"]
+
+
+def test_heading_typos_and_variants_are_the_parts_they_name():
+    lines = clean_lines("\n".join([
+        "## 一、总体情况", "正文。", "二、主动公开政府信息情况", "正文。", "**三、收到和处理政府信息公开申请情况**", "正文。",
+        "四、政府信息公开行政法复议、行政诉讼情况", "正文。", "— 3 —", "五、存在的主要问题及整改措施", "正文。",
+        "六、其他需要报告的事项", "无。",
+    ]))  # fmt: skip
+    assert "" in lines  # the page footer is dropped
+    assert all(find_sections(lines).values())
+
+
+def test_a_table_of_contents_does_not_make_a_part_present():
+    lines = ["报告共分六个部分:", "一、总体情况", ";", "二、主动公开政府信息情况", ";", "三、收到和处理政府信息公开申请情况", ";",
+             "四、政府信息公开行政复议、行政诉讼情况", ";", "五、存在的主要问题及改进情况", ";", "六、其他需要报告的事项", "。",
+             "一、总体情况", "正文。", "二、主动公开政府信息情况", "正文。", "三、收到和处理政府信息公开申请情况", "正文。",
+             "四、政府信息公开行政复议、行政诉讼情况", "正文。"]  # fmt: skip
+    sections = find_sections(lines)
+    assert [n for n, span in sections.items() if span] == [1, 2, 3, 4]
+    assert sections[1] == (14, 15)
