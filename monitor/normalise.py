@@ -57,7 +57,7 @@ def normalise(text: str, traditional: bool | None = None) -> str:
 
 def normalise_document(doc: Document) -> Document:
     """Every text block and table cell normalised, with one traditional/simplified decision."""
-    traditional = is_traditional(unicodedata.normalize("NFKC", doc.text))
+    traditional = is_traditional(unicodedata.normalize("NFKC", doc.text[:20_000]))  # it samples the head only
     blocks = [Block(normalise(b.text, traditional)) if b.grid is None else Block(grid=_grid(b.grid, traditional))
               for b in doc.blocks]  # fmt: skip
     return Document(blocks, doc.kind, doc.encoding, doc.meta, doc.pages, doc.scanned)

@@ -37,6 +37,7 @@ _MEANINGS: tuple[tuple[int, tuple[str, ...]], ...] = (
 )
 _NOT_HEADING = ("新收", "上年结转", "结转下年", "办理结果", "数量", "予以公开", "|")
 _NUMERALS = "一二三四五六七八九十"
+_FIRST = set(_NUMERALS) | {name[0] for name in SECTION_NAMES.values()} | {"政"}  # how a heading line can start
 _HEADING = re.compile(r"^([一二三四五六七八九十]{1,2})\s*[、.,:．]\s*(.{2,40})$")
 _SUBHEADING5 = re.compile(r"^\((一|1)\)\s*(存在的?)?主要问题")
 _INLINE = re.compile(
@@ -44,6 +45,8 @@ _INLINE = re.compile(
     r"|(?:因)?政府信息公开(?:申请)?(?:的)?行政复议[^。]{0,24}?情况|存在的主要问题及改进情况|其他需要报告的事项)"
 )
 _FOOTER = re.compile(r"^[-—–]+\s*\d{1,3}\s*[-—–]+$|^第\s*\d+\s*页(\s*[,/]?\s*共\s*\d+\s*页)?$")  # — 1 —
+_MD_HEADING = re.compile(r"^#{1,6}\s+")
+_MARKUP_START = set("#—-–第|:")  # lines that may be Markdown marks, separator rows or page footers
 _MD_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
 _CN_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 _YEAR = r"((?:19|20)\d{2}|[〇零一二三四五六七八九]{4})\s*年"
@@ -102,6 +105,8 @@ def _meaning(title: str) -> int | None:
 
 def _heading(line: str) -> int | None:
     """The part a heading line names ("四、政府信息公开行政法复议" is 四), or None for any other line."""
+    if len(line) > 72 or line.lstrip("* ")[:1] not in _FIRST:
+        return None
     text = line.strip().strip("*").strip()
     if len(text) > 60 or any(w in text for w in _NOT_HEADING):
         return None
@@ -137,24 +142,23 @@ def headings(lines: list[str]) -> list[tuple[int, int]]:
     return out
 
 
-def find_sections(lines: list[str]) -> dict[int, tuple[int, int] | None]:
-    """Each part's (first line, end line): from its first heading to the next heading of any part."""
-    spans: dict[int, tuple[int, int] | None] = dict.fromkeys(range(1, 7))
-    for start, end, number in _stretches(lines):
-        if spans[number] is None:
-            spans[number] = (start, end)
-    return spans
+Stretch = tuple[int, int, int]  # (first line, end line, part) under one heading
 
 
-def _stretches(lines: list[str]) -> list[tuple[int, int, int]]:
+def stretches(lines: list[str]) -> list[Stretch]:
+    """Every heading's stretch of lines, to the next heading of any part."""
     found = headings(lines)
     return [(start + 1, found[k + 1][0] if k + 1 < len(found) else len(lines), n)
             for k, (start, n) in enumerate(found)]  # fmt: skip
 
 
-def regions(lines: list[str], number: int) -> list[tuple[int, int]]:
-    """Every stretch of lines under a heading that names part ``number`` (a report may have two)."""
-    return [(a, b) for a, b, n in _stretches(lines) if n == number]
+def find_sections(lines: list[str], parts: list[Stretch] | None = None) -> dict[int, tuple[int, int] | None]:
+    """Each part's (first line, end line): the stretch under its first heading."""
+    spans: dict[int, tuple[int, int] | None] = dict.fromkeys(range(1, 7))
+    for start, end, number in stretches(lines) if parts is None else parts:
+        if spans[number] is None:
+            spans[number] = (start, end)
+    return spans
 
 
 def clean_lines(text: str) -> list[str]:
@@ -165,7 +169,10 @@ def clean_lines(text: str) -> list[str]:
         if len(line) > 1000 and _INLINE.search(line):  # a whole body on one line, not a sentence listing the parts
             out.extend(part.strip() for part in _INLINE.sub(lambda m: f"\n{m[1]}、{m[2]}\n", line).split("\n"))
             continue
-        plain = re.sub(r"^#{1,6}\s+", "", line).replace("**", "")
+        if not line or line[0] not in _MARKUP_START and "**" not in line:
+            out.append(line)
+            continue
+        plain = _MD_HEADING.sub("", line).replace("**", "")
         out.append("" if _FOOTER.match(plain) or _MD_RULE.match(plain) else plain)
     return out
 
@@ -274,15 +281,16 @@ _READERS = {"active": (2, read_active, read_active_grids), "applications": (3, r
             "appeals": (4, read_appeals, read_appeals_grids)}  # fmt: skip
 
 
-def read_tables(lines: list[str], grids: list[Grid]) -> dict[str, Table]:
-    """Each statutory table: from the grids that hold it, else from the text under its part's headings."""
+def read_tables(lines: list[str], grids: list[Grid], parts: list[Stretch]) -> dict[str, Table]:
+    """Each statutory table: from the grids that hold it, else from the text under its part's headings
+    (every stretch whose heading names the part: a report may have two)."""
     kinds = classify(grids)
     tables: dict[str, Table] = {}
     for key, (number, read_text, read_grids) in _READERS.items():
         mine = [g for g, kind in zip(grids, kinds, strict=True) if kind == key]
         table = read_grids(mine) if mine else None
         if table is None:
-            readings = [read_text([(i, lines[i]) for i in range(a, b)]) for a, b in regions(lines, number)]
+            readings = [read_text([(i, lines[i]) for i in range(a, b)]) for a, b, n in parts if n == number]
             table = max(readings, key=lambda t: (_RANK[t.status], len(t.rows)), default=Table("missing"))
         tables[key] = table
     return tables
@@ -301,7 +309,8 @@ def parse(doc: Document, source: str, kind: str | None = None) -> Report:
     doc = normalise_document(doc)
     lines = clean_lines(doc.text)
     text = "\n".join(lines)
-    sections = find_sections(lines)
+    parts = stretches(lines)
+    sections = find_sections(lines, parts)
     first = next((span[0] - 1 for span in sections.values() if span), len(lines))
     meta_title = doc.meta.get("title", "")
     title = meta_title if _TITLE.search(meta_title) and len(meta_title) <= 80 else None
@@ -312,7 +321,7 @@ def parse(doc: Document, source: str, kind: str | None = None) -> Report:
     source_meta = doc.meta.get("source", "")
     report.agency = find_agency(lines, title, first) or (source_meta if _AGENCY.search(source_meta) else None)
     report.kind = kind or infer_kind(report.agency)
-    report.tables = read_tables(lines, [b.grid for b in doc.blocks if b.grid is not None])
+    report.tables = read_tables(lines, [b.grid for b in doc.blocks if b.grid is not None], parts)
     formats = [t.format for t in (report.tables["active"], report.tables["applications"]) if t.format]
     if (report.year and report.year < 2019) or (not formats and _LEGACY.search(text)):
         # before the 2019 format: a 政府信息公开情况统计表 (指标名称/计量单位), no statutory tables to check
