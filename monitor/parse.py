@@ -169,7 +169,7 @@ def clean_lines(text: str) -> list[str]:
         if len(line) > 1000 and _INLINE.search(line):  # a whole body on one line, not a sentence listing the parts
             out.extend(part.strip() for part in _INLINE.sub(lambda m: f"\n{m[1]}、{m[2]}\n", line).split("\n"))
             continue
-        if not line or line[0] not in _MARKUP_START and "**" not in line:
+        if not line or (line[0] not in _MARKUP_START and "**" not in line):
             out.append(line)
             continue
         plain = _MD_HEADING.sub("", line).replace("**", "")
