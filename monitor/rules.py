@@ -291,34 +291,31 @@ def failed_identities(report: Report) -> list[Identity]:
     return [i for i in out if i.expected != i.actual]
 
 
-def _errors(ctx: Context, make: Callable[..., Finding], rule_id: str) -> Iterator[Finding]:
-    for i in ctx.failed:
-        if i.rule == rule_id and not i.blanks:
-            yield make(i.message, table=i.table, row=i.row, column=i.column, expected=i.expected, actual=i.actual,
-                       cells=i.cells)  # fmt: skip
+ARITHMETIC = {
+    "applications.balance": "per column: new + carried_over = handled_total + carried_forward",
+    "applications.handled_sum": "per column: handled_total = sum of every outcome row",
+    "applications.row_total": "per row: total = sum of the six applicant columns",
+    "appeals.total": "per row: upheld + corrected + other + pending = total",
+}
 
 
-@rule("applications.balance", "error", "per column: new + carried_over = handled_total + carried_forward")
-def applications_balance(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
-    yield from _errors(ctx, make, "applications.balance")
+def _errors(rule_id: str) -> Callable[[Context, Callable[..., Finding]], Iterator[Finding]]:
+    """The check of one arithmetic rule: its identities that fail with every operand on the short side present."""
+
+    def check(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+        for i in ctx.failed:
+            if i.rule == rule_id and not i.blanks:
+                yield make(i.message, table=i.table, row=i.row, column=i.column, expected=i.expected,
+                           actual=i.actual, cells=i.cells)  # fmt: skip
+
+    return check
 
 
-@rule("applications.handled_sum", "error", "per column: handled_total = sum of every outcome row")
-def applications_handled_sum(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
-    yield from _errors(ctx, make, "applications.handled_sum")
+for _id, _summary in ARITHMETIC.items():
+    rule(_id, "error", _summary)(_errors(_id))
 
 
-@rule("applications.row_total", "error", "per row: total = sum of the six applicant columns")
-def applications_row_total(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
-    yield from _errors(ctx, make, "applications.row_total")
-
-
-@rule("appeals.total", "error", "per row: upheld + corrected + other + pending = total")
-def appeals_total(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
-    yield from _errors(ctx, make, "appeals.total")
-
-
-@rule("identity.unverifiable", "warning", "an identity fails only with blank cells counted as 0: cannot be verified")
+@rule("identity.unverifiable", "warning", "an identity fails, and a blank on its short side may be the missing number: cannot be verified")
 def identity_unverifiable(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     for i in ctx.failed:
         if i.blanks:
