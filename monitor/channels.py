@@ -19,6 +19,7 @@ import os
 import time
 import urllib.parse
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -157,7 +158,8 @@ async def send(settings: Settings, channel: str, recipient: str, r: Rendered, ev
 
 # ---------------------------------------------------------------- the outbox
 def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(6 * 3600, 60 * 3**attempts))
+    """1 min, 3 min, 9 min, 27 min, then every hour: an outage fixed at noon is not noticed at 6 p.m."""
+    return timedelta(seconds=min(3600, 60 * 3**attempts))
 
 
 def _digest_due(store: Store, recipient: str, now: datetime) -> bool:
@@ -170,18 +172,36 @@ def _digest_due(store: Store, recipient: str, now: datetime) -> bool:
     return row[0] is None or datetime.fromisoformat(row[0]) < today.astimezone(UTC)
 
 
-async def deliver_due(settings: Settings, store: Store, renderer: Renderer) -> dict[str, int]:
-    """Send what is due. Returns counts of delivered and failed deliveries. Never raises for a channel."""
-    rows = store.due_deliveries(limit=500)
+@dataclass
+class Sent:
+    """What one delivery pass did, in all and per channel: channel -> [delivered, failed]."""
+
+    delivered: int = 0
+    failed: int = 0
+    channels: dict[str, list[int]] = field(default_factory=dict)
+
+    def count(self, channel: str, n: int, ok: bool) -> None:
+        self.channels.setdefault(channel, [0, 0])[0 if ok else 1] += n
+        if ok:
+            self.delivered += n
+        else:
+            self.failed += n
+
+
+async def deliver_due(settings: Settings, store: Store, renderer: Renderer, now: datetime | None = None,
+                      ignore_backoff: bool = False) -> Sent:  # fmt: skip
+    """Send what is due at ``now`` (the clock, unless a test gives one); with ``ignore_backoff`` everything
+    pending. Returns what was delivered and what failed. Never raises for a channel."""
+    now = now or datetime.now(UTC)
+    rows = store.due_deliveries(now, limit=500, ignore_backoff=ignore_backoff)
     groups: dict[tuple[str, str | int], list[dict[str, Any]]] = {}
-    now = datetime.now(UTC)
     for row in rows:
         if row["channel"] == "email" and settings.email and settings.email.digest == "daily":
-            if _digest_due(store, row["recipient"], now):
+            if ignore_backoff or _digest_due(store, row["recipient"], now):
                 groups.setdefault(("digest", row["recipient"]), []).append(row)
         else:
             groups.setdefault(("one", row["id"]), []).append(row)
-    counts = {"delivered": 0, "failed": 0}
+    sent = Sent()
     async with aiohttp.ClientSession() as http:
         for (mode, _), batch in groups.items():
             first = batch[0]
@@ -197,11 +217,12 @@ async def deliver_due(settings: Settings, store: Store, renderer: Renderer) -> d
                 await send(settings, first["channel"], first["recipient"], message, event, http=http)
             except DeliveryError as exc:
                 dead = now - min(datetime.fromisoformat(r["created"]) for r in batch) > GIVE_UP
-                store.mark_failed(ids, str(exc), None if dead else backoff(first["attempts"]))
-                counts["failed"] += len(ids)
+                store.mark_failed(ids, str(exc), None if dead else now + backoff(first["attempts"]))
+                sent.count(first["channel"], len(ids), ok=False)
                 log.warning("alert %s via %s to %s: attempt %d failed%s: %s", first["key"], first["channel"], first["recipient"],
                             first["attempts"] + 1, " (gave up)" if dead else "", exc)  # fmt: skip
                 continue
-            store.mark_delivered(ids)
-            counts["delivered"] += len(ids)
-    return counts
+            store.mark_delivered(ids, now)
+            sent.count(first["channel"], len(ids), ok=True)
+            log.info("alert %s delivered via %s to %s", first["key"], first["channel"], first["recipient"])
+    return sent

@@ -20,7 +20,7 @@ from typing import Any
 
 from monitor import __version__, config
 from monitor.alerts import Renderer, recipients, sample_payload
-from monitor.channels import DeliveryError, deliver_due, send
+from monitor.channels import DeliveryError, Sent, deliver_due, send
 from monitor.errors import GovmonError, InputError
 from monitor.fetch import Fetcher, fetch_once
 from monitor.model import SEVERITY_CN
@@ -90,19 +90,26 @@ def _settings(args: argparse.Namespace) -> config.Settings:
 
 async def _poll(
     settings: config.Settings, ids: list[str] | None, renderer: Renderer
-) -> tuple[list[PollResult], dict[str, int]]:
-    """One pass over the sources, then the alerts that are due."""
+) -> tuple[list[PollResult], Sent, dict[str, int]]:
+    """One pass over the sources, then the alerts that are due, then what is left in the outbox."""
     store = Store(settings.database)
     try:
         async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
             results = await Watcher(settings, store, fetcher).poll(ids)
-        return results, await deliver_due(settings, store, renderer)
+        return results, await deliver_due(settings, store, renderer), store.alert_counts()
     finally:
         store.close()
 
 
-def _print_poll(polled: tuple[list[PollResult], dict[str, int]]) -> None:
-    results, counts = polled
+def _print_sent(sent: Sent, left: dict[str, int]) -> None:
+    if sent.delivered or sent.failed or left["pending"] or left["dead"]:
+        tail = f"; {left['pending']} pending in the outbox" if left["pending"] else ""
+        dead = f", {left['dead']} dead (govmon alerts retry)" if left["dead"] else ""
+        print(f"alerts: {sent.delivered} delivered, {sent.failed} failed{tail}{dead}")
+
+
+def _print_poll(polled: tuple[list[PollResult], Sent, dict[str, int]]) -> None:
+    results, sent, left = polled
     for r in results:
         if r.error:
             print(f"{r.source}: FAILED: {r.error}")
@@ -110,8 +117,7 @@ def _print_poll(polled: tuple[list[PollResult], dict[str, int]]) -> None:
         print(f"{r.source}: {r.reports} report link(s), {r.new_versions} new version(s)")
         for problem in r.problems:
             print(f"  could not read {problem}")
-    if counts["delivered"] or counts["failed"]:
-        print(f"alerts: {counts['delivered']} delivered, {counts['failed']} failed (kept in the outbox, retried later)")
+    _print_sent(sent, left)
 
 
 def cmd_poll(args: argparse.Namespace) -> int:
@@ -282,12 +288,26 @@ async def _alerts_test(settings: config.Settings, only: str | None, renderer: Re
     return 1 if failed else 0
 
 
+async def _alerts_send(settings: config.Settings, store: Store) -> int:
+    sent = await deliver_due(settings, store, Renderer(), ignore_backoff=True)
+    for channel, (ok, failed) in sorted(sent.channels.items()):
+        print(f"{channel}: {ok} delivered, {failed} failed")
+    _print_sent(sent, store.alert_counts())
+    return 1 if sent.failed else 0
+
+
 def cmd_alerts(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.action == "test":
         return asyncio.run(_alerts_test(settings, args.channel, Renderer()))
     store = Store(settings.database)
     try:
+        if args.action == "send":
+            return asyncio.run(_alerts_send(settings, store))
+        if args.action == "retry":
+            print(f"alerts: {store.revive_dead(datetime.now(UTC))} dead alert(s) back in the outbox; "
+                  "they go out with the next delivery pass (or now: govmon alerts send)")  # fmt: skip
+            return 0
         rows = store.db.query("SELECT d.*, e.kind, e.key FROM deliveries d JOIN events e ON e.id = d.event_id "
                               "WHERE d.status != 'delivered' ORDER BY d.id")  # fmt: skip
         for r in rows:
@@ -343,8 +363,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     d.add_argument("--dir", metavar="DIR", help="keep the demo's database and mail here (default: a new temp folder)")
     d.set_defaults(func=cmd_demo)
-    a = sub.add_parser("alerts", parents=[common], help="alert delivery: 'test' sends a sample through each channel")
-    a.add_argument("action", choices=["test", "list"], help="test: send a sample alert; list: undelivered alerts")
+    a = sub.add_parser("alerts", parents=[common], help="alert delivery: test, list, send (now), retry (dead letters)")
+    a.add_argument("action", choices=["test", "list", "send", "retry"],
+                   help="test: a sample through each channel; list: undelivered alerts; send: deliver everything "
+                        "pending now, ignoring backoff; retry: put dead letters back in the outbox")  # fmt: skip
     a.add_argument("--channel", metavar="NAME", help="only this channel: email, eml, or a webhook name")
     a.set_defaults(func=cmd_alerts)
     return parser

@@ -13,7 +13,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,11 @@ MIGRATIONS = [
 
 
 def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return _iso(datetime.now(UTC))
+
+
+def _iso(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -213,27 +217,35 @@ class Store:
                 [cur.lastrowid, channel, recipient, now()],
             )
 
-    def due_deliveries(self, limit: int = 100) -> list[dict[str, Any]]:
+    def due_deliveries(self, at: datetime, limit: int = 100, ignore_backoff: bool = False) -> list[dict[str, Any]]:
+        """Pending deliveries whose next attempt is due at ``at`` (all pending ones with ``ignore_backoff``)."""
         sql = ("SELECT d.*, e.kind, e.key, e.source, e.payload, e.created FROM deliveries d JOIN events e ON e.id = d.event_id "
-               "WHERE d.status = 'pending' AND d.next_attempt <= ? ORDER BY d.id LIMIT ?")  # fmt: skip
-        return [dict(r) for r in self.db.query(sql, [now(), limit])]
+               "WHERE d.status = 'pending' AND (d.next_attempt <= ? OR ?) ORDER BY d.id LIMIT ?")  # fmt: skip
+        return [dict(r) for r in self.db.query(sql, [_iso(at), ignore_backoff, limit])]
 
-    def mark_delivered(self, delivery_ids: Iterable[int]) -> None:
+    def mark_delivered(self, delivery_ids: Iterable[int], at: datetime) -> None:
         with self.transaction():
             for i in delivery_ids:
-                self.db["deliveries"].update(i, {"status": "delivered", "delivered_at": now()})
+                self.db["deliveries"].update(i, {"status": "delivered", "delivered_at": _iso(at)})
 
-    def mark_failed(self, delivery_ids: Iterable[int], error: str, retry_in: timedelta | None) -> None:
-        """A failed attempt: retried later, or dead when `retry_in` is None (gave up)."""
+    def mark_failed(self, delivery_ids: Iterable[int], error: str, retry_at: datetime | None) -> None:
+        """A failed attempt: retried at ``retry_at``, or dead when it is None (gave up)."""
         with self.transaction():
             for i in delivery_ids:
                 row = self.db["deliveries"].get(i)
                 update = {"attempts": row["attempts"] + 1, "last_error": error[:500]}
-                if retry_in is None:
+                if retry_at is None:
                     update["status"] = "dead"
                 else:
-                    update["next_attempt"] = (datetime.now(UTC) + retry_in).isoformat(timespec="seconds")
+                    update["next_attempt"] = _iso(retry_at)
                 self.db["deliveries"].update(i, update)
+
+    def revive_dead(self, at: datetime) -> int:
+        """Dead letters back into the outbox, due at ``at``, with a fresh count of attempts."""
+        with self.transaction():
+            cur = self.db.conn.execute("UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt = ? "
+                                       "WHERE status = 'dead'", [_iso(at)])  # fmt: skip
+            return cur.rowcount
 
     def alert_counts(self) -> dict[str, int]:
         counts = {"pending": 0, "delivered": 0, "dead": 0}

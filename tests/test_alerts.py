@@ -12,7 +12,7 @@ import json
 import logging
 import socket
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -99,12 +99,12 @@ def config(tmp_path, portal, smtp, **kw):
     return settings(tmp_path, [("tianmen", "department", f"{portal.base}/nb/")], email=mail, **kw)
 
 
-async def poll_and_deliver(cfg, today=TODAY):
+async def poll_and_deliver(cfg, today=TODAY, now=None):
     store = Store(cfg.database)
     try:
         async with Fetcher(cfg.user_agent, 4, 2, retries=0, backoff=0.01) as f:
             await Watcher(cfg, store, f, today=lambda: today).poll()
-        return await deliver_due(cfg, store, RENDERER)
+        return await deliver_due(cfg, store, RENDERER, now=now)
     finally:
         store.close()
 
@@ -147,8 +147,8 @@ async def test_smtp_down_then_back_delivers_once_and_logs_once_per_attempt(tmp_p
     cfg = config(tmp_path, portal, smtp)
     with caplog.at_level(logging.WARNING, logger="govmon.alerts"):
         counts = await poll_and_deliver(cfg)
-    assert counts["delivered"] == 0
-    assert counts["failed"] == 2  # the 2021 report alert and the missing-2022-report alert
+    assert counts.delivered == 0
+    assert counts.failed == 2  # the 2021 report alert and the missing-2022-report alert
     assert len([r for r in caplog.records if "attempt 1 failed" in r.getMessage()]) == 2  # per message, not per finding
     store = Store(cfg.database)
     assert store.alert_counts() == {"pending": 2, "delivered": 0, "dead": 0}
@@ -182,14 +182,21 @@ async def test_gives_up_into_dead_letter_after_the_bounded_time(tmp_path, portal
 async def test_daily_digest_is_one_message_per_recipient(tmp_path, portal, smtp):
     cfg = config(tmp_path, portal, smtp)
     cfg = replace(cfg, email=replace(cfg.email, digest="daily"))
-    await poll_and_deliver(cfg)
+    # The digest goes out at 08:00 Beijing time: deliver at 07:30 (nothing), then 09:00, of the next day
+    # (after the events were written), whatever hour the suite runs at.
+    morning = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), time(0, 0), UTC)
+    await poll_and_deliver(cfg, now=morning - timedelta(minutes=30))
+    assert smtp.inbox.messages == []
+    await poll_and_deliver(cfg, now=morning + timedelta(hours=1))
     (msg,) = smtp.inbox.messages  # the report alert and the missing-report alert, in one digest
     assert msg["Subject"] == "【年报监测】每日汇总：2条提醒"
     body = msg.get_body(("plain",)).get_content()
     assert "1个错误" in body
     assert "逾期未发布" in body
-    await poll_and_deliver(cfg)
+    await poll_and_deliver(cfg, now=morning + timedelta(hours=5))
     assert len(smtp.inbox.messages) == 1  # already sent today
+    await poll_and_deliver(cfg, now=morning + timedelta(days=1, hours=1))
+    assert len(smtp.inbox.messages) == 1  # nothing new: no empty digest the next day
 
 
 class Receiver:
@@ -257,13 +264,13 @@ async def test_webhook_500_or_robot_error_stays_pending(tmp_path, portal, receiv
                    webhooks=(Webhook("ding", f"{receiver.base}/robot", "dingtalk"),))  # fmt: skip
     receiver.answer = '{"errcode": 310000, "errmsg": "keywords not in content"}'
     counts = await poll_and_deliver(cfg)
-    assert counts == {"delivered": 0, "failed": 2}
+    assert (counts.delivered, counts.failed) == (0, 2)
     receiver.status = 500
     make_due(cfg)
-    assert (await poll_and_deliver(cfg))["failed"] == 2
+    assert (await poll_and_deliver(cfg)).failed == 2
     receiver.status, receiver.answer = 200, '{"errcode": 0}'
     make_due(cfg)
-    assert (await poll_and_deliver(cfg))["delivered"] == 2
+    assert (await poll_and_deliver(cfg)).delivered == 2
 
 
 def test_broken_template_is_an_error_at_start_up(tmp_path):
@@ -357,3 +364,28 @@ list_url = "{p.base}/nb/"
         assert sum("年度报告：" in s for s in subjects) == 3, subjects  # each report's alert exactly once
     finally:
         await p.stop()
+
+
+async def test_after_an_outage_alerts_send_delivers_now_and_retry_revives_dead_letters(tmp_path, portal, smtp, capsys):
+    from monitor.cli import main  # noqa: PLC0415
+
+    toml = tmp_path / "sources.toml"
+    toml.write_text(f'[monitor]\ndatabase = "{tmp_path / "g.db"}"\n{smtp.toml()}'
+                    f'[[source]]\nid = "tianmen"\nagency = "天门市政务服务和大数据管理局"\nkind = "department"\n'
+                    f'list_url = "{portal.base}/nb/"\n', encoding="utf-8")  # fmt: skip
+    smtp.stop()
+    await asyncio.to_thread(main, ["poll", "--config", str(toml)])
+    assert "alerts: 0 delivered, 2 failed; 2 pending in the outbox" in capsys.readouterr().out
+    smtp.start()  # the mail server is back: the next attempt is minutes away, but the admin need not wait
+    assert await asyncio.to_thread(main, ["alerts", "send", "--config", str(toml)]) == 0
+    out = capsys.readouterr().out
+    assert "email: 2 delivered, 0 failed" in out
+    assert len(reports_mail(smtp)) == 1
+    store = Store(tmp_path / "g.db")
+    with store.transaction():
+        store.db.conn.execute("UPDATE deliveries SET status = 'dead'")
+    store.close()
+    assert await asyncio.to_thread(main, ["alerts", "retry", "--config", str(toml)]) == 0
+    assert "2 dead alert(s) back in the outbox" in capsys.readouterr().out
+    assert await asyncio.to_thread(main, ["alerts", "send", "--config", str(toml)]) == 0
+    assert "email: 2 delivered" in capsys.readouterr().out
