@@ -27,7 +27,7 @@ from monitor.model import SEVERITY_CN
 from monitor.parse import Report, read_report
 from monitor.rules import RULES, run_rules
 from monitor.scheduler import PollResult, Watcher, run
-from monitor.store import Store
+from monitor.store import Store, instance_lock, is_locked
 from monitor.summary import SummaryRow, check_inputs, report_text, summary_table
 
 
@@ -92,13 +92,14 @@ async def _poll(
     settings: config.Settings, ids: list[str] | None, renderer: Renderer
 ) -> tuple[list[PollResult], Sent, dict[str, int]]:
     """One pass over the sources, then the alerts that are due, then what is left in the outbox."""
-    store = Store(settings.database)
-    try:
-        async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
-            results = await Watcher(settings, store, fetcher).poll(ids)
-        return results, await deliver_due(settings, store, renderer), store.alert_counts()
-    finally:
-        store.close()
+    with instance_lock(settings.database):
+        store = Store(settings.database)
+        try:
+            async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
+                results = await Watcher(settings, store, fetcher).poll(ids)
+            return results, await deliver_due(settings, store, renderer), store.alert_counts()
+        finally:
+            store.close()
 
 
 def _print_sent(sent: Sent, left: dict[str, int]) -> None:
@@ -134,14 +135,15 @@ async def _serve(settings: config.Settings, spread: float | None, renderer: Rend
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    store = Store(settings.database)
-    try:
-        async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
-            await run(
-                Watcher(settings, store, fetcher), stop, lambda: deliver_due(settings, store, renderer), spread=spread
-            )
-    finally:
-        store.close()
+    with instance_lock(settings.database):
+        store = Store(settings.database)
+        try:
+            async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
+                await run(
+                    Watcher(settings, store, fetcher), stop, lambda: deliver_due(settings, store, renderer), spread=spread
+                )
+        finally:
+            store.close()
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -158,7 +160,8 @@ def cmd_sources(args: argparse.Namespace) -> int:
         store = Store(settings.database)
         states = {s["id"]: s for s in store.sources()}
         store.close()
-    print(f"{settings.path}: valid, {len(settings.sources)} source(s), database {settings.database}")
+    where = "" if settings.database.exists() else " (not created yet)"
+    print(f"{settings.path}: valid, {len(settings.sources)} source(s), database {settings.database.resolve()}{where}")
     for s in settings.sources:
         st = states.get(s.id, {})
         state = f"last poll {st['last_poll']}" if st.get("last_poll") else "never polled"
@@ -205,9 +208,7 @@ def print_reports(data: dict[str, Any]) -> None:
 
 def cmd_reports(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    if not settings.database.exists():
-        raise InputError(f"{settings.database}: no database yet; run `govmon poll` first")
-    store = Store(settings.database)
+    store = Store(settings.database, create=False)
     try:
         data = reports_json(store, args.source, args.year)
     finally:
@@ -289,7 +290,14 @@ async def _alerts_test(settings: config.Settings, only: str | None, renderer: Re
 
 
 async def _alerts_send(settings: config.Settings, store: Store) -> int:
-    sent = await deliver_due(settings, store, Renderer(), ignore_backoff=True)
+    holder = is_locked(settings.database)
+    if holder:  # the service is running: it delivers within a minute; two senders would send twice
+        n = store.make_due(datetime.now(UTC))
+        print(f"alerts: govmon (PID {holder}) is running on this database; {n} pending alert(s) made due now: "
+              "it delivers them within a minute (govmon alerts list shows the result)")  # fmt: skip
+        return 0
+    with instance_lock(settings.database):
+        sent = await deliver_due(settings, store, Renderer(), ignore_backoff=True)
     for channel, (ok, failed) in sorted(sent.channels.items()):
         print(f"{channel}: {ok} delivered, {failed} failed")
     _print_sent(sent, store.alert_counts())
@@ -300,7 +308,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.action == "test":
         return asyncio.run(_alerts_test(settings, args.channel, Renderer()))
-    store = Store(settings.database)
+    store = Store(settings.database, create=False)
     try:
         if args.action == "send":
             return asyncio.run(_alerts_send(settings, store))

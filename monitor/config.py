@@ -178,7 +178,7 @@ def load(path: str | os.PathLike[str]) -> Settings:
     r.table(data, "monitor", 0, {"monitor": dict, "alerts": dict, "source": list}, ())
     mon = r.table(data.get("monitor", {}), "monitor", 0, {
         "database": str, "user_agent": str, "concurrency": int, "per_host": int, "default_interval": str,
-        "failure_threshold": int, "outbox_dir": str}, ())  # fmt: skip
+        "failure_threshold": int, "outbox_dir": str, "state_dir": str}, ())  # fmt: skip
     for key in ("concurrency", "per_host", "failure_threshold"):
         if key in mon and not 1 <= mon[key] <= 1000:
             raise r.fail("monitor", 0, key, "must be between 1 and 1000")
@@ -186,8 +186,14 @@ def load(path: str | os.PathLike[str]) -> Settings:
         default_interval = parse_duration(mon.get("default_interval", "6h"))
     except ValueError as exc:
         raise r.fail("monitor", 0, "default_interval", str(exc)) from exc
-    # Relative state paths live beside the file, or in systemd's StateDirectory= when it is set.
-    base = Path(os.environ["STATE_DIRECTORY"].split(":")[0]) if os.environ.get("STATE_DIRECTORY") else path.parent
+    # Relative state paths (database, outbox_dir) live in state_dir when the file sets it, so the service and an
+    # admin's command find the same database; else in systemd's StateDirectory= when set; else beside the file.
+    if "state_dir" in mon:
+        base = path.parent / mon["state_dir"]
+    elif os.environ.get("STATE_DIRECTORY"):
+        base = Path(os.environ["STATE_DIRECTORY"].split(":")[0])
+    else:
+        base = path.parent
     alerts = r.table(data.get("alerts", {}), "alerts", 0, {"email": dict, "webhook": list}, ())
     email = _email(r, alerts["email"]) if "email" in alerts else None
     hooks = tuple(_webhook(r, i, w) for i, w in enumerate(alerts.get("webhook", [])))

@@ -20,3 +20,7 @@ class ConfigError(GovmonError):
 
 class FetchError(GovmonError):
     """A portal that could not be fetched after the retries."""
+
+
+class StateError(GovmonError):
+    """The database is not there yet, or another govmon process holds it."""

@@ -8,7 +8,9 @@ versioned with ``PRAGMA user_version``; migrations only ever add.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -18,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+
+from monitor.errors import StateError
 
 MIGRATIONS = [
     """
@@ -82,9 +86,52 @@ class NewVersion:
     last_modified: str | None
 
 
+@contextmanager
+def instance_lock(database: Path) -> Iterator[None]:
+    """One `run` or `poll` per database: an exclusive lock on ``<database>.lock`` holding the PID.
+    Two of them would send every alert twice and store duplicate versions."""
+    database.parent.mkdir(parents=True, exist_ok=True)
+    path = database.with_name(database.name + ".lock")
+    with path.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "?"
+            raise StateError(f"{database}: another govmon (PID {holder}) is running on this database; "
+                             "stop it first (systemctl stop govmon), or use a read-only command") from None  # fmt: skip
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def is_locked(database: Path) -> str | None:
+    """The PID holding the instance lock, or None when no `run`/`poll` is on this database."""
+    path = database.with_name(database.name + ".lock")
+    if not path.exists():
+        return None
+    with path.open("r") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return handle.read().strip() or "?"
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return None
+
+
 class Store:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, create: bool = True) -> None:
+        """Open (and migrate) the database; with ``create=False`` a missing file is an error, not a new one."""
         self.path = Path(path)
+        if not create and not self.path.exists():
+            raise StateError(f"{self.path}: no database here yet; the service (or `govmon poll`) has not run with this "
+                             "configuration, or --config names another sources.toml than the service's")  # fmt: skip
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite_utils.Database(self.path)
         self.db.conn.execute("PRAGMA busy_timeout = 10000")
@@ -239,6 +286,11 @@ class Store:
                 else:
                     update["next_attempt"] = _iso(retry_at)
                 self.db["deliveries"].update(i, update)
+
+    def make_due(self, at: datetime) -> int:
+        """Every pending delivery due at ``at``: the running service sends them with its next pass."""
+        with self.transaction():
+            return self.db.conn.execute("UPDATE deliveries SET next_attempt = ? WHERE status = 'pending'", [_iso(at)]).rowcount
 
     def revive_dead(self, at: datetime) -> int:
         """Dead letters back into the outbox, due at ``at``, with a fresh count of attempts."""

@@ -1,0 +1,72 @@
+"""One instance per database; read-only commands beside it never create one; one database for all."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from monitor.cli import main
+from monitor.config import load
+from monitor.store import instance_lock, is_locked
+
+
+def write(tmp_path: Path, extra: str = "") -> Path:
+    toml = tmp_path / "etc" / "sources.toml"
+    toml.parent.mkdir(parents=True, exist_ok=True)
+    toml.write_text(f'[monitor]\n{extra}\n[[source]]\nid = "a"\nagency = "X市人民政府"\nkind = "government"\n'
+                    'list_url = "http://127.0.0.1:9/nb/"\n', encoding="utf-8")  # fmt: skip
+    return toml
+
+
+def test_a_second_poll_on_the_same_database_exits_2_naming_the_holder(tmp_path, capsys):
+    toml = write(tmp_path)
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from pathlib import Path; from monitor.store import instance_lock\n"
+        f"with instance_lock(Path({str(tmp_path / 'etc' / 'govmon.db')!r})):\n"
+        "    print('held', flush=True); time.sleep(30)")], stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert main(["poll", "--config", str(toml)]) == 2
+        err = capsys.readouterr().err
+        assert f"another govmon (PID {holder.pid}) is running on this database" in err
+        # read-only commands work beside it
+        assert main(["sources", "--config", str(toml)]) == 0
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    db = tmp_path / "etc" / "govmon.db"
+    assert is_locked(db) is None  # a killed holder leaves no stale lock behind
+    with instance_lock(db):
+        assert is_locked(db) == str(os.getpid())
+
+
+@pytest.mark.parametrize("command", [["reports"], ["alerts", "list"]])
+def test_read_only_commands_never_create_a_database(tmp_path, capsys, command):
+    toml = write(tmp_path)
+    assert main([*command, "--config", str(toml)]) == 2
+    assert "no database here yet" in capsys.readouterr().err
+    assert not (tmp_path / "etc" / "govmon.db").exists()
+
+
+def test_state_dir_gives_the_service_and_the_admin_one_database(tmp_path, monkeypatch, capsys):
+    toml = write(tmp_path, f'state_dir = "{tmp_path / "var"}"')
+    monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "elsewhere"))  # the service's environment
+    service = load(toml).database
+    monkeypatch.delenv("STATE_DIRECTORY")  # the admin's shell
+    assert load(toml).database == service == tmp_path / "var" / "govmon.db"
+    assert main(["sources", "--config", str(toml)]) == 0
+    assert f"database {service} (not created yet)" in capsys.readouterr().out
+
+
+def test_without_state_dir_the_systemd_state_directory_is_used(tmp_path, monkeypatch):
+    toml = write(tmp_path)
+    monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "state"))
+    assert load(toml).database == tmp_path / "state" / "govmon.db"
+    monkeypatch.delenv("STATE_DIRECTORY")
+    assert load(toml).database == toml.parent / "govmon.db"
+    assert os.environ.get("STATE_DIRECTORY") is None
