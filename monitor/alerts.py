@@ -9,6 +9,7 @@ templates in the top-level ``alerts/`` folder, which admins may edit; ``channels
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -94,7 +95,16 @@ def source_events(
 
 # ---------------------------------------------------------------- rendering (templates in alerts/)
 TEMPLATES = ("subject.txt", "email.txt", "email.html", "robot.md", "digest_subject.txt", "digest.txt", "digest.html")
-DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "alerts"
+def _shipped_templates() -> Path:
+    """The templates as installed: the package ``monitor.templates`` (the top-level alerts/ folder, mapped in
+    pyproject.toml), or alerts/ beside the package in a source checkout."""
+    spec = importlib.util.find_spec("monitor.templates")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return Path(__file__).resolve().parent.parent / "alerts"
+
+
+DEFAULT_TEMPLATES = _shipped_templates()
 KINDS = ("new_report", "new_finding", "revision", "missing", "source_failing", "source_recovered", "test")
 
 
@@ -145,8 +155,12 @@ class Renderer:
     kind, so a broken template stops start-up with its file and line instead of failing at 3 a.m."""
 
     def __init__(self, folder: Path | None = None) -> None:
-        folder = folder or DEFAULT_TEMPLATES
-        env = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), undefined=jinja2.StrictUndefined,
+        """``folder``: admins' edited templates (``templates_dir``); a file missing there comes from the shipped set."""
+        if folder is not None and not folder.is_dir():
+            raise ConfigError(f"{folder}: templates_dir is not a folder")
+        folders = [folder, DEFAULT_TEMPLATES] if folder else [DEFAULT_TEMPLATES]
+        folder = folders[0]
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(folders), undefined=jinja2.StrictUndefined,
                                  autoescape=jinja2.select_autoescape(["html"]), trim_blocks=False)  # fmt: skip
         try:
             self.t = {name: env.get_template(name) for name in TEMPLATES}
@@ -154,7 +168,8 @@ class Renderer:
                 self.render(kind, sample_payload(kind))
             self.digest([self.render("test", sample_payload("test"))])
         except jinja2.TemplateSyntaxError as exc:
-            raise ConfigError(f"{folder / (exc.name or '')}:{exc.lineno}: alert template error: {exc.message}") from exc
+            where = exc.filename or folder / (exc.name or "")
+            raise ConfigError(f"{where}:{exc.lineno}: alert template error: {exc.message}") from exc
         except jinja2.TemplateNotFound as exc:
             raise ConfigError(
                 f"{folder}: alert template {exc.name} is missing (needed: {', '.join(TEMPLATES)})"

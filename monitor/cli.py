@@ -125,7 +125,7 @@ def cmd_poll(args: argparse.Namespace) -> int:
     settings = _settings(args)
     for source_id in args.source or []:
         settings.source(source_id)  # unknown ids are a usage error before anything is fetched
-    polled = asyncio.run(_poll(settings, args.source, Renderer()))
+    polled = asyncio.run(_poll(settings, args.source, Renderer(settings.templates_dir)))
     _print_poll(polled)
     return 1 if any(r.error for r in polled[0]) else 0
 
@@ -149,7 +149,7 @@ async def _serve(settings: config.Settings, spread: float | None, renderer: Rend
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     logging.getLogger("govmon").setLevel(logging.INFO)
-    asyncio.run(_serve(settings, args.spread, Renderer()))
+    asyncio.run(_serve(settings, args.spread, Renderer(settings.templates_dir)))
     return 0
 
 
@@ -297,7 +297,7 @@ async def _alerts_send(settings: config.Settings, store: Store) -> int:
               "it delivers them within a minute (govmon alerts list shows the result)")  # fmt: skip
         return 0
     with instance_lock(settings.database):
-        sent = await deliver_due(settings, store, Renderer(), ignore_backoff=True)
+        sent = await deliver_due(settings, store, Renderer(settings.templates_dir), ignore_backoff=True)
     for channel, (ok, failed) in sorted(sent.channels.items()):
         print(f"{channel}: {ok} delivered, {failed} failed")
     _print_sent(sent, store.alert_counts())
@@ -307,7 +307,7 @@ async def _alerts_send(settings: config.Settings, store: Store) -> int:
 def cmd_alerts(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.action == "test":
-        return asyncio.run(_alerts_test(settings, args.channel, Renderer()))
+        return asyncio.run(_alerts_test(settings, args.channel, Renderer(settings.templates_dir)))
     store = Store(settings.database, create=False)
     try:
         if args.action == "send":

@@ -79,6 +79,7 @@ class Settings:
     email: Email | None = None
     webhooks: tuple[Webhook, ...] = ()
     outbox_dir: Path | None = None  # a folder of .eml files instead of (or besides) SMTP: the demo's sink
+    templates_dir: Path | None = None  # admins' edited alert templates; each file found here wins over the shipped one
 
     def source(self, source_id: str) -> Source:
         for s in self.sources:
@@ -194,7 +195,7 @@ def load(path: str | os.PathLike[str]) -> Settings:
         base = Path(os.environ["STATE_DIRECTORY"].split(":")[0])
     else:
         base = path.parent
-    alerts = r.table(data.get("alerts", {}), "alerts", 0, {"email": dict, "webhook": list}, ())
+    alerts = r.table(data.get("alerts", {}), "alerts", 0, {"email": dict, "webhook": list, "templates_dir": str}, ())
     email = _email(r, alerts["email"]) if "email" in alerts else None
     hooks = tuple(_webhook(r, i, w) for i, w in enumerate(alerts.get("webhook", [])))
     names = [w.name for w in hooks]
@@ -212,6 +213,7 @@ def load(path: str | os.PathLike[str]) -> Settings:
         concurrency=mon.get("concurrency", 8), per_host=mon.get("per_host", 2), default_interval=default_interval,
         failure_threshold=mon.get("failure_threshold", 3), sources=sources, email=email, webhooks=hooks,
         outbox_dir=base / mon["outbox_dir"] if "outbox_dir" in mon else None,
+        templates_dir=path.parent / alerts["templates_dir"] if "templates_dir" in alerts else None,
     )  # fmt: skip
 
 

@@ -286,6 +286,18 @@ def test_broken_template_is_an_error_at_start_up(tmp_path):
         Renderer(folder)
 
 
+def test_templates_dir_overrides_only_the_files_it_holds(tmp_path):
+    folder = tmp_path / "my-templates"
+    folder.mkdir()
+    (folder / "subject.txt").write_text("【省政务公开办】{{ agency }}：{{ errors }}个错误", encoding="utf-8")
+    r = Renderer(folder).render("new_report", sample_payload("new_report"))
+    shipped = RENDERER.render("new_report", sample_payload("new_report"))
+    assert r.subject == "【省政务公开办】示例市政务服务和大数据管理局：1个错误"
+    assert r.text == shipped.text.replace(shipped.subject, r.subject)  # email.txt is still the shipped one
+    with pytest.raises(ConfigError, match="templates_dir is not a folder"):
+        Renderer(tmp_path / "missing")
+
+
 def test_every_event_kind_renders_a_chinese_subject():
     subjects = {k: RENDERER.render(k, sample_payload(k)).subject for k in
                 ("new_report", "new_finding", "revision", "missing", "source_failing", "source_recovered")}  # fmt: skip
