@@ -36,11 +36,38 @@ log = logging.getLogger("govmon.alerts")
 GIVE_UP = timedelta(days=3)
 BEIJING = timezone(timedelta(hours=8))
 DIGEST_HOUR = 8  # daily digests go out at 08:00 Beijing time
-TIMEOUT = 30.0
+TIMEOUT = 15.0  # one webhook request in all
+SMTP_TIMEOUT = 10.0  # connect, greeting, and each SMTP command: a server that never greets costs this, once a pass
 
 
 class DeliveryError(Exception):
-    """A channel refused or failed: the message stays in the outbox and is retried."""
+    """A channel refused or failed: the message stays in the outbox and is retried. ``down``: the channel
+    itself cannot be reached, so the rest of its batch fails at once instead of waiting out each timeout."""
+
+    def __init__(self, message: str, down: bool = False) -> None:
+        super().__init__(message)
+        self.down = down
+
+
+class Link:
+    """What one delivery pass shares: the HTTP session, one SMTP connection for all its e-mails, and the
+    channels found down (not tried again until the next pass)."""
+
+    def __init__(self) -> None:
+        self.http = aiohttp.ClientSession()
+        self.smtp: aiosmtplib.SMTP | None = None
+        self.down: dict[str, str] = {}
+
+    async def __aenter__(self) -> Link:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        if self.smtp is not None and self.smtp.is_connected:
+            try:
+                await self.smtp.quit()
+            except (aiosmtplib.SMTPException, OSError, TimeoutError):
+                self.smtp.close()
+        await self.http.close()
 
 
 # ---------------------------------------------------------------- e-mail
@@ -57,21 +84,32 @@ def email_message(settings: Settings, recipient: str, r: Rendered, key: str) -> 
     return msg
 
 
+_SMTP_DOWN = (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError,
+              aiosmtplib.SMTPAuthenticationError, OSError, TimeoutError)  # fmt: skip
+
+
 async def send_email(settings: Settings, _channel: str, recipient: str, r: Rendered, event: dict[str, Any],
-                     _http: aiohttp.ClientSession) -> None:  # fmt: skip
+                     link: Link) -> None:  # fmt: skip
     e = settings.email
     if e is None:
         raise DeliveryError("no [alerts.email] in sources.toml")
     try:
-        await aiosmtplib.send(email_message(settings, recipient, r, event["key"]), hostname=e.host, port=e.port,
-                              use_tls=e.tls == "ssl", start_tls=e.tls == "starttls", username=e.username,
-                              password=e.password, timeout=TIMEOUT)  # fmt: skip
-    except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+        if link.smtp is None or not link.smtp.is_connected:
+            link.smtp = aiosmtplib.SMTP(hostname=e.host, port=e.port, use_tls=e.tls == "ssl",
+                                        start_tls=e.tls == "starttls", username=e.username, password=e.password,
+                                        timeout=SMTP_TIMEOUT)  # fmt: skip
+            await link.smtp.connect()  # greets, STARTTLS and login as configured
+        await link.smtp.send_message(email_message(settings, recipient, r, event["key"]))
+    except _SMTP_DOWN as exc:
+        if link.smtp is not None:
+            link.smtp.close()
+        raise DeliveryError(f"SMTP {e.host}:{e.port}: {type(exc).__name__}: {exc}", down=True) from exc
+    except aiosmtplib.SMTPException as exc:  # this message refused (a recipient, a size): the others may go
         raise DeliveryError(f"SMTP {e.host}:{e.port}: {type(exc).__name__}: {exc}") from exc
 
 
 async def write_eml(settings: Settings, _channel: str, recipient: str, r: Rendered, event: dict[str, Any],
-                    _http: aiohttp.ClientSession) -> None:  # fmt: skip
+                    _link: Link) -> None:  # fmt: skip
     """The local sink (the demo's, or a mail gateway's pick-up folder): one .eml file per message."""
     folder = settings.outbox_dir
     if folder is None:
@@ -125,7 +163,7 @@ assert tuple(FORMATS) == WEBHOOK_FORMATS, "config.WEBHOOK_FORMATS must name exac
 
 
 async def send_webhook(settings: Settings, channel: str, _recipient: str, r: Rendered, event: dict[str, Any],
-                       http: aiohttp.ClientSession) -> None:  # fmt: skip
+                       link: Link) -> None:  # fmt: skip
     name = channel.split(":", 1)[1]
     hook = next((w for w in settings.webhooks if w.name == name), None)
     if hook is None:
@@ -133,7 +171,8 @@ async def send_webhook(settings: Settings, channel: str, _recipient: str, r: Ren
     query, headers, body = FORMATS[hook.format](r, event, hook.secret)
     url = hook.url + (("&" if "?" in hook.url else "?") + query if query else "")
     try:
-        async with http.post(url, data=body, headers=headers, timeout=aiohttp.ClientTimeout(total=TIMEOUT)) as resp:
+        timeout = aiohttp.ClientTimeout(total=TIMEOUT, sock_connect=SMTP_TIMEOUT)
+        async with link.http.post(url, data=body, headers=headers, timeout=timeout) as resp:
             text = await resp.text(errors="replace")
             if resp.status >= 300:
                 raise DeliveryError(f"webhook {name}: HTTP {resp.status}: {text[:200]}")
@@ -142,18 +181,28 @@ async def send_webhook(settings: Settings, channel: str, _recipient: str, r: Ren
                 code = answer.get("errcode", answer.get("code", answer.get("StatusCode", 0)))
                 if code:
                     raise DeliveryError(f"webhook {name}: robot refused: {text[:200]}")
-    except (aiohttp.ClientError, TimeoutError, json.JSONDecodeError) as exc:
+    except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+        raise DeliveryError(f"webhook {name}: {type(exc).__name__}: {exc}", down=True) from exc
+    except (aiohttp.ClientError, json.JSONDecodeError) as exc:
         raise DeliveryError(f"webhook {name}: {type(exc).__name__}: {exc}") from exc
 
 
-Sender = Callable[[Settings, str, str, Rendered, dict[str, Any], aiohttp.ClientSession], Awaitable[None]]
+Sender = Callable[[Settings, str, str, Rendered, dict[str, Any], Link], Awaitable[None]]
 CHANNELS: dict[str, Sender] = {"email": send_email, "eml": write_eml, "webhook": send_webhook}
 
 
 async def send(settings: Settings, channel: str, recipient: str, r: Rendered, event: dict[str, Any], *,
-               http: aiohttp.ClientSession) -> None:  # fmt: skip
-    """Deliver one message; channel is "email", "eml" or "webhook:NAME". Raises DeliveryError."""
-    await CHANNELS[channel.split(":", 1)[0]](settings, channel, recipient, r, event, http)
+               link: Link) -> None:  # fmt: skip
+    """Deliver one message; channel is "email", "eml" or "webhook:NAME". Raises DeliveryError, at once
+    when the channel was found down earlier in this pass."""
+    if channel in link.down:
+        raise DeliveryError(f"{link.down[channel]} (not tried again in this pass)", down=True)
+    try:
+        await CHANNELS[channel.split(":", 1)[0]](settings, channel, recipient, r, event, link)
+    except DeliveryError as exc:
+        if exc.down:
+            link.down[channel] = str(exc)
+        raise
 
 
 # ---------------------------------------------------------------- the outbox
@@ -202,7 +251,7 @@ async def deliver_due(settings: Settings, store: Store, renderer: Renderer, now:
         else:
             groups.setdefault(("one", row["id"]), []).append(row)
     sent = Sent()
-    async with aiohttp.ClientSession() as http:
+    async with Link() as link:
         for (mode, _), batch in groups.items():
             first = batch[0]
             rendered = [renderer.render(r["kind"], json.loads(r["payload"])) for r in batch]
@@ -214,7 +263,7 @@ async def deliver_due(settings: Settings, store: Store, renderer: Renderer, now:
             }
             ids = [r["id"] for r in batch]
             try:
-                await send(settings, first["channel"], first["recipient"], message, event, http=http)
+                await send(settings, first["channel"], first["recipient"], message, event, link=link)
             except DeliveryError as exc:
                 dead = now - min(datetime.fromisoformat(r["created"]) for r in batch) > GIVE_UP
                 store.mark_failed(ids, str(exc), None if dead else now + backoff(first["attempts"]))

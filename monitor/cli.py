@@ -20,7 +20,7 @@ from typing import Any
 
 from monitor import __version__, config
 from monitor.alerts import Renderer, recipients, sample_payload
-from monitor.channels import DeliveryError, Sent, deliver_due, send
+from monitor.channels import DeliveryError, Link, Sent, deliver_due, send
 from monitor.errors import GovmonError, InputError
 from monitor.fetch import Fetcher, fetch_once
 from monitor.model import SEVERITY_CN
@@ -266,8 +266,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 async def _alerts_test(settings: config.Settings, only: str | None, renderer: Renderer) -> int:
-    import aiohttp  # noqa: PLC0415
-
     targets = [(c, r) for c, r in recipients(settings, None) if only in (None, c, c.split(":", 1)[-1])]
     if not targets:
         raise InputError(f"no alert channel{' named ' + only if only else ''} is configured in {settings.path}")
@@ -278,10 +276,10 @@ async def _alerts_test(settings: config.Settings, only: str | None, renderer: Re
         "payload": json.dumps(sample_payload("test")),
     }
     failed = 0
-    async with aiohttp.ClientSession() as http:
+    async with Link() as link:
         for channel, recipient in targets:
             try:
-                await send(settings, channel, recipient, message, event, http=http)
+                await send(settings, channel, recipient, message, event, link=link)
                 print(f"{channel} -> {recipient}: delivered")
             except DeliveryError as exc:
                 failed += 1

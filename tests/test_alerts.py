@@ -401,3 +401,29 @@ async def test_after_an_outage_alerts_send_delivers_now_and_retry_revives_dead_l
     assert "2 dead alert(s) back in the outbox" in capsys.readouterr().out
     assert await asyncio.to_thread(main, ["alerts", "send", "--config", str(toml)]) == 0
     assert "email: 2 delivered" in capsys.readouterr().out
+
+
+async def test_a_mail_server_that_never_greets_fails_the_batch_once_not_per_message(tmp_path, portal, monkeypatch):
+    import monitor.channels  # noqa: PLC0415
+
+    monkeypatch.setattr(monitor.channels, "SMTP_TIMEOUT", 0.5)  # the production bound is 10 s; the count is the point
+    connections = []
+
+    async def silent(reader, writer):  # accepts TCP, never says 220
+        connections.append(writer)
+        await reader.read()  # until the client gives up
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    mail = Email(host="127.0.0.1", port=port, tls="none", sender="年报监测 <monitor@example.gov.cn>",
+                 to=tuple(f"staff{i}@example.gov.cn" for i in range(10)))  # fmt: skip
+    cfg = settings(tmp_path, [("tianmen", "department", f"{portal.base}/nb/")], email=mail)
+    try:
+        sent = await poll_and_deliver(cfg)
+    finally:
+        server.close()
+    assert (sent.delivered, sent.failed) == (0, 20)  # two alerts for ten recipients, all kept in the outbox
+    assert len(connections) == 1  # one connection tried; the other nineteen failed at once
+    store = Store(cfg.database)
+    assert store.alert_counts()["pending"] == 20
+    store.close()
