@@ -421,7 +421,10 @@ async def test_a_mail_server_that_never_greets_fails_the_batch_once_not_per_mess
     try:
         sent = await poll_and_deliver(cfg)
     finally:
+        for writer in connections:
+            writer.close()
         server.close()
+        await server.wait_closed()
     assert (sent.delivered, sent.failed) == (0, 20)  # two alerts for ten recipients, all kept in the outbox
     assert len(connections) == 1  # one connection tried; the other nineteen failed at once
     store = Store(cfg.database)
