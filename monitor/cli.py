@@ -20,11 +20,12 @@ from typing import Any
 
 from monitor import __version__, config
 from monitor.alerts import Renderer, recipients, sample_payload
+from monitor.bounded import read_report
 from monitor.channels import DeliveryError, Link, Sent, deliver_due, send
 from monitor.errors import GovmonError, InputError
 from monitor.fetch import Fetcher, fetch_once
 from monitor.model import SEVERITY_CN
-from monitor.parse import Report, read_report
+from monitor.parse import Report
 from monitor.rules import RULES, run_rules
 from monitor.scheduler import PollResult, Watcher, run
 from monitor.store import Store, instance_lock, is_locked

@@ -14,6 +14,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,14 +24,14 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitor import alerts
+from monitor import alerts, bounded
 from monitor.config import Settings, Source
 from monitor.diff import diff_reports, revision_finding, snapshot
 from monitor.discover import Link, attachments, discover
 from monitor.errors import FetchError, InputError
 from monitor.extract import decode, sniff
 from monitor.fetch import Fetcher, Response, allowed_for
-from monitor.parse import Report, is_report, read_page, read_report
+from monitor.parse import Report, is_report
 from monitor.rules import run_rules
 from monitor.store import NewVersion, Store
 
@@ -50,6 +51,7 @@ class Watcher:
     def __init__(self, settings: Settings, store: Store, fetcher: Fetcher,
                  today: Callable[[], date] = lambda: datetime.now(UTC).date()) -> None:  # fmt: skip
         self.settings, self.store, self.fetcher, self.today = settings, store, fetcher, today
+        self.parsing = asyncio.Semaphore(os.cpu_count() or 2)  # documents read at once: one child per core
 
     async def poll(self, source_ids: list[str] | None = None) -> list[PollResult]:
         """One pass over the named sources (all when None), concurrently; never raises for a source."""
@@ -158,14 +160,17 @@ class Watcher:
     async def _content(self, source: Source, link: Link, resp: Response) -> tuple[Report, bytes, str]:
         """The report behind a page: the page itself, or, when the page holds no statutory tables but
         links a PDF/DOC/DOCX attachment, the attachment (what it is is decided from its bytes)."""
-        page = read_page(resp.body, link.url, source.kind, resp.charset or source.encoding)
+        async with self.parsing:  # each page read in a bounded child process; the loop keeps serving meanwhile
+            page = await asyncio.to_thread(bounded.read_page, resp.body, link.url, source.kind,
+                                           resp.charset or source.encoding)  # fmt: skip
         if any(t.status not in ("missing", "image") for t in page.tables.values()):
             return page, resp.body, resp.content_type
         html, _ = decode(resp.body, resp.charset or source.encoding)
         for url in attachments(html, resp.url)[:3]:
             got = await self.fetcher.get(url, allow=allowed_for(source.list_url))
             try:
-                found = read_report(got.body, url, source.kind, got.charset)
+                async with self.parsing:
+                    found = await asyncio.to_thread(bounded.read_report, got.body, url, source.kind, got.charset)
             except InputError as exc:
                 log.warning("source %s: attachment %s of %s: %s", source.id, url, link.url, exc)
                 continue

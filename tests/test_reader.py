@@ -126,3 +126,16 @@ def test_a_table_of_contents_does_not_make_a_part_present():
     sections = find_sections(lines)
     assert [n for n, span in sections.items() if span] == [1, 2, 3, 4]
     assert sections[1] == (14, 15)
+
+
+def test_check_on_a_pathological_page_is_one_line_within_the_limit(tmp_path, monkeypatch, capsys):
+    from monitor import bounded  # noqa: PLC0415
+    from monitor.cli import main  # noqa: PLC0415
+
+    monkeypatch.setattr(bounded, "SECONDS", 3)
+    page = tmp_path / "deep.html"
+    page.write_bytes(b"<html><body>" + b"<div>" * 200_000 + b"x" + b"</div>" * 200_000 + b"</body></html>")
+    assert main(["check", str(page)]) == 2
+    (line,) = capsys.readouterr().err.strip().split("\n")
+    assert line.startswith(f"govmon: {page}: reading it")
+    assert "gave up" in line

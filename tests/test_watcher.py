@@ -221,3 +221,21 @@ async def test_a_report_that_failed_to_load_is_not_called_missing(portal, tmp_pa
     store = db(cfg)
     assert [e["kind"] for e in store.db["events"].rows] == ["new_report"]
     store.close()
+
+
+async def test_a_pathological_page_costs_its_limit_while_a_healthy_source_is_stored(portal, tmp_path, monkeypatch):
+    from monitor import bounded  # noqa: PLC0415
+
+    monkeypatch.setattr(bounded, "SECONDS", 3)  # production: 60 s; the behaviour, not the figure, is tested
+    deep = b"<html><body><p>2021\xe5\xb9\xb4\xe6\x8a\xa5\xe5\x91\x8a</p>" + b"<div>" * 200_000 + b"x" + b"</div>" * 200_000
+    portal.add("/odd/", listing([("t1.html", "XX市2021年政府信息公开工作年度报告")]))
+    portal.add("/odd/t1.html", deep)
+    portal.add("/ok/", listing([("t1.html", "天门市2021年政府信息公开工作年度报告")]))
+    portal.add("/ok/t1.html", TIANMEN, content_type="text/plain")
+    cfg = settings(tmp_path, [("odd", "government", f"{portal.base}/odd/"), ("ok", "department", f"{portal.base}/ok/")])
+    odd, ok = await poll(cfg, timeout=30.0)
+    (problem,) = odd.problems
+    assert "gave up" in problem  # one line: past its limits, never a traceback or a hang
+    assert "\n" not in problem
+    assert (ok.error, ok.new_versions, ok.problems) == (None, 1, [])
+    assert versions(cfg) == {"t1.html": 1}  # the healthy report is stored; the odd one is not
