@@ -146,6 +146,8 @@ class Fetcher:
             sleep,
         )
         self.timeout = aiohttp.ClientTimeout(total=timeout * 2, connect=timeout, sock_read=timeout)
+        # One URL, all its attempts and waits: a server dribbling a byte a second costs this, not 4 × (2 × timeout).
+        self.deadline = timeout * 4
         self.limits = (concurrency, per_host)
         self.session: aiohttp.ClientSession | None = None
 
@@ -165,21 +167,27 @@ class Fetcher:
         """GET with retries. Raises FetchError (with the reason) once the retries are spent."""
         token = _ALLOWED.set(allow if allow is not None else allowed_for(url))
         try:
-            for attempt in range(self.retries + 1):
-                try:
-                    return await self._follow(url, etag, last_modified)
-                except _Retry as exc:
-                    if attempt == self.retries:
-                        raise FetchError(f"{url}: {exc} (gave up after {attempt + 1} attempts)") from exc
-                    if exc.wait is not None and exc.wait > MAX_RETRY_AFTER:
-                        raise FetchError(
-                            f"{url}: {exc}; Retry-After {exc.wait:.0f}s is too long for this poll"
-                        ) from exc
-                    delay = exc.wait if exc.wait is not None else self.backoff * 2**attempt * random.uniform(0.5, 1.5)
-                    await self.sleep(delay)
-            raise AssertionError("unreachable")
+            async with asyncio.timeout(self.deadline):
+                return await self._attempts(url, etag, last_modified)
+        except TimeoutError as exc:
+            raise FetchError(f"{url}: no complete answer within {self.deadline:.0f} s (gave up)") from exc
         finally:
             _ALLOWED.reset(token)
+
+    async def _attempts(self, url: str, etag: str | None, last_modified: str | None) -> Response:
+        until = asyncio.get_running_loop().time() + self.deadline
+        for attempt in range(self.retries + 1):
+            try:
+                return await self._follow(url, etag, last_modified)
+            except _Retry as exc:
+                if attempt == self.retries:
+                    raise FetchError(f"{url}: {exc} (gave up after {attempt + 1} attempts)") from exc
+                left = until - asyncio.get_running_loop().time()
+                if exc.wait is not None and exc.wait > min(MAX_RETRY_AFTER, left):
+                    raise FetchError(f"{url}: {exc}; Retry-After {exc.wait:.0f}s is too long for this poll") from exc
+                delay = exc.wait if exc.wait is not None else self.backoff * 2**attempt * random.uniform(0.5, 1.5)
+                await self.sleep(delay)
+        raise AssertionError("unreachable")
 
     async def _follow(self, url: str, etag: str | None, last_modified: str | None) -> Response:
         assert self.session is not None, "use Fetcher as an async context manager"

@@ -35,6 +35,7 @@ from monitor.parse import Report, is_report
 from monitor.rules import run_rules
 from monitor.store import NewVersion, Store
 
+SOURCE_DEADLINE = 900.0  # one source's whole poll (listing pages and reports): a slow portal cannot hold a pass
 log = logging.getLogger("govmon")
 
 
@@ -70,14 +71,11 @@ class Watcher:
         poll_id = self.store.start_poll(source.id)
         state = self.store.source_state(source.id)
         try:
-            links = await self._listing(source)
-            years = {link.year for link in links if link.year} | self.store.years(source.id)
-            for link in links:
-                try:
-                    years.add(await self._document(source, link, result) or 0)
-                except (FetchError, InputError) as exc:
-                    result.problems.append(f"{link.url}: {exc}")
-                    log.warning("source %s: report %s: %s", source.id, link.url, exc)
+            async with asyncio.timeout(SOURCE_DEADLINE):
+                links = await self._listing(source)
+                years = {link.year for link in links if link.year} | self.store.years(source.id)
+                # The reports of one source at once: the connector's per_host limit keeps the portal's load bounded.
+                years |= set(await asyncio.gather(*(self._checked(source, link, result) for link in links)))
             result.reports = len(links)
             # A report that could not be read this time may be the one that seems missing: decide next poll.
             event = None if result.problems else alerts.missing_event(self.settings, source, years, self.today())
@@ -86,6 +84,9 @@ class Watcher:
         except FetchError as exc:
             result.error = str(exc)
             log.error("source %s: %s", source.id, exc)
+        except TimeoutError:
+            result.error = f"the poll of this source took more than {SOURCE_DEADLINE:.0f} s; gave up"
+            log.error("source %s: %s", source.id, result.error)
         except Exception as exc:  # a bug must not stop the other sources; it is logged with its traceback
             result.error = f"internal error: {type(exc).__name__}: {exc}"
             log.exception("source %s: unexpected error", source.id)
@@ -93,6 +94,15 @@ class Watcher:
         self.store.finish_poll(poll_id, source.id, error=result.error, reports=result.reports,
                                new_versions=result.new_versions, events=events)  # fmt: skip
         return result
+
+    async def _checked(self, source: Source, link: Link, result: PollResult) -> int:
+        """One report of the source, its problem noted rather than raised. Returns its year (0 when unknown)."""
+        try:
+            return await self._document(source, link, result) or 0
+        except (FetchError, InputError) as exc:
+            result.problems.append(f"{link.url}: {exc}")
+            log.warning("source %s: report %s: %s", source.id, link.url, exc)
+            return 0
 
     async def _listing(self, source: Source) -> list[Link]:
         allow = allowed_for(source.list_url)

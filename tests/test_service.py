@@ -82,15 +82,15 @@ async def govmon(*args: str) -> tuple[int, str, str]:
 async def test_sigkill_mid_poll_loses_and_duplicates_nothing(portal, tmp_path):
     cfg = write_config(tmp_path, f"{portal.base}/nb/")
     db = tmp_path / "state" / "govmon.db"
-    portal.pages["/nb/t3.html"].delay = 30  # the poll will be stuck here with t0..t2 committed
+    portal.pages["/nb/t3.html"].delay = 30  # the poll will be stuck here with the other reports committed
     proc = await asyncio.create_subprocess_exec(GOVMON, "poll", "--config", str(cfg),
                                                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)  # fmt: skip
     await wait_for(lambda: count(db, "SELECT count(*) FROM versions") >= 3 and portal.hits["/nb/t3.html"] >= 1)
     proc.send_signal(signal.SIGKILL)
     await proc.wait()
-    assert count(db, "SELECT count(*) FROM versions") == 3
-    committed_events = count(db, "SELECT count(*) FROM events WHERE kind = 'new_report'")
-    assert committed_events == 3
+    committed = count(db, "SELECT count(*) FROM versions")
+    assert 3 <= committed <= 4  # reports are fetched concurrently; t3 never completed
+    assert count(db, "SELECT count(*) FROM events WHERE kind = 'new_report'") == committed  # each with its event
 
     portal.pages["/nb/t3.html"].delay = 0
     code, _, err = await govmon("poll", "--config", str(cfg))

@@ -239,3 +239,36 @@ async def test_a_pathological_page_costs_its_limit_while_a_healthy_source_is_sto
     assert "\n" not in problem
     assert (ok.error, ok.new_versions, ok.problems) == (None, 1, [])
     assert versions(cfg) == {"t1.html": 1}  # the healthy report is stored; the odd one is not
+
+
+async def test_a_server_dribbling_its_answer_costs_the_deadline_not_every_retry():
+    from aiohttp import web  # noqa: PLC0415
+
+    from monitor.errors import FetchError  # noqa: PLC0415
+
+    requests = []
+
+    async def dribble(request):
+        requests.append(request.path)
+        resp = web.StreamResponse(headers={"Content-Type": "text/html"})
+        await resp.prepare(request)
+        for _ in range(600):  # a byte every 0.1 s: each read is quick, the whole page never comes
+            await resp.write(b"x")
+            await asyncio.sleep(0.1)
+        return resp
+
+    app = web.Application()
+    app.router.add_get("/nb/", dribble)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}/nb/"
+    try:
+        async with Fetcher("govmon-test", 4, 2, retries=3, backoff=0.01, timeout=0.5) as f:
+            assert f.deadline == 2.0  # timeout 0.5: each attempt may take 1 s, four of them would take 4 s
+            with pytest.raises(FetchError, match=r"no complete answer within 2 s"):
+                await f.get(url)
+        assert 1 <= len(requests) <= 2  # the deadline cut the attempts short: four would have been made
+    finally:
+        await runner.cleanup()
