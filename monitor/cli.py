@@ -32,9 +32,11 @@ from monitor.store import Store, instance_lock, is_locked
 from monitor.summary import SummaryRow, check_inputs, report_text, summary_table
 
 
-def _load(source: str, kind: str | None) -> Report:
+def _load(source: str, kind: str | None, allow_private: bool = False) -> Report:
+    if source == "-":
+        return read_report(sys.stdin.buffer.read(), "-", kind)
     if re.match(r"^https?://", source, re.I):
-        resp = asyncio.run(fetch_once(source))
+        resp = asyncio.run(fetch_once(source, allow_private=allow_private))
         return read_report(resp.body, source, kind, resp.charset)
     path = Path(source)
     if not path.is_file():
@@ -56,7 +58,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     code = 0
     for source in inputs:
         try:
-            report = _load(source, args.kind)
+            report = _load(source, args.kind, args.allow_private)
         except GovmonError as exc:
             print(f"govmon: {source}: {exc}" if source not in str(exc) else f"govmon: {exc}", file=sys.stderr)
             results.append({"input": source, "error": str(exc)})
@@ -331,6 +333,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="govmon", description="Watch, parse and check 政府信息公开工作年度报告.")
     parser.add_argument("--version", action="version", version=f"govmon {__version__}")
+    parser.add_argument("--config", dest="global_config", metavar="PATH", help="as after the command")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", metavar="PATH", help="sources.toml (default: $GOVMON_CONFIG or ./sources.toml)")
     common.add_argument("-v", "--verbose", action="store_true", help="log every fetch and version")
@@ -338,12 +341,15 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser(
         "check", parents=[common], help="parse and check report files or URLs, offline (no database)"
     )
-    check.add_argument("inputs", nargs="*", metavar="FILE_OR_URL", help="HTML or text report, file path or http(s) URL")
+    check.add_argument("inputs", nargs="*", metavar="FILE_OR_URL",
+                       help="report files (HTML, text, Markdown, PDF, DOCX), folders, http(s) URLs, or - for stdin")  # fmt: skip
     check.add_argument("--json", action="store_true", help="print JSON (one object per input, an array for several)")
     check.add_argument(
         "--previous", metavar="FILE", help="the same body's report for the year before (cross-year rules)"
     )
     check.add_argument("--kind", choices=["department", "government"], help="report kind, if not inferred correctly")
+    check.add_argument("--allow-private", action="store_true",
+                       help="let a URL reach private or link-local addresses (refused by default)")  # fmt: skip
     check.add_argument("--rules", action="store_true", help="list the rules and their severities, then exit")
     check.set_defaults(func=cmd_check)
     p = sub.add_parser("poll", parents=[common], help="one pass over all (or the named) sources, then exit")
@@ -381,6 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.config = getattr(args, "config", None) or args.global_config  # `govmon --config X poll` works too
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
     try:
@@ -390,3 +397,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `govmon reports | head`: the reader has gone; no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141

@@ -30,7 +30,7 @@ DEFAULT_LINK_PATTERN = (
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _ID = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
-_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")  # local addresses (oversight@localhost) are addresses too
 
 
 @dataclass(frozen=True)
@@ -121,16 +121,19 @@ class _Reader:
                 if seen == index:
                     start = n
                     break
-        if start is None:
-            return 1
-        if key is None:
+        if start is not None and key is None:
             return start + 1
-        for n in range(start + 1, len(self.lines)):
-            if re.match(r"^\s*\[", self.lines[n]):
+        for n in range(start + 1 if start is not None else 0, len(self.lines)):
+            if start is not None and re.match(r"^\s*\[", self.lines[n]):
                 break
-            if re.match(r"^\s*" + re.escape(key) + r"\s*=", self.lines[n]):
+            if re.match(r"^\s*" + re.escape(key or "") + r"\s*=", self.lines[n]) and start is not None:
                 return n + 1
-        return start + 1
+        if key:  # a table of that name ([alerts.emial], [monitr]): the line of its own header
+            own = re.compile(r"^\s*\[\[?\s*(" + re.escape(header) + r"\.)?" + re.escape(key) + r"\s*\]\]?")
+            hit = next((n for n, line in enumerate(self.lines) if own.match(line)), None)
+            if hit is not None:
+                return hit + 1
+        return start + 1 if start is not None else 1
 
     def fail(self, header: str, index: int, key: str | None, message: str) -> ConfigError:
         where = f"[[{header}]] #{index + 1}" if header in ("source", "alerts.webhook") else f"[{header}]"
@@ -174,8 +177,14 @@ def load(path: str | os.PathLike[str]) -> Settings:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+        at = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        where = f"{path}:{at[1]}:{at[2]}" if at else str(path)
+        raise ConfigError(f"{where}: not valid TOML: {re.sub(r' [(]at line.*[)]$', '', str(exc))}") from exc
     r = _Reader(path, text)
+    for key in data:
+        if key not in ("monitor", "alerts", "source"):
+            raise ConfigError(f"{path}:{r.line_of('', 0, key)}: unknown table [{key}]; "
+                              "valid tables are [monitor], [alerts.email], [[alerts.webhook]] and [[source]]")  # fmt: skip
     r.table(data, "monitor", 0, {"monitor": dict, "alerts": dict, "source": list}, ())
     mon = r.table(data.get("monitor", {}), "monitor", 0, {
         "database": str, "user_agent": str, "concurrency": int, "per_host": int, "default_interval": str,
@@ -230,6 +239,8 @@ def _email(r: _Reader, e: dict[str, Any]) -> Email:
     if not to:
         raise r.fail(h, 0, "to", "needs at least one address")
     port = e.get("port", {"ssl": 465, "starttls": 587, "none": 25}[tls])
+    if not 1 <= port <= 65535:
+        raise r.fail(h, 0, "port", f"must be a TCP port, 1 to 65535, not {port}")
     return Email(host=e["host"], port=port, tls=tls, sender=e["from"], to=to, username=e.get("username"),
                  password=r.env(h, 0, "password_env", e.get("password_env")), digest=e.get("digest", "off"))  # fmt: skip
 

@@ -62,10 +62,15 @@ class RefusedAddress(OSError):
     """Raised inside the resolver: aiohttp reports it as a connection error we can recognise."""
 
 
+# Cloud metadata services outside the link-local range: Alibaba/Tencent-style 100.100.100.200 sits in the
+# carrier-grade NAT range 100.64.0.0/10 (which Python does not call private); AWS's IPv6 fd00:ec2::254.
+_SHARED = (ipaddress.ip_network("100.64.0.0/10"), ipaddress.ip_network("fd00:ec2::/32"))
+
+
 def address_kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
     if ip.is_loopback:
         return "loopback"
-    if ip.is_link_local:
+    if ip.is_link_local or any(ip in net for net in _SHARED if ip.version == net.version):
         return "link-local"
     if ip.is_multicast or ip.is_unspecified or ip.is_reserved:
         return "reserved"
@@ -230,7 +235,9 @@ class Fetcher:
         raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects (a redirect loop?)")
 
 
-async def fetch_once(url: str, user_agent: str = USER_AGENT) -> Response:
-    """One GET for ``govmon check URL``: a short-lived session, one retry."""
+async def fetch_once(url: str, user_agent: str = USER_AGENT, allow_private: bool = False) -> Response:
+    """One GET for ``govmon check URL``: a short-lived session, one retry. Private and link-local addresses
+    (cloud metadata among them) are refused unless ``allow_private``; this machine's own are allowed."""
+    allow = {"global", "loopback"} | ({"private", "link-local"} if allow_private else set())
     async with Fetcher(user_agent, retries=1) as fetcher:
-        return await fetcher.get(url)
+        return await fetcher.get(url, allow=frozenset(allow))

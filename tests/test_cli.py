@@ -125,3 +125,36 @@ def test_kind_option_overrides_inference(check_json):
     _, r = check_json(str(SEEDS["tongliao"]), "--kind", "department")
     assert r["kind"] == "department"
     assert [f["rule"] for f in r["findings"]] == ["timeliness.late"]  # 2022-03-08 is after 31 January
+
+
+def test_check_reads_standard_input(monkeypatch, capsys):
+    import io  # noqa: PLC0415
+
+    from conftest import SEEDS  # noqa: PLC0415
+
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(SEEDS["tongliao"].read_bytes())))
+    assert main(["check", "-"]) == 0
+    assert "== 通辽市2021年政府信息公开工作年度报告  [-]" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("url", ["http://10.1.2.3/report.html", "http://100.100.100.200/latest/meta-data",
+                                 "http://169.254.169.254/latest/meta-data"])  # fmt: skip
+def test_check_refuses_private_and_metadata_addresses(capsys, url):
+    assert main(["check", url]) == 2
+    err = capsys.readouterr().err
+    assert "refused:" in err
+    assert "address" in err
+
+
+def test_a_closed_pipe_ends_quietly():
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    from conftest import SEEDS  # noqa: PLC0415
+
+    many = " ".join([str(SEEDS["laixi"])] * 30)  # well over a pipe's buffer of JSON: the writer meets the closed end
+    done = subprocess.run(["bash", "-c", f"set -o pipefail; {sys.executable} -m monitor check --json {many} | head -c 10"],
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    assert done.stderr == ""  # no traceback, no "Exception ignored" at shutdown
+    assert done.stdout == "[\n  {\n    "
+    assert done.returncode == 141  # 128 + SIGPIPE, as `yes | head` ends

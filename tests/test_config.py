@@ -90,6 +90,9 @@ def test_systemd_state_directory_holds_relative_state(tmp_path, env, monkeypatch
     ('tls = "ssl"', 'tls = "tls1.3"', "tls1.3", "[alerts.email] key 'tls': must be one of ssl, starttls, none"),
     ("concurrency = 8", "concurrency = 0", "concurrency", "[monitor] key 'concurrency': must be between 1 and 1000"),
     ('alert_to = ["a@example.gov.cn"]', 'alert_to = ["nobody"]', "nobody", "'nobody' is not an e-mail address"),
+    ("port = 465", "port = 70000", "70000", "[alerts.email] key 'port': must be a TCP port, 1 to 65535, not 70000"),
+    ("[alerts.email]", "[alerts.emial]", "emial", "[alerts] key 'emial': unknown key; valid keys are email"),
+    ("[monitor]", "[monitr]", "monitr", "unknown table [monitr]; valid tables are [monitor]"),
 ])  # fmt: skip
 def test_each_mistake_names_file_line_and_key(tmp_path, env, old, new, marker, words):
     text = VALID.replace(old, new)
@@ -113,7 +116,7 @@ def test_missing_secret_names_the_variable(tmp_path, monkeypatch):
 def test_missing_required_key_and_bad_toml(tmp_path, env):
     with pytest.raises(ConfigError, match=r":23: \[\[source\]\] #1: missing required key 'agency'"):
         load(write(tmp_path, VALID.replace('agency = "通辽市人民政府"\n', "")))
-    with pytest.raises(ConfigError, match=r"not valid TOML: .*line 2"):
+    with pytest.raises(ConfigError, match=r"sources.toml:2:12: not valid TOML: "):
         load(write(tmp_path, "[monitor]\ndatabase = \n"))
     with pytest.raises(ConfigError, match="no such file"):
         load(tmp_path / "nope.toml")
@@ -142,3 +145,17 @@ def test_govmon_sources_exit_codes(tmp_path, env, capsys, monkeypatch):
 def test_poll_unknown_source_is_a_usage_error(tmp_path, env, capsys):
     assert main(["poll", "--config", str(write(tmp_path, VALID)), "--source", "nowhere"]) == 2
     assert "no source with id 'nowhere' (known: tongliao, tianmen-zwfw)" in capsys.readouterr().err
+
+
+def test_local_addresses_are_addresses(tmp_path, env):
+    assert load(write(tmp_path, VALID.replace('"oversight@example.gov.cn"', '"oversight@localhost"'))).email.to == (
+        "oversight@localhost",)  # fmt: skip
+
+
+def test_config_before_the_command_works_as_after_it(tmp_path, env, capsys):
+    path = write(tmp_path, VALID)
+    assert main(["--config", str(path), "sources"]) == 0
+    before = capsys.readouterr().out
+    assert main(["sources", "--config", str(path)]) == 0
+    assert capsys.readouterr().out == before
+    assert f"{path}: valid" in before
