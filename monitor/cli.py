@@ -97,6 +97,7 @@ async def _poll(
     """One pass over the sources, then the alerts that are due, then what is left in the outbox."""
     with instance_lock(settings.database):
         store = Store(settings.database)
+        store.mark_interrupted()
         try:
             async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
                 results = await Watcher(settings, store, fetcher).poll(ids)
@@ -140,6 +141,7 @@ async def _serve(settings: config.Settings, spread: float | None, renderer: Rend
         loop.add_signal_handler(sig, stop.set)
     with instance_lock(settings.database):
         store = Store(settings.database)
+        store.mark_interrupted()
         try:
             async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
                 await run(
@@ -385,11 +387,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_PRIORITY = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3, logging.CRITICAL: 2}
+
+
+def _logging(verbose: bool) -> None:
+    """On a terminal: time, level, message. Under systemd (JOURNAL_STREAM set) the journal adds the time, and
+    a <N> syslog priority prefix lets `journalctl -p err` find the errors."""
+    handler = logging.StreamHandler()
+    if os.environ.get("JOURNAL_STREAM"):
+        class Priority(logging.Filter):
+            def filter(self, record: logging.LogRecord) -> bool:
+                record.priority = _PRIORITY.get(record.levelno, 6)
+                return True
+
+        handler.addFilter(Priority())
+        handler.setFormatter(logging.Formatter("<%(priority)s>%(name)s: %(message)s"))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.config = getattr(args, "config", None) or args.global_config  # `govmon --config X poll` works too
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
+    _logging(args.verbose)
     try:
         return int(args.func(args))
     except GovmonError as exc:

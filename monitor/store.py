@@ -164,6 +164,13 @@ class Store:
         rows = list(self.db["sources"].rows_where("id = ?", [source_id]))
         return rows[0] if rows else {"consecutive_failures": 0, "failing_alerted": 0}
 
+    def mark_interrupted(self) -> int:
+        """Poll rows a killed process left unfinished: said so, not left looking like a poll in progress.
+        Called under the instance lock, so no other process is polling."""
+        with self.transaction():
+            return self.db.conn.execute("UPDATE polls SET finished = ?, ok = 0, error = 'interrupted (the process was "
+                                        "stopped mid-poll)' WHERE finished IS NULL", [now()]).rowcount  # fmt: skip
+
     def start_poll(self, source_id: str) -> int:
         with self.transaction():
             return int(self.db["polls"].insert({"source": source_id, "started": now()}).last_pk)

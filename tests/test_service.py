@@ -92,9 +92,12 @@ async def test_sigkill_mid_poll_loses_and_duplicates_nothing(portal, tmp_path):
     assert 3 <= committed <= 4  # reports are fetched concurrently; t3 never completed
     assert count(db, "SELECT count(*) FROM events WHERE kind = 'new_report'") == committed  # each with its event
 
+    assert count(db, "SELECT count(*) FROM polls WHERE finished IS NULL") == 1  # the killed process's poll
     portal.pages["/nb/t3.html"].delay = 0
     code, _, err = await govmon("poll", "--config", str(cfg))
     assert code == 0, err
+    assert count(db, "SELECT count(*) FROM polls WHERE finished IS NULL") == 0
+    assert count(db, "SELECT count(*) FROM polls WHERE error LIKE 'interrupted%'") == 1
     code, out, err = await govmon("poll", "--config", str(cfg))  # and once more: nothing new
     assert "0 new version(s)" in out
     assert count(db, "SELECT count(*) FROM versions") == 5
@@ -162,3 +165,14 @@ async def test_demo_runs_without_configuration(tmp_path):
     assert "alert e-mails delivered to" in out
     assert "【年报监测】天门市政务服务和大数据管理局2021年度报告：1个错误、0个警告" in out
     assert len(list((tmp_path / "demo" / "mail").glob("*.eml"))) >= 8
+
+
+async def test_under_systemd_log_lines_carry_syslog_priorities(tmp_path, monkeypatch):
+    cfg = write_config(tmp_path, "http://127.0.0.1:9/nb/")  # nothing listens there: the source fails
+    monkeypatch.setenv("JOURNAL_STREAM", "8:12345")
+    code, _, err = await govmon("poll", "--config", str(cfg))
+    assert code == 1
+    lines = [line for line in err.splitlines() if line]
+    assert lines
+    assert all(line.startswith("<") for line in lines), lines  # no timestamps: the journal adds its own
+    assert any(line.startswith("<3>govmon: source") for line in lines), lines  # errors at priority 3 (err)
