@@ -51,15 +51,17 @@ def version_events(settings: Settings, source: Source, url: str, report: dict[st
     base = _base(source, url, report)
     if previous is None:
         return [Event(f"report|{url}", "new_report", source.id, {**base, "findings": findings}, to)]
-    events = []
+    # One message per report and poll: what changed, the errors that are new, and what was resolved.
+    known, now = {f["key"] for f in previous}, {f["key"] for f in findings}
+    new_errors = [f for f in findings if f["severity"] == "error" and f["key"] not in known]
+    resolved = [f["message"] for f in previous if f["key"] not in now and f["rule"] != "revision.changed"]
     if diff:
-        events.append(Event(f"revision|{url}|{content_hash}", "revision", source.id,
-                            {**base, "diff": diff, "findings": findings}, to))  # fmt: skip
-    known = {f["key"] for f in previous}
-    for f in findings:
-        if f["severity"] == "error" and f["key"] not in known:
-            events.append(Event(f"finding|{url}|{f['key']}", "new_finding", source.id, {**base, "findings": [f]}, to))
-    return events
+        payload = {**base, "diff": diff, "findings": findings, "resolved": resolved}
+        return [Event(f"revision|{url}|{content_hash}", "revision", source.id, payload, to)]
+    if new_errors:
+        payload = {**base, "findings": new_errors, "resolved": resolved}
+        return [Event(f"finding|{url}|{content_hash}", "new_finding", source.id, payload, to)]
+    return []
 
 
 def missing_event(settings: Settings, source: Source, years_found: set[int], today: date) -> Event | None:
@@ -145,6 +147,7 @@ def context(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
                            f"{(APPEAL_LABELS if c['table'] == 'appeals' else LABELS).get(c['column'], c['column'])}",
                            "old": fmt(c["old"]), "new": fmt(c["new"])} for c in diff.get("cells", [])]}  # fmt: skip
     return {"agency": "", "url": "", "title": None, "year": None, "published": None, "error": None, "failures": 0,
+            "resolved": [],
            **payload, "kind": kind, "findings": findings, "diff": diff, "views": views,
            "errors": sum(f["severity"] == "error" for f in findings),
            "warnings": sum(f["severity"] != "error" for f in findings)}  # fmt: skip
@@ -210,4 +213,5 @@ def sample_payload(kind: str) -> dict[str, Any]:
     if kind == "revision":
         payload["diff"] = {"sections": ["3"], "cells": [{"table": "appeals", "row": "review", "column": "total", "old": 0, "new": 2}],
                            "fields": {}}  # fmt: skip
+        payload["resolved"] = ["行政诉讼(复议后起诉)：结果维持(1)+结果纠正(0)+其他结果(0)+尚未审结(0)=1，但总计为0"]
     return payload

@@ -430,3 +430,21 @@ async def test_a_mail_server_that_never_greets_fails_the_batch_once_not_per_mess
     store = Store(cfg.database)
     assert store.alert_counts()["pending"] == 20
     store.close()
+
+
+async def test_a_revision_is_one_message_with_its_new_errors_and_what_was_resolved(tmp_path, portal, smtp):
+    cfg = config(tmp_path, portal, smtp)
+    await poll_and_deliver(cfg)
+    assert len(reports_mail(smtp)) == 1  # the new report, with its planted 复议 total
+    data = read_report(SEEDS["tianmen"].read_bytes(), "x").to_json()
+    data["title"] = "天门市2021年政府信息公开工作年度报告"
+    data["tables"]["appeals"]["suit_direct"]["total"] = 3  # the agency fixes 复议 and breaks 直接起诉
+    portal.add("/nb/t.html", report_page(data))
+    await poll_and_deliver(cfg)
+    mails = reports_mail(smtp)
+    assert len(mails) == 2  # one message for the revision, not one per new error besides it
+    body = mails[1].get_body(("plain",)).get_content()
+    assert mails[1]["Subject"].endswith("2021年度报告发布后被修改")
+    assert "行政诉讼(未经复议直接起诉)：" in body  # the new error
+    assert "已解决的问题" in body
+    assert "行政复议：结果维持(0)+结果纠正(0)+其他结果(0)+尚未审结(0)=0，但总计为2" in body.split("已解决的问题")[1]
