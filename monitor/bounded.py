@@ -26,6 +26,8 @@ MEMORY = 1024 * 2**20
 
 _CTX = multiprocessing.get_context("forkserver")
 _CTX.set_forkserver_preload(["monitor.parse"])
+_LIVE: set[multiprocessing.process.BaseProcess] = set()  # children reading now: kill_all() ends them on shutdown
+_KILLED: set[multiprocessing.process.BaseProcess] = set()
 
 
 def _child(conn: Connection, fn: Callable[..., Report], args: tuple[Any, ...], seconds: int, memory: int) -> None:
@@ -53,21 +55,36 @@ def bounded(fn: Callable[..., Report], *args: Any, seconds: int | None = None, m
     # case below, and RLIMIT_CPU ends it even if the parent is killed first.
     proc = _CTX.Process(target=_child, args=(child, fn, args, seconds, memory), daemon=False)
     proc.start()
+    _LIVE.add(proc)
     child.close()
     try:
         if not parent.poll(seconds + 5):
             raise InputError(f"reading it took more than {seconds} s; gave up (a pathological page?)")
         status, result = parent.recv()
     except EOFError as exc:
+        if proc in _KILLED:
+            raise InputError("not read: govmon is stopping; the next poll reads it") from exc
         raise InputError(f"reading it went past its limits ({seconds} s CPU, {memory // 2**20} MiB); gave up") from exc
     finally:
         if proc.is_alive():
             proc.kill()
         proc.join(5)
+        _LIVE.discard(proc)
+        _KILLED.discard(proc)
         parent.close()
     if status != "ok":
         raise InputError(result)
     return result  # type: ignore[no-any-return]
+
+
+def kill_all() -> int:
+    """End every child still reading (the service is stopping): each waiting caller gets an InputError
+    at once instead of after its document's budget. Returns how many were killed."""
+    live = [p for p in list(_LIVE) if p.is_alive()]
+    for proc in live:
+        _KILLED.add(proc)
+        proc.kill()
+    return len(live)
 
 
 def read_page(data: bytes, source: str, kind: str | None = None, charset: str | None = None, **limits: int) -> Report:

@@ -91,6 +91,11 @@ def _settings(args: argparse.Namespace) -> config.Settings:
     return settings
 
 
+def _progress(done: int, total: int) -> None:
+    """On a terminal, `poll` says how far it is (a province is hundreds of sources); never in a log."""
+    print(f"\rpolled {done}/{total} source(s)", end="\n" if done == total else "", file=sys.stderr, flush=True)
+
+
 async def _poll(
     settings: config.Settings, ids: list[str] | None, renderer: Renderer
 ) -> tuple[list[PollResult], Sent, dict[str, int]]:
@@ -100,7 +105,8 @@ async def _poll(
         store.mark_interrupted()
         try:
             async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
-                results = await Watcher(settings, store, fetcher).poll(ids)
+                progress = _progress if sys.stderr.isatty() else None
+                results = await Watcher(settings, store, fetcher).poll(ids, progress)
             return results, await deliver_due(settings, store, renderer), store.alert_counts()
         finally:
             store.close()
@@ -160,10 +166,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_sources(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    states = {}
+    states, last = {}, {}
     if settings.database.exists():
-        store = Store(settings.database)
-        states = {s["id"]: s for s in store.sources()}
+        store = Store(settings.database, create=False)
+        states, last = {s["id"]: s for s in store.sources()}, store.last_reports()
         store.close()
     where = "" if settings.database.exists() else " (not created yet)"
     print(f"{settings.path}: valid, {len(settings.sources)} source(s), database {settings.database.resolve()}{where}")
@@ -176,6 +182,11 @@ def cmd_sources(args: argparse.Namespace) -> int:
             f"  {s.id:<16} {s.kind:<10} every {s.interval // 3600}h{s.interval % 3600 // 60:02d}m  {s.agency}  {s.list_url}"
         )
         print(f"  {'':<16} {state}")
+        if s.id in last:
+            r = last[s.id]
+            errors = sum(f["severity"] == "error" for f in r["findings"])
+            verdict = f"错误 {errors} 项" if errors else "未发现错误"
+            print(f"  {'':<16} last report: {r['title'] or r['url']} ({r['year'] or '年度不明'}, {verdict})")
     return 0
 
 
@@ -319,9 +330,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
             print(f"alerts: {store.revive_dead(datetime.now(UTC))} dead alert(s) back in the outbox; "
                   "they go out with the next delivery pass (or now: govmon alerts send)")  # fmt: skip
             return 0
-        rows = store.db.query("SELECT d.*, e.kind, e.key FROM deliveries d JOIN events e ON e.id = d.event_id "
-                              "WHERE d.status != 'delivered' ORDER BY d.id")  # fmt: skip
-        for r in rows:
+        for r in store.undelivered():
             print(f"{r['status']:<8} {r['channel']:<14} {r['recipient']:<28} attempts {r['attempts']}  {r['key']}")
             if r["last_error"]:
                 print(f"{'':<9}last error: {r['last_error']}")

@@ -36,6 +36,7 @@ from monitor.rules import run_rules
 from monitor.store import NewVersion, Store
 
 SOURCE_DEADLINE = 900.0  # one source's whole poll (listing pages and reports): a slow portal cannot hold a pass
+STOP_GRACE = 10.0  # on SIGTERM, the polls in hand get this long to finish; then they are cut off (and say so)
 log = logging.getLogger("govmon")
 
 
@@ -54,15 +55,23 @@ class Watcher:
         self.settings, self.store, self.fetcher, self.today = settings, store, fetcher, today
         self.parsing = asyncio.Semaphore(os.cpu_count() or 2)  # documents read at once: one child per core
 
-    async def poll(self, source_ids: list[str] | None = None) -> list[PollResult]:
-        """One pass over the named sources (all when None), concurrently; never raises for a source."""
+    async def poll(self, source_ids: list[str] | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> list[PollResult]:  # fmt: skip
+        """One pass over the named sources (all when None), concurrently; never raises for a source.
+        ``progress(done, total)`` is called as each source finishes."""
         sources = [self.settings.source(i) for i in source_ids] if source_ids else list(self.settings.sources)
         self.store.sync_sources(self.settings.sources)
         gate = asyncio.Semaphore(self.settings.concurrency * 4)  # bounds memory; fetches are capped anyway
+        done = 0
 
         async def one(source: Source) -> PollResult:
+            nonlocal done
             async with gate:
-                return await self.poll_source(source)
+                result = await self.poll_source(source)
+            done += 1
+            if progress:
+                progress(done, len(sources))
+            return result
 
         return list(await asyncio.gather(*(one(s) for s in sources)))
 
@@ -230,7 +239,14 @@ async def run(watcher: Watcher, stop: asyncio.Event, deliver: Callable[[], Any] 
     await stop.wait()
     scheduler.pause()  # no new polls; shutdown() would cancel the ones in hand
     if in_flight:
-        log.info("stopping: finishing %d poll(s) in hand", len(in_flight))
-        await asyncio.gather(*in_flight, return_exceptions=True)
+        log.info("stopping: finishing %d poll(s) in hand (at most %.0f s)", len(in_flight), STOP_GRACE)
+        _, late = await asyncio.wait(set(in_flight), timeout=STOP_GRACE)
+        if late:  # documents being read end at once; fetches are cancelled; their polls are marked interrupted
+            bounded.kill_all()
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+            cut = watcher.store.mark_interrupted()
+            log.warning("stopping: %d poll(s) cut off after %.0f s; the next poll picks them up", cut, STOP_GRACE)
     scheduler.shutdown(wait=False)
     log.info("govmon stopped")

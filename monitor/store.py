@@ -333,3 +333,17 @@ class Store:
 
     def sources(self) -> list[dict[str, Any]]:
         return list(self.db["sources"].rows)
+
+    def last_reports(self) -> dict[str, dict[str, Any]]:
+        """Per source, its newest report (latest year, then latest seen) and its latest version's findings."""
+        rows = self.db.query(
+            "SELECT d.source, d.title, d.url, d.year, d.first_seen, v.findings FROM documents d "
+            "JOIN versions v ON v.id = (SELECT max(id) FROM versions WHERE document_id = d.id) "
+            "ORDER BY d.source, coalesce(d.year, 0), d.first_seen, d.id"
+        )
+        return {r["source"]: {**r, "findings": json.loads(r["findings"])} for r in rows}  # the last row wins
+
+    def undelivered(self) -> list[dict[str, Any]]:
+        """The outbox as `govmon alerts list` shows it: every delivery not yet made, oldest first."""
+        return list(self.db.query("SELECT d.*, e.kind, e.key FROM deliveries d JOIN events e ON e.id = d.event_id "
+                                  "WHERE d.status != 'delivered' ORDER BY d.id"))  # fmt: skip

@@ -139,3 +139,33 @@ def test_check_on_a_pathological_page_is_one_line_within_the_limit(tmp_path, mon
     (line,) = capsys.readouterr().err.strip().split("\n")
     assert line.startswith(f"govmon: {page}: reading it")
     assert "gave up" in line
+
+
+def test_stopping_ends_a_document_being_read_at_once():
+    """On SIGTERM the service kills the children still reading: the waiting poll hears so at once,
+    not after the document's 60 s budget."""
+    import threading  # noqa: PLC0415
+
+    from monitor import bounded  # noqa: PLC0415
+
+    deep = b"<html><body>" + b"<div>" * 200_000 + b"x" + b"</div>" * 200_000 + b"</body></html>"
+    outcome: list[str] = []
+
+    def read() -> None:
+        try:
+            bounded.read_page(deep, "deep.html")
+            outcome.append("read")
+        except InputError as exc:
+            outcome.append(str(exc))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    for _ in range(400):  # the child is up within a few seconds
+        if bounded._LIVE:
+            break
+        threading.Event().wait(0.05)
+    assert bounded.kill_all() == 1
+    reader.join(15)
+    assert not reader.is_alive()
+    assert outcome == ["not read: govmon is stopping; the next poll reads it"]
+    assert not bounded._LIVE

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import sqlite3
+import subprocess
 import sys
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from conftest import SEEDS
 from portal import Portal, listing
 
 GOVMON = str(Path(sys.executable).parent / "govmon")
+ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ["000_779f9be447f66d1d.txt", "001_451407376180ac87.txt", "003_750a97d35f8bfe5c.txt",
            "004_39039b5b6710b1f1.txt", "002_661fba88e4ede7f1.txt"]  # fmt: skip
 
@@ -128,6 +131,27 @@ async def test_sigterm_finishes_the_poll_in_hand(portal, tmp_path):
     assert count(db, "SELECT count(*) FROM polls WHERE finished IS NOT NULL") == 1
 
 
+async def test_sigterm_cuts_off_a_poll_that_would_take_minutes(portal, tmp_path):
+    """systemctl stop must not wait out a dribbling portal: after the grace the poll is cut off and
+    marked interrupted, the process exits 0, and the next poll stores what was left."""
+    cfg = write_config(tmp_path, f"{portal.base}/nb/")
+    db = tmp_path / "state" / "govmon.db"
+    portal.pages["/nb/t4.html"].delay = 600
+    proc = await asyncio.create_subprocess_exec(GOVMON, "run", "--spread", "0", "--config", str(cfg),
+                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)  # fmt: skip
+    await wait_for(lambda: portal.hits["/nb/t4.html"] >= 1 and count(db, "SELECT count(*) FROM versions") == 4)
+    proc.send_signal(signal.SIGTERM)
+    _, err = await asyncio.wait_for(proc.communicate(), 60)  # the page alone would hold it for ten minutes
+    assert proc.returncode == 0, err.decode()
+    assert "1 poll(s) cut off" in err.decode()
+    assert count(db, "SELECT count(*) FROM polls WHERE error LIKE 'interrupted%'") == 1
+    portal.pages["/nb/t4.html"].delay = 0
+    code, out, _ = await govmon("poll", "--config", str(cfg))
+    assert code == 0
+    assert "1 new version(s)" in out
+    assert count(db, "SELECT count(*) FROM versions") == 5
+
+
 async def test_sources_and_reports_read_back(portal, tmp_path):
     cfg = write_config(tmp_path, f"{portal.base}/nb/")
     code, out, _ = await govmon("sources", "--config", str(cfg))
@@ -136,6 +160,8 @@ async def test_sources_and_reports_read_back(portal, tmp_path):
     await govmon("poll", "--config", str(cfg))
     code, out, _ = await govmon("sources", "--config", str(cfg))
     assert "last poll 20" in out
+    (last,) = [line.strip() for line in out.splitlines() if "last report:" in line]
+    assert last.startswith("last report: 泸州市2022年政府信息公开工作年度报告 (2022, ")  # the newest year of the five
     code, out, _ = await govmon("reports", "--json", "--config", str(cfg))
     assert code == 0
     data = json.loads(out)
@@ -176,3 +202,50 @@ async def test_under_systemd_log_lines_carry_syslog_priorities(tmp_path, monkeyp
     assert lines
     assert all(line.startswith("<") for line in lines), lines  # no timestamps: the journal adds its own
     assert any(line.startswith("<3>govmon: source") for line in lines), lines  # errors at priority 3 (err)
+
+
+async def test_the_readme_systemd_steps_in_a_fake_root(portal, tmp_path):
+    """The README's systemd section as far as a machine without systemd allows: its configuration steps run
+    as written (with / moved to a temporary root), the unit's ExecStart run as systemd would run it (its
+    WorkingDirectory, STATE_DIRECTORY), then the admin's commands from a shell read what the service stored."""
+    etc, var = tmp_path / "etc" / "govmon", tmp_path / "var" / "lib" / "govmon"
+    block = (ROOT / "README.md").read_text(encoding="utf-8").split("### As a systemd service", 1)[1]
+    block = block.split("```sh\n", 1)[1].split("```", 1)[0]
+    steps = [line for line in block.splitlines() if "/etc/govmon" in line and "systemctl" not in line]
+    assert len(steps) == 2  # mkdir + copy + secrets file; the state_dir line
+    for line in steps:
+        cmd = line.replace("sudo ", "").replace("/etc/govmon", str(etc)).replace("/var/lib/govmon", str(var))
+        subprocess.run(["bash", "-c", cmd], cwd=ROOT, check=True)
+    toml = (etc / "sources.toml").read_text(encoding="utf-8")
+    assert f'\nstate_dir = "{var}"' in toml
+    toml = toml.split("[[source]]", 1)[0].replace("[monitor]\n", '[monitor]\noutbox_dir = "mail"\n', 1)
+    (etc / "sources.toml").write_text(toml + f'[[source]]\nid = "city"\nagency = "通辽市人民政府"\nkind = "government"\n'
+                                      f'list_url = "{portal.base}/nb/"\n', encoding="utf-8")  # fmt: skip
+
+    unit = dict(line.split("=", 1) for line in (ROOT / "systemd" / "govmon.service").read_text().splitlines()
+                if "=" in line and not line.startswith("#"))  # fmt: skip
+    assert (unit["StateDirectory"], unit["WorkingDirectory"]) == ("govmon", "/var/lib/govmon")
+    exec_args = unit["ExecStart"].replace("/etc/govmon", str(etc)).split()[1:]
+    var.mkdir(parents=True)  # systemd creates the StateDirectory
+    env = {k: v for k, v in os.environ.items() if k != "STATE_DIRECTORY"}
+    service = await asyncio.create_subprocess_exec(GOVMON, *exec_args, "--spread", "0", cwd=var,
+                                                   env={**env, "STATE_DIRECTORY": str(var)},
+                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)  # fmt: skip
+    await wait_for(lambda: count(var / "govmon.db", "SELECT count(*) FROM polls WHERE finished IS NOT NULL") == 1)
+    service.send_signal(signal.SIGTERM)  # systemctl stop
+    _, err = await asyncio.wait_for(service.communicate(), 30)
+    assert service.returncode == 0, err.decode()
+
+    def admin(*args: str) -> str:  # a shell with no STATE_DIRECTORY, in the admin's home
+        done = subprocess.run([GOVMON, *args, "--config", str(etc / "sources.toml")], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, check=True)  # fmt: skip
+        return done.stdout
+
+    assert f"database {var / 'govmon.db'}\n" in admin("sources")
+    reports = admin("reports")
+    assert reports.count("[city] ") == 5
+    assert "通辽市2021年政府信息公开工作年度报告" in reports
+    mail = len(list((var / "mail").glob("*.eml")))  # the five reports, and the 2025 one missing if its deadline is past
+    assert mail >= 5
+    assert f"alerts: 0 pending, {mail} delivered, 0 dead" in admin("alerts", "list")
+    assert not (etc / "govmon.db").exists()  # one database, the service's

@@ -272,3 +272,19 @@ async def test_a_server_dribbling_its_answer_costs_the_deadline_not_every_retry(
         assert 1 <= len(requests) <= 2  # the deadline cut the attempts short: four would have been made
     finally:
         await runner.cleanup()
+
+
+async def test_poll_reports_progress_per_source_even_when_one_fails(portal, tmp_path):
+    portal.add("/a/", listing([("t1.html", "通辽市2021年政府信息公开工作年度报告")]))
+    portal.add("/a/t1.html", TONGLIAO, content_type="text/plain")
+    cfg = settings(tmp_path, [("a", "government", f"{portal.base}/a/"), ("b", "government", f"{portal.base}/gone/"),
+                              ("c", "government", f"{portal.base}/a/")])  # fmt: skip
+    seen: list[tuple[int, int]] = []
+    store = Store(cfg.database)
+    try:
+        async with Fetcher(cfg.user_agent, 4, 2, retries=0, timeout=5.0, sleep=Sleeps()) as f:
+            results = await Watcher(cfg, store, f, today=lambda: TODAY).poll(None, lambda *p: seen.append(p))
+    finally:
+        store.close()
+    assert [r.error is None for r in results] == [True, False, True]
+    assert seen == [(1, 3), (2, 3), (3, 3)]  # every source counted once, the failed one too
