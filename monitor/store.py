@@ -277,6 +277,11 @@ class Store:
                "WHERE d.status = 'pending' AND (d.next_attempt <= ? OR ?) ORDER BY d.id LIMIT ?")  # fmt: skip
         return [dict(r) for r in self.db.query(sql, [_iso(at), ignore_backoff, limit])]
 
+    def last_delivered(self, channel: str, recipient: str) -> datetime | None:
+        row = self.db.conn.execute("SELECT max(delivered_at) FROM deliveries WHERE channel = ? AND recipient = ? "
+                                   "AND status = 'delivered'", [channel, recipient]).fetchone()  # fmt: skip
+        return datetime.fromisoformat(row[0]) if row[0] else None
+
     def mark_delivered(self, delivery_ids: Iterable[int], at: datetime) -> None:
         with self.transaction():
             for i in delivery_ids:

@@ -448,3 +448,36 @@ async def test_a_revision_is_one_message_with_its_new_errors_and_what_was_resolv
     assert "行政诉讼(未经复议直接起诉)：" in body  # the new error
     assert "已解决的问题" in body
     assert "行政复议：结果维持(0)+结果纠正(0)+其他结果(0)+尚未审结(0)=0，但总计为2" in body.split("已解决的问题")[1]
+
+
+async def test_a_pass_renders_each_event_once_and_stops_at_its_budget(tmp_path, portal, smtp, monkeypatch):
+    from monitor import channels  # noqa: PLC0415
+
+    mail = Email(host="127.0.0.1", port=smtp.port, tls="none", sender="年报监测 <monitor@example.gov.cn>",
+                 to=("a@example.gov.cn", "b@example.gov.cn", "c@example.gov.cn"))  # fmt: skip
+    cfg = settings(tmp_path, [("tianmen", "department", f"{portal.base}/nb/")], email=mail)
+    renders: list[str] = []
+
+    class Counting(Renderer):
+        def render(self, kind, payload):
+            renders.append(kind)
+            return super().render(kind, payload)
+
+    store = Store(cfg.database)
+    try:
+        async with Fetcher(cfg.user_agent, 4, 2, retries=0, backoff=0.01) as f:
+            await Watcher(cfg, store, f, today=lambda: TODAY).poll()
+        events = store.db.execute("SELECT count(*) FROM events").fetchone()[0]
+        monkeypatch.setattr(channels, "PASS_BUDGET", -1.0)  # spent at once: one message goes, the rest wait
+        first = await deliver_due(cfg, store, Counting())
+        assert (first.delivered, first.deferred) == (1, 3 * events - 1)
+        assert store.alert_counts()["pending"] == 3 * events - 1
+        monkeypatch.setattr(channels, "PASS_BUDGET", 120.0)
+        renderer = Counting()  # (start-up renders every kind once, as a check of the templates)
+        renders.clear()
+        second = await deliver_due(cfg, store, renderer)
+    finally:
+        store.close()
+    assert (second.delivered, second.deferred) == (3 * events - 1, 0)
+    assert len(renders) == events  # three recipients, one rendering per event
+    assert len(smtp.inbox.messages) == 3 * events
