@@ -32,8 +32,14 @@ def run(label: str, inputs: list[bytes], n: int) -> dict[str, object]:
     for i in range(n):
         findings += len(run_rules(read_report(inputs[i % len(inputs)], f"input-{i}")))
     elapsed = time.perf_counter() - start
-    return {"inputs": label, "count": n, "mean_kib": round(sum(map(len, inputs)) / len(inputs) / 1024, 1),
-            "seconds": round(elapsed, 2), "reports_per_second": round(n / elapsed, 1), "findings": findings}  # fmt: skip
+    return {
+        "inputs": label,
+        "count": n,
+        "mean_kib": round(sum(map(len, inputs)) / len(inputs) / 1024, 1),
+        "seconds": round(elapsed, 2),
+        "reports_per_second": round(n / elapsed, 1),
+        "findings": findings,
+    }
 
 
 def real_pages_vs_lxml(rounds: int = 5) -> None:
@@ -50,8 +56,17 @@ def real_pages_vs_lxml(rounds: int = 5) -> None:
             run_rules(read_report(data, page.name))
             ours.append(time.perf_counter() - start)
             ratios.append(ours[-1] / floor)
-        print(json.dumps({"inputs": page.name, "kib": len(data) // 1024, "check_ms": round(statistics.median(ours) * 1000, 1),
-                          "ratio_to_lxml_parse": round(statistics.median(ratios), 1)}, ensure_ascii=False))  # fmt: skip
+        print(
+            json.dumps(
+                {
+                    "inputs": page.name,
+                    "kib": len(data) // 1024,
+                    "check_ms": round(statistics.median(ours) * 1000, 1),
+                    "ratio_to_lxml_parse": round(statistics.median(ratios), 1),
+                },
+                ensure_ascii=False,
+            )
+        )
 
 
 def main() -> None:
@@ -71,8 +86,13 @@ def main() -> None:
         run_rules(report)
         pages += report.pages
     elapsed = time.perf_counter() - start
-    row = {"inputs": "three real published PDFs", "count": max(3, n // 50), "pages": pages,
-           "pdf_pages_per_second": round(pages / elapsed, 1), "seconds": round(elapsed, 2)}  # fmt: skip
+    row = {
+        "inputs": "three real published PDFs",
+        "count": max(3, n // 50),
+        "pages": pages,
+        "pdf_pages_per_second": round(pages / elapsed, 1),
+        "seconds": round(elapsed, 2),
+    }
     print(json.dumps(row, ensure_ascii=False))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"peak_rss_mib": round(peak_mb, 1)}))

@@ -36,8 +36,12 @@ def serve(hosts: int, port: int, ready: multiprocessing.synchronize.Event) -> No
         if request.headers.get("If-None-Match") == ETAG:
             return web.Response(status=304, headers={"ETag": ETAG})
         body = REPORT if request.path.endswith("t.html") else LISTING
-        return web.Response(body=body, content_type="text/plain" if body is REPORT else "text/html", charset="utf-8",
-                            headers={"ETag": ETAG})  # fmt: skip
+        return web.Response(
+            body=body,
+            content_type="text/plain" if body is REPORT else "text/html",
+            charset="utf-8",
+            headers={"ETag": ETAG},
+        )
 
     async def main() -> None:
         app = web.Application()
@@ -72,19 +76,40 @@ def main() -> None:
     server.start()
     ready.wait(30)
     pattern = re.compile(DEFAULT_LINK_PATTERN)
-    sources = tuple(Source(f"s{i}", f"单位{i}", "government", f"http://127.0.0.{i % hosts + 2}:{port}/s{i}/", 3600, pattern, 1)
-                    for i in range(n))  # fmt: skip
+    sources = tuple(
+        Source(f"s{i}", f"单位{i}", "government", f"http://127.0.0.{i % hosts + 2}:{port}/s{i}/", 3600, pattern, 1)
+        for i in range(n)
+    )
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(path=Path(tmp) / "sources.toml", database=Path(tmp) / "bench.db", user_agent="govmon-bench",
-                            concurrency=64, per_host=2, default_interval=3600, failure_threshold=3, sources=sources)  # fmt: skip
+        settings = Settings(
+            path=Path(tmp) / "sources.toml",
+            database=Path(tmp) / "bench.db",
+            user_agent="govmon-bench",
+            concurrency=64,
+            per_host=2,
+            default_interval=3600,
+            failure_threshold=3,
+            sources=sources,
+        )
         first, new = asyncio.run(one_pass(settings))
         second, again = asyncio.run(one_pass(settings))
         size = settings.database.stat().st_size / 2**20
     server.terminate()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"sources": n, "hosts": hosts, "first_pass_s": round(first, 1), "first_new_versions": new,
-                      "second_pass_s": round(second, 1), "second_new_versions": again,
-                      "peak_rss_mib": round(peak, 1), "database_mib": round(size, 1)}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "sources": n,
+                "hosts": hosts,
+                "first_pass_s": round(first, 1),
+                "first_new_versions": new,
+                "second_pass_s": round(second, 1),
+                "second_new_versions": again,
+                "peak_rss_mib": round(peak, 1),
+                "database_mib": round(size, 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

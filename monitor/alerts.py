@@ -38,14 +38,29 @@ def recipients(settings: Settings, source: Source | None) -> tuple[tuple[str, st
 
 
 def _base(source: Source, url: str, report: dict[str, Any]) -> dict[str, Any]:
-    return {"source": source.id, "agency": report.get("agency") or source.agency, "url": url,
-            "title": report.get("title"), "year": report.get("year"), "published": report.get("published"),
-            "tables": report.get("tables", {}), "table_status": report.get("table_status", {})}  # fmt: skip
+    return {
+        "source": source.id,
+        "agency": report.get("agency") or source.agency,
+        "url": url,
+        "title": report.get("title"),
+        "year": report.get("year"),
+        "published": report.get("published"),
+        "tables": report.get("tables", {}),
+        "table_status": report.get("table_status", {}),
+    }
 
 
-def version_events(settings: Settings, source: Source, url: str, report: dict[str, Any],
-                   findings: list[dict[str, Any]], *, previous: list[dict[str, Any]] | None,
-                   diff: dict[str, Any] | None, content_hash: str) -> list[Event]:  # fmt: skip
+def version_events(
+    settings: Settings,
+    source: Source,
+    url: str,
+    report: dict[str, Any],
+    findings: list[dict[str, Any]],
+    *,
+    previous: list[dict[str, Any]] | None,
+    diff: dict[str, Any] | None,
+    content_hash: str,
+) -> list[Event]:
     """Events for a newly stored version. `previous` is the last version's findings (None: a new report)."""
     to = recipients(settings, source)
     base = _base(source, url, report)
@@ -73,10 +88,28 @@ def missing_event(settings: Settings, source: Source, years_found: set[int], tod
         return None
     due = deadline(year, source.kind)
     message = f"{source.agency}{year}年度政府信息公开工作年度报告在法定期限{due.isoformat()}后仍未在门户网站上找到"
-    finding = {"rule": "timeliness.missing", "severity": "error", "table": None, "row": None, "column": None,
-               "expected": None, "actual": None, "message": message, "key": f"timeliness.missing|{year}"}  # fmt: skip
-    payload = {"source": source.id, "agency": source.agency, "url": source.list_url, "title": None, "year": year,
-               "published": None, "tables": {}, "table_status": {}, "findings": [finding]}  # fmt: skip
+    finding = {
+        "rule": "timeliness.missing",
+        "severity": "error",
+        "table": None,
+        "row": None,
+        "column": None,
+        "expected": None,
+        "actual": None,
+        "message": message,
+        "key": f"timeliness.missing|{year}",
+    }
+    payload: dict[str, Any] = {
+        "source": source.id,
+        "agency": source.agency,
+        "url": source.list_url,
+        "title": None,
+        "year": year,
+        "published": None,
+        "tables": {},
+        "table_status": {},
+        "findings": [finding],
+    }
     return Event(f"missing|{source.id}|{year}", "missing", source.id, payload, recipients(settings, source))
 
 
@@ -85,8 +118,14 @@ def source_events(
 ) -> list[Event]:
     """A source failing `failure_threshold` polls in a row is reported once, and again when it recovers."""
     failures = state["consecutive_failures"] + 1 if error else 0
-    payload = {"source": source.id, "agency": source.agency, "url": source.list_url, "error": error,
-               "failures": failures, "findings": []}  # fmt: skip
+    payload: dict[str, Any] = {
+        "source": source.id,
+        "agency": source.agency,
+        "url": source.list_url,
+        "error": error,
+        "failures": failures,
+        "findings": [],
+    }
     to = recipients(settings, source)
     if error and failures >= settings.failure_threshold and not state["failing_alerted"]:
         return [Event(f"failing|{source.id}|{poll_id}", "source_failing", source.id, payload, to)]
@@ -97,6 +136,8 @@ def source_events(
 
 # ---------------------------------------------------------------- rendering (templates in alerts/)
 TEMPLATES = ("subject.txt", "email.txt", "email.html", "robot.md", "digest_subject.txt", "digest.txt", "digest.html")
+
+
 def _shipped_templates() -> Path:
     """The templates as installed: the package ``monitor.templates`` (the top-level alerts/ folder, mapped in
     pyproject.toml), or alerts/ beside the package in a source checkout."""
@@ -123,8 +164,13 @@ def _table_view(key: str, numbers: dict[str, dict[str, Any]], hot: set[tuple[str
     columns: list[str] = []
     for cols in numbers.values():
         columns += [c for c in cols if c not in columns]
-    rows = [{"label": labels.get(r, r), "cells": [{"value": fmt(cols.get(c)) if c in cols else "", "hot": (r, c) in hot}
-                                                  for c in columns]} for r, cols in numbers.items()]  # fmt: skip
+    rows = [
+        {
+            "label": labels.get(r, r),
+            "cells": [{"value": fmt(cols.get(c)) if c in cols else "", "hot": (r, c) in hot} for c in columns],
+        }
+        for r, cols in numbers.items()
+    ]
     return {"name": TABLE_LABELS[key], "columns": [labels.get(c, c) for c in columns], "rows": rows}
 
 
@@ -141,16 +187,37 @@ def context(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
     views = [_table_view(k, tables[k], cells) for k, cells in hot.items() if k in tables]
     diff = payload.get("diff")
     if diff:
-        diff = {"sections": ["一二三四五六"[int(n) - 1] for n in diff.get("sections", [])],
-                "cells": [{**c, "label": f"{TABLE_LABELS[c['table']].split('(')[0]}"
-                           f"{(APPEAL_LABELS if c['table'] == 'appeals' else LABELS).get(c['row'], c['row'])}·"
-                           f"{(APPEAL_LABELS if c['table'] == 'appeals' else LABELS).get(c['column'], c['column'])}",
-                           "old": fmt(c["old"]), "new": fmt(c["new"])} for c in diff.get("cells", [])]}  # fmt: skip
-    return {"agency": "", "url": "", "title": None, "year": None, "published": None, "error": None, "failures": 0,
-            "resolved": [],
-           **payload, "kind": kind, "findings": findings, "diff": diff, "views": views,
-           "errors": sum(f["severity"] == "error" for f in findings),
-           "warnings": sum(f["severity"] != "error" for f in findings)}  # fmt: skip
+        diff = {
+            "sections": ["一二三四五六"[int(n) - 1] for n in diff.get("sections", [])],
+            "cells": [
+                {
+                    **c,
+                    "label": f"{TABLE_LABELS[c['table']].split('(')[0]}"
+                    f"{(APPEAL_LABELS if c['table'] == 'appeals' else LABELS).get(c['row'], c['row'])}·"
+                    f"{(APPEAL_LABELS if c['table'] == 'appeals' else LABELS).get(c['column'], c['column'])}",
+                    "old": fmt(c["old"]),
+                    "new": fmt(c["new"]),
+                }
+                for c in diff.get("cells", [])
+            ],
+        }
+    return {
+        "agency": "",
+        "url": "",
+        "title": None,
+        "year": None,
+        "published": None,
+        "error": None,
+        "failures": 0,
+        "resolved": [],
+        **payload,
+        "kind": kind,
+        "findings": findings,
+        "diff": diff,
+        "views": views,
+        "errors": sum(f["severity"] == "error" for f in findings),
+        "warnings": sum(f["severity"] != "error" for f in findings),
+    }
 
 
 class Renderer:
@@ -163,8 +230,12 @@ class Renderer:
             raise ConfigError(f"{folder}: templates_dir is not a folder")
         folders = [folder, DEFAULT_TEMPLATES] if folder else [DEFAULT_TEMPLATES]
         folder = folders[0]
-        env = jinja2.Environment(loader=jinja2.FileSystemLoader(folders), undefined=jinja2.StrictUndefined,
-                                 autoescape=jinja2.select_autoescape(["html"]), trim_blocks=False)  # fmt: skip
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(folders),
+            undefined=jinja2.StrictUndefined,
+            autoescape=jinja2.select_autoescape(["html"]),
+            trim_blocks=False,
+        )
         try:
             self.t = {name: env.get_template(name) for name in TEMPLATES}
             for kind in KINDS:
@@ -189,9 +260,14 @@ class Renderer:
         )
 
     def digest(self, items: list[Rendered]) -> Rendered:
-        bodies = [{"subject": i.subject, "text": i.text,
-                   "html_body": markupsafe.Markup(i.html.split("<body", 1)[-1].split(">", 1)[-1].rsplit("</body>", 1)[0])}
-                  for i in items]  # fmt: skip
+        bodies = [
+            {
+                "subject": i.subject,
+                "text": i.text,
+                "html_body": markupsafe.Markup(i.html.split("<body", 1)[-1].split(">", 1)[-1].rsplit("</body>", 1)[0]),
+            }
+            for i in items
+        ]
         subject = " ".join(self.t["digest_subject.txt"].render(items=bodies).split())
         ctx = {"subject": subject, "items": bodies}
         text = self.t["digest.txt"].render(ctx)
@@ -200,18 +276,37 @@ class Renderer:
 
 def sample_payload(kind: str) -> dict[str, Any]:
     """A realistic payload (a bureau's report with one wrong 总计) for template checks and `alerts test`."""
-    finding = {"rule": "appeals.total", "severity": "error", "table": "appeals", "row": "review", "column": None,
-               "expected": 0, "actual": 2, "key": "appeals.total|appeals|review|", "cells": [["review", "total"]],
-               "message": "行政复议：结果维持(0)+结果纠正(0)+其他结果(0)+尚未审结(0)=0，但总计为2"}  # fmt: skip
+    finding = {
+        "rule": "appeals.total",
+        "severity": "error",
+        "table": "appeals",
+        "row": "review",
+        "column": None,
+        "expected": 0,
+        "actual": 2,
+        "key": "appeals.total|appeals|review|",
+        "cells": [["review", "total"]],
+        "message": "行政复议：结果维持(0)+结果纠正(0)+其他结果(0)+尚未审结(0)=0，但总计为2",
+    }
     zero = dict.fromkeys(("upheld", "corrected", "other", "pending", "total"), 0)
     payload: dict[str, Any] = {
-        "source": "sample", "agency": "示例市政务服务和大数据管理局", "url": "http://example.gov.cn/nb/t1.html",
-        "title": "示例市政务服务和大数据管理局2021年政府信息公开工作年度报告", "year": 2021, "published": "2022-01-12",
+        "source": "sample",
+        "agency": "示例市政务服务和大数据管理局",
+        "url": "http://example.gov.cn/nb/t1.html",
+        "title": "示例市政务服务和大数据管理局2021年政府信息公开工作年度报告",
+        "year": 2021,
+        "published": "2022-01-12",
         "tables": {"appeals": {"review": {**zero, "total": 2}, "suit_direct": zero, "suit_after_review": zero}},
-        "table_status": {"appeals": "parsed"}, "findings": [finding], "error": "HTTP 503", "failures": 3,
-    }  # fmt: skip
+        "table_status": {"appeals": "parsed"},
+        "findings": [finding],
+        "error": "HTTP 503",
+        "failures": 3,
+    }
     if kind == "revision":
-        payload["diff"] = {"sections": ["3"], "cells": [{"table": "appeals", "row": "review", "column": "total", "old": 0, "new": 2}],
-                           "fields": {}}  # fmt: skip
+        payload["diff"] = {
+            "sections": ["3"],
+            "cells": [{"table": "appeals", "row": "review", "column": "total", "old": 0, "new": 2}],
+            "fields": {},
+        }
         payload["resolved"] = ["行政诉讼(复议后起诉)：结果维持(1)+结果纠正(0)+其他结果(0)+尚未审结(0)=1，但总计为0"]
     return payload

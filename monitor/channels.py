@@ -85,20 +85,33 @@ def email_message(settings: Settings, recipient: str, r: Rendered, key: str) -> 
     return msg
 
 
-_SMTP_DOWN = (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError,
-              aiosmtplib.SMTPAuthenticationError, OSError, TimeoutError)  # fmt: skip
+_SMTP_DOWN = (
+    aiosmtplib.SMTPConnectError,
+    aiosmtplib.SMTPServerDisconnected,
+    aiosmtplib.SMTPTimeoutError,
+    aiosmtplib.SMTPAuthenticationError,
+    OSError,
+    TimeoutError,
+)
 
 
-async def send_email(settings: Settings, _channel: str, recipient: str, r: Rendered, event: dict[str, Any],
-                     link: Link) -> None:  # fmt: skip
+async def send_email(
+    settings: Settings, _channel: str, recipient: str, r: Rendered, event: dict[str, Any], link: Link
+) -> None:
     e = settings.email
     if e is None:
         raise DeliveryError("no [alerts.email] in sources.toml")
     try:
         if link.smtp is None or not link.smtp.is_connected:
-            link.smtp = aiosmtplib.SMTP(hostname=e.host, port=e.port, use_tls=e.tls == "ssl",
-                                        start_tls=e.tls == "starttls", username=e.username, password=e.password,
-                                        timeout=SMTP_TIMEOUT)  # fmt: skip
+            link.smtp = aiosmtplib.SMTP(
+                hostname=e.host,
+                port=e.port,
+                use_tls=e.tls == "ssl",
+                start_tls=e.tls == "starttls",
+                username=e.username,
+                password=e.password,
+                timeout=SMTP_TIMEOUT,
+            )
             await link.smtp.connect()  # greets, STARTTLS and login as configured
         await link.smtp.send_message(email_message(settings, recipient, r, event["key"]))
     except _SMTP_DOWN as exc:
@@ -109,8 +122,9 @@ async def send_email(settings: Settings, _channel: str, recipient: str, r: Rende
         raise DeliveryError(f"SMTP {e.host}:{e.port}: {type(exc).__name__}: {exc}") from exc
 
 
-async def write_eml(settings: Settings, _channel: str, recipient: str, r: Rendered, event: dict[str, Any],
-                    _link: Link) -> None:  # fmt: skip
+async def write_eml(
+    settings: Settings, _channel: str, recipient: str, r: Rendered, event: dict[str, Any], _link: Link
+) -> None:
     """The local sink (the demo's, or a mail gateway's pick-up folder): one .eml file per message."""
     folder = settings.outbox_dir
     if folder is None:
@@ -125,8 +139,16 @@ async def write_eml(settings: Settings, _channel: str, recipient: str, r: Render
 
 # ---------------------------------------------------------------- webhooks
 def _json(r: Rendered, event: dict[str, Any], secret: str | None) -> tuple[str, dict[str, str], bytes]:
-    body = json.dumps({"event": event["kind"], "key": event["key"], "subject": r.subject, "text": r.text,
-                       **json.loads(event["payload"])}, ensure_ascii=False).encode()  # fmt: skip
+    body = json.dumps(
+        {
+            "event": event["kind"],
+            "key": event["key"],
+            "subject": r.subject,
+            "text": r.text,
+            **json.loads(event["payload"]),
+        },
+        ensure_ascii=False,
+    ).encode()
     headers = {"Content-Type": "application/json; charset=utf-8", "X-Govmon-Event": event["kind"]}
     if secret:
         headers["X-Govmon-Signature"] = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
@@ -158,13 +180,17 @@ def _feishu(r: Rendered, _event: dict[str, Any], secret: str | None) -> tuple[st
 
 
 FORMATS: dict[str, Callable[[Rendered, dict[str, Any], str | None], tuple[str, dict[str, str], bytes]]] = {
-    "json": _json, "dingtalk": _dingtalk, "wecom": _wecom, "feishu": _feishu,
-}  # fmt: skip
+    "json": _json,
+    "dingtalk": _dingtalk,
+    "wecom": _wecom,
+    "feishu": _feishu,
+}
 assert tuple(FORMATS) == WEBHOOK_FORMATS, "config.WEBHOOK_FORMATS must name exactly the formats here"
 
 
-async def send_webhook(settings: Settings, channel: str, _recipient: str, r: Rendered, event: dict[str, Any],
-                       link: Link) -> None:  # fmt: skip
+async def send_webhook(
+    settings: Settings, channel: str, _recipient: str, r: Rendered, event: dict[str, Any], link: Link
+) -> None:
     name = channel.split(":", 1)[1]
     hook = next((w for w in settings.webhooks if w.name == name), None)
     if hook is None:
@@ -192,8 +218,9 @@ Sender = Callable[[Settings, str, str, Rendered, dict[str, Any], Link], Awaitabl
 CHANNELS: dict[str, Sender] = {"email": send_email, "eml": write_eml, "webhook": send_webhook}
 
 
-async def send(settings: Settings, channel: str, recipient: str, r: Rendered, event: dict[str, Any], *,
-               link: Link) -> None:  # fmt: skip
+async def send(
+    settings: Settings, channel: str, recipient: str, r: Rendered, event: dict[str, Any], *, link: Link
+) -> None:
     """Deliver one message; channel is "email", "eml" or "webhook:NAME". Raises DeliveryError, at once
     when the channel was found down earlier in this pass."""
     if channel in link.down:
@@ -238,8 +265,9 @@ class Sent:
             self.failed += n
 
 
-async def deliver_due(settings: Settings, store: Store, renderer: Renderer, now: datetime | None = None,
-                      ignore_backoff: bool = False) -> Sent:  # fmt: skip
+async def deliver_due(
+    settings: Settings, store: Store, renderer: Renderer, now: datetime | None = None, ignore_backoff: bool = False
+) -> Sent:
     """Send what is due at ``now`` (the clock, unless a test gives one); with ``ignore_backoff`` everything
     pending. Returns what was delivered and what failed. Never raises for a channel."""
     now = now or datetime.now(UTC)
@@ -278,8 +306,15 @@ async def deliver_due(settings: Settings, store: Store, renderer: Renderer, now:
                 dead = now - min(datetime.fromisoformat(r["created"]) for r in batch) > GIVE_UP
                 store.mark_failed(ids, str(exc), None if dead else now + backoff(first["attempts"]))
                 sent.count(first["channel"], len(ids), ok=False)
-                log.warning("alert %s via %s to %s: attempt %d failed%s: %s", first["key"], first["channel"], first["recipient"],
-                            first["attempts"] + 1, " (gave up)" if dead else "", exc)  # fmt: skip
+                log.warning(
+                    "alert %s via %s to %s: attempt %d failed%s: %s",
+                    first["key"],
+                    first["channel"],
+                    first["recipient"],
+                    first["attempts"] + 1,
+                    " (gave up)" if dead else "",
+                    exc,
+                )
                 continue
             store.mark_delivered(ids, now)
             sent.count(first["channel"], len(ids), ok=True)

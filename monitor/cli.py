@@ -87,7 +87,9 @@ def _settings(args: argparse.Namespace) -> config.Settings:
     if args.command in ("run", "poll") and not recipients(settings, None):
         logging.getLogger("govmon").warning(
             "%s configures no alert channel ([alerts.email], [[alerts.webhook]] or outbox_dir): "
-            "findings are stored, but nobody is told", settings.path)  # fmt: skip
+            "findings are stored, but nobody is told",
+            settings.path,
+        )
     return settings
 
 
@@ -151,7 +153,10 @@ async def _serve(settings: config.Settings, spread: float | None, renderer: Rend
         try:
             async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
                 await run(
-                    Watcher(settings, store, fetcher), stop, lambda: deliver_due(settings, store, renderer), spread=spread
+                    Watcher(settings, store, fetcher),
+                    stop,
+                    lambda: deliver_due(settings, store, renderer),
+                    spread=spread,
                 )
         finally:
             store.close()
@@ -191,9 +196,18 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 
 def reports_json(store: Store, source: str | None = None, year: int | None = None) -> dict[str, Any]:
-    sources = [{"id": s["id"], "agency": s["agency"], "kind": s["kind"], "list_url": s["list_url"],
-                "last_poll": s["last_poll"], "last_error": s["last_error"],
-                "consecutive_failures": s["consecutive_failures"]} for s in store.sources()]  # fmt: skip
+    sources = [
+        {
+            "id": s["id"],
+            "agency": s["agency"],
+            "kind": s["kind"],
+            "list_url": s["list_url"],
+            "last_poll": s["last_poll"],
+            "last_error": s["last_error"],
+            "consecutive_failures": s["consecutive_failures"],
+        }
+        for s in store.sources()
+    ]
     reports = []
     for doc in store.reports(source, year):
         latest = doc["latest"] or {}
@@ -202,10 +216,21 @@ def reports_json(store: Store, source: str | None = None, year: int | None = Non
             {k: v for k, v in f.items() if k not in ("key", "cells")}
             for f in json.loads(latest.get("findings") or "[]")
         ]
-        reports.append({"source": doc["source"], "url": doc["url"], "title": doc["title"], "year": doc["year"],
-                        "published": data.get("published"), "first_seen": doc["first_seen"], "versions": doc["versions"],
-                        "format": data.get("format"), "table_status": data.get("table_status", {}),
-                        "tables": data.get("tables", {}), "findings": findings})  # fmt: skip
+        reports.append(
+            {
+                "source": doc["source"],
+                "url": doc["url"],
+                "title": doc["title"],
+                "year": doc["year"],
+                "published": data.get("published"),
+                "first_seen": doc["first_seen"],
+                "versions": doc["versions"],
+                "format": data.get("format"),
+                "table_status": data.get("table_status", {}),
+                "tables": data.get("tables", {}),
+                "findings": findings,
+            }
+        )
     return {"sources": sources, "reports": reports, "alerts": store.alert_counts()}
 
 
@@ -307,8 +332,10 @@ async def _alerts_send(settings: config.Settings, store: Store) -> int:
     holder = is_locked(settings.database)
     if holder:  # the service is running: it delivers within a minute; two senders would send twice
         n = store.make_due(datetime.now(UTC))
-        print(f"alerts: govmon (PID {holder}) is running on this database; {n} pending alert(s) made due now: "
-              "it delivers them within a minute (govmon alerts list shows the result)")  # fmt: skip
+        print(
+            f"alerts: govmon (PID {holder}) is running on this database; {n} pending alert(s) made due now: "
+            "it delivers them within a minute (govmon alerts list shows the result)"
+        )
         return 0
     with instance_lock(settings.database):
         sent = await deliver_due(settings, store, Renderer(settings.templates_dir), ignore_backoff=True)
@@ -327,8 +354,10 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         if args.action == "send":
             return asyncio.run(_alerts_send(settings, store))
         if args.action == "retry":
-            print(f"alerts: {store.revive_dead(datetime.now(UTC))} dead alert(s) back in the outbox; "
-                  "they go out with the next delivery pass (or now: govmon alerts send)")  # fmt: skip
+            print(
+                f"alerts: {store.revive_dead(datetime.now(UTC))} dead alert(s) back in the outbox; "
+                "they go out with the next delivery pass (or now: govmon alerts send)"
+            )
             return 0
         for r in store.undelivered():
             print(f"{r['status']:<8} {r['channel']:<14} {r['recipient']:<28} attempts {r['attempts']}  {r['key']}")
@@ -352,15 +381,22 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser(
         "check", parents=[common], help="parse and check report files or URLs, offline (no database)"
     )
-    check.add_argument("inputs", nargs="*", metavar="FILE_OR_URL",
-                       help="report files (HTML, text, Markdown, PDF, DOCX), folders, http(s) URLs, or - for stdin")  # fmt: skip
+    check.add_argument(
+        "inputs",
+        nargs="*",
+        metavar="FILE_OR_URL",
+        help="report files (HTML, text, Markdown, PDF, DOCX), folders, http(s) URLs, or - for stdin",
+    )
     check.add_argument("--json", action="store_true", help="print JSON (one object per input, an array for several)")
     check.add_argument(
         "--previous", metavar="FILE", help="the same body's report for the year before (cross-year rules)"
     )
     check.add_argument("--kind", choices=["department", "government"], help="report kind, if not inferred correctly")
-    check.add_argument("--allow-private", action="store_true",
-                       help="let a URL reach private or link-local addresses (refused by default)")  # fmt: skip
+    check.add_argument(
+        "--allow-private",
+        action="store_true",
+        help="let a URL reach private or link-local addresses (refused by default)",
+    )
     check.add_argument("--rules", action="store_true", help="list the rules and their severities, then exit")
     check.set_defaults(func=cmd_check)
     p = sub.add_parser("poll", parents=[common], help="one pass over all (or the named) sources, then exit")
@@ -388,9 +424,12 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--dir", metavar="DIR", help="keep the demo's database and mail here (default: a new temp folder)")
     d.set_defaults(func=cmd_demo)
     a = sub.add_parser("alerts", parents=[common], help="alert delivery: test, list, send (now), retry (dead letters)")
-    a.add_argument("action", choices=["test", "list", "send", "retry"],
-                   help="test: a sample through each channel; list: undelivered alerts; send: deliver everything "
-                        "pending now, ignoring backoff; retry: put dead letters back in the outbox")  # fmt: skip
+    a.add_argument(
+        "action",
+        choices=["test", "list", "send", "retry"],
+        help="test: a sample through each channel; list: undelivered alerts; send: deliver everything "
+        "pending now, ignoring backoff; retry: put dead letters back in the outbox",
+    )
     a.add_argument("--channel", metavar="NAME", help="only this channel: email, eml, or a webhook name")
     a.set_defaults(func=cmd_alerts)
     return parser
@@ -404,6 +443,7 @@ def _logging(verbose: bool) -> None:
     a <N> syslog priority prefix lets `journalctl -p err` find the errors."""
     handler = logging.StreamHandler()
     if os.environ.get("JOURNAL_STREAM"):
+
         class Priority(logging.Filter):
             def filter(self, record: logging.LogRecord) -> bool:
                 record.priority = _PRIORITY.get(record.levelno, 6)

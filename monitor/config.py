@@ -140,8 +140,14 @@ class _Reader:
         what = f"{where} key '{key}'" if key else where
         return ConfigError(f"{self.path}:{self.line_of(header, index, key)}: {what}: {message}")
 
-    def table(self, data: dict[str, Any], header: str, index: int, allowed: dict[str, type | tuple[type, ...]],
-              required: tuple[str, ...]) -> dict[str, Any]:  # fmt: skip
+    def table(
+        self,
+        data: dict[str, Any],
+        header: str,
+        index: int,
+        allowed: dict[str, type | tuple[type, ...]],
+        required: tuple[str, ...],
+    ) -> dict[str, Any]:
         for key, value in data.items():
             if key not in allowed:
                 raise self.fail(header, index, key, f"unknown key; valid keys are {', '.join(sorted(allowed))}")
@@ -165,9 +171,7 @@ class _Reader:
         return value
 
 
-def load(path: str | os.PathLike[str]) -> Settings:
-    """Read and validate sources.toml. Raises ConfigError naming file, line and key."""
-    path = Path(path)
+def _read_toml(path: Path) -> tuple[str, dict[str, Any]]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
@@ -175,20 +179,58 @@ def load(path: str | os.PathLike[str]) -> Settings:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from exc
     try:
-        data = tomllib.loads(text)
+        return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         at = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         where = f"{path}:{at[1]}:{at[2]}" if at else str(path)
         raise ConfigError(f"{where}: not valid TOML: {re.sub(r' [(]at line.*[)]$', '', str(exc))}") from exc
+
+
+def _state_base(path: Path, mon: dict[str, Any]) -> Path:
+    """Where relative state paths (database, outbox_dir) live: in state_dir when the file sets it, so the
+    service and an admin's command find the same database; else in systemd's StateDirectory= when set;
+    else beside the file."""
+    if "state_dir" in mon:
+        return path.parent / str(mon["state_dir"])
+    if os.environ.get("STATE_DIRECTORY"):
+        return Path(os.environ["STATE_DIRECTORY"].split(":")[0])
+    return path.parent
+
+
+def _unique(r: _Reader, table: str, values: list[str], key: str, what: str) -> None:
+    for i, value in enumerate(values):
+        if values.index(value) != i:
+            raise r.fail(table, i, key, f"duplicate {what} '{value}'")
+
+
+def load(path: str | os.PathLike[str]) -> Settings:
+    """Read and validate sources.toml. Raises ConfigError naming file, line and key."""
+    path = Path(path)
+    text, data = _read_toml(path)
     r = _Reader(path, text)
     for key in data:
         if key not in ("monitor", "alerts", "source"):
-            raise ConfigError(f"{path}:{r.line_of('', 0, key)}: unknown table [{key}]; "
-                              "valid tables are [monitor], [alerts.email], [[alerts.webhook]] and [[source]]")  # fmt: skip
+            raise ConfigError(
+                f"{path}:{r.line_of('', 0, key)}: unknown table [{key}]; "
+                "valid tables are [monitor], [alerts.email], [[alerts.webhook]] and [[source]]"
+            )
     r.table(data, "monitor", 0, {"monitor": dict, "alerts": dict, "source": list}, ())
-    mon = r.table(data.get("monitor", {}), "monitor", 0, {
-        "database": str, "user_agent": str, "concurrency": int, "per_host": int, "default_interval": str,
-        "failure_threshold": int, "outbox_dir": str, "state_dir": str}, ())  # fmt: skip
+    mon = r.table(
+        data.get("monitor", {}),
+        "monitor",
+        0,
+        {
+            "database": str,
+            "user_agent": str,
+            "concurrency": int,
+            "per_host": int,
+            "default_interval": str,
+            "failure_threshold": int,
+            "outbox_dir": str,
+            "state_dir": str,
+        },
+        (),
+    )
     for key in ("concurrency", "per_host", "failure_threshold"):
         if key in mon and not 1 <= mon[key] <= 1000:
             raise r.fail("monitor", 0, key, "must be between 1 and 1000")
@@ -196,40 +238,47 @@ def load(path: str | os.PathLike[str]) -> Settings:
         default_interval = parse_duration(mon.get("default_interval", "6h"))
     except ValueError as exc:
         raise r.fail("monitor", 0, "default_interval", str(exc)) from exc
-    # Relative state paths (database, outbox_dir) live in state_dir when the file sets it, so the service and an
-    # admin's command find the same database; else in systemd's StateDirectory= when set; else beside the file.
-    if "state_dir" in mon:
-        base = path.parent / mon["state_dir"]
-    elif os.environ.get("STATE_DIRECTORY"):
-        base = Path(os.environ["STATE_DIRECTORY"].split(":")[0])
-    else:
-        base = path.parent
+    base = _state_base(path, mon)
     alerts = r.table(data.get("alerts", {}), "alerts", 0, {"email": dict, "webhook": list, "templates_dir": str}, ())
     email = _email(r, alerts["email"]) if "email" in alerts else None
     hooks = tuple(_webhook(r, i, w) for i, w in enumerate(alerts.get("webhook", [])))
-    names = [w.name for w in hooks]
-    for i, name in enumerate(names):
-        if names.index(name) != i:
-            raise r.fail("alerts.webhook", i, "name", f"duplicate webhook name '{name}'")
+    _unique(r, "alerts.webhook", [w.name for w in hooks], "name", "webhook name")
     sources = tuple(_source(r, i, s, default_interval) for i, s in enumerate(data.get("source", [])))
-    ids = [s.id for s in sources]
-    for i, sid in enumerate(ids):
-        if ids.index(sid) != i:
-            raise r.fail("source", i, "id", f"duplicate source id '{sid}'")
+    _unique(r, "source", [s.id for s in sources], "id", "source id")
     return Settings(
-        path=path, database=base / mon.get("database", "govmon.db"),
+        path=path,
+        database=base / mon.get("database", "govmon.db"),
         user_agent=mon.get("user_agent", "govreport-monitor/0.1 (+https://github.com/govreport-monitor)"),
-        concurrency=mon.get("concurrency", 8), per_host=mon.get("per_host", 2), default_interval=default_interval,
-        failure_threshold=mon.get("failure_threshold", 3), sources=sources, email=email, webhooks=hooks,
+        concurrency=mon.get("concurrency", 8),
+        per_host=mon.get("per_host", 2),
+        default_interval=default_interval,
+        failure_threshold=mon.get("failure_threshold", 3),
+        sources=sources,
+        email=email,
+        webhooks=hooks,
         outbox_dir=base / mon["outbox_dir"] if "outbox_dir" in mon else None,
         templates_dir=path.parent / alerts["templates_dir"] if "templates_dir" in alerts else None,
-    )  # fmt: skip
+    )
 
 
 def _email(r: _Reader, e: dict[str, Any]) -> Email:
     h = "alerts.email"
-    r.table(e, h, 0, {"host": str, "port": int, "tls": str, "username": str, "password_env": str, "from": str,
-                      "to": list, "digest": str}, ("host", "from", "to"))  # fmt: skip
+    r.table(
+        e,
+        h,
+        0,
+        {
+            "host": str,
+            "port": int,
+            "tls": str,
+            "username": str,
+            "password_env": str,
+            "from": str,
+            "to": list,
+            "digest": str,
+        },
+        ("host", "from", "to"),
+    )
     tls = e.get("tls", "ssl")
     if tls not in TLS_MODES:
         raise r.fail(h, 0, "tls", f"must be one of {', '.join(TLS_MODES)}")
@@ -241,8 +290,16 @@ def _email(r: _Reader, e: dict[str, Any]) -> Email:
     port = e.get("port", {"ssl": 465, "starttls": 587, "none": 25}[tls])
     if not 1 <= port <= 65535:
         raise r.fail(h, 0, "port", f"must be a TCP port, 1 to 65535, not {port}")
-    return Email(host=e["host"], port=port, tls=tls, sender=e["from"], to=to, username=e.get("username"),
-                 password=r.env(h, 0, "password_env", e.get("password_env")), digest=e.get("digest", "off"))  # fmt: skip
+    return Email(
+        host=e["host"],
+        port=port,
+        tls=tls,
+        sender=e["from"],
+        to=to,
+        username=e.get("username"),
+        password=r.env(h, 0, "password_env", e.get("password_env")),
+        digest=e.get("digest", "off"),
+    )
 
 
 def _addresses(r: _Reader, header: str, index: int, key: str, values: list[Any]) -> tuple[str, ...]:
@@ -265,8 +322,23 @@ def _webhook(r: _Reader, i: int, w: dict[str, Any]) -> Webhook:
 
 def _source(r: _Reader, i: int, s: dict[str, Any], default_interval: int) -> Source:
     h = "source"
-    r.table(s, h, i, {"id": str, "agency": str, "kind": str, "list_url": str, "interval": str, "link_pattern": str,
-                      "max_pages": int, "encoding": str, "alert_to": list}, ("id", "agency", "kind", "list_url"))  # fmt: skip
+    r.table(
+        s,
+        h,
+        i,
+        {
+            "id": str,
+            "agency": str,
+            "kind": str,
+            "list_url": str,
+            "interval": str,
+            "link_pattern": str,
+            "max_pages": int,
+            "encoding": str,
+            "alert_to": list,
+        },
+        ("id", "agency", "kind", "list_url"),
+    )
     if not _ID.match(s["id"]):
         raise r.fail(h, i, "id", "use lower-case letters, digits, '-' and '_' (it names the source in commands)")
     if s["kind"] not in KINDS:
@@ -288,6 +360,14 @@ def _source(r: _Reader, i: int, s: dict[str, Any], default_interval: int) -> Sou
             codecs.lookup(s["encoding"])
         except LookupError as exc:
             raise r.fail(h, i, "encoding", f"unknown encoding '{s['encoding']}'") from exc
-    return Source(id=s["id"], agency=s["agency"], kind=s["kind"], list_url=s["list_url"], interval=interval,
-                  link_pattern=pattern, max_pages=s.get("max_pages", 5), encoding=s.get("encoding"),
-                  alert_to=_addresses(r, h, i, "alert_to", s.get("alert_to", [])))  # fmt: skip
+    return Source(
+        id=s["id"],
+        agency=s["agency"],
+        kind=s["kind"],
+        list_url=s["list_url"],
+        interval=interval,
+        link_pattern=pattern,
+        max_pages=s.get("max_pages", 5),
+        encoding=s.get("encoding"),
+        alert_to=_addresses(r, h, i, "alert_to", s.get("alert_to", [])),
+    )

@@ -27,8 +27,10 @@ def snapshot(report: Report) -> tuple[dict[str, Any], str]:
     data = report.to_json()
     data["section_text"] = {str(n): report.section_text(n) for n in range(1, 7)}
     stable = {k: data[k] for k in ("title", "year", "published", "tables", "table_status", "sections")}
-    stable["text"] = {n: "\n".join(x for x in t.split("\n") if not (len(x) < 40 and _CHROME.search(x)))
-                      for n, t in data["section_text"].items()}  # fmt: skip
+    stable["text"] = {
+        n: "\n".join(x for x in t.split("\n") if not (len(x) < 40 and _CHROME.search(x)))
+        for n, t in data["section_text"].items()
+    }
     digest = hashlib.sha256(json.dumps(stable, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
     return data, digest
 
@@ -64,5 +66,9 @@ def revision_finding(diff: dict[str, Any]) -> Finding:
         parts.append(f"等共{len(diff['cells'])}个单元格")
     for k, (a, b) in diff["fields"].items():
         parts.append(f"{FIELD_CN[k]}：{a} → {b}")
-    return Finding("revision.changed", "warning", "报告发布后被修改：" + "；".join(parts),
-                   cells=tuple((c["row"], c["column"]) for c in diff["cells"]))  # fmt: skip
+    return Finding(
+        "revision.changed",
+        "warning",
+        "报告发布后被修改：" + "；".join(parts),
+        cells=tuple((c["row"], c["column"]) for c in diff["cells"]),
+    )

@@ -18,7 +18,8 @@ import codecs
 import re
 
 import charset_normalizer
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup
+from bs4.element import NavigableString, Tag
 
 from monitor.errors import InputError
 from monitor.extract_docx import docx_document
@@ -31,9 +32,28 @@ _GB = {"gb2312", "gbk", "gb_2312-80", "x-gbk", "gb18030", "cp936", "euc-cn", "hz
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 _HTML_HINT = re.compile(r"<\s*(html|!doctype|body|table|div|p|head|meta|span|tr)\b", re.I)
 _BLOCK_TAGS = (
-    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section",
-    "article", "blockquote", "pre", "hr", "dt", "dd", "center", "table",
-)  # fmt: skip
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "section",
+    "article",
+    "blockquote",
+    "pre",
+    "hr",
+    "dt",
+    "dd",
+    "center",
+    "table",
+)
 _CHROME_TAGS = ("script", "style", "noscript", "iframe", "nav", "form", "select", "button", "head", "object")
 
 
@@ -59,11 +79,11 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     if meta:
         candidates.append(meta.group(1).decode("ascii", "ignore"))
     for name in candidates:
-        enc = _codec(name)
-        if enc is None:
+        codec = _codec(name)
+        if codec is None:
             continue
         try:
-            return data.decode(enc), enc
+            return data.decode(codec), codec
         except UnicodeDecodeError:
             continue
     best = charset_normalizer.from_bytes(data[:262_144]).best()
@@ -181,13 +201,9 @@ def _meta(soup: BeautifulSoup) -> dict[str, str]:
     return found
 
 
-def html_document(html: str, encoding: str = "utf-8") -> Document:
-    soup = BeautifulSoup(html, "lxml")
-    meta = _meta(soup)
-    for tag in soup.find_all(_CHROME_TAGS):
-        tag.decompose()
-    for img in soup.find_all("img"):
-        img.replace_with(NavigableString(f"\n{IMAGE_MARK}\n"))
+def _take_grids(soup: BeautifulSoup) -> list[Grid]:
+    """Every data table read as a Grid and replaced in the text by a numbered placeholder; layout tables
+    (a page laid out in one big <table>) are unwrapped so their text reads as text."""
     grids: list[Grid] = []
     for table in reversed(soup.find_all("table")):  # innermost first
         grid = read_grid(table)
@@ -198,6 +214,17 @@ def html_document(html: str, encoding: str = "utf-8") -> Document:
             continue
         table.replace_with(NavigableString(f"\n{_PLACEHOLDER}{len(grids)}\x00\n"))
         grids.append(grid)
+    return grids
+
+
+def html_document(html: str, encoding: str = "utf-8") -> Document:
+    soup = BeautifulSoup(html, "lxml")
+    meta = _meta(soup)
+    for tag in soup.find_all(_CHROME_TAGS):
+        tag.decompose()
+    for img in soup.find_all("img"):
+        img.replace_with(NavigableString(f"\n{IMAGE_MARK}\n"))
+    grids = _take_grids(soup)
     for tag in soup.find_all(_BLOCK_TAGS):
         if tag.name == "br":
             tag.replace_with(NavigableString("\n"))

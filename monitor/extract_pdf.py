@@ -37,8 +37,11 @@ def _clean(cell: str | None) -> str:
 def _table_lines(table: Any) -> list[tuple[float, str]]:
     """(top, pipe row) for each grid row of a pdfplumber table."""
     data = table.extract()
-    rows = [(row.bbox[1], cells) for row, cells in zip(table.rows, data, strict=False)
-            if sum(c is not None for c in row.cells) >= 2]  # fmt: skip
+    rows = [
+        (row.bbox[1], cells)
+        for row, cells in zip(table.rows, data, strict=False)
+        if sum(c is not None for c in row.cells) >= 2
+    ]
     if not rows:
         return []
     width = max(len(cells) for _, cells in rows)

@@ -140,9 +140,18 @@ async def read_capped(resp: aiohttp.ClientResponse, limit: int = MAX_BYTES) -> b
 class Fetcher:
     """Use as ``async with Fetcher(...) as f: await f.get(url, allow=allowed_for(source_url))``."""
 
-    def __init__(self, user_agent: str = USER_AGENT, concurrency: int = 8, per_host: int = 2, *, retries: int = 3,
-                 backoff: float = 1.0, timeout: float = 30.0, max_bytes: int = MAX_BYTES,
-                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:  # fmt: skip
+    def __init__(
+        self,
+        user_agent: str = USER_AGENT,
+        concurrency: int = 8,
+        per_host: int = 2,
+        *,
+        retries: int = 3,
+        backoff: float = 1.0,
+        timeout: float = 30.0,
+        max_bytes: int = MAX_BYTES,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
         self.user_agent, self.retries, self.backoff, self.max_bytes, self.sleep = (
             user_agent,
             retries,
@@ -157,18 +166,26 @@ class Fetcher:
         self.session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Fetcher:
-        connector = aiohttp.TCPConnector(limit=self.limits[0], limit_per_host=self.limits[1],
-                                         resolver=GuardedResolver(), use_dns_cache=False)  # fmt: skip
-        self.session = aiohttp.ClientSession(connector=connector, timeout=self.timeout,
-                                             headers={"User-Agent": self.user_agent})  # fmt: skip
+        connector = aiohttp.TCPConnector(
+            limit=self.limits[0], limit_per_host=self.limits[1], resolver=GuardedResolver(), use_dns_cache=False
+        )
+        self.session = aiohttp.ClientSession(
+            connector=connector, timeout=self.timeout, headers={"User-Agent": self.user_agent}
+        )
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         if self.session:
             await self.session.close()
 
-    async def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
-                  allow: frozenset[str] | None = None) -> Response:  # fmt: skip
+    async def get(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        allow: frozenset[str] | None = None,
+    ) -> Response:
         """GET with retries. Raises FetchError (with the reason) once the retries are spent."""
         token = _ALLOWED.set(allow if allow is not None else allowed_for(url))
         try:
@@ -202,16 +219,7 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         for _ in range(MAX_REDIRECTS + 1):
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise FetchError(f"{url}: not an http(s) URL")
-            try:
-                ipaddress.ip_address(parts.hostname)
-                _check_ip(parts.hostname, parts.hostname, _ALLOWED.get())
-            except ValueError:
-                pass  # a name: the resolver checks what it resolves to
-            except RefusedAddress as exc:
-                raise FetchError(f"{url}: {exc}") from exc
+            _check_url(url)
             try:
                 async with self.session.get(url, headers=headers, allow_redirects=False) as resp:
                     if resp.status in (301, 302, 303, 307, 308) and "Location" in resp.headers:
@@ -222,8 +230,15 @@ class Fetcher:
                     if resp.status >= 400:
                         raise FetchError(f"{url}: HTTP {resp.status} {resp.reason or ''}".rstrip())
                     body = b"" if resp.status == 304 else await read_capped(resp, self.max_bytes)
-                    return Response(str(resp.url), resp.status, body, resp.charset, resp.content_type,
-                                    resp.headers.get("ETag"), resp.headers.get("Last-Modified"))  # fmt: skip
+                    return Response(
+                        str(resp.url),
+                        resp.status,
+                        body,
+                        resp.charset,
+                        resp.content_type,
+                        resp.headers.get("ETag"),
+                        resp.headers.get("Last-Modified"),
+                    )
             except aiohttp.ClientConnectorError as exc:
                 if isinstance(exc.os_error, RefusedAddress):
                     raise FetchError(f"{url}: {exc.os_error}") from exc
@@ -233,6 +248,20 @@ class Fetcher:
             except TimeoutError as exc:
                 raise _Retry("timed out") from exc
         raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects (a redirect loop?)")
+
+
+def _check_url(url: str) -> None:
+    """An http(s) URL whose literal address (if it is one) is allowed; names are checked by the resolver."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchError(f"{url}: not an http(s) URL")
+    try:
+        ipaddress.ip_address(parts.hostname)
+        _check_ip(parts.hostname, parts.hostname, _ALLOWED.get())
+    except ValueError:
+        pass  # a name: the resolver checks what it resolves to
+    except RefusedAddress as exc:
+        raise FetchError(f"{url}: {exc}") from exc
 
 
 async def fetch_once(url: str, user_agent: str = USER_AGENT, allow_private: bool = False) -> Response:

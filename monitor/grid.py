@@ -145,24 +145,49 @@ def _first(words: tuple[tuple[str, tuple[str, ...]], ...]) -> Namer:
     return name
 
 
-_applicant = _first((("natural_person", ("自然人",)), ("commercial", ("商业",)), ("research", ("科研",)),
-                     ("nonprofit", ("公益",)), ("legal_service", ("法律服务",)), ("total", ("总计", "合计"))))  # fmt: skip
+_applicant = _first(
+    (
+        ("natural_person", ("自然人",)),
+        ("commercial", ("商业",)),
+        ("research", ("科研",)),
+        ("nonprofit", ("公益",)),
+        ("legal_service", ("法律服务",)),
+        ("total", ("总计", "合计")),
+    )
+)
 
 
 def applicant_column(text: str) -> str | None:
     return _applicant(text) or ("other_org" if text in ("其他", "其它", "其他组织") else None)
 
 
-active_column = _first((
-    ("issued", ("制发",)), ("repealed", ("废止",)), ("in_force", ("现行有效", "有效件数", "现行有件")),
-    ("made", ("新制作",)), ("published", ("新公开",)), ("published_total", ("公开总数", "对外公开总")),
-    ("prior_items", ("上一年", "上年项目")), ("change", ("增/减", "增减", "增或减")), ("items", ("采购项目",)),
-    ("amount_wan", ("金额",)), ("decisions", ("处理决定", "决定数量")),
-))  # fmt: skip
-appeal_column = _first((("upheld", ("维持",)), ("corrected", ("纠正",)), ("other", ("其他",)),
-                        ("pending", ("尚未", "未审结")), ("total", ("总计", "合计"))))  # fmt: skip
-appeal_group = _first((("suit_after_review", ("复议后",)), ("suit_direct", ("直接起诉", "未经复议")),
-                       ("review", ("复议",))))  # fmt: skip
+active_column = _first(
+    (
+        ("issued", ("制发",)),
+        ("repealed", ("废止",)),
+        ("in_force", ("现行有效", "有效件数", "现行有件")),
+        ("made", ("新制作",)),
+        ("published", ("新公开",)),
+        ("published_total", ("公开总数", "对外公开总")),
+        ("prior_items", ("上一年", "上年项目")),
+        ("change", ("增/减", "增减", "增或减")),
+        ("items", ("采购项目",)),
+        ("amount_wan", ("金额",)),
+        ("decisions", ("处理决定", "决定数量")),
+    )
+)
+appeal_column = _first(
+    (
+        ("upheld", ("维持",)),
+        ("corrected", ("纠正",)),
+        ("other", ("其他",)),
+        ("pending", ("尚未", "未审结")),
+        ("total", ("总计", "合计")),
+    )
+)
+appeal_group = _first(
+    (("suit_after_review", ("复议后",)), ("suit_direct", ("直接起诉", "未经复议")), ("review", ("复议",)))
+)
 
 _KINDS = {
     "applications": ("新收", "上年结转", "予以公开", "不予公开", "无法提供", "不予处理", "结转下年"),

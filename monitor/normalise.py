@@ -37,7 +37,7 @@ def is_traditional(text: str) -> bool:
     sample = "".join(_CJK.findall(text[:20_000]))[:4000]
     converted = _converter().convert(sample)
     changed = sum(a != b for a, b in zip(sample, converted, strict=False))
-    return changed >= 2 and changed * 20 >= len(sample)
+    return bool(changed >= 2 and changed * 20 >= len(sample))
 
 
 def normalise(text: str, traditional: bool | None = None) -> str:
@@ -58,13 +58,16 @@ def normalise(text: str, traditional: bool | None = None) -> str:
 def normalise_document(doc: Document) -> Document:
     """Every text block and table cell normalised, with one traditional/simplified decision."""
     traditional = is_traditional(unicodedata.normalize("NFKC", doc.text[:20_000]))  # it samples the head only
-    blocks = [Block(normalise(b.text, traditional)) if b.grid is None else Block(grid=_grid(b.grid, traditional))
-              for b in doc.blocks]  # fmt: skip
+    blocks = [
+        Block(normalise(b.text, traditional)) if b.grid is None else Block(grid=_grid(b.grid, traditional))
+        for b in doc.blocks
+    ]
     return Document(blocks, doc.kind, doc.encoding, doc.meta, doc.pages, doc.scanned)
 
 
 def _grid(grid: Grid, traditional: bool) -> Grid:
-    new = {id(c): GridCell(normalise(c.text, traditional), c.row, c.col, c.rowspan, c.colspan, c.index)
-           for c in grid.cells}  # fmt: skip
+    new = {
+        id(c): GridCell(normalise(c.text, traditional), c.row, c.col, c.rowspan, c.colspan, c.index) for c in grid.cells
+    }
     slots = [[new[id(c)] if c is not None else None for c in row] for row in grid.slots]
     return Grid(list(new.values()), slots, grid.number)

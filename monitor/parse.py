@@ -148,8 +148,7 @@ Stretch = tuple[int, int, int]  # (first line, end line, part) under one heading
 def stretches(lines: list[str]) -> list[Stretch]:
     """Every heading's stretch of lines, to the next heading of any part."""
     found = headings(lines)
-    return [(start + 1, found[k + 1][0] if k + 1 < len(found) else len(lines), n)
-            for k, (start, n) in enumerate(found)]  # fmt: skip
+    return [(start + 1, found[k + 1][0] if k + 1 < len(found) else len(lines), n) for k, (start, n) in enumerate(found)]
 
 
 def find_sections(lines: list[str], parts: list[Stretch] | None = None) -> dict[int, tuple[int, int] | None]:
@@ -277,8 +276,11 @@ def infer_kind(agency: str | None) -> str | None:
 
 
 _RANK = {"parsed": 3, "ambiguous": 2, "image": 1, "missing": 0}
-_READERS = {"active": (2, read_active, read_active_grids), "applications": (3, read_applications, read_applications_grids),
-            "appeals": (4, read_appeals, read_appeals_grids)}  # fmt: skip
+_READERS = {
+    "active": (2, read_active, read_active_grids),
+    "applications": (3, read_applications, read_applications_grids),
+    "appeals": (4, read_appeals, read_appeals_grids),
+}
 
 
 def read_tables(lines: list[str], grids: list[Grid], parts: list[Stretch]) -> dict[str, Table]:
@@ -336,8 +338,15 @@ def read_page(data: bytes, source: str, kind: str | None = None, charset: str | 
     """Bytes -> Report, whatever the page holds (what cannot be found is None or missing)."""
     doc = extract(data, charset)
     if doc.scanned:  # a PDF with no text layer: nothing can be read, nothing is guessed
-        return Report(input=source, text="", kind=kind, scanned=True, sections=dict.fromkeys(range(1, 7)),
-                      tables={k: Table("image") for k in ("active", "applications", "appeals")}, pages=doc.pages)  # fmt: skip
+        return Report(
+            input=source,
+            text="",
+            kind=kind,
+            scanned=True,
+            sections=dict.fromkeys(range(1, 7)),
+            tables={k: Table("image") for k in ("active", "applications", "appeals")},
+            pages=doc.pages,
+        )
     return parse(doc, source, kind)
 
 
@@ -347,7 +356,9 @@ def is_report(report: Report) -> bool:
     if report.scanned or any(t.status != "missing" for t in report.tables.values()):
         return True
     parts = sum(1 for span in report.sections.values() if span)
-    titles = {line.strip() for line in report.lines if len(line) <= 80 and _TITLE.search(line) and re.search(_YEAR, line)}
+    titles = {
+        line.strip() for line in report.lines if len(line) <= 80 and _TITLE.search(line) and re.search(_YEAR, line)
+    }
     if len(titles) >= 3 and parts < 2:  # the names of several years' reports and no body: a listing page
         return False
     if report.format == "legacy":

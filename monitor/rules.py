@@ -57,9 +57,15 @@ class Finding:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "rule": self.rule, "severity": self.severity, "table": self.table, "row": self.row,
-            "column": self.column, "expected": self.expected, "actual": self.actual, "message": self.message,
-        }  # fmt: skip
+            "rule": self.rule,
+            "severity": self.severity,
+            "table": self.table,
+            "row": self.row,
+            "column": self.column,
+            "expected": self.expected,
+            "actual": self.actual,
+            "message": self.message,
+        }
 
 
 @dataclass(frozen=True)
@@ -197,8 +203,13 @@ def cell_invalid(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding
     for key, table in ctx.report.tables.items():
         for r, c in _cells_where(table, lambda v: v.invalid):
             raw = table.rows[r][c].raw
-            yield make(f"{TABLE_LABELS[key]}{label(key, r)}·{label(key, c)}为“{raw}”，应为非负整数",
-                       table=key, row=r, column=c, cells=((r, c),))  # fmt: skip
+            yield make(
+                f"{TABLE_LABELS[key]}{label(key, r)}·{label(key, c)}为“{raw}”，应为非负整数",
+                table=key,
+                row=r,
+                column=c,
+                cells=((r, c),),
+            )
 
 
 # ---------------------------------------------------------------- arithmetic
@@ -221,14 +232,22 @@ def _sum(values: Iterable[Value]) -> Number:
     return sum((v.number or 0 for v in values), 0)
 
 
-def _identity(rule_id: str, t: Table, sides: tuple[list[tuple[str, str]], list[tuple[str, str]]],
-              sums: tuple[Number, Number], message: str, **where: str) -> Identity:  # fmt: skip
+def _identity(
+    rule_id: str,
+    t: Table,
+    sides: tuple[list[tuple[str, str]], list[tuple[str, str]]],
+    sums: tuple[Number, Number],
+    message: str,
+    *,
+    row: str | None = None,
+    column: str | None = None,
+) -> Identity:
     """``sides`` are the operands of the two sides, ``sums`` their sums with blanks as 0. A blank can be
     the missing number only on the smaller side: blanks on the larger side cannot make it hold."""
     left, right = sides
     short = left if sums[0] < sums[1] else right
     blanks = tuple((r, c) for r, c in short if t.rows[r][c].number is None)
-    return Identity(rule_id, rule_id.split(".", maxsplit=1)[0], message, *sums, (*left, *right), blanks, **where)
+    return Identity(rule_id, rule_id.split(".", maxsplit=1)[0], message, *sums, (*left, *right), blanks, row, column)
 
 
 def _balance(t: Table) -> Iterator[Identity]:
@@ -239,9 +258,15 @@ def _balance(t: Table) -> Iterator[Identity]:
             continue
         new, old, done, later = (v.number for v in vals)  # type: ignore[union-attr]
         expected, actual = (new or 0) + (old or 0), (done or 0) + (later or 0)
-        yield _identity("applications.balance", t, ([(r, c) for r in rows[:2]], [(r, c) for r in rows[2:]]), (expected, actual),
-                        f"{LABELS[c]}列：本年新收({fmt(new)})+上年结转({fmt(old)})={fmt(expected)}，"
-                        f"但办理结果总计({fmt(done)})+结转下年度({fmt(later)})={fmt(actual)}", column=c)  # fmt: skip
+        yield _identity(
+            "applications.balance",
+            t,
+            ([(r, c) for r in rows[:2]], [(r, c) for r in rows[2:]]),
+            (expected, actual),
+            f"{LABELS[c]}列：本年新收({fmt(new)})+上年结转({fmt(old)})={fmt(expected)}，"
+            f"但办理结果总计({fmt(done)})+结转下年度({fmt(later)})={fmt(actual)}",
+            column=c,
+        )
 
 
 def _handled(t: Table) -> Iterator[Identity]:
@@ -253,9 +278,14 @@ def _handled(t: Table) -> Iterator[Identity]:
         if total is None or total.number is None:
             continue
         expected = _sum(t.rows[r][c] for r in rows)
-        yield _identity("applications.handled_sum", t, ([(r, c) for r in rows], [("handled_total", c)]), (expected, total.number),
-                        f"{LABELS[c]}列：各项办理结果之和为{fmt(expected)}，但(七)总计为{fmt(total.number)}",
-                        column=c)  # fmt: skip
+        yield _identity(
+            "applications.handled_sum",
+            t,
+            ([(r, c) for r in rows], [("handled_total", c)]),
+            (expected, total.number),
+            f"{LABELS[c]}列：各项办理结果之和为{fmt(expected)}，但(七)总计为{fmt(total.number)}",
+            column=c,
+        )
 
 
 def _row_totals(t: Table) -> Iterator[Identity]:
@@ -263,9 +293,14 @@ def _row_totals(t: Table) -> Iterator[Identity]:
         if cols["total"].number is None:
             continue
         expected = _sum(cols[c] for c in APPLICANT_COLUMNS[:-1])
-        yield _identity("applications.row_total", t, ([(r, c) for c in APPLICANT_COLUMNS[:-1]], [(r, "total")]),
-                        (expected, cols["total"].number),
-                        f"{LABELS[r]}行：各类申请人之和为{fmt(expected)}，但总计为{fmt(cols['total'].number)}", row=r)  # fmt: skip
+        yield _identity(
+            "applications.row_total",
+            t,
+            ([(r, c) for c in APPLICANT_COLUMNS[:-1]], [(r, "total")]),
+            (expected, cols["total"].number),
+            f"{LABELS[r]}行：各类申请人之和为{fmt(expected)}，但总计为{fmt(cols['total'].number)}",
+            row=r,
+        )
 
 
 def _appeals(t: Table) -> Iterator[Identity]:
@@ -276,8 +311,14 @@ def _appeals(t: Table) -> Iterator[Identity]:
             continue
         expected = _sum(cols[c] for c in parts)
         shown = "+".join(f"{APPEAL_LABELS[c]}({fmt(cols[c].number)})" for c in parts)
-        yield _identity("appeals.total", t, ([(r, c) for c in parts], [(r, "total")]), (expected, cols["total"].number),
-                        f"{LABELS[r]}：{shown}={fmt(expected)}，但总计为{fmt(cols['total'].number)}", row=r)  # fmt: skip
+        yield _identity(
+            "appeals.total",
+            t,
+            ([(r, c) for c in parts], [(r, "total")]),
+            (expected, cols["total"].number),
+            f"{LABELS[r]}：{shown}={fmt(expected)}，但总计为{fmt(cols['total'].number)}",
+            row=r,
+        )
 
 
 def failed_identities(report: Report) -> list[Identity]:
@@ -305,8 +346,15 @@ def _errors(rule_id: str) -> Callable[[Context, Callable[..., Finding]], Iterato
     def check(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
         for i in ctx.failed:
             if i.rule == rule_id and not i.blanks:
-                yield make(i.message, table=i.table, row=i.row, column=i.column, expected=i.expected,
-                           actual=i.actual, cells=i.cells)  # fmt: skip
+                yield make(
+                    i.message,
+                    table=i.table,
+                    row=i.row,
+                    column=i.column,
+                    expected=i.expected,
+                    actual=i.actual,
+                    cells=i.cells,
+                )
 
     return check
 
@@ -315,13 +363,23 @@ for _id, _summary in ARITHMETIC.items():
     rule(_id, "error", _summary)(_errors(_id))
 
 
-@rule("identity.unverifiable", "warning", "an identity fails, and a blank on its short side may be the missing number: cannot be verified")
+@rule(
+    "identity.unverifiable",
+    "warning",
+    "an identity fails, and a blank on its short side may be the missing number: cannot be verified",
+)
 def identity_unverifiable(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     for i in ctx.failed:
         if i.blanks:
-            yield make(f"无法核对（有空白单元格，按0计算不成立）：{i.message}；空白单元格：{_cell_list(i.table, list(i.blanks))}",
-                       table=i.table, row=i.row, column=i.column, expected=i.expected, actual=i.actual,
-                       cells=i.cells)  # fmt: skip
+            yield make(
+                f"无法核对（有空白单元格，按0计算不成立）：{i.message}；空白单元格：{_cell_list(i.table, list(i.blanks))}",
+                table=i.table,
+                row=i.row,
+                column=i.column,
+                expected=i.expected,
+                actual=i.actual,
+                cells=i.cells,
+            )
 
 
 # ---------------------------------------------------------------- format, time, history
@@ -375,9 +433,13 @@ def history_carry_over(ctx: Context, make: Callable[..., Finding]) -> Iterator[F
         if this.number != last.number:
             yield make(
                 f"{LABELS[c]}列：本年上年结转为{fmt(this.number)}，但上一年度报告的结转下年度继续办理为{fmt(last.number)}",
-                table="applications", row="carried_over", column=c, expected=last.number, actual=this.number,
+                table="applications",
+                row="carried_over",
+                column=c,
+                expected=last.number,
+                actual=this.number,
                 cells=(("carried_over", c),),
-            )  # fmt: skip
+            )
 
 
 @rule("history.in_force", "warning", "in_force differs from last year's in_force + issued - repealed")
@@ -397,16 +459,22 @@ def history_in_force(ctx: Context, make: Callable[..., Finding]) -> Iterator[Fin
             yield make(
                 f"{LABELS[r]}：上年现行有效{fmt(last)}+本年制发{fmt(issued)}-本年废止{fmt(repealed)}={fmt(expected)}，"
                 f"但本年现行有效为{fmt(current)}（到期失效也会造成差异，请核实）",
-                table="active", row=r, column="in_force", expected=expected, actual=current, cells=((r, "in_force"),),
-            )  # fmt: skip
+                table="active",
+                row=r,
+                column="in_force",
+                expected=expected,
+                actual=current,
+                cells=((r, "in_force"),),
+            )
 
 
 # ---------------------------------------------------------------- prose (see narrative.py)
 @rule("narrative.mismatch", "warning", "a number stated in the prose disagrees with the table")
 def narrative_mismatch(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     for d in narrative.mismatches(ctx.report):
-        yield make(d.message, table=d.table, row=d.row, column="total" if d.row else None,
-                   expected=d.expected, actual=d.actual)  # fmt: skip
+        yield make(
+            d.message, table=d.table, row=d.row, column="total" if d.row else None, expected=d.expected, actual=d.actual
+        )
 
 
 @rule("narrative.percentage", "warning", "a stated percentage disagrees with its counts, or shares exceed 100%")

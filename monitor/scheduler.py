@@ -50,13 +50,19 @@ class PollResult:
 
 
 class Watcher:
-    def __init__(self, settings: Settings, store: Store, fetcher: Fetcher,
-                 today: Callable[[], date] = lambda: datetime.now(UTC).date()) -> None:  # fmt: skip
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        fetcher: Fetcher,
+        today: Callable[[], date] = lambda: datetime.now(UTC).date(),
+    ) -> None:
         self.settings, self.store, self.fetcher, self.today = settings, store, fetcher, today
         self.parsing = asyncio.Semaphore(os.cpu_count() or 2)  # documents read at once: one child per core
 
-    async def poll(self, source_ids: list[str] | None = None,
-                   progress: Callable[[int, int], None] | None = None) -> list[PollResult]:  # fmt: skip
+    async def poll(
+        self, source_ids: list[str] | None = None, progress: Callable[[int, int], None] | None = None
+    ) -> list[PollResult]:
         """One pass over the named sources (all when None), concurrently; never raises for a source.
         ``progress(done, total)`` is called as each source finishes."""
         sources = [self.settings.source(i) for i in source_ids] if source_ids else list(self.settings.sources)
@@ -100,8 +106,14 @@ class Watcher:
             result.error = f"internal error: {type(exc).__name__}: {exc}"
             log.exception("source %s: unexpected error", source.id)
         events = alerts.source_events(self.settings, source, state, result.error, poll_id)
-        self.store.finish_poll(poll_id, source.id, error=result.error, reports=result.reports,
-                               new_versions=result.new_versions, events=events)  # fmt: skip
+        self.store.finish_poll(
+            poll_id,
+            source.id,
+            error=result.error,
+            reports=result.reports,
+            new_versions=result.new_versions,
+            events=events,
+        )
         return result
 
     async def _checked(self, source: Source, link: Link, result: PollResult) -> int:
@@ -121,8 +133,8 @@ class Watcher:
         while url and len(seen) < source.max_pages and url not in seen:
             seen.add(url)
             cached = self.store.page(url)
-            resp = await self.fetcher.get(url, etag=cached and cached["etag"], last_modified=cached and cached["last_modified"],
-                                          allow=allow)  # fmt: skip
+            etag, modified = (cached["etag"], cached["last_modified"]) if cached else (None, None)
+            resp = await self.fetcher.get(url, etag=etag, last_modified=modified, allow=allow)
             if resp.not_modified and cached:
                 body, charset = cached["body"], source.encoding
             else:
@@ -137,8 +149,8 @@ class Watcher:
     async def _document(self, source: Source, link: Link, result: PollResult) -> int | None:
         """Fetch and check one report; store a version if its content is new. Returns the year it covers."""
         doc = self.store.document(link.url)
-        resp = await self.fetcher.get(link.url, etag=doc and doc["etag"], last_modified=doc and doc["last_modified"],
-                                      allow=allowed_for(source.list_url))  # fmt: skip
+        etag, modified = (doc["etag"], doc["last_modified"]) if doc else (None, None)
+        resp = await self.fetcher.get(link.url, etag=etag, last_modified=modified, allow=allowed_for(source.list_url))
         latest = self.store.latest_version(doc["id"]) if doc else None
         if resp.not_modified and latest:
             self.store.touch_document(doc["id"], resp.etag, resp.last_modified)  # type: ignore[index]
@@ -161,10 +173,25 @@ class Watcher:
             findings.append(revision_finding(diff))
         stored = [{**f.to_json(), "key": f.key, "cells": [list(c) for c in f.cells]} for f in findings]
         previous = json.loads(latest["findings"]) if latest else None
-        events = alerts.version_events(self.settings, source, link.url, data, stored,
-                                       previous=previous, diff=diff, content_hash=content_hash)  # fmt: skip
-        version = NewVersion(source.id, link.url, report.title or link.title, year, raw, sha, content_hash,
-                             content_type, report.text, data, stored, diff, resp.etag, resp.last_modified)  # fmt: skip
+        events = alerts.version_events(
+            self.settings, source, link.url, data, stored, previous=previous, diff=diff, content_hash=content_hash
+        )
+        version = NewVersion(
+            source.id,
+            link.url,
+            report.title or link.title,
+            year,
+            raw,
+            sha,
+            content_hash,
+            content_type,
+            report.text,
+            data,
+            stored,
+            diff,
+            resp.etag,
+            resp.last_modified,
+        )
         self.store.save_version(version, events)
         result.new_versions += 1
         log.info(
@@ -180,8 +207,9 @@ class Watcher:
         """The report behind a page: the page itself, or, when the page holds no statutory tables but
         links a PDF/DOC/DOCX attachment, the attachment (what it is is decided from its bytes)."""
         async with self.parsing:  # each page read in a bounded child process; the loop keeps serving meanwhile
-            page = await asyncio.to_thread(bounded.read_page, resp.body, link.url, source.kind,
-                                           resp.charset or source.encoding)  # fmt: skip
+            page = await asyncio.to_thread(
+                bounded.read_page, resp.body, link.url, source.kind, resp.charset or source.encoding
+            )
         if any(t.status not in ("missing", "image") for t in page.tables.values()):
             return page, resp.body, resp.content_type
         html, _ = decode(resp.body, resp.charset or source.encoding)
@@ -201,8 +229,9 @@ class Watcher:
         return page, resp.body, resp.content_type
 
 
-async def run(watcher: Watcher, stop: asyncio.Event, deliver: Callable[[], Any] | None = None,
-              spread: float | None = None) -> None:  # fmt: skip
+async def run(
+    watcher: Watcher, stop: asyncio.Event, deliver: Callable[[], Any] | None = None, spread: float | None = None
+) -> None:
     """The service: every source on its interval (jittered), until `stop` is set; then the polls in
     hand are finished before returning. First polls are spread over `spread` seconds (default: a
     tenth of the interval, at most a minute) so a restart does not fire every source at once."""
@@ -229,9 +258,16 @@ async def run(watcher: Watcher, stop: asyncio.Event, deliver: Callable[[], Any] 
     start = datetime.now(UTC)
     for s in watcher.settings.sources:
         first = start + timedelta(seconds=random.uniform(0, min(60.0, s.interval / 10) if spread is None else spread))
-        scheduler.add_job(job, IntervalTrigger(seconds=s.interval, jitter=min(300, s.interval // 10)), args=[s.id],
-                          id=s.id, max_instances=1, coalesce=True, misfire_grace_time=s.interval // 2,
-                          next_run_time=first)  # fmt: skip
+        scheduler.add_job(
+            job,
+            IntervalTrigger(seconds=s.interval, jitter=min(300, s.interval // 10)),
+            args=[s.id],
+            id=s.id,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=s.interval // 2,
+            next_run_time=first,
+        )
     if deliver:
         scheduler.add_job(deliver_once, IntervalTrigger(seconds=60), id="deliver", max_instances=1, coalesce=True)
     scheduler.start()

@@ -47,6 +47,13 @@ MIGRATIONS = [
 ]
 
 
+def _inserted(table: sqlite_utils.db.Table) -> int:
+    """The rowid of the row ``table.insert`` just wrote."""
+    if table.last_pk is None:
+        raise RuntimeError(f"insert into {table.name} gave no rowid")
+    return int(table.last_pk)
+
+
 def now() -> str:
     return _iso(datetime.now(UTC))
 
@@ -98,8 +105,10 @@ def instance_lock(database: Path) -> Iterator[None]:
         except BlockingIOError:
             handle.seek(0)
             holder = handle.read().strip() or "?"
-            raise StateError(f"{database}: another govmon (PID {holder}) is running on this database; "
-                             "stop it first (systemctl stop govmon), or use a read-only command") from None  # fmt: skip
+            raise StateError(
+                f"{database}: another govmon (PID {holder}) is running on this database; "
+                "stop it first (systemctl stop govmon), or use a read-only command"
+            ) from None
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))
@@ -130,8 +139,10 @@ class Store:
         """Open (and migrate) the database; with ``create=False`` a missing file is an error, not a new one."""
         self.path = Path(path)
         if not create and not self.path.exists():
-            raise StateError(f"{self.path}: no database here yet; the service (or `govmon poll`) has not run with this "
-                             "configuration, or --config names another sources.toml than the service's")  # fmt: skip
+            raise StateError(
+                f"{self.path}: no database here yet; the service (or `govmon poll`) has not run with this "
+                "configuration, or --config names another sources.toml than the service's"
+            )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite_utils.Database(self.path)
         self.db.conn.execute("PRAGMA busy_timeout = 10000")
@@ -156,63 +167,94 @@ class Store:
     def sync_sources(self, sources: Iterable[Any]) -> None:
         with self.transaction():
             for s in sources:
-                self.db["sources"].upsert(
+                self.db.table("sources").upsert(
                     {"id": s.id, "agency": s.agency, "kind": s.kind, "list_url": s.list_url}, pk="id"
                 )
 
     def source_state(self, source_id: str) -> dict[str, Any]:
-        rows = list(self.db["sources"].rows_where("id = ?", [source_id]))
+        rows = list(self.db.table("sources").rows_where("id = ?", [source_id]))
         return rows[0] if rows else {"consecutive_failures": 0, "failing_alerted": 0}
 
     def mark_interrupted(self) -> int:
         """Poll rows a killed process left unfinished: said so, not left looking like a poll in progress.
         Called under the instance lock, so no other process is polling."""
         with self.transaction():
-            return self.db.conn.execute("UPDATE polls SET finished = ?, ok = 0, error = 'interrupted (the process was "
-                                        "stopped mid-poll)' WHERE finished IS NULL", [now()]).rowcount  # fmt: skip
+            return self.db.conn.execute(
+                "UPDATE polls SET finished = ?, ok = 0, error = 'interrupted (the process was "
+                "stopped mid-poll)' WHERE finished IS NULL",
+                [now()],
+            ).rowcount
 
     def start_poll(self, source_id: str) -> int:
         with self.transaction():
-            return int(self.db["polls"].insert({"source": source_id, "started": now()}).last_pk)
+            return _inserted(self.db.table("polls").insert({"source": source_id, "started": now()}))
 
-    def finish_poll(self, poll_id: int, source_id: str, *, error: str | None, reports: int, new_versions: int,
-                    events: Iterable[Event] = ()) -> None:  # fmt: skip
+    def finish_poll(
+        self,
+        poll_id: int,
+        source_id: str,
+        *,
+        error: str | None,
+        reports: int,
+        new_versions: int,
+        events: Iterable[Event] = (),
+    ) -> None:
         """Close the poll and update the source's failure streak, with any source events, atomically."""
         state = self.source_state(source_id)
         failures = state["consecutive_failures"] + 1 if error else 0
         with self.transaction():
-            self.db["polls"].update(poll_id, {"finished": now(), "ok": error is None, "error": error,
-                                              "reports": reports, "new_versions": new_versions})  # fmt: skip
+            self.db.table("polls").update(
+                poll_id,
+                {
+                    "finished": now(),
+                    "ok": error is None,
+                    "error": error,
+                    "reports": reports,
+                    "new_versions": new_versions,
+                },
+            )
             alerted = state["failing_alerted"]
             for event in events:
                 self._add_event(event, None)
                 alerted = 1 if event.kind == "source_failing" else 0 if event.kind == "source_recovered" else alerted
-            self.db["sources"].update(source_id, {"last_poll": now(), "last_error": error,
-                                                  "consecutive_failures": failures, "failing_alerted": alerted})  # fmt: skip
+            self.db.table("sources").update(
+                source_id,
+                {"last_poll": now(), "last_error": error, "consecutive_failures": failures, "failing_alerted": alerted},
+            )
 
     # ------------------------------------------------------------ listing pages
     def page(self, url: str) -> dict[str, Any] | None:
-        rows = list(self.db["pages"].rows_where("url = ?", [url]))
+        rows = list(self.db.table("pages").rows_where("url = ?", [url]))
         return {**rows[0], "body": zlib.decompress(rows[0]["body"])} if rows else None
 
     def save_page(self, url: str, etag: str | None, last_modified: str | None, body: bytes) -> None:
         with self.transaction():
-            self.db["pages"].upsert({"url": url, "etag": etag, "last_modified": last_modified,
-                                     "body": zlib.compress(body), "fetched_at": now()}, pk="url")  # fmt: skip
+            self.db.table("pages").upsert(
+                {
+                    "url": url,
+                    "etag": etag,
+                    "last_modified": last_modified,
+                    "body": zlib.compress(body),
+                    "fetched_at": now(),
+                },
+                pk="url",
+            )
 
     # ------------------------------------------------------------ documents and versions
     def document(self, url: str) -> dict[str, Any] | None:
-        rows = list(self.db["documents"].rows_where("url = ?", [url]))
+        rows = list(self.db.table("documents").rows_where("url = ?", [url]))
         return rows[0] if rows else None
 
     def latest_version(self, document_id: int) -> dict[str, Any] | None:
-        rows = list(self.db["versions"].rows_where("document_id = ?", [document_id], order_by="id desc", limit=1))
+        rows = list(self.db.table("versions").rows_where("document_id = ?", [document_id], order_by="id desc", limit=1))
         return rows[0] if rows else None
 
     def content_seen(self, source_id: str, content_hash: str) -> bool:
         """The same report content already stored under another URL of this source."""
-        sql = ("SELECT 1 FROM versions v JOIN documents d ON d.id = v.document_id WHERE d.source = ? "
-               "AND v.content_hash = ? LIMIT 1")  # fmt: skip
+        sql = (
+            "SELECT 1 FROM versions v JOIN documents d ON d.id = v.document_id WHERE d.source = ? "
+            "AND v.content_hash = ? LIMIT 1"
+        )
         return self.db.conn.execute(sql, [source_id, content_hash]).fetchone() is not None
 
     def years(self, source_id: str) -> set[int]:
@@ -224,7 +266,7 @@ class Store:
 
     def touch_document(self, document_id: int, etag: str | None, last_modified: str | None) -> None:
         with self.transaction():
-            self.db["documents"].update(
+            self.db.table("documents").update(
                 document_id, {"etag": etag, "last_modified": last_modified, "last_checked": now()}
             )
 
@@ -234,23 +276,45 @@ class Store:
         with self.transaction():
             doc = self.document(v.url)
             if doc is None:
-                doc_id = int(self.db["documents"].insert({"source": v.source, "url": v.url, "title": v.title,
-                                                          "year": v.year, "first_seen": stamp}).last_pk)  # fmt: skip
+                doc_id = _inserted(
+                    self.db.table("documents").insert(
+                        {"source": v.source, "url": v.url, "title": v.title, "year": v.year, "first_seen": stamp}
+                    )
+                )
             else:
                 doc_id = doc["id"]
-            self.db["documents"].update(doc_id, {"title": v.title or (doc or {}).get("title"), "year": v.year,
-                                                 "etag": v.etag, "last_modified": v.last_modified, "last_checked": stamp})  # fmt: skip
-            version_id = int(self.db["versions"].insert({
-                "document_id": doc_id, "fetched_at": stamp, "sha256": v.sha256, "content_hash": v.content_hash,
-                "content_type": v.content_type, "raw": zlib.compress(v.raw), "text": v.text,
-                "report": json.dumps(v.report, ensure_ascii=False), "findings": json.dumps(v.findings, ensure_ascii=False),
-                "diff": json.dumps(v.diff, ensure_ascii=False) if v.diff else None}).last_pk)  # fmt: skip
+            self.db.table("documents").update(
+                doc_id,
+                {
+                    "title": v.title or (doc or {}).get("title"),
+                    "year": v.year,
+                    "etag": v.etag,
+                    "last_modified": v.last_modified,
+                    "last_checked": stamp,
+                },
+            )
+            version_id = _inserted(
+                self.db.table("versions").insert(
+                    {
+                        "document_id": doc_id,
+                        "fetched_at": stamp,
+                        "sha256": v.sha256,
+                        "content_hash": v.content_hash,
+                        "content_type": v.content_type,
+                        "raw": zlib.compress(v.raw),
+                        "text": v.text,
+                        "report": json.dumps(v.report, ensure_ascii=False),
+                        "findings": json.dumps(v.findings, ensure_ascii=False),
+                        "diff": json.dumps(v.diff, ensure_ascii=False) if v.diff else None,
+                    }
+                )
+            )
             for event in events:
                 self._add_event(event, doc_id)
         return version_id
 
     def raw(self, version_id: int) -> bytes:
-        return zlib.decompress(self.db["versions"].get(version_id)["raw"])
+        return zlib.decompress(self.db.table("versions").get(version_id)["raw"])
 
     # ------------------------------------------------------------ alert outbox
     def add_events(self, events: Iterable[Event]) -> None:
@@ -273,42 +337,50 @@ class Store:
 
     def due_deliveries(self, at: datetime, limit: int = 100, ignore_backoff: bool = False) -> list[dict[str, Any]]:
         """Pending deliveries whose next attempt is due at ``at`` (all pending ones with ``ignore_backoff``)."""
-        sql = ("SELECT d.*, e.kind, e.key, e.source, e.payload, e.created FROM deliveries d JOIN events e ON e.id = d.event_id "
-               "WHERE d.status = 'pending' AND (d.next_attempt <= ? OR ?) ORDER BY d.id LIMIT ?")  # fmt: skip
+        sql = (
+            "SELECT d.*, e.kind, e.key, e.source, e.payload, e.created FROM deliveries d JOIN events e ON e.id = d.event_id "
+            "WHERE d.status = 'pending' AND (d.next_attempt <= ? OR ?) ORDER BY d.id LIMIT ?"
+        )
         return [dict(r) for r in self.db.query(sql, [_iso(at), ignore_backoff, limit])]
 
     def last_delivered(self, channel: str, recipient: str) -> datetime | None:
-        row = self.db.conn.execute("SELECT max(delivered_at) FROM deliveries WHERE channel = ? AND recipient = ? "
-                                   "AND status = 'delivered'", [channel, recipient]).fetchone()  # fmt: skip
+        row = self.db.conn.execute(
+            "SELECT max(delivered_at) FROM deliveries WHERE channel = ? AND recipient = ? AND status = 'delivered'",
+            [channel, recipient],
+        ).fetchone()
         return datetime.fromisoformat(row[0]) if row[0] else None
 
     def mark_delivered(self, delivery_ids: Iterable[int], at: datetime) -> None:
         with self.transaction():
             for i in delivery_ids:
-                self.db["deliveries"].update(i, {"status": "delivered", "delivered_at": _iso(at)})
+                self.db.table("deliveries").update(i, {"status": "delivered", "delivered_at": _iso(at)})
 
     def mark_failed(self, delivery_ids: Iterable[int], error: str, retry_at: datetime | None) -> None:
         """A failed attempt: retried at ``retry_at``, or dead when it is None (gave up)."""
         with self.transaction():
             for i in delivery_ids:
-                row = self.db["deliveries"].get(i)
+                row = self.db.table("deliveries").get(i)
                 update = {"attempts": row["attempts"] + 1, "last_error": error[:500]}
                 if retry_at is None:
                     update["status"] = "dead"
                 else:
                     update["next_attempt"] = _iso(retry_at)
-                self.db["deliveries"].update(i, update)
+                self.db.table("deliveries").update(i, update)
 
     def make_due(self, at: datetime) -> int:
         """Every pending delivery due at ``at``: the running service sends them with its next pass."""
         with self.transaction():
-            return self.db.conn.execute("UPDATE deliveries SET next_attempt = ? WHERE status = 'pending'", [_iso(at)]).rowcount
+            return self.db.conn.execute(
+                "UPDATE deliveries SET next_attempt = ? WHERE status = 'pending'", [_iso(at)]
+            ).rowcount
 
     def revive_dead(self, at: datetime) -> int:
         """Dead letters back into the outbox, due at ``at``, with a fresh count of attempts."""
         with self.transaction():
-            cur = self.db.conn.execute("UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt = ? "
-                                       "WHERE status = 'dead'", [_iso(at)])  # fmt: skip
+            cur = self.db.conn.execute(
+                "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt = ? WHERE status = 'dead'",
+                [_iso(at)],
+            )
             return cur.rowcount
 
     def alert_counts(self) -> dict[str, int]:
@@ -319,7 +391,8 @@ class Store:
 
     # ------------------------------------------------------------ reading back
     def reports(self, source: str | None = None, year: int | None = None) -> list[dict[str, Any]]:
-        where, args = ["1 = 1"], []
+        where: list[str] = ["1 = 1"]
+        args: list[str | int] = []
         if source:
             where.append("d.source = ?")
             args.append(source)
@@ -337,7 +410,7 @@ class Store:
         return out
 
     def sources(self) -> list[dict[str, Any]]:
-        return list(self.db["sources"].rows)
+        return list(self.db.table("sources").rows)
 
     def last_reports(self) -> dict[str, dict[str, Any]]:
         """Per source, its newest report (latest year, then latest seen) and its latest version's findings."""
@@ -350,5 +423,9 @@ class Store:
 
     def undelivered(self) -> list[dict[str, Any]]:
         """The outbox as `govmon alerts list` shows it: every delivery not yet made, oldest first."""
-        return list(self.db.query("SELECT d.*, e.kind, e.key FROM deliveries d JOIN events e ON e.id = d.event_id "
-                                  "WHERE d.status != 'delivered' ORDER BY d.id"))  # fmt: skip
+        return list(
+            self.db.query(
+                "SELECT d.*, e.kind, e.key FROM deliveries d JOIN events e ON e.id = d.event_id "
+                "WHERE d.status != 'delivered' ORDER BY d.id"
+            )
+        )

@@ -44,12 +44,20 @@ def _table_states(report: Report) -> str:
 def report_text(report: Report, findings: list[Finding]) -> str:
     r = report
     errors, warnings = _counts(findings)
-    facts = [r.agency or "发布机关不明", f"{r.year}年度" if r.year else "年度不明",
-             KIND_CN.get(r.kind or "", "类别不明"), FORMAT_CN.get(r.format or "", "格式不明"),
-             f"发布于{r.published.isoformat()}" if r.published else "发布日期不明"]  # fmt: skip
+    facts = [
+        r.agency or "发布机关不明",
+        f"{r.year}年度" if r.year else "年度不明",
+        KIND_CN.get(r.kind or "", "类别不明"),
+        FORMAT_CN.get(r.format or "", "格式不明"),
+        f"发布于{r.published.isoformat()}" if r.published else "发布日期不明",
+    ]
     marks = " ".join(f"{'一二三四五六'[n - 1]}{'✓' if r.sections.get(n) else '✗'}" for n in range(1, 7))
-    lines = [f"== {r.title or '(无标题)'}  [{r.input}]", "   " + " · ".join(facts), f"   六个部分: {marks}",
-             f"   表格: {_table_states(r)}"]  # fmt: skip
+    lines = [
+        f"== {r.title or '(无标题)'}  [{r.input}]",
+        "   " + " · ".join(facts),
+        f"   六个部分: {marks}",
+        f"   表格: {_table_states(r)}",
+    ]
     if not findings:
         lines.append("   未发现问题 (no problems found)")
     else:
@@ -80,7 +88,16 @@ def _cut(text: str, width: int) -> str:
 
 
 _STATE = {"parsed": "读", "ambiguous": "疑", "missing": "缺", "image": "图"}
-_COLUMNS = (("文件", 26), ("单位", 24), ("年度", 6), ("格式", 6), ("发布日期", 10), ("二三四", 8), ("错误", 4), ("警告", 4))
+_COLUMNS = (
+    ("文件", 26),
+    ("单位", 24),
+    ("年度", 6),
+    ("格式", 6),
+    ("发布日期", 10),
+    ("二三四", 8),
+    ("错误", 4),
+    ("警告", 4),
+)
 
 
 def summary_table(rows: list[SummaryRow]) -> str:
@@ -95,12 +112,25 @@ def summary_table(rows: list[SummaryRow]) -> str:
             continue
         r = row.report
         errors, warnings = _counts(row.findings)
-        errors_total, warnings_total, with_errors = errors_total + errors, warnings_total + warnings, with_errors + bool(errors)
-        cells = [name, r.agency or "?", str(r.year or "?"), r.format or "?",
-                 r.published.isoformat() if r.published else "?",
-                 "".join(_STATE[t.status] for t in r.tables.values()), str(errors), str(warnings)]  # fmt: skip
+        errors_total, warnings_total, with_errors = (
+            errors_total + errors,
+            warnings_total + warnings,
+            with_errors + bool(errors),
+        )
+        cells = [
+            name,
+            r.agency or "?",
+            str(r.year or "?"),
+            r.format or "?",
+            r.published.isoformat() if r.published else "?",
+            "".join(_STATE[t.status] for t in r.tables.values()),
+            str(errors),
+            str(warnings),
+        ]
         lines.append("  ".join(_cut(c, w) for c, (_, w) in zip(cells, _COLUMNS, strict=True)))
-    lines.append(f"合计 {len(rows)} 个文件：{len(rows) - refused} 份报告已读取，{with_errors} 份有错误，"
-                 f"{refused} 个无法读取；错误 {errors_total} 项，警告 {warnings_total} 项")  # fmt: skip
+    lines.append(
+        f"合计 {len(rows)} 个文件：{len(rows) - refused} 份报告已读取，{with_errors} 份有错误，"
+        f"{refused} 个无法读取；错误 {errors_total} 项，警告 {warnings_total} 项"
+    )
     lines.append("(二三四: 第二、三、四部分表格 · 读=已读取 疑=部分无法定位 缺=缺失 图=仅有图片/附件)")
     return "\n".join(line.rstrip() for line in lines)

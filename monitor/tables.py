@@ -37,21 +37,33 @@ def _re(pattern: str) -> Callable[[str], bool]:
 
 
 APPLICATION_ROWS: tuple[RowSpec, ...] = (
-    RowSpec("new", _kw("新收")), RowSpec("carried_over", _kw("上年结转")),
-    RowSpec("granted", _kw("予以公开")), RowSpec("partly_granted", _kw("部分公开")),
-    RowSpec("withheld_state_secret", _kw("国家秘密")), RowSpec("withheld_prohibited", _kw("禁止公开", "法律行政", "行政法规")),
-    RowSpec("withheld_security", _kw("三安全", "一稳定", "危及")), RowSpec("withheld_third_party", _kw("第三方")),
-    RowSpec("withheld_internal", _kw("内部事务")), RowSpec("withheld_process", _kw("过程性")),
-    RowSpec("withheld_enforcement", _kw("执法案卷")), RowSpec("withheld_inquiry", _kw("查询事项", "行政查询")),
-    RowSpec("unavailable_not_held", _kw("不掌握")), RowSpec("unavailable_needs_creation", _kw("另行制作", "没有现成")),
-    RowSpec("unavailable_unclear", _kw("不明确", "补正后")), RowSpec("rejected_complaint", _kw("信访", "举报投诉")),
-    RowSpec("rejected_repeat", _kw("重复申请")), RowSpec("rejected_publication", _kw("出版物")),
-    RowSpec("rejected_excessive", _kw("大量反复")), RowSpec("rejected_confirmation", _kw("重新出具", "确认或")),
-    RowSpec("other", _kw("其他处理")), RowSpec("other_no_correction", _kw("不补正")),
-    RowSpec("other_no_fee", _kw("缴纳费用", "收费通知")), RowSpec("other_misc", _re(r"^(\d[.、]?)?其他$")),
+    RowSpec("new", _kw("新收")),
+    RowSpec("carried_over", _kw("上年结转")),
+    RowSpec("granted", _kw("予以公开")),
+    RowSpec("partly_granted", _kw("部分公开")),
+    RowSpec("withheld_state_secret", _kw("国家秘密")),
+    RowSpec("withheld_prohibited", _kw("禁止公开", "法律行政", "行政法规")),
+    RowSpec("withheld_security", _kw("三安全", "一稳定", "危及")),
+    RowSpec("withheld_third_party", _kw("第三方")),
+    RowSpec("withheld_internal", _kw("内部事务")),
+    RowSpec("withheld_process", _kw("过程性")),
+    RowSpec("withheld_enforcement", _kw("执法案卷")),
+    RowSpec("withheld_inquiry", _kw("查询事项", "行政查询")),
+    RowSpec("unavailable_not_held", _kw("不掌握")),
+    RowSpec("unavailable_needs_creation", _kw("另行制作", "没有现成")),
+    RowSpec("unavailable_unclear", _kw("不明确", "补正后")),
+    RowSpec("rejected_complaint", _kw("信访", "举报投诉")),
+    RowSpec("rejected_repeat", _kw("重复申请")),
+    RowSpec("rejected_publication", _kw("出版物")),
+    RowSpec("rejected_excessive", _kw("大量反复")),
+    RowSpec("rejected_confirmation", _kw("重新出具", "确认或")),
+    RowSpec("other", _kw("其他处理")),
+    RowSpec("other_no_correction", _kw("不补正")),
+    RowSpec("other_no_fee", _kw("缴纳费用", "收费通知")),
+    RowSpec("other_misc", _re(r"^(\d[.、]?)?其他$")),
     RowSpec("handled_total", _re(r"^(\(七\)|\(\)|七、)?总计$|\(七\)")),
     RowSpec("carried_forward", _kw("结转下年", "下年度继续")),
-)  # fmt: skip
+)
 OUTCOME_ROWS = tuple(s.key for s in APPLICATION_ROWS[2:24])  # (一) .. (六), both variants
 OTHER_2021 = ("other_no_correction", "other_no_fee", "other_misc")
 
@@ -60,18 +72,24 @@ _C19 = ("made", "published", "published_total")
 _SERVICE19 = ("prior_items", "change", "decisions")
 ACTIVE_ROWS: dict[str, tuple[RowSpec, ...]] = {
     "2021": (
-        RowSpec("rules", _re(r"^规章$"), _C21), RowSpec("normative_documents", _kw("规范性文件"), _C21),
-        RowSpec("licensing", _kw("行政许可"), ("decisions",)), RowSpec("penalty", _kw("行政处罚"), ("decisions",)),
-        RowSpec("coercion", _kw("行政强制"), ("decisions",)), RowSpec("fees", _kw("事业性收费"), ("amount_wan",)),
+        RowSpec("rules", _re(r"^规章$"), _C21),
+        RowSpec("normative_documents", _kw("规范性文件"), _C21),
+        RowSpec("licensing", _kw("行政许可"), ("decisions",)),
+        RowSpec("penalty", _kw("行政处罚"), ("decisions",)),
+        RowSpec("coercion", _kw("行政强制"), ("decisions",)),
+        RowSpec("fees", _kw("事业性收费"), ("amount_wan",)),
     ),
     "2019": (
-        RowSpec("rules", _re(r"^规章$"), _C19), RowSpec("normative_documents", _kw("规范性文件"), _C19),
-        RowSpec("licensing", _kw("行政许可"), _SERVICE19), RowSpec("other_services", _kw("对外管理服务"), _SERVICE19),
-        RowSpec("penalty", _kw("行政处罚"), _SERVICE19), RowSpec("coercion", _kw("行政强制"), _SERVICE19),
+        RowSpec("rules", _re(r"^规章$"), _C19),
+        RowSpec("normative_documents", _kw("规范性文件"), _C19),
+        RowSpec("licensing", _kw("行政许可"), _SERVICE19),
+        RowSpec("other_services", _kw("对外管理服务"), _SERVICE19),
+        RowSpec("penalty", _kw("行政处罚"), _SERVICE19),
+        RowSpec("coercion", _kw("行政强制"), _SERVICE19),
         RowSpec("fees", _kw("事业性收费"), ("prior_items", "change")),
         RowSpec("procurement", _kw("集中采购"), ("items", "amount_wan")),
     ),
-}  # fmt: skip
+}
 AMOUNT_COLUMNS = {"amount_wan"}
 SIGNED_COLUMNS = {"change"}
 

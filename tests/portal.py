@@ -54,8 +54,12 @@ class Portal:
         if page.etag and request.headers.get("If-None-Match") == etag:
             self.not_modified[path] += 1
             return web.Response(status=304, headers={"ETag": etag})
-        return web.Response(body=page.body, content_type=page.content_type, charset=page.charset,
-                            headers={"ETag": etag} if page.etag else {})  # fmt: skip
+        return web.Response(
+            body=page.body,
+            content_type=page.content_type,
+            charset=page.charset,
+            headers={"ETag": etag} if page.etag else {},
+        )
 
     async def start(self) -> str:
         app = web.Application()
@@ -74,14 +78,24 @@ class Portal:
 def listing(links: list[tuple[str, str]], next_page: str | None = None, charset: str = "utf-8") -> str:
     items = "".join(f'<li><a href="{href}">{text}</a></li>' for href, text in links)
     nxt = f'<a href="{next_page}">下一页</a>' if next_page else ""
-    return (f'<html><head><meta charset="{charset}"><title>年报</title></head><body><nav><a href="/">首页</a></nav>'
-            f"<ul>{items}</ul>{nxt}</body></html>")  # fmt: skip
+    return (
+        f'<html><head><meta charset="{charset}"><title>年报</title></head><body><nav><a href="/">首页</a></nav>'
+        f"<ul>{items}</ul>{nxt}</body></html>"
+    )
 
 
 def settings(tmp_path, sources: list[tuple[str, str, str]], **kw: object) -> Settings:
     """Settings for (id, kind, list_url) sources with a database under tmp_path."""
     pattern = re.compile(DEFAULT_LINK_PATTERN)
     srcs = tuple(Source(i, f"{i}人民政府", kind, url, 3600, pattern, 5) for i, kind, url in sources)
-    base = {"path": tmp_path / "sources.toml", "database": tmp_path / "govmon.db", "user_agent": "govmon-test",
-            "concurrency": 4, "per_host": 2, "default_interval": 3600, "failure_threshold": 2, "sources": srcs}  # fmt: skip
+    base = {
+        "path": tmp_path / "sources.toml",
+        "database": tmp_path / "govmon.db",
+        "user_agent": "govmon-test",
+        "concurrency": 4,
+        "per_host": 2,
+        "default_interval": 3600,
+        "failure_threshold": 2,
+        "sources": srcs,
+    }
     return Settings(**{**base, **kw})  # type: ignore[arg-type]

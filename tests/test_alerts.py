@@ -63,8 +63,10 @@ class Smtp:
 
     def toml(self) -> str:
         """The [alerts.email] table that points at this server."""
-        return (f'[alerts.email]\nhost = "127.0.0.1"\nport = {self.port}\ntls = "none"\n'
-                f'from = "monitor@example.gov.cn"\nto = ["oversight@example.gov.cn"]\n')  # fmt: skip
+        return (
+            f'[alerts.email]\nhost = "127.0.0.1"\nport = {self.port}\ntls = "none"\n'
+            f'from = "monitor@example.gov.cn"\nto = ["oversight@example.gov.cn"]\n'
+        )
 
     def stop(self) -> None:
         if self.controller:
@@ -94,8 +96,13 @@ async def portal():
 
 
 def config(tmp_path, portal, smtp, **kw):
-    mail = Email(host="127.0.0.1", port=smtp.port, tls="none", sender="年报监测 <monitor@example.gov.cn>",
-                 to=("oversight@example.gov.cn",))  # fmt: skip
+    mail = Email(
+        host="127.0.0.1",
+        port=smtp.port,
+        tls="none",
+        sender="年报监测 <monitor@example.gov.cn>",
+        to=("oversight@example.gov.cn",),
+    )
     return settings(tmp_path, [("tianmen", "department", f"{portal.base}/nb/")], email=mail, **kw)
 
 
@@ -224,14 +231,19 @@ async def receiver():
 
 
 async def test_webhooks_in_every_format(tmp_path, portal, receiver):
-    hooks = (Webhook("generic", f"{receiver.base}/hook", "json", "k3y"),
-             Webhook("ding", f"{receiver.base}/robot/send?access_token=abc", "dingtalk", "SECret"),
-             Webhook("wecom", f"{receiver.base}/cgi-bin/webhook/send?key=x", "wecom"),
-             Webhook("feishu", f"{receiver.base}/open-apis/bot/v2/hook/x", "feishu", "fs"))  # fmt: skip
+    hooks = (
+        Webhook("generic", f"{receiver.base}/hook", "json", "k3y"),
+        Webhook("ding", f"{receiver.base}/robot/send?access_token=abc", "dingtalk", "SECret"),
+        Webhook("wecom", f"{receiver.base}/cgi-bin/webhook/send?key=x", "wecom"),
+        Webhook("feishu", f"{receiver.base}/open-apis/bot/v2/hook/x", "feishu", "fs"),
+    )
     cfg = settings(tmp_path, [("tianmen", "department", f"{portal.base}/nb/")], webhooks=hooks)
     await poll_and_deliver(cfg)
-    got = {url.split("?")[0]: (url, headers, json.loads(body)) for url, headers, body in receiver.requests
-           if "2021年度报告" in body.decode()}  # fmt: skip
+    got = {
+        url.split("?")[0]: (url, headers, json.loads(body))
+        for url, headers, body in receiver.requests
+        if "2021年度报告" in body.decode()
+    }
     url, headers, body = got["/hook"]
     raw = next(b for u, _, b in receiver.requests if u == url and "2021年度报告" in b.decode())
     assert headers["X-Govmon-Signature"] == "sha256=" + hmac.new(b"k3y", raw, hashlib.sha256).hexdigest()
@@ -260,8 +272,11 @@ async def test_webhooks_in_every_format(tmp_path, portal, receiver):
 
 
 async def test_webhook_500_or_robot_error_stays_pending(tmp_path, portal, receiver):
-    cfg = settings(tmp_path, [("tianmen", "department", f"{portal.base}/nb/")],
-                   webhooks=(Webhook("ding", f"{receiver.base}/robot", "dingtalk"),))  # fmt: skip
+    cfg = settings(
+        tmp_path,
+        [("tianmen", "department", f"{portal.base}/nb/")],
+        webhooks=(Webhook("ding", f"{receiver.base}/robot", "dingtalk"),),
+    )
     receiver.answer = '{"errcode": 310000, "errmsg": "keywords not in content"}'
     counts = await poll_and_deliver(cfg)
     assert (counts.delivered, counts.failed) == (0, 2)
@@ -299,8 +314,10 @@ def test_templates_dir_overrides_only_the_files_it_holds(tmp_path):
 
 
 def test_every_event_kind_renders_a_chinese_subject():
-    subjects = {k: RENDERER.render(k, sample_payload(k)).subject for k in
-                ("new_report", "new_finding", "revision", "missing", "source_failing", "source_recovered")}  # fmt: skip
+    subjects = {
+        k: RENDERER.render(k, sample_payload(k)).subject
+        for k in ("new_report", "new_finding", "revision", "missing", "source_failing", "source_recovered")
+    }
     assert subjects["revision"].endswith("2021年度报告发布后被修改")
     assert subjects["source_failing"].endswith("门户网站连续3次无法访问")
     assert all(s.startswith("【年报监测】") for s in subjects.values())
@@ -355,8 +372,9 @@ list_url = "{p.base}/nb/"
             encoding="utf-8",
         )
         govmon = str(Path(sys.executable).parent / "govmon")
-        proc = await asyncio.create_subprocess_exec(govmon, "poll", "--config", str(toml),
-                                                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)  # fmt: skip
+        proc = await asyncio.create_subprocess_exec(
+            govmon, "poll", "--config", str(toml), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
+        )
         for _ in range(400):
             if p.hits["/nb/t2.html"]:
                 break
@@ -367,8 +385,14 @@ list_url = "{p.base}/nb/"
         assert smtp.inbox.messages == []  # killed before delivery
         p.pages["/nb/t2.html"].delay = 0
         for _ in range(2):  # restart, and once more
-            proc = await asyncio.create_subprocess_exec(govmon, "poll", "--config", str(toml),
-                                                        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)  # fmt: skip
+            proc = await asyncio.create_subprocess_exec(
+                govmon,
+                "poll",
+                "--config",
+                str(toml),
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
             assert await proc.wait() == 0
         ids = [m["Message-ID"] for m in smtp.inbox.messages]
         assert len(ids) == len(set(ids))  # nothing twice
@@ -382,9 +406,12 @@ async def test_after_an_outage_alerts_send_delivers_now_and_retry_revives_dead_l
     from monitor.cli import main  # noqa: PLC0415
 
     toml = tmp_path / "sources.toml"
-    toml.write_text(f'[monitor]\ndatabase = "{tmp_path / "g.db"}"\n{smtp.toml()}'
-                    f'[[source]]\nid = "tianmen"\nagency = "天门市政务服务和大数据管理局"\nkind = "department"\n'
-                    f'list_url = "{portal.base}/nb/"\n', encoding="utf-8")  # fmt: skip
+    toml.write_text(
+        f'[monitor]\ndatabase = "{tmp_path / "g.db"}"\n{smtp.toml()}'
+        f'[[source]]\nid = "tianmen"\nagency = "天门市政务服务和大数据管理局"\nkind = "department"\n'
+        f'list_url = "{portal.base}/nb/"\n',
+        encoding="utf-8",
+    )
     smtp.stop()
     await asyncio.to_thread(main, ["poll", "--config", str(toml)])
     assert "alerts: 0 delivered, 2 failed; 2 pending in the outbox" in capsys.readouterr().out
@@ -415,8 +442,13 @@ async def test_a_mail_server_that_never_greets_fails_the_batch_once_not_per_mess
 
     server = await asyncio.start_server(silent, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
-    mail = Email(host="127.0.0.1", port=port, tls="none", sender="年报监测 <monitor@example.gov.cn>",
-                 to=tuple(f"staff{i}@example.gov.cn" for i in range(10)))  # fmt: skip
+    mail = Email(
+        host="127.0.0.1",
+        port=port,
+        tls="none",
+        sender="年报监测 <monitor@example.gov.cn>",
+        to=tuple(f"staff{i}@example.gov.cn" for i in range(10)),
+    )
     cfg = settings(tmp_path, [("tianmen", "department", f"{portal.base}/nb/")], email=mail)
     try:
         sent = await poll_and_deliver(cfg)
@@ -453,8 +485,13 @@ async def test_a_revision_is_one_message_with_its_new_errors_and_what_was_resolv
 async def test_a_pass_renders_each_event_once_and_stops_at_its_budget(tmp_path, portal, smtp, monkeypatch):
     from monitor import channels  # noqa: PLC0415
 
-    mail = Email(host="127.0.0.1", port=smtp.port, tls="none", sender="年报监测 <monitor@example.gov.cn>",
-                 to=("a@example.gov.cn", "b@example.gov.cn", "c@example.gov.cn"))  # fmt: skip
+    mail = Email(
+        host="127.0.0.1",
+        port=smtp.port,
+        tls="none",
+        sender="年报监测 <monitor@example.gov.cn>",
+        to=("a@example.gov.cn", "b@example.gov.cn", "c@example.gov.cn"),
+    )
     cfg = settings(tmp_path, [("tianmen", "department", f"{portal.base}/nb/")], email=mail)
     renders: list[str] = []
 

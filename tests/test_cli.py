@@ -61,8 +61,12 @@ def test_console_script_human_output_and_exit_1():
 
 
 def test_python_dash_m_json_and_exit_0():
-    proc = subprocess.run([sys.executable, "-m", "monitor", "check", "--json", str(SEEDS["tongliao"])],
-                          capture_output=True, text=True, check=False)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "monitor", "check", "--json", str(SEEDS["tongliao"])],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["findings"] == []
 
@@ -137,8 +141,14 @@ def test_check_reads_standard_input(monkeypatch, capsys):
     assert "== 通辽市2021年政府信息公开工作年度报告  [-]" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("url", ["http://10.1.2.3/report.html", "http://100.100.100.200/latest/meta-data",
-                                 "http://169.254.169.254/latest/meta-data"])  # fmt: skip
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://10.1.2.3/report.html",
+        "http://100.100.100.200/latest/meta-data",
+        "http://169.254.169.254/latest/meta-data",
+    ],
+)
 def test_check_refuses_private_and_metadata_addresses(capsys, url):
     assert main(["check", url]) == 2
     err = capsys.readouterr().err
@@ -153,8 +163,12 @@ def test_a_closed_pipe_ends_quietly():
     from conftest import SEEDS  # noqa: PLC0415
 
     many = " ".join([str(SEEDS["laixi"])] * 30)  # well over a pipe's buffer of JSON: the writer meets the closed end
-    done = subprocess.run(["bash", "-c", f"set -o pipefail; {sys.executable} -m monitor check --json {many} | head -c 10"],
-                          capture_output=True, text=True, check=False)  # fmt: skip
+    done = subprocess.run(
+        ["bash", "-c", f"set -o pipefail; {sys.executable} -m monitor check --json {many} | head -c 10"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.stderr == ""  # no traceback, no "Exception ignored" at shutdown
     assert done.stdout == "[\n  {\n    "
     assert done.returncode == 141  # 128 + SIGPIPE, as `yes | head` ends

@@ -79,21 +79,44 @@ def test_systemd_state_directory_holds_relative_state(tmp_path, env, monkeypatch
     assert str(load(write(tmp_path, VALID)).database) == "/var/lib/govmon/govmon.db"
 
 
-@pytest.mark.parametrize(("old", "new", "marker", "words"), [
-    ('interval = "12h"', 'interval = "12h"\ncolour = "red"', "colour", "[[source]] #1 key 'colour': unknown key; valid keys are agency, alert_to"),
-    ('kind = "department"', 'kind = "township"', "township", "[[source]] #2 key 'kind': must be one of department, government"),
-    ('id = "tianmen-zwfw"', 'id = "tongliao"', 'id = "tongliao"', "duplicate source id 'tongliao'"),
-    ('list_url = "http://www.tianmen.gov.cn/zwgk/nb/"', 'list_url = "www.tianmen.gov.cn"', "www.tianmen", "key 'list_url': 'www.tianmen.gov.cn' is not an http(s) URL"),
-    ("max_pages = 3", 'max_pages = "3"', "max_pages", "key 'max_pages': must be a int, not str"),
-    ('interval = "12h"', 'interval = "twice a day"', "twice", "key 'interval': must be a duration like"),
-    ('format = "dingtalk"', 'format = "slack"', "slack", "valid formats are json, dingtalk, wecom, feishu"),
-    ('tls = "ssl"', 'tls = "tls1.3"', "tls1.3", "[alerts.email] key 'tls': must be one of ssl, starttls, none"),
-    ("concurrency = 8", "concurrency = 0", "concurrency", "[monitor] key 'concurrency': must be between 1 and 1000"),
-    ('alert_to = ["a@example.gov.cn"]', 'alert_to = ["nobody"]', "nobody", "'nobody' is not an e-mail address"),
-    ("port = 465", "port = 70000", "70000", "[alerts.email] key 'port': must be a TCP port, 1 to 65535, not 70000"),
-    ("[alerts.email]", "[alerts.emial]", "emial", "[alerts] key 'emial': unknown key; valid keys are email"),
-    ("[monitor]", "[monitr]", "monitr", "unknown table [monitr]; valid tables are [monitor]"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("old", "new", "marker", "words"),
+    [
+        (
+            'interval = "12h"',
+            'interval = "12h"\ncolour = "red"',
+            "colour",
+            "[[source]] #1 key 'colour': unknown key; valid keys are agency, alert_to",
+        ),
+        (
+            'kind = "department"',
+            'kind = "township"',
+            "township",
+            "[[source]] #2 key 'kind': must be one of department, government",
+        ),
+        ('id = "tianmen-zwfw"', 'id = "tongliao"', 'id = "tongliao"', "duplicate source id 'tongliao'"),
+        (
+            'list_url = "http://www.tianmen.gov.cn/zwgk/nb/"',
+            'list_url = "www.tianmen.gov.cn"',
+            "www.tianmen",
+            "key 'list_url': 'www.tianmen.gov.cn' is not an http(s) URL",
+        ),
+        ("max_pages = 3", 'max_pages = "3"', "max_pages", "key 'max_pages': must be a int, not str"),
+        ('interval = "12h"', 'interval = "twice a day"', "twice", "key 'interval': must be a duration like"),
+        ('format = "dingtalk"', 'format = "slack"', "slack", "valid formats are json, dingtalk, wecom, feishu"),
+        ('tls = "ssl"', 'tls = "tls1.3"', "tls1.3", "[alerts.email] key 'tls': must be one of ssl, starttls, none"),
+        (
+            "concurrency = 8",
+            "concurrency = 0",
+            "concurrency",
+            "[monitor] key 'concurrency': must be between 1 and 1000",
+        ),
+        ('alert_to = ["a@example.gov.cn"]', 'alert_to = ["nobody"]', "nobody", "'nobody' is not an e-mail address"),
+        ("port = 465", "port = 70000", "70000", "[alerts.email] key 'port': must be a TCP port, 1 to 65535, not 70000"),
+        ("[alerts.email]", "[alerts.emial]", "emial", "[alerts] key 'emial': unknown key; valid keys are email"),
+        ("[monitor]", "[monitr]", "monitr", "unknown table [monitr]; valid tables are [monitor]"),
+    ],
+)
 def test_each_mistake_names_file_line_and_key(tmp_path, env, old, new, marker, words):
     text = VALID.replace(old, new)
     path = write(tmp_path, text)
@@ -149,7 +172,8 @@ def test_poll_unknown_source_is_a_usage_error(tmp_path, env, capsys):
 
 def test_local_addresses_are_addresses(tmp_path, env):
     assert load(write(tmp_path, VALID.replace('"oversight@example.gov.cn"', '"oversight@localhost"'))).email.to == (
-        "oversight@localhost",)  # fmt: skip
+        "oversight@localhost",
+    )
 
 
 def test_config_before_the_command_works_as_after_it(tmp_path, env, capsys):

@@ -102,7 +102,11 @@ def test_markdown_from_a_pdf_with_a_nonstandard_layout(check_json):
     code, r = check_json(path("007_"))
     assert code == 0
     assert (r["title"], r["agency"], r["year"], r["kind"]) == (
-        "2024 年上海市科委政府信息公开工作年度报告", "上海市科委", 2024, "department")  # fmt: skip
+        "2024 年上海市科委政府信息公开工作年度报告",
+        "上海市科委",
+        2024,
+        "department",
+    )
     assert r["sections"] == {str(n): True for n in range(1, 7)}
     apps = r["tables"]["applications"]
     assert col(apps, "new") == [32, 2, 0, 0, 0, 0, 34]
@@ -124,7 +128,12 @@ def test_one_cell_per_line_with_blank_columns(check_json):
     # all 予以公开; section 五 headed 存在的主要问题及整改措施; published 2024-01-17.
     code, r = check_json(path("008_"))
     assert code == 0
-    assert (r["agency"], r["year"], r["published"], r["kind"]) == ("沭阳县发展和改革局", 2023, "2024-01-17", "department")
+    assert (r["agency"], r["year"], r["published"], r["kind"]) == (
+        "沭阳县发展和改革局",
+        2023,
+        "2024-01-17",
+        "department",
+    )
     apps = r["tables"]["applications"]
     assert col(apps, "new") == [26, None, None, None, None, None, 26]
     assert col(apps, "granted") == [26, None, None, None, None, None, 26]
@@ -132,14 +141,19 @@ def test_one_cell_per_line_with_blank_columns(check_json):
     assert rules(r) == ["cell.blank"]
 
 
-@pytest.mark.parametrize(("prefix", "errors"), [
-    ("001_", [("appeals.total", "review", 11, 0), ("appeals.total", "suit_after_review", 5, 0)]),
-    ("002_", []),
-    ("003_", []),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("prefix", "errors"),
+    [
+        ("001_", [("appeals.total", "review", 11, 0), ("appeals.total", "suit_after_review", 5, 0)]),
+        ("002_", []),
+        ("003_", []),
+    ],
+)
 def test_published_pdfs_errors_as_a_reader_finds_them(check_json, prefix, errors):
     _, r = check_json(path(prefix))
-    assert [(f["rule"], f["row"], f["expected"], f["actual"]) for f in r["findings"] if f["severity"] == "error"] == errors
+    assert [
+        (f["rule"], f["row"], f["expected"], f["actual"]) for f in r["findings"] if f["severity"] == "error"
+    ] == errors
     assert r["table_status"] == {"active": "parsed", "applications": "parsed", "appeals": "parsed"}
 
 

@@ -37,11 +37,14 @@ def test_listing_links_years_pagination_and_duplicates():
     assert next_page == "http://gov.cn/nb/index_1.html"
 
 
-@pytest.mark.parametrize(("title", "agency", "year"), [
-    ("天门市政务服务和大数据管理局2021年度政府信息公开工作报告", "天门市政务服务和大数据管理局", 2021),
-    ("XX县人民政府办公室政府信息公开年报（2022年）", "XX县人民政府办公室", 2022),
-    ("通辽市2021年政府信息公开工作年度报告", "通辽市人民政府", 2021),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("title", "agency", "year"),
+    [
+        ("天门市政务服务和大数据管理局2021年度政府信息公开工作报告", "天门市政务服务和大数据管理局", 2021),
+        ("XX县人民政府办公室政府信息公开年报（2022年）", "XX县人民政府办公室", 2022),
+        ("通辽市2021年政府信息公开工作年度报告", "通辽市人民政府", 2021),
+    ],
+)
 def test_titles_by_every_name(title, agency, year):
     found = find_title(["首页 > 政务公开", title, "发布时间:2022-01-12"], None)
     assert found == title
@@ -50,8 +53,10 @@ def test_titles_by_every_name(title, agency, year):
 
 
 def test_attachments_pdf_first_by_url_or_link_text():
-    html = ('<a href="/a/x.docx">Word版</a><a href="/download?id=7">2021年度报告.pdf</a>'
-            '<a href="/a/y.doc">旧版</a><a href="/news/1.html">新闻</a>')  # fmt: skip
+    html = (
+        '<a href="/a/x.docx">Word版</a><a href="/download?id=7">2021年度报告.pdf</a>'
+        '<a href="/a/y.doc">旧版</a><a href="/news/1.html">新闻</a>'
+    )
     assert attachments(html, "http://gov.cn/nb/t1.html") == [
         "http://gov.cn/download?id=7",
         "http://gov.cn/a/x.docx",

@@ -28,15 +28,27 @@ CORPUS = Path(__file__).parent / "fixtures"
 ARITHMETIC = {"applications.balance", "applications.handled_sum", "applications.row_total", "appeals.total"}
 PINNED = {  # section 三: 一 / 二 / 三(七) / 四 in every column; section 四 whole (read off the published PDFs)
     "001_huaian_hongze_district_2023.pdf": (
-        [21, 0, 0, 0, 0, 0, 21], [0] * 7, [21, 0, 0, 0, 0, 0, 21], [0] * 7,
-        [[10, 1, 0, 0, 0], [0, 0, 0, 0, 0], [5, 0, 0, 0, 0]]),
+        [21, 0, 0, 0, 0, 0, 21],
+        [0] * 7,
+        [21, 0, 0, 0, 0, 0, 21],
+        [0] * 7,
+        [[10, 1, 0, 0, 0], [0, 0, 0, 0, 0], [5, 0, 0, 0, 0]],
+    ),
     "002_huaian_hongze_district_2024.pdf": (
-        [95, 0, 0, 0, 0, 0, 95], [0] * 7, [95, 0, 0, 0, 0, 0, 95], [0] * 7,
-        [[1, 1, 0, 0, 2], [1, 0, 0, 0, 1], [2, 0, 1, 0, 3]]),
+        [95, 0, 0, 0, 0, 0, 95],
+        [0] * 7,
+        [95, 0, 0, 0, 0, 0, 95],
+        [0] * 7,
+        [[1, 1, 0, 0, 2], [1, 0, 0, 0, 1], [2, 0, 1, 0, 3]],
+    ),
     "003_huaian_city_gov_2024.pdf": (
-        [3001, 53, 0, 0, 61, 4, 3119], [34, 0, 0, 0, 0, 0, 34], [2932, 53, 0, 0, 61, 4, 3050],
-        [103, 0, 0, 0, 0, 0, 103], [[72, 64, 178, 37, 351], [13, 4, 8, 1, 26], [12, 1, 1, 6, 20]]),
-}  # fmt: skip
+        [3001, 53, 0, 0, 61, 4, 3119],
+        [34, 0, 0, 0, 0, 0, 34],
+        [2932, 53, 0, 0, 61, 4, 3050],
+        [103, 0, 0, 0, 0, 0, 103],
+        [[72, 64, 178, 37, 351], [13, 4, 8, 1, 26], [12, 1, 1, 6, 20]],
+    ),
+}
 
 
 @pytest.mark.parametrize("name", sorted(PINNED))
@@ -93,11 +105,19 @@ def seed_docx(data: dict) -> bytes:
         for j, v in enumerate(cols.values(), start=1):
             t.cell(i, j).text = str(v)
     t2 = d.add_table(rows=4, cols=2)
-    for i, (label, value) in enumerate([("信息内容", "本年处理决定数量"), ("行政许可", active["licensing"]["decisions"]),
-                                        ("行政处罚", active["penalty"]["decisions"]), ("行政强制", active["coercion"]["decisions"])]):  # fmt: skip
+    for i, (label, value) in enumerate(
+        [
+            ("信息内容", "本年处理决定数量"),
+            ("行政许可", active["licensing"]["decisions"]),
+            ("行政处罚", active["penalty"]["decisions"]),
+            ("行政强制", active["coercion"]["decisions"]),
+        ]
+    ):
         t2.cell(i, 0).text, t2.cell(i, 1).text = label, str(value)
     t2b = d.add_table(rows=2, cols=2)  # the fee is placed by its own header, as the statutory form has it
-    for i, (label, value) in enumerate([("信息内容", "本年收费金额(单位:万元)"), ("行政事业性收费", active["fees"]["amount_wan"])]):
+    for i, (label, value) in enumerate(
+        [("信息内容", "本年收费金额(单位:万元)"), ("行政事业性收费", active["fees"]["amount_wan"])]
+    ):
         t2b.cell(i, 0).text, t2b.cell(i, 1).text = label, str(value)
     d.add_paragraph("三、收到和处理政府信息公开申请情况")
     apps = data["tables"]["applications"]
@@ -178,9 +198,12 @@ def test_pdf_bomb_is_bounded(tmp_path, capsys):
     packer = zlib.compressobj(9)
     chunk = b"\0" * 2**20
     stream = b"".join(packer.compress(chunk) for _ in range(1500)) + packer.flush()  # 1.5 GiB when inflated
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-               b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream"]  # fmt: skip
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
     body, offsets = b"%PDF-1.4\n", []
     for n, obj in enumerate(objects, start=1):
         offsets.append(len(body))
@@ -224,8 +247,11 @@ def test_a_pdf_url_serving_an_html_error_page_is_not_a_pdf():
 async def test_watcher_checks_the_attachment_of_a_page_without_tables(portal, tmp_path):
     pdf = (CORPUS / "001_huaian_hongze_district_2023.pdf").read_bytes()
     portal.add("/nb/", listing([("t1.html", "洪泽区2023年政府信息公开工作年度报告")]))
-    portal.add("/nb/t1.html", "<html><body><h1>洪泽区2023年政府信息公开工作年度报告</h1><p>发布时间：2024-01-20</p>"
-               "<p>附件：<a href='/att/report.pdf'>洪泽区2023年政府信息公开工作年度报告.pdf</a></p></body></html>")  # fmt: skip
+    portal.add(
+        "/nb/t1.html",
+        "<html><body><h1>洪泽区2023年政府信息公开工作年度报告</h1><p>发布时间：2024-01-20</p>"
+        "<p>附件：<a href='/att/report.pdf'>洪泽区2023年政府信息公开工作年度报告.pdf</a></p></body></html>",
+    )
     portal.add("/att/report.pdf", pdf, content_type="application/octet-stream", charset=None)
     cfg = settings(tmp_path, [("hongze", "government", f"{portal.base}/nb/")])
     store = Store(cfg.database)

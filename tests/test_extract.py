@@ -62,16 +62,22 @@ def test_grid_keeps_each_cell_once_with_its_spans():
     html = "<table><tr><td rowspan=2>A</td><td colspan=2>B</td></tr><tr><td>1</td><td>2</td></tr></table>"
     grid = read_grid(BeautifulSoup(html, "lxml").table)
     assert [(c.text, c.row, c.col, c.rowspan, c.colspan) for c in grid.cells] == [
-        ("A", 0, 0, 2, 1), ("B", 0, 1, 1, 2), ("1", 1, 1, 1, 1), ("2", 1, 2, 1, 1)]  # fmt: skip
+        ("A", 0, 0, 2, 1),
+        ("B", 0, 1, 1, 2),
+        ("1", 1, 1, 1, 1),
+        ("2", 1, 2, 1, 1),
+    ]
     assert [[c.text for c in row] for row in grid.rows()] == [["A", "B"], ["A", "1", "2"]]
     assert grid.pipe_rows() == ["A | B | B |", "A | 1 | 2 |"]
 
 
 def test_table_that_is_only_an_image(tmp_path, check_json):
-    html = ("<html><body><p>2021年XX区政府信息公开工作年度报告</p><p>一、总体情况</p><p>略。</p><p>二、主动公开政府信息情况</p>"
-            "<p><img src='t1.png'></p><p>三、收到和处理政府信息公开申请情况</p><p><img src='t2.png'></p>"
-            "<p>四、政府信息公开行政复议、行政诉讼情况</p><p><a href='t.pdf'>附件：表格.pdf</a></p>"
-            "<p>五、存在的主要问题及改进情况</p><p>略。</p><p>六、其他需要报告的事项</p><p>无。</p></body></html>")  # fmt: skip
+    html = (
+        "<html><body><p>2021年XX区政府信息公开工作年度报告</p><p>一、总体情况</p><p>略。</p><p>二、主动公开政府信息情况</p>"
+        "<p><img src='t1.png'></p><p>三、收到和处理政府信息公开申请情况</p><p><img src='t2.png'></p>"
+        "<p>四、政府信息公开行政复议、行政诉讼情况</p><p><a href='t.pdf'>附件：表格.pdf</a></p>"
+        "<p>五、存在的主要问题及改进情况</p><p>略。</p><p>六、其他需要报告的事项</p><p>无。</p></body></html>"
+    )
     (tmp_path / "r.html").write_text(html, encoding="utf-8")
     _, got = check_json(str(tmp_path / "r.html"))
     assert got["table_status"] == {"active": "image", "applications": "image", "appeals": "image"}
@@ -95,11 +101,17 @@ def test_sniff_decides_from_bytes():
     assert sniff("一、总体情况".encode()) == "text"
 
 
-@pytest.mark.parametrize(("data", "words"), [
-    (b"", "empty"), (b"   \n", "empty"), (b"\x00\x01\x02\x03" * 100, "binary"),
-    (b"%PDF-1.4\n%...", "PDF"), (b"PK\x03\x04" + b"\x00" * 50, "DOCX"),
-    (b"x" * (MAX_BYTES + 1), "MiB"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"", "empty"),
+        (b"   \n", "empty"),
+        (b"\x00\x01\x02\x03" * 100, "binary"),
+        (b"%PDF-1.4\n%...", "PDF"),
+        (b"PK\x03\x04" + b"\x00" * 50, "DOCX"),
+        (b"x" * (MAX_BYTES + 1), "MiB"),
+    ],
+)
 def test_unusable_input_is_a_clear_error(data, words):
     with pytest.raises(InputError, match=words):
         extract(data)

@@ -17,17 +17,29 @@ from monitor.store import instance_lock, is_locked
 def write(tmp_path: Path, extra: str = "") -> Path:
     toml = tmp_path / "etc" / "sources.toml"
     toml.parent.mkdir(parents=True, exist_ok=True)
-    toml.write_text(f'[monitor]\n{extra}\n[[source]]\nid = "a"\nagency = "X市人民政府"\nkind = "government"\n'
-                    'list_url = "http://127.0.0.1:9/nb/"\n', encoding="utf-8")  # fmt: skip
+    toml.write_text(
+        f'[monitor]\n{extra}\n[[source]]\nid = "a"\nagency = "X市人民政府"\nkind = "government"\n'
+        'list_url = "http://127.0.0.1:9/nb/"\n',
+        encoding="utf-8",
+    )
     return toml
 
 
 def test_a_second_poll_on_the_same_database_exits_2_naming_the_holder(tmp_path, capsys):
     toml = write(tmp_path)
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from pathlib import Path; from monitor.store import instance_lock\n"
-        f"with instance_lock(Path({str(tmp_path / 'etc' / 'govmon.db')!r})):\n"
-        "    print('held', flush=True); time.sleep(30)")], stdout=subprocess.PIPE, text=True)  # fmt: skip
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time; from pathlib import Path; from monitor.store import instance_lock\n"
+                f"with instance_lock(Path({str(tmp_path / 'etc' / 'govmon.db')!r})):\n"
+                "    print('held', flush=True); time.sleep(30)"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         assert main(["poll", "--config", str(toml)]) == 2

@@ -33,8 +33,13 @@ def plant(raw: str, report: Report, line: int, col: int, new: str) -> str:
 
 def cells(name: str) -> list[tuple[str, str, str]]:
     _, report = load(name)
-    return [(t, r, c) for t in ("applications", "appeals") for r, cols in report.tables[t].rows.items()
-            for c, v in cols.items() if v.number is not None]  # fmt: skip
+    return [
+        (t, r, c)
+        for t in ("applications", "appeals")
+        for r, cols in report.tables[t].rows.items()
+        for c, v in cols.items()
+        if v.number is not None
+    ]
 
 
 @pytest.mark.parametrize("name", PARSED_SEEDS)

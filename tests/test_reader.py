@@ -51,8 +51,10 @@ def test_a_legacy_report_published_late_is_still_judged_on_time():
 
 NOT_REPORTS = {
     "listing page": "<html><head><title>政府信息公开年报_XX市人民政府</title></head><body><ul>"
-    + "".join(f"<li><a href='t{y}.html'>XX市{y}年政府信息公开工作年度报告</a><span>{y + 1}-03-20</span></li>"
-              for y in range(2015, 2025))
+    + "".join(
+        f"<li><a href='t{y}.html'>XX市{y}年政府信息公开工作年度报告</a><span>{y + 1}-03-20</span></li>"
+        for y in range(2015, 2025)
+    )
     + "</ul><div>下一页</div></body></html>",
     "工作要点": "<html><body><h1>XX市2022年政务公开工作要点</h1><p>一、总体要求</p><p>坚持以人民为中心。</p>"
     "<p>二、深化主动公开</p><p>加大主动公开力度。</p><p>三、提升依申请公开质量</p><p>规范办理。</p>"
@@ -68,17 +70,20 @@ def test_what_is_not_a_report_is_refused(name):
         read_report(NOT_REPORTS[name].encode(), name)
 
 
-@pytest.mark.parametrize(("cell", "column", "number"), [
-    ("2 0", "natural_person", 20),  # Word markup wraps each digit run in its own <span>
-    ("1 2 3", "total", 123),
-    ("1,234", "total", 1234),
-    ("２０", "total", 20),  # full width: NFKC makes it "20" before the reader sees it
-    ("251000元", "amount_wan", 25.1),
-    ("73802895.90 元", "amount_wan", 7380.28959),
-    ("6247.84万元", "amount_wan", 6247.84),
-    ("-3", "change", -3),
-    ("0?", "total", 0),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("cell", "column", "number"),
+    [
+        ("2 0", "natural_person", 20),  # Word markup wraps each digit run in its own <span>
+        ("1 2 3", "total", 123),
+        ("1,234", "total", 1234),
+        ("２０", "total", 20),  # full width: NFKC makes it "20" before the reader sees it
+        ("251000元", "amount_wan", 25.1),
+        ("73802895.90 元", "amount_wan", 7380.28959),
+        ("6247.84万元", "amount_wan", 6247.84),
+        ("-3", "change", -3),
+        ("0?", "total", 0),
+    ],
+)
 def test_numbers_as_a_reader_reads_them(cell, column, number):
     import unicodedata  # noqa: PLC0415
 
@@ -94,35 +99,76 @@ def test_two_cells_stay_two_numbers_in_text():
 
 
 def test_a_value_split_over_spans_in_one_td_is_one_number():
-    html = ("<html><body><p>XX区2021年政府信息公开工作年度报告</p><p>一、总体情况</p><p>略。</p>"
-            "<p>四、政府信息公开行政复议、行政诉讼情况</p><table>"
-            "<tr><td colspan=5>行政复议</td><td colspan=10>行政诉讼</td></tr>"
-            "<tr><td rowspan=2>结果维持</td><td rowspan=2>结果纠正</td><td rowspan=2>其他结果</td><td rowspan=2>尚未审结</td>"
-            "<td rowspan=2>总计</td><td colspan=5>未经复议直接起诉</td><td colspan=5>复议后起诉</td></tr>"
-            "<tr>" + "<td>结果维持</td><td>结果纠正</td><td>其他结果</td><td>尚未审结</td><td>总计</td>" * 2 + "</tr>"
-            "<tr><td><span>1</span><span>8</span></td><td>2</td><td>0</td><td>0</td><td><span>2</span> <span>0</span></td>"
-            + "<td>0</td>" * 10 + "</tr></table></body></html>")  # fmt: skip
+    html = (
+        "<html><body><p>XX区2021年政府信息公开工作年度报告</p><p>一、总体情况</p><p>略。</p>"
+        "<p>四、政府信息公开行政复议、行政诉讼情况</p><table>"
+        "<tr><td colspan=5>行政复议</td><td colspan=10>行政诉讼</td></tr>"
+        "<tr><td rowspan=2>结果维持</td><td rowspan=2>结果纠正</td><td rowspan=2>其他结果</td><td rowspan=2>尚未审结</td>"
+        "<td rowspan=2>总计</td><td colspan=5>未经复议直接起诉</td><td colspan=5>复议后起诉</td></tr>"
+        "<tr>" + "<td>结果维持</td><td>结果纠正</td><td>其他结果</td><td>尚未审结</td><td>总计</td>" * 2 + "</tr>"
+        "<tr><td><span>1</span><span>8</span></td><td>2</td><td>0</td><td>0</td><td><span>2</span> <span>0</span></td>"
+        + "<td>0</td>" * 10
+        + "</tr></table></body></html>"
+    )
     report = read_report(html.encode(), "spans.html")
-    assert report.tables["appeals"].numbers()["review"] == {"upheld": 18, "corrected": 2, "other": 0, "pending": 0,
-                                                          "total": 20}  # fmt: skip
+    assert report.tables["appeals"].numbers()["review"] == {
+        "upheld": 18,
+        "corrected": 2,
+        "other": 0,
+        "pending": 0,
+        "total": 20,
+    }
     assert not [f for f in run_rules(report) if f.rule == "appeals.total"]
 
 
 def test_heading_typos_and_variants_are_the_parts_they_name():
-    lines = clean_lines("\n".join([
-        "## 一、总体情况", "正文。", "二、主动公开政府信息情况", "正文。", "**三、收到和处理政府信息公开申请情况**", "正文。",
-        "四、政府信息公开行政法复议、行政诉讼情况", "正文。", "— 3 —", "五、存在的主要问题及整改措施", "正文。",
-        "六、其他需要报告的事项", "无。",
-    ]))  # fmt: skip
+    lines = clean_lines(
+        "\n".join(
+            [
+                "## 一、总体情况",
+                "正文。",
+                "二、主动公开政府信息情况",
+                "正文。",
+                "**三、收到和处理政府信息公开申请情况**",
+                "正文。",
+                "四、政府信息公开行政法复议、行政诉讼情况",
+                "正文。",
+                "— 3 —",
+                "五、存在的主要问题及整改措施",
+                "正文。",
+                "六、其他需要报告的事项",
+                "无。",
+            ]
+        )
+    )
     assert "" in lines  # the page footer is dropped
     assert all(find_sections(lines).values())
 
 
 def test_a_table_of_contents_does_not_make_a_part_present():
-    lines = ["报告共分六个部分:", "一、总体情况", ";", "二、主动公开政府信息情况", ";", "三、收到和处理政府信息公开申请情况", ";",
-             "四、政府信息公开行政复议、行政诉讼情况", ";", "五、存在的主要问题及改进情况", ";", "六、其他需要报告的事项", "。",
-             "一、总体情况", "正文。", "二、主动公开政府信息情况", "正文。", "三、收到和处理政府信息公开申请情况", "正文。",
-             "四、政府信息公开行政复议、行政诉讼情况", "正文。"]  # fmt: skip
+    lines = [
+        "报告共分六个部分:",
+        "一、总体情况",
+        ";",
+        "二、主动公开政府信息情况",
+        ";",
+        "三、收到和处理政府信息公开申请情况",
+        ";",
+        "四、政府信息公开行政复议、行政诉讼情况",
+        ";",
+        "五、存在的主要问题及改进情况",
+        ";",
+        "六、其他需要报告的事项",
+        "。",
+        "一、总体情况",
+        "正文。",
+        "二、主动公开政府信息情况",
+        "正文。",
+        "三、收到和处理政府信息公开申请情况",
+        "正文。",
+        "四、政府信息公开行政复议、行政诉讼情况",
+        "正文。",
+    ]
     sections = find_sections(lines)
     assert [n for n, span in sections.items() if span] == [1, 2, 3, 4]
     assert sections[1] == (14, 15)

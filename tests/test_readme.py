@@ -22,8 +22,9 @@ def examples() -> list[tuple[str, str]]:
 
 def run(command: str) -> str:
     args = command.split()[2:]
-    done = subprocess.run([sys.executable, "-m", "monitor", "check", *args], cwd=ROOT, capture_output=True,
-                          text=True, check=False)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "monitor", "check", *args], cwd=ROOT, capture_output=True, text=True, check=False
+    )
     return done.stdout
 
 
@@ -40,3 +41,11 @@ def test_each_check_example_prints_what_the_readme_shows():
             assert printed.endswith(tail), (command, printed[-len(tail) :])
         else:
             assert printed == shown, command
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8").split("# 2. set up and run the tests", 1)[1]
+    command = readme.split("\n", 2)[1]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").split("# --- the README's test command", 1)[1]
+    assert command.startswith("python3 -m venv .venv && ")
+    assert ci.split("\n", 2)[1] == command

@@ -50,10 +50,20 @@ def active(fmt: str = "2021", **rows: dict) -> Table:
 
 
 def report(**kw) -> Report:
-    tables = {"active": kw.pop("active", active()), "applications": kw.pop("applications", applications()),
-              "appeals": kw.pop("appeals", appeals())}  # fmt: skip
-    r = Report(input="test", text=kw.pop("text", ""), year=2021, kind="government", format="2021",
-               sections=dict.fromkeys(range(1, 7), (0, 0)), tables=tables)  # fmt: skip
+    tables = {
+        "active": kw.pop("active", active()),
+        "applications": kw.pop("applications", applications()),
+        "appeals": kw.pop("appeals", appeals()),
+    }
+    r = Report(
+        input="test",
+        text=kw.pop("text", ""),
+        year=2021,
+        kind="government",
+        format="2021",
+        sections=dict.fromkeys(range(1, 7), (0, 0)),
+        tables=tables,
+    )
     for k, val in kw.items():
         setattr(r, k, val)
     return r
@@ -144,8 +154,11 @@ def test_row_total_blank_total_is_not_evaluated_and_blank_parts_are_zero():
 # ---- identity.unverifiable: a failure that a blank may explain is a warning, not an error (report-format §3)
 def test_failure_with_a_blank_on_the_short_side_is_unverifiable_not_an_error():
     # outcome rows add up to 805 but the 总计 column's outcome cells are blank: the real 2019 case
-    r = report(applications=applications(new=[805, 0, 0, 0, 0, 0, 805], granted=[805, 0, 0, 0, 0, 0, None],
-                                         handled_total=[805, 0, 0, 0, 0, 0, 805]))  # fmt: skip
+    r = report(
+        applications=applications(
+            new=[805, 0, 0, 0, 0, 0, 805], granted=[805, 0, 0, 0, 0, 0, None], handled_total=[805, 0, 0, 0, 0, 0, 805]
+        )
+    )
     assert found(r, "applications.handled_sum") == []
     (f,) = found(r, "identity.unverifiable")
     assert (f.severity, f.column, f.expected, f.actual) == ("warning", "total", 0, 805)
@@ -169,10 +182,15 @@ def test_a_whole_blank_total_column_is_a_completeness_warning_only():
 
 
 # ---- appeals.total
-@pytest.mark.parametrize(("row", "values", "bad"), [
-    ("review", [1, 0, 0, 1, 2], False), ("review", [1, 2, 0, 0, 0], True),
-    ("suit_direct", [1, None, None, 1, 2], False), ("suit_after_review", [1, 0, 0, 0, None], False),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("row", "values", "bad"),
+    [
+        ("review", [1, 0, 0, 1, 2], False),
+        ("review", [1, 2, 0, 0, 0], True),
+        ("suit_direct", [1, None, None, 1, 2], False),
+        ("suit_after_review", [1, 0, 0, 0, None], False),
+    ],
+)
 def test_appeals_total(row, values, bad):
     r = report(appeals=appeals(**{row: values}))
     got = found(r, "appeals.total")
@@ -222,19 +240,27 @@ def test_format_version():
     assert found(report(year=None), "format.version") == []
 
 
-@pytest.mark.parametrize(("kind", "published", "late"), [
-    ("department", date(2022, 1, 31), False), ("department", date(2022, 2, 1), True),
-    ("government", date(2022, 3, 31), False), ("government", date(2022, 4, 1), True),
-    (None, date(2022, 9, 1), False),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("kind", "published", "late"),
+    [
+        ("department", date(2022, 1, 31), False),
+        ("department", date(2022, 2, 1), True),
+        ("government", date(2022, 3, 31), False),
+        ("government", date(2022, 4, 1), True),
+        (None, date(2022, 9, 1), False),
+    ],
+)
 def test_timeliness_late(kind, published, late):
     assert bool(found(report(kind=kind, published=published), "timeliness.late")) is late
 
 
 def test_history_carry_over():
     last = report(applications=applications(carried_forward=[2, 0, 0, 0, 0, 0, 2], new=[3, 0, 0, 0, 0, 0, 3]))
-    now = report(applications=applications(carried_over=[1, 0, 0, 0, 0, 0, 1], handled_total=[2, 0, 0, 0, 0, 0, 2],
-                                           granted=[2, 0, 0, 0, 0, 0, 2]))  # fmt: skip
+    now = report(
+        applications=applications(
+            carried_over=[1, 0, 0, 0, 0, 0, 1], handled_total=[2, 0, 0, 0, 0, 0, 2], granted=[2, 0, 0, 0, 0, 0, 2]
+        )
+    )
     got = [(f.column, f.expected, f.actual) for f in found(now, "history.carry_over", last)]
     assert got == [("natural_person", 2, 1), ("total", 2, 1)]
     assert found(now, "history.carry_over") == []  # no previous report, no cross-year rule
@@ -276,8 +302,12 @@ def test_narrative_all_answered_but_carried_forward():
 
 
 def test_narrative_percentage_rounding_truncation_and_partition():
-    t = applications(new=[3, 0, 0, 0, 0, 0, 3], granted=[2, 0, 0, 0, 0, 0, 2],
-                     partly_granted=[1, 0, 0, 0, 0, 0, 1], handled_total=[3, 0, 0, 0, 0, 0, 3])  # fmt: skip
+    t = applications(
+        new=[3, 0, 0, 0, 0, 0, 3],
+        granted=[2, 0, 0, 0, 0, 0, 2],
+        partly_granted=[1, 0, 0, 0, 0, 0, 1],
+        handled_total=[3, 0, 0, 0, 0, 0, 3],
+    )
     ok = "“予以公开”2件,占66.7%;“部分公开”1件,占33.3%。"
     truncated = "“予以公开”2件,占66.6%;“部分公开”1件,占33.3%。"
     wrong = "“予以公开”2件,占60.0%;“部分公开”1件,占33.3%。"

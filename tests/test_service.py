@@ -18,8 +18,13 @@ from portal import Portal, listing
 
 GOVMON = str(Path(sys.executable).parent / "govmon")
 ROOT = Path(__file__).resolve().parent.parent
-REPORTS = ["000_779f9be447f66d1d.txt", "001_451407376180ac87.txt", "003_750a97d35f8bfe5c.txt",
-           "004_39039b5b6710b1f1.txt", "002_661fba88e4ede7f1.txt"]  # fmt: skip
+REPORTS = [
+    "000_779f9be447f66d1d.txt",
+    "001_451407376180ac87.txt",
+    "003_750a97d35f8bfe5c.txt",
+    "004_39039b5b6710b1f1.txt",
+    "002_661fba88e4ede7f1.txt",
+]
 
 
 @pytest_asyncio.fixture
@@ -86,8 +91,9 @@ async def test_sigkill_mid_poll_loses_and_duplicates_nothing(portal, tmp_path):
     cfg = write_config(tmp_path, f"{portal.base}/nb/")
     db = tmp_path / "state" / "govmon.db"
     portal.pages["/nb/t3.html"].delay = 30  # the poll will be stuck here with the other reports committed
-    proc = await asyncio.create_subprocess_exec(GOVMON, "poll", "--config", str(cfg),
-                                                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)  # fmt: skip
+    proc = await asyncio.create_subprocess_exec(
+        GOVMON, "poll", "--config", str(cfg), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
+    )
     await wait_for(lambda: count(db, "SELECT count(*) FROM versions") >= 3 and portal.hits["/nb/t3.html"] >= 1)
     proc.send_signal(signal.SIGKILL)
     await proc.wait()
@@ -120,8 +126,16 @@ async def test_sigterm_finishes_the_poll_in_hand(portal, tmp_path):
     cfg = write_config(tmp_path, f"{portal.base}/nb/")
     db = tmp_path / "state" / "govmon.db"
     portal.pages["/nb/t4.html"].delay = 2
-    proc = await asyncio.create_subprocess_exec(GOVMON, "run", "--spread", "0", "--config", str(cfg),
-                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)  # fmt: skip
+    proc = await asyncio.create_subprocess_exec(
+        GOVMON,
+        "run",
+        "--spread",
+        "0",
+        "--config",
+        str(cfg),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     await wait_for(lambda: portal.hits["/nb/t4.html"] >= 1)
     proc.send_signal(signal.SIGTERM)
     _, err = await asyncio.wait_for(proc.communicate(), 30)
@@ -137,8 +151,16 @@ async def test_sigterm_cuts_off_a_poll_that_would_take_minutes(portal, tmp_path)
     cfg = write_config(tmp_path, f"{portal.base}/nb/")
     db = tmp_path / "state" / "govmon.db"
     portal.pages["/nb/t4.html"].delay = 600
-    proc = await asyncio.create_subprocess_exec(GOVMON, "run", "--spread", "0", "--config", str(cfg),
-                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)  # fmt: skip
+    proc = await asyncio.create_subprocess_exec(
+        GOVMON,
+        "run",
+        "--spread",
+        "0",
+        "--config",
+        str(cfg),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     await wait_for(lambda: portal.hits["/nb/t4.html"] >= 1 and count(db, "SELECT count(*) FROM versions") == 4)
     proc.send_signal(signal.SIGTERM)
     _, err = await asyncio.wait_for(proc.communicate(), 60)  # the page alone would hold it for ten minutes
@@ -169,8 +191,19 @@ async def test_sources_and_reports_read_back(portal, tmp_path):
     assert data["sources"][0]["id"] == "city"
     assert data["sources"][0]["consecutive_failures"] == 0
     laixi = next(r for r in data["reports"] if r["year"] == 2020 and "莱西" in r["title"])
-    assert set(laixi) >= {"source", "url", "title", "year", "published", "first_seen", "versions", "format",
-                          "table_status", "tables", "findings"}  # fmt: skip
+    assert set(laixi) >= {
+        "source",
+        "url",
+        "title",
+        "year",
+        "published",
+        "first_seen",
+        "versions",
+        "format",
+        "table_status",
+        "tables",
+        "findings",
+    }
     assert laixi["published"] == "2021-01-29"
     assert {f["rule"] for f in laixi["findings"]} >= {"section.missing", "narrative.mismatch"}
     assert data["alerts"]["delivered"] >= 5  # one per report, into the .eml folder
@@ -219,26 +252,45 @@ async def test_the_readme_systemd_steps_in_a_fake_root(portal, tmp_path):
     toml = (etc / "sources.toml").read_text(encoding="utf-8")
     assert f'\nstate_dir = "{var}"' in toml
     toml = toml.split("[[source]]", 1)[0].replace("[monitor]\n", '[monitor]\noutbox_dir = "mail"\n', 1)
-    (etc / "sources.toml").write_text(toml + f'[[source]]\nid = "city"\nagency = "通辽市人民政府"\nkind = "government"\n'
-                                      f'list_url = "{portal.base}/nb/"\n', encoding="utf-8")  # fmt: skip
+    (etc / "sources.toml").write_text(
+        toml + f'[[source]]\nid = "city"\nagency = "通辽市人民政府"\nkind = "government"\n'
+        f'list_url = "{portal.base}/nb/"\n',
+        encoding="utf-8",
+    )
 
-    unit = dict(line.split("=", 1) for line in (ROOT / "systemd" / "govmon.service").read_text().splitlines()
-                if "=" in line and not line.startswith("#"))  # fmt: skip
+    unit = dict(
+        line.split("=", 1)
+        for line in (ROOT / "systemd" / "govmon.service").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    )
     assert (unit["StateDirectory"], unit["WorkingDirectory"]) == ("govmon", "/var/lib/govmon")
     exec_args = unit["ExecStart"].replace("/etc/govmon", str(etc)).split()[1:]
     var.mkdir(parents=True)  # systemd creates the StateDirectory
     env = {k: v for k, v in os.environ.items() if k != "STATE_DIRECTORY"}
-    service = await asyncio.create_subprocess_exec(GOVMON, *exec_args, "--spread", "0", cwd=var,
-                                                   env={**env, "STATE_DIRECTORY": str(var)},
-                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)  # fmt: skip
+    service = await asyncio.create_subprocess_exec(
+        GOVMON,
+        *exec_args,
+        "--spread",
+        "0",
+        cwd=var,
+        env={**env, "STATE_DIRECTORY": str(var)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     await wait_for(lambda: count(var / "govmon.db", "SELECT count(*) FROM polls WHERE finished IS NOT NULL") == 1)
     service.send_signal(signal.SIGTERM)  # systemctl stop
     _, err = await asyncio.wait_for(service.communicate(), 30)
     assert service.returncode == 0, err.decode()
 
     def admin(*args: str) -> str:  # a shell with no STATE_DIRECTORY, in the admin's home
-        done = subprocess.run([GOVMON, *args, "--config", str(etc / "sources.toml")], cwd=tmp_path, env=env,
-                              capture_output=True, text=True, check=True)  # fmt: skip
+        done = subprocess.run(
+            [GOVMON, *args, "--config", str(etc / "sources.toml")],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return done.stdout
 
     assert f"database {var / 'govmon.db'}\n" in admin("sources")

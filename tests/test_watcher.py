@@ -55,12 +55,26 @@ def versions(cfg) -> dict[str, int]:
 
 
 async def test_paginated_relative_gbk_portal_then_all_304(portal, tmp_path):
-    portal.add("/nb/index.html", listing([("t1.html", "通辽市2021年政府信息公开工作年度报告"),
-                                          ("/nb/news.html", "市政府常务会议")], "index_1.html"))  # fmt: skip
-    portal.add("/nb/index_1.html", listing([("./t2.html", "2020年莱西市政府信息公开工作年度报告")], "index_2.html", "gbk")
-               .encode("gb18030"), charset="gbk")  # fmt: skip
-    portal.add("/nb/index_2.html", listing([(f"{portal.base}/nb/t3.html", "天门市2021年政府信息公开工作年度报告"),
-                                            ("t1.html#top", "通辽市2021年政府信息公开工作年度报告")]))  # fmt: skip
+    portal.add(
+        "/nb/index.html",
+        listing(
+            [("t1.html", "通辽市2021年政府信息公开工作年度报告"), ("/nb/news.html", "市政府常务会议")], "index_1.html"
+        ),
+    )
+    portal.add(
+        "/nb/index_1.html",
+        listing([("./t2.html", "2020年莱西市政府信息公开工作年度报告")], "index_2.html", "gbk").encode("gb18030"),
+        charset="gbk",
+    )
+    portal.add(
+        "/nb/index_2.html",
+        listing(
+            [
+                (f"{portal.base}/nb/t3.html", "天门市2021年政府信息公开工作年度报告"),
+                ("t1.html#top", "通辽市2021年政府信息公开工作年度报告"),
+            ]
+        ),
+    )
     portal.add("/nb/t1.html", TONGLIAO, content_type="text/plain")
     portal.add("/nb/t2.html", LAIXI.decode().encode("gb18030"), content_type="text/plain", charset="gbk")
     portal.add("/nb/t3.html", TIANMEN, content_type="text/plain")
@@ -77,16 +91,27 @@ async def test_paginated_relative_gbk_portal_then_all_304(portal, tmp_path):
 
     (again,) = await poll(cfg)
     assert again.new_versions == 0
-    assert set(portal.not_modified) == {"/nb/index.html", "/nb/index_1.html", "/nb/index_2.html", "/nb/t1.html",
-                                        "/nb/t2.html", "/nb/t3.html"}  # fmt: skip
+    assert set(portal.not_modified) == {
+        "/nb/index.html",
+        "/nb/index_1.html",
+        "/nb/index_2.html",
+        "/nb/t1.html",
+        "/nb/t2.html",
+        "/nb/t3.html",
+    }
     assert versions(cfg) == {"t1.html": 1, "t2.html": 1, "t3.html": 1}
 
 
 async def test_flaky_and_hostile_pages_are_retried_or_refused_and_the_rest_goes_on(portal, tmp_path):
-    links = [("ok.html", "2021年政府信息公开工作年度报告"), ("flaky.html", "2020年政府信息公开工作年度报告"),
-             ("busy.html", "2019年政府信息公开工作年度报告"), ("loop.html", "2018年政府信息公开工作年度报告"),
-             ("huge.html", "2017年政府信息公开工作年度报告"), ("slow.html", "2016年政府信息公开工作年度报告"),
-             ("http://169.254.169.254/latest/meta-data", "2015年政府信息公开工作年度报告")]  # fmt: skip
+    links = [
+        ("ok.html", "2021年政府信息公开工作年度报告"),
+        ("flaky.html", "2020年政府信息公开工作年度报告"),
+        ("busy.html", "2019年政府信息公开工作年度报告"),
+        ("loop.html", "2018年政府信息公开工作年度报告"),
+        ("huge.html", "2017年政府信息公开工作年度报告"),
+        ("slow.html", "2016年政府信息公开工作年度报告"),
+        ("http://169.254.169.254/latest/meta-data", "2015年政府信息公开工作年度报告"),
+    ]
     portal.add("/nb/", listing(links))
     portal.add("/nb/ok.html", TONGLIAO, content_type="text/plain")
     portal.add("/nb/flaky.html", LAIXI, content_type="text/plain", status=[500])
@@ -156,7 +181,7 @@ async def test_revision_is_a_new_version_with_a_diff_and_chrome_is_not(portal, t
     assert diff["cells"] == [
         {"table": "appeals", "row": "review", "column": "total", "old": 2, "new": 3},
         {"table": "appeals", "row": "review", "column": "upheld", "old": 1, "new": 2},
-    ]  # fmt: skip
+    ]
     (finding,) = [f for f in json.loads(doc["latest"]["findings"]) if f["rule"] == "revision.changed"]
     assert "行政复议·结果维持：1 → 2" in finding["message"]
     assert [e["kind"] for e in store.db["events"].rows if e["kind"] != "missing"] == ["new_report", "revision"]
@@ -227,7 +252,9 @@ async def test_a_pathological_page_costs_its_limit_while_a_healthy_source_is_sto
     from monitor import bounded  # noqa: PLC0415
 
     monkeypatch.setattr(bounded, "SECONDS", 3)  # production: 60 s; the behaviour, not the figure, is tested
-    deep = b"<html><body><p>2021\xe5\xb9\xb4\xe6\x8a\xa5\xe5\x91\x8a</p>" + b"<div>" * 200_000 + b"x" + b"</div>" * 200_000
+    deep = (
+        b"<html><body><p>2021\xe5\xb9\xb4\xe6\x8a\xa5\xe5\x91\x8a</p>" + b"<div>" * 200_000 + b"x" + b"</div>" * 200_000
+    )
     portal.add("/odd/", listing([("t1.html", "XX市2021年政府信息公开工作年度报告")]))
     portal.add("/odd/t1.html", deep)
     portal.add("/ok/", listing([("t1.html", "天门市2021年政府信息公开工作年度报告")]))
@@ -277,8 +304,14 @@ async def test_a_server_dribbling_its_answer_costs_the_deadline_not_every_retry(
 async def test_poll_reports_progress_per_source_even_when_one_fails(portal, tmp_path):
     portal.add("/a/", listing([("t1.html", "通辽市2021年政府信息公开工作年度报告")]))
     portal.add("/a/t1.html", TONGLIAO, content_type="text/plain")
-    cfg = settings(tmp_path, [("a", "government", f"{portal.base}/a/"), ("b", "government", f"{portal.base}/gone/"),
-                              ("c", "government", f"{portal.base}/a/")])  # fmt: skip
+    cfg = settings(
+        tmp_path,
+        [
+            ("a", "government", f"{portal.base}/a/"),
+            ("b", "government", f"{portal.base}/gone/"),
+            ("c", "government", f"{portal.base}/a/"),
+        ],
+    )
     seen: list[tuple[int, int]] = []
     store = Store(cfg.database)
     try:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -26,9 +27,12 @@ def seed(name: str) -> bytes:
 
 
 SEEDS = {
-    "tongliao": "000_779f9be447f66d1d.txt", "luzhou": "001_451407376180ac87.txt", "yining": "002_661fba88e4ede7f1.txt",
-    "laixi": "003_750a97d35f8bfe5c.txt", "tianmen": "004_39039b5b6710b1f1.txt",
-}  # fmt: skip
+    "tongliao": "000_779f9be447f66d1d.txt",
+    "luzhou": "001_451407376180ac87.txt",
+    "yining": "002_661fba88e4ede7f1.txt",
+    "laixi": "003_750a97d35f8bfe5c.txt",
+    "tianmen": "004_39039b5b6710b1f1.txt",
+}
 
 
 @dataclass
@@ -36,7 +40,7 @@ class Portal:
     """The demo portal's pages; `revise()` changes the city's 2021 report as an agency might."""
 
     pages: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # path -> (body, content type)
-    tongliao: dict = field(default_factory=dict)  # the city's 2021 report data, for revise()
+    tongliao: dict[str, Any] = field(default_factory=dict)  # the city's 2021 report data, for revise()
 
     @classmethod
     def build(cls) -> Portal:
@@ -49,19 +53,38 @@ class Portal:
         tianmen = read_report(seed(SEEDS["tianmen"]), "demo").to_json()
         tianmen["tables"]["appeals"]["review"]["total"] = 2  # planted: 0+0+0+0 is not 2
         p.pages["/bureau/nb/t20220112_2101.html"] = (report_page(tianmen).encode(), "text/html; charset=utf-8")
-        p.pages["/city/nb/index.html"] = (_listing("通辽市人民政府 年报专栏", [
-            ("t20220308_2101.html", "通辽市2021年政府信息公开工作年度报告"),
-            ("t20230301_2201.html", "泸州市2022年政府信息公开工作年度报告"),
-            ("/city/news/1.html", "市政府召开常务会议"),
-        ], "index_1.html"), "text/html; charset=utf-8")  # fmt: skip
-        p.pages["/city/nb/index_1.html"] = (_listing("通辽市人民政府 年报专栏 第2页", [
-            ("t20210129_2001.html", "2020年莱西市政府信息公开工作年度报告"),
-            ("./t20210201_2002.html", "伊宁市2020年政府信息公开工作年度报告"),
-            ("t20220308_2101.html#top", "通辽市2021年政府信息公开工作年度报告"),  # the same report again
-        ], None), "text/html; charset=utf-8")  # fmt: skip
-        p.pages["/bureau/nb/index.html"] = (_listing("天门市政务服务和大数据管理局", [
-            ("t20220112_2101.html", "天门市政务服务和大数据管理局2021年政府信息公开工作年度报告")], None),
-            "text/html; charset=utf-8")  # fmt: skip
+        p.pages["/city/nb/index.html"] = (
+            _listing(
+                "通辽市人民政府 年报专栏",
+                [
+                    ("t20220308_2101.html", "通辽市2021年政府信息公开工作年度报告"),
+                    ("t20230301_2201.html", "泸州市2022年政府信息公开工作年度报告"),
+                    ("/city/news/1.html", "市政府召开常务会议"),
+                ],
+                "index_1.html",
+            ),
+            "text/html; charset=utf-8",
+        )
+        p.pages["/city/nb/index_1.html"] = (
+            _listing(
+                "通辽市人民政府 年报专栏 第2页",
+                [
+                    ("t20210129_2001.html", "2020年莱西市政府信息公开工作年度报告"),
+                    ("./t20210201_2002.html", "伊宁市2020年政府信息公开工作年度报告"),
+                    ("t20220308_2101.html#top", "通辽市2021年政府信息公开工作年度报告"),  # the same report again
+                ],
+                None,
+            ),
+            "text/html; charset=utf-8",
+        )
+        p.pages["/bureau/nb/index.html"] = (
+            _listing(
+                "天门市政务服务和大数据管理局",
+                [("t20220112_2101.html", "天门市政务服务和大数据管理局2021年政府信息公开工作年度报告")],
+                None,
+            ),
+            "text/html; charset=utf-8",
+        )
         p.tongliao = tongliao
         return p
 
@@ -112,6 +135,14 @@ def settings(base_url: str, folder: Path) -> Settings:
             5,
         ),
     )
-    return Settings(path=folder / "sources.toml", database=folder / "govmon.db", user_agent="govreport-monitor/demo",
-                    concurrency=4, per_host=2, default_interval=3600, failure_threshold=3, sources=sources,
-                    outbox_dir=folder / "mail")  # fmt: skip
+    return Settings(
+        path=folder / "sources.toml",
+        database=folder / "govmon.db",
+        user_agent="govreport-monitor/demo",
+        concurrency=4,
+        per_host=2,
+        default_interval=3600,
+        failure_threshold=3,
+        sources=sources,
+        outbox_dir=folder / "mail",
+    )
