@@ -20,8 +20,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-from monitor.config import DEFAULT_LINK_PATTERN, Settings, Source
+from monitor.config import Settings, Source
 from monitor.fetch import Fetcher
+from monitor.model import DEFAULT_LINK_PATTERN
 from monitor.scheduler import Watcher
 from monitor.store import Store
 

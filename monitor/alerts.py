@@ -20,9 +20,7 @@ import markupsafe
 
 from monitor.config import Settings, Source
 from monitor.errors import ConfigError
-from monitor.model import APPEAL_LABELS, LABELS, SEVERITY_CN, TABLE_LABELS
-from monitor.rules import deadline, fmt
-from monitor.store import Event
+from monitor.model import APPEAL_LABELS, LABELS, SEVERITY_CN, TABLE_LABELS, Event, Finding, deadline, fmt
 
 
 def recipients(settings: Settings, source: Source | None) -> tuple[tuple[str, str], ...]:
@@ -88,17 +86,7 @@ def missing_event(settings: Settings, source: Source, years_found: set[int], tod
         return None
     due = deadline(year, source.kind)
     message = f"{source.agency}{year}年度政府信息公开工作年度报告在法定期限{due.isoformat()}后仍未在门户网站上找到"
-    finding = {
-        "rule": "timeliness.missing",
-        "severity": "error",
-        "table": None,
-        "row": None,
-        "column": None,
-        "expected": None,
-        "actual": None,
-        "message": message,
-        "key": f"timeliness.missing|{year}",
-    }
+    finding = Finding("timeliness.missing", "error", message).to_json()
     payload: dict[str, Any] = {
         "source": source.id,
         "agency": source.agency,

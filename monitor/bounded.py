@@ -17,7 +17,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from monitor.errors import InputError
-from monitor.parse import Report
+from monitor.model import Report
 from monitor.parse import read_page as _read_page
 from monitor.parse import read_report as _read_report
 

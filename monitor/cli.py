@@ -24,8 +24,7 @@ from monitor.bounded import read_report
 from monitor.channels import DeliveryError, Link, Sent, deliver_due, send
 from monitor.errors import GovmonError, InputError
 from monitor.fetch import Fetcher, fetch_once
-from monitor.model import SEVERITY_CN
-from monitor.parse import Report
+from monitor.model import SEVERITY_CN, Report
 from monitor.rules import RULES, run_rules
 from monitor.scheduler import PollResult, Watcher, run
 from monitor.store import Store, instance_lock, is_locked
@@ -212,10 +211,7 @@ def reports_json(store: Store, source: str | None = None, year: int | None = Non
     for doc in store.reports(source, year):
         latest = doc["latest"] or {}
         data = json.loads(latest.get("report") or "{}")
-        findings = [
-            {k: v for k, v in f.items() if k not in ("key", "cells")}
-            for f in json.loads(latest.get("findings") or "[]")
-        ]
+        findings = json.loads(latest.get("findings") or "[]")
         reports.append(
             {
                 "source": doc["source"],

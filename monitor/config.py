@@ -17,16 +17,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from monitor.errors import ConfigError
+from monitor.model import DEFAULT_LINK_PATTERN
 
 KINDS = ("department", "government")
 TLS_MODES = ("ssl", "starttls", "none")
 WEBHOOK_FORMATS = ("json", "dingtalk", "wecom", "feishu")
 DIGESTS = ("off", "daily")
-# A 政府信息公开工作年度报告 by any of its real names: "…政府信息公开工作年度报告", "…年度政府信息公开工作报告",
-# "…政府信息公开年报". Not "…工作要点" or "…第三方评估报告". Used for listing links and for titles.
-DEFAULT_LINK_PATTERN = (
-    r"(政府信息公开|政务公开|信息公开)(工作)?(年度)?(报告|年报)|年度(政府信息公开|政务公开|信息公开)(工作)?报告"
-)
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _ID = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")

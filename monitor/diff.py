@@ -13,9 +13,7 @@ import json
 import re
 from typing import Any
 
-from monitor.model import TABLE_LABELS
-from monitor.parse import Report
-from monitor.rules import CN, Finding, fmt, label
+from monitor.model import CN, TABLE_LABELS, Finding, Report, fmt, label
 
 _CHROME = re.compile(r"浏览|访问|点击|阅读|打印|关闭|扫一扫|分享|字号|【|】")
 FIELD_CN = {"title": "标题", "published": "发布日期", "year": "年度", "format": "格式"}

@@ -15,8 +15,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from bs4 import BeautifulSoup
 
-_YEAR = re.compile(r"((?:19|20)\d{2}|[〇零一二三四五六七八九]{4})\s*年")
-_CN = str.maketrans("〇零一二三四五六七八九", "00123456789")
+from monitor.model import year_of
+
 _NEXT = re.compile(r"^(下一页|下页|后一页|next|>|›|»|>>)$", re.I)
 _ATTACHMENT = re.compile(r"\.(pdf|docx?|wps|xlsx?)$", re.I)
 
@@ -35,11 +35,6 @@ def canonical(url: str) -> str:
     port = p.port
     netloc = host if port is None or (p.scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
     return urlunsplit((p.scheme.lower(), netloc, p.path or "/", p.query, ""))
-
-
-def report_year(text: str) -> int | None:
-    m = _YEAR.search(text)
-    return int(m.group(1).translate(_CN)) if m else None
 
 
 def discover(html: str, page_url: str, pattern: re.Pattern[str]) -> tuple[list[Link], str | None]:
@@ -61,7 +56,7 @@ def discover(html: str, page_url: str, pattern: re.Pattern[str]) -> tuple[list[L
             continue
         name = title or text  # link text is often cut short ("…年度..."), the title attribute is not
         if (pattern.search(text) or pattern.search(title)) and url not in links:
-            links[url] = Link(url, name, report_year(name))
+            links[url] = Link(url, name, year_of(name))
     return list(links.values()), next_page
 
 

@@ -1,4 +1,6 @@
-"""The words every stage shares: canonical keys and labels, the document model, table values.
+"""The words every stage shares: canonical keys and labels, the report-name and year patterns, the
+deadlines, the document model, table values, and the records every stage passes on: ``Report``,
+``Finding`` and ``Event``.
 
 This module imports nothing else of ``monitor``; every stage may import it.
 
@@ -12,9 +14,33 @@ tokenizer in ``tables.py``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
 Number = int | float
+
+# A 政府信息公开工作年度报告 by any of its real names: "…政府信息公开工作年度报告", "…年度政府信息公开工作报告",
+# "…政府信息公开年报". Not "…工作要点" or "…第三方评估报告". Used for listing links and for titles.
+DEFAULT_LINK_PATTERN = (
+    r"(政府信息公开|政务公开|信息公开)(工作)?(年度)?(报告|年报)|年度(政府信息公开|政务公开|信息公开)(工作)?报告"
+)
+YEAR = re.compile(r"((?:19|20)\d{2}|[〇零一二三四五六七八九]{4})\s*年")  # 2021年, 二〇二一年
+CN_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
+CN = "〇一二三四五六"  # the six parts' numerals: 第三部分
+
+
+def year_of(text: str) -> int | None:
+    """The first year a text names (2021年 or 二〇二一年), or None."""
+    m = YEAR.search(text)
+    return int(m.group(1).translate(CN_DIGITS)) if m else None
+
+
+def deadline(year: int, kind: str) -> date:
+    """第四十九条: departments by 31 January, governments by 31 March of the following year."""
+    return date(year + 1, 1, 31) if kind == "department" else date(year + 1, 3, 31)
+
 
 MAX_BYTES = 8 * 1024 * 1024  # real reports are < 2 MB even with Word-pasted markup
 IMAGE_MARK = "[图片]"  # where a page shows an image: a table that is only a picture is never read as zeros
@@ -209,3 +235,139 @@ class Table:
 
     def numbers(self) -> dict[str, dict[str, Number | None]]:
         return {r: {c: v.number for c, v in cols.items()} for r, cols in self.rows.items()}
+
+
+def fmt(n: Number | None) -> str:
+    if n is None:
+        return "空"
+    return f"{n:g}" if isinstance(n, float) else str(n)
+
+
+def label(table: str, key: str) -> str:
+    return (APPEAL_LABELS if table == "appeals" else LABELS)[key]
+
+
+# ---------------------------------------------------------------- the report, its findings, the events
+@dataclass
+class Report:
+    """A parsed report: what ``govmon check --json`` prints, what a version stores."""
+
+    input: str
+    text: str
+    title: str | None = None
+    agency: str | None = None
+    year: int | None = None
+    published: date | None = None
+    kind: str | None = None
+    format: str | None = None
+    sections: dict[int, tuple[int, int] | None] = field(default_factory=dict)  # number -> (first, end) lines
+    tables: dict[str, Table] = field(default_factory=dict)
+    scanned: bool = False  # a PDF without a text layer: needs OCR before anything can be checked
+    pages: int = 0  # PDF pages read (0 for HTML and text)
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.split("\n")
+
+    def section_text(self, number: int) -> str:
+        span = self.sections.get(number)
+        return "\n".join(self.lines[span[0] : span[1]]) if span else ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "input": self.input,
+            "title": self.title,
+            "agency": self.agency,
+            "year": self.year,
+            "published": self.published.isoformat() if self.published else None,
+            "kind": self.kind,
+            "format": self.format,
+            "sections": {str(n): self.sections.get(n) is not None for n in range(1, 7)},
+            "tables": {k: t.numbers() for k, t in self.tables.items() if t.rows},
+            "table_status": {k: t.status for k, t in self.tables.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], text: str = "") -> Report:
+        """A stored report back (``to_json``'s output): its numbers and states, not where each was read,
+        and the sections as present or absent (their text is ``text``, kept beside it in the store)."""
+        tables = {}
+        for key, status in data.get("table_status", {}).items():
+            rows = {
+                r: {c: Value(n, "" if n is None else fmt(n), 0, 0) for c, n in cols.items()}
+                for r, cols in data.get("tables", {}).get(key, {}).items()
+            }
+            tables[key] = Table(status, rows)
+        published = data.get("published")
+        return cls(
+            input=data.get("input", ""),
+            text=text,
+            title=data.get("title"),
+            agency=data.get("agency"),
+            year=data.get("year"),
+            published=date.fromisoformat(published) if published else None,
+            kind=data.get("kind"),
+            format=data.get("format"),
+            sections={int(n): (0, 0) if present else None for n, present in data.get("sections", {}).items()},
+            tables=tables,
+        )
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem a rule found. ``to_json`` is its one serialised form: ``check --json``, the store and
+    the alerts all use it."""
+
+    rule: str
+    severity: str
+    message: str
+    table: str | None = None
+    row: str | int | None = None
+    column: str | None = None
+    expected: Number | None = None
+    actual: Number | None = None
+    cells: tuple[tuple[str, str], ...] = ()  # (row, column) cells involved: what an alert highlights
+
+    @property
+    def key(self) -> str:
+        """Stable identity of the finding within one report (for de-duplicating alerts)."""
+        return f"{self.rule}|{self.table or ''}|{self.row if self.row is not None else ''}|{self.column or ''}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "table": self.table,
+            "row": self.row,
+            "column": self.column,
+            "expected": self.expected,
+            "actual": self.actual,
+            "message": self.message,
+            "key": self.key,
+            "cells": [list(c) for c in self.cells],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Finding:
+        return cls(
+            data["rule"],
+            data["severity"],
+            data["message"],
+            data.get("table"),
+            data.get("row"),
+            data.get("column"),
+            data.get("expected"),
+            data.get("actual"),
+            tuple((r, c) for r, c in data.get("cells", [])),
+        )
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something worth an alert. `key` makes it idempotent: the same key is stored (and sent) once."""
+
+    key: str
+    kind: str  # new_report | new_finding | revision | late | missing | source_failing | source_recovered | test
+    source: str | None
+    payload: dict[str, Any]
+    recipients: tuple[tuple[str, str], ...]  # (channel, recipient)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
-from monitor.parse import Report
+from monitor.model import Report
 
 N = r"(?<![\d.])(\d+)(?:件|起)"
 Q = r"[”\"’]?[^,;。:\d]{0,3}?"

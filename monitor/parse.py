@@ -14,15 +14,12 @@ names the table's part, and the best reading wins. Metadata (title, agency, year
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
-from monitor.config import DEFAULT_LINK_PATTERN
 from monitor.errors import InputError
 from monitor.extract import extract
 from monitor.grid import classify, read_active_grids, read_appeals_grids, read_applications_grids
-from monitor.model import SECTION_NAMES, Document, Grid, Table
+from monitor.model import CN_DIGITS, DEFAULT_LINK_PATTERN, SECTION_NAMES, YEAR, Document, Grid, Report, Table
 from monitor.normalise import normalise_document
 from monitor.tables import read_active, read_appeals, read_applications
 
@@ -48,8 +45,7 @@ _FOOTER = re.compile(r"^[-—–]+\s*\d{1,3}\s*[-—–]+$|^第\s*\d+\s*页(\s*[
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
 _MARKUP_START = set("#—-–第|:")  # lines that may be Markdown marks, separator rows or page footers
 _MD_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
-_CN_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
-_YEAR = r"((?:19|20)\d{2}|[〇零一二三四五六七八九]{4})\s*年"
+_YEAR = YEAR.pattern
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _DATE_LABEL = re.compile(r"(发布时间|发布日期|发文日期|公开日期|日期|时间)")
 _PLACE = re.compile(r"(省|市|县|区|旗|州|盟|镇|乡)$")
@@ -59,44 +55,6 @@ _REPORT_PHRASE = re.compile(
 )
 _TITLE = re.compile(DEFAULT_LINK_PATTERN)
 _LEGACY = re.compile(r"政府信息公开(情况)?统计表|指标名称.{0,40}计量单位")
-
-
-@dataclass
-class Report:
-    input: str
-    text: str
-    title: str | None = None
-    agency: str | None = None
-    year: int | None = None
-    published: date | None = None
-    kind: str | None = None
-    format: str | None = None
-    sections: dict[int, tuple[int, int] | None] = field(default_factory=dict)  # number -> (first, end) lines
-    tables: dict[str, Table] = field(default_factory=dict)
-    scanned: bool = False  # a PDF without a text layer: needs OCR before anything can be checked
-    pages: int = 0  # PDF pages read (0 for HTML and text)
-
-    @property
-    def lines(self) -> list[str]:
-        return self.text.split("\n")
-
-    def section_text(self, number: int) -> str:
-        span = self.sections.get(number)
-        return "\n".join(self.lines[span[0] : span[1]]) if span else ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "input": self.input,
-            "title": self.title,
-            "agency": self.agency,
-            "year": self.year,
-            "published": self.published.isoformat() if self.published else None,
-            "kind": self.kind,
-            "format": self.format,
-            "sections": {str(n): self.sections.get(n) is not None for n in range(1, 7)},
-            "tables": {k: t.numbers() for k, t in self.tables.items() if t.rows},
-            "table_status": {k: t.status for k, t in self.tables.items()},
-        }
 
 
 def _meaning(title: str) -> int | None:
@@ -177,7 +135,7 @@ def clean_lines(text: str) -> list[str]:
 
 
 def _to_year(text: str) -> int:
-    return int(text.translate(_CN_DIGITS))
+    return int(text.translate(CN_DIGITS))
 
 
 def find_title(lines: list[str], html_title: str | None) -> str | None:

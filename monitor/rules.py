@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from functools import cached_property
 from typing import Any
 
@@ -25,47 +24,20 @@ from monitor.model import (
     APPEAL_LABELS,
     APPEAL_ROWS,
     APPLICANT_COLUMNS,
+    CN,
     LABELS,
     SECTION_NAMES,
     TABLE_LABELS,
+    Finding,
     Number,
+    Report,
     Table,
     Value,
+    deadline,
+    fmt,
+    label,
 )
-from monitor.parse import Report
 from monitor.tables import OUTCOME_ROWS
-
-CN = "〇一二三四五六"
-
-
-@dataclass(frozen=True)
-class Finding:
-    rule: str
-    severity: str
-    message: str
-    table: str | None = None
-    row: str | int | None = None
-    column: str | None = None
-    expected: Number | None = None
-    actual: Number | None = None
-    cells: tuple[tuple[str, str], ...] = ()  # (row, column) cells involved: what an alert highlights
-
-    @property
-    def key(self) -> str:
-        """Stable identity of the finding within one report (for de-duplicating alerts)."""
-        return f"{self.rule}|{self.table or ''}|{self.row if self.row is not None else ''}|{self.column or ''}"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "severity": self.severity,
-            "table": self.table,
-            "row": self.row,
-            "column": self.column,
-            "expected": self.expected,
-            "actual": self.actual,
-            "message": self.message,
-        }
 
 
 @dataclass(frozen=True)
@@ -116,18 +88,8 @@ def cell(table: Table, row: str, column: str) -> Value | None:
     return table.rows.get(row, {}).get(column)
 
 
-def fmt(n: Number | None) -> str:
-    if n is None:
-        return "空"
-    return f"{n:g}" if isinstance(n, float) else str(n)
-
-
 def _expects_tables(report: Report) -> bool:
     return report.format != "legacy" and not report.scanned
-
-
-def label(table: str, key: str) -> str:
-    return (APPEAL_LABELS if table == "appeals" else LABELS)[key]
 
 
 # ---------------------------------------------------------------- completeness
@@ -399,11 +361,6 @@ def format_version(ctx: Context, make: Callable[..., Finding]) -> Iterator[Findi
                 f"{year}年度报告应使用{FORMAT_DOCS[want]}规定的格式，但{TABLE_LABELS[key]}使用的是{FORMAT_DOCS[got]}的格式",
                 table=key,
             )
-
-
-def deadline(year: int, kind: str) -> date:
-    """第四十九条: departments by 31 January, governments by 31 March of the following year."""
-    return date(year + 1, 1, 31) if kind == "department" else date(year + 1, 3, 31)
 
 
 @rule("timeliness.late", "warning", "published after the statutory deadline (31 Jan department, 31 Mar government)")

@@ -31,7 +31,8 @@ from monitor.discover import Link, attachments, discover
 from monitor.errors import FetchError, InputError
 from monitor.extract import decode, sniff
 from monitor.fetch import Fetcher, Response, allowed_for
-from monitor.parse import Report, is_report
+from monitor.model import Report
+from monitor.parse import is_report
 from monitor.rules import run_rules
 from monitor.store import NewVersion, Store
 
@@ -171,7 +172,7 @@ class Watcher:
         diff = diff_reports(json.loads(latest["report"]), data) if latest else None
         if diff:
             findings.append(revision_finding(diff))
-        stored = [{**f.to_json(), "key": f.key, "cells": [list(c) for c in f.cells]} for f in findings]
+        stored = [f.to_json() for f in findings]
         previous = json.loads(latest["findings"]) if latest else None
         events = alerts.version_events(
             self.settings, source, link.url, data, stored, previous=previous, diff=diff, content_hash=content_hash

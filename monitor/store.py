@@ -22,6 +22,7 @@ from typing import Any
 import sqlite_utils
 
 from monitor.errors import StateError
+from monitor.model import Event
 
 MIGRATIONS = [
     """
@@ -60,17 +61,6 @@ def now() -> str:
 
 def _iso(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="seconds")
-
-
-@dataclass(frozen=True)
-class Event:
-    """Something worth an alert. `key` makes it idempotent: the same key is stored (and sent) once."""
-
-    key: str
-    kind: str  # new_report | new_finding | revision | late | missing | source_failing | source_recovered | test
-    source: str | None
-    payload: dict[str, Any]
-    recipients: tuple[tuple[str, str], ...]  # (channel, recipient)
 
 
 @dataclass(frozen=True)

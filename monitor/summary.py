@@ -11,9 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from monitor.model import FORMAT_CN, KIND_CN, SEVERITY_CN, STATUS_CN, TABLE_LABELS
-from monitor.parse import Report
-from monitor.rules import Finding
+from monitor.model import FORMAT_CN, KIND_CN, SEVERITY_CN, STATUS_CN, TABLE_LABELS, Finding, Report
 
 _SKIP = ("readme", ".")  # a folder's own README and hidden files are not reports
 

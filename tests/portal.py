@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from monitor.config import DEFAULT_LINK_PATTERN, Settings, Source
+from monitor.config import Settings, Source
+from monitor.model import DEFAULT_LINK_PATTERN
 
 
 @dataclass

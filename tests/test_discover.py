@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from monitor.config import DEFAULT_LINK_PATTERN
 from monitor.discover import attachments, discover
+from monitor.model import DEFAULT_LINK_PATTERN
 from monitor.parse import find_agency, find_title, find_year
 
 PATTERN = re.compile(DEFAULT_LINK_PATTERN)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 from conftest import SEEDS
 
-from monitor.parse import Report, read_report
+from monitor.model import Report
+from monitor.parse import read_report
 from monitor.rules import run_rules
 from monitor.tables import NUMBER
 

@@ -17,8 +17,9 @@ from typing import Any
 
 from aiohttp import web
 
-from monitor.config import DEFAULT_LINK_PATTERN, Settings, Source
+from monitor.config import Settings, Source
 from monitor.demo.pages import page, report_page
+from monitor.model import DEFAULT_LINK_PATTERN
 from monitor.parse import read_report
 
 
