@@ -3,13 +3,17 @@
 Two sources: a city government's 年报 column (a paginated listing; an HTML report with spanned
 tables that is revised before the second poll; the traditional-character report; a GBK page;
 the report whose section 三 cannot be placed) and a bureau whose report has a planted error.
-``govmon demo`` (cli.py) serves it, polls it twice and prints what the watcher found.
+``tour`` (``govmon demo``) serves it, polls it twice and says what the watcher found.
 """
 
 from __future__ import annotations
 
 import copy
+import email
+import email.policy
+import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -17,10 +21,13 @@ from typing import Any
 
 from aiohttp import web
 
+from monitor import service, views
+from monitor.alerts import Renderer
 from monitor.config import Settings, Source
 from monitor.demo.pages import page, report_page
 from monitor.model import DEFAULT_LINK_PATTERN
 from monitor.parse import read_report
+from monitor.store import Store
 
 
 def seed(name: str) -> bytes:
@@ -147,3 +154,39 @@ def settings(base_url: str, folder: Path) -> Settings:
         sources=sources,
         outbox_dir=folder / "mail",
     )
+
+
+async def tour(folder: Path, say: Callable[[str], None]) -> None:
+    """`govmon demo`: serve the portal on 127.0.0.1, poll it, show what was found; the city quietly edits its
+    2021 report; poll again and show the revision; list the alert e-mails delivered into `folder`/mail."""
+    portal = Portal.build()
+    runner = web.AppRunner(portal.app(), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    config, renderer = settings(base, folder), Renderer()
+    say(f"demo portal on {base}; state in {folder}\n")
+    try:
+        say("== first poll: every report is new")
+        polled = await service.poll_once(config, None, renderer)
+        say(views.poll_text(polled.results, polled.sent, polled.left))
+        store = Store(config.database)
+        say(views.reports_text(views.reports_json(store)))
+        store.close()
+        portal.revise()
+        say("\n== the city quietly edits its 2021 report; second poll")
+        polled = await service.poll_once(config, None, renderer)
+        say(views.poll_text(polled.results, polled.sent, polled.left))
+        store = Store(config.database)
+        for doc in store.reports():
+            if doc["versions"] > 1:
+                say(f"[{doc['source']}] {doc['title']}: {doc['versions']} versions")
+                say("\n".join(views.findings_lines(json.loads(doc["latest"]["findings"]))))
+        store.close()
+        mail = sorted((folder / "mail").glob("*.eml"))
+        say(f"\n== {len(mail)} alert e-mails delivered to {folder / 'mail'} (open any .eml with a mail client):")
+        for path in mail:
+            subject = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)["Subject"]
+            say(f"   {path.name}  {subject}")
+    finally:
+        await runner.cleanup()

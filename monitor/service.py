@@ -1,0 +1,98 @@
+"""Stage: service. The watcher wired to its parts: the store under the instance lock, the fetcher, the
+parser pool and alert delivery. ``poll_once`` is one pass (``govmon poll``), ``serve`` the service that
+repeats it until SIGTERM (``govmon run``); ``send_now`` and ``try_channels`` are delivery on demand
+(``govmon alerts send`` and ``govmon alerts test``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from monitor.alerts import Renderer, recipients, sample_payload
+from monitor.channels import DeliveryError, Link, Sent, deliver_due, send
+from monitor.config import Settings
+from monitor.errors import InputError
+from monitor.fetch import Fetcher
+from monitor.scheduler import PollResult, Watcher, run
+from monitor.store import Store, instance_lock, is_locked
+
+
+@dataclass
+class Polled:
+    """One pass: per source what happened, what the delivery after it did, and what the outbox still holds."""
+
+    results: list[PollResult]
+    sent: Sent
+    left: dict[str, int]
+
+
+async def poll_once(
+    settings: Settings,
+    ids: list[str] | None,
+    renderer: Renderer,
+    progress: Callable[[int, int], None] | None = None,
+) -> Polled:
+    """One pass over the sources, then the alerts that are due, then what is left in the outbox."""
+    with instance_lock(settings.database):
+        store = Store(settings.database)
+        store.mark_interrupted()
+        try:
+            async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
+                results = await Watcher(settings, store, fetcher).poll(ids, progress)
+            return Polled(results, await deliver_due(settings, store, renderer), store.alert_counts())
+        finally:
+            store.close()
+
+
+async def serve(settings: Settings, spread: float | None, renderer: Renderer) -> None:
+    """The service, until SIGTERM or SIGINT."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    with instance_lock(settings.database):
+        store = Store(settings.database)
+        store.mark_interrupted()
+        try:
+            async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
+                watcher = Watcher(settings, store, fetcher)
+                await run(watcher, stop, lambda: deliver_due(settings, store, renderer), spread=spread)
+        finally:
+            store.close()
+
+
+async def send_now(settings: Settings, store: Store, renderer: Renderer) -> Sent | tuple[str, int]:
+    """Everything pending, now, ignoring backoff. When the service holds the database it is the one that
+    sends (two senders would send twice): the pending rows are made due and (its PID, how many) returned."""
+    holder = is_locked(settings.database)
+    if holder:
+        return holder, store.make_due(datetime.now(UTC))
+    with instance_lock(settings.database):
+        return await deliver_due(settings, store, renderer, ignore_backoff=True)
+
+
+async def try_channels(settings: Settings, only: str | None, renderer: Renderer) -> list[tuple[str, str, str | None]]:
+    """A sample alert through each configured channel (or the one named): (channel, recipient, error or None)."""
+    targets = [(c, r) for c, r in recipients(settings, None) if only in (None, c, c.split(":", 1)[-1])]
+    if not targets:
+        raise InputError(f"no alert channel{' named ' + only if only else ''} is configured in {settings.path}")
+    message = renderer.render("test", sample_payload("test"))
+    event = {
+        "kind": "test",
+        "key": f"test|{datetime.now(UTC).isoformat()}",
+        "payload": json.dumps(sample_payload("test")),
+    }
+    outcome: list[tuple[str, str, str | None]] = []
+    async with Link() as link:
+        for channel, recipient in targets:
+            try:
+                await send(settings, channel, recipient, message, event, link=link)
+                outcome.append((channel, recipient, None))
+            except DeliveryError as exc:
+                outcome.append((channel, recipient, str(exc)))
+    return outcome

@@ -1,0 +1,113 @@
+"""Stage: views. What the watcher's commands print: the database read back as data (``reports_json``,
+the JSON of ``govmon reports --json``) and as the lines an admin reads (sources, polls, reports, outbox).
+Each function returns text; ``cli.py`` prints it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from monitor.channels import Sent
+from monitor.config import Settings
+from monitor.model import SEVERITY_CN
+from monitor.scheduler import PollResult
+from monitor.store import Store
+
+
+def sources_text(settings: Settings, store: Store | None) -> str:
+    """`govmon sources`: the file's verdict, the database it uses, and per source its state and newest report."""
+    states = {s["id"]: s for s in store.sources()} if store else {}
+    last = store.last_reports() if store else {}
+    where = "" if store else " (not created yet)"
+    out = [f"{settings.path}: valid, {len(settings.sources)} source(s), database {settings.database.resolve()}{where}"]
+    for s in settings.sources:
+        st = states.get(s.id, {})
+        state = f"last poll {st['last_poll']}" if st.get("last_poll") else "never polled"
+        if st.get("consecutive_failures"):
+            state += f", {st['consecutive_failures']} failure(s) in a row: {st.get('last_error')}"
+        every = f"{s.interval // 3600}h{s.interval % 3600 // 60:02d}m"
+        out += [f"  {s.id:<16} {s.kind:<10} every {every}  {s.agency}  {s.list_url}", f"  {'':<16} {state}"]
+        if s.id in last:
+            r = last[s.id]
+            errors = sum(f["severity"] == "error" for f in r["findings"])
+            verdict = f"错误 {errors} 项" if errors else "未发现错误"
+            out.append(f"  {'':<16} last report: {r['title'] or r['url']} ({r['year'] or '年度不明'}, {verdict})")
+    return "\n".join(out)
+
+
+def sent_line(sent: Sent, left: dict[str, int]) -> str | None:
+    """The alert line after a poll or `alerts send`: printed whenever anything went, failed or is waiting."""
+    if not (sent.delivered or sent.failed or left["pending"] or left["dead"]):
+        return None
+    tail = f"; {left['pending']} pending in the outbox" if left["pending"] else ""
+    dead = f", {left['dead']} dead (govmon alerts retry)" if left["dead"] else ""
+    return f"alerts: {sent.delivered} delivered, {sent.failed} failed{tail}{dead}"
+
+
+def poll_text(results: list[PollResult], sent: Sent, left: dict[str, int]) -> str:
+    out = []
+    for r in results:
+        if r.error:
+            out.append(f"{r.source}: FAILED: {r.error}")
+            continue
+        out.append(f"{r.source}: {r.reports} report link(s), {r.new_versions} new version(s)")
+        out += [f"  could not read {problem}" for problem in r.problems]
+    line = sent_line(sent, left)
+    return "\n".join(out + ([line] if line else []))
+
+
+def reports_json(store: Store, source: str | None = None, year: int | None = None) -> dict[str, Any]:
+    """`govmon reports --json`: the sources' states, each report's latest version, the outbox counts."""
+    keep = ("id", "agency", "kind", "list_url", "last_poll", "last_error", "consecutive_failures")
+    sources = [{k: s[k] for k in keep} for s in store.sources()]
+    reports = []
+    for doc in store.reports(source, year):
+        latest = doc["latest"] or {}
+        data = json.loads(latest.get("report") or "{}")
+        reports.append(
+            {
+                "source": doc["source"],
+                "url": doc["url"],
+                "title": doc["title"],
+                "year": doc["year"],
+                "published": data.get("published"),
+                "first_seen": doc["first_seen"],
+                "versions": doc["versions"],
+                "format": data.get("format"),
+                "table_status": data.get("table_status", {}),
+                "tables": data.get("tables", {}),
+                "findings": json.loads(latest.get("findings") or "[]"),
+            }
+        )
+    return {"sources": sources, "reports": reports, "alerts": store.alert_counts()}
+
+
+def findings_lines(findings: list[dict[str, Any]]) -> list[str]:
+    return [f"    [{SEVERITY_CN[f['severity']]}] {f['rule']}: {f['message'][:120]}" for f in findings]
+
+
+def reports_text(data: dict[str, Any]) -> str:
+    out = []
+    for r in data["reports"]:
+        errors = sum(f["severity"] == "error" for f in r["findings"])
+        warnings = len(r["findings"]) - errors
+        out.append(f"[{r['source']}] {r['title'] or r['url']}  ({r['year'] or '年度不明'}, {r['versions']} version(s))")
+        out.append(f"    {r['url']}")
+        out.append(f"    错误 {errors} 项 · 警告 {warnings} 项" if r["findings"] else "    未发现问题")
+        out += findings_lines(r["findings"])
+    a = data["alerts"]
+    out.append(f"alerts: {a['pending']} pending, {a['delivered']} delivered, {a['dead']} dead")
+    return "\n".join(out)
+
+
+def outbox_text(store: Store) -> str:
+    """`govmon alerts list`: every alert not yet delivered, with its last error, then the counts."""
+    out = []
+    for r in store.undelivered():
+        out.append(f"{r['status']:<8} {r['channel']:<14} {r['recipient']:<28} attempts {r['attempts']}  {r['key']}")
+        if r["last_error"]:
+            out.append(f"{'':<9}last error: {r['last_error']}")
+    counts = store.alert_counts()
+    out.append(f"alerts: {counts['pending']} pending, {counts['delivered']} delivered, {counts['dead']} dead")
+    return "\n".join(out)
