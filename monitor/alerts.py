@@ -10,6 +10,7 @@ templates in the top-level ``alerts/`` folder, which admins may edit; ``channels
 from __future__ import annotations
 
 import importlib.util
+import json
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -43,8 +44,24 @@ def _base(source: Source, url: str, report: dict[str, Any]) -> dict[str, Any]:
         "title": report.get("title"),
         "year": report.get("year"),
         "published": report.get("published"),
-        "tables": report.get("tables", {}),
-        "table_status": report.get("table_status", {}),
+    }
+
+
+def _keys(findings: list[dict[str, Any]]) -> list[str]:
+    return [f["key"] for f in findings]
+
+
+def hydrate(payload: dict[str, Any], report: str | None, findings: str | None) -> dict[str, Any]:
+    """An event's payload as the templates read it. A version's events name its findings by key
+    (``finding_keys``); the tables and the findings themselves are read from the stored version."""
+    if "finding_keys" not in payload or report is None or findings is None:
+        return payload
+    data, stored = json.loads(report), {f["key"]: f for f in json.loads(findings)}
+    return {
+        **payload,
+        "tables": data.get("tables", {}),
+        "table_status": data.get("table_status", {}),
+        "findings": [stored[k] for k in payload["finding_keys"] if k in stored],
     }
 
 
@@ -63,16 +80,16 @@ def version_events(
     to = recipients(settings, source)
     base = _base(source, url, report)
     if previous is None:
-        return [Event(f"report|{url}", "new_report", source.id, {**base, "findings": findings}, to)]
+        return [Event(f"report|{url}", "new_report", source.id, {**base, "finding_keys": _keys(findings)}, to)]
     # One message per report and poll: what changed, the errors that are new, and what was resolved.
     known, now = {f["key"] for f in previous}, {f["key"] for f in findings}
     new_errors = [f for f in findings if f["severity"] == "error" and f["key"] not in known]
     resolved = [f["message"] for f in previous if f["key"] not in now and f["rule"] != "revision.changed"]
     if diff:
-        payload = {**base, "diff": diff, "findings": findings, "resolved": resolved}
+        payload = {**base, "diff": diff, "finding_keys": _keys(findings), "resolved": resolved}
         return [Event(f"revision|{url}|{content_hash}", "revision", source.id, payload, to)]
     if new_errors:
-        payload = {**base, "findings": new_errors, "resolved": resolved}
+        payload = {**base, "finding_keys": _keys(new_errors), "resolved": resolved}
         return [Event(f"finding|{url}|{content_hash}", "new_finding", source.id, payload, to)]
     return []
 

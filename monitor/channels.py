@@ -28,7 +28,7 @@ from typing import Any
 import aiohttp
 import aiosmtplib
 
-from monitor.alerts import Rendered, Renderer
+from monitor.alerts import Rendered, Renderer, hydrate
 from monitor.config import WEBHOOK_FORMATS, Settings
 from monitor.store import Store
 
@@ -281,7 +281,7 @@ async def deliver_due(
             groups.setdefault(("one", row["id"]), []).append(row)
     sent = Sent()
     start = time.monotonic()
-    renders: dict[int, Rendered] = {}  # each event is rendered once per pass, whatever its recipients
+    renders: dict[int, tuple[Rendered, str]] = {}  # each event rendered once per pass, whatever its recipients
     async with Link() as link:
         for n, ((mode, _), batch) in enumerate(groups.items()):
             if n and time.monotonic() - start > PASS_BUDGET:
@@ -291,13 +291,17 @@ async def deliver_due(
             first = batch[0]
             for r in batch:
                 if r["event_id"] not in renders:
-                    renders[r["event_id"]] = renderer.render(r["kind"], json.loads(r["payload"]))
-            rendered = [renders[r["event_id"]] for r in batch]
+                    payload = hydrate(json.loads(r["payload"]), r["report"], r["findings"])
+                    renders[r["event_id"]] = (
+                        renderer.render(r["kind"], payload),
+                        json.dumps(payload, ensure_ascii=False),
+                    )
+            rendered = [renders[r["event_id"]][0] for r in batch]
             message = renderer.digest(rendered) if mode == "digest" else rendered[0]
             event = {
                 "kind": first["kind"],
                 "key": first["key"] if mode == "one" else f"digest|{now.date()}",
-                "payload": first["payload"],
+                "payload": renders[first["event_id"]][1],
             }
             ids = [r["id"] for r in batch]
             try:

@@ -45,6 +45,8 @@ MIGRATIONS = [
         UNIQUE (event_id, channel, recipient));
     CREATE INDEX deliveries_due ON deliveries(status, next_attempt);
     """,
+    # events name the version they are about; its tables and findings are read from it when sent
+    "ALTER TABLE events ADD COLUMN version_id INTEGER REFERENCES versions(id)",
 ]
 
 
@@ -300,7 +302,7 @@ class Store:
                 )
             )
             for event in events:
-                self._add_event(event, doc_id)
+                self._add_event(event, doc_id, version_id)
         return version_id
 
     def raw(self, version_id: int) -> bytes:
@@ -312,10 +314,19 @@ class Store:
             for event in events:
                 self._add_event(event, None)
 
-    def _add_event(self, event: Event, document_id: int | None) -> None:
+    def _add_event(self, event: Event, document_id: int | None, version_id: int | None = None) -> None:
         cur = self.db.conn.execute(
-            "INSERT OR IGNORE INTO events (key, kind, source, document_id, created, payload) VALUES (?, ?, ?, ?, ?, ?)",
-            [event.key, event.kind, event.source, document_id, now(), json.dumps(event.payload, ensure_ascii=False)],
+            "INSERT OR IGNORE INTO events (key, kind, source, document_id, version_id, created, payload) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                event.key,
+                event.kind,
+                event.source,
+                document_id,
+                version_id,
+                now(),
+                json.dumps(event.payload, ensure_ascii=False),
+            ],
         )
         if cur.rowcount == 0:
             return  # already recorded: never queued twice
@@ -326,9 +337,11 @@ class Store:
             )
 
     def due_deliveries(self, at: datetime, limit: int = 100, ignore_backoff: bool = False) -> list[dict[str, Any]]:
-        """Pending deliveries whose next attempt is due at ``at`` (all pending ones with ``ignore_backoff``)."""
+        """Pending deliveries whose next attempt is due at ``at`` (all pending ones with ``ignore_backoff``), each
+        with its event and the report and findings of the version the event names (``report``/``findings``)."""
         sql = (
-            "SELECT d.*, e.kind, e.key, e.source, e.payload, e.created FROM deliveries d JOIN events e ON e.id = d.event_id "
+            "SELECT d.*, e.kind, e.key, e.source, e.payload, e.created, v.report, v.findings FROM deliveries d "
+            "JOIN events e ON e.id = d.event_id LEFT JOIN versions v ON v.id = e.version_id "
             "WHERE d.status = 'pending' AND (d.next_attempt <= ? OR ?) ORDER BY d.id LIMIT ?"
         )
         return [dict(r) for r in self.db.query(sql, [_iso(at), ignore_backoff, limit])]

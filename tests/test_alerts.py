@@ -147,6 +147,14 @@ async def test_planted_error_alert_arrives_once_with_the_highlighted_cell(tmp_pa
     assert "&lt;script&gt;" in html
     await poll_and_deliver(cfg)  # the finding persists: nothing new is sent
     assert len(reports_mail(smtp)) == 1
+    store = Store(cfg.database)  # the event names its version and findings; the tables are not copied into it
+    (event,) = [e for e in store.db["events"].rows if e["kind"] == "new_report"]
+    store.close()
+    payload = json.loads(event["payload"])
+    assert event["version_id"] is not None
+    assert "tables" not in payload
+    assert "findings" not in payload
+    assert payload["finding_keys"] == ["appeals.total|appeals|review|"]
 
 
 async def test_smtp_down_then_back_delivers_once_and_logs_once_per_attempt(tmp_path, portal, smtp, caplog):

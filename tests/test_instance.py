@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,31 @@ def test_without_state_dir_the_systemd_state_directory_is_used(tmp_path, monkeyp
     monkeypatch.delenv("STATE_DIRECTORY")
     assert load(toml).database == toml.parent / "govmon.db"
     assert os.environ.get("STATE_DIRECTORY") is None
+
+
+def test_a_database_of_the_first_schema_is_migrated_and_keeps_its_alerts(tmp_path):
+    """An admin upgrading govmon keeps the outbox: old events (their tables inside) still render."""
+    import json  # noqa: PLC0415
+    import sqlite3  # noqa: PLC0415
+
+    from monitor.store import MIGRATIONS, Store  # noqa: PLC0415
+
+    db = tmp_path / "govmon.db"
+    con = sqlite3.connect(db)
+    con.executescript(f"BEGIN; {MIGRATIONS[0]}; PRAGMA user_version = 1; COMMIT;")
+    payload = {"source": "a", "title": "旧报告", "tables": {}, "findings": [{"rule": "x", "key": "x|||"}]}
+    con.execute(
+        "INSERT INTO events (key, kind, source, created, payload) VALUES ('report|u', 'new_report', 'a', "
+        "'2026-01-01T00:00:00+00:00', ?)",
+        [json.dumps(payload)],
+    )
+    con.execute("INSERT INTO deliveries (event_id, channel, recipient, next_attempt) VALUES (1, 'eml', 'o', '2000')")
+    con.commit()
+    con.close()
+    store = Store(db)
+    try:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        (due,) = store.due_deliveries(datetime.now(UTC))
+        assert (due["report"], json.loads(due["payload"])["findings"][0]["rule"]) == (None, "x")
+    finally:
+        store.close()
