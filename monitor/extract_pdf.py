@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import multiprocessing
 import re
-import resource
 from typing import Any
 
 from monitor.errors import InputError
+from monitor.limits import Limits, run_limited
 from monitor.model import Document, text_document
 
 MAX_PAGES = 100  # real reports have 5-20 pages
@@ -101,41 +101,18 @@ def _read(data: bytes) -> tuple[str, int]:
         return "\n".join(lines) + "\n", len(pdf.pages)
 
 
-def _child(data: bytes, conn: Any) -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
-    try:
-        conn.send(("ok", _read(data)))
-    except InputError as exc:
-        conn.send(("input", str(exc)))
-    except MemoryError:
-        conn.send(("input", f"the PDF needs more than {MEMORY_LIMIT // 2**20} MiB to read (a PDF bomb?)"))
-    except Exception as exc:  # pdfminer raises many kinds of errors on damaged files
-        conn.send(("input", f"the PDF cannot be read: {type(exc).__name__}: {str(exc)[:200]}"))
-    finally:
-        conn.close()
+_LIMITS = Limits(
+    CPU_SECONDS,
+    MEMORY_LIMIT,
+    too_long=f"reading the PDF took more than {CPU_SECONDS + 5} s; gave up",
+    exhausted="reading the PDF exhausted its memory or time limit (a PDF bomb?)",
+    failed="the PDF cannot be read",  # pdfminer raises many kinds of errors on damaged files
+)
 
 
 def pdf_document(data: bytes) -> Document:
     """The PDF's text (tables as pipe rows). Raises InputError for unreadable PDFs."""
-    ctx = multiprocessing.get_context("fork")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(data, child), daemon=True)
-    proc.start()
-    child.close()
-    try:
-        if not parent.poll(CPU_SECONDS + 5):
-            raise InputError(f"reading the PDF took more than {CPU_SECONDS + 5} s; gave up")
-        status, result = parent.recv()
-    except EOFError as exc:
-        raise InputError("reading the PDF exhausted its memory or time limit (a PDF bomb?)") from exc
-    finally:
-        if proc.is_alive():
-            proc.kill()
-        proc.join(5)
-        parent.close()
-    if status != "ok":
-        raise InputError(result)
+    result = run_limited(multiprocessing.get_context("fork"), _LIMITS, _read, (data,))
     text, pages = result
     doc = text_document(text, kind="pdf", encoding="pdf", pages=pages)
     doc.scanned = not text

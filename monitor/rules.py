@@ -189,6 +189,17 @@ class Identity:
     row: str | None = None
     column: str | None = None
 
+    def where(self) -> dict[str, Any]:
+        """The finding's fields that say where it failed and by how much."""
+        return {
+            "table": self.table,
+            "row": self.row,
+            "column": self.column,
+            "expected": self.expected,
+            "actual": self.actual,
+            "cells": self.cells,
+        }
+
 
 def _sum(values: Iterable[Value]) -> Number:
     return sum((v.number or 0 for v in values), 0)
@@ -308,15 +319,7 @@ def _errors(rule_id: str) -> Callable[[Context, Callable[..., Finding]], Iterato
     def check(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
         for i in ctx.failed:
             if i.rule == rule_id and not i.blanks:
-                yield make(
-                    i.message,
-                    table=i.table,
-                    row=i.row,
-                    column=i.column,
-                    expected=i.expected,
-                    actual=i.actual,
-                    cells=i.cells,
-                )
+                yield make(i.message, **i.where())
 
     return check
 
@@ -333,15 +336,8 @@ for _id, _summary in ARITHMETIC.items():
 def identity_unverifiable(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     for i in ctx.failed:
         if i.blanks:
-            yield make(
-                f"无法核对（有空白单元格，按0计算不成立）：{i.message}；空白单元格：{_cell_list(i.table, list(i.blanks))}",
-                table=i.table,
-                row=i.row,
-                column=i.column,
-                expected=i.expected,
-                actual=i.actual,
-                cells=i.cells,
-            )
+            blanks = _cell_list(i.table, list(i.blanks))
+            yield make(f"无法核对（有空白单元格，按0计算不成立）：{i.message}；空白单元格：{blanks}", **i.where())
 
 
 # ---------------------------------------------------------------- format, time, history

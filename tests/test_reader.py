@@ -192,7 +192,7 @@ def test_stopping_ends_a_document_being_read_at_once():
     not after the document's 60 s budget."""
     import threading  # noqa: PLC0415
 
-    from monitor import bounded  # noqa: PLC0415
+    from monitor import bounded, limits  # noqa: PLC0415
 
     deep = b"<html><body>" + b"<div>" * 200_000 + b"x" + b"</div>" * 200_000 + b"</body></html>"
     outcome: list[str] = []
@@ -207,11 +207,11 @@ def test_stopping_ends_a_document_being_read_at_once():
     reader = threading.Thread(target=read)
     reader.start()
     for _ in range(400):  # the child is up within a few seconds
-        if bounded._LIVE:
+        if limits._LIVE:
             break
         threading.Event().wait(0.05)
     assert bounded.kill_all() == 1
     reader.join(15)
     assert not reader.is_alive()
     assert outcome == ["not read: govmon is stopping; the next poll reads it"]
-    assert not bounded._LIVE
+    assert not limits._LIVE

@@ -1,0 +1,89 @@
+"""Running one risky read in a child process under a CPU, memory and wall-clock limit.
+
+The PDF reader (``extract_pdf.py``) and the bounded page reader (``bounded.py``) both use it: the child
+sets its limits, runs the reader and sends back ``("ok", result)`` or ``("input", message)``; the parent
+waits at most the budget, then kills and joins the child in every case. What went wrong becomes an
+``InputError`` with a line a person can act on.
+"""
+
+from __future__ import annotations
+
+import resource
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from monitor.errors import InputError
+
+
+@dataclass(frozen=True)
+class Limits:
+    seconds: int
+    memory: int  # bytes of address space
+    too_long: str  # the InputError when the child is still reading after the budget
+    exhausted: str  # when it died (killed by RLIMIT_CPU or out of memory)
+    failed: str = "it cannot be read"  # prefix for a reader's unexpected exception
+
+
+def child(conn: Connection, limits: Limits, read: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    """The child's side: limits first, then the read, then one message back."""
+    resource.setrlimit(resource.RLIMIT_AS, (limits.memory, limits.memory))
+    resource.setrlimit(resource.RLIMIT_CPU, (limits.seconds, limits.seconds))
+    try:
+        conn.send(("ok", read(*args)))
+    except InputError as exc:
+        conn.send(("input", str(exc)))
+    except MemoryError:
+        conn.send(("input", limits.exhausted))
+    except RecursionError:
+        conn.send(("input", "its markup is nested too deeply to be a report page; gave up"))
+    except Exception as exc:  # a reader's bug or a damaged file must not take the service down
+        conn.send(("input", f"{limits.failed}: {type(exc).__name__}: {str(exc)[:200]}"))
+    finally:
+        conn.close()
+
+
+_LIVE: set[BaseProcess] = set()  # children reading now: kill_all() ends them when the service stops
+_KILLED: set[BaseProcess] = set()
+
+
+def kill_all() -> int:
+    """End every child still reading (the service is stopping): each waiting caller gets an InputError
+    at once instead of after its budget. Returns how many were killed."""
+    live = [p for p in list(_LIVE) if p.is_alive()]
+    for proc in live:
+        _KILLED.add(proc)
+        proc.kill()
+    return len(live)
+
+
+def run_limited(
+    ctx: BaseContext, limits: Limits, read: Callable[..., Any], args: tuple[Any, ...], *, daemon: bool = True
+) -> Any:
+    """``read(*args)`` in a child process of ``ctx``, within ``limits``. Raises InputError."""
+    parent, end = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=child, args=(end, limits, read, args), daemon=daemon)  # type: ignore[attr-defined]
+    proc.start()
+    _LIVE.add(proc)
+    end.close()
+    try:
+        if not parent.poll(limits.seconds + 5):
+            raise InputError(limits.too_long)
+        status, result = parent.recv()
+    except EOFError as exc:
+        if proc in _KILLED:
+            raise InputError("not read: govmon is stopping; the next poll reads it") from exc
+        raise InputError(limits.exhausted) from exc
+    finally:
+        if proc.is_alive():
+            proc.kill()
+        proc.join(5)
+        _LIVE.discard(proc)
+        _KILLED.discard(proc)
+        parent.close()
+    if status != "ok":
+        raise InputError(result)
+    return result
