@@ -12,6 +12,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -77,10 +78,13 @@ class Settings:
     outbox_dir: Path | None = None  # a folder of .eml files instead of (or besides) SMTP: the demo's sink
     templates_dir: Path | None = None  # admins' edited alert templates; each file found here wins over the shipped one
 
+    @cached_property
+    def _by_id(self) -> dict[str, Source]:
+        return {s.id: s for s in self.sources}
+
     def source(self, source_id: str) -> Source:
-        for s in self.sources:
-            if s.id == source_id:
-                return s
+        if source_id in self._by_id:
+            return self._by_id[source_id]
         raise ConfigError(
             f"{self.path}: no source with id '{source_id}' (known: {', '.join(s.id for s in self.sources)})"
         )
@@ -194,9 +198,11 @@ def _state_base(path: Path, mon: dict[str, Any]) -> Path:
 
 
 def _unique(r: _Reader, table: str, values: list[str], key: str, what: str) -> None:
+    seen: set[str] = set()
     for i, value in enumerate(values):
-        if values.index(value) != i:
+        if value in seen:
             raise r.fail(table, i, key, f"duplicate {what} '{value}'")
+        seen.add(value)
 
 
 def load(path: str | os.PathLike[str]) -> Settings:

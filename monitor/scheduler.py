@@ -248,8 +248,8 @@ async def run(
         task = asyncio.current_task()
         assert task is not None
         in_flight.add(task)
-        try:
-            await watcher.poll([source_id])
+        try:  # the sources were synced once at start-up: a job is one source's poll and nothing else
+            await watcher.poll_source(watcher.settings.source(source_id))
             await deliver_once()
         finally:
             in_flight.discard(task)

@@ -1,0 +1,101 @@
+"""`govmon run` at N sources: seconds to its first HTTP request, requests in its first minute, and
+seconds from SIGTERM to exit, beside `govmon poll`'s request rate on the same portals (the floor).
+
+    python benchmarks/bench_run.py [N] [HOSTS]        # default N=5000 sources over 32 local hosts
+
+The portals are bench_poll.py's (a listing page and one report each, on 127.0.0.2.., served by a
+separate process that counts the requests it answers). Targets (issue #12, 2 cores): first request
+within 5 s at 20,000 sources; SIGTERM within 5 s (the polls in hand get STOP_GRACE = 10 s at most).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from aiohttp import web
+
+GOVMON = str(Path(sys.executable).parent / "govmon")
+LISTING = '<html><body><ul><li><a href="t.html">2021年政府信息公开工作年度报告</a></li></ul></body></html>'.encode()
+REPORT = (Path(__file__).resolve().parent.parent / "monitor/demo/seeds/004_39039b5b6710b1f1.txt").read_bytes()
+
+
+def serve(hosts: int, port: int, ready: object, hits: object) -> None:
+    async def handler(request: web.Request) -> web.Response:
+        with hits.get_lock():  # type: ignore[attr-defined]
+            hits.value += 1  # type: ignore[attr-defined]
+        body = REPORT if request.path.endswith("t.html") else LISTING
+        return web.Response(body=body, content_type="text/plain", charset="utf-8")
+
+    async def main() -> None:
+        app = web.Application()
+        app.router.add_get("/{tail:.*}", handler)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        for h in range(hosts):
+            await web.TCPSite(runner, f"127.0.0.{h + 2}", port, backlog=1024).start()
+        ready.set()  # type: ignore[attr-defined]
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+def config(folder: Path, n: int, hosts: int, port: int) -> Path:
+    lines = ['[monitor]\ndatabase = "bench.db"\nconcurrency = 64\nper_host = 2\n']
+    for i in range(n):
+        lines.append(
+            f'[[source]]\nid = "s{i}"\nagency = "单位{i}"\nkind = "government"\n'
+            f'list_url = "http://127.0.0.{i % hosts + 2}:{port}/s{i}/"\ninterval = "6h"\n'
+        )
+    path = folder / "sources.toml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def main() -> None:
+    if "--help" in sys.argv:
+        print(__doc__)
+        return
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
+    hosts = int(sys.argv[2]) if len(sys.argv) > 2 else 32
+    port = 19_000 + n % 1000
+    ready, hits = multiprocessing.Event(), multiprocessing.Value("i", 0)
+    server = multiprocessing.Process(target=serve, args=(hosts, port, ready, hits), daemon=True)
+    server.start()
+    ready.wait(30)
+    out: dict[str, float | int] = {"sources": n}
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = config(Path(tmp), n, hosts, port)
+        start = time.monotonic()
+        done = subprocess.run([GOVMON, "poll", "--config", str(cfg)], capture_output=True, check=False)
+        poll_s = time.monotonic() - start
+        out["poll_s"], out["poll_requests_per_s"] = round(poll_s, 1), round(hits.value / poll_s)
+        out["poll_failed"] = done.stdout.count(b"FAILED")
+        (Path(tmp) / "bench.db").unlink()
+        hits.value = 0
+        start = time.monotonic()
+        proc = subprocess.Popen([GOVMON, "run", "--config", str(cfg), "--spread", "60"], stderr=subprocess.DEVNULL)
+        while hits.value == 0 and time.monotonic() - start < 300:
+            time.sleep(0.05)
+        out["run_first_request_s"] = round(time.monotonic() - start, 2)
+        time.sleep(max(0.0, 60 - (time.monotonic() - start)))
+        out["run_requests_first_minute"] = hits.value
+        out["run_requests_per_s_after_spread"] = 0  # filled below
+        stop = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(120)
+        out["sigterm_to_exit_s"] = round(time.monotonic() - stop, 2)
+        del out["run_requests_per_s_after_spread"]
+    server.terminate()
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
