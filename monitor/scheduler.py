@@ -90,8 +90,11 @@ class Watcher:
             async with asyncio.timeout(SOURCE_DEADLINE):
                 links = await self._listing(source)
                 years = {link.year for link in links if link.year} | self.store.years(source.id)
-                # The reports of one source at once: the connector's per_host limit keeps the portal's load bounded.
-                years |= set(await asyncio.gather(*(self._checked(source, link, result) for link in links)))
+                # Oldest year first, so a report's year before is stored when it is checked (carry-over); the
+                # reports of one year at once, within the connector's per_host limit.
+                for year in sorted({link.year or 0 for link in links}):
+                    batch = [link for link in links if (link.year or 0) == year]
+                    years |= set(await asyncio.gather(*(self._checked(source, link, result) for link in batch)))
             result.reports = len(links)
             # A report that could not be read this time may be the one that seems missing: decide next poll.
             event = None if result.problems else alerts.missing_event(self.settings, source, years, self.today())
@@ -168,7 +171,10 @@ class Watcher:
             return year
         if latest is None and self.store.content_seen(source.id, content_hash):
             return year  # the same report under a second URL: kept once
-        findings = run_rules(report)
+        # The same body's report for the year before, from the store: carry-over (上年结转 = 去年的结转下年度)
+        # and 现行有效件数 are checked across years here as `check --previous` checks them.
+        before = self.store.report_of(source.id, year - 1) if year else None
+        findings = run_rules(report, Report.from_json(*before) if before else None)
         diff = diff_reports(json.loads(latest["report"]), data) if latest else None
         if diff:
             findings.append(revision_finding(diff))

@@ -260,6 +260,15 @@ class Store:
         )
         return self.db.conn.execute(sql, [source_id, content_hash]).fetchone() is not None
 
+    def report_of(self, source_id: str, year: int) -> tuple[dict[str, Any], str] | None:
+        """The source's stored report for ``year`` (its latest version): the report JSON and its text."""
+        row = self.db.conn.execute(
+            "SELECT v.report, v.text FROM documents d JOIN versions v ON v.document_id = d.id "
+            "WHERE d.source = ? AND d.year = ? ORDER BY v.id DESC LIMIT 1",
+            [source_id, year],
+        ).fetchone()
+        return (json.loads(row[0]), row[1] or "") if row else None
+
     def years(self, source_id: str) -> set[int]:
         """The report years already stored for a source (older ones may have left the listing's pages)."""
         rows = self.db.conn.execute(

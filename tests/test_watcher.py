@@ -321,3 +321,62 @@ async def test_poll_reports_progress_per_source_even_when_one_fails(portal, tmp_
         store.close()
     assert [r.error is None for r in results] == [True, False, True]
     assert seen == [(1, 3), (2, 3), (3, 3)]  # every source counted once, the failed one too
+
+
+async def test_carry_over_is_checked_against_the_stored_year_before(portal, tmp_path):
+    """Two consecutive years of one body: matching carry-over raises nothing; last year's 结转下年度 planted
+    as 3 for 自然人 gives this year's report one history.carry_over naming the column and both values."""
+    this = read_report(TONGLIAO, "x").to_json()  # 2021: 上年结转 all 0
+    last = json.loads(json.dumps(this).replace("2021", "2020"))
+    portal.add(
+        "/nb/",
+        listing(
+            [("t21.html", "通辽市2021年政府信息公开工作年度报告"), ("t20.html", "通辽市2020年政府信息公开工作年度报告")]
+        ),
+    )
+    portal.add("/nb/t21.html", report_page(this))
+    portal.add("/nb/t20.html", report_page(last))
+    cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")])
+    await poll(cfg)
+    store = db(cfg)
+    years = {d["year"]: json.loads(d["latest"]["findings"]) for d in store.reports()}
+    store.close()
+    assert set(years) == {2020, 2021}
+    assert not [f for f in years[2021] if f["rule"].startswith("history.")]
+
+    other = settings(tmp_path / "b", [("city", "government", f"{portal.base}/nb/")])
+    last["tables"]["applications"]["carried_forward"]["natural_person"] = 3
+    portal.pages["/nb/t20.html"].body = report_page(last).encode()
+    await poll(other)
+    store = db(other)
+    (carry,) = [
+        f
+        for d in store.reports()
+        if d["year"] == 2021
+        for f in json.loads(d["latest"]["findings"])
+        if f["rule"] == "history.carry_over"
+    ]
+    store.close()
+    assert (carry["column"], carry["expected"], carry["actual"]) == ("natural_person", 3, 0)
+    assert "上一年度报告的结转下年度继续办理为3" in carry["message"]
+
+
+async def test_carry_over_across_the_2019_to_2021_format_switch(portal, tmp_path):
+    """莱西's real 2020 report (2019 format: 结转下年度 自然人 14, the other columns blank) before a 2021-format
+    report of the same source whose 上年结转 is 0: the 自然人 column is named, the blank ones are not guessed."""
+    portal.add(
+        "/nb/",
+        listing(
+            [("t21.html", "莱西市2021年政府信息公开工作年度报告"), ("t20.html", "2020年莱西市政府信息公开工作年度报告")]
+        ),
+    )
+    portal.add("/nb/t20.html", LAIXI, content_type="text/plain")
+    portal.add("/nb/t21.html", report_page(read_report(TONGLIAO, "x").to_json()))
+    cfg = settings(tmp_path, [("laixi", "government", f"{portal.base}/nb/")])
+    await poll(cfg)
+    store = db(cfg)
+    found = [
+        f for d in store.reports() for f in json.loads(d["latest"]["findings"]) if f["rule"] == "history.carry_over"
+    ]
+    store.close()
+    assert [(f["column"], f["expected"], f["actual"]) for f in found] == [("natural_person", 14, 0), ("total", 14, 0)]
