@@ -16,7 +16,7 @@ import json
 import logging
 import os
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -90,11 +90,18 @@ class Watcher:
             async with asyncio.timeout(SOURCE_DEADLINE):
                 links = await self._listing(source)
                 years = {link.year for link in links if link.year} | self.store.years(source.id)
-                # Oldest year first, so a report's year before is stored when it is checked (carry-over); the
-                # reports of one year at once, within the connector's per_host limit.
-                for year in sorted({link.year or 0 for link in links}):
-                    batch = [link for link in links if (link.year or 0) == year]
-                    years |= set(await asyncio.gather(*(self._checked(source, link, result) for link in batch)))
+                # The reports of one source at once, within the connector's per_host limit. Each is checked
+                # once the reports listed for the year before it are done (carry-over needs last year's stored).
+                by_year: dict[int, list[asyncio.Task[int]]] = {}
+
+                async def year_done(year: int) -> None:
+                    if by_year.get(year):
+                        await asyncio.wait(by_year[year])
+
+                for link in links:
+                    task = asyncio.create_task(self._checked(source, link, result, year_done))
+                    by_year.setdefault(link.year or 0, []).append(task)
+                years |= set(await asyncio.gather(*(t for tasks in by_year.values() for t in tasks)))
             result.reports = len(links)
             # A report that could not be read this time may be the one that seems missing: decide next poll.
             event = None if result.problems else alerts.missing_event(self.settings, source, years, self.today())
@@ -120,10 +127,12 @@ class Watcher:
         )
         return result
 
-    async def _checked(self, source: Source, link: Link, result: PollResult) -> int:
+    async def _checked(
+        self, source: Source, link: Link, result: PollResult, year_done: Callable[[int], Awaitable[None]]
+    ) -> int:
         """One report of the source, its problem noted rather than raised. Returns its year (0 when unknown)."""
         try:
-            return await self._document(source, link, result) or 0
+            return await self._document(source, link, result, year_done) or 0
         except (FetchError, InputError) as exc:
             result.problems.append(f"{link.url}: {exc}")
             log.warning("source %s: report %s: %s", source.id, link.url, exc)
@@ -150,7 +159,9 @@ class Watcher:
                 links.setdefault(link.url, link)
         return list(links.values())
 
-    async def _document(self, source: Source, link: Link, result: PollResult) -> int | None:
+    async def _document(
+        self, source: Source, link: Link, result: PollResult, year_done: Callable[[int], Awaitable[None]]
+    ) -> int | None:
         """Fetch and check one report; store a version if its content is new. Returns the year it covers."""
         doc = self.store.document(link.url)
         etag, modified = (doc["etag"], doc["last_modified"]) if doc else (None, None)
@@ -173,6 +184,8 @@ class Watcher:
             return year  # the same report under a second URL: kept once
         # The same body's report for the year before, from the store: carry-over (上年结转 = 去年的结转下年度)
         # and 现行有效件数 are checked across years here as `check --previous` checks them.
+        if link.year:  # by the link's year, which only ever decreases: no two reports wait for each other
+            await year_done(link.year - 1)
         before = self.store.report_of(source.id, year - 1) if year else None
         findings = run_rules(report, Report.from_json(*before) if before else None)
         diff = diff_reports(json.loads(latest["report"]), data) if latest else None

@@ -161,7 +161,9 @@ async def test_sigterm_cuts_off_a_poll_that_would_take_minutes(portal, tmp_path)
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    await wait_for(lambda: portal.hits["/nb/t4.html"] >= 1 and count(db, "SELECT count(*) FROM versions") == 4)
+    # The other 2020 report is stored; the 2021 and 2022 ones are fetched and wait, for their carry-over check,
+    # on the year before, which includes the dribbling 2020 page.
+    await wait_for(lambda: portal.hits["/nb/t4.html"] >= 1 and count(db, "SELECT count(*) FROM versions") == 1)
     proc.send_signal(signal.SIGTERM)
     _, err = await asyncio.wait_for(proc.communicate(), 60)  # the page alone would hold it for ten minutes
     assert proc.returncode == 0, err.decode()
@@ -170,7 +172,7 @@ async def test_sigterm_cuts_off_a_poll_that_would_take_minutes(portal, tmp_path)
     portal.pages["/nb/t4.html"].delay = 0
     code, out, _ = await govmon("poll", "--config", str(cfg))
     assert code == 0
-    assert "1 new version(s)" in out
+    assert "4 new version(s)" in out
     assert count(db, "SELECT count(*) FROM versions") == 5
 
 
