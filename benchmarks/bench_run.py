@@ -21,10 +21,9 @@ import time
 from pathlib import Path
 
 from aiohttp import web
+from bench_poll import LISTING, REPORT  # the same portals as the poll benchmark
 
 GOVMON = str(Path(sys.executable).parent / "govmon")
-LISTING = '<html><body><ul><li><a href="t.html">2021年政府信息公开工作年度报告</a></li></ul></body></html>'.encode()
-REPORT = (Path(__file__).resolve().parent.parent / "monitor/demo/seeds/004_39039b5b6710b1f1.txt").read_bytes()
 
 
 def serve(hosts: int, port: int, ready: object, hits: object) -> None:
