@@ -21,7 +21,8 @@ import markupsafe
 
 from monitor.config import Settings, Source
 from monitor.errors import ConfigError
-from monitor.model import APPEAL_LABELS, LABELS, SEVERITY_CN, TABLE_LABELS, Event, Finding, deadline, fmt
+from monitor.model import APPEAL_LABELS, LABELS, SEVERITY_CN, TABLE_LABELS, Event, fmt
+from monitor.rules import SourceContext, source_findings
 
 
 def recipients(settings: Settings, source: Source | None) -> tuple[tuple[str, str], ...]:
@@ -96,14 +97,10 @@ def version_events(
 
 def missing_event(settings: Settings, source: Source, years_found: set[int], today: date) -> Event | None:
     """timeliness.missing: the last statutory deadline has passed and no report for that year was found."""
-    year = today.year - 1
-    if today <= deadline(year, source.kind):
-        year -= 1
-    if year in years_found:
+    found = source_findings(SourceContext(source.agency, source.kind, frozenset(years_found), today))
+    if not found:
         return None
-    due = deadline(year, source.kind)
-    message = f"{source.agency}{year}年度政府信息公开工作年度报告在法定期限{due.isoformat()}后仍未在门户网站上找到"
-    finding = Finding("timeliness.missing", "error", message).to_json()
+    year, finding = found[0].row, found[0].to_json()
     payload: dict[str, Any] = {
         "source": source.id,
         "agency": source.agency,

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 from typing import Any
 
 from monitor import narrative
+from monitor.diff import revision_finding
 from monitor.model import (
     APPEAL_LABELS,
     APPEAL_ROWS,
@@ -42,8 +44,12 @@ from monitor.tables import OUTCOME_ROWS
 
 @dataclass(frozen=True)
 class Context:
+    """What a report's rules see: the report, the same body's report for the year before (``--previous`` in
+    ``check``, the store in the watcher) and what changed since the version before (the watcher)."""
+
     report: Report
     previous: Report | None = None
+    diff: dict[str, Any] | None = None
 
     @cached_property
     def failed(self) -> list[Identity]:
@@ -52,28 +58,50 @@ class Context:
 
 
 @dataclass(frozen=True)
+class SourceContext:
+    """What a source's rules see (the watcher, once per poll): the body, and the report years it has."""
+
+    agency: str
+    kind: str
+    years: frozenset[int]
+    today: date
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     severity: str
     summary: str
-    check: Callable[[Context, Callable[..., Finding]], Iterable[Finding]]
+    check: Callable[[Any, Callable[..., Finding]], Iterable[Finding]]
+    scope: str = "report"  # report: run on each report (Context); source: on each source's poll (SourceContext)
 
 
 RULES: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, severity: str, summary: str) -> Callable[[Callable[..., Iterable[Finding]]], Any]:
+def rule(
+    rule_id: str, severity: str, summary: str, scope: str = "report"
+) -> Callable[[Callable[..., Iterable[Finding]]], Any]:
     def register(fn: Callable[..., Iterable[Finding]]) -> Callable[..., Iterable[Finding]]:
-        RULES[rule_id] = Rule(rule_id, severity, summary, fn)
+        RULES[rule_id] = Rule(rule_id, severity, summary, fn, scope)
         return fn
 
     return register
 
 
-def run_rules(report: Report, previous: Report | None = None) -> list[Finding]:
-    ctx = Context(report, previous)
+def run_rules(report: Report, previous: Report | None = None, diff: dict[str, Any] | None = None) -> list[Finding]:
+    return _run(Context(report, previous, diff), "report")
+
+
+def source_findings(ctx: SourceContext) -> list[Finding]:
+    return _run(ctx, "source")
+
+
+def _run(ctx: Context | SourceContext, scope: str) -> list[Finding]:
     findings: list[Finding] = []
     for r in RULES.values():
+        if r.scope != scope:
+            continue
 
         def make(message: str, _r: Rule = r, **fields: Any) -> Finding:
             return Finding(_r.id, _r.severity, message, **fields)
@@ -434,3 +462,23 @@ def narrative_mismatch(ctx: Context, make: Callable[..., Finding]) -> Iterator[F
 def narrative_percentage(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     for d in narrative.percentages(ctx.report):
         yield make(d.message, table=d.table, expected=d.expected, actual=d.actual)
+
+
+# ---------------------------------------------------------------- across versions and across a source's years
+@rule("revision.changed", "warning", "a report already seen changed afterwards (which numbers/sections changed)")
+def revision_changed(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    if ctx.diff:
+        found = revision_finding(ctx.diff)
+        yield make(found.message, cells=found.cells)
+
+
+@rule("timeliness.missing", "error", "the deadline passed and no report for the year was found", scope="source")
+def timeliness_missing(ctx: SourceContext, make: Callable[..., Finding]) -> Iterator[Finding]:
+    year = ctx.today.year - 1
+    if ctx.today <= deadline(year, ctx.kind):
+        year -= 1
+    if year not in ctx.years:
+        due = deadline(year, ctx.kind)
+        yield make(
+            f"{ctx.agency}{year}年度政府信息公开工作年度报告在法定期限{due.isoformat()}后仍未在门户网站上找到", row=year
+        )

@@ -26,7 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor import alerts, bounded
 from monitor.config import Settings, Source
-from monitor.diff import diff_reports, revision_finding, snapshot
+from monitor.diff import diff_reports, snapshot
 from monitor.discover import Link, attachments, discover
 from monitor.errors import FetchError, InputError
 from monitor.extract import decode, sniff
@@ -187,10 +187,8 @@ class Watcher:
         if link.year:  # by the link's year, which only ever decreases: no two reports wait for each other
             await year_done(link.year - 1)
         before = self.store.report_of(source.id, year - 1) if year else None
-        findings = run_rules(report, Report.from_json(*before) if before else None)
         diff = diff_reports(json.loads(latest["report"]), data) if latest else None
-        if diff:
-            findings.append(revision_finding(diff))
+        findings = run_rules(report, Report.from_json(*before) if before else None, diff)
         stored = [f.to_json() for f in findings]
         previous = json.loads(latest["findings"]) if latest else None
         events = alerts.version_events(

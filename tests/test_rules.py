@@ -74,7 +74,23 @@ def found(r: Report, rule: str, previous: Report | None = None) -> list[Finding]
 
 def test_every_rule_has_a_contract_severity():
     assert {r.severity for r in RULES.values()} <= {"error", "warning"}
-    assert len(RULES) == 17  # the contract's 16 single-report rules and identity.unverifiable
+    assert len(RULES) == 19  # the contract's 18 rules and identity.unverifiable
+
+
+def test_one_registry_holds_every_rule_id_of_the_contract(capsys):
+    """`govmon check --rules` lists them all, the watcher's own (revision.changed, timeliness.missing) too."""
+    import re  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    from monitor.cli import main  # noqa: PLC0415
+
+    contract = (Path(__file__).resolve().parents[2] / "shared" / "spec" / "contract.md").read_text(encoding="utf-8")
+    ids = dict(re.findall(r"^\| `([a-z_]+\.[a-z_]+)` \| (error|warning) \|", contract, re.M))
+    assert len(ids) == 18
+    assert main(["check", "--rules"]) == 0
+    listed = dict(line.split()[:2] for line in capsys.readouterr().out.splitlines())
+    assert {k: listed[k] for k in ids} == ids
+    assert RULES["timeliness.missing"].scope == "source"
 
 
 def test_consistent_report_has_no_findings():
