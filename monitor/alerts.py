@@ -76,8 +76,10 @@ def version_events(
     previous: list[dict[str, Any]] | None,
     diff: dict[str, Any] | None,
     content_hash: str,
+    because: str = "",
 ) -> list[Event]:
-    """Events for a newly stored version. `previous` is the last version's findings (None: a new report)."""
+    """Events for a newly stored version. `previous` is the last version's findings (None: a new report).
+    ``because`` tells apart the checks of one content again (the year before arrived: its content hash)."""
     to = recipients(settings, source)
     base = _base(source, url, report)
     if previous is None:
@@ -91,7 +93,7 @@ def version_events(
         return [Event(f"revision|{url}|{content_hash}", "revision", source.id, payload, to)]
     if new_errors:
         payload = {**base, "finding_keys": _keys(new_errors), "resolved": resolved}
-        return [Event(f"finding|{url}|{content_hash}", "new_finding", source.id, payload, to)]
+        return [Event(f"finding|{url}|{content_hash}{because}", "new_finding", source.id, payload, to)]
     return []
 
 

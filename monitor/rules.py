@@ -90,18 +90,24 @@ def rule(
 
 
 def run_rules(report: Report, previous: Report | None = None, diff: dict[str, Any] | None = None) -> list[Finding]:
-    return _run(Context(report, previous, diff), "report")
+    return _run(Context(report, previous, diff), [r for r in RULES.values() if r.scope == "report"])
+
+
+ACROSS_YEARS = ("history.carry_over", "history.in_force")  # the rules that compare with the year before
+
+
+def across_years(report: Report, previous: Report) -> list[Finding]:
+    """Only the rules that compare with the year before: a stored report checked again when that year arrives."""
+    return _run(Context(report, previous), [RULES[i] for i in ACROSS_YEARS])
 
 
 def source_findings(ctx: SourceContext) -> list[Finding]:
-    return _run(ctx, "source")
+    return _run(ctx, [r for r in RULES.values() if r.scope == "source"])
 
 
-def _run(ctx: Context | SourceContext, scope: str) -> list[Finding]:
+def _run(ctx: Context | SourceContext, rules: list[Rule]) -> list[Finding]:
     findings: list[Finding] = []
-    for r in RULES.values():
-        if r.scope != scope:
-            continue
+    for r in rules:
 
         def make(message: str, _r: Rule = r, **fields: Any) -> Finding:
             return Finding(_r.id, _r.severity, message, **fields)

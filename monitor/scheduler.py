@@ -33,7 +33,7 @@ from monitor.extract import decode, sniff
 from monitor.fetch import Fetcher, Response, allowed_for
 from monitor.model import Report
 from monitor.parse import is_report
-from monitor.rules import run_rules
+from monitor.rules import ACROSS_YEARS, across_years, run_rules
 from monitor.store import NewVersion, Store
 
 SOURCE_DEADLINE = 900.0  # one source's whole poll (listing pages and reports): a slow portal cannot hold a pass
@@ -212,6 +212,8 @@ class Watcher:
         )
         self.store.save_version(version, events)
         result.new_versions += 1
+        if year:
+            self._recheck_year_after(source, year, report, content_hash)
         log.info(
             "source %s: %s version of %s (%d findings)",
             source.id,
@@ -220,6 +222,33 @@ class Watcher:
             len(findings),
         )
         return year
+
+    def _recheck_year_after(self, source: Source, year: int, report: Report, content_hash: str) -> None:
+        """The year after may be stored already, checked without this one (it was listed later, or has
+        changed): its cross-year rules run again against this report, and their new errors alert."""
+        after = self.store.version_of(source.id, year + 1)
+        if after is None:
+            return
+        old = json.loads(after["findings"])
+        fresh = [f.to_json() for f in across_years(Report.from_json(json.loads(after["report"])), report)]
+        findings = [f for f in old if f["rule"] not in ACROSS_YEARS] + fresh
+        if {f["key"] for f in findings} == {f["key"] for f in old}:
+            return
+        events = alerts.version_events(
+            self.settings,
+            source,
+            after["url"],
+            json.loads(after["report"]),
+            findings,
+            previous=old,
+            diff=None,
+            content_hash=after["content_hash"],
+            because=f"|{year}:{content_hash}",
+        )
+        self.store.replace_findings(after["id"], findings, events)
+        log.info(
+            "source %s: the %d report checked again against %d's: %d findings", source.id, year + 1, year, len(findings)
+        )
 
     async def _content(self, source: Source, link: Link, resp: Response) -> tuple[Report, bytes, str]:
         """The report behind a page: the page itself, or, when the page holds no statutory tables but

@@ -269,6 +269,25 @@ class Store:
         ).fetchone()
         return (json.loads(row[0]), row[1] or "") if row else None
 
+    def version_of(self, source_id: str, year: int) -> dict[str, Any] | None:
+        """The latest version of the source's report for ``year``: its id, url, hashes, report and findings."""
+        rows = self.db.query(
+            "SELECT v.id, d.url, v.content_hash, v.report, v.findings FROM documents d "
+            "JOIN versions v ON v.document_id = d.id WHERE d.source = ? AND d.year = ? ORDER BY v.id DESC LIMIT 1",
+            [source_id, year],
+        )
+        return next(iter(rows), None)
+
+    def replace_findings(self, version_id: int, findings: list[dict[str, Any]], events: Iterable[Event] = ()) -> None:
+        """A stored version checked again (its year before arrived later): its findings and their events at once."""
+        with self.transaction():
+            self.db.conn.execute(
+                "UPDATE versions SET findings = ? WHERE id = ?", [json.dumps(findings, ensure_ascii=False), version_id]
+            )
+            row = self.db.conn.execute("SELECT document_id FROM versions WHERE id = ?", [version_id]).fetchone()
+            for event in events:
+                self._add_event(event, row[0], version_id)
+
     def years(self, source_id: str) -> set[int]:
         """The report years already stored for a source (older ones may have left the listing's pages)."""
         rows = self.db.conn.execute(

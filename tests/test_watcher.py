@@ -380,3 +380,34 @@ async def test_carry_over_across_the_2019_to_2021_format_switch(portal, tmp_path
     ]
     store.close()
     assert [(f["column"], f["expected"], f["actual"]) for f in found] == [("natural_person", 14, 0), ("total", 14, 0)]
+
+
+async def test_a_year_before_stored_later_checks_the_stored_year_after_once(portal, tmp_path):
+    """The 2021 report is stored first; the 2020 one appears on the listing a poll later, its 结转下年度 for
+    自然人 planted as 3 against 2021's 上年结转 0. The stored 2021 report is checked again: one carry-over
+    error on it and one alert naming 2021; polling again adds neither."""
+    this = read_report(TONGLIAO, "x").to_json()
+    last = json.loads(json.dumps(this).replace("2021", "2020"))
+    last["tables"]["applications"]["carried_forward"]["natural_person"] = 3
+    only_2021 = [("t21.html", "通辽市2021年政府信息公开工作年度报告")]
+    portal.add("/nb/", listing(only_2021))
+    portal.add("/nb/t21.html", report_page(this))
+    cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")])
+    await poll(cfg)
+    portal.add("/nb/", listing([*only_2021, ("t20.html", "通辽市2020年政府信息公开工作年度报告")]))
+    portal.add("/nb/t20.html", report_page(last))
+    await poll(cfg)
+    await poll(cfg)
+    store = db(cfg)
+    try:
+        by_year = {d["year"]: json.loads(d["latest"]["findings"]) for d in store.reports()}
+        events = [(e["kind"], json.loads(e["payload"])) for e in store.db.query("SELECT kind, payload FROM events")]
+    finally:
+        store.close()
+    (carry,) = [f for f in by_year[2021] if f["rule"] == "history.carry_over"]
+    assert (carry["column"], carry["expected"], carry["actual"]) == ("natural_person", 3, 0)
+    assert not [f for f in by_year[2020] if f["rule"] == "history.carry_over"]
+    (again,) = [p for kind, p in events if kind == "new_finding"]
+    assert again["year"] == 2021
+    assert carry["key"] in again["finding_keys"]
+    assert [kind for kind, _ in events].count("new_report") == 2
