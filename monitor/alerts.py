@@ -163,7 +163,7 @@ class Rendered:
     markdown: str
 
 
-def _table_view(key: str, numbers: dict[str, dict[str, Any]], hot: set[tuple[str, str]]) -> dict[str, Any]:
+def table_view(key: str, numbers: dict[str, dict[str, Any]], hot: set[tuple[str, str]]) -> dict[str, Any]:
     labels = APPEAL_LABELS if key == "appeals" else LABELS
     columns: list[str] = []
     for cols in numbers.values():
@@ -188,7 +188,7 @@ def context(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         if f.get("table") and f.get("cells"):
             hot.setdefault(f["table"], set()).update((r, c) for r, c in f["cells"])
     tables = payload.get("tables") or {}
-    views = [_table_view(k, tables[k], cells) for k, cells in hot.items() if k in tables]
+    views = [table_view(k, tables[k], cells) for k, cells in hot.items() if k in tables]
     diff = payload.get("diff")
     if diff:
         diff = {

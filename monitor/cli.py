@@ -12,11 +12,11 @@ import re
 import sys
 import tempfile
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from monitor import __version__, config, demo, service, views
+from monitor import __version__, config, copies, demo, service, status, views
 from monitor.alerts import Renderer, recipients
 from monitor.bounded import read_report
 from monitor.errors import GovmonError, InputError
@@ -51,16 +51,22 @@ def cmd_check(args: argparse.Namespace) -> int:
     results: list[dict[str, Any]] = []
     rows: list[SummaryRow] = []
     code = 0
+    loaded: list[tuple[str, Report | GovmonError]] = []
     for source in inputs:
         try:
-            report = _load(source, args.kind, args.allow_private)
+            loaded.append((source, _load(source, args.kind, args.allow_private)))
         except GovmonError as exc:
-            print(f"govmon: {source}: {exc}" if source not in str(exc) else f"govmon: {exc}", file=sys.stderr)
-            results.append({"input": source, "error": str(exc)})
-            rows.append(SummaryRow(source, None, [], str(exc)))
+            loaded.append((source, exc))
+    reports = [r for _, r in loaded if isinstance(r, Report)]
+    for source, report in loaded:
+        if isinstance(report, GovmonError):
+            print(f"govmon: {source}: {report}" if source not in str(report) else f"govmon: {report}", file=sys.stderr)
+            results.append({"input": source, "error": str(report)})
+            rows.append(SummaryRow(source, None, [], str(report)))
             code = 2
             continue
-        findings = run_rules(report, previous)
+        others = tuple(o for o in reports if copies.comparable(report, o))  # the other inputs it may copy
+        findings = run_rules(report, previous, others=others)
         if any(f.severity == "error" for f in findings):
             code = max(code, 1)
         rows.append(SummaryRow(source, report, findings))
@@ -129,6 +135,28 @@ def cmd_reports(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else views.reports_text(data))
+    return 0
+
+
+def _as_of(args: argparse.Namespace) -> date:
+    return args.as_of or datetime.now(UTC).date()  # type: ignore[no-any-return]
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    today = _as_of(args)
+    year = args.year or today.year - 1
+    store = Store(settings.database, create=False)
+    try:
+        items = status.worst_first(status.standings(settings, store, [year], today))
+    finally:
+        store.close()
+    totals = status.totals(items)
+    if args.json:
+        data = {"year": year, "as_of": today.isoformat(), "totals": totals, "sources": [s.to_json() for s in items]}
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        print(views.status_text(year, today.isoformat(), items, totals))
     return 0
 
 
@@ -222,6 +250,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--year", type=int, metavar="Y")
     r.add_argument("--json", action="store_true")
     r.set_defaults(func=cmd_reports)
+    st = sub.add_parser(
+        "status", parents=[common], help="per source for one year: published, on time or late, errors; worst first"
+    )
+    st.add_argument("--year", type=int, metavar="Y", help="the report year (default: last year)")
+    st.add_argument("--as-of", type=date.fromisoformat, metavar="DATE", help="judge the deadlines on this date, YYYY-MM-DD (default: today)")
+    st.add_argument("--json", action="store_true")
+    st.set_defaults(func=cmd_status)
     d = sub.add_parser(
         "demo", parents=[common], help="serve a bundled demo portal on localhost, poll it twice, show the findings"
     )

@@ -283,6 +283,7 @@ class Report:
             "kind": self.kind,
             "format": self.format,
             "sections": {str(n): self.sections.get(n) is not None for n in range(1, 7)},
+            "section_lines": {str(n): list(span) for n, span in self.sections.items() if span},  # [first, end)
             "tables": {k: t.numbers() for k, t in self.tables.items() if t.rows},
             "table_status": {k: t.status for k, t in self.tables.items()},
         }
@@ -299,6 +300,7 @@ class Report:
             }
             tables[key] = Table(status, rows)
         published = data.get("published")
+        spans = data.get("section_lines", {})
         return cls(
             input=data.get("input", ""),
             text=text,
@@ -308,7 +310,10 @@ class Report:
             published=date.fromisoformat(published) if published else None,
             kind=data.get("kind"),
             format=data.get("format"),
-            sections={int(n): (0, 0) if present else None for n, present in data.get("sections", {}).items()},
+            sections={
+                int(n): tuple(spans.get(n, (0, 0))) if present else None
+                for n, present in data.get("sections", {}).items()
+            },
             tables=tables,
         )
 

@@ -20,7 +20,7 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
-from monitor import narrative
+from monitor import copies, narrative
 from monitor.diff import revision_finding
 from monitor.model import (
     APPEAL_LABELS,
@@ -50,6 +50,7 @@ class Context:
     report: Report
     previous: Report | None = None
     diff: dict[str, Any] | None = None
+    others: tuple[Report, ...] = ()  # reports whose text this one may repeat: earlier years, other bodies' same year
 
     @cached_property
     def failed(self) -> list[Identity]:
@@ -89,8 +90,13 @@ def rule(
     return register
 
 
-def run_rules(report: Report, previous: Report | None = None, diff: dict[str, Any] | None = None) -> list[Finding]:
-    return _run(Context(report, previous, diff), [r for r in RULES.values() if r.scope == "report"])
+def run_rules(
+    report: Report,
+    previous: Report | None = None,
+    diff: dict[str, Any] | None = None,
+    others: tuple[Report, ...] = (),
+) -> list[Finding]:
+    return _run(Context(report, previous, diff, others), [r for r in RULES.values() if r.scope == "report"])
 
 
 ACROSS_YEARS = ("history.carry_over", "history.in_force")  # the rules that compare with the year before
@@ -453,6 +459,28 @@ def history_in_force(ctx: Context, make: Callable[..., Finding]) -> Iterator[Fin
                 actual=current,
                 cells=((r, "in_force"),),
             )
+
+
+def _named(r: Report) -> str:
+    return f"{r.agency or ''}{f'{r.year}年度' if r.year else ''}报告" if r.agency or r.year else (r.title or r.input)
+
+
+@rule("history.copied", "warning", "a section or the prose repeats an earlier year's or another body's report (雷同)")
+def history_copied(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    best: dict[str, tuple[copies.Copy, Report]] = {}
+    for other in (*([ctx.previous] if ctx.previous else []), *ctx.others):
+        for c in copies.compare(ctx.report, other):
+            if c.part not in best or c.share > best[c.part][0].share:
+                best[c.part] = (c, other)
+    for part, (c, other) in best.items():
+        where = f"（{other.input}）" if other.input.startswith("http") else ""
+        passage = f"，例如：“{c.passage}”" if c.passage else ""
+        yield make(
+            f"{copies.PARTS[part]}有{c.share:.0%}的文字与{_named(other)}{where}相同（数字除外）{passage}",
+            row=part,
+            expected=None,
+            actual=round(c.share, 2),
+        )
 
 
 # ---------------------------------------------------------------- prose (see narrative.py)

@@ -24,7 +24,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitor import alerts, bounded
+from monitor import alerts, bounded, copies
 from monitor.config import Settings, Source
 from monitor.diff import diff_reports, snapshot
 from monitor.discover import Link, attachments, discover
@@ -188,7 +188,9 @@ class Watcher:
             await year_done(link.year - 1)
         before = self.store.report_of(source.id, year - 1) if year else None
         diff = diff_reports(json.loads(latest["report"]), data) if latest else None
-        findings = run_rules(report, Report.from_json(*before) if before else None, diff)
+        marks = copies.prints(report) if year else []  # the stored reports whose text this one may repeat
+        others = tuple(Report.from_json(*o) for o in self.store.similar(source.id, year, marks)) if year else ()
+        findings = run_rules(report, Report.from_json(*before) if before else None, diff, others)
         stored = [f.to_json() for f in findings]
         previous = json.loads(latest["findings"]) if latest else None
         events = alerts.version_events(
@@ -209,6 +211,7 @@ class Watcher:
             diff,
             resp.etag,
             resp.last_modified,
+            marks,
         )
         self.store.save_version(version, events)
         result.new_versions += 1

@@ -14,7 +14,7 @@ import os
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,12 @@ MIGRATIONS = [
     CREATE INDEX versions_by_content ON versions(content_hash);
     CREATE INDEX events_by_version ON events(version_id);
     """,
+    # copy detection (copies.py): the LSH band hashes of each document's latest version
+    """
+    CREATE TABLE prints (version_id INTEGER NOT NULL REFERENCES versions(id), key INTEGER NOT NULL);
+    CREATE INDEX prints_by_key ON prints(key);
+    CREATE INDEX prints_by_version ON prints(version_id);
+    """,
 ]
 
 
@@ -89,6 +95,7 @@ class NewVersion:
     diff: dict[str, Any] | None
     etag: str | None
     last_modified: str | None
+    prints: list[int] = field(default_factory=list)  # copies.prints: replaces the document's older version's
 
 
 @contextmanager
@@ -340,9 +347,29 @@ class Store:
                     }
                 )
             )
+            self.db.conn.execute(
+                "DELETE FROM prints WHERE version_id IN (SELECT id FROM versions WHERE document_id = ?)", [doc_id]
+            )
+            self.db.conn.executemany(
+                "INSERT INTO prints (version_id, key) VALUES (?, ?)", [(version_id, k) for k in v.prints]
+            )
             for event in events:
                 self._add_event(event, doc_id, version_id)
         return version_id
+
+    def similar(self, source_id: str, year: int, prints: list[int], limit: int = 5) -> list[tuple[dict[str, Any], str]]:
+        """The stored reports sharing most band hashes with ``prints`` among those a report may copy: the
+        source's earlier years and other sources' reports of ``year``. Each as (report JSON, text)."""
+        if not prints:
+            return []
+        marks = ",".join("?" * len(prints))
+        rows = self.db.conn.execute(
+            f"SELECT v.report, v.text FROM (SELECT version_id, count(*) AS n FROM prints WHERE key IN ({marks}) "
+            "GROUP BY version_id) p JOIN versions v ON v.id = p.version_id JOIN documents d ON d.id = v.document_id "
+            "WHERE (d.source = ? AND d.year < ?) OR (d.source != ? AND d.year = ?) ORDER BY p.n DESC LIMIT ?",
+            [*prints, source_id, year, source_id, year, limit],
+        )
+        return [(json.loads(r[0]), r[1] or "") for r in rows]
 
     def raw(self, version_id: int) -> bytes:
         return zlib.decompress(self.db.table("versions").get(version_id)["raw"])
@@ -462,6 +489,19 @@ class Store:
             "ORDER BY d.source, coalesce(d.year, 0), d.first_seen, d.id"
         )
         return {r["source"]: {**r, "findings": json.loads(r["findings"])} for r in rows}  # the last row wins
+
+    def year_reports(self, year: int) -> dict[str, dict[str, Any]]:
+        """Per source, its report for ``year`` (the document whose latest version is newest): that version's
+        report and findings, the version before's findings, and how many versions there are."""
+        rows = self.db.query(
+            "SELECT d.source, d.url, d.title, d.first_seen, v.id AS version_id, v.report, v.findings, "
+            "(SELECT p.findings FROM versions p WHERE p.document_id = d.id AND p.id < v.id ORDER BY p.id DESC "
+            "LIMIT 1) AS before, (SELECT count(*) FROM versions c WHERE c.document_id = d.id) AS versions "
+            "FROM documents d JOIN versions v ON v.id = (SELECT max(id) FROM versions WHERE document_id = d.id) "
+            "WHERE d.year = ? ORDER BY d.source, v.id",
+            [year],
+        )
+        return {r["source"]: r for r in rows}  # the last row of a source wins
 
     def undelivered(self) -> list[dict[str, Any]]:
         """The outbox as `govmon alerts list` shows it: every delivery not yet made, oldest first."""

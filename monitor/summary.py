@@ -76,7 +76,7 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _cut(text: str, width: int) -> str:
+def cut(text: str, width: int) -> str:
     out = ""
     for ch in text:
         if _width(out + ch) > width:
@@ -100,13 +100,13 @@ _COLUMNS = (
 
 def summary_table(rows: list[SummaryRow]) -> str:
     """One line per input, then the totals. Table states: 读 read, 疑 ambiguous, 缺 missing, 图 image only."""
-    lines = ["  ".join(_cut(name, w) for name, w in _COLUMNS)]
+    lines = ["  ".join(cut(name, w) for name, w in _COLUMNS)]
     errors_total = warnings_total = with_errors = refused = 0
     for row in rows:
         name = Path(row.input).name or row.input
         if row.report is None:
             refused += 1
-            lines.append("  ".join([_cut(name, 26), _cut(f"无法读取：{row.error}", 76)]))
+            lines.append("  ".join([cut(name, 26), cut(f"无法读取：{row.error}", 76)]))
             continue
         r = row.report
         errors, warnings = _counts(row.findings)
@@ -125,7 +125,7 @@ def summary_table(rows: list[SummaryRow]) -> str:
             str(errors),
             str(warnings),
         ]
-        lines.append("  ".join(_cut(c, w) for c, (_, w) in zip(cells, _COLUMNS, strict=True)))
+        lines.append("  ".join(cut(c, w) for c, (_, w) in zip(cells, _COLUMNS, strict=True)))
     lines.append(
         f"合计 {len(rows)} 个文件：{len(rows) - refused} 份报告已读取，{with_errors} 份有错误，"
         f"{refused} 个无法读取；错误 {errors_total} 项，警告 {warnings_total} 项"

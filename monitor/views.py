@@ -10,9 +10,11 @@ from typing import Any
 
 from monitor.channels import Sent
 from monitor.config import Settings
-from monitor.model import SEVERITY_CN
+from monitor.model import SEVERITY_CN, TABLE_LABELS
 from monitor.scheduler import PollResult
+from monitor.status import STATES, TIMELY_CN, Standing
 from monitor.store import Store
+from monitor.summary import cut
 
 
 def sources_text(settings: Settings, store: Store | None) -> str:
@@ -110,4 +112,29 @@ def outbox_text(store: Store) -> str:
             out.append(f"{'':<9}last error: {r['last_error']}")
     counts = store.alert_counts()
     out.append(f"alerts: {counts['pending']} pending, {counts['delivered']} delivered, {counts['dead']} dead")
+    return "\n".join(out)
+
+
+_STATUS_COLUMNS = (("状态", 10), ("单位", 28), ("发布日期", 18), ("期限", 10), ("错误", 4), ("警告", 4), ("报告", 0))
+
+
+def status_text(year: int, today: str, items: list[Standing], totals: dict[str, int]) -> str:
+    """`govmon status`: the totals, then one line per source, worst first, with what went wrong under it."""
+    counts = " · ".join(f"{STATES[k]} {totals[k]}" for k in STATES if totals[k])
+    out = [
+        f"{year}年度政府信息公开工作年度报告 · 截至{today} · 共{totals['sources']}个单位，已发布{totals['published']}个",
+        counts,
+        "",
+        "  ".join(cut(name, w) if w else name for name, w in _STATUS_COLUMNS),
+    ]
+    for s in items:
+        when = f"{s.published or s.found or '?'}({TIMELY_CN[s.timely]})" if s.timely else "-"
+        counts_ = (str(s.errors), str(s.warnings)) if s.timely else ("-", "-")
+        cells = [STATES[s.state], s.agency, when, s.due, *counts_, (s.title or "") + (f" {s.url}" if s.url else "")]
+        out.append("  ".join(cut(c, w) if w else c for c, (_, w) in zip(cells, _STATUS_COLUMNS, strict=True)).rstrip())
+        if s.unreadable:
+            out.append(f"{'':12}无法读取的表格：{'、'.join(TABLE_LABELS[k] for k in s.unreadable)}")
+        out += [f"{'':12}已解决：{m}" for m in s.resolved[:3]]
+        if s.source_error:
+            out.append(f"{'':12}门户网站最近一次抓取失败：{s.source_error}")
     return "\n".join(out)

@@ -1,0 +1,145 @@
+"""Stage: copies. How much of a report's prose repeats another report's (雷同), and how to find the
+reports worth comparing among thousands without comparing all pairs.
+
+What is compared (``parts``): section 一 (总体情况), section 五 (存在的主要问题及改进情况) and the whole
+prose (every line that reads as a sentence, not a table cell). Text is compared as overlapping
+6-character shingles after removing whitespace and turning every run of digits into one ``#``: a
+paragraph copied with this year's numbers put in is still a copy. Shingles of the statutory template
+(the section and table labels every report must carry, the standard preamble) never count.
+
+``share(a, b)`` is the exact part of a's shingles that b contains. Finding candidates is MinHash
+(datasketch) with locality-sensitive hashing: each part's signature is cut into ``BANDS`` bands of
+``ROWS`` values; two parts sharing any band hash are candidates. With 42 × 3, parts whose shingle
+sets overlap by a Jaccard index of 0.43 (60 % of two equal parts) are found 97 % of the time and
+those at 0.1 (what different real reports share) 4 % of the time. The store keeps the band hashes
+(``prints``) so a new report's candidates are one indexed query.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import struct
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from monitor.model import CN, LABELS, SECTION_NAMES, TABLE_LABELS, Report
+
+SHINGLE = 6
+BANDS, ROWS = 42, 3
+THRESHOLD = 0.6  # the share of a part's text found in the other report above which it is called a copy
+MIN_SHINGLES = 60  # parts shorter than this (about 65 characters) say too little to be called copied
+PARTS = {"一": f"第一部分“{SECTION_NAMES[1]}”", "五": f"第五部分“{SECTION_NAMES[5]}”", "全文": "报告正文"}
+
+# What every report must contain whoever writes it: 条例第五十条's six sections, the tables of
+# 国办公开办函〔2021〕30号 and 〔2019〕60号, and the preamble the template suggests.
+TEMPLATE = (
+    "本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和国务院办公厅政府信息与政务公开办公室"
+    "关于政府信息公开工作年度报告的有关要求编制。本年度报告由总体情况、主动公开政府信息情况、收到和处理政府信息"
+    "公开申请情况、政府信息公开行政复议、行政诉讼情况、存在的主要问题及改进情况、其他需要报告的事项六部分组成。"
+    "报告中所列数据的统计期限自年月日起至年月日止。本报告电子版可在门户网站下载。如对本报告有疑问，请联系。"
+    "因政府信息公开工作被申请行政复议、提起行政诉讼情况。政府信息公开工作存在的主要问题及改进情况。"
+    "本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和。"
+)
+
+
+@cache
+def _template() -> frozenset[str]:
+    words = [TEMPLATE, *SECTION_NAMES.values(), *TABLE_LABELS.values(), *LABELS.values()]
+    words += [f"{CN[n]}、{name}" for n, name in SECTION_NAMES.items()]
+    return frozenset(s for w in words for s in _raw_shingles(w))
+
+
+def _normal(text: str) -> str:
+    """Words only: no spaces or punctuation (full- and half-width alike), every run of digits one ``#``."""
+    return re.sub(r"\d+", "#", re.sub(r"[\W_]+", "", text))
+
+
+def _raw_shingles(text: str) -> set[str]:
+    t = _normal(text)
+    return {t[i : i + SHINGLE] for i in range(len(t) - SHINGLE + 1)}
+
+
+@lru_cache(maxsize=2048)  # a part is looked at by its candidate search, its comparisons and its sample
+def shingles(text: str) -> frozenset[str]:
+    """The shingles of ``text`` that are not the statutory template's."""
+    return frozenset(_raw_shingles(text) - _template())
+
+
+def _is_prose(line: str) -> bool:
+    """A sentence rather than a table cell or a heading: long, and mostly not digits."""
+    han = len(re.findall(r"[\u4e00-\u9fff]", line))
+    cells = line.count("|") + line.count("\t")  # a table row flattened onto one line
+    return han >= 16 and len(re.findall(r"\d", line)) * 4 < han and cells < 3
+
+
+def parts(report: Report) -> dict[str, str]:
+    """The texts compared: sections 一 and 五 (when the report's sections were found) and the prose."""
+    out = {"一": report.section_text(1), "五": report.section_text(5)}
+    out["全文"] = "\n".join(line for line in report.lines if _is_prose(line))
+    return {k: v for k, v in out.items() if len(shingles(v)) >= MIN_SHINGLES}
+
+
+def share(a: str, b: str) -> float:
+    """The part of a's text (its non-template shingles) that b contains."""
+    mine = shingles(a)
+    return len(mine & shingles(b)) / len(mine) if mine else 0.0
+
+
+def sample(a: str, b: str, longest: int = 80) -> str:
+    """The longest sentence of a that b repeats (numbers aside), cut at ``longest`` characters."""
+    theirs = _normal(b)
+    sentences = (s for s in re.split(r"[。；;！!？?]", a.replace("\n", "")) if len(_normal(s)) >= 12)
+    found = sorted((s.strip() for s in sentences if _normal(s) in theirs), key=len, reverse=True)
+    if not found:
+        return ""
+    return found[0] if len(found[0]) <= longest else found[0][:longest] + "……"
+
+
+@dataclass(frozen=True)
+class Copy:
+    part: str  # a key of PARTS
+    share: float
+    passage: str
+
+
+def same_body(a: Report, b: Report) -> bool:
+    """Two reports by one body, as far as their names tell (淮安市洪泽区人民政府 is 洪泽区人民政府)."""
+    return bool(a.agency and b.agency and (a.agency.endswith(b.agency) or b.agency.endswith(a.agency)))
+
+
+def comparable(report: Report, other: Report) -> bool:
+    """Whether ``report`` should be compared with ``other``: the same body's earlier years, or another
+    body's report of the same year (one body's two copies of one year are the same report, not a copy)."""
+    if other is report or not (report.year and other.year):
+        return False
+    if same_body(report, other):
+        return other.year < report.year
+    return other.year == report.year
+
+
+def compare(report: Report, other: Report) -> Iterator[Copy]:
+    """The parts of ``report`` whose text ``other`` repeats above THRESHOLD."""
+    theirs = parts(other)
+    for part, text in parts(report).items():
+        if part in theirs and (s := share(text, theirs[part])) >= THRESHOLD:
+            yield Copy(part, s, sample(text, theirs[part]))
+
+
+# ---------------------------------------------------------------- finding candidates at scale
+def prints(report: Report) -> list[int]:
+    """The report's LSH band hashes, one per band and part, as signed 64-bit integers (SQLite's)."""
+    from datasketch import MinHash  # noqa: PLC0415  numpy and scipy load only where prints are made, not in check
+
+    out = []
+    for part, text in parts(report).items():
+        m = MinHash(num_perm=BANDS * ROWS, hashfunc=zlib.crc32)  # a 32-bit hash of each shingle, in C
+        m.update_batch([s.encode() for s in shingles(text)])
+        values = m.hashvalues
+        for band in range(BANDS):
+            chunk = values[band * ROWS : (band + 1) * ROWS].tobytes()
+            digest = hashlib.blake2b(f"{part}{band}".encode() + chunk, digest_size=8).digest()
+            out.append(struct.unpack("<q", digest)[0])
+    return out

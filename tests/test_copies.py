@@ -1,0 +1,137 @@
+"""Copied reports (雷同, history.copied): the real reports of the corpus and the seeds against each other,
+and reports built from them by moving one real section into another real report."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+from conftest import SEEDS
+from portal import listing, settings
+from test_watcher import db, poll
+
+from monitor import copies
+from monitor.model import Report
+from monitor.parse import read_report
+from monitor.rules import run_rules
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+REAL = sorted((SHARED / "corpus").glob("0*")) + sorted((SHARED / "seeds").glob("*.txt"))
+
+
+def read(path: Path) -> Report:
+    return read_report(path.read_bytes(), path.name)
+
+
+def seed(name: str) -> Report:
+    return read(SEEDS[name])
+
+
+def with_section(report: Report, number: int, lines: list[str]) -> str:
+    """The report's text with section ``number``'s lines replaced by ``lines``."""
+    first, end = report.sections[number]  # type: ignore[misc]
+    return "\n".join([*report.lines[:first], *lines, *report.lines[end:]])
+
+
+def copied(report: Report, *others: Report, previous: Report | None = None) -> list[dict[str, object]]:
+    return [f.to_json() for f in run_rules(report, previous, others=others) if f.rule == "history.copied"]
+
+
+def section_lines(report: Report, number: int) -> list[str]:
+    first, end = report.sections[number]  # type: ignore[misc]
+    return report.lines[first:end]
+
+
+def test_no_two_different_real_reports_are_called_copies():
+    """Every pair of real reports that a copy check compares (a body's earlier year, another body's same
+    year) shares at most about a quarter of its prose: the formulae every report uses. 洪泽 2024 repeats
+    two of 2023's three 改进措施 word for word, 37% of its section 五 and 44% of 一: a careful reader sees
+    reuse but not a copied section, and nothing is flagged. 005/006 are one report in two renderings (the
+    same body and year): not compared at all."""
+    reports = [read(p) for p in REAL]
+    for a, b in itertools.permutations(reports, 2):
+        if copies.comparable(a, b):
+            assert not list(copies.compare(a, b)), (a.input, b.input)
+    hongze = {r.year: r for r in reports if r.agency and r.agency.endswith("洪泽区人民政府")}
+    assert copies.comparable(hongze[2024], hongze[2023])
+    assert 0.3 < copies.share(copies.parts(hongze[2024])["五"], copies.parts(hongze[2023])["五"]) < copies.THRESHOLD
+    pingtan = [r for r in reports if r.input.startswith(("005_", "006_"))]
+    assert not copies.comparable(*pingtan)
+
+
+def test_last_years_section_five_repeated_word_for_word_is_flagged_with_its_share():
+    """泸州's real 2022 section 五, pasted into another real report as that body's report for the year
+    before: the 2022 report is flagged once, on 五, with the share and a sample sentence; 一 and the whole
+    prose are not (五 is a small part of the prose)."""
+    luzhou = seed("luzhou")
+    before = read_report(with_section(seed("tongliao"), 5, section_lines(luzhou, 5)).encode(), "2021.html")
+    (found,) = copied(luzhou, previous=before)
+    assert found["row"] == "五"
+    assert found["actual"] >= 0.95
+    assert found["severity"] == "warning"
+    assert "第五部分“存在的主要问题及改进情况”有" in found["message"]
+    assert "通辽市人民政府2021年度报告" in found["message"]
+    assert "例如：“" in found["message"]
+    assert copied(luzhou, previous=seed("tongliao")) == []
+
+
+def test_a_copy_with_this_years_numbers_put_in_is_still_a_copy():
+    """泸州's section 一 with other years and numbers, as another body's report for the year before: 一 is
+    flagged, and so is the whole prose, since 泸州 writes most of its prose in 一."""
+    luzhou = seed("luzhou")
+    renumbered = [line.replace("2022", "2021").replace("1", "7") for line in section_lines(luzhou, 1)]
+    before = read_report(with_section(seed("tianmen"), 1, renumbered).encode(), "2021.html")
+    assert [f["row"] for f in copied(luzhou, previous=before)] == ["一", "全文"]
+
+
+def test_the_statutory_preamble_and_the_table_templates_alone_do_not_flag():
+    """Two bodies' reports whose only shared prose is the template's preamble, written out in full in
+    both sections 一, and the statutory tables' labels: nothing is flagged."""
+    preamble = [
+        "本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和国务院办公厅政府信息与政务公开办公室"
+        "关于政府信息公开工作年度报告的有关要求编制。本年度报告由总体情况、主动公开政府信息情况、收到和处理政府信息"
+        "公开申请情况、政府信息公开行政复议、行政诉讼情况、存在的主要问题及改进情况、其他需要报告的事项六部分组成。"
+    ]
+    tongliao, tianmen = seed("tongliao"), seed("tianmen")
+    a = read_report(with_section(tongliao, 1, preamble + section_lines(tongliao, 1)[:1]).encode(), "a")
+    b = read_report(with_section(tianmen, 1, preamble + section_lines(tianmen, 1)[:1]).encode(), "b")
+    assert a.year == b.year
+    assert not copies.same_body(a, b)
+    assert copied(a, b) == []
+    assert copied(b, a) == []
+
+
+def test_the_prints_of_a_copy_share_bands_and_those_of_different_reports_hardly_any():
+    luzhou, tongliao = seed("luzhou"), seed("tongliao")
+    before = read_report(with_section(tongliao, 5, section_lines(luzhou, 5)).encode(), "x")
+    mine, copy, other = set(copies.prints(luzhou)), set(copies.prints(before)), set(copies.prints(tongliao))
+    assert len(mine & copy) >= copies.BANDS // 2  # 五's bands, nearly all of them
+    assert len(mine & other) <= 2
+
+
+async def test_the_watcher_flags_a_report_that_copies_another_bodys_of_the_same_year(portal, tmp_path):
+    """Two bodies on a real local portal. 天门's 2021 report with 通辽's real section 五 in place of its own:
+    polled after 通辽's, it carries one history.copied naming 通辽's report and its address."""
+    tongliao, tianmen = seed("tongliao"), seed("tianmen")
+    portal.add("/a/", listing([("t.html", "通辽市2021年政府信息公开工作年度报告")]))
+    portal.add("/a/t.html", SEEDS["tongliao"].read_bytes(), content_type="text/plain")
+    portal.add("/b/", listing([("t.html", "天门市政务服务和大数据管理局2021年政府信息公开工作年度报告")]))
+    portal.add("/b/t.html", with_section(tianmen, 5, section_lines(tongliao, 5)), content_type="text/plain")
+    cfg = settings(
+        tmp_path, [("tongliao", "government", f"{portal.base}/a/"), ("tianmen", "department", f"{portal.base}/b/")]
+    )
+    await poll(cfg, ids=["tongliao"])
+    await poll(cfg, ids=["tianmen"])
+    store = db(cfg)
+    try:
+        found = {d["source"]: json.loads(d["latest"]["findings"]) for d in store.reports()}
+        (prints,) = store.db.conn.execute("SELECT count(DISTINCT version_id) FROM prints").fetchone()
+    finally:
+        store.close()
+    assert prints == 2
+    assert not [f for f in found["tongliao"] if f["rule"] == "history.copied"]
+    (copy,) = [f for f in found["tianmen"] if f["rule"] == "history.copied"]
+    assert copy["row"] == "五"
+    assert "通辽市人民政府2021年度报告" in copy["message"]
+    assert f"{portal.base}/a/t.html" in copy["message"]

@@ -1,0 +1,122 @@
+"""`govmon status`: four bodies on a real local portal, polled into a real SQLite file, read back as a
+supervisor reads them: worst first, totals at the top, resolved findings after a revision."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from conftest import SEEDS
+from portal import listing
+from test_watcher import poll
+
+from monitor import config, status, views
+from monitor.cli import main
+from monitor.demo.pages import report_page
+from monitor.parse import read_report
+from monitor.store import Store
+
+AS_OF = date(2022, 5, 1)  # after both 2021 deadlines (31 Jan departments, 31 Mar governments)
+TITLE = "{}2021年政府信息公开工作年度报告"
+
+
+def tongliao(**changes: object) -> dict[str, object]:
+    data = read_report(SEEDS["tongliao"].read_bytes(), "x").to_json()  # 2021, consistent, 发布 2022-03-08
+    return {**data, **changes}
+
+
+def serve(portal, name: str, data: dict[str, object] | None) -> str:
+    portal.add(f"/{name}/", listing([("t.html", TITLE.format(name))] if data else []))
+    if data:
+        portal.add(f"/{name}/t.html", report_page(data))
+    return f"{portal.base}/{name}/"
+
+
+def write_config(tmp_path, sources: list[tuple[str, str, str, str]]):
+    blocks = "".join(
+        f'\n[[source]]\nid = "{i}"\nagency = "{agency}"\nkind = "{kind}"\nlist_url = "{url}"\n'
+        for i, agency, kind, url in sources
+    )
+    path = tmp_path / "sources.toml"
+    path.write_text(f'[monitor]\ndatabase = "govmon.db"\n{blocks}', encoding="utf-8")
+    return config.load(path)
+
+
+def broken() -> dict[str, object]:
+    data = tongliao(title="错市2021年政府信息公开工作年度报告", agency="错市人民政府")
+    data["tables"]["applications"]["new"]["natural_person"] += 5  # type: ignore[index]
+    return data
+
+
+async def test_status_lists_every_body_worst_first_with_totals(portal, tmp_path, capsys):
+    cfg = write_config(
+        tmp_path,
+        [
+            ("ontime", "通辽市人民政府", "government", serve(portal, "ontime", tongliao())),
+            ("late", "某局", "department", serve(portal, "late", tongliao(agency="某局"))),  # 发布 03-08 > 01-31
+            ("errors", "错市人民政府", "government", serve(portal, "errors", broken())),
+            ("missing", "缺县人民政府", "government", serve(portal, "missing", None)),
+        ],
+    )
+    await poll(cfg, today=AS_OF)
+    store = Store(cfg.database)
+    try:
+        items = status.worst_first(status.standings(cfg, store, [2021], AS_OF))
+    finally:
+        store.close()
+    assert [(s.source, s.state, s.timely) for s in items] == [
+        ("missing", "missing", None),
+        ("errors", "errors", "on_time"),
+        ("late", "late", "late"),
+        ("ontime", "on_time", "on_time"),
+    ]
+    assert items[1].errors >= 1
+    assert status.totals(items) == {
+        "sources": 4,
+        "published": 3,
+        "missing": 1,
+        "errors": 1,
+        "unreadable": 0,
+        "late": 1,
+        "warnings": 0,
+        "on_time": 1,
+        "not_due": 0,
+    }
+    text = views.status_text(2021, AS_OF.isoformat(), items, status.totals(items))
+    lines = text.splitlines()
+    assert lines[0] == "2021年度政府信息公开工作年度报告 · 截至2022-05-01 · 共4个单位，已发布3个"
+    assert lines[1] == "逾期未发布 1 · 有错误 1 · 逾期发布 1 · 按时发布 1"
+    assert lines[4].startswith("逾期未发布  缺县人民政府")
+    assert "2022-03-08(逾期)" in text
+
+    assert main(["status", "--config", str(cfg.path), "--year", "2021", "--as-of", "2022-05-01", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["totals"]["missing"] == 1
+    assert [s["state_cn"] for s in data["sources"]] == ["逾期未发布", "有错误", "逾期发布", "按时发布"]
+
+
+async def test_before_the_deadline_nothing_is_missing_and_a_fixed_report_shows_what_was_resolved(portal, tmp_path):
+    cfg = write_config(
+        tmp_path,
+        [
+            ("errors", "错市人民政府", "government", serve(portal, "errors", broken())),
+            ("later", "迟县人民政府", "government", serve(portal, "later", None)),
+        ],
+    )
+    before_deadline = date(2022, 3, 20)
+    await poll(cfg, today=before_deadline)
+    portal.add("/errors/t.html", report_page(tongliao(title="错市2021年政府信息公开工作年度报告", agency="错市人民政府")))
+    await poll(cfg, today=before_deadline)
+    store = Store(cfg.database)
+    try:
+        items = {s.source: s for s in status.standings(cfg, store, [2021], before_deadline)}
+    finally:
+        store.close()
+    assert items["later"].state == "not_due"
+    fixed = items["errors"]
+    assert (fixed.state, fixed.versions, fixed.errors) == ("warnings", 2, 0)  # revision.changed is the warning
+    assert fixed.resolved
+    assert any("自然人" in m for m in fixed.resolved)
+    text = views.status_text(2021, "2022-03-20", list(items.values()), status.totals(list(items.values())))
+    assert "已解决：" in text
+    assert "未到期限" in text
