@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from monitor import __version__, config, copies, demo, service, status, views
+from monitor import __version__, config, copies, demo, overview, service, status, views
 from monitor.alerts import Renderer, recipients
 from monitor.bounded import read_report
 from monitor.errors import GovmonError, InputError
@@ -139,7 +139,7 @@ def cmd_reports(args: argparse.Namespace) -> int:
 
 
 def _as_of(args: argparse.Namespace) -> date:
-    return args.as_of or datetime.now(UTC).date()  # type: ignore[no-any-return]
+    return args.as_of or datetime.now(UTC).date()
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -157,6 +157,20 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         print(views.status_text(year, today.isoformat(), items, totals))
+    return 0
+
+
+def cmd_overview(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    out = Path(args.out) if args.out else settings.overview_dir
+    if out is None:
+        raise InputError(f"give --out DIR (or set overview_dir in [monitor] of {settings.path})")
+    store = Store(settings.database, create=False)
+    try:
+        index = overview.build(settings, store, out, _as_of(args))
+    finally:
+        store.close()
+    print(f"overview: {index.resolve()} (open it in a browser; it needs no server)")
     return 0
 
 
@@ -254,9 +268,20 @@ def build_parser() -> argparse.ArgumentParser:
         "status", parents=[common], help="per source for one year: published, on time or late, errors; worst first"
     )
     st.add_argument("--year", type=int, metavar="Y", help="the report year (default: last year)")
-    st.add_argument("--as-of", type=date.fromisoformat, metavar="DATE", help="judge the deadlines on this date, YYYY-MM-DD (default: today)")
+    st.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        metavar="DATE",
+        help="judge the deadlines on this date, YYYY-MM-DD (default: today)",
+    )
     st.add_argument("--json", action="store_true")
     st.set_defaults(func=cmd_status)
+    o = sub.add_parser(
+        "overview", parents=[common], help="write the static overview site: sources x years, a page per report"
+    )
+    o.add_argument("--out", metavar="DIR", help="where to write it (default: overview_dir of [monitor])")
+    o.add_argument("--as-of", type=date.fromisoformat, metavar="DATE", help="judge the deadlines on this date")
+    o.set_defaults(func=cmd_overview)
     d = sub.add_parser(
         "demo", parents=[common], help="serve a bundled demo portal on localhost, poll it twice, show the findings"
     )

@@ -76,6 +76,7 @@ class Settings:
     email: Email | None = None
     webhooks: tuple[Webhook, ...] = ()
     outbox_dir: Path | None = None  # a folder of .eml files instead of (or besides) SMTP: the demo's sink
+    overview_dir: Path | None = None  # where the service writes the static overview after its polls
     templates_dir: Path | None = None  # admins' edited alert templates; each file found here wins over the shipped one
 
     @cached_property
@@ -229,6 +230,7 @@ def load(path: str | os.PathLike[str]) -> Settings:
             "default_interval": str,
             "failure_threshold": int,
             "outbox_dir": str,
+            "overview_dir": str,
             "state_dir": str,
         },
         (),
@@ -259,6 +261,7 @@ def load(path: str | os.PathLike[str]) -> Settings:
         email=email,
         webhooks=hooks,
         outbox_dir=base / mon["outbox_dir"] if "outbox_dir" in mon else None,
+        overview_dir=base / mon["overview_dir"] if "overview_dir" in mon else None,
         templates_dir=path.parent / alerts["templates_dir"] if "templates_dir" in alerts else None,
     )
 

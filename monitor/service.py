@@ -1,6 +1,6 @@
 """Stage: service. The watcher wired to its parts: the store under the instance lock, the fetcher, the
 parser pool and alert delivery. ``poll_once`` is one pass (``govmon poll``), ``serve`` the service that
-repeats it until SIGTERM (``govmon run``); ``send_now`` and ``try_channels`` are delivery on demand
+repeats it until SIGTERM (``govmon run``), each rewriting the overview site when ``overview_dir`` is set; ``send_now`` and ``try_channels`` are delivery on demand
 (``govmon alerts send`` and ``govmon alerts test``).
 """
 
@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from monitor import overview
 from monitor.alerts import Renderer, recipients, sample_payload
 from monitor.channels import DeliveryError, Link, Sent, deliver_due, send
 from monitor.config import Settings
@@ -44,7 +45,10 @@ async def poll_once(
         try:
             async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
                 results = await Watcher(settings, store, fetcher).poll(ids, progress)
-            return Polled(results, await deliver_due(settings, store, renderer), store.alert_counts())
+            sent = await deliver_due(settings, store, renderer)
+            if settings.overview_dir:
+                overview.build(settings, store, settings.overview_dir, datetime.now(UTC).date())
+            return Polled(results, sent, store.alert_counts())
         finally:
             store.close()
 
@@ -61,7 +65,14 @@ async def serve(settings: Settings, spread: float | None, renderer: Renderer) ->
         try:
             async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
                 watcher = Watcher(settings, store, fetcher)
-                await run(watcher, stop, lambda: deliver_due(settings, store, renderer), spread=spread)
+                rebuild = overview.Rebuilder(settings)
+
+                async def after_polls() -> None:
+                    await deliver_due(settings, store, renderer)
+                    if rebuild.due():  # in a thread with its own connection: the loop keeps serving
+                        await asyncio.to_thread(rebuild, datetime.now(UTC).date())
+
+                await run(watcher, stop, after_polls, spread=spread)
         finally:
             store.close()
 

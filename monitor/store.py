@@ -503,6 +503,20 @@ class Store:
         )
         return {r["source"]: r for r in rows}  # the last row of a source wins
 
+    def history(self, version_id: int) -> list[dict[str, Any]]:
+        """Every version of the document that ``version_id`` belongs to, oldest first (without raw bodies)."""
+        return list(
+            self.db.query(
+                "SELECT v.id, v.fetched_at, v.content_hash, v.report, v.findings, v.diff FROM versions v "
+                "WHERE v.document_id = (SELECT document_id FROM versions WHERE id = ?) ORDER BY v.id",
+                [version_id],
+            )
+        )
+
+    def year_span(self) -> tuple[int, int] | None:
+        row = self.db.conn.execute("SELECT min(year), max(year) FROM documents WHERE year IS NOT NULL").fetchone()
+        return (row[0], row[1]) if row[0] is not None else None
+
     def undelivered(self) -> list[dict[str, Any]]:
         """The outbox as `govmon alerts list` shows it: every delivery not yet made, oldest first."""
         return list(

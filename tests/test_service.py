@@ -303,3 +303,39 @@ async def test_the_readme_systemd_steps_in_a_fake_root(portal, tmp_path):
     assert mail >= 5
     assert f"alerts: 0 pending, {mail} delivered, 0 dead" in admin("alerts", "list")
     assert not (etc / "govmon.db").exists()  # one database, the service's
+
+
+async def test_poll_and_run_rewrite_the_overview_when_overview_dir_is_set(portal, tmp_path):
+    """`overview_dir` in [monitor]: `govmon poll` writes the site after its pass, and `govmon run` after its
+    first polls; the admin's `govmon overview` with no --out writes to the same folder."""
+    cfg = write_config(tmp_path, f"{portal.base}/nb/")
+    cfg.write_text(
+        cfg.read_text(encoding="utf-8").replace('outbox_dir = "mail"', 'outbox_dir = "mail"\noverview_dir = "site"')
+    )
+    site = tmp_path / "site"  # beside sources.toml, where "state/govmon.db" is too
+    code, _, err = await govmon("poll", "--config", str(cfg))
+    assert code == 0, err
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "通辽市人民政府" in index
+    years = count(tmp_path / "state" / "govmon.db", "SELECT count(DISTINCT year) FROM documents")
+    assert len(list((site / "r").glob("*.html"))) == years  # a page per cell: one report per body and year
+
+    (site / "index.html").unlink()
+    proc = await asyncio.create_subprocess_exec(
+        GOVMON,
+        "run",
+        "--config",
+        str(cfg),
+        "--spread",
+        "0",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        await wait_for((site / "index.html").exists, 60)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        await proc.wait()
+    code, out, err = await govmon("overview", "--config", str(cfg))
+    assert code == 0, err
+    assert str(site / "index.html") in out

@@ -105,7 +105,9 @@ async def test_before_the_deadline_nothing_is_missing_and_a_fixed_report_shows_w
     )
     before_deadline = date(2022, 3, 20)
     await poll(cfg, today=before_deadline)
-    portal.add("/errors/t.html", report_page(tongliao(title="错市2021年政府信息公开工作年度报告", agency="错市人民政府")))
+    portal.add(
+        "/errors/t.html", report_page(tongliao(title="错市2021年政府信息公开工作年度报告", agency="错市人民政府"))
+    )
     await poll(cfg, today=before_deadline)
     store = Store(cfg.database)
     try:

@@ -15,13 +15,14 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-from monitor import service, views
+from monitor import overview, service, status, views
 from monitor.alerts import Renderer
 from monitor.config import Settings, Source
 from monitor.demo.pages import page, report_page
@@ -188,5 +189,15 @@ async def tour(folder: Path, say: Callable[[str], None]) -> None:
         for path in mail:
             subject = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)["Subject"]
             say(f"   {path.name}  {subject}")
+        today = datetime.now(UTC).date()
+        store = Store(config.database)
+        try:
+            items = status.worst_first(status.standings(config, store, [2021], today))
+            say("\n== the supervisor's view of 2021 (govmon status --year 2021):")
+            say(views.status_text(2021, today.isoformat(), items, status.totals(items)))
+            index = overview.build(config, store, folder / "overview", today)
+        finally:
+            store.close()
+        say(f"\n== the overview site (govmon overview): {index}, opens from disk in any browser")
     finally:
         await runner.cleanup()
