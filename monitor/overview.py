@@ -30,6 +30,7 @@ YEARS_SHOWN = 7  # the grid's columns: the last years a supervisor still acts on
 REBUILD_EVERY = 300.0  # the service rebuilds at most this often (seconds), after a poll
 COLOURS = {  # background, text: the legend and the grid
     "missing": ("#b71c1c", "#fff"),
+    "unchecked": ("#455a64", "#fff"),
     "errors": ("#e65100", "#fff"),
     "unreadable": ("#6a1b9a", "#fff"),
     "late": ("#f9a825", "#222"),

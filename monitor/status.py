@@ -22,6 +22,7 @@ from monitor.store import Store
 # Worst first: the order `status` sorts by, and the overview's legend.
 STATES = {
     "missing": "逾期未发布",
+    "unchecked": "未能检查",  # no report, and the source's listing was never read: missing or not, nobody knows
     "errors": "有错误",
     "unreadable": "无法读取",
     "late": "逾期发布",
@@ -96,11 +97,14 @@ def _standing(source: Any, year: int, row: dict[str, Any] | None, today: date) -
 def standings(settings: Settings, store: Store, years: Iterable[int], today: date) -> Iterator[Standing]:
     """Per configured source and year, its standing (the sources in sources.toml order)."""
     errors = {s["id"]: s["last_error"] for s in store.sources() if s.get("consecutive_failures")}
+    read = store.sources_read()
     for year in years:
         rows = store.year_reports(year)
         for source in settings.sources:
             s = _standing(source, year, rows.get(source.id), today)
             s.source_error = errors.get(source.id)
+            if s.state == "missing" and source.id not in read:
+                s.state = "unchecked"
             yield s
 
 

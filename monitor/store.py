@@ -513,6 +513,10 @@ class Store:
             )
         )
 
+    def sources_read(self) -> set[str]:
+        """The sources whose listing was read at least once (a poll that succeeded)."""
+        return {r[0] for r in self.db.conn.execute("SELECT DISTINCT source FROM polls WHERE ok = 1")}
+
     def year_span(self) -> tuple[int, int] | None:
         row = self.db.conn.execute("SELECT min(year), max(year) FROM documents WHERE year IS NOT NULL").fetchone()
         return (row[0], row[1]) if row[0] is not None else None

@@ -75,6 +75,7 @@ async def test_status_lists_every_body_worst_first_with_totals(portal, tmp_path,
         "sources": 4,
         "published": 3,
         "missing": 1,
+        "unchecked": 0,
         "errors": 1,
         "unreadable": 0,
         "late": 1,
@@ -122,3 +123,27 @@ async def test_before_the_deadline_nothing_is_missing_and_a_fixed_report_shows_w
     text = views.status_text(2021, "2022-03-20", list(items.values()), status.totals(list(items.values())))
     assert "已解决：" in text
     assert "未到期限" in text
+
+
+async def test_a_body_whose_listing_was_never_read_is_not_called_missing(portal, tmp_path):
+    """The portal's listing answers 404 on every poll: govmon cannot know whether the report is there, so
+    after the deadline the body is 未能检查 with the fetch error under it, not 逾期未发布."""
+    cfg = write_config(
+        tmp_path,
+        [
+            ("down", "断县人民政府", "government", f"{portal.base}/nothing-here/"),
+            ("empty", "缺县人民政府", "government", serve(portal, "empty", None)),
+        ],
+    )
+    await poll(cfg, today=AS_OF)
+    store = Store(cfg.database)
+    try:
+        items = {s.source: s for s in status.standings(cfg, store, [2021], AS_OF)}
+    finally:
+        store.close()
+    assert items["down"].state == "unchecked"
+    assert items["down"].source_error
+    assert items["empty"].state == "missing"
+    text = views.status_text(2021, AS_OF.isoformat(), list(items.values()), status.totals(list(items.values())))
+    assert "未能检查" in text
+    assert "门户网站最近一次抓取失败" in text
