@@ -68,17 +68,29 @@ def shingles(text: str) -> frozenset[str]:
     return frozenset(_raw_shingles(text) - _template())
 
 
+_HAN, _DIGIT = re.compile(r"[\u4e00-\u9fff]"), re.compile(r"\d")
+
+
 def _is_prose(line: str) -> bool:
     """A sentence rather than a table cell or a heading: long, and mostly not digits."""
-    han = len(re.findall(r"[\u4e00-\u9fff]", line))
+    if len(line) < 16:
+        return False
+    han = len(_HAN.findall(line))
     cells = line.count("|") + line.count("\t")  # a table row flattened onto one line
-    return han >= 16 and len(re.findall(r"\d", line)) * 4 < han and cells < 3
+    return han >= 16 and len(_DIGIT.findall(line)) * 4 < han and cells < 3
 
 
 def parts(report: Report) -> dict[str, str]:
     """The texts compared: sections 一 and 五 (when the report's sections were found) and the prose."""
-    out = {"一": report.section_text(1), "五": report.section_text(5)}
-    out["全文"] = "\n".join(line for line in report.lines if _is_prose(line))
+    spans = tuple(report.sections.get(n) or (0, 0) for n in (1, 5))
+    return _parts(report.text, spans)
+
+
+@lru_cache(maxsize=256)  # one report is compared with several candidates, each candidate with many reports
+def _parts(text: str, spans: tuple[tuple[int, int], tuple[int, int]]) -> dict[str, str]:
+    lines = text.split("\n")
+    out = {"一": "\n".join(lines[spans[0][0] : spans[0][1]]), "五": "\n".join(lines[spans[1][0] : spans[1][1]])}
+    out["全文"] = "\n".join(line for line in lines if _is_prose(line))
     return {k: v for k, v in out.items() if len(shingles(v)) >= MIN_SHINGLES}
 
 
@@ -88,6 +100,7 @@ def share(a: str, b: str) -> float:
     return len(mine & shingles(b)) / len(mine) if mine else 0.0
 
 
+@lru_cache(maxsize=256)
 def sample(a: str, b: str, longest: int = 80) -> str:
     """The longest sentence of a that b repeats (numbers aside), cut at ``longest`` characters."""
     theirs = _normal(b)
