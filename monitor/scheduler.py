@@ -148,13 +148,22 @@ class Watcher:
             cached = self.store.page(url)
             etag, modified = (cached["etag"], cached["last_modified"]) if cached else (None, None)
             resp = await self.fetcher.get(url, etag=etag, last_modified=modified, allow=allow)
-            if resp.not_modified and cached:
-                body, charset = cached["body"], source.encoding
+            known = cached["links"] if cached else None
+            if resp.not_modified and known is not None and known.get("pattern") == source.link_pattern.pattern:
+                # unchanged, and read with the same link_pattern: the links found last time
+                found = [Link(*link) for link in known["links"]]
+                url = known["next"]
             else:
-                body, charset = resp.body, resp.charset or source.encoding
-                self.store.save_page(url, resp.etag, resp.last_modified, body)
-            html, _ = decode(body, charset)
-            found, url = discover(html, resp.url if not resp.not_modified else url, source.link_pattern)
+                body = self.store.page_body(url) if resp.not_modified else resp.body
+                html, _ = decode(body, (resp.charset if not resp.not_modified else None) or source.encoding)
+                found, url_next = discover(html, resp.url if not resp.not_modified else url, source.link_pattern)
+                kept = {
+                    "links": [[k.url, k.title, k.year] for k in found],
+                    "next": url_next,
+                    "pattern": source.link_pattern.pattern,
+                }
+                self.store.save_page(url, resp.etag or etag, resp.last_modified or modified, body, kept)
+                url = url_next
             for link in found:
                 links.setdefault(link.url, link)
         return list(links.values())

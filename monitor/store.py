@@ -59,6 +59,8 @@ MIGRATIONS = [
     CREATE INDEX prints_by_key ON prints(key);
     CREATE INDEX prints_by_version ON prints(version_id);
     """,
+    # a listing's discovered links beside its validators: a 304 needs neither the body nor discover()
+    "ALTER TABLE pages ADD COLUMN links TEXT",
 ]
 
 
@@ -176,9 +178,15 @@ class Store:
                     {"id": s.id, "agency": s.agency, "kind": s.kind, "list_url": s.list_url}, pk="id"
                 )
 
+    def _row(self, sql: str, args: list[Any]) -> dict[str, Any] | None:
+        """One row as a dict, in plain sqlite3: the poll's hot path (sqlite-utils reads the schema per call)."""
+        cur = self.db.conn.execute(sql, args)
+        row = cur.fetchone()
+        return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
+
     def source_state(self, source_id: str) -> dict[str, Any]:
-        rows = list(self.db.table("sources").rows_where("id = ?", [source_id]))
-        return rows[0] if rows else {"consecutive_failures": 0, "failing_alerted": 0}
+        row = self._row("SELECT * FROM sources WHERE id = ?", [source_id])
+        return row or {"consecutive_failures": 0, "failing_alerted": 0}
 
     def mark_interrupted(self) -> int:
         """Poll rows a killed process left unfinished: said so, not left looking like a poll in progress.
@@ -192,7 +200,8 @@ class Store:
 
     def start_poll(self, source_id: str) -> int:
         with self.transaction():
-            return _inserted(self.db.table("polls").insert({"source": source_id, "started": now()}))
+            cur = self.db.conn.execute("INSERT INTO polls (source, started) VALUES (?, ?)", [source_id, now()])
+            return int(cur.lastrowid or 0)
 
     def finish_poll(
         self,
@@ -207,48 +216,46 @@ class Store:
         """Close the poll and update the source's failure streak, with any source events, atomically."""
         state = self.source_state(source_id)
         failures = state["consecutive_failures"] + 1 if error else 0
+        stamp = now()
         with self.transaction():
-            self.db.table("polls").update(
-                poll_id,
-                {
-                    "finished": now(),
-                    "ok": error is None,
-                    "error": error,
-                    "reports": reports,
-                    "new_versions": new_versions,
-                },
+            self.db.conn.execute(
+                "UPDATE polls SET finished = ?, ok = ?, error = ?, reports = ?, new_versions = ? WHERE id = ?",
+                [stamp, error is None, error, reports, new_versions, poll_id],
             )
             alerted = state["failing_alerted"]
             for event in events:
                 self._add_event(event, None)
                 alerted = 1 if event.kind == "source_failing" else 0 if event.kind == "source_recovered" else alerted
-            self.db.table("sources").update(
-                source_id,
-                {"last_poll": now(), "last_error": error, "consecutive_failures": failures, "failing_alerted": alerted},
+            self.db.conn.execute(
+                "UPDATE sources SET last_poll = ?, last_error = ?, consecutive_failures = ?, failing_alerted = ? "
+                "WHERE id = ?",
+                [stamp, error, failures, alerted, source_id],
             )
 
     # ------------------------------------------------------------ listing pages
     def page(self, url: str) -> dict[str, Any] | None:
-        rows = list(self.db.table("pages").rows_where("url = ?", [url]))
-        return {**rows[0], "body": zlib.decompress(rows[0]["body"])} if rows else None
+        """A listing page's validators and the links found on it last time (``links``: None for a page stored
+        before links were kept); its body only on demand (``page_body``)."""
+        row = self._row("SELECT etag, last_modified, links FROM pages WHERE url = ?", [url])
+        return {**row, "links": json.loads(row["links"]) if row["links"] else None} if row else None
 
-    def save_page(self, url: str, etag: str | None, last_modified: str | None, body: bytes) -> None:
+    def page_body(self, url: str) -> bytes:
+        row = self.db.conn.execute("SELECT body FROM pages WHERE url = ?", [url]).fetchone()
+        return zlib.decompress(row[0]) if row else b""
+
+    def save_page(
+        self, url: str, etag: str | None, last_modified: str | None, body: bytes, links: dict[str, Any]
+    ) -> None:
         with self.transaction():
-            self.db.table("pages").upsert(
-                {
-                    "url": url,
-                    "etag": etag,
-                    "last_modified": last_modified,
-                    "body": zlib.compress(body),
-                    "fetched_at": now(),
-                },
-                pk="url",
+            self.db.conn.execute(
+                "INSERT OR REPLACE INTO pages (url, etag, last_modified, body, fetched_at, links) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [url, etag, last_modified, zlib.compress(body), now(), json.dumps(links, ensure_ascii=False)],
             )
 
     # ------------------------------------------------------------ documents and versions
     def document(self, url: str) -> dict[str, Any] | None:
-        rows = list(self.db.table("documents").rows_where("url = ?", [url]))
-        return rows[0] if rows else None
+        return self._row("SELECT * FROM documents WHERE url = ?", [url])
 
     def latest_version(self, document_id: int) -> dict[str, Any] | None:
         """The newest version without its raw body and text (read those with ``raw``)."""
@@ -304,8 +311,9 @@ class Store:
 
     def touch_document(self, document_id: int, etag: str | None, last_modified: str | None) -> None:
         with self.transaction():
-            self.db.table("documents").update(
-                document_id, {"etag": etag, "last_modified": last_modified, "last_checked": now()}
+            self.db.conn.execute(
+                "UPDATE documents SET etag = ?, last_modified = ?, last_checked = ? WHERE id = ?",
+                [etag, last_modified, now(), document_id],
             )
 
     def save_version(self, v: NewVersion, events: Iterable[Event] = ()) -> int:

@@ -411,3 +411,32 @@ async def test_a_year_before_stored_later_checks_the_stored_year_after_once(port
     assert again["year"] == 2021
     assert carry["key"] in again["finding_keys"]
     assert [kind for kind, _ in events].count("new_report") == 2
+
+
+async def test_an_unchanged_listing_is_not_read_again_unless_link_pattern_changed(portal, tmp_path, monkeypatch):
+    """A listing answering 304 reuses the links found last time (no decode, no discover()); an admin who edits
+    link_pattern gets the listing read again with it."""
+    import dataclasses  # noqa: PLC0415
+    import re  # noqa: PLC0415
+
+    from monitor import scheduler  # noqa: PLC0415
+
+    portal.add("/nb/", listing([("t.html", "通辽市2021年政府信息公开工作年度报告")]))
+    portal.add("/nb/t.html", TONGLIAO, content_type="text/plain")
+    cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")])
+    await poll(cfg)
+    read: list[str] = []
+    real = scheduler.discover
+
+    def spy(html, base, pattern):  # type: ignore[no-untyped-def]
+        read.append(base)
+        return real(html, base, pattern)
+
+    monkeypatch.setattr(scheduler, "discover", spy)
+    (again,) = await poll(cfg)
+    assert read == []
+    assert (again.error, again.reports, again.new_versions) == (None, 1, 0)
+    source = dataclasses.replace(cfg.sources[0], link_pattern=re.compile("年度报告"))
+    (edited,) = await poll(dataclasses.replace(cfg, sources=(source,)))
+    assert read == [f"{portal.base}/nb/"]
+    assert edited.reports == 1
