@@ -178,15 +178,21 @@ def table_view(key: str, numbers: dict[str, dict[str, Any]], hot: set[tuple[str,
     return {"name": TABLE_LABELS[key], "columns": [labels.get(c, c) for c in columns], "rows": rows}
 
 
+def hot_cells(findings: list[dict[str, Any]]) -> dict[str, set[tuple[str, str]]]:
+    """Per table, the cells the findings name: what an alert and the overview highlight."""
+    hot: dict[str, set[tuple[str, str]]] = {}
+    for f in findings:
+        if f.get("table") and f.get("cells"):
+            hot.setdefault(f["table"], set()).update((r, c) for r, c in f["cells"])
+    return hot
+
+
 def context(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
     """What a template sees: the event's payload plus counts, Chinese labels and the highlighted tables."""
     findings = [
         {**f, "severity_cn": SEVERITY_CN.get(f["severity"], f["severity"])} for f in payload.get("findings", [])
     ]
-    hot: dict[str, set[tuple[str, str]]] = {}
-    for f in findings:
-        if f.get("table") and f.get("cells"):
-            hot.setdefault(f["table"], set()).update((r, c) for r, c in f["cells"])
+    hot = hot_cells(findings)
     tables = payload.get("tables") or {}
     views = [table_view(k, tables[k], cells) for k, cells in hot.items() if k in tables]
     diff = payload.get("diff")

@@ -21,7 +21,7 @@ from typing import Any
 import jinja2
 
 from monitor import status
-from monitor.alerts import DEFAULT_TEMPLATES, context, table_view
+from monitor.alerts import DEFAULT_TEMPLATES, context, hot_cells, table_view
 from monitor.config import Settings
 from monitor.model import STATUS_CN, TABLE_LABELS
 from monitor.store import Store
@@ -68,10 +68,7 @@ def _report_page(store: Store, s: status.Standing) -> dict[str, Any]:
     latest = versions[-1]
     report, findings = json.loads(latest["report"]), json.loads(latest["findings"])
     seen = context("revision", {"findings": findings})
-    hot: dict[str, set[tuple[str, str]]] = {}
-    for f in findings:
-        if f.get("table"):
-            hot.setdefault(f["table"], set()).update((r, c) for r, c in f.get("cells", []))
+    hot = hot_cells(findings)
     tables = []
     for key, state in report.get("table_status", {}).items():
         numbers = report.get("tables", {}).get(key)

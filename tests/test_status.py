@@ -42,6 +42,14 @@ def write_config(tmp_path, sources: list[tuple[str, str, str, str]]):
     return config.load(path)
 
 
+def standings(cfg, today: date) -> dict[str, status.Standing]:
+    store = Store(cfg.database)
+    try:
+        return {s.source: s for s in status.standings(cfg, store, [2021], today)}
+    finally:
+        store.close()
+
+
 def broken() -> dict[str, object]:
     data = tongliao(title="错市2021年政府信息公开工作年度报告", agency="错市人民政府")
     data["tables"]["applications"]["new"]["natural_person"] += 5  # type: ignore[index]
@@ -110,11 +118,7 @@ async def test_before_the_deadline_nothing_is_missing_and_a_fixed_report_shows_w
         "/errors/t.html", report_page(tongliao(title="错市2021年政府信息公开工作年度报告", agency="错市人民政府"))
     )
     await poll(cfg, today=before_deadline)
-    store = Store(cfg.database)
-    try:
-        items = {s.source: s for s in status.standings(cfg, store, [2021], before_deadline)}
-    finally:
-        store.close()
+    items = standings(cfg, before_deadline)
     assert items["later"].state == "not_due"
     fixed = items["errors"]
     assert (fixed.state, fixed.versions, fixed.errors) == ("warnings", 2, 0)  # revision.changed is the warning
@@ -136,11 +140,7 @@ async def test_a_body_whose_listing_was_never_read_is_not_called_missing(portal,
         ],
     )
     await poll(cfg, today=AS_OF)
-    store = Store(cfg.database)
-    try:
-        items = {s.source: s for s in status.standings(cfg, store, [2021], AS_OF)}
-    finally:
-        store.close()
+    items = standings(cfg, AS_OF)
     assert items["down"].state == "unchecked"
     assert items["down"].source_error
     assert items["empty"].state == "missing"
