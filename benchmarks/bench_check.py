@@ -20,6 +20,7 @@ from pathlib import Path
 import lxml.html
 
 from monitor.demo.pages import report_page
+from monitor.extract import extract
 from monitor.parse import read_report
 from monitor.rules import run_rules
 
@@ -42,12 +43,13 @@ def run(label: str, inputs: list[bytes], n: int) -> dict[str, object]:
     }
 
 
-def real_pages_vs_lxml(rounds: int = 5) -> None:
-    """govmon check on each real portal page over a bare lxml parse of the same bytes."""
+def real_pages_vs_lxml(rounds: int = 9) -> None:
+    """govmon check on each real portal page over a bare lxml parse of the same bytes; and the HTML reader
+    alone (bytes -> text blocks and grids, ``extract``) over the same floor."""
     corpus = ROOT.parent / "shared" / "corpus"
     for page in sorted(corpus.glob("*.html")):
         data = page.read_bytes()
-        ratios, ours = [], []
+        ratios, ours, reader = [], [], []
         for _ in range(rounds):
             start = time.perf_counter()
             lxml.html.document_fromstring(data)
@@ -56,6 +58,9 @@ def real_pages_vs_lxml(rounds: int = 5) -> None:
             run_rules(read_report(data, page.name))
             ours.append(time.perf_counter() - start)
             ratios.append(ours[-1] / floor)
+            start = time.perf_counter()
+            extract(data)
+            reader.append((time.perf_counter() - start) / floor)
         print(
             json.dumps(
                 {
@@ -63,6 +68,7 @@ def real_pages_vs_lxml(rounds: int = 5) -> None:
                     "kib": len(data) // 1024,
                     "check_ms": round(statistics.median(ours) * 1000, 1),
                     "ratio_to_lxml_parse": round(statistics.median(ratios), 1),
+                    "html_reader_ratio_to_lxml_parse": round(statistics.median(reader), 1),
                 },
                 ensure_ascii=False,
             )

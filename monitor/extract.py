@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import codecs
 import re
+from typing import Any
 
 import charset_normalizer
-from bs4 import BeautifulSoup
-from bs4.element import NavigableString, Tag
+from lxml import etree
 
 from monitor.errors import InputError
 from monitor.extract_docx import docx_document
@@ -129,21 +129,116 @@ def extract(data: bytes, declared_charset: str | None = None) -> Document:
     return text_document(text, encoding=enc)
 
 
-def _cell_text(cell: Tag) -> str:
-    return " ".join(cell.get_text(" ").split())
+_SKIP = frozenset(_CHROME_TAGS)  # dropped with what is inside them; their tails are text
+_RUBY = frozenset(("rt", "rp"))  # ruby annotations: their words are not part of the sentence
+_BLOCKS = frozenset(_BLOCK_TAGS)
+_CELLS = frozenset(("td", "th", "tr"))
+_EVENTS = ("start", "end", "comment", "pi")
+_PRE = frozenset(("pre", "textarea"))
+_ASCII_SPACE = " \n\t\f\r"
+_PLACEHOLDER = "\x00table"
+Tables = dict[Any, int | None]  # each <table> read so far: its grid's index, or None for a layout table
 
 
-def read_grid(table: Tag, number: int = 0) -> Grid:
+class _Text:
+    """The walk of ``_strings``: where it is (inside layout tables, <pre>, <rt>) and what it has read."""
+
+    def __init__(self, tables: Tables, blocks: bool) -> None:
+        self.tables, self.blocks = tables, blocks
+        self.out: list[str] = []
+        self.layout = self.pre = self.ruby = 0  # layout tables around (each ends its cells' lines); <pre>; <rt>
+
+    def add(self, text: str | None) -> None:
+        if text and not self.ruby:
+            keep = self.pre or text.strip(_ASCII_SPACE)
+            self.out.append(text if keep else "\n" if "\n" in text else " ")
+
+    def open(self, el: Any) -> bool:
+        """Entering ``el``; False when what is inside it is not text."""
+        tag = el.tag
+        if tag in _SKIP:
+            return False
+        if tag == "img":
+            self.out.append(f"\n{IMAGE_MARK}\n")
+        elif tag == "table" and self.tables.get(el) is not None:
+            self.out.append(f"\n{_PLACEHOLDER}{self.tables[el]}\x00\n")
+            return False
+        elif tag == "table":
+            self.layout += 1
+        elif self.blocks and tag in _BLOCKS:
+            self.out.append("\n")
+        self.pre += tag in _PRE
+        self.ruby += tag in _RUBY
+        self.add(el.text)
+        return True
+
+    def close(self, el: Any) -> None:
+        tag = el.tag
+        if tag == "table" and self.tables.get(el) is None:
+            self.layout -= 1
+        elif self.blocks and tag in _BLOCKS and tag not in {"br", "table"}:
+            self.out.append("\n")
+        elif self.blocks and tag in _CELLS:
+            self.out.append("\n" * self.layout)
+        if tag not in _SKIP:
+            self.pre -= tag in _PRE
+            self.ruby -= tag in _RUBY
+        self.add(el.tail)
+
+
+def _strings(top: Any, tables: Tables, blocks: bool = False) -> list[str]:
+    """The text inside ``top`` in document order, one string per text node: chrome skipped, an image as
+    the ``[图片]`` marker, a data table as its placeholder. With ``blocks``, block elements and <br>
+    also start a line, and the cells of a layout table (read as text) end one. Whitespace between tags
+    counts as one newline (or one space), outside <pre>: how the page is indented is not its text."""
+    text = _Text(tables, blocks)
+    text.add(top.text)
+    walker = etree.iterwalk(top, events=_EVENTS)
+    next(walker)  # top itself
+    for event, el in walker:
+        if event in ("comment", "pi"):
+            text.add(el.tail)
+        elif el is top:
+            break
+        elif event == "end":
+            text.close(el)
+        elif not text.open(el):
+            walker.skip_subtree()
+    return text.out
+
+
+def _cell_text(cell: Any, tables: Tables) -> str:
+    if not len(cell):  # most cells: one text node
+        return " ".join((cell.text or "").split())
+    return " ".join(" ".join(_strings(cell, tables)).split())
+
+
+def _rows(table: Any, tables: Tables) -> list[Any]:
+    """The table's own rows: those in a table nested in it belong to that one, unless it is a layout table
+    (read as text), whose rows are the outer table's."""
+    rows = []
+    for tr in table.iter("tr"):
+        for up in tr.iterancestors():
+            if up is table:
+                rows.append(tr)
+                break
+            if up.tag in _SKIP or (up.tag == "table" and tables.get(up) is not None):
+                break
+    return rows
+
+
+def read_grid(table: Any, number: int = 0, tables: Tables | None = None) -> Grid:
     """The table's cells with their slots; rowspan/colspan cover every slot they span."""
+    tables = {} if tables is None else tables
     cells: list[GridCell] = []
     slots: list[list[GridCell | None]] = []
     budget = MAX_GRID_CELLS
-    rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+    rows = _rows(table, tables)
     for r, tr in enumerate(rows):
         while len(slots) <= r:
             slots.append([])
         col = 0
-        for index, td in enumerate(tr.find_all(["td", "th"], recursive=False)):
+        for index, td in enumerate(c for c in tr if c.tag in ("td", "th")):
             while col < len(slots[r]) and slots[r][col] is not None:
                 col += 1
             rowspan = min(_span(td.get("rowspan"), 200), len(rows) - r)
@@ -151,7 +246,7 @@ def read_grid(table: Tag, number: int = 0) -> Grid:
             budget -= rowspan * colspan
             if budget < 0:
                 raise InputError("a table in this page is too large to be a report table")
-            cell = GridCell(_cell_text(td), r, col, rowspan, colspan, index)
+            cell = GridCell(_cell_text(td, tables), r, col, rowspan, colspan, index)
             cells.append(cell)
             for dr in range(rowspan):
                 while len(slots) <= r + dr:
@@ -183,12 +278,11 @@ _META_NAMES = {
     "published": ("pubdate", "publishdate", "firstpublishedtime", "publishtime", "dc.date", "releasedate"),
     "source": ("contentsource", "source", "author"),
 }
-_PLACEHOLDER = "\x00table"
 
 
-def _meta(soup: BeautifulSoup) -> dict[str, str]:
+def _meta(root: Any) -> dict[str, str]:
     found: dict[str, str] = {}
-    for tag in soup.find_all("meta"):
+    for tag in root.iter("meta"):
         name = str(tag.get("name") or tag.get("property") or "").strip().lower()
         content = " ".join(str(tag.get("content") or "").split())
         if not content:
@@ -196,45 +290,43 @@ def _meta(soup: BeautifulSoup) -> dict[str, str]:
         for key, names in _META_NAMES.items():
             if name in names and key not in found:
                 found[key] = content
-    if soup.title:
-        found["page_title"] = soup.title.get_text(" ", strip=True)
+    title = next(root.iter("title"), None)
+    if title is not None:
+        found["page_title"] = " ".join(s.strip() for s in title.itertext() if s.strip())
     return found
 
 
-def _take_grids(soup: BeautifulSoup) -> list[Grid]:
-    """Every data table read as a Grid and replaced in the text by a numbered placeholder; layout tables
-    (a page laid out in one big <table>) are unwrapped so their text reads as text."""
+def _in_chrome(el: Any) -> bool:
+    return any(up.tag in _CHROME_TAGS for up in el.iterancestors())
+
+
+def _read_tables(root: Any) -> tuple[list[Grid], Tables]:
+    """Every data table read as a Grid, innermost first (a table holding a data table is layout); layout
+    tables (a page laid out in one big <table>) are read as text."""
     grids: list[Grid] = []
-    for table in reversed(soup.find_all("table")):  # innermost first
-        grid = read_grid(table)
+    tables: Tables = {}
+    for table in reversed([t for t in root.iter("table") if not _in_chrome(t)]):
+        grid = read_grid(table, tables=tables)
         if _is_layout(grid):
-            for cell in table.find_all(["td", "th", "tr"]):
-                cell.insert_after(NavigableString("\n"))
-            table.unwrap()
-            continue
-        table.replace_with(NavigableString(f"\n{_PLACEHOLDER}{len(grids)}\x00\n"))
-        grids.append(grid)
-    return grids
+            tables[table] = None
+        else:
+            tables[table] = len(grids)
+            grids.append(grid)
+    return grids, tables
 
 
 def html_document(html: str, encoding: str = "utf-8") -> Document:
-    soup = BeautifulSoup(html, "lxml")
-    meta = _meta(soup)
-    for tag in soup.find_all(_CHROME_TAGS):
-        tag.decompose()
-    for img in soup.find_all("img"):
-        img.replace_with(NavigableString(f"\n{IMAGE_MARK}\n"))
-    grids = _take_grids(soup)
-    for tag in soup.find_all(_BLOCK_TAGS):
-        if tag.name == "br":
-            tag.replace_with(NavigableString("\n"))
-        else:
-            tag.insert_before(NavigableString("\n"))
-            tag.insert_after(NavigableString("\n"))
+    # lxml's own tree: the page is walked twice (tables, then text) without building Python objects per node.
+    # Parsed from UTF-8 bytes: lxml refuses a str that carries an <?xml encoding=...?> declaration.
+    root = etree.fromstring(html.encode("utf-8", "replace"), etree.HTMLParser(encoding="utf-8"))
+    if root is None:
+        return Document([], kind="html", encoding=encoding, meta={})
+    meta = _meta(root)
+    grids, tables = _read_tables(root)
     blocks: list[Block] = []
     lines: list[str] = []
     order = 0
-    for raw in soup.get_text().replace("\xa0", " ").splitlines():
+    for raw in "".join(_strings(root, tables, blocks=True)).replace("\xa0", " ").splitlines():
         line = raw.strip()
         if line.startswith(_PLACEHOLDER):
             if lines:

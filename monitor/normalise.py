@@ -65,9 +65,10 @@ def normalise_document(doc: Document) -> Document:
     return Document(blocks, doc.kind, doc.encoding, doc.meta, doc.pages, doc.scanned)
 
 
+_cell = lru_cache(maxsize=8192)(normalise)  # a report's cells repeat ("0", the labels): each read once
+
+
 def _grid(grid: Grid, traditional: bool) -> Grid:
-    new = {
-        id(c): GridCell(normalise(c.text, traditional), c.row, c.col, c.rowspan, c.colspan, c.index) for c in grid.cells
-    }
+    new = {id(c): GridCell(_cell(c.text, traditional), c.row, c.col, c.rowspan, c.colspan, c.index) for c in grid.cells}
     slots = [[new[id(c)] if c is not None else None for c in row] for row in grid.slots]
     return Grid(list(new.values()), slots, grid.number)

@@ -23,6 +23,16 @@ SEEDS = {
 }
 
 
+# A page that takes its reader seconds: 40 tables of 19,000 one-digit cells (7 MB, under the 8 MiB cap and
+# under the 20,000 cells a table may have). Nesting no longer does it: lxml stops nesting at 255 levels.
+WIDE_PAGE = (
+    "<html><body><p>2021年报告</p>".encode()
+    + (b"<table>" + (b"<tr>" + b"<td>1</td>" * 100 + b"</tr>") * 190 + b"</table>") * 40
+    + b"</body></html>"
+)
+DEEP_PAGE = b"<html><body>" + b"<div>" * 200_000 + b"x" + b"</div>" * 200_000 + b"</body></html>"
+
+
 def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, Any]:
     """Run `govmon check --json ARGS` in-process; return the exit code and the parsed JSON."""
     code = main(["check", "--json", *args])

@@ -4,6 +4,7 @@ pages that are not reports, numbers as a reader reads them inside one cell, head
 from __future__ import annotations
 
 import pytest
+from conftest import DEEP_PAGE, WIDE_PAGE
 
 from monitor.errors import InputError
 from monitor.grid import one_number
@@ -179,12 +180,23 @@ def test_check_on_a_pathological_page_is_one_line_within_the_limit(tmp_path, mon
     from monitor.cli import main  # noqa: PLC0415
 
     monkeypatch.setattr(bounded, "SECONDS", 3)
-    page = tmp_path / "deep.html"
-    page.write_bytes(b"<html><body>" + b"<div>" * 200_000 + b"x" + b"</div>" * 200_000 + b"</body></html>")
+    page = tmp_path / "wide.html"
+    page.write_bytes(WIDE_PAGE)
     assert main(["check", str(page)]) == 2
     (line,) = capsys.readouterr().err.strip().split("\n")
     assert line.startswith(f"govmon: {page}: reading it")
     assert "gave up" in line
+
+
+def test_a_page_nested_200000_deep_is_read_at_once_and_is_not_a_report(tmp_path, capsys):
+    """lxml stops nesting at 255 levels: the page costs milliseconds, and what it holds is one "x"."""
+    from monitor.cli import main  # noqa: PLC0415
+
+    page = tmp_path / "deep.html"
+    page.write_bytes(DEEP_PAGE)
+    assert main(["check", str(page)]) == 2
+    (line,) = capsys.readouterr().err.strip().split("\n")
+    assert line.startswith(f"govmon: {page}: this does not look like a 政府信息公开工作年度报告")
 
 
 def test_stopping_ends_a_document_being_read_at_once():
@@ -194,7 +206,7 @@ def test_stopping_ends_a_document_being_read_at_once():
 
     from monitor import bounded, limits  # noqa: PLC0415
 
-    deep = b"<html><body>" + b"<div>" * 200_000 + b"x" + b"</div>" * 200_000 + b"</body></html>"
+    deep = WIDE_PAGE
     outcome: list[str] = []
 
     def read() -> None:

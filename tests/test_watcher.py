@@ -7,7 +7,7 @@ import json
 from datetime import date
 
 import pytest
-from conftest import SEEDS
+from conftest import SEEDS, WIDE_PAGE
 from portal import listing, settings
 
 from monitor.demo.pages import report_page
@@ -252,9 +252,7 @@ async def test_a_pathological_page_costs_its_limit_while_a_healthy_source_is_sto
     from monitor import bounded  # noqa: PLC0415
 
     monkeypatch.setattr(bounded, "SECONDS", 3)  # production: 60 s; the behaviour, not the figure, is tested
-    deep = (
-        b"<html><body><p>2021\xe5\xb9\xb4\xe6\x8a\xa5\xe5\x91\x8a</p>" + b"<div>" * 200_000 + b"x" + b"</div>" * 200_000
-    )
+    deep = WIDE_PAGE
     portal.add("/odd/", listing([("t1.html", "XX市2021年政府信息公开工作年度报告")]))
     portal.add("/odd/t1.html", deep)
     portal.add("/ok/", listing([("t1.html", "天门市2021年政府信息公开工作年度报告")]))
