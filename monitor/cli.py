@@ -130,11 +130,16 @@ def cmd_sources(args: argparse.Namespace) -> int:
 def cmd_reports(args: argparse.Namespace) -> int:
     settings = _settings(args)
     store = Store(settings.database, create=False)
-    try:
-        data = views.reports_json(store, args.source, args.year)
+    try:  # streamed: a line (a report, for --json) at a time, whatever the database holds
+        if args.json:
+            for piece in views.reports_json(store, args.source, args.year):
+                sys.stdout.write(piece)
+            print()
+        else:
+            for line in views.reports_text(store, args.source, args.year):
+                print(line)
     finally:
         store.close()
-    print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else views.reports_text(data))
     return 0
 
 

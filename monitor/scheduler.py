@@ -37,7 +37,7 @@ from monitor.rules import ACROSS_YEARS, across_years, run_rules
 from monitor.store import NewVersion, Store
 
 SOURCE_DEADLINE = 900.0  # one source's whole poll (listing pages and reports): a slow portal cannot hold a pass
-STOP_GRACE = 10.0  # on SIGTERM, the polls in hand get this long to finish; then they are cut off (and say so)
+STOP_GRACE = 3.0  # on SIGTERM, the polls in hand get this long to finish; then they are cut off (and say so)
 log = logging.getLogger("govmon")
 
 

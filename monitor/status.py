@@ -64,11 +64,11 @@ def _standing(source: Any, year: int, row: dict[str, Any] | None, today: date) -
     if row is None or row["version_id"] is None:
         s.state = "missing" if today > due else "not_due"
         return s
-    report, findings = json.loads(row["report"]), json.loads(row["findings"])
+    findings = json.loads(row["findings"])
     keys = {f["key"] for f in findings}
-    s.title, s.url = row["title"] or report.get("title"), row["url"]
+    s.title, s.url = row["title"], row["url"]
     s.versions, s.version_id = row["versions"], row["version_id"]
-    s.published, s.found = report.get("published"), (row["first_seen"] or "")[:10] or None
+    s.published, s.found = row["published"], (row["first_seen"] or "")[:10] or None
     if s.published:
         s.timely = "on_time" if date.fromisoformat(s.published) <= due else "late"
     elif s.found and date.fromisoformat(s.found) <= due:
@@ -77,7 +77,7 @@ def _standing(source: Any, year: int, row: dict[str, Any] | None, today: date) -
         s.timely = "unknown"
     s.errors = sum(f["severity"] == "error" for f in findings)
     s.warnings = sum(f["severity"] == "warning" for f in findings)
-    s.unreadable = [k for k, st in report.get("table_status", {}).items() if st in ("image", "ambiguous")]
+    s.unreadable = [k for k, st in (row["table_status"] or {}).items() if st in ("image", "ambiguous")]
     if row["before"]:
         before = json.loads(row["before"])
         s.resolved = [f["message"] for f in before if f["key"] not in keys and f["rule"] != "revision.changed"]

@@ -6,6 +6,7 @@ Each function returns text; ``cli.py`` prints it.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from monitor.channels import Sent
@@ -59,48 +60,55 @@ def poll_text(results: list[PollResult], sent: Sent, left: dict[str, int]) -> st
     return "\n".join(out + ([line] if line else []))
 
 
-def reports_json(store: Store, source: str | None = None, year: int | None = None) -> dict[str, Any]:
-    """`govmon reports --json`: the sources' states, each report's latest version, the outbox counts."""
+def _report_json(doc: dict[str, Any]) -> dict[str, Any]:
+    latest = doc["latest"] or {}
+    data = json.loads(latest.get("report") or "{}")
+    return {
+        "source": doc["source"],
+        "url": doc["url"],
+        "title": doc["title"],
+        "year": doc["year"],
+        "published": data.get("published"),
+        "first_seen": doc["first_seen"],
+        "versions": doc["versions"],
+        "format": data.get("format"),
+        "table_status": data.get("table_status", {}),
+        "tables": data.get("tables", {}),
+        "findings": json.loads(latest.get("findings") or "[]"),
+    }
+
+
+def _indented(value: Any, level: int) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + "  " * level)
+
+
+def reports_json(store: Store, source: str | None = None, year: int | None = None) -> Iterator[str]:
+    """`govmon reports --json`: the sources' states, each report's latest version, the outbox counts. Written
+    piece by piece as ``json.dumps(..., indent=2)`` would write the whole: memory stays flat at any size."""
     keep = ("id", "agency", "kind", "list_url", "last_poll", "last_error", "consecutive_failures")
     sources = [{k: s[k] for k in keep} for s in store.sources()]
-    reports = []
-    for doc in store.reports(source, year):
-        latest = doc["latest"] or {}
-        data = json.loads(latest.get("report") or "{}")
-        reports.append(
-            {
-                "source": doc["source"],
-                "url": doc["url"],
-                "title": doc["title"],
-                "year": doc["year"],
-                "published": data.get("published"),
-                "first_seen": doc["first_seen"],
-                "versions": doc["versions"],
-                "format": data.get("format"),
-                "table_status": data.get("table_status", {}),
-                "tables": data.get("tables", {}),
-                "findings": json.loads(latest.get("findings") or "[]"),
-            }
-        )
-    return {"sources": sources, "reports": reports, "alerts": store.alert_counts()}
+    yield '{\n  "sources": ' + _indented(sources, 1) + ',\n  "reports": ['
+    n = 0
+    for n, doc in enumerate(store.reports(source, year), start=1):
+        yield ("," if n > 1 else "") + "\n    " + _indented(_report_json(doc), 2)
+    yield ("\n  ]" if n else "]") + ',\n  "alerts": ' + _indented(store.alert_counts(), 1) + "\n}"
 
 
 def findings_lines(findings: list[dict[str, Any]]) -> list[str]:
     return [f"    [{SEVERITY_CN[f['severity']]}] {f['rule']}: {f['message'][:120]}" for f in findings]
 
 
-def reports_text(data: dict[str, Any]) -> str:
-    out = []
-    for r in data["reports"]:
-        errors = sum(f["severity"] == "error" for f in r["findings"])
-        warnings = len(r["findings"]) - errors
-        out.append(f"[{r['source']}] {r['title'] or r['url']}  ({r['year'] or '年度不明'}, {r['versions']} version(s))")
-        out.append(f"    {r['url']}")
-        out.append(f"    错误 {errors} 项 · 警告 {warnings} 项" if r["findings"] else "    未发现问题")
-        out += findings_lines(r["findings"])
-    a = data["alerts"]
-    out.append(f"alerts: {a['pending']} pending, {a['delivered']} delivered, {a['dead']} dead")
-    return "\n".join(out)
+def reports_text(store: Store, source: str | None = None, year: int | None = None) -> Iterator[str]:
+    """`govmon reports`: per stored report its title, URL and findings, line by line."""
+    for doc in store.reports(source, year):
+        findings = json.loads((doc["latest"] or {}).get("findings") or "[]")
+        errors = sum(f["severity"] == "error" for f in findings)
+        yield f"[{doc['source']}] {doc['title'] or doc['url']}  ({doc['year'] or '年度不明'}, {doc['versions']} version(s))"
+        yield f"    {doc['url']}"
+        yield f"    错误 {errors} 项 · 警告 {len(findings) - errors} 项" if findings else "    未发现问题"
+        yield from findings_lines(findings)
+    a = store.alert_counts()
+    yield f"alerts: {a['pending']} pending, {a['delivered']} delivered, {a['dead']} dead"
 
 
 def outbox_text(store: Store) -> str:

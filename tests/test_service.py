@@ -189,6 +189,8 @@ async def test_sources_and_reports_read_back(portal, tmp_path):
     code, out, _ = await govmon("reports", "--json", "--config", str(cfg))
     assert code == 0
     data = json.loads(out)
+    # written a report at a time, yet byte for byte what one json.dumps of the whole would print
+    assert out == json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     assert set(data) == {"sources", "reports", "alerts"}
     assert data["sources"][0]["id"] == "city"
     assert data["sources"][0]["consecutive_failures"] == 0
@@ -214,6 +216,8 @@ async def test_sources_and_reports_read_back(portal, tmp_path):
     code, out, _ = await govmon("reports", "--year", "2021", "--config", str(cfg))
     assert "通辽市2021年政府信息公开工作年度报告" in out
     assert "莱西" not in out
+    code, out, _ = await govmon("reports", "--json", "--year", "1990", "--config", str(cfg))
+    assert (code, json.loads(out)["reports"]) == (0, [])  # nothing of that year: still one JSON document
 
 
 async def test_demo_runs_without_configuration(tmp_path):

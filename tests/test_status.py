@@ -147,3 +147,31 @@ async def test_a_body_whose_listing_was_never_read_is_not_called_missing(portal,
     text = views.status_text(2021, AS_OF.isoformat(), list(items.values()), status.totals(list(items.values())))
     assert "未能检查" in text
     assert "门户网站最近一次抓取失败" in text
+
+
+async def test_rows_stored_before_compression_read_the_same(portal, tmp_path):
+    """Versions written before schema 6 hold their report JSON and text as plain text, newer ones zlib: the
+    store reads both, so an upgraded service sees the same standings, reports and carry-over."""
+    cfg = write_config(
+        tmp_path,
+        [
+            ("ontime", "通辽市人民政府", "government", serve(portal, "ontime", tongliao())),
+            ("errors", "错市人民政府", "government", serve(portal, "errors", broken())),
+        ],
+    )
+    await poll(cfg, today=AS_OF)
+    store = Store(cfg.database)
+    try:
+        packed = store.db.conn.execute("SELECT typeof(report), typeof(text) FROM versions").fetchall()
+        assert set(packed) == {("blob", "blob")}
+        before = {k: v.to_json() for k, v in standings(cfg, AS_OF).items()}
+        reports = list(store.reports())
+        with store.transaction():
+            store.db.conn.execute("UPDATE versions SET report = unpack(report), text = unpack(text)")
+        assert store.db.conn.execute("SELECT DISTINCT typeof(report) FROM versions").fetchall() == [("text",)]
+        assert {k: v.to_json() for k, v in standings(cfg, AS_OF).items()} == before
+        assert list(store.reports()) == reports
+        assert before["errors"]["state"] == "errors"
+        assert store.report_of("ontime", 2021)[0]["year"] == 2021  # type: ignore[index]
+    finally:
+        store.close()

@@ -172,7 +172,7 @@ async def tour(folder: Path, say: Callable[[str], None]) -> None:
         polled = await service.poll_once(config, None, renderer)
         say(views.poll_text(polled.results, polled.sent, polled.left))
         store = Store(config.database)
-        say(views.reports_text(views.reports_json(store)))
+        say("\n".join(views.reports_text(store)))
         store.close()
         portal.revise()
         say("\n== the city quietly edits its 2021 report; second poll")
