@@ -1,7 +1,10 @@
 """`govmon run` at N sources: seconds to its first HTTP request, requests in its first minute, and
 seconds from SIGTERM to exit, beside `govmon poll`'s request rate on the same portals (the floor).
 
-    python benchmarks/bench_run.py [N] [HOSTS]        # default N=5000 sources over 32 local hosts
+    python benchmarks/bench_run.py [N] [HOSTS] [POLL_N]   # default N=5000 sources over 32 local hosts
+
+POLL_N (default N): the floor, `poll`'s first-pass request rate, is measured on the first POLL_N sources
+(a first pass is CPU-bound, so its rate hardly depends on N; at 20,000 a whole first pass takes ~30 min).
 
 The portals are bench_poll.py's (a listing page and one report each, on 127.0.0.2.., served by a
 separate process that counts the requests it answers). Targets (issue #12, 2 cores): first request
@@ -24,14 +27,14 @@ from bench_poll import serve  # the same portals as the poll benchmark
 GOVMON = str(Path(sys.executable).parent / "govmon")
 
 
-def config(folder: Path, n: int, hosts: int, port: int) -> Path:
+def config(folder: Path, n: int, hosts: int, port: int, name: str = "sources.toml") -> Path:
     lines = ['[monitor]\ndatabase = "bench.db"\nconcurrency = 64\nper_host = 2\n']
     for i in range(n):
         lines.append(
             f'[[source]]\nid = "s{i}"\nagency = "单位{i}"\nkind = "government"\n'
             f'list_url = "http://127.0.0.{i % hosts + 2}:{port}/s{i}/"\ninterval = "6h"\n'
         )
-    path = folder / "sources.toml"
+    path = folder / name
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
 
@@ -42,6 +45,7 @@ def main() -> None:
         return
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
     hosts = int(sys.argv[2]) if len(sys.argv) > 2 else 32
+    poll_n = min(n, int(sys.argv[3])) if len(sys.argv) > 3 else n
     port = 19_000 + n % 1000
     ready, counts = multiprocessing.Event(), multiprocessing.Array("l", 2)  # 200s and 304s answered
 
@@ -54,8 +58,10 @@ def main() -> None:
     out: dict[str, float | int] = {"sources": n}
     with tempfile.TemporaryDirectory() as tmp:
         cfg = config(Path(tmp), n, hosts, port)
+        out["poll_sources"] = poll_n
         start = time.monotonic()
-        done = subprocess.run([GOVMON, "poll", "--config", str(cfg)], capture_output=True, check=False)
+        floor_cfg = str(config(Path(tmp), poll_n, hosts, port, "poll.toml"))
+        done = subprocess.run([GOVMON, "poll", "--config", floor_cfg], capture_output=True, check=False)
         poll_s = time.monotonic() - start
         out["poll_s"], out["poll_requests_per_s"] = round(poll_s, 1), round(hits() / poll_s)
         out["poll_failed"] = done.stdout.count(b"FAILED")
@@ -68,6 +74,8 @@ def main() -> None:
         out["run_first_request_s"] = round(time.monotonic() - start, 2)
         time.sleep(max(0.0, 60 - (time.monotonic() - start)))
         out["run_requests_first_minute"] = hits() - base
+        # the floor: `poll`'s own rate on the same portals (run spreads its first polls over the minute)
+        out["run_rate_vs_poll"] = round((hits() - base) / 60 / max(1, out["poll_requests_per_s"]), 2)
         stop = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         proc.wait(120)
