@@ -508,13 +508,14 @@ class Store:
         return list(self.db.table("sources").rows)
 
     def last_reports(self) -> dict[str, dict[str, Any]]:
-        """Per source, its newest report (latest year, then latest seen) and its latest version's findings."""
+        """Per source, its newest report (latest year, then latest seen) and its latest version's error count."""
         rows = self.db.query(
-            "SELECT d.source, d.title, d.url, d.year, d.first_seen, v.findings FROM documents d "
+            "SELECT d.source, d.title, d.url, d.year, d.first_seen, (SELECT count(*) FROM json_each(v.findings) "
+            "WHERE json_extract(json_each.value, '$.severity') = 'error') AS errors FROM documents d "
             "JOIN versions v ON v.id = (SELECT max(id) FROM versions WHERE document_id = d.id) "
             "ORDER BY d.source, coalesce(d.year, 0), d.first_seen, d.id"
         )
-        return {r["source"]: {**r, "findings": json.loads(r["findings"])} for r in rows}  # the last row wins
+        return {r["source"]: r for r in rows}  # the last row of a source wins
 
     def year_reports(self, year: int) -> dict[str, dict[str, Any]]:
         """Per source, its report for ``year`` (the document whose latest version is newest): that version's

@@ -33,8 +33,7 @@ def sources_text(settings: Settings, store: Store | None) -> str:
         out += [f"  {s.id:<16} {s.kind:<10} every {every}  {s.agency}  {s.list_url}", f"  {'':<16} {state}"]
         if s.id in last:
             r = last[s.id]
-            errors = sum(f["severity"] == "error" for f in r["findings"])
-            verdict = f"错误 {errors} 项" if errors else "未发现错误"
+            verdict = f"错误 {r['errors']} 项" if r["errors"] else "未发现错误"
             out.append(f"  {'':<16} last report: {r['title'] or r['url']} ({r['year'] or '年度不明'}, {verdict})")
     return "\n".join(out)
 
