@@ -184,7 +184,8 @@ class Watcher:
             self.store.touch_document(doc["id"], resp.etag, resp.last_modified)  # type: ignore[index]
             return json.loads(latest["report"]).get("year") or link.year
         report, raw, content_type = await self._content(source, link, resp)
-        data, content_hash = snapshot(report)
+        # The checks are pure CPU: in a thread, so the loop keeps serving sockets, timers and SIGTERM meanwhile.
+        data, content_hash = await asyncio.to_thread(snapshot, report)
         year = report.year or link.year
         if latest and latest["content_hash"] == content_hash:
             self.store.touch_document(doc["id"], resp.etag, resp.last_modified)  # type: ignore[index]
@@ -196,10 +197,9 @@ class Watcher:
         if link.year:  # by the link's year, which only ever decreases: no two reports wait for each other
             await year_done(link.year - 1)
         before = self.store.report_of(source.id, year - 1) if year else None
-        diff = diff_reports(json.loads(latest["report"]), data) if latest else None
-        marks = copies.prints(report) if year else []  # the stored reports whose text this one may repeat
-        others = tuple(Report.from_json(*o) for o in self.store.similar(source.id, year, marks)) if year else ()
-        findings = run_rules(report, Report.from_json(*before) if before else None, diff, others)
+        marks = await asyncio.to_thread(copies.prints, report) if year else []  # whose text this one may repeat
+        similar = self.store.similar(source.id, year, marks) if year else []
+        findings, diff = await asyncio.to_thread(_judge, report, data, latest, before, similar)
         stored = [f.to_json() for f in findings]
         previous = json.loads(latest["findings"]) if latest else None
         events = alerts.version_events(
@@ -222,6 +222,8 @@ class Watcher:
             resp.last_modified,
             marks,
         )
+        if latest is None and self.store.content_seen(source.id, content_hash):
+            return year  # stored meanwhile under another URL (the checks above yield): no await from here to the save
         self.store.save_version(version, events)
         result.new_versions += 1
         if year:
@@ -288,6 +290,19 @@ class Watcher:
         return page, resp.body, resp.content_type
 
 
+def _judge(
+    report: Report,
+    data: dict[str, Any],
+    latest: dict[str, Any] | None,
+    before: tuple[dict[str, Any], str] | None,
+    similar: list[tuple[dict[str, Any], str]],
+) -> tuple[list[Any], dict[str, Any] | None]:
+    """A new version's findings and its diff from the version before (None for a first version)."""
+    diff = diff_reports(json.loads(latest["report"]), data) if latest else None
+    others = tuple(Report.from_json(*o) for o in similar)
+    return run_rules(report, Report.from_json(*before) if before else None, diff, others), diff
+
+
 async def run(
     watcher: Watcher, stop: asyncio.Event, deliver: Callable[[], Any] | None = None, spread: float | None = None
 ) -> None:
@@ -302,13 +317,23 @@ async def run(
             async with sending:
                 await deliver()
 
+    # Polls at once, as in `poll`: the due jobs beyond it wait their turn (a restart makes every source due
+    # within `spread`), so the machine works on what it can finish and a stop has little to cut off.
+    gate = asyncio.Semaphore(watcher.settings.concurrency * 4)
+
     async def job(source_id: str) -> None:
         task = asyncio.current_task()
         assert task is not None
-        in_flight.add(task)
-        try:  # the sources were synced once at start-up: a job is one source's poll and nothing else
-            await watcher.poll_source(watcher.settings.source(source_id))
-            await deliver_once()
+        try:
+            async with gate:
+                if stop.is_set():
+                    return
+                in_flight.add(task)
+                # the sources were synced once at start-up: a job is one source's poll and nothing else
+                await watcher.poll_source(watcher.settings.source(source_id))
+                await deliver_once()
+        except asyncio.CancelledError:  # cut off by a stop: marked interrupted below, and not a job "error"
+            return  # (APScheduler would log each cancelled job with its traceback: 20,000 of them)
         finally:
             in_flight.discard(task)
 

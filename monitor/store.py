@@ -183,11 +183,12 @@ class Store:
 
     # ------------------------------------------------------------ sources and polls
     def sync_sources(self, sources: Iterable[Any]) -> None:
-        with self.transaction():
-            for s in sources:
-                self.db.table("sources").upsert(
-                    {"id": s.id, "agency": s.agency, "kind": s.kind, "list_url": s.list_url}, pk="id"
-                )
+        with self.transaction():  # one statement for all: 20,000 sqlite-utils upserts took 4.4 s of `run`'s start
+            self.db.conn.executemany(
+                "INSERT INTO sources (id, agency, kind, list_url) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE "
+                "SET agency = excluded.agency, kind = excluded.kind, list_url = excluded.list_url",
+                [(s.id, s.agency, s.kind, s.list_url) for s in sources],
+            )
 
     def _row(self, sql: str, args: list[Any]) -> dict[str, Any] | None:
         """One row as a dict, in plain sqlite3: the poll's hot path (sqlite-utils reads the schema per call)."""
