@@ -31,7 +31,7 @@ from monitor.discover import Link, attachments, discover
 from monitor.errors import FetchError, InputError
 from monitor.extract import decode, sniff
 from monitor.fetch import Fetcher, Response, allowed_for
-from monitor.model import Report
+from monitor.model import Finding, Report
 from monitor.parse import is_report
 from monitor.rules import ACROSS_YEARS, across_years, run_rules
 from monitor.store import NewVersion, Store
@@ -296,7 +296,7 @@ def _judge(
     latest: dict[str, Any] | None,
     before: tuple[dict[str, Any], str] | None,
     similar: list[tuple[dict[str, Any], str]],
-) -> tuple[list[Any], dict[str, Any] | None]:
+) -> tuple[list[Finding], dict[str, Any] | None]:
     """A new version's findings and its diff from the version before (None for a first version)."""
     diff = diff_reports(json.loads(latest["report"]), data) if latest else None
     others = tuple(Report.from_json(*o) for o in similar)
