@@ -175,21 +175,20 @@ class Watcher:
         doc = self.store.document(link.url)
         etag, modified = (doc["etag"], doc["last_modified"]) if doc else (None, None)
         resp = await self.fetcher.get(link.url, etag=etag, last_modified=modified, allow=allowed_for(source.list_url))
-        latest = self.store.latest_version(doc["id"]) if doc else None
-        if resp.not_modified and latest:
+        known = self.store.latest_hashes(doc["id"]) if doc else None
+        if known and (resp.not_modified or known["sha256"] == hashlib.sha256(resp.body).hexdigest()):
             self.store.touch_document(doc["id"], resp.etag, resp.last_modified)  # type: ignore[index]
-            return json.loads(latest["report"]).get("year") or link.year
+            # the year stored with it: the report's, else its link's
+            return doc["year"] or link.year  # type: ignore[index]
         sha = hashlib.sha256(resp.body).hexdigest()
-        if latest and latest["sha256"] == sha:
-            self.store.touch_document(doc["id"], resp.etag, resp.last_modified)  # type: ignore[index]
-            return json.loads(latest["report"]).get("year") or link.year
         report, raw, content_type = await self._content(source, link, resp)
         # The checks are pure CPU: in a thread, so the loop keeps serving sockets, timers and SIGTERM meanwhile.
         data, content_hash = await asyncio.to_thread(snapshot, report)
         year = report.year or link.year
-        if latest and latest["content_hash"] == content_hash:
+        if known and known["content_hash"] == content_hash:
             self.store.touch_document(doc["id"], resp.etag, resp.last_modified)  # type: ignore[index]
             return year
+        latest = self.store.latest_version(doc["id"]) if known else None  # type: ignore[index]
         if latest is None and self.store.content_seen(source.id, content_hash):
             return year  # the same report under a second URL: kept once
         # The same body's report for the year before, from the store: carry-over (上年结转 = 去年的结转下年度)

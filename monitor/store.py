@@ -271,12 +271,18 @@ class Store:
 
     def latest_version(self, document_id: int) -> dict[str, Any] | None:
         """The newest version without its raw body and text (read those with ``raw``)."""
-        sql = (
-            "SELECT id, document_id, fetched_at, sha256, content_hash, content_type, unpack(report) AS report, findings, diff "
-            "FROM versions WHERE document_id = ? ORDER BY id DESC LIMIT 1"
+        return self._row(
+            "SELECT id, document_id, fetched_at, sha256, content_hash, content_type, unpack(report) AS report, "
+            "findings, diff FROM versions WHERE document_id = ? ORDER BY id DESC LIMIT 1",
+            [document_id],
         )
-        rows = list(self.db.query(sql, [document_id]))
-        return rows[0] if rows else None
+
+    def latest_hashes(self, document_id: int) -> dict[str, Any] | None:
+        """The newest version's id and hashes: all a poll needs to tell an unchanged report (nothing unpacked)."""
+        return self._row(
+            "SELECT id, sha256, content_hash FROM versions WHERE document_id = ? ORDER BY id DESC LIMIT 1",
+            [document_id],
+        )
 
     def content_seen(self, source_id: str, content_hash: str) -> bool:
         """The same report content already stored under another URL of this source."""
