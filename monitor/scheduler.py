@@ -176,11 +176,11 @@ class Watcher:
         etag, modified = (doc["etag"], doc["last_modified"]) if doc else (None, None)
         resp = await self.fetcher.get(link.url, etag=etag, last_modified=modified, allow=allowed_for(source.list_url))
         known = self.store.latest_hashes(doc["id"]) if doc else None
-        if known and (resp.not_modified or known["sha256"] == hashlib.sha256(resp.body).hexdigest()):
+        sha = "" if known and resp.not_modified else hashlib.sha256(resp.body).hexdigest()  # hashed once
+        if known and (resp.not_modified or known["sha256"] == sha):
             self.store.touch_document(doc["id"], resp.etag, resp.last_modified)  # type: ignore[index]
             # the year stored with it: the report's, else its link's
             return doc["year"] or link.year  # type: ignore[index]
-        sha = hashlib.sha256(resp.body).hexdigest()
         report, raw, content_type = await self._content(source, link, resp)
         # The checks are pure CPU: in a thread, so the loop keeps serving sockets, timers and SIGTERM meanwhile.
         data, content_hash = await asyncio.to_thread(snapshot, report)
