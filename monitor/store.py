@@ -12,6 +12,7 @@ import fcntl
 import json
 import os
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ import sqlite_utils
 
 from monitor.errors import StateError
 from monitor.model import Event
+
+PER_BAND = 20  # other sources' reports read per band hash when looking for the reports a new one may copy
 
 MIGRATIONS = [
     """
@@ -61,6 +64,17 @@ MIGRATIONS = [
     """,
     # a listing's discovered links beside its validators: a 304 needs neither the body nor discover()
     "ALTER TABLE pages ADD COLUMN links TEXT",
+    # prints by (key, year): a report's candidates are read a bounded number per band (``similar``); one
+    # key shared by thousands of reports (one template copied across a province) cost a scan of all of them
+    """
+    CREATE TABLE prints_by_year (key INTEGER NOT NULL, year INTEGER NOT NULL, version_id INTEGER NOT NULL,
+        PRIMARY KEY (key, year, version_id)) WITHOUT ROWID;
+    INSERT OR IGNORE INTO prints_by_year SELECT p.key, d.year, p.version_id FROM prints p
+        JOIN versions v ON v.id = p.version_id JOIN documents d ON d.id = v.document_id WHERE d.year IS NOT NULL;
+    DROP TABLE prints;
+    ALTER TABLE prints_by_year RENAME TO prints;
+    CREATE INDEX prints_by_version ON prints(version_id);
+    """,
 ]
 
 
@@ -77,7 +91,7 @@ def pack(text: str) -> bytes:
 
 
 def unpack(value: bytes | str | None) -> str | None:
-    """What ``pack`` stored, as text; rows written before schema 6 hold plain text. In SQL: ``unpack(col)``."""
+    """What ``pack`` stored, as text; rows written by an older govmon hold plain text (a schema-5 database may hold both). In SQL: ``unpack(col)``."""
     return zlib.decompress(value).decode("utf-8") if isinstance(value, bytes) else value
 
 
@@ -376,26 +390,48 @@ class Store:
             self.db.conn.execute(
                 "DELETE FROM prints WHERE version_id IN (SELECT id FROM versions WHERE document_id = ?)", [doc_id]
             )
-            self.db.conn.executemany(
-                "INSERT INTO prints (version_id, key) VALUES (?, ?)", [(version_id, k) for k in v.prints]
-            )
+            if v.year is not None:
+                self.db.conn.executemany(
+                    "INSERT OR IGNORE INTO prints (key, year, version_id) VALUES (?, ?, ?)",
+                    [(k, v.year, version_id) for k in v.prints],
+                )
             for event in events:
                 self._add_event(event, doc_id, version_id)
         return version_id
 
     def similar(self, source_id: str, year: int, prints: list[int], limit: int = 5) -> list[tuple[dict[str, Any], str]]:
         """The stored reports sharing most band hashes with ``prints`` among those a report may copy: the
-        source's earlier years and other sources' reports of ``year``. Each as (report JSON, text)."""
+        source's earlier years and other sources' reports of ``year``. Each as (report JSON, text).
+
+        Other sources' reports are read at most PER_BAND per band hash, oldest first: when hundreds of
+        reports share a band (one template copied across a province), any of them shows the copy, and
+        reading them all made each new report cost as much as all the reports before it."""
         if not prints:
             return []
-        marks = ",".join("?" * len(prints))
+        own = self.db.conn.execute(
+            "SELECT v.id, d.year FROM documents d JOIN versions v ON v.document_id = d.id WHERE d.source = ?",
+            [source_id],
+        ).fetchall()
+        mine = {vid for vid, _ in own}
+        counts: Counter[int] = Counter()
+        for key in set(prints):
+            rows = self.db.conn.execute(
+                "SELECT version_id FROM prints WHERE key = ? AND year = ? LIMIT ?", [key, year, PER_BAND + len(mine)]
+            )
+            counts.update(vid for (vid,) in rows if vid not in mine)
+        if earlier := [vid for vid, y in own if y is not None and y < year]:
+            rows = self.db.conn.execute(
+                f"SELECT version_id, count(*) FROM prints WHERE version_id IN ({','.join('?' * len(earlier))}) "
+                f"AND key IN ({','.join('?' * len(prints))}) GROUP BY version_id",
+                [*earlier, *prints],
+            )
+            counts.update(dict(rows.fetchall()))
+        best = [vid for vid, _ in counts.most_common(limit)]
         rows = self.db.conn.execute(
-            f"SELECT unpack(v.report), unpack(v.text) FROM (SELECT version_id, count(*) AS n FROM prints WHERE key IN ({marks}) "
-            "GROUP BY version_id) p JOIN versions v ON v.id = p.version_id JOIN documents d ON d.id = v.document_id "
-            "WHERE (d.source = ? AND d.year < ?) OR (d.source != ? AND d.year = ?) ORDER BY p.n DESC LIMIT ?",
-            [*prints, source_id, year, source_id, year, limit],
+            f"SELECT id, unpack(report), unpack(text) FROM versions WHERE id IN ({','.join('?' * len(best))})", best
         )
-        return [(json.loads(r[0]), r[1] or "") for r in rows]
+        found = {r[0]: (json.loads(r[1]), r[2] or "") for r in rows}
+        return [found[vid] for vid in best if vid in found]
 
     def raw(self, version_id: int) -> bytes:
         return zlib.decompress(self.db.table("versions").get(version_id)["raw"])

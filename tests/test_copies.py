@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from conftest import SEEDS
@@ -15,6 +17,7 @@ from monitor import copies
 from monitor.model import Report
 from monitor.parse import read_report
 from monitor.rules import run_rules
+from monitor.store import MIGRATIONS, PER_BAND, NewVersion, Store
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 REAL = sorted((SHARED / "corpus").glob("0*")) + sorted((SHARED / "seeds").glob("*.txt"))
@@ -135,3 +138,89 @@ async def test_the_watcher_flags_a_report_that_copies_another_bodys_of_the_same_
     assert copy["row"] == "五"
     assert "通辽市人民政府2021年度报告" in copy["message"]
     assert f"{portal.base}/a/t.html" in copy["message"]
+
+
+def _version(source: str, year: int, keys: list[int]) -> NewVersion:
+    body = f"{source} {year}".encode()
+    return NewVersion(
+        source=source,
+        url=f"http://portal.test/{source}/{year}.html",
+        title=f"{source} {year}",
+        year=year,
+        raw=body,
+        sha256=source + str(year),
+        content_hash=source + str(year),
+        content_type="text/html",
+        text=f"{source} {year}",
+        report={"source": source, "year": year},
+        findings=[],
+        diff=None,
+        etag=None,
+        last_modified=None,
+        prints=keys,
+    )
+
+
+def _steps(store: Store, call: Callable[[], object]) -> int:
+    """The SQLite virtual-machine steps ``call`` takes, in thousands: a measure of work, not of time."""
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+
+    store.db.conn.set_progress_handler(count, 1000)
+    try:
+        call()
+    finally:
+        store.db.conn.set_progress_handler(None, 0)
+    return steps[0]
+
+
+def test_finding_the_reports_one_may_copy_costs_the_same_with_40_or_400_copies_of_one_template(tmp_path):
+    """One template copied across a province: every report shares every band. Looking for a new report's
+    candidates reads a bounded number per band, so the 401st report costs what the 41st did; it still
+    finds the oldest copies of the same year, and the source's own earlier year, never its own same year."""
+    keys = list(range(126))  # 42 bands × 3 parts, all shared
+    store = Store(tmp_path / "govmon.db")
+    try:
+        store.save_version(_version("me", 2020, keys))
+        store.save_version(_version("me", 2021, keys))
+        for n in range(40):
+            store.save_version(_version(f"s{n:03}", 2021, keys))
+        few = _steps(store, lambda: store.similar("me", 2021, keys))
+        for n in range(40, 400):
+            store.save_version(_version(f"s{n:03}", 2021, keys))
+        many = _steps(store, lambda: store.similar("me", 2021, keys))
+        found = [(r["source"], r["year"]) for r, _ in store.similar("me", 2021, keys, limit=30)]
+    finally:
+        store.close()
+    assert many < 2 * few + 2
+    assert ("me", 2020) in found
+    assert ("me", 2021) not in found
+    oldest = {f"s{n:03}" for n in range(PER_BAND + 2)}  # a band reads PER_BAND more than the source's own 2
+    assert {s for s, y in found if s != "me"} <= oldest
+
+
+def test_prints_stored_before_they_were_kept_by_year_are_moved_with_their_year(tmp_path):
+    """A database of schema 5 (prints without their year): after the upgrade its reports are still found."""
+    path = tmp_path / "govmon.db"
+    con = sqlite3.connect(path)
+    for n, sql in enumerate(MIGRATIONS[:5], start=1):
+        con.executescript(f"BEGIN; {sql}; PRAGMA user_version = {n}; COMMIT;")
+    con.execute("INSERT INTO documents (id, source, url, year, first_seen) VALUES (1, 'a', 'u', 2021, 'x')")
+    con.execute(
+        "INSERT INTO versions (id, document_id, fetched_at, sha256, content_hash, raw, text, report, findings) "
+        "VALUES (1, 1, 'x', 'h', 'h', x'', 'text of a', '{\"source\": \"a\"}', '[]')"
+    )
+    con.executemany("INSERT INTO prints (version_id, key) VALUES (1, ?)", [(k,) for k in range(10)])
+    con.commit()
+    con.close()
+    store = Store(path)
+    try:
+        (found,) = store.similar("b", 2021, [3, 4, 99])
+        moved = store.db.conn.execute("SELECT count(*), min(year) FROM prints").fetchone()
+    finally:
+        store.close()
+    assert found == ({"source": "a"}, "text of a")
+    assert moved == (10, 2021)

@@ -150,7 +150,7 @@ async def test_a_body_whose_listing_was_never_read_is_not_called_missing(portal,
 
 
 async def test_rows_stored_before_compression_read_the_same(portal, tmp_path):
-    """Versions written before schema 6 hold their report JSON and text as plain text, newer ones zlib: the
+    """Versions written by an older govmon hold their report JSON and text as plain text, newer ones zlib: the
     store reads both, so an upgraded service sees the same standings, reports and carry-over."""
     cfg = write_config(
         tmp_path,
