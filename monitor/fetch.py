@@ -21,6 +21,7 @@ import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -79,18 +80,26 @@ def address_kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
     return "global"
 
 
+@lru_cache(maxsize=4096)  # asked for every request: a poll's sources sit on a few hundred addresses
+def literal_kind(host: str) -> str | None:
+    """``address_kind`` of a literal address (a zone index after ``%`` aside); None for a name."""
+    try:
+        return address_kind(ipaddress.ip_address(host.split("%", maxsplit=1)[0]))
+    except ValueError:
+        return None
+
+
 def allowed_for(url: str) -> frozenset[str]:
     """The address kinds a source may reach: global, plus its own URL's kind when that is not global."""
     host = urlsplit(url).hostname or ""
-    try:
-        kind = address_kind(ipaddress.ip_address(host))
-    except ValueError:
-        kind = "loopback" if host == "localhost" else "global"
+    kind = literal_kind(host) or ("loopback" if host == "localhost" else "global")
     return frozenset({"global", kind} - {"reserved"})
 
 
 def _check_ip(host: str, ip: str, allowed: frozenset[str]) -> None:
-    kind = address_kind(ipaddress.ip_address(ip.split("%", maxsplit=1)[0]))
+    kind = literal_kind(ip)
+    if kind is None:
+        raise RefusedAddress(f"refused: {host} resolved to {ip!r}, which is not an address")
     if kind not in allowed:
         raise RefusedAddress(
             f"refused: {host} is a {kind} address ({ip}); only the source's own kind of address is allowed"
@@ -255,11 +264,10 @@ def _check_url(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise FetchError(f"{url}: not an http(s) URL")
+    if literal_kind(parts.hostname) is None:
+        return  # a name: the resolver checks what it resolves to
     try:
-        ipaddress.ip_address(parts.hostname)
         _check_ip(parts.hostname, parts.hostname, _ALLOWED.get())
-    except ValueError:
-        pass  # a name: the resolver checks what it resolves to
     except RefusedAddress as exc:
         raise FetchError(f"{url}: {exc}") from exc
 

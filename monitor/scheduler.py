@@ -48,6 +48,8 @@ class PollResult:
     reports: int = 0
     new_versions: int = 0
     problems: list[str] = field(default_factory=list)  # reports that could not be read this time
+    # unchanged reports' (document id, ETag, Last-Modified): written with the poll's end, one transaction
+    touched: list[tuple[int, str | None, str | None]] = field(default_factory=list)
 
 
 class Watcher:
@@ -84,6 +86,7 @@ class Watcher:
 
     async def poll_source(self, source: Source) -> PollResult:
         result = PollResult(source.id)
+        missing = None
         poll_id = self.store.start_poll(source.id)
         state = self.store.source_state(source.id)
         try:
@@ -104,9 +107,7 @@ class Watcher:
                 years |= set(await asyncio.gather(*(t for tasks in by_year.values() for t in tasks)))
             result.reports = len(links)
             # A report that could not be read this time may be the one that seems missing: decide next poll.
-            event = None if result.problems else alerts.missing_event(self.settings, source, years, self.today())
-            if event:
-                self.store.add_events([event])
+            missing = None if result.problems else alerts.missing_event(self.settings, source, years, self.today())
         except FetchError as exc:
             result.error = str(exc)
             log.error("source %s: %s", source.id, exc)
@@ -123,7 +124,8 @@ class Watcher:
             error=result.error,
             reports=result.reports,
             new_versions=result.new_versions,
-            events=events,
+            events=[*events, *([missing] if missing else [])],
+            touched=result.touched,
         )
         return result
 
@@ -178,7 +180,7 @@ class Watcher:
         known = self.store.latest_hashes(doc["id"]) if doc else None
         sha = "" if known and resp.not_modified else hashlib.sha256(resp.body).hexdigest()  # hashed once
         if known and (resp.not_modified or known["sha256"] == sha):
-            self.store.touch_document(doc["id"], resp.etag, resp.last_modified)  # type: ignore[index]
+            result.touched.append((doc["id"], resp.etag, resp.last_modified))  # type: ignore[index]
             # the year stored with it: the report's, else its link's
             return doc["year"] or link.year  # type: ignore[index]
         report, raw, content_type = await self._content(source, link, resp)
@@ -186,7 +188,7 @@ class Watcher:
         data, content_hash = await asyncio.to_thread(snapshot, report)
         year = report.year or link.year
         if known and known["content_hash"] == content_hash:
-            self.store.touch_document(doc["id"], resp.etag, resp.last_modified)  # type: ignore[index]
+            result.touched.append((doc["id"], resp.etag, resp.last_modified))  # type: ignore[index]
             return year
         latest = self.store.latest_version(doc["id"]) if known else None  # type: ignore[index]
         if latest is None and self.store.content_seen(source.id, content_hash):

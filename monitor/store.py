@@ -238,8 +238,10 @@ class Store:
         reports: int,
         new_versions: int,
         events: Iterable[Event] = (),
+        touched: Iterable[tuple[int, str | None, str | None]] = (),
     ) -> None:
-        """Close the poll and update the source's failure streak, with any source events, atomically."""
+        """Close the poll and update the source's failure streak, with any source events and the validators
+        of its unchanged reports (``touched``: document id, ETag, Last-Modified), in one transaction."""
         state = self.source_state(source_id)
         failures = state["consecutive_failures"] + 1 if error else 0
         stamp = now()
@@ -256,6 +258,10 @@ class Store:
                 "UPDATE sources SET last_poll = ?, last_error = ?, consecutive_failures = ?, failing_alerted = ? "
                 "WHERE id = ?",
                 [stamp, error, failures, alerted, source_id],
+            )
+            self.db.conn.executemany(
+                "UPDATE documents SET etag = ?, last_modified = ?, last_checked = ? WHERE id = ?",
+                [(etag, modified, stamp, doc_id) for doc_id, etag, modified in touched],
             )
 
     # ------------------------------------------------------------ listing pages
@@ -340,13 +346,6 @@ class Store:
             "SELECT DISTINCT year FROM documents WHERE source = ? AND year IS NOT NULL", [source_id]
         )
         return {r[0] for r in rows}
-
-    def touch_document(self, document_id: int, etag: str | None, last_modified: str | None) -> None:
-        with self.transaction():
-            self.db.conn.execute(
-                "UPDATE documents SET etag = ?, last_modified = ?, last_checked = ? WHERE id = ?",
-                [etag, last_modified, now(), document_id],
-            )
 
     def save_version(self, v: NewVersion, events: Iterable[Event] = ()) -> int:
         """Store a new version and its events in one transaction; returns the version id."""

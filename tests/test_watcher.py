@@ -100,6 +100,15 @@ async def test_paginated_relative_gbk_portal_then_all_304(portal, tmp_path):
         "/nb/t3.html",
     }
     assert versions(cfg) == {"t1.html": 1, "t2.html": 1, "t3.html": 1}
+    store = db(cfg)
+    try:  # the unchanged reports were marked checked, with their ETags, in the transaction closing the poll
+        checked = store.db.conn.execute(
+            "SELECT count(*) FROM documents WHERE etag IS NOT NULL AND last_checked = "
+            "(SELECT finished FROM polls ORDER BY id DESC LIMIT 1)"
+        ).fetchone()
+    finally:
+        store.close()
+    assert checked == (3,)
 
 
 async def test_flaky_and_hostile_pages_are_retried_or_refused_and_the_rest_goes_on(portal, tmp_path):
