@@ -70,19 +70,20 @@ class Watcher:
         ``progress(done, total)`` is called as each source finishes."""
         sources = [self.settings.source(i) for i in source_ids] if source_ids else list(self.settings.sources)
         self.store.sync_sources(self.settings.sources)
-        gate = asyncio.Semaphore(self.settings.concurrency * 4)  # bounds memory; fetches are capped anyway
-        done = 0
+        # A fixed set of workers takes the sources in turn, so memory does not grow with N: a task per source
+        # made up front costs ~1.6 KB each, 31 MiB at 20,000, and fetches are capped by the connector anyway.
+        results: list[PollResult] = []
+        todo = iter(sources)
 
-        async def one(source: Source) -> PollResult:
-            nonlocal done
-            async with gate:
-                result = await self.poll_source(source)
-            done += 1
-            if progress:
-                progress(done, len(sources))
-            return result
+        async def worker() -> None:
+            for source in todo:
+                results.append(await self.poll_source(source))
+                if progress:
+                    progress(len(results), len(sources))
 
-        return list(await asyncio.gather(*(one(s) for s in sources)))
+        await asyncio.gather(*(worker() for _ in range(min(self.settings.concurrency * 4, len(sources)))))
+        order = {s.id: i for i, s in enumerate(sources)}
+        return sorted(results, key=lambda r: order[r.source])
 
     async def poll_source(self, source: Source) -> PollResult:
         result = PollResult(source.id)
