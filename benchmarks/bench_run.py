@@ -8,13 +8,15 @@ POLL_N (default N): the floor, `poll`'s first-pass request rate, is measured on 
 
 The portals are bench_poll.py's (a listing page and one report each, on 127.0.0.2.., served by a
 separate process that counts the requests it answers). Targets (issue #12, 2 cores): first request
-within 5 s at 20,000 sources; SIGTERM within 5 s (the polls in hand get STOP_GRACE = 10 s at most).
+within 5 s at 20,000 sources; SIGTERM within 5 s (the polls in hand get STOP_GRACE = 3 s at most); peak RSS
+of `run` (after its first minute and stop) within 250 MB.
 """
 
 from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import signal
 import subprocess
 import sys
@@ -78,8 +80,10 @@ def main() -> None:
         out["run_rate_vs_poll"] = round((hits() - base) / 60 / max(1, out["poll_requests_per_s"]), 2)
         stop = time.monotonic()
         proc.send_signal(signal.SIGTERM)
-        proc.wait(120)
+        _, _, usage = os.wait4(proc.pid, 0)
         out["sigterm_to_exit_s"] = round(time.monotonic() - stop, 2)
+        out["run_peak_rss_mib"] = round(usage.ru_maxrss / 1024, 1)
+        proc.returncode = 0  # reaped by wait4
     server.terminate()
     print(json.dumps(out))
 

@@ -91,7 +91,8 @@ def pack(text: str) -> bytes:
 
 
 def unpack(value: bytes | str | None) -> str | None:
-    """What ``pack`` stored, as text; rows written by an older govmon hold plain text (a schema-5 database may hold both). In SQL: ``unpack(col)``."""
+    """What ``pack`` stored, as text; rows written by an older govmon hold plain text (a schema-5 database
+    may hold both). In SQL: ``unpack(col)``."""
     return zlib.decompress(value).decode("utf-8") if isinstance(value, bytes) else value
 
 
