@@ -1,7 +1,7 @@
 """Stage: alerts. What is worth telling the oversight staff, to whom, and in which words.
 
 The watcher turns each new version, each late or missing report, and each failing source
-into ``Event``s with stable keys; ``store.py`` writes them in the same transaction as the
+into ``Event``s with stable keys; ``store`` writes them in the same transaction as the
 findings, with one pending delivery per (channel, recipient). Re-polling, restarting or
 re-checking produces the same keys, so nothing is queued twice. The words live in Jinja2
 templates in the top-level ``alerts/`` folder, which admins may edit; ``channels.py`` sends.

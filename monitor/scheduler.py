@@ -5,7 +5,7 @@ Per source: fetch the listing pages (conditional GET, pagination) -> discover re
 -> fetch each report (conditional GET) -> parse and check -> store a new version only when
 the report's content changed (not the page chrome around it) -> events for the alerts.
 One source's failure never stops another; a crash at any point leaves the store
-consistent (see store.py), so the next poll picks up where this one stopped.
+consistent (see monitor/store), so the next poll picks up where this one stopped.
 """
 
 from __future__ import annotations

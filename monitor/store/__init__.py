@@ -2,21 +2,22 @@
 
 A report's new version, its findings, and the alert events they cause are written in one
 transaction, so a crash mid-poll leaves either all of them or none: polling again then
-stores the version once and the alert once (events have a unique key). The schema is
-versioned with ``PRAGMA user_version``; migrations only ever add.
+stores the version once and the alert once (events have a unique key).
+
+This module is the poll's side: the connection, sources and polls, listing pages, documents and
+versions, and the copy candidates. Beside it: ``schema`` (migrations, packing, timestamps),
+``outbox`` (events and deliveries), ``queries`` (what the admin commands read back), ``lock``
+(one `run`/`poll` per database). ``Store`` mixes the outbox and the queries in.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,58 +25,14 @@ import sqlite_utils
 
 from monitor.errors import StateError
 from monitor.model import Event
+from monitor.store.lock import instance_lock, is_locked
+from monitor.store.outbox import Outbox
+from monitor.store.queries import Queries
+from monitor.store.schema import MIGRATIONS, now, pack, unpack
+
+__all__ = ["MIGRATIONS", "PER_BAND", "NewVersion", "Store", "instance_lock", "is_locked", "pack", "unpack"]
 
 PER_BAND = 20  # other sources' reports read per band hash when looking for the reports a new one may copy
-
-MIGRATIONS = [
-    """
-    CREATE TABLE sources (id TEXT PRIMARY KEY, agency TEXT, kind TEXT, list_url TEXT, last_poll TEXT,
-        last_error TEXT, consecutive_failures INTEGER NOT NULL DEFAULT 0, failing_alerted INTEGER NOT NULL DEFAULT 0);
-    CREATE TABLE polls (id INTEGER PRIMARY KEY, source TEXT NOT NULL, started TEXT NOT NULL, finished TEXT,
-        ok INTEGER, error TEXT, reports INTEGER NOT NULL DEFAULT 0, new_versions INTEGER NOT NULL DEFAULT 0);
-    CREATE TABLE pages (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, body BLOB, fetched_at TEXT);
-    CREATE TABLE documents (id INTEGER PRIMARY KEY, source TEXT NOT NULL, url TEXT NOT NULL UNIQUE, title TEXT,
-        year INTEGER, first_seen TEXT NOT NULL, etag TEXT, last_modified TEXT, last_checked TEXT);
-    CREATE TABLE versions (id INTEGER PRIMARY KEY, document_id INTEGER NOT NULL REFERENCES documents(id),
-        fetched_at TEXT NOT NULL, sha256 TEXT NOT NULL, content_hash TEXT NOT NULL, content_type TEXT,
-        raw BLOB NOT NULL, text TEXT, report TEXT NOT NULL, findings TEXT NOT NULL, diff TEXT);
-    CREATE INDEX versions_by_document ON versions(document_id, id);
-    CREATE TABLE events (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, source TEXT,
-        document_id INTEGER, created TEXT NOT NULL, payload TEXT NOT NULL);
-    CREATE TABLE deliveries (id INTEGER PRIMARY KEY, event_id INTEGER NOT NULL REFERENCES events(id),
-        channel TEXT NOT NULL, recipient TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending',
-        attempts INTEGER NOT NULL DEFAULT 0, next_attempt TEXT NOT NULL, last_error TEXT, delivered_at TEXT,
-        UNIQUE (event_id, channel, recipient));
-    CREATE INDEX deliveries_due ON deliveries(status, next_attempt);
-    """,
-    # events name the version they are about; its tables and findings are read from it when sent
-    "ALTER TABLE events ADD COLUMN version_id INTEGER REFERENCES versions(id)",
-    # every per-source query of a poll by index: at 20,000 sources a scan per source is quadratic
-    """
-    CREATE INDEX documents_by_source ON documents(source, year);
-    CREATE INDEX versions_by_content ON versions(content_hash);
-    CREATE INDEX events_by_version ON events(version_id);
-    """,
-    # copy detection (copies.py): the LSH band hashes of each document's latest version
-    """
-    CREATE TABLE prints (version_id INTEGER NOT NULL REFERENCES versions(id), key INTEGER NOT NULL);
-    CREATE INDEX prints_by_key ON prints(key);
-    CREATE INDEX prints_by_version ON prints(version_id);
-    """,
-    # a listing's discovered links beside its validators: a 304 needs neither the body nor discover()
-    "ALTER TABLE pages ADD COLUMN links TEXT",
-    # prints by (key, year): a report's candidates are read a bounded number per band (``similar``); one
-    # key shared by thousands of reports (one template copied across a province) cost a scan of all of them
-    """
-    CREATE TABLE prints_by_year (key INTEGER NOT NULL, year INTEGER NOT NULL, version_id INTEGER NOT NULL,
-        PRIMARY KEY (key, year, version_id)) WITHOUT ROWID;
-    INSERT OR IGNORE INTO prints_by_year SELECT p.key, d.year, p.version_id FROM prints p
-        JOIN versions v ON v.id = p.version_id JOIN documents d ON d.id = v.document_id WHERE d.year IS NOT NULL;
-    DROP TABLE prints;
-    ALTER TABLE prints_by_year RENAME TO prints;
-    CREATE INDEX prints_by_version ON prints(version_id);
-    """,
-]
 
 
 def _inserted(table: sqlite_utils.db.Table) -> int:
@@ -83,25 +40,6 @@ def _inserted(table: sqlite_utils.db.Table) -> int:
     if table.last_pk is None:
         raise RuntimeError(f"insert into {table.name} gave no rowid")
     return int(table.last_pk)
-
-
-def pack(text: str) -> bytes:
-    """A version's text or report JSON as stored: zlib (a tenth of the database's size at 20,000 sources)."""
-    return zlib.compress(text.encode("utf-8"), 6)
-
-
-def unpack(value: bytes | str | None) -> str | None:
-    """What ``pack`` stored, as text; rows written by an older govmon hold plain text (a schema-5 database
-    may hold both). In SQL: ``unpack(col)``."""
-    return zlib.decompress(value).decode("utf-8") if isinstance(value, bytes) else value
-
-
-def now() -> str:
-    return _iso(datetime.now(UTC))
-
-
-def _iso(at: datetime) -> str:
-    return at.astimezone(UTC).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -125,48 +63,7 @@ class NewVersion:
     prints: list[int] = field(default_factory=list)  # copies.prints: replaces the document's older version's
 
 
-@contextmanager
-def instance_lock(database: Path) -> Iterator[None]:
-    """One `run` or `poll` per database: an exclusive lock on ``<database>.lock`` holding the PID.
-    Two of them would send every alert twice and store duplicate versions."""
-    database.parent.mkdir(parents=True, exist_ok=True)
-    path = database.with_name(database.name + ".lock")
-    with path.open("a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "?"
-            raise StateError(
-                f"{database}: another govmon (PID {holder}) is running on this database; "
-                "stop it first (systemctl stop govmon), or use a read-only command"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        try:
-            yield
-        finally:
-            handle.truncate(0)
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def is_locked(database: Path) -> str | None:
-    """The PID holding the instance lock, or None when no `run`/`poll` is on this database."""
-    path = database.with_name(database.name + ".lock")
-    if not path.exists():
-        return None
-    with path.open("r") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return handle.read().strip() or "?"
-        fcntl.flock(handle, fcntl.LOCK_UN)
-    return None
-
-
-class Store:
+class Store(Outbox, Queries):
     def __init__(self, path: str | Path, create: bool = True) -> None:
         """Open (and migrate) the database; with ``create=False`` a missing file is an error, not a new one."""
         self.path = Path(path)
@@ -435,173 +332,3 @@ class Store:
 
     def raw(self, version_id: int) -> bytes:
         return zlib.decompress(self.db.table("versions").get(version_id)["raw"])
-
-    # ------------------------------------------------------------ alert outbox
-    def add_events(self, events: Iterable[Event]) -> None:
-        with self.transaction():
-            for event in events:
-                self._add_event(event, None)
-
-    def _add_event(self, event: Event, document_id: int | None, version_id: int | None = None) -> None:
-        cur = self.db.conn.execute(
-            "INSERT OR IGNORE INTO events (key, kind, source, document_id, version_id, created, payload) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                event.key,
-                event.kind,
-                event.source,
-                document_id,
-                version_id,
-                now(),
-                json.dumps(event.payload, ensure_ascii=False),
-            ],
-        )
-        if cur.rowcount == 0:
-            return  # already recorded: never queued twice
-        for channel, recipient in event.recipients:
-            self.db.conn.execute(
-                "INSERT OR IGNORE INTO deliveries (event_id, channel, recipient, next_attempt) VALUES (?, ?, ?, ?)",
-                [cur.lastrowid, channel, recipient, now()],
-            )
-
-    def due_deliveries(self, at: datetime, limit: int = 100, ignore_backoff: bool = False) -> list[dict[str, Any]]:
-        """Pending deliveries whose next attempt is due at ``at`` (all pending ones with ``ignore_backoff``), each
-        with its event and the report and findings of the version the event names (``report``/``findings``)."""
-        sql = (
-            "SELECT d.*, e.kind, e.key, e.source, e.payload, e.created, unpack(v.report) AS report, v.findings FROM deliveries d "
-            "JOIN events e ON e.id = d.event_id LEFT JOIN versions v ON v.id = e.version_id "
-            "WHERE d.status = 'pending' AND (d.next_attempt <= ? OR ?) ORDER BY d.id LIMIT ?"
-        )
-        return [dict(r) for r in self.db.query(sql, [_iso(at), ignore_backoff, limit])]
-
-    def last_delivered(self, channel: str, recipient: str) -> datetime | None:
-        row = self.db.conn.execute(
-            "SELECT max(delivered_at) FROM deliveries WHERE channel = ? AND recipient = ? AND status = 'delivered'",
-            [channel, recipient],
-        ).fetchone()
-        return datetime.fromisoformat(row[0]) if row[0] else None
-
-    def mark_delivered(self, delivery_ids: Iterable[int], at: datetime) -> None:
-        with self.transaction():
-            for i in delivery_ids:
-                self.db.table("deliveries").update(i, {"status": "delivered", "delivered_at": _iso(at)})
-
-    def mark_failed(self, delivery_ids: Iterable[int], error: str, retry_at: datetime | None) -> None:
-        """A failed attempt: retried at ``retry_at``, or dead when it is None (gave up)."""
-        with self.transaction():
-            for i in delivery_ids:
-                row = self.db.table("deliveries").get(i)
-                update = {"attempts": row["attempts"] + 1, "last_error": error[:500]}
-                if retry_at is None:
-                    update["status"] = "dead"
-                else:
-                    update["next_attempt"] = _iso(retry_at)
-                self.db.table("deliveries").update(i, update)
-
-    def make_due(self, at: datetime) -> int:
-        """Every pending delivery due at ``at``: the running service sends them with its next pass."""
-        with self.transaction():
-            return self.db.conn.execute(
-                "UPDATE deliveries SET next_attempt = ? WHERE status = 'pending'", [_iso(at)]
-            ).rowcount
-
-    def revive_dead(self, at: datetime) -> int:
-        """Dead letters back into the outbox, due at ``at``, with a fresh count of attempts."""
-        with self.transaction():
-            cur = self.db.conn.execute(
-                "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt = ? WHERE status = 'dead'",
-                [_iso(at)],
-            )
-            return cur.rowcount
-
-    def alert_counts(self) -> dict[str, int]:
-        counts = {"pending": 0, "delivered": 0, "dead": 0}
-        for row in self.db.query("SELECT status, count(*) AS n FROM deliveries GROUP BY status"):
-            counts[row["status"]] = row["n"]
-        return counts
-
-    # ------------------------------------------------------------ reading back
-    def reports(self, source: str | None = None, year: int | None = None) -> Iterator[dict[str, Any]]:
-        """Each stored document with its version count and its latest version (``latest``, without the raw
-        body and text, as ``latest_version`` gives it), streamed: one query, one row in memory at a time."""
-        where: list[str] = ["1 = 1"]
-        args: list[str | int] = []
-        if source:
-            where.append("d.source = ?")
-            args.append(source)
-        if year:
-            where.append("d.year = ?")
-            args.append(year)
-        latest = ("id", "document_id", "fetched_at", "sha256", "content_hash", "content_type", "findings", "diff")
-        sql = (
-            "SELECT d.*, (SELECT count(*) FROM versions c WHERE c.document_id = d.id) AS versions, "
-            + "".join(f"v.{k} AS v_{k}, " for k in latest)
-            + "unpack(v.report) AS v_report FROM documents d LEFT JOIN versions v ON v.id = "
-            f"(SELECT max(id) FROM versions WHERE document_id = d.id) WHERE {' AND '.join(where)} "
-            "ORDER BY d.source, d.year DESC, d.id"
-        )
-        cur = self.db.conn.execute(sql, args)
-        names = [d[0] for d in cur.description]
-        for row in cur:
-            doc = dict(zip(names, row, strict=True))
-            version = {k[2:]: doc.pop(k) for k in names if k.startswith("v_")}
-            yield {**doc, "latest": version if version["id"] is not None else None}
-
-    def sources(self) -> list[dict[str, Any]]:
-        return list(self.db.table("sources").rows)
-
-    def last_reports(self) -> dict[str, dict[str, Any]]:
-        """Per source, its newest report (latest year, then latest seen) and its latest version's error count."""
-        rows = self.db.query(
-            "SELECT d.source, d.title, d.url, d.year, d.first_seen, (SELECT count(*) FROM json_each(v.findings) "
-            "WHERE json_extract(json_each.value, '$.severity') = 'error') AS errors FROM documents d "
-            "JOIN versions v ON v.id = (SELECT max(id) FROM versions WHERE document_id = d.id) "
-            "ORDER BY d.source, coalesce(d.year, 0), d.first_seen, d.id"
-        )
-        return {r["source"]: r for r in rows}  # the last row of a source wins
-
-    def year_reports(self, year: int) -> dict[str, dict[str, Any]]:
-        """Per source, its report for ``year`` (the document whose latest version is newest): that version's
-        title, 发布日期, table states (JSON) and findings, the version before's findings, how many versions."""
-        rows = self.db.query(
-            "SELECT d.source, d.url, d.title, d.first_seen, v.id AS version_id, v.findings, "
-            "json_extract(unpack(v.report), '$.title', '$.published', '$.table_status') AS head, "
-            "(SELECT p.findings FROM versions p WHERE p.document_id = d.id AND p.id < v.id ORDER BY p.id DESC "
-            "LIMIT 1) AS before, (SELECT count(*) FROM versions c WHERE c.document_id = d.id) AS versions "
-            "FROM documents d JOIN versions v ON v.id = (SELECT max(id) FROM versions WHERE document_id = d.id) "
-            "WHERE d.year = ? ORDER BY d.source, v.id",
-            [year],
-        )
-        out = {}
-        for r in rows:  # the last row of a source wins
-            title, r["published"], r["table_status"] = json.loads(r.pop("head"))
-            r["title"] = r["title"] or title
-            out[r["source"]] = r
-        return out
-
-    def history(self, version_id: int) -> list[dict[str, Any]]:
-        """Every version of the document that ``version_id`` belongs to, oldest first (without raw bodies)."""
-        return list(
-            self.db.query(
-                "SELECT v.id, v.fetched_at, v.content_hash, unpack(v.report) AS report, v.findings, v.diff FROM versions v "
-                "WHERE v.document_id = (SELECT document_id FROM versions WHERE id = ?) ORDER BY v.id",
-                [version_id],
-            )
-        )
-
-    def sources_read(self) -> set[str]:
-        """The sources whose listing was read at least once (a poll that succeeded)."""
-        return {r[0] for r in self.db.conn.execute("SELECT DISTINCT source FROM polls WHERE ok = 1")}
-
-    def year_span(self) -> tuple[int, int] | None:
-        row = self.db.conn.execute("SELECT min(year), max(year) FROM documents WHERE year IS NOT NULL").fetchone()
-        return (row[0], row[1]) if row[0] is not None else None
-
-    def undelivered(self) -> list[dict[str, Any]]:
-        """The outbox as `govmon alerts list` shows it: every delivery not yet made, oldest first."""
-        return list(
-            self.db.query(
-                "SELECT d.*, e.kind, e.key FROM deliveries d JOIN events e ON e.id = d.event_id "
-                "WHERE d.status != 'delivered' ORDER BY d.id"
-            )
-        )

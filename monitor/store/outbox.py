@@ -1,0 +1,110 @@
+"""The alert outbox's SQL: events (unique keys, so an alert is queued once), their deliveries per channel
+and recipient, and the retry state the channels stage reads and writes. Mixed into ``Store``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+
+from monitor.model import Event
+from monitor.store.schema import iso, now
+
+
+class Outbox:
+    db: sqlite_utils.Database
+
+    def add_events(self, events: Iterable[Event]) -> None:
+        with self.db.conn:
+            for event in events:
+                self._add_event(event, None)
+
+    def _add_event(self, event: Event, document_id: int | None, version_id: int | None = None) -> None:
+        cur = self.db.conn.execute(
+            "INSERT OR IGNORE INTO events (key, kind, source, document_id, version_id, created, payload) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                event.key,
+                event.kind,
+                event.source,
+                document_id,
+                version_id,
+                now(),
+                json.dumps(event.payload, ensure_ascii=False),
+            ],
+        )
+        if cur.rowcount == 0:
+            return  # already recorded: never queued twice
+        for channel, recipient in event.recipients:
+            self.db.conn.execute(
+                "INSERT OR IGNORE INTO deliveries (event_id, channel, recipient, next_attempt) VALUES (?, ?, ?, ?)",
+                [cur.lastrowid, channel, recipient, now()],
+            )
+
+    def due_deliveries(self, at: datetime, limit: int = 100, ignore_backoff: bool = False) -> list[dict[str, Any]]:
+        """Pending deliveries whose next attempt is due at ``at`` (all pending ones with ``ignore_backoff``), each
+        with its event and the report and findings of the version the event names (``report``/``findings``)."""
+        sql = (
+            "SELECT d.*, e.kind, e.key, e.source, e.payload, e.created, unpack(v.report) AS report, v.findings FROM deliveries d "
+            "JOIN events e ON e.id = d.event_id LEFT JOIN versions v ON v.id = e.version_id "
+            "WHERE d.status = 'pending' AND (d.next_attempt <= ? OR ?) ORDER BY d.id LIMIT ?"
+        )
+        return [dict(r) for r in self.db.query(sql, [iso(at), ignore_backoff, limit])]
+
+    def last_delivered(self, channel: str, recipient: str) -> datetime | None:
+        row = self.db.conn.execute(
+            "SELECT max(delivered_at) FROM deliveries WHERE channel = ? AND recipient = ? AND status = 'delivered'",
+            [channel, recipient],
+        ).fetchone()
+        return datetime.fromisoformat(row[0]) if row[0] else None
+
+    def mark_delivered(self, delivery_ids: Iterable[int], at: datetime) -> None:
+        with self.db.conn:
+            for i in delivery_ids:
+                self.db.table("deliveries").update(i, {"status": "delivered", "delivered_at": iso(at)})
+
+    def mark_failed(self, delivery_ids: Iterable[int], error: str, retry_at: datetime | None) -> None:
+        """A failed attempt: retried at ``retry_at``, or dead when it is None (gave up)."""
+        with self.db.conn:
+            for i in delivery_ids:
+                row = self.db.table("deliveries").get(i)
+                update = {"attempts": row["attempts"] + 1, "last_error": error[:500]}
+                if retry_at is None:
+                    update["status"] = "dead"
+                else:
+                    update["next_attempt"] = iso(retry_at)
+                self.db.table("deliveries").update(i, update)
+
+    def make_due(self, at: datetime) -> int:
+        """Every pending delivery due at ``at``: the running service sends them with its next pass."""
+        with self.db.conn:
+            return self.db.conn.execute(
+                "UPDATE deliveries SET next_attempt = ? WHERE status = 'pending'", [iso(at)]
+            ).rowcount
+
+    def revive_dead(self, at: datetime) -> int:
+        """Dead letters back into the outbox, due at ``at``, with a fresh count of attempts."""
+        with self.db.conn:
+            cur = self.db.conn.execute(
+                "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt = ? WHERE status = 'dead'",
+                [iso(at)],
+            )
+            return cur.rowcount
+
+    def alert_counts(self) -> dict[str, int]:
+        counts = {"pending": 0, "delivered": 0, "dead": 0}
+        for row in self.db.query("SELECT status, count(*) AS n FROM deliveries GROUP BY status"):
+            counts[row["status"]] = row["n"]
+        return counts
+
+    def undelivered(self) -> list[dict[str, Any]]:
+        """The outbox as `govmon alerts list` shows it: every delivery not yet made, oldest first."""
+        return list(
+            self.db.query(
+                "SELECT d.*, e.kind, e.key FROM deliveries d JOIN events e ON e.id = d.event_id "
+                "WHERE d.status != 'delivered' ORDER BY d.id"
+            )
+        )
