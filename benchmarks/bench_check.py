@@ -10,10 +10,10 @@ Target (issue #2): >= 200 reports/s on the text seeds.
 
 from __future__ import annotations
 
+import argparse
 import json
 import resource
 import statistics
-import sys
 import time
 from pathlib import Path
 
@@ -76,7 +76,9 @@ def real_pages_vs_lxml(rounds: int = 9) -> None:
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("n", nargs="?", type=int, default=1000, metavar="N", help="inputs to check (default 1000)")
+    n = parser.parse_args().n
     seeds = [p.read_bytes() for p in sorted((ROOT / "monitor" / "demo" / "seeds").glob("*.txt"))]
     html = report_page(read_report(seeds[0], "seed").to_json()).encode("utf-8")
     for row in (

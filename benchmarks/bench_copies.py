@@ -14,11 +14,11 @@ size in the database.
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
 import re
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -60,7 +60,11 @@ def make(i: int, pool: list[str], rng: random.Random, five: list[str] | None = N
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "n", nargs="?", type=int, default=10000, metavar="N", help="reports of one year to store (default 10000)"
+    )
+    n = parser.parse_args().n
     rng = random.Random(7)
     pool = clause_pool()
     reports: list[Report] = []
