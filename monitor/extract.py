@@ -207,9 +207,14 @@ def _strings(top: Any, tables: Tables, blocks: bool = False) -> list[str]:
     return text.out
 
 
+_NOT_PLAIN = (*_SKIP, *_RUBY, "img", "table")  # inside a cell, what makes its text more than its text nodes
+
+
 def _cell_text(cell: Any, tables: Tables) -> str:
     if not len(cell):  # most cells: one text node
         return " ".join((cell.text or "").split())
+    if next(cell.iterdescendants(*_NOT_PLAIN), None) is None:  # Word markup: <p><span>..</span></p>, text only
+        return " ".join(" ".join(cell.itertext()).split())
     return " ".join(" ".join(_strings(cell, tables)).split())
 
 
@@ -262,6 +267,8 @@ def read_grid(table: Any, number: int = 0, tables: Tables | None = None) -> Grid
 
 
 def _span(value: object, cap: int) -> int:
+    if value is None:  # most cells
+        return 1
     try:
         return max(1, min(cap, int(str(value).strip())))
     except (TypeError, ValueError):

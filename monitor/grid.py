@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from monitor.model import APPEAL_COLUMNS, APPEAL_ROWS, Grid, GridCell, Table, Value
 from monitor.tables import ACTIVE_ROWS, APPLICATION_ROWS, OTHER_2021, RowSpec, active_format, build_table, read_number
@@ -24,10 +25,11 @@ Namer = Callable[[str], str | None]  # squashed header text -> column key, or No
 
 _NUMERIC = re.compile(r"^[?]*\s*[+-]?\s*[?]*\d[\d\s,]*(\.\d+)?\s*(万元|元|件|个|条|次|项|人次)?\s*[?]*$")
 _BLANK = re.compile(r"^[-—–/\\]*$|^无$")
+_SPLIT_DIGITS = re.compile(r"(?<=\d)\s+(?=\d)")
 
 
 def squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    return "".join(text.split())  # str.split and re's \s agree on what Unicode whitespace is
 
 
 def is_value(text: str) -> bool:
@@ -38,7 +40,7 @@ def is_value(text: str) -> bool:
 def one_number(text: str) -> str:
     """Digits split by markup inside ONE cell are one number: "2 0" -> "20", "1 2 3" -> "123"."""
     t = text.strip()
-    return re.sub(r"(?<=\d)\s+(?=\d)", "", t) if _NUMERIC.match(t) else t
+    return _SPLIT_DIGITS.sub("", t) if _NUMERIC.match(t) else t
 
 
 @dataclass
@@ -82,8 +84,8 @@ def _header_map(grid: Grid, header: list[int], name: Namer, group: Namer | None)
 
 def _blank_row(row: list[GridCell], colmap: dict[int, str]) -> bool:
     """A labelled row whose cells under the named columns are all blank."""
-    under = [c for c in row if any(s in colmap for s in range(c.col, c.col + c.colspan))]
-    return bool(under) and all(c.blank for c in under) and any(not c.blank for c in row if c not in under)
+    under = {id(c): c for c in row if any(s in colmap for s in range(c.col, c.col + c.colspan))}
+    return bool(under) and all(c.blank for c in under.values()) and any(not c.blank for c in row if id(c) not in under)
 
 
 def _data_row(row: list[GridCell]) -> bool:
@@ -118,7 +120,8 @@ def grid_rows(grids: Iterable[Grid], name: Namer, group: Namer | None = None) ->
 def _place(row: list[GridCell], r: int, colmap: dict[int, str]) -> GridRow:
     mapped = [c for c in row if any(s in colmap for s in range(c.col, c.col + c.colspan))]
     if mapped:
-        labels = [squash(c.text) for c in row if c not in mapped and not c.blank]
+        ids = {id(c) for c in mapped}  # by identity: two cells with the same text and place are still two
+        labels = [squash(c.text) for c in row if id(c) not in ids and not c.blank]
         placed: dict[str, GridCell] = {}
         conflict = False
         for cell in mapped:
@@ -139,6 +142,7 @@ def _place(row: list[GridCell], r: int, colmap: dict[int, str]) -> GridRow:
 
 # ---------------------------------------------------------------- the three statutory tables
 def _first(words: tuple[tuple[str, tuple[str, ...]], ...]) -> Namer:
+    @lru_cache(maxsize=4096)  # a report's headers repeat, slot after slot
     def name(text: str) -> str | None:
         return next((key for key, ws in words if any(w in text for w in ws)), None)
 

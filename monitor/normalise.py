@@ -9,6 +9,7 @@ table reader, which reads the number and remembers that the cell carried debris.
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from functools import lru_cache
@@ -23,7 +24,7 @@ _COMMA_BEFORE = re.compile(r",+(?=[、。;:!?])")
 _COMMA_AFTER = re.compile(r"(?<=[、。;:]),+")
 _COMMAS = re.compile(r",{2,}")
 _SPACES = re.compile(r"[ \t\u2000-\u200b\u3000]+")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+_NOT_CJK = re.compile(r"[^\u4e00-\u9fff]+")
 
 
 @lru_cache(maxsize=1)
@@ -34,9 +35,9 @@ def _converter() -> opencc.OpenCC:
 def is_traditional(text: str) -> bool:
     """Whether the text really is traditional: t2s also rewrites a few simplified-text variants
     (乾/干, 著/着) that must stay as written in a simplified report, so convert only then."""
-    sample = "".join(_CJK.findall(text[:20_000]))[:4000]
+    sample = _NOT_CJK.sub("", text[:20_000])[:4000]
     converted = _converter().convert(sample)
-    changed = sum(a != b for a, b in zip(sample, converted, strict=False))
+    changed = sum(map(operator.ne, sample, converted))  # t2s maps one character to one
     return bool(changed >= 2 and changed * 20 >= len(sample))
 
 
