@@ -120,7 +120,7 @@ def grid_rows(grids: Iterable[Grid], name: Namer, group: Namer | None = None) ->
 def _place(row: list[GridCell], r: int, colmap: dict[int, str]) -> GridRow:
     mapped = [c for c in row if any(s in colmap for s in range(c.col, c.col + c.colspan))]
     if mapped:
-        ids = {id(c) for c in mapped}  # by identity: two cells with the same text and place are still two
+        ids = {id(c) for c in mapped}  # by identity: a dataclass == compares every field, and each cell is one
         labels = [squash(c.text) for c in row if id(c) not in ids and not c.blank]
         placed: dict[str, GridCell] = {}
         conflict = False

@@ -37,7 +37,7 @@ def is_traditional(text: str) -> bool:
     (乾/干, 著/着) that must stay as written in a simplified report, so convert only then."""
     sample = _NOT_CJK.sub("", text[:20_000])[:4000]
     converted = _converter().convert(sample)
-    changed = sum(map(operator.ne, sample, converted))  # t2s maps one character to one
+    changed = sum(map(operator.ne, sample, converted))  # position by position, as far as the shorter goes
     return bool(changed >= 2 and changed * 20 >= len(sample))
 
 
