@@ -194,6 +194,7 @@ class Document:
     meta: dict[str, str] = field(default_factory=dict)  # title, published, source: from <meta> or the page head
     pages: int = 0  # PDF pages read
     scanned: bool = False  # a PDF with no text layer: needs OCR before anything can be checked
+    ocr: bool = False  # read by OCR from page images: no value read from it is certain
 
     @property
     def text(self) -> str:

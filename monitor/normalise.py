@@ -63,7 +63,7 @@ def normalise_document(doc: Document) -> Document:
         Block(normalise(b.text, traditional)) if b.grid is None else Block(grid=_grid(b.grid, traditional))
         for b in doc.blocks
     ]
-    return Document(blocks, doc.kind, doc.encoding, doc.meta, doc.pages, doc.scanned)
+    return Document(blocks, doc.kind, doc.encoding, doc.meta, doc.pages, doc.scanned, doc.ocr)
 
 
 _cell = lru_cache(maxsize=8192)(normalise)  # a report's cells repeat ("0", the labels): each read once
