@@ -30,6 +30,7 @@ from monitor.model import CN, LABELS, SECTION_NAMES, TABLE_LABELS, Report
 SHINGLE = 6
 BANDS, ROWS = 42, 3
 THRESHOLD = 0.6  # the share of a part's text found in the other report above which it is called a copy
+SAME = 0.9  # prose shared both ways above which two reports are one report in two renderings
 MIN_SHINGLES = 60  # parts shorter than this (about 65 characters) say too little to be called copied
 PARTS = {"一": f"第一部分“{SECTION_NAMES[1]}”", "五": f"第五部分“{SECTION_NAMES[5]}”", "全文": "报告正文"}
 
@@ -121,6 +122,22 @@ class Copy:
 def same_body(a: Report, b: Report) -> bool:
     """Two reports by one body, as far as their names tell (淮安市洪泽区人民政府 is 洪泽区人民政府)."""
     return bool(a.agency and b.agency and (a.agency.endswith(b.agency) or b.agency.endswith(a.agency)))
+
+
+def same_report(a: Report, b: Report) -> bool:
+    """Two renderings of one report (a portal page and a crawler's text of it, a page and its PDF): nearly all
+    the prose of each is in the other, and no table cell read in both differs."""
+    pa, pb = parts(a).get("全文"), parts(b).get("全文")
+    if not pa or not pb or share(pa, pb) < SAME or share(pb, pa) < SAME:
+        return False
+    for key, table in a.tables.items():
+        theirs = b.tables.get(key)
+        for r, cols in table.rows.items() if theirs is not None else ():
+            for c, v in cols.items():
+                w = theirs.rows.get(r, {}).get(c) if theirs is not None else None
+                if w is not None and v.number is not None and w.number is not None and v.number != w.number:
+                    return False
+    return True
 
 
 def comparable(report: Report, other: Report) -> bool:

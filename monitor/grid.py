@@ -13,34 +13,33 @@ template; a row it cannot place either way is ``ambiguous``. Nothing is guessed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from monitor.cells import is_value, read_value
 from monitor.model import APPEAL_COLUMNS, APPEAL_ROWS, Grid, GridCell, Table, Value
-from monitor.tables import ACTIVE_ROWS, APPLICATION_ROWS, OTHER_2021, RowSpec, active_format, build_table, read_number
+from monitor.statute import (
+    ACTIVE_ROWS,
+    ACTIVE_WORDS,
+    APPEAL_GROUP_WORDS,
+    APPEAL_WORDS,
+    APPLICANT_OTHER,
+    APPLICANT_WORDS,
+    APPLICATION_ROWS,
+    OTHER_2021,
+    TABLE_WORDS,
+    RowSpec,
+    gaps,
+)
+from monitor.tables import DOUBT_POSITION, active_format, applications_format, build_table
 
 Namer = Callable[[str], str | None]  # squashed header text -> column key, or None
-
-_NUMERIC = re.compile(r"^[?]*\s*[+-]?\s*[?]*\d[\d\s,]*(\.\d+)?\s*(万元|元|件|个|条|次|项|人次)?\s*[?]*$")
-_BLANK = re.compile(r"^[-—–/\\]*$|^无$")
-_SPLIT_DIGITS = re.compile(r"(?<=\d)\s+(?=\d)")
+DOUBT_READINGS = "按表头定位与按顺序读取的数字不一致"
 
 
 def squash(text: str) -> str:
     return "".join(text.split())  # str.split and re's \s agree on what Unicode whitespace is
-
-
-def is_value(text: str) -> bool:
-    t = text.strip()
-    return bool(_NUMERIC.match(t) or _BLANK.match(t))
-
-
-def one_number(text: str) -> str:
-    """Digits split by markup inside ONE cell are one number: "2 0" -> "20", "1 2 3" -> "123"."""
-    t = text.strip()
-    return _SPLIT_DIGITS.sub("", t) if _NUMERIC.match(t) else t
 
 
 @dataclass
@@ -48,7 +47,8 @@ class GridRow:
     """One data row: its label cells (outer to inner) and its value cells.
 
     ``placed`` maps column -> cell when the header named every value cell; ``ordered`` lists the
-    value cells left to right when no header named them; ``conflict`` when they cannot be placed."""
+    value cells left to right (each once, blanks included): the row read in order, which is the only reading
+    where no header named them and a second reading where one did. ``conflict`` when they cannot be placed."""
 
     labels: list[str]
     placed: dict[str, GridCell]
@@ -131,7 +131,8 @@ def _place(row: list[GridCell], r: int, colmap: dict[int, str]) -> GridRow:
                 conflict = True
             for k in keys:
                 placed[k] = cell
-        return GridRow(labels, placed, [], conflict)
+        first = max((i + 1 for i, c in enumerate(row) if id(c) not in ids and not is_value(c.text)), default=0)
+        return GridRow(labels, placed, [c for c in row[first:] if c.row == r or c.blank], conflict)
     number = next((i for i, c in enumerate(row) if not c.blank and is_value(c.text)), len(row))
     first = max((i + 1 for i in range(number) if not is_value(row[i].text)), default=0)
     labels = [squash(c.text) for c in row[:first] if not c.blank]
@@ -149,55 +150,16 @@ def _first(words: tuple[tuple[str, tuple[str, ...]], ...]) -> Namer:
     return name
 
 
-_applicant = _first(
-    (
-        ("natural_person", ("自然人",)),
-        ("commercial", ("商业",)),
-        ("research", ("科研",)),
-        ("nonprofit", ("公益",)),
-        ("legal_service", ("法律服务",)),
-        ("total", ("总计", "合计")),
-    )
-)
+_applicant = _first(APPLICANT_WORDS)
 
 
 def applicant_column(text: str) -> str | None:
-    return _applicant(text) or ("other_org" if text in ("其他", "其它", "其他组织") else None)
+    return _applicant(text) or ("other_org" if text in APPLICANT_OTHER else None)
 
 
-active_column = _first(
-    (
-        ("issued", ("制发",)),
-        ("repealed", ("废止",)),
-        ("in_force", ("现行有效", "有效件数", "现行有件")),
-        ("made", ("新制作",)),
-        ("published", ("新公开",)),
-        ("published_total", ("公开总数", "对外公开总")),
-        ("prior_items", ("上一年", "上年项目")),
-        ("change", ("增/减", "增减", "增或减")),
-        ("items", ("采购项目",)),
-        ("amount_wan", ("金额",)),
-        ("decisions", ("处理决定", "决定数量")),
-    )
-)
-appeal_column = _first(
-    (
-        ("upheld", ("维持",)),
-        ("corrected", ("纠正",)),
-        ("other", ("其他",)),
-        ("pending", ("尚未", "未审结")),
-        ("total", ("总计", "合计")),
-    )
-)
-appeal_group = _first(
-    (("suit_after_review", ("复议后",)), ("suit_direct", ("直接起诉", "未经复议")), ("review", ("复议",)))
-)
-
-_KINDS = {
-    "applications": ("新收", "上年结转", "予以公开", "不予公开", "无法提供", "不予处理", "结转下年"),
-    "appeals": ("复议", "诉讼", "维持", "纠正", "审结"),
-    "active": ("第二十条", "规章", "规范性文件", "行政许可", "行政处罚", "处理决定", "制发", "新制作", "事业性收费"),
-}
+active_column = _first(ACTIVE_WORDS)
+appeal_column = _first(APPEAL_WORDS)
+appeal_group = _first(APPEAL_GROUP_WORDS)
 
 
 def classify(grids: list[Grid]) -> list[str | None]:
@@ -207,7 +169,7 @@ def classify(grids: list[Grid]) -> list[str | None]:
     kinds: list[str | None] = []
     for grid in grids:
         text = squash("".join(c.text for c in grid.cells))
-        scores = {kind: sum(w in text for w in words) for kind, words in _KINDS.items()}
+        scores = {kind: sum(w in text for w in words) for kind, words in TABLE_WORDS.items()}
         kind = max(scores, key=lambda k: scores[k])
         follows = bool(kinds) and kinds[-1] == kind and scores[kind] >= 1
         kinds.append(kind if scores[kind] >= 3 or follows else None)
@@ -225,57 +187,82 @@ def _match(specs: tuple[RowSpec, ...], pos: int, row: GridRow) -> int | None:
 
 
 def _values(row: GridRow, columns: tuple[str, ...], rename: Callable[[str], str] = str) -> dict[str, Value] | None:
-    """The row's values in the template's columns, or None when its cells do not fill them."""
+    """The row's values in the template's columns, or None when its cells do not fill them. Where the header
+    placed them and the row read in order fills the columns too, the two readings are compared: a number the
+    two disagree on is not certain."""
     if row.conflict:
         return None
+    ordered = list(row.ordered)
+    while len(ordered) > len(columns) and ordered[-1].blank:
+        ordered.pop()
+    in_order = dict(zip(columns, ordered, strict=True)) if len(ordered) == len(columns) else None
     if row.placed:
         cells = {rename(k): c for k, c in row.placed.items()}
         if set(cells) != set(columns):
             return None
-        pairs = [(c, cells[c]) for c in columns]
+    elif in_order is not None:
+        cells, in_order = in_order, None
     else:
-        ordered = list(row.ordered)
-        while len(ordered) > len(columns) and ordered[-1].blank:
-            ordered.pop()
-        if len(ordered) != len(columns):
-            return None
-        pairs = list(zip(columns, ordered, strict=True))
+        return None
     out = {}
-    for column, cell in pairs:
-        v = read_number(one_number(cell.text), column) if not cell.blank else Value(None, "", -1, 0)
-        out[column] = Value(v.number, cell.text, -1, 0, v.debris, v.invalid, (row.grid, cell.row, cell.index))
+    for column in columns:
+        cell = cells[column]
+        v = read_value(cell.text, column)
+        value = Value(
+            v.number, cell.text, -1, 0, v.debris, v.invalid, (row.grid, cell.row, cell.index), v.doubt, v.unreadable
+        )
+        if in_order is not None and in_order[column] is not cell:
+            other = read_value(in_order[column].text, column)
+            if (other.number, other.blank) != (value.number, value.blank):
+                value = value.doubted(DOUBT_READINGS)
+        out[column] = value
     return out
 
 
-def _read(rows: list[GridRow], specs: tuple[RowSpec, ...]) -> tuple[dict[str, dict[str, Value] | None], list[str]]:
-    found: dict[str, dict[str, Value] | None] = {}
+def _read(
+    rows: list[GridRow], specs: tuple[RowSpec, ...]
+) -> tuple[dict[str, dict[str, Value] | None], list[str], set[str]]:
+    """Each template row's values (None: its cells could not be placed), the rows not found, and those
+    placed by their position between recognised rows because no label named them."""
+    hits: dict[str, int] = {}
     pos = 0
-    for row in rows:
+    for n, row in enumerate(rows):
         hit = _match(specs, pos, row)
         if hit is None:
             continue
         pos = hit + 1
-        found[specs[hit].key] = _values(row, specs[hit].columns)
-    return found, [s.key for s in specs if s.key not in found]
+        hits[specs[hit].key] = n
+    unnamed = {n: row.labels[-1] for n, row in enumerate(rows) if n not in hits.values() and row.labels}
+    extra = gaps(specs, hits, unnamed) if hits else {}
+    by_position, placed = set(extra), {**hits, **extra}
+    found: dict[str, dict[str, Value] | None] = {}
+    for spec in specs:
+        if spec.key in placed:
+            values = _values(rows[placed[spec.key]], spec.columns)
+            if values is not None and spec.key in by_position:
+                values = {c: v.doubted(DOUBT_POSITION) for c, v in values.items()}
+            found[spec.key] = values
+    return found, [s.key for s in specs if s.key not in found], by_position
 
 
 def read_applications_grids(grids: list[Grid]) -> Table | None:
-    found, missing = _read(grid_rows(grids, applicant_column), APPLICATION_ROWS)
+    found, missing, _ = _read(grid_rows(grids, applicant_column), APPLICATION_ROWS)
     if not found:
         return None
     other = found.get("other")
     if other is not None and any(k in found for k in OTHER_2021) and all(v.number is None for v in other.values()):
         del found["other"]  # 2021 layout: "(六)其他处理" heads its three sub-rows and holds no numbers
-    single = "other" in found
-    variant = {"other"} if not single else set(OTHER_2021)
-    return build_table(found, APPLICATION_ROWS, [r for r in missing if r not in variant], "2019" if single else "2021")
+    fmt = applications_format(found)
+    variant = {"other"} if fmt != "2019" else set(OTHER_2021)
+    missing = [r for r in missing if r not in variant and (fmt is not None or r not in OTHER_2021)]
+    return build_table(found, APPLICATION_ROWS, missing, fmt)
 
 
 def read_active_grids(grids: list[Grid]) -> Table | None:
     fmt = active_format("".join(c.text for g in grids for c in g.cells))
     if fmt is None:
         return None
-    found, missing = _read(grid_rows(grids, active_column), ACTIVE_ROWS[fmt])
+    found, missing, _ = _read(grid_rows(grids, active_column), ACTIVE_ROWS[fmt])
     return build_table(found, ACTIVE_ROWS[fmt], missing, fmt) if found else None
 
 
@@ -286,8 +273,10 @@ def read_appeals_grids(grids: list[Grid]) -> Table | None:
     table = Table("parsed")
     for row in grid_rows(grids, appeal_column, appeal_group):
         group = appeal_group(row.label)
-        if (row.placed and all(":" in k for k in row.placed)) or len(row.ordered) >= width:
-            values = _values(row, all_columns)
+        grouped = bool(row.placed) and all(":" in k for k in row.placed)
+        if grouped or (group is None and len(row.ordered) >= width):
+            # a header that names the results but not their groups: the fifteen cells in the statutory order
+            values = _values(row if grouped else replace(row, placed={}, conflict=False), all_columns)
             if values is None:
                 return Table("ambiguous")
             for g in APPEAL_ROWS:

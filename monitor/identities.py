@@ -1,7 +1,12 @@
 """Stage: identities. The arithmetic of sections 三 and 四 (report-format.md §3): every identity of a
-report evaluated once, with blanks counted as 0, as ``Identity`` records that say which cells take part,
-by how much it fails, and which operands on its short side were blank. ``rules.py`` turns the failing
-ones into findings: an error when nothing on the short side is blank, else ``identity.unverifiable``.
+report evaluated once, with blanks and unread cells counted as 0, as ``Identity`` records that say which
+cells take part, by how much it fails, and which of its operands were not read with certainty.
+
+An operand is certain (a number read cleanly, placed by its header or by an exact count), blank (left empty
+on the page), unread (its row was not found or its cells could not be placed) or uncertain (read, but with a
+doubt: debris, a row placed by position, two readings that disagree, OCR). ``rules.py`` turns a failing
+identity into an error only when every operand is certain (a blank on the larger side cannot make it hold,
+since no count is negative); otherwise into ``identity.unverifiable``, a warning naming what stops it.
 """
 
 from __future__ import annotations
@@ -11,7 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from monitor.model import APPEAL_LABELS, APPEAL_ROWS, APPLICANT_COLUMNS, LABELS, Number, Report, Table, Value, fmt
-from monitor.tables import OUTCOME_ROWS
+from monitor.statute import OTHER_2021, OUTCOME_ROWS
+
+Cell = tuple[str, str]  # (row, column)
+MAX_UNREAD = 2  # an identity missing more operands than this says nothing the table.unreadable warning does not
 
 
 def cell(table: Table, row: str, column: str) -> Value | None:
@@ -20,17 +28,25 @@ def cell(table: Table, row: str, column: str) -> Value | None:
 
 @dataclass(frozen=True)
 class Identity:
-    """One evaluation of a table identity, blanks counted as 0 (report-format.md §3)."""
+    """One evaluation of a table identity, blanks and unread cells counted as 0 (report-format.md §3)."""
 
     rule: str
     table: str
     message: str
     expected: Number
     actual: Number
-    cells: tuple[tuple[str, str], ...]
-    blanks: tuple[tuple[str, str], ...]  # operands left blank: if any, a failure cannot be called an error
+    cells: tuple[Cell, ...]
+    blanks: tuple[Cell, ...]  # operands on the short side left blank: the blank may be the missing number
     row: str | None = None
     column: str | None = None
+    unread: tuple[Cell, ...] = ()  # operands whose row or cell could not be read
+    uncertain: tuple[tuple[Cell, str], ...] = ()  # operands read with a doubt, and the doubt
+    short_unread: tuple[Cell, ...] = ()  # the unread operands on the short side: where the difference may be
+
+    @property
+    def certain(self) -> bool:
+        """Every operand read with certainty, and no blank where the missing number could be: an error."""
+        return not (self.blanks or self.unread or self.uncertain)
 
     def where(self) -> dict[str, Any]:
         """The finding's fields that say where it failed and by how much."""
@@ -44,105 +60,133 @@ class Identity:
         }
 
 
-def _sum(values: Iterable[Value]) -> Number:
-    return sum((v.number or 0 for v in values), 0)
+def _sum(values: Iterable[Value | None]) -> Number:
+    return sum((v.number or 0 for v in values if v is not None), 0)
 
 
 def _identity(
     rule_id: str,
     t: Table,
-    sides: tuple[list[tuple[str, str]], list[tuple[str, str]]],
-    sums: tuple[Number, Number],
+    sides: tuple[list[Cell], list[Cell]],
     message: str,
     *,
     row: str | None = None,
     column: str | None = None,
-) -> Identity:
-    """``sides`` are the operands of the two sides, ``sums`` their sums with blanks as 0. A blank can be
-    the missing number only on the smaller side: blanks on the larger side cannot make it hold."""
+) -> Identity | None:
+    """``sides`` are the operands of the two sides. Each side is summed with blanks and unread cells as 0.
+    Blanks count only on the smaller side (blanks on the larger side cannot make it hold); unread and
+    uncertain operands count on either side. None when too many operands are unread to say anything."""
     left, right = sides
+    sums = (_sum(cell(t, r, c) for r, c in left), _sum(cell(t, r, c) for r, c in right))
     short = left if sums[0] < sums[1] else right
-    blanks = tuple((r, c) for r, c in short if t.rows[r][c].number is None)
-    return Identity(rule_id, rule_id.split(".", maxsplit=1)[0], message, *sums, (*left, *right), blanks, row, column)
+    values = {(r, c): cell(t, r, c) for r, c in (*left, *right)}
+    unread = tuple(k for k, v in values.items() if v is None or v.unreadable)
+    if len(unread) > MAX_UNREAD:
+        return None
+    uncertain = tuple((k, v.doubt) for k, v in values.items() if v is not None and v.doubt and not v.unreadable)
+    blanks = tuple(k for k in short if (v := values[k]) is not None and v.blank)
+    return Identity(
+        rule_id,
+        rule_id.split(".", maxsplit=1)[0],
+        message.format(left=fmt(sums[0]), right=fmt(sums[1])),
+        *sums,
+        (*left, *right),
+        blanks,
+        row,
+        column,
+        unread,
+        uncertain,
+        tuple(k for k in short if k in unread),
+    )
 
 
-def _balance(t: Table) -> Iterator[Identity]:
+def _shown(v: Value | None) -> str:
+    return "未读出" if v is None or v.unreadable else fmt(v.number)
+
+
+def _result(t: Table, row: str, column: str) -> Value | None:
+    """The cell an identity defines (a 总计 or (七)): None when it is blank or unread, and then the identity is
+    not evaluated (a blank is reported by ``cell.blank``, an unread row by ``table.unreadable``)."""
+    v = cell(t, row, column)
+    return v if v is not None and v.number is not None else None
+
+
+def _balance(t: Table) -> Iterator[Identity | None]:
     rows = ("new", "carried_over", "handled_total", "carried_forward")
     for c in APPLICANT_COLUMNS:
-        vals = [cell(t, r, c) for r in rows]
-        if any(v is None for v in vals) or vals[2].number is None:  # type: ignore[union-attr]
+        if _result(t, "handled_total", c) is None:
             continue
-        new, old, done, later = (v.number for v in vals)  # type: ignore[union-attr]
-        expected, actual = (new or 0) + (old or 0), (done or 0) + (later or 0)
+        new, old, done, later = (_shown(cell(t, r, c)) for r in rows)
         yield _identity(
             "applications.balance",
             t,
             ([(r, c) for r in rows[:2]], [(r, c) for r in rows[2:]]),
-            (expected, actual),
-            f"{LABELS[c]}列：本年新收({fmt(new)})+上年结转({fmt(old)})={fmt(expected)}，"
-            f"但办理结果总计({fmt(done)})+结转下年度({fmt(later)})={fmt(actual)}",
+            f"{LABELS[c]}列：本年新收({new})+上年结转({old})={{left}}，但办理结果总计({done})+结转下年度({later})={{right}}",
             column=c,
         )
 
 
-def _handled(t: Table) -> Iterator[Identity]:
-    rows = [r for r in OUTCOME_ROWS if r in t.rows]
-    if t.ambiguous_rows or not rows:
+def outcome_rows(t: Table) -> list[str]:
+    """The outcome rows that (七)总计 sums, as the table has them: (六) in three rows (2021) or one (2019), by
+    the rows read, else by the format seen; when neither form was read, the one row stands for it (unread)."""
+    if any(r in t.rows for r in OTHER_2021) or ("other" not in t.rows and t.format == "2021"):
+        return [r for r in OUTCOME_ROWS if r != "other"]
+    return [r for r in OUTCOME_ROWS if r not in OTHER_2021]
+
+
+def _handled(t: Table) -> Iterator[Identity | None]:
+    rows = outcome_rows(t)
+    if not any(r in t.rows for r in rows):
         return
     for c in APPLICANT_COLUMNS:
-        total = cell(t, "handled_total", c)
-        if total is None or total.number is None:
+        total = _result(t, "handled_total", c)
+        if total is None:
             continue
-        expected = _sum(t.rows[r][c] for r in rows)
         yield _identity(
             "applications.handled_sum",
             t,
             ([(r, c) for r in rows], [("handled_total", c)]),
-            (expected, total.number),
-            f"{LABELS[c]}列：各项办理结果之和为{fmt(expected)}，但(七)总计为{fmt(total.number)}",
+            f"{LABELS[c]}列：各项办理结果之和为{{left}}，但(七)总计为{fmt(total.number)}",
             column=c,
         )
 
 
-def _row_totals(t: Table) -> Iterator[Identity]:
-    for r, cols in t.rows.items():
-        if cols["total"].number is None:
+def _row_totals(t: Table) -> Iterator[Identity | None]:
+    for r in t.rows:
+        total = _result(t, r, "total")
+        if total is None:
             continue
-        expected = _sum(cols[c] for c in APPLICANT_COLUMNS[:-1])
         yield _identity(
             "applications.row_total",
             t,
             ([(r, c) for c in APPLICANT_COLUMNS[:-1]], [(r, "total")]),
-            (expected, cols["total"].number),
-            f"{LABELS[r]}行：各类申请人之和为{fmt(expected)}，但总计为{fmt(cols['total'].number)}",
+            f"{LABELS[r]}行：各类申请人之和为{{left}}，但总计为{fmt(total.number)}",
             row=r,
         )
 
 
-def _appeals(t: Table) -> Iterator[Identity]:
+def _appeals(t: Table) -> Iterator[Identity | None]:
     parts = ("upheld", "corrected", "other", "pending")
     for r in APPEAL_ROWS:
-        cols = t.rows.get(r)
-        if not cols or cols["total"].number is None:
+        total = _result(t, r, "total")
+        if total is None:
             continue
-        expected = _sum(cols[c] for c in parts)
-        shown = "+".join(f"{APPEAL_LABELS[c]}({fmt(cols[c].number)})" for c in parts)
+        shown = "+".join(f"{APPEAL_LABELS[c]}({_shown(cell(t, r, c))})" for c in parts)
         yield _identity(
             "appeals.total",
             t,
             ([(r, c) for c in parts], [(r, "total")]),
-            (expected, cols["total"].number),
-            f"{LABELS[r]}：{shown}={fmt(expected)}，但总计为{fmt(cols['total'].number)}",
+            f"{LABELS[r]}：{shown}={{left}}，但总计为{fmt(total.number)}",
             row=r,
         )
 
 
 def failed_identities(report: Report) -> list[Identity]:
-    """Every identity of sections 三 and 四 that does not hold (with blanks as 0)."""
-    out: list[Identity] = []
+    """Every identity of sections 三 and 四 that does not hold (with blanks and unread cells as 0)."""
+    out: list[Identity | None] = []
     apps, appeals = report.tables.get("applications"), report.tables.get("appeals")
-    if apps is not None:
+    if apps is not None and apps.rows:
         out += [*_balance(apps), *_handled(apps), *_row_totals(apps)]
-    if appeals is not None:
+    if appeals is not None and appeals.rows:
         out += list(_appeals(appeals))
-    return [i for i in out if i.expected != i.actual]
+    return [i for i in out if i is not None and i.expected != i.actual]

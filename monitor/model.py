@@ -15,7 +15,7 @@ tokenizer in ``tables.py``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -210,10 +210,13 @@ def text_document(text: str, kind: str = "text", encoding: str = "utf-8", pages:
 # ---------------------------------------------------------------- values and tables
 @dataclass(frozen=True)
 class Value:
-    """A placed cell: the number (None for blank), whether it carried debris, where it came from.
+    """A placed cell: the number (None for blank or unreadable), whether it carried debris, where it came from,
+    and how sure the reading is.
 
     ``line``/``col`` locate a value read from text (normalised line, character offset); ``origin``
-    locates one read from a grid: (table number, row, index of the cell in its row)."""
+    locates one read from a grid: (table number, row, index of the cell in its row). ``doubt`` says, for staff,
+    why the number is not certain (debris repaired, its row or column placed by position, two readings of the
+    table that disagree, OCR); empty when it was read with certainty. Only certain values make an error."""
 
     number: Number | None
     raw: str
@@ -222,6 +225,17 @@ class Value:
     debris: bool = False
     invalid: bool = False
     origin: tuple[int, int, int] | None = None
+    doubt: str = ""
+    unreadable: bool = False  # the cell holds text that is not a number: neither a value nor a blank
+
+    @property
+    def blank(self) -> bool:
+        """Left blank on the page: no number, and no text that failed to read as one."""
+        return self.number is None and not self.unreadable
+
+    def doubted(self, why: str) -> Value:
+        """The same value, no longer certain (the first reason is kept)."""
+        return self if self.doubt else replace(self, doubt=why)
 
 
 @dataclass
@@ -236,6 +250,10 @@ class Table:
 
     def numbers(self) -> dict[str, dict[str, Number | None]]:
         return {r: {c: v.number for c, v in cols.items()} for r, cols in self.rows.items()}
+
+    def doubts(self) -> list[list[str]]:
+        """[row, column, why] for each value not read with certainty."""
+        return [[r, c, v.doubt] for r, cols in self.rows.items() for c, v in cols.items() if v.doubt]
 
 
 def fmt(n: Number | None) -> str:
@@ -287,6 +305,8 @@ class Report:
             "section_lines": {str(n): list(span) for n, span in self.sections.items() if span},  # [first, end)
             "tables": {k: t.numbers() for k, t in self.tables.items() if t.rows},
             "table_status": {k: t.status for k, t in self.tables.items()},
+            "table_formats": {k: t.format for k, t in self.tables.items() if t.format},  # as each table shows it
+            "doubts": {k: d for k, t in self.tables.items() if (d := t.doubts())},  # numbers read without certainty
         }
 
     @classmethod
@@ -295,11 +315,15 @@ class Report:
         and the sections as present or absent (their text is ``text``, kept beside it in the store)."""
         tables = {}
         for key, status in data.get("table_status", {}).items():
+            doubts = {(r, c): why for r, c, why in data.get("doubts", {}).get(key, [])}
             rows = {
-                r: {c: Value(n, "" if n is None else fmt(n), 0, 0) for c, n in cols.items()}
+                r: {
+                    c: Value(n, "" if n is None else fmt(n), 0, 0, doubt=doubts.get((r, c), ""))
+                    for c, n in cols.items()
+                }
                 for r, cols in data.get("tables", {}).get(key, {}).items()
             }
-            tables[key] = Table(status, rows)
+            tables[key] = Table(status, rows, format=data.get("table_formats", {}).get(key))
         published = data.get("published")
         spans = data.get("section_lines", {})
         return cls(

@@ -126,7 +126,7 @@ def _expects_tables(report: Report) -> bool:
 
 
 # ---------------------------------------------------------------- completeness
-@rule("section.missing", "error", "one of the six sections is absent")
+@rule("section.missing", "error", "报告缺少六个部分之一（行号为缺少的部分1–6）")
 def section_missing(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     if not _expects_tables(ctx.report):
         return
@@ -135,7 +135,7 @@ def section_missing(ctx: Context, make: Callable[..., Finding]) -> Iterator[Find
             yield make(f"缺少第{CN[n]}部分“{SECTION_NAMES[n]}”", row=n)
 
 
-@rule("table.missing", "error", "a statutory table of the detected format is absent")
+@rule("table.missing", "error", "报告中找不到某张法定统计表（第二、三、四部分的表格）")
 def table_missing(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     if not _expects_tables(ctx.report):
         return
@@ -144,7 +144,7 @@ def table_missing(ctx: Context, make: Callable[..., Finding]) -> Iterator[Findin
             yield make(f"未找到{TABLE_LABELS[key]}", table=key)
 
 
-@rule("table.unreadable", "warning", "a table is an image/attachment, or its cells cannot be placed")
+@rule("table.unreadable", "warning", "表格只有图片或附件，或其中的数字无法确定所在行列、未参与计算")
 def table_unreadable(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     for key, table in ctx.report.tables.items():
         name = TABLE_LABELS[key]
@@ -183,20 +183,23 @@ def _per_table(
             yield make(text, table=key, cells=tuple(cells))
 
 
-@rule("cell.blank", "warning", "cells left blank instead of a number (one finding per table)")
+@rule("cell.blank", "warning", "单元格空白（没有数据应填0）：每张表一条，列出空白的单元格")
 def cell_blank(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
-    yield from _per_table(ctx, make, lambda v: v.number is None and not v.invalid, "为空（没有数据应填0）")
+    yield from _per_table(ctx, make, lambda v: v.blank, "为空（没有数据应填0）")
 
 
-@rule("cell.unreadable", "warning", "cells carrying debris such as '0?', read with a guess")
+@rule("cell.unreadable", "warning", "单元格带有乱码（如“0?”）已按其中数字读取，或内容不是数字未能读取，请核对原文")
 def cell_unreadable(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
-    yield from _per_table(ctx, make, lambda v: v.debris, "带有乱码字符（如“0?”），已按其中的数字读取，请核对原文")
+    yield from _per_table(
+        ctx, make, lambda v: v.debris and v.number is not None, "带有乱码字符（如“0?”），已按其中的数字读取，请核对原文"
+    )
+    yield from _per_table(ctx, make, lambda v: v.unreadable, "的内容不是数字，未能读取，也未参与计算，请核对原文")
 
 
-@rule("cell.invalid", "error", "a negative or non-integer number where a count is required")
+@rule("cell.invalid", "error", "应填非负整数的单元格填了负数或小数（读数确定时）")
 def cell_invalid(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     for key, table in ctx.report.tables.items():
-        for r, c in _cells_where(table, lambda v: v.invalid):
+        for r, c in _cells_where(table, lambda v: v.invalid and not v.doubt):
             raw = table.rows[r][c].raw
             yield make(
                 f"{TABLE_LABELS[key]}{label(key, r)}·{label(key, c)}为“{raw}”，应为非负整数",
@@ -209,19 +212,19 @@ def cell_invalid(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding
 
 # ---------------------------------------------------------------- arithmetic (see identities.py)
 ARITHMETIC = {
-    "applications.balance": "per column: new + carried_over = handled_total + carried_forward",
-    "applications.handled_sum": "per column: handled_total = sum of every outcome row",
-    "applications.row_total": "per row: total = sum of the six applicant columns",
-    "appeals.total": "per row: upheld + corrected + other + pending = total",
+    "applications.balance": "第三部分每一列：本年新收+上年结转=办理结果总计+结转下年度继续办理（读数确定时）",
+    "applications.handled_sum": "第三部分每一列：(七)总计=各项办理结果之和（读数确定时）",
+    "applications.row_total": "第三部分每一行：总计=各类申请人之和（读数确定时）",
+    "appeals.total": "第四部分每一行：结果维持+结果纠正+其他结果+尚未审结=总计（读数确定时）",
 }
 
 
 def _errors(rule_id: str) -> Callable[[Context, Callable[..., Finding]], Iterator[Finding]]:
-    """The check of one arithmetic rule: its identities that fail with every operand on the short side present."""
+    """The check of one arithmetic rule: its identities that fail with every operand read with certainty."""
 
     def check(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
         for i in ctx.failed:
-            if i.rule == rule_id and not i.blanks:
+            if i.rule == rule_id and i.certain:
                 yield make(i.message, **i.where())
 
     return check
@@ -231,38 +234,66 @@ for _id, _summary in ARITHMETIC.items():
     rule(_id, "error", _summary)(_errors(_id))
 
 
+def _why_not(i: Identity) -> str:
+    """What stops a failing identity from being an error, in the words staff read."""
+    reasons = []
+    if i.unread:
+        reasons.append(f"未能读取：{_cell_list(i.table, list(i.unread))}")
+    if i.uncertain:
+        doubts = "、".join(f"{_cell_list(i.table, [c])}（{why}）" for c, why in i.uncertain[:4])
+        reasons.append(f"读数不确定：{doubts}{'等' if len(i.uncertain) > 4 else ''}")
+    if i.blanks:
+        reasons.append(f"空白单元格：{_cell_list(i.table, list(i.blanks))}")
+    hint = ""
+    if len(i.short_unread) == 1 and not i.uncertain and not i.blanks:
+        hint = f"；差额{fmt(abs(i.expected - i.actual))}，可能正是未能读取的{_cell_list(i.table, list(i.short_unread))}的数值"
+    return "；".join(reasons) + hint
+
+
 @rule(
     "identity.unverifiable",
     "warning",
-    "an identity fails, and a blank on its short side may be the missing number: cannot be verified",
+    "勾稽关系不成立，但其中有空白、未能读取或读数不确定的数字，无法确定是报告的错误",
 )
 def identity_unverifiable(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     for i in ctx.failed:
-        if i.blanks:
+        if i.certain:
+            continue
+        if i.blanks and not (i.unread or i.uncertain):
             blanks = _cell_list(i.table, list(i.blanks))
             yield make(f"无法核对（有空白单元格，按0计算不成立）：{i.message}；空白单元格：{blanks}", **i.where())
+        else:
+            yield make(f"无法核对（有数字未能确定读出）：{i.message}；{_why_not(i)}", **i.where())
 
 
 # ---------------------------------------------------------------- format, time, history
 FORMAT_DOCS = {"2021": "国办公开办函〔2021〕30号", "2019": "国办公开办函〔2019〕60号"}
 
 
-@rule("format.version", "warning", "the tables' format does not fit the report year")
+@rule("format.version", "warning", "表格格式与报告年度不符（2019、2020年度用2019版，2021年度起用2021版）")
 def format_version(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    """Only a format a table shows (its headers; section 三's (六) rows) is compared: a table that could not be
+    read shows none, and nothing is said about it."""
     year = ctx.report.year
     if not year or year < 2019:
         return
     want = "2019" if year <= 2020 else "2021"
     for key in ("active", "applications"):
         got = ctx.report.tables[key].format
-        if got and got != want:
-            yield make(
-                f"{year}年度报告应使用{FORMAT_DOCS[want]}规定的格式，但{TABLE_LABELS[key]}使用的是{FORMAT_DOCS[got]}的格式",
-                table=key,
+        if not got or got == want:
+            continue
+        if key == "applications" and got == "2019":
+            shows = (
+                "“(六)其他处理”只有一行（2019版格式的写法），2021版格式应分为逾期不补正、逾期未按收费通知缴费、其他三行"
             )
+        elif key == "applications":
+            shows = "“(六)其他处理”分为三行，是2021版格式的写法"
+        else:
+            shows = f"使用的是{FORMAT_DOCS[got]}的表头"
+        yield make(f"{year}年度报告应使用{FORMAT_DOCS[want]}规定的格式，但{TABLE_LABELS[key]}{shows}", table=key)
 
 
-@rule("timeliness.late", "warning", "published after the statutory deadline (31 Jan department, 31 Mar government)")
+@rule("timeliness.late", "warning", "发布晚于法定期限（部门为次年1月31日，人民政府为次年3月31日）")
 def timeliness_late(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     r = ctx.report
     if not (r.published and r.year and r.kind):
@@ -277,15 +308,15 @@ def timeliness_late(ctx: Context, make: Callable[..., Finding]) -> Iterator[Find
         )
 
 
-@rule("history.carry_over", "error", "per column: this year's carried_over = last year's carried_forward")
+@rule("history.carry_over", "error", "每一列：本年“上年结转”应等于上一年度报告的“结转下年度继续办理”")
 def history_carry_over(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     if ctx.previous is None:
         return
     now, before = ctx.report.tables["applications"], ctx.previous.tables["applications"]
     for c in APPLICANT_COLUMNS:
         this, last = cell(now, "carried_over", c), cell(before, "carried_forward", c)
-        if this is None or last is None or this.number is None or last.number is None:
-            continue
+        if this is None or last is None or this.number is None or last.number is None or this.doubt or last.doubt:
+            continue  # only numbers read with certainty in both reports are compared
         if this.number != last.number:
             yield make(
                 f"{LABELS[c]}列：本年上年结转为{fmt(this.number)}，但上一年度报告的结转下年度继续办理为{fmt(last.number)}",
@@ -298,7 +329,7 @@ def history_carry_over(ctx: Context, make: Callable[..., Finding]) -> Iterator[F
             )
 
 
-@rule("history.in_force", "warning", "in_force differs from last year's in_force + issued - repealed")
+@rule("history.in_force", "warning", "现行有效件数不等于上年现行有效+本年制发-本年废止（到期失效也会造成差异）")
 def history_in_force(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     if ctx.previous is None:
         return
@@ -307,7 +338,7 @@ def history_in_force(ctx: Context, make: Callable[..., Finding]) -> Iterator[Fin
         return
     for r in ("rules", "normative_documents"):
         vals = [cell(now, r, "in_force"), cell(before, r, "in_force"), cell(now, r, "issued"), cell(now, r, "repealed")]
-        if any(v is None or v.number is None for v in vals):
+        if any(v is None or v.number is None or v.doubt for v in vals):
             continue
         current, last, issued, repealed = (v.number for v in vals)  # type: ignore[union-attr]
         expected = last + issued - repealed  # type: ignore[operator]
@@ -328,10 +359,12 @@ def _named(r: Report) -> str:
     return f"{r.agency or ''}{f'{r.year}年度' if r.year else ''}报告" if r.agency or r.year else (r.title or r.input)
 
 
-@rule("history.copied", "warning", "a section or the prose repeats an earlier year's or another body's report (雷同)")
+@rule("history.copied", "warning", "某部分或正文与往年报告或其他单位同年报告的文字大量相同（雷同）")
 def history_copied(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     best: dict[str, tuple[copies.Copy, Report]] = {}
     for other in (*([ctx.previous] if ctx.previous else []), *ctx.others):
+        if copies.same_report(ctx.report, other):
+            continue  # one report in two renderings (a page and its crawler text): a duplicate, not a copy
         for c in copies.compare(ctx.report, other):
             if c.part not in best or c.share > best[c.part][0].share:
                 best[c.part] = (c, other)
@@ -347,7 +380,7 @@ def history_copied(ctx: Context, make: Callable[..., Finding]) -> Iterator[Findi
 
 
 # ---------------------------------------------------------------- prose (see narrative.py)
-@rule("narrative.mismatch", "warning", "a number stated in the prose disagrees with the table")
+@rule("narrative.mismatch", "warning", "正文中写明的数字与表格不一致")
 def narrative_mismatch(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     for d in narrative.mismatches(ctx.report):
         yield make(
@@ -355,21 +388,21 @@ def narrative_mismatch(ctx: Context, make: Callable[..., Finding]) -> Iterator[F
         )
 
 
-@rule("narrative.percentage", "warning", "a stated percentage disagrees with its counts, or shares exceed 100%")
+@rule("narrative.percentage", "warning", "正文中的百分比与其分子分母不符，或各项比例合计超过100%")
 def narrative_percentage(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     for d in narrative.percentages(ctx.report):
         yield make(d.message, table=d.table, expected=d.expected, actual=d.actual)
 
 
 # ---------------------------------------------------------------- across versions and across a source's years
-@rule("revision.changed", "warning", "a report already seen changed afterwards (which numbers/sections changed)")
+@rule("revision.changed", "warning", "已发布的报告事后被修改（列出改动的数字和部分）")
 def revision_changed(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     if ctx.diff:
         found = revision_finding(ctx.diff)
         yield make(found.message, cells=found.cells)
 
 
-@rule("timeliness.missing", "error", "the deadline passed and no report for the year was found", scope="source")
+@rule("timeliness.missing", "error", "法定期限已过，门户网站上仍未找到该年度的报告", scope="source")
 def timeliness_missing(ctx: SourceContext, make: Callable[..., Finding]) -> Iterator[Finding]:
     year = ctx.today.year - 1
     if ctx.today <= deadline(year, ctx.kind):

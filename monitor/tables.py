@@ -1,102 +1,40 @@
 """Stage: parse (tables). A section's lines -> a stream of cells -> the statutory tables.
 
-Every page layout is first turned into one stream of cells: labels (text), values
-(numbers), blanks and collapse markers (``||||||||``, whose lost cells cannot be
-placed). Pipe rows split on ``|``; one-cell-per-line text uses the empty-line rhythm
-of the page (one extra empty line = one blank cell).
+Every page layout is first turned into one stream of cells: labels (text), values (numbers, read by
+the one cell grammar of ``cells.py``), blanks and collapse markers (``||||||||``, whose lost cells cannot
+be placed). Pipe rows split on ``|``; one-cell-per-line text uses the empty-line rhythm of the page (one
+extra empty line = one blank cell); a body on one line (crawler text) has its labels and digit strings
+glued together ("…申请数量0000000二、上年结转…"), and a digit string is split between the labels around it.
 
-Rows are then found by the template's order plus keywords, never by exact text, and a
-row takes the cells that follow its label. A row whose cells do not fill its columns
-exactly is ``ambiguous``: its numbers are kept out of every identity rather than guessed.
+Rows are then found by the template's words in its order (``statute.py``), never by exact text, and a
+row takes the cells that follow its label. A row whose cells do not fill its columns exactly is
+``ambiguous``: its numbers are kept out of every identity rather than guessed. Where a value's place rests
+on an inference (blank cells inferred from the line rhythm on both sides of it, a row placed by its
+position, a digit string split one digit per cell) the value says so (``Value.doubt``).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from monitor.model import APPEAL_COLUMNS, APPEAL_ROWS, APPLICANT_COLUMNS, IMAGE_MARK, Number, Table, Value
-
-
-@dataclass(frozen=True)
-class RowSpec:
-    key: str
-    match: Callable[[str], bool]
-    columns: tuple[str, ...] = APPLICANT_COLUMNS
-
-
-def _kw(*words: str) -> Callable[[str], bool]:
-    return lambda label: any(w in label for w in words)
-
-
-def _re(pattern: str) -> Callable[[str], bool]:
-    rx = re.compile(pattern)
-    return lambda label: rx.search(label) is not None
-
-
-APPLICATION_ROWS: tuple[RowSpec, ...] = (
-    RowSpec("new", _kw("新收")),
-    RowSpec("carried_over", _kw("上年结转")),
-    RowSpec("granted", _kw("予以公开")),
-    RowSpec("partly_granted", _kw("部分公开")),
-    RowSpec("withheld_state_secret", _kw("国家秘密")),
-    RowSpec("withheld_prohibited", _kw("禁止公开", "法律行政", "行政法规")),
-    RowSpec("withheld_security", _kw("三安全", "一稳定", "危及")),
-    RowSpec("withheld_third_party", _kw("第三方")),
-    RowSpec("withheld_internal", _kw("内部事务")),
-    RowSpec("withheld_process", _kw("过程性")),
-    RowSpec("withheld_enforcement", _kw("执法案卷")),
-    RowSpec("withheld_inquiry", _kw("查询事项", "行政查询")),
-    RowSpec("unavailable_not_held", _kw("不掌握")),
-    RowSpec("unavailable_needs_creation", _kw("另行制作", "没有现成")),
-    RowSpec("unavailable_unclear", _kw("不明确", "补正后")),
-    RowSpec("rejected_complaint", _kw("信访", "举报投诉")),
-    RowSpec("rejected_repeat", _kw("重复申请")),
-    RowSpec("rejected_publication", _kw("出版物")),
-    RowSpec("rejected_excessive", _kw("大量反复")),
-    RowSpec("rejected_confirmation", _kw("重新出具", "确认或")),
-    RowSpec("other", _kw("其他处理")),
-    RowSpec("other_no_correction", _kw("不补正")),
-    RowSpec("other_no_fee", _kw("缴纳费用", "收费通知")),
-    RowSpec("other_misc", _re(r"^(\d[.、]?)?其他$")),
-    RowSpec("handled_total", _re(r"^(\(七\)|\(\)|七、)?总计$|\(七\)")),
-    RowSpec("carried_forward", _kw("结转下年", "下年度继续")),
+from monitor.cells import is_value, read_value
+from monitor.model import APPEAL_COLUMNS, APPEAL_ROWS, IMAGE_MARK, Table, Value
+from monitor.statute import (
+    ACTIVE_FORMAT_WORDS,
+    ACTIVE_ROWS,
+    APPLICATION_ROWS,
+    OTHER_2021,
+    RowSpec,
+    gaps,
 )
-OUTCOME_ROWS = tuple(s.key for s in APPLICATION_ROWS[2:24])  # (一) .. (六), both variants
-OTHER_2021 = ("other_no_correction", "other_no_fee", "other_misc")
 
-_C21 = ("issued", "repealed", "in_force")
-_C19 = ("made", "published", "published_total")
-_SERVICE19 = ("prior_items", "change", "decisions")
-ACTIVE_ROWS: dict[str, tuple[RowSpec, ...]] = {
-    "2021": (
-        RowSpec("rules", _re(r"^规章$"), _C21),
-        RowSpec("normative_documents", _kw("规范性文件"), _C21),
-        RowSpec("licensing", _kw("行政许可"), ("decisions",)),
-        RowSpec("penalty", _kw("行政处罚"), ("decisions",)),
-        RowSpec("coercion", _kw("行政强制"), ("decisions",)),
-        RowSpec("fees", _kw("事业性收费"), ("amount_wan",)),
-    ),
-    "2019": (
-        RowSpec("rules", _re(r"^规章$"), _C19),
-        RowSpec("normative_documents", _kw("规范性文件"), _C19),
-        RowSpec("licensing", _kw("行政许可"), _SERVICE19),
-        RowSpec("other_services", _kw("对外管理服务"), _SERVICE19),
-        RowSpec("penalty", _kw("行政处罚"), _SERVICE19),
-        RowSpec("coercion", _kw("行政强制"), _SERVICE19),
-        RowSpec("fees", _kw("事业性收费"), ("prior_items", "change")),
-        RowSpec("procurement", _kw("集中采购"), ("items", "amount_wan")),
-    ),
-}
-AMOUNT_COLUMNS = {"amount_wan"}
-SIGNED_COLUMNS = {"change"}
-
-# ---------------------------------------------------------------- cells
-_VALUE = re.compile(r"^[?]*\s*([+-]?)\s*[?]*(\d[\d,]*(?:\.\d+)?)\s*[?]*\s*(万元|元|件|个|条|次|项|人次)?\s*[?]*$")
-_BLANK = re.compile(r"^[-—–/\\]+$|^无$")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")  # how tests and alerts locate a number in a line
+DOUBT_RHYTHM = "所在列由空行推定"
+DOUBT_POSITION = "行名与规定写法不同，按位置识别"
 
 
 @dataclass(frozen=True)
@@ -106,40 +44,81 @@ class Cell:
     line: int = -1
     col: int = 0  # character offset of the cell in its (normalised) line
     width: int = 0  # collapse markers: how many cells were lost
+    inferred: bool = False  # a blank cell inferred from the empty-line rhythm, not written on the page
+    glued: bool = False  # a digit string glued to a label: its cells were not separated on the page
 
 
-def read_number(text: str, column: str) -> Value:
-    """Read a value cell; units become the column's unit (元 -> 万元)."""
-    m = _VALUE.match(text.strip())
-    if m is None:
-        return Value(None, text, -1, 0, invalid=True)
-    sign, digits, unit = m.groups()
-    digits = digits.replace(",", "")
-    number: Number = float(digits) if "." in digits else int(digits)
-    if column in AMOUNT_COLUMNS and unit == "元":
-        number = round(number / 10_000, 6)
-    if sign == "-":
-        number = -number
-    invalid = (number < 0 and column not in SIGNED_COLUMNS) or (
-        isinstance(number, float) and column not in AMOUNT_COLUMNS
-    )
-    return Value(number, text, -1, 0, debris="?" in text, invalid=invalid)
+# A digit string glued to the labels around it (a body on one line: "…申请数量0000000二、上年结转…"). A single
+# digit before "." or "、" and a word is the next label's item number ("…00000002.其他法律…" is 0000000, then
+# "2.其他法律…"); digits followed by a unit or a date word, or after 第, are words of a sentence, not cells.
+_RUN = re.compile(r"\d+(?:\.\d+)?")
+_IN_WORDS = re.compile(r"[件条个次项家人户篇年月日号%万元余多]")
+
+
+_NUMBERING = re.compile(
+    r"(?<=.)(?=[一二三四]、|\([一二三四五六七]\)[^项]|\d[.、][^\d])"
+)  # where a glued row label starts
+
+
+def _segments(token: str, line: int, offset: int) -> list[Cell]:
+    """A token with no spaces in it: its labels, and the digit strings glued between them. Where digits were
+    glued, labels are glued too ("…其他一、本年新收…"): a label is cut again where a row's numbering starts."""
+    cells: list[Cell] = []
+    pos = 0
+
+    def labels(end: int) -> None:
+        piece = token[pos:end]
+        cuts = [0, *(m.start() for m in _NUMBERING.finditer(piece)), len(piece)]
+        cells.extend(Cell("label", piece[a:b], line, offset + pos + a) for a, b in itertools.pairwise(cuts) if b > a)
+
+    for m in _RUN.finditer(token):
+        start, end = m.span()
+        digits = m.group()
+        after = token[end : end + 2]
+        if len(after) == 2 and after[0] in ".、" and not after[1].isdigit():
+            digits = digits[:-1]  # its last digit numbers the next label
+        if not digits or _IN_WORDS.match(token, start + len(digits)) or token[start - 1 : start] == "第":
+            continue
+        if start > pos:
+            labels(start)
+        cells.append(Cell("value", digits, line, offset + start, glued=True))
+        pos = start + len(digits)
+    labels(len(token))
+    named = any(
+        a.kind == "label" and b.glued and _names_a_row(a.text) for a, b in itertools.pairwise(cells)
+    )  # a table row glued to its digits, not digits in a sentence ("电话0591-86175957")
+    return cells if named else [Cell("label", token, line, offset)]
+
+
+_ALL_ROWS = (*APPLICATION_ROWS, *ACTIVE_ROWS["2021"], *ACTIVE_ROWS["2019"])
+
+
+def _names_a_row(label: str) -> bool:
+    return any(spec.match(label) for spec in _ALL_ROWS)
 
 
 def _plain_cells(text: str, line: int, offset: int) -> list[Cell]:
-    """One cell of text; a label followed by space-separated numbers splits into several."""
-    if _VALUE.match(text):
-        return [Cell("value", text, line, offset)]
-    if _BLANK.match(text):
-        return [Cell("blank", text, line, offset)]
-    tokens = list(re.finditer(r"\S+", text))
-    tail = len(tokens)
-    while tail > 0 and _VALUE.match(tokens[tail - 1].group()):
-        tail -= 1
-    if tail < len(tokens) and tokens[tail].start() <= 80:
-        cells = [Cell("label", text[: tokens[tail].start()].strip(), line, offset)] if tail else []
-        return cells + [Cell("value", t.group(), line, offset + t.start()) for t in tokens[tail:]]
-    return [Cell("label", text, line, offset)]
+    """One cell of text, or, where it holds several, its labels and values: a label followed by space-separated
+    numbers ("(七)总计 960 10 0 …"), and labels with digit strings glued to them."""
+    if is_value(text):
+        return [Cell("value" if re.search(r"\d", text) else "blank", text, line, offset)]
+    out: list[Cell] = []
+    for t in re.finditer(r"\S+", text):
+        word = t.group()
+        if is_value(word):
+            out.append(Cell("value" if re.search(r"\d", word) else "blank", word, line, offset + t.start()))
+        else:
+            out.extend(_segments(word, line, offset + t.start()))
+    if not any(c.kind == "value" for c in out):
+        return [Cell("label", text, line, offset)]
+    merged: list[Cell] = []
+    for cell in out:  # the words of one label, with the spaces between them (not the pieces of a glued token)
+        if merged and cell.kind == "label" and merged[-1].kind == "label" and text[cell.col - offset - 1].isspace():
+            last = merged.pop()
+            merged.append(Cell("label", text[last.col - offset : cell.col - offset + len(cell.text)], line, last.col))
+        else:
+            merged.append(cell)
+    return merged
 
 
 def _pipe_cells(text: str, line: int) -> list[Cell]:
@@ -164,22 +143,27 @@ def _pipe_cells(text: str, line: int) -> list[Cell]:
             continue
         part = parts[i].strip()
         lead = len(parts[i]) - len(parts[i].lstrip())
-        cells.extend(_plain_cells(part, line, offsets[i] + lead) if part else [Cell("blank", "", line, offsets[i])])
+        if not part:
+            cells.append(Cell("blank", "", line, offsets[i]))
+        elif is_value(part):
+            cells.append(Cell("value" if re.search(r"\d", part) else "blank", part, line, offsets[i] + lead))
+        else:
+            cells.extend(_plain_cells(part, line, offsets[i] + lead))
         i += 1
     return cells
 
 
 def tokenize(lines: Sequence[tuple[int, str]]) -> list[Cell]:
     """Cells of a section. ``lines`` are (line number, normalised text) pairs."""
-    gaps, empties, seen = [], 0, False
+    gap_sizes, empties, seen = [], 0, False
     for _, text in lines:
         if not text:
             empties += 1
             continue
         if seen and "|" not in text:
-            gaps.append(empties)
+            gap_sizes.append(empties)
         seen, empties = "|" not in text, 0
-    base = min(Counter(gaps).most_common(), key=lambda kv: (-kv[1], kv[0]))[0] if gaps else 0
+    base = min(Counter(gap_sizes).most_common(), key=lambda kv: (-kv[1], kv[0]))[0] if gap_sizes else 0
 
     cells: list[Cell] = []
     empties, prev_plain = 0, False
@@ -193,7 +177,7 @@ def tokenize(lines: Sequence[tuple[int, str]]) -> list[Cell]:
         else:
             new = _plain_cells(text, number, 0)
             if prev_plain and empties > base:
-                cells.extend(Cell("blank", "", number) for _ in range(empties - base))
+                cells.extend(Cell("blank", "", number, inferred=True) for _ in range(empties - base))
             elif prev_plain and empties < base and cells[-1].kind == "label" and new[0].kind == "label":
                 last = cells.pop()  # a header split over lines: "结果\n纠正"
                 new[0] = Cell("label", last.text + new[0].text, last.line, last.col)
@@ -201,7 +185,7 @@ def tokenize(lines: Sequence[tuple[int, str]]) -> list[Cell]:
             prev_plain = True
         empties = 0
     if prev_plain and empties > base:
-        cells.extend(Cell("blank", "", -1) for _ in range(empties - base))
+        cells.extend(Cell("blank", "", -1, inferred=True) for _ in range(empties - base))
     return cells
 
 
@@ -210,8 +194,34 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def _fit(run: Sequence[Cell], width: int) -> list[Cell] | None:
+def _row_label(text: str) -> bool:
+    """Short enough, and not a sentence, to be a row's label (the longest statutory label has 34 characters,
+    with its note in brackets ~45)."""
+    return len(text) <= 64 and "。" not in text
+
+
+def _split_glued(seq: Sequence[Cell], columns: Sequence[str]) -> list[Cell] | None:
+    """A row whose digits were glued to its label: its digit string, when it has exactly one digit per cell,
+    is one digit per cell, accepted where it adds up (each 总计 equals its parts). Any other split would be a
+    guess: None."""
+    digits = "".join(c.text for c in seq if c.kind == "value")
+    if len(digits) != len(columns) or not digits.isdigit() or any(c.kind != "value" for c in seq):
+        return None
+    first = seq[0]
+    split = [Cell("value", d, first.line, first.col + i, glued=True) for i, d in enumerate(digits)]
+    return split if _consistent([int(d) for d in digits], columns) else None
+
+
+def _consistent(nums: Sequence[int], columns: Sequence[str]) -> bool:
+    """Each 总计 of a row equals the cells before it that it sums: the six applicant columns, or the four
+    results of one of section 四's groups."""
+    span = 6 if len(columns) == 7 else 4
+    return all(nums[i] == sum(nums[i - span : i]) for i, c in enumerate(columns) if c == "total" and i >= span)
+
+
+def _fit(run: Sequence[Cell], columns: Sequence[str]) -> list[Cell] | None:
     """The row's cells if they fill its columns exactly, else None (ambiguous)."""
+    width = len(columns)
     seq: list[Cell] = []
     for cell in run:
         if cell.kind == "collapse":
@@ -221,49 +231,77 @@ def _fit(run: Sequence[Cell], width: int) -> list[Cell] | None:
         seq.append(cell)
     while len(seq) > width and seq[-1].kind == "blank":
         seq.pop()
-    return seq if len(seq) == width else None
+    if len(seq) == width:
+        return seq
+    if width > 1 and any(c.glued for c in seq):
+        return _split_glued(seq, columns)
+    return None
 
 
 def _values(cells: Sequence[Cell] | None, columns: Sequence[str]) -> dict[str, Value] | None:
     if cells is None:
         return None
     out = {}
-    for cell, column in zip(cells, columns, strict=True):
+    inferred = [i for i, c in enumerate(cells) if c.inferred]
+    for i, (cell, column) in enumerate(zip(cells, columns, strict=True)):
         if cell.kind == "blank":
-            out[column] = Value(None, "", cell.line, cell.col)
+            value = Value(None, "", cell.line, cell.col)
         else:
-            v = read_number(cell.text, column)
-            out[column] = Value(v.number, v.raw, cell.line, cell.col, v.debris, v.invalid)
+            value = read_value(cell.text, column, line=cell.line, col=cell.col)
+            if inferred and inferred[0] < i < inferred[-1]:  # blanks inferred on both sides: its column too
+                value = value.doubted(DOUBT_RHYTHM)
+        out[column] = value
     return out
+
+
+_APPEALS_FLAT = tuple(c for _ in APPEAL_ROWS for c in APPEAL_COLUMNS)
 
 
 def place_rows(
     cells: Sequence[Cell], specs: Sequence[RowSpec], ordered: bool = True
-) -> tuple[dict[str, list[Cell] | None], list[str]]:
+) -> tuple[dict[str, list[Cell] | None], list[str], set[str]]:
     """Find each row's label in order (or anywhere, for section 二, whose rows a PDF converter may
-    reorder); return row -> fitted cells (None = ambiguous) and missing rows."""
+    reorder); return row -> fitted cells (None = ambiguous), the missing rows, and the rows placed by
+    their position because no label named them."""
     label_at = [i for i, c in enumerate(cells) if c.kind == "label"]
-    found: dict[str, list[Cell] | None] = {}
-    missing: list[str] = []
+    names = [i for i in label_at if _row_label(cells[i].text)]  # not a sentence of prose that names a row
+    hits: dict[str, int] = {}
     pos = 0
     used: set[int] = set()
     for spec in specs:
-        hit = next((i for i in label_at if i >= pos and spec.match(_squash(cells[i].text))), None)
+        hit = next((i for i in names if i >= pos and spec.match(_squash(cells[i].text))), None)
         if hit is None and not ordered:
-            hit = next((i for i in label_at if i not in used and spec.match(_squash(cells[i].text))), None)
+            hit = next((i for i in names if i not in used and spec.match(_squash(cells[i].text))), None)
         if hit is None:
-            missing.append(spec.key)
             continue
         used.add(hit)
         while hit + 1 < len(cells) and cells[hit + 1].kind == "label" and spec.match(_squash(cells[hit + 1].text)):
             hit += 1  # the same label again: a colspan copied into several grid slots
-        pos = hit + 1
+        if ordered:
+            pos = hit + 1
+        hits[spec.key] = hit
+    by_position: set[str] = set()
+    if ordered and hits:
+        unnamed = {
+            i: _squash(cells[i].text)
+            for i in names
+            if i not in used and i + 1 < len(cells) and cells[i + 1].kind == "value" and min(hits.values()) < i
+        }
+        for key, at in gaps(tuple(specs), hits, unnamed).items():
+            hits[key] = at
+            by_position.add(key)
+    found: dict[str, list[Cell] | None] = {}
+    for spec in specs:
+        if spec.key not in hits:
+            continue
+        hit = hits[spec.key]
         end = next((i for i in label_at if i > hit), len(cells))
         run = cells[hit + 1 : end]
         if not any(c.kind != "blank" for c in run) and spec.key == "other":
             continue  # 2021 layout: "(六)其他处理" heads sub-rows and holds no numbers
-        found[spec.key] = _fit(run, len(spec.columns)) if run else None
-    return found, missing
+        found[spec.key] = _fit(run, spec.columns) if run else None
+    missing = [s.key for s in specs if s.key not in found and s.key not in hits]
+    return found, missing, by_position
 
 
 def _status(found: dict[str, list[Cell] | None], section: Sequence[tuple[int, str]]) -> str | None:
@@ -276,25 +314,34 @@ def _status(found: dict[str, list[Cell] | None], section: Sequence[tuple[int, st
     return None
 
 
+def applications_format(found: Mapping[str, object]) -> str | None:
+    """The format section 三 shows: three (六) rows is 2021, one (六)其他处理 row with numbers is 2019;
+    neither seen, no claim."""
+    if any(k in found for k in OTHER_2021):
+        return "2021"
+    return "2019" if "other" in found else None
+
+
 def read_applications(section: Sequence[tuple[int, str]]) -> Table:
-    found, missing = place_rows(tokenize(section), APPLICATION_ROWS)
+    found, missing, by_position = place_rows(tokenize(section), APPLICATION_ROWS)
     status = _status(found, section)
     if status:
         return Table(status)
-    single = "other" in found
-    variant_rows = {"other"} if not single else set(OTHER_2021)
+    fmt = applications_format(found)
+    variant_rows = {"other"} if fmt != "2019" else set(OTHER_2021)
     missing = [r for r in missing if r not in variant_rows]
-    return build_table(_placed(found, APPLICATION_ROWS), APPLICATION_ROWS, missing, "2019" if single else "2021")
+    if fmt is None:  # neither form of (六) was read: both are unread, not one assumed
+        missing = [r for r in missing if r not in OTHER_2021]
+    return build_table(_placed(found, APPLICATION_ROWS, by_position), APPLICATION_ROWS, missing, fmt)
 
 
 def active_format(labels: str) -> str | None:
     """2021 or 2019 from the words of section 二's headers, None when it has neither."""
     labels = _squash(labels)
-    votes21 = sum(w in labels for w in ("制发", "收费金额", "废止"))
-    votes19 = sum(w in labels for w in ("新制作", "上一年项目", "集中采购", "新公开"))
-    if not votes21 and not votes19:
+    votes = {f: sum(w in labels for w in words) for f, words in ACTIVE_FORMAT_WORDS.items()}
+    if not any(votes.values()):
         return None
-    return "2021" if votes21 >= votes19 else "2019"
+    return "2021" if votes["2021"] >= votes["2019"] else "2019"
 
 
 def read_active(section: Sequence[tuple[int, str]]) -> Table:
@@ -302,19 +349,28 @@ def read_active(section: Sequence[tuple[int, str]]) -> Table:
     fmt = active_format("".join(c.text for c in cells if c.kind == "label"))
     if fmt is None:
         return Table(_status({}, section) or "missing")
-    found, missing = place_rows(cells, ACTIVE_ROWS[fmt], ordered=False)
+    found, missing, _ = place_rows(cells, ACTIVE_ROWS[fmt], ordered=False)
     if not found:
         return Table("ambiguous", format=fmt)
     return build_table(_placed(found, ACTIVE_ROWS[fmt]), ACTIVE_ROWS[fmt], missing, fmt)
 
 
-def _placed(found: dict[str, list[Cell] | None], specs: Sequence[RowSpec]) -> dict[str, dict[str, Value] | None]:
+def _placed(
+    found: dict[str, list[Cell] | None],
+    specs: Sequence[RowSpec],
+    by_position: set[str] = frozenset(),  # type: ignore[assignment]
+) -> dict[str, dict[str, Value] | None]:
     columns = {s.key: s.columns for s in specs}
-    return {key: _values(cells, columns[key]) for key, cells in found.items()}
+    out = {key: _values(cells, columns[key]) for key, cells in found.items()}
+    for key in by_position:
+        values = out.get(key)
+        if values is not None:
+            out[key] = {c: v.doubted(DOUBT_POSITION) for c, v in values.items()}
+    return out
 
 
 def build_table(
-    found: dict[str, dict[str, Value] | None], specs: Sequence[RowSpec], missing: list[str], fmt: str
+    found: dict[str, dict[str, Value] | None], specs: Sequence[RowSpec], missing: list[str], fmt: str | None
 ) -> Table:
     """The table from each found row's values (None: the row's cells could not be placed)."""
     if not any(v is not None for v in found.values()):  # not one row placed: say so once, not row by row
@@ -347,6 +403,10 @@ def read_appeals(section: Sequence[tuple[int, str]]) -> Table:
     while trailing < len(after) and after[trailing].kind == "blank":
         trailing += 1
     leading = at[0] > 0 and cells[at[0] - 1].kind == "blank"
+    if any(c.glued for c in core) and len(core) != width:
+        core = _split_glued(core, _APPEALS_FLAT) or []
+        if not core:
+            return Table("ambiguous")
     if any(c.kind == "collapse" for c in core) or len(core) > width:
         return Table("ambiguous")
     if len(core) < width:

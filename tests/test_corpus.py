@@ -34,7 +34,7 @@ def rules(result: dict, severity: str | None = None) -> list[str]:
 
 def test_every_corpus_file_is_read_as_a_report(check_json):
     files = sorted(str(p) for p in CORPUS.iterdir() if p.name != "README.md")
-    assert len(files) == 8
+    assert len(files) == 10  # each one pinned below with what a reader sees in it
     code, results = check_json(*files)
     assert code == 1  # the 洪泽区 2023 report's section 四 is wrong as published
     assert all("error" not in r for r in results), [r.get("error") for r in results]
@@ -81,16 +81,94 @@ def test_pingtan_2021_portal_page_with_misaligned_header(check_json):
 
 
 def test_crawler_text_with_the_body_on_one_line(check_json):
-    # A reader sees: a header block (标题/发布时间), then the whole body on one line; the parts'
-    # headings stand mid-line, and the table cells run together ("规章 000行政规范性文件693665"):
-    # nobody can say which digit belongs to which cell, so the tables are ambiguous, not guessed.
+    # A reader sees: a header block (标题/发布时间, an empty 发布机构), then the whole body on one line; the
+    # parts' headings stand mid-line, and the table cells run together with their labels. Where a row's digit
+    # string has one digit per cell ("二、上年结转…数量0000000", "四、结转下年度继续办理1000001") each digit is a
+    # cell; where it has more ("一、本年新收…数量640020470": 64/0/0/2/0/4/70) nobody can say which digit belongs
+    # to which cell, so that row is not placed, never split by guessing. Section 四's 17 digits for 15 cells:
+    # ambiguous. Nothing read disagrees with the same report's portal page (005).
     code, r = check_json(path("006_"))
     assert code == 0
     assert (r["year"], r["published"], r["format"]) == (2021, "2022-02-08", "2021")
     assert r["title"] == "平潭综合实验区2021年度政府信息公开工作年度报告"
+    assert r["agency"] == "平潭综合实验区人民政府"  # the title's body, not the empty 发布机构 field
     assert r["table_status"] == {"active": "ambiguous", "applications": "ambiguous", "appeals": "ambiguous"}
-    assert r["tables"] == {}
+    apps = r["tables"]["applications"]
+    assert col(apps, "carried_over") == [0] * 7
+    assert col(apps, "partly_granted") == [5, 0, 0, 0, 0, 0, 5]  # "500000 5": seven digits, seven cells
+    assert col(apps, "withheld_enforcement") == [6, 0, 0, 0, 0, 0, 6]  # "60000068.属于…": 8. numbers the next row
+    assert col(apps, "carried_forward") == [1, 0, 0, 0, 0, 0, 1]
+    assert not {"new", "granted", "unavailable_not_held", "handled_total"} & set(apps)
+    assert r["tables"]["active"]["rules"] == {"issued": 0, "repealed": 0, "in_force": 0}
+    assert r["tables"]["active"]["fees"] == {"amount_wan": 24252.311082}
+    assert "normative_documents" not in r["tables"]["active"]  # 693665: six digits for three cells
+    assert "appeals" not in r["tables"]
     assert set(rules(r)) == {"table.unreadable"}
+
+
+def test_two_renderings_of_one_report_agree_on_every_cell_both_read(check_json):
+    # The portal page (005) and the crawler's text of it (006): every number the crawler text gives up to a
+    # reader is the page's, and neither calls the other a copy (one report, two renderings).
+    _, (page, crawler) = check_json(path("005_"), path("006_"))
+    read = 0
+    for key, rows in crawler["tables"].items():
+        for row, cols in rows.items():
+            for c, n in cols.items():
+                assert page["tables"][key][row][c] == n, (key, row, c)
+                read += 1
+    assert read >= 150
+    assert "history.copied" not in rules(page) + rules(crawler)
+
+
+def test_department_page_with_a_heading_typo_and_lawsuits(check_json):
+    # A reader sees (009, a department's own 年报 column, TRS_Editor template): part 四 headed
+    # "四、政府信息公开行政法复议、行政诉讼情况" (a typo, still part 四); section 二 has no 规章 row; 1 new
+    # application (自然人), handled 1 as 本机关不掌握; lawsuits 直接起诉 维持 3 + 尚未审结 1 = 4, 复议后起诉 维持 1.
+    # Published 2024-01-26. Every identity holds.
+    code, r = check_json(path("009_"))
+    assert code == 0
+    assert (r["agency"], r["kind"], r["year"], r["published"], r["format"]) == (
+        "平潭综合实验区社会事业局",
+        "department",
+        2023,
+        "2024-01-26",
+        "2021",
+    )
+    assert r["sections"] == {str(n): True for n in range(1, 7)}
+    assert r["table_status"] == {"active": "parsed", "applications": "parsed", "appeals": "parsed"}
+    assert r["tables"]["active"]["normative_documents"] == {"issued": 2, "repealed": 12, "in_force": 0}
+    assert r["tables"]["active"]["licensing"] == {"decisions": 1396}  # one value spanning three slots
+    apps = r["tables"]["applications"]
+    assert col(apps, "new") == [1, 0, 0, 0, 0, 0, 1]
+    assert col(apps, "unavailable_not_held") == [1, 0, 0, 0, 0, 0, 1]
+    assert col(apps, "handled_total") == [1, 0, 0, 0, 0, 0, 1]
+    appeals = r["tables"]["appeals"]
+    assert col(appeals, "suit_direct") == [3, 0, 0, 1, 4]
+    assert col(appeals, "suit_after_review") == [1, 0, 0, 0, 1]
+    assert r["doubts"] == {}
+    (missing_row,) = r["findings"]  # the one thing a reader notes: the 规章 row is not in the table
+    assert (missing_row["rule"], missing_row["severity"]) == ("table.unreadable", "warning")
+    assert "规章" in missing_row["message"]
+
+
+def test_department_page_with_an_index_box_and_a_work_plan_heading(check_json):
+    # A reader sees (010): an index box whose 发文机关 is "区公安局" while the title names 平潭综合实验区公安局
+    # (the same body, named fully in the title); part 五 headed "五、存在的主要问题及明年工作计划"; 8 new =
+    # 予以公开 3 + 部分公开 1 + 本机关不掌握 4; the prose "同意公开3件，占比37.5%；无法提供4件，占比50%；区分处理后
+    # 公开1件，占比12.5%" agrees with the table. Published 2025-01-20. Nothing wrong.
+    code, r = check_json(path("010_"))
+    assert code == 0
+    assert (r["agency"], r["kind"], r["year"], r["published"]) == (
+        "平潭综合实验区公安局",
+        "department",
+        2024,
+        "2025-01-20",
+    )
+    assert r["sections"] == {str(n): True for n in range(1, 7)}
+    apps = r["tables"]["applications"]
+    assert col(apps, "new") == [8, 0, 0, 0, 0, 0, 8]
+    assert [apps[k]["total"] for k in ("granted", "partly_granted", "unavailable_not_held")] == [3, 1, 4]
+    assert r["findings"] == []
 
 
 def test_markdown_from_a_pdf_with_a_nonstandard_layout(check_json):

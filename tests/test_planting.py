@@ -59,12 +59,17 @@ def test_a_planted_number_in_any_cell_is_named(name):
         changed = read_report(text.encode(), name)
         assert changed.tables[table].rows[row][column].number == value.number + 7, (table, row, column)
         # An error, or where the planted cell's identity has a blank on its short side (laixi leaves
-        # cells blank), a warning that the identity cannot be verified, naming the blanks (report-format §3).
+        # cells blank) or an operand read with a doubt (luzhou's "0?" debris), a warning that the identity
+        # cannot be verified, naming what stops it (report-format §3; issue #22: errors only from certain numbers).
         named = [f for f in run_rules(changed) if f.rule in {*ARITHMETIC, "identity.unverifiable"} and f.table == table]
         assert any(f.row == row or f.column == column for f in named), (table, row, column, named)
-        blanks = {(r, c) for r, cols in changed.tables[table].rows.items() for c, v in cols.items() if v.number is None}
-        if not blanks:
+        rows = changed.tables[table].rows
+        blanks = {(r, c) for r, cols in rows.items() for c, v in cols.items() if v.number is None}
+        doubts = {(r, c) for r, cols in rows.items() for c, v in cols.items() if v.doubt}
+        if not blanks and not doubts:
             assert any(f.rule in ARITHMETIC for f in named), (table, row, column, named)
+        for f in named:  # and never an error with an operand that was not read with certainty
+            assert f.rule not in ARITHMETIC or not doubts & set(f.cells), (f, doubts & set(f.cells))
         planted += 1
     assert planted >= 60  # every numeric cell of 三 and 四 (laixi leaves many of its cells blank)
 
@@ -74,8 +79,10 @@ def test_the_error_gives_expected_and_actual(name):
     raw, report = load(name)
     value = report.tables["applications"].rows["granted"]["natural_person"]
     text = plant(raw, report, value.line, value.col, str(int(value.number) + 5))
-    findings = {f.rule: f for f in run_rules(read_report(text.encode(), name)) if f.column == "natural_person"}
-    handled = findings["applications.handled_sum"]
+    found = [f for f in run_rules(read_report(text.encode(), name)) if f.column == "natural_person"]
+    # the error, or (luzhou: a "0?" cell in the column) the same identity as a warning, with the same figures
+    handled = next(f for f in found if "各项办理结果之和" in f.message)
+    assert handled.severity == ("error" if handled.rule == "applications.handled_sum" else "warning")
     assert handled.expected == handled.actual + 5
     assert "自然人列" in handled.message
     assert str(handled.expected) in handled.message
@@ -92,4 +99,11 @@ def test_removing_a_section_heading_is_reported(name, number):
     lines[span[0] - 1] = ""  # the heading line
     changed = read_report("\n".join(lines).encode(), name)
     missing = [f.row for f in run_rules(changed) if f.rule == "section.missing"]
-    assert number in missing
+    table = {2: "active", 3: "applications", 4: "appeals"}.get(number)
+    if table and changed.tables[table].status != "missing":
+        # the part's statutory table is still there, found by its content: a reader who sees the table does not
+        # call its part missing (issue #22), whatever its heading
+        assert number not in missing
+        assert changed.tables[table].status == report.tables[table].status
+    else:
+        assert number in missing
