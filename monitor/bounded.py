@@ -35,8 +35,8 @@ def bounded(fn: Callable[..., Report], *args: Any, seconds: int | None = None, m
     budget = limits.Limits(
         seconds,
         memory,
-        too_long=f"reading it took more than {seconds} s; gave up (a pathological page?)",
-        exhausted=f"reading it went past its limits ({seconds} s CPU, {memory // 2**20} MiB); gave up",
+        too_long=f"读取超过{seconds}秒，已放弃（页面可能异常）",
+        exhausted=f"读取超出限制（{seconds}秒CPU、{memory // 2**20} MiB内存），已放弃",
     )
     # Not a daemon: the PDF reader forks its own limited child. The parent kills and joins this one in every
     # case, and RLIMIT_CPU ends it even if the parent is killed first.

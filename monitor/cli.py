@@ -35,7 +35,7 @@ def _load(source: str, kind: str | None, allow_private: bool = False) -> Report:
         return read_report(resp.body, source, kind, resp.charset)
     path = Path(source)
     if not path.is_file():
-        raise InputError(f"{source}: no such file")
+        raise InputError(f"{source}：文件不存在")
     return read_report(path.read_bytes(), source, kind)
 
 
@@ -46,7 +46,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 0
     inputs = check_inputs(args.inputs)
     if not inputs:
-        raise InputError("give at least one report file, folder or URL (or --rules)")
+        raise InputError("请至少给出一个报告文件、文件夹或网址（或 --rules）")
     previous = _load(args.previous, args.kind) if args.previous else None
     results: list[dict[str, Any]] = []
     rows: list[SummaryRow] = []

@@ -88,13 +88,22 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
             continue
     best = charset_normalizer.from_bytes(data[:262_144]).best()
     if best is None or best.encoding is None:
-        raise InputError("cannot tell the text encoding of this file (not UTF-8, GBK/GB18030 or any known charset)")
+        raise InputError("无法识别文件的文字编码（不是UTF-8、GBK/GB18030或其他已知编码）")
     enc = _codec(best.encoding) or best.encoding
     return data.decode(enc, errors="replace"), enc
 
 
+_IMAGES = (
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"GIF8", "gif"),
+    (b"II*\x00", "tiff"),
+    (b"MM\x00*", "tiff"),
+)
+
+
 def sniff(data: bytes) -> str:
-    """What the bytes are, decided from the bytes themselves: pdf, docx, html, text or binary."""
+    """What the bytes are, decided from the bytes themselves: pdf, docx, doc, an image, html, text or binary."""
     head = data[:8192]
     if head.lstrip().startswith(b"%PDF-"):
         return "pdf"
@@ -102,6 +111,9 @@ def sniff(data: bytes) -> str:
         return "docx"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "doc"
+    for magic, name in _IMAGES:
+        if head.startswith(magic):
+            return name
     if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "binary"
     probe = head.decode("latin-1")
@@ -111,18 +123,20 @@ def sniff(data: bytes) -> str:
 def extract(data: bytes, declared_charset: str | None = None) -> Document:
     """Bytes -> Document. Raises InputError for input that is not a readable report."""
     if not data.strip():
-        raise InputError("the file is empty")
+        raise InputError("文件是空的")
     if len(data) > MAX_BYTES:
-        raise InputError(f"the input is {len(data) / 1e6:.1f} MB; reports over {MAX_BYTES // 2**20} MiB are refused")
+        raise InputError(f"文件有{len(data) / 1e6:.1f} MB，超过{MAX_BYTES // 2**20} MiB的报告不予读取")
     kind = sniff(data)
     if kind == "pdf":
         return pdf_document(data)
     if kind == "docx":
         return docx_document(data)
     if kind == "doc":
-        raise InputError("this is a legacy Word .doc file; it is not supported: save it as .docx or PDF and check that")
+        raise InputError("这是旧版Word（.doc）文件，暂不能读取：请另存为.docx或PDF后再检查")
+    if kind in {name for _, name in _IMAGES}:
+        raise InputError(f"这是一张图片（{kind.upper()}），不是报告的文字：扫描件或截图需要OCR识别后才能核对")
     if kind == "binary":
-        raise InputError("this is a binary file, not an HTML or text report")
+        raise InputError("这是二进制文件，不是网页、文本、PDF或Word格式的报告")
     text, enc = decode(data, declared_charset)
     if kind == "html":
         return html_document(text, enc)
@@ -250,7 +264,7 @@ def read_grid(table: Any, number: int = 0, tables: Tables | None = None) -> Grid
             colspan = _span(td.get("colspan"), 50)
             budget -= rowspan * colspan
             if budget < 0:
-                raise InputError("a table in this page is too large to be a report table")
+                raise InputError("页面中有一张表格过大，不可能是报告的统计表")
             cell = GridCell(_cell_text(td, tables), r, col, rowspan, colspan, index)
             cells.append(cell)
             for dr in range(rowspan):

@@ -23,15 +23,13 @@ def _check_archive(data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             infos = z.infolist()
     except zipfile.BadZipFile as exc:
-        raise InputError("the file looks like DOCX (a zip archive) but the archive is damaged") from exc
+        raise InputError("文件像是DOCX（zip压缩包），但压缩包已损坏") from exc
     if "word/document.xml" not in {i.filename for i in infos}:
-        raise InputError("this zip archive is not a Word .docx document (no word/document.xml)")
+        raise InputError("这个zip压缩包不是Word .docx文档（没有word/document.xml）")
     total = sum(i.file_size for i in infos)
     packed = max(1, sum(i.compress_size for i in infos))
     if total > MAX_UNPACKED or total / packed > MAX_RATIO:
-        raise InputError(
-            f"the DOCX unpacks to {total / 2**20:.0f} MiB (ratio {total // packed}:1); refused as a zip bomb"
-        )
+        raise InputError(f"DOCX解压后有{total / 2**20:.0f} MiB（压缩比{total // packed}:1），疑为压缩炸弹，不予读取")
 
 
 def _grid(table: object, number: int) -> Grid:
@@ -71,7 +69,7 @@ def docx_document(data: bytes) -> Document:
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises KeyError, ValueError, lxml errors on damaged files
-        raise InputError(f"the DOCX cannot be read: {type(exc).__name__}: {str(exc)[:200]}") from exc
+        raise InputError(f"DOCX文件无法读取：{type(exc).__name__}: {str(exc)[:200]}") from exc
     blocks: list[Block] = []
     lines: list[str] = []
     for block in document.element.body.iterchildren():

@@ -86,10 +86,10 @@ def _read(data: bytes) -> tuple[str, int]:
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
     except PDFPasswordIncorrect as exc:
-        raise InputError("the PDF is encrypted (password protected); it cannot be read") from exc
+        raise InputError("PDF已加密（设有密码），无法读取") from exc
     with pdf:
         if len(pdf.pages) > MAX_PAGES:
-            raise InputError(f"the PDF has {len(pdf.pages)} pages; reports over {MAX_PAGES} pages are refused")
+            raise InputError(f"PDF有{len(pdf.pages)}页，超过{MAX_PAGES}页的报告不予读取")
         lines: list[str] = []
         chars = 0
         for page in pdf.pages:
@@ -104,9 +104,9 @@ def _read(data: bytes) -> tuple[str, int]:
 _LIMITS = Limits(
     CPU_SECONDS,
     MEMORY_LIMIT,
-    too_long=f"reading the PDF took more than {CPU_SECONDS + 5} s; gave up",
-    exhausted="reading the PDF exhausted its memory or time limit (a PDF bomb?)",
-    failed="the PDF cannot be read",  # pdfminer raises many kinds of errors on damaged files
+    too_long=f"读取PDF超过{CPU_SECONDS + 5}秒，已放弃",
+    exhausted="读取PDF超出内存或时间限制（可能是恶意构造的PDF），已放弃",
+    failed="PDF文件无法读取",  # pdfminer raises many kinds of errors on damaged files
 )
 
 

@@ -26,7 +26,7 @@ class Limits:
     memory: int  # bytes of address space
     too_long: str  # the InputError when the child is still reading after the budget
     exhausted: str  # when it died (killed by RLIMIT_CPU or out of memory)
-    failed: str = "it cannot be read"  # prefix for a reader's unexpected exception
+    failed: str = "无法读取"  # prefix for a reader's unexpected exception
 
 
 def child(conn: Connection, limits: Limits, read: Callable[..., Any], args: tuple[Any, ...]) -> None:
@@ -40,9 +40,9 @@ def child(conn: Connection, limits: Limits, read: Callable[..., Any], args: tupl
     except MemoryError:
         conn.send(("input", limits.exhausted))
     except RecursionError:
-        conn.send(("input", "its markup is nested too deeply to be a report page; gave up"))
+        conn.send(("input", "页面标记嵌套过深，不可能是报告页面，已放弃"))
     except Exception as exc:  # a reader's bug or a damaged file must not take the service down
-        conn.send(("input", f"{limits.failed}: {type(exc).__name__}: {str(exc)[:200]}"))
+        conn.send(("input", f"{limits.failed}：{type(exc).__name__}: {str(exc)[:200]}"))
     finally:
         conn.close()
     # Leave at once: a normal exit tears down every module the parent had loaded (aiohttp, lxml, pdfminer...),
@@ -79,7 +79,7 @@ def run_limited(
         status, result = parent.recv()
     except EOFError as exc:
         if proc in _KILLED:
-            raise InputError("not read: govmon is stopping; the next poll reads it") from exc
+            raise InputError("未读取：govmon正在停止，下次检查时再读取") from exc
         raise InputError(limits.exhausted) from exc
     finally:
         if proc.is_alive():

@@ -21,26 +21,17 @@ from monitor.extract import extract
 from monitor.grid import classify, read_active_grids, read_appeals_grids, read_applications_grids
 from monitor.model import CN_DIGITS, DEFAULT_LINK_PATTERN, SECTION_NAMES, YEAR, Document, Grid, Report, Table
 from monitor.normalise import normalise_document
+from monitor.statute import part_of
 from monitor.tables import read_active, read_appeals, read_applications
 
-# What a heading says -> the part it is. Checked in this order: "因政府信息公开申请行政复议" is 四.
-_MEANINGS: tuple[tuple[int, tuple[str, ...]], ...] = (
-    (6, ("其他需要报告", "其他事项", "其他需报告")),
-    (4, ("复议", "诉讼")),
-    (3, ("收到和处理", "依申请公开", "申请情况", "申请公开", "公开申请")),
-    (2, ("主动公开",)),
-    (5, ("存在的主要问题", "存在问题", "主要问题", "存在的问题", "改进情况", "改进措施", "整改")),
-    (1, ("总体情况", "概述", "总体工作情况", "基本情况", "工作概况")),
-)
 _NOT_HEADING = ("新收", "上年结转", "结转下年", "办理结果", "数量", "予以公开", "|")
 _NUMERALS = "一二三四五六七八九十"
 _FIRST = set(_NUMERALS) | {name[0] for name in SECTION_NAMES.values()} | {"政"}  # how a heading line can start
 _HEADING = re.compile(r"^([一二三四五六七八九十]{1,2})\s*[、.,:．]\s*(.{2,40})$")
 _SUBHEADING5 = re.compile(r"^\((一|1)\)\s*(存在的?)?主要问题")
-_INLINE = re.compile(
-    r"(?<=\S)\s*([一二三四五六])\s*、\s*(总体情况|主动公开政府信息情况|收到和处理政府信息公开申请情况"
-    r"|(?:因)?政府信息公开(?:申请)?(?:的)?行政复议[^。]{0,24}?情况|存在的主要问题及改进情况|其他需要报告的事项)"
-)
+# A part heading standing mid-line in a body on one line (crawler text): its numeral, then up to 36 characters
+# ending in the word a heading ends with; what it names is decided by its words (``statute.part_of``).
+_INLINE = re.compile(r"(?<=\S)\s*([一二三四五六])\s*、\s*([^\s。,:;()]{2,36}(?:情况|事项|措施|计划|问题|概述|概况))")
 _FOOTER = re.compile(r"^[-—–]+\s*\d{1,3}\s*[-—–]+$|^第\s*\d+\s*页(\s*[,/]?\s*共\s*\d+\s*页)?$")  # — 1 —
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
 _MARKUP_START = set("#—-–第|:")  # lines that may be Markdown marks, separator rows or page footers
@@ -57,10 +48,6 @@ _TITLE = re.compile(DEFAULT_LINK_PATTERN)
 _LEGACY = re.compile(r"政府信息公开(情况)?统计表|指标名称.{0,40}计量单位")
 
 
-def _meaning(title: str) -> int | None:
-    return next((n for n, words in _MEANINGS if any(w in title for w in words)), None)
-
-
 def _heading(line: str) -> int | None:
     """The part a heading line names ("四、政府信息公开行政法复议" is 四), or None for any other line."""
     if len(line) > 72 or line.lstrip("* ")[:1] not in _FIRST:
@@ -70,7 +57,7 @@ def _heading(line: str) -> int | None:
         return None
     m = _HEADING.match(text)
     if m:
-        return _meaning(re.sub(r"\s+", "", m.group(2)))
+        return part_of(re.sub(r"\s+", "", m.group(2)))
     bare = re.sub(r"[\s()]", "", text)
     for number, name in SECTION_NAMES.items():
         if bare in (name, "政府信息公开工作" + name, "政府信息公开" + name):
@@ -118,13 +105,21 @@ def find_sections(lines: list[str], parts: list[Stretch] | None = None) -> dict[
     return spans
 
 
+def _inline_heading(m: re.Match[str]) -> str:
+    """A heading found mid-line, on a line of its own, when its words name a part (not a table row label)."""
+    name = m[2]
+    if part_of(name) is None or any(w in name for w in _NOT_HEADING):
+        return m[0]
+    return f"\n{m[1]}、{name}\n"
+
+
 def clean_lines(text: str) -> list[str]:
     """Lines as a reader sees them: Markdown marks, separator rows and page footers dropped, a body
     on one line broken at its part headings."""
     out: list[str] = []
     for line in text.split("\n"):
         if len(line) > 1000 and _INLINE.search(line):  # a whole body on one line, not a sentence listing the parts
-            out.extend(part.strip() for part in _INLINE.sub(lambda m: f"\n{m[1]}、{m[2]}\n", line).split("\n"))
+            out.extend(part.strip() for part in _INLINE.sub(_inline_heading, line).split("\n"))
             continue
         if not line or (line[0] not in _MARKUP_START and "**" not in line):
             out.append(line)
@@ -198,31 +193,58 @@ def find_year(title: str | None, text: str, published: date | None, section1: st
     return int(m.group(1)) if m else None
 
 
-def find_agency(lines: list[str], title: str | None, head_end: int) -> str | None:
+_NOT_A_BODY = re.compile(r"\d|网站|门户|网$|平台|频道|APP|客户端|微信|微博")
+
+
+def body_name(text: str | None) -> str | None:
+    """A name that can be a publishing body's (ends as a body's name does, has no digits, is not a site's), or
+    None: a crawler's "发布机构: 1", a blank field or "XX政府网" are not bodies."""
+    name = re.sub(r"\s+", "", text or "").strip(":：")
+    if not 2 <= len(name) <= 40 or not re.search(r"[\u4e00-\u9fff]", name) or _NOT_A_BODY.search(name):
+        return None
+    if _PLACE.search(name):
+        return name + "人民政府"
+    return name if _AGENCY.search(name) else None
+
+
+def _agency_fields(lines: list[str], head_end: int) -> list[str]:
+    """The page's own fields naming its body, in the order a reader trusts them: 发布机构/发文机关, then 来源."""
     head = lines[: max(head_end, 1)][:80]
-    for i, line in enumerate(head):
-        m = re.search(r"发布机构\s*[:|]?\s*([^|:\s]+)", line)
-        if m:
-            return m.group(1)
-        nxt = head[i + 1].strip() if i + 1 < len(head) else ""
-        if re.fullmatch(r"发布机构\s*:?\s*", line.strip()) and _AGENCY.search(nxt) and ":" not in nxt:
-            return nxt
-    if title:
-        name = re.sub(_YEAR + r"度?", "", title)
-        name = _REPORT_PHRASE.split(name)[0].strip(" :")
-        if _PLACE.search(name):
-            return name + "人民政府"
-        if name and _AGENCY.search(name):
-            return name
-    for i, line in enumerate(head):
-        if re.fullmatch(r"(信息)?来源\s*:?\s*", line.strip()):
-            nxt = next((x.strip() for x in head[i + 1 : i + 4] if x.strip()), "")
-            if _AGENCY.search(nxt):
-                return nxt
-        m = re.search(r"(信息)?来源\s*:\s*(\S+)", line)
-        if m and _AGENCY.search(m.group(2)):
-            return m.group(2)
-    return None
+    found: list[str] = []
+    for label in (r"发布机构|发文机关|发布单位", r"(信息)?来源"):
+        for i, line in enumerate(head):
+            m = re.search(rf"(?:{label})\s*[:|]\s*([^|:\s]+)", line)
+            if m:
+                found.append(m.group(m.lastindex or 1))
+            elif re.fullmatch(rf"(?:{label})\s*:?\s*", line.strip()):
+                nxt = next((x.strip() for x in head[i + 1 : i + 4] if x.strip()), "")
+                if ":" not in nxt:
+                    found.append(nxt)
+    return found
+
+
+def title_body(title: str | None) -> str | None:
+    """The body a report's title names: "平潭综合实验区公安局2024年…报告" is 平潭综合实验区公安局."""
+    if not title:
+        return None
+    name = re.sub(_YEAR + r"度?", "", title)
+    return body_name(_REPORT_PHRASE.split(name)[0].strip(" :"))
+
+
+def choose_body(named: str | None, fields: list[str]) -> str | None:
+    """The title's body, unless a field names the same body more fully (区公安局 is 平潭综合实验区公安局 when the
+    title says so; the title wins over a field naming another); without a title's body, the first field that is
+    a body's name."""
+    bodies = [b for b in map(body_name, fields) if b]
+    if named is None:
+        return bodies[0] if bodies else None
+    fuller = [b for b in bodies if b.endswith(named) and len(b) > len(named)]
+    return fuller[0] if fuller else named
+
+
+def find_agency(lines: list[str], title: str | None, head_end: int, meta_source: str = "") -> str | None:
+    """The publishing body from the title, the page's 发布机构/来源 fields and its CMS metadata, cross-checked."""
+    return choose_body(title_body(title), [*_agency_fields(lines, head_end), meta_source])
 
 
 def infer_kind(agency: str | None) -> str | None:
@@ -233,6 +255,8 @@ def infer_kind(agency: str | None) -> str | None:
     return "department" if _AGENCY.search(agency) else None
 
 
+DOUBT_OCR = "由图片OCR识别"
+_PART_TABLES = {2: "active", 3: "applications", 4: "appeals"}
 _RANK = {"parsed": 3, "ambiguous": 2, "image": 1, "missing": 0}
 _READERS = {
     "active": (2, read_active, read_active_grids),
@@ -241,19 +265,34 @@ _READERS = {
 }
 
 
+def _best(readings: list[Table]) -> Table:
+    return max(readings, key=lambda t: (_RANK[t.status], len(t.rows)), default=Table("missing"))
+
+
 def read_tables(lines: list[str], grids: list[Grid], parts: list[Stretch]) -> dict[str, Table]:
     """Each statutory table: from the grids that hold it, else from the text under its part's headings
-    (every stretch whose heading names the part: a report may have two)."""
+    (every stretch whose heading names the part: a report may have two), else, where that finds no table read
+    whole, from anywhere in the report (under a heading not recognised, or none): a table is known by its
+    content, wherever it stands."""
     kinds = classify(grids)
     tables: dict[str, Table] = {}
     for key, (number, read_text, read_grids) in _READERS.items():
         mine = [g for g, kind in zip(grids, kinds, strict=True) if kind == key]
         table = read_grids(mine) if mine else None
         if table is None:
-            readings = [read_text([(i, lines[i]) for i in range(a, b)]) for a, b, n in parts if n == number]
-            table = max(readings, key=lambda t: (_RANK[t.status], len(t.rows)), default=Table("missing"))
+            table = _best([read_text([(i, lines[i]) for i in range(a, b)]) for a, b, n in parts if n == number])
+            if table.status != "parsed":
+                regions = [(a, b) for a, b, n in parts if n != number] + [(0, len(lines))]
+                found = [read_text([(i, lines[i]) for i in range(a, b)]) for a, b in regions]
+                whole = _best([t for t in found if t.status == "parsed"])
+                table = whole if whole.status == "parsed" else table
         tables[key] = table
     return tables
+
+
+def _doubt_all(tables: dict[str, Table], why: str) -> None:
+    for table in tables.values():
+        table.rows = {r: {c: v.doubted(why) for c, v in cols.items()} for r, cols in table.rows.items()}
 
 
 def _meta_date(value: str | None) -> date | None:
@@ -278,10 +317,14 @@ def parse(doc: Document, source: str, kind: str | None = None) -> Report:
     published = _meta_date(doc.meta.get("published")) or find_published(lines, first)
     report = Report(input=source, text=text, title=title, sections=sections, published=published, pages=doc.pages)
     report.year = find_year(title, text, published, report.section_text(1))
-    source_meta = doc.meta.get("source", "")
-    report.agency = find_agency(lines, title, first) or (source_meta if _AGENCY.search(source_meta) else None)
+    report.agency = find_agency(lines, title, first, doc.meta.get("source", ""))
     report.kind = kind or infer_kind(report.agency)
     report.tables = read_tables(lines, [b.grid for b in doc.blocks if b.grid is not None], parts)
+    if doc.ocr:  # read from page images: no number is certain, so no identity can make an error
+        _doubt_all(report.tables, DOUBT_OCR)
+    for n, key in _PART_TABLES.items():  # a part whose table is there is there, under whatever heading
+        if sections[n] is None and report.tables[key].status != "missing":
+            sections[n] = (0, 0)
     formats = [t.format for t in (report.tables["active"], report.tables["applications"]) if t.format]
     if (report.year and report.year < 2019) or (not formats and _LEGACY.search(text)):
         # before the 2019 format: a 政府信息公开情况统计表 (指标名称/计量单位), no statutory tables to check
@@ -319,8 +362,9 @@ def is_report(report: Report) -> bool:
     }
     if len(titles) >= 3 and parts < 2:  # the names of several years' reports and no body: a listing page
         return False
-    if report.format == "legacy":
-        return parts >= 2 or _LEGACY.search(report.text) is not None
+    if report.format == "legacy":  # a report before 2019: titled as one ("…2013年信息公开年度报告"), or its parts
+        titled_legacy = report.title is not None and _TITLE.search(report.title) is not None
+        return parts >= 2 or _LEGACY.search(report.text) is not None or (titled_legacy and len(report.text) >= 200)
     titled = report.title is not None and _TITLE.search(report.title) is not None
     return parts >= 4 or (parts >= 1 and titled)
 
@@ -329,7 +373,5 @@ def read_report(data: bytes, source: str, kind: str | None = None, charset: str 
     """Bytes -> Report, or InputError when the bytes are not a readable annual report."""
     report = read_page(data, source, kind, charset)
     if not is_report(report):
-        raise InputError(
-            "this does not look like a 政府信息公开工作年度报告: no report title with its parts, no statutory tables"
-        )
+        raise InputError("看起来不是政府信息公开工作年度报告：既没有报告标题和各部分，也没有法定统计表")
     return report

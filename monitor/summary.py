@@ -39,6 +39,15 @@ def _table_states(report: Report) -> str:
     )
 
 
+def _format(r: Report) -> str:
+    """The format as the tables show it: one, or each table's where they differ (never a claim a table belies)."""
+    shown = {k: t.format for k, t in r.tables.items() if t.format}
+    if len(set(shown.values())) > 1:
+        parts = "、".join(f"{TABLE_LABELS[k].split('(')[1].rstrip(')')}{f}版" for k, f in shown.items())
+        return f"格式不一（{parts}）"
+    return FORMAT_CN.get(r.format or "", "格式不明")
+
+
 def report_text(report: Report, findings: list[Finding]) -> str:
     r = report
     errors, warnings = _counts(findings)
@@ -46,7 +55,7 @@ def report_text(report: Report, findings: list[Finding]) -> str:
         r.agency or "发布机关不明",
         f"{r.year}年度" if r.year else "年度不明",
         KIND_CN.get(r.kind or "", "类别不明"),
-        FORMAT_CN.get(r.format or "", "格式不明"),
+        _format(r),
         f"发布于{r.published.isoformat()}" if r.published else "发布日期不明",
     ]
     marks = " ".join(f"{'一二三四五六'[n - 1]}{'✓' if r.sections.get(n) else '✗'}" for n in range(1, 7))
@@ -119,7 +128,7 @@ def summary_table(rows: list[SummaryRow]) -> str:
             name,
             r.agency or "?",
             str(r.year or "?"),
-            r.format or "?",
+            "不一" if len({t.format for t in r.tables.values() if t.format}) > 1 else (r.format or "?"),
             r.published.isoformat() if r.published else "?",
             "".join(_STATE[t.status] for t in r.tables.values()),
             str(errors),

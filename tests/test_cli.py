@@ -90,15 +90,15 @@ def test_unusable_inputs_exit_2_with_one_line_each(capsys, tmp_path, portal):
     err = capsys.readouterr().err.strip().split("\n")
     assert code == 2
     assert len(err) == 3
-    assert "empty" in err[0]
-    assert "no such file" in err[1]
+    assert "文件是空的" in err[0]
+    assert "文件不存在" in err[1]
     assert "HTTP 404" in err[2]
     assert all("Traceback" not in line for line in err)
 
 
 def test_usage_errors_exit_2(capsys):
     assert main(["check"]) == 2
-    assert "at least one" in capsys.readouterr().err
+    assert "至少给出一个" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
         main(["check", "--kind", "township", "x"])
     assert exc.value.code == 2

@@ -191,7 +191,7 @@ def test_encrypted_pdf(tmp_path, capsys):
     w.write(out)
     (tmp_path / "locked.pdf").write_bytes(out.getvalue())
     assert main(["check", str(tmp_path / "locked.pdf")]) == 2
-    assert "encrypted" in capsys.readouterr().err
+    assert "已加密" in capsys.readouterr().err
 
 
 def test_pdf_bomb_is_bounded(tmp_path, capsys):
@@ -223,7 +223,7 @@ def test_pdf_bomb_is_bounded(tmp_path, capsys):
 def test_500_page_pdf_is_refused(tmp_path, capsys):
     (tmp_path / "long.pdf").write_bytes(blank_pdf(500))
     assert main(["check", str(tmp_path / "long.pdf")]) == 2
-    assert "500 pages" in capsys.readouterr().err
+    assert "500页" in capsys.readouterr().err
 
 
 def test_zip_bomb_docx_and_legacy_doc(tmp_path, capsys):
@@ -235,12 +235,12 @@ def test_zip_bomb_docx_and_legacy_doc(tmp_path, capsys):
     (tmp_path / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
     assert main(["check", str(tmp_path / "bomb.docx"), str(tmp_path / "old.doc")]) == 2
     err = capsys.readouterr().err
-    assert "zip bomb" in err
-    assert "legacy Word .doc" in err
+    assert "压缩炸弹" in err
+    assert "旧版Word" in err
 
 
 def test_a_pdf_url_serving_an_html_error_page_is_not_a_pdf():
-    with pytest.raises(InputError, match="does not look like"):
+    with pytest.raises(InputError, match="不是政府信息公开工作年度报告"):
         read_report(b"<html><body><h1>404 Not Found</h1></body></html>", "http://x/report.pdf")
 
 

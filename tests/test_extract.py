@@ -104,9 +104,9 @@ def test_sniff_decides_from_bytes():
 @pytest.mark.parametrize(
     ("data", "words"),
     [
-        (b"", "empty"),
-        (b"   \n", "empty"),
-        (b"\x00\x01\x02\x03" * 100, "binary"),
+        (b"", "文件是空的"),
+        (b"   \n", "文件是空的"),
+        (b"\x00\x01\x02\x03" * 100, "二进制"),
         (b"%PDF-1.4\n%...", "PDF"),
         (b"PK\x03\x04" + b"\x00" * 50, "DOCX"),
         (b"x" * (MAX_BYTES + 1), "MiB"),
@@ -118,7 +118,7 @@ def test_unusable_input_is_a_clear_error(data, words):
 
 
 def test_text_that_is_not_a_report():
-    with pytest.raises(InputError, match="does not look like"):
+    with pytest.raises(InputError, match="不是政府信息公开工作年度报告"):
         read_report("今天天气很好。\n明天也很好。\n".encode(), "x")
 
 

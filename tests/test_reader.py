@@ -6,11 +6,10 @@ from __future__ import annotations
 import pytest
 from conftest import DEEP_PAGE, WIDE_PAGE
 
+from monitor.cells import read_value
 from monitor.errors import InputError
-from monitor.grid import one_number
 from monitor.parse import clean_lines, find_sections, read_report
 from monitor.rules import run_rules
-from monitor.tables import read_number
 
 # The shape of a 2015 report: seven parts of the old template and the 政府信息公开情况统计表.
 LEGACY = """<html><head><meta name="PubDate" content="2016-03-25 09:30"><title>XX县2015年政府信息公开工作年度报告</title></head>
@@ -67,7 +66,7 @@ NOT_REPORTS = {
 
 @pytest.mark.parametrize("name", list(NOT_REPORTS))
 def test_what_is_not_a_report_is_refused(name):
-    with pytest.raises(InputError, match="does not look like"):
+    with pytest.raises(InputError, match="不是政府信息公开工作年度报告"):
         read_report(NOT_REPORTS[name].encode(), name)
 
 
@@ -88,7 +87,7 @@ def test_what_is_not_a_report_is_refused(name):
 def test_numbers_as_a_reader_reads_them(cell, column, number):
     import unicodedata  # noqa: PLC0415
 
-    assert read_number(one_number(unicodedata.normalize("NFKC", cell)), column).number == number
+    assert read_value(unicodedata.normalize("NFKC", cell), column).number == number
 
 
 def test_two_cells_stay_two_numbers_in_text():
@@ -184,8 +183,8 @@ def test_check_on_a_pathological_page_is_one_line_within_the_limit(tmp_path, mon
     page.write_bytes(WIDE_PAGE)
     assert main(["check", str(page)]) == 2
     (line,) = capsys.readouterr().err.strip().split("\n")
-    assert line.startswith(f"govmon: {page}: reading it")
-    assert "gave up" in line
+    assert line.startswith(f"govmon: {page}: 读取超")
+    assert "已放弃" in line
 
 
 def test_a_page_nested_200000_deep_is_read_at_once_and_is_not_a_report(tmp_path, capsys):
@@ -196,7 +195,7 @@ def test_a_page_nested_200000_deep_is_read_at_once_and_is_not_a_report(tmp_path,
     page.write_bytes(DEEP_PAGE)
     assert main(["check", str(page)]) == 2
     (line,) = capsys.readouterr().err.strip().split("\n")
-    assert line.startswith(f"govmon: {page}: this does not look like a 政府信息公开工作年度报告")
+    assert line.startswith(f"govmon: {page}: 看起来不是政府信息公开工作年度报告")
 
 
 def test_stopping_ends_a_document_being_read_at_once():
@@ -225,5 +224,5 @@ def test_stopping_ends_a_document_being_read_at_once():
     assert bounded.kill_all() == 1
     reader.join(15)
     assert not reader.is_alive()
-    assert outcome == ["not read: govmon is stopping; the next poll reads it"]
+    assert outcome == ["未读取：govmon正在停止，下次检查时再读取"]
     assert not limits._LIVE
