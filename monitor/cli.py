@@ -83,8 +83,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------- the watcher
+_SENDS = {("run", None), ("poll", None), ("alerts", "test"), ("alerts", "send")}
+
+
 def _settings(args: argparse.Namespace) -> config.Settings:
-    settings = config.load(args.config or os.environ.get("GOVMON_CONFIG") or "sources.toml")
+    """sources.toml, validated. Only the commands that send read the secrets it names: an admin's read-only
+    command works in a shell without GOVMON_SMTP_PASSWORD."""
+    sends = (args.command, getattr(args, "action", None)) in _SENDS
+    settings = config.load(args.config or os.environ.get("GOVMON_CONFIG") or "sources.toml", secrets=sends)
     if args.command in ("run", "poll") and not recipients(settings, None):
         logging.getLogger("govmon").warning(
             "%s configures no alert channel ([alerts.email], [[alerts.webhook]] or outbox_dir): "
