@@ -22,6 +22,7 @@ from monitor.bounded import read_report
 from monitor.errors import GovmonError, InputError
 from monitor.fetch import fetch_once
 from monitor.model import Report
+from monitor.redact import Redacting
 from monitor.rules import RULES, run_rules
 from monitor.store import Store
 from monitor.summary import SummaryRow, check_inputs, report_text, summary_table
@@ -325,9 +326,9 @@ def _logging(verbose: bool) -> None:
                 return True
 
         handler.addFilter(Priority())
-        handler.setFormatter(logging.Formatter("<%(priority)s>%(name)s: %(message)s"))
+        handler.setFormatter(Redacting("<%(priority)s>%(name)s: %(message)s"))
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(Redacting("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
 
 

@@ -25,6 +25,7 @@ import sqlite_utils
 
 from monitor.errors import StateError
 from monitor.model import Event
+from monitor.redact import redact
 from monitor.store.lock import instance_lock, is_locked
 from monitor.store.outbox import Outbox
 from monitor.store.queries import Queries
@@ -78,6 +79,7 @@ class Store(Outbox, Queries):
         self.db.enable_wal()
         self.db.conn.execute("PRAGMA synchronous = NORMAL")
         self.db.conn.create_function("unpack", 1, unpack, deterministic=True)
+        self.db.conn.create_function("redact", 1, redact, deterministic=True)
         self.migrate()
 
     def close(self) -> None:
