@@ -22,8 +22,8 @@ import markupsafe
 
 from monitor.config import Settings, Source
 from monitor.errors import ConfigError
-from monitor.redact import redact
 from monitor.model import APPEAL_LABELS, LABELS, SEVERITY_CN, TABLE_LABELS, Event, fmt
+from monitor.redact import redact
 from monitor.rules import SourceContext, source_findings
 
 

@@ -13,6 +13,7 @@ function in ``CHANNELS``; a new robot format one function in ``FORMATS``.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -27,8 +28,6 @@ from datetime import UTC, datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
-
-import asyncio
 
 import aiohttp
 import aiosmtplib
@@ -323,7 +322,10 @@ async def deliver_due(
     renders: dict[int, tuple[Rendered, str]] = {}  # each event rendered once per pass, whatever its recipients
     async with Link() as link:
         await asyncio.gather(
-            *(_channel(settings, store, renderer, link, groups, now, sent, renders) for groups in channels.values())
+            *(
+                _channel(settings, store, renderer, link, groups=groups, now=now, sent=sent, renders=renders)
+                for groups in channels.values()
+            )
         )
     return sent
 
@@ -333,6 +335,7 @@ async def _channel(
     store: Store,
     renderer: Renderer,
     link: Link,
+    *,
     groups: Batches,
     now: datetime,
     sent: Sent,
@@ -344,7 +347,12 @@ async def _channel(
         if n and time.monotonic() - start > PASS_BUDGET:
             left = sum(len(b) for b in list(groups.values())[n:])
             sent.deferred += left
-            log.warning("delivery via %s over %.0f s: %d alert(s) left for the next pass", batch[0]["channel"], PASS_BUDGET, left)
+            log.warning(
+                "delivery via %s over %.0f s: %d alert(s) left for the next pass",
+                batch[0]["channel"],
+                PASS_BUDGET,
+                left,
+            )
             return
         first = batch[0]
         for r in batch:

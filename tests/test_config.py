@@ -194,7 +194,12 @@ def test_config_before_the_command_works_as_after_it(tmp_path, env, capsys):
             "99999",
             "key 'list_url': 'http://www.tianmen.gov.cn:99999/zwgk/nb/' is not an http(s) URL",
         ),
-        ('list_url = "http://www.tianmen.gov.cn/zwgk/nb/"', 'list_url = "http://[::1/x"', "[::1/x", "is not an http(s) URL"),
+        (
+            'list_url = "http://www.tianmen.gov.cn/zwgk/nb/"',
+            'list_url = "http://[::1/x"',
+            "[::1/x",
+            "is not an http(s) URL",
+        ),
         (  # a CRLF in an address or header: every delivery pass died on it
             'alert_to = ["a@example.gov.cn"]',
             'alert_to = ["a@example.gov.cn\\r\\nBcc: x@evil.example"]',
@@ -216,7 +221,7 @@ def test_config_before_the_command_works_as_after_it(tmp_path, env, capsys):
             "key 'list_url': holds a user name and password",
         ),
         ('format = "dingtalk"', 'format = "dingtalk"\nnothing = 1', "nothing", "unknown key"),
-        ("[monitor]", "[monitor]\nfirst_poll = \"all\"", "first_poll", "key 'first_poll': must be one of summary, each"),
+        ("[monitor]", '[monitor]\nfirst_poll = "all"', "first_poll", "key 'first_poll': must be one of summary, each"),
     ],
 )
 def test_values_that_would_fail_later_are_refused_at_load(tmp_path, env, old, new, marker, words):

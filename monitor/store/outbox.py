@@ -13,7 +13,6 @@ import sqlite_utils
 from monitor.model import Event
 from monitor.store.schema import iso, now
 
-
 # No backoff is longer than an hour (channels.backoff): a next attempt further ahead than this was set by a clock
 # that was ahead (a wrong date, then corrected) and is due now instead of in 120 days.
 HORIZON = timedelta(hours=2)
