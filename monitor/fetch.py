@@ -21,6 +21,7 @@ import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -173,6 +174,7 @@ class Fetcher:
         self.deadline = timeout * 4
         self.limits = (concurrency, per_host)
         self.session: aiohttp.ClientSession | None = None
+        self.server_date: date | None = None  # the newest Date header seen: a clock to hold this machine's against
 
     async def __aenter__(self) -> Fetcher:
         connector = aiohttp.TCPConnector(
@@ -239,6 +241,7 @@ class Fetcher:
                     if resp.status >= 400:
                         raise FetchError(f"{url}: HTTP {resp.status} {resp.reason or ''}".rstrip())
                     body = b"" if resp.status == 304 else await read_capped(resp, self.max_bytes)
+                    self._saw_date(resp.headers.get("Date"))
                     return Response(
                         str(resp.url),
                         resp.status,
@@ -257,6 +260,14 @@ class Fetcher:
             except TimeoutError as exc:
                 raise _Retry("timed out") from exc
         raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects (a redirect loop?)")
+
+    def _saw_date(self, value: str | None) -> None:
+        try:
+            served = email.utils.parsedate_to_datetime(value).date() if value else None
+        except (TypeError, ValueError):
+            return
+        if served is not None and (self.server_date is None or served > self.server_date):
+            self.server_date = served
 
 
 def _check_url(url: str) -> None:

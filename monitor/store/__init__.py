@@ -7,7 +7,8 @@ stores the version once and the alert once (events have a unique key).
 This module is the poll's side: the connection, sources and polls, listing pages, documents and
 versions, and the copy candidates. Beside it: ``schema`` (migrations, packing, timestamps),
 ``outbox`` (events and deliveries), ``queries`` (what the admin commands read back), ``lock``
-(one `run`/`poll` per database). ``Store`` mixes the outbox and the queries in.
+(one `run`/`poll` per database), ``unreadable`` (reports that could not be read; polls asked of the service).
+``Store`` mixes the outbox, the queries and the unreadable reports in.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from monitor.store.lock import instance_lock, is_locked
 from monitor.store.outbox import Outbox
 from monitor.store.queries import Queries
 from monitor.store.schema import MIGRATIONS, now, pack, unpack
+from monitor.store.unreadable import Unreadable
 
 __all__ = ["MIGRATIONS", "PER_BAND", "NewVersion", "Store", "instance_lock", "is_locked", "pack", "unpack"]
 
@@ -64,7 +66,7 @@ class NewVersion:
     prints: list[int] = field(default_factory=list)  # copies.prints: replaces the document's older version's
 
 
-class Store(Outbox, Queries):
+class Store(Outbox, Queries, Unreadable):
     def __init__(self, path: str | Path, create: bool = True) -> None:
         """Open (and migrate) the database; with ``create=False`` a missing file is an error, not a new one."""
         self.path = Path(path)
