@@ -192,7 +192,8 @@ async def test_sources_and_reports_read_back(portal, tmp_path):
     data = json.loads(out)
     # written a report at a time, yet byte for byte what one json.dumps of the whole would print
     assert out == json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    assert set(data) == {"sources", "reports", "alerts"}
+    assert set(data) == {"sources", "reports", "unreadable", "alerts"}  # "unreadable": an addition
+    assert data["unreadable"] == []
     assert data["sources"][0]["id"] == "city"
     assert data["sources"][0]["consecutive_failures"] == 0
     laixi = next(r for r in data["reports"] if r["year"] == 2020 and "莱西" in r["title"])

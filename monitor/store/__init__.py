@@ -14,6 +14,7 @@ versions, and the copy candidates. Beside it: ``schema`` (migrations, packing, t
 from __future__ import annotations
 
 import json
+import sqlite3
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -24,7 +25,7 @@ from typing import Any
 
 import sqlite_utils
 
-from monitor.errors import StateError
+from monitor.errors import StateError, storage_error
 from monitor.model import Event
 from monitor.redact import redact
 from monitor.store.lock import instance_lock, is_locked
@@ -75,20 +76,28 @@ class Store(Outbox, Queries, Unreadable):
                 f"{self.path}: no database here yet; the service (or `govmon poll`) has not run with this "
                 "configuration, or --config names another sources.toml than the service's"
             )
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite_utils.Database(self.path)
-        self.db.conn.execute("PRAGMA busy_timeout = 10000")
-        self.db.enable_wal()
-        self.db.conn.execute("PRAGMA synchronous = NORMAL")
-        self.db.conn.create_function("unpack", 1, unpack, deterministic=True)
-        self.db.conn.create_function("redact", 1, redact, deterministic=True)
-        self.migrate()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite_utils.Database(self.path)
+            self.db.conn.execute("PRAGMA busy_timeout = 10000")
+            self.db.enable_wal()
+            self.db.conn.execute("PRAGMA synchronous = NORMAL")
+            self.db.conn.create_function("unpack", 1, unpack, deterministic=True)
+            self.db.conn.create_function("redact", 1, redact, deterministic=True)
+            self.migrate()
+        except (sqlite3.DatabaseError, OSError) as exc:  # damaged, truncated, not a database, disk full
+            raise storage_error(self.path, exc) from exc
 
     def close(self) -> None:
         self.db.conn.close()
 
     def migrate(self) -> None:
         version = self.db.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):  # opening it would write to a schema this govmon does not know
+            raise StateError(
+                f"{self.path}: written by a newer govmon (schema {version}; this one knows {len(MIGRATIONS)}): "
+                "upgrade govmon (README 'Upgrading'), or restore a backup this version made"
+            )
         for n, sql in enumerate(MIGRATIONS[version:], start=version + 1):
             self.db.conn.executescript(f"BEGIN; {sql}; PRAGMA user_version = {n}; COMMIT;")
 
