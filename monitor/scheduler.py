@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import os
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -118,6 +119,8 @@ class Watcher:
             result.error = str(exc)
         except TimeoutError:
             result.error = f"the poll of this source took more than {SOURCE_DEADLINE:.0f} s; gave up"
+        except sqlite3.DatabaseError:  # the database or its disk, not this source: the caller says so in one line
+            raise
         except Exception as exc:  # a bug must not stop the other sources; it is logged with its traceback
             result.error = f"internal error: {type(exc).__name__}: {exc}"
             log.exception("source %s: unexpected error", source.id)

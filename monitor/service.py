@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import signal
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,7 +19,7 @@ from monitor import config, overview
 from monitor.alerts import Renderer, recipients, sample_payload
 from monitor.channels import DeliveryError, Link, Sent, deliver_due, send
 from monitor.config import Settings
-from monitor.errors import ConfigError, InputError
+from monitor.errors import ConfigError, InputError, storage_error
 from monitor.fetch import Fetcher
 from monitor.scheduler import PollResult, Watcher
 from monitor.store import Store, instance_lock, is_locked
@@ -43,6 +44,18 @@ async def poll_once(
     progress: Callable[[int, int], None] | None = None,
 ) -> Polled:
     """One pass over the sources, then the alerts that are due, then what is left in the outbox."""
+    try:
+        return await _poll_once(settings, ids, renderer, progress)
+    except sqlite3.DatabaseError as exc:  # a full disk, a damaged file: where, and what to do
+        raise storage_error(settings.database, exc) from exc
+
+
+async def _poll_once(
+    settings: Settings,
+    ids: list[str] | None,
+    renderer: Renderer,
+    progress: Callable[[int, int], None] | None,
+) -> Polled:
     with instance_lock(settings.database):
         store = Store(settings.database)
         store.mark_interrupted()

@@ -50,7 +50,9 @@ def test_a_second_run_exits_2_naming_the_holder_and_a_poll_is_handed_to_it(tmp_p
         err = capsys.readouterr().err
         assert f"another govmon (PID {holder.pid}) is running on this database" in err
         assert main(["poll", "--source", "a", "--config", str(toml)]) == 0  # handed to the running one
-        assert f"govmon (PID {holder.pid}) is running on this database: asked it to poll a now" in capsys.readouterr().out
+        assert (
+            f"govmon (PID {holder.pid}) is running on this database: asked it to poll a now" in capsys.readouterr().out
+        )
         store = Store(tmp_path / "etc" / "govmon.db")
         assert store.take_poll_requests() == ["a"]
         store.close()
