@@ -85,8 +85,10 @@ def _read(data: bytes) -> tuple[str, int]:
 
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
-    except PDFPasswordIncorrect as exc:
-        raise InputError("the PDF is encrypted (password protected); it cannot be read") from exc
+    except Exception as exc:  # pdfplumber wraps pdfminer's errors: PdfminerException(PDFPasswordIncorrect())
+        if any(isinstance(e, PDFPasswordIncorrect) for e in (exc, *exc.args)):
+            raise InputError("the PDF is encrypted (password protected); it cannot be read") from exc
+        raise
     with pdf:
         if len(pdf.pages) > MAX_PAGES:
             raise InputError(f"the PDF has {len(pdf.pages)} pages; reports over {MAX_PAGES} pages are refused")

@@ -406,3 +406,25 @@ async def test_backup_while_the_service_runs_and_restore_as_the_readme_says(port
     assert main(["reports", "--config", str(path)]) == 0
     assert "通辽市2021年政府信息公开工作年度报告" in capsys.readouterr().out
     assert os.path.getsize(copy) > 0
+
+
+# ---------------------------------------------------------------- 8. the address guard on pooled connections
+async def test_a_pooled_loopback_connection_does_not_carry_a_public_sources_request(portal):
+    """After a loopback source fetched http://localhost:P/, a public source's link to http://localhost:P/secret
+    was fetched on the pooled connection (the guard runs when a connection is opened)."""
+    from monitor.errors import FetchError  # noqa: PLC0415
+    from monitor.fetch import allowed_for  # noqa: PLC0415
+
+    portal.add("/nb/", "listing")
+    portal.add("/secret.html", "secret")
+    local = portal.base.replace("127.0.0.1", "localhost")
+    async with Fetcher("govmon-test", 4, 2, retries=0, timeout=5) as fetcher:
+        own = await fetcher.get(f"{local}/nb/", allow=allowed_for(f"{local}/nb/"))
+        assert own.body == b"listing"
+        public = allowed_for("http://www.example.gov.cn/nb/")
+        try:
+            await fetcher.get(f"{local}/secret.html", allow=public)
+            raise AssertionError("fetched")
+        except FetchError as exc:
+            assert "refused" in str(exc)
+    assert portal.hits["/secret.html"] == 0
