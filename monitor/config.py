@@ -24,7 +24,6 @@ KINDS = ("department", "government")
 TLS_MODES = ("ssl", "starttls", "none")
 WEBHOOK_FORMATS = ("json", "dingtalk", "wecom", "feishu")
 DIGESTS = ("off", "daily")
-FIRST_POLLS = ("summary", "each")  # a new source's first poll: one message for the source, or one per report
 MAX_INTERVAL = 366 * 86400  # a year and a day: more is a typo ("3000000d" overflowed the scheduler)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # a line break in a header or address poisons every message after it
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
@@ -78,7 +77,6 @@ class Settings:
     default_interval: int
     failure_threshold: int
     sources: tuple[Source, ...]
-    first_poll: str = "summary"
     email: Email | None = None
     webhooks: tuple[Webhook, ...] = ()
     outbox_dir: Path | None = None  # a folder of .eml files instead of (or besides) SMTP: the demo's sink
@@ -260,12 +258,10 @@ def load(path: str | os.PathLike[str], secrets: bool = True) -> Settings:
             "outbox_dir": str,
             "overview_dir": str,
             "state_dir": str,
-            "first_poll": str,
         },
         (),
     )
-    if mon.get("first_poll", "summary") not in FIRST_POLLS:
-        raise r.fail("monitor", 0, "first_poll", f"must be one of {', '.join(FIRST_POLLS)}")
+
     for key in ("concurrency", "per_host", "failure_threshold"):
         if key in mon and not 1 <= mon[key] <= 1000:
             raise r.fail("monitor", 0, key, "must be between 1 and 1000")
@@ -291,7 +287,6 @@ def load(path: str | os.PathLike[str], secrets: bool = True) -> Settings:
         default_interval=default_interval,
         failure_threshold=mon.get("failure_threshold", 3),
         sources=sources,
-        first_poll=mon.get("first_poll", "summary"),
         email=email,
         webhooks=hooks,
         outbox_dir=base / mon["outbox_dir"] if "outbox_dir" in mon else None,

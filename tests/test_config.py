@@ -221,7 +221,6 @@ def test_config_before_the_command_works_as_after_it(tmp_path, env, capsys):
             "key 'list_url': holds a user name and password",
         ),
         ('format = "dingtalk"', 'format = "dingtalk"\nnothing = 1', "nothing", "unknown key"),
-        ("[monitor]", '[monitor]\nfirst_poll = "all"', "first_poll", "key 'first_poll': must be one of summary, each"),
     ],
 )
 def test_values_that_would_fail_later_are_refused_at_load(tmp_path, env, old, new, marker, words):
