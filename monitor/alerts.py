@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import urllib.parse
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -22,6 +23,7 @@ import markupsafe
 from monitor.config import Settings, Source
 from monitor.errors import ConfigError
 from monitor.model import APPEAL_LABELS, LABELS, SEVERITY_CN, TABLE_LABELS, Event, fmt
+from monitor.redact import redact
 from monitor.rules import SourceContext, source_findings
 
 
@@ -33,7 +35,7 @@ def recipients(settings: Settings, source: Source | None) -> tuple[tuple[str, st
         out += [("email", to) for to in (source.alert_to if source and source.alert_to else settings.email.to)]
     if settings.outbox_dir:
         out += [("eml", to) for to in (source.alert_to if source and source.alert_to else ("oversight@localhost",))]
-    out += [(f"webhook:{w.name}", w.url) for w in settings.webhooks]
+    out += [(f"webhook:{w.name}", redact(w.url)) for w in settings.webhooks]  # the recipient is shown and stored
     return tuple(out)
 
 
@@ -155,6 +157,27 @@ DEFAULT_TEMPLATES = _shipped_templates()
 KINDS = ("new_report", "new_finding", "revision", "missing", "source_failing", "source_recovered", "test")
 
 
+# Scraped text in a robot's Markdown (DingTalk, WeCom): every character their Markdown acts on becomes its
+# full-width twin, which reads the same in Chinese text and is never markup; line breaks become spaces (no
+# heading or list can start) and "://" is broken, so a title cannot become a link to another site.
+_MD = str.maketrans("[]()*_`#<>|~!\\", "［］（）＊＿｀＃＜＞｜～！＼")
+
+
+class MdUrl(str):
+    """A URL the robot template places as a link target (``{{ url | mdurl }}``): percent-encoded, not escaped."""
+
+
+def md_url(value: object) -> MdUrl:
+    return MdUrl(urllib.parse.quote(str(value), safe=":/?&=%#+,;@$'-._~"))
+
+
+def md_text(value: object) -> object:
+    """What every ``{{ ... }}`` of robot.md prints (jinja2's ``finalize``)."""
+    if isinstance(value, MdUrl):
+        return value
+    return " ".join(str(value).split()).translate(_MD).replace("://", "：//")
+
+
 @dataclass(frozen=True)
 class Rendered:
     subject: str
@@ -246,8 +269,12 @@ class Renderer:
             autoescape=jinja2.select_autoescape(["html"]),
             trim_blocks=False,
         )
+        markdown = jinja2.Environment(  # robot.md: scraped text escaped for the robots' Markdown
+            loader=jinja2.FileSystemLoader(folders), undefined=jinja2.StrictUndefined, finalize=md_text
+        )
+        markdown.filters["mdurl"] = md_url
         try:
-            self.t = {name: env.get_template(name) for name in TEMPLATES}
+            self.t = {name: (markdown if name == "robot.md" else env).get_template(name) for name in TEMPLATES}
             for kind in KINDS:
                 self.render(kind, sample_payload(kind))
             self.digest([self.render("test", sample_payload("test"))])

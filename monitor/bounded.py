@@ -24,8 +24,9 @@ MEMORY = 1024 * 2**20
 
 _CTX = multiprocessing.get_context("forkserver")
 # Each child runs the main script again before reading (Python's spawn protocol; preloading "__main__" is a
-# no-op before 3.13). With the whole CLI preloaded in the forkserver that costs nothing: else 0.7 s a document.
-_CTX.set_forkserver_preload(["monitor.cli"])
+# no-op before 3.13). With the CLI (light: its commands import what they use) and the reader preloaded in the
+# forkserver that costs nothing: else 0.7 s a document.
+_CTX.set_forkserver_preload(["monitor.cli", "monitor.parse"])
 kill_all = limits.kill_all  # the service calls it on SIGTERM
 
 

@@ -3,13 +3,17 @@
 
 ``deliver_due`` takes the pending deliveries from the store, sends each (or, with
 ``digest = "daily"``, each recipient's day of e-mail as one message), and marks it delivered;
-a failure is logged once per attempt and retried with backoff, and after ``GIVE_UP`` the
-delivery is dead-lettered (``govmon alerts list`` and ``govmon reports`` show it). A new
-channel is one async function in ``CHANNELS``; a new robot format one function in ``FORMATS``.
+a failure is logged once per attempt and retried with backoff, and after ``GIVE_UP`` (and at least
+``MIN_ATTEMPTS`` attempts, so a clock jumping ahead kills nothing) the delivery is dead-lettered
+(``govmon alerts list`` and ``govmon reports`` show it). A permanent refusal (SMTP 5xx, a message that
+cannot be built) is dead at once, with its reason. Channels are delivered concurrently, each message
+within ``SEND_TIMEOUT``: a slow or dead channel delays only its own messages. A new channel is one async
+function in ``CHANNELS``; a new robot format one function in ``FORMATS``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -30,24 +34,28 @@ import aiosmtplib
 
 from monitor.alerts import Rendered, Renderer, hydrate
 from monitor.config import WEBHOOK_FORMATS, Settings
+from monitor.redact import redact
 from monitor.store import Store
 
 log = logging.getLogger("govmon.alerts")
 GIVE_UP = timedelta(days=3)
+MIN_ATTEMPTS = 8  # and at least this many tries (about 4 hours of backoff): +73 h on the clock is not 3 days
 BEIJING = timezone(timedelta(hours=8))
 DIGEST_HOUR = 8  # daily digests go out at 08:00 Beijing time
 TIMEOUT = 15.0  # one webhook request in all
-PASS_BUDGET = 120.0  # one delivery pass: past it the rest waits for the next pass (a minute later), never the poll
+PASS_BUDGET = 120.0  # one channel's share of a pass: past it the rest waits for the next pass; never the poll
+SEND_TIMEOUT = 30.0  # one message on any channel, all its round trips: a channel that hangs costs this, once
 SMTP_TIMEOUT = 10.0  # connect, greeting, and each SMTP command: a server that never greets costs this, once a pass
 
 
 class DeliveryError(Exception):
     """A channel refused or failed: the message stays in the outbox and is retried. ``down``: the channel
-    itself cannot be reached, so the rest of its batch fails at once instead of waiting out each timeout."""
+    itself cannot be reached, so the rest of its batch fails at once instead of waiting out each timeout.
+    ``permanent``: retrying cannot help (SMTP 5xx, a recipient that cannot be written in a header): dead now."""
 
-    def __init__(self, message: str, down: bool = False) -> None:
-        super().__init__(message)
-        self.down = down
+    def __init__(self, message: str, down: bool = False, permanent: bool = False) -> None:
+        super().__init__(redact(message))
+        self.down, self.permanent = down, permanent
 
 
 class Link:
@@ -113,13 +121,33 @@ async def send_email(
                 timeout=SMTP_TIMEOUT,
             )
             await link.smtp.connect()  # greets, STARTTLS and login as configured
-        await link.smtp.send_message(email_message(settings, recipient, r, event["key"]))
+        await link.smtp.send_message(_message(settings, recipient, r, event["key"]))
+    except aiosmtplib.SMTPRecipientsRefused as exc:  # every recipient refused: by its code, for good or for now
+        codes = [x.code for x in exc.recipients]
+        raise DeliveryError(f"SMTP {e.host}:{e.port}: {exc}", permanent=all(c >= 500 for c in codes)) from exc
+    except aiosmtplib.SMTPResponseException as exc:
+        if isinstance(exc, _SMTP_DOWN):  # the server or the login, not this message: the batch waits
+            if link.smtp is not None:
+                link.smtp.close()
+            raise DeliveryError(f"SMTP {e.host}:{e.port}: {type(exc).__name__}: {exc}", down=True) from exc
+        if exc.code >= 500:  # 5xx: this message is refused for good; 4xx: try again later
+            raise DeliveryError(f"SMTP {e.host}:{e.port}: refused: {exc.code} {exc.message}", permanent=True) from exc
+        raise DeliveryError(f"SMTP {e.host}:{e.port}: {type(exc).__name__}: {exc}") from exc
     except _SMTP_DOWN as exc:
         if link.smtp is not None:
             link.smtp.close()
         raise DeliveryError(f"SMTP {e.host}:{e.port}: {type(exc).__name__}: {exc}", down=True) from exc
     except aiosmtplib.SMTPException as exc:  # this message refused (a recipient, a size): the others may go
         raise DeliveryError(f"SMTP {e.host}:{e.port}: {type(exc).__name__}: {exc}") from exc
+
+
+def _message(settings: Settings, recipient: str, r: Rendered, key: str) -> EmailMessage:
+    """The e-mail, or a permanent DeliveryError when it cannot be written (a header with a line break in it,
+    from a database older than the check at load): that one message is dead, the others go."""
+    try:
+        return email_message(settings, recipient, r, key)
+    except ValueError as exc:
+        raise DeliveryError(f"the message cannot be written: {exc}", permanent=True) from exc
 
 
 async def write_eml(
@@ -133,7 +161,7 @@ async def write_eml(
     key = event["key"]
     name = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{hashlib.sha256(f'{key}|{recipient}'.encode()).hexdigest()[:12]}.eml"
     tmp = folder / f".{name}.tmp"
-    tmp.write_bytes(bytes(email_message(settings, recipient, r, key)))
+    tmp.write_bytes(bytes(_message(settings, recipient, r, key)))
     os.replace(tmp, folder / name)  # atomic: a reader never sees half a message
 
 
@@ -226,7 +254,13 @@ async def send(
     if channel in link.down:
         raise DeliveryError(f"{link.down[channel]} (not tried again in this pass)", down=True)
     try:
-        await CHANNELS[channel.split(":", 1)[0]](settings, channel, recipient, r, event, link)
+        async with asyncio.timeout(SEND_TIMEOUT):
+            await CHANNELS[channel.split(":", 1)[0]](settings, channel, recipient, r, event, link)
+    except TimeoutError as exc:
+        if channel == "email" and link.smtp is not None:
+            link.smtp.close()
+        link.down[channel] = f"{channel}: no answer within {SEND_TIMEOUT:.0f} s"
+        raise DeliveryError(link.down[channel], down=True) from exc
     except DeliveryError as exc:
         if exc.down:
             link.down[channel] = str(exc)
@@ -265,62 +299,91 @@ class Sent:
             self.failed += n
 
 
+Batches = dict[tuple[str, str | int], list[dict[str, Any]]]
+
+
 async def deliver_due(
     settings: Settings, store: Store, renderer: Renderer, now: datetime | None = None, ignore_backoff: bool = False
 ) -> Sent:
     """Send what is due at ``now`` (the clock, unless a test gives one); with ``ignore_backoff`` everything
-    pending. Returns what was delivered and what failed. Never raises for a channel."""
+    pending. Each channel in its own task, concurrently. Returns what was delivered and what failed. Never
+    raises for a channel."""
     now = now or datetime.now(UTC)
     rows = store.due_deliveries(now, limit=500, ignore_backoff=ignore_backoff)
-    groups: dict[tuple[str, str | int], list[dict[str, Any]]] = {}
+    channels: dict[str, Batches] = {}
     for row in rows:
+        groups = channels.setdefault(row["channel"], {})
         if row["channel"] == "email" and settings.email and settings.email.digest == "daily":
             if ignore_backoff or _digest_due(store, row["recipient"], now):
                 groups.setdefault(("digest", row["recipient"]), []).append(row)
         else:
             groups.setdefault(("one", row["id"]), []).append(row)
     sent = Sent()
-    start = time.monotonic()
     renders: dict[int, tuple[Rendered, str]] = {}  # each event rendered once per pass, whatever its recipients
     async with Link() as link:
-        for n, ((mode, _), batch) in enumerate(groups.items()):
-            if n and time.monotonic() - start > PASS_BUDGET:
-                sent.deferred = sum(len(b) for b in list(groups.values())[n:])
-                log.warning("delivery pass over %.0f s: %d alert(s) left for the next pass", PASS_BUDGET, sent.deferred)
-                break
-            first = batch[0]
-            for r in batch:
-                if r["event_id"] not in renders:
-                    payload = hydrate(json.loads(r["payload"]), r["report"], r["findings"])
-                    renders[r["event_id"]] = (
-                        renderer.render(r["kind"], payload),
-                        json.dumps(payload, ensure_ascii=False),
-                    )
-            rendered = [renders[r["event_id"]][0] for r in batch]
-            message = renderer.digest(rendered) if mode == "digest" else rendered[0]
-            event = {
-                "kind": first["kind"],
-                "key": first["key"] if mode == "one" else f"digest|{now.date()}",
-                "payload": renders[first["event_id"]][1],
-            }
-            ids = [r["id"] for r in batch]
-            try:
-                await send(settings, first["channel"], first["recipient"], message, event, link=link)
-            except DeliveryError as exc:
-                dead = now - min(datetime.fromisoformat(r["created"]) for r in batch) > GIVE_UP
-                store.mark_failed(ids, str(exc), None if dead else now + backoff(first["attempts"]))
-                sent.count(first["channel"], len(ids), ok=False)
-                log.warning(
-                    "alert %s via %s to %s: attempt %d failed%s: %s",
-                    first["key"],
-                    first["channel"],
-                    first["recipient"],
-                    first["attempts"] + 1,
-                    " (gave up)" if dead else "",
-                    exc,
-                )
-                continue
-            store.mark_delivered(ids, now)
-            sent.count(first["channel"], len(ids), ok=True)
-            log.info("alert %s delivered via %s to %s", first["key"], first["channel"], first["recipient"])
+        await asyncio.gather(
+            *(
+                _channel(settings, store, renderer, link, groups=groups, now=now, sent=sent, renders=renders)
+                for groups in channels.values()
+            )
+        )
     return sent
+
+
+async def _channel(
+    settings: Settings,
+    store: Store,
+    renderer: Renderer,
+    link: Link,
+    *,
+    groups: Batches,
+    now: datetime,
+    sent: Sent,
+    renders: dict[int, tuple[Rendered, str]],
+) -> None:
+    """One channel's share of a pass, in order, within PASS_BUDGET."""
+    start = time.monotonic()
+    for n, ((mode, _), batch) in enumerate(groups.items()):
+        if n and time.monotonic() - start > PASS_BUDGET:
+            left = sum(len(b) for b in list(groups.values())[n:])
+            sent.deferred += left
+            log.warning(
+                "delivery via %s over %.0f s: %d alert(s) left for the next pass",
+                batch[0]["channel"],
+                PASS_BUDGET,
+                left,
+            )
+            return
+        first = batch[0]
+        for r in batch:
+            if r["event_id"] not in renders:
+                payload = hydrate(json.loads(r["payload"]), r["report"], r["findings"])
+                renders[r["event_id"]] = (renderer.render(r["kind"], payload), json.dumps(payload, ensure_ascii=False))
+        rendered = [renders[r["event_id"]][0] for r in batch]
+        message = renderer.digest(rendered) if mode == "digest" else rendered[0]
+        event = {
+            "kind": first["kind"],
+            "key": first["key"] if mode == "one" else f"digest|{now.date()}",
+            "payload": renders[first["event_id"]][1],
+        }
+        ids = [r["id"] for r in batch]
+        try:
+            await send(settings, first["channel"], first["recipient"], message, event, link=link)
+        except DeliveryError as exc:
+            old = now - min(datetime.fromisoformat(r["created"]) for r in batch) > GIVE_UP
+            dead = exc.permanent or (old and first["attempts"] + 1 >= MIN_ATTEMPTS)
+            store.mark_failed(ids, str(exc), None if dead else now + backoff(first["attempts"]))
+            sent.count(first["channel"], len(ids), ok=False)
+            log.warning(
+                "alert %s via %s to %s: attempt %d failed%s: %s",
+                first["key"],
+                first["channel"],
+                first["recipient"],
+                first["attempts"] + 1,
+                " (gave up)" if dead else "",
+                exc,
+            )
+            continue
+        store.mark_delivered(ids, now)
+        sent.count(first["channel"], len(ids), ok=True)
+        log.info("alert %s delivered via %s to %s", first["key"], first["channel"], first["recipient"])

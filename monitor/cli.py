@@ -4,42 +4,63 @@ turned into one line and an exit code. The wiring lives in ``service.py``, the p
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import os
 import re
+import sqlite3
 import sys
-import tempfile
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from monitor import __version__, config, copies, demo, overview, service, status, views
-from monitor.alerts import Renderer, recipients
-from monitor.bounded import read_report
-from monitor.errors import GovmonError, InputError
-from monitor.fetch import fetch_once
-from monitor.model import Report
-from monitor.rules import RULES, run_rules
-from monitor.store import Store
-from monitor.summary import SummaryRow, check_inputs, report_text, summary_table
+from monitor import __version__
+from monitor.errors import GovmonError, InputError, storage_error
+from monitor.redact import Redacting
+
+if TYPE_CHECKING:
+    from monitor import config
+    from monitor.model import Report
+
+# `govmon check` of one draft starts in a fraction of a second: the watcher's modules (aiohttp, SQLite, Jinja2,
+# the forkserver) are imported by the commands that use them, and a draft of ordinary size is read in this
+# process; only a large page or a Word file (whose reading can explode) is read in a bounded child.
+IN_PROCESS = 512 * 1024
+
+
+def _read(data: bytes, name: str, kind: str | None, charset: str | None = None) -> Report:
+    from monitor.extract import sniff  # noqa: PLC0415
+
+    if len(data) <= IN_PROCESS and sniff(data) in ("html", "text", "pdf"):  # a PDF is read in its own child
+        from monitor.parse import read_report  # noqa: PLC0415
+    else:
+        from monitor.bounded import read_report  # noqa: PLC0415
+    return read_report(data, name, kind, charset)
 
 
 def _load(source: str, kind: str | None, allow_private: bool = False) -> Report:
     if source == "-":
-        return read_report(sys.stdin.buffer.read(), "-", kind)
+        return _read(sys.stdin.buffer.read(), "-", kind)
     if re.match(r"^https?://", source, re.I):
+        import asyncio  # noqa: PLC0415
+
+        from monitor.fetch import fetch_once  # noqa: PLC0415
+
         resp = asyncio.run(fetch_once(source, allow_private=allow_private))
-        return read_report(resp.body, source, kind, resp.charset)
+        return _read(resp.body, source, kind, resp.charset)
     path = Path(source)
     if not path.is_file():
         raise InputError(f"{source}：文件不存在")
-    return read_report(path.read_bytes(), source, kind)
+    return _read(path.read_bytes(), source, kind)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from monitor import copies  # noqa: PLC0415
+    from monitor.model import Report  # noqa: PLC0415
+    from monitor.rules import RULES, run_rules  # noqa: PLC0415
+    from monitor.summary import SummaryRow, check_inputs, report_text, summary_table  # noqa: PLC0415
+
     if args.rules:
         for r in RULES.values():
             print(f"{r.id:<24} {r.severity:<8} {r.summary}")
@@ -83,8 +104,18 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------- the watcher
-def _settings(args: argparse.Namespace) -> config.Settings:
-    settings = config.load(args.config or os.environ.get("GOVMON_CONFIG") or "sources.toml")
+# (each command imports what it uses: `check` must not pay for aiohttp, SQLite and Jinja2 at start-up)
+_SENDS = {("run", None), ("poll", None), ("alerts", "test"), ("alerts", "send")}
+
+
+def _settings(args: argparse.Namespace, secrets: bool | None = None) -> config.Settings:
+    """sources.toml, validated. Only the commands that send read the secrets it names: an admin's read-only
+    command works in a shell without GOVMON_SMTP_PASSWORD."""
+    from monitor import config  # noqa: PLC0415
+    from monitor.alerts import recipients  # noqa: PLC0415
+
+    sends = (args.command, getattr(args, "action", None)) in _SENDS if secrets is None else secrets
+    settings = config.load(args.config or os.environ.get("GOVMON_CONFIG") or "sources.toml", secrets=sends)
     if args.command in ("run", "poll") and not recipients(settings, None):
         logging.getLogger("govmon").warning(
             "%s configures no alert channel ([alerts.email], [[alerts.webhook]] or outbox_dir): "
@@ -94,22 +125,54 @@ def _settings(args: argparse.Namespace) -> config.Settings:
     return settings
 
 
+def _store(settings: config.Settings) -> Any:
+    """The database, for a command that reads it: an error (not a new file) when it is not there."""
+    from monitor.store import Store  # noqa: PLC0415
+
+    return Store(settings.database, create=False)
+
+
 def _progress(done: int, total: int) -> None:
     """On a terminal, `poll` says how far it is (a province is hundreds of sources); never in a log."""
     print(f"\rpolled {done}/{total} source(s)", end="\n" if done == total else "", file=sys.stderr, flush=True)
 
 
 def cmd_poll(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    import asyncio  # noqa: PLC0415
+
+    from monitor import service, views  # noqa: PLC0415
+    from monitor.alerts import Renderer  # noqa: PLC0415
+    from monitor.store import is_locked  # noqa: PLC0415
+
+    settings = _settings(args, secrets=False)
     for source_id in args.source or []:
         settings.source(source_id)  # unknown ids are a usage error before anything is fetched
+    holder = is_locked(settings.database)
+    if holder:  # the service runs: it polls them (a second poller would send every alert twice)
+        ids = args.source or [s.id for s in settings.sources]
+        store = _store(settings)
+        try:
+            store.request_polls(ids)
+        finally:
+            store.close()
+        print(
+            f"poll: govmon (PID {holder}) is running on this database: asked it to poll {', '.join(ids)} now; "
+            "`govmon sources` shows when it has"
+        )
+        return 0
+    settings = _settings(args)  # this process polls and sends: now the secrets are needed
     progress = _progress if sys.stderr.isatty() else None
     polled = asyncio.run(service.poll_once(settings, args.source, Renderer(settings.templates_dir), progress))
     print(views.poll_text(polled.results, polled.sent, polled.left))
-    return 1 if any(r.error for r in polled.results) else 0
+    return 1 if any(r.error for r in polled.results) or polled.sent.failed else 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    import asyncio  # noqa: PLC0415
+
+    from monitor import service  # noqa: PLC0415
+    from monitor.alerts import Renderer  # noqa: PLC0415
+
     settings = _settings(args)
     logging.getLogger("govmon").setLevel(logging.INFO)
     asyncio.run(service.serve(settings, args.spread, Renderer(settings.templates_dir)))
@@ -117,8 +180,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
+    from monitor import views  # noqa: PLC0415
+
     settings = _settings(args)
-    store = Store(settings.database, create=False) if settings.database.exists() else None
+    store = _store(settings) if settings.database.exists() else None
     try:
         print(views.sources_text(settings, store))
     finally:
@@ -128,8 +193,10 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 
 def cmd_reports(args: argparse.Namespace) -> int:
+    from monitor import views  # noqa: PLC0415
+
     settings = _settings(args)
-    store = Store(settings.database, create=False)
+    store = _store(settings)
     try:  # streamed: a line (a report, for --json) at a time, whatever the database holds
         if args.json:
             for piece in views.reports_json(store, args.source, args.year):
@@ -148,10 +215,12 @@ def _as_of(args: argparse.Namespace) -> date:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from monitor import status, views  # noqa: PLC0415
+
     settings = _settings(args)
     today = _as_of(args)
     year = args.year or today.year - 1
-    store = Store(settings.database, create=False)
+    store = _store(settings)
     try:
         items = status.worst_first(status.standings(settings, store, [year], today))
     finally:
@@ -166,11 +235,13 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_overview(args: argparse.Namespace) -> int:
+    from monitor import overview  # noqa: PLC0415
+
     settings = _settings(args)
     out = Path(args.out) if args.out else settings.overview_dir
     if out is None:
         raise InputError(f"give --out DIR (or set overview_dir in [monitor] of {settings.path})")
-    store = Store(settings.database, create=False)
+    store = _store(settings)
     try:
         index = overview.build(settings, store, out, _as_of(args))
     finally:
@@ -179,7 +250,34 @@ def cmd_overview(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_health(args: argparse.Namespace) -> int:
+    from monitor import health  # noqa: PLC0415
+
+    settings = _settings(args)
+    store = _store(settings)
+    try:
+        verdict = health.check(settings, store, datetime.now(UTC))
+    finally:
+        store.close()
+    print(verdict.text())
+    return verdict.level
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from monitor.backup import backup  # noqa: PLC0415
+
+    settings = _settings(args)
+    written = backup(settings.database, Path(args.path))
+    print(f"backup: {written} ({written.stat().st_size // 1024} KiB, checked); restore: README 'Backup and restore'")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
+    import asyncio  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    from monitor import demo  # noqa: PLC0415
+
     folder = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="govmon-demo-"))
     if (folder / "govmon.db").exists():
         raise InputError(f"{folder}: already holds a demo database; give an empty --dir")
@@ -188,6 +286,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
+    import asyncio  # noqa: PLC0415
+
+    from monitor import service, views  # noqa: PLC0415
+    from monitor.alerts import Renderer  # noqa: PLC0415
+
     settings = _settings(args)
     renderer = Renderer(settings.templates_dir)
     if args.action == "test":
@@ -195,7 +298,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         for channel, recipient, error in outcome:
             print(f"{channel} -> {recipient}: {'FAILED: ' + error if error else 'delivered'}")
         return 1 if any(error for _, _, error in outcome) else 0
-    store = Store(settings.database, create=False)
+    store = _store(settings)
     try:
         if args.action == "send":
             sent = asyncio.run(service.send_now(settings, store, renderer))
@@ -250,7 +353,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--rules", action="store_true", help="list the rules and their severities, then exit")
     check.set_defaults(func=cmd_check)
-    p = sub.add_parser("poll", parents=[common], help="one pass over all (or the named) sources, then exit")
+    p = sub.add_parser(
+        "poll",
+        parents=[common],
+        help="one pass over all (or the named) sources, then exit; beside a running service, asks it to poll them",
+    )
     p.add_argument("--source", action="append", metavar="ID", help="only this source (repeatable)")
     p.set_defaults(func=cmd_poll)
     rn = sub.add_parser("run", parents=[common], help="the service: poll every source on its interval until SIGTERM")
@@ -287,6 +394,14 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--out", metavar="DIR", help="where to write it (default: overview_dir of [monitor])")
     o.add_argument("--as-of", type=date.fromisoformat, metavar="DATE", help="judge the deadlines on this date")
     o.set_defaults(func=cmd_overview)
+    sub.add_parser(
+        "health",
+        parents=[common],
+        help="is the service doing its job: last polls, failing sources, outbox age (exit 0 ok, 1 warning, 2 critical)",
+    ).set_defaults(func=cmd_health)
+    b = sub.add_parser("backup", parents=[common], help="copy the database, consistent while the service runs")
+    b.add_argument("path", metavar="PATH", help="the backup file, or a folder for govmon-YYYYmmddTHHMMSS.db")
+    b.set_defaults(func=cmd_backup)
     d = sub.add_parser(
         "demo", parents=[common], help="serve a bundled demo portal on localhost, poll it twice, show the findings"
     )
@@ -319,9 +434,9 @@ def _logging(verbose: bool) -> None:
                 return True
 
         handler.addFilter(Priority())
-        handler.setFormatter(logging.Formatter("<%(priority)s>%(name)s: %(message)s"))
+        handler.setFormatter(Redacting("<%(priority)s>%(name)s: %(message)s"))
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(Redacting("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
 
 
@@ -339,3 +454,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `govmon reports | head`: the reader has gone; no traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except (sqlite3.DatabaseError, OSError) as exc:  # a damaged database, a full disk: one line, no traceback
+        print(f"govmon: {storage_error(getattr(exc, 'filename', None) or 'the database', exc)}", file=sys.stderr)
+        return 2

@@ -24,6 +24,8 @@ KINDS = ("department", "government")
 TLS_MODES = ("ssl", "starttls", "none")
 WEBHOOK_FORMATS = ("json", "dingtalk", "wecom", "feishu")
 DIGESTS = ("off", "daily")
+MAX_INTERVAL = 366 * 86400  # a year and a day: more is a typo ("3000000d" overflowed the scheduler)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # a line break in a header or address poisons every message after it
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _ID = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
@@ -51,8 +53,9 @@ class Email:
     sender: str
     to: tuple[str, ...]
     username: str | None = None
-    password: str | None = field(default=None, repr=False)
+    password: str | None = field(default=None, repr=False)  # None until read from password_env (run, poll, send)
     digest: str = "off"
+    password_env: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class Webhook:
     url: str
     format: str
     secret: str | None = field(default=None, repr=False)
+    secret_env: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,12 +102,20 @@ def parse_duration(value: str) -> int:
     seconds = int(m.group(1)) * _UNITS[m.group(2)]
     if seconds < 60:
         raise ValueError("must be at least 60s: portals are polled, not hammered")
+    if seconds > MAX_INTERVAL:
+        raise ValueError("must be at most 366d")
     return seconds
 
 
 def _is_http_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+    """An http(s) URL with a host and, if it gives one, a port that exists (``http://[::1/x`` and
+    ``:99999`` fail here, at load, not in the middle of a poll)."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError when out of range or not a number
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not _CONTROL.search(url)
 
 
 class _Reader:
@@ -156,13 +168,17 @@ class _Reader:
             if (isinstance(value, bool) and want is not bool) or not isinstance(value, want):
                 names = want.__name__ if isinstance(want, type) else " or ".join(t.__name__ for t in want)
                 raise self.fail(header, index, key, f"must be a {names}, not {type(value).__name__} ({value!r})")
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, str) and _CONTROL.search(item):
+                    raise self.fail(header, index, key, f"{item!r} holds a line break or control character")
         for key in required:
             if key not in data:
                 raise self.fail(header, index, None, f"missing required key '{key}'")
         return data
 
-    def env(self, header: str, index: int, key: str, name: str | None) -> str | None:
-        if name is None:
+    def env(self, header: str, index: int, key: str, name: str | None, needed: bool) -> str | None:
+        """The secret named by ``name`` from the environment, when this command sends (``needed``)."""
+        if name is None or not needed:
             return None
         value = os.environ.get(name)
         if not value:
@@ -179,6 +195,7 @@ def _read_toml(path: Path) -> tuple[str, dict[str, Any]]:
         raise ConfigError(f"{path}: no such file (give --config PATH or set GOVMON_CONFIG)") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    text = text.removeprefix("\ufeff")  # a BOM from a Windows editor: not part of the TOML
     try:
         return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -206,8 +223,17 @@ def _unique(r: _Reader, table: str, values: list[str], key: str, what: str) -> N
         seen.add(value)
 
 
-def load(path: str | os.PathLike[str]) -> Settings:
-    """Read and validate sources.toml. Raises ConfigError naming file, line and key."""
+def _tables(r: _Reader, parent: str, key: str, items: Any) -> list[dict[str, Any]]:
+    """``[[parent.key]]`` entries: each must be a table (``webhook = [1]`` is not one)."""
+    for item in items:
+        if not isinstance(item, dict):
+            raise r.fail(parent, 0, key, f"each entry must be a table ([[{key}]] ...), not {item!r}")
+    return list(items)
+
+
+def load(path: str | os.PathLike[str], secrets: bool = True) -> Settings:
+    """Read and validate sources.toml. Raises ConfigError naming file, line and key. ``secrets``: read the
+    environment variables the file names (only the commands that send need them; the others never do)."""
     path = Path(path)
     text, data = _read_toml(path)
     r = _Reader(path, text)
@@ -235,6 +261,7 @@ def load(path: str | os.PathLike[str]) -> Settings:
         },
         (),
     )
+
     for key in ("concurrency", "per_host", "failure_threshold"):
         if key in mon and not 1 <= mon[key] <= 1000:
             raise r.fail("monitor", 0, key, "must be between 1 and 1000")
@@ -244,10 +271,12 @@ def load(path: str | os.PathLike[str]) -> Settings:
         raise r.fail("monitor", 0, "default_interval", str(exc)) from exc
     base = _state_base(path, mon)
     alerts = r.table(data.get("alerts", {}), "alerts", 0, {"email": dict, "webhook": list, "templates_dir": str}, ())
-    email = _email(r, alerts["email"]) if "email" in alerts else None
-    hooks = tuple(_webhook(r, i, w) for i, w in enumerate(alerts.get("webhook", [])))
+    email = _email(r, alerts["email"], secrets) if "email" in alerts else None
+    webhooks = _tables(r, "alerts", "webhook", alerts.get("webhook", []))
+    hooks = tuple(_webhook(r, i, w, secrets) for i, w in enumerate(webhooks))
     _unique(r, "alerts.webhook", [w.name for w in hooks], "name", "webhook name")
-    sources = tuple(_source(r, i, s, default_interval) for i, s in enumerate(data.get("source", [])))
+    listed = _tables(r, "monitor", "source", data.get("source", []))
+    sources = tuple(_source(r, i, s, default_interval) for i, s in enumerate(listed))
     _unique(r, "source", [s.id for s in sources], "id", "source id")
     return Settings(
         path=path,
@@ -266,7 +295,7 @@ def load(path: str | os.PathLike[str]) -> Settings:
     )
 
 
-def _email(r: _Reader, e: dict[str, Any]) -> Email:
+def _email(r: _Reader, e: dict[str, Any], secrets: bool) -> Email:
     h = "alerts.email"
     r.table(
         e,
@@ -302,8 +331,9 @@ def _email(r: _Reader, e: dict[str, Any]) -> Email:
         sender=e["from"],
         to=to,
         username=e.get("username"),
-        password=r.env(h, 0, "password_env", e.get("password_env")),
+        password=r.env(h, 0, "password_env", e.get("password_env"), secrets),
         digest=e.get("digest", "off"),
+        password_env=e.get("password_env"),
     )
 
 
@@ -314,7 +344,7 @@ def _addresses(r: _Reader, header: str, index: int, key: str, values: list[Any])
     return tuple(values)
 
 
-def _webhook(r: _Reader, i: int, w: dict[str, Any]) -> Webhook:
+def _webhook(r: _Reader, i: int, w: dict[str, Any], secrets: bool) -> Webhook:
     h = "alerts.webhook"
     r.table(w, h, i, {"name": str, "url": str, "format": str, "secret_env": str}, ("name", "url"))
     if not _is_http_url(w["url"]):
@@ -322,7 +352,8 @@ def _webhook(r: _Reader, i: int, w: dict[str, Any]) -> Webhook:
     fmt = w.get("format", "json")
     if fmt not in WEBHOOK_FORMATS:
         raise r.fail(h, i, "format", f"unknown format '{fmt}'; valid formats are {', '.join(WEBHOOK_FORMATS)}")
-    return Webhook(w["name"], w["url"], fmt, r.env(h, i, "secret_env", w.get("secret_env")))
+    secret_env = w.get("secret_env")
+    return Webhook(w["name"], w["url"], fmt, r.env(h, i, "secret_env", secret_env, secrets), secret_env)
 
 
 def _source(r: _Reader, i: int, s: dict[str, Any], default_interval: int) -> Source:
@@ -350,6 +381,8 @@ def _source(r: _Reader, i: int, s: dict[str, Any], default_interval: int) -> Sou
         raise r.fail(h, i, "kind", f"must be one of {', '.join(KINDS)}")
     if not _is_http_url(s["list_url"]):
         raise r.fail(h, i, "list_url", f"{s['list_url']!r} is not an http(s) URL")
+    if urlsplit(s["list_url"]).password is not None:
+        raise r.fail(h, i, "list_url", "holds a user name and password; a portal's listing is public, give it without")
     try:
         interval = parse_duration(s["interval"]) if "interval" in s else default_interval
     except ValueError as exc:

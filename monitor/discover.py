@@ -29,12 +29,22 @@ class Link:
 
 
 def canonical(url: str) -> str:
-    """Scheme and host lower-cased, default port and fragment dropped."""
+    """Scheme and host lower-cased, default port and fragment dropped. Raises ValueError for a URL that
+    cannot be one (``http://[::1/x``, a port out of range)."""
     p = urlsplit(url.strip())
     host = (p.hostname or "").lower()
     port = p.port
     netloc = host if port is None or (p.scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
     return urlunsplit((p.scheme.lower(), netloc, p.path or "/", p.query, ""))
+
+
+def _resolved(page_url: str, href: str) -> str | None:
+    """The link's canonical URL, or None for a malformed one: one bad link is one bad link, the links beside
+    it are still read (a `Port out of range` once failed the whole source)."""
+    try:
+        return canonical(urljoin(page_url, href))
+    except ValueError:
+        return None
 
 
 def discover(html: str, page_url: str, pattern: re.Pattern[str]) -> tuple[list[Link], str | None]:
@@ -48,8 +58,8 @@ def discover(html: str, page_url: str, pattern: re.Pattern[str]) -> tuple[list[L
             continue
         text = unicodedata.normalize("NFKC", " ".join(a.get_text(" ").split()))
         title = unicodedata.normalize("NFKC", str(a.get("title") or ""))
-        url = canonical(urljoin(page_url, href))
-        if urlsplit(url).scheme not in ("http", "https"):
+        url = _resolved(page_url, href)
+        if url is None or urlsplit(url).scheme not in ("http", "https"):
             continue
         if _NEXT.match(text) and next_page is None and url != canonical(page_url):
             next_page = url
@@ -70,7 +80,9 @@ def attachments(html: str, page_url: str) -> list[str]:
     soup = BeautifulSoup(html, "lxml")
     found: dict[str, str] = {}
     for a in soup.find_all("a", href=True):
-        url = canonical(urljoin(page_url, str(a["href"]).strip()))
+        url = _resolved(page_url, str(a["href"]).strip())
+        if url is None:
+            continue
         text = " ".join(a.get_text(" ").split())
         m = _ATTACHMENT.search(urlsplit(url).path) or _ATTACHMENT.search(text)
         if m and url not in found:

@@ -3,6 +3,10 @@
 Each message is a single actionable line; ``cli.py`` prints it and picks the exit code.
 """
 
+import errno
+import os
+import shutil
+
 
 class GovmonError(Exception):
     """Base class: str(error) is what the user reads."""
@@ -24,3 +28,23 @@ class FetchError(GovmonError):
 
 class StateError(GovmonError):
     """The database is not there yet, or another govmon process holds it."""
+
+
+def storage_error(path: object, exc: BaseException) -> StateError:
+    """A database or disk failure as the one line an admin acts on (not a traceback)."""
+    text = str(exc)
+    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "disk is full" in text:
+        try:
+            free = shutil.disk_usage(os.path.dirname(os.path.abspath(str(path)))).free // 2**20
+        except OSError:
+            free = 0
+        return StateError(
+            f"{path}: the disk is full ({free} MiB free on its filesystem): free some space there, then run again "
+            "(nothing stored so far is lost)"
+        )
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return StateError(
+            f"{path}: the database is damaged ({text}): stop govmon, then restore the last backup "
+            "(`govmon backup`; README 'Backup and restore'), or move the file aside to start afresh"
+        )
+    return StateError(f"{path}: cannot use the database: {text}")

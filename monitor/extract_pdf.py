@@ -85,8 +85,10 @@ def _read(data: bytes) -> tuple[str, int]:
 
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
-    except PDFPasswordIncorrect as exc:
-        raise InputError("PDF已加密（设有密码），无法读取") from exc
+    except Exception as exc:  # pdfplumber wraps pdfminer's errors: PdfminerException(PDFPasswordIncorrect())
+        if any(isinstance(e, PDFPasswordIncorrect) for e in (exc, *exc.args)):
+            raise InputError("PDF已加密（设有密码），无法读取") from exc
+        raise
     with pdf:
         if len(pdf.pages) > MAX_PAGES:
             raise InputError(f"PDF有{len(pdf.pages)}页，超过{MAX_PAGES}页的报告不予读取")

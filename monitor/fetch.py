@@ -7,7 +7,9 @@ costs a 304. Redirects are followed by hand, at most five, and every hop is chec
 address that is loopback, private or link-local is refused unless the source's own URL is
 on that same kind of address (so a source on 127.0.0.1 works in tests, while a link to
 169.254.169.254 never does). The check runs both on literal IPs and inside the DNS
-resolver, so a hostname that resolves to a private address is caught too.
+resolver, so a hostname that resolves to a private address is caught too. The resolver is asked only when a
+connection is opened, so connections are pooled per trust (the set of address kinds a source may reach): a
+public source's link to ``http://localhost:P/`` never rides on a connection a loopback source opened.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -172,20 +175,31 @@ class Fetcher:
         # One URL, all its attempts and waits: a server dribbling a byte a second costs this, not 4 × (2 × timeout).
         self.deadline = timeout * 4
         self.limits = (concurrency, per_host)
-        self.session: aiohttp.ClientSession | None = None
+        self.sessions: dict[frozenset[str], aiohttp.ClientSession] = {}  # one connection pool per trust
+        self.entered = False
+        self.server_date: date | None = None  # the newest Date header seen: a clock to hold this machine's against
 
     async def __aenter__(self) -> Fetcher:
-        connector = aiohttp.TCPConnector(
-            limit=self.limits[0], limit_per_host=self.limits[1], resolver=GuardedResolver(), use_dns_cache=False
-        )
-        self.session = aiohttp.ClientSession(
-            connector=connector, timeout=self.timeout, headers={"User-Agent": self.user_agent}
-        )
+        self.entered = True
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self.session:
-            await self.session.close()
+        for session in self.sessions.values():
+            await session.close()
+        self.sessions.clear()
+
+    def _session(self) -> aiohttp.ClientSession:
+        """The pool of the trust in force (``_ALLOWED``): connections are reused only among equals."""
+        assert self.entered, "use Fetcher as an async context manager"
+        allow = _ALLOWED.get()
+        if allow not in self.sessions:
+            connector = aiohttp.TCPConnector(
+                limit=self.limits[0], limit_per_host=self.limits[1], resolver=GuardedResolver(), use_dns_cache=False
+            )
+            self.sessions[allow] = aiohttp.ClientSession(
+                connector=connector, timeout=self.timeout, headers={"User-Agent": self.user_agent}
+            )
+        return self.sessions[allow]
 
     async def get(
         self,
@@ -221,7 +235,7 @@ class Fetcher:
         raise AssertionError("unreachable")
 
     async def _follow(self, url: str, etag: str | None, last_modified: str | None) -> Response:
-        assert self.session is not None, "use Fetcher as an async context manager"
+        session = self._session()
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -230,7 +244,7 @@ class Fetcher:
         for _ in range(MAX_REDIRECTS + 1):
             _check_url(url)
             try:
-                async with self.session.get(url, headers=headers, allow_redirects=False) as resp:
+                async with session.get(url, headers=headers, allow_redirects=False) as resp:
                     if resp.status in (301, 302, 303, 307, 308) and "Location" in resp.headers:
                         url = urljoin(url, resp.headers["Location"])
                         continue
@@ -239,6 +253,7 @@ class Fetcher:
                     if resp.status >= 400:
                         raise FetchError(f"{url}: HTTP {resp.status} {resp.reason or ''}".rstrip())
                     body = b"" if resp.status == 304 else await read_capped(resp, self.max_bytes)
+                    self._saw_date(resp.headers.get("Date"))
                     return Response(
                         str(resp.url),
                         resp.status,
@@ -257,6 +272,14 @@ class Fetcher:
             except TimeoutError as exc:
                 raise _Retry("timed out") from exc
         raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects (a redirect loop?)")
+
+    def _saw_date(self, value: str | None) -> None:
+        try:
+            served = email.utils.parsedate_to_datetime(value).date() if value else None
+        except (TypeError, ValueError):
+            return
+        if served is not None and (self.server_date is None or served > self.server_date):
+            self.server_date = served
 
 
 def _check_url(url: str) -> None:

@@ -15,14 +15,12 @@ import hashlib
 import json
 import logging
 import os
-import random
+import sqlite3
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor import alerts, bounded, copies
 from monitor.config import Settings, Source
@@ -37,8 +35,11 @@ from monitor.rules import ACROSS_YEARS, across_years, run_rules
 from monitor.store import NewVersion, Store
 
 SOURCE_DEADLINE = 900.0  # one source's whole poll (listing pages and reports): a slow portal cannot hold a pass
-STOP_GRACE = 3.0  # on SIGTERM, the polls in hand get this long to finish; then they are cut off (and say so)
 log = logging.getLogger("govmon")
+
+
+class _Remembered(InputError):
+    """A report page whose bytes failed to be read before and have not changed since."""
 
 
 @dataclass
@@ -47,7 +48,9 @@ class PollResult:
     error: str | None = None
     reports: int = 0
     new_versions: int = 0
+    changed: int = 0  # of new_versions, those of a report already stored (the rest are reports seen first)
     problems: list[str] = field(default_factory=list)  # reports that could not be read this time
+    failing: list[str] = field(default_factory=list)  # their URLs
     # unchanged reports' (document id, ETag, Last-Modified): written with the poll's end, one transaction
     touched: list[tuple[int, str | None, str | None]] = field(default_factory=list)
 
@@ -86,8 +89,10 @@ class Watcher:
         return sorted(results, key=lambda r: order[r.source])
 
     async def poll_source(self, source: Source) -> PollResult:
+        """One source's poll; it ends in one log line (the journal's record that polling works)."""
         result = PollResult(source.id)
         missing = None
+        started = time.monotonic()
         poll_id = self.store.start_poll(source.id)
         state = self.store.source_state(source.id)
         try:
@@ -107,14 +112,15 @@ class Watcher:
                     by_year.setdefault(link.year or 0, []).append(task)
                 years |= set(await asyncio.gather(*(t for tasks in by_year.values() for t in tasks)))
             result.reports = len(links)
+            self.store.settle_unreadable(source.id, result.failing)
             # A report that could not be read this time may be the one that seems missing: decide next poll.
-            missing = None if result.problems else alerts.missing_event(self.settings, source, years, self.today())
-        except FetchError as exc:
+            missing = None if result.problems else alerts.missing_event(self.settings, source, years, self.judged_on())
+        except (FetchError, InputError) as exc:  # the listing: not reachable, or not a page (binary, bad encoding)
             result.error = str(exc)
-            log.error("source %s: %s", source.id, exc)
         except TimeoutError:
             result.error = f"the poll of this source took more than {SOURCE_DEADLINE:.0f} s; gave up"
-            log.error("source %s: %s", source.id, result.error)
+        except sqlite3.DatabaseError:  # the database or its disk, not this source: the caller says so in one line
+            raise
         except Exception as exc:  # a bug must not stop the other sources; it is logged with its traceback
             result.error = f"internal error: {type(exc).__name__}: {exc}"
             log.exception("source %s: unexpected error", source.id)
@@ -128,17 +134,51 @@ class Watcher:
             events=[*events, *([missing] if missing else [])],
             touched=result.touched,
         )
+        took = time.monotonic() - started
+        if result.error:
+            log.error("source %s: poll failed after %.1f s: %s", source.id, took, result.error)
+        else:
+            log.info(
+                "source %s: polled in %.1f s: %d listed, %d new, %d changed, %d unreadable",
+                source.id,
+                took,
+                result.reports,
+                result.new_versions - result.changed,
+                result.changed,
+                len(result.problems),
+            )
         return result
+
+    def judged_on(self) -> date:
+        """The day deadlines are judged on: today, unless that is more than a day past the newest answer's
+        Date header (this machine's clock is ahead): then that day, with a warning. A clock 120 days ahead
+        called every body's report missing."""
+        today = self.today()
+        served = self.fetcher.server_date
+        if served is not None and today > served + timedelta(days=1):
+            log.warning(
+                "the clock says %s but the portals' last answer is dated %s: deadlines are judged on %s",
+                today,
+                served,
+                served,
+            )
+            return served
+        return today
 
     async def _checked(
         self, source: Source, link: Link, result: PollResult, year_done: Callable[[int], Awaitable[None]]
     ) -> int:
-        """One report of the source, its problem noted rather than raised. Returns its year (0 when unknown)."""
+        """One report of the source, its problem noted (and kept in the store) rather than raised. Returns its
+        year (0 when unknown)."""
         try:
             return await self._document(source, link, result, year_done) or 0
         except (FetchError, InputError) as exc:
             result.problems.append(f"{link.url}: {exc}")
-            log.warning("source %s: report %s: %s", source.id, link.url, exc)
+            result.failing.append(link.url)
+            if isinstance(exc, FetchError):  # not fetched: tried again next poll
+                self.store.mark_unreadable(source.id, link.url, str(exc), title=link.title, year=link.year)
+            level = logging.INFO if isinstance(exc, _Remembered) else logging.WARNING
+            log.log(level, "source %s: report %s: %s", source.id, link.url, exc)
             return 0
 
     async def _listing(self, source: Source) -> list[Link]:
@@ -176,15 +216,38 @@ class Watcher:
     ) -> int | None:
         """Fetch and check one report; store a version if its content is new. Returns the year it covers."""
         doc = self.store.document(link.url)
-        etag, modified = (doc["etag"], doc["last_modified"]) if doc else (None, None)
-        resp = await self.fetcher.get(link.url, etag=etag, last_modified=modified, allow=allowed_for(source.list_url))
+        bad = self.store.unreadable(link.url)
+        bad = bad if bad and bad["sha256"] else None  # a body that was read and failed (not a fetch that failed)
+        validators = doc or bad or {"etag": None, "last_modified": None}
+        resp = await self.fetcher.get(
+            link.url,
+            etag=validators["etag"],
+            last_modified=validators["last_modified"],
+            allow=allowed_for(source.list_url),
+        )
         known = self.store.latest_hashes(doc["id"]) if doc else None
-        sha = "" if known and resp.not_modified else hashlib.sha256(resp.body).hexdigest()  # hashed once
-        if known and (resp.not_modified or known["sha256"] == sha):
+        if known and resp.not_modified:
             result.touched.append((doc["id"], resp.etag, resp.last_modified))  # type: ignore[index]
-            # the year stored with it: the report's, else its link's
+            return doc["year"] or link.year  # type: ignore[index]  # the year stored with it, else its link's
+        sha = "" if resp.not_modified else hashlib.sha256(resp.body).hexdigest()  # hashed once
+        if bad and (resp.not_modified or bad["sha256"] == sha):  # the bytes that failed before: not read again
+            raise _Remembered(f"{bad['error']} (unchanged since {bad['first_failed'][:10]}; not read again)")
+        if known and known["sha256"] == sha:
+            result.touched.append((doc["id"], resp.etag, resp.last_modified))  # type: ignore[index]
             return doc["year"] or link.year  # type: ignore[index]
-        report, raw, content_type = await self._content(source, link, resp)
+        try:
+            report, raw, content_type = await self._content(source, link, resp)
+        except InputError as exc:
+            self.store.mark_unreadable(
+                source.id,
+                link.url,
+                str(exc),
+                title=link.title,
+                year=link.year,
+                sha256=sha,
+                validators=(resp.etag, resp.last_modified),
+            )
+            raise
         # The checks are pure CPU: in a thread, so the loop keeps serving sockets, timers and SIGTERM meanwhile.
         data, content_hash = await asyncio.to_thread(snapshot, report)
         year = report.year or link.year
@@ -228,6 +291,7 @@ class Watcher:
             return year  # stored meanwhile under another URL (the checks above yield): no await from here to the save
         self.store.save_version(version, events)
         result.new_versions += 1
+        result.changed += latest is not None
         if year:
             self._recheck_year_after(source, year, report, content_hash)
         log.info(
@@ -288,7 +352,7 @@ class Watcher:
             found.published = found.published or page.published  # the page carries the 发布时间, not the file
             return found, got.body, sniff(got.body)
         if not is_report(page):
-            raise InputError("the page is not a report and links no readable PDF/DOC/DOCX attachment")
+            raise InputError("页面不是报告，也没有链接可读取的PDF/DOC/DOCX附件")
         return page, resp.body, resp.content_type
 
 
@@ -303,72 +367,3 @@ def _judge(
     diff = diff_reports(json.loads(latest["report"]), data) if latest else None
     others = tuple(Report.from_json(*o) for o in similar)
     return run_rules(report, Report.from_json(*before) if before else None, diff, others), diff
-
-
-async def run(
-    watcher: Watcher, stop: asyncio.Event, deliver: Callable[[], Any] | None = None, spread: float | None = None
-) -> None:
-    """The service: every source on its interval (jittered), until `stop` is set; then the polls in
-    hand are finished before returning. First polls are spread over `spread` seconds (default: a
-    tenth of the interval, at most a minute) so a restart does not fire every source at once."""
-    in_flight: set[asyncio.Task[Any]] = set()
-    sending = asyncio.Lock()  # one delivery pass at a time: two would both send the same pending rows
-
-    async def deliver_once() -> None:
-        if deliver:
-            async with sending:
-                await deliver()
-
-    # Polls at once, as in `poll`: the due jobs beyond it wait their turn (a restart makes every source due
-    # within `spread`), so the machine works on what it can finish and a stop has little to cut off.
-    gate = asyncio.Semaphore(watcher.settings.concurrency * 4)
-
-    async def job(source_id: str) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        try:
-            async with gate:
-                if stop.is_set():
-                    return
-                in_flight.add(task)
-                # the sources were synced once at start-up: a job is one source's poll and nothing else
-                await watcher.poll_source(watcher.settings.source(source_id))
-                await deliver_once()
-        except asyncio.CancelledError:  # cut off by a stop: marked interrupted below, and not a job "error"
-            return  # (APScheduler would log each cancelled job with its traceback: 20,000 of them)
-        finally:
-            in_flight.discard(task)
-
-    scheduler = AsyncIOScheduler(timezone="UTC")
-    watcher.store.sync_sources(watcher.settings.sources)
-    start = datetime.now(UTC)
-    for s in watcher.settings.sources:
-        first = start + timedelta(seconds=random.uniform(0, min(60.0, s.interval / 10) if spread is None else spread))
-        scheduler.add_job(
-            job,
-            IntervalTrigger(seconds=s.interval, jitter=min(300, s.interval // 10)),
-            args=[s.id],
-            id=s.id,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=s.interval // 2,
-            next_run_time=first,
-        )
-    if deliver:
-        scheduler.add_job(deliver_once, IntervalTrigger(seconds=60), id="deliver", max_instances=1, coalesce=True)
-    scheduler.start()
-    log.info("govmon running: %d sources", len(watcher.settings.sources))
-    await stop.wait()
-    scheduler.pause()  # no new polls; shutdown() would cancel the ones in hand
-    if in_flight:
-        log.info("stopping: finishing %d poll(s) in hand (at most %.0f s)", len(in_flight), STOP_GRACE)
-        _, late = await asyncio.wait(set(in_flight), timeout=STOP_GRACE)
-        if late:  # documents being read end at once; fetches are cancelled; their polls are marked interrupted
-            bounded.kill_all()
-            for task in late:
-                task.cancel()
-            await asyncio.gather(*late, return_exceptions=True)
-            cut = watcher.store.mark_interrupted()
-            log.warning("stopping: %d poll(s) cut off after %.0f s; the next poll picks them up", cut, STOP_GRACE)
-    scheduler.shutdown(wait=False)
-    log.info("govmon stopped")

@@ -8,19 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import signal
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from monitor import overview
+from monitor import config, overview
 from monitor.alerts import Renderer, recipients, sample_payload
 from monitor.channels import DeliveryError, Link, Sent, deliver_due, send
 from monitor.config import Settings
-from monitor.errors import InputError
+from monitor.errors import ConfigError, InputError, storage_error
 from monitor.fetch import Fetcher
-from monitor.scheduler import PollResult, Watcher, run
+from monitor.scheduler import PollResult, Watcher
 from monitor.store import Store, instance_lock, is_locked
+from monitor.timetable import Control, run
+
+log = logging.getLogger("govmon")
 
 
 @dataclass
@@ -39,6 +44,18 @@ async def poll_once(
     progress: Callable[[int, int], None] | None = None,
 ) -> Polled:
     """One pass over the sources, then the alerts that are due, then what is left in the outbox."""
+    try:
+        return await _poll_once(settings, ids, renderer, progress)
+    except sqlite3.DatabaseError as exc:  # a full disk, a damaged file: where, and what to do
+        raise storage_error(settings.database, exc) from exc
+
+
+async def _poll_once(
+    settings: Settings,
+    ids: list[str] | None,
+    renderer: Renderer,
+    progress: Callable[[int, int], None] | None,
+) -> Polled:
     with instance_lock(settings.database):
         store = Store(settings.database)
         store.mark_interrupted()
@@ -53,12 +70,38 @@ async def poll_once(
             store.close()
 
 
+def _reloader(settings: Settings) -> tuple[Callable[[], None], Callable[[], Settings | None]]:
+    """SIGHUP: sources.toml read again and validated; a file with a mistake keeps the running configuration
+    and the log says why. Returns (the signal handler, what the timetable asks once a tick)."""
+    asked: list[bool] = []
+    current = [settings]
+
+    def reloaded() -> Settings | None:
+        if not asked:
+            return None
+        asked.clear()
+        try:
+            new = config.load(current[0].path)
+        except ConfigError as exc:
+            log.error("SIGHUP: %s; keeping the running configuration", exc)
+            return None
+        fixed = ("database", "user_agent", "concurrency", "per_host")
+        if any(getattr(new, k) != getattr(current[0], k) for k in fixed):
+            log.warning("SIGHUP: database, user_agent, concurrency and per_host take effect on a restart")
+        current[0] = new
+        return new
+
+    return lambda: asked.append(True), reloaded
+
+
 async def serve(settings: Settings, spread: float | None, renderer: Renderer) -> None:
-    """The service, until SIGTERM or SIGINT."""
+    """The service, until SIGTERM or SIGINT; SIGHUP reloads sources.toml."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    hup, reloaded = _reloader(settings)
+    loop.add_signal_handler(signal.SIGHUP, hup)
     with instance_lock(settings.database):
         store = Store(settings.database)
         store.mark_interrupted()
@@ -68,11 +111,13 @@ async def serve(settings: Settings, spread: float | None, renderer: Renderer) ->
                 rebuild = overview.Rebuilder(settings)
 
                 async def after_polls() -> None:
-                    await deliver_due(settings, store, renderer)
+                    await deliver_due(watcher.settings, store, renderer)
                     if rebuild.due():  # in a thread with its own connection: the loop keeps serving
+                        rebuild.settings = watcher.settings
                         await asyncio.to_thread(rebuild, datetime.now(UTC).date())
 
-                await run(watcher, stop, after_polls, spread=spread)
+                control = Control(requested=store.take_poll_requests, reloaded=reloaded)
+                await run(watcher, stop, after_polls, spread=spread, control=control)
         finally:
             store.close()
 

@@ -24,7 +24,7 @@ STATES = {
     "missing": "逾期未发布",
     "unchecked": "未能检查",  # no report, and the source's listing was never read: missing or not, nobody knows
     "errors": "有错误",
-    "unreadable": "无法读取",
+    "unreadable": "无法读取",  # a table that cannot be read, or a listed report that could not be read at all
     "late": "逾期发布",
     "warnings": "有警告",
     "on_time": "按时发布",
@@ -53,14 +53,21 @@ class Standing:
     unreadable: list[str] = field(default_factory=list)  # tables that could not be read
     resolved: list[str] = field(default_factory=list)  # findings of the version before that this one no longer has
     source_error: str | None = None  # the source's last poll failed: why
+    error: str | None = None  # the report listed for this year could not be read (this time): why
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "state_cn": STATES[self.state]}
 
 
-def _standing(source: Any, year: int, row: dict[str, Any] | None, today: date) -> Standing:
+def _standing(
+    source: Any, year: int, row: dict[str, Any] | None, today: date, bad: dict[str, Any] | None = None
+) -> Standing:
     due = deadline(year, source.kind)
     s = Standing(source.id, source.agency, source.kind, year, due.isoformat(), "not_due")
+    s.error = bad["error"] if bad else None
+    if (row is None or row["version_id"] is None) and bad:  # listed, but not read: never called missing
+        s.state, s.title, s.url = "unreadable", bad["title"], bad["url"]
+        return s
     if row is None or row["version_id"] is None:
         s.state = "missing" if today > due else "not_due"
         return s
@@ -100,8 +107,9 @@ def standings(settings: Settings, store: Store, years: Iterable[int], today: dat
     read = store.sources_read()
     for year in years:
         rows = store.year_reports(year)
+        bad = {r["source"]: r for r in reversed(store.unreadable_reports(year=year))}
         for source in settings.sources:
-            s = _standing(source, year, rows.get(source.id), today)
+            s = _standing(source, year, rows.get(source.id), today, bad.get(source.id))
             s.source_error = errors.get(source.id)
             if s.state == "missing" and source.id not in read:
                 s.state = "unchecked"

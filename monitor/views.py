@@ -22,6 +22,9 @@ def sources_text(settings: Settings, store: Store | None) -> str:
     """`govmon sources`: the file's verdict, the database it uses, and per source its state and newest report."""
     states = {s["id"]: s for s in store.sources()} if store else {}
     last = store.last_reports() if store else {}
+    bad: dict[str, list[dict[str, Any]]] = {}
+    for row in store.unreadable_reports() if store else []:
+        bad.setdefault(row["source"], []).append(row)
     where = "" if store else " (not created yet)"
     out = [f"{settings.path}: valid, {len(settings.sources)} source(s), database {settings.database.resolve()}{where}"]
     for s in settings.sources:
@@ -35,6 +38,7 @@ def sources_text(settings: Settings, store: Store | None) -> str:
             r = last[s.id]
             verdict = f"错误 {r['errors']} 项" if r["errors"] else "未发现错误"
             out.append(f"  {'':<16} last report: {r['title'] or r['url']} ({r['year'] or '年度不明'}, {verdict})")
+        out += [f"  {'':<16} could not read {b['url']}: {b['error']}" for b in bad.get(s.id, [])]
     return "\n".join(out)
 
 
@@ -90,7 +94,10 @@ def reports_json(store: Store, source: str | None = None, year: int | None = Non
     n = 0
     for n, doc in enumerate(store.reports(source, year), start=1):
         yield ("," if n > 1 else "") + "\n    " + _indented(_report_json(doc), 2)
-    yield ("\n  ]" if n else "]") + ',\n  "alerts": ' + _indented(store.alert_counts(), 1) + "\n}"
+    keep = ("source", "url", "title", "year", "error", "first_failed", "last_failed")
+    bad = [{k: b[k] for k in keep} for b in store.unreadable_reports(source, year)]
+    yield ("\n  ]" if n else "]") + ',\n  "unreadable": ' + _indented(bad, 1)
+    yield ',\n  "alerts": ' + _indented(store.alert_counts(), 1) + "\n}"
 
 
 def findings_lines(findings: list[dict[str, Any]]) -> list[str]:
@@ -106,6 +113,10 @@ def reports_text(store: Store, source: str | None = None, year: int | None = Non
         yield f"    {doc['url']}"
         yield f"    错误 {errors} 项 · 警告 {len(findings) - errors} 项" if findings else "    未发现问题"
         yield from findings_lines(findings)
+    for b in store.unreadable_reports(source, year):
+        yield f"[{b['source']}] {b['title'] or b['url']}  ({b['year'] or '年度不明'}, 无法读取)"
+        yield f"    {b['url']}"
+        yield f"    无法读取：{b['error']}"
     a = store.alert_counts()
     yield f"alerts: {a['pending']} pending, {a['delivered']} delivered, {a['dead']} dead"
 
@@ -142,6 +153,8 @@ def status_text(year: int, today: str, items: list[Standing], totals: dict[str, 
         if s.unreadable:
             out.append(f"{'':12}无法读取的表格：{'、'.join(TABLE_LABELS[k] for k in s.unreadable)}")
         out += [f"{'':12}已解决：{m}" for m in s.resolved[:3]]
+        if s.error:
+            out.append(f"{'':12}报告无法读取：{s.error}")
         if s.source_error:
             out.append(f"{'':12}门户网站最近一次抓取失败：{s.source_error}")
     return "\n".join(out)

@@ -11,6 +11,8 @@ import hmac
 import json
 import logging
 import socket
+import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -45,8 +47,20 @@ def free_port() -> int:
 class Inbox:
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []
+        self.rcpt: dict[str, str] = {}  # recipient -> the SMTP answer to RCPT TO (else 250)
+        self.gate: threading.Event | None = None  # DATA is answered only once it is set (at most 10 s)
+
+    async def handle_RCPT(self, _server, _session, envelope, address, _options):
+        answer = self.rcpt.get(address, "250 OK")
+        if answer.startswith("250"):
+            envelope.rcpt_tos.append(address)
+        return answer
 
     async def handle_DATA(self, _server, _session, envelope):
+        for _ in range(200):
+            if self.gate is None or self.gate.is_set():
+                break
+            await asyncio.sleep(0.05)
         self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
         return "250 OK"
 
@@ -190,8 +204,31 @@ async def test_gives_up_into_dead_letter_after_the_bounded_time(tmp_path, portal
     make_due(cfg)
     await poll_and_deliver(cfg)
     store = Store(cfg.database)
+    assert store.alert_counts()["dead"] == 0  # three days old, but tried twice: a clock step is not three days
+    with store.transaction():
+        store.db.conn.execute("UPDATE deliveries SET attempts = 7")
+    store.close()
+    make_due(cfg)
+    await poll_and_deliver(cfg)
+    store = Store(cfg.database)
     assert store.alert_counts()["dead"] == 2
     store.close()
+
+
+async def test_a_clock_ahead_kills_nothing_and_schedules_nothing_months_out(tmp_path, portal, smtp):
+    """+73 h on the clock dead-lettered every pending alert within a minute; 120 days ahead left deliveries
+    scheduled 120 days out once the clock was right again."""
+    smtp.stop()
+    cfg = config(tmp_path, portal, smtp)
+    now = datetime.now(UTC)
+    await poll_and_deliver(cfg, now=now + timedelta(hours=73))  # the clock jumped ahead: the attempt fails
+    await poll_and_deliver(cfg, now=now + timedelta(days=120))  # further still: retried, not given up
+    store = Store(cfg.database)
+    assert store.alert_counts() == {"pending": 2, "delivered": 0, "dead": 0}
+    store.close()
+    smtp.start()
+    sent = await poll_and_deliver(cfg, now=now)  # the clock is right again: nothing waits 120 days
+    assert sent.delivered == 2
 
 
 async def test_daily_digest_is_one_message_per_recipient(tmp_path, portal, smtp):
@@ -219,8 +256,11 @@ class Receiver:
         self.requests: list[tuple[str, dict[str, str], bytes]] = []
         self.status = 200
         self.answer = '{"errcode": 0, "errmsg": "ok"}'
+        self.before: Callable[[], Awaitable[None]] | None = None  # awaited before each answer
 
     async def handle(self, request: web.Request) -> web.Response:
+        if self.before is not None:
+            await self.before()
         self.requests.append((str(request.rel_url), dict(request.headers), await request.read()))
         return web.Response(status=self.status, text=self.answer, content_type="application/json")
 
@@ -526,3 +566,141 @@ async def test_a_pass_renders_each_event_once_and_stops_at_its_budget(tmp_path, 
     assert (second.delivered, second.deferred) == (3 * events - 1, 0)
     assert len(renders) == events  # three recipients, one rendering per event
     assert len(smtp.inbox.messages) == 3 * events
+
+
+async def test_a_poison_recipient_is_dead_at_once_and_the_others_are_delivered(tmp_path, portal, smtp):
+    """A CRLF in an address (from a database or config older than the check at load) made every delivery pass
+    die on `Header values may not contain linefeed`: now that one message is dead, with its reason."""
+    cfg = config(tmp_path, portal, smtp)
+    poison = "a@example.gov.cn\r\nBcc: spy@evil.example"
+    source = replace(cfg.sources[0], alert_to=(poison, "ok@example.gov.cn"))
+    cfg = replace(cfg, sources=(source,))
+    sent = await poll_and_deliver(cfg)
+    assert (sent.delivered, sent.failed) == (2, 2)  # the report and the missing-report alert, each to ok@
+    store = Store(cfg.database)
+    try:
+        rows = store.db.execute("SELECT recipient, status, attempts, last_error FROM deliveries").fetchall()
+    finally:
+        store.close()
+    dead = [r for r in rows if r[0] == poison]
+    assert [r[1] for r in dead] == ["dead", "dead"]
+    assert all("cannot be written" in r[3] and "linefeed" in r[3] for r in dead)
+    assert {m["To"] for m in smtp.inbox.messages} == {"ok@example.gov.cn"}
+
+
+async def test_smtp_5xx_is_dead_at_once_with_its_reason_and_4xx_is_retried(tmp_path, portal, smtp):
+    smtp.inbox.rcpt = {"gone@example.gov.cn": "550 5.1.1 no such user", "full@example.gov.cn": "452 4.2.2 mailbox full"}
+    cfg = config(tmp_path, portal, smtp)
+    source = replace(cfg.sources[0], alert_to=("gone@example.gov.cn", "full@example.gov.cn", "ok@example.gov.cn"))
+    cfg = replace(cfg, sources=(source,))
+    await poll_and_deliver(cfg)
+    store = Store(cfg.database)
+    try:
+        rows = store.db.execute("SELECT recipient, status, attempts, last_error FROM deliveries").fetchall()
+    finally:
+        store.close()
+    by = {}
+    for recipient, status, attempts, error in rows:
+        by.setdefault(recipient, set()).add((status, attempts, (error or "")[:80]))
+    assert {s for s, _, _ in by["gone@example.gov.cn"]} == {"dead"}
+    assert all("550" in e and "no such user" in e for _, _, e in by["gone@example.gov.cn"])
+    assert {(s, a) for s, a, _ in by["full@example.gov.cn"]} == {("pending", 1)}
+    assert all("452" in e for _, _, e in by["full@example.gov.cn"])
+    assert {s for s, _, _ in by["ok@example.gov.cn"]} == {"delivered"}
+
+
+async def test_channels_are_delivered_concurrently(tmp_path, portal, smtp, receiver):
+    """The mail server answers DATA only once the webhook was called, and the webhook answers once the mail
+    arrived: only a pass that delivers the channels side by side gets both through."""
+    called = threading.Event()
+    smtp.inbox.gate = called
+
+    async def after_the_mail() -> None:
+        called.set()
+        for _ in range(200):
+            if smtp.inbox.messages:
+                break
+            await asyncio.sleep(0.05)
+
+    receiver.before = after_the_mail
+    cfg = config(tmp_path, portal, smtp, webhooks=(Webhook("ops", f"{receiver.base}/hook", "json"),))
+    sent = await poll_and_deliver(cfg)
+    assert (sent.delivered, sent.failed) == (4, 0), sent.channels
+    assert len(smtp.inbox.messages) == 2
+    assert sent.channels == {"email": [2, 0], "webhook:ops": [2, 0]}
+
+
+async def test_a_webhook_that_never_answers_delays_only_its_own_messages(tmp_path, portal, smtp, monkeypatch):
+    from monitor import channels  # noqa: PLC0415
+
+    monkeypatch.setattr(channels, "SEND_TIMEOUT", 0.5)
+    hung = socket.socket()  # accepts connections (the backlog) and never answers
+    hung.bind(("127.0.0.1", 0))
+    hung.listen(8)
+    try:
+        url = f"http://127.0.0.1:{hung.getsockname()[1]}/hook"
+        cfg = config(tmp_path, portal, smtp, webhooks=(Webhook("slow", url, "json"),))
+        sent = await poll_and_deliver(cfg)
+    finally:
+        hung.close()
+    assert sent.channels == {"email": [2, 0], "webhook:slow": [0, 2]}
+    store = Store(cfg.database)
+    try:
+        errors = {r[0] for r in store.db.execute("SELECT last_error FROM deliveries WHERE status = 'pending'")}
+    finally:
+        store.close()
+    assert any("no answer within 0 s" in e or "no answer within 1 s" in e for e in errors), errors
+
+
+async def test_robot_messages_escape_scraped_markdown(tmp_path, portal, receiver):
+    """A scraped title must not become a link to another site or bold text in a DingTalk/WeCom robot message."""
+    data = read_report(SEEDS["tianmen"].read_bytes(), "x").to_json()
+    evil = "天门市2021年政府信息公开工作年度报告](http://evil.example/login)**紧急：点击上方链接重新登录**\n# 通知"
+    data["title"] = evil  # not a title the reader takes: the link's text names the report
+    portal.add("/nb/t.html", report_page(data))
+    portal.add("/nb/", listing([("t.html", evil.replace("\n", "<br>"))]))
+    hooks = (
+        Webhook("ding", f"{receiver.base}/robot/send?access_token=abc", "dingtalk"),
+        Webhook("wecom", f"{receiver.base}/cgi-bin/webhook/send?key=x", "wecom"),
+    )
+    cfg = settings(tmp_path, [("tianmen", "department", f"{portal.base}/nb/")], webhooks=hooks)
+    await poll_and_deliver(cfg)
+    bodies = [json.loads(b)["markdown"] for _, _, b in receiver.requests]
+    texts = [m.get("text") or m.get("content") for m in bodies]
+    report = [t for t in texts if "2021" in t and "evil" in t]
+    assert len(report) == 2  # one per robot
+    for text in report:
+        assert "](http://evil" not in text
+        assert "http://evil" not in text
+        assert "**紧急" not in text
+        assert "\n# " not in text
+        assert f"]({portal.base}/nb/t.html)" in text  # the report's own link is still a link
+
+
+async def test_robot_tokens_are_redacted_in_logs_outputs_and_the_database(tmp_path, portal, receiver, caplog, capsys):
+    from monitor.cli import main  # noqa: PLC0415
+
+    token = "d4f00c0ffee5ecret0token"
+    hooks = (Webhook("ding", f"{receiver.base}/robot/send?access_token={token}", "dingtalk"),)
+    cfg = settings(tmp_path, [("tianmen", "department", f"{portal.base}/nb/")], webhooks=hooks)
+    receiver.status = 500  # failures log their error too
+    with caplog.at_level(logging.INFO):
+        await poll_and_deliver(cfg)
+        receiver.status = 200
+        make_due(cfg)
+        await poll_and_deliver(cfg)
+    assert caplog.records
+    assert not [r.getMessage() for r in caplog.records if token in r.getMessage()]
+    dump = "\n".join(Store(cfg.database).db.conn.iterdump())
+    assert "access_token=***" in dump
+    assert token not in dump
+    toml = tmp_path / "hooks.toml"
+    toml.write_text(
+        f'[[alerts.webhook]]\nname = "ding"\nurl = "{receiver.base}/robot/send?access_token={token}"\n'
+        'format = "dingtalk"\n',
+        encoding="utf-8",
+    )
+    assert await asyncio.to_thread(main, ["alerts", "test", "--config", str(toml)]) == 0
+    out = capsys.readouterr()
+    assert "access_token=***" in out.out
+    assert token not in out.out + out.err

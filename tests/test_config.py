@@ -183,3 +183,79 @@ def test_config_before_the_command_works_as_after_it(tmp_path, env, capsys):
     assert main(["sources", "--config", str(path)]) == 0
     assert capsys.readouterr().out == before
     assert f"{path}: valid" in before
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "marker", "words"),
+    [
+        (  # a port that does not exist: urlsplit(...).port raised in the middle of a poll
+            'list_url = "http://www.tianmen.gov.cn/zwgk/nb/"',
+            'list_url = "http://www.tianmen.gov.cn:99999/zwgk/nb/"',
+            "99999",
+            "key 'list_url': 'http://www.tianmen.gov.cn:99999/zwgk/nb/' is not an http(s) URL",
+        ),
+        (
+            'list_url = "http://www.tianmen.gov.cn/zwgk/nb/"',
+            'list_url = "http://[::1/x"',
+            "[::1/x",
+            "is not an http(s) URL",
+        ),
+        (  # a CRLF in an address or header: every delivery pass died on it
+            'alert_to = ["a@example.gov.cn"]',
+            'alert_to = ["a@example.gov.cn\\r\\nBcc: x@evil.example"]',
+            "Bcc",
+            "key 'alert_to': 'a@example.gov.cn\\r\\nBcc: x@evil.example' holds a line break",
+        ),
+        ('from = "年报监测', 'from = "年报监测\\n', "年报监测", "[alerts.email] key 'from':"),
+        (
+            'user_agent = "govreport-monitor/1.0 (+oversight@example.gov.cn)"',
+            'user_agent = "govmon\\r\\nX-Evil: 1"',
+            "X-Evil",
+            "[monitor] key 'user_agent': 'govmon\\r\\nX-Evil: 1' holds a line break",
+        ),
+        ('interval = "12h"', 'interval = "3000000d"', "3000000d", "key 'interval': must be at most 366d"),
+        (  # credentials in the listing's URL would be echoed to logs, the database and mail
+            'list_url = "http://www.tongliao.gov.cn/tl/zfxxgknb/"',
+            'list_url = "http://user:pw@www.tongliao.gov.cn/tl/zfxxgknb/"',
+            "user:pw",
+            "key 'list_url': holds a user name and password",
+        ),
+        ('format = "dingtalk"', 'format = "dingtalk"\nnothing = 1', "nothing", "unknown key"),
+    ],
+)
+def test_values_that_would_fail_later_are_refused_at_load(tmp_path, env, old, new, marker, words):
+    text = VALID.replace(old, new, 1)
+    assert text != VALID
+    path = write(tmp_path, text)
+    line = max(n for n, x in enumerate(text.split("\n"), start=1) if marker in x)
+    with pytest.raises(ConfigError) as exc:
+        load(path)
+    assert str(exc.value).startswith(f"{path}:{line}: "), str(exc.value)
+    assert words in str(exc.value)
+
+
+def test_webhook_entries_must_be_tables_and_a_bom_is_read_past(tmp_path, env, capsys):
+    bad = write(tmp_path, "[alerts]\nwebhook = [1]\n")
+    assert main(["sources", "--config", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"govmon: {bad}:2: [alerts] key 'webhook': each entry must be a table"), err
+    assert err.count("\n") == 1
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + VALID.encode())  # saved by a Windows editor
+    assert [s.id for s in load(path).sources] == ["tongliao", "tianmen-zwfw"]
+
+
+@pytest.mark.parametrize("command", [["sources"], ["reports"], ["status"], ["alerts", "list"], ["health"]])
+def test_read_only_commands_need_no_secret(tmp_path, monkeypatch, capsys, command):
+    """The README's secrets.env is read by the service, not by the admin's shell: read-only commands work
+    without GOVMON_SMTP_PASSWORD; the commands that send still say which variable is missing."""
+    from monitor.store import Store  # noqa: PLC0415
+
+    monkeypatch.delenv("GOVMON_SMTP_PASSWORD", raising=False)
+    monkeypatch.delenv("GOVMON_WEBHOOK_SECRET", raising=False)
+    path = write(tmp_path, VALID)
+    Store(tmp_path / "govmon.db").close()
+    assert main([*command, "--config", str(path)]) in (0, 1), capsys.readouterr().err  # health: 1 = never polled
+    assert "GOVMON_" not in capsys.readouterr().err
+    assert main(["alerts", "test", "--config", str(path)]) == 2
+    assert "environment variable GOVMON_SMTP_PASSWORD is not set" in capsys.readouterr().err

@@ -194,6 +194,20 @@ def test_encrypted_pdf(tmp_path, capsys):
     assert "已加密" in capsys.readouterr().err
 
 
+def test_a_password_protected_pdf_is_named_as_such_whatever_its_path(tmp_path, capsys):
+    """The message must say so itself: the test above passed only because its temporary path holds the word."""
+    w = PdfWriter(clone_from=io.BytesIO(blank_pdf(1)))
+    w.encrypt("secret")
+    out = io.BytesIO()
+    w.write(out)
+    path = tmp_path / "nianbao.pdf"
+    path.write_bytes(out.getvalue())
+    assert "encrypted" not in str(path)
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"govmon: {path}: PDF已加密（设有密码），无法读取\n"
+
+
 def test_pdf_bomb_is_bounded(tmp_path, capsys):
     packer = zlib.compressobj(9)
     chunk = b"\0" * 2**20

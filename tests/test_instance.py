@@ -26,8 +26,11 @@ def write(tmp_path: Path, extra: str = "") -> Path:
     return toml
 
 
-def test_a_second_poll_on_the_same_database_exits_2_naming_the_holder(tmp_path, capsys):
+def test_a_second_run_exits_2_naming_the_holder_and_a_poll_is_handed_to_it(tmp_path, capsys):
+    from monitor.store import Store  # noqa: PLC0415
+
     toml = write(tmp_path)
+    Store(tmp_path / "etc" / "govmon.db").close()
     holder = subprocess.Popen(
         [
             sys.executable,
@@ -43,9 +46,16 @@ def test_a_second_poll_on_the_same_database_exits_2_naming_the_holder(tmp_path, 
     )
     try:
         assert holder.stdout.readline().strip() == "held"
-        assert main(["poll", "--config", str(toml)]) == 2
+        assert main(["run", "--config", str(toml)]) == 2
         err = capsys.readouterr().err
         assert f"another govmon (PID {holder.pid}) is running on this database" in err
+        assert main(["poll", "--source", "a", "--config", str(toml)]) == 0  # handed to the running one
+        assert (
+            f"govmon (PID {holder.pid}) is running on this database: asked it to poll a now" in capsys.readouterr().out
+        )
+        store = Store(tmp_path / "etc" / "govmon.db")
+        assert store.take_poll_requests() == ["a"]
+        store.close()
         # read-only commands work beside it
         assert main(["sources", "--config", str(toml)]) == 0
     finally:

@@ -192,7 +192,8 @@ async def test_sources_and_reports_read_back(portal, tmp_path):
     data = json.loads(out)
     # written a report at a time, yet byte for byte what one json.dumps of the whole would print
     assert out == json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    assert set(data) == {"sources", "reports", "alerts"}
+    assert set(data) == {"sources", "reports", "unreadable", "alerts"}  # "unreadable": an addition
+    assert data["unreadable"] == []
     assert data["sources"][0]["id"] == "city"
     assert data["sources"][0]["consecutive_failures"] == 0
     laixi = next(r for r in data["reports"] if r["year"] == 2020 and "莱西" in r["title"])
@@ -253,9 +254,14 @@ async def test_the_readme_systemd_steps_in_a_fake_root(portal, tmp_path):
     block = block.split("```sh\n", 1)[1].split("```", 1)[0]
     steps = [line for line in block.splitlines() if "/etc/govmon" in line and "systemctl" not in line]
     assert len(steps) == 2  # mkdir + copy + secrets file; the state_dir line
-    for line in steps:
+    (link,) = [line for line in block.splitlines() if "/usr/local/bin" in line]  # govmon on root's PATH
+    bin_dir = tmp_path / "usr" / "local" / "bin"
+    bin_dir.mkdir(parents=True)
+    for line in [*steps, link]:
         cmd = line.replace("sudo ", "").replace("/etc/govmon", str(etc)).replace("/var/lib/govmon", str(var))
+        cmd = cmd.replace("/opt/govmon/.venv/bin/govmon", GOVMON).replace("/usr/local/bin", str(bin_dir))
         subprocess.run(["bash", "-c", cmd], cwd=ROOT, check=True)
+    assert os.path.realpath(bin_dir / "govmon") == os.path.realpath(GOVMON)
     toml = (etc / "sources.toml").read_text(encoding="utf-8")
     assert f'\nstate_dir = "{var}"' in toml
     toml = toml.split("[[source]]", 1)[0].replace("[monitor]\n", '[monitor]\noutbox_dir = "mail"\n', 1)
@@ -271,6 +277,10 @@ async def test_the_readme_systemd_steps_in_a_fake_root(portal, tmp_path):
         if "=" in line and not line.startswith("#")
     )
     assert (unit["StateDirectory"], unit["WorkingDirectory"]) == ("govmon", "/var/lib/govmon")
+    assert unit["Documentation"] == "file:///opt/govmon/README.md"  # the clone's README, not a placeholder
+    assert (unit["UMask"], unit["ExecReload"]) == ("0077", "/bin/kill -HUP $MAINPID")
+    assert "time-sync.target" in unit["After"]
+    assert {"169.254.0.0/16", "100.100.100.200", "fd00:ec2::254"} <= set(unit["IPAddressDeny"].split())
     exec_args = unit["ExecStart"].replace("/etc/govmon", str(etc)).split()[1:]
     var.mkdir(parents=True)  # systemd creates the StateDirectory
     env = {k: v for k, v in os.environ.items() if k != "STATE_DIRECTORY"}
@@ -289,11 +299,11 @@ async def test_the_readme_systemd_steps_in_a_fake_root(portal, tmp_path):
     _, err = await asyncio.wait_for(service.communicate(), 30)
     assert service.returncode == 0, err.decode()
 
-    def admin(*args: str) -> str:  # a shell with no STATE_DIRECTORY, in the admin's home
+    def admin(*args: str) -> str:  # root's shell: `govmon` by the link on its PATH, no STATE_DIRECTORY, no secrets
         done = subprocess.run(
-            [GOVMON, *args, "--config", str(etc / "sources.toml")],
+            ["govmon", *args, "--config", str(etc / "sources.toml")],
             cwd=tmp_path,
-            env=env,
+            env={**env, "PATH": f"{bin_dir}:/usr/bin:/bin"},
             capture_output=True,
             text=True,
             check=True,
@@ -307,6 +317,7 @@ async def test_the_readme_systemd_steps_in_a_fake_root(portal, tmp_path):
     mail = len(list((var / "mail").glob("*.eml")))  # the five reports, and the 2025 one missing if its deadline is past
     assert mail >= 5
     assert f"alerts: 0 pending, {mail} delivered, 0 dead" in admin("alerts", "list")
+    assert admin("health").startswith("govmon health: OK: 1/1 source(s) polled")
     assert not (etc / "govmon.db").exists()  # one database, the service's
 
 

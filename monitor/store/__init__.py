@@ -7,12 +7,14 @@ stores the version once and the alert once (events have a unique key).
 This module is the poll's side: the connection, sources and polls, listing pages, documents and
 versions, and the copy candidates. Beside it: ``schema`` (migrations, packing, timestamps),
 ``outbox`` (events and deliveries), ``queries`` (what the admin commands read back), ``lock``
-(one `run`/`poll` per database). ``Store`` mixes the outbox and the queries in.
+(one `run`/`poll` per database), ``unreadable`` (reports that could not be read; polls asked of the service).
+``Store`` mixes the outbox, the queries and the unreadable reports in.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -23,12 +25,14 @@ from typing import Any
 
 import sqlite_utils
 
-from monitor.errors import StateError
+from monitor.errors import StateError, storage_error
 from monitor.model import Event
+from monitor.redact import redact
 from monitor.store.lock import instance_lock, is_locked
 from monitor.store.outbox import Outbox
 from monitor.store.queries import Queries
 from monitor.store.schema import MIGRATIONS, now, pack, unpack
+from monitor.store.unreadable import Unreadable
 
 __all__ = ["MIGRATIONS", "PER_BAND", "NewVersion", "Store", "instance_lock", "is_locked", "pack", "unpack"]
 
@@ -63,7 +67,7 @@ class NewVersion:
     prints: list[int] = field(default_factory=list)  # copies.prints: replaces the document's older version's
 
 
-class Store(Outbox, Queries):
+class Store(Outbox, Queries, Unreadable):
     def __init__(self, path: str | Path, create: bool = True) -> None:
         """Open (and migrate) the database; with ``create=False`` a missing file is an error, not a new one."""
         self.path = Path(path)
@@ -72,19 +76,28 @@ class Store(Outbox, Queries):
                 f"{self.path}: no database here yet; the service (or `govmon poll`) has not run with this "
                 "configuration, or --config names another sources.toml than the service's"
             )
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite_utils.Database(self.path)
-        self.db.conn.execute("PRAGMA busy_timeout = 10000")
-        self.db.enable_wal()
-        self.db.conn.execute("PRAGMA synchronous = NORMAL")
-        self.db.conn.create_function("unpack", 1, unpack, deterministic=True)
-        self.migrate()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite_utils.Database(self.path)
+            self.db.conn.execute("PRAGMA busy_timeout = 10000")
+            self.db.enable_wal()
+            self.db.conn.execute("PRAGMA synchronous = NORMAL")
+            self.db.conn.create_function("unpack", 1, unpack, deterministic=True)
+            self.db.conn.create_function("redact", 1, redact, deterministic=True)
+            self.migrate()
+        except (sqlite3.DatabaseError, OSError) as exc:  # damaged, truncated, not a database, disk full
+            raise storage_error(self.path, exc) from exc
 
     def close(self) -> None:
         self.db.conn.close()
 
     def migrate(self) -> None:
         version = self.db.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):  # opening it would write to a schema this govmon does not know
+            raise StateError(
+                f"{self.path}: written by a newer govmon (schema {version}; this one knows {len(MIGRATIONS)}): "
+                "upgrade govmon (README 'Upgrading'), or restore a backup this version made"
+            )
         for n, sql in enumerate(MIGRATIONS[version:], start=version + 1):
             self.db.conn.executescript(f"BEGIN; {sql}; PRAGMA user_version = {n}; COMMIT;")
 

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlite_utils
 
 from monitor.model import Event
 from monitor.store.schema import iso, now
+
+# No backoff is longer than an hour (channels.backoff): a next attempt further ahead than this was set by a clock
+# that was ahead (a wrong date, then corrected) and is due now instead of in 120 days.
+HORIZON = timedelta(hours=2)
 
 
 class Outbox:
@@ -50,9 +54,10 @@ class Outbox:
         sql = (
             "SELECT d.*, e.kind, e.key, e.source, e.payload, e.created, unpack(v.report) AS report, v.findings FROM deliveries d "
             "JOIN events e ON e.id = d.event_id LEFT JOIN versions v ON v.id = e.version_id "
-            "WHERE d.status = 'pending' AND (d.next_attempt <= ? OR ?) ORDER BY d.id LIMIT ?"
+            "WHERE d.status = 'pending' AND (d.next_attempt <= ? OR d.next_attempt > ? OR ?) ORDER BY d.id LIMIT ?"
         )
-        return [dict(r) for r in self.db.query(sql, [iso(at), ignore_backoff, limit])]
+        # a next attempt past HORIZON was set by a clock that was ahead (then corrected): due now, not in months
+        return [dict(r) for r in self.db.query(sql, [iso(at), iso(at + HORIZON), ignore_backoff, limit])]
 
     def last_delivered(self, channel: str, recipient: str) -> datetime | None:
         row = self.db.conn.execute(

@@ -54,6 +54,17 @@ MIGRATIONS = [
     ALTER TABLE prints_by_year RENAME TO prints;
     CREATE INDEX prints_by_version ON prints(version_id);
     """,
+    # robots' tokens out of the outbox: a webhook's recipient is its URL with the credentials redacted
+    "UPDATE deliveries SET recipient = redact(recipient) WHERE channel LIKE 'webhook:%'",
+    # listed reports that could not be read (status says 无法读取, not missing; the same bytes are not read
+    # again), and the polls an admin's `govmon poll --source ID` asks of the running service
+    """
+    CREATE TABLE unreadable (url TEXT PRIMARY KEY, source TEXT NOT NULL, title TEXT, year INTEGER,
+        error TEXT NOT NULL, sha256 TEXT, etag TEXT, last_modified TEXT, first_failed TEXT NOT NULL,
+        last_failed TEXT NOT NULL);
+    CREATE INDEX unreadable_by_source ON unreadable(source, year);
+    CREATE TABLE poll_requests (source TEXT PRIMARY KEY, asked TEXT NOT NULL);
+    """,
 ]
 
 

@@ -1,0 +1,42 @@
+"""Stage: backup. ``govmon backup PATH``: a consistent copy of the database while the service runs (SQLite's
+online backup API, page by page, under the database's own locking), checked before it is named as done.
+Restoring is a file copy with the service stopped (README 'Backup and restore')."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from monitor.errors import InputError, StateError, storage_error
+
+
+def backup(database: Path, target: Path, now: datetime | None = None) -> Path:
+    """Copy ``database`` to ``target`` (a file, or a folder that gets govmon-YYYYmmddTHHMMSS.db). Returns the
+    file written. The copy is written beside its name and renamed into place once it passed a quick check."""
+    if not database.exists():
+        raise StateError(f"{database}: no database here yet; nothing to back up")
+    if target.is_dir():
+        target = target / f"govmon-{(now or datetime.now(UTC)):%Y%m%dT%H%M%S}.db"
+    if target.resolve() == database.resolve():
+        raise InputError(f"{target}: that is the database itself; give another path")
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        source = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)
+        copy = sqlite3.connect(tmp)
+        try:
+            source.backup(copy, pages=1024)
+            verdict = copy.execute("PRAGMA quick_check").fetchone()[0]
+            copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
+        finally:
+            copy.close()
+            source.close()
+    except (sqlite3.DatabaseError, OSError) as exc:
+        tmp.unlink(missing_ok=True)
+        raise storage_error(database if not isinstance(exc, OSError) else target, exc) from exc
+    if verdict != "ok":
+        tmp.unlink(missing_ok=True)
+        raise StateError(f"{database}: the copy does not pass SQLite's check ({verdict}); the database is damaged")
+    os.replace(tmp, target)
+    return target

@@ -1,0 +1,438 @@
+"""A service an admin leaves running for a year (issue #24): a slow channel, a bad link, a report that cannot be
+read, a clock that steps, a damaged database, a full disk, SIGHUP, `poll` beside the service, health, backup.
+Through a real portal on 127.0.0.1, real SQLite files and real `govmon` processes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import time
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import apscheduler.schedulers.base
+import pytest
+from aiohttp import web
+from conftest import SEEDS
+from portal import listing, settings
+from test_service import GOVMON, count, govmon, wait_for
+
+from monitor import bounded, timetable
+from monitor.alerts import Renderer
+from monitor.channels import deliver_due
+from monitor.cli import main
+from monitor.config import Webhook
+from monitor.fetch import Fetcher
+from monitor.scheduler import Watcher
+from monitor.store import MIGRATIONS, Store
+
+TONGLIAO = SEEDS["tongliao"].read_bytes()
+LAIXI = SEEDS["laixi"].read_bytes()
+RENDERER = Renderer()
+
+
+async def poll(cfg, today, ids=None):
+    store = Store(cfg.database)
+    try:
+        async with Fetcher(cfg.user_agent, 4, 2, retries=0, backoff=0.01, timeout=5) as f:
+            return await Watcher(cfg, store, f, today=lambda: today).poll(ids)
+    finally:
+        store.close()
+
+
+def toml(tmp_path: Path, base: str, extra: str = "", sources: tuple[str, ...] = ("city",)) -> Path:
+    path = tmp_path / "sources.toml"
+    body = "".join(
+        f'[[source]]\nid = "{s}"\nagency = "{s}人民政府"\nkind = "government"\nlist_url = "{base}/{s}/"\n'
+        for s in sources
+    )
+    path.write_text(f'[monitor]\ndatabase = "govmon.db"\noutbox_dir = "mail"\n{extra}\n{body}', encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------- 1. a slow channel never stalls polling
+async def test_polling_goes_on_while_a_channel_takes_ten_seconds_a_message(portal, tmp_path, monkeypatch):
+    """A webhook answering after 10 s: each job used to wait for the delivery pass, so in 240 s 17 of 50 sources
+    were never polled. Now every source is polled again and again while that webhook is still being served."""
+    monkeypatch.setattr(timetable, "STOP_GRACE", 0.5)
+    served: list[float] = []
+
+    async def slow(_request: web.Request) -> web.Response:
+        await asyncio.sleep(10)
+        served.append(time.monotonic())
+        return web.Response(text="{}")
+
+    app = web.Application()
+    app.router.add_post("/hook", slow)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    hook = Webhook("slow", f"http://127.0.0.1:{runner.addresses[0][1]}/hook", "json")
+    ids = [f"s{i}" for i in range(4)]
+    for i in ids:
+        portal.add(f"/{i}/", listing([("t.html", "通辽市2021年政府信息公开工作年度报告")]))
+        portal.add(f"/{i}/t.html", TONGLIAO, content_type="text/plain")
+    cfg = settings(tmp_path, [(i, "government", f"{portal.base}/{i}/") for i in ids], webhooks=(hook,))
+    cfg = replace(cfg, sources=tuple(replace(s, interval=1) for s in cfg.sources))  # a poll a second
+    store = Store(cfg.database)
+    stop = asyncio.Event()
+    try:
+        async with Fetcher(cfg.user_agent, 4, 2, retries=0, timeout=5) as fetcher:
+            watcher = Watcher(cfg, store, fetcher, today=lambda: date(2022, 3, 1))
+            service = asyncio.create_task(
+                timetable.run(watcher, stop, lambda: deliver_due(cfg, store, RENDERER), spread=0)
+            )
+            db = cfg.database
+            await wait_for(
+                lambda: (
+                    count(
+                        db,
+                        "SELECT coalesce(min(n), 0) FROM (SELECT count(*) AS n FROM polls WHERE finished IS NOT NULL GROUP BY source)",
+                    )
+                    >= 3
+                ),
+                30,
+            )
+            assert served == []  # the first message is still being delivered: polling did not wait for it
+            stop.set()
+            await asyncio.wait_for(service, 15)
+    finally:
+        store.close()
+        await runner.cleanup()
+    assert count(cfg.database, "SELECT count(DISTINCT source) FROM polls WHERE ok = 1") == 4
+
+
+async def test_a_wall_clock_stepped_back_a_day_and_ahead_moves_no_poll(portal, tmp_path, monkeypatch, caplog):
+    """Polls are timed on the monotonic clock: after the clock stepped back a day (and returned), the service
+    polled nothing for the 70 s measured; now polls go on (APScheduler, which fires the tick by the wall clock,
+    is woken by the monotonic watchdog), and each step is logged once."""
+    monkeypatch.setattr(timetable, "STOP_GRACE", 0.5)
+    monkeypatch.setattr(timetable, "TICK", 0.1)
+    portal.add("/nb/", listing([("t.html", "通辽市2021年政府信息公开工作年度报告")]))
+    portal.add("/nb/t.html", TONGLIAO, content_type="text/plain")
+    cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")])
+    cfg = replace(cfg, sources=(replace(cfg.sources[0], interval=1),))
+    step = [0.0]
+
+    class Stepped(datetime):  # the wall clock APScheduler (which fires the tick) and the timetable see
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[override]
+            return datetime.now(tz) + timedelta(seconds=step[0])
+
+    monkeypatch.setattr(apscheduler.schedulers.base, "datetime", Stepped)
+    monkeypatch.setattr(timetable, "datetime", Stepped)
+    store = Store(cfg.database)
+    stop = asyncio.Event()
+    polls = "SELECT count(*) FROM polls WHERE finished IS NOT NULL"
+    try:
+        async with Fetcher(cfg.user_agent, 4, 2, retries=0, timeout=5) as fetcher:
+            watcher = Watcher(cfg, store, fetcher, today=lambda: date(2022, 3, 1))
+            with caplog.at_level(logging.INFO, logger="govmon"):
+                service = asyncio.create_task(
+                    timetable.run(watcher, stop, spread=0, wall=lambda: time.time() + step[0])
+                )
+                await wait_for(lambda: count(cfg.database, polls) >= 1, 30)
+                step[0] = -86400.0  # back a day
+                seen = count(cfg.database, polls)
+                await wait_for(lambda: count(cfg.database, polls) >= seen + 2, 30)
+                step[0] = 0.0  # and right again
+                seen = count(cfg.database, polls)
+                await wait_for(lambda: count(cfg.database, polls) >= seen + 2, 30)
+                stop.set()
+                await asyncio.wait_for(service, 15)
+    finally:
+        store.close()
+    steps = [r.getMessage() for r in caplog.records if "wall clock stepped" in r.getMessage()]
+    assert len(steps) == 2, steps
+    assert steps[0].startswith("the wall clock stepped back by 8640")
+    assert steps[1].startswith("the wall clock stepped ahead by 8640")
+
+
+async def test_deadlines_are_not_judged_on_a_clock_far_ahead_of_the_portals(portal, tmp_path, caplog):
+    """A clock 500 days ahead called next year's report missing; the portals' Date header says otherwise."""
+    today = datetime.now(UTC).date()
+    year = today.year - 1 if today >= date(today.year, 4, 1) else today.year - 2  # the last year now due
+    portal.add("/nb/", listing([("t.html", f"通辽市{year}年政府信息公开工作年度报告")]))
+    portal.add("/nb/t.html", TONGLIAO, content_type="text/plain")
+    cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")])
+    with caplog.at_level(logging.WARNING, logger="govmon"):
+        await poll(cfg, today + timedelta(days=500))
+    assert count(cfg.database, "SELECT count(*) FROM events WHERE kind = 'missing'") == 0
+    assert any("deadlines are judged on" in r.getMessage() for r in caplog.records)
+
+
+# ---------------------------------------------------------------- 2, 3, 12: reports that cannot be read
+async def test_a_listed_report_that_could_not_be_read_is_unreadable_with_its_error_never_missing(
+    portal, tmp_path, capsys
+):
+    portal.add(
+        "/city/",
+        listing(
+            [
+                ("t2021.html", "2021年政府信息公开工作年度报告"),
+                ("t2022.html", "2022年政府信息公开工作年度报告"),  # 503, every time
+                ("t2020.html", "2020年政府信息公开工作年度报告"),  # not a page at all
+                ("http://[::1/x", "2019年政府信息公开工作年度报告"),  # 3: malformed links beside the others
+                ("http://127.0.0.1:99999/t.html", "2018年政府信息公开工作年度报告"),
+            ]
+        ),
+    )
+    portal.add("/city/t2021.html", TONGLIAO, content_type="text/plain")
+    portal.add("/city/t2022.html", b"", status=[503] * 100)
+    portal.add("/city/t2020.html", bytes(range(256)) * 64, content_type="application/octet-stream")
+    path = toml(tmp_path, portal.base, extra="failure_threshold = 2")
+    from monitor.config import load  # noqa: PLC0415
+
+    cfg = load(path)
+    for _ in range(3):  # past failure_threshold: the malformed links never make the source "failing"
+        (result,) = await poll(cfg, date(2023, 6, 1))
+        assert result.error is None
+    assert count(cfg.database, "SELECT count(*) FROM events WHERE kind IN ('source_failing', 'missing')") == 0
+    assert count(cfg.database, "SELECT count(*) FROM versions") == 1
+
+    assert main(["status", "--year", "2022", "--as-of", "2023-06-01", "--json", "--config", str(path)]) == 0
+    (city,) = json.loads(capsys.readouterr().out)["sources"]
+    assert (city["state"], city["state_cn"]) == ("unreadable", "无法读取")
+    assert "HTTP 503" in city["error"]
+    assert city["url"] == f"{portal.base}/city/t2022.html"
+    assert main(["status", "--year", "2020", "--as-of", "2023-06-01", "--config", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "无法读取" in out
+    assert "逾期未发布" not in out
+    assert "报告无法读取：" in out
+    assert main(["reports", "--json", "--config", str(path)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert sorted(b["year"] for b in data["unreadable"]) == [2020, 2022]
+    assert main(["reports", "--config", str(path)]) == 0
+    assert "无法读取：" in capsys.readouterr().out
+    assert main(["sources", "--config", str(path)]) == 0
+    assert f"could not read {portal.base}/city/t2022.html: " in capsys.readouterr().out
+    assert main(["overview", "--out", str(tmp_path / "site"), "--as-of", "2023-06-01", "--config", str(path)]) == 0
+    capsys.readouterr()
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert 'data-state="unreadable"' in index
+    assert "HTTP 503" in index
+
+    portal.pages["/city/t2022.html"] = portal.pages["/city/t2021.html"]  # fixed: read, and no longer unreadable
+    await poll(cfg, date(2023, 6, 1))
+    assert count(cfg.database, "SELECT count(*) FROM unreadable WHERE year = 2022") == 0
+
+
+async def test_a_page_that_cannot_be_read_is_not_read_again_until_it_changes(portal, tmp_path, monkeypatch):
+    """A 1.6 KB DOCX cost 60 s of CPU on every poll: what failed is remembered by its hash (and validators)."""
+    reads: list[str] = []
+    real = bounded.read_page
+
+    def counted(data, source, *args, **kw):
+        reads.append(source)
+        return real(data, source, *args, **kw)
+
+    monkeypatch.setattr(bounded, "read_page", counted)
+    portal.add("/nb/", listing([("t.html", "2021年政府信息公开工作年度报告")]))
+    portal.add("/nb/t.html", "<html><body><p>页面建设中</p></body></html>")  # not a report, links no attachment
+    cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")])
+    (first,) = await poll(cfg, date(2022, 3, 1))
+    assert len(reads) == 1
+    assert "页面不是报告" in first.problems[0]
+    (again,) = await poll(cfg, date(2022, 3, 1))  # a 304
+    assert portal.not_modified["/nb/t.html"] == 1
+    assert len(reads) == 1
+    assert "not read again" in again.problems[0]
+    portal.pages["/nb/t.html"].etag = False  # no validators: the same bytes, told by their hash
+    await poll(cfg, date(2022, 3, 1))
+    assert len(reads) == 1
+    portal.add("/nb/t.html", TONGLIAO, content_type="text/plain")  # it changed: read, and stored
+    (fixed,) = await poll(cfg, date(2022, 3, 1))
+    assert len(reads) == 2
+    assert (fixed.new_versions, fixed.problems) == (1, [])
+
+
+async def test_a_binary_listing_page_is_one_line_not_a_traceback(portal, tmp_path, caplog):
+    portal.add("/nb/", bytes(range(256)) * 64, content_type="application/octet-stream")
+    cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")])
+    with caplog.at_level(logging.INFO, logger="govmon"):
+        (result,) = await poll(cfg, date(2022, 3, 1))
+    assert result.error
+    assert not result.error.startswith("internal error")
+    assert not [r for r in caplog.records if r.exc_info]
+    (line,) = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert line.startswith("source city: poll failed after ")
+
+
+# ---------------------------------------------------------------- 10. the database and the disk
+def test_a_damaged_database_is_one_actionable_line_for_every_command(tmp_path, capsys):
+    path = toml(tmp_path, "http://127.0.0.1:9")
+    (tmp_path / "govmon.db").write_bytes(b"this is not SQLite " * 500)
+    for command in (["sources"], ["reports"], ["status"], ["alerts", "list"], ["health"], ["poll"]):
+        assert main([*command, "--config", str(path)]) == 2, command
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1, err
+        assert "the database is damaged" in err
+        assert "restore the last backup" in err
+
+
+def test_a_database_from_a_newer_govmon_is_refused_and_left_alone(tmp_path, capsys):
+    path = toml(tmp_path, "http://127.0.0.1:9")
+    con = sqlite3.connect(tmp_path / "govmon.db")
+    con.execute("PRAGMA user_version = 99")
+    con.close()
+    assert main(["poll", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"written by a newer govmon (schema 99; this one knows {len(MIGRATIONS)})" in err
+    con = sqlite3.connect(tmp_path / "govmon.db")
+    assert con.execute("PRAGMA user_version").fetchone()[0] == 99
+    assert con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0  # nothing written
+    con.close()
+
+
+async def test_a_full_disk_is_one_line_naming_the_path_and_the_space(portal, tmp_path):
+    """A 256 KiB filesystem (tmpfs in a mount namespace of its own) under the database: `poll` stores what fits,
+    then says the disk is full, where, and how much is free; no traceback."""
+    portal.add("/city/", listing([(f"t{y}.html", f"{y}年政府信息公开工作年度报告") for y in range(2015, 2023)]))
+    for y in range(2015, 2023):
+        portal.add(f"/city/t{y}.html", TONGLIAO.replace(b"2021", str(y).encode()), content_type="text/plain")
+    small = tmp_path / "small"
+    small.mkdir()
+    config = toml(tmp_path, portal.base)
+    script = (
+        f"mount -t tmpfs -o size=256k tmpfs {small} && cp {config} {small}/ && "
+        f"exec {GOVMON} poll --config {small}/sources.toml"
+    )
+    proc = await asyncio.create_subprocess_exec(
+        "unshare", "-m", "sh", "-c", script, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), 120)
+    text = err.decode()
+    assert proc.returncode == 2, text
+    assert "Traceback" not in text
+    (line,) = [x for x in text.splitlines() if x.startswith("govmon: ")]
+    assert re.search(r"the disk is full \(\d+ MiB free on its filesystem\): free some space there", line), line
+    assert str(small) in line
+
+
+# ---------------------------------------------------------------- 13. operating it
+async def test_sighup_reloads_a_valid_file_keeps_the_old_on_a_bad_one_and_poll_is_handed_over(portal, tmp_path):
+    for s in ("city", "town"):
+        portal.add(f"/{s}/", listing([("t.html", "通辽市2021年政府信息公开工作年度报告")]))
+        portal.add(f"/{s}/t.html", TONGLIAO, content_type="text/plain")
+    path = toml(tmp_path, portal.base)
+    db = tmp_path / "govmon.db"
+    log = tmp_path / "journal.txt"
+    with log.open("wb") as journal:
+        proc = await asyncio.create_subprocess_exec(
+            GOVMON, "run", "--spread", "0", "--config", str(path), stdout=journal, stderr=journal
+        )
+    try:
+        await wait_for(lambda: count(db, "SELECT count(*) FROM polls WHERE finished IS NOT NULL") >= 1, 60)
+        await wait_for(lambda: "source city: polled in " in log.read_text(encoding="utf-8"), 10)
+        assert re.search(r"source city: polled in [\d.]+ s: 1 listed, 1 new, 0 changed, 0 unreadable", log.read_text())
+
+        good = path.read_text(encoding="utf-8")
+        path.write_text(good.replace('kind = "government"', 'kind = "gov"'), encoding="utf-8")
+        proc.send_signal(signal.SIGHUP)
+        await wait_for(lambda: "keeping the running configuration" in log.read_text(encoding="utf-8"), 10)
+        assert proc.returncode is None  # SIGHUP used to kill it (exit 129)
+        assert f"{path}:8: [[source]] #1 key 'kind'" in log.read_text(encoding="utf-8")
+
+        toml(tmp_path, portal.base, sources=("city", "town"))
+        proc.send_signal(signal.SIGHUP)
+        await wait_for(lambda: count(db, "SELECT count(*) FROM polls WHERE source = 'town' AND ok = 1") >= 1, 30)
+        assert "(1 added, 0 removed)" in log.read_text(encoding="utf-8")
+
+        before = count(db, "SELECT count(*) FROM polls WHERE source = 'city'")
+        code, out, err = await govmon("poll", "--source", "city", "--config", str(path))
+        assert code == 0, err
+        assert f"govmon (PID {proc.pid}) is running on this database: asked it to poll city now" in out
+        await wait_for(lambda: count(db, "SELECT count(*) FROM polls WHERE source = 'city'") > before, 10)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(proc.wait(), 30)
+    assert proc.returncode == 0
+
+
+async def test_poll_exits_1_when_alerts_failed(portal, tmp_path):
+    portal.add("/city/", listing([("t.html", "通辽市2021年政府信息公开工作年度报告")]))
+    portal.add("/city/t.html", TONGLIAO, content_type="text/plain")
+    path = toml(tmp_path, portal.base)
+    text = path.read_text(encoding="utf-8").replace('outbox_dir = "mail"\n', "")
+    path.write_text(
+        text
+        + '[alerts.email]\nhost = "127.0.0.1"\nport = 9\ntls = "none"\nfrom = "m@example.gov.cn"\nto = ["o@example.gov.cn"]\n',
+        encoding="utf-8",
+    )
+    code, out, _ = await govmon("poll", "--config", str(path))
+    assert code == 1
+    assert re.search(r"alerts: 0 delivered, [1-9]\d* failed", out), out
+
+
+async def test_health_from_the_last_polls_failures_and_the_outbox(portal, tmp_path, capsys):
+    portal.add("/city/", listing([("t.html", "通辽市2021年政府信息公开工作年度报告")]))
+    portal.add("/city/t.html", TONGLIAO, content_type="text/plain")
+    path = toml(tmp_path, portal.base)
+    code, _, err = await govmon("poll", "--config", str(path))
+    assert code == 0, err
+    assert main(["health", "--config", str(path)]) == 0
+    assert capsys.readouterr().out.startswith("govmon health: OK: 1/1 source(s) polled, 0 alert(s) pending")
+    con = sqlite3.connect(tmp_path / "govmon.db")
+    long_ago = (datetime.now(UTC) - timedelta(days=2)).isoformat(timespec="seconds")
+    con.execute("UPDATE sources SET last_poll = ?", [long_ago])  # the service stopped two days ago
+    con.execute("UPDATE deliveries SET status = 'dead'")
+    con.commit()
+    con.close()
+    assert main(["health", "--config", str(path)]) == 2
+    out = capsys.readouterr().out
+    assert "CRITICAL: source city: last polled 2 days" in out
+    assert re.search(r"WARNING: outbox: [1-9]\d* dead alert\(s\)", out), out
+
+
+async def test_backup_while_the_service_runs_and_restore_as_the_readme_says(portal, tmp_path, capsys):
+    portal.add("/city/", listing([("t.html", "通辽市2021年政府信息公开工作年度报告")]))
+    portal.add("/city/t.html", TONGLIAO, content_type="text/plain")
+    path = toml(tmp_path, portal.base)
+    db = tmp_path / "govmon.db"
+    proc = await asyncio.create_subprocess_exec(
+        GOVMON, "run", "--spread", "0", "--config", str(path), stderr=asyncio.subprocess.DEVNULL
+    )
+    try:
+        await wait_for(lambda: count(db, "SELECT count(*) FROM polls WHERE finished IS NOT NULL") >= 1, 60)
+        (tmp_path / "backups").mkdir()
+        assert await asyncio.to_thread(main, ["backup", str(tmp_path / "backups"), "--config", str(path)]) == 0
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        await proc.wait()
+    assert "checked" in capsys.readouterr().out
+    (copy,) = (tmp_path / "backups").glob("govmon-*.db")
+    assert count(copy, "SELECT count(*) FROM versions") == count(db, "SELECT count(*) FROM versions") == 1
+    db.write_bytes(b"damaged")  # then restored as the README says: the service stopped, the file copied back
+    for extra in (db.with_name("govmon.db-wal"), db.with_name("govmon.db-shm")):
+        extra.unlink(missing_ok=True)
+    subprocess.run(["cp", str(copy), str(db)], check=True)
+    assert main(["reports", "--config", str(path)]) == 0
+    assert "通辽市2021年政府信息公开工作年度报告" in capsys.readouterr().out
+    assert os.path.getsize(copy) > 0
+
+
+# ---------------------------------------------------------------- 8. the address guard on pooled connections
+async def test_a_pooled_loopback_connection_does_not_carry_a_public_sources_request(portal):
+    """After a loopback source fetched http://localhost:P/, a public source's link to http://localhost:P/secret
+    was fetched on the pooled connection (the guard runs when a connection is opened)."""
+    from monitor.errors import FetchError  # noqa: PLC0415
+    from monitor.fetch import allowed_for  # noqa: PLC0415
+
+    portal.add("/nb/", "listing")
+    portal.add("/secret.html", "secret")
+    local = portal.base.replace("127.0.0.1", "localhost")
+    async with Fetcher("govmon-test", 4, 2, retries=0, timeout=5) as fetcher:
+        own = await fetcher.get(f"{local}/nb/", allow=allowed_for(f"{local}/nb/"))
+        assert own.body == b"listing"
+        public = allowed_for("http://www.example.gov.cn/nb/")
+        with pytest.raises(FetchError, match="refused"):
+            await fetcher.get(f"{local}/secret.html", allow=public)
+    assert portal.hits["/secret.html"] == 0
