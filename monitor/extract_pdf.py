@@ -1,12 +1,14 @@
-"""Stage: extract (PDF). A report PDF -> a Document of one text block (tables as pipe rows).
+"""Stage: extract (PDF). A report PDF -> a Document: text lines, and each ruled table as a Grid.
 
 pdfplumber finds the ruled tables. Only rows with at least two cells count as grid rows:
 agencies often draw a frame around the whole page, and pdfplumber reports that frame as a
-one-column "table" whose cells cut prose lines short, so prose comes from the page's
-text lines instead. Within a table, the columns left of the first column that holds
-numbers are label columns (merged label cells come back empty there and are dropped); from
-it on, an empty cell is a blank. Grid rows and text lines are merged by their position on
-the page, so a table that continues on the next page simply continues in the text.
+one-column "table" whose cells cut prose lines short, so prose (and a table's one-cell title
+rows, "第二十条第（一）项") comes from the page's text lines instead. Each run of grid rows becomes a
+``Grid`` whose cells keep the rows and columns they span (a merged cell comes back once, at its
+first slot), so the table readers place each value by its header, as in HTML. Each grid row also
+keeps its words as the text layer gives them, left to right (``Grid.lines``): a second reading of
+its numbers that does not depend on the ruling lines. Grids and text lines are merged by their
+position on the page, so a table that continues on the next page continues as the next grid.
 
 Reading runs in a forked child with memory and CPU limits and a timeout, so a PDF bomb or a
 500-page file costs bounded time and memory and ends in a clear error.
@@ -20,50 +22,71 @@ from typing import Any
 
 from monitor.errors import InputError
 from monitor.limits import Limits, run_limited
-from monitor.model import Document, text_document
+from monitor.model import Block, Document, Grid, GridCell
 
 MAX_PAGES = 100  # real reports have 5-20 pages
 MEMORY_LIMIT = 1024 * 2**20
 CPU_SECONDS = 60
+EDGE = 1.0  # points: how far apart two ruling lines may be and still be one
 
-_NUMERIC = re.compile(r"^[?]*[+-]?\d[\d,]*(\.\d+)?\s*(万元|元)?[?]*$")
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*\d{1,3}[-—–\s]*$|^第\s*\d+\s*页")
+Item = tuple[float, "str | Grid"]  # (top on the page, a text line or a grid)
 
 
-def _clean(cell: str | None) -> str:
-    return re.sub(r"\s+", "", cell or "").replace("|", "/")
+def _text(cell: str | None) -> str:
+    return " ".join((cell or "").split()).replace("|", "/")
 
 
-def _table_lines(table: Any) -> list[tuple[float, str]]:
-    """(top, pipe row) for each grid row of a pdfplumber table."""
-    data = table.extract()
-    rows = [
-        (row.bbox[1], cells)
-        for row, cells in zip(table.rows, data, strict=False)
-        if sum(c is not None for c in row.cells) >= 2
-    ]
-    if not rows:
-        return []
-    width = max(len(cells) for _, cells in rows)
-    numeric = [any(j < len(c) and _NUMERIC.match(_clean(c[j])) for _, c in rows) for j in range(width)]
-    start = numeric.index(True) if True in numeric else width
-    out = []
-    for top, cells in rows:
-        labels = [_clean(c) for c in cells[:start] if _clean(c)]
-        values = [_clean(c) for c in cells[start:]]
-        if not any(values) and len(labels) <= 1:
-            continue  # a title row of the table: its text comes with the page's text lines
-        out.append((top, " | ".join(labels + values) + " |"))
-    return out
+def _runs(table: Any) -> list[list[int]]:
+    """The table's grid rows (two cells or more), in runs of consecutive rows: a frame's one-cell rows split
+    them (they are prose, or a table's title row, and are read as text lines)."""
+    runs: list[list[int]] = [[]]
+    for i, row in enumerate(table.rows):
+        if sum(c is not None for c in row.cells) >= 2:
+            runs[-1].append(i)
+        elif runs[-1]:
+            runs.append([])
+    return [run for run in runs if run]
 
 
-def _page_lines(page: Any) -> list[str]:
-    items: list[tuple[float, str]] = []
+def _grid(table: Any, texts: list[list[str | None]], run: list[int], words: list[dict[str, Any]]) -> Grid:
+    """One run of a table's rows as a Grid: each cell at its first slot, with the rows and columns its box
+    spans; and each row's words in the text layer, left to right."""
+    starts = [c.bbox[0] for c in table.columns]
+    tops = [table.rows[i].bbox[1] for i in run]
+    slots: list[list[GridCell | None]] = [[None] * len(starts) for _ in run]
+    cells: list[GridCell] = []
+    for r, i in enumerate(run):
+        index = 0
+        for j, box in enumerate(table.rows[i].cells):
+            if box is None or slots[r][j] is not None:
+                continue
+            x0, top, x1, bottom = box
+            colspan = max(1, sum(1 for x in starts if x0 - EDGE <= x < x1 - EDGE))
+            rowspan = max(1, sum(1 for t in tops[r:] if top - EDGE <= t < bottom - EDGE))
+            cell = GridCell(_text(texts[i][j]), r, j, rowspan, colspan, index)
+            index += 1
+            cells.append(cell)
+            for dr in range(rowspan):
+                for dc in range(min(colspan, len(starts) - j)):
+                    slots[r + dr][j + dc] = cell
+    lines = []
+    for i in run:
+        x0, top, x1, bottom = table.rows[i].bbox
+        inside = [w for w in words if top <= (w["top"] + w["bottom"]) / 2 <= bottom and x0 <= w["x0"] < x1]
+        lines.append(" ".join(w["text"] for w in sorted(inside, key=lambda w: w["x0"])))
+    return Grid(cells, slots, lines=lines)
+
+
+def _page_items(page: Any) -> list[Item]:
+    items: list[Item] = []
     boxes = []
+    words = page.extract_words(keep_blank_chars=False, use_text_flow=False)
     for table in page.find_tables():
-        lines = _table_lines(table)
-        items += lines
-        boxes += [row.bbox for row in table.rows if sum(c is not None for c in row.cells) >= 2]
+        texts = table.extract()
+        for run in _runs(table):
+            items.append((table.rows[run[0]].bbox[1], _grid(table, texts, run, words)))
+            boxes += [table.rows[i].bbox for i in run]
 
     def outside(obj: dict[str, Any]) -> bool:
         x, y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
@@ -74,10 +97,11 @@ def _page_lines(page: Any) -> list[str]:
         text = line["text"].strip()
         if text and not _PAGE_NUMBER.match(text):
             items.append((line["top"], text))
-    return [text for _, text in sorted(items, key=lambda item: item[0])]
+    return sorted(items, key=lambda item: item[0])
 
 
-def _read(data: bytes) -> tuple[str, int]:
+def _read(data: bytes) -> tuple[list[Block], int, bool]:
+    """The PDF's blocks in reading order, its page count, and whether it has a text layer at all."""
     import io  # noqa: PLC0415 - imported in the child
 
     import pdfplumber  # noqa: PLC0415
@@ -92,15 +116,26 @@ def _read(data: bytes) -> tuple[str, int]:
     with pdf:
         if len(pdf.pages) > MAX_PAGES:
             raise InputError(f"PDF有{len(pdf.pages)}页，超过{MAX_PAGES}页的报告不予读取")
+        blocks: list[Block] = []
         lines: list[str] = []
         chars = 0
         for page in pdf.pages:
             chars += len(page.chars)
-            lines += _page_lines(page)
+            for _, item in _page_items(page):
+                if isinstance(item, str):
+                    lines.append(item)
+                    continue
+                if lines:
+                    blocks.append(Block("\n".join(lines)))
+                    lines = []
+                item.number = sum(1 for b in blocks if b.grid is not None)
+                blocks.append(Block(grid=item))
             page.flush_cache()
+        if lines:
+            blocks.append(Block("\n".join(lines)))
         if chars < 20 * len(pdf.pages):  # no text layer: a scan, which needs OCR before anything can be read
-            return "", len(pdf.pages)
-        return "\n".join(lines) + "\n", len(pdf.pages)
+            return [], len(pdf.pages), False
+        return blocks, len(pdf.pages), True
 
 
 _LIMITS = Limits(
@@ -113,9 +148,6 @@ _LIMITS = Limits(
 
 
 def pdf_document(data: bytes) -> Document:
-    """The PDF's text (tables as pipe rows). Raises InputError for unreadable PDFs."""
-    result = run_limited(multiprocessing.get_context("fork"), _LIMITS, _read, (data,))
-    text, pages = result
-    doc = text_document(text, kind="pdf", encoding="pdf", pages=pages)
-    doc.scanned = not text
-    return doc
+    """The PDF's text lines and ruled tables. Raises InputError for unreadable PDFs."""
+    blocks, pages, layer = run_limited(multiprocessing.get_context("fork"), _LIMITS, _read, (data,))
+    return Document(blocks, kind="pdf", encoding="pdf", pages=pages, scanned=not layer)

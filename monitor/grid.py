@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from monitor.cells import is_value, read_value
+from monitor.cells import is_value, read_cell, read_value
 from monitor.model import APPEAL_COLUMNS, APPEAL_ROWS, Grid, GridCell, Table, Value
 from monitor.statute import (
     ACTIVE_ROWS,
@@ -36,6 +36,7 @@ from monitor.tables import DOUBT_POSITION, active_format, applications_format, b
 
 Namer = Callable[[str], str | None]  # squashed header text -> column key, or None
 DOUBT_READINGS = "按表头定位与按顺序读取的数字不一致"
+DOUBT_TEXT_LAYER = "表格线划出的单元格与文字层读出的数字不一致"
 
 
 def squash(text: str) -> str:
@@ -55,6 +56,7 @@ class GridRow:
     ordered: list[GridCell]
     conflict: bool = False
     grid: int = 0
+    line: str | None = None  # the row's words as the page's text layer gives them (PDF): a further reading
 
     @property
     def label(self) -> str:
@@ -113,6 +115,7 @@ def grid_rows(grids: Iterable[Grid], name: Namer, group: Namer | None = None) ->
                 header = []
             placed = _place(row, r, colmap)
             placed.grid = grid.number
+            placed.line = grid.lines[r] if grid.lines is not None and r < len(grid.lines) else None
             out.append(placed)
     return out
 
@@ -216,7 +219,17 @@ def _values(row: GridRow, columns: tuple[str, ...], rename: Callable[[str], str]
             if (other.number, other.blank) != (value.number, value.blank):
                 value = value.doubted(DOUBT_READINGS)
         out[column] = value
+    if row.line is not None and not _same_numbers(out.values(), row.line):
+        out = {c: v.doubted(DOUBT_TEXT_LAYER) for c, v in out.items()}
     return out
+
+
+def _same_numbers(values: Iterable[Value], line: str) -> bool:
+    """Whether the row's words in the text layer hold the numbers its cells were read as (in any order: what
+    is compared is the numbers, not where the ruling lines put them)."""
+    cells = sorted(v.number for v in values if v.number is not None)
+    words = sorted(n for w in line.split() if (n := read_cell(w).number) is not None)
+    return cells == words
 
 
 def _read(

@@ -159,6 +159,9 @@ class Grid:
     cells: list[GridCell]
     slots: list[list[GridCell | None]]
     number: int = 0  # the how-many-th table of the document
+    # Each row's words as the page shows them, left to right (PDF: the text layer, independent of the ruling
+    # lines that made the cells): a second reading of the row's numbers. None where the markup is the text.
+    lines: list[str] | None = None
 
     def rows(self) -> list[list[GridCell]]:
         """Each row's cells left to right, every cell once per row it covers (rowspans included)."""
