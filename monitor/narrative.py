@@ -287,21 +287,22 @@ def _agrees(count: int, base: int, printed: str) -> tuple[bool, Decimal]:
 
 
 def _named_rates(sentence: str) -> Iterator[tuple[re.Match[str], int, int]]:
-    """Rates whose counts the sentence names: the total before 其中 and the part after it, the rate named by
-    the part's own words (纠错3件 … 纠错率)."""
+    """Rates whose counts the sentence names: the total before 其中, and after it the one count whose own words
+    name the rate (…其中维持7件，纠错2件，纠错率20%: 纠错 2 of 10)."""
     split = sentence.find("其中")
     if split < 0:
         return
+    totals = list(_COUNT.finditer(sentence, 0, split))
     for m in _RATE.finditer(sentence, split):
-        totals = list(_COUNT.finditer(sentence, 0, split))
-        parts = list(_COUNT.finditer(sentence, split, m.start()))
-        if not totals or len(parts) != 1:
+        name = m.group("name")[-2:]
+        named = [
+            c
+            for c in _COUNT.finditer(sentence, split, m.start())
+            if any(ch in sentence[max(split, c.start() - 6) : c.start()] for ch in name)
+        ]
+        if not totals or len(named) != 1 or _approximate(sentence, named[0].start()):
             continue
-        part = parts[0]
-        words = sentence[max(split, part.start() - 6) : part.start()]
-        if not any(ch in words for ch in m.group("name")[-2:]) or _approximate(sentence, part.start()):
-            continue
-        yield m, int(part.group(1)), int(totals[-1].group(1))
+        yield m, int(named[0].group(1)), int(totals[-1].group(1))
 
 
 def percentages(report: Report) -> Iterator[Discrepancy]:

@@ -72,4 +72,5 @@ _cell = lru_cache(maxsize=8192)(normalise)  # a report's cells repeat ("0", the 
 def _grid(grid: Grid, traditional: bool) -> Grid:
     new = {id(c): GridCell(_cell(c.text, traditional), c.row, c.col, c.rowspan, c.colspan, c.index) for c in grid.cells}
     slots = [[new[id(c)] if c is not None else None for c in row] for row in grid.slots]
-    return Grid(list(new.values()), slots, grid.number)
+    lines = [_cell(line, traditional) for line in grid.lines] if grid.lines is not None else None
+    return Grid(list(new.values()), slots, grid.number, lines)

@@ -31,7 +31,7 @@ _HEADING = re.compile(r"^([一二三四五六七八九十]{1,2})\s*[、.,:．]\s
 _SUBHEADING5 = re.compile(r"^\((一|1)\)\s*(存在的?)?主要问题")
 # A part heading standing mid-line in a body on one line (crawler text): its numeral, then up to 36 characters
 # ending in the word a heading ends with; what it names is decided by its words (``statute.part_of``).
-_INLINE = re.compile(r"(?<=\S)\s*([一二三四五六])\s*、\s*([^\s。,:;()]{2,36}(?:情况|事项|措施|计划|问题|概述|概况))")
+_INLINE = re.compile(r"(?<=\S)\s*([一二三四五六])\s*、\s*([^\s。,:;()]{0,36}(?:情况|事项|措施|计划|问题|概述|概况))")
 _FOOTER = re.compile(r"^[-—–]+\s*\d{1,3}\s*[-—–]+$|^第\s*\d+\s*页(\s*[,/]?\s*共\s*\d+\s*页)?$")  # — 1 —
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
 _MARKUP_START = set("#—-–第|:")  # lines that may be Markdown marks, separator rows or page footers
