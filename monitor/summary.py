@@ -66,7 +66,7 @@ def report_text(report: Report, findings: list[Finding]) -> str:
         f"   表格: {_table_states(r)}",
     ]
     if not findings:
-        lines.append("   未发现问题 (no problems found)")
+        lines.append("   未发现问题")
     else:
         lines.append(f"   错误 {errors} 项 · 警告 {warnings} 项")
         lines += [f"   [{SEVERITY_CN[f.severity]}] {f.rule}: {f.message}" for f in findings]
