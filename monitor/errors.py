@@ -24,3 +24,8 @@ class FetchError(GovmonError):
 
 class StateError(GovmonError):
     """The database is not there yet, or another govmon process holds it."""
+
+
+class ReaderMissing(InputError):
+    """A report in a format whose reader is not installed here (LibreOffice, the OCR engine): it is a
+    report all the same, which staff are told in one Chinese line, never "not a report"."""

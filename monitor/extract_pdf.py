@@ -18,6 +18,7 @@ import multiprocessing
 import re
 from typing import Any
 
+from monitor import ocr
 from monitor.errors import InputError
 from monitor.limits import Limits, run_limited
 from monitor.model import Document, text_document
@@ -114,6 +115,8 @@ def pdf_document(data: bytes) -> Document:
     """The PDF's text (tables as pipe rows). Raises InputError for unreadable PDFs."""
     result = run_limited(multiprocessing.get_context("fork"), _LIMITS, _read, (data,))
     text, pages = result
+    if not text and ocr.available():  # a scan: read by OCR (ocr.py); without the engine it stays "needs OCR"
+        return ocr.pdf_ocr(data, pages)
     doc = text_document(text, kind="pdf", encoding="pdf", pages=pages)
     doc.scanned = not text
     return doc
