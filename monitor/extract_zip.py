@@ -42,7 +42,10 @@ def zip_document(data: bytes) -> Document:
             name = _name(info)
             if name.startswith("__MACOSX/") or info.file_size > MAX_BYTES or info.flag_bits & 0x1:
                 continue  # resource forks, too large, encrypted
-            body = archive.read(info)
+            try:
+                body = archive.read(info)
+            except Exception:  # zipfile raises BadZipFile, zlib.error, UnicodeDecodeError... on a damaged member
+                continue
             kind = sniff(body)
             if kind in _ORDER:
                 members.append((not _REPORT_NAME.search(name), _ORDER.index(kind), name, body))

@@ -21,7 +21,8 @@ from monitor.extract import extract
 from monitor.model import Document
 from monitor.parse import parse
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"  # the real pages (HTML)
+FIXTURES = Path(__file__).resolve().parent / "fixtures"  # the three real PDFs, copied from the corpus
 HTML_REPORTS = ("009_pingtan_social_affairs_bureau_2023.html", "010_pingtan_public_security_bureau_2024.html")
 PDF_REPORTS = ("001_huaian_hongze_district_2023", "002_huaian_hongze_district_2024", "003_huaian_city_gov_2024")
 

@@ -8,7 +8,7 @@ child), once each, and compared cell by cell with the text layer's reading. Abou
 from __future__ import annotations
 
 import pytest
-from formats import CORPUS, PDF_REPORTS, agreement, need_ocr, page_image, scanned_pdf
+from formats import FIXTURES, PDF_REPORTS, agreement, need_ocr, page_image, scanned_pdf
 
 from monitor.extract import extract
 from monitor.parse import parse
@@ -25,7 +25,7 @@ def readings(tmp_path_factory):
     folder = tmp_path_factory.mktemp("scans")
     out = {}
     for name in PDF_REPORTS:
-        pdf = (CORPUS / f"{name}.pdf").read_bytes()
+        pdf = (FIXTURES / f"{name}.pdf").read_bytes()
         scan = scanned_pdf(pdf)
         (folder / f"{name}.pdf").write_bytes(pdf)
         (folder / f"{name}.scan.pdf").write_bytes(scan)
@@ -78,7 +78,7 @@ def test_hongze_2023_section_4_read_by_ocr_names_its_cells(readings):
 
 def test_an_image_of_a_page_is_read_by_ocr():
     need_ocr()
-    pdf = (CORPUS / "001_huaian_hongze_district_2023.pdf").read_bytes()
+    pdf = (FIXTURES / "001_huaian_hongze_district_2023.pdf").read_bytes()
     text_layer = extract(pdf).text.splitlines()
     row = next(line for line in text_layer if line.startswith("10 | 1 |")).split(" | ")  # section 四's values
     for fmt in ("PNG", "JPEG"):
