@@ -8,6 +8,7 @@ Hostile files of each format end in one clear line within the reader's limits.
 from __future__ import annotations
 
 import io
+import json
 import random
 import time
 import zipfile
@@ -22,14 +23,18 @@ from formats import (
     xlsx_of,
 )
 from ofd_writer import ofd_bytes
+from portal import listing, settings
 
-from monitor import extract_doc, ocr
+from monitor import extract_doc, ocr, scheduler
 from monitor.cli import main
 from monitor.containers import OLE_MAGIC
 from monitor.discover import attachments
 from monitor.errors import InputError, ReaderMissing
 from monitor.extract import READERS, extract, sniff
+from monitor.fetch import Fetcher
 from monitor.parse import parse
+from monitor.scheduler import Watcher
+from monitor.store import Store
 
 
 @pytest.fixture(scope="module", params=HTML_REPORTS)
@@ -294,3 +299,53 @@ def test_a_fuzzed_page_image_is_read_or_refused():
     image = page_image((FIXTURES / "001_huaian_hongze_district_2023.pdf").read_bytes(), 4, "PNG", dpi=100)
     for mutant in _mutants(image, 2, seed=1):
         _read_or_refuse(mutant)
+
+
+# --------------------------------------------------------------------------------- the watcher
+
+
+def _attachment_page(portal, name: str, body: bytes) -> None:
+    portal.add("/nb/", listing([("t1.html", "平潭综合实验区2023年政府信息公开工作年度报告")]))
+    portal.add(
+        "/nb/t1.html",
+        "<html><body><h1>平潭综合实验区2023年政府信息公开工作年度报告</h1><p>发布时间：2024-01-26</p>"
+        f"<p>附件：<a href='/att/{name}'>平潭综合实验区2023年政府信息公开工作年度报告</a></p></body></html>",
+    )
+    portal.add(f"/att/{name}", body, content_type="application/octet-stream", charset=None)
+
+
+async def test_the_watcher_follows_a_report_published_only_as_a_doc(portal, tmp_path, report, office_files):
+    _, _, original = report
+    word, _ = office_files
+    _attachment_page(portal, "nb2023.doc", word)
+    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")])
+    store = Store(cfg.database)
+    async with Fetcher(cfg.user_agent, 4, 2, retries=0) as f:
+        (r,) = await Watcher(cfg, store, f).poll()
+    assert (r.error, r.new_versions, r.problems) == (None, 1, [])
+    (doc,) = store.reports()
+    version = doc["latest"]
+    assert version["content_type"] == "doc"
+    assert store.raw(version["id"]) == word
+    assert json.loads(version["report"])["tables"] == original["tables"]
+    store.close()
+
+
+async def test_an_attachment_needing_an_install_is_said_so_not_taken_for_no_report(portal, tmp_path, monkeypatch):
+    def needs_libreoffice(data, url, *args):
+        if url.endswith(".doc"):
+            raise ReaderMissing(extract_doc.MISSING)
+        return real(data, url, *args)
+
+    real = scheduler.bounded.read_report
+    monkeypatch.setattr(scheduler.bounded, "read_report", needs_libreoffice)
+    _attachment_page(portal, "nb2023.doc", OLE_MAGIC + b"\0" * 600)
+    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")])
+    store = Store(cfg.database)
+    async with Fetcher(cfg.user_agent, 4, 2, retries=0) as f:
+        (r,) = await Watcher(cfg, store, f).poll()
+    assert r.new_versions == 0
+    (problem,) = r.problems
+    assert "需要安装LibreOffice才能读取" in problem
+    assert "not a report" not in problem
+    store.close()
