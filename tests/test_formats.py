@@ -19,6 +19,7 @@ from formats import (
     HTML_REPORTS,
     agreement,
     need_libreoffice,
+    need_ocr,
     soffice,
     xlsx_of,
 )
@@ -206,8 +207,8 @@ HOSTILE = {
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_a_hostile_file_is_refused_in_one_line(name):
     data, words = HOSTILE[name]
-    if name.startswith(("png", "jpeg")) and not ocr.available():
-        pytest.skip("the OCR engine reads images")
+    if name.startswith(("png", "jpeg")):
+        need_ocr()  # the OCR engine reads images
     started = time.monotonic()
     with pytest.raises(InputError, match=words) as caught:
         extract(data)
@@ -227,8 +228,7 @@ def test_a_hostile_doc_is_refused_by_the_converter():
 def test_an_image_bomb_is_refused():
     from PIL import Image  # noqa: PLC0415
 
-    if not ocr.available():
-        pytest.skip("the OCR engine reads images")
+    need_ocr()
     out = io.BytesIO()
     Image.new("1", (20_000, 20_000)).save(out, "PNG")  # 400 Mpx, a few KB packed
     with pytest.raises(InputError, match="image cannot be read"):
@@ -293,7 +293,7 @@ def test_fuzzed_doc_and_xls_are_read_or_refused(report, office_files):
 
 
 def test_a_fuzzed_page_image_is_read_or_refused():
-    from formats import FIXTURES, need_ocr, page_image  # noqa: PLC0415
+    from formats import FIXTURES, page_image  # noqa: PLC0415
 
     need_ocr()
     image = page_image((FIXTURES / "001_huaian_hongze_district_2023.pdf").read_bytes(), 4, "PNG", dpi=100)
