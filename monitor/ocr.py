@@ -101,6 +101,8 @@ def _rereader(engine: Any, grey: Any, dpi: float) -> Any:
     inset = max(2, int(dpi / 40))
 
     def reread(x0: float, y0: float, x1: float, y1: float) -> str:
+        if y1 - y0 > dpi * 0.6:  # taller than a few lines: a frame or a merged label cell, not one value
+            return ""
         crop = grey[int(y0) + inset : int(y1) - inset, int(x0) + inset : int(x1) - inset]
         if crop.size == 0:
             return ""

@@ -80,12 +80,13 @@ def xlsx_of(doc: Document) -> bytes:
     return out.getvalue()
 
 
-def scanned_pdf(pdf: bytes, dpi: int = 150) -> bytes:
-    """The PDF as a scanner gives it: each page an image (grey, ``dpi``), no text layer."""
+def scanned_pdf(pdf: bytes, dpi: int = 150, only: list[int] | None = None) -> bytes:
+    """The PDF as a scanner gives it: each page (or the pages ``only``) an image (grey, ``dpi``), no text layer."""
     import pypdfium2  # noqa: PLC0415
 
     document = pypdfium2.PdfDocument(pdf)
-    pages = [document[i].render(scale=dpi / 72, grayscale=True).to_pil().convert("L") for i in range(len(document))]
+    numbers = only if only is not None else range(len(document))
+    pages = [document[i].render(scale=dpi / 72, grayscale=True).to_pil().convert("L") for i in numbers]
     out = io.BytesIO()
     pages[0].save(out, "PDF", resolution=dpi, save_all=True, append_images=pages[1:])
     return out.getvalue()

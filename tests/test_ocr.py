@@ -64,15 +64,18 @@ def test_hongze_2023_section_4_read_by_ocr_names_its_cells(readings):
     the scan, the same cells come out, the document says it was read by OCR, and the finding names the cells.
     (Whether it is an error or, its values being OCR'd and so uncertain, a warning is the checking stage's
     decision: the parse stage reads ``Document.ocr``.)"""
-    text_layer, scan, data = readings["001_huaian_hongze_district_2023"]
+    text_layer, scan, _ = readings["001_huaian_hongze_district_2023"]
     assert scan["tables"]["appeals"] == text_layer["tables"]["appeals"]
     assert scan["tables"]["appeals"]["review"] == {"upheld": 10, "corrected": 1, "other": 0, "pending": 0, "total": 0}
     assert scan["tables"]["appeals"]["suit_after_review"]["upheld"] == 5
-    doc = extract(data)
-    assert (doc.ocr, doc.scanned, doc.pages) == (True, False, 5)
     found = [f for f in scan["findings"] if f["rule"] == "appeals.total"]
     assert {f["row"] for f in found} == {"review", "suit_after_review"}
     assert all(f["cells"] and f["table"] == "appeals" for f in found)
+    # the flag the parse stage reads, on the scan of the page that holds section 四
+    page = scanned_pdf((FIXTURES / "001_huaian_hongze_district_2023.pdf").read_bytes(), only=[3])
+    doc = extract(page)
+    assert (doc.kind, doc.ocr, doc.scanned, doc.pages) == ("pdf", True, False, 1)
+    assert "10 | 1 | 0 | 0 | 0 |" in doc.text
     assert parse(doc, "scan").tables["appeals"].rows["review"]["upheld"].number == 10
 
 
