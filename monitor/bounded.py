@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from monitor import limits
+from monitor.extract import budget as heavy_budget
 from monitor.model import Report
 from monitor.parse import read_page as _read_page
 from monitor.parse import read_report as _read_report
@@ -32,7 +33,9 @@ kill_all = limits.kill_all  # the service calls it on SIGTERM
 
 def bounded(fn: Callable[..., Report], *args: Any, seconds: int | None = None, memory: int | None = None) -> Report:
     """``fn(*args)`` in a limited child process. Raises InputError when it fails or goes past a limit."""
-    seconds, memory = seconds or SECONDS, memory or MEMORY
+    # a scan read by OCR, a file converted by LibreOffice: a larger budget, each reader bounding its own part
+    default = (heavy_budget(args[0]) if args and isinstance(args[0], bytes) else None) or (SECONDS, MEMORY)
+    seconds, memory = seconds or default[0], memory or default[1]
     budget = limits.Limits(
         seconds,
         memory,

@@ -18,7 +18,9 @@ from bs4 import BeautifulSoup
 from monitor.model import year_of
 
 _NEXT = re.compile(r"^(下一页|下页|后一页|next|>|›|»|>>)$", re.I)
-_ATTACHMENT = re.compile(r"\.(pdf|docx?|wps|xlsx?)$", re.I)
+# every format a report is published in (extract.READERS reads each by its bytes, whatever the name says)
+_ATTACHMENT = re.compile(r"\.(pdf|ofd|docx?|wps|xlsx?|et|zip|png|jpe?g|tiff?)$", re.I)
+_ORDER = ("pdf", "ofd", "docx", "doc", "wps", "zip", "xlsx", "xls", "et")  # published forms first; images last
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,8 @@ def is_attachment(url: str) -> bool:
 
 
 def attachments(html: str, page_url: str) -> list[str]:
-    """Links to PDF/DOC/DOCX attachments on a report page, PDFs first (they are the published form).
+    """Links to attachments on a report page in any format a report is published in: PDF and OFD first
+    (the published forms), then Word/WPS, a zip of attachments, workbooks, images.
     The kind comes from the URL's extension, else from the link text ("…年度报告.pdf" on a download URL)."""
     soup = BeautifulSoup(html, "lxml")
     found: dict[str, str] = {}
@@ -87,5 +90,4 @@ def attachments(html: str, page_url: str) -> list[str]:
         m = _ATTACHMENT.search(urlsplit(url).path) or _ATTACHMENT.search(text)
         if m and url not in found:
             found[url] = m.group(1).lower()
-    order = {"pdf": 0, "docx": 1, "doc": 2}
-    return sorted(found, key=lambda u: order.get(found[u], 3))
+    return sorted(found, key=lambda u: _ORDER.index(found[u]) if found[u] in _ORDER else len(_ORDER))

@@ -48,3 +48,8 @@ def storage_error(path: object, exc: BaseException) -> StateError:
             "(`govmon backup`; README 'Backup and restore'), or move the file aside to start afresh"
         )
     return StateError(f"{path}: cannot use the database: {text}")
+
+
+class ReaderMissing(InputError):
+    """A report in a format whose reader is not installed here (LibreOffice, the OCR engine): it is a
+    report all the same, which staff are told in one Chinese line, never "not a report"."""

@@ -2,7 +2,9 @@
 
 What the bytes are is decided from the bytes (``sniff``), never from the URL or a header
 alone: a ".pdf" URL that serves an HTML error page is read as HTML. PDF and DOCX have their
-own extractors (``extract_pdf.py``, ``extract_docx.py``).
+own extractors; so does every other format a portal publishes a report in. ``READERS`` is the one
+registry, format name -> reader: ``sniff`` names the format (looking inside zip and OLE2 containers,
+``containers.py``), the registry picks the reader, so a new format is one module plus one line here.
 
 HTML: every data ``<table>`` becomes a ``Grid`` block whose cells keep their rowspan and
 colspan, so the table reader can place a value by the header cells above it. Text between
@@ -16,15 +18,22 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Callable
 from typing import Any
 
 import charset_normalizer
 from lxml import etree
 
+from monitor import containers, ocr
 from monitor.errors import InputError
+from monitor.extract_doc import doc_document
 from monitor.extract_docx import docx_document
+from monitor.extract_ofd import ofd_document
 from monitor.extract_pdf import pdf_document
+from monitor.extract_sheet import xls_document, xlsx_document
+from monitor.extract_zip import zip_document
 from monitor.model import IMAGE_MARK, MAX_BYTES, Block, Document, Grid, GridCell, text_document
+from monitor.ocr import image_document
 
 MAX_GRID_CELLS = 20_000  # per table, after rowspan/colspan expansion
 
@@ -93,31 +102,73 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     return data.decode(enc, errors="replace"), enc
 
 
-_IMAGES = (
-    (b"\x89PNG\r\n\x1a\n", "png"),
-    (b"\xff\xd8\xff", "jpeg"),
-    (b"GIF8", "gif"),
-    (b"II*\x00", "tiff"),
-    (b"MM\x00*", "tiff"),
-)
-
-
 def sniff(data: bytes) -> str:
-    """What the bytes are, decided from the bytes themselves: pdf, docx, doc, an image, html, text or binary."""
+    """What the bytes are, decided from the bytes themselves: a name in ``READERS``, or html, text or binary.
+    Zip (DOCX, XLSX, OFD, an archive) and OLE2 (.doc, .wps, .xls, .et) containers are told apart by what
+    they hold, never by a file name."""
     head = data[:8192]
     if head.lstrip().startswith(b"%PDF-"):
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
-        return "docx"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "doc"
-    for magic, name in _IMAGES:
-        if head.startswith(magic):
-            return name
+        return containers.zip_kind(data)
+    if head.startswith(containers.OLE_MAGIC):
+        return containers.ole_kind(data)
+    image = containers.image_kind(head)
+    if image:
+        return image
     if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "binary"
     probe = head.decode("latin-1")
     return "html" if _HTML_HINT.search(probe) else "text"
+
+
+def _refuse(message: str) -> Callable[[bytes], Document]:
+    def read(_data: bytes) -> Document:
+        raise InputError(message)
+
+    return read
+
+
+# format -> reader: each reads the bytes into the one document model, bounded, or raises one InputError line.
+READERS: dict[str, Callable[[bytes], Document]] = {
+    "pdf": pdf_document,
+    "docx": docx_document,
+    "doc": doc_document,  # Word 97-2003, and WPS Writer .wps (the same binary in an OLE2 file)
+    "xlsx": xlsx_document,
+    "xls": xls_document,  # Excel 97-2003, and WPS Spreadsheets .et
+    "ofd": ofd_document,
+    "zip": zip_document,  # an archive of attachments: the report inside it
+    "png": image_document,
+    "jpeg": image_document,
+    "tiff": image_document,
+    "ole": _refuse(containers.OLE_UNKNOWN),
+    "binary": _refuse("这是二进制文件，不是网页、文本、PDF、Word、表格或OFD格式的报告"),
+}
+
+
+# The budget of the child that reads a document (bounded.py), by its magic bytes alone (nothing of a hostile
+# file is parsed in the parent): a scan read by OCR, a zip that may hold one, and the formats converted by
+# LibreOffice need more than a page's 60 s and 1 GiB; each reader bounds its own work within it.
+HEAVY_BUDGET = {
+    "pdf": (ocr_budget := (ocr.SECONDS_PER_PAGE * ocr.MAX_PAGES + 60, ocr.MEMORY + 512 * 2**20)),
+    "zip": ocr_budget,
+    "image": ocr_budget,
+    "ole": (120, 2560 * 2**20),
+}
+
+
+def budget(data: bytes) -> tuple[int, int] | None:
+    """(CPU seconds, bytes of memory) for reading ``data`` when it needs more than a page, else None."""
+    head = data[:16]
+    if head.lstrip().startswith(b"%PDF-") or data[:1024].lstrip().startswith(b"%PDF-"):
+        return HEAVY_BUDGET["pdf"]
+    if head.startswith(b"PK\x03\x04"):
+        return HEAVY_BUDGET["zip"]
+    if head.startswith(containers.OLE_MAGIC):
+        return HEAVY_BUDGET["ole"]
+    if containers.image_kind(head):
+        return HEAVY_BUDGET["image"]
+    return None
 
 
 def extract(data: bytes, declared_charset: str | None = None) -> Document:
@@ -127,16 +178,9 @@ def extract(data: bytes, declared_charset: str | None = None) -> Document:
     if len(data) > MAX_BYTES:
         raise InputError(f"文件有{len(data) / 1e6:.1f} MB，超过{MAX_BYTES // 2**20} MiB的报告不予读取")
     kind = sniff(data)
-    if kind == "pdf":
-        return pdf_document(data)
-    if kind == "docx":
-        return docx_document(data)
-    if kind == "doc":
-        raise InputError("这是旧版Word（.doc）文件，暂不能读取：请另存为.docx或PDF后再检查")
-    if kind in {name for _, name in _IMAGES}:
-        raise InputError(f"这是一张图片（{kind.upper()}），不是报告的文字：扫描件或截图需要OCR识别后才能核对")
-    if kind == "binary":
-        raise InputError("这是二进制文件，不是网页、文本、PDF或Word格式的报告")
+    reader = READERS.get(kind)
+    if reader is not None:
+        return reader(data)
     text, enc = decode(data, declared_charset)
     if kind == "html":
         return html_document(text, enc)

@@ -20,6 +20,7 @@ import multiprocessing
 import re
 from typing import Any
 
+from monitor import ocr
 from monitor.errors import InputError
 from monitor.limits import Limits, run_limited
 from monitor.model import Block, Document, Grid, GridCell
@@ -148,6 +149,9 @@ _LIMITS = Limits(
 
 
 def pdf_document(data: bytes) -> Document:
-    """The PDF's text lines and ruled tables. Raises InputError for unreadable PDFs."""
+    """The PDF's text lines and ruled tables (a scan: read by OCR where installed). Raises InputError for
+    unreadable PDFs."""
     blocks, pages, layer = run_limited(multiprocessing.get_context("fork"), _LIMITS, _read, (data,))
+    if not layer and ocr.available():  # a scan: read by OCR (ocr.py); without the engine it stays "needs OCR"
+        return ocr.pdf_ocr(data, pages)
     return Document(blocks, kind="pdf", encoding="pdf", pages=pages, scanned=not layer)

@@ -26,7 +26,7 @@ from monitor import alerts, bounded, copies
 from monitor.config import Settings, Source
 from monitor.diff import diff_reports, snapshot
 from monitor.discover import Link, attachments, discover
-from monitor.errors import FetchError, InputError
+from monitor.errors import FetchError, InputError, ReaderMissing
 from monitor.extract import decode, sniff
 from monitor.fetch import Fetcher, Response, allowed_for
 from monitor.model import Finding, Report
@@ -332,7 +332,9 @@ class Watcher:
 
     async def _content(self, source: Source, link: Link, resp: Response) -> tuple[Report, bytes, str]:
         """The report behind a page: the page itself, or, when the page holds no statutory tables but
-        links a PDF/DOC/DOCX attachment, the attachment (what it is is decided from its bytes)."""
+        links an attachment (PDF, OFD, Word, WPS, a zip, a workbook, a scan), the attachment (what it is is
+        decided from its bytes). An attachment whose reader is not installed here is said so (需要安装…),
+        never taken for "not a report"."""
         async with self.parsing:  # each page read in a bounded child process; the loop keeps serving meanwhile
             page = await asyncio.to_thread(
                 bounded.read_page, resp.body, link.url, source.kind, resp.charset or source.encoding
@@ -340,19 +342,23 @@ class Watcher:
         if any(t.status not in ("missing", "image") for t in page.tables.values()):
             return page, resp.body, resp.content_type
         html, _ = decode(resp.body, resp.charset or source.encoding)
-        for url in attachments(html, resp.url)[:3]:
+        missing: ReaderMissing | None = None
+        for url in attachments(html, resp.url)[:4]:
             got = await self.fetcher.get(url, allow=allowed_for(source.list_url))
             try:
                 async with self.parsing:
                     found = await asyncio.to_thread(bounded.read_report, got.body, url, source.kind, got.charset)
             except InputError as exc:
                 log.warning("source %s: attachment %s of %s: %s", source.id, url, link.url, exc)
+                missing = missing or (exc if isinstance(exc, ReaderMissing) else None)
                 continue
             found.input = link.url
             found.published = found.published or page.published  # the page carries the 发布时间, not the file
             return found, got.body, sniff(got.body)
+        if missing is not None:
+            raise missing
         if not is_report(page):
-            raise InputError("页面不是报告，也没有链接可读取的PDF/DOC/DOCX附件")
+            raise InputError("页面不是报告，也没有链接可读取的附件")
         return page, resp.body, resp.content_type
 
 

@@ -1,0 +1,351 @@
+"""Every format a portal publishes a report in (issue #26): told by its bytes, read into the same cells.
+
+Each fixture is a real report of ../shared/corpus turned into the format by a tool on this machine
+(``formats.py``); the reading of the format must give the same statutory table cells as the original.
+Hostile files of each format end in one clear line within the reader's limits.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import time
+import zipfile
+
+import pytest
+from formats import (
+    CORPUS,
+    HTML_REPORTS,
+    agreement,
+    need_libreoffice,
+    need_ocr,
+    soffice,
+    xlsx_of,
+)
+from ofd_writer import ofd_bytes
+from portal import listing, settings
+
+from monitor import extract_doc, ocr, scheduler
+from monitor.cli import main
+from monitor.containers import OLE_MAGIC
+from monitor.discover import attachments
+from monitor.errors import InputError, ReaderMissing
+from monitor.extract import READERS, extract, sniff
+from monitor.fetch import Fetcher
+from monitor.parse import parse
+from monitor.scheduler import Watcher
+from monitor.store import Store
+
+
+@pytest.fixture(scope="module", params=HTML_REPORTS)
+def report(request):
+    """A real department report page (its HTML) and its reading."""
+    data = (CORPUS / request.param).read_bytes()
+    doc = extract(data)
+    return data, doc, parse(doc, request.param).to_json()
+
+
+def test_one_registry_names_a_reader_for_every_format():
+    assert set(READERS) >= {"pdf", "docx", "doc", "xlsx", "xls", "ofd", "zip", "png", "jpeg", "tiff"}
+
+
+def test_the_sniffer_looks_inside_containers(report):
+    _data, doc, _ = report
+    assert sniff(xlsx_of(doc)) == "xlsx"
+    assert sniff(ofd_bytes(doc)) == "ofd"
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("附件/年报.ofd", ofd_bytes(doc))
+    assert sniff(archive.getvalue()) == "zip"
+    assert sniff(b"\x89PNG\r\n\x1a\n....") == "png"
+    assert sniff(b"\xff\xd8\xff\xe0....") == "jpeg"
+    assert sniff(b"II*\x00....") == "tiff"
+    assert sniff(OLE_MAGIC + b"\0" * 600) == "ole"  # an OLE2 header with no directory behind it
+
+
+def test_xlsx_tables_read_the_same_cells_as_the_page(report, tmp_path):
+    _, doc, original = report
+    book = xlsx_of(doc)
+    doc2 = extract(book)
+    assert doc2.kind == "xlsx"
+    assert all(b.grid is not None for b in doc2.blocks)
+    assert any(c.rowspan > 1 or c.colspan > 1 for b in doc2.blocks if b.grid for c in b.grid.cells)
+    _same, total, differ = agreement(original["tables"], parse(doc2, "x").to_json()["tables"])
+    assert total > 150
+    assert differ == []
+
+
+def test_ofd_reads_the_same_cells_and_parts_as_the_page(report):
+    _, doc, original = report
+    data = ofd_bytes(doc, title=original["title"] or "")
+    got = extract(data)
+    assert (got.kind, got.pages > 2) == ("ofd", True)  # tables continued over pages
+    read = parse(got, "x").to_json()
+    _same, total, differ = agreement(original["tables"], read["tables"])
+    assert total > 150
+    assert differ == []
+    assert read["sections"] == original["sections"]
+    assert read["table_status"] == {"active": "parsed", "applications": "parsed", "appeals": "parsed"}
+
+
+def test_a_zip_of_attachments_gives_the_report_inside(report, check_json, tmp_path):
+    _, doc, original = report
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("说明.txt", "附件")
+        z.writestr("2023年政府信息公开工作年度报告.ofd", ofd_bytes(doc))
+    (tmp_path / "attachments.zip").write_bytes(archive.getvalue())
+    _code, r = check_json(str(tmp_path / "attachments.zip"))
+    assert r["tables"] == original["tables"]
+
+
+def test_govmon_check_accepts_each_format(report, tmp_path, capsys):
+    _, doc, _original = report
+    for name, data in (("t.xlsx", xlsx_of(doc)), ("t.ofd", ofd_bytes(doc))):
+        (tmp_path / name).write_bytes(data)
+    assert main(["check", str(tmp_path / "t.xlsx"), str(tmp_path / "t.ofd")]) in (0, 1)
+    out = capsys.readouterr()
+    assert "合计 2 个文件：2 份报告已读取" in out.out, out
+
+
+# --------------------------------------------------------------------------------- LibreOffice: .doc, .wps, .xls
+
+
+@pytest.fixture(scope="module")
+def office_files(report):
+    need_libreoffice()
+    data, doc, _ = report
+    word = soffice(data, "html", "doc:MS Word 97", infilter="HTML (StarWriter)")
+    workbook = soffice(xlsx_of(doc), "xlsx", "xls:MS Excel 97")
+    return word, workbook
+
+
+def test_word_97_doc_reads_the_same_cells_as_the_page(report, office_files):
+    _, _, original = report
+    word, _ = office_files
+    assert word.startswith(OLE_MAGIC)
+    assert sniff(word) == "doc"
+    got = extract(word)
+    assert got.kind == "doc"
+    read = parse(got, "x").to_json()
+    assert agreement(original["tables"], read["tables"])[2] == []
+    assert read["sections"] == original["sections"]
+
+
+def test_a_wps_file_is_read_by_its_streams_not_its_name(report, office_files, tmp_path, check_json):
+    # LibreOffice cannot write WPS Writer's .wps; a .wps is the Word 97 binary in an OLE2 file, which is what
+    # the sniffer looks at. (A file made by WPS Office itself is not available on this machine.)
+    _, _, original = report
+    word, _ = office_files
+    (tmp_path / "报告.wps").write_bytes(word)
+    _code, r = check_json(str(tmp_path / "报告.wps"))
+    assert r["tables"] == original["tables"]
+
+
+def test_xls_97_reads_the_same_cells_as_the_page(report, office_files):
+    _, _, original = report
+    _, workbook = office_files
+    assert sniff(workbook) == "xls"
+    got = extract(workbook)
+    assert got.kind == "xls"
+    assert agreement(original["tables"], parse(got, "x").to_json()["tables"])[2] == []
+
+
+# --------------------------------------------------------------------------------- without the optional readers
+
+
+def test_without_libreoffice_a_doc_is_a_report_that_needs_it(monkeypatch):
+    monkeypatch.setattr(extract_doc, "soffice", lambda: None)
+    with pytest.raises(ReaderMissing, match="需要安装LibreOffice才能读取"):
+        READERS["doc"](OLE_MAGIC)
+
+
+def test_without_the_ocr_engine_an_image_is_a_report_that_needs_it(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    with pytest.raises(ReaderMissing, match="需要安装OCR组件才能读取"):
+        extract(b"\x89PNG\r\n\x1a\n" + b"\0" * 100)
+
+
+# --------------------------------------------------------------------------------- hostile files
+
+
+def _zip(members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", method) as z:
+        for name, body in members.items():
+            z.writestr(name, body)
+    return out.getvalue()
+
+
+HOSTILE = {
+    "xlsx bomb": (_zip({"xl/workbook.xml": b"<a/>" + b" " * (80 * 2**20)}), "压缩炸弹"),
+    "xlsx damaged": (_zip({"xl/workbook.xml": b"<not xml", "[Content_Types].xml": b"<x"}), "表格文件无法读取"),
+    "ofd bomb": (_zip({"OFD.xml": b"<a/>" + b" " * (80 * 2**20)}), "压缩炸弹"),
+    "ofd no root": (_zip({"OFD.xml": b"<ofd:OFD xmlns:ofd='http://www.ofdspec.org/2016'/>"}), "DocRoot"),
+    "ofd entity": (
+        _zip(
+            {
+                "OFD.xml": b"<?xml version='1.0'?><!DOCTYPE x [<!ENTITY a 'aaaaaaaaaa'><!ENTITY b '&a;&a;&a;&a;&a;"
+                b"&a;&a;&a;&a;&a;'>]><OFD><DocBody><DocRoot>&b;</DocRoot></DocBody></OFD>"
+            }
+        ),
+        "OFD",
+    ),
+    "ofd missing part": (
+        _zip({"OFD.xml": b"<OFD><DocBody><DocRoot>../../etc/passwd</DocRoot></DocBody></OFD>"}),
+        "不在文件中",
+    ),
+    "zip of many": (_zip({f"{i}.txt": b"x" for i in range(6000)}, zipfile.ZIP_STORED), "6000个文件"),
+    "zip of nothing": (_zip({"a.exe": b"MZ\x00\x00" * 10}), "没有报告文件"),
+    "ole garbage": (OLE_MAGIC + bytes(range(256)) * 8, "OLE2"),
+    "png garbage": (b"\x89PNG\r\n\x1a\n" + b"\xff" * 500, "图片无法读取"),
+    "jpeg truncated": (b"\xff\xd8\xff\xe0" + b"\0" * 100, "图片"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_a_hostile_file_is_refused_in_one_line(name):
+    data, words = HOSTILE[name]
+    if name.startswith(("png", "jpeg")):
+        need_ocr()  # the OCR engine reads images
+    started = time.monotonic()
+    with pytest.raises(InputError, match=words) as caught:
+        extract(data)
+    assert "\n" not in str(caught.value)
+    assert time.monotonic() - started < 30
+
+
+def test_a_hostile_doc_is_refused_by_the_converter():
+    need_libreoffice()
+    broken = bytearray(soffice(b"<html><body><p>x</p></body></html>", "html", "doc:MS Word 97", "HTML (StarWriter)"))
+    broken[2048:] = bytes(len(broken) - 2048)  # the directory survives, the WordDocument stream is zeros
+    with pytest.raises(InputError) as caught:
+        extract(bytes(broken))
+    assert "\n" not in str(caught.value)
+
+
+def test_an_image_bomb_is_refused():
+    from PIL import Image  # noqa: PLC0415
+
+    need_ocr()
+    out = io.BytesIO()
+    Image.new("1", (20_000, 20_000)).save(out, "PNG")  # 400 Mpx, a few KB packed
+    with pytest.raises(InputError, match="图片无法读取"):
+        extract(out.getvalue())
+
+
+# --------------------------------------------------------------------------------- attachments
+
+
+def test_a_report_page_links_attachments_in_every_format():
+    page = "".join(
+        f"<a href='/att/{i}.{ext}'>附件{i}</a>"
+        for i, ext in enumerate(("png", "xls", "zip", "wps", "doc", "ofd", "pdf", "et", "DOCX", "jpg"))
+    )
+    found = [u.rsplit("/", 1)[1] for u in attachments(f"<html><body>{page}</body></html>", "http://x.gov.cn/nb/")]
+    assert found[:2] == ["6.pdf", "5.ofd"]
+    assert set(found) == {f"{i}.{e}" for i, e in enumerate(("png", "xls", "zip", "wps", "doc", "ofd", "pdf", "et"))} | {
+        "8.DOCX",
+        "9.jpg",
+    }
+    assert found[-2:] in (["0.png", "9.jpg"], ["9.jpg", "0.png"])
+
+
+def _mutants(data: bytes, count: int, seed: int) -> list[bytes]:
+    """``data`` with a few hundred bytes overwritten at random (seeded), past the magic bytes."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        body = bytearray(data)
+        for _ in range(200):
+            body[rng.randrange(8, len(body))] = rng.randrange(256)
+        out.append(bytes(body))
+    return out
+
+
+def _read_or_refuse(data: bytes) -> None:
+    """A damaged file is read (what survives) or refused in one line; never a traceback, never a hang."""
+    started = time.monotonic()
+    message = ""
+    try:
+        extract(data)
+    except InputError as exc:
+        message = str(exc)
+    assert "\n" not in message
+    assert time.monotonic() - started < 70
+
+
+def test_fuzzed_workbooks_ofd_and_zips_are_read_or_refused(report):
+    _, doc, _ = report
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("年报.ofd", ofd_bytes(doc))
+    for data in (xlsx_of(doc), ofd_bytes(doc), archive.getvalue()):
+        for mutant in _mutants(data, 6, seed=len(data)):
+            _read_or_refuse(mutant)
+
+
+def test_fuzzed_doc_and_xls_are_read_or_refused(report, office_files):
+    for data in office_files:
+        for mutant in _mutants(data, 2, seed=len(data)):
+            _read_or_refuse(mutant)
+
+
+def test_a_fuzzed_page_image_is_read_or_refused():
+    from formats import FIXTURES, page_image  # noqa: PLC0415
+
+    need_ocr()
+    image = page_image((FIXTURES / "001_huaian_hongze_district_2023.pdf").read_bytes(), 4, "PNG", dpi=100)
+    for mutant in _mutants(image, 2, seed=1):
+        _read_or_refuse(mutant)
+
+
+# --------------------------------------------------------------------------------- the watcher
+
+
+def _attachment_page(portal, name: str, body: bytes) -> None:
+    portal.add("/nb/", listing([("t1.html", "平潭综合实验区2023年政府信息公开工作年度报告")]))
+    portal.add(
+        "/nb/t1.html",
+        "<html><body><h1>平潭综合实验区2023年政府信息公开工作年度报告</h1><p>发布时间：2024-01-26</p>"
+        f"<p>附件：<a href='/att/{name}'>平潭综合实验区2023年政府信息公开工作年度报告</a></p></body></html>",
+    )
+    portal.add(f"/att/{name}", body, content_type="application/octet-stream", charset=None)
+
+
+async def test_the_watcher_follows_a_report_published_only_as_a_doc(portal, tmp_path, report, office_files):
+    _, _, original = report
+    word, _ = office_files
+    _attachment_page(portal, "nb2023.doc", word)
+    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")])
+    store = Store(cfg.database)
+    async with Fetcher(cfg.user_agent, 4, 2, retries=0) as f:
+        (r,) = await Watcher(cfg, store, f).poll()
+    assert (r.error, r.new_versions, r.problems) == (None, 1, [])
+    (doc,) = store.reports()
+    version = doc["latest"]
+    assert version["content_type"] == "doc"
+    assert store.raw(version["id"]) == word
+    assert json.loads(version["report"])["tables"] == original["tables"]
+    store.close()
+
+
+async def test_an_attachment_needing_an_install_is_said_so_not_taken_for_no_report(portal, tmp_path, monkeypatch):
+    def needs_libreoffice(data, url, *args):
+        if url.endswith(".doc"):
+            raise ReaderMissing(extract_doc.MISSING)
+        return real(data, url, *args)
+
+    real = scheduler.bounded.read_report
+    monkeypatch.setattr(scheduler.bounded, "read_report", needs_libreoffice)
+    _attachment_page(portal, "nb2023.doc", OLE_MAGIC + b"\0" * 600)
+    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")])
+    store = Store(cfg.database)
+    async with Fetcher(cfg.user_agent, 4, 2, retries=0) as f:
+        (r,) = await Watcher(cfg, store, f).poll()
+    assert r.new_versions == 0
+    (problem,) = r.problems
+    assert "需要安装LibreOffice才能读取" in problem
+    assert "not a report" not in problem
+    store.close()
