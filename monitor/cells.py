@@ -89,6 +89,8 @@ def read_value(text: str, column: str, *, line: int = -1, col: int = 0) -> Value
     number = r.number
     if column in AMOUNT_COLUMNS and r.unit == "元":
         number = round(number / 10_000, 6)
+    if isinstance(number, float) and number.is_integer() and column not in AMOUNT_COLUMNS:
+        number = int(number)  # "69.00": a whole count written as a spreadsheet prints it
     invalid = (number < 0 and column not in SIGNED_COLUMNS) or (
         isinstance(number, float) and column not in AMOUNT_COLUMNS
     )

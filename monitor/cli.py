@@ -21,7 +21,7 @@ from monitor.redact import Redacting
 
 if TYPE_CHECKING:
     from monitor import config
-    from monitor.model import Report
+    from monitor.model import Finding, Report
 
 # `govmon check` of one draft starts in a fraction of a second: the watcher's modules (aiohttp, SQLite, Jinja2,
 # the forkserver) are imported by the commands that use them, and a draft of ordinary size is read in this
@@ -55,10 +55,33 @@ def _load(source: str, kind: str | None, allow_private: bool = False) -> Report:
     return _read(path.read_bytes(), source, kind)
 
 
-def cmd_check(args: argparse.Namespace) -> int:
+def _loaded(source: str, args: argparse.Namespace) -> Report | GovmonError:
+    """One input read, or why it cannot be: a reader's bug on one file makes that file unreadable, not the run."""
+    try:
+        return _load(source, args.kind, args.allow_private)
+    except GovmonError as exc:
+        return exc
+    except Exception as exc:
+        if args.verbose:
+            raise
+        return InputError(f"读取时出现内部错误（{type(exc).__name__}: {str(exc)[:120]}），请报告此问题")
+
+
+def _checked(source: str, report: Report, previous: Report | None, reports: list[Report]) -> list[Finding]:
+    """One input's findings: against the year before when ``--previous`` is that, and the other inputs it may copy."""
     from monitor import copies  # noqa: PLC0415
+    from monitor.rules import run_rules  # noqa: PLC0415
+
+    others = tuple(o for o in reports if copies.comparable(report, o))
+    before = previous if previous is not None and copies.year_before(report, previous) else None
+    if previous is not None and before is None:
+        print(f"govmon: {source}: --previous 不是同一单位上一年度的报告，未用于跨年度核对", file=sys.stderr)
+    return run_rules(report, before, others=others)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
     from monitor.model import Report  # noqa: PLC0415
-    from monitor.rules import RULES, run_rules  # noqa: PLC0415
+    from monitor.rules import RULES  # noqa: PLC0415
     from monitor.summary import SummaryRow, check_inputs, report_text, summary_table  # noqa: PLC0415
 
     if args.rules:
@@ -72,12 +95,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     results: list[dict[str, Any]] = []
     rows: list[SummaryRow] = []
     code = 0
-    loaded: list[tuple[str, Report | GovmonError]] = []
-    for source in inputs:
-        try:
-            loaded.append((source, _load(source, args.kind, args.allow_private)))
-        except GovmonError as exc:
-            loaded.append((source, exc))
+    loaded = [(source, _loaded(source, args)) for source in inputs]
     reports = [r for _, r in loaded if isinstance(r, Report)]
     for source, report in loaded:
         if isinstance(report, GovmonError):
@@ -86,8 +104,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             rows.append(SummaryRow(source, None, [], str(report)))
             code = 2
             continue
-        others = tuple(o for o in reports if copies.comparable(report, o))  # the other inputs it may copy
-        findings = run_rules(report, previous, others=others)
+        findings = _checked(source, report, previous, reports)
         if any(f.severity == "error" for f in findings):
             code = max(code, 1)
         rows.append(SummaryRow(source, report, findings))
@@ -456,4 +473,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 141
     except (sqlite3.DatabaseError, OSError) as exc:  # a damaged database, a full disk: one line, no traceback
         print(f"govmon: {storage_error(getattr(exc, 'filename', None) or 'the database', exc)}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a bug: one line that says so, the traceback only when asked for (-v)
+        if args.verbose:
+            raise
+        print(f"govmon: internal error ({type(exc).__name__}: {exc}); run again with -v and report it", file=sys.stderr)
         return 2

@@ -30,7 +30,7 @@ from monitor.model import CN, LABELS, SECTION_NAMES, TABLE_LABELS, Report
 SHINGLE = 6
 BANDS, ROWS = 42, 3
 THRESHOLD = 0.6  # the share of a part's text found in the other report above which it is called a copy
-SAME = 0.9  # prose shared both ways above which two reports are one report in two renderings
+SAME = 0.9  # prose shared (one way; half that the other) above which two reports are one report rendered twice
 MIN_SHINGLES = 60  # parts shorter than this (about 65 characters) say too little to be called copied
 PARTS = {"一": f"第一部分“{SECTION_NAMES[1]}”", "五": f"第五部分“{SECTION_NAMES[5]}”", "全文": "报告正文"}
 
@@ -128,7 +128,8 @@ def same_report(a: Report, b: Report) -> bool:
     """Two renderings of one report (a portal page and a crawler's text of it, a page and its PDF): nearly all
     the prose of each is in the other, and no table cell read in both differs."""
     pa, pb = parts(a).get("全文"), parts(b).get("全文")
-    if not pa or not pb or share(pa, pb) < SAME or share(pb, pa) < SAME:
+    shares = (share(pa, pb), share(pb, pa)) if pa and pb else (0.0, 0.0)
+    if max(shares) < SAME or min(shares) < SAME / 2:  # a PDF wraps its prose, a page adds its chrome
         return False
     for key, table in a.tables.items():
         theirs = b.tables.get(key)
@@ -138,6 +139,14 @@ def same_report(a: Report, b: Report) -> bool:
                 if w is not None and v.number is not None and w.number is not None and v.number != w.number:
                     return False
     return True
+
+
+def year_before(report: Report, previous: Report) -> bool:
+    """Whether ``previous`` can be the same body's report for the year before ``report``'s: its year is one
+    less, and its body is the same where both say (a report without a body named is not refused on a guess)."""
+    if report.year is not None and previous.year is not None and previous.year != report.year - 1:
+        return False
+    return not (report.agency and previous.agency) or same_body(report, previous)
 
 
 def comparable(report: Report, other: Report) -> bool:

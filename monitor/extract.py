@@ -25,6 +25,7 @@ import charset_normalizer
 from lxml import etree
 
 from monitor import containers, ocr
+from monitor.cells import DEBRIS, is_value
 from monitor.errors import InputError
 from monitor.extract_doc import doc_document
 from monitor.extract_docx import docx_document
@@ -214,10 +215,15 @@ class _Text:
     def open(self, el: Any) -> bool:
         """Entering ``el``; False when what is inside it is not text."""
         tag = el.tag
+        if tag in _EMBEDS:  # a PDF viewer or an embedded document: what is in it is not read here
+            self.out.append(f"\n{IMAGE_MARK}\n")
+            return False
         if tag in _SKIP:
             return False
         if tag == "img":
             self.out.append(f"\n{IMAGE_MARK}\n")
+        elif tag == "a" and ATTACHMENT_LINK.search(str(el.get("href") or "")):
+            self.out.append(ATTACHED)  # a link to an attachment: the tables may be in it
         elif tag == "table" and self.tables.get(el) is not None:
             self.out.append(f"\n{_PLACEHOLDER}{self.tables[el]}\x00\n")
             return False
@@ -265,6 +271,9 @@ def _strings(top: Any, tables: Tables, blocks: bool = False) -> list[str]:
     return text.out
 
 
+_EMBEDS = frozenset(("iframe", "embed", "object"))
+ATTACHMENT_LINK = re.compile(r"\.(pdf|docx?|xlsx?|wps|et|ofd|zip|rar)(\?|#|$)", re.I)
+ATTACHED = "[附件]"
 _NOT_PLAIN = (*_SKIP, *_RUBY, "img", "table")  # inside a cell, what makes its text more than its text nodes
 
 
@@ -334,8 +343,11 @@ def _span(value: object, cap: int) -> int:
 
 
 def _is_layout(grid: Grid) -> bool:
-    """A table used for page layout (long prose in a cell) is read as text, not as a grid."""
-    return len(grid.slots) < 2 or any(len(c.text) > 150 or _PLACEHOLDER in c.text for c in grid.cells)
+    """A table used for page layout (long prose in a cell) is read as text, not as a grid; so is a table of one
+    row, unless it holds numbers (the last row of a table a page break cut off)."""
+    if len(grid.slots) < 2 and sum(not c.blank and is_value(c.text) for c in grid.cells) < 2:
+        return True
+    return any(len(c.text) > 150 or _PLACEHOLDER in c.text for c in grid.cells)
 
 
 _META_NAMES = {
@@ -380,6 +392,24 @@ def _read_tables(root: Any) -> tuple[list[Grid], Tables]:
     return grids, tables
 
 
+# In a table cell, text a reader does not read as the cell's number: a footnote mark (<sup>), a deletion or a
+# struck-through correction (<del>, <s>, <strike>), Word's hidden text. It is replaced by the debris mark, so
+# "27<sup>1</sup>" is 27, read, but not for certain.
+_ASIDE = etree.XPath(
+    "//td//*[self::sup or self::sub or self::del or self::s or self::strike"
+    " or contains(translate(@style, ' ', ''), 'display:none') or contains(@style, 'mso-hide:all')]"
+    " | //th//*[self::sup or self::sub or self::del or self::s or self::strike"
+    " or contains(translate(@style, ' ', ''), 'display:none') or contains(@style, 'mso-hide:all')]"
+)
+
+
+def _mark_asides(root: Any) -> None:
+    for el in _ASIDE(root):
+        for child in list(el):
+            el.remove(child)
+        el.text = DEBRIS
+
+
 def html_document(html: str, encoding: str = "utf-8") -> Document:
     # lxml's own tree: the page is walked twice (tables, then text) without building Python objects per node.
     # Parsed from UTF-8 bytes: lxml refuses a str that carries an <?xml encoding=...?> declaration.
@@ -387,6 +417,7 @@ def html_document(html: str, encoding: str = "utf-8") -> Document:
     if root is None:
         return Document([], kind="html", encoding=encoding, meta={})
     meta = _meta(root)
+    _mark_asides(root)
     grids, tables = _read_tables(root)
     blocks: list[Block] = []
     lines: list[str] = []

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import io
 import zipfile
+from typing import Any
 
+from monitor.cells import DEBRIS
 from monitor.errors import InputError
-from monitor.model import Block, Document, Grid, GridCell
+from monitor.model import IMAGE_MARK, Block, Document, Grid, GridCell
 
 MAX_UNPACKED = 64 * 2**20
 MAX_RATIO = 200
@@ -44,7 +46,7 @@ def _grid(table: object, number: int) -> Grid:
         for c, tc in enumerate(row.cells):
             key = tc._tc
             if key not in made:
-                made[key] = GridCell(" ".join(tc.text.split()), r, c, index=index)
+                made[key] = GridCell(" ".join(visible_text(key, cell=True).split()), r, c, index=index)
                 cells.append(made[key])
                 index += 1
             line.append(made[key])
@@ -64,11 +66,75 @@ def _grid(table: object, number: int) -> Grid:
     return Grid([spans[id(c)] for c in cells], slots, number)
 
 
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_GONE = {W + "del", W + "moveFrom"}  # tracked deletions: not what Word shows
+_CHANGED = (W + "ins", W + "del", W + "moveTo", W + "moveFrom")
+
+
+def _hidden(t: Any) -> bool:
+    """A text run Word does not show: inside a tracked deletion, or formatted hidden (w:vanish)."""
+    for up in t.iterancestors():
+        if up.tag in _GONE:
+            return True
+        if up.tag == W + "r":
+            props = up.find(W + "rPr")
+            if props is not None and props.find(W + "vanish") is not None:
+                return True
+    return False
+
+
+def visible_text(el: Any, cell: bool = False) -> str:
+    """The text Word shows in a paragraph or cell: tracked insertions in, deletions and hidden text out (python-docx
+    leaves insertions out). In a table cell, a tracked change or hidden text makes its number not certain: the
+    cell is marked with the debris character the cell grammar reads as such."""
+    parts = []
+    unsure = False
+    for node in el.iter(W + "t", W + "tab", W + "br", W + "cr"):
+        if _hidden(node):
+            unsure = True
+            continue
+        parts.append(node.text or "" if node.tag == W + "t" else " ")
+    if cell and (unsure or next(el.iter(*_CHANGED), None) is not None):
+        parts.append(DEBRIS)
+    return "".join(parts)
+
+
+def _is_layout(tbl: Any) -> bool:
+    """A table used to lay out the page (one cell, or cells holding tables or whole paragraphs of prose): its
+    contents are read as the body they are, not as a grid."""
+    cells = list(tbl.iter(W + "tc"))
+    if len(cells) <= 1:
+        return True
+    return any(c.find(".//" + W + "tbl") is not None for c in cells) or any(len(visible_text(c)) > 150 for c in cells)
+
+
+def _body(container: Any, document: Any, blocks: list[Block], lines: list[str]) -> None:
+    """The paragraphs and tables of a body (or of a layout table's cells) in order: text lines, a picture as its
+    marker, each data table as a grid."""
+    from docx.table import Table  # noqa: PLC0415
+
+    for block in container.iterchildren():
+        tag = block.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            if next(block.iter(W + "drawing", W + "pict", W + "object"), None) is not None:
+                lines.append(IMAGE_MARK)
+            lines.append(visible_text(block).strip())
+        elif tag == "tbl" and _is_layout(block):
+            for tc in block.iter(W + "tc"):
+                if not any(up.tag == W + "tc" for up in tc.iterancestors() if up is not block):
+                    _body(tc, document, blocks, lines)
+        elif tag == "tbl":
+            if lines:
+                blocks.append(Block("\n".join(lines)))
+                lines.clear()
+            blocks.append(Block(grid=_grid(Table(block, document), len([b for b in blocks if b.grid]))))
+        elif tag in ("sdt", "customXml", "sdtContent"):  # content controls wrap paragraphs and tables
+            _body(block.find(W + "sdtContent") if tag == "sdt" else block, document, blocks, lines)
+
+
 def docx_document(data: bytes) -> Document:
     _check_archive(data)
     import docx  # noqa: PLC0415 - python-docx, loaded only for Word files
-    from docx.table import Table  # noqa: PLC0415
-    from docx.text.paragraph import Paragraph  # noqa: PLC0415
 
     try:
         document = docx.Document(io.BytesIO(data))
@@ -76,15 +142,7 @@ def docx_document(data: bytes) -> Document:
         raise InputError(f"DOCX文件无法读取：{type(exc).__name__}: {str(exc)[:200]}") from exc
     blocks: list[Block] = []
     lines: list[str] = []
-    for block in document.element.body.iterchildren():
-        tag = block.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            lines.append(Paragraph(block, document).text.strip())
-        elif tag == "tbl":
-            if lines:
-                blocks.append(Block("\n".join(lines)))
-                lines = []
-            blocks.append(Block(grid=_grid(Table(block, document), len([b for b in blocks if b.grid]))))
+    _body(document.element.body, document, blocks, lines)
     if lines:
         blocks.append(Block("\n".join(lines)))
     return Document(blocks, kind="docx", encoding="docx")

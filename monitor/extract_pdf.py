@@ -23,12 +23,13 @@ from typing import Any
 from monitor import ocr
 from monitor.errors import InputError
 from monitor.limits import Limits, run_limited
-from monitor.model import Block, Document, Grid, GridCell
+from monitor.model import IMAGE_MARK, UNREAD_PAGE, Block, Document, Grid, GridCell
 
 MAX_PAGES = 100  # real reports have 5-20 pages
 MEMORY_LIMIT = 1024 * 2**20
 CPU_SECONDS = 60
 EDGE = 1.0  # points: how far apart two ruling lines may be and still be one
+MIN_PICTURE = 120.0  # points (about 4 cm): smaller pictures are seals, logos and signatures
 
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*\d{1,3}[-—–\s]*$|^第\s*\d+\s*页")
 Item = tuple[float, "str | Grid"]  # (top on the page, a text line or a grid)
@@ -80,6 +81,8 @@ def _grid(table: Any, texts: list[list[str | None]], run: list[int], words: list
 
 
 def _page_items(page: Any) -> list[Item]:
+    if page.chars and sum(bool(c.get("upright", True)) for c in page.chars) * 2 < len(page.chars):
+        return [(0.0, UNREAD_PAGE)]  # text set sideways on the page: its lines and cells cannot be read in order
     items: list[Item] = []
     boxes = []
     words = page.extract_words(keep_blank_chars=False, use_text_flow=False)
@@ -93,6 +96,9 @@ def _page_items(page: Any) -> list[Item]:
         x, y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
         return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
 
+    for image in page.images:  # a picture the size of a table may be one: never read as zeros, and said so
+        if image["x1"] - image["x0"] >= MIN_PICTURE and image["bottom"] - image["top"] >= MIN_PICTURE:
+            items.append((image["top"], IMAGE_MARK))
     text_page = page.filter(lambda o: o.get("object_type") != "char" or outside(o)) if boxes else page
     for line in text_page.extract_text_lines():
         text = line["text"].strip()

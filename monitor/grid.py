@@ -98,9 +98,13 @@ def grid_rows(grids: Iterable[Grid], name: Namer, group: Namer | None = None) ->
     """The data rows of a run of grids, each with its values placed by the header above it."""
     out: list[GridRow] = []
     colmap: dict[int, str] = {}
+    width = -1
     for grid in grids:
         rows = grid.rows()
         header: list[int] = []
+        if grid.slots and len(grid.slots[0]) != width:  # a header placed another grid's slots, not these
+            colmap = {}
+        width = len(grid.slots[0]) if grid.slots else width
         for r, row in enumerate(rows):
             if not _data_row(row):
                 cmap = (_header_map(grid, header, name, group) if header else {}) or colmap
@@ -192,18 +196,18 @@ def _match(specs: tuple[RowSpec, ...], pos: int, row: GridRow) -> int | None:
 def _values(row: GridRow, columns: tuple[str, ...], rename: Callable[[str], str] = str) -> dict[str, Value] | None:
     """The row's values in the template's columns, or None when its cells do not fill them. Where the header
     placed them and the row read in order fills the columns too, the two readings are compared: a number the
-    two disagree on is not certain."""
-    if row.conflict:
-        return None
+    two disagree on is not certain. Where a header placed them but not into the template's columns (a header
+    carried over from a table's first page to a page whose columns are drawn otherwise), the row read in order
+    is the reading, if it fills the columns exactly and no number in it spans rows."""
     ordered = list(row.ordered)
     while len(ordered) > len(columns) and ordered[-1].blank:
         ordered.pop()
-    in_order = dict(zip(columns, ordered, strict=True)) if len(ordered) == len(columns) else None
-    if row.placed:
-        cells = {rename(k): c for k, c in row.placed.items()}
-        if set(cells) != set(columns):
-            return None
-    elif in_order is not None:
+    fits = len(ordered) == len(columns) and all(c.rowspan == 1 or c.blank for c in ordered)
+    in_order = dict(zip(columns, ordered, strict=True)) if fits else None
+    cells = {rename(k): c for k, c in row.placed.items()}
+    if row.placed and not row.conflict and set(cells) == set(columns):
+        pass
+    elif in_order is not None and (not row.placed or row.conflict or set(cells) != set(columns)):
         cells, in_order = in_order, None
     else:
         return None

@@ -43,7 +43,8 @@ def deadline(year: int, kind: str) -> date:
 
 
 MAX_BYTES = 8 * 1024 * 1024  # real reports are < 2 MB even with Word-pasted markup
-IMAGE_MARK = "[图片]"  # where a page shows an image: a table that is only a picture is never read as zeros
+IMAGE_MARK = "[图片]"
+UNREAD_PAGE = "[无法读取的页面]"  # a page whose text cannot be read in order (turned sideways): nothing on it is known  # where a page shows an image: a table that is only a picture is never read as zeros
 
 SEVERITY_CN = {"error": "错误", "warning": "警告"}
 STATUS_CN = {"parsed": "已读取", "ambiguous": "部分无法定位", "missing": "缺失", "image": "仅有图片/附件"}

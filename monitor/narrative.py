@@ -54,6 +54,19 @@ def _total(report: Report, table: str, *rows: str) -> int | None:
     return total
 
 
+def _total_of(report: Report, rows: tuple[str, ...], columns: tuple[str, ...]) -> int | None:
+    """The sum of section 四's cells of ``rows`` × ``columns``, or None unless every one was read for certain."""
+    t = report.tables.get("appeals")
+    total = 0
+    for row in rows:
+        for column in columns:
+            v = t.rows.get(row, {}).get(column) if t is not None else None
+            if v is None or v.number is None or v.doubt:
+                return None
+            total += int(v.number)
+    return total
+
+
 def _other_rows(report: Report) -> tuple[str, ...]:
     t = report.tables["applications"]
     if t.format == "2021" or any(r in t.rows for r in OTHER_2021):
@@ -214,6 +227,39 @@ def _claims(report: Report, sentence: str) -> Iterator[tuple[re.Match[str], str,
             yield m, p.label, p.table, p.row, p.get(report)
 
 
+_OTHER_TIME = re.compile(r"去年|同比|较上年|比上年|与上年|上年为|上年共|上一年度共|较\d{4}年|与\d{4}年")
+_CHANNEL = re.compile(r"网上|网络|在线|当面|现场|信函|邮寄|传真|电话|电子邮件|邮箱|平台|窗口|热线")
+_ANOTHER_BODY = re.compile(
+    r"(?<![我本])[\u4e00-\u9fff]{2,}(局|委员会|委|中心|街道办事处|街道|镇|乡)(共|依法)?(收到|受理|办理)"
+)
+_OTHER_CASES = re.compile(r"非政府信息公开|各类行政复议|各级行政机关")
+
+
+_NAMED_COUNT = re.compile(r"公开|提供|处理|复议|诉讼|结转|办结|维持|纠正|审结")
+
+
+def _not_the_cells(report: Report, sentence: str, m: re.Match[str], table: str, row: str | None) -> bool:
+    """A count whose sentence speaks of something other than the cells it would be compared with: another year,
+    one channel or one body of several, cases of another kind, a breakdown or an inclusive count."""
+    years = {int(y) for y in re.findall(r"(20\d{2})年", sentence)}
+    if _OTHER_TIME.search(sentence) or (report.year and any(y < report.year for y in years)):
+        return True
+    gap = m.group(0)
+    if _CHANNEL.search(sentence[max(0, m.start() - 10) : m.end()]) or _ANOTHER_BODY.search(sentence):
+        return True
+    if table == "appeals" and _OTHER_CASES.search(sentence):
+        return True
+    if row == "new" and re.search(r"复议|诉讼", gap):
+        return True
+    if row == "handled_total" and re.search(r"上年|结转", gap):  # "办结上年结转申请1件": the carried-over ones
+        return True
+    clause = re.split(r"[;；]", sentence[m.end() :], maxsplit=1)[0]
+    if re.match(r"\s*[(（]?(含|包括|其中)", clause):
+        return True  # "同意公开35件（含部分公开5件）": a count that includes another
+    following = _COUNT.search(clause)  # "不予公开1件属于…、6件属于…": a breakdown, not a list of outcomes
+    return following is not None and not _NAMED_COUNT.search(clause[: following.start()])
+
+
 def mismatches(report: Report) -> Iterator[Discrepancy]:
     seen: set[tuple[str, int]] = set()
     for sentence in prose(report):
@@ -223,6 +269,8 @@ def mismatches(report: Report) -> Iterator[Discrepancy]:
             stated = int(m.group(m.lastindex or 1))
             if _approximate(sentence, m.start(m.lastindex or 1)) or (label, stated) in seen:
                 continue
+            if _not_the_cells(report, sentence, m, table, row):
+                continue
             accepted = [v for v in values if v is not None]
             if not accepted or stated in accepted:
                 continue
@@ -231,7 +279,21 @@ def mismatches(report: Report) -> Iterator[Discrepancy]:
             yield Discrepancy(
                 "mismatch", f"正文写“{quote}”，但表中{label}为{accepted[0]}", table, row, accepted[0], stated
             )
-        if re.search(r"(已|均)全部(答复|办结)", sentence):
+        upheld = re.search(r"(复议|诉讼)[^,;。]{0,12}?(均获维持|均被维持|全部维持|均维持)", sentence)
+        if upheld and ("均获维持", 0) not in seen and not _OTHER_CASES.search(sentence):
+            rows = ("review",) if upheld.group(1) == "复议" else ("suit_direct", "suit_after_review")
+            other = _total_of(report, rows, ("corrected", "other", "pending"))
+            if other:
+                seen.add(("均获维持", 0))
+                yield Discrepancy(
+                    "mismatch",
+                    f"正文称“{upheld.group(0)}”，但表中纠正、其他结果或尚未审结共{other}件",
+                    "appeals",
+                    rows[0],
+                    0,
+                    other,
+                )
+        if re.search(r"(已|均)全部(答复|办结)|(所有|全部)申请均已?(按时|依法)?(答复|办结)", sentence):
             later = _total(report, A, "carried_forward")
             if later and ("结转下年度继续办理", -1) not in seen:
                 seen.add(("结转下年度继续办理", -1))
@@ -249,16 +311,24 @@ def mismatches(report: Report) -> Iterator[Discrepancy]:
 APPEAL_RESULTS = ("维持", "纠正", "其他结果", "尚未审结")
 _PCT = re.compile(
     rf"(?<!不)({_NAMES}|{'|'.join(APPEAL_RESULTS)})"
-    r"[”\"’]?[^,;。:\d]{0,6}?(?<![\d.])(\d+)件,?\s*占(?:比)?(?P<basis>[^,;。\d%]{0,12}?)(\d+(?:\.\d+)?)%"
+    r"[”\"’]?[^,;。:\d]{0,6}?(?<![\d.])(\d+)件[,、]?\s*(?:所)?占(?:比例?为?|比)?(?P<basis>[^,;。\d%]{0,12}?)(\d+(?:\.\d+)?)%"
 )
 # "…共N件，其中…M件，…率P%": a rate whose two counts the sentence names (the total before 其中, the part after it)
 _RATE = re.compile(r"(?P<name>[\u4e00-\u9fff]{1,4})率(?:为|是|达)?(\d+(?:\.\d+)?)%")
 _COUNT = re.compile(r"(?<![\d.])(\d+)件")
 
 
-def _denominator(report: Report, sentence: str, m: re.Match[str]) -> int | None:
+def _denominators(report: Report, sentence: str, m: re.Match[str]) -> list[int]:
+    """The counts a share may be of: an outcome's, of (七)总计, or of the applications received (a sentence may
+    name those as its base); an appeal result's, of the cases, or of those decided (已审结)."""
     if m.group(1) in OUTCOME_NAMES:
-        return _total(report, A, "handled_total")
+        bases = [_total(report, A, "handled_total"), _total(report, A, "new"), _total(report, A, "new", "carried_over")]
+        return [b for b in bases if b]
+    base = _appeal_base(report, sentence, m)
+    return [base] if base else []
+
+
+def _appeal_base(report: Report, sentence: str, m: re.Match[str]) -> int | None:
     before = sentence[: m.start()]
     review, suit = before.rfind("复议"), before.rfind("诉讼")
     rows = ("review",) if review > suit else ("suit_direct", "suit_after_review")
@@ -312,11 +382,12 @@ def percentages(report: Report) -> Iterator[Discrepancy]:
             count, printed = int(m.group(2)), m.group(4)
             if m.group(1) in OUTCOME_NAMES:
                 shares.append((Decimal(printed), _places(printed)))
-            base = _denominator(report, sentence, m)
-            if not base:
+            bases = _denominators(report, sentence, m)
+            if not bases:
                 continue
+            base = bases[0]
             ok, right = _agrees(count, base, printed)
-            if not ok:
+            if not ok and not any(_agrees(count, other, printed)[0] for other in bases[1:]):
                 yield Discrepancy(
                     "percentage",
                     f"正文写“{m.group(0)}”，按{count}/{base}计算应为{right}%",

@@ -23,6 +23,11 @@ _GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])\([a-zü]{0,6}[āáǎàēéěèīíǐ�
 _COMMA_BEFORE = re.compile(r",+(?=[、。;:!?])")
 _COMMA_AFTER = re.compile(r"(?<=[、。;:]),+")
 _COMMAS = re.compile(r",{2,}")
+# Circled and superscript digits are note marks, not digits of a number ("27①" is 27 and a note): NFKC would
+# make them digits ("271"), so they become the debris mark first.
+_MARKS = dict.fromkeys(
+    [*range(0x2460, 0x24A0), 0x00B9, 0x00B2, 0x00B3, *range(0x2070, 0x208F), *range(0x2776, 0x2794)], "?"
+)
 _SPACES = re.compile(r"[ \t\u2000-\u200b\u3000]+")
 _NOT_CJK = re.compile(r"[^\u4e00-\u9fff]+")
 
@@ -44,7 +49,7 @@ def is_traditional(text: str) -> bool:
 def normalise(text: str, traditional: bool | None = None) -> str:
     """Return the text in simplified characters, NFKC forms, without glosses and comma debris."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", text.translate(_MARKS))
     text = _GLOSS.sub("", text)
     if traditional is None:
         traditional = is_traditional(text)
@@ -63,7 +68,8 @@ def normalise_document(doc: Document) -> Document:
         Block(normalise(b.text, traditional)) if b.grid is None else Block(grid=_grid(b.grid, traditional))
         for b in doc.blocks
     ]
-    return Document(blocks, doc.kind, doc.encoding, doc.meta, doc.pages, doc.scanned, doc.ocr)
+    meta = {k: normalise(v, traditional) for k, v in doc.meta.items()}
+    return Document(blocks, doc.kind, doc.encoding, meta, doc.pages, doc.scanned, doc.ocr)
 
 
 _cell = lru_cache(maxsize=8192)(normalise)  # a report's cells repeat ("0", the labels): each read once

@@ -13,25 +13,56 @@ names the table's part, and the best reading wins. Metadata (title, agency, year
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import date
 
 from monitor.errors import InputError
 from monitor.extract import extract
 from monitor.grid import classify, read_active_grids, read_appeals_grids, read_applications_grids
-from monitor.model import CN_DIGITS, DEFAULT_LINK_PATTERN, SECTION_NAMES, YEAR, Document, Grid, Report, Table
+from monitor.model import (
+    CN_DIGITS,
+    DEFAULT_LINK_PATTERN,
+    IMAGE_MARK,
+    SECTION_NAMES,
+    UNREAD_PAGE,
+    YEAR,
+    Document,
+    Grid,
+    Report,
+    Table,
+)
 from monitor.normalise import normalise_document
-from monitor.statute import part_of
-from monitor.tables import read_active, read_appeals, read_applications
+from monitor.statute import parts_of
+from monitor.tables import ATTACHMENT, read_active, read_appeals, read_applications
 
-_NOT_HEADING = ("新收", "上年结转", "结转下年", "办理结果", "数量", "予以公开", "|")
+_NOT_HEADING = (
+    "新收",
+    "上年结转",
+    "结转下年",
+    "办理结果",
+    "数量",
+    "予以公开",
+    "|",
+)  # table row labels: 一、二、三、四、
 _NUMERALS = "一二三四五六七八九十"
-_FIRST = set(_NUMERALS) | {name[0] for name in SECTION_NAMES.values()} | {"政"}  # how a heading line can start
-_HEADING = re.compile(r"^([一二三四五六七八九十]{1,2})\s*[、.,:．]\s*(.{2,40})$")
-_SUBHEADING5 = re.compile(r"^\((一|1)\)\s*(存在的?)?主要问题")
+_FIRST = set(_NUMERALS) | {name[0] for name in SECTION_NAMES.values()} | set("政第(0123456789")
+_HEADING = re.compile(r"^([一二三四五六七八九十]{1,2})(?:\s*[、.,:．]\s*|\s+)(.{1,40})$")  # 一、总体情况; 一 总体情况
+_HEADED_LINE = re.compile(r"^([一二三四五六])\s*、\s*([^。:]{2,40})[。:]")  # 六、其他需要报告的事项。本年度…
+# Other numberings of the parts (1.总体情况, 第一部分 总体情况, (一)总体情况): headings only where three or more
+# of one numbering name parts in order, as a report's structure does (a sub-item "1.…" alone is not a part).
+_OTHER_NUMBERINGS = (
+    re.compile(r"^(\d{1,2})\s*[、.．]\s*(.{2,40})$"),
+    re.compile(r"^第([一二三四五六七八九十]{1,2})部分\s*[、.:]?\s*(.{2,40})$"),
+    re.compile(r"^\(([一二三四五六])\)\s*(.{2,40})$"),
+)
+_WORD = re.compile(r"[\u4e00-\u9fff\w]")
+_SUBHEADING5 = re.compile(r"\((一|1)\)\s*(存在的?)?主要问题")
 # A part heading standing mid-line in a body on one line (crawler text): its numeral, then up to 36 characters
 # ending in the word a heading ends with; what it names is decided by its words (``statute.part_of``).
-_INLINE = re.compile(r"(?<=\S)\s*([一二三四五六])\s*、\s*([^\s。,:;()]{0,36}(?:情况|事项|措施|计划|问题|概述|概况))")
+_INLINE = re.compile(
+    r"(?<=\S)\s*([一二三四五六])\s*、\s*([^\s\d。,:;()]{0,36}(?:情况|事项|措施|计划|问题|概述|概况|打算|安排))"
+)
 _FOOTER = re.compile(r"^[-—–]+\s*\d{1,3}\s*[-—–]+$|^第\s*\d+\s*页(\s*[,/]?\s*共\s*\d+\s*页)?$")  # — 1 —
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
 _MARKUP_START = set("#—-–第|:")  # lines that may be Markdown marks, separator rows or page footers
@@ -48,27 +79,56 @@ _TITLE = re.compile(DEFAULT_LINK_PATTERN)
 _LEGACY = re.compile(r"政府信息公开(情况)?统计表|指标名称.{0,40}计量单位")
 
 
-def _heading(line: str) -> int | None:
-    """The part a heading line names ("四、政府信息公开行政法复议" is 四), or None for any other line."""
-    if len(line) > 72 or line.lstrip("* ")[:1] not in _FIRST:
-        return None
+def _named(text: str) -> tuple[int, ...]:
+    """The parts a heading's words name: one, or two where one heading holds 五 and 六. A table row label
+    (一、本年新收…数量) names none."""
+    parts = parts_of(re.sub(r"\s+", "", text))
+    if any(n in (2, 3, 4) for n in parts) and any(w in text for w in _NOT_HEADING):
+        return ()
+    return parts
+
+
+def _heading(line: str) -> tuple[int, ...]:
+    """The parts a heading line names ("四、政府信息公开行政法复议" is 四), or () for any other line."""
+    if len(line) > 400 or line.lstrip("* ")[:1] not in _FIRST:
+        return ()
     text = line.strip().strip("*").strip()
-    if len(text) > 60 or any(w in text for w in _NOT_HEADING):
-        return None
-    m = _HEADING.match(text)
+    m = _HEADING.match(text) if len(text) <= 60 else None
     if m:
-        return part_of(re.sub(r"\s+", "", m.group(2)))
+        return _named(m.group(2))
+    m = _HEADED_LINE.match(text)
+    if m:  # the heading, and its part's one sentence in the same paragraph
+        return _named(m.group(2))
     bare = re.sub(r"[\s()]", "", text)
     for number, name in SECTION_NAMES.items():
         if bare in (name, "政府信息公开工作" + name, "政府信息公开" + name):
-            return number
-    return None
+            return (number,)
+    return ()
+
+
+def _other_numberings(lines: list[str], found: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Headings numbered otherwise than 一、 (1.总体情况, 第一部分, (一)): those of one numbering whose parts, with
+    the 一、 headings found, stand in the order of the parts and add parts the others do not name (a sub-item
+    "2.主动公开情况" inside part 一 breaks the order and is not a heading)."""
+    for numbering in _OTHER_NUMBERINGS:
+        other = []
+        for i, line in enumerate(lines):
+            m = numbering.match(line.strip()) if line and len(line) <= 60 else None
+            if m and (parts := _named(m.group(2))):
+                other += [(i, n) for n in parts]
+        merged = [n for _, n in sorted({*found, *other})]
+        if {n for _, n in other} - {n for _, n in found} and all(a < b for a, b in itertools.pairwise(merged)):
+            return other
+    return []
 
 
 def headings(lines: list[str]) -> list[tuple[int, int]]:
-    """(line, part) of every part heading, without a table of contents: a run of three or more
-    headings a line or two apart whose parts come again further down."""
-    found = [(i, n) for i, line in enumerate(lines) if line and (n := _heading(line))]
+    """(line, part) of every part heading, without a table of contents or a preamble's list of the parts:
+    a run of three or more headings a line or two apart whose parts come again further down, or of four or
+    more with nothing between them."""
+    found = [(i, n) for i, line in enumerate(lines) if line for n in _heading(line)]
+    if len({n for _, n in found}) < 6:
+        found = sorted({*found, *_other_numberings(lines, found)})
     runs: list[list[tuple[int, int]]] = []
     for item in found:
         if runs and item[0] - runs[-1][-1][0] <= 3 and item[1] > runs[-1][-1][1]:
@@ -78,10 +138,13 @@ def headings(lines: list[str]) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for k, run in enumerate(runs):
         later = {n for r in runs[k + 1 :] for _, n in r}
-        if len(run) < 3 or len({n for _, n in run} & later) < 3:
+        listed = len(run) >= 4 and not any(  # the parts named one after another, only punctuation between them
+            _WORD.search(lines[k]) for a, b in itertools.pairwise(run) for k in range(a[0] + 1, b[0])
+        )
+        if (len(run) < 3 or len({n for _, n in run} & later) < 3) and not listed:
             out.extend(run)
     if not any(n == 5 for _, n in out):  # 五 told only by its sub-headings: "(一)主要问题" … "(二)改进情况"
-        sub = next((i for i, line in enumerate(lines) if _SUBHEADING5.match(line.strip())), None)
+        sub = next((i for i, line in enumerate(lines) if _SUBHEADING5.search(line.strip()[:80])), None)
         if sub is not None:
             out = sorted([*out, (sub, 5)])
     return out
@@ -93,7 +156,8 @@ Stretch = tuple[int, int, int]  # (first line, end line, part) under one heading
 def stretches(lines: list[str]) -> list[Stretch]:
     """Every heading's stretch of lines, to the next heading of any part."""
     found = headings(lines)
-    return [(start + 1, found[k + 1][0] if k + 1 < len(found) else len(lines), n) for k, (start, n) in enumerate(found)]
+    ends = [found[k + 1][0] if k + 1 < len(found) else len(lines) for k in range(len(found))]
+    return [(start + 1, max(start + 1, end), n) for (start, n), end in zip(found, ends, strict=True)]
 
 
 def find_sections(lines: list[str], parts: list[Stretch] | None = None) -> dict[int, tuple[int, int] | None]:
@@ -108,7 +172,7 @@ def find_sections(lines: list[str], parts: list[Stretch] | None = None) -> dict[
 def _inline_heading(m: re.Match[str]) -> str:
     """A heading found mid-line, on a line of its own, when its words name a part (not a table row label)."""
     name = m[2]
-    if part_of(name) is None or any(w in name for w in _NOT_HEADING):
+    if not _named(name):
         return m[0]
     return f"\n{m[1]}、{name}\n"
 
@@ -133,32 +197,40 @@ def _to_year(text: str) -> int:
     return int(text.translate(CN_DIGITS))
 
 
+_NOT_TITLE = re.compile(r"[,;。《》<>]|^(根据|按照|本报告|上一篇|下一篇|相关|推荐)")  # a sentence, a link to another
+
+
+def _page_title(html_title: str | None) -> str | None:
+    for part in re.split(r"\s*[_|\-–—]\s*", html_title or ""):
+        if _TITLE.search(part):
+            return part.strip()
+    return None
+
+
 def find_title(lines: list[str], html_title: str | None) -> str | None:
+    """The report's title: the page's own <title> where it names the report (a sidebar's links to other years'
+    reports come before the article), else the first title-like line of the head (a title set on two lines is
+    joined), never a line of a sentence."""
+    own = _page_title(html_title)
     previous = ""
-    for k, line in enumerate(lines[:40]):
+    first = None
+    for k, line in enumerate(lines[:80]):
         text = line.strip()
         nxt = lines[k + 1].strip() if k + 1 < len(lines) else ""
         broken = not _TITLE.search(text) and not _TITLE.search(nxt) and _TITLE.search(text + nxt)
         if broken and len(text) <= 40 and len(nxt) <= 20:
             text += nxt  # a title broken over two lines: "2024 年上海市科委政府信息公开工作" / "年度报告"
-        if (
-            _TITLE.search(text)
-            and len(text) <= 60
-            and not text.startswith(("根据", "按照", "本报告"))
-            and "|" not in text
-        ):
+        if _TITLE.search(text) and len(text) <= 60 and not _NOT_TITLE.search(text) and "|" not in text:
             title = re.sub(r"^(标题|题目)\s*:\s*", "", text)
             two_lines = re.match(r"^(19|20)\d{2}\s*年", title) and len(previous) <= 30
             if two_lines and (_AGENCY.search(previous) or _PLACE.search(previous)):
                 title = previous + title  # a title set on two lines: "淮安市人民政府" / "2024 年…年度报告"
-            return title
+            if own is None or re.sub(r"\s+", "", own) in re.sub(r"\s+", "", title):
+                return title
+            first = first or (title if k < 40 else None)
         if text:
             previous = text
-    if html_title:
-        for part in re.split(r"\s*[_|\-–—]\s*", html_title):
-            if _TITLE.search(part):
-                return part.strip()
-    return None
+    return own or first
 
 
 def find_published(lines: list[str], head_end: int) -> date | None:
@@ -248,7 +320,9 @@ def find_agency(lines: list[str], title: str | None, head_end: int, meta_source:
 
 
 def infer_kind(agency: str | None) -> str | None:
-    if not agency:
+    """government or department by the body's name; None for a government's office (政府办, 办公室): it publishes
+    the government's report and its own, and which one this is the name does not say."""
+    if not agency or re.search(r"(政府办|办公室|办公厅|党政办)$", agency):
         return None
     if agency.endswith("人民政府") or re.search(r"(街道办事处|街道)$", agency):
         return "government"
@@ -284,10 +358,15 @@ def read_tables(lines: list[str], grids: list[Grid], parts: list[Stretch]) -> di
             if table.status != "parsed":
                 regions = [(a, b) for a, b, n in parts if n != number] + [(0, len(lines))]
                 found = [read_text([(i, lines[i]) for i in range(a, b)]) for a, b in regions]
-                whole = _best([t for t in found if t.status == "parsed"])
-                table = whole if whole.status == "parsed" else table
+                # elsewhere, a table read whole, or one whose rows were found by their labels (three or more)
+                whole = _best([t for t in found if t.status == "parsed" or _rows_named(t) >= 3])
+                table = whole if _RANK[whole.status] > _RANK[table.status] else table
         tables[key] = table
     return tables
+
+
+def _rows_named(table: Table) -> int:
+    return len(table.rows) + len(table.ambiguous_rows)
 
 
 def _doubt_all(tables: dict[str, Table], why: str) -> None:
@@ -320,13 +399,18 @@ def parse(doc: Document, source: str, kind: str | None = None) -> Report:
     report.agency = find_agency(lines, title, first, doc.meta.get("source", ""))
     report.kind = kind or infer_kind(report.agency)
     report.tables = read_tables(lines, [b.grid for b in doc.blocks if b.grid is not None], parts)
+    shown = IMAGE_MARK in text or UNREAD_PAGE in text or ATTACHMENT.search(text)
+    if sum(1 for span in sections.values() if span) >= 2 and shown:
+        for key, table in report.tables.items():  # not read, but the report shows pictures or attachments
+            if table.status == "missing":  # the table may be in one: never called missing on a guess
+                report.tables[key] = Table("image")
     if doc.ocr:  # read from page images: no number is certain, so no identity can make an error
         _doubt_all(report.tables, DOUBT_OCR)
     for n, key in _PART_TABLES.items():  # a part whose table is there is there, under whatever heading
         if sections[n] is None and report.tables[key].status != "missing":
             sections[n] = (0, 0)
     formats = [t.format for t in (report.tables["active"], report.tables["applications"]) if t.format]
-    if (report.year and report.year < 2019) or (not formats and _LEGACY.search(text)):
+    if (report.year and report.year < 2019) or (not report.year and not formats and _LEGACY.search(text)):
         # before the 2019 format: a 政府信息公开情况统计表 (指标名称/计量单位), no statutory tables to check
         report.format = "legacy"
         report.tables = {k: Table("missing") for k in report.tables}

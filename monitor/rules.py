@@ -29,6 +29,7 @@ from monitor.model import (
     LABELS,
     SECTION_NAMES,
     TABLE_LABELS,
+    UNREAD_PAGE,
     Finding,
     Report,
     Table,
@@ -128,8 +129,8 @@ def _expects_tables(report: Report) -> bool:
 # ---------------------------------------------------------------- completeness
 @rule("section.missing", "error", "报告缺少六个部分之一（行号为缺少的部分1–6）")
 def section_missing(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
-    if not _expects_tables(ctx.report):
-        return
+    if not _expects_tables(ctx.report) or UNREAD_PAGE in ctx.report.text:
+        return  # a page could not be read: a part may be on it (table.unreadable says so)
     for n in range(1, 7):
         if ctx.report.sections.get(n) is None:
             yield make(f"缺少第{CN[n]}部分“{SECTION_NAMES[n]}”", row=n)
@@ -159,7 +160,7 @@ def table_unreadable(ctx: Context, make: Callable[..., Finding]) -> Iterator[Fin
             yield make(f"{name}中以下行的数字无法确定所在列（单元格缺失或合并），未参与计算：{rows}", table=key)
         if table.missing_rows and table.status != "missing":
             rows = "、".join(label(key, r) for r in table.missing_rows)
-            yield make(f"{name}中未找到以下行：{rows}", table=key)
+            yield make(f"{name}中以下行未能读取（表中没有，或行名、数字无法识别）：{rows}", table=key)
 
 
 def _cells_where(table: Table, test: Callable[[Value], bool]) -> list[tuple[str, str]]:
@@ -191,7 +192,10 @@ def cell_blank(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
 @rule("cell.unreadable", "warning", "单元格带有乱码（如“0?”）已按其中数字读取，或内容不是数字未能读取，请核对原文")
 def cell_unreadable(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     yield from _per_table(
-        ctx, make, lambda v: v.debris and v.number is not None, "带有乱码字符（如“0?”），已按其中的数字读取，请核对原文"
+        ctx,
+        make,
+        lambda v: v.debris and v.number is not None,
+        "带有乱码字符或修订痕迹（如“0?”），已按其中的数字读取，请核对原文",
     )
     yield from _per_table(ctx, make, lambda v: v.unreadable, "的内容不是数字，未能读取，也未参与计算，请核对原文")
 
@@ -310,7 +314,7 @@ def timeliness_late(ctx: Context, make: Callable[..., Finding]) -> Iterator[Find
 
 @rule("history.carry_over", "error", "每一列：本年“上年结转”应等于上一年度报告的“结转下年度继续办理”")
 def history_carry_over(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
-    if ctx.previous is None:
+    if ctx.previous is None or not copies.year_before(ctx.report, ctx.previous):
         return
     now, before = ctx.report.tables["applications"], ctx.previous.tables["applications"]
     for c in APPLICANT_COLUMNS:
@@ -331,7 +335,7 @@ def history_carry_over(ctx: Context, make: Callable[..., Finding]) -> Iterator[F
 
 @rule("history.in_force", "warning", "现行有效件数不等于上年现行有效+本年制发-本年废止（到期失效也会造成差异）")
 def history_in_force(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
-    if ctx.previous is None:
+    if ctx.previous is None or not copies.year_before(ctx.report, ctx.previous):
         return
     now, before = ctx.report.tables["active"], ctx.previous.tables["active"]
     if now.format != "2021" or before.format != "2021":

@@ -157,18 +157,78 @@ ACTIVE_FORMAT_WORDS = {"2021": ("制发", "收费金额", "废止"), "2019": ("�
 # ---------------------------------------------------------------- the six parts: what a heading says -> the part
 # Checked in this order: "因政府信息公开申请行政复议" is 四, "其他需要报告的事项" is 六 whatever else it says.
 PART_WORDS: tuple[tuple[int, tuple[str, ...]], ...] = (
-    (6, ("其他需要报告", "其他事项", "其他需报告", "需要报告的其他")),
+    (
+        6,
+        (
+            "其他需要报告",
+            "其它需要报告",
+            "其他事项",
+            "其它事项",
+            "其他需报告",
+            "需要报告的其他",
+            "需要说明的事项",
+            "其他有关事项",
+            "其他应当报告",
+            "信息处理费",
+        ),
+    ),
     (4, ("复议", "诉讼")),
-    (3, ("收到和处理", "依申请公开", "申请情况", "申请公开", "公开申请")),
+    (3, ("收到和处理", "依申请公开", "依申请办理", "申请情况", "申请公开", "公开申请")),
     (2, ("主动公开",)),
-    (5, ("存在的主要问题", "存在问题", "主要问题", "存在的问题", "改进情况", "改进措施", "整改", "工作计划", "不足")),
-    (1, ("总体情况", "概述", "总体工作情况", "基本情况", "工作概况")),
+    (
+        5,
+        (
+            "存在的主要问题",
+            "存在问题",
+            "主要问题",
+            "存在的问题",
+            "改进情况",
+            "改进措施",
+            "整改",
+            "工作计划",
+            "不足",
+            "困难",
+            "问题与改进",
+            "问题及改进",
+            "下一步",
+            "工作安排",
+            "打算",
+        ),
+    ),
+    (
+        1,
+        (
+            "总体情况",
+            "概述",
+            "总体工作情况",
+            "基本情况",
+            "工作概况",
+            "概况",
+            "综述",
+            "总述",
+            "主要工作情况",
+            "年度工作情况",
+        ),
+    ),
 )
+_OTHER_ONLY = re.compile(r"^[其他它]{2}$")  # "六、其他": the part of everything else
 
 
 def part_of(heading: str) -> int | None:
     """The part a heading's words name (without its numeral), or None."""
-    return next((n for n, words in PART_WORDS if any(w in heading for w in words)), None)
+    parts = parts_of(heading)
+    return parts[0] if parts else None
+
+
+def parts_of(heading: str) -> tuple[int, ...]:
+    """The parts a heading's words name: one, or 五 and 六 where one heading holds both
+    ("五、存在的主要问题、改进情况及其他需要报告的事项")."""
+    if _OTHER_ONLY.match(heading):
+        return (6,)
+    named = [n for n, words in PART_WORDS if any(w in heading for w in words)]
+    if named[:1] == [6] and 5 in named:
+        return (5, 6)
+    return tuple(named[:1])
 
 
 # ---------------------------------------------------------------- the variants real pages write

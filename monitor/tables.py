@@ -22,12 +22,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from monitor.cells import is_value, read_value
-from monitor.model import APPEAL_COLUMNS, APPEAL_ROWS, IMAGE_MARK, Table, Value
+from monitor.model import APPEAL_COLUMNS, APPEAL_ROWS, IMAGE_MARK, UNREAD_PAGE, Table, Value
 from monitor.statute import (
     ACTIVE_FORMAT_WORDS,
     ACTIVE_ROWS,
     APPLICATION_ROWS,
     OTHER_2021,
+    TABLE_WORDS,
     RowSpec,
     gaps,
 )
@@ -55,6 +56,7 @@ _RUN = re.compile(r"\d+(?:\.\d+)?")
 _IN_WORDS = re.compile(r"[件条个次项家人户篇年月日号%万元余多]")
 
 
+_ROW_START = re.compile(r"[一二三四]、|\([一二三四五六七]\)|\d[.、]\D")  # a row label's own numbering
 _NUMBERING = re.compile(
     r"(?<=.)(?=[一二三四]、|\([一二三四五六七]\)[^项]|\d[.、][^\d])"
 )  # where a glued row label starts
@@ -112,8 +114,15 @@ def _plain_cells(text: str, line: int, offset: int) -> list[Cell]:
     if not any(c.kind == "value" for c in out):
         return [Cell("label", text, line, offset)]
     merged: list[Cell] = []
-    for cell in out:  # the words of one label, with the spaces between them (not the pieces of a glued token)
-        if merged and cell.kind == "label" and merged[-1].kind == "label" and text[cell.col - offset - 1].isspace():
+    for cell in out:  # the words of one label, with the spaces between them (not the pieces of a glued token, nor
+        # a row's own label after a header's words: "…其他 一、本年新收…")
+        if (
+            merged
+            and cell.kind == "label"
+            and merged[-1].kind == "label"
+            and text[cell.col - offset - 1].isspace()
+            and not _ROW_START.match(cell.text)
+        ):
             last = merged.pop()
             merged.append(Cell("label", text[last.col - offset : cell.col - offset + len(cell.text)], line, last.col))
         else:
@@ -304,14 +313,20 @@ def place_rows(
     return found, missing, by_position
 
 
-def _status(found: dict[str, list[Cell] | None], section: Sequence[tuple[int, str]]) -> str | None:
-    if not found:
-        return (
-            "image"
-            if any(IMAGE_MARK in t or re.search(r"\.(pdf|docx?|xlsx?|wps)\b", t, re.I) for _, t in section)
-            else "missing"
-        )
-    return None
+ATTACHMENT = re.compile(r"\.(pdf|docx?|xlsx?|wps|et|ofd|zip|rar)\b|\[附件\]|详见附件|附件\d*[:：]", re.I)
+
+
+def _status(found: dict[str, list[Cell] | None], section: Sequence[tuple[int, str]], key: str) -> str | None:
+    """What a section holds when no row of the table was placed: an image or an attachment in its place; the
+    table's own words among numbers (there, but its cells cannot be placed: never "missing"); or nothing."""
+    if found:
+        return None
+    if any(IMAGE_MARK in t or UNREAD_PAGE in t or ATTACHMENT.search(t) for _, t in section):
+        return "image"
+    text = "".join(t for _, t in section)
+    if sum(w in text for w in TABLE_WORDS[key]) >= 3 and re.search(r"\d", text):
+        return "ambiguous"
+    return "missing"
 
 
 def applications_format(found: Mapping[str, object]) -> str | None:
@@ -319,12 +334,12 @@ def applications_format(found: Mapping[str, object]) -> str | None:
     neither seen, no claim."""
     if any(k in found for k in OTHER_2021):
         return "2021"
-    return "2019" if "other" in found else None
+    return "2019" if found.get("other") is not None else None  # (六) one row, its numbers read: not just its label
 
 
 def read_applications(section: Sequence[tuple[int, str]]) -> Table:
     found, missing, by_position = place_rows(tokenize(section), APPLICATION_ROWS)
-    status = _status(found, section)
+    status = _status(found, section, "applications")
     if status:
         return Table(status)
     fmt = applications_format(found)
@@ -348,7 +363,7 @@ def read_active(section: Sequence[tuple[int, str]]) -> Table:
     cells = tokenize(section)
     fmt = active_format("".join(c.text for c in cells if c.kind == "label"))
     if fmt is None:
-        return Table(_status({}, section) or "missing")
+        return Table(_status({}, section, "active") or "missing")
     found, missing, _ = place_rows(cells, ACTIVE_ROWS[fmt], ordered=False)
     if not found:
         return Table("ambiguous", format=fmt)
@@ -390,14 +405,20 @@ def build_table(
 
 
 def read_appeals(section: Sequence[tuple[int, str]]) -> Table:
-    """Section 四: fifteen cells in the statutory order (three groups of five)."""
+    """Section 四: fifteen cells in the statutory order (three groups of five), after its headers (行政复议 …
+    结果维持 …), wherever in the region they stand (under another part's heading, after section 三's table)."""
     cells = tokenize(section)
+    upheld = next((i for i, c in enumerate(cells) if c.kind == "label" and "维持" in c.text), None)
+    if upheld is not None:  # the table starts at its group header, the last 复议 label before its first 维持
+        cells = cells[next((i for i in range(upheld, -1, -1) if "复议" in cells[i].text), upheld) :]
     at = [i for i, c in enumerate(cells) if c.kind == "value"]
     width = len(APPEAL_ROWS) * len(APPEAL_COLUMNS)
     if not at:
         headers = any("维持" in c.text or "纠正" in c.text for c in cells if c.kind == "label")
-        return Table("ambiguous" if headers else (_status({}, section) or "missing"))
-    core = [c for c in cells[at[0] : at[-1] + 1] if c.kind != "label"]
+        return Table("ambiguous" if headers else (_status({}, section, "appeals") or "missing"))
+    if any(c.kind == "label" for c in cells[at[0] : at[-1] + 1]):
+        return Table("ambiguous")  # labels among the numbers: not the statutory row of fifteen (transposed, split)
+    core = cells[at[0] : at[-1] + 1]
     after = cells[at[-1] + 1 :]
     trailing = 0
     while trailing < len(after) and after[trailing].kind == "blank":

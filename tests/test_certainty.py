@@ -338,3 +338,173 @@ def test_every_error_on_the_real_pages_rests_on_numbers_read_for_certain():
     found = {(r["input"][:3], rule) for r in rows for rule in r["errors"]}
     # the real published errors: 洪泽 2023's section 四 (twice), and 莱西 2020 lacks its part 六
     assert {("001", "appeals.total"), ("003", "section.missing")} <= found
+
+
+# ---------------------------------------------------------------- what a hostile reading of the real pages found
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("六、其他需要报告的事项", "六、其它需要报告的事项"),
+        ("六、其他需要报告的事项", "六、其他需要说明的事项"),
+        ("六、其他需要报告的事项", "六、其他"),
+        ("一、总体情况", "一 总体情况"),
+        ("一、总体情况", "一、概况"),
+        ("五、存在的主要问题及明年工作计划", "五、存在的困难和问题及下一步打算"),
+        ("五、存在的主要问题及明年工作计划", "五、存在的主要问题、改进情况及其他需要报告的事项"),
+    ],
+)
+def test_heading_variants_on_a_real_page_are_their_parts(old, new):
+    # 010 with one heading written as other real reports write it: every part is still there
+    soup = soup_of("010_")
+    node = soup.find(string=lambda s: s is not None and s.strip() == old)
+    node.replace_with(new)
+    _, findings = check(str(soup).encode())
+    assert not [f for f in findings if f.rule == "section.missing"], new
+
+
+def test_parts_numbered_1_2_3_are_parts_and_a_heading_with_its_sentence_is_one():
+    soup = soup_of("010_")
+    for name, arabic in [
+        ("一、总体情况", "1.总体情况"),
+        ("五、存在的主要问题及明年工作计划", "5.存在的主要问题及明年工作计划"),
+    ]:
+        soup.find(string=lambda s, name=name: s is not None and s.strip() == name).replace_with(arabic)
+    six = soup.find(string=lambda s: s is not None and s.strip() == "六、其他需要报告的事项")
+    six.replace_with("六、其他需要报告的事项。2024年，无收取信息处理费情况。")
+    _, findings = check(str(soup).encode())
+    assert not [f for f in findings if f.rule == "section.missing"]
+
+
+def test_a_crawl_that_glues_a_table_row_to_the_next_heading_keeps_the_heading():
+    # 006 as a crawler that joins text nodes with nothing between gives it: "…继续办理1000001四、政府信息公开行政复议…"
+    text = page("006_").decode("utf-8").replace("1000001 四、政府信息公开行政复议", "1000001四、政府信息公开行政复议")
+    report, findings = check(text.encode(), "006.txt")
+    assert report.sections[4] is not None
+    assert not errors(findings)
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "27<sup>1</sup>",  # a footnote mark
+        "27①",  # a circled note mark (NFKC would make it a digit)
+        "27¹",
+        "<del>26</del><ins>27</ins>",  # Word's tracked changes saved as HTML
+        "<s>26</s> 27",  # a visible correction
+        '<span>27</span><span style="display:none;mso-hide:all">1</span>',  # Word's hidden text
+    ],
+)
+def test_markup_in_a_number_cell_makes_it_uncertain_never_a_wrong_certain_number(markup):
+    soup = soup_of("005_")
+    report, _ = check(page("005_"))
+    origin = report.tables["applications"].rows["granted"]["natural_person"].origin
+    td = soup.find_all("table")[origin[0]].find_all("tr")[origin[1]].find_all("td")[origin[2]]
+    td.clear()
+    td.append(BeautifulSoup(markup, "html.parser"))
+    report, findings = check(str(soup).encode())
+    value = report.tables["applications"].rows["granted"]["natural_person"]
+    assert value.number in (27, None)
+    assert value.doubt
+    assert not errors(findings)
+
+
+def test_section_4_laid_out_transposed_is_not_read_as_the_statutory_row():
+    # 005's table 四 written with results as rows and the three kinds of case as columns
+    soup = soup_of("005_")
+    table = cell_with(soup, "行政复议").find_parent("table")
+    rows = [["", "行政复议", "未经复议直接起诉", "复议后起诉"]]
+    for name, values in zip(
+        ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计"),
+        zip([1, 0, 2, 0, 3], [12, 0, 0, 0, 12], [0] * 5, strict=True),
+        strict=True,
+    ):
+        rows.append([name, *map(str, values)])
+    table.replace_with(
+        BeautifulSoup(
+            "<table>" + "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows) + "</table>",
+            "html.parser",
+        )
+    )
+    _, findings = check(str(soup).encode())
+    assert not errors(findings)
+
+
+def test_a_whole_count_written_with_decimals_is_that_count():
+    soup = soup_of("005_")
+    report, _ = check(page("005_"))
+    origin = report.tables["applications"].rows["handled_total"]["total"].origin
+    soup.find_all("table")[origin[0]].find_all("tr")[origin[1]].find_all("td")[origin[2]].string = "69.00"
+    report, findings = check(str(soup).encode())
+    assert report.tables["applications"].rows["handled_total"]["total"].number == 69
+    assert not errors(findings)
+
+
+def test_a_2024_report_naming_a_statistics_table_is_not_legacy():
+    # 010 with its tables given as an attachment, "政府信息公开情况统计表.xls": the tables are in it, not missing
+    soup = soup_of("010_")
+    for name in ("主动公开", "收到和处理", "行政复议、行政诉讼"):
+        heading = soup.find(string=re.compile(name + ".*情况$"))
+        table = heading.find_parent("p").find_next("table")
+        link = BeautifulSoup('<p><a href="/att/tj.xls">政府信息公开情况统计表.xls</a></p>', "html.parser")
+        table.replace_with(link)
+    report, findings = check(str(soup).encode())
+    assert report.format != "legacy"
+    assert {t.status for t in report.tables.values()} == {"image"}
+    assert not errors(findings)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "通过网上申请平台受理申请45件。",  # one channel
+        "区住建局收到申请30件，区自然资源局收到申请20件。",  # other bodies
+        "2020年共收到政府信息公开申请52件。",  # another year
+        "全区各级行政机关共收到行政复议申请150件。",  # cases of another kind
+        "不予公开申请1件属于三类内部事务信息、6件属于行政执法案卷、1件属于行政查询事项。",  # a breakdown
+        "同意公开35件（含部分公开5件）。",  # an inclusive count
+        "共收到申请70件，其中予以公开30件，占42.9%。",  # a share of what the sentence names as its base
+    ],
+)
+def test_prose_about_other_cells_is_not_compared(sentence):
+    # 005: 70 new, (一) 30 of 69 handled, (三) 8, 复议 3
+    findings = _with_sentence("005_", sentence)
+    assert not [f for f in findings if f.rule.startswith("narrative.")], sentence
+
+
+@pytest.mark.parametrize(
+    ("sentence", "rule"),
+    [
+        ("2021年，因政府信息公开引发的行政复议均获维持。", "narrative.mismatch"),  # 2 其他结果
+        ("2021年，本区所有申请均已按时答复。", "narrative.mismatch"),  # 1 carried forward
+        ("予以公开30件，所占比例为50%。", "narrative.percentage"),
+    ],
+)
+def test_prose_that_names_its_cells_and_contradicts_them_is_said(sentence, rule):
+    assert [f for f in _with_sentence("005_", sentence) if f.rule == rule], sentence
+
+
+def test_a_sidebar_of_other_years_reports_does_not_give_the_title_or_the_year():
+    soup = soup_of("010_")
+    for meta in soup.find_all("meta", attrs={"name": "ArticleTitle"}):
+        meta.decompose()
+    sidebar = BeautifulSoup(
+        "<div><p>平潭综合实验区公安局2023年政府信息公开工作年度报告</p>"
+        "<p>平潭综合实验区公安局2022年政府信息公开工作年度报告</p></div>",
+        "html.parser",
+    )
+    soup.body.insert(0, sidebar)
+    report, _ = check(str(soup).encode())
+    assert (report.year, report.agency) == (2024, "平潭综合实验区公安局")
+
+
+def test_a_government_report_whose_only_body_is_its_office_claims_no_deadline():
+    # 005 without its body in the title, its 来源 the office that publishes it: whose report, the name does not say
+    text = (
+        page("005_")
+        .decode("utf-8")
+        .replace("平潭综合实验区2021年度政府信息公开工作年度报告", "2021年度政府信息公开工作年度报告")
+    )
+    text = re.sub(r'(name="ContentSource" content=")[^"]*', r"\1区政府办", text)
+    report, findings = check(text.encode())
+    assert report.kind is None
+    assert not [f for f in findings if f.rule == "timeliness.late"]

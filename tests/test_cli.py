@@ -113,7 +113,8 @@ def test_rules_listing(capsys):
 
 def test_previous_enables_cross_year_rules(check_json, tmp_path):
     # the same body's report "for 2021" with 5 applications carried forward; 2022 says 37 carried over
-    last = SEEDS["tongliao"].read_text(encoding="utf-8").replace("2021年", "2021年")
+    # (通辽's text standing in for 泸州's own 2021 report: the body's name is 泸州's, as the year before must be)
+    last = SEEDS["tongliao"].read_text(encoding="utf-8").replace("通辽市", "泸州市")
     path = tmp_path / "last.txt"
     path.write_text(last, encoding="utf-8")
     code, r = check_json(str(SEEDS["luzhou"]), "--previous", str(path))
@@ -123,6 +124,9 @@ def test_previous_enables_cross_year_rules(check_json, tmp_path):
         ("commercial", 0, 1),
         ("total", 0, 38),
     ]
+    # another body's report, or a report of another year, is not the year before: said, and not compared
+    code, r = check_json(str(SEEDS["luzhou"]), "--previous", str(SEEDS["tongliao"]))
+    assert not [f for f in r["findings"] if f["rule"].startswith("history.")]
 
 
 def test_kind_option_overrides_inference(check_json):

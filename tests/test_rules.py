@@ -270,7 +270,9 @@ def test_timeliness_late(kind, published, late):
 
 
 def test_history_carry_over():
-    last = report(applications=applications(carried_forward=[2, 0, 0, 0, 0, 0, 2], new=[3, 0, 0, 0, 0, 0, 3]))
+    last = report(
+        applications=applications(carried_forward=[2, 0, 0, 0, 0, 0, 2], new=[3, 0, 0, 0, 0, 0, 3]), year=2020
+    )
     now = report(
         applications=applications(
             carried_over=[1, 0, 0, 0, 0, 0, 1], handled_total=[2, 0, 0, 0, 0, 0, 2], granted=[2, 0, 0, 0, 0, 0, 2]
@@ -281,10 +283,14 @@ def test_history_carry_over():
     assert found(now, "history.carry_over") == []  # no previous report, no cross-year rule
     blank = report(applications=applications(carried_over=[None, 0, 0, 0, 0, 0, None]))
     assert found(blank, "history.carry_over", last) == []
+    last.year = 2021  # the same year, or another body's: not the year before, never compared
+    assert found(now, "history.carry_over", last) == []
+    last.year, last.agency, now.agency = 2020, "乙市人民政府", "甲市人民政府"
+    assert found(now, "history.carry_over", last) == []
 
 
 def test_history_in_force():
-    last = report(active=active(rules={"issued": 0, "repealed": 0, "in_force": 5}))
+    last = report(active=active(rules={"issued": 0, "repealed": 0, "in_force": 5}), year=2020)
     ok = report(active=active(rules={"issued": 2, "repealed": 1, "in_force": 6}))
     bad = report(active=active(rules={"issued": 2, "repealed": 1, "in_force": 9}))
     assert found(ok, "history.in_force", last) == []
