@@ -41,10 +41,10 @@ for source, url, title, year, findings in con.execute(sql):
 
 def inputs() -> list[Any]:
     """Each real input read once as the watcher reads it: a version to store copies of."""
-    from monitor import copies  # noqa: PLC0415  (the measuring process stays small: its RSS is its children's floor)
-    from monitor.diff import snapshot  # noqa: PLC0415
-    from monitor.parse import read_report  # noqa: PLC0415
-    from monitor.rules import run_rules  # noqa: PLC0415
+    from monitor.checks import copies  # noqa: PLC0415  (the measuring process stays small: its RSS is its children's floor)
+    from monitor.checks.pipeline import run_rules  # noqa: PLC0415
+    from monitor.checks.revision import snapshot  # noqa: PLC0415
+    from monitor.reading.report import read_report  # noqa: PLC0415
     from monitor.store import NewVersion  # noqa: PLC0415
 
     files = sorted((SHARED / "corpus").glob("*.*")) + sorted((SHARED / "seeds").glob("*.txt"))

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import lxml.html
 
+from monitor.checks.pipeline import run_rules
 from monitor.demo.pages import report_page
-from monitor.extract import extract
-from monitor.parse import read_report
-from monitor.rules import run_rules
+from monitor.reading.formats import extract
+from monitor.reading.report import read_report
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -23,9 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from monitor import copies
+from monitor.checks import copies
 from monitor.model import Report
-from monitor.parse import read_report
+from monitor.reading.report import read_report
 from monitor.store import NewVersion, Store
 
 ROOT = Path(__file__).resolve().parent.parent

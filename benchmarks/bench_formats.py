@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # the fixture makers the tests use: rea
 from formats import CORPUS, FIXTURES, scanned_pdf, soffice, xlsx_of  # noqa: E402
 from ofd_writer import ofd_bytes  # noqa: E402
 
-from monitor.extract import extract  # noqa: E402
+from monitor.reading.formats import extract  # noqa: E402
 
 
 def median_seconds(fn: Callable[[], object], runs: int) -> float:

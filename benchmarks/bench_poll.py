@@ -34,10 +34,10 @@ import aiohttp
 from aiohttp import web
 
 from monitor.config import Settings, Source
-from monitor.fetch import Fetcher
 from monitor.model import DEFAULT_LINK_PATTERN
-from monitor.scheduler import Watcher
 from monitor.store import Store
+from monitor.watch.fetch import Fetcher
+from monitor.watch.poll import Watcher
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

@@ -17,10 +17,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from monitor.checks.pipeline import run_rules
 from monitor.errors import InputError
 from monitor.model import Finding, Report
-from monitor.parse import read_report
-from monitor.rules import run_rules
+from monitor.reading.report import read_report
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = [ROOT.parent / "shared" / "corpus", ROOT.parent / "shared" / "seeds"]

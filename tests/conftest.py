@@ -11,7 +11,7 @@ import pytest
 import pytest_asyncio
 from portal import Portal
 
-from monitor.cli import main
+from monitor.present.cli import main
 
 FIXTURES = Path(__file__).resolve().parent.parent / "monitor" / "demo" / "seeds"
 SEEDS = {

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from monitor.extract import extract
 from monitor.model import Document
-from monitor.parse import parse
+from monitor.reading.formats import extract
+from monitor.reading.report import parse
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"  # the real pages (HTML)
 FIXTURES = Path(__file__).resolve().parent / "fixtures"  # the three real PDFs, copied from the corpus
@@ -41,7 +41,7 @@ def need_libreoffice() -> None:
 
 
 def need_ocr() -> None:
-    from monitor import ocr  # noqa: PLC0415
+    from monitor.reading import ocr  # noqa: PLC0415
 
     need(ocr.available(), "the OCR engine", "pip install -e '.[ocr]'")
 

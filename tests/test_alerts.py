@@ -24,15 +24,16 @@ from aiosmtpd.controller import Controller
 from conftest import SEEDS
 from portal import Portal, listing, settings
 
-from monitor.alerts import Renderer, sample_payload
-from monitor.channels import FORMATS, deliver_due
+from monitor.alerts.channels import FORMATS
+from monitor.alerts.outbox import deliver_due
+from monitor.alerts.render import Renderer, sample_payload
 from monitor.config import Email, Webhook
 from monitor.demo.pages import report_page
 from monitor.errors import ConfigError
-from monitor.fetch import Fetcher
-from monitor.parse import read_report
-from monitor.scheduler import Watcher
+from monitor.reading.report import read_report
 from monitor.store import Store
+from monitor.watch.fetch import Fetcher
+from monitor.watch.poll import Watcher
 
 TODAY = date(2023, 3, 1)  # the department's 2022 report is then overdue: two events, the report and the missing one
 RENDERER = Renderer()
@@ -372,7 +373,7 @@ def test_every_event_kind_renders_a_chinese_subject():
 
 
 async def test_alerts_test_command(tmp_path, smtp, receiver, capsys):
-    from monitor.cli import main  # noqa: PLC0415
+    from monitor.present.cli import main  # noqa: PLC0415
 
     toml = tmp_path / "sources.toml"
     toml.write_text(
@@ -451,7 +452,7 @@ list_url = "{p.base}/nb/"
 
 
 async def test_after_an_outage_alerts_send_delivers_now_and_retry_revives_dead_letters(tmp_path, portal, smtp, capsys):
-    from monitor.cli import main  # noqa: PLC0415
+    from monitor.present.cli import main  # noqa: PLC0415
 
     toml = tmp_path / "sources.toml"
     toml.write_text(
@@ -479,9 +480,11 @@ async def test_after_an_outage_alerts_send_delivers_now_and_retry_revives_dead_l
 
 
 async def test_a_mail_server_that_never_greets_fails_the_batch_once_not_per_message(tmp_path, portal, monkeypatch):
-    import monitor.channels  # noqa: PLC0415
+    import monitor.alerts.channels  # noqa: PLC0415
 
-    monkeypatch.setattr(monitor.channels, "SMTP_TIMEOUT", 0.5)  # the production bound is 10 s; the count is the point
+    monkeypatch.setattr(
+        monitor.alerts.channels, "SMTP_TIMEOUT", 0.5
+    )  # the production bound is 10 s; the count is the point
     connections = []
 
     async def silent(reader, writer):  # accepts TCP, never says 220
@@ -531,7 +534,7 @@ async def test_a_revision_is_one_message_with_its_new_errors_and_what_was_resolv
 
 
 async def test_a_pass_renders_each_event_once_and_stops_at_its_budget(tmp_path, portal, smtp, monkeypatch):
-    from monitor import channels  # noqa: PLC0415
+    from monitor.alerts import outbox  # noqa: PLC0415
 
     mail = Email(
         host="127.0.0.1",
@@ -553,11 +556,11 @@ async def test_a_pass_renders_each_event_once_and_stops_at_its_budget(tmp_path, 
         async with Fetcher(cfg.user_agent, 4, 2, retries=0, backoff=0.01) as f:
             await Watcher(cfg, store, f, today=lambda: TODAY).poll()
         events = store.db.execute("SELECT count(*) FROM events").fetchone()[0]
-        monkeypatch.setattr(channels, "PASS_BUDGET", -1.0)  # spent at once: one message goes, the rest wait
+        monkeypatch.setattr(outbox, "PASS_BUDGET", -1.0)  # spent at once: one message goes, the rest wait
         first = await deliver_due(cfg, store, Counting())
         assert (first.delivered, first.deferred) == (1, 3 * events - 1)
         assert store.alert_counts()["pending"] == 3 * events - 1
-        monkeypatch.setattr(channels, "PASS_BUDGET", 120.0)
+        monkeypatch.setattr(outbox, "PASS_BUDGET", 120.0)
         renderer = Counting()  # (start-up renders every kind once, as a check of the templates)
         renders.clear()
         second = await deliver_due(cfg, store, renderer)
@@ -631,7 +634,7 @@ async def test_channels_are_delivered_concurrently(tmp_path, portal, smtp, recei
 
 
 async def test_a_webhook_that_never_answers_delays_only_its_own_messages(tmp_path, portal, smtp, monkeypatch):
-    from monitor import channels  # noqa: PLC0415
+    from monitor.alerts import channels  # noqa: PLC0415
 
     monkeypatch.setattr(channels, "SEND_TIMEOUT", 0.5)
     hung = socket.socket()  # accepts connections (the backlog) and never answers
@@ -678,7 +681,7 @@ async def test_robot_messages_escape_scraped_markdown(tmp_path, portal, receiver
 
 
 async def test_robot_tokens_are_redacted_in_logs_outputs_and_the_database(tmp_path, portal, receiver, caplog, capsys):
-    from monitor.cli import main  # noqa: PLC0415
+    from monitor.present.cli import main  # noqa: PLC0415
 
     token = "d4f00c0ffee5ecret0token"
     hooks = (Webhook("ding", f"{receiver.base}/robot/send?access_token={token}", "dingtalk"),)

@@ -17,12 +17,11 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import SEEDS
 
+from monitor.checks.pipeline import run_rules
 from monitor.errors import InputError
-from monitor.extract import extract
-from monitor.model import Finding, Report
-from monitor.parse import parse, read_report
-from monitor.rules import run_rules
-from monitor.statute import ACTIVE_ROWS, APPLICATION_ROWS, VARIANTS, gaps, part_of
+from monitor.model import ACTIVE_ROWS, APPLICATION_ROWS, VARIANTS, Finding, Report, gaps, part_of
+from monitor.reading.formats import extract
+from monitor.reading.report import parse, read_report
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 ARITHMETIC = {"applications.balance", "applications.handled_sum", "applications.row_total", "appeals.total"}
@@ -156,7 +155,7 @@ def test_each_row_variant_seen_on_a_real_page_names_its_row(variant):
         assert named, variant
         assert not [s.key for s in specs if s.match(squashed) and s.key != variant.key][:1] or spec.match(squashed)
     else:  # a column header
-        from monitor.grid import active_column  # noqa: PLC0415
+        from monitor.reading.grids import active_column  # noqa: PLC0415
 
         assert active_column(squashed) == variant.key
 
@@ -254,7 +253,7 @@ def test_an_applications_table_whose_other_rows_cannot_be_read_claims_no_format(
 
 
 def test_the_header_line_never_contradicts_a_table_format():
-    from monitor.summary import report_text  # noqa: PLC0415
+    from monitor.present.check import report_text  # noqa: PLC0415
 
     report, findings = check(page("001_"), "001.pdf")
     header = report_text(report, findings).split("\n")[1]

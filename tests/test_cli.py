@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 from conftest import SEEDS
 
-from monitor.cli import main
+from monitor.present.cli import main
 
 
 @pytest.fixture

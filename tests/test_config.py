@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from monitor.cli import main
 from monitor.config import load
 from monitor.errors import ConfigError
+from monitor.present.cli import main
 
 VALID = """\
 [monitor]

@@ -13,10 +13,10 @@ from conftest import SEEDS
 from portal import listing, settings
 from test_watcher import db, poll
 
-from monitor import copies
+from monitor.checks import copies
+from monitor.checks.pipeline import run_rules
 from monitor.model import Report
-from monitor.parse import read_report
-from monitor.rules import run_rules
+from monitor.reading.report import read_report
 from monitor.store import MIGRATIONS, PER_BAND, NewVersion, Store
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -68,13 +68,16 @@ def test_last_years_section_five_repeated_word_for_word_is_flagged_with_its_shar
     before: the 2022 report is flagged once, on 五, with the share and a sample sentence; 一 and the whole
     prose are not (五 is a small part of the prose)."""
     luzhou = seed("luzhou")
-    before = read_report(with_section(seed("tongliao"), 5, section_lines(luzhou, 5)).encode(), "2021.html")
+    # (通辽's 2021 report under 泸州's name: the same body's year before, as the history rules need)
+    before = read_report(
+        with_section(seed("tongliao"), 5, section_lines(luzhou, 5)).replace("通辽市", "泸州市").encode(), "2021.html"
+    )
     (found,) = copied(luzhou, previous=before)
     assert found["row"] == "五"
     assert found["actual"] >= 0.95
     assert found["severity"] == "warning"
     assert "第五部分“存在的主要问题及改进情况”有" in found["message"]
-    assert "通辽市人民政府2021年度报告" in found["message"]
+    assert "泸州市人民政府2021年度报告" in found["message"]
     assert "例如：“" in found["message"]
     assert copied(luzhou, previous=seed("tongliao")) == []
 
@@ -84,7 +87,8 @@ def test_a_copy_with_this_years_numbers_put_in_is_still_a_copy():
     flagged, and so is the whole prose, since 泸州 writes most of its prose in 一."""
     luzhou = seed("luzhou")
     renumbered = [line.replace("2022", "2021").replace("1", "7") for line in section_lines(luzhou, 1)]
-    before = read_report(with_section(seed("tianmen"), 1, renumbered).encode(), "2021.html")
+    text = with_section(seed("tianmen"), 1, renumbered).replace("天门市政务服务和大数据管理局", "泸州市")
+    before = read_report(text.encode(), "2021.html")
     assert [f["row"] for f in copied(luzhou, previous=before)] == ["一", "全文"]
 
 

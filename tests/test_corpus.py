@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from monitor.parse import read_report
-from monitor.rules import run_rules
+from monitor.checks.pipeline import run_rules
+from monitor.reading.report import read_report
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 ARITHMETIC = {"applications.balance", "applications.handled_sum", "applications.row_total", "appeals.total"}

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from monitor.discover import attachments, discover
 from monitor.model import DEFAULT_LINK_PATTERN
-from monitor.parse import find_agency, find_title, find_year
+from monitor.reading.facts import find_agency, find_title, find_year
+from monitor.watch.discover import attachments, discover
 
 PATTERN = re.compile(DEFAULT_LINK_PATTERN)
 REPORTS = [

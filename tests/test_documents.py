@@ -16,13 +16,13 @@ from docx.shared import Pt
 from portal import listing, settings
 from pypdf import PdfWriter
 
-from monitor.cli import main
 from monitor.demo.pages import APPLICANTS, GROUPS
 from monitor.errors import InputError
-from monitor.fetch import Fetcher
-from monitor.parse import read_report
-from monitor.scheduler import Watcher
+from monitor.present.cli import main
+from monitor.reading.report import read_report
 from monitor.store import Store
+from monitor.watch.fetch import Fetcher
+from monitor.watch.poll import Watcher
 
 CORPUS = Path(__file__).parent / "fixtures"
 ARITHMETIC = {"applications.balance", "applications.handled_sum", "applications.row_total", "appeals.total"}

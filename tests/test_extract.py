@@ -6,13 +6,14 @@ import lxml.html
 import pytest
 from conftest import SEEDS
 
+from monitor.checks.pipeline import run_rules
 from monitor.demo.pages import report_page
 from monitor.errors import InputError
-from monitor.extract import decode, extract, read_grid, sniff
 from monitor.model import MAX_BYTES
-from monitor.normalise import normalise
-from monitor.parse import read_report
-from monitor.rules import run_rules
+from monitor.reading.formats import decode, extract, sniff
+from monitor.reading.html import read_grid
+from monitor.reading.normalise import normalise
+from monitor.reading.report import read_report
 
 
 def seed_data(check_json, name: str) -> dict:

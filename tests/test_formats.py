@@ -26,16 +26,17 @@ from formats import (
 from ofd_writer import ofd_bytes
 from portal import listing, settings
 
-from monitor import extract_doc, ocr, scheduler
-from monitor.cli import main
-from monitor.containers import OLE_MAGIC
-from monitor.discover import attachments
 from monitor.errors import InputError, ReaderMissing
-from monitor.extract import READERS, extract, sniff
-from monitor.fetch import Fetcher
-from monitor.parse import parse
-from monitor.scheduler import Watcher
+from monitor.present.cli import main
+from monitor.reading import doc, ocr
+from monitor.reading.containers import OLE_MAGIC
+from monitor.reading.formats import READERS, extract, sniff
+from monitor.reading.report import parse
 from monitor.store import Store
+from monitor.watch import poll
+from monitor.watch.discover import attachments
+from monitor.watch.fetch import Fetcher
+from monitor.watch.poll import Watcher
 
 
 @pytest.fixture(scope="module", params=HTML_REPORTS)
@@ -156,7 +157,7 @@ def test_xls_97_reads_the_same_cells_as_the_page(report, office_files):
 
 
 def test_without_libreoffice_a_doc_is_a_report_that_needs_it(monkeypatch):
-    monkeypatch.setattr(extract_doc, "soffice", lambda: None)
+    monkeypatch.setattr(doc, "soffice", lambda: None)
     with pytest.raises(ReaderMissing, match="需要安装LibreOffice才能读取"):
         READERS["doc"](OLE_MAGIC)
 
@@ -334,11 +335,11 @@ async def test_the_watcher_follows_a_report_published_only_as_a_doc(portal, tmp_
 async def test_an_attachment_needing_an_install_is_said_so_not_taken_for_no_report(portal, tmp_path, monkeypatch):
     def needs_libreoffice(data, url, *args):
         if url.endswith(".doc"):
-            raise ReaderMissing(extract_doc.MISSING)
+            raise ReaderMissing(doc.MISSING)
         return real(data, url, *args)
 
-    real = scheduler.bounded.read_report
-    monkeypatch.setattr(scheduler.bounded, "read_report", needs_libreoffice)
+    real = poll.reading.read_report
+    monkeypatch.setattr(poll.reading, "read_report", needs_libreoffice)
     _attachment_page(portal, "nb2023.doc", OLE_MAGIC + b"\0" * 600)
     cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")])
     store = Store(cfg.database)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.cli import main
 from monitor.config import load
+from monitor.present.cli import main
 from monitor.store import instance_lock, is_locked
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from formats import FIXTURES, PDF_REPORTS, agreement, need_ocr, page_image, scanned_pdf
 
-from monitor.extract import extract
-from monitor.parse import parse
+from monitor.reading.formats import extract
+from monitor.reading.report import parse
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +20,7 @@ def readings(tmp_path_factory):
     need_ocr()
     import json  # noqa: PLC0415
 
-    from monitor.cli import main  # noqa: PLC0415
+    from monitor.present.cli import main  # noqa: PLC0415
 
     folder = tmp_path_factory.mktemp("scans")
     out = {}

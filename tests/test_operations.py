@@ -24,14 +24,15 @@ from conftest import SEEDS
 from portal import listing, settings
 from test_service import GOVMON, count, govmon, wait_for
 
-from monitor import bounded, timetable
-from monitor.alerts import Renderer
-from monitor.channels import deliver_due
-from monitor.cli import main
+from monitor import reading
+from monitor.alerts.outbox import deliver_due
+from monitor.alerts.render import Renderer
 from monitor.config import Webhook
-from monitor.fetch import Fetcher
-from monitor.scheduler import Watcher
+from monitor.present.cli import main
 from monitor.store import MIGRATIONS, Store
+from monitor.watch import timetable
+from monitor.watch.fetch import Fetcher
+from monitor.watch.poll import Watcher
 
 TONGLIAO = SEEDS["tongliao"].read_bytes()
 LAIXI = SEEDS["laixi"].read_bytes()
@@ -228,13 +229,13 @@ async def test_a_listed_report_that_could_not_be_read_is_unreadable_with_its_err
 async def test_a_page_that_cannot_be_read_is_not_read_again_until_it_changes(portal, tmp_path, monkeypatch):
     """A 1.6 KB DOCX cost 60 s of CPU on every poll: what failed is remembered by its hash (and validators)."""
     reads: list[str] = []
-    real = bounded.read_page
+    real = reading.read_page
 
     def counted(data, source, *args, **kw):
         reads.append(source)
         return real(data, source, *args, **kw)
 
-    monkeypatch.setattr(bounded, "read_page", counted)
+    monkeypatch.setattr(reading, "read_page", counted)
     portal.add("/nb/", listing([("t.html", "2021年政府信息公开工作年度报告")]))
     portal.add("/nb/t.html", "<html><body><p>页面建设中</p></body></html>")  # not a report, links no attachment
     cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")])
@@ -424,7 +425,7 @@ async def test_a_pooled_loopback_connection_does_not_carry_a_public_sources_requ
     """After a loopback source fetched http://localhost:P/, a public source's link to http://localhost:P/secret
     was fetched on the pooled connection (the guard runs when a connection is opened)."""
     from monitor.errors import FetchError  # noqa: PLC0415
-    from monitor.fetch import allowed_for  # noqa: PLC0415
+    from monitor.watch.fetch import allowed_for  # noqa: PLC0415
 
     portal.add("/nb/", "listing")
     portal.add("/secret.html", "secret")

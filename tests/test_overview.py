@@ -15,8 +15,8 @@ from PIL import Image
 from test_status import AS_OF, broken, serve, tongliao, write_config
 from test_watcher import poll
 
-from monitor import overview
-from monitor.cli import main
+from monitor.present import overview
+from monitor.present.cli import main
 from monitor.store import Store
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 from conftest import SEEDS
 
+from monitor.checks.pipeline import run_rules
 from monitor.model import Report
-from monitor.parse import read_report
-from monitor.rules import run_rules
-from monitor.tables import NUMBER
+from monitor.reading.report import read_report
+from monitor.reading.text_cells import NUMBER
 
 PARSED_SEEDS = ["tongliao", "luzhou", "laixi", "tianmen"]  # yining's section 三 is ambiguous by design
 ARITHMETIC = {"applications.balance", "applications.handled_sum", "applications.row_total", "appeals.total"}

@@ -8,9 +8,9 @@ from conftest import SEEDS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from monitor.checks.pipeline import run_rules
 from monitor.errors import InputError
-from monitor.parse import read_report
-from monitor.rules import run_rules
+from monitor.reading.report import read_report
 
 SEED_TEXT = [p.read_text(encoding="utf-8") for p in SEEDS.values()]
 ALPHABET = st.sampled_from(

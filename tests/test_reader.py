@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 from conftest import DEEP_PAGE, WIDE_PAGE
 
-from monitor.cells import read_value
+from monitor.checks.pipeline import run_rules
 from monitor.errors import InputError
-from monitor.parse import clean_lines, find_sections, read_report
-from monitor.rules import run_rules
+from monitor.reading.cells import read_value
+from monitor.reading.parts import clean_lines, find_sections
+from monitor.reading.report import read_report
 
 # The shape of a 2015 report: seven parts of the old template and the 政府信息公开情况统计表.
 LEGACY = """<html><head><meta name="PubDate" content="2016-03-25 09:30"><title>XX县2015年政府信息公开工作年度报告</title></head>
@@ -92,7 +93,7 @@ def test_numbers_as_a_reader_reads_them(cell, column, number):
 
 def test_two_cells_stay_two_numbers_in_text():
     # one cell per grid slot is one number; in a text line, spaces separate cells
-    from monitor.tables import tokenize  # noqa: PLC0415
+    from monitor.reading.text_cells import tokenize  # noqa: PLC0415
 
     cells = tokenize([(0, "规章 1 0 5")])
     assert [c.kind for c in cells] == ["label", "value", "value", "value"]
@@ -175,10 +176,10 @@ def test_a_table_of_contents_does_not_make_a_part_present():
 
 
 def test_check_on_a_pathological_page_is_one_line_within_the_limit(tmp_path, monkeypatch, capsys):
-    from monitor import bounded  # noqa: PLC0415
-    from monitor.cli import main  # noqa: PLC0415
+    from monitor import reading  # noqa: PLC0415
+    from monitor.present.cli import main  # noqa: PLC0415
 
-    monkeypatch.setattr(bounded, "SECONDS", 3)
+    monkeypatch.setattr(reading, "SECONDS", 3)
     page = tmp_path / "wide.html"
     page.write_bytes(WIDE_PAGE)
     assert main(["check", str(page)]) == 2
@@ -189,7 +190,7 @@ def test_check_on_a_pathological_page_is_one_line_within_the_limit(tmp_path, mon
 
 def test_a_page_nested_200000_deep_is_read_at_once_and_is_not_a_report(tmp_path, capsys):
     """lxml stops nesting at 255 levels: the page costs milliseconds, and what it holds is one "x"."""
-    from monitor.cli import main  # noqa: PLC0415
+    from monitor.present.cli import main  # noqa: PLC0415
 
     page = tmp_path / "deep.html"
     page.write_bytes(DEEP_PAGE)
@@ -203,14 +204,15 @@ def test_stopping_ends_a_document_being_read_at_once():
     not after the document's 60 s budget."""
     import threading  # noqa: PLC0415
 
-    from monitor import bounded, limits  # noqa: PLC0415
+    from monitor import reading  # noqa: PLC0415
+    from monitor.reading import sandbox  # noqa: PLC0415
 
     deep = WIDE_PAGE
     outcome: list[str] = []
 
     def read() -> None:
         try:
-            bounded.read_page(deep, "deep.html")
+            reading.read_page(deep, "deep.html")
             outcome.append("read")
         except InputError as exc:
             outcome.append(str(exc))
@@ -218,11 +220,11 @@ def test_stopping_ends_a_document_being_read_at_once():
     reader = threading.Thread(target=read)
     reader.start()
     for _ in range(400):  # the child is up within a few seconds
-        if limits._LIVE:
+        if sandbox._LIVE:
             break
         threading.Event().wait(0.05)
-    assert bounded.kill_all() == 1
+    assert reading.kill_all() == 1
     reader.join(15)
     assert not reader.is_alive()
     assert outcome == ["未读取：govmon正在停止，下次检查时再读取"]
-    assert not limits._LIVE
+    assert not sandbox._LIVE

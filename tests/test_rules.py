@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from monitor.model import APPEAL_COLUMNS, APPLICANT_COLUMNS, Finding, Report, Table, Value
-from monitor.rules import RULES, run_rules
-from monitor.tables import APPLICATION_ROWS
+from monitor.checks.pipeline import run_rules
+from monitor.checks.registry import RULES
+from monitor.model import APPEAL_COLUMNS, APPLICANT_COLUMNS, APPLICATION_ROWS, Finding, Report, Table, Value
 
 ROWS_2021 = [s.key for s in APPLICATION_ROWS if s.key != "other"]
 
@@ -82,7 +82,7 @@ def test_one_registry_holds_every_rule_id_of_the_contract(capsys):
     import re  # noqa: PLC0415
     from pathlib import Path  # noqa: PLC0415
 
-    from monitor.cli import main  # noqa: PLC0415
+    from monitor.present.cli import main  # noqa: PLC0415
 
     contract = (Path(__file__).resolve().parents[2] / "shared" / "spec" / "contract.md").read_text(encoding="utf-8")
     ids = dict(re.findall(r"^\| `([a-z_]+\.[a-z_]+)` \| (error|warning) \|", contract, re.M))
@@ -342,8 +342,8 @@ def test_narrative_percentage_rounding_truncation_and_partition():
 def test_a_finding_and_a_report_have_one_serialised_form_that_reads_back():
     from conftest import SEEDS  # noqa: PLC0415
 
-    from monitor.parse import read_report  # noqa: PLC0415
-    from monitor.rules import ARITHMETIC  # noqa: PLC0415
+    from monitor.checks.arithmetic import ARITHMETIC  # noqa: PLC0415
+    from monitor.reading.report import read_report  # noqa: PLC0415
 
     report = read_report(SEEDS["tongliao"].read_bytes(), "seed.txt")
     report.tables["appeals"].rows["review"]["total"] = Value(7, "7", 0, 0)  # planted: the row no longer adds up

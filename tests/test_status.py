@@ -10,10 +10,11 @@ from conftest import SEEDS
 from portal import listing
 from test_watcher import poll
 
-from monitor import config, status, views
-from monitor.cli import main
+from monitor import config
 from monitor.demo.pages import report_page
-from monitor.parse import read_report
+from monitor.present import admin, status
+from monitor.present.cli import main
+from monitor.reading.report import read_report
 from monitor.store import Store
 
 AS_OF = date(2022, 5, 1)  # after both 2021 deadlines (31 Jan departments, 31 Mar governments)
@@ -91,7 +92,7 @@ async def test_status_lists_every_body_worst_first_with_totals(portal, tmp_path,
         "on_time": 1,
         "not_due": 0,
     }
-    text = views.status_text(2021, AS_OF.isoformat(), items, status.totals(items))
+    text = admin.status_text(2021, AS_OF.isoformat(), items, status.totals(items))
     lines = text.splitlines()
     assert lines[0] == "2021年度政府信息公开工作年度报告 · 截至2022-05-01 · 共4个单位，已发布3个"
     assert lines[1] == "逾期未发布 1 · 有错误 1 · 逾期发布 1 · 按时发布 1"
@@ -124,7 +125,7 @@ async def test_before_the_deadline_nothing_is_missing_and_a_fixed_report_shows_w
     assert (fixed.state, fixed.versions, fixed.errors) == ("warnings", 2, 0)  # revision.changed is the warning
     assert fixed.resolved
     assert any("自然人" in m for m in fixed.resolved)
-    text = views.status_text(2021, "2022-03-20", list(items.values()), status.totals(list(items.values())))
+    text = admin.status_text(2021, "2022-03-20", list(items.values()), status.totals(list(items.values())))
     assert "已解决：" in text
     assert "未到期限" in text
 
@@ -144,7 +145,7 @@ async def test_a_body_whose_listing_was_never_read_is_not_called_missing(portal,
     assert items["down"].state == "unchecked"
     assert items["down"].source_error
     assert items["empty"].state == "missing"
-    text = views.status_text(2021, AS_OF.isoformat(), list(items.values()), status.totals(list(items.values())))
+    text = admin.status_text(2021, AS_OF.isoformat(), list(items.values()), status.totals(list(items.values())))
     assert "未能检查" in text
     assert "门户网站最近一次抓取失败" in text
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from monitor.normalise import normalise
-from monitor.tables import read_appeals, read_applications, tokenize
+from monitor.reading.normalise import normalise
+from monitor.reading.text_cells import tokenize
+from monitor.reading.text_tables import read_appeals, read_applications
 
 
 def lines(text: str) -> list[tuple[int, str]]:

@@ -11,10 +11,10 @@ from conftest import SEEDS, WIDE_PAGE
 from portal import listing, settings
 
 from monitor.demo.pages import report_page
-from monitor.fetch import Fetcher
-from monitor.parse import read_report
-from monitor.scheduler import Watcher
+from monitor.reading.report import read_report
 from monitor.store import Store
+from monitor.watch.fetch import Fetcher
+from monitor.watch.poll import Watcher
 
 TONGLIAO = SEEDS["tongliao"].read_bytes()
 LAIXI = SEEDS["laixi"].read_bytes()
@@ -258,9 +258,9 @@ async def test_a_report_that_failed_to_load_is_not_called_missing(portal, tmp_pa
 
 
 async def test_a_pathological_page_costs_its_limit_while_a_healthy_source_is_stored(portal, tmp_path, monkeypatch):
-    from monitor import bounded  # noqa: PLC0415
+    from monitor import reading  # noqa: PLC0415
 
-    monkeypatch.setattr(bounded, "SECONDS", 3)  # production: 60 s; the behaviour, not the figure, is tested
+    monkeypatch.setattr(reading, "SECONDS", 3)  # production: 60 s; the behaviour, not the figure, is tested
     deep = WIDE_PAGE
     portal.add("/odd/", listing([("t1.html", "XX市2021年政府信息公开工作年度报告")]))
     portal.add("/odd/t1.html", deep)
@@ -433,20 +433,20 @@ async def test_an_unchanged_listing_is_not_read_again_unless_link_pattern_change
     import dataclasses  # noqa: PLC0415
     import re  # noqa: PLC0415
 
-    from monitor import scheduler  # noqa: PLC0415
+    from monitor.watch import poll as polling  # noqa: PLC0415
 
     portal.add("/nb/", listing([("t.html", "通辽市2021年政府信息公开工作年度报告")]))
     portal.add("/nb/t.html", TONGLIAO, content_type="text/plain")
     cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")])
     await poll(cfg)
     read: list[str] = []
-    real = scheduler.discover
+    real = polling.discover
 
     def spy(html, base, pattern):  # type: ignore[no-untyped-def]
         read.append(base)
         return real(html, base, pattern)
 
-    monkeypatch.setattr(scheduler, "discover", spy)
+    monkeypatch.setattr(polling, "discover", spy)
     (again,) = await poll(cfg)
     assert read == []
     assert (again.error, again.reports, again.new_versions) == (None, 1, 0)

@@ -22,13 +22,14 @@ from typing import Any
 
 from aiohttp import web
 
-from monitor import overview, service, status, views
-from monitor.alerts import Renderer
+from monitor.alerts.render import Renderer
 from monitor.config import Settings, Source
 from monitor.demo.pages import page, report_page
 from monitor.model import DEFAULT_LINK_PATTERN
-from monitor.parse import read_report
+from monitor.present import admin, overview, status
+from monitor.reading.report import read_report
 from monitor.store import Store
+from monitor.watch import service
 
 
 def seed(name: str) -> bytes:
@@ -170,19 +171,19 @@ async def tour(folder: Path, say: Callable[[str], None]) -> None:
     try:
         say("== first poll: every report is new")
         polled = await service.poll_once(config, None, renderer)
-        say(views.poll_text(polled.results, polled.sent, polled.left))
+        say(admin.poll_text(polled.results, polled.sent, polled.left))
         store = Store(config.database)
-        say("\n".join(views.reports_text(store)))
+        say("\n".join(admin.reports_text(store)))
         store.close()
         portal.revise()
         say("\n== the city quietly edits its 2021 report; second poll")
         polled = await service.poll_once(config, None, renderer)
-        say(views.poll_text(polled.results, polled.sent, polled.left))
+        say(admin.poll_text(polled.results, polled.sent, polled.left))
         store = Store(config.database)
         for doc in store.reports():
             if doc["versions"] > 1:
                 say(f"[{doc['source']}] {doc['title']}: {doc['versions']} versions")
-                say("\n".join(views.findings_lines(json.loads(doc["latest"]["findings"]))))
+                say("\n".join(admin.findings_lines(json.loads(doc["latest"]["findings"]))))
         store.close()
         mail = sorted((folder / "mail").glob("*.eml"))
         say(f"\n== {len(mail)} alert e-mails delivered to {folder / 'mail'} (open any .eml with a mail client):")
@@ -194,7 +195,7 @@ async def tour(folder: Path, say: Callable[[str], None]) -> None:
         try:
             items = status.worst_first(status.standings(config, store, [2021], today))
             say("\n== the supervisor's view of 2021 (govmon status --year 2021):")
-            say(views.status_text(2021, today.isoformat(), items, status.totals(items)))
+            say(admin.status_text(2021, today.isoformat(), items, status.totals(items)))
             index = overview.build(config, store, folder / "overview", today)
         finally:
             store.close()

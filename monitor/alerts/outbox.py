@@ -1,0 +1,154 @@
+"""TODO"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from monitor.alerts.channels import DeliveryError, Link, send
+from monitor.alerts.events import hydrate
+from monitor.alerts.render import Rendered, Renderer
+from monitor.config import Settings
+from monitor.store import Store
+
+log = logging.getLogger("govmon.alerts")
+GIVE_UP = timedelta(days=3)
+
+
+MIN_ATTEMPTS = 8  # and at least this many tries (about 4 hours of backoff): +73 h on the clock is not 3 days
+
+
+BEIJING = timezone(timedelta(hours=8))
+
+
+DIGEST_HOUR = 8  # daily digests go out at 08:00 Beijing time
+
+
+PASS_BUDGET = 120.0  # one channel's share of a pass: past it the rest waits for the next pass; never the poll
+
+
+# ---------------------------------------------------------------- the outbox
+def backoff(attempts: int) -> timedelta:
+    """1 min, 3 min, 9 min, 27 min, then every hour: an outage fixed at noon is not noticed at 6 p.m."""
+    return timedelta(seconds=min(3600, 60 * 3**attempts))
+
+
+def _digest_due(store: Store, recipient: str, now: datetime) -> bool:
+    local = now.astimezone(BEIJING)
+    today = local.replace(hour=DIGEST_HOUR, minute=0, second=0, microsecond=0)
+    if local < today:
+        return False
+    last = store.last_delivered("email", recipient)
+    return last is None or last < today.astimezone(UTC)
+
+
+@dataclass
+class Sent:
+    """What one delivery pass did, in all and per channel: channel -> [delivered, failed]."""
+
+    delivered: int = 0
+    failed: int = 0
+    deferred: int = 0  # left pending because the pass ran out of time
+    channels: dict[str, list[int]] = field(default_factory=dict)
+
+    def count(self, channel: str, n: int, ok: bool) -> None:
+        self.channels.setdefault(channel, [0, 0])[0 if ok else 1] += n
+        if ok:
+            self.delivered += n
+        else:
+            self.failed += n
+
+
+Batches = dict[tuple[str, str | int], list[dict[str, Any]]]
+
+
+async def deliver_due(
+    settings: Settings, store: Store, renderer: Renderer, now: datetime | None = None, ignore_backoff: bool = False
+) -> Sent:
+    """Send what is due at ``now`` (the clock, unless a test gives one); with ``ignore_backoff`` everything
+    pending. Each channel in its own task, concurrently. Returns what was delivered and what failed. Never
+    raises for a channel."""
+    now = now or datetime.now(UTC)
+    rows = store.due_deliveries(now, limit=500, ignore_backoff=ignore_backoff)
+    channels: dict[str, Batches] = {}
+    for row in rows:
+        groups = channels.setdefault(row["channel"], {})
+        if row["channel"] == "email" and settings.email and settings.email.digest == "daily":
+            if ignore_backoff or _digest_due(store, row["recipient"], now):
+                groups.setdefault(("digest", row["recipient"]), []).append(row)
+        else:
+            groups.setdefault(("one", row["id"]), []).append(row)
+    sent = Sent()
+    renders: dict[int, tuple[Rendered, str]] = {}  # each event rendered once per pass, whatever its recipients
+    async with Link() as link:
+        await asyncio.gather(
+            *(
+                _channel(settings, store, renderer, link, groups=groups, now=now, sent=sent, renders=renders)
+                for groups in channels.values()
+            )
+        )
+    return sent
+
+
+async def _channel(
+    settings: Settings,
+    store: Store,
+    renderer: Renderer,
+    link: Link,
+    *,
+    groups: Batches,
+    now: datetime,
+    sent: Sent,
+    renders: dict[int, tuple[Rendered, str]],
+) -> None:
+    """One channel's share of a pass, in order, within PASS_BUDGET."""
+    start = time.monotonic()
+    for n, ((mode, _), batch) in enumerate(groups.items()):
+        if n and time.monotonic() - start > PASS_BUDGET:
+            left = sum(len(b) for b in list(groups.values())[n:])
+            sent.deferred += left
+            log.warning(
+                "delivery via %s over %.0f s: %d alert(s) left for the next pass",
+                batch[0]["channel"],
+                PASS_BUDGET,
+                left,
+            )
+            return
+        first = batch[0]
+        for r in batch:
+            if r["event_id"] not in renders:
+                payload = hydrate(json.loads(r["payload"]), r["report"], r["findings"])
+                renders[r["event_id"]] = (renderer.render(r["kind"], payload), json.dumps(payload, ensure_ascii=False))
+        rendered = [renders[r["event_id"]][0] for r in batch]
+        message = renderer.digest(rendered) if mode == "digest" else rendered[0]
+        event = {
+            "kind": first["kind"],
+            "key": first["key"] if mode == "one" else f"digest|{now.date()}",
+            "payload": renders[first["event_id"]][1],
+        }
+        ids = [r["id"] for r in batch]
+        try:
+            await send(settings, first["channel"], first["recipient"], message, event, link=link)
+        except DeliveryError as exc:
+            old = now - min(datetime.fromisoformat(r["created"]) for r in batch) > GIVE_UP
+            dead = exc.permanent or (old and first["attempts"] + 1 >= MIN_ATTEMPTS)
+            store.mark_failed(ids, str(exc), None if dead else now + backoff(first["attempts"]))
+            sent.count(first["channel"], len(ids), ok=False)
+            log.warning(
+                "alert %s via %s to %s: attempt %d failed%s: %s",
+                first["key"],
+                first["channel"],
+                first["recipient"],
+                first["attempts"] + 1,
+                " (gave up)" if dead else "",
+                exc,
+            )
+            continue
+        store.mark_delivered(ids, now)
+        sent.count(first["channel"], len(ids), ok=True)
+        log.info("alert %s delivered via %s to %s", first["key"], first["channel"], first["recipient"])

@@ -1,0 +1,109 @@
+"""TODO"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from monitor.checks.registry import Context, cells_where, expects_tables, per_table, rule
+from monitor.model import (
+    CN,
+    SECTION_NAMES,
+    TABLE_LABELS,
+    UNREAD_PAGE,
+    Finding,
+    label,
+)
+
+
+# ---------------------------------------------------------------- completeness
+@rule("section.missing", "error", "报告缺少六个部分之一（行号为缺少的部分1–6）")
+def section_missing(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    if not expects_tables(ctx.report) or UNREAD_PAGE in ctx.report.text:
+        return  # a page could not be read: a part may be on it (table.unreadable says so)
+    for n in range(1, 7):
+        if ctx.report.sections.get(n) is None:
+            yield make(f"缺少第{CN[n]}部分“{SECTION_NAMES[n]}”", row=n)
+
+
+@rule("table.missing", "error", "报告中找不到某张法定统计表（第二、三、四部分的表格）")
+def table_missing(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    if not expects_tables(ctx.report):
+        return
+    for key, table in ctx.report.tables.items():
+        if table.status == "missing":
+            yield make(f"未找到{TABLE_LABELS[key]}", table=key)
+
+
+@rule("table.unreadable", "warning", "表格只有图片或附件，或其中的数字无法确定所在行列、未参与计算")
+def table_unreadable(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    for key, table in ctx.report.tables.items():
+        name = TABLE_LABELS[key]
+        if ctx.report.scanned:
+            yield make(f"{name}无法读取：PDF是扫描件，没有文字层，需要OCR识别后才能核对", table=key)
+        elif table.status == "image":
+            yield make(f"{name}只有图片或附件，无法读取其中的数字，请人工核对", table=key)
+        elif table.status == "ambiguous" and not table.ambiguous_rows:
+            yield make(f"{name}的数字无法确定所在行列（单元格缺失或合并），未参与计算，请人工核对", table=key)
+        elif table.ambiguous_rows:
+            rows = "、".join(label(key, r) for r in table.ambiguous_rows)
+            yield make(f"{name}中以下行的数字无法确定所在列（单元格缺失或合并），未参与计算：{rows}", table=key)
+        if table.missing_rows and table.status != "missing":
+            rows = "、".join(label(key, r) for r in table.missing_rows)
+            yield make(f"{name}中以下行未能读取（表中没有，或行名、数字无法识别）：{rows}", table=key)
+
+
+@rule("cell.blank", "warning", "单元格空白（没有数据应填0）：每张表一条，列出空白的单元格")
+def cell_blank(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    yield from per_table(ctx, make, lambda v: v.blank, "为空（没有数据应填0）")
+
+
+@rule("cell.unreadable", "warning", "单元格带有乱码（如“0?”）已按其中数字读取，或内容不是数字未能读取，请核对原文")
+def cell_unreadable(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    yield from per_table(
+        ctx,
+        make,
+        lambda v: v.debris and v.number is not None,
+        "带有乱码字符或修订痕迹（如“0?”），已按其中的数字读取，请核对原文",
+    )
+    yield from per_table(ctx, make, lambda v: v.unreadable, "的内容不是数字，未能读取，也未参与计算，请核对原文")
+
+
+@rule("cell.invalid", "error", "应填非负整数的单元格填了负数或小数（读数确定时）")
+def cell_invalid(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    for key, table in ctx.report.tables.items():
+        for r, c in cells_where(table, lambda v: v.invalid and not v.doubt):
+            raw = table.rows[r][c].raw
+            yield make(
+                f"{TABLE_LABELS[key]}{label(key, r)}·{label(key, c)}为“{raw}”，应为非负整数",
+                table=key,
+                row=r,
+                column=c,
+                cells=((r, c),),
+            )
+
+
+# ---------------------------------------------------------------- format, time, history
+FORMAT_DOCS = {"2021": "国办公开办函〔2021〕30号", "2019": "国办公开办函〔2019〕60号"}
+
+
+@rule("format.version", "warning", "表格格式与报告年度不符（2019、2020年度用2019版，2021年度起用2021版）")
+def format_version(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    """Only a format a table shows (its headers; section 三's (六) rows) is compared: a table that could not be
+    read shows none, and nothing is said about it."""
+    year = ctx.report.year
+    if not year or year < 2019:
+        return
+    want = "2019" if year <= 2020 else "2021"
+    for key in ("active", "applications"):
+        got = ctx.report.tables[key].format
+        if not got or got == want:
+            continue
+        if key == "applications" and got == "2019":
+            shows = (
+                "“(六)其他处理”只有一行（2019版格式的写法），2021版格式应分为逾期不补正、逾期未按收费通知缴费、其他三行"
+            )
+        elif key == "applications":
+            shows = "“(六)其他处理”分为三行，是2021版格式的写法"
+        else:
+            shows = f"使用的是{FORMAT_DOCS[got]}的表头"
+        yield make(f"{year}年度报告应使用{FORMAT_DOCS[want]}规定的格式，但{TABLE_LABELS[key]}{shows}", table=key)

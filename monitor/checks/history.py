@@ -1,0 +1,87 @@
+"""TODO"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from monitor.checks import copies
+from monitor.checks.arithmetic import cell
+from monitor.checks.registry import Context, rule
+from monitor.model import (
+    APPLICANT_COLUMNS,
+    LABELS,
+    Finding,
+    Report,
+    fmt,
+)
+
+
+@rule("history.carry_over", "error", "每一列：本年“上年结转”应等于上一年度报告的“结转下年度继续办理”")
+def history_carry_over(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    if ctx.previous is None or not copies.year_before(ctx.report, ctx.previous):
+        return
+    now, before = ctx.report.tables["applications"], ctx.previous.tables["applications"]
+    for c in APPLICANT_COLUMNS:
+        this, last = cell(now, "carried_over", c), cell(before, "carried_forward", c)
+        if this is None or last is None or this.number is None or last.number is None or this.doubt or last.doubt:
+            continue  # only numbers read with certainty in both reports are compared
+        if this.number != last.number:
+            yield make(
+                f"{LABELS[c]}列：本年上年结转为{fmt(this.number)}，但上一年度报告的结转下年度继续办理为{fmt(last.number)}",
+                table="applications",
+                row="carried_over",
+                column=c,
+                expected=last.number,
+                actual=this.number,
+                cells=(("carried_over", c),),
+            )
+
+
+@rule("history.in_force", "warning", "现行有效件数不等于上年现行有效+本年制发-本年废止（到期失效也会造成差异）")
+def history_in_force(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    if ctx.previous is None or not copies.year_before(ctx.report, ctx.previous):
+        return
+    now, before = ctx.report.tables["active"], ctx.previous.tables["active"]
+    if now.format != "2021" or before.format != "2021":
+        return
+    for r in ("rules", "normative_documents"):
+        vals = [cell(now, r, "in_force"), cell(before, r, "in_force"), cell(now, r, "issued"), cell(now, r, "repealed")]
+        if any(v is None or v.number is None or v.doubt for v in vals):
+            continue
+        current, last, issued, repealed = (v.number for v in vals)  # type: ignore[union-attr]
+        expected = last + issued - repealed  # type: ignore[operator]
+        if current != expected:
+            yield make(
+                f"{LABELS[r]}：上年现行有效{fmt(last)}+本年制发{fmt(issued)}-本年废止{fmt(repealed)}={fmt(expected)}，"
+                f"但本年现行有效为{fmt(current)}（到期失效也会造成差异，请核实）",
+                table="active",
+                row=r,
+                column="in_force",
+                expected=expected,
+                actual=current,
+                cells=((r, "in_force"),),
+            )
+
+
+def _named(r: Report) -> str:
+    return f"{r.agency or ''}{f'{r.year}年度' if r.year else ''}报告" if r.agency or r.year else (r.title or r.input)
+
+
+@rule("history.copied", "warning", "某部分或正文与往年报告或其他单位同年报告的文字大量相同（雷同）")
+def history_copied(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    best: dict[str, tuple[copies.Copy, Report]] = {}
+    for other in (*([ctx.previous] if ctx.previous else []), *ctx.others):
+        if copies.same_report(ctx.report, other):
+            continue  # one report in two renderings (a page and its crawler text): a duplicate, not a copy
+        for c in copies.compare(ctx.report, other):
+            if c.part not in best or c.share > best[c.part][0].share:
+                best[c.part] = (c, other)
+    for part, (c, other) in best.items():
+        where = f"（{other.input}）" if other.input.startswith("http") else ""
+        passage = f"，例如：“{c.passage}”" if c.passage else ""
+        yield make(
+            f"{copies.PARTS[part]}有{c.share:.0%}的文字与{_named(other)}{where}相同（数字除外）{passage}",
+            row=part,
+            expected=None,
+            actual=round(c.share, 2),
+        )

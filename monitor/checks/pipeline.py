@@ -1,0 +1,40 @@
+"""Stage: checks, the pipeline. ``run_rules`` is the one check of a report that ``govmon check`` and the watcher
+both call: the report, the same body's report for the year before (used only when it is that), the diff from
+the version before (the watcher), and other reports its text may repeat (only those it may be compared with).
+Importing the families registers their rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from monitor.checks import arithmetic, completeness, copies, history, prose, revision, timeliness
+from monitor.checks.registry import RULES, Context, SourceContext, listed, run
+from monitor.model import Finding, Report
+
+FAMILIES = (completeness, arithmetic, prose, history, timeliness, revision)  # each registers its rules
+__all__ = ["ACROSS_YEARS", "FAMILIES", "RULES", "across_years", "listed", "run_rules", "source_findings"]
+ACROSS_YEARS = ("history.carry_over", "history.in_force")  # the rules that compare with the year before
+
+
+def run_rules(
+    report: Report,
+    previous: Report | None = None,
+    diff: dict[str, Any] | None = None,
+    others: tuple[Report, ...] = (),
+) -> list[Finding]:
+    """Every report rule on ``report``. ``previous`` counts only where it is the same body's year before, and of
+    ``others`` only the reports ``report`` may copy (the same body's earlier years, other bodies' same year)."""
+    before = previous if previous is not None and copies.year_before(report, previous) else None
+    candidates = tuple(o for o in others if copies.comparable(report, o))
+    return run(Context(report, before, diff, candidates), [r for r in RULES.values() if r.scope == "report"])
+
+
+def across_years(report: Report, previous: Report) -> list[Finding]:
+    """Only the rules that compare with the year before: a stored report checked again when that year arrives."""
+    return run(Context(report, previous), [RULES[i] for i in ACROSS_YEARS])
+
+
+def source_findings(ctx: SourceContext) -> list[Finding]:
+    """The rules run on a source once a poll (timeliness.missing)."""
+    return run(ctx, [r for r in RULES.values() if r.scope == "source"])

@@ -1,0 +1,129 @@
+"""TODO"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from monitor.model import (
+    TABLE_LABELS,
+    Finding,
+    Report,
+    Table,
+    Value,
+    label,
+)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a report's rules see: the report, the same body's report for the year before (``--previous`` in
+    ``check``, the store in the watcher) and what changed since the version before (the watcher)."""
+
+    report: Report
+    previous: Report | None = None
+    diff: dict[str, Any] | None = None
+    others: tuple[Report, ...] = ()  # reports whose text this one may repeat: earlier years, other bodies' same year
+
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # what several rules share
+
+
+@dataclass(frozen=True)
+class SourceContext:
+    """What a source's rules see (the watcher, once per poll): the body, and the report years it has."""
+
+    agency: str
+    kind: str
+    years: frozenset[int]
+    today: date
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str
+    summary: str
+    check: Callable[[Any, Callable[..., Finding]], Iterable[Finding]]
+    scope: str = "report"  # report: run on each report (Context); source: on each source's poll (SourceContext)
+
+
+RULES: dict[str, Rule] = {}
+# The order rules are listed in (``check --rules``) and a report's findings come in, severity first: the
+# contract's order (spec/contract.md), the rules it does not list after the arithmetic they qualify.
+ORDER = (
+    "section.missing",
+    "table.missing",
+    "table.unreadable",
+    "cell.blank",
+    "cell.unreadable",
+    "cell.invalid",
+    "applications.balance",
+    "applications.handled_sum",
+    "applications.row_total",
+    "appeals.total",
+    "identity.unverifiable",
+    "format.version",
+    "timeliness.late",
+    "history.carry_over",
+    "history.in_force",
+    "history.copied",
+    "narrative.mismatch",
+    "narrative.percentage",
+    "revision.changed",
+    "timeliness.missing",
+)
+
+
+def rule(
+    rule_id: str, severity: str, summary: str, scope: str = "report"
+) -> Callable[[Callable[..., Iterable[Finding]]], Any]:
+    def register(fn: Callable[..., Iterable[Finding]]) -> Callable[..., Iterable[Finding]]:
+        RULES[rule_id] = Rule(rule_id, severity, summary, fn, scope)
+        return fn
+
+    return register
+
+
+def listed() -> list[Rule]:
+    """Every rule, in ORDER (a rule it does not name comes last)."""
+    return sorted(RULES.values(), key=lambda r: ORDER.index(r.id) if r.id in ORDER else len(ORDER))
+
+
+def run(ctx: Context | SourceContext, rules: list[Rule]) -> list[Finding]:
+    findings: list[Finding] = []
+    for r in sorted(rules, key=lambda r: ORDER.index(r.id) if r.id in ORDER else len(ORDER)):
+
+        def make(message: str, _r: Rule = r, **fields: Any) -> Finding:
+            return Finding(_r.id, _r.severity, message, **fields)
+
+        findings.extend(r.check(ctx, make))
+    order = {"error": 0, "warning": 1}
+    return sorted(findings, key=lambda f: order.get(f.severity, 2))
+
+
+# ---------------------------------------------------------------- helpers
+def expects_tables(report: Report) -> bool:
+    return report.format != "legacy" and not report.scanned
+
+
+def cells_where(table: Table, test: Callable[[Value], bool]) -> list[tuple[str, str]]:
+    return [(r, c) for r, cols in table.rows.items() for c, v in cols.items() if test(v)]
+
+
+def cell_list(key: str, cells: list[tuple[str, str]], limit: int = 8) -> str:
+    names = [f"{label(key, r)}·{label(key, c)}" for r, c in cells[:limit]]
+    more = f"等{len(cells)}处" if len(cells) > limit else ""
+    return "、".join(names) + more
+
+
+def per_table(
+    ctx: Context, make: Callable[..., Finding], test: Callable[[Value], bool], says: str
+) -> Iterator[Finding]:
+    """One finding per table listing the cells that pass `test`; `says` describes them."""
+    for key, table in ctx.report.tables.items():
+        cells = cells_where(table, test)
+        if cells:
+            text = f"{TABLE_LABELS[key]}有{len(cells)}个单元格{says}：{cell_list(key, cells)}"
+            yield make(text, table=key, cells=tuple(cells))

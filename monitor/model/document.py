@@ -1,0 +1,88 @@
+"""TODO"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MAX_BYTES = 8 * 1024 * 1024  # real reports are < 2 MB even with Word-pasted markup
+
+
+IMAGE_MARK = "[图片]"
+
+
+UNREAD_PAGE = "[无法读取的页面]"  # a page whose text cannot be read in order (turned sideways): nothing on it is known  # where a page shows an image: a table that is only a picture is never read as zeros
+
+
+# ---------------------------------------------------------------- the document model
+@dataclass(frozen=True)
+class GridCell:
+    """One cell as the markup gave it: ``row``/``col`` are its first grid slot."""
+
+    text: str
+    row: int
+    col: int
+    rowspan: int = 1
+    colspan: int = 1
+    index: int = 0  # its position among the cells of its <tr> (where a test or a reader finds it again)
+
+    @property
+    def blank(self) -> bool:
+        return not self.text.strip()
+
+
+@dataclass
+class Grid:
+    """A table: its cells, and ``slots[r][c]``, the cell covering each grid slot (None: no cell)."""
+
+    cells: list[GridCell]
+    slots: list[list[GridCell | None]]
+    number: int = 0  # the how-many-th table of the document
+    # Each row's words as the page shows them, left to right (PDF: the text layer, independent of the ruling
+    # lines that made the cells): a second reading of the row's numbers. None where the markup is the text.
+    lines: list[str] | None = None
+
+    def rows(self) -> list[list[GridCell]]:
+        """Each row's cells left to right, every cell once per row it covers (rowspans included)."""
+        out = []
+        for slot_row in self.slots:
+            seen: list[GridCell] = []
+            for c in slot_row:
+                if c is not None and (not seen or seen[-1] is not c):
+                    seen.append(c)
+            out.append(seen)
+        return out
+
+    def pipe_rows(self) -> list[str]:
+        """The grid written as pipe rows ("规章 | 1 | 0 | 5 |"), spans copied into every slot."""
+        return [" | ".join((c.text if c else "").replace("|", "/") for c in row) + " |" for row in self.slots]
+
+
+@dataclass
+class Block:
+    """A run of text lines, or one table."""
+
+    text: str = ""
+    grid: Grid | None = None
+
+
+@dataclass
+class Document:
+    """What extraction returns: metadata and blocks in reading order."""
+
+    blocks: list[Block]
+    kind: str = "text"  # html | text | pdf | docx
+    encoding: str = "utf-8"
+    meta: dict[str, str] = field(default_factory=dict)  # title, published, source: from <meta> or the page head
+    pages: int = 0  # PDF pages read
+    scanned: bool = False  # a PDF with no text layer: needs OCR before anything can be checked
+    ocr: bool = False  # read by OCR from page images: no value read from it is certain
+
+    @property
+    def text(self) -> str:
+        """The whole document as text, tables as pipe rows."""
+        parts = [b.text if b.grid is None else "\n".join(b.grid.pipe_rows()) for b in self.blocks]
+        return "\n".join(p.strip("\n") for p in parts if p.strip()) + "\n"
+
+
+def text_document(text: str, kind: str = "text", encoding: str = "utf-8", pages: int = 0) -> Document:
+    return Document([Block(text)], kind=kind, encoding=encoding, pages=pages)

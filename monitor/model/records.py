@@ -1,0 +1,207 @@
+"""TODO"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+Number = int | float
+
+
+SEVERITY_CN = {"error": "错误", "warning": "警告"}
+
+
+STATUS_CN = {"parsed": "已读取", "ambiguous": "部分无法定位", "missing": "缺失", "image": "仅有图片/附件"}
+
+
+# ---------------------------------------------------------------- values and tables
+@dataclass(frozen=True)
+class Value:
+    """A placed cell: the number (None for blank or unreadable), whether it carried debris, where it came from,
+    and how sure the reading is.
+
+    ``line``/``col`` locate a value read from text (normalised line, character offset); ``origin``
+    locates one read from a grid: (table number, row, index of the cell in its row). ``doubt`` says, for staff,
+    why the number is not certain (debris repaired, its row or column placed by position, two readings of the
+    table that disagree, OCR); empty when it was read with certainty. Only certain values make an error."""
+
+    number: Number | None
+    raw: str
+    line: int
+    col: int
+    debris: bool = False
+    invalid: bool = False
+    origin: tuple[int, int, int] | None = None
+    doubt: str = ""
+    unreadable: bool = False  # the cell holds text that is not a number: neither a value nor a blank
+
+    @property
+    def blank(self) -> bool:
+        """Left blank on the page: no number, and no text that failed to read as one."""
+        return self.number is None and not self.unreadable
+
+    def doubted(self, why: str) -> Value:
+        """The same value, no longer certain (the first reason is kept)."""
+        return self if self.doubt else replace(self, doubt=why)
+
+
+@dataclass
+class Table:
+    """A parsed statutory table. Rows that could not be placed are listed, never guessed."""
+
+    status: str  # parsed | ambiguous | missing | image
+    rows: dict[str, dict[str, Value]] = field(default_factory=dict)
+    ambiguous_rows: list[str] = field(default_factory=list)
+    missing_rows: list[str] = field(default_factory=list)
+    format: str | None = None
+
+    def numbers(self) -> dict[str, dict[str, Number | None]]:
+        return {r: {c: v.number for c, v in cols.items()} for r, cols in self.rows.items()}
+
+    def doubts(self) -> list[list[str]]:
+        """[row, column, why] for each value not read with certainty."""
+        return [[r, c, v.doubt] for r, cols in self.rows.items() for c, v in cols.items() if v.doubt]
+
+
+def fmt(n: Number | None) -> str:
+    if n is None:
+        return "空"
+    return f"{n:g}" if isinstance(n, float) else str(n)
+
+
+# ---------------------------------------------------------------- the report, its findings, the events
+@dataclass
+class Report:
+    """A parsed report: what ``govmon check --json`` prints, what a version stores."""
+
+    input: str
+    text: str
+    title: str | None = None
+    agency: str | None = None
+    year: int | None = None
+    published: date | None = None
+    kind: str | None = None
+    format: str | None = None
+    sections: dict[int, tuple[int, int] | None] = field(default_factory=dict)  # number -> (first, end) lines
+    tables: dict[str, Table] = field(default_factory=dict)
+    scanned: bool = False  # a PDF without a text layer: needs OCR before anything can be checked
+    pages: int = 0  # PDF pages read (0 for HTML and text)
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.split("\n")
+
+    def section_text(self, number: int) -> str:
+        span = self.sections.get(number)
+        return "\n".join(self.lines[span[0] : span[1]]) if span else ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "input": self.input,
+            "title": self.title,
+            "agency": self.agency,
+            "year": self.year,
+            "published": self.published.isoformat() if self.published else None,
+            "kind": self.kind,
+            "format": self.format,
+            "sections": {str(n): self.sections.get(n) is not None for n in range(1, 7)},
+            "section_lines": {str(n): list(span) for n, span in self.sections.items() if span},  # [first, end)
+            "tables": {k: t.numbers() for k, t in self.tables.items() if t.rows},
+            "table_status": {k: t.status for k, t in self.tables.items()},
+            "table_formats": {k: t.format for k, t in self.tables.items() if t.format},  # as each table shows it
+            "doubts": {k: d for k, t in self.tables.items() if (d := t.doubts())},  # numbers read without certainty
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], text: str = "") -> Report:
+        """A stored report back (``to_json``'s output): its numbers and states, not where each was read,
+        and the sections as present or absent (their text is ``text``, kept beside it in the store)."""
+        tables = {}
+        for key, status in data.get("table_status", {}).items():
+            doubts = {(r, c): why for r, c, why in data.get("doubts", {}).get(key, [])}
+            rows = {
+                r: {
+                    c: Value(n, "" if n is None else fmt(n), 0, 0, doubt=doubts.get((r, c), ""))
+                    for c, n in cols.items()
+                }
+                for r, cols in data.get("tables", {}).get(key, {}).items()
+            }
+            tables[key] = Table(status, rows, format=data.get("table_formats", {}).get(key))
+        published = data.get("published")
+        spans = data.get("section_lines", {})
+        return cls(
+            input=data.get("input", ""),
+            text=text,
+            title=data.get("title"),
+            agency=data.get("agency"),
+            year=data.get("year"),
+            published=date.fromisoformat(published) if published else None,
+            kind=data.get("kind"),
+            format=data.get("format"),
+            sections={
+                int(n): tuple(spans.get(n, (0, 0))) if present else None
+                for n, present in data.get("sections", {}).items()
+            },
+            tables=tables,
+        )
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem a rule found. ``to_json`` is its one serialised form: ``check --json``, the store and
+    the alerts all use it."""
+
+    rule: str
+    severity: str
+    message: str
+    table: str | None = None
+    row: str | int | None = None
+    column: str | None = None
+    expected: Number | None = None
+    actual: Number | None = None
+    cells: tuple[tuple[str, str], ...] = ()  # (row, column) cells involved: what an alert highlights
+
+    @property
+    def key(self) -> str:
+        """Stable identity of the finding within one report (for de-duplicating alerts)."""
+        return f"{self.rule}|{self.table or ''}|{self.row if self.row is not None else ''}|{self.column or ''}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "table": self.table,
+            "row": self.row,
+            "column": self.column,
+            "expected": self.expected,
+            "actual": self.actual,
+            "message": self.message,
+            "key": self.key,
+            "cells": [list(c) for c in self.cells],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Finding:
+        return cls(
+            data["rule"],
+            data["severity"],
+            data["message"],
+            data.get("table"),
+            data.get("row"),
+            data.get("column"),
+            data.get("expected"),
+            data.get("actual"),
+            tuple((r, c) for r, c in data.get("cells", [])),
+        )
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something worth an alert. `key` makes it idempotent: the same key is stored (and sent) once."""
+
+    key: str
+    kind: str  # new_report | new_finding | revision | late | missing | source_failing | source_recovered | test
+    source: str | None
+    payload: dict[str, Any]
+    recipients: tuple[tuple[str, str], ...]  # (channel, recipient)

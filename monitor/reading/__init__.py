@@ -1,0 +1,57 @@
+"""Stage: reading. A report's bytes, whatever they are, into a ``Report``: the format told by the bytes
+(``formats``: one registry of readers, one module each), the document model they give (``monitor.model``),
+normalised (``normalise``), its parts found by meaning (``parts``), its facts (``facts``), its statutory tables
+read from grids (``grids``) or text (``text_cells``, ``text_tables``) by one cell grammar (``cells``), all
+assembled in ``report``.
+
+This face reads a document in a limited child process (``sandbox``), so a hostile or odd page costs bounded time
+and memory and ends in one line, while the caller's loop keeps serving: ``read_page`` and ``read_report``.
+``report.read_page``/``read_report`` are the same, read in this process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable
+from typing import Any
+
+from monitor.model import Report
+from monitor.reading import sandbox
+from monitor.reading.formats import budget as heavy_budget
+from monitor.reading.report import read_page as _read_page
+from monitor.reading.report import read_report as _read_report
+
+SECONDS = 60  # one document's CPU and wall-clock budget; real reports take well under a second
+MEMORY = 1024 * 2**20
+
+_CTX = multiprocessing.get_context("forkserver")
+# Each child runs the main script again before reading (Python's spawn protocol; preloading "__main__" is a
+# no-op before 3.13). With the CLI (light: its commands import what they use) and the reader preloaded in the
+# forkserver that costs nothing: else 0.7 s a document.
+_CTX.set_forkserver_preload(["monitor.present.cli", "monitor.reading.report"])
+kill_all = sandbox.kill_all  # the service calls it on SIGTERM
+
+
+def bounded(fn: Callable[..., Report], *args: Any, seconds: int | None = None, memory: int | None = None) -> Report:
+    """``fn(*args)`` in a limited child process. Raises InputError when it fails or goes past a limit."""
+    # a scan read by OCR, a file converted by LibreOffice: a larger budget, each reader bounding its own part
+    default = (heavy_budget(args[0]) if args and isinstance(args[0], bytes) else None) or (SECONDS, MEMORY)
+    seconds, memory = seconds or default[0], memory or default[1]
+    budget = sandbox.Limits(
+        seconds,
+        memory,
+        too_long=f"读取超过{seconds}秒，已放弃（页面可能异常）",
+        exhausted=f"读取超出限制（{seconds}秒CPU、{memory // 2**20} MiB内存），已放弃",
+    )
+    # Not a daemon: the PDF reader forks its own limited child. The parent kills and joins this one in every
+    # case, and RLIMIT_CPU ends it even if the parent is killed first.
+    report: Report = sandbox.run_limited(_CTX, budget, fn, args, daemon=False)
+    return report
+
+
+def read_page(data: bytes, source: str, kind: str | None = None, charset: str | None = None, **limit: int) -> Report:
+    return bounded(_read_page, data, source, kind, charset, **limit)
+
+
+def read_report(data: bytes, source: str, kind: str | None = None, charset: str | None = None, **limit: int) -> Report:
+    return bounded(_read_report, data, source, kind, charset, **limit)

@@ -1,0 +1,96 @@
+"""The one cell grammar: how a number is written in ONE table cell, for every reader (HTML and DOCX grids, PDF,
+text). The text arrives NFKC-normalised (full-width digits and signs are ASCII by then).
+
+What one cell may hold, all seen on real pages (report-format.md §5):
+- a number: ``23``, ``1,234`` (thousands separators), ``+3``/``-3`` (signed columns), ``7730.28`` (万元);
+- with a unit: ``23件``, ``75394432.52元`` (in a 万元 column: 7539.443252), ``6247.84万元``;
+- split by markup: Word wraps digit runs, the decimal point and the unit each in a ``<span>`` of its own, so
+  ``<span>1</span><span>2</span><span>3456</span><span>.</span><span>78</span><font>元</font>`` reads
+  ``1 2 3456 . 78 元``: inside one cell, pieces separated only by spaces are one number (123456.78 元);
+- conversion debris: ``0?``, ``?3`` — read, but not with certainty (``Value.doubt``);
+- a blank: empty, ``-``, ``—``, ``/``, ``无``.
+Anything else is not a number: the cell is unreadable (never a 0, never an "invalid count").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from monitor.model import AMOUNT_COLUMNS, SIGNED_COLUMNS, Number, Value
+
+UNITS = ("万元", "元", "人次", "件", "个", "条", "次", "项", "家", "宗", "户", "篇")
+_UNIT = re.compile(r"\s*(" + "|".join(UNITS) + r")$")
+_BLANK = re.compile(r"^(?:[-—–/\\_]+|无)?$")
+_BODY = re.compile(r"^\d[\d\s,]*(?:\s*\.\s*\d[\d\s]*)?$")
+_THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_PLAIN = re.compile(r"^\d+(?:\.\d+)?$")
+DEBRIS = "?"  # what traditional -> simplified converters and scrapers leave glued to numbers
+
+DOUBT_DEBRIS = "单元格带有乱码字符"
+DOUBT_TEXT = "单元格内容不是数字"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One cell's text read by the grammar: a number (with its unit and sign), a blank, or neither."""
+
+    number: Number | None
+    blank: bool
+    unit: str | None = None
+    debris: bool = False
+
+    @property
+    def readable(self) -> bool:
+        return self.blank or self.number is not None
+
+
+def read_cell(text: str) -> Reading:
+    """The cell's number as written, or a blank, or an unreadable cell (number None, not blank)."""
+    t = text.strip()
+    debris = DEBRIS in t
+    if debris:
+        t = t.replace(DEBRIS, "").strip()
+    if _BLANK.match(t):
+        return Reading(None, blank=not debris or t != "", debris=debris)
+    unit = None
+    m = _UNIT.search(t)
+    if m:
+        unit, t = m.group(1), t[: m.start()].rstrip()
+    sign = ""
+    if t and t[0] in "+-":
+        sign, t = t[0], t[1:].lstrip()
+    if not _BODY.match(t):
+        return Reading(None, blank=False, debris=debris)
+    digits = "".join(t.split())
+    if "," in digits:
+        if not _THOUSANDS.match(digits):
+            return Reading(None, blank=False, debris=debris)
+        digits = digits.replace(",", "")
+    if not _PLAIN.match(digits):
+        return Reading(None, blank=False, debris=debris)
+    number: Number = float(digits) if "." in digits else int(digits)
+    return Reading(-number if sign == "-" else number, blank=False, unit=unit, debris=debris)
+
+
+def is_value(text: str) -> bool:
+    """Whether a cell's text is a number or a blank (a value cell), not a label."""
+    return read_cell(text).readable
+
+
+def read_value(text: str, column: str, *, line: int = -1, col: int = 0) -> Value:
+    """A cell read for a column of the template: 元 become 万元 in a 万元 column, and a count that is negative or
+    not whole is ``invalid``; debris or an unreadable text make the value uncertain (``doubt``)."""
+    r = read_cell(text)
+    if r.number is None:
+        doubt = DOUBT_DEBRIS if r.debris else ("" if r.blank else DOUBT_TEXT)
+        return Value(None, text, line, col, debris=r.debris, doubt=doubt, unreadable=not r.blank)
+    number = r.number
+    if column in AMOUNT_COLUMNS and r.unit == "元":
+        number = round(number / 10_000, 6)
+    if isinstance(number, float) and number.is_integer() and column not in AMOUNT_COLUMNS:
+        number = int(number)  # "69.00": a whole count written as a spreadsheet prints it
+    invalid = (number < 0 and column not in SIGNED_COLUMNS) or (
+        isinstance(number, float) and column not in AMOUNT_COLUMNS
+    )
+    return Value(number, text, line, col, debris=r.debris, invalid=invalid, doubt=DOUBT_DEBRIS if r.debris else "")

@@ -1,0 +1,178 @@
+"""TODO"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from monitor.model import (
+    CN_DIGITS,
+    DEFAULT_LINK_PATTERN,
+    YEAR,
+)
+
+_YEAR = YEAR.pattern
+
+
+_DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+
+
+_DATE_LABEL = re.compile(r"(发布时间|发布日期|发文日期|公开日期|日期|时间)")
+
+
+_PLACE = re.compile(r"(省|市|县|区|旗|州|盟|镇|乡)$")
+
+
+_AGENCY = re.compile(r"(人民政府|政府|办公室|办公厅|局|委员会|委|厅|中心|院|署|办|所|站|队)$")
+
+
+_REPORT_PHRASE = re.compile(
+    r"(政府)?(信息公开|政务公开)(工作)?(年度)?(报告|年报)|年度(政府)?(信息公开|政务公开)(工作)?报告"
+)
+
+
+_TITLE = re.compile(DEFAULT_LINK_PATTERN)
+
+
+def _to_year(text: str) -> int:
+    return int(text.translate(CN_DIGITS))
+
+
+_NOT_TITLE = re.compile(r"[,;。《》<>]|^(根据|按照|本报告|上一篇|下一篇|相关|推荐)")  # a sentence, a link to another
+
+
+def _page_title(html_title: str | None) -> str | None:
+    for part in re.split(r"\s*[_|\-–—]\s*", html_title or ""):
+        if _TITLE.search(part):
+            return part.strip()
+    return None
+
+
+def find_title(lines: list[str], html_title: str | None) -> str | None:
+    """The report's title: the page's own <title> where it names the report (a sidebar's links to other years'
+    reports come before the article), else the first title-like line of the head (a title set on two lines is
+    joined), never a line of a sentence."""
+    own = _page_title(html_title)
+    previous = ""
+    first = None
+    for k, line in enumerate(lines[:80]):
+        text = line.strip()
+        nxt = lines[k + 1].strip() if k + 1 < len(lines) else ""
+        broken = not _TITLE.search(text) and not _TITLE.search(nxt) and _TITLE.search(text + nxt)
+        if broken and len(text) <= 40 and len(nxt) <= 20:
+            text += nxt  # a title broken over two lines: "2024 年上海市科委政府信息公开工作" / "年度报告"
+        if _TITLE.search(text) and len(text) <= 60 and not _NOT_TITLE.search(text) and "|" not in text:
+            title = re.sub(r"^(标题|题目)\s*:\s*", "", text)
+            two_lines = re.match(r"^(19|20)\d{2}\s*年", title) and len(previous) <= 30
+            if two_lines and (_AGENCY.search(previous) or _PLACE.search(previous)):
+                title = previous + title  # a title set on two lines: "淮安市人民政府" / "2024 年…年度报告"
+            if own is None or re.sub(r"\s+", "", own) in re.sub(r"\s+", "", title):
+                return title
+            first = first or (title if k < 40 else None)
+        if text:
+            previous = text
+    return own or first
+
+
+def find_published(lines: list[str], head_end: int) -> date | None:
+    """The date from a 发布时间/发布日期/日期 field in the page head, else None."""
+    head = list(lines[: max(head_end, 1)][:80])
+    for priority in (re.compile(r"发布(时间|日期)|公开日期"), _DATE_LABEL, re.compile(r"来源")):
+        for i, line in enumerate(head):
+            if not priority.search(line):
+                continue
+            window = [line, *[x for x in head[i + 1 : i + 6] if x.strip()][:2]]
+            for text in window:
+                m = _DATE.search(text)
+                if m and (text is line or len(text) <= 25):
+                    try:
+                        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                    except ValueError:
+                        continue
+    return None
+
+
+def find_year(title: str | None, text: str, published: date | None, section1: str) -> int | None:
+    if title:
+        m = re.search(_YEAR, title)
+        if m:
+            return _to_year(m.group(1))
+    m = re.search(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*(起)?\s*(至|到|-)", text)
+    if m:
+        return int(m.group(1))
+    if published:
+        return published.year - 1
+    m = re.search(r"((?:19|20)\d{2})年", section1)
+    return int(m.group(1)) if m else None
+
+
+_NOT_A_BODY = re.compile(r"\d|网站|门户|网$|平台|频道|APP|客户端|微信|微博")
+
+
+def body_name(text: str | None) -> str | None:
+    """A name that can be a publishing body's (ends as a body's name does, has no digits, is not a site's), or
+    None: a crawler's "发布机构: 1", a blank field or "XX政府网" are not bodies."""
+    name = re.sub(r"\s+", "", text or "").strip(":：")
+    if not 2 <= len(name) <= 40 or not re.search(r"[\u4e00-\u9fff]", name) or _NOT_A_BODY.search(name):
+        return None
+    if _PLACE.search(name):
+        return name + "人民政府"
+    return name if _AGENCY.search(name) else None
+
+
+def _agency_fields(lines: list[str], head_end: int) -> list[str]:
+    """The page's own fields naming its body, in the order a reader trusts them: 发布机构/发文机关, then 来源."""
+    head = lines[: max(head_end, 1)][:80]
+    found: list[str] = []
+    for label in (r"发布机构|发文机关|发布单位", r"(信息)?来源"):
+        for i, line in enumerate(head):
+            m = re.search(rf"(?:{label})\s*[:|]\s*([^|:\s]+)", line)
+            if m:
+                found.append(m.group(m.lastindex or 1))
+            elif re.fullmatch(rf"(?:{label})\s*:?\s*", line.strip()):
+                nxt = next((x.strip() for x in head[i + 1 : i + 4] if x.strip()), "")
+                if ":" not in nxt:
+                    found.append(nxt)
+    return found
+
+
+def title_body(title: str | None) -> str | None:
+    """The body a report's title names: "平潭综合实验区公安局2024年…报告" is 平潭综合实验区公安局."""
+    if not title:
+        return None
+    name = re.sub(_YEAR + r"度?", "", title)
+    return body_name(_REPORT_PHRASE.split(name)[0].strip(" :"))
+
+
+def choose_body(named: str | None, fields: list[str]) -> str | None:
+    """The title's body, unless a field names the same body more fully (区公安局 is 平潭综合实验区公安局 when the
+    title says so; the title wins over a field naming another); without a title's body, the first field that is
+    a body's name."""
+    bodies = [b for b in map(body_name, fields) if b]
+    if named is None:
+        return bodies[0] if bodies else None
+    fuller = [b for b in bodies if b.endswith(named) and len(b) > len(named)]
+    return fuller[0] if fuller else named
+
+
+def find_agency(lines: list[str], title: str | None, head_end: int, meta_source: str = "") -> str | None:
+    """The publishing body from the title, the page's 发布机构/来源 fields and its CMS metadata, cross-checked."""
+    return choose_body(title_body(title), [*_agency_fields(lines, head_end), meta_source])
+
+
+def infer_kind(agency: str | None) -> str | None:
+    """government or department by the body's name; None for a government's office (政府办, 办公室): it publishes
+    the government's report and its own, and which one this is the name does not say."""
+    if not agency or re.search(r"(政府办|办公室|办公厅|党政办)$", agency):
+        return None
+    if agency.endswith("人民政府") or re.search(r"(街道办事处|街道)$", agency):
+        return "government"
+    return "department" if _AGENCY.search(agency) else None
+
+
+def _meta_date(value: str | None) -> date | None:
+    m = _DATE.search(value or "")
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+    except ValueError:
+        return None

@@ -1,0 +1,150 @@
+"""TODO"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Callable
+
+import charset_normalizer
+
+from monitor.errors import InputError
+from monitor.model import MAX_BYTES, Document, text_document
+from monitor.reading import containers, ocr
+from monitor.reading.archive import zip_document
+from monitor.reading.doc import doc_document
+from monitor.reading.docx import docx_document
+from monitor.reading.html import html_document
+from monitor.reading.ocr import image_document
+from monitor.reading.ofd import ofd_document
+from monitor.reading.pdf import pdf_document
+from monitor.reading.sheet import xls_document, xlsx_document
+
+_GB = {"gb2312", "gbk", "gb_2312-80", "x-gbk", "gb18030", "cp936", "euc-cn", "hz-gb-2312"}
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+
+
+_HTML_HINT = re.compile(r"<\s*(html|!doctype|body|table|div|p|head|meta|span|tr)\b", re.I)
+
+
+def _codec(name: str) -> str | None:
+    name = name.strip().lower()
+    if name in _GB:
+        return "gb18030"  # a superset: GBK/GB2312 pages routinely use characters outside them
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
+    """Decode a body: BOM, then strict UTF-8, then the declared or <meta> charset, then detection."""
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return data.decode(enc, errors="replace").lstrip("\ufeff"), enc
+    candidates = ["utf-8"]
+    if declared:
+        candidates.append(declared)
+    meta = _META_CHARSET.search(data[:8192])
+    if meta:
+        candidates.append(meta.group(1).decode("ascii", "ignore"))
+    for name in candidates:
+        codec = _codec(name)
+        if codec is None:
+            continue
+        try:
+            return data.decode(codec), codec
+        except UnicodeDecodeError:
+            continue
+    best = charset_normalizer.from_bytes(data[:262_144]).best()
+    if best is None or best.encoding is None:
+        raise InputError("无法识别文件的文字编码（不是UTF-8、GBK/GB18030或其他已知编码）")
+    enc = _codec(best.encoding) or best.encoding
+    return data.decode(enc, errors="replace"), enc
+
+
+def sniff(data: bytes) -> str:
+    """What the bytes are, decided from the bytes themselves: a name in ``READERS``, or html, text or binary.
+    Zip (DOCX, XLSX, OFD, an archive) and OLE2 (.doc, .wps, .xls, .et) containers are told apart by what
+    they hold, never by a file name."""
+    head = data[:8192]
+    if head.lstrip().startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return containers.zip_kind(data)
+    if head.startswith(containers.OLE_MAGIC):
+        return containers.ole_kind(data)
+    image = containers.image_kind(head)
+    if image:
+        return image
+    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "binary"
+    probe = head.decode("latin-1")
+    return "html" if _HTML_HINT.search(probe) else "text"
+
+
+def _refuse(message: str) -> Callable[[bytes], Document]:
+    def read(_data: bytes) -> Document:
+        raise InputError(message)
+
+    return read
+
+
+# format -> reader: each reads the bytes into the one document model, bounded, or raises one InputError line.
+READERS: dict[str, Callable[[bytes], Document]] = {
+    "pdf": pdf_document,
+    "docx": docx_document,
+    "doc": doc_document,  # Word 97-2003, and WPS Writer .wps (the same binary in an OLE2 file)
+    "xlsx": xlsx_document,
+    "xls": xls_document,  # Excel 97-2003, and WPS Spreadsheets .et
+    "ofd": ofd_document,
+    "zip": zip_document,  # an archive of attachments: the report inside it
+    "png": image_document,
+    "jpeg": image_document,
+    "tiff": image_document,
+    "ole": _refuse(containers.OLE_UNKNOWN),
+    "binary": _refuse("这是二进制文件，不是网页、文本、PDF、Word、表格或OFD格式的报告"),
+}
+
+
+# The budget of the child that reads a document (bounded.py), by its magic bytes alone (nothing of a hostile
+# file is parsed in the parent): a scan read by OCR, a zip that may hold one, and the formats converted by
+# LibreOffice need more than a page's 60 s and 1 GiB; each reader bounds its own work within it.
+HEAVY_BUDGET = {
+    "pdf": (ocr_budget := (ocr.SECONDS_PER_PAGE * ocr.MAX_PAGES + 60, ocr.MEMORY + 512 * 2**20)),
+    "zip": ocr_budget,
+    "image": ocr_budget,
+    "ole": (120, 2560 * 2**20),
+}
+
+
+def budget(data: bytes) -> tuple[int, int] | None:
+    """(CPU seconds, bytes of memory) for reading ``data`` when it needs more than a page, else None."""
+    head = data[:16]
+    if head.lstrip().startswith(b"%PDF-") or data[:1024].lstrip().startswith(b"%PDF-"):
+        return HEAVY_BUDGET["pdf"]
+    if head.startswith(b"PK\x03\x04"):
+        return HEAVY_BUDGET["zip"]
+    if head.startswith(containers.OLE_MAGIC):
+        return HEAVY_BUDGET["ole"]
+    if containers.image_kind(head):
+        return HEAVY_BUDGET["image"]
+    return None
+
+
+def extract(data: bytes, declared_charset: str | None = None) -> Document:
+    """Bytes -> Document. Raises InputError for input that is not a readable report."""
+    if not data.strip():
+        raise InputError("文件是空的")
+    if len(data) > MAX_BYTES:
+        raise InputError(f"文件有{len(data) / 1e6:.1f} MB，超过{MAX_BYTES // 2**20} MiB的报告不予读取")
+    kind = sniff(data)
+    reader = READERS.get(kind)
+    if reader is not None:
+        return reader(data)
+    text, enc = decode(data, declared_charset)
+    if kind == "html":
+        return html_document(text, enc)
+    return text_document(text, encoding=enc)

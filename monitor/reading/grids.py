@@ -1,0 +1,316 @@
+"""Stage: parse (grids). A table as the markup gave it -> rows of values placed by their header.
+
+A value's column is the header cell above it, not its position in the row: the header rows
+over a run of data rows are read slot by slot, and each slot takes the deepest header cell
+that names a column (自然人, 商业企业 …, 总计; 本年制发件数 …; 结果维持 … under 行政复议 / 直接起诉 /
+复议后起诉). A value cell spanning two slots under one header cell is one value. So a page
+whose 自然人 header spans two slots while its data rows give 商业企业 two slots reads right.
+
+When no header names the value cells (a header left empty, a table split from its header),
+the row's value cells are given in order and the table reader counts them against the
+template; a row it cannot place either way is ``ambiguous``. Nothing is guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from monitor.model import (
+    ACTIVE_ROWS,
+    ACTIVE_WORDS,
+    APPEAL_COLUMNS,
+    APPEAL_GROUP_WORDS,
+    APPEAL_ROWS,
+    APPEAL_WORDS,
+    APPLICANT_OTHER,
+    APPLICANT_WORDS,
+    APPLICATION_ROWS,
+    OTHER_2021,
+    TABLE_WORDS,
+    Grid,
+    GridCell,
+    RowSpec,
+    Table,
+    Value,
+    gaps,
+)
+from monitor.reading.cells import is_value, read_cell, read_value
+from monitor.reading.text_tables import DOUBT_POSITION, active_format, applications_format, build_table
+
+Namer = Callable[[str], str | None]  # squashed header text -> column key, or None
+DOUBT_READINGS = "按表头定位与按顺序读取的数字不一致"
+DOUBT_TEXT_LAYER = "表格线划出的单元格与文字层读出的数字不一致"
+
+
+def squash(text: str) -> str:
+    return "".join(text.split())  # str.split and re's \s agree on what Unicode whitespace is
+
+
+@dataclass
+class GridRow:
+    """One data row: its label cells (outer to inner) and its value cells.
+
+    ``placed`` maps column -> cell when the header named every value cell; ``ordered`` lists the
+    value cells left to right (each once, blanks included): the row read in order, which is the only reading
+    where no header named them and a second reading where one did. ``conflict`` when they cannot be placed."""
+
+    labels: list[str]
+    placed: dict[str, GridCell]
+    ordered: list[GridCell]
+    conflict: bool = False
+    grid: int = 0
+    line: str | None = None  # the row's words as the page's text layer gives them (PDF): a further reading
+
+    @property
+    def label(self) -> str:
+        return "".join(self.labels)
+
+
+def _header_map(grid: Grid, header: list[int], name: Namer, group: Namer | None) -> dict[int, str]:
+    """Slot -> column key from the header rows: the deepest header cell that names a column."""
+    width = len(grid.slots[0]) if grid.slots else 0
+    out: dict[int, str] = {}
+    for c in range(width):
+        leaf = None
+        for r in reversed(header):
+            cell = grid.slots[r][c]
+            if cell is not None and (leaf := name(squash(cell.text))):
+                break
+        if leaf is None:
+            continue
+        if group is not None:
+            groups = {g for r in header if (x := grid.slots[r][c]) is not None and (g := group(squash(x.text)))}
+            specific = groups - {"review"} if len(groups) > 1 else groups
+            if len(specific) == 1:
+                leaf = f"{specific.pop()}:{leaf}"
+        out[c] = leaf
+    return out
+
+
+def _blank_row(row: list[GridCell], colmap: dict[int, str]) -> bool:
+    """A labelled row whose cells under the named columns are all blank."""
+    under = {id(c): c for c in row if any(s in colmap for s in range(c.col, c.col + c.colspan))}
+    return bool(under) and all(c.blank for c in under.values()) and any(not c.blank for c in row if id(c) not in under)
+
+
+def _data_row(row: list[GridCell]) -> bool:
+    return any(not c.blank and is_value(c.text) for c in row)
+
+
+def grid_rows(grids: Iterable[Grid], name: Namer, group: Namer | None = None) -> list[GridRow]:
+    """The data rows of a run of grids, each with its values placed by the header above it."""
+    out: list[GridRow] = []
+    colmap: dict[int, str] = {}
+    width = -1
+    for grid in grids:
+        rows = grid.rows()
+        header: list[int] = []
+        if grid.slots and len(grid.slots[0]) != width:  # a header placed another grid's slots, not these
+            colmap = {}
+        width = len(grid.slots[0]) if grid.slots else width
+        for r, row in enumerate(rows):
+            if not _data_row(row):
+                cmap = (_header_map(grid, header, name, group) if header else {}) or colmap
+                if not _blank_row(row, cmap):
+                    header.append(r)
+                    continue
+                colmap, header = cmap, []  # a row left blank under a header that names its columns
+            if header:
+                fresh = _header_map(grid, header, name, group)
+                if fresh:
+                    colmap = fresh
+                header = []
+            placed = _place(row, r, colmap)
+            placed.grid = grid.number
+            placed.line = grid.lines[r] if grid.lines is not None and r < len(grid.lines) else None
+            out.append(placed)
+    return out
+
+
+def _place(row: list[GridCell], r: int, colmap: dict[int, str]) -> GridRow:
+    mapped = [c for c in row if any(s in colmap for s in range(c.col, c.col + c.colspan))]
+    if mapped:
+        ids = {id(c) for c in mapped}  # by identity: a dataclass == compares every field, and each cell is one
+        labels = [squash(c.text) for c in row if id(c) not in ids and not c.blank]
+        placed: dict[str, GridCell] = {}
+        conflict = False
+        for cell in mapped:
+            keys = {colmap[s] for s in range(cell.col, cell.col + cell.colspan) if s in colmap}
+            shared = cell.row != r and not cell.blank  # a number spanning rows belongs to none of them alone
+            if shared or (len(keys) > 1 and not cell.blank) or any(k in placed for k in keys):
+                conflict = True
+            for k in keys:
+                placed[k] = cell
+        first = max((i + 1 for i, c in enumerate(row) if id(c) not in ids and not is_value(c.text)), default=0)
+        return GridRow(labels, placed, [c for c in row[first:] if c.row == r or c.blank], conflict)
+    number = next((i for i, c in enumerate(row) if not c.blank and is_value(c.text)), len(row))
+    first = max((i + 1 for i in range(number) if not is_value(row[i].text)), default=0)
+    labels = [squash(c.text) for c in row[:first] if not c.blank]
+    values = row[first:]
+    conflict = any(not is_value(c.text) or (c.row != r and not c.blank) for c in values)
+    return GridRow(labels, {}, values, conflict)
+
+
+# ---------------------------------------------------------------- the three statutory tables
+def _first(words: tuple[tuple[str, tuple[str, ...]], ...]) -> Namer:
+    @lru_cache(maxsize=4096)  # a report's headers repeat, slot after slot
+    def name(text: str) -> str | None:
+        return next((key for key, ws in words if any(w in text for w in ws)), None)
+
+    return name
+
+
+_applicant = _first(APPLICANT_WORDS)
+
+
+def applicant_column(text: str) -> str | None:
+    return _applicant(text) or ("other_org" if text in APPLICANT_OTHER else None)
+
+
+active_column = _first(ACTIVE_WORDS)
+appeal_column = _first(APPEAL_WORDS)
+appeal_group = _first(APPEAL_GROUP_WORDS)
+
+
+def classify(grids: list[Grid]) -> list[str | None]:
+    """Which statutory table each grid is, by its words: applications, appeals, active or None.
+    A small piece (section 二 is often one <table> per 第二十条 item) takes the kind of the table
+    before it when its words point the same way."""
+    kinds: list[str | None] = []
+    for grid in grids:
+        text = squash("".join(c.text for c in grid.cells))
+        scores = {kind: sum(w in text for w in words) for kind, words in TABLE_WORDS.items()}
+        kind = max(scores, key=lambda k: scores[k])
+        follows = bool(kinds) and kinds[-1] == kind and scores[kind] >= 1
+        kinds.append(kind if scores[kind] >= 3 or follows else None)
+    return kinds
+
+
+def _match(specs: tuple[RowSpec, ...], pos: int, row: GridRow) -> int | None:
+    """The next row of the template this grid row is: by its innermost label, else all its labels."""
+    for text in (row.labels[-1:], [row.label]):
+        if text and text[0]:
+            hit = next((i for i in range(pos, len(specs)) if specs[i].match(text[0])), None)
+            if hit is not None:
+                return hit
+    return None
+
+
+def _values(row: GridRow, columns: tuple[str, ...], rename: Callable[[str], str] = str) -> dict[str, Value] | None:
+    """The row's values in the template's columns, or None when its cells do not fill them. Where the header
+    placed them and the row read in order fills the columns too, the two readings are compared: a number the
+    two disagree on is not certain. Where a header placed them but not into the template's columns (a header
+    carried over from a table's first page to a page whose columns are drawn otherwise), the row read in order
+    is the reading, if it fills the columns exactly and no number in it spans rows."""
+    ordered = list(row.ordered)
+    while len(ordered) > len(columns) and ordered[-1].blank:
+        ordered.pop()
+    fits = len(ordered) == len(columns) and all(c.rowspan == 1 or c.blank for c in ordered)
+    in_order = dict(zip(columns, ordered, strict=True)) if fits else None
+    cells = {rename(k): c for k, c in row.placed.items()}
+    if row.placed and not row.conflict and set(cells) == set(columns):
+        pass
+    elif in_order is not None and (not row.placed or row.conflict or set(cells) != set(columns)):
+        cells, in_order = in_order, None
+    else:
+        return None
+    out = {}
+    for column in columns:
+        cell = cells[column]
+        v = read_value(cell.text, column)
+        value = Value(
+            v.number, cell.text, -1, 0, v.debris, v.invalid, (row.grid, cell.row, cell.index), v.doubt, v.unreadable
+        )
+        if in_order is not None and in_order[column] is not cell:
+            other = read_value(in_order[column].text, column)
+            if (other.number, other.blank) != (value.number, value.blank):
+                value = value.doubted(DOUBT_READINGS)
+        out[column] = value
+    if row.line is not None and not _same_numbers(out.values(), row.line):
+        out = {c: v.doubted(DOUBT_TEXT_LAYER) for c, v in out.items()}
+    return out
+
+
+def _same_numbers(values: Iterable[Value], line: str) -> bool:
+    """Whether the row's words in the text layer hold the numbers its cells were read as (in any order: what
+    is compared is the numbers, not where the ruling lines put them)."""
+    cells = sorted(v.number for v in values if v.number is not None)
+    words = sorted(n for w in line.split() if (n := read_cell(w).number) is not None)
+    return cells == words
+
+
+def _read(
+    rows: list[GridRow], specs: tuple[RowSpec, ...]
+) -> tuple[dict[str, dict[str, Value] | None], list[str], set[str]]:
+    """Each template row's values (None: its cells could not be placed), the rows not found, and those
+    placed by their position between recognised rows because no label named them."""
+    hits: dict[str, int] = {}
+    pos = 0
+    for n, row in enumerate(rows):
+        hit = _match(specs, pos, row)
+        if hit is None:
+            continue
+        pos = hit + 1
+        hits[specs[hit].key] = n
+    unnamed = {n: row.labels[-1] for n, row in enumerate(rows) if n not in hits.values() and row.labels}
+    extra = gaps(specs, hits, unnamed) if hits else {}
+    by_position, placed = set(extra), {**hits, **extra}
+    found: dict[str, dict[str, Value] | None] = {}
+    for spec in specs:
+        if spec.key in placed:
+            values = _values(rows[placed[spec.key]], spec.columns)
+            if values is not None and spec.key in by_position:
+                values = {c: v.doubted(DOUBT_POSITION) for c, v in values.items()}
+            found[spec.key] = values
+    return found, [s.key for s in specs if s.key not in found], by_position
+
+
+def read_applications_grids(grids: list[Grid]) -> Table | None:
+    found, missing, _ = _read(grid_rows(grids, applicant_column), APPLICATION_ROWS)
+    if not found:
+        return None
+    other = found.get("other")
+    if other is not None and any(k in found for k in OTHER_2021) and all(v.number is None for v in other.values()):
+        del found["other"]  # 2021 layout: "(六)其他处理" heads its three sub-rows and holds no numbers
+    fmt = applications_format(found)
+    variant = {"other"} if fmt != "2019" else set(OTHER_2021)
+    missing = [r for r in missing if r not in variant and (fmt is not None or r not in OTHER_2021)]
+    return build_table(found, APPLICATION_ROWS, missing, fmt)
+
+
+def read_active_grids(grids: list[Grid]) -> Table | None:
+    fmt = active_format("".join(c.text for g in grids for c in g.cells))
+    if fmt is None:
+        return None
+    found, missing, _ = _read(grid_rows(grids, active_column), ACTIVE_ROWS[fmt])
+    return build_table(found, ACTIVE_ROWS[fmt], missing, fmt) if found else None
+
+
+def read_appeals_grids(grids: list[Grid]) -> Table | None:
+    """Section 四: three groups of five, placed by the group and result headers (or a row label)."""
+    width = len(APPEAL_ROWS) * len(APPEAL_COLUMNS)
+    all_columns = tuple(f"{g}:{c}" for g in APPEAL_ROWS for c in APPEAL_COLUMNS)
+    table = Table("parsed")
+    for row in grid_rows(grids, appeal_column, appeal_group):
+        group = appeal_group(row.label)
+        grouped = bool(row.placed) and all(":" in k for k in row.placed)
+        if grouped or (group is None and len(row.ordered) >= width):
+            # a header that names the results but not their groups: the fifteen cells in the statutory order
+            values = _values(row if grouped else replace(row, placed={}, conflict=False), all_columns)
+            if values is None:
+                return Table("ambiguous")
+            for g in APPEAL_ROWS:
+                table.rows[g] = {c: values[f"{g}:{c}"] for c in APPEAL_COLUMNS}
+            return table
+        if group is not None:  # one group per row, its label in the row
+            values = _values(row, APPEAL_COLUMNS, lambda k: k.rsplit(":", 1)[-1])
+            if values is None:
+                return Table("ambiguous")
+            table.rows[group] = values
+    if not table.rows:
+        return None
+    if set(table.rows) != set(APPEAL_ROWS):
+        return Table("ambiguous")
+    return table

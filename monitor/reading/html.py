@@ -1,0 +1,314 @@
+"""TODO"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lxml import etree
+
+from monitor.errors import InputError
+from monitor.model import IMAGE_MARK, Block, Document, Grid, GridCell
+from monitor.reading.cells import DEBRIS, is_value
+
+MAX_GRID_CELLS = 20_000  # per table, after rowspan/colspan expansion
+
+_BLOCK_TAGS = (
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "section",
+    "article",
+    "blockquote",
+    "pre",
+    "hr",
+    "dt",
+    "dd",
+    "center",
+    "table",
+)
+
+
+_CHROME_TAGS = ("script", "style", "noscript", "iframe", "nav", "form", "select", "button", "head", "object")
+
+
+_SKIP = frozenset(_CHROME_TAGS)  # dropped with what is inside them; their tails are text
+
+
+_RUBY = frozenset(("rt", "rp"))  # ruby annotations: their words are not part of the sentence
+
+
+_BLOCKS = frozenset(_BLOCK_TAGS)
+
+
+_CELLS = frozenset(("td", "th", "tr"))
+
+
+_EVENTS = ("start", "end", "comment", "pi")
+
+
+_PRE = frozenset(("pre", "textarea"))
+
+
+_ASCII_SPACE = " \n\t\f\r"
+
+
+_PLACEHOLDER = "\x00table"
+
+
+Tables = dict[Any, int | None]  # each <table> read so far: its grid's index, or None for a layout table
+
+
+class _Text:
+    """The walk of ``_strings``: where it is (inside layout tables, <pre>, <rt>) and what it has read."""
+
+    def __init__(self, tables: Tables, blocks: bool) -> None:
+        self.tables, self.blocks = tables, blocks
+        self.out: list[str] = []
+        self.layout = self.pre = self.ruby = 0  # layout tables around (each ends its cells' lines); <pre>; <rt>
+
+    def add(self, text: str | None) -> None:
+        if text and not self.ruby:
+            keep = self.pre or text.strip(_ASCII_SPACE)
+            self.out.append(text if keep else "\n" if "\n" in text else " ")
+
+    def open(self, el: Any) -> bool:
+        """Entering ``el``; False when what is inside it is not text."""
+        tag = el.tag
+        if tag in _EMBEDS:  # a PDF viewer or an embedded document: what is in it is not read here
+            self.out.append(f"\n{IMAGE_MARK}\n")
+            return False
+        if tag in _SKIP:
+            return False
+        if tag == "img":
+            self.out.append(f"\n{IMAGE_MARK}\n")
+        elif tag == "a" and ATTACHMENT_LINK.search(str(el.get("href") or "")):
+            self.out.append(ATTACHED)  # a link to an attachment: the tables may be in it
+        elif tag == "table" and self.tables.get(el) is not None:
+            self.out.append(f"\n{_PLACEHOLDER}{self.tables[el]}\x00\n")
+            return False
+        elif tag == "table":
+            self.layout += 1
+        elif self.blocks and tag in _BLOCKS:
+            self.out.append("\n")
+        self.pre += tag in _PRE
+        self.ruby += tag in _RUBY
+        self.add(el.text)
+        return True
+
+    def close(self, el: Any) -> None:
+        tag = el.tag
+        if tag == "table" and self.tables.get(el) is None:
+            self.layout -= 1
+        elif self.blocks and tag in _BLOCKS and tag not in {"br", "table"}:
+            self.out.append("\n")
+        elif self.blocks and tag in _CELLS:
+            self.out.append("\n" * self.layout)
+        if tag not in _SKIP:
+            self.pre -= tag in _PRE
+            self.ruby -= tag in _RUBY
+        self.add(el.tail)
+
+
+def _strings(top: Any, tables: Tables, blocks: bool = False) -> list[str]:
+    """The text inside ``top`` in document order, one string per text node: chrome skipped, an image as
+    the ``[图片]`` marker, a data table as its placeholder. With ``blocks``, block elements and <br>
+    also start a line, and the cells of a layout table (read as text) end one. Whitespace between tags
+    counts as one newline (or one space), outside <pre>: how the page is indented is not its text."""
+    text = _Text(tables, blocks)
+    text.add(top.text)
+    walker = etree.iterwalk(top, events=_EVENTS)
+    next(walker)  # top itself
+    for event, el in walker:
+        if event in ("comment", "pi"):
+            text.add(el.tail)
+        elif el is top:
+            break
+        elif event == "end":
+            text.close(el)
+        elif not text.open(el):
+            walker.skip_subtree()
+    return text.out
+
+
+_EMBEDS = frozenset(("iframe", "embed", "object"))
+
+
+ATTACHMENT_LINK = re.compile(r"\.(pdf|docx?|xlsx?|wps|et|ofd|zip|rar)(\?|#|$)", re.I)
+
+
+ATTACHED = "[附件]"
+
+
+_NOT_PLAIN = (*_SKIP, *_RUBY, "img", "table")  # inside a cell, what makes its text more than its text nodes
+
+
+def _cell_text(cell: Any, tables: Tables) -> str:
+    if not len(cell):  # most cells: one text node
+        return " ".join((cell.text or "").split())
+    if next(cell.iterdescendants(*_NOT_PLAIN), None) is None:  # Word markup: <p><span>..</span></p>, text only
+        return " ".join(" ".join(cell.itertext()).split())
+    return " ".join(" ".join(_strings(cell, tables)).split())
+
+
+def _rows(table: Any, tables: Tables) -> list[Any]:
+    """The table's own rows: those in a table nested in it belong to that one, unless it is a layout table
+    (read as text), whose rows are the outer table's."""
+    rows = []
+    for tr in table.iter("tr"):
+        for up in tr.iterancestors():
+            if up is table:
+                rows.append(tr)
+                break
+            if up.tag in _SKIP or (up.tag == "table" and tables.get(up) is not None):
+                break
+    return rows
+
+
+def read_grid(table: Any, number: int = 0, tables: Tables | None = None) -> Grid:
+    """The table's cells with their slots; rowspan/colspan cover every slot they span."""
+    tables = {} if tables is None else tables
+    cells: list[GridCell] = []
+    slots: list[list[GridCell | None]] = []
+    budget = MAX_GRID_CELLS
+    rows = _rows(table, tables)
+    for r, tr in enumerate(rows):
+        while len(slots) <= r:
+            slots.append([])
+        col = 0
+        for index, td in enumerate(c for c in tr if c.tag in ("td", "th")):
+            while col < len(slots[r]) and slots[r][col] is not None:
+                col += 1
+            rowspan = min(_span(td.get("rowspan"), 200), len(rows) - r)
+            colspan = _span(td.get("colspan"), 50)
+            budget -= rowspan * colspan
+            if budget < 0:
+                raise InputError("页面中有一张表格过大，不可能是报告的统计表")
+            cell = GridCell(_cell_text(td, tables), r, col, rowspan, colspan, index)
+            cells.append(cell)
+            for dr in range(rowspan):
+                while len(slots) <= r + dr:
+                    slots.append([])
+                target = slots[r + dr]
+                while len(target) < col + colspan:
+                    target.append(None)
+                for dc in range(colspan):
+                    target[col + dc] = cell
+            col += colspan
+    width = max((len(row) for row in slots), default=0)
+    return Grid(cells, [row + [None] * (width - len(row)) for row in slots if row], number)
+
+
+def _span(value: object, cap: int) -> int:
+    if value is None:  # most cells
+        return 1
+    try:
+        return max(1, min(cap, int(str(value).strip())))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _is_layout(grid: Grid) -> bool:
+    """A table used for page layout (long prose in a cell) is read as text, not as a grid; so is a table of one
+    row, unless it holds numbers (the last row of a table a page break cut off)."""
+    if len(grid.slots) < 2 and sum(not c.blank and is_value(c.text) for c in grid.cells) < 2:
+        return True
+    return any(len(c.text) > 150 or _PLACEHOLDER in c.text for c in grid.cells)
+
+
+_META_NAMES = {
+    "title": ("articletitle", "dc.title", "og:title"),
+    "published": ("pubdate", "publishdate", "firstpublishedtime", "publishtime", "dc.date", "releasedate"),
+    "source": ("contentsource", "source", "author"),
+}
+
+
+def _meta(root: Any) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for tag in root.iter("meta"):
+        name = str(tag.get("name") or tag.get("property") or "").strip().lower()
+        content = " ".join(str(tag.get("content") or "").split())
+        if not content:
+            continue
+        for key, names in _META_NAMES.items():
+            if name in names and key not in found:
+                found[key] = content
+    title = next(root.iter("title"), None)
+    if title is not None:
+        found["page_title"] = " ".join(s.strip() for s in title.itertext() if s.strip())
+    return found
+
+
+def _in_chrome(el: Any) -> bool:
+    return any(up.tag in _CHROME_TAGS for up in el.iterancestors())
+
+
+def _read_tables(root: Any) -> tuple[list[Grid], Tables]:
+    """Every data table read as a Grid, innermost first (a table holding a data table is layout); layout
+    tables (a page laid out in one big <table>) are read as text."""
+    grids: list[Grid] = []
+    tables: Tables = {}
+    for table in reversed([t for t in root.iter("table") if not _in_chrome(t)]):
+        grid = read_grid(table, tables=tables)
+        if _is_layout(grid):
+            tables[table] = None
+        else:
+            tables[table] = len(grids)
+            grids.append(grid)
+    return grids, tables
+
+
+# In a table cell, text a reader does not read as the cell's number: a footnote mark (<sup>), a deletion or a
+# struck-through correction (<del>, <s>, <strike>), Word's hidden text. It is replaced by the debris mark, so
+# "27<sup>1</sup>" is 27, read, but not for certain.
+_ASIDE = etree.XPath(
+    "//td//*[self::sup or self::sub or self::del or self::s or self::strike"
+    " or contains(translate(@style, ' ', ''), 'display:none') or contains(@style, 'mso-hide:all')]"
+    " | //th//*[self::sup or self::sub or self::del or self::s or self::strike"
+    " or contains(translate(@style, ' ', ''), 'display:none') or contains(@style, 'mso-hide:all')]"
+)
+
+
+def _mark_asides(root: Any) -> None:
+    for el in _ASIDE(root):
+        for child in list(el):
+            el.remove(child)
+        el.text = DEBRIS
+
+
+def html_document(html: str, encoding: str = "utf-8") -> Document:
+    # lxml's own tree: the page is walked twice (tables, then text) without building Python objects per node.
+    # Parsed from UTF-8 bytes: lxml refuses a str that carries an <?xml encoding=...?> declaration.
+    root = etree.fromstring(html.encode("utf-8", "replace"), etree.HTMLParser(encoding="utf-8"))
+    if root is None:
+        return Document([], kind="html", encoding=encoding, meta={})
+    meta = _meta(root)
+    _mark_asides(root)
+    grids, tables = _read_tables(root)
+    blocks: list[Block] = []
+    lines: list[str] = []
+    order = 0
+    for raw in "".join(_strings(root, tables, blocks=True)).replace("\xa0", " ").splitlines():
+        line = raw.strip()
+        if line.startswith(_PLACEHOLDER):
+            if lines:
+                blocks.append(Block("\n".join(lines)))
+                lines = []
+            grid = grids[int(line[len(_PLACEHOLDER) :].rstrip("\x00"))]
+            grid.number = order
+            order += 1
+            blocks.append(Block(grid=grid))
+        elif line or (lines and lines[-1]):  # HTML whitespace carries no meaning: one empty line at most
+            lines.append(line)
+    if lines:
+        blocks.append(Block("\n".join(lines)))
+    return Document(blocks, kind="html", encoding=encoding, meta=meta)

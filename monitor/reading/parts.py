@@ -1,0 +1,181 @@
+"""TODO"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from monitor.model import (
+    SECTION_NAMES,
+    parts_of,
+)
+
+_NOT_HEADING = (
+    "新收",
+    "上年结转",
+    "结转下年",
+    "办理结果",
+    "数量",
+    "予以公开",
+    "|",
+)  # table row labels: 一、二、三、四、
+
+
+_NUMERALS = "一二三四五六七八九十"
+
+
+_FIRST = set(_NUMERALS) | {name[0] for name in SECTION_NAMES.values()} | set("政第(0123456789")
+
+
+_HEADING = re.compile(r"^([一二三四五六七八九十]{1,2})(?:\s*[、.,:．]\s*|\s+)(.{1,40})$")  # 一、总体情况; 一 总体情况
+
+
+_HEADED_LINE = re.compile(r"^([一二三四五六])\s*、\s*([^。:]{2,40})[。:]")  # 六、其他需要报告的事项。本年度…
+
+
+# Other numberings of the parts (1.总体情况, 第一部分 总体情况, (一)总体情况): headings only where three or more
+# of one numbering name parts in order, as a report's structure does (a sub-item "1.…" alone is not a part).
+_OTHER_NUMBERINGS = (
+    re.compile(r"^(\d{1,2})\s*[、.．]\s*(.{2,40})$"),
+    re.compile(r"^第([一二三四五六七八九十]{1,2})部分\s*[、.:]?\s*(.{2,40})$"),
+    re.compile(r"^\(([一二三四五六])\)\s*(.{2,40})$"),
+)
+
+
+_WORD = re.compile(r"[\u4e00-\u9fff\w]")
+
+
+_SUBHEADING5 = re.compile(r"\((一|1)\)\s*(存在的?)?主要问题")
+
+
+# A part heading standing mid-line in a body on one line (crawler text): its numeral, then up to 36 characters
+# ending in the word a heading ends with; what it names is decided by its words (``statute.part_of``).
+_INLINE = re.compile(
+    r"(?<=\S)\s*([一二三四五六])\s*、\s*([^\s\d。,:;()]{0,36}(?:情况|事项|措施|计划|问题|概述|概况|打算|安排))"
+)
+
+
+_FOOTER = re.compile(r"^[-—–]+\s*\d{1,3}\s*[-—–]+$|^第\s*\d+\s*页(\s*[,/]?\s*共\s*\d+\s*页)?$")  # — 1 —
+
+
+_MD_HEADING = re.compile(r"^#{1,6}\s+")
+
+
+_MARKUP_START = set("#—-–第|:")  # lines that may be Markdown marks, separator rows or page footers
+
+
+_MD_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
+
+
+def _named(text: str) -> tuple[int, ...]:
+    """The parts a heading's words name: one, or two where one heading holds 五 and 六. A table row label
+    (一、本年新收…数量) names none."""
+    parts = parts_of(re.sub(r"\s+", "", text))
+    if any(n in (2, 3, 4) for n in parts) and any(w in text for w in _NOT_HEADING):
+        return ()
+    return parts
+
+
+def _heading(line: str) -> tuple[int, ...]:
+    """The parts a heading line names ("四、政府信息公开行政法复议" is 四), or () for any other line."""
+    if len(line) > 400 or line.lstrip("* ")[:1] not in _FIRST:
+        return ()
+    text = line.strip().strip("*").strip()
+    m = _HEADING.match(text) if len(text) <= 60 else None
+    if m:
+        return _named(m.group(2))
+    m = _HEADED_LINE.match(text)
+    if m:  # the heading, and its part's one sentence in the same paragraph
+        return _named(m.group(2))
+    bare = re.sub(r"[\s()]", "", text)
+    for number, name in SECTION_NAMES.items():
+        if bare in (name, "政府信息公开工作" + name, "政府信息公开" + name):
+            return (number,)
+    return ()
+
+
+def _other_numberings(lines: list[str], found: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Headings numbered otherwise than 一、 (1.总体情况, 第一部分, (一)): those of one numbering whose parts, with
+    the 一、 headings found, stand in the order of the parts and add parts the others do not name (a sub-item
+    "2.主动公开情况" inside part 一 breaks the order and is not a heading)."""
+    for numbering in _OTHER_NUMBERINGS:
+        other = []
+        for i, line in enumerate(lines):
+            m = numbering.match(line.strip()) if line and len(line) <= 60 else None
+            if m and (parts := _named(m.group(2))):
+                other += [(i, n) for n in parts]
+        merged = [n for _, n in sorted({*found, *other})]
+        if {n for _, n in other} - {n for _, n in found} and all(a < b for a, b in itertools.pairwise(merged)):
+            return other
+    return []
+
+
+def headings(lines: list[str]) -> list[tuple[int, int]]:
+    """(line, part) of every part heading, without a table of contents or a preamble's list of the parts:
+    a run of three or more headings a line or two apart whose parts come again further down, or of four or
+    more with nothing between them."""
+    found = [(i, n) for i, line in enumerate(lines) if line for n in _heading(line)]
+    if len({n for _, n in found}) < 6:
+        found = sorted({*found, *_other_numberings(lines, found)})
+    runs: list[list[tuple[int, int]]] = []
+    for item in found:
+        if runs and item[0] - runs[-1][-1][0] <= 3 and item[1] > runs[-1][-1][1]:
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    out: list[tuple[int, int]] = []
+    for k, run in enumerate(runs):
+        later = {n for r in runs[k + 1 :] for _, n in r}
+        listed = len(run) >= 4 and not any(  # the parts named one after another, only punctuation between them
+            _WORD.search(lines[k]) for a, b in itertools.pairwise(run) for k in range(a[0] + 1, b[0])
+        )
+        if (len(run) < 3 or len({n for _, n in run} & later) < 3) and not listed:
+            out.extend(run)
+    if not any(n == 5 for _, n in out):  # 五 told only by its sub-headings: "(一)主要问题" … "(二)改进情况"
+        sub = next((i for i, line in enumerate(lines) if _SUBHEADING5.search(line.strip()[:80])), None)
+        if sub is not None:
+            out = sorted([*out, (sub, 5)])
+    return out
+
+
+Stretch = tuple[int, int, int]  # (first line, end line, part) under one heading
+
+
+def stretches(lines: list[str]) -> list[Stretch]:
+    """Every heading's stretch of lines, to the next heading of any part."""
+    found = headings(lines)
+    ends = [found[k + 1][0] if k + 1 < len(found) else len(lines) for k in range(len(found))]
+    return [(start + 1, max(start + 1, end), n) for (start, n), end in zip(found, ends, strict=True)]
+
+
+def find_sections(lines: list[str], parts: list[Stretch] | None = None) -> dict[int, tuple[int, int] | None]:
+    """Each part's (first line, end line): the stretch under its first heading."""
+    spans: dict[int, tuple[int, int] | None] = dict.fromkeys(range(1, 7))
+    for start, end, number in stretches(lines) if parts is None else parts:
+        if spans[number] is None:
+            spans[number] = (start, end)
+    return spans
+
+
+def _inline_heading(m: re.Match[str]) -> str:
+    """A heading found mid-line, on a line of its own, when its words name a part (not a table row label)."""
+    name = m[2]
+    if not _named(name):
+        return m[0]
+    return f"\n{m[1]}、{name}\n"
+
+
+def clean_lines(text: str) -> list[str]:
+    """Lines as a reader sees them: Markdown marks, separator rows and page footers dropped, a body
+    on one line broken at its part headings."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        if len(line) > 1000 and _INLINE.search(line):  # a whole body on one line, not a sentence listing the parts
+            out.extend(part.strip() for part in _INLINE.sub(_inline_heading, line).split("\n"))
+            continue
+        if not line or (line[0] not in _MARKUP_START and "**" not in line):
+            out.append(line)
+            continue
+        plain = _MD_HEADING.sub("", line).replace("**", "")
+        out.append("" if _FOOTER.match(plain) or _MD_RULE.match(plain) else plain)
+    return out

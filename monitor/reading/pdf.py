@@ -1,0 +1,163 @@
+"""Stage: extract (PDF). A report PDF -> a Document: text lines, and each ruled table as a Grid.
+
+pdfplumber finds the ruled tables. Only rows with at least two cells count as grid rows:
+agencies often draw a frame around the whole page, and pdfplumber reports that frame as a
+one-column "table" whose cells cut prose lines short, so prose (and a table's one-cell title
+rows, "第二十条第（一）项") comes from the page's text lines instead. Each run of grid rows becomes a
+``Grid`` whose cells keep the rows and columns they span (a merged cell comes back once, at its
+first slot), so the table readers place each value by its header, as in HTML. Each grid row also
+keeps its words as the text layer gives them, left to right (``Grid.lines``): a second reading of
+its numbers that does not depend on the ruling lines. Grids and text lines are merged by their
+position on the page, so a table that continues on the next page continues as the next grid.
+
+Reading runs in a forked child with memory and CPU limits and a timeout, so a PDF bomb or a
+500-page file costs bounded time and memory and ends in a clear error.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import re
+from typing import Any
+
+from monitor.errors import InputError
+from monitor.model import IMAGE_MARK, UNREAD_PAGE, Block, Document, Grid, GridCell
+from monitor.reading import ocr
+from monitor.reading.sandbox import Limits, run_limited
+
+MAX_PAGES = 100  # real reports have 5-20 pages
+MEMORY_LIMIT = 1024 * 2**20
+CPU_SECONDS = 60
+EDGE = 1.0  # points: how far apart two ruling lines may be and still be one
+MIN_PICTURE = 120.0  # points (about 4 cm): smaller pictures are seals, logos and signatures
+
+_PAGE_NUMBER = re.compile(r"^[-—–\s]*\d{1,3}[-—–\s]*$|^第\s*\d+\s*页")
+Item = tuple[float, "str | Grid"]  # (top on the page, a text line or a grid)
+
+
+def _text(cell: str | None) -> str:
+    return " ".join((cell or "").split()).replace("|", "/")
+
+
+def _runs(table: Any) -> list[list[int]]:
+    """The table's grid rows (two cells or more), in runs of consecutive rows: a frame's one-cell rows split
+    them (they are prose, or a table's title row, and are read as text lines)."""
+    runs: list[list[int]] = [[]]
+    for i, row in enumerate(table.rows):
+        if sum(c is not None for c in row.cells) >= 2:
+            runs[-1].append(i)
+        elif runs[-1]:
+            runs.append([])
+    return [run for run in runs if run]
+
+
+def _grid(table: Any, texts: list[list[str | None]], run: list[int], words: list[dict[str, Any]]) -> Grid:
+    """One run of a table's rows as a Grid: each cell at its first slot, with the rows and columns its box
+    spans; and each row's words in the text layer, left to right."""
+    starts = [c.bbox[0] for c in table.columns]
+    tops = [table.rows[i].bbox[1] for i in run]
+    slots: list[list[GridCell | None]] = [[None] * len(starts) for _ in run]
+    cells: list[GridCell] = []
+    for r, i in enumerate(run):
+        index = 0
+        for j, box in enumerate(table.rows[i].cells):
+            if box is None or slots[r][j] is not None:
+                continue
+            x0, top, x1, bottom = box
+            colspan = max(1, sum(1 for x in starts if x0 - EDGE <= x < x1 - EDGE))
+            rowspan = max(1, sum(1 for t in tops[r:] if top - EDGE <= t < bottom - EDGE))
+            cell = GridCell(_text(texts[i][j]), r, j, rowspan, colspan, index)
+            index += 1
+            cells.append(cell)
+            for dr in range(rowspan):
+                for dc in range(min(colspan, len(starts) - j)):
+                    slots[r + dr][j + dc] = cell
+    lines = []
+    for i in run:
+        x0, top, x1, bottom = table.rows[i].bbox
+        inside = [w for w in words if top <= (w["top"] + w["bottom"]) / 2 <= bottom and x0 <= w["x0"] < x1]
+        lines.append(" ".join(w["text"] for w in sorted(inside, key=lambda w: w["x0"])))
+    return Grid(cells, slots, lines=lines)
+
+
+def _page_items(page: Any) -> list[Item]:
+    if page.chars and sum(bool(c.get("upright", True)) for c in page.chars) * 2 < len(page.chars):
+        return [(0.0, UNREAD_PAGE)]  # text set sideways on the page: its lines and cells cannot be read in order
+    items: list[Item] = []
+    boxes = []
+    words = page.extract_words(keep_blank_chars=False, use_text_flow=False)
+    for table in page.find_tables():
+        texts = table.extract()
+        for run in _runs(table):
+            items.append((table.rows[run[0]].bbox[1], _grid(table, texts, run, words)))
+            boxes += [table.rows[i].bbox for i in run]
+
+    def outside(obj: dict[str, Any]) -> bool:
+        x, y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+        return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
+
+    for image in page.images:  # a picture the size of a table may be one: never read as zeros, and said so
+        if image["x1"] - image["x0"] >= MIN_PICTURE and image["bottom"] - image["top"] >= MIN_PICTURE:
+            items.append((image["top"], IMAGE_MARK))
+    text_page = page.filter(lambda o: o.get("object_type") != "char" or outside(o)) if boxes else page
+    for line in text_page.extract_text_lines():
+        text = line["text"].strip()
+        if text and not _PAGE_NUMBER.match(text):
+            items.append((line["top"], text))
+    return sorted(items, key=lambda item: item[0])
+
+
+def _read(data: bytes) -> tuple[list[Block], int, bool]:
+    """The PDF's blocks in reading order, its page count, and whether it has a text layer at all."""
+    import io  # noqa: PLC0415 - imported in the child
+
+    import pdfplumber  # noqa: PLC0415
+    from pdfminer.pdfdocument import PDFPasswordIncorrect  # noqa: PLC0415
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except Exception as exc:  # pdfplumber wraps pdfminer's errors: PdfminerException(PDFPasswordIncorrect())
+        if any(isinstance(e, PDFPasswordIncorrect) for e in (exc, *exc.args)):
+            raise InputError("PDF已加密（设有密码），无法读取") from exc
+        raise
+    with pdf:
+        if len(pdf.pages) > MAX_PAGES:
+            raise InputError(f"PDF有{len(pdf.pages)}页，超过{MAX_PAGES}页的报告不予读取")
+        blocks: list[Block] = []
+        lines: list[str] = []
+        chars = 0
+        for page in pdf.pages:
+            chars += len(page.chars)
+            for _, item in _page_items(page):
+                if isinstance(item, str):
+                    lines.append(item)
+                    continue
+                if lines:
+                    blocks.append(Block("\n".join(lines)))
+                    lines = []
+                item.number = sum(1 for b in blocks if b.grid is not None)
+                blocks.append(Block(grid=item))
+            page.flush_cache()
+        if lines:
+            blocks.append(Block("\n".join(lines)))
+        if chars < 20 * len(pdf.pages):  # no text layer: a scan, which needs OCR before anything can be read
+            return [], len(pdf.pages), False
+        return blocks, len(pdf.pages), True
+
+
+_LIMITS = Limits(
+    CPU_SECONDS,
+    MEMORY_LIMIT,
+    too_long=f"读取PDF超过{CPU_SECONDS + 5}秒，已放弃",
+    exhausted="读取PDF超出内存或时间限制（可能是恶意构造的PDF），已放弃",
+    failed="PDF文件无法读取",  # pdfminer raises many kinds of errors on damaged files
+)
+
+
+def pdf_document(data: bytes) -> Document:
+    """The PDF's text lines and ruled tables (a scan: read by OCR where installed). Raises InputError for
+    unreadable PDFs."""
+    blocks, pages, layer = run_limited(multiprocessing.get_context("fork"), _LIMITS, _read, (data,))
+    if not layer and ocr.available():  # a scan: read by OCR (ocr.py); without the engine it stays "needs OCR"
+        return ocr.pdf_ocr(data, pages)
+    return Document(blocks, kind="pdf", encoding="pdf", pages=pages, scanned=not layer)

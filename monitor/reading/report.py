@@ -1,0 +1,162 @@
+"""TODO"""
+
+from __future__ import annotations
+
+import re
+
+from monitor.errors import InputError
+from monitor.model import (
+    IMAGE_MARK,
+    UNREAD_PAGE,
+    Document,
+    Grid,
+    Report,
+    Table,
+)
+from monitor.reading.facts import (
+    _TITLE,
+    _YEAR,
+    _meta_date,
+    find_agency,
+    find_published,
+    find_title,
+    find_year,
+    infer_kind,
+)
+from monitor.reading.formats import extract
+from monitor.reading.grids import classify, read_active_grids, read_appeals_grids, read_applications_grids
+from monitor.reading.normalise import normalise_document
+from monitor.reading.parts import Stretch, clean_lines, find_sections, stretches
+from monitor.reading.text_tables import ATTACHMENT, read_active, read_appeals, read_applications
+
+_LEGACY = re.compile(r"政府信息公开(情况)?统计表|指标名称.{0,40}计量单位")
+
+
+DOUBT_OCR = "由图片OCR识别"
+
+
+_PART_TABLES = {2: "active", 3: "applications", 4: "appeals"}
+
+
+_RANK = {"parsed": 3, "ambiguous": 2, "image": 1, "missing": 0}
+
+
+_READERS = {
+    "active": (2, read_active, read_active_grids),
+    "applications": (3, read_applications, read_applications_grids),
+    "appeals": (4, read_appeals, read_appeals_grids),
+}
+
+
+def _best(readings: list[Table]) -> Table:
+    return max(readings, key=lambda t: (_RANK[t.status], len(t.rows)), default=Table("missing"))
+
+
+def read_tables(lines: list[str], grids: list[Grid], parts: list[Stretch]) -> dict[str, Table]:
+    """Each statutory table: from the grids that hold it, else from the text under its part's headings
+    (every stretch whose heading names the part: a report may have two), else, where that finds no table read
+    whole, from anywhere in the report (under a heading not recognised, or none): a table is known by its
+    content, wherever it stands."""
+    kinds = classify(grids)
+    tables: dict[str, Table] = {}
+    for key, (number, read_text, read_grids) in _READERS.items():
+        mine = [g for g, kind in zip(grids, kinds, strict=True) if kind == key]
+        table = read_grids(mine) if mine else None
+        if table is None:
+            table = _best([read_text([(i, lines[i]) for i in range(a, b)]) for a, b, n in parts if n == number])
+            if table.status != "parsed":
+                regions = [(a, b) for a, b, n in parts if n != number] + [(0, len(lines))]
+                found = [read_text([(i, lines[i]) for i in range(a, b)]) for a, b in regions]
+                # elsewhere, a table read whole, or one whose rows were found by their labels (three or more)
+                whole = _best([t for t in found if t.status == "parsed" or _rows_named(t) >= 3])
+                table = whole if _RANK[whole.status] > _RANK[table.status] else table
+        tables[key] = table
+    return tables
+
+
+def _rows_named(table: Table) -> int:
+    return len(table.rows) + len(table.ambiguous_rows)
+
+
+def _doubt_all(tables: dict[str, Table], why: str) -> None:
+    for table in tables.values():
+        table.rows = {r: {c: v.doubted(why) for c, v in cols.items()} for r, cols in table.rows.items()}
+
+
+def parse(doc: Document, source: str, kind: str | None = None) -> Report:
+    """Normalise and parse one document. Never raises on odd text: what it cannot find is None."""
+    doc = normalise_document(doc)
+    lines = clean_lines(doc.text)
+    text = "\n".join(lines)
+    parts = stretches(lines)
+    sections = find_sections(lines, parts)
+    first = next((span[0] - 1 for span in sections.values() if span), len(lines))
+    meta_title = doc.meta.get("title", "")
+    title = meta_title if _TITLE.search(meta_title) and len(meta_title) <= 80 else None
+    title = title or find_title(lines, doc.meta.get("page_title"))
+    published = _meta_date(doc.meta.get("published")) or find_published(lines, first)
+    report = Report(input=source, text=text, title=title, sections=sections, published=published, pages=doc.pages)
+    report.year = find_year(title, text, published, report.section_text(1))
+    report.agency = find_agency(lines, title, first, doc.meta.get("source", ""))
+    report.kind = kind or infer_kind(report.agency)
+    report.tables = read_tables(lines, [b.grid for b in doc.blocks if b.grid is not None], parts)
+    shown = IMAGE_MARK in text or UNREAD_PAGE in text or ATTACHMENT.search(text)
+    if sum(1 for span in sections.values() if span) >= 2 and shown:
+        for key, table in report.tables.items():  # not read, but the report shows pictures or attachments
+            if table.status == "missing":  # the table may be in one: never called missing on a guess
+                report.tables[key] = Table("image")
+    if doc.ocr:  # read from page images: no number is certain, so no identity can make an error
+        _doubt_all(report.tables, DOUBT_OCR)
+    for n, key in _PART_TABLES.items():  # a part whose table is there is there, under whatever heading
+        if sections[n] is None and report.tables[key].status != "missing":
+            sections[n] = (0, 0)
+    formats = [t.format for t in (report.tables["active"], report.tables["applications"]) if t.format]
+    if (report.year and report.year < 2019) or (not report.year and not formats and _LEGACY.search(text)):
+        # before the 2019 format: a 政府信息公开情况统计表 (指标名称/计量单位), no statutory tables to check
+        report.format = "legacy"
+        report.tables = {k: Table("missing") for k in report.tables}
+    elif formats:
+        report.format = formats[0]
+    return report
+
+
+def read_page(data: bytes, source: str, kind: str | None = None, charset: str | None = None) -> Report:
+    """Bytes -> Report, whatever the page holds (what cannot be found is None or missing)."""
+    doc = extract(data, charset)
+    if doc.scanned:  # a PDF with no text layer: nothing can be read, nothing is guessed
+        return Report(
+            input=source,
+            text="",
+            kind=kind,
+            scanned=True,
+            sections=dict.fromkeys(range(1, 7)),
+            tables={k: Table("image") for k in ("active", "applications", "appeals")},
+            pages=doc.pages,
+        )
+    return parse(doc, source, kind)
+
+
+def is_report(report: Report) -> bool:
+    """A report: its statutory tables, a legacy statistics table, or the parts a report has under a
+    report's title. Not a listing page, a 工作要点, a notice or an empty page."""
+    if report.scanned or any(t.status != "missing" for t in report.tables.values()):
+        return True
+    parts = sum(1 for span in report.sections.values() if span)
+    titles = {
+        line.strip() for line in report.lines if len(line) <= 80 and _TITLE.search(line) and re.search(_YEAR, line)
+    }
+    if len(titles) >= 3 and parts < 2:  # the names of several years' reports and no body: a listing page
+        return False
+    if report.format == "legacy":  # a report before 2019: titled as one ("…2013年信息公开年度报告"), or its parts
+        titled_legacy = report.title is not None and _TITLE.search(report.title) is not None
+        return parts >= 2 or _LEGACY.search(report.text) is not None or (titled_legacy and len(report.text) >= 200)
+    titled = report.title is not None and _TITLE.search(report.title) is not None
+    return parts >= 4 or (parts >= 1 and titled)
+
+
+def read_report(data: bytes, source: str, kind: str | None = None, charset: str | None = None) -> Report:
+    """Bytes -> Report, or InputError when the bytes are not a readable annual report."""
+    report = read_page(data, source, kind, charset)
+    if not is_report(report):
+        raise InputError("看起来不是政府信息公开工作年度报告：既没有报告标题和各部分，也没有法定统计表")
+    return report

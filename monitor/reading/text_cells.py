@@ -1,0 +1,181 @@
+"""TODO"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from monitor.model import (
+    ACTIVE_ROWS,
+    APPLICATION_ROWS,
+)
+from monitor.reading.cells import is_value
+
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")  # how tests and alerts locate a number in a line
+
+
+@dataclass(frozen=True)
+class Cell:
+    kind: str  # "label" | "value" | "blank" | "collapse"
+    text: str = ""
+    line: int = -1
+    col: int = 0  # character offset of the cell in its (normalised) line
+    width: int = 0  # collapse markers: how many cells were lost
+    inferred: bool = False  # a blank cell inferred from the empty-line rhythm, not written on the page
+    glued: bool = False  # a digit string glued to a label: its cells were not separated on the page
+
+
+# A digit string glued to the labels around it (a body on one line: "…申请数量0000000二、上年结转…"). A single
+# digit before "." or "、" and a word is the next label's item number ("…00000002.其他法律…" is 0000000, then
+# "2.其他法律…"); digits followed by a unit or a date word, or after 第, are words of a sentence, not cells.
+_RUN = re.compile(r"\d+(?:\.\d+)?")
+
+
+_IN_WORDS = re.compile(r"[件条个次项家人户篇年月日号%万元余多]")
+
+
+_ROW_START = re.compile(r"[一二三四]、|\([一二三四五六七]\)|\d[.、]\D")  # a row label's own numbering
+
+
+_NUMBERING = re.compile(
+    r"(?<=.)(?=[一二三四]、|\([一二三四五六七]\)[^项]|\d[.、][^\d])"
+)  # where a glued row label starts
+
+
+def _segments(token: str, line: int, offset: int) -> list[Cell]:
+    """A token with no spaces in it: its labels, and the digit strings glued between them. Where digits were
+    glued, labels are glued too ("…其他一、本年新收…"): a label is cut again where a row's numbering starts."""
+    cells: list[Cell] = []
+    pos = 0
+
+    def labels(end: int) -> None:
+        piece = token[pos:end]
+        cuts = [0, *(m.start() for m in _NUMBERING.finditer(piece)), len(piece)]
+        cells.extend(Cell("label", piece[a:b], line, offset + pos + a) for a, b in itertools.pairwise(cuts) if b > a)
+
+    for m in _RUN.finditer(token):
+        start, end = m.span()
+        digits = m.group()
+        after = token[end : end + 2]
+        if len(after) == 2 and after[0] in ".、" and not after[1].isdigit():
+            digits = digits[:-1]  # its last digit numbers the next label
+        if not digits or _IN_WORDS.match(token, start + len(digits)) or token[start - 1 : start] == "第":
+            continue
+        if start > pos:
+            labels(start)
+        cells.append(Cell("value", digits, line, offset + start, glued=True))
+        pos = start + len(digits)
+    labels(len(token))
+    named = any(
+        a.kind == "label" and b.glued and _names_a_row(a.text) for a, b in itertools.pairwise(cells)
+    )  # a table row glued to its digits, not digits in a sentence ("电话0591-86175957")
+    return cells if named else [Cell("label", token, line, offset)]
+
+
+_ALL_ROWS = (*APPLICATION_ROWS, *ACTIVE_ROWS["2021"], *ACTIVE_ROWS["2019"])
+
+
+def _names_a_row(label: str) -> bool:
+    return any(spec.match(label) for spec in _ALL_ROWS)
+
+
+def _plain_cells(text: str, line: int, offset: int) -> list[Cell]:
+    """One cell of text, or, where it holds several, its labels and values: a label followed by space-separated
+    numbers ("(七)总计 960 10 0 …"), and labels with digit strings glued to them."""
+    if is_value(text):
+        return [Cell("value" if re.search(r"\d", text) else "blank", text, line, offset)]
+    out: list[Cell] = []
+    for t in re.finditer(r"\S+", text):
+        word = t.group()
+        if is_value(word):
+            out.append(Cell("value" if re.search(r"\d", word) else "blank", word, line, offset + t.start()))
+        else:
+            out.extend(_segments(word, line, offset + t.start()))
+    if not any(c.kind == "value" for c in out):
+        return [Cell("label", text, line, offset)]
+    merged: list[Cell] = []
+    for cell in out:  # the words of one label, with the spaces between them (not the pieces of a glued token, nor
+        # a row's own label after a header's words: "…其他 一、本年新收…")
+        if (
+            merged
+            and cell.kind == "label"
+            and merged[-1].kind == "label"
+            and text[cell.col - offset - 1].isspace()
+            and not _ROW_START.match(cell.text)
+        ):
+            last = merged.pop()
+            merged.append(Cell("label", text[last.col - offset : cell.col - offset + len(cell.text)], line, last.col))
+        else:
+            merged.append(cell)
+    return merged
+
+
+def _pipe_cells(text: str, line: int) -> list[Cell]:
+    parts, offsets, start = [], [], 0
+    for part in text.split("|"):
+        parts.append(part)
+        offsets.append(start)
+        start += len(part) + 1
+    if text.endswith("|"):
+        parts, offsets = parts[:-1], offsets[:-1]
+    if text.startswith("|") and text.strip("| "):
+        parts, offsets = parts[1:], offsets[1:]
+    cells: list[Cell] = []
+    i = 0
+    while i < len(parts):
+        run = i
+        while run < len(parts) and parts[run] == "":
+            run += 1
+        if run - i >= 2:  # "||": cells lost by the scraper
+            cells.append(Cell("collapse", "", line, offsets[i], width=run - i))
+            i = run
+            continue
+        part = parts[i].strip()
+        lead = len(parts[i]) - len(parts[i].lstrip())
+        if not part:
+            cells.append(Cell("blank", "", line, offsets[i]))
+        elif is_value(part):
+            cells.append(Cell("value" if re.search(r"\d", part) else "blank", part, line, offsets[i] + lead))
+        else:
+            cells.extend(_plain_cells(part, line, offsets[i] + lead))
+        i += 1
+    return cells
+
+
+def tokenize(lines: Sequence[tuple[int, str]]) -> list[Cell]:
+    """Cells of a section. ``lines`` are (line number, normalised text) pairs."""
+    gap_sizes, empties, seen = [], 0, False
+    for _, text in lines:
+        if not text:
+            empties += 1
+            continue
+        if seen and "|" not in text:
+            gap_sizes.append(empties)
+        seen, empties = "|" not in text, 0
+    base = min(Counter(gap_sizes).most_common(), key=lambda kv: (-kv[1], kv[0]))[0] if gap_sizes else 0
+
+    cells: list[Cell] = []
+    empties, prev_plain = 0, False
+    for number, text in lines:
+        if not text:
+            empties += 1
+            continue
+        if "|" in text:
+            cells.extend(_pipe_cells(text, number))
+            prev_plain = False
+        else:
+            new = _plain_cells(text, number, 0)
+            if prev_plain and empties > base:
+                cells.extend(Cell("blank", "", number, inferred=True) for _ in range(empties - base))
+            elif prev_plain and empties < base and cells[-1].kind == "label" and new[0].kind == "label":
+                last = cells.pop()  # a header split over lines: "结果\n纠正"
+                new[0] = Cell("label", last.text + new[0].text, last.line, last.col)
+            cells.extend(new)
+            prev_plain = True
+        empties = 0
+    if prev_plain and empties > base:
+        cells.extend(Cell("blank", "", -1, inferred=True) for _ in range(empties - base))
+    return cells

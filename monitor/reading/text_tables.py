@@ -1,0 +1,271 @@
+"""TODO"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from monitor.model import (
+    ACTIVE_FORMAT_WORDS,
+    ACTIVE_ROWS,
+    APPEAL_COLUMNS,
+    APPEAL_ROWS,
+    APPLICATION_ROWS,
+    IMAGE_MARK,
+    OTHER_2021,
+    TABLE_WORDS,
+    UNREAD_PAGE,
+    RowSpec,
+    Table,
+    Value,
+    gaps,
+)
+from monitor.reading.cells import read_value
+from monitor.reading.text_cells import Cell, tokenize
+
+DOUBT_RHYTHM = "所在列由空行推定"
+
+
+DOUBT_POSITION = "行名与规定写法不同，按位置识别"
+
+
+# ---------------------------------------------------------------- placing cells into rows
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _row_label(text: str) -> bool:
+    """Short enough, and not a sentence, to be a row's label (the longest statutory label has 34 characters,
+    with its note in brackets ~45)."""
+    return len(text) <= 64 and "。" not in text
+
+
+def _split_glued(seq: Sequence[Cell], columns: Sequence[str]) -> list[Cell] | None:
+    """A row whose digits were glued to its label: its digit string, when it has exactly one digit per cell,
+    is one digit per cell, accepted where it adds up (each 总计 equals its parts). Any other split would be a
+    guess: None."""
+    digits = "".join(c.text for c in seq if c.kind == "value")
+    if len(digits) != len(columns) or not digits.isdigit() or any(c.kind != "value" for c in seq):
+        return None
+    first = seq[0]
+    split = [Cell("value", d, first.line, first.col + i, glued=True) for i, d in enumerate(digits)]
+    return split if _consistent([int(d) for d in digits], columns) else None
+
+
+def _consistent(nums: Sequence[int], columns: Sequence[str]) -> bool:
+    """Each 总计 of a row equals the cells before it that it sums: the six applicant columns, or the four
+    results of one of section 四's groups."""
+    span = 6 if len(columns) == 7 else 4
+    return all(nums[i] == sum(nums[i - span : i]) for i, c in enumerate(columns) if c == "total" and i >= span)
+
+
+def _fit(run: Sequence[Cell], columns: Sequence[str]) -> list[Cell] | None:
+    """The row's cells if they fill its columns exactly, else None (ambiguous)."""
+    width = len(columns)
+    seq: list[Cell] = []
+    for cell in run:
+        if cell.kind == "collapse":
+            if len(seq) >= width:
+                break
+            return None
+        seq.append(cell)
+    while len(seq) > width and seq[-1].kind == "blank":
+        seq.pop()
+    if len(seq) == width:
+        return seq
+    if width > 1 and any(c.glued for c in seq):
+        return _split_glued(seq, columns)
+    return None
+
+
+def _values(cells: Sequence[Cell] | None, columns: Sequence[str]) -> dict[str, Value] | None:
+    if cells is None:
+        return None
+    out = {}
+    inferred = [i for i, c in enumerate(cells) if c.inferred]
+    for i, (cell, column) in enumerate(zip(cells, columns, strict=True)):
+        if cell.kind == "blank":
+            value = Value(None, "", cell.line, cell.col)
+        else:
+            value = read_value(cell.text, column, line=cell.line, col=cell.col)
+            if inferred and inferred[0] < i < inferred[-1]:  # blanks inferred on both sides: its column too
+                value = value.doubted(DOUBT_RHYTHM)
+        out[column] = value
+    return out
+
+
+_APPEALS_FLAT = tuple(c for _ in APPEAL_ROWS for c in APPEAL_COLUMNS)
+
+
+def place_rows(
+    cells: Sequence[Cell], specs: Sequence[RowSpec], ordered: bool = True
+) -> tuple[dict[str, list[Cell] | None], list[str], set[str]]:
+    """Find each row's label in order (or anywhere, for section 二, whose rows a PDF converter may
+    reorder); return row -> fitted cells (None = ambiguous), the missing rows, and the rows placed by
+    their position because no label named them."""
+    label_at = [i for i, c in enumerate(cells) if c.kind == "label"]
+    names = [i for i in label_at if _row_label(cells[i].text)]  # not a sentence of prose that names a row
+    hits: dict[str, int] = {}
+    pos = 0
+    used: set[int] = set()
+    for spec in specs:
+        hit = next((i for i in names if i >= pos and spec.match(_squash(cells[i].text))), None)
+        if hit is None and not ordered:
+            hit = next((i for i in names if i not in used and spec.match(_squash(cells[i].text))), None)
+        if hit is None:
+            continue
+        used.add(hit)
+        while hit + 1 < len(cells) and cells[hit + 1].kind == "label" and spec.match(_squash(cells[hit + 1].text)):
+            hit += 1  # the same label again: a colspan copied into several grid slots
+        if ordered:
+            pos = hit + 1
+        hits[spec.key] = hit
+    by_position: set[str] = set()
+    if ordered and hits:
+        unnamed = {
+            i: _squash(cells[i].text)
+            for i in names
+            if i not in used and i + 1 < len(cells) and cells[i + 1].kind == "value" and min(hits.values()) < i
+        }
+        for key, at in gaps(tuple(specs), hits, unnamed).items():
+            hits[key] = at
+            by_position.add(key)
+    found: dict[str, list[Cell] | None] = {}
+    for spec in specs:
+        if spec.key not in hits:
+            continue
+        hit = hits[spec.key]
+        end = next((i for i in label_at if i > hit), len(cells))
+        run = cells[hit + 1 : end]
+        if not any(c.kind != "blank" for c in run) and spec.key == "other":
+            continue  # 2021 layout: "(六)其他处理" heads sub-rows and holds no numbers
+        found[spec.key] = _fit(run, spec.columns) if run else None
+    missing = [s.key for s in specs if s.key not in found and s.key not in hits]
+    return found, missing, by_position
+
+
+ATTACHMENT = re.compile(r"\.(pdf|docx?|xlsx?|wps|et|ofd|zip|rar)\b|\[附件\]|详见附件|附件\d*[:：]", re.I)
+
+
+def _status(found: dict[str, list[Cell] | None], section: Sequence[tuple[int, str]], key: str) -> str | None:
+    """What a section holds when no row of the table was placed: an image or an attachment in its place; the
+    table's own words among numbers (there, but its cells cannot be placed: never "missing"); or nothing."""
+    if found:
+        return None
+    if any(IMAGE_MARK in t or UNREAD_PAGE in t or ATTACHMENT.search(t) for _, t in section):
+        return "image"
+    text = "".join(t for _, t in section)
+    if sum(w in text for w in TABLE_WORDS[key]) >= 3 and re.search(r"\d", text):
+        return "ambiguous"
+    return "missing"
+
+
+def applications_format(found: Mapping[str, object]) -> str | None:
+    """The format section 三 shows: three (六) rows is 2021, one (六)其他处理 row with numbers is 2019;
+    neither seen, no claim."""
+    if any(k in found for k in OTHER_2021):
+        return "2021"
+    return "2019" if found.get("other") is not None else None  # (六) one row, its numbers read: not just its label
+
+
+def read_applications(section: Sequence[tuple[int, str]]) -> Table:
+    found, missing, by_position = place_rows(tokenize(section), APPLICATION_ROWS)
+    status = _status(found, section, "applications")
+    if status:
+        return Table(status)
+    fmt = applications_format(found)
+    variant_rows = {"other"} if fmt != "2019" else set(OTHER_2021)
+    missing = [r for r in missing if r not in variant_rows]
+    if fmt is None:  # neither form of (六) was read: both are unread, not one assumed
+        missing = [r for r in missing if r not in OTHER_2021]
+    return build_table(_placed(found, APPLICATION_ROWS, by_position), APPLICATION_ROWS, missing, fmt)
+
+
+def active_format(labels: str) -> str | None:
+    """2021 or 2019 from the words of section 二's headers, None when it has neither."""
+    labels = _squash(labels)
+    votes = {f: sum(w in labels for w in words) for f, words in ACTIVE_FORMAT_WORDS.items()}
+    if not any(votes.values()):
+        return None
+    return "2021" if votes["2021"] >= votes["2019"] else "2019"
+
+
+def read_active(section: Sequence[tuple[int, str]]) -> Table:
+    cells = tokenize(section)
+    fmt = active_format("".join(c.text for c in cells if c.kind == "label"))
+    if fmt is None:
+        return Table(_status({}, section, "active") or "missing")
+    found, missing, _ = place_rows(cells, ACTIVE_ROWS[fmt], ordered=False)
+    if not found:
+        return Table("ambiguous", format=fmt)
+    return build_table(_placed(found, ACTIVE_ROWS[fmt]), ACTIVE_ROWS[fmt], missing, fmt)
+
+
+def _placed(
+    found: dict[str, list[Cell] | None],
+    specs: Sequence[RowSpec],
+    by_position: set[str] = frozenset(),  # type: ignore[assignment]
+) -> dict[str, dict[str, Value] | None]:
+    columns = {s.key: s.columns for s in specs}
+    out = {key: _values(cells, columns[key]) for key, cells in found.items()}
+    for key in by_position:
+        values = out.get(key)
+        if values is not None:
+            out[key] = {c: v.doubted(DOUBT_POSITION) for c, v in values.items()}
+    return out
+
+
+def build_table(
+    found: dict[str, dict[str, Value] | None], specs: Sequence[RowSpec], missing: list[str], fmt: str | None
+) -> Table:
+    """The table from each found row's values (None: the row's cells could not be placed)."""
+    if not any(v is not None for v in found.values()):  # not one row placed: say so once, not row by row
+        return Table("ambiguous", format=fmt)
+    table = Table("parsed", missing_rows=missing, format=fmt)
+    for spec in specs:
+        if spec.key not in found:
+            continue
+        values = found[spec.key]
+        if values is None:
+            table.ambiguous_rows.append(spec.key)
+        else:
+            table.rows[spec.key] = values
+    if table.ambiguous_rows:
+        table.status = "ambiguous"
+    return table
+
+
+def read_appeals(section: Sequence[tuple[int, str]]) -> Table:
+    """Section 四: fifteen cells in the statutory order (three groups of five), after its headers (行政复议 …
+    结果维持 …), wherever in the region they stand (under another part's heading, after section 三's table)."""
+    cells = tokenize(section)
+    upheld = next((i for i, c in enumerate(cells) if c.kind == "label" and "维持" in c.text), None)
+    if upheld is not None:  # the table starts at its group header, the last 复议 label before its first 维持
+        cells = cells[next((i for i in range(upheld, -1, -1) if "复议" in cells[i].text), upheld) :]
+    at = [i for i, c in enumerate(cells) if c.kind == "value"]
+    width = len(APPEAL_ROWS) * len(APPEAL_COLUMNS)
+    if not at:
+        headers = any("维持" in c.text or "纠正" in c.text for c in cells if c.kind == "label")
+        return Table("ambiguous" if headers else (_status({}, section, "appeals") or "missing"))
+    if any(c.kind == "label" for c in cells[at[0] : at[-1] + 1]):
+        return Table("ambiguous")  # labels among the numbers: not the statutory row of fifteen (transposed, split)
+    core = cells[at[0] : at[-1] + 1]
+    after = cells[at[-1] + 1 :]
+    trailing = 0
+    while trailing < len(after) and after[trailing].kind == "blank":
+        trailing += 1
+    leading = at[0] > 0 and cells[at[0] - 1].kind == "blank"
+    if any(c.glued for c in core) and len(core) != width:
+        core = _split_glued(core, _APPEALS_FLAT) or []
+        if not core:
+            return Table("ambiguous")
+    if any(c.kind == "collapse" for c in core) or len(core) > width:
+        return Table("ambiguous")
+    if len(core) < width:
+        if leading or len(core) + trailing < width:
+            return Table("ambiguous")
+        core += after[: width - len(core)]
+    table = Table("parsed")
+    for n, row in enumerate(APPEAL_ROWS):
+        table.rows[row] = _values(core[n * 5 : n * 5 + 5], APPEAL_COLUMNS) or {}
+    return table

@@ -1,0 +1,157 @@
+"""Stage: service. The watcher wired to its parts: the store under the instance lock, the fetcher, the
+parser pool and alert delivery. ``poll_once`` is one pass (``govmon poll``), ``serve`` the service that
+repeats it until SIGTERM (``govmon run``), each rewriting the overview site when ``overview_dir`` is set; ``send_now`` and ``try_channels`` are delivery on demand
+(``govmon alerts send`` and ``govmon alerts test``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from monitor import config
+from monitor.alerts.channels import DeliveryError, Link, send
+from monitor.alerts.events import recipients
+from monitor.alerts.outbox import Sent, deliver_due
+from monitor.alerts.render import Renderer, sample_payload
+from monitor.config import Settings
+from monitor.errors import ConfigError, InputError, storage_error
+from monitor.present import overview
+from monitor.store import Store, instance_lock, is_locked
+from monitor.watch.fetch import Fetcher
+from monitor.watch.poll import PollResult, Watcher
+from monitor.watch.timetable import Control, run
+
+log = logging.getLogger("govmon")
+
+
+@dataclass
+class Polled:
+    """One pass: per source what happened, what the delivery after it did, and what the outbox still holds."""
+
+    results: list[PollResult]
+    sent: Sent
+    left: dict[str, int]
+
+
+async def poll_once(
+    settings: Settings,
+    ids: list[str] | None,
+    renderer: Renderer,
+    progress: Callable[[int, int], None] | None = None,
+) -> Polled:
+    """One pass over the sources, then the alerts that are due, then what is left in the outbox."""
+    try:
+        return await _poll_once(settings, ids, renderer, progress)
+    except sqlite3.DatabaseError as exc:  # a full disk, a damaged file: where, and what to do
+        raise storage_error(settings.database, exc) from exc
+
+
+async def _poll_once(
+    settings: Settings,
+    ids: list[str] | None,
+    renderer: Renderer,
+    progress: Callable[[int, int], None] | None,
+) -> Polled:
+    with instance_lock(settings.database):
+        store = Store(settings.database)
+        store.mark_interrupted()
+        try:
+            async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
+                results = await Watcher(settings, store, fetcher).poll(ids, progress)
+            sent = await deliver_due(settings, store, renderer)
+            if settings.overview_dir:
+                overview.build(settings, store, settings.overview_dir, datetime.now(UTC).date())
+            return Polled(results, sent, store.alert_counts())
+        finally:
+            store.close()
+
+
+def _reloader(settings: Settings) -> tuple[Callable[[], None], Callable[[], Settings | None]]:
+    """SIGHUP: sources.toml read again and validated; a file with a mistake keeps the running configuration
+    and the log says why. Returns (the signal handler, what the timetable asks once a tick)."""
+    asked: list[bool] = []
+    current = [settings]
+
+    def reloaded() -> Settings | None:
+        if not asked:
+            return None
+        asked.clear()
+        try:
+            new = config.load(current[0].path)
+        except ConfigError as exc:
+            log.error("SIGHUP: %s; keeping the running configuration", exc)
+            return None
+        fixed = ("database", "user_agent", "concurrency", "per_host")
+        if any(getattr(new, k) != getattr(current[0], k) for k in fixed):
+            log.warning("SIGHUP: database, user_agent, concurrency and per_host take effect on a restart")
+        current[0] = new
+        return new
+
+    return lambda: asked.append(True), reloaded
+
+
+async def serve(settings: Settings, spread: float | None, renderer: Renderer) -> None:
+    """The service, until SIGTERM or SIGINT; SIGHUP reloads sources.toml."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    hup, reloaded = _reloader(settings)
+    loop.add_signal_handler(signal.SIGHUP, hup)
+    with instance_lock(settings.database):
+        store = Store(settings.database)
+        store.mark_interrupted()
+        try:
+            async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
+                watcher = Watcher(settings, store, fetcher)
+                rebuild = overview.Rebuilder(settings)
+
+                async def after_polls() -> None:
+                    await deliver_due(watcher.settings, store, renderer)
+                    if rebuild.due():  # in a thread with its own connection: the loop keeps serving
+                        rebuild.settings = watcher.settings
+                        await asyncio.to_thread(rebuild, datetime.now(UTC).date())
+
+                control = Control(requested=store.take_poll_requests, reloaded=reloaded)
+                await run(watcher, stop, after_polls, spread=spread, control=control)
+        finally:
+            store.close()
+
+
+async def send_now(settings: Settings, store: Store, renderer: Renderer) -> Sent | tuple[str, int]:
+    """Everything pending, now, ignoring backoff. When the service holds the database it is the one that
+    sends (two senders would send twice): the pending rows are made due and (its PID, how many) returned."""
+    holder = is_locked(settings.database)
+    if holder:
+        return holder, store.make_due(datetime.now(UTC))
+    with instance_lock(settings.database):
+        return await deliver_due(settings, store, renderer, ignore_backoff=True)
+
+
+async def try_channels(settings: Settings, only: str | None, renderer: Renderer) -> list[tuple[str, str, str | None]]:
+    """A sample alert through each configured channel (or the one named): (channel, recipient, error or None)."""
+    targets = [(c, r) for c, r in recipients(settings, None) if only in (None, c, c.split(":", 1)[-1])]
+    if not targets:
+        raise InputError(f"no alert channel{' named ' + only if only else ''} is configured in {settings.path}")
+    message = renderer.render("test", sample_payload("test"))
+    event = {
+        "kind": "test",
+        "key": f"test|{datetime.now(UTC).isoformat()}",
+        "payload": json.dumps(sample_payload("test")),
+    }
+    outcome: list[tuple[str, str, str | None]] = []
+    async with Link() as link:
+        for channel, recipient in targets:
+            try:
+                await send(settings, channel, recipient, message, event, link=link)
+                outcome.append((channel, recipient, None))
+            except DeliveryError as exc:
+                outcome.append((channel, recipient, str(exc)))
+    return outcome

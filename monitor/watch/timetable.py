@@ -1,0 +1,233 @@
+"""Stage: the service's timetable. Every source polled on its interval, on the monotonic clock, until stopped.
+
+When a source is next due is kept in ``loop.time()`` (monotonic): a wall clock stepped back a day, or ahead
+by months, moves no poll; each step is logged once. APScheduler is the clock that fires the timetable's tick
+(one job, every TICK seconds, draining what is due); because APScheduler 3 times its jobs by the wall clock,
+a watchdog on the monotonic clock re-arms the tick when a step back left it waiting. A poll never waits for delivery: the delivery pass is
+its own task, woken after polls and at least every ``DELIVER_EVERY`` seconds, so a slow channel delays only
+its own messages. Between polls the loop also takes the polls asked for by ``govmon poll`` beside the
+running service (``Control.requested``) and a new configuration after SIGHUP (``Control.reloaded``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import sqlite3
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from monitor import reading
+from monitor.config import Settings, Source
+from monitor.errors import storage_error
+from monitor.watch.poll import Watcher
+
+STOP_GRACE = 3.0  # on SIGTERM, the polls in hand get this long to finish; then they are cut off (and say so)
+TICK = 1.0  # how often the loop looks at requests, a reload and the wall clock between polls
+DELIVER_EVERY = 60.0  # a delivery pass at least this often, and after polls
+CLOCK_STEP = 30.0  # a wall clock that moved this much more or less than the monotonic one was stepped
+log = logging.getLogger("govmon")
+
+
+@dataclass
+class Control:
+    """What reaches the running service from outside, each looked at once a tick: the sources asked for
+    (``govmon poll --source ID`` beside it) and a new configuration (SIGHUP)."""
+
+    requested: Callable[[], list[str]] = list
+    reloaded: Callable[[], Settings | None] = lambda: None
+
+
+class Timetable:
+    """When each source is next due, in monotonic seconds."""
+
+    def __init__(self, sources: Iterable[Source], now: float, spread: float | None) -> None:
+        self.due: dict[str, float] = {}
+        self.interval: dict[str, int] = {}
+        self.spread = spread
+        self.sync(sources, now)
+
+    def sync(self, sources: Iterable[Source], now: float) -> tuple[list[str], list[str]]:
+        """The sources of a (new) configuration: new ones due within the spread, removed ones dropped, the
+        others keep their time. Returns (added, removed)."""
+        wanted = {s.id: s for s in sources}
+        added = [i for i in wanted if i not in self.due]
+        removed = [i for i in self.due if i not in wanted]
+        for i in removed:
+            del self.due[i], self.interval[i]
+        for i, s in wanted.items():
+            self.interval[i] = s.interval
+            if i in added:
+                first = min(60.0, s.interval / 10) if self.spread is None else self.spread
+                self.due[i] = now + random.uniform(0, first)
+        return added, removed
+
+    def take(self, now: float, busy: Iterable[str]) -> list[str]:
+        """The sources due at ``now`` that are not being polled (a poll longer than its interval is not
+        started twice: it is due again when it ends)."""
+        skip = set(busy)
+        return [i for i, at in self.due.items() if at <= now and i not in skip]
+
+    def polled(self, source_id: str, now: float) -> None:
+        if source_id in self.due:
+            interval = self.interval[source_id]
+            self.due[source_id] = now + interval + random.uniform(0, min(300, interval // 10))
+
+    def next(self) -> float:
+        return min(self.due.values(), default=float("inf"))
+
+
+async def _deliveries(deliver: Callable[[], Awaitable[Any]], stop: asyncio.Event, kick: asyncio.Event) -> None:
+    """The delivery pass, its own task: after polls (``kick``) and at least every DELIVER_EVERY seconds."""
+    while not stop.is_set():
+        try:
+            async with asyncio.timeout(DELIVER_EVERY):
+                await kick.wait()
+        except TimeoutError:
+            pass
+        kick.clear()
+        if stop.is_set():
+            return
+        try:
+            await deliver()
+        except Exception:  # a bug in a pass must not end delivery for good: logged, tried again next pass
+            log.exception("delivery pass failed")
+
+
+class _Clock:
+    """Logs a step of the wall clock against the monotonic one, once per step."""
+
+    def __init__(self, wall: Callable[[], float], mono: Callable[[], float]) -> None:
+        self.wall, self.mono = wall, mono
+        self.offset = wall() - mono()
+
+    def check(self) -> None:
+        offset = self.wall() - self.mono()
+        step = offset - self.offset
+        if abs(step) > CLOCK_STEP:
+            log.warning(
+                "the wall clock stepped %s by %.0f s; polls and retries keep their times (monotonic clock)",
+                "back" if step < 0 else "ahead",
+                abs(step),
+            )
+            self.offset = offset
+
+
+async def run(
+    watcher: Watcher,
+    stop: asyncio.Event,
+    deliver: Callable[[], Awaitable[Any]] | None = None,
+    spread: float | None = None,
+    *,
+    control: Control | None = None,
+    wall: Callable[[], float] = time.time,
+) -> None:
+    """The service: every source on its interval (jittered), until `stop` is set; then the polls in hand
+    get STOP_GRACE to finish. First polls are spread over `spread` seconds (default: a tenth of the
+    interval, at most a minute) so a restart does not fire every source at once."""
+    loop = asyncio.get_running_loop()
+    control = control or Control()
+    clock = _Clock(wall, loop.time)
+    table = Timetable(watcher.settings.sources, loop.time(), spread)
+    watcher.store.sync_sources(watcher.settings.sources)
+    # Polls at once, as in `poll`: the due ones beyond it wait their turn (a restart makes every source due
+    # within `spread`), so the machine works on what it can finish and a stop has little to cut off.
+    gate = asyncio.Semaphore(watcher.settings.concurrency * 4)
+    running: dict[str, asyncio.Task[None]] = {}
+    kick = asyncio.Event()
+    sender = asyncio.create_task(_deliveries(deliver, stop, kick)) if deliver else None
+
+    async def job(source: Source) -> None:
+        try:
+            async with gate:
+                if not stop.is_set():
+                    await watcher.poll_source(source)
+                    kick.set()
+        except asyncio.CancelledError:  # cut off by a stop: marked interrupted below
+            return
+        except sqlite3.DatabaseError as exc:  # a full disk, a damaged file: one line; tried again next interval
+            log.error("source %s: %s", source.id, storage_error(watcher.store.path, exc))
+        finally:
+            table.polled(source.id, loop.time())
+            running.pop(source.id, None)
+
+    ticked = loop.time()
+
+    async def tick() -> None:
+        """What is due now: a new configuration, polls asked for, sources whose time has come."""
+        nonlocal ticked
+        ticked = loop.time()
+        if stop.is_set():
+            return
+        clock.check()
+        new = control.reloaded()
+        if new is not None:
+            _reload(watcher, table, new, loop.time())
+        for source_id in control.requested():
+            if source_id in table.due:
+                table.due[source_id] = loop.time()
+                log.info("source %s: poll asked for; due now", source_id)
+        for source_id in table.take(loop.time(), running):
+            running[source_id] = asyncio.create_task(job(watcher.settings.source(source_id)))
+
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_job(
+        tick,
+        IntervalTrigger(seconds=TICK),
+        id="tick",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+        next_run_time=datetime.now(UTC),
+    )
+    scheduler.start()
+    log.info("govmon running: %d sources", len(watcher.settings.sources))
+    await _watchdog(scheduler, stop, lambda: loop.time() - ticked)
+    scheduler.shutdown(wait=False)
+    await _finish(watcher, running, sender)
+
+
+def _reload(watcher: Watcher, table: Timetable, new: Settings, now: float) -> None:
+    watcher.settings = new
+    watcher.store.sync_sources(new.sources)
+    added, removed = table.sync(new.sources, now)
+    log.info("reloaded %s: %d sources (%d added, %d removed)", new.path, len(new.sources), len(added), len(removed))
+
+
+async def _watchdog(scheduler: AsyncIOScheduler, stop: asyncio.Event, since_tick: Callable[[], float]) -> None:
+    """Until stopped: when the tick has not run for three of its intervals (APScheduler waits on the wall
+    clock, which was stepped back), it is made due now."""
+    while not stop.is_set():
+        try:
+            async with asyncio.timeout(TICK * 3):
+                await stop.wait()
+        except TimeoutError:
+            pass
+        if not stop.is_set() and since_tick() > TICK * 3:
+            scheduler.modify_job("tick", next_run_time=datetime.now(UTC))
+            scheduler.wakeup()
+
+
+async def _finish(watcher: Watcher, running: dict[str, asyncio.Task[None]], sender: asyncio.Task[None] | None) -> None:
+    """The polls in hand get STOP_GRACE; then they are cut off and marked interrupted."""
+    tasks = set(running.values()) | ({sender} if sender else set())
+    if running:
+        log.info("stopping: finishing %d poll(s) in hand (at most %.0f s)", len(running), STOP_GRACE)
+    if tasks:
+        _, late = await asyncio.wait(tasks, timeout=STOP_GRACE)
+        if late:  # documents being read end at once; fetches are cancelled; their polls are marked interrupted
+            reading.kill_all()
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+            cut = watcher.store.mark_interrupted()
+            if cut:
+                log.warning("stopping: %d poll(s) cut off after %.0f s; the next poll picks them up", cut, STOP_GRACE)
+    log.info("govmon stopped")
