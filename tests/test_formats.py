@@ -33,7 +33,7 @@ from monitor.reading.containers import OLE_MAGIC
 from monitor.reading.formats import READERS, extract, sniff
 from monitor.reading.report import parse
 from monitor.store import Store
-from monitor.watch import poll
+from monitor.watch import document
 from monitor.watch.discover import attachments
 from monitor.watch.fetch import Fetcher
 from monitor.watch.poll import Watcher
@@ -338,8 +338,8 @@ async def test_an_attachment_needing_an_install_is_said_so_not_taken_for_no_repo
             raise ReaderMissing(doc.MISSING)
         return real(data, url, *args)
 
-    real = poll.reading.read_report
-    monkeypatch.setattr(poll.reading, "read_report", needs_libreoffice)
+    real = document.reading.read_report
+    monkeypatch.setattr(document.reading, "read_report", needs_libreoffice)
     _attachment_page(portal, "nb2023.doc", OLE_MAGIC + b"\0" * 600)
     cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")])
     store = Store(cfg.database)

@@ -15,7 +15,7 @@ from monitor.model import SEVERITY_CN, TABLE_LABELS
 from monitor.present.check import cut
 from monitor.present.status import STATES, TIMELY_CN, Standing
 from monitor.store import Store
-from monitor.watch.poll import PollResult
+from monitor.watch.document import PollResult
 
 
 def sources_text(settings: Settings, store: Store | None) -> str:

@@ -24,8 +24,9 @@ from monitor.config import Settings
 from monitor.errors import ConfigError, InputError, storage_error
 from monitor.present import overview
 from monitor.store import Store, instance_lock, is_locked
+from monitor.watch.document import PollResult
 from monitor.watch.fetch import Fetcher
-from monitor.watch.poll import PollResult, Watcher
+from monitor.watch.poll import Watcher
 from monitor.watch.timetable import Control, run
 
 log = logging.getLogger("govmon")

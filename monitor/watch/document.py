@@ -1,0 +1,221 @@
+"""Stage: watch, one document. A report link of a source -> fetched (conditional GET) -> unchanged (its validators
+or bytes, or its content, the same as the stored version's) or read (in the bounded reader; a page without
+tables followed to its attachment) -> checked by the one pipeline (``checks.pipeline``) against the same body's
+year before and the reports it may copy -> a new version and its events, stored in one transaction; and the
+year after, stored already, checked again against it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from monitor import reading
+from monitor.alerts.events import version_events
+from monitor.checks import copies
+from monitor.checks.pipeline import ACROSS_YEARS, across_years, run_rules
+from monitor.checks.revision import diff_reports, snapshot
+from monitor.config import Settings, Source
+from monitor.errors import InputError, ReaderMissing
+from monitor.model import Finding, Report
+from monitor.reading.formats import decode, sniff
+from monitor.reading.report import is_report
+from monitor.store import NewVersion, Store
+from monitor.watch.discover import Link, attachments
+from monitor.watch.fetch import Fetcher, Response, allowed_for
+
+log = logging.getLogger("govmon")
+
+
+class Remembered(InputError):
+    """A report page whose bytes failed to be read before and have not changed since."""
+
+
+@dataclass
+class PollResult:
+    source: str
+    error: str | None = None
+    reports: int = 0
+    new_versions: int = 0
+    changed: int = 0  # of new_versions, those of a report already stored (the rest are reports seen first)
+    problems: list[str] = field(default_factory=list)  # reports that could not be read this time
+    failing: list[str] = field(default_factory=list)  # their URLs
+    # unchanged reports' (document id, ETag, Last-Modified): written with the poll's end, one transaction
+    touched: list[tuple[int, str | None, str | None]] = field(default_factory=list)
+
+
+class Documents:
+    """One source's reports, one at a time, for ``poll.Watcher``."""
+
+    def __init__(self, settings: Settings, store: Store, fetcher: Fetcher) -> None:
+        self.settings, self.store, self.fetcher = settings, store, fetcher
+        self.parsing = asyncio.Semaphore(os.cpu_count() or 2)  # documents read at once: one child per core
+
+    async def check(
+        self, source: Source, link: Link, result: PollResult, year_done: Callable[[int], Awaitable[None]]
+    ) -> int | None:
+        """Fetch and check one report; store a version if its content is new. Returns the year it covers."""
+        doc = self.store.document(link.url)
+        bad = self.store.unreadable(link.url)
+        bad = bad if bad and bad["sha256"] else None  # a body that was read and failed (not a fetch that failed)
+        validators = doc or bad or {"etag": None, "last_modified": None}
+        resp = await self.fetcher.get(
+            link.url,
+            etag=validators["etag"],
+            last_modified=validators["last_modified"],
+            allow=allowed_for(source.list_url),
+        )
+        known = self.store.latest_hashes(doc["id"]) if doc else None
+        if known and resp.not_modified:
+            result.touched.append((doc["id"], resp.etag, resp.last_modified))  # type: ignore[index]
+            return doc["year"] or link.year  # type: ignore[index]  # the year stored with it, else its link's
+        sha = "" if resp.not_modified else hashlib.sha256(resp.body).hexdigest()  # hashed once
+        if bad and (resp.not_modified or bad["sha256"] == sha):  # the bytes that failed before: not read again
+            raise Remembered(f"{bad['error']} (unchanged since {bad['first_failed'][:10]}; not read again)")
+        if known and known["sha256"] == sha:
+            result.touched.append((doc["id"], resp.etag, resp.last_modified))  # type: ignore[index]
+            return doc["year"] or link.year  # type: ignore[index]
+        try:
+            report, raw, content_type = await self.content(source, link, resp)
+        except InputError as exc:
+            self.store.mark_unreadable(
+                source.id,
+                link.url,
+                str(exc),
+                title=link.title,
+                year=link.year,
+                sha256=sha,
+                validators=(resp.etag, resp.last_modified),
+            )
+            raise
+        # The checks are pure CPU: in a thread, so the loop keeps serving sockets, timers and SIGTERM meanwhile.
+        data, content_hash = await asyncio.to_thread(snapshot, report)
+        year = report.year or link.year
+        if known and known["content_hash"] == content_hash:
+            result.touched.append((doc["id"], resp.etag, resp.last_modified))  # type: ignore[index]
+            return year
+        latest = self.store.latest_version(doc["id"]) if known else None  # type: ignore[index]
+        if latest is None and self.store.content_seen(source.id, content_hash):
+            return year  # the same report under a second URL: kept once
+        # The same body's report for the year before, from the store: carry-over (上年结转 = 去年的结转下年度)
+        # and 现行有效件数 are checked across years here as `check --previous` checks them.
+        if link.year:  # by the link's year, which only ever decreases: no two reports wait for each other
+            await year_done(link.year - 1)
+        before = self.store.report_of(source.id, year - 1) if year else None
+        marks = await asyncio.to_thread(copies.prints, report) if year else []  # whose text this one may repeat
+        similar = self.store.similar(source.id, year, marks) if year else []
+        findings, diff = await asyncio.to_thread(_judge, report, data, latest, before, similar)
+        stored = [f.to_json() for f in findings]
+        previous = json.loads(latest["findings"]) if latest else None
+        events = version_events(
+            self.settings, source, link.url, data, stored, previous=previous, diff=diff, content_hash=content_hash
+        )
+        version = NewVersion(
+            source.id,
+            link.url,
+            report.title or link.title,
+            year,
+            raw,
+            sha,
+            content_hash,
+            content_type,
+            report.text,
+            data,
+            stored,
+            diff,
+            resp.etag,
+            resp.last_modified,
+            marks,
+        )
+        if latest is None and self.store.content_seen(source.id, content_hash):
+            return year  # stored meanwhile under another URL (the checks above yield): no await from here to the save
+        self.store.save_version(version, events)
+        result.new_versions += 1
+        result.changed += latest is not None
+        if year:
+            self.recheck_year_after(source, year, report, content_hash)
+        log.info(
+            "source %s: %s version of %s (%d findings)",
+            source.id,
+            "new" if latest else "first",
+            link.url,
+            len(findings),
+        )
+        return year
+
+    def recheck_year_after(self, source: Source, year: int, report: Report, content_hash: str) -> None:
+        """The year after may be stored already, checked without this one (it was listed later, or has
+        changed): its cross-year rules run again against this report, and their new errors alert."""
+        after = self.store.version_of(source.id, year + 1)
+        if after is None:
+            return
+        old = json.loads(after["findings"])
+        fresh = [f.to_json() for f in across_years(Report.from_json(json.loads(after["report"])), report)]
+        findings = [f for f in old if f["rule"] not in ACROSS_YEARS] + fresh
+        if {f["key"] for f in findings} == {f["key"] for f in old}:
+            return
+        events = version_events(
+            self.settings,
+            source,
+            after["url"],
+            json.loads(after["report"]),
+            findings,
+            previous=old,
+            diff=None,
+            content_hash=after["content_hash"],
+            because=f"|{year}:{content_hash}",
+        )
+        self.store.replace_findings(after["id"], findings, events)
+        log.info(
+            "source %s: the %d report checked again against %d's: %d findings", source.id, year + 1, year, len(findings)
+        )
+
+    async def content(self, source: Source, link: Link, resp: Response) -> tuple[Report, bytes, str]:
+        """The report behind a page: the page itself, or, when the page holds no statutory tables but
+        links an attachment (PDF, OFD, Word, WPS, a zip, a workbook, a scan), the attachment (what it is is
+        decided from its bytes). An attachment whose reader is not installed here is said so (需要安装…),
+        never taken for "not a report"."""
+        async with self.parsing:  # each page read in a bounded child process; the loop keeps serving meanwhile
+            page = await asyncio.to_thread(
+                reading.read_page, resp.body, link.url, source.kind, resp.charset or source.encoding
+            )
+        if any(t.status not in ("missing", "image") for t in page.tables.values()):
+            return page, resp.body, resp.content_type
+        html, _ = decode(resp.body, resp.charset or source.encoding)
+        missing: ReaderMissing | None = None
+        for url in attachments(html, resp.url)[:4]:
+            got = await self.fetcher.get(url, allow=allowed_for(source.list_url))
+            try:
+                async with self.parsing:
+                    found = await asyncio.to_thread(reading.read_report, got.body, url, source.kind, got.charset)
+            except InputError as exc:
+                log.warning("source %s: attachment %s of %s: %s", source.id, url, link.url, exc)
+                missing = missing or (exc if isinstance(exc, ReaderMissing) else None)
+                continue
+            found.input = link.url
+            found.published = found.published or page.published  # the page carries the 发布时间, not the file
+            return found, got.body, sniff(got.body)
+        if missing is not None:
+            raise missing
+        if not is_report(page):
+            raise InputError("页面不是报告，也没有链接可读取的附件")
+        return page, resp.body, resp.content_type
+
+
+def _judge(
+    report: Report,
+    data: dict[str, Any],
+    latest: dict[str, Any] | None,
+    before: tuple[dict[str, Any], str] | None,
+    similar: list[tuple[dict[str, Any], str]],
+) -> tuple[list[Finding], dict[str, Any] | None]:
+    """A new version's findings and its diff from the version before (None for a first version)."""
+    diff = diff_reports(json.loads(latest["report"]), data) if latest else None
+    others = tuple(Report.from_json(*o) for o in similar)
+    return run_rules(report, Report.from_json(*before) if before else None, diff, others), diff
