@@ -17,12 +17,12 @@ Reading runs in a forked child with memory and CPU limits and a timeout, so a PD
 from __future__ import annotations
 
 import multiprocessing
-import re
 from typing import Any
 
 from monitor.errors import InputError
 from monitor.model import IMAGE_MARK, UNREAD_PAGE, Block, Document, Grid, GridCell
 from monitor.reading import ocr
+from monitor.reading.layout import PAGE_NUMBER
 from monitor.reading.sandbox import Limits, run_limited
 
 MAX_PAGES = 100  # real reports have 5-20 pages
@@ -31,7 +31,6 @@ CPU_SECONDS = 60
 EDGE = 1.0  # points: how far apart two ruling lines may be and still be one
 MIN_PICTURE = 120.0  # points (about 4 cm): smaller pictures are seals, logos and signatures
 
-_PAGE_NUMBER = re.compile(r"^[-—–\s]*\d{1,3}[-—–\s]*$|^第\s*\d+\s*页")
 Item = tuple[float, "str | Grid"]  # (top on the page, a text line or a grid)
 
 
@@ -102,7 +101,7 @@ def _page_items(page: Any) -> list[Item]:
     text_page = page.filter(lambda o: o.get("object_type") != "char" or outside(o)) if boxes else page
     for line in text_page.extract_text_lines():
         text = line["text"].strip()
-        if text and not _PAGE_NUMBER.match(text):
+        if text and not PAGE_NUMBER.match(text):
             items.append((line["top"], text))
     return sorted(items, key=lambda item: item[0])
 

@@ -13,7 +13,8 @@ import signal
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Protocol
 
 from monitor import config
 from monitor.alerts.channels import DeliveryError, Link, send
@@ -22,7 +23,6 @@ from monitor.alerts.outbox import Sent, deliver_due
 from monitor.alerts.render import Renderer, sample_payload
 from monitor.config import Settings
 from monitor.errors import ConfigError, InputError, storage_error
-from monitor.present import overview
 from monitor.store import Store, instance_lock, is_locked
 from monitor.watch.document import PollResult
 from monitor.watch.fetch import Fetcher
@@ -46,12 +46,25 @@ async def poll_once(
     ids: list[str] | None,
     renderer: Renderer,
     progress: Callable[[int, int], None] | None = None,
+    publish: Publisher | None = None,
 ) -> Polled:
-    """One pass over the sources, then the alerts that are due, then what is left in the outbox."""
+    """One pass over the sources, then the alerts that are due, the site (``publish``), then what is left in the
+    outbox."""
     try:
-        return await _poll_once(settings, ids, renderer, progress)
+        return await _poll_once(settings, ids, renderer, progress, publish)
     except sqlite3.DatabaseError as exc:  # a full disk, a damaged file: where, and what to do
         raise storage_error(settings.database, exc) from exc
+
+
+class Publisher(Protocol):
+    """What the service rewrites after its polls (the overview site): at most as often as it is due, in a worker
+    thread with its own connection. The present layer gives it; the watcher knows nothing of pages."""
+
+    settings: Settings
+
+    def due(self) -> bool: ...
+
+    def __call__(self, today: date) -> object: ...
 
 
 async def _poll_once(
@@ -59,6 +72,7 @@ async def _poll_once(
     ids: list[str] | None,
     renderer: Renderer,
     progress: Callable[[int, int], None] | None,
+    publish: Publisher | None = None,
 ) -> Polled:
     with instance_lock(settings.database):
         store = Store(settings.database)
@@ -67,8 +81,8 @@ async def _poll_once(
             async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
                 results = await Watcher(settings, store, fetcher).poll(ids, progress)
             sent = await deliver_due(settings, store, renderer)
-            if settings.overview_dir:
-                overview.build(settings, store, settings.overview_dir, datetime.now(UTC).date())
+            if publish is not None and publish.due():
+                publish(datetime.now(UTC).date())
             return Polled(results, sent, store.alert_counts())
         finally:
             store.close()
@@ -98,7 +112,7 @@ def _reloader(settings: Settings) -> tuple[Callable[[], None], Callable[[], Sett
     return lambda: asked.append(True), reloaded
 
 
-async def serve(settings: Settings, spread: float | None, renderer: Renderer) -> None:
+async def serve(settings: Settings, spread: float | None, renderer: Renderer, publish: Publisher | None = None) -> None:
     """The service, until SIGTERM or SIGINT; SIGHUP reloads sources.toml."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -112,13 +126,12 @@ async def serve(settings: Settings, spread: float | None, renderer: Renderer) ->
         try:
             async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
                 watcher = Watcher(settings, store, fetcher)
-                rebuild = overview.Rebuilder(settings)
 
                 async def after_polls() -> None:
                     await deliver_due(watcher.settings, store, renderer)
-                    if rebuild.due():  # in a thread with its own connection: the loop keeps serving
-                        rebuild.settings = watcher.settings
-                        await asyncio.to_thread(rebuild, datetime.now(UTC).date())
+                    if publish is not None and publish.due():  # in a thread with its own connection
+                        publish.settings = watcher.settings
+                        await asyncio.to_thread(publish, datetime.now(UTC).date())
 
                 control = Control(requested=store.take_poll_requests, reloaded=reloaded)
                 await run(watcher, stop, after_polls, spread=spread, control=control)
