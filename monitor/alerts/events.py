@@ -1,15 +1,16 @@
-"""TODO"""
+"""Stage: alerts, what is worth telling. A stored version, a missing report (the finding the watcher's run of
+``timeliness.missing`` made), a source failing or back -> events, each with a stable key (the store queues a key
+once) and its recipients. Events decide what is worth telling; they check nothing: the watcher runs the rules
+and hands their findings here.
+"""
 
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Any
 
-from monitor.checks.pipeline import source_findings
-from monitor.checks.registry import SourceContext
 from monitor.config import Settings, Source
-from monitor.model import Event
+from monitor.model import Event, Finding
 from monitor.redact import redact
 
 
@@ -85,12 +86,10 @@ def version_events(
     return []
 
 
-def missing_event(settings: Settings, source: Source, years_found: set[int], today: date) -> Event | None:
-    """timeliness.missing: the last statutory deadline has passed and no report for that year was found."""
-    found = source_findings(SourceContext(source.agency, source.kind, frozenset(years_found), today))
-    if not found:
-        return None
-    year, finding = found[0].row, found[0].to_json()
+def missing_event(settings: Settings, source: Source, finding: Finding) -> Event:
+    """A report missing after its deadline: ``finding`` is timeliness.missing's (the watcher runs the rule),
+    its row the year missing."""
+    year = finding.row
     payload: dict[str, Any] = {
         "source": source.id,
         "agency": source.agency,
@@ -100,7 +99,7 @@ def missing_event(settings: Settings, source: Source, years_found: set[int], tod
         "published": None,
         "tables": {},
         "table_status": {},
-        "findings": [finding],
+        "findings": [finding.to_json()],
     }
     return Event(f"missing|{source.id}|{year}", "missing", source.id, payload, recipients(settings, source))
 
