@@ -1,4 +1,8 @@
-"""TODO"""
+"""Stage: alerts, the outbox's policy. Which stored deliveries are due (backoff, a clock that was ahead), which
+e-mails wait for the daily digest, each channel's share of a pass (``PASS_BUDGET``, the channels side by side),
+and when a failure is dead (permanent, or three days and ``MIN_ATTEMPTS`` tries). Each message goes out through
+``channels.send``.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,15 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from monitor.alerts.channels import DeliveryError, Link, send
-from monitor.alerts.events import hydrate
 from monitor.alerts.render import Rendered, Renderer
 from monitor.config import Settings
+from monitor.model import Finding, Payload
 from monitor.store import Store
 
 log = logging.getLogger("govmon.alerts")
@@ -67,6 +72,17 @@ class Sent:
 Batches = dict[tuple[str, str | int], list[dict[str, Any]]]
 
 
+def payload_of(row: Mapping[str, Any]) -> Payload:
+    """A due delivery's payload as sent: its event's, with the tables and findings of the version it names
+    (``report``/``findings``: None when it names none, or the version is gone)."""
+    payload = Payload.from_json(json.loads(row["payload"]))
+    if row["report"] is None or row["findings"] is None:
+        return payload
+    report = json.loads(row["report"])
+    findings = [Finding.from_json(f) for f in json.loads(row["findings"])]
+    return payload.with_version(report.get("tables", {}), report.get("table_status", {}), findings)
+
+
 async def deliver_due(
     settings: Settings, store: Store, renderer: Renderer, now: datetime | None = None, ignore_backoff: bool = False
 ) -> Sent:
@@ -84,7 +100,7 @@ async def deliver_due(
         else:
             groups.setdefault(("one", row["id"]), []).append(row)
     sent = Sent()
-    renders: dict[int, tuple[Rendered, str]] = {}  # each event rendered once per pass, whatever its recipients
+    renders: dict[int, tuple[Rendered, Payload]] = {}  # each event rendered once per pass, whatever its recipients
     async with Link() as link:
         await asyncio.gather(
             *(
@@ -104,7 +120,7 @@ async def _channel(
     groups: Batches,
     now: datetime,
     sent: Sent,
-    renders: dict[int, tuple[Rendered, str]],
+    renders: dict[int, tuple[Rendered, Payload]],
 ) -> None:
     """One channel's share of a pass, in order, within PASS_BUDGET."""
     start = time.monotonic()
@@ -122,14 +138,14 @@ async def _channel(
         first = batch[0]
         for r in batch:
             if r["event_id"] not in renders:
-                payload = hydrate(json.loads(r["payload"]), r["report"], r["findings"])
-                renders[r["event_id"]] = (renderer.render(r["kind"], payload), json.dumps(payload, ensure_ascii=False))
+                payload = payload_of(r)
+                renders[r["event_id"]] = (renderer.render(r["kind"], payload), payload)
         rendered = [renders[r["event_id"]][0] for r in batch]
         message = renderer.digest(rendered) if mode == "digest" else rendered[0]
         event = {
             "kind": first["kind"],
             "key": first["key"] if mode == "one" else f"digest|{now.date()}",
-            "payload": renders[first["event_id"]][1],
+            "payload": json.dumps(renders[first["event_id"]][1].to_json(), ensure_ascii=False),
         }
         ids = [r["id"] for r in batch]
         try:

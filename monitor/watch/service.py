@@ -145,7 +145,7 @@ async def try_channels(settings: Settings, only: str | None, renderer: Renderer)
     event = {
         "kind": "test",
         "key": f"test|{datetime.now(UTC).isoformat()}",
-        "payload": json.dumps(sample_payload("test")),
+        "payload": json.dumps(sample_payload("test").to_json()),
     }
     outcome: list[tuple[str, str, str | None]] = []
     async with Link() as link:
