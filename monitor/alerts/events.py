@@ -1,6 +1,6 @@
 """Stage: alerts, what is worth telling. A stored version, a missing report (the finding the watcher's run of
 ``timeliness.missing`` made), a source failing or back -> events, each with a stable key (the store queues a key
-once) and its recipients. Events decide what is worth telling; they check nothing:
+once) and its recipients on every configured channel. Events decide what is worth telling; they check nothing:
 the watcher runs the rules and hands their findings here.
 """
 
@@ -8,23 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from monitor.alerts.channels import recipients
 from monitor.config import Settings, Source
 from monitor.model import AboutReport, Event, Finding, Payload, SourceHealth
-from monitor.redact import redact
 
 __all__ = ["missing_event", "recipients", "source_events", "version_events"]
-
-
-def recipients(settings: Settings, source: Source | None) -> tuple[tuple[str, str], ...]:
-    """(channel, recipient) pairs: e-mail to the source's alert_to (else the global list), every webhook,
-    and the .eml folder sink when one is configured."""
-    out: list[tuple[str, str]] = []
-    if settings.email:
-        out += [("email", to) for to in (source.alert_to if source and source.alert_to else settings.email.to)]
-    if settings.outbox_dir:
-        out += [("eml", to) for to in (source.alert_to if source and source.alert_to else ("oversight@localhost",))]
-    out += [(f"webhook:{w.name}", redact(w.url)) for w in settings.webhooks]  # the recipient is shown and stored
-    return tuple(out)
 
 
 def _keys(findings: list[dict[str, Any]]) -> tuple[str, ...]:

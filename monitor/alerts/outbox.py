@@ -1,7 +1,8 @@
 """Stage: alerts, the outbox's policy. Which stored deliveries are due (backoff, a clock that was ahead), which
 e-mails wait for the daily digest, each channel's share of a pass (``PASS_BUDGET``, the channels side by side),
 and when a failure is dead (permanent, or three days and ``MIN_ATTEMPTS`` tries). Each message goes out through
-``channels.send``.
+the channel registry (``channels.send``); the transports know nothing of this. ``try_channels`` sends a sample
+through each configured channel, outside the outbox (``govmon alerts test``).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from monitor.alerts.channels import DeliveryError, Link, send
-from monitor.alerts.render import Rendered, Renderer
+from monitor.alerts.channels import DeliveryError, Link, Outgoing, recipients, send
+from monitor.alerts.render import Rendered, Renderer, sample_payload
 from monitor.config import Settings
+from monitor.errors import InputError
 from monitor.model import Finding, Payload
 from monitor.store import Store
 
@@ -141,15 +143,15 @@ async def _channel(
                 payload = payload_of(r)
                 renders[r["event_id"]] = (renderer.render(r["kind"], payload), payload)
         rendered = [renders[r["event_id"]][0] for r in batch]
-        message = renderer.digest(rendered) if mode == "digest" else rendered[0]
-        event = {
-            "kind": first["kind"],
-            "key": first["key"] if mode == "one" else f"digest|{now.date()}",
-            "payload": json.dumps(renders[first["event_id"]][1].to_json(), ensure_ascii=False),
-        }
+        message = Outgoing(
+            first["kind"],
+            first["key"] if mode == "one" else f"digest|{now.date()}",
+            renders[first["event_id"]][1],
+            renderer.digest(rendered) if mode == "digest" else rendered[0],
+        )
         ids = [r["id"] for r in batch]
         try:
-            await send(settings, first["channel"], first["recipient"], message, event, link=link)
+            await send(settings, first["channel"], first["recipient"], message, link=link)
         except DeliveryError as exc:
             old = now - min(datetime.fromisoformat(r["created"]) for r in batch) > GIVE_UP
             dead = exc.permanent or (old and first["attempts"] + 1 >= MIN_ATTEMPTS)
@@ -168,3 +170,22 @@ async def _channel(
         store.mark_delivered(ids, now)
         sent.count(first["channel"], len(ids), ok=True)
         log.info("alert %s delivered via %s to %s", first["key"], first["channel"], first["recipient"])
+
+
+async def try_channels(settings: Settings, only: str | None, renderer: Renderer) -> list[tuple[str, str, str | None]]:
+    """A sample alert through each configured channel (or the one named: ``email``, ``eml``, ``webhook:NAME`` or
+    ``NAME``), outside the outbox: (channel, recipient, error or None)."""
+    targets = [(c, r) for c, r in recipients(settings, None) if only in (None, c, c.split(":", 1)[-1])]
+    if not targets:
+        raise InputError(f"no alert channel{' named ' + only if only else ''} is configured in {settings.path}")
+    payload = sample_payload("test")
+    message = Outgoing("test", f"test|{datetime.now(UTC).isoformat()}", payload, renderer.render("test", payload))
+    outcome: list[tuple[str, str, str | None]] = []
+    async with Link() as link:
+        for channel, recipient in targets:
+            try:
+                await send(settings, channel, recipient, message, link=link)
+                outcome.append((channel, recipient, None))
+            except DeliveryError as exc:
+                outcome.append((channel, recipient, str(exc)))
+    return outcome
