@@ -20,9 +20,9 @@ from typing import Any
 
 import jinja2
 
-from monitor.alerts.render import DEFAULT_TEMPLATES, context, hot_cells, table_view
+from monitor.alerts.render import DEFAULT_TEMPLATES, diff_view, finding_views, hot_cells, table_view
 from monitor.config import Settings
-from monitor.model import STATUS_CN, TABLE_LABELS
+from monitor.model import STATUS_CN, TABLE_LABELS, Finding
 from monitor.present import status
 from monitor.store import Store
 
@@ -66,8 +66,7 @@ def years_of(store: Store, today: date) -> list[int]:
 def _report_page(store: Store, s: status.Standing) -> dict[str, Any]:
     versions = store.history(s.version_id)  # type: ignore[arg-type]
     latest = versions[-1]
-    report, findings = json.loads(latest["report"]), json.loads(latest["findings"])
-    seen = context("revision", {"findings": findings})
+    report, findings = json.loads(latest["report"]), [Finding.from_json(f) for f in json.loads(latest["findings"])]
     hot = hot_cells(findings)
     tables = []
     for key, state in report.get("table_status", {}).items():
@@ -76,13 +75,13 @@ def _report_page(store: Store, s: status.Standing) -> dict[str, Any]:
         tables.append({**view, "status": STATUS_CN.get(state, state)})
     history = []
     for v in versions:
-        diff = context("revision", {"diff": json.loads(v["diff"])})["diff"] if v["diff"] else None
+        diff = diff_view(json.loads(v["diff"])) if v["diff"] else None
         history.append({"fetched": v["fetched_at"][:16].replace("T", " "), "id": v["id"], "diff": diff})
     return {
         "s": s,
         "state_cn": status.STATES[s.state],
         "report": report,
-        "findings": seen["findings"],
+        "findings": finding_views(findings),
         "tables": tables,
         "versions": history,
         "colours": COLOURS,

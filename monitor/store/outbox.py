@@ -37,7 +37,7 @@ class Outbox:
                 document_id,
                 version_id,
                 now(),
-                json.dumps(event.payload, ensure_ascii=False),
+                json.dumps(event.payload.to_json(), ensure_ascii=False),
             ],
         )
         if cur.rowcount == 0:
