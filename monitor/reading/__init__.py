@@ -32,7 +32,8 @@ def _preload() -> None:
     """Before the first child: the forkserver imports what this process has imported of govmon. Each child runs
     the main script again before reading (Python's spawn protocol; preloading "__main__" is a no-op before 3.13),
     and with its modules already in the server that costs nothing: else 0.7 s a document."""
-    _CTX.set_forkserver_preload(sorted(m for m in sys.modules if m.startswith("monitor")))
+    # a copy first: the poll reads several documents in threads, and another may be importing meanwhile
+    _CTX.set_forkserver_preload(sorted(m for m in list(sys.modules) if m.startswith("monitor")))
 
 
 kill_all = sandbox.kill_all  # the service calls it on SIGTERM
