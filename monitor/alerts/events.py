@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
 from monitor.checks.pipeline import source_findings
 from monitor.checks.registry import SourceContext
 from monitor.config import Settings, Source
-from monitor.model import Event
+from monitor.model import Event, Finding
 from monitor.redact import redact
+from monitor.store.records import ReportSummary, SourceState
 
 
 def recipients(settings: Settings, source: Source | None) -> tuple[tuple[str, str], ...]:
@@ -40,17 +40,17 @@ def _keys(findings: list[dict[str, Any]]) -> list[str]:
     return [f["key"] for f in findings]
 
 
-def hydrate(payload: dict[str, Any], report: str | None, findings: str | None) -> dict[str, Any]:
+def hydrate(payload: dict[str, Any], report: ReportSummary | None, findings: list[Finding] | None) -> dict[str, Any]:
     """An event's payload as the templates read it. A version's events name its findings by key
     (``finding_keys``); the tables and the findings themselves are read from the stored version."""
     if "finding_keys" not in payload or report is None or findings is None:
         return payload
-    data, stored = json.loads(report), {f["key"]: f for f in json.loads(findings)}
+    stored = {f.key: f for f in findings}
     return {
         **payload,
-        "tables": data.get("tables", {}),
-        "table_status": data.get("table_status", {}),
-        "findings": [stored[k] for k in payload["finding_keys"] if k in stored],
+        "tables": report.tables,
+        "table_status": report.table_status,
+        "findings": [stored[k].to_json() for k in payload["finding_keys"] if k in stored],
     }
 
 
@@ -106,10 +106,10 @@ def missing_event(settings: Settings, source: Source, years_found: set[int], tod
 
 
 def source_events(
-    settings: Settings, source: Source, state: dict[str, Any], error: str | None, poll_id: int
+    settings: Settings, source: Source, state: SourceState, error: str | None, poll_id: int
 ) -> list[Event]:
     """A source failing `failure_threshold` polls in a row is reported once, and again when it recovers."""
-    failures = state["consecutive_failures"] + 1 if error else 0
+    failures = state.consecutive_failures + 1 if error else 0
     payload: dict[str, Any] = {
         "source": source.id,
         "agency": source.agency,
@@ -119,8 +119,8 @@ def source_events(
         "findings": [],
     }
     to = recipients(settings, source)
-    if error and failures >= settings.failure_threshold and not state["failing_alerted"]:
+    if error and failures >= settings.failure_threshold and not state.failing_alerted:
         return [Event(f"failing|{source.id}|{poll_id}", "source_failing", source.id, payload, to)]
-    if not error and state["failing_alerted"]:
+    if not error and state.failing_alerted:
         return [Event(f"recovered|{source.id}|{poll_id}", "source_recovered", source.id, payload, to)]
     return []

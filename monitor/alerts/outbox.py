@@ -8,13 +8,12 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
 
 from monitor.alerts.channels import DeliveryError, Link, send
 from monitor.alerts.events import hydrate
 from monitor.alerts.render import Rendered, Renderer
 from monitor.config import Settings
-from monitor.store import Store
+from monitor.store import Delivery, Store
 
 log = logging.getLogger("govmon.alerts")
 GIVE_UP = timedelta(days=3)
@@ -64,7 +63,7 @@ class Sent:
             self.failed += n
 
 
-Batches = dict[tuple[str, str | int], list[dict[str, Any]]]
+Batches = dict[tuple[str, str | int], list[Delivery]]
 
 
 async def deliver_due(
@@ -77,12 +76,12 @@ async def deliver_due(
     rows = store.due_deliveries(now, limit=500, ignore_backoff=ignore_backoff)
     channels: dict[str, Batches] = {}
     for row in rows:
-        groups = channels.setdefault(row["channel"], {})
-        if row["channel"] == "email" and settings.email and settings.email.digest == "daily":
-            if ignore_backoff or _digest_due(store, row["recipient"], now):
-                groups.setdefault(("digest", row["recipient"]), []).append(row)
+        groups = channels.setdefault(row.channel, {})
+        if row.channel == "email" and settings.email and settings.email.digest == "daily":
+            if ignore_backoff or _digest_due(store, row.recipient, now):
+                groups.setdefault(("digest", row.recipient), []).append(row)
         else:
-            groups.setdefault(("one", row["id"]), []).append(row)
+            groups.setdefault(("one", row.id), []).append(row)
     sent = Sent()
     renders: dict[int, tuple[Rendered, str]] = {}  # each event rendered once per pass, whatever its recipients
     async with Link() as link:
@@ -114,41 +113,41 @@ async def _channel(
             sent.deferred += left
             log.warning(
                 "delivery via %s over %.0f s: %d alert(s) left for the next pass",
-                batch[0]["channel"],
+                batch[0].channel,
                 PASS_BUDGET,
                 left,
             )
             return
         first = batch[0]
         for r in batch:
-            if r["event_id"] not in renders:
-                payload = hydrate(json.loads(r["payload"]), r["report"], r["findings"])
-                renders[r["event_id"]] = (renderer.render(r["kind"], payload), json.dumps(payload, ensure_ascii=False))
-        rendered = [renders[r["event_id"]][0] for r in batch]
+            if r.event_id not in renders:
+                payload = hydrate(r.event.payload, r.report, r.findings)
+                renders[r.event_id] = (renderer.render(r.event.kind, payload), json.dumps(payload, ensure_ascii=False))
+        rendered = [renders[r.event_id][0] for r in batch]
         message = renderer.digest(rendered) if mode == "digest" else rendered[0]
         event = {
-            "kind": first["kind"],
-            "key": first["key"] if mode == "one" else f"digest|{now.date()}",
-            "payload": renders[first["event_id"]][1],
+            "kind": first.event.kind,
+            "key": first.event.key if mode == "one" else f"digest|{now.date()}",
+            "payload": renders[first.event_id][1],
         }
-        ids = [r["id"] for r in batch]
+        ids = [r.id for r in batch]
         try:
-            await send(settings, first["channel"], first["recipient"], message, event, link=link)
+            await send(settings, first.channel, first.recipient, message, event, link=link)
         except DeliveryError as exc:
-            old = now - min(datetime.fromisoformat(r["created"]) for r in batch) > GIVE_UP
-            dead = exc.permanent or (old and first["attempts"] + 1 >= MIN_ATTEMPTS)
-            store.mark_failed(ids, str(exc), None if dead else now + backoff(first["attempts"]))
-            sent.count(first["channel"], len(ids), ok=False)
+            old = now - min(datetime.fromisoformat(r.created) for r in batch) > GIVE_UP
+            dead = exc.permanent or (old and first.attempts + 1 >= MIN_ATTEMPTS)
+            store.mark_failed(ids, str(exc), None if dead else now + backoff(first.attempts))
+            sent.count(first.channel, len(ids), ok=False)
             log.warning(
                 "alert %s via %s to %s: attempt %d failed%s: %s",
-                first["key"],
-                first["channel"],
-                first["recipient"],
-                first["attempts"] + 1,
+                first.event.key,
+                first.channel,
+                first.recipient,
+                first.attempts + 1,
                 " (gave up)" if dead else "",
                 exc,
             )
             continue
         store.mark_delivered(ids, now)
-        sent.count(first["channel"], len(ids), ok=True)
-        log.info("alert %s delivered via %s to %s", first["key"], first["channel"], first["recipient"])
+        sent.count(first.channel, len(ids), ok=True)
+        log.info("alert %s delivered via %s to %s", first.event.key, first.channel, first.recipient)

@@ -8,7 +8,6 @@ import json
 import logging
 import os
 import re
-import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -22,6 +21,7 @@ from monitor.redact import Redacting
 if TYPE_CHECKING:
     from monitor import config
     from monitor.model import Finding, Report
+    from monitor.store import Store
 
 # `govmon check` of one draft starts in a fraction of a second: the watcher's modules (aiohttp, SQLite, Jinja2,
 # the forkserver) are imported by the commands that use them, and a draft of ordinary size is read in this
@@ -141,11 +141,11 @@ def _settings(args: argparse.Namespace, secrets: bool | None = None) -> config.S
     return settings
 
 
-def _store(settings: config.Settings) -> Any:
+def _store(settings: config.Settings) -> Store:
     """The database, for a command that reads it: an error (not a new file) when it is not there."""
-    from monitor.store import Store  # noqa: PLC0415
+    from monitor.store import open_store  # noqa: PLC0415
 
-    return Store(settings.database, create=False)
+    return open_store(settings, create=False)
 
 
 def _progress(done: int, total: int) -> None:
@@ -281,7 +281,7 @@ def cmd_health(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from monitor.store.backup import backup  # noqa: PLC0415
+    from monitor.store import backup  # noqa: PLC0415
 
     settings = _settings(args)
     written = backup(settings.database, Path(args.path))
@@ -472,7 +472,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `govmon reports | head`: the reader has gone; no traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
-    except (sqlite3.DatabaseError, OSError) as exc:  # a damaged database, a full disk: one line, no traceback
+    except OSError as exc:  # a full disk, a folder that cannot be written: one line, no traceback
         print(f"govmon: {storage_error(getattr(exc, 'filename', None) or 'the database', exc)}", file=sys.stderr)
         return 2
     except Exception as exc:  # a bug: one line that says so, the traceback only when asked for (-v)

@@ -10,7 +10,6 @@ import asyncio
 import json
 import logging
 import signal
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,9 +20,9 @@ from monitor.alerts.events import recipients
 from monitor.alerts.outbox import Sent, deliver_due
 from monitor.alerts.render import Renderer, sample_payload
 from monitor.config import Settings
-from monitor.errors import ConfigError, InputError, storage_error
+from monitor.errors import ConfigError, InputError
 from monitor.present import overview
-from monitor.store import Store, instance_lock, is_locked
+from monitor.store import Store, instance_lock, is_locked, open_store
 from monitor.watch.document import PollResult
 from monitor.watch.fetch import Fetcher
 from monitor.watch.poll import Watcher
@@ -47,21 +46,10 @@ async def poll_once(
     renderer: Renderer,
     progress: Callable[[int, int], None] | None = None,
 ) -> Polled:
-    """One pass over the sources, then the alerts that are due, then what is left in the outbox."""
-    try:
-        return await _poll_once(settings, ids, renderer, progress)
-    except sqlite3.DatabaseError as exc:  # a full disk, a damaged file: where, and what to do
-        raise storage_error(settings.database, exc) from exc
-
-
-async def _poll_once(
-    settings: Settings,
-    ids: list[str] | None,
-    renderer: Renderer,
-    progress: Callable[[int, int], None] | None,
-) -> Polled:
+    """One pass over the sources, then the alerts that are due, then what is left in the outbox. A full disk or
+    a damaged database ends it with ``StorageError``: where, and what to do."""
     with instance_lock(settings.database):
-        store = Store(settings.database)
+        store = open_store(settings)
         store.mark_interrupted()
         try:
             async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
@@ -107,7 +95,7 @@ async def serve(settings: Settings, spread: float | None, renderer: Renderer) ->
     hup, reloaded = _reloader(settings)
     loop.add_signal_handler(signal.SIGHUP, hup)
     with instance_lock(settings.database):
-        store = Store(settings.database)
+        store = open_store(settings)
         store.mark_interrupted()
         try:
             async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
