@@ -10,7 +10,7 @@ from monitor.checks.registry import SourceContext
 from monitor.config import Settings, Source
 from monitor.model import Event, Finding
 from monitor.redact import redact
-from monitor.store.records import ReportSummary, SourceState
+from monitor.store import ReportSummary, SourceState
 
 
 def recipients(settings: Settings, source: Source | None) -> tuple[tuple[str, str], ...]:
