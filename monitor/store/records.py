@@ -186,7 +186,8 @@ class LastReport:
 class YearReport:
     """A source's report for one year (the document whose latest version is newest), as ``status`` judges it:
     the version's title and 发布日期, its tables' states and findings, the version before's findings (None: it is
-    the first), and how many versions there are."""
+    the first), and how many versions there are. The findings come without the cells they name (``cells`` is
+    empty): a year's standings hold every source's at once, and the cells were two thirds of their memory."""
 
     source: str
     url: str

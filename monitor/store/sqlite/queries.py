@@ -74,8 +74,8 @@ class Queries(Connected):
                 versions,
                 published,
                 table_status or {},
-                findings(found),
-                findings(before) if before is not None else None,
+                findings(found, cells=False),
+                findings(before, cells=False) if before is not None else None,
             )
         return out
 
