@@ -137,8 +137,6 @@ class Store(Protocol):
     def unreadable_reports(self, source: str | None = None, year: int | None = None) -> list[UnreadableReport]: ...
 
     # ------------------------------------------------------------ events and the outbox
-    def add_events(self, events: Iterable[Event]) -> None: ...
-
     def events(self) -> list[StoredEvent]:
         """Every event stored, oldest first."""
 

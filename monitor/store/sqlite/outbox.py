@@ -21,11 +21,6 @@ _DELIVERY = (
 
 
 class Outbox(Connected):
-    def add_events(self, events: Iterable[Event]) -> None:
-        with self._transaction():
-            for event in events:
-                self._add_event(event, None)
-
     def _add_event(self, event: Event, document_id: int | None, version_id: int | None = None) -> None:
         cur = self.db.conn.execute(
             "INSERT OR IGNORE INTO events (key, kind, source, document_id, version_id, created, payload) "
