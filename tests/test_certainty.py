@@ -507,3 +507,95 @@ def test_a_government_report_whose_only_body_is_its_office_claims_no_deadline():
     report, findings = check(text.encode())
     assert report.kind is None
     assert not [f for f in findings if f.rule == "timeliness.late"]
+
+
+# ---------------------------------------------------------------- a second hostile reading: PDFs and words
+def test_a_pdf_printed_twice_for_bold_is_read_once():
+    # 003 with its headings' font drawn twice, 0.4 pt apart, as some producers fake a bold: "一一、、总总体体"
+    from pdfedit import printed_twice  # noqa: PLC0415
+
+    report, findings = check(printed_twice(page("003_"), "Hei"), "003.pdf")
+    assert all(report.sections[n] is not None for n in range(1, 7))
+    assert not errors(findings)
+
+
+def test_a_watermark_over_a_pdf_is_not_read_into_its_cells_or_headings():
+    # 001 under a portal's rotated gray download stamp with digits in it: still exactly its two real errors
+    from pdfedit import watermarked  # noqa: PLC0415
+
+    report, findings = check(watermarked(page("001_"), "www.pingtan.gov.cn 2022-02-08 16:34"), "001.pdf")
+    assert all(report.sections[n] is not None for n in range(1, 7))
+    assert [(f.rule, f.row) for f in errors(findings)] == [
+        ("appeals.total", "review"),
+        ("appeals.total", "suit_after_review"),
+    ]
+
+
+def test_a_missing_ruling_line_that_runs_the_label_columns_together_names_no_row():
+    # 003 without the line between section 三's outer label column (三、本年度办理结果) and the group column: the
+    # whole label area is one cell; a row is never named by another row's words in it
+    import pdfplumber  # noqa: PLC0415
+    from pdfedit import without_vertical_line  # noqa: PLC0415
+
+    with pdfplumber.open(CORPUS / "003_huaian_city_gov_2024.pdf") as pdf:
+        columns = next(
+            [c.bbox[0] for c in t.columns]
+            for p in pdf.pages
+            for t in p.find_tables()
+            if "予以公开" in str(t.extract()[:8])
+        )
+    _, findings = check(without_vertical_line(page("003_"), columns[1]), "003.pdf")
+    assert not errors(findings)
+
+
+def test_part_headings_in_words_of_their_own_are_found_by_their_numbering():
+    soup = soup_of("010_")
+    for old, new in (
+        ("一、总体情况", "一、工作开展情况"),
+        ("五、存在的主要问题及明年工作计划", "五、工作展望"),
+        ("六、其他需要报告的事项", "六、其他情况"),
+    ):
+        soup.find(string=lambda s, old=old: s is not None and s.strip() == old).replace_with(new)
+    _, findings = check(str(soup).encode())
+    assert not [f for f in findings if f.rule == "section.missing"]
+
+
+def test_headings_left_empty_where_the_tables_were_pictures_are_still_parts():
+    # 010 as a converter gives it with its table pictures dropped: headings 二, 三, 四 with nothing under them
+    soup = soup_of("010_")
+    for table in soup.find_all("table"):
+        if any(w in table.get_text() for w in ("信息内容", "申请人情况", "行政复议")):
+            table.decompose()
+    report, findings = check(str(soup).encode())
+    assert all(report.sections[n] is not None for n in range(1, 7))
+    assert not errors(findings)
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '27<span style="vertical-align:super">1</span>',
+        '<span style="font-size:0">1</span>27',
+        '<span style="visibility:hidden">1</span>27',
+        "27<span hidden>1</span>",
+        '27<span style="color:#ffffff">1</span>',
+        '<p>26</p><p style="color:red">27</p>',  # the old value, then its correction
+    ],
+)
+def test_more_markup_a_reader_does_not_read_as_digits(markup):
+    test_markup_in_a_number_cell_makes_it_uncertain_never_a_wrong_certain_number(markup)
+
+
+def test_a_page_with_its_tables_in_an_attachment_keeps_its_parts():
+    from monitor.reading.report import with_attachment  # noqa: PLC0415
+
+    page_only = soup_of("010_")
+    for table in page_only.find_all("table"):
+        if any(w in table.get_text() for w in ("信息内容", "申请人情况", "行政复议")):
+            table.replace_with(BeautifulSoup('<p><a href="/att/tj.xlsx">附件：统计表.xlsx</a></p>', "html.parser"))
+    page_report = read_report(str(page_only).encode(), "page.html")
+    tables = read_report(page("010_"), "attachment.html")  # the attachment: the tables (here with the prose too)
+    merged = with_attachment(page_report, tables)
+    assert {t.status for t in merged.tables.values()} == {"parsed"}
+    assert all(merged.sections[n] is not None for n in range(1, 7))
+    assert not errors(run_rules(merged))

@@ -438,3 +438,31 @@ async def test_a_pooled_loopback_connection_does_not_carry_a_public_sources_requ
         with pytest.raises(FetchError, match="refused"):
             await fetcher.get(f"{local}/secret.html", allow=public)
     assert portal.hits["/secret.html"] == 0
+
+
+async def test_an_answer_with_bytes_past_its_content_length_is_one_short_line():
+    """A portal that sends more than its Content-Length says (the next answer then starts with page bytes): aiohttp
+    quoted the whole page (30 KB) in its error; the admin reads one line, retried then given up."""
+    from monitor.errors import FetchError  # noqa: PLC0415
+
+    page = ("<html><body>" + "报告" * 1000 + "</body></html>").encode()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: 100\r\n\r\n" + page)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with Fetcher("govmon-test", 2, 2, retries=1, backoff=0.01) as fetcher:
+            with pytest.raises(FetchError) as caught:
+                await fetcher.get(f"http://127.0.0.1:{port}/t.html", allow=frozenset({"loopback"}))
+    finally:
+        server.close()
+        await server.wait_closed()
+    message = str(caught.value)
+    assert len(message) < 300
+    assert "\n" not in message
+    assert "not valid HTTP" in message

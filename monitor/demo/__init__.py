@@ -169,14 +169,14 @@ async def tour(folder: Path, say: Callable[[str], None]) -> None:
     say(f"demo portal on {base}; state in {folder}\n")
     try:
         say("== first poll: every report is new")
-        polled = await service.poll_once(config, None, renderer)
+        polled = await service.poll_once(config, None, renderer, None, overview.Rebuilder(config, every=0))
         say(admin.poll_text(polled.results, polled.sent, polled.left))
         store = open_store(config)
         say("\n".join(admin.reports_text(store)))
         store.close()
         portal.revise()
         say("\n== the city quietly edits its 2021 report; second poll")
-        polled = await service.poll_once(config, None, renderer)
+        polled = await service.poll_once(config, None, renderer, None, overview.Rebuilder(config, every=0))
         say(admin.poll_text(polled.results, polled.sent, polled.left))
         store = open_store(config)
         for doc in store.reports():

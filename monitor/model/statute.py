@@ -248,3 +248,55 @@ AMOUNT_COLUMNS = frozenset({"amount_wan"})  # 万元: decimals allowed, 元 conv
 
 
 SIGNED_COLUMNS = frozenset({"change"})  # 本年增/减
+
+
+PRINTED_APPLICANTS = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
+# Section 三 as the 2021 format prints it (the demo portal renders it; a reader matches rows by their words):
+# (group label or None, [(row key, printed label)])
+PRINTED_APPLICATION_ROWS = [
+    (None, [("new", "一、本年新收政府信息公开申请数量"), ("carried_over", "二、上年结转政府信息公开申请数量")]),
+    (
+        "三、本年度办理结果",
+        [("granted", "(一)予以公开"), ("partly_granted", "(二)部分公开(区分处理的,只计这一情形,不计其他情形)")],
+    ),
+    (
+        "(三)不予公开",
+        [
+            ("withheld_state_secret", "1.属于国家秘密"),
+            ("withheld_prohibited", "2.其他法律行政法规禁止公开"),
+            ("withheld_security", "3.危及“三安全一稳定”"),
+            ("withheld_third_party", "4.保护第三方合法权益"),
+            ("withheld_internal", "5.属于三类内部事务信息"),
+            ("withheld_process", "6.属于四类过程性信息"),
+            ("withheld_enforcement", "7.属于行政执法案卷"),
+            ("withheld_inquiry", "8.属于行政查询事项"),
+        ],
+    ),
+    (
+        "(四)无法提供",
+        [
+            ("unavailable_not_held", "1.本机关不掌握相关政府信息"),
+            ("unavailable_needs_creation", "2.没有现成信息需要另行制作"),
+            ("unavailable_unclear", "3.补正后申请内容仍不明确"),
+        ],
+    ),
+    (
+        "(五)不予处理",
+        [
+            ("rejected_complaint", "1.信访举报投诉类申请"),
+            ("rejected_repeat", "2.重复申请"),
+            ("rejected_publication", "3.要求提供公开出版物"),
+            ("rejected_excessive", "4.无正当理由大量反复申请"),
+            ("rejected_confirmation", "5.要求行政机关确认或重新出具已获取信息"),
+        ],
+    ),
+    (
+        "(六)其他处理",
+        [
+            ("other_no_correction", "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"),
+            ("other_no_fee", "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"),
+            ("other_misc", "3.其他"),
+        ],
+    ),
+    (None, [("handled_total", "(七)总计"), ("carried_forward", "四、结转下年度继续办理")]),
+]

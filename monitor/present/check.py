@@ -7,10 +7,16 @@ the totals, so a morning's batch can be read at a glance.
 
 from __future__ import annotations
 
+import argparse
+import json
+import re
+import sys
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from monitor.errors import GovmonError, InputError
 from monitor.model import FORMAT_CN, KIND_CN, SEVERITY_CN, STATUS_CN, TABLE_LABELS, Finding, Report
 
 _SKIP = ("readme", ".")  # a folder's own README and hidden files are not reports
@@ -141,3 +147,100 @@ def summary_table(rows: list[SummaryRow]) -> str:
     )
     lines.append("(二三四: 第二、三、四部分表格 · 读=已读取 疑=部分无法定位 缺=缺失 图=仅有图片/附件)")
     return "\n".join(line.rstrip() for line in lines)
+
+
+# ---------------------------------------------------------------- the command
+# `govmon check` of one draft starts in a fraction of a second: the watcher's modules (aiohttp, SQLite, Jinja2,
+# the forkserver) are imported by the commands that use them, and a draft of ordinary size is read in this
+# process; only a large page or a Word file (whose reading can explode) is read in a bounded child.
+IN_PROCESS = 512 * 1024
+
+
+def _read(data: bytes, name: str, kind: str | None, charset: str | None = None) -> Report:
+    from monitor.reading.formats import sniff  # noqa: PLC0415
+
+    if len(data) <= IN_PROCESS and sniff(data) in ("html", "text", "pdf"):  # a PDF is read in its own child
+        from monitor.reading.report import read_report  # noqa: PLC0415
+    else:
+        from monitor.reading import read_report  # noqa: PLC0415
+    return read_report(data, name, kind, charset)
+
+
+def _load(source: str, kind: str | None, allow_private: bool = False) -> Report:
+    if source == "-":
+        return _read(sys.stdin.buffer.read(), "-", kind)
+    if re.match(r"^https?://", source, re.I):
+        import asyncio  # noqa: PLC0415
+
+        from monitor.watch.fetch import fetch_once  # noqa: PLC0415
+
+        resp = asyncio.run(fetch_once(source, allow_private=allow_private))
+        return _read(resp.body, source, kind, resp.charset)
+    path = Path(source)
+    if not path.is_file():
+        raise InputError(f"{source}：文件不存在")
+    return _read(path.read_bytes(), source, kind)
+
+
+def _loaded(source: str, args: argparse.Namespace) -> Report | GovmonError:
+    """One input read, or why it cannot be: a reader's bug on one file makes that file unreadable, not the run."""
+    try:
+        return _load(source, args.kind, args.allow_private)
+    except GovmonError as exc:
+        return exc
+    except Exception as exc:
+        if args.verbose:
+            raise
+        return InputError(f"读取时出现内部错误（{type(exc).__name__}: {str(exc)[:120]}），请报告此问题")
+
+
+def _checked(source: str, report: Report, previous: Report | None, reports: list[Report]) -> list[Finding]:
+    """One input's findings, compared with the other inputs; ``--previous`` counts where it is this report's year
+    before (the pipeline decides), and where it is not, staff are told why it was not used."""
+    from monitor.checks import copies  # noqa: PLC0415
+    from monitor.checks.pipeline import run_rules  # noqa: PLC0415
+
+    if previous is not None and not copies.year_before(report, previous):
+        print(f"govmon: {source}: --previous 不是同一单位上一年度的报告，未用于跨年度核对", file=sys.stderr)
+    return run_rules(report, previous, others=tuple(reports))
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from monitor.checks.pipeline import listed  # noqa: PLC0415
+    from monitor.model import Report  # noqa: PLC0415
+    from monitor.present.check import SummaryRow, check_inputs, report_text, summary_table  # noqa: PLC0415
+
+    if args.rules:
+        for r in listed():
+            print(f"{r.id:<24} {r.severity:<8} {r.summary}")
+        return 0
+    inputs = check_inputs(args.inputs)
+    if not inputs:
+        raise InputError("请至少给出一个报告文件、文件夹或网址（或 --rules）")
+    previous = _load(args.previous, args.kind) if args.previous else None
+    results: list[dict[str, Any]] = []
+    rows: list[SummaryRow] = []
+    code = 0
+    loaded = [(source, _loaded(source, args)) for source in inputs]
+    reports = [r for _, r in loaded if isinstance(r, Report)]
+    for source, report in loaded:
+        if isinstance(report, GovmonError):
+            print(f"govmon: {source}: {report}" if source not in str(report) else f"govmon: {report}", file=sys.stderr)
+            results.append({"input": source, "error": str(report)})
+            rows.append(SummaryRow(source, None, [], str(report)))
+            code = 2
+            continue
+        findings = _checked(source, report, previous, reports)
+        if any(f.severity == "error" for f in findings):
+            code = max(code, 1)
+        rows.append(SummaryRow(source, report, findings))
+        if args.json:
+            results.append({**report.to_json(), "findings": [f.to_json() for f in findings]})
+        else:
+            print(report_text(report, findings))
+    if not args.json and len(rows) > 1:
+        print("\n" + summary_table(rows))
+    if args.json:
+        payload: Any = results[0] if len(results) == 1 else results
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    return code

@@ -121,11 +121,14 @@ def build(settings: Settings, store: Store, out: Path, today: date, years: list[
 class Rebuilder:
     """The service's overview: rebuilt after a poll, at most every REBUILD_EVERY seconds (clock injected)."""
 
-    def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic) -> None:
-        self.settings, self.clock, self.last = settings, clock, -REBUILD_EVERY
+    def __init__(
+        self, settings: Settings, clock: Callable[[], float] = time.monotonic, every: float = REBUILD_EVERY
+    ) -> None:
+        self.settings, self.clock, self.every = settings, clock, every
+        self.last = -every - 1.0
 
     def due(self) -> bool:
-        return self.settings.overview_dir is not None and self.clock() - self.last >= REBUILD_EVERY
+        return self.settings.overview_dir is not None and self.clock() - self.last >= self.every
 
     def __call__(self, today: date) -> Path | None:
         """Build now if due, with its own connection (it runs in a worker thread)."""

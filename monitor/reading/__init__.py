@@ -12,6 +12,7 @@ and memory and ends in one line, while the caller's loop keeps serving: ``read_p
 from __future__ import annotations
 
 import multiprocessing
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -25,10 +26,15 @@ SECONDS = 60  # one document's CPU and wall-clock budget; real reports take well
 MEMORY = 1024 * 2**20
 
 _CTX = multiprocessing.get_context("forkserver")
-# Each child runs the main script again before reading (Python's spawn protocol; preloading "__main__" is a
-# no-op before 3.13). With the CLI (light: its commands import what they use) and the reader preloaded in the
-# forkserver that costs nothing: else 0.7 s a document.
-_CTX.set_forkserver_preload(["monitor.present.cli", "monitor.reading.report"])
+
+
+def _preload() -> None:
+    """Before the first child: the forkserver imports what this process has imported of govmon. Each child runs
+    the main script again before reading (Python's spawn protocol; preloading "__main__" is a no-op before 3.13),
+    and with its modules already in the server that costs nothing: else 0.7 s a document."""
+    _CTX.set_forkserver_preload(sorted(m for m in sys.modules if m.startswith("monitor")))
+
+
 kill_all = sandbox.kill_all  # the service calls it on SIGTERM
 
 
@@ -45,6 +51,8 @@ def bounded(fn: Callable[..., Report], *args: Any, seconds: int | None = None, m
     )
     # Not a daemon: the PDF reader forks its own limited child. The parent kills and joins this one in every
     # case, and RLIMIT_CPU ends it even if the parent is killed first.
+    if not sandbox.started(_CTX):
+        _preload()
     report: Report = sandbox.run_limited(_CTX, budget, fn, args, daemon=False)
     return report
 

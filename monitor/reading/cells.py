@@ -73,6 +73,11 @@ def read_cell(text: str) -> Reading:
     return Reading(-number if sign == "-" else number, blank=False, unit=unit, debris=debris)
 
 
+def is_number(text: str) -> bool:
+    """Whether a cell's text is a number (not a blank, not a label)."""
+    return read_cell(text).number is not None
+
+
 def is_value(text: str) -> bool:
     """Whether a cell's text is a number or a blank (a value cell), not a label."""
     return read_cell(text).readable

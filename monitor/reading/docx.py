@@ -1,8 +1,8 @@
 """Stage: extract (DOCX). A Word report -> a Document: paragraphs as text, tables as grids.
 
-Paragraphs and tables are read in body order with python-docx; a merged cell comes back in
-every grid slot it covers, and is turned back into one cell with its rowspan and colspan, as
-an HTML table gives it. The archive is checked before it is opened: a zip bomb (huge declared sizes or a
+Paragraphs and tables are read in body order from the document's XML (python-docx opens it): a merged cell
+is one cell with its rowspan and colspan, as an HTML table gives it; what Word shows is read (tracked
+insertions in, deletions, hidden text and note marks out, a cell with any of them not certain). The archive is checked before it is opened: a zip bomb (huge declared sizes or a
 suspicious compression ratio) is refused with a clear error.
 """
 
@@ -34,36 +34,43 @@ def _check_archive(data: bytes) -> None:
         raise InputError(f"DOCX解压后有{total / 2**20:.0f} MiB（压缩比{total // packed}:1），疑为压缩炸弹，不予读取")
 
 
-def _grid(table: object, number: int) -> Grid:
-    """python-docx repeats a merged cell in each slot it covers: the same XML cell, found again."""
-    slots: list[list[GridCell | None]] = []
-    made: dict[object, GridCell] = {}  # keyed by the XML element, held alive here so its identity stays
-    cells: list[GridCell] = []
-    rows = list(table.rows)  # type: ignore[attr-defined]
-    for r, row in enumerate(rows):
-        line: list[GridCell | None] = []
+def _grid(tbl: Any, number: int) -> Grid:
+    """A Word table from its XML: each <w:tc> at its first slot, spanning its w:gridSpan columns and, with
+    w:vMerge, the rows below it that continue it. A continuation with nothing above it (a table Word split at
+    a merge) starts a cell of its own, as Word shows it."""
+    grid: list[list[list[Any] | None]] = []  # per row, per slot: the cell [text, row, col, rowspan, colspan, index]
+    cells: list[list[Any]] = []
+    for r, tr in enumerate(tbl.iterchildren(W + "tr")):
+        line: list[list[Any] | None] = []
+        before = tr.find(f"{W}trPr/{W}gridBefore")
+        line += [None] * _int(before, 0)
         index = 0
-        for c, tc in enumerate(row.cells):
-            key = tc._tc
-            if key not in made:
-                made[key] = GridCell(" ".join(visible_text(key, cell=True).split()), r, c, index=index)
-                cells.append(made[key])
-                index += 1
-            line.append(made[key])
-        slots.append(line)
-    covered: dict[int, tuple[set[int], set[int]]] = {id(cell): (set(), set()) for cell in cells}
-    for r, line in enumerate(slots):  # one pass over the slots (a pass per cell was quadratic: 44 s at 200x200)
-        for c, x in enumerate(line):
-            if x is not None:
-                covered[id(x)][0].add(r)
-                covered[id(x)][1].add(c)
-    spans = {}
-    for cell in cells:
-        rs, cs = covered[id(cell)]
-        spans[id(cell)] = GridCell(cell.text, cell.row, cell.col, len(rs), len(cs), cell.index)
-    width = max((len(line) for line in slots), default=0)
-    slots = [[spans[id(x)] if x else None for x in line] + [None] * (width - len(line)) for line in slots]
-    return Grid([spans[id(c)] for c in cells], slots, number)
+        for tc in tr.iterchildren(W + "tc"):
+            props = tc.find(W + "tcPr")
+            span = _int(props.find(W + "gridSpan") if props is not None else None, 1)
+            merge = props.find(W + "vMerge") if props is not None else None
+            col = len(line)
+            above = grid[r - 1][col] if r and col < len(grid[r - 1]) else None
+            if merge is not None and merge.get(W + "val") in (None, "continue") and above is not None:
+                above[3] += 1  # the cell above goes on down
+                line += [above] * span
+                continue
+            cell = [" ".join(visible_text(tc, cell=True).split()), r, col, 1, span, index]
+            index += 1
+            cells.append(cell)
+            line += [cell] * span
+        grid.append(line)
+    width = max((len(line) for line in grid), default=0)
+    made = {id(c): GridCell(c[0], c[1], c[2], c[3], c[4], c[5]) for c in cells}
+    slots = [[made[id(x)] if x else None for x in line] + [None] * (width - len(line)) for line in grid]
+    return Grid([made[id(c)] for c in cells], slots, number)
+
+
+def _int(el: Any, default: int) -> int:
+    try:
+        return max(1, int(el.get(W + "val"))) if el is not None else default
+    except (TypeError, ValueError):
+        return default
 
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -80,6 +87,9 @@ def _hidden(t: Any) -> bool:
             props = up.find(W + "rPr")
             if props is not None and props.find(W + "vanish") is not None:
                 return True
+            align = props.find(W + "vertAlign") if props is not None else None
+            if align is not None and align.get(W + "val") in ("superscript", "subscript"):
+                return True  # a note mark, not the cell's number
     return False
 
 
@@ -111,8 +121,6 @@ def _is_layout(tbl: Any) -> bool:
 def _body(container: Any, document: Any, blocks: list[Block], lines: list[str]) -> None:
     """The paragraphs and tables of a body (or of a layout table's cells) in order: text lines, a picture as its
     marker, each data table as a grid."""
-    from docx.table import Table  # noqa: PLC0415
-
     for block in container.iterchildren():
         tag = block.tag.rsplit("}", 1)[-1]
         if tag == "p":
@@ -127,7 +135,7 @@ def _body(container: Any, document: Any, blocks: list[Block], lines: list[str]) 
             if lines:
                 blocks.append(Block("\n".join(lines)))
                 lines.clear()
-            blocks.append(Block(grid=_grid(Table(block, document), len([b for b in blocks if b.grid]))))
+            blocks.append(Block(grid=_grid(block, len([b for b in blocks if b.grid]))))
         elif tag in ("sdt", "customXml", "sdtContent"):  # content controls wrap paragraphs and tables
             _body(block.find(W + "sdtContent") if tag == "sdt" else block, document, blocks, lines)
 

@@ -62,6 +62,7 @@ class GridRow:
     conflict: bool = False
     grid: int = 0
     line: str | None = None  # the row's words as the page's text layer gives them (PDF): a further reading
+    own: bool = True  # its innermost label is its own (a cell of this row alone), not one spanning other rows
 
     @property
     def label(self) -> str:
@@ -144,13 +145,20 @@ def _place(row: list[GridCell], r: int, colmap: dict[int, str]) -> GridRow:
             for k in keys:
                 placed[k] = cell
         first = max((i + 1 for i, c in enumerate(row) if id(c) not in ids and not is_value(c.text)), default=0)
-        return GridRow(labels, placed, [c for c in row[first:] if c.row == r or c.blank], conflict)
+        own = _own([c for c in row if id(c) not in ids and not c.blank])
+        return GridRow(labels, placed, [c for c in row[first:] if c.row == r or c.blank], conflict, own=own)
     number = next((i for i, c in enumerate(row) if not c.blank and is_value(c.text)), len(row))
     first = max((i + 1 for i in range(number) if not is_value(row[i].text)), default=0)
     labels = [squash(c.text) for c in row[:first] if not c.blank]
     values = row[first:]
     conflict = any(not is_value(c.text) or (c.row != r and not c.blank) for c in values)
-    return GridRow(labels, {}, values, conflict)
+    return GridRow(labels, {}, values, conflict, own=_own([c for c in row[:first] if not c.blank]))
+
+
+def _own(labels: list[GridCell]) -> bool:
+    """Whether the innermost label cell is the row's own: one spanning several rows (a group label, or a label
+    column a missing ruling line ran together) names none of them alone."""
+    return bool(labels) and labels[-1].rowspan == 1
 
 
 # ---------------------------------------------------------------- the three statutory tables
@@ -189,7 +197,10 @@ def classify(grids: list[Grid]) -> list[str | None]:
 
 
 def _match(specs: tuple[RowSpec, ...], pos: int, row: GridRow) -> int | None:
-    """The next row of the template this grid row is: by its innermost label, else all its labels."""
+    """The next row of the template this grid row is: by its innermost label, else all its labels; never by a
+    label that spans other rows too (it does not say which of them this is)."""
+    if not row.own:
+        return None
     for text in (row.labels[-1:], [row.label]):
         if text and text[0]:
             hit = next((i for i in range(pos, len(specs)) if specs[i].match(text[0])), None)
@@ -254,7 +265,7 @@ def _read(
             continue
         pos = hit + 1
         hits[specs[hit].key] = n
-    unnamed = {n: row.labels[-1] for n, row in enumerate(rows) if n not in hits.values() and row.labels}
+    unnamed = {n: row.labels[-1] for n, row in enumerate(rows) if n not in hits.values() and row.labels and row.own}
     extra = gaps(specs, hits, unnamed) if hits else {}
     by_position, placed = set(extra), {**hits, **extra}
     found: dict[str, dict[str, Value] | None] = {}

@@ -156,8 +156,22 @@ def _cell_text(cell: Any, tables: Tables) -> str:
     if not len(cell):  # most cells: one text node
         return " ".join((cell.text or "").split())
     if next(cell.iterdescendants(*_NOT_PLAIN), None) is None:  # Word markup: <p><span>..</span></p>, text only
-        return " ".join(" ".join(cell.itertext()).split())
+        return _paragraphs(cell) or " ".join(" ".join(cell.itertext()).split())
     return " ".join(" ".join(_strings(cell, tables)).split())
+
+
+def _paragraphs(cell: Any) -> str | None:
+    """A cell of two paragraphs that both hold digits ("<p>26</p><p>27</p>": a value and its correction) is two
+    texts, kept apart so they are never read as one number (2627); None for any other cell."""
+    blocks = [
+        b for b in cell.iterdescendants("p", "div", "li") if next(b.iterdescendants("p", "div", "li"), None) is None
+    ]
+    if len(blocks) < 2:
+        return None
+    texts = [" ".join(" ".join(b.itertext()).split()) for b in blocks]
+    if sum(1 for t in texts if any(ch.isdigit() for ch in t)) < 2:
+        return None
+    return " / ".join(t for t in texts if t)
 
 
 def _rows(table: Any, tables: Tables) -> list[Any]:
@@ -270,12 +284,24 @@ def _read_tables(root: Any) -> tuple[list[Grid], Tables]:
 # In a table cell, text a reader does not read as the cell's number: a footnote mark (<sup>), a deletion or a
 # struck-through correction (<del>, <s>, <strike>), Word's hidden text. It is replaced by the debris mark, so
 # "27<sup>1</sup>" is 27, read, but not for certain.
-_ASIDE = etree.XPath(
-    "//td//*[self::sup or self::sub or self::del or self::s or self::strike"
-    " or contains(translate(@style, ' ', ''), 'display:none') or contains(@style, 'mso-hide:all')]"
-    " | //th//*[self::sup or self::sub or self::del or self::s or self::strike"
-    " or contains(translate(@style, ' ', ''), 'display:none') or contains(@style, 'mso-hide:all')]"
+_HIDDEN_STYLE = (  # CSS a reader does not read as the cell's text (spaces removed, lower case)
+    "display:none",
+    "mso-hide:all",
+    "visibility:hidden",
+    "vertical-align:super",
+    "vertical-align:sub",
+    "color:#fff",
+    "color:white",
+    "font-size:0;",
+    "font-size:0pt",
+    "font-size:0px",
 )
+_STYLE = "translate(translate(@style, ' ', ''), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+_ASIDE_TEST = " or ".join(
+    ["self::sup", "self::sub", "self::del", "self::s", "self::strike", "@hidden", f"{_STYLE}='font-size:0'"]
+    + [f"contains({_STYLE}, '{x}')" for x in _HIDDEN_STYLE]
+)
+_ASIDE = etree.XPath(f"//td//*[{_ASIDE_TEST}] | //th//*[{_ASIDE_TEST}]")
 
 
 def _mark_asides(root: Any) -> None:

@@ -24,9 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from monitor.model import Grid, GridCell
+from monitor.reading.cells import is_number
 
-_NUMERIC = re.compile(r"^[?]*[+-]?\d[\d,]*(\.\d+)?\s*(万元|元)?[?]*$")
-_PAGE_NUMBER = re.compile(r"^[-—–\s]*\d{1,3}[-—–\s]*$|^第\s*\d+\s*页")
+PAGE_NUMBER = re.compile(r"^[-—–\s]*\d{1,3}[-—–\s]*$|^第\s*\d+\s*页")  # a page's number, not its text
 MAX_SLOTS = 20_000  # per table, as for an HTML table
 
 HLine = tuple[float, float, float]  # y, x0, x1
@@ -176,7 +176,7 @@ def _cell_text(text: str) -> str:
     letters (``o`` for 0, ``l`` for 1) is the number it shows."""
     text = re.sub(r"\s+", "", text).replace("|", "/")
     plain = text.translate(_LOOKALIKE)
-    return plain if plain != text and _NUMERIC.match(plain) else text
+    return plain if plain != text and is_number(plain) else text
 
 
 def _fill(table: _Table, boxes: list[Box], reread: Reread | None) -> None:
@@ -244,7 +244,7 @@ def table_rows(grid: Grid) -> list[tuple[int, str]]:
     if not rows:
         return []
     width = max(len(cells) for _, cells in rows)
-    numeric = [any(j < len(c) and _NUMERIC.match(c[j] or "") for _, c in rows) for j in range(width)]
+    numeric = [any(j < len(c) and is_number(c[j] or "") for _, c in rows) for j in range(width)]
     start = numeric.index(True) if True in numeric else width
     out = []
     for r, cells in rows:
@@ -288,6 +288,6 @@ def page_lines(
                 items.append((table.ys[r], text))
     for top, parts in _lines(outside):
         text = "".join(parts).strip()
-        if text and not _PAGE_NUMBER.match(text):
+        if text and not PAGE_NUMBER.match(text):
             items.append((top, text))
     return [text for _, text in sorted(items, key=lambda item: item[0])], grids

@@ -113,7 +113,8 @@ def _other_numberings(lines: list[str], found: list[tuple[int, int]]) -> list[tu
 def headings(lines: list[str]) -> list[tuple[int, int]]:
     """(line, part) of every part heading, without a table of contents or a preamble's list of the parts:
     a run of three or more headings a line or two apart whose parts come again further down, or of four or
-    more with nothing between them."""
+    more with only punctuation between them ("一、总体情况；二、…；…"). A part whose heading's words are not
+    known is still found where the numbering puts it: "五、…" between the headings of 四 and 六."""
     found = [(i, n) for i, line in enumerate(lines) if line for n in _heading(line)]
     if len({n for _, n in found}) < 6:
         found = sorted({*found, *_other_numberings(lines, found)})
@@ -124,17 +125,52 @@ def headings(lines: list[str]) -> list[tuple[int, int]]:
         else:
             runs.append([item])
     out: list[tuple[int, int]] = []
+    dropped: set[int] = set()
     for k, run in enumerate(runs):
         later = {n for r in runs[k + 1 :] for _, n in r}
-        listed = len(run) >= 4 and not any(  # the parts named one after another, only punctuation between them
-            _WORD.search(lines[k]) for a, b in itertools.pairwise(run) for k in range(a[0] + 1, b[0])
+        between = [[lines[j] for j in range(a[0] + 1, b[0])] for a, b in itertools.pairwise(run)]
+        listed = len(run) >= 4 and all(  # separated by punctuation only, as a sentence listing the parts is
+            any(x.strip() for x in gap) and not any(_WORD.search(x) for x in gap) for gap in between
         )
         if (len(run) < 3 or len({n for _, n in run} & later) < 3) and not listed:
             out.extend(run)
+        else:
+            dropped |= {i for i, _ in run}
+    if len({n for _, n in out}) >= 3:  # a report's structure, named by its words: its numbering is evidence too
+        out = sorted({*out, *_by_numbering(lines, out, dropped)})
     if not any(n == 5 for _, n in out):  # 五 told only by its sub-headings: "(一)主要问题" … "(二)改进情况"
-        sub = next((i for i, line in enumerate(lines) if _SUBHEADING5.search(line.strip()[:80])), None)
+        sub = next((i for i, line in enumerate(lines) if _SUBHEADING5.search(line)), None)
         if sub is not None:
             out = sorted([*out, (sub, 5)])
+    return out
+
+
+_NUMBERED = re.compile(r"^([一二三四五六])\s*[、.．]\s*([^\d|]{2,30})$")
+
+
+def _by_numbering(lines: list[str], found: list[tuple[int, int]], dropped: set[int]) -> list[tuple[int, int]]:
+    """Parts whose heading no word named, found by the numbering: the one line "N、…" (a short heading, not a
+    table row) after the heading of the part before and before the heading of the part after, one of which
+    was found."""
+    at = {n: i for i, n in sorted(found, reverse=True)}  # each part's first heading
+    out = []
+    for n in range(1, 7):
+        if n in at or (n - 1 not in at and n + 1 not in at):
+            continue
+        lo = at.get(n - 1, -1)
+        hi = min((i for m, i in at.items() if m > n), default=len(lines))
+        numeral = "一二三四五六"[n - 1]
+        hits = [
+            i
+            for i in range(lo + 1, hi)
+            if i not in dropped
+            and (m := _NUMBERED.match(lines[i].strip()))
+            and m.group(1) == numeral
+            and not any(w in m.group(2) for w in _NOT_HEADING)
+        ]
+        if len(hits) == 1:
+            out.append((hits[0], n))
+            at[n] = hits[0]  # the next part may stand after this one
     return out
 
 

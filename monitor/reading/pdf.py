@@ -17,21 +17,22 @@ Reading runs in a forked child with memory and CPU limits and a timeout, so a PD
 from __future__ import annotations
 
 import multiprocessing
-import re
 from typing import Any
 
 from monitor.errors import InputError
 from monitor.model import IMAGE_MARK, UNREAD_PAGE, Block, Document, Grid, GridCell
 from monitor.reading import ocr
+from monitor.reading.layout import PAGE_NUMBER
 from monitor.reading.sandbox import Limits, run_limited
 
 MAX_PAGES = 100  # real reports have 5-20 pages
 MEMORY_LIMIT = 1024 * 2**20
 CPU_SECONDS = 60
 EDGE = 1.0  # points: how far apart two ruling lines may be and still be one
+TURNED = 0.05  # a character's rotation (its text matrix's b or c) above which it is not the page's text
+WATERMARK = 2.5  # characters this many times the page's usual size are a watermark, not its text
 MIN_PICTURE = 120.0  # points (about 4 cm): smaller pictures are seals, logos and signatures
 
-_PAGE_NUMBER = re.compile(r"^[-—–\s]*\d{1,3}[-—–\s]*$|^第\s*\d+\s*页")
 Item = tuple[float, "str | Grid"]  # (top on the page, a text line or a grid)
 
 
@@ -75,14 +76,43 @@ def _grid(table: Any, texts: list[list[str | None]], run: list[int], words: list
     lines = []
     for i in run:
         x0, top, x1, bottom = table.rows[i].bbox
+        # the row's own band: a label cell spanning the rows below would bring their numbers into this one's
+        bands = [box for box in table.rows[i].cells if box is not None and box[3] - box[1] <= _height(table, i)]
+        if bands:
+            top, bottom = min(b[1] for b in bands), max(b[3] for b in bands)
         inside = [w for w in words if top <= (w["top"] + w["bottom"]) / 2 <= bottom and x0 <= w["x0"] < x1]
         lines.append(" ".join(w["text"] for w in sorted(inside, key=lambda w: w["x0"])))
     return Grid(cells, slots, lines=lines)
 
 
+def _height(table: Any, i: int) -> float:
+    """The height of row ``i`` alone: from its top to the next row's top (the table's bottom for the last)."""
+    top = table.rows[i].bbox[1]
+    below = [row.bbox[1] for row in table.rows if row.bbox[1] > top + EDGE]
+    return float(min(below) if below else table.bbox[3]) - float(top) + EDGE
+
+
+def _text_only(page: Any) -> Any:
+    """The page without what is not its text: characters drawn twice (a bold faked by printing twice reads
+    "一一、、总总"), and a watermark's (set at an angle, or far larger than the page's text)."""
+    page = page.dedupe_chars(tolerance=1)
+    sizes = sorted(c["size"] for c in page.chars)
+    usual = sizes[len(sizes) // 2] if sizes else 0
+
+    def text(obj: dict[str, Any]) -> bool:
+        if obj.get("object_type") != "char":
+            return True
+        matrix = obj.get("matrix") or (1, 0, 0, 1, 0, 0)
+        turned = abs(matrix[1]) > TURNED or abs(matrix[2]) > TURNED  # drawn at an angle: a watermark's
+        return bool(obj.get("upright", True)) and not turned and obj["size"] <= usual * WATERMARK
+
+    return page.filter(text)
+
+
 def _page_items(page: Any) -> list[Item]:
     if page.chars and sum(bool(c.get("upright", True)) for c in page.chars) * 2 < len(page.chars):
         return [(0.0, UNREAD_PAGE)]  # text set sideways on the page: its lines and cells cannot be read in order
+    page = _text_only(page)
     items: list[Item] = []
     boxes = []
     words = page.extract_words(keep_blank_chars=False, use_text_flow=False)
@@ -102,7 +132,7 @@ def _page_items(page: Any) -> list[Item]:
     text_page = page.filter(lambda o: o.get("object_type") != "char" or outside(o)) if boxes else page
     for line in text_page.extract_text_lines():
         text = line["text"].strip()
-        if text and not _PAGE_NUMBER.match(text):
+        if text and not PAGE_NUMBER.match(text):
             items.append((line["top"], text))
     return sorted(items, key=lambda item: item[0])
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from monitor.errors import InputError
 from monitor.model import (
@@ -70,6 +71,9 @@ def read_tables(lines: list[str], grids: list[Grid], parts: list[Stretch]) -> di
                 # elsewhere, a table read whole, or one whose rows were found by their labels (three or more)
                 whole = _best([t for t in found if t.status == "parsed" or _rows_named(t) >= 3])
                 table = whole if _RANK[whole.status] > _RANK[table.status] else table
+            own = [(a, b) for a, b, n in parts if n == number]
+            if table.status == "missing" and own and not any(lines[i].strip() for a, b in own for i in range(a, b)):
+                table = Table("image")  # its heading, and nothing under it: what stood there was not text
         tables[key] = table
     return tables
 
@@ -160,3 +164,24 @@ def read_report(data: bytes, source: str, kind: str | None = None, charset: str 
     if not is_report(report):
         raise InputError("看起来不是政府信息公开工作年度报告：既没有报告标题和各部分，也没有法定统计表")
     return report
+
+
+def with_attachment(page: Report, attached: Report) -> Report:
+    """One report from a page and the attachment it links: a page that carries the report's parts keeps them
+    and takes the attachment's tables (the tables as a workbook or PDF beside the prose); a page that is only a
+    pointer to the attachment gives it what the file does not say (its title, body, year, 发布时间)."""
+    if sum(1 for span in page.sections.values() if span) >= 2:
+        tables = {
+            k: attached.tables.get(k, t) if t.status in ("missing", "image") else t for k, t in page.tables.items()
+        }
+        formats = [t.format for t in tables.values() if t.format]
+        return replace(page, tables=tables, format=page.format or (formats[0] if formats else None))
+    return replace(
+        attached,
+        input=page.input,
+        title=attached.title or page.title,
+        agency=attached.agency or page.agency,
+        year=attached.year or page.year,
+        kind=attached.kind or page.kind,
+        published=attached.published or page.published,
+    )

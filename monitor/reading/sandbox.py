@@ -54,6 +54,14 @@ _LIVE: set[BaseProcess] = set()  # children reading now: kill_all() ends them wh
 _KILLED: set[BaseProcess] = set()
 
 
+_STARTED: set[int] = set()  # the contexts (id) whose first child was started
+
+
+def started(ctx: BaseContext) -> bool:
+    """Whether a child of ``ctx`` was started already (a forkserver's preload is set before its first)."""
+    return id(ctx) in _STARTED
+
+
 def kill_all() -> int:
     """End every child still reading (the service is stopping): each waiting caller gets an InputError
     at once instead of after its budget. Returns how many were killed."""
@@ -71,6 +79,7 @@ def run_limited(
     parent, end = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=child, args=(end, limits, read, args), daemon=daemon)  # type: ignore[attr-defined]
     proc.start()
+    _STARTED.add(id(ctx))
     _LIVE.add(proc)
     end.close()
     try:

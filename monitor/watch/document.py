@@ -24,7 +24,7 @@ from monitor.config import Settings, Source
 from monitor.errors import InputError, ReaderMissing
 from monitor.model import Finding, Report
 from monitor.reading.formats import decode, sniff
-from monitor.reading.report import is_report
+from monitor.reading.report import is_report, with_attachment
 from monitor.store import NewVersion, Store, StoredVersion
 from monitor.watch.discover import Link, attachments
 from monitor.watch.fetch import Fetcher, Response, allowed_for
@@ -195,9 +195,7 @@ class Documents:
                 log.warning("source %s: attachment %s of %s: %s", source.id, url, link.url, exc)
                 missing = missing or (exc if isinstance(exc, ReaderMissing) else None)
                 continue
-            found.input = link.url
-            found.published = found.published or page.published  # the page carries the 发布时间, not the file
-            return found, got.body, sniff(got.body)
+            return with_attachment(page, found), got.body, sniff(got.body)
         if missing is not None:
             raise missing
         if not is_report(page):

@@ -19,6 +19,7 @@ import contextvars
 import email.utils
 import ipaddress
 import random
+import re
 import socket
 import time
 from collections.abc import Awaitable, Callable
@@ -123,6 +124,12 @@ class GuardedResolver(AbstractResolver):
 
     async def close(self) -> None:
         await self._inner.close()
+
+
+def _first_line(exc: BaseException, width: int = 120) -> str:
+    """An exception as one short line: aiohttp's messages can quote the whole answer they could not parse."""
+    text = " ".join(re.split(r"\n|\\n", str(exc), maxsplit=1)[0].split())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -271,6 +278,8 @@ class Fetcher:
                 raise _Retry(f"connection failed: {type(exc).__name__}") from exc
             except TimeoutError as exc:
                 raise _Retry("timed out") from exc
+            except aiohttp.ClientError as exc:  # a broken answer (a bad status line, bytes past Content-Length…)
+                raise _Retry(f"the server's answer is not valid HTTP: {_first_line(exc)}") from exc
         raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects (a redirect loop?)")
 
     def _saw_date(self, value: str | None) -> None:

@@ -12,7 +12,8 @@ import logging
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Protocol
 
 from monitor import config
 from monitor.alerts.channels import DeliveryError, Link, send
@@ -21,7 +22,6 @@ from monitor.alerts.outbox import Sent, deliver_due
 from monitor.alerts.render import Renderer, sample_payload
 from monitor.config import Settings
 from monitor.errors import ConfigError, InputError
-from monitor.present import overview
 from monitor.store import Store, instance_lock, is_locked, open_store
 from monitor.watch.document import PollResult
 from monitor.watch.fetch import Fetcher
@@ -45,9 +45,10 @@ async def poll_once(
     ids: list[str] | None,
     renderer: Renderer,
     progress: Callable[[int, int], None] | None = None,
+    publish: Publisher | None = None,
 ) -> Polled:
-    """One pass over the sources, then the alerts that are due, then what is left in the outbox. A full disk or
-    a damaged database ends it with ``StorageError``: where, and what to do."""
+    """One pass over the sources, then the alerts that are due, the site (``publish``), then what is left in the
+    outbox. A full disk or a damaged database ends it with ``StorageError``: where, and what to do."""
     with instance_lock(settings.database):
         store = open_store(settings)
         store.mark_interrupted()
@@ -55,11 +56,22 @@ async def poll_once(
             async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
                 results = await Watcher(settings, store, fetcher).poll(ids, progress)
             sent = await deliver_due(settings, store, renderer)
-            if settings.overview_dir:
-                overview.build(settings, store, settings.overview_dir, datetime.now(UTC).date())
+            if publish is not None and publish.due():
+                publish(datetime.now(UTC).date())
             return Polled(results, sent, store.alert_counts())
         finally:
             store.close()
+
+
+class Publisher(Protocol):
+    """What the service rewrites after its polls (the overview site): at most as often as it is due, in a worker
+    thread with its own connection. The present layer gives it; the watcher knows nothing of pages."""
+
+    settings: Settings
+
+    def due(self) -> bool: ...
+
+    def __call__(self, today: date) -> object: ...
 
 
 def _reloader(settings: Settings) -> tuple[Callable[[], None], Callable[[], Settings | None]]:
@@ -86,7 +98,7 @@ def _reloader(settings: Settings) -> tuple[Callable[[], None], Callable[[], Sett
     return lambda: asked.append(True), reloaded
 
 
-async def serve(settings: Settings, spread: float | None, renderer: Renderer) -> None:
+async def serve(settings: Settings, spread: float | None, renderer: Renderer, publish: Publisher | None = None) -> None:
     """The service, until SIGTERM or SIGINT; SIGHUP reloads sources.toml."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -100,13 +112,12 @@ async def serve(settings: Settings, spread: float | None, renderer: Renderer) ->
         try:
             async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
                 watcher = Watcher(settings, store, fetcher)
-                rebuild = overview.Rebuilder(settings)
 
                 async def after_polls() -> None:
                     await deliver_due(watcher.settings, store, renderer)
-                    if rebuild.due():  # in a thread with its own connection: the loop keeps serving
-                        rebuild.settings = watcher.settings
-                        await asyncio.to_thread(rebuild, datetime.now(UTC).date())
+                    if publish is not None and publish.due():  # in a thread with its own connection
+                        publish.settings = watcher.settings
+                        await asyncio.to_thread(publish, datetime.now(UTC).date())
 
                 control = Control(requested=store.take_poll_requests, reloaded=reloaded)
                 await run(watcher, stop, after_polls, spread=spread, control=control)
