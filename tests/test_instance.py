@@ -106,7 +106,8 @@ def test_a_database_of_the_first_schema_is_migrated_and_keeps_its_alerts(tmp_pat
     db = tmp_path / "govmon.db"
     con = sqlite3.connect(db)
     con.executescript(f"BEGIN; {MIGRATIONS[0]}; PRAGMA user_version = 1; COMMIT;")
-    payload = {"source": "a", "title": "旧报告", "tables": {}, "findings": [{"rule": "x", "key": "x|||"}]}
+    finding = {"rule": "x", "severity": "error", "message": "旧的问题", "key": "x|||"}  # as the first schema kept one
+    payload = {"source": "a", "title": "旧报告", "tables": {}, "findings": [finding]}
     con.execute(
         "INSERT INTO events (key, kind, source, created, payload) VALUES ('report|u', 'new_report', 'a', "
         "'2026-01-01T00:00:00+00:00', ?)",
@@ -121,6 +122,6 @@ def test_a_database_of_the_first_schema_is_migrated_and_keeps_its_alerts(tmp_pat
         assert con.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
         con.close()
         (due,) = store.due_deliveries(datetime.now(UTC))
-        assert (due.report, due.event.payload["findings"][0]["rule"]) == (None, "x")
+        assert (due.report, due.event.payload.to_json()["findings"][0]["rule"]) == (None, "x")
     finally:
         store.close()

@@ -223,7 +223,7 @@ async def test_missing_report_after_the_deadline(portal, tmp_path):
     await poll(cfg, today=date(2023, 4, 1))  # the 2022 report is missing
     await poll(cfg, today=date(2023, 4, 2))  # still missing: not reported again
     store = db(cfg)
-    missing = [e.event.payload["year"] for e in store.events() if e.event.kind == "missing"]
+    missing = [e.event.payload.to_json()["year"] for e in store.events() if e.event.kind == "missing"]
     store.close()
     assert missing == [2020, 2022]
 
@@ -412,7 +412,7 @@ async def test_a_year_before_stored_later_checks_the_stored_year_after_once(port
     store = db(cfg)
     try:
         by_year = {d.year: findings(d) for d in store.reports()}
-        events = [(e.event.kind, e.event.payload) for e in store.events()]
+        events = [(e.event.kind, e.event.payload.to_json()) for e in store.events()]
     finally:
         store.close()
     (carry,) = [f for f in by_year[2021] if f["rule"] == "history.carry_over"]

@@ -1,18 +1,23 @@
-"""TODO"""
+"""Stage: alerts, the outbox's policy. Which stored deliveries are due (backoff, a clock that was ahead), which
+e-mails wait for the daily digest, each channel's share of a pass (``PASS_BUDGET``, the channels side by side),
+and when a failure is dead (permanent, or three days and ``MIN_ATTEMPTS`` tries). Each message goes out through
+the channel registry (``channels.send``); the transports know nothing of this. ``try_channels`` sends a sample
+through each configured channel, outside the outbox (``govmon alerts test``).
+"""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 
-from monitor.alerts.channels import DeliveryError, Link, send
-from monitor.alerts.events import hydrate
-from monitor.alerts.render import Rendered, Renderer
+from monitor.alerts.channels import DeliveryError, Link, Outgoing, recipients, send
+from monitor.alerts.render import Rendered, Renderer, sample_payload
 from monitor.config import Settings
+from monitor.errors import InputError
+from monitor.model import Payload
 from monitor.store import Delivery, Store
 
 log = logging.getLogger("govmon.alerts")
@@ -66,6 +71,15 @@ class Sent:
 Batches = dict[tuple[str, str | int], list[Delivery]]
 
 
+def payload_of(delivery: Delivery) -> Payload:
+    """A due delivery's payload as sent: its event's, with the tables and findings of the version it names
+    (``report``/``findings``: None when it names none, or the version is gone)."""
+    payload = delivery.event.payload
+    if delivery.report is None or delivery.findings is None:
+        return payload
+    return payload.with_version(delivery.report.tables, delivery.report.table_status, delivery.findings)
+
+
 async def deliver_due(
     settings: Settings, store: Store, renderer: Renderer, now: datetime | None = None, ignore_backoff: bool = False
 ) -> Sent:
@@ -83,7 +97,7 @@ async def deliver_due(
         else:
             groups.setdefault(("one", row.id), []).append(row)
     sent = Sent()
-    renders: dict[int, tuple[Rendered, str]] = {}  # each event rendered once per pass, whatever its recipients
+    renders: dict[int, tuple[Rendered, Payload]] = {}  # each event rendered once per pass, whatever its recipients
     async with Link() as link:
         await asyncio.gather(
             *(
@@ -103,7 +117,7 @@ async def _channel(
     groups: Batches,
     now: datetime,
     sent: Sent,
-    renders: dict[int, tuple[Rendered, str]],
+    renders: dict[int, tuple[Rendered, Payload]],
 ) -> None:
     """One channel's share of a pass, in order, within PASS_BUDGET."""
     start = time.monotonic()
@@ -121,18 +135,18 @@ async def _channel(
         first = batch[0]
         for r in batch:
             if r.event_id not in renders:
-                payload = hydrate(r.event.payload, r.report, r.findings)
-                renders[r.event_id] = (renderer.render(r.event.kind, payload), json.dumps(payload, ensure_ascii=False))
+                payload = payload_of(r)
+                renders[r.event_id] = (renderer.render(r.event.kind, payload), payload)
         rendered = [renders[r.event_id][0] for r in batch]
-        message = renderer.digest(rendered) if mode == "digest" else rendered[0]
-        event = {
-            "kind": first.event.kind,
-            "key": first.event.key if mode == "one" else f"digest|{now.date()}",
-            "payload": renders[first.event_id][1],
-        }
+        message = Outgoing(
+            first.event.kind,
+            first.event.key if mode == "one" else f"digest|{now.date()}",
+            renders[first.event_id][1],
+            renderer.digest(rendered) if mode == "digest" else rendered[0],
+        )
         ids = [r.id for r in batch]
         try:
-            await send(settings, first.channel, first.recipient, message, event, link=link)
+            await send(settings, first.channel, first.recipient, message, link=link)
         except DeliveryError as exc:
             old = now - min(datetime.fromisoformat(r.created) for r in batch) > GIVE_UP
             dead = exc.permanent or (old and first.attempts + 1 >= MIN_ATTEMPTS)
@@ -151,3 +165,22 @@ async def _channel(
         store.mark_delivered(ids, now)
         sent.count(first.channel, len(ids), ok=True)
         log.info("alert %s delivered via %s to %s", first.event.key, first.channel, first.recipient)
+
+
+async def try_channels(settings: Settings, only: str | None, renderer: Renderer) -> list[tuple[str, str, str | None]]:
+    """A sample alert through each configured channel (or the one named: ``email``, ``eml``, ``webhook:NAME`` or
+    ``NAME``), outside the outbox: (channel, recipient, error or None)."""
+    targets = [(c, r) for c, r in recipients(settings, None) if only in (None, c, c.split(":", 1)[-1])]
+    if not targets:
+        raise InputError(f"no alert channel{' named ' + only if only else ''} is configured in {settings.path}")
+    payload = sample_payload("test")
+    message = Outgoing("test", f"test|{datetime.now(UTC).isoformat()}", payload, renderer.render("test", payload))
+    outcome: list[tuple[str, str, str | None]] = []
+    async with Link() as link:
+        for channel, recipient in targets:
+            try:
+                await send(settings, channel, recipient, message, link=link)
+                outcome.append((channel, recipient, None))
+            except DeliveryError as exc:
+                outcome.append((channel, recipient, str(exc)))
+    return outcome

@@ -1,10 +1,16 @@
-"""TODO"""
+"""Stage: alerts, the words. An event's ``Payload`` -> what its templates see (``context``) -> the subject, the
+plain text, the HTML and the robots' Markdown (``Renderer``, from the templates in the top-level alerts/ folder,
+or an admin's ``templates_dir``). The public face below (``hot_cells``, ``table_view``, ``finding_views``,
+``diff_view``, ``DEFAULT_TEMPLATES``) is shared with the overview site, which shows findings and tables the way
+the alerts do.
+"""
 
 from __future__ import annotations
 
 import importlib.util
 import urllib.parse
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +18,31 @@ import jinja2
 import markupsafe
 
 from monitor.errors import ConfigError
-from monitor.model import APPEAL_LABELS, LABELS, SEVERITY_CN, TABLE_LABELS, fmt
+from monitor.model import (
+    APPEAL_LABELS,
+    LABELS,
+    SEVERITY_CN,
+    TABLE_LABELS,
+    AboutReport,
+    Finding,
+    Payload,
+    SourceHealth,
+    fmt,
+)
+
+__all__ = [
+    "DEFAULT_TEMPLATES",
+    "KINDS",
+    "TEMPLATES",
+    "Rendered",
+    "Renderer",
+    "context",
+    "diff_view",
+    "finding_views",
+    "hot_cells",
+    "sample_payload",
+    "table_view",
+]
 
 # ---------------------------------------------------------------- rendering (templates in alerts/)
 TEMPLATES = ("subject.txt", "email.txt", "email.html", "robot.md", "digest_subject.txt", "digest.txt", "digest.html")
@@ -39,17 +69,17 @@ KINDS = ("new_report", "new_finding", "revision", "missing", "source_failing", "
 _MD = str.maketrans("[]()*_`#<>|~!\\", "［］（）＊＿｀＃＜＞｜～！＼")
 
 
-class MdUrl(str):
+class _MdUrl(str):
     """A URL the robot template places as a link target (``{{ url | mdurl }}``): percent-encoded, not escaped."""
 
 
-def md_url(value: object) -> MdUrl:
-    return MdUrl(urllib.parse.quote(str(value), safe=":/?&=%#+,;@$'-._~"))
+def _md_url(value: object) -> _MdUrl:
+    return _MdUrl(urllib.parse.quote(str(value), safe=":/?&=%#+,;@$'-._~"))
 
 
-def md_text(value: object) -> object:
+def _md_text(value: object) -> object:
     """What every ``{{ ... }}`` of robot.md prints (jinja2's ``finalize``)."""
-    if isinstance(value, MdUrl):
+    if isinstance(value, _MdUrl):
         return value
     return " ".join(str(value).split()).translate(_MD).replace("://", "：//")
 
@@ -63,6 +93,8 @@ class Rendered:
 
 
 def table_view(key: str, numbers: dict[str, dict[str, Any]], hot: set[tuple[str, str]]) -> dict[str, Any]:
+    """One statutory table as the templates show it: its name, its columns' labels, and each row's label and
+    cells (the number in Chinese conventions, ``hot`` where a finding names it)."""
     labels = APPEAL_LABELS if key == "appeals" else LABELS
     columns: list[str] = []
     for cols in numbers.values():
@@ -77,55 +109,69 @@ def table_view(key: str, numbers: dict[str, dict[str, Any]], hot: set[tuple[str,
     return {"name": TABLE_LABELS[key], "columns": [labels.get(c, c) for c in columns], "rows": rows}
 
 
-def hot_cells(findings: list[dict[str, Any]]) -> dict[str, set[tuple[str, str]]]:
+def hot_cells(findings: Iterable[Finding]) -> dict[str, set[tuple[str, str]]]:
     """Per table, the cells the findings name: what an alert and the overview highlight."""
     hot: dict[str, set[tuple[str, str]]] = {}
     for f in findings:
-        if f.get("table") and f.get("cells"):
-            hot.setdefault(f["table"], set()).update((r, c) for r, c in f["cells"])
+        if f.table and f.cells:
+            hot.setdefault(f.table, set()).update(f.cells)
     return hot
 
 
-def context(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """What a template sees: the event's payload plus counts, Chinese labels and the highlighted tables."""
-    findings = [
-        {**f, "severity_cn": SEVERITY_CN.get(f["severity"], f["severity"])} for f in payload.get("findings", [])
-    ]
-    hot = hot_cells(findings)
-    tables = payload.get("tables") or {}
-    views = [table_view(k, tables[k], cells) for k, cells in hot.items() if k in tables]
-    diff = payload.get("diff")
-    if diff:
-        diff = {
-            "sections": ["一二三四五六"[int(n) - 1] for n in diff.get("sections", [])],
-            "cells": [
-                {
-                    **c,
-                    "label": f"{TABLE_LABELS[c['table']].split('(')[0]}"
-                    f"{(APPEAL_LABELS if c['table'] == 'appeals' else LABELS).get(c['row'], c['row'])}·"
-                    f"{(APPEAL_LABELS if c['table'] == 'appeals' else LABELS).get(c['column'], c['column'])}",
-                    "old": fmt(c["old"]),
-                    "new": fmt(c["new"]),
-                }
-                for c in diff.get("cells", [])
-            ],
-        }
+def finding_views(findings: Iterable[Finding]) -> list[dict[str, Any]]:
+    """The findings as the templates show them: each one's fields, with its severity in Chinese."""
+    return [{**f.to_json(), "severity_cn": SEVERITY_CN.get(f.severity, f.severity)} for f in findings]
+
+
+def diff_view(diff: dict[str, Any]) -> dict[str, Any]:
+    """A revision's changes as the templates show them: the sections in Chinese numerals, each changed cell
+    labelled (table, row and column) with its old and new number."""
+
+    def labels(table: str) -> dict[str, str]:
+        return APPEAL_LABELS if table == "appeals" else LABELS
+
     return {
-        "agency": "",
-        "url": "",
-        "title": None,
-        "year": None,
-        "published": None,
-        "error": None,
-        "failures": 0,
-        "resolved": [],
-        **payload,
+        "sections": ["一二三四五六"[int(n) - 1] for n in diff.get("sections", [])],
+        "cells": [
+            {
+                **c,
+                "label": f"{TABLE_LABELS[c['table']].split('(')[0]}"
+                f"{labels(c['table']).get(c['row'], c['row'])}·{labels(c['table']).get(c['column'], c['column'])}",
+                "old": fmt(c["old"]),
+                "new": fmt(c["new"]),
+            }
+            for c in diff.get("cells", [])
+        ],
+    }
+
+
+# What a template may read that not every payload has.
+_DEFAULTS: dict[str, Any] = {
+    "agency": "",
+    "url": "",
+    "title": None,
+    "year": None,
+    "published": None,
+    "error": None,
+    "failures": 0,
+    "resolved": [],
+}
+
+
+def context(kind: str, payload: Payload) -> dict[str, Any]:
+    """What a template sees: the event's payload plus counts, Chinese labels and the highlighted tables."""
+    findings = payload.findings or ()
+    tables = payload.tables or {}
+    views = [table_view(k, tables[k], cells) for k, cells in hot_cells(findings).items() if k in tables]
+    return {
+        **_DEFAULTS,
+        **payload.to_json(),
         "kind": kind,
-        "findings": findings,
-        "diff": diff,
+        "findings": finding_views(findings),
+        "diff": diff_view(payload.diff) if payload.diff else payload.diff,
         "views": views,
-        "errors": sum(f["severity"] == "error" for f in findings),
-        "warnings": sum(f["severity"] != "error" for f in findings),
+        "errors": sum(f.severity == "error" for f in findings),
+        "warnings": sum(f.severity != "error" for f in findings),
     }
 
 
@@ -146,9 +192,9 @@ class Renderer:
             trim_blocks=False,
         )
         markdown = jinja2.Environment(  # robot.md: scraped text escaped for the robots' Markdown
-            loader=jinja2.FileSystemLoader(folders), undefined=jinja2.StrictUndefined, finalize=md_text
+            loader=jinja2.FileSystemLoader(folders), undefined=jinja2.StrictUndefined, finalize=_md_text
         )
-        markdown.filters["mdurl"] = md_url
+        markdown.filters["mdurl"] = _md_url
         try:
             self.t = {name: (markdown if name == "robot.md" else env).get_template(name) for name in TEMPLATES}
             for kind in KINDS:
@@ -164,7 +210,7 @@ class Renderer:
         except (jinja2.UndefinedError, TypeError, AttributeError) as exc:
             raise ConfigError(f"{folder}: an alert template fails to render: {exc}") from exc
 
-    def render(self, kind: str, payload: dict[str, Any]) -> Rendered:
+    def render(self, kind: str, payload: Payload) -> Rendered:
         ctx = context(kind, payload)
         subject = " ".join(self.t["subject.txt"].render(ctx).split())
         ctx["subject"] = subject
@@ -187,39 +233,37 @@ class Renderer:
         return Rendered(subject, text, self.t["digest.html"].render(ctx), text)
 
 
-def sample_payload(kind: str) -> dict[str, Any]:
+def sample_payload(kind: str) -> Payload:
     """A realistic payload (a bureau's report with one wrong 总计) for template checks and `alerts test`."""
-    finding = {
-        "rule": "appeals.total",
-        "severity": "error",
-        "table": "appeals",
-        "row": "review",
-        "column": None,
-        "expected": 0,
-        "actual": 2,
-        "key": "appeals.total|appeals|review|",
-        "cells": [["review", "total"]],
-        "message": "行政复议：结果维持(0)+结果纠正(0)+其他结果(0)+尚未审结(0)=0，但总计为2",
-    }
-    zero = dict.fromkeys(("upheld", "corrected", "other", "pending", "total"), 0)
-    payload: dict[str, Any] = {
-        "source": "sample",
-        "agency": "示例市政务服务和大数据管理局",
-        "url": "http://example.gov.cn/nb/t1.html",
-        "title": "示例市政务服务和大数据管理局2021年政府信息公开工作年度报告",
-        "year": 2021,
-        "published": "2022-01-12",
-        "tables": {"appeals": {"review": {**zero, "total": 2}, "suit_direct": zero, "suit_after_review": zero}},
-        "table_status": {"appeals": "parsed"},
-        "findings": [finding],
-        "error": "HTTP 503",
-        "failures": 3,
-    }
-    if kind == "revision":
-        payload["diff"] = {
+    finding = Finding(
+        "appeals.total",
+        "error",
+        "行政复议：结果维持(0)+结果纠正(0)+其他结果(0)+尚未审结(0)=0，但总计为2",
+        table="appeals",
+        row="review",
+        expected=0,
+        actual=2,
+        cells=(("review", "total"),),
+    )
+    zero: dict[str, int | float | None] = dict.fromkeys(("upheld", "corrected", "other", "pending", "total"), 0)
+    payload = Payload(
+        "sample",
+        "示例市政务服务和大数据管理局",
+        "http://example.gov.cn/nb/t1.html",
+        health=SourceHealth("HTTP 503", 3),
+        report=AboutReport("示例市政务服务和大数据管理局2021年政府信息公开工作年度报告", 2021, "2022-01-12"),
+        tables={"appeals": {"review": {**zero, "total": 2}, "suit_direct": zero, "suit_after_review": zero}},
+        table_status={"appeals": "parsed"},
+        findings=(finding,),
+    )
+    if kind != "revision":
+        return payload
+    return replace(
+        payload,
+        diff={
             "sections": ["3"],
             "cells": [{"table": "appeals", "row": "review", "column": "total", "old": 0, "new": 2}],
             "fields": {},
-        }
-        payload["resolved"] = ["行政诉讼(复议后起诉)：结果维持(1)+结果纠正(0)+其他结果(0)+尚未审结(0)=1，但总计为0"]
-    return payload
+        },
+        resolved=("行政诉讼(复议后起诉)：结果维持(1)+结果纠正(0)+其他结果(0)+尚未审结(0)=1，但总计为0",),
+    )

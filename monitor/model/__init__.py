@@ -1,7 +1,8 @@
 """The words every stage shares, at the bottom of the package: the statutory template (``statute``), the
 words real pages name its rows, columns and parts with (``vocabulary``), the document a reader hands on
-(``document``) and the records every stage passes on (``records``: values, tables, reports, findings,
-events). It imports nothing else of ``monitor``; every stage may import it, from this face."""
+(``document``), the records every stage passes on (``records``: values, tables, reports, findings) and
+the events worth an alert with what they tell (``events``: ``Event`` and its ``Payload``). It imports nothing
+else of ``monitor``; every stage may import it, from this face."""
 
 from __future__ import annotations
 
@@ -15,10 +16,10 @@ from monitor.model.document import (
     GridCell,
     text_document,
 )
+from monitor.model.events import PAYLOAD_VERSION, AboutReport, Event, Payload, SourceHealth, Tables
 from monitor.model.records import (
     SEVERITY_CN,
     STATUS_CN,
-    Event,
     Finding,
     Number,
     Report,
@@ -101,6 +102,7 @@ __all__ = [
     "OTHER_2021",
     "OUTCOME_ROWS",
     "PART_WORDS",
+    "PAYLOAD_VERSION",
     "PRINTED_APPLICANTS",
     "PRINTED_APPLICATION_ROWS",
     "REJECTED",
@@ -115,6 +117,7 @@ __all__ = [
     "VARIANTS",
     "WITHHELD",
     "YEAR",
+    "AboutReport",
     "Block",
     "Document",
     "Event",
@@ -122,9 +125,12 @@ __all__ = [
     "Grid",
     "GridCell",
     "Number",
+    "Payload",
     "Report",
     "RowSpec",
+    "SourceHealth",
     "Table",
+    "Tables",
     "Value",
     "Variant",
     "deadline",

@@ -194,14 +194,3 @@ class Finding:
             data.get("actual"),
             tuple((r, c) for r, c in data.get("cells", [])),
         )
-
-
-@dataclass(frozen=True)
-class Event:
-    """Something worth an alert. `key` makes it idempotent: the same key is stored (and sent) once."""
-
-    key: str
-    kind: str  # new_report | new_finding | revision | late | missing | source_failing | source_recovered | test
-    source: str | None
-    payload: dict[str, Any]
-    recipients: tuple[tuple[str, str], ...]  # (channel, recipient)

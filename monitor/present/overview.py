@@ -19,7 +19,7 @@ from typing import Any
 
 import jinja2
 
-from monitor.alerts.render import DEFAULT_TEMPLATES, context, hot_cells, table_view
+from monitor.alerts.render import DEFAULT_TEMPLATES, diff_view, finding_views, hot_cells, table_view
 from monitor.config import Settings
 from monitor.model import STATUS_CN, TABLE_LABELS
 from monitor.present import status
@@ -65,8 +65,7 @@ def years_of(store: Store, today: date) -> list[int]:
 def _report_page(store: Store, s: status.Standing) -> dict[str, Any]:
     versions = store.history(s.version_id)  # type: ignore[arg-type]
     latest = versions[-1]
-    report, findings = latest.report, [f.to_json() for f in latest.findings]
-    seen = context("revision", {"findings": findings})
+    report, findings = latest.report, latest.findings
     hot = hot_cells(findings)
     tables = []
     for key, state in (report.table_status if report else {}).items():
@@ -75,13 +74,13 @@ def _report_page(store: Store, s: status.Standing) -> dict[str, Any]:
         tables.append({**view, "status": STATUS_CN.get(state, state)})
     history = []
     for v in versions:
-        diff = context("revision", {"diff": v.diff})["diff"] if v.diff else None
+        diff = diff_view(v.diff) if v.diff else None
         history.append({"fetched": v.fetched_at[:16].replace("T", " "), "id": v.id, "diff": diff})
     return {
         "s": s,
         "state_cn": status.STATES[s.state],
         "report": report,
-        "findings": seen["findings"],
+        "findings": finding_views(findings),
         "tables": tables,
         "versions": history,
         "colours": COLOURS,

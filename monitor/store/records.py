@@ -10,10 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from monitor.model import Event, Finding, Number, Report
-
-# A stored report's numbers as listings and pages show them: table -> row -> column -> number (None: blank)
-Numbers = dict[str, dict[str, dict[str, Number | None]]]
+from monitor.model import Event, Finding, Report, Tables
 
 
 # ---------------------------------------------------------------- in
@@ -127,7 +124,7 @@ class ReportSummary:
     published: str | None
     format: str | None
     table_status: dict[str, str]
-    tables: Numbers
+    tables: Tables  # table -> row -> column -> number (None: blank)
 
     @classmethod
     def of(cls, data: dict[str, Any]) -> ReportSummary:

@@ -1,6 +1,7 @@
 """Stage: watch, one pass. Per source: fetch the listing pages (conditional GET, pagination) -> discover report
 links -> each report to ``document.Documents`` (fetched, read, checked, stored as a version when its content
-changed) -> the source's own events (missing report, failing portal) with the poll's end.
+changed) -> the source's own rules (``timeliness.missing``), their findings and its failing portal handed to
+``alerts.events``, whose events are stored with the poll's end.
 
 One source's failure never stops another; a crash at any point leaves the store consistent (see
 monitor/store), so the next poll picks up where this one stopped.
@@ -15,8 +16,11 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 
 from monitor.alerts.events import missing_event, source_events
+from monitor.checks.pipeline import source_findings
+from monitor.checks.registry import SourceContext
 from monitor.config import Settings, Source
 from monitor.errors import FetchError, InputError, StorageError
+from monitor.model import Event
 from monitor.reading.formats import decode
 from monitor.store import Listing, Store
 from monitor.watch.discover import Link, discover
@@ -86,7 +90,7 @@ class Watcher:
             result.reports = len(links)
             self.store.settle_unreadable(source.id, result.failing)
             # A report that could not be read this time may be the one that seems missing: decide next poll.
-            missing = None if result.problems else missing_event(self.settings, source, years, self.judged_on())
+            missing = None if result.problems else self.missing(source, years)
         except (FetchError, InputError) as exc:  # the listing: not reachable, or not a page (binary, bad encoding)
             result.error = str(exc)
         except TimeoutError:
@@ -120,6 +124,13 @@ class Watcher:
                 len(result.problems),
             )
         return result
+
+    def missing(self, source: Source, years: set[int]) -> Event | None:
+        """The source's rules (timeliness.missing: the last statutory deadline has passed and no report of that
+        year was found), judged on ``judged_on``; the event of a report missing, if one is."""
+        context = SourceContext(source.agency, source.kind, frozenset(years), self.judged_on())
+        found = [f for f in source_findings(context) if f.rule == "timeliness.missing"]
+        return missing_event(self.settings, source, found[0]) if found else None
 
     def judged_on(self) -> date:
         """The day deadlines are judged on: today, unless that is more than a day past the newest answer's

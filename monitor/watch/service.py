@@ -7,7 +7,6 @@ repeats it until SIGTERM (``govmon run``), each rewriting the overview site when
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import signal
 from collections.abc import Callable
@@ -16,12 +15,11 @@ from datetime import UTC, date, datetime
 from typing import Protocol
 
 from monitor import config
-from monitor.alerts.channels import DeliveryError, Link, send
-from monitor.alerts.events import recipients
+from monitor.alerts import outbox
 from monitor.alerts.outbox import Sent, deliver_due
-from monitor.alerts.render import Renderer, sample_payload
+from monitor.alerts.render import Renderer
 from monitor.config import Settings
-from monitor.errors import ConfigError, InputError
+from monitor.errors import ConfigError
 from monitor.store import Store, instance_lock, is_locked, open_store
 from monitor.watch.document import PollResult
 from monitor.watch.fetch import Fetcher
@@ -137,21 +135,4 @@ async def send_now(settings: Settings, store: Store, renderer: Renderer) -> Sent
 
 async def try_channels(settings: Settings, only: str | None, renderer: Renderer) -> list[tuple[str, str, str | None]]:
     """A sample alert through each configured channel (or the one named): (channel, recipient, error or None)."""
-    targets = [(c, r) for c, r in recipients(settings, None) if only in (None, c, c.split(":", 1)[-1])]
-    if not targets:
-        raise InputError(f"no alert channel{' named ' + only if only else ''} is configured in {settings.path}")
-    message = renderer.render("test", sample_payload("test"))
-    event = {
-        "kind": "test",
-        "key": f"test|{datetime.now(UTC).isoformat()}",
-        "payload": json.dumps(sample_payload("test")),
-    }
-    outcome: list[tuple[str, str, str | None]] = []
-    async with Link() as link:
-        for channel, recipient in targets:
-            try:
-                await send(settings, channel, recipient, message, event, link=link)
-                outcome.append((channel, recipient, None))
-            except DeliveryError as exc:
-                outcome.append((channel, recipient, str(exc)))
-    return outcome
+    return await outbox.try_channels(settings, only, renderer)

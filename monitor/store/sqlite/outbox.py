@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from monitor.model import Event
+from monitor.model import Event, Payload
 from monitor.store.records import Delivery, StoredEvent
 from monitor.store.sqlite.rows import Connected, delivery
 from monitor.store.sqlite.schema import iso, now
@@ -32,7 +32,7 @@ class Outbox(Connected):
                 document_id,
                 version_id,
                 now(),
-                json.dumps(event.payload, ensure_ascii=False),
+                json.dumps(event.payload.to_json(), ensure_ascii=False),
             ],
         )
         if cur.rowcount == 0:
@@ -53,8 +53,10 @@ class Outbox(Connected):
             "SELECT id, key, kind, source, payload, created, version_id FROM events ORDER BY id"
         )
         return [
-            StoredEvent(i, created, version, Event(key, kind, source, json.loads(payload), tuple(to.get(i, ()))))
-            for i, key, kind, source, payload, created, version in rows
+            StoredEvent(
+                i, created, version, Event(key, kind, source, Payload.from_json(json.loads(data)), (*to.get(i, ()),))
+            )
+            for i, key, kind, source, data, created, version in rows
         ]
 
     def due_deliveries(self, at: datetime, limit: int = 100, ignore_backoff: bool = False) -> list[Delivery]:

@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlite_utils
 
-from monitor.model import Event, Finding, Report
+from monitor.model import Event, Finding, Payload, Report
 from monitor.store.records import Delivery, ReportSummary, StoredVersion
 
 # A version's columns, without the raw body and text; ``report`` unpacked (the ``unpack`` SQL function)
@@ -83,7 +83,7 @@ def stored_form(report: Report) -> str:
 def delivery(row: dict[str, Any]) -> Delivery:
     """A delivery joined with its event (``kind``, ``key``, ``source``, ``payload``, ``created``) and, when
     selected, its version's ``report`` and ``findings``."""
-    event = Event(row["key"], row["kind"], row["source"], json.loads(row["payload"]), ())
+    event = Event(row["key"], row["kind"], row["source"], Payload.from_json(json.loads(row["payload"])), ())
     return Delivery(
         id=row["id"],
         channel=row["channel"],
