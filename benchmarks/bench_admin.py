@@ -54,21 +54,20 @@ def inputs() -> list[Any]:
             continue
         raw = path.read_bytes()
         report = read_report(raw, path.name)
-        data, content_hash = snapshot(report)
-        findings = [f.to_json() for f in run_rules(report)]
+        _, content_hash = snapshot(report)
         version = NewVersion(
             "", "", report.title, report.year, raw, hashlib.sha256(raw).hexdigest(), content_hash,
-            path.suffix.lstrip("."), report.text, data, findings, None, None, None, copies.prints(report),
+            path.suffix.lstrip("."), report, run_rules(report), None, None, None, copies.prints(report),
         )  # fmt: skip
         out.append(version)
     return out
 
 
 def build(db: Path, n: int, years: int) -> None:
-    from monitor.store import Store  # noqa: PLC0415
+    from monitor.store import open_store  # noqa: PLC0415
 
     reports = inputs()
-    store = Store(db)
+    store = open_store(db)
     start = time.monotonic()
     for i in range(n):
         for y in range(years):

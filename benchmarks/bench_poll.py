@@ -35,7 +35,7 @@ from aiohttp import web
 
 from monitor.config import Settings, Source
 from monitor.model import DEFAULT_LINK_PATTERN
-from monitor.store import Store
+from monitor.store import open_store
 from monitor.watch.fetch import Fetcher
 from monitor.watch.poll import Watcher
 
@@ -84,7 +84,7 @@ def serve(hosts: int, port: int, kind: str, ready: Any, counts: Any) -> None:
 
 
 async def govmon_pass(settings: Settings) -> dict[str, Any]:
-    store = Store(settings.database)
+    store = open_store(settings)
     wall, cpu = time.perf_counter(), time.process_time()
     async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
         results = await Watcher(settings, store, fetcher).poll()

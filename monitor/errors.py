@@ -30,7 +30,12 @@ class StateError(GovmonError):
     """The database is not there yet, or another govmon process holds it."""
 
 
-def storage_error(path: object, exc: BaseException) -> StateError:
+class StorageError(StateError):
+    """The database or its disk failed (full, damaged, gone): not a source's fault nor the caller's. Every store
+    raises it, whatever its driver raises (``storage_error`` words it)."""
+
+
+def storage_error(path: object, exc: BaseException) -> StorageError:
     """A database or disk failure as the one line an admin acts on (not a traceback)."""
     text = str(exc)
     if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "disk is full" in text:
@@ -38,16 +43,16 @@ def storage_error(path: object, exc: BaseException) -> StateError:
             free = shutil.disk_usage(os.path.dirname(os.path.abspath(str(path)))).free // 2**20
         except OSError:
             free = 0
-        return StateError(
+        return StorageError(
             f"{path}: the disk is full ({free} MiB free on its filesystem): free some space there, then run again "
             "(nothing stored so far is lost)"
         )
     if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return StateError(
+        return StorageError(
             f"{path}: the database is damaged ({text}): stop govmon, then restore the last backup "
             "(`govmon backup`; README 'Backup and restore'), or move the file aside to start afresh"
         )
-    return StateError(f"{path}: cannot use the database: {text}")
+    return StorageError(f"{path}: cannot use the database: {text}")
 
 
 class ReaderMissing(InputError):

@@ -11,6 +11,7 @@ import hmac
 import json
 import logging
 import socket
+import sqlite3
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -31,7 +32,7 @@ from monitor.config import Email, Webhook
 from monitor.demo.pages import report_page
 from monitor.errors import ConfigError
 from monitor.reading.report import read_report
-from monitor.store import Store
+from monitor.store import open_store
 from monitor.watch.fetch import Fetcher
 from monitor.watch.poll import Watcher
 
@@ -122,7 +123,7 @@ def config(tmp_path, portal, smtp, **kw):
 
 
 async def poll_and_deliver(cfg, today=TODAY, now=None):
-    store = Store(cfg.database)
+    store = open_store(cfg)
     try:
         async with Fetcher(cfg.user_agent, 4, 2, retries=0, backoff=0.01) as f:
             await Watcher(cfg, store, f, today=lambda: today).poll()
@@ -132,11 +133,8 @@ async def poll_and_deliver(cfg, today=TODAY, now=None):
 
 
 def make_due(cfg) -> None:
-    store = Store(cfg.database)
-    with store.transaction():
-        store.db.conn.execute(
-            "UPDATE deliveries SET next_attempt = '2000-01-01T00:00:00+00:00' WHERE status = 'pending'"
-        )
+    store = open_store(cfg)
+    store.make_due(datetime(2000, 1, 1, tzinfo=UTC))
     store.close()
 
 
@@ -162,11 +160,11 @@ async def test_planted_error_alert_arrives_once_with_the_highlighted_cell(tmp_pa
     assert "&lt;script&gt;" in html
     await poll_and_deliver(cfg)  # the finding persists: nothing new is sent
     assert len(reports_mail(smtp)) == 1
-    store = Store(cfg.database)  # the event names its version and findings; the tables are not copied into it
-    (event,) = [e for e in store.db["events"].rows if e["kind"] == "new_report"]
+    store = open_store(cfg)  # the event names its version and findings; the tables are not copied into it
+    (event,) = [e for e in store.events() if e.event.kind == "new_report"]
     store.close()
-    payload = json.loads(event["payload"])
-    assert event["version_id"] is not None
+    payload = event.event.payload.to_json()
+    assert event.version_id is not None
     assert "tables" not in payload
     assert "findings" not in payload
     assert payload["finding_keys"] == ["appeals.total|appeals|review|"]
@@ -180,7 +178,7 @@ async def test_smtp_down_then_back_delivers_once_and_logs_once_per_attempt(tmp_p
     assert counts.delivered == 0
     assert counts.failed == 2  # the 2021 report alert and the missing-2022-report alert
     assert len([r for r in caplog.records if "attempt 1 failed" in r.getMessage()]) == 2  # per message, not per finding
-    store = Store(cfg.database)
+    store = open_store(cfg)
     assert store.alert_counts() == {"pending": 2, "delivered": 0, "dead": 0}
     store.close()
     smtp.start()
@@ -198,20 +196,18 @@ async def test_gives_up_into_dead_letter_after_the_bounded_time(tmp_path, portal
     smtp.stop()
     cfg = config(tmp_path, portal, smtp)
     await poll_and_deliver(cfg)
-    store = Store(cfg.database)
-    with store.transaction():
-        store.db.conn.execute("UPDATE events SET created = '2000-01-01T00:00:00+00:00'")
-    store.close()
+    later = datetime.now(UTC) + timedelta(days=4)  # the events are four days old then
     make_due(cfg)
-    await poll_and_deliver(cfg)
-    store = Store(cfg.database)
+    await poll_and_deliver(cfg, now=later)
+    store = open_store(cfg)
     assert store.alert_counts()["dead"] == 0  # three days old, but tried twice: a clock step is not three days
-    with store.transaction():
-        store.db.conn.execute("UPDATE deliveries SET attempts = 7")
+    ids = [d.id for d in store.deliveries()]
+    for _ in range(5):  # seven attempts failed in all
+        store.mark_failed(ids, "still down", later)
     store.close()
     make_due(cfg)
-    await poll_and_deliver(cfg)
-    store = Store(cfg.database)
+    await poll_and_deliver(cfg, now=later)
+    store = open_store(cfg)
     assert store.alert_counts()["dead"] == 2
     store.close()
 
@@ -224,7 +220,7 @@ async def test_a_clock_ahead_kills_nothing_and_schedules_nothing_months_out(tmp_
     now = datetime.now(UTC)
     await poll_and_deliver(cfg, now=now + timedelta(hours=73))  # the clock jumped ahead: the attempt fails
     await poll_and_deliver(cfg, now=now + timedelta(days=120))  # further still: retried, not given up
-    store = Store(cfg.database)
+    store = open_store(cfg)
     assert store.alert_counts() == {"pending": 2, "delivered": 0, "dead": 0}
     store.close()
     smtp.start()
@@ -469,9 +465,8 @@ async def test_after_an_outage_alerts_send_delivers_now_and_retry_revives_dead_l
     out = capsys.readouterr().out
     assert "email: 2 delivered, 0 failed" in out
     assert len(reports_mail(smtp)) == 1
-    store = Store(tmp_path / "g.db")
-    with store.transaction():
-        store.db.conn.execute("UPDATE deliveries SET status = 'dead'")
+    store = open_store(tmp_path / "g.db")
+    store.mark_failed([d.id for d in store.deliveries(delivered=True)], "gave up", None)  # dead, every one
     store.close()
     assert await asyncio.to_thread(main, ["alerts", "retry", "--config", str(toml)]) == 0
     assert "2 dead alert(s) back in the outbox" in capsys.readouterr().out
@@ -510,7 +505,7 @@ async def test_a_mail_server_that_never_greets_fails_the_batch_once_not_per_mess
         await server.wait_closed()
     assert (sent.delivered, sent.failed) == (0, 20)  # two alerts for ten recipients, all kept in the outbox
     assert len(connections) == 1  # one connection tried; the other nineteen failed at once
-    store = Store(cfg.database)
+    store = open_store(cfg)
     assert store.alert_counts()["pending"] == 20
     store.close()
 
@@ -551,11 +546,11 @@ async def test_a_pass_renders_each_event_once_and_stops_at_its_budget(tmp_path, 
             renders.append(kind)
             return super().render(kind, payload)
 
-    store = Store(cfg.database)
+    store = open_store(cfg)
     try:
         async with Fetcher(cfg.user_agent, 4, 2, retries=0, backoff=0.01) as f:
             await Watcher(cfg, store, f, today=lambda: TODAY).poll()
-        events = store.db.execute("SELECT count(*) FROM events").fetchone()[0]
+        events = len(store.events())
         monkeypatch.setattr(outbox, "PASS_BUDGET", -1.0)  # spent at once: one message goes, the rest wait
         first = await deliver_due(cfg, store, Counting())
         assert (first.delivered, first.deferred) == (1, 3 * events - 1)
@@ -580,9 +575,9 @@ async def test_a_poison_recipient_is_dead_at_once_and_the_others_are_delivered(t
     cfg = replace(cfg, sources=(source,))
     sent = await poll_and_deliver(cfg)
     assert (sent.delivered, sent.failed) == (2, 2)  # the report and the missing-report alert, each to ok@
-    store = Store(cfg.database)
+    store = open_store(cfg)
     try:
-        rows = store.db.execute("SELECT recipient, status, attempts, last_error FROM deliveries").fetchall()
+        rows = [(d.recipient, d.status, d.attempts, d.last_error) for d in store.deliveries(delivered=True)]
     finally:
         store.close()
     dead = [r for r in rows if r[0] == poison]
@@ -597,9 +592,9 @@ async def test_smtp_5xx_is_dead_at_once_with_its_reason_and_4xx_is_retried(tmp_p
     source = replace(cfg.sources[0], alert_to=("gone@example.gov.cn", "full@example.gov.cn", "ok@example.gov.cn"))
     cfg = replace(cfg, sources=(source,))
     await poll_and_deliver(cfg)
-    store = Store(cfg.database)
+    store = open_store(cfg)
     try:
-        rows = store.db.execute("SELECT recipient, status, attempts, last_error FROM deliveries").fetchall()
+        rows = [(d.recipient, d.status, d.attempts, d.last_error) for d in store.deliveries(delivered=True)]
     finally:
         store.close()
     by = {}
@@ -647,9 +642,9 @@ async def test_a_webhook_that_never_answers_delays_only_its_own_messages(tmp_pat
     finally:
         hung.close()
     assert sent.channels == {"email": [2, 0], "webhook:slow": [0, 2]}
-    store = Store(cfg.database)
+    store = open_store(cfg)
     try:
-        errors = {r[0] for r in store.db.execute("SELECT last_error FROM deliveries WHERE status = 'pending'")}
+        errors = {d.last_error for d in store.deliveries() if d.status == "pending"}
     finally:
         store.close()
     assert any("no answer within 0 s" in e or "no answer within 1 s" in e for e in errors), errors
@@ -694,7 +689,9 @@ async def test_robot_tokens_are_redacted_in_logs_outputs_and_the_database(tmp_pa
         await poll_and_deliver(cfg)
     assert caplog.records
     assert not [r.getMessage() for r in caplog.records if token in r.getMessage()]
-    dump = "\n".join(Store(cfg.database).db.conn.iterdump())
+    con = sqlite3.connect(cfg.database)  # the database file itself: the token is nowhere in it
+    dump = "\n".join(con.iterdump())
+    con.close()
     assert "access_token=***" in dump
     assert token not in dump
     toml = tmp_path / "hooks.toml"

@@ -249,12 +249,12 @@ def test_webhook_entries_must_be_tables_and_a_bom_is_read_past(tmp_path, env, ca
 def test_read_only_commands_need_no_secret(tmp_path, monkeypatch, capsys, command):
     """The README's secrets.env is read by the service, not by the admin's shell: read-only commands work
     without GOVMON_SMTP_PASSWORD; the commands that send still say which variable is missing."""
-    from monitor.store import Store  # noqa: PLC0415
+    from monitor.store import open_store  # noqa: PLC0415
 
     monkeypatch.delenv("GOVMON_SMTP_PASSWORD", raising=False)
     monkeypatch.delenv("GOVMON_WEBHOOK_SECRET", raising=False)
     path = write(tmp_path, VALID)
-    Store(tmp_path / "govmon.db").close()
+    open_store(tmp_path / "govmon.db").close()
     assert main([*command, "--config", str(path)]) in (0, 1), capsys.readouterr().err  # health: 1 = never polled
     assert "GOVMON_" not in capsys.readouterr().err
     assert main(["alerts", "test", "--config", str(path)]) == 2

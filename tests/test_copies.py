@@ -4,7 +4,6 @@ and reports built from them by moving one real section into another real report.
 from __future__ import annotations
 
 import itertools
-import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +16,10 @@ from monitor.checks import copies
 from monitor.checks.pipeline import run_rules
 from monitor.model import Report
 from monitor.reading.report import read_report
-from monitor.store import MIGRATIONS, PER_BAND, NewVersion, Store
+from monitor.store import NewVersion, open_store
+from monitor.store.sqlite.schema import MIGRATIONS
+from monitor.store.sqlite.store import SqliteStore
+from monitor.store.sqlite.versions import PER_BAND
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 REAL = sorted((SHARED / "corpus").glob("0*")) + sorted((SHARED / "seeds").glob("*.txt"))
@@ -132,16 +134,18 @@ async def test_the_watcher_flags_a_report_that_copies_another_bodys_of_the_same_
     await poll(cfg, ids=["tianmen"])
     store = db(cfg)
     try:
-        found = {d["source"]: json.loads(d["latest"]["findings"]) for d in store.reports()}
-        (prints,) = store.db.conn.execute("SELECT count(DISTINCT version_id) FROM prints").fetchone()
+        found = {d.source: d.latest.findings for d in store.reports() if d.latest}
     finally:
         store.close()
+    con = sqlite3.connect(cfg.database)  # the prints are SQLite's own table: each version's are kept
+    (prints,) = con.execute("SELECT count(DISTINCT version_id) FROM prints").fetchone()
+    con.close()
     assert prints == 2
-    assert not [f for f in found["tongliao"] if f["rule"] == "history.copied"]
-    (copy,) = [f for f in found["tianmen"] if f["rule"] == "history.copied"]
-    assert copy["row"] == "五"
-    assert "通辽市人民政府2021年度报告" in copy["message"]
-    assert f"{portal.base}/a/t.html" in copy["message"]
+    assert not [f for f in found["tongliao"] if f.rule == "history.copied"]
+    (copy,) = [f for f in found["tianmen"] if f.rule == "history.copied"]
+    assert copy.row == "五"
+    assert "通辽市人民政府2021年度报告" in copy.message
+    assert f"{portal.base}/a/t.html" in copy.message
 
 
 def _version(source: str, year: int, keys: list[int]) -> NewVersion:
@@ -155,8 +159,7 @@ def _version(source: str, year: int, keys: list[int]) -> NewVersion:
         sha256=source + str(year),
         content_hash=source + str(year),
         content_type="text/html",
-        text=f"{source} {year}",
-        report={"source": source, "year": year},
+        report=Report(input=source, text=f"{source} {year}", year=year),
         findings=[],
         diff=None,
         etag=None,
@@ -165,8 +168,9 @@ def _version(source: str, year: int, keys: list[int]) -> NewVersion:
     )
 
 
-def _steps(store: Store, call: Callable[[], object]) -> int:
-    """The SQLite virtual-machine steps ``call`` takes, in thousands: a measure of work, not of time."""
+def _steps(store: SqliteStore, call: Callable[[], object]) -> int:
+    """The SQLite virtual-machine steps ``call`` takes, in thousands: a measure of work, not of time (of the
+    SQLite store's own connection)."""
     steps = [0]
 
     def count() -> int:
@@ -186,7 +190,7 @@ def test_finding_the_reports_one_may_copy_costs_the_same_with_40_or_400_copies_o
     candidates reads a bounded number per band, so the 401st report costs what the 41st did; it still
     finds the oldest copies of the same year, and the source's own earlier year, never its own same year."""
     keys = list(range(126))  # 42 bands × 3 parts, all shared
-    store = Store(tmp_path / "govmon.db")
+    store = SqliteStore(tmp_path / "govmon.db")
     try:
         store.save_version(_version("me", 2020, keys))
         store.save_version(_version("me", 2021, keys))
@@ -196,7 +200,7 @@ def test_finding_the_reports_one_may_copy_costs_the_same_with_40_or_400_copies_o
         for n in range(40, 400):
             store.save_version(_version(f"s{n:03}", 2021, keys))
         many = _steps(store, lambda: store.similar("me", 2021, keys))
-        found = [(r["source"], r["year"]) for r, _ in store.similar("me", 2021, keys, limit=30)]
+        found = [(r.input, r.year) for r in store.similar("me", 2021, keys, limit=30)]
     finally:
         store.close()
     assert many < 2 * few + 2
@@ -220,11 +224,13 @@ def test_prints_stored_before_they_were_kept_by_year_are_moved_with_their_year(t
     con.executemany("INSERT INTO prints (version_id, key) VALUES (1, ?)", [(k,) for k in range(10)])
     con.commit()
     con.close()
-    store = Store(path)
+    store = open_store(path)
     try:
         (found,) = store.similar("b", 2021, [3, 4, 99])
-        moved = store.db.conn.execute("SELECT count(*), min(year) FROM prints").fetchone()
     finally:
         store.close()
-    assert found == ({"source": "a"}, "text of a")
+    con = sqlite3.connect(path)
+    moved = con.execute("SELECT count(*), min(year) FROM prints").fetchone()
+    con.close()
+    assert found.text == "text of a"  # the schema-5 report, with its text (its JSON holds nothing a Report keeps)
     assert moved == (10, 2021)

@@ -20,7 +20,7 @@ from monitor.demo.pages import APPLICANTS, GROUPS
 from monitor.errors import InputError
 from monitor.present.cli import main
 from monitor.reading.report import read_report
-from monitor.store import Store
+from monitor.store import open_store
 from monitor.watch.fetch import Fetcher
 from monitor.watch.poll import Watcher
 
@@ -268,17 +268,15 @@ async def test_watcher_checks_the_attachment_of_a_page_without_tables(portal, tm
     )
     portal.add("/att/report.pdf", pdf, content_type="application/octet-stream", charset=None)
     cfg = settings(tmp_path, [("hongze", "government", f"{portal.base}/nb/")])
-    store = Store(cfg.database)
+    store = open_store(cfg)
     async with Fetcher(cfg.user_agent, 4, 2, retries=0) as f:
         (r,) = await Watcher(cfg, store, f).poll()
     assert (r.error, r.new_versions, r.problems) == (None, 1, [])
-    (doc,) = store.reports()
-    version = doc["latest"]
-    assert version["content_type"] == "pdf"
-    assert store.raw(version["id"]) == pdf  # the attachment itself is kept, as a version
-    import json  # noqa: PLC0415
-
-    report = json.loads(version["report"])
-    assert report["published"] == "2024-01-20"  # from the page: the PDF has no 发布时间
-    assert [f["rule"] for f in json.loads(version["findings"]) if f["rule"] == "appeals.total"] == ["appeals.total"] * 2
+    (doc,) = store.reports(summaries=True)
+    version = doc.latest
+    assert version.content_type == "pdf"
+    assert store.raw(version.id) == pdf  # the attachment itself is kept, as a version
+    report = version.report
+    assert report.published == "2024-01-20"  # from the page: the PDF has no 发布时间
+    assert [f.rule for f in version.findings if f.rule == "appeals.total"] == ["appeals.total"] * 2
     store.close()

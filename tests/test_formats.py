@@ -8,7 +8,6 @@ Hostile files of each format end in one clear line within the reader's limits.
 from __future__ import annotations
 
 import io
-import json
 import random
 import time
 import zipfile
@@ -32,7 +31,7 @@ from monitor.reading import doc, ocr
 from monitor.reading.containers import OLE_MAGIC
 from monitor.reading.formats import READERS, extract, sniff
 from monitor.reading.report import parse
-from monitor.store import Store
+from monitor.store import open_store
 from monitor.watch import document
 from monitor.watch.discover import attachments
 from monitor.watch.fetch import Fetcher
@@ -320,15 +319,15 @@ async def test_the_watcher_follows_a_report_published_only_as_a_doc(portal, tmp_
     word, _ = office_files
     _attachment_page(portal, "nb2023.doc", word)
     cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")])
-    store = Store(cfg.database)
+    store = open_store(cfg)
     async with Fetcher(cfg.user_agent, 4, 2, retries=0) as f:
         (r,) = await Watcher(cfg, store, f).poll()
     assert (r.error, r.new_versions, r.problems) == (None, 1, [])
-    (doc,) = store.reports()
-    version = doc["latest"]
-    assert version["content_type"] == "doc"
-    assert store.raw(version["id"]) == word
-    assert json.loads(version["report"])["tables"] == original["tables"]
+    (doc,) = store.reports(summaries=True)
+    version = doc.latest
+    assert version.content_type == "doc"
+    assert store.raw(version.id) == word
+    assert version.report.tables == original["tables"]
     store.close()
 
 
@@ -342,7 +341,7 @@ async def test_an_attachment_needing_an_install_is_said_so_not_taken_for_no_repo
     monkeypatch.setattr(document.reading, "read_report", needs_libreoffice)
     _attachment_page(portal, "nb2023.doc", OLE_MAGIC + b"\0" * 600)
     cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")])
-    store = Store(cfg.database)
+    store = open_store(cfg)
     async with Fetcher(cfg.user_agent, 4, 2, retries=0) as f:
         (r,) = await Watcher(cfg, store, f).poll()
     assert r.new_versions == 0

@@ -27,10 +27,10 @@ def write(tmp_path: Path, extra: str = "") -> Path:
 
 
 def test_a_second_run_exits_2_naming_the_holder_and_a_poll_is_handed_to_it(tmp_path, capsys):
-    from monitor.store import Store  # noqa: PLC0415
+    from monitor.store import open_store  # noqa: PLC0415
 
     toml = write(tmp_path)
-    Store(tmp_path / "etc" / "govmon.db").close()
+    open_store(tmp_path / "etc" / "govmon.db").close()
     holder = subprocess.Popen(
         [
             sys.executable,
@@ -53,7 +53,7 @@ def test_a_second_run_exits_2_naming_the_holder_and_a_poll_is_handed_to_it(tmp_p
         assert (
             f"govmon (PID {holder.pid}) is running on this database: asked it to poll a now" in capsys.readouterr().out
         )
-        store = Store(tmp_path / "etc" / "govmon.db")
+        store = open_store(tmp_path / "etc" / "govmon.db")
         assert store.take_poll_requests() == ["a"]
         store.close()
         # read-only commands work beside it
@@ -100,12 +100,14 @@ def test_a_database_of_the_first_schema_is_migrated_and_keeps_its_alerts(tmp_pat
     import json  # noqa: PLC0415
     import sqlite3  # noqa: PLC0415
 
-    from monitor.store import MIGRATIONS, Store  # noqa: PLC0415
+    from monitor.store import open_store  # noqa: PLC0415
+    from monitor.store.sqlite.schema import MIGRATIONS  # noqa: PLC0415
 
     db = tmp_path / "govmon.db"
     con = sqlite3.connect(db)
     con.executescript(f"BEGIN; {MIGRATIONS[0]}; PRAGMA user_version = 1; COMMIT;")
-    payload = {"source": "a", "title": "旧报告", "tables": {}, "findings": [{"rule": "x", "key": "x|||"}]}
+    finding = {"rule": "x", "severity": "error", "message": "旧的问题", "key": "x|||"}  # as the first schema kept one
+    payload = {"source": "a", "title": "旧报告", "tables": {}, "findings": [finding]}
     con.execute(
         "INSERT INTO events (key, kind, source, created, payload) VALUES ('report|u', 'new_report', 'a', "
         "'2026-01-01T00:00:00+00:00', ?)",
@@ -114,10 +116,12 @@ def test_a_database_of_the_first_schema_is_migrated_and_keeps_its_alerts(tmp_pat
     con.execute("INSERT INTO deliveries (event_id, channel, recipient, next_attempt) VALUES (1, 'eml', 'o', '2000')")
     con.commit()
     con.close()
-    store = Store(db)
+    store = open_store(db)
     try:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        con = sqlite3.connect(db)
+        assert con.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        con.close()
         (due,) = store.due_deliveries(datetime.now(UTC))
-        assert (due["report"], json.loads(due["payload"])["findings"][0]["rule"]) == (None, "x")
+        assert (due.report, due.event.payload.to_json()["findings"][0]["rule"]) == (None, "x")
     finally:
         store.close()

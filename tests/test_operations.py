@@ -29,7 +29,8 @@ from monitor.alerts.outbox import deliver_due
 from monitor.alerts.render import Renderer
 from monitor.config import Webhook
 from monitor.present.cli import main
-from monitor.store import MIGRATIONS, Store
+from monitor.store import open_store
+from monitor.store.sqlite.schema import MIGRATIONS
 from monitor.watch import timetable
 from monitor.watch.fetch import Fetcher
 from monitor.watch.poll import Watcher
@@ -40,7 +41,7 @@ RENDERER = Renderer()
 
 
 async def poll(cfg, today, ids=None):
-    store = Store(cfg.database)
+    store = open_store(cfg)
     try:
         async with Fetcher(cfg.user_agent, 4, 2, retries=0, backoff=0.01, timeout=5) as f:
             return await Watcher(cfg, store, f, today=lambda: today).poll(ids)
@@ -82,7 +83,7 @@ async def test_polling_goes_on_while_a_channel_takes_ten_seconds_a_message(porta
         portal.add(f"/{i}/t.html", TONGLIAO, content_type="text/plain")
     cfg = settings(tmp_path, [(i, "government", f"{portal.base}/{i}/") for i in ids], webhooks=(hook,))
     cfg = replace(cfg, sources=tuple(replace(s, interval=1) for s in cfg.sources))  # a poll a second
-    store = Store(cfg.database)
+    store = open_store(cfg)
     stop = asyncio.Event()
     try:
         async with Fetcher(cfg.user_agent, 4, 2, retries=0, timeout=5) as fetcher:
@@ -129,7 +130,7 @@ async def test_a_wall_clock_stepped_back_a_day_and_ahead_moves_no_poll(portal, t
 
     monkeypatch.setattr(apscheduler.schedulers.base, "datetime", Stepped)
     monkeypatch.setattr(timetable, "datetime", Stepped)
-    store = Store(cfg.database)
+    store = open_store(cfg)
     stop = asyncio.Event()
     polls = "SELECT count(*) FROM polls WHERE finished IS NOT NULL"
     try:

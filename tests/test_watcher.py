@@ -12,7 +12,7 @@ from portal import listing, settings
 
 from monitor.demo.pages import report_page
 from monitor.reading.report import read_report
-from monitor.store import Store
+from monitor.store import Store, StoredReport, open_store
 from monitor.watch.fetch import Fetcher
 from monitor.watch.poll import Watcher
 
@@ -32,7 +32,7 @@ class Sleeps:
 
 
 async def poll(cfg, sleeps=None, timeout=5.0, today=TODAY, ids=None):
-    store = Store(cfg.database)
+    store = open_store(cfg)
     try:
         async with Fetcher(
             cfg.user_agent, 4, 2, retries=2, backoff=0.01, timeout=timeout, sleep=sleeps or Sleeps()
@@ -43,13 +43,22 @@ async def poll(cfg, sleeps=None, timeout=5.0, today=TODAY, ids=None):
 
 
 def db(cfg) -> Store:
-    return Store(cfg.database)
+    return open_store(cfg)
+
+
+def findings(doc: StoredReport) -> list[dict]:
+    """The findings of the document's latest version, as ``check --json`` prints them."""
+    return [f.to_json() for f in doc.latest.findings] if doc.latest else []
+
+
+def event_kinds(store: Store) -> list[str]:
+    return [e.event.kind for e in store.events()]
 
 
 def versions(cfg) -> dict[str, int]:
     store = db(cfg)
     try:
-        return {d["url"].rsplit("/", 1)[1]: d["versions"] for d in store.reports()}
+        return {d.url.rsplit("/", 1)[1]: d.versions for d in store.reports()}
     finally:
         store.close()
 
@@ -84,9 +93,9 @@ async def test_paginated_relative_gbk_portal_then_all_304(portal, tmp_path):
     assert versions(cfg) == {"t1.html": 1, "t2.html": 1, "t3.html": 1}
     assert portal.hits["/nb/news.html"] == 0  # not a report link
     store = db(cfg)
-    laixi = next(d for d in store.reports() if d["url"].endswith("t2.html"))
-    assert (laixi["title"], laixi["year"]) == ("2020年莱西市政府信息公开工作年度报告", 2020)
-    assert json.loads(laixi["latest"]["report"])["tables"]["applications"]["handled_total"]["total"] == 193
+    laixi = next(d for d in store.reports(summaries=True) if d.url.endswith("t2.html"))
+    assert (laixi.title, laixi.year) == ("2020年莱西市政府信息公开工作年度报告", 2020)
+    assert laixi.latest.report.tables["applications"]["handled_total"]["total"] == 193
     store.close()
 
     (again,) = await poll(cfg)
@@ -102,10 +111,9 @@ async def test_paginated_relative_gbk_portal_then_all_304(portal, tmp_path):
     assert versions(cfg) == {"t1.html": 1, "t2.html": 1, "t3.html": 1}
     store = db(cfg)
     try:  # the unchanged reports were marked checked, with their ETags, in the transaction closing the poll
-        checked = store.db.conn.execute(
-            "SELECT count(*) FROM documents WHERE etag IS NOT NULL AND last_checked = "
-            "(SELECT finished FROM polls ORDER BY id DESC LIMIT 1)"
-        ).fetchone()
+        closed = store.source_state("city").last_poll
+        docs = [store.document(f"{portal.base}/nb/t{n}.html") for n in (1, 2, 3)]
+        checked = (sum(d.etag is not None and d.last_checked == closed for d in docs),)
     finally:
         store.close()
     assert checked == (3,)
@@ -150,22 +158,19 @@ async def test_a_source_that_is_down_is_reported_once_and_again_on_recovery(port
     cfg = settings(
         tmp_path, [("down", "government", f"{portal.base}/down/"), ("ok", "government", f"{portal.base}/ok/")]
     )
-    kinds = []
     for _ in range(3):
         results = await poll(cfg)
         assert [r.error is not None for r in results] == [True, False]  # one source's failure never stops another
     store = db(cfg)
-    kinds = [e["kind"] for e in store.db["events"].rows]
-    assert kinds.count("source_failing") == 1  # threshold 2, reported once, not on every failed poll
-    assert store.source_state("down")["consecutive_failures"] == 3
+    assert event_kinds(store).count("source_failing") == 1  # threshold 2, reported once, not on every failed poll
+    assert store.source_state("down").consecutive_failures == 3
     store.close()
     portal.pages["/down/"].status.clear()
     portal.pages["/down/"].body = listing([]).encode()
     await poll(cfg)
     store = db(cfg)
-    kinds = [e["kind"] for e in store.db["events"].rows]
-    assert kinds.count("source_recovered") == 1
-    assert store.source_state("down")["consecutive_failures"] == 0
+    assert event_kinds(store).count("source_recovered") == 1
+    assert store.source_state("down").consecutive_failures == 0
     store.close()
 
 
@@ -185,15 +190,15 @@ async def test_revision_is_a_new_version_with_a_diff_and_chrome_is_not(portal, t
     assert r.new_versions == 1
     store = db(cfg)
     (doc,) = store.reports()
-    assert doc["versions"] == 2
-    diff = json.loads(doc["latest"]["diff"])
+    assert doc.versions == 2
+    diff = doc.latest.diff
     assert diff["cells"] == [
         {"table": "appeals", "row": "review", "column": "total", "old": 2, "new": 3},
         {"table": "appeals", "row": "review", "column": "upheld", "old": 1, "new": 2},
     ]
-    (finding,) = [f for f in json.loads(doc["latest"]["findings"]) if f["rule"] == "revision.changed"]
+    (finding,) = [f for f in findings(doc) if f["rule"] == "revision.changed"]
     assert "行政复议·结果维持：1 → 2" in finding["message"]
-    assert [e["kind"] for e in store.db["events"].rows if e["kind"] != "missing"] == ["new_report", "revision"]
+    assert [k for k in event_kinds(store) if k != "missing"] == ["new_report", "revision"]
     store.close()
 
 
@@ -218,7 +223,7 @@ async def test_missing_report_after_the_deadline(portal, tmp_path):
     await poll(cfg, today=date(2023, 4, 1))  # the 2022 report is missing
     await poll(cfg, today=date(2023, 4, 2))  # still missing: not reported again
     store = db(cfg)
-    missing = [json.loads(e["payload"])["year"] for e in store.db["events"].rows if e["kind"] == "missing"]
+    missing = [e.event.payload.to_json()["year"] for e in store.events() if e.event.kind == "missing"]
     store.close()
     assert missing == [2020, 2022]
 
@@ -248,12 +253,12 @@ async def test_a_report_that_failed_to_load_is_not_called_missing(portal, tmp_pa
     (r,) = await poll(cfg, today=date(2022, 4, 1))  # 2021's deadline has passed; its report exists but will not load
     assert r.problems
     store = db(cfg)
-    assert [e["kind"] for e in store.db["events"].rows] == []  # no false "missing" alert
+    assert event_kinds(store) == []  # no false "missing" alert
     store.close()
     portal.pages["/nb/t.html"].status.clear()
     await poll(cfg, today=date(2022, 4, 2))
     store = db(cfg)
-    assert [e["kind"] for e in store.db["events"].rows] == ["new_report"]
+    assert event_kinds(store) == ["new_report"]
     store.close()
 
 
@@ -320,7 +325,7 @@ async def test_poll_reports_progress_per_source_even_when_one_fails(portal, tmp_
         ],
     )
     seen: list[tuple[int, int]] = []
-    store = Store(cfg.database)
+    store = open_store(cfg)
     try:
         async with Fetcher(cfg.user_agent, 4, 2, retries=0, timeout=5.0, sleep=Sleeps()) as f:
             results = await Watcher(cfg, store, f, today=lambda: TODAY).poll(None, lambda *p: seen.append(p))
@@ -346,7 +351,7 @@ async def test_carry_over_is_checked_against_the_stored_year_before(portal, tmp_
     cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")])
     await poll(cfg)
     store = db(cfg)
-    years = {d["year"]: json.loads(d["latest"]["findings"]) for d in store.reports()}
+    years = {d.year: findings(d) for d in store.reports()}
     store.close()
     assert set(years) == {2020, 2021}
     assert not [f for f in years[2021] if f["rule"] == "history.carry_over"]
@@ -359,13 +364,7 @@ async def test_carry_over_is_checked_against_the_stored_year_before(portal, tmp_
     portal.pages["/nb/t20.html"].body = report_page(last).encode()
     await poll(other)
     store = db(other)
-    (carry,) = [
-        f
-        for d in store.reports()
-        if d["year"] == 2021
-        for f in json.loads(d["latest"]["findings"])
-        if f["rule"] == "history.carry_over"
-    ]
+    (carry,) = [f for d in store.reports() if d.year == 2021 for f in findings(d) if f["rule"] == "history.carry_over"]
     store.close()
     assert (carry["column"], carry["expected"], carry["actual"]) == ("natural_person", 3, 0)
     assert "上一年度报告的结转下年度继续办理为3" in carry["message"]
@@ -389,9 +388,7 @@ async def test_carry_over_across_the_2019_to_2021_format_switch(portal, tmp_path
     cfg = settings(tmp_path, [("laixi", "government", f"{portal.base}/nb/")])
     await poll(cfg)
     store = db(cfg)
-    found = [
-        f for d in store.reports() for f in json.loads(d["latest"]["findings"]) if f["rule"] == "history.carry_over"
-    ]
+    found = [f for d in store.reports() for f in findings(d) if f["rule"] == "history.carry_over"]
     store.close()
     assert [(f["column"], f["expected"], f["actual"]) for f in found] == [("natural_person", 14, 0), ("total", 14, 0)]
 
@@ -414,8 +411,8 @@ async def test_a_year_before_stored_later_checks_the_stored_year_after_once(port
     await poll(cfg)
     store = db(cfg)
     try:
-        by_year = {d["year"]: json.loads(d["latest"]["findings"]) for d in store.reports()}
-        events = [(e["kind"], json.loads(e["payload"])) for e in store.db.query("SELECT kind, payload FROM events")]
+        by_year = {d.year: findings(d) for d in store.reports()}
+        events = [(e.event.kind, e.event.payload.to_json()) for e in store.events()]
     finally:
         store.close()
     (carry,) = [f for f in by_year[2021] if f["rule"] == "history.carry_over"]

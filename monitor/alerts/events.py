@@ -11,6 +11,7 @@ from typing import Any
 from monitor.alerts.channels import recipients
 from monitor.config import Settings, Source
 from monitor.model import AboutReport, Event, Finding, Payload, SourceHealth
+from monitor.store import SourceState
 
 __all__ = ["missing_event", "recipients", "source_events", "version_events"]
 
@@ -70,14 +71,14 @@ def missing_event(settings: Settings, source: Source, finding: Finding) -> Event
 
 
 def source_events(
-    settings: Settings, source: Source, state: dict[str, Any], error: str | None, poll_id: int
+    settings: Settings, source: Source, state: SourceState, error: str | None, poll_id: int
 ) -> list[Event]:
     """A source failing `failure_threshold` polls in a row is reported once, and again when it recovers."""
-    failures = state["consecutive_failures"] + 1 if error else 0
+    failures = state.consecutive_failures + 1 if error else 0
     payload = Payload(source.id, source.agency, source.list_url, health=SourceHealth(error, failures), findings=())
     to = recipients(settings, source)
-    if error and failures >= settings.failure_threshold and not state["failing_alerted"]:
+    if error and failures >= settings.failure_threshold and not state.failing_alerted:
         return [Event(f"failing|{source.id}|{poll_id}", "source_failing", source.id, payload, to)]
-    if not error and state["failing_alerted"]:
+    if not error and state.failing_alerted:
         return [Event(f"recovered|{source.id}|{poll_id}", "source_recovered", source.id, payload, to)]
     return []

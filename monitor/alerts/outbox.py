@@ -8,20 +8,17 @@ through each configured channel, outside the outbox (``govmon alerts test``).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
 
 from monitor.alerts.channels import DeliveryError, Link, Outgoing, recipients, send
 from monitor.alerts.render import Rendered, Renderer, sample_payload
 from monitor.config import Settings
 from monitor.errors import InputError
-from monitor.model import Finding, Payload
-from monitor.store import Store
+from monitor.model import Payload
+from monitor.store import Delivery, Store
 
 log = logging.getLogger("govmon.alerts")
 GIVE_UP = timedelta(days=3)
@@ -71,18 +68,16 @@ class Sent:
             self.failed += n
 
 
-Batches = dict[tuple[str, str | int], list[dict[str, Any]]]
+Batches = dict[tuple[str, str | int], list[Delivery]]
 
 
-def payload_of(row: Mapping[str, Any]) -> Payload:
+def payload_of(delivery: Delivery) -> Payload:
     """A due delivery's payload as sent: its event's, with the tables and findings of the version it names
     (``report``/``findings``: None when it names none, or the version is gone)."""
-    payload = Payload.from_json(json.loads(row["payload"]))
-    if row["report"] is None or row["findings"] is None:
+    payload = delivery.event.payload
+    if delivery.report is None or delivery.findings is None:
         return payload
-    report = json.loads(row["report"])
-    findings = [Finding.from_json(f) for f in json.loads(row["findings"])]
-    return payload.with_version(report.get("tables", {}), report.get("table_status", {}), findings)
+    return payload.with_version(delivery.report.tables, delivery.report.table_status, delivery.findings)
 
 
 async def deliver_due(
@@ -95,12 +90,12 @@ async def deliver_due(
     rows = store.due_deliveries(now, limit=500, ignore_backoff=ignore_backoff)
     channels: dict[str, Batches] = {}
     for row in rows:
-        groups = channels.setdefault(row["channel"], {})
-        if row["channel"] == "email" and settings.email and settings.email.digest == "daily":
-            if ignore_backoff or _digest_due(store, row["recipient"], now):
-                groups.setdefault(("digest", row["recipient"]), []).append(row)
+        groups = channels.setdefault(row.channel, {})
+        if row.channel == "email" and settings.email and settings.email.digest == "daily":
+            if ignore_backoff or _digest_due(store, row.recipient, now):
+                groups.setdefault(("digest", row.recipient), []).append(row)
         else:
-            groups.setdefault(("one", row["id"]), []).append(row)
+            groups.setdefault(("one", row.id), []).append(row)
     sent = Sent()
     renders: dict[int, tuple[Rendered, Payload]] = {}  # each event rendered once per pass, whatever its recipients
     async with Link() as link:
@@ -132,44 +127,44 @@ async def _channel(
             sent.deferred += left
             log.warning(
                 "delivery via %s over %.0f s: %d alert(s) left for the next pass",
-                batch[0]["channel"],
+                batch[0].channel,
                 PASS_BUDGET,
                 left,
             )
             return
         first = batch[0]
         for r in batch:
-            if r["event_id"] not in renders:
+            if r.event_id not in renders:
                 payload = payload_of(r)
-                renders[r["event_id"]] = (renderer.render(r["kind"], payload), payload)
-        rendered = [renders[r["event_id"]][0] for r in batch]
+                renders[r.event_id] = (renderer.render(r.event.kind, payload), payload)
+        rendered = [renders[r.event_id][0] for r in batch]
         message = Outgoing(
-            first["kind"],
-            first["key"] if mode == "one" else f"digest|{now.date()}",
-            renders[first["event_id"]][1],
+            first.event.kind,
+            first.event.key if mode == "one" else f"digest|{now.date()}",
+            renders[first.event_id][1],
             renderer.digest(rendered) if mode == "digest" else rendered[0],
         )
-        ids = [r["id"] for r in batch]
+        ids = [r.id for r in batch]
         try:
-            await send(settings, first["channel"], first["recipient"], message, link=link)
+            await send(settings, first.channel, first.recipient, message, link=link)
         except DeliveryError as exc:
-            old = now - min(datetime.fromisoformat(r["created"]) for r in batch) > GIVE_UP
-            dead = exc.permanent or (old and first["attempts"] + 1 >= MIN_ATTEMPTS)
-            store.mark_failed(ids, str(exc), None if dead else now + backoff(first["attempts"]))
-            sent.count(first["channel"], len(ids), ok=False)
+            old = now - min(datetime.fromisoformat(r.created) for r in batch) > GIVE_UP
+            dead = exc.permanent or (old and first.attempts + 1 >= MIN_ATTEMPTS)
+            store.mark_failed(ids, str(exc), None if dead else now + backoff(first.attempts))
+            sent.count(first.channel, len(ids), ok=False)
             log.warning(
                 "alert %s via %s to %s: attempt %d failed%s: %s",
-                first["key"],
-                first["channel"],
-                first["recipient"],
-                first["attempts"] + 1,
+                first.event.key,
+                first.channel,
+                first.recipient,
+                first.attempts + 1,
                 " (gave up)" if dead else "",
                 exc,
             )
             continue
         store.mark_delivered(ids, now)
-        sent.count(first["channel"], len(ids), ok=True)
-        log.info("alert %s delivered via %s to %s", first["key"], first["channel"], first["recipient"])
+        sent.count(first.channel, len(ids), ok=True)
+        log.info("alert %s delivered via %s to %s", first.event.key, first.channel, first.recipient)
 
 
 async def try_channels(settings: Settings, only: str | None, renderer: Renderer) -> list[tuple[str, str, str | None]]:

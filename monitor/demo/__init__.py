@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import email
 import email.policy
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from monitor.demo.pages import page, report_page
 from monitor.model import DEFAULT_LINK_PATTERN
 from monitor.present import admin, overview, status
 from monitor.reading.report import read_report
-from monitor.store import Store
+from monitor.store import open_store
 from monitor.watch import service
 
 
@@ -172,18 +171,18 @@ async def tour(folder: Path, say: Callable[[str], None]) -> None:
         say("== first poll: every report is new")
         polled = await service.poll_once(config, None, renderer, None, overview.Rebuilder(config, every=0))
         say(admin.poll_text(polled.results, polled.sent, polled.left))
-        store = Store(config.database)
+        store = open_store(config)
         say("\n".join(admin.reports_text(store)))
         store.close()
         portal.revise()
         say("\n== the city quietly edits its 2021 report; second poll")
         polled = await service.poll_once(config, None, renderer, None, overview.Rebuilder(config, every=0))
         say(admin.poll_text(polled.results, polled.sent, polled.left))
-        store = Store(config.database)
+        store = open_store(config)
         for doc in store.reports():
-            if doc["versions"] > 1:
-                say(f"[{doc['source']}] {doc['title']}: {doc['versions']} versions")
-                say("\n".join(admin.findings_lines(json.loads(doc["latest"]["findings"]))))
+            if doc.versions > 1 and doc.latest:
+                say(f"[{doc.source}] {doc.title}: {doc.versions} versions")
+                say("\n".join(admin.findings_lines(doc.latest.findings)))
         store.close()
         mail = sorted((folder / "mail").glob("*.eml"))
         say(f"\n== {len(mail)} alert e-mails delivered to {folder / 'mail'} (open any .eml with a mail client):")
@@ -191,7 +190,7 @@ async def tour(folder: Path, say: Callable[[str], None]) -> None:
             subject = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)["Subject"]
             say(f"   {path.name}  {subject}")
         today = datetime.now(UTC).date()
-        store = Store(config.database)
+        store = open_store(config)
         try:
             items = status.worst_first(status.standings(config, store, [2021], today))
             say("\n== the supervisor's view of 2021 (govmon status --year 2021):")

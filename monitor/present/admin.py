@@ -11,34 +11,34 @@ from typing import Any
 
 from monitor.alerts.outbox import Sent
 from monitor.config import Settings
-from monitor.model import SEVERITY_CN, TABLE_LABELS
+from monitor.model import SEVERITY_CN, TABLE_LABELS, Finding
 from monitor.present.check import cut
 from monitor.present.status import STATES, TIMELY_CN, Standing
-from monitor.store import Store
+from monitor.store import Store, StoredReport, UnreadableReport
 from monitor.watch.document import PollResult
 
 
 def sources_text(settings: Settings, store: Store | None) -> str:
     """`govmon sources`: the file's verdict, the database it uses, and per source its state and newest report."""
-    states = {s["id"]: s for s in store.sources()} if store else {}
+    states = {s.id: s for s in store.sources()} if store else {}
     last = store.last_reports() if store else {}
-    bad: dict[str, list[dict[str, Any]]] = {}
+    bad: dict[str, list[UnreadableReport]] = {}
     for row in store.unreadable_reports() if store else []:
-        bad.setdefault(row["source"], []).append(row)
+        bad.setdefault(row.source, []).append(row)
     where = "" if store else " (not created yet)"
     out = [f"{settings.path}: valid, {len(settings.sources)} source(s), database {settings.database.resolve()}{where}"]
     for s in settings.sources:
-        st = states.get(s.id, {})
-        state = f"last poll {st['last_poll']}" if st.get("last_poll") else "never polled"
-        if st.get("consecutive_failures"):
-            state += f", {st['consecutive_failures']} failure(s) in a row: {st.get('last_error')}"
+        st = states.get(s.id)
+        state = f"last poll {st.last_poll}" if st and st.last_poll else "never polled"
+        if st and st.consecutive_failures:
+            state += f", {st.consecutive_failures} failure(s) in a row: {st.last_error}"
         every = f"{s.interval // 3600}h{s.interval % 3600 // 60:02d}m"
         out += [f"  {s.id:<16} {s.kind:<10} every {every}  {s.agency}  {s.list_url}", f"  {'':<16} {state}"]
         if s.id in last:
             r = last[s.id]
-            verdict = f"错误 {r['errors']} 项" if r["errors"] else "未发现错误"
-            out.append(f"  {'':<16} last report: {r['title'] or r['url']} ({r['year'] or '年度不明'}, {verdict})")
-        out += [f"  {'':<16} could not read {b['url']}: {b['error']}" for b in bad.get(s.id, [])]
+            verdict = f"错误 {r.errors} 项" if r.errors else "未发现错误"
+            out.append(f"  {'':<16} last report: {r.title or r.url} ({r.year or '年度不明'}, {verdict})")
+        out += [f"  {'':<16} could not read {b.url}: {b.error}" for b in bad.get(s.id, [])]
     return "\n".join(out)
 
 
@@ -63,21 +63,21 @@ def poll_text(results: list[PollResult], sent: Sent, left: dict[str, int]) -> st
     return "\n".join(out + ([line] if line else []))
 
 
-def _report_json(doc: dict[str, Any]) -> dict[str, Any]:
-    latest = doc["latest"] or {}
-    data = json.loads(latest.get("report") or "{}")
+def _report_json(doc: StoredReport) -> dict[str, Any]:
+    latest = doc.latest
+    report = latest.report if latest else None
     return {
-        "source": doc["source"],
-        "url": doc["url"],
-        "title": doc["title"],
-        "year": doc["year"],
-        "published": data.get("published"),
-        "first_seen": doc["first_seen"],
-        "versions": doc["versions"],
-        "format": data.get("format"),
-        "table_status": data.get("table_status", {}),
-        "tables": data.get("tables", {}),
-        "findings": json.loads(latest.get("findings") or "[]"),
+        "source": doc.source,
+        "url": doc.url,
+        "title": doc.title,
+        "year": doc.year,
+        "published": report.published if report else None,
+        "first_seen": doc.first_seen,
+        "versions": doc.versions,
+        "format": report.format if report else None,
+        "table_status": report.table_status if report else {},
+        "tables": report.tables if report else {},
+        "findings": [f.to_json() for f in latest.findings] if latest else [],
     }
 
 
@@ -89,34 +89,34 @@ def reports_json(store: Store, source: str | None = None, year: int | None = Non
     """`govmon reports --json`: the sources' states, each report's latest version, the outbox counts. Written
     piece by piece as ``json.dumps(..., indent=2)`` would write the whole: memory stays flat at any size."""
     keep = ("id", "agency", "kind", "list_url", "last_poll", "last_error", "consecutive_failures")
-    sources = [{k: s[k] for k in keep} for s in store.sources()]
+    sources = [{k: getattr(s, k) for k in keep} for s in store.sources()]
     yield '{\n  "sources": ' + _indented(sources, 1) + ',\n  "reports": ['
     n = 0
-    for n, doc in enumerate(store.reports(source, year), start=1):
+    for n, doc in enumerate(store.reports(source, year, summaries=True), start=1):
         yield ("," if n > 1 else "") + "\n    " + _indented(_report_json(doc), 2)
     keep = ("source", "url", "title", "year", "error", "first_failed", "last_failed")
-    bad = [{k: b[k] for k in keep} for b in store.unreadable_reports(source, year)]
+    bad = [{k: getattr(b, k) for k in keep} for b in store.unreadable_reports(source, year)]
     yield ("\n  ]" if n else "]") + ',\n  "unreadable": ' + _indented(bad, 1)
     yield ',\n  "alerts": ' + _indented(store.alert_counts(), 1) + "\n}"
 
 
-def findings_lines(findings: list[dict[str, Any]]) -> list[str]:
-    return [f"    [{SEVERITY_CN[f['severity']]}] {f['rule']}: {f['message'][:120]}" for f in findings]
+def findings_lines(findings: list[Finding]) -> list[str]:
+    return [f"    [{SEVERITY_CN[f.severity]}] {f.rule}: {f.message[:120]}" for f in findings]
 
 
 def reports_text(store: Store, source: str | None = None, year: int | None = None) -> Iterator[str]:
     """`govmon reports`: per stored report its title, URL and findings, line by line."""
     for doc in store.reports(source, year):
-        findings = json.loads((doc["latest"] or {}).get("findings") or "[]")
-        errors = sum(f["severity"] == "error" for f in findings)
-        yield f"[{doc['source']}] {doc['title'] or doc['url']}  ({doc['year'] or '年度不明'}, {doc['versions']} version(s))"
-        yield f"    {doc['url']}"
+        findings = doc.latest.findings if doc.latest else []
+        errors = sum(f.severity == "error" for f in findings)
+        yield f"[{doc.source}] {doc.title or doc.url}  ({doc.year or '年度不明'}, {doc.versions} version(s))"
+        yield f"    {doc.url}"
         yield f"    错误 {errors} 项 · 警告 {len(findings) - errors} 项" if findings else "    未发现问题"
         yield from findings_lines(findings)
     for b in store.unreadable_reports(source, year):
-        yield f"[{b['source']}] {b['title'] or b['url']}  ({b['year'] or '年度不明'}, 无法读取)"
-        yield f"    {b['url']}"
-        yield f"    无法读取：{b['error']}"
+        yield f"[{b.source}] {b.title or b.url}  ({b.year or '年度不明'}, 无法读取)"
+        yield f"    {b.url}"
+        yield f"    无法读取：{b.error}"
     a = store.alert_counts()
     yield f"alerts: {a['pending']} pending, {a['delivered']} delivered, {a['dead']} dead"
 
@@ -124,10 +124,10 @@ def reports_text(store: Store, source: str | None = None, year: int | None = Non
 def outbox_text(store: Store) -> str:
     """`govmon alerts list`: every alert not yet delivered, with its last error, then the counts."""
     out = []
-    for r in store.undelivered():
-        out.append(f"{r['status']:<8} {r['channel']:<14} {r['recipient']:<28} attempts {r['attempts']}  {r['key']}")
-        if r["last_error"]:
-            out.append(f"{'':<9}last error: {r['last_error']}")
+    for r in store.deliveries():
+        out.append(f"{r.status:<8} {r.channel:<14} {r.recipient:<28} attempts {r.attempts}  {r.event.key}")
+        if r.last_error:
+            out.append(f"{'':<9}last error: {r.last_error}")
     counts = store.alert_counts()
     out.append(f"alerts: {counts['pending']} pending, {counts['delivered']} delivered, {counts['dead']} dead")
     return "\n".join(out)

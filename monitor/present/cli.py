@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -176,7 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `govmon reports | head`: the reader has gone; no traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
-    except (sqlite3.DatabaseError, OSError) as exc:  # a damaged database, a full disk: one line, no traceback
+    except OSError as exc:  # a full disk, a folder that cannot be written: one line, no traceback
         print(f"govmon: {storage_error(getattr(exc, 'filename', None) or 'the database', exc)}", file=sys.stderr)
         return 2
     except Exception as exc:  # a bug: one line that says so, the traceback only when asked for (-v)

@@ -12,12 +12,13 @@ import os
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from monitor.errors import InputError
 
 if TYPE_CHECKING:
     from monitor import config
+    from monitor.store import Store
 
 
 # ---------------------------------------------------------------- the watcher
@@ -42,11 +43,11 @@ def _settings(args: argparse.Namespace, secrets: bool | None = None) -> config.S
     return settings
 
 
-def _store(settings: config.Settings) -> Any:
+def _store(settings: config.Settings) -> Store:
     """The database, for a command that reads it: an error (not a new file) when it is not there."""
-    from monitor.store import Store  # noqa: PLC0415
+    from monitor.store import open_store  # noqa: PLC0415
 
-    return Store(settings.database, create=False)
+    return open_store(settings, create=False)
 
 
 def _progress(done: int, total: int) -> None:
@@ -184,7 +185,7 @@ def cmd_health(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from monitor.store.backup import backup  # noqa: PLC0415
+    from monitor.store import backup  # noqa: PLC0415
 
     settings = _settings(args)
     written = backup(settings.database, Path(args.path))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from monitor.config import Settings
-from monitor.store import Store
+from monitor.store import SourceState, Store
 
 LATE = 3  # a source not polled for this many intervals (plus SLACK): the service is not polling it
 SLACK = timedelta(minutes=10)
@@ -37,32 +37,30 @@ def _age(now: datetime, stamp: str | None) -> timedelta | None:
 
 def check(settings: Settings, store: Store, now: datetime) -> Health:
     health = Health()
-    state = {s["id"]: s for s in store.sources()}
+    state = {s.id: s for s in store.sources()}
     polled = 0
     for source in settings.sources:
-        s = state.get(source.id, {})
-        age = _age(now, s.get("last_poll"))
+        s = state.get(source.id) or SourceState(source.id)
+        age = _age(now, s.last_poll)
         if age is None:
             health.add(1, f"source {source.id}: never polled")
             continue
         polled += 1
         if age > LATE * timedelta(seconds=source.interval) + SLACK:
             health.add(2, f"source {source.id}: last polled {age} ago (every {source.interval} s): is govmon running?")
-        if s.get("consecutive_failures", 0) >= settings.failure_threshold:
-            health.add(1, f"source {source.id}: {s['consecutive_failures']} failed polls in a row: {s['last_error']}")
-    oldest = store.db.conn.execute(
-        "SELECT min(e.created), count(*) FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.status = 'pending'"
-    ).fetchone()
-    waiting = _age(now, oldest[0])
+        if s.consecutive_failures >= settings.failure_threshold:
+            health.add(1, f"source {source.id}: {s.consecutive_failures} failed polls in a row: {s.last_error}")
+    oldest, pending = store.oldest_pending()
+    waiting = _age(now, oldest)
     if waiting is not None and waiting > OUTBOX_WARN:
         level = 2 if waiting > OUTBOX_CRIT else 1
-        health.add(level, f"outbox: {oldest[1]} alert(s) pending, the oldest for {waiting} (govmon alerts list)")
+        health.add(level, f"outbox: {pending} alert(s) pending, the oldest for {waiting} (govmon alerts list)")
     dead = store.alert_counts()["dead"]
     if dead:
         health.add(1, f"outbox: {dead} dead alert(s) (govmon alerts list; govmon alerts retry)")
     unreadable = len(store.unreadable_reports())
     health.summary = (
-        f"{polled}/{len(settings.sources)} source(s) polled, {oldest[1]} alert(s) pending, {dead} dead, "
+        f"{polled}/{len(settings.sources)} source(s) polled, {pending} alert(s) pending, {dead} dead, "
         f"{unreadable} report page(s) unreadable"
     )
     return health

@@ -10,7 +10,6 @@ is written beside its final name and renamed into place, so a reader never sees 
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable
@@ -22,9 +21,9 @@ import jinja2
 
 from monitor.alerts.render import DEFAULT_TEMPLATES, diff_view, finding_views, hot_cells, table_view
 from monitor.config import Settings
-from monitor.model import STATUS_CN, TABLE_LABELS, Finding
+from monitor.model import STATUS_CN, TABLE_LABELS
 from monitor.present import status
-from monitor.store import Store
+from monitor.store import Store, open_store
 
 YEARS_SHOWN = 7  # the grid's columns: the last years a supervisor still acts on
 REBUILD_EVERY = 300.0  # the service rebuilds at most this often (seconds), after a poll
@@ -66,17 +65,17 @@ def years_of(store: Store, today: date) -> list[int]:
 def _report_page(store: Store, s: status.Standing) -> dict[str, Any]:
     versions = store.history(s.version_id)  # type: ignore[arg-type]
     latest = versions[-1]
-    report, findings = json.loads(latest["report"]), [Finding.from_json(f) for f in json.loads(latest["findings"])]
+    report, findings = latest.report, latest.findings
     hot = hot_cells(findings)
     tables = []
-    for key, state in report.get("table_status", {}).items():
-        numbers = report.get("tables", {}).get(key)
+    for key, state in (report.table_status if report else {}).items():
+        numbers = report.tables.get(key) if report else None
         view = table_view(key, numbers, hot.get(key, set())) if numbers else {"name": TABLE_LABELS[key], "rows": []}
         tables.append({**view, "status": STATUS_CN.get(state, state)})
     history = []
     for v in versions:
-        diff = diff_view(json.loads(v["diff"])) if v["diff"] else None
-        history.append({"fetched": v["fetched_at"][:16].replace("T", " "), "id": v["id"], "diff": diff})
+        diff = diff_view(v.diff) if v.diff else None
+        history.append({"fetched": v.fetched_at[:16].replace("T", " "), "id": v.id, "diff": diff})
     return {
         "s": s,
         "state_cn": status.STATES[s.state],
@@ -135,7 +134,7 @@ class Rebuilder:
         if not self.due():
             return None
         self.last = self.clock()
-        store = Store(self.settings.database)
+        store = open_store(self.settings)
         try:
             return build(self.settings, store, self.settings.overview_dir, today)  # type: ignore[arg-type]
         finally:

@@ -9,15 +9,14 @@ may have started watching late): it is never called late on a guess.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from monitor.config import Settings
+from monitor.config import Settings, Source
 from monitor.model import deadline
-from monitor.store import Store
+from monitor.store import Store, UnreadableReport, YearReport
 
 # Worst first: the order `status` sorts by, and the overview's legend.
 STATES = {
@@ -60,34 +59,33 @@ class Standing:
 
 
 def _standing(
-    source: Any, year: int, row: dict[str, Any] | None, today: date, bad: dict[str, Any] | None = None
+    source: Source, year: int, row: YearReport | None, today: date, bad: UnreadableReport | None = None
 ) -> Standing:
     due = deadline(year, source.kind)
     s = Standing(source.id, source.agency, source.kind, year, due.isoformat(), "not_due")
-    s.error = bad["error"] if bad else None
-    if (row is None or row["version_id"] is None) and bad:  # listed, but not read: never called missing
-        s.state, s.title, s.url = "unreadable", bad["title"], bad["url"]
+    s.error = bad.error if bad else None
+    if row is None and bad:  # listed, but not read: never called missing
+        s.state, s.title, s.url = "unreadable", bad.title, bad.url
         return s
-    if row is None or row["version_id"] is None:
+    if row is None:
         s.state = "missing" if today > due else "not_due"
         return s
-    findings = json.loads(row["findings"])
-    keys = {f["key"] for f in findings}
-    s.title, s.url = row["title"], row["url"]
-    s.versions, s.version_id = row["versions"], row["version_id"]
-    s.published, s.found = row["published"], (row["first_seen"] or "")[:10] or None
+    findings = row.findings
+    keys = {f.key for f in findings}
+    s.title, s.url = row.title, row.url
+    s.versions, s.version_id = row.versions, row.version_id
+    s.published, s.found = row.published, (row.first_seen or "")[:10] or None
     if s.published:
         s.timely = "on_time" if date.fromisoformat(s.published) <= due else "late"
     elif s.found and date.fromisoformat(s.found) <= due:
         s.timely = "on_time"
     else:
         s.timely = "unknown"
-    s.errors = sum(f["severity"] == "error" for f in findings)
-    s.warnings = sum(f["severity"] == "warning" for f in findings)
-    s.unreadable = [k for k, st in (row["table_status"] or {}).items() if st in ("image", "ambiguous")]
-    if row["before"]:
-        before = json.loads(row["before"])
-        s.resolved = [f["message"] for f in before if f["key"] not in keys and f["rule"] != "revision.changed"]
+    s.errors = sum(f.severity == "error" for f in findings)
+    s.warnings = sum(f.severity == "warning" for f in findings)
+    s.unreadable = [k for k, st in row.table_status.items() if st in ("image", "ambiguous")]
+    if row.before:
+        s.resolved = [f.message for f in row.before if f.key not in keys and f.rule != "revision.changed"]
     if s.errors:
         s.state = "errors"
     elif s.unreadable:
@@ -103,11 +101,11 @@ def _standing(
 
 def standings(settings: Settings, store: Store, years: Iterable[int], today: date) -> Iterator[Standing]:
     """Per configured source and year, its standing (the sources in sources.toml order)."""
-    errors = {s["id"]: s["last_error"] for s in store.sources() if s.get("consecutive_failures")}
+    errors = {s.id: s.last_error for s in store.sources() if s.consecutive_failures}
     read = store.sources_read()
     for year in years:
         rows = store.year_reports(year)
-        bad = {r["source"]: r for r in reversed(store.unreadable_reports(year=year))}
+        bad = {r.source: r for r in reversed(store.unreadable_reports(year=year))}
         for source in settings.sources:
             s = _standing(source, year, rows.get(source.id), today, bad.get(source.id))
             s.source_error = errors.get(source.id)

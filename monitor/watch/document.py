@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -26,7 +25,7 @@ from monitor.errors import InputError, ReaderMissing
 from monitor.model import Finding, Report
 from monitor.reading.formats import decode, sniff
 from monitor.reading.report import is_report, with_attachment
-from monitor.store import NewVersion, Store
+from monitor.store import NewVersion, Store, StoredVersion
 from monitor.watch.discover import Link, attachments
 from monitor.watch.fetch import Fetcher, Response, allowed_for
 
@@ -63,24 +62,24 @@ class Documents:
         """Fetch and check one report; store a version if its content is new. Returns the year it covers."""
         doc = self.store.document(link.url)
         bad = self.store.unreadable(link.url)
-        bad = bad if bad and bad["sha256"] else None  # a body that was read and failed (not a fetch that failed)
-        validators = doc or bad or {"etag": None, "last_modified": None}
+        bad = bad if bad and bad.sha256 else None  # a body that was read and failed (not a fetch that failed)
+        validators = doc or bad
         resp = await self.fetcher.get(
             link.url,
-            etag=validators["etag"],
-            last_modified=validators["last_modified"],
+            etag=validators.etag if validators else None,
+            last_modified=validators.last_modified if validators else None,
             allow=allowed_for(source.list_url),
         )
-        known = self.store.latest_hashes(doc["id"]) if doc else None
-        if known and resp.not_modified:
-            result.touched.append((doc["id"], resp.etag, resp.last_modified))  # type: ignore[index]
-            return doc["year"] or link.year  # type: ignore[index]  # the year stored with it, else its link's
+        known = self.store.latest_hashes(doc.id) if doc else None
+        if doc and known and resp.not_modified:
+            result.touched.append((doc.id, resp.etag, resp.last_modified))
+            return doc.year or link.year  # the year stored with it, else its link's
         sha = "" if resp.not_modified else hashlib.sha256(resp.body).hexdigest()  # hashed once
-        if bad and (resp.not_modified or bad["sha256"] == sha):  # the bytes that failed before: not read again
-            raise Remembered(f"{bad['error']} (unchanged since {bad['first_failed'][:10]}; not read again)")
-        if known and known["sha256"] == sha:
-            result.touched.append((doc["id"], resp.etag, resp.last_modified))  # type: ignore[index]
-            return doc["year"] or link.year  # type: ignore[index]
+        if bad and (resp.not_modified or bad.sha256 == sha):  # the bytes that failed before: not read again
+            raise Remembered(f"{bad.error} (unchanged since {bad.first_failed[:10]}; not read again)")
+        if doc and known and known.sha256 == sha:
+            result.touched.append((doc.id, resp.etag, resp.last_modified))
+            return doc.year or link.year
         try:
             report, raw, content_type = await self.content(source, link, resp)
         except InputError as exc:
@@ -97,10 +96,10 @@ class Documents:
         # The checks are pure CPU: in a thread, so the loop keeps serving sockets, timers and SIGTERM meanwhile.
         data, content_hash = await asyncio.to_thread(snapshot, report)
         year = report.year or link.year
-        if known and known["content_hash"] == content_hash:
-            result.touched.append((doc["id"], resp.etag, resp.last_modified))  # type: ignore[index]
+        if doc and known and known.content_hash == content_hash:
+            result.touched.append((doc.id, resp.etag, resp.last_modified))
             return year
-        latest = self.store.latest_version(doc["id"]) if known else None  # type: ignore[index]
+        latest = self.store.latest_version(doc.id) if doc and known else None
         if latest is None and self.store.content_seen(source.id, content_hash):
             return year  # the same report under a second URL: kept once
         # The same body's report for the year before, from the store: carry-over (上年结转 = 去年的结转下年度)
@@ -112,7 +111,7 @@ class Documents:
         similar = self.store.similar(source.id, year, marks) if year else []
         findings, diff = await asyncio.to_thread(_judge, report, data, latest, before, similar)
         stored = [f.to_json() for f in findings]
-        previous = json.loads(latest["findings"]) if latest else None
+        previous = [f.to_json() for f in latest.findings] if latest else None
         events = version_events(
             self.settings, source, link.url, data, stored, previous=previous, diff=diff, content_hash=content_hash
         )
@@ -125,9 +124,8 @@ class Documents:
             sha,
             content_hash,
             content_type,
-            report.text,
-            data,
-            stored,
+            report,
+            findings,
             diff,
             resp.etag,
             resp.last_modified,
@@ -155,23 +153,22 @@ class Documents:
         after = self.store.version_of(source.id, year + 1)
         if after is None:
             return
-        old = json.loads(after["findings"])
-        fresh = [f.to_json() for f in across_years(Report.from_json(json.loads(after["report"])), report)]
-        findings = [f for f in old if f["rule"] not in ACROSS_YEARS] + fresh
-        if {f["key"] for f in findings} == {f["key"] for f in old}:
+        old = after.findings
+        findings = [f for f in old if f.rule not in ACROSS_YEARS] + across_years(after.report, report)
+        if {f.key for f in findings} == {f.key for f in old}:
             return
         events = version_events(
             self.settings,
             source,
-            after["url"],
-            json.loads(after["report"]),
-            findings,
-            previous=old,
+            after.url,
+            after.report.to_json(),
+            [f.to_json() for f in findings],
+            previous=[f.to_json() for f in old],
             diff=None,
-            content_hash=after["content_hash"],
+            content_hash=after.content_hash,
             because=f"|{year}:{content_hash}",
         )
-        self.store.replace_findings(after["id"], findings, events)
+        self.store.replace_findings(after.id, findings, events)
         log.info(
             "source %s: the %d report checked again against %d's: %d findings", source.id, year + 1, year, len(findings)
         )
@@ -209,11 +206,11 @@ class Documents:
 def _judge(
     report: Report,
     data: dict[str, Any],
-    latest: dict[str, Any] | None,
-    before: tuple[dict[str, Any], str] | None,
-    similar: list[tuple[dict[str, Any], str]],
+    latest: StoredVersion | None,
+    before: Report | None,
+    similar: list[Report],
 ) -> tuple[list[Finding], dict[str, Any] | None]:
-    """A new version's findings and its diff from the version before (None for a first version)."""
-    diff = diff_reports(json.loads(latest["report"]), data) if latest else None
-    others = tuple(Report.from_json(*o) for o in similar)
-    return run_rules(report, Report.from_json(*before) if before else None, diff, others), diff
+    """A new version's findings and its diff from the version before (None for a first version): the version
+    before as ``snapshot`` stored it, its sections' text as stored."""
+    diff = diff_reports({**latest.report.to_json(), "section_text": latest.section_text}, data) if latest else None
+    return run_rules(report, before, diff, tuple(similar)), diff

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
@@ -20,10 +19,10 @@ from monitor.alerts.events import missing_event, source_events
 from monitor.checks.pipeline import source_findings
 from monitor.checks.registry import SourceContext
 from monitor.config import Settings, Source
-from monitor.errors import FetchError, InputError
+from monitor.errors import FetchError, InputError, StorageError
 from monitor.model import Event
 from monitor.reading.formats import decode
-from monitor.store import Store
+from monitor.store import Listing, Store
 from monitor.watch.discover import Link, discover
 from monitor.watch.document import Documents, PollResult, Remembered
 from monitor.watch.fetch import Fetcher, allowed_for
@@ -96,7 +95,7 @@ class Watcher:
             result.error = str(exc)
         except TimeoutError:
             result.error = f"the poll of this source took more than {SOURCE_DEADLINE:.0f} s; gave up"
-        except sqlite3.DatabaseError:  # the database or its disk, not this source: the caller says so in one line
+        except StorageError:  # the database or its disk, not this source: the caller says so in one line
             raise
         except Exception as exc:  # a bug must not stop the other sources; it is logged with its traceback
             result.error = f"internal error: {type(exc).__name__}: {exc}"
@@ -173,22 +172,18 @@ class Watcher:
         while url and len(seen) < source.max_pages and url not in seen:
             seen.add(url)
             cached = self.store.page(url)
-            etag, modified = (cached["etag"], cached["last_modified"]) if cached else (None, None)
+            etag, modified = (cached.etag, cached.last_modified) if cached else (None, None)
             resp = await self.fetcher.get(url, etag=etag, last_modified=modified, allow=allow)
-            known = cached["links"] if cached else None
-            if resp.not_modified and known is not None and known.get("pattern") == source.link_pattern.pattern:
+            known = cached.listing if cached else None
+            if resp.not_modified and known is not None and known.pattern == source.link_pattern.pattern:
                 # unchanged, and read with the same link_pattern: the links found last time
-                found = [Link(*link) for link in known["links"]]
-                url = known["next"]
+                found = [Link(*link) for link in known.links]
+                url = known.next
             else:
                 body = self.store.page_body(url) if resp.not_modified else resp.body
                 html, _ = decode(body, (resp.charset if not resp.not_modified else None) or source.encoding)
                 found, url_next = discover(html, resp.url if not resp.not_modified else url, source.link_pattern)
-                kept = {
-                    "links": [[k.url, k.title, k.year] for k in found],
-                    "next": url_next,
-                    "pattern": source.link_pattern.pattern,
-                }
+                kept = Listing(tuple((k.url, k.title, k.year) for k in found), url_next, source.link_pattern.pattern)
                 self.store.save_page(url, resp.etag or etag, resp.last_modified or modified, body, kept)
                 url = url_next
             for link in found:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -20,8 +19,8 @@ from monitor.alerts import outbox
 from monitor.alerts.outbox import Sent, deliver_due
 from monitor.alerts.render import Renderer
 from monitor.config import Settings
-from monitor.errors import ConfigError, storage_error
-from monitor.store import Store, instance_lock, is_locked
+from monitor.errors import ConfigError
+from monitor.store import Store, instance_lock, is_locked, open_store
 from monitor.watch.document import PollResult
 from monitor.watch.fetch import Fetcher
 from monitor.watch.poll import Watcher
@@ -47,11 +46,19 @@ async def poll_once(
     publish: Publisher | None = None,
 ) -> Polled:
     """One pass over the sources, then the alerts that are due, the site (``publish``), then what is left in the
-    outbox."""
-    try:
-        return await _poll_once(settings, ids, renderer, progress, publish)
-    except sqlite3.DatabaseError as exc:  # a full disk, a damaged file: where, and what to do
-        raise storage_error(settings.database, exc) from exc
+    outbox. A full disk or a damaged database ends it with ``StorageError``: where, and what to do."""
+    with instance_lock(settings.database):
+        store = open_store(settings)
+        store.mark_interrupted()
+        try:
+            async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
+                results = await Watcher(settings, store, fetcher).poll(ids, progress)
+            sent = await deliver_due(settings, store, renderer)
+            if publish is not None and publish.due():
+                publish(datetime.now(UTC).date())
+            return Polled(results, sent, store.alert_counts())
+        finally:
+            store.close()
 
 
 class Publisher(Protocol):
@@ -63,27 +70,6 @@ class Publisher(Protocol):
     def due(self) -> bool: ...
 
     def __call__(self, today: date) -> object: ...
-
-
-async def _poll_once(
-    settings: Settings,
-    ids: list[str] | None,
-    renderer: Renderer,
-    progress: Callable[[int, int], None] | None,
-    publish: Publisher | None = None,
-) -> Polled:
-    with instance_lock(settings.database):
-        store = Store(settings.database)
-        store.mark_interrupted()
-        try:
-            async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
-                results = await Watcher(settings, store, fetcher).poll(ids, progress)
-            sent = await deliver_due(settings, store, renderer)
-            if publish is not None and publish.due():
-                publish(datetime.now(UTC).date())
-            return Polled(results, sent, store.alert_counts())
-        finally:
-            store.close()
 
 
 def _reloader(settings: Settings) -> tuple[Callable[[], None], Callable[[], Settings | None]]:
@@ -119,7 +105,7 @@ async def serve(settings: Settings, spread: float | None, renderer: Renderer, pu
     hup, reloaded = _reloader(settings)
     loop.add_signal_handler(signal.SIGHUP, hup)
     with instance_lock(settings.database):
-        store = Store(settings.database)
+        store = open_store(settings)
         store.mark_interrupted()
         try:
             async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:

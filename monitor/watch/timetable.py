@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor import reading
 from monitor.config import Settings, Source
-from monitor.errors import storage_error
+from monitor.errors import StorageError
 from monitor.watch.poll import Watcher
 
 STOP_GRACE = 3.0  # on SIGTERM, the polls in hand get this long to finish; then they are cut off (and say so)
@@ -152,8 +151,8 @@ async def run(
                     kick.set()
         except asyncio.CancelledError:  # cut off by a stop: marked interrupted below
             return
-        except sqlite3.DatabaseError as exc:  # a full disk, a damaged file: one line; tried again next interval
-            log.error("source %s: %s", source.id, storage_error(watcher.store.path, exc))
+        except StorageError as exc:  # a full disk, a damaged file: one line; tried again next interval
+            log.error("source %s: %s", source.id, exc)
         finally:
             table.polled(source.id, loop.time())
             running.pop(source.id, None)

@@ -1,4 +1,4 @@
-"""Stage: backup. ``govmon backup PATH``: a consistent copy of the database while the service runs (SQLite's
+"""``govmon backup PATH`` for the SQLite store: a consistent copy of the database while the service runs (SQLite's
 online backup API, page by page, under the database's own locking), checked before it is named as done.
 Restoring is a file copy with the service stopped (README 'Backup and restore')."""
 

@@ -1,31 +1,26 @@
 """The alert outbox's SQL: events (unique keys, so an alert is queued once), their deliveries per channel
-and recipient, and the retry state the channels stage reads and writes. Mixed into ``Store``."""
+and recipient, and the retry state the delivery pass reads and writes. Mixed into ``SqliteStore``."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
 
-import sqlite_utils
+from monitor.model import Event, Payload
+from monitor.store.records import Delivery, StoredEvent
+from monitor.store.sqlite.rows import Connected, delivery
+from monitor.store.sqlite.schema import iso, now
 
-from monitor.model import Event
-from monitor.store.schema import iso, now
-
-# No backoff is longer than an hour (channels.backoff): a next attempt further ahead than this was set by a clock
-# that was ahead (a wrong date, then corrected) and is due now instead of in 120 days.
+# No backoff is longer than an hour (alerts.outbox.backoff): a next attempt further ahead than this was set by a
+# clock that was ahead (a wrong date, then corrected) and is due now instead of in 120 days.
 HORIZON = timedelta(hours=2)
+_DELIVERY = (
+    "SELECT d.*, e.kind, e.key, e.source, e.payload, e.created{} FROM deliveries d JOIN events e ON e.id = d.event_id"
+)
 
 
-class Outbox:
-    db: sqlite_utils.Database
-
-    def add_events(self, events: Iterable[Event]) -> None:
-        with self.db.conn:
-            for event in events:
-                self._add_event(event, None)
-
+class Outbox(Connected):
     def _add_event(self, event: Event, document_id: int | None, version_id: int | None = None) -> None:
         cur = self.db.conn.execute(
             "INSERT OR IGNORE INTO events (key, kind, source, document_id, version_id, created, payload) "
@@ -48,16 +43,33 @@ class Outbox:
                 [cur.lastrowid, channel, recipient, now()],
             )
 
-    def due_deliveries(self, at: datetime, limit: int = 100, ignore_backoff: bool = False) -> list[dict[str, Any]]:
-        """Pending deliveries whose next attempt is due at ``at`` (all pending ones with ``ignore_backoff``), each
-        with its event and the report and findings of the version the event names (``report``/``findings``)."""
-        sql = (
-            "SELECT d.*, e.kind, e.key, e.source, e.payload, e.created, unpack(v.report) AS report, v.findings FROM deliveries d "
-            "JOIN events e ON e.id = d.event_id LEFT JOIN versions v ON v.id = e.version_id "
-            "WHERE d.status = 'pending' AND (d.next_attempt <= ? OR d.next_attempt > ? OR ?) ORDER BY d.id LIMIT ?"
+    def events(self) -> list[StoredEvent]:
+        to: dict[int, list[tuple[str, str]]] = {}
+        for event_id, channel, recipient in self.db.conn.execute(
+            "SELECT event_id, channel, recipient FROM deliveries ORDER BY id"
+        ):
+            to.setdefault(event_id, []).append((channel, recipient))
+        rows = self.db.conn.execute(
+            "SELECT id, key, kind, source, payload, created, version_id FROM events ORDER BY id"
+        )
+        return [
+            StoredEvent(
+                i, created, version, Event(key, kind, source, Payload.from_json(json.loads(data)), (*to.get(i, ()),))
+            )
+            for i, key, kind, source, data, created, version in rows
+        ]
+
+    def due_deliveries(self, at: datetime, limit: int = 100, ignore_backoff: bool = False) -> list[Delivery]:
+        sql = _DELIVERY.format(", unpack(v.report) AS report, v.findings") + (
+            " LEFT JOIN versions v ON v.id = e.version_id WHERE d.status = 'pending' "
+            "AND (d.next_attempt <= ? OR d.next_attempt > ? OR ?) ORDER BY d.id LIMIT ?"
         )
         # a next attempt past HORIZON was set by a clock that was ahead (then corrected): due now, not in months
-        return [dict(r) for r in self.db.query(sql, [iso(at), iso(at + HORIZON), ignore_backoff, limit])]
+        return [delivery(r) for r in self.db.query(sql, [iso(at), iso(at + HORIZON), ignore_backoff, limit])]
+
+    def deliveries(self, delivered: bool = False) -> list[Delivery]:
+        where = "" if delivered else " WHERE d.status != 'delivered'"
+        return [delivery(r) for r in self.db.query(_DELIVERY.format("") + where + " ORDER BY d.id")]
 
     def last_delivered(self, channel: str, recipient: str) -> datetime | None:
         row = self.db.conn.execute(
@@ -67,13 +79,12 @@ class Outbox:
         return datetime.fromisoformat(row[0]) if row[0] else None
 
     def mark_delivered(self, delivery_ids: Iterable[int], at: datetime) -> None:
-        with self.db.conn:
+        with self._transaction():
             for i in delivery_ids:
                 self.db.table("deliveries").update(i, {"status": "delivered", "delivered_at": iso(at)})
 
     def mark_failed(self, delivery_ids: Iterable[int], error: str, retry_at: datetime | None) -> None:
-        """A failed attempt: retried at ``retry_at``, or dead when it is None (gave up)."""
-        with self.db.conn:
+        with self._transaction():
             for i in delivery_ids:
                 row = self.db.table("deliveries").get(i)
                 update = {"attempts": row["attempts"] + 1, "last_error": error[:500]}
@@ -84,15 +95,13 @@ class Outbox:
                 self.db.table("deliveries").update(i, update)
 
     def make_due(self, at: datetime) -> int:
-        """Every pending delivery due at ``at``: the running service sends them with its next pass."""
-        with self.db.conn:
+        with self._transaction():
             return self.db.conn.execute(
                 "UPDATE deliveries SET next_attempt = ? WHERE status = 'pending'", [iso(at)]
             ).rowcount
 
     def revive_dead(self, at: datetime) -> int:
-        """Dead letters back into the outbox, due at ``at``, with a fresh count of attempts."""
-        with self.db.conn:
+        with self._transaction():
             cur = self.db.conn.execute(
                 "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt = ? WHERE status = 'dead'",
                 [iso(at)],
@@ -105,11 +114,9 @@ class Outbox:
             counts[row["status"]] = row["n"]
         return counts
 
-    def undelivered(self) -> list[dict[str, Any]]:
-        """The outbox as `govmon alerts list` shows it: every delivery not yet made, oldest first."""
-        return list(
-            self.db.query(
-                "SELECT d.*, e.kind, e.key FROM deliveries d JOIN events e ON e.id = d.event_id "
-                "WHERE d.status != 'delivered' ORDER BY d.id"
-            )
-        )
+    def oldest_pending(self) -> tuple[str | None, int]:
+        oldest, count = self.db.conn.execute(
+            "SELECT min(e.created), count(*) FROM deliveries d JOIN events e ON e.id = d.event_id "
+            "WHERE d.status = 'pending'"
+        ).fetchone()
+        return oldest, count

@@ -1,4 +1,4 @@
-"""Listed reports that could not be read, and the polls asked of the running service. Mixed into ``Store``.
+"""Listed reports that could not be read. Mixed into ``SqliteStore``.
 
 A report page that fails (an HTTP error, a hang, a page that is not a report, a file its reader gives up on)
 is kept here with its error until it is read or leaves the listing: ``status``, ``overview``, ``reports`` and
@@ -11,19 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import sqlite_utils
+from monitor.store.records import UnreadableReport
+from monitor.store.sqlite.rows import Connected
+from monitor.store.sqlite.schema import now
 
-from monitor.store.schema import now
 
-
-class Unreadable:
-    db: sqlite_utils.Database
-
-    def unreadable(self, url: str) -> dict[str, Any] | None:
+class Unreadable(Connected):
+    def unreadable(self, url: str) -> UnreadableReport | None:
         """The failure recorded for a report URL: its error, the body's sha256 (None: not fetched) and validators."""
-        cur = self.db.conn.execute("SELECT * FROM unreadable WHERE url = ?", [url])
-        row = cur.fetchone()
-        return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
+        row = self._row("SELECT * FROM unreadable WHERE url = ?", [url])
+        return UnreadableReport(**row) if row else None
 
     def mark_unreadable(
         self,
@@ -37,7 +34,7 @@ class Unreadable:
         validators: tuple[str | None, str | None] = (None, None),
     ) -> None:
         stamp = now()
-        with self.db.conn:
+        with self._transaction():
             self.db.conn.execute(
                 "INSERT INTO unreadable (url, source, title, year, error, sha256, etag, last_modified, first_failed, "
                 "last_failed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET source = "
@@ -50,29 +47,17 @@ class Unreadable:
     def settle_unreadable(self, source: str, failing: Iterable[str]) -> None:
         """After a poll that read the listing: only the URLs that failed this time stay recorded."""
         keep = list(failing)
-        with self.db.conn:
+        with self._transaction():
             self.db.conn.execute(
                 f"DELETE FROM unreadable WHERE source = ? AND url NOT IN ({', '.join('?' * len(keep))})",
                 [source, *keep],
             )
 
-    def unreadable_reports(self, source: str | None = None, year: int | None = None) -> list[dict[str, Any]]:
-        sql = "SELECT source, url, title, year, error, first_failed, last_failed FROM unreadable WHERE 1 = 1"
+    def unreadable_reports(self, source: str | None = None, year: int | None = None) -> list[UnreadableReport]:
+        sql = "SELECT * FROM unreadable WHERE 1 = 1"
         args: list[Any] = []
         if source:
             sql, args = sql + " AND source = ?", [*args, source]
         if year:
             sql, args = sql + " AND year = ?", [*args, year]
-        return list(self.db.query(sql + " ORDER BY source, year DESC, url", args))
-
-    # ------------------------------------------------------------ polls asked of the running service
-    def request_polls(self, sources: Iterable[str]) -> int:
-        """`govmon poll --source ID` beside the running service: the service polls them within a second."""
-        with self.db.conn:
-            return self.db.conn.executemany(
-                "INSERT OR REPLACE INTO poll_requests (source, asked) VALUES (?, ?)", [(s, now()) for s in sources]
-            ).rowcount
-
-    def take_poll_requests(self) -> list[str]:
-        with self.db.conn:
-            return [r[0] for r in self.db.conn.execute("DELETE FROM poll_requests RETURNING source")]
+        return [UnreadableReport(**r) for r in self.db.query(sql + " ORDER BY source, year DESC, url", args)]

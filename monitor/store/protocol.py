@@ -1,0 +1,189 @@
+"""The ``Store``: every operation the watcher, the alerts and the commands ask of the database, typed records in
+and out (``records``). ``open_store`` (in this package's face) gives the one implementation today, SQLite
+(``monitor.store.sqlite``); a second (PostgreSQL) implements this protocol and nothing else changes.
+
+Writes that belong together are one transaction inside one call (a version, its findings and its events;
+a poll's end, its source's streak and its events): a crash leaves all of them or none, and an event's key
+makes it stored, and sent, once. A failure of the database or its disk raises ``errors.StorageError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from monitor.model import Event, Finding, Report
+from monitor.store.records import (
+    Delivery,
+    LastReport,
+    Listing,
+    NewVersion,
+    PageCache,
+    SourceState,
+    StoredDocument,
+    StoredEvent,
+    StoredReport,
+    StoredVersion,
+    UnreadableReport,
+    VersionHashes,
+    VersionSummary,
+    YearReport,
+)
+
+if TYPE_CHECKING:
+    from monitor.config import Source
+
+
+class Store(Protocol):
+    def close(self) -> None: ...
+
+    # ------------------------------------------------------------ sources and polls
+    def sync_sources(self, sources: Iterable[Source]) -> None:
+        """The configured sources' agency, kind and listing URL (new ones added; none removed)."""
+
+    def sources(self) -> list[SourceState]: ...
+
+    def source_state(self, source_id: str) -> SourceState:
+        """The source's state; a fresh one (no failures) for a source never polled."""
+
+    def sources_read(self) -> set[str]:
+        """The sources whose listing was read at least once (a poll that succeeded)."""
+
+    def mark_interrupted(self) -> int:
+        """Polls a killed process left unfinished, closed as interrupted; how many. Called when no other
+        process polls."""
+
+    def start_poll(self, source_id: str) -> int: ...
+
+    def finish_poll(
+        self,
+        poll_id: int,
+        source_id: str,
+        *,
+        error: str | None,
+        reports: int,
+        new_versions: int,
+        events: Iterable[Event] = (),
+        touched: Iterable[tuple[int, str | None, str | None]] = (),
+    ) -> None:
+        """Close the poll and update the source's failure streak, with its events and the validators of its
+        unchanged reports (``touched``: document id, ETag, Last-Modified), in one transaction."""
+
+    def request_polls(self, sources: Iterable[str]) -> int:
+        """`govmon poll --source ID` beside the running service: it polls them within a second."""
+
+    def take_poll_requests(self) -> list[str]: ...
+
+    # ------------------------------------------------------------ listing pages
+    def page(self, url: str) -> PageCache | None: ...
+
+    def page_body(self, url: str) -> bytes:
+        """The listing page's body as last fetched (empty when none is stored)."""
+
+    def save_page(self, url: str, etag: str | None, last_modified: str | None, body: bytes, listing: Listing) -> None:
+        """A listing page as fetched now, and what it links to."""
+
+    # ------------------------------------------------------------ documents and versions
+    def document(self, url: str) -> StoredDocument | None: ...
+
+    def latest_hashes(self, document_id: int) -> VersionHashes | None: ...
+
+    def latest_version(self, document_id: int) -> StoredVersion | None: ...
+
+    def content_seen(self, source_id: str, content_hash: str) -> bool:
+        """The same report content already stored under another URL of this source."""
+
+    def report_of(self, source_id: str, year: int) -> Report | None:
+        """The source's stored report for ``year`` (its latest version), with its text."""
+
+    def version_of(self, source_id: str, year: int) -> StoredVersion | None:
+        """The latest version of the source's report for ``year``."""
+
+    def years(self, source_id: str) -> set[int]:
+        """The report years stored for a source (older ones may have left the listing's pages)."""
+
+    def similar(self, source_id: str, year: int, prints: list[int], limit: int = 5) -> list[Report]:
+        """The stored reports, with their text, sharing most band hashes with ``prints`` among those a report may
+        copy: the source's earlier years and other sources' reports of ``year`` (a bounded number per band)."""
+
+    def save_version(self, v: NewVersion, events: Iterable[Event] = ()) -> int:
+        """A new version and its events, in one transaction; returns the version's id."""
+
+    def replace_findings(self, version_id: int, findings: Sequence[Finding], events: Iterable[Event] = ()) -> None:
+        """A stored version checked again (its year before arrived later): its findings and their events."""
+
+    def raw(self, version_id: int) -> bytes:
+        """The version's body as fetched."""
+
+    # ------------------------------------------------------------ reports that could not be read
+    def unreadable(self, url: str) -> UnreadableReport | None: ...
+
+    def mark_unreadable(
+        self,
+        source: str,
+        url: str,
+        error: str,
+        *,
+        title: str | None,
+        year: int | None,
+        sha256: str | None = None,
+        validators: tuple[str | None, str | None] = (None, None),
+    ) -> None: ...
+
+    def settle_unreadable(self, source: str, failing: Iterable[str]) -> None:
+        """After a poll that read the listing: only the URLs that failed this time stay recorded."""
+
+    def unreadable_reports(self, source: str | None = None, year: int | None = None) -> list[UnreadableReport]: ...
+
+    # ------------------------------------------------------------ events and the outbox
+    def events(self) -> list[StoredEvent]:
+        """Every event stored, oldest first."""
+
+    def due_deliveries(self, at: datetime, limit: int = 100, ignore_backoff: bool = False) -> list[Delivery]:
+        """Pending deliveries due at ``at`` (all pending ones with ``ignore_backoff``), oldest first, each with
+        the report and findings of the version its event names. A next attempt set further ahead than any
+        backoff (by a clock that was ahead) is due now."""
+
+    def deliveries(self, delivered: bool = False) -> list[Delivery]:
+        """The outbox as `govmon alerts list` shows it: every delivery not yet made (with ``delivered``, every
+        delivery), oldest first; without the versions' reports."""
+
+    def last_delivered(self, channel: str, recipient: str) -> datetime | None: ...
+
+    def mark_delivered(self, delivery_ids: Iterable[int], at: datetime) -> None: ...
+
+    def mark_failed(self, delivery_ids: Iterable[int], error: str, retry_at: datetime | None) -> None:
+        """A failed attempt: retried at ``retry_at``, or dead when it is None (gave up)."""
+
+    def make_due(self, at: datetime) -> int:
+        """Every pending delivery due at ``at``; how many."""
+
+    def revive_dead(self, at: datetime) -> int:
+        """Dead letters back into the outbox, due at ``at``, with a fresh count of attempts; how many."""
+
+    def alert_counts(self) -> dict[str, int]:
+        """Deliveries per status: {"pending": n, "delivered": n, "dead": n}."""
+
+    def oldest_pending(self) -> tuple[str | None, int]:
+        """When the oldest pending delivery's event was stored (None: nothing pending), and how many are pending."""
+
+    # ------------------------------------------------------------ what the commands read back
+    def reports(
+        self, source: str | None = None, year: int | None = None, *, summaries: bool = False
+    ) -> Iterator[StoredReport]:
+        """Each stored document with its version count and latest version (with ``summaries``, that version's
+        report summary too), by source, newest year first; streamed, so memory does not grow with the database."""
+
+    def last_reports(self) -> dict[str, LastReport]:
+        """Per source, its newest report."""
+
+    def year_reports(self, year: int) -> dict[str, YearReport]:
+        """Per source, its report for ``year``."""
+
+    def history(self, version_id: int) -> list[VersionSummary]:
+        """Every version of the document ``version_id`` belongs to, oldest first; the version asked for with its
+        report's summary."""
+
+    def year_span(self) -> tuple[int, int] | None:
+        """The oldest and newest report year stored."""

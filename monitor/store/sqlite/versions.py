@@ -1,0 +1,168 @@
+"""Documents and their versions: what a poll reads to tell an unchanged report, writes for a new one (with its
+findings, events and copy prints, in one transaction), and the reports a new one is checked against (the year
+before, the reports it may copy). Mixed into ``SqliteStore``."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+import sqlite_utils
+
+from monitor.model import Event, Finding, Report
+from monitor.store.records import NewVersion, StoredDocument, StoredVersion, VersionHashes
+from monitor.store.sqlite.outbox import Outbox
+from monitor.store.sqlite.rows import VERSION, findings_json, stored_form, version
+from monitor.store.sqlite.schema import now, pack
+
+PER_BAND = 20  # other sources' reports read per band hash when looking for the reports a new one may copy
+
+
+def _inserted(table: sqlite_utils.db.Table) -> int:
+    """The rowid of the row ``table.insert`` just wrote."""
+    if table.last_pk is None:
+        raise RuntimeError(f"insert into {table.name} gave no rowid")
+    return int(table.last_pk)
+
+
+class Versions(Outbox):  # a new version stores its events
+    def document(self, url: str) -> StoredDocument | None:
+        row = self._row("SELECT * FROM documents WHERE url = ?", [url])
+        return StoredDocument(**row) if row else None
+
+    def latest_hashes(self, document_id: int) -> VersionHashes | None:
+        row = self._row(
+            "SELECT id, sha256, content_hash FROM versions WHERE document_id = ? ORDER BY id DESC LIMIT 1",
+            [document_id],
+        )
+        return VersionHashes(**row) if row else None
+
+    def latest_version(self, document_id: int) -> StoredVersion | None:
+        row = self._row(
+            f"SELECT {VERSION} FROM versions v JOIN documents d ON d.id = v.document_id WHERE v.document_id = ? "
+            "ORDER BY v.id DESC LIMIT 1",
+            [document_id],
+        )
+        return version(row) if row else None
+
+    def content_seen(self, source_id: str, content_hash: str) -> bool:
+        sql = (
+            "SELECT 1 FROM versions v JOIN documents d ON d.id = v.document_id WHERE d.source = ? "
+            "AND v.content_hash = ? LIMIT 1"
+        )
+        return self.db.conn.execute(sql, [source_id, content_hash]).fetchone() is not None
+
+    def report_of(self, source_id: str, year: int) -> Report | None:
+        row = self.db.conn.execute(
+            "SELECT unpack(v.report), unpack(v.text) FROM documents d JOIN versions v ON v.document_id = d.id "
+            "WHERE d.source = ? AND d.year = ? ORDER BY v.id DESC LIMIT 1",
+            [source_id, year],
+        ).fetchone()
+        return Report.from_json(json.loads(row[0]), row[1] or "") if row else None
+
+    def version_of(self, source_id: str, year: int) -> StoredVersion | None:
+        row = self._row(
+            f"SELECT {VERSION} FROM documents d JOIN versions v ON v.document_id = d.id WHERE d.source = ? "
+            "AND d.year = ? ORDER BY v.id DESC LIMIT 1",
+            [source_id, year],
+        )
+        return version(row) if row else None
+
+    def replace_findings(self, version_id: int, findings: Sequence[Finding], events: Iterable[Event] = ()) -> None:
+        with self._transaction():
+            self.db.conn.execute("UPDATE versions SET findings = ? WHERE id = ?", [findings_json(findings), version_id])
+            row = self.db.conn.execute("SELECT document_id FROM versions WHERE id = ?", [version_id]).fetchone()
+            for event in events:
+                self._add_event(event, row[0], version_id)
+
+    def years(self, source_id: str) -> set[int]:
+        rows = self.db.conn.execute(
+            "SELECT DISTINCT year FROM documents WHERE source = ? AND year IS NOT NULL", [source_id]
+        )
+        return {r[0] for r in rows}
+
+    def save_version(self, v: NewVersion, events: Iterable[Event] = ()) -> int:
+        stamp = now()
+        with self._transaction():
+            doc = self.document(v.url)
+            if doc is None:
+                doc_id = _inserted(
+                    self.db.table("documents").insert(
+                        {"source": v.source, "url": v.url, "title": v.title, "year": v.year, "first_seen": stamp}
+                    )
+                )
+            else:
+                doc_id = doc.id
+            self.db.table("documents").update(
+                doc_id,
+                {
+                    "title": v.title or (doc.title if doc else None),
+                    "year": v.year,
+                    "etag": v.etag,
+                    "last_modified": v.last_modified,
+                    "last_checked": stamp,
+                },
+            )
+            version_id = _inserted(
+                self.db.table("versions").insert(
+                    {
+                        "document_id": doc_id,
+                        "fetched_at": stamp,
+                        "sha256": v.sha256,
+                        "content_hash": v.content_hash,
+                        "content_type": v.content_type,
+                        "raw": zlib.compress(v.raw),
+                        "text": pack(v.report.text),
+                        "report": pack(stored_form(v.report)),
+                        "findings": findings_json(v.findings),
+                        "diff": json.dumps(v.diff, ensure_ascii=False) if v.diff else None,
+                    }
+                )
+            )
+            self.db.conn.execute(
+                "DELETE FROM prints WHERE version_id IN (SELECT id FROM versions WHERE document_id = ?)", [doc_id]
+            )
+            if v.year is not None:
+                self.db.conn.executemany(
+                    "INSERT OR IGNORE INTO prints (key, year, version_id) VALUES (?, ?, ?)",
+                    [(k, v.year, version_id) for k in v.prints],
+                )
+            for event in events:
+                self._add_event(event, doc_id, version_id)
+        return version_id
+
+    def similar(self, source_id: str, year: int, prints: list[int], limit: int = 5) -> list[Report]:
+        """Other sources' reports are read at most PER_BAND per band hash, oldest first: when hundreds of
+        reports share a band (one template copied across a province), any of them shows the copy, and
+        reading them all made each new report cost as much as all the reports before it."""
+        if not prints:
+            return []
+        own = self.db.conn.execute(
+            "SELECT v.id, d.year FROM documents d JOIN versions v ON v.document_id = d.id WHERE d.source = ?",
+            [source_id],
+        ).fetchall()
+        mine = {vid for vid, _ in own}
+        counts: Counter[int] = Counter()
+        for key in set(prints):
+            rows = self.db.conn.execute(
+                "SELECT version_id FROM prints WHERE key = ? AND year = ? LIMIT ?", [key, year, PER_BAND + len(mine)]
+            )
+            counts.update(vid for (vid,) in rows if vid not in mine)
+        if earlier := [vid for vid, y in own if y is not None and y < year]:
+            rows = self.db.conn.execute(
+                f"SELECT version_id, count(*) FROM prints WHERE version_id IN ({','.join('?' * len(earlier))}) "
+                f"AND key IN ({','.join('?' * len(prints))}) GROUP BY version_id",
+                [*earlier, *prints],
+            )
+            counts.update(dict(rows.fetchall()))
+        best = [vid for vid, _ in counts.most_common(limit)]
+        rows = self.db.conn.execute(
+            f"SELECT id, unpack(report), unpack(text) FROM versions WHERE id IN ({','.join('?' * len(best))})", best
+        )
+        found = {r[0]: Report.from_json(json.loads(r[1]), r[2] or "") for r in rows}
+        return [found[vid] for vid in best if vid in found]
+
+    def raw(self, version_id: int) -> bytes:
+        return zlib.decompress(self.db.table("versions").get(version_id)["raw"])

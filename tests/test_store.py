@@ -1,0 +1,136 @@
+"""The store's seam: callers use the ``Store`` protocol (opened by ``open_store``), records in and out, and no
+driver; the SQLite store implements exactly that protocol, keeps a version as the snapshot stored it, and
+turns its driver's failures into ``StorageError``."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import json
+import re
+from pathlib import Path
+
+import pytest
+from conftest import SEEDS
+
+from monitor.checks.revision import snapshot
+from monitor.errors import StorageError
+from monitor.model import Finding
+from monitor.reading.report import read_report
+from monitor.store import NewVersion, Store, open_store
+from monitor.store.sqlite import rows
+from monitor.store.sqlite.store import SqliteStore
+
+ROOT = Path(__file__).resolve().parents[1]
+SQLITE = ROOT / "monitor" / "store" / "sqlite"
+DRIVERS = {"sqlite3", "sqlite_utils"}
+SQLITE_ONLY = re.compile(r"(?<![.\w])unpack\(|\.db\.conn|SqliteStore")  # the SQL function, the connection, the class
+
+
+def _modules(*folders: str) -> list[Path]:
+    return sorted(p for folder in folders for p in (ROOT / folder).rglob("*.py"))
+
+
+def _imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+def test_no_module_outside_the_sqlite_store_uses_a_database_driver_unless_its_docstring_says_why():
+    """The package: none at all. A benchmark may measure SQLite's own storage, saying so in its docstring."""
+    offenders = []
+    for path in _modules("monitor", "benchmarks"):
+        if SQLITE in path.parents:
+            continue
+        used = {m for m in _imports(path) if m.split(".")[0] in DRIVERS}
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+        if used and not (path.parts[-2] == "benchmarks" and "sqlite3" in doc):
+            offenders.append(f"{path.relative_to(ROOT)}: {sorted(used)}")
+    assert offenders == []
+
+
+def test_callers_reach_the_store_only_through_its_face():
+    """No module outside monitor/store imports the SQLite store, names its SQL function or reaches for a
+    connection: they open the store with ``open_store`` and call the protocol."""
+    offenders = []
+    for path in _modules("monitor", "benchmarks"):
+        if ROOT / "monitor" / "store" in path.parents:
+            continue
+        text = path.read_text(encoding="utf-8")
+        if any(m.startswith("monitor.store.") for m in _imports(path)):
+            offenders.append(f"{path.relative_to(ROOT)}: imports {sorted(_imports(path))}")
+        offenders += [f"{path.relative_to(ROOT)}: {m.group()}" for m in SQLITE_ONLY.finditer(text)]
+    assert offenders == []
+
+
+def _public(cls: type) -> dict[str, inspect.Signature]:
+    return {
+        name: inspect.signature(fn)
+        for name, fn in inspect.getmembers(cls, inspect.isfunction)
+        if not name.startswith("_")
+    }
+
+
+def test_the_sqlite_store_is_the_protocol_no_more_no_less():
+    """Every operation of the protocol, with its parameters; and nothing public beyond it a caller could lean on."""
+    protocol, sqlite = _public(Store), _public(SqliteStore)
+    assert sorted(sqlite) == sorted(protocol)
+    for name, signature in protocol.items():
+        assert list(sqlite[name].parameters) == list(signature.parameters), name
+
+
+def test_a_version_is_stored_as_the_snapshot_stored_it_and_comes_back_as_records(tmp_path):
+    """The bytes a version's report is kept as have not changed (``snapshot``'s data); the version comes back
+    with its Report, Findings and the sections' text a revision is compared on."""
+    report = read_report(SEEDS["tongliao"].read_bytes(), "http://x/t.html")
+    data, content_hash = snapshot(report)
+    assert rows.stored_form(report) == json.dumps(data, ensure_ascii=False)
+    finding = Finding("appeals.total", "error", "总计不符", "appeals", "review", "total", 0, 2, (("review", "total"),))
+    store = open_store(tmp_path / "govmon.db")
+    try:
+        version = NewVersion(
+            source="s",
+            url="http://x/t.html",
+            title=report.title,
+            year=report.year,
+            raw=b"raw",
+            sha256="sha",
+            content_hash=content_hash,
+            content_type="text/html",
+            report=report,
+            findings=[finding],
+            diff=None,
+            etag=None,
+            last_modified=None,
+        )
+        version_id = store.save_version(version)
+        doc = store.document("http://x/t.html")
+        latest = store.latest_version(doc.id)  # type: ignore[union-attr]
+        again = store.report_of("s", report.year)  # type: ignore[arg-type]
+        assert store.raw(version_id) == b"raw"
+    finally:
+        store.close()
+    assert latest is not None
+    assert again is not None
+    assert (latest.id, latest.url, latest.content_hash) == (version_id, "http://x/t.html", content_hash)
+    assert latest.findings == [finding]
+    assert latest.section_text == data["section_text"]
+    assert latest.report.to_json() == report.to_json()
+    assert again.text == report.text
+    assert again.section_text(5) == report.section_text(5)
+
+
+def test_a_failing_database_is_a_storage_error_from_every_kind_of_call(tmp_path):
+    """Whatever SQLite raises (here: a closed connection) reaches callers as the store's one error, naming the
+    database, from a plain call and from a streamed one."""
+    store = open_store(tmp_path / "govmon.db")
+    store.close()
+    with pytest.raises(StorageError, match=r"govmon\.db: cannot use the database"):
+        store.alert_counts()
+    with pytest.raises(StorageError, match=r"govmon\.db: cannot use the database"):
+        list(store.reports())
