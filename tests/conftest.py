@@ -3,12 +3,14 @@ the demo portal serves them and the tests read them, one copy for both."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
+from pg import cluster, fresh_database
 from portal import Portal
 
 from monitor.present.cli import main
@@ -55,3 +57,25 @@ async def portal():
     await p.start()
     yield p
     await p.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throwaway PostgreSQL server for the session (tests/pg.py): its superuser's URL."""
+    with cluster() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_url(pg_server, request):
+    """An empty database of this test's own on the throwaway server."""
+    return fresh_database(pg_server, "t_" + hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:16])
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    """Where a store-touching test keeps its store, once per implementation: a SQLite file, then a PostgreSQL
+    database (``database = ...`` in sources.toml takes either)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "govmon.db")
+    return request.getfixturevalue("pg_url")

@@ -54,6 +54,14 @@ class Store(Protocol):
         """Polls a killed process left unfinished, closed as interrupted; how many. Called when no other
         process polls."""
 
+    def claim_source(self, source_id: str, lease: float, fresh: float = 0) -> bool:
+        """Take the source's poll for ``lease`` seconds: False when another worker holds it, or (``fresh``) it
+        was polled less than that many seconds ago. A shared store's lease expires, so a killed worker's
+        sources are taken over; a single-instance store (SQLite, under its instance lock) always grants it."""
+
+    def release_source(self, source_id: str) -> None:
+        """The poll is over: the source's lease is free, and its poll counted as now for ``fresh``."""
+
     def start_poll(self, source_id: str) -> int: ...
 
     def finish_poll(

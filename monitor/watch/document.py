@@ -47,6 +47,7 @@ class PollResult:
     failing: list[str] = field(default_factory=list)  # their URLs
     # unchanged reports' (document id, ETag, Last-Modified): written with the poll's end, one transaction
     touched: list[tuple[int, str | None, str | None]] = field(default_factory=list)
+    elsewhere: bool = False  # not polled here: another worker on the shared store has it, or polled it just now
 
 
 class Documents:

@@ -28,6 +28,9 @@ from monitor.watch.document import Documents, PollResult, Remembered
 from monitor.watch.fetch import Fetcher, allowed_for
 
 SOURCE_DEADLINE = 900.0  # one source's whole poll (listing pages and reports): a slow portal cannot hold a pass
+# A source's lease on a shared store outlives any poll (the deadline, then storing its end): a worker killed
+# mid-poll leaves it to expire, and another worker takes the source over then.
+LEASE = SOURCE_DEADLINE + 300.0
 log = logging.getLogger("govmon")
 
 
@@ -41,6 +44,9 @@ class Watcher:
     ) -> None:
         self.settings, self.store, self.fetcher, self.today = settings, store, fetcher, today
         self.documents = Documents(settings, store, fetcher)
+        # the service (not a one-off `govmon poll`) leaves a source another worker polled within most of its
+        # interval: on a shared store each source is polled about once an interval, whoever does it
+        self.leave_fresh = False
 
     async def poll(
         self, source_ids: list[str] | None = None, progress: Callable[[int, int], None] | None = None
@@ -65,7 +71,18 @@ class Watcher:
         return sorted(results, key=lambda r: order[r.source])
 
     async def poll_source(self, source: Source) -> PollResult:
-        """One source's poll; it ends in one log line (the journal's record that polling works)."""
+        """One source's poll, unless another worker on a shared store has it (``PollResult.elsewhere``); it ends
+        in one log line (the journal's record that polling works)."""
+        fresh = source.interval * 0.9 if self.leave_fresh else 0.0
+        if not self.store.claim_source(source.id, LEASE, fresh):
+            log.info("source %s: polled by another worker; left to it", source.id)
+            return PollResult(source.id, elsewhere=True)
+        try:
+            return await self._poll_source(source)
+        finally:
+            self.store.release_source(source.id)
+
+    async def _poll_source(self, source: Source) -> PollResult:
         result = PollResult(source.id)
         missing = None
         started = time.monotonic()
