@@ -72,6 +72,24 @@ def pg_url(pg_server, request):
     return fresh_database(pg_server, "t_" + hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:16])
 
 
+def per_store(module: str):
+    """An autouse fixture running each test of ``module`` once per store: its ``settings`` (tests/portal.py)
+    gives a PostgreSQL database's URL on the second run. The fixture's value is the store's name."""
+    import functools  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    import portal as portal_module  # noqa: PLC0415
+
+    @pytest.fixture(autouse=True, params=["sqlite", "postgresql"])
+    def store_kind(request, monkeypatch):
+        if request.param == "postgresql":
+            shared = functools.partial(portal_module.settings, database_url=request.getfixturevalue("pg_url"))
+            monkeypatch.setattr(sys.modules[module], "settings", shared)
+        return request.param
+
+    return store_kind
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request, tmp_path):
     """Where a store-touching test keeps its store, once per implementation: a SQLite file, then a PostgreSQL

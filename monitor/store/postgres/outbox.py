@@ -1,7 +1,7 @@
 """The alert outbox's SQL for PostgreSQL: events (unique keys: an alert is queued once, whichever worker found
 it), their deliveries, and the claim that makes each delivery sent by one worker: ``due_deliveries`` marks what
-it returns as taken for ``CLAIM`` (rows another worker holds are skipped, not waited for), and the mark of the
-attempt releases it. A worker killed mid-send leaves its claim to expire: the delivery is sent again then.
+it returns as this worker's for ``CLAIM`` (rows another worker holds are skipped, not waited for; its own it
+sees again, as a digest not due yet), and the mark of the attempt releases it. A worker killed mid-send leaves its claim to expire: the delivery is sent again then.
 Mixed into ``PostgresStore``."""
 
 from __future__ import annotations
@@ -72,11 +72,11 @@ class Outbox(Connected):
             claimed = [
                 r[0]
                 for r in self.conn.execute(
-                    "UPDATE deliveries SET claimed_until = now() + %s WHERE id IN (SELECT id FROM deliveries "
-                    "WHERE status = 'pending' AND (next_attempt <= %s OR next_attempt > %s OR %s) AND "
-                    "(claimed_until IS NULL OR claimed_until < now()) ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED) "
-                    "RETURNING id",
-                    [CLAIM, iso(at), iso(at + HORIZON), ignore_backoff, limit],
+                    "UPDATE deliveries SET claimed_by = %s, claimed_until = now() + %s WHERE id IN (SELECT id FROM "
+                    "deliveries WHERE status = 'pending' AND (next_attempt <= %s OR next_attempt > %s OR %s) AND "
+                    "(claimed_until IS NULL OR claimed_until < now() OR claimed_by = %s) ORDER BY id LIMIT %s "
+                    "FOR UPDATE SKIP LOCKED) RETURNING id",
+                    [self.worker, CLAIM, iso(at), iso(at + HORIZON), ignore_backoff, self.worker, limit],
                 )
             ]
         sql = _DELIVERY.format(", v.report AS report, v.findings") + (
