@@ -30,7 +30,7 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(self, *args, **kwargs)
         except psycopg.Error as exc:
-            raise storage_error(self.where, exc) from exc
+            raise storage_error(self.where, _one_line(exc)) from exc
 
     return guarded
 
@@ -41,7 +41,7 @@ def _guard_stream(fn: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[An
         try:
             yield from fn(self, *args, **kwargs)
         except psycopg.Error as exc:
-            raise storage_error(self.where, exc) from exc
+            raise storage_error(self.where, _one_line(exc)) from exc
 
     return guarded
 
@@ -56,6 +56,11 @@ def _guarded(cls: type[T]) -> type[T]:
 
 def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _one_line(exc: psycopg.Error) -> Exception:
+    """The server's error without the SQL it quotes (``LINE 1: ...``): one line for the admin."""
+    return Exception(_first_line(exc))
 
 
 @_guarded
@@ -75,7 +80,7 @@ class PostgresStore(Sources, Versions, Queries):
             self._migrate()
         except psycopg.Error as exc:
             self.conn.close()
-            raise storage_error(self.where, exc) from exc
+            raise storage_error(where or self.where, _one_line(exc)) from exc
 
     def close(self) -> None:
         self.conn.close()

@@ -1,0 +1,97 @@
+"""The shared store's configuration and its failures: `database = "postgresql://…"` in [monitor] chooses the
+PostgreSQL store; its password comes from the environment variable `database_password_env` names, never the
+file; a URL holding a password, a password variable not set, a server that is not there, a database that
+refuses the password: each one line naming the file, the line and the key, never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.config import load
+from monitor.errors import ConfigError, StorageError
+from monitor.present.cli import main
+from monitor.store import open_store
+
+SOURCE = """
+[[source]]
+id = "tongliao"
+agency = "通辽市人民政府"
+kind = "government"
+list_url = "http://www.tongliao.gov.cn/tl/zfxxgknb/"
+"""
+
+
+def write(tmp_path, monitor: str):
+    path = tmp_path / "sources.toml"
+    path.write_text(f'[monitor]\nuser_agent = "govmon-test"\n{monitor}\n{SOURCE}', encoding="utf-8")
+    return path
+
+
+def test_a_postgresql_url_chooses_the_shared_store_with_its_password_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("GOVMON_DB_PASSWORD", "s3cret")
+    path = write(
+        tmp_path,
+        'database = "postgresql://govmon@db.example:5433/govmon"\ndatabase_password_env = "GOVMON_DB_PASSWORD"',
+    )
+    settings = load(path, secrets=False)
+    assert settings.database_url == "postgresql://govmon@db.example:5433/govmon"
+    assert settings.database_password == "s3cret"
+    assert "s3cret" not in repr(settings)
+    assert settings.database_line == f"{path}:3: [monitor] key 'database'"
+    plain = load(write(tmp_path, 'database = "state/govmon.db"'))
+    assert plain.database_url is None
+    assert plain.database == tmp_path / "state" / "govmon.db"
+
+
+@pytest.mark.parametrize(
+    ("monitor", "message"),
+    [
+        (
+            'database = "postgresql://govmon:s3cret@db.example/govmon"',
+            r":3: \[monitor\] key 'database': holds a password",
+        ),
+        (
+            'database = "postgresql://db.example:port/govmon"',
+            r":3: \[monitor\] key 'database': not a valid postgresql:// URL",
+        ),
+        (
+            'database = "postgresql://db.example/govmon"\ndatabase_password_env = "GOVMON_NOT_SET"',
+            r":4: \[monitor\] key 'database_password_env': environment variable GOVMON_NOT_SET is not set",
+        ),
+        (
+            'database = "govmon.db"\ndatabase_password_env = "GOVMON_DB_PASSWORD"',
+            r":4: \[monitor\] key 'database_password_env': only a postgresql:// database has a password",
+        ),
+    ],
+)
+def test_each_mistake_in_the_database_keys_is_one_line_naming_the_key(tmp_path, monkeypatch, monitor, message):
+    monkeypatch.delenv("GOVMON_NOT_SET", raising=False)
+    with pytest.raises(ConfigError, match=message):
+        load(write(tmp_path, monitor))
+
+
+def test_a_server_that_is_not_there_is_one_line_naming_the_key(tmp_path, capsys, unused_tcp_port):
+    path = write(tmp_path, f'database = "postgresql://govmon@127.0.0.1:{unused_tcp_port}/govmon"')
+    with pytest.raises(StorageError) as caught:
+        open_store(load(path))
+    (line,) = str(caught.value).splitlines()
+    assert line.startswith(f"{path}:3: [monitor] key 'database': cannot connect to the PostgreSQL database")
+    assert main(["status", "--config", str(path)]) != 0
+    err = capsys.readouterr().err
+    assert f"{path}:3: [monitor] key 'database': cannot connect" in err
+    assert "Traceback" not in err
+
+
+def test_a_role_without_rights_is_one_line_naming_the_key(tmp_path, pg_url, capsys):
+    """A database the configured role may not create tables in: the server's refusal, in one line."""
+    import psycopg  # noqa: PLC0415
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("DROP ROLE IF EXISTS reader")
+        conn.execute("CREATE ROLE reader LOGIN")
+        conn.execute("REVOKE ALL ON SCHEMA public FROM PUBLIC")
+    path = write(tmp_path, f'database = "{pg_url.replace("govmon@", "reader@")}"')
+    assert main(["status", "--config", str(path)]) != 0
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"govmon: {path}:3: [monitor] key 'database': cannot use the database: ")
+    assert "schema" in line  # the server's reason: the role may not create the tables in the public schema
