@@ -76,19 +76,12 @@ def cluster() -> Iterator[str]:
         os.chown(home, entry.pw_uid, entry.pw_gid)
     port = _free_port()
     data = home / "data"
-    run = {"check": True, "capture_output": True, "text": True, "cwd": home}
+    initdb = [str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "govmon", "-E", "UTF8", "--locale=C"]
+    options = f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=60"
+    start = [str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(home / "log"), "-o", options, "-w", "start"]
     try:
-        subprocess.run(
-            [*as_owner, str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "govmon", "-E", "UTF8"]
-            + ["--locale=C", "--no-sync"],
-            **run,  # type: ignore[call-overload]
-        )
-        options = f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=60"
-        subprocess.run(
-            [*as_owner, str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(home / "log"), "-o", options, "-w"]
-            + ["start"],
-            **run,  # type: ignore[call-overload]
-        )
+        for command in ([*initdb, "--no-sync"], start):
+            subprocess.run([*as_owner, *command], check=True, capture_output=True, text=True, cwd=home)
     except subprocess.CalledProcessError as exc:
         shutil.rmtree(home, ignore_errors=True)
         missing(f"PostgreSQL did not start: {exc.stderr.strip()[-300:]}")

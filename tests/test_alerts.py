@@ -33,10 +33,10 @@ from monitor.demo.pages import report_page
 from monitor.errors import ConfigError
 from monitor.reading.report import read_report
 from monitor.store import open_store
-
-store_kind = per_store(__name__)  # each test once per store: a SQLite file, a PostgreSQL database
 from monitor.watch.fetch import Fetcher
 from monitor.watch.poll import Watcher
+
+store_kind = per_store(__name__)  # each test once per store: a SQLite file, a PostgreSQL database
 
 TODAY = date(2023, 3, 1)  # the department's 2022 report is then overdue: two events, the report and the missing one
 RENDERER = Renderer()
