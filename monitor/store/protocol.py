@@ -62,6 +62,12 @@ class Store(Protocol):
     def release_source(self, source_id: str) -> None:
         """The poll is over: the source's lease is free, and its poll counted as now for ``fresh``."""
 
+    def take_host_slot(self, host: str, limit: int, lease: float) -> int | None:
+        """One of ``limit`` request slots of ``host`` shared by every worker, for ``lease`` seconds at most (a
+        killed worker's expire); None while all are taken. (``watch.fetch.HostSlots``.)"""
+
+    def free_host_slot(self, host: str, slot: int) -> None: ...
+
     def start_poll(self, source_id: str) -> int: ...
 
     def finish_poll(

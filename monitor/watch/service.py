@@ -51,7 +51,7 @@ async def poll_once(
         store = open_store(settings)
         store.mark_interrupted()
         try:
-            async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
+            async with _fetcher(settings, store) as fetcher:
                 results = await Watcher(settings, store, fetcher).poll(ids, progress)
             sent = await deliver_due(settings, store, renderer)
             if publish is not None and publish.due():
@@ -59,6 +59,12 @@ async def poll_once(
             return Polled(results, sent, store.alert_counts())
         finally:
             store.close()
+
+
+def _fetcher(settings: Settings, store: Store) -> Fetcher:
+    """The fetcher; on a shared database its per-host limit holds across every worker (the store's slots)."""
+    slots = store if settings.database_url is not None else None
+    return Fetcher(settings.user_agent, settings.concurrency, settings.per_host, slots=slots)
 
 
 class Publisher(Protocol):
@@ -108,7 +114,7 @@ async def serve(settings: Settings, spread: float | None, renderer: Renderer, pu
         store = open_store(settings)
         store.mark_interrupted()
         try:
-            async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
+            async with _fetcher(settings, store) as fetcher:
                 watcher = Watcher(settings, store, fetcher)
                 watcher.leave_fresh = True
 

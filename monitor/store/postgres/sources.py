@@ -82,6 +82,25 @@ class Sources(Outbox):  # a poll's end stores its source's events
             [source_id, self.worker],
         )
 
+    def take_host_slot(self, host: str, limit: int, lease: float) -> int | None:
+        self.conn.execute(
+            "INSERT INTO host_slots (host, slot) SELECT %s, n FROM generate_series(0, %s - 1) n ON CONFLICT DO NOTHING",
+            [host, limit],
+        )
+        row = self.conn.execute(
+            "UPDATE host_slots SET owner = %s, until = now() + %s WHERE (host, slot) = (SELECT host, slot FROM "
+            "host_slots WHERE host = %s AND slot < %s AND (owner IS NULL OR until < now()) ORDER BY slot LIMIT 1 "
+            "FOR UPDATE SKIP LOCKED) RETURNING slot",
+            [self.worker, timedelta(seconds=lease), host, limit],
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def free_host_slot(self, host: str, slot: int) -> None:
+        self.conn.execute(
+            "UPDATE host_slots SET owner = NULL, until = NULL WHERE host = %s AND slot = %s AND owner = %s",
+            [host, slot, self.worker],
+        )
+
     def start_poll(self, source_id: str) -> int:
         row = self.conn.execute(
             "INSERT INTO polls (source, started, worker) VALUES (%s, %s, %s) RETURNING id",
