@@ -95,3 +95,44 @@ def test_a_role_without_rights_is_one_line_naming_the_key(tmp_path, pg_url, caps
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line.startswith(f"govmon: {path}:3: [monitor] key 'database': cannot use the database: ")
     assert "schema" in line  # the server's reason: the role may not create the tables in the public schema
+
+
+def test_migrate_to_copies_every_row_and_the_stores_answer_alike(tmp_path, pg_url, capsys):
+    """The demo's SQLite database (real polls: versions, findings, events, deliveries) copied into PostgreSQL:
+    each table's rows counted on both sides, and every read of the two stores gives the same records."""
+    assert main(["demo", "--dir", str(tmp_path / "demo")]) == 0
+    path = tmp_path / "sources.toml"
+    path.write_text(f'[monitor]\ndatabase = "{tmp_path / "demo" / "govmon.db"}"\n', encoding="utf-8")
+    capsys.readouterr()
+    assert main(["db", "migrate-to", pg_url, "--config", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "versions: " in out
+    assert "every table's rows counted on both sides" in out
+    sqlite, shared = open_store(tmp_path / "demo" / "govmon.db"), open_store(pg_url)
+    try:
+        assert list(shared.reports(summaries=True)) == list(sqlite.reports(summaries=True))
+        assert shared.events() == sqlite.events()
+        assert shared.events()  # the demo raised alerts
+        assert shared.deliveries(delivered=True) == sqlite.deliveries(delivered=True)
+        assert shared.sources() == sqlite.sources()
+        assert shared.last_reports() == sqlite.last_reports()
+        span = sqlite.year_span()
+        assert span is not None
+        assert shared.year_span() == span
+        for year in range(span[0], span[1] + 1):
+            assert shared.year_reports(year) == sqlite.year_reports(year)
+        for doc in sqlite.reports():
+            assert doc.latest is not None
+            assert shared.raw(doc.latest.id) == sqlite.raw(doc.latest.id)
+            assert shared.history(doc.latest.id) == sqlite.history(doc.latest.id)
+        assert shared.alert_counts() == sqlite.alert_counts()
+    finally:
+        sqlite.close()
+        shared.close()
+    # again into the same database: refused, in one line, nothing mixed
+    assert main(["db", "migrate-to", pg_url, "--config", str(path)]) != 0
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "not empty" in line
+    assert main(["db", "migrate-to", "mysql://x/y", "--config", str(path)]) != 0
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "not a postgresql:// URL" in line

@@ -184,6 +184,21 @@ def cmd_health(args: argparse.Namespace) -> int:
     return verdict.level
 
 
+def cmd_db(args: argparse.Namespace) -> int:
+    """`govmon db migrate-to URL`: the SQLite database into an empty PostgreSQL one (README 'Scaling out')."""
+    from monitor.redact import redact  # noqa: PLC0415
+    from monitor.store import migrate_to  # noqa: PLC0415
+
+    settings = _settings(args)
+    counts = migrate_to(settings, args.url)
+    print("\n".join(f"{table}: {n} row(s)" for table, n in counts.items()))
+    print(
+        f"migrated {settings.database} to {redact(args.url)}: every table's rows counted on both sides; now set "
+        f'database = "{redact(args.url)}" in {settings.path} and restart govmon'
+    )
+    return 0
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     from monitor.store import backup  # noqa: PLC0415
 

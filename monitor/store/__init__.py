@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from monitor.errors import InputError, StateError
 from monitor.store.protocol import Store
 from monitor.store.records import (
     Delivery,
@@ -65,6 +66,7 @@ __all__ = [
     "instance_lock",
     "is_locked",
     "is_url",
+    "migrate_to",
     "open_store",
 ]
 
@@ -82,6 +84,18 @@ def open_store(where: Settings | str | Path, create: bool = True) -> Store:
     from monitor.store.sqlite.store import SqliteStore  # noqa: PLC0415  (sqlite-utils only for a command that reads)
 
     return SqliteStore(where if isinstance(where, str | Path) else where.database, create=create)
+
+
+def migrate_to(settings: Settings, url: str) -> dict[str, int]:
+    """`govmon db migrate-to URL`: the configuration's SQLite database copied into the empty PostgreSQL database
+    at ``url`` (its password: PGPASSWORD, as for psql), counts checked; the rows copied per table."""
+    from monitor.store.postgres.migrate import migrate_to as copy  # noqa: PLC0415
+
+    if settings.database_url is not None:
+        raise StateError(f"{settings.database_line}: already a PostgreSQL database; migrate-to copies a SQLite one")
+    if not is_url(url):
+        raise InputError(f"{url}: not a postgresql:// URL (postgresql://USER@HOST:PORT/DBNAME)")
+    return copy(settings.database, url)
 
 
 def is_url(where: str | Path) -> bool:

@@ -39,7 +39,7 @@ class Sources(Outbox):  # a poll's end stores its source's events
             )
 
     def sources(self) -> list[SourceState]:
-        return [_state(r) for r in self.conn.execute(f"SELECT {_STATE} FROM sources ORDER BY id")]
+        return [_state(r) for r in self.conn.execute(f"SELECT {_STATE} FROM sources ORDER BY added")]
 
     def source_state(self, source_id: str) -> SourceState:
         row = self.conn.execute(f"SELECT {_STATE} FROM sources WHERE id = %s", [source_id]).fetchone()
