@@ -77,7 +77,9 @@ async def test_two_workers_store_and_send_everything_once_and_share_the_hosts_po
     assert one(pg_url, "SELECT count(*) FROM deliveries WHERE status = 'delivered'") == deliveries
     assert len(list((tmp_path / "mail").glob("*.eml"))) == deliveries  # each sent once, by one of the two
     assert one(pg_url, "SELECT count(*) FROM polls WHERE finished IS NULL") == 0
+    assert one(pg_url, "SELECT count(*) FROM polls") == SOURCES  # each source polled by one of them, once
     assert one(pg_url, "SELECT count(*) FROM sources WHERE lease_owner IS NOT NULL") == 0
+    assert "polled by another worker" in first[1] + second[1]  # the work was shared
     assert portal.peak <= 2  # per_host = 2 held across both workers, not 2 each
 
 

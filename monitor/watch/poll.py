@@ -47,6 +47,7 @@ class Watcher:
         # the service (not a one-off `govmon poll`) leaves a source another worker polled within most of its
         # interval: on a shared store each source is polled about once an interval, whoever does it
         self.leave_fresh = False
+        self.pass_started: float | None = None  # a `poll` pass: a source another worker polled since is done
 
     async def poll(
         self, source_ids: list[str] | None = None, progress: Callable[[int, int], None] | None = None
@@ -55,6 +56,7 @@ class Watcher:
         ``progress(done, total)`` is called as each source finishes."""
         sources = [self.settings.source(i) for i in source_ids] if source_ids else list(self.settings.sources)
         self.store.sync_sources(self.settings.sources)
+        self.pass_started = time.monotonic()
         # A fixed set of workers takes the sources in turn, so memory does not grow with N: a task per source
         # made up front costs ~1.6 KB each, 31 MiB at 20,000, and fetches are capped by the connector anyway.
         results: list[PollResult] = []
@@ -73,7 +75,10 @@ class Watcher:
     async def poll_source(self, source: Source) -> PollResult:
         """One source's poll, unless another worker on a shared store has it (``PollResult.elsewhere``); it ends
         in one log line (the journal's record that polling works)."""
-        fresh = source.interval * 0.9 if self.leave_fresh else 0.0
+        if self.leave_fresh:
+            fresh = source.interval * 0.9
+        else:  # within a pass, a source another worker polled after it began
+            fresh = time.monotonic() - self.pass_started + 1.0 if self.pass_started is not None else 0.0
         if not self.store.claim_source(source.id, LEASE, fresh):
             log.info("source %s: polled by another worker; left to it", source.id)
             return PollResult(source.id, elsewhere=True)
