@@ -26,6 +26,7 @@ import dataclasses
 import json
 import multiprocessing
 import re
+import socket
 import statistics
 import sys
 import tempfile
@@ -95,7 +96,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, metavar="W")
     args = parser.parse_args()
     n, hosts = args.sources, args.hosts
-    port = 19_000 + n % 1000
+    with socket.socket() as probe:  # a port free on the first host (another benchmark may hold a fixed one)
+        probe.bind(("127.0.0.2", 0))
+        port = probe.getsockname()[1]
     ready, counts = multiprocessing.Event(), multiprocessing.Array("l", 2)
     server = multiprocessing.Process(target=serve, args=(hosts, port, "seed", ready, counts), daemon=True)
     server.start()

@@ -5,6 +5,7 @@ refuses the password: each one line naming the file, the line and the key, never
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 
 from monitor.config import load
@@ -84,8 +85,6 @@ def test_a_server_that_is_not_there_is_one_line_naming_the_key(tmp_path, capsys,
 
 def test_a_role_without_rights_is_one_line_naming_the_key(tmp_path, pg_url, capsys):
     """A database the configured role may not create tables in: the server's refusal, in one line."""
-    import psycopg  # noqa: PLC0415
-
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("DROP ROLE IF EXISTS reader")
         conn.execute("CREATE ROLE reader LOGIN")
@@ -136,3 +135,46 @@ def test_migrate_to_copies_every_row_and_the_stores_answer_alike(tmp_path, pg_ur
     assert main(["db", "migrate-to", "mysql://x/y", "--config", str(path)]) != 0
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert "not a postgresql:// URL" in line
+
+
+def _worker(url: str, name: str):
+    """A store as the worker ``name`` (each process is one worker; here two share a process)."""
+    store = open_store(url)
+    store.worker = name  # type: ignore[attr-defined]
+    return store
+
+
+def test_a_source_lease_keeps_a_second_worker_off_until_released_or_expired(pg_url):
+    a, b = _worker(pg_url, "a"), _worker(pg_url, "b")
+    try:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute("INSERT INTO sources (id) VALUES ('s1')")
+        assert a.claim_source("s1", lease=600)
+        assert not b.claim_source("s1", lease=600)  # held
+        assert a.claim_source("s1", lease=600)  # its holder may renew it
+        a.release_source("s1")
+        assert not b.claim_source("s1", lease=600, fresh=3600)  # polled just now, by a
+        assert b.claim_source("s1", lease=600)  # a `poll` asked now takes it
+        with psycopg.connect(pg_url, autocommit=True) as conn:  # b is killed; its lease's time passes
+            conn.execute("UPDATE sources SET lease_until = now() - interval '1 second'")
+        assert a.claim_source("s1", lease=600)  # taken over
+    finally:
+        a.close()
+        b.close()
+
+
+def test_a_hosts_slots_are_shared_by_every_worker(pg_url):
+    a, b = _worker(pg_url, "a"), _worker(pg_url, "b")
+    try:
+        assert a.take_host_slot("portal.example", 2, 60) == 0
+        assert b.take_host_slot("portal.example", 2, 60) == 1
+        assert a.take_host_slot("portal.example", 2, 60) is None  # per_host = 2 in total, not each
+        assert b.take_host_slot("other.example", 2, 60) == 0  # another host has its own
+        b.free_host_slot("portal.example", 1)
+        assert a.take_host_slot("portal.example", 2, 60) == 1
+        with psycopg.connect(pg_url, autocommit=True) as conn:  # a is killed mid-request; the slot's lease passes
+            conn.execute("UPDATE host_slots SET until = now() - interval '1 second' WHERE owner = 'a'")
+        assert b.take_host_slot("portal.example", 2, 60) == 0
+    finally:
+        a.close()
+        b.close()

@@ -1,6 +1,8 @@
 """The ``Store``: every operation the watcher, the alerts and the commands ask of the database, typed records in
-and out (``records``). ``open_store`` (in this package's face) gives the one implementation today, SQLite
-(``monitor.store.sqlite``); a second (PostgreSQL) implements this protocol and nothing else changes.
+and out (``records``). ``open_store`` (in this package's face) gives SQLite (``monitor.store.sqlite``, the
+embedded default) or PostgreSQL (``monitor.store.postgres``, one database several workers share); each
+implements exactly this protocol. What several workers need is in it too, and a single-instance store grants
+it at once: a source's lease (``claim_source``), a host's request slots (``take_host_slot``).
 
 Writes that belong together are one transaction inside one call (a version, its findings and its events;
 a poll's end, its source's streak and its events): a crash leaves all of them or none, and an event's key
