@@ -31,6 +31,9 @@ SOURCE_DEADLINE = 900.0  # one source's whole poll (listing pages and reports): 
 # A source's lease on a shared store outlives any poll (the deadline, then storing its end): a worker killed
 # mid-poll leaves it to expire, and another worker takes the source over then.
 LEASE = SOURCE_DEADLINE + 300.0
+# A `poll` pass leaves a source another worker polled since it began, or this long before (two pollers started
+# a second or two apart re-polled 3-8% of the sources with no margin)
+PASS_MARGIN = 30.0
 log = logging.getLogger("govmon")
 
 
@@ -77,8 +80,8 @@ class Watcher:
         in one log line (the journal's record that polling works)."""
         if self.leave_fresh:
             fresh = source.interval * 0.9
-        else:  # within a pass, a source another worker polled after it began
-            fresh = time.monotonic() - self.pass_started + 1.0 if self.pass_started is not None else 0.0
+        else:  # within a pass, a source another worker polled after it began (or just before)
+            fresh = time.monotonic() - self.pass_started + PASS_MARGIN if self.pass_started is not None else 0.0
         if not self.store.claim_source(source.id, LEASE, fresh):
             log.info("source %s: polled by another worker; left to it", source.id)
             return PollResult(source.id, elsewhere=True)
