@@ -599,3 +599,27 @@ def test_a_page_with_its_tables_in_an_attachment_keeps_its_parts():
     assert {t.status for t in merged.tables.values()} == {"parsed"}
     assert all(merged.sections[n] is not None for n in range(1, 7))
     assert not errors(run_rules(merged))
+
+
+@pytest.mark.parametrize(
+    ("published", "year"),
+    [
+        ("2022-02-08", 2021),  # out in 2022 and about 2021 as its text says: the title names the year it came out
+        ("2023-02-08", 2022),  # out in 2023: a report on 2022; the period sentence is last year's, left unedited
+    ],
+)
+def test_a_title_naming_the_year_of_publication_is_read_by_the_period_it_states(published, year):
+    """Hostile test W7: a real page whose title names 2022 while its text says 统计期限自2021年1月1日起至2021年
+    12月31日止, published in February 2022. A report on 2022 cannot be out then: it covers 2021 (the year cross-year
+    rules and timeliness.missing use). Where the 发布日期 does not agree with the period, the title stands."""
+    html = (
+        page("005")
+        .decode("utf-8")
+        .replace("平潭综合实验区2021年度政府信息公开工作年度报告", "平潭综合实验区2022年度政府信息公开工作年度报告")
+    )
+    html = html.replace("2022-02-08", published)
+    report, _ = check(html.encode("utf-8"))
+    assert report.title == "平潭综合实验区2022年度政府信息公开工作年度报告"
+    assert report.published is not None
+    assert report.published.isoformat() == published
+    assert report.year == year
