@@ -7,6 +7,7 @@ prose), then says what a careful reader would say of the result.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -623,3 +624,21 @@ def test_a_title_naming_the_year_of_publication_is_read_by_the_period_it_states(
     assert report.published is not None
     assert report.published.isoformat() == published
     assert report.year == year
+
+
+@pytest.mark.parametrize("prefix", ["001_", "003_"])
+def test_a_running_header_and_page_numbers_are_not_the_report(prefix):
+    """Hostile test W6: a PDF whose every page starts with a running header (Word's 页眉, naming the office that
+    typed it) took that header for its title and body. The real report with a header and footer on each page
+    reads exactly as the report does: same title, body, parts, tables; the header is in none of its text."""
+    from pdfedit import running_lines  # noqa: PLC0415
+
+    original = read_report(page(prefix), "r.pdf").to_json()
+    import pdfplumber  # noqa: PLC0415
+
+    edited = running_lines(page(prefix), "Pingtan Office 2021 Annual Report")
+    with pdfplumber.open(io.BytesIO(edited)) as pdf:  # the header is on every page's text layer
+        assert all("Pingtan Office 2021 Annual Report" in (p.extract_text() or "") for p in pdf.pages)
+    doc = extract(edited)
+    assert not any("Pingtan Office" in b.text for b in doc.blocks)
+    assert read_report(edited, "r.pdf").to_json() == original
