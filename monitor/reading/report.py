@@ -86,8 +86,14 @@ def _rows_named(table: Table) -> int:
 
 
 def _doubt_all(tables: dict[str, Table], why: str) -> None:
+    """Every value of a page read from its image uncertain; and a cell where nothing was recognised is not
+    known to be blank (the engine may have missed a faint 1): unread, never "没有数据应填0" (a dash it did read
+    stays a blank)."""
     for table in tables.values():
-        table.rows = {r: {c: v.doubted(why) for c, v in cols.items()} for r, cols in table.rows.items()}
+        table.rows = {
+            r: {c: replace(v, unreadable=v.blank and not v.raw.strip()).doubted(why) for c, v in cols.items()}
+            for r, cols in table.rows.items()
+        }
 
 
 def parse(doc: Document, source: str, kind: str | None = None) -> Report:
