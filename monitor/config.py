@@ -67,6 +67,9 @@ class Webhook:
     secret_env: str | None = None
 
 
+FIRST_POLL = ("summary", "each")  # a source's first poll: its past reports in one message, or a message each
+
+
 @dataclass(frozen=True)
 class Settings:
     path: Path
@@ -88,6 +91,7 @@ class Settings:
     database_password: str | None = field(default=None, repr=False)
     database_password_env: str | None = None
     database_line: str = ""  # "FILE:LINE: [monitor] key 'database'": what a failure to connect names
+    first_poll: str = "summary"  # a source's first poll: one summary of its past reports ("summary") or a mail each
 
     @cached_property
     def _by_id(self) -> dict[str, Source]:
@@ -265,9 +269,12 @@ def load(path: str | os.PathLike[str], secrets: bool = True) -> Settings:
             "outbox_dir": str,
             "overview_dir": str,
             "state_dir": str,
+            "first_poll": str,
         },
         (),
     )
+    if mon.get("first_poll", "summary") not in FIRST_POLL:
+        raise r.fail("monitor", 0, "first_poll", f"must be one of: {', '.join(FIRST_POLL)}")
 
     for key in ("concurrency", "per_host", "failure_threshold"):
         if key in mon and not 1 <= mon[key] <= 1000:
@@ -304,6 +311,7 @@ def load(path: str | os.PathLike[str], secrets: bool = True) -> Settings:
         outbox_dir=base / mon["outbox_dir"] if "outbox_dir" in mon else None,
         overview_dir=base / mon["overview_dir"] if "overview_dir" in mon else None,
         templates_dir=path.parent / alerts["templates_dir"] if "templates_dir" in alerts else None,
+        first_poll=mon.get("first_poll", "summary"),
     )
 
 

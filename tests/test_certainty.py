@@ -7,6 +7,7 @@ prose), then says what a careful reader would say of the result.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -599,3 +600,45 @@ def test_a_page_with_its_tables_in_an_attachment_keeps_its_parts():
     assert {t.status for t in merged.tables.values()} == {"parsed"}
     assert all(merged.sections[n] is not None for n in range(1, 7))
     assert not errors(run_rules(merged))
+
+
+@pytest.mark.parametrize(
+    ("published", "year"),
+    [
+        ("2022-02-08", 2021),  # out in 2022 and about 2021 as its text says: the title names the year it came out
+        ("2023-02-08", 2022),  # out in 2023: a report on 2022; the period sentence is last year's, left unedited
+    ],
+)
+def test_a_title_naming_the_year_of_publication_is_read_by_the_period_it_states(published, year):
+    """Hostile test W7: a real page whose title names 2022 while its text says 统计期限自2021年1月1日起至2021年
+    12月31日止, published in February 2022. A report on 2022 cannot be out then: it covers 2021 (the year cross-year
+    rules and timeliness.missing use). Where the 发布日期 does not agree with the period, the title stands."""
+    html = (
+        page("005")
+        .decode("utf-8")
+        .replace("平潭综合实验区2021年度政府信息公开工作年度报告", "平潭综合实验区2022年度政府信息公开工作年度报告")
+    )
+    html = html.replace("2022-02-08", published)
+    report, _ = check(html.encode("utf-8"))
+    assert report.title == "平潭综合实验区2022年度政府信息公开工作年度报告"
+    assert report.published is not None
+    assert report.published.isoformat() == published
+    assert report.year == year
+
+
+@pytest.mark.parametrize("prefix", ["001_", "003_"])
+def test_a_running_header_and_page_numbers_are_not_the_report(prefix):
+    """Hostile test W6: a PDF whose every page starts with a running header (Word's 页眉, naming the office that
+    typed it) took that header for its title and body. The real report with a header and footer on each page
+    reads exactly as the report does: same title, body, parts, tables; the header is in none of its text."""
+    from pdfedit import running_lines  # noqa: PLC0415
+
+    original = read_report(page(prefix), "r.pdf").to_json()
+    import pdfplumber  # noqa: PLC0415
+
+    edited = running_lines(page(prefix), "Pingtan Office 2021 Annual Report")
+    with pdfplumber.open(io.BytesIO(edited)) as pdf:  # the header is on every page's text layer
+        assert all("Pingtan Office 2021 Annual Report" in (p.extract_text() or "") for p in pdf.pages)
+    doc = extract(edited)
+    assert not any("Pingtan Office" in b.text for b in doc.blocks)
+    assert read_report(edited, "r.pdf").to_json() == original

@@ -178,3 +178,42 @@ def test_a_hosts_slots_are_shared_by_every_worker(pg_url):
     finally:
         a.close()
         b.close()
+
+
+async def test_a_report_new_after_another_workers_first_poll_is_alerted_not_silenced(portal, pg_url, tmp_path):
+    """Worker b knew which sources had been read when it started; worker a then made s0's first poll (one
+    summary). When b polls s0 next and finds a new report, that is no first poll: the report is alerted."""
+    from datetime import date  # noqa: PLC0415
+
+    from conftest import SEEDS  # noqa: PLC0415
+    from portal import listing, settings  # noqa: PLC0415
+
+    from monitor.watch.fetch import Fetcher  # noqa: PLC0415
+    from monitor.watch.poll import Watcher  # noqa: PLC0415
+
+    first = [("t0.html", "通辽市2021年政府信息公开工作年度报告")]
+    for i in (0, 1):
+        portal.add(f"/s{i}/", listing(first))
+        portal.add(f"/s{i}/t0.html", SEEDS["tongliao"].read_bytes(), content_type="text/plain")
+    sources = [(f"s{i}", "government", f"{portal.base}/s{i}/") for i in (0, 1)]
+    cfg = settings(tmp_path, sources, database_url=pg_url, first_poll="summary", outbox_dir=tmp_path / "mail")
+    a, b = _worker(pg_url, "a"), _worker(pg_url, "b")
+    try:
+        async with Fetcher(cfg.user_agent, 4, 2, retries=0) as fetcher:
+            wa = Watcher(cfg, a, fetcher, today=lambda: date(2022, 3, 1))
+            wb = Watcher(cfg, b, fetcher, today=lambda: date(2022, 3, 1))
+            await wb.poll(["s1"])  # b starts: s0 has not been read
+            await wa.poll(["s0"])  # a's first poll of s0: its report told in the summary
+            portal.add("/s0/", listing([*first, ("t1.html", "通辽市2022年政府信息公开工作年度报告")]))
+            portal.add("/s0/t1.html", SEEDS["luzhou"].read_bytes(), content_type="text/plain")
+            with psycopg.connect(pg_url, autocommit=True) as conn:  # an interval passes
+                conn.execute("UPDATE sources SET polled_at = now() - interval '1 hour'")
+            (result,) = await wb.poll(["s0"])
+        assert (result.new_versions, result.quiet) == (1, False)
+        told = [e for e in b.events() if e.event.kind == "new_report" and e.event.source == "s0"]
+        assert len(told) == 2
+        assert told[0].event.recipients == ()  # in the first poll's summary
+        assert told[1].event.recipients  # the new one: alerted
+    finally:
+        a.close()
+        b.close()
