@@ -57,8 +57,8 @@ class Store(Protocol):
         process polls."""
 
     def claim_source(self, source_id: str, lease: float, fresh: float = 0) -> bool:
-        """Take the source's poll for ``lease`` seconds: False when another worker holds it, or (``fresh``) it
-        was polled less than that many seconds ago. A shared store's lease expires, so a killed worker's
+        """Take the source's poll for ``lease`` seconds: False when another worker holds it, or (``fresh``)
+        another worker polled it less than that many seconds ago. A shared store's lease expires, so a killed worker's
         sources are taken over; a single-instance store (SQLite, under its instance lock) always grants it."""
 
     def release_source(self, source_id: str) -> None:

@@ -59,13 +59,13 @@ class Sources(Outbox):  # a poll's end stores its source's events
         ).rowcount
 
     def claim_source(self, source_id: str, lease: float, fresh: float = 0) -> bool:
-        """Take the source's poll for ``lease`` seconds, unless another worker holds it, or (``fresh``) it was
-        polled less than that many seconds ago. A source not synced yet is claimed as it is added."""
+        """Take the source's poll for ``lease`` seconds, unless another worker holds it, or (``fresh``) another
+        worker polled it less than that many seconds ago (this worker's own polls are its timetable's business)."""
         row = self.conn.execute(
             "UPDATE sources SET lease_owner = %s, lease_until = now() + %s WHERE id = (SELECT id FROM sources "
             "WHERE id = %s AND (lease_until IS NULL OR lease_until < now() OR lease_owner = %s) AND "
-            "(polled_at IS NULL OR polled_at <= now() - %s) FOR UPDATE SKIP LOCKED) RETURNING id",
-            [self.worker, timedelta(seconds=lease), source_id, self.worker, timedelta(seconds=fresh)],
+            "(polled_at IS NULL OR polled_at <= now() - %s OR polled_by = %s) FOR UPDATE SKIP LOCKED) RETURNING id",
+            [self.worker, timedelta(seconds=lease), source_id, self.worker, timedelta(seconds=fresh), self.worker],
         ).fetchone()
         if row is not None:  # taken over from a worker killed mid-poll: its poll is over
             self.conn.execute(
@@ -77,9 +77,9 @@ class Sources(Outbox):  # a poll's end stores its source's events
 
     def release_source(self, source_id: str) -> None:
         self.conn.execute(
-            "UPDATE sources SET lease_owner = NULL, lease_until = NULL, polled_at = now() WHERE id = %s "
+            "UPDATE sources SET lease_owner = NULL, lease_until = NULL, polled_at = now(), polled_by = %s WHERE id = %s "
             "AND lease_owner = %s",
-            [source_id, self.worker],
+            [self.worker, source_id, self.worker],
         )
 
     def take_host_slot(self, host: str, limit: int, lease: float) -> int | None:
