@@ -642,3 +642,28 @@ def test_a_running_header_and_page_numbers_are_not_the_report(prefix):
     doc = extract(edited)
     assert not any("Pingtan Office" in b.text for b in doc.blocks)
     assert read_report(edited, "r.pdf").to_json() == original
+
+
+def test_a_hidden_column_or_row_of_a_table_is_not_read():
+    """Hostile test W2: an Excel sheet saved as a web page keeps its hidden column as ``<td style="display:none">``
+    (and a hidden row as ``<tr style="display: none">``). A browser does not draw them, so a reader never sees
+    them: the real 005 page with a hidden cell closing every row of each table, and a hidden row of other numbers,
+    reads exactly as the page does."""
+    original = read_report(page("005"), "p.html").to_json()
+    soup = soup_of("005")
+    for table in soup.find_all("table"):
+        for tr in table.find_all("tr"):
+            hidden = soup.new_tag("td", style="DISPLAY: none")
+            hidden.string = "7"
+            tr.append(hidden)
+        last = table.find_all("tr")[-1]
+        stale = soup.new_tag("tr", style="display: none; mso-height-source: userset")
+        for _ in last.find_all("td"):
+            td = soup.new_tag("td")
+            td.string = "99"
+            stale.append(td)
+        last.insert_after(stale)
+    edited = read_report(str(soup).encode("utf-8"), "p.html").to_json()
+    assert edited["tables"] == original["tables"]
+    assert edited["table_status"] == original["table_status"]
+    assert run_rules(read_report(str(soup).encode("utf-8"), "p.html")) == run_rules(read_report(page("005"), "p.html"))
