@@ -667,3 +667,22 @@ def test_a_hidden_column_or_row_of_a_table_is_not_read():
     assert edited["tables"] == original["tables"]
     assert edited["table_status"] == original["table_status"]
     assert run_rules(read_report(str(soup).encode("utf-8"), "p.html")) == run_rules(read_report(page("005"), "p.html"))
+
+
+def test_a_table_in_an_iframe_srcdoc_is_read_in_place():
+    """Hostile test W4: a CMS that puts the report's tables in ``<iframe srcdoc="…">`` shows them in the page; they
+    were called "只有图片或附件". The real 005 page with every table moved into a srcdoc frame reads as the page does.
+    An iframe that loads another address is still an embedded document, not read."""
+    original = read_report(page("005"), "p.html").to_json()
+    soup = soup_of("005")
+    for table in soup.find_all("table"):
+        frame = soup.new_tag("iframe", srcdoc=f"<html><body>{table}</body></html>")
+        table.replace_with(frame)
+    edited = read_report(str(soup).encode("utf-8"), "p.html").to_json()
+    assert edited["tables"] == original["tables"]
+    assert edited["table_status"] == original["table_status"]
+    soup = soup_of("005")
+    for table in soup.find_all("table"):
+        table.replace_with(soup.new_tag("iframe", src="/viewer?file=t3.pdf"))
+    elsewhere = read_report(str(soup).encode("utf-8"), "p.html").to_json()
+    assert set(elsewhere["table_status"].values()) == {"image"}  # not read, and never "missing"

@@ -286,6 +286,19 @@ def _read_tables(root: Any) -> tuple[list[Grid], Tables]:
     return grids, tables
 
 
+def _inline_srcdoc(root: Any) -> None:
+    """An ``<iframe srcdoc="…">`` shows the page it carries, in place: read as part of the page (an iframe that
+    loads another address stays what it is, an embedded document not read here). One level: a srcdoc inside
+    a srcdoc stays an embed."""
+    for frame in root.xpath("//iframe[@srcdoc]"):
+        inner = etree.fromstring(frame.get("srcdoc").encode("utf-8", "replace"), etree.HTMLParser(encoding="utf-8"))
+        body = inner.find("body") if inner is not None else None
+        if body is None:
+            continue
+        body.tag = "div"
+        frame.getparent().replace(frame, body)
+
+
 def html_document(html: str, encoding: str = "utf-8") -> Document:
     # lxml's own tree: the page is walked twice (tables, then text) without building Python objects per node.
     # Parsed from UTF-8 bytes: lxml refuses a str that carries an <?xml encoding=...?> declaration.
@@ -293,6 +306,7 @@ def html_document(html: str, encoding: str = "utf-8") -> Document:
     if root is None:
         return Document([], kind="html", encoding=encoding, meta={})
     meta = _meta(root)
+    _inline_srcdoc(root)
     mark_asides(root)
     grids, tables = _read_tables(root)
     blocks: list[Block] = []
