@@ -23,6 +23,7 @@ from monitor.errors import InputError
 from monitor.model import IMAGE_MARK, UNREAD_PAGE, Block, Document, Grid, GridCell
 from monitor.reading import ocr
 from monitor.reading.layout import PAGE_NUMBER
+from monitor.reading.pagebreaks import join_split_rows, without_running_lines
 from monitor.reading.sandbox import Limits, run_limited
 
 MAX_PAGES = 100  # real reports have 5-20 pages
@@ -137,32 +138,6 @@ def _page_items(page: Any) -> list[Item]:
     return sorted(items, key=lambda item: item[0])
 
 
-_DIGITS = str.maketrans("0123456789", "##########")
-
-
-def _without_running_lines(pages: list[list[Item]]) -> list[list[str | Grid]]:
-    """Each page's items without its running header and footer: a text line that is the first (or the last) line
-    of two pages or more, and of at least half of them, once its digits are set aside (``- 3 -``, ``第3页``). A
-    header naming the office that typed the report is not its title, and a repeated line is not its prose."""
-
-    def key(item: str | Grid) -> str | None:
-        return " ".join(item.split()).translate(_DIGITS) if isinstance(item, str) else None
-
-    ends: dict[str, int] = {}
-    for items in pages:
-        keys = [k for _, item in items if (k := key(item))]
-        for k in {keys[0], keys[-1]} if keys else set():
-            ends[k] = ends.get(k, 0) + 1
-    running = {k for k, n in ends.items() if n >= 2 and n * 2 >= len(pages)}
-    out: list[list[str | Grid]] = []
-    for items in pages:
-        kept = [item for _, item in items]
-        at = [i for i, item in enumerate(kept) if isinstance(item, str)]
-        drop = {i for i in (at[:1] + at[-1:]) if key(kept[i]) in running}
-        out.append([item for i, item in enumerate(kept) if i not in drop])
-    return out
-
-
 def _read(data: bytes) -> tuple[list[Block], int, bool]:
     """The PDF's blocks in reading order, its page count, and whether it has a text layer at all."""
     import io  # noqa: PLC0415 - imported in the child
@@ -185,9 +160,9 @@ def _read(data: bytes) -> tuple[list[Block], int, bool]:
         pages = []
         for page in pdf.pages:
             chars += len(page.chars)
-            pages.append(_page_items(page))
+            pages.append([item for _, item in _page_items(page)])
             page.flush_cache()
-        for items in _without_running_lines(pages):
+        for items in without_running_lines(pages):
             for item in items:
                 if isinstance(item, str):
                     lines.append(item)
@@ -201,7 +176,7 @@ def _read(data: bytes) -> tuple[list[Block], int, bool]:
             blocks.append(Block("\n".join(lines)))
         if chars < 20 * len(pdf.pages):  # no text layer: a scan, which needs OCR before anything can be read
             return [], len(pdf.pages), False
-        return blocks, len(pdf.pages), True
+        return join_split_rows(blocks), len(pdf.pages), True
 
 
 _LIMITS = Limits(
