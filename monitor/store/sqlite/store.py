@@ -22,7 +22,7 @@ from monitor.errors import StateError, storage_error
 from monitor.redact import redact
 from monitor.store.sqlite.outbox import Outbox
 from monitor.store.sqlite.queries import Queries
-from monitor.store.sqlite.schema import MIGRATIONS, unpack
+from monitor.store.sqlite.schema import MIGRATIONS, body_name, unpack
 from monitor.store.sqlite.sources import Sources
 from monitor.store.sqlite.unreadable import Unreadable
 from monitor.store.sqlite.versions import Versions
@@ -79,6 +79,7 @@ class SqliteStore(Sources, Versions, Unreadable, Outbox, Queries):
             self.db.conn.execute("PRAGMA synchronous = NORMAL")
             self.db.conn.create_function("unpack", 1, unpack, deterministic=True)
             self.db.conn.create_function("redact", 1, redact, deterministic=True)
+            self.db.conn.create_function("body_name", 1, body_name, deterministic=True)
             self._migrate()
         except (sqlite3.DatabaseError, OSError) as exc:  # damaged, truncated, not a database, disk full
             raise storage_error(self.path, exc) from exc
