@@ -73,7 +73,7 @@ class Attribution:
 
 
 def attribute(
-    read: str | None, how: str | None, kind: str | None, roster: Iterable[Body], agency: str, agency_kind: str
+    read: str | None, how: str | None, kind: str | None, *, roster: Iterable[Body], agency: str, agency_kind: str
 ) -> Attribution:
     """The body of a report: the name read from it (``how``: title, metadata, preamble) matched to the roster
     (its canonical name and kind, an alias or a fuller form resolved), else the name as read; without a name

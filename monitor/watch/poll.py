@@ -21,6 +21,7 @@ from monitor.checks.registry import SourceContext
 from monitor.config import Settings, Source
 from monitor.errors import FetchError, InputError, StorageError
 from monitor.model import Event
+from monitor.model.bodies import Body, normal_name
 from monitor.reading.formats import decode
 from monitor.store import Listing, Store
 from monitor.watch.discover import Link, discover
@@ -71,9 +72,10 @@ class Watcher:
         started = time.monotonic()
         poll_id = self.store.start_poll(source.id)
         state = self.store.source_state(source.id)
+        result.bodies = tuple(Body(b.name, b.kind or source.kind) for b in self.store.bodies(source.id))
         try:
             async with asyncio.timeout(SOURCE_DEADLINE):
-                links = await self._listing(source)
+                links, complete = await self._listing(source)
                 years = {link.year for link in links if link.year} | self.store.years(source.id)
                 # The reports of one source at once, within the connector's per_host limit. Each is checked
                 # once the reports listed for the year before it are done (carry-over needs last year's stored).
@@ -89,8 +91,9 @@ class Watcher:
                 years |= set(await asyncio.gather(*(t for tasks in by_year.values() for t in tasks)))
             result.reports = len(links)
             self.store.settle_unreadable(source.id, result.failing)
-            # A report that could not be read this time may be the one that seems missing: decide next poll.
-            missing = None if result.problems else self.missing(source, years)
+            # A report that could not be read this time may be the one that seems missing, and one on a listing
+            # page not read (past max_pages) was not looked for (未能检查): decide next poll.
+            missing = [] if result.problems or not complete else self.missing(source, years)
         except (FetchError, InputError) as exc:  # the listing: not reachable, or not a page (binary, bad encoding)
             result.error = str(exc)
         except TimeoutError:
@@ -107,7 +110,7 @@ class Watcher:
             error=result.error,
             reports=result.reports,
             new_versions=result.new_versions,
-            events=[*events, *([missing] if missing else [])],
+            events=[*events, *(missing or [])],
             touched=result.touched,
         )
         took = time.monotonic() - started
@@ -125,12 +128,26 @@ class Watcher:
             )
         return result
 
-    def missing(self, source: Source, years: set[int]) -> Event | None:
-        """The source's rules (timeliness.missing: the last statutory deadline has passed and no report of that
-        year was found), judged on ``judged_on``; the event of a report missing, if one is."""
-        context = SourceContext(source.agency, source.kind, frozenset(years), self.judged_on())
-        found = [f for f in source_findings(context) if f.rule == "timeliness.missing"]
-        return missing_event(self.settings, source, found[0]) if found else None
+    def missing(self, source: Source, years: set[int]) -> list[Event]:
+        """The source's rules per body it is expected to carry (timeliness.missing: the body's last statutory
+        deadline, by its kind, has passed and no report of that year was found), judged on ``judged_on``; the
+        events of the reports missing. Expected: the roster's bodies; without one, the bodies whose reports
+        were listed here before; without any, the source's agency (``years``: what the listing shows)."""
+        today, events = self.judged_on(), []
+        for body, kind, had in self.expected(source, years):
+            context = SourceContext(body, kind, frozenset(had), today)
+            found = [f for f in source_findings(context) if f.rule == "timeliness.missing"]
+            events += [missing_event(self.settings, source, found[0], body)] if found else []
+        return events
+
+    def expected(self, source: Source, years: set[int]) -> list[tuple[str, str, set[int]]]:
+        """(body, kind, report years stored) for each body the source is expected to carry."""
+        stored = {b.name: b for b in self.store.bodies(source.id if not source.bodies else None)}
+        if source.bodies:
+            return [(b.name, b.kind, set(stored[b.name].years) if b.name in stored else set()) for b in source.bodies]
+        if not stored:
+            return [(normal_name(source.agency), source.kind, years)]
+        return [(b.name, b.kind or source.kind, set(b.years)) for b in stored.values()]
 
     def judged_on(self) -> date:
         """The day deadlines are judged on: today, unless that is more than a day past the newest answer's
@@ -164,7 +181,9 @@ class Watcher:
             log.log(level, "source %s: report %s: %s", source.id, link.url, exc)
             return 0
 
-    async def _listing(self, source: Source) -> list[Link]:
+    async def _listing(self, source: Source) -> tuple[list[Link], bool]:
+        """The report links of the source's listing pages, and whether every page was read (False: a next page
+        was left past ``max_pages``)."""
         allow = allowed_for(source.list_url)
         links: dict[str, Link] = {}
         url: str | None = source.list_url
@@ -188,4 +207,6 @@ class Watcher:
                 url = url_next
             for link in found:
                 links.setdefault(link.url, link)
-        return list(links.values())
+        if url and url not in seen:
+            log.warning("source %s: listing pages past max_pages=%d not read", source.id, source.max_pages)
+        return list(links.values()), not (url and url not in seen)

@@ -30,7 +30,11 @@ def _inserted(table: sqlite_utils.db.Table) -> int:
 
 class Versions(Outbox):  # a new version stores its events
     def document(self, url: str) -> StoredDocument | None:
-        row = self._row("SELECT * FROM documents WHERE url = ?", [url])
+        row = self._row(
+            "SELECT id, source, url, title, year, first_seen, etag, last_modified, last_checked FROM documents "
+            "WHERE url = ?",
+            [url],
+        )
         return StoredDocument(**row) if row else None
 
     def latest_hashes(self, document_id: int) -> VersionHashes | None:
@@ -118,7 +122,9 @@ class Versions(Outbox):  # a new version stores its events
                 )
             else:
                 doc_id = doc.id
-            attributed = {"body_id": self._body_id(v.attribution), "body_how": v.attribution.how} if v.attribution else {}
+            attributed = (
+                {"body_id": self._body_id(v.attribution), "body_how": v.attribution.how} if v.attribution else {}
+            )
             self.db.table("documents").update(
                 doc_id,
                 {
