@@ -140,7 +140,7 @@ def status_text(year: int, today: str, items: list[Standing], totals: dict[str, 
     """`govmon status`: the totals, then one line per source, worst first, with what went wrong under it."""
     counts = " · ".join(f"{STATES[k]} {totals[k]}" for k in STATES if totals[k])
     out = [
-        f"{year}年度政府信息公开工作年度报告 · 截至{today} · 共{totals['sources']}个单位，已发布{totals['published']}个",
+        f"{year}年度政府信息公开工作年度报告 · 截至{today} · 共{totals['bodies']}个单位，已发布{totals['published']}个",
         counts,
         "",
         "  ".join(cut(name, w) if w else name for name, w in _STATUS_COLUMNS),
@@ -148,7 +148,14 @@ def status_text(year: int, today: str, items: list[Standing], totals: dict[str, 
     for s in items:
         when = f"{s.published or s.found or '?'}({TIMELY_CN[s.timely]})" if s.timely else "-"
         counts_ = (str(s.errors), str(s.warnings)) if s.timely else ("-", "-")
-        cells = [STATES[s.state], s.agency, when, s.due, *counts_, (s.title or "") + (f" {s.url}" if s.url else "")]
+        cells = [
+            STATES[s.state],
+            s.body or s.agency,
+            when,
+            s.due,
+            *counts_,
+            (s.title or "") + (f" {s.url}" if s.url else ""),
+        ]
         out.append("  ".join(cut(c, w) if w else c for c, (_, w) in zip(cells, _STATUS_COLUMNS, strict=True)).rstrip())
         if s.unreadable:
             out.append(f"{'':12}无法读取的表格：{'、'.join(TABLE_LABELS[k] for k in s.unreadable)}")

@@ -195,8 +195,9 @@ class Store(Protocol):
     def last_reports(self) -> dict[str, LastReport]:
         """Per source, its newest report."""
 
-    def year_reports(self, year: int) -> dict[str, YearReport]:
-        """Per source, its report for ``year``."""
+    def body_year_reports(self, year: int) -> dict[str, YearReport]:
+        """Per body (its name), its report for ``year`` (on whichever source it was listed), with ``body`` and
+        ``body_how`` set."""
 
     def history(self, version_id: int) -> list[VersionSummary]:
         """Every version of the document ``version_id`` belongs to, oldest first; the version asked for with its
