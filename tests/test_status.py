@@ -88,6 +88,7 @@ async def test_status_lists_every_body_worst_first_with_totals(portal, tmp_path,
     assert items[1].errors >= 1
     assert status.totals(items) == {
         "sources": 4,
+        "bodies": 4,
         "published": 3,
         "missing": 1,
         "unchecked": 0,
