@@ -33,13 +33,17 @@ def normal_name(name: str) -> str:
     return str(_t2s().convert(_SPACE.sub("", name))).strip(":：")
 
 
+_PLACE_GOVERNMENT = re.compile(r"(?<=[省市县区旗州盟镇乡])人民政府$")
+
+
 def same_name(a: str, b: str) -> bool:
-    """The same body by name: equal, or one ends with the other, which is more than a generic word."""
-    a, b = normal_name(a), normal_name(b)
+    """The same body by name: equal (a place's 人民政府 or not: 哲里木盟 = 哲里木盟人民政府), or one ends with the
+    other, which is more than a generic word."""
+    a, b = (_PLACE_GOVERNMENT.sub("", normal_name(x)) for x in (a, b))
     if a == b:
         return True
     short, long = sorted((a, b), key=len)
-    return len(short) >= 4 and not _GENERIC.match(short) and long.endswith(short)
+    return len(short) >= 3 and not _GENERIC.match(short) and long.endswith(short)
 
 
 @dataclass(frozen=True)

@@ -28,13 +28,13 @@ class Queries(Connected):
             "SELECT d.id, d.source, d.url, d.title, d.year, d.first_seen, (SELECT count(*) FROM versions c WHERE "
             "c.document_id = d.id) AS versions, v.id, v.fetched_at, v.sha256, v.content_hash, v.content_type, v.findings, "
             "v.diff, "
-            f"{report} FROM documents d LEFT JOIN versions v ON v.id = "
+            f"{report}, (SELECT name FROM bodies WHERE id = d.body_id) FROM documents d LEFT JOIN versions v ON v.id = "
             f"(SELECT max(id) FROM versions WHERE document_id = d.id) WHERE {' AND '.join(where)} "
             "ORDER BY d.source, d.year DESC, d.id"
         )
         for row in self.db.conn.execute(sql, args):
             doc_id, doc_source, url, title, doc_year, first_seen, versions = row[:7]
-            vid, fetched, sha256, content_hash, content_type, found, changed, data = row[7:]
+            vid, fetched, sha256, content_hash, content_type, found, changed, data, body = row[7:]
             latest = (
                 VersionSummary(
                     vid, fetched, sha256, content_hash, content_type, findings(found), diff(changed), summary(data)
@@ -42,7 +42,7 @@ class Queries(Connected):
                 if vid is not None
                 else None
             )
-            yield StoredReport(doc_id, doc_source, url, title, doc_year, first_seen, versions, latest)
+            yield StoredReport(doc_id, doc_source, url, title, doc_year, first_seen, versions, latest, body)
 
     def last_reports(self) -> dict[str, LastReport]:
         rows = self.db.conn.execute(

@@ -1,0 +1,264 @@
+"""Bodies (issue #27): a report belongs to the body that published it, not to the listing it was found on. One
+年报 listing on a real local portal carries several real bodies' reports over several years (the corpus, the
+demo's seeds), one body's report as a page and as a PDF; polled into a real SQLite file, each report is
+attributed to its body, no rule compares two bodies, a carry-over mismatch planted within one body is found,
+and a rostered body that did not publish is 逾期未发布."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import SEEDS
+from portal import listing
+from test_watcher import poll
+
+from monitor import config
+from monitor.demo.pages import report_page
+from monitor.errors import ConfigError
+from monitor.model.bodies import Body, attribute, normal_name, same_name
+from monitor.present import status
+from monitor.reading.facts import find_body
+from monitor.reading.report import read_report
+from monitor.store import open_store
+from monitor.store.sqlite.schema import MIGRATIONS
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+JUDGED_ON = date(2025, 4, 15)  # after the 2024 deadlines (departments 1/31, governments 3/31)
+
+
+# ---------------------------------------------------------------- attribution: title, metadata, preamble, fallback
+def test_the_title_wins_over_a_crawler_field_and_a_generic_one():
+    title = "平潭综合实验区公安局2024年政府信息公开工作年度报告"
+    assert find_body([title, "发布机构: 1"], title, 2) == ("平潭综合实验区公安局", "title")
+    assert find_body([title, "来源: 区公安局"], title, 2) == ("平潭综合实验区公安局", "title")
+    assert find_body(["2024年政府信息公开工作年度报告", "来源: 淮安市洪泽区人民政府"], None, 2) == (
+        "淮安市洪泽区人民政府",
+        "metadata",
+    )
+    lines = ["年度报告", "本报告由泸州市人民政府办公室根据《条例》编制。"]
+    assert find_body(lines, None, 1) == ("泸州市人民政府", "preamble")
+
+
+def test_a_real_page_is_attributed_by_its_title():
+    report = read_report((CORPUS / "010_pingtan_public_security_bureau_2024.html").read_bytes(), "x")
+    assert (report.agency, report.agency_from) == ("平潭综合实验区公安局", "title")
+
+
+def test_without_a_name_read_the_source_agency_is_assumed():
+    who = attribute(None, None, None, roster=(), agency="通辽市 人民政府", agency_kind="government")
+    assert (who.body, who.kind, who.assumed) == ("通辽市人民政府", "government", True)
+
+
+def test_names_are_one_body_by_alias_suffix_and_spelling():
+    roster = (
+        Body("洪泽区人民政府", "government", ("洪泽县人民政府",)),
+        Body("通辽市人民政府", "government", ("哲里木盟",)),
+    )
+    for read, body in [
+        ("淮安市洪泽区人民政府", "洪泽区人民政府"),  # a fuller form, within the roster
+        ("洪泽县人民政府", "洪泽区人民政府"),  # the former name
+        ("哲里木盟人民政府", "通辽市人民政府"),
+        ("通遼市 人民政府", "通辽市人民政府"),  # traditional characters, spacing
+    ]:
+        assert attribute(read, "title", None, roster=roster, agency="x", agency_kind="government").body == body
+    assert not same_name("泸州市人民政府", "通辽市人民政府")
+    assert not same_name("人民政府", "通辽市人民政府")  # a generic word names no body
+    assert normal_name("平潭綜合實驗區 公安局") == "平潭综合实验区公安局"
+
+
+def test_a_roster_error_names_file_line_and_key(tmp_path):
+    path = tmp_path / "sources.toml"
+    path.write_text(
+        '[[source]]\nid = "c"\nagency = "c市人民政府"\nkind = "government"\nlist_url = "http://127.0.0.1/"\n'
+        'bodies = [{name = "a局", kind = "department"}, {name = "b局", kind = "bureau"}]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"sources.toml:6: \[\[source\]\] #1 key 'bodies': entry 2 \(b局\): kind"):
+        config.load(path)
+
+
+# ---------------------------------------------------------------- one listing, many bodies
+def _tongliao(year: int, title: str, published: str) -> dict:
+    data = read_report(SEEDS["tongliao"].read_bytes(), "x").to_json()  # 2021, consistent
+    return {**data, "year": year, "title": title, "published": published, "agency": ""}
+
+
+def _portal_pages(portal) -> list[tuple[str, str]]:
+    """The city's listing: 通辽 2021 (under its former name 哲里木盟) and 2022 (with a planted carry-over
+    mismatch), 泸州 2022 (its 上年结转 is not 通辽's), 伊宁 and 莱西 2020, 洪泽区 2023 and 2024 (PDF; 2024 also
+    as a page), 平潭公安局 2024; the page's 来源 field names the listing's owner, never the body."""
+    old = _tongliao(2021, "哲里木盟2021年政府信息公开工作年度报告", "2022-03-08")
+    new = _tongliao(2022, "通辽市2022年政府信息公开工作年度报告", "2023-03-08")
+    apps = new["tables"]["applications"]
+    planted = old["tables"]["applications"]["carried_forward"]["natural_person"] + 7
+    apps["carried_over"]["natural_person"] = planted
+    hongze = read_report((CORPUS / "002_huaian_hongze_district_2024.pdf").read_bytes(), "x").to_json()
+    shape = read_report(SEEDS["tongliao"].read_bytes(), "x").to_json()["tables"]  # every row the page draws
+    numbers = {
+        t: {r: {c: hongze["tables"].get(t, {}).get(r, {}).get(c, 0) for c in cols} for r, cols in rows.items()}
+        for t, rows in shape.items()
+    }  # the PDF's numbers as a page draws them (a cell the PDF lacks: 0)
+    hongze_page = {**hongze, "tables": numbers, "agency": "通辽市人民政府", "published": "2025-02-10"}
+    files = {
+        "t1.html": (report_page({**old, "agency": "通辽市人民政府"}).encode(), "text/html"),
+        "t2.html": (report_page({**new, "agency": "通辽市人民政府"}).encode(), "text/html"),
+        "t3.html": (SEEDS["luzhou"].read_bytes(), "text/plain"),
+        "t4.html": (SEEDS["yining"].read_bytes(), "text/plain"),
+        "t5.html": (SEEDS["laixi"].read_bytes(), "text/plain"),
+        "t6.pdf": ((CORPUS / "001_huaian_hongze_district_2023.pdf").read_bytes(), "application/pdf"),
+        "t7.pdf": ((CORPUS / "002_huaian_hongze_district_2024.pdf").read_bytes(), "application/pdf"),
+        "t8.html": (report_page(hongze_page).encode(), "text/html"),
+        "t9.html": ((CORPUS / "010_pingtan_public_security_bureau_2024.html").read_bytes(), "text/html"),
+    }
+    titles = {
+        "t1.html": old["title"],
+        "t2.html": new["title"],
+        "t3.html": "泸州市2022年政府信息公开工作年度报告",
+        "t4.html": "伊宁市2020年政府信息公开工作年度报告",
+        "t5.html": "2020年莱西市政府信息公开工作年度报告",
+        "t6.pdf": "洪泽区2023年政府信息公开工作年度报告",
+        "t7.pdf": "洪泽区2024年政府信息公开工作年度报告(PDF)",
+        "t8.html": "洪泽区2024年政府信息公开工作年度报告",
+        "t9.html": "平潭综合实验区公安局2024年政府信息公开工作年度报告",
+    }
+    for name, (body, kind) in files.items():
+        portal.add(f"/city/{name}", body, content_type=kind, charset="utf-8" if kind != "application/pdf" else None)
+    portal.add("/city/", listing(list(titles.items())))
+    return list(titles.items())
+
+
+def _config(tmp_path, url: str, roster: str = "", extra: str = "") -> config.Settings:
+    path = tmp_path / "sources.toml"
+    path.write_text(
+        f'[monitor]\ndatabase = "govmon.db"\n\n[[source]]\nid = "city"\nagency = "通辽市人民政府"\n'
+        f'kind = "government"\nlist_url = "{url}"\n{roster}{extra}',
+        encoding="utf-8",
+    )
+    return config.load(path)
+
+
+ROSTER = (
+    'bodies = [{name = "通辽市人民政府", kind = "government", aliases = ["哲里木盟"]},\n'
+    '  {name = "洪泽区人民政府", kind = "government"},\n'
+    '  {name = "平潭综合实验区公安局", kind = "department"},\n'
+    '  {name = "科尔沁区人民政府", kind = "government"}]\n'
+)
+
+
+def _stored(cfg) -> dict[str, tuple[str | None, int | None, list]]:
+    store = open_store(cfg)
+    try:
+        return {
+            r.url.rsplit("/", 1)[1]: (r.body, r.year, r.latest.findings if r.latest else [])
+            for r in store.reports(summaries=True)
+        }
+    finally:
+        store.close()
+
+
+async def test_one_listing_many_bodies(portal, tmp_path):
+    _portal_pages(portal)
+    cfg = _config(tmp_path, f"{portal.base}/city/", ROSTER)
+    (result,) = await poll(cfg, today=JUDGED_ON)
+    assert result.error is None
+    assert not result.problems, result.problems
+    got = _stored(cfg)
+    bodies = {name: body for name, (body, _, _) in got.items()}
+    assert bodies == {
+        "t1.html": "通辽市人民政府",  # 哲里木盟, by the roster's alias
+        "t2.html": "通辽市人民政府",
+        "t3.html": "泸州市人民政府",
+        "t4.html": "伊宁市人民政府",
+        "t5.html": "莱西市人民政府",
+        "t6.pdf": "洪泽区人民政府",  # 淮安市洪泽区人民政府 as read, the roster's name by suffix
+        "t7.pdf": "洪泽区人民政府",
+        "t8.html": "洪泽区人民政府",
+        "t9.html": "平潭综合实验区公安局",
+    }
+    carry = {name: [f for f in found if f.rule == "history.carry_over"] for name, (_, _, found) in got.items()}
+    (planted,) = carry["t2.html"]  # within 通辽: found
+    assert planted.column == "natural_person"
+    assert "结转" in planted.message
+    assert not carry["t3.html"]  # 泸州 2022 is never compared with 通辽 2021
+    copies = [(n, f.message) for n, (_, _, found) in got.items() for f in found if f.rule == "history.copied"]
+    assert not [c for c in copies if c[0] in ("t7.pdf", "t8.html")], copies  # one report as page and PDF
+    store = open_store(cfg)
+    try:
+        missing = [e.event for e in store.events() if e.event.kind == "missing"]
+        items = list(status.standings(cfg, store, [2024], JUDGED_ON))
+    finally:
+        store.close()
+    named = sorted(f.message for e in missing for f in e.payload.findings)
+    assert named == [
+        "科尔沁区人民政府2024年度政府信息公开工作年度报告在法定期限2025-03-31后仍未在门户网站上找到",
+        "通辽市人民政府2024年度政府信息公开工作年度报告在法定期限2025-03-31后仍未在门户网站上找到",
+    ]
+    rows = {s.body: s.state for s in items}
+    assert rows["科尔沁区人民政府"] == "missing"
+    assert rows["通辽市人民政府"] == "missing"
+    assert rows["平潭综合实验区公安局"] != "missing"
+    assert rows["洪泽区人民政府"] != "missing"
+    assert len(items) == len(rows)  # one row per body, the page and the PDF of 洪泽区 2024 one row
+    assert status.totals(items)["bodies"] == len(rows) == 7
+
+
+async def test_a_body_on_two_sources_is_stored_and_counted_once(portal, tmp_path):
+    data = _tongliao(2021, "通辽市2021年政府信息公开工作年度报告", "2022-03-08")
+    page = report_page({**data, "agency": "通辽市人民政府"})
+    for where in ("a", "b"):
+        portal.add(f"/{where}/t.html", page)
+        portal.add(f"/{where}/", listing([("t.html", data["title"])]))
+    extra = (
+        f'\n[[source]]\nid = "mirror"\nagency = "通辽市 人民政府"\nkind = "government"\nlist_url = "{portal.base}/b/"\n'
+    )
+    cfg = _config(tmp_path, f"{portal.base}/a/", extra=extra)  # the body's own portal and a platform's column
+    await poll(cfg, today=date(2022, 5, 1))
+    got = _stored(cfg)
+    assert [body for body, _, _ in got.values()] == ["通辽市人民政府"]  # the second URL: the same body's content
+    store = open_store(cfg)
+    try:
+        items = list(status.standings(cfg, store, [2021], date(2022, 5, 1)))
+        missing = [e for e in store.events() if e.event.kind == "missing"]
+    finally:
+        store.close()
+    assert [(s.body, s.state) for s in items] == [("通辽市人民政府", "on_time")]  # one row, whichever source
+    assert status.totals(items)["bodies"] == 1
+    assert not missing
+
+
+def test_an_existing_database_upgrades_with_its_reports_attributed(tmp_path):
+    """A schema-8 database (before bodies): the migration attributes each stored document to the body its
+    stored report names, else to its source's agency (assumed)."""
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.create_function("redact", 1, lambda x: x)
+    conn.create_function("unpack", 1, lambda x: x)
+    for n, sql in enumerate(MIGRATIONS[:8], start=1):
+        conn.executescript(f"BEGIN; {sql}; PRAGMA user_version = {n}; COMMIT;")
+    conn.execute("INSERT INTO sources (id, agency, kind) VALUES ('city', '通辽市 人民政府', 'government')")
+    for doc, agency in ((1, "泸州市人民政府"), (2, None)):
+        conn.execute(
+            "INSERT INTO documents (id, source, url, year, first_seen) VALUES (?, 'city', ?, 2022, 'x')",
+            [doc, f"u{doc}"],
+        )
+        report = json.dumps({"agency": agency, "kind": "government"}, ensure_ascii=False)
+        conn.execute(
+            "INSERT INTO versions (document_id, fetched_at, sha256, content_hash, raw, report, findings) "
+            "VALUES (?, 'x', 's', ?, x'00', ?, '[]')",
+            [doc, f"h{doc}", report],
+        )
+    conn.commit()
+    conn.close()
+    from monitor.store.sqlite.store import SqliteStore  # noqa: PLC0415
+
+    store = SqliteStore(path)
+    try:
+        found = {(b.name, b.how, b.years) for b in store.bodies("city")}
+        assert store.body_report("泸州市人民政府", 2022) is not None
+    finally:
+        store.close()
+    assert found == {("泸州市人民政府", "read", frozenset({2022})), ("通辽市人民政府", "assumed", frozenset({2022}))}
