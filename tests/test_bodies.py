@@ -262,3 +262,34 @@ def test_an_existing_database_upgrades_with_its_reports_attributed(tmp_path):
     finally:
         store.close()
     assert found == {("泸州市人民政府", "read", frozenset({2022})), ("通辽市人民政府", "assumed", frozenset({2022}))}
+
+
+# ---------------------------------------------------------------- paginated listings
+async def test_numbered_and_scripted_pagers_are_followed_and_an_unread_page_decides_nothing(portal, tmp_path):
+    """Page 1 has only a pager script (TRS: index.html, index_1.html, …), page 2 only numbered links; each
+    carries one rostered body's report. With max_pages = 1 the second body's report was not looked for: no
+    missing alert for it."""
+    reports = {
+        "a.html": _tongliao(2021, "通辽市2021年政府信息公开工作年度报告", "2022-03-08"),
+        "b.html": _tongliao(2021, "泸州市2021年政府信息公开工作年度报告", "2022-03-08"),
+    }
+    for name, data in reports.items():
+        portal.add(f"/p/{name}", report_page({**data, "agency": "示范门户"}))
+    first = listing([("a.html", reports["a.html"]["title"])]).replace(
+        "</body>", '<script>createPageHTML(2, 0, "index", "html");</script></body>'
+    )
+    portal.add("/p/index.html", first)
+    portal.add("/p/index_1.html", listing([("b.html", reports["b.html"]["title"]), ("index.html", "1")]))
+    roster = (
+        'bodies = [{name = "通辽市人民政府", kind = "government"}, {name = "泸州市人民政府", kind = "government"}]\n'
+    )
+    for pages, stored in ((1, {"a.html"}), (5, {"a.html", "b.html"})):
+        (tmp_path / str(pages)).mkdir()
+        cfg = _config(tmp_path / str(pages), f"{portal.base}/p/index.html", roster, f"max_pages = {pages}\n")
+        await poll(cfg, today=date(2022, 5, 1))
+        assert set(_stored(cfg)) == stored
+        store = open_store(cfg)
+        try:
+            assert not [e for e in store.events() if e.event.kind == "missing"]
+        finally:
+            store.close()

@@ -109,7 +109,8 @@ def reports_text(store: Store, source: str | None = None, year: int | None = Non
     for doc in store.reports(source, year):
         findings = doc.latest.findings if doc.latest else []
         errors = sum(f.severity == "error" for f in findings)
-        yield f"[{doc.source}] {doc.title or doc.url}  ({doc.year or '年度不明'}, {doc.versions} version(s))"
+        who = f" {doc.body}" if doc.body else ""
+        yield f"[{doc.source}]{who} {doc.title or doc.url}  ({doc.year or '年度不明'}, {doc.versions} version(s))"
         yield f"    {doc.url}"
         yield f"    错误 {errors} 项 · 警告 {len(findings) - errors} 项" if findings else "    未发现问题"
         yield from findings_lines(findings)
