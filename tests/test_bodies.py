@@ -293,3 +293,23 @@ async def test_numbered_and_scripted_pagers_are_followed_and_an_unread_page_deci
             assert not [e for e in store.events() if e.event.kind == "missing"]
         finally:
             store.close()
+
+
+# ---------------------------------------------------------------- history.same_tables (数据雷同)
+def test_tables_repeated_from_the_same_bodys_year_before_are_named():
+    from monitor.checks.pipeline import run_rules  # noqa: PLC0415
+
+    last = read_report(SEEDS["tongliao"].read_bytes(), "2021")
+    again = read_report(SEEDS["tongliao"].read_bytes(), "2022")
+    again.year = 2022  # the 2021 tables published again as 2022's
+    same = [f for f in run_rules(again, last) if f.rule == "history.same_tables"]
+    assert {f.table for f in same} >= {"applications"}
+    assert all("与上一年度报告完全相同" in f.message for f in same)
+    hongze = [
+        read_report((CORPUS / f"00{n}_huaian_hongze_district_202{y}.pdf").read_bytes(), "x")
+        for n, y in ((1, 3), (2, 4))
+    ]
+    assert not [f for f in run_rules(hongze[1], hongze[0]) if f.rule == "history.same_tables"]  # real years differ
+    other = read_report(SEEDS["luzhou"].read_bytes(), "x")
+    other.year = 2022
+    assert not [f for f in run_rules(other, last) if f.rule == "history.same_tables"]  # another body: not compared

@@ -68,6 +68,7 @@ ORDER = (
     "timeliness.late",
     "history.carry_over",
     "history.in_force",
+    "history.same_tables",
     "history.copied",
     "narrative.mismatch",
     "narrative.percentage",
