@@ -313,3 +313,20 @@ def test_tables_repeated_from_the_same_bodys_year_before_are_named():
     other = read_report(SEEDS["luzhou"].read_bytes(), "x")
     other.year = 2022
     assert not [f for f in run_rules(other, last) if f.rule == "history.same_tables"]  # another body: not compared
+
+
+async def test_without_a_roster_one_body_read_in_two_forms_in_one_poll_is_one(portal, tmp_path):
+    """洪泽 titles its 2023 report 洪泽区人民政府 and its 2024 one 淮安市洪泽区人民政府: one body, first seen together."""
+    names = {"a.pdf": "001_huaian_hongze_district_2023.pdf", "b.pdf": "002_huaian_hongze_district_2024.pdf"}
+    for name, corpus in names.items():
+        portal.add(f"/h/{name}", (CORPUS / corpus).read_bytes(), content_type="application/pdf", charset=None)
+    portal.add("/h/", listing([(n, f"洪泽区{2023 + i}年政府信息公开工作年度报告") for i, n in enumerate(names)]))
+    cfg = _config(tmp_path, f"{portal.base}/h/")
+    await poll(cfg, today=JUDGED_ON)
+    (body,) = {b for b, _, _ in _stored(cfg).values()}
+    assert body.endswith("洪泽区人民政府")
+    store = open_store(cfg)
+    try:
+        assert [(b.name, b.years) for b in store.bodies("city")] == [(body, frozenset({2023, 2024}))]
+    finally:
+        store.close()

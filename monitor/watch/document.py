@@ -49,7 +49,7 @@ class PollResult:
     failing: list[str] = field(default_factory=list)  # their URLs
     # unchanged reports' (document id, ETag, Last-Modified): written with the poll's end, one transaction
     touched: list[tuple[int, str | None, str | None]] = field(default_factory=list)
-    bodies: tuple[Body, ...] = ()  # the bodies known on the source when its poll began: a name read is one of them
+    bodies: list[Body] = field(default_factory=list)  # the bodies known on the source: a name read is one of them
 
 
 class Documents:
@@ -96,7 +96,9 @@ class Documents:
                 validators=(resp.etag, resp.last_modified),
             )
             raise
-        who = attribute_report(source, report, result.bodies)
+        who = attribute_report(source, report, tuple(result.bodies))
+        if not any(b.name == who.body for b in result.bodies):  # its next report this poll is the same body
+            result.bodies.append(Body(who.body, who.kind or source.kind))
         # The checks are pure CPU: in a thread, so the loop keeps serving sockets, timers and SIGTERM meanwhile.
         data, content_hash = await asyncio.to_thread(snapshot, report)
         year = report.year or link.year

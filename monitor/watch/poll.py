@@ -72,7 +72,7 @@ class Watcher:
         started = time.monotonic()
         poll_id = self.store.start_poll(source.id)
         state = self.store.source_state(source.id)
-        result.bodies = tuple(Body(b.name, b.kind or source.kind) for b in self.store.bodies(source.id))
+        result.bodies = [Body(b.name, b.kind or source.kind) for b in self.store.bodies(source.id)]
         try:
             async with asyncio.timeout(SOURCE_DEADLINE):
                 links, complete = await self._listing(source)
