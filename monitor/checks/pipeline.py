@@ -14,7 +14,11 @@ from monitor.model import Finding, Report
 
 FAMILIES = (completeness, arithmetic, prose, history, timeliness, revision)  # each registers its rules
 __all__ = ["ACROSS_YEARS", "FAMILIES", "RULES", "across_years", "listed", "run_rules", "source_findings"]
-ACROSS_YEARS = ("history.carry_over", "history.in_force", "history.same_tables")  # the rules that compare with the year before
+ACROSS_YEARS = (
+    "history.carry_over",
+    "history.in_force",
+    "history.same_tables",
+)  # the rules that compare with the year before
 
 
 def run_rules(

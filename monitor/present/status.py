@@ -25,7 +25,7 @@ from monitor.store import Store, StoredBody, UnreadableReport, YearReport
 # Worst first: the order `status` sorts by, and the overview's legend.
 STATES = {
     "missing": "逾期未发布",
-    "unchecked": "未能检查",  # no report, and the source's listing was never read: missing or not, nobody knows
+    "unchecked": "未能检查",  # no report, and the source's listing was never read (or not all its pages): nobody knows
     "errors": "有错误",
     "unreadable": "无法读取",  # a table that cannot be read, or a listed report that could not be read at all
     "late": "逾期发布",
@@ -130,11 +130,26 @@ def _unread(bad: list[UnreadableReport], body: str) -> UnreadableReport | None:
     return None
 
 
+def listing_complete(store: Store, source: Source) -> bool:
+    """Whether the source's listing pages, as last read, end within ``max_pages`` (a next page left unread
+    means a body's report may be there: not looked for, 未能检查)."""
+    url: str | None = source.list_url
+    seen: set[str] = set()
+    while url and url not in seen:
+        if len(seen) >= source.max_pages:
+            return False
+        seen.add(url)
+        cached = store.page(url)
+        url = cached.listing.next if cached and cached.listing else None
+    return True
+
+
 def standings(settings: Settings, store: Store, years: Iterable[int], today: date) -> Iterator[Standing]:
     """Per configured source and each of its bodies, per year, the body's standing (sources.toml order)."""
     errors = {s.id: s.last_error for s in store.sources() if s.consecutive_failures}
     read = store.sources_read()
     carried = [(source, bodies_of(source, store.bodies(source.id))) for source in settings.sources]
+    read -= {source.id for source in settings.sources if not listing_complete(store, source)}
     for year in years:
         rows = store.body_year_reports(year)
         bad = store.unreadable_reports(year=year)
