@@ -107,9 +107,9 @@ class Store(Protocol):
         """The report years stored for a source (older ones may have left the listing's pages)."""
 
     # ------------------------------------------------------------ bodies (model.bodies; names normalised)
-    def bodies(self, source: str | None = None) -> list[StoredBody]:
-        """The bodies with reports stored (those with a report listed on ``source``), by name, each with every
-        source it was listed on and its report years."""
+    def bodies(self, source: str | None = None, names: Iterable[str] = ()) -> list[StoredBody]:
+        """The bodies with reports stored, by name, each with every source it was listed on and its report years:
+        all of them, or (``source``, ``names``) those with a report listed on ``source`` and those named."""
 
     def body_report(self, body: str, year: int) -> Report | None:
         """The body's stored report for ``year`` (its latest version, on any source), with its text."""

@@ -142,7 +142,7 @@ class Watcher:
 
     def expected(self, source: Source, years: set[int]) -> list[tuple[str, str, set[int]]]:
         """(body, kind, report years stored) for each body the source is expected to carry."""
-        stored = {b.name: b for b in self.store.bodies(source.id if not source.bodies else None)}
+        stored = {b.name: b for b in self.store.bodies(source.id, [b.name for b in source.bodies])}
         if source.bodies:
             return [(b.name, b.kind, set(stored[b.name].years) if b.name in stored else set()) for b in source.bodies]
         if not stored:

@@ -14,14 +14,20 @@ if TYPE_CHECKING:
 
 
 class Bodies(Connected):
-    def bodies(self, source: str | None = None) -> list[StoredBody]:
+    def bodies(self, source: str | None = None, names: Iterable[str] = ()) -> list[StoredBody]:
+        names = list(names)
+        where = []
+        if source:
+            where.append("b.id IN (SELECT body_id FROM documents WHERE source = ?)")
+        if names:
+            where.append(f"b.name IN ({','.join('?' * len(names))})")
         rows = self.db.conn.execute(
             "SELECT b.id, b.name, b.kind, group_concat(DISTINCT d.source), group_concat(DISTINCT d.year), "
             "(SELECT x.body_how FROM documents x WHERE x.body_id = b.id ORDER BY coalesce(x.year, 0) DESC, x.id DESC "
             "LIMIT 1) FROM bodies b JOIN documents d ON d.body_id = b.id "
-            + ("WHERE b.id IN (SELECT body_id FROM documents WHERE source = ?) " if source else "")
+            + (f"WHERE {' OR '.join(where)} " if where else "")
             + "GROUP BY b.id ORDER BY b.name",
-            [source] if source else [],
+            [*([source] if source else []), *names],
         )
         return [
             StoredBody(
