@@ -1,4 +1,6 @@
-"""TODO"""
+"""Checks of completeness: every part and every statutory table present and readable, blank cells
+(没有数据应填0), cells read with debris or not read at all, values that cannot be (negative, fractional), and a
+table format that does not match the report's year."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""TODO"""
+"""Stage: parse (facts). A report's lines -> its title (the page's ``<title>`` preferred when it names a
+report), its year, its 发布日期, and the body that published it, cross-checked between the title and the page's
+发布机构/来源 fields (a field that names no body, like ``1`` or a website, never wins); the kind of body."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""TODO"""
+"""Stage: extract (formats). Bytes -> which reader: decoding text (BOM, UTF-8, the declared or ``<meta>``
+charset, GB18030 for the GB family, then detection), ``sniff`` (the kind told by the bytes, inside containers too),
+``READERS`` (kind -> reader: the registry a new format is one line in; a reader that needs software this machine
+lacks says what to install), and the larger time budget of the heavy readers (OCR, LibreOffice)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""TODO"""
+"""Stage: extract (HTML). A portal page -> a ``Document``, on lxml's own tree walked with ``iterwalk``:
+chrome skipped, hidden and superscript markup marked uncertain, images and embedded or attached documents
+marked, every data ``<table>`` a ``Grid`` (innermost first, spans expanded within a cap), layout tables read as
+text, the CMS ``<meta>`` fields kept."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""TODO"""
+"""Stage: parse (the report). A ``Document`` -> a ``Report``: its parts (``parts``), its statutory tables read
+both from grids and from the text, the better reading kept (``read_tables``), its facts (title, year, body,
+发布日期: ``facts``); what is not a report refused (``is_report``); a page and its attachment merged
+(``with_attachment``). ``read_page``/``read_report`` are the in-process entry points ``monitor.reading`` bounds."""
 
 from __future__ import annotations
 
