@@ -78,6 +78,7 @@ def _report_json(doc: StoredReport) -> dict[str, Any]:
         "table_status": report.table_status if report else {},
         "tables": report.tables if report else {},
         "findings": [f.to_json() for f in latest.findings] if latest else [],
+        "body": doc.body,  # added (#27): the body the report is attributed to
     }
 
 
