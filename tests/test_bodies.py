@@ -332,3 +332,29 @@ async def test_without_a_roster_one_body_read_in_two_forms_in_one_poll_is_one(po
         assert [(b.name, b.years) for b in store.bodies("city")] == [(body, frozenset({2023, 2024}))]
     finally:
         store.close()
+
+
+# ---------------------------------------------------------------- timeliness.backdated
+async def test_a_report_dated_before_a_listing_read_that_lacked_it_is_backdated(portal, tmp_path):
+    """Poll 1 reads the listing (通辽 2021 only). Poll 2 finds 莱西's 2020 report (发布日期 2021-01-29, long before
+    poll 1) newly listed: backdated. A corrected 通辽 2021 under a new URL keeps its date honestly: not flagged;
+    nor is anything on a source's first poll."""
+    tongliao = _tongliao(2021, "通辽市2021年政府信息公开工作年度报告", "2022-03-08")
+    portal.add("/l/t1.html", report_page({**tongliao, "agency": "通辽市人民政府"}))
+    portal.add("/l/", listing([("t1.html", tongliao["title"])]))
+    cfg = _config(tmp_path, f"{portal.base}/l/")
+    await poll(cfg, today=JUDGED_ON)
+    assert not [f for _, _, found in _stored(cfg).values() for f in found if f.rule == "timeliness.backdated"]
+    corrected = {**tongliao, "agency": "通辽市人民政府"}
+    corrected["tables"]["active"]["rules"]["issued"] += 1  # type: ignore[index]
+    portal.add("/l/t2.html", report_page(corrected))
+    portal.add("/l/t3.html", SEEDS["laixi"].read_bytes(), content_type="text/plain")
+    laixi = "2020年莱西市政府信息公开工作年度报告"
+    portal.add("/l/", listing([("t3.html", laixi), ("t2.html", tongliao["title"]), ("t1.html", tongliao["title"])]))
+    await poll(cfg, today=JUDGED_ON)
+    got = {n: [f for f in found if f.rule == "timeliness.backdated"] for n, (_, _, found) in _stored(cfg).items()}
+    assert not got["t2.html"]  # a correction of a report stored: its date is the report's
+    (backdated,) = got["t3.html"]
+    assert backdated.message.startswith("报告写明发布日期为2021-01-29，但govmon于")
+    assert "已晚于法定期限2021-01-31" not in backdated.message  # a government's deadline is 3/31
+    assert "已晚于法定期限2021-03-31" in backdated.message

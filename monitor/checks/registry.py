@@ -28,6 +28,9 @@ class Context:
     previous: Report | None = None
     diff: dict[str, Any] | None = None
     others: tuple[Report, ...] = ()  # reports whose text this one may repeat: earlier years, other bodies' same year
+    # the day govmon last read the source's whole listing and this report was not on it (the watcher, for a report
+    # seen first; None: not known)
+    listing_read: date | None = None
 
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # what several rules share
 
@@ -68,6 +71,7 @@ ORDER = (
     "identity.unverifiable",
     "format.version",
     "timeliness.late",
+    "timeliness.backdated",
     "history.carry_over",
     "history.in_force",
     "history.same_tables",

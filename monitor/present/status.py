@@ -21,6 +21,7 @@ from monitor.model import deadline
 from monitor.model.bodies import normal_name, same_name
 from monitor.reading.facts import title_body
 from monitor.store import Store, StoredBody, UnreadableReport, YearReport
+from monitor.watch.poll import listing_complete
 
 # Worst first: the order `status` sorts by, and the overview's legend.
 STATES = {
@@ -128,20 +129,6 @@ def _unread(bad: list[UnreadableReport], body: str) -> UnreadableReport | None:
         if named is None or same_name(named, body):
             return r
     return None
-
-
-def listing_complete(store: Store, source: Source) -> bool:
-    """Whether the source's listing pages, as last read, end within ``max_pages`` (a next page left unread
-    means a body's report may be there: not looked for, 未能检查)."""
-    url: str | None = source.list_url
-    seen: set[str] = set()
-    while url and url not in seen:
-        if len(seen) >= source.max_pages:
-            return False
-        seen.add(url)
-        cached = store.page(url)
-        url = cached.listing.next if cached and cached.listing else None
-    return True
 
 
 def standings(settings: Settings, store: Store, years: Iterable[int], today: date) -> Iterator[Standing]:

@@ -13,6 +13,7 @@ import logging
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 from monitor import reading
@@ -50,6 +51,7 @@ class PollResult:
     # unchanged reports' (document id, ETag, Last-Modified): written with the poll's end, one transaction
     touched: list[tuple[int, str | None, str | None]] = field(default_factory=list)
     bodies: list[Body] = field(default_factory=list)  # the bodies known on the source: a name read is one of them
+    listing_read: date | None = None  # the day the source's whole listing was last read (its previous poll)
     # the source's first poll, told in one summary at its end: each report's own events are stored unsent
     quiet: bool = False
 
@@ -121,7 +123,11 @@ class Documents:
         before = self.store.body_report(who.body, year - 1) if year else None
         marks = await asyncio.to_thread(copies.prints, report) if year else []  # whose text this one may repeat
         similar = self.store.similar(source.id, year, marks, body=who.body) if year else []
-        findings, diff = await asyncio.to_thread(_judge, report, data, latest, before, similar)
+        # listed for the first time, and no report of the body's year stored (a correction republished under a
+        # new URL keeps its date honestly): the listing read last time lacked it
+        first = doc is None and bad is None and year is not None and self.store.body_version(who.body, year) is None
+        read = result.listing_read if first else None
+        findings, diff = await asyncio.to_thread(_judge, report, data, latest, before, similar, listing_read=read)
         stored = [f.to_json() for f in findings]
         previous = [f.to_json() for f in latest.findings] if latest else None
         events = version_events(
@@ -236,8 +242,10 @@ def _judge(
     latest: StoredVersion | None,
     before: Report | None,
     similar: list[Report],
+    *,
+    listing_read: date | None,
 ) -> tuple[list[Finding], dict[str, Any] | None]:
     """A new version's findings and its diff from the version before (None for a first version): the version
     before as ``snapshot`` stored it, its sections' text as stored."""
     diff = diff_reports({**latest.report.to_json(), "section_text": latest.section_text}, data) if latest else None
-    return run_rules(report, before, diff, tuple(similar)), diff
+    return run_rules(report, before, diff, tuple(similar), listing_read), diff

@@ -23,13 +23,27 @@ from monitor.errors import FetchError, InputError, StorageError
 from monitor.model import Event
 from monitor.model.bodies import Body, normal_name
 from monitor.reading.formats import decode
-from monitor.store import Listing, Store
+from monitor.store import Listing, SourceState, Store
 from monitor.watch.discover import Link, discover
 from monitor.watch.document import Documents, PollResult, Remembered
 from monitor.watch.fetch import Fetcher, allowed_for
 
 SOURCE_DEADLINE = 900.0  # one source's whole poll (listing pages and reports): a slow portal cannot hold a pass
 log = logging.getLogger("govmon")
+
+
+def listing_complete(store: Store, source: Source) -> bool:
+    """Whether the source's listing pages, as last read, end within ``max_pages`` (a next page left unread
+    means a body's report may be there: not looked for, 未能检查)."""
+    url: str | None = source.list_url
+    seen: set[str] = set()
+    while url and url not in seen:
+        if len(seen) >= source.max_pages:
+            return False
+        seen.add(url)
+        cached = store.page(url)
+        url = cached.listing.next if cached and cached.listing else None
+    return True
 
 
 class Watcher:
@@ -75,6 +89,7 @@ class Watcher:
         poll_id = self.store.start_poll(source.id)
         state = self.store.source_state(source.id)
         result.bodies = [Body(b.name, b.kind or source.kind) for b in self.store.bodies(source.id)]
+        result.listing_read = self.listing_read(source, state)
         try:
             async with asyncio.timeout(SOURCE_DEADLINE):
                 links, complete = await self._listing(source)
@@ -163,6 +178,16 @@ class Watcher:
         if not stored:
             return [(normal_name(source.agency), source.kind, years)]
         return [(b.name, b.kind or source.kind, set(b.years)) for b in stored.values()]
+
+    def listing_read(self, source: Source, state: SourceState) -> date | None:
+        """The day the source's previous poll read its whole listing with today's link_pattern: a report listed
+        first now was not on it then (None: that poll failed, stopped at max_pages, or read it otherwise)."""
+        cached = self.store.page(source.list_url)
+        if not state.last_poll or state.last_error or cached is None or cached.listing is None:
+            return None
+        if cached.listing.pattern != source.link_pattern.pattern or not listing_complete(self.store, source):
+            return None
+        return datetime.fromisoformat(state.last_poll).date()
 
     def judged_on(self) -> date:
         """The day deadlines are judged on: today, unless that is more than a day past the newest answer's
