@@ -43,6 +43,7 @@ class SourceContext:
     kind: str
     years: frozenset[int]
     today: date
+    since: int | None = None  # the body's first report year: no year before it is expected (None: every year)
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ def timeliness_missing(ctx: SourceContext, make: Callable[..., Finding]) -> Iter
     year = ctx.today.year - 1
     if ctx.today <= deadline(year, ctx.kind):
         year -= 1
-    if year not in ctx.years:
+    if year not in ctx.years and (ctx.since is None or year >= ctx.since):
         due = deadline(year, ctx.kind)
         yield make(
             f"{ctx.agency}{year}年度政府信息公开工作年度报告在法定期限{due.isoformat()}后仍未在门户网站上找到", row=year

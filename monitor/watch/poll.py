@@ -164,20 +164,23 @@ class Watcher:
         events of the reports missing. Expected: the roster's bodies; without one, the bodies whose reports
         were listed here before; without any, the source's agency (``years``: what the listing shows)."""
         today, events = self.judged_on(), []
-        for body, kind, had in self.expected(source, years):
-            context = SourceContext(body, kind, frozenset(had), today)
+        for body, kind, had, since in self.expected(source, years):
+            context = SourceContext(body, kind, frozenset(had), today, since)
             found = [f for f in source_findings(context) if f.rule == "timeliness.missing"]
             events += [missing_event(self.settings, source, found[0], body)] if found else []
         return events
 
-    def expected(self, source: Source, years: set[int]) -> list[tuple[str, str, set[int]]]:
-        """(body, kind, report years stored) for each body the source is expected to carry."""
+    def expected(self, source: Source, years: set[int]) -> list[tuple[str, str, set[int], int | None]]:
+        """(body, kind, report years stored, the first year expected) for each body the source is expected to
+        carry: a rostered body every year; a body seen on the listing only after the year it first published."""
         stored = {b.name: b for b in self.store.bodies(source.id, [b.name for b in source.bodies])}
         if source.bodies:
-            return [(b.name, b.kind, set(stored[b.name].years) if b.name in stored else set()) for b in source.bodies]
+            return [
+                (b.name, b.kind, set(stored[b.name].years) if b.name in stored else set(), None) for b in source.bodies
+            ]
         if not stored:
-            return [(normal_name(source.agency), source.kind, years)]
-        return [(b.name, b.kind or source.kind, set(b.years)) for b in stored.values()]
+            return [(normal_name(source.agency), source.kind, years, None)]
+        return [(b.name, b.kind or source.kind, set(b.years), min(b.years, default=None)) for b in stored.values()]
 
     def listing_read(self, source: Source, state: SourceState) -> date | None:
         """The day the source's previous poll read its whole listing with today's link_pattern: a report listed
