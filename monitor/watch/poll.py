@@ -21,7 +21,7 @@ from monitor.checks.registry import SourceContext
 from monitor.config import Settings, Source
 from monitor.errors import FetchError, InputError, StorageError
 from monitor.model import Event
-from monitor.model.bodies import Body, normal_name
+from monitor.model.bodies import Body, normal_name, same_name
 from monitor.reading.formats import decode
 from monitor.store import Listing, SourceState, Store
 from monitor.watch.discover import Link, discover
@@ -172,7 +172,8 @@ class Watcher:
 
     def expected(self, source: Source, years: set[int]) -> list[tuple[str, str, set[int], int | None]]:
         """(body, kind, report years stored, the first year expected) for each body the source is expected to
-        carry: a rostered body every year; a body seen on the listing only after the year it first published."""
+        carry: a rostered body every year; on a listing of several bodies without a roster, a body other than the
+        source's own only after the year of its first report (it may have joined the listing late)."""
         stored = {b.name: b for b in self.store.bodies(source.id, [b.name for b in source.bodies])}
         if source.bodies:
             return [
@@ -180,7 +181,17 @@ class Watcher:
             ]
         if not stored:
             return [(normal_name(source.agency), source.kind, years, None)]
-        return [(b.name, b.kind or source.kind, set(b.years), min(b.years, default=None)) for b in stored.values()]
+        # one body's listing (the usual source) or the source's own body: every year, as a roster's body
+        own = len(stored) == 1
+        return [
+            (
+                b.name,
+                b.kind or source.kind,
+                set(b.years),
+                None if own or same_name(b.name, source.agency) else min(b.years),
+            )
+            for b in stored.values()
+        ]
 
     def listing_read(self, source: Source, state: SourceState) -> date | None:
         """The day the source's previous poll read its whole listing with today's link_pattern: a report listed
