@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 import opencc
 
-KINDS = ("government", "department")
 HOW = ("title", "metadata", "preamble", "read", "assumed")  # read: by an older govmon; assumed: the source agency
 _SPACE = re.compile(r"[\s\u3000]+")
 _GENERIC = re.compile(r"^(人民政府|政府|办公室|办公厅|公安局|局|委员会|委)$")
@@ -69,7 +68,6 @@ class Attribution:
     body: str
     kind: str | None
     how: str
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def assumed(self) -> bool:
