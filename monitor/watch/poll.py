@@ -22,6 +22,7 @@ from monitor.config import Settings, Source
 from monitor.errors import FetchError, InputError, StorageError
 from monitor.model import Event
 from monitor.model.bodies import Body, normal_name, same_name
+from monitor.reading.facts import title_body
 from monitor.reading.formats import decode
 from monitor.store import Listing, SourceState, Store
 from monitor.watch.discover import Link, discover
@@ -94,6 +95,7 @@ class Watcher:
             async with asyncio.timeout(SOURCE_DEADLINE):
                 links, complete = await self._listing(source)
                 years = {link.year for link in links if link.year} | self.store.years(source.id)
+                listed = [(title_body(link.title), link.year) for link in links if link.year]
                 # The reports of one source at once, within the connector's per_host limit. Each is checked
                 # once the reports listed for the year before it are done (carry-over needs last year's stored).
                 by_year: dict[int, list[asyncio.Task[int]]] = {}
@@ -110,7 +112,7 @@ class Watcher:
             self.store.settle_unreadable(source.id, result.failing)
             # A report that could not be read this time may be the one that seems missing, and one on a listing
             # page not read (past max_pages) was not looked for (未能检查): decide next poll.
-            missing = [] if result.problems or not complete else self.missing(source, years)
+            missing = [] if result.problems or not complete else self.missing(source, years, listed)
             if result.quiet:
                 first = first_poll_event(self.settings, source, list(self.store.reports(source.id)))
         except (FetchError, InputError) as exc:  # the listing: not reachable, or not a page (binary, bad encoding)
@@ -158,13 +160,15 @@ class Watcher:
             self._read = self.store.sources_read()
         return source.id not in self._read
 
-    def missing(self, source: Source, years: set[int]) -> list[Event]:
+    def missing(self, source: Source, years: set[int], listed: list[tuple[str | None, int]]) -> list[Event]:
         """The source's rules per body it is expected to carry (timeliness.missing: the body's last statutory
         deadline, by its kind, has passed and no report of that year was found), judged on ``judged_on``; the
         events of the reports missing. Expected: the roster's bodies; without one, the bodies whose reports
-        were listed here before; without any, the source's agency (``years``: what the listing shows)."""
+        were listed here before; without any, the source's agency (``years``: what the listing shows). A listed
+        link's year counts for the body its title names, and for every body when it names none (``listed``)."""
         today, events = self.judged_on(), []
-        for body, kind, had, since in self.expected(source, years):
+        for body, kind, stored, since in self.expected(source, years):
+            had = stored | {y for named, y in listed if named is None or same_name(named, body)}
             context = SourceContext(body, kind, frozenset(had), today, since)
             found = [f for f in source_findings(context) if f.rule == "timeliness.missing"]
             events += [missing_event(self.settings, source, found[0], body)] if found else []
