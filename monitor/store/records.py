@@ -193,7 +193,6 @@ class LastReport:
     year: int | None
     first_seen: str
     errors: int
-    body: str | None = None
 
 
 @dataclass(frozen=True)
