@@ -358,3 +358,21 @@ async def test_a_report_dated_before_a_listing_read_that_lacked_it_is_backdated(
     assert backdated.message.startswith("报告写明发布日期为2021-01-29，但govmon于")
     assert "已晚于法定期限2021-01-31" not in backdated.message  # a government's deadline is 3/31
     assert "已晚于法定期限2021-03-31" in backdated.message
+
+
+async def test_a_report_naming_no_body_is_the_sources_and_status_says_it_was_assumed(portal, tmp_path):
+    from monitor.present import admin  # noqa: PLC0415
+
+    data = _tongliao(2021, "2021年政府信息公开工作年度报告", "2022-03-08")  # no body in its title, fields or preamble
+    portal.add("/n/t.html", report_page(data))
+    portal.add("/n/", listing([("t.html", data["title"])]))
+    cfg = _config(tmp_path, f"{portal.base}/n/")
+    await poll(cfg, today=date(2022, 5, 1))
+    store = open_store(cfg)
+    try:
+        (row,) = status.standings(cfg, store, [2021], date(2022, 5, 1))
+    finally:
+        store.close()
+    assert (row.body, row.body_how, row.state) == ("通辽市人民政府", "assumed", "on_time")
+    text = admin.status_text(2021, "2022-05-01", [row], status.totals([row]))
+    assert "报告中未写明发布机关，按该栏目所属单位（通辽市人民政府）计" in text

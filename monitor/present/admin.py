@@ -159,6 +159,8 @@ def status_text(year: int, today: str, items: list[Standing], totals: dict[str, 
             (s.title or "") + (f" {s.url}" if s.url else ""),
         ]
         out.append("  ".join(cut(c, w) if w else c for c, (_, w) in zip(cells, _STATUS_COLUMNS, strict=True)).rstrip())
+        if s.body_how == "assumed":
+            out.append(f"{'':12}报告中未写明发布机关，按该栏目所属单位（{s.agency}）计")
         if s.unreadable:
             out.append(f"{'':12}无法读取的表格：{'、'.join(TABLE_LABELS[k] for k in s.unreadable)}")
         out += [f"{'':12}已解决：{m}" for m in s.resolved[:3]]
