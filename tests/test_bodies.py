@@ -240,7 +240,7 @@ def test_an_existing_database_upgrades_with_its_reports_attributed(tmp_path):
     for n, sql in enumerate(MIGRATIONS[:8], start=1):
         conn.executescript(f"BEGIN; {sql}; PRAGMA user_version = {n}; COMMIT;")
     conn.execute("INSERT INTO sources (id, agency, kind) VALUES ('city', '通辽市 人民政府', 'government')")
-    for doc, agency in ((1, "泸州市人民政府"), (2, None)):
+    for doc, agency in ((1, "泸州市人民政府"), (2, None), (3, "洪泽区人民政府"), (4, "淮安市洪泽区 人民政府")):
         conn.execute(
             "INSERT INTO documents (id, source, url, year, first_seen) VALUES (?, 'city', ?, 2022, 'x')",
             [doc, f"u{doc}"],
@@ -261,7 +261,11 @@ def test_an_existing_database_upgrades_with_its_reports_attributed(tmp_path):
         assert store.body_report("泸州市人民政府", 2022) is not None
     finally:
         store.close()
-    assert found == {("泸州市人民政府", "read", frozenset({2022})), ("通辽市人民政府", "assumed", frozenset({2022}))}
+    assert found == {
+        ("泸州市人民政府", "read", frozenset({2022})),
+        ("通辽市人民政府", "assumed", frozenset({2022})),
+        ("洪泽区人民政府", "read", frozenset({2022})),  # and 淮安市洪泽区人民政府: one body, the name first stored
+    }
 
 
 # ---------------------------------------------------------------- paginated listings

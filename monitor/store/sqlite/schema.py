@@ -89,6 +89,9 @@ MIGRATIONS = [
 ]
 
 
+BODIES_MIGRATION = 9  # the migration that attributes stored reports to bodies (``Bodies._merge_forms`` after it)
+
+
 def body_name(name: str | None) -> str | None:
     """A body's name as stored (``model.bodies.normal_name``); in SQL: ``body_name(col)``."""
     return normal_name(name) if name else None
