@@ -380,3 +380,24 @@ async def test_a_report_naming_no_body_is_the_sources_and_status_says_it_was_ass
     assert (row.body, row.body_how, row.state) == ("通辽市人民政府", "assumed", "on_time")
     text = admin.status_text(2021, "2022-05-01", [row], status.totals([row]))
     assert "报告中未写明发布机关，按该栏目所属单位（通辽市人民政府）计" in text
+
+
+async def test_an_unreadable_report_holds_back_only_the_bodies_it_may_be(portal, tmp_path):
+    """泸州's listed 2021 report cannot be read (the page is not a report): 泸州 is 无法读取, never missing; 通辽,
+    whose report is not listed at all, is 逾期未发布 all the same."""
+    portal.add("/u/t.html", "<html><body><p>系统维护中，请稍后访问</p></body></html>")
+    portal.add("/u/", listing([("t.html", "泸州市2021年政府信息公开工作年度报告")]))
+    roster = (
+        'bodies = [{name = "通辽市人民政府", kind = "government"}, {name = "泸州市人民政府", kind = "government"}]\n'
+    )
+    cfg = _config(tmp_path, f"{portal.base}/u/", roster)
+    (result,) = await poll(cfg, today=date(2022, 5, 1))
+    assert result.problems
+    store = open_store(cfg)
+    try:
+        missing = [e.event.payload.agency for e in store.events() if e.event.kind == "missing"]
+        rows = {s.body: s.state for s in status.standings(cfg, store, [2021], date(2022, 5, 1))}
+    finally:
+        store.close()
+    assert missing == ["通辽市人民政府"]
+    assert rows == {"通辽市人民政府": "missing", "泸州市人民政府": "unreadable"}

@@ -110,9 +110,12 @@ class Watcher:
                 years |= set(await asyncio.gather(*(t for tasks in by_year.values() for t in tasks)))
             result.reports = len(links)
             self.store.settle_unreadable(source.id, result.failing)
-            # A report that could not be read this time may be the one that seems missing, and one on a listing
-            # page not read (past max_pages) was not looked for (未能检查): decide next poll.
-            missing = [] if result.problems or not complete else self.missing(source, years, listed)
+            # A report that could not be read this time may be the one that seems missing: its link's year counts
+            # for the body its title names (``listed``), and one without a year holds back every body its title
+            # does not rule out. One on a listing page not read (past max_pages) was not looked for (未能检查).
+            failing = set(result.failing)
+            unread = [title_body(link.title) for link in links if link.url in failing and not link.year]
+            missing = self.missing(source, years, listed, unread) if complete else []
             if result.quiet:
                 first = first_poll_event(self.settings, source, list(self.store.reports(source.id)))
         except (FetchError, InputError) as exc:  # the listing: not reachable, or not a page (binary, bad encoding)
@@ -160,7 +163,9 @@ class Watcher:
             self._read = self.store.sources_read()
         return source.id not in self._read
 
-    def missing(self, source: Source, years: set[int], listed: list[tuple[str | None, int]]) -> list[Event]:
+    def missing(
+        self, source: Source, years: set[int], listed: list[tuple[str | None, int]], unread: list[str | None]
+    ) -> list[Event]:
         """The source's rules per body it is expected to carry (timeliness.missing: the body's last statutory
         deadline, by its kind, has passed and no report of that year was found), judged on ``judged_on``; the
         events of the reports missing. Expected: the roster's bodies; without one, the bodies whose reports
@@ -168,6 +173,8 @@ class Watcher:
         link's year counts for the body its title names, and for every body when it names none (``listed``)."""
         today, events = self.judged_on(), []
         for body, kind, stored, since in self.expected(source, years):
+            if any(named is None or same_name(named, body) for named in unread):
+                continue  # a report listed without a year could not be read: it may be this body's
             had = stored | {y for named, y in listed if named is None or same_name(named, body)}
             context = SourceContext(body, kind, frozenset(had), today, since)
             found = [f for f in source_findings(context) if f.rule == "timeliness.missing"]
