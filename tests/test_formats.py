@@ -47,7 +47,21 @@ def report(request):
 
 
 def test_one_registry_names_a_reader_for_every_format():
-    assert set(READERS) >= {"pdf", "docx", "doc", "xlsx", "xls", "ofd", "zip", "png", "jpeg", "tiff"}
+    assert set(READERS) >= {
+        "pdf",
+        "docx",
+        "doc",
+        "odt",
+        "rtf",
+        "xlsx",
+        "xls",
+        "ods",
+        "ofd",
+        "zip",
+        "png",
+        "jpeg",
+        "tiff",
+    }
 
 
 def test_the_sniffer_looks_inside_containers(report):
@@ -74,6 +88,26 @@ def test_xlsx_tables_read_the_same_cells_as_the_page(report, tmp_path):
     _same, total, differ = agreement(original["tables"], parse(doc2, "x").to_json()["tables"])
     assert total > 150
     assert differ == []
+
+
+def test_a_workbook_alone_is_its_tables_and_claims_no_part_missing(report, tmp_path, capsys):
+    """A workbook carries a report's tables, never its prose: checked alone it is not short of parts 一, 五, 六
+    (three section.missing errors before); the header line says the parts were not checked. Published as the
+    only attachment of a page with no parts, what the body published lacks them, and section.missing says so."""
+    from monitor.checks.pipeline import run_rules  # noqa: PLC0415
+    from monitor.reading.report import with_attachment  # noqa: PLC0415
+
+    _data, doc, _ = report
+    alone = parse(extract(xlsx_of(doc)), "x.xlsx")
+    assert alone.tables_only
+    assert "section.missing" not in {f.rule for f in run_rules(alone)}
+    (tmp_path / "表.xlsx").write_bytes(xlsx_of(doc))
+    main(["check", str(tmp_path / "表.xlsx")])
+    assert "工作簿只含统计表" in capsys.readouterr().out
+    pointer = parse(extract("<html><head><title>x</title></head><body><p>详见附件</p></body></html>".encode()), "p")
+    both = with_attachment(pointer, alone)
+    assert not both.tables_only
+    assert "section.missing" in {f.rule for f in run_rules(both)}
 
 
 def test_ofd_reads_the_same_cells_and_parts_as_the_page(report):
@@ -150,6 +184,38 @@ def test_xls_97_reads_the_same_cells_as_the_page(report, office_files):
     got = extract(workbook)
     assert got.kind == "xls"
     assert agreement(original["tables"], parse(got, "x").to_json()["tables"])[2] == []
+
+
+@pytest.fixture(scope="module")
+def open_formats(report):
+    """The real page saved by LibreOffice as OpenDocument text, as RTF, and its tables as an OpenDocument sheet."""
+    need_libreoffice()
+    data, doc, _ = report
+    odt = soffice(data, "html", "odt:writer8", infilter="HTML (StarWriter)")
+    rtf = soffice(data, "html", "rtf:Rich Text Format", infilter="HTML (StarWriter)")
+    ods = soffice(xlsx_of(doc), "xlsx", "ods:calc8")
+    return odt, rtf, ods
+
+
+@pytest.mark.parametrize(("which", "kind"), [(0, "odt"), (1, "rtf"), (2, "ods")])
+def test_opendocument_and_rtf_read_the_same_cells_as_the_page(report, open_formats, which, kind):
+    """Hostile test W8: an .odt or .rtf report was refused as "not a report"; it is the same report."""
+    _, _, original = report
+    data = open_formats[which]
+    assert sniff(data) == kind
+    got = extract(data)
+    assert got.kind == kind
+    read = parse(got, "x").to_json()
+    assert agreement(original["tables"], read["tables"])[2] == []
+    if kind != "ods":  # a workbook holds the tables only
+        assert read["sections"] == original["sections"]
+
+
+def test_without_libreoffice_an_odt_or_rtf_says_what_to_install(monkeypatch, open_formats):
+    monkeypatch.setattr(doc, "soffice", lambda: None)
+    for data, named in zip(open_formats, ("OpenDocument文本", "RTF", "OpenDocument表格"), strict=True):
+        with pytest.raises(ReaderMissing, match=f"需要安装LibreOffice才能读取此{named}文件"):
+            extract(data)
 
 
 # --------------------------------------------------------------------------------- without the optional readers

@@ -93,6 +93,8 @@ class Report:
     # where ``agency`` was read (model.bodies.HOW: title, metadata, preamble); not in to_json (the store keeps
     # a report's body and how it was found beside the document, ``check --json`` is unchanged)
     agency_from: str | None = None
+    # a workbook read alone: it holds a report's tables, never its prose (the page that links it holds that)
+    tables_only: bool = False
 
     @property
     def lines(self) -> list[str]:

@@ -12,7 +12,8 @@ from lxml import etree
 
 from monitor.errors import InputError
 from monitor.model import IMAGE_MARK, Block, Document, Grid, GridCell
-from monitor.reading.cells import DEBRIS, is_value
+from monitor.reading.cells import is_value
+from monitor.reading.hidden import mark_asides, rendered
 
 MAX_GRID_CELLS = 20_000  # per table, after rowspan/colspan expansion
 
@@ -192,17 +193,18 @@ def _rows(table: Any, tables: Tables) -> list[Any]:
 
 
 def read_grid(table: Any, number: int = 0, tables: Tables | None = None) -> Grid:
-    """The table's cells with their slots; rowspan/colspan cover every slot they span."""
+    """The table's cells with their slots, as the browser draws them (hidden rows and cells left out);
+    rowspan/colspan cover every slot they span."""
     tables = {} if tables is None else tables
     cells: list[GridCell] = []
     slots: list[list[GridCell | None]] = []
     budget = MAX_GRID_CELLS
-    rows = _rows(table, tables)
+    rows = [tr for tr in _rows(table, tables) if rendered(tr)]
     for r, tr in enumerate(rows):
         while len(slots) <= r:
             slots.append([])
         col = 0
-        for index, td in enumerate(c for c in tr if c.tag in ("td", "th")):
+        for index, td in enumerate(c for c in tr if c.tag in ("td", "th") and rendered(c)):
             while col < len(slots[r]) and slots[r][col] is not None:
                 col += 1
             rowspan = min(_span(td.get("rowspan"), 200), len(rows) - r)
@@ -284,34 +286,17 @@ def _read_tables(root: Any) -> tuple[list[Grid], Tables]:
     return grids, tables
 
 
-# In a table cell, text a reader does not read as the cell's number: a footnote mark (<sup>), a deletion or a
-# struck-through correction (<del>, <s>, <strike>), Word's hidden text. It is replaced by the debris mark, so
-# "27<sup>1</sup>" is 27, read, but not for certain.
-_HIDDEN_STYLE = (  # CSS a reader does not read as the cell's text (spaces removed, lower case)
-    "display:none",
-    "mso-hide:all",
-    "visibility:hidden",
-    "vertical-align:super",
-    "vertical-align:sub",
-    "color:#fff",
-    "color:white",
-    "font-size:0;",
-    "font-size:0pt",
-    "font-size:0px",
-)
-_STYLE = "translate(translate(@style, ' ', ''), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
-_ASIDE_TEST = " or ".join(
-    ["self::sup", "self::sub", "self::del", "self::s", "self::strike", "@hidden", f"{_STYLE}='font-size:0'"]
-    + [f"contains({_STYLE}, '{x}')" for x in _HIDDEN_STYLE]
-)
-_ASIDE = etree.XPath(f"//td//*[{_ASIDE_TEST}] | //th//*[{_ASIDE_TEST}]")
-
-
-def _mark_asides(root: Any) -> None:
-    for el in _ASIDE(root):
-        for child in list(el):
-            el.remove(child)
-        el.text = DEBRIS
+def _inline_srcdoc(root: Any) -> None:
+    """An ``<iframe srcdoc="…">`` shows the page it carries, in place: read as part of the page (an iframe that
+    loads another address stays what it is, an embedded document not read here). One level: a srcdoc inside
+    a srcdoc stays an embed."""
+    for frame in root.xpath("//iframe[@srcdoc]"):
+        inner = etree.fromstring(frame.get("srcdoc").encode("utf-8", "replace"), etree.HTMLParser(encoding="utf-8"))
+        body = inner.find("body") if inner is not None else None
+        if body is None:
+            continue
+        body.tag = "div"
+        frame.getparent().replace(frame, body)
 
 
 def html_document(html: str, encoding: str = "utf-8") -> Document:
@@ -321,7 +306,8 @@ def html_document(html: str, encoding: str = "utf-8") -> Document:
     if root is None:
         return Document([], kind="html", encoding=encoding, meta={})
     meta = _meta(root)
-    _mark_asides(root)
+    _inline_srcdoc(root)
+    mark_asides(root)
     grids, tables = _read_tables(root)
     blocks: list[Block] = []
     lines: list[str] = []

@@ -42,6 +42,8 @@ DOUBT_OCR = "由图片OCR识别"
 _PART_TABLES = {2: "active", 3: "applications", 4: "appeals"}
 
 
+_WORKBOOKS = frozenset(("xlsx", "xls", "ods"))  # formats that carry a report's tables, not its parts
+
 _RANK = {"parsed": 3, "ambiguous": 2, "image": 1, "missing": 0}
 
 
@@ -86,8 +88,14 @@ def _rows_named(table: Table) -> int:
 
 
 def _doubt_all(tables: dict[str, Table], why: str) -> None:
+    """Every value of a page read from its image uncertain; and a cell where nothing was recognised is not
+    known to be blank (the engine may have missed a faint 1): unread, never "没有数据应填0" (a dash it did read
+    stays a blank)."""
     for table in tables.values():
-        table.rows = {r: {c: v.doubted(why) for c, v in cols.items()} for r, cols in table.rows.items()}
+        table.rows = {
+            r: {c: replace(v, unreadable=v.blank and not v.raw.strip()).doubted(why) for c, v in cols.items()}
+            for r, cols in table.rows.items()
+        }
 
 
 def parse(doc: Document, source: str, kind: str | None = None) -> Report:
@@ -103,6 +111,7 @@ def parse(doc: Document, source: str, kind: str | None = None) -> Report:
     title = title or find_title(lines, doc.meta.get("page_title"))
     published = _meta_date(doc.meta.get("published")) or find_published(lines, first)
     report = Report(input=source, text=text, title=title, sections=sections, published=published, pages=doc.pages)
+    report.tables_only = doc.kind in _WORKBOOKS
     report.year = find_year(title, text, published, report.section_text(1))
     report.agency, report.agency_from = find_body(lines, title, first, doc.meta.get("source", ""))
     report.kind = kind or infer_kind(report.agency)
@@ -181,6 +190,7 @@ def with_attachment(page: Report, attached: Report) -> Report:
         return replace(page, tables=tables, format=page.format or (formats[0] if formats else None))
     return replace(
         attached,
+        tables_only=False,  # what the body published, page and file: a part in neither is missing
         input=page.input,
         title=attached.title or page.title,
         agency=attached.agency or page.agency,
