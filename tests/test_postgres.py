@@ -5,6 +5,8 @@ refuses the password: each one line naming the file, the line and the key, never
 
 from __future__ import annotations
 
+import json
+
 import psycopg
 import pytest
 
@@ -119,7 +121,12 @@ def test_migrate_to_copies_every_row_and_the_stores_answer_alike(tmp_path, pg_ur
         assert span is not None
         assert shared.year_span() == span
         for year in range(span[0], span[1] + 1):
-            assert shared.year_reports(year) == sqlite.year_reports(year)
+            assert shared.body_year_reports(year) == sqlite.body_year_reports(year)
+        assert shared.bodies() == sqlite.bodies()
+        assert shared.bodies()  # the demo's reports are attributed
+        for body in sqlite.bodies():
+            for year in body.years:
+                assert shared.body_version(body.name, year) == sqlite.body_version(body.name, year)
         for doc in sqlite.reports():
             assert doc.latest is not None
             assert shared.raw(doc.latest.id) == sqlite.raw(doc.latest.id)
@@ -192,9 +199,11 @@ async def test_a_report_new_after_another_workers_first_poll_is_alerted_not_sile
     from monitor.watch.poll import Watcher  # noqa: PLC0415
 
     first = [("t0.html", "通辽市2021年政府信息公开工作年度报告")]
-    for i in (0, 1):
-        portal.add(f"/s{i}/", listing(first))
-        portal.add(f"/s{i}/t0.html", SEEDS["tongliao"].read_bytes(), content_type="text/plain")
+    portal.add("/s0/", listing(first))
+    portal.add("/s0/t0.html", SEEDS["tongliao"].read_bytes(), content_type="text/plain")
+    # s1 lists another body's report: one body's report listed on two sources is stored once (#27)
+    portal.add("/s1/", listing([("t0.html", "伊宁市2020年政府信息公开工作年度报告")]))
+    portal.add("/s1/t0.html", SEEDS["yining"].read_bytes(), content_type="text/plain")
     sources = [(f"s{i}", "government", f"{portal.base}/s{i}/") for i in (0, 1)]
     cfg = settings(tmp_path, sources, database_url=pg_url, first_poll="summary", outbox_dir=tmp_path / "mail")
     a, b = _worker(pg_url, "a"), _worker(pg_url, "b")
@@ -217,3 +226,40 @@ async def test_a_report_new_after_another_workers_first_poll_is_alerted_not_sile
     finally:
         a.close()
         b.close()
+
+
+def test_a_shared_database_of_the_first_schema_upgrades_with_its_reports_attributed(pg_url):
+    """A schema-1 shared database (before bodies, #27): the upgrade attributes each stored document to the body
+    its stored report names ('read'), else to its source's agency ('assumed'); two forms of one body's name on
+    one source are made one, under the name first stored (as the SQLite store's migration 9 does)."""
+    from monitor.store.postgres.schema import MIGRATIONS  # noqa: PLC0415
+    from monitor.store.sqlite.schema import pack  # noqa: PLC0415
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE govmon_schema (version INTEGER NOT NULL)")
+        conn.execute(MIGRATIONS[0].encode())
+        conn.execute("INSERT INTO govmon_schema (version) VALUES (1)")
+        conn.execute("INSERT INTO sources (id, agency, kind) VALUES ('city', '通辽市 人民政府', 'government')")
+        for doc, agency in ((1, "泸州市人民政府"), (2, None), (3, "洪泽区人民政府"), (4, "淮安市洪泽区 人民政府")):
+            conn.execute(
+                "INSERT INTO documents (id, source, url, year, first_seen) VALUES (%s, 'city', %s, 2022, 'x')",
+                [doc, f"u{doc}"],
+            )
+            report = json.dumps({"agency": agency, "kind": "government"}, ensure_ascii=False)
+            conn.execute(
+                "INSERT INTO versions (document_id, fetched_at, sha256, content_hash, raw, report, findings) "
+                "VALUES (%s, 'x', 's', %s, '\\x00', %s, '[]')",
+                [doc, f"h{doc}", pack(report)],
+            )
+    store = open_store(pg_url)
+    try:
+        found = {(b.name, b.how, b.years) for b in store.bodies("city")}
+        assert store.body_report("泸州市人民政府", 2022) is not None
+        assert {r.body for r in store.reports()} == {"泸州市人民政府", "通辽市人民政府", "洪泽区人民政府"}
+    finally:
+        store.close()
+    assert found == {
+        ("泸州市人民政府", "read", frozenset({2022})),
+        ("通辽市人民政府", "assumed", frozenset({2022})),
+        ("洪泽区人民政府", "read", frozenset({2022})),
+    }

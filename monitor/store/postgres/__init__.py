@@ -3,9 +3,10 @@
 
 ``store`` (``PostgresStore``: the connection, the migrations run, the driver's errors turned into
 ``StorageError``) mixes in ``sources`` (sources, polls, listing pages, polls asked for, unreadable reports, the
-source leases), ``versions`` (documents, versions, copy candidates), ``outbox`` (events, deliveries and their
-claims) and ``queries`` (what the commands read back); ``schema`` holds the migrations, ``connected`` what the
-parts share, ``migrate`` copies a SQLite database in (`govmon db migrate-to`).
+source leases), ``versions`` (documents, versions, copy candidates), ``bodies`` (the bodies reports are
+attributed to, a roster's aliases merged), ``outbox`` (events, deliveries and their claims) and ``queries``
+(what the commands read back); ``schema`` holds the migrations, ``connected`` what the parts share, ``migrate``
+copies a SQLite database in (`govmon db migrate-to`).
 
 What several workers need and SQLite's single instance did not: a source is polled by one worker at a time
 (its lease: ``claim_source``), a delivery is sent by one (``due_deliveries`` claims what it returns), an event

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from monitor.model import Event
+from monitor.store.postgres.bodies import Bodies
 from monitor.store.postgres.outbox import Outbox
 from monitor.store.records import Listing, PageCache, SourceState, UnreadableReport
 from monitor.store.sqlite.schema import now
@@ -29,14 +30,16 @@ def _state(row: tuple[Any, ...]) -> SourceState:
     return SourceState(source_id, agency, kind, list_url, last_poll, last_error, failures, bool(alerted))
 
 
-class Sources(Outbox):  # a poll's end stores its source's events
+class Sources(Outbox, Bodies):  # a poll's end stores its source's events
     def sync_sources(self, sources: Iterable[Source]) -> None:
+        sources = list(sources)
         with self._transaction(), self.conn.cursor() as cur:
             cur.executemany(
                 "INSERT INTO sources (id, agency, kind, list_url) VALUES (%s, %s, %s, %s) ON CONFLICT (id) DO UPDATE "
                 "SET agency = excluded.agency, kind = excluded.kind, list_url = excluded.list_url",
                 [(s.id, s.agency, s.kind, s.list_url) for s in sources],
             )
+            self._merge_roster(sources)
 
     def sources(self) -> list[SourceState]:
         return [_state(r) for r in self.conn.execute(f"SELECT {_STATE} FROM sources ORDER BY added")]

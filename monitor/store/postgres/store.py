@@ -16,7 +16,7 @@ import psycopg
 from monitor.errors import StateError, StorageError, storage_error
 from monitor.redact import redact
 from monitor.store.postgres.queries import Queries
-from monitor.store.postgres.schema import MIGRATIONS
+from monitor.store.postgres.schema import BODIES_MIGRATION, MIGRATIONS
 from monitor.store.postgres.sources import Sources
 from monitor.store.postgres.versions import Versions
 
@@ -99,3 +99,6 @@ class PostgresStore(Sources, Versions, Queries):
             for n, sql in enumerate(MIGRATIONS[version:], start=version + 1):
                 self.conn.execute(sql.encode())
                 self.conn.execute("INSERT INTO govmon_schema (version) VALUES (%s)", [n])
+            if version < BODIES_MIGRATION <= len(MIGRATIONS):  # the stored reports are attributed now
+                self._attribute_stored()
+                self._merge_forms()

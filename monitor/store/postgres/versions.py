@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from monitor.model import Event, Finding, Report
+from monitor.store.postgres.bodies import Bodies
 from monitor.store.postgres.connected import VERSION
 from monitor.store.postgres.outbox import Outbox
 from monitor.store.records import NewVersion, StoredDocument, StoredVersion, VersionHashes
@@ -27,9 +28,13 @@ def _report(packed: bytes, text: bytes | None) -> Report:
     return Report.from_json(json.loads(unpack(packed) or "{}"), unpack(text) or "")
 
 
-class Versions(Outbox):  # a new version stores its events
+class Versions(Outbox, Bodies):  # a new version stores its events (and its body)
     def document(self, url: str) -> StoredDocument | None:
-        row = self._row("SELECT * FROM documents WHERE url = %s", [url])
+        row = self._row(
+            "SELECT id, source, url, title, year, first_seen, etag, last_modified, last_checked FROM documents "
+            "WHERE url = %s",
+            [url],
+        )
         return StoredDocument(**row) if row else None
 
     def latest_hashes(self, document_id: int) -> VersionHashes | None:
@@ -48,12 +53,29 @@ class Versions(Outbox):  # a new version stores its events
             )
         )
 
-    def content_seen(self, source_id: str, content_hash: str) -> bool:
+    def content_seen(self, source_id: str, content_hash: str, body: str | None = None) -> bool:
         sql = (
-            "SELECT 1 FROM versions v JOIN documents d ON d.id = v.document_id WHERE d.source = %s "
-            "AND v.content_hash = %s LIMIT 1"
+            "SELECT 1 FROM versions v JOIN documents d ON d.id = v.document_id WHERE (d.source = %s OR d.body_id = "
+            "(SELECT id FROM bodies WHERE name = %s)) AND v.content_hash = %s LIMIT 1"
         )
-        return self.conn.execute(sql, [source_id, content_hash]).fetchone() is not None
+        return self.conn.execute(sql, [source_id, body, content_hash]).fetchone() is not None
+
+    def body_report(self, body: str, year: int) -> Report | None:
+        row = self.conn.execute(
+            "SELECT v.report, v.text FROM documents d JOIN versions v ON v.document_id = d.id WHERE d.body_id = "
+            "(SELECT id FROM bodies WHERE name = %s) AND d.year = %s ORDER BY v.id DESC LIMIT 1",
+            [body, year],
+        ).fetchone()
+        return _report(row[0], row[1]) if row else None
+
+    def body_version(self, body: str, year: int) -> StoredVersion | None:
+        return _version(
+            self._row(
+                f"SELECT {VERSION} FROM documents d JOIN versions v ON v.document_id = d.id WHERE d.body_id = "
+                "(SELECT id FROM bodies WHERE name = %s) AND d.year = %s ORDER BY v.id DESC LIMIT 1",
+                [body, year],
+            )
+        )
 
     def report_of(self, source_id: str, year: int) -> Report | None:
         row = self.conn.execute(
@@ -104,6 +126,11 @@ class Versions(Outbox):  # a new version stores its events
                 "WHERE id = %s",
                 [v.title or title, v.year, v.etag, v.last_modified, stamp, doc_id],
             )
+            if v.attribution:  # else the document keeps its body
+                self.conn.execute(
+                    "UPDATE documents SET body_id = %s, body_how = %s WHERE id = %s",
+                    [self._body_id(v.attribution), v.attribution.how, doc_id],
+                )
             row = self.conn.execute(
                 "INSERT INTO versions (document_id, fetched_at, sha256, content_hash, content_type, raw, text, "
                 "report, findings, diff) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
@@ -134,13 +161,17 @@ class Versions(Outbox):  # a new version stores its events
                 self._add_event(event, doc_id, version_id)
         return version_id
 
-    def similar(self, source_id: str, year: int, prints: list[int], limit: int = 5) -> list[Report]:
-        """As the SQLite store's: other sources' reports read at most PER_BAND per band hash."""
+    def similar(
+        self, source_id: str, year: int, prints: list[int], limit: int = 5, body: str | None = None
+    ) -> list[Report]:
+        """As the SQLite store's: other sources' (with ``body``: other bodies') reports read at most PER_BAND per
+        band hash; "own" reports are the source's (the body's, on any source)."""
         if not prints:
             return []
+        mine_sql = "d.body_id = (SELECT id FROM bodies WHERE name = %s)" if body else "d.source = %s"
         own = self.conn.execute(
-            "SELECT v.id, d.year FROM documents d JOIN versions v ON v.document_id = d.id WHERE d.source = %s",
-            [source_id],
+            f"SELECT v.id, d.year FROM documents d JOIN versions v ON v.document_id = d.id WHERE {mine_sql}",
+            [body or source_id],
         ).fetchall()
         mine = {vid for vid, _ in own}
         counts: Counter[int] = Counter()
