@@ -1,5 +1,5 @@
 """`govmon db migrate-to postgresql://…`: an existing SQLite database copied into an empty PostgreSQL one, row
-for row (every source, poll, page, document, version, finding, event and delivery, with their ids), in one
+for row (every source, poll, page, body, document, version, finding, event and delivery, with their ids), in one
 transaction, then each table's rows counted on both sides. The SQLite file is read, never changed (but for
 the migrations this govmon's schema needs, as any command that opens it runs them)."""
 
