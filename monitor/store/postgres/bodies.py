@@ -56,21 +56,22 @@ class Bodies(Connected):
             "SELECT d.id, v.report, s.agency, s.kind FROM documents d JOIN versions v ON v.id = (SELECT max(id) "
             "FROM versions WHERE document_id = d.id) LEFT JOIN sources s ON s.id = d.source ORDER BY d.id"
         ).fetchall()
+        named: list[tuple[int, str | None, str | None, str]] = []  # document, body, its kind, how
         for doc_id, packed, agency, source_kind in rows:
             report = json.loads(unpack(packed) or "{}")
             read = body_name(report.get("agency"))
-            name = read or body_name(agency)
-            body_id = None
-            if name is not None:
-                self.conn.execute(
-                    "INSERT INTO bodies (name, kind) VALUES (%s, %s) ON CONFLICT (name) DO NOTHING",
-                    [name, report.get("kind") or source_kind],
-                )
-                body_id = self.conn.execute("SELECT id FROM bodies WHERE name = %s", [name]).fetchone()
-            self.conn.execute(
-                "UPDATE documents SET body_id = %s, body_how = %s WHERE id = %s",
-                [body_id[0] if body_id else None, "assumed" if read is None else "read", doc_id],
+            kind = source_kind if report.get("kind") is None else report["kind"]  # SQL's coalesce
+            named.append((doc_id, read or body_name(agency), kind, "assumed" if read is None else "read"))
+        with self.conn.cursor() as cur:
+            cur.executemany(  # in the documents' order: a body's kind is its first document's
+                "INSERT INTO bodies (name, kind) VALUES (%s, %s) ON CONFLICT (name) DO NOTHING",
+                [(name, kind) for _, name, kind, _ in named if name is not None],
             )
+        self.conn.execute(
+            "UPDATE documents d SET body_id = b.id, body_how = x.how FROM unnest(%s::bigint[], %s::text[], "
+            "%s::text[]) AS x(doc, name, how) LEFT JOIN bodies b ON b.name = x.name WHERE d.id = x.doc",
+            [[n[0] for n in named], [n[1] for n in named], [n[3] for n in named]],
+        )
 
     def _merge_forms(self) -> None:
         """Once, after the stored reports were attributed: the bodies of one source whose names are one body's
