@@ -263,3 +263,49 @@ def test_a_shared_database_of_the_first_schema_upgrades_with_its_reports_attribu
         ("通辽市人民政府", "assumed", frozenset({2022})),
         ("洪泽区人民政府", "read", frozenset({2022})),
     }
+
+
+def test_a_bodys_report_saved_by_two_workers_from_two_sources_is_stored_once(pg_url):
+    """Worker a stores 通辽's report from its own portal; worker b, which asked ``content_seen`` before a saved,
+    then saves the same report listed on a platform's column: b's save finds a's version and stores nothing
+    (no second document, version or alert), as one SQLite worker's check just before its save keeps it once."""
+    from conftest import SEEDS  # noqa: PLC0415
+
+    from monitor.checks.revision import snapshot  # noqa: PLC0415
+    from monitor.model.bodies import Attribution  # noqa: PLC0415
+    from monitor.reading.report import read_report  # noqa: PLC0415
+    from monitor.store import NewVersion  # noqa: PLC0415
+
+    report = read_report(SEEDS["tongliao"].read_bytes(), "x")
+    _, content_hash = snapshot(report)
+    who = Attribution("通辽市人民政府", "government", "title")
+
+    def version(source: str) -> NewVersion:
+        url = f"http://{source}.example/t.html"
+        return NewVersion(
+            source,
+            url,
+            report.title,
+            report.year,
+            b"raw",
+            "sha",
+            content_hash,
+            "text/html",
+            report,
+            [],
+            None,
+            None,
+            None,
+            attribution=who,
+        )
+
+    a, b = _worker(pg_url, "a"), _worker(pg_url, "b")
+    try:
+        assert not b.content_seen("mirror", content_hash, who.body)  # b's question, before a's save
+        first = a.save_version(version("own"))
+        assert b.save_version(version("mirror")) == first
+        assert [r.url for r in b.reports()] == ["http://own.example/t.html"]
+        assert b.body_version(who.body, report.year or 0) is not None
+    finally:
+        a.close()
+        b.close()

@@ -19,6 +19,8 @@ from monitor.store.sqlite.rows import findings_json, stored_form, version
 from monitor.store.sqlite.schema import now, pack, unpack
 from monitor.store.sqlite.versions import PER_BAND
 
+BODY_LOCKS = 0x6B0D  # advisory locks (BODY_LOCKS, hashtext(body)): one body's new reports saved in turn
+
 
 def _version(row: dict[str, object] | None) -> StoredVersion | None:
     return version({**row, "report": unpack(row["report"])}) if row else None  # type: ignore[arg-type]
@@ -112,6 +114,8 @@ class Versions(Outbox, Bodies):  # a new version stores its events (and its body
     def save_version(self, v: NewVersion, events: Iterable[Event] = ()) -> int:
         stamp = now()
         with self._transaction():
+            if (kept := self._stored_elsewhere(v)) is not None:
+                return kept  # another worker stored this body's report from another source meanwhile: kept once
             # one row per URL whichever worker stores it first; the lock orders two writers of one document
             self.conn.execute(
                 "INSERT INTO documents (source, url, title, year, first_seen) VALUES (%s, %s, %s, %s, %s) "
@@ -160,6 +164,22 @@ class Versions(Outbox, Bodies):  # a new version stores its events (and its body
             for event in events:
                 self._add_event(event, doc_id, version_id)
         return version_id
+
+    def _stored_elsewhere(self, v: NewVersion) -> int | None:
+        """The version already holding a new document's content, stored under another URL of its source or of
+        its body: the watcher asks ``content_seen`` before saving, but another worker may store the same body's
+        report listed on another source between its question and this save. The body's lock, held to the end of
+        the transaction, orders the two saves; the second sees the first's version and stores nothing."""
+        if v.attribution is None:
+            return None
+        self.conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [BODY_LOCKS, v.attribution.body])
+        row = self.conn.execute(
+            "SELECT v.id FROM versions v JOIN documents d ON d.id = v.document_id WHERE v.content_hash = %s AND "
+            "(d.source = %s OR d.body_id = (SELECT id FROM bodies WHERE name = %s)) AND NOT EXISTS (SELECT 1 FROM "
+            "versions o JOIN documents od ON od.id = o.document_id WHERE od.url = %s) ORDER BY v.id LIMIT 1",
+            [v.content_hash, v.source, v.attribution.body, v.url],
+        ).fetchone()
+        return int(row[0]) if row else None
 
     def similar(
         self, source_id: str, year: int, prints: list[int], limit: int = 5, body: str | None = None
