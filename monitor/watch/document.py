@@ -128,10 +128,9 @@ class Documents:
         first = doc is None and bad is None and year is not None and self.store.body_version(who.body, year) is None
         read = result.listing_read if first else None
         findings, diff = await asyncio.to_thread(_judge, report, data, latest, before, similar, listing_read=read)
-        stored = [f.to_json() for f in findings]
-        previous = [f.to_json() for f in latest.findings] if latest else None
+        previous = latest.findings if latest else None
         events = version_events(
-            self.settings, source, link.url, data, stored, previous=previous, diff=diff, content_hash=content_hash
+            self.settings, source, link.url, report, findings, previous=previous, diff=diff, content_hash=content_hash
         )
         version = NewVersion(
             source.id,
@@ -182,9 +181,9 @@ class Documents:
             self.settings,
             source,
             after.url,
-            after.report.to_json(),
-            [f.to_json() for f in findings],
-            previous=[f.to_json() for f in old],
+            after.report,
+            findings,
+            previous=old,
             diff=None,
             content_hash=after.content_hash,
             because=f"|{year}:{content_hash}",
