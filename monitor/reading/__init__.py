@@ -4,20 +4,22 @@ normalised (``normalise``), its parts found by meaning (``parts``), its facts (`
 read from grids (``grids``) or text (``text_cells``, ``text_tables``) by one cell grammar (``cells``), all
 assembled in ``report``.
 
-This face reads a document in a limited child process (``sandbox``), so a hostile or odd page costs bounded time
-and memory and ends in one line, while the caller's loop keeps serving: ``read_page`` and ``read_report``.
+This face reads a document in a warm, limited worker process (``pool``: one per core, each document under its own
+CPU, memory and wall-clock budget), so a hostile or odd page costs bounded time and memory and ends in one line,
+while the caller's loop keeps serving: ``read_page`` and ``read_report``.
 ``report.read_page``/``read_report`` are the same, read in this process.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
 
 from monitor.model import Report
-from monitor.reading import sandbox
+from monitor.reading import pool, sandbox
 from monitor.reading.formats import budget as heavy_budget
 from monitor.reading.report import read_page as _read_page
 from monitor.reading.report import read_report as _read_report
@@ -36,7 +38,24 @@ def _preload() -> None:
     _CTX.set_forkserver_preload(sorted(m for m in list(sys.modules) if m.startswith("monitor")))
 
 
-kill_all = sandbox.kill_all  # the service calls it on SIGTERM
+_POOL = pool.make(_CTX, os.cpu_count() or 2, _preload)
+
+
+def readers(size: int | None) -> int:
+    """Set how many documents are read at once (``[monitor] readers``; None: one per core). Returns it."""
+    _POOL.resize(size or os.cpu_count() or 2)
+    return _POOL.size
+
+
+def reading_now() -> int:
+    """How many documents are being read now."""
+    return _POOL.reading()
+
+
+def kill_all() -> int:
+    """End every document being read (the service is stopping; it calls this on SIGTERM): each waiting caller
+    gets its InputError at once. Returns how many were ended."""
+    return _POOL.kill_all() + sandbox.kill_all()
 
 
 def bounded(fn: Callable[..., Report], *args: Any, seconds: int | None = None, memory: int | None = None) -> Report:
@@ -50,11 +69,7 @@ def bounded(fn: Callable[..., Report], *args: Any, seconds: int | None = None, m
         too_long=f"读取超过{seconds}秒，已放弃（页面可能异常）",
         exhausted=f"读取超出限制（{seconds}秒CPU、{memory // 2**20} MiB内存），已放弃",
     )
-    # Not a daemon: the PDF reader forks its own limited child. The parent kills and joins this one in every
-    # case, and RLIMIT_CPU ends it even if the parent is killed first.
-    if not sandbox.started(_CTX):
-        _preload()
-    report: Report = sandbox.run_limited(_CTX, budget, fn, args, daemon=False)
+    report: Report = _POOL.run(budget, fn, args)
     return report
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,7 +53,8 @@ class Documents:
 
     def __init__(self, settings: Settings, store: Store, fetcher: Fetcher) -> None:
         self.settings, self.store, self.fetcher = settings, store, fetcher
-        self.parsing = asyncio.Semaphore(os.cpu_count() or 2)  # documents read at once: one child per core
+        # documents read at once: one warm reader process each ([monitor] readers, else one per core)
+        self.parsing = asyncio.Semaphore(reading.readers(settings.readers))
 
     async def check(
         self, source: Source, link: Link, result: PollResult, year_done: Callable[[int], Awaitable[None]]
@@ -178,7 +178,7 @@ class Documents:
         links an attachment (PDF, OFD, Word, WPS, a zip, a workbook, a scan), the attachment (what it is is
         decided from its bytes). An attachment whose reader is not installed here is said so (需要安装…),
         never taken for "not a report"."""
-        async with self.parsing:  # each page read in a bounded child process; the loop keeps serving meanwhile
+        async with self.parsing:  # each page read in a bounded reader process; the loop keeps serving meanwhile
             page = await asyncio.to_thread(
                 reading.read_page, resp.body, link.url, source.kind, resp.charset or source.encoding
             )
