@@ -124,10 +124,10 @@ class Versions(Outbox):  # a new version stores its events
             self.db.conn.execute(
                 "DELETE FROM prints WHERE version_id IN (SELECT id FROM versions WHERE document_id = ?)", [doc_id]
             )
-            if v.year is not None:
+            if v.year is not None:  # in key order, one batch: the index's pages are touched in one sweep
                 self.db.conn.executemany(
                     "INSERT OR IGNORE INTO prints (key, year, version_id) VALUES (?, ?, ?)",
-                    [(k, v.year, version_id) for k in v.prints],
+                    [(k, v.year, version_id) for k in sorted(set(v.prints))],
                 )
             for event in events:
                 self._add_event(event, doc_id, version_id)
