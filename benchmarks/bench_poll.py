@@ -233,7 +233,7 @@ def figures(runs: list[dict[str, Any]], floors: list[dict[str, Any]], reports: i
         return float(statistics.median(r[key] for r in rs))
 
     wall, cpu, fwall, fcpu = med(runs, "wall"), med(runs, "cpu"), med(floors, "wall"), med(floors, "cpu")
-    new = max(1, int(med(runs, "new_versions")))
+    new = int(med(runs, "new_versions"))
     return {
         "wall_s": round(wall, 2),
         "floor_wall_s": round(fwall, 2),
@@ -248,8 +248,9 @@ def figures(runs: list[dict[str, Any]], floors: list[dict[str, Any]], reports: i
         "peak_tree_rss_mib": round(med(runs, "rss") / 2**20, 1),
         "floor_peak_rss_mib": round(med(floors, "rss") / 2**20, 1),
         "written_mib": round(med(runs, "written") / 2**20, 2),
-        "written_kib_per_new_report": round(med(runs, "written") / new / 1024, 1),
-        "new_versions": int(med(runs, "new_versions")),
+        "written_kib_per_source": round(med(runs, "written") / reports / 1024, 1),
+        **({"written_kib_per_new_report": round(med(runs, "written") / new / 1024, 1)} if new else {}),
+        "new_versions": new,
         "failed_sources": max(int(r["failed"]) for r in runs),
     }
 
