@@ -67,6 +67,9 @@ class Webhook:
     secret_env: str | None = None
 
 
+FIRST_POLL = ("summary", "each")  # a source's first poll: its past reports in one message, or a message each
+
+
 @dataclass(frozen=True)
 class Settings:
     path: Path
@@ -83,6 +86,7 @@ class Settings:
     outbox_dir: Path | None = None  # a folder of .eml files instead of (or besides) SMTP: the demo's sink
     overview_dir: Path | None = None  # where the service writes the static overview after its polls
     templates_dir: Path | None = None  # admins' edited alert templates; each file found here wins over the shipped one
+    first_poll: str = "summary"  # a source's first poll: one summary of its past reports ("summary") or a mail each
 
     @cached_property
     def _by_id(self) -> dict[str, Source]:
@@ -260,9 +264,12 @@ def load(path: str | os.PathLike[str], secrets: bool = True) -> Settings:
             "outbox_dir": str,
             "overview_dir": str,
             "state_dir": str,
+            "first_poll": str,
         },
         (),
     )
+    if mon.get("first_poll", "summary") not in FIRST_POLL:
+        raise r.fail("monitor", 0, "first_poll", f"must be one of: {', '.join(FIRST_POLL)}")
 
     for key in ("concurrency", "per_host", "failure_threshold"):
         if key in mon and not 1 <= mon[key] <= 1000:
@@ -297,6 +304,7 @@ def load(path: str | os.PathLike[str], secrets: bool = True) -> Settings:
         outbox_dir=base / mon["outbox_dir"] if "outbox_dir" in mon else None,
         overview_dir=base / mon["overview_dir"] if "overview_dir" in mon else None,
         templates_dir=path.parent / alerts["templates_dir"] if "templates_dir" in alerts else None,
+        first_poll=mon.get("first_poll", "summary"),
     )
 
 

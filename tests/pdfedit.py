@@ -125,3 +125,30 @@ def without_vertical_line(data: bytes, x: float, tolerance: float = 1.5) -> byte
         page[NameObject("/Contents")] = cs
         w.add_page(page)
     return _write(w)
+
+
+def running_lines(data: bytes, header: str) -> bytes:
+    """``header`` at the top of every page and its number ``- N -`` at the bottom, as Word's running header and
+    footer print them (Helvetica: the words are Latin, the mechanism is the one a Chinese header meets)."""
+    w = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    for n, p in enumerate(w.pages, start=1):
+        top = float(p.mediabox.top)
+        mark = PdfWriter()
+        blank = mark.add_blank_page(float(p.mediabox.width), float(p.mediabox.height))
+        font = DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type1"),
+                NameObject("/BaseFont"): NameObject("/Helvetica"),
+            }
+        )
+        blank[NameObject("/Resources")] = DictionaryObject(
+            {NameObject("/Font"): DictionaryObject({NameObject("/F1"): mark._add_object(font)})}
+        )
+        stream = StreamObject()
+        stream.set_data(
+            f"BT /F1 9 Tf 60 {top - 22:.1f} Td ({header}) Tj ET\nBT /F1 9 Tf 280 14 Td (- {n} -) Tj ET".encode()
+        )
+        blank[NameObject("/Contents")] = mark._add_object(stream)
+        p.merge_page(blank)
+    return _write(w)

@@ -98,5 +98,6 @@ def settings(tmp_path, sources: list[tuple[str, str, str]], **kw: object) -> Set
         "default_interval": 3600,
         "failure_threshold": 2,
         "sources": srcs,
+        "first_poll": "each",  # the tests of each report's alert; tests/test_alerts.py tests the first poll's summary
     }
     return Settings(**{**base, **kw})  # type: ignore[arg-type]

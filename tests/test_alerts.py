@@ -170,6 +170,62 @@ async def test_planted_error_alert_arrives_once_with_the_highlighted_cell(tmp_pa
     assert payload["finding_keys"] == ["appeals.total|appeals|review|"]
 
 
+def first_poll_portal(portal: Portal) -> None:
+    """The fixture's portal with two more real reports of the column, so a first poll finds three."""
+    rows = [("t.html", "天门市2021年政府信息公开工作年度报告")]
+    for name, seed in (("t1.html", "tongliao"), ("t2.html", "luzhou")):
+        portal.add(f"/nb/{name}", SEEDS[seed].read_bytes(), content_type="text/plain")
+        rows.append((name, read_report(SEEDS[seed].read_bytes(), "x").title or ""))
+    portal.add("/nb/", listing(rows))
+
+
+async def test_a_first_poll_is_one_summary_and_later_reports_each_their_own(tmp_path, portal, smtp):
+    first_poll_portal(portal)
+    cfg = config(tmp_path, portal, smtp, first_poll="summary")  # the default of sources.toml
+    await poll_and_deliver(cfg)
+    (msg,) = smtp.inbox.messages  # not a mail for each past report
+    assert msg["Subject"].startswith("【年报监测】tianmen人民政府首次检查：发现3份年度报告，其中")
+    text = msg.get_body(("plain",)).get_content()
+    for url in ("t.html", "t1.html", "t2.html"):
+        assert f"{portal.base}/nb/{url}" in text
+    # the planted error is told in the summary, with its message, beside its report
+    assert "行政复议：结果维持(0)+结果纠正(0)+其他结果(0)+尚未审结(0)=0，但总计为2" in text
+    store = open_store(cfg)
+    kinds = sorted(e.event.kind for e in store.events())
+    store.close()
+    assert kinds.count("new_report") == 3  # each report's event is kept (unsent): the record of what was found
+    assert kinds.count("first_poll") == 1
+    await poll_and_deliver(cfg)
+    assert len(smtp.inbox.messages) == 1  # a second poll tells nothing again
+    data = read_report(SEEDS["tianmen"].read_bytes(), "x").to_json()
+    data["title"] = "天门市2022年政府信息公开工作年度报告"
+    data["year"] = 2022
+    portal.add("/nb/t3.html", report_page(data))
+    portal.add("/nb/", listing([("t3.html", data["title"]), ("t.html", "天门市2021年政府信息公开工作年度报告")]))
+    await poll_and_deliver(cfg)
+    (new,) = smtp.inbox.messages[1:]  # a report published after the first poll: its own alert, as ever
+    assert "2022年度报告" in new["Subject"]
+    assert "首次检查" not in new["Subject"]
+
+
+async def test_an_interrupted_first_poll_is_summarised_once_when_a_poll_ends(tmp_path, portal, smtp, monkeypatch):
+    from monitor.watch import poll  # noqa: PLC0415
+
+    first_poll_portal(portal)
+    cfg = config(tmp_path, portal, smtp, first_poll="summary")
+    portal.pages["/nb/t2.html"].delay = 5
+    monkeypatch.setattr(poll, "SOURCE_DEADLINE", 1.0)  # the first poll gives up on t2 with two reports stored
+    await poll_and_deliver(cfg)
+    assert smtp.inbox.messages == []  # nothing told yet: neither each report nor a summary of a poll that failed
+    portal.pages["/nb/t2.html"].delay = 0
+    monkeypatch.setattr(poll, "SOURCE_DEADLINE", 900.0)
+    await poll_and_deliver(cfg)
+    (msg,) = smtp.inbox.messages
+    assert "发现3份年度报告" in msg["Subject"]  # the reports stored by the poll that failed are in it too
+    await poll_and_deliver(cfg)
+    assert len(smtp.inbox.messages) == 1
+
+
 async def test_smtp_down_then_back_delivers_once_and_logs_once_per_attempt(tmp_path, portal, smtp, caplog):
     smtp.stop()
     cfg = config(tmp_path, portal, smtp)
@@ -408,6 +464,8 @@ async def test_sigkill_between_finding_and_delivery_delivers_exactly_once(tmp_pa
         toml = tmp_path / "sources.toml"
         toml.write_text(
             f"""
+[monitor]
+first_poll = "each"
 {smtp.toml()}[[source]]
 id = "city"
 agency = "示例市人民政府"
@@ -452,7 +510,7 @@ async def test_after_an_outage_alerts_send_delivers_now_and_retry_revives_dead_l
 
     toml = tmp_path / "sources.toml"
     toml.write_text(
-        f'[monitor]\ndatabase = "{tmp_path / "g.db"}"\n{smtp.toml()}'
+        f'[monitor]\ndatabase = "{tmp_path / "g.db"}"\nfirst_poll = "each"\n{smtp.toml()}'
         f'[[source]]\nid = "tianmen"\nagency = "天门市政务服务和大数据管理局"\nkind = "department"\n'
         f'list_url = "{portal.base}/nb/"\n',
         encoding="utf-8",

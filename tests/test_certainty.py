@@ -7,10 +7,12 @@ prose), then says what a careful reader would say of the result.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,7 @@ from conftest import SEEDS
 
 from monitor.checks.pipeline import run_rules
 from monitor.errors import InputError
-from monitor.model import ACTIVE_ROWS, APPLICATION_ROWS, VARIANTS, Finding, Report, gaps, part_of
+from monitor.model import ACTIVE_ROWS, APPLICATION_ROWS, VARIANTS, Block, Finding, Grid, GridCell, Report, gaps, part_of
 from monitor.reading.formats import extract
 from monitor.reading.report import parse, read_report
 
@@ -599,3 +601,141 @@ def test_a_page_with_its_tables_in_an_attachment_keeps_its_parts():
     assert {t.status for t in merged.tables.values()} == {"parsed"}
     assert all(merged.sections[n] is not None for n in range(1, 7))
     assert not errors(run_rules(merged))
+
+
+@pytest.mark.parametrize(
+    ("published", "year"),
+    [
+        ("2022-02-08", 2021),  # out in 2022 and about 2021 as its text says: the title names the year it came out
+        ("2023-02-08", 2022),  # out in 2023: a report on 2022; the period sentence is last year's, left unedited
+    ],
+)
+def test_a_title_naming_the_year_of_publication_is_read_by_the_period_it_states(published, year):
+    """Hostile test W7: a real page whose title names 2022 while its text says 统计期限自2021年1月1日起至2021年
+    12月31日止, published in February 2022. A report on 2022 cannot be out then: it covers 2021 (the year cross-year
+    rules and timeliness.missing use). Where the 发布日期 does not agree with the period, the title stands."""
+    html = (
+        page("005")
+        .decode("utf-8")
+        .replace("平潭综合实验区2021年度政府信息公开工作年度报告", "平潭综合实验区2022年度政府信息公开工作年度报告")
+    )
+    html = html.replace("2022-02-08", published)
+    report, _ = check(html.encode("utf-8"))
+    assert report.title == "平潭综合实验区2022年度政府信息公开工作年度报告"
+    assert report.published is not None
+    assert report.published.isoformat() == published
+    assert report.year == year
+
+
+@pytest.mark.parametrize("prefix", ["001_", "003_"])
+def test_a_running_header_and_page_numbers_are_not_the_report(prefix):
+    """Hostile test W6: a PDF whose every page starts with a running header (Word's 页眉, naming the office that
+    typed it) took that header for its title and body. The real report with a header and footer on each page
+    reads exactly as the report does: same title, body, parts, tables; the header is in none of its text."""
+    from pdfedit import running_lines  # noqa: PLC0415
+
+    original = read_report(page(prefix), "r.pdf").to_json()
+    import pdfplumber  # noqa: PLC0415
+
+    edited = running_lines(page(prefix), "Pingtan Office 2021 Annual Report")
+    with pdfplumber.open(io.BytesIO(edited)) as pdf:  # the header is on every page's text layer
+        assert all("Pingtan Office 2021 Annual Report" in (p.extract_text() or "") for p in pdf.pages)
+    doc = extract(edited)
+    assert not any("Pingtan Office" in b.text for b in doc.blocks)
+    assert read_report(edited, "r.pdf").to_json() == original
+
+
+def test_a_hidden_column_or_row_of_a_table_is_not_read():
+    """Hostile test W2: an Excel sheet saved as a web page keeps its hidden column as ``<td style="display:none">``
+    (and a hidden row as ``<tr style="display: none">``). A browser does not draw them, so a reader never sees
+    them: the real 005 page with a hidden cell closing every row of each table, and a hidden row of other numbers,
+    reads exactly as the page does."""
+    original = read_report(page("005"), "p.html").to_json()
+    soup = soup_of("005")
+    for table in soup.find_all("table"):
+        for tr in table.find_all("tr"):
+            hidden = soup.new_tag("td", style="DISPLAY: none")
+            hidden.string = "7"
+            tr.append(hidden)
+        last = table.find_all("tr")[-1]
+        stale = soup.new_tag("tr", style="display: none; mso-height-source: userset")
+        for _ in last.find_all("td"):
+            td = soup.new_tag("td")
+            td.string = "99"
+            stale.append(td)
+        last.insert_after(stale)
+    edited = read_report(str(soup).encode("utf-8"), "p.html").to_json()
+    assert edited["tables"] == original["tables"]
+    assert edited["table_status"] == original["table_status"]
+    assert run_rules(read_report(str(soup).encode("utf-8"), "p.html")) == run_rules(read_report(page("005"), "p.html"))
+
+
+def test_a_table_in_an_iframe_srcdoc_is_read_in_place():
+    """Hostile test W4: a CMS that puts the report's tables in ``<iframe srcdoc="…">`` shows them in the page; they
+    were called "只有图片或附件". The real 005 page with every table moved into a srcdoc frame reads as the page does.
+    An iframe that loads another address is still an embedded document, not read."""
+    original = read_report(page("005"), "p.html").to_json()
+    soup = soup_of("005")
+    for table in soup.find_all("table"):
+        frame = soup.new_tag("iframe", srcdoc=f"<html><body>{table}</body></html>")
+        table.replace_with(frame)
+    edited = read_report(str(soup).encode("utf-8"), "p.html").to_json()
+    assert edited["tables"] == original["tables"]
+    assert edited["table_status"] == original["table_status"]
+    soup = soup_of("005")
+    for table in soup.find_all("table"):
+        table.replace_with(soup.new_tag("iframe", src="/viewer?file=t3.pdf"))
+    elsewhere = read_report(str(soup).encode("utf-8"), "p.html").to_json()
+    assert set(elsewhere["table_status"].values()) == {"image"}  # not read, and never "missing"
+
+
+def _grid_of(matrix: list[list[str]], number: int) -> Grid:
+    """A grid of one cell a slot, as a PDF table's rows give them."""
+    slots: list[list[GridCell | None]] = [
+        [GridCell(text, r, c, index=c) for c, text in enumerate(row)] for r, row in enumerate(matrix)
+    ]
+    return Grid([c for row in slots for c in row if c], slots, number)
+
+
+@pytest.mark.parametrize("numbers_on", ["first page", "next page"])
+def test_a_table_row_broken_across_a_page_is_one_row(numbers_on):
+    """Hostile test W1: Word lets a table row break across pages. The next page then starts with the row's rest
+    (the end of its label, with or without its numbers) under the repeated header; read as a row of its own it
+    was a row of blanks (cell.blank "没有数据应填0" on a page that prints 0 and 1) and the numbers were named by
+    another row. The real 003's 表三, its row (六)1 broken over a page both ways, reads as the unbroken table."""
+    from monitor.reading.pagebreaks import join_split_rows  # noqa: PLC0415
+
+    doc = extract(page("003_"))
+
+    def named(text: str) -> bool:  # the row (六)1: 申请人无正当理由逾期不补正…
+        return "无正当理由逾期" in "".join(text.split())
+
+    (table,) = [b for b in doc.blocks if b.grid and any(named(c.text) for c in b.grid.cells)]
+    assert table.grid is not None
+    matrix = [[c.text if c else "" for c in row] for row in table.grid.slots]
+    k = next(i for i, row in enumerate(matrix) if any(named(t) for t in row))
+    j = next(c for c, t in enumerate(matrix[k]) if named(t))
+    label = matrix[k][j]
+    cut = label.index("逾期")
+    first, rest = list(matrix[k]), ["" for _ in matrix[k]]
+    first[j], rest[j] = label[:cut], label[cut:]
+    if numbers_on == "next page":
+        for c in range(j + 1, len(first)):
+            rest[c], first[c] = first[c], ""
+    before = [*matrix[:k], first]
+    after = [rest, *matrix[k + 1 :]]  # 003's 表三 goes on to its next page without repeating its header
+    whole = [*doc.blocks[: doc.blocks.index(table)], Block(grid=_grid_of(matrix, table.grid.number))]
+    broken = [
+        *doc.blocks[: doc.blocks.index(table)],
+        Block(grid=_grid_of(before, table.grid.number)),
+        Block(grid=_grid_of(after, table.grid.number + 1)),
+    ]
+    tail = doc.blocks[doc.blocks.index(table) + 1 :]
+    expected = parse(replace(doc, blocks=[*whole, *tail]), "r.pdf")
+    unjoined = parse(replace(doc, blocks=[*broken, *tail]), "r.pdf")
+    joined = parse(replace(doc, blocks=[*join_split_rows(broken), *tail]), "r.pdf")
+    if numbers_on == "first page":  # unjoined, the label's rest was a row of 7 blanks and 4 unverifiable sums
+        assert unjoined.to_json()["tables"] != expected.to_json()["tables"]
+        assert "cell.blank" in {f.rule for f in run_rules(unjoined)}
+    assert joined.to_json()["tables"] == expected.to_json()["tables"]
+    assert [f.rule for f in run_rules(joined)] == [f.rule for f in run_rules(expected)]

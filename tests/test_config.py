@@ -121,6 +121,12 @@ def test_systemd_state_directory_holds_relative_state(tmp_path, env, monkeypatch
         ("port = 465", "port = 70000", "70000", "[alerts.email] key 'port': must be a TCP port, 1 to 65535, not 70000"),
         ("[alerts.email]", "[alerts.emial]", "emial", "[alerts] key 'emial': unknown key; valid keys are email"),
         ("[monitor]", "[monitr]", "monitr", "unknown table [monitr]; valid tables are [monitor]"),
+        (
+            'default_interval = "6h"',
+            'default_interval = "6h"\nfirst_poll = "silent"',
+            "silent",
+            "key 'first_poll': must be one of: summary, each",
+        ),
     ],
 )
 def test_each_mistake_names_file_line_and_key(tmp_path, env, old, new, marker, words):

@@ -47,7 +47,21 @@ def report(request):
 
 
 def test_one_registry_names_a_reader_for_every_format():
-    assert set(READERS) >= {"pdf", "docx", "doc", "xlsx", "xls", "ofd", "zip", "png", "jpeg", "tiff"}
+    assert set(READERS) >= {
+        "pdf",
+        "docx",
+        "doc",
+        "odt",
+        "rtf",
+        "xlsx",
+        "xls",
+        "ods",
+        "ofd",
+        "zip",
+        "png",
+        "jpeg",
+        "tiff",
+    }
 
 
 def test_the_sniffer_looks_inside_containers(report):
@@ -150,6 +164,38 @@ def test_xls_97_reads_the_same_cells_as_the_page(report, office_files):
     got = extract(workbook)
     assert got.kind == "xls"
     assert agreement(original["tables"], parse(got, "x").to_json()["tables"])[2] == []
+
+
+@pytest.fixture(scope="module")
+def open_formats(report):
+    """The real page saved by LibreOffice as OpenDocument text, as RTF, and its tables as an OpenDocument sheet."""
+    need_libreoffice()
+    data, doc, _ = report
+    odt = soffice(data, "html", "odt:writer8", infilter="HTML (StarWriter)")
+    rtf = soffice(data, "html", "rtf:Rich Text Format", infilter="HTML (StarWriter)")
+    ods = soffice(xlsx_of(doc), "xlsx", "ods:calc8")
+    return odt, rtf, ods
+
+
+@pytest.mark.parametrize(("which", "kind"), [(0, "odt"), (1, "rtf"), (2, "ods")])
+def test_opendocument_and_rtf_read_the_same_cells_as_the_page(report, open_formats, which, kind):
+    """Hostile test W8: an .odt or .rtf report was refused as "not a report"; it is the same report."""
+    _, _, original = report
+    data = open_formats[which]
+    assert sniff(data) == kind
+    got = extract(data)
+    assert got.kind == kind
+    read = parse(got, "x").to_json()
+    assert agreement(original["tables"], read["tables"])[2] == []
+    if kind != "ods":  # a workbook holds the tables only
+        assert read["sections"] == original["sections"]
+
+
+def test_without_libreoffice_an_odt_or_rtf_says_what_to_install(monkeypatch, open_formats):
+    monkeypatch.setattr(doc, "soffice", lambda: None)
+    for data, named in zip(open_formats, ("OpenDocument文本", "RTF", "OpenDocument表格"), strict=True):
+        with pytest.raises(ReaderMissing, match=f"需要安装LibreOffice才能读取此{named}文件"):
+            extract(data)
 
 
 # --------------------------------------------------------------------------------- without the optional readers

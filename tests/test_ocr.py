@@ -97,3 +97,31 @@ def test_an_image_of_a_page_is_read_by_ocr():
         same = sum(a == b for a, b in zip(row, read, strict=True))
         print(f"{fmt}: section 四 {same - 1}/{len(row) - 1} values as the text layer")  # (the last piece is "|")
         assert same >= len(row) - 1  # one value misread at most: why every OCR'd value is uncertain
+
+
+def test_a_cell_the_ocr_recognised_nothing_in_is_unread_not_blank():
+    """Hostile test W5: a scan's cell where the engine recognised nothing was reported "为空（没有数据应填0）"
+    while the page prints 1. Section 四 of the real 001 read by OCR, with the 行政复议·结果纠正 digit the engine
+    missed: the cell is unread (cell.unreadable says nothing was recognised), never blank, and the identity it
+    takes part in cannot be checked."""
+    need_ocr()
+    from dataclasses import replace  # noqa: PLC0415
+
+    from monitor.checks.pipeline import run_rules  # noqa: PLC0415
+    from monitor.model import Block  # noqa: PLC0415
+
+    doc = extract(scanned_pdf((FIXTURES / "001_huaian_hongze_district_2023.pdf").read_bytes(), only=[3]))
+    assert doc.ocr
+    assert "10 | 1 | 0 | 0 | 0 |" in doc.text
+    missed = replace(
+        doc, blocks=[Block(b.text.replace("10 | 1 | 0 | 0 | 0 |", "10 |  | 0 | 0 | 0 |"), b.grid) for b in doc.blocks]
+    )
+    report = parse(missed, "scan")
+    cell = report.tables["appeals"].rows["review"]["corrected"]
+    assert (cell.number, cell.blank, cell.unreadable) == (None, False, True)
+    findings = run_rules(report)
+    assert not [f for f in findings if f.rule == "cell.blank" and ("review", "corrected") in f.cells]
+    (unread,) = [f for f in findings if f.rule == "cell.unreadable" and f.table == "appeals"]
+    assert "未识别出内容" in unread.message
+    assert ("review", "corrected") in unread.cells
+    assert not [f for f in findings if f.severity == "error" and f.table == "appeals"]

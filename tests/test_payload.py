@@ -88,6 +88,30 @@ STORED = {
         "failures": 0,
         "findings": [],
     },
+    "first_poll": {
+        "source": "tianmen",
+        "agency": "天门市政务服务和大数据管理局",
+        "url": "http://example.gov.cn/nb/",
+        "findings": [],
+        "reports": [
+            {
+                "title": BASE["title"],
+                "year": 2021,
+                "url": BASE["url"],
+                "errors": 1,
+                "warnings": 0,
+                "error_messages": [FINDING["message"]],
+            },
+            {
+                "title": None,
+                "year": None,
+                "url": "http://example.gov.cn/nb/t2.html",
+                "errors": 0,
+                "warnings": 2,
+                "error_messages": [],
+            },
+        ],
+    },
     "first_schema": {**BASE, **VERSION},  # database schema 1: tables and findings inside the event
 }
 
@@ -135,6 +159,7 @@ FIELDS = {
     "missing": ["title", "year", "published", "tables", "table_status", "findings"],
     "source_failing": ["error", "failures", "findings"],
     "source_recovered": ["error", "failures", "findings"],
+    "first_poll": ["findings", "reports"],
     "test": ["error", "failures", "title", "year", "published", "tables", "table_status", "findings"],
 }
 FINDING_FIELDS = ["rule", "severity", "table", "row", "column", "expected", "actual", "message", "key", "cells"]

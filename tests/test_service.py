@@ -4,6 +4,8 @@ SIGTERM finishes the poll in hand; sources/reports/demo read what was stored."""
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
 import json
 import os
 import signal
@@ -46,6 +48,7 @@ def write_config(tmp_path: Path, url: str) -> Path:
 [monitor]
 database = "state/govmon.db"
 outbox_dir = "mail"
+first_poll = "each"
 
 [[source]]
 id = "city"
@@ -314,8 +317,20 @@ async def test_the_readme_systemd_steps_in_a_fake_root(portal, tmp_path):
     reports = admin("reports")
     assert reports.count("[city] ") == 5
     assert "通辽市2021年政府信息公开工作年度报告" in reports
-    mail = len(list((var / "mail").glob("*.eml")))  # the five reports, and the 2025 one missing if its deadline is past
-    assert mail >= 5
+    # a new source's first poll: one summary naming the five reports (not a mail each), and the 2025 report
+    # missing if its deadline is past
+    mails = [p.read_bytes() for p in (var / "mail").glob("*.eml")]
+    (summary,) = [
+        m
+        for m in (email.message_from_bytes(b, policy=email.policy.default) for b in mails)
+        if "首次检查" in m["Subject"]
+    ]
+    assert "发现5份年度报告" in summary["Subject"]
+    text = summary.get_body(("plain",)).get_content()
+    assert "通辽市2021年政府信息公开工作年度报告" in text
+    assert "不逐份发送提醒" in text
+    mail = len(mails)
+    assert mail in (1, 2)
     assert f"alerts: 0 pending, {mail} delivered, 0 dead" in admin("alerts", "list")
     assert admin("health").startswith("govmon health: OK: 1/1 source(s) polled")
     assert not (etc / "govmon.db").exists()  # one database, the service's

@@ -10,10 +10,10 @@ from typing import Any
 
 from monitor.alerts.channels import recipients
 from monitor.config import Settings, Source
-from monitor.model import AboutReport, Event, Finding, Payload, SourceHealth
-from monitor.store import SourceState
+from monitor.model import AboutReport, Event, Finding, ListedReport, Payload, SourceHealth
+from monitor.store import SourceState, StoredReport
 
-__all__ = ["missing_event", "recipients", "source_events", "version_events"]
+__all__ = ["first_poll_event", "missing_event", "recipients", "source_events", "version_events"]
 
 
 def _keys(findings: list[dict[str, Any]]) -> tuple[str, ...]:
@@ -68,6 +68,21 @@ def missing_event(settings: Settings, source: Source, finding: Finding) -> Event
         findings=(finding,),
     )
     return Event(f"missing|{source.id}|{finding.row}", "missing", source.id, payload, recipients(settings, source))
+
+
+def first_poll_event(settings: Settings, source: Source, stored: list[StoredReport]) -> Event | None:
+    """A source's first poll told once: every report it found, each with its problems counted, instead of a mail
+    for each past report (a province's first day would be hundreds). Its key is the source's: a first poll that
+    was interrupted and finished later is still told once. None when nothing was found."""
+    listed = []
+    for r in stored:
+        findings = r.latest.findings if r.latest else []
+        errors = tuple(f.message for f in findings if f.severity == "error")
+        listed.append(ListedReport(r.title, r.year, r.url, len(errors), len(findings) - len(errors), errors))
+    if not listed:
+        return None
+    payload = Payload(source.id, source.agency, source.list_url, reports=tuple(listed), findings=())
+    return Event(f"first_poll|{source.id}", "first_poll", source.id, payload, recipients(settings, source))
 
 
 def source_events(

@@ -25,6 +25,7 @@ from monitor.model import (
     TABLE_LABELS,
     AboutReport,
     Finding,
+    ListedReport,
     Payload,
     SourceHealth,
     fmt,
@@ -60,7 +61,16 @@ def _shipped_templates() -> Path:
 DEFAULT_TEMPLATES = _shipped_templates()
 
 
-KINDS = ("new_report", "new_finding", "revision", "missing", "source_failing", "source_recovered", "test")
+KINDS = (
+    "new_report",
+    "new_finding",
+    "revision",
+    "missing",
+    "first_poll",
+    "source_failing",
+    "source_recovered",
+    "test",
+)
 
 
 # Scraped text in a robot's Markdown (DingTalk, WeCom): every character their Markdown acts on becomes its
@@ -155,6 +165,7 @@ _DEFAULTS: dict[str, Any] = {
     "error": None,
     "failures": 0,
     "resolved": [],
+    "reports": [],
 }
 
 
@@ -256,6 +267,12 @@ def sample_payload(kind: str) -> Payload:
         table_status={"appeals": "parsed"},
         findings=(finding,),
     )
+    if kind == "first_poll":
+        listed = (
+            ListedReport(payload.report.title if payload.report else None, 2021, payload.url, 1, 0, (finding.message,)),
+            ListedReport("示例市政务服务和大数据管理局2020年政府信息公开工作年度报告", 2020, payload.url, 0, 2),
+        )
+        return replace(payload, health=None, report=None, reports=listed, findings=())
     if kind != "revision":
         return payload
     return replace(

@@ -1,4 +1,6 @@
-"""TODO"""
+"""Checks of completeness: every part and every statutory table present and readable, blank cells
+(没有数据应填0), cells read with debris or not read at all, values that cannot be (negative, fractional), and a
+table format that does not match the report's year."""
 
 from __future__ import annotations
 
@@ -57,7 +59,11 @@ def cell_blank(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     yield from per_table(ctx, make, lambda v: v.blank, "为空（没有数据应填0）")
 
 
-@rule("cell.unreadable", "warning", "单元格带有乱码（如“0?”）已按其中数字读取，或内容不是数字未能读取，请核对原文")
+@rule(
+    "cell.unreadable",
+    "warning",
+    "单元格带有乱码（如“0?”）已按其中数字读取，或内容不是数字、扫描件中未识别出内容而未能读取，请核对原文",
+)
 def cell_unreadable(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     yield from per_table(
         ctx,
@@ -65,7 +71,15 @@ def cell_unreadable(ctx: Context, make: Callable[..., Finding]) -> Iterator[Find
         lambda v: v.debris and v.number is not None,
         "带有乱码字符或修订痕迹（如“0?”），已按其中的数字读取，请核对原文",
     )
-    yield from per_table(ctx, make, lambda v: v.unreadable, "的内容不是数字，未能读取，也未参与计算，请核对原文")
+    yield from per_table(
+        ctx, make, lambda v: v.unreadable and bool(v.raw.strip()), "的内容不是数字，未能读取，也未参与计算，请核对原文"
+    )
+    yield from per_table(  # a scanned page's cell where the OCR recognised nothing: blank, or a digit it missed
+        ctx,
+        make,
+        lambda v: v.unreadable and not v.raw.strip(),
+        "在扫描件中未识别出内容（可能为空，也可能漏识），未参与计算，请核对原文",
+    )
 
 
 @rule("cell.invalid", "error", "应填非负整数的单元格填了负数或小数（读数确定时）")

@@ -1,4 +1,6 @@
-"""TODO"""
+"""Checks across years and bodies: carry-over (本年上年结转 = the year before's 结转下年度继续办理),
+现行有效件数 (last year's plus 制发 minus 废止), and copied text (雷同) against the reports the store or
+``check`` offers as candidates."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""TODO"""
+"""The prose's phrasings, as data: how a report's sentences name a table's cells (予以公开N件, 行政复议N件…)
+by year of format, the outcome names and how they join (及/和/、), and the words that make a sentence speak of
+something narrower (本级, 办公室) so that it is not compared with the table."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""TODO"""
+"""Checks of the prose against the tables: counts the sentences state (only tight phrasings: never 近/约/余,
+other years, channels, other bodies or breakdowns), and percentages against their numerator and base (named
+rates, shares of a total, a sum over 100%)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""TODO"""
+"""The rule registry: ``@rule("id", severity, summary)`` registers a small named check; ``ORDER`` is the
+order findings are told in; ``Context`` (a report, its year before, its diff, its copy candidates) and
+``SourceContext`` (a source's years, judged on a day) are what rules see; helpers shared by the rules."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""TODO"""
+"""Checks of time: a report published after its statutory deadline (department 1/31, government 3/31 of
+the year after), and, once per source, a year whose deadline has passed with no report found."""
 
 from __future__ import annotations
 

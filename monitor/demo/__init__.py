@@ -154,6 +154,7 @@ def settings(base_url: str, folder: Path) -> Settings:
         failure_threshold=3,
         sources=sources,
         outbox_dir=folder / "mail",
+        first_poll="each",  # the demo shows each report's own alert; a real first poll sends one summary
     )
 
 

@@ -16,7 +16,7 @@ from monitor.model.document import (
     GridCell,
     text_document,
 )
-from monitor.model.events import PAYLOAD_VERSION, AboutReport, Event, Payload, SourceHealth, Tables
+from monitor.model.events import PAYLOAD_VERSION, AboutReport, Event, ListedReport, Payload, SourceHealth, Tables
 from monitor.model.records import (
     SEVERITY_CN,
     STATUS_CN,
@@ -124,6 +124,7 @@ __all__ = [
     "Finding",
     "Grid",
     "GridCell",
+    "ListedReport",
     "Number",
     "Payload",
     "Report",

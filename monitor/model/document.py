@@ -1,4 +1,6 @@
-"""TODO"""
+"""A read document before it is a report: ``Document`` (text ``Block``s in reading order, and tables as
+``Grid``s of ``GridCell``s where the format knows its cells), and the marks readers leave for what they could not
+read (``[图片]``, ``[无法读取的页面]``)."""
 
 from __future__ import annotations
 
@@ -7,10 +9,8 @@ from dataclasses import dataclass, field
 MAX_BYTES = 8 * 1024 * 1024  # real reports are < 2 MB even with Word-pasted markup
 
 
-IMAGE_MARK = "[图片]"
-
-
-UNREAD_PAGE = "[无法读取的页面]"  # a page whose text cannot be read in order (turned sideways): nothing on it is known  # where a page shows an image: a table that is only a picture is never read as zeros
+IMAGE_MARK = "[图片]"  # where a page shows an image: a table that is only a picture is never read as zeros
+UNREAD_PAGE = "[无法读取的页面]"  # a page whose text cannot be read in order (turned sideways): nothing on it is known
 
 
 # ---------------------------------------------------------------- the document model

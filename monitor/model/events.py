@@ -11,7 +11,7 @@ schema: it is raised when a field is removed or changes meaning; a new field is 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from monitor.model.records import Finding, Number
@@ -41,6 +41,19 @@ class SourceHealth:
 
 
 @dataclass(frozen=True)
+class ListedReport:
+    """One report of a source's first poll, as its summary lists it: what it is, where, how many problems its
+    latest version has, and its errors' messages (its own alert is not sent: the summary is, once)."""
+
+    title: str | None
+    year: int | None
+    url: str
+    errors: int
+    warnings: int
+    error_messages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Payload:
     """What an event tells. ``source``, ``agency`` and ``url`` (the report's, or the source's listing) always;
     each other part only where the event has it (None: absent from the JSON, not null):
@@ -52,7 +65,8 @@ class Payload:
       back from the version when the event is sent); ``resolved``: the messages of the findings a new version
       no longer has;
     - ``tables``, ``table_status``, ``findings``: the report's numbers, each table's state, and the findings the
-      event is about (a missing report's finding is stored with its event; a version's are read back)."""
+      event is about (a missing report's finding is stored with its event; a version's are read back);
+    - ``reports``: a source's first poll: every report found, each with its counts (one summary, not a mail each)."""
 
     source: str
     agency: str
@@ -65,6 +79,7 @@ class Payload:
     tables: Tables | None = None
     table_status: dict[str, str] | None = None
     findings: tuple[Finding, ...] | None = None
+    reports: tuple[ListedReport, ...] | None = None
     version: int = PAYLOAD_VERSION
 
     def with_version(self, tables: Tables, table_status: dict[str, str], findings: Iterable[Finding]) -> Payload:
@@ -90,6 +105,7 @@ class Payload:
             "tables": self.tables,
             "table_status": self.table_status,
             "findings": None if self.findings is None else [f.to_json() for f in self.findings],
+            "reports": None if self.reports is None else [_listed_json(r) for r in self.reports],
         }
         return out | {k: v for k, v in parts.items() if v is not None}
 
@@ -104,6 +120,7 @@ class Payload:
         about = ("title", "year", "published")
         report = AboutReport(*(data.get(k) for k in about)) if any(k in data for k in about) else None
         keys, resolved, findings = data.get("finding_keys"), data.get("resolved"), data.get("findings")
+        listed = data.get("reports")
         return cls(
             source=data.get("source") or "",
             agency=data.get("agency") or "",
@@ -116,7 +133,17 @@ class Payload:
             tables=data.get("tables"),
             table_status=data.get("table_status"),
             findings=None if findings is None else tuple(Finding.from_json(f) for f in findings),
+            reports=None if listed is None else tuple(_listed(r) for r in listed),
         )
+
+
+def _listed_json(r: ListedReport) -> dict[str, Any]:
+    return {**asdict(r), "error_messages": list(r.error_messages)}
+
+
+def _listed(data: Mapping[str, Any]) -> ListedReport:
+    messages = tuple(data.get("error_messages", ()))
+    return ListedReport(data["title"], data["year"], data["url"], data["errors"], data["warnings"], messages)
 
 
 @dataclass(frozen=True)
@@ -124,7 +151,7 @@ class Event:
     """Something worth an alert. `key` makes it idempotent: the same key is stored (and sent) once."""
 
     key: str
-    kind: str  # new_report | new_finding | revision | late | missing | source_failing | source_recovered | test
+    kind: str  # new_report | new_finding | revision | missing | first_poll | source_failing | source_recovered | test
     source: str | None
     payload: Payload
     recipients: tuple[tuple[str, str], ...]  # (channel, recipient)

@@ -1,4 +1,7 @@
-"""TODO"""
+"""The records a report becomes and its findings: ``Value`` (one cell as read: a number, blank, or a doubt),
+``Table`` (a statutory table: its state, format and values), ``Report`` (what the reading made of a page, with
+``to_json``/``from_json`` for the store) and ``Finding`` (one rule's verdict: one serialised form for ``check --json``,
+the store and the alerts). Importing nothing of govmon beyond the statute."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""TODO"""
+"""The law's template, written down once (report-format.md §1–3): the six parts and their names, the two
+formats of each statutory table (2019 and 2021: rows as ``RowSpec``s, columns, canonical keys and Chinese labels),
+the outcome groups the identities sum, the statutory deadlines by kind of body, and the year patterns."""
 
 from __future__ import annotations
 

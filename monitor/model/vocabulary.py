@@ -1,4 +1,6 @@
-"""TODO"""
+"""How real pages say the statute's words: the variants of row labels, part headings and column headers met
+on real portals (each ``Variant`` with the page it came from), which part a heading names (``part_of``), a
+label's item number, and the likeness used to place a row whose label is written differently (``gaps``)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """What a container file is, from what it holds: the sniffer's look inside zip and OLE2 files.
 
-DOCX, XLSX and OFD are all zip archives; a zip of attachments is one too. They are told apart by the
-parts inside: ``word/document.xml``, ``xl/workbook.xml``, ``OFD.xml``. Word 97-2003 ``.doc``, WPS
+DOCX, XLSX, OFD and OpenDocument are all zip archives; a zip of attachments is one too. They are told apart by
+the parts inside: ``word/document.xml``, ``xl/workbook.xml``, ``OFD.xml``, ``mimetype`` (whose bytes, stored first
+and uncompressed, name the OpenDocument type). Word 97-2003 ``.doc``, WPS
 Writer ``.wps``, Excel 97-2003 ``.xls`` and WPS Spreadsheets ``.et`` are all OLE2 compound files; they
 are told apart by their streams (``WordDocument``; ``Workbook`` or ``Book``). Only the directories are
 read here (the zip's central directory, the OLE2 directory), never the contents.
@@ -43,7 +44,7 @@ def zip_names(data: bytes) -> list[str] | None:
 
 
 def zip_kind(data: bytes) -> str:
-    """docx, xlsx, ofd, or zip (an archive of files, or a damaged zip: the archive reader says which)."""
+    """docx, xlsx, ofd, odt, ods, or zip (an archive of files, or a damaged zip: the archive reader says which)."""
     names = zip_names(data)
     if names is None:
         return "zip"
@@ -54,6 +55,11 @@ def zip_kind(data: bytes) -> str:
         return "xlsx"
     if "OFD.xml" in members or "ofd.xml" in {m.lower() for m in members}:
         return "ofd"
+    if {"mimetype", "content.xml"} <= members:  # OpenDocument: its type stored first, uncompressed (ODF §3.3)
+        if b"application/vnd.oasis.opendocument.text" in data[:256]:
+            return "odt"
+        if b"application/vnd.oasis.opendocument.spreadsheet" in data[:256]:
+            return "ods"
     return "zip"
 
 

@@ -1,11 +1,14 @@
-"""Stage: extract (.doc, .wps). A Word 97-2003 or WPS Writer report -> a Document, through LibreOffice.
+"""Stage: extract (.doc, .wps, .odt, .rtf). A Word 97-2003, WPS Writer, OpenDocument or RTF report -> a Document,
+through LibreOffice.
 
 The Word 97 binary format keeps its tables as paragraph runs marked by cell and row ends, with merged
 cells in separate property records; no maintained Python library reads them with their spans. LibreOffice
 does, and it is a Debian package: ``soffice --headless --convert-to docx`` turns the file into a DOCX,
 which ``extract_docx.py`` reads into grids with their rowspans and colspans, the same as a report
 published as .docx. A WPS Writer ``.wps`` file is the same binary inside an OLE2 file (sniffed by its
-``WordDocument`` stream), so LibreOffice's Word filter reads it too.
+``WordDocument`` stream), so LibreOffice's Word filter reads it too. An OpenDocument text (.odt, what
+LibreOffice and some WPS versions save) and an RTF file are converted the same way: their tables come out as
+DOCX tables with their merges, which no hand-written reader of ours would match.
 
 Bounded: the converter runs with a fresh profile in a temporary folder, with a CPU and an address-space
 limit and a wall-clock timeout; a file it cannot convert is one InputError line. Without LibreOffice the
@@ -80,8 +83,25 @@ def convert(data: bytes, suffix: str, target: str, missing: str = MISSING) -> by
         return made.read_bytes()
 
 
+def _as_docx(data: bytes, suffix: str, named: str) -> Document:
+    missing = f"需要安装LibreOffice才能读取此{named}文件(.{suffix})；{MISSING.split('；', 1)[1]}"
+    doc = docx_document(convert(data, suffix, "docx", missing))
+    doc.kind, doc.encoding = suffix, suffix
+    return doc
+
+
 def doc_document(data: bytes) -> Document:
     """A Word 97-2003 (.doc) or WPS (.wps) report: converted to DOCX, read as one."""
     doc = docx_document(convert(data, "doc", "docx"))
     doc.kind, doc.encoding = "doc", "doc"
     return doc
+
+
+def odt_document(data: bytes) -> Document:
+    """An OpenDocument text report (.odt): converted to DOCX, read as one."""
+    return _as_docx(data, "odt", "OpenDocument文本")
+
+
+def rtf_document(data: bytes) -> Document:
+    """An RTF report: converted to DOCX, read as one."""
+    return _as_docx(data, "rtf", "RTF")

@@ -1,4 +1,6 @@
-"""TODO"""
+"""Stage: parse (facts). A report's lines -> its title (the page's ``<title>`` preferred when it names a
+report), its year, its 发布日期, and the body that published it, cross-checked between the title and the page's
+发布机构/来源 fields (a field that names no body, like ``1`` or a website, never wins); the kind of body."""
 
 from __future__ import annotations
 
@@ -92,14 +94,24 @@ def find_published(lines: list[str], head_end: int) -> date | None:
     return None
 
 
+_PERIOD = re.compile(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*(起)?\s*(至|到|-)")  # 统计期限自2021年1月1日起至…
+
+
 def find_year(title: str | None, text: str, published: date | None, section1: str) -> int | None:
+    """The year the report covers: the title's, unless the title names the year it was published in (a report
+    on 2022 cannot be out in January 2022) and the report states its statistics period as the year before,
+    which its 发布日期 agrees with; else the stated period; else the year before publication."""
+    period = _PERIOD.search(text)
     if title:
         m = re.search(_YEAR, title)
         if m:
-            return _to_year(m.group(1))
-    m = re.search(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*(起)?\s*(至|到|-)", text)
-    if m:
-        return int(m.group(1))
+            named = _to_year(m.group(1))
+            stated = int(period.group(1)) if period else None
+            if published and published.year <= named and stated == published.year - 1:
+                return stated
+            return named
+    if period:
+        return int(period.group(1))
     if published:
         return published.year - 1
     m = re.search(r"((?:19|20)\d{2})年", section1)

@@ -1,4 +1,7 @@
-"""TODO"""
+"""Stage: extract (formats). Bytes -> which reader: decoding text (BOM, UTF-8, the declared or ``<meta>``
+charset, GB18030 for the GB family, then detection), ``sniff`` (the kind told by the bytes, inside containers too),
+``READERS`` (kind -> reader: the registry a new format is one line in; a reader that needs software this machine
+lacks says what to install), and the larger time budget of the heavy readers (OCR, LibreOffice)."""
 
 from __future__ import annotations
 
@@ -12,19 +15,21 @@ from monitor.errors import InputError
 from monitor.model import MAX_BYTES, Document, text_document
 from monitor.reading import containers, ocr
 from monitor.reading.archive import zip_document
-from monitor.reading.doc import doc_document
+from monitor.reading.doc import doc_document, odt_document, rtf_document
 from monitor.reading.docx import docx_document
 from monitor.reading.html import html_document
 from monitor.reading.ocr import image_document
 from monitor.reading.ofd import ofd_document
 from monitor.reading.pdf import pdf_document
-from monitor.reading.sheet import xls_document, xlsx_document
+from monitor.reading.sheet import ods_document, xls_document, xlsx_document
 
 _GB = {"gb2312", "gbk", "gb_2312-80", "x-gbk", "gb18030", "cp936", "euc-cn", "hz-gb-2312"}
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 
+
+_RTF = b"{\\rtf"  # an RTF file's first bytes, whatever its code page
 
 _HTML_HINT = re.compile(r"<\s*(html|!doctype|body|table|div|p|head|meta|span|tr)\b", re.I)
 
@@ -76,6 +81,8 @@ def sniff(data: bytes) -> str:
         return containers.zip_kind(data)
     if head.startswith(containers.OLE_MAGIC):
         return containers.ole_kind(data)
+    if head.startswith(_RTF):
+        return "rtf"
     image = containers.image_kind(head)
     if image:
         return image
@@ -97,6 +104,9 @@ READERS: dict[str, Callable[[bytes], Document]] = {
     "pdf": pdf_document,
     "docx": docx_document,
     "doc": doc_document,  # Word 97-2003, and WPS Writer .wps (the same binary in an OLE2 file)
+    "odt": odt_document,  # OpenDocument text: through LibreOffice, as .doc
+    "rtf": rtf_document,
+    "ods": ods_document,
     "xlsx": xlsx_document,
     "xls": xls_document,  # Excel 97-2003, and WPS Spreadsheets .et
     "ofd": ofd_document,
@@ -127,7 +137,7 @@ def budget(data: bytes) -> tuple[int, int] | None:
         return HEAVY_BUDGET["pdf"]
     if head.startswith(b"PK\x03\x04"):
         return HEAVY_BUDGET["zip"]
-    if head.startswith(containers.OLE_MAGIC):
+    if head.startswith((containers.OLE_MAGIC, _RTF)):  # LibreOffice converts these
         return HEAVY_BUDGET["ole"]
     if containers.image_kind(head):
         return HEAVY_BUDGET["image"]

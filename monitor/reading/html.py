@@ -1,4 +1,7 @@
-"""TODO"""
+"""Stage: extract (HTML). A portal page -> a ``Document``, on lxml's own tree walked with ``iterwalk``:
+chrome skipped, hidden and superscript markup marked uncertain, images and embedded or attached documents
+marked, every data ``<table>`` a ``Grid`` (innermost first, spans expanded within a cap), layout tables read as
+text, the CMS ``<meta>`` fields kept."""
 
 from __future__ import annotations
 
@@ -9,7 +12,8 @@ from lxml import etree
 
 from monitor.errors import InputError
 from monitor.model import IMAGE_MARK, Block, Document, Grid, GridCell
-from monitor.reading.cells import DEBRIS, is_value
+from monitor.reading.cells import is_value
+from monitor.reading.hidden import mark_asides, rendered
 
 MAX_GRID_CELLS = 20_000  # per table, after rowspan/colspan expansion
 
@@ -189,17 +193,18 @@ def _rows(table: Any, tables: Tables) -> list[Any]:
 
 
 def read_grid(table: Any, number: int = 0, tables: Tables | None = None) -> Grid:
-    """The table's cells with their slots; rowspan/colspan cover every slot they span."""
+    """The table's cells with their slots, as the browser draws them (hidden rows and cells left out);
+    rowspan/colspan cover every slot they span."""
     tables = {} if tables is None else tables
     cells: list[GridCell] = []
     slots: list[list[GridCell | None]] = []
     budget = MAX_GRID_CELLS
-    rows = _rows(table, tables)
+    rows = [tr for tr in _rows(table, tables) if rendered(tr)]
     for r, tr in enumerate(rows):
         while len(slots) <= r:
             slots.append([])
         col = 0
-        for index, td in enumerate(c for c in tr if c.tag in ("td", "th")):
+        for index, td in enumerate(c for c in tr if c.tag in ("td", "th") and rendered(c)):
             while col < len(slots[r]) and slots[r][col] is not None:
                 col += 1
             rowspan = min(_span(td.get("rowspan"), 200), len(rows) - r)
@@ -281,43 +286,17 @@ def _read_tables(root: Any) -> tuple[list[Grid], Tables]:
     return grids, tables
 
 
-# In a table cell, text a reader does not read as the cell's number: a footnote mark (<sup>), a deletion or a
-# struck-through correction (<del>, <s>, <strike>), Word's hidden text. It is replaced by the debris mark, so
-# "27<sup>1</sup>" is 27, read, but not for certain.
-_HIDDEN_STYLE = (  # CSS a reader does not read as the cell's text (spaces removed, lower case)
-    "display:none",
-    "mso-hide:all",
-    "visibility:hidden",
-    "vertical-align:super",
-    "vertical-align:sub",
-    "color:#fff",
-    "color:white",
-    "font-size:0;",
-    "font-size:0pt",
-    "font-size:0px",
-)
-_ASIDE_TAGS = frozenset({"sup", "sub", "del", "s", "strike"})
-_CANDIDATE = "self::sup or self::sub or self::del or self::s or self::strike or @hidden or @style"
-# the elements that may be asides, in document order; their style is judged here, not by XPath string functions
-# on every element (translate() twelve times an element cost 77 of a 219 KiB page's 95 ms)
-_ASIDE = etree.XPath(f"//td//*[{_CANDIDATE}] | //th//*[{_CANDIDATE}]")
-_FOLD = str.maketrans({" ": None, **{chr(c): chr(c + 32) for c in range(ord("A"), ord("Z") + 1)}})
-
-
-def _is_aside(el: Any) -> bool:
-    if el.tag in _ASIDE_TAGS or el.get("hidden") is not None:
-        return True
-    style = (el.get("style") or "").translate(_FOLD)  # ASCII spaces out, ASCII letters lower: as XPath's translate
-    return style == "font-size:0" or any(x in style for x in _HIDDEN_STYLE)
-
-
-def _mark_asides(root: Any) -> None:
-    for el in _ASIDE(root):
-        if not _is_aside(el):
+def _inline_srcdoc(root: Any) -> None:
+    """An ``<iframe srcdoc="…">`` shows the page it carries, in place: read as part of the page (an iframe that
+    loads another address stays what it is, an embedded document not read here). One level: a srcdoc inside
+    a srcdoc stays an embed."""
+    for frame in root.xpath("//iframe[@srcdoc]"):
+        inner = etree.fromstring(frame.get("srcdoc").encode("utf-8", "replace"), etree.HTMLParser(encoding="utf-8"))
+        body = inner.find("body") if inner is not None else None
+        if body is None:
             continue
-        for child in list(el):
-            el.remove(child)
-        el.text = DEBRIS
+        body.tag = "div"
+        frame.getparent().replace(frame, body)
 
 
 def html_document(html: str, encoding: str = "utf-8") -> Document:
@@ -327,7 +306,8 @@ def html_document(html: str, encoding: str = "utf-8") -> Document:
     if root is None:
         return Document([], kind="html", encoding=encoding, meta={})
     meta = _meta(root)
-    _mark_asides(root)
+    _inline_srcdoc(root)
+    mark_asides(root)
     grids, tables = _read_tables(root)
     blocks: list[Block] = []
     lines: list[str] = []

@@ -1,4 +1,6 @@
-"""TODO"""
+"""Stage: parse (parts). A report's lines -> where each of the six parts starts and ends: headings by what
+they say (inline, numbered, Markdown, 第一部分…), a numbering that runs between named neighbours, tables of
+contents and preamble lists dropped, page footers and Markdown rules cleaned first (``clean_lines``)."""
 
 from __future__ import annotations
 

@@ -23,6 +23,7 @@ from monitor.errors import InputError
 from monitor.model import IMAGE_MARK, UNREAD_PAGE, Block, Document, Grid, GridCell
 from monitor.reading import ocr
 from monitor.reading.layout import PAGE_NUMBER
+from monitor.reading.pagebreaks import join_split_rows, without_running_lines
 from monitor.reading.sandbox import Limits, run_limited
 
 MAX_PAGES = 100  # real reports have 5-20 pages
@@ -156,9 +157,13 @@ def _read(data: bytes) -> tuple[list[Block], int, bool]:
         blocks: list[Block] = []
         lines: list[str] = []
         chars = 0
+        pages = []
         for page in pdf.pages:
             chars += len(page.chars)
-            for _, item in _page_items(page):
+            pages.append([item for _, item in _page_items(page)])
+            page.flush_cache()
+        for items in without_running_lines(pages):
+            for item in items:
                 if isinstance(item, str):
                     lines.append(item)
                     continue
@@ -167,12 +172,11 @@ def _read(data: bytes) -> tuple[list[Block], int, bool]:
                     lines = []
                 item.number = sum(1 for b in blocks if b.grid is not None)
                 blocks.append(Block(grid=item))
-            page.flush_cache()
         if lines:
             blocks.append(Block("\n".join(lines)))
         if chars < 20 * len(pdf.pages):  # no text layer: a scan, which needs OCR before anything can be read
             return [], len(pdf.pages), False
-        return blocks, len(pdf.pages), True
+        return join_split_rows(blocks), len(pdf.pages), True
 
 
 _LIMITS = Limits(

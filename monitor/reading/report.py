@@ -1,4 +1,7 @@
-"""TODO"""
+"""Stage: parse (the report). A ``Document`` -> a ``Report``: its parts (``parts``), its statutory tables read
+both from grids and from the text, the better reading kept (``read_tables``), its facts (title, year, body,
+发布日期: ``facts``); what is not a report refused (``is_report``); a page and its attachment merged
+(``with_attachment``). ``read_page``/``read_report`` are the in-process entry points ``monitor.reading`` bounds."""
 
 from __future__ import annotations
 
@@ -83,8 +86,14 @@ def _rows_named(table: Table) -> int:
 
 
 def _doubt_all(tables: dict[str, Table], why: str) -> None:
+    """Every value of a page read from its image uncertain; and a cell where nothing was recognised is not
+    known to be blank (the engine may have missed a faint 1): unread, never "没有数据应填0" (a dash it did read
+    stays a blank)."""
     for table in tables.values():
-        table.rows = {r: {c: v.doubted(why) for c, v in cols.items()} for r, cols in table.rows.items()}
+        table.rows = {
+            r: {c: replace(v, unreadable=v.blank and not v.raw.strip()).doubted(why) for c, v in cols.items()}
+            for r, cols in table.rows.items()
+        }
 
 
 def parse(doc: Document, source: str, kind: str | None = None) -> Report:

@@ -20,6 +20,7 @@ from typing import Any
 from monitor.errors import InputError
 from monitor.model import Block, Document, Grid, GridCell
 from monitor.reading.containers import check_zip
+from monitor.reading.doc import convert
 from monitor.reading.sandbox import Limits, run_limited
 
 MAX_GRID_CELLS = 20_000  # per sheet, as for an HTML table
@@ -141,6 +142,14 @@ def xlsx_document(data: bytes) -> Document:
     check_zip(data, "表格文件")
     sheets = run_limited(multiprocessing.get_context("fork"), _LIMITS, _xlsx_sheets, (data,))
     return _document(sheets, "xlsx")
+
+
+def ods_document(data: bytes) -> Document:
+    """An OpenDocument spreadsheet (.ods): converted to XLSX by LibreOffice, read as one."""
+    missing = "需要安装LibreOffice才能读取此OpenDocument表格文件(.ods)；LibreOffice is not installed"
+    doc = xlsx_document(convert(data, "ods", "xlsx", missing))
+    doc.kind, doc.encoding = "ods", "ods"
+    return doc
 
 
 def xls_document(data: bytes) -> Document:

@@ -1,4 +1,6 @@
-"""TODO"""
+"""Stage: parse (text cells). Lines of a table written as text (crawler text, pipe rows from PDF and Markdown,
+Word-pasted paragraphs) -> a stream of ``Cell``s: labels, values (through the one cell grammar of ``cells``),
+blanks, with a row label's own numbering kept apart from the numbers it labels."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""TODO"""
+"""Stage: parse (text tables). A part's cells -> its statutory table: rows found in template order by their
+labels (or by position and item number, with a doubt), values fitted to the columns (glued digits split only when
+the totals add up), a row whose cells do not fill its columns left ambiguous; which format (2019/2021) the rows show."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from monitor import reading
@@ -21,7 +21,7 @@ from monitor.checks.pipeline import ACROSS_YEARS, across_years, run_rules
 from monitor.checks.revision import diff_reports, snapshot
 from monitor.config import Settings, Source
 from monitor.errors import InputError, ReaderMissing
-from monitor.model import Finding, Report
+from monitor.model import Event, Finding, Report
 from monitor.reading.formats import decode, sniff
 from monitor.reading.report import is_report, with_attachment
 from monitor.store import NewVersion, Store, StoredVersion
@@ -46,6 +46,12 @@ class PollResult:
     failing: list[str] = field(default_factory=list)  # their URLs
     # unchanged reports' (document id, ETag, Last-Modified): written with the poll's end, one transaction
     touched: list[tuple[int, str | None, str | None]] = field(default_factory=list)
+    # the source's first poll, told in one summary at its end: each report's own events are stored unsent
+    quiet: bool = False
+
+    def told(self, events: list[Event]) -> list[Event]:
+        """The events as stored: without recipients in a quiet (first) poll; the summary names them."""
+        return [replace(e, recipients=()) for e in events] if self.quiet else events
 
 
 class Documents:
@@ -133,11 +139,11 @@ class Documents:
         )
         if latest is None and self.store.content_seen(source.id, content_hash):
             return year  # stored meanwhile under another URL (the checks above yield): no await from here to the save
-        self.store.save_version(version, events)
+        self.store.save_version(version, result.told(events))
         result.new_versions += 1
         result.changed += latest is not None
         if year:
-            self.recheck_year_after(source, year, report, content_hash)
+            self.recheck_year_after(source, year, report, content_hash, result)
         log.info(
             "source %s: %s version of %s (%d findings)",
             source.id,
@@ -147,7 +153,9 @@ class Documents:
         )
         return year
 
-    def recheck_year_after(self, source: Source, year: int, report: Report, content_hash: str) -> None:
+    def recheck_year_after(
+        self, source: Source, year: int, report: Report, content_hash: str, result: PollResult
+    ) -> None:
         """The year after may be stored already, checked without this one (it was listed later, or has
         changed): its cross-year rules run again against this report, and their new errors alert."""
         after = self.store.version_of(source.id, year + 1)
@@ -168,7 +176,7 @@ class Documents:
             content_hash=after.content_hash,
             because=f"|{year}:{content_hash}",
         )
-        self.store.replace_findings(after.id, findings, events)
+        self.store.replace_findings(after.id, findings, result.told(events))
         log.info(
             "source %s: the %d report checked again against %d's: %d findings", source.id, year + 1, year, len(findings)
         )

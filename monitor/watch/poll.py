@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 
-from monitor.alerts.events import missing_event, source_events
+from monitor.alerts.events import first_poll_event, missing_event, source_events
 from monitor.checks.pipeline import source_findings
 from monitor.checks.registry import SourceContext
 from monitor.config import Settings, Source
@@ -41,6 +41,7 @@ class Watcher:
     ) -> None:
         self.settings, self.store, self.fetcher, self.today = settings, store, fetcher, today
         self.documents = Documents(settings, store, fetcher)
+        self._read: set[str] | None = None  # the sources that have had a poll without error (read once)
 
     async def poll(
         self, source_ids: list[str] | None = None, progress: Callable[[int, int], None] | None = None
@@ -66,8 +67,8 @@ class Watcher:
 
     async def poll_source(self, source: Source) -> PollResult:
         """One source's poll; it ends in one log line (the journal's record that polling works)."""
-        result = PollResult(source.id)
-        missing = None
+        result = PollResult(source.id, quiet=self.first_poll(source))
+        missing = first = None
         started = time.monotonic()
         poll_id = self.store.start_poll(source.id)
         state = self.store.source_state(source.id)
@@ -91,6 +92,8 @@ class Watcher:
             self.store.settle_unreadable(source.id, result.failing)
             # A report that could not be read this time may be the one that seems missing: decide next poll.
             missing = None if result.problems else self.missing(source, years)
+            if result.quiet:
+                first = first_poll_event(self.settings, source, list(self.store.reports(source.id)))
         except (FetchError, InputError) as exc:  # the listing: not reachable, or not a page (binary, bad encoding)
             result.error = str(exc)
         except TimeoutError:
@@ -107,10 +110,12 @@ class Watcher:
             error=result.error,
             reports=result.reports,
             new_versions=result.new_versions,
-            events=[*events, *([missing] if missing else [])],
+            events=[*events, *(e for e in (first, missing) if e)],
             touched=result.touched,
         )
         took = time.monotonic() - started
+        if self._read is not None and not result.error:
+            self._read.add(source.id)
         if result.error:
             log.error("source %s: poll failed after %.1f s: %s", source.id, took, result.error)
         else:
@@ -124,6 +129,15 @@ class Watcher:
                 len(result.problems),
             )
         return result
+
+    def first_poll(self, source: Source) -> bool:
+        """Whether this is the source's first poll (none has ended without error), told in one summary at its
+        end, unless ``first_poll = "each"``. An interrupted first poll is still the first: told when it ends."""
+        if self.settings.first_poll != "summary":
+            return False
+        if self._read is None:
+            self._read = self.store.sources_read()
+        return source.id not in self._read
 
     def missing(self, source: Source, years: set[int]) -> Event | None:
         """The source's rules (timeliness.missing: the last statutory deadline has passed and no report of that
