@@ -230,13 +230,13 @@ async def test_a_listed_report_that_could_not_be_read_is_unreadable_with_its_err
 async def test_a_page_that_cannot_be_read_is_not_read_again_until_it_changes(portal, tmp_path, monkeypatch):
     """A 1.6 KB DOCX cost 60 s of CPU on every poll: what failed is remembered by its hash (and validators)."""
     reads: list[str] = []
-    real = reading.read_page
+    real = reading.read_page_and  # the watcher reads a page, and works out what it needs of it, in the reader
 
-    def counted(data, source, *args, **kw):
+    def counted(then, data, source, *args, **kw):
         reads.append(source)
-        return real(data, source, *args, **kw)
+        return real(then, data, source, *args, **kw)
 
-    monkeypatch.setattr(reading, "read_page", counted)
+    monkeypatch.setattr(reading, "read_page_and", counted)
     portal.add("/nb/", listing([("t.html", "2021年政府信息公开工作年度报告")]))
     portal.add("/nb/t.html", "<html><body><p>页面建设中</p></body></html>")  # not a report, links no attachment
     cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")])

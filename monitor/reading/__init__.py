@@ -16,7 +16,7 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from monitor.model import Report
 from monitor.reading import pool, sandbox
@@ -26,6 +26,7 @@ from monitor.reading.report import read_report as _read_report
 
 SECONDS = 60  # one document's CPU and wall-clock budget; real reports take well under a second
 MEMORY = 1024 * 2**20
+T = TypeVar("T")
 
 _CTX = multiprocessing.get_context("forkserver")
 
@@ -58,8 +59,8 @@ def kill_all() -> int:
     return _POOL.kill_all() + sandbox.kill_all()
 
 
-def bounded(fn: Callable[..., Report], *args: Any, seconds: int | None = None, memory: int | None = None) -> Report:
-    """``fn(*args)`` in a limited child process. Raises InputError when it fails or goes past a limit."""
+def bounded(fn: Callable[..., T], *args: Any, seconds: int | None = None, memory: int | None = None) -> T:
+    """``fn(*args)`` in a limited reader process. Raises InputError when it fails or goes past a limit."""
     # a scan read by OCR, a file converted by LibreOffice: a larger budget, each reader bounding its own part
     default = (heavy_budget(args[0]) if args and isinstance(args[0], bytes) else None) or (SECONDS, MEMORY)
     seconds, memory = seconds or default[0], memory or default[1]
@@ -69,12 +70,28 @@ def bounded(fn: Callable[..., Report], *args: Any, seconds: int | None = None, m
         too_long=f"读取超过{seconds}秒，已放弃（页面可能异常）",
         exhausted=f"读取超出限制（{seconds}秒CPU、{memory // 2**20} MiB内存），已放弃",
     )
-    report: Report = _POOL.run(budget, fn, args)
-    return report
+    answer: T = _POOL.run(budget, fn, args)
+    return answer
 
 
 def read_page(data: bytes, source: str, kind: str | None = None, charset: str | None = None, **limit: int) -> Report:
     return bounded(_read_page, data, source, kind, charset, **limit)
+
+
+def read_page_and(
+    then: Callable[[Report], T], data: bytes, source: str, kind: str | None = None, charset: str | None = None
+) -> tuple[Report, T]:
+    """``read_page``, then ``then(report)`` in the same reader process: what the caller would otherwise work out
+    from the report in its own process (the watcher's snapshot and copy prints), so that one only coordinates.
+    ``then`` must be picklable (a module's function, or a ``functools.partial`` of one)."""
+    return bounded(_read_then, data, source, kind, charset, then)
+
+
+def _read_then(
+    data: bytes, source: str, kind: str | None, charset: str | None, then: Callable[[Report], T]
+) -> tuple[Report, T]:
+    report = _read_page(data, source, kind, charset)
+    return report, then(report)
 
 
 def read_report(data: bytes, source: str, kind: str | None = None, charset: str | None = None, **limit: int) -> Report:
