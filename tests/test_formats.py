@@ -90,6 +90,26 @@ def test_xlsx_tables_read_the_same_cells_as_the_page(report, tmp_path):
     assert differ == []
 
 
+def test_a_workbook_alone_is_its_tables_and_claims_no_part_missing(report, tmp_path, capsys):
+    """A workbook carries a report's tables, never its prose: checked alone it is not short of parts 一, 五, 六
+    (three section.missing errors before); the header line says the parts were not checked. Published as the
+    only attachment of a page with no parts, what the body published lacks them, and section.missing says so."""
+    from monitor.checks.pipeline import run_rules  # noqa: PLC0415
+    from monitor.reading.report import with_attachment  # noqa: PLC0415
+
+    _data, doc, _ = report
+    alone = parse(extract(xlsx_of(doc)), "x.xlsx")
+    assert alone.tables_only
+    assert "section.missing" not in {f.rule for f in run_rules(alone)}
+    (tmp_path / "表.xlsx").write_bytes(xlsx_of(doc))
+    main(["check", str(tmp_path / "表.xlsx")])
+    assert "工作簿只含统计表" in capsys.readouterr().out
+    pointer = parse(extract("<html><head><title>x</title></head><body><p>详见附件</p></body></html>".encode()), "p")
+    both = with_attachment(pointer, alone)
+    assert not both.tables_only
+    assert "section.missing" in {f.rule for f in run_rules(both)}
+
+
 def test_ofd_reads_the_same_cells_and_parts_as_the_page(report):
     _, doc, original = report
     data = ofd_bytes(doc, title=original["title"] or "")

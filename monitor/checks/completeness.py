@@ -20,8 +20,8 @@ from monitor.model import (
 # ---------------------------------------------------------------- completeness
 @rule("section.missing", "error", "报告缺少六个部分之一（行号为缺少的部分1–6）")
 def section_missing(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
-    if not expects_tables(ctx.report) or UNREAD_PAGE in ctx.report.text:
-        return  # a page could not be read: a part may be on it (table.unreadable says so)
+    if not expects_tables(ctx.report) or UNREAD_PAGE in ctx.report.text or ctx.report.tables_only:
+        return  # a page could not be read (a part may be on it), or a workbook alone: its parts are not in it
     for n in range(1, 7):
         if ctx.report.sections.get(n) is None:
             yield make(f"缺少第{CN[n]}部分“{SECTION_NAMES[n]}”", row=n)

@@ -90,6 +90,8 @@ class Report:
     tables: dict[str, Table] = field(default_factory=dict)
     scanned: bool = False  # a PDF without a text layer: needs OCR before anything can be checked
     pages: int = 0  # PDF pages read (0 for HTML and text)
+    # a workbook read alone: it holds a report's tables, never its prose (the page that links it holds that)
+    tables_only: bool = False
 
     @property
     def lines(self) -> list[str]:

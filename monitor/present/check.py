@@ -68,7 +68,7 @@ def report_text(report: Report, findings: list[Finding]) -> str:
     lines = [
         f"== {r.title or '(无标题)'}  [{r.input}]",
         "   " + " · ".join(facts),
-        f"   六个部分: {marks}",
+        f"   六个部分: {marks}" + ("（工作簿只含统计表，报告的文字部分不在此文件中，未检查）" if r.tables_only else ""),
         f"   表格: {_table_states(r)}",
     ]
     if not findings:

@@ -42,6 +42,8 @@ DOUBT_OCR = "由图片OCR识别"
 _PART_TABLES = {2: "active", 3: "applications", 4: "appeals"}
 
 
+_WORKBOOKS = frozenset(("xlsx", "xls", "ods"))  # formats that carry a report's tables, not its parts
+
 _RANK = {"parsed": 3, "ambiguous": 2, "image": 1, "missing": 0}
 
 
@@ -109,6 +111,7 @@ def parse(doc: Document, source: str, kind: str | None = None) -> Report:
     title = title or find_title(lines, doc.meta.get("page_title"))
     published = _meta_date(doc.meta.get("published")) or find_published(lines, first)
     report = Report(input=source, text=text, title=title, sections=sections, published=published, pages=doc.pages)
+    report.tables_only = doc.kind in _WORKBOOKS
     report.year = find_year(title, text, published, report.section_text(1))
     report.agency = find_agency(lines, title, first, doc.meta.get("source", ""))
     report.kind = kind or infer_kind(report.agency)
@@ -187,6 +190,7 @@ def with_attachment(page: Report, attached: Report) -> Report:
         return replace(page, tables=tables, format=page.format or (formats[0] if formats else None))
     return replace(
         attached,
+        tables_only=False,  # what the body published, page and file: a part in neither is missing
         input=page.input,
         title=attached.title or page.title,
         agency=attached.agency or page.agency,
