@@ -54,6 +54,8 @@ def serve(conn: Connection) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (_UNLIMITED, _UNLIMITED))
         try:
             conn.send((status, result, status == "input" and result == limits.exhausted))
+        except OSError:  # the caller is gone (killed, or stopped waiting): nobody to answer
+            break
         except Exception as exc:  # an answer that cannot be sent (pickled) is still one line
             conn.send(("input", f"{limits.failed}：{type(exc).__name__}: {str(exc)[:200]}", False))
     os._exit(0)  # as the fresh child did: no teardown of every module loaded (ten times a read)
