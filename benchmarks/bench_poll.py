@@ -7,7 +7,7 @@ A separate process serves N portals (a listing page + one report each) on 127.0.
 per-host limit behaves as with real portals. With ``--pages real`` (the default) the reports are the real
 pages of ../shared/corpus and the seeds in turn (the portal pages as served, 20-220 KB of Word-pasted
 HTML); ``seed`` serves one 4 KB text seed. Each pass, govmon's and the floor's, runs in a process of its own
-(as `govmon poll` does) polling into a SQLite file beside this script's folder (on disk, not tmpfs, so the
+(as `govmon poll` does) polling into a SQLite file under /var/tmp (on disk, not a tmpfs /tmp, so the
 bytes written are real):
 
 - first pass: everything new (fetched, read, checked, stored), against the floor fetching the same bodies;
@@ -276,7 +276,7 @@ def main() -> None:
     )
     urls = [s.list_url for s in sources]
     out: dict[str, Any] = {"sources": n, "hosts": hosts, "pages": args.pages, "cores": os.cpu_count()}
-    with tempfile.TemporaryDirectory(dir=ROOT.parent) as tmp:  # on disk: bytes written are real
+    with tempfile.TemporaryDirectory(dir="/var/tmp") as tmp:  # on disk (not a tmpfs /tmp): bytes written are real
         settings = Settings(
             path=Path(tmp) / "sources.toml",
             database=Path(tmp) / "bench.db",
