@@ -120,6 +120,7 @@ def toml(sinks: Sinks, state: Path, digest: str) -> str:
 state_dir = "{state}"
 outbox_dir = "mail"
 failure_threshold = 1
+first_poll = "each"  # every kind of alert, one by one (the first poll's summary is its own test)
 concurrency = 1
 
 [alerts.email]

@@ -6,28 +6,29 @@ the watcher runs the rules and hands their findings here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from monitor.alerts.channels import recipients
 from monitor.config import Settings, Source
-from monitor.model import AboutReport, Event, Finding, ListedReport, Payload, SourceHealth
+from monitor.model import AboutReport, Event, Finding, ListedReport, Payload, Report, SourceHealth
 from monitor.store import SourceState, StoredReport
 
 __all__ = ["first_poll_event", "missing_event", "recipients", "source_events", "version_events"]
 
 
-def _keys(findings: list[dict[str, Any]]) -> tuple[str, ...]:
-    return tuple(f["key"] for f in findings)
+def _keys(findings: Sequence[Finding]) -> tuple[str, ...]:
+    return tuple(f.key for f in findings)
 
 
 def version_events(
     settings: Settings,
     source: Source,
     url: str,
-    report: dict[str, Any],
-    findings: list[dict[str, Any]],
+    report: Report,
+    findings: Sequence[Finding],
     *,
-    previous: list[dict[str, Any]] | None,
+    previous: Sequence[Finding] | None,
     diff: dict[str, Any] | None,
     content_hash: str,
     because: str = "",
@@ -35,15 +36,16 @@ def version_events(
     """Events for a newly stored version. `previous` is the last version's findings (None: a new report).
     ``because`` tells apart the checks of one content again (the year before arrived: its content hash)."""
     to = recipients(settings, source)
-    about = AboutReport(report.get("title"), report.get("year"), report.get("published"))
-    agency = report.get("agency") or source.agency
+    published = report.published.isoformat() if report.published else None
+    about = AboutReport(report.title, report.year, published)
+    agency = report.agency or source.agency
     if previous is None:
         payload = Payload(source.id, agency, url, report=about, finding_keys=_keys(findings))
         return [Event(f"report|{url}", "new_report", source.id, payload, to)]
     # One message per report and poll: what changed, the errors that are new, and what was resolved.
-    known, now = {f["key"] for f in previous}, {f["key"] for f in findings}
-    new_errors = [f for f in findings if f["severity"] == "error" and f["key"] not in known]
-    resolved = tuple(f["message"] for f in previous if f["key"] not in now and f["rule"] != "revision.changed")
+    known, now = {f.key for f in previous}, {f.key for f in findings}
+    new_errors = [f for f in findings if f.severity == "error" and f.key not in known]
+    resolved = tuple(f.message for f in previous if f.key not in now and f.rule != "revision.changed")
     if diff:
         payload = Payload(
             source.id, agency, url, report=about, diff=diff, finding_keys=_keys(findings), resolved=resolved

@@ -117,10 +117,9 @@ class Documents:
         marks = await asyncio.to_thread(copies.prints, report) if year else []  # whose text this one may repeat
         similar = self.store.similar(source.id, year, marks) if year else []
         findings, diff = await asyncio.to_thread(_judge, report, data, latest, before, similar)
-        stored = [f.to_json() for f in findings]
-        previous = [f.to_json() for f in latest.findings] if latest else None
+        previous = latest.findings if latest else None
         events = version_events(
-            self.settings, source, link.url, data, stored, previous=previous, diff=diff, content_hash=content_hash
+            self.settings, source, link.url, report, findings, previous=previous, diff=diff, content_hash=content_hash
         )
         version = NewVersion(
             source.id,
@@ -170,9 +169,9 @@ class Documents:
             self.settings,
             source,
             after.url,
-            after.report.to_json(),
-            [f.to_json() for f in findings],
-            previous=[f.to_json() for f in old],
+            after.report,
+            findings,
+            previous=old,
             diff=None,
             content_hash=after.content_hash,
             because=f"|{year}:{content_hash}",
