@@ -6,26 +6,35 @@ limits in the same run.
 A separate process serves N portals (a listing page + one report each) on 127.0.0.2..127.0.0.(H+1), so the
 per-host limit behaves as with real portals. With ``--pages real`` (the default) the reports are the real
 pages of ../shared/corpus and the seeds in turn (the portal pages as served, 20-220 KB of Word-pasted
-HTML); ``seed`` serves one 4 KB text seed. This process polls them into a fresh SQLite file:
+HTML); ``seed`` serves one 4 KB text seed. Each pass, govmon's and the floor's, runs in a process of its own
+(as `govmon poll` does) polling into a SQLite file under /var/tmp (on disk, not a tmpfs /tmp, so the
+bytes written are real):
 
-- first pass: everything new (fetched, parsed, checked, stored), against the floor fetching the same bodies;
+- first pass: everything new (fetched, read, checked, stored), against the floor fetching the same bodies;
 - steady state: every page answers 304 (the server counts what it sent), median of R passes, against the
-  floor making the same conditional GETs.
+  floor making the same conditional GETs (median of R too).
 
-Prints wall and CPU seconds, the ratios, how many sources failed (must be 0), peak RSS (of the govmon passes,
-each run in its own process as `govmon poll` is) and the database size.
+Each figure is the whole process tree's, not the pass process's alone: this process is the tree's subreaper,
+so the readers and the forkserver are reaped into its RUSAGE_CHILDREN (CPU), and a sampler sums the VmRSS of
+every live process of the tree (peak RSS) and the write_bytes of /proc/<pid>/io (bytes written). Printed:
+wall, tree CPU, CPU per report, cores used (CPU / wall), peak tree RSS and bytes written (per new report
+beside the body bytes fetched per report), each beside the floor's.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import ctypes
 import json
 import multiprocessing
+import os
 import re
 import resource
 import statistics
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -83,51 +92,167 @@ def serve(hosts: int, port: int, kind: str, ready: Any, counts: Any) -> None:
     asyncio.run(main())
 
 
+class Tree:
+    """One pass's process tree, measured from outside: its CPU (reaped into this process's RUSAGE_CHILDREN, this
+    process being the subreaper of every orphan), and a sampler of its summed VmRSS and write_bytes."""
+
+    def __init__(self, root: int) -> None:
+        self.root, self.peak_rss = root, 0
+        self.written: dict[int, int] = {}
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    def members(self) -> list[int]:
+        parents: dict[int, int] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+        tree, grew = {self.root}, True
+        while grew:
+            more = {pid for pid, ppid in parents.items() if ppid in tree} - tree
+            tree |= more
+            grew = bool(more)
+        return [pid for pid in tree if pid in parents]
+
+    def _sample(self) -> None:
+        while not self.done.wait(0.1):
+            rss = 0
+            for pid in self.members():
+                try:
+                    status = Path(f"/proc/{pid}/status").read_text()
+                    rss += int(status.split("VmRSS:")[1].split()[0]) * 1024 if "VmRSS:" in status else 0
+                    io = Path(f"/proc/{pid}/io").read_text()
+                    self.written[pid] = int(io.split("write_bytes:")[1].split()[0])
+                except (OSError, IndexError):
+                    continue
+            self.peak_rss = max(self.peak_rss, rss)
+
+    def stop(self) -> None:
+        self.done.set()
+        self.thread.join()
+
+
+def _subreaper() -> None:
+    """Orphans of a pass (the forkserver, its readers) come to this process, which reaps them: their CPU counts."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
+def _reap(keep: set[int]) -> None:
+    """Wait for every child of this process but ``keep`` (those before the pass: the portals' server, the
+    resource tracker) to end, reaping each: its CPU then counts in RUSAGE_CHILDREN."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        left = _children() - keep
+        if not left:
+            return
+        for pid in left:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.02)
+
+
+def _children() -> set[int]:
+    me, found = os.getpid(), set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == me:
+                    found.add(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
 async def govmon_pass(settings: Settings) -> dict[str, Any]:
     store = open_store(settings)
-    wall, cpu = time.perf_counter(), time.process_time()
+    wall = time.perf_counter()
     async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
         results = await Watcher(settings, store, fetcher).poll()
     store.close()
     return {
         "wall": time.perf_counter() - wall,
-        "cpu": time.process_time() - cpu,
         "failed": sum(bool(r.error or r.problems) for r in results),
         "new_versions": sum(r.new_versions for r in results),
     }
 
 
-def _pass_in_child(settings: Settings, out: Any) -> None:
-    result = asyncio.run(govmon_pass(settings))
-    out.put({**result, "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
-
-
-def govmon_in_child(settings: Settings) -> dict[str, Any]:
-    """One govmon pass in a fresh (spawned) process, as `govmon poll` runs: its peak RSS is govmon's own,
-    not this process's (which also holds the floor's client)."""
-    ctx = multiprocessing.get_context("spawn")
-    out = ctx.Queue()
-    child = ctx.Process(target=_pass_in_child, args=(settings, out))
-    child.start()
-    result: dict[str, Any] = out.get()
-    child.join()
-    return result
-
-
 async def floor_pass(urls: list[str], conditional: bool) -> dict[str, Any]:
     """The least any poller does: each source's listing, then its report, at the same limits."""
-    wall, cpu = time.perf_counter(), time.process_time()
+    wall = time.perf_counter()
     connector = aiohttp.TCPConnector(limit=CONCURRENCY, limit_per_host=PER_HOST)
     headers = {"If-None-Match": ETAG} if conditional else {}
+    fetched = 0
     async with aiohttp.ClientSession(connector=connector) as session:
 
         async def one(url: str) -> None:
+            nonlocal fetched
             for u in (url, url + "t.html"):
                 async with session.get(u, headers=headers) as resp:
-                    await resp.read()
+                    fetched += len(await resp.read())
 
         await asyncio.gather(*(one(u) for u in urls))
-    return {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu}
+    return {"wall": time.perf_counter() - wall, "failed": 0, "new_versions": 0, "fetched": fetched}
+
+
+def _in_child(job: Any, args: tuple[Any, ...], out: Any) -> None:
+    started = time.process_time()  # the interpreter's start and imports: not the pass's
+    result = asyncio.run(job(*args))
+    out.put({**result, "startup_cpu": started})
+    out.close()
+    out.join_thread()
+    os._exit(0)  # as `govmon poll` ends: no teardown of every module counted as the pass's CPU
+
+
+def measured(job: Any, *args: Any) -> dict[str, Any]:
+    """``job(*args)`` in a fresh (spawned) process, as `govmon poll` runs; the figures of its whole tree."""
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    keep = _children()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    child = ctx.Process(target=_in_child, args=(job, args, out))
+    child.start()
+    tree = Tree(child.pid or 0)
+    result: dict[str, Any] = out.get()
+    child.join()
+    tree.stop()
+    _reap(keep)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime - result["startup_cpu"]
+    return {**result, "cpu": cpu, "rss": tree.peak_rss, "written": sum(tree.written.values())}
+
+
+def figures(runs: list[dict[str, Any]], floors: list[dict[str, Any]], reports: int) -> dict[str, Any]:
+    """Medians of govmon's runs beside the floor's, and their ratios."""
+
+    def med(rs: list[dict[str, Any]], key: str) -> float:
+        return float(statistics.median(r[key] for r in rs))
+
+    wall, cpu, fwall, fcpu = med(runs, "wall"), med(runs, "cpu"), med(floors, "wall"), med(floors, "cpu")
+    new = int(med(runs, "new_versions"))
+    return {
+        "wall_s": round(wall, 2),
+        "floor_wall_s": round(fwall, 2),
+        "wall_ratio": round(wall / fwall, 1),
+        "tree_cpu_s": round(cpu, 2),
+        "floor_cpu_s": round(fcpu, 2),
+        "cpu_ratio": round(cpu / fcpu, 1),
+        "cpu_ms_per_report": round(cpu / reports * 1000, 2),
+        "floor_cpu_ms_per_report": round(fcpu / reports * 1000, 2),
+        "cores_used": round(cpu / wall, 2),
+        "floor_cores_used": round(fcpu / fwall, 2),
+        "peak_tree_rss_mib": round(med(runs, "rss") / 2**20, 1),
+        "floor_peak_rss_mib": round(med(floors, "rss") / 2**20, 1),
+        "written_mib": round(med(runs, "written") / 2**20, 2),
+        "written_kib_per_source": round(med(runs, "written") / reports / 1024, 1),
+        **({"written_kib_per_new_report": round(med(runs, "written") / new / 1024, 1)} if new else {}),
+        "new_versions": new,
+        "failed_sources": max(int(r["failed"]) for r in runs),
+    }
 
 
 def main() -> None:
@@ -138,6 +263,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, metavar="R", help="steady-state passes (median)")
     args = parser.parse_args()
     n, hosts = args.sources, args.hosts
+    _subreaper()
     port = 18_000 + n % 1000
     ready, counts = multiprocessing.Event(), multiprocessing.Array("l", 2)
     server = multiprocessing.Process(target=serve, args=(hosts, port, args.pages, ready, counts), daemon=True)
@@ -149,8 +275,8 @@ def main() -> None:
         for i in range(n)
     )
     urls = [s.list_url for s in sources]
-    out: dict[str, Any] = {"sources": n, "hosts": hosts, "pages": args.pages}
-    with tempfile.TemporaryDirectory() as tmp:
+    out: dict[str, Any] = {"sources": n, "hosts": hosts, "pages": args.pages, "cores": os.cpu_count()}
+    with tempfile.TemporaryDirectory(dir="/var/tmp") as tmp:  # on disk (not a tmpfs /tmp): bytes written are real
         settings = Settings(
             path=Path(tmp) / "sources.toml",
             database=Path(tmp) / "bench.db",
@@ -161,35 +287,21 @@ def main() -> None:
             failure_threshold=3,
             sources=sources,
         )
-        floor = asyncio.run(floor_pass(urls, conditional=False))
-        first = govmon_in_child(settings)
-        out["first"] = {
-            "wall_s": round(first["wall"], 1),
-            "cpu_s": round(first["cpu"], 1),
-            "floor_wall_s": round(floor["wall"], 2),
-            "ratio": round(first["wall"] / floor["wall"], 1),
-            "new_versions": first["new_versions"],
-            "failed_sources": first["failed"],
-        }
+        floors = [measured(floor_pass, urls, False) for _ in range(args.runs)]
+        first = measured(govmon_pass, settings)
+        out["first"] = figures([first], floors, n)
+        body = statistics.median(f["fetched"] for f in floors) / n
+        out["first"]["floor_body_kib_per_report"] = round(body / 1024, 1)
         steady, floors, sent = [], [], []
         for _ in range(args.runs):
             before = counts[0]
-            steady.append(govmon_in_child(settings))
+            steady.append(measured(govmon_pass, settings))
             sent.append(counts[0] - before)
-            floors.append(asyncio.run(floor_pass(urls, conditional=True)))
-        wall = statistics.median(r["wall"] for r in steady)
-        floor_wall = statistics.median(r["wall"] for r in floors)
-        out["steady"] = {
-            "wall_s": round(wall, 1),
-            "cpu_s": round(statistics.median(r["cpu"] for r in steady), 1),
-            "floor_wall_s": round(floor_wall, 2),
-            "ratio": round(wall / floor_wall, 1),
-            "full_responses_per_pass": sent,  # 0: every request of the pass was answered 304
-            "failed_sources": max(r["failed"] for r in steady),
-        }
+            floors.append(measured(floor_pass, urls, True))
+        out["steady"] = figures(steady, floors, n)
+        out["steady"]["full_responses_per_pass"] = sent  # 0: every request of the pass was answered 304
         out["database_mib"] = round(settings.database.stat().st_size / 2**20, 1)
     server.terminate()
-    out["peak_rss_mib"] = round(max(r["rss_mib"] for r in [first, *steady]), 1)  # govmon's, each pass a process
     print(json.dumps(out, indent=2))
 
 

@@ -7,7 +7,8 @@ POLL_N (default N): the floor, `poll`'s first-pass request rate, is measured on 
 (a first pass is CPU-bound, so its rate hardly depends on N; at 20,000 a whole first pass takes ~30 min).
 
 The portals are bench_poll.py's (a listing page and one report each, on 127.0.0.2.., served by a
-separate process that counts the requests it answers). Targets (issue #12, 2 cores): first request
+separate process that counts the requests it answers). Memory and CPU are the whole tree's (`run`, its
+forkserver and readers), as bench_poll measures them; the RSS at the first request is start-up's. Targets (issue #12, 2 cores): first request
 within 5 s at 20,000 sources; SIGTERM within 5 s (the polls in hand get STOP_GRACE = 3 s at most); peak RSS
 of `run` (after its first minute and stop) within 250 MB.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -24,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_poll import serve  # the same portals as the poll benchmark
+from bench_poll import Tree, _children, _reap, _subreaper, serve  # the same portals, the same tree figures
 
 GOVMON = str(Path(sys.executable).parent / "govmon")
 
@@ -55,6 +57,7 @@ def main() -> None:
         return int(counts[0] + counts[1])
 
     server = multiprocessing.Process(target=serve, args=(hosts, port, "seed", ready, counts), daemon=True)
+    _subreaper()
     server.start()
     ready.wait(30)
     out: dict[str, float | int] = {"sources": n}
@@ -69,11 +72,15 @@ def main() -> None:
         out["poll_failed"] = done.stdout.count(b"FAILED")
         (Path(tmp) / "bench.db").unlink()
         base = hits()
+        keep = _children()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.monotonic()
         proc = subprocess.Popen([GOVMON, "run", "--config", str(cfg), "--spread", "60"], stderr=subprocess.DEVNULL)
+        tree = Tree(proc.pid)
         while hits() == base and time.monotonic() - start < 300:
             time.sleep(0.05)
         out["run_first_request_s"] = round(time.monotonic() - start, 2)
+        out["run_rss_at_first_request_mib"] = round(tree.peak_rss / 2**20, 1)  # start-up's memory, all processes
         time.sleep(max(0.0, 60 - (time.monotonic() - start)))
         out["run_requests_first_minute"] = hits() - base
         # the floor: `poll`'s own rate on the same portals (run spreads its first polls over the minute)
@@ -82,7 +89,12 @@ def main() -> None:
         proc.send_signal(signal.SIGTERM)
         _, _, usage = os.wait4(proc.pid, 0)
         out["sigterm_to_exit_s"] = round(time.monotonic() - stop, 2)
-        out["run_peak_rss_mib"] = round(usage.ru_maxrss / 1024, 1)
+        tree.stop()
+        _reap(keep)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        out["run_peak_rss_mib"] = round(usage.ru_maxrss / 1024, 1)  # the largest single process
+        out["run_peak_tree_rss_mib"] = round(tree.peak_rss / 2**20, 1)  # govmon run and its readers together
+        out["run_tree_cpu_s"] = round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1)
         proc.returncode = 0  # reaped by wait4
     server.terminate()
     print(json.dumps(out))

@@ -80,6 +80,7 @@ class Settings:
     default_interval: int
     failure_threshold: int
     sources: tuple[Source, ...]
+    readers: int | None = None  # documents read at once, each in a warm worker process; None: one per core
     email: Email | None = None
     webhooks: tuple[Webhook, ...] = ()
     outbox_dir: Path | None = None  # a folder of .eml files instead of (or besides) SMTP: the demo's sink
@@ -264,6 +265,7 @@ def load(path: str | os.PathLike[str], secrets: bool = True) -> Settings:
             "user_agent": str,
             "concurrency": int,
             "per_host": int,
+            "readers": int,
             "default_interval": str,
             "failure_threshold": int,
             "outbox_dir": str,
@@ -279,6 +281,8 @@ def load(path: str | os.PathLike[str], secrets: bool = True) -> Settings:
     for key in ("concurrency", "per_host", "failure_threshold"):
         if key in mon and not 1 <= mon[key] <= 1000:
             raise r.fail("monitor", 0, key, "must be between 1 and 1000")
+    if "readers" in mon and not 1 <= mon["readers"] <= 64:
+        raise r.fail("monitor", 0, "readers", "must be between 1 and 64")
     try:
         default_interval = parse_duration(mon.get("default_interval", "6h"))
     except ValueError as exc:
@@ -306,6 +310,7 @@ def load(path: str | os.PathLike[str], secrets: bool = True) -> Settings:
         default_interval=default_interval,
         failure_threshold=mon.get("failure_threshold", 3),
         sources=sources,
+        readers=mon.get("readers"),
         email=email,
         webhooks=hooks,
         outbox_dir=base / mon["outbox_dir"] if "outbox_dir" in mon else None,

@@ -111,6 +111,12 @@ def test_systemd_state_directory_holds_relative_state(tmp_path, env, monkeypatch
             "concurrency",
             "[monitor] key 'concurrency': must be between 1 and 1000",
         ),
+        (
+            "concurrency = 8",
+            "concurrency = 8\nreaders = 0",
+            "readers",
+            "[monitor] key 'readers': must be between 1 and 64",
+        ),
         ('alert_to = ["a@example.gov.cn"]', 'alert_to = ["nobody"]', "nobody", "'nobody' is not an e-mail address"),
         ("port = 465", "port = 70000", "70000", "[alerts.email] key 'port': must be a TCP port, 1 to 65535, not 70000"),
         ("[alerts.email]", "[alerts.emial]", "emial", "[alerts] key 'emial': unknown key; valid keys are email"),

@@ -230,13 +230,13 @@ async def test_a_listed_report_that_could_not_be_read_is_unreadable_with_its_err
 async def test_a_page_that_cannot_be_read_is_not_read_again_until_it_changes(portal, tmp_path, monkeypatch):
     """A 1.6 KB DOCX cost 60 s of CPU on every poll: what failed is remembered by its hash (and validators)."""
     reads: list[str] = []
-    real = reading.read_page
+    real = reading.read_page_and  # the watcher reads a page, and works out what it needs of it, in the reader
 
-    def counted(data, source, *args, **kw):
+    def counted(then, data, source, *args, **kw):
         reads.append(source)
-        return real(data, source, *args, **kw)
+        return real(then, data, source, *args, **kw)
 
-    monkeypatch.setattr(reading, "read_page", counted)
+    monkeypatch.setattr(reading, "read_page_and", counted)
     portal.add("/nb/", listing([("t.html", "2021年政府信息公开工作年度报告")]))
     portal.add("/nb/t.html", "<html><body><p>页面建设中</p></body></html>")  # not a report, links no attachment
     cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")])
@@ -466,3 +466,25 @@ async def test_an_answer_with_bytes_past_its_content_length_is_one_short_line():
     assert len(message) < 300
     assert "\n" not in message
     assert "not valid HTTP" in message
+
+
+def test_the_timetable_takes_only_what_is_due_each_source_once(tmp_path):
+    """A tick looks at the due end of a heap, not at every source: what is due is taken once, in time order;
+    a source being polled, asked for again or removed by a reload is not taken twice."""
+    cfg = settings(tmp_path, [(f"s{i}", "government", f"http://127.0.0.1:1/s{i}/") for i in range(50)])
+    table = timetable.Timetable(cfg.sources, now=0.0, spread=10.0)
+    assert table.take(-1.0, []) == []
+    early = sorted(table.due, key=table.due.__getitem__)[:5]
+    cut = table.due[early[-1]]
+    assert table.take(cut, [early[0]]) == early[1:]
+    assert table.take(cut, []) == []  # taken: due again only once polled
+    table.set_due(early[1], cut)
+    table.set_due(early[1], cut)  # asked for twice
+    assert table.take(cut, []) == [early[1]]
+    table.polled(early[2], now=cut)
+    assert table.due[early[2]] > cut + cfg.sources[0].interval - 1
+    table.sync([s for s in cfg.sources if s.id != early[3]], now=cut)  # a reload: the others keep their time
+    table.set_due(early[4], cut)
+    everything = table.take(float("inf"), [])
+    assert early[3] not in everything
+    assert everything == sorted(table.due, key=lambda i: (table.due[i], i))

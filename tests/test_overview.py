@@ -16,6 +16,7 @@ from PIL import Image
 from test_status import AS_OF, broken, serve, tongliao, write_config
 from test_watcher import poll
 
+from monitor.config import load
 from monitor.present import overview
 from monitor.present.cli import main
 from monitor.store import open_store
@@ -123,3 +124,22 @@ def test_the_overview_rebuilds_at_most_every_few_minutes(tmp_path):
     assert rebuild(date(2022, 5, 1)) is None
     clock[0] += 1
     assert rebuild(date(2022, 5, 1)) is not None
+
+
+async def test_a_rebuild_rewrites_only_the_pages_that_changed(portal, tmp_path):
+    """The service rebuilds the site every few minutes: a page whose bytes are the same is left as it is (the
+    same file), a page whose content changed is replaced."""
+    config, index = await site(portal, tmp_path)
+    pages = sorted((index.parent / "r").glob("*.html"))
+    files = {p: p.stat().st_ino for p in [index, *pages]}
+    cfg = load(config)
+    store = open_store(cfg)
+    try:
+        overview.build(cfg, store, index.parent, AS_OF)
+        assert {p: p.stat().st_ino for p in files} == files  # nothing changed: nothing rewritten
+        pages[0].write_text("stale", encoding="utf-8")
+        overview.build(cfg, store, index.parent, AS_OF)
+    finally:
+        store.close()
+    assert pages[0].read_text(encoding="utf-8") != "stale"
+    assert {p: p.stat().st_ino for p in files if p != pages[0]} == {p: i for p, i in files.items() if p != pages[0]}

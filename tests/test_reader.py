@@ -3,6 +3,8 @@ pages that are not reports, numbers as a reader reads them inside one cell, head
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from conftest import DEEP_PAGE, WIDE_PAGE
 
@@ -202,10 +204,7 @@ def test_a_page_nested_200000_deep_is_read_at_once_and_is_not_a_report(tmp_path,
 def test_stopping_ends_a_document_being_read_at_once():
     """On SIGTERM the service kills the children still reading: the waiting poll hears so at once,
     not after the document's 60 s budget."""
-    import threading  # noqa: PLC0415
-
     from monitor import reading  # noqa: PLC0415
-    from monitor.reading import sandbox  # noqa: PLC0415
 
     deep = WIDE_PAGE
     outcome: list[str] = []
@@ -220,11 +219,80 @@ def test_stopping_ends_a_document_being_read_at_once():
     reader = threading.Thread(target=read)
     reader.start()
     for _ in range(400):  # the child is up within a few seconds
-        if sandbox._LIVE:
+        if reading.reading_now():
             break
         threading.Event().wait(0.05)
     assert reading.kill_all() == 1
     reader.join(15)
     assert not reader.is_alive()
     assert outcome == ["未读取：govmon正在停止，下次检查时再读取"]
-    assert not sandbox._LIVE
+    assert not reading.reading_now()
+
+
+def _pid(*_: object) -> int:
+    import os  # noqa: PLC0415
+
+    return os.getpid()
+
+
+def _slow_pid(*_: object) -> int:
+    threading.Event().wait(0.5)
+    return _pid()
+
+
+def test_documents_are_read_by_warm_workers_recycled_after_a_number_of_documents(monkeypatch):
+    """A worker reads document after document (no fresh process, no cold caches each time), and is replaced
+    after ``RECYCLE`` of them, so nothing a reader leaks can grow."""
+    from monitor import reading  # noqa: PLC0415
+    from monitor.reading import pool  # noqa: PLC0415
+
+    monkeypatch.setattr(pool, "RECYCLE", 3)
+    reading.readers(1)
+    try:
+        first = [reading.bounded(_pid, b"x") for _ in range(3)]
+        after = reading.bounded(_pid, b"x")
+    finally:
+        reading.readers(None)
+    assert len(set(first)) == 1
+    assert after not in first
+
+
+def test_one_hostile_document_holds_one_worker_and_the_one_that_breached_is_replaced(monkeypatch):
+    """While a page runs into its limit in one worker, the other reads page after page; the worker that breached
+    its CPU budget is gone and the next document is read by a fresh one."""
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+    from monitor import reading  # noqa: PLC0415
+
+    monkeypatch.setattr(reading, "SECONDS", 3)
+    reading.readers(2)
+    outcome: list[str] = []
+
+    def hostile() -> None:
+        try:
+            reading.read_page(WIDE_PAGE, "wide.html")
+        except InputError as exc:
+            outcome.append(str(exc))
+
+    reader = threading.Thread(target=hostile)
+    reader.start()
+    try:
+        for _ in range(400):
+            if reading.reading_now():
+                break
+            threading.Event().wait(0.05)
+        others = [reading.bounded(_pid, b"x") for _ in range(5)]  # meanwhile, in the other worker
+        busy_meanwhile = reader.is_alive()
+        reader.join(60)
+        with ThreadPoolExecutor(2) as both:  # two at once again: the breached worker was replaced
+            after = set(both.map(lambda _: reading.bounded(_slow_pid, b"x"), range(2)))
+    finally:
+        reading.readers(None)
+    assert busy_meanwhile
+    assert len(set(others)) == 1
+    (line,) = outcome
+    assert line.startswith("读取超")
+    assert "已放弃" in line
+    assert reading.reading_now() == 0
+    assert len(after) == 2
+    assert set(others) < after

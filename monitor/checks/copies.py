@@ -24,6 +24,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import Any
 
 from monitor.model import CN, LABELS, SECTION_NAMES, TABLE_LABELS, Report
 
@@ -168,13 +169,21 @@ def compare(report: Report, other: Report) -> Iterator[Copy]:
 
 
 # ---------------------------------------------------------------- finding candidates at scale
-def prints(report: Report) -> list[int]:
-    """The report's LSH band hashes, one per band and part, as signed 64-bit integers (SQLite's)."""
+@lru_cache(maxsize=1)
+def _blank() -> Any:
+    """One empty MinHash, its permutations drawn once: drawing them for each part cost 1 ms."""
     from datasketch import MinHash  # noqa: PLC0415  numpy and scipy load only where prints are made, not in check
 
-    out = []
+    return MinHash(num_perm=BANDS * ROWS, hashfunc=zlib.crc32)  # a 32-bit hash of each shingle, in C
+
+
+def prints(report: Report) -> list[int]:
+    """The report's LSH band hashes, one per band and part, as signed 64-bit integers (SQLite's)."""
+    from datasketch import MinHash  # noqa: PLC0415
+
+    blank, out = _blank(), []
     for part, text in parts(report).items():
-        m = MinHash(num_perm=BANDS * ROWS, hashfunc=zlib.crc32)  # a 32-bit hash of each shingle, in C
+        m = MinHash(blank.num_perm, hashfunc=zlib.crc32, permutations=blank.permutations, scheme=blank.scheme)
         m.update_batch([s.encode() for s in shingles(text)])
         values = m.hashvalues
         for band in range(BANDS):

@@ -4,26 +4,29 @@ normalised (``normalise``), its parts found by meaning (``parts``), its facts (`
 read from grids (``grids``) or text (``text_cells``, ``text_tables``) by one cell grammar (``cells``), all
 assembled in ``report``.
 
-This face reads a document in a limited child process (``sandbox``), so a hostile or odd page costs bounded time
-and memory and ends in one line, while the caller's loop keeps serving: ``read_page`` and ``read_report``.
+This face reads a document in a warm, limited worker process (``pool``: one per core, each document under its own
+CPU, memory and wall-clock budget), so a hostile or odd page costs bounded time and memory and ends in one line,
+while the caller's loop keeps serving: ``read_page`` and ``read_report``.
 ``report.read_page``/``read_report`` are the same, read in this process.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from monitor.model import Report
-from monitor.reading import sandbox
+from monitor.reading import pool, sandbox
 from monitor.reading.formats import budget as heavy_budget
 from monitor.reading.report import read_page as _read_page
 from monitor.reading.report import read_report as _read_report
 
 SECONDS = 60  # one document's CPU and wall-clock budget; real reports take well under a second
 MEMORY = 1024 * 2**20
+T = TypeVar("T")
 
 _CTX = multiprocessing.get_context("forkserver")
 
@@ -36,11 +39,28 @@ def _preload() -> None:
     _CTX.set_forkserver_preload(sorted(m for m in list(sys.modules) if m.startswith("monitor")))
 
 
-kill_all = sandbox.kill_all  # the service calls it on SIGTERM
+_POOL = pool.make(_CTX, os.cpu_count() or 2, _preload)
 
 
-def bounded(fn: Callable[..., Report], *args: Any, seconds: int | None = None, memory: int | None = None) -> Report:
-    """``fn(*args)`` in a limited child process. Raises InputError when it fails or goes past a limit."""
+def readers(size: int | None) -> int:
+    """Set how many documents are read at once (``[monitor] readers``; None: one per core). Returns it."""
+    _POOL.resize(size or os.cpu_count() or 2)
+    return _POOL.size
+
+
+def reading_now() -> int:
+    """How many documents are being read now."""
+    return _POOL.reading()
+
+
+def kill_all() -> int:
+    """End every document being read (the service is stopping; it calls this on SIGTERM): each waiting caller
+    gets its InputError at once. Returns how many were ended."""
+    return _POOL.kill_all() + sandbox.kill_all()
+
+
+def bounded(fn: Callable[..., T], *args: Any, seconds: int | None = None, memory: int | None = None) -> T:
+    """``fn(*args)`` in a limited reader process. Raises InputError when it fails or goes past a limit."""
     # a scan read by OCR, a file converted by LibreOffice: a larger budget, each reader bounding its own part
     default = (heavy_budget(args[0]) if args and isinstance(args[0], bytes) else None) or (SECONDS, MEMORY)
     seconds, memory = seconds or default[0], memory or default[1]
@@ -50,16 +70,28 @@ def bounded(fn: Callable[..., Report], *args: Any, seconds: int | None = None, m
         too_long=f"读取超过{seconds}秒，已放弃（页面可能异常）",
         exhausted=f"读取超出限制（{seconds}秒CPU、{memory // 2**20} MiB内存），已放弃",
     )
-    # Not a daemon: the PDF reader forks its own limited child. The parent kills and joins this one in every
-    # case, and RLIMIT_CPU ends it even if the parent is killed first.
-    if not sandbox.started(_CTX):
-        _preload()
-    report: Report = sandbox.run_limited(_CTX, budget, fn, args, daemon=False)
-    return report
+    answer: T = _POOL.run(budget, fn, args)
+    return answer
 
 
 def read_page(data: bytes, source: str, kind: str | None = None, charset: str | None = None, **limit: int) -> Report:
     return bounded(_read_page, data, source, kind, charset, **limit)
+
+
+def read_page_and(
+    then: Callable[[Report], T], data: bytes, source: str, kind: str | None = None, charset: str | None = None
+) -> tuple[Report, T]:
+    """``read_page``, then ``then(report)`` in the same reader process: what the caller would otherwise work out
+    from the report in its own process (the watcher's snapshot and copy prints), so that one only coordinates.
+    ``then`` must be picklable (a module's function, or a ``functools.partial`` of one)."""
+    return bounded(_read_then, data, source, kind, charset, then)
+
+
+def _read_then(
+    data: bytes, source: str, kind: str | None, charset: str | None, then: Callable[[Report], T]
+) -> tuple[Report, T]:
+    report = _read_page(data, source, kind, charset)
+    return report, then(report)
 
 
 def read_report(data: bytes, source: str, kind: str | None = None, charset: str | None = None, **limit: int) -> Report:

@@ -1,8 +1,8 @@
 """Running one risky read in a child process under a CPU, memory and wall-clock limit.
 
-The PDF reader (``extract_pdf.py``) and the bounded page reader (``bounded.py``) both use it: the child
-sets its limits, runs the reader and sends back ``("ok", result)`` or ``("input", message)``; the parent
-waits at most the budget, then kills and joins the child in every case. What went wrong becomes an
+The PDF, OCR, OFD and workbook readers use it: the child sets its limits, runs the reader and sends back
+``("ok", result)`` or ``("input", message)``; the parent waits at most the budget, then kills and joins the
+child in every case. (A whole document is read by the warm workers of ``pool``, which answer the same way.) What went wrong becomes an
 ``InputError`` with a line a person can act on.
 """
 
@@ -29,20 +29,26 @@ class Limits:
     failed: str = "无法读取"  # prefix for a reader's unexpected exception
 
 
+def answer(limits: Limits, read: Callable[..., Any], args: tuple[Any, ...]) -> tuple[str, Any]:
+    """``read(*args)`` as the message a child sends back: ``("ok", result)`` or ``("input", one line)``."""
+    try:
+        return ("ok", read(*args))
+    except InputError as exc:
+        return ("input", str(exc))
+    except MemoryError:
+        return ("input", limits.exhausted)
+    except RecursionError:
+        return ("input", "页面标记嵌套过深，不可能是报告页面，已放弃")
+    except Exception as exc:  # a reader's bug or a damaged file must not take the service down
+        return ("input", f"{limits.failed}：{type(exc).__name__}: {str(exc)[:200]}")
+
+
 def child(conn: Connection, limits: Limits, read: Callable[..., Any], args: tuple[Any, ...]) -> None:
     """The child's side: limits first, then the read, then one message back."""
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory, limits.memory))
     resource.setrlimit(resource.RLIMIT_CPU, (limits.seconds, limits.seconds))
     try:
-        conn.send(("ok", read(*args)))
-    except InputError as exc:
-        conn.send(("input", str(exc)))
-    except MemoryError:
-        conn.send(("input", limits.exhausted))
-    except RecursionError:
-        conn.send(("input", "页面标记嵌套过深，不可能是报告页面，已放弃"))
-    except Exception as exc:  # a reader's bug or a damaged file must not take the service down
-        conn.send(("input", f"{limits.failed}：{type(exc).__name__}: {str(exc)[:200]}"))
+        conn.send(answer(limits, read, args))
     finally:
         conn.close()
     # Leave at once: a normal exit tears down every module the parent had loaded (aiohttp, lxml, pdfminer...),
@@ -52,14 +58,6 @@ def child(conn: Connection, limits: Limits, read: Callable[..., Any], args: tupl
 
 _LIVE: set[BaseProcess] = set()  # children reading now: kill_all() ends them when the service stops
 _KILLED: set[BaseProcess] = set()
-
-
-_STARTED: set[int] = set()  # the contexts (id) whose first child was started
-
-
-def started(ctx: BaseContext) -> bool:
-    """Whether a child of ``ctx`` was started already (a forkserver's preload is set before its first)."""
-    return id(ctx) in _STARTED
 
 
 def kill_all() -> int:
@@ -79,7 +77,6 @@ def run_limited(
     parent, end = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=child, args=(end, limits, read, args), daemon=daemon)  # type: ignore[attr-defined]
     proc.start()
-    _STARTED.add(id(ctx))
     _LIVE.add(proc)
     end.close()
     try:

@@ -8,9 +8,9 @@ year after, stored already, checked again against it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -61,7 +61,8 @@ class Documents:
 
     def __init__(self, settings: Settings, store: Store, fetcher: Fetcher) -> None:
         self.settings, self.store, self.fetcher = settings, store, fetcher
-        self.parsing = asyncio.Semaphore(os.cpu_count() or 2)  # documents read at once: one child per core
+        # documents read at once: one warm reader process each ([monitor] readers, else one per core)
+        self.parsing = asyncio.Semaphore(reading.readers(settings.readers))
 
     async def check(
         self, source: Source, link: Link, result: PollResult, year_done: Callable[[int], Awaitable[None]]
@@ -88,7 +89,7 @@ class Documents:
             result.touched.append((doc.id, resp.etag, resp.last_modified))
             return doc.year or link.year
         try:
-            report, raw, content_type = await self.content(source, link, resp)
+            read = await self.content(source, link, resp, known.content_hash if known else None)
         except InputError as exc:
             self.store.mark_unreadable(
                 source.id,
@@ -100,8 +101,11 @@ class Documents:
                 validators=(resp.etag, resp.last_modified),
             )
             raise
-        # The checks are pure CPU: in a thread, so the loop keeps serving sockets, timers and SIGTERM meanwhile.
-        data, content_hash = await asyncio.to_thread(snapshot, report)
+        report, raw, content_type = read.report, read.raw, read.content_type
+        # The checks are pure CPU: in the reader, or in a thread, so the loop keeps serving sockets, timers and
+        # SIGTERM meanwhile.
+        ready = read.prepared if read.prepared is not None else await asyncio.to_thread(prepared, report)
+        data, content_hash, marks = ready
         year = report.year or link.year
         if doc and known and known.content_hash == content_hash:
             result.touched.append((doc.id, resp.etag, resp.last_modified))
@@ -114,7 +118,7 @@ class Documents:
         if link.year:  # by the link's year, which only ever decreases: no two reports wait for each other
             await year_done(link.year - 1)
         before = self.store.report_of(source.id, year - 1) if year else None
-        marks = await asyncio.to_thread(copies.prints, report) if year else []  # whose text this one may repeat
+        marks = marks if year else []  # whose text this one may repeat
         similar = self.store.similar(source.id, year, marks) if year else []
         findings, diff = await asyncio.to_thread(_judge, report, data, latest, before, similar)
         previous = latest.findings if latest else None
@@ -181,17 +185,22 @@ class Documents:
             "source %s: the %d report checked again against %d's: %d findings", source.id, year + 1, year, len(findings)
         )
 
-    async def content(self, source: Source, link: Link, resp: Response) -> tuple[Report, bytes, str]:
+    async def content(self, source: Source, link: Link, resp: Response, known: str | None = None) -> Read:
         """The report behind a page: the page itself, or, when the page holds no statutory tables but
         links an attachment (PDF, OFD, Word, WPS, a zip, a workbook, a scan), the attachment (what it is is
         decided from its bytes). An attachment whose reader is not installed here is said so (需要安装…),
         never taken for "not a report"."""
-        async with self.parsing:  # each page read in a bounded child process; the loop keeps serving meanwhile
-            page = await asyncio.to_thread(
-                reading.read_page, resp.body, link.url, source.kind, resp.charset or source.encoding
+        async with self.parsing:  # each page read in a bounded reader process; the loop keeps serving meanwhile
+            page, ready = await asyncio.to_thread(
+                reading.read_page_and,
+                functools.partial(prepared, unless=known),
+                resp.body,
+                link.url,
+                source.kind,
+                resp.charset or source.encoding,
             )
         if any(t.status not in ("missing", "image") for t in page.tables.values()):
-            return page, resp.body, resp.content_type
+            return Read(page, resp.body, resp.content_type, ready)
         html, _ = decode(resp.body, resp.charset or source.encoding)
         missing: ReaderMissing | None = None
         for url in attachments(html, resp.url)[:4]:
@@ -203,12 +212,34 @@ class Documents:
                 log.warning("source %s: attachment %s of %s: %s", source.id, url, link.url, exc)
                 missing = missing or (exc if isinstance(exc, ReaderMissing) else None)
                 continue
-            return with_attachment(page, found), got.body, sniff(got.body)
+            return Read(with_attachment(page, found), got.body, sniff(got.body))
         if missing is not None:
             raise missing
         if not is_report(page):
             raise InputError("页面不是报告，也没有链接可读取的附件")
-        return page, resp.body, resp.content_type
+        return Read(page, resp.body, resp.content_type, ready)
+
+
+Prepared = tuple[dict[str, Any], str, list[int]]  # snapshot's stored form and content hash, the copy prints
+
+
+@dataclass(frozen=True)
+class Read:
+    """A report as read for a link: the report, the bytes it was read from and their type, and, when the reader
+    worked them out beside it, what ``prepared`` gives."""
+
+    report: Report
+    raw: bytes
+    content_type: str
+    prepared: Prepared | None = None
+
+
+def prepared(report: Report, unless: str | None = None) -> Prepared:
+    """What the watcher needs of a new report beside the report: its snapshot (stored form, content hash) and its
+    copy prints. Run in the reader with the page (the watcher's own process only coordinates); the prints are
+    skipped (empty) when the content hash is ``unless``, the stored version's: nothing new is stored then."""
+    data, content_hash = snapshot(report)
+    return data, content_hash, [] if content_hash == unless else copies.prints(report)
 
 
 def _judge(

@@ -93,9 +93,9 @@ def _reloader(settings: Settings) -> tuple[Callable[[], None], Callable[[], Sett
         except ConfigError as exc:
             log.error("SIGHUP: %s; keeping the running configuration", exc)
             return None
-        fixed = ("database", "user_agent", "concurrency", "per_host")
+        fixed = ("database", "user_agent", "concurrency", "per_host", "readers")
         if any(getattr(new, k) != getattr(current[0], k) for k in fixed):
-            log.warning("SIGHUP: database, user_agent, concurrency and per_host take effect on a restart")
+            log.warning("SIGHUP: database, user_agent, concurrency, per_host and readers take effect on a restart")
         current[0] = new
         return new
 

@@ -12,6 +12,7 @@ running service (``Control.requested``) and a new configuration after SIGHUP (``
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
 import random
 import time
@@ -45,11 +46,14 @@ class Control:
 
 
 class Timetable:
-    """When each source is next due, in monotonic seconds."""
+    """When each source is next due, in monotonic seconds: a due-ordered heap, so a tick looks only at what is
+    due (not at every source), whatever N. ``due`` holds each source's time; a heap entry that no longer
+    matches it (the source was polled, asked for, or removed since) is dropped when it comes up."""
 
     def __init__(self, sources: Iterable[Source], now: float, spread: float | None) -> None:
         self.due: dict[str, float] = {}
         self.interval: dict[str, int] = {}
+        self.heap: list[tuple[float, str]] = []
         self.spread = spread
         self.sync(sources, now)
 
@@ -66,21 +70,29 @@ class Timetable:
             if i in added:
                 first = min(60.0, s.interval / 10) if self.spread is None else self.spread
                 self.due[i] = now + random.uniform(0, first)
+        self.heap = [(at, i) for i, at in self.due.items()]
+        heapq.heapify(self.heap)
         return added, removed
+
+    def set_due(self, source_id: str, at: float) -> None:
+        self.due[source_id] = at
+        heapq.heappush(self.heap, (at, source_id))
 
     def take(self, now: float, busy: Iterable[str]) -> list[str]:
         """The sources due at ``now`` that are not being polled (a poll longer than its interval is not
-        started twice: it is due again when it ends)."""
-        skip = set(busy)
-        return [i for i, at in self.due.items() if at <= now and i not in skip]
+        started twice: it is due again when it ends, ``polled``)."""
+        skip, found = set(busy), []
+        while self.heap and self.heap[0][0] <= now:
+            at, i = heapq.heappop(self.heap)
+            if self.due.get(i) == at and i not in skip:
+                found.append(i)
+                skip.add(i)
+        return found
 
     def polled(self, source_id: str, now: float) -> None:
         if source_id in self.due:
             interval = self.interval[source_id]
-            self.due[source_id] = now + interval + random.uniform(0, min(300, interval // 10))
-
-    def next(self) -> float:
-        return min(self.due.values(), default=float("inf"))
+            self.set_due(source_id, now + interval + random.uniform(0, min(300, interval // 10)))
 
 
 async def _deliveries(deliver: Callable[[], Awaitable[Any]], stop: asyncio.Event, kick: asyncio.Event) -> None:
@@ -171,7 +183,7 @@ async def run(
             _reload(watcher, table, new, loop.time())
         for source_id in control.requested():
             if source_id in table.due:
-                table.due[source_id] = loop.time()
+                table.set_due(source_id, loop.time())
                 log.info("source %s: poll asked for; due now", source_id)
         for source_id in table.take(loop.time(), running):
             running[source_id] = asyncio.create_task(job(watcher.settings.source(source_id)))

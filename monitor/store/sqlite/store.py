@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import inspect
 import sqlite3
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -66,6 +67,7 @@ class SqliteStore(Sources, Versions, Unreadable, Outbox, Queries):
     def __init__(self, path: str | Path, create: bool = True) -> None:
         """Open (and migrate) the database; with ``create=False`` a missing file is an error, not a new one."""
         self.path = Path(path)
+        self.decoded = OrderedDict()
         if not create and not self.path.exists():
             raise StateError(
                 f"{self.path}: no database here yet; the service (or `govmon poll`) has not run with this "

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 
 import sqlite_utils
@@ -17,6 +17,7 @@ from monitor.store.sqlite.outbox import Outbox
 from monitor.store.sqlite.rows import VERSION, findings_json, stored_form, version
 from monitor.store.sqlite.schema import now, pack
 
+DECODED = 64  # candidate reports kept decoded (a version's report never changes): a template's copies share them
 PER_BAND = 20  # other sources' reports read per band hash when looking for the reports a new one may copy
 
 
@@ -28,6 +29,8 @@ def _inserted(table: sqlite_utils.db.Table) -> int:
 
 
 class Versions(Outbox):  # a new version stores its events
+    decoded: OrderedDict[int, Report]  # version id -> its report, the DECODED last compared against
+
     def document(self, url: str) -> StoredDocument | None:
         row = self._row("SELECT * FROM documents WHERE url = ?", [url])
         return StoredDocument(**row) if row else None
@@ -124,10 +127,10 @@ class Versions(Outbox):  # a new version stores its events
             self.db.conn.execute(
                 "DELETE FROM prints WHERE version_id IN (SELECT id FROM versions WHERE document_id = ?)", [doc_id]
             )
-            if v.year is not None:
+            if v.year is not None:  # in key order, one batch: the index's pages are touched in one sweep
                 self.db.conn.executemany(
                     "INSERT OR IGNORE INTO prints (key, year, version_id) VALUES (?, ?, ?)",
-                    [(k, v.year, version_id) for k in v.prints],
+                    [(k, v.year, version_id) for k in sorted(set(v.prints))],
                 )
             for event in events:
                 self._add_event(event, doc_id, version_id)
@@ -158,11 +161,26 @@ class Versions(Outbox):  # a new version stores its events
             )
             counts.update(dict(rows.fetchall()))
         best = [vid for vid, _ in counts.most_common(limit)]
-        rows = self.db.conn.execute(
-            f"SELECT id, unpack(report), unpack(text) FROM versions WHERE id IN ({','.join('?' * len(best))})", best
-        )
-        found = {r[0]: Report.from_json(json.loads(r[1]), r[2] or "") for r in rows}
-        return [found[vid] for vid in best if vid in found]
+        return self._decoded(best)
+
+    def _decoded(self, ids: list[int]) -> list[Report]:
+        """The reports of these versions, in this order; decoding one (unpack, JSON, ``from_json``) cost ~1 ms,
+        and a province's reports copied from one template are each other's candidates again and again."""
+        todo = [vid for vid in ids if vid not in self.decoded]
+        if todo:
+            rows = self.db.conn.execute(
+                f"SELECT id, unpack(report), unpack(text) FROM versions WHERE id IN ({','.join('?' * len(todo))})", todo
+            )
+            for vid, report, text in rows:
+                self.decoded[vid] = Report.from_json(json.loads(report), text or "")
+        found = []
+        for vid in ids:
+            if vid in self.decoded:
+                self.decoded.move_to_end(vid)
+                found.append(self.decoded[vid])
+        while len(self.decoded) > DECODED:
+            self.decoded.popitem(last=False)
+        return found
 
     def raw(self, version_id: int) -> bytes:
         return zlib.decompress(self.db.table("versions").get(version_id)["raw"])
