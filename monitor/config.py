@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from monitor.errors import ConfigError
 from monitor.model import DEFAULT_LINK_PATTERN
+from monitor.model.bodies import Body, normal_name
 
 KINDS = ("department", "government")
 TLS_MODES = ("ssl", "starttls", "none")
@@ -43,6 +44,7 @@ class Source:
     max_pages: int = 5
     encoding: str | None = None
     alert_to: tuple[str, ...] = ()
+    bodies: tuple[Body, ...] = ()  # the roster: the bodies whose reports this listing carries (empty: as seen)
 
 
 @dataclass(frozen=True)
@@ -385,6 +387,7 @@ def _source(r: _Reader, i: int, s: dict[str, Any], default_interval: int) -> Sou
             "max_pages": int,
             "encoding": str,
             "alert_to": list,
+            "bodies": list,
         },
         ("id", "agency", "kind", "list_url"),
     )
@@ -421,4 +424,30 @@ def _source(r: _Reader, i: int, s: dict[str, Any], default_interval: int) -> Sou
         max_pages=s.get("max_pages", 5),
         encoding=s.get("encoding"),
         alert_to=_addresses(r, h, i, "alert_to", s.get("alert_to", [])),
+        bodies=_roster(r, i, s.get("bodies", [])),
     )
+
+
+def _roster(r: _Reader, i: int, items: list[Any]) -> tuple[Body, ...]:
+    """``bodies = [{name = "…", kind = "government|department", aliases = ["…"]}]``: each a body this listing
+    carries; a name (or alias) given twice is an error, it would make two bodies of one."""
+    out: list[Body] = []
+    seen: set[str] = set()
+    for n, b in enumerate(items, 1):
+        if not isinstance(b, dict):
+            raise r.fail("source", i, "bodies", f"entry {n} must be a table {{name = ..., kind = ...}}, not {b!r}")
+        unknown = sorted(set(b) - {"name", "kind", "aliases"})
+        if unknown or not isinstance(b.get("name"), str) or not b["name"].strip():
+            why = f"unknown key '{unknown[0]}'; valid keys are aliases, kind, name" if unknown else "needs a name"
+            raise r.fail("source", i, "bodies", f"entry {n}: {why}")
+        if b.get("kind") not in KINDS:
+            raise r.fail("source", i, "bodies", f"entry {n} ({b['name']}): kind must be one of {', '.join(KINDS)}")
+        aliases = b.get("aliases", [])
+        if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
+            raise r.fail("source", i, "bodies", f"entry {n} ({b['name']}): aliases must be a list of names")
+        for name in (b["name"], *aliases):
+            if normal_name(name) in seen:
+                raise r.fail("source", i, "bodies", f"entry {n}: '{name}' is named twice in the roster")
+            seen.add(normal_name(name))
+        out.append(Body(normal_name(b["name"]), b["kind"], tuple(normal_name(a) for a in aliases)))
+    return tuple(out)

@@ -183,7 +183,10 @@ async def test_a_first_poll_is_one_summary_and_later_reports_each_their_own(tmp_
     first_poll_portal(portal)
     cfg = config(tmp_path, portal, smtp, first_poll="summary")  # the default of sources.toml
     await poll_and_deliver(cfg)
-    (msg,) = smtp.inbox.messages  # not a mail for each past report
+    msg, *missing = smtp.inbox.messages  # not a mail for each past report
+    # the column carries three bodies: 天门's 2022 report (due 1/31) is missing; 泸州, first seen with 2022, owes
+    # no 2021 report; 通辽's 2022 one is not yet due
+    assert [m["Subject"] for m in missing] == ["【年报监测】天门市政务服务和大数据管理局2022年度报告逾期未发布"]
     assert msg["Subject"].startswith("【年报监测】tianmen人民政府首次检查：发现3份年度报告，其中")
     text = msg.get_body(("plain",)).get_content()
     for url in ("t.html", "t1.html", "t2.html"):
@@ -196,14 +199,14 @@ async def test_a_first_poll_is_one_summary_and_later_reports_each_their_own(tmp_
     assert kinds.count("new_report") == 3  # each report's event is kept (unsent): the record of what was found
     assert kinds.count("first_poll") == 1
     await poll_and_deliver(cfg)
-    assert len(smtp.inbox.messages) == 1  # a second poll tells nothing again
+    assert len(smtp.inbox.messages) == 2  # a second poll tells nothing again
     data = read_report(SEEDS["tianmen"].read_bytes(), "x").to_json()
     data["title"] = "天门市2022年政府信息公开工作年度报告"
     data["year"] = 2022
     portal.add("/nb/t3.html", report_page(data))
     portal.add("/nb/", listing([("t3.html", data["title"]), ("t.html", "天门市2021年政府信息公开工作年度报告")]))
     await poll_and_deliver(cfg)
-    (new,) = smtp.inbox.messages[1:]  # a report published after the first poll: its own alert, as ever
+    (new,) = smtp.inbox.messages[2:]  # a report published after the first poll: its own alert, as ever
     assert "2022年度报告" in new["Subject"]
     assert "首次检查" not in new["Subject"]
 
@@ -220,10 +223,11 @@ async def test_an_interrupted_first_poll_is_summarised_once_when_a_poll_ends(tmp
     portal.pages["/nb/t2.html"].delay = 0
     monkeypatch.setattr(poll, "SOURCE_DEADLINE", 900.0)
     await poll_and_deliver(cfg)
-    (msg,) = smtp.inbox.messages
+    msg, *missing = smtp.inbox.messages  # and 天门's 2022 report missing (see the test above)
     assert "发现3份年度报告" in msg["Subject"]  # the reports stored by the poll that failed are in it too
+    assert ["逾期未发布" in m["Subject"] for m in missing] == [True]
     await poll_and_deliver(cfg)
-    assert len(smtp.inbox.messages) == 1
+    assert len(smtp.inbox.messages) == 2
 
 
 async def test_smtp_down_then_back_delivers_once_and_logs_once_per_attempt(tmp_path, portal, smtp, caplog):

@@ -63,7 +63,12 @@ async def test_status_lists_every_body_worst_first_with_totals(portal, tmp_path,
         tmp_path,
         [
             ("ontime", "通辽市人民政府", "government", serve(portal, "ontime", tongliao())),
-            ("late", "某局", "department", serve(portal, "late", tongliao(agency="某局"))),  # 发布 03-08 > 01-31
+            (
+                "late",
+                "某局",
+                "department",
+                serve(portal, "late", tongliao(agency="某局", title="某局2021年政府信息公开工作年度报告")),
+            ),  # 发布 03-08 > 01-31
             ("errors", "错市人民政府", "government", serve(portal, "errors", broken())),
             ("missing", "缺县人民政府", "government", serve(portal, "missing", None)),
         ],
@@ -83,6 +88,7 @@ async def test_status_lists_every_body_worst_first_with_totals(portal, tmp_path,
     assert items[1].errors >= 1
     assert status.totals(items) == {
         "sources": 4,
+        "bodies": 4,
         "published": 3,
         "missing": 1,
         "unchecked": 0,

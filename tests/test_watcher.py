@@ -356,8 +356,11 @@ async def test_carry_over_is_checked_against_the_stored_year_before(portal, tmp_
     assert set(years) == {2020, 2021}
     assert not [f for f in years[2021] if f["rule"] == "history.carry_over"]
     # the year before, as stored, keeps its tables' formats: 现行有效 is compared too (the planted year repeats
-    # 2021's numbers, so in_force + issued - repealed cannot hold)
-    assert {f["rule"] for f in years[2021] if f["rule"].startswith("history.")} == {"history.in_force"}
+    # 2021's numbers, so in_force + issued - repealed cannot hold, and its tables are 2021's: 数据雷同)
+    assert {f["rule"] for f in years[2021] if f["rule"].startswith("history.")} == {
+        "history.in_force",
+        "history.same_tables",
+    }
 
     other = settings(tmp_path / "b", [("city", "government", f"{portal.base}/nb/")])
     last["tables"]["applications"]["carried_forward"]["natural_person"] = 3

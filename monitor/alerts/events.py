@@ -12,6 +12,7 @@ from typing import Any
 from monitor.alerts.channels import recipients
 from monitor.config import Settings, Source
 from monitor.model import AboutReport, Event, Finding, ListedReport, Payload, Report, SourceHealth
+from monitor.model.bodies import normal_name
 from monitor.store import SourceState, StoredReport
 
 __all__ = ["first_poll_event", "missing_event", "recipients", "source_events", "version_events"]
@@ -57,19 +58,23 @@ def version_events(
     return []
 
 
-def missing_event(settings: Settings, source: Source, finding: Finding) -> Event:
-    """A report missing after its deadline: ``finding`` is timeliness.missing's, its row the year missing."""
+def missing_event(settings: Settings, source: Source, finding: Finding, body: str | None = None) -> Event:
+    """A report missing after its deadline: ``finding`` is timeliness.missing's, its row the year missing;
+    ``body`` the body whose report it is (None: the source's agency). One body's missing year is one event,
+    whichever sources list it; the source's own agency keeps the key it always had."""
     year = finding.row if isinstance(finding.row, int) else None
+    own = body is None or normal_name(body) == normal_name(source.agency)
     payload = Payload(
         source.id,
-        source.agency,
+        source.agency if own or body is None else body,
         source.list_url,
         report=AboutReport(year=year),
         tables={},
         table_status={},
         findings=(finding,),
     )
-    return Event(f"missing|{source.id}|{finding.row}", "missing", source.id, payload, recipients(settings, source))
+    key = f"missing|{source.id}|{finding.row}" if own else f"missing|{normal_name(body or '')}|{finding.row}"
+    return Event(key, "missing", source.id, payload, recipients(settings, source))
 
 
 def first_poll_event(settings: Settings, source: Source, stored: list[StoredReport]) -> Event | None:

@@ -12,6 +12,7 @@ from monitor.checks.registry import Context, rule
 from monitor.model import (
     APPLICANT_COLUMNS,
     LABELS,
+    TABLE_LABELS,
     Finding,
     Report,
     fmt,
@@ -62,6 +63,28 @@ def history_in_force(ctx: Context, make: Callable[..., Finding]) -> Iterator[Fin
                 expected=expected,
                 actual=current,
                 cells=((r, "in_force"),),
+            )
+
+
+SAME_TABLES_MIN = 3  # numbers other than 0 a table must hold for its repetition to say anything (zeros repeat)
+
+
+@rule("history.same_tables", "warning", "某张表的数字与同一单位上一年度报告完全相同（数据雷同）")
+def history_same_tables(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    if ctx.previous is None or not copies.year_before(ctx.report, ctx.previous):
+        return
+    for key in ("active", "applications", "appeals"):
+        now, before = ctx.report.tables.get(key), ctx.previous.tables.get(key)
+        if now is None or before is None or now.format != before.format:
+            continue
+        numbers, last = now.numbers(), before.numbers()
+        filled = [n for cols in numbers.values() for n in cols.values() if n]
+        if len(filled) >= SAME_TABLES_MIN and numbers == last and not now.doubts() and not before.doubts():
+            yield make(
+                f"{TABLE_LABELS[key]}的{len(filled)}个非零数字与上一年度报告完全相同，请核实是否沿用了上年数据",
+                table=key,
+                expected=None,
+                actual=len(filled),
             )
 
 

@@ -6,6 +6,7 @@ Importing the families registers their rules.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from monitor.checks import arithmetic, completeness, copies, history, prose, revision, timeliness
@@ -14,7 +15,11 @@ from monitor.model import Finding, Report
 
 FAMILIES = (completeness, arithmetic, prose, history, timeliness, revision)  # each registers its rules
 __all__ = ["ACROSS_YEARS", "FAMILIES", "RULES", "across_years", "listed", "run_rules", "source_findings"]
-ACROSS_YEARS = ("history.carry_over", "history.in_force")  # the rules that compare with the year before
+ACROSS_YEARS = (
+    "history.carry_over",
+    "history.in_force",
+    "history.same_tables",
+)  # the rules that compare with the year before
 
 
 def run_rules(
@@ -22,12 +27,14 @@ def run_rules(
     previous: Report | None = None,
     diff: dict[str, Any] | None = None,
     others: tuple[Report, ...] = (),
+    listing_read: date | None = None,
 ) -> list[Finding]:
     """Every report rule on ``report``. ``previous`` counts only where it is the same body's year before, and of
     ``others`` only the reports ``report`` may copy (the same body's earlier years, other bodies' same year)."""
     before = previous if previous is not None and copies.year_before(report, previous) else None
     candidates = tuple(o for o in others if copies.comparable(report, o))
-    return run(Context(report, before, diff, candidates), [r for r in RULES.values() if r.scope == "report"])
+    ctx = Context(report, before, diff, candidates, listing_read=listing_read)
+    return run(ctx, [r for r in RULES.values() if r.scope == "report"])
 
 
 def across_years(report: Report, previous: Report) -> list[Finding]:

@@ -28,6 +28,9 @@ class Context:
     previous: Report | None = None
     diff: dict[str, Any] | None = None
     others: tuple[Report, ...] = ()  # reports whose text this one may repeat: earlier years, other bodies' same year
+    # the day govmon last read the source's whole listing and this report was not on it (the watcher, for a report
+    # seen first; None: not known)
+    listing_read: date | None = None
 
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # what several rules share
 
@@ -40,6 +43,7 @@ class SourceContext:
     kind: str
     years: frozenset[int]
     today: date
+    since: int | None = None  # the body's first report year: no year before it is expected (None: every year)
 
 
 @dataclass(frozen=True)
@@ -68,8 +72,10 @@ ORDER = (
     "identity.unverifiable",
     "format.version",
     "timeliness.late",
+    "timeliness.backdated",
     "history.carry_over",
     "history.in_force",
+    "history.same_tables",
     "history.copied",
     "narrative.mismatch",
     "narrative.percentage",

@@ -4,6 +4,7 @@ the year after), and, once per source, a year whose deadline has passed with no 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 
 from monitor.checks.registry import Context, SourceContext, rule
 from monitor.model import (
@@ -27,12 +28,30 @@ def timeliness_late(ctx: Context, make: Callable[..., Finding]) -> Iterator[Find
         )
 
 
+BACKDATED_AFTER = timedelta(days=2)  # a page published late in the day, a listing updated the next morning
+
+
+@rule("timeliness.backdated", "warning", "发布日期早于门户网站实际列出该报告的时间（govmon在其后读取栏目时尚未列出）")
+def timeliness_backdated(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    r, read = ctx.report, ctx.listing_read
+    if r.published is None or read is None or read - r.published < BACKDATED_AFTER:
+        return
+    due = deadline(r.year, r.kind) if r.year and r.kind else None
+    crossed = f"；若按实际列出时间计算，已晚于法定期限{due.isoformat()}" if due and r.published <= due < read else ""
+    yield make(
+        f"报告写明发布日期为{r.published.isoformat()}，但govmon于{read.isoformat()}读取该栏目时尚未列出此报告，"
+        f"发布日期可能早于实际发布时间{crossed}",
+        expected=None,
+        actual=None,
+    )
+
+
 @rule("timeliness.missing", "error", "法定期限已过，门户网站上仍未找到该年度的报告", scope="source")
 def timeliness_missing(ctx: SourceContext, make: Callable[..., Finding]) -> Iterator[Finding]:
     year = ctx.today.year - 1
     if ctx.today <= deadline(year, ctx.kind):
         year -= 1
-    if year not in ctx.years:
+    if year not in ctx.years and (ctx.since is None or year >= ctx.since):
         due = deadline(year, ctx.kind)
         yield make(
             f"{ctx.agency}{year}年度政府信息公开工作年度报告在法定期限{due.isoformat()}后仍未在门户网站上找到", row=year

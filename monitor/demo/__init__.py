@@ -1,6 +1,6 @@
 """The embedded default: a demo portal served on 127.0.0.1, built from the five real seed pages.
 
-Two sources: a city government's 年报 column (a paginated listing; an HTML report with spanned
+Two sources: a 年报 column carrying four cities' reports, its roster naming them (a paginated listing; an HTML report with spanned
 tables that is revised before the second poll; the traditional-character report; a GBK page;
 the report whose section 三 cannot be placed) and a bureau whose report has a planted error.
 ``tour`` (``govmon demo``) serves it, polls it twice and says what the watcher found.
@@ -25,6 +25,7 @@ from monitor.alerts.render import Renderer
 from monitor.config import Settings, Source
 from monitor.demo.pages import page, report_page
 from monitor.model import DEFAULT_LINK_PATTERN
+from monitor.model.bodies import Body
 from monitor.present import admin, overview, status
 from monitor.reading.report import read_report
 from monitor.store import open_store
@@ -133,7 +134,16 @@ def settings(base_url: str, folder: Path) -> Settings:
     """The demo's configuration: both sources, the database and the .eml alert folder under `folder`."""
     pattern = re.compile(DEFAULT_LINK_PATTERN)
     sources = (
-        Source("demo-city", "通辽市人民政府", "government", f"{base_url}/city/nb/index.html", 3600, pattern, 5),
+        Source(  # one 年报 column carrying four cities' reports: each report is its city's, never 通辽's
+            "demo-city",
+            "通辽市人民政府",
+            "government",
+            f"{base_url}/city/nb/index.html",
+            3600,
+            pattern,
+            5,
+            bodies=tuple(Body(f"{city}市人民政府", "government") for city in ("通辽", "泸州", "莱西", "伊宁")),
+        ),
         Source(
             "demo-bureau",
             "天门市政务服务和大数据管理局",

@@ -90,6 +90,9 @@ class Report:
     tables: dict[str, Table] = field(default_factory=dict)
     scanned: bool = False  # a PDF without a text layer: needs OCR before anything can be checked
     pages: int = 0  # PDF pages read (0 for HTML and text)
+    # where ``agency`` was read (model.bodies.HOW: title, metadata, preamble); not in to_json (the store keeps
+    # a report's body and how it was found beside the document, ``check --json`` is unchanged)
+    agency_from: str | None = None
     # a workbook read alone: it holds a report's tables, never its prose (the page that links it holds that)
     tables_only: bool = False
 

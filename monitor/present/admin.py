@@ -78,6 +78,7 @@ def _report_json(doc: StoredReport) -> dict[str, Any]:
         "table_status": report.table_status if report else {},
         "tables": report.tables if report else {},
         "findings": [f.to_json() for f in latest.findings] if latest else [],
+        "body": doc.body,  # added (#27): the body the report is attributed to
     }
 
 
@@ -109,7 +110,8 @@ def reports_text(store: Store, source: str | None = None, year: int | None = Non
     for doc in store.reports(source, year):
         findings = doc.latest.findings if doc.latest else []
         errors = sum(f.severity == "error" for f in findings)
-        yield f"[{doc.source}] {doc.title or doc.url}  ({doc.year or '年度不明'}, {doc.versions} version(s))"
+        who = f" {doc.body}" if doc.body else ""
+        yield f"[{doc.source}]{who} {doc.title or doc.url}  ({doc.year or '年度不明'}, {doc.versions} version(s))"
         yield f"    {doc.url}"
         yield f"    错误 {errors} 项 · 警告 {len(findings) - errors} 项" if findings else "    未发现问题"
         yield from findings_lines(findings)
@@ -140,7 +142,7 @@ def status_text(year: int, today: str, items: list[Standing], totals: dict[str, 
     """`govmon status`: the totals, then one line per source, worst first, with what went wrong under it."""
     counts = " · ".join(f"{STATES[k]} {totals[k]}" for k in STATES if totals[k])
     out = [
-        f"{year}年度政府信息公开工作年度报告 · 截至{today} · 共{totals['sources']}个单位，已发布{totals['published']}个",
+        f"{year}年度政府信息公开工作年度报告 · 截至{today} · 共{totals['bodies']}个单位，已发布{totals['published']}个",
         counts,
         "",
         "  ".join(cut(name, w) if w else name for name, w in _STATUS_COLUMNS),
@@ -148,8 +150,17 @@ def status_text(year: int, today: str, items: list[Standing], totals: dict[str, 
     for s in items:
         when = f"{s.published or s.found or '?'}({TIMELY_CN[s.timely]})" if s.timely else "-"
         counts_ = (str(s.errors), str(s.warnings)) if s.timely else ("-", "-")
-        cells = [STATES[s.state], s.agency, when, s.due, *counts_, (s.title or "") + (f" {s.url}" if s.url else "")]
+        cells = [
+            STATES[s.state],
+            s.body or s.agency,
+            when,
+            s.due,
+            *counts_,
+            (s.title or "") + (f" {s.url}" if s.url else ""),
+        ]
         out.append("  ".join(cut(c, w) if w else c for c, (_, w) in zip(cells, _STATUS_COLUMNS, strict=True)).rstrip())
+        if s.body_how == "assumed":
+            out.append(f"{'':12}报告中未写明发布机关，按该栏目所属单位（{s.agency}）计")
         if s.unreadable:
             out.append(f"{'':12}无法读取的表格：{'、'.join(TABLE_LABELS[k] for k in s.unreadable)}")
         out += [f"{'':12}已解决：{m}" for m in s.resolved[:3]]

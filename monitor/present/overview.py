@@ -98,19 +98,22 @@ def build(settings: Settings, store: Store, out: Path, today: date, years: list[
     """Write the site into ``out``; returns the index page's path."""
     env = _environment()
     years = years or years_of(store, today)
-    grid: dict[str, dict[int, status.Standing]] = {}
+    grid: dict[tuple[str, str], dict[int, status.Standing]] = {}  # (source, body) -> year -> standing
     for s in status.standings(settings, store, years, today):
-        grid.setdefault(s.source, {})[s.year] = s
-    latest = [grid[src.id][years[-1]] for src in settings.sources]
+        grid.setdefault((s.source, s.body or s.agency), {})[s.year] = s
+    latest = [row[years[-1]] for row in grid.values()]
     page = env.get_template("overview_report.html")
     for row in grid.values():
         for s in row.values():
             if s.version_id is not None:
                 _write(out / "r" / f"{s.version_id}.html", page.render(**_report_page(store, s)))
     order = {k: i for i, k in enumerate(status.STATES)}
-    cells = {src.id: [grid[src.id][y] for y in years] for src in settings.sources}
-    sources = sorted(settings.sources, key=lambda src: min(order[c.state] for c in cells[src.id]))  # worst on top
-    rows = [{"source": src, "cells": cells[src.id]} for src in sources]
+    place = {src.id: i for i, src in enumerate(settings.sources)}
+    cells = {key: [row[y] for y in years] for key, row in grid.items()}
+    # grouped by source (sources.toml order), the worst body of each on top
+    keys = sorted(cells, key=lambda k: (place[k[0]], min(order[c.state] for c in cells[k]), k[1]))
+    sources = {src.id: src for src in settings.sources}
+    rows = [{"source": sources[k[0]], "body": k[1], "cells": cells[k]} for k in keys]
     index = env.get_template("overview.html").render(
         years=years,
         rows=rows,

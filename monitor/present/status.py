@@ -1,6 +1,8 @@
 """Stage: status. What a supervisor of many bodies asks about year Y: who has published, when, on time or
-late, with errors or not, who is still missing after the deadline. One ``Standing`` per source and year,
-read from the store; ``govmon status`` prints them worst first and ``govmon overview`` draws them.
+late, with errors or not, who is still missing after the deadline. One ``Standing`` per body and year (the
+bodies of each source: its roster, else the bodies whose reports it listed, else its agency; a body listed on
+two sources stands once, under the first), read from the store; ``govmon status`` prints them worst first and
+``govmon overview`` draws them grouped by source.
 
 A report counts as on time when its 发布日期 is on or before 第四十九条's deadline, or, when the page
 gives no date, when govmon saw it before the deadline; otherwise its timeliness is unknown (govmon
@@ -16,12 +18,15 @@ from typing import Any
 
 from monitor.config import Settings, Source
 from monitor.model import deadline
-from monitor.store import Store, UnreadableReport, YearReport
+from monitor.model.bodies import normal_name, same_name
+from monitor.reading.facts import title_body
+from monitor.store import Store, StoredBody, UnreadableReport, YearReport
+from monitor.watch.poll import listing_complete
 
 # Worst first: the order `status` sorts by, and the overview's legend.
 STATES = {
     "missing": "逾期未发布",
-    "unchecked": "未能检查",  # no report, and the source's listing was never read: missing or not, nobody knows
+    "unchecked": "未能检查",  # no report, and the source's listing was never read (or not all its pages): nobody knows
     "errors": "有错误",
     "unreadable": "无法读取",  # a table that cannot be read, or a listed report that could not be read at all
     "late": "逾期发布",
@@ -53,23 +58,33 @@ class Standing:
     resolved: list[str] = field(default_factory=list)  # findings of the version before that this one no longer has
     source_error: str | None = None  # the source's last poll failed: why
     error: str | None = None  # the report listed for this year could not be read (this time): why
+    body: str | None = None  # the body whose report this is (added to status --json with body_kind, body_how)
+    body_kind: str | None = None
+    body_how: str | None = None  # how its report was attributed (model.bodies.HOW; assumed: the source's agency)
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "state_cn": STATES[self.state]}
 
 
 def _standing(
-    source: Source, year: int, row: YearReport | None, today: date, bad: UnreadableReport | None = None
+    source: Source,
+    body: tuple[str, str],
+    year: int,
+    row: YearReport | None,
+    today: date,
+    *,
+    bad: UnreadableReport | None,
 ) -> Standing:
-    due = deadline(year, source.kind)
-    s = Standing(source.id, source.agency, source.kind, year, due.isoformat(), "not_due")
-    s.error = bad.error if bad else None
+    due = deadline(year, body[1])
+    s = Standing(source.id, source.agency, source.kind, year, due.isoformat(), "not_due", body=body[0])
+    s.body_kind, s.error = body[1], bad.error if bad else None
     if row is None and bad:  # listed, but not read: never called missing
         s.state, s.title, s.url = "unreadable", bad.title, bad.url
         return s
     if row is None:
         s.state = "missing" if today > due else "not_due"
         return s
+    s.body_how = row.body_how
     findings = row.findings
     keys = {f.key for f in findings}
     s.title, s.url = row.title, row.url
@@ -99,28 +114,56 @@ def _standing(
     return s
 
 
+def bodies_of(source: Source, stored: list[StoredBody]) -> list[tuple[str, str]]:
+    """(name, kind) of each body the source carries: its roster, then the other bodies whose reports it listed;
+    without either, its agency."""
+    out = [(b.name, b.kind) for b in source.bodies]
+    out += [(b.name, b.kind or source.kind) for b in stored if not any(b.name == name for name, _ in out)]
+    return out or [(normal_name(source.agency), source.kind)]
+
+
+def _unread(bad: list[UnreadableReport], body: str) -> UnreadableReport | None:
+    """The source's listed report that could not be read and may be ``body``'s (its title names no other)."""
+    for r in bad:
+        named = title_body(r.title)
+        if named is None or same_name(named, body):
+            return r
+    return None
+
+
 def standings(settings: Settings, store: Store, years: Iterable[int], today: date) -> Iterator[Standing]:
-    """Per configured source and year, its standing (the sources in sources.toml order)."""
+    """Per configured source and each of its bodies, per year, the body's standing (sources.toml order)."""
     errors = {s.id: s.last_error for s in store.sources() if s.consecutive_failures}
     read = store.sources_read()
+    carried = [(source, bodies_of(source, store.bodies(source.id))) for source in settings.sources]
+    read -= {source.id for source in settings.sources if not listing_complete(store, source)}
     for year in years:
-        rows = store.year_reports(year)
-        bad = {r.source: r for r in reversed(store.unreadable_reports(year=year))}
-        for source in settings.sources:
-            s = _standing(source, year, rows.get(source.id), today, bad.get(source.id))
-            s.source_error = errors.get(source.id)
-            if s.state == "missing" and source.id not in read:
-                s.state = "unchecked"
-            yield s
+        rows = store.body_year_reports(year)
+        bad = store.unreadable_reports(year=year)
+        shown: set[str] = set()
+        for source, bodies in carried:
+            for body in (b for b in bodies if b[0] not in shown):
+                shown.add(body[0])
+                unread = _unread([r for r in reversed(bad) if r.source == source.id], body[0])
+                s = _standing(source, body, year, rows.get(body[0]), today, bad=unread)
+                s.source_error = errors.get(source.id)
+                if s.state == "missing" and source.id not in read:
+                    s.state = "unchecked"
+                yield s
 
 
 def worst_first(items: Iterable[Standing]) -> list[Standing]:
     order = {k: i for i, k in enumerate(STATES)}
-    return sorted(items, key=lambda s: (order[s.state], -s.errors, -s.warnings, s.source))
+    return sorted(items, key=lambda s: (order[s.state], -s.errors, -s.warnings, s.source, s.body or ""))
 
 
 def totals(items: list[Standing]) -> dict[str, int]:
     counts = dict.fromkeys(STATES, 0)
     for s in items:
         counts[s.state] += 1
-    return {"sources": len(items), "published": sum(s.timely is not None for s in items), **counts}
+    return {
+        "sources": len({s.source for s in items}),
+        "bodies": len(items),
+        "published": sum(s.timely is not None for s in items),
+        **counts,
+    }

@@ -167,9 +167,35 @@ def choose_body(named: str | None, fields: list[str]) -> str | None:
     return fuller[0] if fuller else named
 
 
+_PREAMBLE = re.compile(r"本(年度)?报告由(?P<name>[\u4e00-\u9fff（）()]{2,40}?)(根据|依据|按照|编制|负责|汇总|会同)")
+
+
+def preamble_body(lines: list[str]) -> str | None:
+    """The body the preamble names: "本报告由淮安市洪泽区人民政府办公室编制" (its office compiles a
+    government's report: the government is the body)."""
+    for line in lines[:120]:
+        m = _PREAMBLE.search(line)
+        if m and (name := body_name(m.group("name"))):
+            return re.sub(r"(办公室|办公厅|政府办)$", "", name) if name.endswith("人民政府办公室") else name
+    return None
+
+
+def find_body(
+    lines: list[str], title: str | None, head_end: int, meta_source: str = ""
+) -> tuple[str | None, str | None]:
+    """The publishing body and where it was read (title, metadata, preamble): the title's body, unless a
+    发布机构/来源 field or the CMS metadata names it more fully; the fields' first body name; else the preamble's."""
+    named, fields = title_body(title), [*_agency_fields(lines, head_end), meta_source]
+    chosen = choose_body(named, fields)
+    if chosen is not None:
+        return chosen, "title" if named is not None else "metadata"
+    found = preamble_body(lines)
+    return found, "preamble" if found else None
+
+
 def find_agency(lines: list[str], title: str | None, head_end: int, meta_source: str = "") -> str | None:
     """The publishing body from the title, the page's 发布机构/来源 fields and its CMS metadata, cross-checked."""
-    return choose_body(title_body(title), [*_agency_fields(lines, head_end), meta_source])
+    return find_body(lines, title, head_end, meta_source)[0]
 
 
 def infer_kind(agency: str | None) -> str | None:

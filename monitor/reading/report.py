@@ -21,7 +21,7 @@ from monitor.reading.facts import (
     _TITLE,
     _YEAR,
     _meta_date,
-    find_agency,
+    find_body,
     find_published,
     find_title,
     find_year,
@@ -113,7 +113,7 @@ def parse(doc: Document, source: str, kind: str | None = None) -> Report:
     report = Report(input=source, text=text, title=title, sections=sections, published=published, pages=doc.pages)
     report.tables_only = doc.kind in _WORKBOOKS
     report.year = find_year(title, text, published, report.section_text(1))
-    report.agency = find_agency(lines, title, first, doc.meta.get("source", ""))
+    report.agency, report.agency_from = find_body(lines, title, first, doc.meta.get("source", ""))
     report.kind = kind or infer_kind(report.agency)
     report.tables = read_tables(lines, [b.grid for b in doc.blocks if b.grid is not None], parts)
     shown = IMAGE_MARK in text or UNREAD_PAGE in text or ATTACHMENT.search(text)
@@ -194,6 +194,7 @@ def with_attachment(page: Report, attached: Report) -> Report:
         input=page.input,
         title=attached.title or page.title,
         agency=attached.agency or page.agency,
+        agency_from=attached.agency_from if attached.agency else page.agency_from,
         year=attached.year or page.year,
         kind=attached.kind or page.kind,
         published=attached.published or page.published,

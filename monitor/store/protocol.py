@@ -21,6 +21,7 @@ from monitor.store.records import (
     NewVersion,
     PageCache,
     SourceState,
+    StoredBody,
     StoredDocument,
     StoredEvent,
     StoredReport,
@@ -40,7 +41,8 @@ class Store(Protocol):
 
     # ------------------------------------------------------------ sources and polls
     def sync_sources(self, sources: Iterable[Source]) -> None:
-        """The configured sources' agency, kind and listing URL (new ones added; none removed)."""
+        """The configured sources' agency, kind and listing URL (new ones added; none removed); each roster body
+        (``Source.bodies``) stored with its kind, and documents stored under one of its aliases moved to it."""
 
     def sources(self) -> list[SourceState]: ...
 
@@ -91,8 +93,9 @@ class Store(Protocol):
 
     def latest_version(self, document_id: int) -> StoredVersion | None: ...
 
-    def content_seen(self, source_id: str, content_hash: str) -> bool:
-        """The same report content already stored under another URL of this source."""
+    def content_seen(self, source_id: str, content_hash: str, body: str | None = None) -> bool:
+        """The same report content already stored under another URL of this source, or (``body``) of that body
+        on any source: a body listed on two sources is stored once."""
 
     def report_of(self, source_id: str, year: int) -> Report | None:
         """The source's stored report for ``year`` (its latest version), with its text."""
@@ -103,9 +106,23 @@ class Store(Protocol):
     def years(self, source_id: str) -> set[int]:
         """The report years stored for a source (older ones may have left the listing's pages)."""
 
-    def similar(self, source_id: str, year: int, prints: list[int], limit: int = 5) -> list[Report]:
+    # ------------------------------------------------------------ bodies (model.bodies; names normalised)
+    def bodies(self, source: str | None = None, names: Iterable[str] = ()) -> list[StoredBody]:
+        """The bodies with reports stored, by name, each with every source it was listed on and its report years:
+        all of them, or (``source``, ``names``) those with a report listed on ``source`` and those named."""
+
+    def body_report(self, body: str, year: int) -> Report | None:
+        """The body's stored report for ``year`` (its latest version, on any source), with its text."""
+
+    def body_version(self, body: str, year: int) -> StoredVersion | None:
+        """The latest version of the body's report for ``year``, on any source."""
+
+    def similar(
+        self, source_id: str, year: int, prints: list[int], limit: int = 5, body: str | None = None
+    ) -> list[Report]:
         """The stored reports, with their text, sharing most band hashes with ``prints`` among those a report may
-        copy: the source's earlier years and other sources' reports of ``year`` (a bounded number per band)."""
+        copy: the source's (with ``body``: that body's) earlier years and the other sources' (bodies') reports of
+        ``year`` (a bounded number per band)."""
 
     def save_version(self, v: NewVersion, events: Iterable[Event] = ()) -> int:
         """A new version and its events, in one transaction; returns the version's id."""
@@ -178,8 +195,9 @@ class Store(Protocol):
     def last_reports(self) -> dict[str, LastReport]:
         """Per source, its newest report."""
 
-    def year_reports(self, year: int) -> dict[str, YearReport]:
-        """Per source, its report for ``year``."""
+    def body_year_reports(self, year: int) -> dict[str, YearReport]:
+        """Per body (its name), its report for ``year`` (on whichever source it was listed), with ``body`` and
+        ``body_how`` set."""
 
     def history(self, version_id: int) -> list[VersionSummary]:
         """Every version of the document ``version_id`` belongs to, oldest first; the version asked for with its

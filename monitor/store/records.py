@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.model import Event, Finding, Report, Tables
+from monitor.model.bodies import Attribution
 
 
 # ---------------------------------------------------------------- in
@@ -34,6 +35,7 @@ class NewVersion:
     etag: str | None
     last_modified: str | None
     prints: list[int] = field(default_factory=list)  # copies.prints: replaces the document's older version's
+    attribution: Attribution | None = None  # the body that published it (None: the document keeps its body)
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,19 @@ class SourceState:
     last_error: str | None = None
     consecutive_failures: int = 0
     failing_alerted: bool = False
+
+
+@dataclass(frozen=True)
+class StoredBody:
+    """A body with reports stored: its normalised name, kind, the sources its reports were listed on, the
+    report years stored, and how its newest report was attributed (``model.bodies.HOW``)."""
+
+    id: int
+    name: str
+    kind: str | None
+    sources: tuple[str, ...]
+    years: frozenset[int]
+    how: str | None = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +180,7 @@ class StoredReport:
     first_seen: str
     versions: int
     latest: VersionSummary | None
+    body: str | None = None  # the body it is attributed to
 
 
 @dataclass(frozen=True)
@@ -196,6 +212,8 @@ class YearReport:
     table_status: dict[str, str]
     findings: list[Finding]
     before: list[Finding] | None
+    body: str | None = None
+    body_how: str | None = None
 
 
 @dataclass(frozen=True)

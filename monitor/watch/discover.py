@@ -69,7 +69,35 @@ def discover(html: str, page_url: str, pattern: re.Pattern[str]) -> tuple[list[L
         name = title or text  # link text is often cut short ("…年度..."), the title attribute is not
         if (pattern.search(text) or pattern.search(title)) and url not in links:
             links[url] = Link(url, name, year_of(name))
-    return list(links.values()), next_page
+    return list(links.values()), next_page or _numbered_next(soup, html, page_url)
+
+
+_TRS_PAGER = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"']([\w\-]+)[\"']\s*,\s*[\"'](\w+)[\"']")
+
+
+def _shown_number(page_url: str) -> int:
+    """The number a pager shows for this page: index_2.html is page 3 (index.html page 1), ?page=2 page 2."""
+    p = urlsplit(page_url)
+    if m := re.search(r"_(\d+)\.\w+$", p.path):
+        return int(m.group(1)) + 1
+    m = re.search(r"(?:^|&)(?:page|pageNo|pageIndex|p)=(\d+)", p.query)
+    return int(m.group(1)) if m else 1
+
+
+def _numbered_next(soup: BeautifulSoup, html: str, page_url: str) -> str | None:
+    """A listing without a 下一页 link: the pager link numbered one more than this page (``index_1.html``,
+    ``?page=2``), or the page a TRS CMS pager script writes (``createPageHTML(total, current, "index", "html")``,
+    whose pages are index.html, index_1.html, …)."""
+    want = str(_shown_number(page_url) + 1)
+    for a in soup.find_all("a", href=True):
+        if " ".join(a.get_text(" ").split()) in (want, f"[{want}]", f"第{want}页"):
+            url = _resolved(page_url, str(a["href"]).strip())
+            if url and url != canonical(page_url) and urlsplit(url).scheme in ("http", "https"):
+                return url
+    m = _TRS_PAGER.search(html)
+    if m and int(m.group(2)) + 1 < int(m.group(1)):
+        return _resolved(page_url, f"{m.group(3)}_{int(m.group(2)) + 1}.{m.group(4)}")
+    return None
 
 
 def is_attachment(url: str) -> bool:

@@ -13,6 +13,7 @@ import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 from monitor import reading
@@ -23,6 +24,8 @@ from monitor.checks.revision import diff_reports, snapshot
 from monitor.config import Settings, Source
 from monitor.errors import InputError, ReaderMissing
 from monitor.model import Event, Finding, Report
+from monitor.model.bodies import Attribution, Body, attribute
+from monitor.reading.facts import infer_kind
 from monitor.reading.formats import decode, sniff
 from monitor.reading.report import is_report, with_attachment
 from monitor.store import NewVersion, Store, StoredVersion
@@ -47,6 +50,8 @@ class PollResult:
     failing: list[str] = field(default_factory=list)  # their URLs
     # unchanged reports' (document id, ETag, Last-Modified): written with the poll's end, one transaction
     touched: list[tuple[int, str | None, str | None]] = field(default_factory=list)
+    bodies: list[Body] = field(default_factory=list)  # the bodies known on the source: a name read is one of them
+    listing_read: date | None = None  # the day the source's whole listing was last read (its previous poll)
     # the source's first poll, told in one summary at its end: each report's own events are stored unsent
     quiet: bool = False
 
@@ -101,6 +106,9 @@ class Documents:
             )
             raise
         report, raw, content_type = read.report, read.raw, read.content_type
+        who = attribute_report(source, report, tuple(result.bodies))
+        if not any(b.name == who.body for b in result.bodies):  # its next report this poll is the same body
+            result.bodies.append(Body(who.body, who.kind or source.kind))
         # The checks are pure CPU: in the reader, or in a thread, so the loop keeps serving sockets, timers and
         # SIGTERM meanwhile.
         ready = read.prepared if read.prepared is not None else await asyncio.to_thread(prepared, report)
@@ -110,16 +118,20 @@ class Documents:
             result.touched.append((doc.id, resp.etag, resp.last_modified))
             return year
         latest = self.store.latest_version(doc.id) if doc and known else None
-        if latest is None and self.store.content_seen(source.id, content_hash):
-            return year  # the same report under a second URL: kept once
+        if latest is None and self.store.content_seen(source.id, content_hash, who.body):
+            return year  # the same report under a second URL (or the same body's on another source): kept once
         # The same body's report for the year before, from the store: carry-over (上年结转 = 去年的结转下年度)
         # and 现行有效件数 are checked across years here as `check --previous` checks them.
         if link.year:  # by the link's year, which only ever decreases: no two reports wait for each other
             await year_done(link.year - 1)
-        before = self.store.report_of(source.id, year - 1) if year else None
+        before = self.store.body_report(who.body, year - 1) if year else None
         marks = marks if year else []  # whose text this one may repeat
-        similar = self.store.similar(source.id, year, marks) if year else []
-        findings, diff = await asyncio.to_thread(_judge, report, data, latest, before, similar)
+        similar = self.store.similar(source.id, year, marks, body=who.body) if year else []
+        # listed for the first time, and no report of the body's year stored (a correction republished under a
+        # new URL keeps its date honestly): the listing read last time lacked it
+        first = doc is None and bad is None and year is not None and self.store.body_version(who.body, year) is None
+        listed_on = result.listing_read if first else None
+        findings, diff = await asyncio.to_thread(_judge, report, data, latest, before, similar, listing_read=listed_on)
         previous = latest.findings if latest else None
         events = version_events(
             self.settings, source, link.url, report, findings, previous=previous, diff=diff, content_hash=content_hash
@@ -139,14 +151,15 @@ class Documents:
             resp.etag,
             resp.last_modified,
             marks,
+            who,
         )
-        if latest is None and self.store.content_seen(source.id, content_hash):
+        if latest is None and self.store.content_seen(source.id, content_hash, who.body):
             return year  # stored meanwhile under another URL (the checks above yield): no await from here to the save
         self.store.save_version(version, result.told(events))
         result.new_versions += 1
         result.changed += latest is not None
         if year:
-            self.recheck_year_after(source, year, report, content_hash, result)
+            self.recheck_year_after(source, who.body, year, report, content_hash, result=result)
         log.info(
             "source %s: %s version of %s (%d findings)",
             source.id,
@@ -157,11 +170,11 @@ class Documents:
         return year
 
     def recheck_year_after(
-        self, source: Source, year: int, report: Report, content_hash: str, result: PollResult
+        self, source: Source, body: str, year: int, report: Report, content_hash: str, *, result: PollResult
     ) -> None:
-        """The year after may be stored already, checked without this one (it was listed later, or has
-        changed): its cross-year rules run again against this report, and their new errors alert."""
-        after = self.store.version_of(source.id, year + 1)
+        """The same body's year after may be stored already, checked without this one (it was listed later, or
+        has changed): its cross-year rules run again against this report, and their new errors alert."""
+        after = self.store.body_version(body, year + 1)
         if after is None:
             return
         old = after.findings
@@ -241,14 +254,28 @@ def prepared(report: Report, unless: str | None = None) -> Prepared:
     return data, content_hash, [] if content_hash == unless else copies.prints(report)
 
 
+def attribute_report(source: Source, report: Report, known: tuple[Body, ...] = ()) -> Attribution:
+    """The body ``report`` is attributed to (its roster name, else the name read, matched to a body already
+    seen on the source, else the source's agency, assumed); the report then names that body and its kind."""
+    roster = (*source.bodies, *known)
+    kind = infer_kind(report.agency) or source.kind
+    who = attribute(
+        report.agency, report.agency_from, kind, roster=roster, agency=source.agency, agency_kind=source.kind
+    )
+    report.agency, report.kind = who.body, who.kind or report.kind
+    return who
+
+
 def _judge(
     report: Report,
     data: dict[str, Any],
     latest: StoredVersion | None,
     before: Report | None,
     similar: list[Report],
+    *,
+    listing_read: date | None,
 ) -> tuple[list[Finding], dict[str, Any] | None]:
     """A new version's findings and its diff from the version before (None for a first version): the version
     before as ``snapshot`` stored it, its sections' text as stored."""
     diff = diff_reports({**latest.report.to_json(), "section_text": latest.section_text}, data) if latest else None
-    return run_rules(report, before, diff, tuple(similar)), diff
+    return run_rules(report, before, diff, tuple(similar), listing_read), diff

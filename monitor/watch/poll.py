@@ -21,14 +21,30 @@ from monitor.checks.registry import SourceContext
 from monitor.config import Settings, Source
 from monitor.errors import FetchError, InputError, StorageError
 from monitor.model import Event
+from monitor.model.bodies import Body, normal_name, same_name
+from monitor.reading.facts import title_body
 from monitor.reading.formats import decode
-from monitor.store import Listing, Store
+from monitor.store import Listing, SourceState, Store
 from monitor.watch.discover import Link, discover
 from monitor.watch.document import Documents, PollResult, Remembered
 from monitor.watch.fetch import Fetcher, allowed_for
 
 SOURCE_DEADLINE = 900.0  # one source's whole poll (listing pages and reports): a slow portal cannot hold a pass
 log = logging.getLogger("govmon")
+
+
+def listing_complete(store: Store, source: Source) -> bool:
+    """Whether the source's listing pages, as last read, end within ``max_pages`` (a next page left unread
+    means a body's report may be there: not looked for, 未能检查)."""
+    url: str | None = source.list_url
+    seen: set[str] = set()
+    while url and url not in seen:
+        if len(seen) >= source.max_pages:
+            return False
+        seen.add(url)
+        cached = store.page(url)
+        url = cached.listing.next if cached and cached.listing else None
+    return True
 
 
 class Watcher:
@@ -68,14 +84,18 @@ class Watcher:
     async def poll_source(self, source: Source) -> PollResult:
         """One source's poll; it ends in one log line (the journal's record that polling works)."""
         result = PollResult(source.id, quiet=self.first_poll(source))
-        missing = first = None
+        missing: list[Event] = []
+        first: Event | None = None
         started = time.monotonic()
         poll_id = self.store.start_poll(source.id)
         state = self.store.source_state(source.id)
+        result.bodies = [Body(b.name, b.kind or source.kind) for b in self.store.bodies(source.id)]
+        result.listing_read = self.listing_read(source, state)
         try:
             async with asyncio.timeout(SOURCE_DEADLINE):
-                links = await self._listing(source)
+                links, complete = await self._listing(source)
                 years = {link.year for link in links if link.year} | self.store.years(source.id)
+                listed = [(title_body(link.title), link.year) for link in links if link.year]
                 # The reports of one source at once, within the connector's per_host limit. Each is checked
                 # once the reports listed for the year before it are done (carry-over needs last year's stored).
                 by_year: dict[int, list[asyncio.Task[int]]] = {}
@@ -90,8 +110,12 @@ class Watcher:
                 years |= set(await asyncio.gather(*(t for tasks in by_year.values() for t in tasks)))
             result.reports = len(links)
             self.store.settle_unreadable(source.id, result.failing)
-            # A report that could not be read this time may be the one that seems missing: decide next poll.
-            missing = None if result.problems else self.missing(source, years)
+            # A report that could not be read this time may be the one that seems missing: its link's year counts
+            # for the body its title names (``listed``), and one without a year holds back every body its title
+            # does not rule out. One on a listing page not read (past max_pages) was not looked for (未能检查).
+            failing = set(result.failing)
+            unread = [title_body(link.title) for link in links if link.url in failing and not link.year]
+            missing = self.missing(source, years, listed, unread) if complete else []
             if result.quiet:
                 first = first_poll_event(self.settings, source, list(self.store.reports(source.id)))
         except (FetchError, InputError) as exc:  # the listing: not reachable, or not a page (binary, bad encoding)
@@ -110,7 +134,7 @@ class Watcher:
             error=result.error,
             reports=result.reports,
             new_versions=result.new_versions,
-            events=[*events, *(e for e in (first, missing) if e)],
+            events=[*events, *([first] if first else []), *missing],
             touched=result.touched,
         )
         took = time.monotonic() - started
@@ -139,12 +163,56 @@ class Watcher:
             self._read = self.store.sources_read()
         return source.id not in self._read
 
-    def missing(self, source: Source, years: set[int]) -> Event | None:
-        """The source's rules (timeliness.missing: the last statutory deadline has passed and no report of that
-        year was found), judged on ``judged_on``; the event of a report missing, if one is."""
-        context = SourceContext(source.agency, source.kind, frozenset(years), self.judged_on())
-        found = [f for f in source_findings(context) if f.rule == "timeliness.missing"]
-        return missing_event(self.settings, source, found[0]) if found else None
+    def missing(
+        self, source: Source, years: set[int], listed: list[tuple[str | None, int]], unread: list[str | None]
+    ) -> list[Event]:
+        """The source's rules per body it is expected to carry (timeliness.missing: the body's last statutory
+        deadline, by its kind, has passed and no report of that year was found), judged on ``judged_on``; the
+        events of the reports missing. Expected: the roster's bodies; without one, the bodies whose reports
+        were listed here before; without any, the source's agency (``years``: what the listing shows). A listed
+        link's year counts for the body its title names, and for every body when it names none (``listed``)."""
+        today, events = self.judged_on(), []
+        for body, kind, stored, since in self.expected(source, years):
+            if any(named is None or same_name(named, body) for named in unread):
+                continue  # a report listed without a year could not be read: it may be this body's
+            had = stored | {y for named, y in listed if named is None or same_name(named, body)}
+            context = SourceContext(body, kind, frozenset(had), today, since)
+            found = [f for f in source_findings(context) if f.rule == "timeliness.missing"]
+            events += [missing_event(self.settings, source, found[0], body)] if found else []
+        return events
+
+    def expected(self, source: Source, years: set[int]) -> list[tuple[str, str, set[int], int | None]]:
+        """(body, kind, report years stored, the first year expected) for each body the source is expected to
+        carry: a rostered body every year; on a listing of several bodies without a roster, a body other than the
+        source's own only after the year of its first report (it may have joined the listing late)."""
+        stored = {b.name: b for b in self.store.bodies(source.id, [b.name for b in source.bodies])}
+        if source.bodies:
+            return [
+                (b.name, b.kind, set(stored[b.name].years) if b.name in stored else set(), None) for b in source.bodies
+            ]
+        if not stored:
+            return [(normal_name(source.agency), source.kind, years, None)]
+        # one body's listing (the usual source) or the source's own body: every year, as a roster's body
+        own = len(stored) == 1
+        return [
+            (
+                b.name,
+                b.kind or source.kind,
+                set(b.years),
+                None if own or same_name(b.name, source.agency) else min(b.years),
+            )
+            for b in stored.values()
+        ]
+
+    def listing_read(self, source: Source, state: SourceState) -> date | None:
+        """The day the source's previous poll read its whole listing with today's link_pattern: a report listed
+        first now was not on it then (None: that poll failed, stopped at max_pages, or read it otherwise)."""
+        cached = self.store.page(source.list_url)
+        if not state.last_poll or state.last_error or cached is None or cached.listing is None:
+            return None
+        if cached.listing.pattern != source.link_pattern.pattern or not listing_complete(self.store, source):
+            return None
+        return datetime.fromisoformat(state.last_poll).date()
 
     def judged_on(self) -> date:
         """The day deadlines are judged on: today, unless that is more than a day past the newest answer's
@@ -178,7 +246,9 @@ class Watcher:
             log.log(level, "source %s: report %s: %s", source.id, link.url, exc)
             return 0
 
-    async def _listing(self, source: Source) -> list[Link]:
+    async def _listing(self, source: Source) -> tuple[list[Link], bool]:
+        """The report links of the source's listing pages, and whether every page was read (False: a next page
+        was left past ``max_pages``)."""
         allow = allowed_for(source.list_url)
         links: dict[str, Link] = {}
         url: str | None = source.list_url
@@ -202,4 +272,6 @@ class Watcher:
                 url = url_next
             for link in found:
                 links.setdefault(link.url, link)
-        return list(links.values())
+        if url and url not in seen:
+            log.warning("source %s: listing pages past max_pages=%d not read", source.id, source.max_pages)
+        return list(links.values()), not (url and url not in seen)

@@ -28,13 +28,13 @@ class Queries(Connected):
             "SELECT d.id, d.source, d.url, d.title, d.year, d.first_seen, (SELECT count(*) FROM versions c WHERE "
             "c.document_id = d.id) AS versions, v.id, v.fetched_at, v.sha256, v.content_hash, v.content_type, v.findings, "
             "v.diff, "
-            f"{report} FROM documents d LEFT JOIN versions v ON v.id = "
+            f"{report}, (SELECT name FROM bodies WHERE id = d.body_id) FROM documents d LEFT JOIN versions v ON v.id = "
             f"(SELECT max(id) FROM versions WHERE document_id = d.id) WHERE {' AND '.join(where)} "
             "ORDER BY d.source, d.year DESC, d.id"
         )
         for row in self.db.conn.execute(sql, args):
             doc_id, doc_source, url, title, doc_year, first_seen, versions = row[:7]
-            vid, fetched, sha256, content_hash, content_type, found, changed, data = row[7:]
+            vid, fetched, sha256, content_hash, content_type, found, changed, data, body = row[7:]
             latest = (
                 VersionSummary(
                     vid, fetched, sha256, content_hash, content_type, findings(found), diff(changed), summary(data)
@@ -42,7 +42,7 @@ class Queries(Connected):
                 if vid is not None
                 else None
             )
-            yield StoredReport(doc_id, doc_source, url, title, doc_year, first_seen, versions, latest)
+            yield StoredReport(doc_id, doc_source, url, title, doc_year, first_seen, versions, latest, body)
 
     def last_reports(self) -> dict[str, LastReport]:
         rows = self.db.conn.execute(
@@ -53,19 +53,21 @@ class Queries(Connected):
         )
         return {r[0]: LastReport(*r) for r in rows}  # the last row of a source wins
 
-    def year_reports(self, year: int) -> dict[str, YearReport]:
+    def body_year_reports(self, year: int) -> dict[str, YearReport]:
+        return {r.body: r for r in self._year_reports(year) if r.body}  # the last row of a body wins
+
+    def _year_reports(self, year: int) -> Iterator[YearReport]:
         rows = self.db.conn.execute(
-            "SELECT d.source, d.url, d.title, d.first_seen, v.id, (SELECT count(*) FROM versions c WHERE "
+            "SELECT b.name, d.body_how, d.source, d.url, d.title, d.first_seen, v.id, (SELECT count(*) FROM versions c WHERE "
             "c.document_id = d.id), json_extract(unpack(v.report), '$.title', '$.published', '$.table_status'), "
             "v.findings, (SELECT p.findings FROM versions p WHERE p.document_id = d.id AND p.id < v.id ORDER BY "
             "p.id DESC LIMIT 1) FROM documents d JOIN versions v ON v.id = (SELECT max(id) FROM versions WHERE "
-            "document_id = d.id) WHERE d.year = ? ORDER BY d.source, v.id",
+            "document_id = d.id) LEFT JOIN bodies b ON b.id = d.body_id WHERE d.year = ? ORDER BY d.source, v.id",
             [year],
         )
-        out = {}
-        for source, url, title, first_seen, version_id, versions, head, found, before in rows:
+        for body, how, source, url, title, first_seen, version_id, versions, head, found, before in rows:
             named, published, table_status = json.loads(head)
-            out[source] = YearReport(  # the last row of a source wins
+            yield YearReport(
                 source,
                 url,
                 title or named,
@@ -76,8 +78,9 @@ class Queries(Connected):
                 table_status or {},
                 findings(found, cells=False),
                 findings(before, cells=False) if before is not None else None,
+                body,
+                how,
             )
-        return out
 
     def history(self, version_id: int) -> list[VersionSummary]:
         rows = self.db.conn.execute(

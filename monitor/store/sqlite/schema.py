@@ -6,6 +6,8 @@ from __future__ import annotations
 import zlib
 from datetime import UTC, datetime
 
+from monitor.model.bodies import normal_name
+
 MIGRATIONS = [
     """
     CREATE TABLE sources (id TEXT PRIMARY KEY, agency TEXT, kind TEXT, list_url TEXT, last_poll TEXT,
@@ -65,7 +67,34 @@ MIGRATIONS = [
     CREATE INDEX unreadable_by_source ON unreadable(source, year);
     CREATE TABLE poll_requests (source TEXT PRIMARY KEY, asked TEXT NOT NULL);
     """,
+    # the body that published each report (one listing carries many bodies' reports): a body per normalised
+    # name, each document attributed to one. Stored reports are attributed as they were read (their agency;
+    # 'read'), else to their source's agency ('assumed'); rosters merge aliases when the sources are synced.
+    """
+    CREATE TABLE bodies (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, kind TEXT);
+    ALTER TABLE documents ADD COLUMN body_id INTEGER REFERENCES bodies(id);
+    ALTER TABLE documents ADD COLUMN body_how TEXT;
+    CREATE TEMP TABLE derived AS SELECT d.id AS doc, body_name(json_extract(unpack(v.report), '$.agency')) AS read,
+        body_name(s.agency) AS agency, coalesce(json_extract(unpack(v.report), '$.kind'), s.kind) AS kind
+        FROM documents d JOIN versions v ON v.id = (SELECT max(id) FROM versions WHERE document_id = d.id)
+        LEFT JOIN sources s ON s.id = d.source;
+    INSERT OR IGNORE INTO bodies (name, kind) SELECT coalesce(read, agency), kind FROM derived
+        WHERE coalesce(read, agency) IS NOT NULL ORDER BY doc;
+    UPDATE documents SET body_id = (SELECT b.id FROM derived x JOIN bodies b ON b.name = coalesce(x.read, x.agency)
+        WHERE x.doc = documents.id), body_how = (SELECT CASE WHEN x.read IS NULL THEN 'assumed' ELSE 'read' END
+        FROM derived x WHERE x.doc = documents.id);
+    DROP TABLE derived;
+    CREATE INDEX documents_by_body ON documents(body_id, year);
+    """,
 ]
+
+
+BODIES_MIGRATION = 9  # the migration that attributes stored reports to bodies (``Bodies._merge_forms`` after it)
+
+
+def body_name(name: str | None) -> str | None:
+    """A body's name as stored (``model.bodies.normal_name``); in SQL: ``body_name(col)``."""
+    return normal_name(name) if name else None
 
 
 def pack(text: str) -> bytes:

@@ -23,7 +23,7 @@ from monitor.errors import StateError, storage_error
 from monitor.redact import redact
 from monitor.store.sqlite.outbox import Outbox
 from monitor.store.sqlite.queries import Queries
-from monitor.store.sqlite.schema import MIGRATIONS, unpack
+from monitor.store.sqlite.schema import BODIES_MIGRATION, MIGRATIONS, body_name, unpack
 from monitor.store.sqlite.sources import Sources
 from monitor.store.sqlite.unreadable import Unreadable
 from monitor.store.sqlite.versions import Versions
@@ -81,6 +81,7 @@ class SqliteStore(Sources, Versions, Unreadable, Outbox, Queries):
             self.db.conn.execute("PRAGMA synchronous = NORMAL")
             self.db.conn.create_function("unpack", 1, unpack, deterministic=True)
             self.db.conn.create_function("redact", 1, redact, deterministic=True)
+            self.db.conn.create_function("body_name", 1, body_name, deterministic=True)
             self._migrate()
         except (sqlite3.DatabaseError, OSError) as exc:  # damaged, truncated, not a database, disk full
             raise storage_error(self.path, exc) from exc
@@ -97,3 +98,5 @@ class SqliteStore(Sources, Versions, Unreadable, Outbox, Queries):
             )
         for n, sql in enumerate(MIGRATIONS[version:], start=version + 1):
             self.db.conn.executescript(f"BEGIN; {sql}; PRAGMA user_version = {n}; COMMIT;")
+        if version < BODIES_MIGRATION <= len(MIGRATIONS):  # the stored reports were attributed just now
+            self._merge_forms()

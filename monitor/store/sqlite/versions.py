@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 import sqlite_utils
 
 from monitor.model import Event, Finding, Report
+from monitor.model.bodies import Attribution
 from monitor.store.records import NewVersion, StoredDocument, StoredVersion, VersionHashes
 from monitor.store.sqlite.outbox import Outbox
 from monitor.store.sqlite.rows import VERSION, findings_json, stored_form, version
@@ -32,7 +33,11 @@ class Versions(Outbox):  # a new version stores its events
     decoded: OrderedDict[int, Report]  # version id -> its report, the DECODED last compared against
 
     def document(self, url: str) -> StoredDocument | None:
-        row = self._row("SELECT * FROM documents WHERE url = ?", [url])
+        row = self._row(
+            "SELECT id, source, url, title, year, first_seen, etag, last_modified, last_checked FROM documents "
+            "WHERE url = ?",
+            [url],
+        )
         return StoredDocument(**row) if row else None
 
     def latest_hashes(self, document_id: int) -> VersionHashes | None:
@@ -50,12 +55,34 @@ class Versions(Outbox):  # a new version stores its events
         )
         return version(row) if row else None
 
-    def content_seen(self, source_id: str, content_hash: str) -> bool:
+    def content_seen(self, source_id: str, content_hash: str, body: str | None = None) -> bool:
         sql = (
-            "SELECT 1 FROM versions v JOIN documents d ON d.id = v.document_id WHERE d.source = ? "
-            "AND v.content_hash = ? LIMIT 1"
+            "SELECT 1 FROM versions v JOIN documents d ON d.id = v.document_id WHERE (d.source = ? OR d.body_id = "
+            "(SELECT id FROM bodies WHERE name = ?)) AND v.content_hash = ? LIMIT 1"
         )
-        return self.db.conn.execute(sql, [source_id, content_hash]).fetchone() is not None
+        return self.db.conn.execute(sql, [source_id, body, content_hash]).fetchone() is not None
+
+    def body_report(self, body: str, year: int) -> Report | None:
+        row = self.db.conn.execute(
+            "SELECT unpack(v.report), unpack(v.text) FROM documents d JOIN versions v ON v.document_id = d.id "
+            "WHERE d.body_id = (SELECT id FROM bodies WHERE name = ?) AND d.year = ? ORDER BY v.id DESC LIMIT 1",
+            [body, year],
+        ).fetchone()
+        return Report.from_json(json.loads(row[0]), row[1] or "") if row else None
+
+    def body_version(self, body: str, year: int) -> StoredVersion | None:
+        row = self._row(
+            f"SELECT {VERSION} FROM documents d JOIN versions v ON v.document_id = d.id WHERE d.body_id = "
+            "(SELECT id FROM bodies WHERE name = ?) AND d.year = ? ORDER BY v.id DESC LIMIT 1",
+            [body, year],
+        )
+        return version(row) if row else None
+
+    def _body_id(self, a: Attribution) -> int:
+        self.db.conn.execute("INSERT OR IGNORE INTO bodies (name, kind) VALUES (?, ?)", [a.body, a.kind])
+        if a.kind:  # a roster's kind, or the one read, is kept over none
+            self.db.conn.execute("UPDATE bodies SET kind = ? WHERE name = ? AND kind IS NULL", [a.kind, a.body])
+        return int(self.db.conn.execute("SELECT id FROM bodies WHERE name = ?", [a.body]).fetchone()[0])
 
     def report_of(self, source_id: str, year: int) -> Report | None:
         row = self.db.conn.execute(
@@ -98,6 +125,9 @@ class Versions(Outbox):  # a new version stores its events
                 )
             else:
                 doc_id = doc.id
+            attributed = (
+                {"body_id": self._body_id(v.attribution), "body_how": v.attribution.how} if v.attribution else {}
+            )
             self.db.table("documents").update(
                 doc_id,
                 {
@@ -106,6 +136,7 @@ class Versions(Outbox):  # a new version stores its events
                     "etag": v.etag,
                     "last_modified": v.last_modified,
                     "last_checked": stamp,
+                    **attributed,
                 },
             )
             version_id = _inserted(
@@ -136,15 +167,19 @@ class Versions(Outbox):  # a new version stores its events
                 self._add_event(event, doc_id, version_id)
         return version_id
 
-    def similar(self, source_id: str, year: int, prints: list[int], limit: int = 5) -> list[Report]:
+    def similar(
+        self, source_id: str, year: int, prints: list[int], limit: int = 5, body: str | None = None
+    ) -> list[Report]:
         """Other sources' reports are read at most PER_BAND per band hash, oldest first: when hundreds of
         reports share a band (one template copied across a province), any of them shows the copy, and
-        reading them all made each new report cost as much as all the reports before it."""
+        reading them all made each new report cost as much as all the reports before it. With ``body``, "own"
+        reports are that body's (on any source), and every other body's report of ``year`` is a candidate."""
         if not prints:
             return []
+        mine_sql = "d.body_id = (SELECT id FROM bodies WHERE name = ?)" if body else "d.source = ?"
         own = self.db.conn.execute(
-            "SELECT v.id, d.year FROM documents d JOIN versions v ON v.document_id = d.id WHERE d.source = ?",
-            [source_id],
+            f"SELECT v.id, d.year FROM documents d JOIN versions v ON v.document_id = d.id WHERE {mine_sql}",
+            [body or source_id],
         ).fetchall()
         mine = {vid for vid, _ in own}
         counts: Counter[int] = Counter()

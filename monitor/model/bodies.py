@@ -1,0 +1,92 @@
+"""The publishing body (发布机关) as a record: a report belongs to the body that published it, not to the listing
+it was found on (a city's 年报 column carries its districts' and departments' reports). A body has one name,
+normalised (no spacing, simplified characters); a source's roster (``sources.toml`` ``bodies``) gives its bodies
+with their kind and the other names they go by (a renamed body, a short form).
+
+Two names are one body when they are equal, when one is an alias of the other, or when one ends with the
+other and the shorter still names a place or body (淮安市洪泽区人民政府 = 洪泽区人民政府; not 人民政府 alone).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import opencc
+
+HOW = ("title", "metadata", "preamble", "read", "assumed")  # read: by an older govmon; assumed: the source agency
+_SPACE = re.compile(r"[\s\u3000]+")
+_GENERIC = re.compile(r"^(人民政府|政府|办公室|办公厅|公安局|局|委员会|委)$")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=4096)
+def normal_name(name: str) -> str:
+    """One spelling of a body's name: no spaces, simplified characters (臺灣 -> 台湾), no colon around it."""
+    return str(_t2s().convert(_SPACE.sub("", name))).strip(":：")
+
+
+_PLACE_GOVERNMENT = re.compile(r"(?<=[省市县区旗州盟镇乡])人民政府$")
+
+
+def same_name(a: str, b: str) -> bool:
+    """The same body by name: equal (a place's 人民政府 or not: 哲里木盟 = 哲里木盟人民政府), or one ends with the
+    other, which is more than a generic word."""
+    a, b = (_PLACE_GOVERNMENT.sub("", normal_name(x)) for x in (a, b))
+    if a == b:
+        return True
+    short, long = sorted((a, b), key=len)
+    return len(short) >= 3 and not _GENERIC.match(short) and long.endswith(short)
+
+
+@dataclass(frozen=True)
+class Body:
+    """A body of a source's roster: its name, kind (government: due 3/31; department: due 1/31) and the other
+    names its reports may carry (a former name, a short form)."""
+
+    name: str
+    kind: str
+    aliases: tuple[str, ...] = ()
+
+    def names(self) -> tuple[str, ...]:
+        return (normal_name(self.name), *map(normal_name, self.aliases))
+
+    def is_named(self, name: str) -> bool:
+        return any(same_name(name, n) for n in self.names())
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Whose report this is: the body's normalised name, its kind, and where it was read (``HOW``)."""
+
+    body: str
+    kind: str | None
+    how: str
+
+    @property
+    def assumed(self) -> bool:
+        return self.how == "assumed"
+
+
+def attribute(
+    read: str | None, how: str | None, kind: str | None, *, roster: Iterable[Body], agency: str, agency_kind: str
+) -> Attribution:
+    """The body of a report: the name read from it (``how``: title, metadata, preamble) matched to the roster
+    (its canonical name and kind, an alias or a fuller form resolved), else the name as read; without a name
+    read, the source's ``agency``, said to be assumed."""
+    bodies = list(roster)
+    if read:
+        for body in bodies:
+            if body.is_named(read):
+                return Attribution(normal_name(body.name), body.kind, how or "title")
+        return Attribution(normal_name(read), kind, how or "title")
+    for body in bodies:
+        if body.is_named(agency):
+            return Attribution(normal_name(body.name), body.kind, "assumed")
+    return Attribution(normal_name(agency), agency_kind, "assumed")

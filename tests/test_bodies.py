@@ -1,0 +1,403 @@
+"""Bodies (issue #27): a report belongs to the body that published it, not to the listing it was found on. One
+年报 listing on a real local portal carries several real bodies' reports over several years (the corpus, the
+demo's seeds), one body's report as a page and as a PDF; polled into a real SQLite file, each report is
+attributed to its body, no rule compares two bodies, a carry-over mismatch planted within one body is found,
+and a rostered body that did not publish is 逾期未发布."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import SEEDS
+from portal import listing
+from test_watcher import poll
+
+from monitor import config
+from monitor.demo.pages import report_page
+from monitor.errors import ConfigError
+from monitor.model.bodies import Body, attribute, normal_name, same_name
+from monitor.present import status
+from monitor.reading.facts import find_body
+from monitor.reading.report import read_report
+from monitor.store import open_store
+from monitor.store.sqlite.schema import MIGRATIONS
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+JUDGED_ON = date(2025, 4, 15)  # after the 2024 deadlines (departments 1/31, governments 3/31)
+
+
+# ---------------------------------------------------------------- attribution: title, metadata, preamble, fallback
+def test_the_title_wins_over_a_crawler_field_and_a_generic_one():
+    title = "平潭综合实验区公安局2024年政府信息公开工作年度报告"
+    assert find_body([title, "发布机构: 1"], title, 2) == ("平潭综合实验区公安局", "title")
+    assert find_body([title, "来源: 区公安局"], title, 2) == ("平潭综合实验区公安局", "title")
+    assert find_body(["2024年政府信息公开工作年度报告", "来源: 淮安市洪泽区人民政府"], None, 2) == (
+        "淮安市洪泽区人民政府",
+        "metadata",
+    )
+    lines = ["年度报告", "本报告由泸州市人民政府办公室根据《条例》编制。"]
+    assert find_body(lines, None, 1) == ("泸州市人民政府", "preamble")
+
+
+def test_a_real_page_is_attributed_by_its_title():
+    report = read_report((CORPUS / "010_pingtan_public_security_bureau_2024.html").read_bytes(), "x")
+    assert (report.agency, report.agency_from) == ("平潭综合实验区公安局", "title")
+
+
+def test_without_a_name_read_the_source_agency_is_assumed():
+    who = attribute(None, None, None, roster=(), agency="通辽市 人民政府", agency_kind="government")
+    assert (who.body, who.kind, who.assumed) == ("通辽市人民政府", "government", True)
+
+
+def test_names_are_one_body_by_alias_suffix_and_spelling():
+    roster = (
+        Body("洪泽区人民政府", "government", ("洪泽县人民政府",)),
+        Body("通辽市人民政府", "government", ("哲里木盟",)),
+    )
+    for read, body in [
+        ("淮安市洪泽区人民政府", "洪泽区人民政府"),  # a fuller form, within the roster
+        ("洪泽县人民政府", "洪泽区人民政府"),  # the former name
+        ("哲里木盟人民政府", "通辽市人民政府"),
+        ("通遼市 人民政府", "通辽市人民政府"),  # traditional characters, spacing
+    ]:
+        assert attribute(read, "title", None, roster=roster, agency="x", agency_kind="government").body == body
+    assert not same_name("泸州市人民政府", "通辽市人民政府")
+    assert not same_name("人民政府", "通辽市人民政府")  # a generic word names no body
+    assert normal_name("平潭綜合實驗區 公安局") == "平潭综合实验区公安局"
+
+
+def test_a_roster_error_names_file_line_and_key(tmp_path):
+    path = tmp_path / "sources.toml"
+    path.write_text(
+        '[[source]]\nid = "c"\nagency = "c市人民政府"\nkind = "government"\nlist_url = "http://127.0.0.1/"\n'
+        'bodies = [{name = "a局", kind = "department"}, {name = "b局", kind = "bureau"}]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"sources.toml:6: \[\[source\]\] #1 key 'bodies': entry 2 \(b局\): kind"):
+        config.load(path)
+
+
+# ---------------------------------------------------------------- one listing, many bodies
+def _tongliao(year: int, title: str, published: str) -> dict:
+    data = read_report(SEEDS["tongliao"].read_bytes(), "x").to_json()  # 2021, consistent
+    return {**data, "year": year, "title": title, "published": published, "agency": ""}
+
+
+def _portal_pages(portal) -> list[tuple[str, str]]:
+    """The city's listing: 通辽 2021 (under its former name 哲里木盟) and 2022 (with a planted carry-over
+    mismatch), 泸州 2022 (its 上年结转 is not 通辽's), 伊宁 and 莱西 2020, 洪泽区 2023 and 2024 (PDF; 2024 also
+    as a page), 平潭公安局 2024; the page's 来源 field names the listing's owner, never the body."""
+    old = _tongliao(2021, "哲里木盟2021年政府信息公开工作年度报告", "2022-03-08")
+    new = _tongliao(2022, "通辽市2022年政府信息公开工作年度报告", "2023-03-08")
+    apps = new["tables"]["applications"]
+    planted = old["tables"]["applications"]["carried_forward"]["natural_person"] + 7
+    apps["carried_over"]["natural_person"] = planted
+    hongze = read_report((CORPUS / "002_huaian_hongze_district_2024.pdf").read_bytes(), "x").to_json()
+    shape = read_report(SEEDS["tongliao"].read_bytes(), "x").to_json()["tables"]  # every row the page draws
+    numbers = {
+        t: {r: {c: hongze["tables"].get(t, {}).get(r, {}).get(c, 0) for c in cols} for r, cols in rows.items()}
+        for t, rows in shape.items()
+    }  # the PDF's numbers as a page draws them (a cell the PDF lacks: 0)
+    hongze_page = {**hongze, "tables": numbers, "agency": "通辽市人民政府", "published": "2025-02-10"}
+    files = {
+        "t1.html": (report_page({**old, "agency": "通辽市人民政府"}).encode(), "text/html"),
+        "t2.html": (report_page({**new, "agency": "通辽市人民政府"}).encode(), "text/html"),
+        "t3.html": (SEEDS["luzhou"].read_bytes(), "text/plain"),
+        "t4.html": (SEEDS["yining"].read_bytes(), "text/plain"),
+        "t5.html": (SEEDS["laixi"].read_bytes(), "text/plain"),
+        "t6.pdf": ((CORPUS / "001_huaian_hongze_district_2023.pdf").read_bytes(), "application/pdf"),
+        "t7.pdf": ((CORPUS / "002_huaian_hongze_district_2024.pdf").read_bytes(), "application/pdf"),
+        "t8.html": (report_page(hongze_page).encode(), "text/html"),
+        "t9.html": ((CORPUS / "010_pingtan_public_security_bureau_2024.html").read_bytes(), "text/html"),
+    }
+    titles = {
+        "t1.html": old["title"],
+        "t2.html": new["title"],
+        "t3.html": "泸州市2022年政府信息公开工作年度报告",
+        "t4.html": "伊宁市2020年政府信息公开工作年度报告",
+        "t5.html": "2020年莱西市政府信息公开工作年度报告",
+        "t6.pdf": "洪泽区2023年政府信息公开工作年度报告",
+        "t7.pdf": "洪泽区2024年政府信息公开工作年度报告(PDF)",
+        "t8.html": "洪泽区2024年政府信息公开工作年度报告",
+        "t9.html": "平潭综合实验区公安局2024年政府信息公开工作年度报告",
+    }
+    for name, (body, kind) in files.items():
+        portal.add(f"/city/{name}", body, content_type=kind, charset="utf-8" if kind != "application/pdf" else None)
+    portal.add("/city/", listing(list(titles.items())))
+    return list(titles.items())
+
+
+def _config(tmp_path, url: str, roster: str = "", extra: str = "") -> config.Settings:
+    path = tmp_path / "sources.toml"
+    path.write_text(
+        f'[monitor]\ndatabase = "govmon.db"\n\n[[source]]\nid = "city"\nagency = "通辽市人民政府"\n'
+        f'kind = "government"\nlist_url = "{url}"\n{roster}{extra}',
+        encoding="utf-8",
+    )
+    return config.load(path)
+
+
+ROSTER = (
+    'bodies = [{name = "通辽市人民政府", kind = "government", aliases = ["哲里木盟"]},\n'
+    '  {name = "洪泽区人民政府", kind = "government"},\n'
+    '  {name = "平潭综合实验区公安局", kind = "department"},\n'
+    '  {name = "科尔沁区人民政府", kind = "government"}]\n'
+)
+
+
+def _stored(cfg) -> dict[str, tuple[str | None, int | None, list]]:
+    store = open_store(cfg)
+    try:
+        return {
+            r.url.rsplit("/", 1)[1]: (r.body, r.year, r.latest.findings if r.latest else [])
+            for r in store.reports(summaries=True)
+        }
+    finally:
+        store.close()
+
+
+async def test_one_listing_many_bodies(portal, tmp_path):
+    _portal_pages(portal)
+    cfg = _config(tmp_path, f"{portal.base}/city/", ROSTER)
+    (result,) = await poll(cfg, today=JUDGED_ON)
+    assert result.error is None
+    assert not result.problems, result.problems
+    got = _stored(cfg)
+    bodies = {name: body for name, (body, _, _) in got.items()}
+    assert bodies == {
+        "t1.html": "通辽市人民政府",  # 哲里木盟, by the roster's alias
+        "t2.html": "通辽市人民政府",
+        "t3.html": "泸州市人民政府",
+        "t4.html": "伊宁市人民政府",
+        "t5.html": "莱西市人民政府",
+        "t6.pdf": "洪泽区人民政府",  # 淮安市洪泽区人民政府 as read, the roster's name by suffix
+        "t7.pdf": "洪泽区人民政府",
+        "t8.html": "洪泽区人民政府",
+        "t9.html": "平潭综合实验区公安局",
+    }
+    carry = {name: [f for f in found if f.rule == "history.carry_over"] for name, (_, _, found) in got.items()}
+    (planted,) = carry["t2.html"]  # within 通辽: found
+    assert planted.column == "natural_person"
+    assert "结转" in planted.message
+    assert not carry["t3.html"]  # 泸州 2022 is never compared with 通辽 2021
+    copies = [(n, f.message) for n, (_, _, found) in got.items() for f in found if f.rule == "history.copied"]
+    assert not [c for c in copies if c[0] in ("t7.pdf", "t8.html")], copies  # one report as page and PDF
+    store = open_store(cfg)
+    try:
+        missing = [e.event for e in store.events() if e.event.kind == "missing"]
+        items = list(status.standings(cfg, store, [2024], JUDGED_ON))
+    finally:
+        store.close()
+    named = sorted(f.message for e in missing for f in e.payload.findings)
+    assert named == [
+        "科尔沁区人民政府2024年度政府信息公开工作年度报告在法定期限2025-03-31后仍未在门户网站上找到",
+        "通辽市人民政府2024年度政府信息公开工作年度报告在法定期限2025-03-31后仍未在门户网站上找到",
+    ]
+    rows = {s.body: s.state for s in items}
+    assert rows["科尔沁区人民政府"] == "missing"
+    assert rows["通辽市人民政府"] == "missing"
+    assert rows["平潭综合实验区公安局"] != "missing"
+    assert rows["洪泽区人民政府"] != "missing"
+    assert len(items) == len(rows)  # one row per body, the page and the PDF of 洪泽区 2024 one row
+    assert status.totals(items)["bodies"] == len(rows) == 7
+
+
+async def test_a_body_on_two_sources_is_stored_and_counted_once(portal, tmp_path):
+    data = _tongliao(2021, "通辽市2021年政府信息公开工作年度报告", "2022-03-08")
+    page = report_page({**data, "agency": "通辽市人民政府"})
+    for where in ("a", "b"):
+        portal.add(f"/{where}/t.html", page)
+        portal.add(f"/{where}/", listing([("t.html", data["title"])]))
+    extra = (
+        f'\n[[source]]\nid = "mirror"\nagency = "通辽市 人民政府"\nkind = "government"\nlist_url = "{portal.base}/b/"\n'
+    )
+    cfg = _config(tmp_path, f"{portal.base}/a/", extra=extra)  # the body's own portal and a platform's column
+    await poll(cfg, today=date(2022, 5, 1))
+    got = _stored(cfg)
+    assert [body for body, _, _ in got.values()] == ["通辽市人民政府"]  # the second URL: the same body's content
+    store = open_store(cfg)
+    try:
+        items = list(status.standings(cfg, store, [2021], date(2022, 5, 1)))
+        missing = [e for e in store.events() if e.event.kind == "missing"]
+    finally:
+        store.close()
+    assert [(s.body, s.state) for s in items] == [("通辽市人民政府", "on_time")]  # one row, whichever source
+    assert status.totals(items)["bodies"] == 1
+    assert not missing
+
+
+def test_an_existing_database_upgrades_with_its_reports_attributed(tmp_path):
+    """A schema-8 database (before bodies): the migration attributes each stored document to the body its
+    stored report names, else to its source's agency (assumed)."""
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.create_function("redact", 1, lambda x: x)
+    conn.create_function("unpack", 1, lambda x: x)
+    for n, sql in enumerate(MIGRATIONS[:8], start=1):
+        conn.executescript(f"BEGIN; {sql}; PRAGMA user_version = {n}; COMMIT;")
+    conn.execute("INSERT INTO sources (id, agency, kind) VALUES ('city', '通辽市 人民政府', 'government')")
+    for doc, agency in ((1, "泸州市人民政府"), (2, None), (3, "洪泽区人民政府"), (4, "淮安市洪泽区 人民政府")):
+        conn.execute(
+            "INSERT INTO documents (id, source, url, year, first_seen) VALUES (?, 'city', ?, 2022, 'x')",
+            [doc, f"u{doc}"],
+        )
+        report = json.dumps({"agency": agency, "kind": "government"}, ensure_ascii=False)
+        conn.execute(
+            "INSERT INTO versions (document_id, fetched_at, sha256, content_hash, raw, report, findings) "
+            "VALUES (?, 'x', 's', ?, x'00', ?, '[]')",
+            [doc, f"h{doc}", report],
+        )
+    conn.commit()
+    conn.close()
+    from monitor.store.sqlite.store import SqliteStore  # noqa: PLC0415
+
+    store = SqliteStore(path)
+    try:
+        found = {(b.name, b.how, b.years) for b in store.bodies("city")}
+        assert store.body_report("泸州市人民政府", 2022) is not None
+    finally:
+        store.close()
+    assert found == {
+        ("泸州市人民政府", "read", frozenset({2022})),
+        ("通辽市人民政府", "assumed", frozenset({2022})),
+        ("洪泽区人民政府", "read", frozenset({2022})),  # and 淮安市洪泽区人民政府: one body, the name first stored
+    }
+
+
+# ---------------------------------------------------------------- paginated listings
+async def test_numbered_and_scripted_pagers_are_followed_and_an_unread_page_decides_nothing(portal, tmp_path):
+    """Page 1 has only a pager script (TRS: index.html, index_1.html, …), page 2 only numbered links; each
+    carries one rostered body's report. With max_pages = 1 the second body's report was not looked for: no
+    missing alert for it."""
+    reports = {
+        "a.html": _tongliao(2021, "通辽市2021年政府信息公开工作年度报告", "2022-03-08"),
+        "b.html": _tongliao(2021, "泸州市2021年政府信息公开工作年度报告", "2022-03-08"),
+    }
+    for name, data in reports.items():
+        portal.add(f"/p/{name}", report_page({**data, "agency": "示范门户"}))
+    first = listing([("a.html", reports["a.html"]["title"])]).replace(
+        "</body>", '<script>createPageHTML(2, 0, "index", "html");</script></body>'
+    )
+    portal.add("/p/index.html", first)
+    portal.add("/p/index_1.html", listing([("b.html", reports["b.html"]["title"]), ("index.html", "1")]))
+    roster = (
+        'bodies = [{name = "通辽市人民政府", kind = "government"}, {name = "泸州市人民政府", kind = "government"}]\n'
+    )
+    for pages, stored in ((1, {"a.html"}), (5, {"a.html", "b.html"})):
+        (tmp_path / str(pages)).mkdir()
+        cfg = _config(tmp_path / str(pages), f"{portal.base}/p/index.html", roster, f"max_pages = {pages}\n")
+        await poll(cfg, today=date(2022, 5, 1))
+        assert set(_stored(cfg)) == stored
+        store = open_store(cfg)
+        try:
+            assert not [e for e in store.events() if e.event.kind == "missing"]
+            rows = {s.body: s.state for s in status.standings(cfg, store, [2021], date(2022, 5, 1))}
+        finally:
+            store.close()
+        assert rows["泸州市人民政府"] == ("unchecked" if pages == 1 else "on_time")  # 未能检查, never 逾期未发布
+
+
+# ---------------------------------------------------------------- history.same_tables (数据雷同)
+def test_tables_repeated_from_the_same_bodys_year_before_are_named():
+    from monitor.checks.pipeline import run_rules  # noqa: PLC0415
+
+    last = read_report(SEEDS["tongliao"].read_bytes(), "2021")
+    again = read_report(SEEDS["tongliao"].read_bytes(), "2022")
+    again.year = 2022  # the 2021 tables published again as 2022's
+    same = [f for f in run_rules(again, last) if f.rule == "history.same_tables"]
+    assert {f.table for f in same} >= {"applications"}
+    assert all("与上一年度报告完全相同" in f.message for f in same)
+    hongze = [
+        read_report((CORPUS / f"00{n}_huaian_hongze_district_202{y}.pdf").read_bytes(), "x")
+        for n, y in ((1, 3), (2, 4))
+    ]
+    assert not [f for f in run_rules(hongze[1], hongze[0]) if f.rule == "history.same_tables"]  # real years differ
+    other = read_report(SEEDS["luzhou"].read_bytes(), "x")
+    other.year = 2022
+    assert not [f for f in run_rules(other, last) if f.rule == "history.same_tables"]  # another body: not compared
+
+
+async def test_without_a_roster_one_body_read_in_two_forms_in_one_poll_is_one(portal, tmp_path):
+    """洪泽 titles its 2023 report 洪泽区人民政府 and its 2024 one 淮安市洪泽区人民政府: one body, first seen together."""
+    names = {"a.pdf": "001_huaian_hongze_district_2023.pdf", "b.pdf": "002_huaian_hongze_district_2024.pdf"}
+    for name, corpus in names.items():
+        portal.add(f"/h/{name}", (CORPUS / corpus).read_bytes(), content_type="application/pdf", charset=None)
+    portal.add("/h/", listing([(n, f"洪泽区{2023 + i}年政府信息公开工作年度报告") for i, n in enumerate(names)]))
+    cfg = _config(tmp_path, f"{portal.base}/h/")
+    await poll(cfg, today=JUDGED_ON)
+    (body,) = {b for b, _, _ in _stored(cfg).values()}
+    assert body.endswith("洪泽区人民政府")
+    store = open_store(cfg)
+    try:
+        assert [(b.name, b.years) for b in store.bodies("city")] == [(body, frozenset({2023, 2024}))]
+    finally:
+        store.close()
+
+
+# ---------------------------------------------------------------- timeliness.backdated
+async def test_a_report_dated_before_a_listing_read_that_lacked_it_is_backdated(portal, tmp_path):
+    """Poll 1 reads the listing (通辽 2021 only). Poll 2 finds 莱西's 2020 report (发布日期 2021-01-29, long before
+    poll 1) newly listed: backdated. A corrected 通辽 2021 under a new URL keeps its date honestly: not flagged;
+    nor is anything on a source's first poll."""
+    tongliao = _tongliao(2021, "通辽市2021年政府信息公开工作年度报告", "2022-03-08")
+    portal.add("/l/t1.html", report_page({**tongliao, "agency": "通辽市人民政府"}))
+    portal.add("/l/", listing([("t1.html", tongliao["title"])]))
+    cfg = _config(tmp_path, f"{portal.base}/l/")
+    await poll(cfg, today=JUDGED_ON)
+    assert not [f for _, _, found in _stored(cfg).values() for f in found if f.rule == "timeliness.backdated"]
+    corrected = {**tongliao, "agency": "通辽市人民政府"}
+    corrected["tables"]["active"]["rules"]["issued"] += 1  # type: ignore[index]
+    portal.add("/l/t2.html", report_page(corrected))
+    portal.add("/l/t3.html", SEEDS["laixi"].read_bytes(), content_type="text/plain")
+    laixi = "2020年莱西市政府信息公开工作年度报告"
+    portal.add("/l/", listing([("t3.html", laixi), ("t2.html", tongliao["title"]), ("t1.html", tongliao["title"])]))
+    await poll(cfg, today=JUDGED_ON)
+    got = {n: [f for f in found if f.rule == "timeliness.backdated"] for n, (_, _, found) in _stored(cfg).items()}
+    assert not got["t2.html"]  # a correction of a report stored: its date is the report's
+    (backdated,) = got["t3.html"]
+    assert backdated.message.startswith("报告写明发布日期为2021-01-29，但govmon于")
+    assert "已晚于法定期限2021-01-31" not in backdated.message  # a government's deadline is 3/31
+    assert "已晚于法定期限2021-03-31" in backdated.message
+
+
+async def test_a_report_naming_no_body_is_the_sources_and_status_says_it_was_assumed(portal, tmp_path):
+    from monitor.present import admin  # noqa: PLC0415
+
+    data = _tongliao(2021, "2021年政府信息公开工作年度报告", "2022-03-08")  # no body in its title, fields or preamble
+    portal.add("/n/t.html", report_page(data))
+    portal.add("/n/", listing([("t.html", data["title"])]))
+    cfg = _config(tmp_path, f"{portal.base}/n/")
+    await poll(cfg, today=date(2022, 5, 1))
+    store = open_store(cfg)
+    try:
+        (row,) = status.standings(cfg, store, [2021], date(2022, 5, 1))
+    finally:
+        store.close()
+    assert (row.body, row.body_how, row.state) == ("通辽市人民政府", "assumed", "on_time")
+    text = admin.status_text(2021, "2022-05-01", [row], status.totals([row]))
+    assert "报告中未写明发布机关，按该栏目所属单位（通辽市人民政府）计" in text
+
+
+async def test_an_unreadable_report_holds_back_only_the_bodies_it_may_be(portal, tmp_path):
+    """泸州's listed 2021 report cannot be read (the page is not a report): 泸州 is 无法读取, never missing; 通辽,
+    whose report is not listed at all, is 逾期未发布 all the same."""
+    portal.add("/u/t.html", "<html><body><p>系统维护中，请稍后访问</p></body></html>")
+    portal.add("/u/", listing([("t.html", "泸州市2021年政府信息公开工作年度报告")]))
+    roster = (
+        'bodies = [{name = "通辽市人民政府", kind = "government"}, {name = "泸州市人民政府", kind = "government"}]\n'
+    )
+    cfg = _config(tmp_path, f"{portal.base}/u/", roster)
+    (result,) = await poll(cfg, today=date(2022, 5, 1))
+    assert result.problems
+    store = open_store(cfg)
+    try:
+        missing = [e.event.payload.agency for e in store.events() if e.event.kind == "missing"]
+        rows = {s.body: s.state for s in status.standings(cfg, store, [2021], date(2022, 5, 1))}
+    finally:
+        store.close()
+    assert missing == ["通辽市人民政府"]
+    assert rows == {"通辽市人民政府": "missing", "泸州市人民政府": "unreadable"}
