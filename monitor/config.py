@@ -88,6 +88,12 @@ class Settings:
     outbox_dir: Path | None = None  # a folder of .eml files instead of (or besides) SMTP: the demo's sink
     overview_dir: Path | None = None  # where the service writes the static overview after its polls
     templates_dir: Path | None = None  # admins' edited alert templates; each file found here wins over the shipped one
+    # `database = "postgresql://…"`: the shared store several workers poll from (None: the SQLite file above);
+    # its password comes from the environment variable `database_password_env` names, never from the file
+    database_url: str | None = None
+    database_password: str | None = field(default=None, repr=False)
+    database_password_env: str | None = None
+    database_line: str = ""  # "FILE:LINE: [monitor] key 'database'": what a failure to connect names
     first_poll: str = "summary"  # a source's first poll: one summary of its past reports ("summary") or a mail each
 
     @cached_property
@@ -257,6 +263,7 @@ def load(path: str | os.PathLike[str], secrets: bool = True) -> Settings:
         0,
         {
             "database": str,
+            "database_password_env": str,
             "user_agent": str,
             "concurrency": int,
             "per_host": int,
@@ -291,9 +298,14 @@ def load(path: str | os.PathLike[str], secrets: bool = True) -> Settings:
     listed = _tables(r, "monitor", "source", data.get("source", []))
     sources = tuple(_source(r, i, s, default_interval) for i, s in enumerate(listed))
     _unique(r, "source", [s.id for s in sources], "id", "source id")
+    url, password = _database_url(r, mon)
     return Settings(
         path=path,
-        database=base / mon.get("database", "govmon.db"),
+        database=base / ("govmon.db" if url else mon.get("database", "govmon.db")),
+        database_url=url,
+        database_password=password,
+        database_password_env=mon.get("database_password_env"),
+        database_line=f"{path}:{r.line_of('monitor', 0, 'database')}: [monitor] key 'database'",
         user_agent=mon.get("user_agent", "govreport-monitor/0.1 (+https://github.com/govreport-monitor)"),
         concurrency=mon.get("concurrency", 8),
         per_host=mon.get("per_host", 2),
@@ -308,6 +320,30 @@ def load(path: str | os.PathLike[str], secrets: bool = True) -> Settings:
         templates_dir=path.parent / alerts["templates_dir"] if "templates_dir" in alerts else None,
         first_poll=mon.get("first_poll", "summary"),
     )
+
+
+def _database_url(r: _Reader, mon: dict[str, Any]) -> tuple[str | None, str | None]:
+    """``database`` naming a PostgreSQL server (``postgresql://user@host:port/dbname``), and its password from
+    the environment; (None, None) for the SQLite file."""
+    value = str(mon.get("database", ""))
+    if not re.match(r"(?i)postgres(ql)?://", value):
+        if "database_password_env" in mon:
+            raise r.fail("monitor", 0, "database_password_env", "only a postgresql:// database has a password")
+        return None, None
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  (a port that is not a number raises here)
+    except ValueError as exc:
+        raise r.fail("monitor", 0, "database", f"not a valid postgresql:// URL: {exc}") from None
+    if parts.password is not None:
+        raise r.fail(
+            "monitor",
+            0,
+            "database",
+            "holds a password; give it in the environment variable database_password_env names",
+        )
+    password = r.env("monitor", 0, "database_password_env", mon.get("database_password_env"), True)
+    return value, password
 
 
 def _email(r: _Reader, e: dict[str, Any], secrets: bool) -> Email:

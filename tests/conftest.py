@@ -3,12 +3,14 @@ the demo portal serves them and the tests read them, one copy for both."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
+from pg import cluster, fresh_database
 from portal import Portal
 
 from monitor.present.cli import main
@@ -55,3 +57,43 @@ async def portal():
     await p.start()
     yield p
     await p.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throwaway PostgreSQL server for the session (tests/pg.py): its superuser's URL."""
+    with cluster() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_url(pg_server, request):
+    """An empty database of this test's own on the throwaway server."""
+    return fresh_database(pg_server, "t_" + hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:16])
+
+
+def per_store(module: str):
+    """An autouse fixture running each test of ``module`` once per store: its ``settings`` (tests/portal.py)
+    gives a PostgreSQL database's URL on the second run. The fixture's value is the store's name."""
+    import functools  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    import portal as portal_module  # noqa: PLC0415
+
+    @pytest.fixture(autouse=True, params=["sqlite", "postgresql"])
+    def store_kind(request, monkeypatch):
+        if request.param == "postgresql":
+            shared = functools.partial(portal_module.settings, database_url=request.getfixturevalue("pg_url"))
+            monkeypatch.setattr(sys.modules[module], "settings", shared)
+        return request.param
+
+    return store_kind
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    """Where a store-touching test keeps its store, once per implementation: a SQLite file, then a PostgreSQL
+    database (``database = ...`` in sources.toml takes either)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "govmon.db")
+    return request.getfixturevalue("pg_url")

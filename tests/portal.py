@@ -33,11 +33,21 @@ class Portal:
         self.not_modified: Counter[str] = Counter()
         self.runner: web.AppRunner | None = None
         self.base = ""
+        self.inflight = 0
+        self.peak = 0  # the most requests in hand at once (per-host politeness, across workers)
 
     def add(self, path: str, body: str | bytes, **kw: object) -> None:
         self.pages[path] = Page(body.encode() if isinstance(body, str) else body, **kw)  # type: ignore[arg-type]
 
     async def handler(self, request: web.Request) -> web.StreamResponse:
+        self.inflight += 1
+        self.peak = max(self.peak, self.inflight)
+        try:
+            return await self._answer(request)
+        finally:
+            self.inflight -= 1
+
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
         path = request.path_qs
         self.hits[path] += 1
         page = self.pages.get(path)

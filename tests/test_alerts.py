@@ -22,7 +22,7 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 from aiosmtpd.controller import Controller
-from conftest import SEEDS
+from conftest import SEEDS, per_store
 from portal import Portal, listing, settings
 
 from monitor.alerts.channels import FORMATS
@@ -35,6 +35,8 @@ from monitor.reading.report import read_report
 from monitor.store import open_store
 from monitor.watch.fetch import Fetcher
 from monitor.watch.poll import Watcher
+
+store_kind = per_store(__name__)  # each test once per store: a SQLite file, a PostgreSQL database
 
 TODAY = date(2023, 3, 1)  # the department's 2022 report is then overdue: two events, the report and the missing one
 RENDERER = Renderer()
@@ -140,6 +142,21 @@ def make_due(cfg) -> None:
 
 def reports_mail(smtp):
     return [m for m in smtp.inbox.messages if "2021年度报告" in m["Subject"]]
+
+
+def _dump(cfg) -> str:
+    """Every row of the database as text (the SQLite file's dump; PostgreSQL's tables, row by row)."""
+    if cfg.database_url is None:
+        con = sqlite3.connect(cfg.database)
+        try:
+            return "\n".join(con.iterdump())
+        finally:
+            con.close()
+    import psycopg  # noqa: PLC0415
+
+    with psycopg.connect(cfg.database_url) as conn:
+        tables = [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+        return "\n".join(str(row) for t in tables for row in conn.execute(f"SELECT * FROM {t}".encode()))
 
 
 async def test_planted_error_alert_arrives_once_with_the_highlighted_cell(tmp_path, portal, smtp):
@@ -751,9 +768,7 @@ async def test_robot_tokens_are_redacted_in_logs_outputs_and_the_database(tmp_pa
         await poll_and_deliver(cfg)
     assert caplog.records
     assert not [r.getMessage() for r in caplog.records if token in r.getMessage()]
-    con = sqlite3.connect(cfg.database)  # the database file itself: the token is nowhere in it
-    dump = "\n".join(con.iterdump())
-    con.close()
+    dump = _dump(cfg)
     assert "access_token=***" in dump
     assert token not in dump
     toml = tmp_path / "hooks.toml"

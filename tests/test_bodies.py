@@ -1,8 +1,9 @@
 """Bodies (issue #27): a report belongs to the body that published it, not to the listing it was found on. One
 年报 listing on a real local portal carries several real bodies' reports over several years (the corpus, the
-demo's seeds), one body's report as a page and as a PDF; polled into a real SQLite file, each report is
-attributed to its body, no rule compares two bodies, a carry-over mismatch planted within one body is found,
-and a rostered body that did not publish is 逾期未发布."""
+demo's seeds), one body's report as a page and as a PDF; polled into a real SQLite file and a real PostgreSQL
+database (each polling test runs once per store), each report is attributed to its body, no rule compares two
+bodies, a carry-over mismatch planted within one body is found, and a rostered body that did not publish is
+逾期未发布."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SEEDS
+from pg import fresh_database
 from portal import listing
 from test_watcher import poll
 
@@ -131,10 +133,17 @@ def _portal_pages(portal) -> list[tuple[str, str]]:
     return list(titles.items())
 
 
-def _config(tmp_path, url: str, roster: str = "", extra: str = "") -> config.Settings:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request) -> str:
+    """Where a polling test keeps its store, once per store: a SQLite file beside its sources.toml, then a
+    PostgreSQL database of its own."""
+    return "govmon.db" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+
+
+def _config(tmp_path, url: str, roster: str = "", extra: str = "", *, db: str) -> config.Settings:
     path = tmp_path / "sources.toml"
     path.write_text(
-        f'[monitor]\ndatabase = "govmon.db"\n\n[[source]]\nid = "city"\nagency = "通辽市人民政府"\n'
+        f'[monitor]\ndatabase = "{db}"\n\n[[source]]\nid = "city"\nagency = "通辽市人民政府"\n'
         f'kind = "government"\nlist_url = "{url}"\n{roster}{extra}',
         encoding="utf-8",
     )
@@ -160,9 +169,9 @@ def _stored(cfg) -> dict[str, tuple[str | None, int | None, list]]:
         store.close()
 
 
-async def test_one_listing_many_bodies(portal, tmp_path):
+async def test_one_listing_many_bodies(portal, tmp_path, db):
     _portal_pages(portal)
-    cfg = _config(tmp_path, f"{portal.base}/city/", ROSTER)
+    cfg = _config(tmp_path, f"{portal.base}/city/", ROSTER, db=db)
     (result,) = await poll(cfg, today=JUDGED_ON)
     assert result.error is None
     assert not result.problems, result.problems
@@ -206,7 +215,7 @@ async def test_one_listing_many_bodies(portal, tmp_path):
     assert status.totals(items)["bodies"] == len(rows) == 7
 
 
-async def test_a_body_on_two_sources_is_stored_and_counted_once(portal, tmp_path):
+async def test_a_body_on_two_sources_is_stored_and_counted_once(portal, tmp_path, db):
     data = _tongliao(2021, "通辽市2021年政府信息公开工作年度报告", "2022-03-08")
     page = report_page({**data, "agency": "通辽市人民政府"})
     for where in ("a", "b"):
@@ -215,7 +224,7 @@ async def test_a_body_on_two_sources_is_stored_and_counted_once(portal, tmp_path
     extra = (
         f'\n[[source]]\nid = "mirror"\nagency = "通辽市 人民政府"\nkind = "government"\nlist_url = "{portal.base}/b/"\n'
     )
-    cfg = _config(tmp_path, f"{portal.base}/a/", extra=extra)  # the body's own portal and a platform's column
+    cfg = _config(tmp_path, f"{portal.base}/a/", extra=extra, db=db)  # the body's own portal and a platform's column
     await poll(cfg, today=date(2022, 5, 1))
     got = _stored(cfg)
     assert [body for body, _, _ in got.values()] == ["通辽市人民政府"]  # the second URL: the same body's content
@@ -269,7 +278,7 @@ def test_an_existing_database_upgrades_with_its_reports_attributed(tmp_path):
 
 
 # ---------------------------------------------------------------- paginated listings
-async def test_numbered_and_scripted_pagers_are_followed_and_an_unread_page_decides_nothing(portal, tmp_path):
+async def test_numbered_and_scripted_pagers_are_followed_and_an_unread_page_decides_nothing(portal, tmp_path, db):
     """Page 1 has only a pager script (TRS: index.html, index_1.html, …), page 2 only numbered links; each
     carries one rostered body's report. With max_pages = 1 the second body's report was not looked for: no
     missing alert for it."""
@@ -289,7 +298,8 @@ async def test_numbered_and_scripted_pagers_are_followed_and_an_unread_page_deci
     )
     for pages, stored in ((1, {"a.html"}), (5, {"a.html", "b.html"})):
         (tmp_path / str(pages)).mkdir()
-        cfg = _config(tmp_path / str(pages), f"{portal.base}/p/index.html", roster, f"max_pages = {pages}\n")
+        fresh = db if db == "govmon.db" else fresh_database(db, f"{db.rsplit('/', 1)[1]}_{pages}")  # one each
+        cfg = _config(tmp_path / str(pages), f"{portal.base}/p/index.html", roster, f"max_pages = {pages}\n", db=fresh)
         await poll(cfg, today=date(2022, 5, 1))
         assert set(_stored(cfg)) == stored
         store = open_store(cfg)
@@ -321,13 +331,13 @@ def test_tables_repeated_from_the_same_bodys_year_before_are_named():
     assert not [f for f in run_rules(other, last) if f.rule == "history.same_tables"]  # another body: not compared
 
 
-async def test_without_a_roster_one_body_read_in_two_forms_in_one_poll_is_one(portal, tmp_path):
+async def test_without_a_roster_one_body_read_in_two_forms_in_one_poll_is_one(portal, tmp_path, db):
     """洪泽 titles its 2023 report 洪泽区人民政府 and its 2024 one 淮安市洪泽区人民政府: one body, first seen together."""
     names = {"a.pdf": "001_huaian_hongze_district_2023.pdf", "b.pdf": "002_huaian_hongze_district_2024.pdf"}
     for name, corpus in names.items():
         portal.add(f"/h/{name}", (CORPUS / corpus).read_bytes(), content_type="application/pdf", charset=None)
     portal.add("/h/", listing([(n, f"洪泽区{2023 + i}年政府信息公开工作年度报告") for i, n in enumerate(names)]))
-    cfg = _config(tmp_path, f"{portal.base}/h/")
+    cfg = _config(tmp_path, f"{portal.base}/h/", db=db)
     await poll(cfg, today=JUDGED_ON)
     (body,) = {b for b, _, _ in _stored(cfg).values()}
     assert body.endswith("洪泽区人民政府")
@@ -339,14 +349,14 @@ async def test_without_a_roster_one_body_read_in_two_forms_in_one_poll_is_one(po
 
 
 # ---------------------------------------------------------------- timeliness.backdated
-async def test_a_report_dated_before_a_listing_read_that_lacked_it_is_backdated(portal, tmp_path):
+async def test_a_report_dated_before_a_listing_read_that_lacked_it_is_backdated(portal, tmp_path, db):
     """Poll 1 reads the listing (通辽 2021 only). Poll 2 finds 莱西's 2020 report (发布日期 2021-01-29, long before
     poll 1) newly listed: backdated. A corrected 通辽 2021 under a new URL keeps its date honestly: not flagged;
     nor is anything on a source's first poll."""
     tongliao = _tongliao(2021, "通辽市2021年政府信息公开工作年度报告", "2022-03-08")
     portal.add("/l/t1.html", report_page({**tongliao, "agency": "通辽市人民政府"}))
     portal.add("/l/", listing([("t1.html", tongliao["title"])]))
-    cfg = _config(tmp_path, f"{portal.base}/l/")
+    cfg = _config(tmp_path, f"{portal.base}/l/", db=db)
     await poll(cfg, today=JUDGED_ON)
     assert not [f for _, _, found in _stored(cfg).values() for f in found if f.rule == "timeliness.backdated"]
     corrected = {**tongliao, "agency": "通辽市人民政府"}
@@ -364,13 +374,13 @@ async def test_a_report_dated_before_a_listing_read_that_lacked_it_is_backdated(
     assert "已晚于法定期限2021-03-31" in backdated.message
 
 
-async def test_a_report_naming_no_body_is_the_sources_and_status_says_it_was_assumed(portal, tmp_path):
+async def test_a_report_naming_no_body_is_the_sources_and_status_says_it_was_assumed(portal, tmp_path, db):
     from monitor.present import admin  # noqa: PLC0415
 
     data = _tongliao(2021, "2021年政府信息公开工作年度报告", "2022-03-08")  # no body in its title, fields or preamble
     portal.add("/n/t.html", report_page(data))
     portal.add("/n/", listing([("t.html", data["title"])]))
-    cfg = _config(tmp_path, f"{portal.base}/n/")
+    cfg = _config(tmp_path, f"{portal.base}/n/", db=db)
     await poll(cfg, today=date(2022, 5, 1))
     store = open_store(cfg)
     try:
@@ -382,7 +392,7 @@ async def test_a_report_naming_no_body_is_the_sources_and_status_says_it_was_ass
     assert "报告中未写明发布机关，按该栏目所属单位（通辽市人民政府）计" in text
 
 
-async def test_an_unreadable_report_holds_back_only_the_bodies_it_may_be(portal, tmp_path):
+async def test_an_unreadable_report_holds_back_only_the_bodies_it_may_be(portal, tmp_path, db):
     """泸州's listed 2021 report cannot be read (the page is not a report): 泸州 is 无法读取, never missing; 通辽,
     whose report is not listed at all, is 逾期未发布 all the same."""
     portal.add("/u/t.html", "<html><body><p>系统维护中，请稍后访问</p></body></html>")
@@ -390,7 +400,7 @@ async def test_an_unreadable_report_holds_back_only_the_bodies_it_may_be(portal,
     roster = (
         'bodies = [{name = "通辽市人民政府", kind = "government"}, {name = "泸州市人民政府", kind = "government"}]\n'
     )
-    cfg = _config(tmp_path, f"{portal.base}/u/", roster)
+    cfg = _config(tmp_path, f"{portal.base}/u/", roster, db=db)
     (result,) = await poll(cfg, today=date(2022, 5, 1))
     assert result.problems
     store = open_store(cfg)

@@ -1,6 +1,7 @@
 """The store's seam: callers use the ``Store`` protocol (opened by ``open_store``), records in and out, and no
-driver; the SQLite store implements exactly that protocol, keeps a version as the snapshot stored it, and
-turns its driver's failures into ``StorageError``."""
+driver; each store (SQLite, PostgreSQL) implements exactly that protocol, keeps a version as the snapshot stored
+it, and turns its driver's failures into ``StorageError``. The behaviour tests run once per store (the
+``database`` fixture: a SQLite file, then a database on a throwaway PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -18,12 +19,13 @@ from monitor.errors import StorageError
 from monitor.model import Finding
 from monitor.reading.report import read_report
 from monitor.store import NewVersion, Store, open_store
+from monitor.store.postgres.store import PostgresStore
 from monitor.store.sqlite import rows
 from monitor.store.sqlite.store import SqliteStore
 
 ROOT = Path(__file__).resolve().parents[1]
-SQLITE = ROOT / "monitor" / "store" / "sqlite"
-DRIVERS = {"sqlite3", "sqlite_utils"}
+STORES = (ROOT / "monitor" / "store" / "sqlite", ROOT / "monitor" / "store" / "postgres")
+DRIVERS = {"sqlite3", "sqlite_utils", "psycopg"}
 SQLITE_ONLY = re.compile(r"(?<![.\w])unpack\(|\.db\.conn|SqliteStore")  # the SQL function, the connection, the class
 
 
@@ -42,10 +44,11 @@ def _imports(path: Path) -> set[str]:
 
 
 def test_no_module_outside_the_sqlite_store_uses_a_database_driver_unless_its_docstring_says_why():
-    """The package: none at all. A benchmark may measure SQLite's own storage, saying so in its docstring."""
+    """The package: none but the stores'. A benchmark may measure SQLite's own storage, saying so in its
+    docstring."""
     offenders = []
     for path in _modules("monitor", "benchmarks"):
-        if SQLITE in path.parents:
+        if any(store in path.parents for store in STORES):
             continue
         used = {m for m in _imports(path) if m.split(".")[0] in DRIVERS}
         doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
@@ -76,22 +79,23 @@ def _public(cls: type) -> dict[str, inspect.Signature]:
     }
 
 
-def test_the_sqlite_store_is_the_protocol_no_more_no_less():
+@pytest.mark.parametrize("store", [SqliteStore, PostgresStore])
+def test_each_store_is_the_protocol_no_more_no_less(store):
     """Every operation of the protocol, with its parameters; and nothing public beyond it a caller could lean on."""
-    protocol, sqlite = _public(Store), _public(SqliteStore)
-    assert sorted(sqlite) == sorted(protocol)
+    protocol, implemented = _public(Store), _public(store)
+    assert sorted(implemented) == sorted(protocol)
     for name, signature in protocol.items():
-        assert list(sqlite[name].parameters) == list(signature.parameters), name
+        assert list(implemented[name].parameters) == list(signature.parameters), name
 
 
-def test_a_version_is_stored_as_the_snapshot_stored_it_and_comes_back_as_records(tmp_path):
+def test_a_version_is_stored_as_the_snapshot_stored_it_and_comes_back_as_records(database):
     """The bytes a version's report is kept as have not changed (``snapshot``'s data); the version comes back
     with its Report, Findings and the sections' text a revision is compared on."""
     report = read_report(SEEDS["tongliao"].read_bytes(), "http://x/t.html")
     data, content_hash = snapshot(report)
     assert rows.stored_form(report) == json.dumps(data, ensure_ascii=False)
     finding = Finding("appeals.total", "error", "总计不符", "appeals", "review", "total", 0, 2, (("review", "total"),))
-    store = open_store(tmp_path / "govmon.db")
+    store = open_store(database)
     try:
         version = NewVersion(
             source="s",
@@ -125,12 +129,13 @@ def test_a_version_is_stored_as_the_snapshot_stored_it_and_comes_back_as_records
     assert again.section_text(5) == report.section_text(5)
 
 
-def test_a_failing_database_is_a_storage_error_from_every_kind_of_call(tmp_path):
-    """Whatever SQLite raises (here: a closed connection) reaches callers as the store's one error, naming the
-    database, from a plain call and from a streamed one."""
-    store = open_store(tmp_path / "govmon.db")
+def test_a_failing_database_is_a_storage_error_from_every_kind_of_call(database):
+    """Whatever the driver raises (here: a closed connection) reaches callers as the store's one error, naming
+    the database, from a plain call and from a streamed one."""
+    store = open_store(database)
     store.close()
-    with pytest.raises(StorageError, match=r"govmon\.db: cannot use the database"):
+    named = re.escape(database.rsplit("/", 1)[-1]) + ": cannot use the database"
+    with pytest.raises(StorageError, match=named):
         store.alert_counts()
-    with pytest.raises(StorageError, match=r"govmon\.db: cannot use the database"):
+    with pytest.raises(StorageError, match=named):
         list(store.reports())

@@ -1,4 +1,5 @@
-"""The real pipeline against a real portal on 127.0.0.1, into a real SQLite file."""
+"""The real pipeline against a real portal on 127.0.0.1, into a real SQLite file, then again into a real
+PostgreSQL database (every test runs once per store)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 from datetime import date
 
 import pytest
-from conftest import SEEDS, WIDE_PAGE
+from conftest import SEEDS, WIDE_PAGE, per_store
 from portal import listing, settings
 
 from monitor.demo.pages import report_page
@@ -20,6 +21,9 @@ TONGLIAO = SEEDS["tongliao"].read_bytes()
 LAIXI = SEEDS["laixi"].read_bytes()
 TIANMEN = SEEDS["tianmen"].read_bytes()
 TODAY = date(2022, 3, 1)  # before the 2021 deadlines (so 2020 is the year a missing report would be flagged)
+
+
+store_kind = per_store(__name__)
 
 
 class Sleeps:

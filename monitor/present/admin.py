@@ -14,6 +14,7 @@ from monitor.config import Settings
 from monitor.model import SEVERITY_CN, TABLE_LABELS, Finding
 from monitor.present.check import cut
 from monitor.present.status import STATES, TIMELY_CN, Standing
+from monitor.redact import redact
 from monitor.store import Store, StoredReport, UnreadableReport
 from monitor.watch.document import PollResult
 
@@ -26,7 +27,9 @@ def sources_text(settings: Settings, store: Store | None) -> str:
     for row in store.unreadable_reports() if store else []:
         bad.setdefault(row.source, []).append(row)
     where = "" if store else " (not created yet)"
-    out = [f"{settings.path}: valid, {len(settings.sources)} source(s), database {settings.database.resolve()}{where}"]
+    out = [
+        f"{settings.path}: valid, {len(settings.sources)} source(s), database {redact(settings.database_url) if settings.database_url else settings.database.resolve()}{where}"
+    ]
     for s in settings.sources:
         st = states.get(s.id)
         state = f"last poll {st.last_poll}" if st and st.last_poll else "never polled"
@@ -56,6 +59,9 @@ def poll_text(results: list[PollResult], sent: Sent, left: dict[str, int]) -> st
     for r in results:
         if r.error:
             out.append(f"{r.source}: FAILED: {r.error}")
+            continue
+        if r.elsewhere:
+            out.append(f"{r.source}: polled by another worker on the shared database (left to it)")
             continue
         out.append(f"{r.source}: {r.reports} report link(s), {r.new_versions} new version(s)")
         out += [f"  could not read {problem}" for problem in r.problems]

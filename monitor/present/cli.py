@@ -18,6 +18,7 @@ from monitor.present.check import cmd_check
 from monitor.present.commands import (
     cmd_alerts,
     cmd_backup,
+    cmd_db,
     cmd_health,
     cmd_overview,
     cmd_poll,
@@ -137,7 +138,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     a.add_argument("--channel", metavar="NAME", help="only this channel: email, eml, or a webhook name")
     a.set_defaults(func=cmd_alerts)
+    _db_parser(sub.add_parser("db", parents=[common], help="the database: migrate-to copies SQLite into PostgreSQL"))
     return parser
+
+
+def _db_parser(db: argparse.ArgumentParser) -> None:
+    db.add_argument("action", choices=["migrate-to"], help="migrate-to: copy this SQLite database into URL")
+    db.add_argument("url", metavar="URL", help="an empty PostgreSQL database: postgresql://USER@HOST:PORT/DBNAME")
+    db.set_defaults(func=cmd_db)
 
 
 _PRIORITY = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3, logging.CRITICAL: 2}

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from monitor.errors import InputError
+from monitor.errors import InputError, StateError
 
 if TYPE_CHECKING:
     from monitor import config
@@ -66,7 +66,7 @@ def cmd_poll(args: argparse.Namespace) -> int:
     settings = _settings(args, secrets=False)
     for source_id in args.source or []:
         settings.source(source_id)  # unknown ids are a usage error before anything is fetched
-    holder = is_locked(settings.database)
+    holder = is_locked(settings)
     if holder:  # the service runs: it polls them (a second poller would send every alert twice)
         ids = args.source or [s.id for s in settings.sources]
         store = _store(settings)
@@ -104,7 +104,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
     from monitor.present import admin  # noqa: PLC0415
 
     settings = _settings(args)
-    store = _store(settings) if settings.database.exists() else None
+    store = _store(settings) if settings.database_url or settings.database.exists() else None
     try:
         print(admin.sources_text(settings, store))
     finally:
@@ -184,10 +184,29 @@ def cmd_health(args: argparse.Namespace) -> int:
     return verdict.level
 
 
+def cmd_db(args: argparse.Namespace) -> int:
+    """`govmon db migrate-to URL`: the SQLite database into an empty PostgreSQL one (README 'Scaling out')."""
+    from monitor.redact import redact  # noqa: PLC0415
+    from monitor.store import migrate_to  # noqa: PLC0415
+
+    settings = _settings(args)
+    counts = migrate_to(settings, args.url)
+    print("\n".join(f"{table}: {n} row(s)" for table, n in counts.items()))
+    print(
+        f"migrated {settings.database} to {redact(args.url)}: every table's rows counted on both sides; now set "
+        f'database = "{redact(args.url)}" in {settings.path} and restart govmon'
+    )
+    return 0
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     from monitor.store import backup  # noqa: PLC0415
 
     settings = _settings(args)
+    if settings.database_url:
+        raise StateError(
+            f"{settings.database_line}: a PostgreSQL database is backed up with pg_dump, not govmon backup"
+        )
     written = backup(settings.database, Path(args.path))
     print(f"backup: {written} ({written.stat().st_size // 1024} KiB, checked); restore: README 'Backup and restore'")
     return 0

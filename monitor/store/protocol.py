@@ -1,6 +1,8 @@
 """The ``Store``: every operation the watcher, the alerts and the commands ask of the database, typed records in
-and out (``records``). ``open_store`` (in this package's face) gives the one implementation today, SQLite
-(``monitor.store.sqlite``); a second (PostgreSQL) implements this protocol and nothing else changes.
+and out (``records``). ``open_store`` (in this package's face) gives SQLite (``monitor.store.sqlite``, the
+embedded default) or PostgreSQL (``monitor.store.postgres``, one database several workers share); each
+implements exactly this protocol. What several workers need is in it too, and a single-instance store grants
+it at once: a source's lease (``claim_source``), a host's request slots (``take_host_slot``).
 
 Writes that belong together are one transaction inside one call (a version, its findings and its events;
 a poll's end, its source's streak and its events): a crash leaves all of them or none, and an event's key
@@ -55,6 +57,20 @@ class Store(Protocol):
     def mark_interrupted(self) -> int:
         """Polls a killed process left unfinished, closed as interrupted; how many. Called when no other
         process polls."""
+
+    def claim_source(self, source_id: str, lease: float, fresh: float = 0) -> bool:
+        """Take the source's poll for ``lease`` seconds: False when another worker holds it, or (``fresh``)
+        another worker polled it less than that many seconds ago. A shared store's lease expires, so a killed worker's
+        sources are taken over; a single-instance store (SQLite, under its instance lock) always grants it."""
+
+    def release_source(self, source_id: str) -> None:
+        """The poll is over: the source's lease is free, and its poll counted as now for ``fresh``."""
+
+    def take_host_slot(self, host: str, limit: int, lease: float) -> int | None:
+        """One of ``limit`` request slots of ``host`` shared by every worker, for ``lease`` seconds at most (a
+        killed worker's expire); None while all are taken. (``watch.fetch.HostSlots``.)"""
+
+    def free_host_slot(self, host: str, slot: int) -> None: ...
 
     def start_poll(self, source_id: str) -> int: ...
 

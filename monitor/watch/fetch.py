@@ -22,11 +22,12 @@ import random
 import re
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
@@ -39,6 +40,7 @@ from monitor.model import MAX_BYTES
 USER_AGENT = "govreport-monitor/0.1 (+https://github.com/govreport-monitor)"
 MAX_REDIRECTS = 5
 MAX_RETRY_AFTER = 300.0
+SLOT_WAIT = 0.1  # how often a request waits for a host's slot other workers hold
 _ALLOWED: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar("allowed", default=frozenset())
 
 
@@ -156,8 +158,19 @@ async def read_capped(resp: aiohttp.ClientResponse, limit: int = MAX_BYTES) -> b
     return b"".join(chunks)
 
 
+class HostSlots(Protocol):
+    """Per-host politeness across workers (a shared store): at most ``limit`` requests to a host at once in
+    total, each holding a slot until it ends (or ``lease`` seconds, when its worker was killed)."""
+
+    def take_host_slot(self, host: str, limit: int, lease: float) -> int | None: ...
+
+    def free_host_slot(self, host: str, slot: int) -> None: ...
+
+
 class Fetcher:
-    """Use as ``async with Fetcher(...) as f: await f.get(url, allow=allowed_for(source_url))``."""
+    """Use as ``async with Fetcher(...) as f: await f.get(url, allow=allowed_for(source_url))``. ``per_host``
+    holds within this process (the connector's limit); with ``slots`` (several workers on one database) it
+    holds across all of them."""
 
     def __init__(
         self,
@@ -170,7 +183,9 @@ class Fetcher:
         timeout: float = 30.0,
         max_bytes: int = MAX_BYTES,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        slots: HostSlots | None = None,
     ) -> None:
+        self.slots = slots
         self.user_agent, self.retries, self.backoff, self.max_bytes, self.sleep = (
             user_agent,
             retries,
@@ -251,7 +266,7 @@ class Fetcher:
         for _ in range(MAX_REDIRECTS + 1):
             _check_url(url)
             try:
-                async with session.get(url, headers=headers, allow_redirects=False) as resp:
+                async with self._host_slot(url), session.get(url, headers=headers, allow_redirects=False) as resp:
                     if resp.status in (301, 302, 303, 307, 308) and "Location" in resp.headers:
                         url = urljoin(url, resp.headers["Location"])
                         continue
@@ -281,6 +296,20 @@ class Fetcher:
             except aiohttp.ClientError as exc:  # a broken answer (a bad status line, bytes past Content-Length…)
                 raise _Retry(f"the server's answer is not valid HTTP: {_first_line(exc)}") from exc
         raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects (a redirect loop?)")
+
+    @asynccontextmanager
+    async def _host_slot(self, url: str) -> AsyncIterator[None]:
+        """One of the host's ``per_host`` slots shared by every worker, for one request (none without slots)."""
+        if self.slots is None:
+            yield
+            return
+        host = urlsplit(url).hostname or ""
+        while (slot := self.slots.take_host_slot(host, self.limits[1], self.deadline + 60)) is None:
+            await asyncio.sleep(SLOT_WAIT)
+        try:
+            yield
+        finally:
+            self.slots.free_host_slot(host, slot)
 
     def _saw_date(self, value: str | None) -> None:
         try:

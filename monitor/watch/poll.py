@@ -30,6 +30,12 @@ from monitor.watch.document import Documents, PollResult, Remembered
 from monitor.watch.fetch import Fetcher, allowed_for
 
 SOURCE_DEADLINE = 900.0  # one source's whole poll (listing pages and reports): a slow portal cannot hold a pass
+# A source's lease on a shared store outlives any poll (the deadline, then storing its end): a worker killed
+# mid-poll leaves it to expire, and another worker takes the source over then.
+LEASE = SOURCE_DEADLINE + 300.0
+# A `poll` pass leaves a source another worker polled since it began, or this long before (two pollers started
+# a second or two apart re-polled 3-8% of the sources with no margin)
+PASS_MARGIN = 30.0
 log = logging.getLogger("govmon")
 
 
@@ -57,6 +63,10 @@ class Watcher:
     ) -> None:
         self.settings, self.store, self.fetcher, self.today = settings, store, fetcher, today
         self.documents = Documents(settings, store, fetcher)
+        # the service (not a one-off `govmon poll`) leaves a source another worker polled within most of its
+        # interval: on a shared store each source is polled about once an interval, whoever does it
+        self.leave_fresh = False
+        self.pass_started: float | None = None  # a `poll` pass: a source another worker polled since is done
         self._read: set[str] | None = None  # the sources that have had a poll without error (read once)
 
     async def poll(
@@ -66,6 +76,7 @@ class Watcher:
         ``progress(done, total)`` is called as each source finishes."""
         sources = [self.settings.source(i) for i in source_ids] if source_ids else list(self.settings.sources)
         self.store.sync_sources(self.settings.sources)
+        self.pass_started = time.monotonic()
         # A fixed set of workers takes the sources in turn, so memory does not grow with N: a task per source
         # made up front costs ~1.6 KB each, 31 MiB at 20,000, and fetches are capped by the connector anyway.
         results: list[PollResult] = []
@@ -82,7 +93,21 @@ class Watcher:
         return sorted(results, key=lambda r: order[r.source])
 
     async def poll_source(self, source: Source) -> PollResult:
-        """One source's poll; it ends in one log line (the journal's record that polling works)."""
+        """One source's poll, unless another worker on a shared store has it (``PollResult.elsewhere``); it ends
+        in one log line (the journal's record that polling works)."""
+        if self.leave_fresh:
+            fresh = source.interval * 0.9
+        else:  # within a pass, a source another worker polled after it began (or just before)
+            fresh = time.monotonic() - self.pass_started + PASS_MARGIN if self.pass_started is not None else 0.0
+        if not self.store.claim_source(source.id, LEASE, fresh):
+            log.info("source %s: polled by another worker; left to it", source.id)
+            return PollResult(source.id, elsewhere=True)
+        try:
+            return await self._poll_source(source)
+        finally:
+            self.store.release_source(source.id)
+
+    async def _poll_source(self, source: Source) -> PollResult:
         result = PollResult(source.id, quiet=self.first_poll(source))
         missing: list[Event] = []
         first: Event | None = None
@@ -159,8 +184,8 @@ class Watcher:
         end, unless ``first_poll = "each"``. An interrupted first poll is still the first: told when it ends."""
         if self.settings.first_poll != "summary":
             return False
-        if self._read is None:
-            self._read = self.store.sources_read()
+        if self._read is None or (source.id not in self._read and self.settings.database_url is not None):
+            self._read = self.store.sources_read()  # on a shared store, another worker may have read it since
         return source.id not in self._read
 
     def missing(

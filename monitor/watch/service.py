@@ -47,11 +47,11 @@ async def poll_once(
 ) -> Polled:
     """One pass over the sources, then the alerts that are due, the site (``publish``), then what is left in the
     outbox. A full disk or a damaged database ends it with ``StorageError``: where, and what to do."""
-    with instance_lock(settings.database):
+    with instance_lock(settings):
         store = open_store(settings)
         store.mark_interrupted()
         try:
-            async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
+            async with _fetcher(settings, store) as fetcher:
                 results = await Watcher(settings, store, fetcher).poll(ids, progress)
             sent = await deliver_due(settings, store, renderer)
             if publish is not None and publish.due():
@@ -59,6 +59,12 @@ async def poll_once(
             return Polled(results, sent, store.alert_counts())
         finally:
             store.close()
+
+
+def _fetcher(settings: Settings, store: Store) -> Fetcher:
+    """The fetcher; on a shared database its per-host limit holds across every worker (the store's slots)."""
+    slots = store if settings.database_url is not None else None
+    return Fetcher(settings.user_agent, settings.concurrency, settings.per_host, slots=slots)
 
 
 class Publisher(Protocol):
@@ -104,12 +110,13 @@ async def serve(settings: Settings, spread: float | None, renderer: Renderer, pu
         loop.add_signal_handler(sig, stop.set)
     hup, reloaded = _reloader(settings)
     loop.add_signal_handler(signal.SIGHUP, hup)
-    with instance_lock(settings.database):
+    with instance_lock(settings):
         store = open_store(settings)
         store.mark_interrupted()
         try:
-            async with Fetcher(settings.user_agent, settings.concurrency, settings.per_host) as fetcher:
+            async with _fetcher(settings, store) as fetcher:
                 watcher = Watcher(settings, store, fetcher)
+                watcher.leave_fresh = True
 
                 async def after_polls() -> None:
                     await deliver_due(watcher.settings, store, renderer)
@@ -126,10 +133,10 @@ async def serve(settings: Settings, spread: float | None, renderer: Renderer, pu
 async def send_now(settings: Settings, store: Store, renderer: Renderer) -> Sent | tuple[str, int]:
     """Everything pending, now, ignoring backoff. When the service holds the database it is the one that
     sends (two senders would send twice): the pending rows are made due and (its PID, how many) returned."""
-    holder = is_locked(settings.database)
+    holder = is_locked(settings)
     if holder:
         return holder, store.make_due(datetime.now(UTC))
-    with instance_lock(settings.database):
+    with instance_lock(settings):
         return await deliver_due(settings, store, renderer, ignore_backoff=True)
 
 

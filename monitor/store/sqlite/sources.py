@@ -62,6 +62,20 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
                 [now()],
             ).rowcount
 
+    def claim_source(self, source_id: str, lease: float, fresh: float = 0) -> bool:  # noqa: ARG002
+        """One process polls a SQLite database (its instance lock): every source is its own."""
+        return True
+
+    def release_source(self, source_id: str) -> None:
+        """Nothing to release: SQLite's store takes no lease."""
+
+    def take_host_slot(self, host: str, limit: int, lease: float) -> int | None:  # noqa: ARG002
+        """One process: its connector's per-host limit is the whole politeness."""
+        return 0
+
+    def free_host_slot(self, host: str, slot: int) -> None:
+        """Nothing was taken."""
+
     def start_poll(self, source_id: str) -> int:
         with self._transaction():
             cur = self.db.conn.execute("INSERT INTO polls (source, started) VALUES (?, ?)", [source_id, now()])

@@ -1,0 +1,224 @@
+"""Sources, their polls and leases, the listing pages they were read from, the polls asked of the running
+service, and the listed reports that could not be read. Mixed into ``PostgresStore``.
+
+A source is polled by one worker at a time: ``claim_source`` takes its lease (a row lock taken with SKIP LOCKED,
+then an owner and an expiry by the database's clock, so the workers' clocks need not agree); a worker killed
+mid-poll leaves a lease that expires, and the source is taken over."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from monitor.model import Event
+from monitor.store.postgres.bodies import Bodies
+from monitor.store.postgres.outbox import Outbox
+from monitor.store.records import Listing, PageCache, SourceState, UnreadableReport
+from monitor.store.sqlite.schema import now
+
+if TYPE_CHECKING:
+    from monitor.config import Source
+
+_STATE = "id, agency, kind, list_url, last_poll, last_error, consecutive_failures, failing_alerted"
+
+
+def _state(row: tuple[Any, ...]) -> SourceState:
+    source_id, agency, kind, list_url, last_poll, last_error, failures, alerted = row
+    return SourceState(source_id, agency, kind, list_url, last_poll, last_error, failures, bool(alerted))
+
+
+class Sources(Outbox, Bodies):  # a poll's end stores its source's events
+    def sync_sources(self, sources: Iterable[Source]) -> None:
+        sources = list(sources)
+        with self._transaction(), self.conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO sources (id, agency, kind, list_url) VALUES (%s, %s, %s, %s) ON CONFLICT (id) DO UPDATE "
+                "SET agency = excluded.agency, kind = excluded.kind, list_url = excluded.list_url",
+                [(s.id, s.agency, s.kind, s.list_url) for s in sources],
+            )
+            self._merge_roster(sources)
+
+    def sources(self) -> list[SourceState]:
+        return [_state(r) for r in self.conn.execute(f"SELECT {_STATE} FROM sources ORDER BY added")]
+
+    def source_state(self, source_id: str) -> SourceState:
+        row = self.conn.execute(f"SELECT {_STATE} FROM sources WHERE id = %s", [source_id]).fetchone()
+        return _state(row) if row else SourceState(source_id)
+
+    def sources_read(self) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT DISTINCT source FROM polls WHERE ok = 1")}
+
+    def mark_interrupted(self) -> int:
+        """Polls left unfinished by a worker that no longer holds its source (killed; its lease expired or
+        released): closed as interrupted. Another worker's poll in progress is left alone."""
+        return self.conn.execute(
+            "UPDATE polls p SET finished = %s, ok = 0, error = 'interrupted (the process was stopped mid-poll)' "
+            "WHERE finished IS NULL AND NOT EXISTS (SELECT 1 FROM sources s WHERE s.id = p.source AND "
+            "s.lease_owner = p.worker AND s.lease_until > now())",
+            [now()],
+        ).rowcount
+
+    def claim_source(self, source_id: str, lease: float, fresh: float = 0) -> bool:
+        """Take the source's poll for ``lease`` seconds, unless another worker holds it, or (``fresh``) another
+        worker polled it less than that many seconds ago (this worker's own polls are its timetable's business)."""
+        row = self.conn.execute(
+            "UPDATE sources SET lease_owner = %s, lease_until = now() + %s WHERE id = (SELECT id FROM sources "
+            "WHERE id = %s AND (lease_until IS NULL OR lease_until < now() OR lease_owner = %s) AND "
+            "(polled_at IS NULL OR polled_at <= now() - %s OR polled_by = %s) FOR UPDATE SKIP LOCKED) RETURNING id",
+            [self.worker, timedelta(seconds=lease), source_id, self.worker, timedelta(seconds=fresh), self.worker],
+        ).fetchone()
+        if row is not None:  # taken over from a worker killed mid-poll: its poll is over
+            self.conn.execute(
+                "UPDATE polls SET finished = %s, ok = 0, error = 'interrupted (the process was stopped mid-poll)' "
+                "WHERE source = %s AND finished IS NULL AND worker IS DISTINCT FROM %s",
+                [now(), source_id, self.worker],
+            )
+        return row is not None
+
+    def release_source(self, source_id: str) -> None:
+        self.conn.execute(
+            "UPDATE sources SET lease_owner = NULL, lease_until = NULL, polled_at = now(), polled_by = %s WHERE id = %s "
+            "AND lease_owner = %s",
+            [self.worker, source_id, self.worker],
+        )
+
+    def take_host_slot(self, host: str, limit: int, lease: float) -> int | None:
+        self.conn.execute(
+            "INSERT INTO host_slots (host, slot) SELECT %s, n FROM generate_series(0, %s - 1) n ON CONFLICT DO NOTHING",
+            [host, limit],
+        )
+        row = self.conn.execute(
+            "UPDATE host_slots SET owner = %s, until = now() + %s WHERE (host, slot) = (SELECT host, slot FROM "
+            "host_slots WHERE host = %s AND slot < %s AND (owner IS NULL OR until < now()) ORDER BY slot LIMIT 1 "
+            "FOR UPDATE SKIP LOCKED) RETURNING slot",
+            [self.worker, timedelta(seconds=lease), host, limit],
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def free_host_slot(self, host: str, slot: int) -> None:
+        self.conn.execute(
+            "UPDATE host_slots SET owner = NULL, until = NULL WHERE host = %s AND slot = %s AND owner = %s",
+            [host, slot, self.worker],
+        )
+
+    def start_poll(self, source_id: str) -> int:
+        row = self.conn.execute(
+            "INSERT INTO polls (source, started, worker) VALUES (%s, %s, %s) RETURNING id",
+            [source_id, now(), self.worker],
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def finish_poll(
+        self,
+        poll_id: int,
+        source_id: str,
+        *,
+        error: str | None,
+        reports: int,
+        new_versions: int,
+        events: Iterable[Event] = (),
+        touched: Iterable[tuple[int, str | None, str | None]] = (),
+    ) -> None:
+        state = self.source_state(source_id)
+        failures = state.consecutive_failures + 1 if error else 0
+        stamp = now()
+        with self._transaction():
+            self.conn.execute(
+                "UPDATE polls SET finished = %s, ok = %s, error = %s, reports = %s, new_versions = %s WHERE id = %s",
+                [stamp, int(error is None), error, reports, new_versions, poll_id],
+            )
+            alerted = int(state.failing_alerted)
+            for event in events:
+                self._add_event(event, None)
+                alerted = 1 if event.kind == "source_failing" else 0 if event.kind == "source_recovered" else alerted
+            self.conn.execute(
+                "UPDATE sources SET last_poll = %s, last_error = %s, consecutive_failures = %s, failing_alerted = %s "
+                "WHERE id = %s",
+                [stamp, error, failures, alerted, source_id],
+            )
+            with self.conn.cursor() as cur:
+                cur.executemany(
+                    "UPDATE documents SET etag = %s, last_modified = %s, last_checked = %s WHERE id = %s",
+                    [(etag, modified, stamp, doc_id) for doc_id, etag, modified in touched],
+                )
+
+    # ------------------------------------------------------------ polls asked of the running service
+    def request_polls(self, sources: Iterable[str]) -> int:
+        asked = [(s, now()) for s in sources]
+        with self._transaction(), self.conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO poll_requests (source, asked) VALUES (%s, %s) ON CONFLICT (source) DO UPDATE "
+                "SET asked = excluded.asked",
+                asked,
+            )
+        return len(asked)
+
+    def take_poll_requests(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("DELETE FROM poll_requests RETURNING source")]
+
+    # ------------------------------------------------------------ listing pages
+    def page(self, url: str) -> PageCache | None:
+        row = self.conn.execute("SELECT etag, last_modified, links FROM pages WHERE url = %s", [url]).fetchone()
+        if row is None:
+            return None
+        kept = json.loads(row[2]) if row[2] else None
+        listing = (
+            Listing(tuple((u, t, y) for u, t, y in kept["links"]), kept["next"], kept.get("pattern"))
+            if kept is not None
+            else None
+        )
+        return PageCache(row[0], row[1], listing)
+
+    def page_body(self, url: str) -> bytes:
+        row = self.conn.execute("SELECT body FROM pages WHERE url = %s", [url]).fetchone()
+        return zlib.decompress(row[0]) if row else b""
+
+    def save_page(self, url: str, etag: str | None, last_modified: str | None, body: bytes, listing: Listing) -> None:
+        kept = {"links": [list(link) for link in listing.links], "next": listing.next, "pattern": listing.pattern}
+        self.conn.execute(
+            "INSERT INTO pages (url, etag, last_modified, body, fetched_at, links) VALUES (%s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, "
+            "body = excluded.body, fetched_at = excluded.fetched_at, links = excluded.links",
+            [url, etag, last_modified, zlib.compress(body), now(), json.dumps(kept, ensure_ascii=False)],
+        )
+
+    # ------------------------------------------------------------ reports that could not be read
+    def unreadable(self, url: str) -> UnreadableReport | None:
+        row = self._row("SELECT * FROM unreadable WHERE url = %s", [url])
+        return UnreadableReport(**row) if row else None
+
+    def mark_unreadable(
+        self,
+        source: str,
+        url: str,
+        error: str,
+        *,
+        title: str | None,
+        year: int | None,
+        sha256: str | None = None,
+        validators: tuple[str | None, str | None] = (None, None),
+    ) -> None:
+        stamp = now()
+        self.conn.execute(
+            "INSERT INTO unreadable (url, source, title, year, error, sha256, etag, last_modified, first_failed, "
+            "last_failed) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (url) DO UPDATE SET source = "
+            "excluded.source, title = excluded.title, year = excluded.year, error = excluded.error, sha256 = "
+            "excluded.sha256, etag = excluded.etag, last_modified = excluded.last_modified, last_failed = "
+            "excluded.last_failed",
+            [url, source, title, year, error[:500], sha256, *validators, stamp, stamp],
+        )
+
+    def settle_unreadable(self, source: str, failing: Iterable[str]) -> None:
+        self.conn.execute("DELETE FROM unreadable WHERE source = %s AND NOT (url = ANY(%s))", [source, list(failing)])
+
+    def unreadable_reports(self, source: str | None = None, year: int | None = None) -> list[UnreadableReport]:
+        sql = "SELECT * FROM unreadable WHERE 1 = 1"
+        args: list[Any] = []
+        if source:
+            sql, args = sql + " AND source = %s", [*args, source]
+        if year:
+            sql, args = sql + " AND year = %s", [*args, year]
+        return [UnreadableReport(**r) for r in self._rows(sql + " ORDER BY source, year DESC NULLS LAST, url", args)]

@@ -1,0 +1,220 @@
+"""Documents and their versions in PostgreSQL: what a poll reads to tell an unchanged report, writes for a new
+one (with its findings, events and copy prints, in one transaction), and the reports a new one is checked
+against. The same encodings as the SQLite store (``sqlite.schema.pack``, ``sqlite.rows``). Mixed into
+``PostgresStore``."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from monitor.model import Event, Finding, Report
+from monitor.store.postgres.bodies import Bodies
+from monitor.store.postgres.connected import VERSION
+from monitor.store.postgres.outbox import Outbox
+from monitor.store.records import NewVersion, StoredDocument, StoredVersion, VersionHashes
+from monitor.store.sqlite.rows import findings_json, stored_form, version
+from monitor.store.sqlite.schema import now, pack, unpack
+from monitor.store.sqlite.versions import PER_BAND
+
+BODY_LOCKS = 0x6B0D  # advisory locks (BODY_LOCKS, hashtext(body)): one body's new reports saved in turn
+
+
+def _version(row: dict[str, object] | None) -> StoredVersion | None:
+    return version({**row, "report": unpack(row["report"])}) if row else None  # type: ignore[arg-type]
+
+
+def _report(packed: bytes, text: bytes | None) -> Report:
+    return Report.from_json(json.loads(unpack(packed) or "{}"), unpack(text) or "")
+
+
+class Versions(Outbox, Bodies):  # a new version stores its events (and its body)
+    def document(self, url: str) -> StoredDocument | None:
+        row = self._row(
+            "SELECT id, source, url, title, year, first_seen, etag, last_modified, last_checked FROM documents "
+            "WHERE url = %s",
+            [url],
+        )
+        return StoredDocument(**row) if row else None
+
+    def latest_hashes(self, document_id: int) -> VersionHashes | None:
+        row = self._row(
+            "SELECT id, sha256, content_hash FROM versions WHERE document_id = %s ORDER BY id DESC LIMIT 1",
+            [document_id],
+        )
+        return VersionHashes(**row) if row else None
+
+    def latest_version(self, document_id: int) -> StoredVersion | None:
+        return _version(
+            self._row(
+                f"SELECT {VERSION} FROM versions v JOIN documents d ON d.id = v.document_id "
+                "WHERE v.document_id = %s ORDER BY v.id DESC LIMIT 1",
+                [document_id],
+            )
+        )
+
+    def content_seen(self, source_id: str, content_hash: str, body: str | None = None) -> bool:
+        sql = (
+            "SELECT 1 FROM versions v JOIN documents d ON d.id = v.document_id WHERE (d.source = %s OR d.body_id = "
+            "(SELECT id FROM bodies WHERE name = %s)) AND v.content_hash = %s LIMIT 1"
+        )
+        return self.conn.execute(sql, [source_id, body, content_hash]).fetchone() is not None
+
+    def body_report(self, body: str, year: int) -> Report | None:
+        row = self.conn.execute(
+            "SELECT v.report, v.text FROM documents d JOIN versions v ON v.document_id = d.id WHERE d.body_id = "
+            "(SELECT id FROM bodies WHERE name = %s) AND d.year = %s ORDER BY v.id DESC LIMIT 1",
+            [body, year],
+        ).fetchone()
+        return _report(row[0], row[1]) if row else None
+
+    def body_version(self, body: str, year: int) -> StoredVersion | None:
+        return _version(
+            self._row(
+                f"SELECT {VERSION} FROM documents d JOIN versions v ON v.document_id = d.id WHERE d.body_id = "
+                "(SELECT id FROM bodies WHERE name = %s) AND d.year = %s ORDER BY v.id DESC LIMIT 1",
+                [body, year],
+            )
+        )
+
+    def report_of(self, source_id: str, year: int) -> Report | None:
+        row = self.conn.execute(
+            "SELECT v.report, v.text FROM documents d JOIN versions v ON v.document_id = d.id "
+            "WHERE d.source = %s AND d.year = %s ORDER BY v.id DESC LIMIT 1",
+            [source_id, year],
+        ).fetchone()
+        return _report(row[0], row[1]) if row else None
+
+    def version_of(self, source_id: str, year: int) -> StoredVersion | None:
+        return _version(
+            self._row(
+                f"SELECT {VERSION} FROM documents d JOIN versions v ON v.document_id = d.id WHERE d.source = %s "
+                "AND d.year = %s ORDER BY v.id DESC LIMIT 1",
+                [source_id, year],
+            )
+        )
+
+    def replace_findings(self, version_id: int, findings: Sequence[Finding], events: Iterable[Event] = ()) -> None:
+        with self._transaction():
+            row = self.conn.execute(
+                "UPDATE versions SET findings = %s WHERE id = %s RETURNING document_id",
+                [findings_json(findings), version_id],
+            ).fetchone()
+            for event in events:
+                self._add_event(event, row[0] if row else None, version_id)
+
+    def years(self, source_id: str) -> set[int]:
+        rows = self.conn.execute(
+            "SELECT DISTINCT year FROM documents WHERE source = %s AND year IS NOT NULL", [source_id]
+        )
+        return {r[0] for r in rows}
+
+    def save_version(self, v: NewVersion, events: Iterable[Event] = ()) -> int:
+        stamp = now()
+        with self._transaction():
+            if (kept := self._stored_elsewhere(v)) is not None:
+                return kept  # another worker stored this body's report from another source meanwhile: kept once
+            # one row per URL whichever worker stores it first; the lock orders two writers of one document
+            self.conn.execute(
+                "INSERT INTO documents (source, url, title, year, first_seen) VALUES (%s, %s, %s, %s, %s) "
+                "ON CONFLICT (url) DO NOTHING",
+                [v.source, v.url, v.title, v.year, stamp],
+            )
+            doc_id, title = self.conn.execute(
+                "SELECT id, title FROM documents WHERE url = %s FOR UPDATE", [v.url]
+            ).fetchone() or (0, None)
+            self.conn.execute(
+                "UPDATE documents SET title = %s, year = %s, etag = %s, last_modified = %s, last_checked = %s "
+                "WHERE id = %s",
+                [v.title or title, v.year, v.etag, v.last_modified, stamp, doc_id],
+            )
+            if v.attribution:  # else the document keeps its body
+                self.conn.execute(
+                    "UPDATE documents SET body_id = %s, body_how = %s WHERE id = %s",
+                    [self._body_id(v.attribution), v.attribution.how, doc_id],
+                )
+            row = self.conn.execute(
+                "INSERT INTO versions (document_id, fetched_at, sha256, content_hash, content_type, raw, text, "
+                "report, findings, diff) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+                [
+                    doc_id,
+                    stamp,
+                    v.sha256,
+                    v.content_hash,
+                    v.content_type,
+                    zlib.compress(v.raw),
+                    pack(v.report.text),
+                    pack(stored_form(v.report)),
+                    findings_json(v.findings),
+                    json.dumps(v.diff, ensure_ascii=False) if v.diff else None,
+                ],
+            ).fetchone()
+            version_id = int(row[0]) if row else 0
+            self.conn.execute(
+                "DELETE FROM prints WHERE version_id IN (SELECT id FROM versions WHERE document_id = %s)", [doc_id]
+            )
+            if v.year is not None and v.prints:
+                with self.conn.cursor() as cur:
+                    cur.executemany(
+                        "INSERT INTO prints (key, year, version_id) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                        [(k, v.year, version_id) for k in set(v.prints)],
+                    )
+            for event in events:
+                self._add_event(event, doc_id, version_id)
+        return version_id
+
+    def _stored_elsewhere(self, v: NewVersion) -> int | None:
+        """The version already holding a new document's content, stored under another URL of its source or of
+        its body: the watcher asks ``content_seen`` before saving, but another worker may store the same body's
+        report listed on another source between its question and this save. The body's lock, held to the end of
+        the transaction, orders the two saves; the second sees the first's version and stores nothing."""
+        if v.attribution is None:
+            return None
+        self.conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [BODY_LOCKS, v.attribution.body])
+        row = self.conn.execute(
+            "SELECT v.id FROM versions v JOIN documents d ON d.id = v.document_id WHERE v.content_hash = %s AND "
+            "(d.source = %s OR d.body_id = (SELECT id FROM bodies WHERE name = %s)) AND NOT EXISTS (SELECT 1 FROM "
+            "versions o JOIN documents od ON od.id = o.document_id WHERE od.url = %s) ORDER BY v.id LIMIT 1",
+            [v.content_hash, v.source, v.attribution.body, v.url],
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def similar(
+        self, source_id: str, year: int, prints: list[int], limit: int = 5, body: str | None = None
+    ) -> list[Report]:
+        """As the SQLite store's: other sources' (with ``body``: other bodies') reports read at most PER_BAND per
+        band hash; "own" reports are the source's (the body's, on any source)."""
+        if not prints:
+            return []
+        mine_sql = "d.body_id = (SELECT id FROM bodies WHERE name = %s)" if body else "d.source = %s"
+        own = self.conn.execute(
+            f"SELECT v.id, d.year FROM documents d JOIN versions v ON v.document_id = d.id WHERE {mine_sql}",
+            [body or source_id],
+        ).fetchall()
+        mine = {vid for vid, _ in own}
+        counts: Counter[int] = Counter()
+        for key in set(prints):
+            rows = self.conn.execute(
+                "SELECT version_id FROM prints WHERE key = %s AND year = %s LIMIT %s",
+                [key, year, PER_BAND + len(mine)],
+            )
+            counts.update(vid for (vid,) in rows if vid not in mine)
+        if earlier := [vid for vid, y in own if y is not None and y < year]:
+            rows = self.conn.execute(
+                "SELECT version_id, count(*) FROM prints WHERE version_id = ANY(%s) AND key = ANY(%s) "
+                "GROUP BY version_id",
+                [earlier, prints],
+            )
+            counts.update(dict(rows.fetchall()))
+        best = [vid for vid, _ in counts.most_common(limit)]
+        rows = self.conn.execute("SELECT id, report, text FROM versions WHERE id = ANY(%s)", [best])
+        found = {r[0]: _report(r[1], r[2]) for r in rows}
+        return [found[vid] for vid in best if vid in found]
+
+    def raw(self, version_id: int) -> bytes:
+        row = self.conn.execute("SELECT raw FROM versions WHERE id = %s", [version_id]).fetchone()
+        if row is None:
+            raise KeyError(version_id)
+        return zlib.decompress(row[0])

@@ -1,0 +1,311 @@
+"""The shared store's configuration and its failures: `database = "postgresql://…"` in [monitor] chooses the
+PostgreSQL store; its password comes from the environment variable `database_password_env` names, never the
+file; a URL holding a password, a password variable not set, a server that is not there, a database that
+refuses the password: each one line naming the file, the line and the key, never a traceback."""
+
+from __future__ import annotations
+
+import json
+
+import psycopg
+import pytest
+
+from monitor.config import load
+from monitor.errors import ConfigError, StorageError
+from monitor.present.cli import main
+from monitor.store import open_store
+
+SOURCE = """
+[[source]]
+id = "tongliao"
+agency = "通辽市人民政府"
+kind = "government"
+list_url = "http://www.tongliao.gov.cn/tl/zfxxgknb/"
+"""
+
+
+def write(tmp_path, monitor: str):
+    path = tmp_path / "sources.toml"
+    path.write_text(f'[monitor]\nuser_agent = "govmon-test"\n{monitor}\n{SOURCE}', encoding="utf-8")
+    return path
+
+
+def test_a_postgresql_url_chooses_the_shared_store_with_its_password_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("GOVMON_DB_PASSWORD", "s3cret")
+    path = write(
+        tmp_path,
+        'database = "postgresql://govmon@db.example:5433/govmon"\ndatabase_password_env = "GOVMON_DB_PASSWORD"',
+    )
+    settings = load(path, secrets=False)
+    assert settings.database_url == "postgresql://govmon@db.example:5433/govmon"
+    assert settings.database_password == "s3cret"
+    assert "s3cret" not in repr(settings)
+    assert settings.database_line == f"{path}:3: [monitor] key 'database'"
+    plain = load(write(tmp_path, 'database = "state/govmon.db"'))
+    assert plain.database_url is None
+    assert plain.database == tmp_path / "state" / "govmon.db"
+
+
+@pytest.mark.parametrize(
+    ("monitor", "message"),
+    [
+        (
+            'database = "postgresql://govmon:s3cret@db.example/govmon"',
+            r":3: \[monitor\] key 'database': holds a password",
+        ),
+        (
+            'database = "postgresql://db.example:port/govmon"',
+            r":3: \[monitor\] key 'database': not a valid postgresql:// URL",
+        ),
+        (
+            'database = "postgresql://db.example/govmon"\ndatabase_password_env = "GOVMON_NOT_SET"',
+            r":4: \[monitor\] key 'database_password_env': environment variable GOVMON_NOT_SET is not set",
+        ),
+        (
+            'database = "govmon.db"\ndatabase_password_env = "GOVMON_DB_PASSWORD"',
+            r":4: \[monitor\] key 'database_password_env': only a postgresql:// database has a password",
+        ),
+    ],
+)
+def test_each_mistake_in_the_database_keys_is_one_line_naming_the_key(tmp_path, monkeypatch, monitor, message):
+    monkeypatch.delenv("GOVMON_NOT_SET", raising=False)
+    with pytest.raises(ConfigError, match=message):
+        load(write(tmp_path, monitor))
+
+
+def test_a_server_that_is_not_there_is_one_line_naming_the_key(tmp_path, capsys, unused_tcp_port):
+    path = write(tmp_path, f'database = "postgresql://govmon@127.0.0.1:{unused_tcp_port}/govmon"')
+    with pytest.raises(StorageError) as caught:
+        open_store(load(path))
+    (line,) = str(caught.value).splitlines()
+    assert line.startswith(f"{path}:3: [monitor] key 'database': cannot connect to the PostgreSQL database")
+    assert main(["status", "--config", str(path)]) != 0
+    err = capsys.readouterr().err
+    assert f"{path}:3: [monitor] key 'database': cannot connect" in err
+    assert "Traceback" not in err
+
+
+def test_a_role_without_rights_is_one_line_naming_the_key(tmp_path, pg_url, capsys):
+    """A database the configured role may not create tables in: the server's refusal, in one line."""
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("DROP ROLE IF EXISTS reader")
+        conn.execute("CREATE ROLE reader LOGIN")
+        conn.execute("REVOKE ALL ON SCHEMA public FROM PUBLIC")
+    path = write(tmp_path, f'database = "{pg_url.replace("govmon@", "reader@")}"')
+    assert main(["status", "--config", str(path)]) != 0
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"govmon: {path}:3: [monitor] key 'database': cannot use the database: ")
+    assert "schema" in line  # the server's reason: the role may not create the tables in the public schema
+
+
+def test_migrate_to_copies_every_row_and_the_stores_answer_alike(tmp_path, pg_url, capsys):
+    """The demo's SQLite database (real polls: versions, findings, events, deliveries) copied into PostgreSQL:
+    each table's rows counted on both sides, and every read of the two stores gives the same records."""
+    assert main(["demo", "--dir", str(tmp_path / "demo")]) == 0
+    path = tmp_path / "sources.toml"
+    path.write_text(f'[monitor]\ndatabase = "{tmp_path / "demo" / "govmon.db"}"\n', encoding="utf-8")
+    capsys.readouterr()
+    assert main(["db", "migrate-to", pg_url, "--config", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "versions: " in out
+    assert "every table's rows counted on both sides" in out
+    sqlite, shared = open_store(tmp_path / "demo" / "govmon.db"), open_store(pg_url)
+    try:
+        assert list(shared.reports(summaries=True)) == list(sqlite.reports(summaries=True))
+        assert shared.events() == sqlite.events()
+        assert shared.events()  # the demo raised alerts
+        assert shared.deliveries(delivered=True) == sqlite.deliveries(delivered=True)
+        assert shared.sources() == sqlite.sources()
+        assert shared.last_reports() == sqlite.last_reports()
+        span = sqlite.year_span()
+        assert span is not None
+        assert shared.year_span() == span
+        for year in range(span[0], span[1] + 1):
+            assert shared.body_year_reports(year) == sqlite.body_year_reports(year)
+        assert shared.bodies() == sqlite.bodies()
+        assert shared.bodies()  # the demo's reports are attributed
+        for body in sqlite.bodies():
+            for year in body.years:
+                assert shared.body_version(body.name, year) == sqlite.body_version(body.name, year)
+        for doc in sqlite.reports():
+            assert doc.latest is not None
+            assert shared.raw(doc.latest.id) == sqlite.raw(doc.latest.id)
+            assert shared.history(doc.latest.id) == sqlite.history(doc.latest.id)
+        assert shared.alert_counts() == sqlite.alert_counts()
+    finally:
+        sqlite.close()
+        shared.close()
+    # again into the same database: refused, in one line, nothing mixed
+    assert main(["db", "migrate-to", pg_url, "--config", str(path)]) != 0
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "not empty" in line
+    assert main(["db", "migrate-to", "mysql://x/y", "--config", str(path)]) != 0
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "not a postgresql:// URL" in line
+
+
+def _worker(url: str, name: str):
+    """A store as the worker ``name`` (each process is one worker; here two share a process)."""
+    store = open_store(url)
+    store.worker = name  # type: ignore[attr-defined]
+    return store
+
+
+def test_a_source_lease_keeps_a_second_worker_off_until_released_or_expired(pg_url):
+    a, b = _worker(pg_url, "a"), _worker(pg_url, "b")
+    try:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute("INSERT INTO sources (id) VALUES ('s1')")
+        assert a.claim_source("s1", lease=600)
+        assert not b.claim_source("s1", lease=600)  # held
+        assert a.claim_source("s1", lease=600)  # its holder may renew it
+        a.release_source("s1")
+        assert not b.claim_source("s1", lease=600, fresh=3600)  # polled just now, by a
+        assert b.claim_source("s1", lease=600)  # a `poll` asked now takes it
+        with psycopg.connect(pg_url, autocommit=True) as conn:  # b is killed; its lease's time passes
+            conn.execute("UPDATE sources SET lease_until = now() - interval '1 second'")
+        assert a.claim_source("s1", lease=600)  # taken over
+    finally:
+        a.close()
+        b.close()
+
+
+def test_a_hosts_slots_are_shared_by_every_worker(pg_url):
+    a, b = _worker(pg_url, "a"), _worker(pg_url, "b")
+    try:
+        assert a.take_host_slot("portal.example", 2, 60) == 0
+        assert b.take_host_slot("portal.example", 2, 60) == 1
+        assert a.take_host_slot("portal.example", 2, 60) is None  # per_host = 2 in total, not each
+        assert b.take_host_slot("other.example", 2, 60) == 0  # another host has its own
+        b.free_host_slot("portal.example", 1)
+        assert a.take_host_slot("portal.example", 2, 60) == 1
+        with psycopg.connect(pg_url, autocommit=True) as conn:  # a is killed mid-request; the slot's lease passes
+            conn.execute("UPDATE host_slots SET until = now() - interval '1 second' WHERE owner = 'a'")
+        assert b.take_host_slot("portal.example", 2, 60) == 0
+    finally:
+        a.close()
+        b.close()
+
+
+async def test_a_report_new_after_another_workers_first_poll_is_alerted_not_silenced(portal, pg_url, tmp_path):
+    """Worker b knew which sources had been read when it started; worker a then made s0's first poll (one
+    summary). When b polls s0 next and finds a new report, that is no first poll: the report is alerted."""
+    from datetime import date  # noqa: PLC0415
+
+    from conftest import SEEDS  # noqa: PLC0415
+    from portal import listing, settings  # noqa: PLC0415
+
+    from monitor.watch.fetch import Fetcher  # noqa: PLC0415
+    from monitor.watch.poll import Watcher  # noqa: PLC0415
+
+    first = [("t0.html", "通辽市2021年政府信息公开工作年度报告")]
+    portal.add("/s0/", listing(first))
+    portal.add("/s0/t0.html", SEEDS["tongliao"].read_bytes(), content_type="text/plain")
+    # s1 lists another body's report: one body's report listed on two sources is stored once (#27)
+    portal.add("/s1/", listing([("t0.html", "伊宁市2020年政府信息公开工作年度报告")]))
+    portal.add("/s1/t0.html", SEEDS["yining"].read_bytes(), content_type="text/plain")
+    sources = [(f"s{i}", "government", f"{portal.base}/s{i}/") for i in (0, 1)]
+    cfg = settings(tmp_path, sources, database_url=pg_url, first_poll="summary", outbox_dir=tmp_path / "mail")
+    a, b = _worker(pg_url, "a"), _worker(pg_url, "b")
+    try:
+        async with Fetcher(cfg.user_agent, 4, 2, retries=0) as fetcher:
+            wa = Watcher(cfg, a, fetcher, today=lambda: date(2022, 3, 1))
+            wb = Watcher(cfg, b, fetcher, today=lambda: date(2022, 3, 1))
+            await wb.poll(["s1"])  # b starts: s0 has not been read
+            await wa.poll(["s0"])  # a's first poll of s0: its report told in the summary
+            portal.add("/s0/", listing([*first, ("t1.html", "通辽市2022年政府信息公开工作年度报告")]))
+            portal.add("/s0/t1.html", SEEDS["luzhou"].read_bytes(), content_type="text/plain")
+            with psycopg.connect(pg_url, autocommit=True) as conn:  # an interval passes
+                conn.execute("UPDATE sources SET polled_at = now() - interval '1 hour'")
+            (result,) = await wb.poll(["s0"])
+        assert (result.new_versions, result.quiet) == (1, False)
+        told = [e for e in b.events() if e.event.kind == "new_report" and e.event.source == "s0"]
+        assert len(told) == 2
+        assert told[0].event.recipients == ()  # in the first poll's summary
+        assert told[1].event.recipients  # the new one: alerted
+    finally:
+        a.close()
+        b.close()
+
+
+def test_a_shared_database_of_the_first_schema_upgrades_with_its_reports_attributed(pg_url):
+    """A schema-1 shared database (before bodies, #27): the upgrade attributes each stored document to the body
+    its stored report names ('read'), else to its source's agency ('assumed'); two forms of one body's name on
+    one source are made one, under the name first stored (as the SQLite store's migration 9 does)."""
+    from monitor.store.postgres.schema import MIGRATIONS  # noqa: PLC0415
+    from monitor.store.sqlite.schema import pack  # noqa: PLC0415
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE govmon_schema (version INTEGER NOT NULL)")
+        conn.execute(MIGRATIONS[0].encode())
+        conn.execute("INSERT INTO govmon_schema (version) VALUES (1)")
+        conn.execute("INSERT INTO sources (id, agency, kind) VALUES ('city', '通辽市 人民政府', 'government')")
+        for doc, agency in ((1, "泸州市人民政府"), (2, None), (3, "洪泽区人民政府"), (4, "淮安市洪泽区 人民政府")):
+            conn.execute(
+                "INSERT INTO documents (id, source, url, year, first_seen) VALUES (%s, 'city', %s, 2022, 'x')",
+                [doc, f"u{doc}"],
+            )
+            report = json.dumps({"agency": agency, "kind": "government"}, ensure_ascii=False)
+            conn.execute(
+                "INSERT INTO versions (document_id, fetched_at, sha256, content_hash, raw, report, findings) "
+                "VALUES (%s, 'x', 's', %s, '\\x00', %s, '[]')",
+                [doc, f"h{doc}", pack(report)],
+            )
+    store = open_store(pg_url)
+    try:
+        found = {(b.name, b.how, b.years) for b in store.bodies("city")}
+        assert store.body_report("泸州市人民政府", 2022) is not None
+        assert {r.body for r in store.reports()} == {"泸州市人民政府", "通辽市人民政府", "洪泽区人民政府"}
+    finally:
+        store.close()
+    assert found == {
+        ("泸州市人民政府", "read", frozenset({2022})),
+        ("通辽市人民政府", "assumed", frozenset({2022})),
+        ("洪泽区人民政府", "read", frozenset({2022})),
+    }
+
+
+def test_a_bodys_report_saved_by_two_workers_from_two_sources_is_stored_once(pg_url):
+    """Worker a stores 通辽's report from its own portal; worker b, which asked ``content_seen`` before a saved,
+    then saves the same report listed on a platform's column: b's save finds a's version and stores nothing
+    (no second document, version or alert), as one SQLite worker's check just before its save keeps it once."""
+    from conftest import SEEDS  # noqa: PLC0415
+
+    from monitor.checks.revision import snapshot  # noqa: PLC0415
+    from monitor.model.bodies import Attribution  # noqa: PLC0415
+    from monitor.reading.report import read_report  # noqa: PLC0415
+    from monitor.store import NewVersion  # noqa: PLC0415
+
+    report = read_report(SEEDS["tongliao"].read_bytes(), "x")
+    _, content_hash = snapshot(report)
+    who = Attribution("通辽市人民政府", "government", "title")
+
+    def version(source: str) -> NewVersion:
+        url = f"http://{source}.example/t.html"
+        return NewVersion(
+            source,
+            url,
+            report.title,
+            report.year,
+            b"raw",
+            "sha",
+            content_hash,
+            "text/html",
+            report,
+            [],
+            None,
+            None,
+            None,
+            attribution=who,
+        )
+
+    a, b = _worker(pg_url, "a"), _worker(pg_url, "b")
+    try:
+        assert not b.content_seen("mirror", content_hash, who.body)  # b's question, before a's save
+        first = a.save_version(version("own"))
+        assert b.save_version(version("mirror")) == first
+        assert [r.url for r in b.reports()] == ["http://own.example/t.html"]
+        assert b.body_version(who.body, report.year or 0) is not None
+    finally:
+        a.close()
+        b.close()

@@ -1,0 +1,128 @@
+"""Several workers, one PostgreSQL database: real `govmon poll` processes against a real portal on 127.0.0.1.
+Each report version, event and delivery exists once however many workers poll; a host is asked at most
+``per_host`` requests at once in total; a worker killed mid-poll leaves its source leased until the lease
+expires, then another worker takes it over and the killed poll is closed as interrupted."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest_asyncio
+from conftest import SEEDS
+from portal import Portal, listing
+
+GOVMON = str(Path(sys.executable).parent / "govmon")
+SEED_FILES = sorted(SEEDS.values())
+TITLES = ["通辽市2021", "泸州市2022", "莱西市2020", "天门市2021", "伊宁市2020"]  # the seeds' own years
+SOURCES = 6
+PICKS = [[i % 5, (i + 2) % 5] for i in range(SOURCES)]  # each source's two seeds: every seed on two or three sources
+
+
+@pytest_asyncio.fixture
+async def portal():
+    """Six sources of two reports each, every answer a little slow so the workers' requests overlap."""
+    p = Portal()
+    await p.start()
+    for i, picks in enumerate(PICKS):
+        p.add(f"/s{i}/", listing([(f"r{k}.html", f"{TITLES[k]}年政府信息公开工作年度报告") for k in picks]), delay=0.1)
+        for k in picks:
+            p.add(f"/s{i}/r{k}.html", SEED_FILES[k].read_bytes(), content_type="text/plain", delay=0.1)
+    yield p
+    await p.stop()
+
+
+def write_config(tmp_path: Path, base: str, database: str) -> Path:
+    sources = "".join(
+        f'\n[[source]]\nid = "s{i}"\nagency = "第{i}市人民政府"\nkind = "government"\nlist_url = "{base}/s{i}/"\n'
+        for i in range(SOURCES)
+    )
+    path = tmp_path / "sources.toml"
+    path.write_text(
+        f'[monitor]\ndatabase = "{database}"\noutbox_dir = "mail"\nconcurrency = 4\nper_host = 2\n{sources}',
+        encoding="utf-8",
+    )
+    return path
+
+
+def one(url: str, sql: str) -> int:
+    with psycopg.connect(url) as conn:
+        row = conn.execute(sql.encode()).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+async def govmon(*args: str) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        GOVMON, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await proc.communicate()
+    return proc.returncode or 0, out.decode(), err.decode()
+
+
+async def test_two_workers_store_and_send_everything_once_and_share_the_hosts_politeness(portal, pg_url, tmp_path):
+    cfg = write_config(tmp_path, portal.base, pg_url)
+    first, second = await asyncio.gather(govmon("poll", "--config", str(cfg)), govmon("poll", "--config", str(cfg)))
+    assert first[0] == 0, first[2]
+    assert second[0] == 0, second[2]
+    documents = one(pg_url, "SELECT count(*) FROM documents")
+    # a body's report listed on several sources is stored once (#27), whichever worker read it first
+    assert documents == len({k for picks in PICKS for k in picks})
+    assert one(pg_url, "SELECT count(*) FROM versions") == documents  # no report stored twice
+    assert one(pg_url, "SELECT count(*) FROM (SELECT key FROM events GROUP BY key HAVING count(*) > 1) k") == 0
+    assert one(pg_url, "SELECT count(*) FROM events WHERE kind = 'new_report'") == documents
+    summaries = one(pg_url, "SELECT count(*) FROM events WHERE kind = 'first_poll'")
+    # one summary per source that stored a report: one whose bodies' reports were all stored from other sources
+    # first (which, depends on the workers' order) has none to tell
+    assert summaries == one(pg_url, "SELECT count(DISTINCT source) FROM documents") > 0
+    deliveries = one(pg_url, "SELECT count(*) FROM deliveries")
+    assert deliveries >= summaries  # the summaries at least, to the outbox folder
+    assert one(pg_url, "SELECT count(*) FROM deliveries WHERE status = 'delivered'") == deliveries
+    assert len(list((tmp_path / "mail").glob("*.eml"))) == deliveries  # each sent once, by one of the two
+    assert one(pg_url, "SELECT count(*) FROM polls WHERE finished IS NULL") == 0
+    assert one(pg_url, "SELECT count(*) FROM polls") == SOURCES  # each source polled by one of them, once
+    assert one(pg_url, "SELECT count(*) FROM sources WHERE lease_owner IS NOT NULL") == 0
+    assert "polled by another worker" in first[1] + second[1]  # the work was shared
+    assert portal.peak <= 2  # per_host = 2 held across both workers, not 2 each
+
+
+async def test_a_killed_workers_source_is_left_while_leased_then_taken_over(portal, pg_url, tmp_path):
+    cfg = write_config(tmp_path, portal.base, pg_url)
+    # the worker is stuck on the 2022 report with the 2021 one stored (a year is checked after the year before)
+    portal.pages["/s1/r1.html"].delay = 60
+    killed = await asyncio.create_subprocess_exec(
+        GOVMON,
+        "poll",
+        "--config",
+        str(cfg),
+        "--source",
+        "s1",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    for _ in range(400):
+        if portal.hits["/s1/r1.html"] and one(pg_url, "SELECT count(*) FROM versions") == 1:
+            break
+        await asyncio.sleep(0.05)
+    assert one(pg_url, "SELECT count(*) FROM versions") == 1
+    assert one(pg_url, "SELECT count(*) FROM sources WHERE id = 's1' AND lease_owner IS NOT NULL") == 1
+    killed.send_signal(signal.SIGKILL)
+    await killed.wait()
+
+    code, out, err = await govmon("poll", "--config", str(cfg), "--source", "s1")
+    assert code == 0, err
+    assert "s1: polled by another worker" in out  # the lease holds until it expires
+    assert one(pg_url, "SELECT count(*) FROM polls WHERE finished IS NULL") == 1  # the killed worker's
+
+    portal.pages["/s1/r1.html"].delay = 0
+    with psycopg.connect(pg_url) as conn:  # the lease's time passes (20 minutes, by the database's clock)
+        conn.execute("UPDATE sources SET lease_until = now() - interval '1 second' WHERE id = 's1'")
+    code, out, err = await govmon("poll", "--config", str(cfg), "--source", "s1")
+    assert code == 0, err
+    assert "s1: 2 report link(s), 1 new version(s)" in out
+    assert one(pg_url, "SELECT count(*) FROM polls WHERE finished IS NULL") == 0
+    assert one(pg_url, "SELECT count(*) FROM polls WHERE error LIKE 'interrupted%'") == 1
+    assert one(pg_url, "SELECT count(*) FROM versions") == 2
+    assert one(pg_url, "SELECT count(*) FROM events WHERE kind = 'new_report'") == 2
