@@ -1,0 +1,133 @@
+"""Stage: config. ``sources.toml`` -> typed, validated Settings, once, at start-up.
+
+Every error names the file, the line and the key (``sources.toml:14: [[source]] #2 key
+'kind': must be one of department, government``). Secrets are never in the file: it names
+environment variables (``password_env``, ``secret_env``) that are read here and checked.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from monitor.config.reader import Reader, read_toml, tables, unique
+from monitor.config.sections import database_url, email_section, source_section, webhook_section
+from monitor.config.settings import (
+    DIGESTS,
+    FIRST_POLL,
+    KINDS,
+    MAX_INTERVAL,
+    TLS_MODES,
+    WEBHOOK_FORMATS,
+    Email,
+    Settings,
+    Source,
+    Webhook,
+    parse_duration,
+)
+from monitor.errors import ConfigError
+
+__all__ = [
+    "DIGESTS",
+    "FIRST_POLL",
+    "KINDS",
+    "MAX_INTERVAL",
+    "TLS_MODES",
+    "WEBHOOK_FORMATS",
+    "Email",
+    "Settings",
+    "Source",
+    "Webhook",
+    "load",
+    "parse_duration",
+]
+
+
+def _state_base(path: Path, mon: dict[str, Any]) -> Path:
+    """Where relative state paths (database, outbox_dir) live: in state_dir when the file sets it, so the
+    service and an admin's command find the same database; else in systemd's StateDirectory= when set;
+    else beside the file."""
+    if "state_dir" in mon:
+        return path.parent / str(mon["state_dir"])
+    if os.environ.get("STATE_DIRECTORY"):
+        return Path(os.environ["STATE_DIRECTORY"].split(":")[0])
+    return path.parent
+
+
+def load(path: str | os.PathLike[str], secrets: bool = True) -> Settings:
+    """Read and validate sources.toml. Raises ConfigError naming file, line and key. ``secrets``: read the
+    environment variables the file names (only the commands that send need them; the others never do)."""
+    path = Path(path)
+    text, data = read_toml(path)
+    r = Reader(path, text)
+    for key in data:
+        if key not in ("monitor", "alerts", "source"):
+            raise ConfigError(
+                f"{path}:{r.line_of('', 0, key)}: unknown table [{key}]; "
+                "valid tables are [monitor], [alerts.email], [[alerts.webhook]] and [[source]]"
+            )
+    r.table(data, "monitor", 0, {"monitor": dict, "alerts": dict, "source": list}, ())
+    mon = r.table(
+        data.get("monitor", {}),
+        "monitor",
+        0,
+        {
+            "database": str,
+            "database_password_env": str,
+            "user_agent": str,
+            "concurrency": int,
+            "per_host": int,
+            "readers": int,
+            "default_interval": str,
+            "failure_threshold": int,
+            "outbox_dir": str,
+            "overview_dir": str,
+            "state_dir": str,
+            "first_poll": str,
+        },
+        (),
+    )
+    if mon.get("first_poll", "summary") not in FIRST_POLL:
+        raise r.fail("monitor", 0, "first_poll", f"must be one of: {', '.join(FIRST_POLL)}")
+
+    for key in ("concurrency", "per_host", "failure_threshold"):
+        if key in mon and not 1 <= mon[key] <= 1000:
+            raise r.fail("monitor", 0, key, "must be between 1 and 1000")
+    if "readers" in mon and not 1 <= mon["readers"] <= 64:
+        raise r.fail("monitor", 0, "readers", "must be between 1 and 64")
+    try:
+        default_interval = parse_duration(mon.get("default_interval", "6h"))
+    except ValueError as exc:
+        raise r.fail("monitor", 0, "default_interval", str(exc)) from exc
+    base = _state_base(path, mon)
+    alerts = r.table(data.get("alerts", {}), "alerts", 0, {"email": dict, "webhook": list, "templates_dir": str}, ())
+    email = email_section(r, alerts["email"], secrets) if "email" in alerts else None
+    webhooks = tables(r, "alerts", "webhook", alerts.get("webhook", []))
+    hooks = tuple(webhook_section(r, i, w, secrets) for i, w in enumerate(webhooks))
+    unique(r, "alerts.webhook", [w.name for w in hooks], "name", "webhook name")
+    listed = tables(r, "monitor", "source", data.get("source", []))
+    sources = tuple(source_section(r, i, s, default_interval) for i, s in enumerate(listed))
+    unique(r, "source", [s.id for s in sources], "id", "source id")
+    url, password = database_url(r, mon)
+    return Settings(
+        path=path,
+        database=base / ("govmon.db" if url else mon.get("database", "govmon.db")),
+        database_url=url,
+        database_password=password,
+        database_password_env=mon.get("database_password_env"),
+        database_line=f"{path}:{r.line_of('monitor', 0, 'database')}: [monitor] key 'database'",
+        user_agent=mon.get("user_agent", "govreport-monitor/0.1 (+https://github.com/govreport-monitor)"),
+        concurrency=mon.get("concurrency", 8),
+        per_host=mon.get("per_host", 2),
+        default_interval=default_interval,
+        failure_threshold=mon.get("failure_threshold", 3),
+        sources=sources,
+        readers=mon.get("readers"),
+        email=email,
+        webhooks=hooks,
+        outbox_dir=base / mon["outbox_dir"] if "outbox_dir" in mon else None,
+        overview_dir=base / mon["overview_dir"] if "overview_dir" in mon else None,
+        templates_dir=path.parent / alerts["templates_dir"] if "templates_dir" in alerts else None,
+        first_poll=mon.get("first_poll", "summary"),
+    )

@@ -1,0 +1,128 @@
+"""Reading ``sources.toml`` with the place of every value: a ``Reader`` names the file, the line and the key in
+every error (``sources.toml:14: [[source]] #2 key 'kind': must be one of department, government``)."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from monitor.errors import ConfigError
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # a line break in a header or address poisons every message after it
+
+
+def is_http_url(url: str) -> bool:
+    """An http(s) URL with a host and, if it gives one, a port that exists (``http://[::1/x`` and
+    ``:99999`` fail here, at load, not in the middle of a poll)."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError when out of range or not a number
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not _CONTROL.search(url)
+
+
+class Reader:
+    """Walks the parsed TOML, checking types and keys, and finds line numbers for messages."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path, self.lines = path, text.splitlines()
+
+    def line_of(self, header: str, index: int, key: str | None) -> int:
+        """Line of `key` inside the index-th `header` table ([monitor], [[source]], ...), or of the header."""
+        seen, start = -1, None
+        pattern = re.compile(r"^\s*\[\[?\s*" + re.escape(header) + r"\s*\]\]?\s*(#.*)?$")
+        for n, line in enumerate(self.lines):
+            if pattern.match(line):
+                seen += 1
+                if seen == index:
+                    start = n
+                    break
+        if start is not None and key is None:
+            return start + 1
+        for n in range(start + 1 if start is not None else 0, len(self.lines)):
+            if start is not None and re.match(r"^\s*\[", self.lines[n]):
+                break
+            if re.match(r"^\s*" + re.escape(key or "") + r"\s*=", self.lines[n]) and start is not None:
+                return n + 1
+        if key:  # a table of that name ([alerts.emial], [monitr]): the line of its own header
+            own = re.compile(r"^\s*\[\[?\s*(" + re.escape(header) + r"\.)?" + re.escape(key) + r"\s*\]\]?")
+            hit = next((n for n, line in enumerate(self.lines) if own.match(line)), None)
+            if hit is not None:
+                return hit + 1
+        return start + 1 if start is not None else 1
+
+    def fail(self, header: str, index: int, key: str | None, message: str) -> ConfigError:
+        where = f"[[{header}]] #{index + 1}" if header in ("source", "alerts.webhook") else f"[{header}]"
+        what = f"{where} key '{key}'" if key else where
+        return ConfigError(f"{self.path}:{self.line_of(header, index, key)}: {what}: {message}")
+
+    def table(
+        self,
+        data: dict[str, Any],
+        header: str,
+        index: int,
+        allowed: dict[str, type | tuple[type, ...]],
+        required: tuple[str, ...],
+    ) -> dict[str, Any]:
+        for key, value in data.items():
+            if key not in allowed:
+                raise self.fail(header, index, key, f"unknown key; valid keys are {', '.join(sorted(allowed))}")
+            want = allowed[key]
+            if (isinstance(value, bool) and want is not bool) or not isinstance(value, want):
+                names = want.__name__ if isinstance(want, type) else " or ".join(t.__name__ for t in want)
+                raise self.fail(header, index, key, f"must be a {names}, not {type(value).__name__} ({value!r})")
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, str) and _CONTROL.search(item):
+                    raise self.fail(header, index, key, f"{item!r} holds a line break or control character")
+        for key in required:
+            if key not in data:
+                raise self.fail(header, index, None, f"missing required key '{key}'")
+        return data
+
+    def env(self, header: str, index: int, key: str, name: str | None, needed: bool) -> str | None:
+        """The secret named by ``name`` from the environment, when this command sends (``needed``)."""
+        if name is None or not needed:
+            return None
+        value = os.environ.get(name)
+        if not value:
+            raise self.fail(
+                header, index, key, f"environment variable {name} is not set (secrets come from the environment)"
+            )
+        return value
+
+
+def read_toml(path: Path) -> tuple[str, dict[str, Any]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: no such file (give --config PATH or set GOVMON_CONFIG)") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    text = text.removeprefix("\ufeff")  # a BOM from a Windows editor: not part of the TOML
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        at = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        where = f"{path}:{at[1]}:{at[2]}" if at else str(path)
+        raise ConfigError(f"{where}: not valid TOML: {re.sub(r' [(]at line.*[)]$', '', str(exc))}") from exc
+
+
+def unique(r: Reader, table: str, values: list[str], key: str, what: str) -> None:
+    seen: set[str] = set()
+    for i, value in enumerate(values):
+        if value in seen:
+            raise r.fail(table, i, key, f"duplicate {what} '{value}'")
+        seen.add(value)
+
+
+def tables(r: Reader, parent: str, key: str, items: Any) -> list[dict[str, Any]]:
+    """``[[parent.key]]`` entries: each must be a table (``webhook = [1]`` is not one)."""
+    for item in items:
+        if not isinstance(item, dict):
+            raise r.fail(parent, 0, key, f"each entry must be a table ([[{key}]] ...), not {item!r}")
+    return list(items)
