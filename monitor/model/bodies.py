@@ -45,6 +45,21 @@ def same_name(a: str, b: str) -> bool:
     return len(short) >= 3 and not _GENERIC.match(short) and long.endswith(short)
 
 
+def one_body_forms(bodies: Iterable[tuple[str, int, str]]) -> list[tuple[int, int]]:
+    """Of (source, body id, name) in the order stored, the bodies of one source whose names are one body's
+    (洪泽区人民政府 and 淮安市洪泽区人民政府): (the body kept, the one merged into it), the first stored kept."""
+    kept: dict[str, list[tuple[int, str]]] = {}
+    merges = []
+    for source, body_id, name in bodies:
+        seen = kept.setdefault(source, [])
+        into = next((k for k, n in seen if same_name(n, name)), None)
+        if into is None:
+            seen.append((body_id, name))
+        else:
+            merges.append((into, body_id))
+    return merges
+
+
 @dataclass(frozen=True)
 class Body:
     """A body of a source's roster: its name, kind (government: due 3/31; department: due 1/31) and the other

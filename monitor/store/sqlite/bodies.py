@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from monitor.model.bodies import same_name
+from monitor.model.bodies import one_body_forms
 from monitor.store.records import StoredBody
 from monitor.store.sqlite.rows import Connected
 
@@ -44,24 +44,15 @@ class Bodies(Connected):
 
     def _merge_forms(self) -> None:
         """Once, when migration 9 attributed the stored reports: the bodies of one source whose names are one
-        body's (洪泽区人民政府 and 淮安市洪泽区人民政府, ``model.bodies.same_name``) made one, under the name
+        body's (洪泽区人民政府 and 淮安市洪泽区人民政府, ``model.bodies.one_body_forms``) made one, under the name
         first stored. A poll does this as it goes (a name read is matched to the source's bodies)."""
         rows = self.db.conn.execute(
             "SELECT DISTINCT d.source, b.id, b.name FROM documents d JOIN bodies b ON b.id = d.body_id ORDER BY b.id"
         ).fetchall()
-        by_source: dict[str, list[tuple[int, str]]] = {}
-        for source, body_id, name in rows:
-            by_source.setdefault(source, []).append((body_id, name))
         with self._transaction():
-            for bodies in by_source.values():
-                kept: list[tuple[int, str]] = []
-                for body_id, name in bodies:
-                    into = next((k for k, n in kept if same_name(n, name)), None)
-                    if into is None:
-                        kept.append((body_id, name))
-                        continue
-                    self.db.conn.execute("UPDATE documents SET body_id = ? WHERE body_id = ?", [into, body_id])
-                    self.db.conn.execute("DELETE FROM bodies WHERE id = ?", [body_id])
+            for into, body_id in one_body_forms(rows):
+                self.db.conn.execute("UPDATE documents SET body_id = ? WHERE body_id = ?", [into, body_id])
+                self.db.conn.execute("DELETE FROM bodies WHERE id = ?", [body_id])
 
     def _merge_roster(self, sources: Iterable[Source]) -> None:
         """Each rostered body's kind as the roster says; documents stored under one of its aliases (a former
