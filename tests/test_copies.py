@@ -17,9 +17,9 @@ from monitor.checks.pipeline import run_rules
 from monitor.model import Report
 from monitor.reading.report import read_report
 from monitor.store import NewVersion, open_store
+from monitor.store.encoding import PER_BAND
 from monitor.store.sqlite.schema import MIGRATIONS
 from monitor.store.sqlite.store import SqliteStore
-from monitor.store.sqlite.versions import PER_BAND
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 REAL = sorted((SHARED / "corpus").glob("0*")) + sorted((SHARED / "seeds").glob("*.txt"))

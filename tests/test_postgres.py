@@ -232,8 +232,8 @@ def test_a_shared_database_of_the_first_schema_upgrades_with_its_reports_attribu
     """A schema-1 shared database (before bodies, #27): the upgrade attributes each stored document to the body
     its stored report names ('read'), else to its source's agency ('assumed'); two forms of one body's name on
     one source are made one, under the name first stored (as the SQLite store's migration 9 does)."""
+    from monitor.store.encoding import pack  # noqa: PLC0415
     from monitor.store.postgres.schema import MIGRATIONS  # noqa: PLC0415
-    from monitor.store.sqlite.schema import pack  # noqa: PLC0415
 
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("CREATE TABLE govmon_schema (version INTEGER NOT NULL)")

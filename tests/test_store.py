@@ -18,9 +18,8 @@ from monitor.checks.revision import snapshot
 from monitor.errors import StorageError
 from monitor.model import Finding
 from monitor.reading.report import read_report
-from monitor.store import NewVersion, Store, open_store
+from monitor.store import NewVersion, Store, encoding, open_store
 from monitor.store.postgres.store import PostgresStore
-from monitor.store.sqlite import rows
 from monitor.store.sqlite.store import SqliteStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,7 +92,7 @@ def test_a_version_is_stored_as_the_snapshot_stored_it_and_comes_back_as_records
     with its Report, Findings and the sections' text a revision is compared on."""
     report = read_report(SEEDS["tongliao"].read_bytes(), "http://x/t.html")
     data, content_hash = snapshot(report)
-    assert rows.stored_form(report) == json.dumps(data, ensure_ascii=False)
+    assert encoding.stored_form(report) == json.dumps(data, ensure_ascii=False)
     finding = Finding("appeals.total", "error", "总计不符", "appeals", "review", "total", 0, 2, (("review", "total"),))
     store = open_store(database)
     try:

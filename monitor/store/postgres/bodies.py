@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from monitor.model.bodies import Attribution, one_body_forms
+from monitor.store.encoding import body_name, unpack
 from monitor.store.postgres.connected import Connected
 from monitor.store.records import StoredBody
-from monitor.store.sqlite.schema import body_name, unpack
 
 if TYPE_CHECKING:
     from monitor.config import Source

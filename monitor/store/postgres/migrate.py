@@ -13,10 +13,10 @@ from typing import Any
 import psycopg
 
 from monitor.errors import StateError, storage_error
+from monitor.store.encoding import pack
 from monitor.store.postgres.schema import COPIED, IDENTITY
 from monitor.store.postgres.store import PostgresStore
 from monitor.store.sqlite.lock import is_locked
-from monitor.store.sqlite.schema import pack
 from monitor.store.sqlite.store import SqliteStore
 
 PACKED = {("versions", "report"), ("versions", "text")}  # rows an older govmon wrote as plain text are packed

@@ -11,10 +11,9 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from monitor.model import Event, Payload
+from monitor.store.encoding import delivery, iso, now, unpack
 from monitor.store.postgres.connected import Connected
 from monitor.store.records import Delivery, StoredEvent
-from monitor.store.sqlite.rows import delivery
-from monitor.store.sqlite.schema import iso, now, unpack
 
 HORIZON = timedelta(hours=2)  # as the SQLite store's: a next attempt past it was set by a clock that was ahead
 CLAIM = timedelta(minutes=10)  # longer than a delivery pass (alerts.outbox.PASS_BUDGET)

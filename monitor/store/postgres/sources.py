@@ -14,10 +14,10 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from monitor.model import Event
+from monitor.store.encoding import now
 from monitor.store.postgres.bodies import Bodies
 from monitor.store.postgres.outbox import Outbox
 from monitor.store.records import Listing, PageCache, SourceState, UnreadableReport
-from monitor.store.sqlite.schema import now
 
 if TYPE_CHECKING:
     from monitor.config import Source

@@ -1,6 +1,6 @@
 """Documents and their versions in PostgreSQL: what a poll reads to tell an unchanged report, writes for a new
 one (with its findings, events and copy prints, in one transaction), and the reports a new one is checked
-against. The same encodings as the SQLite store (``sqlite.schema.pack``, ``sqlite.rows``). Mixed into
+against. The same encodings as the SQLite store (``store.encoding``). Mixed into
 ``PostgresStore``."""
 
 from __future__ import annotations
@@ -11,13 +11,11 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from monitor.model import Event, Finding, Report
+from monitor.store.encoding import PER_BAND, findings_json, now, pack, stored_form, unpack, version
 from monitor.store.postgres.bodies import Bodies
 from monitor.store.postgres.connected import VERSION
 from monitor.store.postgres.outbox import Outbox
 from monitor.store.records import NewVersion, StoredDocument, StoredVersion, VersionHashes
-from monitor.store.sqlite.rows import findings_json, stored_form, version
-from monitor.store.sqlite.schema import now, pack, unpack
-from monitor.store.sqlite.versions import PER_BAND
 
 BODY_LOCKS = 0x6B0D  # advisory locks (BODY_LOCKS, hashtext(body)): one body's new reports saved in turn
 

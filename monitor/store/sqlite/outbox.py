@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from monitor.model import Event, Payload
+from monitor.store.encoding import delivery, iso, now
 from monitor.store.records import Delivery, StoredEvent
-from monitor.store.sqlite.rows import Connected, delivery
-from monitor.store.sqlite.schema import iso, now
+from monitor.store.sqlite.rows import Connected
 
 # No backoff is longer than an hour (alerts.outbox.backoff): a next attempt further ahead than this was set by a
 # clock that was ahead (a wrong date, then corrected) and is due now instead of in 120 days.

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+from monitor.store.encoding import diff, findings, summary
 from monitor.store.records import LastReport, StoredReport, VersionSummary, YearReport
-from monitor.store.sqlite.rows import Connected, diff, findings, summary
+from monitor.store.sqlite.rows import Connected
 
 
 class Queries(Connected):

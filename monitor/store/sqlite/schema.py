@@ -1,12 +1,7 @@
-"""The store's schema and its encodings: the migrations (``PRAGMA user_version`` counts them; they only ever
-add, but for derived tables rebuilt in place), how text is packed, and the timestamps every table uses."""
+"""The SQLite store's schema: the migrations (``PRAGMA user_version`` counts them; they only ever add, but for
+derived tables rebuilt in place). How values are encoded in them is ``store.encoding``'s, shared with PostgreSQL."""
 
 from __future__ import annotations
-
-import zlib
-from datetime import UTC, datetime
-
-from monitor.model.bodies import normal_name
 
 MIGRATIONS = [
     """
@@ -90,27 +85,3 @@ MIGRATIONS = [
 
 
 BODIES_MIGRATION = 9  # the migration that attributes stored reports to bodies (``Bodies._merge_forms`` after it)
-
-
-def body_name(name: str | None) -> str | None:
-    """A body's name as stored (``model.bodies.normal_name``); in SQL: ``body_name(col)``."""
-    return normal_name(name) if name else None
-
-
-def pack(text: str) -> bytes:
-    """A version's text or report JSON as stored: zlib (a tenth of the database's size at 20,000 sources)."""
-    return zlib.compress(text.encode("utf-8"), 6)
-
-
-def unpack(value: bytes | str | None) -> str | None:
-    """What ``pack`` stored, as text; rows written by an older govmon hold plain text (a schema-5 database
-    may hold both). In SQL: ``unpack(col)``."""
-    return zlib.decompress(value).decode("utf-8") if isinstance(value, bytes) else value
-
-
-def now() -> str:
-    return iso(datetime.now(UTC))
-
-
-def iso(at: datetime) -> str:
-    return at.astimezone(UTC).isoformat(timespec="seconds")

@@ -9,10 +9,10 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from monitor.model import Event
+from monitor.store.encoding import now
 from monitor.store.records import Listing, PageCache, SourceState
 from monitor.store.sqlite.bodies import Bodies
 from monitor.store.sqlite.outbox import Outbox
-from monitor.store.sqlite.schema import now
 
 if TYPE_CHECKING:
     from monitor.config import Source

@@ -21,9 +21,10 @@ import sqlite_utils
 
 from monitor.errors import StateError, storage_error
 from monitor.redact import redact
+from monitor.store.encoding import body_name, unpack
 from monitor.store.sqlite.outbox import Outbox
 from monitor.store.sqlite.queries import Queries
-from monitor.store.sqlite.schema import BODIES_MIGRATION, MIGRATIONS, body_name, unpack
+from monitor.store.sqlite.schema import BODIES_MIGRATION, MIGRATIONS
 from monitor.store.sqlite.sources import Sources
 from monitor.store.sqlite.unreadable import Unreadable
 from monitor.store.sqlite.versions import Versions

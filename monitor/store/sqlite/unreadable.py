@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from monitor.store.encoding import now
 from monitor.store.records import UnreadableReport
 from monitor.store.sqlite.rows import Connected
-from monitor.store.sqlite.schema import now
 
 
 class Unreadable(Connected):

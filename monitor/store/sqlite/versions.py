@@ -13,13 +13,12 @@ import sqlite_utils
 
 from monitor.model import Event, Finding, Report
 from monitor.model.bodies import Attribution
+from monitor.store.encoding import PER_BAND, findings_json, now, pack, stored_form, version
 from monitor.store.records import NewVersion, StoredDocument, StoredVersion, VersionHashes
 from monitor.store.sqlite.outbox import Outbox
-from monitor.store.sqlite.rows import VERSION, findings_json, stored_form, version
-from monitor.store.sqlite.schema import now, pack
+from monitor.store.sqlite.rows import VERSION
 
 DECODED = 64  # candidate reports kept decoded (a version's report never changes): a template's copies share them
-PER_BAND = 20  # other sources' reports read per band hash when looking for the reports a new one may copy
 
 
 def _inserted(table: sqlite_utils.db.Table) -> int:
