@@ -255,6 +255,26 @@ def figures(runs: list[dict[str, Any]], floors: list[dict[str, Any]], reports: i
     }
 
 
+def bench_settings(folder: Path, n: int, hosts: int, port: int) -> Settings:
+    """N sources on the ``serve``d portals (source i on host 127.0.0.(i % hosts + 2)), a database in ``folder``:
+    what bench_poll and bench_workers both poll."""
+    pattern = re.compile(DEFAULT_LINK_PATTERN)
+    sources = tuple(
+        Source(f"s{i}", f"单位{i}", "government", f"http://127.0.0.{i % hosts + 2}:{port}/s{i}/", 3600, pattern, 1)
+        for i in range(n)
+    )
+    return Settings(
+        path=folder / "sources.toml",
+        database=folder / "bench.db",
+        user_agent="govmon-bench",
+        concurrency=CONCURRENCY,
+        per_host=PER_HOST,
+        default_interval=3600,
+        failure_threshold=3,
+        sources=sources,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sources", type=int, default=1000, metavar="N")
@@ -269,24 +289,11 @@ def main() -> None:
     server = multiprocessing.Process(target=serve, args=(hosts, port, args.pages, ready, counts), daemon=True)
     server.start()
     ready.wait(30)
-    pattern = re.compile(DEFAULT_LINK_PATTERN)
-    sources = tuple(
-        Source(f"s{i}", f"单位{i}", "government", f"http://127.0.0.{i % hosts + 2}:{port}/s{i}/", 3600, pattern, 1)
-        for i in range(n)
-    )
-    urls = [s.list_url for s in sources]
+    settings = bench_settings(Path("/var/tmp"), n, hosts, port)
+    urls = [src.list_url for src in settings.sources]
     out: dict[str, Any] = {"sources": n, "hosts": hosts, "pages": args.pages, "cores": os.cpu_count()}
     with tempfile.TemporaryDirectory(dir="/var/tmp") as tmp:  # on disk (not a tmpfs /tmp): bytes written are real
-        settings = Settings(
-            path=Path(tmp) / "sources.toml",
-            database=Path(tmp) / "bench.db",
-            user_agent="govmon-bench",
-            concurrency=CONCURRENCY,
-            per_host=PER_HOST,
-            default_interval=3600,
-            failure_threshold=3,
-            sources=sources,
-        )
+        settings = bench_settings(Path(tmp), n, hosts, port)
         floors = [measured(floor_pass, urls, False) for _ in range(args.runs)]
         first = measured(govmon_pass, settings)
         out["first"] = figures([first], floors, n)

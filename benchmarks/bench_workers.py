@@ -25,7 +25,6 @@ import asyncio
 import dataclasses
 import json
 import multiprocessing
-import re
 import socket
 import statistics
 import sys
@@ -34,11 +33,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench_poll import serve
+from bench_poll import bench_settings, serve
 
 from monitor.alerts.render import Renderer
-from monitor.config import Settings, Source
-from monitor.model import DEFAULT_LINK_PATTERN
+from monitor.config import Settings
 from monitor.store import open_store
 from monitor.watch.service import poll_once
 
@@ -103,23 +101,9 @@ def main() -> None:
     server = multiprocessing.Process(target=serve, args=(hosts, port, "seed", ready, counts), daemon=True)
     server.start()
     ready.wait(30)
-    pattern = re.compile(DEFAULT_LINK_PATTERN)
-    sources = tuple(
-        Source(f"s{i}", f"单位{i}", "government", f"http://127.0.0.{i % hosts + 2}:{port}/s{i}/", 3600, pattern, 1)
-        for i in range(n)
-    )
     out: dict[str, Any] = {"sources": n, "hosts": hosts, "workers": args.workers}
     with tempfile.TemporaryDirectory() as tmp, cluster() as server_url:
-        base = Settings(
-            path=Path(tmp) / "sources.toml",
-            database=Path(tmp) / "bench.db",
-            user_agent="govmon-bench",
-            concurrency=CONCURRENCY,
-            per_host=PER_HOST,
-            default_interval=3600,
-            failure_threshold=3,
-            sources=sources,
-        )
+        base = bench_settings(Path(tmp), n, hosts, port)
         setups = {
             "sqlite": (base, 1),
             "postgresql_1": (dataclasses.replace(base, database_url=fresh_database(server_url, "bench_one")), 1),
