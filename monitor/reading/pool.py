@@ -17,7 +17,6 @@ that is free, so one hostile document holds one worker, never the others.
 
 from __future__ import annotations
 
-import atexit
 import math
 import os
 import resource
@@ -27,6 +26,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
+from multiprocessing.util import Finalize
 from typing import Any
 
 from monitor.errors import InputError
@@ -179,6 +179,9 @@ def _stop(worker: _Worker, kill: bool = False) -> None:
 
 
 def make(ctx: BaseContext, size: int, before_first: Callable[[], None]) -> Pool:
+    """The pool, closed at exit before multiprocessing joins this process's children: an ``atexit`` hook ran
+    after that join in a process multiprocessing started (its exit joins the children first, then runs
+    ``atexit``), so a poll run in one (bench_workers' workers) never ended, waiting on its idle readers."""
     pool = Pool(ctx, size, before_first)
-    atexit.register(pool.close)
+    Finalize(pool, pool.close, exitpriority=10)
     return pool
