@@ -13,7 +13,7 @@ import pytest
 from monitor.config import load
 from monitor.errors import ConfigError, StorageError
 from monitor.present.cli import main
-from monitor.store import open_store
+from monitor.store import Claim, open_store
 
 SOURCE = """
 [[source]]
@@ -157,10 +157,10 @@ def test_a_source_lease_keeps_a_second_worker_off_until_released_or_expired(pg_u
         with psycopg.connect(pg_url, autocommit=True) as conn:
             conn.execute("INSERT INTO sources (id) VALUES ('s1')")
         assert a.claim_source("s1", lease=600)
-        assert not b.claim_source("s1", lease=600)  # held
+        assert b.claim_source("s1", lease=600) is Claim.HELD  # a polls it: looked at again after the lease
         assert a.claim_source("s1", lease=600)  # its holder may renew it
         a.release_source("s1")
-        assert not b.claim_source("s1", lease=600, fresh=3600)  # polled just now, by a
+        assert b.claim_source("s1", lease=600, fresh=3600) is Claim.FRESH  # polled just now, by a: next interval
         assert b.claim_source("s1", lease=600)  # a `poll` asked now takes it
         with psycopg.connect(pg_url, autocommit=True) as conn:  # b is killed; its lease's time passes
             conn.execute("UPDATE sources SET lease_until = now() - interval '1 second'")
@@ -182,6 +182,31 @@ def test_a_hosts_slots_are_shared_by_every_worker(pg_url):
         with psycopg.connect(pg_url, autocommit=True) as conn:  # a is killed mid-request; the slot's lease passes
             conn.execute("UPDATE host_slots SET until = now() - interval '1 second' WHERE owner = 'a'")
         assert b.take_host_slot("portal.example", 2, 60) == 0
+    finally:
+        a.close()
+        b.close()
+
+
+def test_renewing_extends_only_the_leases_a_worker_still_holds(pg_url):
+    a, b = _worker(pg_url, "a"), _worker(pg_url, "b")
+    try:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute("INSERT INTO sources (id) VALUES ('s1'), ('s2')")
+        assert a.claim_source("s1", lease=1)
+        assert a.claim_source("s2", lease=1)
+        assert a.take_host_slot("portal.example", 2, 1) == 0
+        with psycopg.connect(pg_url, autocommit=True) as conn:  # s2's lease lapsed while a was busy; b took it
+            conn.execute("UPDATE sources SET lease_until = now() - interval '1 second' WHERE id = 's2'")
+        assert b.claim_source("s2", lease=600)
+        assert a.renew_leases(600) == 1  # s1 only: s2 is b's now
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            leases = dict(conn.execute("SELECT id, lease_owner FROM sources").fetchall())
+            left = conn.execute("SELECT min(lease_until - now()) FROM sources").fetchone()[0]
+            slot = conn.execute("SELECT until - now() FROM host_slots WHERE owner = 'a'").fetchone()[0]
+        assert leases == {"s1": "a", "s2": "b"}
+        assert left.total_seconds() > 500  # renewed to 600 s, not 1
+        assert slot.total_seconds() > 500
+        assert not b.claim_source("s1", lease=600)
     finally:
         a.close()
         b.close()

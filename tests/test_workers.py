@@ -35,14 +35,14 @@ async def portal():
     await p.stop()
 
 
-def write_config(tmp_path: Path, base: str, database: str) -> Path:
+def write_config(tmp_path: Path, base: str, database: str, more: str = "") -> Path:
     sources = "".join(
         f'\n[[source]]\nid = "s{i}"\nagency = "第{i}市人民政府"\nkind = "government"\nlist_url = "{base}/s{i}/"\n'
         for i in range(SOURCES)
     )
     path = tmp_path / "sources.toml"
     path.write_text(
-        f'[monitor]\ndatabase = "{database}"\noutbox_dir = "mail"\nconcurrency = 4\nper_host = 2\n{sources}',
+        f'[monitor]\ndatabase = "{database}"\noutbox_dir = "mail"\nconcurrency = 4\nper_host = 2\n{more}{sources}',
         encoding="utf-8",
     )
     return path
@@ -52,6 +52,15 @@ def one(url: str, sql: str) -> int:
     with psycopg.connect(url) as conn:
         row = conn.execute(sql.encode()).fetchone()
     return int(row[0]) if row and row[0] is not None else 0
+
+
+async def wait_for(predicate, seconds: float = 90.0) -> None:
+    """Until ``predicate()`` holds (a condition, never a time: generous, for a busy machine)."""
+    for _ in range(int(seconds / 0.05)):
+        if predicate():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("timed out waiting")
 
 
 async def govmon(*args: str) -> tuple[int, str, str]:
@@ -126,3 +135,67 @@ async def test_a_killed_workers_source_is_left_while_leased_then_taken_over(port
     assert one(pg_url, "SELECT count(*) FROM polls WHERE error LIKE 'interrupted%'") == 1
     assert one(pg_url, "SELECT count(*) FROM versions") == 2
     assert one(pg_url, "SELECT count(*) FROM events WHERE kind = 'new_report'") == 2
+
+
+async def test_two_services_share_the_sources_and_a_killed_ones_source_is_taken_over_after_its_lease(
+    portal, pg_url, tmp_path
+):
+    """Two `govmon run` on one database. One is stuck on s1's 2022 report longer than its lease (it renews the
+    lease meanwhile: the other leaves s1 alone), then is SIGKILLed: the other takes s1 over once the lease lapses
+    and polls it, and every version, event and delivery exists once."""
+    cfg = write_config(tmp_path, portal.base, pg_url, "lease_seconds = 2\n")
+    portal.pages["/s1/r1.html"].delay = 300
+    journals = [tmp_path / f"journal{i}.txt" for i in (0, 1)]
+    services = []
+    for journal in journals:
+        with journal.open("wb") as out:
+            services.append(
+                await asyncio.create_subprocess_exec(
+                    GOVMON, "run", "--spread", "0", "--config", str(cfg), stdout=out, stderr=out
+                )
+            )
+    try:
+        ok = "SELECT count(DISTINCT source) FROM polls WHERE ok = 1"
+        await wait_for(lambda: portal.hits["/s1/r1.html"] > 0 and one(pg_url, ok) == SOURCES - 1)
+        await wait_for(lambda: one(pg_url, "SELECT count(*) FROM deliveries WHERE status <> 'delivered'") == 0)
+        with psycopg.connect(pg_url) as conn:
+            owner, until = conn.execute("SELECT lease_owner, lease_until FROM sources WHERE id = 's1'").fetchone()
+        stuck = next(p for p in services if owner.endswith(f":{p.pid}"))
+        renewed = f"SELECT count(*) FROM sources WHERE id = 's1' AND lease_owner = '{owner}' AND lease_until > now()"
+        # the lease it took has run out by the database's clock, yet it is still the holder: renewed, not lapsed
+        await wait_for(lambda: one(pg_url, f"SELECT (now() > '{until.isoformat()}')::int") == 1)
+        assert one(pg_url, renewed) == 1
+        assert one(pg_url, "SELECT count(*) FROM polls WHERE source = 's1'") == 1  # nobody else polled s1
+
+        stuck.send_signal(signal.SIGKILL)
+        await stuck.wait()
+        portal.pages["/s1/r1.html"].delay = 0
+        await wait_for(lambda: one(pg_url, ok) == SOURCES)  # the other took s1 over and polled it
+        survivor = next(p for p in services if p is not stuck)
+        assert (
+            one(pg_url, f"SELECT count(*) FROM polls WHERE source = 's1' AND ok = 1 AND worker LIKE '%:{survivor.pid}'")
+            == 1
+        )
+        await wait_for(lambda: one(pg_url, "SELECT count(*) FROM deliveries WHERE status <> 'delivered'") == 0)
+    finally:
+        for p in services:
+            if p.returncode is None:
+                p.send_signal(signal.SIGTERM)
+                await asyncio.wait_for(p.wait(), 60)
+    assert survivor.returncode == 0, journals[services.index(survivor)].read_text(encoding="utf-8")[-2000:]
+    assert one(pg_url, "SELECT count(*) FROM polls WHERE finished IS NULL") == 0
+    assert one(pg_url, "SELECT count(*) FROM polls WHERE error LIKE 'interrupted%'") == 1  # the killed poll, closed
+    assert one(pg_url, "SELECT count(*) FROM polls") == SOURCES + 1  # each source once, s1 once more after the kill
+    documents = one(pg_url, "SELECT count(*) FROM documents")
+    assert documents == len({k for picks in PICKS for k in picks})
+    assert one(pg_url, "SELECT count(*) FROM versions") == documents
+    assert one(pg_url, "SELECT count(*) FROM events WHERE kind = 'new_report'") == documents
+    assert one(pg_url, "SELECT count(*) FROM events WHERE kind = 'first_poll'") == one(
+        pg_url, "SELECT count(DISTINCT source) FROM documents"
+    )
+    deliveries = one(pg_url, "SELECT count(*) FROM deliveries")
+    assert deliveries > 0
+    assert len(list((tmp_path / "mail").glob("*.eml"))) == deliveries  # each sent once, by one of the two
+    assert one(pg_url, "SELECT count(*) FROM sources WHERE lease_owner IS NOT NULL") == 0
+    assert portal.peak <= 2  # per_host across both, the killed one's slots given up when their lease lapsed
+    assert "polled by another worker" in "".join(j.read_text(encoding="utf-8") for j in journals)

@@ -17,6 +17,7 @@ from monitor.config.settings import (
     DIGESTS,
     FIRST_POLL,
     KINDS,
+    LEASE_SECONDS,
     MAX_INTERVAL,
     TLS_MODES,
     WEBHOOK_FORMATS,
@@ -32,6 +33,7 @@ __all__ = [
     "DIGESTS",
     "FIRST_POLL",
     "KINDS",
+    "LEASE_SECONDS",
     "MAX_INTERVAL",
     "TLS_MODES",
     "WEBHOOK_FORMATS",
@@ -85,6 +87,7 @@ def load(path: str | os.PathLike[str], secrets: bool = True) -> Settings:
             "overview_dir": str,
             "state_dir": str,
             "first_poll": str,
+            "lease_seconds": int,
         },
         (),
     )
@@ -96,6 +99,8 @@ def load(path: str | os.PathLike[str], secrets: bool = True) -> Settings:
             raise r.fail("monitor", 0, key, "must be between 1 and 1000")
     if "readers" in mon and not 1 <= mon["readers"] <= 64:
         raise r.fail("monitor", 0, "readers", "must be between 1 and 64")
+    if "lease_seconds" in mon and not 1 <= mon["lease_seconds"] <= 3600:
+        raise r.fail("monitor", 0, "lease_seconds", "must be between 1 and 3600")
     try:
         default_interval = parse_duration(mon.get("default_interval", "6h"))
     except ValueError as exc:
@@ -130,4 +135,5 @@ def load(path: str | os.PathLike[str], secrets: bool = True) -> Settings:
         overview_dir=base / mon["overview_dir"] if "overview_dir" in mon else None,
         templates_dir=path.parent / alerts["templates_dir"] if "templates_dir" in alerts else None,
         first_poll=mon.get("first_poll", "summary"),
+        lease_seconds=mon.get("lease_seconds", LEASE_SECONDS),
     )

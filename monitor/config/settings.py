@@ -56,6 +56,7 @@ class Webhook:
     secret_env: str | None = None
 
 
+LEASE_SECONDS = 60  # a shared database's leases (``lease_seconds``): a killed worker's sources polled again within it
 FIRST_POLL = ("summary", "each")  # a source's first poll: its past reports in one message, or a message each
 
 
@@ -82,6 +83,9 @@ class Settings:
     database_password_env: str | None = None
     database_line: str = ""  # "FILE:LINE: [monitor] key 'database'": what a failure to connect names
     first_poll: str = "summary"  # a source's first poll: one summary of its past reports ("summary") or a mail each
+    # on a shared (postgresql://) database: how long a worker's hold on a source it polls, and on a host's request
+    # slot, lasts unless renewed; a live worker renews them every third of it, so a killed one's lapse this soon
+    lease_seconds: int = LEASE_SECONDS
 
     @cached_property
     def _by_id(self) -> dict[str, Source]:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from monitor.errors import InputError, StateError
 from monitor.store.protocol import Store
 from monitor.store.records import (
+    Claim,
     Delivery,
     LastReport,
     Listing,
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     from monitor.config import Settings
 
 __all__ = [
+    "Claim",
     "Delivery",
     "LastReport",
     "Listing",

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from monitor.model import Event, Finding, Report
 from monitor.store.records import (
+    Claim,
     Delivery,
     LastReport,
     Listing,
@@ -58,13 +59,19 @@ class Store(Protocol):
         """Polls a killed process left unfinished, closed as interrupted; how many. Called when no other
         process polls."""
 
-    def claim_source(self, source_id: str, lease: float, fresh: float = 0) -> bool:
-        """Take the source's poll for ``lease`` seconds: False when another worker holds it, or (``fresh``)
-        another worker polled it less than that many seconds ago. A shared store's lease expires, so a killed worker's
-        sources are taken over; a single-instance store (SQLite, under its instance lock) always grants it."""
+    def claim_source(self, source_id: str, lease: float, fresh: float = 0) -> Claim:
+        """Take the source's poll for ``lease`` seconds (``Claim.TAKEN``, the only true one): ``HELD`` when
+        another worker holds it, ``FRESH`` when (``fresh``) another worker polled it less than that many seconds
+        ago. A shared store's lease expires, so a killed worker's sources are taken over; a single-instance store
+        (SQLite, under its instance lock) always grants it."""
 
     def release_source(self, source_id: str) -> None:
         """The poll is over: the source's lease is free, and its poll counted as now for ``fresh``."""
+
+    def renew_leases(self, lease: float) -> int:
+        """Every lease this worker holds (its sources being polled, its hosts' request slots) extended to
+        ``lease`` seconds from now, so a long poll keeps its source; how many sources it still holds (one whose
+        lease lapsed and another worker took is not taken back). A single-instance store holds none: 0."""
 
     def take_host_slot(self, host: str, limit: int, lease: float) -> int | None:
         """One of ``limit`` request slots of ``host`` shared by every worker, for ``lease`` seconds at most (a

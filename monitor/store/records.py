@@ -7,11 +7,25 @@ command prints them. No record holds JSON text or a database row: a store decode
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.model import Event, Finding, Report, Tables
 from monitor.model.bodies import Attribution
+
+
+class Claim(enum.Enum):
+    """What asking for a source's poll (``Store.claim_source``) got: true only when ``TAKEN``. ``HELD``: another
+    worker is polling it now (should that worker die, its lease lapses within ``lease_seconds``); ``FRESH``:
+    another worker polled it a moment ago."""
+
+    TAKEN = "taken"
+    HELD = "held"
+    FRESH = "fresh"
+
+    def __bool__(self) -> bool:
+        return self is Claim.TAKEN
 
 
 # ---------------------------------------------------------------- in

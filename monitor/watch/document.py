@@ -51,6 +51,7 @@ class PollResult:
     # unchanged reports' (document id, ETag, Last-Modified): written with the poll's end, one transaction
     touched: list[tuple[int, str | None, str | None]] = field(default_factory=list)
     elsewhere: bool = False  # not polled here: another worker on the shared store has it, or polled it just now
+    held: bool = False  # elsewhere, because another worker is polling it now (its lease lapses if that one dies)
     bodies: list[Body] = field(default_factory=list)  # the bodies known on the source: a name read is one of them
     listing_read: date | None = None  # the day the source's whole listing was last read (its previous poll)
     # the source's first poll, told in one summary at its end: each report's own events are stored unsent

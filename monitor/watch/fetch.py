@@ -184,6 +184,7 @@ class Fetcher:
         max_bytes: int = MAX_BYTES,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         slots: HostSlots | None = None,
+        slot_lease: float | None = None,
     ) -> None:
         self.slots = slots
         self.user_agent, self.retries, self.backoff, self.max_bytes, self.sleep = (
@@ -196,6 +197,9 @@ class Fetcher:
         self.timeout = aiohttp.ClientTimeout(total=timeout * 2, connect=timeout, sock_read=timeout)
         # One URL, all its attempts and waits: a server dribbling a byte a second costs this, not 4 × (2 × timeout).
         self.deadline = timeout * 4
+        # a request's hold on a host's slot: the watcher renews its worker's while it polls (``slot_lease``);
+        # unrenewed, it outlives the request's deadline
+        self.slot_lease = slot_lease if slot_lease is not None else self.deadline + 60
         self.limits = (concurrency, per_host)
         self.sessions: dict[frozenset[str], aiohttp.ClientSession] = {}  # one connection pool per trust
         self.entered = False
@@ -304,7 +308,7 @@ class Fetcher:
             yield
             return
         host = urlsplit(url).hostname or ""
-        while (slot := self.slots.take_host_slot(host, self.limits[1], self.deadline + 60)) is None:
+        while (slot := self.slots.take_host_slot(host, self.limits[1], self.slot_lease)) is None:
             await asyncio.sleep(SLOT_WAIT)
         try:
             yield

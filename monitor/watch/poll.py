@@ -24,15 +24,12 @@ from monitor.model import Event
 from monitor.model.bodies import Body, normal_name, same_name
 from monitor.reading.facts import title_body
 from monitor.reading.formats import decode
-from monitor.store import Listing, SourceState, Store
+from monitor.store import Claim, Listing, SourceState, Store
 from monitor.watch.discover import Link, discover
 from monitor.watch.document import Documents, PollResult, Remembered
 from monitor.watch.fetch import Fetcher, allowed_for
 
 SOURCE_DEADLINE = 900.0  # one source's whole poll (listing pages and reports): a slow portal cannot hold a pass
-# A source's lease on a shared store outlives any poll (the deadline, then storing its end): a worker killed
-# mid-poll leaves it to expire, and another worker takes the source over then.
-LEASE = SOURCE_DEADLINE + 300.0
 # A `poll` pass leaves a source another worker polled since it began, or this long before (two pollers started
 # a second or two apart re-polled 3-8% of the sources with no margin)
 PASS_MARGIN = 30.0
@@ -68,6 +65,8 @@ class Watcher:
         self.leave_fresh = False
         self.pass_started: float | None = None  # a `poll` pass: a source another worker polled since is done
         self._read: set[str] | None = None  # the sources that have had a poll without error (read once)
+        self._held = 0  # sources this worker is polling now (their leases renewed while there are any)
+        self._renewer: asyncio.Task[None] | None = None
 
     async def poll(
         self, source_ids: list[str] | None = None, progress: Callable[[int, int], None] | None = None
@@ -99,13 +98,33 @@ class Watcher:
             fresh = source.interval * 0.9
         else:  # within a pass, a source another worker polled after it began (or just before)
             fresh = time.monotonic() - self.pass_started + PASS_MARGIN if self.pass_started is not None else 0.0
-        if not self.store.claim_source(source.id, LEASE, fresh):
+        claim = self.store.claim_source(source.id, self.settings.lease_seconds, fresh)
+        if not claim:
             log.info("source %s: polled by another worker; left to it", source.id)
-            return PollResult(source.id, elsewhere=True)
+            return PollResult(source.id, elsewhere=True, held=claim is Claim.HELD)
+        self._held += 1
+        if self._renewer is None:
+            self._renewer = asyncio.create_task(self._renew())
         try:
             return await self._poll_source(source)
         finally:
+            self._held -= 1
+            if not self._held and self._renewer is not None:
+                self._renewer.cancel()
+                self._renewer = None
             self.store.release_source(source.id)
+
+    async def _renew(self) -> None:
+        """While this worker polls: its leases (the sources it polls, its hosts' request slots) renewed every
+        third of ``lease_seconds``, so a poll longer than the lease keeps its source, and a worker killed
+        mid-poll loses them within the lease. One statement a renewal, whatever the sources in hand."""
+        lease = self.settings.lease_seconds
+        while True:
+            await asyncio.sleep(lease / 3)
+            try:
+                self.store.renew_leases(lease)
+            except StorageError as exc:  # the database is away: the polls' own calls say so; tried again
+                log.warning("renewing this worker's leases failed: %s", exc)
 
     async def _poll_source(self, source: Source) -> PollResult:
         result = PollResult(source.id, quiet=self.first_poll(source))

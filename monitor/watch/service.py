@@ -64,7 +64,9 @@ async def poll_once(
 def _fetcher(settings: Settings, store: Store) -> Fetcher:
     """The fetcher; on a shared database its per-host limit holds across every worker (the store's slots)."""
     slots = store if settings.database_url is not None else None
-    return Fetcher(settings.user_agent, settings.concurrency, settings.per_host, slots=slots)
+    return Fetcher(
+        settings.user_agent, settings.concurrency, settings.per_host, slots=slots, slot_lease=settings.lease_seconds
+    )
 
 
 class Publisher(Protocol):

@@ -156,17 +156,21 @@ async def run(
     sender = asyncio.create_task(_deliveries(deliver, stop, kick)) if deliver else None
 
     async def job(source: Source) -> None:
+        held = False
         try:
             async with gate:
                 if not stop.is_set():
-                    await watcher.poll_source(source)
+                    held = (await watcher.poll_source(source)).held
                     kick.set()
         except asyncio.CancelledError:  # cut off by a stop: marked interrupted below
             return
         except StorageError as exc:  # a full disk, a damaged file: one line; tried again next interval
             log.error("source %s: %s", source.id, exc)
         finally:
-            table.polled(source.id, loop.time())
+            if held:  # another worker polls it now: looked at again once its lease could have lapsed (killed)
+                table.set_due(source.id, loop.time() + watcher.settings.lease_seconds)
+            else:
+                table.polled(source.id, loop.time())
             running.pop(source.id, None)
 
     ticked = loop.time()

@@ -19,6 +19,7 @@ VERSION = (
 class Connected:
     conn: psycopg.Connection[tuple[Any, ...]]
     worker: str  # this process, as leases name it: host:pid
+    _slots_made: set[tuple[str, int]]  # the hosts whose request slots this connection has made sure exist
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:

@@ -17,7 +17,7 @@ from monitor.model import Event
 from monitor.store.encoding import now
 from monitor.store.postgres.bodies import Bodies
 from monitor.store.postgres.outbox import Outbox
-from monitor.store.records import Listing, PageCache, SourceState, UnreadableReport
+from monitor.store.records import Claim, Listing, PageCache, SourceState, UnreadableReport
 
 if TYPE_CHECKING:
     from monitor.config import Source
@@ -61,22 +61,27 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
             [now()],
         ).rowcount
 
-    def claim_source(self, source_id: str, lease: float, fresh: float = 0) -> bool:
+    def claim_source(self, source_id: str, lease: float, fresh: float = 0) -> Claim:
         """Take the source's poll for ``lease`` seconds, unless another worker holds it, or (``fresh``) another
-        worker polled it less than that many seconds ago (this worker's own polls are its timetable's business)."""
+        worker polled it less than that many seconds ago (this worker's own polls are its timetable's business).
+        Taken over from a worker killed mid-poll, that worker's poll is closed as interrupted, in the same
+        statement (one round trip a source)."""
         row = self.conn.execute(
-            "UPDATE sources SET lease_owner = %s, lease_until = now() + %s WHERE id = (SELECT id FROM sources "
-            "WHERE id = %s AND (lease_until IS NULL OR lease_until < now() OR lease_owner = %s) AND "
-            "(polled_at IS NULL OR polled_at <= now() - %s OR polled_by = %s) FOR UPDATE SKIP LOCKED) RETURNING id",
-            [self.worker, timedelta(seconds=lease), source_id, self.worker, timedelta(seconds=fresh), self.worker],
+            "WITH claimed AS (UPDATE sources SET lease_owner = %(me)s, lease_until = now() + %(lease)s WHERE id = "
+            "(SELECT id FROM sources WHERE id = %(id)s AND (lease_until IS NULL OR lease_until < now() OR "
+            "lease_owner = %(me)s) AND (polled_at IS NULL OR polled_at <= now() - %(fresh)s OR polled_by = %(me)s) "
+            "FOR UPDATE SKIP LOCKED) RETURNING id), "
+            "cut AS (UPDATE polls SET finished = %(now)s, ok = 0, error = 'interrupted (the process was stopped "
+            "mid-poll)' WHERE source IN (SELECT id FROM claimed) AND finished IS NULL AND worker IS DISTINCT FROM "
+            "%(me)s) "
+            "SELECT (SELECT count(*) FROM claimed), EXISTS (SELECT 1 FROM sources WHERE id = %(id)s AND polled_at > "
+            "now() - %(fresh)s AND polled_by <> %(me)s)",
+            {"me": self.worker, "lease": timedelta(seconds=lease), "id": source_id, "fresh": timedelta(seconds=fresh)}
+            | {"now": now()},
         ).fetchone()
-        if row is not None:  # taken over from a worker killed mid-poll: its poll is over
-            self.conn.execute(
-                "UPDATE polls SET finished = %s, ok = 0, error = 'interrupted (the process was stopped mid-poll)' "
-                "WHERE source = %s AND finished IS NULL AND worker IS DISTINCT FROM %s",
-                [now(), source_id, self.worker],
-            )
-        return row is not None
+        if row and row[0]:
+            return Claim.TAKEN
+        return Claim.FRESH if row and row[1] else Claim.HELD  # a row another claim has locked this instant: held
 
     def release_source(self, source_id: str) -> None:
         self.conn.execute(
@@ -85,11 +90,22 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
             [self.worker, source_id, self.worker],
         )
 
+    def renew_leases(self, lease: float) -> int:
+        row = self.conn.execute(
+            "WITH held AS (UPDATE sources SET lease_until = now() + %s WHERE lease_owner = %s RETURNING id), "
+            "slots AS (UPDATE host_slots SET until = now() + %s WHERE owner = %s) SELECT count(*) FROM held",
+            [timedelta(seconds=lease), self.worker, timedelta(seconds=lease), self.worker],
+        ).fetchone()
+        return int(row[0]) if row else 0
+
     def take_host_slot(self, host: str, limit: int, lease: float) -> int | None:
-        self.conn.execute(
-            "INSERT INTO host_slots (host, slot) SELECT %s, n FROM generate_series(0, %s - 1) n ON CONFLICT DO NOTHING",
-            [host, limit],
-        )
+        if (host, limit) not in self._slots_made:  # the host's rows, made once a process (any worker may have)
+            self.conn.execute(
+                "INSERT INTO host_slots (host, slot) SELECT %s, n FROM generate_series(0, %s - 1) n "
+                "ON CONFLICT DO NOTHING",
+                [host, limit],
+            )
+            self._slots_made.add((host, limit))
         row = self.conn.execute(
             "UPDATE host_slots SET owner = %s, until = now() + %s WHERE (host, slot) = (SELECT host, slot FROM "
             "host_slots WHERE host = %s AND slot < %s AND (owner IS NULL OR until < now()) ORDER BY slot LIMIT 1 "

@@ -70,6 +70,7 @@ class PostgresStore(Sources, Versions, Queries):
         key); the URL is never shown with a password."""
         self.where = redact(url)
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
+        self._slots_made = set()
         try:
             self.conn = psycopg.connect(url, password=password, autocommit=True, connect_timeout=10)
         except psycopg.Error as exc:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.model import Event
 from monitor.store.encoding import now
-from monitor.store.records import Listing, PageCache, SourceState
+from monitor.store.records import Claim, Listing, PageCache, SourceState
 from monitor.store.sqlite.bodies import Bodies
 from monitor.store.sqlite.outbox import Outbox
 
@@ -62,12 +62,16 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
                 [now()],
             ).rowcount
 
-    def claim_source(self, source_id: str, lease: float, fresh: float = 0) -> bool:  # noqa: ARG002
+    def claim_source(self, source_id: str, lease: float, fresh: float = 0) -> Claim:  # noqa: ARG002
         """One process polls a SQLite database (its instance lock): every source is its own."""
-        return True
+        return Claim.TAKEN
 
     def release_source(self, source_id: str) -> None:
         """Nothing to release: SQLite's store takes no lease."""
+
+    def renew_leases(self, lease: float) -> int:  # noqa: ARG002
+        """Nothing to renew: SQLite's store takes no lease."""
+        return 0
 
     def take_host_slot(self, host: str, limit: int, lease: float) -> int | None:  # noqa: ARG002
         """One process: its connector's per-host limit is the whole politeness."""
