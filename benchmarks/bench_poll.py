@@ -54,20 +54,44 @@ SEED = ROOT / "monitor" / "demo" / "seeds" / "004_39039b5b6710b1f1.txt"
 LISTING = '<html><body><ul><li><a href="t.html">2021年政府信息公开工作年度报告</a></li></ul></body></html>'.encode()
 ETAG = '"v1"'
 CONCURRENCY, PER_HOST = 64, 2
+LATENCY = 0.002  # with ``peaks``: each answer takes this long, as a portal's does
+
+
+def own_body(body: bytes, i: int) -> bytes:
+    """The seed as source i's own body's report (河+i in stems+市, a name the reader recognises): N reports of N
+    bodies, none the same, so each is stored (bench_workers' ``own`` pages)."""
+    return body.replace(
+        "天门市".encode(), ("河" + "".join("甲乙丙丁戊己庚辛壬癸"[int(c)] for c in str(i)) + "市").encode()
+    )
 
 
 def pages(kind: str) -> list[tuple[bytes, str]]:
-    if kind == "seed":
+    if kind in ("seed", "own"):
         return [(SEED.read_bytes(), "text/plain")]
     html = [(p.read_bytes(), "text/html") for p in sorted((SHARED / "corpus").glob("*.html"))]
     text = [(p.read_bytes(), "text/plain") for p in sorted((SHARED / "seeds").glob("*.txt"))]
     return html + text
 
 
-def serve(hosts: int, port: int, kind: str, ready: Any, counts: Any) -> None:
+def serve(hosts: int, port: int, kind: str, ready: Any, counts: Any, *, peaks: Any = None) -> None:
+    """The portals. ``counts``: [bodies sent, 304s sent]; ``peaks`` (bench_workers): per host, the most requests
+    it had in hand at once."""
     reports = pages(kind)
+    inflight = [0] * hosts
 
     async def handler(request: web.Request) -> web.Response:
+        if peaks is None:
+            return await answer(request)
+        host = int((request.transport.get_extra_info("sockname") or ("127.0.0.2",))[0].rsplit(".", 1)[1]) - 2
+        inflight[host] += 1
+        peaks[host] = max(peaks[host], inflight[host])
+        try:
+            await asyncio.sleep(LATENCY)  # a portal's own time: requests overlap, so their number can be seen
+            return await answer(request)
+        finally:
+            inflight[host] -= 1
+
+    async def answer(request: web.Request) -> web.Response:
         if request.headers.get("If-None-Match") == ETAG:
             with counts.get_lock():
                 counts[1] += 1
@@ -76,7 +100,9 @@ def serve(hosts: int, port: int, kind: str, ready: Any, counts: Any) -> None:
             counts[0] += 1
         if not request.path.endswith("t.html"):
             return web.Response(body=LISTING, content_type="text/html", charset="utf-8", headers={"ETag": ETAG})
-        body, content_type = reports[int(request.path.split("/")[1][1:]) % len(reports)]
+        i = int(request.path.split("/")[1][1:])
+        body, content_type = reports[i % len(reports)]
+        body = own_body(body, i) if kind == "own" else body
         return web.Response(body=body, content_type=content_type, headers={"ETag": ETAG})
 
     async def main() -> None:

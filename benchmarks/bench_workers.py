@@ -1,21 +1,25 @@
 """Several workers on one PostgreSQL database beside the floor of the same run: one `govmon poll` on a SQLite
 file, over the same N local sources at the same limits.
 
-    python benchmarks/bench_workers.py [--sources N] [--hosts H] [--runs R] [--workers W]
+    python benchmarks/bench_workers.py [--sources N] [--hosts H] [--runs R] [--workers W] [--lease S]
 
-bench_poll's server (a separate process) serves N portals (a listing + one 4 KB seed report each) on
-127.0.0.2..127.0.0.(H+1). Each pass is the service's own (``service.poll_once``: leases, shared per-host slots,
-the delivery after it) in a spawned process per worker, as `govmon poll` runs. Measured, each against the
-SQLite single process of the same run:
+bench_poll's server (a separate process) serves N portals (a listing + one 4 KB seed report each, every source's
+report its own body's, each answer taking 2 ms) on 127.0.0.2..127.0.0.(H+1). Each pass is the service's own
+(``service.poll_once``: leases, shared per-host slots, the delivery after it) in a spawned process per worker,
+as `govmon poll` runs. Measured, each against the SQLite single process of the same run:
 
 - first pass (everything new: fetched, read, checked, stored): SQLite, PostgreSQL with 1 worker, with W workers;
-- steady state (every page answers 304), median of R passes, the same three.
+- steady state (every page answers 304), median of R passes, the same three. Before each PostgreSQL pass the
+  sources' last poll is forgotten (as their interval passing would), else a pass leaves what another polled;
+- a killed worker: W `govmon run` services (``service.serve``) on a fresh database with ``lease_seconds`` = S;
+  one is SIGKILLed when half the sources are polled; the seconds until the others have polled every source.
 
-Prints wall seconds, the ratios to SQLite (below 1: faster), how many sources each pass failed (must be 0),
-how many polls the W workers made in a pass (N: each source once) and how many documents and versions the
-database holds (N each: nothing stored twice). The PostgreSQL server is a throwaway cluster (tests/pg.py), or
-the one GOVMON_TEST_POSTGRES names. This machine has 2 cores shared with other work: the ratios, not the
-seconds, are the figures.
+Prints wall seconds, the ratios to SQLite (below 1: faster), requests per second the server answered, the most
+requests any host had in hand at once (never above per_host = 2), how many sources each pass failed (must be 0),
+how many polls the workers made in a pass (N: each source once), the documents and versions the database holds
+(N each: nothing stored twice, nothing lost). The PostgreSQL server is a throwaway cluster (tests/pg.py), or the
+one GOVMON_TEST_POSTGRES names. This machine has 2 cores shared with other work: the ratios, not the seconds,
+are the figures.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ import asyncio
 import dataclasses
 import json
 import multiprocessing
+import os
+import signal
 import socket
 import statistics
 import sys
@@ -33,18 +39,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench_poll import bench_settings, serve
+import psycopg
+from bench_poll import bench_settings
+from bench_poll import serve as portals
 
 from monitor.alerts.render import Renderer
 from monitor.config import Settings
 from monitor.store import open_store
-from monitor.watch.service import poll_once
+from monitor.watch.service import poll_once, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from pg import cluster, fresh_database  # noqa: E402  (the tests' throwaway PostgreSQL)
-
-CONCURRENCY, PER_HOST = 32, 2
 
 
 def _worker(settings: Settings, out: Any) -> None:
@@ -59,10 +65,48 @@ def _worker(settings: Settings, out: Any) -> None:
     )
 
 
-def workers_pass(settings: Settings, workers: int) -> dict[str, Any]:
+def _service(settings: Settings) -> None:
+    asyncio.run(serve(settings, 0.0, Renderer(settings.templates_dir)))
+
+
+class Server:
+    """bench_poll's portals in their own process, with what they counted: answers sent, per-host peaks."""
+
+    def __init__(self, hosts: int) -> None:
+        with socket.socket() as probe:  # a port free on the first host (another benchmark may hold a fixed one)
+            probe.bind(("127.0.0.2", 0))
+            self.port = probe.getsockname()[1]
+        ready = multiprocessing.Event()
+        self.counts, self.peaks = multiprocessing.Array("l", 2), multiprocessing.Array("l", hosts)
+        args = (hosts, self.port, "own", ready, self.counts)
+        self.process = multiprocessing.Process(target=portals, args=args, kwargs={"peaks": self.peaks}, daemon=True)
+        self.process.start()
+        ready.wait(30)
+
+    def reset(self) -> int:
+        for h in range(len(self.peaks)):
+            self.peaks[h] = 0
+        return int(self.counts[0] + self.counts[1])
+
+    def answered(self, since: int) -> tuple[int, int]:
+        """(answers since ``reset`` gave ``since``, the most requests one host had in hand at once)."""
+        return int(self.counts[0] + self.counts[1]) - since, max(self.peaks)
+
+
+def forget_polls(settings: Settings) -> None:
+    """As the sources' interval passing would: no source counts as polled just now by another worker."""
+    if settings.database_url:
+        open_store(settings).close()  # its tables made, on a first pass
+        with psycopg.connect(settings.database_url, autocommit=True) as conn:
+            conn.execute("UPDATE sources SET polled_at = NULL, polled_by = NULL")
+
+
+def workers_pass(settings: Settings, workers: int, server: Server) -> dict[str, Any]:
     """``workers`` spawned processes polling at once; the wall time until the last is done."""
+    forget_polls(settings)
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
+    since = server.reset()
     start = time.perf_counter()
     children = [ctx.Process(target=_worker, args=(settings, out)) for _ in range(workers)]
     for child in children:
@@ -70,10 +114,49 @@ def workers_pass(settings: Settings, workers: int) -> dict[str, Any]:
     results = [out.get() for _ in children]
     for child in children:
         child.join()
+    wall = time.perf_counter() - start
+    answers, peak = server.answered(since)
     return {
-        "wall": time.perf_counter() - start,
+        "wall": wall,
         "failed": max(r["failed"] for r in results),
         "polled": sum(r["polled"] for r in results),
+        "rps": answers / wall,
+        "peak": peak,
+    }
+
+
+def polled_ok(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT count(DISTINCT source) FROM polls WHERE ok = 1").fetchone()
+    return int(row[0]) if row else 0
+
+
+def killed_worker(settings: Settings, workers: int, n: int) -> dict[str, Any]:
+    """``workers`` services on a fresh database, one SIGKILLed when half the sources are polled: the seconds until
+    the others have polled every source (its sources wait for their lease to lapse)."""
+    url = settings.database_url or ""
+    open_store(settings).close()  # its tables made
+    ctx = multiprocessing.get_context("spawn")
+    services = [ctx.Process(target=_service, args=(settings,)) for _ in range(workers)]
+    for service in services:
+        service.start()
+    while polled_ok(url) < n // 2:
+        time.sleep(0.05)
+    os.kill(services[0].pid or 0, signal.SIGKILL)
+    killed, at = time.perf_counter(), polled_ok(url)
+    deadline = killed + 30 * settings.lease_seconds
+    while (done := polled_ok(url)) < n and time.perf_counter() < deadline:
+        time.sleep(0.05)
+    pickup = time.perf_counter() - killed
+    for service in services[1:]:
+        os.kill(service.pid or 0, signal.SIGTERM)
+    for service in services:
+        service.join(60)
+    return {
+        "lease_s": settings.lease_seconds,
+        "polled_when_killed": at,
+        "all_polled_s_after_kill": round(pickup, 1) if done == n else None,
+        "sources_polled": done,
     }
 
 
@@ -86,24 +169,35 @@ def held(settings: Settings) -> tuple[int, int]:
         store.close()
 
 
+def figures(first: dict[str, Any], steady: list[dict[str, Any]], floor: tuple[float, float]) -> dict:
+    wall = statistics.median(r["wall"] for r in steady)
+    return {
+        "first_wall_s": round(first["wall"], 1),
+        "first_ratio_to_sqlite": round(first["wall"] / floor[0], 2),
+        "first_requests_per_s": round(first["rps"]),
+        "steady_wall_s": round(wall, 2),
+        "steady_ratio_to_sqlite": round(wall / floor[1], 2),
+        "steady_requests_per_s": round(statistics.median(r["rps"] for r in steady)),
+        "most_requests_one_host_had_at_once": max(r["peak"] for r in [first, *steady]),
+        "failed_sources": max(r["failed"] for r in [first, *steady]),
+        "polls_per_pass": [r["polled"] for r in [first, *steady]],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sources", type=int, default=1000, metavar="N")
     parser.add_argument("--hosts", type=int, default=16, metavar="H")
     parser.add_argument("--runs", type=int, default=3, metavar="R", help="steady-state passes (median)")
     parser.add_argument("--workers", type=int, default=2, metavar="W")
+    parser.add_argument("--lease", type=int, default=10, metavar="S", help="lease_seconds of the killed-worker run")
     args = parser.parse_args()
     n, hosts = args.sources, args.hosts
-    with socket.socket() as probe:  # a port free on the first host (another benchmark may hold a fixed one)
-        probe.bind(("127.0.0.2", 0))
-        port = probe.getsockname()[1]
-    ready, counts = multiprocessing.Event(), multiprocessing.Array("l", 2)
-    server = multiprocessing.Process(target=serve, args=(hosts, port, "seed", ready, counts), daemon=True)
-    server.start()
-    ready.wait(30)
+    server = Server(hosts)
     out: dict[str, Any] = {"sources": n, "hosts": hosts, "workers": args.workers}
     with tempfile.TemporaryDirectory() as tmp, cluster() as server_url:
-        base = bench_settings(Path(tmp), n, hosts, port)
+        base = bench_settings(Path(tmp), n, hosts, server.port)
+        out["per_host"] = base.per_host
         setups = {
             "sqlite": (base, 1),
             "postgresql_1": (dataclasses.replace(base, database_url=fresh_database(server_url, "bench_one")), 1),
@@ -112,27 +206,23 @@ def main() -> None:
                 args.workers,
             ),
         }
-        first = {name: workers_pass(s, w) for name, (s, w) in setups.items()}
+        first = {name: workers_pass(s, w, server) for name, (s, w) in setups.items()}
         steady: dict[str, list[dict[str, Any]]] = {name: [] for name in setups}
         for _ in range(args.runs):  # interleaved, so a busy moment of the machine falls on each alike
             for name, (s, w) in setups.items():
-                steady[name].append(workers_pass(s, w))
-        floor_first = first["sqlite"]["wall"]
-        floor_steady = statistics.median(r["wall"] for r in steady["sqlite"])
+                steady[name].append(workers_pass(s, w, server))
+        floor = (first["sqlite"]["wall"], statistics.median(r["wall"] for r in steady["sqlite"]))
         for name, (s, _) in setups.items():
-            wall = statistics.median(r["wall"] for r in steady[name])
             documents, versions = held(s)
-            out[name] = {
-                "first_wall_s": round(first[name]["wall"], 1),
-                "first_ratio_to_sqlite": round(first[name]["wall"] / floor_first, 2),
-                "steady_wall_s": round(wall, 1),
-                "steady_ratio_to_sqlite": round(wall / floor_steady, 2),
-                "failed_sources": max(r["failed"] for r in [first[name], *steady[name]]),
-                "polls_per_pass": [r["polled"] for r in [first[name], *steady[name]]],
-                "documents": documents,
-                "versions": versions,
-            }
-    server.terminate()
+            out[name] = figures(first[name], steady[name], floor)
+            out[name] |= {"documents": documents, "versions": versions, "lost": n - documents}
+        kill = dataclasses.replace(
+            base, database_url=fresh_database(server_url, "bench_kill"), lease_seconds=args.lease
+        )
+        out[f"killed_one_of_{args.workers}_services"] = killed_worker(kill, args.workers, n)
+        documents, versions = held(kill)
+        out[f"killed_one_of_{args.workers}_services"] |= {"documents": documents, "versions": versions}
+    server.process.terminate()
     print(json.dumps(out, indent=2))
 
 
