@@ -30,16 +30,17 @@ import dataclasses
 import json
 import multiprocessing
 import os
+import pickle
 import signal
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from bench_poll import bench_settings
 from bench_poll import serve as portals
 
@@ -50,7 +51,7 @@ from monitor.watch.service import poll_once, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from pg import cluster, fresh_database  # noqa: E402  (the tests' throwaway PostgreSQL)
+from pg import cluster, fresh_database, run  # noqa: E402  (the tests' throwaway PostgreSQL)
 
 
 def _worker(settings: Settings, out: Any) -> None:
@@ -97,23 +98,26 @@ def forget_polls(settings: Settings) -> None:
     """As the sources' interval passing would: no source counts as polled just now by another worker."""
     if settings.database_url:
         open_store(settings).close()  # its tables made, on a first pass
-        with psycopg.connect(settings.database_url, autocommit=True) as conn:
-            conn.execute("UPDATE sources SET polled_at = NULL, polled_by = NULL")
+        run(settings.database_url, "UPDATE sources SET polled_at = NULL, polled_by = NULL")
 
 
-def workers_pass(settings: Settings, workers: int, server: Server) -> dict[str, Any]:
-    """``workers`` spawned processes polling at once; the wall time until the last is done."""
+def workers_pass(settings: Settings, workers: int, server: Server, tree: Path | None = None) -> dict[str, Any]:
+    """``workers`` spawned processes polling at once; the wall time until the last is done. With ``tree``, each
+    is this script run with another checkout's ``monitor`` first on its path (``--before``)."""
     forget_polls(settings)
-    ctx = multiprocessing.get_context("spawn")
-    out = ctx.Queue()
     since = server.reset()
     start = time.perf_counter()
-    children = [ctx.Process(target=_worker, args=(settings, out)) for _ in range(workers)]
-    for child in children:
-        child.start()
-    results = [out.get() for _ in children]
-    for child in children:
-        child.join()
+    if tree is not None:
+        results = _other_tree(settings, workers, tree)
+    else:
+        ctx = multiprocessing.get_context("spawn")
+        out = ctx.Queue()
+        children = [ctx.Process(target=_worker, args=(settings, out)) for _ in range(workers)]
+        for child in children:
+            child.start()
+        results = [out.get() for _ in children]
+        for child in children:
+            child.join()
     wall = time.perf_counter() - start
     answers, peak = server.answered(since)
     return {
@@ -125,27 +129,39 @@ def workers_pass(settings: Settings, workers: int, server: Server) -> dict[str, 
     }
 
 
-def polled_ok(url: str) -> int:
-    with psycopg.connect(url) as conn:
-        row = conn.execute("SELECT count(DISTINCT source) FROM polls WHERE ok = 1").fetchone()
-    return int(row[0]) if row else 0
+def _other_tree(settings: Settings, workers: int, tree: Path) -> list[dict[str, Any]]:
+    with tempfile.NamedTemporaryFile(suffix=".pickle") as held_settings:
+        held_settings.write(pickle.dumps(settings))
+        held_settings.flush()
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tree), str(ROOT / "benchmarks")])}
+        command = [sys.executable, str(Path(__file__).resolve()), "--worker", held_settings.name]
+        children = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE) for _ in range(workers)]
+        return [json.loads(child.communicate()[0]) for child in children]
+
+
+def polled_ok(settings: Settings) -> int:
+    """How many sources have had a poll without error."""
+    store = open_store(settings)
+    try:
+        return len(store.sources_read())
+    finally:
+        store.close()
 
 
 def killed_worker(settings: Settings, workers: int, n: int) -> dict[str, Any]:
     """``workers`` services on a fresh database, one SIGKILLed when half the sources are polled: the seconds until
     the others have polled every source (its sources wait for their lease to lapse)."""
-    url = settings.database_url or ""
     open_store(settings).close()  # its tables made
     ctx = multiprocessing.get_context("spawn")
     services = [ctx.Process(target=_service, args=(settings,)) for _ in range(workers)]
     for service in services:
         service.start()
-    while polled_ok(url) < n // 2:
+    while polled_ok(settings) < n // 2:
         time.sleep(0.05)
     os.kill(services[0].pid or 0, signal.SIGKILL)
-    killed, at = time.perf_counter(), polled_ok(url)
+    killed, at = time.perf_counter(), polled_ok(settings)
     deadline = killed + 30 * settings.lease_seconds
-    while (done := polled_ok(url)) < n and time.perf_counter() < deadline:
+    while (done := polled_ok(settings)) < n and time.perf_counter() < deadline:
         time.sleep(0.05)
     pickup = time.perf_counter() - killed
     for service in services[1:]:
@@ -191,7 +207,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, metavar="R", help="steady-state passes (median)")
     parser.add_argument("--workers", type=int, default=2, metavar="W")
     parser.add_argument("--lease", type=int, default=10, metavar="S", help="lease_seconds of the killed-worker run")
+    parser.add_argument("--before", type=Path, metavar="TREE", help="also PostgreSQL with 1 worker on TREE's monitor/")
+    parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)  # one pass of pickled settings (--before)
     args = parser.parse_args()
+    if args.worker:
+        out = multiprocessing.SimpleQueue()
+        _worker(pickle.loads(args.worker.read_bytes()), out)
+        print(json.dumps(out.get()))
+        return
     n, hosts = args.sources, args.hosts
     server = Server(hosts)
     out: dict[str, Any] = {"sources": n, "hosts": hosts, "workers": args.workers}
@@ -206,11 +229,16 @@ def main() -> None:
                 args.workers,
             ),
         }
-        first = {name: workers_pass(s, w, server) for name, (s, w) in setups.items()}
+        trees: dict[str, Path] = {}
+        if args.before:
+            trees["postgresql_1_before"] = args.before
+            before = dataclasses.replace(base, database_url=fresh_database(server_url, "bench_before"))
+            setups["postgresql_1_before"] = (before, 1)
+        first = {name: workers_pass(s, w, server, trees.get(name)) for name, (s, w) in setups.items()}
         steady: dict[str, list[dict[str, Any]]] = {name: [] for name in setups}
         for _ in range(args.runs):  # interleaved, so a busy moment of the machine falls on each alike
             for name, (s, w) in setups.items():
-                steady[name].append(workers_pass(s, w, server))
+                steady[name].append(workers_pass(s, w, server, trees.get(name)))
         floor = (first["sqlite"]["wall"], statistics.median(r["wall"] for r in steady["sqlite"]))
         for name, (s, _) in setups.items():
             documents, versions = held(s)

@@ -107,3 +107,11 @@ def fresh_database(server: str, name: str) -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'.encode())
         conn.execute(f'CREATE DATABASE "{name}"'.encode())
     return server.rsplit("/", 1)[0] + "/" + name
+
+
+def run(url: str, sql: str) -> None:
+    """One statement on the database at ``url`` (a benchmark's harness: the time a lease or interval takes, passed)."""
+    import psycopg  # noqa: PLC0415
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.encode())

@@ -93,7 +93,8 @@ class Store(Protocol):
         touched: Iterable[tuple[int, str | None, str | None]] = (),
     ) -> None:
         """Close the poll and update the source's failure streak, with its events and the validators of its
-        unchanged reports (``touched``: document id, ETag, Last-Modified), in one transaction."""
+        unchanged reports (``touched``: document id, ETag, Last-Modified), in one transaction; the source's lease
+        is released with it (``release_source``)."""
 
     def request_polls(self, sources: Iterable[str]) -> int:
         """`govmon poll --source ID` beside the running service: it polls them within a second."""

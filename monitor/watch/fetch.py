@@ -167,6 +167,55 @@ class HostSlots(Protocol):
     def free_host_slot(self, host: str, slot: int) -> None: ...
 
 
+class _HostGate:
+    """One host's requests in this process, with a shared store's slots: they queue here first, so only per_host
+    of them at a time ask the database (each asking is a round trip: 64 requests asking every SLOT_WAIT cost 7 a
+    source), and a slot a request is done with goes straight to the next one queued (no round trip to free it
+    and take it again); the database's slot is freed when nobody here wants it."""
+
+    def __init__(self, host: str, per_host: int) -> None:
+        self.host, self.limit = host, per_host
+        self.queue = asyncio.Semaphore(per_host)
+        self.idle: list[int] = []  # slots held for the requests queued (handed over, not freed)
+        self.waiting = 0  # requests queued
+        self.using = 0  # requests holding a slot
+
+    async def take(self, slots: HostSlots, lease: float) -> int:
+        self.waiting += 1
+        try:
+            await self.queue.acquire()
+        except BaseException:
+            self.waiting -= 1
+            if not self.waiting and not self.using:  # a slot handed over to a request cancelled meanwhile
+                self.free_idle(slots)
+            raise
+        self.waiting -= 1
+        self.using += 1
+        if self.idle:
+            return self.idle.pop()
+        try:
+            while (slot := slots.take_host_slot(self.host, self.limit, lease)) is None:
+                await asyncio.sleep(SLOT_WAIT)
+        except BaseException:
+            self.using -= 1
+            self.queue.release()
+            raise
+        return slot
+
+    def give(self, slots: HostSlots, slot: int) -> None:
+        self.using -= 1
+        if self.waiting:
+            self.idle.append(slot)
+        else:
+            slots.free_host_slot(self.host, slot)
+            self.free_idle(slots)  # one handed over to a request cancelled while another held a slot
+        self.queue.release()
+
+    def free_idle(self, slots: HostSlots) -> None:
+        while self.idle:
+            slots.free_host_slot(self.host, self.idle.pop())
+
+
 class Fetcher:
     """Use as ``async with Fetcher(...) as f: await f.get(url, allow=allowed_for(source_url))``. ``per_host``
     holds within this process (the connector's limit); with ``slots`` (several workers on one database) it
@@ -187,6 +236,7 @@ class Fetcher:
         slot_lease: float | None = None,
     ) -> None:
         self.slots = slots
+        self._hosts: dict[str, _HostGate] = {}  # with slots: this process's requests to each host
         self.user_agent, self.retries, self.backoff, self.max_bytes, self.sleep = (
             user_agent,
             retries,
@@ -210,6 +260,9 @@ class Fetcher:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        if self.slots is not None:
+            for gate in self._hosts.values():
+                gate.free_idle(self.slots)
         for session in self.sessions.values():
             await session.close()
         self.sessions.clear()
@@ -308,12 +361,12 @@ class Fetcher:
             yield
             return
         host = urlsplit(url).hostname or ""
-        while (slot := self.slots.take_host_slot(host, self.limits[1], self.slot_lease)) is None:
-            await asyncio.sleep(SLOT_WAIT)
+        gate = self._hosts.get(host) or self._hosts.setdefault(host, _HostGate(host, self.limits[1]))
+        slot = await gate.take(self.slots, self.slot_lease)
         try:
             yield
         finally:
-            self.slots.free_host_slot(host, slot)
+            gate.give(self.slots, slot)
 
     def _saw_date(self, value: str | None) -> None:
         try:

@@ -24,7 +24,7 @@ from monitor.model import Event
 from monitor.model.bodies import Body, normal_name, same_name
 from monitor.reading.facts import title_body
 from monitor.reading.formats import decode
-from monitor.store import Claim, Listing, SourceState, Store
+from monitor.store import Claim, Listing, PageCache, SourceState, Store
 from monitor.watch.discover import Link, discover
 from monitor.watch.document import Documents, PollResult, Remembered
 from monitor.watch.fetch import Fetcher, allowed_for
@@ -36,16 +36,18 @@ PASS_MARGIN = 30.0
 log = logging.getLogger("govmon")
 
 
-def listing_complete(store: Store, source: Source) -> bool:
+def listing_complete(store: Store, source: Source, pages: dict[str, PageCache | None] | None = None) -> bool:
     """Whether the source's listing pages, as last read, end within ``max_pages`` (a next page left unread
-    means a body's report may be there: not looked for, 未能检查)."""
+    means a body's report may be there: not looked for, 未能检查). ``pages``: those already read from the store
+    (a poll reads each once), and where the ones read here are kept."""
+    known = {} if pages is None else pages
     url: str | None = source.list_url
     seen: set[str] = set()
     while url and url not in seen:
         if len(seen) >= source.max_pages:
             return False
         seen.add(url)
-        cached = store.page(url)
+        cached = known[url] if url in known else known.setdefault(url, store.page(url))
         url = cached.listing.next if cached and cached.listing else None
     return True
 
@@ -105,14 +107,17 @@ class Watcher:
         self._held += 1
         if self._renewer is None:
             self._renewer = asyncio.create_task(self._renew())
+        result = None
         try:
-            return await self._poll_source(source)
+            result = await self._poll_source(source)
+            return result
         finally:
             self._held -= 1
             if not self._held and self._renewer is not None:
                 self._renewer.cancel()
                 self._renewer = None
-            self.store.release_source(source.id)
+            if result is None:  # cut off before its end was stored (which releases the lease with it)
+                self.store.release_source(source.id)
 
     async def _renew(self) -> None:
         """While this worker polls: its leases (the sources it polls, its hosts' request slots) renewed every
@@ -134,10 +139,11 @@ class Watcher:
         poll_id = self.store.start_poll(source.id)
         state = self.store.source_state(source.id)
         result.bodies = [Body(b.name, b.kind or source.kind) for b in self.store.bodies(source.id)]
-        result.listing_read = self.listing_read(source, state)
+        pages: dict[str, PageCache | None] = {}  # the listing pages as stored before this poll, each read once
+        result.listing_read = self.listing_read(source, state, pages)
         try:
             async with asyncio.timeout(SOURCE_DEADLINE):
-                links, complete = await self._listing(source)
+                links, complete = await self._listing(source, pages)
                 years = {link.year for link in links if link.year} | self.store.years(source.id)
                 listed = [(title_body(link.title), link.year) for link in links if link.year]
                 # The reports of one source at once, within the connector's per_host limit. Each is checked
@@ -248,13 +254,15 @@ class Watcher:
             for b in stored.values()
         ]
 
-    def listing_read(self, source: Source, state: SourceState) -> date | None:
+    def listing_read(self, source: Source, state: SourceState, pages: dict[str, PageCache | None]) -> date | None:
         """The day the source's previous poll read its whole listing with today's link_pattern: a report listed
         first now was not on it then (None: that poll failed, stopped at max_pages, or read it otherwise)."""
-        cached = self.store.page(source.list_url)
-        if not state.last_poll or state.last_error or cached is None or cached.listing is None:
+        if not state.last_poll or state.last_error:
             return None
-        if cached.listing.pattern != source.link_pattern.pattern or not listing_complete(self.store, source):
+        cached = pages.setdefault(source.list_url, self.store.page(source.list_url))
+        if cached is None or cached.listing is None:
+            return None
+        if cached.listing.pattern != source.link_pattern.pattern or not listing_complete(self.store, source, pages):
             return None
         return datetime.fromisoformat(state.last_poll).date()
 
@@ -290,16 +298,16 @@ class Watcher:
             log.log(level, "source %s: report %s: %s", source.id, link.url, exc)
             return 0
 
-    async def _listing(self, source: Source) -> tuple[list[Link], bool]:
+    async def _listing(self, source: Source, pages: dict[str, PageCache | None]) -> tuple[list[Link], bool]:
         """The report links of the source's listing pages, and whether every page was read (False: a next page
-        was left past ``max_pages``)."""
+        was left past ``max_pages``). ``pages``: those already read from the store this poll."""
         allow = allowed_for(source.list_url)
         links: dict[str, Link] = {}
         url: str | None = source.list_url
         seen: set[str] = set()
         while url and len(seen) < source.max_pages and url not in seen:
             seen.add(url)
-            cached = self.store.page(url)
+            cached = pages[url] if url in pages else self.store.page(url)
             etag, modified = (cached.etag, cached.last_modified) if cached else (None, None)
             resp = await self.fetcher.get(url, etag=etag, last_modified=modified, allow=allow)
             known = cached.listing if cached else None

@@ -30,27 +30,23 @@ def _delivery(row: dict[str, object]) -> Delivery:
 
 class Outbox(Connected):
     def _add_event(self, event: Event, document_id: int | None, version_id: int | None = None) -> None:
-        row = self.conn.execute(
-            "INSERT INTO events (key, kind, source, document_id, version_id, created, payload) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (key) DO NOTHING RETURNING id",
+        """The event, unless recorded already (by this worker or another: never queued twice), with a delivery
+        per recipient: one statement, so a transaction in pipeline mode need not wait for it."""
+        stamp = now()
+        self.conn.execute(
+            "WITH e AS (INSERT INTO events (key, kind, source, document_id, version_id, created, payload) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (key) DO NOTHING RETURNING id) "
+            "INSERT INTO deliveries (event_id, channel, recipient, next_attempt) SELECT e.id, r.channel, r.recipient, "
+            "%s FROM e, unnest(%s::text[], %s::text[]) WITH ORDINALITY AS r(channel, recipient, n) ORDER BY r.n "
+            "ON CONFLICT DO NOTHING",
             [
-                event.key,
-                event.kind,
-                event.source,
-                document_id,
-                version_id,
-                now(),
+                *(event.key, event.kind, event.source, document_id, version_id, stamp),
                 json.dumps(event.payload.to_json(), ensure_ascii=False),
+                stamp,
+                [c for c, _ in event.recipients],
+                [r for _, r in event.recipients],
             ],
-        ).fetchone()
-        if row is None:
-            return  # already recorded (by this worker or another): never queued twice
-        for channel, recipient in event.recipients:
-            self.conn.execute(
-                "INSERT INTO deliveries (event_id, channel, recipient, next_attempt) VALUES (%s, %s, %s, %s) "
-                "ON CONFLICT DO NOTHING",
-                [row[0], channel, recipient, now()],
-            )
+        )
 
     def events(self) -> list[StoredEvent]:
         to: dict[int, list[tuple[str, str]]] = {}

@@ -25,6 +25,20 @@ if TYPE_CHECKING:
 _STATE = "id, agency, kind, list_url, last_poll, last_error, consecutive_failures, failing_alerted"
 
 
+_FINISH = (
+    "WITH p AS (UPDATE polls SET finished = %(stamp)s, ok = %(ok)s, error = %(error)s, reports = %(reports)s, "
+    "new_versions = %(new)s WHERE id = %(poll)s), "
+    "d AS (UPDATE documents d SET etag = t.etag, last_modified = t.modified, last_checked = %(stamp)s FROM "
+    "unnest(%(ids)s::bigint[], %(etags)s::text[], %(modified)s::text[]) AS t(id, etag, modified) WHERE d.id = t.id) "
+    "UPDATE sources SET last_poll = %(stamp)s, last_error = %(error)s, consecutive_failures = CASE WHEN %(ok)s = 1 "
+    "THEN 0 ELSE consecutive_failures + 1 END, failing_alerted = coalesce(%(alerted)s::integer, failing_alerted), "
+    # the lease released, as release_source does (when it is still this worker's)
+    "polled_at = CASE WHEN lease_owner = %(me)s THEN now() ELSE polled_at END, polled_by = CASE WHEN lease_owner = "
+    "%(me)s THEN %(me)s ELSE polled_by END, lease_until = CASE WHEN lease_owner = %(me)s THEN NULL ELSE lease_until "
+    "END, lease_owner = CASE WHEN lease_owner = %(me)s THEN NULL ELSE lease_owner END WHERE id = %(source)s"
+)
+
+
 def _state(row: tuple[Any, ...]) -> SourceState:
     source_id, agency, kind, list_url, last_poll, last_error, failures, alerted = row
     return SourceState(source_id, agency, kind, list_url, last_poll, last_error, failures, bool(alerted))
@@ -138,28 +152,34 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
         events: Iterable[Event] = (),
         touched: Iterable[tuple[int, str | None, str | None]] = (),
     ) -> None:
-        state = self.source_state(source_id)
-        failures = state.consecutive_failures + 1 if error else 0
-        stamp = now()
-        with self._transaction():
-            self.conn.execute(
-                "UPDATE polls SET finished = %s, ok = %s, error = %s, reports = %s, new_versions = %s WHERE id = %s",
-                [stamp, int(error is None), error, reports, new_versions, poll_id],
-            )
-            alerted = int(state.failing_alerted)
+        """The poll's end, its source's streak, its unchanged reports' validators and its lease released in one
+        statement (one round trip a source); with events, in one transaction with them. The streak is counted in
+        the database, so two ends of one source's polls cannot both read the same count."""
+        events, touched = list(events), list(touched)
+        alerted: int | None = None  # the source's "failing" alert: sent (1), ended (0), as it was (None)
+        for event in events:
+            alerted = 1 if event.kind == "source_failing" else 0 if event.kind == "source_recovered" else alerted
+        args = {
+            "stamp": now(),
+            "ok": int(error is None),
+            "error": error,
+            "reports": reports,
+            "new": new_versions,
+            "poll": poll_id,
+            "source": source_id,
+            "me": self.worker,
+            "alerted": alerted,
+            "ids": [t[0] for t in touched],
+            "etags": [t[1] for t in touched],
+            "modified": [t[2] for t in touched],
+        }
+        if not events:
+            self.conn.execute(_FINISH, args)
+            return
+        with self.conn.pipeline(), self._transaction():  # sent together: one round trip, not 3 + one an event
             for event in events:
                 self._add_event(event, None)
-                alerted = 1 if event.kind == "source_failing" else 0 if event.kind == "source_recovered" else alerted
-            self.conn.execute(
-                "UPDATE sources SET last_poll = %s, last_error = %s, consecutive_failures = %s, failing_alerted = %s "
-                "WHERE id = %s",
-                [stamp, error, failures, alerted, source_id],
-            )
-            with self.conn.cursor() as cur:
-                cur.executemany(
-                    "UPDATE documents SET etag = %s, last_modified = %s, last_checked = %s WHERE id = %s",
-                    [(etag, modified, stamp, doc_id) for doc_id, etag, modified in touched],
-                )
+            self.conn.execute(_FINISH, args)
 
     # ------------------------------------------------------------ polls asked of the running service
     def request_polls(self, sources: Iterable[str]) -> int:
