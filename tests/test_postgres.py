@@ -127,7 +127,7 @@ def test_migrate_to_copies_every_row_and_the_stores_answer_alike(tmp_path, pg_ur
         for body in sqlite.bodies():
             for year in body.years:
                 assert shared.body_version(body.name, year) == sqlite.body_version(body.name, year)
-        for doc in sqlite.reports():
+        for doc in shared.reports():  # streamed from a server-side cursor: other questions asked between rows
             assert doc.latest is not None
             assert shared.raw(doc.latest.id) == sqlite.raw(doc.latest.id)
             assert shared.history(doc.latest.id) == sqlite.history(doc.latest.id)

@@ -3,12 +3,15 @@ The same answers as the SQLite store's (``sqlite.queries``), in the same order. 
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 
 from monitor.store.encoding import diff, findings, summary, unpack
 from monitor.store.postgres.connected import Connected
 from monitor.store.records import LastReport, StoredReport, VersionSummary, YearReport
+
+_CURSORS = itertools.count()  # a name for each server-side cursor (two may be open at once on one connection)
 
 
 class Queries(Connected):
@@ -33,8 +36,12 @@ class Queries(Connected):
             f"(SELECT max(id) FROM versions WHERE document_id = d.id) WHERE {' AND '.join(where)} "
             "ORDER BY d.source, d.year DESC NULLS LAST, d.id"
         )
-        with self.conn.cursor() as cur:
-            for row in cur.execute(sql, args):
+        # streamed: a server-side cursor (WITH HOLD, as the connection autocommits) fetched ``itersize`` rows at a
+        # time, so memory does not grow with the database (the rows wait on the server, not here)
+        with self.conn.cursor(name=f"govmon_reports_{next(_CURSORS)}", withhold=True) as cur:
+            cur.itersize = 500
+            cur.execute(sql, args)
+            for row in cur:
                 doc_id, doc_source, url, title, doc_year, first_seen, versions = row[:7]
                 vid, fetched, sha256, content_hash, content_type, found, changed, data, body = row[7:]
                 latest = (
