@@ -105,7 +105,7 @@ class Watcher:
             log.info("source %s: polled by another worker; left to it", source.id)
             return PollResult(source.id, elsewhere=True, held=claim is Claim.HELD)
         self._held += 1
-        if self._renewer is None:
+        if self._renewer is None and self.settings.database_url is not None:  # SQLite's store takes no lease
             self._renewer = asyncio.create_task(self._renew())
         result = None
         try:
