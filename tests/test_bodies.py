@@ -195,6 +195,8 @@ async def test_one_listing_many_bodies(portal, tmp_path, db):
     assert not carry["t3.html"]  # 泸州 2022 is never compared with 通辽 2021
     copies = [(n, f.message) for n, (_, _, found) in got.items() for f in found if f.rule == "history.copied"]
     assert not [c for c in copies if c[0] in ("t7.pdf", "t8.html")], copies  # one report as page and PDF
+    # 洪泽区 2023 and 泸州 2022 say their figures are their region's; no other body here is within either
+    assert not [n for n, (_, _, found) in got.items() for f in found if f.rule == "region.parts"]
     store = open_store(cfg)
     try:
         missing = [e.event for e in store.events() if e.event.kind == "missing"]

@@ -55,6 +55,7 @@ class PollResult:
     listing_read: date | None = None  # the day the source's whole listing was last read (its previous poll)
     # the source's first poll, told in one summary at its end: each report's own events are stored unsent
     quiet: bool = False
+    stored_years: set[int] = field(default_factory=set)  # the years of the versions stored this poll
 
     def told(self, events: list[Event]) -> list[Event]:
         """The events as stored: without recipients in a quiet (first) poll; the summary names them."""
@@ -160,6 +161,7 @@ class Documents:
         result.new_versions += 1
         result.changed += latest is not None
         if year:
+            result.stored_years.add(year)
             self.recheck_year_after(source, who.body, year, report, content_hash, result=result)
         log.info(
             "source %s: %s version of %s (%d findings)",
