@@ -325,7 +325,7 @@ async def test_the_readme_systemd_steps_in_a_fake_root(portal, tmp_path):
         for m in (email.message_from_bytes(b, policy=email.policy.default) for b in mails)
         if "首次检查" in m["Subject"]
     ]
-    assert "发现5份年度报告" in summary["Subject"]
+    assert "发现5个单位的5份年度报告" in summary["Subject"]
     text = summary.get_body(("plain",)).get_content()
     assert "通辽市2021年政府信息公开工作年度报告" in text
     assert "不逐份发送提醒" in text

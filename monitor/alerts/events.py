@@ -87,7 +87,7 @@ def first_poll_event(settings: Settings, source: Source, stored: list[StoredRepo
     for r in stored:
         findings = r.latest.findings if r.latest else []
         errors = tuple(f.message for f in findings if f.severity == "error")
-        listed.append(ListedReport(r.title, r.year, r.url, len(errors), len(findings) - len(errors), errors))
+        listed.append(ListedReport(r.title, r.year, r.url, len(errors), len(findings) - len(errors), errors, r.body))
     if not listed:
         return None
     payload = Payload(source.id, source.agency, source.list_url, reports=tuple(listed), findings=())
