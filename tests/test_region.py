@@ -105,3 +105,26 @@ async def test_a_zone_whose_report_has_fewer_suits_than_its_bureau_is_warned(por
         assert len([e for e in store.events() if e.event.kind == "new_finding"]) == 1
     finally:
         store.close()
+
+
+async def test_no_check_across_reports_fires_on_the_corpus_and_the_seeds(portal, tmp_path):
+    """Every real report of the corpus and the seeds on one county's listing, polled twice: these are real
+    published reports of different bodies and years; none repeats a year's tables, was listed after a read that
+    lacked it, or has fewer requests than a body within its region."""
+    kinds = {".pdf": "application/pdf", ".html": "text/html", ".txt": "text/plain", ".md": "text/plain"}
+    files = [f for f in (*sorted(CORPUS.iterdir()), *SEEDS.values()) if f.suffix in kinds and f.name != "README.md"]
+    links = []
+    for n, f in enumerate(files):
+        name = f"r{n}{'.pdf' if f.suffix == '.pdf' else '.html'}"
+        charset = None if f.suffix == ".pdf" else "utf-8"
+        portal.add(f"/all/{name}", f.read_bytes(), content_type=kinds[f.suffix], charset=charset)
+        report = read_report(f.read_bytes(), f.name)
+        links.append((name, report.title or f"{report.year}年政府信息公开工作年度报告"))
+    portal.add("/all/", listing(links))
+    cfg = _config(tmp_path, f"{portal.base}/all/", db="govmon.db")
+    for _ in range(2):
+        await poll(cfg, today=date(2025, 4, 15))
+    got = _stored(cfg)
+    assert len(got) >= len(files) - 1  # 006 is 005 as a crawler saw it: one report, stored once
+    across = ("history.same_tables", "timeliness.backdated", "region.parts", "history.carry_over")
+    assert [(n, f.message) for n, (_, _, found) in got.items() for f in found if f.rule in across] == []
