@@ -44,6 +44,7 @@ from aiohttp import web
 
 from monitor.config import Settings, Source
 from monitor.model import DEFAULT_LINK_PATTERN
+from monitor.reading.report import read_report
 from monitor.store import open_store
 from monitor.watch.fetch import Fetcher
 from monitor.watch.poll import Watcher
@@ -56,12 +57,27 @@ ETAG = '"v1"'
 CONCURRENCY, PER_HOST = 64, 2
 
 
-def pages(kind: str) -> list[tuple[bytes, str]]:
-    if kind == "seed":
-        return [(SEED.read_bytes(), "text/plain")]
-    html = [(p.read_bytes(), "text/html") for p in sorted((SHARED / "corpus").glob("*.html"))]
-    text = [(p.read_bytes(), "text/plain") for p in sorted((SHARED / "seeds").glob("*.txt"))]
-    return html + text
+def pages(kind: str) -> list[tuple[bytes, str, bytes]]:
+    """The report pages served in turn: (bytes, content type, the place its body is named by)."""
+    files = [(SEED, "text/plain")] if kind == "seed" else []
+    if kind != "seed":
+        files += [(p, "text/html") for p in sorted((SHARED / "corpus").glob("*.html"))]
+        files += [(p, "text/plain") for p in sorted((SHARED / "seeds").glob("*.txt"))]
+    out = []
+    for path, content_type in files:
+        body = path.read_bytes()
+        agency = read_report(body, path.name).agency or ""
+        place = m.group(0) if (m := re.match(r".+?[省市区县州旗盟]", agency)) else agency
+        out.append((body, content_type, place.encode()))
+    return out
+
+
+def own_body(page: tuple[bytes, str, bytes], i: int) -> bytes:
+    """Source i's report: the page with its body's place renamed (平潭综合实验区 -> 示例7区), so every source
+    carries its own body's report as a real province does; otherwise the N sources would list ten bodies'
+    reports, which the watcher stores once and remembers as duplicates (a first pass of ten reports)."""
+    body, _, place = page
+    return body.replace(place, f"示例{i}".encode() + place[-3:]) if place else body
 
 
 def serve(hosts: int, port: int, kind: str, ready: Any, counts: Any) -> None:
@@ -76,8 +92,9 @@ def serve(hosts: int, port: int, kind: str, ready: Any, counts: Any) -> None:
             counts[0] += 1
         if not request.path.endswith("t.html"):
             return web.Response(body=LISTING, content_type="text/html", charset="utf-8", headers={"ETag": ETAG})
-        body, content_type = reports[int(request.path.split("/")[1][1:]) % len(reports)]
-        return web.Response(body=body, content_type=content_type, headers={"ETag": ETAG})
+        i = int(request.path.split("/")[1][1:])
+        page = reports[i % len(reports)]
+        return web.Response(body=own_body(page, i), content_type=page[1], headers={"ETag": ETAG})
 
     async def main() -> None:
         app = web.Application()

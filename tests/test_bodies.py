@@ -240,6 +240,26 @@ async def test_a_body_on_two_sources_is_stored_and_counted_once(portal, tmp_path
     assert [(s.body, s.state) for s in items] == [("通辽市人民政府", "on_time")]  # one row, whichever source
     assert status.totals(items)["bodies"] == 1
     assert not missing
+    # the second URL is remembered as the body's report: the body is known on both sources, and the next poll
+    # asks the URL conditionally and does not read it again
+    store = open_store(cfg)
+    try:
+        assert [b.name for s in ("city", "mirror") for b in store.bodies(s)] == ["通辽市人民政府"] * 2
+    finally:
+        store.close()
+    await poll(cfg, today=date(2022, 5, 1))
+    assert portal.not_modified["/a/t.html"] + portal.not_modified["/b/t.html"] == 2  # neither read again
+    from monitor.present import admin  # noqa: PLC0415
+
+    store = open_store(cfg)
+    try:
+        versions = {r.source: r.versions for r in store.reports()}
+        (second,) = [s for s, n in versions.items() if n == 0]  # whichever was polled second (they run at once)
+        text = "\n".join(admin.reports_text(store, second))
+    finally:
+        store.close()
+    assert sorted(versions.values()) == [0, 1]  # stored once
+    assert "与已收录的该单位同年报告内容相同，不另行保存和检查" in text
 
 
 def test_an_existing_database_upgrades_with_its_reports_attributed(tmp_path):

@@ -43,8 +43,30 @@ class Versions(Outbox):  # a new version stores its events
         row = self._row(
             "SELECT id, sha256, content_hash FROM versions WHERE document_id = ? ORDER BY id DESC LIMIT 1",
             [document_id],
+        ) or self._row(  # a duplicate: its body's report of its year
+            "SELECT v.id, v.sha256, v.content_hash FROM documents c JOIN documents d ON d.body_id = c.body_id AND "
+            "d.year = c.year JOIN versions v ON v.document_id = d.id WHERE c.id = ? ORDER BY v.id DESC LIMIT 1",
+            [document_id],
         )
         return VersionHashes(**row) if row else None
+
+    def save_duplicate(
+        self,
+        source: str,
+        url: str,
+        *,
+        title: str | None,
+        year: int | None,
+        attribution: Attribution,
+        validators: tuple[str | None, str | None],
+    ) -> None:
+        stamp = now()
+        with self._transaction():
+            self.db.conn.execute(
+                "INSERT INTO documents (source, url, title, year, first_seen, etag, last_modified, last_checked, "
+                "body_id, body_how) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO NOTHING",
+                [source, url, title, year, stamp, *validators, stamp, self._body_id(attribution), attribution.how],
+            )
 
     def latest_version(self, document_id: int) -> StoredVersion | None:
         row = self._row(
