@@ -73,11 +73,12 @@ def pages(kind: str) -> list[tuple[bytes, str, bytes]]:
 
 
 def own_body(page: tuple[bytes, str, bytes], i: int) -> bytes:
-    """Source i's report: the page with its body's place renamed (平潭综合实验区 -> 示例7区), so every source
+    """Source i's report: the page with its body's place renamed (平潭综合实验区 -> 示例七区), so every source
     carries its own body's report as a real province does; otherwise the N sources would list ten bodies'
     reports, which the watcher stores once and remembers as duplicates (a first pass of ten reports)."""
     body, _, place = page
-    return body.replace(place, f"示例{i}".encode() + place[-3:]) if place else body
+    numeral = "".join("〇一二三四五六七八九"[int(d)] for d in str(i))
+    return body.replace(place, f"示例{numeral}".encode() + place[-3:]) if place else body
 
 
 def serve(hosts: int, port: int, kind: str, ready: Any, counts: Any) -> None:
