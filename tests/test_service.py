@@ -93,11 +93,13 @@ async def govmon(*args: str) -> tuple[int, str, str]:
 async def test_sigkill_mid_poll_loses_and_duplicates_nothing(portal, tmp_path):
     cfg = write_config(tmp_path, f"{portal.base}/nb/")
     db = tmp_path / "state" / "govmon.db"
-    portal.pages["/nb/t3.html"].delay = 30  # the poll will be stuck here with the other reports committed
+    # the poll will be stuck here with the other reports committed (however loaded the machine: it never answers
+    # before the kill)
+    portal.pages["/nb/t3.html"].delay = 600
     proc = await asyncio.create_subprocess_exec(
         GOVMON, "poll", "--config", str(cfg), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
     )
-    await wait_for(lambda: count(db, "SELECT count(*) FROM versions") >= 3 and portal.hits["/nb/t3.html"] >= 1)
+    await wait_for(lambda: count(db, "SELECT count(*) FROM versions") >= 3 and portal.hits["/nb/t3.html"] >= 1, 120)
     proc.send_signal(signal.SIGKILL)
     await proc.wait()
     committed = count(db, "SELECT count(*) FROM versions")
