@@ -91,7 +91,7 @@ async def test_a_zone_whose_report_has_fewer_suits_than_its_bureau_is_warned(por
     (told,) = [f for f in got["a.html"][2] if f.rule == "region.parts"]
     assert (told.severity, told.table, told.row, told.actual) == ("warning", "appeals", "suit_after_review", 0)
     assert "全区共收到70件" in told.message
-    assert "少于已监测的1个所属单位同年报告之和1（平潭综合实验区社会事业局1），相差1" in told.message
+    assert "少于辖区内1个单位的同年报告之和1（平潭综合实验区社会事业局1），相差1" in told.message
     assert "尚未找到平潭综合实验区公安局的同年报告" in told.message
     store = open_store(cfg)
     try:
@@ -128,3 +128,15 @@ async def test_no_check_across_reports_fires_on_the_corpus_and_the_seeds(portal,
     assert len(got) >= len(files) - 1  # 006 is 005 as a crawler saw it: one report, stored once
     across = ("history.same_tables", "timeliness.backdated", "region.parts", "history.carry_over")
     assert [(n, f.message) for n, (_, _, found) in got.items() for f in found if f.rule in across] == []
+
+
+def test_check_compares_a_regions_draft_with_its_bodies_reports_given_beside_it(tmp_path, check_json):
+    """Staff checking the zone's report with the bureau's report of the same year: the same warning, in
+    `govmon check` (the bureau's own report is not a region's and is not compared)."""
+    bureau = tmp_path / "bureau.html"
+    bureau.write_bytes(_bureau_2021())
+    code, (zone, other) = check_json(str(CORPUS / "005_pingtan_zone_2021.html"), str(bureau))
+    assert code == 0
+    told = [f for f in zone["findings"] if f["rule"] == "region.parts"]
+    assert [(f["row"], f["actual"]) for f in told] == [("suit_after_review", 0)]
+    assert not [f for f in other["findings"] if f["rule"] == "region.parts"]

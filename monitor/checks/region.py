@@ -52,7 +52,7 @@ def _names(names: list[str], most: int = 5) -> str:
 
 
 @rule(
-    "region.parts", "warning", "全区（市、县）报告的申请数或复议诉讼数小于已监测的所属单位同年报告之和", scope="region"
+    "region.parts", "warning", "全区（市、县）报告的申请数或复议诉讼数小于其辖区内各单位同年报告之和", scope="region"
 )
 def region_parts(ctx: RegionContext, make: Callable[..., Finding]) -> Iterator[Finding]:
     said = says_whole_region(ctx.report)
@@ -72,7 +72,7 @@ def region_parts(ctx: RegionContext, make: Callable[..., Finding]) -> Iterator[F
         unread_s = f"；{_names(unread)}的该项未能确定读取，未计入" if unread else ""
         yield make(
             f"本报告说明其数据为全辖区的（“{said}”），但{TABLE_LABELS[table]}“{LABELS[row]}”总计为{fmt(whole)}，"
-            f"少于已监测的{len(counted)}个所属单位同年报告之和{fmt(total)}（{detail}），相差{fmt(total - whole)}"
+            f"少于辖区内{len(counted)}个单位的同年报告之和{fmt(total)}（{detail}），相差{fmt(total - whole)}"
             f"{missing}{unread_s}。请核实统计范围或数据",
             table=table,
             row=row,
