@@ -51,9 +51,7 @@ def _names(names: list[str], most: int = 5) -> str:
     return "、".join(names[:most]) + (f"等{len(names)}个单位" if len(names) > most else "")
 
 
-@rule(
-    "region.parts", "warning", "全区（市、县）报告的申请数或复议诉讼数小于其辖区内各单位同年报告之和", scope="region"
-)
+@rule("region.parts", "warning", "全区（市、县）报告的申请数或复议诉讼数小于其辖区内各单位同年报告之和", scope="region")
 def region_parts(ctx: RegionContext, make: Callable[..., Finding]) -> Iterator[Finding]:
     said = says_whole_region(ctx.report)
     if said is None:
