@@ -153,13 +153,15 @@ def _group_pages(b: _Build, group: Group, index: str) -> None:
         for _, cells in rows:
             for s in (c for c in cells if c.version_id is not None):
                 render = functools.partial(_render_report, b, s, back, group.source.agency)
-                b.pages.page(f"r/{s.version_id}.html", mark(s, s.checked, back, group.source.agency), render)
+                b.pages.page(
+                    group.source.id, f"r/{s.version_id}.html", mark(s, s.checked, back, group.source.agency), render
+                )
         context = {
             "source": group.source, "years": b.years, "rows": rows, "parts": names, "part": name, "index": index,
             "states": status.STATES, "colours": COLOURS,
         }  # fmt: skip
         digest = mark(group.source, b.years, rows, names, name, index)
-        b.pages.page(name, digest, functools.partial(grid.render, **context))
+        b.pages.page(group.source.id, name, digest, functools.partial(grid.render, **context))
 
 
 def _counts(group: Group) -> dict[str, int]:
@@ -187,7 +189,7 @@ def _summary_pages(pages: Pages, env: jinja2.Environment, groups: list[Group], y
             "totals": totals, "states": status.STATES, "colours": COLOURS, "groups": len(groups),
         }  # fmt: skip
         digest = mark(years, rows, names, name, (today, totals, len(groups)) if first else None)
-        pages.page(name, digest, functools.partial(template.render, **context))
+        pages.page("_summary", name, digest, functools.partial(template.render, **context))
 
 
 def build(settings: Settings, store: Store, out: Path, today: date, years: list[int] | None = None) -> Site:
