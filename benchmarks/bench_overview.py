@@ -23,6 +23,7 @@ Printed per size:
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -98,6 +99,11 @@ def site_pages(out: Path) -> tuple[int, int]:
     return len(sizes), max(sizes)
 
 
+@functools.lru_cache(maxsize=1)
+def first_input() -> Any:
+    return inputs()[0]
+
+
 def change_one(settings: Any, source: str) -> None:
     """A new version of ``source``'s latest report with one more finding, stored the way the watcher does."""
     store = open_store(settings)
@@ -110,7 +116,7 @@ def change_one(settings: Any, source: str) -> None:
         assert latest.report is not None
         report = latest.report
         raw = store.raw(latest.id) + b" "
-        v = inputs()[0]
+        v = first_input()
         store.save_version(
             replace(
                 v, source=source, url=doc.url, year=year, raw=raw, sha256=f"{time.time_ns():064x}", report=report,
