@@ -227,3 +227,20 @@ async def test_a_damaged_record_of_the_last_build_only_makes_the_next_one_write_
     built = rebuild(config, index.parent)
     assert sorted(built.written) == []  # every page's bytes were already there: rendered, compared, not written
     assert (rebuild(config, index.parent).written, index.exists()) == ([], True)
+
+
+async def test_the_summary_also_counts_what_is_still_wrong_in_the_years_before_the_last(portal, tmp_path):
+    """A year later the grid has two years: the summary counts each source's bodies by state in 2022, and beside
+    them its 2021 reports still 逾期未发布, 有错误 or 无法读取 (an on-time 2021 report is not counted)."""
+    config, index = await site(portal, tmp_path)
+    cfg = load(config)
+    store = open_store(cfg)
+    try:
+        overview.build(cfg, store, index.parent, date(2023, 5, 1))
+    finally:
+        store.close()
+    html = index.read_text(encoding="utf-8")
+    assert "此前年度待处理" in html
+    rows = {m[0]: m[1] for m in re.findall(r'href="g/(\w+)\.html".*?data-earlier="(\d+)"', html, flags=re.S)}
+    assert rows == {"ontime": "0", "errors": "1", "missing": "1"}
+    assert html.count('data-state="missing"') == 3  # 2022: no source has published yet

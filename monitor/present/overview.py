@@ -164,11 +164,17 @@ def _group_pages(b: _Build, group: Group, index: str) -> None:
         b.pages.page(group.source.id, name, digest, functools.partial(grid.render, **context))
 
 
+EARLIER = ("missing", "errors", "unreadable")  # what the summary counts in the years before the last
+
+
 def _counts(group: Group) -> dict[str, int]:
-    """The group's bodies per state in the grid's last year."""
+    """The group's bodies per state in the grid's last year, and (``earlier``) its cells of the years before
+    that are 逾期未发布, 有错误 or 无法读取: still to act on, and not in the last year's counts."""
     counts = dict.fromkeys(status.STATES, 0)
+    counts["earlier"] = 0
     for _, cells in group.rows:
         counts[cells[-1].state] += 1
+        counts["earlier"] += sum(c.state in EARLIER for c in cells[:-1])
     return counts
 
 
