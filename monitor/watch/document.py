@@ -155,7 +155,7 @@ class Documents:
             marks,
             who,
         )
-        if latest is None and self.store.content_seen(source.id, content_hash, who.body):
+        if latest is None and self._duplicate(source, link, resp, who, content_hash, known=doc is not None, year=year):
             return year  # stored meanwhile under another URL (the checks above yield): no await from here to the save
         self.store.save_version(version, result.told(events))
         result.new_versions += 1
