@@ -44,6 +44,7 @@ from aiohttp import web
 
 from monitor.config import Settings, Source
 from monitor.model import DEFAULT_LINK_PATTERN
+from monitor.reading.report import read_report
 from monitor.store import open_store
 from monitor.watch.fetch import Fetcher
 from monitor.watch.poll import Watcher
@@ -57,20 +58,28 @@ CONCURRENCY, PER_HOST = 64, 2
 LATENCY = 0.002  # with ``peaks``: each answer takes this long, as a portal's does
 
 
-def own_body(body: bytes, i: int) -> bytes:
-    """The seed as source i's own body's report (河+i in stems+市, a name the reader recognises): N reports of N
-    bodies, none the same, so each is stored (bench_workers' ``own`` pages)."""
-    return body.replace(
-        "天门市".encode(), ("河" + "".join("甲乙丙丁戊己庚辛壬癸"[int(c)] for c in str(i)) + "市").encode()
-    )
+def pages(kind: str) -> list[tuple[bytes, str, bytes]]:
+    """The report pages served in turn: (bytes, content type, the place its body is named by)."""
+    files = [(SEED, "text/plain")] if kind in ("seed", "own") else []  # own: bench_workers' name for the seed
+    if kind not in ("seed", "own"):
+        files += [(p, "text/html") for p in sorted((SHARED / "corpus").glob("*.html"))]
+        files += [(p, "text/plain") for p in sorted((SHARED / "seeds").glob("*.txt"))]
+    out = []
+    for path, content_type in files:
+        body = path.read_bytes()
+        agency = read_report(body, path.name).agency or ""
+        place = m.group(0) if (m := re.match(r".+?[省市区县州旗盟]", agency)) else agency
+        out.append((body, content_type, place.encode()))
+    return out
 
 
-def pages(kind: str) -> list[tuple[bytes, str]]:
-    if kind in ("seed", "own"):
-        return [(SEED.read_bytes(), "text/plain")]
-    html = [(p.read_bytes(), "text/html") for p in sorted((SHARED / "corpus").glob("*.html"))]
-    text = [(p.read_bytes(), "text/plain") for p in sorted((SHARED / "seeds").glob("*.txt"))]
-    return html + text
+def own_body(page: tuple[bytes, str, bytes], i: int) -> bytes:
+    """Source i's report: the page with its body's place renamed (平潭综合实验区 -> 示例七区), so every source
+    carries its own body's report as a real province does; otherwise the N sources would list ten bodies'
+    reports, which the watcher stores once and remembers as duplicates (a first pass of ten reports)."""
+    body, _, place = page
+    numeral = "".join("〇一二三四五六七八九"[int(d)] for d in str(i))
+    return body.replace(place, f"示例{numeral}".encode() + place[-3:]) if place else body
 
 
 def serve(hosts: int, port: int, kind: str, ready: Any, counts: Any, *, peaks: Any = None) -> None:
@@ -101,9 +110,8 @@ def serve(hosts: int, port: int, kind: str, ready: Any, counts: Any, *, peaks: A
         if not request.path.endswith("t.html"):
             return web.Response(body=LISTING, content_type="text/html", charset="utf-8", headers={"ETag": ETAG})
         i = int(request.path.split("/")[1][1:])
-        body, content_type = reports[i % len(reports)]
-        body = own_body(body, i) if kind == "own" else body
-        return web.Response(body=body, content_type=content_type, headers={"ETag": ETAG})
+        page = reports[i % len(reports)]
+        return web.Response(body=own_body(page, i), content_type=page[1], headers={"ETag": ETAG})
 
     async def main() -> None:
         app = web.Application()

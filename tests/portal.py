@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -29,6 +30,8 @@ class Page:
 class Portal:
     def __init__(self) -> None:
         self.pages: dict[str, Page] = {}
+        # paths answered by a function of the query (a CMS's list API): (body, content type)
+        self.apis: dict[str, Callable[[Mapping[str, str]], tuple[str, str]]] = {}
         self.hits: Counter[str] = Counter()
         self.not_modified: Counter[str] = Counter()
         self.runner: web.AppRunner | None = None
@@ -51,6 +54,9 @@ class Portal:
         path = request.path_qs
         self.hits[path] += 1
         page = self.pages.get(path)
+        if page is None and request.path in self.apis:
+            body, kind = self.apis[request.path](request.query)
+            return web.Response(text=body, content_type=kind, charset="utf-8")
         if page is None:
             return web.Response(status=404)
         if page.delay:

@@ -204,8 +204,9 @@ async def test_a_first_poll_is_one_summary_and_later_reports_each_their_own(tmp_
     # the column carries three bodies: 天门's 2022 report (due 1/31) is missing; 泸州, first seen with 2022, owes
     # no 2021 report; 通辽's 2022 one is not yet due
     assert [m["Subject"] for m in missing] == ["【年报监测】天门市政务服务和大数据管理局2022年度报告逾期未发布"]
-    assert msg["Subject"].startswith("【年报监测】tianmen人民政府首次检查：发现3份年度报告，其中")
+    assert msg["Subject"].startswith("【年报监测】tianmen人民政府首次检查：发现3个单位的3份年度报告，其中")
     text = msg.get_body(("plain",)).get_content()
+    assert "【天门市政务服务和大数据管理局】" in text  # each report names its body
     for url in ("t.html", "t1.html", "t2.html"):
         assert f"{portal.base}/nb/{url}" in text
     # the planted error is told in the summary, with its message, beside its report
@@ -241,7 +242,7 @@ async def test_an_interrupted_first_poll_is_summarised_once_when_a_poll_ends(tmp
     monkeypatch.setattr(poll, "SOURCE_DEADLINE", 900.0)
     await poll_and_deliver(cfg)
     msg, *missing = smtp.inbox.messages  # and 天门's 2022 report missing (see the test above)
-    assert "发现3份年度报告" in msg["Subject"]  # the reports stored by the poll that failed are in it too
+    assert "发现3个单位的3份年度报告" in msg["Subject"]  # the reports stored by the poll that failed are in it too
     assert ["逾期未发布" in m["Subject"] for m in missing] == [True]
     await poll_and_deliver(cfg)
     assert len(smtp.inbox.messages) == 2

@@ -8,6 +8,7 @@ bodies, a carry-over mismatch planted within one body is found, and a rostered b
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from datetime import date
 from pathlib import Path
@@ -195,6 +196,8 @@ async def test_one_listing_many_bodies(portal, tmp_path, db):
     assert not carry["t3.html"]  # 泸州 2022 is never compared with 通辽 2021
     copies = [(n, f.message) for n, (_, _, found) in got.items() for f in found if f.rule == "history.copied"]
     assert not [c for c in copies if c[0] in ("t7.pdf", "t8.html")], copies  # one report as page and PDF
+    # 洪泽区 2023 and 泸州 2022 say their figures are their region's; no other body here is within either
+    assert not [n for n, (_, _, found) in got.items() for f in found if f.rule == "region.parts"]
     store = open_store(cfg)
     try:
         missing = [e.event for e in store.events() if e.event.kind == "missing"]
@@ -237,6 +240,26 @@ async def test_a_body_on_two_sources_is_stored_and_counted_once(portal, tmp_path
     assert [(s.body, s.state) for s in items] == [("通辽市人民政府", "on_time")]  # one row, whichever source
     assert status.totals(items)["bodies"] == 1
     assert not missing
+    # the second URL is remembered as the body's report: the body is known on both sources, and the next poll
+    # asks the URL conditionally and does not read it again
+    store = open_store(cfg)
+    try:
+        assert [b.name for s in ("city", "mirror") for b in store.bodies(s)] == ["通辽市人民政府"] * 2
+    finally:
+        store.close()
+    await poll(cfg, today=date(2022, 5, 1))
+    assert portal.not_modified["/a/t.html"] + portal.not_modified["/b/t.html"] == 2  # neither read again
+    from monitor.present import admin  # noqa: PLC0415
+
+    store = open_store(cfg)
+    try:
+        versions = {r.source: r.versions for r in store.reports()}
+        (second,) = [s for s, n in versions.items() if n == 0]  # whichever was polled second (they run at once)
+        text = "\n".join(admin.reports_text(store, second))
+    finally:
+        store.close()
+    assert sorted(versions.values()) == [0, 1]  # stored once
+    assert "与已收录的该单位同年报告内容相同，不另行保存和检查" in text
 
 
 def test_an_existing_database_upgrades_with_its_reports_attributed(tmp_path):
@@ -411,3 +434,89 @@ async def test_an_unreadable_report_holds_back_only_the_bodies_it_may_be(portal,
         store.close()
     assert missing == ["通辽市人民政府"]
     assert rows == {"通辽市人民政府": "missing", "泸州市人民政府": "unreadable"}
+
+
+# ---------------------------------------------------------------- lists whose later pages come from an API
+BODIES = ("通辽市", "泸州市", "伊宁市", "莱西市", "宜宾市")
+
+
+def _records(portal, where: str) -> list[str]:
+    """One 2021 report page per body under /{where}/; each a list record as the CMS draws it."""
+    records = []
+    for n, city in enumerate(BODIES):
+        data = _tongliao(2021, f"{city}2021年政府信息公开工作年度报告", "2022-03-08")
+        portal.add(f"/{where}/r{n}.html", report_page({**data, "agency": "示范门户"}))
+        records.append(f'<li><a href="/{where}/r{n}.html" title="{data["title"]}">{data["title"][:8]}…</a></li>')
+    return records
+
+
+def _hanweb(portal) -> str:
+    """A Hanweb (大汉) jpage list: the first group's records in the page's <datastore> script (perPage 1,
+    groupSize 3: three records), the rest from /module/web/jpage/dataproxy.jsp by record range, as that CMS
+    answers (<datastore> XML with <totalrecord>)."""
+    records = [f"<record><![CDATA[{r}]]></record>" for r in _records(portal, "hw")]
+    proxy = "/module/web/jpage/dataproxy.jsp"
+    first = (
+        '<html><head><meta charset="utf-8"><title>年报</title></head><body><div id="4483">'
+        '<script type="text/xml"><datastore><nextgroup><![CDATA[<a href="'
+        + proxy
+        + '?page=1&amp;appid=1&amp;webid=1&amp;path=/&amp;columnid=4483&amp;unitid=16771&amp;permissiontype=0">'
+        "</a>]]></nextgroup><recordset>" + "".join(records[:3]) + "</recordset></datastore></script></div>"
+        "<script>$(document).ready(function(){$('#4483').jpage({dataStore:null,perPage:1,groupSize:3,"
+        f"totalRecord:{len(records)},proxyUrl:'{proxy}'}});}});</script></body></html>"
+    )
+
+    def answer(query) -> tuple[str, str]:
+        assert query["columnid"] == "4483"  # the column's own parameters kept
+        start, end = int(query["startrecord"]), int(query["endrecord"])
+        body = "".join(records[start - 1 : end])
+        xml = f"<datastore><totalrecord>{len(records)}</totalrecord><recordset>{body}</recordset></datastore>"
+        return f'<?xml version="1.0" encoding="UTF-8"?>{xml}', "text/xml"
+
+    portal.apis[proxy] = answer
+    portal.add("/hw/index.html", first)
+    return "/hw/index.html"
+
+
+def _json_api(portal) -> str:
+    """A list API answering JSON, two records a page (``pageNo``), the first page of it the source's list_url."""
+    records = _records(portal, "js")
+
+    def answer(query) -> tuple[str, str]:
+        page = int(query["pageNo"])
+        rows = [
+            {"DOCTITLE": re.search(r'title="([^"]+)"', r)[1], "DOCPUBURL": re.search(r'href="([^"]+)"', r)[1]}
+            for r in records[(page - 1) * 2 : page * 2]
+        ]
+        return json.dumps(
+            {"code": 200, "data": {"total": len(records), "list": rows}}, ensure_ascii=False
+        ), "application/json"
+
+    portal.apis["/api/list"] = answer
+    return "/api/list?channelId=12&pageNo=1"
+
+
+ROSTER5 = "bodies = [" + ", ".join(f'{{name = "{c}人民政府", kind = "government"}}' for c in BODIES) + "]\n"
+
+
+@pytest.mark.parametrize("kind", ["hanweb", "json"])
+async def test_lists_paged_by_an_api_are_read_to_their_end_and_a_page_not_read_decides_nothing(
+    portal, tmp_path, db, kind
+):
+    path = _hanweb(portal) if kind == "hanweb" else _json_api(portal)
+    for pages in (1, 5):
+        (tmp_path / str(pages)).mkdir()
+        fresh = db if db == "govmon.db" else fresh_database(db, f"{db.rsplit('/', 1)[1]}_{kind}_{pages}")
+        cfg = _config(tmp_path / str(pages), f"{portal.base}{path}", ROSTER5, f"max_pages = {pages}\n", db=fresh)
+        await poll(cfg, today=date(2022, 5, 1))
+        store = open_store(cfg)
+        try:
+            missing = [e for e in store.events() if e.event.kind == "missing"]
+            rows = {s.body: s.state for s in status.standings(cfg, store, [2021], date(2022, 5, 1))}
+        finally:
+            store.close()
+        read = 3 if kind == "hanweb" else 2  # the first page's records
+        assert len(_stored(cfg)) == (read if pages == 1 else len(BODIES))
+        assert not missing  # a body on a page not read is 未能检查, never 逾期未发布
+        states = [rows[f"{c}人民政府"] for c in BODIES]
+        assert states == (["on_time"] * read + ["unchecked"] * (len(BODIES) - read) if pages == 1 else ["on_time"] * 5)

@@ -4,6 +4,7 @@ and reports built from them by moving one real section into another real report.
 from __future__ import annotations
 
 import itertools
+import random
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -16,8 +17,10 @@ from monitor.checks import copies
 from monitor.checks.pipeline import run_rules
 from monitor.model import Report
 from monitor.reading.report import read_report
+from monitor.redact import redact
 from monitor.store import NewVersion, open_store
-from monitor.store.encoding import PER_BAND
+from monitor.store.encoding import PER_BAND, body_name, unpack
+from monitor.store.sqlite import prints as logged_prints
 from monitor.store.sqlite.schema import MIGRATIONS
 from monitor.store.sqlite.store import SqliteStore
 
@@ -138,7 +141,9 @@ async def test_the_watcher_flags_a_report_that_copies_another_bodys_of_the_same_
     finally:
         store.close()
     con = sqlite3.connect(cfg.database)  # the prints are SQLite's own table: each version's are kept
-    (prints,) = con.execute("SELECT count(DISTINCT version_id) FROM prints").fetchone()
+    (prints,) = con.execute(
+        "SELECT count(*) FROM (SELECT version_id FROM prints UNION SELECT version_id FROM prints_log)"
+    ).fetchone()
     con.close()
     assert prints == 2
     assert not [f for f in found["tongliao"] if f.rule == "history.copied"]
@@ -234,3 +239,70 @@ def test_prints_stored_before_they_were_kept_by_year_are_moved_with_their_year(t
     con.close()
     assert found.text == "text of a"  # the schema-5 report, with its text (its JSON holds nothing a Report keeps)
     assert moved == (10, 2021)
+
+
+def _answers(path: Path) -> list[list[tuple[str, int | None]]]:
+    """60 versions (30 documents, each replaced once) with overlapping band hashes, then the candidates of 12
+    reports: as a store answers them, and as a second store on the same file (another process) does."""
+    rng = random.Random(28)
+    store, other = SqliteStore(path), None
+    try:
+        for n in range(60):
+            keys = rng.sample(range(200 + 5 * n), 126)  # later ones draw from a wider pool: fewer shared
+            store.save_version(_version(f"s{n % 10:03}", 2020 + n % 3, keys))
+        other = SqliteStore(path)
+        asked = [(f"s{q:03}", 2020 + q % 3, rng.sample(range(400), 126)) for q in range(12)]
+        return [[(r.input, r.year) for r in s.similar(*a, limit=8)] for s in (store, other) for a in asked]
+    finally:
+        store.close()
+        if other:
+            other.close()
+
+
+def test_candidates_are_the_same_whether_the_prints_are_logged_folded_or_both(tmp_path, monkeypatch):
+    """A new report's prints are appended to a log folded into the index every FOLD reports (sqlite/prints.py):
+    folding after every report (every print in the index, the layout before), never (all in the log) or every
+    7 reports gives the same candidates in the same order, to this store and to another on the same file."""
+    answers = {}
+    for fold in (1, 7, 10**6):
+        monkeypatch.setattr(logged_prints, "FOLD", fold)
+        answers[fold] = _answers(tmp_path / f"fold{fold}.db")
+    assert answers[1] == answers[7] == answers[10**6]
+    assert sum(len(a) for a in answers[1]) > 24  # most reports have candidates
+    con = sqlite3.connect(tmp_path / "fold7.db")
+    logged, indexed = (
+        con.execute(f"SELECT count(DISTINCT version_id) FROM {t}").fetchone()[0] for t in ("prints_log", "prints")
+    )
+    con.close()
+    assert logged > 0  # both hold prints at the end
+    assert indexed > 0
+
+
+def test_prints_of_schema_10_are_kept_in_the_index_ordered_by_year(tmp_path):
+    """A database of schema 10 (prints keyed by band hash first): after the upgrade the same rows are in the
+    index, and its reports are still found."""
+    path = tmp_path / "govmon.db"
+    con = sqlite3.connect(path)
+    for name, fn in (("redact", redact), ("body_name", body_name), ("unpack", unpack)):  # as the store gives them
+        con.create_function(name, 1, fn)
+    for n, sql in enumerate(MIGRATIONS[:10], start=1):
+        con.executescript(f"BEGIN; {sql}; PRAGMA user_version = {n}; COMMIT;")
+    con.execute("INSERT INTO documents (id, source, url, year, first_seen) VALUES (1, 'a', 'u', 2021, 'x')")
+    con.execute(
+        "INSERT INTO versions (id, document_id, fetched_at, sha256, content_hash, raw, text, report, findings) "
+        "VALUES (1, 1, 'x', 'h', 'h', x'', 'text of a', '{\"source\": \"a\"}', '[]')"
+    )
+    con.executemany("INSERT INTO prints (key, year, version_id) VALUES (?, 2021, 1)", [(k,) for k in range(10)])
+    con.commit()
+    before = sorted(con.execute("SELECT key, year, version_id FROM prints"))
+    con.close()
+    store = open_store(path)
+    try:
+        (found,) = store.similar("b", 2021, [3, 4, 99])
+    finally:
+        store.close()
+    con = sqlite3.connect(path)
+    after = sorted(con.execute("SELECT key, year, version_id FROM prints"))
+    con.close()
+    assert found.text == "text of a"
+    assert after == before

@@ -62,3 +62,21 @@ def test_attachments_pdf_first_by_url_or_link_text():
         "http://gov.cn/a/x.docx",
         "http://gov.cn/a/y.doc",
     ]
+
+
+def test_a_list_apis_next_page_is_its_page_number_plus_one():
+    from monitor.watch.pagers import as_json, json_html, next_api_page  # noqa: PLC0415
+
+    assert (
+        next_api_page("http://gov.cn/api/list?channelId=12&pageNo=2") == "http://gov.cn/api/list?channelId=12&pageNo=3"
+    )
+    trs = 'http://gov.cn/front/page/build/unit?webId=1&paramJson={"pageNo":1,"pageSize":15}'
+    assert next_api_page(trs) == (
+        "http://gov.cn/front/page/build/unit?webId=1&paramJson=%7B%22pageNo%22%3A2%2C%22pageSize%22%3A15%7D"
+    )
+    assert next_api_page("http://gov.cn/api/list?channelId=12") is None  # no page number: no next page guessed
+    jsonp = 'cb({"data": {"html": "<li><a href=\\"/a.html\\">2021年政府信息公开工作年度报告</a></li>"}});'
+    links, next_page = discover(jsonp, "http://gov.cn/api/list?page=1", PATTERN)  # a JSONP answer's HTML
+    assert ([link.url for link in links], next_page) == (["http://gov.cn/a.html"], "http://gov.cn/api/list?page=2")
+    assert "2021年" in json_html(as_json(jsonp))
+    assert as_json("<html></html>") is None

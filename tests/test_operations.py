@@ -219,8 +219,10 @@ async def test_a_listed_report_that_could_not_be_read_is_unreadable_with_its_err
     assert main(["overview", "--out", str(tmp_path / "site"), "--as-of", "2023-06-01", "--config", str(path)]) == 0
     capsys.readouterr()
     index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
-    assert 'data-state="unreadable"' in index
-    assert "HTTP 503" in index
+    assert 'data-state="unreadable"' in index  # the summary counts it
+    grid = (tmp_path / "site" / "g" / "city.html").read_text(encoding="utf-8")
+    assert 'data-state="unreadable"' in grid
+    assert "HTTP 503" in grid  # and the source's grid says why
 
     portal.pages["/city/t2022.html"] = portal.pages["/city/t2021.html"]  # fixed: read, and no longer unreadable
     await poll(cfg, date(2023, 6, 1))

@@ -33,9 +33,11 @@ def version_events(
     diff: dict[str, Any] | None,
     content_hash: str,
     because: str = "",
+    warnings_too: bool = False,
 ) -> list[Event]:
     """Events for a newly stored version. `previous` is the last version's findings (None: a new report).
-    ``because`` tells apart the checks of one content again (the year before arrived: its content hash)."""
+    ``because`` tells apart the checks of one content again (the year before arrived: its content hash); with
+    ``warnings_too`` a new warning is told as a new error is (a check that only warns, run again later)."""
     to = recipients(settings, source)
     published = report.published.isoformat() if report.published else None
     about = AboutReport(report.title, report.year, published)
@@ -45,7 +47,7 @@ def version_events(
         return [Event(f"report|{url}", "new_report", source.id, payload, to)]
     # One message per report and poll: what changed, the errors that are new, and what was resolved.
     known, now = {f.key for f in previous}, {f.key for f in findings}
-    new_errors = [f for f in findings if f.severity == "error" and f.key not in known]
+    new_errors = [f for f in findings if (warnings_too or f.severity == "error") and f.key not in known]
     resolved = tuple(f.message for f in previous if f.key not in now and f.rule != "revision.changed")
     if diff:
         payload = Payload(
@@ -85,7 +87,7 @@ def first_poll_event(settings: Settings, source: Source, stored: list[StoredRepo
     for r in stored:
         findings = r.latest.findings if r.latest else []
         errors = tuple(f.message for f in findings if f.severity == "error")
-        listed.append(ListedReport(r.title, r.year, r.url, len(errors), len(findings) - len(errors), errors))
+        listed.append(ListedReport(r.title, r.year, r.url, len(errors), len(findings) - len(errors), errors, r.body))
     if not listed:
         return None
     payload = Payload(source.id, source.agency, source.list_url, reports=tuple(listed), findings=())

@@ -9,12 +9,21 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from monitor.checks import arithmetic, completeness, copies, history, prose, revision, timeliness
-from monitor.checks.registry import RULES, Context, SourceContext, listed, run
+from monitor.checks import arithmetic, completeness, copies, history, prose, region, revision, timeliness
+from monitor.checks.registry import RULES, Context, RegionContext, SourceContext, listed, run
 from monitor.model import Finding, Report
 
-FAMILIES = (completeness, arithmetic, prose, history, timeliness, revision)  # each registers its rules
-__all__ = ["ACROSS_YEARS", "FAMILIES", "RULES", "across_years", "listed", "run_rules", "source_findings"]
+FAMILIES = (completeness, arithmetic, prose, history, region, timeliness, revision)  # each registers its rules
+__all__ = [
+    "ACROSS_YEARS",
+    "FAMILIES",
+    "RULES",
+    "across_years",
+    "listed",
+    "region_findings",
+    "run_rules",
+    "source_findings",
+]
 ACROSS_YEARS = (
     "history.carry_over",
     "history.in_force",
@@ -45,3 +54,9 @@ def across_years(report: Report, previous: Report) -> list[Finding]:
 def source_findings(ctx: SourceContext) -> list[Finding]:
     """The rules run on a source once a poll (timeliness.missing)."""
     return run(ctx, [r for r in RULES.values() if r.scope == "source"])
+
+
+def region_findings(report: Report, parts: tuple[Report, ...], missing: tuple[str, ...] = ()) -> list[Finding]:
+    """The rules run on a government's report against the same year's reports of its region's bodies (the watcher,
+    once those bodies' reports may have changed)."""
+    return run(RegionContext(report, parts, missing), [r for r in RULES.values() if r.scope == "region"])

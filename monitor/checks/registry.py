@@ -47,12 +47,24 @@ class SourceContext:
 
 
 @dataclass(frozen=True)
+class RegionContext:
+    """What a region rule sees (the watcher, for a government's report of a year): the report, the same year's
+    reports of the monitored bodies of its region, and the bodies whose report of that year is not stored."""
+
+    report: Report
+    parts: tuple[Report, ...]
+    missing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     severity: str
     summary: str
     check: Callable[[Any, Callable[..., Finding]], Iterable[Finding]]
-    scope: str = "report"  # report: run on each report (Context); source: on each source's poll (SourceContext)
+    # report: run on each report (Context); source: on each source's poll (SourceContext); region: on a government's
+    # report against its region's bodies (RegionContext)
+    scope: str = "report"
 
 
 RULES: dict[str, Rule] = {}
@@ -77,6 +89,7 @@ ORDER = (
     "history.in_force",
     "history.same_tables",
     "history.copied",
+    "region.parts",
     "narrative.mismatch",
     "narrative.percentage",
     "revision.changed",
@@ -99,7 +112,7 @@ def listed() -> list[Rule]:
     return sorted(RULES.values(), key=lambda r: ORDER.index(r.id) if r.id in ORDER else len(ORDER))
 
 
-def run(ctx: Context | SourceContext, rules: list[Rule]) -> list[Finding]:
+def run(ctx: Context | SourceContext | RegionContext, rules: list[Rule]) -> list[Finding]:
     findings: list[Finding] = []
     for r in sorted(rules, key=lambda r: ORDER.index(r.id) if r.id in ORDER else len(ORDER)):
 

@@ -128,7 +128,7 @@ def source_section(r: Reader, i: int, s: dict[str, Any], default_interval: int) 
         raise r.fail(h, i, "kind", f"must be one of {', '.join(KINDS)}")
     if not is_http_url(s["list_url"]):
         raise r.fail(h, i, "list_url", f"{s['list_url']!r} is not an http(s) URL")
-    if urlsplit(s["list_url"]).password is not None:
+    if "@" in s["list_url"] and urlsplit(s["list_url"]).password is not None:
         raise r.fail(h, i, "list_url", "holds a user name and password; a portal's listing is public, give it without")
     try:
         interval = parse_duration(s["interval"]) if "interval" in s else default_interval

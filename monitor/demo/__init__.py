@@ -206,7 +206,7 @@ async def tour(folder: Path, say: Callable[[str], None]) -> None:
             items = status.worst_first(status.standings(config, store, [2021], today))
             say("\n== the supervisor's view of 2021 (govmon status --year 2021):")
             say(admin.status_text(2021, today.isoformat(), items, status.totals(items)))
-            index = overview.build(config, store, folder / "overview", today)
+            index = overview.build(config, store, folder / "overview", today).index
         finally:
             store.close()
         say(f"\n== the overview site (govmon overview): {index}, opens from disk in any browser")

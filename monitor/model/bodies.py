@@ -45,6 +45,17 @@ def same_name(a: str, b: str) -> bool:
     return len(short) >= 3 and not _GENERIC.match(short) and long.endswith(short)
 
 
+def within(government: str, body: str) -> bool:
+    """Whether ``body`` is by its name one of the bodies of ``government``'s region: its name begins with the
+    region's (平潭综合实验区公安局 within 平潭综合实验区人民政府; 淮安市洪泽区人民政府 within 淮安市人民政府). A
+    body whose name does not say (洪泽区人民政府 for 淮安市) is not counted: only what the names show is."""
+    place = _PLACE_GOVERNMENT.sub("", normal_name(government))
+    name = normal_name(body)
+    return (
+        place != normal_name(government) and len(place) >= 2 and name.startswith(place) and not same_name(name, place)
+    )
+
+
 def one_body_forms(bodies: Iterable[tuple[str, int, str]]) -> list[tuple[int, int]]:
     """Of (source, body id, name) in the order stored, the bodies of one source whose names are one body's
     (洪泽区人民政府 and 淮安市洪泽区人民政府): (the body kept, the one merged into it), the first stored kept."""

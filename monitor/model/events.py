@@ -51,6 +51,7 @@ class ListedReport:
     errors: int
     warnings: int
     error_messages: tuple[str, ...] = ()
+    body: str | None = None  # the body it is attributed to (a listing of many bodies names each)
 
 
 @dataclass(frozen=True)
@@ -138,12 +139,17 @@ class Payload:
 
 
 def _listed_json(r: ListedReport) -> dict[str, Any]:
-    return {**asdict(r), "error_messages": list(r.error_messages)}
+    data = {**asdict(r), "error_messages": list(r.error_messages)}
+    if r.body is None:  # a summary stored before reports had bodies writes back as it was
+        del data["body"]
+    return data
 
 
 def _listed(data: Mapping[str, Any]) -> ListedReport:
     messages = tuple(data.get("error_messages", ()))
-    return ListedReport(data["title"], data["year"], data["url"], data["errors"], data["warnings"], messages)
+    return ListedReport(
+        data["title"], data["year"], data["url"], data["errors"], data["warnings"], messages, data.get("body")
+    )
 
 
 @dataclass(frozen=True)

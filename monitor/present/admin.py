@@ -119,6 +119,9 @@ def reports_text(store: Store, source: str | None = None, year: int | None = Non
         who = f" {doc.body}" if doc.body else ""
         yield f"[{doc.source}]{who} {doc.title or doc.url}  ({doc.year or '年度不明'}, {doc.versions} version(s))"
         yield f"    {doc.url}"
+        if not doc.versions:  # a duplicate: the body's report stored from another URL
+            yield "    与已收录的该单位同年报告内容相同，不另行保存和检查"
+            continue
         yield f"    错误 {errors} 项 · 警告 {len(findings) - errors} 项" if findings else "    未发现问题"
         yield from findings_lines(findings)
     for b in store.unreadable_reports(source, year):

@@ -195,14 +195,18 @@ def _loaded(source: str, args: argparse.Namespace) -> Report | GovmonError:
 
 
 def _checked(source: str, report: Report, previous: Report | None, reports: list[Report]) -> list[Finding]:
-    """One input's findings, compared with the other inputs; ``--previous`` counts where it is this report's year
-    before (the pipeline decides), and where it is not, staff are told why it was not used."""
+    """One input's findings, compared with the other inputs (a government's whole-region report also with the
+    inputs of the same year whose bodies are within its region); ``--previous`` counts where it is this report's
+    year before (the pipeline decides), and where it is not, staff are told why it was not used."""
     from monitor.checks import copies  # noqa: PLC0415
-    from monitor.checks.pipeline import run_rules  # noqa: PLC0415
+    from monitor.checks.pipeline import region_findings, run_rules  # noqa: PLC0415
+    from monitor.model.bodies import within  # noqa: PLC0415
 
     if previous is not None and not copies.year_before(report, previous):
         print(f"govmon: {source}: --previous 不是同一单位上一年度的报告，未用于跨年度核对", file=sys.stderr)
-    return run_rules(report, previous, others=tuple(reports))
+    findings = run_rules(report, previous, others=tuple(reports))
+    parts = [r for r in reports if r.year == report.year and report.agency and within(report.agency, r.agency or "")]
+    return findings + region_findings(report, tuple(parts)) if parts else findings
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -164,10 +164,13 @@ def cmd_overview(args: argparse.Namespace) -> int:
         raise InputError(f"give --out DIR (or set overview_dir in [monitor] of {settings.path})")
     store = _store(settings)
     try:
-        index = overview.build(settings, store, out, _as_of(args))
+        site = overview.build(settings, store, out, _as_of(args))
     finally:
         store.close()
-    print(f"overview: {index.resolve()} (open it in a browser; it needs no server)")
+    print(
+        f"overview: {site.index.resolve()} (open it in a browser; it needs no server); "
+        f"{len(site.written)} pages written, {len(site.removed)} removed, the others unchanged"
+    )
     return 0
 
 

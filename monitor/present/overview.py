@@ -1,19 +1,27 @@
 """Stage: overview. The static site a supervisor opens from disk (``govmon overview --out DIR``, and the
-service after its polls when ``overview_dir`` is set): ``index.html``, a grid of sources × years coloured
-by each standing (status.py), and ``r/<version>.html`` per report with its three tables, the failing
-cells highlighted, the findings in Chinese, and its versions with what changed between them.
+service after its polls when ``overview_dir`` is set), split so that every page opens at once on a phone at
+any number of sources:
 
-Plain HTML and CSS from the templates in alerts/ (overview.html, overview_report.html): no JavaScript,
-nothing fetched from elsewhere, readable at phone width. Jinja2 escapes every scraped string. Each file
-is written beside its final name and renamed into place, so a reader never sees half a page.
+- ``index.html`` (and ``index-2.html``… past GROUPS_PER_PAGE groups): the summary, each group (a source and
+  the bodies it carries, sources.toml order) with its bodies' counts by state for the last year, and the
+  totals;
+- ``g/<source>.html`` (and ``g/<source>-2.html``… past ROWS_PER_PAGE bodies): the group's grid of bodies ×
+  years coloured by each standing (status.py), worst body first;
+- ``r/<version>.html``: a report with its three tables, the failing cells highlighted, the findings in
+  Chinese, and its versions with what changed between them.
+
+Plain HTML and CSS from the templates in alerts/ (overview.html, overview_group.html, overview_report.html):
+no JavaScript, nothing fetched from elsewhere, readable at phone width. Jinja2 escapes every scraped string.
+Only the pages whose content changed since the last build are rendered and written (pages.py): a rebuild
+after one new report writes its page, its group's page and the summary pages that count it.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
+import functools
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,13 +29,17 @@ from typing import Any
 import jinja2
 
 from monitor.alerts.render import DEFAULT_TEMPLATES, diff_view, finding_views, hot_cells, table_view
-from monitor.config import Settings
+from monitor.config import Settings, Source
 from monitor.model import STATUS_CN, TABLE_LABELS
 from monitor.present import status
+from monitor.present.pages import Pages, mark
 from monitor.store import Store, open_store
 
 YEARS_SHOWN = 7  # the grid's columns: the last years a supervisor still acts on
 REBUILD_EVERY = 300.0  # the service rebuilds at most this often (seconds), after a poll
+ROWS_PER_PAGE = 200  # bodies on one group page (~2 KB each at 7 years): a roster of thousands is split
+GROUPS_PER_PAGE = 500  # groups on one summary page (~0.4 KB each)
+TEMPLATES = ("overview.html", "overview_group.html", "overview_report.html")
 COLOURS = {  # background, text: the legend and the grid
     "missing": ("#b71c1c", "#fff"),
     "unchecked": ("#455a64", "#fff"),
@@ -38,27 +50,37 @@ COLOURS = {  # background, text: the legend and the grid
     "on_time": ("#2e7d32", "#fff"),
     "not_due": ("#eeeeee", "#555"),
 }
+ORDER = {k: i for i, k in enumerate(status.STATES)}
 
 
-def _environment() -> jinja2.Environment:
+@dataclass
+class Site:
+    """What a build did: the summary's first page, and the pages it wrote and deleted (unchanged ones are not)."""
+
+    index: Path
+    written: list[Path] = field(default_factory=list)
+    removed: list[Path] = field(default_factory=list)
+
+
+@dataclass
+class Group:
+    """A source and the bodies it carries: each body's standing per year, worst body first."""
+
+    source: Source
+    rows: list[tuple[str, list[status.Standing]]]  # (body, a standing per year of the grid)
+
+    def pages(self) -> list[str]:
+        """The group's page names: one per ROWS_PER_PAGE bodies."""
+        n = max(1, -(-len(self.rows) // ROWS_PER_PAGE))
+        return [f"g/{self.source.id}.html"] + [f"g/{self.source.id}-{i}.html" for i in range(2, n + 1)]
+
+
+def environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(DEFAULT_TEMPLATES),
         undefined=jinja2.StrictUndefined,
         autoescape=True,  # every scraped title, agency, message and number is escaped
     )
-
-
-def _write(path: Path, text: str) -> None:
-    """Write a page only when its bytes changed: the service rebuilds the site every few minutes, and rewriting
-    every report's page each time (12,001 files at 2,000 sources × 7 years) wore the disk for nothing."""
-    data = text.encode("utf-8")
-    with contextlib.suppress(OSError):
-        if path.read_bytes() == data:
-            return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def years_of(store: Store, today: date) -> list[int]:
@@ -69,7 +91,7 @@ def years_of(store: Store, today: date) -> list[int]:
     return list(range(min(first, last), last + 1))
 
 
-def _report_page(store: Store, s: status.Standing) -> dict[str, Any]:
+def _report_page(store: Store, s: status.Standing, back: str, group: str) -> dict[str, Any]:
     versions = store.history(s.version_id)  # type: ignore[arg-type]
     latest = versions[-1]
     report, findings = latest.report, latest.findings
@@ -91,40 +113,115 @@ def _report_page(store: Store, s: status.Standing) -> dict[str, Any]:
         "tables": tables,
         "versions": history,
         "colours": COLOURS,
+        "back": back,
+        "group": group,
     }
 
 
-def build(settings: Settings, store: Store, out: Path, today: date, years: list[int] | None = None) -> Path:
-    """Write the site into ``out``; returns the index page's path."""
-    env = _environment()
+def groups_of(settings: Settings, standings: list[status.Standing]) -> list[Group]:
+    """The standings by source (sources.toml order), each source's bodies worst first."""
+    grid: dict[str, dict[str, list[status.Standing]]] = {}  # source -> body -> a standing per year
+    for s in standings:
+        grid.setdefault(s.source, {}).setdefault(s.body or s.agency, []).append(s)
+    out = []
+    for source in settings.sources:
+        bodies = grid.get(source.id, {})
+        rows = sorted(bodies.items(), key=lambda kv: (min(ORDER[c.state] for c in kv[1]), kv[0]))
+        out.append(Group(source, rows))
+    return out
+
+
+@dataclass
+class _Build:
+    pages: Pages
+    env: jinja2.Environment
+    store: Store
+    years: list[int]
+
+
+def _render_report(b: _Build, s: status.Standing, back: str, group: str) -> str:
+    return b.env.get_template("overview_report.html").render(**_report_page(b.store, s, back, group))
+
+
+def _group_pages(b: _Build, group: Group, index: str) -> None:
+    """The group's grid pages and the pages of the reports they link to."""
+    names = group.pages()
+    grid = b.env.get_template("overview_group.html")
+    for n, name in enumerate(names):
+        rows = group.rows[n * ROWS_PER_PAGE : (n + 1) * ROWS_PER_PAGE]
+        back = f"../{name}"
+        for _, cells in rows:
+            for s in (c for c in cells if c.version_id is not None):
+                render = functools.partial(_render_report, b, s, back, group.source.agency)
+                b.pages.page(
+                    group.source.id, f"r/{s.version_id}.html", mark(s, s.checked, back, group.source.agency), render
+                )
+        context = {
+            "source": group.source, "years": b.years, "rows": rows, "parts": names, "part": name, "index": index,
+            "states": status.STATES, "colours": COLOURS,
+        }  # fmt: skip
+        digest = mark(group.source, b.years, rows, names, name, index)
+        b.pages.page(group.source.id, name, digest, functools.partial(grid.render, **context))
+
+
+EARLIER = ("missing", "errors", "unreadable")  # what the summary counts in the years before the last
+
+
+def _counts(group: Group) -> dict[str, int]:
+    """The group's bodies per state in the grid's last year, and (``earlier``) its cells of the years before
+    that are 逾期未发布, 有错误 or 无法读取: still to act on, and not in the last year's counts."""
+    counts = dict.fromkeys(status.STATES, 0)
+    counts["earlier"] = 0
+    for _, cells in group.rows:
+        counts[cells[-1].state] += 1
+        counts["earlier"] += sum(c.state in EARLIER for c in cells[:-1])
+    return counts
+
+
+def _summary_pages(pages: Pages, env: jinja2.Environment, groups: list[Group], years: list[int], today: date) -> None:
+    template = env.get_template("overview.html")
+    n = max(1, -(-len(groups) // GROUPS_PER_PAGE))
+    names = ["index.html"] + [f"index-{i}.html" for i in range(2, n + 1)]
+    latest = [cells[-1] for g in groups for _, cells in g.rows]
+    totals = status.totals(latest)
+    for i, name in enumerate(names):
+        rows = [
+            {"source": g.source, "page": g.pages()[0], "bodies": len(g.rows), "counts": _counts(g)}
+            for g in groups[i * GROUPS_PER_PAGE : (i + 1) * GROUPS_PER_PAGE]
+        ]
+        first = i == 0  # the totals and the date only on the first page: one change rewrites one other page
+        context = {
+            "years": years, "rows": rows, "parts": names, "part": name, "first": first, "today": today.isoformat(),
+            "totals": totals, "states": status.STATES, "colours": COLOURS, "groups": len(groups),
+        }  # fmt: skip
+        digest = mark(years, rows, names, name, (today, totals, len(groups)) if first else None)
+        pages.page("_summary", name, digest, functools.partial(template.render, **context))
+
+
+def build(settings: Settings, store: Store, out: Path, today: date, years: list[int] | None = None) -> Site:
+    """Write the site into ``out``: the pages whose content changed since the last build into it."""
+    env = environment()
     years = years or years_of(store, today)
-    grid: dict[tuple[str, str], dict[int, status.Standing]] = {}  # (source, body) -> year -> standing
-    for s in status.standings(settings, store, years, today):
-        grid.setdefault((s.source, s.body or s.agency), {})[s.year] = s
-    latest = [row[years[-1]] for row in grid.values()]
-    page = env.get_template("overview_report.html")
-    for row in grid.values():
-        for s in row.values():
-            if s.version_id is not None:
-                _write(out / "r" / f"{s.version_id}.html", page.render(**_report_page(store, s)))
-    order = {k: i for i, k in enumerate(status.STATES)}
-    place = {src.id: i for i, src in enumerate(settings.sources)}
-    cells = {key: [row[y] for y in years] for key, row in grid.items()}
-    # grouped by source (sources.toml order), the worst body of each on top
-    keys = sorted(cells, key=lambda k: (place[k[0]], min(order[c.state] for c in cells[k]), k[1]))
-    sources = {src.id: src for src in settings.sources}
-    rows = [{"source": sources[k[0]], "body": k[1], "cells": cells[k]} for k in keys]
-    index = env.get_template("overview.html").render(
-        years=years,
-        rows=rows,
-        today=today.isoformat(),
-        totals=status.totals(latest),
-        states=status.STATES,
-        colours=COLOURS,
-        timely=status.TIMELY_CN,
-    )
-    _write(out / "index.html", index)
-    return out / "index.html"
+    groups = groups_of(settings, list(status.standings(settings, store, years, today)))
+    pages = Pages(out, mark(*(_template_source(env, t) for t in TEMPLATES)))
+    b = _Build(pages, env, store, years)
+    for n, group in enumerate(groups):
+        _group_pages(b, group, "../" + _index_of(n))
+    _summary_pages(pages, env, groups, years, today)
+    removed = pages.finish()
+    return Site(out / "index.html", pages.written, removed)
+
+
+def _index_of(group: int) -> str:
+    """The summary page listing the ``group``-th group."""
+    part = group // GROUPS_PER_PAGE
+    return "index.html" if part == 0 else f"index-{part + 1}.html"
+
+
+def _template_source(env: jinja2.Environment, name: str) -> str:
+    loader = env.loader
+    assert loader is not None
+    return loader.get_source(env, name)[0]
 
 
 class Rebuilder:
@@ -139,7 +236,7 @@ class Rebuilder:
     def due(self) -> bool:
         return self.settings.overview_dir is not None and self.clock() - self.last >= self.every
 
-    def __call__(self, today: date) -> Path | None:
+    def __call__(self, today: date) -> Site | None:
         """Build now if due, with its own connection (it runs in a worker thread)."""
         if not self.due():
             return None

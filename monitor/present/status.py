@@ -11,6 +11,7 @@ may have started watching late): it is never called late on a guess.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -61,9 +62,13 @@ class Standing:
     body: str | None = None  # the body whose report this is (added to status --json with body_kind, body_how)
     body_kind: str | None = None
     body_how: str | None = None  # how its report was attributed (model.bodies.HOW; assumed: the source's agency)
+    checked: int = field(default=0, repr=False)  # a digest of the version's findings (not in --json): the overview
+    # rewrites a report's page when it changed, and a version checked again keeps its id
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "state_cn": STATES[self.state]}
+        data = asdict(self)
+        del data["checked"]
+        return {**data, "state_cn": STATES[self.state]}
 
 
 def _standing(
@@ -86,6 +91,7 @@ def _standing(
         return s
     s.body_how = row.body_how
     findings = row.findings
+    s.checked = zlib.crc32(repr(findings).encode())
     keys = {f.key for f in findings}
     s.title, s.url = row.title, row.url
     s.versions, s.version_id = row.versions, row.version_id

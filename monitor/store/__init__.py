@@ -99,6 +99,10 @@ def migrate_to(settings: Settings, url: str) -> dict[str, int]:
         raise StateError(f"{settings.database_line}: already a PostgreSQL database; migrate-to copies a SQLite one")
     if not is_url(url):
         raise InputError(f"{url}: not a postgresql:// URL (postgresql://USER@HOST:PORT/DBNAME)")
+    if settings.database.exists() and not lock.is_locked(settings.database):  # (the copy refuses a held file)
+        from monitor.store.sqlite.store import fold_prints  # noqa: PLC0415
+
+        fold_prints(settings.database)  # every copy print in the table the copy reads (sqlite/prints.py)
     return copy(settings.database, url)
 
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from monitor.model import Event, Finding, Report
+from monitor.model.bodies import Attribution
 from monitor.store.records import (
     Claim,
     Delivery,
@@ -113,7 +114,23 @@ class Store(Protocol):
     # ------------------------------------------------------------ documents and versions
     def document(self, url: str) -> StoredDocument | None: ...
 
-    def latest_hashes(self, document_id: int) -> VersionHashes | None: ...
+    def latest_hashes(self, document_id: int) -> VersionHashes | None:
+        """The hashes of the document's latest version; for a duplicate (``save_duplicate``), of the latest
+        version of its body's report of its year."""
+
+    def save_duplicate(
+        self,
+        source: str,
+        url: str,
+        *,
+        title: str | None,
+        year: int | None,
+        attribution: Attribution,
+        validators: tuple[str | None, str | None],
+    ) -> None:
+        """A report URL of ``source`` whose content is its body's report stored from another URL (the body's own
+        column, or a second link): a document without a version of its own, so the body is known on this source
+        and the next poll asks the URL conditionally and leaves it unread while its bytes do not change."""
 
     def latest_version(self, document_id: int) -> StoredVersion | None: ...
 

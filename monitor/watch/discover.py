@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
 
 from monitor.model import year_of
+from monitor.watch import pagers
+from monitor.watch.pagers import canonical, resolved
 
 _NEXT = re.compile(r"^(下一页|下页|后一页|next|>|›|»|>>)$", re.I)
 # every format a report is published in (extract.READERS reads each by its bytes, whatever the name says)
@@ -30,29 +32,28 @@ class Link:
     year: int | None
 
 
-def canonical(url: str) -> str:
-    """Scheme and host lower-cased, default port and fragment dropped. Raises ValueError for a URL that
-    cannot be one (``http://[::1/x``, a port out of range)."""
-    p = urlsplit(url.strip())
-    host = (p.hostname or "").lower()
-    port = p.port
-    netloc = host if port is None or (p.scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
-    return urlunsplit((p.scheme.lower(), netloc, p.path or "/", p.query, ""))
-
-
-def _resolved(page_url: str, href: str) -> str | None:
-    """The link's canonical URL, or None for a malformed one: one bad link is one bad link, the links beside
-    it are still read (a `Port out of range` once failed the whole source)."""
-    try:
-        return canonical(urljoin(page_url, href))
-    except ValueError:
-        return None
-
-
 def discover(html: str, page_url: str, pattern: re.Pattern[str]) -> tuple[list[Link], str | None]:
-    """The report links on a listing page (in page order, no duplicates) and the next page's URL."""
+    """The report links on a listing page (in page order, no duplicates) and the next page's URL. The page may
+    be HTML, a Hanweb (大汉) list whose records sit in a ``<datastore>`` script, or the JSON a list API answers."""
+    data = pagers.as_json(html)
+    if data is not None:  # a list API's answer: its links, the next page by the page number in the URL
+        links = _links(BeautifulSoup(pagers.json_html(data), "lxml"), page_url, pattern, {})[0]
+        return links, pagers.next_api_page(page_url) if links else None
+    records = pagers.datastore_records(html)
+    if records is not None and html.lstrip().startswith(("<?xml", "<datastore")):  # a Hanweb API's answer
+        links = _links(BeautifulSoup(records, "lxml"), page_url, pattern, {})[0]
+        return links, pagers.next_datastore_page(html, page_url)
     soup = BeautifulSoup(html, "lxml")
-    links: dict[str, Link] = {}
+    links, next_page = _links(soup, page_url, pattern, {})
+    if records is not None:  # a Hanweb list: the records its pager script draws, the next group from its API
+        links += [x for x in _links(BeautifulSoup(records, "lxml"), page_url, pattern, {})[0] if x not in links]
+        return links, next_page or pagers.next_datastore_page(html, page_url)
+    return links, next_page or pagers.numbered_next(soup, html, page_url)
+
+
+def _links(
+    soup: BeautifulSoup, page_url: str, pattern: re.Pattern[str], links: dict[str, Link]
+) -> tuple[list[Link], str | None]:
     next_page = None
     for a in soup.find_all("a", href=True):
         href = str(a["href"]).strip()
@@ -60,7 +61,7 @@ def discover(html: str, page_url: str, pattern: re.Pattern[str]) -> tuple[list[L
             continue
         text = unicodedata.normalize("NFKC", " ".join(a.get_text(" ").split()))
         title = unicodedata.normalize("NFKC", str(a.get("title") or ""))
-        url = _resolved(page_url, href)
+        url = resolved(page_url, href)
         if url is None or urlsplit(url).scheme not in ("http", "https"):
             continue
         if _NEXT.match(text) and next_page is None and url != canonical(page_url):
@@ -69,35 +70,7 @@ def discover(html: str, page_url: str, pattern: re.Pattern[str]) -> tuple[list[L
         name = title or text  # link text is often cut short ("…年度..."), the title attribute is not
         if (pattern.search(text) or pattern.search(title)) and url not in links:
             links[url] = Link(url, name, year_of(name))
-    return list(links.values()), next_page or _numbered_next(soup, html, page_url)
-
-
-_TRS_PAGER = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"']([\w\-]+)[\"']\s*,\s*[\"'](\w+)[\"']")
-
-
-def _shown_number(page_url: str) -> int:
-    """The number a pager shows for this page: index_2.html is page 3 (index.html page 1), ?page=2 page 2."""
-    p = urlsplit(page_url)
-    if m := re.search(r"_(\d+)\.\w+$", p.path):
-        return int(m.group(1)) + 1
-    m = re.search(r"(?:^|&)(?:page|pageNo|pageIndex|p)=(\d+)", p.query)
-    return int(m.group(1)) if m else 1
-
-
-def _numbered_next(soup: BeautifulSoup, html: str, page_url: str) -> str | None:
-    """A listing without a 下一页 link: the pager link numbered one more than this page (``index_1.html``,
-    ``?page=2``), or the page a TRS CMS pager script writes (``createPageHTML(total, current, "index", "html")``,
-    whose pages are index.html, index_1.html, …)."""
-    want = str(_shown_number(page_url) + 1)
-    for a in soup.find_all("a", href=True):
-        if " ".join(a.get_text(" ").split()) in (want, f"[{want}]", f"第{want}页"):
-            url = _resolved(page_url, str(a["href"]).strip())
-            if url and url != canonical(page_url) and urlsplit(url).scheme in ("http", "https"):
-                return url
-    m = _TRS_PAGER.search(html)
-    if m and int(m.group(2)) + 1 < int(m.group(1)):
-        return _resolved(page_url, f"{m.group(3)}_{int(m.group(2)) + 1}.{m.group(4)}")
-    return None
+    return list(links.values()), next_page
 
 
 def is_attachment(url: str) -> bool:
@@ -111,7 +84,7 @@ def attachments(html: str, page_url: str) -> list[str]:
     soup = BeautifulSoup(html, "lxml")
     found: dict[str, str] = {}
     for a in soup.find_all("a", href=True):
-        url = _resolved(page_url, str(a["href"]).strip())
+        url = resolved(page_url, str(a["href"]).strip())
         if url is None:
             continue
         text = " ".join(a.get_text(" ").split())

@@ -56,6 +56,7 @@ class PollResult:
     listing_read: date | None = None  # the day the source's whole listing was last read (its previous poll)
     # the source's first poll, told in one summary at its end: each report's own events are stored unsent
     quiet: bool = False
+    stored_years: set[int] = field(default_factory=set)  # the years of the versions stored this poll
 
     def told(self, events: list[Event]) -> list[Event]:
         """The events as stored: without recipients in a quiet (first) poll; the summary names them."""
@@ -120,8 +121,8 @@ class Documents:
             result.touched.append((doc.id, resp.etag, resp.last_modified))
             return year
         latest = self.store.latest_version(doc.id) if doc and known else None
-        if latest is None and self.store.content_seen(source.id, content_hash, who.body):
-            return year  # the same report under a second URL (or the same body's on another source): kept once
+        if latest is None and self._duplicate(source, link, resp, who, content_hash, known=doc is not None, year=year):
+            return year
         # The same body's report for the year before, from the store: carry-over (上年结转 = 去年的结转下年度)
         # and 现行有效件数 are checked across years here as `check --previous` checks them.
         if link.year:  # by the link's year, which only ever decreases: no two reports wait for each other
@@ -155,12 +156,13 @@ class Documents:
             marks,
             who,
         )
-        if latest is None and self.store.content_seen(source.id, content_hash, who.body):
+        if latest is None and self._duplicate(source, link, resp, who, content_hash, known=doc is not None, year=year):
             return year  # stored meanwhile under another URL (the checks above yield): no await from here to the save
         self.store.save_version(version, result.told(events))
         result.new_versions += 1
         result.changed += latest is not None
         if year:
+            result.stored_years.add(year)
             self.recheck_year_after(source, who.body, year, report, content_hash, result=result)
         log.info(
             "source %s: %s version of %s (%d findings)",
@@ -170,6 +172,33 @@ class Documents:
             len(findings),
         )
         return year
+
+    def _duplicate(
+        self,
+        source: Source,
+        link: Link,
+        resp: Response,
+        who: Attribution,
+        content_hash: str,
+        *,
+        known: bool,
+        year: int | None,
+    ) -> bool:
+        """Whether the report is one stored already, under a second URL or from the same body's other source: kept
+        once, and this URL remembered as its duplicate (the body is known on this source; while its bytes do not
+        change, it is not read again)."""
+        if not self.store.content_seen(source.id, content_hash, who.body):
+            return False
+        if not known:
+            self.store.save_duplicate(
+                source.id,
+                link.url,
+                title=link.title,
+                year=year,
+                attribution=who,
+                validators=(resp.etag, resp.last_modified),
+            )
+        return True
 
     def recheck_year_after(
         self, source: Source, body: str, year: int, report: Report, content_hash: str, *, result: PollResult

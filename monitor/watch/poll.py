@@ -28,6 +28,7 @@ from monitor.store import Claim, Listing, PageCache, SourceState, Store
 from monitor.watch.discover import Link, discover
 from monitor.watch.document import Documents, PollResult, Remembered
 from monitor.watch.fetch import Fetcher, allowed_for
+from monitor.watch.regions import recheck_regions
 
 SOURCE_DEADLINE = 900.0  # one source's whole poll (listing pages and reports): a slow portal cannot hold a pass
 # A `poll` pass leaves a source another worker polled since it began, or this long before (two pollers started
@@ -159,6 +160,7 @@ class Watcher:
                     by_year.setdefault(link.year or 0, []).append(task)
                 years |= set(await asyncio.gather(*(t for tasks in by_year.values() for t in tasks)))
             result.reports = len(links)
+            recheck_regions(self.settings, self.store, source, result)
             self.store.settle_unreadable(source.id, result.failing)
             # A report that could not be read this time may be the one that seems missing: its link's year counts
             # for the body its title names (``listed``), and one without a year holds back every body its title

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from monitor.model import Event, Finding, Report
+from monitor.model.bodies import Attribution
 from monitor.store.encoding import PER_BAND, findings_json, now, pack, stored_form, unpack, version
 from monitor.store.postgres.bodies import Bodies
 from monitor.store.postgres.connected import VERSION
@@ -41,8 +42,30 @@ class Versions(Outbox, Bodies):  # a new version stores its events (and its body
         row = self._row(
             "SELECT id, sha256, content_hash FROM versions WHERE document_id = %s ORDER BY id DESC LIMIT 1",
             [document_id],
+        ) or self._row(  # a duplicate: its body's report of its year
+            "SELECT v.id, v.sha256, v.content_hash FROM documents c JOIN documents d ON d.body_id = c.body_id AND "
+            "d.year = c.year JOIN versions v ON v.document_id = d.id WHERE c.id = %s ORDER BY v.id DESC LIMIT 1",
+            [document_id],
         )
         return VersionHashes(**row) if row else None
+
+    def save_duplicate(
+        self,
+        source: str,
+        url: str,
+        *,
+        title: str | None,
+        year: int | None,
+        attribution: Attribution,
+        validators: tuple[str | None, str | None],
+    ) -> None:
+        stamp = now()
+        with self._transaction():
+            self.conn.execute(
+                "INSERT INTO documents (source, url, title, year, first_seen, etag, last_modified, last_checked, "
+                "body_id, body_how) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (url) DO NOTHING",
+                [source, url, title, year, stamp, *validators, stamp, self._body_id(attribution), attribution.how],
+            )
 
     def latest_version(self, document_id: int) -> StoredVersion | None:
         return _version(

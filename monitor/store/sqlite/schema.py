@@ -81,6 +81,17 @@ MIGRATIONS = [
     DROP TABLE derived;
     CREATE INDEX documents_by_body ON documents(body_id, year);
     """,
+    # copy prints laid out for the disk (sqlite/prints.py): the index ordered by year first, so a fold of the
+    # log (one row per version, appended) touches only that year's leaves; the existing rows moved in key order
+    """
+    CREATE TABLE prints_by_year (year INTEGER NOT NULL, key INTEGER NOT NULL, version_id INTEGER NOT NULL,
+        PRIMARY KEY (year, key, version_id)) WITHOUT ROWID;
+    INSERT INTO prints_by_year SELECT year, key, version_id FROM prints ORDER BY year, key, version_id;
+    DROP TABLE prints;
+    ALTER TABLE prints_by_year RENAME TO prints;
+    CREATE INDEX prints_by_version ON prints(version_id);
+    CREATE TABLE prints_log (version_id INTEGER PRIMARY KEY, year INTEGER NOT NULL, keys BLOB NOT NULL);
+    """,
 ]
 
 

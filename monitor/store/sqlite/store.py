@@ -23,6 +23,7 @@ from monitor.errors import StateError, storage_error
 from monitor.redact import redact
 from monitor.store.encoding import body_name, unpack
 from monitor.store.sqlite.outbox import Outbox
+from monitor.store.sqlite.prints import UNREAD
 from monitor.store.sqlite.queries import Queries
 from monitor.store.sqlite.schema import BODIES_MIGRATION, MIGRATIONS
 from monitor.store.sqlite.sources import Sources
@@ -69,6 +70,7 @@ class SqliteStore(Sources, Versions, Unreadable, Outbox, Queries):
         """Open (and migrate) the database; with ``create=False`` a missing file is an error, not a new one."""
         self.path = Path(path)
         self.decoded = OrderedDict()
+        self.log, self.log_mark = {}, UNREAD
         if not create and not self.path.exists():
             raise StateError(
                 f"{self.path}: no database here yet; the service (or `govmon poll`) has not run with this "
@@ -101,3 +103,15 @@ class SqliteStore(Sources, Versions, Unreadable, Outbox, Queries):
             self.db.conn.executescript(f"BEGIN; {sql}; PRAGMA user_version = {n}; COMMIT;")
         if version < BODIES_MIGRATION <= len(MIGRATIONS):  # the stored reports were attributed just now
             self._merge_forms()
+
+
+def fold_prints(path: Path) -> int:
+    """Every copy print of the SQLite database at ``path`` into the index, none left in the log (before `govmon
+    db migrate-to`, whose copy reads the index); how many versions' prints were in the log."""
+    store = SqliteStore(path, create=False)
+    try:
+        return store._fold_now()
+    except sqlite3.DatabaseError as exc:
+        raise storage_error(path, exc) from exc
+    finally:
+        store.close()

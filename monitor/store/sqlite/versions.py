@@ -16,6 +16,7 @@ from monitor.model.bodies import Attribution
 from monitor.store.encoding import PER_BAND, findings_json, now, pack, stored_form, version
 from monitor.store.records import NewVersion, StoredDocument, StoredVersion, VersionHashes
 from monitor.store.sqlite.outbox import Outbox
+from monitor.store.sqlite.prints import UNREAD, Prints
 from monitor.store.sqlite.rows import VERSION
 
 DECODED = 64  # candidate reports kept decoded (a version's report never changes): a template's copies share them
@@ -28,7 +29,7 @@ def _inserted(table: sqlite_utils.db.Table) -> int:
     return int(table.last_pk)
 
 
-class Versions(Outbox):  # a new version stores its events
+class Versions(Outbox, Prints):  # a new version stores its events and its copy prints
     decoded: OrderedDict[int, Report]  # version id -> its report, the DECODED last compared against
 
     def document(self, url: str) -> StoredDocument | None:
@@ -43,8 +44,30 @@ class Versions(Outbox):  # a new version stores its events
         row = self._row(
             "SELECT id, sha256, content_hash FROM versions WHERE document_id = ? ORDER BY id DESC LIMIT 1",
             [document_id],
+        ) or self._row(  # a duplicate: its body's report of its year
+            "SELECT v.id, v.sha256, v.content_hash FROM documents c JOIN documents d ON d.body_id = c.body_id AND "
+            "d.year = c.year JOIN versions v ON v.document_id = d.id WHERE c.id = ? ORDER BY v.id DESC LIMIT 1",
+            [document_id],
         )
         return VersionHashes(**row) if row else None
+
+    def save_duplicate(
+        self,
+        source: str,
+        url: str,
+        *,
+        title: str | None,
+        year: int | None,
+        attribution: Attribution,
+        validators: tuple[str | None, str | None],
+    ) -> None:
+        stamp = now()
+        with self._transaction():
+            self.db.conn.execute(
+                "INSERT INTO documents (source, url, title, year, first_seen, etag, last_modified, last_checked, "
+                "body_id, body_how) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO NOTHING",
+                [source, url, title, year, stamp, *validators, stamp, self._body_id(attribution), attribution.how],
+            )
 
     def latest_version(self, document_id: int) -> StoredVersion | None:
         row = self._row(
@@ -114,6 +137,13 @@ class Versions(Outbox):  # a new version stores its events
 
     def save_version(self, v: NewVersion, events: Iterable[Event] = ()) -> int:
         stamp = now()
+        try:
+            return self._save_version(v, events, stamp)
+        except BaseException:
+            self.log_mark = UNREAD  # rolled back: the log is read again from the database
+            raise
+
+    def _save_version(self, v: NewVersion, events: Iterable[Event], stamp: str) -> int:
         with self._transaction():
             doc = self.document(v.url)
             if doc is None:
@@ -154,14 +184,7 @@ class Versions(Outbox):  # a new version stores its events
                     }
                 )
             )
-            self.db.conn.execute(
-                "DELETE FROM prints WHERE version_id IN (SELECT id FROM versions WHERE document_id = ?)", [doc_id]
-            )
-            if v.year is not None:  # in key order, one batch: the index's pages are touched in one sweep
-                self.db.conn.executemany(
-                    "INSERT OR IGNORE INTO prints (key, year, version_id) VALUES (?, ?, ?)",
-                    [(k, v.year, version_id) for k in sorted(set(v.prints))],
-                )
+            self._replace_prints(doc_id, version_id, v.year, v.prints)
             for event in events:
                 self._add_event(event, doc_id, version_id)
         return version_id
@@ -181,12 +204,15 @@ class Versions(Outbox):  # a new version stores its events
             [body or source_id],
         ).fetchall()
         mine = {vid for vid, _ in own}
+        keys = set(prints)
+        logged = self._band_matches(year, keys)  # the hashes not yet folded into the index (prints.py)
         counts: Counter[int] = Counter()
-        for key in set(prints):
+        for key in keys:
+            n = PER_BAND + len(mine)
             rows = self.db.conn.execute(
-                "SELECT version_id FROM prints WHERE key = ? AND year = ? LIMIT ?", [key, year, PER_BAND + len(mine)]
+                "SELECT version_id FROM prints WHERE key = ? AND year = ? LIMIT ?", [key, year, n]
             )
-            counts.update(vid for (vid,) in rows if vid not in mine)
+            counts.update(vid for vid in sorted([vid for (vid,) in rows] + logged.get(key, []))[:n] if vid not in mine)
         if earlier := [vid for vid, y in own if y is not None and y < year]:
             rows = self.db.conn.execute(
                 f"SELECT version_id, count(*) FROM prints WHERE version_id IN ({','.join('?' * len(earlier))}) "
@@ -194,6 +220,7 @@ class Versions(Outbox):  # a new version stores its events
                 [*earlier, *prints],
             )
             counts.update(dict(rows.fetchall()))
+            counts.update(self._shared(earlier, keys))
         best = [vid for vid, _ in counts.most_common(limit)]
         return self._decoded(best)
 

@@ -1,0 +1,173 @@
+"""Stage: discover, the pages of a listing. A 年报 column of dozens of bodies runs to several pages, and CMSs
+page it in their own ways: a 下一页 link (``discover``), a pager of numbered links (``index_1.html``,
+``?page=2``), a TRS pager script (``createPageHTML(total, current, "index", "html")``), a Hanweb (大汉) list whose
+first records sit in a ``<datastore>`` script and the rest come from its ``dataproxy.jsp`` API by record range,
+and a list API answering JSON (a page number in its URL). Here: each one's next page, and the URLs they name."""
+
+from __future__ import annotations
+
+import html as htmllib
+import json
+import re
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from bs4 import BeautifulSoup
+
+
+def canonical(url: str) -> str:
+    """Scheme and host lower-cased, default port and fragment dropped. Raises ValueError for a URL that
+    cannot be one (``http://[::1/x``, a port out of range)."""
+    p = urlsplit(url.strip())
+    host = (p.hostname or "").lower()
+    port = p.port
+    netloc = host if port is None or (p.scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
+    return urlunsplit((p.scheme.lower(), netloc, p.path or "/", p.query, ""))
+
+
+def resolved(page_url: str, href: str) -> str | None:
+    """The link's canonical URL, or None for a malformed one: one bad link is one bad link, the links beside
+    it are still read (a `Port out of range` once failed the whole source)."""
+    try:
+        return canonical(urljoin(page_url, href))
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------- numbered pagers and TRS's pager script
+_TRS_PAGER = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"']([\w\-]+)[\"']\s*,\s*[\"'](\w+)[\"']")
+_PAGE_PARAM = re.compile(r"(?:^|&)(?:page|pageNo|pageIndex|pageNum|currentPage|p)=(\d+)")
+
+
+def _shown_number(page_url: str) -> int:
+    """The number a pager shows for this page: index_2.html is page 3 (index.html page 1), ?page=2 page 2."""
+    p = urlsplit(page_url)
+    if m := re.search(r"_(\d+)\.\w+$", p.path):
+        return int(m.group(1)) + 1
+    m = _PAGE_PARAM.search(p.query)
+    return int(m.group(1)) if m else 1
+
+
+def numbered_next(soup: BeautifulSoup, html: str, page_url: str) -> str | None:
+    """A listing without a 下一页 link: the pager link numbered one more than this page (``index_1.html``,
+    ``?page=2``), or the page a TRS CMS pager script writes (``createPageHTML(total, current, "index", "html")``,
+    whose pages are index.html, index_1.html, …)."""
+    want = str(_shown_number(page_url) + 1)
+    for a in soup.find_all("a", href=True):
+        if " ".join(a.get_text(" ").split()) in (want, f"[{want}]", f"第{want}页"):
+            url = resolved(page_url, str(a["href"]).strip())
+            if url and url != canonical(page_url) and urlsplit(url).scheme in ("http", "https"):
+                return url
+    m = _TRS_PAGER.search(html)
+    if m and int(m.group(2)) + 1 < int(m.group(1)):
+        return resolved(page_url, f"{m.group(3)}_{int(m.group(2)) + 1}.{m.group(4)}")
+    return None
+
+
+# ---------------------------------------------------------------- Hanweb (大汉) jpage lists
+_DATASTORE = re.compile(r"<datastore>(.*?)</datastore>", re.S | re.I)
+_RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S | re.I)
+_NEXTGROUP = re.compile(r"<nextgroup>\s*<!\[CDATA\[\s*<a\s+href=[\"']([^\"']+)[\"']", re.S | re.I)
+_TOTAL = re.compile(r"(?:<totalrecord>\s*|totalRecord\s*[:=]\s*['\"]?)(\d+)", re.I)
+_PER_PAGE = re.compile(r"perPage\s*[:=]\s*['\"]?(\d+)", re.I)
+_GROUP = re.compile(r"groupSize\s*[:=]\s*['\"]?(\d+)", re.I)
+
+
+def datastore_records(html: str) -> str | None:
+    """The records of a Hanweb list's ``<datastore>`` (the HTML of each, joined), or None for another page."""
+    stores = _DATASTORE.findall(html)
+    return "\n".join(r for store in stores for r in _RECORD.findall(store)) if stores else None
+
+
+def _number(pattern: re.Pattern[str], text: str, default: int | None) -> int | None:
+    m = pattern.search(text)
+    return int(m.group(1)) if m else default
+
+
+def next_datastore_page(html: str, page_url: str) -> str | None:
+    """The next group of a Hanweb list: its ``dataproxy.jsp`` (the ``<nextgroup>`` link of the first page, else
+    this page's own URL) asked for the records after those read (``startrecord``/``endrecord``), until its
+    total (``totalRecord`` of the pager script, ``<totalrecord>`` of an answer) is read."""
+    m = _NEXTGROUP.search(html)
+    query = dict(parse_qsl(urlsplit(page_url).query))
+    base = resolved(page_url, htmllib.unescape(m.group(1))) if m else page_url if "endrecord" in query else None
+    if base is None:
+        return None
+    per = _number(_PER_PAGE, html, None) or int(query.get("perpage", "15") or 15)
+    group = per * (_number(_GROUP, html, 3) or 3)
+    records = sum(len(_RECORD.findall(s)) for s in _DATASTORE.findall(html))
+    end = int(query["endrecord"]) if query.get("endrecord", "").isdigit() else records
+    total = _number(_TOTAL, html, None)
+    if not records or (total is not None and end >= total) or (total is None and records < group):
+        return None
+    p = urlsplit(base)
+    params = [(k, v) for k, v in parse_qsl(p.query, keep_blank_values=True) if k not in ("startrecord", "endrecord")]
+    last = end + group if total is None else min(end + group, total)
+    params += [("startrecord", str(end + 1)), ("endrecord", str(last))]
+    if not any(k == "perpage" for k, _ in params):
+        params.append(("perpage", str(per)))
+    return urlunsplit((p.scheme, p.netloc, p.path, urlencode(params), ""))
+
+
+# ---------------------------------------------------------------- list APIs answering JSON
+_JSONP = re.compile(r"^\s*[\w$.]+\s*\((.*)\)\s*;?\s*$", re.S)
+_URL_KEYS = ("url", "link", "href", "docpuburl", "puburl", "linkurl", "visiturl", "detailurl")
+_TITLE_KEYS = ("title", "doctitle", "name", "subject", "linktitle", "showtitle")
+
+
+def as_json(text: str) -> Any | None:
+    """The page as JSON (or JSONP) when a list API answered, else None."""
+    body = text.strip()
+    if m := _JSONP.match(body):
+        body = m.group(1)
+    if body[:1] not in ("{", "["):
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def json_html(data: Any) -> str:
+    """A list API's answer as HTML links: each HTML fragment it carries (``{"html": "<li><a …"}``) and each
+    record naming a URL and a title (``{"url": …, "title": …}``, whatever the case of the keys)."""
+    out: list[str] = []
+
+    def walk(x: Any) -> None:
+        if isinstance(x, str):
+            if "<a " in x:
+                out.append(x)
+        elif isinstance(x, list):
+            for item in x:
+                walk(item)
+        elif isinstance(x, dict):
+            keys = {str(k).lower().replace("_", ""): v for k, v in x.items()}
+            url = next((keys[k] for k in _URL_KEYS if isinstance(keys.get(k), str)), None)
+            title = next((keys[k] for k in _TITLE_KEYS if isinstance(keys.get(k), str)), None)
+            if url and title:
+                out.append(f'<a href="{htmllib.escape(url)}">{htmllib.escape(title)}</a>')
+            for v in x.values():
+                walk(v)
+
+    walk(data)
+    return "\n".join(out)
+
+
+_PAGE_KEYS = ("page", "pageNo", "pageIndex", "pageNum", "currentPage")
+_IN_JSON = re.compile(r"(\"(?:page|pageNo|pageIndex|pageNum|currentPage)\"\s*:\s*)(\d+)")
+
+
+def next_api_page(page_url: str) -> str | None:
+    """The list API's next page: the page number in its URL, one more (``?pageNo=2``, or inside a JSON
+    parameter as TRS's ``paramJson={"pageNo":2}``); None when the URL carries none."""
+    p = urlsplit(page_url)
+    params = parse_qsl(p.query, keep_blank_values=True)
+    for i, (k, v) in enumerate(params):
+        if k in _PAGE_KEYS and v.isdigit():
+            params[i] = (k, str(int(v) + 1))
+        elif _IN_JSON.search(v):
+            params[i] = (k, _IN_JSON.sub(lambda m: f"{m.group(1)}{int(m.group(2)) + 1}", v, count=1))
+        else:
+            continue
+        return urlunsplit((p.scheme, p.netloc, p.path, urlencode(params), ""))
+    return None
