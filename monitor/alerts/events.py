@@ -85,6 +85,8 @@ def first_poll_event(settings: Settings, source: Source, stored: list[StoredRepo
     was interrupted and finished later is still told once. None when nothing was found."""
     listed = []
     for r in stored:
+        if not r.versions:
+            continue  # a duplicate of a report another source's listing stored: told there
         findings = r.latest.findings if r.latest else []
         errors = tuple(f.message for f in findings if f.severity == "error")
         listed.append(ListedReport(r.title, r.year, r.url, len(errors), len(findings) - len(errors), errors, r.body))
