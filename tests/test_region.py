@@ -4,6 +4,7 @@ than the whole. Real pages on a real local portal, polled into a real SQLite fil
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -140,3 +141,18 @@ def test_check_compares_a_regions_draft_with_its_bodies_reports_given_beside_it(
     told = [f for f in zone["findings"] if f["rule"] == "region.parts"]
     assert [(f["row"], f["actual"]) for f in told] == [("suit_after_review", 0)]
     assert not [f for f in other["findings"] if f["rule"] == "region.parts"]
+
+
+def test_a_district_beside_its_own_departments_is_not_counted_twice():
+    """On a city's listing, a district's report (洪泽区 2024, which does not say it is its region's) and a department
+    within that district: the district is a whole of the other part, so only the department counts."""
+    city = _read("003_huaian_city_gov_2024.pdf")
+    district = _read("002_huaian_hongze_district_2024.pdf")  # 淮安市洪泽区人民政府: 本年新收 95
+    bureau = read_report(_bureau_2021(), "b")
+    bureau.agency, bureau.year = "淮安市洪泽区社会事业局", 2024
+    city.tables["applications"].rows["new"]["total"] = replace(
+        city.tables["applications"].rows["new"]["total"], number=95
+    )
+    # the whole 95 holds the district's 95 alone; counted with its own bureau (1) it would seem exceeded
+    assert not [f for f in region_findings(city, (district, bureau)) if f.row == "new"]
+    assert [f.row for f in region_findings(city, (bureau,))] == []  # 1 <= 95

@@ -1,8 +1,8 @@
 """A government's report against its region: where a government says its figures are its whole region's
 (全区共收到70件申请; 本报告综合各部门、各乡镇的年度报告编制), the bodies of that region that are monitored cannot
 together have received more applications, or more 行政复议/行政诉讼, than the whole. The parts' sum is a lower
-bound (a part whose report is missing or unread adds nothing), so only a whole smaller than its parts is told,
-as a warning: the scope of a whole-region report is its author's to define, and the whole being larger is the
+bound (a part whose report is missing or unread adds nothing; a part that is a whole of other parts is left out),
+so only a whole smaller than its parts is told, as a warning: the scope of a whole-region report is its author's to define, and the whole being larger is the
 government's own (本级) requests and the parts not monitored."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from monitor.checks.arithmetic import cell
 from monitor.checks.registry import RegionContext, rule
 from monitor.model import LABELS, TABLE_LABELS, Finding, Number, Report, fmt
+from monitor.model.bodies import within
 
 # How real reports say their figures are the region's, each with the real page it was read on:
 SAYS_WHOLE_REGION = (
@@ -47,6 +48,13 @@ def _certain(report: Report, table: str, row: str) -> Number | None:
     return v.number if v is not None and v.number is not None and not v.doubt else None
 
 
+def _whole_of_others(part: Report, parts: tuple[Report, ...]) -> bool:
+    """A part that is itself a region's whole (it says so, or other parts are within it by name: a district beside
+    its own departments): counted with them it would count them twice, so the sum keeps only the others."""
+    name = part.agency or ""
+    return says_whole_region(part) is not None or any(within(name, p.agency or "") for p in parts if p is not part)
+
+
 def _names(names: list[str], most: int = 5) -> str:
     return "、".join(names[:most]) + (f"等{len(names)}个单位" if len(names) > most else "")
 
@@ -56,7 +64,7 @@ def region_parts(ctx: RegionContext, make: Callable[..., Finding]) -> Iterator[F
     said = says_whole_region(ctx.report)
     if said is None:
         return
-    parts = [p for p in ctx.parts if says_whole_region(p) is None]  # a part that is itself a whole would count twice
+    parts = [p for p in ctx.parts if not _whole_of_others(p, ctx.parts)]
     for table, row in SUMS:
         whole = _certain(ctx.report, table, row)
         counted = [(p.agency or p.input, n) for p in parts if (n := _certain(p, table, row)) is not None]
