@@ -64,7 +64,8 @@ def _raw_shingles(text: str) -> set[str]:
     return {t[i : i + SHINGLE] for i in range(len(t) - SHINGLE + 1)}
 
 
-@lru_cache(maxsize=2048)  # a part is looked at by its candidate search, its comparisons and its sample
+@lru_cache(maxsize=256)  # a part is looked at by its candidate search, its comparisons and its sample (each
+# entry a set of thousands of shingles: 2,048 of them held ~115 MiB in the watcher and in each reader)
 def shingles(text: str) -> frozenset[str]:
     """The shingles of ``text`` that are not the statutory template's."""
     return frozenset(_raw_shingles(text) - _template())
@@ -88,7 +89,8 @@ def parts(report: Report) -> dict[str, str]:
     return _parts(report.text, spans)
 
 
-@lru_cache(maxsize=256)  # one report is compared with several candidates, each candidate with many reports
+@lru_cache(maxsize=64)  # one report is compared with several candidates, each candidate with many reports (as
+# many as the store keeps decoded, versions.DECODED; each entry holds a whole text)
 def _parts(text: str, spans: tuple[tuple[int, int], tuple[int, int]]) -> dict[str, str]:
     lines = text.split("\n")
     out = {"一": "\n".join(lines[spans[0][0] : spans[0][1]]), "五": "\n".join(lines[spans[1][0] : spans[1][1]])}
