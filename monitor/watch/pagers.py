@@ -93,7 +93,8 @@ def next_datastore_page(html: str, page_url: str) -> str | None:
     base = resolved(page_url, htmllib.unescape(m.group(1))) if m else page_url if "endrecord" in query else None
     if base is None:
         return None
-    per = _number(_PER_PAGE, html, None) or int(query.get("perpage", "15") or 15)
+    asked = query.get("perpage", "")
+    per = _number(_PER_PAGE, html, None) or (int(asked) if asked.isdigit() and int(asked) else 15)
     group = per * (_number(_GROUP, html, 3) or 3)
     records = sum(len(_RECORD.findall(s)) for s in _DATASTORE.findall(html))
     end = int(query["endrecord"]) if query.get("endrecord", "").isdigit() else records
