@@ -135,8 +135,14 @@ class Versions(Outbox, Bodies):  # a new version stores its events (and its body
     def save_version(self, v: NewVersion, events: Iterable[Event] = ()) -> int:
         stamp = now()
         with self._transaction():
-            if (kept := self._stored_elsewhere(v)) is not None:
-                return kept  # another worker stored this body's report from another source meanwhile: kept once
+            if (kept := self._stored_elsewhere(v)) is not None and v.attribution is not None:
+                # another worker stored this body's report from another source meanwhile: kept once, this URL
+                # remembered as its duplicate (as the watcher does when it sees the report stored before reading)
+                validators = (v.etag, v.last_modified)
+                self.save_duplicate(
+                    v.source, v.url, title=v.title, year=v.year, attribution=v.attribution, validators=validators
+                )
+                return kept
             # one row per URL whichever worker stores it first; the lock orders two writers of one document
             self.conn.execute(
                 "INSERT INTO documents (source, url, title, year, first_seen) VALUES (%s, %s, %s, %s, %s) "
