@@ -11,14 +11,13 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest_asyncio
 from conftest import SEEDS
 from portal import Portal, listing
+from processes import GOVMON, govmon, wait_for
 
-GOVMON = str(Path(sys.executable).parent / "govmon")
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = [
     "000_779f9be447f66d1d.txt",
@@ -72,22 +71,6 @@ def count(db: Path, sql: str) -> int:
         return 0
     finally:
         con.close()
-
-
-async def wait_for(predicate, seconds: float = 20.0) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if predicate():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("timed out waiting")
-
-
-async def govmon(*args: str) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        GOVMON, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-    )
-    out, err = await proc.communicate()
-    return proc.returncode, out.decode(), err.decode()
 
 
 async def test_sigkill_mid_poll_loses_and_duplicates_nothing(portal, tmp_path):

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 from pathlib import Path
 
 import psycopg
 import pytest_asyncio
 from conftest import SEEDS
 from portal import Portal, listing
+from processes import GOVMON, govmon, wait_for
 
-GOVMON = str(Path(sys.executable).parent / "govmon")
 SEED_FILES = sorted(SEEDS.values())
 TITLES = ["通辽市2021", "泸州市2022", "莱西市2020", "天门市2021", "伊宁市2020"]  # the seeds' own years
 SOURCES = 6
@@ -52,23 +51,6 @@ def one(url: str, sql: str) -> int:
     with psycopg.connect(url) as conn:
         row = conn.execute(sql.encode()).fetchone()
     return int(row[0]) if row and row[0] is not None else 0
-
-
-async def wait_for(predicate, seconds: float = 90.0) -> None:
-    """Until ``predicate()`` holds (a condition, never a time: generous, for a busy machine)."""
-    for _ in range(int(seconds / 0.05)):
-        if predicate():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("timed out waiting")
-
-
-async def govmon(*args: str) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        GOVMON, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-    )
-    out, err = await proc.communicate()
-    return proc.returncode or 0, out.decode(), err.decode()
 
 
 async def test_two_workers_store_and_send_everything_once_and_share_the_hosts_politeness(portal, pg_url, tmp_path):
