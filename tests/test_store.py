@@ -15,6 +15,7 @@ import pytest
 from conftest import SEEDS
 
 from monitor.checks.revision import snapshot
+from monitor.config import load
 from monitor.errors import StorageError
 from monitor.model import Finding
 from monitor.reading.report import read_report
@@ -138,3 +139,45 @@ def test_a_failing_database_is_a_storage_error_from_every_kind_of_call(database)
         store.alert_counts()
     with pytest.raises(StorageError, match=named):
         list(store.reports())
+
+
+def test_every_write_a_standing_depends_on_moves_its_sources_mark_and_no_other(database, tmp_path):
+    """``source_changes``: what the overview's rebuild asks (present/ledger.py). A version stored, its findings
+    checked again, a report that could not be read (and read again), a poll's end: each moves the mark of the
+    source it belongs to, whichever code path wrote it, and leaves the other source's."""
+    (tmp_path / "sources.toml").write_text(
+        f'[monitor]\ndatabase = "{database}"\n'
+        + "".join(
+            f'[[source]]\nid = "{i}"\nagency = "{i}县人民政府"\nkind = "government"\nlist_url = "http://x/{i}/"\n'
+            for i in ("s", "t")
+        ),
+        encoding="utf-8",
+    )
+    cfg = load(tmp_path / "sources.toml")
+    report = read_report(SEEDS["tongliao"].read_bytes(), "http://x/s/t.html")
+    store = open_store(cfg)
+    moved = []
+
+    def step(write) -> None:
+        before = store.source_changes()
+        write()
+        after = store.source_changes()
+        moved.append(sorted(k for k in after if after[k] != before.get(k)))
+
+    try:
+        store.sync_sources(cfg.sources)
+        new = NewVersion(
+            source="s", url="http://x/s/t.html", title=report.title, year=report.year, raw=b"raw", sha256="sha",
+            content_hash=snapshot(report)[1], content_type="text/html", report=report, findings=[], diff=None,
+            etag=None, last_modified=None,
+        )  # fmt: skip
+        version: list[int] = []
+        step(lambda: version.append(store.save_version(new)))
+        step(lambda: store.replace_findings(version[0], [Finding("x", "warning", "复查", "appeals")]))
+        step(lambda: store.mark_unreadable("t", "http://x/t/1.pdf", "损坏", title=None, year=2021))
+        step(lambda: store.settle_unreadable("t", []))
+        step(lambda: store.finish_poll(store.start_poll("s"), "s", error=None, reports=1, new_versions=0))
+        step(lambda: store.source_state("t"))  # a read moves nothing
+    finally:
+        store.close()
+    assert moved == [["s"], ["s"], ["t"], ["t"], ["s"], []]

@@ -53,8 +53,13 @@ class Store(Protocol):
     def source_state(self, source_id: str) -> SourceState:
         """The source's state; a fresh one (no failures) for a source never polled."""
 
-    def sources_read(self) -> set[str]:
-        """The sources whose listing was read at least once (a poll that succeeded)."""
+    def sources_read(self, among: Iterable[str] | None = None) -> set[str]:
+        """The sources (of ``among``, else all) whose listing was read at least once (a poll that succeeded)."""
+
+    def source_changes(self) -> dict[str, int]:
+        """Per source, a mark that changes with every write its standing depends on (its polls' end, documents,
+        versions, findings checked again, reports that could not be read), whichever process made it: the
+        overview rebuilds only the sources whose mark is not the one it last built from."""
 
     def mark_interrupted(self) -> int:
         """Polls a killed process left unfinished, closed as interrupted; how many. Called when no other
@@ -236,9 +241,9 @@ class Store(Protocol):
     def last_reports(self) -> dict[str, LastReport]:
         """Per source, its newest report."""
 
-    def body_year_reports(self, year: int) -> dict[str, YearReport]:
-        """Per body (its name), its report for ``year`` (on whichever source it was listed), with ``body`` and
-        ``body_how`` set."""
+    def body_year_reports(self, year: int, bodies: Iterable[str] | None = None) -> dict[str, YearReport]:
+        """Per body (its name; of ``bodies``, else all), its report for ``year`` (on whichever source it was
+        listed), with ``body`` and ``body_how`` set."""
 
     def history(self, version_id: int) -> list[VersionSummary]:
         """Every version of the document ``version_id`` belongs to, oldest first; the version asked for with its

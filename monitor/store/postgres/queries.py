@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from monitor.store.encoding import diff, findings, summary, unpack
 from monitor.store.postgres.connected import Connected
@@ -69,17 +69,21 @@ class Queries(Connected):
         )
         return {r[0]: LastReport(*r) for r in rows}  # the last row of a source wins
 
-    def body_year_reports(self, year: int) -> dict[str, YearReport]:
-        return {r.body: r for r in self._year_reports(year) if r.body}  # the last row of a body wins
+    def body_year_reports(self, year: int, bodies: Iterable[str] | None = None) -> dict[str, YearReport]:
+        return {r.body: r for r in self._year_reports(year, bodies) if r.body}  # the last row of a body wins
 
-    def _year_reports(self, year: int) -> Iterator[YearReport]:
+    def _year_reports(self, year: int, bodies: Iterable[str] | None = None) -> Iterator[YearReport]:
+        names = None if bodies is None else sorted(set(bodies))
+        if names == []:
+            return
+        among = "" if names is None else f" AND b.name IN ({', '.join(['%s'] * len(names))})"
         rows = self.conn.execute(
             "SELECT b.name, d.body_how, d.source, d.url, d.title, d.first_seen, v.id, (SELECT count(*) FROM versions c WHERE "
             "c.document_id = d.id)::int, v.report, v.findings, (SELECT p.findings FROM versions p WHERE "
             "p.document_id = d.id AND p.id < v.id ORDER BY p.id DESC LIMIT 1) FROM documents d JOIN versions v "
             "ON v.id = (SELECT max(id) FROM versions WHERE document_id = d.id) LEFT JOIN bodies b ON b.id = d.body_id "
-            'WHERE d.year = %s ORDER BY d.source COLLATE "C", v.id',
-            [year],
+            "WHERE d.year = %s" + among + ' ORDER BY d.source COLLATE "C", v.id',
+            [year, *(names or ())],
         )
         for body, how, source, url, title, first_seen, version_id, versions, packed, found, before in rows:
             head = json.loads(unpack(packed) or "{}")

@@ -59,6 +59,33 @@ MIGRATIONS = [
     ALTER TABLE documents ADD COLUMN body_how TEXT;
     CREATE INDEX documents_by_body ON documents(body_id, year);
     """,
+    # what changed since the overview's last build (SQLite's migration 12): each write a source's standing
+    # depends on gives the source a new random mark in the same transaction; the sources read found by index
+    """
+    ALTER TABLE sources ADD COLUMN changed BIGINT NOT NULL DEFAULT 0;
+    CREATE INDEX polls_read ON polls(source) WHERE ok = 1;
+    CREATE FUNCTION govmon_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_TABLE_NAME = 'versions' THEN
+            UPDATE sources SET changed = (random() * 9e18)::bigint
+                WHERE id = (SELECT source FROM documents WHERE id = NEW.document_id);
+        ELSIF TG_OP = 'INSERT' THEN
+            UPDATE sources SET changed = (random() * 9e18)::bigint WHERE id = NEW.source;
+        ELSIF TG_OP = 'DELETE' THEN
+            UPDATE sources SET changed = (random() * 9e18)::bigint WHERE id = OLD.source;
+        ELSE
+            UPDATE sources SET changed = (random() * 9e18)::bigint WHERE id IN (OLD.source, NEW.source);
+        END IF;
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER changed_by_poll AFTER UPDATE OF finished ON polls FOR EACH ROW EXECUTE FUNCTION govmon_changed();
+    CREATE TRIGGER changed_by_document AFTER INSERT OR UPDATE OF source, title, year, body_id, body_how ON documents
+        FOR EACH ROW EXECUTE FUNCTION govmon_changed();
+    CREATE TRIGGER changed_by_version AFTER INSERT OR UPDATE OF findings ON versions
+        FOR EACH ROW EXECUTE FUNCTION govmon_changed();
+    CREATE TRIGGER changed_by_unreadable AFTER INSERT OR UPDATE OR DELETE ON unreadable
+        FOR EACH ROW EXECUTE FUNCTION govmon_changed();
+    """,
 ]
 BODIES_MIGRATION = 2  # the migration that adds bodies; the stored reports are attributed, their forms merged
 

@@ -3,6 +3,8 @@ derived tables rebuilt in place). How values are encoded in them is ``store.enco
 
 from __future__ import annotations
 
+CHANGED = "UPDATE sources SET changed = random() WHERE id"  # a new mark: see the last migration
+
 MIGRATIONS = [
     """
     CREATE TABLE sources (id TEXT PRIMARY KEY, agency TEXT, kind TEXT, list_url TEXT, last_poll TEXT,
@@ -91,6 +93,26 @@ MIGRATIONS = [
     ALTER TABLE prints_by_year RENAME TO prints;
     CREATE INDEX prints_by_version ON prints(version_id);
     CREATE TABLE prints_log (version_id INTEGER PRIMARY KEY, year INTEGER NOT NULL, keys BLOB NOT NULL);
+    """,
+    # what changed since the overview's last build (``Store.source_changes``): each write a source's standing
+    # depends on (its polls' end, its documents, versions, findings checked again, reports that could not be
+    # read) gives the source a new random mark, in the same transaction, whichever code path wrote it; and the
+    # sources read at least once found by index, not by a scan of every poll
+    f"""
+    ALTER TABLE sources ADD COLUMN changed INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX polls_read ON polls(source) WHERE ok = 1;
+    CREATE TRIGGER changed_by_poll AFTER UPDATE OF finished ON polls BEGIN {CHANGED} = NEW.source; END;
+    CREATE TRIGGER changed_by_document AFTER INSERT ON documents BEGIN {CHANGED} = NEW.source; END;
+    CREATE TRIGGER changed_by_attribution AFTER UPDATE OF source, title, year, body_id, body_how ON documents
+        BEGIN {CHANGED} IN (OLD.source, NEW.source); END;
+    CREATE TRIGGER changed_by_version AFTER INSERT ON versions
+        BEGIN {CHANGED} = (SELECT source FROM documents WHERE id = NEW.document_id); END;
+    CREATE TRIGGER changed_by_check AFTER UPDATE OF findings ON versions
+        BEGIN {CHANGED} = (SELECT source FROM documents WHERE id = NEW.document_id); END;
+    CREATE TRIGGER changed_by_unreadable AFTER INSERT ON unreadable BEGIN {CHANGED} = NEW.source; END;
+    CREATE TRIGGER changed_by_unreadable_again AFTER UPDATE ON unreadable
+        BEGIN {CHANGED} IN (OLD.source, NEW.source); END;
+    CREATE TRIGGER changed_by_readable AFTER DELETE ON unreadable BEGIN {CHANGED} = OLD.source; END;
     """,
 ]
 

@@ -49,8 +49,14 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
         row = self._row("SELECT * FROM sources WHERE id = ?", [source_id])
         return _state(row) if row else SourceState(source_id)
 
-    def sources_read(self) -> set[str]:
-        return {r[0] for r in self.db.conn.execute("SELECT DISTINCT source FROM polls WHERE ok = 1")}
+    def sources_read(self, among: Iterable[str] | None = None) -> set[str]:
+        if among is None:
+            return {r[0] for r in self.db.conn.execute("SELECT DISTINCT source FROM polls WHERE ok = 1")}
+        exists = "SELECT 1 FROM polls WHERE source = ? AND ok = 1 LIMIT 1"  # by the index polls_read
+        return {s for s in set(among) if self.db.conn.execute(exists, [s]).fetchone()}
+
+    def source_changes(self) -> dict[str, int]:
+        return dict(self.db.conn.execute("SELECT id, changed FROM sources").fetchall())
 
     def mark_interrupted(self) -> int:
         """Poll rows a killed process left unfinished: said so, not left looking like a poll in progress.
