@@ -69,6 +69,10 @@ def build_db(db: Path, n: int, years: int) -> None:
         con.execute("CREATE TEMP TABLE n (i INTEGER PRIMARY KEY)")
         con.executemany("INSERT INTO n VALUES (?)", [(i,) for i in range(seeded, n)])
         con.execute("INSERT INTO bodies (name, kind) SELECT '单位' || i, 'government' FROM n")
+        con.executemany(  # as the watcher's sync_sources leaves them
+            "INSERT INTO sources (id, agency, kind, list_url) VALUES (?, ?, 'government', ?)",
+            [(f"s{i}", f"单位{i}", f"http://127.0.0.1/s{i}/") for i in range(n)],
+        )
         con.execute(
             "INSERT INTO documents (source, url, title, year, first_seen, body_id, body_how) SELECT 's' || n.i, "
             "'http://127.0.0.1/s' || n.i || '/' || d.year || '.html', d.title, d.year, d.first_seen, "

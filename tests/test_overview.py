@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from portal import listing
 from test_status import AS_OF, broken, serve, tongliao, write_config
 from test_watcher import poll
 
@@ -244,3 +245,47 @@ async def test_the_summary_also_counts_what_is_still_wrong_in_the_years_before_t
     rows = {m[0]: m[1] for m in re.findall(r'href="g/(\w+)\.html".*?data-earlier="(\d+)"', html, flags=re.S)}
     assert rows == {"ontime": "0", "errors": "1", "missing": "1"}
     assert html.count('data-state="missing"') == 3  # 2022: no source has published yet
+
+
+def site_files(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*.html"))}
+
+
+async def test_a_rebuild_of_what_changed_draws_the_site_a_whole_build_draws(portal, tmp_path, database):
+    """The service rebuilds only the sources whose stored data changed since its last build (ledger.py). A body
+    stands under the first source that carries it while its report may be stored through another: 乙局's own
+    listing (source a, nothing published yet) comes before the city's listing (b) that later carries 乙局's
+    report. After b's poll stores it, a's grid shows it published, and after another source's report is
+    corrected, each rebuild from the ledger leaves the folder with the very pages a whole build writes."""
+    bureau = tongliao(title="乙局2021年政府信息公开工作年度报告", agency="乙局")
+    portal.add("/b/", listing([]))
+    cfg = write_config(
+        tmp_path,
+        [
+            ("a", "乙局", "department", serve(portal, "a", None)),
+            ("b", "丙市人民政府", "government", f"{portal.base}/b/"),
+            ("errors", "错市人民政府", "government", serve(portal, "errors", broken())),
+        ],
+    )
+    cfg.path.write_text(cfg.path.read_text(encoding="utf-8").replace("govmon.db", database), encoding="utf-8")
+    cfg = load(cfg.path)  # the store's marks of what changed are triggers: SQLite's and PostgreSQL's
+    out, whole = tmp_path / "site", tmp_path / "whole"
+    await poll(cfg, today=AS_OF)
+    rebuild(cfg.path, out)
+    assert 'data-state="missing"' in (out / "g" / "a.html").read_text(encoding="utf-8")
+
+    portal.add("/b/", listing([("t.html", "乙局2021年政府信息公开工作年度报告")]))
+    portal.add("/b/t.html", report_page(bureau))
+    await poll(cfg, today=AS_OF)
+    built = rebuild(cfg.path, out)
+    assert out / "g" / "a.html" in built.written
+    assert 'data-state="missing"' not in (out / "g" / "a.html").read_text(encoding="utf-8")
+    assert site_files(out) == site_files(rebuild(cfg.path, whole).index.parent)
+
+    fixed = tongliao(title="错市2021年政府信息公开工作年度报告", agency="错市人民政府")
+    portal.add("/errors/t.html", report_page(fixed))
+    await poll(cfg, today=AS_OF)
+    built = rebuild(cfg.path, out)
+    assert (out / "g" / "a.html") not in built.written  # a and b did not change
+    shutil.rmtree(whole)
+    assert site_files(out) == site_files(rebuild(cfg.path, whole).index.parent)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -31,7 +31,7 @@ import jinja2
 from monitor.alerts.render import DEFAULT_TEMPLATES, diff_view, finding_views, hot_cells, table_view
 from monitor.config import Settings, Source
 from monitor.model import STATUS_CN, TABLE_LABELS
-from monitor.present import status
+from monitor.present import ledger, status
 from monitor.present.pages import Pages, mark
 from monitor.store import Store, open_store
 
@@ -118,13 +118,14 @@ def _report_page(store: Store, s: status.Standing, back: str, group: str) -> dic
     }
 
 
-def groups_of(settings: Settings, standings: list[status.Standing]) -> list[Group]:
-    """The standings by source (sources.toml order), each source's bodies worst first."""
+def groups_of(groups: list[tuple[Source, status.Bodies]], standings: Iterable[status.Standing]) -> list[Group]:
+    """A ``Group`` per source of ``groups`` (the bodies each shows), in that order, each source's bodies worst
+    first: ``standings`` are theirs."""
     grid: dict[str, dict[str, list[status.Standing]]] = {}  # source -> body -> a standing per year
     for s in standings:
         grid.setdefault(s.source, {}).setdefault(s.body or s.agency, []).append(s)
     out = []
-    for source in settings.sources:
+    for source, _ in groups:
         bodies = grid.get(source.id, {})
         rows = sorted(bodies.items(), key=lambda kv: (min(ORDER[c.state] for c in kv[1]), kv[0]))
         out.append(Group(source, rows))
@@ -137,6 +138,7 @@ class _Build:
     env: jinja2.Environment
     store: Store
     years: list[int]
+    settings: Settings
 
 
 def _render_report(b: _Build, s: status.Standing, back: str, group: str) -> str:
@@ -169,46 +171,74 @@ EARLIER = ("missing", "errors", "unreadable")  # what the summary counts in the 
 
 def _counts(group: Group) -> dict[str, int]:
     """The group's bodies per state in the grid's last year, and (``earlier``) its cells of the years before
-    that are 逾期未发布, 有错误 or 无法读取: still to act on, and not in the last year's counts."""
+    that are 逾期未发布, 有错误 or 无法读取: still to act on, and not in the last year's counts; ``published``:
+    its bodies with a report of the last year (the summary's totals)."""
     counts = dict.fromkeys(status.STATES, 0)
-    counts["earlier"] = 0
+    counts["earlier"] = counts["published"] = 0
     for _, cells in group.rows:
         counts[cells[-1].state] += 1
         counts["earlier"] += sum(c.state in EARLIER for c in cells[:-1])
+        counts["published"] += cells[-1].timely is not None
     return counts
 
 
-def _summary_pages(pages: Pages, env: jinja2.Environment, groups: list[Group], years: list[int], today: date) -> None:
-    template = env.get_template("overview.html")
-    n = max(1, -(-len(groups) // GROUPS_PER_PAGE))
+def _totals(entries: list[ledger.Entry]) -> dict[str, int]:
+    """``status.totals`` of every body's last-year standing, from the groups' counts."""
+    return {
+        "sources": sum(e.bodies > 0 for e in entries),
+        "bodies": sum(e.bodies for e in entries),
+        "published": sum(e.counts["published"] for e in entries),
+        **{k: sum(e.counts[k] for e in entries) for k in status.STATES},
+    }
+
+
+def _summary_pages(b: _Build, book: ledger.Ledger, today: date) -> None:
+    """The summary's pages: a row per source from the ledger (its group as last computed), the totals."""
+    template, sources, years = b.env.get_template("overview.html"), b.settings.sources, b.years
+    n = max(1, -(-len(sources) // GROUPS_PER_PAGE))
     names = ["index.html"] + [f"index-{i}.html" for i in range(2, n + 1)]
-    latest = [cells[-1] for g in groups for _, cells in g.rows]
-    totals = status.totals(latest)
+    totals = _totals([book.entries[s.id] for s in sources])
     for i, name in enumerate(names):
         rows = [
-            {"source": g.source, "page": g.pages()[0], "bodies": len(g.rows), "counts": _counts(g)}
-            for g in groups[i * GROUPS_PER_PAGE : (i + 1) * GROUPS_PER_PAGE]
+            {"source": s, "page": f"g/{s.id}.html", "bodies": e.bodies, "counts": e.counts}
+            for s in sources[i * GROUPS_PER_PAGE : (i + 1) * GROUPS_PER_PAGE]
+            if (e := book.entries[s.id])
         ]
         first = i == 0  # the totals and the date only on the first page: one change rewrites one other page
         context = {
             "years": years, "rows": rows, "parts": names, "part": name, "first": first, "today": today.isoformat(),
-            "totals": totals, "states": status.STATES, "colours": COLOURS, "groups": len(groups),
+            "totals": totals, "states": status.STATES, "colours": COLOURS, "groups": len(sources),
         }  # fmt: skip
-        digest = mark(years, rows, names, name, (today, totals, len(groups)) if first else None)
-        pages.page("_summary", name, digest, functools.partial(template.render, **context))
+        digest = mark(years, rows, names, name, (today, totals, len(sources)) if first else None)
+        b.pages.page("_summary", name, digest, functools.partial(template.render, **context))
 
 
 def build(settings: Settings, store: Store, out: Path, today: date, years: list[int] | None = None) -> Site:
-    """Write the site into ``out``: the pages whose content changed since the last build into it."""
+    """Write the site into ``out``: the pages whose content changed since the last build. The groups computed
+    are those of the sources the store says changed since that build (ledger.py), or, without a ledger that
+    fits, all of them."""
     env = environment()
     years = years or years_of(store, today)
-    groups = groups_of(settings, list(status.standings(settings, store, years, today)))
     pages = Pages(out, mark(*(_template_source(env, t) for t in TEMPLATES)))
-    b = _Build(pages, env, store, years)
-    for n, group in enumerate(groups):
+    book = ledger.Ledger.load(out, ledger.key(settings, years, today, GROUPS_PER_PAGE), GROUPS_PER_PAGE)
+    changes = store.source_changes()  # before reading: a write during the build moves the mark again
+    every = not book.complete(settings)
+    if every:
+        carried = status.carried(settings, store)
+        shown = status.shown(carried)
+    else:
+        carried = status.carried(settings, store, ledger.affected(settings, store, book, changes))
+        shown = ledger.shown(settings, store, book, carried)
+    b = _Build(pages, env, store, years, settings)
+    order = {s.id: i for i, s in enumerate(settings.sources)}
+    groups = groups_of(shown, status.standings_of(store, shown, years, today, every=every))
+    for (source, held), group in zip(carried, groups, strict=True):
+        n = order[source.id]
         _group_pages(b, group, "../" + _index_of(n))
-    _summary_pages(pages, env, groups, years, today)
-    removed = pages.finish()
+        book.put(n, source.id, ledger.Entry(changes.get(source.id, 0), held, len(group.rows), _counts(group)))
+    _summary_pages(b, book, today)
+    removed = pages.finish(every)
+    book.save(settings, every)
     return Site(out / "index.html", pages.written, removed)
 
 

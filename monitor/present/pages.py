@@ -57,13 +57,15 @@ class Pages:
         path = self.out / name
         if old.get(SALT) == self.salt and old.get(name) == digest and path.exists():
             return
-        if _write(path, render()):
+        if write(path, render()):
             self.written.append(path)
 
-    def finish(self) -> list[Path]:
-        """Delete the last build's pages this one did not make, and keep this build's marks; the deleted pages."""
+    def finish(self, every: bool = True) -> list[Path]:
+        """Delete the last build's pages this one did not make, and keep this build's marks; the deleted pages.
+        A build of some groups only (``every`` false: the others unchanged) leaves the other groups' pages."""
         removed = []
-        gone = {p.stem for p in self.marks.glob("*.json")} - self.new.keys()
+        gone = {p.stem for p in self.marks.glob("*.json") if not p.stem.startswith("_")} if every else set()
+        gone -= self.new.keys()
         for group in sorted(gone | self.new.keys()):
             old, new = self._old(group), self.new.get(group, {})
             for name in sorted(old.keys() - new.keys() - {SALT}):
@@ -73,11 +75,11 @@ class Pages:
             if not new:
                 (self.marks / f"{group}.json").unlink()
             elif {**new, SALT: self.salt} != old:
-                _write(self.marks / f"{group}.json", json.dumps({SALT: self.salt, **new}, separators=(",", ":")))
+                write(self.marks / f"{group}.json", json.dumps({SALT: self.salt, **new}, separators=(",", ":")))
         return removed
 
 
-def _write(path: Path, text: str) -> bool:
+def write(path: Path, text: str) -> bool:
     """Write a page unless its bytes are already there; whether it was written."""
     data = text.encode("utf-8")
     with contextlib.suppress(OSError):

@@ -137,19 +137,60 @@ def _unread(bad: list[UnreadableReport], body: str) -> UnreadableReport | None:
     return None
 
 
+Bodies = list[tuple[str, str]]  # (name, kind) of each body a source carries
+
+
+def carried(settings: Settings, store: Store, only: Iterable[Source] | None = None) -> list[tuple[Source, Bodies]]:
+    """Per configured source (of ``only``, else all, in sources.toml order), the bodies it carries (``bodies_of``):
+    for all of them, every stored body read in one query."""
+    if only is not None:
+        return [(source, bodies_of(source, store.bodies(source.id))) for source in only]
+    stored: dict[str, list[StoredBody]] = {}
+    for body in store.bodies():  # by name, as ``store.bodies(source)`` gives each source's
+        for source_id in body.sources:
+            stored.setdefault(source_id, []).append(body)
+    return [(source, bodies_of(source, stored.get(source.id, []))) for source in settings.sources]
+
+
+def shown(groups: list[tuple[Source, Bodies]]) -> list[tuple[Source, Bodies]]:
+    """Each body under the first source that carries it (sources.toml order): a body listed on two stands once."""
+    seen: set[str] = set()
+    out = []
+    for source, bodies in groups:
+        out.append((source, [b for b in bodies if b[0] not in seen]))
+        seen.update(name for name, _ in bodies)
+    return out
+
+
 def standings(settings: Settings, store: Store, years: Iterable[int], today: date) -> Iterator[Standing]:
     """Per configured source and each of its bodies, per year, the body's standing (sources.toml order)."""
-    errors = {s.id: s.last_error for s in store.sources() if s.consecutive_failures}
-    read = store.sources_read()
-    carried = [(source, bodies_of(source, store.bodies(source.id))) for source in settings.sources]
-    read -= {source.id for source in settings.sources if not listing_complete(store, source)}
+    yield from standings_of(store, shown(carried(settings, store)), years, today, every=True)
+
+
+def standings_of(
+    store: Store, groups: list[tuple[Source, Bodies]], years: Iterable[int], today: date, *, every: bool = False
+) -> Iterator[Standing]:
+    """The standings of the bodies ``groups`` show, by year then source: of every configured source (``every``:
+    each table read whole), or of a few (the overview's rebuild: read by source and body)."""
+    ids = [source.id for source, _ in groups]
+    if every:
+        errors = {s.id: s.last_error for s in store.sources() if s.consecutive_failures}
+        read = store.sources_read()
+        names = None
+    else:
+        states = [store.source_state(i) for i in ids]
+        errors = {s.id: s.last_error for s in states if s.consecutive_failures}
+        read = store.sources_read(ids)
+        names = [name for _, bodies in groups for name, _ in bodies]
+    read -= {source.id for source, _ in groups if not listing_complete(store, source)}
+    unreadable = {} if every else {i: store.unreadable_reports(source=i) for i in ids}
     for year in years:
-        rows = store.body_year_reports(year)
-        bad = store.unreadable_reports(year=year)
-        shown: set[str] = set()
-        for source, bodies in carried:
-            for body in (b for b in bodies if b[0] not in shown):
-                shown.add(body[0])
+        rows = store.body_year_reports(year, names)
+        bad = (
+            store.unreadable_reports(year=year) if every else [r for i in ids for r in unreadable[i] if r.year == year]
+        )
+        for source, bodies in groups:
+            for body in bodies:
                 unread = _unread([r for r in reversed(bad) if r.source == source.id], body[0])
                 s = _standing(source, body, year, rows.get(body[0]), today, bad=unread)
                 s.source_error = errors.get(source.id)
