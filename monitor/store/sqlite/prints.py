@@ -20,8 +20,32 @@ from collections.abc import Iterable
 from monitor.store.sqlite.rows import Connected
 
 FOLD = 512  # reports logged before the log is folded into the index (the log is at most ~600 KB)
-Log = dict[int, tuple[int, frozenset[int]]]  # version id -> (year, its band hashes)
 UNREAD = (-1, -1)
+
+
+class Log:
+    """The log decoded: per version its year and band hashes, and per (year, hash) the versions that have it,
+    oldest first (a new report's candidates in the log are looked up, not found by a pass over all of it)."""
+
+    def __init__(self) -> None:
+        self.versions: dict[int, tuple[int, frozenset[int]]] = {}
+        self.bands: dict[tuple[int, int], list[int]] = {}
+
+    def add(self, vid: int, year: int, keys: frozenset[int]) -> None:
+        """A version newer than every one logged (ids only grow)."""
+        self.versions[vid] = (year, keys)
+        for key in keys:
+            self.bands.setdefault((year, key), []).append(vid)
+
+    def drop(self, vid: int) -> None:
+        if (entry := self.versions.pop(vid, None)) is None:
+            return
+        year, keys = entry
+        for key in keys:
+            band = self.bands[(year, key)]
+            band.remove(vid)
+            if not band:
+                del self.bands[(year, key)]
 
 
 def pack_keys(keys: Iterable[int]) -> bytes:
@@ -43,8 +67,9 @@ class Prints(Connected):
             self.db.conn.execute("SELECT count(*) FROM prints_log").fetchone()[0],
         )
         if mark != self.log_mark:
-            rows = self.db.conn.execute("SELECT version_id, year, keys FROM prints_log")
-            self.log = {vid: (year, frozenset(unpack_keys(keys))) for vid, year, keys in rows}
+            self.log = Log()
+            for vid, year, keys in self.db.conn.execute("SELECT version_id, year, keys FROM prints_log ORDER BY 1"):
+                self.log.add(vid, year, frozenset(unpack_keys(keys)))
             self.log_mark = (mark[0], mark[1])
         return self.log
 
@@ -56,47 +81,43 @@ class Prints(Connected):
         self.db.conn.execute(
             "DELETE FROM prints WHERE version_id IN (SELECT id FROM versions WHERE document_id = ?)", [document_id]
         )
-        if any(vid in log for vid in older):
+        if any(vid in log.versions for vid in older):
             self.db.conn.execute(
                 "DELETE FROM prints_log WHERE version_id IN (SELECT id FROM versions WHERE document_id = ?)",
                 [document_id],
             )
             for vid in older:
-                log.pop(vid, None)
+                log.drop(vid)
         if year is not None and keys:
             self.db.conn.execute(
                 "INSERT INTO prints_log (version_id, year, keys) VALUES (?, ?, ?)", [version_id, year, pack_keys(keys)]
             )
-            log[version_id] = (year, frozenset(keys))
-        self.log_mark = (max(log, default=0), len(log))
-        if len(log) >= FOLD:
+            log.add(version_id, year, frozenset(keys))
+        self.log_mark = (max(log.versions, default=0), len(log.versions))
+        if len(log.versions) >= FOLD:
             self._fold()
 
     def _fold_now(self) -> int:
         """Fold the log into the index now (``sqlite.store.fold_prints``); how many versions' prints it held."""
         with self._transaction():
-            folded = len(self._log())
+            folded = len(self._log().versions)
             self._fold()
         return folded
 
     def _fold(self) -> None:
         """The log into the index, in key order, in the current transaction."""
-        entries = sorted((year, key, vid) for vid, (year, keys) in self.log.items() for key in keys)
+        entries = sorted((year, key, vid) for (year, key), vids in self.log.bands.items() for vid in vids)
         self.db.conn.executemany("INSERT OR IGNORE INTO prints (year, key, version_id) VALUES (?, ?, ?)", entries)
         self.db.conn.execute("DELETE FROM prints_log")
-        self.log, self.log_mark = {}, (0, 0)
+        self.log, self.log_mark = Log(), (0, 0)
 
     def _band_matches(self, year: int, keys: set[int]) -> dict[int, list[int]]:
         """Per band hash of ``keys``, the logged versions of ``year`` that have it, oldest first."""
-        out: dict[int, list[int]] = {}
-        for vid, (y, logged) in sorted(self._log().items()):
-            if y == year:
-                for key in logged & keys:
-                    out.setdefault(key, []).append(vid)
-        return out
+        bands = self._log().bands
+        return {key: list(bands[(year, key)]) for key in keys if (year, key) in bands}
 
     def _shared(self, versions: list[int], keys: set[int]) -> dict[int, int]:
         """How many of ``keys`` each of the logged ``versions`` has (those with any), oldest first."""
-        log = self._log()
-        counts = {vid: len(log[vid][1] & keys) for vid in sorted(versions) if vid in log}
+        logged = self._log().versions
+        counts = {vid: len(logged[vid][1] & keys) for vid in sorted(versions) if vid in logged}
         return {vid: n for vid, n in counts.items() if n}

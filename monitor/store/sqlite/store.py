@@ -23,7 +23,7 @@ from monitor.errors import StateError, storage_error
 from monitor.redact import redact
 from monitor.store.encoding import body_name, unpack
 from monitor.store.sqlite.outbox import Outbox
-from monitor.store.sqlite.prints import UNREAD
+from monitor.store.sqlite.prints import UNREAD, Log
 from monitor.store.sqlite.queries import Queries
 from monitor.store.sqlite.schema import BODIES_MIGRATION, MIGRATIONS
 from monitor.store.sqlite.sources import Sources
@@ -70,7 +70,7 @@ class SqliteStore(Sources, Versions, Unreadable, Outbox, Queries):
         """Open (and migrate) the database; with ``create=False`` a missing file is an error, not a new one."""
         self.path = Path(path)
         self.decoded = OrderedDict()
-        self.log, self.log_mark = {}, UNREAD
+        self.log, self.log_mark = Log(), UNREAD
         if not create and not self.path.exists():
             raise StateError(
                 f"{self.path}: no database here yet; the service (or `govmon poll`) has not run with this "

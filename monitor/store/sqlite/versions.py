@@ -5,11 +5,10 @@ before, the reports it may copy). Mixed into ``SqliteStore``."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import zlib
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
-
-import sqlite_utils
 
 from monitor.model import Event, Finding, Report
 from monitor.model.bodies import Attribution
@@ -22,11 +21,11 @@ from monitor.store.sqlite.rows import VERSION
 DECODED = 64  # candidate reports kept decoded (a version's report never changes): a template's copies share them
 
 
-def _inserted(table: sqlite_utils.db.Table) -> int:
-    """The rowid of the row ``table.insert`` just wrote."""
-    if table.last_pk is None:
-        raise RuntimeError(f"insert into {table.name} gave no rowid")
-    return int(table.last_pk)
+def _rowid(cursor: sqlite3.Cursor) -> int:
+    """The rowid of the row the INSERT just wrote."""
+    if cursor.lastrowid is None:
+        raise RuntimeError("the insert gave no rowid")
+    return cursor.lastrowid
 
 
 class Versions(Outbox, Prints):  # a new version stores its events and its copy prints
@@ -144,44 +143,49 @@ class Versions(Outbox, Prints):  # a new version stores its events and its copy 
             raise
 
     def _save_version(self, v: NewVersion, events: Iterable[Event], stamp: str) -> int:
-        with self._transaction():
+        with self._transaction():  # plain statements: sqlite-utils' insert asks the schema again on every call
+            conn = self.db.conn
             doc = self.document(v.url)
             if doc is None:
-                doc_id = _inserted(
-                    self.db.table("documents").insert(
-                        {"source": v.source, "url": v.url, "title": v.title, "year": v.year, "first_seen": stamp}
+                doc_id = _rowid(
+                    conn.execute(
+                        "INSERT INTO documents (source, url, title, year, first_seen) VALUES (?, ?, ?, ?, ?)",
+                        [v.source, v.url, v.title, v.year, stamp],
                     )
                 )
             else:
                 doc_id = doc.id
-            attributed = (
-                {"body_id": self._body_id(v.attribution), "body_how": v.attribution.how} if v.attribution else {}
+            body = [self._body_id(v.attribution), v.attribution.how] if v.attribution else None
+            conn.execute(
+                "UPDATE documents SET title = ?, year = ?, etag = ?, last_modified = ?, last_checked = ?"
+                + (", body_id = ?, body_how = ?" if body else "")
+                + " WHERE id = ?",
+                [
+                    v.title or (doc.title if doc else None),
+                    v.year,
+                    v.etag,
+                    v.last_modified,
+                    stamp,
+                    *(body or []),
+                    doc_id,
+                ],
             )
-            self.db.table("documents").update(
-                doc_id,
-                {
-                    "title": v.title or (doc.title if doc else None),
-                    "year": v.year,
-                    "etag": v.etag,
-                    "last_modified": v.last_modified,
-                    "last_checked": stamp,
-                    **attributed,
-                },
-            )
-            version_id = _inserted(
-                self.db.table("versions").insert(
-                    {
-                        "document_id": doc_id,
-                        "fetched_at": stamp,
-                        "sha256": v.sha256,
-                        "content_hash": v.content_hash,
-                        "content_type": v.content_type,
-                        "raw": zlib.compress(v.raw),
-                        "text": pack(v.report.text),
-                        "report": pack(stored_form(v.report)),
-                        "findings": findings_json(v.findings),
-                        "diff": json.dumps(v.diff, ensure_ascii=False) if v.diff else None,
-                    }
+            version_id = _rowid(
+                conn.execute(
+                    "INSERT INTO versions (document_id, fetched_at, sha256, content_hash, content_type, raw, text, "
+                    "report, findings, diff) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        doc_id,
+                        stamp,
+                        v.sha256,
+                        v.content_hash,
+                        v.content_type,
+                        zlib.compress(v.raw),
+                        pack(v.report.text),
+                        pack(stored_form(v.report)),
+                        findings_json(v.findings),
+                        json.dumps(v.diff, ensure_ascii=False) if v.diff else None,
+                    ],
                 )
             )
             self._replace_prints(doc_id, version_id, v.year, v.prints)
@@ -207,12 +211,15 @@ class Versions(Outbox, Prints):  # a new version stores its events and its copy 
         keys = set(prints)
         logged = self._band_matches(year, keys)  # the hashes not yet folded into the index (prints.py)
         counts: Counter[int] = Counter()
-        for key in keys:
-            n = PER_BAND + len(mine)
-            rows = self.db.conn.execute(
-                "SELECT version_id FROM prints WHERE key = ? AND year = ? LIMIT ?", [key, year, n]
-            )
-            counts.update(vid for vid in sorted([vid for (vid,) in rows] + logged.get(key, []))[:n] if vid not in mine)
+        n = PER_BAND + len(mine)
+        rows = self.db.conn.execute(  # one statement, each band's first n read from the index
+            "SELECT k.value, (SELECT group_concat(version_id) FROM (SELECT version_id FROM prints WHERE year = ? "
+            "AND key = k.value ORDER BY version_id LIMIT ?)) FROM json_each(?) k",
+            [year, n, json.dumps(sorted(keys))],
+        )
+        for key, found in rows:
+            indexed = [int(vid) for vid in found.split(",")] if found else []
+            counts.update(vid for vid in sorted(indexed + logged.get(key, []))[:n] if vid not in mine)
         if earlier := [vid for vid, y in own if y is not None and y < year]:
             rows = self.db.conn.execute(
                 f"SELECT version_id, count(*) FROM prints WHERE version_id IN ({','.join('?' * len(earlier))}) "
