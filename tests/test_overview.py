@@ -21,7 +21,7 @@ from test_watcher import poll
 
 from monitor.config import load
 from monitor.demo.pages import report_page
-from monitor.present import overview
+from monitor.present import ledger, overview
 from monitor.present.cli import main
 from monitor.store import open_store
 
@@ -287,5 +287,23 @@ async def test_a_rebuild_of_what_changed_draws_the_site_a_whole_build_draws(port
     await poll(cfg, today=AS_OF)
     built = rebuild(cfg.path, out)
     assert (out / "g" / "a.html") not in built.written  # a and b did not change
+    shutil.rmtree(whole)
+    assert site_files(out) == site_files(rebuild(cfg.path, whole).index.parent)
+
+    # an admin adds a source at the end of sources.toml: the groups before it are kept, its own is new
+    with cfg.path.open("a", encoding="utf-8") as toml:
+        toml.write(
+            f'\n[[source]]\nid = "late"\nagency = "丁县人民政府"\nkind = "government"\nlist_url = "{portal.base}/late/"\n'
+        )
+    added = load(cfg.path)
+    store = open_store(added)
+    try:
+        years = overview.years_of(store, AS_OF)
+    finally:
+        store.close()
+    book = ledger.Ledger.load(out, ledger.key(added, years, AS_OF, overview.GROUPS_PER_PAGE), overview.GROUPS_PER_PAGE)
+    assert book.fits(added)
+    built = rebuild(cfg.path, out)
+    assert sorted(built.written) == [out / "g" / "late.html", out / "index.html"]
     shutil.rmtree(whole)
     assert site_files(out) == site_files(rebuild(cfg.path, whole).index.parent)

@@ -37,17 +37,23 @@ class Entry:
     """A source's group as a build left it."""
 
     changed: int  # the store's mark for the source it was built from
+    config: int  # its settings the grid shows or depends on (``configured``)
     carried: list[tuple[str, str]]  # the bodies the source carried (before a body listed on two stood once)
     bodies: int  # the bodies its grid shows
     counts: dict[str, int]  # per state in the grid's last year, ``earlier`` and ``published`` (status.totals)
 
 
 def key(settings: Settings, years: list[int], today: date, parts: int) -> int:
-    """What a rebuild from the ledger takes as unchanged: the sources as configured, the database, the grid's years,
-    which deadlines have passed (a body without a report turns from 未到期限 to 逾期未发布), the summary's paging."""
+    """What a rebuild from the ledger takes as unchanged: the database, the grid's years, which deadlines have
+    passed (a body without a report turns from 未到期限 to 逾期未发布), the summary's paging. (The sources are
+    checked one by one: ``configured``, ``Ledger.fits``.)"""
     passed = sorted((y, k) for y in years for k in KIND_CN if today > deadline(y, k))
-    shown = [(s.id, s.agency, s.kind, s.max_pages, s.bodies) for s in settings.sources]
-    return mark(settings.database, years, passed, parts, shown)
+    return mark(settings.database, years, passed, parts)
+
+
+def configured(source: Source) -> int:
+    """A source's settings its grid shows or depends on: its agency and kind, its roster, its listing's pages."""
+    return mark(source.agency, source.kind, source.max_pages, source.bodies)
 
 
 @dataclass
@@ -55,8 +61,9 @@ class Ledger:
     folder: Path  # the site's .marks
     key: int
     per_part: int  # groups on one summary page
-    entries: dict[str, Entry] = field(default_factory=dict)
+    entries: dict[str, Entry] = field(default_factory=dict)  # in sources.toml order as last built
     dirty: set[int] = field(default_factory=set)  # parts to write
+    parts: int = 0  # as last written
 
     @classmethod
     def load(cls, out: Path, key: int, per_part: int) -> Ledger:
@@ -68,14 +75,18 @@ class Ledger:
                 return ledger
             for n in range(head["parts"]):
                 part = json.loads((ledger.folder / f"_groups-{n}.json").read_text(encoding="utf-8"))
-                for source, (changed, carried, bodies, counts) in part.items():
-                    ledger.entries[source] = Entry(changed, [(a, b) for a, b in carried], bodies, counts)
+                for source, (changed, config, carried, bodies, counts) in part.items():
+                    ledger.entries[source] = Entry(changed, config, [(a, b) for a, b in carried], bodies, counts)
+            ledger.parts = head["parts"]
         except (OSError, ValueError, KeyError, TypeError):  # none yet, or damaged: built whole
             ledger.entries = {}
         return ledger
 
-    def complete(self, settings: Settings) -> bool:
-        return len(self.entries) == len(settings.sources) and all(s.id in self.entries for s in settings.sources)
+    def fits(self, settings: Settings) -> bool:
+        """Whether a rebuild can start from it: the sources it knows are the first of sources.toml, in their
+        order (sources added at the end are new groups; one removed or moved shifts every page after it)."""
+        known = list(self.entries)
+        return bool(known) and known == [s.id for s in settings.sources[: len(known)]]
 
     def put(self, index: int, source: str, entry: Entry) -> None:
         """The group of the ``index``-th source (sources.toml order) as built now."""
@@ -89,31 +100,35 @@ class Ledger:
         parts = max(1, -(-len(ids) // self.per_part))
         for n in range(parts) if every else sorted(self.dirty):
             chunk = ids[n * self.per_part : (n + 1) * self.per_part]
-            data = {i: [e.changed, e.carried, e.bodies, e.counts] for i in chunk if (e := self.entries.get(i))}
+            data = {
+                i: [e.changed, e.config, e.carried, e.bodies, e.counts] for i in chunk if (e := self.entries.get(i))
+            }
             write(self.folder / f"_groups-{n}.json", json.dumps(data, ensure_ascii=False, separators=(",", ":")))
         if every:
             for stale in self.folder.glob("_groups-*.json"):
                 with contextlib.suppress(ValueError, OSError):
                     if int(stale.stem.split("-")[1]) >= parts:
                         stale.unlink()
+        if every or parts != self.parts:
             write(self.folder / "_ledger.json", json.dumps({"key": self.key, "parts": parts}))
 
 
 def affected(settings: Settings, store: Store, ledger: Ledger, changes: dict[str, int]) -> list[Source]:
-    """The sources whose grid must be computed again (sources.toml order): those whose mark moved, and every
-    source carrying one of the bodies they carry or carried (whose standing or place may have moved with them);
-    and a source whose grid page is gone from the folder (removed by hand), whose pages are written again."""
+    """The sources whose grid must be computed again (sources.toml order): those whose mark moved, whose settings
+    changed or that are new, and every source carrying one of the bodies they carry or carried (whose standing or
+    place may have moved with them); and a source whose grid page is gone from the folder (removed by hand)."""
     grids = f"{ledger.folder.parent}/g/"
-    moved = [
-        s
-        for s in settings.sources
-        if changes.get(s.id, 0) != ledger.entries[s.id].changed or not os.path.exists(f"{grids}{s.id}.html")
-    ]
-    if not moved:
+
+    def moved(s: Source) -> bool:
+        e = ledger.entries.get(s.id)
+        return e is None or (e.changed, e.config) != (changes.get(s.id, 0), configured(s))
+
+    stale = [s for s in settings.sources if moved(s) or not os.path.exists(f"{grids}{s.id}.html")]
+    if not stale:
         return []
-    names = {n for s in moved for n, _ in ledger.entries[s.id].carried}
-    names |= {n for _, bodies in status.carried(settings, store, moved) for n, _ in bodies}
-    ids = {s.id for s in moved} | carriers(settings, store, names).keys()
+    names = {n for s in stale if (e := ledger.entries.get(s.id)) for n, _ in e.carried}
+    names |= {n for _, bodies in status.carried(settings, store, stale) for n, _ in bodies}
+    ids = {s.id for s in stale} | carriers(settings, store, names).keys()
     return [s for s in settings.sources if s.id in ids]
 
 

@@ -222,8 +222,9 @@ def build(settings: Settings, store: Store, out: Path, today: date, years: list[
     pages = Pages(out, mark(*(_template_source(env, t) for t in TEMPLATES)))
     book = ledger.Ledger.load(out, ledger.key(settings, years, today, GROUPS_PER_PAGE), GROUPS_PER_PAGE)
     changes = store.source_changes()  # before reading: a write during the build moves the mark again
-    every = not book.complete(settings)
+    every = not book.fits(settings)
     if every:
+        book.entries = {}  # every group again, in sources.toml's order
         carried = status.carried(settings, store)
         shown = status.shown(carried)
     else:
@@ -235,7 +236,10 @@ def build(settings: Settings, store: Store, out: Path, today: date, years: list[
     for (source, held), group in zip(carried, groups, strict=True):
         n = order[source.id]
         _group_pages(b, group, "../" + _index_of(n))
-        book.put(n, source.id, ledger.Entry(changes.get(source.id, 0), held, len(group.rows), _counts(group)))
+        entry = ledger.Entry(
+            changes.get(source.id, 0), ledger.configured(source), held, len(group.rows), _counts(group)
+        )
+        book.put(n, source.id, entry)
     _summary_pages(b, book, today)
     removed = pages.finish(every)
     book.save(settings, every)
