@@ -1,7 +1,7 @@
 """`govmon poll` over N local sources beside its floor: a bare aiohttp client doing the same GETs at the same
 limits in the same run.
 
-    python benchmarks/bench_poll.py [--sources N] [--hosts H] [--pages real|seed] [--runs R]
+    python benchmarks/bench_poll.py [--sources N] [--hosts H] [--pages real|seed] [--runs R] [--synthetic K]
 
 A separate process serves N portals (a listing page + one report each) on 127.0.0.2..127.0.0.(H+1), so the
 per-host limit behaves as with real portals. With ``--pages real`` (the default) the reports are the real
@@ -13,6 +13,11 @@ bytes written are real):
 - first pass: everything new (fetched, read, checked, stored), against the floor fetching the same bodies;
 - steady state: every page answers 304 (the server counts what it sent), median of R passes, against the
   floor making the same conditional GETs (median of R too).
+
+With ``--synthetic K`` (for 20,000 and 150,000 sources, whose first pass would take half an hour and hours), the
+first pass polls the first K sources for real, and the database of all N is made of copies of their rows in SQL
+(Python's sqlite3 writing the benchmark's own SQLite file: each source's listing page, document, version, body
+and poll, under its own URLs), so the steady state is measured on N sources as if all had been read.
 
 Each figure is the whole process tree's, not the pass process's alone: this process is the tree's subreaper,
 so the readers and the forkserver are reaped into its RUSAGE_CHILDREN (CPU), and a sampler sums the VmRSS of
@@ -309,14 +314,68 @@ def bench_settings(folder: Path, n: int, hosts: int, port: int) -> Settings:
     )
 
 
+def replicate(db: Path, k: int, n: int) -> None:
+    """Sources k..n-1 made known as if polled: copies of source (i % k)'s rows under source i's URLs (``k`` a
+    multiple of the hosts, so source i and its model share a host). A model's report stored as another's
+    duplicate (a document without a version) is copied with that version: the copy's body is its own."""
+    import sqlite3  # noqa: PLC0415
+
+    con = sqlite3.connect(db)
+    url = "replace({}, '/s' || n.j || '/', '/s' || n.i || '/')"
+    with con:
+        con.execute("CREATE TEMP TABLE n (i INTEGER PRIMARY KEY, j INTEGER NOT NULL)")
+        con.executemany("INSERT INTO n VALUES (?, ?)", [(i, i % k) for i in range(k, n)])
+        con.execute(
+            "INSERT INTO sources (id, agency, kind, list_url) SELECT 's' || n.i, '单位' || n.i, s.kind, "
+            f"{url.format('s.list_url')} FROM n JOIN sources s ON s.id = 's' || n.j"
+        )
+        con.execute(
+            "INSERT INTO polls (source, started, finished, ok, reports, new_versions) SELECT 's' || n.i, p.started, "
+            "p.finished, p.ok, p.reports, p.new_versions FROM n JOIN polls p ON p.source = 's' || n.j"
+        )
+        con.execute(
+            f"INSERT INTO pages (url, etag, last_modified, body, fetched_at, links) SELECT {url.format('p.url')}, "
+            f"p.etag, p.last_modified, p.body, p.fetched_at, {url.format('p.links')} FROM n JOIN sources s "
+            "ON s.id = 's' || n.j JOIN pages p ON p.url = s.list_url"
+        )
+        con.execute(
+            "INSERT INTO bodies (name, kind) SELECT b.name || '·' || n.i, b.kind FROM n JOIN documents d "
+            "ON d.source = 's' || n.j JOIN bodies b ON b.id = d.body_id"
+        )
+        con.execute(
+            "INSERT INTO documents (source, url, title, year, first_seen, etag, last_modified, last_checked, body_id, "
+            f"body_how) SELECT 's' || n.i, {url.format('d.url')}, d.title, d.year, d.first_seen, d.etag, "
+            "d.last_modified, d.last_checked, (SELECT c.id FROM bodies c WHERE c.name = b.name || '·' || n.i), "
+            "d.body_how FROM n JOIN documents d ON d.source = 's' || n.j LEFT JOIN bodies b ON b.id = d.body_id"
+        )
+        con.execute(  # each model document's latest version, or its body's (a duplicate has none of its own)
+            "CREATE TEMP TABLE model AS SELECT d.id AS doc, coalesce((SELECT max(id) FROM versions WHERE "
+            "document_id = d.id), (SELECT max(w.id) FROM versions w JOIN documents x ON x.id = w.document_id "
+            "WHERE x.body_id = d.body_id AND x.year IS d.year)) AS version FROM documents d"
+        )
+        con.execute(
+            "INSERT INTO versions (document_id, fetched_at, sha256, content_hash, content_type, raw, text, report, "
+            "findings, diff) SELECT c.id, v.fetched_at, v.sha256, v.content_hash, v.content_type, v.raw, v.text, "
+            "v.report, v.findings, v.diff FROM n JOIN documents d ON d.source = 's' || n.j JOIN documents c "
+            f"ON c.url = {url.format('d.url')} JOIN model m ON m.doc = d.id JOIN versions v ON v.id = m.version "
+            "ORDER BY c.id"
+        )
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sources", type=int, default=1000, metavar="N")
     parser.add_argument("--hosts", type=int, default=32, metavar="H", help="loopback addresses serving them")
     parser.add_argument("--pages", choices=["real", "seed"], default="real")
     parser.add_argument("--runs", type=int, default=3, metavar="R", help="steady-state passes (median)")
+    parser.add_argument(
+        "--synthetic", type=int, default=0, metavar="K", help="poll K sources for real, the others copied in SQL"
+    )
     args = parser.parse_args()
     n, hosts = args.sources, args.hosts
+    k = min(n, max(hosts, args.synthetic - args.synthetic % hosts)) if args.synthetic else n
     _subreaper()
     port = 18_000 + n % 1000
     ready, counts = multiprocessing.Event(), multiprocessing.Array("l", 2)
@@ -328,11 +387,16 @@ def main() -> None:
     out: dict[str, Any] = {"sources": n, "hosts": hosts, "pages": args.pages, "cores": os.cpu_count()}
     with tempfile.TemporaryDirectory(dir="/var/tmp") as tmp:  # on disk (not a tmpfs /tmp): bytes written are real
         settings = bench_settings(Path(tmp), n, hosts, port)
-        floors = [measured(floor_pass, urls, False) for _ in range(args.runs)]
-        first = measured(govmon_pass, settings)
-        out["first"] = figures([first], floors, n)
-        body = statistics.median(f["fetched"] for f in floors) / n
+        few = bench_settings(Path(tmp), k, hosts, port)  # all N unless --synthetic
+        floors = [measured(floor_pass, urls[:k], False) for _ in range(args.runs)]
+        first = measured(govmon_pass, few)
+        out["first"] = {"sources": k, **figures([first], floors, k)}
+        body = statistics.median(f["fetched"] for f in floors) / k
         out["first"]["floor_body_kib_per_report"] = round(body / 1024, 1)
+        if k < n:
+            start = time.monotonic()
+            replicate(settings.database, k, n)
+            out["synthetic"] = {"copied_sources": n - k, "seconds": round(time.monotonic() - start, 1)}
         steady, floors, sent = [], [], []
         for _ in range(args.runs):
             before = counts[0]
