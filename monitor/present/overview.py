@@ -200,9 +200,13 @@ def _summary_pages(b: _Build, book: ledger.Ledger, today: date) -> None:
     totals = _totals([book.entries[s.id] for s in sources])
     for i, name in enumerate(names):
         rows = [
-            {"source": s, "page": f"g/{s.id}.html", "bodies": e.bodies, "counts": e.counts}
+            {
+                "source": s,
+                "page": f"g/{s.id}.html",
+                "bodies": book.entries[s.id].bodies,
+                "counts": book.entries[s.id].counts,
+            }
             for s in sources[i * GROUPS_PER_PAGE : (i + 1) * GROUPS_PER_PAGE]
-            if (e := book.entries[s.id])
         ]
         first = i == 0  # the totals and the date only on the first page: one change rewrites one other page
         context = {
