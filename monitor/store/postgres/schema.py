@@ -60,13 +60,18 @@ MIGRATIONS = [
     CREATE INDEX documents_by_body ON documents(body_id, year);
     """,
     # what changed since the overview's last build (SQLite's migration 12): each write a source's standing
-    # depends on gives the source a new random mark in the same transaction; the sources read found by index
+    # depends on gives the source a new random mark in the same transaction; whether its listing was ever read
+    # kept on the source
     """
     ALTER TABLE sources ADD COLUMN changed BIGINT NOT NULL DEFAULT 0;
-    CREATE INDEX polls_read ON polls(source) WHERE ok = 1;
+    ALTER TABLE sources ADD COLUMN ever_read INTEGER NOT NULL DEFAULT 0;
+    UPDATE sources SET ever_read = 1 WHERE id IN (SELECT source FROM polls WHERE ok = 1);
     CREATE FUNCTION govmon_changed() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        IF TG_TABLE_NAME = 'versions' THEN
+        IF TG_TABLE_NAME = 'polls' THEN
+            UPDATE sources SET changed = (random() * 9e18)::bigint, ever_read = greatest(ever_read, coalesce(NEW.ok, 0))
+                WHERE id = NEW.source;
+        ELSIF TG_TABLE_NAME = 'versions' THEN
             UPDATE sources SET changed = (random() * 9e18)::bigint
                 WHERE id = (SELECT source FROM documents WHERE id = NEW.document_id);
         ELSIF TG_OP = 'INSERT' THEN
@@ -94,7 +99,10 @@ BODIES_MIGRATION = 2  # the migration that adds bodies; the stored reports are a
 COPIED: list[tuple[str, tuple[str, ...]]] = [
     (
         "sources",
-        ("id", "agency", "kind", "list_url", "last_poll", "last_error", "consecutive_failures", "failing_alerted"),
+        (
+            *("id", "agency", "kind", "list_url", "last_poll", "last_error", "consecutive_failures"),
+            *("failing_alerted", "ever_read"),
+        ),
     ),
     ("polls", ("id", "source", "started", "finished", "ok", "error", "reports", "new_versions")),
     ("pages", ("url", "etag", "last_modified", "body", "fetched_at", "links")),

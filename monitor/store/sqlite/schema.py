@@ -96,12 +96,16 @@ MIGRATIONS = [
     """,
     # what changed since the overview's last build (``Store.source_changes``): each write a source's standing
     # depends on (its polls' end, its documents, versions, findings checked again, reports that could not be
-    # read) gives the source a new random mark, in the same transaction, whichever code path wrote it; and the
-    # sources read at least once found by index, not by a scan of every poll
+    # read) gives the source a new random mark, in the same transaction, whichever code path wrote it; and
+    # whether its listing was ever read kept on the source (a poll's end writes that row anyway), not found by a
+    # scan of every poll
     f"""
     ALTER TABLE sources ADD COLUMN changed INTEGER NOT NULL DEFAULT 0;
-    CREATE INDEX polls_read ON polls(source) WHERE ok = 1;
-    CREATE TRIGGER changed_by_poll AFTER UPDATE OF finished ON polls BEGIN {CHANGED} = NEW.source; END;
+    ALTER TABLE sources ADD COLUMN ever_read INTEGER NOT NULL DEFAULT 0;
+    UPDATE sources SET ever_read = 1 WHERE id IN (SELECT source FROM polls WHERE ok = 1);
+    CREATE TRIGGER changed_by_poll AFTER UPDATE OF finished ON polls BEGIN
+        UPDATE sources SET changed = random(), ever_read = max(ever_read, coalesce(NEW.ok, 0)) WHERE id = NEW.source;
+    END;
     CREATE TRIGGER changed_by_document AFTER INSERT ON documents BEGIN {CHANGED} = NEW.source; END;
     CREATE TRIGGER changed_by_attribution AFTER UPDATE OF source, title, year, body_id, body_how ON documents
         BEGIN {CHANGED} IN (OLD.source, NEW.source); END;
