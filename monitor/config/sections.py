@@ -108,26 +108,23 @@ def webhook_section(r: Reader, i: int, w: dict[str, Any], secrets: bool) -> Webh
     return Webhook(w["name"], w["url"], fmt, r.env(h, i, "secret_env", secret_env, secrets), secret_env)
 
 
+_SOURCE_KEYS: dict[str, type | tuple[type, ...]] = {
+    "id": str,
+    "agency": str,
+    "kind": str,
+    "list_url": str,
+    "interval": str,
+    "link_pattern": str,
+    "max_pages": int,
+    "encoding": str,
+    "alert_to": list,
+    "bodies": list,
+}
+
+
 def source_section(r: Reader, i: int, s: dict[str, Any], default_interval: int) -> Source:
     h = "source"
-    r.table(
-        s,
-        h,
-        i,
-        {
-            "id": str,
-            "agency": str,
-            "kind": str,
-            "list_url": str,
-            "interval": str,
-            "link_pattern": str,
-            "max_pages": int,
-            "encoding": str,
-            "alert_to": list,
-            "bodies": list,
-        },
-        ("id", "agency", "kind", "list_url"),
-    )
+    r.table(s, h, i, _SOURCE_KEYS, ("id", "agency", "kind", "list_url"))
     if not _ID.match(s["id"]):
         raise r.fail(h, i, "id", "use lower-case letters, digits, '-' and '_' (it names the source in commands)")
     if s["kind"] not in KINDS:
@@ -160,8 +157,8 @@ def source_section(r: Reader, i: int, s: dict[str, Any], default_interval: int) 
         link_pattern=pattern,
         max_pages=s.get("max_pages", 5),
         encoding=s.get("encoding"),
-        alert_to=addresses(r, h, i, "alert_to", s.get("alert_to", [])),
-        bodies=roster(r, i, s.get("bodies", [])),
+        alert_to=addresses(r, h, i, "alert_to", s["alert_to"]) if "alert_to" in s else (),
+        bodies=roster(r, i, s["bodies"]) if "bodies" in s else (),
     )
 
 
