@@ -102,6 +102,8 @@ def test_systemd_state_directory_holds_relative_state(tmp_path, env, monkeypatch
             "key 'list_url': 'www.tianmen.gov.cn' is not an http(s) URL",
         ),
         ("max_pages = 3", 'max_pages = "3"', "max_pages", "key 'max_pages': must be a int, not str"),
+        ("max_pages = 3", "max_pages = true", "max_pages", "key 'max_pages': must be a int, not bool (True)"),
+        ('interval = "12h"', "interval = 12", "interval", "key 'interval': must be a str, not int (12)"),
         ('interval = "12h"', 'interval = "twice a day"', "twice", "key 'interval': must be a duration like"),
         ('format = "dingtalk"', 'format = "slack"', "slack", "valid formats are json, dingtalk, wecom, feishu"),
         ('tls = "ssl"', 'tls = "tls1.3"', "tls1.3", "[alerts.email] key 'tls': must be one of ssl, starttls, none"),

@@ -490,3 +490,39 @@ def test_the_timetable_takes_only_what_is_due_each_source_once(tmp_path):
     everything = table.take(float("inf"), [])
     assert early[3] not in everything
     assert everything == sorted(table.due, key=lambda i: (table.due[i], i))
+
+
+def test_the_timetable_hands_out_at_most_the_free_slots_longest_due_first(tmp_path):
+    """`run` takes no more due sources than it has free slots: the rest stay queued, due, and come next in the
+    order they fell due (a restart makes every source due within `spread`; none is lost or taken twice)."""
+    cfg = settings(tmp_path, [(f"s{i}", "government", f"http://127.0.0.1:1/s{i}/") for i in range(30)])
+    table = timetable.Timetable(cfg.sources, now=0.0, spread=10.0)
+    in_order = sorted(table.due, key=lambda i: (table.due[i], i))
+    first = table.take(float("inf"), [], limit=4)
+    assert first == in_order[:4]
+    second = table.take(float("inf"), first, limit=100)
+    assert second == in_order[4:]
+    assert table.take(float("inf"), []) == []
+
+
+async def test_a_poll_that_ends_starts_the_next_due_source_without_waiting_for_a_tick(portal, tmp_path, monkeypatch):
+    """More sources due than `run` polls at once (4 x concurrency): each poll that ends starts the next due one
+    at once, as `poll`'s workers do. The tick that would otherwise take them comes once an hour here."""
+    monkeypatch.setattr(timetable, "TICK", 3600.0)
+    ids = [f"c{i}" for i in range(12)]
+    for i in ids:
+        portal.add(f"/{i}/", listing([]))
+    cfg = settings(tmp_path, [(i, "government", f"{portal.base}/{i}/") for i in ids], concurrency=1)
+    store = open_store(cfg)
+    stop = asyncio.Event()
+    polls = "SELECT count(DISTINCT source) FROM polls WHERE finished IS NOT NULL"
+    try:
+        async with Fetcher(cfg.user_agent, 1, 1, retries=0, timeout=5) as fetcher:
+            watcher = Watcher(cfg, store, fetcher, today=lambda: date(2022, 3, 1))
+            service = asyncio.create_task(timetable.run(watcher, stop, spread=0))
+            await wait_for(lambda: count(cfg.database, polls) == len(ids), 30)
+            stop.set()
+            await asyncio.wait_for(service, 15)
+    finally:
+        store.close()
+    assert count(cfg.database, "SELECT count(*) FROM polls WHERE ok = 1") == len(ids)

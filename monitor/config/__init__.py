@@ -121,7 +121,9 @@ def load(path: str | os.PathLike[str], secrets: bool = True) -> Settings:
         database_url=url,
         database_password=password,
         database_password_env=mon.get("database_password_env"),
-        database_line=f"{path}:{r.line_of('monitor', 0, 'database')}: [monitor] key 'database'",
+        # what a failure to reach the server names (a SQLite file's errors name its path; finding the line would
+        # split a 150,000-source file into lines for nothing)
+        database_line=f"{path}:{r.line_of('monitor', 0, 'database')}: [monitor] key 'database'" if url else "",
         user_agent=mon.get("user_agent", "govreport-monitor/0.1 (+https://github.com/govreport-monitor)"),
         concurrency=mon.get("concurrency", 8),
         per_host=mon.get("per_host", 2),

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import codecs
 import re
+import sys
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,6 +17,10 @@ from monitor.model.bodies import Body, normal_name
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")  # local addresses (oversight@localhost) are addresses too
+# One object for each distinct interval and link pattern, however many sources share it (a province's file repeats
+# a few of each; re.compile's own cache drops its oldest entries past 512 distinct patterns)
+_duration = lru_cache(maxsize=256)(parse_duration)
+_pattern = lru_cache(maxsize=4096)(re.compile)
 
 
 def database_url(r: Reader, mon: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -102,26 +108,23 @@ def webhook_section(r: Reader, i: int, w: dict[str, Any], secrets: bool) -> Webh
     return Webhook(w["name"], w["url"], fmt, r.env(h, i, "secret_env", secret_env, secrets), secret_env)
 
 
+_SOURCE_KEYS: dict[str, type | tuple[type, ...]] = {
+    "id": str,
+    "agency": str,
+    "kind": str,
+    "list_url": str,
+    "interval": str,
+    "link_pattern": str,
+    "max_pages": int,
+    "encoding": str,
+    "alert_to": list,
+    "bodies": list,
+}
+
+
 def source_section(r: Reader, i: int, s: dict[str, Any], default_interval: int) -> Source:
     h = "source"
-    r.table(
-        s,
-        h,
-        i,
-        {
-            "id": str,
-            "agency": str,
-            "kind": str,
-            "list_url": str,
-            "interval": str,
-            "link_pattern": str,
-            "max_pages": int,
-            "encoding": str,
-            "alert_to": list,
-            "bodies": list,
-        },
-        ("id", "agency", "kind", "list_url"),
-    )
+    r.table(s, h, i, _SOURCE_KEYS, ("id", "agency", "kind", "list_url"))
     if not _ID.match(s["id"]):
         raise r.fail(h, i, "id", "use lower-case letters, digits, '-' and '_' (it names the source in commands)")
     if s["kind"] not in KINDS:
@@ -131,11 +134,11 @@ def source_section(r: Reader, i: int, s: dict[str, Any], default_interval: int) 
     if "@" in s["list_url"] and urlsplit(s["list_url"]).password is not None:
         raise r.fail(h, i, "list_url", "holds a user name and password; a portal's listing is public, give it without")
     try:
-        interval = parse_duration(s["interval"]) if "interval" in s else default_interval
+        interval = _duration(s["interval"]) if "interval" in s else default_interval
     except ValueError as exc:
         raise r.fail(h, i, "interval", str(exc)) from exc
     try:
-        pattern = re.compile(s.get("link_pattern", DEFAULT_LINK_PATTERN))
+        pattern = _pattern(s.get("link_pattern", DEFAULT_LINK_PATTERN))
     except re.error as exc:
         raise r.fail(h, i, "link_pattern", f"not a valid regular expression: {exc}") from exc
     if not 1 <= s.get("max_pages", 5) <= 100:
@@ -148,20 +151,22 @@ def source_section(r: Reader, i: int, s: dict[str, Any], default_interval: int) 
     return Source(
         id=s["id"],
         agency=s["agency"],
-        kind=s["kind"],
+        kind=sys.intern(s["kind"]),
         list_url=s["list_url"],
         interval=interval,
         link_pattern=pattern,
         max_pages=s.get("max_pages", 5),
         encoding=s.get("encoding"),
-        alert_to=addresses(r, h, i, "alert_to", s.get("alert_to", [])),
-        bodies=roster(r, i, s.get("bodies", [])),
+        alert_to=addresses(r, h, i, "alert_to", s["alert_to"]) if "alert_to" in s else (),
+        bodies=roster(r, i, s["bodies"]) if "bodies" in s else (),
     )
 
 
 def roster(r: Reader, i: int, items: list[Any]) -> tuple[Body, ...]:
     """``bodies = [{name = "…", kind = "government|department", aliases = ["…"]}]``: each a body this listing
     carries; a name (or alias) given twice is an error, it would make two bodies of one."""
+    if not items:
+        return ()
     out: list[Body] = []
     seen: set[str] = set()
     for n, b in enumerate(items, 1):

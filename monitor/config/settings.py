@@ -20,8 +20,8 @@ _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-@dataclass(frozen=True)
-class Source:
+@dataclass(frozen=True, slots=True)
+class Source:  # slots: `run` holds one per source, 150,000 of them for the whole country
     id: str
     agency: str
     kind: str
@@ -81,7 +81,7 @@ class Settings:
     database_url: str | None = None
     database_password: str | None = field(default=None, repr=False)
     database_password_env: str | None = None
-    database_line: str = ""  # "FILE:LINE: [monitor] key 'database'": what a failure to connect names
+    database_line: str = ""  # "FILE:LINE: [monitor] key 'database'": what a failure to connect names (PostgreSQL only)
     first_poll: str = "summary"  # a source's first poll: one summary of its past reports ("summary") or a mail each
     # on a shared (postgresql://) database: how long a worker's hold on a source it polls, and on a host's request
     # slot, lasts unless renewed; a live worker renews them every third of it, so a killed one's lapse this soon

@@ -67,9 +67,10 @@ class Timetable:
             del self.due[i], self.interval[i]
         for i, s in wanted.items():
             self.interval[i] = s.interval
-            if i in added:
-                first = min(60.0, s.interval / 10) if self.spread is None else self.spread
-                self.due[i] = now + random.uniform(0, first)
+        for i in added:  # (once `if i in added` over all: a list searched per source, quadratic in N)
+            interval = self.interval[i]
+            first = min(60.0, interval / 10) if self.spread is None else self.spread
+            self.due[i] = now + random.uniform(0, first)
         self.heap = [(at, i) for i, at in self.due.items()]
         heapq.heapify(self.heap)
         return added, removed
@@ -78,11 +79,12 @@ class Timetable:
         self.due[source_id] = at
         heapq.heappush(self.heap, (at, source_id))
 
-    def take(self, now: float, busy: Iterable[str]) -> list[str]:
+    def take(self, now: float, busy: Iterable[str], limit: int | None = None) -> list[str]:
         """The sources due at ``now`` that are not being polled (a poll longer than its interval is not
-        started twice: it is due again when it ends, ``polled``)."""
-        skip, found = set(busy), []
-        while self.heap and self.heap[0][0] <= now:
+        started twice: it is due again when it ends, ``polled``), the longest due first, at most ``limit``;
+        the others stay in the queue, due."""
+        skip, found = set(busy), list[str]()
+        while self.heap and self.heap[0][0] <= now and (limit is None or len(found) < limit):
             at, i = heapq.heappop(self.heap)
             if self.due.get(i) == at and i not in skip:
                 found.append(i)
@@ -148,31 +150,9 @@ async def run(
     clock = _Clock(wall, loop.time)
     table = Timetable(watcher.settings.sources, loop.time(), spread)
     watcher.store.sync_sources(watcher.settings.sources)
-    # Polls at once, as in `poll`: the due ones beyond it wait their turn (a restart makes every source due
-    # within `spread`), so the machine works on what it can finish and a stop has little to cut off.
-    gate = asyncio.Semaphore(watcher.settings.concurrency * 4)
-    running: dict[str, asyncio.Task[None]] = {}
-    kick = asyncio.Event()
+    polls = _Polls(watcher, table, stop)
+    kick = polls.kick
     sender = asyncio.create_task(_deliveries(deliver, stop, kick)) if deliver else None
-
-    async def job(source: Source) -> None:
-        held = False
-        try:
-            async with gate:
-                if not stop.is_set():
-                    held = (await watcher.poll_source(source)).held
-                    kick.set()
-        except asyncio.CancelledError:  # cut off by a stop: marked interrupted below
-            return
-        except StorageError as exc:  # a full disk, a damaged file: one line; tried again next interval
-            log.error("source %s: %s", source.id, exc)
-        finally:
-            if held:  # another worker polls it now: looked at again once its lease could have lapsed (killed)
-                table.set_due(source.id, loop.time() + watcher.settings.lease_seconds)
-            else:
-                table.polled(source.id, loop.time())
-            running.pop(source.id, None)
-
     ticked = loop.time()
 
     async def tick() -> None:
@@ -189,8 +169,7 @@ async def run(
             if source_id in table.due:
                 table.set_due(source_id, loop.time())
                 log.info("source %s: poll asked for; due now", source_id)
-        for source_id in table.take(loop.time(), running):
-            running[source_id] = asyncio.create_task(job(watcher.settings.source(source_id)))
+        polls.fill()
 
     scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.add_job(
@@ -206,7 +185,44 @@ async def run(
     log.info("govmon running: %d sources", len(watcher.settings.sources))
     await _watchdog(scheduler, stop, lambda: loop.time() - ticked)
     scheduler.shutdown(wait=False)
-    await _finish(watcher, running, sender)
+    await _finish(watcher, polls.running, sender)
+
+
+class _Polls:
+    """The polls in hand: at most ``4 x concurrency`` at once, as in `poll`; the due ones beyond stay in the queue
+    (a restart makes every source due within `spread`), so the machine works on what it can finish and a stop has
+    little to cut off. A poll that ends starts the next due one at once, as `poll`'s workers do, not at the next
+    tick; no task is made for a source before it can be polled."""
+
+    def __init__(self, watcher: Watcher, table: Timetable, stop: asyncio.Event) -> None:
+        self.watcher, self.table, self.stop = watcher, table, stop
+        self.slots = watcher.settings.concurrency * 4
+        self.running: dict[str, asyncio.Task[None]] = {}
+        self.kick = asyncio.Event()  # a poll ended: the delivery pass looks for its alerts
+        self.loop = asyncio.get_running_loop()
+
+    def fill(self) -> None:
+        if self.stop.is_set() or len(self.running) >= self.slots:
+            return
+        for source_id in self.table.take(self.loop.time(), self.running, self.slots - len(self.running)):
+            self.running[source_id] = asyncio.create_task(self.job(self.watcher.settings.source(source_id)))
+
+    async def job(self, source: Source) -> None:
+        held = False
+        try:
+            held = (await self.watcher.poll_source(source)).held
+            self.kick.set()
+        except asyncio.CancelledError:  # cut off by a stop: marked interrupted by _finish
+            return
+        except StorageError as exc:  # a full disk, a damaged file: one line; tried again next interval
+            log.error("source %s: %s", source.id, exc)
+        finally:
+            if held:  # another worker polls it now: looked at again once its lease could have lapsed (killed)
+                self.table.set_due(source.id, self.loop.time() + self.watcher.settings.lease_seconds)
+            else:
+                self.table.polled(source.id, self.loop.time())
+            self.running.pop(source.id, None)
+            self.fill()
 
 
 def _reload(watcher: Watcher, table: Timetable, new: Settings, now: float) -> None:
