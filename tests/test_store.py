@@ -15,11 +15,12 @@ import pytest
 from conftest import SEEDS
 
 from monitor.checks.revision import snapshot
-from monitor.config import load
+from monitor.config import Source, load
 from monitor.errors import StorageError
-from monitor.model import Finding
+from monitor.model import Event, Finding, Payload, SourceHealth
+from monitor.model.bodies import Attribution
 from monitor.reading.report import read_report
-from monitor.store import NewVersion, Store, encoding, open_store
+from monitor.store import Listing, NewVersion, Store, encoding, open_store
 from monitor.store.postgres.store import PostgresStore
 from monitor.store.sqlite.store import SqliteStore
 
@@ -143,8 +144,9 @@ def test_a_failing_database_is_a_storage_error_from_every_kind_of_call(database)
 
 def test_every_write_a_standing_depends_on_moves_its_sources_mark_and_no_other(database, tmp_path):
     """``source_changes``: what the overview's rebuild asks (present/ledger.py). A version stored, its findings
-    checked again, a report that could not be read (and read again), a poll's end: each moves the mark of the
-    source it belongs to, whichever code path wrote it, and leaves the other source's."""
+    checked again, a report that could not be read (and, at the end of a poll that no longer fails on it, settled),
+    a poll's end: each moves the mark of the source it belongs to, whichever code path wrote it, and leaves the
+    other source's; a poll's start and a read move nothing."""
     (tmp_path / "sources.toml").write_text(
         f'[monitor]\ndatabase = "{database}"\n'
         + "".join(
@@ -175,9 +177,84 @@ def test_every_write_a_standing_depends_on_moves_its_sources_mark_and_no_other(d
         step(lambda: version.append(store.save_version(new)))
         step(lambda: store.replace_findings(version[0], [Finding("x", "warning", "复查", "appeals")]))
         step(lambda: store.mark_unreadable("t", "http://x/t/1.pdf", "损坏", title=None, year=2021))
-        step(lambda: store.settle_unreadable("t", []))
-        step(lambda: store.finish_poll(store.start_poll("s"), "s", error=None, reports=1, new_versions=0))
+        polls: list[int] = []
+        step(lambda: polls.append(store.start_poll("t", "http://x/t/").poll_id))
+        step(lambda: store.finish_poll(polls[0], "t", error=None, reports=0, new_versions=0, failing=[]))
+        step(lambda: polls.append(store.start_poll("s", "http://x/s/").poll_id))
+        step(lambda: store.finish_poll(polls[1], "s", error=None, reports=1, new_versions=0))
         step(lambda: store.source_state("t"))  # a read moves nothing
     finally:
         store.close()
-    assert moved == [["s"], ["s"], ["t"], ["t"], ["s"], []]
+    assert moved == [["s"], ["s"], ["t"], [], ["t"], [], ["s"], []]
+
+
+def test_a_poll_reads_its_source_at_its_start_and_stores_its_end_with_its_events_once(database):
+    """``start_poll`` gives what the poll reads of its source; ``known_reports`` each listed URL's document, hashes
+    and recorded failure; ``finish_poll`` stores the end with its events (each key once, its recipients' deliveries
+    in order) and keeps only the unreadable reports that failed this time."""
+    report = read_report(SEEDS["tongliao"].read_bytes(), "http://x/t.html")
+    _, content_hash = snapshot(report)
+    store = open_store(database)
+    try:
+        store.sync_sources([Source("s", "单位", "government", "http://x/", 3600, re.compile("."))])
+        first = store.start_poll("s", "http://x/")
+        store.save_page("http://x/", '"e1"', None, b"<html></html>", Listing((), None, "p"))
+        who = Attribution("单位", "government", "read")
+        version = NewVersion(
+            "s",
+            "http://x/t.html",
+            report.title,
+            2023,
+            b"raw",
+            "sha",
+            content_hash,
+            "text/html",
+            report,
+            [],
+            None,
+            None,
+            None,
+            [],
+            who,
+        )
+        store.save_version(version)
+        for url in ("http://x/gone.pdf", "http://x/bad.pdf"):
+            store.mark_unreadable("s", url, "读不出", title=None, year=2023, sha256="bad")
+        health = Payload("s", "单位", "http://x/", health=SourceHealth("超时", 3))
+        to = (("email", "b@x"), ("email", "a@x"))
+        failing = Event("s:failing:1", "source_failing", "s", health, to)
+        events = [failing, Event("s:failing:1", "source_failing", "s", health, (("email", "c@x"),))]
+        urls = ["http://x/t.html", "http://x/bad.pdf", "http://x/new.html"]
+        known = store.known_reports(urls)
+        store.finish_poll(
+            first.poll_id, "s", error=None, reports=2, new_versions=1, events=events, failing=["http://x/bad.pdf"]
+        )
+        second = store.start_poll("s", "http://x/")
+        stored_events = [e.event.key for e in store.events()]
+        outbox = [(d.channel, d.recipient) for d in store.deliveries()]
+        left = [u.url for u in store.unreadable_reports("s")]
+    finally:
+        store.close()
+    assert (first.page, first.years, first.bodies) == (None, frozenset(), ())
+    assert first.state.last_poll is None
+    assert second.poll_id != first.poll_id
+    assert second.page is not None
+    assert second.page.etag == '"e1"'
+    assert second.years == frozenset({2023})
+    assert [(b.name, b.sources, b.years) for b in second.bodies] == [("单位", ("s",), frozenset({2023}))]
+    assert second.state.last_poll is not None
+    assert second.state.failing_alerted
+    assert sorted(known) == ["http://x/bad.pdf", "http://x/t.html"]  # a URL never seen: left out
+    stored = known["http://x/t.html"]
+    assert stored.document is not None
+    assert stored.document.url == "http://x/t.html"
+    assert stored.hashes is not None
+    assert (stored.hashes.sha256, stored.hashes.content_hash) == ("sha", content_hash)
+    assert stored.unreadable is None
+    bad = known["http://x/bad.pdf"]
+    assert bad.document is None
+    assert bad.unreadable is not None
+    assert bad.unreadable.sha256 == "bad"
+    assert stored_events == ["s:failing:1"]
+    assert outbox == list(to)
+    assert left == ["http://x/bad.pdf"]

@@ -20,10 +20,12 @@ from monitor.model.bodies import Attribution
 from monitor.store.records import (
     Claim,
     Delivery,
+    KnownReport,
     LastReport,
     Listing,
     NewVersion,
     PageCache,
+    PollStart,
     SourceState,
     StoredBody,
     StoredDocument,
@@ -31,7 +33,6 @@ from monitor.store.records import (
     StoredReport,
     StoredVersion,
     UnreadableReport,
-    VersionHashes,
     VersionSummary,
     YearReport,
 )
@@ -85,8 +86,6 @@ class Store(Protocol):
 
     def free_host_slot(self, host: str, slot: int) -> None: ...
 
-    def start_poll(self, source_id: str) -> int: ...
-
     def finish_poll(
         self,
         poll_id: int,
@@ -97,15 +96,28 @@ class Store(Protocol):
         new_versions: int,
         events: Iterable[Event] = (),
         touched: Iterable[tuple[int, str | None, str | None]] = (),
+        failing: Iterable[str] | None = None,
     ) -> None:
         """Close the poll and update the source's failure streak, with its events and the validators of its
         unchanged reports (``touched``: document id, ETag, Last-Modified), in one transaction; the source's lease
-        is released with it (``release_source``)."""
+        is released with it (``release_source``). With ``failing`` (a poll that read the listing), of the
+        source's reports recorded as unreadable only those URLs stay."""
 
     def request_polls(self, sources: Iterable[str]) -> int:
         """`govmon poll --source ID` beside the running service: it polls them within a second."""
 
     def take_poll_requests(self) -> list[str]: ...
+
+    # ------------------------------------------------------------ a poll's reads, each one round trip
+    def start_poll(self, source_id: str, list_url: str) -> PollStart:
+        """A poll of the source begins: its poll row, and what the poll reads of the source as it starts (its
+        state, its bodies, its listing page ``list_url`` as last read, the report years stored from it, older
+        ones too that left the listing's pages)."""
+
+    def known_reports(self, urls: Sequence[str]) -> dict[str, KnownReport]:
+        """What the store knows of each listed report URL: its document, its latest version's hashes (for a
+        duplicate, ``save_duplicate``, those of its body's report of its year), its recorded failure. A URL it
+        knows nothing of may be left out."""
 
     # ------------------------------------------------------------ listing pages
     def page(self, url: str) -> PageCache | None: ...
@@ -118,10 +130,6 @@ class Store(Protocol):
 
     # ------------------------------------------------------------ documents and versions
     def document(self, url: str) -> StoredDocument | None: ...
-
-    def latest_hashes(self, document_id: int) -> VersionHashes | None:
-        """The hashes of the document's latest version; for a duplicate (``save_duplicate``), of the latest
-        version of its body's report of its year."""
 
     def save_duplicate(
         self,
@@ -148,9 +156,6 @@ class Store(Protocol):
 
     def version_of(self, source_id: str, year: int) -> StoredVersion | None:
         """The latest version of the source's report for ``year``."""
-
-    def years(self, source_id: str) -> set[int]:
-        """The report years stored for a source (older ones may have left the listing's pages)."""
 
     # ------------------------------------------------------------ bodies (model.bodies; names normalised)
     def bodies(self, source: str | None = None, names: Iterable[str] = ()) -> list[StoredBody]:
@@ -180,8 +185,6 @@ class Store(Protocol):
         """The version's body as fetched."""
 
     # ------------------------------------------------------------ reports that could not be read
-    def unreadable(self, url: str) -> UnreadableReport | None: ...
-
     def mark_unreadable(
         self,
         source: str,
@@ -193,9 +196,6 @@ class Store(Protocol):
         sha256: str | None = None,
         validators: tuple[str | None, str | None] = (None, None),
     ) -> None: ...
-
-    def settle_unreadable(self, source: str, failing: Iterable[str]) -> None:
-        """After a poll that read the listing: only the URLs that failed this time stay recorded."""
 
     def unreadable_reports(self, source: str | None = None, year: int | None = None) -> list[UnreadableReport]: ...
 

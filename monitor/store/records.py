@@ -126,6 +126,29 @@ class VersionHashes:
 
 
 @dataclass(frozen=True)
+class PollStart:
+    """What a poll reads of its source as it begins (``Store.start_poll``): the poll's id, the source's state, the
+    bodies with reports listed on it, its first listing page as last read, the report years stored from it."""
+
+    poll_id: int
+    state: SourceState
+    bodies: tuple[StoredBody, ...]
+    page: PageCache | None
+    years: frozenset[int]
+
+
+@dataclass(frozen=True)
+class KnownReport:
+    """A listed report URL as the store knows it (``Store.known_reports``): its document (None: never stored),
+    the hashes of its latest version (a duplicate's: its body's report of its year), and the failure recorded
+    for it (``UnreadableReport``, None: none)."""
+
+    document: StoredDocument | None = None
+    hashes: VersionHashes | None = None
+    unreadable: UnreadableReport | None = None
+
+
+@dataclass(frozen=True)
 class StoredVersion:
     """A stored version of a report, without its raw body (``Store.raw``). ``report`` is restored by
     ``Report.from_json`` (numbers, states, formats, doubts; its text only where a caller needs it: the

@@ -28,7 +28,7 @@ from monitor.model.bodies import Attribution, Body, attribute
 from monitor.reading.facts import infer_kind
 from monitor.reading.formats import decode, sniff
 from monitor.reading.report import is_report, with_attachment
-from monitor.store import NewVersion, Store, StoredVersion
+from monitor.store import KnownReport, NewVersion, Store, StoredVersion
 from monitor.watch.discover import Link, attachments
 from monitor.watch.fetch import Fetcher, Response, allowed_for
 
@@ -72,11 +72,17 @@ class Documents:
         self.parsing = asyncio.Semaphore(reading.readers(settings.readers))
 
     async def check(
-        self, source: Source, link: Link, result: PollResult, year_done: Callable[[int], Awaitable[None]]
+        self,
+        source: Source,
+        link: Link,
+        stored: KnownReport,
+        result: PollResult,
+        year_done: Callable[[int], Awaitable[None]],
     ) -> int | None:
-        """Fetch and check one report; store a version if its content is new. Returns the year it covers."""
-        doc = self.store.document(link.url)
-        bad = self.store.unreadable(link.url)
+        """Fetch and check one report (``stored``: what the store knew of it as the poll read the listing); store a
+        version if its content is new. Returns the year it covers."""
+        doc, known = stored.document, stored.hashes
+        bad = stored.unreadable
         bad = bad if bad and bad.sha256 else None  # a body that was read and failed (not a fetch that failed)
         validators = doc or bad
         resp = await self.fetcher.get(
@@ -85,7 +91,6 @@ class Documents:
             last_modified=validators.last_modified if validators else None,
             allow=allowed_for(source.list_url),
         )
-        known = self.store.latest_hashes(doc.id) if doc else None
         if doc and known and resp.not_modified:
             result.touched.append((doc.id, resp.etag, resp.last_modified))
             return doc.year or link.year  # the year stored with it, else its link's

@@ -24,7 +24,7 @@ from monitor.model import Event
 from monitor.model.bodies import Body, normal_name, same_name
 from monitor.reading.facts import title_body
 from monitor.reading.formats import decode
-from monitor.store import Claim, Listing, PageCache, SourceState, Store
+from monitor.store import Claim, KnownReport, Listing, PageCache, SourceState, Store
 from monitor.watch.discover import Link, discover
 from monitor.watch.document import Documents, PollResult, Remembered
 from monitor.watch.fetch import Fetcher, allowed_for
@@ -137,31 +137,21 @@ class Watcher:
         missing: list[Event] = []
         first: Event | None = None
         started = time.monotonic()
-        poll_id = self.store.start_poll(source.id)
-        state = self.store.source_state(source.id)
-        result.bodies = [Body(b.name, b.kind or source.kind) for b in self.store.bodies(source.id)]
-        pages: dict[str, PageCache | None] = {}  # the listing pages as stored before this poll, each read once
+        begun = self.store.start_poll(source.id, source.list_url)  # what the poll reads of its source, at once
+        poll_id, state = begun.poll_id, begun.state
+        result.bodies = [Body(b.name, b.kind or source.kind) for b in begun.bodies]
+        # the listing pages as stored before this poll, each read once
+        pages: dict[str, PageCache | None] = {source.list_url: begun.page}
         result.listing_read = self.listing_read(source, state, pages)
+        settled: list[str] | None = None  # with the listing read: the reports that failed this time
         try:
             async with asyncio.timeout(SOURCE_DEADLINE):
                 links, complete = await self._listing(source, pages)
-                years = {link.year for link in links if link.year} | self.store.years(source.id)
                 listed = [(title_body(link.title), link.year) for link in links if link.year]
-                # The reports of one source at once, within the connector's per_host limit. Each is checked
-                # once the reports listed for the year before it are done (carry-over needs last year's stored).
-                by_year: dict[int, list[asyncio.Task[int]]] = {}
-
-                async def year_done(year: int) -> None:
-                    if by_year.get(year):
-                        await asyncio.wait(by_year[year])
-
-                for link in links:
-                    task = asyncio.create_task(self._checked(source, link, result, year_done))
-                    by_year.setdefault(link.year or 0, []).append(task)
-                years |= set(await asyncio.gather(*(t for tasks in by_year.values() for t in tasks)))
+                years = {y for _, y in listed} | begun.years | await self._reports(source, links, result)
             result.reports = len(links)
             recheck_regions(self.settings, self.store, source, result)
-            self.store.settle_unreadable(source.id, result.failing)
+            settled = result.failing  # with the poll's end, only these stay recorded as unreadable
             # A report that could not be read this time may be the one that seems missing: its link's year counts
             # for the body its title names (``listed``), and one without a year holds back every body its title
             # does not rule out. One on a listing page not read (past max_pages) was not looked for (未能检查).
@@ -188,6 +178,7 @@ class Watcher:
             new_versions=result.new_versions,
             events=[*events, *([first] if first else []), *missing],
             touched=result.touched,
+            failing=settled,
         )
         took = time.monotonic() - started
         if self._read is not None and not result.error:
@@ -261,7 +252,9 @@ class Watcher:
         first now was not on it then (None: that poll failed, stopped at max_pages, or read it otherwise)."""
         if not state.last_poll or state.last_error:
             return None
-        cached = pages.setdefault(source.list_url, self.store.page(source.list_url))
+        if source.list_url not in pages:
+            pages[source.list_url] = self.store.page(source.list_url)
+        cached = pages[source.list_url]
         if cached is None or cached.listing is None:
             return None
         if cached.listing.pattern != source.link_pattern.pattern or not listing_complete(self.store, source, pages):
@@ -284,13 +277,34 @@ class Watcher:
             return served
         return today
 
+    async def _reports(self, source: Source, links: list[Link], result: PollResult) -> set[int]:
+        """The source's listed reports, checked at once within the connector's per_host limit, each once the
+        reports listed for the year before it are done (carry-over needs last year's stored); their years."""
+        known = self.store.known_reports([link.url for link in links])  # what the store knows of each, at once
+        by_year: dict[int, list[asyncio.Task[int]]] = {}
+
+        async def year_done(year: int) -> None:
+            if by_year.get(year):
+                await asyncio.wait(by_year[year])
+
+        for link in links:
+            stored = known.get(link.url, KnownReport())
+            task = asyncio.create_task(self._checked(source, link, stored, result, year_done))
+            by_year.setdefault(link.year or 0, []).append(task)
+        return set(await asyncio.gather(*(t for tasks in by_year.values() for t in tasks)))
+
     async def _checked(
-        self, source: Source, link: Link, result: PollResult, year_done: Callable[[int], Awaitable[None]]
+        self,
+        source: Source,
+        link: Link,
+        known: KnownReport,
+        result: PollResult,
+        year_done: Callable[[int], Awaitable[None]],
     ) -> int:
         """One report of the source, its problem noted (and kept in the store) rather than raised. Returns its
         year (0 when unknown)."""
         try:
-            return await self.documents.check(source, link, result, year_done) or 0
+            return await self.documents.check(source, link, known, result, year_done) or 0
         except (FetchError, InputError) as exc:
             result.problems.append(f"{link.url}: {exc}")
             result.failing.append(link.url)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from monitor.model.bodies import Attribution, one_body_forms
 from monitor.store.encoding import body_name, unpack
@@ -20,24 +20,7 @@ if TYPE_CHECKING:
 
 class Bodies(Connected):
     def bodies(self, source: str | None = None, names: Iterable[str] = ()) -> list[StoredBody]:
-        names = list(names)
-        where = []
-        if source:
-            where.append("b.id IN (SELECT body_id FROM documents WHERE source = %s)")
-        if names:
-            where.append("b.name = ANY(%s)")
-        rows = self.conn.execute(
-            "SELECT b.id, b.name, b.kind, array_agg(DISTINCT d.source), array_agg(DISTINCT d.year) FILTER (WHERE "
-            "d.year IS NOT NULL), (SELECT x.body_how FROM documents x WHERE x.body_id = b.id ORDER BY "
-            "coalesce(x.year, 0) DESC, x.id DESC LIMIT 1) FROM bodies b JOIN documents d ON d.body_id = b.id "
-            + (f"WHERE {' OR '.join(where)} " if where else "")
-            + 'GROUP BY b.id ORDER BY b.name COLLATE "C"',  # as SQLite orders text: by code point
-            [*([source] if source else []), *([names] if names else [])],
-        )
-        return [
-            StoredBody(i, name, kind, tuple(sorted(sources)), frozenset(years or ()), how)
-            for i, name, kind, sources, years, how in rows
-        ]
+        return stored_bodies(self.conn.execute(*bodies_query(source, list(names))))
 
     def _body_id(self, a: Attribution) -> int:
         """The body's id, added when new; a roster's kind, or the one read, is kept over none."""
@@ -100,3 +83,27 @@ class Bodies(Connected):
                     [body.name, alias],
                 )
                 self.conn.execute("DELETE FROM bodies WHERE name = %s", [alias])
+
+
+def bodies_query(source: str | None, names: list[str]) -> tuple[str, list[Any]]:
+    """``Bodies.bodies``'s statement and its arguments (``start_poll`` sends it with the poll's other reads)."""
+    where = []
+    if source:
+        where.append("b.id IN (SELECT body_id FROM documents WHERE source = %s)")
+    if names:
+        where.append("b.name = ANY(%s)")
+    sql = (
+        "SELECT b.id, b.name, b.kind, array_agg(DISTINCT d.source), array_agg(DISTINCT d.year) FILTER (WHERE "
+        "d.year IS NOT NULL), (SELECT x.body_how FROM documents x WHERE x.body_id = b.id ORDER BY "
+        "coalesce(x.year, 0) DESC, x.id DESC LIMIT 1) FROM bodies b JOIN documents d ON d.body_id = b.id "
+        + (f"WHERE {' OR '.join(where)} " if where else "")
+        + 'GROUP BY b.id ORDER BY b.name COLLATE "C"'  # as SQLite orders text: by code point
+    )
+    return sql, [*([source] if source else []), *([names] if names else [])]
+
+
+def stored_bodies(rows: Iterable[tuple[Any, ...]]) -> list[StoredBody]:
+    return [
+        StoredBody(i, name, kind, tuple(sorted(sources)), frozenset(years or ()), how)
+        for i, name, kind, sources, years, how in rows
+    ]

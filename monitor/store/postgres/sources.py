@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.model import Event
 from monitor.store.encoding import now
-from monitor.store.postgres.bodies import Bodies
+from monitor.store.postgres.bodies import Bodies, bodies_query, stored_bodies
 from monitor.store.postgres.outbox import Outbox
-from monitor.store.records import Claim, Listing, PageCache, SourceState, UnreadableReport
+from monitor.store.records import Claim, Listing, PageCache, PollStart, SourceState, UnreadableReport
 
 if TYPE_CHECKING:
     from monitor.config import Source
 
+_PAGE = "SELECT etag, last_modified, links FROM pages WHERE url = %s"
 _STATE = "id, agency, kind, list_url, last_poll, last_error, consecutive_failures, failing_alerted"
 
 
@@ -29,7 +30,16 @@ _FINISH = (
     "WITH p AS (UPDATE polls SET finished = %(stamp)s, ok = %(ok)s, error = %(error)s, reports = %(reports)s, "
     "new_versions = %(new)s WHERE id = %(poll)s), "
     "d AS (UPDATE documents d SET etag = t.etag, last_modified = t.modified, last_checked = %(stamp)s FROM "
-    "unnest(%(ids)s::bigint[], %(etags)s::text[], %(modified)s::text[]) AS t(id, etag, modified) WHERE d.id = t.id) "
+    "unnest(%(ids)s::bigint[], %(etags)s::text[], %(modified)s::text[]) AS t(id, etag, modified) WHERE d.id = t.id), "
+    # a poll that read the listing: of the source's unreadable reports, only those that failed this time stay
+    "u AS (DELETE FROM unreadable WHERE %(settle)s AND source = %(source)s AND NOT (url = ANY(%(failing)s))), "
+    # its events, each unless recorded already (as ``_add_event``), with a delivery per recipient, in their order
+    "e AS (INSERT INTO events (key, kind, source, created, payload) SELECT t.key, t.kind, t.source, %(stamp)s, "
+    "t.payload FROM unnest(%(keys)s::text[], %(kinds)s::text[], %(sources)s::text[], %(payloads)s::text[]) WITH "
+    "ORDINALITY AS t(key, kind, source, payload, n) ORDER BY t.n ON CONFLICT (key) DO NOTHING RETURNING id, key), "
+    "r AS (INSERT INTO deliveries (event_id, channel, recipient, next_attempt) SELECT e.id, r.channel, r.recipient, "
+    "%(stamp)s FROM e JOIN unnest(%(to_keys)s::text[], %(channels)s::text[], %(recipients)s::text[]) WITH ORDINALITY "
+    "AS r(key, channel, recipient, n) ON r.key = e.key ORDER BY r.n ON CONFLICT DO NOTHING) "
     "UPDATE sources SET last_poll = %(stamp)s, last_error = %(error)s, consecutive_failures = CASE WHEN %(ok)s = 1 "
     "THEN 0 ELSE consecutive_failures + 1 END, failing_alerted = coalesce(%(alerted)s::integer, failing_alerted), "
     # the lease released, as release_source does (when it is still this worker's)
@@ -42,6 +52,18 @@ _FINISH = (
 def _state(row: tuple[Any, ...]) -> SourceState:
     source_id, agency, kind, list_url, last_poll, last_error, failures, alerted = row
     return SourceState(source_id, agency, kind, list_url, last_poll, last_error, failures, bool(alerted))
+
+
+def _page(row: tuple[Any, ...] | None) -> PageCache | None:
+    if row is None:
+        return None
+    kept = json.loads(row[2]) if row[2] else None
+    listing = (
+        Listing(tuple((u, t, y) for u, t, y in kept["links"]), kept["next"], kept.get("pattern"))
+        if kept is not None
+        else None
+    )
+    return PageCache(row[0], row[1], listing)
 
 
 class Sources(Outbox, Bodies):  # a poll's end stores its source's events
@@ -138,12 +160,27 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
             [host, slot, self.worker],
         )
 
-    def start_poll(self, source_id: str) -> int:
-        row = self.conn.execute(
-            "INSERT INTO polls (source, started, worker) VALUES (%s, %s, %s) RETURNING id",
-            [source_id, now(), self.worker],
-        ).fetchone()
-        return int(row[0]) if row else 0
+    def start_poll(self, source_id: str, list_url: str) -> PollStart:
+        """The poll's row and its reads of the source, sent together: one round trip, not five."""
+        with self.conn.pipeline():
+            poll = self.conn.execute(
+                "INSERT INTO polls (source, started, worker) VALUES (%s, %s, %s) RETURNING id",
+                [source_id, now(), self.worker],
+            )
+            state = self.conn.execute(f"SELECT {_STATE} FROM sources WHERE id = %s", [source_id])
+            bodies = self.conn.execute(*bodies_query(source_id, []))
+            page = self.conn.execute(_PAGE, [list_url])
+            years = self.conn.execute(
+                "SELECT DISTINCT year FROM documents WHERE source = %s AND year IS NOT NULL", [source_id]
+            )
+        row, state_row = poll.fetchone(), state.fetchone()
+        return PollStart(
+            int(row[0]) if row else 0,
+            _state(state_row) if state_row else SourceState(source_id),
+            tuple(stored_bodies(bodies.fetchall())),
+            _page(page.fetchone()),
+            frozenset(r[0] for r in years.fetchall()),
+        )
 
     def finish_poll(
         self,
@@ -155,13 +192,18 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
         new_versions: int,
         events: Iterable[Event] = (),
         touched: Iterable[tuple[int, str | None, str | None]] = (),
+        failing: Iterable[str] | None = None,
     ) -> None:
-        """The poll's end, its source's streak, its unchanged reports' validators and its lease released in one
-        statement (one round trip a source); with events, in one transaction with them. The streak is counted in
-        the database, so two ends of one source's polls cannot both read the same count."""
-        events, touched = list(events), list(touched)
-        alerted: int | None = None  # the source's "failing" alert: sent (1), ended (0), as it was (None)
+        """The poll's end, its source's streak, its unchanged reports' validators, its unreadable reports settled,
+        its events and its lease released in one statement (one round trip a source, no transaction to open and
+        commit). The streak is counted in the database, so two ends of one source's polls cannot both read the
+        same count."""
+        touched = list(touched)
+        first: dict[str, Event] = {}  # the first event of each key, as stored one at a time before
         for event in events:
+            first.setdefault(event.key, event)
+        alerted: int | None = None  # the source's "failing" alert: sent (1), ended (0), as it was (None)
+        for event in first.values():
             alerted = 1 if event.kind == "source_failing" else 0 if event.kind == "source_recovered" else alerted
         args = {
             "stamp": now(),
@@ -176,14 +218,17 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
             "ids": [t[0] for t in touched],
             "etags": [t[1] for t in touched],
             "modified": [t[2] for t in touched],
+            "settle": failing is not None,
+            "failing": list(failing or ()),
+            "keys": list(first),
+            "kinds": [e.kind for e in first.values()],
+            "sources": [e.source for e in first.values()],
+            "payloads": [json.dumps(e.payload.to_json(), ensure_ascii=False) for e in first.values()],
+            "to_keys": [e.key for e in first.values() for _ in e.recipients],
+            "channels": [c for e in first.values() for c, _ in e.recipients],
+            "recipients": [r for e in first.values() for _, r in e.recipients],
         }
-        if not events:
-            self.conn.execute(_FINISH, args)
-            return
-        with self.conn.pipeline(), self._transaction():  # sent together: one round trip, not 3 + one an event
-            for event in events:
-                self._add_event(event, None)
-            self.conn.execute(_FINISH, args)
+        self.conn.execute(_FINISH, args)
 
     # ------------------------------------------------------------ polls asked of the running service
     def request_polls(self, sources: Iterable[str]) -> int:
@@ -201,16 +246,7 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
 
     # ------------------------------------------------------------ listing pages
     def page(self, url: str) -> PageCache | None:
-        row = self.conn.execute("SELECT etag, last_modified, links FROM pages WHERE url = %s", [url]).fetchone()
-        if row is None:
-            return None
-        kept = json.loads(row[2]) if row[2] else None
-        listing = (
-            Listing(tuple((u, t, y) for u, t, y in kept["links"]), kept["next"], kept.get("pattern"))
-            if kept is not None
-            else None
-        )
-        return PageCache(row[0], row[1], listing)
+        return _page(self.conn.execute(_PAGE, [url]).fetchone())
 
     def page_body(self, url: str) -> bytes:
         row = self.conn.execute("SELECT body FROM pages WHERE url = %s", [url]).fetchone()
@@ -226,10 +262,6 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
         )
 
     # ------------------------------------------------------------ reports that could not be read
-    def unreadable(self, url: str) -> UnreadableReport | None:
-        row = self._row("SELECT * FROM unreadable WHERE url = %s", [url])
-        return UnreadableReport(**row) if row else None
-
     def mark_unreadable(
         self,
         source: str,
@@ -250,9 +282,6 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
             "excluded.last_failed",
             [url, source, title, year, error[:500], sha256, *validators, stamp, stamp],
         )
-
-    def settle_unreadable(self, source: str, failing: Iterable[str]) -> None:
-        self.conn.execute("DELETE FROM unreadable WHERE source = %s AND NOT (url = ANY(%s))", [source, list(failing)])
 
     def unreadable_reports(self, source: str | None = None, year: int | None = None) -> list[UnreadableReport]:
         sql = "SELECT * FROM unreadable WHERE 1 = 1"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.model import Event
 from monitor.store.encoding import now
-from monitor.store.records import Claim, Listing, PageCache, SourceState
+from monitor.store.records import Claim, Listing, PageCache, PollStart, SourceState
 from monitor.store.sqlite.bodies import Bodies
 from monitor.store.sqlite.outbox import Outbox
 
@@ -85,10 +85,19 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
     def free_host_slot(self, host: str, slot: int) -> None:
         """Nothing was taken."""
 
-    def start_poll(self, source_id: str) -> int:
+    def start_poll(self, source_id: str, list_url: str) -> PollStart:
         with self._transaction():
             cur = self.db.conn.execute("INSERT INTO polls (source, started) VALUES (?, ?)", [source_id, now()])
-            return int(cur.lastrowid or 0)
+        years = self.db.conn.execute(
+            "SELECT DISTINCT year FROM documents WHERE source = ? AND year IS NOT NULL", [source_id]
+        )
+        return PollStart(
+            int(cur.lastrowid or 0),
+            self.source_state(source_id),
+            tuple(self.bodies(source_id)),
+            self.page(list_url),
+            frozenset(r[0] for r in years),
+        )
 
     def finish_poll(
         self,
@@ -100,6 +109,7 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
         new_versions: int,
         events: Iterable[Event] = (),
         touched: Iterable[tuple[int, str | None, str | None]] = (),
+        failing: Iterable[str] | None = None,
     ) -> None:
         state = self.source_state(source_id)
         failures = state.consecutive_failures + 1 if error else 0
@@ -122,6 +132,12 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
                 "UPDATE documents SET etag = ?, last_modified = ?, last_checked = ? WHERE id = ?",
                 [(etag, modified, stamp, doc_id) for doc_id, etag, modified in touched],
             )
+            if failing is not None:
+                keep = list(failing)
+                self.db.conn.execute(
+                    f"DELETE FROM unreadable WHERE source = ? AND url NOT IN ({', '.join('?' * len(keep))})",
+                    [source_id, *keep],
+                )
 
     # ------------------------------------------------------------ polls asked of the running service
     def request_polls(self, sources: Iterable[str]) -> int:

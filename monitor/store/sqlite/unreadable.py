@@ -8,7 +8,6 @@ kept too, so the same bytes are not read again (a page that costs its reader a m
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from monitor.store.encoding import now
@@ -17,11 +16,6 @@ from monitor.store.sqlite.rows import Connected
 
 
 class Unreadable(Connected):
-    def unreadable(self, url: str) -> UnreadableReport | None:
-        """The failure recorded for a report URL: its error, the body's sha256 (None: not fetched) and validators."""
-        row = self._row("SELECT * FROM unreadable WHERE url = ?", [url])
-        return UnreadableReport(**row) if row else None
-
     def mark_unreadable(
         self,
         source: str,
@@ -42,15 +36,6 @@ class Unreadable(Connected):
                 "excluded.sha256, etag = excluded.etag, last_modified = excluded.last_modified, last_failed = "
                 "excluded.last_failed",
                 [url, source, title, year, error[:500], sha256, *validators, stamp, stamp],
-            )
-
-    def settle_unreadable(self, source: str, failing: Iterable[str]) -> None:
-        """After a poll that read the listing: only the URLs that failed this time stay recorded."""
-        keep = list(failing)
-        with self._transaction():
-            self.db.conn.execute(
-                f"DELETE FROM unreadable WHERE source = ? AND url NOT IN ({', '.join('?' * len(keep))})",
-                [source, *keep],
             )
 
     def unreadable_reports(self, source: str | None = None, year: int | None = None) -> list[UnreadableReport]:

@@ -13,7 +13,14 @@ from collections.abc import Iterable, Sequence
 from monitor.model import Event, Finding, Report
 from monitor.model.bodies import Attribution
 from monitor.store.encoding import PER_BAND, findings_json, now, pack, stored_form, version
-from monitor.store.records import NewVersion, StoredDocument, StoredVersion, VersionHashes
+from monitor.store.records import (
+    KnownReport,
+    NewVersion,
+    StoredDocument,
+    StoredVersion,
+    UnreadableReport,
+    VersionHashes,
+)
 from monitor.store.sqlite.outbox import Outbox
 from monitor.store.sqlite.prints import UNREAD, Prints
 from monitor.store.sqlite.rows import VERSION
@@ -39,7 +46,17 @@ class Versions(Outbox, Prints):  # a new version stores its events and its copy 
         )
         return StoredDocument(**row) if row else None
 
-    def latest_hashes(self, document_id: int) -> VersionHashes | None:
+    def known_reports(self, urls: Sequence[str]) -> dict[str, KnownReport]:
+        known = {}
+        for url in urls:
+            doc = self.document(url)
+            bad = self._row("SELECT * FROM unreadable WHERE url = ?", [url])
+            if doc or bad:
+                hashes = self._latest_hashes(doc.id) if doc else None
+                known[url] = KnownReport(doc, hashes, UnreadableReport(**bad) if bad else None)
+        return known
+
+    def _latest_hashes(self, document_id: int) -> VersionHashes | None:
         row = self._row(
             "SELECT id, sha256, content_hash FROM versions WHERE document_id = ? ORDER BY id DESC LIMIT 1",
             [document_id],
@@ -127,12 +144,6 @@ class Versions(Outbox, Prints):  # a new version stores its events and its copy 
             row = self.db.conn.execute("SELECT document_id FROM versions WHERE id = ?", [version_id]).fetchone()
             for event in events:
                 self._add_event(event, row[0], version_id)
-
-    def years(self, source_id: str) -> set[int]:
-        rows = self.db.conn.execute(
-            "SELECT DISTINCT year FROM documents WHERE source = ? AND year IS NOT NULL", [source_id]
-        )
-        return {r[0] for r in rows}
 
     def save_version(self, v: NewVersion, events: Iterable[Event] = ()) -> int:
         stamp = now()
