@@ -12,7 +12,7 @@ from typing import Any
 
 from monitor.model import Event, Finding, Payload, Report
 from monitor.model.bodies import normal_name
-from monitor.store.records import Delivery, ReportSummary, StoredVersion
+from monitor.store.records import Delivery, NewVersion, ReportSummary, StoredVersion
 
 PER_BAND = 20  # other sources' reports read per band hash when looking for the reports a new one may copy
 
@@ -31,6 +31,14 @@ def unpack(value: bytes | str | None) -> str | None:
     """What ``pack`` stored, as text; rows written by an older govmon hold plain text (a schema-5 database
     may hold both). In SQL: ``unpack(col)``."""
     return zlib.decompress(value).decode("utf-8") if isinstance(value, bytes) else value
+
+
+def version_row(v: NewVersion) -> tuple[str, str, str | None, bytes, bytes, bytes, str, str | None]:
+    """A new version's columns as both stores keep them: sha256, content_hash, content_type, raw, text, report,
+    findings, diff."""
+    raw, text, report = zlib.compress(v.raw), pack(v.report.text), pack(stored_form(v.report))
+    diff = json.dumps(v.diff, ensure_ascii=False) if v.diff else None
+    return v.sha256, v.content_hash, v.content_type, raw, text, report, findings_json(v.findings), diff
 
 
 def now() -> str:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 
 from monitor.model import Event, Finding, Report
 from monitor.model.bodies import Attribution
-from monitor.store.encoding import PER_BAND, findings_json, now, pack, stored_form, unpack, version
+from monitor.store.encoding import PER_BAND, findings_json, now, unpack, version, version_row
 from monitor.store.postgres.bodies import Bodies
 from monitor.store.postgres.connected import VERSION
 from monitor.store.postgres.outbox import Outbox
@@ -182,14 +182,7 @@ class Versions(Outbox, Bodies):  # a new version stores its events (and its body
                 [
                     doc_id,
                     stamp,
-                    v.sha256,
-                    v.content_hash,
-                    v.content_type,
-                    zlib.compress(v.raw),
-                    pack(v.report.text),
-                    pack(stored_form(v.report)),
-                    findings_json(v.findings),
-                    json.dumps(v.diff, ensure_ascii=False) if v.diff else None,
+                    *version_row(v),
                 ],
             ).fetchone()
             version_id = int(row[0]) if row else 0

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 
 from monitor.model import Event, Finding, Report
 from monitor.model.bodies import Attribution
-from monitor.store.encoding import PER_BAND, findings_json, now, pack, stored_form, version
+from monitor.store.encoding import PER_BAND, findings_json, now, version, version_row
 from monitor.store.records import (
     KnownReport,
     NewVersion,
@@ -188,14 +188,7 @@ class Versions(Outbox, Prints):  # a new version stores its events and its copy 
                     [
                         doc_id,
                         stamp,
-                        v.sha256,
-                        v.content_hash,
-                        v.content_type,
-                        zlib.compress(v.raw),
-                        pack(v.report.text),
-                        pack(stored_form(v.report)),
-                        findings_json(v.findings),
-                        json.dumps(v.diff, ensure_ascii=False) if v.diff else None,
+                        *version_row(v),
                     ],
                 )
             )
