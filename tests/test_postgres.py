@@ -220,6 +220,7 @@ async def test_a_report_new_after_another_workers_first_poll_is_alerted_not_sile
     from conftest import SEEDS  # noqa: PLC0415
     from portal import listing, settings  # noqa: PLC0415
 
+    from monitor.present import admin  # noqa: PLC0415
     from monitor.watch.fetch import Fetcher  # noqa: PLC0415
     from monitor.watch.poll import Watcher  # noqa: PLC0415
 
@@ -248,6 +249,9 @@ async def test_a_report_new_after_another_workers_first_poll_is_alerted_not_sile
         assert len(told) == 2
         assert told[0].event.recipients == ()  # in the first poll's summary
         assert told[1].event.recipients  # the new one: alerted
+        # which worker polled each source last, as the admin's `govmon sources` shows it
+        assert {s.id: s.polled_by for s in a.sources()} == {"s0": "b", "s1": "b"}
+        assert admin.sources_text(cfg, a).count(" by b") == 2
     finally:
         a.close()
         b.close()

@@ -33,6 +33,7 @@ def sources_text(settings: Settings, store: Store | None) -> str:
     for s in settings.sources:
         st = states.get(s.id)
         state = f"last poll {st.last_poll}" if st and st.last_poll else "never polled"
+        state += f" by {st.polled_by}" if st and st.last_poll and st.polled_by else ""  # which worker, when shared
         if st and st.consecutive_failures:
             state += f", {st.consecutive_failures} failure(s) in a row: {st.last_error}"
         every = f"{s.interval // 3600}h{s.interval % 3600 // 60:02d}m"
@@ -96,7 +97,10 @@ def reports_json(store: Store, source: str | None = None, year: int | None = Non
     """`govmon reports --json`: the sources' states, each report's latest version, the outbox counts. Written
     piece by piece as ``json.dumps(..., indent=2)`` would write the whole: memory stays flat at any size."""
     keep = ("id", "agency", "kind", "list_url", "last_poll", "last_error", "consecutive_failures")
-    sources = [{k: getattr(s, k) for k in keep} for s in store.sources()]
+    sources = [
+        {**{k: getattr(s, k) for k in keep}, **({"polled_by": s.polled_by} if s.polled_by else {})}
+        for s in store.sources()
+    ]
     yield '{\n  "sources": ' + _indented(sources, 1) + ',\n  "reports": ['
     n = 0
     for n, doc in enumerate(store.reports(source, year, summaries=True), start=1):

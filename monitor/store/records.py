@@ -75,6 +75,7 @@ class SourceState:
     last_error: str | None = None
     consecutive_failures: int = 0
     failing_alerted: bool = False
+    polled_by: str | None = None  # on a shared database: the worker (host:pid) that polled it last
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from monitor.config import Source
 
 _PAGE = "SELECT etag, last_modified, links FROM pages WHERE url = %s"
-_STATE = "id, agency, kind, list_url, last_poll, last_error, consecutive_failures, failing_alerted"
+_STATE = "id, agency, kind, list_url, last_poll, last_error, consecutive_failures, failing_alerted, polled_by"
 
 
 _FINISH = (
@@ -50,8 +50,8 @@ _FINISH = (
 
 
 def _state(row: tuple[Any, ...]) -> SourceState:
-    source_id, agency, kind, list_url, last_poll, last_error, failures, alerted = row
-    return SourceState(source_id, agency, kind, list_url, last_poll, last_error, failures, bool(alerted))
+    source_id, agency, kind, list_url, last_poll, last_error, failures, alerted, worker = row
+    return SourceState(source_id, agency, kind, list_url, last_poll, last_error, failures, bool(alerted), worker)
 
 
 def _page(row: tuple[Any, ...] | None) -> PageCache | None:
