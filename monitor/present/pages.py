@@ -66,9 +66,10 @@ class Pages:
         removed = []
         gone = {p.stem for p in self.marks.glob("*.json") if not p.stem.startswith("_")} if every else set()
         gone -= self.new.keys()
+        made = {name for marks in self.new.values() for name in marks}  # a page may move to another group
         for group in sorted(gone | self.new.keys()):
             old, new = self._old(group), self.new.get(group, {})
-            for name in sorted(old.keys() - new.keys() - {SALT}):
+            for name in sorted(old.keys() - made - {SALT}):
                 with contextlib.suppress(FileNotFoundError):
                     (self.out / name).unlink()
                     removed.append(self.out / name)

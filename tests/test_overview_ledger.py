@@ -1,0 +1,104 @@
+"""The overview's rebuild from its ledger (present/ledger.py) against a whole build: after polls and changes on
+a real local portal, into a real SQLite file and a real PostgreSQL database, a rebuild into the folder built
+before leaves exactly the HTML files (names and bytes) a whole build writes into an empty folder."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+from portal import listing
+from test_overview import site_files
+from test_status import AS_OF, TITLE, broken, tongliao
+from test_watcher import poll
+
+from monitor import config
+from monitor.demo.pages import report_page
+from monitor.present import overview
+from monitor.store import open_store
+
+BUREAU = "乙局"  # a department whose report a city's listing may carry
+
+
+def bureau() -> dict[str, object]:
+    return tongliao(title=TITLE.format(BUREAU), agency=BUREAU)
+
+
+def roster(*names: tuple[str, str]) -> str:
+    return "bodies = [" + ", ".join(f'{{name = "{n}", kind = "{k}"}}' for n, k in names) + "]\n"
+
+
+class Site:
+    """A sources.toml of (id, agency, kind, listing path, extra lines) on the portal, the store ``database``,
+    and the folder the rebuilds go to."""
+
+    def __init__(self, portal, tmp_path: Path, database: str, sources: list[tuple[str, str, str, str, str]]):
+        self.portal, self.tmp = portal, tmp_path
+        self.path, self.out = tmp_path / "sources.toml", tmp_path / "site"
+        self.database = database
+        self.sources = sources
+        self.write()
+
+    def write(self) -> None:
+        blocks = "".join(
+            f'\n[[source]]\nid = "{i}"\nagency = "{agency}"\nkind = "{kind}"\nlist_url = "{self.portal.base}{path}"\n'
+            f"{extra}"
+            for i, agency, kind, path, extra in self.sources
+        )
+        self.path.write_text(f'[monitor]\ndatabase = "{self.database}"\n{blocks}', encoding="utf-8")
+
+    @property
+    def cfg(self) -> config.Settings:
+        return config.load(self.path)
+
+    async def poll(self, ids: list[str] | None = None, today: date = AS_OF) -> None:
+        await poll(self.cfg, today=today, ids=ids)
+
+    def build(self, out: Path, today: date = AS_OF) -> overview.Site:
+        cfg = self.cfg
+        store = open_store(cfg)
+        try:
+            return overview.build(cfg, store, out, today)
+        finally:
+            store.close()
+
+    def same(self, today: date = AS_OF) -> overview.Site:
+        """Rebuild into the folder built before; the pages must be a whole build's into an empty folder."""
+        built = self.build(self.out, today)
+        whole = self.tmp / "whole"
+        shutil.rmtree(whole, ignore_errors=True)
+        self.build(whole, today)
+        assert site_files(self.out) == site_files(whole)
+        return built
+
+
+def serve_listing(portal, path: str, reports: list[tuple[str, str, dict[str, object]]]) -> None:
+    """A listing at ``path`` linking each (file, title, report data) to its report page."""
+    portal.add(path, listing([(name, title) for name, title, _ in reports]))
+    for name, _, data in reports:
+        portal.add(f"{path}{name}", report_page(data))
+
+
+async def test_a_report_page_moving_to_an_earlier_source_through_its_roster_stays(portal, tmp_path, database):
+    """乙局's report is listed on the city's listing (b): its page hangs under b. An admin names 乙局 in the roster
+    of a, the source before b: 乙局 now stands under a, its report page (the same version) with it. The rebuild
+    writes it for a and must not delete it as b's page that b no longer makes."""
+    serve_listing(portal, "/a/", [])
+    serve_listing(portal, "/b/", [("t.html", TITLE.format(BUREAU), bureau())])
+    site = Site(
+        portal,
+        tmp_path,
+        database,
+        [
+            ("a", "丙县人民政府", "government", "/a/", ""),
+            ("b", "丁市人民政府", "government", "/b/", ""),
+        ],
+    )
+    await site.poll()
+    site.same()
+    site.sources[0] = (*site.sources[0][:4], roster(("丙县人民政府", "government"), (BUREAU, "department")))
+    site.write()
+    site.same()
+    await site.poll()
+    site.same()
