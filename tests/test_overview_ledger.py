@@ -102,3 +102,26 @@ async def test_a_report_page_moving_to_an_earlier_source_through_its_roster_stay
     site.same()
     await site.poll()
     site.same()
+
+
+async def test_a_listing_moved_to_another_address(portal, tmp_path, database):
+    """A listing read only in part (a next page past max_pages: 未能检查) moves to another address in
+    sources.toml: what the grid says of the source is no longer what its old pages said."""
+    portal.add("/a/", listing([], next_page="/a/2.html"))
+    portal.add("/a/2.html", listing([]))
+    serve_listing(portal, "/b/", [("t.html", TITLE.format("错市"), broken())])
+    site = Site(
+        portal,
+        tmp_path,
+        database,
+        [
+            ("a", "丙县人民政府", "government", "/a/", "max_pages = 1\n"),
+            ("b", "错市人民政府", "government", "/b/", ""),
+        ],
+    )
+    await site.poll()
+    site.same()
+    assert 'data-state="unchecked"' in (site.out / "g" / "a.html").read_text(encoding="utf-8")
+    site.sources[0] = ("a", "丙县人民政府", "government", "/a-new/", "max_pages = 1\n")
+    site.write()
+    site.same()

@@ -52,8 +52,9 @@ def key(settings: Settings, years: list[int], today: date, parts: int) -> int:
 
 
 def configured(source: Source) -> int:
-    """A source's settings its grid shows or depends on: its agency and kind, its roster, its listing's pages."""
-    return mark(source.agency, source.kind, source.max_pages, source.bodies)
+    """A source's settings its grid shows or depends on: its agency and kind, its roster, its listing's address
+    and pages (whether the listing was read to its end is told from the pages stored under that address)."""
+    return mark(source.agency, source.kind, source.list_url, source.max_pages, source.bodies)
 
 
 @dataclass
