@@ -125,3 +125,30 @@ async def test_a_listing_moved_to_another_address(portal, tmp_path, database):
     site.sources[0] = ("a", "丙县人民政府", "government", "/a-new/", "max_pages = 1\n")
     site.write()
     site.same()
+
+
+async def test_a_rostered_kind_changed_before_the_store_learns_it(portal, tmp_path, database):
+    """乙局's report is listed on s (no roster), the first source; r's roster names 乙局 too. The admin makes 乙局 a
+    department in r's roster, the overview is built (the store still says government), then the service reloads
+    sources.toml (``sync_sources``: the body's kind in the store becomes department) and polls another source:
+    乙局's deadline under s is a department's."""
+    serve_listing(portal, "/s/", [("t.html", TITLE.format(BUREAU), bureau())])
+    serve_listing(portal, "/r/", [])
+    serve_listing(portal, "/u/", [])
+    site = Site(
+        portal,
+        tmp_path,
+        database,
+        [
+            ("s", "丁市人民政府", "government", "/s/", ""),
+            ("r", "丙县人民政府", "government", "/r/", roster(("丙县人民政府", "government"), (BUREAU, "government"))),
+            ("u", "戊县人民政府", "government", "/u/", ""),
+        ],
+    )
+    await site.poll()
+    site.same()
+    site.sources[1] = (*site.sources[1][:4], roster(("丙县人民政府", "government"), (BUREAU, "department")))
+    site.write()
+    site.same()
+    await site.poll(["u"])  # the reload's sync_sources, and a poll of a source carrying neither
+    site.same()

@@ -9,6 +9,7 @@ import ast
 import inspect
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from monitor.checks.revision import snapshot
 from monitor.config import Source, load
 from monitor.errors import StorageError
 from monitor.model import Event, Finding, Payload, SourceHealth
-from monitor.model.bodies import Attribution
+from monitor.model.bodies import Attribution, Body
 from monitor.reading.report import read_report
 from monitor.store import Listing, NewVersion, Store, encoding, open_store
 from monitor.store.postgres.store import PostgresStore
@@ -187,6 +188,33 @@ def test_every_write_a_standing_depends_on_moves_its_sources_mark_and_no_other(d
         store.close()
     assert moved == [["s"], ["s"], ["t"], [], ["t"], [], ["s"], []]
 
+
+
+def test_a_bodys_kind_changed_in_the_store_moves_the_marks_of_the_sources_with_its_reports(database):
+    """A body's kind is its deadline: when sources.toml's roster (on another source) changes it in the store, the
+    sources that stored its reports show it under the new kind, so their marks move; a sync that leaves it as it
+    was (every poll pass syncs) moves nothing."""
+    report = read_report(SEEDS["tongliao"].read_bytes(), "http://x/s/t.html")
+    pattern = re.compile(".")
+    s, t = (Source(i, f"{i}县人民政府", "government", f"http://x/{i}/", 3600, pattern) for i in ("s", "t"))
+    store = open_store(database)
+    try:
+        store.sync_sources([s, t])
+        new = NewVersion(
+            source="s", url="http://x/s/t.html", title=report.title, year=report.year, raw=b"raw", sha256="sha",
+            content_hash=snapshot(report)[1], content_type="text/html", report=report, findings=[], diff=None,
+            etag=None, last_modified=None, attribution=Attribution("乙局", "government", "read"),
+        )  # fmt: skip
+        store.save_version(new)
+        moved = []
+        for kind in ("department", "department", "government"):
+            before = store.source_changes()
+            store.sync_sources([s, replace(t, bodies=(Body("乙局", kind),))])
+            after = store.source_changes()
+            moved.append(sorted(k for k in after if after[k] != before[k]))
+    finally:
+        store.close()
+    assert moved == [["s"], [], ["s"]]
 
 def test_a_poll_reads_its_source_at_its_start_and_stores_its_end_with_its_events_once(database):
     """``start_poll`` gives what the poll reads of its source; ``known_reports`` each listed URL's document, hashes

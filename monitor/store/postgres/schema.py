@@ -91,6 +91,17 @@ MIGRATIONS = [
     CREATE TRIGGER changed_by_unreadable AFTER INSERT OR UPDATE OR DELETE ON unreadable
         FOR EACH ROW EXECUTE FUNCTION govmon_changed();
     """,
+    # a body's kind changed (SQLite's migration 13): a new mark for every source that stored a report of it
+    """
+    CREATE FUNCTION govmon_kind_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE sources SET changed = (random() * 9e18)::bigint
+            WHERE id IN (SELECT source FROM documents WHERE body_id = NEW.id);
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER changed_by_kind AFTER UPDATE OF kind ON bodies FOR EACH ROW
+        WHEN (OLD.kind IS DISTINCT FROM NEW.kind) EXECUTE FUNCTION govmon_kind_changed();
+    """,
 ]
 BODIES_MIGRATION = 2  # the migration that adds bodies; the stored reports are attributed, their forms merged
 

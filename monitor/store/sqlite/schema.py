@@ -118,6 +118,14 @@ MIGRATIONS = [
         BEGIN {CHANGED} IN (OLD.source, NEW.source); END;
     CREATE TRIGGER changed_by_readable AFTER DELETE ON unreadable BEGIN {CHANGED} = OLD.source; END;
     """,
+    # a body's kind (its deadline) changed in the store by sources.toml's roster (``sync_sources``) or by a report
+    # read: a new mark for every source that stored a report of it (one shows the body under that kind); the
+    # roster's source may have been built with its new roster before the store learnt it. Only when it changes:
+    # every sync writes each rostered body's kind again.
+    f"""
+    CREATE TRIGGER changed_by_kind AFTER UPDATE OF kind ON bodies WHEN OLD.kind IS NOT NEW.kind
+        BEGIN {CHANGED} IN (SELECT source FROM documents WHERE body_id = NEW.id); END;
+    """,
 ]
 
 
