@@ -189,7 +189,6 @@ def test_every_write_a_standing_depends_on_moves_its_sources_mark_and_no_other(d
     assert moved == [["s"], ["s"], ["t"], [], ["t"], [], ["s"], []]
 
 
-
 def test_a_bodys_kind_changed_in_the_store_moves_the_marks_of_the_sources_with_its_reports(database):
     """A body's kind is its deadline: when sources.toml's roster (on another source) changes it in the store, the
     sources that stored its reports show it under the new kind, so their marks move; a sync that leaves it as it
@@ -215,6 +214,18 @@ def test_a_bodys_kind_changed_in_the_store_moves_the_marks_of_the_sources_with_i
     finally:
         store.close()
     assert moved == [["s"], [], ["s"]]
+
+
+def test_a_rebuild_may_ask_of_more_bodies_than_a_statement_takes_arguments(database):
+    """After a pass over every source the overview's rebuild asks of every body it shows by name: more than
+    PostgreSQL's 65,535 arguments a statement (SQLite's default build: 32,766); the names go as one argument."""
+    names = [f"{n}局" for n in range(70_000)]
+    store = open_store(database)
+    try:
+        assert (store.body_year_reports(2021, names), store.bodies(names=names)) == ({}, [])
+    finally:
+        store.close()
+
 
 def test_a_poll_reads_its_source_at_its_start_and_stores_its_end_with_its_events_once(database):
     """``start_poll`` gives what the poll reads of its source; ``known_reports`` each listed URL's document, hashes

@@ -76,14 +76,14 @@ class Queries(Connected):
         names = None if bodies is None else sorted(set(bodies))
         if names == []:
             return
-        among = "" if names is None else f" AND b.name IN ({', '.join(['%s'] * len(names))})"
+        among = "" if names is None else " AND b.name = ANY(%s)"  # one array: a rebuild may ask of 65,535 names
         rows = self.conn.execute(
             "SELECT b.name, d.body_how, d.source, d.url, d.title, d.first_seen, v.id, (SELECT count(*) FROM versions c WHERE "
             "c.document_id = d.id)::int, v.report, v.findings, (SELECT p.findings FROM versions p WHERE "
             "p.document_id = d.id AND p.id < v.id ORDER BY p.id DESC LIMIT 1) FROM documents d JOIN versions v "
             "ON v.id = (SELECT max(id) FROM versions WHERE document_id = d.id) LEFT JOIN bodies b ON b.id = d.body_id "
             "WHERE d.year = %s" + among + ' ORDER BY d.source COLLATE "C", v.id',
-            [year, *(names or ())],
+            [year, *([] if names is None else [names])],
         )
         for body, how, source, url, title, first_seen, version_id, versions, packed, found, before in rows:
             head = json.loads(unpack(packed) or "{}")

@@ -3,6 +3,7 @@ roster's aliases merged into the body they name. Mixed into ``SqliteStore``."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -21,14 +22,14 @@ class Bodies(Connected):
         if source:
             where.append("b.id IN (SELECT body_id FROM documents WHERE source = ?)")
         if names:
-            where.append(f"b.name IN ({','.join('?' * len(names))})")
+            where.append("b.name IN (SELECT value FROM json_each(?))")  # one argument however many names
         rows = self.db.conn.execute(
             "SELECT b.id, b.name, b.kind, group_concat(DISTINCT d.source), group_concat(DISTINCT d.year), "
             "(SELECT x.body_how FROM documents x WHERE x.body_id = b.id ORDER BY coalesce(x.year, 0) DESC, x.id DESC "
             "LIMIT 1) FROM bodies b JOIN documents d ON d.body_id = b.id "
             + (f"WHERE {' OR '.join(where)} " if where else "")
             + "GROUP BY b.id ORDER BY b.name",
-            [*([source] if source else []), *names],
+            [*([source] if source else []), *([json.dumps(names)] if names else [])],
         )
         return [
             StoredBody(

@@ -61,7 +61,8 @@ class Queries(Connected):
         names = None if bodies is None else sorted(set(bodies))
         if names == []:
             return
-        among = "" if names is None else f" AND b.name IN ({', '.join(['?'] * len(names))})"
+        among = "" if names is None else " AND b.name IN (SELECT value FROM json_each(?))"  # one argument: a
+        # rebuild may ask of more names than a statement takes arguments (32,766 in SQLite's default build)
         rows = self.db.conn.execute(
             "SELECT b.name, d.body_how, d.source, d.url, d.title, d.first_seen, v.id, (SELECT count(*) FROM versions c WHERE "
             "c.document_id = d.id), json_extract(unpack(v.report), '$.title', '$.published', '$.table_status'), "
@@ -70,7 +71,7 @@ class Queries(Connected):
             "document_id = d.id) LEFT JOIN bodies b ON b.id = d.body_id WHERE d.year = ?"
             + among
             + " ORDER BY d.source, v.id",
-            [year, *(names or ())],
+            [year, *([] if names is None else [json.dumps(names)])],
         )
         for body, how, source, url, title, first_seen, version_id, versions, head, found, before in rows:
             named, published, table_status = json.loads(head)
