@@ -10,6 +10,7 @@ from pathlib import Path
 
 from portal import listing
 from test_overview import site_files
+from test_region import CORPUS, _bureau_2021
 from test_status import AS_OF, TITLE, broken, tongliao
 from test_watcher import poll
 
@@ -152,3 +153,103 @@ async def test_a_rostered_kind_changed_before_the_store_learns_it(portal, tmp_pa
     site.same()
     await site.poll(["u"])  # the reload's sync_sources, and a poll of a source carrying neither
     site.same()
+
+
+async def test_reports_moving_failing_and_recovering_across_sources(portal, tmp_path, database):
+    """One sequence of what a season of polls brings, each step followed by a rebuild that must draw a whole
+    build's pages: a body's report moving from one source's listing to another's, a listed report that cannot be
+    read and then can, a listing that failed from the start and recovers, the same body's report listed on two sources, a source
+    appended that carries a body an earlier one shows, and the dates moving past the next year's deadlines."""
+    county = tongliao(title=TITLE.format("丙县"), agency="丙县人民政府")
+    serve_listing(portal, "/a/", [])
+    serve_listing(portal, "/b/", [("t.html", TITLE.format(BUREAU), bureau())])
+    serve_listing(portal, "/c/", [("t.html", TITLE.format("错市"), broken())])
+    portal.add("/d/", listing([]), status=[500] * 100)  # d's listing fails until it recovers below
+    site = Site(
+        portal,
+        tmp_path,
+        database,
+        [
+            ("a", "丙县人民政府", "government", "/a/", ""),
+            ("b", "丁市人民政府", "government", "/b/", ""),
+            ("c", "错市人民政府", "government", "/c/", ""),
+            ("d", "己县人民政府", "government", "/d/", ""),
+        ],
+    )
+    await site.poll()
+    site.same()
+
+    serve_listing(portal, "/b/", [])  # 乙局's report leaves b's listing for c's
+    serve_listing(
+        portal, "/c/", [("t.html", TITLE.format("错市"), broken()), ("u.html", TITLE.format(BUREAU), bureau())]
+    )
+    await site.poll()
+    site.same()
+
+    portal.add("/a/", listing([("x.html", TITLE.format("丙县"))]))  # listed, not there: 无法读取
+    await site.poll()
+    site.same()
+    assert 'data-state="unreadable"' in (site.out / "g" / "a.html").read_text(encoding="utf-8")
+    portal.add("/a/x.html", report_page(county))
+    await site.poll()
+    site.same()
+
+    assert 'data-state="unchecked"' in (site.out / "g" / "d.html").read_text(encoding="utf-8")  # never read
+    serve_listing(portal, "/d/", [])  # d's listing recovers: its body is now 逾期未发布
+    await site.poll(["d"])
+    site.same()
+    assert 'data-state="missing"' in (site.out / "g" / "d.html").read_text(encoding="utf-8")
+
+    serve_listing(portal, "/a/", [("x.html", TITLE.format("丙县"), county), ("y.html", TITLE.format(BUREAU), bureau())])
+    await site.poll()  # 乙局's report on a too, the source before c
+    site.same()
+    assert BUREAU in (site.out / "g" / "a.html").read_text(encoding="utf-8")
+    assert BUREAU not in (site.out / "g" / "c.html").read_text(encoding="utf-8")
+
+    site.sources.append(("e", "庚市人民政府", "government", "/e/", roster((BUREAU, "department"))))
+    site.write()
+    site.same()
+    serve_listing(portal, "/e/", [])
+    await site.poll(["e"])
+    site.same()
+
+    for today in (date(2023, 2, 15), date(2023, 4, 15), date(2023, 4, 16)):
+        site.same(today)
+
+
+async def test_a_region_checked_again_when_a_part_of_it_arrives(portal, tmp_path, database):
+    """平潭综合实验区's report (全区共收到70件申请) on the zone's listing; its 社会事业局's report arrives later on the
+    same listing, while the bureau's own listing (the source before, naming it) has none: the zone's stored report
+    is checked again (its findings replaced: region.parts' warning added) and the bureau's report stands under the
+    bureau's source. The rebuild draws the zone's report page from its new findings."""
+    zone = "平潭综合实验区"
+    portal.add("/zone/a.html", (CORPUS / "005_pingtan_zone_2021.html").read_bytes())
+    portal.add("/zone/", listing([("a.html", f"{zone}2021年政府信息公开工作年度报告")]))
+    portal.add("/bureau/", listing([]))
+    bodies = ((f"{zone}人民政府", "government"), (f"{zone}社会事业局", "department"), (f"{zone}公安局", "department"))
+    site = Site(
+        portal,
+        tmp_path,
+        database,
+        [
+            ("bureau", f"{zone}社会事业局", "department", "/bureau/", roster(bodies[1])),
+            ("zone", f"{zone}人民政府", "government", "/zone/", roster(*bodies)),
+        ],
+    )
+    await site.poll()
+    site.same()
+    portal.add("/zone/b.html", _bureau_2021())
+    portal.add(
+        "/zone/",
+        listing(
+            [
+                ("a.html", f"{zone}2021年政府信息公开工作年度报告"),
+                ("b.html", f"{zone}社会事业局2021年政府信息公开工作年度报告"),
+            ]
+        ),
+    )
+    await site.poll(["zone"])
+    built = site.same()
+    pages = [p.read_text(encoding="utf-8") for p in built.written if p.parent.name == "r"]
+    assert [p for p in pages if "全区共收到70件" in p and "尚未找到平潭综合实验区公安局的同年报告" in p]
+    assert 'href="../r/' in (site.out / "g" / "bureau.html").read_text(encoding="utf-8")  # stored through zone
