@@ -8,6 +8,7 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import jinja2
 from portal import listing
 from test_overview import site_files
 from test_region import CORPUS, _bureau_2021
@@ -253,3 +254,87 @@ async def test_a_region_checked_again_when_a_part_of_it_arrives(portal, tmp_path
     pages = [p.read_text(encoding="utf-8") for p in built.written if p.parent.name == "r"]
     assert [p for p in pages if "全区共收到70件" in p and "尚未找到平潭综合实验区公安局的同年报告" in p]
     assert 'href="../r/' in (site.out / "g" / "bureau.html").read_text(encoding="utf-8")  # stored through zone
+
+
+async def test_pages_split_and_joined_as_groups_and_rosters_grow_and_shrink(portal, tmp_path, database, monkeypatch):
+    """With two groups a summary page and one body a grid page: sources appended past a summary page's end, a
+    roster grown to three grid pages and shrunk back to one, and a source removed from the middle of sources.toml."""
+    monkeypatch.setattr(overview, "GROUPS_PER_PAGE", 2)
+    monkeypatch.setattr(overview, "ROWS_PER_PAGE", 1)
+    serve_listing(portal, "/a/", [("t.html", TITLE.format(BUREAU), bureau())])
+    serve_listing(portal, "/b/", [("t.html", TITLE.format("错市"), broken())])
+    site = Site(
+        portal,
+        tmp_path,
+        database,
+        [("a", "丙县人民政府", "government", "/a/", ""), ("b", "错市人民政府", "government", "/b/", "")],
+    )
+    await site.poll()
+    site.same()
+    three = roster(("丙县人民政府", "government"), (BUREAU, "department"), ("丁局", "department"))
+    site.sources[0] = (*site.sources[0][:4], three)
+    site.sources.append(("c", "戊县人民政府", "government", "/c/", ""))
+    site.write()
+    site.same()
+    assert (site.out / "g" / "a-3.html").exists()
+    assert (site.out / "index-2.html").exists()
+    site.sources[0] = (*site.sources[0][:4], roster((BUREAU, "department")))
+    site.write()
+    site.same()
+    assert not (site.out / "g" / "a-2.html").exists()
+    del site.sources[1]
+    site.write()
+    site.same()
+    assert not (site.out / "index-2.html").exists()
+    serve_listing(portal, "/c/", [("t.html", TITLE.format(BUREAU), bureau())])
+    await site.poll()
+    site.same()
+
+
+async def test_a_former_name_merged_into_a_rostered_body(portal, tmp_path, database):
+    """甲局's report is listed on s; the admin adds r after it, whose roster names 乙局 with 甲局 as its former name:
+    built before the store learns it, then after the sync merges 甲局's report into 乙局 (s's grid loses 甲局, 乙局
+    stands under s with that report)."""
+    old = tongliao(title=TITLE.format("甲局"), agency="甲局")
+    serve_listing(portal, "/s/", [("t.html", TITLE.format("甲局"), old)])
+    serve_listing(portal, "/r/", [])
+    site = Site(portal, tmp_path, database, [("s", "丁市人民政府", "government", "/s/", "")])
+    await site.poll()
+    site.same()
+    merged = 'bodies = [{name = "乙局", kind = "department", aliases = ["甲局"]}]\n'
+    site.sources.append(("r", "丙县人民政府", "government", "/r/", merged))
+    site.write()
+    site.same()
+    await site.poll(["r"])
+    site.same()
+    grid = (site.out / "g" / "s.html").read_text(encoding="utf-8")
+    assert "乙局" in grid
+    assert grid.count("甲局") == grid.count("甲局2021年")  # only in its report's title
+
+
+async def test_templates_changed_by_an_upgrade(portal, tmp_path, database, monkeypatch):
+    """A govmon upgrade that changes a page's template: every grid is drawn with it, not only the changed ones."""
+    serve_listing(portal, "/a/", [("t.html", TITLE.format(BUREAU), bureau())])
+    serve_listing(portal, "/b/", [("t.html", TITLE.format("错市"), broken())])
+    site = Site(
+        portal,
+        tmp_path,
+        database,
+        [("a", "丙县人民政府", "government", "/a/", ""), ("b", "错市人民政府", "government", "/b/", "")],
+    )
+    await site.poll()
+    site.same()
+    shipped = overview.environment()
+    loader = shipped.loader
+    assert loader is not None
+    templates = {t: loader.get_source(shipped, t)[0] for t in overview.TEMPLATES}
+    templates["overview_group.html"] += "<!-- upgraded -->"
+    monkeypatch.setattr(
+        overview,
+        "environment",
+        lambda: jinja2.Environment(
+            loader=jinja2.DictLoader(templates), undefined=jinja2.StrictUndefined, autoescape=True
+        ),
+    )
+    site.same()
+    assert "<!-- upgraded -->" in (site.out / "g" / "b.html").read_text(encoding="utf-8")

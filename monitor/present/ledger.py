@@ -7,7 +7,7 @@ state. A rebuild computes the standings of the sources whose mark moved and of e
 their bodies (a body stands under the first source carrying it, and its report may be stored through another),
 and draws the summary from the ledger: at 20,000 sources × 7 years, the read of 140,000 standings (tens of
 seconds) becomes the read of a few. Anything the marks cannot tell (sources.toml, the database, the grid's
-years, a deadline passed since: the key) makes the next build a whole one; so does a missing or damaged ledger.
+years, a deadline passed since, the templates: the key) makes the next build a whole one; so does a missing or damaged ledger.
 
 Files: ``.marks/_ledger.json`` (the key and the number of parts) and ``.marks/_groups-N.json`` (the groups of
 the summary's N-th page): a change rewrites its part's file, never all of them.
@@ -43,12 +43,13 @@ class Entry:
     counts: dict[str, int]  # per state in the grid's last year, ``earlier`` and ``published`` (status.totals)
 
 
-def key(settings: Settings, years: list[int], today: date, parts: int) -> int:
+def key(settings: Settings, years: list[int], today: date, parts: int, salt: int) -> int:
     """What a rebuild from the ledger takes as unchanged: the database, the grid's years, which deadlines have
-    passed (a body without a report turns from 未到期限 to 逾期未发布), the summary's paging. (The sources are
-    checked one by one: ``configured``, ``Ledger.fits``.)"""
+    passed (a body without a report turns from 未到期限 to 逾期未发布), the summary's paging, the templates
+    (``salt``: an upgrade that changes one draws every page again). (The sources are checked one by one:
+    ``configured``, ``Ledger.fits``.)"""
     passed = sorted((y, k) for y in years for k in KIND_CN if today > deadline(y, k))
-    return mark(settings.database, years, passed, parts)
+    return mark(settings.database, years, passed, parts, salt)
 
 
 def configured(source: Source) -> int:

@@ -223,8 +223,8 @@ def build(settings: Settings, store: Store, out: Path, today: date, years: list[
     fits, all of them."""
     env = environment()
     years = years or years_of(store, today)
-    pages = Pages(out, mark(*(_template_source(env, t) for t in TEMPLATES)))
-    book = ledger.Ledger.load(out, ledger.key(settings, years, today, GROUPS_PER_PAGE), GROUPS_PER_PAGE)
+    pages = Pages(out, salt(env))
+    book = ledger.Ledger.load(out, ledger.key(settings, years, today, GROUPS_PER_PAGE, pages.salt), GROUPS_PER_PAGE)
     changes = store.source_changes()  # before reading: a write during the build moves the mark again
     every = not book.fits(settings)
     if every:
@@ -254,6 +254,11 @@ def _index_of(group: int) -> str:
     """The summary page listing the ``group``-th group."""
     part = group // GROUPS_PER_PAGE
     return "index.html" if part == 0 else f"index-{part + 1}.html"
+
+
+def salt(env: jinja2.Environment) -> int:
+    """The templates' digest: pages drawn with other templates are drawn again."""
+    return mark(*(_template_source(env, t) for t in TEMPLATES))
 
 
 def _template_source(env: jinja2.Environment, name: str) -> str:
