@@ -194,12 +194,21 @@ async def test_reports_moving_failing_and_recovering_across_sources(portal, tmp_
     portal.add("/a/x.html", report_page(county))
     await site.poll()
     site.same()
+    portal.add("/a/x.html", b"", status=[404] * 10)  # read once, then gone: its stored report stays, with why
+    await site.poll(["a"])
+    site.same()
+    portal.add("/a/x.html", report_page(county))
+    await site.poll(["a"])
+    site.same()
 
     assert 'data-state="unchecked"' in (site.out / "g" / "d.html").read_text(encoding="utf-8")  # never read
     serve_listing(portal, "/d/", [])  # d's listing recovers: its body is now 逾期未发布
     await site.poll(["d"])
     site.same()
     assert 'data-state="missing"' in (site.out / "g" / "d.html").read_text(encoding="utf-8")
+    portal.add("/d/", listing([]), status=[500] * 10)  # and fails again, once read
+    await site.poll(["d"])
+    site.same()
 
     serve_listing(portal, "/a/", [("x.html", TITLE.format("丙县"), county), ("y.html", TITLE.format(BUREAU), bureau())])
     await site.poll()  # 乙局's report on a too, the source before c
