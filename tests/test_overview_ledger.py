@@ -322,14 +322,18 @@ async def test_a_former_name_merged_into_a_rostered_body(portal, tmp_path, datab
 
 
 async def test_templates_changed_by_an_upgrade(portal, tmp_path, database, monkeypatch):
-    """A govmon upgrade that changes a page's template: every grid is drawn with it, not only the changed ones."""
+    """A govmon upgrade that changes a page's template, or the grid's paging: every grid is drawn so, not only the
+    changed ones."""
     serve_listing(portal, "/a/", [("t.html", TITLE.format(BUREAU), bureau())])
     serve_listing(portal, "/b/", [("t.html", TITLE.format("错市"), broken())])
     site = Site(
         portal,
         tmp_path,
         database,
-        [("a", "丙县人民政府", "government", "/a/", ""), ("b", "错市人民政府", "government", "/b/", "")],
+        [
+            ("a", "丙县人民政府", "government", "/a/", roster(("丙县人民政府", "government"), (BUREAU, "department"))),
+            ("b", "错市人民政府", "government", "/b/", ""),
+        ],
     )
     await site.poll()
     site.same()
@@ -347,3 +351,6 @@ async def test_templates_changed_by_an_upgrade(portal, tmp_path, database, monke
     )
     site.same()
     assert "<!-- upgraded -->" in (site.out / "g" / "b.html").read_text(encoding="utf-8")
+    monkeypatch.setattr(overview, "ROWS_PER_PAGE", 1)  # and one that pages the grids otherwise
+    site.same()
+    assert (site.out / "g" / "a-2.html").exists()

@@ -45,9 +45,9 @@ class Entry:
 
 def key(settings: Settings, years: list[int], today: date, parts: int, salt: int) -> int:
     """What a rebuild from the ledger takes as unchanged: the database, the grid's years, which deadlines have
-    passed (a body without a report turns from 未到期限 to 逾期未发布), the summary's paging, the templates
-    (``salt``: an upgrade that changes one draws every page again). (The sources are checked one by one:
-    ``configured``, ``Ledger.fits``.)"""
+    passed (a body without a report turns from 未到期限 to 逾期未发布), the summary's paging, the templates and the
+    grid's paging (``salt``: an upgrade that changes them draws every page again). (The sources are checked one
+    by one: ``configured``, ``Ledger.fits``.)"""
     passed = sorted((y, k) for y in years for k in KIND_CN if today > deadline(y, k))
     return mark(settings.database, years, passed, parts, salt)
 

@@ -257,8 +257,9 @@ def _index_of(group: int) -> str:
 
 
 def salt(env: jinja2.Environment) -> int:
-    """The templates' digest: pages drawn with other templates are drawn again."""
-    return mark(*(_template_source(env, t) for t in TEMPLATES))
+    """The templates' digest and the grid's paging: pages drawn with other templates, or a grid split otherwise
+    (an upgrade), are drawn again, every group's."""
+    return mark(ROWS_PER_PAGE, *(_template_source(env, t) for t in TEMPLATES))
 
 
 def _template_source(env: jinja2.Environment, name: str) -> str:
