@@ -354,3 +354,16 @@ async def test_templates_changed_by_an_upgrade(portal, tmp_path, database, monke
     monkeypatch.setattr(overview, "ROWS_PER_PAGE", 1)  # and one that pages the grids otherwise
     site.same()
     assert (site.out / "g" / "a-2.html").exists()
+
+
+async def test_code_changed_by_an_upgrade(portal, tmp_path, database, monkeypatch):
+    """An upgrade that changes what the summary counts (here: its earlier years' 有错误 no longer counted) while
+    no source changed: every group's counts are computed again, not only the changed ones' kept in the ledger."""
+    serve_listing(portal, "/a/", [("t.html", TITLE.format("错市"), broken())])
+    site = Site(portal, tmp_path, database, [("a", "错市人民政府", "government", "/a/", "")])
+    await site.poll()
+    later = date(2023, 5, 1)  # 2021 is an earlier year: its 有错误 counted apart
+    site.same(later)
+    monkeypatch.setattr(overview, "EARLIER", ("missing", "unreadable"))
+    monkeypatch.setattr(overview, "code", lambda: overview.mark("the upgraded code"))
+    site.same(later)

@@ -7,7 +7,8 @@ state. A rebuild computes the standings of the sources whose mark moved and of e
 their bodies (a body stands under the first source carrying it, and its report may be stored through another),
 and draws the summary from the ledger: at 20,000 sources × 7 years, the read of 140,000 standings (tens of
 seconds) becomes the read of a few. Anything the marks cannot tell (sources.toml, the database, the grid's
-years, a deadline passed since, the templates: the key) makes the next build a whole one; so does a missing or damaged ledger.
+years, a deadline passed since, an upgrade: the key) makes the next build a whole one; so does a missing or
+damaged ledger.
 
 Files: ``.marks/_ledger.json`` (the key and the number of parts) and ``.marks/_groups-N.json`` (the groups of
 the summary's N-th page): a change rewrites its part's file, never all of them.
