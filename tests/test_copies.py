@@ -3,9 +3,12 @@ and reports built from them by moving one real section into another real report.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import random
 import sqlite3
+import struct
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -120,6 +123,34 @@ def test_the_prints_of_a_copy_share_bands_and_those_of_different_reports_hardly_
     mine, copy, other = set(copies.prints(luzhou)), set(copies.prints(before)), set(copies.prints(tongliao))
     assert len(mine & copy) >= copies.BANDS // 2  # 五's bands, nearly all of them
     assert len(mine & other) <= 2
+
+
+def test_the_prints_are_datasketchs_minhash_of_every_real_report():
+    """copies.py computes MinHash itself (importing datasketch costs every reader scipy): its band hashes must be
+    the ones datasketch's MinHash gives (crc32 of each shingle, its default scheme), so prints stored by earlier
+    versions keep matching. Every real report of the corpus and the seeds, every part of each."""
+    from datasketch import MinHash  # noqa: PLC0415  only here: govmon itself does not import it
+
+    def theirs(report: Report) -> list[int]:
+        out = []
+        for part, text in copies.parts(report).items():
+            m = MinHash(num_perm=copies.BANDS * copies.ROWS, hashfunc=zlib.crc32)
+            m.update_batch([s.encode() for s in copies.shingles(text)])
+            for band in range(copies.BANDS):
+                chunk = m.hashvalues[band * copies.ROWS : (band + 1) * copies.ROWS].astype("<u4").tobytes()
+                out.append(
+                    struct.unpack("<q", hashlib.blake2b(f"{part}{band}".encode() + chunk, digest_size=8).digest())[0]
+                )
+        return out
+
+    compared = 0
+    for path in REAL:
+        if path.suffix in (".html", ".txt", ".md"):
+            report = read_report(path.read_bytes(), path.name)
+            mine = copies.prints(report)
+            assert mine == theirs(report), path.name
+            compared += bool(mine)
+    assert compared >= 8  # the real reports with prose enough to print
 
 
 async def test_the_watcher_flags_a_report_that_copies_another_bodys_of_the_same_year(portal, tmp_path):

@@ -8,7 +8,7 @@ paragraph copied with this year's numbers put in is still a copy. Shingles of th
 (the section and table labels every report must carry, the standard preamble) never count.
 
 ``share(a, b)`` is the exact part of a's shingles that b contains. Finding candidates is MinHash
-(datasketch) with locality-sensitive hashing: each part's signature is cut into ``BANDS`` bands of
+(as datasketch computes it) with locality-sensitive hashing: each part's signature is cut into ``BANDS`` bands of
 ``ROWS`` values; two parts sharing any band hash are candidates. With 42 × 3, parts whose shingle
 sets overlap by a Jaccard index of 0.43 (60 % of two equal parts) are found 97 % of the time and
 those at 0.1 (what different real reports share) 4 % of the time. The store keeps the band hashes
@@ -171,25 +171,49 @@ def compare(report: Report, other: Report) -> Iterator[Copy]:
 
 
 # ---------------------------------------------------------------- finding candidates at scale
-@lru_cache(maxsize=1)
-def _blank() -> Any:
-    """One empty MinHash, its permutations drawn once: drawing them for each part cost 1 ms."""
-    from datasketch import MinHash  # noqa: PLC0415  numpy and scipy load only where prints are made, not in check
+# MinHash as datasketch 2 computes it (its default "affine32" scheme, seed 1, each shingle hashed by crc32): the
+# prints stored by earlier versions stay comparable, and a test holds the two equal. Kept here rather than
+# imported because importing datasketch imports scipy (0.5 s of CPU and ~40 MiB in every reader process), and
+# because a datasketch upgrade that changed its default scheme would silently stop new prints from matching
+# stored ones; numpy is all it needs.
+_FMIX = (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16)  # MurmurHash3's 32-bit finaliser: shifts and multipliers
 
-    return MinHash(num_perm=BANDS * ROWS, hashfunc=zlib.crc32)  # a 32-bit hash of each shingle, in C
+
+@lru_cache(maxsize=1)
+def _permutations() -> tuple[Any, Any]:
+    """The affine permutations h -> a·h + b (mod 2^32), ``a`` odd: drawn once, from the seed datasketch uses."""
+    import numpy as np  # noqa: PLC0415  numpy loads only where prints are made, not in `govmon check`
+
+    gen = np.random.RandomState(1)
+    a = gen.randint(0, 1 << 31, BANDS * ROWS, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, BANDS * ROWS, dtype=np.uint32)
+    return a, b
+
+
+def signature(items: frozenset[str]) -> bytes:
+    """The MinHash of a set of shingles: per permutation the least permuted hash, as little-endian uint32s."""
+    import numpy as np  # noqa: PLC0415
+
+    a, b = _permutations()
+    hv = np.fromiter(map(zlib.crc32, map(str.encode, items)), dtype=np.uint32, count=len(items)).reshape(-1, 1)
+    s1, m1, s2, m2, s3 = _FMIX
+    hv ^= hv >> np.uint32(s1)
+    hv *= np.uint32(m1)
+    hv ^= hv >> np.uint32(s2)
+    hv *= np.uint32(m2)
+    hv ^= hv >> np.uint32(s3)
+    low: bytes = (hv * a + b).min(axis=0).astype("<u4").tobytes()
+    return low
 
 
 def prints(report: Report) -> list[int]:
     """The report's LSH band hashes, one per band and part, as signed 64-bit integers (SQLite's)."""
-    from datasketch import MinHash  # noqa: PLC0415
-
-    blank, out = _blank(), []
+    out = []
+    width = ROWS * 4  # bytes of one band
     for part, text in parts(report).items():
-        m = MinHash(blank.num_perm, hashfunc=zlib.crc32, permutations=blank.permutations, scheme=blank.scheme)
-        m.update_batch([s.encode() for s in shingles(text)])
-        values = m.hashvalues
+        values = signature(shingles(text))
         for band in range(BANDS):
-            chunk = values[band * ROWS : (band + 1) * ROWS].tobytes()
+            chunk = values[band * width : (band + 1) * width]
             digest = hashlib.blake2b(f"{part}{band}".encode() + chunk, digest_size=8).digest()
             out.append(struct.unpack("<q", digest)[0])
     return out
