@@ -19,7 +19,12 @@ from monitor.model import (
 )
 
 
-@rule("history.carry_over", "error", "每一列：本年“上年结转”应等于上一年度报告的“结转下年度继续办理”")
+@rule(
+    "history.carry_over",
+    "error",
+    "每一列：本年“上年结转”应等于上一年度报告的“结转下年度继续办理”",
+    needs=("previous", "body"),
+)
 def history_carry_over(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     if ctx.previous is None or not copies.year_before(ctx.report, ctx.previous):
         return
@@ -40,7 +45,12 @@ def history_carry_over(ctx: Context, make: Callable[..., Finding]) -> Iterator[F
             )
 
 
-@rule("history.in_force", "warning", "现行有效件数不等于上年现行有效+本年制发-本年废止（到期失效也会造成差异）")
+@rule(
+    "history.in_force",
+    "warning",
+    "现行有效件数不等于上年现行有效+本年制发-本年废止（到期失效也会造成差异）",
+    needs=("previous", "body"),
+)
 def history_in_force(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     if ctx.previous is None or not copies.year_before(ctx.report, ctx.previous):
         return
@@ -69,7 +79,12 @@ def history_in_force(ctx: Context, make: Callable[..., Finding]) -> Iterator[Fin
 SAME_TABLES_MIN = 3  # numbers other than 0 a table must hold for its repetition to say anything (zeros repeat)
 
 
-@rule("history.same_tables", "warning", "某张表的数字与同一单位上一年度报告完全相同（数据雷同）")
+@rule(
+    "history.same_tables",
+    "warning",
+    "某张表的数字与同一单位上一年度报告完全相同（数据雷同）",
+    needs=("previous", "body"),
+)
 def history_same_tables(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     if ctx.previous is None or not copies.year_before(ctx.report, ctx.previous):
         return
@@ -92,7 +107,12 @@ def _named(r: Report) -> str:
     return f"{r.agency or ''}{f'{r.year}年度' if r.year else ''}报告" if r.agency or r.year else (r.title or r.input)
 
 
-@rule("history.copied", "warning", "某部分或正文与往年报告或其他单位同年报告的文字大量相同（雷同）")
+@rule(
+    "history.copied",
+    "warning",
+    "某部分或正文与往年报告或其他单位同年报告的文字大量相同（雷同）",
+    needs=("previous", "others", "body"),
+)
 def history_copied(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     best: dict[str, tuple[copies.Copy, Report]] = {}
     for other in (*([ctx.previous] if ctx.previous else []), *ctx.others):

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from monitor.checks import arithmetic, completeness, copies, history, prose, region, revision, timeliness
-from monitor.checks.registry import RULES, Context, RegionContext, SourceContext, listed, run
+from monitor.checks.registry import RULES, Context, RegionContext, SourceContext, listed, merged, run
 from monitor.model import Finding, Report
 
 FAMILIES = (completeness, arithmetic, prose, history, region, timeliness, revision)  # each registers its rules
@@ -20,6 +20,7 @@ __all__ = [
     "RULES",
     "across_years",
     "listed",
+    "own_findings",
     "region_findings",
     "run_rules",
     "source_findings",
@@ -37,13 +38,23 @@ def run_rules(
     diff: dict[str, Any] | None = None,
     others: tuple[Report, ...] = (),
     listing_read: date | None = None,
+    *,
+    own: list[Finding] | None = None,
 ) -> list[Finding]:
     """Every report rule on ``report``. ``previous`` counts only where it is the same body's year before, and of
-    ``others`` only the reports ``report`` may copy (the same body's earlier years, other bodies' same year)."""
+    ``others`` only the reports ``report`` may copy (the same body's earlier years, other bodies' same year).
+    ``own``: what ``own_findings`` gave for the report (in the reader): only the other rules are run here."""
     before = previous if previous is not None and copies.year_before(report, previous) else None
     candidates = tuple(o for o in others if copies.comparable(report, o))
     ctx = Context(report, before, diff, candidates, listing_read=listing_read)
-    return run(ctx, [r for r in RULES.values() if r.scope == "report"])
+    found = run(ctx, [r for r in RULES.values() if r.scope == "report" and (own is None or r.needs)])
+    return found if own is None else merged(own, found)
+
+
+def own_findings(report: Report) -> list[Finding]:
+    """The report rules that need nothing but the report as read (no year before, no candidates, no diff, no
+    listing, not the body the watcher attributes it to): the watcher runs them in the reader, beside the page."""
+    return run(Context(report), [r for r in RULES.values() if r.scope == "report" and not r.needs])
 
 
 def across_years(report: Report, previous: Report) -> list[Finding]:

@@ -65,9 +65,15 @@ class Rule:
     # report: run on each report (Context); source: on each source's poll (SourceContext); region: on a government's
     # report against its region's bodies (RegionContext)
     scope: str = "report"
+    # what a report rule sees beyond the report as read (NEEDS): a rule that needs nothing else is run by the
+    # watcher in the reader process, beside the page (``pipeline.own_findings``)
+    needs: tuple[str, ...] = ()
 
 
 RULES: dict[str, Rule] = {}
+# What the watcher knows of a report beyond what was read: the year before, other reports its text may repeat, the
+# diff from the version before, the day its listing was read, and the body (and so the kind) it is attributed to
+NEEDS = ("previous", "others", "diff", "listing_read", "body")
 # The order rules are listed in (``check --rules``) and a report's findings come in, severity first: the
 # contract's order (spec/contract.md), the rules it does not list after the arithmetic they qualify.
 ORDER = (
@@ -98,10 +104,13 @@ ORDER = (
 
 
 def rule(
-    rule_id: str, severity: str, summary: str, scope: str = "report"
+    rule_id: str, severity: str, summary: str, scope: str = "report", needs: tuple[str, ...] = ()
 ) -> Callable[[Callable[..., Iterable[Finding]]], Any]:
+    if unknown := set(needs) - set(NEEDS):
+        raise ValueError(f"rule {rule_id}: needs {sorted(unknown)}; valid: {', '.join(NEEDS)}")
+
     def register(fn: Callable[..., Iterable[Finding]]) -> Callable[..., Iterable[Finding]]:
-        RULES[rule_id] = Rule(rule_id, severity, summary, fn, scope)
+        RULES[rule_id] = Rule(rule_id, severity, summary, fn, scope, needs)
         return fn
 
     return register
@@ -120,8 +129,17 @@ def run(ctx: Context | SourceContext | RegionContext, rules: list[Rule]) -> list
             return Finding(_r.id, _r.severity, message, **fields)
 
         findings.extend(r.check(ctx, make))
-    order = {"error": 0, "warning": 1}
-    return sorted(findings, key=lambda f: order.get(f.severity, 2))
+    return sorted(findings, key=lambda f: _SEVERITY.get(f.severity, 2))
+
+
+_SEVERITY = {"error": 0, "warning": 1}
+
+
+def merged(a: list[Finding], b: list[Finding]) -> list[Finding]:
+    """Two ``run``s' findings of disjoint rules as one ``run`` of all those rules gives them: by severity, then
+    by rule in ORDER, each rule's findings in the order it made them."""
+    rank = {r.id: i for i, r in enumerate(listed())}
+    return sorted([*a, *b], key=lambda f: (_SEVERITY.get(f.severity, 2), rank.get(f.rule, len(rank))))
 
 
 # ---------------------------------------------------------------- helpers

@@ -81,7 +81,7 @@ def revision_finding(diff: dict[str, Any]) -> Finding:
     )
 
 
-@rule("revision.changed", "warning", "已发布的报告事后被修改（列出改动的数字和部分）")
+@rule("revision.changed", "warning", "已发布的报告事后被修改（列出改动的数字和部分）", needs=("diff",))
 def revision_changed(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     if ctx.diff:
         found = revision_finding(ctx.diff)

@@ -13,7 +13,7 @@ from monitor.model import (
 )
 
 
-@rule("timeliness.late", "warning", "发布晚于法定期限（部门为次年1月31日，人民政府为次年3月31日）")
+@rule("timeliness.late", "warning", "发布晚于法定期限（部门为次年1月31日，人民政府为次年3月31日）", needs=("body",))
 def timeliness_late(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     r = ctx.report
     if not (r.published and r.year and r.kind):
@@ -31,7 +31,12 @@ def timeliness_late(ctx: Context, make: Callable[..., Finding]) -> Iterator[Find
 BACKDATED_AFTER = timedelta(days=2)  # a page published late in the day, a listing updated the next morning
 
 
-@rule("timeliness.backdated", "warning", "发布日期早于门户网站实际列出该报告的时间（govmon在其后读取栏目时尚未列出）")
+@rule(
+    "timeliness.backdated",
+    "warning",
+    "发布日期早于门户网站实际列出该报告的时间（govmon在其后读取栏目时尚未列出）",
+    needs=("listing_read", "body"),
+)
 def timeliness_backdated(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     r, read = ctx.report, ctx.listing_read
     if r.published is None or read is None or read - r.published < BACKDATED_AFTER:

@@ -19,7 +19,7 @@ from typing import Any
 from monitor import reading
 from monitor.alerts.events import version_events
 from monitor.checks import copies
-from monitor.checks.pipeline import ACROSS_YEARS, across_years, run_rules
+from monitor.checks.pipeline import ACROSS_YEARS, across_years, own_findings, run_rules
 from monitor.checks.revision import diff_reports, snapshot
 from monitor.config import Settings, Source
 from monitor.errors import InputError, ReaderMissing
@@ -120,7 +120,7 @@ class Documents:
         # The checks are pure CPU: in the reader, or in a thread, so the loop keeps serving sockets, timers and
         # SIGTERM meanwhile.
         ready = read.prepared if read.prepared is not None else await asyncio.to_thread(prepared, report)
-        data, content_hash, marks = ready
+        data, content_hash, marks = ready.data, ready.content_hash, ready.prints
         year = report.year or link.year
         if doc and known and known.content_hash == content_hash:
             result.touched.append((doc.id, resp.etag, resp.last_modified))
@@ -139,7 +139,9 @@ class Documents:
         # new URL keeps its date honestly): the listing read last time lacked it
         first = doc is None and bad is None and year is not None and self.store.body_version(who.body, year) is None
         listed_on = result.listing_read if first else None
-        findings, diff = await asyncio.to_thread(_judge, report, data, latest, before, similar, listing_read=listed_on)
+        findings, diff = await asyncio.to_thread(
+            _judge, report, data, latest, before, similar, listing_read=listed_on, own=ready.own
+        )
         previous = latest.findings if latest else None
         events = version_events(
             self.settings, source, link.url, report, findings, previous=previous, diff=diff, content_hash=content_hash
@@ -268,7 +270,16 @@ class Documents:
         return Read(page, resp.body, resp.content_type, ready)
 
 
-Prepared = tuple[dict[str, Any], str, list[int]]  # snapshot's stored form and content hash, the copy prints
+@dataclass(frozen=True)
+class Prepared:
+    """What the watcher needs of a new report beside the report, worked out in the reader with the page (the
+    watcher's own process only coordinates): its snapshot (stored form, content hash), its copy prints, and the
+    findings of the rules that need nothing but the report as read (``checks.pipeline.own_findings``)."""
+
+    data: dict[str, Any]
+    content_hash: str
+    prints: list[int]
+    own: list[Finding] | None  # None: not worked out (the content is the stored version's: nothing is checked)
 
 
 @dataclass(frozen=True)
@@ -283,11 +294,12 @@ class Read:
 
 
 def prepared(report: Report, unless: str | None = None) -> Prepared:
-    """What the watcher needs of a new report beside the report: its snapshot (stored form, content hash) and its
-    copy prints. Run in the reader with the page (the watcher's own process only coordinates); the prints are
-    skipped (empty) when the content hash is ``unless``, the stored version's: nothing new is stored then."""
+    """``Prepared`` for a report as read; only the snapshot when its content hash is ``unless``, the stored
+    version's (nothing new is stored then)."""
     data, content_hash = snapshot(report)
-    return data, content_hash, [] if content_hash == unless else copies.prints(report)
+    if content_hash == unless:
+        return Prepared(data, content_hash, [], None)
+    return Prepared(data, content_hash, copies.prints(report), own_findings(report))
 
 
 def attribute_report(source: Source, report: Report, known: tuple[Body, ...] = ()) -> Attribution:
@@ -310,8 +322,9 @@ def _judge(
     similar: list[Report],
     *,
     listing_read: date | None,
+    own: list[Finding] | None = None,
 ) -> tuple[list[Finding], dict[str, Any] | None]:
     """A new version's findings and its diff from the version before (None for a first version): the version
-    before as ``snapshot`` stored it, its sections' text as stored."""
+    before as ``snapshot`` stored it, its sections' text as stored. ``own``: the findings the reader worked out."""
     diff = diff_reports({**latest.report.to_json(), "section_text": latest.section_text}, data) if latest else None
-    return run_rules(report, before, diff, tuple(similar), listing_read), diff
+    return run_rules(report, before, diff, tuple(similar), listing_read, own=own), diff
