@@ -1,7 +1,7 @@
 """Several workers on one PostgreSQL database beside the floor of the same run: one `govmon poll` on a SQLite
 file, over the same N local sources at the same limits.
 
-    python benchmarks/bench_workers.py [--sources N] [--hosts H] [--runs R] [--workers W] [--lease S]
+    python benchmarks/bench_workers.py [--sources N] [--hosts H] [--runs R] [--workers W] [--lease S] [--synthetic K]
 
 bench_poll's server (a separate process) serves N portals (a listing + one 4 KB seed report each, every source's
 report its own body's, each answer taking 2 ms) on 127.0.0.2..127.0.0.(H+1). Each pass is the service's own
@@ -13,6 +13,11 @@ as `govmon poll` runs. Measured, each against the SQLite single process of the s
   sources' last poll is forgotten (as their interval passing would), else a pass leaves what another polled;
 - a killed worker: W `govmon run` services (``service.serve``) on a fresh database with ``lease_seconds`` = S;
   one is SIGKILLed when half the sources are polled; the seconds until the others have polled every source.
+
+With ``--synthetic K`` (20,000 and 150,000 sources, whose first pass would take half an hour and hours), each
+store's first pass polls the first K sources for real, and the other sources' rows are copies of theirs made in
+SQL (bench_poll's ``replicate``; ``replicate_pg`` the same in PostgreSQL), so the steady state is measured on N
+sources as if all had been read; the killed-worker run is left out.
 
 Prints wall seconds, the ratios to SQLite (below 1: faster), requests per second the server answered, the most
 requests any host had in hand at once (never above per_host = 2), how many sources each pass failed (must be 0),
@@ -41,7 +46,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench_poll import bench_settings
+from bench_poll import bench_settings, replicate
 from bench_poll import serve as portals
 
 from monitor.alerts.render import Renderer
@@ -99,6 +104,54 @@ def forget_polls(settings: Settings) -> None:
     if settings.database_url:
         open_store(settings).close()  # its tables made, on a first pass
         run(settings.database_url, "UPDATE sources SET polled_at = NULL, polled_by = NULL")
+
+
+def replicate_pg(url: str, k: int, n: int) -> None:
+    """bench_poll's ``replicate`` in PostgreSQL: sources k..n-1 made known as if polled, copies of source (i % k)'s
+    rows under source i's URLs."""
+    import psycopg  # noqa: PLC0415
+
+    url_of = "replace({}, '/s' || n.j || '/', '/s' || n.i || '/')"
+    with psycopg.connect(url) as conn:
+        conn.execute("CREATE TEMP TABLE n (i INTEGER PRIMARY KEY, j INTEGER NOT NULL)")
+        conn.execute("INSERT INTO n SELECT g, g %% %s::int FROM generate_series(%s::int, %s::int) g", [k, k, n - 1])
+        conn.execute(
+            "INSERT INTO sources (id, agency, kind, list_url) SELECT 's' || n.i, '单位' || n.i, s.kind, "
+            f"{url_of.format('s.list_url')} FROM n JOIN sources s ON s.id = 's' || n.j"
+        )
+        conn.execute(
+            "INSERT INTO polls (source, started, finished, ok, reports, new_versions) SELECT 's' || n.i, p.started, "
+            "p.finished, p.ok, p.reports, p.new_versions FROM n JOIN polls p ON p.source = 's' || n.j"
+        )
+        conn.execute(
+            f"INSERT INTO pages (url, etag, last_modified, body, fetched_at, links) SELECT {url_of.format('p.url')}, "
+            f"p.etag, p.last_modified, p.body, p.fetched_at, {url_of.format('p.links')} FROM n JOIN sources s "
+            "ON s.id = 's' || n.j JOIN pages p ON p.url = s.list_url"
+        )
+        conn.execute(
+            "INSERT INTO bodies (name, kind) SELECT b.name || '·' || n.i, b.kind FROM n JOIN documents d "
+            "ON d.source = 's' || n.j JOIN bodies b ON b.id = d.body_id"
+        )
+        conn.execute(
+            "INSERT INTO documents (source, url, title, year, first_seen, etag, last_modified, last_checked, body_id, "
+            f"body_how) SELECT 's' || n.i, {url_of.format('d.url')}, d.title, d.year, d.first_seen, d.etag, "
+            "d.last_modified, d.last_checked, (SELECT c.id FROM bodies c WHERE c.name = b.name || '·' || n.i), "
+            "d.body_how FROM n JOIN documents d ON d.source = 's' || n.j LEFT JOIN bodies b ON b.id = d.body_id"
+        )
+        conn.execute(  # each model document's latest version, or its body's (a duplicate has none of its own)
+            "CREATE TEMP TABLE model AS SELECT d.id AS doc, coalesce((SELECT max(id) FROM versions WHERE "
+            "document_id = d.id), (SELECT max(w.id) FROM versions w JOIN documents x ON x.id = w.document_id "
+            "WHERE x.body_id = d.body_id AND x.year IS NOT DISTINCT FROM d.year)) AS version FROM documents d"
+        )
+        conn.execute(
+            "INSERT INTO versions (document_id, fetched_at, sha256, content_hash, content_type, raw, text, report, "
+            "findings, diff) SELECT c.id, v.fetched_at, v.sha256, v.content_hash, v.content_type, v.raw, v.text, "
+            "v.report, v.findings, v.diff FROM n JOIN documents d ON d.source = 's' || n.j JOIN documents c "
+            f"ON c.url = {url_of.format('d.url')} JOIN model m ON m.doc = d.id JOIN versions v ON v.id = m.version "
+            "ORDER BY c.id"
+        )
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
 
 
 def workers_pass(settings: Settings, workers: int, server: Server, tree: Path | None = None) -> dict[str, Any]:
@@ -208,6 +261,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, metavar="W")
     parser.add_argument("--lease", type=int, default=10, metavar="S", help="lease_seconds of the killed-worker run")
     parser.add_argument("--before", type=Path, metavar="TREE", help="also PostgreSQL with 1 worker on TREE's monitor/")
+    parser.add_argument(
+        "--synthetic", type=int, default=0, metavar="K", help="poll K sources for real, the others copied in SQL"
+    )
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)  # one pass of pickled settings (--before)
     args = parser.parse_args()
     if args.worker:
@@ -234,7 +290,18 @@ def main() -> None:
             trees["postgresql_1_before"] = args.before
             before = dataclasses.replace(base, database_url=fresh_database(server_url, "bench_before"))
             setups["postgresql_1_before"] = (before, 1)
-        first = {name: workers_pass(s, w, server, trees.get(name)) for name, (s, w) in setups.items()}
+        k = min(n, max(hosts, args.synthetic - args.synthetic % hosts)) if args.synthetic else n
+        first = {
+            name: workers_pass(dataclasses.replace(s, sources=s.sources[:k]), w, server, trees.get(name))
+            for name, (s, w) in setups.items()
+        }
+        if k < n:
+            out["synthetic"] = {"polled_sources": k, "copied_sources": n - k}
+            for s, _ in setups.values():
+                if s.database_url:
+                    replicate_pg(s.database_url, k, n)
+                else:
+                    replicate(s.database, k, n)
         steady: dict[str, list[dict[str, Any]]] = {name: [] for name in setups}
         for _ in range(args.runs):  # interleaved, so a busy moment of the machine falls on each alike
             for name, (s, w) in setups.items():
@@ -244,6 +311,10 @@ def main() -> None:
             documents, versions = held(s)
             out[name] = figures(first[name], steady[name], floor)
             out[name] |= {"documents": documents, "versions": versions, "lost": n - documents}
+        if k < n:  # the killed-worker run polls every source for real: not at this N
+            server.process.terminate()
+            print(json.dumps(out, indent=2))
+            return
         kill = dataclasses.replace(
             base, database_url=fresh_database(server_url, "bench_kill"), lease_seconds=args.lease
         )
