@@ -2,6 +2,7 @@
 file, over the same N local sources at the same limits.
 
     python benchmarks/bench_workers.py [--sources N] [--hosts H] [--runs R] [--workers W] [--lease S] [--synthetic K]
+                                       [--readers R]
 
 bench_poll's server (a separate process) serves N portals (a listing + one 4 KB seed report each, every source's
 report its own body's, each answer taking 2 ms) on 127.0.0.2..127.0.0.(H+1). Each pass is the service's own
@@ -253,7 +254,7 @@ def figures(first: dict[str, Any], steady: list[dict[str, Any]], floor: tuple[fl
     }
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sources", type=int, default=1000, metavar="N")
     parser.add_argument("--hosts", type=int, default=16, metavar="H")
@@ -262,10 +263,21 @@ def main() -> None:
     parser.add_argument("--lease", type=int, default=10, metavar="S", help="lease_seconds of the killed-worker run")
     parser.add_argument("--before", type=Path, metavar="TREE", help="also PostgreSQL with 1 worker on TREE's monitor/")
     parser.add_argument(
+        "--readers",
+        type=int,
+        default=0,
+        metavar="R",
+        help="reader processes per worker ([monitor] readers; 0: one a core)",
+    )
+    parser.add_argument(
         "--synthetic", type=int, default=0, metavar="K", help="poll K sources for real, the others copied in SQL"
     )
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)  # one pass of pickled settings (--before)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = arguments()
     if args.worker:
         out = multiprocessing.SimpleQueue()
         _worker(pickle.loads(args.worker.read_bytes()), out)
@@ -276,6 +288,9 @@ def main() -> None:
     out: dict[str, Any] = {"sources": n, "hosts": hosts, "workers": args.workers}
     with tempfile.TemporaryDirectory() as tmp, cluster() as server_url:
         base = bench_settings(Path(tmp), n, hosts, server.port)
+        if args.readers:  # each worker one core's worth of readers: how the first pass scales with workers
+            base = dataclasses.replace(base, readers=args.readers)
+            out["readers_per_worker"] = args.readers
         out["per_host"] = base.per_host
         setups = {
             "sqlite": (base, 1),
