@@ -185,3 +185,42 @@ async def test_two_services_share_the_sources_and_a_killed_ones_source_is_taken_
     assert one(pg_url, "SELECT count(*) FROM sources WHERE lease_owner IS NOT NULL") == 0
     assert portal.peak <= 2  # per_host across both, the killed one's slots given up when their lease lapsed
     assert "polled by another worker" in "".join(j.read_text(encoding="utf-8") for j in journals)
+
+
+async def test_a_worker_busy_with_a_host_gives_another_worker_its_turn(pg_url, monkeypatch):
+    """One worker with a long queue of requests to a host hands the host's slot from request to request, but for
+    HOLD seconds at most: another worker's request to the host is answered long before that queue is drained.
+    (Handed over without end, the slot starved the other worker: at 20,000 sources its requests ran past their
+    deadline, and its sources were told as failing.) The host never has more than per_host requests at once."""
+    from monitor.store.postgres.store import PostgresStore  # noqa: PLC0415
+    from monitor.watch import fetch  # noqa: PLC0415
+
+    monkeypatch.setattr(fetch, "HOLD", 0.2)  # the test's pace: the order of events is what is checked
+    portal = Portal()
+    await portal.start()
+    portal.add("/r.html", "报告", delay=0.02)
+    url = f"{portal.base}/r.html"
+    first, second = PostgresStore(pg_url), PostgresStore(pg_url)
+    second.worker = "another-machine:1"  # two stores of one process would be one worker
+    answered: list[str] = []
+    try:
+        async with (
+            fetch.Fetcher(per_host=1, slots=first, slot_lease=60) as busy,
+            fetch.Fetcher(per_host=1, slots=second, slot_lease=60) as other,
+        ):
+
+            async def get(fetcher: fetch.Fetcher, who: str) -> None:
+                await fetcher.get(url)
+                answered.append(who)
+
+            queue = asyncio.gather(*(get(busy, "busy") for _ in range(150)))
+            await asyncio.sleep(0.05)  # the busy worker holds the slot, its queue behind it
+            await get(other, "other")
+            await queue
+    finally:
+        first.close()
+        second.close()
+        await portal.stop()
+    assert len(answered) == 151
+    assert answered.index("other") < 100  # its turn came while the busy worker had most of its queue left
+    assert portal.peak == 1  # per_host = 1 across both
