@@ -23,14 +23,14 @@ _duration = lru_cache(maxsize=256)(parse_duration)
 _pattern = lru_cache(maxsize=4096)(re.compile)
 
 
-def database_url(r: Reader, mon: dict[str, Any]) -> tuple[str | None, str | None]:
-    """``database`` naming a PostgreSQL server (``postgresql://user@host:port/dbname``), and its password from
-    the environment; (None, None) for the SQLite file."""
+def database_url(r: Reader, mon: dict[str, Any]) -> str | None:
+    """``database`` naming a PostgreSQL server (``postgresql://user@host:port/dbname``; its password comes
+    from the environment, read by ``load``); None for the SQLite file."""
     value = str(mon.get("database", ""))
     if not re.match(r"(?i)postgres(ql)?://", value):
         if "database_password_env" in mon:
             raise r.fail("monitor", 0, "database_password_env", "only a postgresql:// database has a password")
-        return None, None
+        return None
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018  (a port that is not a number raises here)
@@ -43,11 +43,10 @@ def database_url(r: Reader, mon: dict[str, Any]) -> tuple[str | None, str | None
             "database",
             "holds a password; give it in the environment variable database_password_env names",
         )
-    password = r.env("monitor", 0, "database_password_env", mon.get("database_password_env"), True)
-    return value, password
+    return value
 
 
-def email_section(r: Reader, e: dict[str, Any], secrets: bool) -> Email:
+def email_section(r: Reader, e: dict[str, Any]) -> Email:
     h = "alerts.email"
     r.table(
         e,
@@ -83,7 +82,6 @@ def email_section(r: Reader, e: dict[str, Any], secrets: bool) -> Email:
         sender=e["from"],
         to=to,
         username=e.get("username"),
-        password=r.env(h, 0, "password_env", e.get("password_env"), secrets),
         digest=e.get("digest", "off"),
         password_env=e.get("password_env"),
     )
@@ -96,7 +94,7 @@ def addresses(r: Reader, header: str, index: int, key: str, values: list[Any]) -
     return tuple(values)
 
 
-def webhook_section(r: Reader, i: int, w: dict[str, Any], secrets: bool) -> Webhook:
+def webhook_section(r: Reader, i: int, w: dict[str, Any]) -> Webhook:
     h = "alerts.webhook"
     r.table(w, h, i, {"name": str, "url": str, "format": str, "secret_env": str}, ("name", "url"))
     if not is_http_url(w["url"]):
@@ -105,7 +103,7 @@ def webhook_section(r: Reader, i: int, w: dict[str, Any], secrets: bool) -> Webh
     if fmt not in WEBHOOK_FORMATS:
         raise r.fail(h, i, "format", f"unknown format '{fmt}'; valid formats are {', '.join(WEBHOOK_FORMATS)}")
     secret_env = w.get("secret_env")
-    return Webhook(w["name"], w["url"], fmt, r.env(h, i, "secret_env", secret_env, secrets), secret_env)
+    return Webhook(w["name"], w["url"], fmt, None, secret_env)
 
 
 _SOURCE_KEYS: dict[str, type | tuple[type, ...]] = {
