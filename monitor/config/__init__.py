@@ -27,6 +27,7 @@ from monitor.config.settings import (
     Email,
     Settings,
     Source,
+    SourceRow,
     Webhook,
     parse_duration,
 )
@@ -68,8 +69,7 @@ def load(path: str | os.PathLike[str], secrets: bool = True) -> Settings:
     raw = read_bytes(path)
     settings = cache.recall(path, raw)
     if settings is None:
-        settings = _validate(path, decode(path, raw))
-        cache.keep(path, raw, settings)
+        settings = cache.remember(path, raw, *_validate(path, decode(path, raw)))
     return _with_secrets(settings, lambda: Reader(path, decode(path, raw)), secrets)
 
 
@@ -105,8 +105,9 @@ def _secrets_from(settings: Settings, r: Reader | None, secrets: bool) -> Settin
     return replace(settings, email=email, webhooks=hooks, database_password=password)
 
 
-def _validate(path: Path, text: str) -> Settings:
-    """The file's settings, every value checked, without secrets (``_with_secrets`` adds them)."""
+def _validate(path: Path, text: str) -> tuple[Settings, list[SourceRow]]:
+    """The file's settings, every value checked, without secrets (``_with_secrets`` adds them): all but the
+    sources, and the sources' rows (``cache.remember`` makes the Settings of both)."""
     data = parse_toml(path, text)
     r = Reader(path, text)
     for key in data:
@@ -158,10 +159,10 @@ def _validate(path: Path, text: str) -> Settings:
     hooks = tuple(webhook_section(r, i, w) for i, w in enumerate(webhooks))
     unique(r, "alerts.webhook", [w.name for w in hooks], "name", "webhook name")
     listed = tables(r, "monitor", "source", data.get("source", []))
-    sources = tuple(source_section(r, i, s, default_interval) for i, s in enumerate(listed))
-    unique(r, "source", [s.id for s in sources], "id", "source id")
+    rows = [source_section(r, i, s, default_interval) for i, s in enumerate(listed)]
+    unique(r, "source", [row[0] for row in rows], "id", "source id")
     url = database_url(r, mon)
-    return Settings(
+    head = Settings(
         path=path,
         database=base / ("govmon.db" if url else mon.get("database", "govmon.db")),
         database_url=url,
@@ -174,7 +175,7 @@ def _validate(path: Path, text: str) -> Settings:
         per_host=mon.get("per_host", 2),
         default_interval=default_interval,
         failure_threshold=mon.get("failure_threshold", 3),
-        sources=sources,
+        sources=(),
         readers=mon.get("readers"),
         email=email,
         webhooks=hooks,
@@ -184,3 +185,4 @@ def _validate(path: Path, text: str) -> Settings:
         first_poll=mon.get("first_poll", "summary"),
         lease_seconds=mon.get("lease_seconds", LEASE_SECONDS),
     )
+    return head, rows

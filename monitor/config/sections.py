@@ -5,15 +5,23 @@ from __future__ import annotations
 
 import codecs
 import re
-import sys
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
 from monitor.config.reader import Reader, is_http_url
-from monitor.config.settings import DIGESTS, KINDS, TLS_MODES, WEBHOOK_FORMATS, Email, Source, Webhook, parse_duration
+from monitor.config.settings import (
+    DIGESTS,
+    KINDS,
+    TLS_MODES,
+    WEBHOOK_FORMATS,
+    Email,
+    SourceRow,
+    Webhook,
+    parse_duration,
+)
 from monitor.model import DEFAULT_LINK_PATTERN
-from monitor.model.bodies import Body, normal_name
+from monitor.model.bodies import normal_name
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")  # local addresses (oversight@localhost) are addresses too
@@ -120,7 +128,8 @@ _SOURCE_KEYS: dict[str, type | tuple[type, ...]] = {
 }
 
 
-def source_section(r: Reader, i: int, s: dict[str, Any], default_interval: int) -> Source:
+def source_section(r: Reader, i: int, s: dict[str, Any], default_interval: int) -> SourceRow:
+    """A ``[[source]]`` checked, as its row (``cache.settings`` makes the Source of it)."""
     h = "source"
     r.table(s, h, i, _SOURCE_KEYS, ("id", "agency", "kind", "list_url"))
     if not _ID.match(s["id"]):
@@ -136,7 +145,8 @@ def source_section(r: Reader, i: int, s: dict[str, Any], default_interval: int) 
     except ValueError as exc:
         raise r.fail(h, i, "interval", str(exc)) from exc
     try:
-        pattern = _pattern(s.get("link_pattern", DEFAULT_LINK_PATTERN))
+        pattern = s.get("link_pattern", DEFAULT_LINK_PATTERN)
+        _pattern(pattern)
     except re.error as exc:
         raise r.fail(h, i, "link_pattern", f"not a valid regular expression: {exc}") from exc
     if not 1 <= s.get("max_pages", 5) <= 100:
@@ -146,26 +156,26 @@ def source_section(r: Reader, i: int, s: dict[str, Any], default_interval: int) 
             codecs.lookup(s["encoding"])
         except LookupError as exc:
             raise r.fail(h, i, "encoding", f"unknown encoding '{s['encoding']}'") from exc
-    return Source(
-        id=s["id"],
-        agency=s["agency"],
-        kind=sys.intern(s["kind"]),
-        list_url=s["list_url"],
-        interval=interval,
-        link_pattern=pattern,
-        max_pages=s.get("max_pages", 5),
-        encoding=s.get("encoding"),
-        alert_to=addresses(r, h, i, "alert_to", s["alert_to"]) if "alert_to" in s else (),
-        bodies=roster(r, i, s["bodies"]) if "bodies" in s else (),
+    return (
+        s["id"],
+        s["agency"],
+        s["kind"],
+        s["list_url"],
+        interval,
+        pattern,
+        s.get("max_pages", 5),
+        s.get("encoding"),
+        addresses(r, h, i, "alert_to", s["alert_to"]) if "alert_to" in s else (),
+        roster(r, i, s["bodies"]) if "bodies" in s else (),
     )
 
 
-def roster(r: Reader, i: int, items: list[Any]) -> tuple[Body, ...]:
+def roster(r: Reader, i: int, items: list[Any]) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
     """``bodies = [{name = "…", kind = "government|department", aliases = ["…"]}]``: each a body this listing
     carries; a name (or alias) given twice is an error, it would make two bodies of one."""
     if not items:
         return ()
-    out: list[Body] = []
+    out: list[tuple[str, str, tuple[str, ...]]] = []
     seen: set[str] = set()
     for n, b in enumerate(items, 1):
         if not isinstance(b, dict):
@@ -183,5 +193,5 @@ def roster(r: Reader, i: int, items: list[Any]) -> tuple[Body, ...]:
             if normal_name(name) in seen:
                 raise r.fail("source", i, "bodies", f"entry {n}: '{name}' is named twice in the roster")
             seen.add(normal_name(name))
-        out.append(Body(normal_name(b["name"]), b["kind"], tuple(normal_name(a) for a in aliases)))
+        out.append((normal_name(b["name"]), b["kind"], tuple(normal_name(a) for a in aliases)))  # (a Body's values)
     return tuple(out)
