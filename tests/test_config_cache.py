@@ -113,6 +113,19 @@ def test_the_state_directory_the_file_depends_on_is_part_of_the_key(tmp_path, ca
     assert len(cached) == 2
 
 
+def test_a_file_that_sets_state_dir_shares_its_cache_between_service_and_admin(tmp_path, cached, monkeypatch):
+    """The service has STATE_DIRECTORY, an admin's shell has not: with `state_dir` in the file neither changes
+    the settings, so both use one cache; without it, each its own (test above)."""
+    (tmp_path / "state").mkdir()
+    path = write(tmp_path, VALID.replace("[monitor]\n", '[monitor]\nstate_dir = "state"\n'))
+    monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "elsewhere"))
+    service = load(path)
+    monkeypatch.delenv("STATE_DIRECTORY")
+    assert load(path) == service
+    assert len(cached) == 1
+    assert service.database == tmp_path / "state" / "govmon.db"
+
+
 def test_a_state_dir_in_the_file_holds_the_cache(tmp_path, cached):
     path = write(tmp_path, VALID.replace("[monitor]\n", '[monitor]\nstate_dir = "state"\n'))
     (tmp_path / "state").mkdir()

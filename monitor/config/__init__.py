@@ -69,7 +69,7 @@ def load(path: str | os.PathLike[str], secrets: bool = True) -> Settings:
     raw = read_bytes(path)
     settings = cache.recall(path, raw)
     if settings is None:
-        settings = cache.remember(path, raw, *_validate(path, decode(path, raw)))
+        settings = cache.remember(path, raw, *_validate(path, decode(path, raw)))  # (its only reference: freed)
     return _with_secrets(settings, lambda: Reader(path, decode(path, raw)), secrets)
 
 
@@ -105,9 +105,10 @@ def _secrets_from(settings: Settings, r: Reader | None, secrets: bool) -> Settin
     return replace(settings, email=email, webhooks=hooks, database_password=password)
 
 
-def _validate(path: Path, text: str) -> tuple[Settings, list[SourceRow]]:
+def _validate(path: Path, text: str) -> tuple[Settings, list[SourceRow], bool]:
     """The file's settings, every value checked, without secrets (``_with_secrets`` adds them): all but the
-    sources, and the sources' rows (``cache.remember`` makes the Settings of both)."""
+    sources, the sources' rows (``cache.remember`` makes the Settings of both), and whether it sets ``state_dir``
+    (if not, STATE_DIRECTORY may place the state)."""
     data = parse_toml(path, text)
     r = Reader(path, text)
     for key in data:
@@ -185,4 +186,4 @@ def _validate(path: Path, text: str) -> tuple[Settings, list[SourceRow]]:
         first_poll=mon.get("first_poll", "summary"),
         lease_seconds=mon.get("lease_seconds", LEASE_SECONDS),
     )
-    return head, rows
+    return head, rows, "state_dir" in mon

@@ -3,8 +3,9 @@
 
 The cache is a file in the state folder (beside the database; STATE_DIRECTORY under systemd, else the file's
 folder), one per configuration file (``.govmon-config-<digest of its path>.cache``). It is used only when its key
-matches: the file's bytes, the path it was given as, the environment variable the file's paths depend on
-(``STATE_DIRECTORY``), govmon's version and code, and Python's (marshal's format). It never holds a secret:
+matches: the file's bytes, the path it was given as, govmon's version and code, and Python's (marshal's format);
+and the environment variable the file's paths may depend on, ``STATE_DIRECTORY``, must be as it was when they did
+(when the file sets no ``state_dir``). It never holds a secret:
 passwords and tokens come from the environment at every load, after it. A cache that cannot be read, is damaged
 or truncated (its checksum), or is of another key is ignored, and the file is parsed and validated as ever; one
 that cannot be written is not written. Only a file larger than ``CACHE_ABOVE`` is cached: a small one is parsed
@@ -44,10 +45,10 @@ def code() -> bytes:
 
 
 def key(path: Path, raw: bytes) -> bytes:
-    """What a cached configuration must have been made from: these bytes, read as this path, by this code, in
-    this environment."""
+    """What a cached configuration must have been made from: these bytes, read as this path, by this code (the
+    environment is checked apart: ``state_env``)."""
     digest = hashlib.blake2b(_FORMAT + code())
-    for part in (str(path), str(path.absolute()), os.environ.get("STATE_DIRECTORY", "")):
+    for part in (str(path), str(path.absolute())):
         digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
     digest.update(raw)
     return digest.digest()
@@ -83,21 +84,29 @@ def recall(path: Path, raw: bytes) -> Settings | None:
     if hashlib.blake2b(body, digest_size=32).digest() != check:
         return None
     try:
-        made_from, head, rows = marshal.loads(body)
-        return settings(head, rows) if made_from == key(path, raw) else None
+        made_from, state, head, rows = marshal.loads(body)
+        return settings(head, rows) if made_from == key(path, raw) and state == state_env(head) else None
     except (ValueError, EOFError, TypeError, IndexError, KeyError, AttributeError):  # (a checksum collision)
         return None
 
 
-def remember(path: Path, raw: bytes, head: Settings, rows: list[SourceRow]) -> Settings:
+def state_env(head: dict[str, Any]) -> str | None:
+    """STATE_DIRECTORY as the settings depend on it: not at all when the file sets ``state_dir`` (None), else
+    its value ("" when not set). So the service (which has it) and an admin's command (which has not) share the
+    cache of a file that sets ``state_dir``, as the README's deployment does."""
+    return None if head.get("state_dir_set") else os.environ.get("STATE_DIRECTORY", "")
+
+
+def remember(path: Path, raw: bytes, head: Settings, rows: list[SourceRow], state_dir_set: bool) -> Settings:
     """The settings of a file that validated (``head``: every setting but the sources; ``rows``: the sources'
     values, checked), its cache written (when large). Built from the cache's own bytes: fresh objects, side by
     side, where the checked values were scattered among the parsed file's, freed by now (at 150,000 sources,
     ~75 MiB of `run`'s memory held for nothing); and so the settings are the same whether cached or not."""
     plain = _plain(head)
+    plain["state_dir_set"] = state_dir_set
     if len(raw) <= CACHE_ABOVE:
         return settings(plain, rows)
-    body = marshal.dumps((key(path, raw), plain, rows))
+    body = marshal.dumps((key(path, raw), state_env(plain), plain, rows))
     rows.clear()  # (the caller passed its only reference: the checked values go with it)
     target = where(path, raw)
     partial = target.with_name(f"{target.name}.partial")  # (two writing at once: the checksum tells)
@@ -109,7 +118,7 @@ def remember(path: Path, raw: bytes, head: Settings, rows: list[SourceRow]) -> S
     finally:  # (also when stopped mid-write: no 13 MB left behind)
         with contextlib.suppress(OSError):
             partial.unlink()
-    _, plain, rows = marshal.loads(body)
+    _, _, plain, rows = marshal.loads(body)
     return settings(plain, rows)
 
 
@@ -141,6 +150,7 @@ _PATHS = {f.name for f in fields(Settings) if "Path" in str(f.type)}
 def settings(plain: dict[str, Any], rows: list[SourceRow]) -> Settings:
     """The Settings of ``_plain``'s values and the sources' rows (secrets None: ``load`` adds them)."""
     values: dict[str, Any] = {k: (Path(v) if k in _PATHS and v is not None else v) for k, v in plain.items()}
+    del values["state_dir_set"]
     values["email"] = None if values.get("email") is None else Email(**values["email"])
     values["webhooks"] = tuple(Webhook(**w) for w in values.get("webhooks", ()))
     patterns: dict[str, re.Pattern[str]] = {}  # one object per distinct pattern, as validation makes them
