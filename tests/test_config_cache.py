@@ -222,3 +222,23 @@ def test_an_unwritable_state_folder_loses_nothing(tmp_path, cached):
     assert len(cached) == 2
     assert not list(tmp_path.glob("*.partial"))
     assert not list(tmp_path.glob(".govmon-config-*"))
+
+
+def test_a_postgresql_password_is_read_at_each_load_never_kept(tmp_path, cached, monkeypatch):
+    text = VALID.replace(
+        'database = "govmon.db"',
+        'database = "postgresql://govmon@db.example.gov.cn/govmon"\ndatabase_password_env = "PG_X"',
+    )
+    path = write(tmp_path, text)
+    monkeypatch.setenv("PG_X", "pg-s3cret")
+    first = load(path)
+    assert first.database_password == "pg-s3cret"
+    assert b"pg-s3cret" not in caches(tmp_path)[0].read_bytes()
+    monkeypatch.setenv("PG_X", "rotated")
+    assert load(path).database_password == "rotated"
+    assert len(cached) == 1
+    monkeypatch.delenv("PG_X")
+    line = next(n for n, x in enumerate(text.split("\n"), 1) if x.startswith("database_password_env"))
+    with pytest.raises(ConfigError) as exc:
+        load(path, secrets=False)  # the database's password is needed by every command
+    assert str(exc.value).startswith(f"{path}:{line}: [monitor] key 'database_password_env'")

@@ -122,25 +122,21 @@ def remember(path: Path, raw: bytes, head: Settings, rows: list[SourceRow], stat
     return settings(plain, rows)
 
 
-_SECRETS = {"database_password", "password", "secret"}  # never written: read from the environment at each load
+def _public(record: Any) -> dict[str, Any]:
+    """A record's fields but its secrets: a secret is a field kept out of its repr (``field(repr=False)``:
+    the database's password, the SMTP password, a webhook's secret), read from the environment at each load."""
+    return {f.name: getattr(record, f.name) for f in fields(record) if f.repr}
 
 
 def _plain(s: Settings) -> dict[str, Any]:
     """Every setting but the sources and the secrets, as marshal's plain values (a Path as its text)."""
-    out: dict[str, Any] = {}
-    for f in fields(Settings):
-        value = getattr(s, f.name)
-        if f.name in _SECRETS or f.name == "sources":
-            continue
+    out = _public(s)
+    del out["sources"]
+    for name, value in out.items():
         if isinstance(value, Path):
-            value = str(value)
-        elif isinstance(value, Email):
-            value = {g.name: getattr(value, g.name) for g in fields(Email) if g.name not in _SECRETS}
-        elif f.name == "webhooks":
-            value = tuple(
-                {g.name: getattr(w, g.name) for g in fields(Webhook) if g.name not in _SECRETS} for w in value
-            )
-        out[f.name] = value
+            out[name] = str(value)
+    out["email"] = None if s.email is None else _public(s.email)
+    out["webhooks"] = tuple(_public(w) for w in s.webhooks)
     return out
 
 
