@@ -15,6 +15,12 @@ forkserver and readers), as bench_poll measures them; the RSS at the first reque
 (issue #28, 2 cores, up to 150,000 sources): first request within 2 s; requests in the first minute at least
 0.9 of `poll`'s rate; SIGTERM within 5 s (the polls in hand get STOP_GRACE = 3 s at most); peak RSS of the
 tree within 250 MiB. A `run` that makes no request within 300 s is given up on (first request printed as 300).
+
+Two starts are measured. The first (``run_*``) is a first installation's: a new database, and sources.toml never
+validated before. After its minute, `run`'s own RSS, the tree's summed RSS and the tree's summed PSS (a page
+shared by the forkserver and its readers counted once) are taken, then SIGTERM. The second (``restart_*``, 10 s)
+is a restart's: the database the first left, and the cache of the validated sources.toml it wrote
+(monitor/config/cache.py).
 """
 
 from __future__ import annotations
@@ -28,7 +34,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from bench_poll import Tree, _children, _reap, _subreaper, serve  # the same portals, the same tree figures
 
@@ -45,6 +53,60 @@ def config(folder: Path, n: int, hosts: int, port: int, name: str = "sources.tom
     path = folder / name
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+class _Run(Tree):
+    """One `govmon run`'s tree, with when it started, the portals' count of requests then, and the CPU seconds
+    `run`'s own process had used at its first request (less moved by a loaded machine than the wall clock)."""
+
+    start: float
+    base: int
+    cpu: float
+
+
+def _start(cfg: Path, hits: Callable[[], int]) -> tuple[subprocess.Popen[bytes], _Run, float]:
+    """`govmon run` started; returns when it made its first request (after 300 s: given up, 300 printed)."""
+    base, start = hits(), time.monotonic()
+    proc = subprocess.Popen([GOVMON, "run", "--config", str(cfg), "--spread", "60"], stderr=subprocess.DEVNULL)
+    tree = _Run(proc.pid)
+    tree.start, tree.base = start, base
+    while hits() == base and time.monotonic() - start < 300:
+        time.sleep(0.01)
+    took = round(time.monotonic() - start, 2)
+    ticks = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()[11:13]  # utime, stime
+    tree.cpu = round(sum(map(int, ticks)) / os.sysconf("SC_CLK_TCK"), 2)
+    return proc, tree, took
+
+
+def _stop(proc: subprocess.Popen[bytes], tree: Tree) -> tuple[float, Any]:
+    """SIGTERM; (seconds to its exit, its rusage)."""
+    stop = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _, _, usage = os.wait4(proc.pid, 0)
+    proc.returncode = 0  # reaped by wait4
+    took = round(time.monotonic() - stop, 2)
+    tree.stop()
+    return took, usage
+
+
+def _memory(root: int) -> dict[str, float]:
+    """Now: `run`'s own RSS, the tree's summed RSS, and the tree's summed PSS (each page shared by k processes
+    counted 1/k in each: the forkserver's modules, which its readers share after the fork, counted once)."""
+    rss = pss = 0
+    own = 0.0
+    tree = Tree(root)
+    tree.stop()
+    for pid in tree.members():
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        kib = int(status.split("VmRSS:")[1].split()[0])
+        own = kib / 1024 if pid == root else own
+        rss += kib
+        pss += int(rollup.split("Pss:")[1].split()[0])
+    return {"run_rss_mib": round(own, 1), "tree_rss_mib": round(rss / 1024, 1), "tree_pss_mib": round(pss / 1024, 1)}
 
 
 def main() -> None:
@@ -75,31 +137,33 @@ def main() -> None:
         out["poll_s"], out["poll_requests_per_s"] = round(poll_s, 1), round(hits() / poll_s)
         out["poll_failed"] = done.stdout.count(b"FAILED")
         (Path(tmp) / "bench.db").unlink()
-        base = hits()
         keep = _children()
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.monotonic()
-        proc = subprocess.Popen([GOVMON, "run", "--config", str(cfg), "--spread", "60"], stderr=subprocess.DEVNULL)
-        tree = Tree(proc.pid)
-        while hits() == base and time.monotonic() - start < 300:
-            time.sleep(0.05)
-        out["run_first_request_s"] = round(time.monotonic() - start, 2)
+        # the first start: a new database, no cache of the validated sources.toml (a first installation)
+        proc, tree, first = _start(cfg, hits)
+        out["run_first_request_s"], out["run_cpu_to_first_request_s"] = first, tree.cpu
         out["run_rss_at_first_request_mib"] = round(tree.peak_rss / 2**20, 1)  # start-up's memory, all processes
-        time.sleep(max(0.0, 60 - (time.monotonic() - start)))
+        base = tree.base
+        time.sleep(max(0.0, 60 - (time.monotonic() - tree.start)))
         out["run_requests_first_minute"] = hits() - base
         # the floor: `poll`'s own rate on the same portals (run spreads its first polls over the minute)
         out["run_rate_vs_poll"] = round((hits() - base) / 60 / max(1, out["poll_requests_per_s"]), 2)
-        stop = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
-        _, _, usage = os.wait4(proc.pid, 0)
-        out["sigterm_to_exit_s"] = round(time.monotonic() - stop, 2)
-        tree.stop()
+        out.update(_memory(proc.pid))
+        out["sigterm_to_exit_s"], usage = _stop(proc, tree)
         _reap(keep)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         out["run_peak_rss_mib"] = round(usage.ru_maxrss / 1024, 1)  # the largest single process
         out["run_peak_tree_rss_mib"] = round(tree.peak_rss / 2**20, 1)  # govmon run and its readers together
         out["run_tree_cpu_s"] = round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1)
-        proc.returncode = 0  # reaped by wait4
+        # a restart (`systemctl restart`, a reboot): the database of the first start, the cache it left
+        proc, tree, first = _start(cfg, hits)
+        out["restart_first_request_s"], out["restart_cpu_to_first_request_s"] = first, tree.cpu
+        out["restart_rss_at_first_request_mib"] = round(tree.peak_rss / 2**20, 1)
+        time.sleep(max(0.0, 10 - (time.monotonic() - tree.start)))
+        out["restart_run_rss_mib"] = _memory(proc.pid)["run_rss_mib"]
+        _, usage = _stop(proc, tree)
+        _reap(keep)
+        out["restart_run_peak_rss_mib"] = round(usage.ru_maxrss / 1024, 1)
     server.terminate()
     print(json.dumps(out))
 

@@ -8,10 +8,13 @@ environment variables (``password_env``, ``secret_env``) that are read here and 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from monitor.config.reader import Reader, read_toml, tables, unique
+from monitor.config import cache
+from monitor.config.reader import Reader, decode, parse_toml, read_bytes, tables, unique
 from monitor.config.sections import database_url, email_section, source_section, webhook_section
 from monitor.config.settings import (
     DIGESTS,
@@ -24,6 +27,7 @@ from monitor.config.settings import (
     Email,
     Settings,
     Source,
+    SourceRow,
     Webhook,
     parse_duration,
 )
@@ -59,9 +63,53 @@ def _state_base(path: Path, mon: dict[str, Any]) -> Path:
 
 def load(path: str | os.PathLike[str], secrets: bool = True) -> Settings:
     """Read and validate sources.toml. Raises ConfigError naming file, line and key. ``secrets``: read the
-    environment variables the file names (only the commands that send need them; the others never do)."""
+    environment variables the file names (only the commands that send need them; the others never do).
+    A large file that validated before, byte for byte, is read back from its cache (``cache``)."""
     path = Path(path)
-    text, data = read_toml(path)
+    raw = read_bytes(path)
+    settings = cache.recall(path, raw)
+    if settings is None:
+        settings = cache.remember(path, raw, *_validate(path, decode(path, raw)))  # (its only reference: freed)
+    return _with_secrets(settings, lambda: Reader(path, decode(path, raw)), secrets)
+
+
+def _with_secrets(settings: Settings, reader: Callable[[], Reader], secrets: bool) -> Settings:
+    """The secrets the file names, from the environment (never from the file, never cached): the database's
+    password always, the channels' when ``secrets``. A variable not set names the file, line and key."""
+    wanted = [settings.database_password_env if settings.database_url else None]
+    if secrets:
+        wanted += [settings.email.password_env if settings.email else None]
+        wanted += [w.secret_env for w in settings.webhooks]
+    # every one set: the file is not decoded again, there is no error to give the line of
+    return _secrets_from(settings, None if all(os.environ.get(n) for n in wanted if n) else reader(), secrets)
+
+
+def _secrets_from(settings: Settings, r: Reader | None, secrets: bool) -> Settings:
+    def env(header: str, index: int, key: str, name: str | None, needed: bool) -> str | None:
+        if r is not None:
+            return r.env(header, index, key, name, needed)
+        return os.environ[name] if name and needed else None
+
+    email = settings.email
+    if email is not None:
+        email = replace(email, password=env("alerts.email", 0, "password_env", email.password_env, secrets))
+    hooks = tuple(
+        replace(w, secret=env("alerts.webhook", i, "secret_env", w.secret_env, secrets))
+        for i, w in enumerate(settings.webhooks)
+    )
+    password = (
+        env("monitor", 0, "database_password_env", settings.database_password_env, True)
+        if settings.database_url
+        else None
+    )
+    return replace(settings, email=email, webhooks=hooks, database_password=password)
+
+
+def _validate(path: Path, text: str) -> tuple[Settings, list[SourceRow], bool]:
+    """The file's settings, every value checked, without secrets (``_with_secrets`` adds them): all but the
+    sources, the sources' rows (``cache.remember`` makes the Settings of both), and whether it sets ``state_dir``
+    (if not, STATE_DIRECTORY may place the state)."""
+    data = parse_toml(path, text)
     r = Reader(path, text)
     for key in data:
         if key not in ("monitor", "alerts", "source"):
@@ -107,19 +155,18 @@ def load(path: str | os.PathLike[str], secrets: bool = True) -> Settings:
         raise r.fail("monitor", 0, "default_interval", str(exc)) from exc
     base = _state_base(path, mon)
     alerts = r.table(data.get("alerts", {}), "alerts", 0, {"email": dict, "webhook": list, "templates_dir": str}, ())
-    email = email_section(r, alerts["email"], secrets) if "email" in alerts else None
+    email = email_section(r, alerts["email"]) if "email" in alerts else None
     webhooks = tables(r, "alerts", "webhook", alerts.get("webhook", []))
-    hooks = tuple(webhook_section(r, i, w, secrets) for i, w in enumerate(webhooks))
+    hooks = tuple(webhook_section(r, i, w) for i, w in enumerate(webhooks))
     unique(r, "alerts.webhook", [w.name for w in hooks], "name", "webhook name")
     listed = tables(r, "monitor", "source", data.get("source", []))
-    sources = tuple(source_section(r, i, s, default_interval) for i, s in enumerate(listed))
-    unique(r, "source", [s.id for s in sources], "id", "source id")
-    url, password = database_url(r, mon)
-    return Settings(
+    rows = [source_section(r, i, s, default_interval) for i, s in enumerate(listed)]
+    unique(r, "source", [row[0] for row in rows], "id", "source id")
+    url = database_url(r, mon)
+    head = Settings(
         path=path,
         database=base / ("govmon.db" if url else mon.get("database", "govmon.db")),
         database_url=url,
-        database_password=password,
         database_password_env=mon.get("database_password_env"),
         # what a failure to reach the server names (a SQLite file's errors name its path; finding the line would
         # split a 150,000-source file into lines for nothing)
@@ -129,7 +176,7 @@ def load(path: str | os.PathLike[str], secrets: bool = True) -> Settings:
         per_host=mon.get("per_host", 2),
         default_interval=default_interval,
         failure_threshold=mon.get("failure_threshold", 3),
-        sources=sources,
+        sources=(),
         readers=mon.get("readers"),
         email=email,
         webhooks=hooks,
@@ -139,3 +186,4 @@ def load(path: str | os.PathLike[str], secrets: bool = True) -> Settings:
         first_poll=mon.get("first_poll", "summary"),
         lease_seconds=mon.get("lease_seconds", LEASE_SECONDS),
     )
+    return head, rows, "state_dir" in mon

@@ -86,12 +86,13 @@ class Reader:
             want = allowed.get(key)
             if want is None:
                 raise self.fail(header, index, key, f"unknown key; valid keys are {', '.join(sorted(allowed))}")
-            if type(value) is not want:  # (exactly the type wanted, as nearly always: nothing more to look at)
+            kind = type(value)
+            if kind is not want:  # (exactly the type wanted, as nearly always: nothing more to look at)
                 self._kind(header, index, key, value, want)
-            if type(value) is str:
-                if _CONTROL.search(value):
+            if kind is str:  # (a printable string holds no control character: the search only when it is not)
+                if not value.isprintable() and _CONTROL.search(value):
                     raise self.fail(header, index, key, f"{value!r} holds a line break or control character")
-            elif type(value) is list:
+            elif kind is list:
                 for item in value:
                     if isinstance(item, str) and _CONTROL.search(item):
                         raise self.fail(header, index, key, f"{item!r} holds a line break or control character")
@@ -117,16 +118,28 @@ class Reader:
         return value
 
 
-def read_toml(path: Path) -> tuple[str, dict[str, Any]]:
+def read_bytes(path: Path) -> bytes:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_bytes()
     except FileNotFoundError as exc:
         raise ConfigError(f"{path}: no such file (give --config PATH or set GOVMON_CONFIG)") from exc
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from exc
-    text = text.removeprefix("\ufeff")  # a BOM from a Windows editor: not part of the TOML
+
+
+def decode(path: Path, raw: bytes) -> str:
     try:
-        return text, tomli.loads(text)  # tomllib's parser, compiled: 2.4x faster on a province's sources.toml
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    if "\r" in text:  # as reading in text mode did: a Windows file's line ends are "\n"
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.removeprefix("\ufeff")  # a BOM from a Windows editor: not part of the TOML
+
+
+def parse_toml(path: Path, text: str) -> dict[str, Any]:
+    try:
+        return tomli.loads(text)  # tomllib's parser, compiled: 2.4x faster on a province's sources.toml
     except tomli.TOMLDecodeError as exc:
         at = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         where = f"{path}:{at[1]}:{at[2]}" if at else str(path)

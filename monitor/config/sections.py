@@ -5,15 +5,23 @@ from __future__ import annotations
 
 import codecs
 import re
-import sys
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
 from monitor.config.reader import Reader, is_http_url
-from monitor.config.settings import DIGESTS, KINDS, TLS_MODES, WEBHOOK_FORMATS, Email, Source, Webhook, parse_duration
+from monitor.config.settings import (
+    DIGESTS,
+    KINDS,
+    TLS_MODES,
+    WEBHOOK_FORMATS,
+    Email,
+    SourceRow,
+    Webhook,
+    parse_duration,
+)
 from monitor.model import DEFAULT_LINK_PATTERN
-from monitor.model.bodies import Body, normal_name
+from monitor.model.bodies import normal_name
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")  # local addresses (oversight@localhost) are addresses too
@@ -23,14 +31,14 @@ _duration = lru_cache(maxsize=256)(parse_duration)
 _pattern = lru_cache(maxsize=4096)(re.compile)
 
 
-def database_url(r: Reader, mon: dict[str, Any]) -> tuple[str | None, str | None]:
-    """``database`` naming a PostgreSQL server (``postgresql://user@host:port/dbname``), and its password from
-    the environment; (None, None) for the SQLite file."""
+def database_url(r: Reader, mon: dict[str, Any]) -> str | None:
+    """``database`` naming a PostgreSQL server (``postgresql://user@host:port/dbname``; its password comes
+    from the environment, read by ``load``); None for the SQLite file."""
     value = str(mon.get("database", ""))
     if not re.match(r"(?i)postgres(ql)?://", value):
         if "database_password_env" in mon:
             raise r.fail("monitor", 0, "database_password_env", "only a postgresql:// database has a password")
-        return None, None
+        return None
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018  (a port that is not a number raises here)
@@ -43,11 +51,10 @@ def database_url(r: Reader, mon: dict[str, Any]) -> tuple[str | None, str | None
             "database",
             "holds a password; give it in the environment variable database_password_env names",
         )
-    password = r.env("monitor", 0, "database_password_env", mon.get("database_password_env"), True)
-    return value, password
+    return value
 
 
-def email_section(r: Reader, e: dict[str, Any], secrets: bool) -> Email:
+def email_section(r: Reader, e: dict[str, Any]) -> Email:
     h = "alerts.email"
     r.table(
         e,
@@ -83,7 +90,6 @@ def email_section(r: Reader, e: dict[str, Any], secrets: bool) -> Email:
         sender=e["from"],
         to=to,
         username=e.get("username"),
-        password=r.env(h, 0, "password_env", e.get("password_env"), secrets),
         digest=e.get("digest", "off"),
         password_env=e.get("password_env"),
     )
@@ -96,7 +102,7 @@ def addresses(r: Reader, header: str, index: int, key: str, values: list[Any]) -
     return tuple(values)
 
 
-def webhook_section(r: Reader, i: int, w: dict[str, Any], secrets: bool) -> Webhook:
+def webhook_section(r: Reader, i: int, w: dict[str, Any]) -> Webhook:
     h = "alerts.webhook"
     r.table(w, h, i, {"name": str, "url": str, "format": str, "secret_env": str}, ("name", "url"))
     if not is_http_url(w["url"]):
@@ -105,7 +111,7 @@ def webhook_section(r: Reader, i: int, w: dict[str, Any], secrets: bool) -> Webh
     if fmt not in WEBHOOK_FORMATS:
         raise r.fail(h, i, "format", f"unknown format '{fmt}'; valid formats are {', '.join(WEBHOOK_FORMATS)}")
     secret_env = w.get("secret_env")
-    return Webhook(w["name"], w["url"], fmt, r.env(h, i, "secret_env", secret_env, secrets), secret_env)
+    return Webhook(w["name"], w["url"], fmt, None, secret_env)
 
 
 _SOURCE_KEYS: dict[str, type | tuple[type, ...]] = {
@@ -122,7 +128,8 @@ _SOURCE_KEYS: dict[str, type | tuple[type, ...]] = {
 }
 
 
-def source_section(r: Reader, i: int, s: dict[str, Any], default_interval: int) -> Source:
+def source_section(r: Reader, i: int, s: dict[str, Any], default_interval: int) -> SourceRow:
+    """A ``[[source]]`` checked, as its row (``cache.settings`` makes the Source of it)."""
     h = "source"
     r.table(s, h, i, _SOURCE_KEYS, ("id", "agency", "kind", "list_url"))
     if not _ID.match(s["id"]):
@@ -138,7 +145,8 @@ def source_section(r: Reader, i: int, s: dict[str, Any], default_interval: int) 
     except ValueError as exc:
         raise r.fail(h, i, "interval", str(exc)) from exc
     try:
-        pattern = _pattern(s.get("link_pattern", DEFAULT_LINK_PATTERN))
+        pattern = s.get("link_pattern", DEFAULT_LINK_PATTERN)
+        _pattern(pattern)
     except re.error as exc:
         raise r.fail(h, i, "link_pattern", f"not a valid regular expression: {exc}") from exc
     if not 1 <= s.get("max_pages", 5) <= 100:
@@ -148,26 +156,26 @@ def source_section(r: Reader, i: int, s: dict[str, Any], default_interval: int) 
             codecs.lookup(s["encoding"])
         except LookupError as exc:
             raise r.fail(h, i, "encoding", f"unknown encoding '{s['encoding']}'") from exc
-    return Source(
-        id=s["id"],
-        agency=s["agency"],
-        kind=sys.intern(s["kind"]),
-        list_url=s["list_url"],
-        interval=interval,
-        link_pattern=pattern,
-        max_pages=s.get("max_pages", 5),
-        encoding=s.get("encoding"),
-        alert_to=addresses(r, h, i, "alert_to", s["alert_to"]) if "alert_to" in s else (),
-        bodies=roster(r, i, s["bodies"]) if "bodies" in s else (),
+    return (
+        s["id"],
+        s["agency"],
+        s["kind"],
+        s["list_url"],
+        interval,
+        pattern,
+        s.get("max_pages", 5),
+        s.get("encoding"),
+        addresses(r, h, i, "alert_to", s["alert_to"]) if "alert_to" in s else (),
+        roster(r, i, s["bodies"]) if "bodies" in s else (),
     )
 
 
-def roster(r: Reader, i: int, items: list[Any]) -> tuple[Body, ...]:
+def roster(r: Reader, i: int, items: list[Any]) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
     """``bodies = [{name = "…", kind = "government|department", aliases = ["…"]}]``: each a body this listing
     carries; a name (or alias) given twice is an error, it would make two bodies of one."""
     if not items:
         return ()
-    out: list[Body] = []
+    out: list[tuple[str, str, tuple[str, ...]]] = []
     seen: set[str] = set()
     for n, b in enumerate(items, 1):
         if not isinstance(b, dict):
@@ -185,5 +193,5 @@ def roster(r: Reader, i: int, items: list[Any]) -> tuple[Body, ...]:
             if normal_name(name) in seen:
                 raise r.fail("source", i, "bodies", f"entry {n}: '{name}' is named twice in the roster")
             seen.add(normal_name(name))
-        out.append(Body(normal_name(b["name"]), b["kind"], tuple(normal_name(a) for a in aliases)))
+        out.append((normal_name(b["name"]), b["kind"], tuple(normal_name(a) for a in aliases)))  # (a Body's values)
     return tuple(out)

@@ -34,6 +34,14 @@ class Source:  # slots: `run` holds one per source, 150,000 of them for the whol
     bodies: tuple[Body, ...] = ()  # the roster: the bodies whose reports this listing carries (empty: as seen)
 
 
+# A [[source]] as checked, in plain values (what the cache of the validated file holds, monitor/config/cache.py):
+# id, agency, kind, list_url, interval (s), link_pattern (its text), max_pages, encoding, alert_to, and the roster
+# as (name, kind, aliases) each
+SourceRow = tuple[
+    str, str, str, str, int, str, int, str | None, tuple[str, ...], tuple[tuple[str, str, tuple[str, ...]], ...]
+]
+
+
 @dataclass(frozen=True)
 class Email:
     host: str
