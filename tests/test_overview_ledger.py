@@ -365,5 +365,5 @@ async def test_code_changed_by_an_upgrade(portal, tmp_path, database, monkeypatc
     later = date(2023, 5, 1)  # 2021 is an earlier year: its 有错误 counted apart
     site.same(later)
     monkeypatch.setattr(overview, "EARLIER", ("missing", "unreadable"))
-    monkeypatch.setattr(overview, "code", lambda: overview.mark("the upgraded code"))
+    monkeypatch.setattr(overview.cache, "code", lambda: b"the upgraded code")
     site.same(later)

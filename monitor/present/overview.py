@@ -29,7 +29,7 @@ from typing import Any
 import jinja2
 
 from monitor.alerts.render import DEFAULT_TEMPLATES, diff_view, finding_views, hot_cells, table_view
-from monitor.config import Settings, Source
+from monitor.config import Settings, Source, cache
 from monitor.model import STATUS_CN, TABLE_LABELS
 from monitor.present import ledger, status
 from monitor.present.pages import Pages, mark
@@ -259,14 +259,7 @@ def _index_of(group: int) -> str:
 def salt(env: jinja2.Environment) -> int:
     """The templates' digest, the grid's paging and govmon's code: after an upgrade that changes how a page is
     drawn, how a grid is split or how a standing is read or counted, every group's pages are drawn again."""
-    return mark(ROWS_PER_PAGE, code(), *(_template_source(env, t) for t in TEMPLATES))
-
-
-@functools.cache
-def code() -> int:
-    """The digest of the code this process runs (the ``monitor`` package's modules; ~0.7 MB, a few ms once)."""
-    package = Path(__file__).resolve().parents[1]
-    return mark(*(p.read_bytes() for p in sorted(package.rglob("*.py"))))
+    return mark(ROWS_PER_PAGE, cache.code(), *(_template_source(env, t) for t in TEMPLATES))
 
 
 def _template_source(env: jinja2.Environment, name: str) -> str:
