@@ -17,7 +17,6 @@ those at 0.1 (what different real reports share) 4 % of the time. The store keep
 
 from __future__ import annotations
 
-import hashlib
 import re
 import struct
 import zlib
@@ -181,6 +180,8 @@ def _blank() -> Any:
 
 def prints(report: Report) -> list[int]:
     """The report's LSH band hashes, one per band and part, as signed 64-bit integers (SQLite's)."""
+    from hashlib import blake2b  # noqa: PLC0415  (OpenSSL's: 2-3 ms to load, which check does not need)
+
     from datasketch import MinHash  # noqa: PLC0415
 
     blank, out = _blank(), []
@@ -190,6 +191,6 @@ def prints(report: Report) -> list[int]:
         values = m.hashvalues
         for band in range(BANDS):
             chunk = values[band * ROWS : (band + 1) * ROWS].tobytes()
-            digest = hashlib.blake2b(f"{part}{band}".encode() + chunk, digest_size=8).digest()
+            digest = blake2b(f"{part}{band}".encode() + chunk, digest_size=8).digest()
             out.append(struct.unpack("<q", digest)[0])
     return out
