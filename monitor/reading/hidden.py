@@ -45,7 +45,8 @@ _FOLD = str.maketrans({" ": None, **{chr(c): chr(c + 32) for c in range(ord("A")
 def _is_aside(el: Any) -> bool:
     if el.tag in _ASIDE_TAGS or el.get("hidden") is not None:
         return True
-    style = (el.get("style") or "").translate(_FOLD)  # ASCII spaces out, ASCII letters lower: as XPath's translate
+    style = (el.get("style") or "").replace(" ", "")  # ASCII spaces out, ASCII letters lower: as XPath's translate
+    style = style.lower() if style.isascii() else style.translate(_FOLD)  # (a dict's translate: 5 us a style)
     return style == "font-size:0" or any(x in style for x in _HIDDEN_STYLE)
 
 
