@@ -90,3 +90,18 @@ def test_a_word_character_is_every_cjk_ideograph_too():
 
     assert all(_WORD.match(chr(c)) for c in range(0x4E00, 0xA000))
     assert [c for c in "，。、：；（）|-— \u3000" if _WORD.match(c)] == []
+
+
+def test_a_page_too_large_to_read_here_is_read_in_a_fork_as_it_is_read_here(tmp_path):
+    """Past ``IN_PROCESS`` a page is read in a bounded child: a fork of the command (its readers loaded), not the
+    service's pool, whose forkserver takes 0.2-0.7 s to start. What it reads is what the command reads itself."""
+    from monitor.present.check import IN_PROCESS  # noqa: PLC0415
+
+    page = sorted(CORPUS.glob("*.html"))[0]
+    large = tmp_path / page.name
+    large.write_bytes(page.read_bytes().replace(b"</body>", b"<!--" + b" " * IN_PROCESS + b"--></body>"))
+    here, forked = _check(page), _check(large)
+    assert forked["code"] == here["code"]
+    assert forked["out"].replace(str(large), str(page)) == here["out"]
+    assert _loaded(forked["modules"], "monitor.reading.sandbox")
+    assert not _loaded(forked["modules"], "monitor.reading.pool")

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:
     from monitor.model import Report
     from monitor.reading.pool import Pool
+    from monitor.reading.sandbox import Limits
 
 SECONDS = 60  # one document's CPU and wall-clock budget; real reports take well under a second
 MEMORY = 1024 * 2**20
@@ -83,19 +84,40 @@ def kill_all() -> int:
 
 def bounded(fn: Callable[..., T], *args: Any, seconds: int | None = None, memory: int | None = None) -> T:
     """``fn(*args)`` in a limited reader process. Raises InputError when it fails or goes past a limit."""
+    answer: T = _pool().run(_limits(args, seconds, memory), fn, args)
+    return answer
+
+
+def _limits(args: tuple[Any, ...], seconds: int | None, memory: int | None) -> Limits:
     from monitor.reading import sandbox  # noqa: PLC0415
     from monitor.reading.formats import budget  # noqa: PLC0415
 
     # a scan read by OCR, a file converted by LibreOffice: a larger budget, each reader bounding its own part
     default = (budget(args[0]) if args and isinstance(args[0], bytes) else None) or (SECONDS, MEMORY)
     seconds, memory = seconds or default[0], memory or default[1]
-    limits = sandbox.Limits(
+    return sandbox.Limits(
         seconds,
         memory,
         too_long=f"读取超过{seconds}秒，已放弃（页面可能异常）",
         exhausted=f"读取超出限制（{seconds}秒CPU、{memory // 2**20} MiB内存），已放弃",
     )
-    answer: T = _pool().run(limits, fn, args)
+
+
+def read_report_forked(data: bytes, source: str, kind: str | None = None, charset: str | None = None) -> Report:
+    """``read_report`` in a fork of this process, under the limits a reader of the pool has (CPU, memory, the
+    wall clock). For a caller with one thread (`govmon check`): its fork has the readers and caches it has
+    loaded and starts in milliseconds, where the pool's forkserver and first reader take 0.2-0.7 s. With other
+    threads running (a fork copies none of them, and may copy a lock one of them holds), the pool reads it."""
+    import multiprocessing  # noqa: PLC0415
+
+    from monitor.reading import report, sandbox  # noqa: PLC0415
+
+    if threading.active_count() > 1:
+        return read_report(data, source, kind, charset)
+    args = (data, source, kind, charset)
+    ctx = multiprocessing.get_context("fork")
+    # not a daemon: the PDF reader forks a limited child of its own
+    answer: Report = sandbox.run_limited(ctx, _limits(args, None, None), report.read_report, args, daemon=False)
     return answer
 
 
