@@ -247,6 +247,7 @@ def test_documents_are_read_by_warm_workers_recycled_after_a_number_of_documents
     from monitor.reading import pool  # noqa: PLC0415
 
     monkeypatch.setattr(pool, "RECYCLE", 3)
+    reading._pool().close()  # no idle reader left by an earlier test, with documents already read
     reading.readers(1)
     try:
         first = [reading.bounded(_pid, b"x") for _ in range(3)]

@@ -17,7 +17,6 @@ those at 0.1 (what different real reports share) 4 % of the time. The store keep
 
 from __future__ import annotations
 
-import hashlib
 import re
 import struct
 import zlib
@@ -71,14 +70,21 @@ def shingles(text: str) -> frozenset[str]:
     return frozenset(_raw_shingles(text) - _template())
 
 
-_HAN, _DIGIT = re.compile(r"[\u4e00-\u9fff]"), re.compile(r"\d")
+_DIGIT = re.compile(r"\d")
+
+
+@cache
+def _han() -> re.Pattern[str]:
+    """Compiled when reports are first compared (a class of 21,000 characters takes ~2 ms to compile), not by
+    `govmon check` of one page, which compares none."""
+    return re.compile(r"[\u4e00-\u9fff]")
 
 
 def _is_prose(line: str) -> bool:
     """A sentence rather than a table cell or a heading: long, and mostly not digits."""
     if len(line) < 16:
         return False
-    han = len(_HAN.findall(line))
+    han = len(_han().findall(line))
     cells = line.count("|") + line.count("\t")  # a table row flattened onto one line
     return han >= 16 and len(_DIGIT.findall(line)) * 4 < han and cells < 3
 
@@ -208,12 +214,14 @@ def signature(items: frozenset[str]) -> bytes:
 
 def prints(report: Report) -> list[int]:
     """The report's LSH band hashes, one per band and part, as signed 64-bit integers (SQLite's)."""
+    from hashlib import blake2b  # noqa: PLC0415  (OpenSSL's: 2-3 ms to load, which check does not need)
+
     out = []
     width = ROWS * 4  # bytes of one band
     for part, text in parts(report).items():
         values = signature(shingles(text))
         for band in range(BANDS):
             chunk = values[band * width : (band + 1) * width]
-            digest = hashlib.blake2b(f"{part}{band}".encode() + chunk, digest_size=8).digest()
+            digest = blake2b(f"{part}{band}".encode() + chunk, digest_size=8).digest()
             out.append(struct.unpack("<q", digest)[0])
     return out

@@ -8,74 +8,130 @@ This face reads a document in a warm, limited worker process (``pool``: one per 
 CPU, memory and wall-clock budget), so a hostile or odd page costs bounded time and memory and ends in one line,
 while the caller's loop keeps serving: ``read_page`` and ``read_report``.
 ``report.read_page``/``read_report`` are the same, read in this process.
+
+Importing this package (as importing any of its modules does) imports nothing else: the pool, multiprocessing
+and the readers are imported when a document is first read here, so `govmon check` of a page, which reads it in
+its own process, does not pay for them.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import dataclasses
 import os
 import sys
+import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from monitor.model import Report
-from monitor.reading import pool, sandbox
-from monitor.reading.formats import budget as heavy_budget
-from monitor.reading.report import read_page as _read_page
-from monitor.reading.report import read_report as _read_report
+if TYPE_CHECKING:
+    from monitor.model import Report
+    from monitor.reading.pool import Pool
+    from monitor.reading.sandbox import Limits
 
 SECONDS = 60  # one document's CPU and wall-clock budget; real reports take well under a second
 MEMORY = 1024 * 2**20
 T = TypeVar("T")
-
-_CTX = multiprocessing.get_context("forkserver")
-
-
-def _preload() -> None:
-    """Before the first child: the forkserver imports what this process has imported of govmon. Each child runs
-    the main script again before reading (Python's spawn protocol; preloading "__main__" is a no-op before 3.13),
-    and with its modules already in the server that costs nothing: else 0.7 s a document."""
-    # a copy first: the poll reads several documents in threads, and another may be importing meanwhile
-    _CTX.set_forkserver_preload(sorted(m for m in list(sys.modules) if m.startswith("monitor")))
+_MADE: list[Pool] = []
+_MAKING = threading.Lock()  # the poll reads several documents in threads: one pool for them all
 
 
-_POOL = pool.make(_CTX, os.cpu_count() or 2, _preload)
+def _pool() -> Pool:
+    """The readers' pool, made when first needed: one per core until ``readers`` says otherwise."""
+    with _MAKING:
+        if not _MADE:
+            _MADE.append(_make())
+        return _MADE[0]
+
+
+def _make() -> Pool:
+    import multiprocessing  # noqa: PLC0415
+
+    from monitor.reading import pool  # noqa: PLC0415
+
+    ctx = multiprocessing.get_context("forkserver")
+
+    def preload() -> None:
+        """Before the first child: the forkserver imports every reader and what this process has imported of
+        govmon. Each child runs the main script again before reading (Python's spawn protocol; preloading
+        "__main__" is a no-op before 3.13), and with its modules already in the server that costs nothing: else
+        0.7 s a document."""
+        from monitor.reading import formats  # noqa: PLC0415
+
+        formats.load_readers()  # imported on first use elsewhere; a reader imports them all at once
+        # a copy first: the poll reads several documents in threads, and another may be importing meanwhile
+        ctx.set_forkserver_preload(sorted(m for m in list(sys.modules) if m.startswith("monitor")))
+
+    return pool.make(ctx, os.cpu_count() or 2, preload)
 
 
 def readers(size: int | None) -> int:
     """Set how many documents are read at once (``[monitor] readers``; None: one per core). Returns it."""
-    _POOL.resize(size or os.cpu_count() or 2)
-    return _POOL.size
+    _pool().resize(size or os.cpu_count() or 2)
+    return _pool().size
 
 
 def reading_now() -> int:
     """How many documents are being read now."""
-    return _POOL.reading()
+    return _pool().reading()
 
 
 def kill_all() -> int:
     """End every document being read (the service is stopping; it calls this on SIGTERM): each waiting caller
     gets its InputError at once. Returns how many were ended."""
-    return _POOL.kill_all() + sandbox.kill_all()
+    from monitor.reading import sandbox  # noqa: PLC0415
+
+    return _pool().kill_all() + sandbox.kill_all()
 
 
 def bounded(fn: Callable[..., T], *args: Any, seconds: int | None = None, memory: int | None = None) -> T:
     """``fn(*args)`` in a limited reader process. Raises InputError when it fails or goes past a limit."""
+    answer: T = _pool().run(_limits(args, seconds, memory), fn, args)
+    return answer
+
+
+def _limits(args: tuple[Any, ...], seconds: int | None, memory: int | None) -> Limits:
+    from monitor.reading import sandbox  # noqa: PLC0415
+    from monitor.reading.formats import budget  # noqa: PLC0415
+
     # a scan read by OCR, a file converted by LibreOffice: a larger budget, each reader bounding its own part
-    default = (heavy_budget(args[0]) if args and isinstance(args[0], bytes) else None) or (SECONDS, MEMORY)
+    default = (budget(args[0]) if args and isinstance(args[0], bytes) else None) or (SECONDS, MEMORY)
     seconds, memory = seconds or default[0], memory or default[1]
-    budget = sandbox.Limits(
+    return sandbox.Limits(
         seconds,
         memory,
         too_long=f"读取超过{seconds}秒，已放弃（页面可能异常）",
         exhausted=f"读取超出限制（{seconds}秒CPU、{memory // 2**20} MiB内存），已放弃",
     )
-    answer: T = _POOL.run(budget, fn, args)
+
+
+def read_report_forked(data: bytes, source: str, kind: str | None = None, charset: str | None = None) -> Report:
+    """``read_report`` in a fork of this process, under the limits a reader of the pool has (CPU, memory, the
+    wall clock). For a caller with one thread (`govmon check`): its fork has the readers and caches it has
+    loaded and starts in milliseconds, where the pool's forkserver and first reader take 0.2-0.7 s. With other
+    threads running (a fork copies none of them, and may copy a lock one of them holds), the pool reads it."""
+    import multiprocessing  # noqa: PLC0415
+
+    from monitor.reading import report, sandbox  # noqa: PLC0415
+
+    if threading.active_count() > 1:
+        return read_report(data, source, kind, charset)
+    args = (data, source, kind, charset)
+    limits = _limits(args, None, None)
+    # The fork starts with this process's address space mapped (a pool reader starts with the modules its
+    # forkserver preloaded): the memory budget is the document's, on top of that.
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        mapped = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    limits = dataclasses.replace(limits, memory=limits.memory + mapped)
+    ctx = multiprocessing.get_context("fork")
+    # not a daemon: the PDF reader forks a limited child of its own
+    answer: Report = sandbox.run_limited(ctx, limits, report.read_report, args, daemon=False)
     return answer
 
 
 def read_page(data: bytes, source: str, kind: str | None = None, charset: str | None = None, **limit: int) -> Report:
-    return bounded(_read_page, data, source, kind, charset, **limit)
+    from monitor.reading import report  # noqa: PLC0415
+
+    return bounded(report.read_page, data, source, kind, charset, **limit)
 
 
 def read_page_and(
@@ -90,9 +146,13 @@ def read_page_and(
 def _read_then(
     data: bytes, source: str, kind: str | None, charset: str | None, then: Callable[[Report], T]
 ) -> tuple[Report, T]:
-    report = _read_page(data, source, kind, charset)
-    return report, then(report)
+    from monitor.reading import report  # noqa: PLC0415
+
+    page = report.read_page(data, source, kind, charset)
+    return page, then(page)
 
 
 def read_report(data: bytes, source: str, kind: str | None = None, charset: str | None = None, **limit: int) -> Report:
-    return bounded(_read_report, data, source, kind, charset, **limit)
+    from monitor.reading import report  # noqa: PLC0415
+
+    return bounded(report.read_report, data, source, kind, charset, **limit)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from monitor.model import AMOUNT_COLUMNS, SIGNED_COLUMNS, Number, Value
 
@@ -45,6 +46,7 @@ class Reading:
         return self.blank or self.number is not None
 
 
+@lru_cache(maxsize=1024)  # a page asks of one text ~12 times (the readers of three tables, labels and values)
 def read_cell(text: str) -> Reading:
     """The cell's number as written, or a blank, or an unreadable cell (number None, not blank)."""
     t = text.strip()

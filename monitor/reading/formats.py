@@ -6,22 +6,14 @@ lacks says what to install), and the larger time budget of the heavy readers (OC
 from __future__ import annotations
 
 import codecs
+import importlib
 import re
 from collections.abc import Callable
 
-import charset_normalizer
-
 from monitor.errors import InputError
 from monitor.model import MAX_BYTES, Document, text_document
-from monitor.reading import containers, ocr
-from monitor.reading.archive import zip_document
-from monitor.reading.doc import doc_document, odt_document, rtf_document
-from monitor.reading.docx import docx_document
+from monitor.reading import containers
 from monitor.reading.html import html_document
-from monitor.reading.ocr import image_document
-from monitor.reading.ofd import ofd_document
-from monitor.reading.pdf import pdf_document
-from monitor.reading.sheet import ods_document, xls_document, xlsx_document
 
 _GB = {"gb2312", "gbk", "gb_2312-80", "x-gbk", "gb18030", "cp936", "euc-cn", "hz-gb-2312"}
 
@@ -63,6 +55,8 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
             return data.decode(codec), codec
         except UnicodeDecodeError:
             continue
+    import charset_normalizer  # noqa: PLC0415  (~10 ms to import; most pages say their charset or are UTF-8)
+
     best = charset_normalizer.from_bytes(data[:262_144]).best()
     if best is None or best.encoding is None:
         raise InputError("无法识别文件的文字编码（不是UTF-8、GBK/GB18030或其他已知编码）")
@@ -99,48 +93,70 @@ def _refuse(message: str) -> Callable[[bytes], Document]:
     return read
 
 
+_MODULES: set[str] = set()  # every module READERS names
+
+
+def _imported(module: str, name: str) -> Callable[[bytes], Document]:
+    """The reader ``name`` of ``monitor.reading.<module>``, its module (and the libraries it loads: pdfium, the
+    zip and OLE parsers, OCR's) imported when a document of its format is first read, not by every start."""
+    _MODULES.add(module)
+
+    def read(data: bytes) -> Document:
+        reader: Callable[[bytes], Document] = getattr(importlib.import_module(f"monitor.reading.{module}"), name)
+        return reader(data)
+
+    read.__qualname__ = read.__name__ = name
+    return read
+
+
 # format -> reader: each reads the bytes into the one document model, bounded, or raises one InputError line.
 READERS: dict[str, Callable[[bytes], Document]] = {
-    "pdf": pdf_document,
-    "docx": docx_document,
-    "doc": doc_document,  # Word 97-2003, and WPS Writer .wps (the same binary in an OLE2 file)
-    "odt": odt_document,  # OpenDocument text: through LibreOffice, as .doc
-    "rtf": rtf_document,
-    "ods": ods_document,
-    "xlsx": xlsx_document,
-    "xls": xls_document,  # Excel 97-2003, and WPS Spreadsheets .et
-    "ofd": ofd_document,
-    "zip": zip_document,  # an archive of attachments: the report inside it
-    "png": image_document,
-    "jpeg": image_document,
-    "tiff": image_document,
+    "pdf": _imported("pdf", "pdf_document"),
+    "docx": _imported("docx", "docx_document"),
+    "doc": _imported("doc", "doc_document"),  # Word 97-2003, and WPS Writer .wps (the same binary in an OLE2 file)
+    "odt": _imported("doc", "odt_document"),  # OpenDocument text: through LibreOffice, as .doc
+    "rtf": _imported("doc", "rtf_document"),
+    "ods": _imported("sheet", "ods_document"),
+    "xlsx": _imported("sheet", "xlsx_document"),
+    "xls": _imported("sheet", "xls_document"),  # Excel 97-2003, and WPS Spreadsheets .et
+    "ofd": _imported("ofd", "ofd_document"),
+    "zip": _imported("archive", "zip_document"),  # an archive of attachments: the report inside it
+    "png": _imported("ocr", "image_document"),
+    "jpeg": _imported("ocr", "image_document"),
+    "tiff": _imported("ocr", "image_document"),
     "ole": _refuse(containers.OLE_UNKNOWN),
     "binary": _refuse("这是二进制文件，不是网页、文本、PDF、Word、表格或OFD格式的报告"),
 }
 
 
+def load_readers() -> None:
+    """Import every reader now: a process that reads documents of any format (the forkserver of the service's
+    readers) loads them once, before it forks."""
+    for module in sorted(_MODULES):
+        importlib.import_module(f"monitor.reading.{module}")
+
+
 # The budget of the child that reads a document (bounded.py), by its magic bytes alone (nothing of a hostile
 # file is parsed in the parent): a scan read by OCR, a zip that may hold one, and the formats converted by
 # LibreOffice need more than a page's 60 s and 1 GiB; each reader bounds its own work within it.
-HEAVY_BUDGET = {
-    "pdf": (ocr_budget := (ocr.SECONDS_PER_PAGE * ocr.MAX_PAGES + 60, ocr.MEMORY + 512 * 2**20)),
-    "zip": ocr_budget,
-    "image": ocr_budget,
-    "ole": (120, 2560 * 2**20),
-}
+_CONVERTED = (120, 2560 * 2**20)
+
+
+def _ocr_budget() -> tuple[int, int]:
+    from monitor.reading import ocr  # noqa: PLC0415
+
+    return ocr.SECONDS_PER_PAGE * ocr.MAX_PAGES + 60, ocr.MEMORY + 512 * 2**20
 
 
 def budget(data: bytes) -> tuple[int, int] | None:
-    """(CPU seconds, bytes of memory) for reading ``data`` when it needs more than a page, else None."""
+    """(CPU seconds, bytes of memory) for reading ``data`` when it needs more than a page, else None: a PDF, a
+    zip or an image may be a scan (OCR's budget), an OLE2 or RTF file is converted by LibreOffice."""
     head = data[:16]
-    if head.lstrip().startswith(b"%PDF-") or data[:1024].lstrip().startswith(b"%PDF-"):
-        return HEAVY_BUDGET["pdf"]
-    if head.startswith(b"PK\x03\x04"):
-        return HEAVY_BUDGET["zip"]
     if head.startswith((containers.OLE_MAGIC, _RTF)):  # LibreOffice converts these
-        return HEAVY_BUDGET["ole"]
-    if containers.image_kind(head):
-        return HEAVY_BUDGET["image"]
+        return _CONVERTED
+    pdf = head.lstrip().startswith(b"%PDF-") or data[:1024].lstrip().startswith(b"%PDF-")
+    if pdf or head.startswith(b"PK\x03\x04") or containers.image_kind(head):
+        return _ocr_budget()
     return None
 
 

@@ -28,6 +28,8 @@ _COMMAS = re.compile(r",{2,}")
 _MARKS = dict.fromkeys(
     [*range(0x2460, 0x24A0), 0x00B9, 0x00B2, 0x00B3, *range(0x2070, 0x208F), *range(0x2776, 0x2794)], "?"
 )
+_MARKED = re.compile("[\u2460-\u249f\u00b9\u00b2\u00b3\u2070-\u208e\u2776-\u2793]")  # any of them: a page rarely
+# has one, and a dict's translate costs ~60 ns a character
 _SPACES = re.compile(r"[ \t\u2000-\u200b\u3000]+")
 _NOT_CJK = re.compile(r"[^\u4e00-\u9fff]+")
 
@@ -54,7 +56,7 @@ def is_traditional(text: str) -> bool:
 def normalise(text: str, traditional: bool | None = None) -> str:
     """Return the text in simplified characters, NFKC forms, without glosses and comma debris."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = unicodedata.normalize("NFKC", text.translate(_MARKS))
+    text = unicodedata.normalize("NFKC", text.translate(_MARKS) if _MARKED.search(text) else text)
     text = _GLOSS.sub("", text)
     if traditional is None:
         traditional = is_traditional(text)

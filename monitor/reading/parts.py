@@ -44,7 +44,9 @@ _OTHER_NUMBERINGS = (
 )
 
 
-_WORD = re.compile(r"[\u4e00-\u9fff\w]")
+# a word character: ``\w`` matches every CJK ideograph (U+4E00-U+9FFF are all letters, Lo, in Python's Unicode
+# data since 3.11), and compiles in microseconds where ``[\u4e00-\u9fff\w]`` took ~2 ms at every start
+_WORD = re.compile(r"\w")
 
 
 _SUBHEADING5 = re.compile(r"\((一|1)\)\s*(存在的?)?主要问题")
@@ -128,8 +130,13 @@ def headings(lines: list[str]) -> list[tuple[int, int]]:
             runs.append([item])
     out: list[tuple[int, int]] = []
     dropped: set[int] = set()
-    for k, run in enumerate(runs):
-        later = {n for r in runs[k + 1 :] for _, n in r}
+    later_of: list[frozenset[int]] = []  # the parts of the runs after each run, gathered once (not once a run:
+    after: frozenset[int] = frozenset()  # a page of thousands of headings took 35 s)
+    for run in reversed(runs):
+        later_of.append(after)
+        after |= {n for _, n in run}
+    later_of.reverse()
+    for run, later in zip(runs, later_of, strict=True):
         between = [[lines[j] for j in range(a[0] + 1, b[0])] for a, b in itertools.pairwise(run)]
         listed = len(run) >= 4 and all(  # separated by punctuation only, as a sentence listing the parts is
             any(x.strip() for x in gap) and not any(_WORD.search(x) for x in gap) for gap in between

@@ -9,6 +9,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from monitor.model import (
     ACTIVE_ROWS,
@@ -149,6 +150,14 @@ def _pipe_cells(text: str, line: int) -> list[Cell]:
 
 def tokenize(lines: Sequence[tuple[int, str]]) -> list[Cell]:
     """Cells of a section. ``lines`` are (line number, normalised text) pairs."""
+    return list(_tokenized(tuple(lines)))
+
+
+@lru_cache(maxsize=8)
+def _tokenized(lines: tuple[tuple[int, str], ...]) -> tuple[Cell, ...]:
+    """A report's text has no table under its parts' headings: each of its three tables is then looked for in
+    the same regions, the whole text among them (a crawler's page: 21 tokenizations of 7 regions), so the cells of
+    the last few regions are kept."""
     gap_sizes, empties, seen = [], 0, False
     for _, text in lines:
         if not text:
@@ -180,4 +189,4 @@ def tokenize(lines: Sequence[tuple[int, str]]) -> list[Cell]:
         empties = 0
     if prev_plain and empties > base:
         cells.extend(Cell("blank", "", -1, inferred=True) for _ in range(empties - base))
-    return cells
+    return tuple(cells)

@@ -107,17 +107,18 @@ def place_rows(
     their position because no label named them."""
     label_at = [i for i, c in enumerate(cells) if c.kind == "label"]
     names = [i for i in label_at if _row_label(cells[i].text)]  # not a sentence of prose that names a row
+    squashed = {i: _squash(cells[i].text) for i in label_at}  # each label once, not once a row looked for
     hits: dict[str, int] = {}
     pos = 0
     used: set[int] = set()
     for spec in specs:
-        hit = next((i for i in names if i >= pos and spec.match(_squash(cells[i].text))), None)
+        hit = next((i for i in names if i >= pos and spec.match(squashed[i])), None)
         if hit is None and not ordered:
-            hit = next((i for i in names if i not in used and spec.match(_squash(cells[i].text))), None)
+            hit = next((i for i in names if i not in used and spec.match(squashed[i])), None)
         if hit is None:
             continue
         used.add(hit)
-        while hit + 1 < len(cells) and cells[hit + 1].kind == "label" and spec.match(_squash(cells[hit + 1].text)):
+        while hit + 1 < len(cells) and cells[hit + 1].kind == "label" and spec.match(squashed[hit + 1]):
             hit += 1  # the same label again: a colspan copied into several grid slots
         if ordered:
             pos = hit + 1
@@ -125,7 +126,7 @@ def place_rows(
     by_position: set[str] = set()
     if ordered and hits:
         unnamed = {
-            i: _squash(cells[i].text)
+            i: squashed[i]
             for i in names
             if i not in used and i + 1 < len(cells) and cells[i + 1].kind == "value" and min(hits.values()) < i
         }
