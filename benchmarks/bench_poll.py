@@ -360,6 +360,8 @@ def replicate(db: Path, k: int, n: int) -> None:
             f"ON c.url = {url.format('d.url')} JOIN model m ON m.doc = d.id JOIN versions v ON v.id = m.version "
             "ORDER BY c.id"
         )
+        # read as their models were (the poll trigger keeps this for polls that end, not for rows copied in)
+        con.execute("UPDATE sources SET ever_read = 1 WHERE id IN (SELECT source FROM polls WHERE ok = 1)")
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()
 

@@ -136,6 +136,8 @@ def replicate_pg(url: str, k: int, n: int) -> None:
         "v.report, v.findings, v.diff FROM n JOIN documents d ON d.source = 's' || n.j JOIN documents c "
         f"ON c.url = {url_of.format('d.url')} JOIN model m ON m.doc = d.id JOIN versions v ON v.id = m.version "
         "ORDER BY c.id",
+        # read as their models were (the poll trigger keeps this for polls that end, not for rows copied in)
+        "UPDATE sources SET ever_read = 1 WHERE id IN (SELECT source FROM polls WHERE ok = 1)",
     ]
     run(url, ";\n".join(statements))
     run(url, "VACUUM ANALYZE")

@@ -87,16 +87,16 @@ class Bodies(Connected):
 
 def bodies_query(source: str | None, names: list[str]) -> tuple[str, list[Any]]:
     """``Bodies.bodies``'s statement and its arguments (``start_poll`` sends it with the poll's other reads)."""
-    where = []
+    among = []  # one IN of a UNION, each part from an index: "x IN (…) OR name = ANY(…)" scanned every body
     if source:
-        where.append("b.id IN (SELECT body_id FROM documents WHERE source = %s)")
+        among.append("SELECT body_id FROM documents WHERE source = %s")
     if names:
-        where.append("b.name = ANY(%s)")
+        among.append("SELECT id FROM bodies WHERE name = ANY(%s)")
     sql = (
         "SELECT b.id, b.name, b.kind, array_agg(DISTINCT d.source), array_agg(DISTINCT d.year) FILTER (WHERE "
         "d.year IS NOT NULL), (SELECT x.body_how FROM documents x WHERE x.body_id = b.id ORDER BY "
         "coalesce(x.year, 0) DESC, x.id DESC LIMIT 1) FROM bodies b JOIN documents d ON d.body_id = b.id "
-        + (f"WHERE {' OR '.join(where)} " if where else "")
+        + (f"WHERE b.id IN ({' UNION '.join(among)}) " if among else "")
         + 'GROUP BY b.id ORDER BY b.name COLLATE "C"'  # as SQLite orders text: by code point
     )
     return sql, [*([source] if source else []), *([names] if names else [])]

@@ -18,16 +18,16 @@ if TYPE_CHECKING:
 class Bodies(Connected):
     def bodies(self, source: str | None = None, names: Iterable[str] = ()) -> list[StoredBody]:
         names = list(names)
-        where = []
+        among = []  # one IN of a UNION, each part from an index (an OR of the two may scan every body)
         if source:
-            where.append("b.id IN (SELECT body_id FROM documents WHERE source = ?)")
+            among.append("SELECT body_id FROM documents WHERE source = ?")
         if names:
-            where.append("b.name IN (SELECT value FROM json_each(?))")  # one argument however many names
+            among.append("SELECT id FROM bodies WHERE name IN (SELECT value FROM json_each(?))")  # one argument
         rows = self.db.conn.execute(
             "SELECT b.id, b.name, b.kind, group_concat(DISTINCT d.source), group_concat(DISTINCT d.year), "
             "(SELECT x.body_how FROM documents x WHERE x.body_id = b.id ORDER BY coalesce(x.year, 0) DESC, x.id DESC "
             "LIMIT 1) FROM bodies b JOIN documents d ON d.body_id = b.id "
-            + (f"WHERE {' OR '.join(where)} " if where else "")
+            + (f"WHERE b.id IN ({' UNION '.join(among)}) " if among else "")
             + "GROUP BY b.id ORDER BY b.name",
             [*([source] if source else []), *([json.dumps(names)] if names else [])],
         )
