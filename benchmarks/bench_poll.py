@@ -314,54 +314,52 @@ def bench_settings(folder: Path, n: int, hosts: int, port: int) -> Settings:
     )
 
 
+def copy_statements(same: str = "IS") -> list[str]:
+    """The SQL that makes each source i of the temporary table ``n (i, j)`` a copy of source j (its model, polled
+    for real): its rows under its own URLs. SQLite's and PostgreSQL's alike but for how two years, either maybe
+    NULL, are compared (``same``: SQLite's ``IS``, PostgreSQL's ``IS NOT DISTINCT FROM``). A model's report
+    stored as another's duplicate (a document without a version) is copied with that version: the copy's body
+    is its own."""
+    url = "replace({}, '/s' || n.j || '/', '/s' || n.i || '/')"
+    return [
+        "INSERT INTO sources (id, agency, kind, list_url) SELECT 's' || n.i, '单位' || n.i, s.kind, "
+        f"{url.format('s.list_url')} FROM n JOIN sources s ON s.id = 's' || n.j",
+        "INSERT INTO polls (source, started, finished, ok, reports, new_versions) SELECT 's' || n.i, p.started, "
+        "p.finished, p.ok, p.reports, p.new_versions FROM n JOIN polls p ON p.source = 's' || n.j",
+        f"INSERT INTO pages (url, etag, last_modified, body, fetched_at, links) SELECT {url.format('p.url')}, "
+        f"p.etag, p.last_modified, p.body, p.fetched_at, {url.format('p.links')} FROM n JOIN sources s "
+        "ON s.id = 's' || n.j JOIN pages p ON p.url = s.list_url",
+        "INSERT INTO bodies (name, kind) SELECT b.name || '·' || n.i, b.kind FROM n JOIN documents d "
+        "ON d.source = 's' || n.j JOIN bodies b ON b.id = d.body_id",
+        "INSERT INTO documents (source, url, title, year, first_seen, etag, last_modified, last_checked, body_id, "
+        f"body_how) SELECT 's' || n.i, {url.format('d.url')}, d.title, d.year, d.first_seen, d.etag, "
+        "d.last_modified, d.last_checked, (SELECT c.id FROM bodies c WHERE c.name = b.name || '·' || n.i), "
+        "d.body_how FROM n JOIN documents d ON d.source = 's' || n.j LEFT JOIN bodies b ON b.id = d.body_id",
+        # each model document's latest version, or its body's (a duplicate has none of its own)
+        "CREATE TEMP TABLE model AS SELECT d.id AS doc, coalesce((SELECT max(id) FROM versions WHERE "
+        "document_id = d.id), (SELECT max(w.id) FROM versions w JOIN documents x ON x.id = w.document_id "
+        f"WHERE x.body_id = d.body_id AND x.year {same} d.year)) AS version FROM documents d",
+        "INSERT INTO versions (document_id, fetched_at, sha256, content_hash, content_type, raw, text, report, "
+        "findings, diff) SELECT c.id, v.fetched_at, v.sha256, v.content_hash, v.content_type, v.raw, v.text, "
+        "v.report, v.findings, v.diff FROM n JOIN documents d ON d.source = 's' || n.j JOIN documents c "
+        f"ON c.url = {url.format('d.url')} JOIN model m ON m.doc = d.id JOIN versions v ON v.id = m.version "
+        "ORDER BY c.id",
+        # read as their models were (the poll trigger keeps this for polls that end, not for rows copied in)
+        "UPDATE sources SET ever_read = 1 WHERE id IN (SELECT source FROM polls WHERE ok = 1)",
+    ]
+
+
 def replicate(db: Path, k: int, n: int) -> None:
     """Sources k..n-1 made known as if polled: copies of source (i % k)'s rows under source i's URLs (``k`` a
-    multiple of the hosts, so source i and its model share a host). A model's report stored as another's
-    duplicate (a document without a version) is copied with that version: the copy's body is its own."""
+    multiple of the hosts, so source i and its model share a host)."""
     import sqlite3  # noqa: PLC0415
 
     con = sqlite3.connect(db)
-    url = "replace({}, '/s' || n.j || '/', '/s' || n.i || '/')"
     with con:
         con.execute("CREATE TEMP TABLE n (i INTEGER PRIMARY KEY, j INTEGER NOT NULL)")
         con.executemany("INSERT INTO n VALUES (?, ?)", [(i, i % k) for i in range(k, n)])
-        con.execute(
-            "INSERT INTO sources (id, agency, kind, list_url) SELECT 's' || n.i, '单位' || n.i, s.kind, "
-            f"{url.format('s.list_url')} FROM n JOIN sources s ON s.id = 's' || n.j"
-        )
-        con.execute(
-            "INSERT INTO polls (source, started, finished, ok, reports, new_versions) SELECT 's' || n.i, p.started, "
-            "p.finished, p.ok, p.reports, p.new_versions FROM n JOIN polls p ON p.source = 's' || n.j"
-        )
-        con.execute(
-            f"INSERT INTO pages (url, etag, last_modified, body, fetched_at, links) SELECT {url.format('p.url')}, "
-            f"p.etag, p.last_modified, p.body, p.fetched_at, {url.format('p.links')} FROM n JOIN sources s "
-            "ON s.id = 's' || n.j JOIN pages p ON p.url = s.list_url"
-        )
-        con.execute(
-            "INSERT INTO bodies (name, kind) SELECT b.name || '·' || n.i, b.kind FROM n JOIN documents d "
-            "ON d.source = 's' || n.j JOIN bodies b ON b.id = d.body_id"
-        )
-        con.execute(
-            "INSERT INTO documents (source, url, title, year, first_seen, etag, last_modified, last_checked, body_id, "
-            f"body_how) SELECT 's' || n.i, {url.format('d.url')}, d.title, d.year, d.first_seen, d.etag, "
-            "d.last_modified, d.last_checked, (SELECT c.id FROM bodies c WHERE c.name = b.name || '·' || n.i), "
-            "d.body_how FROM n JOIN documents d ON d.source = 's' || n.j LEFT JOIN bodies b ON b.id = d.body_id"
-        )
-        con.execute(  # each model document's latest version, or its body's (a duplicate has none of its own)
-            "CREATE TEMP TABLE model AS SELECT d.id AS doc, coalesce((SELECT max(id) FROM versions WHERE "
-            "document_id = d.id), (SELECT max(w.id) FROM versions w JOIN documents x ON x.id = w.document_id "
-            "WHERE x.body_id = d.body_id AND x.year IS d.year)) AS version FROM documents d"
-        )
-        con.execute(
-            "INSERT INTO versions (document_id, fetched_at, sha256, content_hash, content_type, raw, text, report, "
-            "findings, diff) SELECT c.id, v.fetched_at, v.sha256, v.content_hash, v.content_type, v.raw, v.text, "
-            "v.report, v.findings, v.diff FROM n JOIN documents d ON d.source = 's' || n.j JOIN documents c "
-            f"ON c.url = {url.format('d.url')} JOIN model m ON m.doc = d.id JOIN versions v ON v.id = m.version "
-            "ORDER BY c.id"
-        )
-        # read as their models were (the poll trigger keeps this for polls that end, not for rows copied in)
-        con.execute("UPDATE sources SET ever_read = 1 WHERE id IN (SELECT source FROM polls WHERE ok = 1)")
+        for statement in copy_statements():
+            con.execute(statement)
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()
 

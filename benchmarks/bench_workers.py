@@ -47,7 +47,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench_poll import bench_settings, replicate
+from bench_poll import bench_settings, copy_statements, replicate
 from bench_poll import serve as portals
 
 from monitor.alerts.render import Renderer
@@ -110,34 +110,10 @@ def forget_polls(settings: Settings) -> None:
 def replicate_pg(url: str, k: int, n: int) -> None:
     """bench_poll's ``replicate`` in PostgreSQL: sources k..n-1 made known as if polled, copies of source (i % k)'s
     rows under source i's URLs (one script, one session: its temporary tables last to its end)."""
-    url_of = "replace({}, '/s' || n.j || '/', '/s' || n.i || '/')"
     statements = [
         "CREATE TEMP TABLE n (i INTEGER PRIMARY KEY, j INTEGER NOT NULL)",
         f"INSERT INTO n SELECT g, g % {int(k)} FROM generate_series({int(k)}, {int(n) - 1}) g",
-        "INSERT INTO sources (id, agency, kind, list_url) SELECT 's' || n.i, '单位' || n.i, s.kind, "
-        f"{url_of.format('s.list_url')} FROM n JOIN sources s ON s.id = 's' || n.j",
-        "INSERT INTO polls (source, started, finished, ok, reports, new_versions) SELECT 's' || n.i, p.started, "
-        "p.finished, p.ok, p.reports, p.new_versions FROM n JOIN polls p ON p.source = 's' || n.j",
-        f"INSERT INTO pages (url, etag, last_modified, body, fetched_at, links) SELECT {url_of.format('p.url')}, "
-        f"p.etag, p.last_modified, p.body, p.fetched_at, {url_of.format('p.links')} FROM n JOIN sources s "
-        "ON s.id = 's' || n.j JOIN pages p ON p.url = s.list_url",
-        "INSERT INTO bodies (name, kind) SELECT b.name || '·' || n.i, b.kind FROM n JOIN documents d "
-        "ON d.source = 's' || n.j JOIN bodies b ON b.id = d.body_id",
-        "INSERT INTO documents (source, url, title, year, first_seen, etag, last_modified, last_checked, body_id, "
-        f"body_how) SELECT 's' || n.i, {url_of.format('d.url')}, d.title, d.year, d.first_seen, d.etag, "
-        "d.last_modified, d.last_checked, (SELECT c.id FROM bodies c WHERE c.name = b.name || '·' || n.i), "
-        "d.body_how FROM n JOIN documents d ON d.source = 's' || n.j LEFT JOIN bodies b ON b.id = d.body_id",
-        # each model document's latest version, or its body's (a duplicate has none of its own)
-        "CREATE TEMP TABLE model AS SELECT d.id AS doc, coalesce((SELECT max(id) FROM versions WHERE "
-        "document_id = d.id), (SELECT max(w.id) FROM versions w JOIN documents x ON x.id = w.document_id "
-        "WHERE x.body_id = d.body_id AND x.year IS NOT DISTINCT FROM d.year)) AS version FROM documents d",
-        "INSERT INTO versions (document_id, fetched_at, sha256, content_hash, content_type, raw, text, report, "
-        "findings, diff) SELECT c.id, v.fetched_at, v.sha256, v.content_hash, v.content_type, v.raw, v.text, "
-        "v.report, v.findings, v.diff FROM n JOIN documents d ON d.source = 's' || n.j JOIN documents c "
-        f"ON c.url = {url_of.format('d.url')} JOIN model m ON m.doc = d.id JOIN versions v ON v.id = m.version "
-        "ORDER BY c.id",
-        # read as their models were (the poll trigger keeps this for polls that end, not for rows copied in)
-        "UPDATE sources SET ever_read = 1 WHERE id IN (SELECT source FROM polls WHERE ok = 1)",
+        *copy_statements("IS NOT DISTINCT FROM"),
     ]
     run(url, ";\n".join(statements))
     run(url, "VACUUM ANALYZE")
