@@ -6,14 +6,15 @@ refuses the password: each one line naming the file, the line and the key, never
 from __future__ import annotations
 
 import json
+import re
 
 import psycopg
 import pytest
 
-from monitor.config import load
+from monitor.config import Source, load
 from monitor.errors import ConfigError, StorageError
 from monitor.present.cli import main
-from monitor.store import Claim, open_store
+from monitor.store import Claim, KnownReport, Listing, open_store
 
 SOURCE = """
 [[source]]
@@ -151,23 +152,57 @@ def _worker(url: str, name: str):
     return store
 
 
+def _claim(store, source: str, lease: float, fresh: float = 0) -> Claim:
+    """What asking for the source's poll with a lease got (the poll's row made only when granted)."""
+    return store.start_poll(source, f"http://x/{source}/", lease=lease, fresh=fresh).claim
+
+
 def test_a_source_lease_keeps_a_second_worker_off_until_released_or_expired(pg_url):
     a, b = _worker(pg_url, "a"), _worker(pg_url, "b")
     try:
         with psycopg.connect(pg_url, autocommit=True) as conn:
             conn.execute("INSERT INTO sources (id) VALUES ('s1')")
-        assert a.claim_source("s1", lease=600)
-        assert b.claim_source("s1", lease=600) is Claim.HELD  # a polls it: looked at again after the lease
-        assert a.claim_source("s1", lease=600)  # its holder may renew it
+        assert _claim(a, "s1", lease=600)
+        assert _claim(b, "s1", lease=600) is Claim.HELD  # a polls it: looked at again after the lease
+        assert _claim(a, "s1", lease=600)  # its holder may renew it
         a.release_source("s1")
-        assert b.claim_source("s1", lease=600, fresh=3600) is Claim.FRESH  # polled just now, by a: next interval
-        assert b.claim_source("s1", lease=600)  # a `poll` asked now takes it
+        assert _claim(b, "s1", lease=600, fresh=3600) is Claim.FRESH  # polled just now, by a: next interval
+        assert _claim(b, "s1", lease=600)  # a `poll` asked now takes it
         with psycopg.connect(pg_url, autocommit=True) as conn:  # b is killed; its lease's time passes
             conn.execute("UPDATE sources SET lease_until = now() - interval '1 second'")
-        assert a.claim_source("s1", lease=600)  # taken over
+        assert _claim(a, "s1", lease=600)  # taken over
     finally:
         a.close()
         b.close()
+
+
+def test_a_polls_start_is_one_round_trip_that_makes_nothing_when_its_lease_is_not_granted(pg_url):
+    """The lease, the poll's row and its reads go together (``start_poll`` with ``lease``): a poll that did not get
+    the lease leaves no row; one that did knows already what the store holds of each report its listing page
+    linked to as last read (every URL present, one never seen as nothing known), the same as ``known_reports``."""
+    a, b = _worker(pg_url, "a"), _worker(pg_url, "b")
+    try:
+        a.sync_sources([Source("s1", "单位", "government", "http://x/s1/", 3600, re.compile("."))])
+        links = (("http://x/s1/bad.pdf", "2023年报告", 2023), ("http://x/s1/new.html", "2024年报告", 2024))
+        a.save_page("http://x/s1/", None, None, b"<html></html>", Listing(links, None, "."))
+        a.mark_unreadable("s1", links[0][0], "读不出", title=links[0][1], year=2023, sha256="bad")
+        begun = a.start_poll("s1", "http://x/s1/", lease=600)
+        held = b.start_poll("s1", "http://x/s1/", lease=600)
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            polls = conn.execute("SELECT id, worker FROM polls").fetchall()
+        asked = a.known_reports([url for url, _, _ in links])
+    finally:
+        a.close()
+        b.close()
+    assert begun.claim is Claim.TAKEN
+    assert polls == [(begun.poll_id, "a")]  # b's start made no poll
+    assert (held.claim, held.poll_id, held.page) == (Claim.HELD, 0, None)
+    assert sorted(begun.known) == [url for url, _, _ in links]
+    assert begun.known[links[1][0]] == KnownReport()
+    assert begun.known[links[0][0]] == asked[links[0][0]]
+    bad = begun.known[links[0][0]].unreadable
+    assert bad is not None
+    assert bad.sha256 == "bad"
 
 
 def test_a_hosts_slots_are_shared_by_every_worker(pg_url):
@@ -192,12 +227,12 @@ def test_renewing_extends_only_the_leases_a_worker_still_holds(pg_url):
     try:
         with psycopg.connect(pg_url, autocommit=True) as conn:
             conn.execute("INSERT INTO sources (id) VALUES ('s1'), ('s2')")
-        assert a.claim_source("s1", lease=1)
-        assert a.claim_source("s2", lease=1)
+        assert _claim(a, "s1", lease=1)
+        assert _claim(a, "s2", lease=1)
         assert a.take_host_slot("portal.example", 2, 1) == 0
         with psycopg.connect(pg_url, autocommit=True) as conn:  # s2's lease lapsed while a was busy; b took it
             conn.execute("UPDATE sources SET lease_until = now() - interval '1 second' WHERE id = 's2'")
-        assert b.claim_source("s2", lease=600)
+        assert _claim(b, "s2", lease=600)
         assert a.renew_leases(600) == 1  # s1 only: s2 is b's now
         with psycopg.connect(pg_url, autocommit=True) as conn:
             leases = dict(conn.execute("SELECT id, lease_owner FROM sources").fetchall())
@@ -206,7 +241,7 @@ def test_renewing_extends_only_the_leases_a_worker_still_holds(pg_url):
         assert leases == {"s1": "a", "s2": "b"}
         assert left.total_seconds() > 500  # renewed to 600 s, not 1
         assert slot.total_seconds() > 500
-        assert not b.claim_source("s1", lease=600)
+        assert not _claim(b, "s1", lease=600)
     finally:
         a.close()
         b.close()

@@ -2,7 +2,7 @@
 and out (``records``). ``open_store`` (in this package's face) gives SQLite (``monitor.store.sqlite``, the
 embedded default) or PostgreSQL (``monitor.store.postgres``, one database several workers share); each
 implements exactly this protocol. What several workers need is in it too, and a single-instance store grants
-it at once: a source's lease (``claim_source``), a host's request slots (``take_host_slot``).
+it at once: a source's lease (``start_poll`` with ``lease``), a host's request slots (``take_host_slot``).
 
 Writes that belong together are one transaction inside one call (a version, its findings and its events;
 a poll's end, its source's streak and its events): a crash leaves all of them or none, and an event's key
@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Protocol
 from monitor.model import Event, Finding, Report
 from monitor.model.bodies import Attribution
 from monitor.store.records import (
-    Claim,
     Delivery,
     KnownReport,
     LastReport,
@@ -66,12 +65,6 @@ class Store(Protocol):
         """Polls a killed process left unfinished, closed as interrupted; how many. Called when no other
         process polls."""
 
-    def claim_source(self, source_id: str, lease: float, fresh: float = 0) -> Claim:
-        """Take the source's poll for ``lease`` seconds (``Claim.TAKEN``, the only true one): ``HELD`` when
-        another worker holds it, ``FRESH`` when (``fresh``) another worker polled it less than that many seconds
-        ago. A shared store's lease expires, so a killed worker's sources are taken over; a single-instance store
-        (SQLite, under its instance lock) always grants it."""
-
     def release_source(self, source_id: str) -> None:
         """The poll is over: the source's lease is free, and its poll counted as now for ``fresh``."""
 
@@ -109,10 +102,23 @@ class Store(Protocol):
     def take_poll_requests(self) -> list[str]: ...
 
     # ------------------------------------------------------------ a poll's reads, each one round trip
-    def start_poll(self, source_id: str, list_url: str) -> PollStart:
+    def start_poll(
+        self,
+        source_id: str,
+        list_url: str,
+        *,
+        lease: float | None = None,
+        fresh: float = 0,
+        roster: Sequence[str] = (),
+    ) -> PollStart:
         """A poll of the source begins: its poll row, and what the poll reads of the source as it starts (its
-        state, its bodies, its listing page ``list_url`` as last read, the report years stored from it, older
-        ones too that left the listing's pages)."""
+        state, its bodies and those its ``roster`` names, its listing page ``list_url`` as last read, the report
+        years stored from it, older ones too that left the listing's pages, perhaps what it knows of the reports
+        that page linked to). With ``lease``: only when the source's lease for that many seconds is granted
+        (``PollStart.claim``): not when another worker holds it (``HELD``), nor when (``fresh``) another worker
+        polled it less than that many seconds ago (``FRESH``; this worker's own polls are its timetable's
+        business). A shared store's lease expires, so a killed worker's sources are taken over; a single-instance
+        store (SQLite, under its instance lock) always grants it."""
 
     def known_reports(self, urls: Sequence[str]) -> dict[str, KnownReport]:
         """What the store knows of each listed report URL: its document, its latest version's hashes (for a

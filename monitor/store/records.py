@@ -16,7 +16,7 @@ from monitor.model.bodies import Attribution
 
 
 class Claim(enum.Enum):
-    """What asking for a source's poll (``Store.claim_source``) got: true only when ``TAKEN``. ``HELD``: another
+    """What asking for a source's poll (``Store.start_poll`` with a lease, ``PollStart.claim``) got: true only when ``TAKEN``. ``HELD``: another
     worker is polling it now (should that worker die, its lease lapses within ``lease_seconds``); ``FRESH``:
     another worker polled it a moment ago."""
 
@@ -129,13 +129,18 @@ class VersionHashes:
 @dataclass(frozen=True)
 class PollStart:
     """What a poll reads of its source as it begins (``Store.start_poll``): the poll's id, the source's state, the
-    bodies with reports listed on it, its first listing page as last read, the report years stored from it."""
+    bodies with reports listed on it or named by its roster, its first listing page as last read, the report years
+    stored from it, and (a store may leave it empty) what ``known_reports`` gives for each report that page linked
+    to, every URL asked present. ``claim``: when a lease was asked, whether it was granted; when it was not, the
+    poll has no row and nothing else was read."""
 
     poll_id: int
     state: SourceState
     bodies: tuple[StoredBody, ...]
     page: PageCache | None
     years: frozenset[int]
+    known: dict[str, KnownReport] = field(default_factory=dict)
+    claim: Claim = Claim.TAKEN
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ class PollResult:
     # the source's first poll, told in one summary at its end: each report's own events are stored unsent
     quiet: bool = False
     stored_years: set[int] = field(default_factory=set)  # the years of the versions stored this poll
+    read: int = 0  # reports read this poll (fetched whole and parsed): none read, none stored
 
     def told(self, events: list[Event]) -> list[Event]:
         """The events as stored: without recipients in a quiet (first) poll; the summary names them."""
@@ -100,6 +101,7 @@ class Documents:
         if doc and known and known.sha256 == sha:
             result.touched.append((doc.id, resp.etag, resp.last_modified))
             return doc.year or link.year
+        result.read += 1
         try:
             read = await self.content(source, link, resp, known.content_hash if known else None)
         except InputError as exc:

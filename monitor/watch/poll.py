@@ -24,7 +24,7 @@ from monitor.model import Event
 from monitor.model.bodies import Body, normal_name, same_name
 from monitor.reading.facts import title_body
 from monitor.reading.formats import decode
-from monitor.store import Claim, KnownReport, Listing, PageCache, SourceState, Store
+from monitor.store import Claim, KnownReport, Listing, PageCache, PollStart, SourceState, Store, StoredBody
 from monitor.watch.discover import Link, discover
 from monitor.watch.document import Documents, PollResult, Remembered
 from monitor.watch.fetch import Fetcher, allowed_for
@@ -101,16 +101,19 @@ class Watcher:
             fresh = source.interval * 0.9
         else:  # within a pass, a source another worker polled after it began (or just before)
             fresh = time.monotonic() - self.pass_started + PASS_MARGIN if self.pass_started is not None else 0.0
-        claim = self.store.claim_source(source.id, self.settings.lease_seconds, fresh)
-        if not claim:
+        roster = [b.name for b in source.bodies]
+        begun = self.store.start_poll(
+            source.id, source.list_url, lease=self.settings.lease_seconds, fresh=fresh, roster=roster
+        )
+        if not begun.claim:
             log.info("source %s: polled by another worker; left to it", source.id)
-            return PollResult(source.id, elsewhere=True, held=claim is Claim.HELD)
+            return PollResult(source.id, elsewhere=True, held=begun.claim is Claim.HELD)
         self._held += 1
         if self._renewer is None and self.settings.database_url is not None:  # SQLite's store takes no lease
             self._renewer = asyncio.create_task(self._renew())
         result = None
         try:
-            result = await self._poll_source(source)
+            result = await self._poll_source(source, begun)
             return result
         finally:
             self._held -= 1
@@ -132,14 +135,14 @@ class Watcher:
             except StorageError as exc:  # the database is away: the polls' own calls say so; tried again
                 log.warning("renewing this worker's leases failed: %s", exc)
 
-    async def _poll_source(self, source: Source) -> PollResult:
+    async def _poll_source(self, source: Source, begun: PollStart) -> PollResult:
+        """The poll ``begun`` (what it read of its source as it began, at once)."""
         result = PollResult(source.id, quiet=self.first_poll(source))
         missing: list[Event] = []
         first: Event | None = None
         started = time.monotonic()
-        begun = self.store.start_poll(source.id, source.list_url)  # what the poll reads of its source, at once
         poll_id, state = begun.poll_id, begun.state
-        result.bodies = [Body(b.name, b.kind or source.kind) for b in begun.bodies]
+        result.bodies = [Body(b.name, b.kind or source.kind) for b in begun.bodies if source.id in b.sources]
         # the listing pages as stored before this poll, each read once
         pages: dict[str, PageCache | None] = {source.list_url: begun.page}
         result.listing_read = self.listing_read(source, state, pages)
@@ -148,7 +151,7 @@ class Watcher:
             async with asyncio.timeout(SOURCE_DEADLINE):
                 links, complete = await self._listing(source, pages)
                 listed = [(title_body(link.title), link.year) for link in links if link.year]
-                years = {y for _, y in listed} | begun.years | await self._reports(source, links, result)
+                years = {y for _, y in listed} | begun.years | await self._reports(source, links, result, begun.known)
             result.reports = len(links)
             recheck_regions(self.settings, self.store, source, result)
             settled = result.failing  # with the poll's end, only these stay recorded as unreadable
@@ -157,7 +160,13 @@ class Watcher:
             # does not rule out. One on a listing page not read (past max_pages) was not looked for (未能检查).
             failing = set(result.failing)
             unread = [title_body(link.title) for link in links if link.url in failing and not link.year]
-            missing = self.missing(source, years, listed, unread) if complete else []
+            if complete:  # the bodies as the poll began, unless a report was read since (it may have added one)
+                bodies = (
+                    list(begun.bodies)
+                    if not result.read
+                    else self.store.bodies(source.id, [b.name for b in source.bodies])
+                )
+                missing = self.missing(source, years, listed, unread, bodies)
             if result.quiet:
                 first = first_poll_event(self.settings, source, list(self.store.reports(source.id)))
         except (FetchError, InputError) as exc:  # the listing: not reachable, or not a page (binary, bad encoding)
@@ -207,7 +216,12 @@ class Watcher:
         return source.id not in self._read
 
     def missing(
-        self, source: Source, years: set[int], listed: list[tuple[str | None, int]], unread: list[str | None]
+        self,
+        source: Source,
+        years: set[int],
+        listed: list[tuple[str | None, int]],
+        unread: list[str | None],
+        bodies: list[StoredBody],
     ) -> list[Event]:
         """The source's rules per body it is expected to carry (timeliness.missing: the body's last statutory
         deadline, by its kind, has passed and no report of that year was found), judged on ``judged_on``; the
@@ -215,7 +229,7 @@ class Watcher:
         were listed here before; without any, the source's agency (``years``: what the listing shows). A listed
         link's year counts for the body its title names, and for every body when it names none (``listed``)."""
         today, events = self.judged_on(), []
-        for body, kind, stored, since in self.expected(source, years):
+        for body, kind, stored, since in self.expected(source, years, bodies):
             if any(named is None or same_name(named, body) for named in unread):
                 continue  # a report listed without a year could not be read: it may be this body's
             had = stored | {y for named, y in listed if named is None or same_name(named, body)}
@@ -224,11 +238,13 @@ class Watcher:
             events += [missing_event(self.settings, source, found[0], body)] if found else []
         return events
 
-    def expected(self, source: Source, years: set[int]) -> list[tuple[str, str, set[int], int | None]]:
+    def expected(
+        self, source: Source, years: set[int], bodies: list[StoredBody]
+    ) -> list[tuple[str, str, set[int], int | None]]:
         """(body, kind, report years stored, the first year expected) for each body the source is expected to
         carry: a rostered body every year; on a listing of several bodies without a roster, a body other than the
         source's own only after the year of its first report (it may have joined the listing late)."""
-        stored = {b.name: b for b in self.store.bodies(source.id, [b.name for b in source.bodies])}
+        stored = {b.name: b for b in bodies}
         if source.bodies:
             return [
                 (b.name, b.kind, set(stored[b.name].years) if b.name in stored else set(), None) for b in source.bodies
@@ -277,10 +293,14 @@ class Watcher:
             return served
         return today
 
-    async def _reports(self, source: Source, links: list[Link], result: PollResult) -> set[int]:
+    async def _reports(
+        self, source: Source, links: list[Link], result: PollResult, asked: dict[str, KnownReport]
+    ) -> set[int]:
         """The source's listed reports, checked at once within the connector's per_host limit, each once the
-        reports listed for the year before it are done (carry-over needs last year's stored); their years."""
-        known = self.store.known_reports([link.url for link in links])  # what the store knows of each, at once
+        reports listed for the year before it are done (carry-over needs last year's stored); their years.
+        ``asked``: what the store knew of some as the poll began; the others are asked of it now, at once."""
+        rest = [link.url for link in links if link.url not in asked]
+        known = {**asked, **self.store.known_reports(rest)} if rest else asked
         by_year: dict[int, list[asyncio.Task[int]]] = {}
 
         async def year_done(year: int) -> None:

@@ -1,7 +1,7 @@
 """Sources, their polls and leases, the listing pages they were read from, the polls asked of the running
 service, and the listed reports that could not be read. Mixed into ``PostgresStore``.
 
-A source is polled by one worker at a time: ``claim_source`` takes its lease (a row lock taken with SKIP LOCKED,
+A source is polled by one worker at a time: ``start_poll`` takes its lease (a row lock taken with SKIP LOCKED,
 then an owner and an expiry by the database's clock, so the workers' clocks need not agree); a worker killed
 mid-poll leaves a lease that expires, and the source is taken over."""
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +17,7 @@ from monitor.model import Event
 from monitor.store.encoding import now
 from monitor.store.postgres.bodies import Bodies, bodies_query, stored_bodies
 from monitor.store.postgres.outbox import Outbox
+from monitor.store.postgres.versions import KNOWN_ON_PAGE, known_rows
 from monitor.store.records import Claim, Listing, PageCache, PollStart, SourceState, UnreadableReport
 
 if TYPE_CHECKING:
@@ -24,6 +25,22 @@ if TYPE_CHECKING:
 
 _PAGE = "SELECT etag, last_modified, links FROM pages WHERE url = %s"
 _STATE = "id, agency, kind, list_url, last_poll, last_error, consecutive_failures, failing_alerted, polled_by"
+
+
+# a source's lease taken (unless another worker holds it, or polled it within ``fresh``), a poll cut off by a worker
+# killed mid-poll closed as interrupted, and the new poll's row: one statement
+_START = (
+    "WITH claimed AS (UPDATE sources SET lease_owner = %(me)s, lease_until = now() + %(lease)s WHERE id = "
+    "(SELECT id FROM sources WHERE id = %(id)s AND (lease_until IS NULL OR lease_until < now() OR "
+    "lease_owner = %(me)s) AND (polled_at IS NULL OR polled_at <= now() - %(fresh)s OR polled_by = %(me)s) "
+    "FOR UPDATE SKIP LOCKED) RETURNING id), "
+    "cut AS (UPDATE polls SET finished = %(now)s, ok = 0, error = 'interrupted (the process was stopped "
+    "mid-poll)' WHERE source IN (SELECT id FROM claimed) AND finished IS NULL AND worker IS DISTINCT FROM "
+    "%(me)s), "
+    "poll AS (INSERT INTO polls (source, started, worker) SELECT id, %(now)s, %(me)s FROM claimed RETURNING id) "
+    "SELECT (SELECT id FROM poll), EXISTS (SELECT 1 FROM sources WHERE id = %(id)s AND polled_at > now() - "
+    "%(fresh)s AND polled_by <> %(me)s)"
+)
 
 
 _FINISH = (
@@ -101,28 +118,6 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
             [now()],
         ).rowcount
 
-    def claim_source(self, source_id: str, lease: float, fresh: float = 0) -> Claim:
-        """Take the source's poll for ``lease`` seconds, unless another worker holds it, or (``fresh``) another
-        worker polled it less than that many seconds ago (this worker's own polls are its timetable's business).
-        Taken over from a worker killed mid-poll, that worker's poll is closed as interrupted, in the same
-        statement (one round trip a source)."""
-        row = self.conn.execute(
-            "WITH claimed AS (UPDATE sources SET lease_owner = %(me)s, lease_until = now() + %(lease)s WHERE id = "
-            "(SELECT id FROM sources WHERE id = %(id)s AND (lease_until IS NULL OR lease_until < now() OR "
-            "lease_owner = %(me)s) AND (polled_at IS NULL OR polled_at <= now() - %(fresh)s OR polled_by = %(me)s) "
-            "FOR UPDATE SKIP LOCKED) RETURNING id), "
-            "cut AS (UPDATE polls SET finished = %(now)s, ok = 0, error = 'interrupted (the process was stopped "
-            "mid-poll)' WHERE source IN (SELECT id FROM claimed) AND finished IS NULL AND worker IS DISTINCT FROM "
-            "%(me)s) "
-            "SELECT (SELECT count(*) FROM claimed), EXISTS (SELECT 1 FROM sources WHERE id = %(id)s AND polled_at > "
-            "now() - %(fresh)s AND polled_by <> %(me)s)",
-            {"me": self.worker, "lease": timedelta(seconds=lease), "id": source_id, "fresh": timedelta(seconds=fresh)}
-            | {"now": now()},
-        ).fetchone()
-        if row and row[0]:
-            return Claim.TAKEN
-        return Claim.FRESH if row and row[1] else Claim.HELD  # a row another claim has locked this instant: held
-
     def release_source(self, source_id: str) -> None:
         self.conn.execute(
             "UPDATE sources SET lease_owner = NULL, lease_until = NULL, polled_at = now(), polled_by = %s WHERE id = %s "
@@ -160,26 +155,42 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
             [host, slot, self.worker],
         )
 
-    def start_poll(self, source_id: str, list_url: str) -> PollStart:
-        """The poll's row and its reads of the source, sent together: one round trip, not five."""
+    def start_poll(
+        self, source_id: str, list_url: str, *, lease: float | None = None, fresh: float = 0, roster: Sequence[str] = ()
+    ) -> PollStart:
+        """The source's lease (with ``lease``), the poll's row and its reads of the source, sent together: one
+        round trip, not seven. Taken over from a worker killed mid-poll, that worker's poll is closed as
+        interrupted. The reads are sent before the lease is known granted: when it is not, they are dropped."""
+        args = {"me": self.worker, "lease": timedelta(seconds=lease or 0), "id": source_id}
+        args |= {"fresh": timedelta(seconds=fresh), "now": now()}
         with self.conn.pipeline():
-            poll = self.conn.execute(
-                "INSERT INTO polls (source, started, worker) VALUES (%s, %s, %s) RETURNING id",
-                [source_id, now(), self.worker],
-            )
+            if lease is None:
+                poll = self.conn.execute(
+                    "INSERT INTO polls (source, started, worker) VALUES (%s, %s, %s) RETURNING id, false",
+                    [source_id, now(), self.worker],
+                )
+            else:
+                poll = self.conn.execute(_START, args)
             state = self.conn.execute(f"SELECT {_STATE} FROM sources WHERE id = %s", [source_id])
-            bodies = self.conn.execute(*bodies_query(source_id, []))
+            bodies = self.conn.execute(*bodies_query(source_id, list(roster)))
             page = self.conn.execute(_PAGE, [list_url])
             years = self.conn.execute(
                 "SELECT DISTINCT year FROM documents WHERE source = %s AND year IS NOT NULL", [source_id]
             )
-        row, state_row = poll.fetchone(), state.fetchone()
+            known = self.conn.execute(KNOWN_ON_PAGE, [list_url])
+        poll_id, fresh_elsewhere = poll.fetchone() or (None, False)
+        if poll_id is None:  # held by another worker (a row another claim has locked this instant too), or fresh
+            return PollStart(
+                0, SourceState(source_id), (), None, frozenset(), claim=Claim.FRESH if fresh_elsewhere else Claim.HELD
+            )
+        state_row = state.fetchone()
         return PollStart(
-            int(row[0]) if row else 0,
+            int(poll_id),
             _state(state_row) if state_row else SourceState(source_id),
             tuple(stored_bodies(bodies.fetchall())),
             _page(page.fetchone()),
             frozenset(r[0] for r in years.fetchall()),
+            known_rows(known.fetchall()),
         )
 
     def finish_poll(

@@ -9,6 +9,7 @@ import json
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from monitor.model import Event, Finding, Report
 from monitor.model.bodies import Attribution
@@ -30,14 +31,31 @@ BODY_LOCKS = 0x6B0D  # advisory locks (BODY_LOCKS, hashtext(body)): one body's n
 
 _DOCUMENT = ("id", "source", "title", "year", "first_seen", "etag", "last_modified", "last_checked")
 _UNREADABLE = "x.source, x.title, x.year, x.error, x.first_failed, x.last_failed, x.sha256, x.etag, x.last_modified"
-_KNOWN = (
+_KNOWN_FROM = (
     f"SELECT u.url, {', '.join('d.' + c for c in _DOCUMENT)}, h.id, h.sha256, h.content_hash, {_UNREADABLE} "
-    "FROM unnest(%s::text[]) AS u(url) LEFT JOIN documents d ON d.url = u.url "
+    "FROM unnest({urls}) AS u(url) LEFT JOIN documents d ON d.url = u.url "
     "LEFT JOIN LATERAL ((SELECT v.id, v.sha256, v.content_hash FROM versions v WHERE v.document_id = d.id "
     "ORDER BY v.id DESC LIMIT 1) UNION ALL (SELECT v.id, v.sha256, v.content_hash FROM documents o JOIN versions v "
     "ON v.document_id = o.id WHERE o.body_id = d.body_id AND o.year = d.year ORDER BY v.id DESC LIMIT 1) LIMIT 1) h "
-    "ON true LEFT JOIN unreadable x ON x.url = u.url WHERE d.id IS NOT NULL OR x.url IS NOT NULL"
+    "ON true LEFT JOIN unreadable x ON x.url = u.url"
 )
+_KNOWN = _KNOWN_FROM.replace("{urls}", "%s::text[]") + " WHERE d.id IS NOT NULL OR x.url IS NOT NULL"
+# the reports a stored listing page links to (``pages.links``), each URL present: ``start_poll`` sends it with its
+# other reads, so a poll whose listing is unchanged asks nothing more of its reports
+KNOWN_ON_PAGE = _KNOWN_FROM.replace(
+    "{urls}", "ARRAY(SELECT l ->> 0 FROM pages p, json_array_elements(p.links::json -> 'links') l WHERE p.url = %s)"
+)
+
+
+def known_rows(rows: Iterable[tuple[Any, ...]]) -> dict[str, KnownReport]:
+    """``_KNOWN``'s rows (or ``KNOWN_ON_PAGE``'s) as records: a URL nothing is known of is ``KnownReport()``."""
+    known = {}
+    for url, *row in rows:
+        doc = StoredDocument(url=url, **dict(zip(_DOCUMENT, row[:8], strict=True))) if row[0] else None
+        hashes = VersionHashes(*row[8:11]) if row[8] else None
+        bad = UnreadableReport(url, *row[11:]) if row[11] else None
+        known[url] = KnownReport(doc, hashes, bad)
+    return known
 
 
 def _version(row: dict[str, object] | None) -> StoredVersion | None:
@@ -60,14 +78,7 @@ class Versions(Outbox, Bodies):  # a new version stores its events (and its body
     def known_reports(self, urls: Sequence[str]) -> dict[str, KnownReport]:
         """Each URL's document, latest hashes (a duplicate's: its body's report of its year, as SQLite's) and
         recorded failure, every URL of a poll in one statement (was three or four a report)."""
-        rows = self.conn.execute(_KNOWN, [list(urls)])
-        known = {}
-        for url, *row in rows:
-            doc = StoredDocument(url=url, **dict(zip(_DOCUMENT, row[:8], strict=True))) if row[0] else None
-            hashes = VersionHashes(*row[8:11]) if row[8] else None
-            bad = UnreadableReport(url, *row[11:]) if row[11] else None
-            known[url] = KnownReport(doc, hashes, bad)
-        return known
+        return known_rows(self.conn.execute(_KNOWN, [list(urls)]))
 
     def save_duplicate(
         self,

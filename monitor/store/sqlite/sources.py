@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from monitor.model import Event
 from monitor.store.encoding import now
-from monitor.store.records import Claim, Listing, PageCache, PollStart, SourceState
+from monitor.store.records import Listing, PageCache, PollStart, SourceState
 from monitor.store.sqlite.bodies import Bodies
 from monitor.store.sqlite.outbox import Outbox
 
@@ -67,10 +67,6 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
                 [now()],
             ).rowcount
 
-    def claim_source(self, source_id: str, lease: float, fresh: float = 0) -> Claim:  # noqa: ARG002
-        """One process polls a SQLite database (its instance lock): every source is its own."""
-        return Claim.TAKEN
-
     def release_source(self, source_id: str) -> None:
         """Nothing to release: SQLite's store takes no lease."""
 
@@ -85,7 +81,17 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
     def free_host_slot(self, host: str, slot: int) -> None:
         """Nothing was taken."""
 
-    def start_poll(self, source_id: str, list_url: str) -> PollStart:
+    def start_poll(
+        self,
+        source_id: str,
+        list_url: str,
+        *,
+        lease: float | None = None,  # noqa: ARG002
+        fresh: float = 0,  # noqa: ARG002
+        roster: Sequence[str] = (),
+    ) -> PollStart:
+        """One process polls a SQLite database (its instance lock): every source is its own, no lease is taken. The
+        listed reports are asked of ``known_reports`` once the listing is read (each is a query of its own here)."""
         with self._transaction():
             cur = self.db.conn.execute("INSERT INTO polls (source, started) VALUES (?, ?)", [source_id, now()])
         years = self.db.conn.execute(
@@ -94,7 +100,7 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
         return PollStart(
             int(cur.lastrowid or 0),
             self.source_state(source_id),
-            tuple(self.bodies(source_id)),
+            tuple(self.bodies(source_id, roster)),
             self.page(list_url),
             frozenset(r[0] for r in years),
         )
