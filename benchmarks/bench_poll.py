@@ -32,6 +32,7 @@ import argparse
 import asyncio
 import contextlib
 import ctypes
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -373,6 +374,9 @@ def main() -> None:
     parser.add_argument(
         "--synthetic", type=int, default=0, metavar="K", help="poll K sources for real, the others copied in SQL"
     )
+    parser.add_argument(
+        "--readers", type=int, default=0, metavar="R", help="reader processes ([monitor] readers; 0: one a core)"
+    )
     args = parser.parse_args()
     n, hosts = args.sources, args.hosts
     k = min(n, max(hosts, args.synthetic - args.synthetic % hosts)) if args.synthetic else n
@@ -386,8 +390,10 @@ def main() -> None:
     urls = [src.list_url for src in settings.sources]
     out: dict[str, Any] = {"sources": n, "hosts": hosts, "pages": args.pages, "cores": os.cpu_count()}
     with tempfile.TemporaryDirectory(dir="/var/tmp") as tmp:  # on disk (not a tmpfs /tmp): bytes written are real
-        settings = bench_settings(Path(tmp), n, hosts, port)
-        few = bench_settings(Path(tmp), k, hosts, port)  # all N unless --synthetic
+        settings = dataclasses.replace(bench_settings(Path(tmp), n, hosts, port), readers=args.readers or None)
+        few = dataclasses.replace(
+            bench_settings(Path(tmp), k, hosts, port), readers=args.readers or None
+        )  # N unless --synthetic
         floors = [measured(floor_pass, urls[:k], False) for _ in range(args.runs)]
         first = measured(govmon_pass, few)
         out["first"] = {"sources": k, **figures([first], floors, k)}
