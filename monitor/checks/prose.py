@@ -66,7 +66,7 @@ def _claims(report: Report, sentence: str) -> Iterator[tuple[re.Match[str], str,
             values.append(_total(report, A, "unavailable_not_held"))  # some reports count (四)1 only
         yield m, (label if single else f"{label}之和"), A, rows[0] if single else None, values
     for p in _phrases(report.year):
-        for m in re.finditer(p.pattern, sentence):
+        for m in p.finditer(sentence):
             yield m, p.label, p.table, p.row, p.get(report)
 
 
