@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from lxml import etree
@@ -17,8 +18,16 @@ _NOT_RENDERED = ("display:none", "mso-hide:all")  # a row or cell the browser do
 
 def rendered(el: Any) -> bool:
     """Whether a browser draws the row or cell: a hidden column of an Excel page saved as HTML is not there."""
-    style = "".join((el.get("style") or "").split()).lower()
-    return el.get("hidden") is None and not any(x in style for x in _NOT_RENDERED)
+    if el.get("hidden") is not None:
+        return False
+    style = el.get("style")
+    return not style or _drawn(style)
+
+
+@lru_cache(maxsize=1024)  # a table's rows and cells share a few styles
+def _drawn(style: str) -> bool:
+    css = "".join(style.split()).lower()
+    return not any(x in css for x in _NOT_RENDERED)
 
 
 # In a table cell, text a reader does not read as the cell's number: a footnote mark (<sup>), a deletion or a
@@ -55,11 +64,14 @@ def _in_cells(root: Any) -> Iterator[Any]:
 def _is_aside(el: Any) -> bool:
     if el.tag in _ASIDE_TAGS or el.get("hidden") is not None:
         return True
+    style = el.get("style")
+    return bool(style) and _hides(style)
+
+
+@lru_cache(maxsize=1024)  # Word gives a page's thousand spans a handful of styles
+def _hides(style: str) -> bool:
     # ASCII spaces out, ASCII letters lower, as XPath's translate() did: bytes.lower() changes only A-Z, and UTF-8
     # gives every other character bytes >= 0x80 (a dict's str.translate cost ~5 us a style of Word's, 4 ms a page)
-    style = el.get("style")
-    if not style:  # most elements
-        return False
     css = style.replace(" ", "").encode("utf-8", "surrogatepass").lower()
     return css == b"font-size:0" or _HIDDEN.search(css) is not None
 
