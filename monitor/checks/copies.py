@@ -107,7 +107,13 @@ def _parts(text: str, spans: tuple[tuple[int, int], tuple[int, int]]) -> dict[st
 def share(a: str, b: str) -> float:
     """The part of a's text (its non-template shingles) that b contains."""
     mine = shingles(a)
-    return len(mine & shingles(b)) / len(mine) if mine else 0.0
+    return (_common(a, b) if a <= b else _common(b, a)) / len(mine) if mine else 0.0
+
+
+@lru_cache(maxsize=256)  # two reports are compared both ways (each one's rules, ``same_report`` and ``compare``): the
+# shingles they share counted once a pair of texts, not four times (its keys are texts ``_parts`` holds)
+def _common(a: str, b: str) -> int:
+    return len(shingles(a) & shingles(b))
 
 
 @lru_cache(maxsize=256)
