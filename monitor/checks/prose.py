@@ -32,6 +32,12 @@ from monitor.model import (
 _HEADING = re.compile(r"^[一二三四五六七八九十]+、|^\([一二三四五六七八九十]+\)")
 
 
+_SENTENCE_END = re.compile(r"[。!;:]$")
+
+
+_FULL_STOP = re.compile(r"[。!]")
+
+
 def prose(report: Report) -> list[str]:
     """Sentences of prose: lines that are not table rows, a paragraph wrapped over several lines (PDF, Markdown)
     joined again, spaces dropped (Chinese prose has none: "办结 69 件" is "办结69件"), split at 。."""
@@ -41,10 +47,10 @@ def prose(report: Report) -> list[str]:
         long = len(line) >= 12 and "|" not in line
         if long or (paragraph and line and "|" not in line and not _HEADING.match(line)):
             paragraph += line  # a prose line, or the short last line of a wrapped paragraph
-            if not re.search(r"[。!;:]$", line) and long:
+            if not _SENTENCE_END.search(line) and long:
                 continue
         if paragraph:
-            out.extend(s for s in re.split(r"[。!]", "".join(paragraph.split())) if s)
+            out.extend(s for s in _FULL_STOP.split("".join(paragraph.split())) if s)
         paragraph = ""
     return out
 
@@ -113,6 +119,12 @@ def _not_the_cells(report: Report, sentence: str, m: re.Match[str], table: str, 
     return following is not None and not _NAMED_COUNT.search(clause[: following.start()])
 
 
+_ALL_UPHELD = re.compile(r"(复议|诉讼)[^,;。]{0,12}?(均获维持|均被维持|全部维持|均维持)")
+
+
+_ALL_ANSWERED = re.compile(r"(已|均)全部(答复|办结)|(所有|全部)申请均已?(按时|依法)?(答复|办结)")
+
+
 def mismatches(report: Report) -> Iterator[Discrepancy]:
     seen: set[tuple[str, int]] = set()
     for sentence in prose(report):
@@ -132,7 +144,7 @@ def mismatches(report: Report) -> Iterator[Discrepancy]:
             yield Discrepancy(
                 "mismatch", f"正文写“{quote}”，但表中{label}为{accepted[0]}", table, row, accepted[0], stated
             )
-        upheld = re.search(r"(复议|诉讼)[^,;。]{0,12}?(均获维持|均被维持|全部维持|均维持)", sentence)
+        upheld = _ALL_UPHELD.search(sentence)
         if upheld and ("均获维持", 0) not in seen and not _OTHER_CASES.search(sentence):
             rows = ("review",) if upheld.group(1) == "复议" else ("suit_direct", "suit_after_review")
             other = _total_of(report, rows, ("corrected", "other", "pending"))
@@ -146,7 +158,7 @@ def mismatches(report: Report) -> Iterator[Discrepancy]:
                     0,
                     other,
                 )
-        if re.search(r"(已|均)全部(答复|办结)|(所有|全部)申请均已?(按时|依法)?(答复|办结)", sentence):
+        if _ALL_ANSWERED.search(sentence):
             later = _total(report, A, "carried_forward")
             if later and ("结转下年度继续办理", -1) not in seen:
                 seen.add(("结转下年度继续办理", -1))

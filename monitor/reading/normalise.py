@@ -65,7 +65,7 @@ def normalise(text: str, traditional: bool | None = None) -> str:
     text = _COMMAS.sub(",", text)
     text = _COMMA_BEFORE.sub("", text)
     text = _COMMA_AFTER.sub("", text)
-    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(line.strip() for line in _SPACES.sub(" ", text).split("\n"))  # _SPACES has no newline: one pass
 
 
 def normalise_document(doc: Document) -> Document:

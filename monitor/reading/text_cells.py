@@ -20,6 +20,12 @@ from monitor.reading.cells import is_value
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")  # how tests and alerts locate a number in a line
 
 
+_DIGIT = re.compile(r"\d")
+
+
+_WORDS = re.compile(r"\S+")
+
+
 @dataclass(frozen=True)
 class Cell:
     kind: str  # "label" | "value" | "blank" | "collapse"
@@ -89,12 +95,12 @@ def _plain_cells(text: str, line: int, offset: int) -> list[Cell]:
     """One cell of text, or, where it holds several, its labels and values: a label followed by space-separated
     numbers ("(七)总计 960 10 0 …"), and labels with digit strings glued to them."""
     if is_value(text):
-        return [Cell("value" if re.search(r"\d", text) else "blank", text, line, offset)]
+        return [Cell("value" if _DIGIT.search(text) else "blank", text, line, offset)]
     out: list[Cell] = []
-    for t in re.finditer(r"\S+", text):
+    for t in _WORDS.finditer(text):
         word = t.group()
         if is_value(word):
-            out.append(Cell("value" if re.search(r"\d", word) else "blank", word, line, offset + t.start()))
+            out.append(Cell("value" if _DIGIT.search(word) else "blank", word, line, offset + t.start()))
         else:
             out.extend(_segments(word, line, offset + t.start()))
     if not any(c.kind == "value" for c in out):
@@ -141,7 +147,7 @@ def _pipe_cells(text: str, line: int) -> list[Cell]:
         if not part:
             cells.append(Cell("blank", "", line, offsets[i]))
         elif is_value(part):
-            cells.append(Cell("value" if re.search(r"\d", part) else "blank", part, line, offsets[i] + lead))
+            cells.append(Cell("value" if _DIGIT.search(part) else "blank", part, line, offsets[i] + lead))
         else:
             cells.extend(_plain_cells(part, line, offsets[i] + lead))
         i += 1
