@@ -5,6 +5,7 @@ text, the CMS ``<meta>`` fields kept."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 
@@ -167,6 +168,8 @@ def _cell_text(cell: Any, tables: Tables) -> str:
 def _paragraphs(cell: Any) -> str | None:
     """A cell of two paragraphs that both hold digits ("<p>26</p><p>27</p>": a value and its correction) is two
     texts, kept apart so they are never read as one number (2627); None for any other cell."""
+    if len(list(itertools.islice(cell.iterdescendants("p", "div", "li"), 2))) < 2:
+        return None  # most cells: one paragraph (Word's <p><span>…</span></p>)
     blocks = [
         b for b in cell.iterdescendants("p", "div", "li") if next(b.iterdescendants("p", "div", "li"), None) is None
     ]
