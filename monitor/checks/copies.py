@@ -26,6 +26,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from monitor.model import CN, LABELS, SECTION_NAMES, TABLE_LABELS, Report
+from monitor.reading.normalise import ideographs
 
 SHINGLE = 6
 BANDS, ROWS = 42, 3
@@ -73,18 +74,11 @@ def shingles(text: str) -> frozenset[str]:
 _DIGIT = re.compile(r"\d")
 
 
-@cache
-def _han() -> re.Pattern[str]:
-    """Compiled when reports are first compared (a class of 21,000 characters takes ~2 ms to compile), not by
-    `govmon check` of one page, which compares none."""
-    return re.compile(r"[\u4e00-\u9fff]")
-
-
 def _is_prose(line: str) -> bool:
     """A sentence rather than a table cell or a heading: long, and mostly not digits."""
     if len(line) < 16:
         return False
-    han = len(_han().findall(line))
+    han = len(ideographs(line))
     cells = line.count("|") + line.count("\t")  # a table row flattened onto one line
     return han >= 16 and len(_DIGIT.findall(line)) * 4 < han and cells < 3
 

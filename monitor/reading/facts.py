@@ -13,6 +13,7 @@ from monitor.model import (
     DEFAULT_LINK_PATTERN,
     YEAR,
 )
+from monitor.reading.normalise import ideographs
 
 _YEAR = YEAR.pattern
 
@@ -126,7 +127,7 @@ def body_name(text: str | None) -> str | None:
     """A name that can be a publishing body's (ends as a body's name does, has no digits, is not a site's), or
     None: a crawler's "发布机构: 1", a blank field or "XX政府网" are not bodies."""
     name = re.sub(r"\s+", "", text or "").strip(":：")
-    if not 2 <= len(name) <= 40 or not re.search(r"[\u4e00-\u9fff]", name) or _NOT_A_BODY.search(name):
+    if not 2 <= len(name) <= 40 or not ideographs(name) or _NOT_A_BODY.search(name):
         return None
     if _PLACE.search(name):
         return name + "人民政府"

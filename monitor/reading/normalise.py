@@ -31,7 +31,7 @@ _MARKS = dict.fromkeys(
 _MARKED = re.compile("[\u2460-\u249f\u00b9\u00b2\u00b3\u2070-\u208e\u2776-\u2793]")  # any of them: a page rarely
 # has one, and a dict's translate costs ~60 ns a character
 _SPACES = re.compile(r"[ \t\u2000-\u200b\u3000]+")
-_NOT_CJK = re.compile(r"[^\u4e00-\u9fff]+")
+_NOT_CJK = re.compile(r"[^\u4e00-\u9fff]+")  # the one class of 21,000 characters of a check (~1 ms to compile)
 
 
 @lru_cache(maxsize=1)
@@ -44,10 +44,15 @@ def warm() -> None:
     _converter()
 
 
+def ideographs(text: str) -> str:
+    """The text's CJK ideographs (U+4E00-U+9FFF), in order."""
+    return _NOT_CJK.sub("", text)
+
+
 def is_traditional(text: str) -> bool:
     """Whether the text really is traditional: t2s also rewrites a few simplified-text variants
     (乾/干, 著/着) that must stay as written in a simplified report, so convert only then."""
-    sample = _NOT_CJK.sub("", text[:20_000])[:4000]
+    sample = ideographs(text[:20_000])[:4000]
     converted = _converter().convert(sample)
     changed = sum(map(operator.ne, sample, converted))  # position by position, as far as the shorter goes
     return bool(changed >= 2 and changed * 20 >= len(sample))
