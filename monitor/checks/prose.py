@@ -60,8 +60,13 @@ def _approximate(sentence: str, start: int) -> bool:
     return any(w in before for w in ("近", "约", "超", "逾", "达"))
 
 
+_COUNTED = re.compile(r"\d[件起]")
+
+
 def _claims(report: Report, sentence: str) -> Iterator[tuple[re.Match[str], str, str, str | None, list[int | None]]]:
     """(match, what it names, table, row, the values it may be compared with) for each count in the sentence."""
+    if not _COUNTED.search(sentence):  # every phrasing ends on its count, N: a digit then 件 or 起
+        return
     for m in _OUTCOMES.finditer(sentence):
         names = re.split(_JOIN, m.group("names"))
         rows = tuple(r for n in names for r in _rows_named(report, n))
