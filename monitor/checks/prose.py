@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from monitor.checks.phrases import (
     _JOIN,
@@ -38,12 +38,17 @@ _SENTENCE_END = re.compile(r"[。!;:]$")
 _FULL_STOP = re.compile(r"[。!]")
 
 
-def prose(report: Report) -> list[str]:
+def prose(report: Report) -> tuple[str, ...]:
     """Sentences of prose: lines that are not table rows, a paragraph wrapped over several lines (PDF, Markdown)
     joined again, spaces dropped (Chinese prose has none: "办结 69 件" is "办结69件"), split at 。."""
+    return _sentences(report.text)
+
+
+@lru_cache(maxsize=8)  # each report's counts, then its percentages
+def _sentences(text: str) -> tuple[str, ...]:
     out: list[str] = []
     paragraph = ""
-    for line in [*report.lines, ""]:
+    for line in [*text.split("\n"), ""]:
         long = len(line) >= 12 and "|" not in line
         if long or (paragraph and line and "|" not in line and not _HEADING.match(line)):
             paragraph += line  # a prose line, or the short last line of a wrapped paragraph
@@ -52,7 +57,7 @@ def prose(report: Report) -> list[str]:
         if paragraph:
             out.extend(s for s in _FULL_STOP.split("".join(paragraph.split())) if s)
         paragraph = ""
-    return out
+    return tuple(out)
 
 
 def _approximate(sentence: str, start: int) -> bool:
@@ -253,6 +258,8 @@ def _named_rates(sentence: str) -> Iterator[tuple[re.Match[str], int, int]]:
 
 def percentages(report: Report) -> Iterator[Discrepancy]:
     for sentence in prose(report):
+        if "%" not in sentence:  # each share (_PCT) and rate (_RATE) ends on its percent sign
+            continue
         shares: list[tuple[Decimal, Decimal]] = []  # outcome shares and their rounding allowance
         for m in _PCT.finditer(sentence):
             count, printed = int(m.group(2)), m.group(4)
