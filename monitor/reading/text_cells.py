@@ -154,6 +154,13 @@ def _pipe_cells(text: str, line: int) -> list[Cell]:
     return cells
 
 
+@lru_cache(maxsize=1024)  # a report's lines or two
+def _line_cells(text: str, line: int) -> tuple[Cell, ...]:
+    """One line's cells, whatever the region around it: a part's text, then the whole report, when a table is not
+    under its part's heading (a crawler's or a Markdown page's lines were tokenized two or three times)."""
+    return tuple(_pipe_cells(text, line) if "|" in text else _plain_cells(text, line, 0))
+
+
 def tokenize(lines: Sequence[tuple[int, str]]) -> list[Cell]:
     """Cells of a section. ``lines`` are (line number, normalised text) pairs."""
     return list(_tokenized(tuple(lines)))
@@ -181,10 +188,10 @@ def _tokenized(lines: tuple[tuple[int, str], ...]) -> tuple[Cell, ...]:
             empties += 1
             continue
         if "|" in text:
-            cells.extend(_pipe_cells(text, number))
+            cells.extend(_line_cells(text, number))
             prev_plain = False
         else:
-            new = _plain_cells(text, number, 0)
+            new = list(_line_cells(text, number))
             if prev_plain and empties > base:
                 cells.extend(Cell("blank", "", number, inferred=True) for _ in range(empties - base))
             elif prev_plain and empties < base and cells[-1].kind == "label" and new[0].kind == "label":
