@@ -86,17 +86,14 @@ class SummaryRow:
     error: str | None = None
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def cut(text: str, width: int) -> str:
-    out = ""
-    for ch in text:
-        if _width(out + ch) > width:
-            return out[:-1] + "…"
-        out += ch
-    return out + " " * (width - _width(out))
+    """The text in ``width`` columns (a wide character takes two): cut with "…", or padded with spaces."""
+    used = 0
+    for i, ch in enumerate(text):
+        used += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        if used > width:
+            return text[: i - 1] + "…" if i else "…"
+    return text + " " * (width - used)
 
 
 _STATE = {"parsed": "读", "ambiguous": "疑", "missing": "缺", "image": "图"}
