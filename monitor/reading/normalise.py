@@ -31,7 +31,7 @@ _MARKS = dict.fromkeys(
 _MARKED = re.compile("[\u2460-\u249f\u00b9\u00b2\u00b3\u2070-\u208e\u2776-\u2793]")  # any of them: a page rarely
 # has one, and a dict's translate costs ~60 ns a character
 _SPACES = re.compile(r"[ \t\u2000-\u200b\u3000]+")
-_NOT_CJK = re.compile(r"[^\u4e00-\u9fff]+")  # the one class of 21,000 characters of a check (~1 ms to compile)
+_NOT_CJK = re.compile(r"[^\u4e00-\u9fff]+")  # ~1 ms to compile (21,000 characters): nfkc and ideographs share it
 
 
 @lru_cache(maxsize=1)
