@@ -32,11 +32,16 @@ DEFAULT = SHARED / "corpus" / "009_pingtan_social_affairs_bureau_2023.html"
 FLOOR = "import lxml.html, sys\nfor name in sys.argv[1:]: lxml.html.parse(name)"
 
 
+# No directory before PYTHONPATH on sys.path (Python >= 3.11's -P): run from a checkout, `python -m monitor` and
+# `python -c` would import that checkout's package whatever PYTHONPATH names
+ENV = {**os.environ, "PYTHONSAFEPATH": "1"}
+
+
 def timed(command: list[str]) -> tuple[float, float]:
     """(wall, CPU of the process and its children) of one run, in seconds."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=ENV)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
@@ -69,7 +74,7 @@ def main() -> None:
     # shell sets) compiles every module on every start, ~0.1-0.3 s that no user pays. Compile as pip does, the
     # package the commands import (PYTHONPATH may name another checkout).
     compile_it = "import compileall, monitor, os; compileall.compile_dir(os.path.dirname(monitor.__file__), quiet=1)"
-    subprocess.run([sys.executable, "-c", compile_it], check=True, env=os.environ)
+    subprocess.run([sys.executable, "-c", compile_it], check=True, env=ENV)
     for command in commands.values():
         timed(command)  # warm the page cache
     runs: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}

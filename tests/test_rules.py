@@ -308,6 +308,16 @@ def test_narrative_mismatch_and_agreement():
     assert (f.expected, f.actual, f.row) == (1, 7, "new")
 
 
+def test_every_phrasing_of_a_count_ends_on_the_count():
+    """``prose._claims`` passes over a sentence with no digit before 件 or 起: each phrasing holds N, its count."""
+    from monitor.checks import phrases  # noqa: PLC0415
+
+    patterns = [phrases._OUTCOMES.pattern, *(p.pattern for y in (None, 2023) for p in phrases._phrases(y))]
+    assert len(patterns) > 10
+    assert all(phrases.N in p for p in patterns)
+    assert phrases.N == r"(?<![\d.])(\d+)(?:件|起)"  # what _COUNTED looks for
+
+
 def test_narrative_skips_approximate_and_scoped_numbers():
     assert found(report(text="全年收到政府信息公开申请近7件,总体平稳。"), "narrative.mismatch") == []
     assert found(report(text="市政府本级收到政府信息公开申请7件,总体平稳。"), "narrative.mismatch") == []

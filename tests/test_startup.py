@@ -14,11 +14,13 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 SEEDS = Path(__file__).resolve().parents[1] / "monitor" / "demo" / "seeds"
 
 RUN = """
-import contextlib, io, json, sys
+import contextlib, io, sys
 from monitor.present.cli import main
 with contextlib.redirect_stdout(io.StringIO()) as out:
     code = main(["check", *sys.argv[1:]])
-print(json.dumps({"code": code, "out": out.getvalue(), "modules": sorted(sys.modules)}))
+modules = sorted(sys.modules)
+import json
+print(json.dumps({"code": code, "out": out.getvalue(), "modules": modules}))
 """
 
 # what only the watcher, the store, the alerts, the site or another format's reader needs
@@ -40,6 +42,8 @@ NOT_FOR_A_PAGE = (
     "openpyxl",
     "xlrd",
     "olefile",
+    "zipfile",  # a zip's reader asks for it (DOCX, XLSX, OFD, archives)
+    "json",  # only --json prints it
     "monitor.store",
     "monitor.watch",
     "monitor.alerts",

@@ -88,9 +88,12 @@ def _identity(
 ) -> Identity | None:
     """``sides`` are the operands of the two sides. Each side is summed with blanks and unread cells as 0.
     Blanks count only on the smaller side (blanks on the larger side cannot make it hold); unread and
-    uncertain operands count on either side. None when too many operands are unread to say anything."""
+    uncertain operands count on either side. None when it holds, or when too many operands are unread to say
+    anything."""
     left, right = sides
     sums = (_sum(cell(t, r, c) for r, c in left), _sum(cell(t, r, c) for r, c in right))
+    if sums[0] == sums[1]:
+        return None  # most identities: nothing to report, whatever their operands
     short = left if sums[0] < sums[1] else right
     values = {(r, c): cell(t, r, c) for r, c in (*left, *right)}
     unread = tuple(k for k, v in values.items() if v is None or v.unreadable)
@@ -210,7 +213,7 @@ def failed_identities(report: Report) -> list[Identity]:
         out += [*_balance(apps), *_handled(apps), *_row_totals(apps)]
     if appeals is not None and appeals.rows:
         out += list(_appeals(appeals))
-    return [i for i in out if i is not None and i.expected != i.actual]
+    return [i for i in out if i is not None]
 
 
 # ---------------------------------------------------------------- arithmetic (see identities.py)

@@ -26,6 +26,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from monitor.model import CN, LABELS, SECTION_NAMES, TABLE_LABELS, Report
+from monitor.reading.normalise import ideographs
 
 SHINGLE = 6
 BANDS, ROWS = 42, 3
@@ -73,18 +74,11 @@ def shingles(text: str) -> frozenset[str]:
 _DIGIT = re.compile(r"\d")
 
 
-@cache
-def _han() -> re.Pattern[str]:
-    """Compiled when reports are first compared (a class of 21,000 characters takes ~2 ms to compile), not by
-    `govmon check` of one page, which compares none."""
-    return re.compile(r"[\u4e00-\u9fff]")
-
-
 def _is_prose(line: str) -> bool:
     """A sentence rather than a table cell or a heading: long, and mostly not digits."""
     if len(line) < 16:
         return False
-    han = len(_han().findall(line))
+    han = len(ideographs(line))
     cells = line.count("|") + line.count("\t")  # a table row flattened onto one line
     return han >= 16 and len(_DIGIT.findall(line)) * 4 < han and cells < 3
 
@@ -107,7 +101,13 @@ def _parts(text: str, spans: tuple[tuple[int, int], tuple[int, int]]) -> dict[st
 def share(a: str, b: str) -> float:
     """The part of a's text (its non-template shingles) that b contains."""
     mine = shingles(a)
-    return len(mine & shingles(b)) / len(mine) if mine else 0.0
+    return (_common(a, b) if a <= b else _common(b, a)) / len(mine) if mine else 0.0
+
+
+@lru_cache(maxsize=256)  # two reports are compared both ways (each one's rules, ``same_report`` and ``compare``): the
+# shingles they share counted once a pair of texts, not four times (its keys are texts ``_parts`` holds)
+def _common(a: str, b: str) -> int:
+    return len(shingles(a) & shingles(b))
 
 
 @lru_cache(maxsize=256)

@@ -5,8 +5,9 @@ something narrower (本级, 办公室) so that it is not compared with the table
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from monitor.model import OTHER, OTHER_2021, REJECTED, UNAVAILABLE, WITHHELD, Report
 
@@ -116,8 +117,16 @@ class Phrase:
     row: str | None
     get: Getter
     seen: str
+    _rx: re.Pattern[str] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_rx", re.compile(self.pattern))
+
+    def finditer(self, sentence: str) -> Iterator[re.Match[str]]:
+        return self._rx.finditer(sentence)
 
 
+@lru_cache(maxsize=16)  # one report's sentences ask for the phrasings of its year hundreds of times
 def _phrases(year: int | None) -> tuple[Phrase, ...]:
     nxt = str(year + 1) if year else r"\d{4}"
     new = lambda r: [_total(r, A, "new"), _total(r, A, "new", "carried_over")]  # noqa: E731

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from monitor.checks.phrases import (
     _JOIN,
@@ -32,21 +32,32 @@ from monitor.model import (
 _HEADING = re.compile(r"^[一二三四五六七八九十]+、|^\([一二三四五六七八九十]+\)")
 
 
-def prose(report: Report) -> list[str]:
+_SENTENCE_END = re.compile(r"[。!;:]$")
+
+
+_FULL_STOP = re.compile(r"[。!]")
+
+
+def prose(report: Report) -> tuple[str, ...]:
     """Sentences of prose: lines that are not table rows, a paragraph wrapped over several lines (PDF, Markdown)
     joined again, spaces dropped (Chinese prose has none: "办结 69 件" is "办结69件"), split at 。."""
+    return _sentences(report.text)
+
+
+@lru_cache(maxsize=8)  # each report's counts, then its percentages
+def _sentences(text: str) -> tuple[str, ...]:
     out: list[str] = []
     paragraph = ""
-    for line in [*report.lines, ""]:
+    for line in [*text.split("\n"), ""]:
         long = len(line) >= 12 and "|" not in line
         if long or (paragraph and line and "|" not in line and not _HEADING.match(line)):
             paragraph += line  # a prose line, or the short last line of a wrapped paragraph
-            if not re.search(r"[。!;:]$", line) and long:
+            if not _SENTENCE_END.search(line) and long:
                 continue
         if paragraph:
-            out.extend(s for s in re.split(r"[。!]", "".join(paragraph.split())) if s)
+            out.extend(s for s in _FULL_STOP.split("".join(paragraph.split())) if s)
         paragraph = ""
-    return out
+    return tuple(out)
 
 
 def _approximate(sentence: str, start: int) -> bool:
@@ -54,8 +65,13 @@ def _approximate(sentence: str, start: int) -> bool:
     return any(w in before for w in ("近", "约", "超", "逾", "达"))
 
 
+_COUNTED = re.compile(r"\d[件起]")
+
+
 def _claims(report: Report, sentence: str) -> Iterator[tuple[re.Match[str], str, str, str | None, list[int | None]]]:
     """(match, what it names, table, row, the values it may be compared with) for each count in the sentence."""
+    if not _COUNTED.search(sentence):  # every phrasing ends on its count, N: a digit then 件 or 起
+        return
     for m in _OUTCOMES.finditer(sentence):
         names = re.split(_JOIN, m.group("names"))
         rows = tuple(r for n in names for r in _rows_named(report, n))
@@ -66,7 +82,7 @@ def _claims(report: Report, sentence: str) -> Iterator[tuple[re.Match[str], str,
             values.append(_total(report, A, "unavailable_not_held"))  # some reports count (四)1 only
         yield m, (label if single else f"{label}之和"), A, rows[0] if single else None, values
     for p in _phrases(report.year):
-        for m in re.finditer(p.pattern, sentence):
+        for m in p.finditer(sentence):
             yield m, p.label, p.table, p.row, p.get(report)
 
 
@@ -113,6 +129,12 @@ def _not_the_cells(report: Report, sentence: str, m: re.Match[str], table: str, 
     return following is not None and not _NAMED_COUNT.search(clause[: following.start()])
 
 
+_ALL_UPHELD = re.compile(r"(复议|诉讼)[^,;。]{0,12}?(均获维持|均被维持|全部维持|均维持)")
+
+
+_ALL_ANSWERED = re.compile(r"(已|均)全部(答复|办结)|(所有|全部)申请均已?(按时|依法)?(答复|办结)")
+
+
 def mismatches(report: Report) -> Iterator[Discrepancy]:
     seen: set[tuple[str, int]] = set()
     for sentence in prose(report):
@@ -132,7 +154,7 @@ def mismatches(report: Report) -> Iterator[Discrepancy]:
             yield Discrepancy(
                 "mismatch", f"正文写“{quote}”，但表中{label}为{accepted[0]}", table, row, accepted[0], stated
             )
-        upheld = re.search(r"(复议|诉讼)[^,;。]{0,12}?(均获维持|均被维持|全部维持|均维持)", sentence)
+        upheld = _ALL_UPHELD.search(sentence)
         if upheld and ("均获维持", 0) not in seen and not _OTHER_CASES.search(sentence):
             rows = ("review",) if upheld.group(1) == "复议" else ("suit_direct", "suit_after_review")
             other = _total_of(report, rows, ("corrected", "other", "pending"))
@@ -146,7 +168,7 @@ def mismatches(report: Report) -> Iterator[Discrepancy]:
                     0,
                     other,
                 )
-        if re.search(r"(已|均)全部(答复|办结)|(所有|全部)申请均已?(按时|依法)?(答复|办结)", sentence):
+        if _ALL_ANSWERED.search(sentence):
             later = _total(report, A, "carried_forward")
             if later and ("结转下年度继续办理", -1) not in seen:
                 seen.add(("结转下年度继续办理", -1))
@@ -236,6 +258,8 @@ def _named_rates(sentence: str) -> Iterator[tuple[re.Match[str], int, int]]:
 
 def percentages(report: Report) -> Iterator[Discrepancy]:
     for sentence in prose(report):
+        if "%" not in sentence:  # each share (_PCT) and rate (_RATE) ends on its percent sign
+            continue
         shares: list[tuple[Decimal, Decimal]] = []  # outcome shares and their rounding allowance
         for m in _PCT.finditer(sentence):
             count, printed = int(m.group(2)), m.group(4)

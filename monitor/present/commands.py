@@ -6,7 +6,6 @@ each imports what it uses, so ``govmon check`` does not pay for aiohttp, SQLite 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
@@ -148,6 +147,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         store.close()
     totals = status.totals(items)
     if args.json:
+        import json  # noqa: PLC0415  (not for every command's start: `check` needs none)
+
         data = {"year": year, "as_of": today.isoformat(), "totals": totals, "sources": [s.to_json() for s in items]}
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:

@@ -13,6 +13,7 @@ from monitor.model import (
     DEFAULT_LINK_PATTERN,
     YEAR,
 )
+from monitor.reading.normalise import ideographs
 
 _YEAR = YEAR.pattern
 
@@ -126,23 +127,31 @@ def body_name(text: str | None) -> str | None:
     """A name that can be a publishing body's (ends as a body's name does, has no digits, is not a site's), or
     None: a crawler's "发布机构: 1", a blank field or "XX政府网" are not bodies."""
     name = re.sub(r"\s+", "", text or "").strip(":：")
-    if not 2 <= len(name) <= 40 or not re.search(r"[\u4e00-\u9fff]", name) or _NOT_A_BODY.search(name):
+    if not 2 <= len(name) <= 40 or not ideographs(name) or _NOT_A_BODY.search(name):
         return None
     if _PLACE.search(name):
         return name + "人民政府"
     return name if _AGENCY.search(name) else None
 
 
+# the fields naming a page's body, in the order a reader trusts them: 发布机构/发文机关, then 来源; each as "label: value"
+# on one line, and as its label alone (the value on a next line)
+_AGENCY_FIELDS = tuple(
+    (re.compile(rf"(?:{label})\s*[:|]\s*([^|:\s]+)"), re.compile(rf"(?:{label})\s*:?\s*"))
+    for label in (r"发布机构|发文机关|发布单位", r"(信息)?来源")
+)
+
+
 def _agency_fields(lines: list[str], head_end: int) -> list[str]:
     """The page's own fields naming its body, in the order a reader trusts them: 发布机构/发文机关, then 来源."""
     head = lines[: max(head_end, 1)][:80]
     found: list[str] = []
-    for label in (r"发布机构|发文机关|发布单位", r"(信息)?来源"):
+    for field, alone in _AGENCY_FIELDS:
         for i, line in enumerate(head):
-            m = re.search(rf"(?:{label})\s*[:|]\s*([^|:\s]+)", line)
+            m = field.search(line)
             if m:
                 found.append(m.group(m.lastindex or 1))
-            elif re.fullmatch(rf"(?:{label})\s*:?\s*", line.strip()):
+            elif alone.fullmatch(line.strip()):
                 nxt = next((x.strip() for x in head[i + 1 : i + 4] if x.strip()), "")
                 if ":" not in nxt:
                     found.append(nxt)

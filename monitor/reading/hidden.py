@@ -5,6 +5,8 @@ corrections, Word's hidden or white text. The HTML reader asks both before it re
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from lxml import etree
@@ -16,8 +18,16 @@ _NOT_RENDERED = ("display:none", "mso-hide:all")  # a row or cell the browser do
 
 def rendered(el: Any) -> bool:
     """Whether a browser draws the row or cell: a hidden column of an Excel page saved as HTML is not there."""
-    style = "".join((el.get("style") or "").split()).lower()
-    return el.get("hidden") is None and not any(x in style for x in _NOT_RENDERED)
+    if el.get("hidden") is not None:
+        return False
+    style = el.get("style")
+    return not style or _drawn(style)
+
+
+@lru_cache(maxsize=1024)  # a table's rows and cells share a few styles
+def _drawn(style: str) -> bool:
+    css = "".join(style.split()).lower()
+    return not any(x in css for x in _NOT_RENDERED)
 
 
 # In a table cell, text a reader does not read as the cell's number: a footnote mark (<sup>), a deletion or a
@@ -36,29 +46,38 @@ _HIDDEN_STYLE = (  # CSS a reader does not read as the cell's text (spaces remov
     "font-size:0px",
 )
 _ASIDE_TAGS = frozenset({"sup", "sub", "del", "s", "strike"})
-_CANDIDATE = "self::sup or self::sub or self::del or self::s or self::strike or @hidden or @style"
-# the elements that may be asides, in document order; their style is judged here, not by XPath string functions
-# on every element (translate() twelve times an element cost 77 of a 219 KiB page's 95 ms). One walk of the
-# page, each candidate asked whether it is inside a cell: ``//td//*[…] | //th//*[…]`` merged one node-set per
-# cell, which libxml2 does in quadratic time (a page of 50,000 one-digit cells took 3.3 s, 470 KiB of tables
-# nested 60 deep around 20,000 styled spans 75 s; now 33 and 65 ms, and 1-3 ms on the corpus's pages)
-_ASIDE = etree.XPath(f"//*[{_CANDIDATE}][ancestor::td or ancestor::th]")
 _HIDDEN = re.compile(b"|".join(re.escape(x.encode()) for x in _HIDDEN_STYLE))  # any of them, in one search
+
+
+def _in_cells(root: Any) -> Iterator[Any]:
+    """The elements inside a table cell, in document order, each once: every outermost cell's descendants (a cell
+    nested in a cell is walked with the outer one). Walked on lxml's C iterators: an XPath asking each element
+    of the page for a cell among its ancestors (``//*[…][ancestor::td or ancestor::th]``) cost more than
+    parsing the page; merging one node-set per cell (``//td//*[…] | //th//*[…]``) is quadratic in libxml2 (a
+    page of 50,000 one-digit cells took 3.3 s, 470 KiB of tables nested 60 deep around 20,000 styled spans
+    75 s)."""
+    for cell in root.iter("td", "th"):
+        if next(cell.iterancestors("td", "th"), None) is None:
+            yield from cell.iterdescendants(etree.Element)
 
 
 def _is_aside(el: Any) -> bool:
     if el.tag in _ASIDE_TAGS or el.get("hidden") is not None:
         return True
+    style = el.get("style")
+    return bool(style) and _hides(style)
+
+
+@lru_cache(maxsize=1024)  # Word gives a page's thousand spans a handful of styles
+def _hides(style: str) -> bool:
     # ASCII spaces out, ASCII letters lower, as XPath's translate() did: bytes.lower() changes only A-Z, and UTF-8
     # gives every other character bytes >= 0x80 (a dict's str.translate cost ~5 us a style of Word's, 4 ms a page)
-    style = (el.get("style") or "").replace(" ", "").encode("utf-8", "surrogatepass").lower()
-    return style == b"font-size:0" or _HIDDEN.search(style) is not None
+    css = style.replace(" ", "").encode("utf-8", "surrogatepass").lower()
+    return css == b"font-size:0" or _HIDDEN.search(css) is not None
 
 
 def mark_asides(root: Any) -> None:
-    for el in _ASIDE(root):
-        if not _is_aside(el):
-            continue
+    for el in [el for el in _in_cells(root) if _is_aside(el)]:  # judged before the tree changes
         for child in list(el):
             el.remove(child)
         el.text = DEBRIS

@@ -153,14 +153,19 @@ ATTACHMENT_LINK = re.compile(r"\.(pdf|docx?|xlsx?|wps|et|ofd|zip|rar)(\?|#|$)", 
 ATTACHED = "[附件]"
 
 
-_NOT_PLAIN = (*_SKIP, *_RUBY, "img", "table")  # inside a cell, what makes its text more than its text nodes
+_NOT_PLAIN = frozenset((*_SKIP, *_RUBY, "img", "table"))  # in a cell: what makes it more than its text nodes
+
+
+_PARAGRAPH = frozenset(("p", "div", "li"))
 
 
 def _cell_text(cell: Any, tables: Tables) -> str:
     if not len(cell):  # most cells: one text node
         return " ".join((cell.text or "").split())
-    if next(cell.iterdescendants(*_NOT_PLAIN), None) is None:  # Word markup: <p><span>..</span></p>, text only
-        return _paragraphs(cell) or " ".join(" ".join(cell.itertext()).split())
+    tags = [el.tag for el in cell.iterdescendants()]  # one walk (a few elements), not a tag matcher built a question
+    if _NOT_PLAIN.isdisjoint(tags):  # Word markup: <p><span>..</span></p>, text only
+        two = sum(tag in _PARAGRAPH for tag in tags) >= 2  # most cells: one paragraph
+        return (_paragraphs(cell) if two else None) or " ".join(" ".join(cell.itertext()).split())
     return " ".join(" ".join(_strings(cell, tables)).split())
 
 

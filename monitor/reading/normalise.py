@@ -31,7 +31,7 @@ _MARKS = dict.fromkeys(
 _MARKED = re.compile("[\u2460-\u249f\u00b9\u00b2\u00b3\u2070-\u208e\u2776-\u2793]")  # any of them: a page rarely
 # has one, and a dict's translate costs ~60 ns a character
 _SPACES = re.compile(r"[ \t\u2000-\u200b\u3000]+")
-_NOT_CJK = re.compile(r"[^\u4e00-\u9fff]+")
+_NOT_CJK = re.compile(r"[^\u4e00-\u9fff]+")  # ~1 ms to compile (21,000 characters): nfkc and ideographs share it
 
 
 @lru_cache(maxsize=1)
@@ -44,19 +44,39 @@ def warm() -> None:
     _converter()
 
 
+def ideographs(text: str) -> str:
+    """The text's CJK ideographs (U+4E00-U+9FFF), in order."""
+    return _NOT_CJK.sub("", text)
+
+
 def is_traditional(text: str) -> bool:
     """Whether the text really is traditional: t2s also rewrites a few simplified-text variants
     (乾/干, 著/着) that must stay as written in a simplified report, so convert only then."""
-    sample = _NOT_CJK.sub("", text[:20_000])[:4000]
+    sample = ideographs(text[:20_000])[:4000]
     converted = _converter().convert(sample)
     changed = sum(map(operator.ne, sample, converted))  # position by position, as far as the shorter goes
     return bool(changed >= 2 and changed * 20 >= len(sample))
 
 
+def nfkc(text: str) -> str:
+    """``unicodedata.normalize("NFKC", text)``, in half the time on Chinese text. An ideograph of U+4E00-U+9FFF is
+    a stable code point of NFKC (unchanged, combining class 0, in no composition: UAX #15 "Stable Code Points"):
+    text split there normalises piece by piece to the same result, so only the runs between ideographs are
+    normalised. CPython composes a character only after a linear search of a table (~1,000 instructions each),
+    and most characters of a report are ideographs."""
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    return _NOT_CJK.sub(_nfkc_run, text)
+
+
+def _nfkc_run(m: re.Match[str]) -> str:
+    return unicodedata.normalize("NFKC", m.group())
+
+
 def normalise(text: str, traditional: bool | None = None) -> str:
     """Return the text in simplified characters, NFKC forms, without glosses and comma debris."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = unicodedata.normalize("NFKC", text.translate(_MARKS) if _MARKED.search(text) else text)
+    text = nfkc(text.translate(_MARKS) if _MARKED.search(text) else text)
     text = _GLOSS.sub("", text)
     if traditional is None:
         traditional = is_traditional(text)
@@ -65,12 +85,12 @@ def normalise(text: str, traditional: bool | None = None) -> str:
     text = _COMMAS.sub(",", text)
     text = _COMMA_BEFORE.sub("", text)
     text = _COMMA_AFTER.sub("", text)
-    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(line.strip() for line in _SPACES.sub(" ", text).split("\n"))  # _SPACES has no newline: one pass
 
 
 def normalise_document(doc: Document) -> Document:
     """Every text block and table cell normalised, with one traditional/simplified decision."""
-    traditional = is_traditional(unicodedata.normalize("NFKC", doc.text[:20_000]))  # it samples the head only
+    traditional = is_traditional(nfkc(doc.text[:20_000]))  # it samples the head only
     blocks = [
         Block(normalise(b.text, traditional)) if b.grid is None else Block(grid=_grid(b.grid, traditional))
         for b in doc.blocks

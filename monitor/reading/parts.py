@@ -80,6 +80,9 @@ def _named(text: str) -> tuple[int, ...]:
     return parts
 
 
+_BARE = re.compile(r"[\s()]")
+
+
 def _heading(line: str) -> tuple[int, ...]:
     """The parts a heading line names ("四、政府信息公开行政法复议" is 四), or () for any other line."""
     if len(line) > 400 or line.lstrip("* ")[:1] not in _FIRST:
@@ -91,7 +94,7 @@ def _heading(line: str) -> tuple[int, ...]:
     m = _HEADED_LINE.match(text)
     if m:  # the heading, and its part's one sentence in the same paragraph
         return _named(m.group(2))
-    bare = re.sub(r"[\s()]", "", text)
+    bare = _BARE.sub("", text)
     for number, name in SECTION_NAMES.items():
         if bare in (name, "政府信息公开工作" + name, "政府信息公开" + name):
             return (number,)

@@ -20,6 +20,12 @@ from monitor.reading.cells import is_value
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")  # how tests and alerts locate a number in a line
 
 
+_DIGIT = re.compile(r"\d")
+
+
+_WORDS = re.compile(r"\S+")
+
+
 @dataclass(frozen=True)
 class Cell:
     kind: str  # "label" | "value" | "blank" | "collapse"
@@ -89,12 +95,12 @@ def _plain_cells(text: str, line: int, offset: int) -> list[Cell]:
     """One cell of text, or, where it holds several, its labels and values: a label followed by space-separated
     numbers ("(七)总计 960 10 0 …"), and labels with digit strings glued to them."""
     if is_value(text):
-        return [Cell("value" if re.search(r"\d", text) else "blank", text, line, offset)]
+        return [Cell("value" if _DIGIT.search(text) else "blank", text, line, offset)]
     out: list[Cell] = []
-    for t in re.finditer(r"\S+", text):
+    for t in _WORDS.finditer(text):
         word = t.group()
         if is_value(word):
-            out.append(Cell("value" if re.search(r"\d", word) else "blank", word, line, offset + t.start()))
+            out.append(Cell("value" if _DIGIT.search(word) else "blank", word, line, offset + t.start()))
         else:
             out.extend(_segments(word, line, offset + t.start()))
     if not any(c.kind == "value" for c in out):
@@ -141,11 +147,18 @@ def _pipe_cells(text: str, line: int) -> list[Cell]:
         if not part:
             cells.append(Cell("blank", "", line, offsets[i]))
         elif is_value(part):
-            cells.append(Cell("value" if re.search(r"\d", part) else "blank", part, line, offsets[i] + lead))
+            cells.append(Cell("value" if _DIGIT.search(part) else "blank", part, line, offsets[i] + lead))
         else:
             cells.extend(_plain_cells(part, line, offsets[i] + lead))
         i += 1
     return cells
+
+
+@lru_cache(maxsize=1024)  # a report's lines or two
+def _line_cells(text: str, line: int) -> tuple[Cell, ...]:
+    """One line's cells, whatever the region around it: a part's text, then the whole report, when a table is not
+    under its part's heading (a crawler's or a Markdown page's lines were tokenized two or three times)."""
+    return tuple(_pipe_cells(text, line) if "|" in text else _plain_cells(text, line, 0))
 
 
 def tokenize(lines: Sequence[tuple[int, str]]) -> list[Cell]:
@@ -175,10 +188,10 @@ def _tokenized(lines: tuple[tuple[int, str], ...]) -> tuple[Cell, ...]:
             empties += 1
             continue
         if "|" in text:
-            cells.extend(_pipe_cells(text, number))
+            cells.extend(_line_cells(text, number))
             prev_plain = False
         else:
-            new = _plain_cells(text, number, 0)
+            new = list(_line_cells(text, number))
             if prev_plain and empties > base:
                 cells.extend(Cell("blank", "", number, inferred=True) for _ in range(empties - base))
             elif prev_plain and empties < base and cells[-1].kind == "label" and new[0].kind == "label":

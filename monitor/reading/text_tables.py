@@ -33,7 +33,7 @@ DOUBT_POSITION = "行名与规定写法不同，按位置识别"
 
 # ---------------------------------------------------------------- placing cells into rows
 def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    return "".join(text.split())  # what re.sub(r"\s+", "", text) gives (the same Unicode spaces), without re
 
 
 def _row_label(text: str) -> bool:
