@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from monitor.model import Event
-from monitor.store.encoding import now
+from monitor.store.encoding import now, sources_digest
 from monitor.store.postgres.bodies import Bodies, bodies_query, stored_bodies
 from monitor.store.postgres.outbox import Outbox
 from monitor.store.records import Claim, Listing, PageCache, PollStart, SourceState, UnreadableReport
@@ -69,13 +69,24 @@ def _page(row: tuple[Any, ...] | None) -> PageCache | None:
 class Sources(Outbox, Bodies):  # a poll's end stores its source's events
     def sync_sources(self, sources: Iterable[Source]) -> None:
         sources = list(sources)
+        digest = sources_digest(sources)
         with self._transaction(), self.conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO sources (id, agency, kind, list_url) VALUES (%s, %s, %s, %s) ON CONFLICT (id) DO UPDATE "
-                "SET agency = excluded.agency, kind = excluded.kind, list_url = excluded.list_url",
-                [(s.id, s.agency, s.kind, s.list_url) for s in sources],
-            )
-            self._merge_roster(sources)
+            # the same sources as the last sync, by whichever worker: their rows are as they are (at 150,000
+            # sources, 150,000 upserts saved at each restart); else each upserted and the digest kept, in one
+            # transaction (two workers syncing at once: the last to commit wrote both the rows and the digest)
+            synced = cur.execute("SELECT digest FROM sources_synced").fetchone()
+            if synced is None or synced[0] != digest:
+                cur.executemany(
+                    "INSERT INTO sources (id, agency, kind, list_url) VALUES (%s, %s, %s, %s) ON CONFLICT (id) DO "
+                    "UPDATE SET agency = excluded.agency, kind = excluded.kind, list_url = excluded.list_url",
+                    [(s.id, s.agency, s.kind, s.list_url) for s in sources],
+                )
+                cur.execute(
+                    "INSERT INTO sources_synced (one, digest) VALUES (1, %s) ON CONFLICT (one) DO UPDATE "
+                    "SET digest = excluded.digest",
+                    [digest],
+                )
+            self._merge_roster(sources)  # (always: a poll since may have stored a report under an alias)
 
     def sources(self) -> list[SourceState]:
         return [_state(r) for r in self.conn.execute(f"SELECT {_STATE} FROM sources ORDER BY added")]

@@ -126,6 +126,10 @@ MIGRATIONS = [
     CREATE TRIGGER changed_by_kind AFTER UPDATE OF kind ON bodies WHEN OLD.kind IS NOT NEW.kind
         BEGIN {CHANGED} IN (SELECT source FROM documents WHERE body_id = NEW.id); END;
     """,
+    # the digest of the sources the last ``sync_sources`` wrote (``encoding.sources_digest``; one row): a restart
+    # with the same sources compares none of their rows. A migration that changes sources' agency, kind or
+    # list_url must empty it (the next sync then compares every row)
+    "CREATE TABLE sources_synced (digest TEXT NOT NULL)",
 ]
 
 
