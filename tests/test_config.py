@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 import rtoml
 import tomli
 
+from monitor import config
 from monitor.config import load
 from monitor.config.reader import parse_toml
 from monitor.errors import ConfigError
@@ -182,6 +184,27 @@ def test_errors_keep_tomli_words_and_values(tmp_path, env):
     # a number past a float's range: rtoml refuses it, tomli reads it as inf (as govmon always has)
     with pytest.raises(ConfigError, match=r"key 'concurrency': must be a int, not float [(]inf[)]"):
         load(write(tmp_path, VALID.replace("concurrency = 8", "concurrency = 1e400")))
+
+
+def test_load_pauses_the_cycle_collector_and_leaves_it_as_it_was(tmp_path, env, monkeypatch):
+    """The collector is paused while the sources are made (its full walks were ~0.2 s of a large start), and
+    left as it was found, also when the file has a mistake."""
+    seen: list[bool] = []
+    real = config._validate
+    monkeypatch.setattr(config, "_validate", lambda *a: seen.append(gc.isenabled()) or real(*a))
+    try:
+        assert gc.isenabled()
+        load(write(tmp_path, VALID))
+        assert gc.isenabled()
+        with pytest.raises(ConfigError):
+            load(write(tmp_path, VALID.replace('kind = "department"', 'kind = "x"')))
+        assert gc.isenabled()
+        gc.disable()
+        load(write(tmp_path, VALID))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert seen == [False, False, False]
 
 
 def test_rtoml_and_tomli_read_the_shipped_file_alike():
