@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import gc
 import re
-from pathlib import Path
 
 import pytest
-import rtoml
-import tomli
 
 from monitor import config
 from monitor.config import load
-from monitor.config.reader import parse_toml
 from monitor.errors import ConfigError
 from monitor.present.cli import main
 
@@ -165,27 +161,6 @@ def test_missing_required_key_and_bad_toml(tmp_path, env):
         load(tmp_path / "nope.toml")
 
 
-def test_errors_keep_tomli_words_and_values(tmp_path, env):
-    """rtoml parses a file first (faster); what it refuses, and every error of a value, is as tomli gives it."""
-    bad = "[monitor]\nconcurrency = 0x_1\n"  # refused by both, each in its own words: tomli's are kept
-    with pytest.raises(rtoml.TomlParsingError):
-        rtoml.loads(bad)
-    with pytest.raises(tomli.TOMLDecodeError) as tomli_error:
-        tomli.loads(bad)
-    want = re.sub(r" [(]at line.*[)]$", "", str(tomli_error.value))
-    with pytest.raises(ConfigError, match=r"sources.toml:2:\d+: not valid TOML: ") as got:
-        load(write(tmp_path, bad))
-    assert str(got.value).endswith(want)
-    # a value of the wrong type is quoted as tomli reads it (rtoml's time zones print otherwise)
-    stamped = VALID.replace('interval = "12h"', "interval = 2021-05-27T07:32:00+08:00")
-    with pytest.raises(ConfigError, match=r":28: \[\[source\]\] #1 key 'interval': must be a str, not datetime") as got:
-        load(write(tmp_path, stamped))
-    assert repr(tomli.loads(stamped)["source"][0]["interval"]) in str(got.value)
-    # a number past a float's range: rtoml refuses it, tomli reads it as inf (as govmon always has)
-    with pytest.raises(ConfigError, match=r"key 'concurrency': must be a int, not float [(]inf[)]"):
-        load(write(tmp_path, VALID.replace("concurrency = 8", "concurrency = 1e400")))
-
-
 def test_load_pauses_the_cycle_collector_and_leaves_it_as_it_was(tmp_path, env, monkeypatch):
     """The collector is paused while the sources are made (its full walks were ~0.2 s of a large start), and
     left as it was found, also when the file has a mistake."""
@@ -205,12 +180,6 @@ def test_load_pauses_the_cycle_collector_and_leaves_it_as_it_was(tmp_path, env, 
     finally:
         gc.enable()
     assert seen == [False, False, False]
-
-
-def test_rtoml_and_tomli_read_the_shipped_file_alike():
-    """The parse a valid file gets (rtoml's) is tomli's, value for value, on the sources.toml shipped."""
-    text = (Path(__file__).resolve().parent.parent / "sources.toml").read_text(encoding="utf-8")
-    assert parse_toml(Path("sources.toml"), text) == tomli.loads(text) == rtoml.loads(text)
 
 
 def test_bad_link_pattern(tmp_path, env):
