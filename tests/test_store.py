@@ -246,6 +246,22 @@ def test_a_sync_of_the_sources_last_synced_compares_no_row(database):
         store.close()
 
 
+def test_a_start_finds_the_unfinished_polls_by_an_index_not_a_scan_of_every_poll(tmp_path):
+    """``mark_interrupted`` runs at every start: on SQLite it reads the unfinished polls from their own (partial)
+    index, as PostgreSQL's ``polls_open`` does, whatever the number of polls stored."""
+    store = SqliteStore(tmp_path / "govmon.db")
+    try:
+        plan = store.db.conn.execute(
+            "EXPLAIN QUERY PLAN UPDATE polls SET finished = 'x', ok = 0, error = 'interrupted' WHERE finished IS NULL"
+        ).fetchall()
+        store.sync_sources([Source("s", "单位", "government", "http://x/", 3600, re.compile("."))])
+        store.start_poll("s", "http://x/")
+        assert store.mark_interrupted() == 1
+    finally:
+        store.close()
+    assert [row[-1] for row in plan] == ["SCAN polls USING INDEX polls_open"]
+
+
 def test_a_rebuild_may_ask_of_more_bodies_than_a_statement_takes_arguments(database):
     """After a pass over every source the overview's rebuild asks of every body it shows by name: more than
     PostgreSQL's 65,535 arguments a statement (SQLite's default build: 32,766); the names go as one argument."""
