@@ -242,6 +242,8 @@ def test_a_sync_of_the_sources_last_synced_compares_no_row(database):
         assert agencies() == ["s县人民政府", "t县人民政府"]
         store.sync_sources([*first, replace(first[0], id="u")])  # one more source: added
         assert agencies() == ["s县人民政府", "t县人民政府", "s县人民政府"]
+        store.sync_sources([*first, *(replace(first[0], id=i) for i in ("u", "b", "a"))])  # added in the file's order
+        assert [s.id for s in store.sources()] == ["s", "t", "u", "b", "a"]
     finally:
         store.close()
 
