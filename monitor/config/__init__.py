@@ -123,10 +123,19 @@ def _secrets_from(settings: Settings, r: Reader | None, secrets: bool) -> Settin
 
 
 def _validate(path: Path, text: str) -> tuple[Settings, list[SourceRow], bool]:
+    """``_check`` of rtoml's reading (``parse_toml``); when it fails, of tomli's: a file with a mistake gets the
+    error it always got, its values quoted as tomli reads them (a date's time zone, say)."""
+    try:
+        return _check(path, text, fast=True)
+    except ConfigError:
+        return _check(path, text, fast=False)
+
+
+def _check(path: Path, text: str, fast: bool) -> tuple[Settings, list[SourceRow], bool]:
     """The file's settings, every value checked, without secrets (``_with_secrets`` adds them): all but the
     sources, the sources' rows (``cache.remember`` makes the Settings of both), and whether it sets ``state_dir``
     (if not, STATE_DIRECTORY may place the state)."""
-    data = parse_toml(path, text)
+    data = parse_toml(path, text, fast)
     r = Reader(path, text)
     for key in data:
         if key not in ("monitor", "alerts", "source"):
