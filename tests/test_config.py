@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 import re
+from pathlib import Path
 
 import pytest
+import rtoml
+import tomli
 
-from monitor.config import load
+from monitor import config
+from monitor.config import load, reader
 from monitor.errors import ConfigError
 from monitor.present.cli import main
 
@@ -157,6 +162,90 @@ def test_missing_required_key_and_bad_toml(tmp_path, env):
         load(write(tmp_path, "[monitor]\ndatabase = \n"))
     with pytest.raises(ConfigError, match="no such file"):
         load(tmp_path / "nope.toml")
+
+
+def test_errors_keep_tomli_words_and_values(tmp_path, env):
+    """rtoml reads a file first (faster); what it refuses, and every error of a value, is as tomli gives it."""
+    bad = "[monitor]\nconcurrency = 0x_1\n"  # refused by both, each in its own words: tomli's are kept
+    with pytest.raises(rtoml.TomlParsingError):
+        rtoml.loads(bad)
+    with pytest.raises(tomli.TOMLDecodeError) as tomli_error:
+        tomli.loads(bad)
+    want = re.sub(r" [(]at line.*[)]$", "", str(tomli_error.value))
+    with pytest.raises(ConfigError, match=r"sources.toml:2:\d+: not valid TOML: ") as got:
+        load(write(tmp_path, bad))
+    assert str(got.value).endswith(want)
+    # a value of the wrong type is quoted as tomli reads it (rtoml's time zones print otherwise)
+    stamped = VALID.replace('interval = "12h"', "interval = 2021-05-27T07:32:00+08:00")
+    with pytest.raises(ConfigError, match=r":28: \[\[source\]\] #1 key 'interval': must be a str, not datetime") as got:
+        load(write(tmp_path, stamped))
+    assert repr(tomli.loads(stamped)["source"][0]["interval"]) in str(got.value)
+    # a number past a float's range: rtoml refuses it, tomli reads it as inf (as govmon always has)
+    with pytest.raises(ConfigError, match=r"key 'concurrency': must be a int, not float [(]inf[)]"):
+        load(write(tmp_path, VALID.replace("concurrency = 8", "concurrency = 1e400")))
+
+
+def _many(n: int) -> str:
+    """A file of n sources of every shape: plain, with keys of their own, a roster inline or as [[source.bodies]]
+    tables, a sub-table, comments and blank lines between them."""
+    out = [VALID.split("[[source]]", maxsplit=1)[0]]
+    for i in range(n):
+        out.append(
+            f'[[source]]  # {i}\nid = "s{i}"\nagency = "单位{i}"\nkind = "government"\nlist_url = "http://x/{i}/"\n'
+        )
+        if i % 3 == 1:
+            out.append('interval = "12h"\nmax_pages = 3\nbodies = [{name = "甲局", kind = "department"}]\n')
+        if i % 5 == 2 and i % 3 != 1:  # (a roster inline cannot be added to)
+            out.append('\n[[source.bodies]]\nname = "乙局"\nkind = "department"\naliases = ["丙局"]\n')
+        if i % 7 == 3:
+            out.append("\n  [[ source ]]  # a header written otherwise: inside a piece, read as it is\n")
+            out.append(f'id = "t{i}"\nagency = "单位"\nkind = "department"\nlist_url = "http://y/{i}/"\n')
+        out.append("\n")
+    return "".join(out)
+
+
+@pytest.mark.parametrize(
+    ("text", "whole"),
+    [
+        (_many(300), True),
+        ("[[source]]\n" + _many(40).split("[[source]]", 1)[1], True),  # no table before the sources
+        (VALID.replace("\n[[alerts.webhook]]", "\n[[source]]\nid = 'x'\n\n[[alerts.webhook]]"), False),
+        (_many(40) + '[monitor.x]\nkey = "a table after the sources"\n', False),
+        (_many(40) + 'agency = """\n[[source]]\n"""\n', False),  # a multi-line string: never cut
+        ('source = [{id = "inline"}]\n' + _many(40).split("[monitor]", 1)[1], False),  # tomli refuses it
+    ],
+)
+def test_a_file_read_in_pieces_reads_as_tomli_reads_it(text, whole, monkeypatch):
+    """rtoml reads the file in pieces cut before [[source]] lines; the tables are tomli's, or the pieces are not
+    used (None: tomli reads the whole file), never other tables."""
+    monkeypatch.setattr(reader, "PIECE", 200)  # many pieces
+    got = reader.in_pieces(text)
+    assert (got is not None) is whole
+    if got is not None:
+        assert got == tomli.loads(text)
+    shipped = (Path(__file__).resolve().parent.parent / "sources.toml").read_text(encoding="utf-8")
+    assert reader.in_pieces(shipped) == tomli.loads(shipped)
+
+
+def test_load_pauses_the_cycle_collector_and_leaves_it_as_it_was(tmp_path, env, monkeypatch):
+    """The collector is paused while the sources are made (its full walks were ~0.2 s of a large start), and
+    left as it was found, also when the file has a mistake."""
+    seen: list[bool] = []
+    real = config._validate
+    monkeypatch.setattr(config, "_validate", lambda *a: seen.append(gc.isenabled()) or real(*a))
+    try:
+        assert gc.isenabled()
+        load(write(tmp_path, VALID))
+        assert gc.isenabled()
+        with pytest.raises(ConfigError):
+            load(write(tmp_path, VALID.replace('kind = "department"', 'kind = "x"')))
+        assert gc.isenabled()
+        gc.disable()
+        load(write(tmp_path, VALID))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert seen == [False, False, False]
 
 
 def test_bad_link_pattern(tmp_path, env):

@@ -6,10 +6,12 @@ from __future__ import annotations
 import os
 import re
 from functools import cached_property
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import rtoml
 import tomli
 
 from monitor.errors import ConfigError
@@ -137,13 +139,58 @@ def decode(path: Path, raw: bytes) -> str:
     return text.removeprefix("\ufeff")  # a BOM from a Windows editor: not part of the TOML
 
 
-def parse_toml(path: Path, text: str) -> dict[str, Any]:
+def parse_toml(path: Path, text: str, fast: bool = True) -> dict[str, Any]:
+    """The file's tables. ``fast``: read by rtoml (Rust), a piece at a time (``in_pieces``): 150,000 sources in
+    ~0.45 s where tomli takes ~0.95 s. A file it does not read that way is read by tomli, in whose words every
+    error is given (``load`` reads the file again by tomli when a value fails, so its message quotes the value
+    as tomli reads it)."""
+    if fast and (data := in_pieces(text)) is not None:
+        return data
     try:
         return tomli.loads(text)  # tomllib's parser, compiled: 2.4x faster on a province's sources.toml
     except tomli.TOMLDecodeError as exc:
         at = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         where = f"{path}:{at[1]}:{at[2]}" if at else str(path)
         raise ConfigError(f"{where}: not valid TOML: {re.sub(r' [(]at line.*[)]$', '', str(exc))}") from exc
+
+
+PIECE = 1 << 17  # characters read by rtoml at a time (the whole file at once: 488 MiB of its tree at 150,000 sources)
+_HEADER = "\n[[source]]"
+
+
+def in_pieces(text: str) -> dict[str, Any] | None:
+    """The file as rtoml reads it, in pieces of about ``PIECE`` characters, each cut just before a line that
+    starts ``[[source]]``: the pieces' tables, their sources one after another, are the whole file's when it holds
+    no multi-line string (then such a line is a header, nothing else), and when the pieces after the first hold
+    nothing but sources (no other table can then be defined twice, or be split from its parent, across two
+    pieces). None when the file is not so, or when rtoml refuses a piece: tomli reads the whole file then."""
+    if '"""' in text or "'''" in text:
+        return None
+
+    def header(start: int) -> int:  # where the next line starting [[source]] starts, or -1
+        found = text.find(_HEADER, start)
+        return found + 1 if found >= 0 else -1
+
+    cuts, at = [0], 0 if text.startswith(_HEADER[1:]) else header(0)
+    while at >= 0:
+        cuts.append(at)
+        at = header(at + PIECE)
+    cuts.append(len(text))
+    try:
+        data = rtoml.loads(text[: cuts[1]])
+        sources: list[Any] = []
+        for start, end in pairwise(cuts[1:]):
+            piece = rtoml.loads(text[start:end])
+            if piece.keys() != {"source"}:
+                return None
+            sources += piece["source"]
+    except ValueError:  # (rtoml's TomlParsingError is one)
+        return None
+    if "source" in data:  # a first piece of sources that may not be [[source]] tables: tomli's to judge
+        return None
+    if sources:
+        data["source"] = sources
+    return data
 
 
 def unique(r: Reader, table: str, values: list[str], key: str, what: str) -> None:

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TypeVar, dataclass_transform
 
 from monitor.errors import ConfigError
 from monitor.model.bodies import Body
@@ -18,9 +19,19 @@ DIGESTS = ("off", "daily")
 MAX_INTERVAL = 366 * 86400  # a year and a day: more is a typo ("3000000d" overflowed the scheduler)
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_T = TypeVar("_T")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass_transform(frozen_default=True)
+def _record(cls: type[_T]) -> type[_T]:
+    """A dataclass with slots, frozen for the type checker (mypy refuses an assignment to a field), not at run
+    time: a frozen dataclass's __init__ sets each field by ``object.__setattr__``, and at 150,000 sources that was
+    0.15-0.2 s of each start of `run` (their records made from the cache: 0.06 s now). Hashed by its fields, as a
+    frozen one is."""
+    return dataclass(slots=True, unsafe_hash=True)(cls)
+
+
+@_record
 class Source:  # slots: `run` holds one per source, 150,000 of them for the whole country
     id: str
     agency: str

@@ -7,6 +7,7 @@ repeats it until SIGTERM (``govmon run``), each rewriting the overview site when
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import Callable
@@ -115,6 +116,9 @@ async def serve(settings: Settings, spread: float | None, renderer: Renderer, pu
     with instance_lock(settings):
         store = open_store(settings)
         store.mark_interrupted()
+        # what is made so far (the modules, the configuration: at 150,000 sources ~1.5 million objects) lives as
+        # long as the service: kept out of the cycle collector's walks (~0.1 s of the timetable's start)
+        gc.freeze()
         try:
             async with _fetcher(settings, store) as fetcher:
                 watcher = Watcher(settings, store, fetcher)
@@ -129,6 +133,7 @@ async def serve(settings: Settings, spread: float | None, renderer: Renderer, pu
                 control = Control(requested=store.take_poll_requests, reloaded=reloaded)
                 await run(watcher, stop, after_polls, spread=spread, control=control)
         finally:
+            gc.unfreeze()
             store.close()
 
 

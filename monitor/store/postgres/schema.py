@@ -102,6 +102,9 @@ MIGRATIONS = [
     CREATE TRIGGER changed_by_kind AFTER UPDATE OF kind ON bodies FOR EACH ROW
         WHEN (OLD.kind IS DISTINCT FROM NEW.kind) EXECUTE FUNCTION govmon_kind_changed();
     """,
+    # the digest of the sources the last ``sync_sources`` wrote (SQLite's migration 13; one row, ``one`` = 1): a
+    # restart with the same sources upserts none of them. Not copied by ``migrate-to``: the first sync compares.
+    "CREATE TABLE sources_synced (one INTEGER PRIMARY KEY CHECK (one = 1), digest TEXT NOT NULL)",
 ]
 BODIES_MIGRATION = 2  # the migration that adds bodies; the stored reports are attributed, their forms merged
 

@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from monitor.model import Event
-from monitor.store.encoding import now
+from monitor.store.encoding import now, sources_digest
 from monitor.store.postgres.bodies import Bodies, bodies_query, stored_bodies
 from monitor.store.postgres.outbox import Outbox
 from monitor.store.postgres.versions import KNOWN_ON_PAGE, known_rows
@@ -86,13 +86,32 @@ def _page(row: tuple[Any, ...] | None) -> PageCache | None:
 class Sources(Outbox, Bodies):  # a poll's end stores its source's events
     def sync_sources(self, sources: Iterable[Source]) -> None:
         sources = list(sources)
+        digest = sources_digest(sources)
         with self._transaction(), self.conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO sources (id, agency, kind, list_url) VALUES (%s, %s, %s, %s) ON CONFLICT (id) DO UPDATE "
-                "SET agency = excluded.agency, kind = excluded.kind, list_url = excluded.list_url",
-                [(s.id, s.agency, s.kind, s.list_url) for s in sources],
-            )
-            self._merge_roster(sources)
+            # the same sources as the last sync, by whichever worker: their rows are as they are; else all copied
+            # to the server at once (COPY) and merged in one statement, writing only the rows that differ (150,000
+            # upserts a statement each took 3.4 s), with the digest, in one transaction (two workers syncing at
+            # once: the last to commit wrote both the rows and the digest)
+            synced = cur.execute("SELECT digest FROM sources_synced").fetchone()
+            if synced is None or synced[0] != digest:
+                cur.execute(
+                    "CREATE TEMP TABLE synced (n INTEGER, id TEXT, agency TEXT, kind TEXT, list_url TEXT) ON COMMIT DROP"
+                )
+                with cur.copy("COPY synced FROM STDIN") as copy:
+                    for n, source in enumerate(sources):
+                        copy.write_row((n, source.id, source.agency, source.kind, source.list_url))
+                cur.execute(  # (in the file's order: ``added`` numbers new sources as SQLite's rowid does)
+                    "INSERT INTO sources (id, agency, kind, list_url) SELECT id, agency, kind, list_url FROM synced "
+                    "ORDER BY n ON CONFLICT (id) DO UPDATE SET agency = excluded.agency, kind = excluded.kind, "
+                    "list_url = excluded.list_url WHERE (sources.agency, sources.kind, sources.list_url) IS DISTINCT "
+                    "FROM (excluded.agency, excluded.kind, excluded.list_url)"
+                )
+                cur.execute(
+                    "INSERT INTO sources_synced (one, digest) VALUES (1, %s) ON CONFLICT (one) DO UPDATE "
+                    "SET digest = excluded.digest",
+                    [digest],
+                )
+            self._merge_roster(sources)  # (always: a poll since may have stored a report under an alias)
 
     def sources(self) -> list[SourceState]:
         return [_state(r) for r in self.conn.execute(f"SELECT {_STATE} FROM sources ORDER BY added")]

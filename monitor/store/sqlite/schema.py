@@ -126,6 +126,16 @@ MIGRATIONS = [
     CREATE TRIGGER changed_by_kind AFTER UPDATE OF kind ON bodies WHEN OLD.kind IS NOT NEW.kind
         BEGIN {CHANGED} IN (SELECT source FROM documents WHERE body_id = NEW.id); END;
     """,
+    # what a start of `run` reads, whatever the size of the database: the digest of the sources the last
+    # ``sync_sources`` wrote (``encoding.sources_digest``; one row), so a restart with the same sources compares none
+    # of their rows (a migration that changes sources' agency, kind or list_url must empty it: the next sync then
+    # compares every row); and the polls not finished (``mark_interrupted`` at every start), found by an index of
+    # those alone, as PostgreSQL's ``polls_open``, not by a scan of every poll ever made (600,000 a day at 150,000
+    # sources: 0.28 s at 3 million, from a warm cache)
+    """
+    CREATE TABLE sources_synced (digest TEXT NOT NULL);
+    CREATE INDEX polls_open ON polls(source) WHERE finished IS NULL;
+    """,
 ]
 
 

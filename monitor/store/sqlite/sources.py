@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from monitor.model import Event
-from monitor.store.encoding import now
+from monitor.store.encoding import now, sources_digest
 from monitor.store.records import Listing, PageCache, PollStart, SourceState
 from monitor.store.sqlite.bodies import Bodies
 from monitor.store.sqlite.outbox import Outbox
@@ -34,14 +34,19 @@ def _state(row: dict[str, Any]) -> SourceState:
 class Sources(Outbox, Bodies):  # a poll's end stores its source's events
     def sync_sources(self, sources: Iterable[Source]) -> None:
         sources = list(sources)
+        digest = sources_digest(sources)
         with self._transaction():  # one statement for all: 20,000 sqlite-utils upserts took 4.4 s of `run`'s start
-            known = {r[0]: r[1:] for r in self.db.conn.execute("SELECT id, agency, kind, list_url FROM sources")}
-            self.db.conn.executemany(  # only what changed: rewriting 150,000 unchanged rows at every start is ~10 MB
-                "INSERT INTO sources (id, agency, kind, list_url) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE "
-                "SET agency = excluded.agency, kind = excluded.kind, list_url = excluded.list_url",
-                [row for s in sources if known.get((row := (s.id, s.agency, s.kind, s.list_url))[0]) != row[1:]],
-            )
-            self._merge_roster(sources)
+            synced = self.db.conn.execute("SELECT digest FROM sources_synced").fetchone()
+            if synced is None or synced[0] != digest:  # (the same sources as the last sync: nothing to compare)
+                known = {r[0]: r[1:] for r in self.db.conn.execute("SELECT id, agency, kind, list_url FROM sources")}
+                self.db.conn.executemany(  # only what changed: rewriting 150,000 unchanged rows is ~10 MB
+                    "INSERT INTO sources (id, agency, kind, list_url) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE "
+                    "SET agency = excluded.agency, kind = excluded.kind, list_url = excluded.list_url",
+                    [row for s in sources if known.get((row := (s.id, s.agency, s.kind, s.list_url))[0]) != row[1:]],
+                )
+                self.db.conn.execute("DELETE FROM sources_synced")
+                self.db.conn.execute("INSERT INTO sources_synced (digest) VALUES (?)", [digest])
+            self._merge_roster(sources)  # (always: a poll since may have stored a report under an alias)
 
     def sources(self) -> list[SourceState]:
         return [_state(r) for r in self.db.table("sources").rows]
