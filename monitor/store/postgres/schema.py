@@ -59,7 +59,7 @@ MIGRATIONS = [
     ALTER TABLE documents ADD COLUMN body_how TEXT;
     CREATE INDEX documents_by_body ON documents(body_id, year);
     """,
-    # what changed since the overview's last build (SQLite's migration 12): each write a source's standing
+    # what changed since the overview's last build (SQLite's migration 11): each write a source's standing
     # depends on gives the source a new random mark in the same transaction; whether its listing was ever read
     # kept on the source
     """
@@ -91,7 +91,7 @@ MIGRATIONS = [
     CREATE TRIGGER changed_by_unreadable AFTER INSERT OR UPDATE OR DELETE ON unreadable
         FOR EACH ROW EXECUTE FUNCTION govmon_changed();
     """,
-    # a body's kind changed (SQLite's migration 13): a new mark for every source that stored a report of it
+    # a body's kind changed (SQLite's migration 12): a new mark for every source that stored a report of it
     """
     CREATE FUNCTION govmon_kind_changed() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
