@@ -3,6 +3,7 @@ seconds from SIGTERM to exit, beside `govmon poll`'s request rate on the same po
 
     python benchmarks/bench_run.py [N] [HOSTS] [POLL_N]   # default N=5000 sources over 32 local hosts
     python benchmarks/bench_run.py 150000 32 1000         # the country (issues #25, #28): ~2 minutes
+    python benchmarks/bench_run.py 150000 32 1000 --postgresql   # the same on a throwaway PostgreSQL (#25)
 
 POLL_N (default N): the floor, `poll`'s first-pass request rate, is measured on the first POLL_N sources
 (a first pass is CPU-bound, so its rate hardly depends on N; at 20,000 a whole first pass takes ~30 min).
@@ -25,6 +26,7 @@ is a restart's: the database the first left, and the cache of the validated sour
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
@@ -40,11 +42,16 @@ from typing import Any
 
 from bench_poll import Tree, _children, _reap, _subreaper, serve  # the same portals, the same tree figures
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from pg import cluster, fresh_database
+
 GOVMON = str(Path(sys.executable).parent / "govmon")
 
 
-def config(folder: Path, n: int, hosts: int, port: int, name: str = "sources.toml") -> Path:
-    lines = ['[monitor]\ndatabase = "bench.db"\nconcurrency = 64\nper_host = 2\n']
+def config(
+    folder: Path, n: int, hosts: int, port: int, name: str = "sources.toml", *, database: str = "bench.db"
+) -> Path:
+    lines = [f'[monitor]\ndatabase = "{database}"\nconcurrency = 64\nper_host = 2\n']
     for i in range(n):
         lines.append(
             f'[[source]]\nid = "s{i}"\nagency = "单位{i}"\nkind = "government"\n'
@@ -109,13 +116,30 @@ def _memory(root: int) -> dict[str, float]:
     return {"run_rss_mib": round(own, 1), "tree_rss_mib": round(rss / 1024, 1), "tree_pss_mib": round(pss / 1024, 1)}
 
 
+def _floor(folder: Path, shape: tuple[int, int, int], database: str, hits: Callable[[], int]) -> dict[str, Any]:
+    """`govmon poll`'s first pass over the first POLL_N sources: its request rate is the floor of `run`'s."""
+    poll_n, hosts, port = shape
+    start = time.monotonic()
+    floor_cfg = str(config(folder, poll_n, hosts, port, "poll.toml", database=database))
+    done = subprocess.run([GOVMON, "poll", "--config", floor_cfg], capture_output=True, check=False)
+    poll_s = time.monotonic() - start
+    return {
+        "poll_sources": poll_n,
+        "poll_s": round(poll_s, 1),
+        "poll_requests_per_s": round(hits() / poll_s),
+        "poll_failed": done.stdout.count(b"FAILED"),
+    }
+
+
 def main() -> None:
     if "--help" in sys.argv:
         print(__doc__)
         return
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
-    hosts = int(sys.argv[2]) if len(sys.argv) > 2 else 32
-    poll_n = min(n, int(sys.argv[3])) if len(sys.argv) > 3 else n
+    shared = "--postgresql" in sys.argv  # a throwaway PostgreSQL server (tests/pg.py) instead of the SQLite file
+    argv = [a for a in sys.argv if a != "--postgresql"]
+    n = int(argv[1]) if len(argv) > 1 else 5000
+    hosts = int(argv[2]) if len(argv) > 2 else 32
+    poll_n = min(n, int(argv[3])) if len(argv) > 3 else n
     port = 19_000 + n % 1000
     ready, counts = multiprocessing.Event(), multiprocessing.Array("l", 2)  # 200s and 304s answered
 
@@ -126,17 +150,17 @@ def main() -> None:
     _subreaper()
     server.start()
     ready.wait(30)
-    out: dict[str, float | int] = {"sources": n}
-    with tempfile.TemporaryDirectory() as tmp:
-        cfg = config(Path(tmp), n, hosts, port)
-        out["poll_sources"] = poll_n
-        start = time.monotonic()
-        floor_cfg = str(config(Path(tmp), poll_n, hosts, port, "poll.toml"))
-        done = subprocess.run([GOVMON, "poll", "--config", floor_cfg], capture_output=True, check=False)
-        poll_s = time.monotonic() - start
-        out["poll_s"], out["poll_requests_per_s"] = round(poll_s, 1), round(hits() / poll_s)
-        out["poll_failed"] = done.stdout.count(b"FAILED")
-        (Path(tmp) / "bench.db").unlink()
+    out: dict[str, Any] = {"sources": n, "store": "postgresql" if shared else "sqlite"}
+    with tempfile.TemporaryDirectory() as tmp, cluster() if shared else contextlib.nullcontext("") as server_url:
+        databases = (
+            ("bench.db", "bench.db")
+            if not shared
+            else (fresh_database(server_url, "bench_run"), fresh_database(server_url, "bench_floor"))
+        )
+        cfg = config(Path(tmp), n, hosts, port, database=databases[0])
+        out |= _floor(Path(tmp), (poll_n, hosts, port), databases[1], hits)
+        if not shared:
+            (Path(tmp) / "bench.db").unlink()
         keep = _children()
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         # the first start: a new database, no cache of the validated sources.toml (a first installation)
