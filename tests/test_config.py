@@ -362,3 +362,19 @@ def test_read_only_commands_need_no_secret(tmp_path, monkeypatch, capsys, comman
     assert "GOVMON_" not in capsys.readouterr().err
     assert main(["alerts", "test", "--config", str(path)]) == 2
     assert "environment variable GOVMON_SMTP_PASSWORD is not set" in capsys.readouterr().err
+
+
+def test_lines_are_counted_as_toml_counts_them_and_found_past_many_sources(tmp_path):
+    """A line is named by walking the file from the top as far as needed (a 150,000-source file was split whole
+    to name [monitor]'s `database` line). Lines end at a \\n (CRLF too); a LINE SEPARATOR in a comment is no line
+    break in TOML, so it does not shift the lines after it."""
+    sources = "".join(
+        f'[[source]]\r\nid = "s{i}"  # 第{i}个\u2028来源\r\nagency = "单位{i}"\r\nkind = "government"\r\nlist_url = "http://x/{i}/"\r\n\r\n'
+        for i in range(300)
+    )
+    text = f'{sources}[monitor]\r\nuser_agent = "t"\r\ndatabase = "postgresql://govmon@db.example/govmon"\r\n'
+    path = write(tmp_path, text)
+    settings = load(path)
+    assert settings.database_line == f"{path}:{300 * 6 + 3}: [monitor] key 'database'"
+    r = reader.Reader(path, path.read_text(encoding="utf-8"))
+    assert r.line_of("source", 299, "list_url") == 299 * 6 + 5

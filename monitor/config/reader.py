@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-from functools import cached_property
+from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -41,17 +41,23 @@ class Reader:
     def __init__(self, path: Path, text: str) -> None:
         self.path, self.text = path, text
 
-    @cached_property
-    def lines(self) -> list[str]:
-        """The file's lines, split only when an error needs a line number (at 150,000 sources, 750,000
-        strings that a valid file never uses)."""
-        return self.text.splitlines()
+    def lines(self) -> Iterator[tuple[int, str]]:
+        """The file's lines as TOML counts them (each ends at a \\n), numbered from 0, cut one at a time as they are
+        asked for: [monitor]'s `database` line, asked of every file naming a PostgreSQL server, split a
+        150,000-source file whole (72 MiB of strings at `run`'s start, for one line near the top)."""
+        text, start, n = self.text, 0, 0
+        while start < len(text):
+            end = text.find("\n", start)
+            end = len(text) if end < 0 else end
+            yield n, text[start:end]
+            start, n = end + 1, n + 1
 
     def line_of(self, header: str, index: int, key: str | None) -> int:
         """Line of `key` inside the index-th `header` table ([monitor], [[source]], ...), or of the header."""
         seen, start = -1, None
         pattern = re.compile(r"^\s*\[\[?\s*" + re.escape(header) + r"\s*\]\]?\s*(#.*)?$")
-        for n, line in enumerate(self.lines):
+        numbered = self.lines()
+        for n, line in numbered:
             if pattern.match(line):
                 seen += 1
                 if seen == index:
@@ -59,14 +65,15 @@ class Reader:
                     break
         if start is not None and key is None:
             return start + 1
-        for n in range(start + 1 if start is not None else 0, len(self.lines)):
-            if start is not None and re.match(r"^\s*\[", self.lines[n]):
-                break
-            if re.match(r"^\s*" + re.escape(key or "") + r"\s*=", self.lines[n]) and start is not None:
-                return n + 1
+        if start is not None:
+            for n, line in numbered:  # the table's own lines, up to the next header
+                if re.match(r"^\s*\[", line):
+                    break
+                if re.match(r"^\s*" + re.escape(key or "") + r"\s*=", line):
+                    return n + 1
         if key:  # a table of that name ([alerts.emial], [monitr]): the line of its own header
             own = re.compile(r"^\s*\[\[?\s*(" + re.escape(header) + r"\.)?" + re.escape(key) + r"\s*\]\]?")
-            hit = next((n for n, line in enumerate(self.lines) if own.match(line)), None)
+            hit = next((n for n, line in self.lines() if own.match(line)), None)
             if hit is not None:
                 return hit + 1
         return start + 1 if start is not None else 1
