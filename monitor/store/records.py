@@ -76,6 +76,7 @@ class SourceState:
     consecutive_failures: int = 0
     failing_alerted: bool = False
     polled_by: str | None = None  # on a shared database: the worker (host:pid) that polled it last
+    ever_read: bool = False  # a poll of it has ended without error (its first poll, told in one summary, is over)
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,6 @@ class Watcher:
         # interval: on a shared store each source is polled about once an interval, whoever does it
         self.leave_fresh = False
         self.pass_started: float | None = None  # a `poll` pass: a source another worker polled since is done
-        self._read: set[str] | None = None  # the sources that have had a poll without error (read once)
         self._held = 0  # sources this worker is polling now (their leases renewed while there are any)
         self._renewer: asyncio.Task[None] | None = None
 
@@ -137,7 +136,7 @@ class Watcher:
 
     async def _poll_source(self, source: Source, begun: PollStart) -> PollResult:
         """The poll ``begun`` (what it read of its source as it began, at once)."""
-        result = PollResult(source.id, quiet=self.first_poll(source))
+        result = PollResult(source.id, quiet=self.first_poll(begun.state))
         missing: list[Event] = []
         first: Event | None = None
         started = time.monotonic()
@@ -190,8 +189,6 @@ class Watcher:
             failing=settled,
         )
         took = time.monotonic() - started
-        if self._read is not None and not result.error:
-            self._read.add(source.id)
         if result.error:
             log.error("source %s: poll failed after %.1f s: %s", source.id, took, result.error)
         else:
@@ -206,14 +203,13 @@ class Watcher:
             )
         return result
 
-    def first_poll(self, source: Source) -> bool:
-        """Whether this is the source's first poll (none has ended without error), told in one summary at its
-        end, unless ``first_poll = "each"``. An interrupted first poll is still the first: told when it ends."""
-        if self.settings.first_poll != "summary":
-            return False
-        if self._read is None or (source.id not in self._read and self.settings.database_url is not None):
-            self._read = self.store.sources_read()  # on a shared store, another worker may have read it since
-        return source.id not in self._read
+    def first_poll(self, state: SourceState) -> bool:
+        """Whether this is the source's first poll (none has ended without error, as its state read at this poll's
+        start says: on a shared store, whichever worker polled it), told in one summary at its end, unless
+        ``first_poll = "each"``. An interrupted first poll is still the first: told when it ends. (Each poll of a
+        source not yet read used to read every source's: at 150,000 sources a scan a poll, ~13 ms of the loop
+        each, 3.3 s before the first request of a new database.)"""
+        return self.settings.first_poll == "summary" and not state.ever_read
 
     def missing(
         self,

@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from monitor.config import Source
 
 _PAGE = "SELECT etag, last_modified, links FROM pages WHERE url = %s"
-_STATE = "id, agency, kind, list_url, last_poll, last_error, consecutive_failures, failing_alerted, polled_by"
+_STATE = (
+    "id, agency, kind, list_url, last_poll, last_error, consecutive_failures, failing_alerted, polled_by, ever_read"
+)
 
 
 # a source's lease taken (unless another worker holds it, or polled it within ``fresh``), a poll cut off by a worker
@@ -67,8 +69,10 @@ _FINISH = (
 
 
 def _state(row: tuple[Any, ...]) -> SourceState:
-    source_id, agency, kind, list_url, last_poll, last_error, failures, alerted, worker = row
-    return SourceState(source_id, agency, kind, list_url, last_poll, last_error, failures, bool(alerted), worker)
+    source_id, agency, kind, list_url, last_poll, last_error, failures, alerted, worker, read = row
+    return SourceState(
+        source_id, agency, kind, list_url, last_poll, last_error, failures, bool(alerted), worker, bool(read)
+    )
 
 
 def _page(row: tuple[Any, ...] | None) -> PageCache | None:

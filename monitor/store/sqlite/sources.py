@@ -28,6 +28,7 @@ def _state(row: dict[str, Any]) -> SourceState:
         row["last_error"],
         row["consecutive_failures"],
         bool(row["failing_alerted"]),
+        ever_read=bool(row["ever_read"]),
     )
 
 
