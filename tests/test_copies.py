@@ -3,6 +3,7 @@ and reports built from them by moving one real section into another real report.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import random
@@ -337,3 +338,28 @@ def test_prints_of_schema_10_are_kept_in_the_index_ordered_by_year(tmp_path):
     con.close()
     assert found.text == "text of a"
     assert after == before
+
+
+def test_what_a_reader_works_out_for_the_copy_checks_is_what_the_watcher_would():
+    """The watcher is given, with a page read in a reader process, what its copy checks compare (worked out with
+    its prints there, not a second time): the same texts, shingle hashes and cells as the watcher's own
+    ``compared`` of the report, for every real page and text; and a report whose text is then changed is
+    worked out again, never compared as it was."""
+    import functools  # noqa: PLC0415
+
+    from monitor import reading  # noqa: PLC0415
+    from monitor.watch.document import prepared  # noqa: PLC0415
+
+    seen = 0
+    for path in REAL:
+        if path.suffix not in (".html", ".txt"):
+            continue
+        page, ready = reading.read_page_and(functools.partial(prepared), path.read_bytes(), path.name)
+        mine = copies.compared(dataclasses.replace(page))  # a copy: worked out here
+        assert ready.compared == mine, path.name
+        seen += bool(mine.held)
+        copies.remember(page, ready.compared)
+        page.text = page.text.replace("政府信息", "政务信息")
+        assert copies.compared(page) == copies.compared(dataclasses.replace(page))
+        assert copies.compared(page) != mine or not mine.held, path.name
+    assert seen >= 8

@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import re
 import struct
+import threading
+import weakref
 import zlib
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -64,8 +67,6 @@ def _raw_shingles(text: str) -> set[str]:
     return {t[i : i + SHINGLE] for i in range(len(t) - SHINGLE + 1)}
 
 
-@lru_cache(maxsize=256)  # a part is looked at by its candidate search, its comparisons and its sample (each
-# entry a set of thousands of shingles: 2,048 of them held ~115 MiB in the watcher and in each reader)
 def shingles(text: str) -> frozenset[str]:
     """The shingles of ``text`` that are not the statutory template's."""
     return frozenset(_raw_shingles(text) - _template())
@@ -83,31 +84,89 @@ def _is_prose(line: str) -> bool:
     return han >= 16 and len(_DIGIT.findall(line)) * 4 < han and cells < 3
 
 
+@dataclass(frozen=True)
+class Compared:
+    """What the copy checks compare of one report, worked out once a report: a candidate is compared with
+    every new report whose bands it shares (a province's template copies are each other's candidates again and
+    again), and each pair both ways. ``held``: each part's shingles as their crc32 (MinHash's hashes of them, so a
+    reader works them out with its prints; a third of the memory of the strings, ~350 KiB a report against
+    ~1 MiB; two texts of 4,000 shingles share a hash by chance ~0.004 times); ``cells``: the numbers read, by
+    table, row and column."""
+
+    texts: dict[str, str]
+    held: dict[str, frozenset[int]]
+    cells: dict[tuple[str, str, str], float]
+
+
+KEPT = 256  # reports whose ``Compared`` is kept: more than the store keeps decoded and the watcher checks at once
+_COMPARED: OrderedDict[int, tuple[str, tuple[Any, ...], Compared]] = OrderedDict()  # id(report) -> text, spans, it
+_KEEPING = threading.RLock()  # the watcher checks reports in threads; a collection may end one meanwhile
+
+
+def compared(report: Report) -> Compared:
+    """``Compared`` for ``report``, kept while the report lives (the store keeps candidates decoded), for the
+    KEPT reports last asked about."""
+    spans = _spans(report)
+    with _KEEPING:
+        kept = _COMPARED.get(id(report))
+        if kept is not None and kept[0] is report.text and kept[1] == spans:
+            _COMPARED.move_to_end(id(report))
+            return kept[2]
+    found = _shingled(report.text, spans)
+    texts = {part: text for part, (text, _) in found.items()}
+    held = {part: frozenset(map(zlib.crc32, map(str.encode, made))) for part, (_, made) in found.items()}
+    cells = {
+        (key, r, c): v.number
+        for key, table in report.tables.items()
+        for r, cols in table.rows.items()
+        for c, v in cols.items()
+        if v.number is not None
+    }
+    return remember(report, Compared(texts, held, cells))
+
+
+def remember(report: Report, made: Compared) -> Compared:
+    """Keep ``made`` as ``report``'s ``Compared`` while the report lives: the watcher's copy of a report read in a
+    reader process is given what the reader worked out with its prints."""
+    with _KEEPING:
+        if id(report) not in _COMPARED:
+            weakref.finalize(report, _forget, id(report))
+        _COMPARED[id(report)] = (report.text, _spans(report), made)
+        while len(_COMPARED) > KEPT:
+            _COMPARED.popitem(last=False)
+    return made
+
+
+def _forget(key: int) -> None:
+    with _KEEPING:
+        _COMPARED.pop(key, None)
+
+
 def parts(report: Report) -> dict[str, str]:
     """The texts compared: sections 一 and 五 (when the report's sections were found) and the prose."""
-    spans = tuple(report.sections.get(n) or (0, 0) for n in (1, 5))
-    return _parts(report.text, spans)
+    return compared(report).texts
 
 
-@lru_cache(maxsize=64)  # one report is compared with several candidates, each candidate with many reports (as
-# many as the store keeps decoded, versions.DECODED; each entry holds a whole text)
-def _parts(text: str, spans: tuple[tuple[int, int], tuple[int, int]]) -> dict[str, str]:
+def _spans(report: Report) -> tuple[tuple[int, int], ...]:
+    return tuple(report.sections.get(n) or (0, 0) for n in (1, 5))
+
+
+def _shingled(text: str, spans: tuple[tuple[int, int], ...]) -> dict[str, tuple[str, frozenset[str]]]:
+    """Each part long enough to compare: its text and its shingles."""
     lines = text.split("\n")
     out = {"一": "\n".join(lines[spans[0][0] : spans[0][1]]), "五": "\n".join(lines[spans[1][0] : spans[1][1]])}
     out["全文"] = "\n".join(line for line in lines if _is_prose(line))
-    return {k: v for k, v in out.items() if len(shingles(v)) >= MIN_SHINGLES}
+    found = {part: (t, shingles(t)) for part, t in out.items()}
+    return {part: got for part, got in found.items() if len(got[1]) >= MIN_SHINGLES}
 
 
 def share(a: str, b: str) -> float:
     """The part of a's text (its non-template shingles) that b contains."""
-    mine = shingles(a)
-    return (_common(a, b) if a <= b else _common(b, a)) / len(mine) if mine else 0.0
+    return _share(frozenset(map(hash, shingles(a))), frozenset(map(hash, shingles(b))))
 
 
-@lru_cache(maxsize=256)  # two reports are compared both ways (each one's rules, ``same_report`` and ``compare``): the
-# shingles they share counted once a pair of texts, not four times (its keys are texts ``_parts`` holds)
-def _common(a: str, b: str) -> int:
-    return len(shingles(a) & shingles(b))
+def _share(mine: frozenset[int], theirs: frozenset[int]) -> float:
+    return len(mine & theirs) / len(mine) if mine else 0.0
 
 
 @lru_cache(maxsize=256)
@@ -136,18 +195,15 @@ def same_body(a: Report, b: Report) -> bool:
 def same_report(a: Report, b: Report) -> bool:
     """Two renderings of one report (a portal page and a crawler's text of it, a page and its PDF): nearly all
     the prose of each is in the other, and no table cell read in both differs."""
-    pa, pb = parts(a).get("全文"), parts(b).get("全文")
-    shares = (share(pa, pb), share(pb, pa)) if pa and pb else (0.0, 0.0)
+    mine, theirs = compared(a), compared(b)
+    pa, pb = mine.held.get("全文"), theirs.held.get("全文")
+    common = len(pa & pb) if pa and pb else 0
+    shares = (common / len(pa), common / len(pb)) if pa and pb else (0.0, 0.0)
     if max(shares) < SAME or min(shares) < SAME / 2:  # a PDF wraps its prose, a page adds its chrome
         return False
-    for key, table in a.tables.items():
-        theirs = b.tables.get(key)
-        for r, cols in table.rows.items() if theirs is not None else ():
-            for c, v in cols.items():
-                w = theirs.rows.get(r, {}).get(c) if theirs is not None else None
-                if w is not None and v.number is not None and w.number is not None and v.number != w.number:
-                    return False
-    return True
+    cells = theirs.cells
+    # the cells of a not read alike in b: one that b read too (with another number) tells two reports apart
+    return not any(at in cells for at, _ in mine.cells.items() - cells.items())
 
 
 def year_before(report: Report, previous: Report) -> bool:
@@ -170,10 +226,10 @@ def comparable(report: Report, other: Report) -> bool:
 
 def compare(report: Report, other: Report) -> Iterator[Copy]:
     """The parts of ``report`` whose text ``other`` repeats above THRESHOLD."""
-    theirs = parts(other)
-    for part, text in parts(report).items():
-        if part in theirs and (s := share(text, theirs[part])) >= THRESHOLD:
-            yield Copy(part, s, sample(text, theirs[part]))
+    mine, theirs = compared(report), compared(other)
+    for part, held in mine.held.items():
+        if part in theirs.held and (s := _share(held, theirs.held[part])) >= THRESHOLD:
+            yield Copy(part, s, sample(mine.texts[part], theirs.texts[part]))
 
 
 # ---------------------------------------------------------------- finding candidates at scale
@@ -196,12 +252,13 @@ def _permutations() -> tuple[Any, Any]:
     return a, b
 
 
-def signature(items: frozenset[str]) -> bytes:
-    """The MinHash of a set of shingles: per permutation the least permuted hash, as little-endian uint32s."""
+def signature(held: frozenset[int]) -> bytes:
+    """The MinHash of a set of shingles (their crc32, ``Compared.held``): per permutation the least permuted hash,
+    as little-endian uint32s."""
     import numpy as np  # noqa: PLC0415
 
     a, b = _permutations()
-    hv = np.fromiter(map(zlib.crc32, map(str.encode, items)), dtype=np.uint32, count=len(items)).reshape(-1, 1)
+    hv = np.fromiter(held, dtype=np.uint32, count=len(held)).reshape(-1, 1)
     s1, m1, s2, m2, s3 = _FMIX
     hv ^= hv >> np.uint32(s1)
     hv *= np.uint32(m1)
@@ -218,8 +275,8 @@ def prints(report: Report) -> list[int]:
 
     out = []
     width = ROWS * 4  # bytes of one band
-    for part, text in parts(report).items():
-        values = signature(shingles(text))
+    for part, held in compared(report).held.items():
+        values = signature(held)
         for band in range(BANDS):
             chunk = values[band * width : (band + 1) * width]
             digest = blake2b(f"{part}{band}".encode() + chunk, digest_size=8).digest()

@@ -251,6 +251,8 @@ class Documents:
                 source.kind,
                 resp.charset or source.encoding,
             )
+        if ready.compared is not None:  # what the reader worked out of the page for its copy checks
+            copies.remember(page, ready.compared)
         if any(t.status not in ("missing", "image") for t in page.tables.values()):
             return Read(page, resp.body, resp.content_type, ready)
         html, _ = decode(resp.body, resp.charset or source.encoding)
@@ -276,12 +278,14 @@ class Documents:
 class Prepared:
     """What the watcher needs of a new report beside the report, worked out in the reader with the page (the
     watcher's own process only coordinates): its snapshot (stored form, content hash), its copy prints, and the
-    findings of the rules that need nothing but the report as read (``checks.pipeline.own_findings``)."""
+    findings of the rules that need nothing but the report as read (``checks.pipeline.own_findings``), and what
+    the copy checks compare of it (``copies.Compared``: not worked out twice)."""
 
     data: dict[str, Any]
     content_hash: str
     prints: list[int]
     own: list[Finding] | None  # None: not worked out (the content is the stored version's: nothing is checked)
+    compared: copies.Compared | None = None  # what its copy checks compare, worked out with its prints
 
 
 @dataclass(frozen=True)
@@ -301,7 +305,7 @@ def prepared(report: Report, unless: str | None = None) -> Prepared:
     data, content_hash = snapshot(report)
     if content_hash == unless:
         return Prepared(data, content_hash, [], None)
-    return Prepared(data, content_hash, copies.prints(report), own_findings(report))
+    return Prepared(data, content_hash, copies.prints(report), own_findings(report), copies.compared(report))
 
 
 def attribute_report(source: Source, report: Report, known: tuple[Body, ...] = ()) -> Attribution:

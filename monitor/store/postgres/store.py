@@ -15,6 +15,7 @@ import psycopg
 
 from monitor.errors import StateError, StorageError, storage_error
 from monitor.redact import redact
+from monitor.store.decoded import Decoded
 from monitor.store.postgres.queries import Queries
 from monitor.store.postgres.schema import BODIES_MIGRATION, MIGRATIONS
 from monitor.store.postgres.sources import Sources
@@ -71,6 +72,7 @@ class PostgresStore(Sources, Versions, Queries):
         self.where = redact(url)
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
         self._slots_made = set()
+        self.decoded = Decoded()
         try:
             self.conn = psycopg.connect(url, password=password, autocommit=True, connect_timeout=10)
         except psycopg.Error as exc:

@@ -13,6 +13,7 @@ from typing import Any
 
 from monitor.model import Event, Finding, Report
 from monitor.model.bodies import Attribution
+from monitor.store.decoded import Decoded
 from monitor.store.encoding import PER_BAND, findings_json, now, unpack, version, version_row
 from monitor.store.postgres.bodies import Bodies
 from monitor.store.postgres.connected import VERSION
@@ -67,6 +68,8 @@ def _report(packed: bytes, text: bytes | None) -> Report:
 
 
 class Versions(Outbox, Bodies):  # a new version stores its events (and its body)
+    decoded: Decoded  # the candidates last compared against
+
     def document(self, url: str) -> StoredDocument | None:
         row = self._row(
             "SELECT id, source, url, title, year, first_seen, etag, last_modified, last_checked FROM documents "
@@ -254,9 +257,12 @@ class Versions(Outbox, Bodies):  # a new version stores its events (and its body
             )
             counts.update(dict(rows.fetchall()))
         best = [vid for vid, _ in counts.most_common(limit)]
-        rows = self.conn.execute("SELECT id, report, text FROM versions WHERE id = ANY(%s)", [best])
-        found = {r[0]: _report(r[1], r[2]) for r in rows}
-        return [found[vid] for vid in best if vid in found]
+
+        def load(todo: list[int]) -> Iterable[tuple[int, Report]]:
+            rows = self.conn.execute("SELECT id, report, text FROM versions WHERE id = ANY(%s)", [todo])
+            return [(r[0], _report(r[1], r[2])) for r in rows]
+
+        return self.decoded.reports(best, load)
 
     def raw(self, version_id: int) -> bytes:
         row = self.conn.execute("SELECT raw FROM versions WHERE id = %s", [version_id]).fetchone()

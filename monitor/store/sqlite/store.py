@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import inspect
 import sqlite3
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,6 +20,7 @@ import sqlite_utils
 
 from monitor.errors import StateError, storage_error
 from monitor.redact import redact
+from monitor.store.decoded import Decoded
 from monitor.store.encoding import body_name, unpack
 from monitor.store.sqlite.outbox import Outbox
 from monitor.store.sqlite.prints import UNREAD, Log
@@ -69,7 +69,7 @@ class SqliteStore(Sources, Versions, Unreadable, Outbox, Queries):
     def __init__(self, path: str | Path, create: bool = True) -> None:
         """Open (and migrate) the database; with ``create=False`` a missing file is an error, not a new one."""
         self.path = Path(path)
-        self.decoded = OrderedDict()
+        self.decoded = Decoded()
         self.log, self.log_mark = Log(), UNREAD
         if not create and not self.path.exists():
             raise StateError(

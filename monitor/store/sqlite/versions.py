@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import zlib
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from monitor.model import Event, Finding, Report
 from monitor.model.bodies import Attribution
+from monitor.store.decoded import Decoded
 from monitor.store.encoding import PER_BAND, findings_json, now, version, version_row
 from monitor.store.records import (
     KnownReport,
@@ -25,8 +26,6 @@ from monitor.store.sqlite.outbox import Outbox
 from monitor.store.sqlite.prints import UNREAD, Prints
 from monitor.store.sqlite.rows import VERSION
 
-DECODED = 64  # candidate reports kept decoded (a version's report never changes): a template's copies share them
-
 
 def _rowid(cursor: sqlite3.Cursor) -> int:
     """The rowid of the row the INSERT just wrote."""
@@ -36,7 +35,7 @@ def _rowid(cursor: sqlite3.Cursor) -> int:
 
 
 class Versions(Outbox, Prints):  # a new version stores its events and its copy prints
-    decoded: OrderedDict[int, Report]  # version id -> its report, the DECODED last compared against
+    decoded: Decoded  # the candidates last compared against
 
     def document(self, url: str) -> StoredDocument | None:
         row = self._row(
@@ -238,23 +237,13 @@ class Versions(Outbox, Prints):  # a new version stores its events and its copy 
         return self._decoded(best)
 
     def _decoded(self, ids: list[int]) -> list[Report]:
-        """The reports of these versions, in this order; decoding one (unpack, JSON, ``from_json``) cost ~1 ms,
-        and a province's reports copied from one template are each other's candidates again and again."""
-        todo = [vid for vid in ids if vid not in self.decoded]
-        if todo:
+        def load(todo: list[int]) -> Iterable[tuple[int, Report]]:
             rows = self.db.conn.execute(
                 f"SELECT id, unpack(report), unpack(text) FROM versions WHERE id IN ({','.join('?' * len(todo))})", todo
             )
-            for vid, report, text in rows:
-                self.decoded[vid] = Report.from_json(json.loads(report), text or "")
-        found = []
-        for vid in ids:
-            if vid in self.decoded:
-                self.decoded.move_to_end(vid)
-                found.append(self.decoded[vid])
-        while len(self.decoded) > DECODED:
-            self.decoded.popitem(last=False)
-        return found
+            return [(vid, Report.from_json(json.loads(report), text or "")) for vid, report, text in rows]
+
+        return self.decoded.reports(ids, load)
 
     def raw(self, version_id: int) -> bytes:
         return zlib.decompress(self.db.table("versions").get(version_id)["raw"])
