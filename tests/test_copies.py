@@ -345,7 +345,6 @@ def test_what_a_reader_works_out_for_the_copy_checks_is_what_the_watcher_would()
     its prints there, not a second time): the same texts, shingle hashes and cells as the watcher's own
     ``compared`` of the report, for every real page and text; and a report whose text is then changed is
     worked out again, never compared as it was."""
-    import functools  # noqa: PLC0415
 
     from monitor import reading  # noqa: PLC0415
     from monitor.watch.document import prepared  # noqa: PLC0415
@@ -354,7 +353,7 @@ def test_what_a_reader_works_out_for_the_copy_checks_is_what_the_watcher_would()
     for path in REAL:
         if path.suffix not in (".html", ".txt"):
             continue
-        page, ready = reading.read_page_and(functools.partial(prepared), path.read_bytes(), path.name)
+        page, ready = reading.read_page_and(prepared, path.read_bytes(), path.name)
         mine = copies.compared(dataclasses.replace(page))  # a copy: worked out here
         assert ready.compared == mine, path.name
         seen += bool(mine.held)

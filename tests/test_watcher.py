@@ -100,6 +100,9 @@ async def test_paginated_relative_gbk_portal_then_all_304(portal, tmp_path):
     laixi = next(d for d in store.reports(summaries=True) if d.url.endswith("t2.html"))
     assert (laixi.title, laixi.year) == ("2020年莱西市政府信息公开工作年度报告", 2020)
     assert laixi.latest.report.tables["applications"]["handled_total"]["total"] == 193
+    # the bytes and text, packed by the reader that read the page, kept as served (GBK) and as read
+    assert store.raw(laixi.latest.id) == LAIXI.decode().encode("gb18030")
+    assert "莱西市" in store.report_of("city", 2020).text  # type: ignore[union-attr]
     store.close()
 
     (again,) = await poll(cfg)

@@ -135,21 +135,22 @@ def read_page(data: bytes, source: str, kind: str | None = None, charset: str | 
 
 
 def read_page_and(
-    then: Callable[[Report], T], data: bytes, source: str, kind: str | None = None, charset: str | None = None
+    then: Callable[[Report, bytes], T], data: bytes, source: str, kind: str | None = None, charset: str | None = None
 ) -> tuple[Report, T]:
-    """``read_page``, then ``then(report)`` in the same reader process: what the caller would otherwise work out
-    from the report in its own process (the watcher's snapshot and copy prints), so that one only coordinates.
+    """``read_page``, then ``then(report, data)`` in the same reader process: what the caller would otherwise work
+    out from the report and its bytes in its own process (the watcher's snapshot, copy prints and what it stores),
+    so that one only coordinates.
     ``then`` must be picklable (a module's function, or a ``functools.partial`` of one)."""
     return bounded(_read_then, data, source, kind, charset, then)
 
 
 def _read_then(
-    data: bytes, source: str, kind: str | None, charset: str | None, then: Callable[[Report], T]
+    data: bytes, source: str, kind: str | None, charset: str | None, then: Callable[[Report, bytes], T]
 ) -> tuple[Report, T]:
     from monitor.reading import report  # noqa: PLC0415
 
     page = report.read_page(data, source, kind, charset)
-    return page, then(page)
+    return page, then(page, data)
 
 
 def read_report(data: bytes, source: str, kind: str | None = None, charset: str | None = None, **limit: int) -> Report:

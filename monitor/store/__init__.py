@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from monitor.errors import InputError, StateError
+from monitor.store.encoding import packed
 from monitor.store.protocol import Store
 from monitor.store.records import (
     Claim,
@@ -29,6 +30,7 @@ from monitor.store.records import (
     LastReport,
     Listing,
     NewVersion,
+    Packed,
     PageCache,
     PollStart,
     ReportSummary,
@@ -56,6 +58,7 @@ __all__ = [
     "LastReport",
     "Listing",
     "NewVersion",
+    "Packed",
     "PageCache",
     "PollStart",
     "ReportSummary",
@@ -76,6 +79,7 @@ __all__ = [
     "is_url",
     "migrate_to",
     "open_store",
+    "packed",
 ]
 
 

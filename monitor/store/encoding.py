@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.model import Event, Finding, Payload, Report
 from monitor.model.bodies import normal_name
-from monitor.store.records import Delivery, NewVersion, ReportSummary, StoredVersion
+from monitor.store.records import Delivery, NewVersion, Packed, ReportSummary, StoredVersion
 
 if TYPE_CHECKING:
     from monitor.config import Source
@@ -52,10 +52,16 @@ def unpack(value: bytes | str | None) -> str | None:
     return zlib.decompress(value).decode("utf-8") if isinstance(value, bytes) else value
 
 
+def packed(raw: bytes, text: str) -> Packed:
+    """A version's raw bytes and text as both stores keep them."""
+    return Packed(zlib.compress(raw), pack(text))
+
+
 def version_row(v: NewVersion) -> tuple[str, str, str | None, bytes, bytes, bytes, str, str | None]:
     """A new version's columns as both stores keep them: sha256, content_hash, content_type, raw, text, report,
     findings, diff."""
-    raw, text, report = zlib.compress(v.raw), pack(v.report.text), pack(stored_form(v.report))
+    kept = v.packed or packed(v.raw, v.report.text)
+    raw, text, report = kept.raw, kept.text, pack(stored_form(v.report))
     diff = json.dumps(v.diff, ensure_ascii=False) if v.diff else None
     return v.sha256, v.content_hash, v.content_type, raw, text, report, findings_json(v.findings), diff
 

@@ -50,6 +50,16 @@ class NewVersion:
     last_modified: str | None
     prints: list[int] = field(default_factory=list)  # copies.prints: replaces the document's older version's
     attribution: Attribution | None = None  # the body that published it (None: the document keeps its body)
+    packed: Packed | None = None  # ``raw`` and the report's text as stored, when a reader packed them already
+
+
+@dataclass(frozen=True)
+class Packed:
+    """A new version's raw bytes and its report's text as the stores keep them (``encoding.packed``: zlib), packed
+    where the report was read (a reader process, beside the page) rather than in the watcher's loop."""
+
+    raw: bytes
+    text: bytes
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from monitor.model.bodies import Attribution, Body, attribute
 from monitor.reading.facts import infer_kind
 from monitor.reading.formats import decode, sniff
 from monitor.reading.report import is_report, with_attachment
-from monitor.store import KnownReport, NewVersion, Store, StoredVersion
+from monitor.store import KnownReport, NewVersion, Packed, Store, StoredVersion, packed
 from monitor.watch.discover import Link, attachments
 from monitor.watch.fetch import Fetcher, Response, allowed_for
 
@@ -121,7 +121,7 @@ class Documents:
             result.bodies.append(Body(who.body, who.kind or source.kind))
         # The checks are pure CPU: in the reader, or in a thread, so the loop keeps serving sockets, timers and
         # SIGTERM meanwhile.
-        ready = read.prepared if read.prepared is not None else await asyncio.to_thread(prepared, report)
+        ready = read.prepared if read.prepared is not None else await asyncio.to_thread(prepared, report, raw)
         data, content_hash, marks = ready.data, ready.content_hash, ready.prints
         year = report.year or link.year
         if doc and known and known.content_hash == content_hash:
@@ -164,6 +164,7 @@ class Documents:
             resp.last_modified,
             marks,
             who,
+            ready.packed,
         )
         if latest is None and self._duplicate(source, link, resp, who, content_hash, known=doc is not None, year=year):
             return year  # stored meanwhile under another URL (the checks above yield): no await from here to the save
@@ -286,6 +287,7 @@ class Prepared:
     prints: list[int]
     own: list[Finding] | None  # None: not worked out (the content is the stored version's: nothing is checked)
     compared: copies.Compared | None = None  # what its copy checks compare, worked out with its prints
+    packed: Packed | None = None  # its bytes and text as the store keeps them
 
 
 @dataclass(frozen=True)
@@ -299,13 +301,14 @@ class Read:
     prepared: Prepared | None = None
 
 
-def prepared(report: Report, unless: str | None = None) -> Prepared:
-    """``Prepared`` for a report as read; only the snapshot when its content hash is ``unless``, the stored
-    version's (nothing new is stored then)."""
+def prepared(report: Report, raw: bytes, unless: str | None = None) -> Prepared:
+    """``Prepared`` for a report as read from ``raw``; only the snapshot when its content hash is ``unless``, the
+    stored version's (nothing new is stored then)."""
     data, content_hash = snapshot(report)
     if content_hash == unless:
         return Prepared(data, content_hash, [], None)
-    return Prepared(data, content_hash, copies.prints(report), own_findings(report), copies.compared(report))
+    marks, own, kept = copies.prints(report), own_findings(report), packed(raw, report.text)
+    return Prepared(data, content_hash, marks, own, copies.compared(report), kept)
 
 
 def attribute_report(source: Source, report: Report, known: tuple[Body, ...] = ()) -> Attribution:
