@@ -111,10 +111,11 @@ class Prints(Connected):
         self.db.conn.execute("DELETE FROM prints_log")
         self.log, self.log_mark = Log(), (0, 0)
 
-    def _band_matches(self, year: int, keys: set[int]) -> dict[int, list[int]]:
-        """Per band hash of ``keys``, the logged versions of ``year`` that have it, oldest first."""
+    def _band_matches(self, year: int, keys: set[int], first: int) -> dict[int, list[int]]:
+        """Per band hash of ``keys``, the ``first`` oldest logged versions of ``year`` that have it (the log keeps
+        each band's oldest first: a band a template's hundreds of copies share is not copied whole)."""
         bands = self._log().bands
-        return {key: list(bands[(year, key)]) for key in keys if (year, key) in bands}
+        return {key: bands[(year, key)][:first] for key in keys if (year, key) in bands}
 
     def _shared(self, versions: list[int], keys: set[int]) -> dict[int, int]:
         """How many of ``keys`` each of the logged ``versions`` has (those with any), oldest first."""

@@ -212,16 +212,17 @@ class Versions(Outbox, Prints):  # a new version stores its events and its copy 
         ).fetchall()
         mine = {vid for vid, _ in own}
         keys = set(prints)
-        logged = self._band_matches(year, keys)  # the hashes not yet folded into the index (prints.py)
         n = PER_BAND + len(mine)
+        logged = self._band_matches(year, keys, n)  # the hashes not yet folded into the index (prints.py)
         rows = self.db.conn.execute(  # one statement, each band's first n read from the index
             "SELECT k.value, (SELECT group_concat(version_id) FROM (SELECT version_id FROM prints WHERE year = ? "
             "AND key = k.value ORDER BY version_id LIMIT ?)) FROM json_each(?) k",
             [year, n, json.dumps(sorted(keys))],
         )
         found: list[int] = []  # counted once at the end (C speed), not band by band: ~2,000 ids a report
-        for key, ids in rows:
-            found += sorted([*map(int, ids.split(",") if ids else ()), *logged.get(key, ())])[:n]
+        for key, ids in rows:  # each band's n oldest: the index's (in order) and the log's merged where it has any
+            from_index = map(int, ids.split(",")) if ids else ()
+            found += sorted([*from_index, *logged[key]])[:n] if key in logged else from_index
         counts = Counter(found)
         for vid in mine:  # own reports are not candidates by band (the same as leaving them out band by band)
             counts.pop(vid, None)
