@@ -378,3 +378,34 @@ def test_lines_are_counted_as_toml_counts_them_and_found_past_many_sources(tmp_p
     assert settings.database_line == f"{path}:{300 * 6 + 3}: [monitor] key 'database'"
     r = reader.Reader(path, path.read_text(encoding="utf-8"))
     assert r.line_of("source", 299, "list_url") == 299 * 6 + 5
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        ('kind = "government"', 'kind = "ministry"', "key 'kind': must be one of"),
+        ('id = "s150"', 'id = "s3"', "key 'id': duplicate source id 's3'"),
+        (
+            "[[source]]  # 150\n",
+            "[monitor.late]\nx = 1\n[[source]]  # 150\n",
+            "key 'late': unknown key",
+        ),  # tomli's turn
+        ('agency = "单位150"', "agency = = 1", "not valid TOML"),  # a piece rtoml refuses: tomli's words
+    ],
+)
+def test_a_mistake_far_down_a_file_read_in_pieces_names_its_line(before, after, expected, tmp_path, env, monkeypatch):
+    """The sources of a large file are made piece by piece, each piece's tables let go of once its sources are
+    made: a mistake in a late piece is the one tomli would name, with its line (and its source's number)."""
+    monkeypatch.setattr(reader, "PIECE", 200)
+    text = _many(300)
+    whole = load(write(tmp_path, text))
+    number = [s.id for s in whole.sources].index("s150") + 1
+    at = text.index("[[source]]  # 150\n")
+    bad = text[:at] + text[at:].replace(before, after, 1)
+    line = bad[: bad.index(after.split("\n")[0], at)].count("\n") + 1
+    with pytest.raises(ConfigError) as exc:
+        load(write(tmp_path, bad))
+    assert expected in str(exc.value)
+    assert str(exc.value).startswith(f"{tmp_path / 'sources.toml'}:{line}")
+    if "source id" in expected or "kind" in expected:
+        assert f"[[source]] #{number} " in str(exc.value)

@@ -12,11 +12,12 @@ import gc
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from monitor.config import cache
-from monitor.config.reader import Reader, decode, parse_toml, read_bytes, tables, unique
+from monitor.config.reader import Reader, consumed, decode, parse_toml, read_bytes, tables, unique
 from monitor.config.sections import database_url, email_section, source_section, webhook_section
 from monitor.config.settings import (
     DIGESTS,
@@ -135,7 +136,7 @@ def _check(path: Path, text: str, fast: bool) -> tuple[Settings, list[SourceRow]
     """The file's settings, every value checked, without secrets (``_with_secrets`` adds them): all but the
     sources, the sources' rows (``cache.remember`` makes the Settings of both), and whether it sets ``state_dir``
     (if not, STATE_DIRECTORY may place the state)."""
-    data = parse_toml(path, text, fast)
+    data, more = parse_toml(path, text, fast)
     r = Reader(path, text)
     for key in data:
         if key not in ("monitor", "alerts", "source"):
@@ -185,8 +186,10 @@ def _check(path: Path, text: str, fast: bool) -> tuple[Settings, list[SourceRow]
     webhooks = tables(r, "alerts", "webhook", alerts.get("webhook", []))
     hooks = tuple(webhook_section(r, i, w) for i, w in enumerate(webhooks))
     unique(r, "alerts.webhook", [w.name for w in hooks], "name", "webhook name")
-    listed = tables(r, "monitor", "source", data.get("source", []))
-    rows = [source_section(r, i, s, default_interval) for i, s in enumerate(listed)]
+    rows: list[SourceRow] = []
+    for listed in chain([data.pop("source", [])], more):  # the file's, or each piece's (``parse_toml``) in turn
+        made, checked = len(rows), tables(r, "monitor", "source", listed)
+        rows += [source_section(r, made + i, s, default_interval) for i, s in consumed(checked)]
     unique(r, "source", [row[0] for row in rows], "id", "source id")
     url = database_url(r, mon)
     head = Settings(
