@@ -362,3 +362,27 @@ def test_what_a_reader_works_out_for_the_copy_checks_is_what_the_watcher_would()
         assert copies.compared(page) == copies.compared(dataclasses.replace(page))
         assert copies.compared(page) != mine or not mine.held, path.name
     assert seen >= 8
+
+
+def test_reports_compared_again_and_again_are_watched_once_each(monkeypatch):
+    """More live reports than are kept worked out (a folder of reports checked together, a store's decoded
+    candidates): each is worked out again when asked after it was let go of, but its end is watched once, so
+    nothing grows while they live; and all is let go of when they end."""
+    monkeypatch.setattr(copies, "KEPT", 4)
+    reports = [read(p) for p in REAL if p.suffix in (".html", ".txt")][:10]
+    for _ in range(5):
+        for a, b in itertools.combinations(reports, 2):
+            copies.same_report(a, b)
+    import gc  # noqa: PLC0415
+    import weakref  # noqa: PLC0415
+
+    def watching(among: list[Report]) -> int:  # the finalizers that will forget one of these reports
+        live = [f.peek() for f in gc.get_objects() if isinstance(f, weakref.finalize) and f.alive]
+        return sum(1 for got in live if got is not None and any(got[0] is r for r in among))
+
+    assert len(copies._COMPARED) <= 4
+    assert watching(reports) == len(reports)
+    ids = {id(r) for r in reports}
+    del a, b, reports
+    gc.collect()
+    assert not copies._WATCHED & ids

@@ -7,9 +7,9 @@ prose (every line that reads as a sentence, not a table cell). Text is compared 
 paragraph copied with this year's numbers put in is still a copy. Shingles of the statutory template
 (the section and table labels every report must carry, the standard preamble) never count.
 
-``share(a, b)`` is the exact part of a's shingles that b contains. Finding candidates is MinHash
-(as datasketch computes it) with locality-sensitive hashing: each part's signature is cut into ``BANDS`` bands of
-``ROWS`` values; two parts sharing any band hash are candidates. With 42 × 3, parts whose shingle
+``share(a, b)`` is the part of a's shingles that b contains (counted by their crc32: ``Compared``). Finding
+candidates is MinHash (as datasketch computes it) with locality-sensitive hashing: each part's signature is cut
+into ``BANDS`` bands of ``ROWS`` values; two parts sharing any band hash are candidates. With 42 × 3, parts whose shingle
 sets overlap by a Jaccard index of 0.43 (60 % of two equal parts) are found 97 % of the time and
 those at 0.1 (what different real reports share) 4 % of the time. The store keeps the band hashes
 (``prints``) so a new report's candidates are one indexed query.
@@ -100,21 +100,20 @@ class Compared:
 
 KEPT = 256  # reports whose ``Compared`` is kept: more than the store keeps decoded and the watcher checks at once
 _COMPARED: OrderedDict[int, tuple[str, tuple[Any, ...], Compared]] = OrderedDict()  # id(report) -> text, spans, it
+_WATCHED: set[int] = set()  # the reports whose end forgets them (one finalizer each, however often kept again)
 _KEEPING = threading.RLock()  # the watcher checks reports in threads; a collection may end one meanwhile
 
 
 def compared(report: Report) -> Compared:
     """``Compared`` for ``report``, kept while the report lives (the store keeps candidates decoded), for the
     KEPT reports last asked about."""
-    spans = _spans(report)
+    text, spans = report.text, _spans(report)
     with _KEEPING:
         kept = _COMPARED.get(id(report))
-        if kept is not None and kept[0] is report.text and kept[1] == spans:
+        if kept is not None and kept[0] is text and kept[1] == spans:
             _COMPARED.move_to_end(id(report))
             return kept[2]
-    found = _shingled(report.text, spans)
-    texts = {part: text for part, (text, _) in found.items()}
-    held = {part: frozenset(map(zlib.crc32, map(str.encode, made))) for part, (_, made) in found.items()}
+    found = _shingled(text, spans)
     cells = {
         (key, r, c): v.number
         for key, table in report.tables.items()
@@ -122,16 +121,23 @@ def compared(report: Report) -> Compared:
         for c, v in cols.items()
         if v.number is not None
     }
-    return remember(report, Compared(texts, held, cells))
+    made = Compared({part: t for part, (t, _) in found.items()}, {p: _held(m) for p, (_, m) in found.items()}, cells)
+    return _keep(report, made, text, spans)
 
 
 def remember(report: Report, made: Compared) -> Compared:
     """Keep ``made`` as ``report``'s ``Compared`` while the report lives: the watcher's copy of a report read in a
     reader process is given what the reader worked out with its prints."""
+    return _keep(report, made, report.text, _spans(report))
+
+
+def _keep(report: Report, made: Compared, text: str, spans: tuple[Any, ...]) -> Compared:
+    """``made``, worked out of ``text`` and ``spans`` (as they were when it was begun), kept for ``report``."""
     with _KEEPING:
-        if id(report) not in _COMPARED:
+        if id(report) not in _WATCHED:
+            _WATCHED.add(id(report))
             weakref.finalize(report, _forget, id(report))
-        _COMPARED[id(report)] = (report.text, _spans(report), made)
+        _COMPARED[id(report)] = (text, spans, made)
         while len(_COMPARED) > KEPT:
             _COMPARED.popitem(last=False)
     return made
@@ -140,6 +146,12 @@ def remember(report: Report, made: Compared) -> Compared:
 def _forget(key: int) -> None:
     with _KEEPING:
         _COMPARED.pop(key, None)
+        _WATCHED.discard(key)
+
+
+def _held(shingled: frozenset[str]) -> frozenset[int]:
+    """Shingles as their crc32 (MinHash's hash of them)."""
+    return frozenset(map(zlib.crc32, map(str.encode, shingled)))
 
 
 def parts(report: Report) -> dict[str, str]:
@@ -161,8 +173,8 @@ def _shingled(text: str, spans: tuple[tuple[int, int], ...]) -> dict[str, tuple[
 
 
 def share(a: str, b: str) -> float:
-    """The part of a's text (its non-template shingles) that b contains."""
-    return _share(frozenset(map(hash, shingles(a))), frozenset(map(hash, shingles(b))))
+    """The part of a's text (its non-template shingles) that b contains, counted as ``compare`` counts it."""
+    return _share(_held(shingles(a)), _held(shingles(b)))
 
 
 def _share(mine: frozenset[int], theirs: frozenset[int]) -> float:

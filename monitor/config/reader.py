@@ -206,20 +206,6 @@ def pieces(text: str) -> tuple[dict[str, Any], Iterator[list[Any]]] | None:
     return data, more()
 
 
-def in_pieces(text: str) -> dict[str, Any] | None:
-    """``pieces`` read whole: the file's tables (what tomli reads), or None when it is not read in pieces."""
-    if (got := pieces(text)) is None:
-        return None
-    data, more = got
-    try:
-        sources = [s for piece in more for s in piece]
-    except ConfigError:
-        return None
-    if sources:
-        data["source"] = sources
-    return data
-
-
 def unique(r: Reader, table: str, values: list[str], key: str, what: str) -> None:
     seen: set[str] = set()
     for i, value in enumerate(values):
