@@ -375,3 +375,88 @@ def test_a_bodys_report_saved_by_two_workers_from_two_sources_is_stored_once(pg_
     finally:
         a.close()
         b.close()
+
+
+_ROWS = {  # each table's rows as both stores keep them, without the moments they were written; a body and a
+    # document by name and URL, an event by key (PostgreSQL's upserts spend ids of a sequence on rows already there)
+    "bodies": "SELECT name, kind FROM bodies ORDER BY id",
+    "documents": "SELECT d.source, d.url, d.title, d.year, d.etag, d.last_modified, b.name, d.body_how "
+    "FROM documents d LEFT JOIN bodies b ON b.id = d.body_id ORDER BY d.id",
+    "versions": "SELECT v.id, d.url, v.sha256, v.content_hash, v.content_type, v.raw, v.text, v.report, v.findings, "
+    "v.diff FROM versions v JOIN documents d ON d.id = v.document_id ORDER BY v.id",
+    "events": "SELECT e.key, e.kind, e.source, d.url, e.version_id, e.payload FROM events e LEFT JOIN documents d "
+    "ON d.id = e.document_id ORDER BY e.id",
+    "deliveries": "SELECT e.key, d.channel, d.recipient, d.status, d.attempts FROM deliveries d JOIN events e "
+    "ON e.id = d.event_id ORDER BY d.id",
+}
+
+
+def test_a_versions_writes_leave_the_rows_sqlite_leaves_and_its_prints_replace_the_older_versions(tmp_path, pg_url):
+    """The same saves (a first version and its events, a key twice; a second version that reads no title or
+    body; a duplicate; a report without a year; a body read without a kind, then with one) and a version checked
+    again, on both stores: the same rows, table by table; each key's event once with its first recipients; the
+    copy prints only the document's latest version's, under its year."""
+    import sqlite3  # noqa: PLC0415
+
+    from conftest import SEEDS  # noqa: PLC0415
+
+    from monitor.model import Event, Finding, Payload  # noqa: PLC0415
+    from monitor.model.bodies import Attribution  # noqa: PLC0415
+    from monitor.reading.report import read_report  # noqa: PLC0415
+    from monitor.store import NewVersion  # noqa: PLC0415
+
+    report = read_report(SEEDS["tongliao"].read_bytes(), "x")
+    own = Attribution("通辽市人民政府", "government", "title")
+    finding = Finding("appeals.total", "error", "总计不符", "appeals", "review", "total", 0, 2, (("review", "total"),))
+
+    def event(key: str, *to: str) -> Event:
+        return Event(key, "report_new", "own", Payload("own", "单位", "http://own/"), tuple(("email", t) for t in to))
+
+    def version(url: str, content: str, year: int | None, prints: list[int], who: Attribution | None, **kw):
+        return NewVersion(
+            "own", url, kw.get("title"), year, content.encode(), content, content, "text/html", report,
+            kw.get("findings", []), kw.get("diff"), kw.get("etag"), None, prints, who,
+        )  # fmt: skip
+
+    def saves(store) -> list[int]:
+        first = store.save_version(
+            version("http://own/a", "a1", 2023, [3, 1, 2, 3], own, title="年报", findings=[finding], etag='"1"'),
+            [event("k1", "b@x", "a@x"), event("k1", "c@x"), event("k2")],
+        )
+        second = store.save_version(
+            version("http://own/a", "a2", 2023, [3, 4], None, diff={"sections": ["一"]}), [event("k3", "a@x")]
+        )
+        store.save_duplicate(
+            "mirror",
+            "http://mirror/a",
+            title="转载",
+            year=2023,
+            attribution=Attribution(own.body, None, "read"),
+            validators=('"m"', "Mon"),
+        )
+        store.save_version(version("http://own/b", "b1", None, [9], Attribution("某局", None, "assumed")))
+        store.save_version(version("http://own/c", "c1", 2022, [9], Attribution("某局", "department", "read")))
+        store.replace_findings(first, [], [event("k1", "d@x"), event("k4", "a@x")])
+        return [first, second]
+
+    sqlite_store, shared = open_store(tmp_path / "govmon.db"), open_store(pg_url)
+    try:
+        ids = saves(sqlite_store)
+        assert saves(shared) == ids
+    finally:
+        sqlite_store.close()
+        shared.close()
+    lite = sqlite3.connect(tmp_path / "govmon.db")
+    with psycopg.connect(pg_url) as conn:
+        for table, sql in _ROWS.items():
+            assert conn.execute(sql).fetchall() == lite.execute(sql).fetchall(), table
+        events = conn.execute("SELECT key FROM events ORDER BY id").fetchall()
+        to = conn.execute(
+            "SELECT e.key, d.recipient FROM deliveries d JOIN events e ON e.id = d.event_id ORDER BY d.id"
+        )
+        prints = conn.execute("SELECT key, year, version_id FROM prints ORDER BY version_id, key").fetchall()
+        latest = conn.execute("SELECT max(id) FROM versions").fetchone()
+    lite.close()
+    assert events == [("k1",), ("k2",), ("k3",), ("k4",)]
+    assert to.fetchall() == [("k1", "b@x"), ("k1", "a@x"), ("k3", "a@x"), ("k4", "a@x")]
+    assert prints == [(3, 2023, ids[1]), (4, 2023, ids[1]), (9, 2022, latest[0])]  # none for the yearless
