@@ -20,6 +20,7 @@ from monitor.store.postgres.outbox import EVENTS, Outbox, event_args
 from monitor.store.records import (
     KnownReport,
     NewVersion,
+    ReportReads,
     StoredDocument,
     StoredVersion,
     UnreadableReport,
@@ -27,6 +28,19 @@ from monitor.store.records import (
 )
 
 BODY_LOCKS = 0x6B0D  # advisory locks (BODY_LOCKS, hashtext(body)): one body's new reports saved in turn
+
+# the reads before a report is checked (``report_reads``): its content stored under another URL of its source or
+# of its body; the body's reports of a year (its latest version's report and text, whether one is stored)
+_SEEN = (
+    "SELECT 1 FROM versions v JOIN documents d ON d.id = v.document_id WHERE (d.source = %s OR d.body_id = "
+    "(SELECT id FROM bodies WHERE name = %s)) AND v.content_hash = %s LIMIT 1"
+)
+_BODY_YEAR = (
+    "FROM documents d JOIN versions v ON v.document_id = d.id WHERE d.body_id = (SELECT id FROM bodies WHERE "
+    "name = %s) AND d.year = %s"
+)
+_BODY_REPORT = f"SELECT v.report, v.text {_BODY_YEAR} ORDER BY v.id DESC LIMIT 1"
+_YEAR_STORED = f"SELECT 1 {_BODY_YEAR} LIMIT 1"
 
 # A document as a save leaves it, with its body (added when new; a roster's kind, or the one read, kept over
 # none) when the report is attributed: one statement. A URL's row is the first writer's; the upsert locks it to
@@ -40,7 +54,8 @@ _BODY = (
     "(SELECT id FROM b), %(how)s) ON CONFLICT (url) DO "
 )
 _DUPLICATE = _BODY + "NOTHING"
-_STORED = ("sha256", "content_hash", "content_type", "raw", "text", "report", "findings", "diff")  # ``version_row``
+# ``version_row``'s columns
+_VERSION_ROW = ("sha256", "content_hash", "content_type", "raw", "text", "report", "findings", "diff")
 _DOCUMENT = _BODY + (
     "UPDATE SET title = coalesce(nullif(excluded.title, ''), documents.title), year = excluded.year, etag = "
     "excluded.etag, last_modified = excluded.last_modified, last_checked = excluded.last_checked, body_id = "
@@ -156,28 +171,28 @@ class Versions(Outbox, Bodies):  # a new version stores its events (and its body
         )
 
     def content_seen(self, source_id: str, content_hash: str, body: str | None = None) -> bool:
-        sql = (
-            "SELECT 1 FROM versions v JOIN documents d ON d.id = v.document_id WHERE (d.source = %s OR d.body_id = "
-            "(SELECT id FROM bodies WHERE name = %s)) AND v.content_hash = %s LIMIT 1"
-        )
-        return self.conn.execute(sql, [source_id, body, content_hash]).fetchone() is not None
+        return self.conn.execute(_SEEN, [source_id, body, content_hash]).fetchone() is not None
 
     def body_report(self, body: str, year: int) -> Report | None:
-        row = self.conn.execute(
-            "SELECT v.report, v.text FROM documents d JOIN versions v ON v.document_id = d.id WHERE d.body_id = "
-            "(SELECT id FROM bodies WHERE name = %s) AND d.year = %s ORDER BY v.id DESC LIMIT 1",
-            [body, year],
-        ).fetchone()
+        row = self.conn.execute(_BODY_REPORT, [body, year]).fetchone()
         return _report(row[0], row[1]) if row else None
 
-    def body_version(self, body: str, year: int) -> StoredVersion | None:
-        return _version(
-            self._row(
-                f"SELECT {VERSION} FROM documents d JOIN versions v ON v.document_id = d.id WHERE d.body_id = "
-                "(SELECT id FROM bodies WHERE name = %s) AND d.year = %s ORDER BY v.id DESC LIMIT 1",
-                [body, year],
+    def report_reads(self, source_id: str, content_hash: str, body: str, year: int | None) -> ReportReads:
+        """The three reads sent together (a pipeline): one round trip, not three."""
+        with self.conn.pipeline():
+            seen = self.conn.execute(_SEEN, [source_id, body, content_hash])
+            years = (
+                (self.conn.execute(_BODY_REPORT, [body, year - 1]), self.conn.execute(_YEAR_STORED, [body, year]))
+                if year is not None
+                else None
             )
-        )
+        if years is None:
+            return ReportReads(seen.fetchone() is not None)
+        row, stored = years[0].fetchone(), years[1].fetchone()
+        return ReportReads(seen.fetchone() is not None, _report(row[0], row[1]) if row else None, bool(stored))
+
+    def body_version(self, body: str, year: int) -> StoredVersion | None:
+        return _version(self._row(f"SELECT {VERSION} {_BODY_YEAR} ORDER BY v.id DESC LIMIT 1", [body, year]))
 
     def report_of(self, source_id: str, year: int) -> Report | None:
         row = self.conn.execute(
@@ -214,7 +229,7 @@ class Versions(Outbox, Bodies):  # a new version stores its events (and its body
                 self.conn.execute(_DUPLICATE, document)
                 return kept
             self.conn.execute(_DOCUMENT, document)
-            stored = dict(zip(_STORED, version_row(v), strict=True))
+            stored = dict(zip(_VERSION_ROW, version_row(v), strict=True))
             marks = sorted(set(v.prints)) if v.year is not None else []  # a report without a year: none
             version = self.conn.execute(_VERSION, document | stored | {"prints": marks} | event_args(events))
         row = version.fetchone()
