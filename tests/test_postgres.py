@@ -377,6 +377,59 @@ def test_a_bodys_report_saved_by_two_workers_from_two_sources_is_stored_once(pg_
         b.close()
 
 
+def test_two_workers_saving_a_bodys_report_at_the_same_moment_store_it_once(pg_url):
+    """Workers a and b save one body's report, listed on two sources, at the same moment (each from a thread of
+    its own, released together), for 12 bodies: the body's lock orders the two saves, so each body has one
+    version and one event, and the second URL is its duplicate (a document without a version); both saves answer
+    the stored version's id."""
+    import threading  # noqa: PLC0415
+
+    from conftest import SEEDS  # noqa: PLC0415
+
+    from monitor.model import Event, Payload  # noqa: PLC0415
+    from monitor.model.bodies import Attribution  # noqa: PLC0415
+    from monitor.reading.report import read_report  # noqa: PLC0415
+    from monitor.store import NewVersion  # noqa: PLC0415
+
+    report = read_report(SEEDS["tongliao"].read_bytes(), "x")
+    bodies = [f"第{i}单位" for i in range(12)]
+
+    def save(store, source: str, gate: threading.Barrier, answers: list[int]) -> None:
+        for body in bodies:
+            url = f"http://{source}.example/{body}.html"
+            event = Event(f"new:{body}", "report_new", source, Payload(source, body, url), (("email", "a@x"),))
+            version = NewVersion(
+                source, url, report.title, 2023, b"raw", "sha", f"hash:{body}", "text/html", report, [], None,
+                None, None, [1, 2], Attribution(body, "government", "read"),
+            )  # fmt: skip
+            gate.wait(10)
+            answers.append(store.save_version(version, [event]))
+
+    a, b = _worker(pg_url, "a"), _worker(pg_url, "b")
+    gate = threading.Barrier(2)
+    answers: dict[str, list[int]] = {"own": [], "mirror": []}
+    try:
+        threads = [
+            threading.Thread(target=save, args=(store, source, gate, answers[source]))
+            for store, source in ((a, "own"), (b, "mirror"))
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        stored = [(r.url, r.versions, r.body) for r in a.reports()]
+        events = [e.event.key for e in a.events()]
+    finally:
+        a.close()
+        b.close()
+    assert answers["own"] == answers["mirror"]
+    assert len(set(answers["own"])) == len(bodies)
+    for body in bodies:
+        versions = sorted(n for _, n, b in stored if b == body)
+        assert versions == [0, 1], body
+    assert sorted(events) == sorted(f"new:{body}" for body in bodies)
+
+
 _ROWS = {  # each table's rows as both stores keep them, without the moments they were written; a body and a
     # document by name and URL, an event by key (PostgreSQL's upserts spend ids of a sequence on rows already there)
     "bodies": "SELECT name, kind FROM bodies ORDER BY id",
