@@ -513,3 +513,36 @@ def test_a_versions_writes_leave_the_rows_sqlite_leaves_and_its_prints_replace_t
     assert events == [("k1",), ("k2",), ("k3",), ("k4",)]
     assert to.fetchall() == [("k1", "b@x"), ("k1", "a@x"), ("k3", "a@x"), ("k4", "a@x")]
     assert prints == [(3, 2023, ids[1]), (4, 2023, ids[1]), (9, 2022, latest[0])]  # none for the yearless
+
+
+def test_a_version_that_cannot_be_written_leaves_nothing_and_the_connection_usable(pg_url):
+    """A save that fails (here: a content type PostgreSQL cannot hold, with a NUL, refused as the version's
+    arguments are sent) is one line's StorageError, writes nothing of the version, its document or its body, and
+    the store saves the next."""
+    from conftest import SEEDS  # noqa: PLC0415
+
+    from monitor.model.bodies import Attribution  # noqa: PLC0415
+    from monitor.reading.report import read_report  # noqa: PLC0415
+    from monitor.store import NewVersion  # noqa: PLC0415
+
+    report = read_report(SEEDS["tongliao"].read_bytes(), "x")
+
+    def version(content_type: str) -> NewVersion:
+        return NewVersion(
+            "own", "http://own/a", "年报", 2023, b"raw", "sha", "hash", content_type, report, [], None, None, None,
+            [1], Attribution("通辽市人民政府", "government", "read"),
+        )  # fmt: skip
+
+    store = open_store(pg_url)
+    try:
+        with pytest.raises(StorageError) as failed:
+            store.save_version(version("text/html\x00"))
+        held = (store.document("http://own/a"), store.bodies(), list(store.reports()))
+        saved = store.save_version(version("text/html"))
+        after = [(r.url, r.versions, r.body) for r in store.reports()]
+    finally:
+        store.close()
+    assert "\n" not in str(failed.value)
+    assert held == (None, [], [])
+    assert saved
+    assert after == [("http://own/a", 1, "通辽市人民政府")]

@@ -43,30 +43,29 @@ _BODY_REPORT = f"SELECT v.report, v.text {_BODY_YEAR} ORDER BY v.id DESC LIMIT 1
 _YEAR_STORED = f"SELECT 1 {_BODY_YEAR} LIMIT 1"
 
 # A document as a save leaves it, with its body (added when new; a roster's kind, or the one read, kept over
-# none) when the report is attributed: one statement. A URL's row is the first writer's; the upsert locks it to
-# the end of the transaction, so two writers of one document go in turn; a title read is kept over none, the
-# body over no attribution. A duplicate's document (``save_duplicate``) is only added, never changed.
+# none) when the report is attributed. A URL's row is the first writer's; a duplicate's (``save_duplicate``) is
+# only added, never changed; a new version's is upserted, which locks it to the end of the transaction (two
+# writers of one document go in turn), a title read kept over none, the body over no attribution.
 _BODY = (
-    "WITH b AS (INSERT INTO bodies (name, kind) SELECT %(body)s, %(kind)s WHERE %(body)s::text IS NOT NULL "
-    "ON CONFLICT (name) DO UPDATE SET kind = coalesce(bodies.kind, excluded.kind) RETURNING id) "
+    "b AS (INSERT INTO bodies (name, kind) SELECT %(body)s, %(kind)s WHERE %(body)s::text IS NOT NULL "
+    "ON CONFLICT (name) DO UPDATE SET kind = coalesce(bodies.kind, excluded.kind) RETURNING id)"
+)
+_DOCUMENT = (
     "INSERT INTO documents (source, url, title, year, first_seen, etag, last_modified, last_checked, body_id, "
     "body_how) VALUES (%(source)s, %(url)s, %(title)s, %(year)s, %(stamp)s, %(etag)s, %(modified)s, %(stamp)s, "
     "(SELECT id FROM b), %(how)s) ON CONFLICT (url) DO "
 )
-_DUPLICATE = _BODY + "NOTHING"
-# ``version_row``'s columns
-_VERSION_ROW = ("sha256", "content_hash", "content_type", "raw", "text", "report", "findings", "diff")
-_DOCUMENT = _BODY + (
-    "UPDATE SET title = coalesce(nullif(excluded.title, ''), documents.title), year = excluded.year, etag = "
-    "excluded.etag, last_modified = excluded.last_modified, last_checked = excluded.last_checked, body_id = "
-    "coalesce(excluded.body_id, documents.body_id), body_how = coalesce(excluded.body_how, documents.body_how)"
-)
-# The new version of the document at a URL (``_DOCUMENT`` stored it, locked), its copy prints in place of its
-# older versions' and its events: one statement, the version's id its answer
+_DUPLICATE = f"WITH {_BODY} {_DOCUMENT}NOTHING"
+# A new version: its document and body as above, the version, its copy prints in place of its document's older
+# versions' and its events, one statement (all or nothing, whatever fails), the version's id its answer
 _VERSION = (
-    "WITH v AS (INSERT INTO versions (document_id, fetched_at, sha256, content_hash, content_type, raw, text, report, "
+    f"WITH {_BODY}, d AS ({_DOCUMENT}UPDATE SET title = coalesce(nullif(excluded.title, ''), documents.title), "
+    "year = excluded.year, etag = excluded.etag, last_modified = excluded.last_modified, last_checked = "
+    "excluded.last_checked, body_id = coalesce(excluded.body_id, documents.body_id), body_how = "
+    "coalesce(excluded.body_how, documents.body_how) RETURNING id), "
+    "v AS (INSERT INTO versions (document_id, fetched_at, sha256, content_hash, content_type, raw, text, report, "
     "findings, diff) SELECT id, %(stamp)s, %(sha256)s, %(content_hash)s, %(content_type)s, %(raw)s, %(text)s, "
-    "%(report)s, %(findings)s, %(diff)s FROM documents WHERE url = %(url)s RETURNING id, document_id), "
+    "%(report)s, %(findings)s, %(diff)s FROM d RETURNING id, document_id), "
     "gone AS (DELETE FROM prints WHERE version_id IN (SELECT o.id FROM versions o JOIN v ON o.document_id = "
     "v.document_id)), "
     "p AS (INSERT INTO prints (key, year, version_id) SELECT k.key, %(year)s, v.id FROM v, unnest(%(prints)s::bigint[]) "
@@ -74,6 +73,7 @@ _VERSION = (
     + EVENTS.format(document="(SELECT document_id FROM v)", version="(SELECT id FROM v)")
     + " SELECT id FROM v"
 )
+_VERSION_ROW = ("sha256", "content_hash", "content_type", "raw", "text", "report", "findings", "diff")  # version_row
 # A stored version's findings checked again, and their events
 _FINDINGS = (
     "WITH v AS (UPDATE versions SET findings = %(findings)s WHERE id = %(version)s RETURNING document_id), "
@@ -216,22 +216,23 @@ class Versions(Outbox, Bodies):  # a new version stores its events (and its body
         self.conn.execute(_FINDINGS, args | event_args(events))
 
     def save_version(self, v: NewVersion, events: Iterable[Event] = ()) -> int:
-        """In one transaction, the pipeline's (its statements sent without waiting for each, committed at its
-        end, all rolled back if one fails): one round trip, two when the report is attributed (the body's lock
-        taken and what another worker stored meanwhile asked, then the rest)."""
+        """One round trip, two when the report is attributed (the body's lock taken and what another worker
+        stored meanwhile asked, then the write), in one transaction: the pipeline's (sent without waiting for
+        each statement, committed at its end). Its arguments are made before it begins: the write is one
+        statement, so nothing is left half written if anything fails."""
         validators = (v.etag, v.last_modified)
         document = _document_args(v.source, v.url, title=v.title, year=v.year, who=v.attribution, validators=validators)
         document["stamp"] = now()
+        marks = sorted(set(v.prints)) if v.year is not None else []  # a report without a year: none
+        stored = document | dict(zip(_VERSION_ROW, version_row(v), strict=True)) | {"prints": marks}
+        stored |= event_args(events)
         with self.conn.pipeline():
             if (kept := self._stored_elsewhere(v)) is not None:
                 # another worker stored this body's report from another source meanwhile: kept once, this URL
                 # remembered as its duplicate (as the watcher does when it sees the report stored before reading)
                 self.conn.execute(_DUPLICATE, document)
                 return kept
-            self.conn.execute(_DOCUMENT, document)
-            stored = dict(zip(_VERSION_ROW, version_row(v), strict=True))
-            marks = sorted(set(v.prints)) if v.year is not None else []  # a report without a year: none
-            version = self.conn.execute(_VERSION, document | stored | {"prints": marks} | event_args(events))
+            version = self.conn.execute(_VERSION, stored)
         row = version.fetchone()
         return int(row[0]) if row else 0
 
