@@ -375,3 +375,174 @@ def test_a_bodys_report_saved_by_two_workers_from_two_sources_is_stored_once(pg_
     finally:
         a.close()
         b.close()
+
+
+def test_two_workers_saving_a_bodys_report_at_the_same_moment_store_it_once(pg_url):
+    """Workers a and b save one body's report, listed on two sources, at the same moment (each from a thread of
+    its own, released together), for 12 bodies: the body's lock orders the two saves, so each body has one
+    version and one event, and the second URL is its duplicate (a document without a version); both saves answer
+    the stored version's id."""
+    import threading  # noqa: PLC0415
+
+    from conftest import SEEDS  # noqa: PLC0415
+
+    from monitor.model import Event, Payload  # noqa: PLC0415
+    from monitor.model.bodies import Attribution  # noqa: PLC0415
+    from monitor.reading.report import read_report  # noqa: PLC0415
+    from monitor.store import NewVersion  # noqa: PLC0415
+
+    report = read_report(SEEDS["tongliao"].read_bytes(), "x")
+    bodies = [f"第{i}单位" for i in range(12)]
+
+    def save(store, source: str, gate: threading.Barrier, answers: list[int]) -> None:
+        for body in bodies:
+            url = f"http://{source}.example/{body}.html"
+            event = Event(f"new:{body}", "report_new", source, Payload(source, body, url), (("email", "a@x"),))
+            version = NewVersion(
+                source, url, report.title, 2023, b"raw", "sha", f"hash:{body}", "text/html", report, [], None,
+                None, None, [1, 2], Attribution(body, "government", "read"),
+            )  # fmt: skip
+            gate.wait(10)
+            answers.append(store.save_version(version, [event]))
+
+    a, b = _worker(pg_url, "a"), _worker(pg_url, "b")
+    gate = threading.Barrier(2)
+    answers: dict[str, list[int]] = {"own": [], "mirror": []}
+    try:
+        threads = [
+            threading.Thread(target=save, args=(store, source, gate, answers[source]))
+            for store, source in ((a, "own"), (b, "mirror"))
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        stored = [(r.url, r.versions, r.body) for r in a.reports()]
+        events = [e.event.key for e in a.events()]
+    finally:
+        a.close()
+        b.close()
+    assert answers["own"] == answers["mirror"]
+    assert len(set(answers["own"])) == len(bodies)
+    for body in bodies:
+        versions = sorted(n for _, n, b in stored if b == body)
+        assert versions == [0, 1], body
+    assert sorted(events) == sorted(f"new:{body}" for body in bodies)
+
+
+_ROWS = {  # each table's rows as both stores keep them, without the moments they were written; a body and a
+    # document by name and URL, an event by key (PostgreSQL's upserts spend ids of a sequence on rows already there)
+    "bodies": "SELECT name, kind FROM bodies ORDER BY id",
+    "documents": "SELECT d.source, d.url, d.title, d.year, d.etag, d.last_modified, b.name, d.body_how "
+    "FROM documents d LEFT JOIN bodies b ON b.id = d.body_id ORDER BY d.id",
+    "versions": "SELECT v.id, d.url, v.sha256, v.content_hash, v.content_type, v.raw, v.text, v.report, v.findings, "
+    "v.diff FROM versions v JOIN documents d ON d.id = v.document_id ORDER BY v.id",
+    "events": "SELECT e.key, e.kind, e.source, d.url, e.version_id, e.payload FROM events e LEFT JOIN documents d "
+    "ON d.id = e.document_id ORDER BY e.id",
+    "deliveries": "SELECT e.key, d.channel, d.recipient, d.status, d.attempts FROM deliveries d JOIN events e "
+    "ON e.id = d.event_id ORDER BY d.id",
+}
+
+
+def test_a_versions_writes_leave_the_rows_sqlite_leaves_and_its_prints_replace_the_older_versions(tmp_path, pg_url):
+    """The same saves (a first version and its events, a key twice; a second version that reads no title or
+    body; a duplicate; a report without a year; a body read without a kind, then with one) and a version checked
+    again, on both stores: the same rows, table by table; each key's event once with its first recipients; the
+    copy prints only the document's latest version's, under its year."""
+    import sqlite3  # noqa: PLC0415
+
+    from conftest import SEEDS  # noqa: PLC0415
+
+    from monitor.model import Event, Finding, Payload  # noqa: PLC0415
+    from monitor.model.bodies import Attribution  # noqa: PLC0415
+    from monitor.reading.report import read_report  # noqa: PLC0415
+    from monitor.store import NewVersion  # noqa: PLC0415
+
+    report = read_report(SEEDS["tongliao"].read_bytes(), "x")
+    own = Attribution("通辽市人民政府", "government", "title")
+    finding = Finding("appeals.total", "error", "总计不符", "appeals", "review", "total", 0, 2, (("review", "total"),))
+
+    def event(key: str, *to: str) -> Event:
+        return Event(key, "report_new", "own", Payload("own", "单位", "http://own/"), tuple(("email", t) for t in to))
+
+    def version(url: str, content: str, year: int | None, prints: list[int], who: Attribution | None, **kw):
+        return NewVersion(
+            "own", url, kw.get("title"), year, content.encode(), content, content, "text/html", report,
+            kw.get("findings", []), kw.get("diff"), kw.get("etag"), None, prints, who,
+        )  # fmt: skip
+
+    def saves(store) -> list[int]:
+        first = store.save_version(
+            version("http://own/a", "a1", 2023, [3, 1, 2, 3], own, title="年报", findings=[finding], etag='"1"'),
+            [event("k1", "b@x", "a@x"), event("k1", "c@x"), event("k2")],
+        )
+        second = store.save_version(
+            version("http://own/a", "a2", 2023, [3, 4], None, diff={"sections": ["一"]}), [event("k3", "a@x")]
+        )
+        store.save_duplicate(
+            "mirror",
+            "http://mirror/a",
+            title="转载",
+            year=2023,
+            attribution=Attribution(own.body, None, "read"),
+            validators=('"m"', "Mon"),
+        )
+        store.save_version(version("http://own/b", "b1", None, [9], Attribution("某局", None, "assumed")))
+        store.save_version(version("http://own/c", "c1", 2022, [9], Attribution("某局", "department", "read")))
+        store.replace_findings(first, [], [event("k1", "d@x"), event("k4", "a@x")])
+        return [first, second]
+
+    sqlite_store, shared = open_store(tmp_path / "govmon.db"), open_store(pg_url)
+    try:
+        ids = saves(sqlite_store)
+        assert saves(shared) == ids
+    finally:
+        sqlite_store.close()
+        shared.close()
+    lite = sqlite3.connect(tmp_path / "govmon.db")
+    with psycopg.connect(pg_url) as conn:
+        for table, sql in _ROWS.items():
+            assert conn.execute(sql).fetchall() == lite.execute(sql).fetchall(), table
+        events = conn.execute("SELECT key FROM events ORDER BY id").fetchall()
+        to = conn.execute(
+            "SELECT e.key, d.recipient FROM deliveries d JOIN events e ON e.id = d.event_id ORDER BY d.id"
+        )
+        prints = conn.execute("SELECT key, year, version_id FROM prints ORDER BY version_id, key").fetchall()
+        latest = conn.execute("SELECT max(id) FROM versions").fetchone()
+    lite.close()
+    assert events == [("k1",), ("k2",), ("k3",), ("k4",)]
+    assert to.fetchall() == [("k1", "b@x"), ("k1", "a@x"), ("k3", "a@x"), ("k4", "a@x")]
+    assert prints == [(3, 2023, ids[1]), (4, 2023, ids[1]), (9, 2022, latest[0])]  # none for the yearless
+
+
+def test_a_version_that_cannot_be_written_leaves_nothing_and_the_connection_usable(pg_url):
+    """A save that fails (here: a content type PostgreSQL cannot hold, with a NUL, refused as the version's
+    arguments are sent) is one line's StorageError, writes nothing of the version, its document or its body, and
+    the store saves the next."""
+    from conftest import SEEDS  # noqa: PLC0415
+
+    from monitor.model.bodies import Attribution  # noqa: PLC0415
+    from monitor.reading.report import read_report  # noqa: PLC0415
+    from monitor.store import NewVersion  # noqa: PLC0415
+
+    report = read_report(SEEDS["tongliao"].read_bytes(), "x")
+
+    def version(content_type: str) -> NewVersion:
+        return NewVersion(
+            "own", "http://own/a", "年报", 2023, b"raw", "sha", "hash", content_type, report, [], None, None, None,
+            [1], Attribution("通辽市人民政府", "government", "read"),
+        )  # fmt: skip
+
+    store = open_store(pg_url)
+    try:
+        with pytest.raises(StorageError) as failed:
+            store.save_version(version("text/html\x00"))
+        held = (store.document("http://own/a"), store.bodies(), list(store.reports()))
+        saved = store.save_version(version("text/html"))
+        after = [(r.url, r.versions, r.body) for r in store.reports()]
+    finally:
+        store.close()
+    assert "\n" not in str(failed.value)
+    assert held == (None, [], [])
+    assert saved
+    assert after == [("http://own/a", 1, "通辽市人民政府")]

@@ -345,3 +345,49 @@ def test_a_poll_reads_its_source_at_its_start_and_stores_its_end_with_its_events
     assert stored_events == ["s:failing:1"]
     assert outbox == list(to)
     assert left == ["http://x/bad.pdf"]
+
+
+def test_the_reads_before_a_report_is_checked_answer_as_the_three_reads_they_join(database):
+    """``report_reads`` (one round trip on a shared store) gives what ``content_seen``, ``body_report`` of the year
+    before and ``body_version`` of the year give."""
+    report = read_report(SEEDS["tongliao"].read_bytes(), "http://x/t.html")
+    _, content_hash = snapshot(report)
+    who = Attribution("通辽市人民政府", "government", "title")
+    store = open_store(database)
+    try:
+        version = NewVersion(
+            "s", "http://x/t.html", report.title, 2022, b"raw", "sha", content_hash, "text/html", report, [], None,
+            None, None, [], who,
+        )  # fmt: skip
+        store.save_version(version)
+        asked = [
+            ("s", content_hash, who.body, 2023),  # its content stored; the year before is the stored one
+            ("other", content_hash, who.body, 2022),  # its body's content, on another source; its year stored
+            ("other", "new", who.body, 2021),
+            ("other", content_hash, "某局", None),  # another body's, on another source; no year
+            ("s", content_hash, "某局", None),  # on its source
+        ]
+        reads = [store.report_reads(*a) for a in asked]
+        expected = [
+            (
+                store.content_seen(source, h, body),
+                store.body_report(body, year - 1) if year else None,
+                year is not None and store.body_version(body, year) is not None,
+            )
+            for source, h, body, year in asked
+        ]
+    finally:
+        store.close()
+    got = [(r.seen, r.before, r.year_stored) for r in reads]
+    assert [(s, b.to_json() if b else None, y) for s, b, y in got] == [
+        (s, b.to_json() if b else None, y) for s, b, y in expected
+    ]
+    assert [(r.seen, r.before is not None, r.year_stored) for r in reads] == [
+        (True, True, False),
+        (True, False, True),
+        (False, False, False),
+        (False, False, False),
+        (True, False, False),
+    ]
+    assert reads[0].before is not None
+    assert reads[0].before.text == report.text

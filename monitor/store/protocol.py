@@ -25,6 +25,7 @@ from monitor.store.records import (
     NewVersion,
     PageCache,
     PollStart,
+    ReportReads,
     SourceState,
     StoredBody,
     StoredDocument,
@@ -124,6 +125,10 @@ class Store(Protocol):
         """What the store knows of each listed report URL: its document, its latest version's hashes (for a
         duplicate, ``save_duplicate``, those of its body's report of its year), its recorded failure. A URL it
         knows nothing of may be left out."""
+
+    def report_reads(self, source_id: str, content_hash: str, body: str, year: int | None) -> ReportReads:
+        """Before a report just read is checked: ``content_seen`` (``source_id``, ``content_hash``, ``body``), and
+        with a ``year``, ``body_report`` of the year before and whether ``body_version`` of the year is stored."""
 
     # ------------------------------------------------------------ listing pages
     def page(self, url: str) -> PageCache | None: ...

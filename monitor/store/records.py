@@ -166,6 +166,17 @@ class KnownReport:
 
 
 @dataclass(frozen=True)
+class ReportReads:
+    """What the store holds around a report just read (``Store.report_reads``): whether its content is stored
+    already (``content_seen``), the same body's report of the year before, with its text (``body_report``), and
+    whether a report of the body's own year is stored (``body_version``)."""
+
+    seen: bool
+    before: Report | None = None
+    year_stored: bool = False
+
+
+@dataclass(frozen=True)
 class StoredVersion:
     """A stored version of a report, without its raw body (``Store.raw``). ``report`` is restored by
     ``Report.from_json`` (numbers, states, formats, doubts; its text only where a caller needs it: the

@@ -128,21 +128,22 @@ class Documents:
             result.touched.append((doc.id, resp.etag, resp.last_modified))
             return year
         latest = self.store.latest_version(doc.id) if doc and known else None
-        if latest is None and self._duplicate(source, link, resp, who, content_hash, known=doc is not None, year=year):
-            return year
         # The same body's report for the year before, from the store: carry-over (上年结转 = 去年的结转下年度)
-        # and 现行有效件数 are checked across years here as `check --previous` checks them.
+        # and 现行有效件数 are checked across years here as `check --previous` checks them. Asked with whether
+        # this content is stored already (a duplicate is not checked) and whether the body's year is.
         if link.year:  # by the link's year, which only ever decreases: no two reports wait for each other
             await year_done(link.year - 1)
-        before = self.store.body_report(who.body, year - 1) if year else None
+        around = self.store.report_reads(source.id, content_hash, who.body, year)
+        if latest is None and self._duplicate(source, link, resp, who, around.seen, known=doc is not None, year=year):
+            return year
         marks = marks if year else []  # whose text this one may repeat
         similar = self.store.similar(source.id, year, marks, body=who.body) if year else []
         # listed for the first time, and no report of the body's year stored (a correction republished under a
         # new URL keeps its date honestly): the listing read last time lacked it
-        first = doc is None and bad is None and year is not None and self.store.body_version(who.body, year) is None
+        first = doc is None and bad is None and year is not None and not around.year_stored
         listed_on = result.listing_read if first else None
         findings, diff = await asyncio.to_thread(
-            _judge, report, data, latest, before, similar, listing_read=listed_on, own=ready.own
+            _judge, report, data, latest, around.before, similar, listing_read=listed_on, own=ready.own
         )
         previous = latest.findings if latest else None
         events = version_events(
@@ -166,7 +167,10 @@ class Documents:
             who,
             ready.packed,
         )
-        if latest is None and self._duplicate(source, link, resp, who, content_hash, known=doc is not None, year=year):
+        seen = self.store.content_seen
+        if latest is None and self._duplicate(
+            source, link, resp, who, seen(source.id, content_hash, who.body), known=doc is not None, year=year
+        ):
             return year  # stored meanwhile under another URL (the checks above yield): no await from here to the save
         self.store.save_version(version, result.told(events))
         result.new_versions += 1
@@ -189,15 +193,15 @@ class Documents:
         link: Link,
         resp: Response,
         who: Attribution,
-        content_hash: str,
+        seen: bool,
         *,
         known: bool,
         year: int | None,
     ) -> bool:
-        """Whether the report is one stored already, under a second URL or from the same body's other source: kept
-        once, and this URL remembered as its duplicate (the body is known on this source; while its bytes do not
-        change, it is not read again)."""
-        if not self.store.content_seen(source.id, content_hash, who.body):
+        """``seen``: whether the report is one stored already (its content, ``content_seen``), under a second URL
+        or from the same body's other source: kept once, and this URL remembered as its duplicate (the body is
+        known on this source; while its bytes do not change, it is not read again)."""
+        if not seen:
             return False
         if not known:
             self.store.save_duplicate(

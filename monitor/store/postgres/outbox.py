@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from monitor.model import Event, Payload
-from monitor.store.encoding import delivery, iso, now, unpack
+from monitor.store.encoding import delivery, iso, unpack
 from monitor.store.postgres.connected import Connected
 from monitor.store.records import Delivery, StoredEvent
 
@@ -28,26 +28,44 @@ def _delivery(row: dict[str, object]) -> Delivery:
     return delivery(row)
 
 
-class Outbox(Connected):
-    def _add_event(self, event: Event, document_id: int | None, version_id: int | None = None) -> None:
-        """The event, unless recorded already (by this worker or another: never queued twice), with a delivery
-        per recipient: one statement, so a transaction in pipeline mode need not wait for it."""
-        stamp = now()
-        self.conn.execute(
-            "WITH e AS (INSERT INTO events (key, kind, source, document_id, version_id, created, payload) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (key) DO NOTHING RETURNING id) "
-            "INSERT INTO deliveries (event_id, channel, recipient, next_attempt) SELECT e.id, r.channel, r.recipient, "
-            "%s FROM e, unnest(%s::text[], %s::text[]) WITH ORDINALITY AS r(channel, recipient, n) ORDER BY r.n "
-            "ON CONFLICT DO NOTHING",
-            [
-                *(event.key, event.kind, event.source, document_id, version_id, stamp),
-                json.dumps(event.payload.to_json(), ensure_ascii=False),
-                stamp,
-                [c for c, _ in event.recipients],
-                [r for _, r in event.recipients],
-            ],
-        )
+# Events, each unless recorded already (a key is queued once, whichever worker found it), with a delivery per
+# recipient, in their order: two parts of a WITH (``EVENTS.format(document=SQL, version=SQL)``: the ids the
+# events name), ``event_args``'s arrays as its arguments, so a statement storing a poll's end or a version stores
+# its events with it (one round trip, where an event was one each)
+EVENTS = (
+    "e AS (INSERT INTO events (key, kind, source, document_id, version_id, created, payload) SELECT t.key, t.kind, "
+    "t.source, {document}, {version}, %(stamp)s, t.payload FROM unnest(%(keys)s::text[], %(kinds)s::text[], "
+    "%(sources)s::text[], %(payloads)s::text[]) WITH ORDINALITY AS t(key, kind, source, payload, n) ORDER BY t.n "
+    "ON CONFLICT (key) DO NOTHING RETURNING id, key), "
+    "r AS (INSERT INTO deliveries (event_id, channel, recipient, next_attempt) SELECT e.id, r.channel, r.recipient, "
+    "%(stamp)s FROM e JOIN unnest(%(to_keys)s::text[], %(channels)s::text[], %(recipients)s::text[]) WITH ORDINALITY "
+    "AS r(key, channel, recipient, n) ON r.key = e.key ORDER BY r.n ON CONFLICT DO NOTHING)"
+)
 
+
+def first_events(events: Iterable[Event]) -> list[Event]:
+    """The first event of each key, in their order: a later one of the same key is not stored."""
+    first: dict[str, Event] = {}
+    for event in events:
+        first.setdefault(event.key, event)
+    return list(first.values())
+
+
+def event_args(events: Iterable[Event]) -> dict[str, list[str | None]]:
+    """``EVENTS``'s arguments: the first event of each key, its recipients beside it."""
+    kept = first_events(events)
+    return {
+        "keys": [e.key for e in kept],
+        "kinds": [e.kind for e in kept],
+        "sources": [e.source for e in kept],
+        "payloads": [json.dumps(e.payload.to_json(), ensure_ascii=False) for e in kept],
+        "to_keys": [e.key for e in kept for _ in e.recipients],
+        "channels": [c for e in kept for c, _ in e.recipients],
+        "recipients": [r for e in kept for _, r in e.recipients],
+    }
+
+
+class Outbox(Connected):
     def events(self) -> list[StoredEvent]:
         to: dict[int, list[tuple[str, str]]] = {}
         for event_id, channel, recipient in self.conn.execute(

@@ -6,6 +6,9 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterable, Iterator
+from typing import Any
+
+import psycopg
 
 from monitor.store.encoding import diff, findings, summary, unpack
 from monitor.store.postgres.connected import Connected
@@ -37,9 +40,10 @@ class Queries(Connected):
             "ORDER BY d.source, d.year DESC NULLS LAST, d.id"
         )
         # streamed: a server-side cursor (WITH HOLD, as the connection autocommits) fetched ``itersize`` rows at a
-        # time, so memory does not grow with the database (the rows wait on the server, not here)
-        with self.conn.cursor(name=f"govmon_reports_{next(_CURSORS)}", withhold=True) as cur:
-            cur.itersize = 500
+        # time, so memory does not grow with the database (the rows wait on the server, not here); one source's
+        # few rows in one round trip (the cursor's declaring, fetching and closing were four, on each source's
+        # first poll)
+        with self._reports_cursor(source) as cur:
             cur.execute(sql, args)
             for row in cur:
                 doc_id, doc_source, url, title, doc_year, first_seen, versions = row[:7]
@@ -59,6 +63,13 @@ class Queries(Connected):
                     else None
                 )
                 yield StoredReport(doc_id, doc_source, url, title, doc_year, first_seen, versions, latest, body)
+
+    def _reports_cursor(self, source: str | None) -> psycopg.Cursor[tuple[Any, ...]]:
+        if source:
+            return self.conn.cursor()
+        cur = self.conn.cursor(name=f"govmon_reports_{next(_CURSORS)}", withhold=True)
+        cur.itersize = 500
+        return cur
 
     def last_reports(self) -> dict[str, LastReport]:
         rows = self.conn.execute(

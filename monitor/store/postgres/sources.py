@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from monitor.model import Event
 from monitor.store.encoding import now, sources_digest
 from monitor.store.postgres.bodies import Bodies, bodies_query, stored_bodies
-from monitor.store.postgres.outbox import Outbox
+from monitor.store.postgres.outbox import EVENTS, Outbox, event_args, first_events
 from monitor.store.postgres.versions import KNOWN_ON_PAGE, known_rows
 from monitor.store.records import Claim, Listing, PageCache, PollStart, SourceState, UnreadableReport
 
@@ -52,13 +52,9 @@ _FINISH = (
     "unnest(%(ids)s::bigint[], %(etags)s::text[], %(modified)s::text[]) AS t(id, etag, modified) WHERE d.id = t.id), "
     # a poll that read the listing: of the source's unreadable reports, only those that failed this time stay
     "u AS (DELETE FROM unreadable WHERE %(settle)s AND source = %(source)s AND NOT (url = ANY(%(failing)s))), "
-    # its events, each unless recorded already (as ``_add_event``), with a delivery per recipient, in their order
-    "e AS (INSERT INTO events (key, kind, source, created, payload) SELECT t.key, t.kind, t.source, %(stamp)s, "
-    "t.payload FROM unnest(%(keys)s::text[], %(kinds)s::text[], %(sources)s::text[], %(payloads)s::text[]) WITH "
-    "ORDINALITY AS t(key, kind, source, payload, n) ORDER BY t.n ON CONFLICT (key) DO NOTHING RETURNING id, key), "
-    "r AS (INSERT INTO deliveries (event_id, channel, recipient, next_attempt) SELECT e.id, r.channel, r.recipient, "
-    "%(stamp)s FROM e JOIN unnest(%(to_keys)s::text[], %(channels)s::text[], %(recipients)s::text[]) WITH ORDINALITY "
-    "AS r(key, channel, recipient, n) ON r.key = e.key ORDER BY r.n ON CONFLICT DO NOTHING) "
+    # its events (``EVENTS``), with their deliveries
+    + EVENTS.format(document="NULL::bigint", version="NULL::bigint")
+    + " "
     "UPDATE sources SET last_poll = %(stamp)s, last_error = %(error)s, consecutive_failures = CASE WHEN %(ok)s = 1 "
     "THEN 0 ELSE consecutive_failures + 1 END, failing_alerted = coalesce(%(alerted)s::integer, failing_alerted), "
     # the lease released, as release_source does (when it is still this worker's)
@@ -232,12 +228,9 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
         its events and its lease released in one statement (one round trip a source, no transaction to open and
         commit). The streak is counted in the database, so two ends of one source's polls cannot both read the
         same count."""
-        touched = list(touched)
-        first: dict[str, Event] = {}  # the first event of each key, as stored one at a time before
-        for event in events:
-            first.setdefault(event.key, event)
+        touched, first = list(touched), first_events(events)
         alerted: int | None = None  # the source's "failing" alert: sent (1), ended (0), as it was (None)
-        for event in first.values():
+        for event in first:
             alerted = 1 if event.kind == "source_failing" else 0 if event.kind == "source_recovered" else alerted
         args = {
             "stamp": now(),
@@ -254,14 +247,7 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
             "modified": [t[2] for t in touched],
             "settle": failing is not None,
             "failing": list(failing or ()),
-            "keys": list(first),
-            "kinds": [e.kind for e in first.values()],
-            "sources": [e.source for e in first.values()],
-            "payloads": [json.dumps(e.payload.to_json(), ensure_ascii=False) for e in first.values()],
-            "to_keys": [e.key for e in first.values() for _ in e.recipients],
-            "channels": [c for e in first.values() for c, _ in e.recipients],
-            "recipients": [r for e in first.values() for _, r in e.recipients],
-        }
+        } | event_args(first)
         self.conn.execute(_FINISH, args)
 
     # ------------------------------------------------------------ polls asked of the running service

@@ -17,10 +17,11 @@ from monitor.store.decoded import Decoded
 from monitor.store.encoding import PER_BAND, findings_json, now, unpack, version, version_row
 from monitor.store.postgres.bodies import Bodies
 from monitor.store.postgres.connected import VERSION
-from monitor.store.postgres.outbox import Outbox
+from monitor.store.postgres.outbox import EVENTS, Outbox, event_args
 from monitor.store.records import (
     KnownReport,
     NewVersion,
+    ReportReads,
     StoredDocument,
     StoredVersion,
     UnreadableReport,
@@ -29,11 +30,63 @@ from monitor.store.records import (
 
 BODY_LOCKS = 0x6B0D  # advisory locks (BODY_LOCKS, hashtext(body)): one body's new reports saved in turn
 
+# the reads before a report is checked (``report_reads``): its content stored under another URL of its source or
+# of its body; the body's reports of a year (its latest version's report and text, whether one is stored)
+_SEEN = (
+    "SELECT 1 FROM versions v JOIN documents d ON d.id = v.document_id WHERE (d.source = %s OR d.body_id = "
+    "(SELECT id FROM bodies WHERE name = %s)) AND v.content_hash = %s LIMIT 1"
+)
+_BODY_YEAR = (
+    "FROM documents d JOIN versions v ON v.document_id = d.id WHERE d.body_id = (SELECT id FROM bodies WHERE "
+    "name = %s) AND d.year = %s"
+)
+_BODY_REPORT = f"SELECT v.report, v.text {_BODY_YEAR} ORDER BY v.id DESC LIMIT 1"
+_YEAR_STORED = f"SELECT 1 {_BODY_YEAR} LIMIT 1"
 
-_DOCUMENT = ("id", "source", "title", "year", "first_seen", "etag", "last_modified", "last_checked")
+# A document as a save leaves it, with its body (added when new; a roster's kind, or the one read, kept over
+# none) when the report is attributed. A URL's row is the first writer's; a duplicate's (``save_duplicate``) is
+# only added, never changed; a new version's is upserted, which locks it to the end of the transaction (two
+# writers of one document go in turn), a title read kept over none, the body over no attribution.
+_BODY = (
+    "b AS (INSERT INTO bodies (name, kind) SELECT %(body)s, %(kind)s WHERE %(body)s::text IS NOT NULL "
+    "ON CONFLICT (name) DO UPDATE SET kind = coalesce(bodies.kind, excluded.kind) RETURNING id)"
+)
+_DOCUMENT = (
+    "INSERT INTO documents (source, url, title, year, first_seen, etag, last_modified, last_checked, body_id, "
+    "body_how) VALUES (%(source)s, %(url)s, %(title)s, %(year)s, %(stamp)s, %(etag)s, %(modified)s, %(stamp)s, "
+    "(SELECT id FROM b), %(how)s) ON CONFLICT (url) DO "
+)
+_DUPLICATE = f"WITH {_BODY} {_DOCUMENT}NOTHING"
+# A new version: its document and body as above, the version, its copy prints in place of its document's older
+# versions' and its events, one statement (all or nothing, whatever fails), the version's id its answer
+_VERSION = (
+    f"WITH {_BODY}, d AS ({_DOCUMENT}UPDATE SET title = coalesce(nullif(excluded.title, ''), documents.title), "
+    "year = excluded.year, etag = excluded.etag, last_modified = excluded.last_modified, last_checked = "
+    "excluded.last_checked, body_id = coalesce(excluded.body_id, documents.body_id), body_how = "
+    "coalesce(excluded.body_how, documents.body_how) RETURNING id), "
+    "v AS (INSERT INTO versions (document_id, fetched_at, sha256, content_hash, content_type, raw, text, report, "
+    "findings, diff) SELECT id, %(stamp)s, %(sha256)s, %(content_hash)s, %(content_type)s, %(raw)s, %(text)s, "
+    "%(report)s, %(findings)s, %(diff)s FROM d RETURNING id, document_id), "
+    "gone AS (DELETE FROM prints WHERE version_id IN (SELECT o.id FROM versions o JOIN v ON o.document_id = "
+    "v.document_id)), "
+    "p AS (INSERT INTO prints (key, year, version_id) SELECT k.key, %(year)s, v.id FROM v, unnest(%(prints)s::bigint[]) "
+    "AS k(key) ON CONFLICT DO NOTHING), "
+    + EVENTS.format(document="(SELECT document_id FROM v)", version="(SELECT id FROM v)")
+    + " SELECT id FROM v"
+)
+_VERSION_ROW = ("sha256", "content_hash", "content_type", "raw", "text", "report", "findings", "diff")  # version_row
+# A stored version's findings checked again, and their events
+_FINDINGS = (
+    "WITH v AS (UPDATE versions SET findings = %(findings)s WHERE id = %(version)s RETURNING document_id), "
+    + EVENTS.format(document="(SELECT document_id FROM v)", version="%(version)s::bigint")
+    + " SELECT 1"
+)
+
+
+_COLUMNS = ("id", "source", "title", "year", "first_seen", "etag", "last_modified", "last_checked")
 _UNREADABLE = "x.source, x.title, x.year, x.error, x.first_failed, x.last_failed, x.sha256, x.etag, x.last_modified"
 _KNOWN_FROM = (
-    f"SELECT u.url, {', '.join('d.' + c for c in _DOCUMENT)}, h.id, h.sha256, h.content_hash, {_UNREADABLE} "
+    f"SELECT u.url, {', '.join('d.' + c for c in _COLUMNS)}, h.id, h.sha256, h.content_hash, {_UNREADABLE} "
     "FROM unnest({urls}) AS u(url) LEFT JOIN documents d ON d.url = u.url "
     "LEFT JOIN LATERAL ((SELECT v.id, v.sha256, v.content_hash FROM versions v WHERE v.document_id = d.id "
     "ORDER BY v.id DESC LIMIT 1) UNION ALL (SELECT v.id, v.sha256, v.content_hash FROM documents o JOIN versions v "
@@ -52,7 +105,7 @@ def known_rows(rows: Iterable[tuple[Any, ...]]) -> dict[str, KnownReport]:
     """``_KNOWN``'s rows (or ``KNOWN_ON_PAGE``'s) as records: a URL nothing is known of is ``KnownReport()``."""
     known = {}
     for url, *row in rows:
-        doc = StoredDocument(url=url, **dict(zip(_DOCUMENT, row[:8], strict=True))) if row[0] else None
+        doc = StoredDocument(url=url, **dict(zip(_COLUMNS, row[:8], strict=True))) if row[0] else None
         hashes = VersionHashes(*row[8:11]) if row[8] else None
         bad = UnreadableReport(url, *row[11:]) if row[11] else None
         known[url] = KnownReport(doc, hashes, bad)
@@ -65,6 +118,21 @@ def _version(row: dict[str, object] | None) -> StoredVersion | None:
 
 def _report(packed: bytes, text: bytes | None) -> Report:
     return Report.from_json(json.loads(unpack(packed) or "{}"), unpack(text) or "")
+
+
+def _document_args(
+    source: str,
+    url: str,
+    *,
+    title: str | None,
+    year: int | None,
+    who: Attribution | None,
+    validators: tuple[str | None, str | None],
+) -> dict[str, Any]:
+    """``_DOCUMENT``'s (and ``_DUPLICATE``'s) arguments."""
+    body = dict(zip(("body", "kind", "how"), (who.body, who.kind, who.how) if who else (None,) * 3, strict=True))
+    etag, modified = validators
+    return body | {"source": source, "url": url, "title": title, "year": year, "etag": etag, "modified": modified}
 
 
 class Versions(Outbox, Bodies):  # a new version stores its events (and its body)
@@ -93,13 +161,8 @@ class Versions(Outbox, Bodies):  # a new version stores its events (and its body
         attribution: Attribution,
         validators: tuple[str | None, str | None],
     ) -> None:
-        stamp = now()
-        with self._transaction():
-            self.conn.execute(
-                "INSERT INTO documents (source, url, title, year, first_seen, etag, last_modified, last_checked, "
-                "body_id, body_how) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (url) DO NOTHING",
-                [source, url, title, year, stamp, *validators, stamp, self._body_id(attribution), attribution.how],
-            )
+        document = _document_args(source, url, title=title, year=year, who=attribution, validators=validators)
+        self.conn.execute(_DUPLICATE, document | {"stamp": now()})
 
     def latest_version(self, document_id: int) -> StoredVersion | None:
         return _version(
@@ -111,28 +174,28 @@ class Versions(Outbox, Bodies):  # a new version stores its events (and its body
         )
 
     def content_seen(self, source_id: str, content_hash: str, body: str | None = None) -> bool:
-        sql = (
-            "SELECT 1 FROM versions v JOIN documents d ON d.id = v.document_id WHERE (d.source = %s OR d.body_id = "
-            "(SELECT id FROM bodies WHERE name = %s)) AND v.content_hash = %s LIMIT 1"
-        )
-        return self.conn.execute(sql, [source_id, body, content_hash]).fetchone() is not None
+        return self.conn.execute(_SEEN, [source_id, body, content_hash]).fetchone() is not None
 
     def body_report(self, body: str, year: int) -> Report | None:
-        row = self.conn.execute(
-            "SELECT v.report, v.text FROM documents d JOIN versions v ON v.document_id = d.id WHERE d.body_id = "
-            "(SELECT id FROM bodies WHERE name = %s) AND d.year = %s ORDER BY v.id DESC LIMIT 1",
-            [body, year],
-        ).fetchone()
+        row = self.conn.execute(_BODY_REPORT, [body, year]).fetchone()
         return _report(row[0], row[1]) if row else None
 
-    def body_version(self, body: str, year: int) -> StoredVersion | None:
-        return _version(
-            self._row(
-                f"SELECT {VERSION} FROM documents d JOIN versions v ON v.document_id = d.id WHERE d.body_id = "
-                "(SELECT id FROM bodies WHERE name = %s) AND d.year = %s ORDER BY v.id DESC LIMIT 1",
-                [body, year],
+    def report_reads(self, source_id: str, content_hash: str, body: str, year: int | None) -> ReportReads:
+        """The three reads sent together (a pipeline): one round trip, not three."""
+        with self.conn.pipeline():
+            seen = self.conn.execute(_SEEN, [source_id, body, content_hash])
+            years = (
+                (self.conn.execute(_BODY_REPORT, [body, year - 1]), self.conn.execute(_YEAR_STORED, [body, year]))
+                if year is not None
+                else None
             )
-        )
+        if years is None:
+            return ReportReads(seen.fetchone() is not None)
+        row, stored = years[0].fetchone(), years[1].fetchone()
+        return ReportReads(seen.fetchone() is not None, _report(row[0], row[1]) if row else None, bool(stored))
+
+    def body_version(self, body: str, year: int) -> StoredVersion | None:
+        return _version(self._row(f"SELECT {VERSION} {_BODY_YEAR} ORDER BY v.id DESC LIMIT 1", [body, year]))
 
     def report_of(self, source_id: str, year: int) -> Report | None:
         row = self.conn.execute(
@@ -152,72 +215,36 @@ class Versions(Outbox, Bodies):  # a new version stores its events (and its body
         )
 
     def replace_findings(self, version_id: int, findings: Sequence[Finding], events: Iterable[Event] = ()) -> None:
-        with self._transaction():
-            row = self.conn.execute(
-                "UPDATE versions SET findings = %s WHERE id = %s RETURNING document_id",
-                [findings_json(findings), version_id],
-            ).fetchone()
-            for event in events:
-                self._add_event(event, row[0] if row else None, version_id)
+        args = {"findings": findings_json(findings), "version": version_id, "stamp": now()}
+        self.conn.execute(_FINDINGS, args | event_args(events))
 
     def save_version(self, v: NewVersion, events: Iterable[Event] = ()) -> int:
-        stamp = now()
-        with self._transaction():
-            if (kept := self._stored_elsewhere(v)) is not None and v.attribution is not None:
+        """One round trip, two when the report is attributed (the body's lock taken and what another worker
+        stored meanwhile asked, then the write), in one transaction: the pipeline's (sent without waiting for
+        each statement, committed at its end). Its arguments are made before it begins: the write is one
+        statement, so nothing is left half written if anything fails."""
+        validators = (v.etag, v.last_modified)
+        document = _document_args(v.source, v.url, title=v.title, year=v.year, who=v.attribution, validators=validators)
+        document["stamp"] = now()
+        marks = sorted(set(v.prints)) if v.year is not None else []  # a report without a year: none
+        stored = document | dict(zip(_VERSION_ROW, version_row(v), strict=True)) | {"prints": marks}
+        stored |= event_args(events)
+        with self.conn.pipeline():
+            if (kept := self._stored_elsewhere(v)) is not None:
                 # another worker stored this body's report from another source meanwhile: kept once, this URL
                 # remembered as its duplicate (as the watcher does when it sees the report stored before reading)
-                validators = (v.etag, v.last_modified)
-                self.save_duplicate(
-                    v.source, v.url, title=v.title, year=v.year, attribution=v.attribution, validators=validators
-                )
+                self.conn.execute(_DUPLICATE, document)
                 return kept
-            # one row per URL whichever worker stores it first; the lock orders two writers of one document
-            self.conn.execute(
-                "INSERT INTO documents (source, url, title, year, first_seen) VALUES (%s, %s, %s, %s, %s) "
-                "ON CONFLICT (url) DO NOTHING",
-                [v.source, v.url, v.title, v.year, stamp],
-            )
-            doc_id, title = self.conn.execute(
-                "SELECT id, title FROM documents WHERE url = %s FOR UPDATE", [v.url]
-            ).fetchone() or (0, None)
-            self.conn.execute(
-                "UPDATE documents SET title = %s, year = %s, etag = %s, last_modified = %s, last_checked = %s "
-                "WHERE id = %s",
-                [v.title or title, v.year, v.etag, v.last_modified, stamp, doc_id],
-            )
-            if v.attribution:  # else the document keeps its body
-                self.conn.execute(
-                    "UPDATE documents SET body_id = %s, body_how = %s WHERE id = %s",
-                    [self._body_id(v.attribution), v.attribution.how, doc_id],
-                )
-            row = self.conn.execute(
-                "INSERT INTO versions (document_id, fetched_at, sha256, content_hash, content_type, raw, text, "
-                "report, findings, diff) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-                [
-                    doc_id,
-                    stamp,
-                    *version_row(v),
-                ],
-            ).fetchone()
-            version_id = int(row[0]) if row else 0
-            self.conn.execute(
-                "DELETE FROM prints WHERE version_id IN (SELECT id FROM versions WHERE document_id = %s)", [doc_id]
-            )
-            if v.year is not None and v.prints:
-                with self.conn.cursor() as cur:
-                    cur.executemany(
-                        "INSERT INTO prints (key, year, version_id) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                        [(k, v.year, version_id) for k in set(v.prints)],
-                    )
-            for event in events:
-                self._add_event(event, doc_id, version_id)
-        return version_id
+            version = self.conn.execute(_VERSION, stored)
+        row = version.fetchone()
+        return int(row[0]) if row else 0
 
     def _stored_elsewhere(self, v: NewVersion) -> int | None:
         """The version already holding a new document's content, stored under another URL of its source or of
         its body: the watcher asks ``content_seen`` before saving, but another worker may store the same body's
         report listed on another source between its question and this save. The body's lock, held to the end of
-        the transaction, orders the two saves; the second sees the first's version and stores nothing."""
+        the transaction, orders the two saves; the second sees the first's version (the question is a statement
+        after the lock's, so it reads what the first committed) and stores nothing."""
         if v.attribution is None:
             return None
         self.conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [BODY_LOCKS, v.attribution.body])

@@ -17,6 +17,7 @@ from monitor.store.encoding import PER_BAND, findings_json, now, version, versio
 from monitor.store.records import (
     KnownReport,
     NewVersion,
+    ReportReads,
     StoredDocument,
     StoredVersion,
     UnreadableReport,
@@ -114,6 +115,12 @@ class Versions(Outbox, Prints):  # a new version stores its events and its copy 
             [body, year],
         )
         return version(row) if row else None
+
+    def report_reads(self, source_id: str, content_hash: str, body: str, year: int | None) -> ReportReads:
+        seen = self.content_seen(source_id, content_hash, body)
+        if year is None:
+            return ReportReads(seen)
+        return ReportReads(seen, self.body_report(body, year - 1), self.body_version(body, year) is not None)
 
     def _body_id(self, a: Attribution) -> int:
         self.db.conn.execute("INSERT OR IGNORE INTO bodies (name, kind) VALUES (?, ?)", [a.body, a.kind])
