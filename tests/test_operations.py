@@ -428,7 +428,7 @@ async def test_a_pooled_loopback_connection_does_not_carry_a_public_sources_requ
     """After a loopback source fetched http://localhost:P/, a public source's link to http://localhost:P/secret
     was fetched on the pooled connection (the guard runs when a connection is opened)."""
     from monitor.errors import FetchError  # noqa: PLC0415
-    from monitor.watch.fetch import allowed_for  # noqa: PLC0415
+    from monitor.watch.addresses import allowed_for  # noqa: PLC0415
 
     portal.add("/nb/", "listing")
     portal.add("/secret.html", "secret")

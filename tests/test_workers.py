@@ -193,9 +193,9 @@ async def test_a_worker_busy_with_a_host_gives_another_worker_its_turn(pg_url, m
     (Handed over without end, the slot starved the other worker: at 20,000 sources its requests ran past their
     deadline, and its sources were told as failing.) The host never has more than per_host requests at once."""
     from monitor.store.postgres.store import PostgresStore  # noqa: PLC0415
-    from monitor.watch import fetch  # noqa: PLC0415
+    from monitor.watch import fetch, slots  # noqa: PLC0415
 
-    monkeypatch.setattr(fetch, "HOLD", 0.2)  # the test's pace: the order of events is what is checked
+    monkeypatch.setattr(slots, "HOLD", 0.2)  # the test's pace: the order of events is what is checked
     portal = Portal()
     await portal.start()
     portal.add("/r.html", "报告", delay=0.02)
@@ -232,7 +232,7 @@ async def test_a_hosts_slot_lingers_for_the_workers_next_request_then_is_freed(p
     database again (two round trips each: at 1,000 sources on 32 hosts, ~0.9 a source). Then it is freed for
     the other workers, and a worker that stops frees what it kept."""
     from monitor.store.postgres.store import PostgresStore  # noqa: PLC0415
-    from monitor.watch import fetch  # noqa: PLC0415
+    from monitor.watch import fetch, slots  # noqa: PLC0415
 
     class Counted(PostgresStore):
         asked = 0
@@ -248,13 +248,13 @@ async def test_a_hosts_slot_lingers_for_the_workers_next_request_then_is_freed(p
     store = Counted(pg_url)
     owned = "SELECT count(*) FROM host_slots WHERE owner IS NOT NULL"
     try:
-        monkeypatch.setattr(fetch, "LINGER", 3600.0)  # however slow this machine: the next request comes within it
+        monkeypatch.setattr(slots, "LINGER", 3600.0)  # however slow this machine: the next request comes within it
         async with fetch.Fetcher(per_host=2, slots=store, slot_lease=60) as fetcher:
             for _ in range(5):
                 await fetcher.get(url)
             kept, asked = one(pg_url, owned), store.asked
         freed_at_exit = one(pg_url, owned)
-        monkeypatch.setattr(fetch, "LINGER", 0.05)
+        monkeypatch.setattr(slots, "LINGER", 0.05)
         async with fetch.Fetcher(per_host=2, slots=store, slot_lease=60) as fetcher:
             await fetcher.get(url)
             for _ in range(200):  # until the linger has passed (it is checked, not timed)

@@ -76,7 +76,7 @@ class Store(Protocol):
 
     def take_host_slot(self, host: str, limit: int, lease: float) -> int | None:
         """One of ``limit`` request slots of ``host`` shared by every worker, for ``lease`` seconds at most (a
-        killed worker's expire); None while all are taken. (``watch.fetch.HostSlots``.)"""
+        killed worker's expire); None while all are taken. (``watch.slots.HostSlots``.)"""
 
     def free_host_slot(self, host: str, slot: int) -> None: ...
 

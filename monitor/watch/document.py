@@ -29,8 +29,9 @@ from monitor.reading.facts import infer_kind
 from monitor.reading.formats import decode, sniff
 from monitor.reading.report import is_report, with_attachment
 from monitor.store import KnownReport, NewVersion, Packed, Store, StoredVersion, packed
+from monitor.watch.addresses import allowed_for
 from monitor.watch.discover import Link, attachments
-from monitor.watch.fetch import Fetcher, Response, allowed_for
+from monitor.watch.fetch import Fetcher, Response
 
 log = logging.getLogger("govmon")
 

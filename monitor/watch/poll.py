@@ -25,9 +25,10 @@ from monitor.model.bodies import Body, normal_name, same_name
 from monitor.reading.facts import title_body
 from monitor.reading.formats import decode
 from monitor.store import Claim, KnownReport, Listing, PageCache, PollStart, SourceState, Store, StoredBody
+from monitor.watch.addresses import allowed_for
 from monitor.watch.discover import Link, discover
 from monitor.watch.document import Documents, PollResult, Remembered
-from monitor.watch.fetch import Fetcher, allowed_for
+from monitor.watch.fetch import Fetcher
 from monitor.watch.regions import recheck_regions
 
 SOURCE_DEADLINE = 900.0  # one source's whole poll (listing pages and reports): a slow portal cannot hold a pass
