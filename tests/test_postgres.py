@@ -5,6 +5,7 @@ refuses the password: each one line naming the file, the line and the key, never
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 
@@ -14,7 +15,8 @@ import pytest
 from monitor.config import Source, load
 from monitor.errors import ConfigError, StorageError
 from monitor.present.cli import main
-from monitor.store import Claim, KnownReport, Listing, open_store
+from monitor.store import Claim, KnownReport, Listing, PollAsk, open_store
+from monitor.watch.batched import PollCalls
 
 SOURCE = """
 [[source]]
@@ -154,7 +156,7 @@ def _worker(url: str, name: str):
 
 def _claim(store, source: str, lease: float, fresh: float = 0) -> Claim:
     """What asking for the source's poll with a lease got (the poll's row made only when granted)."""
-    return store.start_poll(source, f"http://x/{source}/", lease=lease, fresh=fresh).claim
+    return store.start_polls([PollAsk(source, f"http://x/{source}/", lease, fresh)])[0].claim
 
 
 def test_a_source_lease_keeps_a_second_worker_off_until_released_or_expired(pg_url):
@@ -177,7 +179,7 @@ def test_a_source_lease_keeps_a_second_worker_off_until_released_or_expired(pg_u
 
 
 def test_a_polls_start_is_one_round_trip_that_makes_nothing_when_its_lease_is_not_granted(pg_url):
-    """The lease, the poll's row and its reads go together (``start_poll`` with ``lease``): a poll that did not get
+    """The lease, the poll's row and its reads go together (``start_polls`` with a lease): a poll that did not get
     the lease leaves no row; one that did knows already what the store holds of each report its listing page
     linked to as last read (every URL present, one never seen as nothing known), the same as ``known_reports``."""
     a, b = _worker(pg_url, "a"), _worker(pg_url, "b")
@@ -186,8 +188,8 @@ def test_a_polls_start_is_one_round_trip_that_makes_nothing_when_its_lease_is_no
         links = (("http://x/s1/bad.pdf", "2023年报告", 2023), ("http://x/s1/new.html", "2024年报告", 2024))
         a.save_page("http://x/s1/", None, None, b"<html></html>", Listing(links, None, "."))
         a.mark_unreadable("s1", links[0][0], "读不出", title=links[0][1], year=2023, sha256="bad")
-        begun = a.start_poll("s1", "http://x/s1/", lease=600)
-        held = b.start_poll("s1", "http://x/s1/", lease=600)
+        [begun] = a.start_polls([PollAsk("s1", "http://x/s1/", 600)])
+        [held] = b.start_polls([PollAsk("s1", "http://x/s1/", 600)])
         with psycopg.connect(pg_url, autocommit=True) as conn:
             polls = conn.execute("SELECT id, worker FROM polls").fetchall()
         asked = a.known_reports([url for url, _, _ in links])
@@ -203,6 +205,58 @@ def test_a_polls_start_is_one_round_trip_that_makes_nothing_when_its_lease_is_no
     bad = begun.known[links[0][0]].unreadable
     assert bad is not None
     assert bad.sha256 == "bad"
+
+
+def test_polls_asked_together_are_each_granted_or_refused_as_alone(pg_url):
+    """``start_polls`` with several asks (one round trip): each source's lease as asking alone would give it: one
+    another worker holds is refused (HELD), one it polled a moment ago too (FRESH), a source asked twice is held
+    by its first ask (one poll row), and only the granted polls have rows, each its source's."""
+    a, b = _worker(pg_url, "a"), _worker(pg_url, "b")
+    try:
+        a.sync_sources([Source(i, "单位", "government", f"http://x/{i}/", 3600, re.compile(".")) for i in "pqrs"])
+        assert _claim(b, "q", lease=600)  # b polls q now
+        assert _claim(b, "r", lease=600)
+        b.release_source("r")  # b polled r a moment ago
+        asks = [PollAsk(i, f"http://x/{i}/", 600, 60) for i in "pqrsp"]
+        begun = a.start_polls(asks)
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            rows = conn.execute("SELECT source, id FROM polls WHERE worker = 'a' ORDER BY source").fetchall()
+    finally:
+        a.close()
+        b.close()
+    assert [x.claim for x in begun] == [Claim.TAKEN, Claim.HELD, Claim.FRESH, Claim.TAKEN, Claim.HELD]
+    assert rows == [("p", begun[0].poll_id), ("s", begun[3].poll_id)]
+    assert [x.state.id for x in begun] == list("pqrsp")
+
+
+async def test_polls_asked_in_one_turn_begin_together_and_one_cut_off_meanwhile_gives_its_source_back(pg_url):
+    """The watcher's polls asked to begin in one turn of the loop go to the store in one call (``PollCalls``); a poll
+    cut off (a stop) while its ask was on its way does not keep the lease it was granted: its source is free for
+    the next worker at once, not after ``lease_seconds``."""
+    store = _worker(pg_url, "a")
+    sent: list[list[str]] = []
+    start_polls = store.start_polls
+
+    def counted(asks):
+        sent.append([a.source_id for a in asks])
+        return start_polls(asks)
+
+    store.start_polls = counted
+    try:
+        store.sync_sources([Source(i, "单位", "government", f"http://x/{i}/", 3600, re.compile(".")) for i in "pqr"])
+        calls = PollCalls(store)
+        asked = [asyncio.create_task(calls.start(PollAsk(i, f"http://x/{i}/", 600))) for i in "pqr"]
+        await asyncio.sleep(0)  # each has asked; the store is asked at the next turn, in a thread
+        asked[1].cancel()
+        begun = await asyncio.gather(*asked, return_exceptions=True)
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            owners = conn.execute("SELECT id, lease_owner FROM sources ORDER BY id").fetchall()
+    finally:
+        store.close()
+    assert sent == [["p", "q", "r"]]
+    assert isinstance(begun[1], asyncio.CancelledError)
+    assert [b.claim for b in (begun[0], begun[2])] == [Claim.TAKEN, Claim.TAKEN]
+    assert owners == [("p", "a"), ("q", None), ("r", "a")]
 
 
 def test_a_hosts_slots_are_shared_by_every_worker(pg_url):

@@ -21,7 +21,7 @@ from monitor.errors import StorageError
 from monitor.model import Event, Finding, Payload, SourceHealth
 from monitor.model.bodies import Attribution, Body
 from monitor.reading.report import read_report
-from monitor.store import Listing, NewVersion, Store, encoding, open_store
+from monitor.store import KnownReport, Listing, NewVersion, PollAsk, PollEnd, Store, encoding, open_store
 from monitor.store.postgres.store import PostgresStore
 from monitor.store.sqlite.store import SqliteStore
 
@@ -179,10 +179,10 @@ def test_every_write_a_standing_depends_on_moves_its_sources_mark_and_no_other(d
         step(lambda: store.replace_findings(version[0], [Finding("x", "warning", "复查", "appeals")]))
         step(lambda: store.mark_unreadable("t", "http://x/t/1.pdf", "损坏", title=None, year=2021))
         polls: list[int] = []
-        step(lambda: polls.append(store.start_poll("t", "http://x/t/").poll_id))
-        step(lambda: store.finish_poll(polls[0], "t", error=None, reports=0, new_versions=0, failing=[]))
-        step(lambda: polls.append(store.start_poll("s", "http://x/s/").poll_id))
-        step(lambda: store.finish_poll(polls[1], "s", error=None, reports=1, new_versions=0))
+        step(lambda: polls.append(store.start_polls([PollAsk("t", "http://x/t/")])[0].poll_id))
+        step(lambda: store.finish_polls([PollEnd(polls[0], "t", failing=())]))
+        step(lambda: polls.append(store.start_polls([PollAsk("s", "http://x/s/")])[0].poll_id))
+        step(lambda: store.finish_polls([PollEnd(polls[1], "s", reports=1)]))
         step(lambda: store.source_state("t"))  # a read moves nothing
     finally:
         store.close()
@@ -257,7 +257,7 @@ def test_a_start_finds_the_unfinished_polls_by_an_index_not_a_scan_of_every_poll
             "EXPLAIN QUERY PLAN UPDATE polls SET finished = 'x', ok = 0, error = 'interrupted' WHERE finished IS NULL"
         ).fetchall()
         store.sync_sources([Source("s", "单位", "government", "http://x/", 3600, re.compile("."))])
-        store.start_poll("s", "http://x/")
+        store.start_polls([PollAsk("s", "http://x/")])[0]
         assert store.mark_interrupted() == 1
     finally:
         store.close()
@@ -275,16 +275,126 @@ def test_a_rebuild_may_ask_of_more_bodies_than_a_statement_takes_arguments(datab
         store.close()
 
 
+def test_polls_asked_together_begin_each_as_it_would_alone(database):
+    """``start_polls`` with several sources (on a shared store, one round trip) gives each what asking for it alone
+    gives: its state, its bodies and its roster's, its listing page as last read, its report years, what it knows
+    of the reports that page linked to; each its own poll row, in the asks' order."""
+    report = read_report(SEEDS["tongliao"].read_bytes(), "http://x/t.html")
+    _, content_hash = snapshot(report)
+    sources = [Source(i, f"{i}单位", "government", f"http://x/{i}/", 3600, re.compile(".")) for i in "abc"]
+    store = open_store(database)
+    try:
+        store.sync_sources(sources)
+        links = (("http://x/t.html", "2023年报告", 2023), ("http://x/a/bad.pdf", "2022年报告", 2022))
+        store.save_page("http://x/a/", '"e1"', None, b"<html></html>", Listing(links, None, "."))
+        who = Attribution("a单位", "government", "read")
+        store.save_version(
+            NewVersion(
+                "a",
+                links[0][0],
+                None,
+                2023,
+                b"raw",
+                "sha",
+                content_hash,
+                "text/html",
+                report,
+                [],
+                None,
+                None,
+                None,
+                [],
+                who,
+            )
+        )
+        store.mark_unreadable("a", links[1][0], "读不出", title=links[1][1], year=2022)
+        store.mark_unreadable("b", "http://x/b/x.pdf", "读不出", title=None, year=None)
+        asks = [
+            PollAsk("c", "http://x/c/", roster=("a单位",)),
+            PollAsk("a", "http://x/a/"),
+            PollAsk("b", "http://x/b/"),
+        ]
+        together = store.start_polls(asks)
+        alone = [store.start_polls([ask])[0] for ask in asks]
+        bodies = [tuple(store.bodies(ask.source_id, ask.roster)) for ask in asks]
+        known = store.known_reports([url for url, _, _ in links])
+    finally:
+        store.close()
+    assert len({x.poll_id for x in together + alone}) == 6
+    assert [replace(x, poll_id=0) for x in together] == [replace(x, poll_id=0) for x in alone]
+    assert [x.bodies for x in together] == bodies
+    c, a, b = together
+    assert all(report == known.get(url, KnownReport()) for url, report in a.known.items())
+    assert (a.page is not None, a.years, [x.name for x in a.bodies]) == (True, frozenset({2023}), ["a单位"])
+    assert [x.name for x in c.bodies] == ["a单位"]  # its roster's
+    assert (b.page, b.years, b.bodies) == (None, frozenset(), ())
+
+
+def test_polls_ended_together_end_each_as_it_would_alone(database):
+    """``finish_polls`` with several ends (on a shared store, one statement) leaves what ending each alone leaves:
+    each source's streak, error and alert mark, its unchanged reports' validators, only the unreadable reports
+    that failed this time, its events once with their deliveries. Sources a and b end together, c and d alone,
+    each pair as the other."""
+    report = read_report(SEEDS["tongliao"].read_bytes(), "http://x/t.html")
+    _, content_hash = snapshot(report)
+    store = open_store(database)
+    try:
+        store.sync_sources(
+            [Source(i, f"{i}单位", "government", f"http://x/{i}/", 3600, re.compile(".")) for i in "abcd"]
+        )
+        ends = {}
+        for failed, ok in (("a", "b"), ("c", "d")):
+            url = f"http://x/{ok}/t.html"
+            who = Attribution(f"{ok}单位", "government", "read")
+            new = NewVersion(ok, url, None, 2023, b"raw", "sha", content_hash, "text/html", report, [], None, None,
+                             None, [], who)  # fmt: skip
+            store.save_version(new)
+            for bad in ("bad", "gone"):
+                store.mark_unreadable(ok, f"http://x/{ok}/{bad}.pdf", "读不出", title=None, year=2022)
+            document = store.document(url)
+            assert document is not None
+            begun = store.start_polls([PollAsk(failed, f"http://x/{failed}/"), PollAsk(ok, f"http://x/{ok}/")])
+            health = Payload(failed, f"{failed}单位", "http://x/", health=SourceHealth("超时", 3))
+            failing = Event(f"{failed}:failing:1", "source_failing", failed, health, (("email", "a@x"),))
+            ends[failed] = PollEnd(begun[0].poll_id, failed, "超时", 0, 0, (failing, failing))
+            ends[ok] = PollEnd(
+                begun[1].poll_id, ok, None, 3, 0, (), ((document.id, '"e2"', "Mon"),), (f"http://x/{ok}/bad.pdf",)
+            )
+        store.finish_polls([ends["a"], ends["b"]])
+        store.finish_polls([ends["c"]])
+        store.finish_polls([ends["d"]])
+        states = {i: store.source_state(i) for i in "abcd"}
+        documents = {i: store.document(f"http://x/{i}/t.html") for i in "bd"}
+        left = {i: [u.url.rsplit("/", 1)[1] for u in store.unreadable_reports(i)] for i in "bd"}
+        events = sorted((e.event.key, e.event.recipients) for e in store.events())
+        unfinished = store.mark_interrupted()  # every poll ended: none left open
+    finally:
+        store.close()
+    pairs = {"a": "c", "b": "d"}
+    for one, other in pairs.items():
+        assert replace(states[one], id="", agency="", list_url="", last_poll="") == replace(
+            states[other], id="", agency="", list_url="", last_poll=""
+        )
+    assert (states["a"].consecutive_failures, states["a"].last_error, states["a"].failing_alerted) == (1, "超时", True)
+    assert (states["b"].consecutive_failures, states["b"].last_error) == (0, None)
+    for i in "bd":
+        assert documents[i] is not None
+        assert (documents[i].etag, documents[i].last_modified) == ('"e2"', "Mon")
+        assert left[i] == ["bad.pdf"]
+    assert events == [("a:failing:1", (("email", "a@x"),)), ("c:failing:1", (("email", "a@x"),))]
+    assert unfinished == 0
+
+
 def test_a_poll_reads_its_source_at_its_start_and_stores_its_end_with_its_events_once(database):
-    """``start_poll`` gives what the poll reads of its source; ``known_reports`` each listed URL's document, hashes
-    and recorded failure; ``finish_poll`` stores the end with its events (each key once, its recipients' deliveries
+    """``start_polls`` gives what the poll reads of its source; ``known_reports`` each listed URL's document, hashes
+    and recorded failure; ``finish_polls`` stores the end with its events (each key once, its recipients' deliveries
     in order) and keeps only the unreadable reports that failed this time."""
     report = read_report(SEEDS["tongliao"].read_bytes(), "http://x/t.html")
     _, content_hash = snapshot(report)
     store = open_store(database)
     try:
         store.sync_sources([Source("s", "单位", "government", "http://x/", 3600, re.compile("."))])
-        first = store.start_poll("s", "http://x/")
+        first = store.start_polls([PollAsk("s", "http://x/")])[0]
         store.save_page("http://x/", '"e1"', None, b"<html></html>", Listing((), None, "p"))
         who = Attribution("单位", "government", "read")
         version = NewVersion(
@@ -313,10 +423,8 @@ def test_a_poll_reads_its_source_at_its_start_and_stores_its_end_with_its_events
         events = [failing, Event("s:failing:1", "source_failing", "s", health, (("email", "c@x"),))]
         urls = ["http://x/t.html", "http://x/bad.pdf", "http://x/new.html"]
         known = store.known_reports(urls)
-        store.finish_poll(
-            first.poll_id, "s", error=None, reports=2, new_versions=1, events=events, failing=["http://x/bad.pdf"]
-        )
-        second = store.start_poll("s", "http://x/")
+        store.finish_polls([PollEnd(first.poll_id, "s", None, 2, 1, tuple(events), failing=("http://x/bad.pdf",))])
+        second = store.start_polls([PollAsk("s", "http://x/")])[0]
         stored_events = [e.event.key for e in store.events()]
         outbox = [(d.channel, d.recipient) for d in store.deliveries()]
         left = [u.url for u in store.unreadable_reports("s")]

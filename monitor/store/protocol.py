@@ -2,7 +2,7 @@
 and out (``records``). ``open_store`` (in this package's face) gives SQLite (``monitor.store.sqlite``, the
 embedded default) or PostgreSQL (``monitor.store.postgres``, one database several workers share); each
 implements exactly this protocol. What several workers need is in it too, and a single-instance store grants
-it at once: a source's lease (``start_poll`` with ``lease``), a host's request slots (``take_host_slot``).
+it at once: a source's lease (``start_polls`` with a lease), a host's request slots (``take_host_slot``).
 
 Writes that belong together are one transaction inside one call (a version, its findings and its events;
 a poll's end, its source's streak and its events): a crash leaves all of them or none, and an event's key
@@ -24,6 +24,8 @@ from monitor.store.records import (
     Listing,
     NewVersion,
     PageCache,
+    PollAsk,
+    PollEnd,
     PollStart,
     ReportReads,
     SourceState,
@@ -42,6 +44,11 @@ if TYPE_CHECKING:
 
 
 class Store(Protocol):
+    # Whether ``start_polls`` and ``finish_polls`` may be called from a thread of their own (one call at a time),
+    # beside the other calls from the loop's: a shared store's have a connection of their own, so the loop goes on
+    # while the database answers. SQLite's answer at once, in the loop's thread.
+    polls_apart: bool
+
     def close(self) -> None: ...
 
     # ------------------------------------------------------------ sources and polls
@@ -80,22 +87,10 @@ class Store(Protocol):
 
     def free_host_slot(self, host: str, slot: int) -> None: ...
 
-    def finish_poll(
-        self,
-        poll_id: int,
-        source_id: str,
-        *,
-        error: str | None,
-        reports: int,
-        new_versions: int,
-        events: Iterable[Event] = (),
-        touched: Iterable[tuple[int, str | None, str | None]] = (),
-        failing: Iterable[str] | None = None,
-    ) -> None:
-        """Close the poll and update the source's failure streak, with its events and the validators of its
-        unchanged reports (``touched``: document id, ETag, Last-Modified), in one transaction; the source's lease
-        is released with it (``release_source``). With ``failing`` (a poll that read the listing), of the
-        source's reports recorded as unreadable only those URLs stay."""
+    def finish_polls(self, ends: Sequence[PollEnd]) -> None:
+        """Close each poll and update its source's failure streak, with its events, the validators of its unchanged
+        reports and its unreadable reports settled (``PollEnd``), all at once (a shared store: one statement); each
+        source's lease is released with it (``release_source``)."""
 
     def request_polls(self, sources: Iterable[str]) -> int:
         """`govmon poll --source ID` beside the running service: it polls them within a second."""
@@ -103,23 +98,16 @@ class Store(Protocol):
     def take_poll_requests(self) -> list[str]: ...
 
     # ------------------------------------------------------------ a poll's reads, each one round trip
-    def start_poll(
-        self,
-        source_id: str,
-        list_url: str,
-        *,
-        lease: float | None = None,
-        fresh: float = 0,
-        roster: Sequence[str] = (),
-    ) -> PollStart:
-        """A poll of the source begins: its poll row, and what the poll reads of the source as it starts (its
-        state, its bodies and those its ``roster`` names, its listing page ``list_url`` as last read, the report
-        years stored from it, older ones too that left the listing's pages, perhaps what it knows of the reports
-        that page linked to). With ``lease``: only when the source's lease for that many seconds is granted
-        (``PollStart.claim``): not when another worker holds it (``HELD``), nor when (``fresh``) another worker
-        polled it less than that many seconds ago (``FRESH``; this worker's own polls are its timetable's
-        business). A shared store's lease expires, so a killed worker's sources are taken over; a single-instance
-        store (SQLite, under its instance lock) always grants it."""
+    def start_polls(self, asks: Sequence[PollAsk]) -> list[PollStart]:
+        """Polls of these sources begin (a shared store: in one round trip, whatever their number), each as it
+        would alone: its poll row, and what the poll reads of its source as it starts (its state, its bodies and
+        those its ``roster`` names, its listing page ``list_url`` as last read, the report years stored from it,
+        older ones too that left the listing's pages, perhaps what it knows of the reports that page linked to).
+        With ``lease``: only when the source's lease for that many seconds is granted (``PollStart.claim``): not
+        when another worker holds it (``HELD``; so is a source asked twice at once, after its first ask), nor when
+        (``fresh``) another worker polled it less than that many seconds ago (``FRESH``; this worker's own polls
+        are its timetable's business). A shared store's lease expires, so a killed worker's sources are taken
+        over; a single-instance store (SQLite, under its instance lock) always grants it. In the asks' order."""
 
     def known_reports(self, urls: Sequence[str]) -> dict[str, KnownReport]:
         """What the store knows of each listed report URL: its document, its latest version's hashes (for a

@@ -16,8 +16,8 @@ from monitor.model.bodies import Attribution
 
 
 class Claim(enum.Enum):
-    """What asking for a source's poll (``Store.start_poll`` with a lease, ``PollStart.claim``) got: true only when ``TAKEN``. ``HELD``: another
-    worker is polling it now (should that worker die, its lease lapses within ``lease_seconds``); ``FRESH``:
+    """What asking for a source's poll (``Store.start_polls`` with a lease, ``PollStart.claim``) got: true only when
+    ``TAKEN``. ``HELD``: another worker is polling it now (should that worker die, its lease lapses within ``lease_seconds``); ``FRESH``:
     another worker polled it a moment ago."""
 
     TAKEN = "taken"
@@ -29,6 +29,35 @@ class Claim(enum.Enum):
 
 
 # ---------------------------------------------------------------- in
+@dataclass(frozen=True)
+class PollAsk:
+    """A poll of a source asked to begin (``Store.start_polls``): its listing page ``list_url``, its roster's body
+    names; with ``lease``, only when its lease for that many seconds is granted, and (``fresh``) not when another
+    worker polled it less than that many seconds ago."""
+
+    source_id: str
+    list_url: str
+    lease: float | None = None
+    fresh: float = 0
+    roster: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PollEnd:
+    """A poll's end (``Store.finish_polls``): its outcome (``error`` None: it succeeded), its events, the validators
+    of its unchanged reports (``touched``: document id, ETag, Last-Modified) and, for a poll that read the
+    listing, the reports that failed this time (``failing``; of the source's recorded unreadable, only these stay)."""
+
+    poll_id: int
+    source_id: str
+    error: str | None = None
+    reports: int = 0
+    new_versions: int = 0
+    events: tuple[Event, ...] = ()
+    touched: tuple[tuple[int, str | None, str | None], ...] = ()
+    failing: tuple[str, ...] | None = None
+
+
 @dataclass(frozen=True)
 class NewVersion:
     """A report version about to be stored: the raw bytes, the parsed report, its findings and the diff from the
@@ -139,7 +168,7 @@ class VersionHashes:
 
 @dataclass(frozen=True)
 class PollStart:
-    """What a poll reads of its source as it begins (``Store.start_poll``): the poll's id, the source's state, the
+    """What a poll reads of its source as it begins (``Store.start_polls``): the poll's id, the source's state, the
     bodies with reports listed on it or named by its roster, its first listing page as last read, the report years
     stored from it, and (a store may leave it empty) what ``known_reports`` gives for each report that page linked
     to, every URL asked present. ``claim``: when a lease was asked, whether it was granted; when it was not, the

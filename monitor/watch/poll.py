@@ -24,8 +24,20 @@ from monitor.model import Event
 from monitor.model.bodies import Body, normal_name, same_name
 from monitor.reading.facts import title_body
 from monitor.reading.formats import decode
-from monitor.store import Claim, KnownReport, Listing, PageCache, PollStart, SourceState, Store, StoredBody
+from monitor.store import (
+    Claim,
+    KnownReport,
+    Listing,
+    PageCache,
+    PollAsk,
+    PollEnd,
+    PollStart,
+    SourceState,
+    Store,
+    StoredBody,
+)
 from monitor.watch.addresses import allowed_for
+from monitor.watch.batched import PollCalls
 from monitor.watch.discover import Link, discover
 from monitor.watch.document import Documents, PollResult, Remembered
 from monitor.watch.fetch import Fetcher
@@ -64,6 +76,7 @@ class Watcher:
     ) -> None:
         self.settings, self.store, self.fetcher, self.today = settings, store, fetcher, today
         self.documents = Documents(settings, store, fetcher)
+        self.calls = PollCalls(store)  # the polls begun (and ended) in one turn of the loop, together
         # the service (not a one-off `govmon poll`) leaves a source another worker polled within most of its
         # interval: on a shared store each source is polled about once an interval, whoever does it
         self.leave_fresh = False
@@ -101,10 +114,8 @@ class Watcher:
             fresh = source.interval * 0.9
         else:  # within a pass, a source another worker polled after it began (or just before)
             fresh = time.monotonic() - self.pass_started + PASS_MARGIN if self.pass_started is not None else 0.0
-        roster = [b.name for b in source.bodies]
-        begun = self.store.start_poll(
-            source.id, source.list_url, lease=self.settings.lease_seconds, fresh=fresh, roster=roster
-        )
+        roster = tuple(b.name for b in source.bodies)
+        begun = await self.calls.start(PollAsk(source.id, source.list_url, self.settings.lease_seconds, fresh, roster))
         if not begun.claim:
             log.info("source %s: polled by another worker; left to it", source.id)
             return PollResult(source.id, elsewhere=True, held=begun.claim is Claim.HELD)
@@ -179,15 +190,17 @@ class Watcher:
             result.error = f"internal error: {type(exc).__name__}: {exc}"
             log.exception("source %s: unexpected error", source.id)
         events = source_events(self.settings, source, state, result.error, poll_id)
-        self.store.finish_poll(
-            poll_id,
-            source.id,
-            error=result.error,
-            reports=result.reports,
-            new_versions=result.new_versions,
-            events=[*events, *([first] if first else []), *missing],
-            touched=result.touched,
-            failing=settled,
+        await self.calls.finish(
+            PollEnd(
+                poll_id,
+                source.id,
+                result.error,
+                result.reports,
+                result.new_versions,
+                (*events, *([first] if first else []), *missing),
+                tuple(result.touched),
+                None if settled is None else tuple(settled),
+            )
         )
         took = time.monotonic() - started
         if result.error:

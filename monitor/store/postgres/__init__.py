@@ -9,7 +9,7 @@ attributed to, a roster's aliases merged), ``outbox`` (events, deliveries and th
 copies a SQLite database in (`govmon db migrate-to`).
 
 What several workers need and SQLite's single instance did not: a source is polled by one worker at a time
-(its lease: ``start_poll``), a delivery is sent by one (``due_deliveries`` claims what it returns), an event
+(its lease: ``start_polls``), a delivery is sent by one (``due_deliveries`` claims what it returns), an event
 is stored once (its unique key), and a host is asked at most ``per_host`` requests at once in total
 (``host_slot``). Each lease has an expiry, so a killed worker's share is taken over.
 """

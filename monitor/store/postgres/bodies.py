@@ -86,7 +86,7 @@ class Bodies(Connected):
 
 
 def bodies_query(source: str | None, names: list[str]) -> tuple[str, list[Any]]:
-    """``Bodies.bodies``'s statement and its arguments (``start_poll`` sends it with the poll's other reads)."""
+    """``Bodies.bodies``'s statement and its arguments."""
     among = []  # one IN of a UNION, each part from an index: "x IN (…) OR name = ANY(…)" scanned every body
     if source:
         among.append("SELECT body_id FROM documents WHERE source = %s")
@@ -100,6 +100,18 @@ def bodies_query(source: str | None, names: list[str]) -> tuple[str, list[Any]]:
         + 'GROUP BY b.id ORDER BY b.name COLLATE "C"'  # as SQLite orders text: by code point
     )
     return sql, [*([source] if source else []), *([names] if names else [])]
+
+
+# ``bodies_query``'s rows for each source asked (with reports listed on it, or named by its roster: ``%s`` the
+# sources, then the (source, name) pairs of the rosters), the source first: ``start_polls``' for all its polls at once
+BODIES_OF = (
+    "WITH wanted AS (SELECT DISTINCT source, body_id FROM documents WHERE source = ANY(%s) UNION SELECT r.source, b.id "
+    "FROM unnest(%s::text[], %s::text[]) AS r(source, name) JOIN bodies b ON b.name = r.name) "
+    "SELECT w.source, b.id, b.name, b.kind, array_agg(DISTINCT d.source), array_agg(DISTINCT d.year) FILTER (WHERE "
+    "d.year IS NOT NULL), (SELECT x.body_how FROM documents x WHERE x.body_id = b.id ORDER BY coalesce(x.year, 0) "
+    "DESC, x.id DESC LIMIT 1) FROM wanted w JOIN bodies b ON b.id = w.body_id JOIN documents d ON d.body_id = b.id "
+    'GROUP BY w.source, b.id ORDER BY w.source, b.name COLLATE "C"'
+)
 
 
 def stored_bodies(rows: Iterable[tuple[Any, ...]]) -> list[StoredBody]:

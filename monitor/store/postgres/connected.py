@@ -3,7 +3,8 @@ belong together) and one row as a dict."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -18,8 +19,21 @@ VERSION = (
 
 class Connected:
     conn: psycopg.Connection[tuple[Any, ...]]
+    # ``start_polls`` and ``finish_polls``' own connection (``Store.polls_apart``: a thread may make them while the
+    # loop's thread uses ``conn``), opened at their first call; held by one of them at a time, and by ``close``
+    # (which waits for the one in hand: a connection closed under a thread's call could crash the process)
+    polls_conn: psycopg.Connection[tuple[Any, ...]] | None
+    polls_held: threading.Lock
+    connect: Callable[[], psycopg.Connection[tuple[Any, ...]]]
     worker: str  # this process, as leases name it: host:pid
     _slots_made: set[tuple[str, int]]  # the hosts whose request slots this connection has made sure exist
+
+    @contextmanager
+    def _polls(self) -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
+        with self.polls_held:
+            if self.polls_conn is None:
+                self.polls_conn = self.connect()
+            yield self.polls_conn
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:

@@ -1,7 +1,7 @@
 """Sources, their polls and leases, the listing pages they were read from, the polls asked of the running
 service, and the listed reports that could not be read. Mixed into ``PostgresStore``.
 
-A source is polled by one worker at a time: ``start_poll`` takes its lease (a row lock taken with SKIP LOCKED,
+A source is polled by one worker at a time: ``start_polls`` takes its lease (a row lock taken with SKIP LOCKED,
 then an owner and an expiry by the database's clock, so the workers' clocks need not agree); a worker killed
 mid-poll leaves a lease that expires, and the source is taken over."""
 
@@ -13,54 +13,79 @@ from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from monitor.model import Event
 from monitor.store.encoding import now, sources_digest
-from monitor.store.postgres.bodies import Bodies, bodies_query, stored_bodies
+from monitor.store.postgres.bodies import BODIES_OF, Bodies, stored_bodies
 from monitor.store.postgres.outbox import EVENTS, Outbox, event_args, first_events
-from monitor.store.postgres.versions import KNOWN_ON_PAGE, known_rows
-from monitor.store.records import Claim, Listing, PageCache, PollStart, SourceState, UnreadableReport
+from monitor.store.postgres.versions import KNOWN_ON_PAGES, known_rows
+from monitor.store.records import (
+    Claim,
+    Listing,
+    PageCache,
+    PollAsk,
+    PollEnd,
+    PollStart,
+    SourceState,
+    UnreadableReport,
+)
 
 if TYPE_CHECKING:
     from monitor.config import Source
 
 _PAGE = "SELECT etag, last_modified, links FROM pages WHERE url = %s"
+_PAGES = "SELECT url, etag, last_modified, links FROM pages WHERE url = ANY(%s)"
 _STATE = (
     "id, agency, kind, list_url, last_poll, last_error, consecutive_failures, failing_alerted, polled_by, ever_read"
 )
 
 
-# a source's lease taken (unless another worker holds it, or polled it within ``fresh``), a poll cut off by a worker
-# killed mid-poll closed as interrupted, and the new poll's row: one statement
+# the sources' leases taken (unless another worker holds one, or polled it within its ``fresh``), a poll cut off by
+# a worker killed mid-poll closed as interrupted, and each new poll's row: one statement for every source asked
 _START = (
-    "WITH claimed AS (UPDATE sources SET lease_owner = %(me)s, lease_until = now() + %(lease)s WHERE id = "
-    "(SELECT id FROM sources WHERE id = %(id)s AND (lease_until IS NULL OR lease_until < now() OR "
-    "lease_owner = %(me)s) AND (polled_at IS NULL OR polled_at <= now() - %(fresh)s OR polled_by = %(me)s) "
-    "FOR UPDATE SKIP LOCKED) RETURNING id), "
+    "WITH asked AS (SELECT * FROM unnest(%(ids)s::text[], %(leases)s::interval[], %(fresh)s::interval[]) AS "
+    "a(id, lease, fresh)), "
+    "claimed AS (UPDATE sources s SET lease_owner = %(me)s, lease_until = now() + a.lease FROM asked a WHERE "
+    "s.id = a.id AND s.id IN (SELECT s.id FROM sources s JOIN asked a ON a.id = s.id WHERE (s.lease_until IS NULL "
+    "OR s.lease_until < now() OR s.lease_owner = %(me)s) AND (s.polled_at IS NULL OR s.polled_at <= now() - "
+    "a.fresh OR s.polled_by = %(me)s) FOR UPDATE OF s SKIP LOCKED) RETURNING s.id), "
     "cut AS (UPDATE polls SET finished = %(now)s, ok = 0, error = 'interrupted (the process was stopped "
     "mid-poll)' WHERE source IN (SELECT id FROM claimed) AND finished IS NULL AND worker IS DISTINCT FROM "
     "%(me)s), "
-    "poll AS (INSERT INTO polls (source, started, worker) SELECT id, %(now)s, %(me)s FROM claimed RETURNING id) "
-    "SELECT (SELECT id FROM poll), EXISTS (SELECT 1 FROM sources WHERE id = %(id)s AND polled_at > now() - "
-    "%(fresh)s AND polled_by <> %(me)s)"
+    "poll AS (INSERT INTO polls (source, started, worker) SELECT id, %(now)s, %(me)s FROM claimed RETURNING id, "
+    "source) "
+    "SELECT a.id, p.id, EXISTS (SELECT 1 FROM sources s WHERE s.id = a.id AND s.polled_at > now() - a.fresh AND "
+    "s.polled_by <> %(me)s) FROM asked a LEFT JOIN poll p ON p.source = a.id"
 )
+# without a lease: each a poll's row
+_OPEN = (
+    "INSERT INTO polls (source, started, worker) SELECT id, %(now)s, %(me)s FROM unnest(%(ids)s::text[]) AS a(id) "
+    "RETURNING source, id, false"
+)
+_YEARS = "SELECT DISTINCT source, year FROM documents WHERE source = ANY(%s) AND year IS NOT NULL"
 
 
+# the polls' ends (``t``), their sources' streaks, their unchanged reports' validators, their unreadable reports
+# settled, their events and their leases released: one statement whatever their number
 _FINISH = (
-    "WITH p AS (UPDATE polls SET finished = %(stamp)s, ok = %(ok)s, error = %(error)s, reports = %(reports)s, "
-    "new_versions = %(new)s WHERE id = %(poll)s), "
-    "d AS (UPDATE documents d SET etag = t.etag, last_modified = t.modified, last_checked = %(stamp)s FROM "
-    "unnest(%(ids)s::bigint[], %(etags)s::text[], %(modified)s::text[]) AS t(id, etag, modified) WHERE d.id = t.id), "
+    "WITH t AS (SELECT * FROM unnest(%(polls)s::bigint[], %(ids)s::text[], %(errors)s::text[], %(reports)s::integer[], "
+    "%(new)s::integer[], %(alerted)s::integer[], %(settle)s::boolean[]) AS t(poll, source, error, reports, new, "
+    "alerted, settle)), "
+    "p AS (UPDATE polls SET finished = %(stamp)s, ok = (t.error IS NULL)::integer, error = t.error, reports = "
+    "t.reports, new_versions = t.new FROM t WHERE polls.id = t.poll), "
+    "d AS (UPDATE documents d SET etag = x.etag, last_modified = x.modified, last_checked = %(stamp)s FROM (SELECT * "
+    "FROM unnest(%(documents)s::bigint[], %(etags)s::text[], %(modified)s::text[]) AS x(id, etag, modified) ORDER BY "
+    "id) x WHERE d.id = x.id), "
     # a poll that read the listing: of the source's unreadable reports, only those that failed this time stay
-    "u AS (DELETE FROM unreadable WHERE %(settle)s AND source = %(source)s AND NOT (url = ANY(%(failing)s))), "
-    # its events (``EVENTS``), with their deliveries
-    + EVENTS.format(document="NULL::bigint", version="NULL::bigint")
-    + " "
-    "UPDATE sources SET last_poll = %(stamp)s, last_error = %(error)s, consecutive_failures = CASE WHEN %(ok)s = 1 "
-    "THEN 0 ELSE consecutive_failures + 1 END, failing_alerted = coalesce(%(alerted)s::integer, failing_alerted), "
+    "u AS (DELETE FROM unreadable x USING t WHERE t.settle AND x.source = t.source AND NOT EXISTS (SELECT 1 FROM "
+    "unnest(%(failing_at)s::text[], %(failing)s::text[]) AS f(source, url) WHERE f.source = x.source AND f.url = "
+    "x.url)), " + EVENTS.format(document="NULL::bigint", version="NULL::bigint") + " "
+    # their events (``EVENTS``), with their deliveries
+    "UPDATE sources s SET last_poll = %(stamp)s, last_error = t.error, consecutive_failures = CASE WHEN t.error IS "
+    "NULL THEN 0 ELSE s.consecutive_failures + 1 END, failing_alerted = coalesce(t.alerted, s.failing_alerted), "
     # the lease released, as release_source does (when it is still this worker's)
-    "polled_at = CASE WHEN lease_owner = %(me)s THEN now() ELSE polled_at END, polled_by = CASE WHEN lease_owner = "
-    "%(me)s THEN %(me)s ELSE polled_by END, lease_until = CASE WHEN lease_owner = %(me)s THEN NULL ELSE lease_until "
-    "END, lease_owner = CASE WHEN lease_owner = %(me)s THEN NULL ELSE lease_owner END WHERE id = %(source)s"
+    "polled_at = CASE WHEN s.lease_owner = %(me)s THEN now() ELSE s.polled_at END, polled_by = CASE WHEN "
+    "s.lease_owner = %(me)s THEN %(me)s ELSE s.polled_by END, lease_until = CASE WHEN s.lease_owner = %(me)s THEN "
+    "NULL ELSE s.lease_until END, lease_owner = CASE WHEN s.lease_owner = %(me)s THEN NULL ELSE s.lease_owner END "
+    "FROM t WHERE s.id = t.source"
 )
 
 
@@ -174,81 +199,94 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
             [host, slot, self.worker],
         )
 
-    def start_poll(
-        self, source_id: str, list_url: str, *, lease: float | None = None, fresh: float = 0, roster: Sequence[str] = ()
-    ) -> PollStart:
-        """The source's lease (with ``lease``), the poll's row and its reads of the source, sent together: one
-        round trip, not seven. Taken over from a worker killed mid-poll, that worker's poll is closed as
-        interrupted. The reads are sent before the lease is known granted: when it is not, they are dropped."""
-        args = {"me": self.worker, "lease": timedelta(seconds=lease or 0), "id": source_id}
-        args |= {"fresh": timedelta(seconds=fresh), "now": now()}
-        with self.conn.pipeline():
-            if lease is None:
-                poll = self.conn.execute(
-                    "INSERT INTO polls (source, started, worker) VALUES (%s, %s, %s) RETURNING id, false",
-                    [source_id, now(), self.worker],
-                )
-            else:
-                poll = self.conn.execute(_START, args)
-            state = self.conn.execute(f"SELECT {_STATE} FROM sources WHERE id = %s", [source_id])
-            bodies = self.conn.execute(*bodies_query(source_id, list(roster)))
-            page = self.conn.execute(_PAGE, [list_url])
-            years = self.conn.execute(
-                "SELECT DISTINCT year FROM documents WHERE source = %s AND year IS NOT NULL", [source_id]
+    def start_polls(self, asks: Sequence[PollAsk]) -> list[PollStart]:
+        """Every ask's lease (with ``lease``), poll row and reads of its source sent together: one round trip
+        whatever their number (a poll began in seven, then one each). Taken over from a worker killed mid-poll,
+        that worker's poll is closed as interrupted. The reads are sent before the leases are known granted: a
+        source's are dropped when its lease is not."""
+        first: dict[str, PollAsk] = {}  # a source asked twice: its first ask
+        for ask in asks:
+            first.setdefault(ask.source_id, ask)
+        sent = list(first.values())
+        ids = [a.source_id for a in sent]
+        urls = sorted({a.list_url for a in sent})
+        args: dict[str, Any] = {"me": self.worker, "now": now(), "ids": ids}
+        args |= {"leases": [timedelta(seconds=a.lease or 0) for a in sent]}
+        args |= {"fresh": [timedelta(seconds=a.fresh) for a in sent]}
+        leased = any(a.lease is not None for a in asks)
+        with self._polls() as conn, conn.pipeline():
+            polls = conn.execute(_START if leased else _OPEN, args)
+            states = conn.execute(f"SELECT {_STATE} FROM sources WHERE id = ANY(%s)", [ids])
+            pages = conn.execute(_PAGES, [urls])
+            years = conn.execute(_YEARS, [ids])
+            rosters = [(a.source_id, name) for a in sent for name in a.roster]
+            bodies = conn.execute(BODIES_OF, [ids, [s for s, _ in rosters], [n for _, n in rosters]])
+            known = conn.execute(KNOWN_ON_PAGES, [urls])
+        claims = {source: (poll_id, fresh) for source, poll_id, fresh in polls.fetchall()}
+        state = {row[0]: _state(row) for row in states.fetchall()}
+        page = {row[0]: _page(row[1:]) for row in pages.fetchall()}
+        stored: dict[str, set[int]] = {}
+        for source, year in years.fetchall():
+            stored.setdefault(source, set()).add(year)
+        found: dict[str, list[tuple[Any, ...]]] = {}
+        for source, *body in bodies.fetchall():
+            found.setdefault(source, []).append(tuple(body))
+        linked: dict[str, list[tuple[Any, ...]]] = {}
+        for url, *report in known.fetchall():
+            linked.setdefault(url, []).append(tuple(report))
+        begun: dict[str, PollStart] = {}
+        for ask in sent:
+            poll_id, fresh_elsewhere = claims.get(ask.source_id, (None, False))
+            if poll_id is None:  # held by another worker (a row another claim has locked this instant too), or fresh
+                claim = Claim.FRESH if fresh_elsewhere else Claim.HELD
+                begun[ask.source_id] = PollStart(0, SourceState(ask.source_id), (), None, frozenset(), claim=claim)
+                continue
+            begun[ask.source_id] = PollStart(
+                int(poll_id),
+                state.get(ask.source_id) or SourceState(ask.source_id),
+                tuple(stored_bodies(found.get(ask.source_id, ()))),
+                page.get(ask.list_url),
+                frozenset(stored.get(ask.source_id, ())),
+                known_rows(linked.get(ask.list_url, ())),
             )
-            known = self.conn.execute(KNOWN_ON_PAGE, [list_url])
-        poll_id, fresh_elsewhere = poll.fetchone() or (None, False)
-        if poll_id is None:  # held by another worker (a row another claim has locked this instant too), or fresh
-            return PollStart(
-                0, SourceState(source_id), (), None, frozenset(), claim=Claim.FRESH if fresh_elsewhere else Claim.HELD
-            )
-        state_row = state.fetchone()
-        return PollStart(
-            int(poll_id),
-            _state(state_row) if state_row else SourceState(source_id),
-            tuple(stored_bodies(bodies.fetchall())),
-            _page(page.fetchone()),
-            frozenset(r[0] for r in years.fetchall()),
-            known_rows(known.fetchall()),
-        )
+        return [
+            begun[a.source_id]
+            if first[a.source_id] is a
+            else PollStart(0, SourceState(a.source_id), (), None, frozenset(), claim=Claim.HELD)
+            for a in asks
+        ]
 
-    def finish_poll(
-        self,
-        poll_id: int,
-        source_id: str,
-        *,
-        error: str | None,
-        reports: int,
-        new_versions: int,
-        events: Iterable[Event] = (),
-        touched: Iterable[tuple[int, str | None, str | None]] = (),
-        failing: Iterable[str] | None = None,
-    ) -> None:
-        """The poll's end, its source's streak, its unchanged reports' validators, its unreadable reports settled,
-        its events and its lease released in one statement (one round trip a source, no transaction to open and
-        commit). The streak is counted in the database, so two ends of one source's polls cannot both read the
-        same count."""
-        touched, first = list(touched), first_events(events)
-        alerted: int | None = None  # the source's "failing" alert: sent (1), ended (0), as it was (None)
-        for event in first:
-            alerted = 1 if event.kind == "source_failing" else 0 if event.kind == "source_recovered" else alerted
+    def finish_polls(self, ends: Sequence[PollEnd]) -> None:
+        """The polls' ends, their sources' streaks, their unchanged reports' validators, their unreadable reports
+        settled, their events and their leases released in one statement (one round trip for every poll ending
+        in a turn of the loop, no transaction to open and commit). A streak is counted in the database, so two
+        ends of one source's polls cannot both read the same count."""
+        alerted: list[int | None] = []  # each source's "failing" alert: sent (1), ended (0), as it was (None)
+        for end in ends:
+            alerted.append(None)
+            for event in first_events(end.events):
+                kind = event.kind
+                alerted[-1] = 1 if kind == "source_failing" else 0 if kind == "source_recovered" else alerted[-1]
+        touched = [t for end in ends for t in end.touched]
+        failing = [(end.source_id, url) for end in ends for url in end.failing or ()]
         args = {
             "stamp": now(),
-            "ok": int(error is None),
-            "error": error,
-            "reports": reports,
-            "new": new_versions,
-            "poll": poll_id,
-            "source": source_id,
             "me": self.worker,
+            "polls": [end.poll_id for end in ends],
+            "ids": [end.source_id for end in ends],
+            "errors": [end.error for end in ends],
+            "reports": [end.reports for end in ends],
+            "new": [end.new_versions for end in ends],
             "alerted": alerted,
-            "ids": [t[0] for t in touched],
+            "settle": [end.failing is not None for end in ends],
+            "documents": [t[0] for t in touched],
             "etags": [t[1] for t in touched],
             "modified": [t[2] for t in touched],
-            "settle": failing is not None,
-            "failing": list(failing or ()),
-        } | event_args(first)
-        self.conn.execute(_FINISH, args)
+            "failing_at": [source for source, _ in failing],
+            "failing": [url for _, url in failing],
+        } | event_args(e for end in ends for e in first_events(end.events))
+        with self._polls() as conn:
+            conn.execute(_FINISH, args)
 
     # ------------------------------------------------------------ polls asked of the running service
     def request_polls(self, sources: Iterable[str]) -> int:

@@ -8,6 +8,7 @@ import functools
 import inspect
 import os
 import socket
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -66,6 +67,8 @@ def _one_line(exc: psycopg.Error) -> Exception:
 
 @_guarded
 class PostgresStore(Sources, Versions, Queries):
+    polls_apart = True
+
     def __init__(self, url: str, password: str | None = None, where: str | None = None) -> None:
         """Connect and migrate. ``where`` is what a failure to connect names (the configuration's file, line and
         key); the URL is never shown with a password."""
@@ -73,8 +76,10 @@ class PostgresStore(Sources, Versions, Queries):
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
         self._slots_made = set()
         self.decoded = Decoded()
+        self.polls_conn, self.polls_held = None, threading.Lock()
+        self.connect = functools.partial(psycopg.connect, url, password=password, autocommit=True, connect_timeout=10)
         try:
-            self.conn = psycopg.connect(url, password=password, autocommit=True, connect_timeout=10)
+            self.conn = self.connect()
         except psycopg.Error as exc:
             raise StorageError(
                 f"{where or self.where}: cannot connect to the PostgreSQL database {self.where}: {_first_line(exc)}"
@@ -87,6 +92,9 @@ class PostgresStore(Sources, Versions, Queries):
 
     def close(self) -> None:
         self.conn.close()
+        with self.polls_held:
+            if self.polls_conn is not None:
+                self.polls_conn.close()
 
     def _migrate(self) -> None:
         with self._transaction():

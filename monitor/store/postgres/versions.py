@@ -86,23 +86,27 @@ _FINDINGS = (
 _COLUMNS = ("id", "source", "title", "year", "first_seen", "etag", "last_modified", "last_checked")
 _UNREADABLE = "x.source, x.title, x.year, x.error, x.first_failed, x.last_failed, x.sha256, x.etag, x.last_modified"
 _KNOWN_FROM = (
-    f"SELECT u.url, {', '.join('d.' + c for c in _COLUMNS)}, h.id, h.sha256, h.content_hash, {_UNREADABLE} "
-    "FROM unnest({urls}) AS u(url) LEFT JOIN documents d ON d.url = u.url "
+    f"SELECT {{page}}u.url, {', '.join('d.' + c for c in _COLUMNS)}, h.id, h.sha256, h.content_hash, {_UNREADABLE} "
+    "FROM {urls} LEFT JOIN documents d ON d.url = u.url "
     "LEFT JOIN LATERAL ((SELECT v.id, v.sha256, v.content_hash FROM versions v WHERE v.document_id = d.id "
     "ORDER BY v.id DESC LIMIT 1) UNION ALL (SELECT v.id, v.sha256, v.content_hash FROM documents o JOIN versions v "
     "ON v.document_id = o.id WHERE o.body_id = d.body_id AND o.year = d.year ORDER BY v.id DESC LIMIT 1) LIMIT 1) h "
     "ON true LEFT JOIN unreadable x ON x.url = u.url"
 )
-_KNOWN = _KNOWN_FROM.replace("{urls}", "%s::text[]") + " WHERE d.id IS NOT NULL OR x.url IS NOT NULL"
-# the reports a stored listing page links to (``pages.links``), each URL present: ``start_poll`` sends it with its
-# other reads, so a poll whose listing is unchanged asks nothing more of its reports
-KNOWN_ON_PAGE = _KNOWN_FROM.replace(
-    "{urls}", "ARRAY(SELECT l ->> 0 FROM pages p, json_array_elements(p.links::json -> 'links') l WHERE p.url = %s)"
+_KNOWN = (
+    _KNOWN_FROM.format(page="", urls="unnest(%s::text[]) AS u(url)") + " WHERE d.id IS NOT NULL OR x.url IS NOT NULL"
+)
+# the reports stored listing pages link to (``pages.links``), each page's, each URL present: ``start_polls`` sends it
+# with its other reads, so a poll whose listing is unchanged asks nothing more of its reports
+KNOWN_ON_PAGES = _KNOWN_FROM.format(
+    page="u.page, ",
+    urls="(SELECT p.url, l ->> 0 FROM pages p, json_array_elements(p.links::json -> 'links') l WHERE p.url = "
+    "ANY(%s)) AS u(page, url)",
 )
 
 
 def known_rows(rows: Iterable[tuple[Any, ...]]) -> dict[str, KnownReport]:
-    """``_KNOWN``'s rows (or ``KNOWN_ON_PAGE``'s) as records: a URL nothing is known of is ``KnownReport()``."""
+    """``_KNOWN``'s rows (or ``KNOWN_ON_PAGES``' of one page, without it) as records: a URL nothing is known of is ``KnownReport()``."""
     known = {}
     for url, *row in rows:
         doc = StoredDocument(url=url, **dict(zip(_COLUMNS, row[:8], strict=True))) if row[0] else None

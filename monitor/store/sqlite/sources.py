@@ -8,9 +8,8 @@ import zlib
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from monitor.model import Event
 from monitor.store.encoding import now, sources_digest
-from monitor.store.records import Listing, PageCache, PollStart, SourceState
+from monitor.store.records import Listing, PageCache, PollAsk, PollEnd, PollStart, SourceState
 from monitor.store.sqlite.bodies import Bodies
 from monitor.store.sqlite.outbox import Outbox
 
@@ -87,52 +86,41 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
     def free_host_slot(self, host: str, slot: int) -> None:
         """Nothing was taken."""
 
-    def start_poll(
-        self,
-        source_id: str,
-        list_url: str,
-        *,
-        lease: float | None = None,  # noqa: ARG002
-        fresh: float = 0,  # noqa: ARG002
-        roster: Sequence[str] = (),
-    ) -> PollStart:
+    def start_polls(self, asks: Sequence[PollAsk]) -> list[PollStart]:
         """One process polls a SQLite database (its instance lock): every source is its own, no lease is taken. The
         listed reports are asked of ``known_reports`` once the listing is read (each is a query of its own here)."""
+        return [self._start_poll(ask) for ask in asks]
+
+    def _start_poll(self, ask: PollAsk) -> PollStart:
         with self._transaction():
-            cur = self.db.conn.execute("INSERT INTO polls (source, started) VALUES (?, ?)", [source_id, now()])
+            cur = self.db.conn.execute("INSERT INTO polls (source, started) VALUES (?, ?)", [ask.source_id, now()])
         years = self.db.conn.execute(
-            "SELECT DISTINCT year FROM documents WHERE source = ? AND year IS NOT NULL", [source_id]
+            "SELECT DISTINCT year FROM documents WHERE source = ? AND year IS NOT NULL", [ask.source_id]
         )
         return PollStart(
             int(cur.lastrowid or 0),
-            self.source_state(source_id),
-            tuple(self.bodies(source_id, roster)),
-            self.page(list_url),
+            self.source_state(ask.source_id),
+            tuple(self.bodies(ask.source_id, ask.roster)),
+            self.page(ask.list_url),
             frozenset(r[0] for r in years),
         )
 
-    def finish_poll(
-        self,
-        poll_id: int,
-        source_id: str,
-        *,
-        error: str | None,
-        reports: int,
-        new_versions: int,
-        events: Iterable[Event] = (),
-        touched: Iterable[tuple[int, str | None, str | None]] = (),
-        failing: Iterable[str] | None = None,
-    ) -> None:
+    def finish_polls(self, ends: Sequence[PollEnd]) -> None:
+        for end in ends:
+            self._finish_poll(end)
+
+    def _finish_poll(self, end: PollEnd) -> None:
+        poll_id, source_id, error = end.poll_id, end.source_id, end.error
         state = self.source_state(source_id)
         failures = state.consecutive_failures + 1 if error else 0
         stamp = now()
         with self._transaction():
             self.db.conn.execute(
                 "UPDATE polls SET finished = ?, ok = ?, error = ?, reports = ?, new_versions = ? WHERE id = ?",
-                [stamp, error is None, error, reports, new_versions, poll_id],
+                [stamp, error is None, error, end.reports, end.new_versions, poll_id],
             )
             alerted = int(state.failing_alerted)
-            for event in events:
+            for event in end.events:
                 self._add_event(event, None)
                 alerted = 1 if event.kind == "source_failing" else 0 if event.kind == "source_recovered" else alerted
             self.db.conn.execute(
@@ -142,10 +130,10 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
             )
             self.db.conn.executemany(
                 "UPDATE documents SET etag = ?, last_modified = ?, last_checked = ? WHERE id = ?",
-                [(etag, modified, stamp, doc_id) for doc_id, etag, modified in touched],
+                [(etag, modified, stamp, doc_id) for doc_id, etag, modified in end.touched],
             )
-            if failing is not None:
-                keep = list(failing)
+            if end.failing is not None:
+                keep = list(end.failing)
                 self.db.conn.execute(
                     f"DELETE FROM unreadable WHERE source = ? AND url NOT IN ({', '.join('?' * len(keep))})",
                     [source_id, *keep],

@@ -66,6 +66,8 @@ def _guarded(cls: type[T]) -> type[T]:
 
 @_guarded
 class SqliteStore(Sources, Versions, Unreadable, Outbox, Queries):
+    polls_apart = False  # one connection, the loop's thread's
+
     def __init__(self, path: str | Path, create: bool = True) -> None:
         """Open (and migrate) the database; with ``create=False`` a missing file is an error, not a new one."""
         self.path = Path(path)
