@@ -164,19 +164,17 @@ class Watcher:
                 listed = [(title_body(link.title), link.year) for link in links if link.year]
                 years = {y for _, y in listed} | begun.years | await self._reports(source, links, result, begun.known)
             result.reports = len(links)
-            recheck_regions(self.settings, self.store, source, result)
+            # the bodies as the poll began, unless a report was read since (it may have added one): asked once
+            roster = [b.name for b in source.bodies]
+            bodies = list(begun.bodies) if not result.read else self.store.bodies(source.id, roster)
+            recheck_regions(self.settings, self.store, source, result, bodies)
             settled = result.failing  # with the poll's end, only these stay recorded as unreadable
             # A report that could not be read this time may be the one that seems missing: its link's year counts
             # for the body its title names (``listed``), and one without a year holds back every body its title
             # does not rule out. One on a listing page not read (past max_pages) was not looked for (未能检查).
             failing = set(result.failing)
             unread = [title_body(link.title) for link in links if link.url in failing and not link.year]
-            if complete:  # the bodies as the poll began, unless a report was read since (it may have added one)
-                bodies = (
-                    list(begun.bodies)
-                    if not result.read
-                    else self.store.bodies(source.id, [b.name for b in source.bodies])
-                )
+            if complete:
                 missing = self.missing(source, years, listed, unread, bodies)
             if result.quiet:
                 first = first_poll_event(self.settings, source, list(self.store.reports(source.id)))

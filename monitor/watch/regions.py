@@ -15,27 +15,31 @@ from monitor.checks.region import says_whole_region
 from monitor.config import Settings, Source
 from monitor.model import Report
 from monitor.model.bodies import Body, same_name, within
-from monitor.store import Store
+from monitor.store import Store, StoredBody
 from monitor.watch.document import PollResult
 
 log = logging.getLogger("govmon")
 REGION_RULES = ("region.parts",)
 
 
-def source_bodies(store: Store, source: Source) -> list[Body]:
-    """The source's bodies: its roster, and the bodies whose reports were stored from its listing."""
+def source_bodies(source: Source, stored: list[StoredBody]) -> list[Body]:
+    """The source's bodies: its roster, and the bodies whose reports were stored from its listing (``stored``:
+    ``Store.bodies`` of the source and its roster's names)."""
     bodies = list(source.bodies)
-    for b in store.bodies(source.id):
+    for b in stored:
         if not any(same_name(b.name, x.name) for x in bodies):
             bodies.append(Body(b.name, b.kind or source.kind))
     return bodies
 
 
-def recheck_regions(settings: Settings, store: Store, source: Source, result: PollResult) -> None:
-    """Each government's whole-region report of the years stored this poll, checked against its region's parts."""
+def recheck_regions(
+    settings: Settings, store: Store, source: Source, result: PollResult, stored: list[StoredBody]
+) -> None:
+    """Each government's whole-region report of the years stored this poll, checked against its region's parts
+    (``stored``: the bodies the store holds of the source and its roster, as the poll's end judges them)."""
     if not result.stored_years:
         return
-    bodies = source_bodies(store, source)
+    bodies = source_bodies(source, stored)
     if len(bodies) < 2:  # one body's listing (the usual source): no region to compare with
         return
     for year in sorted(result.stored_years):

@@ -89,11 +89,11 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
     def start_polls(self, asks: Sequence[PollAsk]) -> list[PollStart]:
         """One process polls a SQLite database (its instance lock): every source is its own, no lease is taken. The
         listed reports are asked of ``known_reports`` once the listing is read (each is a query of its own here)."""
-        return [self._start_poll(ask) for ask in asks]
+        with self._transaction():  # one commit for all the polls' rows
+            return [self._start_poll(ask) for ask in asks]
 
     def _start_poll(self, ask: PollAsk) -> PollStart:
-        with self._transaction():
-            cur = self.db.conn.execute("INSERT INTO polls (source, started) VALUES (?, ?)", [ask.source_id, now()])
+        cur = self.db.conn.execute("INSERT INTO polls (source, started) VALUES (?, ?)", [ask.source_id, now()])
         years = self.db.conn.execute(
             "SELECT DISTINCT year FROM documents WHERE source = ? AND year IS NOT NULL", [ask.source_id]
         )
@@ -106,38 +106,38 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
         )
 
     def finish_polls(self, ends: Sequence[PollEnd]) -> None:
-        for end in ends:
-            self._finish_poll(end)
+        with self._transaction():  # one commit for all (each was one a poll)
+            for end in ends:
+                self._finish_poll(end)
 
     def _finish_poll(self, end: PollEnd) -> None:
         poll_id, source_id, error = end.poll_id, end.source_id, end.error
         state = self.source_state(source_id)
         failures = state.consecutive_failures + 1 if error else 0
         stamp = now()
-        with self._transaction():
+        self.db.conn.execute(
+            "UPDATE polls SET finished = ?, ok = ?, error = ?, reports = ?, new_versions = ? WHERE id = ?",
+            [stamp, error is None, error, end.reports, end.new_versions, poll_id],
+        )
+        alerted = int(state.failing_alerted)
+        for event in end.events:
+            self._add_event(event, None)
+            alerted = 1 if event.kind == "source_failing" else 0 if event.kind == "source_recovered" else alerted
+        self.db.conn.execute(
+            "UPDATE sources SET last_poll = ?, last_error = ?, consecutive_failures = ?, failing_alerted = ? "
+            "WHERE id = ?",
+            [stamp, error, failures, alerted, source_id],
+        )
+        self.db.conn.executemany(
+            "UPDATE documents SET etag = ?, last_modified = ?, last_checked = ? WHERE id = ?",
+            [(etag, modified, stamp, doc_id) for doc_id, etag, modified in end.touched],
+        )
+        if end.failing is not None:
+            keep = list(end.failing)
             self.db.conn.execute(
-                "UPDATE polls SET finished = ?, ok = ?, error = ?, reports = ?, new_versions = ? WHERE id = ?",
-                [stamp, error is None, error, end.reports, end.new_versions, poll_id],
+                f"DELETE FROM unreadable WHERE source = ? AND url NOT IN ({', '.join('?' * len(keep))})",
+                [source_id, *keep],
             )
-            alerted = int(state.failing_alerted)
-            for event in end.events:
-                self._add_event(event, None)
-                alerted = 1 if event.kind == "source_failing" else 0 if event.kind == "source_recovered" else alerted
-            self.db.conn.execute(
-                "UPDATE sources SET last_poll = ?, last_error = ?, consecutive_failures = ?, failing_alerted = ? "
-                "WHERE id = ?",
-                [stamp, error, failures, alerted, source_id],
-            )
-            self.db.conn.executemany(
-                "UPDATE documents SET etag = ?, last_modified = ?, last_checked = ? WHERE id = ?",
-                [(etag, modified, stamp, doc_id) for doc_id, etag, modified in end.touched],
-            )
-            if end.failing is not None:
-                keep = list(end.failing)
-                self.db.conn.execute(
-                    f"DELETE FROM unreadable WHERE source = ? AND url NOT IN ({', '.join('?' * len(keep))})",
-                    [source_id, *keep],
-                )
 
     # ------------------------------------------------------------ polls asked of the running service
     def request_polls(self, sources: Iterable[str]) -> int:
