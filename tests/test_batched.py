@@ -76,3 +76,25 @@ def test_renewing_leases_while_the_polls_ends_are_stored_never_deadlocks(pg_url)
         a.close()
     assert open_polls == (1,)  # two's poll, still in hand
     assert failed == []
+
+
+def test_a_polls_error_holding_a_nul_ends_with_the_other_polls_of_its_batch(pg_url):
+    """A portal may answer ``HTTP/1.1 404 Bad\\x00Thing``: the poll's error then holds a NUL, which PostgreSQL's
+    text cannot. Every poll ending in that turn of the loop goes in one statement with it: refused, they would all
+    fail ("cannot use the database") at every interval, their alerts not stored. The NUL is left out."""
+    a = _worker(pg_url, "a")
+    try:
+        a.sync_sources(
+            [Source(i, "单位", "government", f"http://x/{i}/", 3600, re.compile(".")) for i in ("ok", "bad")]
+        )
+        begun = a.start_polls([PollAsk(i, f"http://x/{i}/", 600) for i in ("ok", "bad")])
+        a.finish_polls(
+            [PollEnd(begun[0].poll_id, "ok"), PollEnd(begun[1].poll_id, "bad", "http://x/bad/: HTTP 404 Bad\x00Thing")]
+        )
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            polls = conn.execute("SELECT source, ok, error FROM polls ORDER BY source").fetchall()
+        states = {s.id: (s.last_error, s.consecutive_failures) for s in a.sources()}
+    finally:
+        a.close()
+    assert polls == [("bad", 0, "http://x/bad/: HTTP 404 BadThing"), ("ok", 1, None)]
+    assert states == {"ok": (None, 0), "bad": ("http://x/bad/: HTTP 404 BadThing", 1)}

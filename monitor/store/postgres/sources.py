@@ -278,7 +278,9 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
             "me": self.worker,
             "polls": [end.poll_id for end in ends],
             "ids": [end.source_id for end in ends],
-            "errors": [end.error for end in ends],
+            # (a NUL, which PostgreSQL's text cannot hold, left out: a portal's reason phrase may carry one, and one
+            # end refused would be every end of its batch refused)
+            "errors": [None if end.error is None else end.error.replace("\x00", "") for end in ends],
             "reports": [end.reports for end in ends],
             "new": [end.new_versions for end in ends],
             "alerted": alerted,
