@@ -3,6 +3,7 @@ the loop's own calls on the shared store: what the two connections of one worker
 
 from __future__ import annotations
 
+import asyncio
 import re
 import threading
 import time
@@ -98,3 +99,49 @@ def test_a_polls_error_holding_a_nul_ends_with_the_other_polls_of_its_batch(pg_u
         a.close()
     assert polls == [("bad", 0, "http://x/bad/: HTTP 404 BadThing"), ("ok", 1, None)]
     assert states == {"ok": (None, 0), "bad": ("http://x/bad/: HTTP 404 BadThing", 1)}
+
+
+async def test_a_stop_stores_the_end_of_a_poll_cut_off_while_it_waited_for_the_call_before(
+    pg_url, tmp_path, monkeypatch
+):
+    """A stop cuts off the polls in hand after STOP_GRACE. A poll that had done its work and was waiting for its end
+    to be stored (behind the ends on their way) is cut off too: its end still goes, before the polls cut off are
+    marked interrupted and the store is closed; not lost with its alerts, the poll counted as interrupted."""
+    from portal import settings  # noqa: PLC0415
+
+    from monitor.watch import timetable  # noqa: PLC0415
+    from monitor.watch.fetch import Fetcher  # noqa: PLC0415
+    from monitor.watch.poll import Watcher  # noqa: PLC0415
+
+    monkeypatch.setattr(timetable, "STOP_GRACE", 0.05)
+    monkeypatch.setattr(timetable.reading, "kill_all", lambda: 0)  # no document is being read
+    store = _worker(pg_url, "a")
+    finish_polls = store.finish_polls
+
+    def slow(ends):  # a database answering slowly
+        time.sleep(0.3)
+        finish_polls(ends)
+
+    store.finish_polls = slow
+    cfg = settings(tmp_path, [(i, "government", f"http://x/{i}/") for i in "pq"], database_url=pg_url)
+    try:
+        store.sync_sources(cfg.sources)
+        begun = store.start_polls([PollAsk(i, f"http://x/{i}/", 600) for i in "pq"])
+        async with Fetcher(cfg.user_agent, 2, 2) as fetcher:
+            watcher = Watcher(cfg, store, fetcher)
+
+            async def ending(poll_id: int, source: str) -> None:  # a poll at its end; cut off, its source given back
+                try:
+                    await watcher.calls.finish(PollEnd(poll_id, source))
+                finally:
+                    store.release_source(source)
+
+            running = {"p": asyncio.create_task(ending(begun[0].poll_id, "p"))}
+            await asyncio.sleep(0.05)  # p's end is on its way
+            running["q"] = asyncio.create_task(ending(begun[1].poll_id, "q"))  # q's waits for it
+            await timetable._finish(watcher, running, None)
+    finally:
+        store.close()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        polls = conn.execute("SELECT source, ok, error FROM polls ORDER BY source").fetchall()
+    assert polls == [("p", 1, None), ("q", 1, None)]
