@@ -43,6 +43,12 @@ class Batched(Generic[A, R]):
             self.sending = loop.create_task(self._send())
         return await answer
 
+    async def drained(self) -> None:
+        """Until every item asked so far has been sent and answered (a stop: what polls cut off meanwhile asked, an
+        end or a lease to give back, is made before the store is closed)."""
+        while self.sending is not None:
+            await asyncio.wait([self.sending])
+
     async def _send(self) -> None:
         loop = asyncio.get_running_loop()
         asked: list[tuple[A, asyncio.Future[R]]] = []
@@ -89,6 +95,11 @@ class PollCalls:
         apart = _apart() if store.polls_apart else None
         self.start = Batched(store.start_polls, apart, self._given_back)
         self.finish = Batched(self._finish, apart)
+
+    async def drained(self) -> None:
+        """Until the starts and ends asked so far are made."""
+        await self.start.drained()
+        await self.finish.drained()
 
     def _finish(self, ends: list[PollEnd]) -> list[None]:
         self.store.finish_polls(ends)

@@ -256,6 +256,9 @@ async def _finish(watcher: Watcher, running: dict[str, asyncio.Task[None]], send
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
+            # the ends (and leases given back) the polls cut off had asked for are made first: a poll that had done
+            # its work is stored as done, with its alerts, not marked interrupted
+            await watcher.calls.drained()
             cut = watcher.store.mark_interrupted()
             if cut:
                 log.warning("stopping: %d poll(s) cut off after %.0f s; the next poll picks them up", cut, STOP_GRACE)

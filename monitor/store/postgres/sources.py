@@ -170,8 +170,12 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
         )
 
     def renew_leases(self, lease: float) -> int:
+        """A source's row locked meanwhile is left as it is (SKIP LOCKED): its poll's end (the polls' own
+        connection, ``finish_polls``) is releasing it, and it locks the rows in the ends' order, this in the
+        table's: waiting, each could wait for the other (a deadlock, one of them aborted a second later)."""
         row = self.conn.execute(
-            "WITH held AS (UPDATE sources SET lease_until = now() + %s WHERE lease_owner = %s RETURNING id), "
+            "WITH held AS (UPDATE sources SET lease_until = now() + %s WHERE id IN (SELECT id FROM sources WHERE "
+            "lease_owner = %s FOR UPDATE SKIP LOCKED) RETURNING id), "
             "slots AS (UPDATE host_slots SET until = now() + %s WHERE owner = %s) SELECT count(*) FROM held",
             [timedelta(seconds=lease), self.worker, timedelta(seconds=lease), self.worker],
         ).fetchone()
@@ -274,7 +278,9 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
             "me": self.worker,
             "polls": [end.poll_id for end in ends],
             "ids": [end.source_id for end in ends],
-            "errors": [end.error for end in ends],
+            # (a NUL, which PostgreSQL's text cannot hold, left out: a portal's reason phrase may carry one, and one
+            # end refused would be every end of its batch refused)
+            "errors": [None if end.error is None else end.error.replace("\x00", "") for end in ends],
             "reports": [end.reports for end in ends],
             "new": [end.new_versions for end in ends],
             "alerted": alerted,
