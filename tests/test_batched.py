@@ -13,6 +13,7 @@ import psycopg
 
 from monitor.config import Source
 from monitor.errors import StorageError
+from monitor.model import Event, Payload
 from monitor.store import PollAsk, PollEnd, open_store
 
 
@@ -145,3 +146,46 @@ async def test_a_stop_stores_the_end_of_a_poll_cut_off_while_it_waited_for_the_c
     with psycopg.connect(pg_url, autocommit=True) as conn:
         polls = conn.execute("SELECT source, ok, error FROM polls ORDER BY source").fetchall()
     assert polls == [("p", 1, None), ("q", 1, None)]
+
+
+def _missing(key: str, source: str) -> Event:
+    return Event(key, "missing", source, Payload(source, "单位", "http://x/"), ())
+
+
+def test_two_workers_whose_ends_insert_the_same_new_events_crosswise_both_store_them(pg_url):
+    """Two workers' batches of ends insert the same new event keys in opposite orders (sources listing one body,
+    the day after its deadline): each waits for the other's key, and PostgreSQL aborts one ("deadlock
+    detected"), its whole batch rolled back. That batch is made again, so both store their polls' ends and every
+    event is stored once. A third session holds one key a moment so the two interleave so."""
+    a, b = _worker(pg_url, "a"), _worker(pg_url, "b")
+    failed: list[str] = []
+    try:
+        a.sync_sources([Source(i, "单位", "government", f"http://x/{i}/", 3600, re.compile(".")) for i in "pqrs"])
+        on_a = a.start_polls([PollAsk(i, "http://x/", 600) for i in "pq"])
+        on_b = b.start_polls([PollAsk(i, "http://x/", 600) for i in "rs"])
+        first, k1, k2 = "missing|甲|0", "missing|乙|0", "missing|丙|0"
+        with psycopg.connect(pg_url, autocommit=True) as conn, psycopg.connect(pg_url) as other:
+            other.execute("INSERT INTO events (key, kind, created, payload) VALUES (%s, 'missing', 'x', '{}')", [first])
+            ends_b = [
+                PollEnd(on_b[0].poll_id, "r", events=(_missing(k2, "r"),)),
+                PollEnd(on_b[1].poll_id, "s", events=(_missing(first, "s"), _missing(k1, "s"))),
+            ]
+            tb = _in_thread(lambda: b.finish_polls(ends_b), failed)
+            _until_waiting(conn, tb, 1)  # b has k2, waits for the third session's key
+            ends_a = [
+                PollEnd(on_a[0].poll_id, "p", events=(_missing(k1, "p"),)),
+                PollEnd(on_a[1].poll_id, "q", events=(_missing(k2, "q"),)),
+            ]
+            ta = _in_thread(lambda: a.finish_polls(ends_a), failed)
+            _until_waiting(conn, ta, 2)  # a has k1, waits for b's k2; b's k1 waits for a
+            other.rollback()
+            ta.join()
+            tb.join()
+            keys = sorted(r[0] for r in conn.execute("SELECT key FROM events"))
+            open_polls = conn.execute("SELECT count(*) FROM polls WHERE finished IS NULL").fetchone()
+    finally:
+        a.close()
+        b.close()
+    assert failed == []
+    assert keys == sorted([first, k1, k2])
+    assert open_polls == (0,)

@@ -6,10 +6,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg.rows import dict_row
+
+T = TypeVar("T")
+DEADLOCK_TRIES = 3
 
 # A version's columns, without the raw body and text (``report`` still packed: ``rows.version`` unpacks)
 VERSION = (
@@ -34,6 +37,21 @@ class Connected:
             if self.polls_conn is None:
                 self.polls_conn = self.connect()
             yield self.polls_conn
+
+    def _on_polls(self, work: Callable[[psycopg.Connection[tuple[Any, ...]]], T]) -> T:
+        """``work`` (one transaction) on the polls' connection, made again when the database broke a deadlock by
+        aborting it (its transaction rolled back whole: nothing of it stored), at most ``DEADLOCK_TRIES`` times.
+        The polls of a batch lock their rows (sources, documents, new events' keys) in the batch's order: two
+        workers whose batches cross (two sources listing one body, on the day after its deadline) may each wait
+        for the other, and PostgreSQL aborts one a second later; made again, it goes through."""
+        for tries in range(1, DEADLOCK_TRIES + 1):
+            try:
+                with self._polls() as conn:
+                    return work(conn)
+            except psycopg.errors.DeadlockDetected:
+                if tries == DEADLOCK_TRIES:
+                    raise
+        raise AssertionError("unreachable")
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+import psycopg
+
 from monitor.store.encoding import now, sources_digest
 from monitor.store.postgres.bodies import BODIES_OF, Bodies, stored_bodies
 from monitor.store.postgres.outbox import EVENTS, Outbox, event_args, first_events
@@ -218,25 +220,32 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
         args |= {"leases": [timedelta(seconds=a.lease or 0) for a in sent]}
         args |= {"fresh": [timedelta(seconds=a.fresh) for a in sent]}
         leased = any(a.lease is not None for a in asks)
-        with self._polls() as conn, conn.pipeline():
-            polls = conn.execute(_START if leased else _OPEN, args)
-            states = conn.execute(f"SELECT {_STATE} FROM sources WHERE id = ANY(%s)", [ids])
-            pages = conn.execute(_PAGES, [urls])
-            years = conn.execute(_YEARS, [ids])
-            rosters = [(a.source_id, name) for a in sent for name in a.roster]
-            bodies = conn.execute(BODIES_OF, [ids, [s for s, _ in rosters], [n for _, n in rosters]])
-            known = conn.execute(KNOWN_ON_PAGES, [urls])
-        claims = {source: (poll_id, fresh) for source, poll_id, fresh in polls.fetchall()}
-        state = {row[0]: _state(row) for row in states.fetchall()}
-        page = {row[0]: _page(row[1:]) for row in pages.fetchall()}
+        rosters = [(a.source_id, name) for a in sent for name in a.roster]
+
+        def send(conn: psycopg.Connection[tuple[Any, ...]]) -> list[list[tuple[Any, ...]]]:
+            with conn.pipeline():
+                cursors = [
+                    conn.execute(_START if leased else _OPEN, args),
+                    conn.execute(f"SELECT {_STATE} FROM sources WHERE id = ANY(%s)", [ids]),
+                    conn.execute(_PAGES, [urls]),
+                    conn.execute(_YEARS, [ids]),
+                    conn.execute(BODIES_OF, [ids, [s for s, _ in rosters], [n for _, n in rosters]]),
+                    conn.execute(KNOWN_ON_PAGES, [urls]),
+                ]
+            return [cur.fetchall() for cur in cursors]
+
+        polls, states, pages, years, bodies, known = self._on_polls(send)
+        claims = {source: (poll_id, fresh) for source, poll_id, fresh in polls}
+        state = {row[0]: _state(row) for row in states}
+        page = {row[0]: _page(row[1:]) for row in pages}
         stored: dict[str, set[int]] = {}
-        for source, year in years.fetchall():
+        for source, year in years:
             stored.setdefault(source, set()).add(year)
         found: dict[str, list[tuple[Any, ...]]] = {}
-        for source, *body in bodies.fetchall():
+        for source, *body in bodies:
             found.setdefault(source, []).append(tuple(body))
         linked: dict[str, list[tuple[Any, ...]]] = {}
-        for url, *report in known.fetchall():
+        for url, *report in known:
             linked.setdefault(url, []).append(tuple(report))
         begun: dict[str, PollStart] = {}
         for ask in sent:
@@ -291,8 +300,7 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
             "failing_at": [source for source, _ in failing],
             "failing": [url for _, url in failing],
         } | event_args(e for end in ends for e in first_events(end.events))
-        with self._polls() as conn:
-            conn.execute(_FINISH, args)
+        self._on_polls(lambda conn: conn.execute(_FINISH, args))
 
     # ------------------------------------------------------------ polls asked of the running service
     def request_polls(self, sources: Iterable[str]) -> int:
