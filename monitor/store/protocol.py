@@ -107,7 +107,8 @@ class Store(Protocol):
         when another worker holds it (``HELD``; so is a source asked twice at once, after its first ask), nor when
         (``fresh``) another worker polled it less than that many seconds ago (``FRESH``; this worker's own polls
         are its timetable's business). A shared store's lease expires, so a killed worker's sources are taken
-        over; a single-instance store (SQLite, under its instance lock) always grants it. In the asks' order."""
+        over; a single-instance store (SQLite, under its instance lock) always grants it. In the asks' order; the asks
+        of one call are all with a lease or all without."""
 
     def known_reports(self, urls: Sequence[str]) -> dict[str, KnownReport]:
         """What the store knows of each listed report URL: its document, its latest version's hashes (for a

@@ -220,6 +220,8 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
         args |= {"leases": [timedelta(seconds=a.lease or 0) for a in sent]}
         args |= {"fresh": [timedelta(seconds=a.fresh) for a in sent]}
         leased = any(a.lease is not None for a in asks)
+        if leased and not all(a.lease is not None for a in asks):  # (one statement takes the leases of all)
+            raise ValueError("start_polls: the asks of one call are all leased or none")
         rosters = [(a.source_id, name) for a in sent for name in a.roster]
 
         def send(conn: psycopg.Connection[tuple[Any, ...]]) -> list[list[tuple[Any, ...]]]:
