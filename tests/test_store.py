@@ -288,25 +288,9 @@ def test_polls_asked_together_begin_each_as_it_would_alone(database):
         links = (("http://x/t.html", "2023年报告", 2023), ("http://x/a/bad.pdf", "2022年报告", 2022))
         store.save_page("http://x/a/", '"e1"', None, b"<html></html>", Listing(links, None, "."))
         who = Attribution("a单位", "government", "read")
-        store.save_version(
-            NewVersion(
-                "a",
-                links[0][0],
-                None,
-                2023,
-                b"raw",
-                "sha",
-                content_hash,
-                "text/html",
-                report,
-                [],
-                None,
-                None,
-                None,
-                [],
-                who,
-            )
-        )
+        new = NewVersion("a", links[0][0], None, 2023, b"raw", "sha", content_hash, "text/html", report, [], None,
+                         None, None, [], who)  # fmt: skip
+        store.save_version(new)
         store.mark_unreadable("a", links[1][0], "读不出", title=links[1][1], year=2022)
         store.mark_unreadable("b", "http://x/b/x.pdf", "读不出", title=None, year=None)
         asks = [
