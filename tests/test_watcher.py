@@ -440,7 +440,7 @@ async def test_an_unchanged_listing_is_not_read_again_unless_link_pattern_change
     import dataclasses  # noqa: PLC0415
     import re  # noqa: PLC0415
 
-    from monitor.watch import poll as polling  # noqa: PLC0415
+    from monitor.watch import listing as polling  # noqa: PLC0415
 
     portal.add("/nb/", listing([("t.html", "通辽市2021年政府信息公开工作年度报告")]))
     portal.add("/nb/t.html", TONGLIAO, content_type="text/plain")

@@ -22,7 +22,7 @@ from monitor.model import deadline
 from monitor.model.bodies import normal_name, same_name
 from monitor.reading.facts import title_body
 from monitor.store import Store, StoredBody, UnreadableReport, YearReport
-from monitor.watch.poll import listing_complete
+from monitor.watch.listing import listing_complete
 
 # Worst first: the order `status` sorts by, and the overview's legend.
 STATES = {

@@ -1,7 +1,8 @@
-"""Stage: watch, one pass. Per source: fetch the listing pages (conditional GET, pagination) -> discover report
-links -> each report to ``document.Documents`` (fetched, read, checked, stored as a version when its content
-changed) -> the source's own rules (``timeliness.missing``), their findings and its failing portal handed to
-``alerts.events``, whose events are stored with the poll's end.
+"""Stage: watch, one pass. Per source: its poll begun (``batched``) -> its listing pages read (``listing``:
+conditional GET, pagination, report links discovered) -> each report to ``document.Documents`` (fetched, read,
+checked, stored as a version when its content changed) -> the source's own rules (``timeliness.missing``), their
+findings and its failing portal handed to ``alerts.events``, whose events are stored with the poll's end
+(``batched``).
 
 One source's failure never stops another; a crash at any point leaves the store consistent (see
 monitor/store), so the next poll picks up where this one stopped.
@@ -23,11 +24,9 @@ from monitor.errors import FetchError, InputError, StorageError
 from monitor.model import Event
 from monitor.model.bodies import Body, normal_name, same_name
 from monitor.reading.facts import title_body
-from monitor.reading.formats import decode
 from monitor.store import (
     Claim,
     KnownReport,
-    Listing,
     PageCache,
     PollAsk,
     PollEnd,
@@ -36,11 +35,11 @@ from monitor.store import (
     Store,
     StoredBody,
 )
-from monitor.watch.addresses import allowed_for
 from monitor.watch.batched import PollCalls
-from monitor.watch.discover import Link, discover
+from monitor.watch.discover import Link
 from monitor.watch.document import Documents, PollResult, Remembered
 from monitor.watch.fetch import Fetcher
+from monitor.watch.listing import listing_read, read_listing
 from monitor.watch.regions import recheck_regions
 
 SOURCE_DEADLINE = 900.0  # one source's whole poll (listing pages and reports): a slow portal cannot hold a pass
@@ -48,22 +47,6 @@ SOURCE_DEADLINE = 900.0  # one source's whole poll (listing pages and reports): 
 # a second or two apart re-polled 3-8% of the sources with no margin)
 PASS_MARGIN = 30.0
 log = logging.getLogger("govmon")
-
-
-def listing_complete(store: Store, source: Source, pages: dict[str, PageCache | None] | None = None) -> bool:
-    """Whether the source's listing pages, as last read, end within ``max_pages`` (a next page left unread
-    means a body's report may be there: not looked for, 未能检查). ``pages``: those already read from the store
-    (a poll reads each once), and where the ones read here are kept."""
-    known = {} if pages is None else pages
-    url: str | None = source.list_url
-    seen: set[str] = set()
-    while url and url not in seen:
-        if len(seen) >= source.max_pages:
-            return False
-        seen.add(url)
-        cached = known[url] if url in known else known.setdefault(url, store.page(url))
-        url = cached.listing.next if cached and cached.listing else None
-    return True
 
 
 class Watcher:
@@ -156,11 +139,11 @@ class Watcher:
         result.bodies = [Body(b.name, b.kind or source.kind) for b in begun.bodies if source.id in b.sources]
         # the listing pages as stored before this poll, each read once
         pages: dict[str, PageCache | None] = {source.list_url: begun.page}
-        result.listing_read = self.listing_read(source, state, pages)
+        result.listing_read = listing_read(self.store, source, state, pages)
         settled: list[str] | None = None  # with the listing read: the reports that failed this time
         try:
             async with asyncio.timeout(SOURCE_DEADLINE):
-                links, complete = await self._listing(source, pages)
+                links, complete = await read_listing(self.store, self.fetcher, source, pages)
                 listed = [(title_body(link.title), link.year) for link in links if link.year]
                 years = {y for _, y in listed} | begun.years | await self._reports(source, links, result, begun.known)
             result.reports = len(links)
@@ -271,20 +254,6 @@ class Watcher:
             for b in stored.values()
         ]
 
-    def listing_read(self, source: Source, state: SourceState, pages: dict[str, PageCache | None]) -> date | None:
-        """The day the source's previous poll read its whole listing with today's link_pattern: a report listed
-        first now was not on it then (None: that poll failed, stopped at max_pages, or read it otherwise)."""
-        if not state.last_poll or state.last_error:
-            return None
-        if source.list_url not in pages:
-            pages[source.list_url] = self.store.page(source.list_url)
-        cached = pages[source.list_url]
-        if cached is None or cached.listing is None:
-            return None
-        if cached.listing.pattern != source.link_pattern.pattern or not listing_complete(self.store, source, pages):
-            return None
-        return datetime.fromisoformat(state.last_poll).date()
-
     def judged_on(self) -> date:
         """The day deadlines are judged on: today, unless that is more than a day past the newest answer's
         Date header (this machine's clock is ahead): then that day, with a warning. A clock 120 days ahead
@@ -341,33 +310,3 @@ class Watcher:
             level = logging.INFO if isinstance(exc, Remembered) else logging.WARNING
             log.log(level, "source %s: report %s: %s", source.id, link.url, exc)
             return 0
-
-    async def _listing(self, source: Source, pages: dict[str, PageCache | None]) -> tuple[list[Link], bool]:
-        """The report links of the source's listing pages, and whether every page was read (False: a next page
-        was left past ``max_pages``). ``pages``: those already read from the store this poll."""
-        allow = allowed_for(source.list_url)
-        links: dict[str, Link] = {}
-        url: str | None = source.list_url
-        seen: set[str] = set()
-        while url and len(seen) < source.max_pages and url not in seen:
-            seen.add(url)
-            cached = pages[url] if url in pages else self.store.page(url)
-            etag, modified = (cached.etag, cached.last_modified) if cached else (None, None)
-            resp = await self.fetcher.get(url, etag=etag, last_modified=modified, allow=allow)
-            known = cached.listing if cached else None
-            if resp.not_modified and known is not None and known.pattern == source.link_pattern.pattern:
-                # unchanged, and read with the same link_pattern: the links found last time
-                found = [Link(*link) for link in known.links]
-                url = known.next
-            else:
-                body = self.store.page_body(url) if resp.not_modified else resp.body
-                html, _ = decode(body, (resp.charset if not resp.not_modified else None) or source.encoding)
-                found, url_next = discover(html, resp.url if not resp.not_modified else url, source.link_pattern)
-                kept = Listing(tuple((k.url, k.title, k.year) for k in found), url_next, source.link_pattern.pattern)
-                self.store.save_page(url, resp.etag or etag, resp.last_modified or modified, body, kept)
-                url = url_next
-            for link in found:
-                links.setdefault(link.url, link)
-        if url and url not in seen:
-            log.warning("source %s: listing pages past max_pages=%d not read", source.id, source.max_pages)
-        return list(links.values()), not (url and url not in seen)

@@ -1,0 +1,82 @@
+"""A source's listing pages, as a poll reads them: fetched with the validators of their last reading (conditional
+GET), followed page to page up to ``max_pages``, their report links found (``discover``) or taken from the store
+when a page is unchanged; and what the store knows of them: whether the listing as last read ended within
+``max_pages``, and the day it was last read whole."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+from monitor.config import Source
+from monitor.reading.formats import decode
+from monitor.store import Listing, PageCache, SourceState, Store
+from monitor.watch.addresses import allowed_for
+from monitor.watch.discover import Link, discover
+from monitor.watch.fetch import Fetcher
+
+log = logging.getLogger("govmon")
+
+
+def listing_complete(store: Store, source: Source, pages: dict[str, PageCache | None] | None = None) -> bool:
+    """Whether the source's listing pages, as last read, end within ``max_pages`` (a next page left unread
+    means a body's report may be there: not looked for, 未能检查). ``pages``: those already read from the store
+    (a poll reads each once), and where the ones read here are kept."""
+    known = {} if pages is None else pages
+    url: str | None = source.list_url
+    seen: set[str] = set()
+    while url and url not in seen:
+        if len(seen) >= source.max_pages:
+            return False
+        seen.add(url)
+        cached = known[url] if url in known else known.setdefault(url, store.page(url))
+        url = cached.listing.next if cached and cached.listing else None
+    return True
+
+
+def listing_read(store: Store, source: Source, state: SourceState, pages: dict[str, PageCache | None]) -> date | None:
+    """The day the source's previous poll read its whole listing with today's link_pattern: a report listed
+    first now was not on it then (None: that poll failed, stopped at max_pages, or read it otherwise)."""
+    if not state.last_poll or state.last_error:
+        return None
+    if source.list_url not in pages:
+        pages[source.list_url] = store.page(source.list_url)
+    cached = pages[source.list_url]
+    if cached is None or cached.listing is None:
+        return None
+    if cached.listing.pattern != source.link_pattern.pattern or not listing_complete(store, source, pages):
+        return None
+    return datetime.fromisoformat(state.last_poll).date()
+
+
+async def read_listing(
+    store: Store, fetcher: Fetcher, source: Source, pages: dict[str, PageCache | None]
+) -> tuple[list[Link], bool]:
+    """The report links of the source's listing pages, and whether every page was read (False: a next page
+    was left past ``max_pages``). ``pages``: those already read from the store this poll."""
+    allow = allowed_for(source.list_url)
+    links: dict[str, Link] = {}
+    url: str | None = source.list_url
+    seen: set[str] = set()
+    while url and len(seen) < source.max_pages and url not in seen:
+        seen.add(url)
+        cached = pages[url] if url in pages else store.page(url)
+        etag, modified = (cached.etag, cached.last_modified) if cached else (None, None)
+        resp = await fetcher.get(url, etag=etag, last_modified=modified, allow=allow)
+        known = cached.listing if cached else None
+        if resp.not_modified and known is not None and known.pattern == source.link_pattern.pattern:
+            # unchanged, and read with the same link_pattern: the links found last time
+            found = [Link(*link) for link in known.links]
+            url = known.next
+        else:
+            body = store.page_body(url) if resp.not_modified else resp.body
+            html, _ = decode(body, (resp.charset if not resp.not_modified else None) or source.encoding)
+            found, url_next = discover(html, resp.url if not resp.not_modified else url, source.link_pattern)
+            kept = Listing(tuple((k.url, k.title, k.year) for k in found), url_next, source.link_pattern.pattern)
+            store.save_page(url, resp.etag or etag, resp.last_modified or modified, body, kept)
+            url = url_next
+        for link in found:
+            links.setdefault(link.url, link)
+    if url and url not in seen:
+        log.warning("source %s: listing pages past max_pages=%d not read", source.id, source.max_pages)
+    return list(links.values()), not (url and url not in seen)
