@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 
 import psycopg
+import pytest
 
 from monitor.config import Source
 from monitor.errors import StorageError
@@ -189,3 +190,15 @@ def test_two_workers_whose_ends_insert_the_same_new_events_crosswise_both_store_
     assert failed == []
     assert keys == sorted([first, k1, k2])
     assert open_polls == (0,)
+
+
+def test_a_polls_call_made_after_the_store_is_closed_is_refused_and_opens_nothing(pg_url):
+    """A stop closes the store; a poll's start or end asked after that (a task the stop cut off) is refused with
+    the store's one line, and opens no connection that nothing would close."""
+    store = _worker(pg_url, "a")
+    store.close()
+    with pytest.raises(StorageError, match="closed"):
+        store.start_polls([PollAsk("s", "http://x/s/", 600)])
+    with pytest.raises(StorageError, match="closed"):
+        store.finish_polls([PollEnd(1, "s")])
+    assert store.polls_conn is None

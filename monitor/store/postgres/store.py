@@ -65,6 +65,11 @@ def _one_line(exc: psycopg.Error) -> Exception:
     return Exception(_first_line(exc))
 
 
+def _closed() -> psycopg.Connection[tuple[Any, ...]]:
+    """``connect`` once the store is closed."""
+    raise psycopg.OperationalError("the connection is closed")
+
+
 @_guarded
 class PostgresStore(Sources, Versions, Queries):
     polls_apart = True
@@ -95,6 +100,7 @@ class PostgresStore(Sources, Versions, Queries):
         with self.polls_held:
             if self.polls_conn is not None:
                 self.polls_conn.close()
+            self.connect = _closed  # a poll's call made after (a stop) is refused, not a connection left open
 
     def _migrate(self) -> None:
         with self._transaction():
