@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import sqlite_utils
+from monitor.store.sqlite.driver import sqlite_utils
 
 # A version's columns, without the raw body and text; ``report`` unpacked (the ``unpack`` SQL function)
 VERSION = (

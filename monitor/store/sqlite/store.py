@@ -16,12 +16,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-import sqlite_utils
-
 from monitor.errors import StateError, storage_error
 from monitor.redact import redact
 from monitor.store.decoded import Decoded
 from monitor.store.encoding import body_name, unpack
+from monitor.store.sqlite.driver import sqlite_utils
 from monitor.store.sqlite.outbox import Outbox
 from monitor.store.sqlite.prints import UNREAD, Log
 from monitor.store.sqlite.queries import Queries
