@@ -11,13 +11,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-from bs4 import BeautifulSoup
 
 from monitor.model import year_of
 from monitor.watch import pagers
 from monitor.watch.pagers import canonical, resolved
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup
 
 _NEXT = re.compile(r"^(下一页|下页|后一页|next|>|›|»|>>)$", re.I)
 # every format a report is published in (extract.READERS reads each by its bytes, whatever the name says)
@@ -32,21 +34,29 @@ class Link:
     year: int | None
 
 
+def _soup(markup: str) -> BeautifulSoup:
+    """The page as bs4 reads it with lxml. bs4 is imported with the first page read, not with the watcher: with
+    soupsieve it is ~55 ms that `run`'s first request waited for (issue #28)."""
+    from bs4 import BeautifulSoup  # noqa: PLC0415
+
+    return BeautifulSoup(markup, "lxml")
+
+
 def discover(html: str, page_url: str, pattern: re.Pattern[str]) -> tuple[list[Link], str | None]:
     """The report links on a listing page (in page order, no duplicates) and the next page's URL. The page may
     be HTML, a Hanweb (大汉) list whose records sit in a ``<datastore>`` script, or the JSON a list API answers."""
     data = pagers.as_json(html)
     if data is not None:  # a list API's answer: its links, the next page by the page number in the URL
-        links = _links(BeautifulSoup(pagers.json_html(data), "lxml"), page_url, pattern, {})[0]
+        links = _links(_soup(pagers.json_html(data)), page_url, pattern, {})[0]
         return links, pagers.next_api_page(page_url) if links else None
     records = pagers.datastore_records(html)
     if records is not None and html.lstrip().startswith(("<?xml", "<datastore")):  # a Hanweb API's answer
-        links = _links(BeautifulSoup(records, "lxml"), page_url, pattern, {})[0]
+        links = _links(_soup(records), page_url, pattern, {})[0]
         return links, pagers.next_datastore_page(html, page_url)
-    soup = BeautifulSoup(html, "lxml")
+    soup = _soup(html)
     links, next_page = _links(soup, page_url, pattern, {})
     if records is not None:  # a Hanweb list: the records its pager script draws, the next group from its API
-        links += [x for x in _links(BeautifulSoup(records, "lxml"), page_url, pattern, {})[0] if x not in links]
+        links += [x for x in _links(_soup(records), page_url, pattern, {})[0] if x not in links]
         return links, next_page or pagers.next_datastore_page(html, page_url)
     return links, next_page or pagers.numbered_next(soup, html, page_url)
 
@@ -81,7 +91,7 @@ def attachments(html: str, page_url: str) -> list[str]:
     """Links to attachments on a report page in any format a report is published in: PDF and OFD first
     (the published forms), then Word/WPS, a zip of attachments, workbooks, images.
     The kind comes from the URL's extension, else from the link text ("…年度报告.pdf" on a download URL)."""
-    soup = BeautifulSoup(html, "lxml")
+    soup = _soup(html)
     found: dict[str, str] = {}
     for a in soup.find_all("a", href=True):
         url = resolved(page_url, str(a["href"]).strip())
