@@ -31,6 +31,7 @@ def cached(monkeypatch):
 
 
 def caches(folder):
+    cache.written()  # (written in a thread while the settings are made)
     return sorted(folder.glob(".govmon-config-*.cache"))
 
 
@@ -220,6 +221,7 @@ def test_an_unwritable_state_folder_loses_nothing(tmp_path, cached):
     assert load(path).sources[0].id == "tongliao"
     assert load(path).sources[0].id == "tongliao"
     assert len(cached) == 2
+    cache.written()
     assert not list(tmp_path.glob("*.partial"))
     assert not list(tmp_path.glob(".govmon-config-*"))
 

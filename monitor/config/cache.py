@@ -21,6 +21,7 @@ import marshal
 import os
 import re
 import sys
+import threading
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,8 @@ from monitor.config.settings import KINDS, Email, Settings, Source, SourceRow, W
 from monitor.model.bodies import Body
 
 CACHE_ABOVE = 1 << 20  # bytes of sources.toml (~7,000 sources): below it, parsing is under a tenth of a second
-_FORMAT = b"govmon-config-cache 1"
+_FORMAT = b"govmon-config-cache 2"  # (2: the key before the marshalled settings, not in them)
+_KEY = 64  # bytes of ``key``
 _STATE_DIR = re.compile(rb"""^[ \t]*state_dir[ \t]*=[ \t]*(?:"([^"\\\n]*)"|'([^'\n]*)')""", re.M)
 
 
@@ -76,16 +78,17 @@ def recall(path: Path, raw: bytes) -> Settings | None:
     """The settings this file validated to before, or None (no cache, another key, damaged: all the same)."""
     if len(raw) <= CACHE_ABOVE:
         return None
+    written()  # (a cache this process is writing: whole first)
     try:
         kept = where(path, raw).read_bytes()
     except OSError:
         return None
-    check, body = kept[:32], kept[32:]
-    if hashlib.blake2b(body, digest_size=32).digest() != check:
+    check, made_from, body = kept[:32], kept[32 : 32 + _KEY], kept[32 + _KEY :]
+    if _checksum(made_from, body) != check or made_from != key(path, raw):
         return None
     try:
-        made_from, state, head, rows = marshal.loads(body)
-        return settings(head, rows) if made_from == key(path, raw) and state == state_env(head) else None
+        state, head, rows = marshal.loads(body)
+        return settings(head, rows) if state == state_env(head) else None
     except (ValueError, EOFError, TypeError, IndexError, KeyError, AttributeError):  # (a checksum collision)
         return None
 
@@ -106,20 +109,50 @@ def remember(path: Path, raw: bytes, head: Settings, rows: list[SourceRow], stat
     plain["state_dir_set"] = state_dir_set
     if len(raw) <= CACHE_ABOVE:
         return settings(plain, rows)
-    body = marshal.dumps((key(path, raw), state_env(plain), plain, rows))
+    body = marshal.dumps((state_env(plain), plain, rows))
     rows.clear()  # (the caller passed its only reference: the checked values go with it)
+    # Written in a thread while the settings are made: hashing the file for the key, the checksum and the write
+    # let go of the GIL (~50 ms of `run`'s first start at 150,000 sources, issue #28). ``recall`` and the
+    # interpreter's exit wait for it.
+    writer = threading.Thread(target=_write, args=(path, raw, body), name="govmon-config-cache")
+    _writers.append(writer)
+    writer.start()
+    _, plain, rows = marshal.loads(body)
+    return settings(plain, rows)
+
+
+_writers: list[threading.Thread] = []
+
+
+def written() -> None:
+    """Every cache this process began writing, written (or given up)."""
+    while _writers:
+        _writers.pop().join()
+
+
+def _checksum(made_from: bytes, body: bytes) -> bytes:
+    digest = hashlib.blake2b(made_from, digest_size=32)
+    digest.update(body)
+    return digest.digest()
+
+
+def _write(path: Path, raw: bytes, body: bytes) -> None:
+    """The cache file: its checksum, its key, the settings; whole or not at all (a reader never sees half of it;
+    two processes writing at once: the checksum tells)."""
+    made_from = key(path, raw)
     target = where(path, raw)
-    partial = target.with_name(f"{target.name}.partial")  # (two writing at once: the checksum tells)
+    partial = target.with_name(f"{target.name}.partial")
     try:
-        partial.write_bytes(hashlib.blake2b(body, digest_size=32).digest() + body)
-        os.replace(partial, target)  # whole or not at all: a reader never sees half a cache
+        with partial.open("wb") as out:
+            out.write(_checksum(made_from, body))
+            out.write(made_from)
+            out.write(body)
+        os.replace(partial, target)
     except OSError:
         pass
     finally:  # (also when stopped mid-write: no 13 MB left behind)
         with contextlib.suppress(OSError):
             partial.unlink()
-    _, _, plain, rows = marshal.loads(body)
-    return settings(plain, rows)
 
 
 def _public(record: Any) -> dict[str, Any]:
