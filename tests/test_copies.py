@@ -347,7 +347,7 @@ def test_what_a_reader_works_out_for_the_copy_checks_is_what_the_watcher_would()
     worked out again, never compared as it was."""
 
     from monitor import reading  # noqa: PLC0415
-    from monitor.watch.document import prepared  # noqa: PLC0415
+    from monitor.watch.prepared import prepared  # noqa: PLC0415
 
     seen = 0
     for path in REAL:

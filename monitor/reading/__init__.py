@@ -51,17 +51,28 @@ def _make() -> Pool:
     ctx = multiprocessing.get_context("forkserver")
 
     def preload() -> None:
-        """Before the first child: the forkserver imports every reader and what this process has imported of
-        govmon. Each child runs the main script again before reading (Python's spawn protocol; preloading
-        "__main__" is a no-op before 3.13), and with its modules already in the server that costs nothing: else
-        0.7 s a document."""
+        """Before the first reader: the forkserver imports every reader, the modules callers said their readers
+        need (``preload``), and the main script ("__main__": `govmon`, which imports the CLI's module), so a reader
+        starts with them all and runs the main script no more (Python's spawn protocol: else 0.7 s a reader).
+        Nothing else of govmon: the fetcher, the store's driver, the alerts and the scheduler were ~30 MiB in every
+        reader for nothing (issue #28)."""
         from monitor.reading import formats  # noqa: PLC0415
 
         formats.load_readers()  # imported on first use elsewhere; a reader imports them all at once
         # a copy first: the poll reads several documents in threads, and another may be importing meanwhile
-        ctx.set_forkserver_preload(sorted(m for m in list(sys.modules) if m.startswith("monitor")))
+        ours = {m for m in list(sys.modules) if m.startswith("monitor.reading")}
+        ctx.set_forkserver_preload(["__main__", *sorted(ours | _PRELOAD)])
 
     return pool.make(ctx, os.cpu_count() or 2, preload)
+
+
+_PRELOAD: set[str] = set()
+
+
+def preload(*modules: str) -> None:
+    """Modules the readers need beyond the reading package (those of a function a caller hands them, as
+    ``read_page_and``'s ``then``): imported once by the readers' forkserver before its first reader."""
+    _PRELOAD.update(modules)
 
 
 def readers(size: int | None) -> int:

@@ -19,8 +19,8 @@ from typing import Any
 from monitor import reading
 from monitor.alerts.events import version_events
 from monitor.checks import copies
-from monitor.checks.pipeline import ACROSS_YEARS, across_years, own_findings, run_rules
-from monitor.checks.revision import diff_reports, snapshot
+from monitor.checks.pipeline import ACROSS_YEARS, across_years, run_rules
+from monitor.checks.revision import diff_reports
 from monitor.config import Settings, Source
 from monitor.errors import InputError, ReaderMissing
 from monitor.model import Event, Finding, Report
@@ -28,10 +28,11 @@ from monitor.model.bodies import Attribution, Body, attribute
 from monitor.reading.facts import infer_kind
 from monitor.reading.formats import decode, sniff
 from monitor.reading.report import is_report, with_attachment
-from monitor.store import KnownReport, NewVersion, Packed, Store, StoredVersion, packed
+from monitor.store import KnownReport, NewVersion, Store, StoredVersion
 from monitor.watch.addresses import allowed_for
 from monitor.watch.discover import Link, attachments
 from monitor.watch.fetch import Fetcher, Response
+from monitor.watch.prepared import Prepared, prepared
 
 log = logging.getLogger("govmon")
 
@@ -72,6 +73,8 @@ class Documents:
         self.settings, self.store, self.fetcher = settings, store, fetcher
         # documents read at once: one warm reader process each ([monitor] readers, else one per core)
         self.parsing = asyncio.Semaphore(reading.readers(settings.readers))
+        reading.preload(prepared.__module__, "numpy")  # what each reader works out beside the page, and the copy
+        # prints' numpy (``checks.copies.signature``): loaded once, shared by the readers
 
     async def check(
         self,
@@ -281,21 +284,6 @@ class Documents:
 
 
 @dataclass(frozen=True)
-class Prepared:
-    """What the watcher needs of a new report beside the report, worked out in the reader with the page (the
-    watcher's own process only coordinates): its snapshot (stored form, content hash), its copy prints, and the
-    findings of the rules that need nothing but the report as read (``checks.pipeline.own_findings``), and what
-    the copy checks compare of it (``copies.Compared``: not worked out twice)."""
-
-    data: dict[str, Any]
-    content_hash: str
-    prints: list[int]
-    own: list[Finding] | None  # None: not worked out (the content is the stored version's: nothing is checked)
-    compared: copies.Compared | None = None  # what its copy checks compare, worked out with its prints
-    packed: Packed | None = None  # its bytes and text as the store keeps them
-
-
-@dataclass(frozen=True)
 class Read:
     """A report as read for a link: the report, the bytes it was read from and their type, and, when the reader
     worked them out beside it, what ``prepared`` gives."""
@@ -304,16 +292,6 @@ class Read:
     raw: bytes
     content_type: str
     prepared: Prepared | None = None
-
-
-def prepared(report: Report, raw: bytes, unless: str | None = None) -> Prepared:
-    """``Prepared`` for a report as read from ``raw``; only the snapshot when its content hash is ``unless``, the
-    stored version's (nothing new is stored then)."""
-    data, content_hash = snapshot(report)
-    if content_hash == unless:
-        return Prepared(data, content_hash, [], None)
-    marks, own, kept = copies.prints(report), own_findings(report), packed(raw, report.text)
-    return Prepared(data, content_hash, marks, own, copies.compared(report), kept)
 
 
 def attribute_report(source: Source, report: Report, known: tuple[Body, ...] = ()) -> Attribution:
