@@ -229,6 +229,55 @@ def test_stopping_ends_a_document_being_read_at_once():
     assert not reading.reading_now()
 
 
+def test_stopping_tells_the_documents_waiting_for_a_reader_and_begins_none():
+    """The watcher hands the pool more documents than it has readers (``document.IN_HAND`` each), so some wait
+    for a free one. On SIGTERM those are told at once, as the one being read is; none is begun by a reader
+    started after the kill (it would hold the stop up for as long as its document takes)."""
+    from monitor import reading  # noqa: PLC0415
+
+    reading._pool().close()
+    reading.readers(1)
+    began: list[int] = []
+    outcome: list[str] = []
+
+    def read(body: bytes) -> None:
+        try:
+            began.append(reading.bounded(_pid, body))
+        except InputError as exc:
+            outcome.append(str(exc))
+
+    try:
+        first = threading.Thread(target=lambda: outcome.append(_read_wide()))
+        first.start()
+        for _ in range(400):
+            if reading.reading_now():
+                break
+            threading.Event().wait(0.05)
+        waiting = [threading.Thread(target=read, args=(b"x",)) for _ in range(3)]
+        for t in waiting:
+            t.start()
+        threading.Event().wait(0.3)  # (each is waiting for the one reader now)
+        assert reading.kill_all() == 1
+        for t in (first, *waiting):
+            t.join(15)
+            assert not t.is_alive()
+    finally:
+        reading.readers(None)
+    assert began == []
+    assert outcome == ["未读取：govmon正在停止，下次检查时再读取"] * 4
+    assert not reading.reading_now()
+
+
+def _read_wide() -> str:
+    from monitor import reading  # noqa: PLC0415
+
+    try:
+        reading.read_page(WIDE_PAGE, "wide.html")
+    except InputError as exc:
+        return str(exc)
+    return "read"
+
+
 def _pid(*_: object) -> int:
     import os  # noqa: PLC0415
 

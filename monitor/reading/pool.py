@@ -79,6 +79,7 @@ class Pool:
         self.busy: set[_Worker] = set()
         self.started = 0
         self.lock = threading.Condition()
+        self.stops = 0  # how many times ``kill_all`` ran: a caller waiting for a worker then is told so
 
     def resize(self, size: int) -> None:
         with self.lock:
@@ -108,8 +109,11 @@ class Pool:
 
     def _take(self) -> _Worker:
         with self.lock:
+            stops = self.stops
             while not self.idle and len(self.busy) >= self.size:
                 self.lock.wait()
+                if self.stops != stops:  # the service is stopping: no document is begun now
+                    raise InputError(STOPPING)
             worker = self.idle.pop() if self.idle else None
             if worker is None:
                 if not self.started:
@@ -145,10 +149,13 @@ class Pool:
         _stop(worker, kill=True)
 
     def kill_all(self) -> int:
-        """Kill every worker reading now (the service is stopping): each waiting caller hears so at once, not
-        after its budget. Returns how many were killed."""
+        """Kill every worker reading now (the service is stopping): each caller waiting for its answer hears so at
+        once, not after its budget, and each caller waiting for a free worker is told the same, not given one.
+        Returns how many were killed."""
         with self.lock:
             busy = [w for w in self.busy if w.proc.is_alive()]
+            self.stops += 1
+            self.lock.notify_all()
         for worker in busy:
             worker.killed = True
             worker.proc.kill()

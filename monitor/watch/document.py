@@ -35,6 +35,7 @@ from monitor.watch.fetch import Fetcher, Response
 from monitor.watch.prepared import Prepared, prepared
 
 log = logging.getLogger("govmon")
+IN_HAND = 4  # documents handed to the reader pool per reader (``Documents.parsing``)
 
 
 class Remembered(InputError):
@@ -71,8 +72,10 @@ class Documents:
 
     def __init__(self, settings: Settings, store: Store, fetcher: Fetcher) -> None:
         self.settings, self.store, self.fetcher = settings, store, fetcher
-        # documents read at once: one warm reader process each ([monitor] readers, else one per core)
-        self.parsing = asyncio.Semaphore(reading.readers(settings.readers))
+        # documents handed to the readers at once (one warm reader process per core, or [monitor] readers): IN_HAND
+        # for each, so that a reader done with one takes the next waiting in the pool at once, not when this
+        # process's loop next gets to hand it one (with one each, the readers waited: 1.61 of 2 cores busy)
+        self.parsing = asyncio.Semaphore(IN_HAND * reading.readers(settings.readers))
         reading.preload(prepared.__module__, "numpy")  # what each reader works out beside the page, and the copy
         # prints' numpy (``checks.copies.signature``): loaded once, shared by the readers
 
