@@ -47,7 +47,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench_poll import bench_settings, copy_statements, replicate
+from bench_poll import as_govmon, bench_settings, copy_statements, replicate
 from bench_poll import serve as portals
 
 from monitor.alerts.render import Renderer
@@ -61,6 +61,7 @@ from pg import cluster, fresh_database, run  # noqa: E402  (the tests' throwaway
 
 
 def _worker(settings: Settings, out: Any) -> None:
+    as_govmon()
     start = time.perf_counter()
     polled = asyncio.run(poll_once(settings, None, Renderer(settings.templates_dir)))
     out.put(
@@ -73,6 +74,7 @@ def _worker(settings: Settings, out: Any) -> None:
 
 
 def _service(settings: Settings) -> None:
+    as_govmon()
     asyncio.run(serve(settings, 0.0, Renderer(settings.templates_dir)))
 
 

@@ -51,11 +51,11 @@ def _make() -> Pool:
     ctx = multiprocessing.get_context("forkserver")
 
     def preload() -> None:
-        """Before the first reader: the forkserver imports every reader, the modules callers said their readers
-        need (``preload``), and the main script ("__main__": `govmon`, which imports the CLI's module), so a reader
-        starts with them all and runs the main script no more (Python's spawn protocol: else 0.7 s a reader).
-        Nothing else of govmon: the fetcher, the store's driver, the alerts and the scheduler were ~30 MiB in every
-        reader for nothing (issue #28)."""
+        """Before the first reader: the forkserver imports every reader and the modules callers said their readers
+        need (``preload``), so each reader starts with them. Nothing else of govmon: the fetcher, the store's
+        driver, the alerts and the scheduler were ~30 MiB in every reader for nothing (issue #28). Each reader
+        still runs the main script (Python's spawn protocol; preloading "__main__" does so in the forkserver only
+        from Python 3.13): `govmon`'s imports the CLI's module and no command."""
         from monitor.reading import formats  # noqa: PLC0415
 
         formats.load_readers()  # imported on first use elsewhere; a reader imports them all at once
