@@ -244,3 +244,21 @@ def test_a_postgresql_password_is_read_at_each_load_never_kept(tmp_path, cached,
     with pytest.raises(ConfigError) as exc:
         load(path, secrets=False)  # the database's password is needed by every command
     assert str(exc.value).startswith(f"{path}:{line}: [monitor] key 'database_password_env'")
+
+
+def test_a_cache_that_cannot_be_made_is_not_written_and_says_nothing(tmp_path, cached, monkeypatch, capfd):
+    """The cache is written in a thread. When govmon's own modules cannot be read for its key (mid-upgrade, say),
+    the settings are as ever and no traceback of that thread reaches stderr: the cache is only ever a saving."""
+    import threading  # noqa: PLC0415
+
+    def unreadable() -> bytes:
+        raise OSError("a module of govmon is unreadable")
+
+    monkeypatch.setattr(cache, "code", unreadable)
+    uncaught: list[object] = []
+    monkeypatch.setattr(threading, "excepthook", uncaught.append)
+    path = write(tmp_path, VALID)
+    assert load(path).sources[0].id == "tongliao"
+    assert caches(tmp_path) == []
+    assert uncaught == []
+    assert capfd.readouterr().err == ""

@@ -3,6 +3,7 @@ pages that are not reports, numbers as a reader reads them inside one cell, head
 
 from __future__ import annotations
 
+import asyncio
 import threading
 
 import pytest
@@ -266,6 +267,44 @@ def test_stopping_tells_the_documents_waiting_for_a_reader_and_begins_none():
     assert began == []
     assert outcome == ["未读取：govmon正在停止，下次检查时再读取"] * 4
     assert not reading.reading_now()
+
+
+def test_a_document_handed_over_before_a_stop_is_not_begun_after_it():
+    """The watcher hands a document to a thread that waits for a reader; a stop (``kill_all``) may come before
+    that thread begins. The stop counted when it was handed over (``since``) tells it: no reader is started."""
+    from monitor import reading  # noqa: PLC0415
+
+    since = reading.stops()
+    reading.kill_all()
+    started = reading._pool().started
+    with pytest.raises(InputError, match="govmon正在停止"):
+        reading.bounded(_pid, b"x", since=since)
+    assert reading._pool().started == started
+    assert reading.bounded(_pid, b"x", since=reading.stops()) > 0  # handed over after the stop: read
+
+
+def _two_seconds(*_: object) -> int:
+    threading.Event().wait(2)
+    return _pid()
+
+
+async def test_documents_in_hand_leave_asyncio_s_threads_free():
+    """The documents handed to the readers are waited for in threads of their own: asyncio's default executor
+    (the fetcher's address lookups, the checks run off the loop) does not wait behind them."""
+    from monitor import reading  # noqa: PLC0415
+    from monitor.watch import document  # noqa: PLC0415
+
+    reading._pool().close()
+    reading.readers(1)
+    try:
+        reads = [asyncio.ensure_future(document._handed(reading.bounded, _two_seconds, b"x")) for _ in range(40)]
+        await asyncio.sleep(0.2)
+        assert await asyncio.to_thread(lambda: "free") == "free"
+        assert not any(r.done() for r in reads)  # (the first takes two seconds)
+        reading.kill_all()
+        await asyncio.gather(*reads, return_exceptions=True)
+    finally:
+        reading.readers(None)
 
 
 def _read_wide() -> str:

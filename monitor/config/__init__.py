@@ -25,6 +25,7 @@ from monitor.config.settings import (
     KINDS,
     LEASE_SECONDS,
     MAX_INTERVAL,
+    MOST_READERS,
     TLS_MODES,
     WEBHOOK_FORMATS,
     Email,
@@ -42,6 +43,7 @@ __all__ = [
     "KINDS",
     "LEASE_SECONDS",
     "MAX_INTERVAL",
+    "MOST_READERS",
     "TLS_MODES",
     "WEBHOOK_FORMATS",
     "Email",
@@ -172,8 +174,8 @@ def _check(path: Path, text: str, fast: bool) -> tuple[Settings, list[SourceRow]
     for key in ("concurrency", "per_host", "failure_threshold"):
         if key in mon and not 1 <= mon[key] <= 1000:
             raise r.fail("monitor", 0, key, "must be between 1 and 1000")
-    if "readers" in mon and not 1 <= mon["readers"] <= 64:
-        raise r.fail("monitor", 0, "readers", "must be between 1 and 64")
+    if "readers" in mon and not 1 <= mon["readers"] <= MOST_READERS:
+        raise r.fail("monitor", 0, "readers", f"must be between 1 and {MOST_READERS}")
     if "lease_seconds" in mon and not 1 <= mon["lease_seconds"] <= 3600:
         raise r.fail("monitor", 0, "lease_seconds", "must be between 1 and 3600")
     try:

@@ -126,8 +126,12 @@ _writers: list[threading.Thread] = []
 
 def written() -> None:
     """Every cache this process began writing, written (or given up)."""
-    while _writers:
-        _writers.pop().join()
+    while True:
+        try:
+            writer = _writers.pop()
+        except IndexError:  # (one at a time: another thread may take the last meanwhile)
+            return
+        writer.join()
 
 
 def _checksum(made_from: bytes, body: bytes) -> bytes:
@@ -138,9 +142,13 @@ def _checksum(made_from: bytes, body: bytes) -> bytes:
 
 def _write(path: Path, raw: bytes, body: bytes) -> None:
     """The cache file: its checksum, its key, the settings; whole or not at all (a reader never sees half of it;
-    two processes writing at once: the checksum tells)."""
-    made_from = key(path, raw)
-    target = where(path, raw)
+    two processes writing at once: the checksum tells). Any failure, even in finding where (a module of govmon
+    unreadable mid-upgrade as ``code`` reads them), only leaves it unwritten: it is never needed."""
+    try:
+        made_from = key(path, raw)
+        target = where(path, raw)
+    except Exception:
+        return
     partial = target.with_name(f"{target.name}.partial")
     try:
         with partial.open("wb") as out:

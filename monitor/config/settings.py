@@ -16,6 +16,7 @@ KINDS = ("department", "government")
 TLS_MODES = ("ssl", "starttls", "none")
 WEBHOOK_FORMATS = ("json", "dingtalk", "wecom", "feishu")
 DIGESTS = ("off", "daily")
+MOST_READERS = 64  # ``[monitor] readers`` at most
 MAX_INTERVAL = 366 * 86400  # a year and a day: more is a typo ("3000000d" overflowed the scheduler)
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -94,9 +94,18 @@ def kill_all() -> int:
     return _pool().kill_all() + sandbox.kill_all()
 
 
-def bounded(fn: Callable[..., T], *args: Any, seconds: int | None = None, memory: int | None = None) -> T:
-    """``fn(*args)`` in a limited reader process. Raises InputError when it fails or goes past a limit."""
-    answer: T = _pool().run(_limits(args, seconds, memory), fn, args)
+def stops() -> int:
+    """How many times reading was stopped in this process (``kill_all``): what a caller that hands a document to
+    another thread gives ``bounded`` as ``since``, so that a stop in between begins no document."""
+    return _pool().stops
+
+
+def bounded(
+    fn: Callable[..., T], *args: Any, seconds: int | None = None, memory: int | None = None, since: int | None = None
+) -> T:
+    """``fn(*args)`` in a limited reader process. Raises InputError when it fails or goes past a limit, or when
+    reading was stopped since ``since`` (``stops``)."""
+    answer: T = _pool().run(_limits(args, seconds, memory), fn, args, since)
     return answer
 
 
@@ -146,13 +155,19 @@ def read_page(data: bytes, source: str, kind: str | None = None, charset: str | 
 
 
 def read_page_and(
-    then: Callable[[Report, bytes], T], data: bytes, source: str, kind: str | None = None, charset: str | None = None
+    then: Callable[[Report, bytes], T],
+    data: bytes,
+    source: str,
+    kind: str | None = None,
+    charset: str | None = None,
+    *,
+    since: int | None = None,
 ) -> tuple[Report, T]:
     """``read_page``, then ``then(report, data)`` in the same reader process: what the caller would otherwise work
     out from the report and its bytes in its own process (the watcher's snapshot, copy prints and what it stores),
     so that one only coordinates.
     ``then`` must be picklable (a module's function, or a ``functools.partial`` of one)."""
-    return bounded(_read_then, data, source, kind, charset, then)
+    return bounded(_read_then, data, source, kind, charset, then, since=since)
 
 
 def _read_then(
@@ -164,7 +179,9 @@ def _read_then(
     return page, then(page, data)
 
 
-def read_report(data: bytes, source: str, kind: str | None = None, charset: str | None = None, **limit: int) -> Report:
+def read_report(
+    data: bytes, source: str, kind: str | None = None, charset: str | None = None, **limit: int | None
+) -> Report:
     from monitor.reading import report  # noqa: PLC0415
 
     return bounded(report.read_report, data, source, kind, charset, **limit)

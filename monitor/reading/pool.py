@@ -86,9 +86,11 @@ class Pool:
             self.size = max(1, size)
             self.lock.notify_all()
 
-    def run(self, limits: Limits, read: Callable[..., Any], args: tuple[Any, ...]) -> Any:
-        """``read(*args)`` in a worker, within ``limits``. Raises InputError with the document's one line."""
-        worker = self._take()
+    def run(self, limits: Limits, read: Callable[..., Any], args: tuple[Any, ...], since: int | None = None) -> Any:
+        """``read(*args)`` in a worker, within ``limits``. Raises InputError with the document's one line. ``since``:
+        ``stops`` as it was when the caller handed the document over (in another thread, maybe before this one
+        began): a stop since then, and the document is not begun."""
+        worker = self._take(since)
         try:
             worker.conn.send((limits, read, args))
             if not worker.conn.poll(limits.seconds + 5):
@@ -107,13 +109,13 @@ class Pool:
             raise InputError(result)
         return result
 
-    def _take(self) -> _Worker:
+    def _take(self, since: int | None) -> _Worker:
         with self.lock:
-            stops = self.stops
-            while not self.idle and len(self.busy) >= self.size:
-                self.lock.wait()
+            stops = self.stops if since is None else since
+            while self.stops != stops or (not self.idle and len(self.busy) >= self.size):
                 if self.stops != stops:  # the service is stopping: no document is begun now
                     raise InputError(STOPPING)
+                self.lock.wait()
             worker = self.idle.pop() if self.idle else None
             if worker is None:
                 if not self.started:

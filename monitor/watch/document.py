@@ -12,16 +12,17 @@ import functools
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from monitor import reading
 from monitor.alerts.events import version_events
 from monitor.checks import copies
 from monitor.checks.pipeline import ACROSS_YEARS, across_years, run_rules
 from monitor.checks.revision import diff_reports
-from monitor.config import Settings, Source
+from monitor.config import MOST_READERS, Settings, Source
 from monitor.errors import InputError, ReaderMissing
 from monitor.model import Event, Finding, Report
 from monitor.model.bodies import Attribution, Body, attribute
@@ -36,6 +37,7 @@ from monitor.watch.prepared import Prepared, prepared
 
 log = logging.getLogger("govmon")
 IN_HAND = 4  # documents handed to the reader pool per reader (``Documents.parsing``)
+T = TypeVar("T")
 
 
 class Remembered(InputError):
@@ -255,7 +257,7 @@ class Documents:
         decided from its bytes). An attachment whose reader is not installed here is said so (需要安装…),
         never taken for "not a report"."""
         async with self.parsing:  # each page read in a bounded reader process; the loop keeps serving meanwhile
-            page, ready = await asyncio.to_thread(
+            page, ready = await _handed(
                 reading.read_page_and,
                 functools.partial(prepared, unless=known),
                 resp.body,
@@ -273,7 +275,7 @@ class Documents:
             got = await self.fetcher.get(url, allow=allowed_for(source.list_url))
             try:
                 async with self.parsing:
-                    found = await asyncio.to_thread(reading.read_report, got.body, url, source.kind, got.charset)
+                    found = await _handed(reading.read_report, got.body, url, source.kind, got.charset)
             except InputError as exc:
                 log.warning("source %s: attachment %s of %s: %s", source.id, url, link.url, exc)
                 missing = missing or (exc if isinstance(exc, ReaderMissing) else None)
@@ -284,6 +286,21 @@ class Documents:
         if not is_report(page):
             raise InputError("页面不是报告，也没有链接可读取的附件")
         return Read(page, resp.body, resp.content_type, ready)
+
+
+async def _handed(read: Callable[..., T], *args: Any) -> T:
+    """``read(*args)`` (a function of ``reading``) handed to the reader pool, waited for in a thread of ``_waiting``:
+    not asyncio's default executor, which the documents in hand would fill (its other work, the fetcher's address
+    lookups among it, then waited behind them). ``since``: a stop after this (``reading.kill_all``) begins none."""
+    call = functools.partial(read, *args, since=reading.stops())
+    return await asyncio.get_running_loop().run_in_executor(_waiting(), call)
+
+
+@functools.cache
+def _waiting() -> ThreadPoolExecutor:
+    """The threads that wait for the readers, one per document in hand (``Documents.parsing``; made as needed),
+    for the whole process, whichever watcher hands them."""
+    return ThreadPoolExecutor(IN_HAND * MOST_READERS, thread_name_prefix="govmon-read")
 
 
 @dataclass(frozen=True)
