@@ -288,9 +288,10 @@ def _two_seconds(*_: object) -> int:
     return _pid()
 
 
-async def test_documents_in_hand_leave_asyncio_s_threads_free():
+async def test_documents_in_hand_leave_asyncio_s_threads_free_and_no_thread_behind():
     """The documents handed to the readers are waited for in threads of their own: asyncio's default executor
-    (the fetcher's address lookups, the checks run off the loop) does not wait behind them."""
+    (the fetcher's address lookups, the checks run off the loop) does not wait behind them; each thread ends with
+    its document."""
     from monitor import reading  # noqa: PLC0415
     from monitor.watch import document  # noqa: PLC0415
 
@@ -305,6 +306,11 @@ async def test_documents_in_hand_leave_asyncio_s_threads_free():
         await asyncio.gather(*reads, return_exceptions=True)
     finally:
         reading.readers(None)
+    # and none of those threads is left behind: a process that forks afterwards (the PDF reader does, in `govmon
+    # check` and in tests) should have no thread but its own
+    for thread in [t for t in threading.enumerate() if t.name.startswith("govmon-read")]:
+        thread.join(15)
+    assert not [t for t in threading.enumerate() if t.name.startswith("govmon-read")]
 
 
 def _read_wide() -> str:

@@ -8,11 +8,12 @@ year after, stored already, checked again against it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import logging
+import threading
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, TypeVar
@@ -22,7 +23,7 @@ from monitor.alerts.events import version_events
 from monitor.checks import copies
 from monitor.checks.pipeline import ACROSS_YEARS, across_years, run_rules
 from monitor.checks.revision import diff_reports
-from monitor.config import MOST_READERS, Settings, Source
+from monitor.config import Settings, Source
 from monitor.errors import InputError, ReaderMissing
 from monitor.model import Event, Finding, Report
 from monitor.model.bodies import Attribution, Body, attribute
@@ -289,18 +290,37 @@ class Documents:
 
 
 async def _handed(read: Callable[..., T], *args: Any) -> T:
-    """``read(*args)`` (a function of ``reading``) handed to the reader pool, waited for in a thread of ``_waiting``:
-    not asyncio's default executor, which the documents in hand would fill (its other work, the fetcher's address
-    lookups among it, then waited behind them). ``since``: a stop after this (``reading.kill_all``) begins none."""
+    """``read(*args)`` (a function of ``reading``) handed to the reader pool and waited for in a thread of its own,
+    which ends with it: not in asyncio's default executor, which the documents in hand would fill (its other work,
+    the fetcher's address lookups among it, then waited behind them), nor in threads kept for the whole process (one
+    that forks afterwards, as the PDF reader does, should have none left behind). ``since``: a stop after this
+    (``reading.kill_all``) begins none."""
+    loop = asyncio.get_running_loop()
+    answer: asyncio.Future[T] = loop.create_future()
     call = functools.partial(read, *args, since=reading.stops())
-    return await asyncio.get_running_loop().run_in_executor(_waiting(), call)
+
+    def wait() -> None:
+        try:
+            result = call()
+        except BaseException as exc:
+            settle = functools.partial(_failed, answer, exc)
+        else:
+            settle = functools.partial(_answered, answer, result)
+        with contextlib.suppress(RuntimeError):  # (the loop is closed: nobody waits for it any more)
+            loop.call_soon_threadsafe(settle)
+
+    threading.Thread(target=wait, name="govmon-read", daemon=True).start()
+    return await answer
 
 
-@functools.cache
-def _waiting() -> ThreadPoolExecutor:
-    """The threads that wait for the readers, one per document in hand (``Documents.parsing``; made as needed),
-    for the whole process, whichever watcher hands them."""
-    return ThreadPoolExecutor(IN_HAND * MOST_READERS, thread_name_prefix="govmon-read")
+def _answered(answer: asyncio.Future[T], result: T) -> None:
+    if not answer.done():  # (its task cancelled meanwhile)
+        answer.set_result(result)
+
+
+def _failed(answer: asyncio.Future[Any], exc: BaseException) -> None:
+    if not answer.done():
+        answer.set_exception(exc)
 
 
 @dataclass(frozen=True)
