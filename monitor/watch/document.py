@@ -45,7 +45,7 @@ class Remembered(InputError):
     """A report page whose bytes failed to be read before and have not changed since."""
 
 
-@dataclass
+@dataclass(slots=True)  # (one a source, held to the end of a pass)
 class PollResult:
     source: str
     error: str | None = None
@@ -62,7 +62,7 @@ class PollResult:
     listing_read: date | None = None  # the day the source's whole listing was last read (its previous poll)
     # the source's first poll, told in one summary at its end: each report's own events are stored unsent
     quiet: bool = False
-    stored_years: set[int] = field(default_factory=set)  # the years of the versions stored this poll
+    stored_years: frozenset[int] = frozenset()  # the years of the versions stored this poll (most store none)
     read: int = 0  # reports read this poll (fetched whole and parsed): none read, none stored
 
     def told(self, events: list[Event]) -> list[Event]:
@@ -186,7 +186,7 @@ class Documents:
         result.new_versions += 1
         result.changed += latest is not None
         if year:
-            result.stored_years.add(year)
+            result.stored_years |= {year}
             self.recheck_year_after(source, who.body, year, report, content_hash, result=result)
         log.info(
             "source %s: %s version of %s (%d findings)",
