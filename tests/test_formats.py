@@ -398,10 +398,10 @@ async def test_the_watcher_follows_a_report_published_only_as_a_doc(portal, tmp_
 
 
 async def test_an_attachment_needing_an_install_is_said_so_not_taken_for_no_report(portal, tmp_path, monkeypatch):
-    def needs_libreoffice(data, url, *args):
+    def needs_libreoffice(data, url, *args, **limit):
         if url.endswith(".doc"):
             raise ReaderMissing(doc.MISSING)
-        return real(data, url, *args)
+        return real(data, url, *args, **limit)
 
     real = document.reading.read_report
     monkeypatch.setattr(document.reading, "read_report", needs_libreoffice)
