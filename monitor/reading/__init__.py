@@ -101,12 +101,23 @@ def stops() -> int:
 
 
 def bounded(
-    fn: Callable[..., T], *args: Any, seconds: int | None = None, memory: int | None = None, since: int | None = None
+    fn: Callable[..., T],
+    *args: Any,
+    seconds: int | None = None,
+    memory: int | None = None,
+    since: int | None = None,
+    wanted: Callable[[], bool] | None = None,
 ) -> T:
-    """``fn(*args)`` in a limited reader process. Raises InputError when it fails or goes past a limit, or when
-    reading was stopped since ``since`` (``stops``)."""
-    answer: T = _pool().run(_limits(args, seconds, memory), fn, args, since)
+    """``fn(*args)`` in a limited reader process. Raises InputError when it fails or goes past a limit, or when it
+    was not begun: reading was stopped since ``since`` (``stops``), or ``wanted()`` said its caller had gone."""
+    answer: T = _pool().run(_limits(args, seconds, memory), fn, args, since, wanted)
     return answer
+
+
+def wake_waiting() -> None:
+    """The documents waiting for a free reader look again whether their callers still want them (``bounded``'s
+    ``wanted``): one whose caller has gone is not begun."""
+    _pool().wake()
 
 
 def _limits(args: tuple[Any, ...], seconds: int | None, memory: int | None) -> Limits:
@@ -148,7 +159,7 @@ def read_report_forked(data: bytes, source: str, kind: str | None = None, charse
     return answer
 
 
-def read_page(data: bytes, source: str, kind: str | None = None, charset: str | None = None, **limit: int) -> Report:
+def read_page(data: bytes, source: str, kind: str | None = None, charset: str | None = None, **limit: Any) -> Report:
     from monitor.reading import report  # noqa: PLC0415
 
     return bounded(report.read_page, data, source, kind, charset, **limit)
@@ -162,12 +173,13 @@ def read_page_and(
     charset: str | None = None,
     *,
     since: int | None = None,
+    wanted: Callable[[], bool] | None = None,
 ) -> tuple[Report, T]:
     """``read_page``, then ``then(report, data)`` in the same reader process: what the caller would otherwise work
     out from the report and its bytes in its own process (the watcher's snapshot, copy prints and what it stores),
     so that one only coordinates.
     ``then`` must be picklable (a module's function, or a ``functools.partial`` of one)."""
-    return bounded(_read_then, data, source, kind, charset, then, since=since)
+    return bounded(_read_then, data, source, kind, charset, then, since=since, wanted=wanted)
 
 
 def _read_then(
@@ -179,9 +191,7 @@ def _read_then(
     return page, then(page, data)
 
 
-def read_report(
-    data: bytes, source: str, kind: str | None = None, charset: str | None = None, **limit: int | None
-) -> Report:
+def read_report(data: bytes, source: str, kind: str | None = None, charset: str | None = None, **limit: Any) -> Report:
     from monitor.reading import report  # noqa: PLC0415
 
     return bounded(report.read_report, data, source, kind, charset, **limit)

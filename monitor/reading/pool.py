@@ -35,6 +35,7 @@ from monitor.reading.sandbox import Limits, answer
 
 RECYCLE = 200  # documents a worker reads before it is replaced
 STOPPING = "未读取：govmon正在停止，下次检查时再读取"
+WITHDRAWN = "未读取：这次检查已不再等待它"  # (its caller has gone: nobody reads this line)
 _UNLIMITED = resource.RLIM_INFINITY
 
 
@@ -86,11 +87,19 @@ class Pool:
             self.size = max(1, size)
             self.lock.notify_all()
 
-    def run(self, limits: Limits, read: Callable[..., Any], args: tuple[Any, ...], since: int | None = None) -> Any:
+    def run(
+        self,
+        limits: Limits,
+        read: Callable[..., Any],
+        args: tuple[Any, ...],
+        since: int | None = None,
+        wanted: Callable[[], bool] | None = None,
+    ) -> Any:
         """``read(*args)`` in a worker, within ``limits``. Raises InputError with the document's one line. ``since``:
         ``stops`` as it was when the caller handed the document over (in another thread, maybe before this one
-        began): a stop since then, and the document is not begun."""
-        worker = self._take(since)
+        began): a stop since then, and the document is not begun; nor is it once ``wanted()`` says its caller no
+        longer waits for it (``wake`` has waiting callers ask)."""
+        worker = self._take(since, wanted)
         try:
             worker.conn.send((limits, read, args))
             if not worker.conn.poll(limits.seconds + 5):
@@ -109,12 +118,17 @@ class Pool:
             raise InputError(result)
         return result
 
-    def _take(self, since: int | None) -> _Worker:
+    def _take(self, since: int | None, wanted: Callable[[], bool] | None) -> _Worker:
         with self.lock:
             stops = self.stops if since is None else since
-            while self.stops != stops or (not self.idle and len(self.busy) >= self.size):
+            while True:
                 if self.stops != stops:  # the service is stopping: no document is begun now
                     raise InputError(STOPPING)
+                if wanted is not None and not wanted():
+                    self.lock.notify()  # (the wake-up this one took may have been a free worker's)
+                    raise InputError(WITHDRAWN)
+                if self.idle or len(self.busy) < self.size:
+                    break
                 self.lock.wait()
             worker = self.idle.pop() if self.idle else None
             if worker is None:
@@ -149,6 +163,11 @@ class Pool:
             self.busy.discard(worker)
             self.lock.notify()
         _stop(worker, kill=True)
+
+    def wake(self) -> None:
+        """Every caller waiting for a free worker looks again whether it is still wanted (``run``'s ``wanted``)."""
+        with self.lock:
+            self.lock.notify_all()
 
     def kill_all(self) -> int:
         """Kill every worker reading now (the service is stopping): each caller waiting for its answer hears so at

@@ -293,15 +293,18 @@ async def _handed(read: Callable[..., T], *args: Any) -> T:
     """``read(*args)`` (a function of ``reading``) handed to the reader pool and waited for in a thread of its own,
     which ends with it: not in asyncio's default executor, which the documents in hand would fill (its other work,
     the fetcher's address lookups among it, then waited behind them), nor in threads kept for the whole process (one
-    that forks afterwards, as the PDF reader does, should have none left behind). ``since``: a stop after this
-    (``reading.kill_all``) begins none."""
+    that forks afterwards, as the PDF reader does, should have none left behind). A stop after this
+    (``reading.kill_all``: ``since``) begins none; nor does its poll's end (cut off at its deadline: ``wanted``), so
+    a document nobody waits for holds no reader and no place among those in hand."""
     loop = asyncio.get_running_loop()
     answer: asyncio.Future[T] = loop.create_future()
-    call = functools.partial(read, *args, since=reading.stops())
+    call = functools.partial(read, *args, since=reading.stops(), wanted=lambda: not answer.cancelled())
 
     def wait() -> None:
         try:
             result = call()
+        except StopIteration as exc:  # (a future refuses it: it would never be settled)
+            settle = functools.partial(_failed, answer, RuntimeError(f"StopIteration: {exc}"))
         except BaseException as exc:
             settle = functools.partial(_failed, answer, exc)
         else:
@@ -310,7 +313,11 @@ async def _handed(read: Callable[..., T], *args: Any) -> T:
             loop.call_soon_threadsafe(settle)
 
     threading.Thread(target=wait, name="govmon-read", daemon=True).start()
-    return await answer
+    try:
+        return await answer
+    except asyncio.CancelledError:
+        reading.wake_waiting()  # (its thread, if still waiting for a reader, leaves now)
+        raise
 
 
 def _answered(answer: asyncio.Future[T], result: T) -> None:
