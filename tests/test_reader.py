@@ -8,6 +8,7 @@ import threading
 
 import pytest
 from conftest import DEEP_PAGE, WIDE_PAGE
+from formats import CORPUS
 
 from monitor.checks.pipeline import run_rules
 from monitor.errors import InputError
@@ -347,6 +348,30 @@ async def test_a_document_whose_poll_gave_up_on_it_is_not_read(tmp_path):
         assert marks.read_text(encoding="utf-8") == "read\n"
     finally:
         reading.readers(None)
+
+
+def test_a_sandboxed_read_keeps_its_budget_in_a_process_that_has_had_many_threads():
+    """A PDF (a workbook, a scan) is read in a fork under a memory budget. Each thread a process runs may leave a
+    malloc arena of up to 64 MiB mapped (the watcher hands each document to a thread of its own), and the fork
+    starts with all of it: a budget counted from zero left the document nothing (``failed to map segment``)."""
+    from monitor.reading.pdf import pdf_document  # noqa: PLC0415
+
+    together = threading.Barrier(33)
+
+    def hold() -> None:
+        kept = [bytearray(300) for _ in range(3000)]  # (its own arena: the threads allocate at once)
+        together.wait()
+        del kept
+
+    threads = [threading.Thread(target=hold) for _ in range(32)]
+    for thread in threads:
+        thread.start()
+    together.wait()
+    for thread in threads:
+        thread.join()
+    document = pdf_document((CORPUS / "002_huaian_hongze_district_2024.pdf").read_bytes())
+    assert document.pages > 0
+    assert any("洪泽" in block.text for block in document.blocks)
 
 
 def _read_wide() -> str:

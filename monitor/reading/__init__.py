@@ -16,7 +16,6 @@ its own process, does not pay for them.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 import threading
@@ -147,12 +146,7 @@ def read_report_forked(data: bytes, source: str, kind: str | None = None, charse
     if threading.active_count() > 1:
         return read_report(data, source, kind, charset)
     args = (data, source, kind, charset)
-    limits = _limits(args, None, None)
-    # The fork starts with this process's address space mapped (a pool reader starts with the modules its
-    # forkserver preloaded): the memory budget is the document's, on top of that.
-    with open("/proc/self/statm", encoding="ascii") as statm:
-        mapped = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    limits = dataclasses.replace(limits, memory=limits.memory + mapped)
+    limits = _limits(args, None, None)  # (the document's, on top of what the fork starts with: ``sandbox.child``)
     ctx = multiprocessing.get_context("fork")
     # not a daemon: the PDF reader forks a limited child of its own
     answer: Report = sandbox.run_limited(ctx, limits, report.read_report, args, daemon=False)

@@ -44,8 +44,14 @@ def answer(limits: Limits, read: Callable[..., Any], args: tuple[Any, ...]) -> t
 
 
 def child(conn: Connection, limits: Limits, read: Callable[..., Any], args: tuple[Any, ...]) -> None:
-    """The child's side: limits first, then the read, then one message back."""
-    resource.setrlimit(resource.RLIMIT_AS, (limits.memory, limits.memory))
+    """The child's side: limits first, then the read, then one message back. The memory budget is the
+    document's, on top of the address space the child was forked with: that is its parent's (its modules, and
+    a malloc arena of up to 64 MiB for each thread it has had), which a budget counted from zero left the document
+    less of the more the parent held; at 1 GiB a workbook then failed to import a module (``failed to map
+    segment``) in a parent that had run many threads."""
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        mapped = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    resource.setrlimit(resource.RLIMIT_AS, (mapped + limits.memory, mapped + limits.memory))
     resource.setrlimit(resource.RLIMIT_CPU, (limits.seconds, limits.seconds))
     try:
         conn.send(answer(limits, read, args))
