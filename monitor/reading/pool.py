@@ -30,6 +30,7 @@ from multiprocessing.util import Finalize
 from typing import Any
 
 from monitor.errors import InputError
+from monitor.reading import collect_less
 from monitor.reading.normalise import warm
 from monitor.reading.sandbox import Limits, answer
 
@@ -42,6 +43,7 @@ _UNLIMITED = resource.RLIM_INFINITY
 def serve(conn: Connection) -> None:
     """The worker's side: warm, then read each job under its limits and send one answer, until the pipe closes."""
     warm()
+    collect_less()
     while True:
         try:
             limits, read, args = conn.recv()

@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 
+from monitor import reading
 from monitor.alerts.events import first_poll_event, missing_event, source_events
 from monitor.checks.pipeline import source_findings
 from monitor.checks.registry import SourceContext
@@ -58,6 +59,7 @@ class Watcher:
         today: Callable[[], date] = lambda: datetime.now(UTC).date(),
     ) -> None:
         self.settings, self.store, self.fetcher, self.today = settings, store, fetcher, today
+        reading.collect_less()  # a pass makes and frees a report's worth of objects a document
         self.documents = Documents(settings, store, fetcher)
         self.calls = PollCalls(store)  # the polls begun (and ended) in one turn of the loop, together
         # the service (not a one-off `govmon poll`) leaves a source another worker polled within most of its
