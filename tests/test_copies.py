@@ -101,6 +101,41 @@ def test_a_copy_with_this_years_numbers_put_in_is_still_a_copy():
     assert [f["row"] for f in copied(luzhou, previous=before)] == ["一", "全文"]
 
 
+def test_each_candidate_is_judged_as_if_every_part_were_counted():
+    """``copied`` counts a part's shared shingles only where the smaller part could reach the share asked: over
+    every pair of the real reports, copies made of them (a section moved into another body's report, with this
+    year's numbers put in) and one report in two renderings (005/006), it finds what counting every part finds."""
+
+    def counted_in_full(a: Report, b: Report) -> list[copies.Copy] | None:
+        mine, theirs = copies.compared(a), copies.compared(b)
+        common = {p: len(h & theirs.held[p]) for p, h in mine.held.items() if p in theirs.held}
+        pa, pb, n = mine.held.get("全文"), theirs.held.get("全文"), common.get("全文", 0)
+        shares = (n / len(pa), n / len(pb)) if pa and pb else (0.0, 0.0)
+        if max(shares) >= copies.SAME and min(shares) >= copies.SAME / 2:
+            if not any(at in theirs.cells for at, _ in mine.cells.items() - theirs.cells.items()):
+                return None
+        return [
+            copies.Copy(p, k / len(mine.held[p]), copies.sample(mine.texts[p], theirs.texts[p]))
+            for p, k in common.items()
+            if k / len(mine.held[p]) >= copies.THRESHOLD
+        ]
+
+    reports = [read(p) for p in REAL]
+    luzhou, tianmen = seed("luzhou"), seed("tianmen")
+    renumbered = [line.replace("2022", "2021").replace("1", "7") for line in section_lines(luzhou, 1)]
+    made = [
+        read_report(with_section(tianmen, 1, renumbered).encode(), "a.html"),
+        read_report(with_section(seed("tongliao"), 5, section_lines(luzhou, 5)).encode(), "b.html"),
+        read_report(luzhou.text.replace("泸州市", "宜宾市").encode(), "c.html"),
+    ]
+    outcomes = set()
+    for a, b in itertools.permutations(reports + made, 2):
+        found = copies.copied(a, b)
+        assert found == counted_in_full(a, b), (a.input, b.input)
+        outcomes.add("same" if found is None else "copy" if found else "apart")
+    assert outcomes == {"same", "copy", "apart"}
+
+
 def test_the_statutory_preamble_and_the_table_templates_alone_do_not_flag():
     """Two bodies' reports whose only shared prose is the template's preamble, written out in full in
     both sections 一, and the statutory tables' labels: nothing is flagged."""

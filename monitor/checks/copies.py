@@ -207,10 +207,15 @@ def same_body(a: Report, b: Report) -> bool:
 def same_report(a: Report, b: Report) -> bool:
     """Two renderings of one report (a portal page and a crawler's text of it, a page and its PDF): nearly all
     the prose of each is in the other, and no table cell read in both differs."""
-    mine, theirs = compared(a), compared(b)
+    return copied(a, b) is None
+
+
+def _same(mine: Compared, theirs: Compared, common: int | None) -> bool:
+    """``same_report`` of the two, given how many prose shingles they share (None: too few could be shared)."""
     pa, pb = mine.held.get("全文"), theirs.held.get("全文")
-    common = len(pa & pb) if pa and pb else 0
-    shares = (common / len(pa), common / len(pb)) if pa and pb else (0.0, 0.0)
+    if not (pa and pb and common):
+        return False
+    shares = (common / len(pa), common / len(pb))
     if max(shares) < SAME or min(shares) < SAME / 2:  # a PDF wraps its prose, a page adds its chrome
         return False
     cells = theirs.cells
@@ -242,6 +247,27 @@ def compare(report: Report, other: Report) -> Iterator[Copy]:
     for part, held in mine.held.items():
         if part in theirs.held and (s := _share(held, theirs.held[part])) >= THRESHOLD:
             yield Copy(part, s, sample(mine.texts[part], theirs.texts[part]))
+
+
+def copied(report: Report, other: Report) -> list[Copy] | None:
+    """``compare(report, other)``, or None when the two are one report rendered twice (``same_report``): what the
+    copy rule asks of each candidate, each part's shared shingles counted once (the prose's serves both), and not
+    at all where the smaller part could not reach the share asked (~0.1 ms a count of two real reports' prose)."""
+    mine, theirs = compared(report), compared(other)
+    common: dict[str, int] = {}
+    for part, held in mine.held.items():
+        if (their := theirs.held.get(part)) is None:
+            continue
+        least = min(len(held), len(their))  # the most they can share
+        if least / len(held) >= THRESHOLD or (part == "全文" and least / max(len(held), len(their)) >= SAME / 2):
+            common[part] = len(held & their)
+    if _same(mine, theirs, common.get("全文")):
+        return None
+    return [
+        Copy(part, n / len(mine.held[part]), sample(mine.texts[part], theirs.texts[part]))
+        for part, n in common.items()
+        if n / len(mine.held[part]) >= THRESHOLD
+    ]
 
 
 # ---------------------------------------------------------------- finding candidates at scale

@@ -116,9 +116,8 @@ def _named(r: Report) -> str:
 def history_copied(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     best: dict[str, tuple[copies.Copy, Report]] = {}
     for other in (*([ctx.previous] if ctx.previous else []), *ctx.others):
-        if copies.same_report(ctx.report, other):
-            continue  # one report in two renderings (a page and its crawler text): a duplicate, not a copy
-        for c in copies.compare(ctx.report, other):
+        found = copies.copied(ctx.report, other)  # None: one report in two renderings (a page and its crawler
+        for c in found or ():  # text): a duplicate, not a copy
             if c.part not in best or c.share > best[c.part][0].share:
                 best[c.part] = (c, other)
     for part, (c, other) in best.items():
