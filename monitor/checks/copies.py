@@ -219,8 +219,8 @@ def _same(mine: Compared, theirs: Compared, common: int | None) -> bool:
     if max(shares) < SAME or min(shares) < SAME / 2:  # a PDF wraps its prose, a page adds its chrome
         return False
     cells = theirs.cells
-    # the cells of a not read alike in b: one that b read too (with another number) tells two reports apart
-    return not any(at in cells for at, _ in mine.cells.items() - cells.items())
+    # a cell of a that b read too, with another number, tells two reports apart
+    return not any(at in cells and cells[at] != number for at, number in mine.cells.items())
 
 
 def year_before(report: Report, previous: Report) -> bool:
@@ -251,23 +251,30 @@ def compare(report: Report, other: Report) -> Iterator[Copy]:
 
 def copied(report: Report, other: Report) -> list[Copy] | None:
     """``compare(report, other)``, or None when the two are one report rendered twice (``same_report``): what the
-    copy rule asks of each candidate, each part's shared shingles counted once (the prose's serves both), and not
-    at all where the smaller part could not reach the share asked (~0.1 ms a count of two real reports' prose)."""
+    copy rule asks of each candidate. The prose's shared shingles are counted first and once (they serve both
+    questions; a second rendering needs no more), and a part's not at all where the smaller part could not reach
+    the share asked (~0.1 ms a count of two real reports' prose)."""
     mine, theirs = compared(report), compared(other)
-    common: dict[str, int] = {}
-    for part, held in mine.held.items():
-        if (their := theirs.held.get(part)) is None:
-            continue
-        least = min(len(held), len(their))  # the most they can share
-        if least / len(held) >= THRESHOLD or (part == "全文" and least / max(len(held), len(their)) >= SAME / 2):
-            common[part] = len(held & their)
-    if _same(mine, theirs, common.get("全文")):
+    prose = _count(mine.held.get("全文"), theirs.held.get("全文"), same=True)
+    if _same(mine, theirs, prose):
         return None
-    return [
-        Copy(part, n / len(mine.held[part]), sample(mine.texts[part], theirs.texts[part]))
-        for part, n in common.items()
-        if n / len(mine.held[part]) >= THRESHOLD
-    ]
+    found = []
+    for part, held in mine.held.items():
+        n = prose if part == "全文" else _count(held, theirs.held.get(part))
+        if n is not None and n / len(held) >= THRESHOLD:
+            found.append(Copy(part, n / len(held), sample(mine.texts[part], theirs.texts[part])))
+    return found
+
+
+def _count(mine: frozenset[int] | None, theirs: frozenset[int] | None, same: bool = False) -> int | None:
+    """How many shingle hashes two parts share; None where they cannot share THRESHOLD of ``mine`` (nor, with
+    ``same``, enough to be one report rendered twice)."""
+    if not mine or not theirs:
+        return None
+    least = min(len(mine), len(theirs))  # the most they can share
+    if least / len(mine) >= THRESHOLD or (same and least / max(len(mine), len(theirs)) >= SAME / 2):
+        return len(mine & theirs)
+    return None
 
 
 # ---------------------------------------------------------------- finding candidates at scale
