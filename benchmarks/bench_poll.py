@@ -17,7 +17,9 @@ bytes written are real):
 With ``--synthetic K`` (for 20,000 and 150,000 sources, whose first pass would take half an hour and hours), the
 first pass polls the first K sources for real, and the database of all N is made of copies of their rows in SQL
 (Python's sqlite3 writing the benchmark's own SQLite file: each source's listing page, document, version, body
-and poll, under its own URLs), so the steady state is measured on N sources as if all had been read.
+and poll, under its own URLs), so the steady state is measured on N sources as if all had been read. One pass over
+them all is made first and not measured: it tells, once, the events the copies' models told in their first pass (a
+body's report missing), which are not copied.
 
 Each figure is the whole process tree's, not the pass process's alone: this process is the tree's subreaper,
 so the readers and the forkserver are reaped into its RUSAGE_CHILDREN (CPU), and a sampler sums the VmRSS of
@@ -333,8 +335,12 @@ def copy_statements(same: str = "IS") -> list[str]:
     is its own."""
     url = "replace({}, '/s' || n.j || '/', '/s' || n.i || '/')"
     return [
-        "INSERT INTO sources (id, agency, kind, list_url) SELECT 's' || n.i, '单位' || n.i, s.kind, "
-        f"{url.format('s.list_url')} FROM n JOIN sources s ON s.id = 's' || n.j",
+        # with its model's state after its polls (the last poll's time, the change mark): a source's first poll
+        # must not be what the steady pass measures (its row grows, as no source's row does in a later pass)
+        "INSERT INTO sources (id, agency, kind, list_url, last_poll, last_error, consecutive_failures, "
+        "failing_alerted, changed, ever_read) SELECT 's' || n.i, '单位' || n.i, s.kind, "
+        f"{url.format('s.list_url')}, s.last_poll, s.last_error, s.consecutive_failures, s.failing_alerted, "
+        "s.changed, s.ever_read FROM n JOIN sources s ON s.id = 's' || n.j",
         "INSERT INTO polls (source, started, finished, ok, reports, new_versions) SELECT 's' || n.i, p.started, "
         "p.finished, p.ok, p.reports, p.new_versions FROM n JOIN polls p ON p.source = 's' || n.j",
         f"INSERT INTO pages (url, etag, last_modified, body, fetched_at, links) SELECT {url.format('p.url')}, "
@@ -355,8 +361,6 @@ def copy_statements(same: str = "IS") -> list[str]:
         "v.report, v.findings, v.diff FROM n JOIN documents d ON d.source = 's' || n.j JOIN documents c "
         f"ON c.url = {url.format('d.url')} JOIN model m ON m.doc = d.id JOIN versions v ON v.id = m.version "
         "ORDER BY c.id",
-        # read as their models were (the poll trigger keeps this for polls that end, not for rows copied in)
-        "UPDATE sources SET ever_read = 1 WHERE id IN (SELECT source FROM polls WHERE ok = 1)",
     ]
 
 
@@ -413,6 +417,9 @@ def main() -> None:
             start = time.monotonic()
             replicate(settings.database, k, n)
             out["synthetic"] = {"copied_sources": n - k, "seconds": round(time.monotonic() - start, 1)}
+            # the copies' first poll tells what their models told in their first pass (a body's report missing:
+            # ~1 event a source), which the copy did not copy: not the steady state, so not measured
+            out["synthetic"]["settling_pass_s"] = round(measured(govmon_pass, settings)["wall"], 1)
         steady, floors, sent = [], [], []
         for _ in range(args.runs):
             before = counts[0]
