@@ -111,9 +111,9 @@ def test_each_candidate_is_judged_as_if_every_part_were_counted():
         common = {p: len(h & theirs.held[p]) for p, h in mine.held.items() if p in theirs.held}
         pa, pb, n = mine.held.get("全文"), theirs.held.get("全文"), common.get("全文", 0)
         shares = (n / len(pa), n / len(pb)) if pa and pb else (0.0, 0.0)
-        if max(shares) >= copies.SAME and min(shares) >= copies.SAME / 2:
-            if not any(at in theirs.cells for at, _ in mine.cells.items() - theirs.cells.items()):
-                return None
+        apart = any(at in theirs.cells for at, _ in mine.cells.items() - theirs.cells.items())
+        if max(shares) >= copies.SAME and min(shares) >= copies.SAME / 2 and not apart:
+            return None
         return [
             copies.Copy(p, k / len(mine.held[p]), copies.sample(mine.texts[p], theirs.texts[p]))
             for p, k in common.items()
