@@ -207,7 +207,8 @@ def same_body(a: Report, b: Report) -> bool:
 def same_report(a: Report, b: Report) -> bool:
     """Two renderings of one report (a portal page and a crawler's text of it, a page and its PDF): nearly all
     the prose of each is in the other, and no table cell read in both differs."""
-    return copied(a, b) is None
+    mine, theirs = compared(a), compared(b)
+    return _same(mine, theirs, _count(mine.held.get("全文"), theirs.held.get("全文"), same=True))
 
 
 def _same(mine: Compared, theirs: Compared, common: int | None) -> bool:
@@ -243,10 +244,7 @@ def comparable(report: Report, other: Report) -> bool:
 
 def compare(report: Report, other: Report) -> Iterator[Copy]:
     """The parts of ``report`` whose text ``other`` repeats above THRESHOLD."""
-    mine, theirs = compared(report), compared(other)
-    for part, held in mine.held.items():
-        if part in theirs.held and (s := _share(held, theirs.held[part])) >= THRESHOLD:
-            yield Copy(part, s, sample(mine.texts[part], theirs.texts[part]))
+    yield from _copies(compared(report), compared(other))
 
 
 def copied(report: Report, other: Report) -> list[Copy] | None:
@@ -256,14 +254,15 @@ def copied(report: Report, other: Report) -> list[Copy] | None:
     the share asked (~0.1 ms a count of two real reports' prose)."""
     mine, theirs = compared(report), compared(other)
     prose = _count(mine.held.get("全文"), theirs.held.get("全文"), same=True)
-    if _same(mine, theirs, prose):
-        return None
-    found = []
+    return None if _same(mine, theirs, prose) else list(_copies(mine, theirs, prose))
+
+
+def _copies(mine: Compared, theirs: Compared, prose: int | None = None) -> Iterator[Copy]:
+    """The parts of ``mine`` that ``theirs`` repeats above THRESHOLD (``prose``: the prose's count, if made)."""
     for part, held in mine.held.items():
-        n = prose if part == "全文" else _count(held, theirs.held.get(part))
+        n = prose if part == "全文" and prose is not None else _count(held, theirs.held.get(part))
         if n is not None and n / len(held) >= THRESHOLD:
-            found.append(Copy(part, n / len(held), sample(mine.texts[part], theirs.texts[part])))
-    return found
+            yield Copy(part, n / len(held), sample(mine.texts[part], theirs.texts[part]))
 
 
 def _count(mine: frozenset[int] | None, theirs: frozenset[int] | None, same: bool = False) -> int | None:
