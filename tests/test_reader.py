@@ -452,3 +452,20 @@ def test_one_hostile_document_holds_one_worker_and_the_one_that_breached_is_repl
     assert reading.reading_now() == 0
     assert len(after) == 2
     assert set(others) < after
+
+
+def test_a_reader_collects_cycles_as_the_watcher_does_not_every_700_objects():
+    """A reader process runs its cycle collector as ``reading.collect_less`` sets it (a report read makes tens of
+    thousands of objects, nearly all freed by their count), not at Python's default of every 700."""
+    import gc  # noqa: PLC0415
+
+    from monitor import reading  # noqa: PLC0415
+
+    default = gc.get_threshold()
+    try:
+        reading.collect_less()
+        mine = gc.get_threshold()
+    finally:
+        gc.set_threshold(*default)
+    assert mine[0] > 700
+    assert tuple(reading.bounded(gc.get_threshold)) == mine
