@@ -18,6 +18,11 @@ class InputError(GovmonError):
     """A report file or URL that cannot be used: empty, binary, unreadable, too large."""
 
 
+class NotRead(InputError):
+    """A document not read at all: govmon was stopping, or the poll that asked for it had gone. It is read next
+    time, never remembered as one that could not be read."""
+
+
 class ConfigError(GovmonError):
     """An invalid sources.toml: the message names the file, the line and the key."""
 

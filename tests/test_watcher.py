@@ -4,6 +4,7 @@ PostgreSQL database (every test runs once per store)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from datetime import date
 
@@ -12,6 +13,7 @@ from conftest import SEEDS, WIDE_PAGE, per_store
 from portal import listing, settings
 
 from monitor.demo.pages import report_page
+from monitor.errors import InputError
 from monitor.reading.report import read_report
 from monitor.store import Store, StoredReport, open_store
 from monitor.watch.fetch import Fetcher
@@ -461,3 +463,53 @@ async def test_an_unchanged_listing_is_not_read_again_unless_link_pattern_change
     (edited,) = await poll(dataclasses.replace(cfg, sources=(source,)))
     assert read == [f"{portal.base}/nb/"]
     assert edited.reports == 1
+
+
+async def test_a_report_not_read_because_govmon_was_stopping_is_read_at_the_next_poll(portal, tmp_path):
+    """On SIGTERM the readers are stopped (``reading.kill_all``), and a report waiting for one is told "未读取：
+    govmon正在停止，下次检查时再读取". The next poll reads it, as that line says: it is not remembered as a report
+    that could not be read (which is never read again while its bytes stay the same: a readable report, never
+    checked, shown as 无法读取)."""
+    import threading  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    from monitor import reading  # noqa: PLC0415
+
+    portal.add("/nb/", listing([("t.html", "天门市2021年政府信息公开工作年度报告")]))
+    portal.add("/nb/t.html", TIANMEN, content_type="text/plain")
+    cfg = settings(tmp_path, [("tianmen", "department", f"{portal.base}/nb/")], readers=1)
+    reading._pool().close()
+    reading.readers(1)
+    try:
+        busy = threading.Thread(target=lambda: _stopped(lambda: reading.bounded(time.sleep, 30)))
+        busy.start()  # the one reader is busy: the report waits for it
+        for _ in range(400):
+            if reading.reading_now():
+                break
+            await asyncio.sleep(0.05)
+        first = asyncio.create_task(poll(cfg))
+        for _ in range(400):
+            if portal.hits["/nb/t.html"]:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)  # (handed to the pool, waiting for its reader)
+        assert not first.done()
+        reading.kill_all()
+        (result,) = await first
+        busy.join(15)
+        assert any("govmon正在停止" in problem for problem in result.problems), result.problems
+        (again,) = await poll(cfg)
+    finally:
+        reading.readers(None)
+    assert again.new_versions == 1, again.problems
+    assert versions(cfg) == {"t.html": 1}
+    store = db(cfg)
+    try:
+        assert store.unreadable_reports() == []
+    finally:
+        store.close()
+
+
+def _stopped(read) -> None:  # type: ignore[no-untyped-def]
+    with contextlib.suppress(InputError):  # (stopped: what the test wants of it)
+        read()

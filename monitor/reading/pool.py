@@ -29,7 +29,7 @@ from multiprocessing.process import BaseProcess
 from multiprocessing.util import Finalize
 from typing import Any
 
-from monitor.errors import InputError
+from monitor.errors import InputError, NotRead
 from monitor.reading import collect_less
 from monitor.reading.normalise import warm
 from monitor.reading.sandbox import Limits, answer
@@ -110,7 +110,7 @@ class Pool:
             status, result, spent = worker.conn.recv()
         except (EOFError, OSError) as exc:  # it died: past its CPU or memory, crashed, or killed by kill_all
             self._end(worker)
-            raise InputError(STOPPING if worker.killed else limits.exhausted) from exc
+            raise (NotRead(STOPPING) if worker.killed else InputError(limits.exhausted)) from exc
         worker.read += 1
         if spent or worker.read >= RECYCLE:  # after a MemoryError its heap is suspect: a fresh one
             self._end(worker)
@@ -125,10 +125,10 @@ class Pool:
             stops = self.stops if since is None else since
             while True:
                 if self.stops != stops:  # the service is stopping: no document is begun now
-                    raise InputError(STOPPING)
+                    raise NotRead(STOPPING)
                 if wanted is not None and not wanted():
                     self.lock.notify()  # (the wake-up this one took may have been a free worker's)
-                    raise InputError(WITHDRAWN)
+                    raise NotRead(WITHDRAWN)
                 if self.idle or len(self.busy) < self.size:
                     break
                 self.lock.wait()

@@ -17,7 +17,7 @@ from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-from monitor.errors import InputError
+from monitor.errors import InputError, NotRead
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def run_limited(
         status, result = parent.recv()
     except EOFError as exc:
         if proc in _KILLED:
-            raise InputError("未读取：govmon正在停止，下次检查时再读取") from exc
+            raise NotRead("未读取：govmon正在停止，下次检查时再读取") from exc
         raise InputError(limits.exhausted) from exc
     finally:
         if proc.is_alive():

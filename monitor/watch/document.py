@@ -24,7 +24,7 @@ from monitor.checks import copies
 from monitor.checks.pipeline import ACROSS_YEARS, across_years, run_rules
 from monitor.checks.revision import diff_reports
 from monitor.config import Settings, Source
-from monitor.errors import InputError, ReaderMissing
+from monitor.errors import InputError, NotRead, ReaderMissing
 from monitor.model import Event, Finding, Report
 from monitor.model.bodies import Attribution, Body, attribute
 from monitor.reading.facts import infer_kind
@@ -115,15 +115,7 @@ class Documents:
         try:
             read = await self.content(source, link, resp, known.content_hash if known else None)
         except InputError as exc:
-            self.store.mark_unreadable(
-                source.id,
-                link.url,
-                str(exc),
-                title=link.title,
-                year=link.year,
-                sha256=sha,
-                validators=(resp.etag, resp.last_modified),
-            )
+            self._unreadable(source, link, exc, sha, resp)
             raise
         report, raw, content_type = read.report, read.raw, read.content_type
         who = attribute_report(source, report, tuple(result.bodies))
@@ -196,6 +188,21 @@ class Documents:
             len(findings),
         )
         return year
+
+    def _unreadable(self, source: Source, link: Link, exc: InputError, sha: str, resp: Response) -> None:
+        """A report that could not be read, remembered with its bytes' hash (not read again while they stay the
+        same); one not read at all (``NotRead``: govmon stopping, or its poll gone) is read next time, as its line
+        says."""
+        if not isinstance(exc, NotRead):
+            self.store.mark_unreadable(
+                source.id,
+                link.url,
+                str(exc),
+                title=link.title,
+                year=link.year,
+                sha256=sha,
+                validators=(resp.etag, resp.last_modified),
+            )
 
     def _duplicate(
         self,
@@ -277,6 +284,8 @@ class Documents:
             try:
                 async with self.parsing:
                     found = await _handed(reading.read_report, got.body, url, source.kind, got.charset)
+            except NotRead:
+                raise
             except InputError as exc:
                 log.warning("source %s: attachment %s of %s: %s", source.id, url, link.url, exc)
                 missing = missing or (exc if isinstance(exc, ReaderMissing) else None)
