@@ -125,3 +125,33 @@ def test_a_database_of_the_first_schema_is_migrated_and_keeps_its_alerts(tmp_pat
         assert (due.report, due.event.payload.to_json()["findings"][0]["rule"]) == (None, "x")
     finally:
         store.close()
+
+
+def test_reports_kept_as_unreadable_because_govmon_was_stopping_are_forgotten_by_the_migration(tmp_path):
+    """A database whose unreadable reports include ones not read at all because govmon was stopping (kept with their
+    hash, so never read again): the migration forgets those, and keeps the reports that really could not be read."""
+    import sqlite3  # noqa: PLC0415
+
+    from monitor.store import open_store  # noqa: PLC0415
+    from monitor.store.sqlite.schema import MIGRATIONS  # noqa: PLC0415
+
+    db = tmp_path / "govmon.db"
+    open_store(db).close()
+    con = sqlite3.connect(db)
+    con.execute(f"PRAGMA user_version = {len(MIGRATIONS) - 1}")  # (the database as the migration finds it)
+    rows = [
+        ("u1", "未读取：govmon正在停止，下次检查时再读取"),
+        ("u2", "读取超出限制（60秒CPU、1024 MiB内存），已放弃"),
+    ]
+    con.executemany(
+        "INSERT INTO unreadable (url, source, error, sha256, first_failed, last_failed) VALUES (?, 's', ?, 'h', "
+        "'2026-12-01', '2026-12-01')",
+        rows,
+    )
+    con.commit()
+    con.close()
+    store = open_store(db)
+    try:
+        assert [r.url for r in store.unreadable_reports()] == ["u2"]
+    finally:
+        store.close()

@@ -105,6 +105,8 @@ MIGRATIONS = [
     # the digest of the sources the last ``sync_sources`` wrote (SQLite's migration 13; one row, ``one`` = 1): a
     # restart with the same sources upserts none of them. Not copied by ``migrate-to``: the first sync compares.
     "CREATE TABLE sources_synced (one INTEGER PRIMARY KEY CHECK (one = 1), digest TEXT NOT NULL)",
+    # reports not read at all because govmon was stopping (未读取：…), kept as unreadable (SQLite's migration 14)
+    "DELETE FROM unreadable WHERE error LIKE '未读取：%'",
 ]
 BODIES_MIGRATION = 2  # the migration that adds bodies; the stored reports are attributed, their forms merged
 

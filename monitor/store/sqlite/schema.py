@@ -136,6 +136,9 @@ MIGRATIONS = [
     CREATE TABLE sources_synced (digest TEXT NOT NULL);
     CREATE INDEX polls_open ON polls(source) WHERE finished IS NULL;
     """,
+    # reports not read at all because govmon was stopping (未读取：…) were kept as unreadable, and so never read
+    # again while their bytes stayed the same (``errors.NotRead`` now keeps them out): forgotten, read next poll
+    "DELETE FROM unreadable WHERE error LIKE '未读取：%'",
 ]
 
 
