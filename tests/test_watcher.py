@@ -470,8 +470,8 @@ async def test_a_report_not_read_because_govmon_was_stopping_is_read_at_the_next
     govmon正在停止，下次检查时再读取". The next poll reads it, as that line says: it is not remembered as a report
     that could not be read (which is never read again while its bytes stay the same: a readable report, never
     checked, shown as 无法读取)."""
+    import os  # noqa: PLC0415
     import threading  # noqa: PLC0415
-    import time  # noqa: PLC0415
 
     from monitor import reading  # noqa: PLC0415
 
@@ -480,8 +480,10 @@ async def test_a_report_not_read_because_govmon_was_stopping_is_read_at_the_next
     cfg = settings(tmp_path, [("tianmen", "department", f"{portal.base}/nb/")], readers=1)
     reading._pool().close()
     reading.readers(1)
+    hold = tmp_path / "hold"
+    os.mkfifo(hold)  # the one reader is kept busy opening it (not by a sleep: the fake-clock runs cut sleeps short)
     try:
-        busy = threading.Thread(target=lambda: _stopped(lambda: reading.bounded(time.sleep, 30)))
+        busy = threading.Thread(target=lambda: _stopped(lambda: reading.bounded(_opened, str(hold))))
         busy.start()  # the one reader is busy: the report waits for it
         for _ in range(400):
             if reading.reading_now():
@@ -500,6 +502,7 @@ async def test_a_report_not_read_because_govmon_was_stopping_is_read_at_the_next
         assert any("govmon正在停止" in problem for problem in result.problems), result.problems
         (again,) = await poll(cfg)
     finally:
+        reading.kill_all()  # (the busy reader, should the test have failed before the stop)
         reading.readers(None)
     assert again.new_versions == 1, again.problems
     assert versions(cfg) == {"t.html": 1}
@@ -508,6 +511,11 @@ async def test_a_report_not_read_because_govmon_was_stopping_is_read_at_the_next
         assert store.unreadable_reports() == []
     finally:
         store.close()
+
+
+def _opened(path: str) -> bytes:
+    with open(path, "rb") as f:  # a FIFO: waits for a writer
+        return f.read()
 
 
 def _stopped(read) -> None:  # type: ignore[no-untyped-def]
