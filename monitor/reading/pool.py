@@ -32,10 +32,9 @@ from typing import Any
 from monitor.errors import InputError, NotRead
 from monitor.reading import collect_less
 from monitor.reading.normalise import warm
-from monitor.reading.sandbox import Limits, answer
+from monitor.reading.sandbox import STOPPING, Limits, answer
 
 RECYCLE = 200  # documents a worker reads before it is replaced
-STOPPING = "未读取：govmon正在停止，下次检查时再读取"
 WITHDRAWN = "未读取：这次检查已不再等待它"  # (its caller has gone: nobody reads this line)
 _UNLIMITED = resource.RLIM_INFINITY
 

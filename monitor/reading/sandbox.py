@@ -19,6 +19,8 @@ from typing import Any
 
 from monitor.errors import InputError, NotRead
 
+STOPPING = "未读取：govmon正在停止，下次检查时再读取"  # a document not read because govmon was stopping (``NotRead``)
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -91,7 +93,7 @@ def run_limited(
         status, result = parent.recv()
     except EOFError as exc:
         if proc in _KILLED:
-            raise NotRead("未读取：govmon正在停止，下次检查时再读取") from exc
+            raise NotRead(STOPPING) from exc
         raise InputError(limits.exhausted) from exc
     finally:
         if proc.is_alive():
