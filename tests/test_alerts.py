@@ -306,6 +306,16 @@ async def test_a_clock_ahead_kills_nothing_and_schedules_nothing_months_out(tmp_
     assert sent.delivered == 2
 
 
+async def test_an_alert_queued_before_the_clock_was_set_back_goes_at_once(tmp_path, portal, smtp):
+    """An alert is queued stamped with the time it was found. When the clock was then set back (an NTP step, a
+    restored VM; in CI each fake-clock process starts at the same instant), a poll held it until the clock had
+    caught up with that stamp: with `govmon poll`, until some later poll. No attempt was made yet, so nothing is
+    backing it off: it goes now."""
+    cfg = config(tmp_path, portal, smtp)
+    sent = await poll_and_deliver(cfg, now=datetime.now(UTC) - timedelta(minutes=30))
+    assert (sent.delivered, len(reports_mail(smtp))) == (2, 1)
+
+
 async def test_daily_digest_is_one_message_per_recipient(tmp_path, portal, smtp):
     cfg = config(tmp_path, portal, smtp)
     cfg = replace(cfg, email=replace(cfg.email, digest="daily"))

@@ -86,8 +86,8 @@ class Outbox(Connected):
                 r[0]
                 for r in self.conn.execute(
                     "UPDATE deliveries SET claimed_by = %s, claimed_until = now() + %s WHERE id IN (SELECT id FROM "
-                    "deliveries WHERE status = 'pending' AND (next_attempt <= %s OR next_attempt > %s OR %s) AND "
-                    "(claimed_until IS NULL OR claimed_until < now() OR claimed_by = %s) ORDER BY id LIMIT %s "
+                    "deliveries WHERE status = 'pending' AND (attempts = 0 OR next_attempt <= %s OR next_attempt > %s "
+                    "OR %s) AND (claimed_until IS NULL OR claimed_until < now() OR claimed_by = %s) ORDER BY id LIMIT %s "
                     "FOR UPDATE SKIP LOCKED) RETURNING id",
                     [self.worker, CLAIM, iso(at), iso(at + HORIZON), ignore_backoff, self.worker, limit],
                 )

@@ -62,9 +62,10 @@ class Outbox(Connected):
     def due_deliveries(self, at: datetime, limit: int = 100, ignore_backoff: bool = False) -> list[Delivery]:
         sql = _DELIVERY.format(", unpack(v.report) AS report, v.findings") + (
             " LEFT JOIN versions v ON v.id = e.version_id WHERE d.status = 'pending' "
-            "AND (d.next_attempt <= ? OR d.next_attempt > ? OR ?) ORDER BY d.id LIMIT ?"
+            "AND (d.attempts = 0 OR d.next_attempt <= ? OR d.next_attempt > ? OR ?) ORDER BY d.id LIMIT ?"
         )
-        # a next attempt past HORIZON was set by a clock that was ahead (then corrected): due now, not in months
+        # a next attempt past HORIZON was set by a clock that was ahead (then corrected): due now, not in months;
+        # one never attempted is due whatever its stamp says (a clock set back since it was queued held it)
         return [delivery(r) for r in self.db.query(sql, [iso(at), iso(at + HORIZON), ignore_backoff, limit])]
 
     def deliveries(self, delivered: bool = False) -> list[Delivery]:
