@@ -2,7 +2,7 @@
 file, over the same N local sources at the same limits.
 
     python benchmarks/bench_workers.py [--sources N] [--hosts H] [--runs R] [--workers W] [--lease S] [--synthetic K]
-                                       [--readers R]
+                                       [--readers R] [--cpus C]
 
 bench_poll's server (a separate process) serves N portals (a listing + one 4 KB seed report each, every source's
 report its own body's, each answer taking 2 ms) on 127.0.0.2..127.0.0.(H+1). Each pass is the service's own
@@ -19,6 +19,12 @@ With ``--synthetic K`` (20,000 and 150,000 sources, whose first pass would take 
 store's first pass polls the first K sources for real, and the other sources' rows are copies of theirs made in
 SQL (bench_poll's ``replicate``; ``replicate_pg`` the same in PostgreSQL), so the steady state is measured on N
 sources as if all had been read; the killed-worker run is left out.
+
+With ``--cpus C`` each worker (the SQLite process too), with its readers, runs in a cgroup of its own allowed C
+cores (root and the cgroup ``cpu`` controller needed): as if each had a machine of C cores, while the database
+and the portals' server share the rest. On this 2-core machine one worker alone already keeps ~1.8 cores busy,
+so without it two workers cannot show how the CPU-bound part of a first pass scales with workers (a machine
+each); with ``--cpus 0.5 --readers 1`` they can. The killed-worker run is not confined.
 
 Prints wall seconds, the ratios to SQLite (below 1: faster), requests per second the server answered, the most
 requests any host had in hand at once (never above per_host = 2), how many sources each pass failed (must be 0),
@@ -59,8 +65,47 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from pg import cluster, fresh_database, run  # noqa: E402  (the tests' throwaway PostgreSQL)
 
+CGROUPS = (Path("/sys/fs/cgroup/cpu"), Path("/sys/fs/cgroup"))  # cgroup v1's cpu controller, or v2's root
 
-def _worker(settings: Settings, out: Any) -> None:
+
+def confine(cpus: float, name: str) -> None:
+    """This process and every child it starts from now (its readers) allowed ``cpus`` cores, in a cgroup ``name``
+    (removed by ``unconfine`` once its processes have ended)."""
+    v1 = CGROUPS[0].is_dir()
+    group = (CGROUPS[0] if v1 else CGROUPS[1]) / name
+    group.mkdir(exist_ok=True)
+    if v1:
+        (group / "cpu.cfs_period_us").write_text("100000")
+        (group / "cpu.cfs_quota_us").write_text(str(round(cpus * 100000)))
+    else:
+        (group / "cpu.max").write_text(f"{round(cpus * 100000)} 100000")
+    (group / "cgroup.procs").write_text(str(os.getpid()))
+
+
+def can_confine() -> bool:
+    probe = (CGROUPS[0] if CGROUPS[0].is_dir() else CGROUPS[1]) / f"govmon-bench-probe-{os.getpid()}"
+    try:
+        probe.mkdir()
+        probe.rmdir()
+    except OSError:
+        return False
+    return True
+
+
+def unconfine(prefix: str) -> None:
+    for root in CGROUPS:
+        for group in root.glob(f"{prefix}*"):
+            for _ in range(100):  # its last processes may take a moment to be reaped
+                try:
+                    group.rmdir()
+                    break
+                except OSError:
+                    time.sleep(0.05)
+
+
+def _worker(settings: Settings, out: Any, cpus: float = 0.0, group: str = "") -> None:
+    if cpus:
+        confine(cpus, group)
     as_govmon()
     start = time.perf_counter()
     polled = asyncio.run(poll_once(settings, None, Renderer(settings.templates_dir)))
@@ -121,9 +166,12 @@ def replicate_pg(url: str, k: int, n: int) -> None:
     run(url, "VACUUM ANALYZE")
 
 
-def workers_pass(settings: Settings, workers: int, server: Server, tree: Path | None = None) -> dict[str, Any]:
+def workers_pass(
+    settings: Settings, workers: int, server: Server, tree: Path | None = None, cpus: float = 0.0
+) -> dict[str, Any]:
     """``workers`` spawned processes polling at once; the wall time until the last is done. With ``tree``, each
-    is this script run with another checkout's ``monitor`` first on its path (``--before``)."""
+    is this script run with another checkout's ``monitor`` first on its path (``--before``); with ``cpus``, each
+    is allowed that many cores."""
     forget_polls(settings)
     since = server.reset()
     start = time.perf_counter()
@@ -132,12 +180,15 @@ def workers_pass(settings: Settings, workers: int, server: Server, tree: Path | 
     else:
         ctx = multiprocessing.get_context("spawn")
         out = ctx.Queue()
-        children = [ctx.Process(target=_worker, args=(settings, out)) for _ in range(workers)]
+        prefix = f"govmon-bench-{os.getpid()}-"
+        children = [ctx.Process(target=_worker, args=(settings, out, cpus, f"{prefix}{i}")) for i in range(workers)]
         for child in children:
             child.start()
         results = [out.get() for _ in children]
         for child in children:
             child.join()
+        if cpus:
+            unconfine(prefix)
     wall = time.perf_counter() - start
     answers, peak = server.answered(since)
     return {
@@ -236,10 +287,16 @@ def arguments() -> argparse.Namespace:
         help="reader processes per worker ([monitor] readers; 0: one a core)",
     )
     parser.add_argument(
+        "--cpus", type=float, default=0.0, metavar="C", help="each worker allowed C cores, as if a machine each"
+    )
+    parser.add_argument(
         "--synthetic", type=int, default=0, metavar="K", help="poll K sources for real, the others copied in SQL"
     )
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)  # one pass of pickled settings (--before)
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.cpus and not can_confine():
+        parser.error("--cpus needs a cgroup this user can make: root, and the cgroup cpu controller")
+    return args
 
 
 def main() -> None:
@@ -257,6 +314,8 @@ def main() -> None:
         if args.readers:  # each worker one core's worth of readers: how the first pass scales with workers
             base = dataclasses.replace(base, readers=args.readers)
             out["readers_per_worker"] = args.readers
+        if args.cpus:
+            out["cpus_per_worker"] = args.cpus
         out["per_host"] = base.per_host
         setups = {
             "sqlite": (base, 1),
@@ -273,7 +332,7 @@ def main() -> None:
             setups["postgresql_1_before"] = (before, 1)
         k = min(n, max(hosts, args.synthetic - args.synthetic % hosts)) if args.synthetic else n
         first = {
-            name: workers_pass(dataclasses.replace(s, sources=s.sources[:k]), w, server, trees.get(name))
+            name: workers_pass(dataclasses.replace(s, sources=s.sources[:k]), w, server, trees.get(name), args.cpus)
             for name, (s, w) in setups.items()
         }
         if k < n:
@@ -286,7 +345,7 @@ def main() -> None:
         steady: dict[str, list[dict[str, Any]]] = {name: [] for name in setups}
         for _ in range(args.runs):  # interleaved, so a busy moment of the machine falls on each alike
             for name, (s, w) in setups.items():
-                steady[name].append(workers_pass(s, w, server, trees.get(name)))
+                steady[name].append(workers_pass(s, w, server, trees.get(name), args.cpus))
         floor = (first["sqlite"]["wall"], statistics.median(r["wall"] for r in steady["sqlite"]))
         for name, (s, _) in setups.items():
             documents, versions = held(s)
