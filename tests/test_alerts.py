@@ -336,6 +336,23 @@ async def test_daily_digest_is_one_message_per_recipient(tmp_path, portal, smtp)
     assert len(smtp.inbox.messages) == 1  # nothing new: no empty digest the next day
 
 
+async def test_a_digest_sent_while_the_clock_was_far_ahead_holds_back_no_later_digest(tmp_path, portal, smtp):
+    """A digest goes once a day: not again while the last one is stamped after this morning's 08:00. Sent while the
+    clock was 120 days ahead, it held every digest back those 120 days, once the clock was right again."""
+    cfg = config(tmp_path, portal, smtp)
+    cfg = replace(cfg, email=replace(cfg.email, digest="daily"))
+    morning = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), time(0, 0), UTC)  # 08:00 in Beijing
+    await poll_and_deliver(cfg, now=morning + timedelta(days=120, hours=1))
+    assert len(smtp.inbox.messages) == 1
+    data = read_report(SEEDS["tianmen"].read_bytes(), "x").to_json()
+    data["title"] = "天门市2021年政府信息公开工作年度报告"
+    data["tables"]["appeals"]["suit_direct"]["total"] = 3  # a revision: something new to send
+    portal.add("/nb/t.html", report_page(data))
+    await poll_and_deliver(cfg, now=morning + timedelta(hours=1))  # the clock is right again
+    assert len(smtp.inbox.messages) == 2
+    assert smtp.inbox.messages[1]["Subject"] == "【年报监测】每日汇总：1条提醒"
+
+
 class Receiver:
     def __init__(self) -> None:
         self.requests: list[tuple[str, dict[str, str], bytes]] = []

@@ -48,7 +48,9 @@ def _digest_due(store: Store, recipient: str, now: datetime) -> bool:
     if local < today:
         return False
     last = store.last_delivered("email", recipient)
-    return last is None or last < today.astimezone(UTC)
+    # a digest stamped more than a day ahead was sent by a clock that was ahead (then corrected): it says nothing
+    # of whether today's went, and must not hold the digests back until the clock has caught up with it
+    return last is None or last < today.astimezone(UTC) or last > now + timedelta(days=1)
 
 
 @dataclass
