@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from datetime import UTC, datetime
 
 import psycopg
 import pytest
@@ -173,6 +174,51 @@ def test_a_source_lease_keeps_a_second_worker_off_until_released_or_expired(pg_u
         with psycopg.connect(pg_url, autocommit=True) as conn:  # b is killed; its lease's time passes
             conn.execute("UPDATE sources SET lease_until = now() - interval '1 second'")
         assert _claim(a, "s1", lease=600)  # taken over
+    finally:
+        a.close()
+        b.close()
+
+
+def test_stamps_a_database_clock_left_far_ahead_hold_nothing_back(pg_url):
+    """The stamps are the database server's ``now()``. Made while its clock was 120 days ahead (then corrected),
+    each held its row until the clock caught up: a source polled then was 'polled just now' to every other worker
+    and to `govmon poll` (a restarted service is another worker: another PID); a killed worker's lease kept its
+    source, its unfinished poll open and its host slot, and no other worker could poll that host; an alert it had
+    claimed was sent by no one. No lease, slot or claim is ever taken for more than an hour: a stamp further ahead
+    was a wrong clock's."""
+    a, b = _worker(pg_url, "host:100"), _worker(pg_url, "host:200")
+    ahead = "now() + interval '120 days'"
+    sources = [Source(i, "单位", "government", f"http://x/{i}/", 3600, re.compile(".")) for i in ("s1", "s2")]
+    try:
+        a.sync_sources(sources)
+        assert _claim(a, "s1", lease=600)
+        a.release_source("s1")  # polled by a
+        assert _claim(a, "s2", lease=600)  # a is polling s2, holds a slot of its host, and has claimed an alert
+        assert a.take_host_slot("portal.gov.cn", 1, 600) == 0
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            (event,) = conn.execute(
+                "INSERT INTO events (key, kind, source, created, payload) VALUES ('k', 'missing', 's1', %s, '{}') "
+                "RETURNING id",
+                [datetime.now(UTC).isoformat()],
+            ).fetchone()
+            conn.execute(
+                "INSERT INTO deliveries (event_id, channel, recipient, next_attempt) VALUES (%s, 'email', 'x@y', %s)",
+                [event, datetime.now(UTC).isoformat()],
+            )
+        assert len(a.due_deliveries(datetime.now(UTC))) == 1
+        with psycopg.connect(pg_url, autocommit=True) as conn:  # ... all while the clock was ahead; a is killed
+            conn.execute(f"UPDATE sources SET polled_at = {ahead} WHERE id = 's1'")
+            conn.execute(f"UPDATE sources SET lease_until = {ahead} WHERE id = 's2'")
+            conn.execute(f"UPDATE host_slots SET until = {ahead}")
+            conn.execute(f"UPDATE deliveries SET claimed_until = {ahead}")
+        assert b.mark_interrupted() == 2  # a's polls: of s2 (its lease stamped ahead), and of s1 (never ended here)
+        assert _claim(b, "s1", lease=600, fresh=3240) is Claim.TAKEN  # not polled 'just now': in 120 days' time
+        assert _claim(b, "s2", lease=600) is Claim.TAKEN
+        assert b.take_host_slot("portal.gov.cn", 1, 600) == 0
+        assert len(b.due_deliveries(datetime.now(UTC))) == 1
+        # and what is really held is still held: b's own lease and slot, just taken, against a
+        assert _claim(a, "s2", lease=600) is Claim.HELD
+        assert a.take_host_slot("portal.gov.cn", 1, 600) is None
     finally:
         a.close()
         b.close()

@@ -8,7 +8,7 @@ import hashlib
 import json
 import zlib
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +20,12 @@ if TYPE_CHECKING:
     from monitor.config import Source
 
 PER_BAND = 20  # other sources' reports read per band hash when looking for the reports a new one may copy
+
+
+# Nothing the stores hold back waits longer than an hour (a retry's backoff, alerts.outbox.backoff; a lease,
+# lease_seconds; a delivery's claim): a stamp further ahead than this was made by a clock that was ahead (then
+# corrected), and holds nothing back, or it would for as long as the clock had been ahead (120 days, say).
+HORIZON = timedelta(hours=2)
 
 
 def body_name(name: str | None) -> str | None:

@@ -11,11 +11,10 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from monitor.model import Event, Payload
-from monitor.store.encoding import delivery, iso, unpack
+from monitor.store.encoding import HORIZON, delivery, iso, unpack
 from monitor.store.postgres.connected import Connected
 from monitor.store.records import Delivery, StoredEvent
 
-HORIZON = timedelta(hours=2)  # as the SQLite store's: a next attempt past it was set by a clock that was ahead
 CLAIM = timedelta(minutes=10)  # longer than a delivery pass (alerts.outbox.PASS_BUDGET)
 _DELIVERY = (
     "SELECT d.*, e.kind, e.key, e.source, e.payload, e.created{} FROM deliveries d JOIN events e ON e.id = d.event_id"
@@ -87,9 +86,9 @@ class Outbox(Connected):
                 for r in self.conn.execute(
                     "UPDATE deliveries SET claimed_by = %s, claimed_until = now() + %s WHERE id IN (SELECT id FROM "
                     "deliveries WHERE status = 'pending' AND (attempts = 0 OR next_attempt <= %s OR next_attempt > %s "
-                    "OR %s) AND (claimed_until IS NULL OR claimed_until < now() OR claimed_by = %s) ORDER BY id LIMIT %s "
-                    "FOR UPDATE SKIP LOCKED) RETURNING id",
-                    [self.worker, CLAIM, iso(at), iso(at + HORIZON), ignore_backoff, self.worker, limit],
+                    "OR %s) AND (claimed_until IS NULL OR claimed_until < now() OR claimed_until > now() + %s OR "
+                    "claimed_by = %s) ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING id",
+                    [self.worker, CLAIM, iso(at), iso(at + HORIZON), ignore_backoff, HORIZON, self.worker, limit],
                 )
             ]
         sql = _DELIVERY.format(", v.report AS report, v.findings") + (

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 
-from monitor.store.encoding import now, sources_digest
+from monitor.store.encoding import HORIZON, now, sources_digest
 from monitor.store.postgres.bodies import BODIES_OF, Bodies, stored_bodies
 from monitor.store.postgres.outbox import EVENTS, Outbox, event_args, first_events
 from monitor.store.postgres.versions import KNOWN_ON_PAGES, known_rows
@@ -47,15 +47,16 @@ _START = (
     "a(id, lease, fresh)), "
     "claimed AS (UPDATE sources s SET lease_owner = %(me)s, lease_until = now() + a.lease FROM asked a WHERE "
     "s.id = a.id AND s.id IN (SELECT s.id FROM sources s JOIN asked a ON a.id = s.id WHERE (s.lease_until IS NULL "
-    "OR s.lease_until < now() OR s.lease_owner = %(me)s) AND (s.polled_at IS NULL OR s.polled_at <= now() - "
-    "a.fresh OR s.polled_by = %(me)s) FOR UPDATE OF s SKIP LOCKED) RETURNING s.id), "
+    "OR s.lease_until < now() OR s.lease_until > now() + %(horizon)s OR s.lease_owner = %(me)s) AND (s.polled_at "
+    "IS NULL OR s.polled_at <= now() - a.fresh OR s.polled_at > now() OR s.polled_by = %(me)s) FOR UPDATE OF s "
+    "SKIP LOCKED) RETURNING s.id), "
     "cut AS (UPDATE polls SET finished = %(now)s, ok = 0, error = 'interrupted (the process was stopped "
     "mid-poll)' WHERE source IN (SELECT id FROM claimed) AND finished IS NULL AND worker IS DISTINCT FROM "
     "%(me)s), "
     "poll AS (INSERT INTO polls (source, started, worker) SELECT id, %(now)s, %(me)s FROM claimed RETURNING id, "
     "source) "
     "SELECT a.id, p.id, EXISTS (SELECT 1 FROM sources s WHERE s.id = a.id AND s.polled_at > now() - a.fresh AND "
-    "s.polled_by <> %(me)s) FROM asked a LEFT JOIN poll p ON p.source = a.id"
+    "s.polled_at <= now() AND s.polled_by <> %(me)s) FROM asked a LEFT JOIN poll p ON p.source = a.id"
 )
 # without a lease: each a poll's row
 _OPEN = (
@@ -160,8 +161,8 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
         return self.conn.execute(
             "UPDATE polls p SET finished = %s, ok = 0, error = 'interrupted (the process was stopped mid-poll)' "
             "WHERE finished IS NULL AND NOT EXISTS (SELECT 1 FROM sources s WHERE s.id = p.source AND "
-            "s.lease_owner = p.worker AND s.lease_until > now())",
-            [now()],
+            "s.lease_owner = p.worker AND s.lease_until > now() AND s.lease_until <= now() + %s)",
+            [now(), HORIZON],
         ).rowcount
 
     def release_source(self, source_id: str) -> None:
@@ -193,9 +194,9 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
             self._slots_made.add((host, limit))
         row = self.conn.execute(
             "UPDATE host_slots SET owner = %s, until = now() + %s WHERE (host, slot) = (SELECT host, slot FROM "
-            "host_slots WHERE host = %s AND slot < %s AND (owner IS NULL OR until < now()) ORDER BY slot LIMIT 1 "
-            "FOR UPDATE SKIP LOCKED) RETURNING slot",
-            [self.worker, timedelta(seconds=lease), host, limit],
+            "host_slots WHERE host = %s AND slot < %s AND (owner IS NULL OR until < now() OR until > now() + %s) "
+            "ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING slot",
+            [self.worker, timedelta(seconds=lease), host, limit, HORIZON],
         ).fetchone()
         return int(row[0]) if row else None
 
@@ -216,7 +217,7 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
         sent = list(first.values())
         ids = [a.source_id for a in sent]
         urls = sorted({a.list_url for a in sent})
-        args: dict[str, Any] = {"me": self.worker, "now": now(), "ids": ids}
+        args: dict[str, Any] = {"me": self.worker, "now": now(), "ids": ids, "horizon": HORIZON}
         args |= {"leases": [timedelta(seconds=a.lease or 0) for a in sent]}
         args |= {"fresh": [timedelta(seconds=a.fresh) for a in sent]}
         leased = any(a.lease is not None for a in asks)

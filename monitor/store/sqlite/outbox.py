@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from monitor.model import Event, Payload
-from monitor.store.encoding import delivery, iso, now
+from monitor.store.encoding import HORIZON, delivery, iso, now
 from monitor.store.records import Delivery, StoredEvent
 from monitor.store.sqlite.rows import Connected
 
-# No backoff is longer than an hour (alerts.outbox.backoff): a next attempt further ahead than this was set by a
-# clock that was ahead (a wrong date, then corrected) and is due now instead of in 120 days.
-HORIZON = timedelta(hours=2)
 _DELIVERY = (
     "SELECT d.*, e.kind, e.key, e.source, e.payload, e.created{} FROM deliveries d JOIN events e ON e.id = d.event_id"
 )
