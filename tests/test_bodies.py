@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 from conftest import SEEDS
 from pg import fresh_database
@@ -395,6 +396,30 @@ async def test_a_report_dated_before_a_listing_read_that_lacked_it_is_backdated(
     assert backdated.message.startswith("报告写明发布日期为2021-01-29，但govmon于")
     assert "已晚于法定期限2021-01-31" not in backdated.message  # a government's deadline is 3/31
     assert "已晚于法定期限2021-03-31" in backdated.message
+
+
+async def test_a_listing_read_stamped_by_a_clock_far_ahead_backdates_nothing(portal, tmp_path, db):
+    """As above, but poll 1 ran while the clock was 120 days ahead, and poll 2 after it was corrected: when poll 1
+    really read the listing is unknown, so 莱西's report newly listed is not said to be dated before it (the
+    finding named a day 120 days ahead as the day govmon read the listing)."""
+    tongliao = _tongliao(2021, "通辽市2021年政府信息公开工作年度报告", "2022-03-08")
+    portal.add("/l/t1.html", report_page({**tongliao, "agency": "通辽市人民政府"}))
+    portal.add("/l/", listing([("t1.html", tongliao["title"])]))
+    cfg = _config(tmp_path, f"{portal.base}/l/", db=db)
+    await poll(cfg, today=JUDGED_ON)
+    ahead = (datetime.now(UTC) + timedelta(days=120)).isoformat(timespec="seconds")
+    if cfg.database_url:
+        with psycopg.connect(cfg.database_url, autocommit=True) as conn:
+            conn.execute("UPDATE sources SET last_poll = %s", [ahead])
+    else:
+        with sqlite3.connect(cfg.database) as conn:
+            conn.execute("UPDATE sources SET last_poll = ?", [ahead])
+    portal.add("/l/t3.html", SEEDS["laixi"].read_bytes(), content_type="text/plain")
+    portal.add("/l/", listing([("t3.html", "2020年莱西市政府信息公开工作年度报告"), ("t1.html", tongliao["title"])]))
+    await poll(cfg, today=JUDGED_ON)
+    stored = _stored(cfg)
+    assert "t3.html" in stored
+    assert not [f for _, _, found in stored.values() for f in found if f.rule == "timeliness.backdated"]
 
 
 async def test_a_report_naming_no_body_is_the_sources_and_status_says_it_was_assumed(portal, tmp_path, db):

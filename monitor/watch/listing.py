@@ -6,7 +6,7 @@ when a page is unchanged; and what the store knows of them: whether the listing 
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from monitor.config import Source
 from monitor.reading.formats import decode
@@ -36,8 +36,12 @@ def listing_complete(store: Store, source: Source, pages: dict[str, PageCache | 
 
 def listing_read(store: Store, source: Source, state: SourceState, pages: dict[str, PageCache | None]) -> date | None:
     """The day the source's previous poll read its whole listing with today's link_pattern: a report listed
-    first now was not on it then (None: that poll failed, stopped at max_pages, or read it otherwise)."""
+    first now was not on it then (None: that poll failed, stopped at max_pages, or read it otherwise, or its stamp
+    is ahead of the clock: made while the clock was ahead, it says nothing of when the listing was read)."""
     if not state.last_poll or state.last_error:
+        return None
+    read = datetime.fromisoformat(state.last_poll)
+    if read > datetime.now(UTC) + timedelta(hours=1):
         return None
     if source.list_url not in pages:
         pages[source.list_url] = store.page(source.list_url)
@@ -46,7 +50,7 @@ def listing_read(store: Store, source: Source, state: SourceState, pages: dict[s
         return None
     if cached.listing.pattern != source.link_pattern.pattern or not listing_complete(store, source, pages):
         return None
-    return datetime.fromisoformat(state.last_poll).date()
+    return read.date()
 
 
 async def read_listing(
