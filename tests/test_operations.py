@@ -394,6 +394,17 @@ async def test_health_from_the_last_polls_failures_and_the_outbox(portal, tmp_pa
     out = capsys.readouterr().out
     assert "CRITICAL: source city: last polled 2 days" in out
     assert re.search(r"WARNING: outbox: [1-9]\d* dead alert\(s\)", out), out
+    con = sqlite3.connect(tmp_path / "govmon.db")
+    ahead = (datetime.now(UTC) + timedelta(days=120)).isoformat(timespec="seconds")
+    con.execute("UPDATE sources SET last_poll = ?", [ahead])  # stamped while the clock was 120 days ahead
+    con.execute("UPDATE deliveries SET status = 'pending'")
+    con.execute("UPDATE events SET created = ?", [ahead])
+    con.commit()
+    con.close()
+    assert main(["health", "--config", str(path)]) == 1  # was OK: nothing looked late, nothing waited long
+    out = capsys.readouterr().out
+    assert "WARNING: 1 source(s) last polled at a time ahead of this clock, by up to 119 days" in out, out
+    assert "WARNING: outbox: the oldest pending alert is stamped 119 days" in out, out
 
 
 async def test_backup_while_the_service_runs_and_restore_as_the_readme_says(portal, tmp_path, capsys):

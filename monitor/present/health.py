@@ -39,6 +39,7 @@ def check(settings: Settings, store: Store, now: datetime) -> Health:
     health = Health()
     state = {s.id: s for s in store.sources()}
     polled = 0
+    ahead: list[timedelta] = []  # last polls stamped ahead of this clock: how late they are cannot be told
     for source in settings.sources:
         s = state.get(source.id) or SourceState(source.id)
         age = _age(now, s.last_poll)
@@ -46,13 +47,27 @@ def check(settings: Settings, store: Store, now: datetime) -> Health:
             health.add(1, f"source {source.id}: never polled")
             continue
         polled += 1
-        if age > LATE * timedelta(seconds=source.interval) + SLACK:
+        if age < -SLACK:
+            ahead.append(-age)
+        elif age > LATE * timedelta(seconds=source.interval) + SLACK:
             health.add(2, f"source {source.id}: last polled {age} ago (every {source.interval} s): is govmon running?")
         if s.consecutive_failures >= settings.failure_threshold:
             health.add(1, f"source {source.id}: {s.consecutive_failures} failed polls in a row: {s.last_error}")
+    if ahead:
+        health.add(
+            1,
+            f"{len(ahead)} source(s) last polled at a time ahead of this clock, by up to {max(ahead)}: "
+            "the clock was wrong then or is now; whether govmon still polls them cannot be told",
+        )
     oldest, pending = store.oldest_pending()
     waiting = _age(now, oldest)
-    if waiting is not None and waiting > OUTBOX_WARN:
+    if waiting is not None and waiting < -SLACK:
+        health.add(
+            1,
+            f"outbox: the oldest pending alert is stamped {-waiting} ahead of this clock: how long "
+            "alerts have waited cannot be told (govmon alerts list)",
+        )
+    elif waiting is not None and waiting > OUTBOX_WARN:
         level = 2 if waiting > OUTBOX_CRIT else 1
         health.add(level, f"outbox: {pending} alert(s) pending, the oldest for {waiting} (govmon alerts list)")
     dead = store.alert_counts()["dead"]
