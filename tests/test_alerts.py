@@ -351,6 +351,12 @@ async def test_a_digest_sent_while_the_clock_was_far_ahead_holds_back_no_later_d
     await poll_and_deliver(cfg, now=morning + timedelta(hours=1))  # the clock is right again
     assert len(smtp.inbox.messages) == 2
     assert smtp.inbox.messages[1]["Subject"] == "【年报监测】每日汇总：1条提醒"
+    data["tables"]["appeals"]["suit_direct"]["total"] = 4  # revised again the same day: in tomorrow's digest
+    portal.add("/nb/t.html", report_page(data))
+    await poll_and_deliver(cfg, now=morning + timedelta(hours=3))
+    assert len(smtp.inbox.messages) == 2  # one digest a day, as ever: not one a pass for those 120 days
+    await poll_and_deliver(cfg, now=morning + timedelta(days=1, hours=1))
+    assert len(smtp.inbox.messages) == 3
 
 
 class Receiver:

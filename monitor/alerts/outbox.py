@@ -47,10 +47,10 @@ def _digest_due(store: Store, recipient: str, now: datetime) -> bool:
     today = local.replace(hour=DIGEST_HOUR, minute=0, second=0, microsecond=0)
     if local < today:
         return False
-    last = store.last_delivered("email", recipient)
     # a digest stamped more than a day ahead was sent by a clock that was ahead (then corrected): it says nothing
     # of whether today's went, and must not hold the digests back until the clock has caught up with it
-    return last is None or last < today.astimezone(UTC) or last > now + timedelta(days=1)
+    last = store.last_delivered("email", recipient, before=now + timedelta(days=1))
+    return last is None or last < today.astimezone(UTC)
 
 
 @dataclass

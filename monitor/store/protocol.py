@@ -212,7 +212,8 @@ class Store(Protocol):
         """The outbox as `govmon alerts list` shows it: every delivery not yet made (with ``delivered``, every
         delivery), oldest first; without the versions' reports."""
 
-    def last_delivered(self, channel: str, recipient: str) -> datetime | None: ...
+    def last_delivered(self, channel: str, recipient: str, before: datetime) -> datetime | None:
+        """When the last message to ``recipient`` by ``channel`` was delivered, of those stamped before ``before``."""
 
     def mark_delivered(self, delivery_ids: Iterable[int], at: datetime) -> None: ...
 

@@ -100,10 +100,11 @@ class Outbox(Connected):
         where = "" if delivered else " WHERE d.status != 'delivered'"
         return [_delivery(r) for r in self._rows(_DELIVERY.format("") + where + " ORDER BY d.id")]
 
-    def last_delivered(self, channel: str, recipient: str) -> datetime | None:
+    def last_delivered(self, channel: str, recipient: str, before: datetime) -> datetime | None:
         row = self.conn.execute(
-            "SELECT max(delivered_at) FROM deliveries WHERE channel = %s AND recipient = %s AND status = 'delivered'",
-            [channel, recipient],
+            "SELECT max(delivered_at) FROM deliveries WHERE channel = %s AND recipient = %s AND status = 'delivered' "
+            "AND delivered_at < %s",
+            [channel, recipient, iso(before)],
         ).fetchone()
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 

@@ -69,10 +69,11 @@ class Outbox(Connected):
         where = "" if delivered else " WHERE d.status != 'delivered'"
         return [delivery(r) for r in self.db.query(_DELIVERY.format("") + where + " ORDER BY d.id")]
 
-    def last_delivered(self, channel: str, recipient: str) -> datetime | None:
+    def last_delivered(self, channel: str, recipient: str, before: datetime) -> datetime | None:
         row = self.db.conn.execute(
-            "SELECT max(delivered_at) FROM deliveries WHERE channel = ? AND recipient = ? AND status = 'delivered'",
-            [channel, recipient],
+            "SELECT max(delivered_at) FROM deliveries WHERE channel = ? AND recipient = ? AND status = 'delivered' "
+            "AND delivered_at < ?",
+            [channel, recipient, iso(before)],
         ).fetchone()
         return datetime.fromisoformat(row[0]) if row[0] else None
 
