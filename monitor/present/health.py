@@ -32,7 +32,8 @@ class Health:
 
 
 def _age(now: datetime, stamp: str | None) -> timedelta | None:
-    return now - datetime.fromisoformat(stamp) if stamp else None
+    """How long ago ``stamp`` was, in whole seconds (negative: it is ahead of this clock)."""
+    return timedelta(seconds=round((now - datetime.fromisoformat(stamp)).total_seconds())) if stamp else None
 
 
 def check(settings: Settings, store: Store, now: datetime) -> Health:

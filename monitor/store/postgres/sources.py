@@ -48,15 +48,15 @@ _START = (
     "claimed AS (UPDATE sources s SET lease_owner = %(me)s, lease_until = now() + a.lease FROM asked a WHERE "
     "s.id = a.id AND s.id IN (SELECT s.id FROM sources s JOIN asked a ON a.id = s.id WHERE (s.lease_until IS NULL "
     "OR s.lease_until < now() OR s.lease_until > now() + %(horizon)s OR s.lease_owner = %(me)s) AND (s.polled_at "
-    "IS NULL OR s.polled_at <= now() - a.fresh OR s.polled_at > now() OR s.polled_by = %(me)s) FOR UPDATE OF s "
-    "SKIP LOCKED) RETURNING s.id), "
+    "IS NULL OR s.polled_at <= now() - a.fresh OR s.polled_at > now() + %(horizon)s OR s.polled_by = %(me)s) "
+    "FOR UPDATE OF s SKIP LOCKED) RETURNING s.id), "
     "cut AS (UPDATE polls SET finished = %(now)s, ok = 0, error = 'interrupted (the process was stopped "
     "mid-poll)' WHERE source IN (SELECT id FROM claimed) AND finished IS NULL AND worker IS DISTINCT FROM "
     "%(me)s), "
     "poll AS (INSERT INTO polls (source, started, worker) SELECT id, %(now)s, %(me)s FROM claimed RETURNING id, "
     "source) "
     "SELECT a.id, p.id, EXISTS (SELECT 1 FROM sources s WHERE s.id = a.id AND s.polled_at > now() - a.fresh AND "
-    "s.polled_at <= now() AND s.polled_by <> %(me)s) FROM asked a LEFT JOIN poll p ON p.source = a.id"
+    "s.polled_at <= now() + %(horizon)s AND s.polled_by <> %(me)s) FROM asked a LEFT JOIN poll p ON p.source = a.id"
 )
 # without a lease: each a poll's row
 _OPEN = (
