@@ -68,9 +68,9 @@ from pg import cluster, fresh_database, run  # noqa: E402  (the tests' throwaway
 CGROUPS = (Path("/sys/fs/cgroup/cpu"), Path("/sys/fs/cgroup"))  # cgroup v1's cpu controller, or v2's root
 
 
-def confine(cpus: float, name: str) -> None:
-    """This process and every child it starts from now (its readers) allowed ``cpus`` cores, in a cgroup ``name``
-    (removed by ``unconfine`` once its processes have ended)."""
+def cgroup(cpus: float, name: str) -> Path:
+    """A cgroup ``name`` allowed ``cpus`` cores (cgroup v1's cpu controller, else v2's ``cpu.max``), made by the
+    parent: raises OSError (one line for the user, ``arguments``) where this machine will not have it."""
     v1 = CGROUPS[0].is_dir()
     group = (CGROUPS[0] if v1 else CGROUPS[1]) / name
     group.mkdir(exist_ok=True)
@@ -79,20 +79,16 @@ def confine(cpus: float, name: str) -> None:
         (group / "cpu.cfs_quota_us").write_text(str(round(cpus * 100000)))
     else:
         (group / "cpu.max").write_text(f"{round(cpus * 100000)} 100000")
+    return group
+
+
+def confine(group: Path) -> None:
+    """This process, and every child it starts from now (its readers), in ``group``."""
     (group / "cgroup.procs").write_text(str(os.getpid()))
 
 
-def can_confine() -> bool:
-    probe = (CGROUPS[0] if CGROUPS[0].is_dir() else CGROUPS[1]) / f"govmon-bench-probe-{os.getpid()}"
-    try:
-        probe.mkdir()
-        probe.rmdir()
-    except OSError:
-        return False
-    return True
-
-
 def unconfine(prefix: str) -> None:
+    """The groups named ``prefix``..., removed once their processes have ended (said when one cannot be)."""
     for root in CGROUPS:
         for group in root.glob(f"{prefix}*"):
             for _ in range(100):  # its last processes may take a moment to be reaped
@@ -101,11 +97,13 @@ def unconfine(prefix: str) -> None:
                     break
                 except OSError:
                     time.sleep(0.05)
+            else:
+                print(f"bench_workers: cgroup {group} still has processes: left in place", file=sys.stderr)
 
 
-def _worker(settings: Settings, out: Any, cpus: float = 0.0, group: str = "") -> None:
-    if cpus:
-        confine(cpus, group)
+def _worker(settings: Settings, out: Any, group: Path | None = None) -> None:
+    if group is not None:
+        confine(group)
     as_govmon()
     start = time.perf_counter()
     polled = asyncio.run(poll_once(settings, None, Renderer(settings.templates_dir)))
@@ -181,14 +179,17 @@ def workers_pass(
         ctx = multiprocessing.get_context("spawn")
         out = ctx.Queue()
         prefix = f"govmon-bench-{os.getpid()}-"
-        children = [ctx.Process(target=_worker, args=(settings, out, cpus, f"{prefix}{i}")) for i in range(workers)]
-        for child in children:
-            child.start()
-        results = [out.get() for _ in children]
-        for child in children:
-            child.join()
-        if cpus:
-            unconfine(prefix)
+        try:
+            groups = [cgroup(cpus, f"{prefix}{i}") if cpus else None for i in range(workers)]
+            children = [ctx.Process(target=_worker, args=(settings, out, group)) for group in groups]
+            for child in children:
+                child.start()
+            results = [out.get() for _ in children]
+            for child in children:
+                child.join()
+        finally:
+            if cpus:
+                unconfine(prefix)
     wall = time.perf_counter() - start
     answers, peak = server.answered(since)
     return {
@@ -294,8 +295,15 @@ def arguments() -> argparse.Namespace:
     )
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)  # one pass of pickled settings (--before)
     args = parser.parse_args()
-    if args.cpus and not can_confine():
-        parser.error("--cpus needs a cgroup this user can make: root, and the cgroup cpu controller")
+    if args.cpus:
+        if args.cpus < 0.01 or args.before:
+            parser.error("--cpus takes a number of cores of at least 0.01, and not with --before")
+        try:  # a probe, made as a worker's will be
+            cgroup(args.cpus, f"govmon-bench-probe-{os.getpid()}")
+        except OSError as exc:
+            parser.error(f"--cpus needs a cgroup cpu controller this user can set ({exc})")
+        finally:
+            unconfine(f"govmon-bench-probe-{os.getpid()}")
     return args
 
 
