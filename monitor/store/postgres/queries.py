@@ -37,7 +37,7 @@ class Queries(Connected):
             f"v.findings, v.diff, {report}, (SELECT name FROM bodies WHERE id = d.body_id) FROM documents d "
             "LEFT JOIN versions v ON v.id = "
             f"(SELECT max(id) FROM versions WHERE document_id = d.id) WHERE {' AND '.join(where)} "
-            "ORDER BY d.source, d.year DESC NULLS LAST, d.id"
+            "ORDER BY d.source, d.year DESC NULLS LAST, d.url"  # (as the SQLite store's: not the id)
         )
         # streamed: a server-side cursor (WITH HOLD, as the connection autocommits) fetched ``itersize`` rows at a
         # time, so memory does not grow with the database (the rows wait on the server, not here); one source's

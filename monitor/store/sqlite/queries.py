@@ -31,7 +31,7 @@ class Queries(Connected):
             "v.diff, "
             f"{report}, (SELECT name FROM bodies WHERE id = d.body_id) FROM documents d LEFT JOIN versions v ON v.id = "
             f"(SELECT max(id) FROM versions WHERE document_id = d.id) WHERE {' AND '.join(where)} "
-            "ORDER BY d.source, d.year DESC, d.id"
+            "ORDER BY d.source, d.year DESC, d.url"  # (not the id: two reports read at once are stored in either order)
         )
         for row in self.db.conn.execute(sql, args):
             doc_id, doc_source, url, title, doc_year, first_seen, versions = row[:7]
