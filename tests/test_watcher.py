@@ -224,6 +224,39 @@ async def test_the_same_report_under_two_urls_is_kept_once(portal, tmp_path):
     assert sorted(versions(cfg).values()) == [0, 1]  # one version; the second URL remembered as its duplicate
 
 
+async def test_the_second_url_of_a_report_kept_once_revised_is_told_as_that_report_revised(portal, tmp_path):
+    """The same report under two URLs is stored once, under whichever was read first (both are read at once).
+    When the page at the other URL then changes, it is that report revised: staff were told a revision or a new
+    report by the luck of the first poll (seen in benchmarks/same_alerts.py, two sources listing one report)."""
+    data = read_report(TONGLIAO, "x").to_json()
+    portal.add(
+        "/nb/", listing([("a.html", "2021年政府信息公开工作年度报告"), ("b.html", "2021年政府信息公开工作年度报告")])
+    )
+    portal.add("/nb/a.html", report_page(data))
+    portal.add("/nb/b.html", report_page(data))
+    cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")])
+    await poll(cfg)
+    (kept,) = [url for url, n in versions(cfg).items() if n == 1]
+    (other,) = [url for url, n in versions(cfg).items() if n == 0]
+    data["tables"]["appeals"]["review"]["upheld"] = 2
+    data["tables"]["appeals"]["review"]["total"] = 3
+    portal.pages[f"/nb/{other}"].body = report_page(data).encode()
+    (r,) = await poll(cfg)
+    assert (r.new_versions, r.changed) == (1, 1)
+    store = db(cfg)
+    try:
+        assert [k for k in event_kinds(store) if k != "missing"] == ["new_report", "revision"]
+        (doc,) = [d for d in store.reports() if d.url.endswith(other)]
+        assert doc.latest is not None
+        assert {c["column"]: (c["old"], c["new"]) for c in doc.latest.diff["cells"]} == {
+            "total": (2, 3),
+            "upheld": (1, 2),
+        }
+    finally:
+        store.close()
+    assert versions(cfg) == {kept: 1, other: 1}
+
+
 async def test_missing_report_after_the_deadline(portal, tmp_path):
     portal.add("/nb/", listing([("t.html", "通辽市2021年政府信息公开工作年度报告")]))
     portal.add("/nb/t.html", TONGLIAO, content_type="text/plain")

@@ -30,7 +30,7 @@ from monitor.model.bodies import Attribution, Body, attribute
 from monitor.reading.facts import infer_kind
 from monitor.reading.formats import decode, sniff
 from monitor.reading.report import is_report, with_attachment
-from monitor.store import KnownReport, NewVersion, Store, StoredVersion
+from monitor.store import KnownReport, NewVersion, Store, StoredDocument, StoredVersion
 from monitor.watch.addresses import allowed_for
 from monitor.watch.discover import Link, attachments
 from monitor.watch.fetch import Fetcher, Response
@@ -129,14 +129,14 @@ class Documents:
         if doc and known and known.content_hash == content_hash:
             result.touched.append((doc.id, resp.etag, resp.last_modified))
             return year
-        latest = self.store.latest_version(doc.id) if doc and known else None
+        own, latest = self._revised(doc if known else None, who.body, year)
         # The same body's report for the year before, from the store: carry-over (上年结转 = 去年的结转下年度)
         # and 现行有效件数 are checked across years here as `check --previous` checks them. Asked with whether
         # this content is stored already (a duplicate is not checked) and whether the body's year is.
         if link.year:  # by the link's year, which only ever decreases: no two reports wait for each other
             await year_done(link.year - 1)
         around = self.store.report_reads(source.id, content_hash, who.body, year)
-        if latest is None and self._duplicate(source, link, resp, who, around.seen, known=doc is not None, year=year):
+        if own is None and self._duplicate(source, link, resp, who, around.seen, known=doc is not None, year=year):
             return year
         marks = marks if year else []  # whose text this one may repeat
         similar = self.store.similar(source.id, year, marks, body=who.body) if year else []
@@ -170,7 +170,7 @@ class Documents:
             ready.packed,
         )
         seen = self.store.content_seen
-        if latest is None and self._duplicate(
+        if own is None and self._duplicate(
             source, link, resp, who, seen(source.id, content_hash, who.body), known=doc is not None, year=year
         ):
             return year  # stored meanwhile under another URL (the checks above yield): no await from here to the save
@@ -188,6 +188,17 @@ class Documents:
             len(findings),
         )
         return year
+
+    def _revised(
+        self, doc: StoredDocument | None, body: str, year: int | None
+    ) -> tuple[StoredVersion | None, StoredVersion | None]:
+        """(this URL's own latest version, the version its new content revises). A URL kept as the duplicate of
+        its body's report of the year (stored under another URL: whichever was read first, two being read at
+        once) has none of its own, and revises that report: staff are told a revision either way."""
+        own = self.store.latest_version(doc.id) if doc else None
+        if own is None and doc and year:
+            return None, self.store.body_version(body, year)
+        return own, own
 
     def _unreadable(self, source: Source, link: Link, exc: InputError, sha: str, resp: Response) -> None:
         """A report that could not be read, remembered with its bytes' hash (not read again while they stay the
