@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import rtoml
 import tomli
 
 from monitor import config
-from monitor.config import load, reader
+from monitor.config import halves, load, reader
 from monitor.errors import ConfigError
 from monitor.present.cli import main
 
@@ -224,7 +225,7 @@ def test_a_file_read_in_pieces_reads_as_tomli_reads_it(text, whole, monkeypatch)
             return None
         data, more = got
         try:
-            sources = [s for piece in more for s in piece]
+            sources = [s for piece in more for s in piece()]
         except ConfigError:
             return None
         return {**data, "source": sources} if sources else data
@@ -420,3 +421,57 @@ def test_a_mistake_far_down_a_file_read_in_pieces_names_its_line(before, after, 
     assert str(exc.value).startswith(f"{tmp_path / 'sources.toml'}:{line}")
     if "source id" in expected or "kind" in expected:
         assert f"[[source]] #{number} " in str(exc.value)
+
+
+def test_a_large_file_checked_in_two_processes_is_the_file_checked_in_one(tmp_path, env, monkeypatch):
+    """The later half of a large file's pieces is read and checked by a forked child (half of a first start's
+    parse at 150,000 sources, issue #28): the settings are those of one process; a mistake in either half is
+    named as one process names it (the child sends nothing then, and its half is read again here)."""
+    monkeypatch.setattr(reader, "PIECE", 200)  # many pieces
+    text = _many(300)
+    monkeypatch.setattr(halves, "FORK_ABOVE", 10**9)
+    alone = load(write(tmp_path, text))
+    mistakes = {
+        src: text.replace(
+            f'id = "s{src}"\nagency = "单位{src}"\nkind = "government"',
+            f'id = "s{src}"\nagency = "单位{src}"\nkind = "ministry"',
+        )
+        for src in (10, 280)
+    }
+    said = {}
+    for src, bad in mistakes.items():
+        with pytest.raises(ConfigError) as exc:
+            load(write(tmp_path, bad))
+        said[src] = str(exc.value)
+
+    monkeypatch.setattr(halves, "FORK_ABOVE", 8)
+    monkeypatch.setattr(halves, "_worth", lambda pieces: pieces >= halves.FORK_ABOVE)  # (pytest may run threads)
+    sent: list[bool] = []
+    real = halves._Child.rows
+
+    def rows(child: halves._Child) -> list[object] | None:
+        got = real(child)
+        sent.append(got is not None)
+        return got
+
+    monkeypatch.setattr(halves._Child, "rows", rows)
+    assert load(write(tmp_path, text)) == alone
+    assert sent == [True]  # the child's half was its own, sent whole
+    for src, bad in mistakes.items():
+        with pytest.raises(ConfigError) as exc:
+            load(write(tmp_path, bad))
+        assert str(exc.value) == said[src]
+        assert f"[[source]] #{[s.id for s in alone.sources].index(f's{src}') + 1} key 'kind'" in said[src]
+
+
+def test_no_child_is_forked_while_another_thread_runs():
+    """A fork copies only the thread that makes it: a lock another thread held stays held in the child for
+    ever. With a thread running (a reload in the service), the file is checked in this process alone."""
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not halves._worth(halves.FORK_ABOVE * 10)
+    finally:
+        stop.set()
+        other.join()

@@ -10,14 +10,13 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from monitor.config import cache
-from monitor.config.reader import Reader, consumed, decode, parse_toml, read_bytes, tables, unique
+from monitor.config import cache, halves
+from monitor.config.reader import Piece, Reader, consumed, decode, parse_toml, read_bytes, tables, unique
 from monitor.config.sections import database_url, email_section, source_section, webhook_section
 from monitor.config.settings import (
     DIGESTS,
@@ -188,10 +187,17 @@ def _check(path: Path, text: str, fast: bool) -> tuple[Settings, list[SourceRow]
     webhooks = tables(r, "alerts", "webhook", alerts.get("webhook", []))
     hooks = tuple(webhook_section(r, i, w) for i, w in enumerate(webhooks))
     unique(r, "alerts.webhook", [w.name for w in hooks], "name", "webhook name")
-    rows: list[SourceRow] = []
-    for listed in chain([data.pop("source", [])], more):  # the file's, or each piece's (``parse_toml``) in turn
-        made, checked = len(rows), tables(r, "monitor", "source", listed)
-        rows += [source_section(r, made + i, s, default_interval) for i, s in consumed(checked)]
+
+    def rows_of(listed: Sequence[Piece], made: int) -> list[SourceRow]:
+        """The sources of these pieces (``parse_toml``) checked, in turn; ``made``: the sources before them."""
+        rows: list[SourceRow] = []
+        for piece in listed:
+            start, checked = made + len(rows), tables(r, "monitor", "source", piece())
+            rows += [source_section(r, start + i, s, default_interval) for i, s in consumed(checked)]
+        return rows
+
+    rows = rows_of([lambda: data.pop("source", [])], 0)  # the file's (tomli), or none: the pieces hold them
+    rows += halves.checked(more, len(rows), rows_of)
     unique(r, "source", [row[0] for row in rows], "id", "source id")
     url = database_url(r, mon)
     head = Settings(

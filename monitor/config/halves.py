@@ -1,0 +1,93 @@
+"""A large ``sources.toml``'s sources checked in two processes: the later half of its pieces (``reader.pieces``)
+read and checked by a forked child while this process does the first half.
+
+At 150,000 sources, reading and checking them is ~0.75 s of a first start's ~2.1 s before `run`'s first request
+(issue #28); on two cores, half of it is done meanwhile. Only the happy path is shared: the child sends the rows
+of its half when every source in it is sound, and nothing otherwise; then this process reads that half itself, so
+a mistake is named exactly as ever (its line, its source's number, tomli's words). A child is forked only when
+this process runs no other thread (a fork copies no thread, and a lock another held stays held in the child), can
+use more than one core, and the file has at least ``FORK_ABOVE`` pieces.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import marshal
+import os
+import signal
+import threading
+from collections.abc import Callable, Sequence
+
+from monitor.config.reader import Piece
+from monitor.config.settings import SourceRow
+
+FORK_ABOVE = 8  # pieces (~7,000 sources): below it, the fork and the hand-over cost more than they save
+
+Rows = Callable[[Sequence[Piece], int], list[SourceRow]]
+
+
+def checked(pieces: Sequence[Piece], made: int, rows_of: Rows) -> list[SourceRow]:
+    """``rows_of(pieces, made)``, the later half done in a child when that is worth it. ``made``: the sources
+    before the first piece (they number the sources in messages)."""
+    if not _worth(len(pieces)):
+        return rows_of(pieces, made)
+    half = len(pieces) // 2
+    child = _Child(lambda: rows_of(pieces[half:], 0))
+    try:
+        rows = rows_of(pieces[:half], made)
+        theirs = child.rows()
+    finally:
+        child.close()
+    return rows + (theirs if theirs is not None else rows_of(pieces[half:], made + len(rows)))
+
+
+def _worth(pieces: int) -> bool:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return pieces >= FORK_ABOVE and cores > 1 and hasattr(os, "fork") and threading.active_count() == 1
+
+
+class _Child:
+    """A forked process computing rows and sending them marshalled through a pipe; exit status 0 when whole."""
+
+    def __init__(self, work: Callable[[], list[SourceRow]]) -> None:
+        read, write = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: never returns, never runs the parent's exit handlers or flushes its buffers
+            code = 1
+            try:
+                os.close(read)
+                body = marshal.dumps(work())
+                with os.fdopen(write, "wb") as out:
+                    out.write(body)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        self.pipe: int | None = read
+
+    def rows(self) -> list[SourceRow] | None:
+        """The child's rows, or None when it found a mistake or failed in any way."""
+        assert self.pipe is not None
+        with os.fdopen(self.pipe, "rb") as got:
+            self.pipe = None
+            body = got.read()
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = 0
+        if status != 0:
+            return None
+        try:
+            rows = marshal.loads(body)
+        except (EOFError, ValueError, TypeError):
+            return None
+        return rows if isinstance(rows, list) else None
+
+    def close(self) -> None:
+        """Let go of a child whose rows are no longer wanted (this process's half had a mistake)."""
+        if self.pipe is not None:
+            os.close(self.pipe)
+            self.pipe = None
+        if self.pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+            self.pid = 0
