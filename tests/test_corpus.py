@@ -280,3 +280,38 @@ def test_a_whole_blank_column_in_the_real_page_is_a_blank_not_an_error():
     findings = run_rules(changed)
     assert [f.rule for f in findings if f.severity == "error"] == []
     assert "cell.blank" in {f.rule for f in findings}
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "存在的主要问题及明年工作计划",  # 010's own words, its numeral lost
+        "存在的主要问题及整改措施",
+        "工作中存在的问题及下一步工作打算",
+    ],
+)
+def test_a_part_heading_written_without_its_numeral_is_that_part(heading):
+    # A reader sees (010 with "五、" dropped from its part-五 heading, as an editor loses a numbering): the heading
+    # on its own line between 四's tables and 六, the 不足 and next year's plan under it. Part 五 is there.
+    html = Path(path("010_")).read_text(encoding="utf-8")
+    assert html.count("五、存在的主要问题及明年工作计划") == 1
+    report = read_report(html.replace("五、存在的主要问题及明年工作计划", heading).encode(), "010-unnumbered")
+    assert all(report.sections[n] for n in range(1, 7))
+    assert [f.rule for f in run_rules(report) if f.severity == "error"] == []
+
+
+def test_a_part_truly_missing_is_not_found_in_a_line_that_only_names_its_words():
+    # The counter-case: part 五 removed from 010 (its heading and its text), and a short line naming 五's words
+    # left where it cannot be 五's heading (in part 一, before 四) or twice between 四 and 六: still missing.
+    html = Path(path("010_")).read_text(encoding="utf-8")
+    start = html.index("五、存在的主要问题及明年工作计划")
+    start = html.rindex("<p", 0, start)
+    end = html.rindex("<p", 0, html.index("六、其他需要报告的事项"))
+    without = html[:start] + html[end:]
+    assert read_report(without.encode(), "010-no-5").sections[5] is None
+    one = html.index("一、总体情况")
+    early = without[:one] + "一、总体情况</p><p>存在的主要问题及改进情况说明</p><p>" + without[one + len("一、总体情况") :]
+    assert read_report(early.encode(), "010-early").sections[5] is None
+    six = without.rindex("<p", 0, without.index("六、其他需要报告的事项"))
+    twice = without[:six] + "<p>存在的主要问题</p><p>下一步工作打算</p>" + without[six:]
+    assert read_report(twice.encode(), "010-twice").sections[5] is None

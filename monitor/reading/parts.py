@@ -150,6 +150,7 @@ def headings(lines: list[str]) -> list[tuple[int, int]]:
             dropped |= {i for i, _ in run}
     if len({n for _, n in out}) >= 3:  # a report's structure, named by its words: its numbering is evidence too
         out = sorted({*out, *_by_numbering(lines, out, dropped)})
+        out = sorted({*out, *_unnumbered(lines, out, dropped)})
     if not any(n == 5 for _, n in out):  # 五 told only by its sub-headings: "(一)主要问题" … "(二)改进情况"
         sub = next((i for i, line in enumerate(lines) if _SUBHEADING5.search(line)), None)
         if sub is not None:
@@ -183,6 +184,32 @@ def _by_numbering(lines: list[str], found: list[tuple[int, int]], dropped: set[i
         if len(hits) == 1:
             out.append((hits[0], n))
             at[n] = hits[0]  # the next part may stand after this one
+    return out
+
+
+_BARE_HEADING = re.compile(r"^[^\d|。，,；;：:！!？?]{4,30}$")  # a short line that is no sentence, no row
+
+
+def _unnumbered(lines: list[str], found: list[tuple[int, int]], dropped: set[int]) -> list[tuple[int, int]]:
+    """Parts whose heading was written without its numeral ("存在的主要问题及明年工作计划" on a line of its own,
+    the number lost in an editor): the one short line whose words name the part, after the heading of the
+    part before and before the heading of the next part found. A false "part missing" costs staff a morning."""
+    at = {n: i for i, n in sorted(found, reverse=True)}
+    out = []
+    for n in range(2, 7):
+        if n in at or n - 1 not in at:
+            continue
+        hi = min((i for m, i in at.items() if m > n), default=len(lines))
+        hits = [
+            i
+            for i in range(at[n - 1] + 1, hi)
+            if i not in dropped
+            and _BARE_HEADING.match(line := lines[i].strip().strip("*").strip())
+            and n in _named(line)
+        ]
+        if len(hits) == 1:
+            out.append((hits[0], n))
+            at[n] = hits[0]
     return out
 
 
