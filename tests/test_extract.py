@@ -172,3 +172,31 @@ def test_the_asides_of_cells_are_found_in_one_walk_as_the_union_of_the_cells_fou
         walked += len(found)
     assert counts[-1] == 9  # sup, s, the three inner cells' two each, the outer cell's span; not those outside
     assert walked > 2000  # Word's markup in the real pages' cells
+
+
+@pytest.mark.parametrize("say", ["", '<meta charset="utf-8">', '<meta charset="iso-8859-1">', "latin-1"])
+def test_a_real_gbk_page_that_names_no_charset_or_a_wrong_one_is_read_as_gbk(check_json, tmp_path, say):
+    # A reader sees (the real 004 page in GBK, as older portals serve it): its charset not named, or named wrongly
+    # (UTF-8 in its <meta>, or a server's default ISO-8859-1 in the header); a browser user picks GBK and reads the
+    # same report. A detector's guess for these mostly-ASCII 225 KB took them for ISO-8859-13: "not a report".
+    real = next((Path(__file__).resolve().parents[2] / "shared" / "corpus").glob("004_*")).read_text(encoding="utf-8")
+    page = real.replace('<meta charset="utf-8" ', "<meta ")
+    assert page != real
+    assert "charset" not in page.lower()
+    if say.startswith("<meta"):
+        page = page.replace("<head>", f"<head>{say}", 1)
+    raw = page.encode("gb18030")
+    assert decode(raw, say or None) == (page, "gb18030")
+    path = tmp_path / "004-gbk.html"
+    path.write_bytes(raw)
+    path.with_name("004-utf8.html").write_text(real, encoding="utf-8")
+    _, got = check_json(str(path))
+    _, want = check_json(str(path.with_name("004-utf8.html")))
+    assert (got["title"], got["tables"], got["findings"]) == (want["title"], want["tables"], want["findings"])
+
+
+def test_bytes_of_another_script_are_not_taken_for_gbk():
+    big5 = "政府信息公開工作年度報告。本年度新收申請。".encode("big5") * 20
+    assert decode(big5)[1] != "gb18030"  # valid GBK byte pairs, but not these pages' words in it
+    latin = "Rapport annuel: été, année, déjà vu. " * 50
+    assert decode(latin.encode("latin-1"), "iso-8859-1") == (latin, "iso8859-1")
