@@ -126,3 +126,20 @@ def test_several_inputs_give_an_array(check_json):
     code, results = check_json(str(SEEDS["tongliao"]), str(SEEDS["laixi"]))
     assert code == 1
     assert [x["year"] for x in results] == [2021, 2020]
+
+
+def test_a_prose_count_against_cells_one_of_which_is_blank_is_no_mismatch(check_json, tmp_path):
+    # A reader sees (莱西 2020 with its (四)3 总计 cell left empty): "无法提供68件", and the (四) rows 63, 5 and a
+    # blank; with the blank as 0 (as 没有数据应填0 says) they make 68. No mismatch can be claimed; "无法提供之和
+    # 为63" quoted (四)1 alone, a sum not on the page.
+    lines = SEEDS["laixi"].read_text(encoding="utf-8").split("\n")
+    at = lines.index("3.补正后申请内容仍不明确")
+    cell = at + next(i for i, line in enumerate(lines[at + 1 :], 1) if line.strip())  # its first number: 总计
+    assert (lines[cell], lines[cell + 2]) == ("0", "(五)不予处理")
+    lines[cell] = ""
+    path = tmp_path / "laixi-blank.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    _, r = check_json(str(path))
+    assert r["tables"]["applications"]["unavailable_unclear"]["total"] is None
+    said = [f["message"] for f in r["findings"] if f["rule"] == "narrative.mismatch"]
+    assert said == ["正文写“予以公开78件”，但表中予以公开为67"]  # the seed's own, and nothing on 无法提供

@@ -146,14 +146,14 @@ def mismatches(report: Report) -> Iterator[Discrepancy]:
                 continue
             if _not_the_cells(report, sentence, m, table, row):
                 continue
-            accepted = [v for v in values if v is not None]
-            if not accepted or stated in accepted:
+            # the cells it names, first, then other readings that also agree (some reports count (四)1 only as
+            # 无法提供): a mismatch only against the cells named, read for certain (a blank among them: unknown)
+            cells = values[0] if values else None
+            if cells is None or stated in values:
                 continue
             seen.add((label, stated))
             quote = re.sub(r"[“”\"’]", "", m.group(0))
-            yield Discrepancy(
-                "mismatch", f"正文写“{quote}”，但表中{label}为{accepted[0]}", table, row, accepted[0], stated
-            )
+            yield Discrepancy("mismatch", f"正文写“{quote}”，但表中{label}为{cells}", table, row, cells, stated)
         upheld = _ALL_UPHELD.search(sentence)
         if upheld and ("均获维持", 0) not in seen and not _OTHER_CASES.search(sentence):
             rows = ("review",) if upheld.group(1) == "复议" else ("suit_direct", "suit_after_review")
