@@ -315,3 +315,35 @@ def test_a_part_truly_missing_is_not_found_in_a_line_that_only_names_its_words()
     six = without.rindex("<p", 0, without.index("六、其他需要报告的事项"))
     twice = without[:six] + "<p>存在的主要问题</p><p>下一步工作打算</p>" + without[six:]
     assert read_report(twice.encode(), "010-twice").sections[5] is None
+
+
+@pytest.mark.parametrize("mark", ["\ufeff", "\u200d", "\u2060", "\u00ad", "\u200e"])
+def test_an_invisible_character_inside_the_numbers_of_the_real_page_changes_no_number(mark):
+    # A reader sees (005 with a character that shows nothing inside or beside every number of its tables, as
+    # editors leave them): the same numbers. They were unread cells ("could not read"), rows left out of the sums.
+    raw = Path(path("005_")).read_bytes()
+    report = read_report(raw, "005")
+    soup = BeautifulSoup(raw.decode("utf-8"), "lxml")
+    for table, row, column in _plants(report):
+        value = report.tables[table].rows[row][column]
+        digits = value.raw.replace(" ", "")
+        _td(soup, value.origin).string = f"{mark}{digits[:1]}{mark}{digits[1:]}{mark}"
+    changed = read_report(str(soup).encode(), "marked")
+    for table, row, column in _plants(report):
+        assert changed.tables[table].rows[row][column].number == report.tables[table].rows[row][column].number
+        assert not changed.tables[table].rows[row][column].doubt
+    assert [f.rule for f in run_rules(changed)] == [f.rule for f in run_rules(report)]
+
+
+@pytest.mark.parametrize("minus", ["\u2212", "\u2013", "-", "－"])
+def test_a_change_written_with_a_minus_sign_or_an_en_dash_is_that_negative_number(minus):
+    # A reader sees (004, the 2019 format, its 行政许可 本年增/减 written "−3" as Word and WPS write it): minus 3.
+    html = Path(path("004_")).read_text(encoding="utf-8")
+    report = read_report(html.encode(), "004")
+    cell = report.tables["active"].rows["licensing"]["change"]
+    soup = BeautifulSoup(html, "lxml")
+    assert _td(soup, cell.origin).get_text(strip=True) == cell.raw == "0"
+    _td(soup, cell.origin).string = f"{minus}3"
+    changed = read_report(str(soup).encode(), "signed")
+    assert changed.tables["active"].rows["licensing"]["change"].number == -3
+    assert [f.rule for f in run_rules(changed)] == [f.rule for f in run_rules(report)]

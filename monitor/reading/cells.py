@@ -2,7 +2,7 @@
 text). The text arrives NFKC-normalised (full-width digits and signs are ASCII by then).
 
 What one cell may hold, all seen on real pages (report-format.md §5):
-- a number: ``23``, ``1,234`` (thousands separators), ``+3``/``-3`` (signed columns), ``7730.28`` (万元);
+- a number: ``23``, ``1,234`` (thousands separators), ``+3``/``-3``/``−3`` (signed columns), ``7730.28`` (万元);
 - with a unit: ``23件``, ``75394432.52元`` (in a 万元 column: 7539.443252), ``6247.84万元``;
 - split by markup: Word wraps digit runs, the decimal point and the unit each in a ``<span>`` of its own, so
   ``<span>1</span><span>2</span><span>3456</span><span>.</span><span>78</span><font>元</font>`` reads
@@ -26,6 +26,7 @@ _BLANK = re.compile(r"^(?:[-—–/\\_]+|无)?$")
 _BODY = re.compile(r"^\d[\d\s,]*(?:\s*\.\s*\d[\d\s]*)?$")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 _PLAIN = re.compile(r"^\d+(?:\.\d+)?$")
+_SIGNS = "+-\u2212\u2013"  # a minus sign, or an en dash, before a number, as Word and WPS write "−3" (NFKC keeps them)
 DEBRIS = "?"  # what traditional -> simplified converters and scrapers leave glued to numbers
 
 DOUBT_DEBRIS = "单元格带有乱码字符"
@@ -60,8 +61,8 @@ def read_cell(text: str) -> Reading:
     if m:
         unit, t = m.group(1), t[: m.start()].rstrip()
     sign = ""
-    if t and t[0] in "+-":
-        sign, t = t[0], t[1:].lstrip()
+    if t and t[0] in _SIGNS:
+        sign, t = "+" if t[0] == "+" else "-", t[1:].lstrip()
     if not _BODY.match(t):
         return Reading(None, blank=False, debris=debris)
     digits = "".join(t.split())

@@ -31,6 +31,9 @@ _MARKS = dict.fromkeys(
 _MARKED = re.compile("[\u2460-\u249f\u00b9\u00b2\u00b3\u2070-\u208e\u2776-\u2793]")  # any of them: a page rarely
 # has one, and a dict's translate costs ~60 ns a character
 _SPACES = re.compile(r"[ \t\u2000-\u200b\u3000]+")
+# characters that show nothing, as editors leave them inside words and numbers ("1\u2060052"): a soft hyphen,
+# joiners, direction marks, a word joiner, a BOM mid-text
+_INVISIBLE = re.compile("[\u00ad\u200c-\u200f\u2060-\u2064\ufeff]")
 _NOT_CJK = re.compile(r"[^\u4e00-\u9fff]+")  # ~1 ms to compile (21,000 characters): nfkc and ideographs share it
 
 
@@ -76,6 +79,8 @@ def _nfkc_run(m: re.Match[str]) -> str:
 def normalise(text: str, traditional: bool | None = None) -> str:
     """Return the text in simplified characters, NFKC forms, without glosses and comma debris."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _INVISIBLE.search(text):
+        text = _INVISIBLE.sub("", text)
     text = nfkc(text.translate(_MARKS) if _MARKED.search(text) else text)
     text = _GLOSS.sub("", text)
     if traditional is None:
