@@ -347,3 +347,22 @@ def test_a_change_written_with_a_minus_sign_or_an_en_dash_is_that_negative_numbe
     changed = read_report(str(soup).encode(), "signed")
     assert changed.tables["active"].rows["licensing"]["change"].number == -3
     assert [f.rule for f in run_rules(changed)] == [f.rule for f in run_rules(report)]
+
+
+def test_an_amount_with_no_unit_written_anywhere_is_not_taken_for_wan_yuan():
+    # A reader sees (004, the 2019 format, whose 采购总金额 header names no unit): "75394432.52元" is 7,539 万元.
+    # Written "75394432.52" with no 元, the unit is not on the page: 75,394,432.52 万元 (7,500 亿元) would be a
+    # number the page does not hold, so it is kept as read but not certain. A header that says 万元 settles it.
+    html = Path(path("004_")).read_text(encoding="utf-8")
+    report = read_report(html.encode(), "004")
+    cell = report.tables["active"].rows["procurement"]["amount_wan"]
+    assert (cell.raw, cell.number, cell.doubt) == ("75394432.52元", 7539.443252, "")
+    soup = BeautifulSoup(html, "lxml")
+    _td(soup, cell.origin).string = "75394432.52"
+    bare = read_report(str(soup).encode(), "no-unit").tables["active"].rows["procurement"]["amount_wan"]
+    assert (bare.number, bare.doubt) == (75394432.52, "金额未写明单位（元还是万元）")
+    header = soup.find(string=lambda s: s and "采购总金额" in s)
+    assert header is not None
+    header.replace_with(header.replace("采购总金额", "采购总金额（万元）"))
+    stated = read_report(str(soup).encode(), "header-unit").tables["active"].rows["procurement"]["amount_wan"]
+    assert (stated.number, stated.doubt) == (75394432.52, "")

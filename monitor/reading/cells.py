@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from monitor.model import AMOUNT_COLUMNS, SIGNED_COLUMNS, Number, Value
+from monitor.model import AMOUNT_COLUMNS, SIGNED_COLUMNS, Number, Table, Value
 
 UNITS = ("万元", "元", "人次", "件", "个", "条", "次", "项", "家", "宗", "户", "篇")
 _UNIT = re.compile(r"\s*(" + "|".join(UNITS) + r")$")
@@ -31,6 +31,7 @@ DEBRIS = "?"  # what traditional -> simplified converters and scrapers leave glu
 
 DOUBT_DEBRIS = "单元格带有乱码字符"
 DOUBT_TEXT = "单元格内容不是数字"
+DOUBT_UNIT = "金额未写明单位（元还是万元）"
 
 
 @dataclass(frozen=True)
@@ -102,3 +103,16 @@ def read_value(text: str, column: str, *, line: int = -1, col: int = 0) -> Value
         isinstance(number, float) and column not in AMOUNT_COLUMNS
     )
     return Value(number, text, line, col, debris=r.debris, invalid=invalid, doubt=DOUBT_DEBRIS if r.debris else "")
+
+
+def amounts_in_units(table: Table, text: str) -> Table:
+    """The table, its amounts uncertain where no unit is written: neither in the cell (``75394432.52元``) nor in
+    the table's words (``采购总金额（万元）``; the 2019 template names none). A bare 75394432.52 taken as 万元 is
+    7,500 亿元 where the page most likely meant 7,539 万元."""
+    if "万元" in text:
+        return table
+    for cols in table.rows.values():
+        for column, value in cols.items():
+            if column in AMOUNT_COLUMNS and value.number is not None and read_cell(value.raw).unit is None:
+                cols[column] = value.doubted(DOUBT_UNIT)
+    return table

@@ -36,7 +36,7 @@ from monitor.model import (
     Value,
     gaps,
 )
-from monitor.reading.cells import is_value, read_cell, read_value
+from monitor.reading.cells import amounts_in_units, is_value, read_cell, read_value
 from monitor.reading.text_tables import DOUBT_POSITION, active_format, applications_format, build_table
 
 Namer = Callable[[str], str | None]  # squashed header text -> column key, or None
@@ -292,11 +292,12 @@ def read_applications_grids(grids: list[Grid]) -> Table | None:
 
 
 def read_active_grids(grids: list[Grid]) -> Table | None:
-    fmt = active_format("".join(c.text for g in grids for c in g.cells))
+    text = "".join(c.text for g in grids for c in g.cells)
+    fmt = active_format(text)
     if fmt is None:
         return None
     found, missing, _ = _read(grid_rows(grids, active_column), ACTIVE_ROWS[fmt])
-    return build_table(found, ACTIVE_ROWS[fmt], missing, fmt) if found else None
+    return amounts_in_units(build_table(found, ACTIVE_ROWS[fmt], missing, fmt), text) if found else None
 
 
 def read_appeals_grids(grids: list[Grid]) -> Table | None:

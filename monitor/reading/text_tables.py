@@ -22,7 +22,7 @@ from monitor.model import (
     Value,
     gaps,
 )
-from monitor.reading.cells import read_value
+from monitor.reading.cells import amounts_in_units, read_value
 from monitor.reading.text_cells import Cell, tokenize
 
 DOUBT_RHYTHM = "所在列由空行推定"
@@ -201,7 +201,8 @@ def read_active(section: Sequence[tuple[int, str]]) -> Table:
     found, missing, _ = place_rows(cells, ACTIVE_ROWS[fmt], ordered=False)
     if not found:
         return Table("ambiguous", format=fmt)
-    return build_table(_placed(found, ACTIVE_ROWS[fmt]), ACTIVE_ROWS[fmt], missing, fmt)
+    table = build_table(_placed(found, ACTIVE_ROWS[fmt]), ACTIVE_ROWS[fmt], missing, fmt)
+    return amounts_in_units(table, "".join(t for _, t in section))
 
 
 def _placed(
