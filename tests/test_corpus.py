@@ -310,7 +310,9 @@ def test_a_part_truly_missing_is_not_found_in_a_line_that_only_names_its_words()
     without = html[:start] + html[end:]
     assert read_report(without.encode(), "010-no-5").sections[5] is None
     one = html.index("一、总体情况")
-    early = without[:one] + "一、总体情况</p><p>存在的主要问题及改进情况说明</p><p>" + without[one + len("一、总体情况") :]
+    early = (
+        without[:one] + "一、总体情况</p><p>存在的主要问题及改进情况说明</p><p>" + without[one + len("一、总体情况") :]
+    )
     assert read_report(early.encode(), "010-early").sections[5] is None
     six = without.rindex("<p", 0, without.index("六、其他需要报告的事项"))
     twice = without[:six] + "<p>存在的主要问题</p><p>下一步工作打算</p>" + without[six:]
@@ -366,3 +368,27 @@ def test_an_amount_with_no_unit_written_anywhere_is_not_taken_for_wan_yuan():
     header.replace_with(header.replace("采购总金额", "采购总金额（万元）"))
     stated = read_report(str(soup).encode(), "header-unit").tables["active"].rows["procurement"]["amount_wan"]
     assert (stated.number, stated.doubt) == (75394432.52, "")
+
+
+def test_a_statutory_table_taken_out_of_the_real_page_is_not_called_a_picture():
+    # A reader sees (010 with its 第四部分 table deleted, its heading kept): nothing under 四's heading. With the
+    # page's images and embedded viewer also gone, nothing on the page can hold it: staff are told the heading
+    # has no table under it (maybe missing, maybe drawn by a script), not "只有图片或附件". It stays a warning:
+    # a table a portal's script draws is not in the page as served.
+    soup = BeautifulSoup(Path(path("010_")).read_text(encoding="utf-8"), "lxml")
+    appeals = next(t for t in soup.find_all("table") if "行政复议" in t.get_text() and "维持" in t.get_text())
+    appeals.decompose()
+    with_viewer = read_report(str(soup).encode(), "010-no-appeals")
+    for el in soup.find_all(["img", "iframe", "embed", "object"]):
+        el.decompose()
+    bare = read_report(str(soup).encode(), "010-no-appeals-no-images")
+    said = {}
+    for name, report in (("viewer", with_viewer), ("bare", bare)):
+        assert report.tables["appeals"].status == "image"
+        findings = run_rules(report)
+        assert [f.rule for f in findings if f.severity == "error"] == []
+        said[name] = [f.message for f in findings if f.rule == "table.unreadable"]
+    assert said["viewer"] == ["行政复议、行政诉讼情况表(第四部分)只有图片或附件，无法读取其中的数字，请人工核对"]
+    assert said["bare"] == [
+        "行政复议、行政诉讼情况表(第四部分)所在部分的标题下没有表格（未见文字、图片或附件，可能缺失或由网页脚本显示），请人工核对"
+    ]

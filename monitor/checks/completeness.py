@@ -14,6 +14,7 @@ from monitor.model import (
     UNREAD_PAGE,
     Finding,
     label,
+    shows_more,
 )
 
 
@@ -36,14 +37,19 @@ def table_missing(ctx: Context, make: Callable[..., Finding]) -> Iterator[Findin
             yield make(f"未找到{TABLE_LABELS[key]}", table=key)
 
 
-@rule("table.unreadable", "warning", "表格只有图片或附件，或其中的数字无法确定所在行列、未参与计算")
+@rule("table.unreadable", "warning", "表格只有图片或附件、标题下没有表格，或其中的数字无法确定所在行列、未参与计算")
 def table_unreadable(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     for key, table in ctx.report.tables.items():
         name = TABLE_LABELS[key]
         if ctx.report.scanned:
             yield make(f"{name}无法读取：PDF是扫描件，没有文字层，需要OCR识别后才能核对", table=key)
-        elif table.status == "image":
+        elif table.status == "image" and shows_more(ctx.report.text):
             yield make(f"{name}只有图片或附件，无法读取其中的数字，请人工核对", table=key)
+        elif table.status == "image":  # its part's heading with nothing under it, and no image on the page
+            yield make(
+                f"{name}所在部分的标题下没有表格（未见文字、图片或附件，可能缺失或由网页脚本显示），请人工核对",
+                table=key,
+            )
         elif table.status == "ambiguous" and not table.ambiguous_rows:
             yield make(f"{name}的数字无法确定所在行列（单元格缺失或合并），未参与计算，请人工核对", table=key)
         elif table.ambiguous_rows:

@@ -14,6 +14,7 @@ from monitor.model.document import (
     Document,
     Grid,
     GridCell,
+    shows_more,
     text_document,
 )
 from monitor.model.events import PAYLOAD_VERSION, AboutReport, Event, ListedReport, Payload, SourceHealth, Tables
@@ -142,6 +143,7 @@ __all__ = [
     "likeness",
     "part_of",
     "parts_of",
+    "shows_more",
     "text_document",
     "year_of",
 ]

@@ -4,6 +4,7 @@ read (``[图片]``, ``[无法读取的页面]``)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 MAX_BYTES = 8 * 1024 * 1024  # real reports are < 2 MB even with Word-pasted markup
@@ -11,6 +12,13 @@ MAX_BYTES = 8 * 1024 * 1024  # real reports are < 2 MB even with Word-pasted mar
 
 IMAGE_MARK = "[图片]"  # where a page shows an image: a table that is only a picture is never read as zeros
 UNREAD_PAGE = "[无法读取的页面]"  # a page whose text cannot be read in order (turned sideways): nothing on it is known
+ATTACHMENT = re.compile(r"\.(pdf|docx?|xlsx?|wps|et|ofd|zip|rar)\b|\[附件\]|详见附件|附件\d*[:：]", re.I)
+
+
+def shows_more(text: str) -> bool:
+    """Whether the text shows something that is not text where it stands: an image, a page not read, an
+    attachment (a table may be in any of them)."""
+    return IMAGE_MARK in text or UNREAD_PAGE in text or ATTACHMENT.search(text) is not None
 
 
 # ---------------------------------------------------------------- the document model

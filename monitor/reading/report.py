@@ -10,12 +10,11 @@ from dataclasses import replace
 
 from monitor.errors import InputError
 from monitor.model import (
-    IMAGE_MARK,
-    UNREAD_PAGE,
     Document,
     Grid,
     Report,
     Table,
+    shows_more,
 )
 from monitor.reading.facts import (
     _TITLE,
@@ -31,7 +30,7 @@ from monitor.reading.formats import extract
 from monitor.reading.grids import classify, read_active_grids, read_appeals_grids, read_applications_grids
 from monitor.reading.normalise import normalise_document
 from monitor.reading.parts import Stretch, clean_lines, find_sections, stretches
-from monitor.reading.text_tables import ATTACHMENT, read_active, read_appeals, read_applications
+from monitor.reading.text_tables import read_active, read_appeals, read_applications
 
 _LEGACY = re.compile(r"政府信息公开(情况)?统计表|指标名称.{0,40}计量单位")
 
@@ -116,8 +115,7 @@ def parse(doc: Document, source: str, kind: str | None = None) -> Report:
     report.agency, report.agency_from = find_body(lines, title, first, doc.meta.get("source", ""))
     report.kind = kind or infer_kind(report.agency)
     report.tables = read_tables(lines, [b.grid for b in doc.blocks if b.grid is not None], parts)
-    shown = IMAGE_MARK in text or UNREAD_PAGE in text or ATTACHMENT.search(text)
-    if sum(1 for span in sections.values() if span) >= 2 and shown:
+    if sum(1 for span in sections.values() if span) >= 2 and shows_more(text):
         for key, table in report.tables.items():  # not read, but the report shows pictures or attachments
             if table.status == "missing":  # the table may be in one: never called missing on a guess
                 report.tables[key] = Table("image")

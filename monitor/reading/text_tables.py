@@ -13,14 +13,13 @@ from monitor.model import (
     APPEAL_COLUMNS,
     APPEAL_ROWS,
     APPLICATION_ROWS,
-    IMAGE_MARK,
     OTHER_2021,
     TABLE_WORDS,
-    UNREAD_PAGE,
     RowSpec,
     Table,
     Value,
     gaps,
+    shows_more,
 )
 from monitor.reading.cells import amounts_in_units, read_value
 from monitor.reading.text_cells import Cell, tokenize
@@ -147,15 +146,12 @@ def place_rows(
     return found, missing, by_position
 
 
-ATTACHMENT = re.compile(r"\.(pdf|docx?|xlsx?|wps|et|ofd|zip|rar)\b|\[附件\]|详见附件|附件\d*[:：]", re.I)
-
-
 def _status(found: dict[str, list[Cell] | None], section: Sequence[tuple[int, str]], key: str) -> str | None:
     """What a section holds when no row of the table was placed: an image or an attachment in its place; the
     table's own words among numbers (there, but its cells cannot be placed: never "missing"); or nothing."""
     if found:
         return None
-    if any(IMAGE_MARK in t or UNREAD_PAGE in t or ATTACHMENT.search(t) for _, t in section):
+    if any(shows_more(t) for _, t in section):
         return "image"
     text = "".join(t for _, t in section)
     if sum(w in text for w in TABLE_WORDS[key]) >= 3 and re.search(r"\d", text):
