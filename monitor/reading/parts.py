@@ -187,7 +187,8 @@ def _by_numbering(lines: list[str], found: list[tuple[int, int]], dropped: set[i
     return out
 
 
-_BARE_HEADING = re.compile(r"^[^\d|。，,；;：:！!？?]{4,30}$")  # a short line that is no sentence, no row
+# a short line that is no sentence, no table row, and numbers nothing: "(一)收取信息处理费情况" heads an item
+_BARE_HEADING = re.compile(r"^(?![(一二三四五六七八九十第])[^\d|。，,；;：:！!？?]{4,30}$")
 
 
 def _unnumbered(lines: list[str], found: list[tuple[int, int]], dropped: set[int]) -> list[tuple[int, int]]:
