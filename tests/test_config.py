@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import os
 import re
+import signal
 import threading
 from pathlib import Path
 
@@ -475,3 +478,56 @@ def test_no_child_is_forked_while_another_thread_runs():
     finally:
         stop.set()
         other.join()
+
+
+def _forked_file(tmp_path, monkeypatch):
+    """A file of many pieces, read with halves forced (pytest may run threads), and the settings of one process."""
+    monkeypatch.setattr(reader, "PIECE", 200)
+    path = write(tmp_path, _many(300))
+    monkeypatch.setattr(halves, "FORK_ABOVE", 10**9)
+    alone = load(path)
+    monkeypatch.setattr(halves, "FORK_ABOVE", 8)
+    monkeypatch.setattr(halves, "_worth", lambda pieces: pieces >= halves.FORK_ABOVE)
+    return path, alone
+
+
+def test_a_child_that_cannot_be_made_or_is_lost_leaves_the_file_read_here(tmp_path, env, monkeypatch):
+    """No process to be had (systemd's TasksMax, RLIMIT_NPROC), a child whose end a supervisor's ignored SIGCHLD
+    reaped, a child stopped by a signal: the file is read by this process alone, as if no child had been tried,
+    and no pipe is left open."""
+    path, alone = _forked_file(tmp_path, monkeypatch)
+    fds = len(os.listdir("/proc/self/fd"))
+
+    def no_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "fork", no_fork)
+        assert load(path) == alone
+    assert len(os.listdir("/proc/self/fd")) == fds
+    ignored = signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # (the kernel reaps children: none to wait for)
+    try:
+        assert load(path) == alone
+    finally:
+        signal.signal(signal.SIGCHLD, ignored)
+    real = halves.marshal.dumps
+
+    def killed(rows: object) -> bytes:  # the child stopped by a signal midway (as a stop of the whole group does)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return real(rows)
+
+    monkeypatch.setattr(halves.marshal, "dumps", killed)
+    assert load(path) == alone
+    assert len(os.listdir("/proc/self/fd")) == fds
+
+
+def test_the_running_service_reloading_forks_no_child(monkeypatch):
+    """SIGHUP reloads sources.toml inside the service's event loop: its signals' wake-up socket and its database
+    are the child's too. No child then, even with no other thread."""
+    monkeypatch.setattr(halves.threading, "active_count", lambda: 1)
+    assert halves._worth(halves.FORK_ABOVE) is (len(os.sched_getaffinity(0)) > 1)
+
+    async def inside() -> bool:
+        return halves._worth(halves.FORK_ABOVE)
+
+    assert asyncio.run(inside()) is False

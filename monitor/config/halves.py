@@ -6,15 +6,18 @@ At 150,000 sources, reading and checking them is ~0.75 s of a first start's ~2.1
 of its half when every source in it is sound, and nothing otherwise; then this process reads that half itself, so
 a mistake is named exactly as ever (its line, its source's number, tomli's words). A child is forked only when
 this process runs no other thread (a fork copies no thread, and a lock another held stays held in the child), can
-use more than one core, and the file has at least ``FORK_ABOVE`` pieces.
+use more than one core, and the file has at least ``FORK_ABOVE`` pieces; not from the running service (a SIGHUP
+reload). A child that cannot be made or fails leaves its half to this process.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import marshal
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Sequence
 
@@ -28,11 +31,15 @@ Rows = Callable[[Sequence[Piece], int], list[SourceRow]]
 
 def checked(pieces: Sequence[Piece], made: int, rows_of: Rows) -> list[SourceRow]:
     """``rows_of(pieces, made)``, the later half done in a child when that is worth it. ``made``: the sources
-    before the first piece (they number the sources in messages)."""
+    before the first piece (they number the sources in messages). A child that cannot be made, fails, or is lost
+    leaves its half to this process: the child only ever saves time."""
     if not _worth(len(pieces)):
         return rows_of(pieces, made)
     half = len(pieces) // 2
-    child = _Child(lambda: rows_of(pieces[half:], 0))
+    try:
+        child = _Child(lambda: rows_of(pieces[half:], 0))
+    except OSError:  # no process to be had (systemd's TasksMax, RLIMIT_NPROC, memory)
+        return rows_of(pieces, made)
     try:
         rows = rows_of(pieces[:half], made)
         theirs = child.rows()
@@ -42,26 +49,51 @@ def checked(pieces: Sequence[Piece], made: int, rows_of: Rows) -> list[SourceRow
 
 
 def _worth(pieces: int) -> bool:
+    """Forked only from a process that runs nothing else: no other thread (a lock another thread holds stays
+    held in the child), no event loop (the service reloading on SIGHUP: its signals' wake-up socket is shared)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return pieces >= FORK_ABOVE and cores > 1 and hasattr(os, "fork") and threading.active_count() == 1
+    return (
+        pieces >= FORK_ABOVE
+        and cores > 1
+        and hasattr(os, "fork")
+        and threading.active_count() == 1
+        and not _in_event_loop()
+    )
+
+
+def _in_event_loop() -> bool:
+    loops = sys.modules.get("asyncio")
+    if loops is None:
+        return False
+    try:
+        loops.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 class _Child:
-    """A forked process computing rows and sending them marshalled through a pipe; exit status 0 when whole."""
+    """A forked process computing rows and sending them through a pipe, marshalled after their checksum: what
+    arrives whole is used, whatever its exit status says (a supervisor that ignores SIGCHLD leaves none to read)."""
 
     def __init__(self, work: Callable[[], list[SourceRow]]) -> None:
         read, write = os.pipe()
-        self.pid = os.fork()
+        try:
+            self.pid = os.fork()
+        except OSError:
+            os.close(read)
+            os.close(write)
+            raise
         if self.pid == 0:  # the child: never returns, never runs the parent's exit handlers or flushes its buffers
-            code = 1
             try:
                 os.close(read)
+                for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                    signal.signal(sig, signal.SIG_DFL)  # a stop ends it at once; the parent reads its half itself
                 body = marshal.dumps(work())
                 with os.fdopen(write, "wb") as out:
-                    out.write(body)
-                code = 0
+                    out.write(_digest(body) + body)
             finally:
-                os._exit(code)
+                os._exit(0)
         os.close(write)
         self.pipe: int | None = read
 
@@ -70,10 +102,10 @@ class _Child:
         assert self.pipe is not None
         with os.fdopen(self.pipe, "rb") as got:
             self.pipe = None
-            body = got.read()
-        _, status = os.waitpid(self.pid, 0)
-        self.pid = 0
-        if status != 0:
+            kept = got.read()
+        self._reap()
+        check, body = kept[:_CHECK], kept[_CHECK:]
+        if len(check) < _CHECK or _digest(body) != check:
             return None
         try:
             rows = marshal.loads(body)
@@ -89,5 +121,16 @@ class _Child:
         if self.pid:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
+            self._reap()
+
+    def _reap(self) -> None:
+        with contextlib.suppress(ChildProcessError):  # (reaped already: SIGCHLD ignored)
             os.waitpid(self.pid, 0)
-            self.pid = 0
+        self.pid = 0
+
+
+_CHECK = 16  # bytes of the checksum before the rows
+
+
+def _digest(body: bytes) -> bytes:
+    return hashlib.blake2b(body, digest_size=_CHECK).digest()
