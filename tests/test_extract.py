@@ -200,3 +200,24 @@ def test_bytes_of_another_script_are_not_taken_for_gbk():
     assert decode(big5)[1] != "gb18030"  # valid GBK byte pairs, but not these pages' words in it
     latin = "Rapport annuel: été, année, déjà vu. " * 50
     assert decode(latin.encode("latin-1"), "iso-8859-1") == (latin, "iso8859-1")
+
+
+@pytest.mark.parametrize("prefix", ["005_", "010_"])
+def test_a_real_utf8_page_with_a_stray_byte_or_a_gbk_footer_is_read_as_utf8(prefix):
+    # A reader sees (a real UTF-8 page with one stray byte before </title>, or with a footer a server includes in
+    # GBK): the same report; a browser shows a replacement mark or two. A detector read such pages as ptcp154 or
+    # cp775 mojibake; read as GB18030 (its few words are in the footer) every other character changes.
+    raw = next((Path(__file__).resolve().parents[2] / "shared" / "corpus").glob(prefix + "*")).read_bytes()
+    stray = raw.replace(b"</title>", b"\x93</title>", 1)
+    footer = raw.replace(
+        b"</body>", "主办单位：平潭综合实验区管委会办公室　政府网站标识码".encode("gbk") + b"</body>", 1
+    )
+    small = ("<ul>" + "<li>2023年度政府信息公开工作年度报告</li>" * 3 + "</ul>").encode() + "政府网站标识码".encode(
+        "gbk"
+    )
+    for page in (stray, footer, small):
+        for declared in (None, "utf-8", "iso-8859-1"):
+            text, codec = decode(page, declared)
+            assert codec == "utf-8"
+            assert text.count("政府信息公开") == page.decode("utf-8", errors="replace").count("政府信息公开")
+    assert read_report(footer, prefix).title == read_report(raw, prefix).title

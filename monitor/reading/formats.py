@@ -37,8 +37,8 @@ def _codec(name: str) -> str | None:
 
 
 def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
-    """Decode a body: BOM, then strict UTF-8, then the declared or <meta> charset, then GB18030 when the bytes
-    are (nearly) all valid in it and hold the pages' words (``_as_gb``), then detection."""
+    """Decode a body: BOM, then strict UTF-8, then the declared or <meta> charset, then UTF-8 or GB18030 by which
+    reads as these pages' words (``_guessed``), then detection."""
     for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
             return data.decode(enc, errors="replace").lstrip("\ufeff"), enc
@@ -52,15 +52,15 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
         codec = _codec(name)
         if codec is None:
             continue
-        if codec.startswith(("iso8859", "cp125")) and (gb := _as_gb(data)) is not None:
-            return gb, "gb18030"  # a server's default charset=ISO-8859-1 on a GBK page: every byte "decodes"
+        if codec.startswith(("iso8859", "cp125")) and (guess := _guessed(data)) is not None:
+            return guess  # a server's default charset=ISO-8859-1 on a GBK or UTF-8 page: every byte "decodes"
         try:
             return data.decode(codec), codec
         except UnicodeDecodeError:
             continue
-    gb = _as_gb(data)
-    if gb is not None:
-        return gb, "gb18030"
+    guess = _guessed(data)
+    if guess is not None:
+        return guess
     import charset_normalizer  # noqa: PLC0415  (~10 ms to import; most pages say their charset or are UTF-8)
 
     best = charset_normalizer.from_bytes(data[:262_144]).best()
@@ -74,14 +74,26 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
 _GB_WORDS = re.compile("政府|信息|公开|年度|报告")
 
 
-def _as_gb(data: bytes) -> str | None:
-    """The bytes as GB18030 when they are (nearly) all valid in it and read as these pages' words: a page that
-    names no charset, or names UTF-8 wrongly, is GBK on a Chinese portal. A detector's guess took a 225 KB GBK
-    report, its tables' markup being mostly ASCII, for ISO-8859-13 and read no report in it."""
-    text = data.decode("gb18030", errors="replace")
-    if text.count("\ufffd") * 1000 > len(text) or not _GB_WORDS.search(text):
-        return None
-    return text
+def _bad(text: str) -> int:
+    """How many characters could not be decoded, per thousand of the text (rounded up)."""
+    return -(-text.count("\ufffd") * 1000 // max(1, len(text)))
+
+
+def _guessed(data: bytes) -> tuple[str, str] | None:
+    """The bytes as UTF-8 or as GB18030, whichever reads as these pages' words more often: a page that names no
+    charset or a wrong one is GBK on a Chinese portal, or UTF-8 with a stray byte or a fragment in another charset
+    (a footer a server includes in GBK). Each decodes most bytes of the other into something, so the words tell
+    them apart. None when neither reads as such a page: a detector's turn. (A detector took a 225 KB GBK report,
+    its markup mostly ASCII, for ISO-8859-13, and UTF-8 pages with a stray byte for ptcp154 or cp775.)"""
+    utf8, gb = data.decode("utf-8", errors="replace"), data.decode("gb18030", errors="replace")
+    in_utf8, in_gb = len(_GB_WORDS.findall(utf8)), len(_GB_WORDS.findall(gb))
+    if in_utf8 and in_utf8 >= in_gb:  # (the other charset's bytes, however many, are a fragment: a footer)
+        return utf8, "utf-8"
+    if in_gb > in_utf8:
+        return gb, "gb18030"
+    if _bad(utf8) <= 1:  # no such words: UTF-8 with a stray byte all the same
+        return utf8, "utf-8"
+    return None
 
 
 def sniff(data: bytes) -> str:
