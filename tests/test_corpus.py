@@ -392,3 +392,27 @@ def test_a_statutory_table_taken_out_of_the_real_page_is_not_called_a_picture():
     assert said["bare"] == [
         "行政复议、行政诉讼情况表(第四部分)所在部分的标题下没有表格（未见文字、图片或附件，可能缺失或由网页脚本显示），请人工核对"
     ]
+
+
+def test_an_en_dash_before_a_count_is_not_known_to_be_a_minus():
+    # A reader sees (005, its 予以公开·科研机构 cell written "–3"): an en dash, which alone marks a blank, then 3.
+    # In a count column that is not known to be -3: the cell is unread (never an "invalid count" error and two
+    # sums off by it); a true minus sign is a minus as a hyphen is.
+    html = Path(path("005_")).read_text(encoding="utf-8")
+    report = read_report(html.encode(), "005")
+    cell = report.tables["applications"].rows["granted"]["research"]
+    got = {}
+    for written in ("\u20133", "\u22123", "-3"):
+        soup = BeautifulSoup(html, "lxml")
+        _td(soup, cell.origin).string = written
+        changed = read_report(str(soup).encode(), "dashed")
+        value = changed.tables["applications"].rows["granted"]["research"]
+        got[written] = (
+            value.number,
+            bool(value.doubt),
+            sorted({f.rule for f in run_rules(changed) if f.severity == "error"}),
+        )
+    assert got["\u20133"] == (None, True, [])
+    assert got["\u22123"] == got["-3"]
+    assert got["-3"][0] == -3
+    assert "cell.invalid" in got["-3"][2]

@@ -26,7 +26,11 @@ _BLANK = re.compile(r"^(?:[-—–/\\_]+|无)?$")
 _BODY = re.compile(r"^\d[\d\s,]*(?:\s*\.\s*\d[\d\s]*)?$")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 _PLAIN = re.compile(r"^\d+(?:\.\d+)?$")
-_SIGNS = "+-\u2212\u2013"  # a minus sign, or an en dash, before a number, as Word and WPS write "−3" (NFKC keeps them)
+# a hyphen, a minus sign or an en dash before a number, as Word and WPS write "−3" (NFKC keeps them); an en dash
+# alone is a blank, so before a number it is a minus only where a column is signed (本年增/减): elsewhere "–3" is
+# not known to be -3. (Tuples: "" is in every string.)
+_MINUS = ("-", "\u2212", "\u2013")
+_SIGNS = ("+", *_MINUS)
 DEBRIS = "?"  # what traditional -> simplified converters and scrapers leave glued to numbers
 
 DOUBT_DEBRIS = "单元格带有乱码字符"
@@ -42,6 +46,7 @@ class Reading:
     blank: bool
     unit: str | None = None
     debris: bool = False
+    dashed: bool = False  # its sign an en dash
 
     @property
     def readable(self) -> bool:
@@ -61,9 +66,9 @@ def read_cell(text: str) -> Reading:
     m = _UNIT.search(t)
     if m:
         unit, t = m.group(1), t[: m.start()].rstrip()
-    sign = ""
-    if t and t[0] in _SIGNS:
-        sign, t = "+" if t[0] == "+" else "-", t[1:].lstrip()
+    sign = t[:1] if t[:1] in _SIGNS else ""
+    if sign:
+        t = t[1:].lstrip()
     if not _BODY.match(t):
         return Reading(None, blank=False, debris=debris)
     digits = "".join(t.split())
@@ -74,7 +79,9 @@ def read_cell(text: str) -> Reading:
     if not _PLAIN.match(digits):
         return Reading(None, blank=False, debris=debris)
     number: Number = float(digits) if "." in digits else int(digits)
-    return Reading(-number if sign == "-" else number, blank=False, unit=unit, debris=debris)
+    return Reading(
+        -number if sign in _MINUS else number, blank=False, unit=unit, debris=debris, dashed=sign == "\u2013"
+    )
 
 
 def is_number(text: str) -> bool:
@@ -91,6 +98,8 @@ def read_value(text: str, column: str, *, line: int = -1, col: int = 0) -> Value
     """A cell read for a column of the template: 元 become 万元 in a 万元 column, and a count that is negative or
     not whole is ``invalid``; debris or an unreadable text make the value uncertain (``doubt``)."""
     r = read_cell(text)
+    if r.dashed and column not in SIGNED_COLUMNS:
+        r = Reading(None, blank=False, debris=r.debris)
     if r.number is None:
         doubt = DOUBT_DEBRIS if r.debris else ("" if r.blank else DOUBT_TEXT)
         return Value(None, text, line, col, debris=r.debris, doubt=doubt, unreadable=not r.blank)
