@@ -143,3 +143,24 @@ def test_a_prose_count_against_cells_one_of_which_is_blank_is_no_mismatch(check_
     assert r["tables"]["applications"]["unavailable_unclear"]["total"] is None
     said = [f["message"] for f in r["findings"] if f["rule"] == "narrative.mismatch"]
     assert said == ["正文写“予以公开78件”，但表中予以公开为67"]  # the seed's own, and nothing on 无法提供
+
+
+def test_a_prose_count_that_may_count_a_cell_not_read_for_certain_is_no_mismatch(check_json, tmp_path):
+    # A reader sees (莱西 2020, its prose saying "共收到政府信息公开申请207件": 206 new and 1 carried over, as some
+    # reports count; its 上年结转 总计 written "1?", conversion debris): 207 may well be the table's count. No
+    # mismatch can be claimed against 206 while the reading that would agree is not known.
+    text = SEEDS["laixi"].read_text(encoding="utf-8")
+    assert "全年新收到政府信息公开申请206件," in text
+    text = text.replace("全年新收到政府信息公开申请206件,", "全年共收到政府信息公开申请207件。", 1)
+    lines = text.split("\n")
+    at = lines.index("二、上年结转政府信息公开申请数量")
+    assert (lines[at + 2], lines[at + 9]) == ("1", "1")  # 自然人, then 总计
+    certain = tmp_path / "laixi-207.txt"
+    certain.write_text("\n".join(lines), encoding="utf-8")
+    lines[at + 9] = "1?"
+    doubted = tmp_path / "laixi-207-doubted.txt"
+    doubted.write_text("\n".join(lines), encoding="utf-8")
+    for path in (certain, doubted):
+        _, r = check_json(str(path))
+        said = [f["message"] for f in r["findings"] if f["rule"] == "narrative.mismatch"]
+        assert said == ["正文写“予以公开78件”，但表中予以公开为67"], path.name  # the seed's own, no more

@@ -149,7 +149,7 @@ def mismatches(report: Report) -> Iterator[Discrepancy]:
             # the cells it names, first, then other readings that also agree (some reports count (四)1 only as
             # 无法提供): a mismatch only against the cells named, read for certain (a blank among them: unknown)
             cells = values[0] if values else None
-            if cells is None or stated in values:
+            if cells is None or stated in values or None in values:  # (a reading not known may be the one)
                 continue
             seen.add((label, stated))
             quote = re.sub(r"[“”\"’]", "", m.group(0))
