@@ -37,7 +37,7 @@ from monitor.model import (
     gaps,
 )
 from monitor.reading.cells import amounts_in_units, is_value, read_cell, read_value
-from monitor.reading.text_tables import DOUBT_POSITION, active_format, applications_format, build_table
+from monitor.reading.text_tables import DOUBT_POSITION, active_format, applications_format, build_table, settle_other
 
 Namer = Callable[[str], str | None]  # squashed header text -> column key, or None
 DOUBT_READINGS = "按表头定位与按顺序读取的数字不一致"
@@ -282,9 +282,7 @@ def read_applications_grids(grids: list[Grid]) -> Table | None:
     found, missing, _ = _read(grid_rows(grids, applicant_column), APPLICATION_ROWS)
     if not found:
         return None
-    other = found.get("other")
-    if other is not None and any(k in found for k in OTHER_2021) and all(v.number is None for v in other.values()):
-        del found["other"]  # 2021 layout: "(六)其他处理" heads its three sub-rows and holds no numbers
+    settle_other(found)
     fmt = applications_format(found)
     variant = {"other"} if fmt != "2019" else set(OTHER_2021)
     missing = [r for r in missing if r not in variant and (fmt is not None or r not in OTHER_2021)]

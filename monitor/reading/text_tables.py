@@ -159,6 +159,22 @@ def _status(found: dict[str, list[Cell] | None], section: Sequence[tuple[int, st
     return "missing"
 
 
+DOUBT_OTHER = "2021版格式中(六)其他处理只是三个子项的标题，此行的数字属于哪一子项无法确定"
+
+
+def settle_other(found: dict[str, dict[str, Value] | None]) -> None:
+    """(六)其他处理 in the 2021 layout, where its sub-rows (六)1-3 were read too: a heading, dropped when it holds no
+    numbers; numbers on its line (a sub-row whose label was lost, as where a table split in two keeps its rowspan
+    label) are not known to be its own, nor which sub-row's they are: kept, uncertain."""
+    other = found.get("other")
+    if other is None or not any(k in found for k in OTHER_2021):
+        return
+    if all(v.number is None for v in other.values()):
+        del found["other"]
+    else:
+        found["other"] = {c: v.doubted(DOUBT_OTHER) for c, v in other.items()}
+
+
 def applications_format(found: Mapping[str, object]) -> str | None:
     """The format section 三 shows: three (六) rows is 2021, one (六)其他处理 row with numbers is 2019;
     neither seen, no claim."""
@@ -177,7 +193,9 @@ def read_applications(section: Sequence[tuple[int, str]]) -> Table:
     missing = [r for r in missing if r not in variant_rows]
     if fmt is None:  # neither form of (六) was read: both are unread, not one assumed
         missing = [r for r in missing if r not in OTHER_2021]
-    return build_table(_placed(found, APPLICATION_ROWS, by_position), APPLICATION_ROWS, missing, fmt)
+    placed = _placed(found, APPLICATION_ROWS, by_position)
+    settle_other(placed)
+    return build_table(placed, APPLICATION_ROWS, missing, fmt)
 
 
 def active_format(labels: str) -> str | None:
