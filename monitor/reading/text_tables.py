@@ -70,10 +70,14 @@ def _fit(run: Sequence[Cell], columns: Sequence[str]) -> list[Cell] | None:
                 break
             return None
         seq.append(cell)
+    dropped = 0
     while len(seq) > width and seq[-1].kind == "blank":
         seq.pop()
+        dropped += 1
     if len(seq) == width:
-        return seq
+        # blank cells past the row's width dropped, and its last column blank as well: a cell lost further left (a
+        # converter that keeps every row's width pads it at the end) is as likely as a blank 总计: not placed
+        return None if dropped and seq[-1].kind == "blank" and any(c.kind == "value" for c in seq) else seq
     if width > 1 and any(c.glued for c in seq):
         return _split_glued(seq, columns)
     return None
