@@ -288,6 +288,8 @@ def test_a_whole_blank_column_in_the_real_page_is_a_blank_not_an_error():
         "存在的主要问题及明年工作计划",  # 010's own words, its numeral lost
         "存在的主要问题及整改措施",
         "工作中存在的问题及下一步工作打算",
+        "(五)存在的主要问题及明年工作计划",  # its own numeral in another form, or without its 、
+        "五存在的主要问题及明年工作计划",
     ],
 )
 def test_a_part_heading_written_without_its_numeral_is_that_part(heading):

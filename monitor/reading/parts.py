@@ -8,6 +8,7 @@ import itertools
 import re
 
 from monitor.model import (
+    CN,
     SECTION_NAMES,
     parts_of,
 )
@@ -187,8 +188,11 @@ def _by_numbering(lines: list[str], found: list[tuple[int, int]], dropped: set[i
     return out
 
 
-# a short line that is no sentence, no table row, and numbers nothing: "(一)收取信息处理费情况" heads an item
-_BARE_HEADING = re.compile(r"^(?![(一二三四五六七八九十第])[^\d|。，,；;：:！!？?]{4,30}$")
+# a short line that is no sentence and no table row, numbered by nothing or by the part's own numeral in any form
+# ("(五)存在的主要问题…", "五存在的…"); another numeral makes it an item ("(一)收取信息处理费情况" in 六)
+_BARE_HEADING = re.compile(
+    r"^(?:\(([一二三四五六七八九十])\)|第([一二三四五六七八九十])部分|([一二三四五六七八九十]))?[^\d|。，,；;：:！!？?]{4,30}$"
+)
 
 
 def _unnumbered(lines: list[str], found: list[tuple[int, int]], dropped: set[int]) -> list[tuple[int, int]]:
@@ -205,7 +209,8 @@ def _unnumbered(lines: list[str], found: list[tuple[int, int]], dropped: set[int
             i
             for i in range(at[n - 1] + 1, hi)
             if i not in dropped
-            and _BARE_HEADING.match(line := lines[i].strip().strip("*").strip())
+            and (m := _BARE_HEADING.match(line := lines[i].strip().strip("*").strip()))
+            and (m[m.lastindex] == CN[n] if m.lastindex else True)
             and n in _named(line)
         ]
         if len(hits) == 1:
