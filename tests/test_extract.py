@@ -221,3 +221,27 @@ def test_a_real_utf8_page_with_a_stray_byte_or_a_gbk_footer_is_read_as_utf8(pref
             assert codec == "utf-8"
             assert text.count("政府信息公开") == page.decode("utf-8", errors="replace").count("政府信息公开")
     assert read_report(footer, prefix).title == read_report(raw, prefix).title
+
+
+@pytest.mark.parametrize("say", [None, "gbk", "iso-8859-1"])
+def test_a_listing_put_together_from_pieces_in_two_charsets_reads_each_piece_in_its_own(say):
+    # A reader sees (a GBK listing whose navigation and footer a server includes from files saved in UTF-8, as
+    # portals assemble pages): every piece in its own characters. Read whole as one charset, the pieces in the other
+    # were mojibake; read as UTF-8 because the navigation has more of the pages' words, the listing lost its reports.
+    nav = "".join(
+        f"<a href='/{i}'>{w}</a>"
+        for i, w in enumerate(["首页", "政府信息公开", "政府信息公开指南", "信息公开年度报告"])
+    )
+    items = "".join(
+        f"<li><a href='/r/{y}.html'>平潭综合实验区{y}年政府信息公开工作年度报告</a>（75394432.52元）</li>"
+        for y in (2023, 2022)
+    )
+    page = (
+        "<html><head><meta charset='gbk'><title>年报</title></head><body>".encode("gbk")
+        + f"<div>{nav}</div>".encode()
+        + f"<ul>{items}</ul>".encode("gbk")
+        + "<div>主办：平潭综合实验区管理委员会 政府网站标识码</div></body></html>".encode()
+    )
+    text, _ = decode(page, say)
+    for words in ("<title>年报</title>", nav, items, "主办：平潭综合实验区管理委员会"):
+        assert words in text

@@ -37,8 +37,8 @@ def _codec(name: str) -> str | None:
 
 
 def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
-    """Decode a body: BOM, then strict UTF-8, then the declared or <meta> charset, then UTF-8 or GB18030 by which
-    reads as these pages' words (``_guessed``), then detection."""
+    """Decode a body: BOM, then strict UTF-8, then the declared or <meta> charset, then UTF-8 and GB18030 run by
+    run (``_guessed``), then detection."""
     for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
             return data.decode(enc, errors="replace").lstrip("\ufeff"), enc
@@ -80,20 +80,41 @@ def _bad(text: str) -> int:
 
 
 def _guessed(data: bytes) -> tuple[str, str] | None:
-    """The bytes as UTF-8 or as GB18030, whichever reads as these pages' words more often: a page that names no
-    charset or a wrong one is GBK on a Chinese portal, or UTF-8 with a stray byte or a fragment in another charset
-    (a footer a server includes in GBK). Each decodes most bytes of the other into something, so the words tell
-    them apart. None when neither reads as such a page: a detector's turn. (A detector took a 225 KB GBK report,
-    its markup mostly ASCII, for ISO-8859-13, and UTF-8 pages with a stray byte for ptcp154 or cp775.)"""
-    utf8, gb = data.decode("utf-8", errors="replace"), data.decode("gb18030", errors="replace")
-    in_utf8, in_gb = len(_GB_WORDS.findall(utf8)), len(_GB_WORDS.findall(gb))
-    if in_utf8 and in_utf8 >= in_gb:  # (the other charset's bytes, however many, are a fragment: a footer)
-        return utf8, "utf-8"
-    if in_gb > in_utf8:
-        return gb, "gb18030"
-    if _bad(utf8) <= 1:  # no such words: UTF-8 with a stray byte all the same
-        return utf8, "utf-8"
+    """The bytes of a page that names no charset or a wrong one, or whose named charset fails, read run by run
+    (``_runs``): on a Chinese portal such a page is GBK, or UTF-8 with a stray byte, or a mix where a server put
+    together pieces saved in each (a UTF-8 navigation block in a GBK listing, a GBK footer in a UTF-8 page). Taken
+    when it reads as these pages' words, or is UTF-8 but for a byte in a thousand; else None: a detector's turn. (A
+    detector took a 225 KB GBK report, its markup mostly ASCII, for ISO-8859-13, and UTF-8 pages with a stray byte
+    for ptcp154 or cp775; one reading of the whole page lost the pieces in the other charset.)"""
+    text, gb = _runs(data)
+    if _GB_WORDS.search(text) or (not gb and _bad(text) <= 1):
+        return text, "gb18030" if gb else "utf-8"
     return None
+
+
+_RUN_END = re.compile(rb"(?<=[>\n])")  # after a tag or a line: a multi-byte character of GBK or UTF-8 holds neither
+
+
+def _runs(data: bytes) -> tuple[str, bool]:
+    """The bytes decoded a run at a time (the text between two tags or lines), and whether GB18030 read most of them.
+    A run is UTF-8 where it reads as CJK-range characters in UTF-8 (U+0800 and up; a stray byte aside), GB18030
+    where UTF-8 cannot read it; one that both read (GBK's byte pairs are often UTF-8's two-byte characters, U+0080
+    to U+07FF: 元 is Ԫ) goes with the page's other runs."""
+    runs = _RUN_END.split(data)
+    kinds: list[str] = []
+    for run in runs:
+        if run.isascii():
+            kinds.append("ascii")
+            continue
+        text = run.decode("utf-8", errors="replace")
+        bad, wide = text.count("\ufffd"), sum(1 for ch in text if "\u0800" <= ch < "\ufffd")
+        kinds.append("utf-8" if wide > bad else "gb18030" if bad else "either")
+    gb = kinds.count("gb18030") > kinds.count("utf-8")
+    out = []
+    for run, kind in zip(runs, kinds, strict=True):
+        codec = "ascii" if kind == "ascii" else kind if kind != "either" else "gb18030" if gb else "utf-8"
+        out.append(run.decode(codec, errors="replace"))
+    return "".join(out), gb
 
 
 def sniff(data: bytes) -> str:
