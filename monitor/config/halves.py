@@ -78,9 +78,10 @@ class _Child:
 
     def __init__(self, work: Callable[[], list[SourceRow]]) -> None:
         read, write = os.pipe()
+        self.handle: int | None = None
         try:
             self.pid = os.fork()
-        except OSError:
+        except BaseException:
             os.close(read)
             os.close(write)
             raise
@@ -94,8 +95,10 @@ class _Child:
                     out.write(_digest(body) + body)
             finally:
                 os._exit(0)
-        os.close(write)
         self.pipe: int | None = read
+        os.close(write)
+        with contextlib.suppress(OSError, AttributeError):  # (Linux 5.3+: a handle its pid cannot be reused under)
+            self.handle = os.pidfd_open(self.pid)
 
     def rows(self) -> list[SourceRow] | None:
         """The child's rows, or None when it found a mistake or failed in any way."""
@@ -118,10 +121,14 @@ class _Child:
         if self.pipe is not None:
             os.close(self.pipe)
             self.pipe = None
+        if self.pid and self.handle is not None:  # (without a handle, the pipe's end ends it when it writes)
+            with contextlib.suppress(OSError):
+                signal.pidfd_send_signal(self.handle, signal.SIGKILL)
         if self.pid:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
             self._reap()
+        if self.handle is not None:
+            os.close(self.handle)
+            self.handle = None
 
     def _reap(self) -> None:
         with contextlib.suppress(ChildProcessError):  # (reaped already: SIGCHLD ignored)
