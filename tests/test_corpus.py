@@ -457,3 +457,78 @@ def test_a_markdown_row_that_lost_a_cell_and_kept_its_width_is_not_placed(lost):
     assert "new" in report.tables["applications"].ambiguous_rows
     assert [f.rule for f in run_rules(report) if f.severity == "error"] == []
     assert [f.rule for f in run_rules(read_report(text.encode(), "007")) if f.severity == "error"] == []
+
+
+def _copied(html: str, blank_zeros: bool = False) -> str:
+    """The page as a browser copies it into a text editor: each paragraph a line, each table row its cells joined
+    by tabs (an empty cell an empty field; with ``blank_zeros`` every 0 cell left empty, as many agencies do)."""
+    soup = BeautifulSoup(html, "lxml")
+    for tag in soup(["script", "style"]):
+        tag.decompose()
+    for table in soup.find_all("table"):
+        rows = []
+        for tr in table.find_all("tr"):
+            cells = [" ".join(td.get_text().split()) for td in tr.find_all(["td", "th"], recursive=False)]
+            rows.append("\t".join("" if blank_zeros and c == "0" else c for c in cells))
+        table.replace_with("\n" + "\n".join(rows) + "\n")
+    for block in soup.find_all(["p", "div", "br", "li", "h1", "h2", "h3", "h4", "tr"]):
+        block.insert_before("\n")  # a block starts a line; the text inside one (a number in spans) stays one
+    return "\n".join(" ".join(line.split(" ")).strip(" ") for line in soup.get_text().split("\n") if line.strip())
+
+
+@pytest.mark.parametrize("prefix", ["004_", "005_", "009_", "010_"])
+def test_a_page_copied_with_its_cells_apart_by_tabs_reads_every_number_the_page_holds(prefix):
+    # A reader sees (a portal page copied out of a browser into a .txt: each table row one line, its cells apart by
+    # tabs): the same numbers in the same rows and columns. Tabs read as spaces made part 四's fifteen numbers on one
+    # line one number ("1 0 2 0 3 …"), and a row's empty cells vanish with its tabs.
+    html = Path(path(prefix)).read_bytes()
+    page = read_report(html, "page")
+    copied = _copied(html.decode("utf-8"))
+    assert "\t" in copied
+    text = read_report(copied.encode(), "copied")
+    for key in ("active", "applications", "appeals"):
+        assert text.tables[key].status == page.tables[key].status == "parsed" or key == "active"
+        assert {r: {c: v.number for c, v in cols.items()} for r, cols in text.tables[key].rows.items()} == {
+            r: {c: v.number for c, v in cols.items()} for r, cols in page.tables[key].rows.items()
+        }
+    assert [f.rule for f in run_rules(text) if f.severity == "error"] == []
+
+
+@pytest.mark.parametrize("prefix", ["004_", "005_"])
+def test_a_copied_page_whose_zero_cells_are_empty_keeps_each_number_in_its_column_and_finds_a_wrong_total(prefix):
+    # A reader sees (a page copied as above, every 0 cell left empty, then one 总计 of (一)予以公开 raised by one): the
+    # blanks in their columns (a warning: 没有数据应填0), every written number where it stands, and the total that
+    # no longer adds up. Read with tabs as spaces, the blanks were gone and the rows unreadable, the error missed;
+    # 004's 2019 row (六)其他处理, all blank, was dropped as if it were 2021's heading of three sub-rows.
+    html = Path(path(prefix)).read_text(encoding="utf-8")
+    page = read_report(html.encode(), "page")
+    copied = _copied(html, blank_zeros=True)
+    text = read_report(copied.encode(), "copied")
+    appeals = page.tables["appeals"].rows.values()
+    some = any(v.number for cols in appeals for v in cols.values())  # all 0 (004): all blank, a row of nothing
+    for key in ("applications", "appeals") if some else ("applications",):
+        for row, cols in page.tables[key].rows.items():
+            for column, value in cols.items():
+                assert text.tables[key].rows[row][column].number == (value.number or None), (key, row, column)
+    findings = run_rules(text)
+    assert [f.rule for f in findings if f.severity == "error"] == []
+    assert "cell.blank" in {f.rule for f in findings}
+    granted = page.tables["applications"].rows["granted"]["total"].number
+    row = next(line for line in copied.split("\n") if "予以公开" in line and "\t" in line)
+    assert row.endswith(f"\t{granted}")
+    planted = read_report(copied.replace(row, f"{row[: -len(str(granted))]}{granted + 1}").encode(), "planted")
+    errors = [f for f in run_rules(planted) if f.severity == "error"]
+    assert [f.rule for f in errors] == ["applications.handled_sum"]
+    assert ("granted", "total") in errors[0].cells
+
+
+def test_a_text_line_of_numbers_apart_by_spaces_is_cells_not_one_number():
+    # A reader sees "1 0 2 0 3 12 0 0 0 12 0 0 0 0 0" under part 四's headers: fifteen numbers, not 102031200…
+    text = Path(path("005_")).read_text(encoding="utf-8")
+    copied = _copied(text).replace("\t", " ")
+    report = read_report(copied.encode(), "spaces")
+    page = read_report(text.encode(), "page")
+    assert report.tables["appeals"].status == "parsed"
+    assert {r: {c: v.number for c, v in cols.items()} for r, cols in report.tables["appeals"].rows.items()} == {
+        r: {c: v.number for c, v in cols.items()} for r, cols in page.tables["appeals"].rows.items()
+    }

@@ -14,6 +14,7 @@ from monitor.errors import InputError
 from monitor.model import MAX_BYTES, Document, text_document
 from monitor.reading import containers
 from monitor.reading.html import html_document
+from monitor.reading.text_cells import tab_rows
 
 _GB = {"gb2312", "gbk", "gb_2312-80", "x-gbk", "gb18030", "cp936", "euc-cn", "hz-gb-2312"}
 
@@ -226,4 +227,4 @@ def extract(data: bytes, declared_charset: str | None = None) -> Document:
     text, enc = decode(data, declared_charset)
     if kind == "html":
         return html_document(text, enc)
-    return text_document(text, encoding=enc)
+    return text_document(tab_rows(text), encoding=enc)

@@ -24,6 +24,26 @@ _DIGIT = re.compile(r"\d")
 
 
 _WORDS = re.compile(r"\S+")
+_SPACED = re.compile(r"\d\s+\d")  # digits apart on a line of text: cells ("1 0 2 0 3"), not one number
+
+
+_TAB_ROW = re.compile(r"\S\t+\S|\S\t\t")  # a row of cells copied from a table (a browser, a sheet)
+
+
+def tab_rows(text: str) -> str:
+    """Text whose table rows are cells apart by tabs (a table copied out of a browser or a spreadsheet into a text
+    file), each such row written as a pipe row: every field a cell, an empty field a blank cell
+    (``(一)予以公开\t\t3`` is the label, a blank, 3), where tabs read as spaces would leave the blanks out and the
+    numbers without their columns. A row is a line with a tab between two words, or two tabs after one (a label
+    and its blank cells); a tab at the start of a line indents it, one at its end is left over."""
+    if "\t" not in text:
+        return text
+    lines = text.split("\n")
+    for n, line in enumerate(lines):
+        row = line.rstrip(" \r")  # its last fields may be blank cells
+        if _TAB_ROW.search(row):
+            lines[n] = "|" + "|".join(field.strip() or " " for field in row.split("\t")) + "|"
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -94,7 +114,7 @@ def _names_a_row(label: str) -> bool:
 def _plain_cells(text: str, line: int, offset: int) -> list[Cell]:
     """One cell of text, or, where it holds several, its labels and values: a label followed by space-separated
     numbers ("(七)总计 960 10 0 …"), and labels with digit strings glued to them."""
-    if is_value(text):
+    if is_value(text) and not _SPACED.search(text):  # a cell's digits the page split ("1 2 3456") are a pipe cell's
         return [Cell("value" if _DIGIT.search(text) else "blank", text, line, offset)]
     out: list[Cell] = []
     for t in _WORDS.finditer(text):

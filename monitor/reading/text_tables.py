@@ -143,8 +143,9 @@ def place_rows(
         hit = hits[spec.key]
         end = next((i for i in label_at if i > hit), len(cells))
         run = cells[hit + 1 : end]
-        if not any(c.kind != "blank" for c in run) and spec.key == "other":
-            continue  # 2021 layout: "(六)其他处理" heads sub-rows and holds no numbers
+        if spec.key == "other" and all(c.kind == "blank" and c.inferred for c in run):
+            continue  # 2021 layout: "(六)其他处理" heads sub-rows; its blank cells written on the page are read
+            # (a 2019 row left blank, "（六）其他处理\t\t…"), and dropped by settle_other where the sub-rows follow
         found[spec.key] = _fit(run, spec.columns) if run else None
     missing = [s.key for s in specs if s.key not in found and s.key not in hits]
     return found, missing, by_position
