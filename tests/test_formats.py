@@ -25,12 +25,13 @@ from formats import (
 from ofd_writer import ofd_bytes
 from portal import listing, settings
 
+from monitor.checks.pipeline import run_rules
 from monitor.errors import InputError, ReaderMissing
 from monitor.present.cli import main
 from monitor.reading import doc, ocr
 from monitor.reading.containers import OLE_MAGIC
 from monitor.reading.formats import READERS, extract, sniff
-from monitor.reading.report import parse
+from monitor.reading.report import parse, read_report
 from monitor.store import open_store
 from monitor.watch import document
 from monitor.watch.discover import attachments
@@ -94,7 +95,7 @@ def test_a_workbook_alone_is_its_tables_and_claims_no_part_missing(report, tmp_p
     """A workbook carries a report's tables, never its prose: checked alone it is not short of parts 一, 五, 六
     (three section.missing errors before); the header line says the parts were not checked. Published as the
     only attachment of a page with no parts, what the body published lacks them, and section.missing says so."""
-    from monitor.checks.pipeline import run_rules  # noqa: PLC0415
+
     from monitor.reading.report import with_attachment  # noqa: PLC0415
 
     _data, doc, _ = report
@@ -415,3 +416,25 @@ async def test_an_attachment_needing_an_install_is_said_so_not_taken_for_no_repo
     assert "需要安装LibreOffice才能读取" in problem
     assert "not a report" not in problem
     store.close()
+
+
+def test_a_table_printed_over_four_pages_without_its_header_is_read_to_its_last_row():
+    # A reader sees (010 printed to PDF by LibreOffice in a large font, as a clerk may print a page): part 三's table
+    # running over four pages with no header repeated, one page holding only (六)'s rows and one ruled box left empty
+    # at a page's foot; (七)总计 and 四、结转下年度 on the last page, the same numbers as the page. They went unread:
+    # the table was taken to end at the empty box, and the page of (六)'s rows has none of the table's words.
+    need_libreoffice()
+    html = (CORPUS / "010_pingtan_public_security_bureau_2024.html").read_text(encoding="utf-8")
+    large = html.replace("</head>", "<style>td, td * {font-size: 30pt !important}</style></head>", 1)
+    pdf = soffice(large.encode(), "html", "pdf:writer_web_pdf_Export")
+    page = read_report(html.encode(), "page")
+    printed = read_report(pdf, "printed")
+    assert printed.pages >= 8
+    for row in ("new", "granted", "handled_total", "carried_forward"):
+        got = {c: v.number for c, v in printed.tables["applications"].rows[row].items()}
+        assert got == {c: v.number for c, v in page.tables["applications"].rows[row].items()}, row
+    mine = page.tables["applications"].rows
+    for row, cols in printed.tables["applications"].rows.items():  # every number read for certain is the page's
+        for column, value in cols.items():
+            assert value.doubt or (row in mine and value.number == mine[row][column].number), (row, column)
+    assert [f.rule for f in run_rules(printed) if f.severity == "error"] == []

@@ -182,17 +182,26 @@ appeal_column = _first(APPEAL_WORDS)
 appeal_group = _first(APPEAL_GROUP_WORDS)
 
 
-def classify(grids: list[Grid]) -> list[str | None]:
+def classify(grids: list[Grid], adjacent: list[bool] | None = None) -> list[str | None]:
     """Which statutory table each grid is, by its words: applications, appeals, active or None.
     A small piece (section 二 is often one <table> per 第二十条 item) takes the kind of the table
-    before it when its words point the same way."""
+    before it when its words point the same way. A piece with none of any table's words (a PDF page that holds
+    only (六)其他处理's rows) continues the table before it when nothing but grids stands between them
+    (``adjacent``: the block before each grid is a grid) and it has that table's columns."""
     kinds: list[str | None] = []
-    for grid in grids:
+    last: str | None = None  # the kind of the last grid with any text: an empty one (a PDF's ruling lines drawn
+    # round nothing at a page's foot) does not end the table it stands in
+    width = -1
+    for i, grid in enumerate(grids):
         text = squash("".join(c.text for c in grid.cells))
         scores = {kind: sum(w in text for w in words) for kind, words in TABLE_WORDS.items()}
         kind = max(scores, key=lambda k: scores[k])
-        follows = bool(kinds) and kinds[-1] == kind and scores[kind] >= 1
+        follows = last == kind and scores[kind] >= 1
+        if not any(scores.values()) and adjacent and adjacent[i] and grid.slots and len(grid.slots[0]) == width:
+            kind, follows = last or kind, last is not None
         kinds.append(kind if scores[kind] >= 3 or follows else None)
+        if text:
+            last, width = kinds[-1], len(grid.slots[0]) if grid.slots else -1
     return kinds
 
 

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from monitor.errors import InputError
 from monitor.model import (
+    Block,
     Document,
     Grid,
     Report,
@@ -57,12 +58,26 @@ def _best(readings: list[Table]) -> Table:
     return max(readings, key=lambda t: (_RANK[t.status], len(t.rows)), default=Table("missing"))
 
 
-def read_tables(lines: list[str], grids: list[Grid], parts: list[Stretch]) -> dict[str, Table]:
+def _adjacent(blocks: list[Block]) -> list[bool]:
+    """For each grid of the document, whether the last block before it with anything in it is a grid."""
+    out, grid_before = [], False
+    for block in blocks:
+        if block.grid is not None:
+            out.append(grid_before)
+            grid_before = True
+        elif block.text.strip():
+            grid_before = False
+    return out
+
+
+def read_tables(
+    lines: list[str], grids: list[Grid], parts: list[Stretch], adjacent: list[bool] | None = None
+) -> dict[str, Table]:
     """Each statutory table: from the grids that hold it, else from the text under its part's headings
     (every stretch whose heading names the part: a report may have two), else, where that finds no table read
     whole, from anywhere in the report (under a heading not recognised, or none): a table is known by its
     content, wherever it stands."""
-    kinds = classify(grids)
+    kinds = classify(grids, adjacent)
     tables: dict[str, Table] = {}
     for key, (number, read_text, read_grids) in _READERS.items():
         mine = [g for g, kind in zip(grids, kinds, strict=True) if kind == key]
@@ -114,7 +129,7 @@ def parse(doc: Document, source: str, kind: str | None = None) -> Report:
     report.year = find_year(title, text, published, report.section_text(1))
     report.agency, report.agency_from = find_body(lines, title, first, doc.meta.get("source", ""))
     report.kind = kind or infer_kind(report.agency)
-    report.tables = read_tables(lines, [b.grid for b in doc.blocks if b.grid is not None], parts)
+    report.tables = read_tables(lines, [b.grid for b in doc.blocks if b.grid is not None], parts, _adjacent(doc.blocks))
     if sum(1 for span in sections.values() if span) >= 2 and shows_more(text):
         for key, table in report.tables.items():  # not read, but the report shows pictures or attachments
             if table.status == "missing":  # the table may be in one: never called missing on a guess
