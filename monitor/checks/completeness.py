@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from monitor.checks.registry import Context, cells_where, expects_tables, per_table, rule
 from monitor.model import (
     CN,
+    LEFT_OUT,
     SECTION_NAMES,
     TABLE_LABELS,
     UNREAD_PAGE,
@@ -37,12 +38,20 @@ def table_missing(ctx: Context, make: Callable[..., Finding]) -> Iterator[Findin
             yield make(f"未找到{TABLE_LABELS[key]}", table=key)
 
 
-@rule("table.unreadable", "warning", "表格只有图片或附件、标题下没有表格，或其中的数字无法确定所在行列、未参与计算")
+@rule(
+    "table.unreadable",
+    "warning",
+    "表格只有图片或附件、在转换的文本中被省略、标题下没有表格，或其中的数字无法确定所在行列、未参与计算",
+)
 def table_unreadable(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     for key, table in ctx.report.tables.items():
         name = TABLE_LABELS[key]
         if ctx.report.scanned:
             yield make(f"{name}无法读取：PDF是扫描件，没有文字层，需要OCR识别后才能核对", table=key)
+        elif table.status == "image" and LEFT_OUT.search(ctx.report.text):
+            yield make(
+                f"{name}在这份转换得到的文本中被省略（只留下“[TABLE]”标记），无法读取其中的数字，请核对原文", table=key
+            )
         elif table.status == "image" and shows_more(ctx.report.text):
             yield make(f"{name}只有图片或附件，无法读取其中的数字，请人工核对", table=key)
         elif table.status == "image":  # its part's heading with nothing under it, and no image on the page

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from monitor.model.document import (
     IMAGE_MARK,
+    LEFT_OUT,
     MAX_BYTES,
     UNREAD_PAGE,
     Block,
@@ -98,6 +99,7 @@ __all__ = [
     "IMAGE_MARK",
     "KIND_CN",
     "LABELS",
+    "LEFT_OUT",
     "MAX_BYTES",
     "OTHER",
     "OTHER_2021",

@@ -15,10 +15,20 @@ UNREAD_PAGE = "[无法读取的页面]"  # a page whose text cannot be read in o
 ATTACHMENT = re.compile(r"\.(pdf|docx?|xlsx?|wps|et|ofd|zip|rar)\b|\[附件\]|详见附件|附件\d*[:：]", re.I)
 
 
+# where a converter left a table out of its text: pandoc writes "[TABLE]" for a table its plain or GFM output
+# cannot hold (cells spanning rows or columns, as every statutory table has)
+LEFT_OUT = re.compile(r"^\s*\[TABLE\]\s*$", re.M)
+
+
 def shows_more(text: str) -> bool:
     """Whether the text shows something that is not text where it stands: an image, a page not read, an
-    attachment (a table may be in any of them)."""
-    return IMAGE_MARK in text or UNREAD_PAGE in text or ATTACHMENT.search(text) is not None
+    attachment, a table a converter left out (a table may be in any of them)."""
+    return (
+        IMAGE_MARK in text
+        or UNREAD_PAGE in text
+        or ATTACHMENT.search(text) is not None
+        or ("[TABLE]" in text and LEFT_OUT.search(text) is not None)
+    )
 
 
 # ---------------------------------------------------------------- the document model

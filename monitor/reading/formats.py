@@ -14,7 +14,7 @@ from monitor.errors import InputError
 from monitor.model import MAX_BYTES, Document, text_document
 from monitor.reading import containers
 from monitor.reading.html import html_document
-from monitor.reading.text_cells import tab_rows
+from monitor.reading.text_cells import tab_rows, without_tags
 
 _GB = {"gb2312", "gbk", "gb_2312-80", "x-gbk", "gb18030", "cp936", "euc-cn", "hz-gb-2312"}
 
@@ -24,6 +24,7 @@ _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0
 
 _RTF = b"{\\rtf"  # an RTF file's first bytes, whatever its code page
 
+_TABLE_TAG = re.compile(rb"<\s*table\b[^>]*>\s*<\s*(?:tr|tbody|thead|colgroup|col|caption)\b", re.I)
 _HTML_HINT = re.compile(r"<\s*(html|!doctype|body|table|div|p|head|meta|span|tr)\b", re.I)
 
 
@@ -137,7 +138,10 @@ def sniff(data: bytes) -> str:
     if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "binary"
     probe = head.decode("latin-1")
-    return "html" if _HTML_HINT.search(probe) else "text"
+    if _HTML_HINT.search(probe) or _TABLE_TAG.search(data):
+        return "html"  # a page, or Markdown keeping its tables as <table> blocks (a crawler's, pandoc's), wherever
+        # the first of them stands after the portal's menus
+    return "text"
 
 
 def _refuse(message: str) -> Callable[[bytes], Document]:
@@ -227,4 +231,4 @@ def extract(data: bytes, declared_charset: str | None = None) -> Document:
     text, enc = decode(data, declared_charset)
     if kind == "html":
         return html_document(text, enc)
-    return text_document(tab_rows(text), encoding=enc)
+    return text_document(tab_rows(without_tags(text)), encoding=enc)

@@ -34,6 +34,11 @@ _SPACES = re.compile(r"[ \t\u2000-\u200b\u3000]+")
 # characters that show nothing, as editors leave them inside words and numbers ("1\u2060052"): a soft hyphen,
 # joiners, direction marks, a word joiner, a BOM mid-text
 _INVISIBLE = re.compile("[\u00ad\u200c-\u200f\u2060-\u2064\ufeff]")
+# Pandoc's Markdown keeps a Word page's styles as attributes on bracketed spans: "[一、总体情况]{style="font-family:
+# 黑体; …"}" (spans within spans). A span on one line is its text; the attributes are not the report's words. One
+# whose braces run over lines is left: a pandoc table lays its cells side by side, each over several lines, and a
+# span read across lines would take in its neighbours' numbers (the table is then not placed, and says so).
+_PANDOC_SPAN = re.compile(r"\[([^\[\]\n]*)\]\{[^{}\n]*\}")
 _NOT_CJK = re.compile(r"[^\u4e00-\u9fff]+")  # ~1 ms to compile (21,000 characters): nfkc and ideographs share it
 
 
@@ -79,6 +84,10 @@ def _nfkc_run(m: re.Match[str]) -> str:
 def normalise(text: str, traditional: bool | None = None) -> str:
     """Return the text in simplified characters, NFKC forms, without glosses and comma debris."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    for _ in range(4):  # spans within spans, the innermost first
+        if "]{" not in text:
+            break
+        text = _PANDOC_SPAN.sub(r"\1", text)
     if _INVISIBLE.search(text):
         text = _INVISIBLE.sub("", text)
     text = nfkc(text.translate(_MARKS) if _MARKED.search(text) else text)

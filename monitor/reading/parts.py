@@ -55,9 +55,9 @@ _SUBHEADING5 = re.compile(r"\((一|1)\)\s*(存在的?)?主要问题")
 
 # A part heading standing mid-line in a body on one line (crawler text): its numeral, then up to 36 characters
 # ending in the word a heading ends with; what it names is decided by its words (``statute.part_of``).
-_INLINE = re.compile(
-    r"(?<=\S)\s*([一二三四五六])\s*、\s*([^\s\d。,:;()]{0,36}(?:情况|事项|措施|计划|问题|概述|概况|打算|安排))"
-)
+_INLINE_NAME = r"([一二三四五六])\s*、\s*([^\s\d。,:;()]{0,36}(?:情况|事项|措施|计划|问题|概述|概况|打算|安排))"
+_INLINE = re.compile(r"(?<=\S)\s*" + _INLINE_NAME)
+_AFTER_STOP = re.compile(r"(?<=。)\s*" + _INLINE_NAME)  # a heading a converter ran onto the paragraph before it
 
 
 _FOOTER = re.compile(r"^[-—–]+\s*\d{1,3}\s*[-—–]+$|^第\s*\d+\s*页(\s*[,/]?\s*共\s*\d+\s*页)?$")  # — 1 —
@@ -86,9 +86,9 @@ _BARE = re.compile(r"[\s()]")
 
 def _heading(line: str) -> tuple[int, ...]:
     """The parts a heading line names ("四、政府信息公开行政法复议" is 四), or () for any other line."""
-    if len(line) > 400 or line.lstrip("* ")[:1] not in _FIRST:
+    if len(line) > 400 or line.lstrip("*[ ")[:1] not in _FIRST:
         return ()
-    text = line.strip().strip("*").strip()
+    text = line.strip().strip("*[").strip()  # Markdown's emphasis, a span's bracket
     m = _HEADING.match(text) if len(text) <= 60 else None
     if m:
         return _named(m.group(2))
@@ -253,6 +253,9 @@ def clean_lines(text: str) -> list[str]:
     for line in text.split("\n"):
         if len(line) > 1000 and _INLINE.search(line):  # a whole body on one line, not a sentence listing the parts
             out.extend(part.strip() for part in _INLINE.sub(_inline_heading, line).split("\n"))
+            continue
+        if "。" in line and _AFTER_STOP.search(line):  # "…制度规定。 六、其他需要报告的事项 无其他需要报告的事项"
+            out.extend(part.strip() for part in _AFTER_STOP.sub(_inline_heading, line).split("\n"))
             continue
         if not line or (line[0] not in _MARKUP_START and "**" not in line):
             out.append(line)

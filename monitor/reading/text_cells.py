@@ -30,6 +30,18 @@ _SPACED = re.compile(r"\d\s+\d")  # digits apart on a line of text: cells ("1 0 
 _TAB_ROW = re.compile(r"\S\t+\S|\S\t\t")  # a row of cells copied from a table (a browser, a sheet)
 
 
+# Inline HTML a Markdown converter leaves in its text (pymupdf4llm underlines headings, "<u>二、主动公开…</u>", and
+# breaks a cell's lines with <br>): a tag is not the report's words; a break inside a pipe cell is a space.
+_INLINE_TAG = re.compile(r"</?(?:u|b|i|em|strong|span|font|sup|sub|small|big|s|ins|del|mark)\b[^<>]*>|<br\s*/?>", re.I)
+
+
+def without_tags(text: str) -> str:
+    """The text without the inline HTML tags of ``_INLINE_TAG`` (a line break tag read as a space)."""
+    if "<" not in text:
+        return text
+    return _INLINE_TAG.sub(lambda m: " " if m.group().lower().startswith("<br") else "", text)
+
+
 def tab_rows(text: str) -> str:
     """Text whose table rows are cells apart by tabs (a table copied out of a browser or a spreadsheet into a text
     file), each such row written as a pipe row: every field a cell, an empty field a blank cell
@@ -55,6 +67,7 @@ class Cell:
     width: int = 0  # collapse markers: how many cells were lost
     inferred: bool = False  # a blank cell inferred from the empty-line rhythm, not written on the page
     glued: bool = False  # a digit string glued to a label: its cells were not separated on the page
+    spaced: bool = False  # a pipe cell of digits apart by spaces ("105 0"): one number, or two cells run together
 
 
 # A digit string glued to the labels around it (a body on one line: "…申请数量0000000二、上年结转…"). A single
@@ -64,6 +77,10 @@ _RUN = re.compile(r"\d+(?:\.\d+)?")
 
 
 _IN_WORDS = re.compile(r"[件条个次项家人户篇年月日号%万元余多]")
+
+
+_LATIN = re.compile(r"[A-Za-z_]")
+_CODE = re.compile(r"[A-Za-z]{3}")
 
 
 _ROW_START = re.compile(r"[一二三四]、|\([一二三四五六七]\)|\d[.、]\D")  # a row label's own numbering
@@ -77,6 +94,8 @@ _NUMBERING = re.compile(
 def _segments(token: str, line: int, offset: int) -> list[Cell]:
     """A token with no spaces in it: its labels, and the digit strings glued between them. Where digits were
     glued, labels are glued too ("…其他一、本年新收…"): a label is cut again where a row's numbering starts."""
+    if _CODE.search(token):  # markup's words ("color:rgb(51,51,51)", "mso-font-kerning:0pt"): no row's digits
+        return [Cell("label", token, line, offset)]
     cells: list[Cell] = []
     pos = 0
 
@@ -91,8 +110,14 @@ def _segments(token: str, line: int, offset: int) -> list[Cell]:
         after = token[end : end + 2]
         if len(after) == 2 and after[0] in ".、" and not after[1].isdigit():
             digits = digits[:-1]  # its last digit numbers the next label
-        if not digits or _IN_WORDS.match(token, start + len(digits)) or token[start - 1 : start] == "第":
-            continue
+        if (
+            not digits
+            or _IN_WORDS.match(token, start + len(digits))
+            or token[start - 1 : start] == "第"
+            or _LATIN.match(token[start - 1 : start])
+            or _LATIN.match(token, start + len(digits))
+        ):
+            continue  # a sentence's words, or a name's ("仿宋_GB2312", "ISO9001", "H5"): not a cell
         if start > pos:
             labels(start)
         cells.append(Cell("value", digits, line, offset + start, glued=True))
@@ -167,7 +192,8 @@ def _pipe_cells(text: str, line: int) -> list[Cell]:
         if not part:
             cells.append(Cell("blank", "", line, offsets[i]))
         elif is_value(part):
-            cells.append(Cell("value" if _DIGIT.search(part) else "blank", part, line, offsets[i] + lead))
+            kind = "value" if _DIGIT.search(part) else "blank"
+            cells.append(Cell(kind, part, line, offsets[i] + lead, spaced=_SPACED.search(part) is not None))
         else:
             cells.extend(_plain_cells(part, line, offsets[i] + lead))
         i += 1

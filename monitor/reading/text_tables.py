@@ -25,6 +25,7 @@ from monitor.reading.cells import amounts_in_units, read_value
 from monitor.reading.text_cells import Cell, tokenize
 
 DOUBT_RHYTHM = "所在列由空行推定"
+DOUBT_SPACED = "同一行有单元格里几个数字以空格隔开（一个数，还是相邻单元格连在一起），各数所在列无法确定"
 
 
 DOUBT_POSITION = "行名与规定写法不同，按位置识别"
@@ -60,8 +61,8 @@ def _consistent(nums: Sequence[int], columns: Sequence[str]) -> bool:
     return all(nums[i] == sum(nums[i - span : i]) for i, c in enumerate(columns) if c == "total" and i >= span)
 
 
-def _fit(run: Sequence[Cell], columns: Sequence[str]) -> list[Cell] | None:
-    """The row's cells if they fill its columns exactly, else None (ambiguous)."""
+def _fit(run: Sequence[Cell], columns: Sequence[str], line: int = -1) -> list[Cell] | None:
+    """The row's cells if they fill its columns exactly, else None (ambiguous). ``line``: the line of its label."""
     width = len(columns)
     seq: list[Cell] = []
     for cell in run:
@@ -74,6 +75,18 @@ def _fit(run: Sequence[Cell], columns: Sequence[str]) -> list[Cell] | None:
     while len(seq) > width and seq[-1].kind == "blank":
         seq.pop()
         dropped += 1
+    extra = len(seq) - width
+    if (
+        not dropped
+        and extra > 0
+        and all(c.kind == "blank" and c.line == line for c in seq[:extra])
+        and seq[extra].kind == "value"
+        and seq[extra].line == line
+    ):
+        # blanks between the label and the first number on its line, more than the row has room for: the label's
+        # own cells (a converter writes a label spanning three columns as the label and two empty cells). Where
+        # the label stands on a line of its own, its row's numbers could as well be the line before's.
+        seq = seq[extra:]
     if len(seq) == width:
         # blank cells past the row's width dropped, and its last column blank as well: a cell lost further left (a
         # converter that keeps every row's width pads it at the end) is as likely as a blank 总计: not placed
@@ -88,6 +101,7 @@ def _values(cells: Sequence[Cell] | None, columns: Sequence[str]) -> dict[str, V
         return None
     out = {}
     inferred = [i for i, c in enumerate(cells) if c.inferred]
+    spaced = any(c.spaced for c in cells)
     for i, (cell, column) in enumerate(zip(cells, columns, strict=True)):
         if cell.kind == "blank":
             value = Value(None, "", cell.line, cell.col)
@@ -95,6 +109,8 @@ def _values(cells: Sequence[Cell] | None, columns: Sequence[str]) -> dict[str, V
             value = read_value(cell.text, column, line=cell.line, col=cell.col)
             if inferred and inferred[0] < i < inferred[-1]:  # blanks inferred on both sides: its column too
                 value = value.doubted(DOUBT_RHYTHM)
+            if spaced and value.number is not None:  # two cells run into one: the row's columns are not known
+                value = value.doubted(DOUBT_SPACED)
         out[column] = value
     return out
 
@@ -146,7 +162,7 @@ def place_rows(
         if spec.key == "other" and all(c.kind == "blank" and c.inferred for c in run):
             continue  # 2021 layout: "(六)其他处理" heads sub-rows; its blank cells written on the page are read
             # (a 2019 row left blank, "（六）其他处理\t\t…"), and dropped by settle_other where the sub-rows follow
-        found[spec.key] = _fit(run, spec.columns) if run else None
+        found[spec.key] = _fit(run, spec.columns, cells[hit].line) if run else None
     missing = [s.key for s in specs if s.key not in found and s.key not in hits]
     return found, missing, by_position
 
