@@ -13,6 +13,7 @@ template; a row it cannot place either way is ``ambiguous``. Nothing is guessed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -130,8 +131,19 @@ def grid_rows(grids: Iterable[Grid], name: Namer, group: Namer | None = None) ->
     return out
 
 
+_WORDED = re.compile("[\u4e00-\u9fff]")  # a label has words
+
+
 def _place(row: list[GridCell], r: int, colmap: dict[int, str]) -> GridRow:
-    mapped = [c for c in row if any(s in colmap for s in range(c.col, c.col + c.colspan))]
+    number = next((i for i, c in enumerate(row) if not c.blank and is_value(c.text)), len(row))
+    mapped = [  # a label left of the row's numbers under a number's header is still a label: a page drawing its
+        # columns otherwise than the header carried over from the table's first page ("1.属于国家秘密" where 自然人
+        # stood); text among the numbers ("见附件"), or of no words ("26 / 27"), is an unreadable number's cell
+        c
+        for i, c in enumerate(row)
+        if any(s in colmap for s in range(c.col, c.col + c.colspan))
+        and (i > number or c.blank or is_value(c.text) or not _WORDED.search(c.text))
+    ]
     if mapped:
         ids = {id(c) for c in mapped}  # by identity: a dataclass == compares every field, and each cell is one
         labels = [squash(c.text) for c in row if id(c) not in ids and not c.blank]
@@ -147,7 +159,6 @@ def _place(row: list[GridCell], r: int, colmap: dict[int, str]) -> GridRow:
         first = max((i + 1 for i, c in enumerate(row) if id(c) not in ids and not is_value(c.text)), default=0)
         own = _own([c for c in row if id(c) not in ids and not c.blank])
         return GridRow(labels, placed, [c for c in row[first:] if c.row == r or c.blank], conflict, own=own)
-    number = next((i for i, c in enumerate(row) if not c.blank and is_value(c.text)), len(row))
     first = max((i + 1 for i in range(number) if not is_value(row[i].text)), default=0)
     labels = [squash(c.text) for c in row[:first] if not c.blank]
     values = row[first:]
