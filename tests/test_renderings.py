@@ -118,3 +118,20 @@ def test_a_cell_holding_two_numbers_puts_no_number_of_its_row_in_a_column_for_ce
     report = read_report(text.encode(), "003")
     row = report.tables["applications"].rows.get("withheld_inquiry", {})
     assert all(v.doubt or v.number is None for v in row.values())
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_a_rendering_is_of_the_year_and_date_its_report_is(name):
+    # The year reported on and the date published are the report's, or not known: never another.
+    source = _source(name)
+    rendering = read_report((RENDERINGS / name).read_bytes(), name)
+    assert rendering.year == source.year
+    assert rendering.published in (None, source.published)
+
+
+@pytest.mark.parametrize("name", ["010_html.html2text.md", "009_html.markdownify.md", "010_html.markdownify.md"])
+def test_a_date_under_a_crawler_s_long_menus_is_found(name):
+    # A reader sees "发布日期：2025-01-20" / "时间：2024-01-26 14:58" some ninety lines down, under the portal's
+    # menus the converter kept, and above part 一: the date the report was published (the head was 80 lines).
+    rendering = read_report((RENDERINGS / name).read_bytes(), name)
+    assert rendering.published == _source(name).published is not None

@@ -79,8 +79,9 @@ def find_title(lines: list[str], html_title: str | None) -> str | None:
 
 
 def find_published(lines: list[str], head_end: int) -> date | None:
-    """The date from a 发布时间/发布日期/日期 field in the page head, else None."""
-    head = list(lines[: max(head_end, 1)][:80])
+    """The date from a 发布时间/发布日期/日期 field in the page head (before part 一; a crawler's Markdown keeps a
+    portal's menus, a hundred lines and more, above it), else None."""
+    head = list(lines[: max(head_end, 1)][:240])
     for priority in (re.compile(r"发布(时间|日期)|公开日期"), _DATE_LABEL, re.compile(r"来源")):
         for i, line in enumerate(head):
             if not priority.search(line):
