@@ -135,3 +135,14 @@ def test_a_date_under_a_crawler_s_long_menus_is_found(name):
     # menus the converter kept, and above part 一: the date the report was published (the head was 80 lines).
     rendering = read_report((RENDERINGS / name).read_bytes(), name)
     assert rendering.published == _source(name).published is not None
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_a_rendering_names_the_report_s_title_and_body_or_none(name):
+    # A reader takes the title from the article, not from a breadcrumb ("• 政府信息公开年报", "* [政府信息公开年报](../)")
+    # nor from a sidebar's link to another year's report, and reads "• 标 题: …" in an index box as the title itself.
+    source = _source(name)
+    rendering = read_report((RENDERINGS / name).read_bytes(), name)
+    assert rendering.agency in (None, source.agency)
+    if rendering.title is not None:
+        assert "".join(rendering.title.split()) == "".join((source.title or "").split()), rendering.title

@@ -52,30 +52,43 @@ def _page_title(html_title: str | None) -> str | None:
     return None
 
 
+_LINK = re.compile(r"\]\([^)]*\)")  # Markdown's [text](url)
+_FIELDS_AFTER = re.compile(r"\s+(?=(?:来源|发布时间|发布日期|时间|浏览次数)\s*[:：])")
+# an index box's field name before the title, with a list's mark a converter adds: "• 标 题: …", "- 标题：…"
+_FIELD = re.compile(r"^[\s•·*\-]*(?:(?:标\s*)?题\s*目?\s*:\s*)?")
+
+
 def find_title(lines: list[str], html_title: str | None) -> str | None:
     """The report's title: the page's own <title> where it names the report (a sidebar's links to other years'
     reports come before the article), else the first title-like line of the head (a title set on two lines is
     joined), never a line of a sentence."""
     own = _page_title(html_title)
     previous = ""
-    first = None
-    for k, line in enumerate(lines[:80]):
-        text = line.strip()
+    first = yearless = None
+    for k, line in enumerate(lines[:240]):  # a crawler's Markdown keeps a portal's menus above the article
+        text = _FIELDS_AFTER.split(line.strip(), 1)[0]  # "…年度报告 来源：… 时间：…" on one line
+        if _LINK.search(text):
+            continue  # a link to another page (a sidebar of other years' reports, a breadcrumb): not this page's title
+        if "_" in text:  # a page's <title> a converter wrote as a heading: "…年度报告\_政府信息公开年报\_…管委会"
+            text = _page_title(text.replace("\\_", "_")) or text
         nxt = lines[k + 1].strip() if k + 1 < len(lines) else ""
         broken = not _TITLE.search(text) and not _TITLE.search(nxt) and _TITLE.search(text + nxt)
         if broken and len(text) <= 40 and len(nxt) <= 20:
             text += nxt  # a title broken over two lines: "2024 年上海市科委政府信息公开工作" / "年度报告"
         if _TITLE.search(text) and len(text) <= 60 and not _NOT_TITLE.search(text) and "|" not in text:
-            title = re.sub(r"^(标题|题目)\s*:\s*", "", text)
+            title = _FIELD.sub("", text)
             two_lines = re.match(r"^(19|20)\d{2}\s*年", title) and len(previous) <= 30
             if two_lines and (_AGENCY.search(previous) or _PLACE.search(previous)):
                 title = previous + title  # a title set on two lines: "淮安市人民政府" / "2024 年…年度报告"
-            if own is None or re.sub(r"\s+", "", own) in re.sub(r"\s+", "", title):
+            if not re.search(_YEAR, title):  # a column's name in a breadcrumb ("• 政府信息公开年报"), not a report's
+                yearless = yearless or title
+            elif own is None or re.sub(r"\s+", "", own) in re.sub(r"\s+", "", title):
                 return title
-            first = first or (title if k < 40 else None)
+            else:
+                first = first or (title if k < 40 else None)
         if text:
             previous = text
-    return own or first
+    return own or first or yearless
 
 
 def find_published(lines: list[str], head_end: int) -> date | None:
