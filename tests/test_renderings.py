@@ -146,3 +146,29 @@ def test_a_rendering_names_the_report_s_title_and_body_or_none(name):
     assert rendering.agency in (None, source.agency)
     if rendering.title is not None:
         assert "".join(rendering.title.split()) == "".join((source.title or "").split()), rendering.title
+
+
+def test_a_row_label_run_together_with_its_group_s_is_the_row_s():
+    # From 003's PDF through pymupdf4llm: "|（六）其<br>他处理<br>2、申请人逾期未按收费通知要<br>求缴纳费用…|6|0|…|6|".
+    # A reader sees the group's label and the row's, (六)2: 6 applications, as the PDF says.
+    rendering = read_report((RENDERINGS / "003_pdf.pymupdf4llm.md").read_bytes(), "003")
+    row = rendering.tables["applications"].rows["other_no_fee"]
+    source = _source("003_pdf.pymupdf4llm.md").tables["applications"].rows["other_no_fee"]
+    assert {c: v.number for c, v in row.items()} == {c: v.number for c, v in source.items()}
+    assert not any(v.doubt for v in row.values())
+
+
+def test_a_number_in_groups_of_three_on_a_line_is_read_but_not_for_certain():
+    # Tongliao's seed with 行政许可 written "197 535" (GB/T 15835's groups of three): one number or two cells; it is
+    # read, not for certain (it was unread once lines of digits apart by spaces became cells).
+    seed = (Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_779f9be447f66d1d.txt").read_text("utf-8")
+    report = read_report(seed.encode(), "000")
+    value = report.tables["active"].rows["licensing"]["decisions"]
+    assert value.number is not None
+    assert value.number >= 1000
+    digits = str(value.number)
+    spaced = seed.replace(digits, f"{digits[:-3]} {digits[-3:]}", 1)
+    assert spaced != seed
+    grouped = read_report(spaced.encode(), "000-grouped").tables["active"].rows["licensing"]["decisions"]
+    assert grouped.number == value.number
+    assert grouped.doubt

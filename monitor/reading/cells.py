@@ -68,9 +68,7 @@ def read_cell(text: str) -> Reading:
         unit, t = m.group(1), t[: m.start()].rstrip()
     sign = t[:1] if t[:1] in _SIGNS else ""
     if sign:
-        if t[1:2].isspace():  # "- 3": a dash (a blank) and a 3 run together as likely as a minus
-            return Reading(None, blank=False, debris=debris)
-        t = t[1:]
+        t = t[1:].lstrip()
     if not _BODY.match(t):
         return Reading(None, blank=False, debris=debris)
     digits = "".join(t.split())

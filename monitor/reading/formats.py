@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import codecs
 import importlib
+import itertools
 import re
 from collections.abc import Callable
 
 from monitor.errors import InputError
-from monitor.model import MAX_BYTES, Document, text_document
+from monitor.model import MAX_BYTES, TABLE_WORDS, Document, text_document
 from monitor.reading import containers
 from monitor.reading.html import html_document
 from monitor.reading.text_cells import tab_rows, without_tags
@@ -24,7 +25,9 @@ _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0
 
 _RTF = b"{\\rtf"  # an RTF file's first bytes, whatever its code page
 
-_TABLE_TAG = re.compile(rb"<\s*table\b[^>]*>\s*<\s*(?:tr|tbody|thead|colgroup|col|caption)\b", re.I)
+# a <table> block in text (its attributes stop at a "<": a run of "<table " without ">" is read once, not once a
+# start), and what makes it a statutory table: two words of one of them
+_TABLE_TAG = re.compile(r"<\s*table\b[^<>]{0,2000}>\s*<\s*(?:tr|tbody|thead|colgroup|col|caption)\b", re.I)
 _HTML_HINT = re.compile(r"<\s*(html|!doctype|body|table|div|p|head|meta|span|tr)\b", re.I)
 
 
@@ -138,10 +141,7 @@ def sniff(data: bytes) -> str:
     if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "binary"
     probe = head.decode("latin-1")
-    if _HTML_HINT.search(probe) or _TABLE_TAG.search(data):
-        return "html"  # a page, or Markdown keeping its tables as <table> blocks (a crawler's, pandoc's), wherever
-        # the first of them stands after the portal's menus
-    return "text"
+    return "html" if _HTML_HINT.search(probe) else "text"
 
 
 def _refuse(message: str) -> Callable[[bytes], Document]:
@@ -229,6 +229,20 @@ def extract(data: bytes, declared_charset: str | None = None) -> Document:
     if reader is not None:
         return reader(data)
     text, enc = decode(data, declared_charset)
-    if kind == "html":
+    if kind == "html" or _statutory_table_block(text):
         return html_document(text, enc)
     return text_document(tab_rows(without_tags(text)), encoding=enc)
+
+
+def _statutory_table_block(text: str) -> bool:
+    """Whether the text is Markdown keeping a statutory table as a <table> block (a crawler's, pandoc's, past the
+    8 KB of a portal's menus the sniffer looks at): it is then read as a page. A site's footer table is not one."""
+    if "<table" not in text and "<TABLE" not in text:
+        return False
+    lowered = text.lower()
+    for m in itertools.islice(_TABLE_TAG.finditer(text), 64):  # a report has three; a page of menus a few more
+        end = lowered.find("</table", m.start(), m.start() + 200_000)
+        block = text[m.start() : end if end > 0 else m.start() + 200_000]
+        if any(sum(w in block for w in words) >= 2 for words in TABLE_WORDS.values()):
+            return True
+    return False

@@ -196,9 +196,10 @@ appeal_group = _first(APPEAL_GROUP_WORDS)
 def classify(grids: list[Grid], adjacent: list[bool] | None = None) -> list[str | None]:
     """Which statutory table each grid is, by its words: applications, appeals, active or None.
     A small piece (section 二 is often one <table> per 第二十条 item) takes the kind of the table
-    before it when its words point the same way. A piece with none of any table's words (a PDF page that holds
-    only (六)其他处理's rows) continues the table before it when nothing but grids stands between them
-    (``adjacent``: the block before each grid is a grid) and it has that table's columns."""
+    before it when its words point the same way. A piece with none of any table's words but labels of its own (a
+    PDF page that holds only (六)其他处理's rows) continues the table before it when nothing but grids stands
+    between them (``adjacent``: the block before each grid is a grid) and it has that table's columns; numbers
+    alone do not say whose they are."""
     kinds: list[str | None] = []
     last: str | None = None  # the kind of the last grid with any text: an empty one (a PDF's ruling lines drawn
     # round nothing at a page's foot) does not end the table it stands in
@@ -208,7 +209,8 @@ def classify(grids: list[Grid], adjacent: list[bool] | None = None) -> list[str 
         scores = {kind: sum(w in text for w in words) for kind, words in TABLE_WORDS.items()}
         kind = max(scores, key=lambda k: scores[k])
         follows = last == kind and scores[kind] >= 1
-        if not any(scores.values()) and adjacent and adjacent[i] and grid.slots and len(grid.slots[0]) == width:
+        labelled = any(_WORDED.search(c.text) for c in grid.cells)  # rows with their labels, not numbers alone
+        if not any(scores.values()) and labelled and adjacent and adjacent[i] and len(grid.slots[0]) == width:
             kind, follows = last or kind, last is not None
         kinds.append(kind if scores[kind] >= 3 or follows else None)
         if text:

@@ -57,7 +57,9 @@ _SUBHEADING5 = re.compile(r"\((一|1)\)\s*(存在的?)?主要问题")
 # ending in the word a heading ends with; what it names is decided by its words (``statute.part_of``).
 _INLINE_NAME = r"([一二三四五六])\s*、\s*([^\s\d。,:;()]{0,36}(?:情况|事项|措施|计划|问题|概述|概况|打算|安排))"
 _INLINE = re.compile(r"(?<=\S)\s*" + _INLINE_NAME)
-_AFTER_STOP = re.compile(r"(?<=。)\s*" + _INLINE_NAME)  # a heading a converter ran onto the paragraph before it
+# a heading a converter ran onto the paragraph before it, the line's break a space ("…制度规定。 六、其他需要报告的
+# 事项"); in a sentence "。六、" runs on without one (an item of a plan, a list of the parts "…等六个部分")
+_AFTER_STOP = re.compile(r"(?<=。)\s+" + _INLINE_NAME + "(?!等)")
 
 
 _FOOTER = re.compile(r"^[-—–]+\s*\d{1,3}\s*[-—–]+$|^第\s*\d+\s*页(\s*[,/]?\s*共\s*\d+\s*页)?$")  # — 1 —
@@ -85,7 +87,11 @@ _BARE = re.compile(r"[\s()]")
 
 
 def _heading(line: str) -> tuple[int, ...]:
-    """The parts a heading line names ("四、政府信息公开行政法复议" is 四), or () for any other line."""
+    """The parts a heading line names ("四、政府信息公开行政法复议" is 四), or () for any other line. A row of one
+    written cell is that cell (a heading copied with a table's tabs after it, a table's title row)."""
+    if line.startswith("|"):
+        written = [c for c in (c.strip() for c in line.strip("|").split("|")) if c]
+        line = written[0] if len(written) == 1 else line
     if len(line) > 400 or line.lstrip("*[ ")[:1] not in _FIRST:
         return ()
     text = line.strip().strip("*[").strip()  # Markdown's emphasis, a span's bracket

@@ -15,7 +15,7 @@ from monitor.model import (
     ACTIVE_ROWS,
     APPLICATION_ROWS,
 )
-from monitor.reading.cells import is_value
+from monitor.reading.cells import UNITS, is_value
 
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")  # how tests and alerts locate a number in a line
 
@@ -25,9 +25,11 @@ _DIGIT = re.compile(r"\d")
 
 _WORDS = re.compile(r"\S+")
 _SPACED = re.compile(r"\d\s+\d")  # digits apart on a line of text: cells ("1 0 2 0 3"), not one number
+_GROUPED = re.compile(r"^\d{1,3}(?: \d{3})+(?:\.\d+)?$")
+SIGN_APART = re.compile(r"^[-\u2212\u2013]\s+\d")  # "- 3" in a pipe cell: a dash and a 3 run together, or -3
 
 
-_TAB_ROW = re.compile(r"\S\t+\S|\S\t\t")  # a row of cells copied from a table (a browser, a sheet)
+_LIST_NUMBER = re.compile(r"^(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d+[.、．])$")
 
 
 # Inline HTML a Markdown converter leaves in its text (pymupdf4llm underlines headings, "<u>二、主动公开…</u>", and
@@ -44,18 +46,45 @@ def without_tags(text: str) -> str:
 
 def tab_rows(text: str) -> str:
     """Text whose table rows are cells apart by tabs (a table copied out of a browser or a spreadsheet into a text
-    file), each such row written as a pipe row: every field a cell, an empty field a blank cell
-    (``(一)予以公开\t\t3`` is the label, a blank, 3), where tabs read as spaces would leave the blanks out and the
-    numbers without their columns. A row is a line with a tab between two words, or two tabs after one (a label
-    and its blank cells); a tab at the start of a line indents it, one at its end is left over."""
+    file), each such row written as a pipe row: every field a cell, an empty field a blank cell (the label, a tab,
+    a tab, 3: the label, a blank, 3), where tabs read as spaces would leave the blanks out and the numbers without
+    their columns. A row is a line of fields of which one after the first is a number or empty. Not cells: empty
+    fields before the first written one (a spreadsheet's merged label column, an indent), a list's number before a
+    tab ("五、", a tab, the heading: Word's numbering copied as text), and, in a spreadsheet's copy (every line of
+    the table as many fields), a column empty on every line, headers included (a merged cell's other half: 005's
+    商业企业 spans two columns)."""
     if "\t" not in text:
         return text
     lines = text.split("\n")
-    for n, line in enumerate(lines):
-        row = line.rstrip(" \r")  # its last fields may be blank cells
-        if _TAB_ROW.search(row):
-            lines[n] = "|" + "|".join(field.strip() or " " for field in row.split("\t")) + "|"
+    split = {n: [f.strip() for f in line.rstrip(" \r").split("\t")] for n, line in enumerate(lines) if "\t" in line}
+    for block in _blocks(sorted(split)):
+        grid = [split[n] for n in block]
+        if len(grid) >= 2 and len({len(r) for r in grid}) == 1:
+            keep = [j for j in range(len(grid[0])) if any(r[j] for r in grid)]
+            for n in block:
+                split[n] = [split[n][j] for j in keep]
+    for n, written in split.items():  # its last fields may be blank cells
+        fields = list(itertools.dropwhile(lambda f: not f, written))
+        if len(fields) > 1 and _LIST_NUMBER.match(fields[0]):
+            rest = next((i for i, f in enumerate(fields) if i and f), None)
+            if rest is not None:
+                fields = [fields[0] + fields[rest], *fields[rest + 1 :]]
+        if len(fields) > 1 and any(not f or is_value(f) for f in fields[1:]):
+            lines[n] = "|" + "|".join(f or " " for f in fields) + "|"
+        else:
+            lines[n] = " ".join(f for f in fields if f)
     return "\n".join(lines)
+
+
+def _blocks(numbers: list[int]) -> list[list[int]]:
+    """Runs of consecutive line numbers (a table's rows)."""
+    out: list[list[int]] = []
+    for n in numbers:
+        if out and n == out[-1][-1] + 1:
+            out[-1].append(n)
+        else:
+            out.append([n])
+    return out
 
 
 @dataclass(frozen=True)
@@ -67,7 +96,7 @@ class Cell:
     width: int = 0  # collapse markers: how many cells were lost
     inferred: bool = False  # a blank cell inferred from the empty-line rhythm, not written on the page
     glued: bool = False  # a digit string glued to a label: its cells were not separated on the page
-    spaced: bool = False  # a pipe cell of digits apart by spaces ("105 0"): one number, or two cells run together
+    spaced: bool = False  # digits apart by spaces ("105 0", "- 3"): one number, or two cells run together
 
 
 # A digit string glued to the labels around it (a body on one line: "…申请数量0000000二、上年结转…"). A single
@@ -84,6 +113,9 @@ _CODE = re.compile(r"[A-Za-z]{3}")
 
 
 _ROW_START = re.compile(r"[一二三四]、|\([一二三四五六七]\)|\d[.、]\D")  # a row label's own numbering
+
+
+_LABEL_APART = re.compile(r"\s+(?=[一二三四]、|\([一二三四五六七]\)|\d[.、]\D)")
 
 
 _NUMBERING = re.compile(
@@ -139,17 +171,25 @@ def _names_a_row(label: str) -> bool:
 def _plain_cells(text: str, line: int, offset: int) -> list[Cell]:
     """One cell of text, or, where it holds several, its labels and values: a label followed by space-separated
     numbers ("(七)总计 960 10 0 …"), and labels with digit strings glued to them."""
-    if is_value(text) and not _SPACED.search(text):  # a cell's digits the page split ("1 2 3456") are a pipe cell's
+    if is_value(text) and not _SPACED.search(text):
         return [Cell("value" if _DIGIT.search(text) else "blank", text, line, offset)]
+    if _GROUPED.match(text):  # "197 535": a number in groups of three (GB/T 15835), or cells: read, not for certain
+        return [Cell("value", text, line, offset, spaced=True)]
     out: list[Cell] = []
     for t in _WORDS.finditer(text):
         word = t.group()
+        if word in UNITS and out and out[-1].kind == "value" and not out[-1].glued:  # "75394432.52 元": its unit
+            last = out.pop()
+            out.append(Cell("value", text[last.col - offset : t.end()], line, last.col))
+            continue
         if is_value(word):
             out.append(Cell("value" if _DIGIT.search(word) else "blank", word, line, offset + t.start()))
         else:
             out.extend(_segments(word, line, offset + t.start()))
-    if not any(c.kind == "value" for c in out):
-        return [Cell("label", text, line, offset)]
+    if not any(c.kind == "value" for c in out):  # labels alone: one, or, where a word starts a row's numbering
+        # after a space, each (a converter's cell "(六)其 他处理 2、申请人逾期…": the group's label and the row's)
+        cuts = [0, *(m.end() for m in _LABEL_APART.finditer(text)), len(text) + 1]
+        return [Cell("label", text[a : b - 1].strip(), line, offset + a) for a, b in itertools.pairwise(cuts)]
     merged: list[Cell] = []
     for cell in out:  # the words of one label, with the spaces between them (not the pieces of a glued token, nor
         # a row's own label after a header's words: "…其他 一、本年新收…")
@@ -193,7 +233,8 @@ def _pipe_cells(text: str, line: int) -> list[Cell]:
             cells.append(Cell("blank", "", line, offsets[i]))
         elif is_value(part):
             kind = "value" if _DIGIT.search(part) else "blank"
-            cells.append(Cell(kind, part, line, offsets[i] + lead, spaced=_SPACED.search(part) is not None))
+            spaced = _SPACED.search(part) is not None or SIGN_APART.match(part) is not None
+            cells.append(Cell(kind, part, line, offsets[i] + lead, spaced=spaced))
         else:
             cells.extend(_plain_cells(part, line, offsets[i] + lead))
         i += 1

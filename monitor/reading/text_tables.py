@@ -22,10 +22,10 @@ from monitor.model import (
     shows_more,
 )
 from monitor.reading.cells import amounts_in_units, read_value
-from monitor.reading.text_cells import Cell, tokenize
+from monitor.reading.text_cells import SIGN_APART, Cell, tokenize
 
 DOUBT_RHYTHM = "所在列由空行推定"
-DOUBT_SPACED = "同一行有单元格里几个数字以空格隔开（一个数，还是相邻单元格连在一起），各数所在列无法确定"
+DOUBT_SPACED = "某单元格内的数字被空格隔开（可能是一个数，也可能是相邻两格连在一起），本行各数所在列无法确定"
 
 
 DOUBT_POSITION = "行名与规定写法不同，按位置识别"
@@ -109,7 +109,9 @@ def _values(cells: Sequence[Cell] | None, columns: Sequence[str]) -> dict[str, V
             value = read_value(cell.text, column, line=cell.line, col=cell.col)
             if inferred and inferred[0] < i < inferred[-1]:  # blanks inferred on both sides: its column too
                 value = value.doubted(DOUBT_RHYTHM)
-            if spaced and value.number is not None:  # two cells run into one: the row's columns are not known
+            if cell.spaced and SIGN_APART.match(cell.text):
+                value = Value(None, cell.text, cell.line, cell.col, doubt=DOUBT_SPACED, unreadable=True)
+            elif spaced and value.number is not None:  # two cells run into one: the row's columns are not known
                 value = value.doubted(DOUBT_SPACED)
         out[column] = value
     return out
@@ -201,7 +203,8 @@ def applications_format(found: Mapping[str, object]) -> str | None:
     neither seen, no claim."""
     if any(k in found for k in OTHER_2021):
         return "2021"
-    return "2019" if found.get("other") is not None else None  # (六) one row, its numbers read: not just its label
+    return "2019" if found.get("other") is not None else None  # (六) one row with its cells (numbers, or blanks
+    # written on the page: a label alone is no row)
 
 
 def read_applications(section: Sequence[tuple[int, str]]) -> Table:
