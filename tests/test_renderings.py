@@ -52,6 +52,7 @@ def test_a_rendering_raises_no_error_the_report_has_not_and_reads_no_number_it_d
         "009_html.pandoc_markdown.md",
         "010_html.html2text.md",
         "010_html.markdownify.md",
+        "010_html.trafilatura.txt",
         "010_lodocx.docx2txt.txt",
         "010_lodocx.pandoc_gfm.md",
     ],
@@ -78,10 +79,11 @@ def test_the_published_error_of_001_is_found_in_its_pdftotext_layout():
     ]
 
 
-@pytest.mark.parametrize("name", ["009_html.markdownify.md", "010_html.markdownify.md"])
+@pytest.mark.parametrize("name", ["009_html.markdownify.md", "010_html.markdownify.md", "010_html.trafilatura.txt"])
 def test_a_wrong_total_in_a_markdownify_rendering_is_found(name):
     # A reader sees "| (一)予以公开 | | 3 | 0 | 0 | 0 | 0 | 0 | 3 |": the label's span written as an empty cell, then
-    # seven numbers. Raised by one, the 总计 no longer adds up. The empty cell once made every such row unplaced.
+    # seven numbers (trafilatura: and the next row starting "|  | (二)部分公开 |"). Raised by one, the 总计 no longer
+    # adds up. The empty cells once made every such row unplaced.
     text = (RENDERINGS / name).read_text(encoding="utf-8")
     row = next(line for line in text.splitlines() if "予以公开" in line and line.startswith("|"))
     cells = row.rstrip().rstrip("|").split("|")

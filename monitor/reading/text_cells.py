@@ -8,7 +8,7 @@ import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from monitor.model import (
@@ -97,6 +97,7 @@ class Cell:
     inferred: bool = False  # a blank cell inferred from the empty-line rhythm, not written on the page
     glued: bool = False  # a digit string glued to a label: its cells were not separated on the page
     spaced: bool = False  # digits apart by spaces ("105 0", "- 3"): one number, or two cells run together
+    piped: bool = False  # a cell of a pipe row
 
 
 # A digit string glued to the labels around it (a body on one line: "…申请数量0000000二、上年结转…"). A single
@@ -245,7 +246,9 @@ def _pipe_cells(text: str, line: int) -> list[Cell]:
 def _line_cells(text: str, line: int) -> tuple[Cell, ...]:
     """One line's cells, whatever the region around it: a part's text, then the whole report, when a table is not
     under its part's heading (a crawler's or a Markdown page's lines were tokenized two or three times)."""
-    return tuple(_pipe_cells(text, line) if "|" in text else _plain_cells(text, line, 0))
+    if "|" in text:
+        return tuple(replace(c, piped=True) for c in _pipe_cells(text, line))
+    return tuple(_plain_cells(text, line, 0))
 
 
 def tokenize(lines: Sequence[tuple[int, str]]) -> list[Cell]:

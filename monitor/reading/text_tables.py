@@ -159,14 +159,29 @@ def place_rows(
         if spec.key not in hits:
             continue
         hit = hits[spec.key]
-        end = next((i for i in label_at if i > hit), len(cells))
-        run = cells[hit + 1 : end]
+        run = _run(cells, hit, next((i for i in label_at if i > hit), len(cells)))
+        if not cells[hit].piped and run and all(c.piped for c in run):
+            found[spec.key] = None  # a label on a line of its own above a table's row: a converter's, whose rows
+            continue  # stand as often above their labels as below (markitdown's PDFs): not known to be its row
         if spec.key == "other" and all(c.kind == "blank" and c.inferred for c in run):
             continue  # 2021 layout: "(六)其他处理" heads sub-rows; its blank cells written on the page are read
             # (a 2019 row left blank, "（六）其他处理\t\t…"), and dropped by settle_other where the sub-rows follow
         found[spec.key] = _fit(run, spec.columns, cells[hit].line) if run else None
     missing = [s.key for s in specs if s.key not in found and s.key not in hits]
     return found, missing, by_position
+
+
+def _run(cells: Sequence[Cell], hit: int, end: int) -> Sequence[Cell]:
+    """The cells of the row whose label is ``cells[hit]``, up to the next label at ``end``, without the blank cells
+    written on the next label's line before it ("|  | (二)部分公开 | …": that row's, not this one's)."""
+    if end < len(cells) and cells[end].line > cells[hit].line:
+        while end > hit + 1 and cells[end - 1].line == cells[end].line and _written_blank(cells[end - 1]):
+            end -= 1
+    return cells[hit + 1 : end]
+
+
+def _written_blank(cell: Cell) -> bool:
+    return cell.kind == "blank" and not cell.inferred
 
 
 def _status(found: dict[str, list[Cell] | None], section: Sequence[tuple[int, str]], key: str) -> str | None:
