@@ -245,3 +245,15 @@ def test_a_listing_put_together_from_pieces_in_two_charsets_reads_each_piece_in_
     text, _ = decode(page, say)
     for words in ("<title>年报</title>", nav, items, "主办：平潭综合实验区管理委员会"):
         assert words in text
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_a_report_saved_in_utf16_without_its_mark_is_read(codec):
+    # A seed saved as Windows' "Unicode" text less its BOM: the same report, not "a binary file".
+    text = SEEDS["tongliao"].read_text(encoding="utf-8")
+    plain = read_report(text.encode("utf-8"), "seed")
+    wide = read_report(text.encode(codec), "wide")
+    assert wide.title == plain.title
+    assert {k: t.status for k, t in wide.tables.items()} == {k: t.status for k, t in plain.tables.items()}
+    assert [f.rule for f in run_rules(wide)] == [f.rule for f in run_rules(plain)]
+    assert sniff(bytes(range(256)) * 16) == "binary"  # bytes with NULs that read as no report's words

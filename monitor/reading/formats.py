@@ -47,6 +47,8 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
             return data.decode(enc, errors="replace").lstrip("\ufeff"), enc
+    if b"\x00" in data[:8192] and (wide := _utf16(data[:8192])) is not None:
+        return data.decode(wide, errors="replace"), wide
     candidates = ["utf-8"]
     if declared:
         candidates.append(declared)
@@ -73,6 +75,16 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
         raise InputError("无法识别文件的文字编码（不是UTF-8、GBK/GB18030或其他已知编码）")
     enc = _codec(best.encoding) or best.encoding
     return data.decode(enc, errors="replace"), enc
+
+
+def _utf16(head: bytes) -> str | None:
+    """ "utf-16-le" or "utf-16-be" for text saved in UTF-16 without its BOM (Windows' "Unicode" less its mark), read
+    by the words a report holds, else None (a binary file)."""
+    for codec in ("utf-16-le", "utf-16-be"):
+        text = head[: len(head) // 2 * 2].decode(codec, errors="replace")
+        if "\ufffd" not in text[:-1] and _GB_WORDS.search(text):
+            return codec
+    return None
 
 
 # words every page of a 政府信息公开 portal holds; in Big5 or Latin bytes read as GB18030 they do not come out
@@ -139,7 +151,9 @@ def sniff(data: bytes) -> str:
     if image:
         return image
     if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "binary"
+        if _utf16(head) is None:
+            return "binary"
+        head = head.decode(_utf16(head) or "", errors="replace").encode("utf-8")
     probe = head.decode("latin-1")
     return "html" if _HTML_HINT.search(probe) else "text"
 
