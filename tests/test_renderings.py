@@ -174,3 +174,52 @@ def test_a_number_in_groups_of_three_on_a_line_is_read_but_not_for_certain():
     grouped = read_report(spaced.encode(), "000-grouped").tables["active"].rows["licensing"]["decisions"]
     assert grouped.number == value.number
     assert grouped.doubt
+
+
+def _related(years: list[int], body: str) -> str:
+    return "\n".join(f"* {body}{y}年政府信息公开工作年度报告" for y in years)
+
+
+def test_a_list_of_other_years_reports_gives_the_report_neither_its_title_nor_its_year():
+    # 009 through markdownify, its title without its year, a 相关阅读 list of 2022's and 2021's reports after part
+    # 六's text (line ~185): a reader takes the year from the report (统计期限, 2023), not from the list; no alert that 2022's report
+    # is late. (A title with a year was taken from anywhere in 240 lines, after the article too.)
+    text = (RENDERINGS / "009_html.markdownify.md").read_text(encoding="utf-8")
+    source = _source("009_html.markdownify.md")
+    assert source.year == 2023
+    yearless = text.replace("社会事业局2023年政府信息公开", "社会事业局政府信息公开")
+    assert yearless != text
+    lines = yearless.split("\n")
+    six = next(k for k, line in enumerate(lines) if line.startswith("六、"))
+    lines.insert(six + 3, "\n相关阅读\n" + _related([2022, 2021], "平潭综合实验区社会事业局") + "\n")
+    listed = "\n".join(lines)
+    report = read_report(listed.encode(), "009-related")
+    assert report.year == 2023
+    assert report.agency == source.agency
+    assert "timeliness.late" not in {f.rule for f in run_rules(report)}
+
+
+def test_a_sidebar_of_other_years_reports_above_the_article_does_not_title_it():
+    # 005 as LibreOffice's text, a sidebar of the 2020 and 2019 reports between the breadcrumb and the article: the
+    # title is the article's, the one the 来源/时间 fields follow.
+    text = (RENDERINGS / "005_html.lo.txt").read_text(encoding="utf-8")
+    source = _source("005_html.lo.txt")
+    crumb = next(line for line in text.splitlines() if line.strip().endswith("政府信息公开年报"))
+    sidebar = crumb + "\n" + _related([2020, 2019], "• 平潭综合实验区")
+    report = read_report(text.replace(crumb, sidebar, 1).encode(), "005-sidebar")
+    assert (report.year, report.title) == (source.year, source.title)
+
+
+def test_a_list_of_the_latest_news_above_the_article_does_not_date_it():
+    # 010 through html2text with a 最新公开 list (each item its 发布日期, later than the report's) under the menus:
+    # the report was published on its own 发布日期, the one after its title.
+    text = (RENDERINGS / "010_html.html2text.md").read_text(encoding="utf-8")
+    source = _source("010_html.html2text.md")
+    first = text.index("发布日期")
+    news = "最新公开\n\n关于2025年春节假期安排的通知\n\n发布日期：2025-03-15\n\n关于开展安全检查的通告\n\n发布日期：2025-02-28\n\n"
+    report = read_report(
+        (text[: text.rfind("\n", 0, first - 200)] + "\n" + news + text[text.rfind("\n", 0, first - 200) :]).encode(),
+        "010-news",
+    )
+    assert report.published == source.published
+    assert "timeliness.late" not in {f.rule for f in run_rules(report)}

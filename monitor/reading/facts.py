@@ -53,20 +53,31 @@ def _page_title(html_title: str | None) -> str | None:
 
 
 _LINK = re.compile(r"\]\([^)]*\)")  # Markdown's [text](url)
+_SOURCE_FIELD = re.compile(r"^(?:[•·*\-]\s*)?(?:来源|信息来源|发布时间|发布日期|时间|发布机构|浏览次数|字号)\s*[:：]")
 _FIELDS_AFTER = re.compile(r"\s+(?=(?:来源|发布时间|发布日期|时间|浏览次数)\s*[:：])")
 # an index box's field name before the title, with a list's mark a converter adds: "• 标 题: …", "- 标题：…"
 _FIELD = re.compile(r"^[\s•·*\-]*(?:(?:标\s*)?题\s*目?\s*:\s*)?")
 
 
-def find_title(lines: list[str], html_title: str | None) -> str | None:
-    """The report's title: the page's own <title> where it names the report (a sidebar's links to other years'
-    reports come before the article), else the first title-like line of the head (a title set on two lines is
-    joined), never a line of a sentence."""
+def find_title(lines: list[str], html_title: str | None, head_end: int | None = None) -> str | None:
+    """The report's title (``title_at``'s)."""
+    return title_at(lines, html_title, head_end)[0]
+
+
+def title_at(lines: list[str], html_title: str | None, head_end: int | None = None) -> tuple[str | None, int]:
+    """The report's title and its line (-1: not a line of the text): the page's own <title> where it names the
+    report (a sidebar's links to other years' reports come before the article); else, of the title-like lines with
+    a year before part 一 (``head_end``), one an index box names (标题: …), else one a 来源/发布时间 field follows,
+    else the last (the article's, after the menus and any list of other reports); a yearless one (a column's name
+    in a breadcrumb, "• 政府信息公开年报") only where none has a year. Never a line of a sentence or a link."""
     own = _page_title(html_title)
+    end = min(len(lines), 240, head_end if head_end is not None and head_end > 0 else 240)
     previous = ""
-    first = yearless = None
-    for k, line in enumerate(lines[:240]):  # a crawler's Markdown keeps a portal's menus above the article
-        text = _FIELDS_AFTER.split(line.strip(), 1)[0]  # "…年度报告 来源：… 时间：…" on one line
+    found: list[tuple[int, int, str]] = []  # (strength, line, title)
+    yearless: tuple[str, int] | None = None
+    for k, line in enumerate(lines[:end]):  # a crawler's Markdown keeps a portal's menus above the article
+        fields = _FIELDS_AFTER.split(line.strip(), 1)  # "…年度报告 来源：… 时间：…" on one line
+        text = fields[0]
         if _LINK.search(text):
             continue  # a link to another page (a sidebar of other years' reports, a breadcrumb): not this page's title
         if "_" in text:  # a page's <title> a converter wrote as a heading: "…年度报告\_政府信息公开年报\_…管委会"
@@ -76,25 +87,38 @@ def find_title(lines: list[str], html_title: str | None) -> str | None:
         if broken and len(text) <= 40 and len(nxt) <= 20:
             text += nxt  # a title broken over two lines: "2024 年上海市科委政府信息公开工作" / "年度报告"
         if _TITLE.search(text) and len(text) <= 60 and not _NOT_TITLE.search(text) and "|" not in text:
-            title = _FIELD.sub("", text)
+            field = _FIELD.match(text)
+            title = text[field.end() :] if field else text
             two_lines = re.match(r"^(19|20)\d{2}\s*年", title) and len(previous) <= 30
             if two_lines and (_AGENCY.search(previous) or _PLACE.search(previous)):
                 title = previous + title  # a title set on two lines: "淮安市人民政府" / "2024 年…年度报告"
-            if not re.search(_YEAR, title):  # a column's name in a breadcrumb ("• 政府信息公开年报"), not a report's
-                yearless = yearless or title
-            elif own is None or re.sub(r"\s+", "", own) in re.sub(r"\s+", "", title):
-                return title
+            if own is not None and re.sub(r"\s+", "", own) in re.sub(r"\s+", "", title):
+                return title, k
+            if not re.search(_YEAR, title):
+                yearless = yearless or (title, k)
             else:
-                first = first or (title if k < 40 else None)
+                named = field is not None and "题" in field.group()
+                followed = len(fields) > 1 or any(_SOURCE_FIELD.match(x.strip()) for x in lines[k + 1 : k + 4])
+                found.append((2 if named else 1 if followed else 0, k, title))
         if text:
             previous = text
-    return own or first or yearless
+    if own is not None:
+        return own, -1
+    if found:
+        _, k, title = max(found)
+        return title, k
+    return yearless or (None, -1)
 
 
-def find_published(lines: list[str], head_end: int) -> date | None:
+def find_published(lines: list[str], head_end: int, title_line: int = -1) -> date | None:
     """The date from a 发布时间/发布日期/日期 field in the page head (before part 一; a crawler's Markdown keeps a
-    portal's menus, a hundred lines and more, above it), else None."""
+    portal's menus, a hundred lines and more, above it), the fields from the title's line on first (a list of the
+    latest news above the article carries its items' dates), else None."""
     head = list(lines[: max(head_end, 1)][:240])
+    return _dated(head[max(title_line, 0) :]) or (_dated(head[:title_line]) if title_line > 0 else None)
+
+
+def _dated(head: list[str]) -> date | None:
     for priority in (re.compile(r"发布(时间|日期)|公开日期"), _DATE_LABEL, re.compile(r"来源")):
         for i, line in enumerate(head):
             if not priority.search(line):

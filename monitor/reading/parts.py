@@ -57,9 +57,11 @@ _SUBHEADING5 = re.compile(r"\((一|1)\)\s*(存在的?)?主要问题")
 # ending in the word a heading ends with; what it names is decided by its words (``statute.part_of``).
 _INLINE_NAME = r"([一二三四五六])\s*、\s*([^\s\d。,:;()]{0,36}(?:情况|事项|措施|计划|问题|概述|概况|打算|安排))"
 _INLINE = re.compile(r"(?<=\S)\s*" + _INLINE_NAME)
-# a heading a converter ran onto the paragraph before it, the line's break a space ("…制度规定。 六、其他需要报告的
-# 事项"); in a sentence "。六、" runs on without one (an item of a plan, a list of the parts "…等六个部分")
-_AFTER_STOP = re.compile(r"(?<=。)\s+" + _INLINE_NAME + "(?!等)")
+# a heading a converter ran onto the paragraph before it ("…制度规定。六、其他需要报告的事项…"): a part's own name
+# after a sentence's end, not an item of a plan ("。六、做好年报中其他需要报告的事项"), nor one of a list of the
+# parts ("…改进情况。六、其他需要报告的事项等六个部分", a line naming two parts)
+_AFTER_STOP = re.compile(r"(?<=。)\s*" + _INLINE_NAME + "(?!等)")
+_OWN_NAME = tuple({n[:2] for n in SECTION_NAMES.values()} | {"政府信息公开", "因政府", "工作存在", "政府信息"})
 
 
 _FOOTER = re.compile(r"^[-—–]+\s*\d{1,3}\s*[-—–]+$|^第\s*\d+\s*页(\s*[,/]?\s*共\s*\d+\s*页)?$")  # — 1 —
@@ -252,6 +254,16 @@ def _inline_heading(m: re.Match[str]) -> str:
     return f"\n{m[1]}、{name}\n"
 
 
+def _ran_on(line: str) -> bool:
+    """Whether a line holds a part's heading run onto the paragraph before it, and no other part's name."""
+    named = {p for m in _INLINE.finditer(line) for p in _named(m[2])}
+    return len(named) == 1 and any(m[2].startswith(_OWN_NAME) for m in _AFTER_STOP.finditer(line))
+
+
+def _own_heading(m: re.Match[str]) -> str:
+    return _inline_heading(m) if m[2].startswith(_OWN_NAME) else m[0]
+
+
 def clean_lines(text: str) -> list[str]:
     """Lines as a reader sees them: Markdown marks, separator rows and page footers dropped, a body
     on one line broken at its part headings."""
@@ -260,8 +272,8 @@ def clean_lines(text: str) -> list[str]:
         if len(line) > 1000 and _INLINE.search(line):  # a whole body on one line, not a sentence listing the parts
             out.extend(part.strip() for part in _INLINE.sub(_inline_heading, line).split("\n"))
             continue
-        if "。" in line and _AFTER_STOP.search(line):  # "…制度规定。 六、其他需要报告的事项 无其他需要报告的事项"
-            out.extend(part.strip() for part in _AFTER_STOP.sub(_inline_heading, line).split("\n"))
+        if "。" in line and _ran_on(line):
+            out.extend(part.strip() for part in _AFTER_STOP.sub(_own_heading, line).split("\n"))
             continue
         if not line or (line[0] not in _MARKUP_START and "**" not in line):
             out.append(line)

@@ -23,9 +23,9 @@ from monitor.reading.facts import (
     _meta_date,
     find_body,
     find_published,
-    find_title,
     find_year,
     infer_kind,
+    title_at,
 )
 from monitor.reading.formats import extract
 from monitor.reading.grids import classify, read_active_grids, read_appeals_grids, read_applications_grids
@@ -122,8 +122,11 @@ def parse(doc: Document, source: str, kind: str | None = None) -> Report:
     first = next((span[0] - 1 for span in sections.values() if span), len(lines))
     meta_title = doc.meta.get("title", "")
     title = meta_title if _TITLE.search(meta_title) and len(meta_title) <= 80 else None
-    title = title or find_title(lines, doc.meta.get("page_title"))
-    published = _meta_date(doc.meta.get("published")) or find_published(lines, first)
+    found, at = title_at(lines, doc.meta.get("page_title"), first)
+    if title is not None:
+        at = next((k for k, line in enumerate(lines[:first]) if title in line), -1)
+    title = title or found
+    published = _meta_date(doc.meta.get("published")) or find_published(lines, first, at)
     report = Report(input=source, text=text, title=title, sections=sections, published=published, pages=doc.pages)
     report.tables_only = doc.kind in _WORKBOOKS
     report.year = find_year(title, text, published, report.section_text(1))

@@ -50,20 +50,16 @@ def tab_rows(text: str) -> str:
     a tab, 3: the label, a blank, 3), where tabs read as spaces would leave the blanks out and the numbers without
     their columns. A row is a line of fields of which one after the first is a number or empty. Not cells: empty
     fields before the first written one (a spreadsheet's merged label column, an indent), a list's number before a
-    tab ("五、", a tab, the heading: Word's numbering copied as text), and, in a spreadsheet's copy (every line of
-    the table as many fields), a column empty on every line, headers included (a merged cell's other half: 005's
-    商业企业 spans two columns)."""
+    tab ("五、", a tab, the heading: Word's numbering copied as text). A column empty on every line stays: it may
+    be a merged cell's other half (005's 商业企业 spans two columns) or a column of blanks (008's 法人 columns), and
+    which, the text does not say."""
     if "\t" not in text:
         return text
     lines = text.split("\n")
-    split = {n: [f.strip() for f in line.rstrip(" \r").split("\t")] for n, line in enumerate(lines) if "\t" in line}
-    for block in _blocks(sorted(split)):
-        grid = [split[n] for n in block]
-        if len(grid) >= 2 and len({len(r) for r in grid}) == 1:
-            keep = [j for j in range(len(grid[0])) if any(r[j] for r in grid)]
-            for n in block:
-                split[n] = [split[n][j] for j in keep]
-    for n, written in split.items():  # its last fields may be blank cells
+    for n, line in enumerate(lines):
+        if "\t" not in line:
+            continue
+        written = [f.strip() for f in line.rstrip(" \r").split("\t")]  # its last fields may be blank cells
         fields = list(itertools.dropwhile(lambda f: not f, written))
         if len(fields) > 1 and _LIST_NUMBER.match(fields[0]):
             rest = next((i for i, f in enumerate(fields) if i and f), None)
@@ -74,17 +70,6 @@ def tab_rows(text: str) -> str:
         else:
             lines[n] = " ".join(f for f in fields if f)
     return "\n".join(lines)
-
-
-def _blocks(numbers: list[int]) -> list[list[int]]:
-    """Runs of consecutive line numbers (a table's rows)."""
-    out: list[list[int]] = []
-    for n in numbers:
-        if out and n == out[-1][-1] + 1:
-            out[-1].append(n)
-        else:
-            out.append([n])
-    return out
 
 
 @dataclass(frozen=True)
