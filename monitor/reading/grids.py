@@ -209,8 +209,13 @@ def classify(grids: list[Grid], adjacent: list[bool] | None = None) -> list[str 
         scores = {kind: sum(w in text for w in words) for kind, words in TABLE_WORDS.items()}
         kind = max(scores, key=lambda k: scores[k])
         follows = last == kind and scores[kind] >= 1
-        labelled = any(_WORDED.search(c.text) for c in grid.cells)  # rows with their labels, not numbers alone
-        if not any(scores.values()) and labelled and adjacent and adjacent[i] and len(grid.slots[0]) == width:
+        if (
+            not any(scores.values())
+            and adjacent
+            and adjacent[i]
+            and any(_WORDED.search(c.text) for c in grid.cells)  # rows with their labels, not numbers alone
+            and len(grid.slots[0]) == width
+        ):
             kind, follows = last or kind, last is not None
         kinds.append(kind if scores[kind] >= 3 or follows else None)
         if text:
