@@ -223,3 +223,15 @@ def test_a_list_of_the_latest_news_above_the_article_does_not_date_it():
     )
     assert report.published == source.published
     assert "timeliness.late" not in {f.rule for f in run_rules(report)}
+
+
+def test_an_amount_whose_unit_a_space_sets_apart_is_read_in_its_unit():
+    # From 004 printed by LibreOffice, through pdftotext -layout: "政府集中采购 135 75394432.52 元". A reader sees
+    # 75,394,432.52 元, 7539.443252 万元; with its unit a word apart, it was read as 万元 and marked uncertain.
+    rendering = read_report((RENDERINGS / "004_lopdf.pdftotext_layout.txt").read_bytes(), "004")
+    value = rendering.tables["active"].rows["procurement"]["amount_wan"]
+    assert (value.number, value.doubt) == (7539.443252, "")
+    assert (
+        _source("004_lopdf.pdftotext_layout.txt").tables["active"].rows["procurement"]["amount_wan"].number
+        == 7539.443252
+    )

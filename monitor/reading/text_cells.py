@@ -101,7 +101,7 @@ _CODE = re.compile(r"[A-Za-z]{3}")
 _ROW_START = re.compile(r"[一二三四]、|\([一二三四五六七]\)|\d[.、]\D")  # a row label's own numbering
 
 
-_LABEL_APART = re.compile(r"\s+(?=[一二三四]、|\([一二三四五六七]\)|\d[.、]\D)")
+_LABEL_APART = re.compile(r"\s+(?=" + _ROW_START.pattern + ")")  # a row's label after a space in a run of labels
 
 
 _NUMBERING = re.compile(
