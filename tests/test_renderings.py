@@ -3,6 +3,7 @@ tool made each): what a careful reader of the rendering sees, against what the r
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -235,3 +236,36 @@ def test_an_amount_whose_unit_a_space_sets_apart_is_read_in_its_unit():
         _source("004_lopdf.pdftotext_layout.txt").tables["active"].rows["procurement"]["amount_wan"].number
         == 7539.443252
     )
+
+
+def _hongze() -> tuple[str, list[str]]:
+    text = (RENDERINGS / "001_pdf.pdftotext_layout.txt").read_text(encoding="utf-8")
+    lines = text.split("\n")
+    first = next(k for k, line in enumerate(lines) if line.strip().startswith("一、"))
+    return text, lines[first:]
+
+
+def test_an_index_box_s_date_of_writing_or_a_statistics_period_is_not_the_date_published():
+    # 001 as pdftotext gives it, with a portal's index box above (发布日期 2024-02-05 … 成文日期 2024-01-20), or with
+    # a 统计时间 line under a title without a year: published on 2024-02-05 / 2024-01-25, and of the year 2023.
+    _, body = _hongze()
+    box = "发布机构：淮安市洪泽区人民政府办公室\n发布日期：2024-02-05\n标    题：洪泽区人民政府2023年政府信息公开工作年度报告\n"
+    box += "文    号：\n成文日期：2024-01-20\n\n"
+    report = read_report((box + "\n".join(body)).encode(), "001-box")
+    assert (report.published, report.year) == (date(2024, 2, 5), 2023)
+    head = "发布日期：2024-01-25\n\n洪泽区人民政府政府信息公开工作年度报告\n分享到：微信 微博\n统计时间：2023年1月1日—12月31日\n"
+    report = read_report((head + "\n".join(body)).encode(), "001-period")
+    assert (report.published, report.year) == (date(2024, 1, 25), 2023)
+
+
+def test_a_wrapped_preamble_citing_the_year_s_notice_is_not_the_title():
+    # 001's title on two lines, then a preamble wrapped by pdftotext whose third line reads "室关于做好2023年政府信息
+    # 公开工作年度报告编制发布" (the 国办 notice it cites): the title is the first, the body 洪泽区人民政府.
+    _, body = _hongze()
+    head = "洪泽区人民政府\n2023 年政府信息公开工作年度报告\n根据《中华人民共和国政府信息公开条例》（以下简称\n"
+    head += "《条例》）和《国务院办公厅政府信息与政务公开办公\n室关于做好2023年政府信息公开工作年度报告编制发布\n"
+    head += "工作的通知》要求，淮安市洪泽区人民政府办公室编制\n本报告。\n"
+    report = read_report((head + "\n".join(body)).encode(), "001-preamble")
+    assert report.title is not None
+    assert report.title.replace(" ", "") == "洪泽区人民政府2023年政府信息公开工作年度报告"
+    assert report.agency == "洪泽区人民政府"

@@ -53,7 +53,9 @@ def _page_title(html_title: str | None) -> str | None:
 
 
 _LINK = re.compile(r"\]\([^)]*\)")  # Markdown's [text](url)
-_SOURCE_FIELD = re.compile(r"^(?:[•·*\-]\s*)?(?:来源|信息来源|发布时间|发布日期|时间|发布机构|浏览次数|字号)\s*[:：]")
+_SOURCE_FIELD = re.compile(
+    r"^(?:[•·*\-]\s*)?(?:来源|信息来源|发布时间|发布日期|时间|发布机构|浏览次数|字号|分享到)\s*[:：]"
+)
 _FIELDS_AFTER = re.compile(r"\s+(?=(?:来源|发布时间|发布日期|时间|浏览次数)\s*[:：])")
 # an index box's field name before the title, with a list's mark a converter adds: "• 标 题: …", "- 标题：…"
 _FIELD = re.compile(r"^[\s•·*\-]*(?:(?:标\s*)?题\s*目?\s*:\s*)?")
@@ -67,9 +69,9 @@ def find_title(lines: list[str], html_title: str | None, head_end: int | None = 
 def title_at(lines: list[str], html_title: str | None, head_end: int | None = None) -> tuple[str | None, int]:
     """The report's title and its line (-1: not a line of the text): the page's own <title> where it names the
     report (a sidebar's links to other years' reports come before the article); else, of the title-like lines with
-    a year before part 一 (``head_end``), one an index box names (标题: …), else one a 来源/发布时间 field follows,
-    else the last (the article's, after the menus and any list of other reports); a yearless one (a column's name
-    in a breadcrumb, "• 政府信息公开年报") only where none has a year. Never a line of a sentence or a link."""
+    a year before part 一 (``head_end``), one an index box names (标题: …), else one a 来源/发布时间 field follows
+    (the article's, below a sidebar of other years' reports), else the first; a yearless one (a column's name in a
+    breadcrumb, "• 政府信息公开年报") only where none has a year. Never a line of a sentence or a link."""
     own = _page_title(html_title)
     end = min(len(lines), 240, head_end if head_end is not None and head_end > 0 else 240)
     previous = ""
@@ -98,30 +100,30 @@ def title_at(lines: list[str], html_title: str | None, head_end: int | None = No
                 yearless = yearless or (title, k)
             else:
                 named = field is not None and "题" in field.group()
-                followed = len(fields) > 1 or any(_SOURCE_FIELD.match(x.strip()) for x in lines[k + 1 : k + 4])
+                after = next((x.strip() for x in lines[k + 1 : k + 4] if x.strip()), "")  # the next line written
+                followed = len(fields) > 1 or _SOURCE_FIELD.match(after) is not None
                 found.append((2 if named else 1 if followed else 0, k, title))
         if text:
             previous = text
     if own is not None:
         return own, -1
-    if found:
-        _, k, title = max(found)
+    if found:  # the strongest; of equal ones, the first (a PDF's title on its first lines, a preamble wrapped below)
+        _, k, title = max(found, key=lambda f: (f[0], -f[1]))
         return title, k
     return yearless or (None, -1)
 
 
 def find_published(lines: list[str], head_end: int, title_line: int = -1) -> date | None:
-    """The date from a 发布时间/发布日期/日期 field in the page head (before part 一; a crawler's Markdown keeps a
-    portal's menus, a hundred lines and more, above it), the fields from the title's line on first (a list of the
-    latest news above the article carries its items' dates), else None."""
+    """The date from a 发布时间/发布日期 field in the page head (before part 一; a crawler's Markdown keeps a
+    portal's menus, a hundred lines and more, above it), else a 日期/时间 one (not a 成文日期 nor a statistics
+    period), else the 来源 line's; of two fields of one kind, the one after the title first (a list of the latest
+    news above the article carries its items' dates), else None."""
     head = list(lines[: max(head_end, 1)][:240])
-    return _dated(head[max(title_line, 0) :]) or (_dated(head[:title_line]) if title_line > 0 else None)
-
-
-def _dated(head: list[str]) -> date | None:
+    order = [*range(max(title_line, 0), len(head)), *range(min(max(title_line, 0), len(head)))]
     for priority in (re.compile(r"发布(时间|日期)|公开日期"), _DATE_LABEL, re.compile(r"来源")):
-        for i, line in enumerate(head):
-            if not priority.search(line):
+        for i in order:
+            line = head[i]
+            if not priority.search(line) or _NOT_PUBLISHED.search(line):
                 continue
             window = [line, *[x for x in head[i + 1 : i + 6] if x.strip()][:2]]
             for text in window:
@@ -132,6 +134,9 @@ def _dated(head: list[str]) -> date | None:
                     except ValueError:
                         continue
     return None
+
+
+_NOT_PUBLISHED = re.compile(r"成文日期|统计(时间|期限|周期|时段)|印发日期|生效日期")
 
 
 _PERIOD = re.compile(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*(起)?\s*(至|到|-)")  # 统计期限自2021年1月1日起至…
