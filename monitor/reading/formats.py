@@ -151,9 +151,10 @@ def sniff(data: bytes) -> str:
     if image:
         return image
     if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        if _utf16(head) is None:
+        wide = _utf16(head)
+        if wide is None:
             return "binary"
-        head = head.decode(_utf16(head) or "", errors="replace").encode("utf-8")
+        head = head.decode(wide, errors="replace").encode("utf-8")
     probe = head.decode("latin-1")
     return "html" if _HTML_HINT.search(probe) else "text"
 
