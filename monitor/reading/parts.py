@@ -268,7 +268,8 @@ def clean_lines(text: str) -> list[str]:
     """Lines as a reader sees them: Markdown marks, separator rows and page footers dropped, a body
     on one line broken at its part headings."""
     out: list[str] = []
-    for line in text.split("\n"):
+    raw = text.split("\n")
+    for k, line in enumerate(raw):
         if len(line) > 1000 and _INLINE.search(line):  # a whole body on one line, not a sentence listing the parts
             out.extend(part.strip() for part in _INLINE.sub(_inline_heading, line).split("\n"))
             continue
@@ -279,5 +280,8 @@ def clean_lines(text: str) -> list[str]:
             out.append(line)
             continue
         plain = _MD_HEADING.sub("", line).replace("**", "")
+        if _FOOTER.match(plain) and out and not out[-1] and k + 1 < len(raw) and not raw[k + 1].strip():
+            out.pop()  # a page's number in a paragraph of its own: gone with the paragraph break it made
+            continue
         out.append("" if _FOOTER.match(plain) or _MD_RULE.match(plain) else plain)
     return out
