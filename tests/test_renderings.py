@@ -38,9 +38,12 @@ def test_a_rendering_raises_no_error_the_report_has_not_and_reads_no_number_it_d
     for key, table in rendering.tables.items():
         for row, cols in table.rows.items():
             for column, value in cols.items():
+                theirs = source.tables[key].rows.get(row, {}).get(column)
+                if value.blank and not value.doubt:  # "没有数据应填0" is said of the report: its cell must be empty
+                    assert theirs is not None, (key, row, column, "blank")
+                    assert theirs.blank, (key, row, column, "blank")
                 if value.number is None or value.doubt:
                     continue
-                theirs = source.tables[key].rows.get(row, {}).get(column)
                 assert theirs is not None, (key, row, column, value.number)
                 assert theirs.number == value.number, (key, row, column, value.number)
 

@@ -71,7 +71,8 @@ def table_unreadable(ctx: Context, make: Callable[..., Finding]) -> Iterator[Fin
 
 @rule("cell.blank", "warning", "单元格空白（没有数据应填0）：每张表一条，列出空白的单元格")
 def cell_blank(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
-    yield from per_table(ctx, make, lambda v: v.blank, "为空（没有数据应填0）")
+    # only a cell known to be this row's and column's: a blank whose place is in doubt is said with its identity
+    yield from per_table(ctx, make, lambda v: v.blank and not v.doubt, "为空（没有数据应填0）")
 
 
 @rule(

@@ -103,8 +103,8 @@ def _values(cells: Sequence[Cell] | None, columns: Sequence[str]) -> dict[str, V
     inferred = [i for i, c in enumerate(cells) if c.inferred]
     spaced = any(c.spaced for c in cells)
     for i, (cell, column) in enumerate(zip(cells, columns, strict=True)):
-        if cell.kind == "blank":
-            value = Value(None, "", cell.line, cell.col)
+        if cell.kind == "blank":  # in a row whose columns are not known (two cells run into one), nor is its
+            value = Value(None, "", cell.line, cell.col, doubt=DOUBT_SPACED if spaced else "")
         else:
             value = read_value(cell.text, column, line=cell.line, col=cell.col)
             if inferred and inferred[0] < i < inferred[-1]:  # blanks inferred on both sides: its column too
