@@ -681,3 +681,33 @@ def test_a_spreadsheet_copy_with_columns_of_blanks_keeps_them():
         out.append("\t".join(fields))
     report = read_report("\n".join(out).encode(), "010-sheet")
     assert "applications.balance" in {f.rule for f in run_rules(report) if f.severity == "error"}
+
+
+def _certain(report) -> dict[tuple[str, str, str], float]:
+    return {
+        (key, row, column): v.number
+        for key, table in report.tables.items()
+        for row, cols in table.rows.items()
+        for column, v in cols.items()
+        if v.number is not None and not v.doubt
+    }
+
+
+@pytest.mark.parametrize("prefix", ["004_", "005_", "009_", "010_"])
+def test_an_empty_cell_drawn_among_a_row_s_numbers_moves_no_number_under_another_header(prefix):
+    # A reader sees a row with one cell more than its header has columns (an empty <td> among its numbers, as a
+    # Word table's split cell leaves it): which number stands under which header is not known, and the last number,
+    # out past 总计, stands under none. Nothing is read for certain in another column; no error rests on the row.
+    raw = Path(path(prefix)).read_bytes()
+    whole = read_report(raw, prefix)
+    errors = {(f.rule, f.message) for f in run_rules(whole) if f.severity == "error"}
+    table = whole.tables["applications"]
+    for row in ("new", "granted", "handled_total"):
+        first = next(v for v in table.rows[row].values() if v.number is not None)
+        soup = BeautifulSoup(raw.decode("utf-8"), "lxml")
+        td = _td(soup, first.origin)
+        td.insert_after(soup.new_tag("td"))
+        drawn = read_report(str(soup).encode(), prefix + "-extra-cell")
+        certain = _certain(drawn)
+        assert {k: v for k, v in certain.items() if _certain(whole).get(k) != v} == {}, row
+        assert {(f.rule, f.message) for f in run_rules(drawn) if f.severity == "error"} <= errors, row
