@@ -93,13 +93,32 @@ def _hidden(t: Any) -> bool:
     return False
 
 
+MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+_BOX = W + "txbxContent"  # a text box's paragraphs
+
+
+def _elsewhere(node: Any, top: Any, boxes: bool) -> bool:
+    """Whether ``node`` is text Word does not show at this place in ``top``: the second copy of a drawing Word
+    writes for older readers (mc:Fallback: a text box's VML twin, the same words again), or, without ``boxes``, the
+    words of a text box drawn over the page (read as lines of their own)."""
+    for up in node.iterancestors():
+        if up is top:
+            return False
+        if up.tag == MC + "Fallback" or (up.tag == _BOX and not boxes):
+            return True
+    return False
+
+
 def visible_text(el: Any, cell: bool = False) -> str:
     """The text Word shows in a paragraph or cell: tracked insertions in, deletions and hidden text out (python-docx
-    leaves insertions out). In a table cell, a tracked change or hidden text makes its number not certain: the
-    cell is marked with the debris character the cell grammar reads as such."""
+    leaves insertions out); a text box's words once (in a cell, where they stand; in a paragraph, not: they are
+    lines of their own, ``text_boxes``). In a table cell, a tracked change or hidden text makes its number not
+    certain: the cell is marked with the debris character the cell grammar reads as such."""
     parts = []
     unsure = False
     for node in el.iter(W + "t", W + "tab", W + "br", W + "cr"):
+        if _elsewhere(node, el, boxes=cell):
+            continue
         if _hidden(node):
             unsure = True
             continue
@@ -127,6 +146,9 @@ def _body(container: Any, document: Any, blocks: list[Block], lines: list[str]) 
             if next(block.iter(W + "drawing", W + "pict", W + "object"), None) is not None:
                 lines.append(IMAGE_MARK)
             lines.append(visible_text(block).strip())
+            for box in block.iter(_BOX):  # each text box once, its paragraphs (and tables) after the paragraph's own
+                if not _elsewhere(box, block, boxes=False):
+                    _body(box, document, blocks, lines)
         elif tag == "tbl" and _is_layout(block):
             for tc in block.iter(W + "tc"):
                 if not any(up.tag == W + "tc" for up in tc.iterancestors() if up is not block):
