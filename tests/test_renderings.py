@@ -272,3 +272,16 @@ def test_a_wrapped_preamble_citing_the_year_s_notice_is_not_the_title():
     assert report.title is not None
     assert report.title.replace(" ", "") == "洪泽区人民政府2023年政府信息公开工作年度报告"
     assert report.agency == "洪泽区人民政府"
+
+
+def test_a_pdf_turned_into_word_reads_each_text_box_once_and_no_row_takes_the_next_one_s_numbers():
+    # A reader of the PDF opened in LibreOffice and saved as Word sees each line once (Word keeps two copies of a
+    # text box: 550 is not 550550), and part 三's first numbers (21, 0) standing above the first row's label:
+    # which row each run of numbers is, is not known, so no row of the table is read for certain. The report's
+    # own errors (section 四's totals left at 0) are still found.
+    name = "001_pdf.lo_pdfimport.docx"
+    report = read_report((RENDERINGS / name).read_bytes(), name)
+    source = _source(name)
+    assert report.tables["active"].rows["licensing"]["decisions"].number == 550
+    assert _errors(report) == _errors(source) == {("appeals.total", "appeals")}
+    assert all(v.doubt for cols in report.tables["applications"].rows.values() for v in cols.values())

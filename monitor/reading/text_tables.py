@@ -29,6 +29,7 @@ DOUBT_SPACED = "某单元格内的数字被空格隔开（可能是一个数，�
 
 
 DOUBT_POSITION = "行名与规定写法不同，按位置识别"
+DOUBT_SHIFT = "表中有数字写在行名之前、不属于其上方任何一行，各行数字可能整体错位，所在行无法确定"
 
 
 # ---------------------------------------------------------------- placing cells into rows
@@ -122,10 +123,12 @@ _APPEALS_FLAT = tuple(c for _ in APPEAL_ROWS for c in APPEAL_COLUMNS)
 
 def place_rows(
     cells: Sequence[Cell], specs: Sequence[RowSpec], ordered: bool = True
-) -> tuple[dict[str, list[Cell] | None], list[str], set[str]]:
+) -> tuple[dict[str, list[Cell] | None], list[str], dict[str, str]]:
     """Find each row's label in order (or anywhere, for section 二, whose rows a PDF converter may
-    reorder); return row -> fitted cells (None = ambiguous), the missing rows, and the rows placed by
-    their position because no label named them."""
+    reorder); return row -> fitted cells (None = ambiguous), the missing rows, and why a placed row's numbers
+    are not certain: placed by their position because no label named them, or numbers standing before a row's
+    label that no row above claims (a converter that wrote each row's numbers before its label: every row
+    would take the next one's)."""
     label_at = [i for i, c in enumerate(cells) if c.kind == "label"]
     names = [i for i in label_at if _row_label(cells[i].text)]  # not a sentence of prose that names a row
     squashed = {i: _squash(cells[i].text) for i in label_at}  # each label once, not once a row looked for
@@ -144,16 +147,9 @@ def place_rows(
         if ordered:
             pos = hit + 1
         hits[spec.key] = hit
-    by_position: set[str] = set()
-    if ordered and hits:
-        unnamed = {
-            i: squashed[i]
-            for i in names
-            if i not in used and i + 1 < len(cells) and cells[i + 1].kind == "value" and min(hits.values()) < i
-        }
-        for key, at in gaps(tuple(specs), hits, unnamed).items():
-            hits[key] = at
-            by_position.add(key)
+    by_position = _by_position(cells, specs, hits, {i: squashed[i] for i in names if i not in used}) if ordered else {}
+    hits.update(by_position)
+    doubts = dict.fromkeys(by_position, DOUBT_POSITION)
     found: dict[str, list[Cell] | None] = {}
     for spec in specs:
         if spec.key not in hits:
@@ -168,7 +164,35 @@ def place_rows(
             # (a 2019 row left blank, "（六）其他处理\t\t…"), and dropped by settle_other where the sub-rows follow
         found[spec.key] = _fit(run, spec.columns, cells[hit].line) if run else None
     missing = [s.key for s in specs if s.key not in found and s.key not in hits]
-    return found, missing, by_position
+    if _shifted(cells, hits, found):
+        doubts = dict.fromkeys(found, DOUBT_SHIFT)
+    return found, missing, doubts
+
+
+def _by_position(
+    cells: Sequence[Cell], specs: Sequence[RowSpec], hits: dict[str, int], unused: dict[int, str]
+) -> dict[str, int]:
+    """Rows no label named, placed by their position between the rows found (``vocabulary.gaps``): an unused
+    label after the first row found, with a number after it."""
+    if not hits:
+        return {}
+    first = min(hits.values())
+    unnamed = {i: t for i, t in unused.items() if first < i and i + 1 < len(cells) and cells[i + 1].kind == "value"}
+    return gaps(tuple(specs), hits, unnamed)
+
+
+def _shifted(cells: Sequence[Cell], hits: dict[str, int], found: dict[str, list[Cell] | None]) -> bool:
+    """Whether the table's first row took a full row of numbers after its label though numbers stand right
+    before it, after the header's words (numbers no row claims): each row may have taken the next one's. (Before
+    a later row's label they are as often the row above's, its label wrapped after them: "(二)部分公开（区分处理
+    的，只计这一情形，不 / 4 0 … / 计其他情形）".)"""
+    first = min(hits, key=lambda k: hits[k], default=None)
+    if first is None or found.get(first) is None:
+        return False
+    i = hits[first] - 1
+    while i >= 0 and cells[i].kind not in ("label", "value"):
+        i -= 1
+    return i >= 0 and cells[i].kind == "value" and any(c.kind == "label" for c in cells[:i])
 
 
 def _run(cells: Sequence[Cell], hit: int, end: int) -> Sequence[Cell]:
@@ -223,7 +247,7 @@ def applications_format(found: Mapping[str, object]) -> str | None:
 
 
 def read_applications(section: Sequence[tuple[int, str]]) -> Table:
-    found, missing, by_position = place_rows(tokenize(section), APPLICATION_ROWS)
+    found, missing, doubts = place_rows(tokenize(section), APPLICATION_ROWS)
     status = _status(found, section, "applications")
     if status:
         return Table(status)
@@ -232,7 +256,7 @@ def read_applications(section: Sequence[tuple[int, str]]) -> Table:
     missing = [r for r in missing if r not in variant_rows]
     if fmt is None:  # neither form of (六) was read: both are unread, not one assumed
         missing = [r for r in missing if r not in OTHER_2021]
-    placed = _placed(found, APPLICATION_ROWS, by_position)
+    placed = _placed(found, APPLICATION_ROWS, doubts)
     settle_other(placed)
     return build_table(placed, APPLICATION_ROWS, missing, fmt)
 
@@ -251,24 +275,24 @@ def read_active(section: Sequence[tuple[int, str]]) -> Table:
     fmt = active_format("".join(c.text for c in cells if c.kind == "label"))
     if fmt is None:
         return Table(_status({}, section, "active") or "missing")
-    found, missing, _ = place_rows(cells, ACTIVE_ROWS[fmt], ordered=False)
+    found, missing, doubts = place_rows(cells, ACTIVE_ROWS[fmt], ordered=False)
     if not found:
         return Table("ambiguous", format=fmt)
-    table = build_table(_placed(found, ACTIVE_ROWS[fmt]), ACTIVE_ROWS[fmt], missing, fmt)
+    table = build_table(_placed(found, ACTIVE_ROWS[fmt], doubts), ACTIVE_ROWS[fmt], missing, fmt)
     return amounts_in_units(table, "".join(t for _, t in section))
 
 
 def _placed(
     found: dict[str, list[Cell] | None],
     specs: Sequence[RowSpec],
-    by_position: set[str] = frozenset(),  # type: ignore[assignment]
+    doubts: Mapping[str, str],
 ) -> dict[str, dict[str, Value] | None]:
     columns = {s.key: s.columns for s in specs}
     out = {key: _values(cells, columns[key]) for key, cells in found.items()}
-    for key in by_position:
+    for key, why in doubts.items():
         values = out.get(key)
         if values is not None:
-            out[key] = {c: v.doubted(DOUBT_POSITION) for c, v in values.items()}
+            out[key] = {c: v.doubted(why) for c, v in values.items()}
     return out
 
 
