@@ -711,3 +711,20 @@ def test_an_empty_cell_drawn_among_a_row_s_numbers_moves_no_number_under_another
         certain = _certain(drawn)
         assert {k: v for k, v in certain.items() if _certain(whole).get(k) != v} == {}, row
         assert {(f.rule, f.message) for f in run_rules(drawn) if f.severity == "error"} <= errors, row
+
+
+@pytest.mark.parametrize("prefix", ["004_", "009_"])
+def test_a_page_whose_body_an_asp_net_form_wraps_is_read_as_the_page(prefix):
+    # A reader sees the same report when the portal is an ASP.NET WebForms site (every page's body inside
+    # <form id="form1" runat="server">, a __VIEWSTATE field first) or LibreOffice's HTML export, which does the same.
+    raw = Path(path(prefix)).read_bytes()
+    soup = BeautifulSoup(raw.decode("utf-8"), "lxml")
+    form = soup.new_tag("form", attrs={"method": "post", "action": "./Detail.aspx?id=1", "id": "form1"})
+    form.append(soup.new_tag("input", attrs={"type": "hidden", "name": "__VIEWSTATE", "value": "/wEPDwUKLTk"}))
+    for child in list(soup.body.contents):
+        form.append(child.extract())
+    soup.body.append(form)
+    whole, wrapped = read_report(raw, prefix), read_report(str(soup).encode(), prefix + "-aspx")
+    assert (wrapped.title, wrapped.year, wrapped.agency) == (whole.title, whole.year, whole.agency)
+    assert _certain(wrapped) == _certain(whole)
+    assert [(f.rule, f.message) for f in run_rules(wrapped)] == [(f.rule, f.message) for f in run_rules(whole)]

@@ -42,7 +42,7 @@ _BLOCK_TAGS = (
 )
 
 
-_CHROME_TAGS = ("script", "style", "noscript", "iframe", "nav", "form", "select", "button", "head", "object")
+_CHROME_TAGS = ("script", "style", "noscript", "iframe", "nav", "select", "button", "head", "object")
 
 
 _SKIP = frozenset(_CHROME_TAGS)  # dropped with what is inside them; their tails are text
