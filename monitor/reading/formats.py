@@ -31,10 +31,15 @@ _TABLE_TAG = re.compile(r"<\s*table\b[^<>]{0,2000}>\s*<\s*(?:tr|tbody|thead|colg
 _HTML_HINT = re.compile(r"<\s*(html|!doctype|body|table|div|p|head|meta|span|tr)\b", re.I)
 
 
+_BIG5 = {"big5", "big-5", "cn-big5", "csbig5", "x-x-big5", "cp950", "ms950"}
+
+
 def _codec(name: str) -> str | None:
     name = name.strip().lower()
     if name in _GB:
         return "gb18030"  # a superset: GBK/GB2312 pages routinely use characters outside them
+    if name in _BIG5:
+        return "cp950"  # Microsoft's Big5, what a page saying big5 is written in (碁, 銹, box drawing: not Big5's)
     try:
         return codecs.lookup(name).name
     except LookupError:
@@ -43,29 +48,22 @@ def _codec(name: str) -> str | None:
 
 def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     """Decode a body: BOM, then strict UTF-8, then the declared or <meta> charset, then UTF-8 and GB18030 run by
-    run (``_guessed``), then detection."""
-    for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+    run (``_guessed``), then Big5, then detection."""
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data[3:].decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:  # a template saved with a BOM in front of a GBK page ("BOM头"): not UTF-8
+            data = data[3:]
+    for bom in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         if data.startswith(bom):
-            return data.decode(enc, errors="replace").lstrip("\ufeff"), enc
+            return data.decode("utf-16", errors="replace").lstrip("\ufeff"), "utf-16"
     if b"\x00" in data[:8192] and (wide := _utf16(data[:8192])) is not None:
         return data.decode(wide, errors="replace"), wide
-    candidates = ["utf-8"]
-    if declared:
-        candidates.append(declared)
     meta = _META_CHARSET.search(data[:8192])
-    if meta:
-        candidates.append(meta.group(1).decode("ascii", "ignore"))
-    for name in candidates:
-        codec = _codec(name)
-        if codec is None:
-            continue
-        if codec.startswith(("iso8859", "cp125")) and (guess := _guessed(data)) is not None:
-            return guess  # a server's default charset=ISO-8859-1 on a GBK or UTF-8 page: every byte "decodes"
-        try:
-            return data.decode(codec), codec
-        except UnicodeDecodeError:
-            continue
-    guess = _guessed(data)
+    for name in ("utf-8", declared, meta.group(1).decode("ascii", "ignore") if meta else None):
+        if name and (codec := _codec(name)) and (named := _named(data, codec)) is not None:
+            return named
+    guess = _guessed(data) or _big5(data)
     if guess is not None:
         return guess
     import charset_normalizer  # noqa: PLC0415  (~10 ms to import; most pages say their charset or are UTF-8)
@@ -75,6 +73,32 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
         raise InputError("无法识别文件的文字编码（不是UTF-8、GBK/GB18030或其他已知编码）")
     enc = _codec(best.encoding) or best.encoding
     return data.decode(enc, errors="replace"), enc
+
+
+def _named(data: bytes, codec: str) -> tuple[str, str] | None:
+    """The bytes in a charset the page or its server names, or None where they are not in it. One that is neither
+    UTF-8 nor GB's nor Big5 is taken only where nothing else reads as a portal's words, and Big5 only where it
+    does or nothing else does: GBK bytes "decode" in EUC-KR, KOI8-R or Big5 too, into nonsense (a listing so read
+    held no links, and every year's report was called missing); a server's default ISO-8859-1 "decodes" any."""
+    if codec not in ("utf-8", "gb18030", "cp950") and (guess := _guessed(data) or _big5(data)) is not None:
+        return guess
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError:
+        return None
+    if codec == "cp950" and not _GB_WORDS.search(text) and (guess := _guessed(data)) is not None:
+        return guess
+    return text, codec
+
+
+def _big5(data: bytes) -> tuple[str, str] | None:
+    """A page in Big5 (a traditional-character copy) that says nothing of it, where it reads as a portal's words
+    (政府, 信息, 年度 are written alike in both scripts); a detector took such pages for ISO-8859-13."""
+    try:
+        text = data.decode("cp950")
+    except UnicodeDecodeError:
+        return None
+    return (text, "cp950") if _GB_WORDS.search(text) else None
 
 
 def _utf16(head: bytes) -> str | None:
