@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import lxml.html
@@ -11,11 +12,11 @@ from conftest import SEEDS
 from monitor.checks.pipeline import run_rules
 from monitor.demo.pages import report_page
 from monitor.errors import InputError
-from monitor.model import MAX_BYTES
+from monitor.model import MAX_BYTES, Report
 from monitor.reading.formats import decode, extract, sniff
 from monitor.reading.html import read_grid
 from monitor.reading.normalise import normalise
-from monitor.reading.report import read_report
+from monitor.reading.report import read_page, read_report
 
 
 def seed_data(check_json, name: str) -> dict:
@@ -257,3 +258,64 @@ def test_a_report_saved_in_utf16_without_its_mark_is_read(codec):
     assert {k: t.status for k, t in wide.tables.items()} == {k: t.status for k, t in plain.tables.items()}
     assert [f.rule for f in run_rules(wide)] == [f.rule for f in run_rules(plain)]
     assert sniff(bytes(range(256)) * 16) == "binary"  # bytes with NULs that read as no report's words
+
+
+def _corpus(prefix: str) -> str:
+    return next((Path(__file__).resolve().parents[2] / "shared" / "corpus").glob(prefix + "*")).read_text("utf-8")
+
+
+def _same_report(got: Report, want: Report) -> None:
+    assert (got.title, got.year, got.agency, got.published) == (want.title, want.year, want.agency, want.published)
+    assert {k: t.rows for k, t in got.tables.items()} == {k: t.rows for k, t in want.tables.items()}
+    assert [(f.rule, f.message) for f in run_rules(got)] == [(f.rule, f.message) for f in run_rules(want)]
+
+
+@pytest.mark.parametrize("prefix", ["009_", "008_"])
+def test_a_gbk_page_behind_a_utf8_byte_order_mark_is_read_as_gbk(prefix):
+    # A reader sees (a real page in GBK, a template's UTF-8 BOM in front of it: "BOM头", as portals' includes leave
+    # it): the same report. The mark made the page UTF-8 with every character replaced: "not a report".
+    real = _corpus(prefix)
+    gbk = real.replace('charset="UTF-8"', 'charset="gbk"')
+    raw = codecs.BOM_UTF8 + gbk.encode("gb18030")
+    assert decode(raw, "gbk") == (gbk, "gb18030")
+    _same_report(read_page(raw, prefix, None, "gbk"), read_report(real.encode(), prefix))
+
+
+@pytest.mark.parametrize("say", [None, "big5", "iso-8859-1"])
+def test_a_traditional_copy_in_big5_is_read_named_or_not(say):
+    # A reader sees (004 in traditional characters, saved in Big5 as Windows writes it, with 碁 and 銹 of its
+    # extensions): the same report, whether the page names big5, nothing, or a server's default ISO-8859-1. Strict
+    # Big5 failed on those characters, and a detector took the page for ISO-8859-13: "not a report".
+    import opencc  # noqa: PLC0415
+
+    real = _corpus("004_")
+    traditional = opencc.OpenCC("s2t").convert(real.replace('<meta charset="utf-8" ', "<meta "))
+    page = traditional.replace("</body>", "<p>碁銹</p></body>")
+    if say == "big5":
+        page = page.replace("<head>", '<head><meta charset="big5">', 1)
+    raw = page.encode("cp950", errors="xmlcharrefreplace")  # what Big5 lacks (衆), as Word writes it: &#34886;
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("big5")
+    _same_report(read_page(raw, "004", None, say), read_report(real.encode(), "004"))
+
+
+@pytest.mark.parametrize("say", ["koi8-r", "euc-kr", "big5"])
+def test_gbk_bytes_a_page_says_are_another_charset_are_read_as_gbk(say):
+    # A reader sees (a real page in GBK whose <meta> names another double- or single-byte charset): GBK, the only
+    # reading that gives the portal's words; the named one "decodes" the bytes into nonsense, a listing so read
+    # holding no report links (and every year's report called missing).
+    real = _corpus("004_")
+    page = real.replace('<meta charset="utf-8" ', f'<meta charset="{say}" ')
+    assert decode(page.encode("gb18030"))[1] == "gb18030"
+    _same_report(read_report(page.encode("gb18030"), "004"), read_report(real.encode(), "004"))
+
+
+@pytest.mark.parametrize("seed", ["tongliao", "tianmen"])
+def test_a_gbk_export_that_wrote_question_marks_for_spaces_reads_as_the_report(seed):
+    # A reader sees (a seed saved in GBK by an encoder that writes "?" for what GBK lacks: the en spaces before its
+    # headings and after its lines, "????一、总体情况", "0????????"): the report, its parts and numbers. The parts
+    # were called missing, and every number that a run of "?" followed was doubted.
+    text = SEEDS[seed].read_text(encoding="utf-8")
+    raw = text.encode("gbk", errors="replace")
+    assert b"??" in raw
+    _same_report(read_report(raw, seed), read_report(text.encode(), seed))

@@ -81,6 +81,14 @@ def _nfkc_run(m: re.Match[str]) -> str:
     return unicodedata.normalize("NFKC", m.group())
 
 
+# Characters an encoder could not write in GBK, each written "?" (Java's getBytes("GBK") in a CMS's export): a run
+# of them not glued to a digit or a letter, a run ending a line, or those starting a line before its words stood
+# for spaces (en and em spaces, a no-break space): "????一、总体情况", "?五、存在的主要问题…", "0????????". One "?"
+# against a number within a line ("0?"), or a run between digits, stays: a cell's debris, not known to be a space.
+# (Before NFKC, which makes a full-width question mark "？" an ASCII one.)
+_LOST = re.compile(r"(?<![0-9A-Za-z?])\?{2,}(?![0-9A-Za-z?])|\?{2,}(?=[ \t]*$)|^[ \t]*\?+(?=[^\x00-\x7f])", re.M)
+
+
 def normalise(text: str, traditional: bool | None = None) -> str:
     """Return the text in simplified characters, NFKC forms, without glosses and comma debris."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -90,6 +98,8 @@ def normalise(text: str, traditional: bool | None = None) -> str:
         text = _PANDOC_SPAN.sub(r"\1", text)
     if _INVISIBLE.search(text):
         text = _INVISIBLE.sub("", text)
+    if "?" in text:
+        text = _LOST.sub(" ", text)
     text = nfkc(text.translate(_MARKS) if _MARKED.search(text) else text)
     text = _GLOSS.sub("", text)
     if traditional is None:
