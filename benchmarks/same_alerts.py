@@ -189,7 +189,8 @@ def second_pages(sinks: Sinks, tongliao: dict[str, Any]) -> None:
     revised = copy.deepcopy(tongliao)
     revised["tables"]["applications"]["granted"]["natural_person"] = 130
     sinks.pages["/city/t.html"] = report_page(revised).encode()  # a revision
-    sinks.pages["/down/"] = listing([])  # the portal is back
+    sinks.pages["/down/"] = listing([("t.html", "示例县2021年政府信息公开工作年度报告")])  # the portal is back
+    sinks.pages["/down/t.html"] = report_page({**tongliao, "title": "示例县2021年政府信息公开工作年度报告"}).encode()
 
 
 def third_pages(sinks: Sinks, tongliao: dict[str, Any]) -> None:
@@ -228,6 +229,7 @@ async def scenario(work: Path) -> dict[str, str]:
         digest.write_text(toml(sinks, work / "digest-state", "daily"), encoding="utf-8")
         first_pages(sinks)
         sinks.pages.pop("/down/")
+        sinks.pages.pop("/down/t.html", None)
         sinks.pages.pop("/years/t20.html")
         log.append(await govmon("poll", "--config", str(digest)))
         log.append(await govmon("alerts", "send", "--config", str(digest)))

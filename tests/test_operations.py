@@ -523,7 +523,8 @@ async def test_a_poll_that_ends_starts_the_next_due_source_without_waiting_for_a
     monkeypatch.setattr(timetable, "TICK", 3600.0)
     ids = [f"c{i}" for i in range(12)]
     for i in ids:
-        portal.add(f"/{i}/", listing([]))
+        portal.add(f"/{i}/", listing([("t.html", "通辽市2021年政府信息公开工作年度报告")]))
+        portal.add(f"/{i}/t.html", TONGLIAO, content_type="text/plain")
     cfg = settings(tmp_path, [(i, "government", f"{portal.base}/{i}/") for i in ids], concurrency=1)
     store = open_store(cfg)
     stop = asyncio.Event()

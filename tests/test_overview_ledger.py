@@ -202,7 +202,8 @@ async def test_reports_moving_failing_and_recovering_across_sources(portal, tmp_
     site.same()
 
     assert 'data-state="unchecked"' in (site.out / "g" / "d.html").read_text(encoding="utf-8")  # never read
-    serve_listing(portal, "/d/", [])  # d's listing recovers: its body is now 逾期未发布
+    last_year = "己县人民政府2020年政府信息公开工作年度报告"  # d's listing recovers, holding only the year before's
+    serve_listing(portal, "/d/", [("t.html", last_year, tongliao(agency="己县人民政府", title=last_year))])
     await site.poll(["d"])
     site.same()
     assert 'data-state="missing"' in (site.out / "g" / "d.html").read_text(encoding="utf-8")

@@ -27,10 +27,16 @@ def tongliao(**changes: object) -> dict[str, object]:
     return {**data, **changes}
 
 
-def serve(portal, name: str, data: dict[str, object] | None) -> str:
-    portal.add(f"/{name}/", listing([("t.html", TITLE.format(name))] if data else []))
-    if data:
-        portal.add(f"/{name}/t.html", report_page(data))
+def serve(portal, name: str, data: dict[str, object] | None, agency: str = "") -> str:
+    """A listing of the 2021 report ``data``; with none, of the body's 2020 report only (its 2021 one not out)."""
+    if data is None:
+        assert agency, "the body whose 2020 report the listing holds"
+        title = f"{agency}2020年政府信息公开工作年度报告"
+        portal.add(f"/{name}/", listing([("t2020.html", title)]))
+        portal.add(f"/{name}/t2020.html", report_page(tongliao(agency=agency, title=title)))
+        return f"{portal.base}/{name}/"
+    portal.add(f"/{name}/", listing([("t.html", TITLE.format(name))]))
+    portal.add(f"/{name}/t.html", report_page(data))
     return f"{portal.base}/{name}/"
 
 
@@ -70,7 +76,7 @@ async def test_status_lists_every_body_worst_first_with_totals(portal, tmp_path,
                 serve(portal, "late", tongliao(agency="某局", title="某局2021年政府信息公开工作年度报告")),
             ),  # 发布 03-08 > 01-31
             ("errors", "错市人民政府", "government", serve(portal, "errors", broken())),
-            ("missing", "缺县人民政府", "government", serve(portal, "missing", None)),
+            ("missing", "缺县人民政府", "government", serve(portal, "missing", None, "缺县人民政府")),
         ],
     )
     await poll(cfg, today=AS_OF)
@@ -117,7 +123,7 @@ async def test_before_the_deadline_nothing_is_missing_and_a_fixed_report_shows_w
         tmp_path,
         [
             ("errors", "错市人民政府", "government", serve(portal, "errors", broken())),
-            ("later", "迟县人民政府", "government", serve(portal, "later", None)),
+            ("later", "迟县人民政府", "government", serve(portal, "later", None, "迟县人民政府")),
         ],
     )
     before_deadline = date(2022, 3, 20)
@@ -138,20 +144,24 @@ async def test_before_the_deadline_nothing_is_missing_and_a_fixed_report_shows_w
 
 
 async def test_a_body_whose_listing_was_never_read_is_not_called_missing(portal, tmp_path):
-    """The portal's listing answers 404 on every poll: govmon cannot know whether the report is there, so
-    after the deadline the body is 未能检查 with the fetch error under it, not 逾期未发布."""
+    """The portal's listing answers 404 on every poll, or holds no report link at all: govmon cannot know whether
+    the report is there, so after the deadline the body is 未能检查 with the error under it, not 逾期未发布."""
     cfg = write_config(
         tmp_path,
         [
             ("down", "断县人民政府", "government", f"{portal.base}/nothing-here/"),
-            ("empty", "缺县人民政府", "government", serve(portal, "empty", None)),
+            ("empty", "缺县人民政府", "government", f"{portal.base}/empty/"),
+            ("missing", "少县人民政府", "government", serve(portal, "missing", None, "少县人民政府")),
         ],
     )
+    portal.add("/empty/", listing([]))  # a listing a script draws: no report link in the page govmon reads
     await poll(cfg, today=AS_OF)
     items = standings(cfg, AS_OF)
     assert items["down"].state == "unchecked"
     assert items["down"].source_error
-    assert items["empty"].state == "missing"
+    assert items["empty"].state == "unchecked"  # nothing read is not "nothing published"
+    assert "没有找到任何年度报告链接" in (items["empty"].source_error or "")
+    assert items["missing"].state == "missing"  # the listing read, the 2021 report not on it
     text = admin.status_text(2021, AS_OF.isoformat(), list(items.values()), status.totals(list(items.values())))
     assert "未能检查" in text
     assert "门户网站最近一次抓取失败" in text

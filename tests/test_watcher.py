@@ -175,7 +175,8 @@ async def test_a_source_that_is_down_is_reported_once_and_again_on_recovery(port
     assert store.source_state("down").consecutive_failures == 3
     store.close()
     portal.pages["/down/"].status.clear()
-    portal.pages["/down/"].body = listing([]).encode()
+    portal.pages["/down/"].body = listing([("t.html", "2021年政府信息公开工作年度报告")]).encode()
+    portal.add("/down/t.html", TONGLIAO, content_type="text/plain")
     await poll(cfg)
     store = db(cfg)
     assert event_kinds(store).count("source_recovered") == 1
@@ -554,3 +555,30 @@ def _opened(path: str) -> bytes:
 def _stopped(read) -> None:  # type: ignore[no-untyped-def]
     with contextlib.suppress(InputError):  # (stopped: what the test wants of it)
         read()
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        listing([]),  # a listing a script draws from an API the page calls: no link in the HTML
+        # GBK bytes whose page says big5, read before as nonsense
+        listing([("t.html", "通辽市2019年政府信息公开工作年度报告")], charset="big5"),
+    ],
+)
+async def test_a_listing_with_no_report_link_read_calls_no_report_missing(portal, tmp_path, page):
+    # What staff are told when the listing gives govmon nothing to read: that it could not be read, not that every
+    # year's report is missing (a false 逾期未发布 mail for a report the portal lists).
+    portal.add("/nb/", page.encode("gbk"), charset=None)
+    portal.add("/nb/t.html", TONGLIAO, content_type="text/plain")
+    cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")])
+    (r,) = await poll(cfg, today=date(2020, 4, 1))  # 2019's deadline has passed
+    store = db(cfg)
+    kinds = event_kinds(store)
+    store.close()
+    assert "missing" not in kinds
+    if "t.html" in page:
+        assert r.error is None
+        assert r.reports == 1
+    else:
+        assert r.error is not None
+        assert "没有找到任何年度报告链接" in r.error

@@ -50,6 +50,12 @@ PASS_MARGIN = 30.0
 log = logging.getLogger("govmon")
 
 
+NO_LINKS = (
+    "栏目页面上没有找到任何年度报告链接（链接文字需符合link_pattern）：页面可能由脚本生成，或栏目地址、编码有误；"
+    "未能检查各年度报告是否逾期"
+)
+
+
 class Watcher:
     def __init__(
         self,
@@ -146,6 +152,8 @@ class Watcher:
         try:
             async with asyncio.timeout(SOURCE_DEADLINE):
                 links, complete = await read_listing(self.store, self.fetcher, source, pages)
+                if not links:  # not "nothing published": nothing read (a listing a script draws, a wrong address,
+                    raise InputError(NO_LINKS)  # bytes not decoded): every year's report would be called missing
                 listed = [(title_body(link.title), link.year) for link in links if link.year]
                 years = {y for _, y in listed} | begun.years | await self._reports(source, links, result, begun.known)
             result.reports = len(links)
