@@ -285,3 +285,25 @@ def test_a_pdf_turned_into_word_reads_each_text_box_once_and_no_row_takes_the_ne
     assert report.tables["active"].rows["licensing"]["decisions"].number == 550
     assert _errors(report) == _errors(source) == {("appeals.total", "appeals")}
     assert all(v.doubt for cols in report.tables["applications"].rows.values() for v in cols.values())
+
+
+def test_a_table_a_text_browser_drew_in_boxes_is_read_as_its_grid_and_a_wrong_total_in_it_found():
+    # A reader of w3m's dump sees each box a cell: the header's words one character a line (结/果/维/持), a label
+    # wrapped over two lines, (三)不予公开 spanning eight rows drawn across their rules. Read line by line, part 四
+    # was called missing and no identity was checked; read as the drawing, every cell of the page is read, and a
+    # number changed in the drawing (本年新收's 自然人 64 -> 65, its width kept) is the error it makes.
+    name = "005_html.w3m.txt"
+    text = (RENDERINGS / name).read_text(encoding="utf-8")
+    drawn, source = read_report(text.encode(), name), _source(name)
+    assert {k: t.status for k, t in drawn.tables.items()} == dict.fromkeys(drawn.tables, "parsed")
+
+    def numbers(report: Report) -> dict[tuple[str, str, str], object]:
+        cells = ((k, r, c, v) for k, t in report.tables.items() for r, cols in t.rows.items() for c, v in cols.items())
+        return {(k, r, c): (v.number, v.doubt) for k, r, c, v in cells}
+
+    assert numbers(drawn) == numbers(source)
+    row = next(line for line in text.split("\n") if "一、本年新收" in line)
+    changed = text.replace(row, row.replace("│64     │", "│65     │", 1))
+    assert changed != text
+    errors = _errors(read_report(changed.encode(), name))
+    assert {("applications.row_total", "applications"), ("applications.balance", "applications")} <= errors

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from monitor.errors import InputError
 from monitor.model import MAX_BYTES, TABLE_WORDS, Document, text_document
 from monitor.reading import containers
+from monitor.reading.boxes import box_document
 from monitor.reading.html import html_document
 from monitor.reading.text_cells import tab_rows, without_tags
 
@@ -270,7 +271,8 @@ def extract(data: bytes, declared_charset: str | None = None) -> Document:
     text, enc = decode(data, declared_charset)
     if kind == "html" or _statutory_table_block(text):
         return html_document(text, enc)
-    return text_document(tab_rows(without_tags(text)), encoding=enc)
+    text = tab_rows(without_tags(text))
+    return box_document(text, enc) or text_document(text, encoding=enc)
 
 
 def _statutory_table_block(text: str) -> bool:
