@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import quopri
 from pathlib import Path
 
 import lxml.html
@@ -319,3 +320,31 @@ def test_a_gbk_export_that_wrote_question_marks_for_spaces_reads_as_the_report(s
     raw = text.encode("gbk", errors="replace")
     assert b"??" in raw
     _same_report(read_report(raw, seed), read_report(text.encode(), seed))
+
+
+@pytest.mark.parametrize("saved_by", ["blink", "word"])
+def test_a_page_saved_as_one_file_is_read_as_the_page(saved_by):
+    # A reader sees (a real portal page saved as "网页，单个文件": Chrome's .mhtml, its HTML quoted-printable with a
+    # picture beside it; or Word's .mht, its HTML base64 in GBK): the page. It was refused as "not a report".
+    from email.mime.image import MIMEImage  # noqa: PLC0415
+    from email.mime.multipart import MIMEMultipart  # noqa: PLC0415
+    from email.mime.text import MIMEText  # noqa: PLC0415
+
+    real = _corpus("009_")
+    location = "https://www.pingtan.gov.cn/jhtml/ct/ct_2.htm"
+    saved = MIMEMultipart("related", type="text/html")
+    if saved_by == "blink":
+        saved["From"] = "<Saved by Blink>"
+        saved["Snapshot-Content-Location"] = location
+        page = MIMEText(real, "html", "utf-8")
+        page.replace_header("Content-Transfer-Encoding", "quoted-printable")
+        page.set_payload(quopri.encodestring(real.encode()).decode("ascii"))
+    else:
+        gbk = real.replace('charset="UTF-8"', 'charset="gb2312"')
+        page = MIMEText(gbk.encode("gb18030"), "html", "gb2312")  # base64
+    page["Content-Location"] = location
+    saved.attach(page)
+    saved.attach(MIMEImage(b"\x89PNG\r\n\x1a\n" + bytes(64), "png"))
+    raw = saved.as_bytes()
+    assert sniff(raw) == "mhtml"
+    _same_report(read_report(raw, "009.mhtml"), read_report(real.encode(), "009"))

@@ -29,6 +29,10 @@ _RTF = b"{\\rtf"  # an RTF file's first bytes, whatever its code page
 # a <table> block in text (its attributes stop at a "<": a run of "<table " without ">" is read once, not once a
 # start), and what makes it a statutory table: two words of one of them
 _TABLE_TAG = re.compile(r"<\s*table\b[^<>]{0,2000}>\s*<\s*(?:tr|tbody|thead|colgroup|col|caption)\b", re.I)
+# a page saved as one MIME file: its headers first (Blink's "From: <Saved by Blink>", Word's "MIME-Version: 1.0"),
+# its parts related
+_MIME = re.compile(r"(?:[\w-]+:[^\n]*\n(?:[ \t][^\n]*\n)*){0,12}?MIME-Version:\s*1\.0", re.I)
+_RELATED = re.compile(r"Content-Type:\s*multipart/related", re.I)
 _HTML_HINT = re.compile(r"<\s*(html|!doctype|body|table|div|p|head|meta|span|tr)\b", re.I)
 
 
@@ -181,6 +185,8 @@ def sniff(data: bytes) -> str:
             return "binary"
         head = head.decode(wide, errors="replace").encode("utf-8")
     probe = head.decode("latin-1")
+    if _MIME.match(probe) and _RELATED.search(probe):
+        return "mhtml"
     return "html" if _HTML_HINT.search(probe) else "text"
 
 
@@ -218,6 +224,7 @@ READERS: dict[str, Callable[[bytes], Document]] = {
     "xlsx": _imported("sheet", "xlsx_document"),
     "xls": _imported("sheet", "xls_document"),  # Excel 97-2003, and WPS Spreadsheets .et
     "ofd": _imported("ofd", "ofd_document"),
+    "mhtml": _imported("mhtml", "mhtml_document"),  # a page saved as one file: .mhtml (browsers), .mht (Word)
     "zip": _imported("archive", "zip_document"),  # an archive of attachments: the report inside it
     "png": _imported("ocr", "image_document"),
     "jpeg": _imported("ocr", "image_document"),
