@@ -307,3 +307,28 @@ def test_a_table_a_text_browser_drew_in_boxes_is_read_as_its_grid_and_a_wrong_to
     assert changed != text
     errors = _errors(read_report(changed.encode(), name))
     assert {("applications.row_total", "applications"), ("applications.balance", "applications")} <= errors
+
+
+def test_an_index_box_field_run_onto_the_title_s_line_is_not_the_title_s():
+    # PyMuPDF's sorted text puts an index box's row on one line: "标 题：…年度报告  发文字号：无". A reader sees the
+    # title and a field after it, as after 来源 or 发布时间.
+    name = "010_html.html2text.md"
+    source = _source(name)
+    text = (RENDERINGS / name).read_text(encoding="utf-8")
+    assert source.title is not None
+    line = next(line for line in text.split("\n") if source.title in line)
+    for field in ("发文字号：无", "索 引 号：FJ12345-0200-2025-00001", "成文日期：2025-01-17"):
+        fielded = read_report(text.replace(line, f"{line}  {field}", 1).encode(), name)
+        assert fielded.title == source.title, field
+
+
+@pytest.mark.parametrize("prefix", ["004_", "010_"])
+def test_a_date_under_a_portal_s_menus_kept_with_their_blank_lines_is_found(prefix):
+    # BeautifulSoup's get_text("\n") of the real page keeps every blank line of the menus above the article, its
+    # 时间 field at line ~600 of the text: a reader finds it under the title all the same.
+    from bs4 import BeautifulSoup  # noqa: PLC0415
+
+    (found,) = CORPUS.glob(prefix + "*")
+    text = BeautifulSoup(found.read_bytes(), "lxml").get_text("\n")
+    assert text.split("\n").index(next(x for x in text.split("\n") if "时间" in x and "20" in x)) > 240
+    assert read_report(text.encode(), prefix).published == read_report(found.read_bytes(), prefix).published

@@ -56,7 +56,9 @@ _LINK = re.compile(r"\]\([^)]*\)")  # Markdown's [text](url)
 _SOURCE_FIELD = re.compile(
     r"^(?:[•·*\-]\s*)?(?:来源|信息来源|发布时间|发布日期|时间|发布机构|浏览次数|字号|分享到)\s*[:：]"
 )
-_FIELDS_AFTER = re.compile(r"\s+(?=(?:来源|发布时间|发布日期|时间|浏览次数)\s*[:：])")
+_FIELDS_AFTER = re.compile(
+    r"\s+(?=(?:来源|发布时间|发布日期|时间|浏览次数|发文字号|文\s*号|索\s*引\s*号|发布机构|成文日期|主题分类)\s*[:：])"
+)
 # an index box's field name before the title, with a list's mark a converter adds: "• 标 题: …", "- 标题：…"
 _FIELD = re.compile(r"^[\s•·*\-]*(?:(?:标\s*)?题\s*目?\s*:\s*)?")
 
@@ -118,7 +120,7 @@ def find_published(lines: list[str], head_end: int, title_line: int = -1) -> dat
     portal's menus, a hundred lines and more, above it), else a 日期/时间 one (not a 成文日期 nor a statistics
     period), else the 来源 line's; of two fields of one kind, the one after the title first (a list of the latest
     news above the article carries its items' dates), else None."""
-    head = list(lines[: max(head_end, 1)][:240])
+    head = list(lines[: max(head_end, 1)][: _written(lines, 240)])  # 240 lines of words (a crawler keeps blank ones)
     order = [*range(max(title_line, 0), len(head)), *range(min(max(title_line, 0), len(head)))]
     for priority in (re.compile(r"发布(时间|日期)|公开日期"), _DATE_LABEL, re.compile(r"来源")):
         for i in order:
@@ -134,6 +136,16 @@ def find_published(lines: list[str], head_end: int, title_line: int = -1) -> dat
                     except ValueError:
                         continue
     return None
+
+
+def _written(lines: list[str], n: int) -> int:
+    """How many lines from the top hold ``n`` lines with words."""
+    seen = 0
+    for k, line in enumerate(lines):
+        seen += bool(line.strip())
+        if seen == n:
+            return k + 1
+    return len(lines)
 
 
 _NOT_PUBLISHED = re.compile(r"成文日期|统计(时间|期限|周期|时段)|印发日期|生效日期")
