@@ -61,6 +61,9 @@ _INLINE = re.compile(r"(?<=\S)\s*" + _INLINE_NAME)
 # after a sentence's end, not an item of a plan ("。六、做好年报中其他需要报告的事项"), nor one of a list of the
 # parts ("…改进情况。六、其他需要报告的事项等六个部分", a line naming two parts)
 _AFTER_STOP = re.compile(r"(?<=。)\s*" + _INLINE_NAME + "(?!等)")
+# a heading a converter set on the line of the table row before it, after the row's last number (PyMuPDF's sorted
+# text: "四、结转下年度继续办理 0 0 0 0 0 0 0  四、政府信息公开行政复议、行政诉讼情况")
+_AFTER_ROW = re.compile(r"(?<=\d)\s+" + _INLINE_NAME + "(?!等)")
 _OWN_NAME = tuple({n[:2] for n in SECTION_NAMES.values()} | {"政府信息公开", "因政府", "工作存在", "政府信息"})
 
 
@@ -254,14 +257,24 @@ def _inline_heading(m: re.Match[str]) -> str:
     return f"\n{m[1]}、{name}\n"
 
 
-def _ran_on(line: str) -> bool:
-    """Whether a line holds a part's heading run onto the paragraph before it, and no other part's name."""
+def _ran_on(line: str, after: re.Pattern[str]) -> bool:
+    """Whether a line holds a part's heading run onto what stands before it (``after`` that), and no other part's
+    name."""
     named = {p for m in _INLINE.finditer(line) for p in _named(m[2])}
-    return len(named) == 1 and any(m[2].startswith(_OWN_NAME) for m in _AFTER_STOP.finditer(line))
+    return len(named) == 1 and any(m[2].startswith(_OWN_NAME) for m in after.finditer(line))
 
 
 def _own_heading(m: re.Match[str]) -> str:
     return _inline_heading(m) if m[2].startswith(_OWN_NAME) else m[0]
+
+
+def _run_onto(line: str) -> re.Pattern[str] | None:
+    """What a part's heading was run onto in this line: a sentence's end, a table row's last number; or None."""
+    if "。" in line and _ran_on(line, _AFTER_STOP):
+        return _AFTER_STOP
+    if "、" in line and _AFTER_ROW.search(line) and _ran_on(line, _AFTER_ROW):
+        return _AFTER_ROW
+    return None
 
 
 def clean_lines(text: str) -> list[str]:
@@ -273,8 +286,8 @@ def clean_lines(text: str) -> list[str]:
         if len(line) > 1000 and _INLINE.search(line):  # a whole body on one line, not a sentence listing the parts
             out.extend(part.strip() for part in _INLINE.sub(_inline_heading, line).split("\n"))
             continue
-        if "。" in line and _ran_on(line):
-            out.extend(part.strip() for part in _AFTER_STOP.sub(_own_heading, line).split("\n"))
+        if (after := _run_onto(line)) is not None:
+            out.extend(part.strip() for part in after.sub(_own_heading, line).split("\n"))
             continue
         if not line or (line[0] not in _MARKUP_START and "**" not in line):
             out.append(line)
