@@ -131,7 +131,7 @@ def test_a_rendering_is_of_the_year_and_date_its_report_is(name):
     # The year reported on and the date published are the report's, or not known: never another.
     source = _source(name)
     rendering = read_report((RENDERINGS / name).read_bytes(), name)
-    assert rendering.year == source.year
+    assert rendering.year in (None, source.year)  # None: 003's PDF made an .odt by LibreOffice, its lines reversed
     assert rendering.published in (None, source.published)
 
 

@@ -164,7 +164,7 @@ def place_rows(
             # (a 2019 row left blank, "（六）其他处理\t\t…"), and dropped by settle_other where the sub-rows follow
         found[spec.key] = _fit(run, spec.columns, cells[hit].line) if run else None
     missing = [s.key for s in specs if s.key not in found and s.key not in hits]
-    if _shifted(cells, hits, found):
+    if _shifted(cells, hits, found, ordered):
         doubts = dict.fromkeys(found, DOUBT_SHIFT)
     return found, missing, doubts
 
@@ -181,18 +181,30 @@ def _by_position(
     return gaps(tuple(specs), hits, unnamed)
 
 
-def _shifted(cells: Sequence[Cell], hits: dict[str, int], found: dict[str, list[Cell] | None]) -> bool:
-    """Whether the table's first row took a full row of numbers after its label though numbers stand right
-    before it, after the header's words (numbers no row claims): each row may have taken the next one's. (Before
-    a later row's label they are as often the row above's, its label wrapped after them: "(二)部分公开（区分处理
-    的，只计这一情形，不 / 4 0 … / 计其他情形）".)"""
-    first = min(hits, key=lambda k: hits[k], default=None)
-    if first is None or found.get(first) is None:
-        return False
-    i = hits[first] - 1
-    while i >= 0 and cells[i].kind not in ("label", "value"):
-        i -= 1
-    return i >= 0 and cells[i].kind == "value" and any(c.kind == "label" for c in cells[:i])
+def _shifted(
+    cells: Sequence[Cell], hits: dict[str, int], found: dict[str, list[Cell] | None], ordered: bool = True
+) -> bool:
+    """Whether a row took a full row of numbers after its label though numbers stand right before it, after a
+    label that is no row's (the header's words): numbers no row claims, so each row may have taken the next one's.
+    In section 三 (``ordered``) only its first row is asked: before a later row's label numbers are as often the
+    row above's, its label wrapped after them ("(二)部分公开（区分处理的，只计这一情形，不 / 4 0 … / 计其他情形）").
+    Section 二's rows stand in groups under headers of their own (第二十条第(五)项 / 信息内容 / 本年处理决定数量):
+    each row is asked, numbers after a header's words standing before it."""
+    rows = set(hits.values())
+    asked = [min(hits, key=lambda k: hits[k])] if ordered and hits else list(hits)
+    for key in asked:
+        if found.get(key) is None:
+            continue
+        i = hits[key] - 1
+        while i >= 0 and cells[i].kind not in ("label", "value"):
+            i -= 1
+        if i < 0 or cells[i].kind != "value":
+            continue
+        while i >= 0 and cells[i].kind != "label":
+            i -= 1
+        if i >= 0 and i not in rows:
+            return True
+    return False
 
 
 def _run(cells: Sequence[Cell], hit: int, end: int) -> Sequence[Cell]:
