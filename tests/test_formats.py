@@ -8,7 +8,10 @@ Hostile files of each format end in one clear line within the reader's limits.
 from __future__ import annotations
 
 import io
+import os
 import random
+import shutil
+import subprocess
 import time
 import zipfile
 
@@ -24,6 +27,7 @@ from formats import (
 )
 from ofd_writer import ofd_bytes
 from portal import listing, settings
+from processes import GOVMON
 
 from monitor.checks.pipeline import run_rules
 from monitor.errors import InputError, ReaderMissing
@@ -453,4 +457,32 @@ def test_a_page_drawing_its_columns_otherwise_than_the_header_on_the_table_s_fir
         assert printed.tables[key].status == "parsed"
         got = {r: {c: v.number for c, v in cols.items()} for r, cols in printed.tables[key].rows.items()}
         assert got == {r: {c: v.number for c, v in cols.items()} for r, cols in page.tables[key].rows.items()}
+    assert [f.rule for f in run_rules(printed) if f.severity == "error"] == []
+
+
+def test_a_page_chromium_printed_to_pdf_is_checked_with_nothing_but_govmon_s_answer(tmp_path):
+    # A staff member prints the real portal page to PDF with the browser (Chromium, whose PDFs name fonts without
+    # their FontBBox) and checks it: the same report as the page, and nothing else on the terminal (pdfminer's
+    # English warnings, one a font, came before govmon's answer).
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing: .ci/run installs Debian's chromium for this test")
+        pytest.skip("chromium is not installed (apt-get install chromium fonts-wqy-zenhei)")
+    page = next(CORPUS.glob("004_*"))
+    pdf = tmp_path / "004.pdf"
+    flags = (
+        "--headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking --no-pdf-header-footer"
+    )
+    subprocess.run(
+        [chromium, *flags.split(), f"--user-data-dir={tmp_path / 'profile'}", f"--print-to-pdf={pdf}", page.as_uri()],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    done = subprocess.run([GOVMON, "check", str(pdf)], capture_output=True, timeout=120, check=False)
+    assert done.stderr.decode() == ""
+    assert done.returncode == 0
+    printed, served = read_report(pdf.read_bytes(), "004.pdf"), read_report(page.read_bytes(), page.name)
+    assert (printed.title, printed.year) == (served.title, served.year)
     assert [f.rule for f in run_rules(printed) if f.severity == "error"] == []

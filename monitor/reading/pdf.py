@@ -141,9 +141,14 @@ def _page_items(page: Any) -> list[Item]:
 def _read(data: bytes) -> tuple[list[Block], int, bool]:
     """The PDF's blocks in reading order, its page count, and whether it has a text layer at all."""
     import io  # noqa: PLC0415 - imported in the child
+    import logging  # noqa: PLC0415
 
     import pdfplumber  # noqa: PLC0415
     from pdfminer.pdfdocument import PDFPasswordIncorrect  # noqa: PLC0415
+
+    # pdfminer's own warnings (a font without its FontBBox: every PDF Chromium prints) are not the reader's: in
+    # English, before `govmon check`'s answer, or in the journal once a font
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
