@@ -64,6 +64,13 @@ TABLE_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The header words a table's grid may hold alone: a PDF's page with the header and the first row only, the rest of
+# the table on the next page (a grid's kind is told by them; a section's prose naming them is no table)
+HEADER_WORDS: dict[str, tuple[str, ...]] = {
+    "applications": ("申请人情况", "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构"),
+}
+
+
 # Section 二's format, from its header words: the evidence `format` is read from
 ACTIVE_FORMAT_WORDS = {"2021": ("制发", "收费金额", "废止"), "2019": ("新制作", "上一年项目", "集中采购", "新公开")}
 

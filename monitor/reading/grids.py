@@ -28,6 +28,7 @@ from monitor.model import (
     APPLICANT_OTHER,
     APPLICANT_WORDS,
     APPLICATION_ROWS,
+    HEADER_WORDS,
     OTHER_2021,
     TABLE_WORDS,
     Grid,
@@ -211,7 +212,9 @@ def classify(grids: list[Grid], adjacent: list[bool] | None = None) -> list[str 
     width = -1
     for i, grid in enumerate(grids):
         text = squash("".join(c.text for c in grid.cells))
-        scores = {kind: sum(w in text for w in words) for kind, words in TABLE_WORDS.items()}
+        scores = {
+            kind: sum(w in text for w in (*words, *HEADER_WORDS.get(kind, ()))) for kind, words in TABLE_WORDS.items()
+        }
         kind = max(scores, key=lambda k: scores[k])
         follows = last == kind and scores[kind] >= 1
         if (
