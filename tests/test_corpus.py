@@ -728,3 +728,19 @@ def test_a_page_whose_body_an_asp_net_form_wraps_is_read_as_the_page(prefix):
     assert (wrapped.title, wrapped.year, wrapped.agency) == (whole.title, whole.year, whole.agency)
     assert _certain(wrapped) == _certain(whole)
     assert [(f.rule, f.message) for f in run_rules(wrapped)] == [(f.rule, f.message) for f in run_rules(whole)]
+
+
+@pytest.mark.parametrize("zero", ["〇", "零"])
+def test_a_count_of_none_written_as_the_chinese_numeral_is_zero(zero):
+    # A reader sees 〇 (or 零) in a cell where the real 010 page has 0: zero. The rows holding one were unread.
+    raw = Path(path("010_")).read_bytes()
+    soup = BeautifulSoup(raw.decode("utf-8"), "lxml")
+    written = 0
+    for td in soup.find_all("td"):
+        if td.get_text(strip=True) == "0" and td.string is not None:
+            td.string.replace_with(zero)
+            written += 1
+    assert written > 50
+    zeros, whole = read_report(str(soup).encode(), "010-zeros"), read_report(raw, "010")
+    assert _certain(zeros) == _certain(whole)
+    assert [f.rule for f in run_rules(zeros)] == [f.rule for f in run_rules(whole)]

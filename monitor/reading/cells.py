@@ -8,6 +8,7 @@ What one cell may hold, all seen on real pages (report-format.md §5):
   ``<span>1</span><span>2</span><span>3456</span><span>.</span><span>78</span><font>元</font>`` reads
   ``1 2 3456 . 78 元``: inside one cell, pieces separated only by spaces are one number (123456.78 元);
 - conversion debris: ``0?``, ``?3`` — read, but not with certainty (``Value.doubt``);
+- zero written as the Chinese numeral ``〇`` or ``零``;
 - a blank: empty, ``-``, ``—``, ``/``, ``无``.
 Anything else is not a number: the cell is unreadable (never a 0, never an "invalid count").
 """
@@ -31,6 +32,7 @@ _PLAIN = re.compile(r"^\d+(?:\.\d+)?$")
 # not known to be -3. (Tuples: "" is in every string.)
 _MINUS = ("-", "\u2212", "\u2013")
 _SIGNS = ("+", *_MINUS)
+_ZERO = ("〇", "零")  # a count of none written as the numeral, as some offices fill their tables
 DEBRIS = "?"  # what traditional -> simplified converters and scrapers leave glued to numbers
 
 DOUBT_DEBRIS = "单元格带有乱码字符"
@@ -62,6 +64,8 @@ def read_cell(text: str) -> Reading:
         t = t.replace(DEBRIS, "").strip()
     if _BLANK.match(t):
         return Reading(None, blank=not debris or t != "", debris=debris)
+    if t in _ZERO:
+        return Reading(0, blank=False, debris=debris)
     unit = None
     m = _UNIT.search(t)
     if m:
