@@ -332,3 +332,18 @@ def test_a_date_under_a_portal_s_menus_kept_with_their_blank_lines_is_found(pref
     text = BeautifulSoup(found.read_bytes(), "lxml").get_text("\n")
     assert text.split("\n").index(next(x for x in text.split("\n") if "时间" in x and "20" in x)) > 240
     assert read_report(text.encode(), prefix).published == read_report(found.read_bytes(), prefix).published
+
+
+def test_numbers_after_a_first_row_label_no_word_names_are_that_row_s_and_an_error_behind_them_is_found():
+    # markdownify's 009 with 本年新收's label worded otherwise ("一、本年收到政府信息公开申请数量") and 予以公开·自然人
+    # raised: a reader sees an unfamiliar first row, the rows after it in their places, and the sums they break.
+    # (Numbers before the first row found stand after that row's label, not after the header's words: no shift.)
+    name = "009_html.markdownify.md"
+    text = (RENDERINGS / name).read_text(encoding="utf-8")
+    row = next(line for line in text.split("\n") if "予以公开" in line)
+    first = next(c for c in row.split("|") if c.strip().isdigit())
+    planted = row.replace(first, f" {int(first) + 5} ", 1)
+    changed = text.replace("一、本年新收政府信息公开申请数量", "一、本年收到政府信息公开申请数量").replace(row, planted)
+    assert changed.count("本年收到") >= 1
+    errors = _errors(read_report(changed.encode(), name))
+    assert ("applications.row_total", "applications") in errors

@@ -10,9 +10,13 @@ from collections.abc import Mapping, Sequence
 from monitor.model import (
     ACTIVE_FORMAT_WORDS,
     ACTIVE_ROWS,
+    ACTIVE_WORDS,
     APPEAL_COLUMNS,
     APPEAL_ROWS,
+    APPLICANT_OTHER,
+    APPLICANT_WORDS,
     APPLICATION_ROWS,
+    HEADER_WORDS,
     OTHER_2021,
     TABLE_WORDS,
     RowSpec,
@@ -190,21 +194,34 @@ def _shifted(
     row above's, its label wrapped after them ("(二)部分公开（区分处理的，只计这一情形，不 / 4 0 … / 计其他情形）").
     Section 二's rows stand in groups under headers of their own (第二十条第(五)项 / 信息内容 / 本年处理决定数量):
     each row is asked, numbers after a header's words standing before it."""
-    rows = set(hits.values())
     asked = [min(hits, key=lambda k: hits[k])] if ordered and hits else list(hits)
     for key in asked:
         if found.get(key) is None:
             continue
-        i = hits[key] - 1
-        while i >= 0 and cells[i].kind not in ("label", "value"):
-            i -= 1
-        if i < 0 or cells[i].kind != "value":
-            continue
+        i, stray = hits[key] - 1, 0
         while i >= 0 and cells[i].kind != "label":
+            stray += cells[i].kind == "value"
             i -= 1
-        if i >= 0 and i not in rows:
+        # two numbers or more (one is as often a page's number), after the header's own words (after a row's label
+        # no word names, "一、本年收到…申请数量", they are that row's)
+        if stray >= 2 and i >= 0 and _header(cells[i].text):
             return True
     return False
+
+
+_HEADERS = (
+    *(w for _, words in (*APPLICANT_WORDS, *ACTIVE_WORDS) for w in words),
+    *APPLICANT_OTHER,
+    *HEADER_WORDS["applications"],
+    *("企业", "机构", "组织"),  # the header's words one a line, as a PDF's narrow columns wrap them
+    *("信息内容", "第二十条"),
+)
+
+
+def _header(text: str) -> bool:
+    """Whether a label is a table header's words (自然人, 其他, 总计; 本年制发件数, 本年处理决定数量, 信息内容…)."""
+    squashed = _squash(text)
+    return len(squashed) <= 24 and any(w in squashed for w in _HEADERS)
 
 
 def _run(cells: Sequence[Cell], hit: int, end: int) -> Sequence[Cell]:
