@@ -168,7 +168,7 @@ def place_rows(
             # (a 2019 row left blank, "（六）其他处理\t\t…"), and dropped by settle_other where the sub-rows follow
         found[spec.key] = _fit(run, spec.columns, cells[hit].line) if run else None
     missing = [s.key for s in specs if s.key not in found and s.key not in hits]
-    if _shifted(cells, hits, found, ordered):
+    if _shifted(cells, hits, found, specs, ordered):
         doubts = dict.fromkeys(found, DOUBT_SHIFT)
     return found, missing, doubts
 
@@ -186,7 +186,11 @@ def _by_position(
 
 
 def _shifted(
-    cells: Sequence[Cell], hits: dict[str, int], found: dict[str, list[Cell] | None], ordered: bool = True
+    cells: Sequence[Cell],
+    hits: dict[str, int],
+    found: dict[str, list[Cell] | None],
+    specs: Sequence[RowSpec],
+    ordered: bool = True,
 ) -> bool:
     """Whether a row took a full row of numbers after its label though numbers stand right before it, after a
     label that is no row's (the header's words): numbers no row claims, so each row may have taken the next one's.
@@ -203,25 +207,25 @@ def _shifted(
             stray += cells[i].kind == "value"
             i -= 1
         # two numbers or more (one is as often a page's number), after the header's own words (after a row's label
-        # no word names, "一、本年收到…申请数量", they are that row's)
-        if stray >= 2 and i >= 0 and _header(cells[i].text):
+        # no word names, "一、本年收到…申请数量", they are that row's; after the header run together with a row's
+        # label, "…现行有效件数规章", that row's)
+        words = _squash(cells[i].text) if i >= 0 else ""
+        if stray >= 2 and _header(words) and not any(spec.match(words) for spec in specs):
             return True
     return False
 
 
 _HEADERS = (
     *(w for _, words in (*APPLICANT_WORDS, *ACTIVE_WORDS) for w in words),
-    *APPLICANT_OTHER,
     *HEADER_WORDS["applications"],
     *("企业", "机构", "组织"),  # the header's words one a line, as a PDF's narrow columns wrap them
     *("信息内容", "第二十条"),
 )
 
 
-def _header(text: str) -> bool:
+def _header(squashed: str) -> bool:
     """Whether a label is a table header's words (自然人, 其他, 总计; 本年制发件数, 本年处理决定数量, 信息内容…)."""
-    squashed = _squash(text)
-    return len(squashed) <= 24 and any(w in squashed for w in _HEADERS)
+    return squashed in APPLICANT_OTHER or (len(squashed) <= 24 and any(w in squashed for w in _HEADERS))
 
 
 def _run(cells: Sequence[Cell], hit: int, end: int) -> Sequence[Cell]:
