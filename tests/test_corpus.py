@@ -744,3 +744,20 @@ def test_a_count_of_none_written_as_the_chinese_numeral_is_zero(zero):
     zeros, whole = read_report(str(soup).encode(), "010-zeros"), read_report(raw, "010")
     assert _certain(zeros) == _certain(whole)
     assert [f.rule for f in run_rules(zeros)] == [f.rule for f in run_rules(whole)]
+
+
+def test_a_number_past_the_last_header_of_a_full_row_leaves_the_row_read_under_its_headers():
+    # A reader sees 009's 本年新收 row with one cell more after 总计 (a 备注, a stray cell) and its 总计 changed:
+    # every named column filled, the row read under its headers, the error its 总计 makes found.
+    raw = Path(path("009_")).read_bytes()
+    whole = read_report(raw, "009")
+    total = whole.tables["applications"].rows["new"]["total"]
+    soup = BeautifulSoup(raw.decode("utf-8"), "lxml")
+    td = _td(soup, total.origin)
+    td.string = str(int(total.number) + 1)
+    extra = soup.new_tag("td")
+    extra.string = "0"
+    td.insert_after(extra)
+    drawn = read_report(str(soup).encode(), "009-extra")
+    assert drawn.tables["applications"].rows["new"]["total"].number == total.number + 1
+    assert "applications.row_total" in {f.rule for f in run_rules(drawn) if f.severity == "error"}
