@@ -347,3 +347,11 @@ def test_numbers_after_a_first_row_label_no_word_names_are_that_row_s_and_an_err
     assert changed.count("本年收到") >= 1
     errors = _errors(read_report(changed.encode(), name))
     assert ("applications.row_total", "applications") in errors
+
+
+def test_boxes_drawn_two_columns_wide_are_read_as_the_page_s_tables():
+    # w3m with east_asian_width=1 draws each box character two columns wide: a reader sees the same tables.
+    name = "009_html.w3m_wide.txt"
+    drawn, source = read_report((RENDERINGS / name).read_bytes(), name), _source(name)
+    assert {k: t.status for k, t in drawn.tables.items()} == {k: t.status for k, t in source.tables.items()}
+    assert _errors(drawn) == _errors(source)

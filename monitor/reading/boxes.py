@@ -25,14 +25,29 @@ _BOXED = re.compile("[" + "".join(sorted(_WALLS)) + "]")
 _PAD = "\x00"  # the second column of a wide character
 
 
-def _columns(line: str) -> list[str]:
-    """The line as the terminal shows it: a wide character, then a pad for its second column."""
+def _columns(line: str, wide_boxes: bool = False) -> list[str]:
+    """The line as the terminal shows it: a wide character, then a pad for its second column (a box character is
+    one column, or two where the browser drew it so)."""
     out: list[str] = []
     for ch in line:
         out.append(ch)
-        if unicodedata.east_asian_width(ch) in ("W", "F"):
+        if wide_boxes and ch in _WALLS:
+            out.append(ch)  # a wall two columns thick
+        elif unicodedata.east_asian_width(ch) in ("W", "F"):
             out.append(_PAD)
     return out
+
+
+def _wide_boxes(lines: list[str]) -> bool:
+    """Whether the drawing's box characters take two columns (w3m's ``east_asian_width=1``): its lines that end on
+    its right border are of one width when counted so, not when counted one column a box character."""
+    bordered = [x.rstrip() for x in lines if x.rstrip()[-1:] in _WALLS]
+
+    def spread(wide: bool) -> int:
+        widths = [len(_columns(x, wide)) for x in bordered]
+        return max(widths) - min(widths) if widths else 0
+
+    return spread(True) < spread(False)
 
 
 def _blocks(lines: list[str]) -> list[tuple[int, int]]:
@@ -113,22 +128,51 @@ def _grid(rows: list[list[str]], number: int) -> Grid | None:
 
 def box_document(text: str, encoding: str) -> Document | None:
     """The text with each table drawn in boxes read as a grid, or None where it draws none."""
+    blocks = _boxed_blocks(text, depth=0)
+    if blocks is None:
+        return None
+    for number, block in enumerate(b for b in blocks if b.grid is not None):
+        block.grid.number = number  # type: ignore[union-attr]
+    return Document(blocks, kind="text", encoding=encoding)
+
+
+def _boxed_blocks(text: str, depth: int) -> list[Block] | None:
+    """The text's blocks, each drawn table a grid; a page laid out in a bordered table (a room of prose) is read
+    as its text, its frame taken away, and the tables drawn inside it as grids. None: no table drawn."""
     if not _BOXED.search(text):
         return None
     lines = text.split("\n")
-    runs = _blocks(lines)
-    if not runs:
-        return None
     blocks: list[Block] = []
     at = 0
-    for start, end in runs:
-        grid = _grid([_columns(line) for line in lines[start:end]], len(runs))
+    for start, end in _blocks(lines):
+        wide = _wide_boxes(lines[start:end])
+        grid = _grid([_columns(line, wide) for line in lines[start:end]], 0)
         if grid is None:
             continue
-        grid.number = sum(1 for b in blocks if b.grid is not None)
-        blocks += [Block("\n".join(lines[at:start])), Block(grid=grid)]
+        if any(len(c.text) > 150 for c in grid.cells):  # a layout, not a table
+            if depth >= 2:
+                continue
+            inner = "\n".join(_unframed(lines[start:end]))
+            blocks += [Block("\n".join(lines[at:start])), *(_boxed_blocks(inner, depth + 1) or [Block(inner)])]
+        else:
+            blocks += [Block("\n".join(lines[at:start])), Block(grid=grid)]
         at = end
     if not any(b.grid is not None for b in blocks):
         return None
-    blocks.append(Block("\n".join(lines[at:])))
-    return Document(blocks, kind="text", encoding=encoding)
+    return [*blocks, Block("\n".join(lines[at:]))]
+
+
+def _unframed(lines: list[str]) -> list[str]:
+    """A layout table's lines without its frame: the wall starting and ending each line, and the rules across it."""
+    out = []
+    for line in lines:
+        body = line.strip()
+        if not set(body) - _WALLS - {" "}:
+            out.append("")
+            continue
+        if body[:1] in _WALLS:
+            body = body[1:]
+        if body[-1:] in _WALLS:
+            body = body[:-1]
+        out.append(body.strip())
+    return out
