@@ -561,6 +561,9 @@ def _stopped(read) -> None:  # type: ignore[no-untyped-def]
     "page",
     [
         listing([]),  # a listing a script draws from an API the page calls: no link in the HTML
+        listing([]).replace(
+            "<ul></ul>", '<ul><li v-for="x in list">{{ x.title }}</li></ul><p v-if="!list">暂无信息</p>'
+        ),
         # GBK bytes whose page says big5, read before as nonsense
         listing([("t.html", "通辽市2019年政府信息公开工作年度报告")], charset="big5"),
     ],
@@ -582,3 +585,16 @@ async def test_a_listing_with_no_report_link_read_calls_no_report_missing(portal
     else:
         assert r.error is not None
         assert "没有找到任何年度报告链接" in r.error
+
+
+async def test_a_listing_that_says_it_lists_nothing_calls_the_overdue_report_missing(portal, tmp_path):
+    # A listing page read, saying in its own words that it lists nothing (暂无信息): the body has published
+    # nothing there, and once the deadline is past its report is 逾期未发布 (not "the listing could not be read").
+    portal.add("/nb/", listing([]).replace("<ul></ul>", "<ul></ul><p class='empty'>暂无信息</p>"))
+    cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")])
+    (r,) = await poll(cfg, today=date(2024, 4, 2))
+    store = db(cfg)
+    kinds = event_kinds(store)
+    store.close()
+    assert r.error is None
+    assert kinds == ["missing"]

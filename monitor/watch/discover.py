@@ -83,6 +83,20 @@ def _links(
     return list(links.values()), next_page
 
 
+# what a listing with nothing in it says (暂无信息, 暂无数据, 没有找到相关信息); a template a script fills (Vue's
+# {{ }} and v-if, Angular's ng-repeat) says it whatever the list will hold, so it says nothing
+_EMPTY = re.compile(
+    r"暂无(相关)?(信息|数据|内容|记录|文章|结果)|没有(找到)?(相关|符合条件的)?(信息|数据|记录|内容|文章)"
+)
+_TEMPLATE = re.compile(r"\{\{|\bv-(if|for|show)\b|\bng-(repeat|if)\b|\bx-for\b")
+_NOT_WORDS = re.compile(r"<(script|style|template)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.S | re.I)
+
+
+def says_empty(html: str) -> bool:
+    """Whether a listing page says in its own words that it lists nothing (not a template a script fills)."""
+    return not _TEMPLATE.search(html) and _EMPTY.search(_NOT_WORDS.sub(" ", html)) is not None
+
+
 def is_attachment(url: str) -> bool:
     return bool(_ATTACHMENT.search(urlsplit(url).path))
 

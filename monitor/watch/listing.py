@@ -12,7 +12,7 @@ from monitor.config import Source
 from monitor.reading.formats import decode
 from monitor.store import Listing, PageCache, SourceState, Store
 from monitor.watch.addresses import allowed_for
-from monitor.watch.discover import Link, discover
+from monitor.watch.discover import Link, discover, says_empty
 from monitor.watch.fetch import Fetcher
 
 log = logging.getLogger("govmon")
@@ -84,3 +84,10 @@ async def read_listing(
     if url and url not in seen:
         log.warning("source %s: listing pages past max_pages=%d not read", source.id, source.max_pages)
     return list(links.values()), not (url and url not in seen)
+
+
+def says_nothing_listed(store: Store, source: Source) -> bool:
+    """Whether the source's listing page, as last read, says in its own words that it lists nothing (暂无信息): read,
+    and empty, where a page that lists no link and says nothing may be one a script draws."""
+    body = store.page_body(source.list_url)
+    return bool(body) and says_empty(decode(body, source.encoding)[0])

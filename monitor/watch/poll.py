@@ -40,7 +40,7 @@ from monitor.watch.batched import PollCalls
 from monitor.watch.discover import Link
 from monitor.watch.document import Documents, PollResult, Remembered
 from monitor.watch.fetch import Fetcher
-from monitor.watch.listing import listing_read, read_listing
+from monitor.watch.listing import listing_read, read_listing, says_nothing_listed
 from monitor.watch.regions import recheck_regions
 
 SOURCE_DEADLINE = 900.0  # one source's whole poll (listing pages and reports): a slow portal cannot hold a pass
@@ -152,8 +152,9 @@ class Watcher:
         try:
             async with asyncio.timeout(SOURCE_DEADLINE):
                 links, complete = await read_listing(self.store, self.fetcher, source, pages)
-                if not links:  # not "nothing published": nothing read (a listing a script draws, a wrong address,
-                    raise InputError(NO_LINKS)  # bytes not decoded): every year's report would be called missing
+                if not links and not says_nothing_listed(self.store, source):  # nothing read, not "nothing
+                    raise InputError(NO_LINKS)  # published" (a listing a script draws, a wrong address, bytes not
+                    # decoded): every year's report would be called missing
                 listed = [(title_body(link.title), link.year) for link in links if link.year]
                 years = {y for _, y in listed} | begun.years | await self._reports(source, links, result, begun.known)
             result.reports = len(links)
