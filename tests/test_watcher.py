@@ -154,7 +154,8 @@ async def test_flaky_and_hostile_pages_are_retried_or_refused_and_the_rest_goes_
     problems = "\n".join(result.problems)
     assert "redirects" in problems
     assert "byte limit" in problems
-    assert "timed out" in problems
+    slow = next(p for p in result.problems if "/nb/slow.html" in p)  # given up on: each try's timeout, or the
+    assert "timed out" in slow or "no complete answer" in slow  # request's deadline first (a loaded machine)
     assert "refused: 169.254.169.254 is a link-local address" in problems
     assert portal.hits["/nb/flaky.html"] == 2
     assert portal.hits["/nb/loop.html"] == 6  # the first request and five redirects, then stop
