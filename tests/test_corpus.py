@@ -761,3 +761,80 @@ def test_a_number_past_the_last_header_of_a_full_row_leaves_the_row_read_under_i
     drawn = read_report(str(soup).encode(), "009-extra")
     assert drawn.tables["applications"].rows["new"]["total"].number == total.number + 1
     assert "applications.row_total" in {f.rule for f in run_rules(drawn) if f.severity == "error"}
+
+
+def _templated(
+    prefix: str, *, column_title: bool = False, sidebar: int | None = None, box: str = "", extend: str = "", site=False
+):
+    """The real page as another CMS's template serves it: its <title> the column's name, a sidebar linking the
+    body's report of another year above the article, an index box (a <table>) in place of the article's title
+    line, or the source/time line written otherwise."""
+    raw = Path(path(prefix)).read_bytes()
+    soup = BeautifulSoup(raw.decode("utf-8"), "lxml")
+    report = read_report(raw, prefix)
+    assert report.title is not None
+    if column_title or site:
+        soup.title.string = "平潭综合实验区党工委管委会" if site else "政府信息公开年报"
+        for meta in soup.find_all("meta", attrs={"name": "ArticleTitle"}):
+            meta.decompose()
+    heading = soup.find("div", class_="article_title")
+    if sidebar is not None:
+        other = report.title.replace(str(report.year), str(sidebar))
+        side = BeautifulSoup(f'<ul class="left_list"><li><a href="/nb/{sidebar}.html">{other}</a></li></ul>', "lxml")
+        soup.find("div", class_="article_component").insert_before(side.ul)
+    if box:
+        table = BeautifulSoup(box.format(title=report.title), "lxml").table
+        heading.replace_with(table)
+    if extend:
+        soup.find("div", class_="article_extend").replace_with(BeautifulSoup(extend, "lxml").div)
+    return str(soup).encode(), report
+
+
+@pytest.mark.parametrize(
+    "way",
+    [
+        {"column_title": True, "sidebar": 2022},  # Hanweb: <title> the column's, the body's 2022 report in the sidebar
+        {"column_title": True, "sidebar": 2024},
+        {
+            "column_title": True,
+            "box": "<table><tr><td>标　　题：</td><td>{title}</td></tr>"
+            "<tr><td>发布机构：</td><td>平潭综合实验区社会事业局</td><td>发布日期：</td><td>2024-01-26</td></tr></table>",
+        },
+        {
+            "column_title": True,
+            "box": "<table><tr><td>{title}</td></tr><tr><td>发布时间：2024-01-26 来源：区社会事业局</td></tr></table>",
+        },  # an old portal's header table
+        {"extend": "<div><p>更新时间：2024-03-06　发布时间：2024-01-26</p></div>"},
+        {
+            "extend": "<div><table><tr><td>生成日期</td><td>2024-01-20</td><td>发布日期</td><td>2024-01-26</td></tr>"
+            "<tr><td>成文日期</td><td>2024-01-20</td><td>发布日期</td><td>2024-01-26</td></tr></table></div>"
+        },
+    ],
+)
+def test_the_real_page_in_another_cms_s_template_is_the_same_report(way):
+    # A reader sees 009's report whichever CMS serves it: its own title, year, body and date, never a sidebar's
+    # other year's report, the column's name, another field's date; and the same tables and findings.
+    raw, report = _templated("009_", **way)
+    templated = read_report(raw, "009-template")
+    assert (templated.title, templated.year, templated.agency) == (report.title, report.year, report.agency)
+    assert templated.published == report.published
+    assert _certain(templated) == _certain(report)
+    assert [(f.rule, f.message) for f in run_rules(templated)] == [(f.rule, f.message) for f in run_rules(report)]
+
+
+def test_a_sidebar_link_to_the_year_before_s_report_does_not_make_a_2019_report_a_legacy_one():
+    # 004 (2019) with the body's 2018 report linked in a sidebar above the article and <title> the column's: a
+    # reader sees the 2019 report and its tables; a wrong total in them is an error. (Taken for 2018's, the
+    # report was "legacy": its tables dropped, the error missed.) Between the two, Hanweb's index box.
+    raw, report = _templated("004_", site=True, sidebar=2018)
+    soup = BeautifulSoup(raw.decode("utf-8"), "lxml")
+    box = (
+        "<table><tr><td>发布机构：</td><td>平潭综合实验区管委会</td><td>发布日期：</td><td>2020-01-20</td></tr></table>"
+    )
+    total = report.tables["applications"].rows["new"]["total"]
+    _td(soup, total.origin).string = str(int(total.number) + 1)
+    soup.find("ul", class_="left_list").insert_after(BeautifulSoup(box, "lxml").table)  # Hanweb's index box
+    soup.find("div", class_="article_extend").decompose()  # under the title, no 来源/时间 line
+    templated = read_report(str(soup).encode(), "004-template")
+    assert (templated.year, templated.format) == (2019, "2019")
+    assert "applications.row_total" in {f.rule for f in run_rules(templated) if f.severity == "error"}

@@ -46,8 +46,10 @@ _NOT_TITLE = re.compile(r"[,;。《》<>]|^(根据|按照|本报告|上一篇|�
 
 
 def _page_title(html_title: str | None) -> str | None:
+    """The part of a page's <title> that names a report of a year (a <title> that is the column's name,
+    "政府信息公开年报", names none: the article's own title does)."""
     for part in re.split(r"\s*[_|\-–—]\s*", html_title or ""):
-        if _TITLE.search(part):
+        if _TITLE.search(part) and re.search(_YEAR, part):
             return part.strip()
     return None
 
@@ -61,6 +63,43 @@ _FIELDS_AFTER = re.compile(
 )
 # an index box's field name before the title, with a list's mark a converter adds: "• 标 题: …", "- 标题：…"
 _FIELD = re.compile(r"^[\s•·*\-]*(?:(?:标\s*)?题\s*目?\s*:\s*)?")
+# the same box drawn as a table, its row read as cells: "标 题: | …年度报告 |" (Hanweb's 信息公开 box)
+_ONE_CELL = re.compile(r"^\|?\s*([^|]+?)\s*\|\s*$")
+_BOX_TITLE = re.compile(r"^\|?\s*(?:标\s*题|题\s*目)\s*:?\s*\|\s*([^|]+?)\s*(?:\||$)")
+
+
+def _title_text(lines: list[str], k: int, text: str) -> str | None:
+    """Line ``k``'s text as a title would stand in it (``text``: the line less the fields after it), or None for a
+    link: an index box's row read as cells ("标 题: | …"), a page's <title> a converter wrote as a heading
+    ("…年度报告\\_政府信息公开年报\\_…管委会"), a title broken over two lines ("2024 年上海市科委政府信息公开工作" /
+    "年度报告")."""
+    boxed, alone = _BOX_TITLE.match(text), _ONE_CELL.match(text)
+    if boxed:
+        text = f"标题:{boxed.group(1)}"
+    elif alone:  # a table of one cell a row (an old portal's header table: the title, then its 发布时间 line)
+        text = alone.group(1)
+    if _LINK.search(text):
+        return None
+    if "_" in text:
+        text = _page_title(text.replace("\\_", "_")) or text
+    nxt = lines[k + 1].strip() if k + 1 < len(lines) else ""
+    broken = not _TITLE.search(text) and not _TITLE.search(nxt) and _TITLE.search(text + nxt)
+    return text + nxt if broken and len(text) <= 40 and len(nxt) <= 20 else text
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def _year_of(title: str) -> int | None:
+    m = re.search(_YEAR, title)
+    return _to_year(m.group(1)) if m else None
+
+
+def stated_period(text: str) -> int | None:
+    """The year whose statistics period the report states (统计期限自2021年1月1日起至…), or None."""
+    m = _PERIOD.search(text)
+    return int(m.group(1)) if m else None
 
 
 def find_title(lines: list[str], html_title: str | None, head_end: int | None = None) -> str | None:
@@ -68,12 +107,21 @@ def find_title(lines: list[str], html_title: str | None, head_end: int | None = 
     return title_at(lines, html_title, head_end)[0]
 
 
-def title_at(lines: list[str], html_title: str | None, head_end: int | None = None) -> tuple[str | None, int]:
+def title_at(
+    lines: list[str],
+    html_title: str | None,
+    head_end: int | None = None,
+    period: int | None = None,
+    links: frozenset[str] = frozenset(),
+) -> tuple[str | None, int]:
     """The report's title and its line (-1: not a line of the text): the page's own <title> where it names the
     report (a sidebar's links to other years' reports come before the article); else, of the title-like lines with
     a year before part 一 (``head_end``), one an index box names (标题: …), else one a 来源/发布时间 field follows
-    (the article's, below a sidebar of other years' reports), else the first; a yearless one (a column's name in a
-    breadcrumb, "• 政府信息公开年报") only where none has a year. Never a line of a sentence or a link."""
+    (the article's, below a sidebar of other years' reports), else, of equal ones, one of the year whose statistics
+    period the report states (``period``: a list of the body's other years' reports above the article), else the
+    first; a yearless one (a column's name in a breadcrumb, "• 政府信息公开年报") only where none has a year. Never a
+    line of a sentence or a link: one a page's link says (``links``, squashed: a sidebar's, 上一篇/下一篇) only where
+    no other is."""
     own = _page_title(html_title)
     end = min(len(lines), 240, head_end if head_end is not None and head_end > 0 else 240)
     previous = ""
@@ -81,15 +129,9 @@ def title_at(lines: list[str], html_title: str | None, head_end: int | None = No
     yearless: tuple[str, int] | None = None
     for k, line in enumerate(lines[:end]):  # a crawler's Markdown keeps a portal's menus above the article
         fields = _FIELDS_AFTER.split(line.strip(), 1)  # "…年度报告 来源：… 时间：…" on one line
-        text = fields[0]
-        if _LINK.search(text):
+        text = _title_text(lines, k, fields[0])
+        if text is None:
             continue  # a link to another page (a sidebar of other years' reports, a breadcrumb): not this page's title
-        if "_" in text:  # a page's <title> a converter wrote as a heading: "…年度报告\_政府信息公开年报\_…管委会"
-            text = _page_title(text.replace("\\_", "_")) or text
-        nxt = lines[k + 1].strip() if k + 1 < len(lines) else ""
-        broken = not _TITLE.search(text) and not _TITLE.search(nxt) and _TITLE.search(text + nxt)
-        if broken and len(text) <= 40 and len(nxt) <= 20:
-            text += nxt  # a title broken over two lines: "2024 年上海市科委政府信息公开工作" / "年度报告"
         if _TITLE.search(text) and len(text) <= 60 and not _NOT_TITLE.search(text) and "|" not in text:
             field = _FIELD.match(text)
             title = text[field.end() :] if field else text
@@ -109,8 +151,9 @@ def title_at(lines: list[str], html_title: str | None, head_end: int | None = No
             previous = text
     if own is not None:
         return own, -1
-    if found:  # the strongest; of equal ones, the first (a PDF's title on its first lines, a preamble wrapped below)
-        _, k, title = max(found, key=lambda f: (f[0], -f[1]))
+    if found:  # not a link's; the strongest; of equal ones, the stated period's; then the first (a PDF's: its top)
+        ranked = [(_squash(f[2]) not in links, f[0], _year_of(f[2]) == period, -f[1], f[1], f[2]) for f in found]
+        *_, k, title = max(ranked, key=lambda f: f[:4])
         return title, k
     return yearless or (None, -1)
 
@@ -119,22 +162,43 @@ def find_published(lines: list[str], head_end: int, title_line: int = -1) -> dat
     """The date from a 发布时间/发布日期 field in the page head (before part 一; a crawler's Markdown keeps a
     portal's menus, a hundred lines and more, above it), else a 日期/时间 one (not a 成文日期 nor a statistics
     period), else the 来源 line's; of two fields of one kind, the one after the title first (a list of the latest
-    news above the article carries its items' dates), else None."""
+    news above the article carries its items' dates), else None. The date is the one after the field's name, on its
+    line or the next short ones: an index box's row holds other fields' dates too ("生成日期 | 2024-01-20 | 发布日期
+    | 2024-01-26", "更新时间：2024-03-06 发布时间：2024-01-26", "成文日期：… 发布日期：…")."""
     head = list(lines[: max(head_end, 1)][: _written(lines, 240)])  # 240 lines of words (a crawler keeps blank ones)
     order = [*range(max(title_line, 0), len(head)), *range(min(max(title_line, 0), len(head)))]
     for priority in (re.compile(r"发布(时间|日期)|公开日期"), _DATE_LABEL, re.compile(r"来源")):
         for i in order:
-            line = head[i]
-            if not priority.search(line) or _NOT_PUBLISHED.search(line):
-                continue
-            window = [line, *[x for x in head[i + 1 : i + 6] if x.strip()][:2]]
-            for text in window:
-                m = _DATE.search(text)
-                if m and (text is line or len(text) <= 25):
-                    try:
-                        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-                    except ValueError:
-                        continue
+            found = _dated(head, i, priority)
+            if found is not None:
+                return found
+    return None
+
+
+def _dated(head: list[str], i: int, label: re.Pattern[str]) -> date | None:
+    """The date a field named by ``label`` on line ``i`` gives: after its name on the line, else on the next two
+    short lines written, else before it on a line naming no other field's date ("2021-01-29 来源:莱西政务网"); a
+    name within another field's (统计时间, 成文日期) names none."""
+    line = head[i]
+    others = [(m.start(), m.end()) for m in _NOT_PUBLISHED.finditer(line)]
+    for named in label.finditer(line):
+        if any(a < named.end() and named.start() < b for a, b in others):
+            continue
+        after = line[named.end() :]
+        nearby = [x for x in head[i + 1 : i + 6] if x.strip()][:2]
+        before = line[: named.start()] if not others else ""
+        for text in (after, *(x for x in nearby if len(x) <= 25), before):
+            if (found := _date_in(text)) is not None:
+                return found
+    return None
+
+
+def _date_in(text: str) -> date | None:
+    for m in _DATE.finditer(text):
+        try:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            continue
     return None
 
 
@@ -192,7 +256,7 @@ def body_name(text: str | None) -> str | None:
 # the fields naming a page's body, in the order a reader trusts them: 发布机构/发文机关, then 来源; each as "label: value"
 # on one line, and as its label alone (the value on a next line)
 _AGENCY_FIELDS = tuple(
-    (re.compile(rf"(?:{label})\s*[:|]\s*([^|:\s]+)"), re.compile(rf"(?:{label})\s*:?\s*"))
+    (re.compile(rf"(?:{label})\s*(?::\s*\|?|\|)\s*([^|:\s]+)"), re.compile(rf"(?:{label})\s*:?\s*"))
     for label in (r"发布机构|发文机关|发布单位", r"(信息)?来源")
 )
 

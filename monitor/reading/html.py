@@ -256,6 +256,16 @@ _META_NAMES = {
 }
 
 
+def _link_texts(root: Any) -> str:
+    """The words of the page's links that name a report of a year, one a line (a sidebar or a 相关链接 list of the
+    body's other years' reports, 上一篇/下一篇): a title standing as a link is another page's."""
+    texts = {" ".join("".join(a.itertext()).split()) for a in root.iter("a") if a.get("href")}
+    return "\n".join(t for t in texts if 8 <= len(t) <= 80 and _YEARISH.search(t) and ("报告" in t or "年报" in t))
+
+
+_YEARISH = re.compile(r"(?:19|20)\d\d|[〇零一二][〇零一二三四五六七八九]{3}")
+
+
 def _meta(root: Any) -> dict[str, str]:
     found: dict[str, str] = {}
     for tag in root.iter("meta"):
@@ -311,6 +321,8 @@ def html_document(html: str, encoding: str = "utf-8") -> Document:
     if root is None:
         return Document([], kind="html", encoding=encoding, meta={})
     meta = _meta(root)
+    if links := _link_texts(root):
+        meta["links"] = links
     _inline_srcdoc(root)
     mark_asides(root)
     grids, tables = _read_tables(root)
