@@ -7,11 +7,13 @@ import asyncio
 import contextlib
 import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 from conftest import SEEDS, WIDE_PAGE, per_store
 from portal import listing, settings
 
+from monitor.checks.pipeline import run_rules
 from monitor.demo.pages import report_page
 from monitor.errors import InputError
 from monitor.reading.report import read_report
@@ -599,3 +601,39 @@ async def test_a_listing_that_says_it_lists_nothing_calls_the_overdue_report_mis
     store.close()
     assert r.error is None
     assert kinds == ["missing"]
+
+
+def _paged(prefix: str) -> tuple[bytes, bytes, list[str]]:
+    """The real page cut into two pages as TRS cuts a long article: part 一 and 二 on t.html (its pager script and
+    "共2页 下一页"), part 三 onward on t_1.html."""
+    page = next((Path(__file__).resolve().parents[2] / "shared" / "corpus").glob(prefix + "*"))
+    html = page.read_text(encoding="utf-8")
+    cut = html.rfind("<p", 0, html.index("三、收到和处理政府信息公开申请情况"))
+    pager = '<div class="page">共2页 <a href="t_1.html">2</a> <a href="t_1.html">下一页</a></div>'
+    first = html[:cut] + pager + '<script>createPageHTML(2, 0, "t", "html");</script></div></body></html>'
+    second = '<html><head><meta charset="utf-8"></head><body><div class="TRS_Editor">' + html[cut:]
+    return first.encode(), second.encode(), sorted(f.rule for f in run_rules(read_report(page.read_bytes(), page.name)))
+
+
+async def test_a_report_its_cms_cut_into_pages_is_read_whole_by_the_watcher_and_said_so_by_check(portal, tmp_path):
+    # 009 cut in two as TRS cuts a long article. The watcher reads both pages as one report: the same findings as the
+    # page whole, no part missing. `check` of the first page alone says the report runs on, not that 三-六 are missing.
+    first, second, findings = _paged("009_")
+    alone = read_report(first, "t.html")
+    rules = [(f.rule, f.severity) for f in run_rules(alone)]
+    assert ("report.paged", "warning") in rules
+    assert [r for r, severity in rules if severity == "error"] == []
+    portal.add("/nb/", listing([("t.html", "平潭综合实验区社会事业局2023年政府信息公开工作年度报告")]))
+    portal.add("/nb/t.html", first)
+    portal.add("/nb/t_1.html", second)
+    cfg = settings(tmp_path, [("bureau", "department", f"{portal.base}/nb/")])
+    (r,) = await poll(cfg, today=date(2024, 3, 1))
+    assert r.error is None
+    store = db(cfg)
+    try:
+        (stored,) = list(store.reports(summaries=True))
+        version = store.latest_version(stored.id)
+    finally:
+        store.close()
+    assert portal.hits["/nb/t_1.html"] == 1
+    assert sorted(f.rule for f in version.findings) == findings

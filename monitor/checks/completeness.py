@@ -10,6 +10,7 @@ from monitor.checks.registry import Context, cells_where, expects_tables, per_ta
 from monitor.model import (
     CN,
     LEFT_OUT,
+    PAGED,
     SECTION_NAMES,
     TABLE_LABELS,
     UNREAD_PAGE,
@@ -22,11 +23,22 @@ from monitor.model import (
 # ---------------------------------------------------------------- completeness
 @rule("section.missing", "error", "报告缺少六个部分之一（行号为缺少的部分1–6）")
 def section_missing(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
-    if not expects_tables(ctx.report) or UNREAD_PAGE in ctx.report.text or ctx.report.tables_only:
-        return  # a page could not be read (a part may be on it), or a workbook alone: its parts are not in it
+    text = ctx.report.text
+    if not expects_tables(ctx.report) or UNREAD_PAGE in text or PAGED.search(text) or ctx.report.tables_only:
+        return  # a page could not be read or is not in hand (a part may be on it), or a workbook alone
     for n in range(1, 7):
         if ctx.report.sections.get(n) is None:
             yield make(f"缺少第{CN[n]}部分“{SECTION_NAMES[n]}”", row=n)
+
+
+@rule("report.paged", "warning", "报告分页发布，只读取了其中一页：其他分页上的部分和表格未能核对")
+def report_paged(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    paged = PAGED.search(ctx.report.text)
+    if paged is None:
+        return
+    absent = "、".join(CN[n] for n in range(1, 7) if ctx.report.sections.get(n) is None)
+    where = f"；本页没有第{absent}部分，可能在其他分页上" if absent else ""
+    yield make(f"报告分页发布，本页为第{paged[1]}页（共{paged[2]}页），其他分页未读取{where}，请人工核对全文")
 
 
 @rule("table.missing", "error", "报告中找不到某张法定统计表（第二、三、四部分的表格）")
@@ -48,6 +60,10 @@ def table_unreadable(ctx: Context, make: Callable[..., Finding]) -> Iterator[Fin
         name = TABLE_LABELS[key]
         if ctx.report.scanned:
             yield make(f"{name}无法读取：PDF是扫描件，没有文字层，需要OCR识别后才能核对", table=key)
+        elif table.status == "image" and (paged := PAGED.search(ctx.report.text)):
+            yield make(
+                f"{name}不在这一页上：报告分页发布（共{paged[2]}页），可能在未读取的其他分页中，请人工核对", table=key
+            )
         elif table.status == "image" and LEFT_OUT.search(ctx.report.text):
             yield make(
                 f"{name}在这份转换得到的文本中被省略（只留下“[TABLE]”标记），无法读取其中的数字，请核对原文", table=key

@@ -12,6 +12,9 @@ MAX_BYTES = 8 * 1024 * 1024  # real reports are < 2 MB even with Word-pasted mar
 
 IMAGE_MARK = "[图片]"  # where a page shows an image: a table that is only a picture is never read as zeros
 UNREAD_PAGE = "[无法读取的页面]"  # a page whose text cannot be read in order (turned sideways): nothing on it is known
+# an article its CMS cut into pages (TRS's createPageHTML, "共2页 下一页"), of which this page is one: what is on the
+# others was not read here
+PAGED = re.compile(r"\[报告分页发布[:：]本页为第(\d+)页[,，]共(\d+)页\]")  # its punctuation as NFKC leaves it, or not
 ATTACHMENT = re.compile(r"\.(pdf|docx?|xlsx?|wps|et|ofd|zip|rar)\b|\[附件\]|详见附件|附件\d*[:：]", re.I)
 
 
@@ -26,6 +29,7 @@ def shows_more(text: str) -> bool:
     return (
         IMAGE_MARK in text
         or UNREAD_PAGE in text
+        or PAGED.search(text) is not None
         or ATTACHMENT.search(text) is not None
         or ("[TABLE]" in text and LEFT_OUT.search(text) is not None)
     )

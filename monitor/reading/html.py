@@ -266,6 +266,48 @@ def _link_texts(root: Any) -> str:
 _YEARISH = re.compile(r"(?:19|20)\d\d|[〇零一二][〇零一二三四五六七八九]{3}")
 
 
+# An article its CMS cut into pages: TRS's pager script (createPageHTML(total, current, "t2024…", "html"), its
+# arguments written in or as the variables before it), or a pager's words ("共2页 … 下一页")
+_TRS_PAGER = re.compile(r"createPageHTML\(\s*(\w+)\s*,\s*(\w+)\s*,")
+_PAGER_WORDS = re.compile(r"共\s*(\d+)\s*页")
+_NEXT_PAGE = re.compile(r">\s*(下一页|上一页)\s*<")
+
+
+JOINED = "<!--govmon: the article's pages joined-->"  # the watcher read every page of a paged article into this one
+
+
+def next_pages(html: str) -> list[str]:
+    """The addresses (relative to the page) of a paged article's other pages where this is its first: TRS writes
+    page i of "t20240126_86535.html" as "t20240126_86535_i.html". At most ten."""
+    m = _TRS_PAGER.search(html)
+    paged = _page_of(html)
+    stem = re.search(r"createPageHTML\([^)]*?[\"']([\w\-]+)[\"']\s*,\s*[\"'](\w+)[\"']", html)
+    if m is None or paged is None or paged[0] != 1 or stem is None or JOINED in html:
+        return []
+    return [f"{stem.group(1)}_{i}.{stem.group(2)}" for i in range(1, min(paged[1], 10))]
+
+
+def _page_of(html: str) -> tuple[int, int] | None:
+    """(this page, of how many) where the article is one of several pages (and not all joined here), else None."""
+    if JOINED in html:
+        return None
+    m = _TRS_PAGER.search(html)
+    if m:
+        values = []
+        for arg in m.groups():
+            var = None if arg.isdigit() else re.search(rf"\b{re.escape(arg)}\s*=\s*(\d+)", html[: m.start()])
+            written = arg if arg.isdigit() else var.group(1) if var else ""
+            values.append(int(written) if written else -1)
+        total, current = values
+        if total >= 2 and 0 <= current < total:
+            return current + 1, total
+    pages = _PAGER_WORDS.search(html)
+    if pages and int(pages.group(1)) >= 2 and _NEXT_PAGE.search(html):
+        this = re.search(r"第\s*(\d+)\s*页", html)
+        return (int(this.group(1)) if this else 1), int(pages.group(1))
+    return None
+
+
 def _meta(root: Any) -> dict[str, str]:
     found: dict[str, str] = {}
     for tag in root.iter("meta"):
@@ -343,4 +385,6 @@ def html_document(html: str, encoding: str = "utf-8") -> Document:
             lines.append(line)
     if lines:
         blocks.append(Block("\n".join(lines)))
+    if (paged := _page_of(html)) is not None:  # the other pages' parts and tables are not here: said, not missing
+        blocks.append(Block(f"[报告分页发布：本页为第{paged[0]}页，共{paged[1]}页]"))
     return Document(blocks, kind="html", encoding=encoding, meta=meta)

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from monitor.errors import InputError
 from monitor.model import (
+    PAGED,
     Block,
     Document,
     Grid,
@@ -141,8 +142,9 @@ def parse(doc: Document, source: str, kind: str | None = None) -> Report:
                 report.tables[key] = Table("image")
     if doc.ocr:  # read from page images: no number is certain, so no identity can make an error
         _doubt_all(report.tables, DOUBT_OCR)
+    paged = PAGED.search(text) is not None  # a part whose table is on a page not in hand is not known to be there
     for n, key in _PART_TABLES.items():  # a part whose table is there is there, under whatever heading
-        if sections[n] is None and report.tables[key].status != "missing":
+        if sections[n] is None and report.tables[key].status != "missing" and not paged:
             sections[n] = (0, 0)
     formats = [t.format for t in (report.tables["active"], report.tables["applications"]) if t.format]
     if (report.year and report.year < 2019) or (not report.year and not formats and _LEGACY.search(text)):
