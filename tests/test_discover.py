@@ -80,3 +80,22 @@ def test_a_list_apis_next_page_is_its_page_number_plus_one():
     assert ([link.url for link in links], next_page) == (["http://gov.cn/a.html"], "http://gov.cn/api/list?page=2")
     assert "2021年" in json_html(as_json(jsonp))
     assert as_json("<html></html>") is None
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        '<a href="/a/{y}.html" title="发布时间：{p}年01月26日">平潭综合实验区社会事业局{y}年政府信息公开工作年度报告</a>',
+        '<a href="/a/{y}.html"><span class="date">{p}年01月26日</span><span>平潭综合实验区社会事业局{y}年'
+        "政府信息公开工作年度报告</span></a>",
+        '<a href="/a/{y}.html"><span>{p}-01-26</span> 平潭综合实验区社会事业局{y}年政府信息公开工作年度报告</a>',
+    ],
+)
+def test_a_listing_link_dated_by_its_publication_is_of_the_year_its_title_names(item):
+    # A reader of a listing whose links carry the day each report was published (a tooltip, a date before the
+    # title) sees each report's year in its title: the 2024 report published in 2025 is 2024's.
+    page = "<html><body><ul>" + "".join(f"<li>{item.format(y=y, p=y + 1)}</li>" for y in (2024, 2023)) + "</ul>"
+    found, _ = discover(page, "https://www.pingtan.gov.cn/a/", re.compile(DEFAULT_LINK_PATTERN))
+    assert [(link.title, link.year) for link in found] == [
+        (f"平潭综合实验区社会事业局{y}年政府信息公开工作年度报告", y) for y in (2024, 2023)
+    ]

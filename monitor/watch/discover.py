@@ -61,6 +61,9 @@ def discover(html: str, page_url: str, pattern: re.Pattern[str]) -> tuple[list[L
     return links, next_page or pagers.numbered_next(soup, html, page_url)
 
 
+_DATED = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?")
+
+
 def _links(
     soup: BeautifulSoup, page_url: str, pattern: re.Pattern[str], links: dict[str, Link]
 ) -> tuple[list[Link], str | None]:
@@ -77,7 +80,9 @@ def _links(
         if _NEXT.match(text) and next_page is None and url != canonical(page_url):
             next_page = url
             continue
-        name = title or text  # link text is often cut short ("…年度..."), the title attribute is not
+        # the title attribute where it names the report (link text is often cut short, "…年度..."), not where it is a
+        # tooltip of the date ("发布时间：2025年01月26日"); a date in the text is the day it was published, not its year
+        name = " ".join(_DATED.sub(" ", title if pattern.search(title) else text).split())
         if (pattern.search(text) or pattern.search(title)) and url not in links:
             links[url] = Link(url, name, year_of(name))
     return list(links.values()), next_page
