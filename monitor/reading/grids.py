@@ -157,16 +157,12 @@ def _place(row: list[GridCell], r: int, colmap: dict[int, str]) -> GridRow:
                 conflict = True
             for k in keys:
                 placed[k] = cell
-        # a number right of the named columns' first under no header of them, and an empty cell among the named:
-        # the row has a cell more than the header has columns (an empty cell drawn among its numbers, each number
-        # after it a column to the right), so which number stands under which header is not known; read in order,
-        # it fits the columns or is not placed. (Every named column filled, a number past them is a column of its
-        # own: a 备注, a stray cell.)
+        # a number right of the named columns' first under no header of them: the row has a cell more than the
+        # header has columns (an empty or a numbered cell drawn among its numbers, each number after it a column to
+        # the right; or a stray one past 总计: which, the page does not say), so which number stands under which
+        # header is not known; read in order, it fits the columns or is not placed
         start = min(c.col for c in mapped)
-        conflict = conflict or (
-            any(c.blank for c in mapped)
-            and any(id(c) not in ids and c.col > start and not c.blank and is_value(c.text) for c in row)
-        )
+        conflict = conflict or any(id(c) not in ids and c.col > start and not c.blank and is_value(c.text) for c in row)
         first = max((i + 1 for i, c in enumerate(row) if id(c) not in ids and not is_value(c.text)), default=0)
         own = _own([c for c in row if id(c) not in ids and not c.blank])
         return GridRow(labels, placed, [c for c in row[first:] if c.row == r or c.blank], conflict, own=own)
