@@ -841,3 +841,46 @@ def test_a_sidebar_link_to_the_year_before_s_report_does_not_make_a_2019_report_
     templated = read_report(str(soup).encode(), "004-template")
     assert (templated.year, templated.format) == (2019, "2019")
     assert "applications.row_total" in {f.rule for f in run_rules(templated) if f.severity == "error"}
+
+
+def test_the_report_s_own_title_as_a_link_and_its_pdf_s_link_still_title_it_over_a_dated_sidebar():
+    # 009 whose title is a link to itself, whose PDF is linked under the same words at the foot, and whose sidebar
+    # lists the body's 2022 report with its date: a reader sees the 2023 report. (Its own title counted as a link
+    # lost to the sidebar's line, the date after it making that one "no link".)
+    raw, report = _templated("009_", site=True, sidebar=2022)
+    soup = BeautifulSoup(raw.decode("utf-8"), "lxml")
+    side = soup.find("ul", class_="left_list").li
+    side.append(" 2023-01-20")
+    heading = soup.find("div", class_="article_title")
+    link = soup.new_tag("a", href="./t20240126_86535.html")
+    link.string = heading.get_text(strip=True)
+    heading.string = ""
+    heading.append(link)
+    pdf = soup.new_tag("a", href="./P020240126.pdf")
+    pdf.string = str(report.title)
+    soup.find("div", class_="article_component").append(pdf)
+    templated = read_report(str(soup).encode(), "009-links")
+    assert (templated.title, templated.year) == (report.title, report.year)
+
+
+def test_a_period_copied_from_last_year_does_not_title_a_report_by_a_related_link_below_it():
+    # A crawler's text of the 2021 report with a 相关阅读 line naming the 2020 report under its title and the period
+    # copied from last year's (统计期限自2020年…, a real slip): a reader sees the title at the top, 2021's.
+    text = SEEDS["tianmen"].read_text(encoding="utf-8")
+    title = read_report(text.encode(), "seed").title
+    assert title is not None
+    related = title.replace("2021", "2020")
+    lines = text.split("\n")
+    k = next(i for i, line in enumerate(lines) if title in line)
+    lines[k + 1 : k + 3] = ["相关阅读：", related]  # a crawler's text without the 发布时间 line
+    copied = "\n".join(lines).replace("2021年1月1日", "2020年1月1日")
+    assert read_report(copied.encode(), "seed-related").title == title
+
+
+@pytest.mark.parametrize("row", ["| 发布日期 | | 成文日期 | 2022-01-10 |", "发布时间：      统计时间：2021-12-31"])
+def test_a_date_field_left_empty_takes_no_other_field_s_date(row):
+    # A seed whose 发布时间 line is an index box's row with 发布日期 left empty and another field's date beside it:
+    # a reader knows no date published (a 成文日期 or the statistics period taken for it could hide a late one).
+    text = SEEDS["tianmen"].read_text(encoding="utf-8")
+    line = next(x for x in text.split("\n") if x.startswith("发布时间"))
+    assert read_report(text.replace(line, row).encode(), "seed-box").published is None

@@ -87,19 +87,11 @@ def _title_text(lines: list[str], k: int, text: str) -> str | None:
     return text + nxt if broken and len(text) <= 40 and len(nxt) <= 20 else text
 
 
+_DATED_TAIL = re.compile(r"\s*[(（\[【]?(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}[)）\]】]?\s*$")
+
+
 def _squash(text: str) -> str:
     return "".join(text.split())
-
-
-def _year_of(title: str) -> int | None:
-    m = re.search(_YEAR, title)
-    return _to_year(m.group(1)) if m else None
-
-
-def stated_period(text: str) -> int | None:
-    """The year whose statistics period the report states (统计期限自2021年1月1日起至…), or None."""
-    m = _PERIOD.search(text)
-    return int(m.group(1)) if m else None
 
 
 def find_title(lines: list[str], html_title: str | None, head_end: int | None = None) -> str | None:
@@ -111,15 +103,12 @@ def title_at(
     lines: list[str],
     html_title: str | None,
     head_end: int | None = None,
-    period: int | None = None,
     links: frozenset[str] = frozenset(),
 ) -> tuple[str | None, int]:
     """The report's title and its line (-1: not a line of the text): the page's own <title> where it names the
     report (a sidebar's links to other years' reports come before the article); else, of the title-like lines with
     a year before part 一 (``head_end``), one an index box names (标题: …), else one a 来源/发布时间 field follows
-    (the article's, below a sidebar of other years' reports), else, of equal ones, one of the year whose statistics
-    period the report states (``period``: a list of the body's other years' reports above the article), else the
-    first; a yearless one (a column's name in a breadcrumb, "• 政府信息公开年报") only where none has a year. Never a
+    (the article's, below a sidebar of other years' reports), else the first; a yearless one (a column's name in a breadcrumb, "• 政府信息公开年报") only where none has a year. Never a
     line of a sentence or a link: one a page's link says (``links``, squashed: a sidebar's, 上一篇/下一篇) only where
     no other is."""
     own = _page_title(html_title)
@@ -151,9 +140,9 @@ def title_at(
             previous = text
     if own is not None:
         return own, -1
-    if found:  # not a link's; the strongest; of equal ones, the stated period's; then the first (a PDF's: its top)
-        ranked = [(_squash(f[2]) not in links, f[0], _year_of(f[2]) == period, -f[1], f[1], f[2]) for f in found]
-        *_, k, title = max(ranked, key=lambda f: f[:4])
+    if found:  # not a link's (a date its list sets after it aside); the strongest; then the first (a PDF's: its top)
+        ranked = [(_squash(_DATED_TAIL.sub("", f[2])) not in links, f[0], -f[1], f[1], f[2]) for f in found]
+        *_, k, title = max(ranked, key=lambda f: f[:3])
         return title, k
     return yearless or (None, -1)
 
@@ -184,13 +173,20 @@ def _dated(head: list[str], i: int, label: re.Pattern[str]) -> date | None:
     for named in label.finditer(line):
         if any(a < named.end() and named.start() < b for a, b in others):
             continue
-        after = line[named.end() :]
-        nearby = [x for x in head[i + 1 : i + 6] if x.strip()][:2]
+        rest = line[named.end() :]
+        field = _NEXT_FIELD.search(rest)  # the field's own words end where another field's name begins
+        after = rest[: field.start()] if field else rest
+        nearby = [] if "|" in after else [x for x in head[i + 1 : i + 6] if x.strip()][:2]  # a cell left empty
         before = line[: named.start()] if not others else ""
         for text in (after, *(x for x in nearby if len(x) <= 25), before):
             if (found := _date_in(text)) is not None:
                 return found
     return None
+
+
+_NEXT_FIELD = re.compile(
+    r"(成文|生成|更新|统计|印发|生效|发布|公开)?(日期|时间|期限)|来源|浏览|点击|字号|发布机构|索引号|文号"
+)
 
 
 def _date_in(text: str) -> date | None:

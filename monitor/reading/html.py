@@ -259,7 +259,11 @@ _META_NAMES = {
 def _link_texts(root: Any) -> str:
     """The words of the page's links that name a report of a year, one a line (a sidebar or a 相关链接 list of the
     body's other years' reports, 上一篇/下一篇): a title standing as a link is another page's."""
-    texts = {" ".join("".join(a.itertext()).split()) for a in root.iter("a") if a.get("href")}
+    texts = {
+        " ".join("".join(a.itertext()).split())
+        for a in root.iter("a")
+        if a.get("href") and not ATTACHMENT_LINK.search(str(a.get("href")))  # the report's own PDF is not another's
+    }
     return "\n".join(t for t in texts if 8 <= len(t) <= 80 and _YEARISH.search(t) and ("报告" in t or "年报" in t))
 
 

@@ -26,7 +26,6 @@ from monitor.reading.facts import (
     find_published,
     find_year,
     infer_kind,
-    stated_period,
     title_at,
 )
 from monitor.reading.formats import extract
@@ -125,7 +124,7 @@ def parse(doc: Document, source: str, kind: str | None = None) -> Report:
     meta_title = doc.meta.get("title", "")
     title = meta_title if _TITLE.search(meta_title) and len(meta_title) <= 80 else None
     links = frozenset("".join(x.split()) for x in doc.meta.get("links", "").split("\n") if x)
-    found, at = title_at(lines, doc.meta.get("page_title"), first, stated_period(text), links)
+    found, at = title_at(lines, doc.meta.get("page_title"), first, links)
     if title is not None:
         at = next((k for k, line in enumerate(lines[:first]) if title in line), -1)
     title = title or found
