@@ -884,3 +884,16 @@ def test_a_date_field_left_empty_takes_no_other_field_s_date(row):
     text = SEEDS["tianmen"].read_text(encoding="utf-8")
     line = next(x for x in text.split("\n") if x.startswith("发布时间"))
     assert read_report(text.replace(line, row).encode(), "seed-box").published is None
+
+
+def test_a_pager_s_words_alone_do_not_excuse_a_missing_part():
+    # 009 with parts 五 and 六 taken out and a comment list's pager at its foot ("共2页 首页 下一页"): a reader sees
+    # a report without them, not one page of several (only a CMS's pager script says an article runs on).
+    soup = BeautifulSoup(Path(path("009_")).read_text(encoding="utf-8"), "lxml")
+    for p in soup.find_all("p"):
+        if p.get_text(strip=True).startswith(("五、", "六、")):
+            p.decompose()
+    pager = BeautifulSoup('<div class="page">共2页 <a href="?p=1">首页</a> <a href="?p=2">下一页</a></div>', "lxml").div
+    soup.body.append(pager)
+    missing = [f for f in run_rules(read_report(str(soup).encode(), "009-pager")) if f.rule == "section.missing"]
+    assert [f.row for f in missing] == [5, 6]

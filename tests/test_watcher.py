@@ -612,6 +612,7 @@ def _paged(prefix: str) -> tuple[bytes, bytes, list[str]]:
     pager = '<div class="page">共2页 <a href="t_1.html">2</a> <a href="t_1.html">下一页</a></div>'
     first = html[:cut] + pager + '<script>createPageHTML(2, 0, "t", "html");</script></div></body></html>'
     second = '<html><head><meta charset="utf-8"></head><body><div class="TRS_Editor">' + html[cut:]
+    second = second.replace("</body>", '<script>createPageHTML(2, 1, "t", "html");</script></body>')
     return first.encode(), second.encode(), sorted(f.rule for f in run_rules(read_report(page.read_bytes(), page.name)))
 
 
@@ -637,3 +638,14 @@ async def test_a_report_its_cms_cut_into_pages_is_read_whole_by_the_watcher_and_
         store.close()
     assert portal.hits["/nb/t_1.html"] == 1
     assert sorted(f.rule for f in version.findings) == findings
+    # its second page gone (a "页面不存在" page answered 200): the first alone, said to be one of two, no part missing
+    portal.add("/nb/t.html", first.replace(b"createPageHTML(2, 0", b"createPageHTML(2,  0"))  # a new version
+    portal.add("/nb/t_1.html", "<html><body>页面不存在</body></html>")
+    (r,) = await poll(cfg, today=date(2024, 3, 1))
+    store = db(cfg)
+    try:
+        version = store.latest_version(stored.id)
+    finally:
+        store.close()
+    assert "report.paged" in {f.rule for f in version.findings}
+    assert not [f for f in version.findings if f.severity == "error"]

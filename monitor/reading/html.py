@@ -271,45 +271,37 @@ _YEARISH = re.compile(r"(?:19|20)\d\d|[〇零一二][〇零一二三四五六七
 
 
 # An article its CMS cut into pages: TRS's pager script (createPageHTML(total, current, "t2024…", "html"), its
-# arguments written in or as the variables before it), or a pager's words ("共2页 … 下一页")
-_TRS_PAGER = re.compile(r"createPageHTML\(\s*(\w+)\s*,\s*(\w+)\s*,")
-_PAGER_WORDS = re.compile(r"共\s*(\d+)\s*页")
-_NEXT_PAGE = re.compile(r">\s*(下一页|上一页)\s*<")
-
-
+# arguments written in or as the variables set before it). Only the script says so: a pager's words ("共2页 …
+# 下一页") are as often a comment list's, and a part its page does not hold would go unreported.
+_TRS_PAGER = re.compile(r"createPageHTML\(\s*(\w+)\s*,\s*(\w+)\s*,\s*[\"']([\w\-]+)[\"']\s*,\s*[\"'](\w+)[\"']")
 JOINED = "<!--govmon: the article's pages joined-->"  # the watcher read every page of a paged article into this one
+MOST_PAGES = 10  # an article of more pages is not joined: its first page says it is one of several
 
 
 def next_pages(html: str) -> list[str]:
     """The addresses (relative to the page) of a paged article's other pages where this is its first: TRS writes
-    page i of "t20240126_86535.html" as "t20240126_86535_i.html". At most ten."""
+    page i of "t20240126_86535.html" as "t20240126_86535_i.html"."""
     m = _TRS_PAGER.search(html)
     paged = _page_of(html)
-    stem = re.search(r"createPageHTML\([^)]*?[\"']([\w\-]+)[\"']\s*,\s*[\"'](\w+)[\"']", html)
-    if m is None or paged is None or paged[0] != 1 or stem is None or JOINED in html:
+    if m is None or paged is None or paged[0] != 1 or paged[1] > MOST_PAGES:
         return []
-    return [f"{stem.group(1)}_{i}.{stem.group(2)}" for i in range(1, min(paged[1], 10))]
+    return [f"{m.group(3)}_{i}.{m.group(4)}" for i in range(1, paged[1])]
 
 
 def _page_of(html: str) -> tuple[int, int] | None:
     """(this page, of how many) where the article is one of several pages (and not all joined here), else None."""
-    if JOINED in html:
-        return None
     m = _TRS_PAGER.search(html)
-    if m:
-        values = []
-        for arg in m.groups():
-            var = None if arg.isdigit() else re.search(rf"\b{re.escape(arg)}\s*=\s*(\d+)", html[: m.start()])
-            written = arg if arg.isdigit() else var.group(1) if var else ""
-            values.append(int(written) if written else -1)
-        total, current = values
-        if total >= 2 and 0 <= current < total:
-            return current + 1, total
-    pages = _PAGER_WORDS.search(html)
-    if pages and int(pages.group(1)) >= 2 and _NEXT_PAGE.search(html):
-        this = re.search(r"第\s*(\d+)\s*页", html)
-        return (int(this.group(1)) if this else 1), int(pages.group(1))
-    return None
+    if m is None or JOINED in html:
+        return None
+    values = []
+    for arg in m.groups()[:2]:
+        if arg.isdigit():
+            values.append(int(arg))
+            continue
+        set_before = re.findall(rf"\b{re.escape(arg)}\s*=\s*(\d+)", html[: m.start()])
+        values.append(int(set_before[-1]) if set_before else -1)  # the last value set before the call
+    total, current = values
+    return (current + 1, total) if total >= 2 and 0 <= current < total else None
 
 
 def _meta(root: Any) -> dict[str, str]:

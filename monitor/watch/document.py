@@ -315,8 +315,9 @@ class Documents:
 
 async def _joined_pages(fetcher: Fetcher, source: Source, resp: Response) -> Response:
     """The report page with the other pages of its article after it, where its CMS cut it into pages (TRS): the
-    report is all of them. A page that cannot be fetched leaves the article as it is (its reading says it is one
-    page of several)."""
+    report is all of them. A page that cannot be fetched, or that is not a page of the same article (not HTML, not
+    paged by the same script: a 404 page answered 200), leaves the article as it is: its reading says it is one page
+    of several."""
     if "html" not in (resp.content_type or "") or b"createPageHTML" not in resp.body:
         return resp
     html, _ = decode(resp.body, resp.charset or source.encoding)
@@ -331,6 +332,9 @@ async def _joined_pages(fetcher: Fetcher, source: Source, resp: Response) -> Res
             log.warning("source %s: page %s of %s: %s", source.id, url, resp.url, exc)
             return resp
         text, _ = decode(got.body, got.charset or source.encoding)
+        if "html" not in (got.content_type or "") or "createPageHTML" not in text:
+            log.warning("source %s: page %s of %s is not a page of the same article", source.id, url, resp.url)
+            return resp
         inner = re.search(r"<body[^>]*>(.*)</body>", text, re.S | re.I)
         bodies.append(inner.group(1) if inner else text)
     end = html.lower().rfind("</body>")
