@@ -99,3 +99,9 @@ def test_a_listing_link_dated_by_its_publication_is_of_the_year_its_title_names(
     assert [(link.title, link.year) for link in found] == [
         (f"平潭综合实验区社会事业局{y}年政府信息公开工作年度报告", y) for y in (2024, 2023)
     ]
+
+
+def test_a_listing_link_naming_its_year_s_months_keeps_its_year():
+    page = '<ul><li><a href="/a/1.html">某局2023年1-12月政府信息公开工作年度报告</a></li></ul>'
+    found, _ = discover(page, "https://www.example.gov.cn/a/", re.compile(DEFAULT_LINK_PATTERN))
+    assert [(link.title, link.year) for link in found] == [("某局2023年1-12月政府信息公开工作年度报告", 2023)]

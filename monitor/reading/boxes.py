@@ -149,7 +149,7 @@ def _boxed_blocks(text: str, depth: int) -> list[Block] | None:
         grid = _grid([_columns(line, wide) for line in lines[start:end]], 0)
         if grid is None:
             continue
-        if any(len(c.text) > 150 for c in grid.cells):  # a layout, not a table
+        if any(len(c.text) > 600 for c in grid.cells):  # a layout, not a table (a note row under a table is shorter)
             if depth >= 2:
                 continue
             inner = "\n".join(_unframed(lines[start:end]))

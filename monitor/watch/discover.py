@@ -61,7 +61,8 @@ def discover(html: str, page_url: str, pattern: re.Pattern[str]) -> tuple[list[L
     return links, next_page or pagers.numbered_next(soup, html, page_url)
 
 
-_DATED = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?")
+# a day (2025-01-26, 2025/1/26, 2025年01月26日), not a year's span ("2023年1-12月")
+_DATED = re.compile(r"(?:19|20)\d{2}(?:\s*([-/.])\s*\d{1,2}\s*\1\s*\d{1,2}(?!\d)|\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)")
 
 
 def _links(
