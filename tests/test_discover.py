@@ -8,7 +8,7 @@ import pytest
 
 from monitor.model import DEFAULT_LINK_PATTERN
 from monitor.reading.facts import find_agency, find_title, find_year
-from monitor.watch.discover import attachments, discover
+from monitor.watch.discover import attachments, discover, says_empty
 
 PATTERN = re.compile(DEFAULT_LINK_PATTERN)
 REPORTS = [
@@ -105,3 +105,17 @@ def test_a_listing_link_naming_its_year_s_months_keeps_its_year():
     page = '<ul><li><a href="/a/1.html">某局2023年1-12月政府信息公开工作年度报告</a></li></ul>'
     found, _ = discover(page, "https://www.example.gov.cn/a/", re.compile(DEFAULT_LINK_PATTERN))
     assert [(link.title, link.year) for link in found] == [("某局2023年1-12月政府信息公开工作年度报告", 2023)]
+
+
+@pytest.mark.parametrize(
+    ("page", "empty"),
+    [
+        ("<ul></ul><p class='empty'>暂无信息</p>", True),
+        ("<ul></ul><div style='display: none;'><p>暂无信息</p></div>", False),  # a placeholder a script shows or not
+        ("<ul id='list'></ul><script>$.getJSON('/api/nb', fill)</script><p>暂无数据</p>", False),
+        ("<ul id='list'></ul><script src='/js/list.js'></script><aside>热点：暂无数据</aside>", False),
+        ("<ul><li v-for='x in list'>{{ x.title }}</li></ul><p v-if='!list.length'>暂无信息</p>", False),
+    ],
+)
+def test_a_listing_says_it_lists_nothing_only_in_words_a_reader_sees_and_no_script_fills(page, empty):
+    assert says_empty(f"<html><body>{page}</body></html>") is empty

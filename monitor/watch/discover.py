@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from monitor.model import year_of
@@ -94,13 +94,32 @@ def _links(
 _EMPTY = re.compile(
     r"暂无(相关)?(信息|数据|内容|记录|文章|结果)|没有(找到)?(相关|符合条件的)?(信息|数据|记录|内容|文章)"
 )
-_TEMPLATE = re.compile(r"\{\{|\bv-(if|for|show)\b|\bng-(repeat|if)\b|\bx-for\b")
-_NOT_WORDS = re.compile(r"<(script|style|template)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.S | re.I)
+_TEMPLATE = re.compile(
+    r"\{\{|\bv-(if|for|show)\b|\bng-(repeat|if)\b|\bx-for\b"  # a template a script fills
+    r"|\$\.(ajax|get|post|getJSON)\b|XMLHttpRequest|\bfetch\(|\baxios\b|jsonp|\.load\("  # a list a script asks for
+    r"|<script[^>]+src=[\"'][^\"']*(list|data|page|info|article|column)[^\"']*\.js",  # …or one of its scripts does
+    re.I,
+)
 
 
 def says_empty(html: str) -> bool:
-    """Whether a listing page says in its own words that it lists nothing (not a template a script fills)."""
-    return not _TEMPLATE.search(html) and _EMPTY.search(_NOT_WORDS.sub(" ", html)) is not None
+    """Whether a listing page says in its own words, where a reader sees them, that it lists nothing: not in a
+    template or a page whose list a script fills (its 暂无数据 stands whatever the list will hold), nor hidden."""
+    if _TEMPLATE.search(html):
+        return False
+    soup = _soup(html)
+    for hidden in soup.find_all(_unseen):
+        hidden.decompose()
+    for chrome in soup.find_all(("script", "style", "template", "noscript")):
+        chrome.decompose()
+    return _EMPTY.search(soup.get_text(" ")) is not None
+
+
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+
+def _unseen(tag: Any) -> bool:
+    return tag.has_attr("hidden") or bool(_HIDDEN_STYLE.search(str(tag.get("style") or "")))
 
 
 def is_attachment(url: str) -> bool:
