@@ -5,6 +5,7 @@ both from grids and from the text, the better reading kept (``read_tables``), it
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import replace
 
@@ -38,6 +39,7 @@ _LEGACY = re.compile(r"政府信息公开(情况)?统计表|指标名称.{0,40}�
 
 
 DOUBT_OCR = "由图片OCR识别"
+DOUBT_ORDER = "文字顺序混乱（各部分标题前后颠倒，如由PDF转换而来），数字所在行列无法确定"
 
 
 _PART_TABLES = {2: "active", 3: "applications", 4: "appeals"}
@@ -102,6 +104,14 @@ def _rows_named(table: Table) -> int:
     return len(table.rows) + len(table.ambiguous_rows)
 
 
+def _scrambled(sections: dict[int, tuple[int, int] | None]) -> bool:
+    """Whether the parts' headings stand out of their order twice or more (六 before 三, 三 before 二…): text whose
+    lines a converter put out of the page's order (LibreOffice's PDF import saved as Word). Once is a report's own
+    (its tables set after 六, a heading's typo)."""
+    order = [n for n, span in sorted(sections.items(), key=lambda s: s[1] or (0, 0)) if span and span != (0, 0)]
+    return sum(1 for a, b in itertools.pairwise(order) if b < a) >= 2
+
+
 def _doubt_all(tables: dict[str, Table], why: str) -> None:
     """Every value of a page read from its image uncertain; and a cell where nothing was recognised is not
     known to be blank (the engine may have missed a faint 1): unread, never "没有数据应填0" (a dash it did read
@@ -135,6 +145,12 @@ def parse(doc: Document, source: str, kind: str | None = None) -> Report:
     report.agency, report.agency_from = find_body(lines, title, first, doc.meta.get("source", ""))
     report.kind = kind or infer_kind(report.agency)
     report.tables = read_tables(lines, [b.grid for b in doc.blocks if b.grid is not None], parts, _adjacent(doc.blocks))
+    if _scrambled(sections):  # the text's order is not the page's: a number read from it is not known to be its row's
+        for table in report.tables.values():
+            table.rows = {
+                r: {c: v if v.origin is not None else v.doubted(DOUBT_ORDER) for c, v in cols.items()}
+                for r, cols in table.rows.items()
+            }
     if sum(1 for span in sections.values() if span) >= 2 and shows_more(text):
         for key, table in report.tables.items():  # not read, but the report shows pictures or attachments
             if table.status == "missing":  # the table may be in one: never called missing on a guess
