@@ -14,6 +14,7 @@ from monitor.errors import InputError
 from monitor.model import IMAGE_MARK, Block, Document, Grid, GridCell
 from monitor.reading.cells import is_value
 from monitor.reading.hidden import mark_asides, rendered
+from monitor.reading.paged import page_of
 
 MAX_GRID_CELLS = 20_000  # per table, after rowspan/colspan expansion
 
@@ -270,40 +271,6 @@ def _link_texts(root: Any) -> str:
 _YEARISH = re.compile(r"(?:19|20)\d\d|[〇零一二][〇零一二三四五六七八九]{3}")
 
 
-# An article its CMS cut into pages: TRS's pager script (createPageHTML(total, current, "t2024…", "html"), its
-# arguments written in or as the variables set before it). Only the script says so: a pager's words ("共2页 …
-# 下一页") are as often a comment list's, and a part its page does not hold would go unreported.
-_TRS_PAGER = re.compile(r"createPageHTML\(\s*(\w+)\s*,\s*(\w+)\s*,\s*[\"']([\w\-]+)[\"']\s*,\s*[\"'](\w+)[\"']")
-JOINED = "<!--govmon: the article's pages joined-->"  # the watcher read every page of a paged article into this one
-MOST_PAGES = 10  # an article of more pages is not joined: its first page says it is one of several
-
-
-def next_pages(html: str) -> list[str]:
-    """The addresses (relative to the page) of a paged article's other pages where this is its first: TRS writes
-    page i of "t20240126_86535.html" as "t20240126_86535_i.html"."""
-    m = _TRS_PAGER.search(html)
-    paged = _page_of(html)
-    if m is None or paged is None or paged[0] != 1 or paged[1] > MOST_PAGES:
-        return []
-    return [f"{m.group(3)}_{i}.{m.group(4)}" for i in range(1, paged[1])]
-
-
-def _page_of(html: str) -> tuple[int, int] | None:
-    """(this page, of how many) where the article is one of several pages (and not all joined here), else None."""
-    m = _TRS_PAGER.search(html)
-    if m is None or JOINED in html:
-        return None
-    values = []
-    for arg in m.groups()[:2]:
-        if arg.isdigit():
-            values.append(int(arg))
-            continue
-        set_before = re.findall(rf"\b{re.escape(arg)}\s*=\s*(\d+)", html[: m.start()])
-        values.append(int(set_before[-1]) if set_before else -1)  # the last value set before the call
-    total, current = values
-    return (current + 1, total) if total >= 2 and 0 <= current < total else None
-
-
 def _meta(root: Any) -> dict[str, str]:
     found: dict[str, str] = {}
     for tag in root.iter("meta"):
@@ -381,6 +348,6 @@ def html_document(html: str, encoding: str = "utf-8") -> Document:
             lines.append(line)
     if lines:
         blocks.append(Block("\n".join(lines)))
-    if (paged := _page_of(html)) is not None:  # the other pages' parts and tables are not here: said, not missing
+    if (paged := page_of(html)) is not None:  # the other pages' parts and tables are not here: said, not missing
         blocks.append(Block(f"[报告分页发布：本页为第{paged[0]}页，共{paged[1]}页]"))
     return Document(blocks, kind="html", encoding=encoding, meta=meta)

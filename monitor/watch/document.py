@@ -12,13 +12,11 @@ import contextlib
 import functools
 import hashlib
 import logging
-import re
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, TypeVar
-from urllib.parse import urljoin
 
 from monitor import reading
 from monitor.alerts.events import version_events
@@ -26,17 +24,17 @@ from monitor.checks import copies
 from monitor.checks.pipeline import ACROSS_YEARS, across_years, run_rules
 from monitor.checks.revision import diff_reports
 from monitor.config import Settings, Source
-from monitor.errors import FetchError, InputError, NotRead, ReaderMissing
+from monitor.errors import InputError, NotRead, ReaderMissing
 from monitor.model import Event, Finding, Report
 from monitor.model.bodies import Attribution, Body, attribute
 from monitor.reading.facts import infer_kind
 from monitor.reading.formats import decode, sniff
-from monitor.reading.html import JOINED, next_pages
 from monitor.reading.report import is_report, with_attachment
 from monitor.store import KnownReport, NewVersion, Store, StoredDocument, StoredVersion
 from monitor.watch.addresses import allowed_for
 from monitor.watch.discover import Link, attachments
 from monitor.watch.fetch import Fetcher, Response
+from monitor.watch.paged import joined_pages
 from monitor.watch.prepared import Prepared, prepared
 
 log = logging.getLogger("govmon")
@@ -278,7 +276,7 @@ class Documents:
         links an attachment (PDF, OFD, Word, WPS, a zip, a workbook, a scan), the attachment (what it is is
         decided from its bytes). An attachment whose reader is not installed here is said so (需要安装…),
         never taken for "not a report"."""
-        resp = await _joined_pages(self.fetcher, source, resp)
+        resp = await joined_pages(self.fetcher, source, resp)
         async with self.parsing:  # each page read in a bounded reader process; the loop keeps serving meanwhile
             page, ready = await _handed(
                 reading.read_page_and,
@@ -311,35 +309,6 @@ class Documents:
         if not is_report(page):
             raise InputError("页面不是报告，也没有链接可读取的附件")
         return Read(page, resp.body, resp.content_type, ready)
-
-
-async def _joined_pages(fetcher: Fetcher, source: Source, resp: Response) -> Response:
-    """The report page with the other pages of its article after it, where its CMS cut it into pages (TRS): the
-    report is all of them. A page that cannot be fetched, or that is not a page of the same article (not HTML, not
-    paged by the same script: a 404 page answered 200), leaves the article as it is: its reading says it is one page
-    of several."""
-    if "html" not in (resp.content_type or "") or b"createPageHTML" not in resp.body:
-        return resp
-    html, _ = decode(resp.body, resp.charset or source.encoding)
-    others = next_pages(html)
-    if not others:
-        return resp
-    bodies = []
-    for url in others:
-        try:
-            got = await fetcher.get(urljoin(resp.url, url), allow=allowed_for(source.list_url))
-        except FetchError as exc:
-            log.warning("source %s: page %s of %s: %s", source.id, url, resp.url, exc)
-            return resp
-        text, _ = decode(got.body, got.charset or source.encoding)
-        if "html" not in (got.content_type or "") or "createPageHTML" not in text:
-            log.warning("source %s: page %s of %s is not a page of the same article", source.id, url, resp.url)
-            return resp
-        inner = re.search(r"<body[^>]*>(.*)</body>", text, re.S | re.I)
-        bodies.append(inner.group(1) if inner else text)
-    end = html.lower().rfind("</body>")
-    joined = html[:end] + "".join(bodies) + JOINED + html[end:] if end >= 0 else html + "".join(bodies) + JOINED
-    return replace(resp, body=joined.encode("utf-8"), charset="utf-8")
 
 
 async def _handed(read: Callable[..., T], *args: Any) -> T:
