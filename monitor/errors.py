@@ -63,3 +63,8 @@ def storage_error(path: object, exc: BaseException) -> StorageError:
 class ReaderMissing(InputError):
     """A report in a format whose reader is not installed here (LibreOffice, the OCR engine): it is a
     report all the same, which staff are told in one Chinese line, never "not a report"."""
+
+
+class NotAReport(InputError):
+    """A page read whole that holds no report (no statutory tables, and no attachment that is one): under a link
+    that names a report, a report that cannot be read; under a doubtful one (``discover.Link.doubt``), no report."""

@@ -15,10 +15,11 @@ DEFAULT_LINK_PATTERN = (
 )
 
 
-YEAR = re.compile(r"((?:19|20)\d{2}|[〇零一二三四五六七八九]{4})\s*年")  # 2021年, 二〇二一年
+# 2021年, 二〇二一年, and 二○二一年 as typed with the circle ○ (U+25CB) or ◯ for 〇, as some portals' titles are
+YEAR = re.compile(r"((?:19|20)\d{2}|[一二][〇○◯零一二三四五六七八九]{3})\s*年")
 
 
-CN_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
+CN_DIGITS = str.maketrans("〇○◯零一二三四五六七八九", "0000123456789")
 
 
 CN = "〇一二三四五六"  # the six parts' numerals: 第三部分

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.model import Event, Finding, Payload, Report
 from monitor.model.bodies import normal_name
-from monitor.store.records import Delivery, NewVersion, Packed, ReportSummary, StoredVersion
+from monitor.store.records import Delivery, Listing, NewVersion, Packed, ReportSummary, StoredVersion
 
 if TYPE_CHECKING:
     from monitor.config import Source
@@ -70,6 +70,21 @@ def version_row(v: NewVersion) -> tuple[str, str, str | None, bytes, bytes, byte
     raw, text, report = kept.raw, kept.text, pack(stored_form(v.report))
     diff = json.dumps(v.diff, ensure_ascii=False) if v.diff else None
     return v.sha256, v.content_hash, v.content_type, raw, text, report, findings_json(v.findings), diff
+
+
+def listing_json(listing: Listing) -> str:
+    """A listing page's links as both stores keep them (``pages.links``)."""
+    kept = {"links": [list(link) for link in listing.links], "next": listing.next, "pattern": listing.pattern}
+    return json.dumps({**kept, "found_by": listing.found_by} if listing.found_by else kept, ensure_ascii=False)
+
+
+def listing_of(text: str | None) -> Listing | None:
+    """``listing_json``'s text back; links kept before they carried a doubt have none."""
+    if not text:
+        return None
+    kept = json.loads(text)
+    links = tuple((u, t, y, rest[0] if rest else "") for u, t, y, *rest in kept["links"])
+    return Listing(links, kept["next"], kept.get("pattern"), kept.get("found_by", 0))
 
 
 def now() -> str:

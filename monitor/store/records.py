@@ -93,12 +93,15 @@ class Packed:
 
 @dataclass(frozen=True)
 class Listing:
-    """What a listing page linked to when it was last read: the report links (url, title, year), the next page,
-    and the ``link_pattern`` they were found with (None: kept before the pattern was)."""
+    """What a listing page linked to when it was last read: the report links (url, title, year, and why it may not
+    be the report: ``discover.Link.doubt``), the next page, the ``link_pattern`` they were found with (None: kept
+    before the pattern was), and the way links were found then (``found_by``: a page read by an older way is read
+    again, not answered from its links)."""
 
-    links: tuple[tuple[str, str, int | None], ...]
+    links: tuple[tuple[str, str, int | None, str], ...]
     next: str | None
     pattern: str | None
+    found_by: int = 0
 
 
 # ---------------------------------------------------------------- sources, polls, pages
@@ -155,6 +158,7 @@ class StoredDocument:
     etag: str | None = None
     last_modified: str | None = None
     last_checked: str | None = None
+    body: str | None = None  # the body its report is attributed to (where the store was asked for it)
 
 
 @dataclass(frozen=True)

@@ -21,17 +21,31 @@ from monitor.watch.pagers import canonical, resolved
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup
 
-_NEXT = re.compile(r"^(下一页|下页|后一页|next|>|›|»|>>)$", re.I)
+# a 下一页 link as pagers write it: 下一页, [下一页], 下一页>, 下一页 », next page (the arrows alone: see _ARROWS)
+_NEXT = re.compile(r"^[\[【(（]?\s*(下一页|下页|后一页|next(\s*page)?)\s*[>›»＞→]*\s*[\]】)）]?$", re.I)
+_ARROWS = {">": 1, "›": 1, "＞": 1, "→": 1, ">>": 2, "»": 2, "›»": 2}  # a pager's next (its last page: >>, »)
 # every format a report is published in (extract.READERS reads each by its bytes, whatever the name says)
 _ATTACHMENT = re.compile(r"\.(pdf|ofd|docx?|wps|xlsx?|et|zip|png|jpe?g|tiff?)$", re.I)
 _ORDER = ("pdf", "ofd", "docx", "doc", "wps", "zip", "xlsx", "xls", "et")  # published forms first; images last
 
 
+CUT, NOTICE, COLUMN = "cut", "notice", "column"  # why a link may not be the report (``Link.doubt``)
+# the way links are found, kept with a listing page's links: one kept by an earlier way is read again, not answered
+# from them (2: doubts, links a script opens, <base href>, hidden rows, 下一页 as pagers write it)
+FOUND_BY = 2
+
+
 @dataclass(frozen=True)
 class Link:
+    """A report link of a listing. ``doubt``: why its words do not say for certain that it is the report: they are
+    cut short (CUT, "…2023年政府信息公开工作..."), or name a notice about it (NOTICE, 关于报送…年度报告的通知, …的更正
+    说明) or the column itself (COLUMN, a breadcrumb's 政府信息公开年报). Such a link is the report only if what it
+    opens reads as one (its statutory tables; a cut title's attachment too), and until then its year lists nothing."""
+
     url: str
     title: str
     year: int | None
+    doubt: str = ""
 
 
 def _soup(markup: str) -> BeautifulSoup:
@@ -58,35 +72,177 @@ def discover(html: str, page_url: str, pattern: re.Pattern[str]) -> tuple[list[L
     if records is not None:  # a Hanweb list: the records its pager script draws, the next group from its API
         links += [x for x in _links(_soup(records), page_url, pattern, {})[0] if x not in links]
         return links, next_page or pagers.next_datastore_page(html, page_url)
-    return links, next_page or pagers.numbered_next(soup, html, page_url)
+    next_page = next_page or pagers.numbered_next(soup, html, page_url)
+    if not links and next_page is None:  # a column page that only sends the reader on to its list
+        next_page = _sent_on(soup, page_url)
+    return links, next_page
 
 
-# a day (2025-01-26, 2025/1/26, 2025年01月26日), not a year's span ("2023年1-12月")
-_DATED = re.compile(r"(?:19|20)\d{2}(?:\s*([-/.])\s*\d{1,2}\s*\1\s*\d{1,2}(?!\d)|\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)")
+_REFRESH = re.compile(r"url\s*=\s*['\"]?([^'\";]+)", re.I)
+
+
+def _sent_on(soup: BeautifulSoup, page_url: str) -> str | None:
+    """Where a page with no report link sends its reader: a ``<meta http-equiv="refresh">``'s URL, else the one
+    ``<iframe>`` that holds its list (on the same site)."""
+    for meta in soup.find_all("meta"):
+        if str(meta.get("http-equiv") or "").lower() == "refresh" and (m := _REFRESH.search(str(meta.get("content")))):
+            return resolved(_base(soup, page_url), m.group(1).strip())
+    frames = [str(f["src"]) for f in soup.find_all("iframe", src=True) if str(f["src"]).strip()]
+    if len(frames) == 1 and (url := resolved(_base(soup, page_url), frames[0].strip())) is not None:
+        return url if urlsplit(url).netloc == urlsplit(canonical(page_url)).netloc else None
+    return None
+
+
+# a day (2025-01-26, 2025/1/26, 2025年01月26日), not a year's span ("2023年1-12月"); a month it was published in
+# ("（2024年1月发布）"), not a span's first month ("2023年1月至12月")
+_DATED = re.compile(
+    r"(?:19|20)\d{2}(?:\s*([-/.])\s*\d{1,2}\s*\1\s*\d{1,2}(?!\d)|\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
+    r"|\s*年\s*\d{1,2}\s*月(?!\s*(?:\d|[-–—~～至到]))(?:\s*(?:发布|印发|公布|更新))?)"
+)
+_BARE_YEAR = re.compile(r"(?<![\d.\-/])((?:19|20)\d{2})(?![\d.\-/])")  # "…年度报告（2023）", a card's "2024"
+# an article about the report, never the report: its 解读, 图解, 一图读懂 (whatever it quotes of it)
+_ABOUT = re.compile(r"解读|图解|一图[读看]懂|图说|读懂|答记者问|问答")
+# a notice or correction about a report (关于报送…年度报告的通知, …的更正说明): the report only if its page is one
+_NOTICE = re.compile(r"^关于|(的|之)(通知|函|公告|通告|说明|批复|意见)$|更正|勘误|说明$")
+# words a column's own link carries beside its name (政府信息公开年报 >>, 年报专栏, 更多)
+_NAV_WORDS = re.compile(r"[\s>»›<«‹\-–—_|/:：·.。,，()（）【】\[\]]|更多|栏目|专栏|专题|列表|首页|当前位置|位置")
+# the phrases a report's title ends in, to finish a title a listing cut short ("…2023年政府信息公开工作...")
+_PHRASES = (
+    "政府信息公开工作年度报告",
+    "政府信息公开年度报告",
+    "政务公开工作年度报告",
+    "信息公开工作年度报告",
+    "年度政府信息公开工作报告",
+    "政府信息公开工作报告",
+    "政府信息公开年报",
+)
+_CUT = re.compile(r"(\.{2,}|…+|。{3,})\s*$")  # after NFKC: … stays, ．．． is ...
+_SCRIPTED = re.compile(
+    r"(?:window\.open|location\.(?:assign|replace)|(?:window\.|document\.|self\.|top\.)?location(?:\.href)?\s*=)"
+    r"\s*\(?\s*['\"]([^'\"]+)['\"]"
+)
+_EMPTY_BRACKETS = re.compile(r"[(（\[【]\s*[)）\]】]")  # what a date taken out of its brackets leaves
+_CJK_GAP = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")  # markup or &nbsp; inside a title's words
+
+
+def _target(a: Any) -> str | None:
+    """Where a link goes: its href, or where its script opens (``window.open('…')``, ``location.href='…'``, in the
+    href or onclick), or its ``data-url``/``data-href`` when the href is only ``#``."""
+    href = str(a.get("href") or "").strip()
+    if href and not href.startswith(("javascript:", "#", "mailto:", "tel:")):
+        return href
+    for script in (href, str(a.get("onclick") or "")):
+        if m := _SCRIPTED.search(script):
+            return m.group(1).strip()
+    for key in ("data-url", "data-href", "data-link"):
+        if value := str(a.get(key) or "").strip():
+            return value
+    return None
+
+
+def _hidden_row(a: Any) -> bool:
+    """A link in a row no reader sees (a CMS's template row, ``<li style="display:none">``): the link itself or its
+    row (li, tr, dd, p) hidden, not a whole panel a tab hides until clicked."""
+    for tag in (a, *a.parents):
+        if tag.name in ("ul", "ol", "table", "tbody", "div", "section", "body", "html", "dl"):
+            return False
+        if _unseen(tag):
+            return True
+    return False
+
+
+def _cut_short(text: str, pattern: re.Pattern[str]) -> bool:
+    """Link words cut short by the listing ("…2023年政府信息公开工作..."): a year, then the start of a report's
+    phrase (3 characters at least) before the cut, which finished as the phrase is what ``pattern`` looks for."""
+    m = _CUT.search(text)
+    if not m:
+        return False
+    stem = text[: m.start()].rstrip()
+    if year_of(stem) is None:
+        return False
+    for phrase in _PHRASES:
+        for k in range(len(phrase) - 1, 2, -1):
+            if stem.endswith(phrase[:k]):
+                if pattern.search(stem + phrase[k:]):
+                    return True
+                break
+    return False
+
+
+def _names_only_the_column(name: str, pattern: re.Pattern[str]) -> bool:
+    """A link whose words are the report's phrase and nothing else (政府信息公开年报, 年报专栏 >>): the column's own
+    name in a breadcrumb, a menu or a sidebar, not one body's report of a year."""
+    return _NAV_WORDS.sub("", pattern.sub("", name)) == ""
+
+
+def _year(name: str) -> int | None:
+    if (year := year_of(name)) is not None:
+        return year
+    found = {int(y) for y in _BARE_YEAR.findall(name)}
+    return found.pop() if len(found) == 1 else None
+
+
+def _base(soup: BeautifulSoup, page_url: str) -> str:
+    """What the page's links are relative to: its ``<base href>``, else its own URL."""
+    base = soup.find("base", href=True)
+    return (resolved(page_url, str(base["href"])) or page_url) if base else page_url
 
 
 def _links(
     soup: BeautifulSoup, page_url: str, pattern: re.Pattern[str], links: dict[str, Link]
 ) -> tuple[list[Link], str | None]:
-    next_page = None
-    for a in soup.find_all("a", href=True):
-        href = str(a["href"]).strip()
-        if not href or href.startswith(("javascript:", "mailto:", "#")):
+    base = _base(soup, page_url)
+    here = canonical(page_url)
+    nexts: list[tuple[int, str]] = []  # (rank, url): 下一页 first, then a pager's > and last its >>
+    for a in soup.find_all("a"):
+        href = _target(a)
+        if href is None or _hidden_row(a):
             continue
-        text = unicodedata.normalize("NFKC", " ".join(a.get_text(" ").split()))
-        title = unicodedata.normalize("NFKC", str(a.get("title") or ""))
-        url = resolved(page_url, href)
+        url = resolved(base, href)
         if url is None or urlsplit(url).scheme not in ("http", "https"):
             continue
-        if _NEXT.match(text) and next_page is None and url != canonical(page_url):
-            next_page = url
+        text = _CJK_GAP.sub("", unicodedata.normalize("NFKC", " ".join(a.get_text(" ").split())))
+        title = _CJK_GAP.sub("", unicodedata.normalize("NFKC", " ".join(str(a.get("title") or "").split())))
+        if url != here and (rank := _next_rank(a, text, title, url, here)):
+            nexts.append((rank, url))
             continue
         # the title attribute where it names the report (link text is often cut short, "…年度..."), not where it is a
         # tooltip of the date ("发布时间：2025年01月26日"); a date in the text is the day it was published, not its year
-        name = " ".join(_DATED.sub(" ", title if pattern.search(title) else text).split())
-        if (pattern.search(text) or pattern.search(title)) and url not in links:
-            links[url] = Link(url, name, year_of(name))
-    return list(links.values()), next_page
+        named = title if pattern.search(title) else text
+        name = _EMPTY_BRACKETS.sub("", " ".join(_DATED.sub(" ", named).split())).strip()
+        if url in links or _ABOUT.search(re.sub(r"《[^》]*》", "", name)):
+            continue
+        if pattern.search(text) or pattern.search(title):
+            year = _year(name)
+            column = year is None and _names_only_the_column(name, pattern)
+            links[url] = Link(url, name, year, NOTICE if _NOTICE.search(name) else COLUMN if column else "")
+        elif _cut_short(text, pattern) and not _NOTICE.search(name):
+            links[url] = Link(url, name, _year(name), CUT)
+    return list(links.values()), min(nexts)[1] if nexts else None
+
+
+def _next_rank(a: Any, text: str, title: str, url: str, here: str) -> int:
+    """Whether a link is the listing's next page, and how surely: 下一页 in its words, its title or its image's alt
+    (1); a pager's bare arrow, only to a page beside this one (2 for >, 3 for >>: on many pagers the last page):
+    a box's "more >>" goes to another column."""
+    alt = " ".join(str(img.get("alt") or "") for img in a.find_all("img"))
+    if any(_NEXT.match(words.strip()) for words in (text, title, alt) if words.strip()):
+        return 1
+    arrows = _ARROWS.get(text.replace(" ", ""))
+    if arrows and _beside(url, here):
+        return 1 + arrows
+    return 0
+
+
+def _beside(url: str, here: str) -> bool:
+    """A page of the same listing: in the same folder (index_1.html beside index.html), or the same path asked
+    for another page (``?page=2``)."""
+    a, b = urlsplit(url), urlsplit(here)
+    if a.netloc != b.netloc:
+        return False
+    return a.path == b.path or a.path.rsplit("/", 1)[0] == (
+        b.path if b.path.endswith("/") else b.path.rsplit("/", 1)[0]
+    ).rstrip("/")
 
 
 # what a listing with nothing in it says (暂无信息, 暂无数据, 没有找到相关信息); a template a script fills (Vue's
@@ -132,8 +288,9 @@ def attachments(html: str, page_url: str) -> list[str]:
     The kind comes from the URL's extension, else from the link text ("…年度报告.pdf" on a download URL)."""
     soup = _soup(html)
     found: dict[str, str] = {}
+    base = _base(soup, page_url)
     for a in soup.find_all("a", href=True):
-        url = resolved(page_url, str(a["href"]).strip())
+        url = resolved(base, str(a["href"]).strip())
         if url is None:
             continue
         text = " ".join(a.get_text(" ").split())

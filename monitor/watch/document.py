@@ -24,7 +24,7 @@ from monitor.checks import copies
 from monitor.checks.pipeline import ACROSS_YEARS, across_years, run_rules
 from monitor.checks.revision import diff_reports
 from monitor.config import Settings, Source
-from monitor.errors import InputError, NotRead, ReaderMissing
+from monitor.errors import InputError, NotAReport, NotRead, ReaderMissing
 from monitor.model import Event, Finding, Report
 from monitor.model.bodies import Attribution, Body, attribute
 from monitor.reading.facts import infer_kind
@@ -32,12 +32,13 @@ from monitor.reading.formats import decode, sniff
 from monitor.reading.report import is_report, with_attachment
 from monitor.store import KnownReport, NewVersion, Store, StoredDocument, StoredVersion
 from monitor.watch.addresses import allowed_for
-from monitor.watch.discover import Link, attachments
+from monitor.watch.discover import CUT, Link, attachments
 from monitor.watch.fetch import Fetcher, Response
 from monitor.watch.paged import joined_pages
 from monitor.watch.prepared import Prepared, prepared
 
 log = logging.getLogger("govmon")
+NOT_A_REPORT = "页面不是报告，也没有链接可读取的附件"
 IN_HAND = 4  # documents handed to the reader pool per reader (``Documents.parsing``)
 T = TypeVar("T")
 
@@ -65,6 +66,9 @@ class PollResult:
     quiet: bool = False
     stored_years: frozenset[int] = frozenset()  # the years of the versions stored this poll (most store none)
     read: int = 0  # reports read this poll (fetched whole and parsed): none read, none stored
+    # each listed report's body (stored with it, or attributed as it was read now): a title that names none (a
+    # 信息公开目录's, whose 发布机构 stands in a column of its own) lists its year for that body, not for every one
+    body_of: dict[str, str] = field(default_factory=dict)
 
     def told(self, events: list[Event]) -> list[Event]:
         """The events as stored: without recipients in a quiet (first) poll; the summary names them."""
@@ -94,6 +98,8 @@ class Documents:
         """Fetch and check one report (``stored``: what the store knew of it as the poll read the listing); store a
         version if its content is new. Returns the year it covers."""
         doc, known = stored.document, stored.hashes
+        if doc and doc.body:
+            result.body_of[link.url] = doc.body
         bad = stored.unreadable
         bad = bad if bad and bad.sha256 else None  # a body that was read and failed (not a fetch that failed)
         validators = doc or bad
@@ -113,13 +119,12 @@ class Documents:
             result.touched.append((doc.id, resp.etag, resp.last_modified))
             return doc.year or link.year
         result.read += 1
-        try:
-            read = await self.content(source, link, resp, known.content_hash if known else None)
-        except InputError as exc:
-            self._unreadable(source, link, exc, sha, resp)
-            raise
+        read = await self._read(source, link, resp, known.content_hash if known else None, sha)
+        if read is None:
+            return None
         report, raw, content_type = read.report, read.raw, read.content_type
         who = attribute_report(source, report, tuple(result.bodies))
+        result.body_of[link.url] = who.body
         if not any(b.name == who.body for b in result.bodies):  # its next report this poll is the same body
             result.bodies.append(Body(who.body, who.kind or source.kind))
         # The checks are pure CPU: in the reader, or in a thread, so the loop keeps serving sockets, timers and
@@ -189,6 +194,24 @@ class Documents:
             len(findings),
         )
         return year
+
+    async def _read(self, source: Source, link: Link, resp: Response, known: str | None, sha: str) -> Read | None:
+        """The report a link opens; None where a doubtful link (``Link.doubt``) opens none: a notice, the column's
+        own link, a title cut short that is not the report after all. One that cannot be read is remembered (by
+        its bytes' hash) and raised."""
+        try:
+            read = await self.content(source, link, resp, known, follow=link.doubt in ("", CUT))
+        except InputError as exc:
+            if link.doubt and isinstance(exc, NotAReport):
+                log.info("source %s: %s (%s) is not a report", source.id, link.url, link.title)
+                return None
+            self._unreadable(source, link, exc, sha, resp)
+            raise
+        tables = [t for t in read.report.tables.values() if t.status != "missing"]
+        if link.doubt and not read.report.scanned and not tables:
+            log.info("source %s: %s (%s) has no statutory tables: not a report", source.id, link.url, link.title)
+            return None
+        return read
 
     def _revised(
         self, doc: StoredDocument | None, body: str, year: int | None
@@ -271,11 +294,14 @@ class Documents:
             "source %s: the %d report checked again against %d's: %d findings", source.id, year + 1, year, len(findings)
         )
 
-    async def content(self, source: Source, link: Link, resp: Response, known: str | None = None) -> Read:
+    async def content(
+        self, source: Source, link: Link, resp: Response, known: str | None = None, follow: bool = True
+    ) -> Read:
         """The report behind a page: the page itself, or, when the page holds no statutory tables but
         links an attachment (PDF, OFD, Word, WPS, a zip, a workbook, a scan), the attachment (what it is is
-        decided from its bytes). An attachment whose reader is not installed here is said so (需要安装…),
-        never taken for "not a report"."""
+        decided from its bytes), unless not ``follow``ed (a notice's attachment is a template or a form, a column's
+        its reports'). An attachment whose reader is not installed here is said so (需要安装…), never taken for
+        "not a report"."""
         resp = await joined_pages(self.fetcher, source, resp)
         async with self.parsing:  # each page read in a bounded reader process; the loop keeps serving meanwhile
             page, ready = await _handed(
@@ -290,6 +316,8 @@ class Documents:
             copies.remember(page, ready.compared)
         if any(t.status not in ("missing", "image") for t in page.tables.values()):
             return Read(page, resp.body, resp.content_type, ready)
+        if not follow:
+            raise NotAReport(NOT_A_REPORT)
         html, _ = decode(resp.body, resp.charset or source.encoding)
         missing: ReaderMissing | None = None
         for url in attachments(html, resp.url)[:4]:
@@ -307,7 +335,7 @@ class Documents:
         if missing is not None:
             raise missing
         if not is_report(page):
-            raise InputError("页面不是报告，也没有链接可读取的附件")
+            raise NotAReport(NOT_A_REPORT)
         return Read(page, resp.body, resp.content_type, ready)
 
 

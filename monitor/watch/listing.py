@@ -12,7 +12,7 @@ from monitor.config import Source
 from monitor.reading.formats import decode
 from monitor.store import Listing, PageCache, SourceState, Store
 from monitor.watch.addresses import allowed_for
-from monitor.watch.discover import Link, discover, says_empty
+from monitor.watch.discover import FOUND_BY, Link, discover, says_empty
 from monitor.watch.fetch import Fetcher
 
 log = logging.getLogger("govmon")
@@ -58,7 +58,7 @@ async def read_listing(
 ) -> tuple[list[Link], bool]:
     """The report links of the source's listing pages, and whether every page was read (False: a next page
     was left past ``max_pages``). ``pages``: those already read from the store this poll."""
-    allow = allowed_for(source.list_url)
+    allow, pattern = allowed_for(source.list_url), source.link_pattern.pattern
     links: dict[str, Link] = {}
     url: str | None = source.list_url
     seen: set[str] = set()
@@ -68,15 +68,15 @@ async def read_listing(
         etag, modified = (cached.etag, cached.last_modified) if cached else (None, None)
         resp = await fetcher.get(url, etag=etag, last_modified=modified, allow=allow)
         known = cached.listing if cached else None
-        if resp.not_modified and known is not None and known.pattern == source.link_pattern.pattern:
-            # unchanged, and read with the same link_pattern: the links found last time
+        if resp.not_modified and known is not None and (known.pattern, known.found_by) == (pattern, FOUND_BY):
+            # unchanged, and read with the same link_pattern the same way: the links found last time
             found = [Link(*link) for link in known.links]
             url = known.next
         else:
             body = store.page_body(url) if resp.not_modified else resp.body
             html, _ = decode(body, (resp.charset if not resp.not_modified else None) or source.encoding)
             found, url_next = discover(html, resp.url if not resp.not_modified else url, source.link_pattern)
-            kept = Listing(tuple((k.url, k.title, k.year) for k in found), url_next, source.link_pattern.pattern)
+            kept = Listing(tuple((k.url, k.title, k.year, k.doubt) for k in found), url_next, pattern, FOUND_BY)
             store.save_page(url, resp.etag or etag, resp.last_modified or modified, body, kept)
             url = url_next
         for link in found:

@@ -12,6 +12,8 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+from monitor.reading.paged import trs_pager
+
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup
 
@@ -36,7 +38,6 @@ def resolved(page_url: str, href: str) -> str | None:
 
 
 # ---------------------------------------------------------------- numbered pagers and TRS's pager script
-_TRS_PAGER = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"']([\w\-]+)[\"']\s*,\s*[\"'](\w+)[\"']")
 _PAGE_PARAM = re.compile(r"(?:^|&)(?:page|pageNo|pageIndex|pageNum|currentPage|p)=(\d+)")
 
 
@@ -59,9 +60,9 @@ def numbered_next(soup: BeautifulSoup, html: str, page_url: str) -> str | None:
             url = resolved(page_url, str(a["href"]).strip())
             if url and url != canonical(page_url) and urlsplit(url).scheme in ("http", "https"):
                 return url
-    m = _TRS_PAGER.search(html)
-    if m and int(m.group(2)) + 1 < int(m.group(1)):
-        return resolved(page_url, f"{m.group(3)}_{int(m.group(2)) + 1}.{m.group(4)}")
+    pager = trs_pager(html)  # this page's number told by its URL: the script's variants count from 0 or from 1
+    if pager is not None and (shown := _shown_number(page_url)) < pager.total:
+        return resolved(page_url, f"{pager.name}_{shown}.{pager.ext}")
     return None
 
 

@@ -37,7 +37,7 @@ from monitor.store import (
     StoredBody,
 )
 from monitor.watch.batched import PollCalls
-from monitor.watch.discover import Link
+from monitor.watch.discover import COLUMN, CUT, NOTICE, Link
 from monitor.watch.document import Documents, PollResult, Remembered
 from monitor.watch.fetch import Fetcher
 from monitor.watch.listing import listing_read, read_listing, says_nothing_listed
@@ -155,8 +155,9 @@ class Watcher:
                 if not links and not says_nothing_listed(self.store, source):  # nothing read, not "nothing
                     raise InputError(NO_LINKS)  # published" (a listing a script draws, a wrong address, bytes not
                     # decoded): every year's report would be called missing
-                listed = [(title_body(link.title), link.year) for link in links if link.year]
-                years = {y for _, y in listed} | begun.years | await self._reports(source, links, result, begun.known)
+                checked = await self._reports(source, links, result, begun.known)
+                listed = _listed(links, set(result.failing), result.body_of)
+                years = {y for _, y in listed} | begun.years | checked
             result.reports = len(links)
             # the bodies as the poll began, unless a report was read since (it may have added one): asked once
             roster = [b.name for b in source.bodies]
@@ -167,7 +168,11 @@ class Watcher:
             # for the body its title names (``listed``), and one without a year holds back every body its title
             # does not rule out. One on a listing page not read (past max_pages) was not looked for (未能检查).
             failing = set(result.failing)
-            unread = [title_body(link.title) for link in links if link.url in failing and not link.year]
+            unread = [
+                result.body_of.get(link.url) or title_body(link.title)
+                for link in links
+                if link.url in failing and not (link.year or link.doubt)
+            ]
             if complete:
                 missing = self.missing(source, years, listed, unread, bodies)
             if result.quiet:
@@ -198,6 +203,7 @@ class Watcher:
         # sources, ~0.5 KiB a source held to the end of `govmon poll`)
         result.bodies.clear()
         result.touched.clear()
+        result.body_of.clear()
         took = time.monotonic() - started
         if result.error:
             log.error("source %s: poll failed after %.1f s: %s", source.id, took, result.error)
@@ -317,11 +323,32 @@ class Watcher:
         year (0 when unknown)."""
         try:
             return await self.documents.check(source, link, known, result, year_done) or 0
-        except (FetchError, InputError) as exc:
-            result.problems.append(f"{link.url}: {exc}")
-            result.failing.append(link.url)
-            if isinstance(exc, FetchError):  # not fetched: tried again next poll
-                self.store.mark_unreadable(source.id, link.url, str(exc), title=link.title, year=link.year)
-            level = logging.INFO if isinstance(exc, Remembered) else logging.WARNING
-            log.log(level, "source %s: report %s: %s", source.id, link.url, exc)
-            return 0
+        except FetchError as exc:
+            if link.doubt in (NOTICE, COLUMN):  # not a report's link for all its words say: nothing unread
+                log.info("source %s: %s (%s) not fetched: %s", source.id, link.url, link.title, exc)
+                return 0
+            return self._failed(source, link, result, exc)
+        except InputError as exc:
+            return self._failed(source, link, result, exc)
+
+    def _failed(self, source: Source, link: Link, result: PollResult, exc: FetchError | InputError) -> int:
+        """A report that could not be fetched or read: its problem noted, and kept in the store."""
+        result.problems.append(f"{link.url}: {exc}")
+        result.failing.append(link.url)
+        if isinstance(exc, FetchError):  # not fetched: tried again next poll
+            self.store.mark_unreadable(source.id, link.url, str(exc), title=link.title, year=link.year)
+        level = logging.INFO if isinstance(exc, Remembered) else logging.WARNING
+        log.log(level, "source %s: report %s: %s", source.id, link.url, exc)
+        return 0
+
+
+def _listed(links: list[Link], failing: set[str], body_of: dict[str, str]) -> list[tuple[str | None, int]]:
+    """(its body, its year) of each listed report link with a year: a report published, whether or not it could be
+    read this time. Its body is the one its report is stored under or was attributed to now, else the one its title
+    names (None: none). A doubtful link (``Link.doubt``) lists its year only as the report it turned out to be
+    (stored, so its body's years have it), or, its title cut short, when it could not be read."""
+    return [
+        (body_of.get(link.url) or title_body(link.title), link.year)
+        for link in links
+        if link.year and (not link.doubt or (link.doubt == CUT and link.url in failing))
+    ]

@@ -7,7 +7,6 @@ mid-poll leaves a lease that expires, and the source is taken over."""
 
 from __future__ import annotations
 
-import json
 import zlib
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
@@ -15,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 
-from monitor.store.encoding import HORIZON, now, sources_digest
+from monitor.store.encoding import HORIZON, listing_json, listing_of, now, sources_digest
 from monitor.store.postgres.bodies import BODIES_OF, Bodies, stored_bodies
 from monitor.store.postgres.outbox import EVENTS, Outbox, event_args, first_events
 from monitor.store.postgres.versions import KNOWN_ON_PAGES, known_rows
@@ -102,13 +101,7 @@ def _state(row: tuple[Any, ...]) -> SourceState:
 def _page(row: tuple[Any, ...] | None) -> PageCache | None:
     if row is None:
         return None
-    kept = json.loads(row[2]) if row[2] else None
-    listing = (
-        Listing(tuple((u, t, y) for u, t, y in kept["links"]), kept["next"], kept.get("pattern"))
-        if kept is not None
-        else None
-    )
-    return PageCache(row[0], row[1], listing)
+    return PageCache(row[0], row[1], listing_of(row[2]))
 
 
 class Sources(Outbox, Bodies):  # a poll's end stores its source's events
@@ -328,12 +321,11 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
         return zlib.decompress(row[0]) if row else b""
 
     def save_page(self, url: str, etag: str | None, last_modified: str | None, body: bytes, listing: Listing) -> None:
-        kept = {"links": [list(link) for link in listing.links], "next": listing.next, "pattern": listing.pattern}
         self.conn.execute(
             "INSERT INTO pages (url, etag, last_modified, body, fetched_at, links) VALUES (%s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, "
             "body = excluded.body, fetched_at = excluded.fetched_at, links = excluded.links",
-            [url, etag, last_modified, zlib.compress(body), now(), json.dumps(kept, ensure_ascii=False)],
+            [url, etag, last_modified, zlib.compress(body), now(), listing_json(listing)],
         )
 
     # ------------------------------------------------------------ reports that could not be read

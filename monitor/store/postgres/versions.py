@@ -86,7 +86,8 @@ _FINDINGS = (
 _COLUMNS = ("id", "source", "title", "year", "first_seen", "etag", "last_modified", "last_checked")
 _UNREADABLE = "x.source, x.title, x.year, x.error, x.first_failed, x.last_failed, x.sha256, x.etag, x.last_modified"
 _KNOWN_FROM = (
-    f"SELECT {{page}}u.url, {', '.join('d.' + c for c in _COLUMNS)}, h.id, h.sha256, h.content_hash, {_UNREADABLE} "
+    f"SELECT {{page}}u.url, {', '.join('d.' + c for c in _COLUMNS)}, (SELECT b.name FROM bodies b WHERE b.id = "
+    f"d.body_id), h.id, h.sha256, h.content_hash, {_UNREADABLE} "
     "FROM {urls} LEFT JOIN documents d ON d.url = u.url "
     "LEFT JOIN LATERAL ((SELECT v.id, v.sha256, v.content_hash FROM versions v WHERE v.document_id = d.id "
     "ORDER BY v.id DESC LIMIT 1) UNION ALL (SELECT v.id, v.sha256, v.content_hash FROM documents o JOIN versions v "
@@ -109,9 +110,9 @@ def known_rows(rows: Iterable[tuple[Any, ...]]) -> dict[str, KnownReport]:
     """``_KNOWN``'s rows (or ``KNOWN_ON_PAGES``' of one page, without it) as records: a URL nothing is known of is ``KnownReport()``."""
     known = {}
     for url, *row in rows:
-        doc = StoredDocument(url=url, **dict(zip(_COLUMNS, row[:8], strict=True))) if row[0] else None
-        hashes = VersionHashes(*row[8:11]) if row[8] else None
-        bad = UnreadableReport(url, *row[11:]) if row[11] else None
+        doc = StoredDocument(url=url, **dict(zip((*_COLUMNS, "body"), row[:9], strict=True))) if row[0] else None
+        hashes = VersionHashes(*row[9:12]) if row[9] else None
+        bad = UnreadableReport(url, *row[12:]) if row[12] else None
         known[url] = KnownReport(doc, hashes, bad)
     return known
 
@@ -144,8 +145,8 @@ class Versions(Outbox, Bodies):  # a new version stores its events (and its body
 
     def document(self, url: str) -> StoredDocument | None:
         row = self._row(
-            "SELECT id, source, url, title, year, first_seen, etag, last_modified, last_checked FROM documents "
-            "WHERE url = %s",
+            "SELECT id, source, url, title, year, first_seen, etag, last_modified, last_checked, "
+            "(SELECT name FROM bodies WHERE id = documents.body_id) AS body FROM documents WHERE url = %s",
             [url],
         )
         return StoredDocument(**row) if row else None

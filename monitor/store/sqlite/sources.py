@@ -3,12 +3,11 @@ into ``SqliteStore``."""
 
 from __future__ import annotations
 
-import json
 import zlib
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from monitor.store.encoding import now, sources_digest
+from monitor.store.encoding import listing_json, listing_of, now, sources_digest
 from monitor.store.records import Listing, PageCache, PollAsk, PollEnd, PollStart, SourceState
 from monitor.store.sqlite.bodies import Bodies
 from monitor.store.sqlite.outbox import Outbox
@@ -155,23 +154,16 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
         row = self._row("SELECT etag, last_modified, links FROM pages WHERE url = ?", [url])
         if row is None:
             return None
-        kept = json.loads(row["links"]) if row["links"] else None
-        listing = (
-            Listing(tuple((u, t, y) for u, t, y in kept["links"]), kept["next"], kept.get("pattern"))
-            if kept is not None
-            else None
-        )
-        return PageCache(row["etag"], row["last_modified"], listing)
+        return PageCache(row["etag"], row["last_modified"], listing_of(row["links"]))
 
     def page_body(self, url: str) -> bytes:
         row = self.db.conn.execute("SELECT body FROM pages WHERE url = ?", [url]).fetchone()
         return zlib.decompress(row[0]) if row else b""
 
     def save_page(self, url: str, etag: str | None, last_modified: str | None, body: bytes, listing: Listing) -> None:
-        kept = {"links": [list(link) for link in listing.links], "next": listing.next, "pattern": listing.pattern}
         with self._transaction():
             self.db.conn.execute(
                 "INSERT OR REPLACE INTO pages (url, etag, last_modified, body, fetched_at, links) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                [url, etag, last_modified, zlib.compress(body), now(), json.dumps(kept, ensure_ascii=False)],
+                [url, etag, last_modified, zlib.compress(body), now(), listing_json(listing)],
             )

@@ -40,8 +40,8 @@ class Versions(Outbox, Prints):  # a new version stores its events and its copy 
 
     def document(self, url: str) -> StoredDocument | None:
         row = self._row(
-            "SELECT id, source, url, title, year, first_seen, etag, last_modified, last_checked FROM documents "
-            "WHERE url = ?",
+            "SELECT id, source, url, title, year, first_seen, etag, last_modified, last_checked, "
+            "(SELECT name FROM bodies WHERE id = documents.body_id) AS body FROM documents WHERE url = ?",
             [url],
         )
         return StoredDocument(**row) if row else None

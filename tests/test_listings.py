@@ -1,0 +1,256 @@
+"""Listing pages as portals' CMSs write them (tests/fixtures/listings): what a careful reader takes as each body's
+report and its year, what only looks like one, and where the listing goes on; then the alerts that follow, polled
+from a real portal on 127.0.0.1 with real reports."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import SEEDS, per_store
+from portal import listing, settings
+from test_watcher import db, event_kinds, poll
+
+from monitor.model import DEFAULT_LINK_PATTERN
+from monitor.model.bodies import Body
+from monitor.watch.discover import COLUMN, CUT, NOTICE, discover
+
+LISTINGS = Path(__file__).parent / "fixtures" / "listings"
+PAGE = "http://www.pingtan.gov.cn/c/nb/index.html"
+PATTERN = re.compile(DEFAULT_LINK_PATTERN)
+ART = "http://www.pingtan.gov.cn/c/art/"
+Y2019 = (ART + "2020/t20200120_1.html", 2019, "")  # the body's 2019 report, on most of the pages
+
+store_kind = per_store(__name__)
+
+# file -> the links a careful reader takes (URL, year, why it may not be the report) and the next page
+EXPECTED = {
+    # the breadcrumb's 政府信息公开年报 is the column: opened only to see that it is not a report
+    "breadcrumb_column_link.html": ([("http://www.pingtan.gov.cn/zwgk/nb/", None, COLUMN), Y2019], None),
+    # a notice and a correction about the 2023 report are not it unless what they open is one; a 图解 never is
+    "notices_about_the_report.html": (
+        [(ART + "2024/t20240105_1.html", 2023, NOTICE), (ART + "2024/t20240301_1.html", 2023, NOTICE), Y2019],
+        None,
+    ),
+    "jiedu_beside_report.html": ([(ART + "2024/t20240126_1.html", 2023, ""), Y2019], None),
+    "truncated_title.html": ([(ART + "2024/t20240126_1.html", 2023, CUT), Y2019], None),
+    "title_split_by_markup.html": (
+        [
+            (ART + "2024/t20240126_1.html", 2023, ""),
+            (ART + "2023/t20230128_1.html", 2022, ""),
+            (ART + "2022/t20220125_1.html", 2021, ""),
+            Y2019,
+        ],
+        None,
+    ),
+    "scripted_links.html": (
+        [
+            (ART + "2024/t20240126_1.html", 2023, ""),
+            (ART + "2023/t20230128_1.html", 2022, ""),
+            (ART + "2022/t20220125_1.html", 2021, ""),
+            Y2019,
+        ],
+        None,
+    ),
+    "base_href.html": ([("http://www.pingtan.gov.cn/col/art/2024/t20240126_1.html", 2023, "")], None),
+    "hidden_template_row.html": ([Y2019], None),
+    "publication_month_in_title.html": ([(ART + "2024/t20240126_1.html", None, ""), Y2019], None),
+    "year_spellings.html": (
+        [(ART + "2023/t1.html", 2022, ""), (ART + "2024/t2.html", 2023, ""), (ART + "2025/t3.html", 2024, "")],
+        None,
+    ),
+    "next_page_words.html": ([Y2019], "http://www.pingtan.gov.cn/c/nb/index_1.html"),
+    "trs_pager_variables.html": ([Y2019], "http://www.pingtan.gov.cn/c/nb/index_1.html"),
+    "sidebar_more_link.html": ([Y2019], "http://www.pingtan.gov.cn/c/nb/index_1.html"),
+    "meta_refresh.html": ([], "http://www.pingtan.gov.cn/zwgk/nb/list.html"),
+}
+
+
+def test_every_listing_fixture_is_read():
+    assert sorted(EXPECTED) == sorted(p.name for p in LISTINGS.glob("*.html"))
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_a_listing_as_a_careful_reader_reads_it(name):
+    links, next_page = discover((LISTINGS / name).read_text(encoding="utf-8"), PAGE, PATTERN)
+    want, want_next = EXPECTED[name]
+    assert [(x.url, x.year, x.doubt) for x in links] == want
+    assert next_page == want_next
+
+
+def test_titles_as_a_reader_reads_them():
+    links, _ = discover((LISTINGS / "title_split_by_markup.html").read_text(encoding="utf-8"), PAGE, PATTERN)
+    assert links[0].title == "平潭综合实验区社会事业局 2023年政府信息公开工作年度报告"
+    links, _ = discover((LISTINGS / "publication_month_in_title.html").read_text(encoding="utf-8"), PAGE, PATTERN)
+    assert links[0].title == "平潭综合实验区社会事业局政府信息公开工作年度报告"  # the month it was published is no year
+
+
+@pytest.mark.parametrize(
+    "pager",
+    [
+        '<a href="index_1.html">下一页 <i class="fa fa-angle-right"></i></a>',
+        '<a href="index_1.html"><img src="/images/next.gif" alt="下一页"></a>',
+        '<a href="index_1.html" title="下一页"><i class="icon-next"></i></a>',
+        '<a href="index_1.html">[下一页]</a>',
+        '<a href="index_1.html">下一页&gt;&gt;</a>',
+        # a pager's >, before its >> (the last page on many pagers)
+        '<a href="index_5.html">&gt;&gt;</a><a href="index_1.html">&gt;</a>',
+        "<script>createPageHTML('page_div', 6, 1, 'index', 'html', 80);</script>",  # counting from 1
+    ],
+)
+def test_the_next_page_as_pagers_write_it(pager):
+    html = f'<ul><li><a href="t.html">2019年政府信息公开工作年度报告</a></li></ul><div class="page">{pager}</div>'
+    assert discover(html, PAGE, PATTERN)[1] == "http://www.pingtan.gov.cn/c/nb/index_1.html"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2023年政务公开工作要点...",  # not a report's phrase however it goes on
+        "2023年政府...",  # 政府工作报告 as well: too little to open
+        "政府信息公开工作...",  # no year
+        "关于报送2023年度政府信息公开工作...",  # a notice, cut short
+    ],
+)
+def test_a_title_cut_short_is_a_report_only_where_its_words_lead_to_one(text):
+    assert discover(f'<a href="t.html">{text}</a>', PAGE, PATTERN)[0] == []
+
+
+def test_a_tab_a_script_shows_is_read_with_its_links():
+    # a panel of tabs hidden until clicked holds real reports; only a row hidden among seen ones is a template
+    html = (
+        '<div class="tab" style="display:none"><ul><li><a href="t.html">2021年政府信息公开工作年度报告</a></li>'
+        '<li style="display:none"><a href="x.html">XXXX年政府信息公开工作年度报告</a></li></ul></div>'
+    )
+    assert [x.year for x in discover(html, PAGE, PATTERN)[0]] == [2021]
+
+
+# ---------------------------------------------------------------- the alerts that follow, polled end to end
+TONGLIAO = SEEDS["tongliao"].read_bytes()  # 通辽市2021年政府信息公开工作年度报告
+LAIXI = SEEDS["laixi"].read_bytes()  # 2020年莱西市政府信息公开工作年度报告
+NOTICE_PAGE = (
+    "<html><body><h1>关于报送2022年度政府信息公开工作年度报告的通知</h1><p>各旗县区人民政府、市直各部门：</p>"
+    "<p>请于2023年1月31日前报送本单位2022年度政府信息公开工作年度报告。报告应包括：一、总体情况；二、主动公开政府信息"
+    "情况；三、收到和处理政府信息公开申请情况；四、政府信息公开行政复议、行政诉讼情况；五、存在的主要问题及改进情况；"
+    "六、其他需要报告的事项。</p></body></html>"
+)
+JIEDU_PAGE = (
+    "<html><body><h1>《通辽市2022年政府信息公开工作年度报告》解读</h1><p>一、总体情况</p><p>2022年，通辽市坚持以公开为"
+    "常态、不公开为例外，全年主动公开政府信息12000余条。</p><p>二、主动公开政府信息情况</p><p>制发规章0件。</p>"
+    "<p>三、收到和处理政府信息公开申请情况</p><p>全年新收申请120件，均按期答复。</p></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    "lookalike",
+    [
+        ("../nb/", "政府信息公开年报"),  # the breadcrumb's link to the column (the listing itself)
+        ("n.html", "关于报送2022年度政府信息公开工作年度报告的通知"),
+        ("n.html", "关于通辽市2022年政府信息公开工作年度报告的更正说明"),
+        ("j.html", "《通辽市2022年政府信息公开工作年度报告》解读"),
+        ("gone.html", "政府信息公开年报 &gt;&gt;"),  # a menu's link to a column that answers 404
+    ],
+)
+async def test_what_only_looks_like_a_report_neither_hides_a_missing_one_nor_reads_as_one(portal, tmp_path, lookalike):
+    # The 2022 report of 通辽 is not on its listing after the deadline: 逾期未发布, whatever else the page links
+    # to. A link that held it back (a column's name without a year, failing; a notice's year) mailed nothing.
+    portal.add("/nb/", listing([lookalike, ("t2021.html", "通辽市2021年政府信息公开工作年度报告")]))
+    portal.add("/nb/t2021.html", TONGLIAO, content_type="text/plain")
+    portal.add("/nb/n.html", NOTICE_PAGE)
+    portal.add("/nb/j.html", JIEDU_PAGE)
+    cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")])
+    (r,) = await poll(cfg, today=date(2023, 4, 1))  # 2022's deadline (31 March) has passed
+    store = db(cfg)
+    kinds, missing = (
+        event_kinds(store),
+        [e.event.payload.to_json()["year"] for e in store.events() if e.event.kind == "missing"],
+    )
+    years = sorted(doc.year or 0 for doc in store.reports("city"))
+    store.close()
+    assert (r.error, r.problems) == (None, [])  # nothing it could not read: a notice is no unreadable report
+    assert missing == [2022]
+    assert kinds.count("new_report") == 1
+    assert years == [2021]  # the 解读 is not stored as 2022's report (its missing parts were mailed as errors)
+
+
+async def test_reports_behind_cut_titles_scripts_and_pagers_are_read(portal, tmp_path):
+    # Page one: a breadcrumb to the column, a title cut short, and 下一页> to page two, whose TRS pager script is
+    # written with variables and whose report opens by script. Both reports are read; neither is said missing.
+    page1 = listing([("/nb/", "政府信息公开年报"), ("t2021.html", "通辽市2021年政府信息公开工作...")])
+    page1 = page1.replace("</ul>", '</ul><div class="page"><a href="index_1.html">下一页&gt;</a></div>')
+    page2 = (
+        '<html><body><ul><li><a href="javascript:void(0)" onclick="window.open(\'t2020.html\')">'
+        "2020年莱西市政府信息公开工作年度报告</a></li></ul><script>var currentPage = 1;var countPage = 3;"
+        'createPageHTML(countPage, currentPage, "index", "html");</script></body></html>'
+    )
+    page3 = listing([("t2019.html", "2019年莱西市政府信息公开工作年度报告")])
+    portal.add("/nb/", page1)
+    portal.add("/nb/index_1.html", page2)
+    portal.add("/nb/index_2.html", page3)
+    portal.add("/nb/t2021.html", TONGLIAO, content_type="text/plain")
+    portal.add("/nb/t2020.html", LAIXI, content_type="text/plain")
+    portal.add(
+        "/nb/t2019.html", LAIXI.replace("2020年莱西市".encode(), "2019年莱西市".encode()), content_type="text/plain"
+    )
+    cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")])
+    (r,) = await poll(cfg)
+    store = db(cfg)
+    kinds = event_kinds(store)
+    titles = sorted((doc.year, doc.title) for doc in store.reports("city"))
+    store.close()
+    assert (r.error, r.problems, r.new_versions) == (None, [], 3)
+    assert portal.hits["/nb/index_2.html"] == 1
+    assert [year for year, _ in titles] == [2019, 2020, 2021]
+    assert titles[2][1] == "通辽市2021年政府信息公开工作年度报告"  # the report's own title, not the cut one
+    assert "missing" not in kinds
+
+
+async def test_a_catalogue_whose_titles_name_no_body_lists_each_report_for_its_own_body(portal, tmp_path):
+    # A 信息公开目录 of two bodies: its titles name none (the 发布机构 stands in a column of its own). Each report
+    # listed there is its own body's, read or not read again: 通辽 has not published its 2020 report nor 莱西 its
+    # 2021 one, and each is told so once its deadline is past (a title without a body had counted for every body).
+    rows = [
+        ("t2021.html", "2021年政府信息公开工作年度报告", "通辽市人民政府", "2022-01-20"),
+        ("t2020.html", "2020年政府信息公开工作年度报告", "莱西市人民政府", "2021-01-29"),
+    ]
+    grid = "".join(
+        f'<tr><td>1115-{i}</td><td><a href="{href}">{title}</a></td><td>{body}</td><td>{day}</td></tr>'
+        for i, (href, title, body, day) in enumerate(rows)
+    )
+    portal.add(
+        "/ml/",
+        f"<html><body><table><tr><th>索引号</th><th>标题</th><th>发布机构</th><th>生成日期</th></tr>{grid}</table>"
+        "</body></html>",
+    )
+    portal.add("/ml/t2021.html", TONGLIAO, content_type="text/plain")
+    portal.add("/ml/t2020.html", LAIXI, content_type="text/plain")
+    cfg = settings(tmp_path, [("city", "government", f"{portal.base}/ml/")])
+    roster = (Body("通辽市人民政府", "government"), Body("莱西市人民政府", "government"))
+    cfg = dataclasses.replace(cfg, sources=(dataclasses.replace(cfg.sources[0], bodies=roster),))
+    (first,) = await poll(cfg, today=date(2022, 3, 1))  # read: before 2021's deadline
+    (again,) = await poll(cfg, today=date(2022, 4, 1))  # unchanged (304s): after it
+    store = db(cfg)
+    missing = [
+        (f.message, e.event.payload.to_json()["year"])
+        for e in store.events()
+        if e.event.kind == "missing"
+        for f in e.event.payload.findings
+    ]
+    store.close()
+    assert (first.new_versions, again.new_versions, again.problems) == (2, 0, [])
+    assert [(message[:7], year) for message, year in missing] == [("通辽市人民政府", 2020), ("莱西市人民政府", 2021)]
+
+
+@pytest.mark.parametrize(
+    ("frame", "sent_to"),
+    [
+        ('<iframe src="list.html" width="100%"></iframe>', "http://www.pingtan.gov.cn/c/nb/list.html"),
+        ('<iframe src="https://map.example.com/embed"></iframe>', None),  # another site's: no list of this column
+    ],
+)
+def test_a_column_page_that_holds_its_list_in_a_frame(frame, sent_to):
+    html = f"<html><body><h1>政府信息公开年报</h1>{frame}</body></html>"
+    assert discover(html, PAGE, PATTERN) == ([], sent_to)
