@@ -5,6 +5,8 @@ from a real portal on 127.0.0.1 with real reports."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import re
 from datetime import date
 from pathlib import Path
@@ -16,7 +18,10 @@ from test_watcher import db, event_kinds, poll
 
 from monitor.model import DEFAULT_LINK_PATTERN
 from monitor.model.bodies import Body
-from monitor.watch.discover import COLUMN, CUT, NOTICE, discover
+from monitor.store.encoding import listing_json, listing_of
+from monitor.store.records import Listing
+from monitor.watch.discover import COLUMN, CUT, FOUND_BY, NOTICE, discover
+from monitor.watch.document import NOT_A_REPORT
 
 LISTINGS = Path(__file__).parent / "fixtures" / "listings"
 PAGE = "http://www.pingtan.gov.cn/c/nb/index.html"
@@ -112,11 +117,16 @@ def test_the_next_page_as_pagers_write_it(pager):
         "2023年政务公开工作要点...",  # not a report's phrase however it goes on
         "2023年政府...",  # 政府工作报告 as well: too little to open
         "政府信息公开工作...",  # no year
-        "关于报送2023年度政府信息公开工作...",  # a notice, cut short
     ],
 )
 def test_a_title_cut_short_is_a_report_only_where_its_words_lead_to_one(text):
     assert discover(f'<a href="t.html">{text}</a>', PAGE, PATTERN)[0] == []
+
+
+@pytest.mark.parametrize("cut", ["...", "…", "……", "．．．", "⋯", "・・・"])
+def test_a_title_cut_short_however_the_list_marks_the_cut(cut):
+    (link,) = discover(f'<a href="t.html">XX县2023年政府信息公开工作年度{cut}</a>', PAGE, PATTERN)[0]
+    assert (link.year, link.doubt) == (2023, CUT)  # opened: the report only if what it opens is one
 
 
 def test_a_tab_a_script_shows_is_read_with_its_links():
@@ -254,3 +264,144 @@ async def test_a_catalogue_whose_titles_name_no_body_lists_each_report_for_its_o
 def test_a_column_page_that_holds_its_list_in_a_frame(frame, sent_to):
     html = f"<html><body><h1>政府信息公开年报</h1>{frame}</body></html>"
     assert discover(html, PAGE, PATTERN) == ([], sent_to)
+
+
+# what the review of the first version of these rules found missed or taken wrongly (each a false 逾期未发布)
+@pytest.mark.parametrize(
+    ("title", "year", "doubt"),
+    [
+        ("平潭综合实验区2023年政府信息公开工作年度报告（更正版）", 2023, ""),  # the corrected report itself
+        ("平潭综合实验区2023年政府信息公开工作年度报告（修订）", 2023, ""),
+        ("平潭综合实验区社会事业局2023年政府信息公开工作年度报告（含解读）", 2023, ""),  # a report with its 解读
+        ("2023年政府信息公开工作年度报告及解读", 2023, ""),
+        ("平潭综合实验区2023年政府信息公开工作年度报告（附图解）", 2023, ""),
+        ("关于公布平潭综合实验区2023年政府信息公开工作年度报告的公告", 2023, NOTICE),  # opened: its attachment read
+        ("关于平潭综合实验区2023年政府信息公开工作年度报告的更正说明", 2023, NOTICE),
+        ("政府信息公开工作年度报告", None, COLUMN),  # opened: a body's column titles its reports so too
+    ],
+)
+def test_report_titles_that_name_a_correction_or_an_explainer(title, year, doubt):
+    (link,) = discover(f'<ul><li><a href="t.html">{title}</a></li></ul>', PAGE, PATTERN)[0]
+    assert (link.year, link.doubt) == (year, doubt)
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["《平潭综合实验区2023年政府信息公开工作年度报告》解读", "图解：平潭综合实验区2023年政府信息公开工作年度报告"],
+)
+def test_an_explainer_of_a_report_is_not_it(title):
+    assert discover(f'<a href="t.html">{title}</a>', PAGE, PATTERN)[0] == []
+
+
+def test_a_date_card_beside_a_title_without_a_year_gives_it_none():
+    card = '<li><a href="t.pdf"><div class="date"><b>2025</b><i>01-20</i></div><p>政府信息公开工作年度报告</p></a></li>'
+    assert [x.year for x in discover(f"<ul>{card}</ul>", PAGE, PATTERN)[0]] == [None]
+
+
+def test_rows_a_more_button_shows_are_read():
+    html = (
+        '<ul><li><a href="a.html">平潭综合实验区公安局2024年政府信息公开工作年度报告</a></li>'
+        '<li class="more" style="display:none"><a href="b.pdf">淮安市洪泽区2024年政府信息公开工作年度报告</a></li>'
+        '</ul><a href="javascript:void(0)" onclick="$(\'.more\').show()">展开更多</a>'
+    )
+    assert len(discover(html, PAGE, PATTERN)[0]) == 2
+
+
+@pytest.mark.parametrize(
+    ("html", "page", "want"),
+    [  # a pager's arrow to a page in another folder; TRS's pages named after the listing's own file
+        ('<div class="pages"><a href="/ml/page/2/">&gt;</a></div>', "http://a.cn/ml/", "http://a.cn/ml/page/2/"),
+        (
+            '<div>共3页 <a href="/list/nb_2.html">&gt;</a></div>',
+            "http://a.cn/list/nb.html",
+            "http://a.cn/list/nb_2.html",
+        ),
+        (
+            '<script>createPageHTML(2, 0, "list_5046", "html");</script>',
+            "http://a.cn/nb/list_5046.html",
+            "http://a.cn/nb/list_5046_1.html",
+        ),
+        ('<div class="box"><h3>通知公告</h3><a href="/tzgg/">&gt;&gt;</a></div>', "http://a.cn/nb/index.html", None),
+    ],
+)
+def test_pagers_in_other_folders_and_files(html, page, want):
+    assert discover(html, page, PATTERN)[1] == want
+
+
+def test_a_framed_list_beside_a_breadcrumb_to_the_column():
+    html = '<div class="crumb"><a href="/zwgk/nb/">政府信息公开年报</a></div><iframe src="list.html"></iframe>'
+    links, sent_to = discover(html, PAGE, PATTERN)
+    assert [x.doubt for x in links] == [COLUMN]
+    assert sent_to == "http://www.pingtan.gov.cn/c/nb/list.html"
+
+
+def test_a_site_function_opening_a_page():
+    html = "<a href=\"javascript:openWin('../art/t1.html')\">2023年政府信息公开工作年度报告</a>"
+    assert [x.url for x in discover(html, PAGE, PATTERN)[0]] == [ART + "t1.html"]
+
+
+def test_a_listing_is_kept_so_an_older_govmon_reads_it():
+    # links three wide as ever (a worker not yet upgraded on a shared database, a rollback), their doubts apart
+    kept = Listing((("u", "政府信息公开年报", None, COLUMN), ("v", "2023年…年度报告", 2023, "")), None, "p", FOUND_BY)
+    text = listing_json(kept)
+    assert [len(x) for x in json.loads(text)["links"]] == [3, 3]
+    assert listing_of(text) == kept
+
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+HONGZE_2024 = (CORPUS / "002_huaian_hongze_district_2024.pdf").read_bytes()
+
+
+def _article(title: str, attachment: str) -> str:
+    return (
+        f'<html><body><h1>{title}</h1><div class="TRS_Editor"><p>根据《中华人民共和国政府信息公开条例》规定，现予公布。'
+        f'</p><p>附件：<a href="{attachment}">淮安市洪泽区2024年政府信息公开工作年度报告.pdf</a></p></div></body></html>'
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "status"),
+    [
+        ("关于公布淮安市洪泽区2024年政府信息公开工作年度报告的公告", None),  # its attachment is the report
+        ("政府信息公开工作年度报告", None),  # a body's column titling its reports so, the date beside
+        ("关于淮安市洪泽区2024年政府信息公开工作年度报告的更正说明", 503),  # its page down: it may be the report
+    ],
+)
+async def test_a_doubtful_link_that_is_the_report_or_may_be_hides_no_report(portal, tmp_path, title, status):
+    portal.add("/nb/", listing([("a.html", title)]).replace("</li>", "<span>2025-01-20</span></li>"))
+    portal.add("/nb/a.html", _article(title, "/files/2024.pdf"), status=[status] * 9 if status else [])
+    portal.add("/files/2024.pdf", HONGZE_2024, content_type="application/pdf", charset=None)
+    cfg = settings(tmp_path, [("hongze", "government", f"{portal.base}/nb/")])
+    cfg = dataclasses.replace(cfg, sources=(dataclasses.replace(cfg.sources[0], agency="淮安市洪泽区人民政府"),))
+    (r,) = await poll(cfg, today=date(2025, 6, 1))  # 2024's deadline (31 March) has passed
+    store = db(cfg)
+    kinds, years = event_kinds(store), [doc.year for doc in store.reports("hongze")]
+    store.close()
+    assert "missing" not in kinds
+    if status:
+        assert len(r.problems) == 1  # said: 无法读取, not silently dropped
+    else:
+        assert (r.problems, years) == ([], [2024])
+
+
+async def test_a_notice_an_older_govmon_remembered_as_unreadable_is_let_go(portal, tmp_path):
+    # Before doubtful links, a notice under a report's words failed as "页面不是报告" and was remembered by its bytes'
+    # hash: told "could not read … not read again" at every poll. It is read again once, found no report, let go.
+    title = "关于报送2022年度政府信息公开工作年度报告的通知"
+    portal.add("/nb/", listing([("n.html", title), ("t2021.html", "通辽市2021年政府信息公开工作年度报告")]))
+    portal.add("/nb/n.html", NOTICE_PAGE)
+    portal.add("/nb/t2021.html", TONGLIAO, content_type="text/plain")
+    cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")])
+    store = db(cfg)
+    store.sync_sources(cfg.sources)
+    sha = hashlib.sha256(NOTICE_PAGE.encode()).hexdigest()
+    store.mark_unreadable("city", f"{portal.base}/nb/n.html", NOT_A_REPORT, title=title, year=2022, sha256=sha)
+    store.close()
+    (r,) = await poll(cfg, today=date(2023, 4, 1))
+    (again,) = await poll(cfg, today=date(2023, 4, 1))
+    store = db(cfg)
+    missing = [e.event.payload.to_json()["year"] for e in store.events() if e.event.kind == "missing"]
+    unreadable = store.unreadable_reports("city")
+    store.close()
+    assert (r.problems, again.problems, unreadable) == ([], [], [])
+    assert missing == [2022]

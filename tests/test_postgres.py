@@ -231,21 +231,21 @@ def test_a_polls_start_is_one_round_trip_that_makes_nothing_when_its_lease_is_no
     a, b = _worker(pg_url, "a"), _worker(pg_url, "b")
     try:
         a.sync_sources([Source("s1", "单位", "government", "http://x/s1/", 3600, re.compile("."))])
-        links = (("http://x/s1/bad.pdf", "2023年报告", 2023), ("http://x/s1/new.html", "2024年报告", 2024))
+        links = (("http://x/s1/bad.pdf", "2023年报告", 2023, ""), ("http://x/s1/new.html", "2024年报告", 2024, ""))
         a.save_page("http://x/s1/", None, None, b"<html></html>", Listing(links, None, "."))
         a.mark_unreadable("s1", links[0][0], "读不出", title=links[0][1], year=2023, sha256="bad")
         [begun] = a.start_polls([PollAsk("s1", "http://x/s1/", 600)])
         [held] = b.start_polls([PollAsk("s1", "http://x/s1/", 600)])
         with psycopg.connect(pg_url, autocommit=True) as conn:
             polls = conn.execute("SELECT id, worker FROM polls").fetchall()
-        asked = a.known_reports([url for url, _, _ in links])
+        asked = a.known_reports([url for url, *_ in links])
     finally:
         a.close()
         b.close()
     assert begun.claim is Claim.TAKEN
     assert polls == [(begun.poll_id, "a")]  # b's start made no poll
     assert (held.claim, held.poll_id, held.page) == (Claim.HELD, 0, None)
-    assert sorted(begun.known) == [url for url, _, _ in links]
+    assert sorted(begun.known) == [url for url, *_ in links]
     assert begun.known[links[1][0]] == KnownReport()
     assert begun.known[links[0][0]] == asked[links[0][0]]
     bad = begun.known[links[0][0]].unreadable

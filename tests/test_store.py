@@ -285,7 +285,7 @@ def test_polls_asked_together_begin_each_as_it_would_alone(database):
     store = open_store(database)
     try:
         store.sync_sources(sources)
-        links = (("http://x/t.html", "2023年报告", 2023), ("http://x/a/bad.pdf", "2022年报告", 2022))
+        links = (("http://x/t.html", "2023年报告", 2023, ""), ("http://x/a/bad.pdf", "2022年报告", 2022, ""))
         store.save_page("http://x/a/", '"e1"', None, b"<html></html>", Listing(links, None, "."))
         who = Attribution("a单位", "government", "read")
         new = NewVersion("a", links[0][0], None, 2023, b"raw", "sha", content_hash, "text/html", report, [], None,
@@ -301,7 +301,7 @@ def test_polls_asked_together_begin_each_as_it_would_alone(database):
         together = store.start_polls(asks)
         alone = [store.start_polls([ask])[0] for ask in asks]
         bodies = [tuple(store.bodies(ask.source_id, ask.roster)) for ask in asks]
-        known = store.known_reports([url for url, _, _ in links])
+        known = store.known_reports([url for url, *_ in links])
     finally:
         store.close()
     assert len({x.poll_id for x in together + alone}) == 6

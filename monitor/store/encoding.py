@@ -73,17 +73,28 @@ def version_row(v: NewVersion) -> tuple[str, str, str | None, bytes, bytes, byte
 
 
 def listing_json(listing: Listing) -> str:
-    """A listing page's links as both stores keep them (``pages.links``)."""
-    kept = {"links": [list(link) for link in listing.links], "next": listing.next, "pattern": listing.pattern}
-    return json.dumps({**kept, "found_by": listing.found_by} if listing.found_by else kept, ensure_ascii=False)
+    """A listing page's links as both stores keep them (``pages.links``): each link (url, title, year), and apart
+    from them the doubts of those that have one (``discover.Link.doubt``) and the way they were found, which an
+    older govmon reading the same database (a worker not yet upgraded, a rollback) passes over."""
+    kept: dict[str, Any] = {
+        "links": [[url, title, year] for url, title, year, _ in listing.links],
+        "next": listing.next,
+        "pattern": listing.pattern,
+    }
+    if doubts := {url: doubt for url, _, _, doubt in listing.links if doubt}:
+        kept["doubts"] = doubts
+    if listing.found_by:
+        kept["found_by"] = listing.found_by
+    return json.dumps(kept, ensure_ascii=False)
 
 
 def listing_of(text: str | None) -> Listing | None:
-    """``listing_json``'s text back; links kept before they carried a doubt have none."""
+    """``listing_json``'s text back."""
     if not text:
         return None
     kept = json.loads(text)
-    links = tuple((u, t, y, rest[0] if rest else "") for u, t, y, *rest in kept["links"])
+    doubts = kept.get("doubts", {})
+    links = tuple((url, title, year, doubts.get(url, "")) for url, title, year, *_ in kept["links"])
     return Listing(links, kept["next"], kept.get("pattern"), kept.get("found_by", 0))
 
 

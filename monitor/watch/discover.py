@@ -73,8 +73,8 @@ def discover(html: str, page_url: str, pattern: re.Pattern[str]) -> tuple[list[L
         links += [x for x in _links(_soup(records), page_url, pattern, {})[0] if x not in links]
         return links, next_page or pagers.next_datastore_page(html, page_url)
     next_page = next_page or pagers.numbered_next(soup, html, page_url)
-    if not links and next_page is None:  # a column page that only sends the reader on to its list
-        next_page = _sent_on(soup, page_url)
+    if next_page is None and all(x.doubt for x in links):  # a column page that only sends its reader on to its
+        next_page = _sent_on(soup, page_url)  # list (beside a breadcrumb's link to the column, maybe)
     return links, next_page
 
 
@@ -99,11 +99,15 @@ _DATED = re.compile(
     r"(?:19|20)\d{2}(?:\s*([-/.])\s*\d{1,2}\s*\1\s*\d{1,2}(?!\d)|\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
     r"|\s*年\s*\d{1,2}\s*月(?!\s*(?:\d|[-–—~～至到]))(?:\s*(?:发布|印发|公布|更新))?)"
 )
-_BARE_YEAR = re.compile(r"(?<![\d.\-/])((?:19|20)\d{2})(?![\d.\-/])")  # "…年度报告（2023）", a card's "2024"
-# an article about the report, never the report: its 解读, 图解, 一图读懂 (whatever it quotes of it)
-_ABOUT = re.compile(r"解读|图解|一图[读看]懂|图说|读懂|答记者问|问答")
-# a notice or correction about a report (关于报送…年度报告的通知, …的更正说明): the report only if its page is one
-_NOTICE = re.compile(r"^关于|(的|之)(通知|函|公告|通告|说明|批复|意见)$|更正|勘误|说明$")
+# "…年度报告（2023）", a card's "2024" standing alone; not a date's year written apart from its day ("2025 01-20")
+_BARE_YEAR = re.compile(r"(?<![\d.\-/])((?:19|20)\d{2})(?![\d.\-/])(?!\s*\d{1,2}\s*[-/.月]\s*\d{1,2})")
+# an article about the report, never the report: its 解读 or 图解 (《…年度报告》解读, 图解：…年度报告), not a report
+# that carries one (…年度报告及解读, …（含解读）)
+_ABOUT = re.compile(r"^(图解|图说|解读|一图[读看]懂|[图政]?解读)|(?<![及和含附与暨])(解读|图解|问答)$")
+# a notice or correction about a report (关于报送…年度报告的通知, …的更正说明): the report if what it opens is one
+_NOTICE = re.compile(r"^关于.*(的|之)?(通知|函|公告|通告|说明|批复|意见)$|(更正|勘误)(说明|声明|公告|通知)$")
+# a CMS's template row, its words placeholders (示例：XX单位XXXX年…)
+_PLACEHOLDER = re.compile(r"[X×xＸ*]{4}\s*年|^(示例|样例|模板|范例)|\{\{|\$\{")
 # words a column's own link carries beside its name (政府信息公开年报 >>, 年报专栏, 更多)
 _NAV_WORDS = re.compile(r"[\s>»›<«‹\-–—_|/:：·.。,，()（）【】\[\]]|更多|栏目|专栏|专题|列表|首页|当前位置|位置")
 # the phrases a report's title ends in, to finish a title a listing cut short ("…2023年政府信息公开工作...")
@@ -116,11 +120,14 @@ _PHRASES = (
     "政府信息公开工作报告",
     "政府信息公开年报",
 )
-_CUT = re.compile(r"(\.{2,}|…+|。{3,})\s*$")  # after NFKC: … stays, ．．． is ...
+_CUT = re.compile(r"(\.{2,}|…+|⋯+|・{2,}|。{3,})\s*$")  # after NFKC: … stays, ．．． is ...
 _SCRIPTED = re.compile(
     r"(?:window\.open|location\.(?:assign|replace)|(?:window\.|document\.|self\.|top\.)?location(?:\.href)?\s*=)"
     r"\s*\(?\s*['\"]([^'\"]+)['\"]"
+    # a function of the site's own (openWin('…'), goUrl("…")) given a page's address
+    r"|\b\w+\(\s*['\"]((?:https?://|/|\.\.?/)[^'\"]*|[^'\"]+\.(?:s?html?|jsp|php|aspx?|do|pdf|docx?|wps|ofd)(?:\?[^'\"]*)?)['\"]"
 )
+_OWN_WORDS = re.compile(r"《[^》]*》|[(（][^)）]*[)）]|\s+")  # what the title quotes, what it adds in brackets
 _EMPTY_BRACKETS = re.compile(r"[(（\[【]\s*[)）\]】]")  # what a date taken out of its brackets leaves
 _CJK_GAP = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")  # markup or &nbsp; inside a title's words
 
@@ -133,22 +140,11 @@ def _target(a: Any) -> str | None:
         return href
     for script in (href, str(a.get("onclick") or "")):
         if m := _SCRIPTED.search(script):
-            return m.group(1).strip()
+            return (m.group(1) or m.group(2)).strip()
     for key in ("data-url", "data-href", "data-link"):
         if value := str(a.get(key) or "").strip():
             return value
     return None
-
-
-def _hidden_row(a: Any) -> bool:
-    """A link in a row no reader sees (a CMS's template row, ``<li style="display:none">``): the link itself or its
-    row (li, tr, dd, p) hidden, not a whole panel a tab hides until clicked."""
-    for tag in (a, *a.parents):
-        if tag.name in ("ul", "ol", "table", "tbody", "div", "section", "body", "html", "dl"):
-            return False
-        if _unseen(tag):
-            return True
-    return False
 
 
 def _cut_short(text: str, pattern: re.Pattern[str]) -> bool:
@@ -196,7 +192,7 @@ def _links(
     nexts: list[tuple[int, str]] = []  # (rank, url): 下一页 first, then a pager's > and last its >>
     for a in soup.find_all("a"):
         href = _target(a)
-        if href is None or _hidden_row(a):
+        if href is None:
             continue
         url = resolved(base, href)
         if url is None or urlsplit(url).scheme not in ("http", "https"):
@@ -210,8 +206,8 @@ def _links(
         # tooltip of the date ("发布时间：2025年01月26日"); a date in the text is the day it was published, not its year
         named = title if pattern.search(title) else text
         name = _EMPTY_BRACKETS.sub("", " ".join(_DATED.sub(" ", named).split())).strip()
-        if url in links or _ABOUT.search(re.sub(r"《[^》]*》", "", name)):
-            continue
+        if url in links or _ABOUT.search(_OWN_WORDS.sub("", name)) or _PLACEHOLDER.search(name):
+            continue  # a 解读 or 图解 of a report; a CMS's template row (hidden or not: rows a 展开更多 shows are too)
         if pattern.search(text) or pattern.search(title):
             year = _year(name)
             column = year is None and _names_only_the_column(name, pattern)
@@ -229,9 +225,26 @@ def _next_rank(a: Any, text: str, title: str, url: str, here: str) -> int:
     if any(_NEXT.match(words.strip()) for words in (text, title, alt) if words.strip()):
         return 1
     arrows = _ARROWS.get(text.replace(" ", ""))
-    if arrows and _beside(url, here):
+    if arrows and (_beside(url, here) or _in_pager(a)):
         return 1 + arrows
     return 0
+
+
+_PAGER_WORDS = re.compile(r"首页|尾页|末页|上一页|上页|共\s*\d+\s*页|第\s*\d+\s*页|\d+\s*/\s*\d+")
+_PAGER_NAMES = re.compile(r"pag|fenye|fanye|fy\b", re.I)  # class="pages", id="pagination", class="fenye"
+
+
+def _in_pager(a: Any) -> bool:
+    """Whether a bare arrow stands in a pager: its box is named one (class="pages", "pagination", "fenye"), or
+    says what pagers say (首页, 共5页, 2/5) or numbers its pages; not a box's "more" link."""
+    if "more" in " ".join(a.get("class") or []).lower():
+        return False
+    for box in list(a.parents)[:3]:
+        names = " ".join([*(box.get("class") or []), str(box.get("id") or "")])
+        numbered = sum(1 for x in box.find_all("a") if x.get_text(strip=True).isdigit())
+        if _PAGER_NAMES.search(names) or _PAGER_WORDS.search(box.get_text(" ")) or numbered >= 2:
+            return True
+    return False
 
 
 def _beside(url: str, here: str) -> bool:

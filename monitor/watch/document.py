@@ -30,9 +30,9 @@ from monitor.model.bodies import Attribution, Body, attribute
 from monitor.reading.facts import infer_kind
 from monitor.reading.formats import decode, sniff
 from monitor.reading.report import is_report, with_attachment
-from monitor.store import KnownReport, NewVersion, Store, StoredDocument, StoredVersion
+from monitor.store import KnownReport, NewVersion, Store, StoredDocument, StoredVersion, UnreadableReport
 from monitor.watch.addresses import allowed_for
-from monitor.watch.discover import CUT, Link, attachments
+from monitor.watch.discover import Link, attachments
 from monitor.watch.fetch import Fetcher, Response
 from monitor.watch.paged import joined_pages
 from monitor.watch.prepared import Prepared, prepared
@@ -100,8 +100,7 @@ class Documents:
         doc, known = stored.document, stored.hashes
         if doc and doc.body:
             result.body_of[link.url] = doc.body
-        bad = stored.unreadable
-        bad = bad if bad and bad.sha256 else None  # a body that was read and failed (not a fetch that failed)
+        bad = _failed_before(link, stored)
         validators = doc or bad
         resp = await self.fetcher.get(
             link.url,
@@ -200,16 +199,20 @@ class Documents:
         own link, a title cut short that is not the report after all. One that cannot be read is remembered (by
         its bytes' hash) and raised."""
         try:
-            read = await self.content(source, link, resp, known, follow=link.doubt in ("", CUT))
+            read = await self.content(source, link, resp, known)
         except InputError as exc:
             if link.doubt and isinstance(exc, NotAReport):
                 log.info("source %s: %s (%s) is not a report", source.id, link.url, link.title)
                 return None
             self._unreadable(source, link, exc, sha, resp)
             raise
-        tables = [t for t in read.report.tables.values() if t.status != "missing"]
-        if link.doubt and not read.report.scanned and not tables:
-            log.info("source %s: %s (%s) has no statutory tables: not a report", source.id, link.url, link.title)
+        numbers = any(
+            v.number is not None for t in read.report.tables.values() for r in t.rows.values() for v in r.values()
+        )
+        if link.doubt and not read.report.scanned and not numbers:  # a notice's text, or its form to fill in
+            log.info(
+                "source %s: %s (%s) holds no statutory table's numbers: not a report", source.id, link.url, link.title
+            )
             return None
         return read
 
@@ -294,14 +297,11 @@ class Documents:
             "source %s: the %d report checked again against %d's: %d findings", source.id, year + 1, year, len(findings)
         )
 
-    async def content(
-        self, source: Source, link: Link, resp: Response, known: str | None = None, follow: bool = True
-    ) -> Read:
+    async def content(self, source: Source, link: Link, resp: Response, known: str | None = None) -> Read:
         """The report behind a page: the page itself, or, when the page holds no statutory tables but
         links an attachment (PDF, OFD, Word, WPS, a zip, a workbook, a scan), the attachment (what it is is
-        decided from its bytes), unless not ``follow``ed (a notice's attachment is a template or a form, a column's
-        its reports'). An attachment whose reader is not installed here is said so (需要安装…), never taken for
-        "not a report"."""
+        decided from its bytes). An attachment whose reader is not installed here is said so (需要安装…),
+        never taken for "not a report"."""
         resp = await joined_pages(self.fetcher, source, resp)
         async with self.parsing:  # each page read in a bounded reader process; the loop keeps serving meanwhile
             page, ready = await _handed(
@@ -316,8 +316,6 @@ class Documents:
             copies.remember(page, ready.compared)
         if any(t.status not in ("missing", "image") for t in page.tables.values()):
             return Read(page, resp.body, resp.content_type, ready)
-        if not follow:
-            raise NotAReport(NOT_A_REPORT)
         html, _ = decode(resp.body, resp.charset or source.encoding)
         missing: ReaderMissing | None = None
         for url in attachments(html, resp.url)[:4]:
@@ -389,6 +387,15 @@ class Read:
     raw: bytes
     content_type: str
     prepared: Prepared | None = None
+
+
+def _failed_before(link: Link, stored: KnownReport) -> UnreadableReport | None:
+    """The failure remembered for a link's bytes: a body read that failed, not a fetch; not a doubtful link's "not
+    a report" (remembered while its words were taken for a report's), which is no failure."""
+    bad = stored.unreadable
+    if bad is None or not bad.sha256 or (link.doubt and bad.error.startswith(NOT_A_REPORT)):
+        return None
+    return bad
 
 
 def attribute_report(source: Source, report: Report, known: tuple[Body, ...] = ()) -> Attribution:

@@ -60,9 +60,20 @@ def numbered_next(soup: BeautifulSoup, html: str, page_url: str) -> str | None:
             url = resolved(page_url, str(a["href"]).strip())
             if url and url != canonical(page_url) and urlsplit(url).scheme in ("http", "https"):
                 return url
-    pager = trs_pager(html)  # this page's number told by its URL: the script's variants count from 0 or from 1
-    if pager is not None and (shown := _shown_number(page_url)) < pager.total:
-        return resolved(page_url, f"{pager.name}_{shown}.{pager.ext}")
+    pager = trs_pager(html)
+    if pager is None:
+        return None
+    # this page's index: its address where the script names its pages (index.html 0, index_2.html 2), else the
+    # script's own (counting from 1 where it names its element first: 'page_div', 6, 1, …)
+    last = urlsplit(page_url).path.rsplit("/", 1)[-1]
+    if last in ("", f"{pager.name}.{pager.ext}"):
+        current = 0
+    elif m := re.fullmatch(rf"{re.escape(pager.name)}_(\d+)\.{re.escape(pager.ext)}", last):
+        current = int(m.group(1))
+    else:
+        current = pager.current - 1 if pager.into else pager.current
+    if current >= 0 and current + 1 < pager.total:
+        return resolved(page_url, f"{pager.name}_{current + 1}.{pager.ext}")
     return None
 
 

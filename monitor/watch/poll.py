@@ -37,7 +37,7 @@ from monitor.store import (
     StoredBody,
 )
 from monitor.watch.batched import PollCalls
-from monitor.watch.discover import COLUMN, CUT, NOTICE, Link
+from monitor.watch.discover import COLUMN, Link
 from monitor.watch.document import Documents, PollResult, Remembered
 from monitor.watch.fetch import Fetcher
 from monitor.watch.listing import listing_read, read_listing, says_nothing_listed
@@ -324,7 +324,7 @@ class Watcher:
         try:
             return await self.documents.check(source, link, known, result, year_done) or 0
         except FetchError as exc:
-            if link.doubt in (NOTICE, COLUMN):  # not a report's link for all its words say: nothing unread
+            if link.doubt == COLUMN:  # a breadcrumb's or a menu's link to a column: no report is unread
                 log.info("source %s: %s (%s) not fetched: %s", source.id, link.url, link.title, exc)
                 return 0
             return self._failed(source, link, result, exc)
@@ -346,9 +346,9 @@ def _listed(links: list[Link], failing: set[str], body_of: dict[str, str]) -> li
     """(its body, its year) of each listed report link with a year: a report published, whether or not it could be
     read this time. Its body is the one its report is stored under or was attributed to now, else the one its title
     names (None: none). A doubtful link (``Link.doubt``) lists its year only as the report it turned out to be
-    (stored, so its body's years have it), or, its title cut short, when it could not be read."""
+    (stored, so its body's years have it), or when it could not be read (it may be the report)."""
     return [
         (body_of.get(link.url) or title_body(link.title), link.year)
         for link in links
-        if link.year and (not link.doubt or (link.doubt == CUT and link.url in failing))
+        if link.year and (not link.doubt or link.url in failing)
     ]
