@@ -92,6 +92,37 @@ def scanned_pdf(pdf: bytes, dpi: int = 150, only: list[int] | None = None) -> by
     return out.getvalue()
 
 
+def searchable_scan(pdf: bytes, dpi: int = 100) -> bytes:
+    """The PDF as a scanner's "searchable PDF" gives it: each page's picture covering it, its text layer kept (a
+    scanner's OCR writes one; here it is the original's, so what is read is known)."""
+    import pypdfium2  # noqa: PLC0415
+
+    document = pypdfium2.PdfDocument(pdf)
+    for page in document:
+        image = pypdfium2.PdfImage.new(document)
+        image.set_bitmap(page.render(scale=dpi / 72, grayscale=True))
+        width, height = page.get_size()
+        image.set_matrix(pypdfium2.PdfMatrix().scale(width, height))
+        page.insert_obj(image)
+        page.gen_content()
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def with_a_scanned_page(pdf: bytes, number: int, dpi: int = 150) -> bytes:
+    """The PDF with one page (from 0) replaced by its scan, as an office scans the signed or stamped page in."""
+    import pypdfium2  # noqa: PLC0415
+
+    document = pypdfium2.PdfDocument(pdf)
+    scan = pypdfium2.PdfDocument(scanned_pdf(pdf, dpi, only=[number]))
+    document.del_page(number)
+    document.import_pages(scan, [0], number)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
 def page_image(pdf: bytes, page: int, fmt: str, dpi: int = 150) -> bytes:
     import pypdfium2  # noqa: PLC0415
 

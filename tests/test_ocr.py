@@ -7,8 +7,19 @@ child), once each, and compared cell by cell with the text layer's reading. Abou
 
 from __future__ import annotations
 
+import io
+
 import pytest
-from formats import FIXTURES, PDF_REPORTS, agreement, need_ocr, page_image, scanned_pdf
+from formats import (
+    FIXTURES,
+    PDF_REPORTS,
+    agreement,
+    need_ocr,
+    page_image,
+    scanned_pdf,
+    searchable_scan,
+    with_a_scanned_page,
+)
 
 from monitor.reading.formats import extract
 from monitor.reading.report import parse
@@ -125,3 +136,95 @@ def test_a_cell_the_ocr_recognised_nothing_in_is_unread_not_blank():
     assert "未识别出内容" in unread.message
     assert ("review", "corrected") in unread.cells
     assert not [f for f in findings if f.severity == "error" and f.table == "appeals"]
+
+
+def _found(report):
+    from monitor.checks.pipeline import run_rules  # noqa: PLC0415
+
+    return [(f.rule, f.severity, f.row) for f in run_rules(report)]
+
+
+def test_a_searchable_scan_is_read_as_a_scan():
+    """Hostile audit of scans: a scanner's "searchable PDF" (each page a picture, a text layer its own OCR wrote
+    over it) was read as typed text, so one digit the scanner misread (9 for 6) made a certain number and an error.
+    Its words are no more certain than govmon's OCR's: the real 001 made so keeps its numbers, none certain, and its
+    two wrong totals of part 四 are warnings naming their cells, not errors."""
+    pdf = (FIXTURES / "001_huaian_hongze_district_2023.pdf").read_bytes()
+    typed, scanned = parse(extract(pdf), "typed"), parse(extract(searchable_scan(pdf)), "scan")
+    assert (typed.ocr, scanned.ocr) == (False, True)
+    assert scanned.to_json()["tables"] == typed.to_json()["tables"]
+    assert len([f for f in _found(typed) if f[1] == "error"]) == 2  # the published report's two wrong totals
+    assert [f for f in _found(scanned) if f[1] == "error"] == []
+    assert sum(f[0] == "identity.unverifiable" for f in _found(scanned)) == 2
+
+
+def test_a_scanned_page_among_typed_ones_hides_no_part():
+    """An office's PDF typed but for one page scanned in (here 002's page 4: the end of table 三, table 四 and part
+    五): part 五 is on the picture, not missing. Said so, a warning; table 四 is a picture's; nothing is guessed."""
+    pdf = (FIXTURES / "002_huaian_hongze_district_2024.pdf").read_bytes()
+    report = parse(extract(with_a_scanned_page(pdf, 3)), "mixed")
+    found = _found(report)
+    assert [f for f in found if f[1] == "error"] == []
+    assert ("section.unread", "warning", 5) in found
+    assert report.tables["appeals"].status == "image"
+    typed = parse(extract(pdf), "typed")
+    for key, row in report.tables["active"].rows.items():  # what the typed pages hold is read as ever
+        assert {c: v.number for c, v in row.items()} == {
+            c: v.number for c, v in typed.tables["active"].rows[key].items()
+        }
+
+
+def test_a_scan_with_a_line_of_text_on_each_page_is_read_by_ocr():
+    """A scan whose pages carry one line of text (a scanner app's "Scanned with CamScanner", a portal's upload
+    stamp) was taken for a typed PDF and refused as no report. The line is no text layer of the page."""
+    need_ocr()
+    import pypdfium2  # noqa: PLC0415
+    from pypdfium2 import raw  # noqa: PLC0415
+
+    document = pypdfium2.PdfDocument(
+        scanned_pdf((FIXTURES / "001_huaian_hongze_district_2023.pdf").read_bytes(), only=[3])
+    )
+    page = document[0]
+    font = raw.FPDFText_LoadStandardFont(document.raw, b"Helvetica")
+    mark = raw.FPDFPageObj_CreateTextObj(document.raw, font, 9.0)
+    words = "Scanned with CamScanner - uploaded by the portal".encode("utf-16-le") + b"\0\0"
+    raw.FPDFText_SetText(mark, (raw.c_ushort * (len(words) // 2)).from_buffer_copy(words))
+    raw.FPDFPageObj_Transform(mark, 1, 0, 0, 1, 200, 20)
+    raw.FPDFPage_InsertObject(page.raw, mark)
+    page.gen_content()
+    out = io.BytesIO()
+    document.save(out)
+    doc = extract(out.getvalue())
+    assert (doc.ocr, doc.scanned) == (True, False)
+    assert "五、存在的主要问题及改进情况" in doc.text.splitlines()
+
+
+@pytest.mark.parametrize("how", ["sealed", "turned"])
+def test_a_part_not_recognised_on_a_scan_is_unread_not_missing(how):
+    """Hostile audit of scans: a red seal across part 四's heading, or its page fed into the scanner sideways, and
+    part 四 and its table were errors, "missing", though the page shows them. What OCR did not recognise is not
+    known to be absent: a warning that says so, never an error."""
+    need_ocr()
+    from dataclasses import replace  # noqa: PLC0415
+
+    from monitor.model import Block  # noqa: PLC0415
+
+    pdf = (FIXTURES / "001_huaian_hongze_district_2023.pdf").read_bytes()
+    if how == "turned":
+        import pypdfium2  # noqa: PLC0415
+
+        document = pypdfium2.PdfDocument(scanned_pdf(pdf, only=[3]))
+        document[0].set_rotation(90)
+        out = io.BytesIO()
+        document.save(out)
+        doc = extract(out.getvalue())
+    else:  # the seal: the heading's words not recognised
+        doc = extract(scanned_pdf(pdf, only=[3]))
+        heading = "四、政府信息公开行政复议、行政诉讼情况"
+        assert heading in doc.text.splitlines()
+        doc = replace(doc, blocks=[Block(b.text.replace(heading, "四、政府信息公"), b.grid) for b in doc.blocks])
+    report = parse(doc, how)
+    found = _found(report)
+    assert not [f for f in found if f[0] in ("section.missing", "table.missing")]
+    # part 四 is there by its table where that was recognised under the seal; else said not recognised
+    assert report.sections.get(4) or ("section.unread", "warning", 4) in found

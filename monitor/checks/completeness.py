@@ -15,6 +15,7 @@ from monitor.model import (
     TABLE_LABELS,
     UNREAD_PAGE,
     Finding,
+    Report,
     label,
     shows_more,
 )
@@ -24,11 +25,34 @@ from monitor.model import (
 @rule("section.missing", "error", "报告缺少六个部分之一（行号为缺少的部分1–6）")
 def section_missing(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     text = ctx.report.text
-    if not expects_tables(ctx.report) or UNREAD_PAGE in text or PAGED.search(text) or ctx.report.tables_only:
+    if not expects_tables(ctx.report) or _unread(ctx.report) or PAGED.search(text) or ctx.report.tables_only:
         return  # a page could not be read or is not in hand (a part may be on it), or a workbook alone
     for n in range(1, 7):
         if ctx.report.sections.get(n) is None:
             yield make(f"缺少第{CN[n]}部分“{SECTION_NAMES[n]}”", row=n)
+
+
+@rule(
+    "section.unread", "warning", "扫描件或无法读取的页面中未能识别出报告的某个部分，该部分可能在其中（行号为部分1–6）"
+)
+def section_unread(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    report = ctx.report
+    if not expects_tables(report) or not _unread(report) or PAGED.search(report.text) or report.tables_only:
+        return
+    where = (
+        "报告是扫描件，文字由OCR识别，标题可能被印章遮挡、页面方向不正或版式未能识别"
+        if report.ocr
+        else "报告中有无法读取的页面（图片或文字方向不正），该部分可能在其中"
+    )
+    for n in range(1, 7):
+        if report.sections.get(n) is None:
+            yield make(f"未能识别出第{CN[n]}部分“{SECTION_NAMES[n]}”：{where}，请人工核对", row=n)
+
+
+def _unread(report: Report) -> bool:
+    """Whether a part not found may be on a page that was not read as text: an image (a scanned page), a page
+    turned sideways, or every page, read by OCR."""
+    return report.ocr or UNREAD_PAGE in report.text
 
 
 @rule("report.paged", "warning", "报告分页发布，只读取了其中一页：其他分页上的部分和表格未能核对")
@@ -43,8 +67,8 @@ def report_paged(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding
 
 @rule("table.missing", "error", "报告中找不到某张法定统计表（第二、三、四部分的表格）")
 def table_missing(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
-    if not expects_tables(ctx.report):
-        return
+    if not expects_tables(ctx.report) or ctx.report.ocr:
+        return  # a table OCR did not recognise (a seal over its heading, a page turned) is not known to be missing
     for key, table in ctx.report.tables.items():
         if table.status == "missing":
             yield make(f"未找到{TABLE_LABELS[key]}", table=key)
@@ -60,6 +84,10 @@ def table_unreadable(ctx: Context, make: Callable[..., Finding]) -> Iterator[Fin
         name = TABLE_LABELS[key]
         if ctx.report.scanned:
             yield make(f"{name}无法读取：PDF是扫描件，没有文字层，需要OCR识别后才能核对", table=key)
+        elif table.status in ("missing", "image") and ctx.report.ocr and expects_tables(ctx.report):
+            yield make(
+                f"未能从扫描件中识别出{name}（文字由OCR识别，可能被印章遮挡或页面方向不正），请人工核对", table=key
+            )
         elif table.status == "image" and (paged := PAGED.search(ctx.report.text)):
             yield make(
                 f"{name}不在这一页上：报告分页发布（共{paged[2]}页），可能在未读取的其他分页中，请人工核对", table=key

@@ -89,6 +89,9 @@ class Report:
     sections: dict[int, tuple[int, int] | None] = field(default_factory=dict)  # number -> (first, end) lines
     tables: dict[str, Table] = field(default_factory=dict)
     scanned: bool = False  # a PDF without a text layer: needs OCR before anything can be checked
+    # read from page images (by govmon's OCR, or a scanner's text layer over them): what was not recognised on
+    # them is not known to be absent, and no number is certain
+    ocr: bool = False
     pages: int = 0  # PDF pages read (0 for HTML and text)
     # where ``agency`` was read (model.bodies.HOW: title, metadata, preamble); not in to_json (the store keeps
     # a report's body and how it was found beside the document, ``check --json`` is unchanged)
@@ -119,6 +122,7 @@ class Report:
             "table_status": {k: t.status for k, t in self.tables.items()},
             "table_formats": {k: t.format for k, t in self.tables.items() if t.format},  # as each table shows it
             "doubts": {k: d for k, t in self.tables.items() if (d := t.doubts())},  # numbers read without certainty
+            **({"ocr": True} if self.ocr else {}),
         }
 
     @classmethod
@@ -152,6 +156,7 @@ class Report:
                 for n, present in data.get("sections", {}).items()
             },
             tables=tables,
+            ocr=bool(data.get("ocr")),
         )
 
 

@@ -62,6 +62,7 @@ def report_text(report: Report, findings: list[Finding]) -> str:
         KIND_CN.get(r.kind or "", "类别不明"),
         _format(r),
         f"发布于{r.published.isoformat()}" if r.published else "发布日期不明",
+        *(["扫描件（文字由OCR识别，数字未经确认）"] if r.ocr else []),
     ]
     marks = " ".join(f"{'一二三四五六'[n - 1]}{'✓' if r.sections.get(n) else '✗'}" for n in range(1, 7))
     lines = [

@@ -33,6 +33,10 @@ EDGE = 1.0  # points: how far apart two ruling lines may be and still be one
 TURNED = 0.05  # a character's rotation (its text matrix's b or c) above which it is not the page's text
 WATERMARK = 2.5  # characters this many times the page's usual size are a watermark, not its text
 MIN_PICTURE = 120.0  # points (about 4 cm): smaller pictures are seals, logos and signatures
+COVERING = 0.85  # a picture covering this share of its page is the page: a scan of it
+# characters on a scanned page that are no text layer of it: a scanner app's mark, a portal's upload stamp
+# ("Scanned with CamScanner", 本文件由…扫描上传，与原件一致); a scanner's OCR layer over the page has hundreds
+STAMP_CHARS = 80
 
 Item = tuple[float, "str | Grid"]  # (top on the page, a text line or a grid)
 
@@ -110,9 +114,17 @@ def _text_only(page: Any) -> Any:
     return page.filter(text)
 
 
+def _scanned(page: Any) -> bool:
+    """A page that is a picture of itself: one image covering it (a scan), whatever text lies over it."""
+    area = float(page.width) * float(page.height)
+    return any((i["x1"] - i["x0"]) * (i["bottom"] - i["top"]) >= COVERING * area for i in page.images)
+
+
 def _page_items(page: Any) -> list[Item]:
     if page.chars and sum(bool(c.get("upright", True)) for c in page.chars) * 2 < len(page.chars):
         return [(0.0, UNREAD_PAGE)]  # text set sideways on the page: its lines and cells cannot be read in order
+    if len(page.chars) < STAMP_CHARS and _scanned(page):
+        return [(0.0, IMAGE_MARK), (0.0, UNREAD_PAGE)]  # a scanned page among typed ones: what it holds is not read
     page = _text_only(page)
     items: list[Item] = []
     boxes = []
@@ -138,8 +150,10 @@ def _page_items(page: Any) -> list[Item]:
     return sorted(items, key=lambda item: item[0])
 
 
-def _read(data: bytes) -> tuple[list[Block], int, bool]:
-    """The PDF's blocks in reading order, its page count, and whether it has a text layer at all."""
+def _read(data: bytes) -> tuple[list[Block], int, bool, bool]:
+    """The PDF's blocks in reading order, its page count, whether it has a text layer at all (a page scanned with
+    a stamp or a scanner app's mark on it has none), and whether that layer lies over scanned pages (a "searchable"
+    scan: a scanner's OCR wrote it, and its words are no more certain than govmon's OCR's)."""
     import io  # noqa: PLC0415 - imported in the child
     import logging  # noqa: PLC0415
 
@@ -162,8 +176,12 @@ def _read(data: bytes) -> tuple[list[Block], int, bool]:
         blocks: list[Block] = []
         lines: list[str] = []
         chars = 0
+        scans = overlaid = 0
         pages = []
         for page in pdf.pages:
+            scanned = _scanned(page)
+            scans += scanned and len(page.chars) < STAMP_CHARS
+            overlaid += scanned and len(page.chars) >= STAMP_CHARS
             chars += len(page.chars)
             pages.append([item for _, item in _page_items(page)])
             page.flush_cache()
@@ -179,9 +197,9 @@ def _read(data: bytes) -> tuple[list[Block], int, bool]:
                 blocks.append(Block(grid=item))
         if lines:
             blocks.append(Block("\n".join(lines)))
-        if chars < 20 * len(pdf.pages):  # no text layer: a scan, which needs OCR before anything can be read
-            return [], len(pdf.pages), False
-        return join_split_rows(blocks), len(pdf.pages), True
+        if chars < 20 * len(pdf.pages) or scans == len(pdf.pages):  # no text layer: a scan, which needs OCR
+            return [], len(pdf.pages), False, False
+        return join_split_rows(blocks), len(pdf.pages), True, overlaid > 0
 
 
 _LIMITS = Limits(
@@ -196,7 +214,7 @@ _LIMITS = Limits(
 def pdf_document(data: bytes) -> Document:
     """The PDF's text lines and ruled tables (a scan: read by OCR where installed). Raises InputError for
     unreadable PDFs."""
-    blocks, pages, layer = run_limited(multiprocessing.get_context("fork"), _LIMITS, _read, (data,))
+    blocks, pages, layer, overlaid = run_limited(multiprocessing.get_context("fork"), _LIMITS, _read, (data,))
     if not layer and ocr.available():  # a scan: read by OCR (ocr.py); without the engine it stays "needs OCR"
         return ocr.pdf_ocr(data, pages)
-    return Document(blocks, kind="pdf", encoding="pdf", pages=pages, scanned=not layer)
+    return Document(blocks, kind="pdf", encoding="pdf", pages=pages, scanned=not layer, ocr=overlaid)

@@ -123,6 +123,36 @@ def _doubt_all(tables: dict[str, Table], why: str) -> None:
         }
 
 
+def _what_is_known(report: Report, doc: Document, text: str) -> None:
+    """How sure the report's numbers are, and which tables and parts are known to be missing: numbers read from a
+    text whose order is not the page's, or from page images (OCR), are not certain; a table not read where the
+    report shows pictures or attachments is not known to be missing (nor one OCR did not recognise: the rules
+    read ``Report.ocr``)."""
+    sections = report.sections
+    if _scrambled(sections):  # the text's order is not the page's: a number read from it is not known to be its row's
+        for table in report.tables.values():
+            table.rows = {
+                r: {c: v if v.origin is not None else v.doubted(DOUBT_ORDER) for c, v in cols.items()}
+                for r, cols in table.rows.items()
+            }
+    if sum(1 for span in sections.values() if span) >= 2 and shows_more(text):
+        _unread_tables(report)  # not read, but the report shows pictures or attachments: the table may be in one
+    if doc.ocr:  # read from page images: no number is certain, so no identity can make an error
+        _doubt_all(report.tables, DOUBT_OCR)
+        report.ocr = True
+    paged = PAGED.search(text) is not None  # a part whose table is on a page not in hand is not known to be there
+    for n, key in _PART_TABLES.items():  # a part whose table is there is there, under whatever heading
+        if sections[n] is None and report.tables[key].status != "missing" and not paged:
+            sections[n] = (0, 0)
+
+
+def _unread_tables(report: Report) -> None:
+    """The tables not found said unread (an image's), never missing on a guess."""
+    for key, table in report.tables.items():
+        if table.status == "missing":
+            report.tables[key] = Table("image")
+
+
 def parse(doc: Document, source: str, kind: str | None = None) -> Report:
     """Normalise and parse one document. Never raises on odd text: what it cannot find is None."""
     doc = normalise_document(doc)
@@ -145,22 +175,7 @@ def parse(doc: Document, source: str, kind: str | None = None) -> Report:
     report.agency, report.agency_from = find_body(lines, title, first, doc.meta.get("source", ""))
     report.kind = kind or infer_kind(report.agency)
     report.tables = read_tables(lines, [b.grid for b in doc.blocks if b.grid is not None], parts, _adjacent(doc.blocks))
-    if _scrambled(sections):  # the text's order is not the page's: a number read from it is not known to be its row's
-        for table in report.tables.values():
-            table.rows = {
-                r: {c: v if v.origin is not None else v.doubted(DOUBT_ORDER) for c, v in cols.items()}
-                for r, cols in table.rows.items()
-            }
-    if sum(1 for span in sections.values() if span) >= 2 and shows_more(text):
-        for key, table in report.tables.items():  # not read, but the report shows pictures or attachments
-            if table.status == "missing":  # the table may be in one: never called missing on a guess
-                report.tables[key] = Table("image")
-    if doc.ocr:  # read from page images: no number is certain, so no identity can make an error
-        _doubt_all(report.tables, DOUBT_OCR)
-    paged = PAGED.search(text) is not None  # a part whose table is on a page not in hand is not known to be there
-    for n, key in _PART_TABLES.items():  # a part whose table is there is there, under whatever heading
-        if sections[n] is None and report.tables[key].status != "missing" and not paged:
-            sections[n] = (0, 0)
+    _what_is_known(report, doc, text)
     formats = [t.format for t in (report.tables["active"], report.tables["applications"]) if t.format]
     if (report.year and report.year < 2019) or (not report.year and not formats and _LEGACY.search(text)):
         # before the 2019 format: a 政府信息公开情况统计表 (指标名称/计量单位), no statutory tables to check
