@@ -186,9 +186,9 @@ def _limits(pages: int, what: str) -> Limits:
     return Limits(
         seconds,
         MEMORY,
-        too_long=f"OCR of the {what} took more than {seconds + 5} s; gave up",
-        exhausted=f"OCR of the {what} went past its limits ({seconds} s CPU, {MEMORY // 2**20} MiB); gave up",
-        failed=f"OCR of the {what} failed",
+        too_long=f"{what}的OCR识别超过{seconds + 5}秒，已放弃",
+        exhausted=f"{what}的OCR识别超出限制（CPU {seconds}秒、内存{MEMORY // 2**20} MiB），已放弃",
+        failed=f"{what}的OCR识别失败",
     )
 
 
@@ -206,7 +206,7 @@ def pdf_ocr(data: bytes, pages: int) -> Document:
     if pages > MAX_PAGES:
         raise InputError(f"扫描PDF有{pages}页，OCR最多识别{MAX_PAGES}页")
     ctx = multiprocessing.get_context("fork")
-    lines, count = run_limited(ctx, _limits(pages, "scanned PDF"), _read_pdf, (data,))
+    lines, count = run_limited(ctx, _limits(pages, "扫描件PDF"), _read_pdf, (data,))
     return _document(lines, count, "pdf")
 
 
@@ -215,5 +215,5 @@ def image_document(data: bytes) -> Document:
     if not available():
         raise ReaderMissing(MISSING)
     ctx = multiprocessing.get_context("fork")
-    lines, count = run_limited(ctx, _limits(MAX_PAGES // 3, "image"), _read_image, (data,))
+    lines, count = run_limited(ctx, _limits(MAX_PAGES // 3, "图片"), _read_image, (data,))
     return _document(lines, count, "image")

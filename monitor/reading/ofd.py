@@ -36,9 +36,9 @@ TOL = 0.8  # mm: a line drawn twice, or a cell edge off by a stroke's width
 _LIMITS = Limits(
     60,
     1024 * 2**20,
-    too_long="reading the OFD took more than 65 s; gave up",
-    exhausted="reading the OFD exhausted its memory or time limit (a hostile file?)",
-    failed="the OFD cannot be read",
+    too_long="读取OFD超过65秒，已放弃",
+    exhausted="读取OFD超出内存或时间限制（可能是恶意构造的文件），已放弃",
+    failed="OFD文件无法读取",
 )
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[A-Za-z]")
 

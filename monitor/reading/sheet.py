@@ -28,8 +28,8 @@ MAX_SHEETS = 50
 _LIMITS = Limits(
     60,
     1024 * 2**20,
-    too_long="reading the workbook took more than 65 s; gave up",
-    exhausted="reading the workbook exhausted its memory or time limit (a hostile file?)",
+    too_long="读取工作簿超过65秒，已放弃",
+    exhausted="读取工作簿超出内存或时间限制（可能是恶意构造的文件），已放弃",
     failed="表格文件无法读取",
 )
 Sheet = tuple[dict[tuple[int, int], str], list[tuple[int, int, int, int]]]  # texts by (row, col); merges
