@@ -92,13 +92,18 @@ def scanned_pdf(pdf: bytes, dpi: int = 150, only: list[int] | None = None) -> by
     return out.getvalue()
 
 
-def searchable_scan(pdf: bytes, dpi: int = 100) -> bytes:
-    """The PDF as a scanner's "searchable PDF" gives it: each page's picture covering it, its text layer kept (a
-    scanner's OCR writes one; here it is the original's, so what is read is known)."""
+def searchable_scan(pdf: bytes, dpi: int = 100, *, invisible: bool = True) -> bytes:
+    """The PDF as a scanner's "searchable PDF" gives it: each page's picture covering it, its text layer over it
+    drawn invisible (a scanner's OCR writes one; here it is the original's, so what is read is known). Not
+    ``invisible``: a typed PDF on a page-sized background picture, its text seen."""
     import pypdfium2  # noqa: PLC0415
+    from pypdfium2 import raw  # noqa: PLC0415
 
     document = pypdfium2.PdfDocument(pdf)
     for page in document:
+        if invisible:
+            for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_TEXT]):
+                raw.FPDFTextObj_SetTextRenderMode(obj.raw, raw.FPDF_TEXTRENDERMODE_INVISIBLE)
         image = pypdfium2.PdfImage.new(document)
         image.set_bitmap(page.render(scale=dpi / 72, grayscale=True))
         width, height = page.get_size()

@@ -228,3 +228,41 @@ def test_a_part_not_recognised_on_a_scan_is_unread_not_missing(how):
     assert not [f for f in found if f[0] in ("section.missing", "table.missing")]
     # part 四 is there by its table where that was recognised under the seal; else said not recognised
     assert report.sections.get(4) or ("section.unread", "warning", 4) in found
+
+
+def test_a_typed_pdf_on_a_background_picture_keeps_its_errors():
+    """Second review: a typed report on a page-sized picture (a 红头 letterhead, a border, Chromium's background)
+    was taken for a scanner's searchable PDF, and the real 001's two wrong totals were lost. Its text is seen, not
+    an OCR layer drawn invisible: typed, and its errors stand."""
+    pdf = (FIXTURES / "001_huaian_hongze_district_2023.pdf").read_bytes()
+    report = parse(extract(searchable_scan(pdf, invisible=False)), "background")
+    assert report.ocr is False
+    assert [f[:2] for f in _found(report) if f[1] == "error"] == [("appeals.total", "error")] * 2
+
+
+@pytest.mark.parametrize(
+    ("where", "told"), [("cover", "section.missing"), ("between", "section.unread"), ("end", "section.missing")]
+)
+def test_a_page_not_read_hides_only_a_part_that_could_stand_on_it(where, told):
+    """Second review: a scanned cover or signature page silenced a part genuinely missing elsewhere. Part 五 is
+    deleted from a real report, and a page not read ([无法读取的页面], as the PDF reader marks a scanned page) is
+    put first, between parts 四 and 六 (where 五 would stand), or last: only between may it hold part 五."""
+    from conftest import SEEDS  # noqa: PLC0415
+
+    from monitor.model import UNREAD_PAGE  # noqa: PLC0415
+    from monitor.reading.report import read_report  # noqa: PLC0415
+
+    text = SEEDS["tongliao"].read_text(encoding="utf-8")
+    report = read_report(text.encode(), "seed")
+    lines = text.split("\n")
+    five, six = report.sections[5], report.sections[6]
+    assert five
+    assert six
+    heading = lines[five[0] - 1]
+    at = {"cover": 0, "between": five[0] - 1, "end": len(lines)}[where]
+    kept = [line for k, line in enumerate(lines) if not five[0] - 1 <= k < five[1]]  # part 五, heading and all
+    kept.insert(at if at < five[0] - 1 else at - (five[1] - five[0] + 1), UNREAD_PAGE)
+    assert heading not in kept
+    found = _found(read_report("\n".join(kept).encode(), "seed"))
+    assert (told, "error" if told == "section.missing" else "warning", 5) in found
+    assert not [f for f in found if f[0] in ("section.missing", "section.unread") and f[2] != 5]

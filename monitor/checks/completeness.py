@@ -25,10 +25,10 @@ from monitor.model import (
 @rule("section.missing", "error", "报告缺少六个部分之一（行号为缺少的部分1–6）")
 def section_missing(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     text = ctx.report.text
-    if not expects_tables(ctx.report) or _unread(ctx.report) or PAGED.search(text) or ctx.report.tables_only:
-        return  # a page could not be read or is not in hand (a part may be on it), or a workbook alone
+    if not expects_tables(ctx.report) or PAGED.search(text) or ctx.report.tables_only:
+        return  # the other pages are not in hand (a part may be on one), or a workbook alone
     for n in range(1, 7):
-        if ctx.report.sections.get(n) is None:
+        if ctx.report.sections.get(n) is None and not _maybe_unread(ctx.report, n):
             yield make(f"缺少第{CN[n]}部分“{SECTION_NAMES[n]}”", row=n)
 
 
@@ -37,7 +37,7 @@ def section_missing(ctx: Context, make: Callable[..., Finding]) -> Iterator[Find
 )
 def section_unread(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     report = ctx.report
-    if not expects_tables(report) or not _unread(report) or PAGED.search(report.text) or report.tables_only:
+    if not expects_tables(report) or PAGED.search(report.text) or report.tables_only:
         return
     where = (
         "报告是扫描件，文字由OCR识别，标题可能被印章遮挡、页面方向不正或版式未能识别"
@@ -45,14 +45,24 @@ def section_unread(ctx: Context, make: Callable[..., Finding]) -> Iterator[Findi
         else "报告中有无法读取的页面（图片或文字方向不正），该部分可能在其中"
     )
     for n in range(1, 7):
-        if report.sections.get(n) is None:
+        if report.sections.get(n) is None and _maybe_unread(report, n):
             yield make(f"未能识别出第{CN[n]}部分“{SECTION_NAMES[n]}”：{where}，请人工核对", row=n)
 
 
-def _unread(report: Report) -> bool:
-    """Whether a part not found may be on a page that was not read as text: an image (a scanned page), a page
-    turned sideways, or every page, read by OCR."""
-    return report.ocr or UNREAD_PAGE in report.text
+def _maybe_unread(report: Report, n: int) -> bool:
+    """Whether part ``n``, not found, may be on a page that was not read as text: every page read by OCR, or a page
+    not read (a scanned page among typed ones, a page turned sideways) where the part would stand, between the
+    parts found before and after it (a scanned cover before part 一 holds no part 五)."""
+    if report.ocr:
+        return True
+    lines = report.lines
+    marks = [k for k, line in enumerate(lines) if UNREAD_PAGE in line]
+    if not marks:
+        return False
+    spans = {k: span for k, span in report.sections.items() if span and span != (0, 0)}  # (0, 0): by its table
+    low = max((span[0] for k, span in spans.items() if k < n), default=0)
+    high = min((span[0] for k, span in spans.items() if k > n), default=len(lines))
+    return any(low <= k < high for k in marks)
 
 
 @rule("report.paged", "warning", "报告分页发布，只读取了其中一页：其他分页上的部分和表格未能核对")

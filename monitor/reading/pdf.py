@@ -17,6 +17,7 @@ Reading runs in a forked child with memory and CPU limits and a timeout, so a PD
 from __future__ import annotations
 
 import multiprocessing
+import re
 from typing import Any
 
 from monitor.errors import InputError
@@ -33,10 +34,11 @@ EDGE = 1.0  # points: how far apart two ruling lines may be and still be one
 TURNED = 0.05  # a character's rotation (its text matrix's b or c) above which it is not the page's text
 WATERMARK = 2.5  # characters this many times the page's usual size are a watermark, not its text
 MIN_PICTURE = 120.0  # points (about 4 cm): smaller pictures are seals, logos and signatures
-COVERING = 0.85  # a picture covering this share of its page is the page: a scan of it
+COVERING = 0.7  # pictures covering this share of their page (within it) are the page: a scan of it, or its background
 # characters on a scanned page that are no text layer of it: a scanner app's mark, a portal's upload stamp
 # ("Scanned with CamScanner", 本文件由…扫描上传，与原件一致); a scanner's OCR layer over the page has hundreds
 STAMP_CHARS = 80
+_INVISIBLE = re.compile(rb"(?<![\d.])3\s+Tr\b")  # text drawn invisible (render mode 3): a scanner's OCR layer
 
 Item = tuple[float, "str | Grid"]  # (top on the page, a text line or a grid)
 
@@ -114,17 +116,41 @@ def _text_only(page: Any) -> Any:
     return page.filter(text)
 
 
-def _scanned(page: Any) -> bool:
-    """A page that is a picture of itself: one image covering it (a scan), whatever text lies over it."""
-    area = float(page.width) * float(page.height)
-    return any((i["x1"] - i["x0"]) * (i["bottom"] - i["top"]) >= COVERING * area for i in page.images)
+def _covered(page: Any) -> bool:
+    """Whether pictures cover the page (each counted within the page: a tiled background's tiles off it are not)."""
+    width, height = float(page.width), float(page.height)
+    area = 0.0
+    for i in page.images:
+        x0, x1, top, bottom = max(i["x0"], 0), min(i["x1"], width), max(i["top"], 0), min(i["bottom"], height)
+        area += max(x1 - x0, 0) * max(bottom - top, 0)
+    return area >= COVERING * width * height
 
 
-def _page_items(page: Any) -> list[Item]:
+def _invisible_layer(page: Any) -> bool:
+    """Whether the page draws text invisible (``3 Tr``), as a scanner's "searchable PDF" lays its OCR over its
+    picture of the page; an office's export never does."""
+    from pdfminer.pdftypes import resolve1  # noqa: PLC0415
+
+    try:
+        return any(_INVISIBLE.search(resolve1(s).get_data()) for s in page.page_obj.contents)
+    except Exception:  # a damaged stream: no layer known
+        return False
+
+
+def _page_items(page: Any, overlaid: bool = False) -> list[Item]:
+    """The page's lines and tables in reading order. A scanned page (pictures cover it, and no more than a stamp's
+    characters lie over them; or an OCR layer no reader sees, in a PDF mostly typed) is a picture and a page not
+    read, beside what text it has; a page set sideways is not read."""
     if page.chars and sum(bool(c.get("upright", True)) for c in page.chars) * 2 < len(page.chars):
         return [(0.0, UNREAD_PAGE)]  # text set sideways on the page: its lines and cells cannot be read in order
-    if len(page.chars) < STAMP_CHARS and _scanned(page):
-        return [(0.0, IMAGE_MARK), (0.0, UNREAD_PAGE)]  # a scanned page among typed ones: what it holds is not read
+    if overlaid:
+        return [(0.0, IMAGE_MARK), (0.0, UNREAD_PAGE)]  # its words are a scanner's OCR's, not what a reader sees
+    if len(page.chars) < STAMP_CHARS and _covered(page):  # a scan among typed pages (or a short page on a
+        return [(0.0, IMAGE_MARK), (0.0, UNREAD_PAGE), *_read_items(page)]  # background picture): its text kept
+    return _read_items(page)
+
+
+def _read_items(page: Any) -> list[Item]:
     page = _text_only(page)
     items: list[Item] = []
     boxes = []
@@ -175,15 +201,19 @@ def _read(data: bytes) -> tuple[list[Block], int, bool, bool]:
             raise InputError(f"PDF有{len(pdf.pages)}页，超过{MAX_PAGES}页的报告不予读取")
         blocks: list[Block] = []
         lines: list[str] = []
-        chars = 0
-        scans = overlaid = 0
-        pages = []
+        chars = scans = 0
+        layers = []  # the pages a scanner's OCR layer lies over
         for page in pdf.pages:
-            scanned = _scanned(page)
-            scans += scanned and len(page.chars) < STAMP_CHARS
-            overlaid += scanned and len(page.chars) >= STAMP_CHARS
+            covered = _covered(page)
+            scans += covered and len(page.chars) < STAMP_CHARS
+            layers.append(covered and bool(page.chars) and _invisible_layer(page))
             chars += len(page.chars)
-            pages.append([item for _, item in _page_items(page)])
+        # mostly such pages: a searchable scan, read from its layer as from OCR (no number certain); a few among
+        # typed ones (a stamped page scanned in and "recognised"): those pages are pictures not read
+        overlaid = sum(layers) * 2 >= len(pdf.pages)
+        pages = []
+        for page, layer in zip(pdf.pages, layers, strict=True):
+            pages.append([item for _, item in _page_items(page, layer and not overlaid)])
             page.flush_cache()
         for items in without_running_lines(pages):
             for item in items:
@@ -199,7 +229,7 @@ def _read(data: bytes) -> tuple[list[Block], int, bool, bool]:
             blocks.append(Block("\n".join(lines)))
         if chars < 20 * len(pdf.pages) or scans == len(pdf.pages):  # no text layer: a scan, which needs OCR
             return [], len(pdf.pages), False, False
-        return join_split_rows(blocks), len(pdf.pages), True, overlaid > 0
+        return join_split_rows(blocks), len(pdf.pages), True, overlaid
 
 
 _LIMITS = Limits(
