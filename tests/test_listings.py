@@ -405,3 +405,15 @@ async def test_a_notice_an_older_govmon_remembered_as_unreadable_is_let_go(porta
     store.close()
     assert (r.problems, again.problems, unreadable) == ([], [], [])
     assert missing == [2022]
+
+
+async def test_a_breadcrumb_to_the_listing_itself_is_not_opened(portal, tmp_path):
+    # Every page of a real portal's column links the column by its name (the corpus's Pingtan pages do): a link to
+    # the listing itself is not a report to open at every poll (a whole page fetched and read for nothing).
+    page = listing([("/nb/", "政府信息公开年报"), ("t2021.html", "通辽市2021年政府信息公开工作年度报告")])
+    portal.add("/nb/index.html", page)
+    portal.add("/nb/", page)
+    portal.add("/nb/t2021.html", TONGLIAO, content_type="text/plain")
+    cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/index.html")])
+    (r,) = await poll(cfg)
+    assert (r.error, r.problems, r.reports, portal.hits["/nb/"]) == (None, [], 1, 0)

@@ -178,6 +178,19 @@ def _year(name: str) -> int | None:
     return found.pop() if len(found) == 1 else None
 
 
+_INDEX = re.compile(r"/(?:index|default)\.(?:s?html?|jhtml|jsp|php|aspx?)$", re.I)
+
+
+def same_page(a: str, b: str) -> bool:
+    """Whether two URLs are one column page: /col/nb/, /col/nb and /col/nb/index.html are."""
+
+    def key(url: str) -> tuple[str, str, str]:
+        p = urlsplit(url)
+        return p.netloc.lower(), _INDEX.sub("/", p.path).rstrip("/"), p.query
+
+    return key(a) == key(b)
+
+
 def _base(soup: BeautifulSoup, page_url: str) -> str:
     """What the page's links are relative to: its ``<base href>``, else its own URL."""
     base = soup.find("base", href=True)
@@ -211,6 +224,8 @@ def _links(
         if pattern.search(text) or pattern.search(title):
             year = _year(name)
             column = year is None and _names_only_the_column(name, pattern)
+            if column and same_page(url, here):
+                continue  # the breadcrumb's link to this very listing: opened at every poll, it would be read whole
             links[url] = Link(url, name, year, NOTICE if _NOTICE.search(name) else COLUMN if column else "")
         elif _cut_short(text, pattern) and not _NOTICE.search(name):
             links[url] = Link(url, name, _year(name), CUT)

@@ -12,7 +12,7 @@ from monitor.config import Source
 from monitor.reading.formats import decode
 from monitor.store import Listing, PageCache, SourceState, Store
 from monitor.watch.addresses import allowed_for
-from monitor.watch.discover import FOUND_BY, Link, discover, says_empty
+from monitor.watch.discover import COLUMN, FOUND_BY, Link, discover, same_page, says_empty
 from monitor.watch.fetch import Fetcher
 
 log = logging.getLogger("govmon")
@@ -79,8 +79,9 @@ async def read_listing(
             kept = Listing(tuple((k.url, k.title, k.year, k.doubt) for k in found), url_next, pattern, FOUND_BY)
             store.save_page(url, resp.etag or etag, resp.last_modified or modified, body, kept)
             url = url_next
-        for link in found:
-            links.setdefault(link.url, link)
+        for link in found:  # a column's link to a page of this listing (its first page, from the second) is none
+            if not (link.doubt == COLUMN and any(same_page(link.url, page) for page in (*seen, source.list_url))):
+                links.setdefault(link.url, link)
     if url and url not in seen:
         log.warning("source %s: listing pages past max_pages=%d not read", source.id, source.max_pages)
     return list(links.values()), not (url and url not in seen)
