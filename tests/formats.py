@@ -92,15 +92,17 @@ def scanned_pdf(pdf: bytes, dpi: int = 150, only: list[int] | None = None) -> by
     return out.getvalue()
 
 
-def searchable_scan(pdf: bytes, dpi: int = 100, *, invisible: bool = True) -> bytes:
+def searchable_scan(pdf: bytes, dpi: int = 100, *, invisible: bool = True, only: list[int] | None = None) -> bytes:
     """The PDF as a scanner's "searchable PDF" gives it: each page's picture covering it, its text layer over it
     drawn invisible (a scanner's OCR writes one; here it is the original's, so what is read is known). Not
-    ``invisible``: a typed PDF on a page-sized background picture, its text seen."""
+    ``invisible``: a typed PDF on a page-sized background picture, its text seen. ``only``: those pages (from 0)."""
     import pypdfium2  # noqa: PLC0415
     from pypdfium2 import raw  # noqa: PLC0415
 
     document = pypdfium2.PdfDocument(pdf)
-    for page in document:
+    for number, page in enumerate(document):
+        if only is not None and number not in only:
+            continue
         if invisible:
             for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_TEXT]):
                 raw.FPDFTextObj_SetTextRenderMode(obj.raw, raw.FPDF_TEXTRENDERMODE_INVISIBLE)

@@ -897,3 +897,18 @@ def test_a_pager_s_words_alone_do_not_excuse_a_missing_part():
     soup.body.append(pager)
     missing = [f for f in run_rules(read_report(str(soup).encode(), "009-pager")) if f.rule == "section.missing"]
     assert [f.row for f in missing] == [5, 6]
+
+
+def test_a_part_deleted_with_its_table_from_a_portal_page_is_missing():
+    """Third review: the real 009 with part 四 cut out, heading and table, called no part missing: the portal's own
+    logos made its table "a picture's" and the part present by it. A part is present by its table only where the
+    table is read."""
+    html = (CORPUS / "009_pingtan_social_affairs_bureau_2023.html").read_text(encoding="utf-8")
+    start, end = (
+        html.index("四、政府信息公开行政"),
+        html.index("五、存在的主要问题"),
+    )  # (行政法复议, as the page has it)
+    report = read_report((html[:start] + html[end:]).encode(), "009 without part 四")
+    found = [(f.rule, f.severity, f.row) for f in run_rules(report)]
+    assert ("section.missing", "error", 4) in found
+    assert report.tables["appeals"].status != "parsed"

@@ -266,3 +266,23 @@ def test_a_page_not_read_hides_only_a_part_that_could_stand_on_it(where, told):
     found = _found(read_report("\n".join(kept).encode(), "seed"))
     assert (told, "error" if told == "section.missing" else "warning", 5) in found
     assert not [f for f in found if f[0] in ("section.missing", "section.unread") and f[2] != 5]
+
+
+def test_a_searchable_scan_among_typed_pages_leaves_the_typed_ones_certain():
+    """Third review: 001 with pages 1, 2 and 5 a scanner's searchable scan and pages 3 and 4 (part 四's table)
+    typed lost the published report's two wrong totals: the typed pages were doubted with the scanned ones. The
+    scanned pages are now pictures not read, and the typed pages' errors stand."""
+    pdf = (FIXTURES / "001_huaian_hongze_district_2023.pdf").read_bytes()
+    report = parse(extract(searchable_scan(pdf, only=[0, 1, 4])), "mixed")
+    assert report.ocr is False
+    assert [f[:2] for f in _found(report) if f[1] == "error"] == [("appeals.total", "error")] * 2
+
+
+def test_pages_not_read_are_no_running_lines():
+    """Third review: three pages of five turned sideways each hold only the mark of a page not read, which the
+    running-header rule took for a header repeated on most pages and dropped: their parts became errors."""
+    from monitor.model import UNREAD_PAGE  # noqa: PLC0415
+    from monitor.reading.pagebreaks import without_running_lines  # noqa: PLC0415
+
+    pages: list[list[object]] = [["一、总体情况", "正文"], ["正文"], [UNREAD_PAGE], [UNREAD_PAGE], [UNREAD_PAGE]]
+    assert [p for p in without_running_lines(pages) if p == [UNREAD_PAGE]] == [[UNREAD_PAGE]] * 3  # type: ignore[arg-type]

@@ -7,10 +7,13 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from monitor.model import Block, Grid, GridCell
+from monitor.model import IMAGE_MARK, UNREAD_PAGE, Block, Grid, GridCell
 from monitor.reading.cells import is_value
 
 _DIGITS = str.maketrans("0123456789", "##########")
+
+
+_MARKS = {IMAGE_MARK, UNREAD_PAGE}
 
 
 def without_running_lines(pages: list[list[str | Grid]]) -> list[list[str | Grid]]:
@@ -26,7 +29,8 @@ def without_running_lines(pages: list[list[str | Grid]]) -> list[list[str | Grid
         keys = [k for item in items if (k := key(item))]
         for k in {keys[0], keys[-1]} if keys else set():
             ends[k] = ends.get(k, 0) + 1
-    running = {k for k, n in ends.items() if n >= 2 and n * 2 >= len(pages)}
+    # (a page's marks are no running line: many pages scanned or turned are many pages not read)
+    running = {k for k, n in ends.items() if n >= 2 and n * 2 >= len(pages) and k not in _MARKS}
     out: list[list[str | Grid]] = []
     for items in pages:
         at = [i for i, item in enumerate(items) if isinstance(item, str)]

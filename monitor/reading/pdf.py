@@ -37,8 +37,9 @@ MIN_PICTURE = 120.0  # points (about 4 cm): smaller pictures are seals, logos an
 COVERING = 0.7  # pictures covering this share of their page (within it) are the page: a scan of it, or its background
 # characters on a scanned page that are no text layer of it: a scanner app's mark, a portal's upload stamp
 # ("Scanned with CamScanner", 本文件由…扫描上传，与原件一致); a scanner's OCR layer over the page has hundreds
-STAMP_CHARS = 80
-_INVISIBLE = re.compile(rb"(?<![\d.])3\s+Tr\b")  # text drawn invisible (render mode 3): a scanner's OCR layer
+STAMP_CHARS = 200
+# text drawn invisible (render mode 3, or 7: a clip) as a scanner's OCR layer is, in the page or in a form it draws
+_INVISIBLE = re.compile(rb"(?<![\d.])[37]\s+Tr\b")
 
 Item = tuple[float, "str | Grid"]  # (top on the page, a text line or a grid)
 
@@ -132,7 +133,10 @@ def _invisible_layer(page: Any) -> bool:
     from pdfminer.pdftypes import resolve1  # noqa: PLC0415
 
     try:
-        return any(_INVISIBLE.search(resolve1(s).get_data()) for s in page.page_obj.contents)
+        streams = [resolve1(s) for s in page.page_obj.contents]
+        forms = resolve1(resolve1(page.page_obj.resources or {}).get("XObject") or {})
+        streams += [x for x in map(resolve1, forms.values()) if x.get("Subtype") and x["Subtype"].name == "Form"]
+        return any(_INVISIBLE.search(s.get_data()) for s in streams)
     except Exception:  # a damaged stream: no layer known
         return False
 
@@ -208,9 +212,9 @@ def _read(data: bytes) -> tuple[list[Block], int, bool, bool]:
             scans += covered and len(page.chars) < STAMP_CHARS
             layers.append(covered and bool(page.chars) and _invisible_layer(page))
             chars += len(page.chars)
-        # mostly such pages: a searchable scan, read from its layer as from OCR (no number certain); a few among
-        # typed ones (a stamped page scanned in and "recognised"): those pages are pictures not read
-        overlaid = sum(layers) * 2 >= len(pdf.pages)
+        # every page with text such a page: a searchable scan, read from its layer as from OCR (no number certain);
+        # some among typed ones (a stamped page scanned in and "recognised"): those pages are pictures not read
+        overlaid = any(layers) and all(layer for page, layer in zip(pdf.pages, layers, strict=True) if page.chars)
         pages = []
         for page, layer in zip(pdf.pages, layers, strict=True):
             pages.append([item for _, item in _page_items(page, layer and not overlaid)])

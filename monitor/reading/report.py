@@ -141,8 +141,9 @@ def _what_is_known(report: Report, doc: Document, text: str) -> None:
         _doubt_all(report.tables, DOUBT_OCR)
         report.ocr = True
     paged = PAGED.search(text) is not None  # a part whose table is on a page not in hand is not known to be there
-    for n, key in _PART_TABLES.items():  # a part whose table is there is there, under whatever heading
-        if sections[n] is None and report.tables[key].status != "missing" and not paged:
+    for n, key in _PART_TABLES.items():  # a part whose table is read is there, under whatever heading (not one
+        if sections[n] is None and report.tables[key].status not in ("missing", "image") and not paged:  # a
+            # picture somewhere, a portal's logo, stands for: a part deleted with its table is missing)
             sections[n] = (0, 0)
 
 
@@ -202,16 +203,21 @@ def read_page(data: bytes, source: str, kind: str | None = None, charset: str | 
     return parse(doc, source, kind)
 
 
+def lists_reports(report: Report, least: int = 2) -> bool:
+    """Whether the page names ``least`` reports of a year or more in lines of their own: a listing's lines."""
+    titles = {
+        line.strip() for line in report.lines if len(line) <= 80 and _TITLE.search(line) and re.search(_YEAR, line)
+    }
+    return len(titles) >= least
+
+
 def is_report(report: Report) -> bool:
     """A report: its statutory tables, a legacy statistics table, or the parts a report has under a
     report's title. Not a listing page, a 工作要点, a notice or an empty page."""
     if report.scanned or any(t.status != "missing" for t in report.tables.values()):
         return True
     parts = sum(1 for span in report.sections.values() if span)
-    titles = {
-        line.strip() for line in report.lines if len(line) <= 80 and _TITLE.search(line) and re.search(_YEAR, line)
-    }
-    if len(titles) >= 3 and parts < 2:  # the names of several years' reports and no body: a listing page
+    if lists_reports(report, 3) and parts < 2:  # the names of several years' reports and no body: a listing page
         return False
     if report.format == "legacy":  # a report before 2019: titled as one ("…2013年信息公开年度报告"), or its parts
         titled_legacy = report.title is not None and _TITLE.search(report.title) is not None

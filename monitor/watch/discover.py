@@ -103,7 +103,9 @@ _DATED = re.compile(
 _BARE_YEAR = re.compile(r"(?<![\d.\-/])((?:19|20)\d{2})(?![\d.\-/])(?!\s*\d{1,2}\s*[-/.月]\s*\d{1,2})")
 # an article about the report, never the report: its 解读 or 图解 (《…年度报告》解读, 图解：…年度报告), not a report
 # that carries one (…年度报告及解读, …（含解读）)
-_ABOUT = re.compile(r"^(图解|图说|解读|一图[读看]懂|[图政]?解读)|(?<![及和含附与暨])(解读|图解|问答)$")
+_ABOUT_HEAD = re.compile(r"^[【\[]?\s*(图解|图说|解读|一图[读看]懂|一图解读|图文解读|政策解读|视频解读)")
+_ABOUT_TAIL = re.compile(r"(解读|图解|问答|一图[读看]懂)$")
+_CARRIES = re.compile(r"[及和含附与暨]")  # …年度报告及政策解读, 暨图文解读: the report carries its 解读
 # a notice or correction about a report (关于报送…年度报告的通知, …的更正说明): the report if what it opens is one
 _NOTICE = re.compile(r"^关于.*(的|之)?(通知|函|公告|通告|说明|批复|意见)$|(更正|勘误)(说明|声明|公告|通知)$")
 # a CMS's template row, its words placeholders (示例：XX单位XXXX年…)
@@ -130,6 +132,19 @@ _SCRIPTED = re.compile(
 _OWN_WORDS = re.compile(r"《[^》]*》|[(（][^)）]*[)）]|\s+")  # what the title quotes, what it adds in brackets
 _EMPTY_BRACKETS = re.compile(r"[(（\[【]\s*[)）\]】]")  # what a date taken out of its brackets leaves
 _CJK_GAP = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")  # markup or &nbsp; inside a title's words
+
+
+def _about(name: str) -> bool:
+    """An article about a report, not the report: its head says so (图解：…, 【图解】…, 政策解读：…), or its tail does
+    (《…年度报告》解读, …年度报告解读) with nothing between the report's name and it that says the report carries it
+    (…年度报告及政策解读, …暨图文解读, （含解读）)."""
+    if _ABOUT_HEAD.search(name):
+        return True
+    core = _OWN_WORDS.sub("", name)
+    if not _ABOUT_TAIL.search(core):
+        return False
+    named = max(core.rfind("报告"), core.rfind("年报"))
+    return not _CARRIES.search(core[named + 2 :] if named >= 0 else core)
 
 
 def _target(a: Any) -> str | None:
@@ -219,7 +234,7 @@ def _links(
         # tooltip of the date ("发布时间：2025年01月26日"); a date in the text is the day it was published, not its year
         named = title if pattern.search(title) else text
         name = _EMPTY_BRACKETS.sub("", " ".join(_DATED.sub(" ", named).split())).strip()
-        if url in links or _ABOUT.search(_OWN_WORDS.sub("", name)) or _PLACEHOLDER.search(name):
+        if url in links or _about(name) or _PLACEHOLDER.search(name):
             continue  # a 解读 or 图解 of a report; a CMS's template row (hidden or not: rows a 展开更多 shows are too)
         if pattern.search(text) or pattern.search(title):
             year = _year(name)
@@ -245,7 +260,9 @@ def _next_rank(a: Any, text: str, title: str, url: str, here: str) -> int:
     return 0
 
 
-_PAGER_WORDS = re.compile(r"首页|尾页|末页|上一页|上页|共\s*\d+\s*页|第\s*\d+\s*页|\d+\s*/\s*\d+")
+_PAGER_WORDS = re.compile(
+    r"首页|尾页|末页|上一页|上页|共\s*\d+\s*页|第\s*\d+\s*页|(?<![\d/.\-])\d{1,3}\s*/\s*\d{1,3}(?![\d/.\-])"
+)  # 2/5, not a date's 2024/5/1
 _PAGER_NAMES = re.compile(r"pag|fenye|fanye|fy\b", re.I)  # class="pages", id="pagination", class="fenye"
 
 

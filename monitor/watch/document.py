@@ -29,10 +29,10 @@ from monitor.model import Event, Finding, Report
 from monitor.model.bodies import Attribution, Body, attribute
 from monitor.reading.facts import infer_kind
 from monitor.reading.formats import decode, sniff
-from monitor.reading.report import is_report, with_attachment
+from monitor.reading.report import is_report, lists_reports, with_attachment
 from monitor.store import KnownReport, NewVersion, Store, StoredDocument, StoredVersion, UnreadableReport
 from monitor.watch.addresses import allowed_for
-from monitor.watch.discover import Link, attachments
+from monitor.watch.discover import COLUMN, Link, attachments
 from monitor.watch.fetch import Fetcher, Response
 from monitor.watch.paged import joined_pages
 from monitor.watch.prepared import Prepared, prepared
@@ -206,10 +206,7 @@ class Documents:
                 return None
             self._unreadable(source, link, exc, sha, resp)
             raise
-        numbers = any(
-            v.number is not None for t in read.report.tables.values() for r in t.rows.values() for v in r.values()
-        )
-        if link.doubt and not read.report.scanned and not numbers:  # a notice's text, or its form to fill in
+        if link.doubt and not _holds_a_report(read.report):  # a notice's text, or its form to fill in
             log.info(
                 "source %s: %s (%s) holds no statutory table's numbers: not a report", source.id, link.url, link.title
             )
@@ -316,6 +313,8 @@ class Documents:
             copies.remember(page, ready.compared)
         if any(t.status not in ("missing", "image") for t in page.tables.values()):
             return Read(page, resp.body, resp.content_type, ready)
+        if link.doubt == COLUMN and lists_reports(page):  # a column's page (a parent's, a sibling's): its reports'
+            raise NotAReport(NOT_A_REPORT)  # attachments are theirs, not this link's
         html, _ = decode(resp.body, resp.charset or source.encoding)
         missing: ReaderMissing | None = None
         for url in attachments(html, resp.url)[:4]:
@@ -387,6 +386,20 @@ class Read:
     raw: bytes
     content_type: str
     prepared: Prepared | None = None
+
+
+def _holds_a_report(report: Report) -> bool:
+    """What a doubtful link opened is a report: a statutory table's numbers, a scan, or a report's parts (four at
+    least) whose tables are pictures."""
+    tables = report.tables.values()
+    if (
+        report.scanned
+        or report.ocr
+        or any(v.number is not None for t in tables for r in t.rows.values() for v in r.values())
+    ):
+        return True
+    parts = sum(1 for span in report.sections.values() if span and span != (0, 0))
+    return parts >= 4 and any(t.status == "image" for t in tables)
 
 
 def _failed_before(link: Link, stored: KnownReport) -> UnreadableReport | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
@@ -324,7 +325,8 @@ class Watcher:
         try:
             return await self.documents.check(source, link, known, result, year_done) or 0
         except FetchError as exc:
-            if link.doubt == COLUMN:  # a breadcrumb's or a menu's link to a column: no report is unread
+            if link.doubt == COLUMN or (link.doubt and _GONE.search(str(exc))):  # a column's link, or a notice
+                # that is gone (404, 410): no report is unread
                 log.info("source %s: %s (%s) not fetched: %s", source.id, link.url, link.title, exc)
                 return 0
             return self._failed(source, link, result, exc)
@@ -340,6 +342,9 @@ class Watcher:
         level = logging.INFO if isinstance(exc, Remembered) else logging.WARNING
         log.log(level, "source %s: report %s: %s", source.id, link.url, exc)
         return 0
+
+
+_GONE = re.compile(r"HTTP 40[34]|HTTP 410")
 
 
 def _listed(links: list[Link], failing: set[str], body_of: dict[str, str]) -> list[tuple[str | None, int]]:
