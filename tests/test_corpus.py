@@ -912,3 +912,24 @@ def test_a_part_deleted_with_its_table_from_a_portal_page_is_missing():
     found = [(f.rule, f.severity, f.row) for f in run_rules(report)]
     assert ("section.missing", "error", 4) in found
     assert report.tables["appeals"].status != "parsed"
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "instead"),
+    [  # part 三 given as one picture in its place; parts 二 to 四 given as the attachment holding their tables
+        ("三、收到和处理政府信息公", "四、政府信息公开行政", '<p><img src="p3.png" width="800" height="600"></p>'),
+        (
+            "二、主动公开政府信息情况",
+            "五、存在的主要问题",
+            '<p>附件：<a href="t.xlsx">政府信息公开情况统计表.xlsx</a></p>',
+        ),
+    ],
+)
+def test_a_part_given_as_a_picture_or_an_attachment_in_its_place_is_not_missing(start, end, instead):
+    """Fourth review: with part 四 deleted found, a part whose table stands "in a picture" was no longer present by
+    it, and a part given as a screenshot, or parts whose tables are an attachment, became errors. The picture or
+    the attachment in the part's own place, between the parts before and after it, stands for the part."""
+    html = (CORPUS / "009_pingtan_social_affairs_bureau_2023.html").read_text(encoding="utf-8")
+    changed = html[: html.index(start)] + instead + html[html.index(end) :]
+    report = read_report(changed.encode(), "009 changed")
+    assert [f for f in run_rules(report) if f.rule == "section.missing"] == []

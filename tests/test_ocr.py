@@ -269,13 +269,17 @@ def test_a_page_not_read_hides_only_a_part_that_could_stand_on_it(where, told):
 
 
 def test_a_searchable_scan_among_typed_pages_leaves_the_typed_ones_certain():
-    """Third review: 001 with pages 1, 2 and 5 a scanner's searchable scan and pages 3 and 4 (part 四's table)
-    typed lost the published report's two wrong totals: the typed pages were doubted with the scanned ones. The
-    scanned pages are now pictures not read, and the typed pages' errors stand."""
+    """Third review: 001 with two pages a scanner's searchable scan among typed ones (part 四's table typed) lost
+    the published report's two wrong totals: the typed pages were doubted with the scanned ones. A few scanned pages
+    are now pictures not read, and the typed pages' errors stand; a scan with a typed cover is a scan."""
     pdf = (FIXTURES / "001_huaian_hongze_district_2023.pdf").read_bytes()
-    report = parse(extract(searchable_scan(pdf, only=[0, 1, 4])), "mixed")
+    report = parse(extract(searchable_scan(pdf, only=[0, 4])), "mixed")
     assert report.ocr is False
     assert [f[:2] for f in _found(report) if f[1] == "error"] == [("appeals.total", "error")] * 2
+    # a searchable scan with its cover typed (ocrmypdf --skip-text) is a searchable scan: read from its layer
+    report = parse(extract(searchable_scan(pdf, only=[1, 2, 3, 4])), "scan with a typed cover")
+    assert report.ocr is True
+    assert report.to_json()["tables"] == parse(extract(pdf), "typed").to_json()["tables"]
 
 
 def test_pages_not_read_are_no_running_lines():

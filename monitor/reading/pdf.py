@@ -212,9 +212,9 @@ def _read(data: bytes) -> tuple[list[Block], int, bool, bool]:
             scans += covered and len(page.chars) < STAMP_CHARS
             layers.append(covered and bool(page.chars) and _invisible_layer(page))
             chars += len(page.chars)
-        # every page with text such a page: a searchable scan, read from its layer as from OCR (no number certain);
-        # some among typed ones (a stamped page scanned in and "recognised"): those pages are pictures not read
-        overlaid = any(layers) and all(layer for page, layer in zip(pdf.pages, layers, strict=True) if page.chars)
+        # most pages with text such pages: a searchable scan (a typed cover, maybe), read from its layer as from OCR
+        # (no number certain); a few among typed ones (a stamped page scanned in and "recognised"): pictures not read
+        overlaid = sum(layers) * 2 > sum(1 for page in pdf.pages if page.chars)
         pages = []
         for page, layer in zip(pdf.pages, layers, strict=True):
             pages.append([item for _, item in _page_items(page, layer and not overlaid)])

@@ -141,10 +141,24 @@ def _what_is_known(report: Report, doc: Document, text: str) -> None:
         _doubt_all(report.tables, DOUBT_OCR)
         report.ocr = True
     paged = PAGED.search(text) is not None  # a part whose table is on a page not in hand is not known to be there
-    for n, key in _PART_TABLES.items():  # a part whose table is read is there, under whatever heading (not one
-        if sections[n] is None and report.tables[key].status not in ("missing", "image") and not paged:  # a
-            # picture somewhere, a portal's logo, stands for: a part deleted with its table is missing)
+    lines = report.lines
+    shown = [k for k, line in enumerate(lines) if shows_more(line)]  # pictures, attachments, pages not read
+    # a part whose table is there is there, under whatever heading; a table maybe in a picture only where one
+    # stands in the part's place (a portal's logo above part 一 is not part 四 deleted with its table)
+    for n, key in _PART_TABLES.items():
+        status = report.tables[key].status
+        there = status != "image" or _in_place(sections, n, shown, len(lines))
+        if sections[n] is None and status != "missing" and not paged and there:
             sections[n] = (0, 0)
+
+
+def _in_place(sections: dict[int, tuple[int, int] | None], n: int, marks: list[int], end: int) -> bool:
+    """Whether one of ``marks`` (line numbers) stands where part ``n`` would: between the parts found before and
+    after it."""
+    spans = {k: span for k, span in sections.items() if span and span != (0, 0)}
+    low = max((span[0] - 1 for k, span in spans.items() if k < n), default=0)
+    high = min((span[0] - 1 for k, span in spans.items() if k > n), default=end)
+    return any(low <= k < high for k in marks)
 
 
 def _unread_tables(report: Report) -> None:
