@@ -141,24 +141,23 @@ def _what_is_known(report: Report, doc: Document, text: str) -> None:
         _doubt_all(report.tables, DOUBT_OCR)
         report.ocr = True
     paged = PAGED.search(text) is not None  # a part whose table is on a page not in hand is not known to be there
-    lines = report.lines
-    shown = [k for k, line in enumerate(lines) if shows_more(line)]  # pictures, attachments, pages not read
     # a part whose table is there is there, under whatever heading; a table maybe in a picture only where one
     # stands in the part's place (a portal's logo above part 一 is not part 四 deleted with its table)
     for n, key in _PART_TABLES.items():
         status = report.tables[key].status
-        there = status != "image" or _in_place(sections, n, shown, len(lines))
-        if sections[n] is None and status != "missing" and not paged and there:
+        if sections[n] is not None or status == "missing" or paged:
+            continue
+        if status != "image" or _in_place(sections, n, report.lines):
             sections[n] = (0, 0)
 
 
-def _in_place(sections: dict[int, tuple[int, int] | None], n: int, marks: list[int], end: int) -> bool:
-    """Whether one of ``marks`` (line numbers) stands where part ``n`` would: between the parts found before and
-    after it."""
+def _in_place(sections: dict[int, tuple[int, int] | None], n: int, lines: list[str]) -> bool:
+    """Whether a picture, an attachment or a page not read stands where part ``n`` would: between the parts found
+    before and after it."""
     spans = {k: span for k, span in sections.items() if span and span != (0, 0)}
     low = max((span[0] - 1 for k, span in spans.items() if k < n), default=0)
-    high = min((span[0] - 1 for k, span in spans.items() if k > n), default=end)
-    return any(low <= k < high for k in marks)
+    high = min((span[0] - 1 for k, span in spans.items() if k > n), default=len(lines))
+    return any(shows_more(line) for line in lines[max(low, 0) : high])
 
 
 def _unread_tables(report: Report) -> None:
