@@ -37,7 +37,12 @@ EXPECTED = {
     "breadcrumb_column_link.html": ([("http://www.pingtan.gov.cn/zwgk/nb/", None, COLUMN), Y2019], None),
     # a notice and a correction about the 2023 report are not it unless what they open is one; a 图解 never is
     "notices_about_the_report.html": (
-        [(ART + "2024/t20240105_1.html", 2023, NOTICE), (ART + "2024/t20240301_1.html", 2023, NOTICE), Y2019],
+        [
+            (ART + "2024/t20240105_1.html", 2023, NOTICE),
+            (ART + "2024/t20240301_1.html", 2023, NOTICE),
+            (ART + "2024/t20240106_1.html", 2023, NOTICE),  # its issuer before 关于
+            Y2019,
+        ],
         None,
     ),
     "jiedu_beside_report.html": ([(ART + "2024/t20240126_1.html", 2023, ""), Y2019], None),
@@ -277,6 +282,9 @@ def test_a_column_page_that_holds_its_list_in_a_frame(frame, sent_to):
         ("平潭综合实验区2023年政府信息公开工作年度报告（附图解）", 2023, ""),
         ("关于公布平潭综合实验区2023年政府信息公开工作年度报告的公告", 2023, NOTICE),  # opened: its attachment read
         ("关于平潭综合实验区2023年政府信息公开工作年度报告的更正说明", 2023, NOTICE),
+        ("平潭综合实验区管委会办公室关于报送2023年政府信息公开工作年度报告的通知", 2023, NOTICE),  # its issuer first
+        ("平潭综合实验区管委会办公室印发《2023年政府信息公开工作年度报告》的通知", 2023, NOTICE),
+        ("平潭综合实验区2023年政府信息公开工作年度报告（图文版）", 2023, ""),  # the report, told in pictures
         ("政府信息公开工作年度报告", None, COLUMN),  # opened: a body's column titles its reports so too
     ],
 )
@@ -429,6 +437,10 @@ async def test_a_breadcrumb_to_the_listing_itself_is_not_opened(portal, tmp_path
         ("【图解】淮安市洪泽区2024年政府信息公开工作年度报告", False),
         ("政策解读：淮安市洪泽区2024年政府信息公开工作年度报告", False),
         ("淮安市洪泽区2024年政府信息公开工作年度报告一图读懂", False),
+        ("淮安市洪泽区2024年政府信息公开工作年度报告（图解）", False),  # the explainer, named in brackets
+        ("淮安市洪泽区2024年政府信息公开工作年度报告【政策解读】", False),
+        ("淮安市洪泽区2024年政府信息公开工作年度报告[解读]", False),
+        ("淮安市洪泽区2024年政府信息公开工作年度报告（含图解）", True),
     ],
 )
 def test_a_report_that_carries_its_explainer_is_the_report(title, kept):

@@ -106,8 +106,15 @@ _BARE_YEAR = re.compile(r"(?<![\d.\-/])((?:19|20)\d{2})(?![\d.\-/])(?!\s*\d{1,2}
 _ABOUT_HEAD = re.compile(r"^[【\[]?\s*(图解|图说|解读|一图[读看]懂|一图解读|图文解读|政策解读|视频解读)")
 _ABOUT_TAIL = re.compile(r"(解读|图解|问答|一图[读看]懂)$")
 _CARRIES = re.compile(r"[及和含附与暨]")  # …年度报告及政策解读, 暨图文解读: the report carries its 解读
-# a notice or correction about a report (关于报送…年度报告的通知, …的更正说明): the report if what it opens is one
-_NOTICE = re.compile(r"^关于.*(的|之)?(通知|函|公告|通告|说明|批复|意见)$|(更正|勘误)(说明|声明|公告|通知)$")
+# …年度报告（图解）, [解读]: the article in brackets after the report's name (not （图文版）, nor （含解读）)
+_ABOUT_BRACKET = re.compile(
+    r"[(\[【]\s*(图解|图说|解读|政策解读|图文解读|视频解读|一图[读看]懂|一图解读|问答)\s*[)\]】]$"
+)
+# a notice or correction about a report, its issuer maybe before it (关于报送…年度报告的通知, XX区政府办公室关于…的
+# 通知, 印发《…》的通知, …的更正说明): the report if what it opens is one
+_NOTICE = re.compile(
+    r"^(?:.{0,40}?(?:关于|印发|转发)).*(的|之)?(通知|函|公告|通告|说明|批复|意见)$|(更正|勘误)(说明|声明|公告|通知)$"
+)
 # a CMS's template row, its words placeholders (示例：XX单位XXXX年…)
 _PLACEHOLDER = re.compile(r"[X×xＸ*]{4}\s*年|^(示例|样例|模板|范例)|\{\{|\$\{")
 # words a column's own link carries beside its name (政府信息公开年报 >>, 年报专栏, 更多)
@@ -136,9 +143,9 @@ _CJK_GAP = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")  # markup or &nbs
 
 def _about(name: str) -> bool:
     """An article about a report, not the report: its head says so (图解：…, 【图解】…, 政策解读：…), or its tail does
-    (《…年度报告》解读, …年度报告解读) with nothing between the report's name and it that says the report carries it
+    (《…年度报告》解读, …年度报告解读, …年度报告（图解）) with nothing between the report's name and it that says the report carries it
     (…年度报告及政策解读, …暨图文解读, （含解读）)."""
-    if _ABOUT_HEAD.search(name):
+    if _ABOUT_HEAD.search(name) or _ABOUT_BRACKET.search(name):
         return True
     core = _OWN_WORDS.sub("", name)
     if not _ABOUT_TAIL.search(core):
