@@ -603,6 +603,36 @@ def test_a_page_with_its_tables_in_an_attachment_keeps_its_parts():
     assert not errors(run_rules(merged))
 
 
+_POINTER = (  # a report page that carries 一 and points to the attachment for the rest (a real portal's habit)
+    "<html><head><title>平潭综合实验区公安局2024年政府信息公开工作年度报告</title></head><body>"
+    "<h1>平潭综合实验区公安局2024年政府信息公开工作年度报告</h1><p>一、总体情况</p><p>本机关认真贯彻落实《条例》。</p>"
+    "<p>二、主动公开政府信息情况</p><p>见附件。</p>"
+    "<p>附件：<a href='/att/r.pdf'>平潭综合实验区公安局2024年政府信息公开工作年度报告</a></p></body></html>"
+)
+
+
+@pytest.mark.parametrize("cut", [None, "六、"])
+def test_a_page_that_points_to_the_whole_report_attached_has_the_attachments_parts(cut):
+    """The page carries 一 and 二's heading (二…见附件); the attachment is the whole report. A careful reader finds
+    the parts in the attachment: none is missing (the page's two parts hid 三 to 六's headings, read in the file,
+    and 五 and 六 were errors), and a part the attachment lacks too is still missing."""
+    from monitor.reading.report import with_attachment  # noqa: PLC0415
+
+    whole = soup_of("010_")
+    if cut:
+        heading = next(p for p in whole.find_all("p") if p.get_text().strip().startswith(cut))
+        for after in heading.find_next_siblings():
+            after.decompose()
+        heading.decompose()
+    pointer = read_report(_POINTER.encode(), "page.html")
+    attached = read_report(str(whole).encode(), "r.html")
+    merged = with_attachment(pointer, attached)
+    assert merged.section_text(1) == attached.section_text(1)  # the attachment's own part 一
+    missing = [f.row for f in errors(run_rules(merged)) if f.rule == "section.missing"]
+    assert missing == ([6] if cut else [])
+    assert not [f for f in errors(run_rules(merged)) if f.rule != "section.missing"]
+
+
 @pytest.mark.parametrize(
     ("published", "year"),
     [

@@ -253,6 +253,29 @@ def test_zip_bomb_docx_and_legacy_doc(tmp_path, capsys):
     assert "OLE2" in err  # an Office 97 header with nothing behind it: no Word document in it
 
 
+async def test_a_page_with_two_parts_pointing_to_the_whole_report_attached_misses_none(portal, tmp_path):
+    """A report page carrying 一 and 二's heading (见附件), the whole report attached as the real PDF: its parts
+    三 to 六 are in the file. The page's two parts were kept as the report's and 五 and 六 were errors."""
+    pdf = (CORPUS / "002_huaian_hongze_district_2024.pdf").read_bytes()
+    portal.add("/nb/", listing([("t1.html", "洪泽区2024年政府信息公开工作年度报告")]))
+    portal.add(
+        "/nb/t1.html",
+        "<html><body><h1>洪泽区2024年政府信息公开工作年度报告</h1><p>发布时间：2025-01-20</p>"
+        "<p>一、总体情况</p><p>2024年，我区坚持以习近平新时代中国特色社会主义思想为指导。</p>"
+        "<p>二、主动公开政府信息情况</p><p>见附件。</p>"
+        "<p>附件：<a href='/att/report.pdf'>洪泽区2024年政府信息公开工作年度报告.pdf</a></p></body></html>",
+    )
+    portal.add("/att/report.pdf", pdf, content_type="application/pdf", charset=None)
+    cfg = settings(tmp_path, [("hongze", "government", f"{portal.base}/nb/")])
+    store = open_store(cfg)
+    async with Fetcher(cfg.user_agent, 4, 2, retries=0) as f:
+        (r,) = await Watcher(cfg, store, f).poll()
+    assert (r.error, r.new_versions, r.problems) == (None, 1, [])
+    (doc,) = store.reports(summaries=True)
+    assert [f.rule for f in doc.latest.findings if f.severity == "error"] == []
+    store.close()
+
+
 def test_a_pdf_url_serving_an_html_error_page_is_not_a_pdf():
     with pytest.raises(InputError, match="不是政府信息公开工作年度报告"):
         read_report(b"<html><body><h1>404 Not Found</h1></body></html>", "http://x/report.pdf")

@@ -250,15 +250,25 @@ def read_report(data: bytes, source: str, kind: str | None = None, charset: str 
 def with_attachment(page: Report, attached: Report) -> Report:
     """One report from a page and the attachment it links: a page that carries the report's parts keeps them
     and takes the attachment's tables (the tables as a workbook or PDF beside the prose); a page that is only a
-    pointer to the attachment gives it what the file does not say (its title, body, year, 发布时间)."""
-    if sum(1 for span in page.sections.values() if span) >= 2:
+    pointer to the attachment, or carries fewer of the parts (一、总体情况 on the page, 二、…见附件, the whole report
+    attached), gives it what the file does not say (its title, body, year, 发布时间) and the parts it lacks."""
+    theirs = {n for n, span in attached.sections.items() if span}
+    mine = {n for n, span in page.sections.items() if span}
+    if len(mine) >= 2 and theirs <= mine:
         tables = {
             k: attached.tables.get(k, t) if t.status in ("missing", "image") else t for k, t in page.tables.items()
         }
         formats = [t.format for t in tables.values() if t.format]
         return replace(page, tables=tables, format=page.format or (formats[0] if formats else None))
+    lines, sections = attached.lines, dict(attached.sections)
+    for n in sorted(mine - theirs):  # a part the page carries and the file does not: the report has it
+        first, end = page.sections[n] or (0, 0)
+        sections[n] = (len(lines), len(lines) + end - first) if end > first else (0, 0)
+        lines += page.lines[first:end]
     return replace(
         attached,
+        text="\n".join(lines),
+        sections=sections,
         tables_only=False,  # what the body published, page and file: a part in neither is missing
         input=page.input,
         title=attached.title or page.title,
