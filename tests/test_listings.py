@@ -191,6 +191,31 @@ async def test_what_only_looks_like_a_report_neither_hides_a_missing_one_nor_rea
     assert years == [2021]  # the 解读 is not stored as 2022's report (its missing parts were mailed as errors)
 
 
+@pytest.mark.parametrize("etag", [True, False])
+async def test_a_notice_that_opened_no_report_is_read_again_only_when_it_changes(portal, tmp_path, etag):
+    """The service polls a listing with a notice about the report every interval: the notice is asked for with its
+    ETag (or its bytes compared) and not read again while it stays the same; once it holds the report, it is read."""
+    from monitor.store import open_store  # noqa: PLC0415
+    from monitor.watch.fetch import Fetcher  # noqa: PLC0415
+    from monitor.watch.poll import Watcher  # noqa: PLC0415
+
+    portal.add("/nb/", listing([("n.html", "关于报送2022年度政府信息公开工作年度报告的通知")]))
+    portal.add("/nb/n.html", NOTICE_PAGE, etag=etag)
+    cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")])
+    store = open_store(cfg)
+    try:
+        async with Fetcher(cfg.user_agent, 4, 2, retries=0) as f:
+            watcher = Watcher(cfg, store, f, today=lambda: date(2023, 1, 10))
+            reads = [(await watcher.poll())[0].read for _ in range(3)]
+            portal.add("/nb/n.html", TONGLIAO, content_type="text/plain", etag=etag)  # now the report itself
+            (r,) = await watcher.poll()
+    finally:
+        store.close()
+    assert reads == [1, 0, 0]
+    assert portal.not_modified["/nb/n.html"] == (2 if etag else 0)
+    assert (r.read, r.new_versions, r.error, r.problems) == (1, 1, None, [])
+
+
 async def test_reports_behind_cut_titles_scripts_and_pagers_are_read(portal, tmp_path):
     # Page one: a breadcrumb to the column, a title cut short, and 下一页> to page two, whose TRS pager script is
     # written with variables and whose report opens by script. Both reports are read; neither is said missing.
