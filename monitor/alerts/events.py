@@ -36,7 +36,8 @@ def version_events(
     warnings_too: bool = False,
 ) -> list[Event]:
     """Events for a newly stored version. `previous` is the last version's findings (None: a new report).
-    ``because`` tells apart the checks of one content again (the year before arrived: its content hash); with
+    ``because`` tells apart the checks of one content again (the year before arrived: its content hash), and a
+    revision to a content the report had before (A→B→A→B: the version it revises) from the first one; with
     ``warnings_too`` a new warning is told as a new error is (a check that only warns, run again later)."""
     to = recipients(settings, source)
     published = report.published.isoformat() if report.published else None
@@ -53,7 +54,7 @@ def version_events(
         payload = Payload(
             source.id, agency, url, report=about, diff=diff, finding_keys=_keys(findings), resolved=resolved
         )
-        return [Event(f"revision|{url}|{content_hash}", "revision", source.id, payload, to)]
+        return [Event(f"revision|{url}|{content_hash}{because}", "revision", source.id, payload, to)]
     if new_errors:
         payload = Payload(source.id, agency, url, report=about, finding_keys=_keys(new_errors), resolved=resolved)
         return [Event(f"finding|{url}|{content_hash}{because}", "new_finding", source.id, payload, to)]

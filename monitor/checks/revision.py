@@ -15,6 +15,7 @@ from typing import Any
 from monitor.checks.registry import Context, rule
 from monitor.model import (
     CN,
+    FIELD_CN,
     TABLE_LABELS,
     Finding,
     Report,
@@ -23,17 +24,20 @@ from monitor.model import (
 )
 
 _CHROME = re.compile(r"浏览|访问|点击|阅读|打印|关闭|扫一扫|分享|字号|【|】")
-FIELD_CN = {"title": "标题", "published": "发布日期", "year": "年度", "format": "格式"}
+# a counter's number is the page's, never the report's ("浏览次数：123", "访问量: 98765"); other numbers on a line
+# with such words are the report's ("网站累计访问量12.6万人次", "累计阅读次数198.0万次")
+_COUNTER = re.compile(r"^\D{0,12}(浏览|访问|点击|阅读)\D{0,6}[:：]\s*\d+\s*次?\D{0,12}$")
 
 
 def snapshot(report: Report) -> tuple[dict[str, Any], str]:
     """The stored form of a report and the hash of its content. Short chrome lines (view counters,
-    print/close buttons) are left out of the hash so they never count as a revision."""
+    print/close buttons) and empty lines are left out of the hash so they never count as a revision; a number
+    beside a chrome word that is no counter's is kept (a report's "累计访问量12.6万人次")."""
     data = report.to_json()
     data["section_text"] = {str(n): report.section_text(n) for n in range(1, 7)}
     stable = {k: data[k] for k in ("title", "year", "published", "tables", "table_status", "sections")}
     stable["text"] = {
-        n: "\n".join(x for x in t.split("\n") if not (len(x) < 40 and _CHROME.search(x)))
+        n: "\n".join(x for line in t.split("\n") if (x := line.strip()) and not _chrome(x))
         for n, t in data["section_text"].items()
     }
     import json  # noqa: PLC0415  (like hashlib: the watcher's, not check's)
@@ -41,6 +45,13 @@ def snapshot(report: Report) -> tuple[dict[str, Any], str]:
 
     digest = sha256(json.dumps(stable, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
     return data, digest
+
+
+def _chrome(line: str) -> bool:
+    """A page's line, not the report's: short, with a chrome word, and no number but a counter's."""
+    if len(line) >= 40 or not _CHROME.search(line):
+        return False
+    return not any(c.isdigit() for c in line) or _COUNTER.match(line) is not None
 
 
 def diff_reports(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:

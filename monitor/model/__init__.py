@@ -7,6 +7,7 @@ else of ``monitor``; every stage may import it, from this face."""
 from __future__ import annotations
 
 from monitor.model.document import (
+    ARTICLE_END,
     IMAGE_MARK,
     LEFT_OUT,
     MAX_BYTES,
@@ -21,6 +22,7 @@ from monitor.model.document import (
 )
 from monitor.model.events import PAYLOAD_VERSION, AboutReport, Event, ListedReport, Payload, SourceHealth, Tables
 from monitor.model.records import (
+    FIELD_CN,
     SEVERITY_CN,
     STATUS_CN,
     Finding,
@@ -94,9 +96,11 @@ __all__ = [
     "APPLICANT_OTHER",
     "APPLICANT_WORDS",
     "APPLICATION_ROWS",
+    "ARTICLE_END",
     "CN",
     "CN_DIGITS",
     "DEFAULT_LINK_PATTERN",
+    "FIELD_CN",
     "FORMAT_CN",
     "HEADER_WORDS",
     "IMAGE_MARK",

@@ -81,10 +81,15 @@ class Grid:
 
 @dataclass
 class Block:
-    """A run of text lines, or one table."""
+    """A run of text lines, or one table; or, with ``end``, where the element holding a page's report ends (its
+    footer, sidebars and 附件下载 box after it are not the report's last part: ``reading/article.py``)."""
 
     text: str = ""
     grid: Grid | None = None
+    end: bool = False
+
+
+ARTICLE_END = "\x00正文完\x00"  # an ``end`` block in ``Document.text``: a line of its own, taken out by the parse
 
 
 @dataclass
@@ -102,7 +107,9 @@ class Document:
     @property
     def text(self) -> str:
         """The whole document as text, tables as pipe rows."""
-        parts = [b.text if b.grid is None else "\n".join(b.grid.pipe_rows()) for b in self.blocks]
+        parts = [
+            ARTICLE_END if b.end else b.text if b.grid is None else "\n".join(b.grid.pipe_rows()) for b in self.blocks
+        ]
         return "\n".join(p.strip("\n") for p in parts if p.strip()) + "\n"
 
 

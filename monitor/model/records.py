@@ -13,6 +13,12 @@ Number = int | float
 
 
 SEVERITY_CN = {"error": "错误", "warning": "警告"}
+FIELD_CN = {
+    "title": "标题",
+    "published": "发布日期",
+    "year": "年度",
+    "format": "格式",
+}  # a report's fields a revision names
 
 
 STATUS_CN = {"parsed": "已读取", "ambiguous": "部分无法定位", "missing": "缺失", "image": "仅有图片/附件"}

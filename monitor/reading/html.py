@@ -12,6 +12,7 @@ from lxml import etree
 
 from monitor.errors import InputError
 from monitor.model import IMAGE_MARK, Block, Document, Grid, GridCell
+from monitor.reading import article
 from monitor.reading.cells import is_value
 from monitor.reading.hidden import mark_asides, rendered
 from monitor.reading.paged import page_of
@@ -70,6 +71,12 @@ _ASCII_SPACE = " \n\t\f\r"
 _PLACEHOLDER = "\x00table"
 
 
+_END = "\x00end\x00"  # in the walk's text: where the element holding the report ends (an ``end`` block)
+
+
+_HEADING_PIECES = 8  # text nodes and marks in a block that may be a heading ("一、" <span>总体情况</span>)
+
+
 Tables = dict[Any, int | None]  # each <table> read so far: its grid's index, or None for a layout table
 
 
@@ -79,6 +86,11 @@ class _Text:
     def __init__(self, tables: Tables, blocks: bool) -> None:
         self.tables, self.blocks = tables, blocks
         self.out: list[str] = []
+        # with ``blocks``: where each block's (and layout cell's) text begins and ends in ``out``, and the short blocks
+        # that may be a part's heading (``article.holder``)
+        self.opened: dict[Any, int] = {}
+        self.ends: dict[Any, int] = {}
+        self.headed: list[tuple[Any, str]] = []
         self.layout = self.pre = self.ruby = 0  # layout tables around (each ends its cells' lines); <pre>; <rt>
 
     def add(self, text: str | None) -> None:
@@ -105,6 +117,9 @@ class _Text:
             self.layout += 1
         elif self.blocks and tag in _BLOCKS:
             self.out.append("\n")
+            self.opened[el] = len(self.out)
+        elif self.blocks and tag in _CELLS:  # a layout table's cell (a heading in a page laid out in a table)
+            self.opened[el] = len(self.out)
         self.pre += tag in _PRE
         self.ruby += tag in _RUBY
         self.add(el.text)
@@ -121,6 +136,12 @@ class _Text:
         if tag not in _SKIP:
             self.pre -= tag in _PRE
             self.ruby -= tag in _RUBY
+        if self.blocks and (start := self.opened.pop(el, None)) is not None:
+            end = self.ends[el] = len(self.out)
+            if end - start <= _HEADING_PIECES:
+                words = "".join(self.out[start:])
+                if ("情况" in words or "事项" in words) and len(words) <= 200:  # every part's name ends in one
+                    self.headed.append((el, words))
         self.add(el.tail)
 
 
@@ -129,6 +150,10 @@ def _strings(top: Any, tables: Tables, blocks: bool = False) -> list[str]:
     the ``[图片]`` marker, a data table as its placeholder. With ``blocks``, block elements and <br>
     also start a line, and the cells of a layout table (read as text) end one. Whitespace between tags
     counts as one newline (or one space), outside <pre>: how the page is indented is not its text."""
+    return _walk(top, tables, blocks).out
+
+
+def _walk(top: Any, tables: Tables, blocks: bool) -> _Text:
     text = _Text(tables, blocks)
     text.add(top.text)
     walker = etree.iterwalk(top, events=_EVENTS)
@@ -142,7 +167,7 @@ def _strings(top: Any, tables: Tables, blocks: bool = False) -> list[str]:
             text.close(el)
         elif not text.open(el):
             walker.skip_subtree()
-    return text.out
+    return text
 
 
 _EMBEDS = frozenset(("iframe", "embed", "object"))
@@ -334,9 +359,18 @@ def html_document(html: str, encoding: str = "utf-8") -> Document:
     blocks: list[Block] = []
     lines: list[str] = []
     order = 0
-    for raw in "".join(_strings(root, tables, blocks=True)).replace("\xa0", " ").splitlines():
+    text = _walk(root, tables, blocks=True)
+    strings = text.out
+    if (holder := article.holder(text.headed, tables)) is not None and holder in text.ends:
+        strings.insert(text.ends[holder], f"\n{_END}\n")  # where the report ends (not the page)
+    for raw in "".join(strings).replace("\xa0", " ").splitlines():
         line = raw.strip()
-        if line.startswith(_PLACEHOLDER):
+        if line == _END:  # where the element holding the report ends
+            if lines:
+                blocks.append(Block("\n".join(lines)))
+                lines = []
+            blocks.append(Block(end=True))
+        elif line.startswith(_PLACEHOLDER):
             if lines:
                 blocks.append(Block("\n".join(lines)))
                 lines = []

@@ -116,7 +116,7 @@ def normalise_document(doc: Document) -> Document:
     """Every text block and table cell normalised, with one traditional/simplified decision."""
     traditional = is_traditional(nfkc(doc.text[:20_000]))  # it samples the head only
     blocks = [
-        Block(normalise(b.text, traditional)) if b.grid is None else Block(grid=_grid(b.grid, traditional))
+        Block(normalise(b.text, traditional), end=b.end) if b.grid is None else Block(grid=_grid(b.grid, traditional))
         for b in doc.blocks
     ]
     meta = {k: normalise(v, traditional) for k, v in doc.meta.items()}

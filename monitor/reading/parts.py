@@ -113,6 +113,11 @@ def _heading(line: str) -> tuple[int, ...]:
     return ()
 
 
+def heading_parts(line: str) -> tuple[int, ...]:
+    """The parts a line names as their heading (``()``: it is no heading)."""
+    return _heading(line)
+
+
 def _other_numberings(lines: list[str], found: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Headings numbered otherwise than 一、 (1.总体情况, 第一部分, (一)): those of one numbering whose parts, with
     the 一、 headings found, stand in the order of the parts and add parts the others do not name (a sub-item

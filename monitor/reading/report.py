@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from monitor.errors import InputError
 from monitor.model import (
+    ARTICLE_END,
     PAGED,
     Block,
     Document,
@@ -171,9 +172,14 @@ def parse(doc: Document, source: str, kind: str | None = None) -> Report:
     """Normalise and parse one document. Never raises on odd text: what it cannot find is None."""
     doc = normalise_document(doc)
     lines = clean_lines(doc.text)
+    end = _article_end(lines)
     text = "\n".join(lines)
     parts = stretches(lines)
     sections = find_sections(lines, parts)
+    if end is not None:  # a page's last part ends with the element holding the report, not with the page
+        sections = {
+            n: (span[0], min(span[1], end)) if span and span[0] <= end else span for n, span in sections.items()
+        }
     first = next((span[0] - 1 for span in sections.values() if span), len(lines))
     meta_title = doc.meta.get("title", "")
     title = meta_title if _TITLE.search(meta_title) and len(meta_title) <= 80 else None
@@ -198,6 +204,16 @@ def parse(doc: Document, source: str, kind: str | None = None) -> Report:
     elif formats:
         report.format = formats[0]
     return report
+
+
+def _article_end(lines: list[str]) -> int | None:
+    """The line where the element holding a page's report ends (``ARTICLE_END``, left as an empty line), or None."""
+    try:
+        end = lines.index(ARTICLE_END)
+    except ValueError:
+        return None
+    lines[end] = ""
+    return end
 
 
 def read_page(data: bytes, source: str, kind: str | None = None, charset: str | None = None) -> Report:

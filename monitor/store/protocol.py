@@ -184,6 +184,10 @@ class Store(Protocol):
     def raw(self, version_id: int) -> bytes:
         """The version's body as fetched."""
 
+    def rehash(self, version_id: int, content_hash: str) -> None:
+        """A stored version's content hash as govmon now reads its bytes (read again when the page changed and the
+        report in it did not: a newer govmon reads it otherwise, or only the page around it changed)."""
+
     # ------------------------------------------------------------ reports that could not be read
     def mark_unreadable(
         self,

@@ -30,12 +30,20 @@ from monitor.model.bodies import Attribution, Body, attribute
 from monitor.reading.facts import infer_kind
 from monitor.reading.formats import decode, sniff
 from monitor.reading.report import is_report, lists_reports, with_attachment
-from monitor.store import KnownReport, NewVersion, Store, StoredDocument, StoredVersion, UnreadableReport
+from monitor.store import (
+    KnownReport,
+    NewVersion,
+    ReportReads,
+    Store,
+    StoredDocument,
+    StoredVersion,
+    UnreadableReport,
+)
 from monitor.watch.addresses import allowed_for
 from monitor.watch.discover import COLUMN, Link, attachments
 from monitor.watch.fetch import Fetcher, Response
 from monitor.watch.paged import joined_pages
-from monitor.watch.prepared import Prepared, prepared
+from monitor.watch.prepared import Prepared, prepared, snapshot_of
 
 log = logging.getLogger("govmon")
 NOT_A_REPORT = "页面不是报告，也没有链接可读取的附件"
@@ -138,12 +146,17 @@ class Documents:
             result.touched.append((doc.id, resp.etag, resp.last_modified))
             return year
         own, latest = self._revised(doc if known else None, who.body, year)
+        earlier = await self._earlier(source, link, own, latest, resp)
+        if own is not None and earlier is not None and earlier[1] == content_hash:  # the report as stored: only the
+            self.store.rehash(own.id, content_hash)  # page around it changed, or how govmon reads it (an upgrade)
+            result.touched.append((own.document_id, resp.etag, resp.last_modified))
+            return year
         # The same body's report for the year before, from the store: carry-over (上年结转 = 去年的结转下年度)
         # and 现行有效件数 are checked across years here as `check --previous` checks them. Asked with whether
         # this content is stored already (a duplicate is not checked) and whether the body's year is.
         if link.year:  # by the link's year, which only ever decreases: no two reports wait for each other
             await year_done(link.year - 1)
-        around = self.store.report_reads(source.id, content_hash, who.body, year)
+        around = self._around(source, content_hash, who.body, year, own)
         if own is None and self._duplicate(source, link, resp, who, around.seen, known=doc is not None, year=year):
             return year
         marks = marks if year else []  # whose text this one may repeat
@@ -153,11 +166,26 @@ class Documents:
         first = doc is None and bad is None and year is not None and not around.year_stored
         listed_on = result.listing_read if first else None
         findings, diff = await asyncio.to_thread(
-            _judge, report, data, latest, around.before, similar, listing_read=listed_on, own=ready.own
+            _judge,
+            report,
+            data,
+            earlier[0] if earlier else None,
+            around.before,
+            similar,
+            listing_read=listed_on,
+            own=ready.own,
         )
         previous = latest.findings if latest else None
         events = version_events(
-            self.settings, source, link.url, report, findings, previous=previous, diff=diff, content_hash=content_hash
+            self.settings,
+            source,
+            link.url,
+            report,
+            findings,
+            previous=previous,
+            diff=diff,
+            content_hash=content_hash,
+            because=f"|{latest.id}" if latest else "",  # the version it revises: a content seen before is told again
         )
         version = NewVersion(
             source.id,
@@ -183,19 +211,24 @@ class Documents:
         ):
             return year  # stored meanwhile under another URL (the checks above yield): no await from here to the save
         self.store.save_version(version, result.told(events))
+        self._saved(source, version, revises=latest is not None, result=result)
+        return year
+
+    def _saved(self, source: Source, version: NewVersion, *, revises: bool, result: PollResult) -> None:
+        """A version just stored: counted, and the body's year after checked again against it."""
         result.new_versions += 1
-        result.changed += latest is not None
-        if year:
-            result.stored_years |= {year}
-            self.recheck_year_after(source, who.body, year, report, content_hash, result=result)
+        result.changed += revises
+        if version.year and version.attribution:
+            result.stored_years |= {version.year}
+            body, report = version.attribution.body, version.report
+            self.recheck_year_after(source, body, version.year, report, version.content_hash, result=result)
         log.info(
             "source %s: %s version of %s (%d findings)",
             source.id,
-            "new" if latest else "first",
-            link.url,
-            len(findings),
+            "new" if revises else "first",
+            version.url,
+            len(version.findings),
         )
-        return year
 
     async def _read(self, source: Source, link: Link, resp: Response, known: str | None, sha: str) -> Read | None:
         """The report a link opens; None where a doubtful link (``Link.doubt``) opens none: a notice, the column's
@@ -215,6 +248,48 @@ class Documents:
             )
             return None
         return read
+
+    def _around(
+        self, source: Source, content_hash: str, body: str, year: int | None, own: StoredVersion | None
+    ) -> ReportReads:
+        """``Store.report_reads`` for a report just read; where its year was corrected (2022 → 2023 in its title),
+        the body's report of the year before is not this one as it was."""
+        around = self.store.report_reads(source.id, content_hash, body, year)
+        if own is not None and year and own.report.year == year - 1:
+            return replace(around, before=None)
+        return around
+
+    async def _earlier(
+        self, source: Source, link: Link, own: StoredVersion | None, latest: StoredVersion | None, resp: Response
+    ) -> tuple[dict[str, Any], str] | None:
+        """The version a new one revises (None: none), as its stored form and content hash: the URL's own as govmon
+        reads its bytes now where it can, else as stored."""
+        if own is not None and (now := await self._as_read_now(source, link, own, resp)) is not None:
+            return now
+        if latest is None:
+            return None
+        return {**latest.report.to_json(), "section_text": latest.section_text}, latest.content_hash
+
+    async def _as_read_now(
+        self, source: Source, link: Link, version: StoredVersion, resp: Response
+    ) -> tuple[dict[str, Any], str] | None:
+        """A stored version as govmon reads its bytes now: (its stored form, its content hash); None where its bytes
+        are not the page's (an attachment: the page that linked it gave the report its title and date) or cannot
+        be read now. Where the content hash differs from a new page's, the report may not have: the page around it
+        changed, and a newer govmon reads the page otherwise (the end of its last part, the lines left out)."""
+        raw = self.store.raw(version.id)
+        if hashlib.sha256(raw).hexdigest() != version.sha256:
+            return None
+        try:
+            async with self.parsing:
+                again: tuple[Report, tuple[dict[str, Any], str]] = await _handed(
+                    reading.read_page_and, snapshot_of, raw, link.url, source.kind, resp.charset or source.encoding
+                )
+        except NotRead:
+            raise
+        except InputError:
+            return None
+        return again[1]
 
     def _asked_as(
         self, link: Link, validators: StoredDocument | UnreadableReport | None
@@ -447,14 +522,15 @@ def attribute_report(source: Source, report: Report, known: tuple[Body, ...] = (
 def _judge(
     report: Report,
     data: dict[str, Any],
-    latest: StoredVersion | None,
+    earlier: dict[str, Any] | None,
     before: Report | None,
     similar: list[Report],
     *,
     listing_read: date | None,
     own: list[Finding] | None = None,
 ) -> tuple[list[Finding], dict[str, Any] | None]:
-    """A new version's findings and its diff from the version before (None for a first version): the version
-    before as ``snapshot`` stored it, its sections' text as stored. ``own``: the findings the reader worked out."""
-    diff = diff_reports({**latest.report.to_json(), "section_text": latest.section_text}, data) if latest else None
+    """A new version's findings and its diff from the version it revises (None for a first version): ``earlier``,
+    that version's stored form (``snapshot``) as read now, or as stored. ``own``: the findings the reader worked
+    out."""
+    diff = diff_reports(earlier, data) if earlier is not None else None
     return run_rules(report, before, diff, tuple(similar), listing_read, own=own), diff

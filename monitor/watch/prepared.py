@@ -40,3 +40,8 @@ def prepared(report: Report, raw: bytes, unless: str | None = None) -> Prepared:
         return Prepared(data, content_hash, [], None)
     marks, own, kept = copies.prints(report), own_findings(report), packed(raw, report.text)
     return Prepared(data, content_hash, marks, own, copies.compared(report), kept)
+
+
+def snapshot_of(report: Report, raw: bytes) -> tuple[dict[str, Any], str]:  # noqa: ARG001  (``read_page_and``'s)
+    """A stored version's snapshot as its bytes read now (``Documents._as_read_now``)."""
+    return snapshot(report)

@@ -223,6 +223,9 @@ class Versions(Outbox, Bodies):  # a new version stores its events (and its body
         args = {"findings": findings_json(findings), "version": version_id, "stamp": now()}
         self.conn.execute(_FINDINGS, args | event_args(events))
 
+    def rehash(self, version_id: int, content_hash: str) -> None:
+        self.conn.execute("UPDATE versions SET content_hash = %s WHERE id = %s", [content_hash, version_id])
+
     def save_version(self, v: NewVersion, events: Iterable[Event] = ()) -> int:
         """One round trip, two when the report is attributed (the body's lock taken and what another worker
         stored meanwhile asked, then the write), in one transaction: the pipeline's (sent without waiting for

@@ -253,5 +253,9 @@ class Versions(Outbox, Prints):  # a new version stores its events and its copy 
 
         return self.decoded.reports(ids, load)
 
+    def rehash(self, version_id: int, content_hash: str) -> None:
+        with self._transaction():
+            self.db.conn.execute("UPDATE versions SET content_hash = ? WHERE id = ?", [content_hash, version_id])
+
     def raw(self, version_id: int) -> bytes:
         return zlib.decompress(self.db.table("versions").get(version_id)["raw"])

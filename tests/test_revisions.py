@@ -1,0 +1,210 @@
+"""A stored report whose page changes on the portal, polled from a real portal on 127.0.0.1 with the corpus's real
+pages (as a hostile audit of revisions found them, 2026-12-06): what changes with the site (its footer's year, a
+sidebar after the article, a counter, an attachment box, a new template around the same article) is no revision;
+what changes in the report is, as often as it changes; a page read otherwise by a newer govmon is no revision."""
+
+from __future__ import annotations
+
+import copy
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import per_store
+from portal import listing, settings
+from test_watcher import db, poll
+
+from monitor.checks.revision import snapshot
+from monitor.reading.report import read_report
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+PAGES = sorted(p.name for p in CORPUS.glob("*.html"))  # the corpus's portal pages as served
+TODAY = date(2025, 3, 1)
+
+store_kind = per_store(__name__)
+
+
+def _soup(name: str) -> BeautifulSoup:
+    return BeautifulSoup((CORPUS / name).read_bytes(), "lxml")
+
+
+def _footer_year(soup: BeautifulSoup) -> None:  # 版权所有…  → 版权所有… 2025
+    node = soup.find(string=re.compile("版权所有"))
+    node.replace_with(str(node) + " 2025")
+
+
+def _sidebar(soup: BeautifulSoup) -> None:  # a 最新动态 box after the article
+    box = BeautifulSoup(
+        '<div class="latest"><h3>最新动态</h3><ul><li><a href="/a/1.html">实验区召开2025年政务公开工作会议</a></li>'
+        '<li><a href="/a/2.html">关于开展政务公开专项检查的通知</a></li></ul></div>',
+        "html.parser",
+    )
+    soup.body.append(box)
+
+
+def _counter(soup: BeautifulSoup) -> None:  # a counter below the article, its number ticking
+    soup.body.append(BeautifulSoup('<div class="visits">访问量：98765</div>', "html.parser"))
+
+
+def _attachment(soup: BeautifulSoup) -> None:  # the report's PDF linked in the 附件下载 box
+    label = soup.find(string=re.compile("附件下载")) or soup.body
+    parent = label.parent if label is not soup.body else soup.body
+    parent.append(BeautifulSoup('<p><a href="/att/report.pdf">年度报告.pdf</a></p>', "html.parser"))
+
+
+def _template(soup: BeautifulSoup) -> None:  # the same article, title and date in another CMS's template
+    article = soup.find(class_=re.compile("TRS_Editor|article_content"))
+    dated = soup.find(string=re.compile(r"发布(时间|日期)|时间[:：]"))
+    new = BeautifulSoup(
+        "<html><body><div class='header'>政务公开</div><h1 class='bt'></h1><div class='info'></div><div id='zoom'>"
+        "</div><div class='share'>分享到：微信 微博</div><div class='foot'>网站地图 | 联系我们 主办单位：平潭综合实验区管理"
+        "委员会 2025</div></body></html>",
+        "lxml",
+    )
+    new.html.insert(0, copy.copy(soup.head))  # its <meta> fields and <title>
+    new.find(class_="bt").string = soup.title.string if soup.title else ""
+    new.find(class_="info").string = " ".join(dated.parent.get_text(" ").split()) if dated else ""
+    new.find(id="zoom").append(copy.copy(article))
+    soup.clear()
+    soup.append(new.html)
+
+
+CHROME = [_footer_year, _sidebar, _counter, _attachment, _template]
+
+
+def _serve(portal, soup: BeautifulSoup) -> None:
+    portal.add("/nb/t.html", str(soup))
+
+
+@pytest.mark.parametrize("name", PAGES)
+async def test_what_changes_with_the_site_is_no_revision(portal, tmp_path, name):
+    """Each change of the page around the report, one after another, on each real page: no version, no alert.
+    Part 六 ran to the end of the page and took in all of it: every one was mailed as 报告发布后被修改."""
+    soup = _soup(name)
+    portal.add("/nb/", listing([("t.html", soup.title.string if soup.title else "年度报告")]))
+    _serve(portal, soup)
+    cfg = settings(tmp_path, [("pt", "government", f"{portal.base}/nb/")])
+    await poll(cfg, today=TODAY)
+    for change in CHROME:
+        change(soup)
+        _serve(portal, soup)
+        (r,) = await poll(cfg, today=TODAY)
+        assert (r.error, r.new_versions, r.read) == (None, 0, 1), change.__name__
+    store = db(cfg)
+    kinds = [e.event.kind for e in store.events()]
+    store.close()
+    assert "revision" not in kinds
+
+
+async def test_a_report_changed_back_and_forth_is_told_each_time(portal, tmp_path):
+    """A→B→A→B (an edit reverted and made again, or two servers behind one address): each change is told. The
+    second A→B was stored and never told: its event's key was the first one's."""
+    soup = _soup("009_pingtan_social_affairs_bureau_2023.html")
+    a = str(soup)
+    b = a.replace(
+        "平潭综合实验区社会事业局2023年政府信息公开工作年度报告",
+        "平潭综合实验区社会事业局2023年政府信息公开工作年度报告（修订）",
+        1,
+    )
+    assert a != b
+    portal.add("/nb/", listing([("t.html", "平潭综合实验区社会事业局2023年政府信息公开工作年度报告")]))
+    cfg = settings(tmp_path, [("pt", "government", f"{portal.base}/nb/")])
+    for page in (a, b, a, b):
+        portal.add("/nb/t.html", page)
+        await poll(cfg, today=TODAY)
+    store = db(cfg)
+    kinds = [e.event.kind for e in store.events()]
+    store.close()
+    assert kinds.count("revision") == 3
+
+
+async def test_a_report_stored_as_an_older_govmon_read_it_is_no_revision(portal, tmp_path):
+    """A page stored by an older govmon, which read it otherwise (part 六 to the end of the page, other lines left
+    out of its content hash): its footer changes, and the report is read again from the stored bytes, not told as
+    revised; a real change after it is told with only what changed."""
+    soup = _soup("010_pingtan_public_security_bureau_2024.html")
+    portal.add("/nb/", listing([("t.html", "平潭综合实验区公安局2024年政府信息公开工作年度报告")]))
+    _serve(portal, soup)
+    cfg = settings(tmp_path, [("pt", "government", f"{portal.base}/nb/")])
+    await poll(cfg, today=TODAY)
+    store = db(cfg)
+    (doc,) = store.reports()
+    store.rehash(doc.latest.id, "hashed-by-an-older-govmon")
+    store.close()
+    _footer_year(soup)
+    _serve(portal, soup)
+    (r,) = await poll(cfg, today=TODAY)
+    assert (r.error, r.new_versions) == (None, 0)
+    fee = soup.find(string=re.compile("无收取信息处理费"))  # part 六's one sentence
+    fee.replace_with(str(fee).replace("无收取信息处理费", "收取信息处理费0元"))
+    _serve(portal, soup)
+    (r,) = await poll(cfg, today=TODAY)
+    assert r.new_versions == 1
+    store = db(cfg)
+    (doc,) = store.reports()
+    store.close()
+    assert doc.latest.diff == {"sections": ["6"], "cells": [], "fields": {}}
+
+
+def test_a_reports_own_figures_beside_a_counters_words_are_its_content():
+    """A report's short sentence about its own site's visits or reads (累计阅读次数198.0万次) is the report's: its
+    number changed is a revision. A counter of the page's views (浏览次数：123) is not."""
+    page = (CORPUS / "009_pingtan_social_affairs_bureau_2023.html").read_bytes().decode()
+    marker = "截至2023年12月31日"
+    assert marker in page
+    own = page.replace(marker, "网站累计访问量12.6万人次。</p><p>" + marker, 1)
+    counted = own.replace("网站累计访问量12.6万人次", "网站累计访问量22.6万人次", 1)
+    viewed = own.replace(marker, "浏览次数：123</p><p>" + marker, 1)
+    viewed_again = viewed.replace("浏览次数：123", "浏览次数：124", 1)
+
+    def digest(html: str) -> str:
+        return snapshot(read_report(html.encode(), "t.html"))[1]
+
+    assert digest(own) != digest(counted)
+    assert digest(viewed) == digest(viewed_again)
+
+
+async def test_a_title_whose_year_is_corrected_is_not_its_own_year_before(portal, tmp_path):
+    """A report published with last year's year in its title (2022 for 2023), then corrected: the version before
+    is this report as it was, not the body's report of 2022. It was compared with itself as last year's report: a
+    history.in_force warning and three 与上一年度报告完全相同 warnings."""
+    soup = _soup("009_pingtan_social_affairs_bureau_2023.html")
+    title = "平潭综合实验区社会事业局2023年政府信息公开工作年度报告"
+    right = str(soup)
+    wrong = right.replace(title, title.replace("2023", "2022"))
+    assert right != wrong
+    portal.add("/nb/", listing([("t.html", title)]))
+    cfg = settings(tmp_path, [("pt", "government", f"{portal.base}/nb/")])
+    for page in (wrong, right):
+        portal.add("/nb/t.html", page)
+        await poll(cfg, today=TODAY)
+    store = db(cfg)
+    (doc,) = store.reports()
+    store.close()
+    assert doc.year == 2023
+    assert [f.rule for f in doc.latest.findings if f.rule.startswith("history.")] == []
+
+
+async def test_a_redesign_that_moves_the_report_is_not_a_new_report(portal, tmp_path):
+    """The portal moves to another CMS: the same article in a new template at a new address, the old one gone. It
+    is the report already stored, under its new address: no 新发现报告 mail, no second copy. The page's old tail
+    was in its content hash, so the two never matched."""
+    soup = _soup("005_pingtan_zone_2021.html")
+    title = "平潭综合实验区2021年政府信息公开工作年度报告"
+    portal.add("/nb/", listing([("t.html", title)]))
+    _serve(portal, soup)
+    cfg = settings(tmp_path, [("pt", "government", f"{portal.base}/nb/")])
+    await poll(cfg, today=TODAY)
+    _template(soup)
+    portal.add("/nb/", listing([("new/t2.html", title)]))
+    portal.add("/nb/new/t2.html", str(soup))
+    del portal.pages["/nb/t.html"]
+    (r,) = await poll(cfg, today=TODAY)
+    assert (r.error, r.new_versions, r.problems) == (None, 0, [])
+    store = db(cfg)
+    kinds = [e.event.kind for e in store.events()]
+    store.close()
+    assert kinds.count("new_report") == 1
+    assert "revision" not in kinds
