@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import socket
 import sqlite3
 import threading
@@ -477,6 +478,24 @@ def test_every_event_kind_renders_a_chinese_subject():
     assert subjects["revision"].endswith("2021年度报告发布后被修改")
     assert subjects["source_failing"].endswith("门户网站连续3次无法访问")
     assert all(s.startswith("【年报监测】") for s in subjects.values())
+
+
+def test_a_revision_of_its_date_or_year_says_so_in_every_message():
+    """A report republished with only its 发布日期 and 年度 changed, and its part 五's words: the mail's 发布后改动 was
+    empty, and a robot's message never said what was revised (its parts, its fields), only the old findings."""
+    revised = replace(
+        sample_payload("revision"),
+        diff={
+            "sections": ["5"],
+            "cells": [],
+            "fields": {"published": ["2022-01-12", "2022-01-11"], "year": [2020, 2021]},
+        },
+    )
+    told = RENDERER.render("revision", revised)
+    for text in (told.text, told.html, told.markdown):
+        assert re.search(r"发布日期：(<s>)?2022-01-12(</s>)? → (<b>)?2022-01-11", text), text
+        assert re.search(r"年度：(<s>)?2020(</s>)? → (<b>)?2021", text), text
+        assert "正文第五部分的文字有改动" in text, text
 
 
 async def test_alerts_test_command(tmp_path, smtp, receiver, capsys):

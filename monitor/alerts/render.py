@@ -20,6 +20,7 @@ import markupsafe
 from monitor.errors import ConfigError
 from monitor.model import (
     APPEAL_LABELS,
+    FIELD_CN,
     LABELS,
     SEVERITY_CN,
     TABLE_LABELS,
@@ -135,7 +136,7 @@ def finding_views(findings: Iterable[Finding]) -> list[dict[str, Any]]:
 
 def diff_view(diff: dict[str, Any]) -> dict[str, Any]:
     """A revision's changes as the templates show them: the sections in Chinese numerals, each changed cell
-    labelled (table, row and column) with its old and new number."""
+    labelled (table, row and column) with its old and new number, each changed field (标题, 年度, 发布日期)."""
 
     def labels(table: str) -> dict[str, str]:
         return APPEAL_LABELS if table == "appeals" else LABELS
@@ -151,6 +152,10 @@ def diff_view(diff: dict[str, Any]) -> dict[str, Any]:
                 "new": fmt(c["new"]),
             }
             for c in diff.get("cells", [])
+        ],
+        "fields": [  # the title, 年度, 发布日期 changed (None: not read)
+            {"label": FIELD_CN.get(k, k), "old": "未识别" if a is None else a, "new": "未识别" if b is None else b}
+            for k, (a, b) in diff.get("fields", {}).items()
         ],
     }
 
