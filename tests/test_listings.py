@@ -472,6 +472,19 @@ def test_a_report_that_carries_its_explainer_is_the_report(title, kept):
     assert len(discover(f'<a href="t.html">{title}</a>', PAGE, PATTERN)[0]) == int(kept)
 
 
+def test_a_rows_arrow_to_its_own_report_is_not_the_next_page():
+    """Each row of the list ends in a "&gt;" to its report, beside the listing, and the pager's own "&gt;" comes last:
+    the next page is the pager's (the first row's arrow, first in the URLs' order, was taken)."""
+    html = (
+        '<ul><li><a href="a2024.html">平潭综合实验区2023年政府信息公开工作年度报告</a><a href="a2024.html">&gt;</a></li>'
+        '<li><a href="a2023.html">平潭综合实验区2022年政府信息公开工作年度报告</a><a href="a2023.html">&gt;</a></li></ul>'
+        '<div class="page"><a href="index_1.html">&gt;</a> <a href="index_3.html">&gt;&gt;</a></div>'
+    )
+    links, next_page = discover(html, "http://www.pingtan.gov.cn/c/nb/index.html", PATTERN)
+    assert [x.year for x in links] == [2023, 2022]
+    assert next_page == "http://www.pingtan.gov.cn/c/nb/index_1.html"
+
+
 def test_a_pager_box_is_not_a_box_of_dates():
     html = '<div class="news"><span>2024/5/1</span><a href="/jd/">&gt;&gt;</a></div>'
     assert discover(html, "http://a.cn/nb/index.html", PATTERN)[1] is None

@@ -251,6 +251,7 @@ def _links(
             links[url] = Link(url, name, year, NOTICE if _NOTICE.search(name) else COLUMN if column else "")
         elif _cut_short(text, pattern) and not _NOTICE.search(name):
             links[url] = Link(url, name, _year(name), CUT)
+    nexts = [(rank, url) for rank, url in nexts if rank == 1 or url not in links]  # a row's ">" to its own report
     return list(links.values()), min(nexts)[1] if nexts else None
 
 
