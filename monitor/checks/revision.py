@@ -24,9 +24,14 @@ from monitor.model import (
 )
 
 _CHROME = re.compile(r"浏览|访问|点击|阅读|打印|关闭|扫一扫|分享|字号|【|】")
-# a counter's number is the page's, never the report's ("浏览次数：123", "访问量: 98765"); other numbers on a line
-# with such words are the report's ("网站累计访问量12.6万人次", "累计阅读次数198.0万次")
-_COUNTER = re.compile(r"^\D{0,12}(浏览|访问|点击|阅读)\D{0,6}[:：]\s*\d+\s*次?\D{0,12}$")
+# a counter's line: nothing but a counter's words, a date and numbers (浏览次数：1,234; 浏览 1234 次; 您是第1234位访问者;
+# 日期：2024-01-26 浏览：1234; 阅读量：1.2万); a line with other words is the report's (网站累计访问量12.6万人次,
+# 全年累计阅读次数198.0万次)
+_COUNTER = re.compile(
+    r"(?:[\s:：,，.。·|/\-()（）\[\]【】]|\d|浏览|访问|点击|阅读|次数|人次|次|量|数|您是|第|位|者|万|日期|时间|发布|来源"
+    r"|年|月|日|今日|总|本页|本文|已|被)+"
+)
+_BYLINE = re.compile(r"(信息来源|来源|作者|发布机构|责任编辑)[:：]\s*\S{0,20}")  # an info line's other fields
 
 
 def snapshot(report: Report) -> tuple[dict[str, Any], str]:
@@ -51,7 +56,7 @@ def _chrome(line: str) -> bool:
     """A page's line, not the report's: short, with a chrome word, and no number but a counter's."""
     if len(line) >= 40 or not _CHROME.search(line):
         return False
-    return not any(c.isdigit() for c in line) or _COUNTER.match(line) is not None
+    return not any(c.isdigit() for c in line) or _COUNTER.fullmatch(_BYLINE.sub(" ", line)) is not None
 
 
 def diff_reports(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:

@@ -15,7 +15,7 @@ from monitor.model import IMAGE_MARK, Block, Document, Grid, GridCell
 from monitor.reading import article
 from monitor.reading.cells import is_value
 from monitor.reading.hidden import mark_asides, rendered
-from monitor.reading.paged import page_of
+from monitor.reading.paged import JOINED, page_of
 
 MAX_GRID_CELLS = 20_000  # per table, after rowspan/colspan expansion
 
@@ -361,7 +361,10 @@ def html_document(html: str, encoding: str = "utf-8") -> Document:
     order = 0
     text = _walk(root, tables, blocks=True)
     strings = text.out
-    if (holder := article.holder(text.headed, tables)) is not None and holder in text.ends:
+    # (a paged article's pages joined: each page's own element holds a piece of the report, the last part's end
+    # on a later page)
+    holder = None if JOINED in html else article.holder(text.headed, tables)
+    if holder is not None and holder in text.ends:
         strings.insert(text.ends[holder], f"\n{_END}\n")  # where the report ends (not the page)
     for raw in "".join(strings).replace("\xa0", " ").splitlines():
         line = raw.strip()

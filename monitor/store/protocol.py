@@ -162,8 +162,9 @@ class Store(Protocol):
         """The bodies with reports stored, by name, each with every source it was listed on and its report years:
         all of them, or (``source``, ``names``) those with a report listed on ``source`` and those named."""
 
-    def body_report(self, body: str, year: int) -> Report | None:
-        """The body's stored report for ``year`` (its latest version, on any source), with its text."""
+    def body_report(self, body: str, year: int, besides: str | None = None) -> Report | None:
+        """The body's stored report for ``year`` (its latest version, on any source), with its text; ``besides``:
+        not the one stored under that URL."""
 
     def body_version(self, body: str, year: int) -> StoredVersion | None:
         """The latest version of the body's report for ``year``, on any source."""

@@ -87,8 +87,8 @@ class PollResult:
 class Documents:
     """One source's reports, one at a time, for ``poll.Watcher``."""
 
-    def __init__(self, settings: Settings, store: Store, fetcher: Fetcher) -> None:
-        self.settings, self.store, self.fetcher = settings, store, fetcher
+    def __init__(self, settings: Settings, store: Store, fetcher: Fetcher, today: Callable[[], date]) -> None:
+        self.settings, self.store, self.fetcher, self.today = settings, store, fetcher, today
         # documents handed to the readers at once (one warm reader process per core, or [monitor] readers): IN_HAND
         # for each, so that a reader done with one takes the next waiting in the pool at once, not when this
         # process's loop next gets to hand it one (with one each, the readers waited: 1.61 of 2 cores busy)
@@ -156,7 +156,7 @@ class Documents:
         # this content is stored already (a duplicate is not checked) and whether the body's year is.
         if link.year:  # by the link's year, which only ever decreases: no two reports wait for each other
             await year_done(link.year - 1)
-        around = self._around(source, content_hash, who.body, year, own)
+        around = self._around(source, report, content_hash, who.body, year=year, own=own)
         if own is None and self._duplicate(source, link, resp, who, around.seen, known=doc is not None, year=year):
             return year
         marks = marks if year else []  # whose text this one may repeat
@@ -185,7 +185,7 @@ class Documents:
             previous=previous,
             diff=diff,
             content_hash=content_hash,
-            because=f"|{latest.id}" if latest else "",  # the version it revises: a content seen before is told again
+            because=_again(latest, self.today()),
         )
         version = NewVersion(
             source.id,
@@ -250,13 +250,22 @@ class Documents:
         return read
 
     def _around(
-        self, source: Source, content_hash: str, body: str, year: int | None, own: StoredVersion | None
+        self,
+        source: Source,
+        report: Report,
+        content_hash: str,
+        body: str,
+        *,
+        year: int | None,
+        own: StoredVersion | None,
     ) -> ReportReads:
-        """``Store.report_reads`` for a report just read; where its year was corrected (2022 → 2023 in its title),
-        the body's report of the year before is not this one as it was."""
+        """``Store.report_reads`` for a report just read, of ``year``. Where the URL's own version
+        was the year before's and holds the same numbers (its title's year corrected, 2022 → 2023), the body's
+        report of the year before is another one, if any, not this one as it was; where it holds other numbers (a
+        fixed URL that holds each year's report in turn) it is that version."""
         around = self.store.report_reads(source.id, content_hash, body, year)
-        if own is not None and year and own.report.year == year - 1:
-            return replace(around, before=None)
+        if own is not None and year and own.report.year == year - 1 and _numbers(own.report) == _numbers(report):
+            return replace(around, before=self.store.body_report(body, year - 1, besides=own.url))
         return around
 
     async def _earlier(
@@ -471,6 +480,24 @@ def _answered(answer: asyncio.Future[T], result: T) -> None:
 def _failed(answer: asyncio.Future[Any], exc: BaseException) -> None:
     if not answer.done():
         answer.set_exception(exc)
+
+
+def _numbers(report: Report) -> dict[tuple[str, str, str], float]:
+    """Every number a report's tables hold, by table, row and column."""
+    return {
+        (key, r, c): v.number
+        for key, table in report.tables.items()
+        for r, cols in table.rows.items()
+        for c, v in cols.items()
+        if v.number is not None
+    }
+
+
+def _again(latest: StoredVersion | None, today: date) -> str:
+    """What tells a revision's event apart from an earlier one to the same content (``version_events``' key): the
+    content it revises and the day. A report changed back and forth (A→B→A→B: an edit undone and made again, two
+    servers behind one address) is told again, a page flapping between two contents at most once a day each way."""
+    return f"|{latest.content_hash[:16]}|{today.isoformat()}" if latest else ""
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ class Watcher:
     ) -> None:
         self.settings, self.store, self.fetcher, self.today = settings, store, fetcher, today
         reading.collect_less()  # a pass makes and frees a report's worth of objects a document
-        self.documents = Documents(settings, store, fetcher)
+        self.documents = Documents(settings, store, fetcher, today)
         self.calls = PollCalls(store)  # the polls begun (and ended) in one turn of the loop, together
         # the service (not a one-off `govmon poll`) leaves a source another worker polled within most of its
         # interval: on a shared store each source is polled about once an interval, whoever does it

@@ -41,6 +41,7 @@ _BODY_YEAR = (
     "name = %s) AND d.year = %s"
 )
 _BODY_REPORT = f"SELECT v.report, v.text {_BODY_YEAR} ORDER BY v.id DESC LIMIT 1"
+_BODY_REPORT_BESIDES = f"SELECT v.report, v.text {_BODY_YEAR} AND d.url <> %s ORDER BY v.id DESC LIMIT 1"
 _YEAR_STORED = f"SELECT 1 {_BODY_YEAR} LIMIT 1"
 
 # A document as a save leaves it, with its body (added when new; a roster's kind, or the one read, kept over
@@ -181,7 +182,10 @@ class Versions(Outbox, Bodies):  # a new version stores its events (and its body
     def content_seen(self, source_id: str, content_hash: str, body: str | None = None) -> bool:
         return self.conn.execute(_SEEN, [source_id, body, content_hash]).fetchone() is not None
 
-    def body_report(self, body: str, year: int) -> Report | None:
+    def body_report(self, body: str, year: int, besides: str | None = None) -> Report | None:
+        if besides is not None:
+            row = self.conn.execute(_BODY_REPORT_BESIDES, [body, year, besides]).fetchone()
+            return _report(row[0], row[1]) if row else None
         row = self.conn.execute(_BODY_REPORT, [body, year]).fetchone()
         return _report(row[0], row[1]) if row else None
 

@@ -100,11 +100,12 @@ class Versions(Outbox, Prints):  # a new version stores its events and its copy 
         )
         return self.db.conn.execute(sql, [source_id, body, content_hash]).fetchone() is not None
 
-    def body_report(self, body: str, year: int) -> Report | None:
+    def body_report(self, body: str, year: int, besides: str | None = None) -> Report | None:
         row = self.db.conn.execute(
             "SELECT unpack(v.report), unpack(v.text) FROM documents d JOIN versions v ON v.document_id = d.id "
-            "WHERE d.body_id = (SELECT id FROM bodies WHERE name = ?) AND d.year = ? ORDER BY v.id DESC LIMIT 1",
-            [body, year],
+            "WHERE d.body_id = (SELECT id FROM bodies WHERE name = ?) AND d.year = ? AND d.url IS NOT ? "
+            "ORDER BY v.id DESC LIMIT 1",
+            [body, year, besides],
         ).fetchone()
         return Report.from_json(json.loads(row[0]), row[1] or "") if row else None
 
