@@ -114,15 +114,20 @@ def compared(report: Report) -> Compared:
             _COMPARED.move_to_end(id(report))
             return kept[2]
     found = _shingled(text, spans)
-    cells = {
+    cells = numbers(report)
+    made = Compared({part: t for part, (t, _) in found.items()}, {p: _held(m) for p, (_, m) in found.items()}, cells)
+    return _keep(report, made, text, spans)
+
+
+def numbers(report: Report) -> dict[tuple[str, str, str], float]:
+    """Every number a report's tables hold, by table, row and column."""
+    return {
         (key, r, c): v.number
         for key, table in report.tables.items()
         for r, cols in table.rows.items()
         for c, v in cols.items()
         if v.number is not None
     }
-    made = Compared({part: t for part, (t, _) in found.items()}, {p: _held(m) for p, (_, m) in found.items()}, cells)
-    return _keep(report, made, text, spans)
 
 
 def remember(report: Report, made: Compared) -> Compared:

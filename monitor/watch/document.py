@@ -264,7 +264,12 @@ class Documents:
         report of the year before is another one, if any, not this one as it was; where it holds other numbers (a
         fixed URL that holds each year's report in turn) it is that version."""
         around = self.store.report_reads(source.id, content_hash, body, year)
-        if own is not None and year and own.report.year == year - 1 and _numbers(own.report) == _numbers(report):
+        if (
+            own is not None
+            and year
+            and own.report.year == year - 1
+            and copies.numbers(own.report) == copies.numbers(report)
+        ):
             return replace(around, before=self.store.body_report(body, year - 1, besides=own.url))
         return around
 
@@ -480,17 +485,6 @@ def _answered(answer: asyncio.Future[T], result: T) -> None:
 def _failed(answer: asyncio.Future[Any], exc: BaseException) -> None:
     if not answer.done():
         answer.set_exception(exc)
-
-
-def _numbers(report: Report) -> dict[tuple[str, str, str], float]:
-    """Every number a report's tables hold, by table, row and column."""
-    return {
-        (key, r, c): v.number
-        for key, table in report.tables.items()
-        for r, cols in table.rows.items()
-        for c, v in cols.items()
-        if v.number is not None
-    }
 
 
 def _again(latest: StoredVersion | None, today: date) -> str:
