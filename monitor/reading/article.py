@@ -11,6 +11,7 @@ holds them all."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
@@ -52,3 +53,38 @@ def _common(elements: list[Any]) -> Any | None:
                 return None
         deepest = max(deepest, depth[id(up)])
     return chain[deepest]
+
+
+# after the element holding the report, what is still the report's: paragraphs typed after a pasted Word section
+# (part 六's last lines, its 落款 and date), plain text blocks with no box of their own; a template's box has a
+# class or an id of its own, links, a list, a form, or a site's words
+_PLAIN = frozenset(("p", "div", "span", "font", "strong", "b", "br", "center", "section", "h4", "h5", "h6"))
+_EDITOR = re.compile(r"^(Mso|WordSection|TRS|Section)", re.I)  # classes a Word paste or the CMS's editor gives
+_BOXES = ".//a[@href] | .//ul | .//ol | .//table | .//form | .//iframe | .//input | .//button | .//select"
+_SITE_WORDS = re.compile(
+    r"浏览|访问|点击|阅读|打印|关闭|分享|扫一扫|字号|字体|上一篇|下一篇|附件|相关|责任编辑|来源[:：]|版权|主办|承办|"
+    r"网站标识码|ICP|备案|维护|更新于"
+)
+
+
+def report_after(holder: Any) -> tuple[list[Any], Any | None]:
+    """The elements after ``holder`` (among its siblings) that are still the report's, and the first that is not
+    (None: every one is)."""
+    mine: list[Any] = []
+    for after in holder.itersiblings():
+        if not isinstance(after.tag, str):  # a comment
+            continue
+        if not _plain(after):
+            return mine, after
+        mine.append(after)
+    return mine, None
+
+
+def _plain(el: Any) -> bool:
+    """A block of the report's own text: a plain paragraph, no box of the site's."""
+    if el.tag not in _PLAIN or el.get("id") or el.xpath(_BOXES):
+        return False
+    if (kind := el.get("class")) and not _EDITOR.match(kind):
+        return False
+    words = "".join(el.itertext())
+    return len(words) <= 1000 and not _SITE_WORDS.search(words)

@@ -136,13 +136,24 @@ class _Text:
         if tag not in _SKIP:
             self.pre -= tag in _PRE
             self.ruby -= tag in _RUBY
-        if self.blocks and (start := self.opened.pop(el, None)) is not None:
+        if self.blocks and (start := self.opened.get(el)) is not None:
             end = self.ends[el] = len(self.out)
             if end - start <= _HEADING_PIECES:
                 words = "".join(self.out[start:])
                 if ("情况" in words or "事项" in words) and len(words) <= 200:  # every part's name ends in one
                     self.headed.append((el, words))
         self.add(el.tail)
+
+
+def _report_end(text: _Text, holder: Any) -> int | None:
+    """Where in the walk's text the report ends: after ``holder`` and the plain paragraphs after it that are still
+    the report's (``article.report_after``), before the first box that is the site's."""
+    mine, site = article.report_after(holder)
+    if site is not None and site in text.opened:
+        return text.opened[site] - 1  # (before the line its block began)
+    if site is None and (parent := holder.getparent()) is not None and parent in text.ends:
+        return text.ends[parent]
+    return next((text.ends[el] for el in reversed([holder, *mine]) if el in text.ends), None)
 
 
 def _strings(top: Any, tables: Tables, blocks: bool = False) -> list[str]:
@@ -364,8 +375,8 @@ def html_document(html: str, encoding: str = "utf-8") -> Document:
     # (a paged article's pages joined: each page's own element holds a piece of the report, the last part's end
     # on a later page)
     holder = None if JOINED in html else article.holder(text.headed, tables)
-    if holder is not None and holder in text.ends:
-        strings.insert(text.ends[holder], f"\n{_END}\n")  # where the report ends (not the page)
+    if holder is not None and (end := _report_end(text, holder)) is not None:
+        strings.insert(end, f"\n{_END}\n")  # where the report ends (not the page)
     for raw in "".join(strings).replace("\xa0", " ").splitlines():
         line = raw.strip()
         if line == _END:  # where the element holding the report ends

@@ -12,7 +12,6 @@ from dataclasses import replace
 from monitor.errors import InputError
 from monitor.model import (
     ARTICLE_END,
-    IMAGE_MARK,
     PAGED,
     Block,
     Document,
@@ -208,31 +207,14 @@ def parse(doc: Document, source: str, kind: str | None = None) -> Report:
 
 
 def _article_end(lines: list[str]) -> int | None:
-    """Where a page's report ends: where the element holding it ends (``ARTICLE_END``, left as an empty line), and
-    after it the report's own lines that a page's editor put outside it (part 六's last sentences typed after a
-    pasted Word section, its 落款 and date in a box of their own), up to the first line that is the site's (附件下载,
-    a share box, a list of links, the footer); None when no such element was found."""
+    """The line where a page's report ends (``ARTICLE_END``, left as an empty line: ``reading/article.py``), or
+    None."""
     try:
         end = lines.index(ARTICLE_END)
     except ValueError:
         return None
     lines[end] = ""
-    for k in range(end + 1, min(len(lines), end + _TAIL_LINES)):
-        line = lines[k].strip()
-        if not line or line == IMAGE_MARK:  # (a seal's picture beside the 落款)
-            continue
-        if not _REPORTS_OWN.search(line):
-            break
-        end = k + 1
     return end
-
-
-_TAIL_LINES = 24  # lines after the element holding the report that may still be the report's
-# a sentence, a 落款's date, a 落款's body (平潭综合实验区社会事业局): the report's own lines; a site's are none of them
-_REPORTS_OWN = re.compile(
-    r"[。！？；.!?;]$|^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$"
-    r"|^[^\s:：|/\[\]【】<>]{2,30}(局|委|办|院|政府|委员会|管委会|管理委员会|中心|办公室|公署|办事处|厅|署|所|站)$"
-)
 
 
 def read_page(data: bytes, source: str, kind: str | None = None, charset: str | None = None) -> Report:

@@ -157,7 +157,12 @@ class Documents:
         if link.year:  # by the link's year, which only ever decreases: no two reports wait for each other
             await year_done(link.year - 1)
         around = self._around(source, report, content_hash, who.body, year=year, own=own)
-        if own is None and self._duplicate(source, link, resp, who, around.seen, known=doc is not None, year=year):
+        stored_already = around.seen or (
+            own is None
+            and around.year_stored
+            and await self._seen_as_read_now(source, link, resp, body=who.body, year=year, content_hash=content_hash)
+        )
+        if own is None and self._duplicate(source, link, resp, who, stored_already, known=doc is not None, year=year):
             return year
         marks = marks if year else []  # whose text this one may repeat
         similar = self.store.similar(source.id, year, marks, body=who.body) if year else []
@@ -259,19 +264,36 @@ class Documents:
         year: int | None,
         own: StoredVersion | None,
     ) -> ReportReads:
-        """``Store.report_reads`` for a report just read, of ``year``. Where the URL's own version
-        was the year before's and holds the same numbers (its title's year corrected, 2022 → 2023), the body's
-        report of the year before is another one, if any, not this one as it was; where it holds other numbers (a
-        fixed URL that holds each year's report in turn) it is that version."""
+        """``Store.report_reads`` for a report just read, of ``year``. Where the URL's own version was the year
+        before's with the same numbers and 发布日期 (its title's year corrected, 2022 → 2023), the body's report of
+        the year before is another one, if any, not this one as it was; where it was published on another day (a
+        fixed URL that holds each year's report in turn, tables copied or not) it is that version. A report stored
+        by an older govmon, which hashed it otherwise, is seen where the body's report of the year is its bytes."""
         around = self.store.report_reads(source.id, content_hash, body, year)
         if (
             own is not None
             and year
             and own.report.year == year - 1
+            and own.report.published == report.published
             and copies.numbers(own.report) == copies.numbers(report)
         ):
             return replace(around, before=self.store.body_report(body, year - 1, besides=own.url))
         return around
+
+    async def _seen_as_read_now(
+        self, source: Source, link: Link, resp: Response, *, body: str, year: int | None, content_hash: str
+    ) -> bool:
+        """Whether the body's report of ``year``, stored under another URL, is this one as govmon reads its bytes
+        now (stored by an older govmon, which hashed it otherwise: the report moved to a new address with the
+        upgrade is not a new report)."""
+        stored = self.store.body_version(body, year) if year else None
+        if stored is None or stored.url == link.url:
+            return False
+        now = await self._as_read_now(source, link, stored, resp)
+        if now is None or now[1] != content_hash:
+            return False
+        self.store.rehash(stored.id, content_hash)
+        return True
 
     async def _earlier(
         self, source: Source, link: Link, own: StoredVersion | None, latest: StoredVersion | None, resp: Response
