@@ -28,6 +28,7 @@ from monitor import reading
 from monitor.alerts.outbox import deliver_due
 from monitor.alerts.render import Renderer
 from monitor.config import Webhook
+from monitor.errors import InputError
 from monitor.present.cli import main
 from monitor.store import open_store
 from monitor.store.sqlite.schema import MIGRATIONS
@@ -256,6 +257,36 @@ async def test_a_page_that_cannot_be_read_is_not_read_again_until_it_changes(por
     (fixed,) = await poll(cfg, date(2022, 3, 1))
     assert len(reads) == 2
     assert (fixed.new_versions, fixed.problems) == (1, [])
+
+
+@pytest.mark.parametrize(("failed", "read_on_a_later_day"), [("overran", True), ("exhausted", False)])
+async def test_a_read_cut_off_by_a_busy_machine_is_read_again_the_next_day(
+    portal, tmp_path, monkeypatch, failed, read_on_a_later_day
+):
+    """A sound report whose read ran past its wall-clock time (a busy machine at the season's first pass: its CPU
+    within budget) was remembered as unreadable for as long as its bytes stayed the same: never read again, never
+    checked. It is remembered for the day; one that died past its CPU or memory is remembered as before."""
+    limits = reading._limits((b"", "t.html"), None, None)
+    reads: list[str] = []
+    real = reading.read_page_and
+
+    def busy_once(then, data, source, *args, **kw):
+        reads.append(source)
+        if len(reads) == 1:
+            raise InputError(limits.too_long if failed == "overran" else limits.exhausted)
+        return real(then, data, source, *args, **kw)
+
+    monkeypatch.setattr(reading, "read_page_and", busy_once)
+    portal.add("/nb/", listing([("t.html", "2021年政府信息公开工作年度报告")]))
+    portal.add("/nb/t.html", TONGLIAO, content_type="text/plain", etag=False)
+    cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")])
+    (first,) = await poll(cfg, date(2022, 3, 1))
+    assert first.problems
+    (same_day,) = await poll(cfg, date(2000, 1, 1))  # (a day before the failure was stored, whatever the clock says)
+    assert (len(reads), same_day.new_versions) == (1, 0)
+    (later,) = await poll(cfg, date(2099, 1, 1))
+    assert len(reads) == (2 if read_on_a_later_day else 1)
+    assert later.new_versions == (1 if read_on_a_later_day else 0)
 
 
 async def test_a_binary_listing_page_is_one_line_not_a_traceback(portal, tmp_path, caplog):

@@ -475,9 +475,14 @@ def test_every_readers_limit_is_told_in_chinese():
     # staff read a reader's limit as a report's 无法读取 reason (check's output, status, the overview)
     import re  # noqa: PLC0415
 
+    from monitor import reading  # noqa: PLC0415
     from monitor.reading import ocr, ofd, pdf, sheet  # noqa: PLC0415
 
-    for limits in (pdf._LIMITS, sheet._LIMITS, ofd._LIMITS, ocr._limits(5, "扫描件PDF"), ocr._limits(10, "图片")):
+    page = reading._limits((b"<html></html>", "t.html"), None, None)
+    for limits in (page, pdf._LIMITS, sheet._LIMITS, ofd._LIMITS, ocr._limits(5, "扫描件PDF"), ocr._limits(10, "图片")):
         for words in (limits.too_long, limits.exhausted, limits.failed):
             assert re.search(r"[\u4e00-\u9fff]{2}", words), words
             assert not re.search(r"[A-Za-z]{4}", words.replace("MiB", "")), words
+        # a wall-clock overrun (a busy machine) is told apart from a document past its CPU or memory
+        assert reading.OVERRAN.search(limits.too_long), limits.too_long
+        assert not reading.OVERRAN.search(limits.exhausted), limits.exhausted

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import sys
 import threading
 from collections.abc import Callable
@@ -27,6 +28,11 @@ if TYPE_CHECKING:
     from monitor.model import Report
     from monitor.reading.pool import Pool
     from monitor.reading.sandbox import Limits
+
+# a ``Limits.too_long``'s words in every reader: still reading when its wall-clock time was up, its CPU within
+# budget (past its CPU or memory it dies: ``exhausted``). A busy machine does that to a sound document, so the
+# watcher remembers such a failure for the day only, not for as long as the bytes stay the same.
+OVERRAN = re.compile(r"超过\d+秒，已放弃")
 
 SECONDS = 60  # one document's CPU and wall-clock budget; real reports take well under a second
 MEMORY = 1024 * 2**20

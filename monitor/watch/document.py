@@ -114,7 +114,7 @@ class Documents:
         doc, known = stored.document, stored.hashes
         if doc and doc.body:
             result.body_of[link.url] = doc.body
-        bad = _failed_before(link, stored)
+        bad = _failed_before(link, stored, self.today())
         etag, last_modified, no_report = self._asked_as(link, doc or bad)
         resp = await self.fetcher.get(
             link.url, etag=etag, last_modified=last_modified, allow=allowed_for(source.list_url)
@@ -541,11 +541,14 @@ def _holds_a_report(report: Report) -> bool:
     return parts >= 4 and any(t.status == "image" for t in tables)
 
 
-def _failed_before(link: Link, stored: KnownReport) -> UnreadableReport | None:
+def _failed_before(link: Link, stored: KnownReport, today: date) -> UnreadableReport | None:
     """The failure remembered for a link's bytes: a body read that failed, not a fetch; not a doubtful link's "not
-    a report" (remembered while its words were taken for a report's), which is no failure."""
+    a report" (remembered while its words were taken for a report's), which is no failure; a read cut off by its
+    wall-clock time (a busy machine, ``sandbox.OVERRAN``) only on the day it failed."""
     bad = stored.unreadable
     if bad is None or not bad.sha256 or (link.doubt and bad.error.startswith(NOT_A_REPORT)):
+        return None
+    if reading.OVERRAN.search(bad.error) and bad.last_failed[:10] < today.isoformat():
         return None
     return bad
 
