@@ -1,8 +1,10 @@
 """Where the report ends on a portal page. A CMS serves the report inside one element (TRS's ``TRS_Editor``, an
 ``article_content``) and, after it, what changes with the site, not with the report: a 附件下载 box, 相关链接, 最新动态,
 print and share buttons, the footer with its year. That element is the smallest one holding every part's heading
-and the page's data tables; the last part ends where it ends. Read to the end of the page, part 六 took in all of
-it, and a new footer year or sidebar item was told to staff as the report revised.
+and the page's data tables (``holder``); the last part ends where it ends, or after the plain paragraphs that follow
+it and are still the report's (``report_after``: part 六's last lines and 落款 typed after a pasted Word section),
+before the first box of the site's. Read to the end of the page, part 六 took in all of it, and a new footer year
+or sidebar item was told to staff as the report revised.
 
 Found as the page's text is walked (``html.html_document`` marks the end with an ``end`` block, which
 ``report.parse`` finds as ``model.ARTICLE_END`` and takes out). Not found (``None``: the last part runs to the end
