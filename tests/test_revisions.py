@@ -91,6 +91,22 @@ def _serve(portal, soup: BeautifulSoup) -> None:
     portal.add("/nb/t.html", str(soup))
 
 
+def _edit(soup: BeautifulSoup, old: str, new: str) -> None:
+    """The page's words ``old`` (in one of its text nodes) made ``new``."""
+    node = soup.find(string=re.compile(re.escape(old)))
+    node.replace_with(str(node).replace(old, new))
+
+
+def _report(cfg):
+    """The one report stored."""
+    store = db(cfg)
+    try:
+        (doc,) = store.reports()
+    finally:
+        store.close()
+    return doc
+
+
 @pytest.mark.parametrize("name", PAGES)
 async def test_what_changes_with_the_site_is_no_revision(portal, tmp_path, name):
     """Each change of the page around the report, one after another, on each real page: no version, no alert.
@@ -150,15 +166,11 @@ async def test_a_report_stored_as_an_older_govmon_read_it_is_no_revision(portal,
     _serve(portal, soup)
     (r,) = await poll(cfg, today=TODAY)
     assert (r.error, r.new_versions) == (None, 0)
-    fee = soup.find(string=re.compile("无收取信息处理费"))  # part 六's one sentence
-    fee.replace_with(str(fee).replace("无收取信息处理费", "收取信息处理费0元"))
+    _edit(soup, "无收取信息处理费", "收取信息处理费0元")  # part 六's one sentence
     _serve(portal, soup)
     (r,) = await poll(cfg, today=TODAY)
     assert r.new_versions == 1
-    store = db(cfg)
-    (doc,) = store.reports()
-    store.close()
-    assert doc.latest.diff == {"sections": ["6"], "cells": [], "fields": {}}
+    assert _report(cfg).latest.diff == {"sections": ["6"], "cells": [], "fields": {}}
 
 
 @pytest.mark.parametrize("stop", ["。", ""])
@@ -184,19 +196,14 @@ async def test_part_six_typed_after_the_pasted_report_is_still_the_reports(porta
     _serve(portal, soup)
     cfg = settings(tmp_path, [("pt", "government", f"{portal.base}/nb/")])
     await poll(cfg, today=TODAY)
-    fee = article.find(string=re.compile("未产生信息公开处理费"))
-    fee.replace_with(str(fee).replace("未产生信息公开处理费。", "未产生信息公开处理费" + stop))
+    _edit(soup, "未产生信息公开处理费。", "未产生信息公开处理费" + stop)
     _serve(portal, soup)
     await poll(cfg, today=TODAY)  # (the first version as typed, with or without its full stop)
-    fee = article.find(string=re.compile("未产生信息公开处理费"))
-    fee.replace_with(str(fee).replace("未产生信息公开处理费", "收取信息公开处理费120元"))
+    _edit(soup, "未产生信息公开处理费", "收取信息公开处理费120元")
     _serve(portal, soup)
     (r,) = await poll(cfg, today=TODAY)
     assert r.new_versions == 1
-    store = db(cfg)
-    (doc,) = store.reports()
-    store.close()
-    assert doc.latest.diff == {"sections": ["6"], "cells": [], "fields": {}}
+    assert _report(cfg).latest.diff == {"sections": ["6"], "cells": [], "fields": {}}
 
 
 @pytest.mark.parametrize(
@@ -240,9 +247,7 @@ async def test_a_title_whose_year_is_corrected_is_not_its_own_year_before(portal
     for page in (wrong, right):
         portal.add("/nb/t.html", page)
         await poll(cfg, today=TODAY)
-    store = db(cfg)
-    (doc,) = store.reports()
-    store.close()
+    doc = _report(cfg)
     assert doc.year == 2023
     assert [f.rule for f in doc.latest.findings if f.rule.startswith("history.")] == []
 
@@ -293,9 +298,7 @@ async def test_a_fixed_address_holding_next_years_report_is_compared_with_last_y
     for html in (year_before, page):
         portal.add("/nb/t.html", html)
         await poll(cfg, today=TODAY)
-    store = db(cfg)
-    (doc,) = store.reports()
-    store.close()
+    doc = _report(cfg)
     assert doc.year == 2023
     assert "history.same_tables" in [f.rule for f in doc.latest.findings]
 
