@@ -24,6 +24,7 @@ from monitor.reading.report import read_report
 from monitor.store import KnownReport, Listing, NewVersion, PollAsk, PollEnd, Store, encoding, open_store
 from monitor.store.postgres.store import PostgresStore
 from monitor.store.sqlite.store import SqliteStore
+from monitor.watch.prepared import prepared
 
 ROOT = Path(__file__).resolve().parents[1]
 STORES = (ROOT / "monitor" / "store" / "sqlite", ROOT / "monitor" / "store" / "postgres")
@@ -95,7 +96,9 @@ def test_a_version_is_stored_as_the_snapshot_stored_it_and_comes_back_as_records
     with its Report, Findings and the sections' text a revision is compared on."""
     report = read_report(SEEDS["tongliao"].read_bytes(), "http://x/t.html")
     data, content_hash = snapshot(report)
-    assert encoding.stored_form(report) == json.dumps(data, ensure_ascii=False)
+    kept = encoding.packed(b"raw", report)
+    assert encoding.unpack(kept.report) == json.dumps(data, ensure_ascii=False)
+    assert prepared(report, b"raw").packed == kept  # as a reader packs it beside the page: the same bytes
     finding = Finding("appeals.total", "error", "总计不符", "appeals", "review", "total", 0, 2, (("review", "total"),))
     store = open_store(database)
     try:

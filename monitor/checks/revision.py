@@ -29,8 +29,7 @@ _CHROME = re.compile(r"浏览|访问|点击|阅读|打印|关闭|扫一扫|分�
 def snapshot(report: Report) -> tuple[dict[str, Any], str]:
     """The stored form of a report and the hash of its content. Short chrome lines (view counters,
     print/close buttons) and empty lines are left out of the hash so they never count as a revision."""
-    data = report.to_json()
-    data["section_text"] = {str(n): report.section_text(n) for n in range(1, 7)}
+    data = report.stored()
     stable = {k: data[k] for k in ("title", "year", "published", "tables", "table_status", "sections")}
     stable["text"] = {
         n: "\n".join(x for line in t.split("\n") if (x := line.strip()) and not _chrome(x))

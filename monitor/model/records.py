@@ -113,6 +113,12 @@ class Report:
         span = self.sections.get(number)
         return "\n".join(self.lines[span[0] : span[1]]) if span else ""
 
+    def stored(self) -> dict[str, Any]:
+        """As a version keeps it: ``to_json`` and each section's text (a revision is compared on it)."""
+        data = self.to_json()
+        data["section_text"] = {str(n): self.section_text(n) for n in range(1, 7)}
+        return data
+
     def to_json(self) -> dict[str, Any]:
         return {
             "input": self.input,

@@ -58,16 +58,18 @@ def unpack(value: bytes | str | None) -> str | None:
     return zlib.decompress(value).decode("utf-8") if isinstance(value, bytes) else value
 
 
-def packed(raw: bytes, text: str) -> Packed:
-    """A version's raw bytes and text as both stores keep them."""
-    return Packed(zlib.compress(raw), pack(text))
+def packed(raw: bytes, report: Report, stored: dict[str, Any] | None = None) -> Packed:
+    """A version's raw bytes, text and report as both stores keep them (``stored``: ``report.stored()``, when
+    worked out already)."""
+    form = json.dumps(report.stored() if stored is None else stored, ensure_ascii=False)
+    return Packed(zlib.compress(raw), pack(report.text), pack(form))
 
 
 def version_row(v: NewVersion) -> tuple[str, str, str | None, bytes, bytes, bytes, str, str | None]:
     """A new version's columns as both stores keep them: sha256, content_hash, content_type, raw, text, report,
     findings, diff."""
-    kept = v.packed or packed(v.raw, v.report.text)
-    raw, text, report = kept.raw, kept.text, pack(stored_form(v.report))
+    kept = v.packed or packed(v.raw, v.report)
+    raw, text, report = kept.raw, kept.text, kept.report
     diff = json.dumps(v.diff, ensure_ascii=False) if v.diff else None
     return v.sha256, v.content_hash, v.content_type, raw, text, report, findings_json(v.findings), diff
 
@@ -142,13 +144,6 @@ def version(row: dict[str, Any]) -> StoredVersion:
         diff=diff(row["diff"]),
         section_text=data.get("section_text", {}),
     )
-
-
-def stored_form(report: Report) -> str:
-    """A report as a version keeps it: ``to_json`` and each section's text (a revision is compared on it)."""
-    data = report.to_json()
-    data["section_text"] = {str(n): report.section_text(n) for n in range(1, 7)}
-    return json.dumps(data, ensure_ascii=False)
 
 
 def delivery(row: dict[str, Any]) -> Delivery:
