@@ -53,7 +53,14 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []
         self.rcpt: dict[str, str] = {}  # recipient -> the SMTP answer to RCPT TO (else 250)
+        self.mail_from: str | None = None  # the SMTP answer to MAIL FROM (else 250)
         self.gate: threading.Event | None = None  # DATA is answered only once it is set (at most 10 s)
+
+    async def handle_MAIL(self, _server, _session, envelope, address, options):
+        if self.mail_from is not None:
+            return self.mail_from
+        envelope.mail_from, envelope.mail_options = address, options
+        return "250 OK"
 
     async def handle_RCPT(self, _server, _session, envelope, address, _options):
         answer = self.rcpt.get(address, "250 OK")
@@ -840,3 +847,140 @@ async def test_robot_tokens_are_redacted_in_logs_outputs_and_the_database(tmp_pa
     out = capsys.readouterr()
     assert "access_token=***" in out.out
     assert token not in out.out + out.err
+
+
+@pytest.mark.parametrize("answer", ['"ok"', "true", "[]", "null"])
+async def test_a_robot_answering_what_no_robot_answers_holds_back_no_other_channel(
+    tmp_path, portal, smtp, receiver, answer
+):
+    """A relay before a DingTalk robot answered 200 with JSON that is not an object: the delivery pass died on it,
+    the mail being sent beside it was cut off, and no alert went out on any channel, pass after pass. Now the
+    robot's messages fail (their delivery unconfirmed: retried) and the mail goes."""
+    receiver.answer = answer
+    cfg = config(tmp_path, portal, smtp, webhooks=(Webhook("ding", f"{receiver.base}/robot/send", "dingtalk"),))
+    sent = await poll_and_deliver(cfg)
+    assert sent.channels == {"email": [2, 0], "webhook:ding": [0, 2]}
+    assert len(smtp.inbox.messages) == 2
+    store = open_store(cfg)
+    try:
+        failed = [d for d in store.deliveries() if d.channel == "webhook:ding"]
+    finally:
+        store.close()
+    assert [d.status for d in failed] == ["pending", "pending"]
+    assert all("not a robot's answer" in (d.last_error or "") for d in failed)
+    receiver.answer = '{"errcode": 0, "errmsg": "ok"}'
+    make_due(cfg)
+    assert (await poll_and_deliver(cfg)).channels == {"webhook:ding": [2, 0]}
+
+
+async def test_a_channels_unforeseen_failure_fails_its_message_not_the_pass(
+    tmp_path, portal, smtp, receiver, caplog, monkeypatch
+):
+    """Whatever a channel raises that it did not foresee is that message's failure, retried, with one line in the
+    journal (no traceback); the other channels deliver."""
+    from monitor.alerts.channels import registry  # noqa: PLC0415
+
+    webhook = registry.CHANNELS["webhook"]
+
+    async def broken(section, recipient, message, link):
+        raise KeyError("errcode")
+
+    cfg = config(tmp_path, portal, smtp, webhooks=(Webhook("ops", f"{receiver.base}/hook", "json"),))
+    monkeypatch.setitem(registry.CHANNELS, "webhook", replace(webhook, send=broken))
+    with caplog.at_level(logging.ERROR, logger="govmon.alerts"):
+        sent = await poll_and_deliver(cfg)
+    monkeypatch.setitem(registry.CHANNELS, "webhook", webhook)
+    assert sent.channels == {"email": [2, 0], "webhook:ops": [0, 2]}
+    told = [r for r in caplog.records if "unforeseen" in r.getMessage()]
+    assert told
+    assert all(r.exc_info is None and "KeyError" in r.getMessage() for r in told)
+    make_due(cfg)
+    assert (await poll_and_deliver(cfg)).channels == {"webhook:ops": [2, 0]}
+
+
+async def test_two_digests_of_one_day_are_two_messages_to_a_mail_system(tmp_path, portal, smtp):
+    """The Message-ID of a digest was the day's and the recipient's only: the second digest of a day (``alerts
+    send``, alerts left over) had the first one's, and a mail system that drops copies by Message-ID dropped it."""
+    cfg = config(tmp_path, portal, smtp)
+    cfg = replace(cfg, email=replace(cfg.email, digest="daily"))
+    morning = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), time(0, 0), UTC)  # 08:00 in Beijing
+    await poll_and_deliver(cfg, now=morning + timedelta(hours=1))
+    data = read_report(SEEDS["tianmen"].read_bytes(), "x").to_json()
+    data["title"] = "天门市2021年政府信息公开工作年度报告"
+    data["tables"]["appeals"]["suit_direct"]["total"] = 3  # a revision: something new to send
+    portal.add("/nb/t.html", report_page(data))
+    store = open_store(cfg)
+    try:
+        async with Fetcher(cfg.user_agent, 4, 2, retries=0, backoff=0.01) as f:
+            await Watcher(cfg, store, f, today=lambda: TODAY).poll()
+        await deliver_due(cfg, store, RENDERER, now=morning + timedelta(hours=2), ignore_backoff=True)  # alerts send
+    finally:
+        store.close()
+    first, second = smtp.inbox.messages
+    assert first["Message-ID"] != second["Message-ID"]
+    assert second["Subject"] == "【年报监测】每日汇总：1条提醒"
+
+
+async def test_digests_waiting_for_their_hour_take_no_webhooks_place(tmp_path, portal, smtp, receiver, monkeypatch):
+    """A pass reads at most so many due alerts, oldest first. The e-mails waiting for 08:00's digest took those
+    places, so past that many of them a webhook's alerts waited for the digest's hour too (1 February: a province's
+    missing reports at once). Now those e-mails are not read until their digest is due."""
+    from monitor.alerts import outbox  # noqa: PLC0415
+
+    monkeypatch.setattr(outbox, "PASS_ROWS", 3)
+    cfg = config(tmp_path, portal, smtp, webhooks=(Webhook("ops", f"{receiver.base}/hook", "json"),))
+    source = replace(cfg.sources[0], alert_to=("a@example.gov.cn", "b@example.gov.cn", "c@example.gov.cn"))
+    cfg = replace(cfg, sources=(source,), email=replace(cfg.email, digest="daily"))
+    morning = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), time(0, 0), UTC)  # 08:00 in Beijing
+    sent = await poll_and_deliver(cfg, now=morning - timedelta(hours=2))
+    assert sent.channels == {"webhook:ops": [2, 0]}
+    assert smtp.inbox.messages == []
+    sent = await poll_and_deliver(cfg, now=morning + timedelta(minutes=5))
+    assert sent.channels == {"email": [6, 0]}  # the three digests, each with the two alerts
+    assert sorted(m["To"] for m in smtp.inbox.messages) == ["a@example.gov.cn", "b@example.gov.cn", "c@example.gov.cn"]
+
+
+@pytest.mark.parametrize(
+    ("where", "answer"),
+    [("mail_from", "530 5.7.0 Authentication required"), ("rcpt", "554 5.7.1 Relay access denied")],
+)
+async def test_a_mail_server_refusing_govmon_itself_keeps_every_alert_for_when_it_is_set_right(
+    tmp_path, portal, smtp, where, answer
+):
+    """A refusal of the server's rules for govmon (its login, relaying) is the same for every message: each alert
+    was dead at its first try, and once the admin had set the server right nothing went out. Now the alerts wait
+    and are retried, as when the server is down; a recipient's own 5xx (no such user) stays dead at once."""
+    if where == "mail_from":
+        smtp.inbox.mail_from = answer
+    else:
+        smtp.inbox.rcpt = {"oversight@example.gov.cn": answer}
+    cfg = config(tmp_path, portal, smtp)
+    sent = await poll_and_deliver(cfg)
+    assert sent.delivered == 0
+    assert sent.failed >= 1
+    store = open_store(cfg)
+    try:
+        assert {d.status for d in store.deliveries()} == {"pending"}
+        assert all(answer.split()[0] in (d.last_error or "") for d in store.deliveries() if d.attempts)
+    finally:
+        store.close()
+    smtp.inbox.mail_from, smtp.inbox.rcpt = None, {}
+    make_due(cfg)
+    assert (await poll_and_deliver(cfg)).channels == {"email": [2, 0]}
+    assert len(smtp.inbox.messages) == 2
+
+
+async def test_the_missing_reports_mail_names_the_listing_not_a_report(tmp_path, portal, smtp):
+    """A report that was not found has no title and no address: the mail said 报告：（未识别标题） and called the
+    listing's address 原文."""
+    await poll_and_deliver(config(tmp_path, portal, smtp))
+    (mail,) = [m for m in smtp.inbox.messages if "逾期未发布" in m["Subject"]]
+    text, html = mail.get_body(("plain",)).get_content(), mail.get_body(("html",)).get_content()
+    for told in (text, html):
+        assert "未识别标题" not in told
+        assert "原文" not in told
+        assert "栏目地址" in told
+        assert "未找到此年度的报告" in told
+    told = RENDERER.render("missing", sample_payload("missing")).markdown
+    assert "[年报栏目]" in told
+    assert "未找到此年度的报告" in told

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,7 @@ from portal import listing, settings
 from monitor.checks.pipeline import run_rules
 from monitor.demo.pages import report_page
 from monitor.errors import InputError
+from monitor.model import china_today
 from monitor.reading.report import read_report
 from monitor.store import Store, StoredReport, open_store
 from monitor.watch.fetch import Fetcher
@@ -272,6 +273,29 @@ async def test_missing_report_after_the_deadline(portal, tmp_path):
     missing = [e.event.payload.to_json()["year"] for e in store.events() if e.event.kind == "missing"]
     store.close()
     assert missing == [2020, 2022]
+
+
+async def test_deadlines_are_judged_on_the_day_in_china(portal, tmp_path):
+    """The law's 1月31日 is Beijing's. At 07:30 on 1 February in Beijing (23:30 on 31 January in UTC) a department's
+    report is late; the watcher judged on the UTC date and told it up to eight hours later. The portals' Date header,
+    which stands in for a clock that is ahead, is read as Beijing's day too."""
+    portal.add("/nb/", listing([("t.html", "天门市2021年政府信息公开工作年度报告")]))
+    portal.add("/nb/t.html", TIANMEN, content_type="text/plain")
+    cfg = settings(tmp_path, [("tianmen", "department", f"{portal.base}/nb/")])
+    store = open_store(cfg)
+    try:
+        async with Fetcher(cfg.user_agent, 4, 2, retries=0, backoff=0.01) as f:
+            watcher = Watcher(cfg, store, f)
+            assert watcher.today is china_today  # the service's clock, unless a test gives one
+            f._saw_date("Tue, 31 Jan 2023 23:30:00 GMT")
+            assert f.server_date == date(2023, 2, 1)
+            at_0730 = china_today(datetime(2023, 1, 31, 23, 30, tzinfo=UTC))
+            assert at_0730 == date(2023, 2, 1)
+            await Watcher(cfg, store, f, today=lambda: at_0730).poll()
+        missing = [e.event.payload.to_json()["year"] for e in store.events() if e.event.kind == "missing"]
+    finally:
+        store.close()
+    assert missing == [2022]
 
 
 async def test_poll_named_source_only(portal, tmp_path):

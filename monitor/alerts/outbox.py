@@ -8,16 +8,17 @@ through each configured channel, outside the outbox (``govmon alerts test``).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from monitor.alerts.channels import DeliveryError, Link, Outgoing, recipients, send
 from monitor.alerts.render import Rendered, Renderer, sample_payload
 from monitor.config import Settings
 from monitor.errors import InputError
-from monitor.model import Payload
+from monitor.model import BEIJING, Payload
 from monitor.store import Delivery, Store
 
 log = logging.getLogger("govmon.alerts")
@@ -27,11 +28,11 @@ GIVE_UP = timedelta(days=3)
 MIN_ATTEMPTS = 8  # and at least this many tries (about 4 hours of backoff): +73 h on the clock is not 3 days
 
 
-BEIJING = timezone(timedelta(hours=8))
-
-
 DIGEST_HOUR = 8  # daily digests go out at 08:00 Beijing time
 
+
+PASS_ROWS = 500  # due alerts read a pass, oldest first, besides the digests
+DIGEST_ROWS = 5_000  # alerts one digest carries at most (the rest: the next day's)
 
 PASS_BUDGET = 120.0  # one channel's share of a pass: past it the rest waits for the next pass; never the poll
 
@@ -43,6 +44,7 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _digest_due(store: Store, recipient: str, now: datetime) -> bool:
+    """Whether ``recipient``'s digest goes now: once a day, from 08:00."""
     local = now.astimezone(BEIJING)
     today = local.replace(hour=DIGEST_HOUR, minute=0, second=0, microsecond=0)
     if local < today:
@@ -89,13 +91,18 @@ async def deliver_due(
     pending. Each channel in its own task, concurrently. Returns what was delivered and what failed. Never
     raises for a channel."""
     now = now or datetime.now(UTC)
-    rows = store.due_deliveries(now, limit=500, ignore_backoff=ignore_backoff)
+    rows, held = [], []
+    digests = settings.email is not None and settings.email.digest == "daily"
+    for recipient in store.pending_recipients("email") if digests else ():  # a digest due carries all its alerts
+        held.append(("email", recipient))  # e-mails never take the places of other channels' alerts
+        if ignore_backoff or _digest_due(store, recipient, now):
+            rows += store.due_deliveries(now, DIGEST_ROWS, ignore_backoff, to=("email", recipient))
+    rows = store.due_deliveries(now, limit=PASS_ROWS, ignore_backoff=ignore_backoff, held=held) + rows
     channels: dict[str, Batches] = {}
     for row in rows:
         groups = channels.setdefault(row.channel, {})
-        if row.channel == "email" and settings.email and settings.email.digest == "daily":
-            if ignore_backoff or _digest_due(store, row.recipient, now):
-                groups.setdefault(("digest", row.recipient), []).append(row)
+        if row.channel == "email" and digests:
+            groups.setdefault(("digest", row.recipient), []).append(row)
         else:
             groups.setdefault(("one", row.id), []).append(row)
     sent = Sent()
@@ -140,16 +147,18 @@ async def _channel(
                 payload = payload_of(r)
                 renders[r.event_id] = (renderer.render(r.event.kind, payload), payload)
         rendered = [renders[r.event_id][0] for r in batch]
+        ids = [r.id for r in batch]
         message = Outgoing(
             first.event.kind,
-            first.event.key if mode == "one" else f"digest|{now.date()}",
+            first.event.key if mode == "one" else _digest_key(now, ids),
             renders[first.event_id][1],
             renderer.digest(rendered) if mode == "digest" else rendered[0],
         )
-        ids = [r.id for r in batch]
         try:
             await send(settings, first.channel, first.recipient, message, link=link)
-        except DeliveryError as exc:
+        except Exception as failed:  # a channel's own fault (an answer it did not foresee) fails this message, to be
+            # tried again; never the pass, whose other channels share its connections
+            exc = failed if isinstance(failed, DeliveryError) else _unforeseen(first, failed)
             old = now - min(datetime.fromisoformat(r.created) for r in batch) > GIVE_UP
             dead = exc.permanent or (old and first.attempts + 1 >= MIN_ATTEMPTS)
             store.mark_failed(ids, str(exc), None if dead else now + backoff(first.attempts))
@@ -167,6 +176,19 @@ async def _channel(
         store.mark_delivered(ids, now)
         sent.count(first.channel, len(ids), ok=True)
         log.info("alert %s delivered via %s to %s", first.event.key, first.channel, first.recipient)
+
+
+def _unforeseen(first: Delivery, exc: Exception) -> DeliveryError:
+    log.error("alert %s via %s: unforeseen failure: %s: %s", first.event.key, first.channel, type(exc).__name__, exc)
+    return DeliveryError(f"{first.channel}: {type(exc).__name__}: {exc}")
+
+
+def _digest_key(now: datetime, ids: list[int]) -> str:
+    """A digest's key (its Message-ID's): the day and the deliveries it carries. The same digest sent again (after
+    a crash) keeps it, so a mail system may drop the copy; a second digest of the day (``alerts send``, or one
+    with alerts left over) has its own, so no mail system drops it as a copy of the first."""
+    carried = hashlib.sha256(",".join(map(str, sorted(ids))).encode()).hexdigest()[:16]
+    return f"digest|{now.astimezone(BEIJING).date()}|{carried}"
 
 
 async def try_channels(settings: Settings, only: str | None, renderer: Renderer) -> list[tuple[str, str, str | None]]:

@@ -14,7 +14,6 @@ import email.policy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from aiohttp import web
 from monitor.alerts.render import Renderer
 from monitor.config import Settings, Source
 from monitor.demo.pages import page, report_page
-from monitor.model import DEFAULT_LINK_PATTERN
+from monitor.model import DEFAULT_LINK_PATTERN, china_today
 from monitor.model.bodies import Body
 from monitor.present import admin, overview, status
 from monitor.reading.report import read_report
@@ -200,7 +199,7 @@ async def tour(folder: Path, say: Callable[[str], None]) -> None:
         for path in mail:
             subject = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)["Subject"]
             say(f"   {path.name}  {subject}")
-        today = datetime.now(UTC).date()
+        today = china_today()
         store = open_store(config)
         try:
             items = status.worst_first(status.standings(config, store, [2021], today))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 
 # A 政府信息公开工作年度报告 by any of its real names: "…政府信息公开工作年度报告", "…年度政府信息公开工作报告",
 # "…政府信息公开年报". Not "…工作要点" or "…第三方评估报告". Used for listing links and for titles.
@@ -29,6 +29,14 @@ def year_of(text: str) -> int | None:
     """The first year a text names (2021年 or 二〇二一年), or None."""
     m = YEAR.search(text)
     return int(m.group(1).translate(CN_DIGITS)) if m else None
+
+
+BEIJING = timezone(timedelta(hours=8))  # China's one time zone, no summer time: the law's days are its days
+
+
+def china_today(now: datetime | None = None) -> date:
+    """Today as the law counts days (Beijing time): 07:30 on 1 February in Beijing is 23:30 on 31 January in UTC."""
+    return (now or datetime.now(UTC)).astimezone(BEIJING).date()
 
 
 def deadline(year: int, kind: str) -> date:

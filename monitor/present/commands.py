@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from monitor.errors import InputError, StateError
+from monitor.model import china_today
 
 if TYPE_CHECKING:
     from monitor import config
@@ -131,7 +132,7 @@ def cmd_reports(args: argparse.Namespace) -> int:
 
 
 def _as_of(args: argparse.Namespace) -> date:
-    return args.as_of or datetime.now(UTC).date()
+    return args.as_of or china_today()
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -208,10 +208,22 @@ class Store(Protocol):
     def events(self) -> list[StoredEvent]:
         """Every event stored, oldest first."""
 
-    def due_deliveries(self, at: datetime, limit: int = 100, ignore_backoff: bool = False) -> list[Delivery]:
+    def due_deliveries(
+        self,
+        at: datetime,
+        limit: int = 100,
+        ignore_backoff: bool = False,
+        held: Sequence[tuple[str, str]] = (),
+        to: tuple[str, str] | None = None,
+    ) -> list[Delivery]:
         """Pending deliveries due at ``at`` (all pending ones with ``ignore_backoff``), oldest first, each with
-        the report and findings of the version its event names. A next attempt set further ahead than any
-        backoff (by a clock that was ahead) is due now."""
+        the report and findings of the version its event names; none to a ``held`` (channel, recipient), whose
+        digest is not due (they would take the places of others due now); with ``to``, only those to that
+        (channel, recipient). A next attempt set further ahead than
+        any backoff (by a clock that was ahead) is due now."""
+
+    def pending_recipients(self, channel: str) -> list[str]:
+        """The recipients with deliveries by ``channel`` pending."""
 
     def deliveries(self, delivered: bool = False) -> list[Delivery]:
         """The outbox as `govmon alerts list` shows it: every delivery not yet made (with ``delivered``, every

@@ -21,14 +21,14 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date
 from typing import Any
 from urllib.parse import urljoin
 
 import aiohttp
 
 from monitor.errors import FetchError
-from monitor.model import MAX_BYTES
+from monitor.model import MAX_BYTES, china_today
 from monitor.watch.addresses import ALLOWED, GuardedResolver, RefusedAddress, allowed_for, check_url
 from monitor.watch.slots import HostGate, HostSlots
 
@@ -250,7 +250,8 @@ class Fetcher:
             return
         self._date_header = value
         try:
-            served = email.utils.parsedate_to_datetime(value).date() if value else None
+            stamp = email.utils.parsedate_to_datetime(value) if value else None
+            served = china_today(stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)) if stamp else None
         except (TypeError, ValueError):
             return
         if served is not None and (self.server_date is None or served > self.server_date):

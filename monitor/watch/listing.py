@@ -9,6 +9,7 @@ import logging
 from datetime import UTC, date, datetime, timedelta
 
 from monitor.config import Source
+from monitor.model import china_today
 from monitor.reading.formats import decode
 from monitor.store import Listing, PageCache, SourceState, Store
 from monitor.watch.addresses import allowed_for
@@ -50,7 +51,7 @@ def listing_read(store: Store, source: Source, state: SourceState, pages: dict[s
         return None
     if cached.listing.pattern != source.link_pattern.pattern or not listing_complete(store, source, pages):
         return None
-    return read.date()
+    return china_today(read)  # the day in China, as a report's 发布日期 is written
 
 
 async def read_listing(

@@ -15,7 +15,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from monitor import reading
 from monitor.alerts.events import first_poll_event, missing_event, source_events
@@ -23,7 +23,7 @@ from monitor.checks.pipeline import source_findings
 from monitor.checks.registry import SourceContext
 from monitor.config import Settings, Source
 from monitor.errors import FetchError, InputError, StorageError
-from monitor.model import Event
+from monitor.model import Event, china_today
 from monitor.model.bodies import Body, normal_name, same_name
 from monitor.reading.facts import title_body
 from monitor.store import (
@@ -63,7 +63,7 @@ class Watcher:
         settings: Settings,
         store: Store,
         fetcher: Fetcher,
-        today: Callable[[], date] = lambda: datetime.now(UTC).date(),
+        today: Callable[[], date] = china_today,
     ) -> None:
         self.settings, self.store, self.fetcher, self.today = settings, store, fetcher, today
         reading.collect_less()  # a pass makes and frees a report's worth of objects a document

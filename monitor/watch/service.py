@@ -21,6 +21,7 @@ from monitor.alerts.outbox import Sent, deliver_due
 from monitor.alerts.render import Renderer
 from monitor.config import Settings
 from monitor.errors import ConfigError
+from monitor.model import china_today
 from monitor.store import Store, instance_lock, is_locked, open_store
 from monitor.watch.document import PollResult
 from monitor.watch.fetch import Fetcher
@@ -56,7 +57,7 @@ async def poll_once(
                 results = await Watcher(settings, store, fetcher).poll(ids, progress)
             sent = await deliver_due(settings, store, renderer)
             if publish is not None and publish.due():
-                publish(datetime.now(UTC).date())
+                publish(china_today())
             return Polled(results, sent, store.alert_counts())
         finally:
             store.close()
@@ -128,7 +129,7 @@ async def serve(settings: Settings, spread: float | None, renderer: Renderer, pu
                     await deliver_due(watcher.settings, store, renderer)
                     if publish is not None and publish.due():  # in a thread with its own connection
                         publish.settings = watcher.settings
-                        await asyncio.to_thread(publish, datetime.now(UTC).date())
+                        await asyncio.to_thread(publish, china_today())
 
                 control = Control(requested=store.take_poll_requests, reloaded=reloaded)
                 await run(watcher, stop, after_polls, spread=spread, control=control)

@@ -1,6 +1,7 @@
 """The e-mail channel: ``[alerts.email]`` (the ``Email`` section), one SMTP connection a delivery pass for all its
 messages, each message a plain text and an HTML part with a Message-ID stable per (event, recipient). What the
-server's answers mean: down (the batch waits), refused for good (5xx: dead now), or for now (4xx: retried)."""
+server's answers mean: down (the batch waits: the server, the login, or its rules for govmon such as 530 or a
+relay refused), refused for good (a message's or recipient's 5xx: dead now), or for now (4xx: retried)."""
 
 from __future__ import annotations
 
@@ -75,16 +76,28 @@ async def send_email(e: Email, recipient: str, message: Outgoing, link: Link) ->
 def _failure(e: Email, exc: BaseException, link: Link) -> DeliveryError:
     """What an SMTP exception means for this message and the rest of the batch."""
     where = f"SMTP {e.host}:{e.port}"
-    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):  # every recipient refused: by its code, for good or now
-        codes = [x.code for x in exc.recipients]
-        return DeliveryError(f"{where}: {exc}", permanent=all(c >= 500 for c in codes))
-    if isinstance(exc, _SMTP_DOWN):  # the server or the login, not this message: the batch waits
+    refused = exc.recipients if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) else []
+    if refused and not any(map(_policy, refused)):  # every recipient refused: by its code, for good or now
+        return DeliveryError(f"{where}: {exc}", permanent=all(x.code >= 500 for x in refused))
+    # The server, the login or the server's rules for govmon (530 authentication required, 5.7.x relay denied, the
+    # sender refused), not this message: the batch waits and is tried again, so alerts go once an admin sets it right.
+    if isinstance(exc, _SMTP_DOWN) or _policy(exc) or refused:
         if link.smtp is not None:
             link.smtp.close()
         return DeliveryError(f"{where}: {type(exc).__name__}: {exc}", down=True)
     if isinstance(exc, aiosmtplib.SMTPResponseException) and exc.code >= 500:  # refused for good; 4xx: later
         return DeliveryError(f"{where}: refused: {exc.code} {exc.message}", permanent=True)
     return DeliveryError(f"{where}: {type(exc).__name__}: {exc}")  # this message (a recipient, a size): others go
+
+
+def _policy(exc: BaseException) -> bool:
+    """A refusal of this server's rules for govmon (its login, its sender, relaying: 530, 534, 538, 5.7.x), not of
+    one message or recipient: the admin's to set right, after which every alert must still go."""
+    if isinstance(exc, aiosmtplib.SMTPSenderRefused):
+        return True
+    if not isinstance(exc, aiosmtplib.SMTPResponseException):
+        return False
+    return exc.code in (530, 534, 535, 538) or exc.message.lstrip().startswith("5.7.")
 
 
 def _sections(settings: Settings) -> dict[str, Email]:

@@ -101,6 +101,8 @@ async def send_webhook(hook: Webhook, _recipient: str, message: Outgoing, link: 
                 raise DeliveryError(f"webhook {hook.name}: HTTP {resp.status}: {text[:200]}")
             if form.robot:  # the robots answer 200 with an error code in the body
                 answer = json.loads(text or "{}")
+                if not isinstance(answer, dict):  # not a robot's answer (a relay's "ok", a gateway's list): delivery
+                    raise DeliveryError(f"webhook {hook.name}: not a robot's answer: {text[:200]}")  # unconfirmed
                 code = answer.get("errcode", answer.get("code", answer.get("StatusCode", 0)))
                 if code:
                     raise DeliveryError(f"webhook {hook.name}: robot refused: {text[:200]}")

@@ -7,7 +7,7 @@ Mixed into ``PostgresStore``."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from monitor.model import Event, Payload
@@ -79,7 +79,14 @@ class Outbox(Connected):
             for i, key, kind, source, data, created, version in rows
         ]
 
-    def due_deliveries(self, at: datetime, limit: int = 100, ignore_backoff: bool = False) -> list[Delivery]:
+    def due_deliveries(
+        self,
+        at: datetime,
+        limit: int = 100,
+        ignore_backoff: bool = False,
+        held: Sequence[tuple[str, str]] = (),
+        to: tuple[str, str] | None = None,
+    ) -> list[Delivery]:
         with self._transaction():
             claimed = [
                 r[0]
@@ -87,14 +94,34 @@ class Outbox(Connected):
                     "UPDATE deliveries SET claimed_by = %s, claimed_until = now() + %s WHERE id IN (SELECT id FROM "
                     "deliveries WHERE status = 'pending' AND (attempts = 0 OR next_attempt <= %s OR next_attempt > %s "
                     "OR %s) AND (claimed_until IS NULL OR claimed_until < now() OR claimed_until > now() + %s OR "
-                    "claimed_by = %s) ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING id",
-                    [self.worker, CLAIM, iso(at), iso(at + HORIZON), ignore_backoff, HORIZON, self.worker, limit],
+                    "claimed_by = %s)"
+                    + " AND NOT (channel = %s AND recipient = %s)" * len(held)
+                    + (" AND channel = %s AND recipient = %s" if to else "")
+                    + " ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING id",
+                    [
+                        self.worker,
+                        CLAIM,
+                        iso(at),
+                        iso(at + HORIZON),
+                        ignore_backoff,
+                        HORIZON,
+                        self.worker,
+                        *(x for pair in held for x in pair),
+                        *(to or ()),
+                        limit,
+                    ],
                 )
             ]
         sql = _DELIVERY.format(", v.report AS report, v.findings") + (
             " LEFT JOIN versions v ON v.id = e.version_id WHERE d.id = ANY(%s) ORDER BY d.id"
         )
         return [_delivery(r) for r in self._rows(sql, [claimed])]
+
+    def pending_recipients(self, channel: str) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT DISTINCT recipient FROM deliveries WHERE channel = %s AND status = 'pending'", [channel]
+        )
+        return [recipient for (recipient,) in rows]
 
     def deliveries(self, delivered: bool = False) -> list[Delivery]:
         where = "" if delivered else " WHERE d.status != 'delivered'"
