@@ -984,3 +984,21 @@ async def test_the_missing_reports_mail_names_the_listing_not_a_report(tmp_path,
     told = RENDERER.render("missing", sample_payload("missing")).markdown
     assert "[年报栏目]" in told
     assert "未找到此年度的报告" in told
+
+
+async def test_one_recipient_refused_by_the_servers_rules_holds_back_no_other(tmp_path, portal, smtp):
+    """A 5.7.1 for one mailbox (a policy of that mailbox's, not govmon's login or sender) is retried for that
+    recipient, and every other recipient's mail goes in the same pass."""
+    smtp.inbox.rcpt = {"guarded@example.gov.cn": "554 5.7.1 Recipient address rejected: Access denied"}
+    cfg = config(tmp_path, portal, smtp)
+    source = replace(cfg.sources[0], alert_to=("guarded@example.gov.cn", "a@example.gov.cn", "b@example.gov.cn"))
+    cfg = replace(cfg, sources=(source,))
+    sent = await poll_and_deliver(cfg)
+    assert sent.channels == {"email": [4, 2]}
+    assert sorted(m["To"] for m in smtp.inbox.messages) == ["a@example.gov.cn"] * 2 + ["b@example.gov.cn"] * 2
+    store = open_store(cfg)
+    try:
+        guarded = {(d.status, d.attempts) for d in store.deliveries() if d.recipient == "guarded@example.gov.cn"}
+    finally:
+        store.close()
+    assert guarded == {("pending", 1)}

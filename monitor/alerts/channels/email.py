@@ -1,7 +1,8 @@
 """The e-mail channel: ``[alerts.email]`` (the ``Email`` section), one SMTP connection a delivery pass for all its
 messages, each message a plain text and an HTML part with a Message-ID stable per (event, recipient). What the
-server's answers mean: down (the batch waits: the server, the login, or its rules for govmon such as 530 or a
-relay refused), refused for good (a message's or recipient's 5xx: dead now), or for now (4xx: retried)."""
+server's answers mean: down (the batch waits: the server, the login, the sender refused), refused for good (a
+message's or recipient's 5xx: dead now), or for now (4xx, and 5.7.x, the server's rules such as a relay refused:
+retried, so the alert goes once an admin has set them right)."""
 
 from __future__ import annotations
 
@@ -74,30 +75,31 @@ async def send_email(e: Email, recipient: str, message: Outgoing, link: Link) ->
 
 
 def _failure(e: Email, exc: BaseException, link: Link) -> DeliveryError:
-    """What an SMTP exception means for this message and the rest of the batch."""
+    """What an SMTP exception means for this message and the rest of the batch. Only what refuses every message
+    takes the channel down for the pass (the server, the login, the sender); a refusal of one recipient or one
+    message never holds back the others. A refusal by the server's rules (5.7.x: relaying, a policy) is retried,
+    never dead at once: it is the admin's to set right, after which the alert must still go."""
     where = f"SMTP {e.host}:{e.port}"
-    refused = exc.recipients if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) else []
-    if refused and not any(map(_policy, refused)):  # every recipient refused: by its code, for good or now
-        return DeliveryError(f"{where}: {exc}", permanent=all(x.code >= 500 for x in refused))
-    # The server, the login or the server's rules for govmon (530 authentication required, 5.7.x relay denied, the
-    # sender refused), not this message: the batch waits and is tried again, so alerts go once an admin sets it right.
-    if isinstance(exc, _SMTP_DOWN) or _policy(exc) or refused:
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):  # every recipient refused: by its code, for good or now
+        permanent = all(x.code >= 500 and not _by_rule(x) for x in exc.recipients)
+        return DeliveryError(f"{where}: {exc}", permanent=permanent)
+    if isinstance(exc, (*_SMTP_DOWN, aiosmtplib.SMTPSenderRefused)) or _login(exc):  # not this message
         if link.smtp is not None:
             link.smtp.close()
         return DeliveryError(f"{where}: {type(exc).__name__}: {exc}", down=True)
-    if isinstance(exc, aiosmtplib.SMTPResponseException) and exc.code >= 500:  # refused for good; 4xx: later
-        return DeliveryError(f"{where}: refused: {exc.code} {exc.message}", permanent=True)
+    if isinstance(exc, aiosmtplib.SMTPResponseException) and exc.code >= 500 and not _by_rule(exc):
+        return DeliveryError(f"{where}: refused: {exc.code} {exc.message}", permanent=True)  # 4xx, 5.7.x: later
     return DeliveryError(f"{where}: {type(exc).__name__}: {exc}")  # this message (a recipient, a size): others go
 
 
-def _policy(exc: BaseException) -> bool:
-    """A refusal of this server's rules for govmon (its login, its sender, relaying: 530, 534, 538, 5.7.x), not of
-    one message or recipient: the admin's to set right, after which every alert must still go."""
-    if isinstance(exc, aiosmtplib.SMTPSenderRefused):
-        return True
-    if not isinstance(exc, aiosmtplib.SMTPResponseException):
-        return False
-    return exc.code in (530, 534, 535, 538) or exc.message.lstrip().startswith("5.7.")
+def _login(exc: BaseException) -> bool:
+    """An answer about govmon's login (530 authentication required, 534, 535, 538), whatever command drew it."""
+    return isinstance(exc, aiosmtplib.SMTPResponseException) and exc.code in (530, 534, 535, 538)
+
+
+def _by_rule(exc: aiosmtplib.SMTPResponseException) -> bool:
+    """A refusal by the server's rules (5.7.x: relay access denied, a policy), not a fact of the address."""
+    return exc.message.lstrip().startswith("5.7.")
 
 
 def _sections(settings: Settings) -> dict[str, Email]:
