@@ -4,6 +4,7 @@ supervisor reads them: worst first, totals at the top, resolved findings after a
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 from conftest import SEEDS
@@ -15,7 +16,7 @@ from monitor.demo.pages import report_page
 from monitor.present import admin, status
 from monitor.present.cli import main
 from monitor.reading.report import read_report
-from monitor.store import open_store
+from monitor.store import YearReport, open_store
 from monitor.store.sqlite.store import SqliteStore
 
 AS_OF = date(2022, 5, 1)  # after both 2021 deadlines (31 Jan departments, 31 Mar governments)
@@ -193,3 +194,27 @@ async def test_rows_stored_before_compression_read_the_same(portal, tmp_path):
         assert store.report_of("ontime", 2021).year == 2021  # type: ignore[union-attr]
     finally:
         store.close()
+
+
+def test_a_report_without_its_date_found_before_dawn_in_beijing_is_judged_on_beijings_day():
+    """A department's report with no 发布日期, first seen at 04:00 on 1 February in Beijing (20:00 on 31 January in
+    UTC, as govmon stamps it): it was found after its deadline, so when it was published is not known; the UTC
+    day called it 按时发布."""
+    source = config.Source(
+        "bureau", "示例市某局", "department", "http://example.gov.cn/nb/", 3600, re.compile("年度报告"), 5
+    )
+    row = YearReport(
+        "bureau",
+        "http://example.gov.cn/nb/t.html",
+        "示例市某局2022年政府信息公开工作年度报告",
+        "2023-01-31T20:00:00+00:00",
+        1,
+        1,
+        None,
+        {},
+        [],
+        None,
+    )
+    standing = status._standing(source, ("示例市某局", "department"), 2022, row, date(2023, 3, 1), bad=None)
+    assert standing.found == "2023-02-01"
+    assert standing.timely == "unknown"

@@ -32,7 +32,8 @@ DIGEST_HOUR = 8  # daily digests go out at 08:00 Beijing time
 
 
 PASS_ROWS = 500  # due alerts read a pass, oldest first, besides the digests
-DIGEST_ROWS = 5_000  # alerts one digest carries at most (the rest: the next day's)
+DIGEST_PAGE = 100  # alerts one digest carries at most (~1 MiB: far below a mail server's size limit); more: more mails
+DIGEST_PAGES = 50  # digests to one recipient a pass at most (the rest: the next day's)
 
 PASS_BUDGET = 120.0  # one channel's share of a pass: past it the rest waits for the next pass; never the poll
 
@@ -72,7 +73,7 @@ class Sent:
             self.failed += n
 
 
-Batches = dict[tuple[str, str | int], list[Delivery]]
+Work = list[Delivery] | str  # a message's deliveries, or a recipient whose digests are read page by page
 
 
 def payload_of(delivery: Delivery) -> Payload:
@@ -91,91 +92,91 @@ async def deliver_due(
     pending. Each channel in its own task, concurrently. Returns what was delivered and what failed. Never
     raises for a channel."""
     now = now or datetime.now(UTC)
-    rows, held = [], []
     digests = settings.email is not None and settings.email.digest == "daily"
-    for recipient in store.pending_recipients("email") if digests else ():  # a digest due carries all its alerts
-        held.append(("email", recipient))  # e-mails never take the places of other channels' alerts
+    work: dict[str, list[Work]] = {}
+    # e-mails for a digest never take the places of other channels' alerts: read apart, a recipient's once due
+    for row in store.due_deliveries(now, PASS_ROWS, ignore_backoff, held="email" if digests else None):
+        work.setdefault(row.channel, []).append([row])
+    for recipient in store.pending_recipients("email") if digests else ():
         if ignore_backoff or _digest_due(store, recipient, now):
-            rows += store.due_deliveries(now, DIGEST_ROWS, ignore_backoff, to=("email", recipient))
-    rows = store.due_deliveries(now, limit=PASS_ROWS, ignore_backoff=ignore_backoff, held=held) + rows
-    channels: dict[str, Batches] = {}
-    for row in rows:
-        groups = channels.setdefault(row.channel, {})
-        if row.channel == "email" and digests:
-            groups.setdefault(("digest", row.recipient), []).append(row)
-        else:
-            groups.setdefault(("one", row.id), []).append(row)
+            work.setdefault("email", []).append(recipient)
     sent = Sent()
-    renders: dict[int, tuple[Rendered, Payload]] = {}  # each event rendered once per pass, whatever its recipients
     async with Link() as link:
-        await asyncio.gather(
-            *(
-                _channel(settings, store, renderer, link, groups=groups, now=now, sent=sent, renders=renders)
-                for groups in channels.values()
-            )
-        )
+        delivery = _Pass(settings, store, renderer, link, now, ignore_backoff, sent)
+        await asyncio.gather(*(delivery.channel(name, items) for name, items in work.items()))
     return sent
 
 
-async def _channel(
-    settings: Settings,
-    store: Store,
-    renderer: Renderer,
-    link: Link,
-    *,
-    groups: Batches,
-    now: datetime,
-    sent: Sent,
-    renders: dict[int, tuple[Rendered, Payload]],
-) -> None:
-    """One channel's share of a pass, in order, within PASS_BUDGET."""
-    start = time.monotonic()
-    for n, ((mode, _), batch) in enumerate(groups.items()):
-        if n and time.monotonic() - start > PASS_BUDGET:
-            left = sum(len(b) for b in list(groups.values())[n:])
-            sent.deferred += left
-            log.warning(
-                "delivery via %s over %.0f s: %d alert(s) left for the next pass",
-                batch[0].channel,
-                PASS_BUDGET,
-                left,
-            )
-            return
-        first = batch[0]
+@dataclass
+class _Pass:
+    """One delivery pass: what it needs to send a message and record how it went."""
+
+    settings: Settings
+    store: Store
+    renderer: Renderer
+    link: Link
+    now: datetime
+    ignore_backoff: bool
+    sent: Sent
+    renders: dict[int, tuple[Rendered, Payload]] = field(default_factory=dict)  # each event once, whoever gets it
+
+    async def channel(self, name: str, work: list[Work]) -> None:
+        """One channel's share of the pass, in order, within PASS_BUDGET. A recipient's digest is its alerts due,
+        DIGEST_PAGE at a time (a mail a mail server takes), all of them this pass."""
+        start = time.monotonic()
+        for n, item in enumerate(work):
+            if n and time.monotonic() - start > PASS_BUDGET:
+                left = work[n:]
+                self.sent.deferred += sum(len(x) for x in left if isinstance(x, list))
+                log.warning(
+                    "delivery via %s over %.0f s: %d message(s) left for the next pass", name, PASS_BUDGET, len(left)
+                )
+                return
+            if isinstance(item, list):
+                await self.deliver(item, digest=False)
+                continue
+            for _ in range(DIGEST_PAGES):  # (bounded: a store that failed to mark a page delivered reads it again)
+                page = self.store.due_deliveries(self.now, DIGEST_PAGE, self.ignore_backoff, to=(name, item))
+                if not page or not await self.deliver(page, digest=True) or len(page) < DIGEST_PAGE:
+                    break
+
+    async def deliver(self, batch: list[Delivery], *, digest: bool) -> bool:
+        """Send one message (one alert, or a digest of several) and record it; whether it was delivered."""
+        first, ids = batch[0], [r.id for r in batch]
         for r in batch:
-            if r.event_id not in renders:
+            if r.event_id not in self.renders:
                 payload = payload_of(r)
-                renders[r.event_id] = (renderer.render(r.event.kind, payload), payload)
-        rendered = [renders[r.event_id][0] for r in batch]
-        ids = [r.id for r in batch]
+                self.renders[r.event_id] = (self.renderer.render(r.event.kind, payload), payload)
+        rendered = [self.renders[r.event_id][0] for r in batch]
         message = Outgoing(
             first.event.kind,
-            first.event.key if mode == "one" else _digest_key(now, ids),
-            renders[first.event_id][1],
-            renderer.digest(rendered) if mode == "digest" else rendered[0],
+            _digest_key(self.now, ids) if digest else first.event.key,
+            self.renders[first.event_id][1],
+            self.renderer.digest(rendered) if digest else rendered[0],
         )
         try:
-            await send(settings, first.channel, first.recipient, message, link=link)
+            await send(self.settings, first.channel, first.recipient, message, link=self.link)
         except Exception as failed:  # a channel's own fault (an answer it did not foresee) fails this message, to be
             # tried again; never the pass, whose other channels share its connections
             exc = failed if isinstance(failed, DeliveryError) else _unforeseen(first, failed)
-            old = now - min(datetime.fromisoformat(r.created) for r in batch) > GIVE_UP
+            old = self.now - min(datetime.fromisoformat(r.created) for r in batch) > GIVE_UP
             dead = exc.permanent or (old and first.attempts + 1 >= MIN_ATTEMPTS)
-            store.mark_failed(ids, str(exc), None if dead else now + backoff(first.attempts))
-            sent.count(first.channel, len(ids), ok=False)
+            self.store.mark_failed(ids, str(exc), None if dead else self.now + backoff(first.attempts))
+            self.sent.count(first.channel, len(ids), ok=False)
             log.warning(
                 "alert %s via %s to %s: attempt %d failed%s: %s",
-                first.event.key,
+                message.key,
                 first.channel,
                 first.recipient,
                 first.attempts + 1,
                 " (gave up)" if dead else "",
                 exc,
             )
-            continue
-        store.mark_delivered(ids, now)
-        sent.count(first.channel, len(ids), ok=True)
-        log.info("alert %s delivered via %s to %s", first.event.key, first.channel, first.recipient)
+            return False
+        self.store.mark_delivered(ids, self.now)
+        self.sent.count(first.channel, len(ids), ok=True)
+        log.info("alert %s delivered via %s to %s", message.key, first.channel, first.recipient)
+        return True
 
 
 def _unforeseen(first: Delivery, exc: Exception) -> DeliveryError:

@@ -39,6 +39,12 @@ def china_today(now: datetime | None = None) -> date:
     return (now or datetime.now(UTC)).astimezone(BEIJING).date()
 
 
+def china_day(stamp: str) -> date:
+    """The day in China of a stamp as govmon stores them (ISO 8601 in UTC; one without a zone is UTC's)."""
+    at = datetime.fromisoformat(stamp)
+    return china_today(at if at.tzinfo else at.replace(tzinfo=UTC))
+
+
 def deadline(year: int, kind: str) -> date:
     """第四十九条: departments by 31 January, governments by 31 March of the following year."""
     return date(year + 1, 1, 31) if kind == "department" else date(year + 1, 3, 31)

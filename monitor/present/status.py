@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any
 
 from monitor.config import Settings, Source
-from monitor.model import deadline
+from monitor.model import china_day, deadline
 from monitor.model.bodies import normal_name, same_name
 from monitor.reading.facts import title_body
 from monitor.store import Store, StoredBody, UnreadableReport, YearReport
@@ -95,7 +95,8 @@ def _standing(
     keys = {f.key for f in findings}
     s.title, s.url = row.title, row.url
     s.versions, s.version_id = row.versions, row.version_id
-    s.published, s.found = row.published, (row.first_seen or "")[:10] or None
+    s.published = row.published
+    s.found = china_day(row.first_seen).isoformat() if row.first_seen else None  # the day in China, as 发布日期
     if s.published:
         s.timely = "on_time" if date.fromisoformat(s.published) <= due else "late"
     elif s.found and date.fromisoformat(s.found) <= due:

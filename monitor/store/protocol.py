@@ -213,13 +213,13 @@ class Store(Protocol):
         at: datetime,
         limit: int = 100,
         ignore_backoff: bool = False,
-        held: Sequence[tuple[str, str]] = (),
+        held: str | None = None,
         to: tuple[str, str] | None = None,
     ) -> list[Delivery]:
         """Pending deliveries due at ``at`` (all pending ones with ``ignore_backoff``), oldest first, each with
-        the report and findings of the version its event names; none to a ``held`` (channel, recipient), whose
-        digest is not due (they would take the places of others due now); with ``to``, only those to that
-        (channel, recipient). A next attempt set further ahead than
+        the report and findings of the version its event names; none by the ``held`` channel (its digests are read
+        apart: they would take the places of others due now); with ``to``, only those to that (channel,
+        recipient). A next attempt set further ahead than
         any backoff (by a clock that was ahead) is due now."""
 
     def pending_recipients(self, channel: str) -> list[str]:

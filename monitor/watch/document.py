@@ -25,7 +25,7 @@ from monitor.checks.pipeline import ACROSS_YEARS, across_years, run_rules
 from monitor.checks.revision import diff_reports
 from monitor.config import Settings, Source
 from monitor.errors import InputError, NotAReport, NotRead, ReaderMissing
-from monitor.model import Event, Finding, Report
+from monitor.model import Event, Finding, Report, china_day
 from monitor.model.bodies import Attribution, Body, attribute
 from monitor.reading.facts import infer_kind
 from monitor.reading.formats import decode, sniff
@@ -126,7 +126,7 @@ class Documents:
         if no_report is not None and (resp.not_modified or no_report == sha):  # a doubtful link's page as it was
             return None
         if bad and (resp.not_modified or bad.sha256 == sha):  # the bytes that failed before: not read again
-            raise Remembered(f"{bad.error} (unchanged since {bad.first_failed[:10]}; not read again)")
+            raise Remembered(f"{bad.error} (unchanged since {china_day(bad.first_failed)}; not read again)")
         result.read += 1
         read = await self._read(source, link, resp, known.content_hash if known else None, sha)
         if read is None:
@@ -548,7 +548,7 @@ def _failed_before(link: Link, stored: KnownReport, today: date) -> UnreadableRe
     bad = stored.unreadable
     if bad is None or not bad.sha256 or (link.doubt and bad.error.startswith(NOT_A_REPORT)):
         return None
-    if reading.OVERRAN.search(bad.error) and bad.last_failed[:10] < today.isoformat():
+    if reading.OVERRAN.search(bad.error) and china_day(bad.last_failed) < today:
         return None
     return bad
 

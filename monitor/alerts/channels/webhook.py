@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from monitor.alerts.channels.registry import Channel, DeliveryError, Link, Outgo
 from monitor.config import WEBHOOK_FORMATS, Settings, Source, Webhook
 from monitor.redact import redact
 
+log = logging.getLogger("govmon.alerts")
 TIMEOUT = 15.0  # one webhook request in all
 CONNECT_TIMEOUT = 10.0  # its connection, as the SMTP channel's
 
@@ -99,17 +101,26 @@ async def send_webhook(hook: Webhook, _recipient: str, message: Outgoing, link: 
             text = await resp.text(errors="replace")
             if resp.status >= 300:
                 raise DeliveryError(f"webhook {hook.name}: HTTP {resp.status}: {text[:200]}")
-            if form.robot:  # the robots answer 200 with an error code in the body
-                answer = json.loads(text or "{}")
-                if not isinstance(answer, dict):  # not a robot's answer (a relay's "ok", a gateway's list): delivery
-                    raise DeliveryError(f"webhook {hook.name}: not a robot's answer: {text[:200]}")  # unconfirmed
-                code = answer.get("errcode", answer.get("code", answer.get("StatusCode", 0)))
-                if code:
-                    raise DeliveryError(f"webhook {hook.name}: robot refused: {text[:200]}")
+            if form.robot and _refused(hook, text):  # the robots answer 200 with an error code in the body
+                raise DeliveryError(f"webhook {hook.name}: robot refused: {text[:200]}")
     except (aiohttp.ClientConnectionError, TimeoutError) as exc:
         raise DeliveryError(f"webhook {hook.name}: {type(exc).__name__}: {exc}", down=True) from exc
-    except (aiohttp.ClientError, json.JSONDecodeError) as exc:
+    except aiohttp.ClientError as exc:
         raise DeliveryError(f"webhook {hook.name}: {type(exc).__name__}: {exc}") from exc
+
+
+def _refused(hook: Webhook, text: str) -> bool:
+    """Whether a robot's 2xx answer says it refused the message (a non-zero ``errcode``, ``code`` or
+    ``StatusCode``). An answer that is no robot's (a relay before it answering ``ok``) was accepted by HTTP: taken
+    as delivered, with a warning, since sending it again at every retry would repeat it in the group each time."""
+    try:
+        answer = json.loads(text or "{}")
+    except json.JSONDecodeError:
+        answer = None
+    if not isinstance(answer, dict):
+        log.warning("webhook %s answered %r, not a robot's answer: taken as delivered", hook.name, text[:200])
+        return False
+    return bool(answer.get("errcode", answer.get("code", answer.get("StatusCode", 0))))
 
 
 def _sections(settings: Settings) -> dict[str, Webhook]:

@@ -7,7 +7,7 @@ Mixed into ``PostgresStore``."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from monitor.model import Event, Payload
@@ -84,7 +84,7 @@ class Outbox(Connected):
         at: datetime,
         limit: int = 100,
         ignore_backoff: bool = False,
-        held: Sequence[tuple[str, str]] = (),
+        held: str | None = None,
         to: tuple[str, str] | None = None,
     ) -> list[Delivery]:
         with self._transaction():
@@ -95,7 +95,7 @@ class Outbox(Connected):
                     "deliveries WHERE status = 'pending' AND (attempts = 0 OR next_attempt <= %s OR next_attempt > %s "
                     "OR %s) AND (claimed_until IS NULL OR claimed_until < now() OR claimed_until > now() + %s OR "
                     "claimed_by = %s)"
-                    + " AND NOT (channel = %s AND recipient = %s)" * len(held)
+                    + (" AND channel != %s" if held else "")
                     + (" AND channel = %s AND recipient = %s" if to else "")
                     + " ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING id",
                     [
@@ -106,7 +106,7 @@ class Outbox(Connected):
                         ignore_backoff,
                         HORIZON,
                         self.worker,
-                        *(x for pair in held for x in pair),
+                        *([held] if held else []),
                         *(to or ()),
                         limit,
                     ],

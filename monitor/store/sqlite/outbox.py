@@ -4,7 +4,7 @@ and recipient, and the retry state the delivery pass reads and writes. Mixed int
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
 
 from monitor.model import Event, Payload
@@ -61,19 +61,19 @@ class Outbox(Connected):
         at: datetime,
         limit: int = 100,
         ignore_backoff: bool = False,
-        held: Sequence[tuple[str, str]] = (),
+        held: str | None = None,
         to: tuple[str, str] | None = None,
     ) -> list[Delivery]:
         sql = _DELIVERY.format(", unpack(v.report) AS report, v.findings") + (
             " LEFT JOIN versions v ON v.id = e.version_id WHERE d.status = 'pending' "
             "AND (d.attempts = 0 OR d.next_attempt <= ? OR d.next_attempt > ? OR ?)"
-            + " AND NOT (d.channel = ? AND d.recipient = ?)" * len(held)
+            + (" AND d.channel != ?" if held else "")
             + (" AND d.channel = ? AND d.recipient = ?" if to else "")
             + " ORDER BY d.id LIMIT ?"
         )
         # a next attempt past HORIZON was set by a clock that was ahead (then corrected): due now, not in months;
         # one never attempted is due whatever its stamp says (a clock set back since it was queued held it)
-        asked = [iso(at), iso(at + HORIZON), ignore_backoff, *(x for pair in held for x in pair), *(to or ()), limit]
+        asked = [iso(at), iso(at + HORIZON), ignore_backoff, *([held] if held else []), *(to or ()), limit]
         return [delivery(r) for r in self.db.query(sql, asked)]
 
     def pending_recipients(self, channel: str) -> list[str]:
