@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import email
 import email.policy
 import hashlib
@@ -150,6 +151,19 @@ def make_due(cfg) -> None:
 
 def reports_mail(smtp):
     return [m for m in smtp.inbox.messages if "2021年度报告" in m["Subject"]]
+
+
+def _queued_at(cfg, at: datetime) -> None:
+    """The last event stamped as queued ``at`` (the store stamps it by the machine's clock, not a test's)."""
+    sql = "UPDATE events SET created = {0} WHERE id = (SELECT max(id) FROM events)"
+    if cfg.database_url is None:
+        with contextlib.closing(sqlite3.connect(cfg.database)) as con, con:
+            con.execute(sql.format("?"), [at.isoformat(timespec="seconds")])
+        return
+    import psycopg  # noqa: PLC0415
+
+    with psycopg.connect(cfg.database_url) as conn:
+        conn.execute(sql.format("%s").encode(), [at.isoformat(timespec="seconds")])
 
 
 def _dump(cfg) -> str:
@@ -361,6 +375,13 @@ async def test_a_digest_sent_while_the_clock_was_far_ahead_holds_back_no_later_d
     assert smtp.inbox.messages[1]["Subject"] == "【年报监测】每日汇总：1条提醒"
     data["tables"]["appeals"]["suit_direct"]["total"] = 4  # revised again the same day: in tomorrow's digest
     portal.add("/nb/t.html", report_page(data))
+    store = open_store(cfg)
+    try:
+        async with Fetcher(cfg.user_agent, 4, 2, retries=0, backoff=0.01) as f:
+            await Watcher(cfg, store, f, today=lambda: TODAY).poll()
+    finally:
+        store.close()
+    _queued_at(cfg, morning + timedelta(hours=2))  # as the clock of this test says: after the day's digest went
     await poll_and_deliver(cfg, now=morning + timedelta(hours=3))
     assert len(smtp.inbox.messages) == 2  # one digest a day, as ever: not one a pass for those 120 days
     await poll_and_deliver(cfg, now=morning + timedelta(days=1, hours=1))
@@ -1017,3 +1038,21 @@ async def test_a_digest_of_more_alerts_than_a_mail_carries_is_several_mails_in_t
     assert first["Subject"] == second["Subject"] == "【年报监测】每日汇总：1条提醒"
     assert first["Message-ID"] != second["Message-ID"]
     assert (await poll_and_deliver(cfg, now=morning + timedelta(hours=2))).channels == {}
+
+
+async def test_alerts_a_days_digests_could_not_carry_go_in_the_next_pass_not_tomorrow(
+    tmp_path, portal, smtp, monkeypatch
+):
+    """A pass sends a recipient at most DIGEST_PAGES digests (or stops at a failed one, or at its time): the alerts
+    queued before the day's digest went that it did not carry go at the next pass; they waited for tomorrow's."""
+    from monitor.alerts import outbox  # noqa: PLC0415
+
+    monkeypatch.setattr(outbox, "DIGEST_PAGE", 1)
+    monkeypatch.setattr(outbox, "DIGEST_PAGES", 1)
+    cfg = config(tmp_path, portal, smtp)
+    cfg = replace(cfg, email=replace(cfg.email, digest="daily"))
+    morning = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), time(0, 0), UTC)  # 08:00 in Beijing
+    assert (await poll_and_deliver(cfg, now=morning + timedelta(minutes=5))).channels == {"email": [1, 0]}
+    assert (await poll_and_deliver(cfg, now=morning + timedelta(minutes=6))).channels == {"email": [1, 0]}
+    assert (await poll_and_deliver(cfg, now=morning + timedelta(minutes=7))).channels == {}
+    assert len(smtp.inbox.messages) == 2

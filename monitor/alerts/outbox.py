@@ -44,8 +44,10 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, 60 * 3**attempts))
 
 
-def _digest_due(store: Store, recipient: str, now: datetime) -> bool:
-    """Whether ``recipient``'s digest goes now: once a day, from 08:00."""
+def _digest_due(store: Store, recipient: str, oldest: datetime, now: datetime) -> bool:
+    """Whether ``recipient``'s digest goes now (``oldest``: when its oldest alert pending was queued): from 08:00,
+    once a day; again only for alerts queued before the day's digest went that it did not carry (its later pages
+    cut off by a failure or the pass's time), not for those queued since, which wait for tomorrow's."""
     local = now.astimezone(BEIJING)
     today = local.replace(hour=DIGEST_HOUR, minute=0, second=0, microsecond=0)
     if local < today:
@@ -53,7 +55,7 @@ def _digest_due(store: Store, recipient: str, now: datetime) -> bool:
     # a digest stamped more than a day ahead was sent by a clock that was ahead (then corrected): it says nothing
     # of whether today's went, and must not hold the digests back until the clock has caught up with it
     last = store.last_delivered("email", recipient, before=now + timedelta(days=1))
-    return last is None or last < today.astimezone(UTC)
+    return last is None or last < today.astimezone(UTC) or oldest < last
 
 
 @dataclass
@@ -97,8 +99,8 @@ async def deliver_due(
     # e-mails for a digest never take the places of other channels' alerts: read apart, a recipient's once due
     for row in store.due_deliveries(now, PASS_ROWS, ignore_backoff, held="email" if digests else None):
         work.setdefault(row.channel, []).append([row])
-    for recipient in store.pending_recipients("email") if digests else ():
-        if ignore_backoff or _digest_due(store, recipient, now):
+    for recipient, oldest in (store.pending_recipients("email") if digests else {}).items():
+        if ignore_backoff or _digest_due(store, recipient, oldest, now):
             work.setdefault("email", []).append(recipient)
     sent = Sent()
     async with Link() as link:

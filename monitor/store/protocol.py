@@ -222,8 +222,8 @@ class Store(Protocol):
         recipient). A next attempt set further ahead than
         any backoff (by a clock that was ahead) is due now."""
 
-    def pending_recipients(self, channel: str) -> list[str]:
-        """The recipients with deliveries by ``channel`` pending."""
+    def pending_recipients(self, channel: str) -> dict[str, datetime]:
+        """The recipients with deliveries by ``channel`` pending, each with when the oldest of them was queued."""
 
     def deliveries(self, delivered: bool = False) -> list[Delivery]:
         """The outbox as `govmon alerts list` shows it: every delivery not yet made (with ``delivered``, every

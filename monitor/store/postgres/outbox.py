@@ -117,11 +117,13 @@ class Outbox(Connected):
         )
         return [_delivery(r) for r in self._rows(sql, [claimed])]
 
-    def pending_recipients(self, channel: str) -> list[str]:
+    def pending_recipients(self, channel: str) -> dict[str, datetime]:
         rows = self.conn.execute(
-            "SELECT DISTINCT recipient FROM deliveries WHERE channel = %s AND status = 'pending'", [channel]
+            "SELECT d.recipient, min(e.created) FROM deliveries d JOIN events e ON e.id = d.event_id "
+            "WHERE d.channel = %s AND d.status = 'pending' GROUP BY 1",
+            [channel],
         )
-        return [recipient for (recipient,) in rows]
+        return {recipient: datetime.fromisoformat(created) for recipient, created in rows}
 
     def deliveries(self, delivered: bool = False) -> list[Delivery]:
         where = "" if delivered else " WHERE d.status != 'delivered'"
