@@ -646,3 +646,28 @@ def test_a_version_that_cannot_be_written_leaves_nothing_and_the_connection_usab
     assert held == (None, [], [])
     assert saved
     assert after == [("http://own/a", 1, "通辽市人民政府")]
+
+
+def test_a_server_that_ends_the_connection_fails_one_call_and_the_next_connects_again(pg_url):
+    """A PostgreSQL restart (or failover) ended the service's connections; nothing made them again, so `govmon run`
+    stayed up polling nothing and delivering nothing until restarted by hand. The call that meets the end fails with
+    its one line; the next connects anew, the polls' own connection too."""
+    store = _worker(pg_url, "a")
+    try:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute("INSERT INTO sources (id) VALUES ('s1')")
+        assert _claim(store, "s1", lease=600)  # (the polls' connection opened)
+        store.release_source("s1")
+        with psycopg.connect(pg_url, autocommit=True) as conn:  # what a restart does to every session of govmon's
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid != pg_backend_pid() "
+                "AND datname = current_database()"
+            )
+        with pytest.raises(StorageError):
+            store.alert_counts()
+        assert store.alert_counts() is not None  # connected again
+        with pytest.raises(StorageError):
+            _claim(store, "s1", lease=600)
+        assert _claim(store, "s1", lease=600)
+    finally:
+        store.close()

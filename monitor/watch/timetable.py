@@ -108,6 +108,8 @@ async def _deliveries(deliver: Callable[[], Awaitable[Any]], stop: asyncio.Event
             return
         try:
             await deliver()
+        except StorageError as exc:  # a database locked, full or restarting: one line; tried again next pass
+            log.error("delivery pass: %s; tried again", exc)
         except Exception:  # a bug in a pass must not end delivery for good: logged, tried again next pass
             log.exception("delivery pass failed")
 
@@ -152,21 +154,28 @@ async def run(
     kick = polls.kick
     sender = asyncio.create_task(_deliveries(deliver, stop, kick)) if deliver else None
     ticked = loop.time()
+    said = _Said(loop.time)
+    reload: Settings | None = None  # a configuration reloaded (SIGHUP), applied once its sources are stored
 
     async def tick() -> None:
         """What is due now: a new configuration, polls asked for, sources whose time has come."""
-        nonlocal ticked
+        nonlocal ticked, reload
         ticked = loop.time()
         if stop.is_set():
             return
         clock.check()
-        new = control.reloaded()
-        if new is not None:
-            _reload(watcher, table, new, loop.time())
-        for source_id in control.requested():
-            if source_id in table.due:
-                table.set_due(source_id, loop.time())
-                log.info("source %s: poll asked for; due now", source_id)
+        reload = control.reloaded() or reload
+        try:
+            if reload is not None:  # its sources stored first: a database failing meanwhile leaves it pending whole
+                watcher.store.sync_sources(reload.sources)
+                _reload(watcher, table, reload, loop.time())
+                reload = None
+            for source_id in control.requested():
+                if source_id in table.due:
+                    table.set_due(source_id, loop.time())
+                    log.info("source %s: poll asked for; due now", source_id)
+        except StorageError as exc:  # a database locked, full or restarting: one line a minute; tried again
+            said.say(str(exc))
         polls.fill()
 
     scheduler = AsyncIOScheduler(timezone="UTC")
@@ -224,10 +233,22 @@ class _Polls:
 
 
 def _reload(watcher: Watcher, table: Timetable, new: Settings, now: float) -> None:
+    """A configuration reloaded (SIGHUP) whose sources are stored: the watcher's, and the timetable's sources."""
     watcher.settings = new
-    watcher.store.sync_sources(new.sources)
     added, removed = table.sync(new.sources, now)
     log.info("reloaded %s: %d sources (%d added, %d removed)", new.path, len(new.sources), len(added), len(removed))
+
+
+class _Said:
+    """An error said once a minute at most while it lasts (the tick runs every second)."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock, self.last, self.at = clock, "", -3600.0
+
+    def say(self, error: str) -> None:
+        if error != self.last or self.clock() - self.at > 60:
+            log.error("%s; tried again", error)
+            self.last, self.at = error, self.clock()
 
 
 async def _watchdog(scheduler: AsyncIOScheduler, stop: asyncio.Event, since_tick: Callable[[], float]) -> None:

@@ -34,7 +34,7 @@ class Connected:
     @contextmanager
     def _polls(self) -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
         with self.polls_held:
-            if self.polls_conn is None:
+            if self.polls_conn is None or self.polls_conn.closed:  # (ended by the server: made again)
                 self.polls_conn = self.connect()
             yield self.polls_conn
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 import os
 import socket
 import threading
@@ -23,6 +24,7 @@ from monitor.store.postgres.sources import Sources
 from monitor.store.postgres.versions import Versions
 
 T = TypeVar("T")
+log = logging.getLogger("govmon.store")
 MIGRATING = 0x60F0_0025  # the advisory lock held while the schema is migrated
 
 
@@ -30,6 +32,7 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def guarded(self: PostgresStore, *args: Any, **kwargs: Any) -> Any:
         try:
+            self._connected()
             return fn(self, *args, **kwargs)
         except psycopg.Error as exc:
             raise storage_error(self.where, _one_line(exc)) from exc
@@ -41,6 +44,7 @@ def _guard_stream(fn: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[An
     @functools.wraps(fn)
     def guarded(self: PostgresStore, *args: Any, **kwargs: Any) -> Iterator[Any]:
         try:
+            self._connected()
             yield from fn(self, *args, **kwargs)
         except psycopg.Error as exc:
             raise storage_error(self.where, _one_line(exc)) from exc
@@ -94,6 +98,13 @@ class PostgresStore(Sources, Versions, Queries):
         except psycopg.Error as exc:
             self.conn.close()
             raise storage_error(where or self.where, _one_line(exc)) from exc
+
+    def _connected(self) -> None:
+        """The connection, made again when the server ended it (a restart, a failover): the call that met the end
+        failed with its one line; the next one connects anew, so the service goes on once the server is back."""
+        if self.conn.closed and self.connect is not _closed:
+            self.conn = self.connect()
+            log.warning("%s: connected again to the PostgreSQL database", self.where)
 
     def close(self) -> None:
         self.conn.close()
