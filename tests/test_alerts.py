@@ -56,6 +56,7 @@ class Inbox:
         self.rcpt: dict[str, str] = {}  # recipient -> the SMTP answer to RCPT TO (else 250)
         self.mail_from: str | None = None  # the SMTP answer to MAIL FROM (else 250)
         self.gate: threading.Event | None = None  # DATA is answered only once it is set (at most 10 s)
+        self.too_big: Callable[[email.message.EmailMessage], bool] | None = None  # a message past the size limit
 
     async def handle_MAIL(self, _server, _session, envelope, address, options):
         if self.mail_from is not None:
@@ -74,7 +75,10 @@ class Inbox:
             if self.gate is None or self.gate.is_set():
                 break
             await asyncio.sleep(0.05)
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        if self.too_big is not None and self.too_big(message):
+            return "552 5.3.4 Message size exceeds fixed maximum message size"
+        self.messages.append(message)
         return "250 OK"
 
 
@@ -1056,3 +1060,47 @@ async def test_alerts_a_days_digests_could_not_carry_go_in_the_next_pass_not_tom
     assert (await poll_and_deliver(cfg, now=morning + timedelta(minutes=6))).channels == {"email": [1, 0]}
     assert (await poll_and_deliver(cfg, now=morning + timedelta(minutes=7))).channels == {}
     assert len(smtp.inbox.messages) == 2
+
+
+async def test_a_digest_larger_than_the_mail_server_takes_goes_in_halves(tmp_path, portal, smtp):
+    """A digest past the server's size limit (552 5.3.4) was taken for the sender refused: the channel down, every
+    recipient's mail held back pass after pass, then dead. It is sent again in halves, in the same pass."""
+    smtp.inbox.too_big = lambda message: "2条提醒" in message["Subject"]
+    cfg = config(tmp_path, portal, smtp)
+    cfg = replace(cfg, email=replace(cfg.email, digest="daily"))
+    morning = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), time(0, 0), UTC)  # 08:00 in Beijing
+    sent = await poll_and_deliver(cfg, now=morning + timedelta(minutes=5))
+    assert sent.channels == {"email": [2, 0]}
+    assert [m["Subject"] for m in smtp.inbox.messages] == ["【年报监测】每日汇总：1条提醒"] * 2
+
+
+async def test_a_digests_pages_stop_at_the_pass_time_and_the_rest_go_at_the_next_pass(
+    tmp_path, portal, smtp, monkeypatch
+):
+    """A recipient's digest pages went on past the pass's time (25 minutes at a slow server), holding back the other
+    channels' alerts meanwhile; the rest now go at the next pass."""
+    from monitor.alerts import outbox  # noqa: PLC0415
+
+    monkeypatch.setattr(outbox, "DIGEST_PAGE", 1)
+    monkeypatch.setattr(outbox, "PASS_BUDGET", 0.0)
+    cfg = config(tmp_path, portal, smtp)
+    cfg = replace(cfg, email=replace(cfg.email, digest="daily"))
+    morning = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), time(0, 0), UTC)  # 08:00 in Beijing
+    assert (await poll_and_deliver(cfg, now=morning + timedelta(minutes=5))).channels == {"email": [1, 0]}
+    assert (await poll_and_deliver(cfg, now=morning + timedelta(minutes=6))).channels == {"email": [1, 0]}
+
+
+async def test_a_robot_address_answered_by_a_web_page_keeps_its_alerts(tmp_path, portal, smtp, receiver):
+    """A robot's address answered 200 with an HTML page (a proxy's, a wrong path on a relay): the robot never saw the
+    message, which stays in the outbox with why."""
+    receiver.answer = "<!DOCTYPE html><html><body>统一身份认证</body></html>"
+    cfg = config(tmp_path, portal, smtp, webhooks=(Webhook("ding", f"{receiver.base}/robot/send", "dingtalk"),))
+    sent = await poll_and_deliver(cfg)
+    assert sent.channels == {"email": [2, 0], "webhook:ding": [0, 2]}
+    store = open_store(cfg)
+    try:
+        kept = [d for d in store.deliveries() if d.channel == "webhook:ding"]
+    finally:
+        store.close()
+    assert [d.status for d in kept] == ["pending", "pending"]
+    assert all("not a robot's answer: is its url right?" in (d.last_error or "") for d in kept)

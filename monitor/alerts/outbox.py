@@ -141,6 +141,8 @@ class _Pass:
                 page = self.store.due_deliveries(self.now, DIGEST_PAGE, self.ignore_backoff, to=(name, item))
                 if not page or not await self.deliver(page, digest=True) or len(page) < DIGEST_PAGE:
                     break
+                if time.monotonic() - start > PASS_BUDGET:  # the rest at the next pass (``_digest_due``)
+                    break
 
     async def deliver(self, batch: list[Delivery], *, digest: bool) -> bool:
         """Send one message (one alert, or a digest of several) and record it; whether it was delivered."""
@@ -161,6 +163,11 @@ class _Pass:
         except Exception as failed:  # a channel's own fault (an answer it did not foresee) fails this message, to be
             # tried again; never the pass, whose other channels share its connections
             exc = failed if isinstance(failed, DeliveryError) else _unforeseen(first, failed)
+            if digest and exc.too_big and len(batch) > 1:  # larger than the mail server takes: in halves
+                half = len(batch) // 2
+                return all(
+                    [await self.deliver(batch[:half], digest=True), await self.deliver(batch[half:], digest=True)]
+                )
             old = self.now - min(datetime.fromisoformat(r.created) for r in batch) > GIVE_UP
             dead = exc.permanent or (old and first.attempts + 1 >= MIN_ATTEMPTS)
             self.store.mark_failed(ids, str(exc), None if dead else self.now + backoff(first.attempts))

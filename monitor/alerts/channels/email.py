@@ -80,6 +80,8 @@ def _failure(e: Email, exc: BaseException, link: Link) -> DeliveryError:
     message never holds back the others. A refusal by the server's rules (5.7.x: relaying, a policy) is retried,
     never dead at once: it is the admin's to set right, after which the alert must still go."""
     where = f"SMTP {e.host}:{e.port}"
+    if _too_big(exc):  # this message's size (declared at MAIL FROM, or at DATA): not the server's, nor the sender's
+        return DeliveryError(f"{where}: too large for the server: {exc}", too_big=True)
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):  # every recipient refused: by its code, for good or now
         permanent = all(x.code >= 500 and not _by_rule(x) for x in exc.recipients)
         return DeliveryError(f"{where}: {exc}", permanent=permanent)
@@ -90,6 +92,13 @@ def _failure(e: Email, exc: BaseException, link: Link) -> DeliveryError:
     if isinstance(exc, aiosmtplib.SMTPResponseException) and exc.code >= 500 and not _by_rule(exc):
         return DeliveryError(f"{where}: refused: {exc.code} {exc.message}", permanent=True)  # 4xx, 5.7.x: later
     return DeliveryError(f"{where}: {type(exc).__name__}: {exc}")  # this message (a recipient, a size): others go
+
+
+def _too_big(exc: BaseException) -> bool:
+    """The server's answer that the message exceeds its size limit (552, 5.3.4)."""
+    if not isinstance(exc, aiosmtplib.SMTPResponseException):
+        return False
+    return exc.code == 552 or exc.message.lstrip().startswith("5.3.4")
 
 
 def _login(exc: BaseException) -> bool:

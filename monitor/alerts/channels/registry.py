@@ -28,11 +28,12 @@ S = TypeVar("S")  # a channel's config section
 class DeliveryError(Exception):
     """A channel refused or failed: the message stays in the outbox and is retried. ``down``: the channel
     itself cannot be reached, so the rest of its batch fails at once instead of waiting out each timeout.
-    ``permanent``: retrying cannot help (SMTP 5xx, a recipient that cannot be written in a header): dead now."""
+    ``permanent``: retrying cannot help (SMTP 5xx, a recipient that cannot be written in a header): dead now.
+    ``too_big``: the message is larger than the server takes (a digest is sent again in halves)."""
 
-    def __init__(self, message: str, down: bool = False, permanent: bool = False) -> None:
+    def __init__(self, message: str, down: bool = False, permanent: bool = False, too_big: bool = False) -> None:
         super().__init__(redact(message))
-        self.down, self.permanent = down, permanent
+        self.down, self.permanent, self.too_big = down, permanent, too_big
 
 
 class Link:

@@ -101,6 +101,10 @@ async def send_webhook(hook: Webhook, _recipient: str, message: Outgoing, link: 
             text = await resp.text(errors="replace")
             if resp.status >= 300:
                 raise DeliveryError(f"webhook {hook.name}: HTTP {resp.status}: {text[:200]}")
+            if form.robot and (resp.content_type == "text/html" or text.lstrip().startswith("<")):
+                raise DeliveryError(  # a proxy's or a server's page at a wrong address: the robot never saw it
+                    f"webhook {hook.name}: answered with a web page, not a robot's answer: is its url right?"
+                )
             if form.robot and _refused(hook, text):  # the robots answer 200 with an error code in the body
                 raise DeliveryError(f"webhook {hook.name}: robot refused: {text[:200]}")
     except (aiohttp.ClientConnectionError, TimeoutError) as exc:
