@@ -129,6 +129,12 @@ def test_systemd_state_directory_holds_relative_state(tmp_path, env, monkeypatch
             "[monitor] key 'readers': must be between 1 and 64",
         ),
         ('alert_to = ["a@example.gov.cn"]', 'alert_to = ["nobody"]', "nobody", "'nobody' is not an e-mail address"),
+        (
+            'from = "年报监测 <monitor@example.gov.cn>"',
+            'from = "年报监测 monitor-at-example.gov.cn"',
+            "monitor-at",
+            "[alerts.email] key 'from': '年报监测 monitor-at-example.gov.cn' is not an e-mail address",
+        ),
         ("port = 465", "port = 70000", "70000", "[alerts.email] key 'port': must be a TCP port, 1 to 65535, not 70000"),
         ("[alerts.email]", "[alerts.emial]", "emial", "[alerts] key 'emial': unknown key; valid keys are email"),
         ("[monitor]", "[monitr]", "monitr", "unknown table [monitr]; valid tables are [monitor]"),

@@ -217,4 +217,6 @@ async def try_channels(settings: Settings, only: str | None, renderer: Renderer)
                 outcome.append((channel, recipient, None))
             except DeliveryError as exc:
                 outcome.append((channel, recipient, str(exc)))
+            except Exception as exc:
+                outcome.append((channel, recipient, f"{type(exc).__name__}: {exc}"))
     return outcome

@@ -77,6 +77,7 @@ def email_section(r: Reader, e: dict[str, Any]) -> Email:
         raise r.fail(h, 0, "tls", f"must be one of {', '.join(TLS_MODES)}")
     if e.get("digest", "off") not in DIGESTS:
         raise r.fail(h, 0, "digest", f"must be one of {', '.join(DIGESTS)}")
+    addresses(r, h, 0, "from", [e["from"]])  # (unchecked, every mail failed at the server's MAIL FROM)
     to = addresses(r, h, 0, "to", e["to"])
     if not to:
         raise r.fail(h, 0, "to", "needs at least one address")
