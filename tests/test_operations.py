@@ -502,6 +502,21 @@ async def test_backup_while_the_service_runs_and_restore_as_the_readme_says(port
     assert os.path.getsize(copy) > 0
 
 
+def test_a_backup_to_a_folder_not_made_yet_is_a_folder_and_a_missing_parent_is_named(tmp_path, capsys):
+    """`govmon backup backups/` with the folder never made wrote a file named backups, replaced every night without a
+    word (one backup kept); a missing parent folder was blamed on the database ("cannot use the database")."""
+    path = toml(tmp_path, "http://127.0.0.1:9")
+    main(["poll", "--config", str(path)])  # (a database to back up: the portal is down, the poll is stored)
+    capsys.readouterr()
+    assert main(["backup", f"{tmp_path / 'backups'}/", "--config", str(path)]) == 0
+    assert len(list((tmp_path / "backups").glob("govmon-*.db"))) == 1
+    capsys.readouterr()
+    assert main(["backup", str(tmp_path / "nowhere" / "backups") + "/", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'nowhere'}: no such folder; create it first" in err
+    assert "database" not in err
+
+
 # ---------------------------------------------------------------- 8. the address guard on pooled connections
 async def test_a_pooled_loopback_connection_does_not_carry_a_public_sources_request(portal):
     """After a loopback source fetched http://localhost:P/, a public source's link to http://localhost:P/secret

@@ -212,7 +212,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
         raise StateError(
             f"{settings.database_line}: a PostgreSQL database is backed up with pg_dump, not govmon backup"
         )
-    written = backup(settings.database, Path(args.path))
+    written = backup(settings.database, args.path)
     print(f"backup: {written} ({written.stat().st_size // 1024} KiB, checked); restore: README 'Backup and restore'")
     return 0
 

@@ -12,11 +12,20 @@ from pathlib import Path
 from monitor.errors import InputError, StateError, storage_error
 
 
-def backup(database: Path, target: Path, now: datetime | None = None) -> Path:
-    """Copy ``database`` to ``target`` (a file, or a folder that gets govmon-YYYYmmddTHHMMSS.db). Returns the
-    file written. The copy is written beside its name and renamed into place once it passed a quick check."""
+def backup(database: Path, target: str | Path, now: datetime | None = None) -> Path:
+    """Copy ``database`` to ``target`` (a file, or a folder that gets govmon-YYYYmmddTHHMMSS.db: one that exists, or
+    a path ending in a slash, made if its parent exists). Returns the file written. The copy is written beside its
+    name and renamed into place once it passed a quick check."""
     if not database.exists():
         raise StateError(f"{database}: no database here yet; nothing to back up")
+    folder = isinstance(target, str) and target.endswith(("/", os.sep))
+    target = Path(target)
+    if not target.parent.is_dir():
+        raise InputError(f"{target.parent}: no such folder; create it first (the backup goes in it)")
+    if folder and target.exists() and not target.is_dir():
+        raise InputError(f"{target}: a file, not a folder")
+    if folder:
+        target.mkdir(exist_ok=True)  # `backup /var/backups/govmon/`: a folder, never a file of that name
     if target.is_dir():
         target = target / f"govmon-{(now or datetime.now(UTC)):%Y%m%dT%H%M%S}.db"
     if target.resolve() == database.resolve():
