@@ -129,6 +129,52 @@ def test_previous_enables_cross_year_rules(check_json, tmp_path):
     assert not [f for f in r["findings"] if f["rule"].startswith("history.")]
 
 
+def test_a_previous_that_cannot_be_read_is_named_and_the_report_still_checked(tmp_path, capsys):
+    """`--previous empty.html 2021.html` said only 文件是空的 (staff took their draft for empty), a folder was 文件不存在,
+    and the report itself was not checked: now the line names --previous and the file, and the report is checked."""
+    empty, folder = tmp_path / "2020.html", tmp_path / "lastyear"
+    empty.write_bytes(b"")
+    folder.mkdir()
+    for previous, why in ((empty, "文件是空的"), (folder, "这是文件夹，不是一份报告")):
+        assert main(["check", "--json", "--previous", str(previous), str(SEEDS["luzhou"])]) == 2
+        out, err = capsys.readouterr()
+        assert f"govmon: --previous {previous}" in err
+        assert why in err
+        assert "未用于跨年度核对" in err
+        assert json.loads(out)["title"]  # the report, checked
+
+
+def test_a_file_or_folder_that_cannot_be_read_is_its_own_line_and_the_others_are_checked(tmp_path, capsys, monkeypatch):
+    """A file without read permission was called an internal error to report (读取时出现内部错误…请报告此问题); a folder
+    without it stopped the whole call in English ("cannot use the database"), the files beside it unchecked.
+    (Permissions are simulated: the tests may run as root, whom they do not stop.)"""
+    locked, drafts = tmp_path / "locked.html", tmp_path / "drafts"
+    locked.write_bytes(SEEDS["luzhou"].read_bytes())
+    drafts.mkdir()
+    real_read, real_iterdir = Path.read_bytes, Path.iterdir
+
+    def read_bytes(self):
+        if self == locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_read(self)
+
+    def iterdir(self):
+        if self == drafts:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_iterdir(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+    monkeypatch.setattr("os.access", lambda path, _mode: Path(path) != drafts)
+    assert main(["check", str(locked), str(drafts), str(SEEDS["luzhou"])]) == 2
+    out, err = capsys.readouterr()
+    assert f"{locked}：没有读取权限，无法读取" in err
+    assert f"{drafts}：文件夹没有读取权限，无法打开" in err
+    assert "内部错误" not in err
+    assert "database" not in err
+    assert "泸州市" in out  # the readable report, checked
+
+
 def test_kind_option_overrides_inference(check_json):
     _, r = check_json(str(SEEDS["tongliao"]), "--kind", "department")
     assert r["kind"] == "department"

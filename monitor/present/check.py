@@ -8,6 +8,7 @@ the totals, so a morning's batch can be read at a glance.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import unicodedata
@@ -26,10 +27,14 @@ def check_inputs(inputs: list[str]) -> list[str]:
     out: list[str] = []
     for item in inputs:
         path = Path(item)
-        if path.is_dir():
-            out += [str(p) for p in sorted(path.iterdir()) if p.is_file() and not p.name.lower().startswith(_SKIP)]
-        else:
+        try:
+            found = sorted(path.iterdir()) if path.is_dir() else None
+        except OSError:  # a folder that cannot be opened: said as that input's line, the others still checked
+            found = None
+        if found is None:
             out.append(item)
+        else:
+            out += [str(p) for p in found if p.is_file() and not p.name.lower().startswith(_SKIP)]
     return out
 
 
@@ -178,9 +183,18 @@ def _load(source: str, kind: str | None, allow_private: bool = False) -> Report:
         resp = asyncio.run(fetch_once(source, allow_private=allow_private))
         return _read(resp.body, source, kind, resp.charset)
     path = Path(source)
+    if path.is_dir():
+        why = "这是文件夹，不是一份报告" if os.access(path, os.R_OK | os.X_OK) else "文件夹没有读取权限，无法打开"
+        raise InputError(f"{source}：{why}")
     if not path.is_file():
         raise InputError(f"{source}：文件不存在")
-    return _read(path.read_bytes(), source, kind)
+    try:
+        data = path.read_bytes()
+    except PermissionError:
+        raise InputError(f"{source}：没有读取权限，无法读取") from None
+    except OSError as exc:
+        raise InputError(f"{source}：无法读取（{exc.strerror or type(exc).__name__}）") from None
+    return _read(data, source, kind)
 
 
 def _loaded(source: str, args: argparse.Namespace) -> Report | GovmonError:
@@ -228,10 +242,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     inputs = check_inputs(args.inputs)
     if not inputs:
         raise InputError("请至少给出一个报告文件、文件夹或网址（或 --rules）")
-    previous = _load(args.previous, args.kind) if args.previous else None
     results: list[dict[str, Any]] = []
     rows: list[SummaryRow] = []
     code = 0
+    previous = _loaded(args.previous, args) if args.previous else None
+    if isinstance(previous, GovmonError):  # said, naming it; the reports are checked without it
+        said = str(previous) if args.previous in str(previous) else f"{args.previous}: {previous}"
+        print(f"govmon: --previous {said}（未用于跨年度核对）", file=sys.stderr)
+        previous, code = None, 2
     loaded = [(source, _loaded(source, args)) for source in inputs]
     reports = [r for _, r in loaded if isinstance(r, Report)]
     for source, report in loaded:
