@@ -33,6 +33,7 @@ from monitor.alerts.render import Renderer, sample_payload
 from monitor.config import Email, Webhook
 from monitor.demo.pages import report_page
 from monitor.errors import ConfigError
+from monitor.model import SourceHealth
 from monitor.reading.report import read_report
 from monitor.store import open_store
 from monitor.watch.fetch import Fetcher
@@ -1104,3 +1105,14 @@ async def test_a_robot_address_answered_by_a_web_page_keeps_its_alerts(tmp_path,
         store.close()
     assert [d.status for d in kept] == ["pending", "pending"]
     assert all("not a robot's answer: is its url right?" in (d.last_error or "") for d in kept)
+
+
+def test_a_failing_sources_mail_says_why_in_chinese_and_its_webhook_body_keeps_the_fetchers_words():
+    """The source-failing mail quoted the fetcher's English (cannot connect: [Errno 111] Connect call failed…)."""
+    error = "http://www.example.gov.cn/nb/: cannot connect: [Errno 111] Connect call failed (gave up after 4 attempts)"
+    payload = replace(sample_payload("source_failing"), health=SourceHealth(error, 3))
+    told = RENDERER.render("source_failing", payload)
+    for text in (told.text, told.html, told.markdown):
+        assert "无法连接到网站（重试4次后放弃）" in text
+        assert "Errno" not in text
+    assert payload.to_json()["error"] == error  # the JSON body's field, for machines: as the journal has it

@@ -202,8 +202,8 @@ def test_check_reads_standard_input(monkeypatch, capsys):
 def test_check_refuses_private_and_metadata_addresses(capsys, url):
     assert main(["check", url]) == 2
     err = capsys.readouterr().err
-    assert "refused:" in err
-    assert "address" in err
+    assert "网址指向内部网络地址，已拒绝访问" in err
+    assert "--allow-private" in err
 
 
 def test_a_closed_pipe_ends_quietly():

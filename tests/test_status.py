@@ -165,7 +165,9 @@ async def test_a_body_whose_listing_was_never_read_is_not_called_missing(portal,
     assert items["missing"].state == "missing"  # the listing read, the 2021 report not on it
     text = admin.status_text(2021, AS_OF.isoformat(), list(items.values()), status.totals(list(items.values())))
     assert "未能检查" in text
-    assert "门户网站最近一次抓取失败" in text
+    assert (
+        f"门户网站最近一次抓取失败：{portal.base}/nothing-here/：网站返回HTTP 404（页面不存在）" in text
+    )  # not English
 
 
 async def test_rows_stored_before_compression_read_the_same(portal, tmp_path):

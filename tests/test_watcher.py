@@ -15,10 +15,11 @@ from portal import listing, settings
 
 from monitor.checks.pipeline import run_rules
 from monitor.demo.pages import report_page
-from monitor.errors import InputError
-from monitor.model import china_today
+from monitor.errors import FetchError, InputError
+from monitor.model import china_today, said_cn
 from monitor.reading.report import read_report
 from monitor.store import Store, StoredReport, open_store
+from monitor.watch.addresses import allowed_for
 from monitor.watch.fetch import Fetcher
 from monitor.watch.poll import Watcher
 
@@ -673,3 +674,33 @@ async def test_a_report_its_cms_cut_into_pages_is_read_whole_by_the_watcher_and_
         store.close()
     assert "report.paged" in {f.rule for f in version.findings}
     assert not [f for f in version.findings if f.severity == "error"]
+
+
+async def test_why_a_page_could_not_be_fetched_is_said_to_staff_in_chinese(portal, tmp_path, unused_tcp_port):
+    """status, the overview, the source-failing mail and `check URL` showed the fetcher's English to staff
+    (cannot connect: [Errno 111] Connect call failed…). Each failure the fetcher makes, made for real here, is said in
+    Chinese with its URL; the journal keeps the English."""
+    portal.add("/gone.html", b"", status=[404] * 9)
+    portal.add("/busy.html", b"", status=[503] * 9)
+    portal.add("/big.html", b"x" * 4096)
+    closed = f"http://127.0.0.1:{unused_tcp_port}/nb/"
+    async with Fetcher("govmon-test", 4, 2, retries=1, backoff=0.01, max_bytes=1024) as f:
+        said = {}
+        for url in (
+            f"{portal.base}/gone.html",
+            f"{portal.base}/busy.html",
+            f"{portal.base}/big.html",
+            closed,
+            "ftp://x/r",
+        ):
+            with pytest.raises(FetchError) as exc:
+                await f.get(url, allow=allowed_for(url) if url.startswith("http") else None)
+            said[url] = said_cn(str(exc.value))
+    assert said[f"{portal.base}/gone.html"] == f"{portal.base}/gone.html：网站返回HTTP 404（页面不存在）"
+    assert (
+        said[f"{portal.base}/busy.html"] == f"{portal.base}/busy.html：网站返回HTTP 503（服务器出错）（重试2次后放弃）"
+    )
+    assert said[f"{portal.base}/big.html"] == f"{portal.base}/big.html：页面超过大小上限（1024字节）"
+    assert said[closed] == f"{closed}：无法连接到网站（重试2次后放弃）"
+    assert said["ftp://x/r"] == "ftp://x/r：只支持http或https网址"
+    assert said_cn("PDF文件无法读取：文件已损坏") == "PDF文件无法读取：文件已损坏"  # a reader's own words, as they are

@@ -30,6 +30,7 @@ from monitor.model import (
     Payload,
     SourceHealth,
     fmt,
+    said_cn,
 )
 
 __all__ = [
@@ -183,6 +184,7 @@ def context(kind: str, payload: Payload) -> dict[str, Any]:
         **_DEFAULTS,
         **payload.to_json(),
         "kind": kind,
+        "error": said_cn(payload.health.error) if payload.health and payload.health.error else None,
         "findings": finding_views(findings),
         "diff": diff_view(payload.diff) if payload.diff else payload.diff,
         "views": views,

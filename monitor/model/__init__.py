@@ -21,6 +21,7 @@ from monitor.model.document import (
     text_document,
 )
 from monitor.model.events import PAYLOAD_VERSION, AboutReport, Event, ListedReport, Payload, SourceHealth, Tables
+from monitor.model.failures import said_cn
 from monitor.model.records import (
     FIELD_CN,
     SEVERITY_CN,
@@ -159,6 +160,7 @@ __all__ = [
     "likeness",
     "part_of",
     "parts_of",
+    "said_cn",
     "shows_more",
     "text_document",
     "year_of",

@@ -11,7 +11,7 @@ from typing import Any
 
 from monitor.alerts.outbox import Sent
 from monitor.config import Settings
-from monitor.model import SEVERITY_CN, TABLE_LABELS, Finding
+from monitor.model import SEVERITY_CN, TABLE_LABELS, Finding, said_cn
 from monitor.present.check import cut
 from monitor.present.status import STATES, TIMELY_CN, Standing
 from monitor.redact import redact
@@ -178,7 +178,7 @@ def status_text(year: int, today: str, items: list[Standing], totals: dict[str, 
             out.append(f"{'':12}无法读取的表格：{'、'.join(TABLE_LABELS[k] for k in s.unreadable)}")
         out += [f"{'':12}已解决：{m}" for m in s.resolved[:3]]
         if s.error:
-            out.append(f"{'':12}报告无法读取：{s.error}")
+            out.append(f"{'':12}报告无法读取：{said_cn(s.error)}")
         if s.source_error:
-            out.append(f"{'':12}门户网站最近一次抓取失败：{s.source_error}")
+            out.append(f"{'':12}门户网站最近一次抓取失败：{said_cn(s.source_error)}")
     return "\n".join(out)

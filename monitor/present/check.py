@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from monitor.errors import GovmonError, InputError
-from monitor.model import FORMAT_CN, KIND_CN, SEVERITY_CN, STATUS_CN, TABLE_LABELS, Finding, Report
+from monitor.errors import FetchError, GovmonError, InputError
+from monitor.model import FORMAT_CN, KIND_CN, SEVERITY_CN, STATUS_CN, TABLE_LABELS, Finding, Report, said_cn
 
 _SKIP = ("readme", ".")  # a folder's own README and hidden files are not reports
 
@@ -182,6 +182,8 @@ def _load(source: str, kind: str | None, allow_private: bool = False) -> Report:
 
         resp = asyncio.run(fetch_once(source, allow_private=allow_private))
         return _read(resp.body, source, kind, resp.charset)
+    if re.match(r"^[a-z][a-z0-9+.-]*://", source, re.I):  # ftp://…: not a file name either
+        raise InputError(f"{source}：只支持http或https网址")
     path = Path(source)
     if path.is_dir():
         why = "这是文件夹，不是一份报告" if os.access(path, os.R_OK | os.X_OK) else "文件夹没有读取权限，无法打开"
@@ -202,7 +204,10 @@ def _loaded(source: str, args: argparse.Namespace) -> Report | GovmonError:
     try:
         return _load(source, args.kind, args.allow_private)
     except GovmonError as exc:
-        return exc
+        if not isinstance(exc, FetchError):
+            return exc
+        private = "refused: " in str(exc)  # (the fetcher's words, English for the journal)
+        return InputError(said_cn(str(exc)) + ("（确需检查内部网络的网址时，加 --allow-private）" if private else ""))
     except Exception as exc:
         if args.verbose:
             raise

@@ -30,7 +30,7 @@ import jinja2
 
 from monitor.alerts.render import DEFAULT_TEMPLATES, diff_view, finding_views, hot_cells, table_view
 from monitor.config import Settings, Source, cache
-from monitor.model import STATUS_CN, TABLE_LABELS
+from monitor.model import STATUS_CN, TABLE_LABELS, said_cn
 from monitor.present import ledger, status
 from monitor.present.pages import Pages, mark
 from monitor.store import Store, open_store
@@ -76,11 +76,13 @@ class Group:
 
 
 def environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(DEFAULT_TEMPLATES),
         undefined=jinja2.StrictUndefined,
         autoescape=True,  # every scraped title, agency, message and number is escaped
     )
+    env.filters["said"] = said_cn  # a fetch's failure as staff read it
+    return env
 
 
 def years_of(store: Store, today: date) -> list[int]:
