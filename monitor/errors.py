@@ -43,13 +43,14 @@ class StorageError(StateError):
 def storage_error(path: object, exc: BaseException) -> StorageError:
     """A database or disk failure as the one line an admin acts on (not a traceback)."""
     text = str(exc)
-    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "disk is full" in text:
-        try:
-            free = shutil.disk_usage(os.path.dirname(os.path.abspath(str(path)))).free // 2**20
-        except OSError:
-            free = 0
+    try:
+        free = shutil.disk_usage(os.path.dirname(os.path.abspath(str(path)))).free // 2**20
+    except OSError:
+        free = -1
+    full = (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "disk is full" in text
+    if full or ("disk I/O error" in text and 0 <= free < 1):  # SQLite's I/O error growing a file on a full disk
         return StorageError(
-            f"{path}: the disk is full ({free} MiB free on its filesystem): free some space there, then run again "
+            f"{path}: the disk is full ({max(free, 0)} MiB free on its filesystem): free some space there, then run again "
             "(nothing stored so far is lost)"
         )
     if "not a database" in text or "malformed" in text or "corrupt" in text:

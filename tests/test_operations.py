@@ -352,6 +352,34 @@ async def test_a_full_disk_is_one_line_naming_the_path_and_the_space(portal, tmp
     assert str(small) in line
 
 
+@pytest.mark.parametrize("left_kib", [0, 32])
+async def test_a_disk_already_full_is_said_so_of_the_database_and_its_filesystem(portal, tmp_path, left_kib):
+    """A disk already full when `poll` starts: the instance lock's PID could not be written, and the line said "the
+    database" with the free space of the folder `poll` ran from; with a few KiB left, SQLite's I/O error growing its
+    files read "disk I/O error", as if the disk were failing."""
+    portal.add("/city/", listing([("t.html", "通辽市2021年政府信息公开工作年度报告")]))
+    portal.add("/city/t.html", TONGLIAO, content_type="text/plain")
+    small = tmp_path / "small"
+    small.mkdir()
+    config = toml(tmp_path, portal.base)
+    fill = f"dd if=/dev/zero of={small}/filler bs=1k 2>/dev/null; " + (
+        f"truncate -s -{left_kib}K {small}/filler; " if left_kib else ""
+    )
+    script = (
+        f"mount -t tmpfs -o size=512k tmpfs {small} && cp {config} {small}/ && {fill}"
+        f"cd / && exec {GOVMON} poll --config {small}/sources.toml"
+    )
+    proc = await asyncio.create_subprocess_exec(
+        "unshare", "-m", "sh", "-c", script, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), 120)
+    text = err.decode()
+    assert proc.returncode == 2, text
+    assert "Traceback" not in text
+    (line,) = [x for x in text.splitlines() if x.startswith("govmon: ")]
+    assert re.search(rf"^govmon: {small}/govmon.db\S*: the disk is full \(0 MiB free on its filesystem\)", line), line
+
+
 # ---------------------------------------------------------------- 13. operating it
 async def test_sighup_reloads_a_valid_file_keeps_the_old_on_a_bad_one_and_poll_is_handed_over(portal, tmp_path):
     for s in ("city", "town"):
