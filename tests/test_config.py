@@ -130,6 +130,12 @@ def test_systemd_state_directory_holds_relative_state(tmp_path, env, monkeypatch
         ),
         ('alert_to = ["a@example.gov.cn"]', 'alert_to = ["nobody"]', "nobody", "'nobody' is not an e-mail address"),
         (
+            'database = "govmon.db"',
+            'database = ""',
+            'database = ""',
+            "[monitor] key 'database': must name the SQLite file (e.g. govmon.db) or a postgresql:// URL",
+        ),
+        (
             'from = "年报监测 <monitor@example.gov.cn>"',
             'from = "年报监测 monitor-at-example.gov.cn"',
             "monitor-at",
@@ -537,3 +543,21 @@ def test_the_running_service_reloading_forks_no_child(monkeypatch):
         return halves._worth(halves.FORK_ABOVE)
 
     assert asyncio.run(inside()) is False
+
+
+def test_slips_an_admin_makes_are_said_with_their_line_and_what_to_do(tmp_path):
+    """A database that names a folder, `[source]` for `[[source]]`, a file saved in GBK: each was a message without
+    its line or key, or naming a table the admin did not write ([monitor] key 'source'), or a codec's byte offset."""
+    (tmp_path / "state").mkdir()
+    folder = write(tmp_path, '[monitor]\ndatabase = "state"\n', "folder.toml")
+    with pytest.raises(ConfigError, match=r"folder.toml:2: \[monitor\] key 'database': is a folder: name the SQLite"):
+        load(folder)
+    single = write(tmp_path, '[monitor]\ndatabase = "x.db"\n\n[source]\nid = "a"\n', "single.toml")
+    with pytest.raises(ConfigError, match=r"single.toml:4: \[source\] must be written \[\[source\]\]"):
+        load(single)
+    gbk = tmp_path / "gbk.toml"
+    gbk.write_bytes('[monitor]\ndatabase = "x.db"\n# 年报监测\n'.encode("gbk"))
+    with pytest.raises(
+        ConfigError, match=r"gbk.toml:3: not UTF-8 \(byte 0x[0-9a-f]{2}; saved as GBK\?\): save the file as UTF-8"
+    ):
+        load(gbk)

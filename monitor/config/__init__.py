@@ -133,6 +133,13 @@ def _validate(path: Path, text: str) -> tuple[Settings, list[SourceRow], bool]:
         return _check(path, text, fast=False)
 
 
+def _one_bracket(r: Reader, path: Path, data: dict[str, Any]) -> None:
+    """`[source]` for `[[source]]`, a common slip, said as such (not as [monitor]'s key 'source')."""
+    if isinstance(data.get("source"), dict):
+        line = r.line_of("source", 0, None)
+        raise ConfigError(f"{path}:{line}: [source] must be written [[source]] (two brackets: one table per source)")
+
+
 def _check(path: Path, text: str, fast: bool) -> tuple[Settings, list[SourceRow], bool]:
     """The file's settings, every value checked, without secrets (``_with_secrets`` adds them): all but the
     sources, the sources' rows (``cache.remember`` makes the Settings of both), and whether it sets ``state_dir``
@@ -145,6 +152,7 @@ def _check(path: Path, text: str, fast: bool) -> tuple[Settings, list[SourceRow]
                 f"{path}:{r.line_of('', 0, key)}: unknown table [{key}]; "
                 "valid tables are [monitor], [alerts.email], [[alerts.webhook]] and [[source]]"
             )
+    _one_bracket(r, path, data)
     r.table(data, "monitor", 0, {"monitor": dict, "alerts": dict, "source": list}, ())
     mon = r.table(
         data.get("monitor", {}),
@@ -200,6 +208,8 @@ def _check(path: Path, text: str, fast: bool) -> tuple[Settings, list[SourceRow]
     rows += halves.checked(more, len(rows), rows_of)
     unique(r, "source", [row[0] for row in rows], "id", "source id")
     url = database_url(r, mon)
+    if not url and (base / mon.get("database", "govmon.db")).is_dir():
+        raise r.fail("monitor", 0, "database", "is a folder: name the SQLite file in it (e.g. govmon.db)")
     head = Settings(
         path=path,
         database=base / ("govmon.db" if url else mon.get("database", "govmon.db")),

@@ -140,8 +140,11 @@ def read_bytes(path: Path) -> bytes:
 def decode(path: Path, raw: bytes) -> str:
     try:
         text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    except UnicodeDecodeError as exc:  # (a Windows editor's GBK, most often): the line, and what to do
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}:{line}: not UTF-8 (byte 0x{raw[exc.start]:02x}; saved as GBK?): save the file as UTF-8"
+        ) from None
     if "\r" in text:  # as reading in text mode did: a Windows file's line ends are "\n"
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text.removeprefix("\ufeff")  # a BOM from a Windows editor: not part of the TOML

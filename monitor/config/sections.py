@@ -38,6 +38,8 @@ def database_url(r: Reader, mon: dict[str, Any]) -> str | None:
     if not re.match(r"(?i)postgres(ql)?://", value):
         if "database_password_env" in mon:
             raise r.fail("monitor", 0, "database_password_env", "only a postgresql:// database has a password")
+        if "database" in mon and (not value.strip() or value.endswith(("/", "\\"))):
+            raise r.fail("monitor", 0, "database", "must name the SQLite file (e.g. govmon.db) or a postgresql:// URL")
         return None
     try:
         parts = urlsplit(value)
