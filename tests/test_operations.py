@@ -545,6 +545,24 @@ def test_a_backup_to_a_folder_not_made_yet_is_a_folder_and_a_missing_parent_is_n
     assert "database" not in err
 
 
+def test_an_admins_small_slips_are_each_said_once(tmp_path, capsys, caplog):
+    """`reports --source TYPO` printed nothing, as if nothing were stored; `poll` said twice that no alert channel is
+    configured; `check` of a folder without report files said no input was given, or nothing beside a file."""
+    path = toml(tmp_path, "http://127.0.0.1:9")
+    path.write_text(path.read_text(encoding="utf-8").replace('outbox_dir = "mail"\n', ""), encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="govmon"):
+        main(["poll", "--config", str(path)])
+    assert len([r for r in caplog.records if "configures no alert channel" in r.getMessage()]) == 1
+    capsys.readouterr()
+    assert main(["reports", "--source", "ctiy", "--config", str(path)]) == 2
+    assert "no source with id 'ctiy' (known: city)" in capsys.readouterr().err
+    (tmp_path / "drafts").mkdir()
+    assert main(["check", str(tmp_path / "drafts"), str(SEEDS["tongliao"])]) == 2
+    out, err = capsys.readouterr()
+    assert f"{tmp_path / 'drafts'}：文件夹中没有可检查的报告文件" in err
+    assert "通辽市" in out
+
+
 # ---------------------------------------------------------------- 8. the address guard on pooled connections
 async def test_a_pooled_loopback_connection_does_not_carry_a_public_sources_request(portal):
     """After a loopback source fetched http://localhost:P/, a public source's link to http://localhost:P/secret

@@ -31,10 +31,11 @@ def check_inputs(inputs: list[str]) -> list[str]:
             found = sorted(path.iterdir()) if path.is_dir() else None
         except OSError:  # a folder that cannot be opened: said as that input's line, the others still checked
             found = None
-        if found is None:
+        files = [str(p) for p in found if p.is_file() and not p.name.lower().startswith(_SKIP)] if found else []
+        if found is None or not files:  # (a folder without a report file: said as its own line, below)
             out.append(item)
         else:
-            out += [str(p) for p in found if p.is_file() and not p.name.lower().startswith(_SKIP)]
+            out += files
     return out
 
 
@@ -186,7 +187,9 @@ def _load(source: str, kind: str | None, allow_private: bool = False) -> Report:
         raise InputError(f"{source}：只支持http或https网址")
     path = Path(source)
     if path.is_dir():
-        why = "这是文件夹，不是一份报告" if os.access(path, os.R_OK | os.X_OK) else "文件夹没有读取权限，无法打开"
+        why = "文件夹没有读取权限，无法打开"
+        if os.access(path, os.R_OK | os.X_OK):  # (as an input, one with report files is read file by file)
+            why = "这是文件夹，不是一份报告" if check_inputs([source]) != [source] else "文件夹中没有可检查的报告文件"
         raise InputError(f"{source}：{why}")
     if not path.is_file():
         raise InputError(f"{source}：文件不存在")

@@ -26,15 +26,15 @@ if TYPE_CHECKING:
 _SENDS = {("run", None), ("poll", None), ("alerts", "test"), ("alerts", "send")}
 
 
-def _settings(args: argparse.Namespace, secrets: bool | None = None) -> config.Settings:
+def _settings(args: argparse.Namespace, secrets: bool | None = None, *, warn: bool = True) -> config.Settings:
     """sources.toml, validated. Only the commands that send read the secrets it names: an admin's read-only
-    command works in a shell without GOVMON_SMTP_PASSWORD."""
+    command works in a shell without GOVMON_SMTP_PASSWORD. ``warn``: say that no alert channel is configured."""
     from monitor import config  # noqa: PLC0415
     from monitor.alerts.events import recipients  # noqa: PLC0415
 
     sends = (args.command, getattr(args, "action", None)) in _SENDS if secrets is None else secrets
     settings = config.load(args.config or os.environ.get("GOVMON_CONFIG") or "sources.toml", secrets=sends)
-    if args.command in ("run", "poll") and not recipients(settings, None):
+    if warn and args.command in ("run", "poll") and not recipients(settings, None):
         logging.getLogger("govmon").warning(
             "%s configures no alert channel ([alerts.email], [[alerts.webhook]] or outbox_dir): "
             "findings are stored, but nobody is told",
@@ -79,7 +79,7 @@ def cmd_poll(args: argparse.Namespace) -> int:
             "`govmon sources` shows when it has"
         )
         return 0
-    settings = _settings(args)  # this process polls and sends: now the secrets are needed
+    settings = _settings(args, warn=False)  # this process polls and sends: now the secrets are needed (warned once)
     progress = _progress if sys.stderr.isatty() else None
     site = overview.Rebuilder(settings, every=0)
     polled = asyncio.run(service.poll_once(settings, args.source, Renderer(settings.templates_dir), progress, site))
@@ -117,6 +117,8 @@ def cmd_reports(args: argparse.Namespace) -> int:
     from monitor.present import admin  # noqa: PLC0415
 
     settings = _settings(args)
+    if args.source:
+        settings.source(args.source)  # a typo is said, not shown as nothing stored
     store = _store(settings)
     try:  # streamed: a line (a report, for --json) at a time, whatever the database holds
         if args.json:
