@@ -135,7 +135,7 @@ def test_a_previous_that_cannot_be_read_is_named_and_the_report_still_checked(tm
     empty, folder = tmp_path / "2020.html", tmp_path / "lastyear"
     empty.write_bytes(b"")
     folder.mkdir()
-    for previous, why in ((empty, "文件是空的"), (folder, "这是文件夹，不是一份报告")):
+    for previous, why in ((empty, "文件是空的"), (folder, "这是文件夹，--previous 需要一份报告文件")):
         assert main(["check", "--json", "--previous", str(previous), str(SEEDS["luzhou"])]) == 2
         out, err = capsys.readouterr()
         assert f"govmon: --previous {previous}" in err

@@ -188,8 +188,8 @@ def _load(source: str, kind: str | None, allow_private: bool = False) -> Report:
     path = Path(source)
     if path.is_dir():
         why = "文件夹没有读取权限，无法打开"
-        if os.access(path, os.R_OK | os.X_OK):  # (as an input, one with report files is read file by file)
-            why = "这是文件夹，不是一份报告" if check_inputs([source]) != [source] else "文件夹中没有可检查的报告文件"
+        if os.access(path, os.R_OK | os.X_OK):  # (an input's, with report files, is read file by file)
+            why = "文件夹中没有可检查的报告文件"
         raise InputError(f"{source}：{why}")
     if not path.is_file():
         raise InputError(f"{source}：文件不存在")
@@ -253,7 +253,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     results: list[dict[str, Any]] = []
     rows: list[SummaryRow] = []
     code = 0
-    previous = _loaded(args.previous, args) if args.previous else None
+    previous = _loaded(args.previous, args) if args.previous and not Path(args.previous).is_dir() else None
+    if args.previous and Path(args.previous).is_dir():  # (a folder is read file by file only as an input)
+        previous = InputError(f"{args.previous}：这是文件夹，--previous 需要一份报告文件")
     if isinstance(previous, GovmonError):  # said, naming it; the reports are checked without it
         said = str(previous) if args.previous in str(previous) else f"{args.previous}: {previous}"
         print(f"govmon: --previous {said}（未用于跨年度核对）", file=sys.stderr)
