@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from conftest import SEEDS
+from formats import CORPUS
 
 from monitor.present.cli import main
 
@@ -222,3 +223,16 @@ def test_a_closed_pipe_ends_quietly():
     assert done.stderr == ""  # no traceback, no "Exception ignored" at shutdown
     assert done.stdout == "[\n  {\n    "
     assert done.returncode == 141  # 128 + SIGPIPE, as `yes | head` ends
+
+
+def test_a_damaged_pdf_is_said_in_chinese_without_the_librarys_internals(tmp_path, capsys):
+    """A real PDF with a page's dictionary broken: staff read 'PDF文件无法读取：PdfminerException: Invalid dictionary
+    construct: [/'BaseFont', …' (the library's view of the file's insides). Now the Chinese says what it means."""
+    raw = (CORPUS / "001_huaian_hongze_district_2023.pdf").read_bytes()
+    assert b"/Type /Page" in raw
+    damaged = tmp_path / "damaged.pdf"
+    damaged.write_bytes(raw.replace(b"/Type /Page", b"/Type << /Page", 1))
+    assert main(["check", str(damaged)]) == 2
+    err = capsys.readouterr().err
+    assert "PDF文件无法读取：文件可能已损坏，或不是标准格式" in err
+    assert "Invalid" not in err

@@ -32,7 +32,7 @@ from typing import Any
 from monitor.errors import InputError, NotRead
 from monitor.reading import collect_less
 from monitor.reading.normalise import warm
-from monitor.reading.sandbox import STOPPING, Limits, answer
+from monitor.reading.sandbox import STOPPING, Limits, answer, damaged
 
 RECYCLE = 200  # documents a worker reads before it is replaced
 WITHDRAWN = "未读取：这次检查已不再等待它"  # (its caller has gone: nobody reads this line)
@@ -59,7 +59,7 @@ def serve(conn: Connection) -> None:
         except OSError:  # the caller is gone (killed, or stopped waiting): nobody to answer
             break
         except Exception as exc:  # an answer that cannot be sent (pickled) is still one line
-            conn.send(("input", f"{limits.failed}：{type(exc).__name__}: {str(exc)[:200]}", False))
+            conn.send(("input", damaged(limits, exc), False))
     os._exit(0)  # as the fresh child did: no teardown of every module loaded (ten times a read)
 
 

@@ -42,7 +42,13 @@ def answer(limits: Limits, read: Callable[..., Any], args: tuple[Any, ...]) -> t
     except RecursionError:
         return ("input", "页面标记嵌套过深，不可能是报告页面，已放弃")
     except Exception as exc:  # a reader's bug or a damaged file must not take the service down
-        return ("input", f"{limits.failed}：{type(exc).__name__}: {str(exc)[:200]}")
+        return ("input", damaged(limits, exc))
+
+
+def damaged(limits: Limits, exc: BaseException) -> str:
+    """A document its reader failed on, as staff read it: in Chinese, with the library's exception named for an
+    admin's report (its own words quote the file's internals: ``Invalid dictionary construct: [/'BaseFont', …``)."""
+    return f"{limits.failed}：文件可能已损坏，或不是标准格式（{type(exc).__name__}）"
 
 
 def child(conn: Connection, limits: Limits, read: Callable[..., Any], args: tuple[Any, ...]) -> None:
