@@ -58,18 +58,18 @@ def unpack(value: bytes | str | None) -> str | None:
     return zlib.decompress(value).decode("utf-8") if isinstance(value, bytes) else value
 
 
-def packed(raw: bytes, report: Report, stored: dict[str, Any] | None = None) -> Packed:
-    """A version's raw bytes, text and report as both stores keep them (``stored``: ``report.stored()``, when
-    worked out already)."""
-    form = json.dumps(report.stored() if stored is None else stored, ensure_ascii=False)
-    return Packed(zlib.compress(raw), pack(report.text), pack(form))
+def packed(raw: bytes, text: str) -> Packed:
+    """A version's raw bytes and text as both stores keep them."""
+    return Packed(zlib.compress(raw), pack(text))
 
 
 def version_row(v: NewVersion) -> tuple[str, str, str | None, bytes, bytes, bytes, str, str | None]:
     """A new version's columns as both stores keep them: sha256, content_hash, content_type, raw, text, report,
     findings, diff."""
-    kept = v.packed or packed(v.raw, v.report)
-    raw, text, report = kept.raw, kept.text, kept.report
+    kept = v.packed or packed(v.raw, v.report.text)
+    # the report as stored is packed here, not by the reader: the watcher names its body after reading it
+    # (``attribute_report`` sets its agency and kind)
+    raw, text, report = kept.raw, kept.text, pack(json.dumps(v.report.stored(), ensure_ascii=False))
     diff = json.dumps(v.diff, ensure_ascii=False) if v.diff else None
     return v.sha256, v.content_hash, v.content_type, raw, text, report, findings_json(v.findings), diff
 

@@ -84,13 +84,11 @@ class NewVersion:
 
 @dataclass(frozen=True)
 class Packed:
-    """A new version's raw bytes, its report's text and its report (``Report.stored``) as the stores keep them
-    (``encoding.packed``: zlib), packed where the report was read (a reader process, beside the page) rather than in
-    the watcher's loop. Made of the version's own report, which nothing changes after it is read."""
+    """A new version's raw bytes and its report's text as the stores keep them (``encoding.packed``: zlib), packed
+    where the report was read (a reader process, beside the page) rather than in the watcher's loop."""
 
     raw: bytes
     text: bytes
-    report: bytes
 
 
 @dataclass(frozen=True)

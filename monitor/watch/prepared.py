@@ -38,7 +38,7 @@ def prepared(report: Report, raw: bytes, unless: str | None = None) -> Prepared:
     data, content_hash = snapshot(report)
     if content_hash == unless:
         return Prepared(data, content_hash, [], None)
-    marks, own, kept = copies.prints(report), own_findings(report), packed(raw, report, data)
+    marks, own, kept = copies.prints(report), own_findings(report), packed(raw, report.text)
     return Prepared(data, content_hash, marks, own, copies.compared(report), kept)
 
 
