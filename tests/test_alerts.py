@@ -138,6 +138,17 @@ def config(tmp_path, portal, smtp, **kw):
     return settings(tmp_path, [("tianmen", "department", f"{portal.base}/nb/")], email=mail, **kw)
 
 
+def digest_config(tmp_path, portal, smtp, **kw):
+    """``config`` with the daily digest."""
+    cfg = config(tmp_path, portal, smtp, **kw)
+    return replace(cfg, email=replace(cfg.email, digest="daily"))
+
+
+def digest_hour() -> datetime:
+    """Tomorrow's 08:00 in Beijing (00:00 in UTC): when the daily digests go."""
+    return datetime.combine(datetime.now(UTC).date() + timedelta(days=1), time(0, 0), UTC)
+
+
 async def poll_and_deliver(cfg, today=TODAY, now=None):
     store = open_store(cfg)
     try:
@@ -344,11 +355,10 @@ async def test_an_alert_queued_before_the_clock_was_set_back_goes_at_once(tmp_pa
 
 
 async def test_daily_digest_is_one_message_per_recipient(tmp_path, portal, smtp):
-    cfg = config(tmp_path, portal, smtp)
-    cfg = replace(cfg, email=replace(cfg.email, digest="daily"))
+    cfg = digest_config(tmp_path, portal, smtp)
     # The digest goes out at 08:00 Beijing time: deliver at 07:30 (nothing), then 09:00, of the next day
     # (after the events were written), whatever hour the suite runs at.
-    morning = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), time(0, 0), UTC)
+    morning = digest_hour()
     await poll_and_deliver(cfg, now=morning - timedelta(minutes=30))
     assert smtp.inbox.messages == []
     await poll_and_deliver(cfg, now=morning + timedelta(hours=1))
@@ -366,9 +376,8 @@ async def test_daily_digest_is_one_message_per_recipient(tmp_path, portal, smtp)
 async def test_a_digest_sent_while_the_clock_was_far_ahead_holds_back_no_later_digest(tmp_path, portal, smtp):
     """A digest goes once a day: not again while the last one is stamped after this morning's 08:00. Sent while the
     clock was 120 days ahead, it held every digest back those 120 days, once the clock was right again."""
-    cfg = config(tmp_path, portal, smtp)
-    cfg = replace(cfg, email=replace(cfg.email, digest="daily"))
-    morning = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), time(0, 0), UTC)  # 08:00 in Beijing
+    cfg = digest_config(tmp_path, portal, smtp)
+    morning = digest_hour()
     await poll_and_deliver(cfg, now=morning + timedelta(days=120, hours=1))
     assert len(smtp.inbox.messages) == 1
     data = read_report(SEEDS["tianmen"].read_bytes(), "x").to_json()
@@ -923,9 +932,8 @@ async def test_a_channels_unforeseen_failure_fails_its_message_not_the_pass(
 async def test_two_digests_of_one_day_are_two_messages_to_a_mail_system(tmp_path, portal, smtp):
     """The Message-ID of a digest was the day's and the recipient's only: the second digest of a day (``alerts
     send``, alerts left over) had the first one's, and a mail system that drops copies by Message-ID dropped it."""
-    cfg = config(tmp_path, portal, smtp)
-    cfg = replace(cfg, email=replace(cfg.email, digest="daily"))
-    morning = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), time(0, 0), UTC)  # 08:00 in Beijing
+    cfg = digest_config(tmp_path, portal, smtp)
+    morning = digest_hour()
     await poll_and_deliver(cfg, now=morning + timedelta(hours=1))
     data = read_report(SEEDS["tianmen"].read_bytes(), "x").to_json()
     data["title"] = "天门市2021年政府信息公开工作年度报告"
@@ -950,10 +958,10 @@ async def test_digests_waiting_for_their_hour_take_no_webhooks_place(tmp_path, p
     from monitor.alerts import outbox  # noqa: PLC0415
 
     monkeypatch.setattr(outbox, "PASS_ROWS", 3)
-    cfg = config(tmp_path, portal, smtp, webhooks=(Webhook("ops", f"{receiver.base}/hook", "json"),))
+    cfg = digest_config(tmp_path, portal, smtp, webhooks=(Webhook("ops", f"{receiver.base}/hook", "json"),))
     source = replace(cfg.sources[0], alert_to=("a@example.gov.cn", "b@example.gov.cn", "c@example.gov.cn"))
-    cfg = replace(cfg, sources=(source,), email=replace(cfg.email, digest="daily"))
-    morning = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), time(0, 0), UTC)  # 08:00 in Beijing
+    cfg = replace(cfg, sources=(source,))
+    morning = digest_hour()
     sent = await poll_and_deliver(cfg, now=morning - timedelta(hours=2))
     assert sent.channels == {"webhook:ops": [2, 0]}
     assert smtp.inbox.messages == []
@@ -1034,9 +1042,8 @@ async def test_a_digest_of_more_alerts_than_a_mail_carries_is_several_mails_in_t
     from monitor.alerts import outbox  # noqa: PLC0415
 
     monkeypatch.setattr(outbox, "DIGEST_PAGE", 1)
-    cfg = config(tmp_path, portal, smtp)
-    cfg = replace(cfg, email=replace(cfg.email, digest="daily"))
-    morning = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), time(0, 0), UTC)  # 08:00 in Beijing
+    cfg = digest_config(tmp_path, portal, smtp)
+    morning = digest_hour()
     sent = await poll_and_deliver(cfg, now=morning + timedelta(minutes=5))
     assert sent.channels == {"email": [2, 0]}
     first, second = smtp.inbox.messages
@@ -1054,9 +1061,8 @@ async def test_alerts_a_days_digests_could_not_carry_go_in_the_next_pass_not_tom
 
     monkeypatch.setattr(outbox, "DIGEST_PAGE", 1)
     monkeypatch.setattr(outbox, "DIGEST_PAGES", 1)
-    cfg = config(tmp_path, portal, smtp)
-    cfg = replace(cfg, email=replace(cfg.email, digest="daily"))
-    morning = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), time(0, 0), UTC)  # 08:00 in Beijing
+    cfg = digest_config(tmp_path, portal, smtp)
+    morning = digest_hour()
     assert (await poll_and_deliver(cfg, now=morning + timedelta(minutes=5))).channels == {"email": [1, 0]}
     assert (await poll_and_deliver(cfg, now=morning + timedelta(minutes=6))).channels == {"email": [1, 0]}
     assert (await poll_and_deliver(cfg, now=morning + timedelta(minutes=7))).channels == {}
@@ -1067,9 +1073,8 @@ async def test_a_digest_larger_than_the_mail_server_takes_goes_in_halves(tmp_pat
     """A digest past the server's size limit (552 5.3.4) was taken for the sender refused: the channel down, every
     recipient's mail held back pass after pass, then dead. It is sent again in halves, in the same pass."""
     smtp.inbox.too_big = lambda message: "2条提醒" in message["Subject"]
-    cfg = config(tmp_path, portal, smtp)
-    cfg = replace(cfg, email=replace(cfg.email, digest="daily"))
-    morning = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), time(0, 0), UTC)  # 08:00 in Beijing
+    cfg = digest_config(tmp_path, portal, smtp)
+    morning = digest_hour()
     sent = await poll_and_deliver(cfg, now=morning + timedelta(minutes=5))
     assert sent.channels == {"email": [2, 0]}
     assert [m["Subject"] for m in smtp.inbox.messages] == ["【年报监测】每日汇总：1条提醒"] * 2
@@ -1084,9 +1089,8 @@ async def test_a_digests_pages_stop_at_the_pass_time_and_the_rest_go_at_the_next
 
     monkeypatch.setattr(outbox, "DIGEST_PAGE", 1)
     monkeypatch.setattr(outbox, "PASS_BUDGET", 0.0)
-    cfg = config(tmp_path, portal, smtp)
-    cfg = replace(cfg, email=replace(cfg.email, digest="daily"))
-    morning = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), time(0, 0), UTC)  # 08:00 in Beijing
+    cfg = digest_config(tmp_path, portal, smtp)
+    morning = digest_hour()
     assert (await poll_and_deliver(cfg, now=morning + timedelta(minutes=5))).channels == {"email": [1, 0]}
     assert (await poll_and_deliver(cfg, now=morning + timedelta(minutes=6))).channels == {"email": [1, 0]}
 

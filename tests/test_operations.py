@@ -327,18 +327,15 @@ def test_a_database_from_a_newer_govmon_is_refused_and_left_alone(tmp_path, caps
     con.close()
 
 
-async def test_a_full_disk_is_one_line_naming_the_path_and_the_space(portal, tmp_path):
-    """A 256 KiB filesystem (tmpfs in a mount namespace of its own) under the database: `poll` stores what fits,
-    then says the disk is full, where, and how much is free; no traceback."""
-    portal.add("/city/", listing([(f"t{y}.html", f"{y}年政府信息公开工作年度报告") for y in range(2015, 2023)]))
-    for y in range(2015, 2023):
-        portal.add(f"/city/t{y}.html", TONGLIAO.replace(b"2021", str(y).encode()), content_type="text/plain")
+async def poll_on_a_small_disk(tmp_path: Path, base: str, size: str, fill: str = "") -> tuple[Path, str]:
+    """`govmon poll` with its database on a tmpfs of ``size`` (a mount namespace of its own), after the shell's
+    ``fill``, run from / (another filesystem): the folder, and the one line it said (no traceback; exit 2)."""
     small = tmp_path / "small"
     small.mkdir()
-    config = toml(tmp_path, portal.base)
+    config = toml(tmp_path, base)
     script = (
-        f"mount -t tmpfs -o size=256k tmpfs {small} && cp {config} {small}/ && "
-        f"exec {GOVMON} poll --config {small}/sources.toml"
+        f"mount -t tmpfs -o size={size} tmpfs {small} && cp {config} {small}/ && {fill}"
+        f"cd / && exec {GOVMON} poll --config {small}/sources.toml"
     )
     proc = await asyncio.create_subprocess_exec(
         "unshare", "-m", "sh", "-c", script, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
@@ -348,6 +345,16 @@ async def test_a_full_disk_is_one_line_naming_the_path_and_the_space(portal, tmp
     assert proc.returncode == 2, text
     assert "Traceback" not in text
     (line,) = [x for x in text.splitlines() if x.startswith("govmon: ")]
+    return small, line
+
+
+async def test_a_full_disk_is_one_line_naming_the_path_and_the_space(portal, tmp_path):
+    """A 256 KiB filesystem under the database: `poll` stores what fits, then says the disk is full, where, and how
+    much is free; no traceback."""
+    portal.add("/city/", listing([(f"t{y}.html", f"{y}年政府信息公开工作年度报告") for y in range(2015, 2023)]))
+    for y in range(2015, 2023):
+        portal.add(f"/city/t{y}.html", TONGLIAO.replace(b"2021", str(y).encode()), content_type="text/plain")
+    small, line = await poll_on_a_small_disk(tmp_path, portal.base, "256k")
     assert re.search(r"the disk is full \(\d+ MiB free on its filesystem\): free some space there", line), line
     assert str(small) in line
 
@@ -360,23 +367,10 @@ async def test_a_disk_already_full_is_said_so_of_the_database_and_its_filesystem
     portal.add("/city/", listing([("t.html", "通辽市2021年政府信息公开工作年度报告")]))
     portal.add("/city/t.html", TONGLIAO, content_type="text/plain")
     small = tmp_path / "small"
-    small.mkdir()
-    config = toml(tmp_path, portal.base)
     fill = f"dd if=/dev/zero of={small}/filler bs=1k 2>/dev/null; " + (
         f"truncate -s -{left_kib}K {small}/filler; " if left_kib else ""
     )
-    script = (
-        f"mount -t tmpfs -o size=512k tmpfs {small} && cp {config} {small}/ && {fill}"
-        f"cd / && exec {GOVMON} poll --config {small}/sources.toml"
-    )
-    proc = await asyncio.create_subprocess_exec(
-        "unshare", "-m", "sh", "-c", script, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-    )
-    _, err = await asyncio.wait_for(proc.communicate(), 120)
-    text = err.decode()
-    assert proc.returncode == 2, text
-    assert "Traceback" not in text
-    (line,) = [x for x in text.splitlines() if x.startswith("govmon: ")]
+    small, line = await poll_on_a_small_disk(tmp_path, portal.base, "512k", fill)
     assert re.search(rf"^govmon: {small}/govmon.db\S*: the disk is full \(0 MiB free on its filesystem\)", line), line
 
 
