@@ -639,6 +639,32 @@ def test_the_timetable_hands_out_at_most_the_free_slots_longest_due_first(tmp_pa
     assert table.take(float("inf"), []) == []
 
 
+async def test_a_poll_the_database_failed_is_due_again_in_a_minute_not_an_interval(tmp_path, monkeypatch):
+    """A poll that met the database away (locked, full, PostgreSQL restarting) was due again a whole interval later
+    (6 h by default), its source unpolled meanwhile; it is due again in STORAGE_RETRY."""
+    from monitor.errors import StorageError  # noqa: PLC0415
+
+    cfg = settings(tmp_path, [("s", "government", "http://127.0.0.1:1/s/")])
+    store = open_store(cfg)
+    try:
+        async with Fetcher(cfg.user_agent, 4, 2) as fetcher:
+            watcher = Watcher(cfg, store, fetcher)
+
+            async def away(_source):
+                raise StorageError(f"{cfg.database}: cannot use the database: database is locked")
+
+            monkeypatch.setattr(watcher, "poll_source", away)
+            loop = asyncio.get_running_loop()
+            table = timetable.Timetable(cfg.sources, now=loop.time(), spread=0.0)
+            polls = timetable._Polls(watcher, table, asyncio.Event())
+            polls.fill()
+            await asyncio.gather(*polls.running.values())
+    finally:
+        store.close()
+    assert table.due["s"] - loop.time() <= timetable.STORAGE_RETRY
+    assert cfg.sources[0].interval > 10 * timetable.STORAGE_RETRY
+
+
 async def test_a_poll_that_ends_starts_the_next_due_source_without_waiting_for_a_tick(portal, tmp_path, monkeypatch):
     """More sources due than `run` polls at once (4 x concurrency): each poll that ends starts the next due one
     at once, as `poll`'s workers do. The tick that would otherwise take them comes once an hour here."""

@@ -160,6 +160,15 @@ def _claim(store, source: str, lease: float, fresh: float = 0) -> Claim:
     return store.start_polls([PollAsk(source, f"http://x/{source}/", lease, fresh)])[0].claim
 
 
+def _ended(url: str, source: str, worker: str) -> None:
+    """``worker``'s poll of ``source`` ended just now, as ``finish_polls`` leaves the source's row."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE sources SET lease_owner = NULL, lease_until = NULL, polled_at = now(), polled_by = %s WHERE id = %s",
+            [worker, source],
+        )
+
+
 def test_a_source_lease_keeps_a_second_worker_off_until_released_or_expired(pg_url):
     a, b = _worker(pg_url, "a"), _worker(pg_url, "b")
     try:
@@ -168,9 +177,11 @@ def test_a_source_lease_keeps_a_second_worker_off_until_released_or_expired(pg_u
         assert _claim(a, "s1", lease=600)
         assert _claim(b, "s1", lease=600) is Claim.HELD  # a polls it: looked at again after the lease
         assert _claim(a, "s1", lease=600)  # its holder may renew it
-        a.release_source("s1")
+        _ended(pg_url, "s1", "a")
         assert _claim(b, "s1", lease=600, fresh=3600) is Claim.FRESH  # polled just now, by a: next interval
         assert _claim(b, "s1", lease=600)  # a `poll` asked now takes it
+        b.release_source("s1")  # b's poll cut off (a stop, the database away): free, and not counted as polled
+        assert _claim(a, "s1", lease=600, fresh=3600) is Claim.TAKEN
         with psycopg.connect(pg_url, autocommit=True) as conn:  # b is killed; its lease's time passes
             conn.execute("UPDATE sources SET lease_until = now() - interval '1 second'")
         assert _claim(a, "s1", lease=600)  # taken over
@@ -192,7 +203,7 @@ def test_stamps_a_database_clock_left_far_ahead_hold_nothing_back(pg_url):
     try:
         a.sync_sources(sources)
         assert _claim(a, "s1", lease=600)
-        a.release_source("s1")  # polled by a
+        _ended(pg_url, "s1", "a")  # polled by a
         assert _claim(a, "s2", lease=600)  # a is polling s2, holds a slot of its host, and has claimed an alert
         assert a.take_host_slot("portal.gov.cn", 1, 600) == 0
         with psycopg.connect(pg_url, autocommit=True) as conn:
@@ -262,7 +273,7 @@ def test_polls_asked_together_are_each_granted_or_refused_as_alone(pg_url):
         a.sync_sources([Source(i, "单位", "government", f"http://x/{i}/", 3600, re.compile(".")) for i in "pqrs"])
         assert _claim(b, "q", lease=600)  # b polls q now
         assert _claim(b, "r", lease=600)
-        b.release_source("r")  # b polled r a moment ago
+        _ended(pg_url, "r", "b")  # b polled r a moment ago
         asks = [PollAsk(i, f"http://x/{i}/", 600, 60) for i in "pqrsp"]
         begun = a.start_polls(asks)
         with psycopg.connect(pg_url, autocommit=True) as conn:
@@ -669,5 +680,18 @@ def test_a_server_that_ends_the_connection_fails_one_call_and_the_next_connects_
         with pytest.raises(StorageError):
             _claim(store, "s1", lease=600)
         assert _claim(store, "s1", lease=600)
+        with psycopg.connect(pg_url, autocommit=True) as conn:  # a restart in the middle of that poll
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid != pg_backend_pid() "
+                "AND datname = current_database()"
+            )
+        with pytest.raises(StorageError):
+            store.known_reports(["http://x/s1/t.html"])  # the poll's next call meets the end: cut off
+        store.release_source("s1")  # (poll_source gives the source back, on a new connection)
+        other = _worker(pg_url, "b")
+        try:
+            assert _claim(other, "s1", lease=600, fresh=3600) is Claim.TAKEN  # not "polled by another worker"
+        finally:
+            other.close()
     finally:
         store.close()

@@ -74,7 +74,9 @@ class Store(Protocol):
         process polls."""
 
     def release_source(self, source_id: str) -> None:
-        """The poll is over: the source's lease is free, and its poll counted as now for ``fresh``."""
+        """A poll cut off before its end was stored (a stop, the database away): the source's lease is free, and
+        nothing says it was polled, so another worker, or a `poll` asked now, polls it (a poll's end, which
+        ``finish_polls`` stores, releases the lease and counts the poll for ``fresh``)."""
 
     def renew_leases(self, lease: float) -> int:
         """Every lease this worker holds (its sources being polled, its hosts' request slots) extended to

@@ -33,6 +33,7 @@ STOP_GRACE = 3.0  # on SIGTERM, the polls in hand get this long to finish; then 
 TICK = 1.0  # how often the loop looks at requests, a reload and the wall clock between polls
 DELIVER_EVERY = 60.0  # a delivery pass at least this often, and after polls
 CLOCK_STEP = 30.0  # a wall clock that moved this much more or less than the monotonic one was stepped
+STORAGE_RETRY = 60.0  # a poll the database failed (locked, full, restarting) is due again this much later
 log = logging.getLogger("govmon")
 
 
@@ -215,17 +216,20 @@ class _Polls:
             self.running[source_id] = asyncio.create_task(self.job(self.watcher.settings.source(source_id)))
 
     async def job(self, source: Source) -> None:
-        held = False
+        held = failed = False
         try:
             held = (await self.watcher.poll_source(source)).held
             self.kick.set()
         except asyncio.CancelledError:  # cut off by a stop: marked interrupted by _finish
             return
-        except StorageError as exc:  # a full disk, a damaged file: one line; tried again next interval
+        except StorageError as exc:  # the database locked, full or restarting: one line; tried again soon
             log.error("source %s: %s", source.id, exc)
+            failed = True
         finally:
             if held:  # another worker polls it now: looked at again once its lease could have lapsed (killed)
                 self.table.set_due(source.id, self.loop.time() + self.watcher.settings.lease_seconds)
+            elif failed:  # not polled: again in a minute, not a whole interval later
+                self.table.set_due(source.id, self.loop.time() + STORAGE_RETRY)
             else:
                 self.table.polled(source.id, self.loop.time())
             self.running.pop(source.id, None)

@@ -83,7 +83,7 @@ _FINISH = (
     # their events (``EVENTS``), with their deliveries
     "UPDATE sources s SET last_poll = %(stamp)s, last_error = t.error, consecutive_failures = CASE WHEN t.error IS "
     "NULL THEN 0 ELSE s.consecutive_failures + 1 END, failing_alerted = coalesce(t.alerted, s.failing_alerted), "
-    # the lease released, as release_source does (when it is still this worker's)
+    # the lease released (when it is still this worker's) and the poll counted for ``fresh``
     "polled_at = CASE WHEN s.lease_owner = %(me)s THEN now() ELSE s.polled_at END, polled_by = CASE WHEN "
     "s.lease_owner = %(me)s THEN %(me)s ELSE s.polled_by END, lease_until = CASE WHEN s.lease_owner = %(me)s THEN "
     "NULL ELSE s.lease_until END, lease_owner = CASE WHEN s.lease_owner = %(me)s THEN NULL ELSE s.lease_owner END "
@@ -160,9 +160,8 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
 
     def release_source(self, source_id: str) -> None:
         self.conn.execute(
-            "UPDATE sources SET lease_owner = NULL, lease_until = NULL, polled_at = now(), polled_by = %s WHERE id = %s "
-            "AND lease_owner = %s",
-            [self.worker, source_id, self.worker],
+            "UPDATE sources SET lease_owner = NULL, lease_until = NULL WHERE id = %s AND lease_owner = %s",
+            [source_id, self.worker],
         )
 
     def renew_leases(self, lease: float) -> int:
