@@ -164,13 +164,23 @@ def test_a_file_or_folder_that_cannot_be_read_is_its_own_line_and_the_others_are
             raise PermissionError(13, "Permission denied", str(self))
         return real_iterdir(self)
 
+    inside = tmp_path / "shut" / "a.html"  # in a folder that can be listed, not entered: is_file() raises
+    real_is_file = Path.is_file
+
+    def is_file(self):
+        if self == inside:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_is_file(self)
+
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
     monkeypatch.setattr(Path, "iterdir", iterdir)
+    monkeypatch.setattr(Path, "is_file", is_file)
     monkeypatch.setattr("os.access", lambda path, _mode: Path(path) != drafts)
-    assert main(["check", str(locked), str(drafts), str(SEEDS["luzhou"])]) == 2
+    assert main(["check", str(locked), str(drafts), str(inside), str(SEEDS["luzhou"])]) == 2
     out, err = capsys.readouterr()
     assert f"{locked}：没有读取权限，无法读取" in err
     assert f"{drafts}：文件夹没有读取权限，无法打开" in err
+    assert f"{inside}：没有读取权限，无法读取" in err
     assert "内部错误" not in err
     assert "database" not in err
     assert "泸州市" in out  # the readable report, checked

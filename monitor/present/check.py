@@ -28,15 +28,25 @@ def check_inputs(inputs: list[str]) -> list[str]:
     for item in inputs:
         path = Path(item)
         try:
-            found = sorted(path.iterdir()) if path.is_dir() else None
+            found = sorted(path.iterdir()) if _kind(path) == "folder" else None
         except OSError:  # a folder that cannot be opened: said as that input's line, the others still checked
             found = None
-        files = [str(p) for p in found if p.is_file() and not p.name.lower().startswith(_SKIP)] if found else []
+        wanted = ("file", "locked")  # (one that cannot be looked at is said as its own line)
+        files = [str(p) for p in found or () if _kind(p) in wanted and not p.name.lower().startswith(_SKIP)]
         if found is None or not files:  # (a folder without a report file: said as its own line, below)
             out.append(item)
         else:
             out += files
     return out
+
+
+def _kind(path: Path) -> str:
+    """What a path is: "folder", "file", "none" (nothing there), or "locked" (it cannot be looked at: a folder
+    above it that cannot be entered; Python's is_dir and is_file raise then)."""
+    try:
+        return "folder" if path.is_dir() else "file" if path.is_file() else "none"
+    except OSError:
+        return "locked"
 
 
 def _counts(findings: list[Finding]) -> tuple[int, int]:
@@ -186,12 +196,15 @@ def _load(source: str, kind: str | None, allow_private: bool = False) -> Report:
     if re.match(r"^[a-z][a-z0-9+.-]*://", source, re.I):  # ftp://…: not a file name either
         raise InputError(f"{source}：只支持http或https网址")
     path = Path(source)
-    if path.is_dir():
+    what = _kind(path)
+    if what == "locked":
+        raise InputError(f"{source}：没有读取权限，无法读取")
+    if what == "folder":
         why = "文件夹没有读取权限，无法打开"
         if os.access(path, os.R_OK | os.X_OK):  # (an input's, with report files, is read file by file)
             why = "文件夹中没有可检查的报告文件"
         raise InputError(f"{source}：{why}")
-    if not path.is_file():
+    if what == "none":
         raise InputError(f"{source}：文件不存在")
     try:
         data = path.read_bytes()
@@ -253,8 +266,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     results: list[dict[str, Any]] = []
     rows: list[SummaryRow] = []
     code = 0
-    previous = _loaded(args.previous, args) if args.previous and not Path(args.previous).is_dir() else None
-    if args.previous and Path(args.previous).is_dir():  # (a folder is read file by file only as an input)
+    folder = bool(args.previous) and _kind(Path(args.previous)) == "folder"
+    previous = _loaded(args.previous, args) if args.previous and not folder else None
+    if folder:  # (a folder is read file by file only as an input)
         previous = InputError(f"{args.previous}：这是文件夹，--previous 需要一份报告文件")
     if isinstance(previous, GovmonError):  # said, naming it; the reports are checked without it
         said = str(previous) if args.previous in str(previous) else f"{args.previous}: {previous}"
