@@ -524,6 +524,25 @@ async def test_backup_while_the_service_runs_and_restore_as_the_readme_says(port
     assert os.path.getsize(copy) > 0
 
 
+async def test_a_backup_onto_a_full_disk_names_the_backup_not_the_database(tmp_path):
+    """The backup's filesystem full: the line named the database, with its filesystem's free space."""
+    path = toml(tmp_path, "http://127.0.0.1:9")
+    code, _, err = await govmon("poll", "--config", str(path))  # (a database to back up: the portal is down)
+    assert code == 1, err
+    small = tmp_path / "small"
+    small.mkdir()
+    script = f"mount -t tmpfs -o size=16k tmpfs {small} && exec {GOVMON} backup {small}/ --config {path}"
+    proc = await asyncio.create_subprocess_exec(
+        "unshare", "-m", "sh", "-c", script, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    _, err_bytes = await asyncio.wait_for(proc.communicate(), 60)
+    text = err_bytes.decode()
+    assert proc.returncode == 2, text
+    (line,) = [x for x in text.splitlines() if x.startswith("govmon: ")]
+    assert line.startswith(f"govmon: {small}/govmon-"), line
+    assert "the disk is full (0 MiB free on its filesystem)" in line
+
+
 def test_a_backup_to_a_folder_not_made_yet_is_a_folder_and_a_missing_parent_is_named(tmp_path, capsys):
     """`govmon backup backups/` with the folder never made wrote a file named backups, replaced every night without a
     word (one backup kept); a missing parent folder was blamed on the database ("cannot use the database")."""

@@ -9,7 +9,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from monitor.errors import InputError, StateError, storage_error
+from monitor.errors import InputError, StateError, StorageError, storage_error
 
 
 def backup(database: Path, target: str | Path, now: datetime | None = None) -> Path:
@@ -33,6 +33,9 @@ def backup(database: Path, target: str | Path, now: datetime | None = None) -> P
     tmp = target.with_name(f".{target.name}.tmp")
     try:
         source = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)
+    except sqlite3.DatabaseError as exc:
+        raise storage_error(database, exc) from exc
+    try:
         copy = sqlite3.connect(tmp)
         try:
             source.backup(copy, pages=1024)
@@ -40,10 +43,15 @@ def backup(database: Path, target: str | Path, now: datetime | None = None) -> P
             copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
         finally:
             copy.close()
-            source.close()
-    except (sqlite3.DatabaseError, OSError) as exc:
-        tmp.unlink(missing_ok=True)
-        raise storage_error(database if not isinstance(exc, OSError) else target, exc) from exc
+    except (sqlite3.DatabaseError, OSError) as exc:  # the copy's side (a full or read-only target), unless the
+        tmp.unlink(missing_ok=True)  # database itself is damaged
+        damaged = isinstance(exc, sqlite3.DatabaseError) and ("malformed" in str(exc) or "not a database" in str(exc))
+        said = storage_error(database if damaged else target, exc)
+        if not damaged and "cannot use the database" in str(said):  # (not a full disk: the target's folder)
+            said = StorageError(f"{target}: cannot write the backup there: {exc}")
+        raise said from exc
+    finally:
+        source.close()
     if verdict != "ok":
         tmp.unlink(missing_ok=True)
         raise StateError(f"{database}: the copy does not pass SQLite's check ({verdict}); the database is damaged")
