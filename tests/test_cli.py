@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import threading
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -246,3 +247,23 @@ def test_a_damaged_pdf_is_said_in_chinese_without_the_librarys_internals(tmp_pat
     err = capsys.readouterr().err
     assert "PDF文件无法读取：文件可能已损坏，或不是标准格式" in err
     assert "Invalid" not in err
+
+
+def test_a_damaged_docx_is_said_in_chinese_without_the_librarys_internals(tmp_path, capsys):
+    """A Word file whose [Content_Types].xml is not what Word writes: staff read python-docx's AttributeError text."""
+    damaged = tmp_path / "draft.docx"
+    rels = (
+        "<Relationships xmlns='http://schemas.openxmlformats.org/package/2006/relationships'><Relationship Id='r1' "
+        "Type='http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument' "
+        "Target='word/document.xml'/></Relationships>"
+    )
+    with zipfile.ZipFile(damaged, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("_rels/.rels", rels)
+        z.writestr(
+            "word/document.xml", "<w:document xmlns:w='http://schemas.openxmlformats.org/wordprocessingml/2006/main'/>"
+        )
+    assert main(["check", str(damaged)]) == 2
+    err = capsys.readouterr().err
+    assert "DOCX文件无法读取：文件可能已损坏，或不是标准格式（" in err
+    assert "has no attribute" not in err

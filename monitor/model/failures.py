@@ -1,7 +1,8 @@
-"""How a failure to fetch a page is said to staff. The fetcher words its errors for the admin's journal, in English
-(`watch/fetch.py`, `watch/addresses.py`); status, the overview, the mails and `check URL` show them to staff, who read
-Chinese: ``said_cn`` puts each error the fetcher makes into Chinese, keeping its URL. An error it does not know (a
-reader's, already Chinese; one a newer govmon stored) is shown as it is."""
+"""How a failure is said to staff, who read Chinese. A document its reader failed on (``damaged``): the reader's
+words, with the library's exception named. A page that could not be fetched (``said_cn``): the fetcher words its
+errors for the admin's journal, in English (`watch/fetch.py`, `watch/addresses.py`); status, the overview, the mails
+and `check URL` show them to staff in Chinese, keeping the URL. An error it does not know (a reader's, already
+Chinese; one a newer govmon stored) is shown as it is."""
 
 from __future__ import annotations
 
@@ -57,3 +58,10 @@ def said_cn(error: str) -> str:
                 said = cn.format(*numbers)
             return f"{url}：{said}{tail}" if url else f"{said}{tail}"
     return error
+
+
+def damaged(failed: str, exc: BaseException) -> str:
+    """A document its reader failed on (``failed``: 'PDF文件无法读取'), as staff read it: in Chinese, with the
+    library's exception named for an admin's report (its own words quote the file's insides: ``Invalid dictionary
+    construct: [/'BaseFont', …``)."""
+    return f"{failed}：文件可能已损坏，或不是标准格式（{type(exc).__name__}）"

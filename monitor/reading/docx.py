@@ -14,6 +14,7 @@ from typing import Any
 
 from monitor.errors import InputError
 from monitor.model import IMAGE_MARK, Block, Document, Grid, GridCell
+from monitor.model.failures import damaged
 from monitor.reading.cells import DEBRIS
 
 MAX_UNPACKED = 64 * 2**20
@@ -169,7 +170,7 @@ def docx_document(data: bytes) -> Document:
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises KeyError, ValueError, lxml errors on damaged files
-        raise InputError(f"DOCX文件无法读取：{type(exc).__name__}: {str(exc)[:200]}") from exc
+        raise InputError(damaged("DOCX文件无法读取", exc)) from exc
     blocks: list[Block] = []
     lines: list[str] = []
     _body(document.element.body, document, blocks, lines)

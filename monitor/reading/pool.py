@@ -30,9 +30,10 @@ from multiprocessing.util import Finalize
 from typing import Any
 
 from monitor.errors import InputError, NotRead
+from monitor.model.failures import damaged
 from monitor.reading import collect_less
 from monitor.reading.normalise import warm
-from monitor.reading.sandbox import STOPPING, Limits, answer, damaged
+from monitor.reading.sandbox import STOPPING, Limits, answer
 
 RECYCLE = 200  # documents a worker reads before it is replaced
 WITHDRAWN = "未读取：这次检查已不再等待它"  # (its caller has gone: nobody reads this line)
@@ -59,7 +60,7 @@ def serve(conn: Connection) -> None:
         except OSError:  # the caller is gone (killed, or stopped waiting): nobody to answer
             break
         except Exception as exc:  # an answer that cannot be sent (pickled) is still one line
-            conn.send(("input", damaged(limits, exc), False))
+            conn.send(("input", damaged(limits.failed, exc), False))
     os._exit(0)  # as the fresh child did: no teardown of every module loaded (ten times a read)
 
 

@@ -18,6 +18,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from monitor.errors import InputError, NotRead
+from monitor.model.failures import damaged
 
 STOPPING = "未读取：govmon正在停止，下次检查时再读取"  # a document not read because govmon was stopping (``NotRead``)
 
@@ -42,13 +43,7 @@ def answer(limits: Limits, read: Callable[..., Any], args: tuple[Any, ...]) -> t
     except RecursionError:
         return ("input", "页面标记嵌套过深，不可能是报告页面，已放弃")
     except Exception as exc:  # a reader's bug or a damaged file must not take the service down
-        return ("input", damaged(limits, exc))
-
-
-def damaged(limits: Limits, exc: BaseException) -> str:
-    """A document its reader failed on, as staff read it: in Chinese, with the library's exception named for an
-    admin's report (its own words quote the file's internals: ``Invalid dictionary construct: [/'BaseFont', …``)."""
-    return f"{limits.failed}：文件可能已损坏，或不是标准格式（{type(exc).__name__}）"
+        return ("input", damaged(limits.failed, exc))
 
 
 def child(conn: Connection, limits: Limits, read: Callable[..., Any], args: tuple[Any, ...]) -> None:
