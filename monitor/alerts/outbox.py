@@ -33,7 +33,7 @@ DIGEST_HOUR = 8  # daily digests go out at 08:00 Beijing time
 
 PASS_ROWS = 500  # due alerts read a pass, oldest first, besides the digests
 DIGEST_PAGE = 100  # alerts one digest carries at most (~1 MiB: far below a mail server's size limit); more: more mails
-DIGEST_PAGES = 50  # digests to one recipient a pass at most (the rest: the next day's)
+DIGEST_PAGES = 50  # digests to one recipient a pass at most (the rest: the next pass's, ``_digest_due``)
 
 PASS_BUDGET = 120.0  # one channel's share of a pass: past it the rest waits for the next pass; never the poll
 
@@ -124,7 +124,8 @@ class _Pass:
 
     async def channel(self, name: str, work: list[Work]) -> None:
         """One channel's share of the pass, in order, within PASS_BUDGET. A recipient's digest is its alerts due,
-        DIGEST_PAGE at a time (a mail a mail server takes), all of them this pass."""
+        DIGEST_PAGE at a time (a mail a mail server takes), until they are sent, one fails, DIGEST_PAGES are sent
+        or the pass's time is up (then the rest go at the next pass: ``_digest_due``)."""
         start = time.monotonic()
         for n, item in enumerate(work):
             if n and time.monotonic() - start > PASS_BUDGET:
