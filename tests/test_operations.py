@@ -375,19 +375,29 @@ async def test_a_disk_already_full_is_said_so_of_the_database_and_its_filesystem
 
 
 # ---------------------------------------------------------------- 13. operating it
-async def test_sighup_reloads_a_valid_file_keeps_the_old_on_a_bad_one_and_poll_is_handed_over(portal, tmp_path):
+async def _service_of_two_portals(portal, tmp_path: Path) -> tuple[Path, Path, Path, asyncio.subprocess.Process]:
+    """Two real portals (city, town), a sources.toml of the first, and `govmon run` on it once its first poll
+    ended: (the file, the database, the journal, the process)."""
     for s in ("city", "town"):
         portal.add(f"/{s}/", listing([("t.html", "通辽市2021年政府信息公开工作年度报告")]))
         portal.add(f"/{s}/t.html", TONGLIAO, content_type="text/plain")
-    path = toml(tmp_path, portal.base)
-    db = tmp_path / "govmon.db"
-    log = tmp_path / "journal.txt"
+    path, db, log = toml(tmp_path, portal.base), tmp_path / "govmon.db", tmp_path / "journal.txt"
     with log.open("wb") as journal:
         proc = await asyncio.create_subprocess_exec(
             GOVMON, "run", "--spread", "0", "--config", str(path), stdout=journal, stderr=journal
         )
     try:
         await wait_for(lambda: count(db, "SELECT count(*) FROM polls WHERE finished IS NOT NULL") >= 1, 60)
+    except BaseException:
+        proc.kill()
+        await proc.wait()
+        raise
+    return path, db, log, proc
+
+
+async def test_sighup_reloads_a_valid_file_keeps_the_old_on_a_bad_one_and_poll_is_handed_over(portal, tmp_path):
+    path, db, log, proc = await _service_of_two_portals(portal, tmp_path)
+    try:
         await wait_for(lambda: "source city: polled in " in log.read_text(encoding="utf-8"), 10)
         assert re.search(r"source city: polled in [\d.]+ s: 1 listed, 1 new, 0 changed, 0 unreadable", log.read_text())
 
@@ -419,18 +429,8 @@ async def test_a_sighup_while_the_database_is_locked_is_applied_once_it_is_free_
     its sources failed, and the new source was never scheduled (listed as never polled), with only APScheduler's
     tracebacks in the journal, every 10 s. Now the reload waits whole until the database is free, and each error
     is one line."""
-    for s in ("city", "town"):
-        portal.add(f"/{s}/", listing([("t.html", "通辽市2021年政府信息公开工作年度报告")]))
-        portal.add(f"/{s}/t.html", TONGLIAO, content_type="text/plain")
-    path = toml(tmp_path, portal.base)
-    db = tmp_path / "govmon.db"
-    log = tmp_path / "journal.txt"
-    with log.open("wb") as journal:
-        proc = await asyncio.create_subprocess_exec(
-            GOVMON, "run", "--spread", "0", "--config", str(path), stdout=journal, stderr=journal
-        )
+    _, db, log, proc = await _service_of_two_portals(portal, tmp_path)
     try:
-        await wait_for(lambda: count(db, "SELECT count(*) FROM polls WHERE finished IS NOT NULL") >= 1, 60)
         holder = sqlite3.connect(db, isolation_level=None)
         holder.execute("BEGIN EXCLUSIVE")  # another process holds the database past the busy timeout
         try:
