@@ -107,6 +107,16 @@ def _report(cfg):
     return doc
 
 
+def _as_an_older_govmon_hashed_it(cfg) -> None:
+    """The one report stored as an older govmon stored it: under a content hash of its own way of reading."""
+    store = db(cfg)
+    try:
+        (doc,) = store.reports()
+        store.rehash(doc.latest.id, "hashed-by-an-older-govmon")
+    finally:
+        store.close()
+
+
 @pytest.mark.parametrize("name", PAGES)
 async def test_what_changes_with_the_site_is_no_revision(portal, tmp_path, name):
     """Each change of the page around the report, one after another, on each real page: no version, no alert.
@@ -158,10 +168,7 @@ async def test_a_report_stored_as_an_older_govmon_read_it_is_no_revision(portal,
     _serve(portal, soup)
     cfg = settings(tmp_path, [("pt", "government", f"{portal.base}/nb/")])
     await poll(cfg, today=TODAY)
-    store = db(cfg)
-    (doc,) = store.reports()
-    store.rehash(doc.latest.id, "hashed-by-an-older-govmon")
-    store.close()
+    _as_an_older_govmon_hashed_it(cfg)
     _footer_year(soup)
     _serve(portal, soup)
     (r,) = await poll(cfg, today=TODAY)
@@ -312,10 +319,7 @@ async def test_a_report_stored_by_an_older_govmon_at_a_new_address_is_not_new(po
     _serve(portal, soup)
     cfg = settings(tmp_path, [("pt", "government", f"{portal.base}/nb/")])
     await poll(cfg, today=TODAY)
-    store = db(cfg)
-    (doc,) = store.reports()
-    store.rehash(doc.latest.id, "hashed-by-an-older-govmon")
-    store.close()
+    _as_an_older_govmon_hashed_it(cfg)
     portal.add("/nb/", listing([("new/t.html", title)]))
     portal.add("/nb/new/t.html", str(soup))
     del portal.pages["/nb/t.html"]
