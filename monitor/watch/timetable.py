@@ -193,6 +193,7 @@ async def run(
     log.info("govmon running: %d sources", len(watcher.settings.sources))
     await _watchdog(scheduler, stop, lambda: loop.time() - ticked)
     scheduler.shutdown(wait=False)
+    kick.set()  # the delivery pass, waiting for polls, ends now; one under way gets STOP_GRACE like the polls
     await _finish(watcher, polls.running, sender)
 
 
@@ -281,6 +282,7 @@ async def _finish(watcher: Watcher, running: dict[str, asyncio.Task[None]], send
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
+        if any(task is not sender for task in late):  # (a delivery pass cut off leaves its rows as they were)
             # the ends (and leases given back) the polls cut off had asked for are made first: a poll that had done
             # its work is stored as done, with its alerts, not marked interrupted
             await watcher.calls.drained()
