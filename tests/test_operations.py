@@ -450,6 +450,61 @@ async def test_a_sighup_while_the_database_is_locked_is_applied_once_it_is_free_
     assert proc.returncode == 0
 
 
+async def test_an_idle_service_beside_a_process_holding_the_database_waits_on_nothing_and_stops_at_once(
+    portal, tmp_path
+):
+    """Another process holding the database (an admin's sqlite3 session): the tick's look for polls asked was a
+    write, so every second it waited out the 10 s busy timeout on the loop (one error a minute, APScheduler's
+    "maximum number of running instances", SIGTERM ~19 s and exit 1). It is a read now, a write only when a poll
+    was asked: the idle service waits on nothing and stops cleanly."""
+    _, db, log, proc = await _service_of_two_portals(portal, tmp_path)
+    try:  # its first poll's alerts delivered first: the pass that marks them writes, and waits (said in one line)
+        await wait_for(lambda: count(db, "SELECT count(*) FROM deliveries WHERE status = 'pending'") == 0, 30)
+        holder = sqlite3.connect(db, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            await asyncio.sleep(12)  # past the busy timeout
+            text = log.read_text(encoding="utf-8")
+            assert "database is locked" not in text, text
+            assert "maximum number of running instances" not in text, text
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(proc.wait(), 30)
+            holder.execute("ROLLBACK")
+            holder.close()
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert proc.returncode == 0, log.read_text(encoding="utf-8")
+
+
+async def test_a_stop_with_nothing_in_hand_does_not_wait_out_the_grace(portal, tmp_path, monkeypatch):
+    """The delivery pass, waiting for polls to end, did not wake at a stop: every SIGTERM waited STOP_GRACE (3 s)
+    for it, then cut it off and marked polls interrupted. It ends at the stop now."""
+    monkeypatch.setattr(timetable, "STOP_GRACE", 3600.0)
+    portal.add("/nb/", listing([("t.html", "通辽市2021年政府信息公开工作年度报告")]))
+    portal.add("/nb/t.html", TONGLIAO, content_type="text/plain")
+    cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")])
+    store = open_store(cfg)
+    stop = asyncio.Event()
+    passes: list[float] = []
+
+    async def deliver() -> None:
+        passes.append(time.monotonic())
+
+    try:
+        async with Fetcher(cfg.user_agent, 4, 2, retries=0, timeout=5) as fetcher:
+            watcher = Watcher(cfg, store, fetcher, today=lambda: date(2022, 3, 1))
+            service = asyncio.create_task(timetable.run(watcher, stop, deliver, spread=0))
+            await wait_for(lambda: len(passes) >= 1, 30)  # the poll ended, its delivery pass made
+            stop.set()
+            await asyncio.wait_for(service, 30)  # (an hour, before)
+    finally:
+        store.close()
+    assert count(cfg.database, "SELECT count(*) FROM polls WHERE ok = 1") == 1
+
+
 async def test_poll_exits_1_when_alerts_failed(portal, tmp_path):
     portal.add("/city/", listing([("t.html", "通辽市2021年政府信息公开工作年度报告")]))
     portal.add("/city/t.html", TONGLIAO, content_type="text/plain")
