@@ -5,11 +5,13 @@ Through a real portal on 127.0.0.1, real SQLite files and real `govmon` processe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import time
@@ -32,7 +34,7 @@ from monitor.errors import InputError
 from monitor.present.cli import main
 from monitor.store import open_store
 from monitor.store.sqlite.schema import MIGRATIONS
-from monitor.watch import timetable
+from monitor.watch import liveness, timetable
 from monitor.watch.fetch import Fetcher
 from monitor.watch.poll import Watcher
 
@@ -375,16 +377,18 @@ async def test_a_disk_already_full_is_said_so_of_the_database_and_its_filesystem
 
 
 # ---------------------------------------------------------------- 13. operating it
-async def _service_of_two_portals(portal, tmp_path: Path) -> tuple[Path, Path, Path, asyncio.subprocess.Process]:
-    """Two real portals (city, town), a sources.toml of the first, and `govmon run` on it once its first poll
-    ended: (the file, the database, the journal, the process)."""
+async def _service_of_two_portals(
+    portal, tmp_path: Path, env: dict[str, str] | None = None
+) -> tuple[Path, Path, Path, asyncio.subprocess.Process]:
+    """Two real portals (city, town), a sources.toml of the first, and `govmon run` on it (in ``env``) once its
+    first poll ended: (the file, the database, the journal, the process)."""
     for s in ("city", "town"):
         portal.add(f"/{s}/", listing([("t.html", "通辽市2021年政府信息公开工作年度报告")]))
         portal.add(f"/{s}/t.html", TONGLIAO, content_type="text/plain")
     path, db, log = toml(tmp_path, portal.base), tmp_path / "govmon.db", tmp_path / "journal.txt"
     with log.open("wb") as journal:
         proc = await asyncio.create_subprocess_exec(
-            GOVMON, "run", "--spread", "0", "--config", str(path), stdout=journal, stderr=journal
+            GOVMON, "run", "--spread", "0", "--config", str(path), stdout=journal, stderr=journal, env=env
         )
     try:
         await wait_for(lambda: count(db, "SELECT count(*) FROM polls WHERE finished IS NOT NULL") >= 1, 60)
@@ -503,6 +507,67 @@ async def test_a_stop_with_nothing_in_hand_does_not_wait_out_the_grace(portal, t
     finally:
         store.close()
     assert count(cfg.database, "SELECT count(*) FROM polls WHERE ok = 1") == 1
+
+
+async def test_systemd_is_told_the_service_is_ready_alive_and_stopping(portal, tmp_path):
+    """Type=notify with WatchdogSec: systemd restarts a service whose loop stopped running (a frozen database)."""
+    told: list[str] = []
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as notify:
+        notify.bind(str(tmp_path / "notify"))
+        notify.setblocking(False)
+
+        def heard() -> list[str]:
+            with contextlib.suppress(BlockingIOError):
+                while True:
+                    told.append(notify.recv(4096).decode())
+            return told
+
+        _, _, log, proc = await _service_of_two_portals(
+            portal, tmp_path, env={**os.environ, "NOTIFY_SOCKET": str(tmp_path / "notify")}
+        )
+        try:
+            await wait_for(lambda: heard().count("WATCHDOG=1") >= 2, 30)  # a beat every few seconds
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(proc.wait(), 30)
+        heard()
+    assert proc.returncode == 0, log.read_text(encoding="utf-8")
+    assert told[0] == "READY=1"
+    assert told[-1] == "STOPPING=1"
+
+
+async def test_a_loop_that_stopped_running_is_said_with_where_it_waits_and_when_it_runs_again(
+    portal, tmp_path, monkeypatch, caplog
+):
+    """A database that stops answering (a PostgreSQL behind a frozen proxy, a hung mount) froze the service without a
+    line. Here SQLite held by another process makes a poll due every second wait out its busy timeout on the loop."""
+    monkeypatch.setattr(liveness, "STALL", 2.0)
+    monkeypatch.setattr(timetable, "TICK", 0.1)  # the loop's beats, every 3 ticks, well within STALL
+    portal.add("/nb/", listing([("t.html", "通辽市2021年政府信息公开工作年度报告")]))
+    portal.add("/nb/t.html", TONGLIAO, content_type="text/plain")
+    cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")])
+    cfg = replace(cfg, sources=(replace(cfg.sources[0], interval=1),))
+    store = open_store(cfg)
+    stop = asyncio.Event()
+    try:
+        async with Fetcher(cfg.user_agent, 4, 2, retries=0, timeout=5) as fetcher:
+            watcher = Watcher(cfg, store, fetcher, today=lambda: date(2022, 3, 1))
+            service = asyncio.create_task(timetable.run(watcher, stop, spread=0))
+            await wait_for(lambda: count(cfg.database, "SELECT count(*) FROM polls WHERE ok = 1") == 1, 30)
+            holder = sqlite3.connect(cfg.database, isolation_level=None)
+            holder.execute("BEGIN EXCLUSIVE")
+            try:
+                await wait_for(lambda: "has not run for" in caplog.text, 60)
+            finally:
+                holder.execute("ROLLBACK")
+                holder.close()
+            await wait_for(lambda: "the service runs again" in caplog.text, 60)
+            stop.set()
+            await asyncio.wait_for(service, 30)
+    finally:
+        store.close()
+    (said,) = [r.getMessage() for r in caplog.records if "has not run for" in r.getMessage()]
+    assert re.search(r"waiting in monitor/store/sqlite/\w+\.py:\d+ \(\w+\)", said), said
 
 
 async def test_poll_exits_1_when_alerts_failed(portal, tmp_path):

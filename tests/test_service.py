@@ -18,6 +18,8 @@ from conftest import SEEDS
 from portal import Portal, listing
 from processes import GOVMON, govmon, wait_for
 
+from monitor.watch import liveness
+
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = [
     "000_779f9be447f66d1d.txt",
@@ -268,6 +270,8 @@ async def test_the_readme_systemd_steps_in_a_fake_root(portal, tmp_path):
     assert unit["Documentation"] == "file:///opt/govmon/README.md"  # the clone's README, not a placeholder
     assert (unit["UMask"], unit["ExecReload"]) == ("0077", "/bin/kill -HUP $MAINPID")
     assert "time-sync.target" in unit["After"]
+    assert unit["Type"] == "notify"  # (READY=1, WATCHDOG=1: test_operations)
+    assert int(unit["WatchdogSec"].removesuffix("s")) > 5 * liveness.STALL  # said in the journal well before
     assert {"169.254.0.0/16", "100.100.100.200", "fd00:ec2::254"} <= set(unit["IPAddressDeny"].split())
     exec_args = unit["ExecStart"].replace("/etc/govmon", str(etc)).split()[1:]
     var.mkdir(parents=True)  # systemd creates the StateDirectory

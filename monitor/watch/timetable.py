@@ -27,6 +27,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from monitor import reading
 from monitor.config import Settings, Source
 from monitor.errors import StorageError
+from monitor.watch.liveness import Liveness
 from monitor.watch.poll import Watcher
 
 STOP_GRACE = 3.0  # on SIGTERM, the polls in hand get this long to finish; then they are cut off (and say so)
@@ -191,7 +192,8 @@ async def run(
     )
     scheduler.start()
     log.info("govmon running: %d sources", len(watcher.settings.sources))
-    await _watchdog(scheduler, stop, lambda: loop.time() - ticked)
+    with Liveness() as alive:  # systemd told: ready now, alive at each watchdog turn, stopping once stopped
+        await _watchdog(scheduler, stop, lambda: loop.time() - ticked, alive.beat)
     scheduler.shutdown(wait=False)
     kick.set()  # the delivery pass, waiting for polls, ends now; one under way gets STOP_GRACE like the polls
     await _finish(watcher, polls.running, sender)
@@ -256,10 +258,13 @@ class _Said:
             self.last, self.at = error, self.clock()
 
 
-async def _watchdog(scheduler: AsyncIOScheduler, stop: asyncio.Event, since_tick: Callable[[], float]) -> None:
+async def _watchdog(
+    scheduler: AsyncIOScheduler, stop: asyncio.Event, since_tick: Callable[[], float], beat: Callable[[], None]
+) -> None:
     """Until stopped: when the tick has not run for three of its intervals (APScheduler waits on the wall
-    clock, which was stepped back), it is made due now."""
+    clock, which was stepped back), it is made due now. Each turn is a ``beat``: the loop runs."""
     while not stop.is_set():
+        beat()
         try:
             async with asyncio.timeout(TICK * 3):
                 await stop.wait()
