@@ -6,18 +6,29 @@ refuses the password: each one line naming the file, the line and the key, never
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
 import re
-from datetime import UTC, datetime
+import socket
+import threading
+from datetime import UTC, date, datetime
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
+from conftest import SEEDS
+from portal import listing, settings
+from processes import wait_for
 
 from monitor.config import Source, load
 from monitor.errors import ConfigError, StorageError
 from monitor.present.cli import main
 from monitor.store import Claim, KnownReport, Listing, PollAsk, open_store
+from monitor.watch import liveness, timetable
 from monitor.watch.batched import PollCalls
+from monitor.watch.fetch import Fetcher
+from monitor.watch.poll import Watcher
 
 SOURCE = """
 [[source]]
@@ -695,3 +706,79 @@ def test_a_server_that_ends_the_connection_fails_one_call_and_the_next_connects_
             other.close()
     finally:
         store.close()
+
+
+class _FreezingProxy:
+    """A TCP proxy in front of the server that can stop passing bytes on, its connections left open: a frozen
+    proxy (or a server that stopped answering) as a client sees it."""
+
+    def __init__(self, upstream: tuple[str, int]) -> None:
+        self.upstream, self.passing = upstream, threading.Event()
+        self.passing.set()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.sockets = [self.listener]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def close(self) -> None:
+        self.passing.set()
+        for sock in self.sockets:
+            sock.close()
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                client, _ = self.listener.accept()
+                server = socket.create_connection(self.upstream)
+                self.sockets += [client, server]
+                for a, b in ((client, server), (server, client)):
+                    threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    def _pump(self, a: socket.socket, b: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := a.recv(65536):
+                self.passing.wait()
+                b.sendall(data)
+
+
+async def test_a_service_frozen_on_a_server_that_stopped_answering_says_so_and_where(
+    portal, pg_url, tmp_path, monkeypatch, caplog
+):
+    """A PostgreSQL behind a proxy that froze: the service's loop waited on it without a line (health said nothing
+    either). After STALL its journal says so, inside psycopg, and again when the server answers."""
+    monkeypatch.setattr(liveness, "STALL", 2.0)
+    monkeypatch.setattr(timetable, "TICK", 0.1)
+    url = urlsplit(pg_url)
+    proxy = _FreezingProxy((url.hostname or "127.0.0.1", url.port or 5432))
+    through = urlunsplit(url._replace(netloc=f"{url.netloc.rsplit('@', 1)[0]}@127.0.0.1:{proxy.port}"))
+    said = threading.Event()
+
+    class Heard(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if "has not run for" in record.getMessage():
+                said.set()
+                proxy.passing.set()  # the server answers again once the stall was said
+
+    heard = Heard()
+    logging.getLogger("govmon").addHandler(heard)
+    portal.add("/nb/", listing([("t.html", "通辽市2021年政府信息公开工作年度报告")]))
+    portal.add("/nb/t.html", SEEDS["tongliao"].read_bytes(), content_type="text/plain")
+    cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")], database_url=through)
+    store = open_store(cfg)
+    stop = asyncio.Event()
+    try:
+        async with Fetcher(cfg.user_agent, 4, 2, retries=0, timeout=5) as fetcher:
+            watcher = Watcher(cfg, store, fetcher, today=lambda: date(2022, 3, 1))
+            service = asyncio.create_task(timetable.run(watcher, stop, spread=0))
+            await wait_for(lambda: bool(list(store.reports("city"))))
+            proxy.passing.clear()  # frozen: the next call of the loop's waits
+            await wait_for(lambda: "the service runs again" in caplog.text)
+            stop.set()
+            await asyncio.wait_for(service, 30)
+    finally:
+        logging.getLogger("govmon").removeHandler(heard)
+        store.close()
+        proxy.close()
+    assert said.is_set()
+    (line,) = [r.getMessage() for r in caplog.records if "has not run for" in r.getMessage()]
+    assert re.search(r"waiting in monitor/store/postgres/\w+\.py:\d+ \(\w+\), inside psycopg", line), line
