@@ -562,6 +562,45 @@ def test_part_headings_in_words_of_their_own_are_found_by_their_numbering():
     assert not [f for f in findings if f.rule == "section.missing"]
 
 
+@pytest.mark.parametrize(
+    ("numbered", "sub"),
+    [
+        (lambda n, title: f"第{n}部分 {title}", lambda i, text: f"{i}．{text}"),  # 第一部分 … with 1．主动公开。…
+        (
+            lambda n, title: f"（{n}）{title}",
+            lambda i, text: f"（{'一二'[i - 1]}）{text}",
+        ),  # (一) … with (一)主动公开。…
+    ],
+    ids=["diyibufen-with-1.-items", "paren-with-paren-items"],
+)
+def test_parts_numbered_otherwise_with_numbered_paragraphs_in_part_one_are_all_found(numbered, sub):
+    """Audit 14: headings 第一部分 … 第六部分 (or （一）…（六）) and, in part 一, numbered paragraphs "1．主动公开。全面梳理…"
+    "2．依申请公开。…": the paragraphs, in order, were taken for the report's numbering (they name parts 二 and 三),
+    and a complete report had 一, 五 and 六 missing: three false errors. A careful reader sees six headings."""
+    soup = soup_of("010_")
+    spans = {s.strip(): s for s in soup.find_all(string=re.compile(r"^\s*[一二三四五六]、"))}
+    titles = [
+        "总体情况",
+        "主动公开政府信息情况",
+        "收到和处理政府信息公开申请情况",
+        "政府信息公开行政复议、行政诉讼情况",
+    ]
+    for n, title in enumerate([*titles, "存在的主要问题及明年工作计划", "其他需要报告的事项"]):
+        numeral = "一二三四五六"[n]
+        spans[f"{numeral}、{title}"].replace_with(numbered(numeral, title))
+    first = soup.find(string=lambda s: s is not None and s.strip() == numbered("一", "总体情况")).find_parent("p")
+    for i, text in (
+        (2, "依申请公开。严格按照法定时限答复，规范答复文书格式。"),
+        (1, "主动公开。全面梳理主动公开基本目录。"),
+    ):
+        item = soup.new_tag("p")
+        item.string = sub(i, text)
+        first.insert_after(item)
+    report, findings = check(str(soup).encode())
+    assert all(report.sections[n] is not None for n in range(1, 7))
+    assert not [f for f in findings if f.rule == "section.missing"]
+
+
 def test_headings_left_empty_where_the_tables_were_pictures_are_still_parts():
     # 010 as a converter gives it with its table pictures dropped: headings 二, 三, 四 with nothing under them
     soup = soup_of("010_")
