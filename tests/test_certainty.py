@@ -601,6 +601,69 @@ def test_parts_numbered_otherwise_with_numbered_paragraphs_in_part_one_are_all_f
     assert not [f for f in findings if f.rule == "section.missing"]
 
 
+def _report_box(soup: BeautifulSoup):
+    """The innermost element holding the report's six headings."""
+    six = soup.find(string=lambda s: s is not None and s.strip() == "六、其他需要报告的事项")
+    return next(up for up in six.parents if "一、总体情况" in up.get_text())
+
+
+def _hidden_copy(soup: BeautifulSoup, of, style: str = "display:none"):
+    """A copy of ``of`` that the browser does not draw, its numbers not the shown ones: each digit run + 7."""
+    copy = BeautifulSoup(str(of), "lxml").find(of.name)
+    for cell in copy.find_all(string=re.compile(r"^\s*\d+\s*$")):
+        cell.replace_with(str(int(cell.strip()) + 7))
+    box = soup.new_tag("div", style=style)
+    box.append(copy)
+    return box
+
+
+@pytest.mark.parametrize("style", ["display:none", "DISPLAY: none", "visibility:hidden"])
+def test_a_years_tab_not_shown_before_the_shown_one_is_not_read(style):
+    """Audit 14: a page of year tabs, the year not shown first in the page (<div class="tab-con" style="display:none">):
+    its tables were read as the shown report's, 43 cells a reader never sees (and the shown table's errors missed)."""
+    soup = soup_of("010_")
+    shown, _ = check(str(soup).encode())
+    box = _report_box(soup)
+    box.insert_before(_hidden_copy(soup, box, style))
+    report, findings = check(str(soup).encode())
+    assert report.tables == shown.tables
+    assert not errors(findings)
+
+
+def test_an_old_table_an_editor_hid_before_the_corrected_one_is_not_read():
+    """Audit 14: table 三 "deleted" by hiding it, the corrected one after it: the hidden one's numbers were read and
+    told as two false balance errors, with numbers nowhere on the screen."""
+    soup = soup_of("010_")
+    shown, _ = check(str(soup).encode())
+    table = next(t for t in soup.find_all("table") if "本年新收" in t.get_text())
+    table.insert_before(_hidden_copy(soup, table))
+    report, findings = check(str(soup).encode())
+    assert report.tables == shown.tables
+    assert not errors(findings)
+
+
+def test_part_six_only_in_a_hidden_block_is_missing():
+    soup = soup_of("010_")
+    six = soup.find(string=lambda s: s is not None and s.strip() == "六、其他需要报告的事项").find_parent("p")
+    box = soup.new_tag("div", style="display:none")
+    for p in [six, *six.find_next_siblings("p")]:
+        box.append(p.extract())
+    soup.find(string=lambda s: s is not None and s.strip() == "一、总体情况").find_parent("p").parent.append(box)
+    report, findings = check(str(soup).encode())
+    assert report.sections[6] is None
+    assert [f.rule for f in errors(findings)] == ["section.missing"]
+
+
+def test_a_report_a_script_reveals_is_read_as_served():
+    """The whole report in a block the page's script shows: without it the page shows no report, so it is read."""
+    soup = soup_of("010_")
+    shown, shown_findings = check(str(soup).encode())
+    _report_box(soup)["style"] = "display:none"
+    report, findings = check(str(soup).encode())
+    assert report.tables == shown.tables
+    assert [f.rule for f in findings] == [f.rule for f in shown_findings]
+
+
 def test_headings_left_empty_where_the_tables_were_pictures_are_still_parts():
     # 010 as a converter gives it with its table pictures dropped: headings 二, 三, 四 with nothing under them
     soup = soup_of("010_")

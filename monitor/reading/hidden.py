@@ -1,4 +1,5 @@
-"""What a browser does not show a reader of a portal page: a row or cell it does not draw (``rendered``), and,
+"""What a browser does not show a reader of a portal page: a block or a row or cell it does not draw (``hidden``,
+``rendered``: a year's tab not shown, an old table an editor hid, a print copy, an Excel page's hidden column), and,
 in a table cell, text a reader does not read as the cell's number (``mark_asides``): footnote marks, struck-through
 corrections, Word's hidden or white text. The HTML reader asks both before it reads a table."""
 
@@ -13,7 +14,7 @@ from lxml import etree
 
 from monitor.reading.cells import DEBRIS
 
-_NOT_RENDERED = ("display:none", "mso-hide:all")  # a row or cell the browser does not draw (spaces removed, lower)
+_NOT_RENDERED = ("display:none", "visibility:hidden", "mso-hide:all")  # not drawn (spaces removed, lower case)
 
 
 def rendered(el: Any) -> bool:
@@ -22,6 +23,17 @@ def rendered(el: Any) -> bool:
         return False
     style = el.get("style")
     return not style or _drawn(style)
+
+
+def hidden(el: Any) -> bool:
+    """Whether a browser leaves the element (and what is in it) out by its own markup: not ``rendered``."""
+    style = el.get("style")
+    return (style is not None and not _drawn(style)) or el.get("hidden") is not None
+
+
+# words of a report's body that a portal's menus and footers do not carry (two of them at least): what stays of a
+# page without its hidden blocks still shows a report, or the page's report is what a script reveals
+REPORT_WORDS = re.compile("本年新收|上年结转|行政复议|存在的主要问题|其他需要报告|总体情况")
 
 
 @lru_cache(maxsize=1024)  # a table's rows and cells share a few styles

@@ -14,7 +14,7 @@ from monitor.errors import InputError
 from monitor.model import IMAGE_MARK, Block, Document, Grid, GridCell
 from monitor.reading import article
 from monitor.reading.cells import is_value
-from monitor.reading.hidden import mark_asides, rendered
+from monitor.reading.hidden import REPORT_WORDS, hidden, mark_asides, rendered
 from monitor.reading.paged import JOINED, page_of
 
 MAX_GRID_CELLS = 20_000  # per table, after rowspan/colspan expansion
@@ -81,10 +81,12 @@ Tables = dict[Any, int | None]  # each <table> read so far: its grid's index, or
 
 
 class _Text:
-    """The walk of ``_strings``: where it is (inside layout tables, <pre>, <rt>) and what it has read."""
+    """The walk of ``_strings``: where it is (inside layout tables, <pre>, <rt>) and what it has read. With
+    ``unseen``, what the browser does not draw is left out and gathered there (hidden inside a table's cell,
+    ``mark_asides`` marked it)."""
 
-    def __init__(self, tables: Tables, blocks: bool) -> None:
-        self.tables, self.blocks = tables, blocks
+    def __init__(self, tables: Tables, blocks: bool, unseen: set[Any] | None = None) -> None:
+        self.tables, self.blocks, self.unseen = tables, blocks, unseen
         self.out: list[str] = []
         # with ``blocks``: where each block's (and layout cell's) text begins and ends in ``out``, and the short blocks
         # that may be a part's heading (``article.holder``)
@@ -101,6 +103,9 @@ class _Text:
     def open(self, el: Any) -> bool:
         """Entering ``el``; False when what is inside it is not text."""
         tag = el.tag
+        if self.unseen is not None and not self.layout and hidden(el):
+            self.unseen.add(el)
+            return False
         if tag in _EMBEDS:  # a PDF viewer or an embedded document: what is in it is not read here
             self.out.append(f"\n{IMAGE_MARK}\n")
             return False
@@ -126,6 +131,9 @@ class _Text:
         return True
 
     def close(self, el: Any) -> None:
+        if self.unseen and el in self.unseen:
+            self.add(el.tail)
+            return
         tag = el.tag
         if tag == "table" and self.tables.get(el) is None:
             self.layout -= 1
@@ -164,8 +172,8 @@ def _strings(top: Any, tables: Tables, blocks: bool = False) -> list[str]:
     return _walk(top, tables, blocks).out
 
 
-def _walk(top: Any, tables: Tables, blocks: bool) -> _Text:
-    text = _Text(tables, blocks)
+def _walk(top: Any, tables: Tables, blocks: bool, unseen: set[Any] | None = None) -> _Text:
+    text = _Text(tables, blocks, unseen)
     text.add(top.text)
     walker = etree.iterwalk(top, events=_EVENTS)
     next(walker)  # top itself
@@ -355,6 +363,17 @@ def _inline_srcdoc(root: Any) -> None:
         frame.getparent().replace(frame, body)
 
 
+def _drawn_text(root: Any, tables: Tables) -> _Text:
+    """The page's text as the browser draws it: a block it does not draw is not read (a year's tab not shown, an old
+    table an editor hid, a print copy), unless what it draws shows no report (a page whose report a script reveals
+    is read as served)."""
+    unseen: set[Any] = set()
+    text = _walk(root, tables, blocks=True, unseen=unseen)
+    if unseen and len(set(REPORT_WORDS.findall("".join(text.out)))) < 2:
+        return _walk(root, tables, blocks=True)
+    return text
+
+
 def html_document(html: str, encoding: str = "utf-8") -> Document:
     # lxml's own tree: the page is walked twice (tables, then text) without building Python objects per node.
     # Parsed from UTF-8 bytes: lxml refuses a str that carries an <?xml encoding=...?> declaration.
@@ -370,7 +389,7 @@ def html_document(html: str, encoding: str = "utf-8") -> Document:
     blocks: list[Block] = []
     lines: list[str] = []
     order = 0
-    text = _walk(root, tables, blocks=True)
+    text = _drawn_text(root, tables)
     strings = text.out
     # (a paged article's pages joined: each page's own element holds a piece of the report, the last part's end
     # on a later page)
