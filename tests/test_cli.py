@@ -32,8 +32,18 @@ def portal() -> Iterator[str]:
     async def missing(_request: web.Request) -> web.Response:
         return web.Response(status=404)
 
+    async def viewer(_request: web.Request) -> web.Response:
+        return web.Response(text=VIEWER_PAGE, content_type="text/html")
+
+    async def pdf(_request: web.Request) -> web.Response:
+        return web.Response(
+            body=(CORPUS / "001_huaian_hongze_district_2023.pdf").read_bytes(), content_type="application/pdf"
+        )
+
     app.router.add_get("/report.txt", report)
     app.router.add_get("/missing", missing)
+    app.router.add_get("/art/2024/1/20/art_1.html", viewer)
+    app.router.add_get("/uploadfiles/2024/01/20240120.pdf", pdf)
     runner = web.AppRunner(app)
     try:
         loop.run_until_complete(runner.setup())
@@ -83,6 +93,31 @@ def test_url_input_is_fetched_and_checked(check_json, portal):
     assert code == 1
     assert r["input"] == f"{portal}/report.txt"
     assert r["tables"]["applications"]["handled_total"]["total"] == 193
+
+
+# a report page that only shows its PDF, in pdf.js (a TRS article page's shape)
+VIEWER_PAGE = (
+    "<html><head><title>洪泽区2023年政府信息公开工作年度报告</title></head><body><div class='article'>"
+    "<h1>洪泽区2023年政府信息公开工作年度报告</h1><p>发布时间：2024-01-20</p>"
+    "<iframe src='/pdfjs/web/viewer.html?file=/uploadfiles/2024/01/20240120.pdf' width='100%'></iframe></div></body></html>"
+)
+
+
+def test_a_page_that_only_shows_its_pdf_is_checked_by_its_url_and_said_so_as_a_file(
+    check_json, portal, tmp_path, capsys
+):
+    """Audit 14: such a page was "看起来不是…年度报告：既没有报告标题…", though its title is there. Its URL is read as the
+    service reads it (the PDF it shows); the saved page says where the report is."""
+    code, r = check_json(f"{portal}/art/2024/1/20/art_1.html")
+    assert code == 1
+    assert r["published"] == "2024-01-20"  # the page's; the PDF has no 发布时间
+    assert [f["rule"] for f in r["findings"] if f["severity"] == "error"] == ["appeals.total"] * 2
+    saved = tmp_path / "art_1.html"
+    saved.write_text(VIEWER_PAGE, encoding="utf-8")
+    assert main(["check", str(saved)]) == 2
+    err = capsys.readouterr().err
+    assert "本页只有报告标题，报告内容在页面嵌入或附带的文件" in err
+    assert "既没有报告标题" not in err
 
 
 def test_unusable_inputs_exit_2_with_one_line_each(capsys, tmp_path, portal):

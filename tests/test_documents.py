@@ -7,6 +7,8 @@ import io
 import time
 import zipfile
 import zlib
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import docx
@@ -279,6 +281,41 @@ async def test_a_page_with_two_parts_pointing_to_the_whole_report_attached_misse
 def test_a_pdf_url_serving_an_html_error_page_is_not_a_pdf():
     with pytest.raises(InputError, match="不是政府信息公开工作年度报告"):
         read_report(b"<html><body><h1>404 Not Found</h1></body></html>", "http://x/report.pdf")
+
+
+@pytest.mark.parametrize(
+    "shown",
+    [
+        "<iframe src='/pdfjs/web/viewer.html?file=/uploadfiles/2024/01/20240120.pdf' width='100%'></iframe>",
+        "<embed src='../uploadfiles/2024/01/20240120.pdf' type='application/pdf'>",
+        "<object data='/uploadfiles/2024/01/20240120.pdf' type='application/pdf'></object>",
+    ],
+    ids=["pdfjs-iframe", "embed", "object"],
+)
+async def test_watcher_checks_the_pdf_a_page_shows_in_a_viewer(portal, tmp_path, shown):
+    """Audit 14: a report page that shows its PDF in the page (pdf.js in an iframe, <embed>, <object>) and links it
+    nowhere: the page was "not a report", and the body's report of the year would be told missing."""
+    pdf = (CORPUS / "001_huaian_hongze_district_2023.pdf").read_bytes()
+    portal.add("/nb/", listing([("t1.html", "洪泽区2023年政府信息公开工作年度报告")]))
+    portal.add(
+        "/nb/t1.html",
+        f"<html><body><h1>洪泽区2023年政府信息公开工作年度报告</h1><p>发布时间：2024-01-20</p>{shown}</body></html>",
+    )
+    portal.add("/uploadfiles/2024/01/20240120.pdf", pdf, content_type="application/pdf", charset=None)
+    cfg = settings(tmp_path, [("hongze", "government", f"{portal.base}/nb/")])
+    cfg = replace(cfg, sources=(replace(cfg.sources[0], agency="洪泽区人民政府"),))  # the PDF's body
+    store = open_store(cfg)
+    try:
+        async with Fetcher(cfg.user_agent, 4, 2, retries=0) as f:
+            (r,) = await Watcher(cfg, store, f, today=lambda: date(2024, 3, 1)).poll()
+        assert (r.error, r.new_versions, r.problems) == (None, 1, [])
+        (doc,) = store.reports(summaries=True)
+        assert store.raw(doc.latest.id) == pdf
+        assert doc.latest.report.table_status["applications"] == "parsed"  # the PDF's tables
+        missing = [e.event.payload for e in store.events() if e.event.kind == "missing"]
+        assert [f.row for p in missing for f in p.findings or ()] == [2022]  # (not listed here); 2023 is not missing
+    finally:
+        store.close()
 
 
 async def test_watcher_checks_the_attachment_of_a_page_without_tables(portal, tmp_path):

@@ -187,12 +187,7 @@ def _load(source: str, kind: str | None, allow_private: bool = False) -> Report:
     if source == "-":
         return _read(sys.stdin.buffer.read(), "-", kind)
     if re.match(r"^https?://", source, re.I):
-        import asyncio  # noqa: PLC0415
-
-        from monitor.watch.fetch import fetch_once  # noqa: PLC0415
-
-        resp = asyncio.run(fetch_once(source, allow_private=allow_private))
-        return _read(resp.body, source, kind, resp.charset)
+        return _fetched(source, kind, allow_private)
     if re.match(r"^[a-z][a-z0-9+.-]*://", source, re.I):  # ftp://…: not a file name either
         raise InputError(f"{source}：只支持http或https网址")
     path = Path(source)
@@ -213,6 +208,43 @@ def _load(source: str, kind: str | None, allow_private: bool = False) -> Report:
     except OSError as exc:
         raise InputError(f"{source}：无法读取（{exc.strerror or type(exc).__name__}）") from None
     return _read(data, source, kind)
+
+
+def _fetched(url: str, kind: str | None, allow_private: bool) -> Report:
+    """A page on the web, as the service reads it: the page, or, when it holds no statutory tables, the file it
+    attaches or shows in a viewer (PDF, OFD, Word…), with what the page says that the file does not."""
+    import asyncio  # noqa: PLC0415
+
+    from monitor.reading.formats import decode, sniff  # noqa: PLC0415
+    from monitor.reading.report import is_report, read_page, with_attachment  # noqa: PLC0415
+    from monitor.watch.discover import attachments  # noqa: PLC0415
+    from monitor.watch.fetch import fetch_once  # noqa: PLC0415
+
+    resp = asyncio.run(fetch_once(url, allow_private=allow_private))
+    page: Report | None = None
+    refused: InputError | None = None  # why the page alone is no report
+    try:
+        page = _read(resp.body, url, kind, resp.charset)
+    except InputError as exc:
+        if sniff(resp.body) != "html":
+            raise
+        refused = exc
+        if len(resp.body) <= IN_PROCESS:  # what the page says that a file it shows may not (发布时间)
+            page = read_page(resp.body, url, kind, resp.charset)
+    else:
+        if sniff(resp.body) != "html" or any(t.status not in ("missing", "image") for t in page.tables.values()):
+            return page
+    for linked in attachments(decode(resp.body, resp.charset)[0], resp.url)[:4]:
+        got = asyncio.run(fetch_once(linked, allow_private=allow_private))
+        try:
+            found = _read(got.body, linked, kind, got.charset)
+        except InputError:
+            continue
+        return with_attachment(page, found) if page is not None else found
+    if refused is not None and (page is None or not is_report(page)):
+        raise refused
+    assert page is not None  # (read, or refused)
+    return page
 
 
 def _loaded(source: str, args: argparse.Namespace) -> Report | GovmonError:

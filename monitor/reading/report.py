@@ -260,8 +260,16 @@ def read_report(data: bytes, source: str, kind: str | None = None, charset: str 
     """Bytes -> Report, or InputError when the bytes are not a readable annual report."""
     report = read_page(data, source, kind, charset)
     if not is_report(report):
+        if report.title and _TITLE.search(report.title) and _ELSEWHERE.search(report.text):
+            raise InputError(
+                f"本页只有报告标题，报告内容在页面嵌入或附带的文件（或图片）中，未能从本页读取：{_CHECK_THE_FILE}"
+            )
         raise InputError("看起来不是政府信息公开工作年度报告：既没有报告标题和各部分，也没有法定统计表")
     return report
+
+
+_ELSEWHERE = re.compile(r"\[附件\]|\[图片\]")  # (the HTML reader's marks of an attachment, an embed or an image)
+_CHECK_THE_FILE = "请下载该文件后用govmon check检查它，或检查该页面的网址（govmon check 网址会读取它链接的文件）"
 
 
 def with_attachment(page: Report, attached: Report) -> Report:

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from monitor.model import year_of
 from monitor.watch import pagers
@@ -337,17 +337,34 @@ def is_attachment(url: str) -> bool:
 
 def attachments(html: str, page_url: str) -> list[str]:
     """Links to attachments on a report page in any format a report is published in: PDF and OFD first
-    (the published forms), then Word/WPS, a zip of attachments, workbooks, images.
+    (the published forms), then Word/WPS, a zip of attachments, workbooks, images. Linked (<a>) or shown in the
+    page (<iframe>, <embed>, <object>), directly or through a PDF viewer (``viewer.html?file=…pdf``).
     The kind comes from the URL's extension, else from the link text ("…年度报告.pdf" on a download URL)."""
     soup = _soup(html)
     found: dict[str, str] = {}
     base = _base(soup, page_url)
-    for a in soup.find_all("a", href=True):
-        url = resolved(base, str(a["href"]).strip())
+    shown = [(el.get("src") or el.get("data"), "") for el in soup.find_all(("iframe", "embed", "object"))]
+    for href, text in [
+        *((a["href"], " ".join(a.get_text(" ").split())) for a in soup.find_all("a", href=True)),
+        *shown,
+    ]:
+        url = resolved(base, str(href or "").strip())
         if url is None:
             continue
-        text = " ".join(a.get_text(" ").split())
+        url = _viewed(url) or url
         m = _ATTACHMENT.search(urlsplit(url).path) or _ATTACHMENT.search(text)
         if m and url not in found:
             found[url] = m.group(1).lower()
     return sorted(found, key=lambda u: _ORDER.index(found[u]) if found[u] in _ORDER else len(_ORDER))
+
+
+def _viewed(url: str) -> str | None:
+    """The document a PDF viewer's address shows (pdf.js: ``/pdfjs/web/viewer.html?file=/uploads/x.pdf``, taken
+    from the viewer's address as pdf.js takes it), or None."""
+    parts = urlsplit(url)
+    if not parts.path.lower().endswith((".html", ".htm", ".jsp", ".aspx", ".php", "/")):
+        return None
+    for value in parse_qs(parts.query).get("file", []):
+        if (inner := resolved(url, value.strip())) is not None and _ATTACHMENT.search(urlsplit(inner).path):
+            return inner
+    return None
