@@ -125,8 +125,10 @@ class _Text:
             self.opened[el] = len(self.out)
         elif self.blocks and tag in _CELLS:  # a layout table's cell (a heading in a page laid out in a table)
             self.opened[el] = len(self.out)
-        self.pre += tag in _PRE
-        self.ruby += tag in _RUBY
+        if tag in _PRE:
+            self.pre += 1
+        elif tag in _RUBY:
+            self.ruby += 1
         self.add(el.text)
         return True
 
@@ -141,9 +143,10 @@ class _Text:
             self.out.append("\n")
         elif self.blocks and tag in _CELLS:
             self.out.append("\n" * self.layout)
-        if tag not in _SKIP:
-            self.pre -= tag in _PRE
-            self.ruby -= tag in _RUBY
+        if tag in _PRE:  # (never a skipped tag: each close undoes its open)
+            self.pre -= 1
+        elif tag in _RUBY:
+            self.ruby -= 1
         if self.blocks and (start := self.opened.get(el)) is not None:
             end = self.ends[el] = len(self.out)
             if end - start <= _HEADING_PIECES:
@@ -209,7 +212,7 @@ def _cell_text(cell: Any, tables: Tables) -> str:
         return " ".join((cell.text or "").split())
     tags = [el.tag for el in cell.iterdescendants()]  # one walk (a few elements), not a tag matcher built a question
     if _NOT_PLAIN.isdisjoint(tags):  # Word markup: <p><span>..</span></p>, text only
-        two = sum(tag in _PARAGRAPH for tag in tags) >= 2  # most cells: one paragraph
+        two = sum(map(_PARAGRAPH.__contains__, tags)) >= 2  # most cells: one paragraph
         return (_paragraphs(cell) if two else None) or " ".join(" ".join(cell.itertext()).split())
     return " ".join(" ".join(_strings(cell, tables)).split())
 
@@ -377,7 +380,8 @@ def _drawn_text(root: Any, tables: Tables) -> _Text:
 def html_document(html: str, encoding: str = "utf-8") -> Document:
     # lxml's own tree: the page is walked twice (tables, then text) without building Python objects per node.
     # Parsed from UTF-8 bytes: lxml refuses a str that carries an <?xml encoding=...?> declaration.
-    root = etree.fromstring(html.encode("utf-8", "replace"), etree.HTMLParser(encoding="utf-8"))
+    # (no table of the page's ids: nothing here looks an element up by its id)
+    root = etree.fromstring(html.encode("utf-8", "replace"), etree.HTMLParser(encoding="utf-8", collect_ids=False))
     if root is None:
         return Document([], kind="html", encoding=encoding, meta={})
     meta = _meta(root)
