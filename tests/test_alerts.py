@@ -470,6 +470,43 @@ async def test_webhooks_in_every_format(tmp_path, portal, receiver):
     assert set(FORMATS) == {"json", "dingtalk", "wecom", "feishu"}
 
 
+async def test_a_stop_begins_no_message_and_lets_those_in_hand_end(tmp_path, portal, receiver):
+    """Audit 15: a SIGTERM during a delivery pass: the pass went on beginning messages through the stop's grace and
+    was cut off in the middle of one (the receiver had it, the outbox did not know): 14 stops in 15 sent a webhook
+    twice. Now no message is begun once the service stops; those in hand end and are recorded; the rest wait."""
+    stop = asyncio.Event()
+
+    async def answered_slowly() -> None:
+        stop.set()  # the service is told to stop while a message is being answered
+        await asyncio.sleep(0.3)
+
+    receiver.before = answered_slowly
+    hooks = tuple(Webhook(f"h{i}", f"{receiver.base}/h{i}", "json") for i in range(3))
+    cfg = settings(tmp_path, [("tianmen", "department", f"{portal.base}/nb/")], webhooks=hooks)
+    store = open_store(cfg)
+    try:
+        async with Fetcher(cfg.user_agent, 4, 2, retries=0) as f:
+            await Watcher(cfg, store, f, today=lambda: TODAY).poll()
+        stopped = await deliver_due(cfg, store, RENDERER, stopping=stop.is_set)
+        assert stopped.delivered == len(receiver.requests) >= 1  # each message begun was answered and recorded
+        assert stopped.deferred >= 1
+        assert stopped.failed == 0
+        other = open_store(cfg)  # another worker (on PostgreSQL) sees at once what the pass took and did not send
+        other.worker = "another-host:1"
+        try:
+            assert len(other.due_deliveries(datetime.now(UTC), 100)) == 6 - stopped.delivered
+            other.release_deliveries()
+        finally:
+            other.close()
+        receiver.before = None
+        rest = await deliver_due(cfg, store, RENDERER)  # the next start
+        assert store.alert_counts()["pending"] == 0
+    finally:
+        store.close()
+    sent = [(url, json.loads(body)["key"]) for url, _, body in receiver.requests]
+    assert len(sent) == len(set(sent)) == stopped.delivered + rest.delivered == 6  # 3 webhooks x 2 events, each once
+
+
 async def test_webhook_500_or_robot_error_stays_pending(tmp_path, portal, receiver):
     cfg = settings(
         tmp_path,

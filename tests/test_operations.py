@@ -30,7 +30,7 @@ from monitor import reading
 from monitor.alerts.outbox import deliver_due
 from monitor.alerts.render import Renderer
 from monitor.config import Webhook
-from monitor.errors import InputError
+from monitor.errors import InputError, StorageError
 from monitor.present.cli import main
 from monitor.store import open_store
 from monitor.store.sqlite.schema import MIGRATIONS
@@ -67,6 +67,7 @@ async def test_polling_goes_on_while_a_channel_takes_ten_seconds_a_message(porta
     """A webhook answering after 10 s: each job used to wait for the delivery pass, so in 240 s 17 of 50 sources
     were never polled. Now every source is polled again and again while that webhook is still being served."""
     monkeypatch.setattr(timetable, "STOP_GRACE", 0.5)
+    monkeypatch.setattr(timetable, "SEND_GRACE", 0.5)  # (the message in hand is cut off at the end)
     served: list[float] = []
 
     async def slow(_request: web.Request) -> web.Response:
@@ -487,6 +488,7 @@ async def test_a_stop_with_nothing_in_hand_does_not_wait_out_the_grace(portal, t
     """The delivery pass, waiting for polls to end, did not wake at a stop: every SIGTERM waited STOP_GRACE (3 s)
     for it, then cut it off and marked polls interrupted. It ends at the stop now."""
     monkeypatch.setattr(timetable, "STOP_GRACE", 3600.0)
+    monkeypatch.setattr(timetable, "SEND_GRACE", 3600.0)
     portal.add("/nb/", listing([("t.html", "通辽市2021年政府信息公开工作年度报告")]))
     portal.add("/nb/t.html", TONGLIAO, content_type="text/plain")
     cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")])
@@ -568,6 +570,95 @@ async def test_a_loop_that_stopped_running_is_said_with_where_it_waits_and_when_
         store.close()
     (said,) = [r.getMessage() for r in caplog.records if "has not run for" in r.getMessage()]
     assert re.search(r"waiting in monitor/store/sqlite/\w+\.py:\d+ \(\w+\)", said), said
+
+
+async def test_an_alert_sent_as_the_database_locked_is_recorded_at_the_next_pass_not_sent_again(portal, tmp_path):
+    """Audit 15: the webhook took the message, then marking it delivered met a database another process held: the
+    pass ended, the delivery stayed pending and was sent again at the next pass. It is recorded then instead."""
+    got: list[bytes] = []
+    holder = sqlite3.connect(tmp_path / "govmon.db", isolation_level=None, check_same_thread=False)
+
+    async def hook(request: web.Request) -> web.Response:
+        got.append(await request.read())
+        if len(got) == 1:
+            holder.execute("BEGIN EXCLUSIVE")  # another process takes the database as the first message is answered
+        return web.Response(text="{}", content_type="application/json")
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    portal.add("/nb/", listing([("t.html", "通辽市2021年政府信息公开工作年度报告")]))
+    portal.add("/nb/t.html", TONGLIAO, content_type="text/plain")
+    hook_at = Webhook("h", f"http://127.0.0.1:{runner.addresses[0][1]}/hook", "json")
+    cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")], webhooks=(hook_at,))
+    store = open_store(cfg)
+    try:
+        async with Fetcher(cfg.user_agent, 4, 2, retries=0, timeout=5) as fetcher:
+            await Watcher(cfg, store, fetcher, today=lambda: date(2022, 3, 1)).poll()
+        store.db.conn.execute("PRAGMA busy_timeout = 100")  # (its 10 s, shorter)
+        with pytest.raises(StorageError, match="database is locked"):
+            await deliver_due(cfg, store, RENDERER)
+        holder.execute("ROLLBACK")
+        first = json.loads(got[0])["key"]
+        await deliver_due(cfg, store, RENDERER)
+        assert store.alert_counts()["pending"] == 0
+    finally:
+        holder.close()
+        store.close()
+        await runner.cleanup()
+    assert [json.loads(body)["key"] for body in got].count(first) == 1
+    assert len(got) == len({json.loads(body)["key"] for body in got}) >= 2
+
+
+async def test_a_sigterm_while_an_alert_is_being_answered_waits_for_it_and_it_is_sent_once(portal, tmp_path):
+    """Audit 15: the delivery pass in hand was cut off after the polls' 3 s, so a webhook answering in 4-6 s got the
+    alert again at every start; and the pass began new messages after the stop, to be cut off in turn."""
+    got: list[bytes] = []
+    answering = asyncio.Event()
+
+    async def hook(request: web.Request) -> web.Response:
+        body = await request.read()
+        if not got:
+            answering.set()
+            await asyncio.sleep(5)
+        got.append(body)
+        return web.Response(text="{}", content_type="application/json")
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    portal.add("/city/", listing([("t.html", "通辽市2021年政府信息公开工作年度报告")]))
+    portal.add("/city/t.html", TONGLIAO, content_type="text/plain")
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
+    path = toml(tmp_path, portal.base, extra=f'\n[[alerts.webhook]]\nname = "h"\nurl = "{url}"\nformat = "json"\n')
+    db, log = tmp_path / "govmon.db", tmp_path / "journal.txt"
+    try:
+        for run in range(2):
+            with log.open("ab") as journal:
+                proc = await asyncio.create_subprocess_exec(
+                    GOVMON, "run", "--spread", "0", "--config", str(path), stdout=journal, stderr=journal
+                )
+            try:
+                if run == 0:
+                    await asyncio.wait_for(answering.wait(), 60)  # the first alert is being answered
+                else:  # the next start sends what the first left
+                    await wait_for(
+                        lambda: count(db, "SELECT count(*) FROM deliveries WHERE status = 'pending'") == 0, 60
+                    )
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                await asyncio.wait_for(proc.wait(), 60)
+            assert proc.returncode == 0, log.read_text(encoding="utf-8")
+            if run == 0:
+                assert len(got) == 1  # answered before the service ended: recorded, not cut off
+    finally:
+        await runner.cleanup()
+    keys = [json.loads(body)["key"] for body in got]
+    assert len(keys) == len(set(keys)) >= 2, keys
 
 
 async def test_poll_exits_1_when_alerts_failed(portal, tmp_path):

@@ -11,13 +11,15 @@ import asyncio
 import hashlib
 import logging
 import time
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from monitor.alerts.channels import DeliveryError, Link, Outgoing, recipients, send
 from monitor.alerts.render import Rendered, Renderer, sample_payload
 from monitor.config import Settings
-from monitor.errors import InputError
+from monitor.errors import InputError, StorageError
 from monitor.model import BEIJING, Payload
 from monitor.store import Delivery, Store
 
@@ -88,12 +90,20 @@ def payload_of(delivery: Delivery) -> Payload:
 
 
 async def deliver_due(
-    settings: Settings, store: Store, renderer: Renderer, now: datetime | None = None, ignore_backoff: bool = False
+    settings: Settings,
+    store: Store,
+    renderer: Renderer,
+    now: datetime | None = None,
+    ignore_backoff: bool = False,
+    *,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> Sent:
     """Send what is due at ``now`` (the clock, unless a test gives one); with ``ignore_backoff`` everything
-    pending. Each channel in its own task, concurrently. Returns what was delivered and what failed. Never
-    raises for a channel."""
+    pending. Each channel in its own task, concurrently; once ``stopping`` (the service's stop), no message more is
+    begun. Returns what was delivered and what failed. Never raises for a channel; a database that fails (locked,
+    full, away) ends the pass with StorageError once every channel's message in hand is done."""
     now = now or datetime.now(UTC)
+    _record_unrecorded(store)  # sent at an earlier pass whose database failed as it recorded them: never sent again
     digests = settings.email is not None and settings.email.digest == "daily"
     work: dict[str, list[Work]] = {}
     # e-mails for a digest never take the places of other channels' alerts: read apart, a recipient's once due
@@ -103,10 +113,44 @@ async def deliver_due(
         if ignore_backoff or _digest_due(store, recipient, oldest, now):
             work.setdefault("email", []).append(recipient)
     sent = Sent()
-    async with Link() as link:
-        delivery = _Pass(settings, store, renderer, link, now, ignore_backoff, sent)
-        await asyncio.gather(*(delivery.channel(name, items) for name, items in work.items()))
+    try:
+        async with Link() as link:
+            delivery = _Pass(settings, store, renderer, link, now, ignore_backoff, sent, stopping)
+            # each channel to its end: one whose database call failed must not close the connections under another's
+            # message in hand (a message sent then counted failed: sent again)
+            ended = await asyncio.gather(
+                *(delivery.channel(name, items) for name, items in work.items()), return_exceptions=True
+            )
+    finally:
+        _release(store)
+    for failure in ended:
+        if isinstance(failure, BaseException):
+            raise failure
     return sent
+
+
+# Per store: deliveries sent whose record failed (the database locked, full or away as they were marked): recorded at
+# the next pass before anything is sent, so a message the server took is not sent again.
+_UNRECORDED: weakref.WeakKeyDictionary[Store, dict[int, datetime]] = weakref.WeakKeyDictionary()
+
+
+def _record_unrecorded(store: Store) -> None:
+    held = _UNRECORDED.get(store)
+    while held:
+        at = next(iter(held.values()))
+        ids = [i for i, when in held.items() if when == at]
+        store.mark_delivered(ids, at)  # (failing again: StorageError ends this pass too, before anything is sent)
+        for i in ids:
+            del held[i]
+
+
+def _release(store: Store) -> None:
+    """What the pass took to send and did not (its time was up, a stop, the database failed): free at once for the
+    next pass or another worker, not after a claim's ten minutes."""
+    try:
+        store.release_deliveries()
+    except StorageError as exc:  # (its claims lapse instead)
+        log.warning("giving back the alerts this pass did not send failed: %s", exc)
 
 
 @dataclass
@@ -120,6 +164,7 @@ class _Pass:
     now: datetime
     ignore_backoff: bool
     sent: Sent
+    stopping: Callable[[], bool]
     renders: dict[int, tuple[Rendered, Payload]] = field(default_factory=dict)  # each event once, whoever gets it
 
     async def channel(self, name: str, work: list[Work]) -> None:
@@ -128,6 +173,11 @@ class _Pass:
         or the pass's time is up (then the rest go at the next pass: ``_digest_due``)."""
         start = time.monotonic()
         for n, item in enumerate(work):
+            if self.stopping():  # the service stops: no message begun now, to be cut off (and sent again) at its end
+                left = work[n:]
+                self.sent.deferred += sum(len(x) for x in left if isinstance(x, list))
+                log.info("stopping: %d message(s) via %s left for the next start", len(left), name)
+                return
             if n and time.monotonic() - start > PASS_BUDGET:
                 left = work[n:]
                 self.sent.deferred += sum(len(x) for x in left if isinstance(x, list))
@@ -139,6 +189,8 @@ class _Pass:
                 await self.deliver(item, digest=False)
                 continue
             for _ in range(DIGEST_PAGES):  # (bounded: a store that failed to mark a page delivered reads it again)
+                if self.stopping():
+                    break
                 page = self.store.due_deliveries(self.now, DIGEST_PAGE, self.ignore_backoff, to=(name, item))
                 if not page or not await self.deliver(page, digest=True) or len(page) < DIGEST_PAGE:
                     break
@@ -183,8 +235,18 @@ class _Pass:
                 exc,
             )
             return False
-        self.store.mark_delivered(ids, self.now)
         self.sent.count(first.channel, len(ids), ok=True)
+        try:
+            self.store.mark_delivered(ids, self.now)
+        except StorageError:  # sent: recorded at the next pass (``_record_unrecorded``), never sent again
+            _UNRECORDED.setdefault(self.store, {}).update(dict.fromkeys(ids, self.now))
+            log.warning(
+                "alert %s delivered via %s to %s; recorded at the next pass",
+                message.key,
+                first.channel,
+                first.recipient,
+            )
+            raise
         log.info("alert %s delivered via %s to %s", message.key, first.channel, first.recipient)
         return True
 

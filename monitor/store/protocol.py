@@ -236,6 +236,10 @@ class Store(Protocol):
 
     def mark_delivered(self, delivery_ids: Iterable[int], at: datetime) -> None: ...
 
+    def release_deliveries(self) -> None:
+        """The deliveries this worker's ``due_deliveries`` took and did not mark, free for any worker now (a pass
+        that ended early: its time, a stop, the database)."""
+
     def mark_failed(self, delivery_ids: Iterable[int], error: str, retry_at: datetime | None) -> None:
         """A failed attempt: retried at ``retry_at``, or dead when it is None (gave up)."""
 

@@ -126,7 +126,7 @@ async def serve(settings: Settings, spread: float | None, renderer: Renderer, pu
                 watcher.leave_fresh = True
 
                 async def after_polls() -> None:
-                    await deliver_due(watcher.settings, store, renderer)
+                    await deliver_due(watcher.settings, store, renderer, stopping=stop.is_set)
                     if publish is not None and publish.due():  # in a thread with its own connection
                         publish.settings = watcher.settings
                         await asyncio.to_thread(publish, china_today())

@@ -25,12 +25,14 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor import reading
+from monitor.alerts.channels.registry import SEND_TIMEOUT
 from monitor.config import Settings, Source
 from monitor.errors import StorageError
 from monitor.watch.liveness import Liveness
 from monitor.watch.poll import Watcher
 
 STOP_GRACE = 3.0  # on SIGTERM, the polls in hand get this long to finish; then they are cut off (and say so)
+SEND_GRACE = SEND_TIMEOUT + 5.0  # and the alert being sent its channel's time (no other is begun after the stop)
 TICK = 1.0  # how often the loop looks at requests, a reload and the wall clock between polls
 DELIVER_EVERY = 60.0  # a delivery pass at least this often, and after polls
 CLOCK_STEP = 30.0  # a wall clock that moved this much more or less than the monotonic one was stepped
@@ -276,22 +278,27 @@ async def _watchdog(
 
 
 async def _finish(watcher: Watcher, running: dict[str, asyncio.Task[None]], sender: asyncio.Task[None] | None) -> None:
-    """The polls in hand get STOP_GRACE; then they are cut off and marked interrupted."""
-    tasks = set(running.values()) | ({sender} if sender else set())
+    """The polls in hand get STOP_GRACE; then they are cut off and marked interrupted. The delivery pass begins no
+    message after the stop; the one in hand gets SEND_GRACE, its channel's time: cut off, the server may have taken
+    it, and it would be sent again at the next start."""
     if running:
         log.info("stopping: finishing %d poll(s) in hand (at most %.0f s)", len(running), STOP_GRACE)
-    if tasks:
-        _, late = await asyncio.wait(tasks, timeout=STOP_GRACE)
+        _, late = await asyncio.wait(set(running.values()), timeout=STOP_GRACE)
         if late:  # documents being read end at once; fetches are cancelled; their polls are marked interrupted
             reading.kill_all()
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
-        if any(task is not sender for task in late):  # (a delivery pass cut off leaves its rows as they were)
             # the ends (and leases given back) the polls cut off had asked for are made first: a poll that had done
             # its work is stored as done, with its alerts, not marked interrupted
             await watcher.calls.drained()
             cut = watcher.store.mark_interrupted()
             if cut:
                 log.warning("stopping: %d poll(s) cut off after %.0f s; the next poll picks them up", cut, STOP_GRACE)
+    if sender is not None:
+        _, slow = await asyncio.wait({sender}, timeout=SEND_GRACE)
+        if slow:
+            log.warning("stopping: the alert being sent was cut off after %.0f s; it is sent again", SEND_GRACE)
+            sender.cancel()
+            await asyncio.gather(sender, return_exceptions=True)
     log.info("govmon stopped")

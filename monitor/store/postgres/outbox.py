@@ -143,6 +143,13 @@ class Outbox(Connected):
             [iso(at), list(delivery_ids)],
         )
 
+    def release_deliveries(self) -> None:
+        self.conn.execute(
+            "UPDATE deliveries SET claimed_until = NULL WHERE claimed_by = %s AND claimed_until IS NOT NULL "
+            "AND status = 'pending'",
+            [self.worker],
+        )
+
     def mark_failed(self, delivery_ids: Iterable[int], error: str, retry_at: datetime | None) -> None:
         self.conn.execute(
             "UPDATE deliveries SET attempts = attempts + 1, last_error = %s, claimed_until = NULL, "

@@ -101,6 +101,9 @@ class Outbox(Connected):
             for i in delivery_ids:
                 self.db.table("deliveries").update(i, {"status": "delivered", "delivered_at": iso(at)})
 
+    def release_deliveries(self) -> None:
+        """Nothing to release: SQLite's store takes no claim (one process sends)."""
+
     def mark_failed(self, delivery_ids: Iterable[int], error: str, retry_at: datetime | None) -> None:
         with self._transaction():
             for i in delivery_ids:
