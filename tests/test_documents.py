@@ -167,6 +167,52 @@ def test_a_docx_built_from_a_seed_yields_the_seeds_tables(check_json, tmp_path):
     )
 
 
+def _with_unseen(document, paragraph, value: str, how: str) -> None:
+    """A number's cell with a run beside it a reader does not read as part of it, as Word writes each kind."""
+    from docx.enum.style import WD_STYLE_TYPE  # noqa: PLC0415
+    from docx.oxml import OxmlElement  # noqa: PLC0415
+    from docx.shared import RGBColor  # noqa: PLC0415
+
+    if how in ("struck through", "double struck"):  # the old number, then the correction
+        unseen = paragraph.add_run("9")
+        paragraph.add_run(value)
+    else:  # the number, then the unseen digit
+        paragraph.add_run(value)
+        unseen = paragraph.add_run("0" if how == "white" else "1")
+    if how == "struck through":
+        unseen.font.strike = True
+    elif how == "double struck":
+        unseen._element.get_or_add_rPr().append(OxmlElement("w:dstrike"))
+    elif how == "white":
+        unseen.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
+    else:
+        style = document.styles.add_style("脚注引用X", WD_STYLE_TYPE.CHARACTER)
+        style.font.superscript = True
+        unseen.style = style
+
+
+@pytest.mark.parametrize("how", ["struck through", "double struck", "white", "note mark by a character style"])
+def test_a_docx_cells_unseen_run_is_not_glued_to_its_number(check_json, tmp_path, how):
+    """Audit 16: a correction typed over a struck-out number ("<s>9</s>10"), a white "0" after 20, a note mark raised by
+    a character style ("6¹"): each was read into the number (910, 200, 61) and told as false errors."""
+    _, seed = check_json(str(SEEDS["tongliao"]))
+    document = docx.Document(io.BytesIO(seed_docx(seed)))
+    table = next(t for t in document.tables if "本年新收" in t._element.xml)
+    row = next(r for r in table.rows if "本年新收" in r.cells[0].text)
+    cell = row.cells[3]  # 自然人
+    value = cell.text
+    cell.paragraphs[0].clear()
+    _with_unseen(document, cell.paragraphs[0], value, how)
+    out = io.BytesIO()
+    document.save(out)
+    path = tmp_path / "report.docx"
+    path.write_bytes(out.getvalue())
+    _, got = check_json(str(path))
+    assert got["tables"]["applications"]["new"]["natural_person"] == int(value)
+    assert [f["rule"] for f in got["findings"] if f["severity"] == "error"] == []
+    assert ["new", "natural_person"] in [d[:2] for d in got["doubts"]["applications"]]
+
+
 def blank_pdf(pages: int) -> bytes:
     w = PdfWriter()
     for _ in range(pages):

@@ -2,7 +2,8 @@
 
 Paragraphs and tables are read in body order from the document's XML (python-docx opens it): a merged cell
 is one cell with its rowspan and colspan, as an HTML table gives it; what Word shows is read (tracked
-insertions in, deletions, hidden text and note marks out, a cell with any of them not certain). The archive is checked before it is opened: a zip bomb (huge declared sizes or a
+insertions in, deletions, hidden, struck-through and white text and note marks out, a cell with any of them not
+certain). The archive is checked before it is opened: a zip bomb (huge declared sizes or a
 suspicious compression ratio) is refused with a clear error.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from contextvars import ContextVar
 from typing import Any
 
 from monitor.errors import InputError
@@ -80,18 +82,48 @@ _CHANGED = (W + "ins", W + "del", W + "moveTo", W + "moveFrom")
 
 
 def _hidden(t: Any) -> bool:
-    """A text run Word does not show: inside a tracked deletion, or formatted hidden (w:vanish)."""
+    """A text run a reader does not read as what it says: inside a tracked deletion, formatted hidden (w:vanish),
+    struck through (a correction typed over by hand: "<s>9</s>10" is 10, not 910), white (on the page it is not
+    seen), or raised or lowered (a note mark, not the cell's number: "6¹" is 6)."""
     for up in t.iterancestors():
         if up.tag in _GONE:
             return True
         if up.tag == W + "r":
             props = up.find(W + "rPr")
-            if props is not None and props.find(W + "vanish") is not None:
-                return True
-            align = props.find(W + "vertAlign") if props is not None else None
-            if align is not None and align.get(W + "val") in ("superscript", "subscript"):
-                return True  # a note mark, not the cell's number
+            if props is None:
+                return False
+            style = props.find(W + "rStyle")
+            return _unseen(props) or (style is not None and style.get(W + "val") in _UNSEEN_STYLES.get())
     return False
+
+
+def _unseen(props: Any) -> bool:
+    """Whether run properties (a run's, or a character style's) make its text one a reader does not read as it."""
+    if any(_on(props.find(W + name)) for name in ("vanish", "strike", "dstrike")):
+        return True
+    color = props.find(W + "color")
+    if color is not None and str(color.get(W + "val") or "").upper() in ("FFFFFF", "WHITE"):
+        return True
+    align = props.find(W + "vertAlign")
+    return align is not None and align.get(W + "val") in ("superscript", "subscript")
+
+
+# the character styles of the document being read that make a run unseen (a 脚注引用 style raising note marks)
+_UNSEEN_STYLES: ContextVar[frozenset[str]] = ContextVar("unseen_styles", default=frozenset())
+
+
+def _unseen_styles(styles: Any) -> frozenset[str]:
+    found = set()
+    for style in styles.iter(W + "style"):
+        props = style.find(W + "rPr")
+        if style.get(W + "type") == "character" and props is not None and _unseen(props):
+            found.add(str(style.get(W + "styleId")))
+    return frozenset(found)
+
+
+def _on(toggle: Any) -> bool:
+    """Whether a toggle property (<w:strike/>, <w:vanish w:val="0"/>) is set: present, and not turned off."""
+    return toggle is not None and str(toggle.get(W + "val", "true")).lower() not in ("0", "false", "off")
 
 
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
@@ -173,7 +205,11 @@ def docx_document(data: bytes) -> Document:
         raise InputError(damaged("DOCX文件无法读取", exc)) from exc
     blocks: list[Block] = []
     lines: list[str] = []
-    _body(document.element.body, document, blocks, lines)
+    unseen = _UNSEEN_STYLES.set(_unseen_styles(document.styles.element))
+    try:
+        _body(document.element.body, document, blocks, lines)
+    finally:
+        _UNSEEN_STYLES.reset(unseen)
     if lines:
         blocks.append(Block("\n".join(lines)))
     return Document(blocks, kind="docx", encoding="docx")
