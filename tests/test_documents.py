@@ -15,6 +15,7 @@ import docx
 import pytest
 from conftest import SEEDS
 from docx.shared import Pt
+from formats import need_libreoffice, soffice
 from portal import listing, settings
 from pypdf import PdfWriter
 
@@ -211,6 +212,28 @@ def test_a_docx_cells_unseen_run_is_not_glued_to_its_number(check_json, tmp_path
     assert got["tables"]["applications"]["new"]["natural_person"] == int(value)
     assert [f["rule"] for f in got["findings"] if f["severity"] == "error"] == []
     assert ["new", "natural_person"] in [d[:2] for d in got["doubts"]["applications"]]
+
+
+def test_a_pdf_with_a_number_struck_through_and_its_correction_underlined_reads_the_correction(check_json, tmp_path):
+    """Audit 16: a draft exported to PDF with its tracked changes showing (the old number struck through, the new one
+    underlined beside it), or a number corrected by hand: "9 10" was read 910 and told as false errors. A careful
+    reader reads 10: the struck characters are not read; an underline is no strike."""
+    need_libreoffice()
+    _, seed = check_json(str(SEEDS["tongliao"]))
+    document = docx.Document(io.BytesIO(seed_docx(seed)))
+    table = next(t for t in document.tables if "本年新收" in t._element.xml)
+    cell = next(r for r in table.rows if "本年新收" in r.cells[0].text).cells[3]  # 自然人
+    value = cell.text
+    cell.paragraphs[0].clear()
+    _with_unseen(document, cell.paragraphs[0], value, "struck through")
+    cell.paragraphs[0].runs[-1].font.underline = True  # the correction, as Word shows an insertion
+    out = io.BytesIO()
+    document.save(out)
+    path = tmp_path / "report.pdf"
+    path.write_bytes(soffice(out.getvalue(), "docx", "pdf"))
+    _, got = check_json(str(path))
+    assert got["tables"]["applications"]["new"]["natural_person"] == int(value)
+    assert [f["rule"] for f in got["findings"] if f["severity"] == "error"] == []
 
 
 def blank_pdf(pages: int) -> bytes:

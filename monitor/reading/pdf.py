@@ -16,6 +16,7 @@ Reading runs in a forked child with memory and CPU limits and a timeout, so a PD
 
 from __future__ import annotations
 
+import bisect
 import multiprocessing
 import re
 from typing import Any
@@ -33,6 +34,10 @@ CPU_SECONDS = 60
 EDGE = 1.0  # points: how far apart two ruling lines may be and still be one
 TURNED = 0.05  # a character's rotation (its text matrix's b or c) above which it is not the page's text
 WATERMARK = 2.5  # characters this many times the page's usual size are a watermark, not its text
+STRIKE_WIDTH = 1.5  # points: a line or filled bar at most this thick may strike text through
+STRIKE_END = (
+    1.5  # points: a strike begins and ends with the characters it crosses (a ruling runs on to the cell's edge)
+)
 MIN_PICTURE = 120.0  # points (about 4 cm): smaller pictures are seals, logos and signatures
 COVERING = 0.7  # pictures covering this share of their page (within it) are the page: a scan of it, or its background
 # characters on a scanned page that are no text layer of it: a scanner app's mark, a portal's upload stamp
@@ -107,14 +112,50 @@ def _text_only(page: Any) -> Any:
     sizes = sorted(c["size"] for c in page.chars)
     usual = sizes[len(sizes) // 2] if sizes else 0
 
+    struck = _struck(page)
+
     def text(obj: dict[str, Any]) -> bool:
         if obj.get("object_type") != "char":
             return True
         matrix = obj.get("matrix") or (1, 0, 0, 1, 0, 0)
         turned = abs(matrix[1]) > TURNED or abs(matrix[2]) > TURNED  # drawn at an angle: a watermark's
+        if struck and (obj["x0"], obj["top"]) in struck:
+            return False
         return bool(obj.get("upright", True)) and not turned and obj["size"] <= usual * WATERMARK
 
     return page.filter(text)
+
+
+def _struck(page: Any) -> set[tuple[float, float]]:
+    """The characters struck through, as (x0, top): a number corrected by hand, or a draft exported with its tracked
+    changes showing ("<s>9</s>10" is 10, not 910). A strike is a horizontal line through the middle of characters that
+    begins and ends with them; a table's ruling runs past its text to the cell's edges, an underline (a tracked
+    insertion's) lies below the characters."""
+    segments = [
+        (o["x0"], o["x1"], (o["top"] + o["bottom"]) / 2)
+        for o in (*page.lines, *page.rects)
+        if o["bottom"] - o["top"] <= STRIKE_WIDTH and o["x1"] - o["x0"] >= 1
+    ]
+    if not segments or not page.chars:
+        return set()
+    chars = sorted(page.chars, key=lambda c: c["top"])
+    tops = [c["top"] for c in chars]
+    tallest = max(c["bottom"] - c["top"] for c in chars)
+    found: set[tuple[float, float]] = set()
+    for x0, x1, y in segments:
+        through = [
+            c
+            for c in chars[bisect.bisect_left(tops, y - tallest) : bisect.bisect_right(tops, y)]
+            if c["top"] + 0.3 * (c["bottom"] - c["top"]) <= y <= c["top"] + 0.9 * (c["bottom"] - c["top"])
+            and x0 - EDGE <= (c["x0"] + c["x1"]) / 2 <= x1 + EDGE
+        ]
+        if (
+            through
+            and abs(min(c["x0"] for c in through) - x0) <= STRIKE_END
+            and abs(max(c["x1"] for c in through) - x1) <= STRIKE_END
+        ):
+            found |= {(c["x0"], c["top"]) for c in through}
+    return found
 
 
 def _covered(page: Any) -> bool:
