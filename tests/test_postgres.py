@@ -25,6 +25,7 @@ from monitor.config import Source, load
 from monitor.errors import ConfigError, StorageError
 from monitor.present.cli import main
 from monitor.store import Claim, KnownReport, Listing, PollAsk, open_store
+from monitor.store.postgres import store as postgres_store
 from monitor.watch import liveness, timetable
 from monitor.watch.batched import PollCalls
 from monitor.watch.fetch import Fetcher
@@ -782,3 +783,21 @@ async def test_a_service_frozen_on_a_server_that_stopped_answering_says_so_and_w
     assert said.is_set()
     (line,) = [r.getMessage() for r in caplog.records if "has not run for" in r.getMessage()]
     assert re.search(r"waiting in monitor/store/postgres/\w+\.py:\d+ \(\w+\), inside psycopg", line), line
+
+
+def test_a_lock_another_session_holds_fails_the_call_in_one_line_not_a_wait_without_end(pg_url, monkeypatch):
+    """Audit 15: an admin's transaction holding a table: the service's call waited as long as it did (45 s measured,
+    and a stop with it), with no line. It fails after the lock timeout, as SQLite's busy timeout, and the next call
+    goes through once the lock is gone."""
+    monkeypatch.setattr(postgres_store, "LOCK_TIMEOUT_MS", 300)
+    store = _worker(pg_url, "a")
+    try:
+        with psycopg.connect(pg_url, autocommit=True) as holder:
+            holder.execute("BEGIN")
+            holder.execute("LOCK TABLE deliveries IN ACCESS EXCLUSIVE MODE")
+            with pytest.raises(StorageError, match="lock timeout"):
+                store.alert_counts()
+            holder.execute("ROLLBACK")
+        assert store.alert_counts() == {"pending": 0, "delivered": 0, "dead": 0}
+    finally:
+        store.close()

@@ -26,6 +26,9 @@ from monitor.store.postgres.versions import Versions
 T = TypeVar("T")
 log = logging.getLogger("govmon.store")
 MIGRATING = 0x60F0_0025  # the advisory lock held while the schema is migrated
+# how long a statement waits for a lock another session holds (an admin's transaction left open, a long lock) before
+# it fails with one line, as SQLite's busy timeout: the service's loop never waits on it without a word
+LOCK_TIMEOUT_MS = 10_000
 
 
 def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -69,6 +72,12 @@ def _one_line(exc: psycopg.Error) -> Exception:
     return Exception(_first_line(exc))
 
 
+def _connect(url: str, password: str | None) -> psycopg.Connection[tuple[Any, ...]]:
+    conn = psycopg.connect(url, password=password, autocommit=True, connect_timeout=10)
+    conn.execute(f"SET lock_timeout = {int(LOCK_TIMEOUT_MS)}")  # (a SET, not a startup option: a pooler allows it)
+    return conn
+
+
 def _closed() -> psycopg.Connection[tuple[Any, ...]]:
     """``connect`` once the store is closed."""
     raise psycopg.OperationalError("the connection is closed")
@@ -86,7 +95,7 @@ class PostgresStore(Sources, Versions, Queries):
         self._slots_made = set()
         self.decoded = Decoded()
         self.polls_conn, self.polls_held = None, threading.Lock()
-        self.connect = functools.partial(psycopg.connect, url, password=password, autocommit=True, connect_timeout=10)
+        self.connect = functools.partial(_connect, url, password)
         try:
             self.conn = self.connect()
         except psycopg.Error as exc:
@@ -115,6 +124,7 @@ class PostgresStore(Sources, Versions, Queries):
 
     def _migrate(self) -> None:
         with self._transaction():
+            self.conn.execute("SET LOCAL lock_timeout = 0")  # another worker migrating: as long as it takes
             self.conn.execute("SELECT pg_advisory_xact_lock(%s)", [MIGRATING])
             self.conn.execute("CREATE TABLE IF NOT EXISTS govmon_schema (version INTEGER NOT NULL)")
             row = self.conn.execute("SELECT max(version) FROM govmon_schema").fetchone()
