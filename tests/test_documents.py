@@ -214,10 +214,11 @@ def test_a_docx_cells_unseen_run_is_not_glued_to_its_number(check_json, tmp_path
     assert ["new", "natural_person"] in [d[:2] for d in got["doubts"]["applications"]]
 
 
-def test_a_pdf_with_a_number_struck_through_and_its_correction_underlined_reads_the_correction(check_json, tmp_path):
+@pytest.mark.parametrize("how", ["struck through", "white", "note mark by a character style"])
+def test_a_pdf_reads_a_number_as_a_reader_sees_it_beside_what_is_not_read(check_json, tmp_path, how):
     """Audit 16: a draft exported to PDF with its tracked changes showing (the old number struck through, the new one
-    underlined beside it), or a number corrected by hand: "9 10" was read 910 and told as false errors. A careful
-    reader reads 10: the struck characters are not read; an underline is no strike."""
+    underlined beside it), a white "0" after 20, a raised note mark ("6¹"): each was read into the number (910, 200,
+    61) and told as false errors. A careful reader reads the number alone; an underline is no strike."""
     need_libreoffice()
     _, seed = check_json(str(SEEDS["tongliao"]))
     document = docx.Document(io.BytesIO(seed_docx(seed)))
@@ -225,8 +226,9 @@ def test_a_pdf_with_a_number_struck_through_and_its_correction_underlined_reads_
     cell = next(r for r in table.rows if "本年新收" in r.cells[0].text).cells[3]  # 自然人
     value = cell.text
     cell.paragraphs[0].clear()
-    _with_unseen(document, cell.paragraphs[0], value, "struck through")
-    cell.paragraphs[0].runs[-1].font.underline = True  # the correction, as Word shows an insertion
+    _with_unseen(document, cell.paragraphs[0], value, how)
+    if how == "struck through":
+        cell.paragraphs[0].runs[-1].font.underline = True  # the correction, as Word shows an insertion
     out = io.BytesIO()
     document.save(out)
     path = tmp_path / "report.pdf"

@@ -17,6 +17,7 @@ Reading runs in a forked child with memory and CPU limits and a timeout, so a PD
 from __future__ import annotations
 
 import bisect
+import itertools
 import multiprocessing
 import re
 from typing import Any
@@ -34,10 +35,9 @@ CPU_SECONDS = 60
 EDGE = 1.0  # points: how far apart two ruling lines may be and still be one
 TURNED = 0.05  # a character's rotation (its text matrix's b or c) above which it is not the page's text
 WATERMARK = 2.5  # characters this many times the page's usual size are a watermark, not its text
+RAISED = 0.8  # a character smaller than this share of the one before it, and raised, is a note mark
 STRIKE_WIDTH = 1.5  # points: a line or filled bar at most this thick may strike text through
-STRIKE_END = (
-    1.5  # points: a strike begins and ends with the characters it crosses (a ruling runs on to the cell's edge)
-)
+STRIKE_END = 1.5  # points: a strike begins and ends with the characters it crosses (a ruling runs on to the edge)
 MIN_PICTURE = 120.0  # points (about 4 cm): smaller pictures are seals, logos and signatures
 COVERING = 0.7  # pictures covering this share of their page (within it) are the page: a scan of it, or its background
 # characters on a scanned page that are no text layer of it: a scanner app's mark, a portal's upload stamp
@@ -107,23 +107,59 @@ def _height(table: Any, i: int) -> float:
 
 def _text_only(page: Any) -> Any:
     """The page without what is not its text: characters drawn twice (a bold faked by printing twice reads
-    "一一、、总总"), and a watermark's (set at an angle, or far larger than the page's text)."""
+    "一一、、总总"), a watermark's (set at an angle, or far larger than the page's text), and those a reader does not
+    read as what they say (struck through, a raised note mark, white)."""
     page = page.dedupe_chars(tolerance=1)
     sizes = sorted(c["size"] for c in page.chars)
     usual = sizes[len(sizes) // 2] if sizes else 0
 
-    struck = _struck(page)
+    unseen = _struck(page) | _raised_or_white(page)
 
     def text(obj: dict[str, Any]) -> bool:
         if obj.get("object_type") != "char":
             return True
         matrix = obj.get("matrix") or (1, 0, 0, 1, 0, 0)
         turned = abs(matrix[1]) > TURNED or abs(matrix[2]) > TURNED  # drawn at an angle: a watermark's
-        if struck and (obj["x0"], obj["top"]) in struck:
+        if unseen and (obj["x0"], obj["top"]) in unseen:
             return False
         return bool(obj.get("upright", True)) and not turned and obj["size"] <= usual * WATERMARK
 
     return page.filter(text)
+
+
+def _raised_or_white(page: Any) -> set[tuple[float, float]]:
+    """The characters a reader does not read as the text beside them, as (x0, top): a note mark set small and raised
+    right after a character ("6¹" is 6), and white ones not drawn over a dark fill (unseen on the page: "20" and a
+    white "0" is 20)."""
+    found: set[tuple[float, float]] = set()
+    chars = page.chars
+    for before, c in itertools.pairwise(chars):
+        if (
+            c["size"] < RAISED * before["size"]
+            and abs(c["x0"] - before["x1"]) <= 2 * EDGE
+            and c["bottom"] < before["bottom"] - 0.2 * before["size"]
+        ):
+            found.add((c["x0"], c["top"]))
+    white = [c for c in chars if _white(c.get("non_stroking_color")) and c["text"].strip()]
+    if white:
+        fills = [r for r in page.rects if r.get("fill") and not _white(r.get("non_stroking_color"))]
+        for c in white:
+            x, y = (c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2
+            if not any(r["x0"] <= x <= r["x1"] and r["top"] <= y <= r["bottom"] for r in fills):
+                found.add((c["x0"], c["top"]))
+    return found
+
+
+def _white(color: Any) -> bool:
+    """Whether a fill colour is white: in gray (1), RGB (1, 1, 1) or CMYK (0, 0, 0, 0)."""
+    if not isinstance(color, tuple | list) or not color:
+        return False
+    values = [float(v) for v in color if isinstance(v, int | float)]
+    if len(values) != len(color):
+        return False
+    return (
+        all(v >= 0.99 for v in values) if len(values) in (1, 3) else len(values) == 4 and all(v <= 0.01 for v in values)
+    )
 
 
 def _struck(page: Any) -> set[tuple[float, float]]:
