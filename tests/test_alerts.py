@@ -867,6 +867,31 @@ async def test_a_webhook_that_never_answers_delays_only_its_own_messages(tmp_pat
     assert any("no answer within 0 s" in e or "no answer within 1 s" in e for e in errors), errors
 
 
+async def test_a_webhook_past_its_own_timeout_says_so_in_words(tmp_path, portal, monkeypatch):
+    """Audit 15: its error read "TimeoutError: " and nothing after it."""
+    from monitor.alerts.channels import webhook  # noqa: PLC0415
+
+    monkeypatch.setattr(webhook, "TIMEOUT", 0.3)
+    hung = socket.socket()  # accepts connections (the backlog) and never answers
+    hung.bind(("127.0.0.1", 0))
+    hung.listen(8)
+    try:
+        url = f"http://127.0.0.1:{hung.getsockname()[1]}/hook"
+        cfg = settings(
+            tmp_path, [("tianmen", "department", f"{portal.base}/nb/")], webhooks=(Webhook("slow", url, "json"),)
+        )
+        await poll_and_deliver(cfg)
+    finally:
+        hung.close()
+    store = open_store(cfg)
+    try:
+        errors = {d.last_error for d in store.deliveries() if d.status == "pending"}
+    finally:
+        store.close()
+    assert errors
+    assert all(e.startswith("webhook slow: no answer in time (at most 0 s)") for e in errors), errors
+
+
 async def test_robot_messages_escape_scraped_markdown(tmp_path, portal, receiver):
     """A scraped title must not become a link to another site or bold text in a DingTalk/WeCom robot message."""
     data = read_report(SEEDS["tianmen"].read_bytes(), "x").to_json()

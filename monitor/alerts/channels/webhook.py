@@ -107,7 +107,9 @@ async def send_webhook(hook: Webhook, _recipient: str, message: Outgoing, link: 
                 )
             if form.robot and _refused(hook, text):  # the robots answer 200 with an error code in the body
                 raise DeliveryError(f"webhook {hook.name}: robot refused: {text[:200]}")
-    except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+    except TimeoutError as exc:  # (its own words are none)
+        raise DeliveryError(f"webhook {hook.name}: no answer in time (at most {TIMEOUT:.0f} s)", down=True) from exc
+    except aiohttp.ClientConnectionError as exc:
         raise DeliveryError(f"webhook {hook.name}: {type(exc).__name__}: {exc}", down=True) from exc
     except aiohttp.ClientError as exc:
         raise DeliveryError(f"webhook {hook.name}: {type(exc).__name__}: {exc}") from exc
