@@ -664,6 +664,49 @@ def test_a_report_a_script_reveals_is_read_as_served():
     assert [f.rule for f in findings] == [f.rule for f in shown_findings]
 
 
+def test_a_second_table_three_is_checked_too_and_kept_apart_from_the_first():
+    """Audit 14: a city's report gives table 三 twice, the city government's own (市政府本级) and then the whole
+    city's (全市汇总): the second was dropped unsaid, and its errors were missed. It is read whole, apart, and its
+    identities are checked, each error naming the table; the first table is read as before."""
+    soup = soup_of("010_")
+    shown, _ = check(str(soup).encode())
+    table = next(t for t in soup.find_all("table") if "本年新收" in t.get_text())
+    again = BeautifulSoup(str(table), "lxml").find("table")
+    row = next(tr for tr in again.find_all("tr") if "予以公开" in tr.get_text())
+    number = next(td for td in row.find_all("td") if td.get_text().strip().isdigit())
+    number.string = str(int(number.get_text().strip()) + 5)  # its (一)予以公开 no longer adds up to its (七)总计
+    caption = soup.new_tag("p")
+    caption.string = "（二）全市汇总（含各县区人民政府及市政府部门）"
+    table.insert_after(caption)
+    caption.insert_after(again)
+    report, findings = check(str(soup).encode())
+    assert {k: t.numbers() for k, t in report.tables.items()} == {k: t.numbers() for k, t in shown.tables.items()}
+    assert [len(ts) for ts in report.more_tables.values()] == [1]
+    told = errors(findings)
+    assert told
+    assert all(f.message.startswith("第三部分第2张申请情况表：") for f in told)
+    assert {f.rule for f in told} <= {"applications.handled_sum", "applications.row_total"}
+    stored = Report.from_json(report.to_json(), report.text)  # as a version keeps it, and the watcher re-checks it
+    assert [f.message for f in errors(run_rules(stored))] == [f.message for f in told]
+
+
+def test_a_table_three_split_over_two_tables_is_one_table_not_two():
+    """The other way a page gives two tables 三: one table cut in two (a page break, a header repeated): one table."""
+    soup = soup_of("010_")
+    shown, _ = check(str(soup).encode())
+    table = next(t for t in soup.find_all("table") if "本年新收" in t.get_text())
+    rows = table.find_all("tr")
+    cut = next(i for i, tr in enumerate(rows) if "本年度办理结果" in tr.get_text())  # (a row group kept whole)
+    second = soup.new_tag("table")
+    for tr in rows[cut:]:
+        second.append(tr.extract())
+    table.insert_after(second)
+    report, findings = check(str(soup).encode())
+    assert report.more_tables == {}
+    assert report.tables["applications"].numbers() == shown.tables["applications"].numbers()
+    assert not errors(findings)
+
+
 def test_headings_left_empty_where_the_tables_were_pictures_are_still_parts():
     # 010 as a converter gives it with its table pictures dropped: headings 二, 三, 四 with nothing under them
     soup = soup_of("010_")

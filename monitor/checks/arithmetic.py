@@ -12,7 +12,7 @@ since no count is negative); otherwise into ``identity.unverifiable``, a warning
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from monitor.checks.registry import Context, cell_list, rule
@@ -55,6 +55,7 @@ class Identity:
     unread: tuple[Cell, ...] = ()  # operands whose row or cell could not be read
     uncertain: tuple[tuple[Cell, str], ...] = ()  # operands read with a doubt, and the doubt
     short_unread: tuple[Cell, ...] = ()  # the unread operands on the short side: where the difference may be
+    again: int = 0  # of a table given again (``Report.more_tables``): which (2 for the second), else 0
 
     @property
     def certain(self) -> bool:
@@ -62,14 +63,15 @@ class Identity:
         return not (self.blanks or self.unread or self.uncertain)
 
     def where(self) -> dict[str, Any]:
-        """The finding's fields that say where it failed and by how much."""
+        """The finding's fields that say where it failed and by how much. Of a table given again: no table (its
+        cells are not the report's table's, which an alert shows and highlights), its message says which."""
         return {
-            "table": self.table,
+            "table": None if self.again else self.table,
             "row": self.row,
             "column": self.column,
             "expected": self.expected,
             "actual": self.actual,
-            "cells": self.cells,
+            "cells": () if self.again else self.cells,
         }
 
 
@@ -213,6 +215,12 @@ def failed_identities(report: Report) -> list[Identity]:
         out += [*_balance(apps), *_handled(apps), *_row_totals(apps)]
     if appeals is not None and appeals.rows:
         out += list(_appeals(appeals))
+    for n, again in enumerate(report.more_tables.get("applications", ()), start=2):
+        out += [
+            replace(i, message=f"第三部分第{n}张申请情况表：{i.message}", again=n)
+            for i in (*_balance(again), *_handled(again), *_row_totals(again))
+            if i is not None
+        ]
     return [i for i in out if i is not None]
 
 

@@ -73,6 +73,21 @@ class Table:
         return [[r, c, v.doubt] for r, cols in self.rows.items() for c, v in cols.items() if v.doubt]
 
 
+def _table_json(table: Table) -> dict[str, Any]:
+    """A table given again (``Report.more_tables``) as ``to_json`` keeps it."""
+    return {"status": table.status, "numbers": table.numbers(), "doubts": table.doubts(), "format": table.format}
+
+
+def _table_of(status: str, numbers: dict[str, dict[str, Any]], doubts: list[list[str]], form: str | None) -> Table:
+    """A table back from ``to_json``'s numbers and doubts: its values, not where each was read."""
+    why = {(r, c): w for r, c, w in doubts}
+    rows = {
+        r: {c: Value(n, "" if n is None else fmt(n), 0, 0, doubt=why.get((r, c), "")) for c, n in cols.items()}
+        for r, cols in numbers.items()
+    }
+    return Table(status, rows, format=form)
+
+
 def fmt(n: Number | None) -> str:
     if n is None:
         return "空"
@@ -104,6 +119,9 @@ class Report:
     agency_from: str | None = None
     # a workbook read alone: it holds a report's tables, never its prose (the page that links it holds that)
     tables_only: bool = False
+    # a statutory table given again after the first, whole (a city's 市政府本级 table 三, then its 全市汇总 one): checked
+    # too (``checks.arithmetic``), never merged into ``tables``
+    more_tables: dict[str, tuple[Table, ...]] = field(default_factory=dict)
 
     @property
     def lines(self) -> list[str]:
@@ -135,23 +153,30 @@ class Report:
             "table_formats": {k: t.format for k, t in self.tables.items() if t.format},  # as each table shows it
             "doubts": {k: d for k, t in self.tables.items() if (d := t.doubts())},  # numbers read without certainty
             **({"ocr": True} if self.ocr else {}),
+            **(
+                {"more_tables": {k: [_table_json(t) for t in ts] for k, ts in self.more_tables.items()}}
+                if self.more_tables
+                else {}
+            ),
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any], text: str = "") -> Report:
         """A stored report back (``to_json``'s output): its numbers and states, not where each was read,
         and the sections as present or absent (their text is ``text``, kept beside it in the store)."""
-        tables = {}
-        for key, status in data.get("table_status", {}).items():
-            doubts = {(r, c): why for r, c, why in data.get("doubts", {}).get(key, [])}
-            rows = {
-                r: {
-                    c: Value(n, "" if n is None else fmt(n), 0, 0, doubt=doubts.get((r, c), ""))
-                    for c, n in cols.items()
-                }
-                for r, cols in data.get("tables", {}).get(key, {}).items()
-            }
-            tables[key] = Table(status, rows, format=data.get("table_formats", {}).get(key))
+        tables = {
+            key: _table_of(
+                status,
+                data.get("tables", {}).get(key, {}),
+                data.get("doubts", {}).get(key, []),
+                data.get("table_formats", {}).get(key),
+            )
+            for key, status in data.get("table_status", {}).items()
+        }
+        more = {
+            key: tuple(_table_of(t["status"], t["numbers"], t.get("doubts", []), t.get("format")) for t in ts)
+            for key, ts in data.get("more_tables", {}).items()
+        }
         published = data.get("published")
         spans = data.get("section_lines", {})
         return cls(
@@ -169,6 +194,7 @@ class Report:
             },
             tables=tables,
             ocr=bool(data.get("ocr")),
+            more_tables=more,
         )
 
 

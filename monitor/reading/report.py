@@ -74,14 +74,11 @@ def _adjacent(blocks: list[Block]) -> list[bool]:
     return out
 
 
-def read_tables(
-    lines: list[str], grids: list[Grid], parts: list[Stretch], adjacent: list[bool] | None = None
-) -> dict[str, Table]:
-    """Each statutory table: from the grids that hold it, else from the text under its part's headings
-    (every stretch whose heading names the part: a report may have two), else, where that finds no table read
-    whole, from anywhere in the report (under a heading not recognised, or none): a table is known by its
-    content, wherever it stands."""
-    kinds = classify(grids, adjacent)
+def read_tables(lines: list[str], grids: list[Grid], parts: list[Stretch], kinds: list[str | None]) -> dict[str, Table]:
+    """Each statutory table: from the grids that hold it (``kinds``: ``classify``'s), else from the text under its
+    part's headings (every stretch whose heading names the part: a report may have two), else, where that finds no
+    table read whole, from anywhere in the report (under a heading not recognised, or none): a table is known by
+    its content, wherever it stands."""
     tables: dict[str, Table] = {}
     for key, (number, read_text, read_grids) in _READERS.items():
         mine = [g for g, kind in zip(grids, kinds, strict=True) if kind == key]
@@ -99,6 +96,22 @@ def read_tables(
                 table = Table("image")  # its heading, and nothing under it: what stood there was not text
         tables[key] = table
     return tables
+
+
+def more_tables(grids: list[Grid], kinds: list[str | None]) -> dict[str, tuple[Table, ...]]:
+    """A second table 三 (and more) after the first, each whole in grids of its own: a city's report gives the
+    city government's own (市政府本级) and then the whole city's (全市汇总). ``read_tables`` reads the first; these
+    are checked too, never merged into it."""
+    mine = [g for g, kind in zip(grids, kinds, strict=True) if kind == "applications"]
+    if len(mine) < 2:
+        return {}
+    whole = [t for g in mine if (t := read_applications_grids([g])) is not None and _whole(t)]
+    return {"applications": tuple(whole[1:])} if len(whole) >= 2 else {}
+
+
+def _whole(table: Table) -> bool:
+    """A table 三 read whole: its first rows and its (七)总计 and 结转 read, in the statutory columns."""
+    return table.status == "parsed" and {"new", "carried_over", "handled_total", "carried_forward"} <= table.rows.keys()
 
 
 def _rows_named(table: Table) -> int:
@@ -194,7 +207,10 @@ def parse(doc: Document, source: str, kind: str | None = None) -> Report:
     report.year = find_year(title, text, published, report.section_text(1))
     report.agency, report.agency_from = find_body(lines, title, first, doc.meta.get("source", ""))
     report.kind = kind or infer_kind(report.agency)
-    report.tables = read_tables(lines, [b.grid for b in doc.blocks if b.grid is not None], parts, _adjacent(doc.blocks))
+    grids = [b.grid for b in doc.blocks if b.grid is not None]
+    kinds = classify(grids, _adjacent(doc.blocks))
+    report.tables = read_tables(lines, grids, parts, kinds)
+    report.more_tables = more_tables(grids, kinds)
     _what_is_known(report, doc, text)
     formats = [t.format for t in (report.tables["active"], report.tables["applications"]) if t.format]
     if (report.year and report.year < 2019) or (not report.year and not formats and _LEGACY.search(text)):
