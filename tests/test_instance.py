@@ -26,24 +26,29 @@ def write(tmp_path: Path, extra: str = "") -> Path:
     return toml
 
 
-def test_a_second_run_exits_2_naming_the_holder_and_a_poll_is_handed_to_it(tmp_path, capsys):
-    from monitor.store import open_store  # noqa: PLC0415
-
-    toml = write(tmp_path)
-    open_store(tmp_path / "etc" / "govmon.db").close()
-    holder = subprocess.Popen(
+def _holder(db: Path) -> subprocess.Popen[str]:
+    """Another process holding the database's instance lock, as a running `govmon run` does (it prints "held")."""
+    return subprocess.Popen(
         [
             sys.executable,
             "-c",
             (
                 "import sys, time; from pathlib import Path; from monitor.store import instance_lock\n"
-                f"with instance_lock(Path({str(tmp_path / 'etc' / 'govmon.db')!r})):\n"
+                f"with instance_lock(Path({str(db)!r})):\n"
                 "    print('held', flush=True); time.sleep(30)"
             ),
         ],
         stdout=subprocess.PIPE,
         text=True,
     )
+
+
+def test_a_second_run_exits_2_naming_the_holder_and_a_poll_is_handed_to_it(tmp_path, capsys):
+    from monitor.store import open_store  # noqa: PLC0415
+
+    toml = write(tmp_path)
+    open_store(tmp_path / "etc" / "govmon.db").close()
+    holder = _holder(tmp_path / "etc" / "govmon.db")
     try:
         assert holder.stdout.readline().strip() == "held"
         assert main(["run", "--config", str(toml)]) == 2
@@ -66,6 +71,30 @@ def test_a_second_run_exits_2_naming_the_holder_and_a_poll_is_handed_to_it(tmp_p
     assert is_locked(db) is None  # a killed holder leaves no stale lock behind
     with instance_lock(db):
         assert is_locked(db) == str(os.getpid())
+
+
+def test_alerts_send_beside_the_service_says_when_it_sends_and_that_digests_keep_their_hour(tmp_path, capsys):
+    """Audit 15: it promised delivery "within a minute", though a daily digest's e-mails wait for 08:00."""
+    from monitor.store import open_store  # noqa: PLC0415
+
+    toml = write(
+        tmp_path,
+        '\n[alerts.email]\nhost = "127.0.0.1"\nport = 25\ntls = "none"\nfrom = "m@example.gov.cn"\n'
+        'to = ["o@example.gov.cn"]\ndigest = "daily"\n',
+    )
+    open_store(tmp_path / "etc" / "govmon.db").close()
+    holder = _holder(tmp_path / "etc" / "govmon.db")
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert main(["alerts", "send", "--config", str(toml)]) == 0
+        out = capsys.readouterr().out
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    assert f"govmon (PID {holder.pid}) is running on this database; 0 pending alert(s) made due now" in out
+    assert "e-mails for the daily digest still wait for 08:00 Beijing time" in out
+    assert "within a minute (" not in out
 
 
 @pytest.mark.parametrize("command", [["reports"], ["alerts", "list"]])

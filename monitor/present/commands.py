@@ -238,9 +238,12 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         if args.action == "send":
             sent = asyncio.run(service.send_now(settings, store, renderer))
             if isinstance(sent, tuple):
+                digest = settings.email is not None and settings.email.digest == "daily"
                 print(
                     f"alerts: govmon (PID {sent[0]}) is running on this database; {sent[1]} pending alert(s) made "
-                    "due now: it delivers them within a minute (govmon alerts list shows the result)"
+                    "due now: it delivers them with its next pass, within a minute or two"
+                    + ("; e-mails for the daily digest still wait for 08:00 Beijing time" if digest else "")
+                    + " (govmon alerts list shows the result)"
                 )
                 return 0
             for channel, (ok, failed) in sorted(sent.channels.items()):
