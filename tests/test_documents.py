@@ -84,6 +84,7 @@ def test_pdf_metadata_and_the_mixed_format(check_json):
     assert (r["agency"], r["year"], r["kind"], r["format"]) == ("淮安市人民政府", 2024, "government", "2021")
     assert "other_misc" in r["tables"]["applications"]  # (六) sub-rows numbered "1、"
     _, r = check_json(str(CORPUS / "001_huaian_hongze_district_2023.pdf"))
+    assert r["title"] == "洪泽区人民政府2023年政府信息公开工作年度报告"  # the text layer's "2023 年", as a reader writes it
     assert "other" in r["tables"]["applications"]  # a single (六) row in a 2023 report: parsed, and warned
     assert [f["table"] for f in r["findings"] if f["rule"] == "format.version"] == ["applications"]
 

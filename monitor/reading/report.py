@@ -202,7 +202,8 @@ def parse(doc: Document, source: str, kind: str | None = None) -> Report:
         at = next((k for k, line in enumerate(lines[:first]) if title in line), -1)
     title = title or found
     published = _meta_date(doc.meta.get("published")) or find_published(lines, first, at)
-    report = Report(input=source, text=text, title=title, sections=sections, published=published, pages=doc.pages)
+    shown = _SPACED.sub("", title) if title else title  # as a reader writes it: "2023 年" from a PDF's text is 2023年
+    report = Report(input=source, text=text, title=shown, sections=sections, published=published, pages=doc.pages)
     report.tables_only = doc.kind in _WORKBOOKS
     report.year = find_year(title, text, published, report.section_text(1))
     report.agency, report.agency_from = find_body(lines, title, first, doc.meta.get("source", ""))
@@ -220,6 +221,10 @@ def parse(doc: Document, source: str, kind: str | None = None) -> Report:
     elif formats:
         report.format = formats[0]
     return report
+
+
+# spaces a PDF's text layer (or a typist) puts between Chinese and the digits of a year: no word of a title is apart
+_SPACED = re.compile(r"(?<=[\u4e00-\u9fff\d])\s+(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])\s+(?=\d)")
 
 
 def _article_end(lines: list[str]) -> int | None:
