@@ -281,7 +281,20 @@ def test_a_whole_blank_column_in_the_real_page_is_a_blank_not_an_error():
     assert {cols["total"].number for cols in changed.tables["applications"].rows.values()} == {None}
     findings = run_rules(changed)
     assert [f.rule for f in findings if f.severity == "error"] == []
-    assert "cell.blank" in {f.rule for f in findings}
+    (blank,) = [f for f in findings if f.rule == "cell.blank"]
+    assert "为空（没有数据应填0）" in blank.message
+
+
+def test_cells_holding_only_a_dash_are_said_to_hold_one_not_to_be_empty():
+    """Audit 16: staff told a cell "为空" looked at it and saw "—"."""
+    raw = Path(path("005_")).read_bytes()
+    report = read_report(raw, "005")
+    soup = BeautifulSoup(raw.decode("utf-8"), "lxml")
+    for cols in report.tables["applications"].rows.values():
+        _td(soup, cols["total"].origin).string = "—"
+    findings = run_rules(read_report(str(soup).encode(), "dashed"))
+    (blank,) = [f for f in findings if f.rule == "cell.blank"]
+    assert "为空或只填了“—”“/”等符号（没有数据应填0）" in blank.message
 
 
 @pytest.mark.parametrize(

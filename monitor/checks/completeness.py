@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from monitor.checks.registry import Context, cells_where, expects_tables, per_table, rule
+from monitor.checks.registry import Context, cell_list, cells_where, expects_tables, per_table, rule
 from monitor.model import (
     CN,
     LEFT_OUT,
@@ -125,8 +125,19 @@ def table_unreadable(ctx: Context, make: Callable[..., Finding]) -> Iterator[Fin
 
 @rule("cell.blank", "warning", "单元格空白（没有数据应填0）：每张表一条，列出空白的单元格")
 def cell_blank(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
-    # only a cell known to be this row's and column's: a blank whose place is in doubt is said with its identity
-    yield from per_table(ctx, make, lambda v: v.blank and not v.doubt, "为空（没有数据应填0）")
+    # only a cell known to be this row's and column's: a blank whose place is in doubt is said with its identity. A
+    # cell holding only "—" or "/" is blank too, and said so: staff looking at it see a mark, not an empty cell
+    for key, table in ctx.report.tables.items():
+        blank = [v for cols in table.rows.values() for v in cols.values() if v.blank and not v.doubt]
+        if not blank:
+            continue
+        says = "为空或只填了“—”“/”等符号" if any(v.raw.strip() for v in blank) else "为空"
+        cells = cells_where(table, lambda v: v.blank and not v.doubt)
+        yield make(
+            f"{TABLE_LABELS[key]}有{len(cells)}个单元格{says}（没有数据应填0）：{cell_list(key, cells)}",
+            table=key,
+            cells=tuple(cells),
+        )
 
 
 @rule(
