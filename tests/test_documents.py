@@ -213,6 +213,8 @@ def test_a_docx_cells_unseen_run_is_not_glued_to_its_number(check_json, tmp_path
     assert got["tables"]["applications"]["new"]["natural_person"] == int(value)
     assert [f["rule"] for f in got["findings"] if f["severity"] == "error"] == []
     assert ["new", "natural_person"] in [d[:2] for d in got["doubts"]["applications"]]
+    (said,) = [f["message"] for f in got["findings"] if f["rule"] == "cell.unreadable"]
+    assert "带有乱码、修订痕迹或注释标记等读者不读作数字的内容" in said
 
 
 @pytest.mark.parametrize("how", ["struck through", "white", "note mark by a character style"])

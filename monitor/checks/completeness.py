@@ -143,14 +143,14 @@ def cell_blank(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
 @rule(
     "cell.unreadable",
     "warning",
-    "单元格带有乱码（如“0?”）已按其中数字读取，或内容不是数字、扫描件中未识别出内容而未能读取，请核对原文",
+    "单元格带有乱码、修订痕迹或注释标记（如“0?”）已按其中数字读取，或内容不是数字、扫描件中未识别出内容而未能读取，请核对原文",
 )
 def cell_unreadable(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     yield from per_table(
         ctx,
         make,
         lambda v: v.debris and v.number is not None,
-        "带有乱码字符或修订痕迹（如“0?”），已按其中的数字读取，请核对原文",
+        "带有乱码、修订痕迹或注释标记等读者不读作数字的内容（如“0?”“6¹”），已按其中的数字读取，请核对原文",
     )
     yield from per_table(
         ctx, make, lambda v: v.unreadable and bool(v.raw.strip()), "的内容不是数字，未能读取，也未参与计算，请核对原文"

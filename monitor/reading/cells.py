@@ -35,7 +35,7 @@ _SIGNS = ("+", *_MINUS)
 _ZERO = ("〇", "零")  # a count of none written as the numeral, as some offices fill their tables
 DEBRIS = "?"  # what traditional -> simplified converters and scrapers leave glued to numbers
 
-DOUBT_DEBRIS = "单元格带有乱码字符"
+DOUBT_DEBRIS = "单元格带有乱码、修订痕迹或注释标记"
 DOUBT_TEXT = "单元格内容不是数字"
 DOUBT_UNIT = "金额未写明单位（元还是万元）"
 
