@@ -87,6 +87,9 @@ def test_what_is_not_a_report_is_refused(name):
         ("6247.84万元", "amount_wan", 6247.84),
         ("-3", "change", -3),
         ("0?", "total", 0),
+        ("10（件）", "total", 10),  # audit 16: a Word table's count with its unit in brackets
+        ("5 (个)", "natural_person", 5),
+        ("10（件", "total", None),  # an unclosed bracket is no unit
     ],
 )
 def test_numbers_as_a_reader_reads_them(cell, column, number):

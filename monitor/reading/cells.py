@@ -3,7 +3,7 @@ text). The text arrives NFKC-normalised (full-width digits and signs are ASCII b
 
 What one cell may hold, all seen on real pages (report-format.md §5):
 - a number: ``23``, ``1,234`` (thousands separators), ``+3``/``-3``/``−3`` (signed columns), ``7730.28`` (万元);
-- with a unit: ``23件``, ``75394432.52元`` (in a 万元 column: 7539.443252), ``6247.84万元``;
+- with a unit: ``23件``, ``10（件）``, ``75394432.52元`` (in a 万元 column: 7539.443252), ``6247.84万元``;
 - split by markup: Word wraps digit runs, the decimal point and the unit each in a ``<span>`` of its own, so
   ``<span>1</span><span>2</span><span>3456</span><span>.</span><span>78</span><font>元</font>`` reads
   ``1 2 3456 . 78 元``: inside one cell, pieces separated only by spaces are one number (123456.78 元);
@@ -22,7 +22,7 @@ from functools import lru_cache
 from monitor.model import AMOUNT_COLUMNS, SIGNED_COLUMNS, Number, Table, Value
 
 UNITS = ("万元", "元", "人次", "件", "个", "条", "次", "项", "家", "宗", "户", "篇")
-_UNIT = re.compile(r"\s*(" + "|".join(UNITS) + r")$")
+_UNIT = re.compile(r"\s*(?:\(\s*(?P<paren>" + "|".join(UNITS) + r")\s*\)|(?P<bare>" + "|".join(UNITS) + r"))$")
 _BLANK = re.compile(r"^(?:[-—–/\\_]+|无)?$")
 _BODY = re.compile(r"^\d[\d\s,]*(?:\s*\.\s*\d[\d\s]*)?$")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
@@ -68,8 +68,8 @@ def read_cell(text: str) -> Reading:
         return Reading(0, blank=False, debris=debris)
     unit = None
     m = _UNIT.search(t)
-    if m:
-        unit, t = m.group(1), t[: m.start()].rstrip()
+    if m:  # "23件", or "10（件）" (NFKC made the brackets ASCII)
+        unit, t = m.group("paren") or m.group("bare"), t[: m.start()].rstrip()
     sign = t[:1] if t[:1] in _SIGNS else ""
     if sign:
         t = t[1:].lstrip()
