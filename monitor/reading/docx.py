@@ -2,7 +2,7 @@
 
 Paragraphs and tables are read in body order from the document's XML (python-docx opens it): a merged cell
 is one cell with its rowspan and colspan, as an HTML table gives it; what Word shows is read (tracked
-insertions in, deletions, hidden, struck-through and white text and note marks out, a cell with any of them not
+insertions in, deletions, hidden and struck-through text and note marks out, a cell with any of them not
 certain). The archive is checked before it is opened: a zip bomb (huge declared sizes or a
 suspicious compression ratio) is refused with a clear error.
 """
@@ -83,8 +83,8 @@ _CHANGED = (W + "ins", W + "del", W + "moveTo", W + "moveFrom")
 
 def _hidden(t: Any) -> bool:
     """A text run a reader does not read as what it says: inside a tracked deletion, formatted hidden (w:vanish),
-    struck through (a correction typed over by hand: "<s>9</s>10" is 10, not 910), white (on the page it is not
-    seen), or raised or lowered (a note mark, not the cell's number: "6¹" is 6)."""
+    struck through (a correction typed over by hand: "<s>9</s>10" is 10, not 910), or raised or lowered (a note
+    mark, not the cell's number: "6¹" is 6). White text is read: on a shaded cell or a dark banner it is seen."""
     for up in t.iterancestors():
         if up.tag in _GONE:
             return True
@@ -100,9 +100,6 @@ def _hidden(t: Any) -> bool:
 def _unseen(props: Any) -> bool:
     """Whether run properties (a run's, or a character style's) make its text one a reader does not read as it."""
     if any(_on(props.find(W + name)) for name in ("vanish", "strike", "dstrike")):
-        return True
-    color = props.find(W + "color")
-    if color is not None and str(color.get(W + "val") or "").upper() in ("FFFFFF", "WHITE"):
         return True
     align = props.find(W + "vertAlign")
     return align is not None and align.get(W + "val") in ("superscript", "subscript")

@@ -14,7 +14,9 @@ from lxml import etree
 
 from monitor.reading.cells import DEBRIS
 
-_NOT_RENDERED = ("display:none", "visibility:hidden", "mso-hide:all")  # not drawn (spaces removed, lower case)
+# not drawn (spaces removed, lower case). Not visibility:hidden: a child may set itself visible again, and
+# "backface-visibility:hidden" holds the words
+_NOT_RENDERED = ("display:none", "mso-hide:all")
 
 
 def rendered(el: Any) -> bool:
@@ -29,11 +31,6 @@ def hidden(el: Any) -> bool:
     """Whether a browser leaves the element (and what is in it) out by its own markup: not ``rendered``."""
     style = el.get("style")
     return (style is not None and not _drawn(style)) or el.get("hidden") is not None
-
-
-# words of a report's body that a portal's menus and footers do not carry (two of them at least): what stays of a
-# page without its hidden blocks still shows a report, or the page's report is what a script reveals
-REPORT_WORDS = re.compile("本年新收|上年结转|行政复议|存在的主要问题|其他需要报告|总体情况")
 
 
 @lru_cache(maxsize=1024)  # a table's rows and cells share a few styles

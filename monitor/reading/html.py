@@ -14,7 +14,7 @@ from monitor.errors import InputError
 from monitor.model import IMAGE_MARK, Block, Document, Grid, GridCell
 from monitor.reading import article
 from monitor.reading.cells import is_value
-from monitor.reading.hidden import REPORT_WORDS, hidden, mark_asides, rendered
+from monitor.reading.hidden import hidden, mark_asides, rendered
 from monitor.reading.paged import JOINED, page_of
 
 MAX_GRID_CELLS = 20_000  # per table, after rowspan/colspan expansion
@@ -83,10 +83,16 @@ Tables = dict[Any, int | None]  # each <table> read so far: its grid's index, or
 class _Text:
     """The walk of ``_strings``: where it is (inside layout tables, <pre>, <rt>) and what it has read. With
     ``unseen``, what the browser does not draw is left out and gathered there (hidden inside a table's cell,
-    ``mark_asides`` marked it)."""
+    ``mark_asides`` marked it), but for the blocks in ``shown``."""
 
-    def __init__(self, tables: Tables, blocks: bool, unseen: set[Any] | None = None) -> None:
-        self.tables, self.blocks, self.unseen = tables, blocks, unseen
+    def __init__(
+        self,
+        tables: Tables,
+        blocks: bool,
+        unseen: set[Any] | None = None,
+        shown: frozenset[Any] | set[Any] = frozenset(),
+    ) -> None:
+        self.tables, self.blocks, self.unseen, self.shown = tables, blocks, unseen, shown
         self.out: list[str] = []
         # with ``blocks``: where each block's (and layout cell's) text begins and ends in ``out``, and the short blocks
         # that may be a part's heading (``article.holder``)
@@ -103,7 +109,7 @@ class _Text:
     def open(self, el: Any) -> bool:
         """Entering ``el``; False when what is inside it is not text."""
         tag = el.tag
-        if self.unseen is not None and not self.layout and hidden(el):
+        if self.unseen is not None and not self.layout and el not in self.shown and hidden(el):
             self.unseen.add(el)
             return False
         if tag in _EMBEDS:  # a PDF viewer or an embedded document: what is in it is not read here
@@ -175,8 +181,14 @@ def _strings(top: Any, tables: Tables, blocks: bool = False) -> list[str]:
     return _walk(top, tables, blocks).out
 
 
-def _walk(top: Any, tables: Tables, blocks: bool, unseen: set[Any] | None = None) -> _Text:
-    text = _Text(tables, blocks, unseen)
+def _walk(
+    top: Any,
+    tables: Tables,
+    blocks: bool,
+    unseen: set[Any] | None = None,
+    shown: frozenset[Any] | set[Any] = frozenset(),
+) -> _Text:
+    text = _Text(tables, blocks, unseen, shown)
     text.add(top.text)
     walker = etree.iterwalk(top, events=_EVENTS)
     next(walker)  # top itself
@@ -367,14 +379,37 @@ def _inline_srcdoc(root: Any) -> None:
 
 
 def _drawn_text(root: Any, tables: Tables) -> _Text:
-    """The page's text as the browser draws it: a block it does not draw is not read (a year's tab not shown, an old
-    table an editor hid, a print copy), unless what it draws shows no report (a page whose report a script reveals
-    is read as served)."""
+    """The page's text as the browser draws it. A block it does not draw is read only where it gives what the drawn
+    page lacks, a part or a table (a script shows it: the pages of a pager, "展开全文", an accordion, a report drawn
+    only by a script); one that repeats what is drawn is not read (a year's tab not shown, an old table an editor
+    hid, a print copy)."""
     unseen: set[Any] = set()
     text = _walk(root, tables, blocks=True, unseen=unseen)
-    if unseen and len(set(REPORT_WORDS.findall("".join(text.out)))) < 2:
-        return _walk(root, tables, blocks=True)
-    return text
+    if not unseen:
+        return text
+    drawn_text = "".join(text.out)
+    drawn_tables = [t for t, i in tables.items() if i is not None and f"{_PLACEHOLDER}{i}\x00" in drawn_text]
+    drawn = _marks(drawn_text, "".join(w for t in drawn_tables for w in t.itertext()))
+    adds = {
+        el
+        for el in unseen
+        if _marks(
+            "".join(_walk(el, tables, blocks=True).out), "".join(w for t in el.iter("table") for w in t.itertext())
+        )
+        - drawn
+    }
+    return _walk(root, tables, blocks=True, unseen=set(), shown=adds) if adds else text
+
+
+_NUMBERED_HEAD = re.compile(r"^\s*(?:第\s*([一二三四五六])\s*部分|\(?([一二三四五六])[)、.．])")
+_TABLE_WORDS = ("本年新收", "行政复议", "行政许可")  # words of tables 三, 四 and 二
+
+
+def _marks(lines: str, tabled: str) -> set[str]:
+    """What a block gives of a report: the parts its numbered lines head (一、…, 第一部分, (一)), the statutory tables
+    the words of its tables (``tabled``) name; a part's heading names its table's words too, and gives no table."""
+    heads = {m.group(1) or m.group(2) for line in lines.splitlines() if (m := _NUMBERED_HEAD.match(line))}
+    return heads | {w for w in _TABLE_WORDS if w in tabled}
 
 
 def html_document(html: str, encoding: str = "utf-8") -> Document:

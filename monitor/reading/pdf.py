@@ -108,12 +108,13 @@ def _height(table: Any, i: int) -> float:
 def _text_only(page: Any) -> Any:
     """The page without what is not its text: characters drawn twice (a bold faked by printing twice reads
     "一一、、总总"), a watermark's (set at an angle, or far larger than the page's text), and those a reader does not
-    read as what they say (struck through, a raised note mark, white)."""
+    read as what they say (struck through, a raised note mark). White characters are read: what lies under them (a
+    shaded cell, a banner drawn as a curve, a picture) is not known for certain."""
     page = page.dedupe_chars(tolerance=1)
     sizes = sorted(c["size"] for c in page.chars)
     usual = sizes[len(sizes) // 2] if sizes else 0
 
-    unseen = _struck(page) | _raised_or_white(page)
+    unseen = _struck(page) | _raised(page)
 
     def text(obj: dict[str, Any]) -> bool:
         if obj.get("object_type") != "char":
@@ -127,39 +128,15 @@ def _text_only(page: Any) -> Any:
     return page.filter(text)
 
 
-def _raised_or_white(page: Any) -> set[tuple[float, float]]:
-    """The characters a reader does not read as the text beside them, as (x0, top): a note mark set small and raised
-    right after a character ("6¹" is 6), and white ones not drawn over a dark fill (unseen on the page: "20" and a
-    white "0" is 20)."""
-    found: set[tuple[float, float]] = set()
-    chars = page.chars
-    for before, c in itertools.pairwise(chars):
-        if (
-            c["size"] < RAISED * before["size"]
-            and abs(c["x0"] - before["x1"]) <= 2 * EDGE
-            and c["bottom"] < before["bottom"] - 0.2 * before["size"]
-        ):
-            found.add((c["x0"], c["top"]))
-    white = [c for c in chars if _white(c.get("non_stroking_color")) and c["text"].strip()]
-    if white:
-        fills = [r for r in page.rects if r.get("fill") and not _white(r.get("non_stroking_color"))]
-        for c in white:
-            x, y = (c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2
-            if not any(r["x0"] <= x <= r["x1"] and r["top"] <= y <= r["bottom"] for r in fills):
-                found.add((c["x0"], c["top"]))
-    return found
-
-
-def _white(color: Any) -> bool:
-    """Whether a fill colour is white: in gray (1), RGB (1, 1, 1) or CMYK (0, 0, 0, 0)."""
-    if not isinstance(color, tuple | list) or not color:
-        return False
-    values = [float(v) for v in color if isinstance(v, int | float)]
-    if len(values) != len(color):
-        return False
-    return (
-        all(v >= 0.99 for v in values) if len(values) in (1, 3) else len(values) == 4 and all(v <= 0.01 for v in values)
-    )
+def _raised(page: Any) -> set[tuple[float, float]]:
+    """Note marks, as (x0, top): a character set small and raised right after another ("6¹" is 6, not 61)."""
+    return {
+        (c["x0"], c["top"])
+        for before, c in itertools.pairwise(page.chars)
+        if c["size"] < RAISED * before["size"]
+        and abs(c["x0"] - before["x1"]) <= 2 * EDGE
+        and c["bottom"] < before["bottom"] - 0.2 * before["size"]
+    }
 
 
 def _struck(page: Any) -> set[tuple[float, float]]:
