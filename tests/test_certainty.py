@@ -570,8 +570,14 @@ def test_part_headings_in_words_of_their_own_are_found_by_their_numbering():
             lambda n, title: f"（{n}）{title}",
             lambda i, text: f"（{'一二'[i - 1]}）{text}",
         ),  # (一) … with (一)主动公开。…
+        (  # review 59: 1．总体情况 … 6．其他需要报告的事项。本年度未收取… (the heading runs on), with 1．主动公开。… inside 一
+            lambda n, title: (
+                f"{'一二三四五六'.index(n) + 1}．{title}" + ("。本年度未收取信息处理费。" if n == "六" else "")
+            ),
+            lambda i, text: f"{i}．{text}",
+        ),
     ],
-    ids=["diyibufen-with-1.-items", "paren-with-paren-items"],
+    ids=["diyibufen-with-1.-items", "paren-with-paren-items", "digits-with-a-run-on-heading"],
 )
 def test_parts_numbered_otherwise_with_numbered_paragraphs_in_part_one_are_all_found(numbered, sub):
     """Audit 14: headings 第一部分 … 第六部分 (or （一）…（六）) and, in part 一, numbered paragraphs "1．主动公开。全面梳理…"

@@ -38,7 +38,7 @@ _HEADED_LINE = re.compile(r"^([一二三四五六])\s*、\s*([^。:]{2,40})[。:
 
 # Other numberings of the parts (1.总体情况, 第一部分 总体情况, (一)总体情况): headings only where three or more
 # of one numbering name parts in order, as a report's structure does (a sub-item "1.…" alone is not a part).
-_SENTENCES = re.compile(r"[。；;！!]\s*\S")  # a numbered paragraph ("(一)主动公开。全面梳理…"), not a heading
+_NUMBER_OF = {numeral: n for n, numeral in enumerate("一二三四五六七八九十", start=1)}
 _OTHER_NUMBERINGS = (
     re.compile(r"^(\d{1,2})\s*[、.．]\s*(.{2,40})$"),
     re.compile(r"^第([一二三四五六七八九十]{1,2})部分\s*[、.:]?\s*(.{2,40})$"),
@@ -120,20 +120,20 @@ def heading_parts(line: str) -> tuple[int, ...]:
 
 
 def _other_numberings(lines: list[str], found: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Headings numbered otherwise than 一、 (1.总体情况, 第一部分, (一)): those of one numbering whose parts, with
-    the 一、 headings found, stand in the order of the parts and add parts the others do not name (a sub-item
-    "2.主动公开情况" inside part 一 breaks the order and is not a heading). Of the numberings that do, the one naming
-    the most parts: "1.主动公开。…" and "2.依申请公开。…" inside part 一 stand in order too, but name two parts where
-    the report's "第一部分 …" headings name six."""
+    """Headings numbered otherwise than 一、 (1.总体情况, 第一部分, (一)): those of one numbering whose number is the
+    part their words name, and whose parts, with the 一、 headings found, stand in the order of the parts and add
+    parts the others do not name. A sub-item of part 一 ("1．主动公开。全面梳理…", "（二）依申请公开。…") names a part
+    other than its number and is no heading; a heading with its sentence on its line ("6．其他需要报告的事项。本年度
+    未收取…") is one. Of the numberings that do, the one naming the most parts."""
     best: list[tuple[int, int]] = []
     for numbering in _OTHER_NUMBERINGS:
         other = []
         for i, line in enumerate(lines):
             m = numbering.match(line.strip()) if line and len(line) <= 60 else None
-            if m and not _SENTENCES.search(m.group(2)) and (parts := _named(m.group(2))):
+            if m and _number(m.group(1)) in (parts := _named(m.group(2))):
                 other += [(i, n) for n in parts]
-        merged = [n for _, n in sorted({*found, *other})]
         named = {n for _, n in other}
+        merged = [n for _, n in sorted({*found, *other})]
         if (
             named - {n for _, n in found}
             and all(a < b for a, b in itertools.pairwise(merged))
@@ -141,6 +141,11 @@ def _other_numberings(lines: list[str], found: list[tuple[int, int]]) -> list[tu
         ):
             best = other
     return best
+
+
+def _number(numeral: str) -> int:
+    """A heading's number: "6", "六"."""
+    return int(numeral) if numeral.isdigit() else _NUMBER_OF.get(numeral, 0)
 
 
 def headings(lines: list[str]) -> list[tuple[int, int]]:
