@@ -699,12 +699,15 @@ def test_a_second_table_three_is_checked_too_and_kept_apart_from_the_first():
     caption.string = "（二）全市汇总（含各县区人民政府及市政府部门）"
     table.insert_after(caption)
     caption.insert_after(again)
+    third = BeautifulSoup(str(again), "lxml").find("table")  # review 59: a third, with the same error
+    again.insert_after(third)
     report, findings = check(str(soup).encode())
     assert {k: t.numbers() for k, t in report.tables.items()} == {k: t.numbers() for k, t in shown.tables.items()}
-    assert [len(ts) for ts in report.more_tables.values()] == [1]
+    assert [len(ts) for ts in report.more_tables.values()] == [2]
     told = errors(findings)
     assert told
-    assert all(f.message.startswith("第三部分第2张申请情况表：") for f in told)
+    assert {f.message.split("：")[0] for f in told} == {"第三部分第2张申请情况表", "第三部分第3张申请情况表"}
+    assert len({f.key for f in told}) == len(told)  # each table's error its own alert
     assert {f.rule for f in told} <= {"applications.handled_sum", "applications.row_total"}
     stored = Report.from_json(report.to_json(), report.text)  # as a version keeps it, and the watcher re-checks it
     assert [f.message for f in errors(run_rules(stored))] == [f.message for f in told]

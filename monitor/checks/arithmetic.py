@@ -64,11 +64,13 @@ class Identity:
 
     def where(self) -> dict[str, Any]:
         """The finding's fields that say where it failed and by how much. Of a table given again: no table (its
-        cells are not the report's table's, which an alert shows and highlights), its message says which."""
+        cells are not the report's table's, which an alert shows and highlights), its message says which, and the
+        one of row and column the identity leaves free names it ("第2张表"), so each table's finding is its own."""
+        which = f"第{self.again}张表" if self.again else None
         return {
             "table": None if self.again else self.table,
-            "row": self.row,
-            "column": self.column,
+            "row": self.row if self.row is not None or not which else which,
+            "column": self.column if self.column is not None or not which else which,
             "expected": self.expected,
             "actual": self.actual,
             "cells": () if self.again else self.cells,
