@@ -15,6 +15,7 @@ import socket
 import sqlite3
 import subprocess
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -62,6 +63,16 @@ def toml(tmp_path: Path, base: str, extra: str = "", sources: tuple[str, ...] = 
     return path
 
 
+async def _hook(answer: Callable[[web.Request], Awaitable[web.Response]]) -> tuple[web.AppRunner, str]:
+    """A webhook receiver on 127.0.0.1 answering with ``answer``: its runner (to clean up) and its URL."""
+    app = web.Application()
+    app.router.add_post("/hook", answer)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
+
+
 # ---------------------------------------------------------------- 1. a slow channel never stalls polling
 async def test_polling_goes_on_while_a_channel_takes_ten_seconds_a_message(portal, tmp_path, monkeypatch):
     """A webhook answering after 10 s: each job used to wait for the delivery pass, so in 240 s 17 of 50 sources
@@ -75,12 +86,8 @@ async def test_polling_goes_on_while_a_channel_takes_ten_seconds_a_message(porta
         served.append(time.monotonic())
         return web.Response(text="{}")
 
-    app = web.Application()
-    app.router.add_post("/hook", slow)
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    hook = Webhook("slow", f"http://127.0.0.1:{runner.addresses[0][1]}/hook", "json")
+    runner, url = await _hook(slow)
+    hook = Webhook("slow", url, "json")
     ids = [f"s{i}" for i in range(4)]
     for i in ids:
         portal.add(f"/{i}/", listing([("t.html", "通辽市2021年政府信息公开工作年度报告")]))
@@ -584,14 +591,10 @@ async def test_an_alert_sent_as_the_database_locked_is_recorded_at_the_next_pass
             holder.execute("BEGIN EXCLUSIVE")  # another process takes the database as the first message is answered
         return web.Response(text="{}", content_type="application/json")
 
-    app = web.Application()
-    app.router.add_post("/hook", hook)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    runner, url = await _hook(hook)
     portal.add("/nb/", listing([("t.html", "通辽市2021年政府信息公开工作年度报告")]))
     portal.add("/nb/t.html", TONGLIAO, content_type="text/plain")
-    hook_at = Webhook("h", f"http://127.0.0.1:{runner.addresses[0][1]}/hook", "json")
+    hook_at = Webhook("h", url, "json")
     cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")], webhooks=(hook_at,))
     store = open_store(cfg)
     try:
@@ -626,14 +629,9 @@ async def test_a_sigterm_while_an_alert_is_being_answered_waits_for_it_and_it_is
         got.append(body)
         return web.Response(text="{}", content_type="application/json")
 
-    app = web.Application()
-    app.router.add_post("/hook", hook)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    runner, url = await _hook(hook)
     portal.add("/city/", listing([("t.html", "通辽市2021年政府信息公开工作年度报告")]))
     portal.add("/city/t.html", TONGLIAO, content_type="text/plain")
-    url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
     path = toml(tmp_path, portal.base, extra=f'\n[[alerts.webhook]]\nname = "h"\nurl = "{url}"\nformat = "json"\n')
     db, log = tmp_path / "govmon.db", tmp_path / "journal.txt"
     try:
