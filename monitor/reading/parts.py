@@ -120,26 +120,29 @@ def heading_parts(line: str) -> tuple[int, ...]:
 
 
 def _other_numberings(lines: list[str], found: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Headings numbered otherwise than 一、 (1.总体情况, 第一部分, (一)): those of one numbering whose number is the
-    part their words name, and whose parts, with the 一、 headings found, stand in the order of the parts and add
-    parts the others do not name. A sub-item of part 一 ("1．主动公开。全面梳理…", "（二）依申请公开。…") names a part
-    other than its number and is no heading; a heading with its sentence on its line ("6．其他需要报告的事项。本年度
-    未收取…") is one. Of the numberings that do, the one naming the most parts."""
+    """Headings numbered otherwise than 一、 (1.总体情况, 第一部分, (一)): those of one numbering whose parts, with
+    the 一、 headings found, stand in the order of the parts and add parts the others do not name (a sub-item
+    "2.主动公开情况" inside part 一 breaks the order and is not a heading). Where sub-items numbered as the headings
+    break the order ("（一）总体情况", then "（一）主动公开。全面梳理…" inside it), the lines whose number is not the part
+    they name are left out and it is tried again (a report numbered one off, a preface as 第一部分, stands in order as
+    it is). Of the numberings that do, the one naming the most parts: "1.主动公开…" and "2.依申请公开…" inside part 一
+    stand in order too, but name two parts where the report's "第一部分 …" headings name six."""
     best: list[tuple[int, int]] = []
     for numbering in _OTHER_NUMBERINGS:
-        other = []
-        for i, line in enumerate(lines):
-            m = numbering.match(line.strip()) if line and len(line) <= 60 else None
-            if m and _number(m.group(1)) in (parts := _named(m.group(2))):
-                other += [(i, n) for n in parts]
-        named = {n for _, n in other}
-        merged = [n for _, n in sorted({*found, *other})]
-        if (
-            named - {n for _, n in found}
-            and all(a < b for a, b in itertools.pairwise(merged))
-            and len(named) > len({n for _, n in best})
-        ):
-            best = other
+        titled = [
+            (i, m.group(1), m.group(2))
+            for i, line in enumerate(lines)
+            if line and len(line) <= 60 and (m := numbering.match(line.strip()))
+        ]
+        named_lines = [(i, _number(numeral), _named(title)) for i, numeral, title in titled]
+        for own in (False, True):  # as numbered; then only the lines whose number is the part they name
+            other = [(i, n) for i, number, parts in named_lines if not own or number in parts for n in parts]
+            named = {n for _, n in other}
+            merged = [n for _, n in sorted({*found, *other})]
+            if named - {n for _, n in found} and all(a < b for a, b in itertools.pairwise(merged)):
+                if len(named) > len({n for _, n in best}):
+                    best = other
+                break
     return best
 
 
