@@ -674,6 +674,24 @@ def test_the_pages_of_a_pager_a_script_shows_are_read():
     assert [f.rule for f in findings] == [f.rule for f in shown_findings]
 
 
+def test_a_hidden_tab_is_not_read_where_the_drawn_page_shows_a_picture_or_lacks_a_part():
+    """Review 60: a table 三 shown as a picture (or a part six left out) let a hidden year's tab be read, its numbers
+    taken for the shown report's (false errors), or its part six for the shown one's. A hidden block that heads the
+    drawn parts again is never read."""
+    soup = soup_of("010_")
+    box = _report_box(soup)
+    box.insert_before(_hidden_copy(soup, box))
+    table = next(t for t in box.find_all("table") if "本年新收" in t.get_text())
+    table.replace_with(soup.new_tag("img", src="/table3.png", width="600", height="800"))
+    six = box.find(string=lambda s: s is not None and s.strip() == "六、其他需要报告的事项").find_parent("p")
+    for p in [six, *six.find_next_siblings("p")]:
+        p.decompose()
+    report, findings = check(str(soup).encode())
+    assert report.tables["applications"].status == "image"
+    assert report.sections[6] is None
+    assert [f.rule for f in errors(findings)] == ["section.missing"]
+
+
 def test_a_report_a_script_reveals_is_read_as_served():
     """The whole report in a block the page's script shows: without it the page shows no report, so it is read."""
     soup = soup_of("010_")

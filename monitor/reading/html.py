@@ -16,6 +16,7 @@ from monitor.reading import article
 from monitor.reading.cells import is_value
 from monitor.reading.hidden import hidden, mark_asides, rendered
 from monitor.reading.paged import JOINED, page_of
+from monitor.reading.parts import heading_parts
 
 MAX_GRID_CELLS = 20_000  # per table, after rowspan/colspan expansion
 
@@ -379,37 +380,27 @@ def _inline_srcdoc(root: Any) -> None:
 
 
 def _drawn_text(root: Any, tables: Tables) -> _Text:
-    """The page's text as the browser draws it. A block it does not draw is read only where it gives what the drawn
-    page lacks, a part or a table (a script shows it: the pages of a pager, "展开全文", an accordion, a report drawn
-    only by a script); one that repeats what is drawn is not read (a year's tab not shown, an old table an editor
-    hid, a print copy)."""
+    """The page's text as the browser draws it. A block it does not draw is read only where it goes on with the
+    report the drawn page begins: it heads parts the drawn page lacks and none it has (a script shows it: a pager's
+    next pages, "展开全文", a report drawn only by a script). One that heads the drawn parts again (a year's tab not
+    shown, a print copy, a 解读 of the report), or heads none (an old table an editor hid; an accordion's bodies,
+    said as tables not seen under their headings), is not read: what may not be the report's is never taken."""
     unseen: set[Any] = set()
     text = _walk(root, tables, blocks=True, unseen=unseen)
     if not unseen:
         return text
-    drawn_text = "".join(text.out)
-    drawn_tables = [t for t, i in tables.items() if i is not None and f"{_PLACEHOLDER}{i}\x00" in drawn_text]
-    drawn = _marks(drawn_text, "".join(w for t in drawn_tables for w in t.itertext()))
-    adds = {
-        el
-        for el in unseen
-        if _marks(
-            "".join(_walk(el, tables, blocks=True).out), "".join(w for t in el.iter("table") for w in t.itertext())
-        )
-        - drawn
-    }
-    return _walk(root, tables, blocks=True, unseen=set(), shown=adds) if adds else text
+    drawn = _parts_headed("".join(text.out))
+    goes_on = set()
+    for el in unseen:
+        heads = _parts_headed("".join(_walk(el, tables, blocks=True).out))
+        if heads and not heads & drawn:
+            goes_on.add(el)
+    return _walk(root, tables, blocks=True, unseen=set(), shown=goes_on) if goes_on else text
 
 
-_NUMBERED_HEAD = re.compile(r"^\s*(?:第\s*([一二三四五六])\s*部分|\(?([一二三四五六])[)、.．])")
-_TABLE_WORDS = ("本年新收", "行政复议", "行政许可")  # words of tables 三, 四 and 二
-
-
-def _marks(lines: str, tabled: str) -> set[str]:
-    """What a block gives of a report: the parts its numbered lines head (一、…, 第一部分, (一)), the statutory tables
-    the words of its tables (``tabled``) name; a part's heading names its table's words too, and gives no table."""
-    heads = {m.group(1) or m.group(2) for line in lines.splitlines() if (m := _NUMBERED_HEAD.match(line))}
-    return heads | {w for w in _TABLE_WORDS if w in tabled}
+def _parts_headed(text: str) -> set[int]:
+    """The parts whose headings stand in ``text``, by their words (a table's row "一、本年新收…" is none)."""
+    return {n for line in text.splitlines() if line.strip() for n in heading_parts(line.strip())}
 
 
 def html_document(html: str, encoding: str = "utf-8") -> Document:
