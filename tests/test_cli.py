@@ -35,8 +35,8 @@ def portal() -> Iterator[str]:
     async def viewer(_request: web.Request) -> web.Response:
         return web.Response(text=VIEWER_PAGE, content_type="text/html")
 
-    async def another_years_file(_request: web.Request) -> web.Response:
-        return web.Response(text=ANOTHER_YEARS_FILE, content_type="text/html")
+    async def beside_other_years(_request: web.Request) -> web.Response:
+        return web.Response(text=ATTACHED_BESIDE_OTHER_YEARS, content_type="text/html")
 
     async def pdf(_request: web.Request) -> web.Response:
         return web.Response(
@@ -46,7 +46,7 @@ def portal() -> Iterator[str]:
     app.router.add_get("/report.txt", report)
     app.router.add_get("/missing", missing)
     app.router.add_get("/art/2024/1/20/art_1.html", viewer)
-    app.router.add_get("/art/2023/3/20/art_2.html", another_years_file)
+    app.router.add_get("/art/2023/3/20/art_2.html", beside_other_years)
     app.router.add_get("/uploadfiles/2024/01/20240120.pdf", pdf)
     runner = web.AppRunner(app)
     try:
@@ -107,28 +107,25 @@ VIEWER_PAGE = (
 )
 
 
-# a 2022 report page whose tables are pictures, and a 相关附件 box linking another report's PDF (洪泽区 2023)
-ANOTHER_YEARS_FILE = (
-    "<html><head><title>如皋市人民政府2022年政府信息公开工作年度报告</title></head><body><div class='article'>"
-    "<h1>如皋市人民政府2022年政府信息公开工作年度报告</h1><p>发布时间：2023-01-20</p>"
-    "<p>一、总体情况</p><p>2022年，如皋市人民政府认真贯彻落实《中华人民共和国政府信息公开条例》。</p>"
-    "<p>二、主动公开政府信息情况</p><p><img src='/t2.png' width='600' height='400'></p>"
-    "<p>三、收到和处理政府信息公开申请情况</p><p><img src='/t3.png' width='600' height='800'></p>"
-    "<p>四、政府信息公开行政复议、行政诉讼情况</p><p><img src='/t4.png' width='600' height='300'></p>"
-    "<p>五、存在的主要问题及改进情况</p><p>公开的及时性有待提高。</p><p>六、其他需要报告的事项</p><p>无。</p></div>"
-    "<div class='related'>相关附件：<a href='/uploadfiles/2024/01/20240120.pdf'>洪泽区人民政府2023年政府信息公开工作年度报告.pdf</a>"
-    "</div></body></html>"
+# a report page whose file is attached, beside a 相关阅读 box of the body's other years' reports (as portals show)
+ATTACHED_BESIDE_OTHER_YEARS = (
+    "<html><head><title>洪泽区人民政府2023年政府信息公开工作年度报告</title></head><body><div class='article'>"
+    "<h1>洪泽区人民政府2023年政府信息公开工作年度报告</h1><p>发布时间：2024-01-20</p><p>现予公布，详见附件。</p>"
+    "<p>附件：<a href='/uploadfiles/2024/01/20240120.pdf'>洪泽区人民政府2023年政府信息公开工作年度报告.pdf</a></p></div>"
+    "<div class='related'><h3>相关阅读</h3><ul>"
+    + "".join(
+        f"<li><a href='/y{y}.html'>洪泽区人民政府{y}年政府信息公开工作年度报告</a></li>" for y in (2020, 2021, 2022)
+    )
+    + "</ul></div></body></html>"
 )
 
 
-def test_another_reports_file_beside_a_page_is_not_taken_for_its_tables(check_json, portal):
-    """Review 59: a 2022 page whose tables are pictures was given the tables of another year's (and body's) PDF its
-    相关附件 box links, and two false balance errors on numbers that are not its own."""
+def test_a_report_page_beside_other_years_reports_is_read_through_its_file(check_json, portal):
+    """Review 60: check URL refused such a page as a listing (three reports named in its box) and never read its file."""
     code, r = check_json(f"{portal}/art/2023/3/20/art_2.html")
-    assert (r["year"], r["agency"]) == (2022, "如皋市人民政府")
-    assert [f["rule"] for f in r["findings"] if f["severity"] == "error"] == []
-    assert set(r["table_status"].values()) <= {"image", "missing"}
-    assert code == 0
+    assert (r["year"], r["published"]) == (2023, "2024-01-20")
+    assert [f["rule"] for f in r["findings"] if f["severity"] == "error"] == ["appeals.total"] * 2
+    assert code == 1
 
 
 def test_a_page_that_only_shows_its_pdf_is_checked_by_its_url_and_said_so_as_a_file(

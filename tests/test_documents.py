@@ -419,43 +419,6 @@ async def test_watcher_checks_the_pdf_a_page_shows_in_a_viewer(portal, tmp_path,
         store.close()
 
 
-async def test_watcher_takes_no_other_reports_file_for_a_pages_tables(portal, tmp_path):
-    """Review 59: a report page whose tables are pictures, with a 相关附件 box linking another year's report: that
-    file's numbers were taken for the page's tables (false errors on numbers not its own)."""
-    pdf = (CORPUS / "001_huaian_hongze_district_2023.pdf").read_bytes()  # 洪泽区 2023
-    portal.add("/nb/", listing([("t1.html", "洪泽区人民政府2022年政府信息公开工作年度报告")]))
-    heads = "".join(
-        f"<p>{h}</p><p><img src='/t{n}.png' width='600' height='400'></p>"
-        for n, h in enumerate(
-            [
-                "二、主动公开政府信息情况",
-                "三、收到和处理政府信息公开申请情况",
-                "四、政府信息公开行政复议、行政诉讼情况",
-            ],
-            start=2,
-        )
-    )
-    portal.add(
-        "/nb/t1.html",
-        "<html><body><h1>洪泽区人民政府2022年政府信息公开工作年度报告</h1><p>发布时间：2023-01-20</p>"
-        f"<p>一、总体情况</p><p>2022年，本区认真贯彻落实《条例》。</p>{heads}<p>五、存在的主要问题及改进情况</p><p>无。</p>"
-        "<p>六、其他需要报告的事项</p><p>无。</p>"
-        "<div>相关附件：<a href='/att/2023.pdf'>洪泽区人民政府2023年政府信息公开工作年度报告.pdf</a></div></body></html>",
-    )
-    portal.add("/att/2023.pdf", pdf, content_type="application/pdf", charset=None)
-    cfg = settings(tmp_path, [("hongze", "government", f"{portal.base}/nb/")])
-    store = open_store(cfg)
-    try:
-        async with Fetcher(cfg.user_agent, 4, 2, retries=0) as f:
-            (r,) = await Watcher(cfg, store, f, today=lambda: date(2023, 3, 1)).poll()
-        assert r.error is None
-        (doc,) = store.reports(summaries=True)
-        assert doc.latest.content_type != "pdf"  # the page itself, its tables pictures
-        assert [f.rule for f in doc.latest.findings if f.severity == "error"] == []
-    finally:
-        store.close()
-
-
 async def test_watcher_checks_the_attachment_of_a_page_without_tables(portal, tmp_path):
     pdf = (CORPUS / "001_huaian_hongze_district_2023.pdf").read_bytes()
     portal.add("/nb/", listing([("t1.html", "洪泽区2023年政府信息公开工作年度报告")]))

@@ -216,7 +216,7 @@ def _fetched(url: str, kind: str | None, allow_private: bool) -> Report:
     import asyncio  # noqa: PLC0415
 
     from monitor.reading.formats import decode, sniff  # noqa: PLC0415
-    from monitor.reading.report import belongs, lists_reports, read_page, with_attachment  # noqa: PLC0415
+    from monitor.reading.report import read_page, with_attachment  # noqa: PLC0415
     from monitor.watch.discover import attachments  # noqa: PLC0415
     from monitor.watch.fetch import fetch_once  # noqa: PLC0415
 
@@ -234,18 +234,13 @@ def _fetched(url: str, kind: str | None, allow_private: bool) -> Report:
     else:
         if sniff(resp.body) != "html" or any(t.status not in ("missing", "image") for t in page.tables.values()):
             return page
-    if page is not None and lists_reports(page, 3):  # a listing's page: its reports' files are theirs, not its own
-        return _refused(page, refused)
     for linked in attachments(decode(resp.body, resp.charset)[0], resp.url)[:4]:
         got = asyncio.run(fetch_once(linked, allow_private=allow_private))
         try:
             found = _read(got.body, linked, kind, got.charset)
         except InputError:
             continue
-        if page is None:
-            return found
-        if belongs(page, found):  # (another year's or body's file beside it is not its report)
-            return with_attachment(page, found)
+        return with_attachment(page, found) if page is not None else found
     return _refused(page, refused)
 
 

@@ -20,7 +20,6 @@ from monitor.model import (
     Table,
     shows_more,
 )
-from monitor.model.bodies import same_name
 from monitor.reading.facts import (
     _TITLE,
     _YEAR,
@@ -292,14 +291,6 @@ def read_report(data: bytes, source: str, kind: str | None = None, charset: str 
 
 _ELSEWHERE = re.compile(r"\[附件\]|\[图片\]")  # (the HTML reader's marks of an attachment, an embed or an image)
 _CHECK_THE_FILE = "请下载该文件后用govmon check检查它，或检查该页面的网址（govmon check 网址会读取它链接的文件）"
-
-
-def belongs(page: Report, attached: Report) -> bool:
-    """Whether a file a page links or shows may be the page's report: of its year and its body, where both say. A
-    相关附件 box's other year's report, another body's file, is not the page's: its numbers are never taken for it."""
-    if page.year and attached.year and page.year != attached.year:
-        return False
-    return not (page.agency and attached.agency and not same_name(page.agency, attached.agency))
 
 
 def with_attachment(page: Report, attached: Report) -> Report:

@@ -29,7 +29,7 @@ from monitor.model import Event, Finding, Report, china_day
 from monitor.model.bodies import Attribution, Body, attribute
 from monitor.reading.facts import infer_kind
 from monitor.reading.formats import decode, sniff
-from monitor.reading.report import belongs, is_report, lists_reports, with_attachment
+from monitor.reading.report import is_report, lists_reports, with_attachment
 from monitor.store import (
     KnownReport,
     NewVersion,
@@ -459,16 +459,6 @@ class Documents:
             except InputError as exc:
                 log.warning("source %s: attachment %s of %s: %s", source.id, url, link.url, exc)
                 missing = missing or (exc if isinstance(exc, ReaderMissing) else None)
-                continue
-            if not belongs(page, found):  # another year's or body's report beside it (a 相关附件 box)
-                log.info(
-                    "source %s: attachment %s of %s is another report (%s %s)",
-                    source.id,
-                    url,
-                    link.url,
-                    found.agency,
-                    found.year,
-                )
                 continue
             return Read(with_attachment(page, found), got.body, sniff(got.body))
         if missing is not None:
