@@ -772,7 +772,8 @@ async def test_a_service_frozen_on_a_server_that_stopped_answering_says_so_and_w
             watcher = Watcher(cfg, store, fetcher, today=lambda: date(2022, 3, 1))
             service = asyncio.create_task(timetable.run(watcher, stop, spread=0))
             await wait_for(lambda: bool(list(store.reports("city"))))
-            proxy.passing.clear()  # frozen: the next call of the loop's waits
+            proxy.passing.clear()  # frozen: the next call made on the loop waits, as the service's own would
+            store.alert_counts()
             await wait_for(lambda: "the service runs again" in caplog.text)
             stop.set()
             await asyncio.wait_for(service, 30)
