@@ -674,6 +674,38 @@ def test_the_pages_of_a_pager_a_script_shows_are_read():
     assert [f.rule for f in findings] == [f.rule for f in shown_findings]
 
 
+@pytest.mark.parametrize("drawn", ["summary", "page one, its part 二 continued on page two"])
+def test_a_full_text_behind_a_summary_or_a_pager_that_repeats_a_heading_is_read(drawn):
+    """Review 61: a summary (its 一、总体情况) drawn and the full text behind 展开全文 starting at 一、 again, or a pager
+    whose page two heads "二、…（续）": the hidden block heads a part the drawn page has, and was not read (five false
+    section.missing, the tables and their errors lost). Where the drawn page heads two parts at most, a hidden block
+    heading the parts it lacks goes on with it."""
+    soup = soup_of("010_")
+    shown, shown_findings = check(str(soup).encode())
+    box = _report_box(soup)
+    full = soup.new_tag("div", style="display:none")
+    if drawn == "summary":
+        summary = soup.new_tag("div")
+        for text in ("一、总体情况", "2024年，本局认真贯彻落实《中华人民共和国政府信息公开条例》。"):
+            line = soup.new_tag("p")
+            line.string = text
+            summary.append(line)
+        box.insert_before(summary)
+        box.wrap(full)
+    else:
+        three = box.find(string=lambda s: s is not None and s.strip().startswith("三、收到和处理")).find_parent("p")
+        again = soup.new_tag("p")
+        again.string = "二、主动公开政府信息情况（续）"
+        full.append(again)
+        for el in [three, *three.find_next_siblings()]:
+            full.append(el.extract())
+        box.append(full)
+    report, findings = check(str(soup).encode())
+    assert all(report.sections[n] is not None for n in range(1, 7))
+    assert {k: t.numbers() for k, t in report.tables.items()} == {k: t.numbers() for k, t in shown.tables.items()}
+    assert [f.rule for f in errors(findings)] == [f.rule for f in errors(shown_findings)]
+
+
 def test_a_hidden_tab_is_not_read_where_the_drawn_page_shows_a_picture_or_lacks_a_part():
     """Review 60: a table 三 shown as a picture (or a part six left out) let a hidden year's tab be read, its numbers
     taken for the shown report's (false errors), or its part six for the shown one's. A hidden block that heads the

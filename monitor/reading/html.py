@@ -15,8 +15,9 @@ from monitor.model import IMAGE_MARK, Block, Document, Grid, GridCell
 from monitor.reading import article
 from monitor.reading.cells import is_value
 from monitor.reading.hidden import hidden, mark_asides, rendered
+from monitor.reading.normalise import normalise
 from monitor.reading.paged import JOINED, page_of
-from monitor.reading.parts import heading_parts
+from monitor.reading.parts import headings
 
 MAX_GRID_CELLS = 20_000  # per table, after rowspan/colspan expansion
 
@@ -381,10 +382,11 @@ def _inline_srcdoc(root: Any) -> None:
 
 def _drawn_text(root: Any, tables: Tables) -> _Text:
     """The page's text as the browser draws it. A block it does not draw is read only where it goes on with the
-    report the drawn page begins: it heads parts the drawn page lacks and none it has (a script shows it: a pager's
-    next pages, "展开全文", a report drawn only by a script). One that heads the drawn parts again (a year's tab not
-    shown, a print copy, a 解读 of the report), or heads none (an old table an editor hid; an accordion's bodies,
-    said as tables not seen under their headings), is not read: what may not be the report's is never taken."""
+    report the drawn page begins: it heads parts the drawn page lacks, and either none it has or the drawn page heads
+    two parts at most (a script shows it: a pager's next pages, which may head the last drawn part again "（续）";
+    展开全文 after a summary; a report only a script draws). One that heads the drawn report's parts again (a year's
+    tab not shown, a print copy, a 解读 tab) or heads none (an old table an editor hid; an accordion's bodies, said
+    as tables not seen under their headings) is not read: what may not be the report's is never taken."""
     unseen: set[Any] = set()
     text = _walk(root, tables, blocks=True, unseen=unseen)
     if not unseen:
@@ -393,14 +395,15 @@ def _drawn_text(root: Any, tables: Tables) -> _Text:
     goes_on = set()
     for el in unseen:
         heads = _parts_headed("".join(_walk(el, tables, blocks=True).out))
-        if heads and not heads & drawn:
+        if heads - drawn and (not heads & drawn or len(drawn) <= 2):
             goes_on.add(el)
     return _walk(root, tables, blocks=True, unseen=set(), shown=goes_on) if goes_on else text
 
 
 def _parts_headed(text: str) -> set[int]:
-    """The parts whose headings stand in ``text``, by their words (a table's row "一、本年新收…" is none)."""
-    return {n for line in text.splitlines() if line.strip() for n in heading_parts(line.strip())}
+    """The parts whose headings stand in ``text``, as the report reader finds them (一、, 第X部分, (一), 1. …: a table's
+    row "一、本年新收…" is none), on the text as the reader normalises it (（一） is (一))."""
+    return {n for _, n in headings([line.strip() for line in normalise(text).splitlines()])}
 
 
 def html_document(html: str, encoding: str = "utf-8") -> Document:
