@@ -674,7 +674,7 @@ def test_the_pages_of_a_pager_a_script_shows_are_read():
     assert [f.rule for f in findings] == [f.rule for f in shown_findings]
 
 
-@pytest.mark.parametrize("drawn", ["summary", "page one, its part 二 continued on page two"])
+@pytest.mark.parametrize("drawn", ["summary", "contents", "page one, its part 二 continued on page two"])
 def test_a_full_text_behind_a_summary_or_a_pager_that_repeats_a_heading_is_read(drawn):
     """Review 61: a summary (its 一、总体情况) drawn and the full text behind 展开全文 starting at 一、 again, or a pager
     whose page two heads "二、…（续）": the hidden block heads a part the drawn page has, and was not read (five false
@@ -684,9 +684,17 @@ def test_a_full_text_behind_a_summary_or_a_pager_that_repeats_a_heading_is_read(
     shown, shown_findings = check(str(soup).encode())
     box = _report_box(soup)
     full = soup.new_tag("div", style="display:none")
-    if drawn == "summary":
+    if drawn in ("summary", "contents"):
         summary = soup.new_tag("div")
-        for text in ("一、总体情况", "2024年，本局认真贯彻落实《中华人民共和国政府信息公开条例》。"):
+        lines = ("一、总体情况", "2024年，本局认真贯彻落实《中华人民共和国政府信息公开条例》。")
+        if drawn == "contents":  # the six headings one under the other, the text behind 展开全文
+            lines = ("一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况")
+            lines += (
+                "四、政府信息公开行政复议、行政诉讼情况",
+                "五、存在的主要问题及改进情况",
+                "六、其他需要报告的事项",
+            )
+        for text in lines:
             line = soup.new_tag("p")
             line.string = text
             summary.append(line)

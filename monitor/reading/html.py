@@ -5,6 +5,7 @@ text, the CMS ``<meta>`` fields kept."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 
@@ -403,7 +404,10 @@ def _drawn_text(root: Any, tables: Tables) -> _Text:
 def _parts_headed(text: str) -> set[int]:
     """The parts whose headings stand in ``text``, as the report reader finds them (一、, 第X部分, (一), 1. …: a table's
     row "一、本年新收…" is none), on the text as the reader normalises it (（一） is (一))."""
-    return {n for _, n in headings([line.strip() for line in normalise(text).splitlines()])}
+    found = headings([line.strip() for line in normalise(text).splitlines()])
+    if len(found) >= 3 and all(b - a <= 2 for (a, _), (b, _) in itertools.pairwise(found)):
+        return set()  # a table of contents, the headings one under the other: no part's text
+    return {n for _, n in found}
 
 
 def html_document(html: str, encoding: str = "utf-8") -> Document:
