@@ -678,8 +678,8 @@ def test_the_pages_of_a_pager_a_script_shows_are_read():
 def test_a_full_text_behind_a_summary_or_a_pager_that_repeats_a_heading_is_read(drawn):
     """Review 61: a summary (its 一、总体情况) drawn and the full text behind 展开全文 starting at 一、 again, or a pager
     whose page two heads "二、…（续）": the hidden block heads a part the drawn page has, and was not read (five false
-    section.missing, the tables and their errors lost). Where the drawn page heads two parts at most, a hidden block
-    heading the parts it lacks goes on with it."""
+    section.missing, the tables and their errors lost). A hidden block heading the parts the drawn page lacks, from
+    the last one it heads, goes on with it; so does the full text behind a summary."""
     soup = soup_of("010_")
     shown, shown_findings = check(str(soup).encode())
     box = _report_box(soup)
@@ -730,6 +730,122 @@ def test_a_hidden_tab_is_not_read_where_the_drawn_page_shows_a_picture_or_lacks_
     assert report.tables["applications"].status == "image"
     assert report.sections[6] is None
     assert [f.rule for f in errors(findings)] == ["section.missing"]
+
+
+def _heading_p(soup: BeautifulSoup, start: str):
+    return soup.find(string=lambda s: s is not None and s.strip().startswith(start)).find_parent("p")
+
+
+def _table3(soup: BeautifulSoup):
+    return next(t for t in soup.find_all("table") if "本年新收" in t.get_text())
+
+
+def _with_error(soup: BeautifulSoup) -> BeautifulSoup:
+    """Table 三 with one more 自然人 in 本年新收 than its total and its outcomes: a balance error a reader sees."""
+    cell = _table3(soup).find(string=lambda s: s is not None and "本年新收" in s).find_parent("tr").find_all("td")[1]
+    cell.string = str(int(cell.get_text().strip()) + 1)
+    return soup
+
+
+@pytest.mark.parametrize("folded", ["table three", "every table", "each part's body"])
+def test_a_table_behind_a_click_under_its_drawn_heading_is_read(folded):
+    """Review 62: tables folded behind 点击查看表格, or an accordion whose bodies a click opens, under headings that are
+    drawn: the hidden blocks head no part and were never read, the table's errors missed and the warning saying the
+    table was only a picture or an attachment. A block that heads no part, holds a table, and stands under a drawn
+    part that has a statutory table and shows none (nor a picture) is that part's table."""
+    soup = _with_error(soup_of("010_"))
+    shown, shown_findings = check(str(soup).encode())
+    assert errors(shown_findings)
+    tables = [t for t in soup.find_all("table") if re.search("本年新收|行政复议|规章", t.get_text())]
+    if folded == "table three":
+        tables = [_table3(soup)]
+    if folded == "each part's body":  # an accordion: under each drawn heading, the rest of the part hidden
+        for numeral in "二三四":
+            heading = _heading_p(soup, f"{numeral}、")
+            body = soup.new_tag("div", style="display:none")
+            for el in list(heading.find_next_siblings()):
+                if el.name == "p" and re.match("[一二三四五六]、", el.get_text().strip()):
+                    break
+                body.append(el.extract())
+            heading.insert_after(body)
+    else:
+        for table in tables:
+            click = soup.new_tag("a", href="javascript:void(0)")
+            click.string = "点击查看表格"
+            table.insert_before(click)
+            table.wrap(soup.new_tag("div", style="display:none"))
+    report, findings = check(str(soup).encode())
+    assert {k: t.numbers() for k, t in report.tables.items()} == {k: t.numbers() for k, t in shown.tables.items()}
+    assert [f.rule for f in errors(findings)] == [f.rule for f in errors(shown_findings)]
+
+
+@pytest.mark.parametrize("layout", ["page two heads 三 again", "a summary of three headings", "the first half folded"])
+def test_the_rest_of_a_report_a_script_shows_is_read_wherever_it_falls_in_the_order(layout):
+    """Review 62: a hidden block was read only where the drawn page headed two parts at most or none it repeats. A
+    pager whose page one draws 一 to 三 and page two opens "三、…（续）", or a summary showing three headings before the
+    full text, lost the rest of the report (false section.missing, the table's error missed). A hidden block that
+    heads parts the report lacks, where they fall between the parts around it, is its other pages."""
+    soup = _with_error(soup_of("010_"))
+    shown, shown_findings = check(str(soup).encode())
+    box = _report_box(soup)
+    rest = soup.new_tag("div", style="display:none")
+    if layout == "page two heads 三 again":
+        three = _heading_p(soup, "三、收到和处理")
+        again = soup.new_tag("p")
+        again.string = "三、收到和处理政府信息公开申请情况（续）"
+        rest.append(again)
+        for el in three.find_next_siblings():
+            rest.append(el.extract())
+        box.append(rest)
+    elif layout == "a summary of three headings":
+        summary = soup.new_tag("div")
+        for text in ("一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况"):
+            line = soup.new_tag("p")
+            line.string = text
+            summary.append(line)
+            line = soup.new_tag("p")
+            line.string = "（摘要）本局认真贯彻落实《中华人民共和国政府信息公开条例》，详见全文。"
+            summary.append(line)
+        box.insert_before(summary)
+        box.wrap(rest)
+    else:  # parts 一 to 三 folded away above the drawn 四 to 六
+        four = _heading_p(soup, "四、")
+        for el in list(four.find_previous_siblings())[::-1]:
+            rest.append(el.extract())
+        four.insert_before(rest)
+    report, findings = check(str(soup).encode())
+    assert all(report.sections[n] is not None for n in range(1, 7))
+    assert {k: t.numbers() for k, t in report.tables.items()} == {k: t.numbers() for k, t in shown.tables.items()}
+    assert [f.rule for f in errors(findings)] == [f.rule for f in errors(shown_findings)]
+
+
+@pytest.mark.parametrize("drawn", ["pager", "summary"])
+def test_a_hidden_years_tab_is_not_read_once_the_report_is_whole(drawn):
+    """Review 62: where the drawn page headed two parts at most (a pager's page one, a summary), every hidden block
+    heading a part it lacked was read: a hidden last year's tab after the report's own pages too, its table 三
+    checked as a second one (a false 第三部分第2张申请情况表 error, numbers nowhere on the screen). The report's own
+    pages (or full text) come first; once it heads all six parts, nothing hidden is read."""
+    soup = soup_of("010_")
+    shown, shown_findings = check(str(soup).encode())
+    box = _report_box(soup)
+    last_year = _hidden_copy(soup, box)
+    _with_error(last_year)
+    if drawn == "pager":
+        three = _heading_p(soup, "三、收到和处理")
+        page_two = soup.new_tag("div", style="display:none")
+        for el in [three, *three.find_next_siblings()]:
+            page_two.append(el.extract())
+        box.append(page_two)
+    else:
+        summary = soup.new_tag("p")
+        summary.string = "一、总体情况"
+        box.insert_before(summary)
+        box.wrap(soup.new_tag("div", style="display:none"))
+    soup.body.append(last_year)
+    report, findings = check(str(soup).encode())
+    assert not report.more_tables
+    assert {k: t.numbers() for k, t in report.tables.items()} == {k: t.numbers() for k, t in shown.tables.items()}
+    assert [f.rule for f in errors(findings)] == [f.rule for f in errors(shown_findings)]
 
 
 def test_a_report_a_script_reveals_is_read_as_served():

@@ -141,6 +141,9 @@ LABELS: dict[str, str] = {
 }
 
 
+PART_TABLES = {2: "active", 3: "applications", 4: "appeals"}  # the part each statutory table stands in
+
+
 TABLE_LABELS = {
     "active": "主动公开情况表(第二部分)",
     "applications": "政府信息公开申请情况表(第三部分)",

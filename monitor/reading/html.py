@@ -5,7 +5,6 @@ text, the CMS ``<meta>`` fields kept."""
 
 from __future__ import annotations
 
-import itertools
 import re
 from typing import Any
 
@@ -15,10 +14,8 @@ from monitor.errors import InputError
 from monitor.model import IMAGE_MARK, Block, Document, Grid, GridCell
 from monitor.reading import article
 from monitor.reading.cells import is_value
-from monitor.reading.hidden import hidden, mark_asides, rendered
-from monitor.reading.normalise import normalise
+from monitor.reading.hidden import goes_on, hidden, mark_asides, rendered
 from monitor.reading.paged import JOINED, page_of
-from monitor.reading.parts import headings
 
 MAX_GRID_CELLS = 20_000  # per table, after rowspan/colspan expansion
 
@@ -85,14 +82,14 @@ Tables = dict[Any, int | None]  # each <table> read so far: its grid's index, or
 
 class _Text:
     """The walk of ``_strings``: where it is (inside layout tables, <pre>, <rt>) and what it has read. With
-    ``unseen``, what the browser does not draw is left out and gathered there (hidden inside a table's cell,
-    ``mark_asides`` marked it), but for the blocks in ``shown``."""
+    ``unseen``, what the browser does not draw is left out and gathered there, each block with where it would stand
+    in ``out`` (hidden inside a table's cell, ``mark_asides`` marked it), but for the blocks in ``shown``."""
 
     def __init__(
         self,
         tables: Tables,
         blocks: bool,
-        unseen: set[Any] | None = None,
+        unseen: dict[Any, int] | None = None,
         shown: frozenset[Any] | set[Any] = frozenset(),
     ) -> None:
         self.tables, self.blocks, self.unseen, self.shown = tables, blocks, unseen, shown
@@ -113,7 +110,7 @@ class _Text:
         """Entering ``el``; False when what is inside it is not text."""
         tag = el.tag
         if self.unseen is not None and not self.layout and el not in self.shown and hidden(el):
-            self.unseen.add(el)
+            self.unseen[el] = len(self.out)
             return False
         if tag in _EMBEDS:  # a PDF viewer or an embedded document: what is in it is not read here
             self.out.append(f"\n{IMAGE_MARK}\n")
@@ -188,7 +185,7 @@ def _walk(
     top: Any,
     tables: Tables,
     blocks: bool,
-    unseen: set[Any] | None = None,
+    unseen: dict[Any, int] | None = None,
     shown: frozenset[Any] | set[Any] = frozenset(),
 ) -> _Text:
     text = _Text(tables, blocks, unseen, shown)
@@ -382,32 +379,14 @@ def _inline_srcdoc(root: Any) -> None:
 
 
 def _drawn_text(root: Any, tables: Tables) -> _Text:
-    """The page's text as the browser draws it. A block it does not draw is read only where it goes on with the
-    report the drawn page begins: it heads parts the drawn page lacks, and either none it has or the drawn page heads
-    two parts at most (a script shows it: a pager's next pages, which may head the last drawn part again "（续）";
-    展开全文 after a summary; a report only a script draws). One that heads the drawn report's parts again (a year's
-    tab not shown, a print copy, a 解读 tab) or heads none (an old table an editor hid; an accordion's bodies, said
-    as tables not seen under their headings) is not read: what may not be the report's is never taken."""
-    unseen: set[Any] = set()
+    """The page's text as the browser draws it, with the blocks it does not draw that a script shows as the
+    report's (``hidden.goes_on``)."""
+    unseen: dict[Any, int] = {}
     text = _walk(root, tables, blocks=True, unseen=unseen)
     if not unseen:
         return text
-    drawn = _parts_headed("".join(text.out))
-    goes_on = set()
-    for el in unseen:
-        heads = _parts_headed("".join(_walk(el, tables, blocks=True).out))
-        if heads - drawn and (not heads & drawn or len(drawn) <= 2):
-            goes_on.add(el)
-    return _walk(root, tables, blocks=True, unseen=set(), shown=goes_on) if goes_on else text
-
-
-def _parts_headed(text: str) -> set[int]:
-    """The parts whose headings stand in ``text``, as the report reader finds them (一、, 第X部分, (一), 1. …: a table's
-    row "一、本年新收…" is none), on the text as the reader normalises it (（一） is (一))."""
-    found = headings([line.strip() for line in normalise(text).splitlines()])
-    if len(found) >= 3 and all(b - a <= 2 for (a, _), (b, _) in itertools.pairwise(found)):
-        return set()  # a table of contents, the headings one under the other: no part's text
-    return {n for _, n in found}
+    shown = goes_on(text.out, unseen, lambda el: "".join(_walk(el, tables, blocks=True).out), _PLACEHOLDER)
+    return _walk(root, tables, blocks=True, unseen={}, shown=shown) if shown else text
 
 
 def html_document(html: str, encoding: str = "utf-8") -> Document:

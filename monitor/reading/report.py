@@ -13,6 +13,7 @@ from monitor.errors import InputError
 from monitor.model import (
     ARTICLE_END,
     PAGED,
+    PART_TABLES,
     Block,
     Document,
     Grid,
@@ -41,9 +42,6 @@ _LEGACY = re.compile(r"政府信息公开(情况)?统计表|指标名称.{0,40}�
 
 DOUBT_OCR = "由图片OCR识别"
 DOUBT_ORDER = "文字顺序混乱（各部分标题前后颠倒，如由PDF转换而来），数字所在行列无法确定"
-
-
-_PART_TABLES = {2: "active", 3: "applications", 4: "appeals"}
 
 
 _WORKBOOKS = frozenset(("xlsx", "xls", "ods"))  # formats that carry a report's tables, not its parts
@@ -157,7 +155,7 @@ def _what_is_known(report: Report, doc: Document, text: str) -> None:
     paged = PAGED.search(text) is not None  # a part whose table is on a page not in hand is not known to be there
     # a part whose table is there is there, under whatever heading; a table maybe in a picture only where one
     # stands in the part's place (a portal's logo above part 一 is not part 四 deleted with its table)
-    for n, key in _PART_TABLES.items():
+    for n, key in PART_TABLES.items():
         status = report.tables[key].status
         if sections[n] is not None or status == "missing" or paged:
             continue
