@@ -848,6 +848,25 @@ def test_a_hidden_years_tab_is_not_read_once_the_report_is_whole(drawn):
     assert [f.rule for f in errors(findings)] == [f.rule for f in errors(shown_findings)]
 
 
+def test_a_heading_in_bold_at_the_start_of_its_paragraph_is_a_heading():
+    """Review 61: "<p><strong>一、总体情况</strong>2023年，我局…</p>", the heading run into its part's long paragraph:
+    the line was too long to be a heading, a false 缺少第一部分. A bold run that begins a line and names a part is
+    a line of its own, as a reader sees it."""
+    soup = soup_of("010_")
+    one = _heading_p(soup, "一、总体情况")
+    text = one.find_next_sibling("p")
+    bold = soup.new_tag("strong")
+    bold.string = "一、总体情况"
+    one.clear()
+    one.append(bold)
+    one.append(text.get_text() * 3)  # a part's paragraph as long as real ones (over 400 characters)
+    text.decompose()
+    assert len(one.get_text()) > 400
+    report, findings = check(str(soup).encode())
+    assert report.sections[1] is not None
+    assert not [f for f in findings if f.rule == "section.missing"]
+
+
 def test_a_report_a_script_reveals_is_read_as_served():
     """The whole report in a block the page's script shows: without it the page shows no report, so it is read."""
     soup = soup_of("010_")

@@ -15,7 +15,9 @@ from monitor.model import IMAGE_MARK, Block, Document, Grid, GridCell
 from monitor.reading import article
 from monitor.reading.cells import is_value
 from monitor.reading.hidden import goes_on, hidden, mark_asides, rendered
+from monitor.reading.normalise import normalise
 from monitor.reading.paged import JOINED, page_of
+from monitor.reading.parts import heading_parts
 
 MAX_GRID_CELLS = 20_000  # per table, after rowspan/colspan expansion
 
@@ -77,6 +79,11 @@ _END = "\x00end\x00"  # in the walk's text: where the element holding the report
 _HEADING_PIECES = 8  # text nodes and marks in a block that may be a heading ("一、" <span>总体情况</span>)
 
 
+# a paragraph that opens in bold: "<p><strong>一、总体情况</strong>2023年，我局…</p>" is a heading and its part's text
+# to a reader, not one line: a long paragraph's line is never a heading (``parts.heading_parts``)
+_BOLD = frozenset(("strong", "b"))
+
+
 Tables = dict[Any, int | None]  # each <table> read so far: its grid's index, or None for a layout table
 
 
@@ -100,6 +107,7 @@ class _Text:
         self.ends: dict[Any, int] = {}
         self.headed: list[tuple[Any, str]] = []
         self.layout = self.pre = self.ruby = 0  # layout tables around (each ends its cells' lines); <pre>; <rt>
+        self.leads: dict[Any, int] = {}  # bold that begins a line: where its text begins in ``out``
 
     def add(self, text: str | None) -> None:
         if text and not self.ruby:
@@ -131,11 +139,24 @@ class _Text:
             self.opened[el] = len(self.out)
         elif self.blocks and tag in _CELLS:  # a layout table's cell (a heading in a page laid out in a table)
             self.opened[el] = len(self.out)
+        self._enter(el, tag)
+        self.add(el.text)
+        return True
+
+    def _enter(self, el: Any, tag: str) -> None:
         if tag in _PRE:
             self.pre += 1
         elif tag in _RUBY:
             self.ruby += 1
-        self.add(el.text)
+        elif self.blocks and tag in _BOLD and self._line_begins():
+            self.leads[el] = len(self.out)
+
+    def _line_begins(self) -> bool:
+        for piece in reversed(self.out):
+            if "\n" in piece:
+                return not piece[piece.rindex("\n") :].strip()
+            if piece.strip():
+                return False
         return True
 
     def close(self, el: Any) -> None:
@@ -149,6 +170,8 @@ class _Text:
             self.out.append("\n")
         elif self.blocks and tag in _CELLS:
             self.out.append("\n" * self.layout)
+        elif (lead := self.leads.get(el)) is not None and _run_in(el, "".join(self.out[lead:])):
+            self.out.append("\n")  # the heading run in, on a line of its own
         if tag in _PRE:  # (never a skipped tag: each close undoes its open)
             self.pre -= 1
         elif tag in _RUBY:
@@ -160,6 +183,11 @@ class _Text:
                 if ("情况" in words or "事项" in words) and len(words) <= 200:  # every part's name ends in one
                     self.headed.append((el, words))
         self.add(el.tail)
+
+
+def _run_in(el: Any, words: str) -> bool:
+    words = words.strip()  # (a heading is short: most bold is not one, and is not normalised to be asked)
+    return bool(el.tail and el.tail.strip() and len(words) <= 60 and heading_parts(normalise(words)))
 
 
 def _report_end(text: _Text, holder: Any) -> int | None:
