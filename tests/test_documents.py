@@ -244,6 +244,38 @@ def test_a_docx_cells_unseen_run_is_not_glued_to_its_number(check_json, tmp_path
     assert "带有乱码、修订痕迹或注释标记等读者不读作数字的内容" in said
 
 
+@pytest.mark.parametrize("wrapped", ["rows", "a cell"])
+def test_rows_and_cells_in_a_content_control_are_read(check_json, tmp_path, wrapped):
+    """Audit 16: a form template's repeating section wraps table rows in a content control (w:sdt/w:sdtContent);
+    those rows were skipped, the row below lost with them (its merge went on into it) and five identities left
+    unverifiable, where a reader sees every number."""
+    from docx.oxml import OxmlElement  # noqa: PLC0415
+
+    _, seed = check_json(str(SEEDS["tongliao"]))
+    document = docx.Document(io.BytesIO(seed_docx(seed)))
+    table = next(t for t in document.tables if "本年新收" in t._element.xml)
+    first = next(i for i, r in enumerate(table.rows) if "本年新收" in r._tr.xml)
+    rows = [r._tr for r in table.rows[first : first + 2]]  # 一、本年新收 and 二、上年结转, as a section repeats them
+    control, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
+    control.append(content)
+    if wrapped == "rows":
+        rows[0].addprevious(control)
+        for tr in rows:
+            content.append(tr)
+    else:
+        tc = rows[0].findall(OxmlElement("w:tc").tag)[-1]  # 总计
+        tc.addprevious(control)
+        content.append(tc)
+    out = io.BytesIO()
+    document.save(out)
+    path = tmp_path / "report.docx"
+    path.write_bytes(out.getvalue())
+    code, got = check_json(str(path))
+    assert code == 0, got["findings"]
+    assert got["tables"]["applications"] == seed["tables"]["applications"]
+    assert not [f for f in got["findings"] if f["severity"] != "info"], got["findings"]
+
+
 @pytest.mark.parametrize("how", ["struck through", "note mark by a character style"])
 def test_a_pdf_reads_a_number_as_a_reader_sees_it_beside_what_is_not_read(check_json, tmp_path, how):
     """Audit 16: a draft exported to PDF with its tracked changes showing (the old number struck through, the new one

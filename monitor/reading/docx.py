@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
 
@@ -43,12 +44,12 @@ def _grid(tbl: Any, number: int) -> Grid:
     a merge) starts a cell of its own, as Word shows it."""
     grid: list[list[list[Any] | None]] = []  # per row, per slot: the cell [text, row, col, rowspan, colspan, index]
     cells: list[list[Any]] = []
-    for r, tr in enumerate(tbl.iterchildren(W + "tr")):
+    for r, tr in enumerate(_within(tbl, W + "tr")):
         line: list[list[Any] | None] = []
         before = tr.find(f"{W}trPr/{W}gridBefore")
         line += [None] * _int(before, 0)
         index = 0
-        for tc in tr.iterchildren(W + "tc"):
+        for tc in _within(tr, W + "tc"):
             props = tc.find(W + "tcPr")
             span = _int(props.find(W + "gridSpan") if props is not None else None, 1)
             merge = props.find(W + "vMerge") if props is not None else None
@@ -69,6 +70,17 @@ def _grid(tbl: Any, number: int) -> Grid:
     return Grid([made[id(c)] for c in cells], slots, number)
 
 
+def _within(el: Any, tag: str) -> Iterator[Any]:
+    """``el``'s children of ``tag``, and those a content control (Word's repeating section of a form template:
+    w:sdt/w:sdtContent) or custom XML wraps: a row so wrapped is on the page like any other."""
+    for child in el.iterchildren(tag, *_WRAPPERS):
+        inner = child.find(W + "sdtContent") if child.tag == W + "sdt" else child
+        if child.tag == tag:
+            yield child
+        elif inner is not None:
+            yield from _within(inner, tag)
+
+
 def _int(el: Any, default: int) -> int:
     try:
         return max(1, int(el.get(W + "val"))) if el is not None else default
@@ -77,6 +89,7 @@ def _int(el: Any, default: int) -> int:
 
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_WRAPPERS = (W + "sdt", W + "customXml")  # content controls and custom XML: they wrap rows, cells, paragraphs
 _GONE = {W + "del", W + "moveFrom"}  # tracked deletions: not what Word shows
 _CHANGED = (W + "ins", W + "del", W + "moveTo", W + "moveFrom")
 
