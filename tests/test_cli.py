@@ -38,6 +38,9 @@ def portal() -> Iterator[str]:
     async def beside_other_years(_request: web.Request) -> web.Response:
         return web.Response(text=ATTACHED_BESIDE_OTHER_YEARS, content_type="text/html")
 
+    async def listing(_request: web.Request) -> web.Response:
+        return web.Response(text=LISTING_OF_FILES, content_type="text/html")
+
     async def pdf(_request: web.Request) -> web.Response:
         return web.Response(
             body=(CORPUS / "001_huaian_hongze_district_2023.pdf").read_bytes(), content_type="application/pdf"
@@ -48,6 +51,7 @@ def portal() -> Iterator[str]:
     app.router.add_get("/art/2024/1/20/art_1.html", viewer)
     app.router.add_get("/art/2023/3/20/art_2.html", beside_other_years)
     app.router.add_get("/uploadfiles/2024/01/20240120.pdf", pdf)
+    app.router.add_get("/col/col1/index.html", listing)
     runner = web.AppRunner(app)
     try:
         loop.run_until_complete(runner.setup())
@@ -118,6 +122,27 @@ ATTACHED_BESIDE_OTHER_YEARS = (
     )
     + "</ul></div></body></html>"
 )
+
+
+# a 政府信息公开年报 column that links each year's report file directly
+LISTING_OF_FILES = (
+    "<html><head><title>政府信息公开年报_洪泽区人民政府</title></head><body><div class='list'><h2>政府信息公开年报</h2><ul>"
+    + "".join(
+        f"<li><a href='/uploadfiles/{y + 1}/01/{y + 1}0120.pdf'>洪泽区人民政府{y}年政府信息公开工作年度报告</a>"
+        f"<span>{y + 1}-01-20</span></li>"
+        for y in (2023, 2022, 2021, 2020)
+    )
+    + "</ul></div></body></html>"
+)
+
+
+def test_a_listing_of_report_files_is_said_to_be_one_not_checked_as_its_first_file(portal, capsys):
+    """check URL of a column page listing several years' report files checked the first file as if it were the
+    page's report, under the page's address: staff are told it is a listing instead."""
+    assert main(["check", f"{portal}/col/col1/index.html"]) == 2
+    err = capsys.readouterr().err
+    assert "列出多份年度报告的栏目页" in err
+    assert "Traceback" not in err
 
 
 def test_a_report_page_beside_other_years_reports_is_read_through_its_file(check_json, portal):

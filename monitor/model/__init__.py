@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from monitor.model.document import (
     ARTICLE_END,
+    ATTACHED,
     IMAGE_MARK,
     LEFT_OUT,
     MAX_BYTES,
@@ -102,6 +103,7 @@ __all__ = [
     "APPLICANT_WORDS",
     "APPLICATION_ROWS",
     "ARTICLE_END",
+    "ATTACHED",
     "BEIJING",
     "CN",
     "CN_DIGITS",

@@ -11,6 +11,7 @@ MAX_BYTES = 8 * 1024 * 1024  # real reports are < 2 MB even with Word-pasted mar
 
 
 IMAGE_MARK = "[图片]"  # where a page shows an image: a table that is only a picture is never read as zeros
+ATTACHED = "[附件]"  # where a page links an attachment (a PDF, a Word file…): its tables may be in it
 UNREAD_PAGE = "[无法读取的页面]"  # a page whose text cannot be read in order (turned sideways): nothing on it is known
 # an article its CMS cut into pages (TRS's createPageHTML, "共2页 下一页"), of which this page is one: what is on the
 # others was not read here

@@ -216,7 +216,7 @@ def _fetched(url: str, kind: str | None, allow_private: bool) -> Report:
     import asyncio  # noqa: PLC0415
 
     from monitor.reading.formats import decode, sniff  # noqa: PLC0415
-    from monitor.reading.report import read_page, with_attachment  # noqa: PLC0415
+    from monitor.reading.report import lists_reports, read_page, with_attachment  # noqa: PLC0415
     from monitor.watch.discover import attachments  # noqa: PLC0415
     from monitor.watch.fetch import fetch_once  # noqa: PLC0415
 
@@ -234,6 +234,8 @@ def _fetched(url: str, kind: str | None, allow_private: bool) -> Report:
     else:
         if sniff(resp.body) != "html" or any(t.status not in ("missing", "image") for t in page.tables.values()):
             return page
+    if refused is not None and page is not None and page.title is None and lists_reports(page, 3):
+        raise refused  # a column listing reports: its first file is not its report
     for linked in attachments(decode(resp.body, resp.charset)[0], resp.url)[:4]:
         got = asyncio.run(fetch_once(linked, allow_private=allow_private))
         try:

@@ -9,6 +9,7 @@ from datetime import date
 from functools import cache
 
 from monitor.model import (
+    ATTACHED,
     CN_DIGITS,
     DEFAULT_LINK_PATTERN,
     YEAR,
@@ -94,6 +95,12 @@ def _squash(text: str) -> str:
     return "".join(text.split())
 
 
+def linked(title: str, links: frozenset[str]) -> bool:
+    """Whether ``title`` is a link's text (``links``, squashed), a date its list sets after it aside: a sidebar's, a
+    listing's item, a link to an attached file."""
+    return title.startswith(ATTACHED) or _squash(_DATED_TAIL.sub("", title)) in links
+
+
 def find_title(lines: list[str], html_title: str | None, head_end: int | None = None) -> str | None:
     """The report's title (``title_at``'s)."""
     return title_at(lines, html_title, head_end)[0]
@@ -141,7 +148,7 @@ def title_at(
     if own is not None:
         return own, -1
     if found:  # not a link's (a date its list sets after it aside); the strongest; then the first (a PDF's: its top)
-        ranked = [(_squash(_DATED_TAIL.sub("", f[2])) not in links, f[0], -f[1], f[1], f[2]) for f in found]
+        ranked = [(not linked(f[2], links), f[0], -f[1], f[1], f[2]) for f in found]
         *_, k, title = max(ranked, key=lambda f: f[:3])
         return title, k
     return yearless or (None, -1)

@@ -11,7 +11,7 @@ from typing import Any
 from lxml import etree
 
 from monitor.errors import InputError
-from monitor.model import IMAGE_MARK, Block, Document, Grid, GridCell
+from monitor.model import ATTACHED, IMAGE_MARK, Block, Document, Grid, GridCell
 from monitor.reading import article
 from monitor.reading.cells import is_value
 from monitor.reading.hidden import goes_on, hidden, mark_asides, rendered
@@ -236,9 +236,6 @@ _EMBEDS = frozenset(("iframe", "embed", "object"))
 
 
 ATTACHMENT_LINK = re.compile(r"\.(pdf|docx?|xlsx?|wps|et|ofd|zip|rar)(\?|#|$)", re.I)
-
-
-ATTACHED = "[附件]"
 
 
 _NOT_PLAIN = frozenset((*_SKIP, *_RUBY, "img", "table"))  # in a cell: what makes it more than its text nodes

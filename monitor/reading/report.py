@@ -12,6 +12,8 @@ from dataclasses import replace
 from monitor.errors import InputError
 from monitor.model import (
     ARTICLE_END,
+    ATTACHED,
+    IMAGE_MARK,
     PAGED,
     PART_TABLES,
     Block,
@@ -29,6 +31,7 @@ from monitor.reading.facts import (
     find_published,
     find_year,
     infer_kind,
+    linked,
     title_at,
 )
 from monitor.reading.formats import extract
@@ -196,6 +199,8 @@ def parse(doc: Document, source: str, kind: str | None = None) -> Report:
     title = meta_title if _TITLE.search(meta_title) and len(meta_title) <= 80 else None
     links = frozenset("".join(x.split()) for x in doc.meta.get("links", "").split("\n") if x)
     found, at = title_at(lines, doc.meta.get("page_title"), first, links)
+    if found is not None and linked(found, links) and _listed(lines) >= _A_LISTING:
+        found, at = None, -1  # an item of a column listing several years' reports: not this page's title
     if title is not None:
         at = next((k for k, line in enumerate(lines[:first]) if title in line), -1)
     title = title or found
@@ -254,10 +259,14 @@ def read_page(data: bytes, source: str, kind: str | None = None, charset: str | 
 
 def lists_reports(report: Report, least: int = 2) -> bool:
     """Whether the page names ``least`` reports of a year or more in lines of their own: a listing's lines."""
-    titles = {
-        line.strip() for line in report.lines if len(line) <= 80 and _TITLE.search(line) and re.search(_YEAR, line)
-    }
-    return len(titles) >= least
+    return _listed(report.lines) >= least
+
+
+def _listed(lines: list[str]) -> int:
+    return len({line.strip() for line in lines if len(line) <= 80 and _TITLE.search(line) and re.search(_YEAR, line)})
+
+
+_A_LISTING = 3  # reports named in lines of their own, and no body: a column listing them
 
 
 def is_report(report: Report) -> bool:
@@ -266,7 +275,7 @@ def is_report(report: Report) -> bool:
     if report.scanned or any(t.status != "missing" for t in report.tables.values()):
         return True
     parts = sum(1 for span in report.sections.values() if span)
-    if lists_reports(report, 3) and parts < 2:  # the names of several years' reports and no body: a listing page
+    if lists_reports(report, _A_LISTING) and parts < 2:  # several years' reports named and no body: a listing page
         return False
     if report.format == "legacy":  # a report before 2019: titled as one ("…2013年信息公开年度报告"), or its parts
         titled_legacy = report.title is not None and _TITLE.search(report.title) is not None
@@ -279,6 +288,8 @@ def read_report(data: bytes, source: str, kind: str | None = None, charset: str 
     """Bytes -> Report, or InputError when the bytes are not a readable annual report."""
     report = read_page(data, source, kind, charset)
     if not is_report(report):
+        if report.title is None and lists_reports(report, _A_LISTING):
+            raise InputError(f"这是列出多份年度报告的栏目页，不是一份报告：{_CHECK_ONE}")
         if report.title and _TITLE.search(report.title) and _ELSEWHERE.search(report.text):
             raise InputError(
                 f"本页只有报告标题，报告内容在页面嵌入或附带的文件（或图片）中，未能从本页读取：{_CHECK_THE_FILE}"
@@ -287,7 +298,9 @@ def read_report(data: bytes, source: str, kind: str | None = None, charset: str 
     return report
 
 
-_ELSEWHERE = re.compile(r"\[附件\]|\[图片\]")  # (the HTML reader's marks of an attachment, an embed or an image)
+_ELSEWHERE = re.compile(re.escape(ATTACHED) + "|" + re.escape(IMAGE_MARK))  # an attachment, an embed or an image
+
+_CHECK_ONE = "请用其中一份报告的网址或文件检查（govmon check 网址）"
 _CHECK_THE_FILE = "请下载该文件后用govmon check检查它，或检查该页面的网址（govmon check 网址会读取它链接的文件）"
 
 
