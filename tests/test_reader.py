@@ -90,6 +90,9 @@ def test_what_is_not_a_report_is_refused(name):
         ("10（件）", "total", 10),  # audit 16: a Word table's count with its unit in brackets
         ("5 (个)", "natural_person", 5),
         ("10（件", "total", None),  # an unclosed bracket is no unit
+        ("6 （含转办1件）", "natural_person", 6),  # audit 16: a remark on what the number counts, after it
+        ("12（其中网上申请8件）", "total", 12),
+        ("（含转办1件）", "total", None),  # a remark alone is no number
     ],
 )
 def test_numbers_as_a_reader_reads_them(cell, column, number):

@@ -4,6 +4,7 @@ text). The text arrives NFKC-normalised (full-width digits and signs are ASCII b
 What one cell may hold, all seen on real pages (report-format.md §5):
 - a number: ``23``, ``1,234`` (thousands separators), ``+3``/``-3``/``−3`` (signed columns), ``7730.28`` (万元);
 - with a unit: ``23件``, ``10（件）``, ``75394432.52元`` (in a 万元 column: 7539.443252), ``6247.84万元``;
+- with a remark on what it counts in brackets after it: ``6（含转办1件）``, ``12（其中网上申请8件）``;
 - split by markup: Word wraps digit runs, the decimal point and the unit each in a ``<span>`` of its own, so
   ``<span>1</span><span>2</span><span>3456</span><span>.</span><span>78</span><font>元</font>`` reads
   ``1 2 3456 . 78 元``: inside one cell, pieces separated only by spaces are one number (123456.78 元);
@@ -22,6 +23,8 @@ from functools import lru_cache
 from monitor.model import AMOUNT_COLUMNS, SIGNED_COLUMNS, Number, Table, Value
 
 UNITS = ("万元", "元", "人次", "件", "个", "条", "次", "项", "家", "宗", "户", "篇")
+# a remark after the number on what it counts (NFKC made the brackets ASCII): the number is the cell's
+_REMARK = re.compile(r"\s*\((?:含|其中|包括|包含)[^()]*\)$")
 _UNIT = re.compile(r"\s*(?:\(\s*(?P<paren>" + "|".join(UNITS) + r")\s*\)|(?P<bare>" + "|".join(UNITS) + r"))$")
 _BLANK = re.compile(r"^(?:[-—–/\\_]+|无)?$")
 _BODY = re.compile(r"^\d[\d\s,]*(?:\s*\.\s*\d[\d\s]*)?$")
@@ -67,6 +70,8 @@ def read_cell(text: str) -> Reading:
     if t in _ZERO:
         return Reading(0, blank=False, debris=debris)
     unit = None
+    if "(" in t and (remark := _REMARK.search(t)) is not None:
+        t = t[: remark.start()]
     m = _UNIT.search(t)
     if m:  # "23件", or "10（件）" (NFKC made the brackets ASCII)
         unit, t = m.group("paren") or m.group("bare"), t[: m.start()].rstrip()
