@@ -93,6 +93,8 @@ def test_what_is_not_a_report_is_refused(name):
         ("6 （含转办1件）", "natural_person", 6),  # audit 16: a remark on what the number counts, after it
         ("12（其中网上申请8件）", "total", 12),
         ("（含转办1件）", "total", None),  # a remark alone is no number
+        ("O", "total", 0),  # audit 16: zero typed as the letter O
+        ("OK", "total", None),
     ],
 )
 def test_numbers_as_a_reader_reads_them(cell, column, number):

@@ -9,7 +9,7 @@ What one cell may hold, all seen on real pages (report-format.md §5):
   ``<span>1</span><span>2</span><span>3456</span><span>.</span><span>78</span><font>元</font>`` reads
   ``1 2 3456 . 78 元``: inside one cell, pieces separated only by spaces are one number (123456.78 元);
 - conversion debris: ``0?``, ``?3`` — read, but not with certainty (``Value.doubt``);
-- zero written as the Chinese numeral ``〇`` or ``零``;
+- zero written as the Chinese numeral ``〇`` or ``零``, or typed as the letter ``O``;
 - a blank: empty, ``-``, ``—``, ``/``, ``无``.
 Anything else is not a number: the cell is unreadable (never a 0, never an "invalid count").
 """
@@ -35,7 +35,9 @@ _PLAIN = re.compile(r"^\d+(?:\.\d+)?$")
 # not known to be -3. (Tuples: "" is in every string.)
 _MINUS = ("-", "\u2212", "\u2013")
 _SIGNS = ("+", *_MINUS)
-_ZERO = ("〇", "零")  # a count of none written as the numeral, as some offices fill their tables
+# a count of none written as the numeral, as some offices fill their tables, or typed as the letter O (audit 16: a
+# reader sees the zero it looks like)
+_ZERO = ("〇", "零", "O", "o")
 DEBRIS = "?"  # what traditional -> simplified converters and scrapers leave glued to numbers
 
 DOUBT_DEBRIS = "单元格带有乱码、修订痕迹或注释标记"
