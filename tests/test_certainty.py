@@ -1088,6 +1088,25 @@ def _grid_of(matrix: list[list[str]], number: int) -> Grid:
     return Grid([c for row in slots for c in row if c], slots, number)
 
 
+def test_a_2019_tables_procurement_piece_of_its_own_is_section_twos():
+    """Audit 16 F11: a 2019-format section 二 whose 第二十条第（九）项 (政府集中采购) a PDF gives as a grid of its own:
+    it had no word of the table's and its row was lost (采购项目数量 14, 采购总金额 356.7 on the page)."""
+    from monitor.reading.grids import classify  # noqa: PLC0415
+
+    first = _grid_of(
+        [
+            ["信息内容", "本年新制作数量", "本年新公开数量", "对外公开总数量"],
+            ["规章", "0", "0", "0"],
+            ["规范性文件", "4", "4", "37"],
+        ],
+        0,
+    )
+    fees = _grid_of([["信息内容", "上一年项目数量", "本年增/减"], ["行政事业性收费", "5", "-1"]], 1)
+    procurement = _grid_of([["信息内容", "采购项目数量", "采购总金额"], ["政府集中采购", "14", "356.7"]], 2)
+    # each piece under its 第二十条第（X）项 line, as the PDF gives them: no grid stands next to another
+    assert classify([first, fees, procurement], [False, False, False]) == ["active"] * 3
+
+
 @pytest.mark.parametrize("numbers_on", ["first page", "next page"])
 def test_a_table_row_broken_across_a_page_is_one_row(numbers_on):
     """Hostile test W1: Word lets a table row break across pages. The next page then starts with the row's rest
