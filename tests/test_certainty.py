@@ -752,15 +752,16 @@ def test_a_table_behind_a_click_under_its_drawn_heading_is_read(folded):
     """Review 62: tables folded behind 点击查看表格, or an accordion whose bodies a click opens, under headings that are
     drawn: the hidden blocks head no part and were never read, the table's errors missed and the warning saying the
     table was only a picture or an attachment. A block that heads no part, holds a table, and stands under a drawn
-    part that has a statutory table and shows none (nor a picture) is that part's table."""
+    part that has a statutory table and shows none (nor a picture), where a click shows it, is that part's table;
+    review 63: an accordion's headings one under another are no table of contents."""
     soup = _with_error(soup_of("010_"))
     shown, shown_findings = check(str(soup).encode())
     assert errors(shown_findings)
     tables = [t for t in soup.find_all("table") if re.search("本年新收|行政复议|规章", t.get_text())]
     if folded == "table three":
         tables = [_table3(soup)]
-    if folded == "each part's body":  # an accordion: under each drawn heading, the rest of the part hidden
-        for numeral in "二三四":
+    if folded == "each part's body":  # an accordion: the six headings drawn one under another, each body hidden
+        for numeral in "一二三四五六":
             heading = _heading_p(soup, f"{numeral}、")
             body = soup.new_tag("div", style="display:none")
             for el in list(heading.find_next_siblings()):
@@ -777,6 +778,36 @@ def test_a_table_behind_a_click_under_its_drawn_heading_is_read(folded):
     report, findings = check(str(soup).encode())
     assert {k: t.numbers() for k, t in report.tables.items()} == {k: t.numbers() for k, t in shown.tables.items()}
     assert [f.rule for f in errors(findings)] == [f.rule for f in errors(shown_findings)]
+
+
+@pytest.mark.parametrize("beside", ["an old table hidden too", "an attachment", "no click"])
+def test_a_hidden_table_is_not_read_where_nothing_tells_it_is_the_parts(beside):
+    """Review 63: every hidden table under a drawn part without one was read: an old version hidden beside the one
+    folded behind a click, a stale copy beside the attachment that holds the table, a template table an editor hid
+    under a part of prose. Their numbers were told as errors. A hidden table is read only where it is the part's one
+    and a click shows it."""
+    soup = soup_of("010_")
+    table = _table3(soup)
+    stale = _with_error(BeautifulSoup(str(table), "lxml")).find("table")
+    hidden = soup.new_tag("div", style="display:none")
+    hidden.append(stale)
+    table.insert_before(hidden)
+    if beside == "an old table hidden too":
+        click = soup.new_tag("a", href="javascript:void(0)")
+        click.string = "点击查看表格"
+        table.insert_before(click)
+        table.wrap(soup.new_tag("div", style="display:none"))
+    elif beside == "an attachment":
+        link = soup.new_tag("a", href="/files/table3.xlsx")
+        link.string = "政府信息公开申请情况表.xlsx"
+        table.replace_with(link)
+    else:  # the part's prose drawn, the table hidden with nothing to click
+        prose = soup.new_tag("p")
+        prose.string = "本年度共收到政府信息公开申请，均已按期答复。"
+        table.replace_with(prose)
+    report, findings = check(str(soup).encode())
+    assert report.tables["applications"].status != "parsed"
+    assert not errors(findings)
 
 
 @pytest.mark.parametrize("layout", ["page two heads 三 again", "a summary of three headings", "the first half folded"])
@@ -798,14 +829,13 @@ def test_the_rest_of_a_report_a_script_shows_is_read_wherever_it_falls_in_the_or
             rest.append(el.extract())
         box.append(rest)
     elif layout == "a summary of three headings":
-        summary = soup.new_tag("div")
-        for text in ("一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况"):
-            line = soup.new_tag("p")
-            line.string = text
-            summary.append(line)
-            line = soup.new_tag("p")
-            line.string = "（摘要）本局认真贯彻落实《中华人民共和国政府信息公开条例》，详见全文。"
-            summary.append(line)
+        summary = soup.new_tag("div")  # each heading and the beginning of what follows it in the full text
+        for start in ("一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况"):
+            heading = _heading_p(soup, start)
+            for text in (start, heading.find_next_sibling("p").get_text().strip()[:30] + "……"):
+                line = soup.new_tag("p")
+                line.string = text
+                summary.append(line)
         box.insert_before(summary)
         box.wrap(rest)
     else:  # parts 一 to 三 folded away above the drawn 四 to 六
@@ -817,6 +847,28 @@ def test_the_rest_of_a_report_a_script_shows_is_read_wherever_it_falls_in_the_or
     assert all(report.sections[n] is not None for n in range(1, 7))
     assert {k: t.numbers() for k, t in report.tables.items()} == {k: t.numbers() for k, t in shown.tables.items()}
     assert [f.rule for f in errors(findings)] == [f.rule for f in errors(shown_findings)]
+
+
+def test_a_hidden_years_tab_is_not_the_full_text_of_a_report_lacking_parts():
+    """Review 63: a year's tab page whose shown report lacks parts 五 and 六, its tables pictures, last year's tab
+    hidden: last year's report was taken for the full text behind a summary (it heads every part shown and two more,
+    with more tables), its numbers stored as this year's and the missing parts missed. A full text says what its
+    summary shows; last year's says last year's sentences."""
+    soup = soup_of("010_")
+    box = _report_box(soup)
+    last_year = _hidden_copy(soup, box)
+    for text in last_year.find_all(string=re.compile("2024")):
+        text.replace_with(text.replace("2024", "2023"))
+    box.insert_after(last_year)
+    for table in box.find_all("table"):
+        table.replace_with(soup.new_tag("img", src="/table.png", width="600", height="800"))
+    five = _heading_p(box, "五、")
+    for p in [five, *five.find_next_siblings("p")]:
+        p.decompose()
+    report, findings = check(str(soup).encode())
+    assert (report.sections[5], report.sections[6]) == (None, None)
+    assert {t.status for t in report.tables.values()} == {"image"}
+    assert sorted(f.rule for f in errors(findings)) == ["section.missing"] * 2
 
 
 @pytest.mark.parametrize("drawn", ["pager", "summary"])
@@ -850,8 +902,9 @@ def test_a_hidden_years_tab_is_not_read_once_the_report_is_whole(drawn):
 
 def test_a_heading_in_bold_at_the_start_of_its_paragraph_is_a_heading():
     """Review 61: "<p><strong>一、总体情况</strong>2023年，我局…</p>", the heading run into its part's long paragraph:
-    the line was too long to be a heading, a false 缺少第一部分. A bold run that begins a line and names a part is
-    a line of its own, as a reader sees it."""
+    the line was too long to be a heading, a false 缺少第一部分. A bold run that begins a line and names the part its
+    numeral is, is a line of its own, as a reader sees it; review 63: a sub-item of part 一 in bold, "一、主动公开", is
+    not part 二's heading."""
     soup = soup_of("010_")
     one = _heading_p(soup, "一、总体情况")
     text = one.find_next_sibling("p")
@@ -862,8 +915,16 @@ def test_a_heading_in_bold_at_the_start_of_its_paragraph_is_a_heading():
     one.append(text.get_text() * 3)  # a part's paragraph as long as real ones (over 400 characters)
     text.decompose()
     assert len(one.get_text()) > 400
+    item = soup.new_tag("p")
+    item.append(soup.new_tag("strong"))
+    item.strong.string = "一、主动公开政府信息情况"
+    item.append(
+        "本年度全年主动公开政府信息一百余条，涵盖机构职能、政策文件、财政预决算、人事信息等，及时回应社会关切，群众满意度稳步提升。"
+    )
+    one.insert_after(item)
     report, findings = check(str(soup).encode())
     assert report.sections[1] is not None
+    assert "本年度全年主动公开政府信息一百余条" in report.section_text(1)
     assert not [f for f in findings if f.rule == "section.missing"]
 
 

@@ -1,23 +1,19 @@
 """What a browser does not show a reader of a portal page: a block or a row or cell it does not draw (``hidden``,
-``rendered``: a year's tab not shown, an old table an editor hid, a print copy, an Excel page's hidden column), which
-of the blocks not drawn a reader still reads as the report's (``goes_on``: a script shows them), and, in a table
-cell, text a reader does not read as the cell's number (``mark_asides``): footnote marks, struck-through
-corrections, Word's hidden or white text. The HTML reader asks all three before it reads the page."""
+``rendered``: a year's tab not shown, an old table an editor hid, a print copy, an Excel page's hidden column), and,
+in a table cell, text a reader does not read as the cell's number (``mark_asides``): footnote marks, struck-through
+corrections, Word's hidden or white text. The HTML reader asks both before it reads the page (and
+``revealed.goes_on`` which of the blocks not drawn a script shows as the report's)."""
 
 from __future__ import annotations
 
-import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
 from lxml import etree
 
-from monitor.model import IMAGE_MARK, PART_TABLES
 from monitor.reading.cells import DEBRIS
-from monitor.reading.normalise import normalise
-from monitor.reading.parts import headings
 
 # not drawn (spaces removed, lower case). Not visibility:hidden: a child may set itself visible again, and
 # "backface-visibility:hidden" holds the words
@@ -42,86 +38,6 @@ def hidden(el: Any) -> bool:
 def _drawn(style: str) -> bool:
     css = "".join(style.split()).lower()
     return not any(x in css for x in _NOT_RENDERED)
-
-
-_ALL_PARTS = frozenset(range(1, 7))
-
-
-def goes_on(drawn: list[str], unseen: dict[Any, int], text_of: Callable[[Any], str], table_mark: str) -> set[Any]:
-    """The blocks not drawn (``unseen``: each with where it stands in the drawn text's pieces ``drawn``) that a
-    reader still reads as the report's, because a script shows them on a click, in the page's order:
-
-    - **the report's other pages:** a block that heads parts the report so far lacks, where they fall in its order:
-      from the last part headed before it (a pager's next page may head it again, "三、…（续）") to the first part
-      drawn after it (a first half folded away before the drawn 四); until the report heads all six parts;
-    - **the full text behind a summary:** where no page goes on, the first block that heads every part the drawn
-      page heads and two more at least, with more tables than the drawn page (展开全文);
-    - **a table behind a click:** a block that heads no part but holds a table, under a drawn part that has a
-      statutory table and shows none, nor a picture (点击查看表格, an accordion's body).
-
-    Any other block is not read: a year's tab not shown or a print copy (the report is whole without it, or it
-    heads again what the report has), an old table an editor hid beside the one drawn, a 解读 tab. What may not be
-    the report's is never taken: it could only invent an error or hide a missing part."""
-    lines, at = _marked_lines(drawn, unseen)
-    found = _found(lines)
-    texts = {el: text_of(el) for el in unseen}
-    heads = {el: _parts_of(text) for el, text in texts.items()}
-    have = {n for _, n in found}
-    shown: set[Any] = set()
-    for el, line in at.items():
-        parts = heads[el]
-        if have >= _ALL_PARTS:
-            break
-        before = max([n for i, n in found if i < line] + [max(heads[x]) for x in shown], default=0)
-        after = min((n for i, n in found if i >= line), default=len(_ALL_PARTS))
-        if parts - have and min(parts) >= before and max(parts) <= after:
-            shown.add(el)
-            have |= parts
-    if not shown:
-        tables = sum(x.startswith(table_mark) for x in lines)
-        full = (
-            el
-            for el, parts in heads.items()
-            if parts > have and len(parts - have) >= 2 and texts[el].count(table_mark) > tables
-        )
-        shown |= set(itertools.islice(full, 1))
-    for el, line in at.items():
-        if heads[el] or el in shown or table_mark not in texts[el]:
-            continue
-        part = next(((i, n) for i, n in reversed(found) if i < line), None)
-        if part is None or part[1] not in PART_TABLES:
-            continue
-        end = next((i for i, _ in found if i > part[0]), len(lines))
-        if not any(x.startswith((table_mark, IMAGE_MARK)) for x in lines[part[0] : end]):
-            shown.add(el)
-    return shown
-
-
-def _marked_lines(drawn: list[str], unseen: dict[Any, int]) -> tuple[list[str], dict[Any, int]]:
-    """The drawn text's lines as the reader normalises them, and the line each block not drawn stands at (normalising
-    keeps the lines: only a carriage return is a newline it changes)."""
-    at: dict[Any, int] = {}
-    line = done = 0
-    for el, piece in sorted(unseen.items(), key=lambda item: item[1]):
-        text = "".join(drawn[done:piece])
-        line += text.count("\n") + text.count("\r") - text.count("\r\n")
-        done = piece
-        at[el] = line
-    lines = [x.strip() for x in normalise("".join(drawn)).split("\n")]
-    return lines, at
-
-
-def _found(lines: list[str]) -> list[tuple[int, int]]:
-    """(line, part) of the part headings in ``lines``, as the report reader finds them (一、, 第X部分, (一), 1. …: a
-    table's row "一、本年新收…" is none); none where they stand one under the other, a table of contents."""
-    found = headings(lines)
-    if len(found) >= 3 and all(b - a <= 2 for (a, _), (b, _) in itertools.pairwise(found)):
-        return []
-    return found
-
-
-def _parts_of(text: str) -> set[int]:
-    return {n for _, n in _found([x.strip() for x in normalise(text).split("\n")])}
 
 
 # In a table cell, text a reader does not read as the cell's number: a footnote mark (<sup>), a deletion or a

@@ -14,10 +14,11 @@ from monitor.errors import InputError
 from monitor.model import ATTACHED, IMAGE_MARK, Block, Document, Grid, GridCell
 from monitor.reading import article
 from monitor.reading.cells import is_value
-from monitor.reading.hidden import goes_on, hidden, mark_asides, rendered
+from monitor.reading.hidden import hidden, mark_asides, rendered
 from monitor.reading.normalise import normalise
 from monitor.reading.paged import JOINED, page_of
 from monitor.reading.parts import heading_parts
+from monitor.reading.revealed import goes_on
 
 MAX_GRID_CELLS = 20_000  # per table, after rowspan/colspan expansion
 
@@ -82,6 +83,8 @@ _HEADING_PIECES = 8  # text nodes and marks in a block that may be a heading ("�
 # a paragraph that opens in bold: "<p><strong>一、总体情况</strong>2023年，我局…</p>" is a heading and its part's text
 # to a reader, not one line: a long paragraph's line is never a heading (``parts.heading_parts``)
 _BOLD = frozenset(("strong", "b"))
+_LOOK_BACK = 16
+_NUMERAL = re.compile(r"^(?:第|\()?([一二三四五六])")
 
 
 Tables = dict[Any, int | None]  # each <table> read so far: its grid's index, or None for a layout table
@@ -152,12 +155,13 @@ class _Text:
             self.leads[el] = len(self.out)
 
     def _line_begins(self) -> bool:
-        for piece in reversed(self.out):
+        # the pieces since the line's start are blank; a few looked at (a page of 60,000 empty <b> on one line)
+        for piece in reversed(self.out[-_LOOK_BACK:]):
             if "\n" in piece:
                 return not piece[piece.rindex("\n") :].strip()
             if piece.strip():
                 return False
-        return True
+        return len(self.out) <= _LOOK_BACK
 
     def close(self, el: Any) -> None:
         if self.unseen and el in self.unseen:
@@ -186,8 +190,14 @@ class _Text:
 
 
 def _run_in(el: Any, words: str) -> bool:
+    """Whether the bold ``words`` are a part's heading, numbered as the part it names ("一、总体情况"; not a sub-item
+    of part 一 "一、主动公开"), with the part's text after them."""
     words = words.strip()  # (a heading is short: most bold is not one, and is not normalised to be asked)
-    return bool(el.tail and el.tail.strip() and len(words) <= 60 and heading_parts(normalise(words)))
+    if not el.tail or not el.tail.strip() or len(words) > 60:
+        return False
+    words = normalise(words)
+    numeral = _NUMERAL.match(words)
+    return numeral is not None and "一二三四五六".index(numeral.group(1)) + 1 in heading_parts(words)
 
 
 def _report_end(text: _Text, holder: Any) -> int | None:
