@@ -1168,6 +1168,38 @@ def test_a_2019_tables_procurement_piece_of_its_own_is_section_twos():
     assert classify([first, fees, procurement], [False, False, False]) == ["active"] * 3
 
 
+def test_a_row_left_blank_below_the_rows_read_is_read_blank_not_lost():
+    """Audit 16 F10: a PDF's table 三 running onto a page drawn with other columns, its rows read in order: the rows
+    whose cells were all left blank were taken for header rows and dropped, told as "表中没有" (15 rows) where a
+    reader sees each row, its label and its blank cells."""
+    from monitor.reading.grids import read_applications_grids  # noqa: PLC0415
+
+    note = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
+    head = _grid_of(
+        [
+            [note, *["申请人情况"] * 7],
+            [note, "自然人", *["法人或其他组织"] * 5, "总计"],
+            [note, "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"],
+            ["一、本年新收政府信息公开申请数量", "20", "3", "", "1", "", "", "24"],
+            ["二、上年结转政府信息公开申请数量", "2", "", "", "", "", "", "2"],
+        ],
+        0,
+    )
+    rest = _grid_of(
+        [
+            ["申请数量", "申请数量", "申请数量", *[""] * 7],
+            ["三、本年度办理结果", "(一)予以公开", "(一)予以公开", "10", "1", "", "", "", "", "11"],
+            ["三、本年度办理结果", "(三)不予公开", "1.属于国家秘密", "1", "", "", "", "", "", "1"],
+            ["三、本年度办理结果", "(三)不予公开", "2.其他法律行政法规禁止公开", *[""] * 7],
+        ],
+        1,
+    )
+    table = read_applications_grids([head, rest])
+    assert table is not None
+    assert "withheld_prohibited" not in table.missing_rows
+    assert all(v.blank for v in table.rows["withheld_prohibited"].values())
+
+
 @pytest.mark.parametrize("numbers_on", ["first page", "next page"])
 def test_a_table_row_broken_across_a_page_is_one_row(numbers_on):
     """Hostile test W1: Word lets a table row break across pages. The next page then starts with the row's rest

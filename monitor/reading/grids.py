@@ -102,6 +102,17 @@ def _data_row(row: list[GridCell]) -> bool:
     return any(not c.blank and is_value(c.text) for c in row)
 
 
+def _left_blank(row: list[GridCell]) -> bool:
+    """A row of labels and then only blank cells: below a table's data rows, a row whose numbers were left blank
+    (a header's words stand above or among the numbers' columns, never only left of them)."""
+    written = [i for i, c in enumerate(row) if not c.blank]
+    return (
+        0 < len(written) < len(row)
+        and written[-1] == len(written) - 1
+        and all(_WORDED.search(row[i].text) for i in written)
+    )
+
+
 def grid_rows(grids: Iterable[Grid], name: Namer, group: Namer | None = None) -> list[GridRow]:
     """The data rows of a run of grids, each with its values placed by the header above it."""
     out: list[GridRow] = []
@@ -113,13 +124,15 @@ def grid_rows(grids: Iterable[Grid], name: Namer, group: Namer | None = None) ->
         if grid.slots and len(grid.slots[0]) != width:  # a header placed another grid's slots, not these
             colmap = {}
         width = len(grid.slots[0]) if grid.slots else width
+        data = False  # a data row read in this grid: a header is above them
         for r, row in enumerate(rows):
             if not _data_row(row):
                 cmap = (_header_map(grid, header, name, group) if header else {}) or colmap
-                if not _blank_row(row, cmap):
+                if not _blank_row(row, cmap) and not (data and not header and _left_blank(row)):
                     header.append(r)
                     continue
-                colmap, header = cmap, []  # a row left blank under a header that names its columns
+                colmap, header = cmap, []  # a row left blank under a header that names its columns, or in order
+            data = True
             if header:
                 fresh = _header_map(grid, header, name, group)
                 if fresh:
