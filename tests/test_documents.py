@@ -244,6 +244,25 @@ def test_a_docx_cells_unseen_run_is_not_glued_to_its_number(check_json, tmp_path
     assert "带有乱码、修订痕迹或注释标记等读者不读作数字的内容" in said
 
 
+def test_a_table_three_whose_natural_person_header_was_left_blank_is_read(check_json, tmp_path):
+    """Audit 16 F13, as seed 000's page has it: table 三's 自然人 header cell left empty. Its numbers were taken for the
+    rows' labels: (六)1 and (六)3 unread and two identities unverifiable where a reader sees every number. A blank
+    header just before the named columns is the first column, the one no header names."""
+    _, seed = check_json(str(SEEDS["tongliao"]))
+    document = docx.Document(io.BytesIO(seed_docx(seed)))
+    table = next(t for t in document.tables if "本年新收" in t._element.xml)
+    cell = next(c for row in table.rows for c in row.cells if c.text == "自然人")
+    cell.text = ""
+    out = io.BytesIO()
+    document.save(out)
+    path = tmp_path / "report.docx"
+    path.write_bytes(out.getvalue())
+    code, got = check_json(str(path))
+    assert code == 0, got["findings"]
+    assert got["tables"]["applications"] == seed["tables"]["applications"]
+    assert not [f for f in got["findings"] if f["severity"] != "info"], got["findings"]
+
+
 @pytest.mark.parametrize("wrapped", ["rows", "a cell"])
 def test_rows_and_cells_in_a_content_control_are_read(check_json, tmp_path, wrapped):
     """Audit 16: a form template's repeating section wraps table rows in a content control (w:sdt/w:sdtContent);

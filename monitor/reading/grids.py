@@ -25,6 +25,7 @@ from monitor.model import (
     APPEAL_GROUP_WORDS,
     APPEAL_ROWS,
     APPEAL_WORDS,
+    APPLICANT_COLUMNS,
     APPLICANT_OTHER,
     APPLICANT_WORDS,
     APPLICATION_ROWS,
@@ -71,8 +72,12 @@ class GridRow:
         return "".join(self.labels)
 
 
-def _header_map(grid: Grid, header: list[int], name: Namer, group: Namer | None) -> dict[int, str]:
-    """Slot -> column key from the header rows: the deepest header cell that names a column."""
+def _header_map(
+    grid: Grid, header: list[int], name: Namer, group: Namer | None, first: str | None = None
+) -> dict[int, str]:
+    """Slot -> column key from the header rows: the deepest header cell that names a column; and ``first`` (the
+    table's first column) for a slot left blank just before the first one named, where no header names it (a
+    table 三 whose 自然人 cell was left empty, as a real page has it: its numbers are not the rows' labels)."""
     width = len(grid.slots[0]) if grid.slots else 0
     out: dict[int, str] = {}
     for c in range(width):
@@ -89,6 +94,11 @@ def _header_map(grid: Grid, header: list[int], name: Namer, group: Namer | None)
             if len(specific) == 1:
                 leaf = f"{specific.pop()}:{leaf}"
         out[c] = leaf
+    if first is not None and out and first not in out.values() and (c := min(out) - 1) >= 0:
+        cells = [grid.slots[r][c] for r in header]
+        left = grid.slots[header[-1]][c - 1] if c else None
+        if cells[-1] is not None and cells[-1].blank and cells[-1] is not left:
+            out[c] = first
     return out
 
 
@@ -113,7 +123,9 @@ def _left_blank(row: list[GridCell]) -> bool:
     )
 
 
-def grid_rows(grids: Iterable[Grid], name: Namer, group: Namer | None = None) -> list[GridRow]:
+def grid_rows(
+    grids: Iterable[Grid], name: Namer, group: Namer | None = None, first: str | None = None
+) -> list[GridRow]:
     """The data rows of a run of grids, each with its values placed by the header above it."""
     out: list[GridRow] = []
     colmap: dict[int, str] = {}
@@ -127,14 +139,14 @@ def grid_rows(grids: Iterable[Grid], name: Namer, group: Namer | None = None) ->
         data = False  # a data row read in this grid: a header is above them
         for r, row in enumerate(rows):
             if not _data_row(row):
-                cmap = (_header_map(grid, header, name, group) if header else {}) or colmap
+                cmap = (_header_map(grid, header, name, group, first) if header else {}) or colmap
                 if not _blank_row(row, cmap) and not (data and not header and _left_blank(row)):
                     header.append(r)
                     continue
                 colmap, header = cmap, []  # a row left blank under a header that names its columns, or in order
             data = True
             if header:
-                fresh = _header_map(grid, header, name, group)
+                fresh = _header_map(grid, header, name, group, first)
                 if fresh:
                     colmap = fresh
                 header = []
@@ -328,7 +340,7 @@ def _read(
 
 
 def read_applications_grids(grids: list[Grid]) -> Table | None:
-    found, missing, _ = _read(grid_rows(grids, applicant_column), APPLICATION_ROWS)
+    found, missing, _ = _read(grid_rows(grids, applicant_column, first=APPLICANT_COLUMNS[0]), APPLICATION_ROWS)
     if not found:
         return None
     settle_other(found)
