@@ -780,12 +780,16 @@ def test_a_table_behind_a_click_under_its_drawn_heading_is_read(folded):
     assert [f.rule for f in errors(findings)] == [f.rule for f in errors(shown_findings)]
 
 
-@pytest.mark.parametrize("beside", ["an old table hidden too", "an attachment", "no click"])
+@pytest.mark.parametrize(
+    "beside",
+    ["an old table hidden too", "an attachment", "no click", "prose saying 查看", "a year's tab", "the heading only"],
+)
 def test_a_hidden_table_is_not_read_where_nothing_tells_it_is_the_parts(beside):
     """Review 63: every hidden table under a drawn part without one was read: an old version hidden beside the one
     folded behind a click, a stale copy beside the attachment that holds the table, a template table an editor hid
     under a part of prose. Their numbers were told as errors. A hidden table is read only where it is the part's one
-    and a click shows it."""
+    and a click shows it; review 64: not where the part's prose says 查看 or 点击, the control names a year (a year's
+    tab), or one part alone draws nothing but its heading."""
     soup = soup_of("010_")
     table = _table3(soup)
     stale = _with_error(BeautifulSoup(str(table), "lxml")).find("table")
@@ -801,9 +805,28 @@ def test_a_hidden_table_is_not_read_where_nothing_tells_it_is_the_parts(beside):
         link = soup.new_tag("a", href="/files/table3.xlsx")
         link.string = "政府信息公开申请情况表.xlsx"
         table.replace_with(link)
+    elif beside == "a year's tab":  # the year tabs' controls, the hidden pane a year's the page does not show
+        tabs = BeautifulSoup(
+            '<ul class="nav"><li><a data-toggle="tab" href="#y2023">2023年</a></li>'
+            '<li><a data-toggle="tab" href="#y2022">2022年</a></li></ul>',
+            "lxml",
+        ).find("ul")
+        hidden["id"] = "y2022"
+        hidden.insert_before(tabs)
+        table.decompose()
+    elif beside == "the heading only":
+        table.decompose()
+        for el in list(_heading_p(soup, "三、").find_next_siblings()):
+            if el is hidden or el.find("table") is not None:
+                break
+            if el.name == "p" and re.match("[一二三四五六]、", el.get_text().strip()):
+                break
+            el.decompose()
     else:  # the part's prose drawn, the table hidden with nothing to click
         prose = soup.new_tag("p")
-        prose.string = "本年度共收到政府信息公开申请，均已按期答复。"
+        prose.string = (
+            "本年度收到的申请情况可查看下表。" if beside == "prose saying 查看" else "本年度申请均已按期答复。"
+        )
         table.replace_with(prose)
     report, findings = check(str(soup).encode())
     assert report.tables["applications"].status != "parsed"
@@ -836,6 +859,9 @@ def test_the_rest_of_a_report_a_script_shows_is_read_wherever_it_falls_in_the_or
                 line = soup.new_tag("p")
                 line.string = text
                 summary.append(line)
+        more = soup.new_tag("a", href="javascript:;")
+        more.string = "展开全文"
+        summary.append(more)
         box.insert_before(summary)
         box.wrap(rest)
     else:  # parts 一 to 三 folded away above the drawn 四 to 六
@@ -849,25 +875,32 @@ def test_the_rest_of_a_report_a_script_shows_is_read_wherever_it_falls_in_the_or
     assert [f.rule for f in errors(findings)] == [f.rule for f in errors(shown_findings)]
 
 
-def test_a_hidden_years_tab_is_not_the_full_text_of_a_report_lacking_parts():
+@pytest.mark.parametrize("tables", ["pictures", "drawn, the years' sentences alike"])
+def test_a_hidden_years_tab_is_not_the_full_text_of_a_report_lacking_parts(tables):
     """Review 63: a year's tab page whose shown report lacks parts 五 and 六, its tables pictures, last year's tab
     hidden: last year's report was taken for the full text behind a summary (it heads every part shown and two more,
-    with more tables), its numbers stored as this year's and the missing parts missed. A full text says what its
-    summary shows; last year's says last year's sentences."""
+    with more tables), its numbers stored as this year's and the missing parts missed. Review 64: so it was where the
+    two years' reports open each part with the same template sentence. A full text is one a control opens
+    (展开全文) after its summary; nothing opens a year's tab there."""
     soup = soup_of("010_")
+    shown, _ = check(str(soup).encode())
     box = _report_box(soup)
     last_year = _hidden_copy(soup, box)
-    for text in last_year.find_all(string=re.compile("2024")):
-        text.replace_with(text.replace("2024", "2023"))
+    if tables == "pictures":
+        for text in last_year.find_all(string=re.compile("2024")):
+            text.replace_with(text.replace("2024", "2023"))
+        for table in box.find_all("table"):
+            table.replace_with(soup.new_tag("img", src="/table.png", width="600", height="800"))
     box.insert_after(last_year)
-    for table in box.find_all("table"):
-        table.replace_with(soup.new_tag("img", src="/table.png", width="600", height="800"))
     five = _heading_p(box, "五、")
     for p in [five, *five.find_next_siblings("p")]:
         p.decompose()
     report, findings = check(str(soup).encode())
     assert (report.sections[5], report.sections[6]) == (None, None)
-    assert {t.status for t in report.tables.values()} == {"image"}
+    if tables == "pictures":
+        assert {t.status for t in report.tables.values()} == {"image"}
+    else:
+        assert {k: t.numbers() for k, t in report.tables.items()} == {k: t.numbers() for k, t in shown.tables.items()}
     assert sorted(f.rule for f in errors(findings)) == ["section.missing"] * 2
 
 

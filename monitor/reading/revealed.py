@@ -27,16 +27,17 @@ def goes_on(drawn: list[str], unseen: dict[Any, int], text_of: Callable[[Any], s
       from the last part headed before it (a pager's next page may head it again, "三、…（续）") to the first part
       drawn after it (a first half folded away before the drawn 四); until the report heads all six parts;
     - **the full text behind a summary:** where no page goes on and the drawn page heads the first parts (or none),
-      the first block that heads every part the drawn page heads and two more at least, and either says what the drawn page says first under each heading (the
-      full text's beginning drawn) or, standing after the drawn headings, says three times as much (a summary, then
-      展开全文). Another year's tab says another year's sentences, as much as the drawn report says;
+      the first block after the drawn headings that heads every part they head and two more at least, with a
+      control to open it between them and it (展开全文, 阅读全文, a toggle beside it), holding what the drawn report
+      says (four lines in five) or three times as much (a summary of its own words);
     - **a table behind a click:** the one block under a drawn part 二–四 that heads no other part and holds a table,
-      where the part shows no table, picture or attachment, and a click shows the block (a toggle beside it, words
-      such as 点击 or 展开, or nothing of the part drawn but its heading: an accordion).
+      where the part shows no table, picture or attachment, and a control shows it: the element just before it is
+      one, or names it, or the part draws a short 点击/展开/查看 line, or draws only its heading where other parts
+      do so too (an accordion).
 
-    Any other block is not read: a year's tab not shown or a print copy (the report is whole without it, or it
-    heads again what the report has, or says other sentences), an old table an editor hid, two hidden tables under
-    one part, a 解读 tab. What may not be the report's is never taken: it could only invent an error or hide a
+    Any other block is not read: a year's tab not shown or a print copy (the report is whole without it, heads again
+    what the report has, or nothing opens it), an old table an editor hid, two hidden tables under one part, a 解读
+    tab. What may not be the report's is never taken: it could only invent an error or hide a
     missing part."""
     lines, at = _marked_lines(drawn, unseen)
     texts = {el: text_of(el) for el in unseen}
@@ -63,6 +64,9 @@ def _pages(page: _Page) -> set[Any]:
     found, at, heads = page.found, page.at, page.heads
     have = {n for _, n in found}
     starts = [i for i, _ in found]
+    # the highest part headed in found[:k] and the lowest in found[k:], for every k (a page of thousands of blocks)
+    highest = list(itertools.accumulate((n for _, n in found), max, initial=0))
+    lowest = list(itertools.accumulate((n for _, n in reversed(found)), min, initial=len(_ALL_PARTS)))[::-1]
     shown: set[Any] = set()
     reached = 0  # the last part a page taken heads
     for el, line in at.items():
@@ -72,60 +76,47 @@ def _pages(page: _Page) -> set[Any]:
         if not parts - have:
             continue
         k = bisect.bisect_left(starts, line)  # the drawn headings before the block: found[:k]
-        before = max([reached, *(n for _, n in found[:k])])
-        after = min((n for _, n in found[k:]), default=len(_ALL_PARTS))
-        if min(parts) >= before and max(parts) <= after:
+        if min(parts) >= max(reached, highest[k]) and max(parts) <= lowest[k]:
             shown.add(el)
             have |= parts
             reached = max([reached, *parts])
     return shown
 
 
-_SAMPLE = 16  # characters of the first line under a drawn heading a full text must say too
-
-
 _SHORT = 3  # a summary: the drawn report's words a third of the full text's at most
+_HELD = 0.8  # a full text holds this share of the drawn report's lines at least, or is a summary's
+_TOGGLE_LINE = 12  # characters: a control's words ("展开全文", "点击查看表格"), not a sentence
+_MORE = re.compile("展开|全文|更多")
 
 
 def _full_text(page: _Page, marks: tuple[str, ...]) -> set[Any]:
+    """The block behind 展开全文: after the drawn headings, with a control to open it between them and it (a year's
+    tab, a print copy are none), holding what the drawn report says or three times as much."""
     have = {n for _, n in page.found}
     if have != set(range(1, len(have) + 1)):
         return set()  # a summary heads the first parts: one lacking 一 and 六 is a report lacking them
+    first, last = (page.found[0][0], page.found[-1][0]) if page.found else (0, -1)
     for el, parts in page.heads.items():
-        if parts > have and len(parts - have) >= 2 and (_repeats(page, el, marks) or _summarises(page, el, marks)):
+        stop = page.at[el]
+        if stop <= last or not (parts > have and len(parts - have) >= 2):
+            continue
+        if not (_toggled(el) or any(_control(x, _MORE) for x in page.lines[last + 1 : stop])):
+            continue
+        drawn = [_squash(x) for x in page.lines[first:stop]]
+        drawn = [x for x in drawn if x and not x.startswith(marks) and not _control(x, _MORE)]
+        said = _squash(normalise(page.texts[el]))
+        held = sum(x.rstrip(".…。") in said for x in drawn)
+        if held >= _HELD * len(drawn) or _SHORT * sum(map(len, drawn)) <= len(said):
             return {el}
     return set()
 
 
-def _repeats(page: _Page, el: Any, marks: tuple[str, ...]) -> bool:
-    """Whether the block says what the drawn page says first under each of its headings, one at least (the full
-    text's beginning, drawn)."""
-    said = _squash(normalise(page.texts[el]))
-    stop = page.at[el] if page.found and page.at[el] > page.found[-1][0] else len(page.lines)
-    firsts = [x for k in range(len(page.found)) if (x := _first_line(page, k, stop, marks)) is not None]
-    return bool(firsts) and all(_squash(x).rstrip(".…。")[:_SAMPLE] in said for x in firsts)
+def _control(line: str, words: re.Pattern[str]) -> bool:
+    """Whether a drawn line is a control's words: short, with one of ``words``."""
+    return 0 < len(line) <= _TOGGLE_LINE and words.search(line) is not None
 
 
-def _summarises(page: _Page, el: Any, marks: tuple[str, ...]) -> bool:
-    """Whether the drawn report, before the block, is a short summary of it (a few sentences under its headings,
-    then 展开全文): the block stands after the drawn headings and says three times as much."""
-    start, stop = page.found[0][0] if page.found else 0, page.at[el]
-    if page.found and stop <= page.found[-1][0]:
-        return False
-    drawn = sum(len(_squash(x)) for x in page.lines[start:stop] if x and not x.startswith(marks))
-    said = sum(len(_squash(x)) for x in page.texts[el].split("\n") if x.strip() and not x.strip().startswith(marks))
-    return drawn * _SHORT <= said
-
-
-def _first_line(page: _Page, k: int, stop: int, marks: tuple[str, ...]) -> str | None:
-    """The first line of words under the ``k``th drawn heading, before the next and before line ``stop``."""
-    end = min(stop, page.found[k + 1][0] if k + 1 < len(page.found) else len(page.lines))
-    return next((x for x in page.lines[page.found[k][0] + 1 : end] if x and not x.startswith(marks)), None)
-
-
-_TOGGLE_WORDS = re.compile("点击|展开|收起|查看")
-_TOGGLE_ATTRIBUTES = ("onclick", "data-toggle", "data-bs-toggle", "aria-expanded", "aria-controls", "data-target")
-_TOGGLE_NAMES = re.compile("collaps|fold|toggle|accordion|expand|zhankai", re.IGNORECASE)
+_CLICK = re.compile("^(点击|展开|收起|查看)")  # a control's words: 点击查看表格, 展开, 查看详情
 
 
 def _folded_tables(page: _Page, marks: tuple[str, ...], shown: set[Any]) -> set[Any]:
@@ -138,31 +129,55 @@ def _folded_tables(page: _Page, marks: tuple[str, ...], shown: set[Any]) -> set[
         # (a table's title may say its part's name: it heads no other part)
         if part in PART_TABLES and el not in shown and marks[0] in page.texts[el] and not page.heads[el] - {part}:
             under.setdefault(k, []).append(el)
+    drawn: dict[int, list[str]] = {}  # each drawn heading's lines of words, to the next
+    for k, (start, _) in enumerate(found):
+        end = found[k + 1][0] if k + 1 < len(found) else len(page.lines)
+        drawn[k] = [x for x in page.lines[start + 1 : end] if x]
+    bare = sum(not lines for lines in drawn.values())  # parts that draw their heading only: an accordion has several
     folded: set[Any] = set()
     for k, blocks in under.items():
-        end = found[k + 1][0] if k + 1 < len(found) else len(page.lines)
-        drawn = [x for x in page.lines[found[k][0] + 1 : end] if x]
-        if len(blocks) != 1 or any(x.startswith(marks) for x in drawn):
+        if len(blocks) != 1 or any(x.startswith(marks) for x in drawn[k]):
             continue
-        if not drawn or _toggled(blocks[0]) or any(_TOGGLE_WORDS.search(x) for x in drawn):
+        if (not drawn[k] and bare >= 2) or _toggled(blocks[0]) or any(_control(x, _CLICK) for x in drawn[k]):
             folded.add(blocks[0])
     return folded
 
 
+_TRIGGERS = ("onclick", "data-toggle", "data-bs-toggle", "aria-expanded")  # what makes an element a control
+
+
 def _toggled(el: Any) -> bool:
-    """Whether the block, its parent or the element before it (and the first few inside that) is made to be
-    clicked or folded: an onclick, a Bootstrap data-toggle, aria-expanded, a class named collapse or fold."""
+    """Whether a control shows the block: the element just before it is one (an onclick, a Bootstrap data-toggle,
+    aria-expanded, a javascript: link, or a short 点击/展开 line), or one names the block's id (href="#id",
+    data-target, aria-controls). A class alone (collapse, tab-pane) is no control, nor one naming a year only: a
+    year's tab has them too."""
     before = el.getprevious()
-    near = [el, el.getparent(), *([before, *itertools.islice(before.iter(), 1, 12)] if before is not None else [])]
-    for x in near:
-        if x is None or not isinstance(x.tag, str):
-            continue
-        named = f"{x.get('class') or ''} {x.get('id') or ''}"
-        if any(a in x.attrib for a in _TOGGLE_ATTRIBUTES) or _TOGGLE_NAMES.search(named):
+    while before is not None and not isinstance(before.tag, str):
+        before = before.getprevious()
+    if before is not None:
+        for x in itertools.islice(before.iter(), 12):
+            if isinstance(x.tag, str) and _trigger(x) and not _a_year(x):
+                return True
+        words = _squash("".join(before.itertext()))
+        if _control(words, _CLICK) or _control(words, _MORE):
             return True
-        if str(x.get("href") or "").strip().lower().startswith("javascript"):
-            return True
-    return False
+    name = el.get("id")
+    if not name:
+        return False
+    path = "//*[@href=$h or @data-target=$h or @data-bs-target=$h or @aria-controls=$n]"
+    return any(not _a_year(x) for x in el.getroottree().getroot().xpath(path, h=f"#{name}", n=name))
+
+
+_YEAR_TAB = re.compile(r"^((19|20)\d{2}|[一二][〇○零一二三四五六七八九]{3})年?度?$")
+
+
+def _a_year(el: Any) -> bool:
+    """Whether a control names a year only ("2022年度"): it shows a year's tab, not a part's folded table."""
+    return _YEAR_TAB.match(_squash("".join(el.itertext()))) is not None
+
+
+def _trigger(el: Any) -> bool:
+    return any(a in el.attrib for a in _TRIGGERS) or str(el.get("href") or "").strip().lower().startswith("javascript")
 
 
 def _marked_lines(drawn: list[str], unseen: dict[Any, int]) -> tuple[list[str], dict[Any, int]]:
