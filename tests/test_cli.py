@@ -38,6 +38,9 @@ def portal() -> Iterator[str]:
     async def beside_other_years(_request: web.Request) -> web.Response:
         return web.Response(text=ATTACHED_BESIDE_OTHER_YEARS, content_type="text/html")
 
+    async def title_linked(_request: web.Request) -> web.Response:
+        return web.Response(text=ATTACHED_TITLE_LINKED, content_type="text/html")
+
     async def listing(_request: web.Request) -> web.Response:
         return web.Response(text=LISTING_OF_FILES, content_type="text/html")
 
@@ -52,6 +55,7 @@ def portal() -> Iterator[str]:
     app.router.add_get("/art/2023/3/20/art_2.html", beside_other_years)
     app.router.add_get("/uploadfiles/2024/01/20240120.pdf", pdf)
     app.router.add_get("/col/col1/index.html", listing)
+    app.router.add_get("/art/2023/3/21/art_3.html", title_linked)
     runner = web.AppRunner(app)
     try:
         loop.run_until_complete(runner.setup())
@@ -145,9 +149,19 @@ def test_a_listing_of_report_files_is_said_to_be_one_not_checked_as_its_first_fi
     assert "Traceback" not in err
 
 
-def test_a_report_page_beside_other_years_reports_is_read_through_its_file(check_json, portal):
-    """Review 60: check URL refused such a page as a listing (three reports named in its box) and never read its file."""
-    code, r = check_json(f"{portal}/art/2023/3/20/art_2.html")
+# the same page as a TRS template writes it: the title a link to the page itself, the file linked by its name
+ATTACHED_TITLE_LINKED = ATTACHED_BESIDE_OTHER_YEARS.replace(
+    "<h1>洪泽区人民政府2023年政府信息公开工作年度报告</h1>",
+    "<h1><a href='./art_3.html'>洪泽区人民政府2023年政府信息公开工作年度报告</a></h1>",
+)
+
+
+@pytest.mark.parametrize("page", ["art_2", "art_3"])
+def test_a_report_page_beside_other_years_reports_is_read_through_its_file(check_json, portal, page):
+    """Review 60: check URL refused such a page as a listing (three reports named in its box) and never read its file;
+    review 64: so it did again where the title is a link (its one file is the report, not a listing's item)."""
+    day = {"art_2": "20", "art_3": "21"}[page]
+    code, r = check_json(f"{portal}/art/2023/3/{day}/{page}.html")
     assert (r["year"], r["published"]) == (2023, "2024-01-20")
     assert [f["rule"] for f in r["findings"] if f["severity"] == "error"] == ["appeals.total"] * 2
     assert code == 1

@@ -199,7 +199,7 @@ def parse(doc: Document, source: str, kind: str | None = None) -> Report:
     title = meta_title if _TITLE.search(meta_title) and len(meta_title) <= 80 else None
     links = frozenset("".join(x.split()) for x in doc.meta.get("links", "").split("\n") if x)
     found, at = title_at(lines, doc.meta.get("page_title"), first, links)
-    if found is not None and linked(found, links) and _listed(lines) >= _A_LISTING:
+    if found is not None and linked(found, links) and _a_listing(lines, sections):
         found, at = None, -1  # an item of a column listing several years' reports: not this page's title
     if title is not None:
         at = next((k for k, line in enumerate(lines[:first]) if title in line), -1)
@@ -263,7 +263,19 @@ def lists_reports(report: Report, least: int = 2) -> bool:
 
 
 def _listed(lines: list[str]) -> int:
-    return len({line.strip() for line in lines if len(line) <= 80 and _TITLE.search(line) and re.search(_YEAR, line)})
+    return len(_titles(lines))
+
+
+def _titles(lines: list[str]) -> set[str]:
+    return {line.strip() for line in lines if len(line) <= 80 and _TITLE.search(line) and re.search(_YEAR, line)}
+
+
+def _a_listing(lines: list[str], sections: dict[int, tuple[int, int] | None]) -> bool:
+    """A column listing reports, by its lines: three reports named or more, no report's parts, and not the one
+    attached file of a report page beside a box of other years' reports (several files, or none: pages)."""
+    titles = _titles(lines)
+    files = sum(ATTACHED in title for title in titles)
+    return len(titles) >= _A_LISTING and sum(1 for span in sections.values() if span) < 2 and files != 1
 
 
 _A_LISTING = 3  # reports named in lines of their own, and no body: a column listing them
@@ -289,7 +301,7 @@ def read_report(data: bytes, source: str, kind: str | None = None, charset: str 
     report = read_page(data, source, kind, charset)
     if not is_report(report):
         if report.title is None and lists_reports(report, _A_LISTING):
-            raise InputError(f"这是列出多份年度报告的栏目页，不是一份报告：{_CHECK_ONE}")
+            raise InputError(f"看起来不是政府信息公开工作年度报告：这是列出多份年度报告的栏目页，{_CHECK_ONE}")
         if report.title and _TITLE.search(report.title) and _ELSEWHERE.search(report.text):
             raise InputError(
                 f"本页只有报告标题，报告内容在页面嵌入或附带的文件（或图片）中，未能从本页读取：{_CHECK_THE_FILE}"
@@ -300,7 +312,7 @@ def read_report(data: bytes, source: str, kind: str | None = None, charset: str 
 
 _ELSEWHERE = re.compile(re.escape(ATTACHED) + "|" + re.escape(IMAGE_MARK))  # an attachment, an embed or an image
 
-_CHECK_ONE = "请用其中一份报告的网址或文件检查（govmon check 网址）"
+_CHECK_ONE = "请用其中一份报告的网址或文件检查"
 _CHECK_THE_FILE = "请下载该文件后用govmon check检查它，或检查该页面的网址（govmon check 网址会读取它链接的文件）"
 
 
