@@ -103,6 +103,17 @@ def test_numbers_as_a_reader_reads_them(cell, column, number):
     assert read_value(unicodedata.normalize("NFKC", cell), column).number == number
 
 
+def test_a_number_with_a_remark_is_read_but_not_for_certain():
+    """Review 64: "2（其中1件为上年结转）" under a 总计 of 1 was told as two certain errors; the remark says what the
+    number counts, and a reader weighs it: the number is read, an identity failing through it is a warning."""
+    import unicodedata  # noqa: PLC0415
+
+    value = read_value(unicodedata.normalize("NFKC", "2（其中1件为上年结转）"), "natural_person")
+    assert value.number == 2
+    assert "附注" in value.doubt
+    assert not read_value("2", "natural_person").doubt
+
+
 def test_two_cells_stay_two_numbers_in_text():
     # one cell per grid slot is one number; in a text line, spaces separate cells
     from monitor.reading.text_cells import tokenize  # noqa: PLC0415

@@ -43,6 +43,7 @@ DEBRIS = "?"  # what traditional -> simplified converters and scrapers leave glu
 DOUBT_DEBRIS = "单元格带有乱码、修订痕迹或注释标记"
 DOUBT_TEXT = "单元格内容不是数字"
 DOUBT_UNIT = "金额未写明单位（元还是万元）"
+DOUBT_REMARK = "单元格在数字后带有附注（如“含…”“其中…”）"
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class Reading:
     unit: str | None = None
     debris: bool = False
     dashed: bool = False  # its sign an en dash
+    remark: bool = False  # a remark on what it counts after it: read, but a reader weighs the remark too
 
     @property
     def readable(self) -> bool:
@@ -72,8 +74,10 @@ def read_cell(text: str) -> Reading:
     if t in _ZERO:
         return Reading(0, blank=False, debris=debris)
     unit = None
-    if "(" in t and (remark := _REMARK.search(t)) is not None:
-        t = t[: remark.start()]
+    found = _REMARK.search(t) if "(" in t else None
+    remark = found is not None
+    if found is not None:
+        t = t[: found.start()]
     m = _UNIT.search(t)
     if m:  # "23件", or "10（件）" (NFKC made the brackets ASCII)
         unit, t = m.group("paren") or m.group("bare"), t[: m.start()].rstrip()
@@ -91,7 +95,12 @@ def read_cell(text: str) -> Reading:
         return Reading(None, blank=False, debris=debris)
     number: Number = float(digits) if "." in digits else int(digits)
     return Reading(
-        -number if sign in _MINUS else number, blank=False, unit=unit, debris=debris, dashed=sign == "\u2013"
+        -number if sign in _MINUS else number,
+        blank=False,
+        unit=unit,
+        debris=debris,
+        dashed=sign == "\u2013",
+        remark=remark,
     )
 
 
@@ -122,7 +131,8 @@ def read_value(text: str, column: str, *, line: int = -1, col: int = 0) -> Value
     invalid = (number < 0 and column not in SIGNED_COLUMNS) or (
         isinstance(number, float) and column not in AMOUNT_COLUMNS
     )
-    return Value(number, text, line, col, debris=r.debris, invalid=invalid, doubt=DOUBT_DEBRIS if r.debris else "")
+    doubt = DOUBT_DEBRIS if r.debris else DOUBT_REMARK if r.remark else ""
+    return Value(number, text, line, col, debris=r.debris, invalid=invalid, doubt=doubt)
 
 
 def amounts_in_units(table: Table, text: str) -> Table:
