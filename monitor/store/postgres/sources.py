@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 
-from monitor.store.encoding import HORIZON, listing_json, listing_of, now, sources_digest
+from monitor.store.encoding import HORIZON, fetched, listing_json, listing_of, now, sources_digest
 from monitor.store.postgres.bodies import BODIES_OF, Bodies, stored_bodies
 from monitor.store.postgres.outbox import EVENTS, Outbox, event_args, first_events
 from monitor.store.postgres.versions import KNOWN_ON_PAGES, known_rows
@@ -324,7 +324,7 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
             "INSERT INTO pages (url, etag, last_modified, body, fetched_at, links) VALUES (%s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, "
             "body = excluded.body, fetched_at = excluded.fetched_at, links = excluded.links",
-            [url, etag, last_modified, zlib.compress(body), now(), listing_json(listing)],
+            [url, etag, last_modified, fetched(body), now(), listing_json(listing)],
         )
 
     # ------------------------------------------------------------ reports that could not be read

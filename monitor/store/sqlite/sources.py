@@ -7,7 +7,7 @@ import zlib
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from monitor.store.encoding import listing_json, listing_of, now, sources_digest
+from monitor.store.encoding import fetched, listing_json, listing_of, now, sources_digest
 from monitor.store.records import Listing, PageCache, PollAsk, PollEnd, PollStart, SourceState
 from monitor.store.sqlite.bodies import Bodies
 from monitor.store.sqlite.outbox import Outbox
@@ -169,5 +169,5 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
             self.db.conn.execute(
                 "INSERT OR REPLACE INTO pages (url, etag, last_modified, body, fetched_at, links) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                [url, etag, last_modified, zlib.compress(body), now(), listing_json(listing)],
+                [url, etag, last_modified, fetched(body), now(), listing_json(listing)],
             )
