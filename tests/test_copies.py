@@ -108,7 +108,7 @@ def test_each_candidate_is_judged_as_if_every_part_were_counted():
 
     def counted_in_full(a: Report, b: Report) -> list[copies.Copy] | None:
         mine, theirs = copies.compared(a), copies.compared(b)
-        common = {p: len(h & theirs.held[p]) for p, h in mine.held.items() if p in theirs.held}
+        common = {p: h.common(theirs.held[p]) for p, h in mine.held.items() if p in theirs.held}
         pa, pb, n = mine.held.get("全文"), theirs.held.get("全文"), common.get("全文", 0)
         shares = (n / len(pa), n / len(pb)) if pa and pb else (0.0, 0.0)
         apart = any(at in theirs.cells for at, _ in mine.cells.items() - theirs.cells.items())
