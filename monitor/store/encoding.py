@@ -48,8 +48,10 @@ def sources_digest(sources: Sequence[Source]) -> str:
 
 
 def pack(text: str) -> bytes:
-    """A version's text or report JSON as stored: zlib (a tenth of the database's size at 20,000 sources)."""
-    return zlib.compress(text.encode("utf-8"), 6)
+    """A version's text or report JSON as stored: zlib (a tenth of the database's size at 20,000 sources), at
+    level 3: level 6 cost ~0.22 ms a blob of ~12 KB, once in the reader (the text) and once in the watcher (the
+    report), for blobs ~4 % smaller."""
+    return zlib.compress(text.encode("utf-8"), 3)
 
 
 def unpack(value: bytes | str | None) -> str | None:
