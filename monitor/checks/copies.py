@@ -37,6 +37,7 @@ SHINGLE = 6
 BANDS, ROWS = 42, 3
 THRESHOLD = 0.6  # the share of a part's text found in the other report above which it is called a copy
 SAME = 0.9  # prose shared (one way; half that the other) above which two reports are one report rendered twice
+SAMPLE = 32  # hashes of a part looked up to tell how to count what two parts share (``Held.common``)
 MIN_SHINGLES = 60  # parts shorter than this (about 65 characters) say too little to be called copied
 PARTS = {"一": f"第一部分“{SECTION_NAMES[1]}”", "五": f"第五部分“{SECTION_NAMES[5]}”", "全文": "报告正文"}
 
@@ -130,9 +131,16 @@ class Held:
         return self._members
 
     def common(self, other: Held) -> int:
-        """How many hashes the two share: as sets, each made once (a new report is compared with several
-        candidates; looking its packed hashes up in a candidate's set cost three times a sets' intersection)."""
-        return len(self.members & other.members)
+        """How many hashes the two share, as sets, each made once (looking packed hashes up in a set cost three
+        times a sets' intersection). Making the set of the shared hashes is most of the cost; where a sample
+        says ``other`` has most of these, the few it lacks are counted instead (a candidate copied from one
+        template: two parts of 4,000 sharing 3,970, 0.10 ms against 0.15; one sharing a band by chance is
+        counted as before, 0.04 ms against 0.10)."""
+        mine, theirs = self.members, other.members
+        sample = memoryview(self.hashes).cast("I")[:SAMPLE]  # a set's order: as good as random
+        if sum(h in theirs for h in sample) * 2 > len(sample):
+            return len(mine) - len(mine - theirs)
+        return len(mine & theirs)
 
 
 @dataclass(frozen=True)
