@@ -7,6 +7,7 @@ prose), then says what a careful reader would say of the result.
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import re
@@ -875,23 +876,40 @@ def test_the_rest_of_a_report_a_script_shows_is_read_wherever_it_falls_in_the_or
     assert [f.rule for f in errors(findings)] == [f.rule for f in errors(shown_findings)]
 
 
+# between the drawn report and the hidden copy: what a detail page draws there that opens no full text
+BETWEEN = {
+    "a share bar's 更多": '<div class="share"><a href="javascript:void(0)" onclick="share()">分享</a> <a>更多</a></div>',
+    "the article's header": '<div class="tools"><a href="javascript:doZoom(16)">大</a> <a href="javascript:doZoom(14)">中</a>'
+    ' <a href="javascript:window.print()">打印</a></div>',
+    "a 往年年报 button": '<a href="javascript:;" onclick="showTab(2)">往年年报</a>',
+    "a year's report button": '<button data-toggle="collapse" data-target="#y2023">2023年度报告</button>',
+}
+
+
+@pytest.mark.parametrize("between", [None, *BETWEEN])
 @pytest.mark.parametrize("tables", ["pictures", "drawn, the years' sentences alike"])
-def test_a_hidden_years_tab_is_not_the_full_text_of_a_report_lacking_parts(tables):
+def test_a_hidden_years_tab_is_not_the_full_text_of_a_report_lacking_parts(tables, between):
     """Review 63: a year's tab page whose shown report lacks parts 五 and 六, its tables pictures, last year's tab
     hidden: last year's report was taken for the full text behind a summary (it heads every part shown and two more,
     with more tables), its numbers stored as this year's and the missing parts missed. Review 64: so it was where the
     two years' reports open each part with the same template sentence. A full text is one a control opens
-    (展开全文) after its summary; nothing opens a year's tab there."""
+    (展开全文) after its summary; nothing opens a year's tab there. Review 65: a share bar's 更多, the article's header
+    with its javascript: zoom and print links, a 往年年报 or a year's report button were taken for that control."""
     soup = soup_of("010_")
     shown, _ = check(str(soup).encode())
     box = _report_box(soup)
     last_year = _hidden_copy(soup, box)
+    if between is not None:
+        last_year["id"] = "y2023"
     if tables == "pictures":
         for text in last_year.find_all(string=re.compile("2024")):
             text.replace_with(text.replace("2024", "2023"))
         for table in box.find_all("table"):
             table.replace_with(soup.new_tag("img", src="/table.png", width="600", height="800"))
     box.insert_after(last_year)
+    if between is not None:  # the article's header opens the article, the rest stand after it
+        control = BeautifulSoup(BETWEEN[between], "lxml").body.contents[0]
+        box.insert(0, control) if between == "the article's header" else box.insert_after(control)
     five = _heading_p(box, "五、")
     for p in [five, *five.find_next_siblings("p")]:
         p.decompose()
@@ -902,6 +920,36 @@ def test_a_hidden_years_tab_is_not_the_full_text_of_a_report_lacking_parts(table
     else:
         assert {k: t.numbers() for k, t in report.tables.items()} == {k: t.numbers() for k, t in shown.tables.items()}
     assert sorted(f.rule for f in errors(findings)) == ["section.missing"] * 2
+
+
+# Review 65's pages (built from corpus 009, the 2023 report of 平潭综合实验区社会事业局, gzipped): each the layout a
+# real detail page draws round a block it does not draw, and what a careful reader concludes.
+HIDDEN_PAGES = {
+    # the report lacks 五 and 六, its tables pictures; the article's header (字体 大 中 小, 打印: javascript: links)
+    # and a hidden print copy with 五, 六 and a stale table after it
+    "B21_zoom_imgs_missing56_hidden_print_staleerr": ["section.missing"] * 2,
+    # the same with a share bar's 更多 between the article and the print copy
+    "B05_imgs_missing56_sharebar_more_hidden_print_staleerr": ["section.missing"] * 2,
+    # a short report, and a "2022年度报告" button opening last year's report
+    "B16_bs_collapse_2022report_button_prevyear_err": ["section.missing"] * 2,
+    # a summary, the hidden full text (table 三 with an error), then its 展开全文 button
+    "B10_button_after_hidden_full_err": ["applications.balance", "applications.row_total"],
+    # part 三 says 点击查看附件 (a link to another page), a stale table 三 hidden after it
+    "C21_part3_dianjichakan_fujian_pagelink_hidden_stale_err": [],
+    # part 三 says 详见表3 (an anchor to the hidden stale table: nothing that opens it)
+    "C26_anchor_href_names_hidden_stale_err": [],
+}
+
+
+@pytest.mark.parametrize("name", sorted(HIDDEN_PAGES))
+def test_a_hidden_block_is_read_as_a_careful_reader_reads_the_page(name):
+    """Review 65: the article's header with its javascript: links, a share bar's 更多, a year's report button were
+    taken for the control opening a full text (last year's or a stale copy read as this year's, missing parts
+    missed); 点击查看附件 or an anchor for a folded table's control (a stale table's false errors); a 展开全文 button
+    after the full text was not seen (its errors missed)."""
+    data = gzip.decompress((Path(__file__).parent / "fixtures" / "hidden" / f"{name}.html.gz").read_bytes())
+    _, findings = check(data)
+    assert sorted(f.rule for f in errors(findings)) == sorted(HIDDEN_PAGES[name])
 
 
 @pytest.mark.parametrize("drawn", ["pager", "summary"])

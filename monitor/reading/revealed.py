@@ -6,6 +6,7 @@ otherwise (``hidden``)."""
 from __future__ import annotations
 
 import bisect
+import collections
 import itertools
 import re
 from collections.abc import Callable, Sequence
@@ -40,7 +41,7 @@ def goes_on(drawn: list[str], unseen: dict[Any, int], text_of: Callable[[Any], s
     tab. What may not be the report's is never taken: it could only invent an error or hide a
     missing part."""
     lines, at = _marked_lines(drawn, unseen)
-    texts = {el: text_of(el) for el in unseen}
+    texts = {el: normalise(text_of(el)) for el in unseen}
     page = _Page(
         lines, _found(lines, sorted(set(at.values()))), at, {el: _parts_of(t) for el, t in texts.items()}, texts
     )
@@ -86,29 +87,64 @@ def _pages(page: _Page) -> set[Any]:
 _SHORT = 3  # a summary: the drawn report's words a third of the full text's at most
 _HELD = 0.8  # a full text holds this share of the drawn report's lines at least, or is a summary's
 _TOGGLE_LINE = 12  # characters: a control's words ("展开全文", "点击查看表格"), not a sentence
-_MORE = re.compile("展开|全文|更多")
 
 
 def _full_text(page: _Page, marks: tuple[str, ...]) -> set[Any]:
-    """The block behind 展开全文: after the drawn headings, with a control to open it between them and it (a year's
-    tab, a print copy are none), holding what the drawn report says or three times as much."""
+    """The block behind 展开全文: after the drawn headings, a control to open it just before or after it (a year's
+    tab, a print copy have none), the same year's, holding what the drawn report says or three times as much."""
     have = {n for _, n in page.found}
     if have != set(range(1, len(have) + 1)):
         return set()  # a summary heads the first parts: one lacking 一 and 六 is a report lacking them
     first, last = (page.found[0][0], page.found[-1][0]) if page.found else (0, -1)
     for el, parts in page.heads.items():
         stop = page.at[el]
-        if stop <= last or not (parts > have and len(parts - have) >= 2):
+        if stop <= last or not (parts > have and len(parts - have) >= 2) or _other_year(page, el):
             continue
-        if not (_toggled(el) or any(_control(x, _MORE) for x in page.lines[last + 1 : stop])):
+        near = [_last_line(page.lines[last + 1 : stop]), _first_line(page.lines[stop:])]
+        if not (_toggled(el, _OPEN_ALL) or any(x is not None and _opens_all(x) for x in near)):
             continue
         drawn = [_squash(x) for x in page.lines[first:stop]]
-        drawn = [x for x in drawn if x and not x.startswith(marks) and not _control(x, _MORE)]
-        said = _squash(normalise(page.texts[el]))
+        drawn = [x for x in drawn if x and not x.startswith(marks) and not _opens_all(x)]
+        said = _squash(page.texts[el])
         held = sum(x.rstrip(".…。") in said for x in drawn)
         if held >= _HELD * len(drawn) or _SHORT * sum(map(len, drawn)) <= len(said):
             return {el}
     return set()
+
+
+_OPEN_ALL = re.compile("展开|全文")  # 展开全文, 阅读全文, 查看全文, 展开 (not 更多: a share bar's, a related box's)
+_ENDS_OPEN_ALL = re.compile("(展开|阅读|查看|显示)全文[>》»]*$")
+
+
+def _opens_all(line: str) -> bool:
+    """Whether a drawn line is the control that opens the full text: short words, or a line ending with them."""
+    return (_control(line, _OPEN_ALL) or _ENDS_OPEN_ALL.search(line) is not None) and not _names_year(line)
+
+
+def _last_line(lines: list[str]) -> str | None:
+    return next((x for x in reversed(lines) if x), None)
+
+
+def _first_line(lines: list[str]) -> str | None:
+    return next((x for x in lines if x), None)
+
+
+_YEAR_IN = re.compile(r"((?:19|20)\d{2})\s*年")
+
+
+def _other_year(page: _Page, el: Any) -> bool:
+    """Whether the block is another year's report: the year it names most is none of those the drawn page names
+    most (a year's tab, last year's copy)."""
+    mine = collections.Counter(m.group(1) for x in page.lines for m in _YEAR_IN.finditer(x))
+    its = collections.Counter(m.group(1) for m in _YEAR_IN.finditer(page.texts[el]))
+    if not mine or not its:
+        return False
+    return _most(its).isdisjoint(_most(mine))
+
+
+def _most(counted: collections.Counter[str]) -> set[str]:
+    top = max(counted.values())
+    return {k for k, n in counted.items() if n == top}
 
 
 def _control(line: str, words: re.Pattern[str]) -> bool:
@@ -116,7 +152,9 @@ def _control(line: str, words: re.Pattern[str]) -> bool:
     return 0 < len(line) <= _TOGGLE_LINE and words.search(line) is not None
 
 
-_CLICK = re.compile("^(点击|展开|收起|查看)")  # a control's words: 点击查看表格, 展开, 查看详情
+# a folded table's control: 点击查看表格, 展开表格, 展开, 收起 (not 查看附件, 点击查看原文: what they open is elsewhere)
+_SHOW_TABLE = re.compile("^(点击|展开|收起|查看)(?!.*(附件|原文|详情|链接))(.*表|展开|收起)|^(展开|收起)")
+_BARE_HEADING = 30  # characters: a heading line with nothing run on after it
 
 
 def _folded_tables(page: _Page, marks: tuple[str, ...], shown: set[Any]) -> set[Any]:
@@ -133,47 +171,52 @@ def _folded_tables(page: _Page, marks: tuple[str, ...], shown: set[Any]) -> set[
     for k, (start, _) in enumerate(found):
         end = found[k + 1][0] if k + 1 < len(found) else len(page.lines)
         drawn[k] = [x for x in page.lines[start + 1 : end] if x]
-    bare = sum(not lines for lines in drawn.values())  # parts that draw their heading only: an accordion has several
+    # parts that draw their heading only, nothing run on after it: an accordion has several
+    bare = {k for k, lines in drawn.items() if not lines and len(page.lines[found[k][0]]) <= _BARE_HEADING}
     folded: set[Any] = set()
     for k, blocks in under.items():
-        if len(blocks) != 1 or any(x.startswith(marks) for x in drawn[k]):
+        if len(blocks) != 1 or any(x.startswith(marks) for x in drawn[k]) or _other_year(page, blocks[0]):
             continue
-        if (not drawn[k] and bare >= 2) or _toggled(blocks[0]) or any(_control(x, _CLICK) for x in drawn[k]):
+        shows = _toggled(blocks[0], _SHOW_TABLE) or any(_control(x, _SHOW_TABLE) for x in drawn[k])
+        if shows or (k in bare and len(bare) >= 2):
             folded.add(blocks[0])
     return folded
 
 
 _TRIGGERS = ("onclick", "data-toggle", "data-bs-toggle", "aria-expanded")  # what makes an element a control
+_NAMES_YEAR = re.compile(r"(19|20)\d{2}|[一二][〇○零一二三四五六七八九]{3}|往年|上一?年|历年")
 
 
-def _toggled(el: Any) -> bool:
-    """Whether a control shows the block: the element just before it is one (an onclick, a Bootstrap data-toggle,
-    aria-expanded, a javascript: link, or a short 点击/展开 line), or one names the block's id (href="#id",
-    data-target, aria-controls). A class alone (collapse, tab-pane) is no control, nor one naming a year only: a
-    year's tab has them too."""
+def _toggled(el: Any, words: re.Pattern[str]) -> bool:
+    """Whether a control shows the block: the element just before it is one (a link or button, or short words,
+    with an onclick, a Bootstrap data-toggle, aria-expanded or a javascript: link, or saying ``words``), or one
+    names the block's id (data-target, aria-controls; href="#id" with a trigger). A class alone (collapse, tab-pane)
+    is no control, nor an article's header with its 打印/字号 links, nor one naming a year (a year's tab, 往年年报)."""
     before = el.getprevious()
     while before is not None and not isinstance(before.tag, str):
         before = before.getprevious()
-    if before is not None:
-        for x in itertools.islice(before.iter(), 12):
-            if isinstance(x.tag, str) and _trigger(x) and not _a_year(x):
-                return True
-        words = _squash("".join(before.itertext()))
-        if _control(words, _CLICK) or _control(words, _MORE):
-            return True
+    if before is not None and _a_control(before, words):
+        return True
     name = el.get("id")
     if not name:
         return False
-    path = "//*[@href=$h or @data-target=$h or @data-bs-target=$h or @aria-controls=$n]"
-    return any(not _a_year(x) for x in el.getroottree().getroot().xpath(path, h=f"#{name}", n=name))
+    path = "//*[@data-target=$h or @data-bs-target=$h or @aria-controls=$n or (@href=$h and (@onclick or @data-toggle or @data-bs-toggle or @aria-expanded))]"
+    return any(
+        not _names_year(_squash("".join(x.itertext())))
+        for x in el.getroottree().getroot().xpath(path, h=f"#{name}", n=name)
+    )
 
 
-_YEAR_TAB = re.compile(r"^((19|20)\d{2}|[一二][〇○零一二三四五六七八九]{3})年?度?$")
+def _a_control(el: Any, words: re.Pattern[str]) -> bool:
+    said = _squash("".join(el.itertext()))
+    if _names_year(said) or not (el.tag in ("a", "button") or len(said) <= _TOGGLE_LINE):
+        return False
+    triggered = any(isinstance(x.tag, str) and _trigger(x) for x in itertools.islice(el.iter(), 12))
+    return triggered or _control(said, words)
 
 
-def _a_year(el: Any) -> bool:
-    """Whether a control names a year only ("2022年度"): it shows a year's tab, not a part's folded table."""
-    return _YEAR_TAB.match(_squash("".join(el.itertext()))) is not None
+def _names_year(words: str) -> bool:
+    return _NAMES_YEAR.search(words) is not None
 
 
 def _trigger(el: Any) -> bool:
