@@ -41,6 +41,9 @@ def portal() -> Iterator[str]:
     async def title_linked(_request: web.Request) -> web.Response:
         return web.Response(text=ATTACHED_TITLE_LINKED, content_type="text/html")
 
+    async def file_unnamed(_request: web.Request) -> web.Response:
+        return web.Response(text=ATTACHED_UNNAMED, content_type="text/html")
+
     async def listing(_request: web.Request) -> web.Response:
         return web.Response(text=LISTING_OF_FILES, content_type="text/html")
 
@@ -56,6 +59,7 @@ def portal() -> Iterator[str]:
     app.router.add_get("/uploadfiles/2024/01/20240120.pdf", pdf)
     app.router.add_get("/col/col1/index.html", listing)
     app.router.add_get("/art/2023/3/21/art_3.html", title_linked)
+    app.router.add_get("/art/2023/3/22/art_4.html", file_unnamed)
     runner = web.AppRunner(app)
     try:
         loop.run_until_complete(runner.setup())
@@ -156,11 +160,17 @@ ATTACHED_TITLE_LINKED = ATTACHED_BESIDE_OTHER_YEARS.replace(
 )
 
 
-@pytest.mark.parametrize("page", ["art_2", "art_3"])
+# and with the file's link saying only 附件1 (review 65)
+ATTACHED_UNNAMED = ATTACHED_TITLE_LINKED.replace(
+    ">洪泽区人民政府2023年政府信息公开工作年度报告.pdf</a>", ">附件1</a>"
+).replace("./art_3.html", "./art_4.html")
+
+
+@pytest.mark.parametrize("page", ["art_2", "art_3", "art_4"])
 def test_a_report_page_beside_other_years_reports_is_read_through_its_file(check_json, portal, page):
     """Review 60: check URL refused such a page as a listing (three reports named in its box) and never read its file;
     review 64: so it did again where the title is a link (its one file is the report, not a listing's item)."""
-    day = {"art_2": "20", "art_3": "21"}[page]
+    day = {"art_2": "20", "art_3": "21", "art_4": "22"}[page]
     code, r = check_json(f"{portal}/art/2023/3/{day}/{page}.html")
     assert (r["year"], r["published"]) == (2023, "2024-01-20")
     assert [f["rule"] for f in r["findings"] if f["severity"] == "error"] == ["appeals.total"] * 2

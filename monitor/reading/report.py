@@ -273,9 +273,8 @@ def _titles(lines: list[str]) -> set[str]:
 def _a_listing(lines: list[str], sections: dict[int, tuple[int, int] | None]) -> bool:
     """A column listing reports, by its lines: three reports named or more, no report's parts, and not the one
     attached file of a report page beside a box of other years' reports (several files, or none: pages)."""
-    titles = _titles(lines)
-    files = sum(ATTACHED in title for title in titles)
-    return len(titles) >= _A_LISTING and sum(1 for span in sections.values() if span) < 2 and files != 1
+    files = sum(ATTACHED in line for line in lines)  # whatever a file's link says (附件1, W0202….pdf)
+    return _listed(lines) >= _A_LISTING and sum(1 for span in sections.values() if span) < 2 and files != 1
 
 
 _A_LISTING = 3  # reports named in lines of their own, and no body: a column listing them
