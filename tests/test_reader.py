@@ -112,6 +112,9 @@ def test_a_number_with_a_remark_is_read_but_not_for_certain():
     assert value.number == 2
     assert "附注" in value.doubt
     assert not read_value("2", "natural_person").doubt
+    # review 65: a remark that only says what is in it ("包含网上申请") changes nothing a reader counts
+    described = read_value(unicodedata.normalize("NFKC", "2（包含网上申请）"), "natural_person")
+    assert (described.number, described.doubt) == (2, "")
 
 
 def test_two_cells_stay_two_numbers_in_text():

@@ -23,8 +23,10 @@ from functools import lru_cache
 from monitor.model import AMOUNT_COLUMNS, SIGNED_COLUMNS, Number, Table, Value
 
 UNITS = ("万元", "元", "人次", "件", "个", "条", "次", "项", "家", "宗", "户", "篇")
-# a remark after the number on what it counts (NFKC made the brackets ASCII): the number is the cell's
+# a remark after the number on what it counts (NFKC made the brackets ASCII): the number is the cell's; one that
+# may change what it counts (上年结转, 重复, 不含, 除…) leaves the number uncertain
 _REMARK = re.compile(r"\s*\((?:含|其中|包括|包含)[^()]*\)$")
+_RECOUNTS = re.compile("结转|重复|不含|除|另")
 _UNIT = re.compile(r"\s*(?:\(\s*(?P<paren>" + "|".join(UNITS) + r")\s*\)|(?P<bare>" + "|".join(UNITS) + r"))$")
 _BLANK = re.compile(r"^(?:[-—–/\\_]+|无)?$")
 _BODY = re.compile(r"^\d[\d\s,]*(?:\s*\.\s*\d[\d\s]*)?$")
@@ -43,7 +45,7 @@ DEBRIS = "?"  # what traditional -> simplified converters and scrapers leave glu
 DOUBT_DEBRIS = "单元格带有乱码、修订痕迹或注释标记"
 DOUBT_TEXT = "单元格内容不是数字"
 DOUBT_UNIT = "金额未写明单位（元还是万元）"
-DOUBT_REMARK = "单元格在数字后带有附注（如“含…”“其中…”）"
+DOUBT_REMARK = "单元格在数字后带有可能改变计数的附注（如“其中…上年结转”）"
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ class Reading:
     unit: str | None = None
     debris: bool = False
     dashed: bool = False  # its sign an en dash
-    remark: bool = False  # a remark on what it counts after it: read, but a reader weighs the remark too
+    remark: bool = False  # a remark after it that may change what it counts: read, but not for certain
 
     @property
     def readable(self) -> bool:
@@ -75,7 +77,7 @@ def read_cell(text: str) -> Reading:
         return Reading(0, blank=False, debris=debris)
     unit = None
     found = _REMARK.search(t) if "(" in t else None
-    remark = found is not None
+    remark = found is not None and _RECOUNTS.search(found.group()) is not None
     if found is not None:
         t = t[: found.start()]
     m = _UNIT.search(t)
