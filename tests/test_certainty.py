@@ -711,8 +711,7 @@ def test_a_full_text_behind_a_summary_or_a_pager_that_repeats_a_heading_is_read(
         box.append(full)
     report, findings = check(str(soup).encode())
     assert all(report.sections[n] is not None for n in range(1, 7))
-    assert {k: t.numbers() for k, t in report.tables.items()} == {k: t.numbers() for k, t in shown.tables.items()}
-    assert [f.rule for f in errors(findings)] == [f.rule for f in errors(shown_findings)]
+    _same_as_shown(report, findings, shown, shown_findings)
 
 
 def test_a_hidden_tab_is_not_read_where_the_drawn_page_shows_a_picture_or_lacks_a_part():
@@ -731,6 +730,12 @@ def test_a_hidden_tab_is_not_read_where_the_drawn_page_shows_a_picture_or_lacks_
     assert report.tables["applications"].status == "image"
     assert report.sections[6] is None
     assert [f.rule for f in errors(findings)] == ["section.missing"]
+
+
+def _same_as_shown(report: Report, findings: list[Finding], shown: Report, shown_findings: list[Finding]) -> None:
+    """The page read as the one a reader sees: the same tables' numbers, the same errors."""
+    assert {k: t.numbers() for k, t in report.tables.items()} == {k: t.numbers() for k, t in shown.tables.items()}
+    assert [f.rule for f in errors(findings)] == [f.rule for f in errors(shown_findings)]
 
 
 def _heading_p(soup: BeautifulSoup, start: str):
@@ -777,8 +782,7 @@ def test_a_table_behind_a_click_under_its_drawn_heading_is_read(folded):
             table.insert_before(click)
             table.wrap(soup.new_tag("div", style="display:none"))
     report, findings = check(str(soup).encode())
-    assert {k: t.numbers() for k, t in report.tables.items()} == {k: t.numbers() for k, t in shown.tables.items()}
-    assert [f.rule for f in errors(findings)] == [f.rule for f in errors(shown_findings)]
+    _same_as_shown(report, findings, shown, shown_findings)
 
 
 @pytest.mark.parametrize(
@@ -872,8 +876,7 @@ def test_the_rest_of_a_report_a_script_shows_is_read_wherever_it_falls_in_the_or
         four.insert_before(rest)
     report, findings = check(str(soup).encode())
     assert all(report.sections[n] is not None for n in range(1, 7))
-    assert {k: t.numbers() for k, t in report.tables.items()} == {k: t.numbers() for k, t in shown.tables.items()}
-    assert [f.rule for f in errors(findings)] == [f.rule for f in errors(shown_findings)]
+    _same_as_shown(report, findings, shown, shown_findings)
 
 
 # between the drawn report and the hidden copy: what a detail page draws there that opens no full text
@@ -977,8 +980,7 @@ def test_a_hidden_years_tab_is_not_read_once_the_report_is_whole(drawn):
     soup.body.append(last_year)
     report, findings = check(str(soup).encode())
     assert not report.more_tables
-    assert {k: t.numbers() for k, t in report.tables.items()} == {k: t.numbers() for k, t in shown.tables.items()}
-    assert [f.rule for f in errors(findings)] == [f.rule for f in errors(shown_findings)]
+    _same_as_shown(report, findings, shown, shown_findings)
 
 
 def test_a_heading_in_bold_at_the_start_of_its_paragraph_is_a_heading():

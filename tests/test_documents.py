@@ -171,6 +171,28 @@ def test_a_docx_built_from_a_seed_yields_the_seeds_tables(check_json, tmp_path):
     )
 
 
+def _seed_document(check_json):
+    """The tongliao seed's report, its Word document built from it, and that document's table 三."""
+    _, seed = check_json(str(SEEDS["tongliao"]))
+    document = docx.Document(io.BytesIO(seed_docx(seed)))
+    return seed, document, next(t for t in document.tables if "本年新收" in t._element.xml)
+
+
+def _checked_document(document, tmp_path, check_json):
+    """``check --json`` of the document, saved."""
+    out = io.BytesIO()
+    document.save(out)
+    path = tmp_path / "report.docx"
+    path.write_bytes(out.getvalue())
+    return check_json(str(path))
+
+
+def _reads_as_the_seed(code, got, seed) -> None:
+    assert code == 0, got["findings"]
+    assert got["tables"]["applications"] == seed["tables"]["applications"]
+    assert not [f for f in got["findings"] if f["severity"] != "info"], got["findings"]
+
+
 def _with_unseen(document, paragraph, value: str, how: str) -> None:
     """A number's cell with a run beside it a reader does not read as part of it, as Word writes each kind."""
     from docx.enum.style import WD_STYLE_TYPE  # noqa: PLC0415
@@ -200,9 +222,7 @@ def test_white_words_on_a_dark_shaded_cell_are_read(check_json, tmp_path):
     from docx.oxml.ns import qn  # noqa: PLC0415
     from docx.shared import RGBColor  # noqa: PLC0415
 
-    _, seed = check_json(str(SEEDS["tongliao"]))
-    document = docx.Document(io.BytesIO(seed_docx(seed)))
-    table = next(t for t in document.tables if "本年新收" in t._element.xml)
+    seed, document, table = _seed_document(check_json)
     for cell in {c._tc: c for row in table.rows for c in row.cells}.values():  # a dark table, its words in white
         shading = OxmlElement("w:shd")
         shading.set(qn("w:val"), "clear")
@@ -210,11 +230,7 @@ def test_white_words_on_a_dark_shaded_cell_are_read(check_json, tmp_path):
         cell._tc.get_or_add_tcPr().append(shading)
         for run in (r for p in cell.paragraphs for r in p.runs):
             run.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
-    out = io.BytesIO()
-    document.save(out)
-    path = tmp_path / "report.docx"
-    path.write_bytes(out.getvalue())
-    code, got = check_json(str(path))
+    code, got = _checked_document(document, tmp_path, check_json)
     assert code == 0, got["findings"]
     assert got["table_status"]["applications"] == "parsed"
     assert got["tables"]["applications"] == seed["tables"]["applications"]
@@ -224,19 +240,13 @@ def test_white_words_on_a_dark_shaded_cell_are_read(check_json, tmp_path):
 def test_a_docx_cells_unseen_run_is_not_glued_to_its_number(check_json, tmp_path, how):
     """Audit 16: a correction typed over a struck-out number ("<s>9</s>10"), a note mark raised by a character style
     ("6¹"): each was read into the number (910, 61) and told as false errors."""
-    _, seed = check_json(str(SEEDS["tongliao"]))
-    document = docx.Document(io.BytesIO(seed_docx(seed)))
-    table = next(t for t in document.tables if "本年新收" in t._element.xml)
+    _, document, table = _seed_document(check_json)
     row = next(r for r in table.rows if "本年新收" in r.cells[0].text)
     cell = row.cells[3]  # 自然人
     value = cell.text
     cell.paragraphs[0].clear()
     _with_unseen(document, cell.paragraphs[0], value, how)
-    out = io.BytesIO()
-    document.save(out)
-    path = tmp_path / "report.docx"
-    path.write_bytes(out.getvalue())
-    _, got = check_json(str(path))
+    _, got = _checked_document(document, tmp_path, check_json)
     assert got["tables"]["applications"]["new"]["natural_person"] == int(value)
     assert [f["rule"] for f in got["findings"] if f["severity"] == "error"] == []
     assert ["new", "natural_person"] in [d[:2] for d in got["doubts"]["applications"]]
@@ -248,19 +258,10 @@ def test_a_table_three_whose_natural_person_header_was_left_blank_is_read(check_
     """Audit 16 F13, as seed 000's page has it: table 三's 自然人 header cell left empty. Its numbers were taken for the
     rows' labels: (六)1 and (六)3 unread and two identities unverifiable where a reader sees every number. A blank
     header just before the named columns is the first column, the one no header names."""
-    _, seed = check_json(str(SEEDS["tongliao"]))
-    document = docx.Document(io.BytesIO(seed_docx(seed)))
-    table = next(t for t in document.tables if "本年新收" in t._element.xml)
+    seed, document, table = _seed_document(check_json)
     cell = next(c for row in table.rows for c in row.cells if c.text == "自然人")
     cell.text = ""
-    out = io.BytesIO()
-    document.save(out)
-    path = tmp_path / "report.docx"
-    path.write_bytes(out.getvalue())
-    code, got = check_json(str(path))
-    assert code == 0, got["findings"]
-    assert got["tables"]["applications"] == seed["tables"]["applications"]
-    assert not [f for f in got["findings"] if f["severity"] != "info"], got["findings"]
+    _reads_as_the_seed(*_checked_document(document, tmp_path, check_json), seed)
 
 
 @pytest.mark.parametrize("wrapped", ["rows", "a cell"])
@@ -270,9 +271,7 @@ def test_rows_and_cells_in_a_content_control_are_read(check_json, tmp_path, wrap
     unverifiable, where a reader sees every number."""
     from docx.oxml import OxmlElement  # noqa: PLC0415
 
-    _, seed = check_json(str(SEEDS["tongliao"]))
-    document = docx.Document(io.BytesIO(seed_docx(seed)))
-    table = next(t for t in document.tables if "本年新收" in t._element.xml)
+    seed, document, table = _seed_document(check_json)
     first = next(i for i, r in enumerate(table.rows) if "本年新收" in r._tr.xml)
     rows = [r._tr for r in table.rows[first : first + 2]]  # 一、本年新收 and 二、上年结转, as a section repeats them
     control, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
@@ -285,14 +284,7 @@ def test_rows_and_cells_in_a_content_control_are_read(check_json, tmp_path, wrap
         tc = rows[0].findall(OxmlElement("w:tc").tag)[-1]  # 总计
         tc.addprevious(control)
         content.append(tc)
-    out = io.BytesIO()
-    document.save(out)
-    path = tmp_path / "report.docx"
-    path.write_bytes(out.getvalue())
-    code, got = check_json(str(path))
-    assert code == 0, got["findings"]
-    assert got["tables"]["applications"] == seed["tables"]["applications"]
-    assert not [f for f in got["findings"] if f["severity"] != "info"], got["findings"]
+    _reads_as_the_seed(*_checked_document(document, tmp_path, check_json), seed)
 
 
 @pytest.mark.parametrize("how", ["struck through", "note mark by a character style"])
