@@ -941,6 +941,18 @@ HIDDEN_PAGES = {
     "C21_part3_dianjichakan_fujian_pagelink_hidden_stale_err": [],
     # part 三 says 详见表3 (an anchor to the hidden stale table: nothing that opens it)
     "C26_anchor_href_names_hidden_stale_err": [],
+    # a summary, then a picture of 展开全文, then the full text (table 三 with an error)
+    "B11_image_button_before_full_err": ["applications.balance", "applications.row_total"],
+    # review 66: the report lacks 五 and 六, its tables pictures; a comment box's 展开评论, then a stale print copy
+    "X03_imgs_missing56_zhankai_pinglun_then_print_staleerr": ["section.missing"] * 2,
+    # the same with the site's 全文检索 button
+    "X06_imgs_missing56_quanwen_jiansuo_then_print_staleerr": ["section.missing"] * 2,
+    # a summary and its 展开全文, the full text comparing with last year (较2022年) more than it names 2023
+    "Y04_tease_zhankai_full_compares_2022_err": ["applications.balance", "applications.row_total"],
+    # parts 五 and 六 left empty by the editor, part 三 its heading only and a stale table hidden under it
+    "Z01_empty56_part3_bare_hidden_stale_err": [],
+    # part 三 links 点击查看申请表 (another page), a stale table hidden after it
+    "Z05_part3_dianjichakan_shenqingbiao_pagelink_hidden_stale_err": [],
 }
 
 
@@ -949,7 +961,9 @@ def test_a_hidden_block_is_read_as_a_careful_reader_reads_the_page(name):
     """Review 65: the article's header with its javascript: links, a share bar's 更多, a year's report button were
     taken for the control opening a full text (last year's or a stale copy read as this year's, missing parts
     missed); 点击查看附件 or an anchor for a folded table's control (a stale table's false errors); a 展开全文 button
-    after the full text was not seen (its errors missed)."""
+    after the full text was not seen (its errors missed). Review 66: 展开评论, 全文检索 taken for 展开全文; the years
+    counted over a full text comparing with last year; editor-emptied parts counted as an accordion's; a link to
+    another page saying 申请表 taken for a folded table's control."""
     data = gzip.decompress((Path(__file__).parent / "fixtures" / "hidden" / f"{name}.html.gz").read_bytes())
     _, findings = check(data)
     assert sorted(f.rule for f in errors(findings)) == sorted(HIDDEN_PAGES[name])

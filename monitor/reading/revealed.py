@@ -6,7 +6,6 @@ otherwise (``hidden``)."""
 from __future__ import annotations
 
 import bisect
-import collections
 import itertools
 import re
 from collections.abc import Callable, Sequence
@@ -14,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from monitor.model import ATTACHED, IMAGE_MARK, PART_TABLES
+from monitor.reading.hidden import hidden
 from monitor.reading.normalise import normalise
 from monitor.reading.parts import headings
 
@@ -100,11 +100,15 @@ def _full_text(page: _Page, marks: tuple[str, ...]) -> set[Any]:
         stop = page.at[el]
         if stop <= last or not (parts > have and len(parts - have) >= 2) or _other_year(page, el):
             continue
+        drawn = [x for x in (_squash(x) for x in page.lines[first:stop]) if x]
+        if drawn and drawn[-1] == IMAGE_MARK:
+            drawn.pop()  # the control, a picture of its words
+        if any(x.startswith(marks) for x in drawn):
+            continue  # a summary shows no table, picture or file: a report that does, lacking parts, lacks them
         near = [_last_line(page.lines[last + 1 : stop]), _first_line(page.lines[stop:])]
         if not (_toggled(el, _OPEN_ALL) or any(x is not None and _opens_all(x) for x in near)):
             continue
-        drawn = [_squash(x) for x in page.lines[first:stop]]
-        drawn = [x for x in drawn if x and not x.startswith(marks) and not _opens_all(x)]
+        drawn = [x for x in drawn if x and not _opens_all(x)]
         said = _squash(page.texts[el])
         held = sum(x.rstrip(".…。") in said for x in drawn)
         if held >= _HELD * len(drawn) or _SHORT * sum(map(len, drawn)) <= len(said):
@@ -112,13 +116,15 @@ def _full_text(page: _Page, marks: tuple[str, ...]) -> set[Any]:
     return set()
 
 
-_OPEN_ALL = re.compile("展开|全文")  # 展开全文, 阅读全文, 查看全文, 展开 (not 更多: a share bar's, a related box's)
-_ENDS_OPEN_ALL = re.compile("(展开|阅读|查看|显示)全文[>》»]*$")
+# the words of the control that opens a full text: 展开全文, 阅读全文, 点击查看全文 (not 更多, 全文检索, 打印全文,
+# 展开评论, 展开图文解读: a share bar's, a search's, a comment box's)
+_OPEN_ALL = re.compile(r"^(点击)?(展开|阅读|查看|显示)全文[∨∧>》»↓\s]*$")
+_ENDS_OPEN_ALL = re.compile(r"(展开|阅读|查看|显示)全文[∨>》»↓\s]*$")
 
 
 def _opens_all(line: str) -> bool:
-    """Whether a drawn line is the control that opens the full text: short words, or a line ending with them."""
-    return (_control(line, _OPEN_ALL) or _ENDS_OPEN_ALL.search(line) is not None) and not _names_year(line)
+    """Whether a drawn line is the control that opens the full text: its words, alone or ending the line."""
+    return (_OPEN_ALL.match(line) is not None or _ENDS_OPEN_ALL.search(line) is not None) and not _names_year(line)
 
 
 def _last_line(lines: list[str]) -> str | None:
@@ -133,18 +139,28 @@ _YEAR_IN = re.compile(r"((?:19|20)\d{2})\s*年")
 
 
 def _other_year(page: _Page, el: Any) -> bool:
-    """Whether the block is another year's report: the year it names most is none of those the drawn page names
-    most (a year's tab, last year's copy)."""
-    mine = collections.Counter(m.group(1) for x in page.lines for m in _YEAR_IN.finditer(x))
-    its = collections.Counter(m.group(1) for m in _YEAR_IN.finditer(page.texts[el]))
-    if not mine or not its:
+    """Whether the block is another year's report: the drawn page's title names a report's year (…2023年…年度报告)
+    and the block names years but never that one, or its own title names another (a year's tab, last year's copy; a
+    folded table names none). Counting
+    the years named most fails both ways: a full text compares with last year (较2022年) often, a portal's
+    header says today's date."""
+    mine = _title_year(page.lines)
+    if mine is None:
         return False
-    return _most(its).isdisjoint(_most(mine))
+    its = _title_year(page.texts[el].split("\n"))
+    named = {m.group(1) for m in _YEAR_IN.finditer(page.texts[el])}
+    return (its is not None and its != mine) or (bool(named) and mine not in named)
 
 
-def _most(counted: collections.Counter[str]) -> set[str]:
-    top = max(counted.values())
-    return {k for k, n in counted.items() if n == top}
+_REPORT_TITLE = re.compile(r"((?:19|20)\d{2})\s*年(?:度)?.{0,30}(?:工作)?(?:年度)?(?:报告|年报)")
+
+
+def _title_year(lines: list[str]) -> str | None:
+    """The year a report's title names, in the first line that is one (…2023年政府信息公开工作年度报告)."""
+    for line in lines:
+        if len(line) <= 80 and "信息公开" in line and (m := _REPORT_TITLE.search(line)):
+            return m.group(1)
+    return None
 
 
 def _control(line: str, words: re.Pattern[str]) -> bool:
@@ -153,7 +169,7 @@ def _control(line: str, words: re.Pattern[str]) -> bool:
 
 
 # a folded table's control: 点击查看表格, 展开表格, 展开, 收起 (not 查看附件, 点击查看原文: what they open is elsewhere)
-_SHOW_TABLE = re.compile("^(点击|展开|收起|查看)(?!.*(附件|原文|详情|链接))(.*表|展开|收起)|^(展开|收起)")
+_SHOW_TABLE = re.compile(r"^(点击)?(展开|收起|查看|显示)(表格|统计表|数据表|全表|表[一二三四1-4])?[∨∧>》»↓\s]*$")
 _BARE_HEADING = 30  # characters: a heading line with nothing run on after it
 
 
@@ -171,8 +187,14 @@ def _folded_tables(page: _Page, marks: tuple[str, ...], shown: set[Any]) -> set[
     for k, (start, _) in enumerate(found):
         end = found[k + 1][0] if k + 1 < len(found) else len(page.lines)
         drawn[k] = [x for x in page.lines[start + 1 : end] if x]
-    # parts that draw their heading only, nothing run on after it: an accordion has several
-    bare = {k for k, lines in drawn.items() if not lines and len(page.lines[found[k][0]]) <= _BARE_HEADING}
+    # parts that draw their heading only, nothing run on after it, a block not drawn under it: an accordion has
+    # several (a part left empty by its editor is none)
+    under_any = {bisect.bisect_left(starts, line) - 1 for line in page.at.values()}
+    bare = {
+        k
+        for k, lines in drawn.items()
+        if not lines and k in under_any and len(page.lines[found[k][0]]) <= _BARE_HEADING
+    }
     folded: set[Any] = set()
     for k, blocks in under.items():
         if len(blocks) != 1 or any(x.startswith(marks) for x in drawn[k]) or _other_year(page, blocks[0]):
@@ -209,14 +231,21 @@ def _toggled(el: Any, words: re.Pattern[str]) -> bool:
 
 def _a_control(el: Any, words: re.Pattern[str]) -> bool:
     said = _squash("".join(el.itertext()))
-    if _names_year(said) or not (el.tag in ("a", "button") or len(said) <= _TOGGLE_LINE):
+    if _names_year(said) or hidden(el) or not (el.tag in ("a", "button") or len(said) <= _TOGGLE_LINE):
         return False
+    if any(_goes_elsewhere(x) for x in itertools.islice(el.iter("a"), 12)):
+        return False  # a link to another page or file opens that, whatever it says
     triggered = any(isinstance(x.tag, str) and _trigger(x) for x in itertools.islice(el.iter(), 12))
     return triggered or _control(said, words)
 
 
 def _names_year(words: str) -> bool:
     return _NAMES_YEAR.search(words) is not None
+
+
+def _goes_elsewhere(link: Any) -> bool:
+    href = str(link.get("href") or "").strip().lower()
+    return bool(href) and not href.startswith(("#", "javascript"))
 
 
 def _trigger(el: Any) -> bool:
