@@ -115,6 +115,10 @@ def test_a_number_with_a_remark_is_read_but_not_for_certain():
     # review 65: a remark that only says what is in it ("包含网上申请") changes nothing a reader counts
     described = read_value(unicodedata.normalize("NFKC", "2（包含网上申请）"), "natural_person")
     assert (described.number, described.doubt) == (2, "")
+    # review 66: last year's case still open is counted in, as 结转 is; 另一部门, 删除 change no count
+    assert read_value(unicodedata.normalize("NFKC", "2（含上年度未办结1件）"), "natural_person").doubt
+    assert not read_value(unicodedata.normalize("NFKC", "2（其中1件转另一部门办理）"), "natural_person").doubt
+    assert not read_value(unicodedata.normalize("NFKC", "2（其中1件删除个人信息后公开）"), "natural_person").doubt
 
 
 def test_two_cells_stay_two_numbers_in_text():

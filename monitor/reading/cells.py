@@ -24,9 +24,9 @@ from monitor.model import AMOUNT_COLUMNS, SIGNED_COLUMNS, Number, Table, Value
 
 UNITS = ("万元", "元", "人次", "件", "个", "条", "次", "项", "家", "宗", "户", "篇")
 # a remark after the number on what it counts (NFKC made the brackets ASCII): the number is the cell's; one that
-# may change what it counts (上年结转, 重复, 不含, 除…) leaves the number uncertain
+# may change what it counts (上年结转, 未办结, 重复, 不含, 除外, 另有…) leaves the number uncertain
 _REMARK = re.compile(r"\s*\((?:含|其中|包括|包含)[^()]*\)$")
-_RECOUNTS = re.compile("结转|重复|不含|除|另")
+_RECOUNTS = re.compile("结转|上年|以前年度|未办结|重复|不含|不包括|除外|除去|另有|另计")
 _UNIT = re.compile(r"\s*(?:\(\s*(?P<paren>" + "|".join(UNITS) + r")\s*\)|(?P<bare>" + "|".join(UNITS) + r"))$")
 _BLANK = re.compile(r"^(?:[-—–/\\_]+|无)?$")
 _BODY = re.compile(r"^\d[\d\s,]*(?:\s*\.\s*\d[\d\s]*)?$")
