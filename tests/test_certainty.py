@@ -953,6 +953,12 @@ HIDDEN_PAGES = {
     "Z01_empty56_part3_bare_hidden_stale_err": [],
     # part 三 links 点击查看申请表 (another page), a stale table hidden after it
     "Z05_part3_dianjichakan_shenqingbiao_pagelink_hidden_stale_err": [],
+    # review 67: a summary showing a photo, 展开全文, the full text (table 三 with an error)
+    "P01_tease_with_photo_zk_full_err": ["applications.balance", "applications.row_total"],
+    # a left column's link to last year's report above the title, a summary, 展开全文, the full text with an error
+    "Y01_leftnav_2022_before_title_tease_zk_full_err": ["applications.balance", "applications.row_total"],
+    # a summary, 展开全文, a print copy (right), then the full text (table 三 with an error)
+    "N05_tease_zk_print_ok_then_full_err": ["applications.balance", "applications.row_total"],
 }
 
 
@@ -963,7 +969,9 @@ def test_a_hidden_block_is_read_as_a_careful_reader_reads_the_page(name):
     missed); 点击查看附件 or an anchor for a folded table's control (a stale table's false errors); a 展开全文 button
     after the full text was not seen (its errors missed). Review 66: 展开评论, 全文检索 taken for 展开全文; the years
     counted over a full text comparing with last year; editor-emptied parts counted as an accordion's; a link to
-    another page saying 申请表 taken for a folded table's control."""
+    another page saying 申请表 taken for a folded table's control. Review 67: a summary's photo taken for a table
+    drawn as a picture; a left column's link taken for the report's title and year; a print copy before the full
+    text taken for it."""
     data = gzip.decompress((Path(__file__).parent / "fixtures" / "hidden" / f"{name}.html.gz").read_bytes())
     _, findings = check(data)
     assert sorted(f.rule for f in errors(findings)) == sorted(HIDDEN_PAGES[name])

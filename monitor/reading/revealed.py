@@ -98,13 +98,11 @@ def _full_text(page: _Page, marks: tuple[str, ...]) -> set[Any]:
     first, last = (page.found[0][0], page.found[-1][0]) if page.found else (0, -1)
     for el, parts in page.heads.items():
         stop = page.at[el]
-        if stop <= last or not (parts > have and len(parts - have) >= 2) or _other_year(page, el):
+        if stop <= last or not (parts > have and len(parts - have) >= 2) or _other_year(page, el) or _a_copy(el):
             continue
         drawn = [x for x in (_squash(x) for x in page.lines[first:stop]) if x]
-        if drawn and drawn[-1] == IMAGE_MARK:
-            drawn.pop()  # the control, a picture of its words
-        if any(x.startswith(marks) for x in drawn):
-            continue  # a summary shows no table, picture or file: a report that does, lacking parts, lacks them
+        if not _a_summary(page, drawn, stop, marks):
+            continue
         near = [_last_line(page.lines[last + 1 : stop]), _first_line(page.lines[stop:])]
         if not (_toggled(el, _OPEN_ALL) or any(x is not None and _opens_all(x) for x in near)):
             continue
@@ -114,6 +112,27 @@ def _full_text(page: _Page, marks: tuple[str, ...]) -> set[Any]:
         if held >= _HELD * len(drawn) or _SHORT * sum(map(len, drawn)) <= len(said):
             return {el}
     return set()
+
+
+def _a_summary(page: _Page, drawn: list[str], stop: int, marks: tuple[str, ...]) -> bool:
+    """Whether what is drawn from the first heading to the block (``drawn``, its lines of words) may be a summary: it
+    shows no table and no file, nor pictures under two of its parts 二–四 (a report whose tables are pictures,
+    lacking parts, lacks them; a summary's photo, logo or QR code is no table)."""
+    if any(x.startswith((marks[0], ATTACHED)) for x in drawn):
+        return False
+    pictured = 0
+    for k, (start, part) in enumerate(page.found):
+        end = min(stop, page.found[k + 1][0] if k + 1 < len(page.found) else stop)
+        pictured += part in PART_TABLES and any(x.startswith(IMAGE_MARK) for x in page.lines[start:end])
+    return pictured < 2
+
+
+_COPY = re.compile("print|mobile|wap|phone|dayin|copy", re.IGNORECASE)
+
+
+def _a_copy(el: Any) -> bool:
+    """Whether the block is named a print or mobile copy (class or id): never the full text a summary opens."""
+    return _COPY.search(f"{el.get('class') or ''} {el.get('id') or ''}") is not None
 
 
 # the words of the control that opens a full text: 展开全文, 阅读全文, 点击查看全文 (not 更多, 全文检索, 打印全文,
@@ -144,7 +163,8 @@ def _other_year(page: _Page, el: Any) -> bool:
     folded table names none). Counting
     the years named most fails both ways: a full text compares with last year (较2022年) often, a portal's
     header says today's date."""
-    mine = _title_year(page.lines)
+    head = page.lines[: page.found[0][0]] if page.found else page.lines
+    mine = _title_year(head[::-1])  # the last title before part 一: the article's, not a left column's link
     if mine is None:
         return False
     its = _title_year(page.texts[el].split("\n"))
@@ -169,7 +189,9 @@ def _control(line: str, words: re.Pattern[str]) -> bool:
 
 
 # a folded table's control: 点击查看表格, 展开表格, 展开, 收起 (not 查看附件, 点击查看原文: what they open is elsewhere)
-_SHOW_TABLE = re.compile(r"^(点击)?(展开|收起|查看|显示)(表格|统计表|数据表|全表|表[一二三四1-4])?[∨∧>》»↓\s]*$")
+_SHOW_TABLE = re.compile(
+    r"^(点击)?((展开|收起|查看|显示)(表格|统计表|数据表|全表|表[一二三四1-4])|展开|收起)[∨∧>》»↓\s]*$"
+)
 _BARE_HEADING = 30  # characters: a heading line with nothing run on after it
 
 
