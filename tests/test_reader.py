@@ -117,6 +117,9 @@ def test_a_number_with_a_remark_is_read_but_not_for_certain():
     assert (described.number, described.doubt) == (2, "")
     # review 66: last year's case still open is counted in, as 结转 is; 另一部门, 删除 change no count
     assert read_value(unicodedata.normalize("NFKC", "2（含上年度未办结1件）"), "natural_person").doubt
+    # review 67: so are last year's, earlier years', a year's and resubmitted applications
+    for remark in ("含去年申请1件", "含跨年度1件", "含往年1件", "其中2022年申请1件", "含补正后重新提交1件"):
+        assert read_value(unicodedata.normalize("NFKC", f"2（{remark}）"), "natural_person").doubt, remark
     assert not read_value(unicodedata.normalize("NFKC", "2（其中1件转另一部门办理）"), "natural_person").doubt
     assert not read_value(unicodedata.normalize("NFKC", "2（其中1件删除个人信息后公开）"), "natural_person").doubt
 

@@ -26,7 +26,9 @@ UNITS = ("万元", "元", "人次", "件", "个", "条", "次", "项", "家", "�
 # a remark after the number on what it counts (NFKC made the brackets ASCII): the number is the cell's; one that
 # may change what it counts (上年结转, 未办结, 重复, 不含, 除外, 另有…) leaves the number uncertain
 _REMARK = re.compile(r"\s*\((?:含|其中|包括|包含)[^()]*\)$")
-_RECOUNTS = re.compile("结转|上年|以前年度|未办结|重复|不含|不包括|除外|除去|另有|另计")
+_RECOUNTS = re.compile(
+    r"结转|上年|去年|往年|前年|跨年|以前年度|(?:19|20)\d{2}年|未办结|重复|重新提交|补正|不含|不包括|除外|除去|另有|另计"
+)
 _UNIT = re.compile(r"\s*(?:\(\s*(?P<paren>" + "|".join(UNITS) + r")\s*\)|(?P<bare>" + "|".join(UNITS) + r"))$")
 _BLANK = re.compile(r"^(?:[-—–/\\_]+|无)?$")
 _BODY = re.compile(r"^\d[\d\s,]*(?:\s*\.\s*\d[\d\s]*)?$")
