@@ -977,6 +977,17 @@ def test_a_hidden_block_is_read_as_a_careful_reader_reads_the_page(name):
     assert sorted(f.rule for f in errors(findings)) == sorted(HIDDEN_PAGES[name])
 
 
+def test_a_page_showing_its_report_as_pictures_does_not_take_last_years_tab_for_it():
+    """Review 65 (B07): a 2023 report page showing the report as scanned pictures, last year's tab hidden beside it:
+    the tab headed every part the page did not, and its numbers were checked as 2023's (its error told). A page that
+    draws no part does not take a block whose first year is none of its report titles'."""
+    data = gzip.decompress(
+        (Path(__file__).parent / "fixtures" / "hidden" / "B07_scanned_imgs_nav_more_prevtab_err.html.gz").read_bytes()
+    )
+    with pytest.raises(InputError, match="本页只有报告标题"):
+        read_report(data, "page.html")
+
+
 @pytest.mark.parametrize("drawn", ["pager", "summary"])
 def test_a_hidden_years_tab_is_not_read_once_the_report_is_whole(drawn):
     """Review 62: where the drawn page headed two parts at most (a pager's page one, a summary), every hidden block

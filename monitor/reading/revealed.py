@@ -26,7 +26,8 @@ def goes_on(drawn: list[str], unseen: dict[Any, int], text_of: Callable[[Any], s
 
     - **the report's other pages:** a block that heads parts the report so far lacks, where they fall in its order:
       from the last part headed before it (a pager's next page may head it again, "三、…（续）") to the first part
-      drawn after it (a first half folded away before the drawn 四); until the report heads all six parts;
+      drawn after it (a first half folded away before the drawn 四); until the report heads all six parts; on a page
+      that draws no part, not one titled as another year's report than the page's;
     - **the full text behind a summary:** where no page goes on and the drawn page heads the first parts (or none),
       the first block after the drawn headings that heads every part they head and two more at least, with a
       control to open it between them and it (展开全文, 阅读全文, a toggle beside it), holding what the drawn report
@@ -74,7 +75,7 @@ def _pages(page: _Page) -> set[Any]:
         if have >= _ALL_PARTS:
             break
         parts = heads[el]
-        if not parts - have:
+        if not parts - have or (not found and _titled_otherwise(page, el)):
             continue
         k = bisect.bisect_left(starts, line)  # the drawn headings before the block: found[:k]
         if min(parts) >= max(reached, highest[k]) and max(parts) <= lowest[k]:
@@ -173,6 +174,17 @@ def _other_year(page: _Page, el: Any) -> bool:
 
 
 _REPORT_TITLE = re.compile(r"((?:19|20)\d{2})\s*年(?:度)?.{0,30}(?:工作)?(?:年度)?(?:报告|年报)")
+
+
+def _titled_otherwise(page: _Page, el: Any) -> bool:
+    """Whether the block is another year's report than every report title the page draws: titled so, or the first
+    year it names none of theirs (a page that draws no part, a scan or its PDF only, beside a year's tab not shown)."""
+    drawn = {m.group(1) for x in page.lines if len(x) <= 80 and "信息公开" in x and (m := _REPORT_TITLE.search(x))}
+    if not drawn:
+        return False
+    its = _title_year(page.texts[el].split("\n"))
+    first = _YEAR_IN.search(page.texts[el])  # a report names its year first ("2023年，我局…", 统计期限自2023年…)
+    return (its is not None and its not in drawn) or (first is not None and first.group(1) not in drawn)
 
 
 def _title_year(lines: list[str]) -> str | None:
