@@ -32,7 +32,8 @@ def goes_on(drawn: list[str], unseen: dict[Any, int], text_of: Callable[[Any], s
       the first block after the drawn headings that heads every part they head and two more at least, with a
       control to open it between them and it (展开全文, 阅读全文, a toggle beside it), holding what the drawn report
       says (four lines in five) or three times as much (a summary of its own words);
-    - **a table behind a click:** the one block under a drawn part 二–四 that heads no other part and holds a table,
+    - **a table behind a click:** the one block under a drawn part 二–四 that heads no other part and holds a table
+      (of two, the one a control just before shows),
       where the part shows no table, picture or attachment, and a control shows it: the element just before it is
       one, or names it, or the part draws a short 点击/展开/查看 line, or draws only its heading where other parts
       do so too (an accordion).
@@ -231,11 +232,13 @@ def _folded_tables(page: _Page, marks: tuple[str, ...], shown: set[Any]) -> set[
     }
     folded: set[Any] = set()
     for k, blocks in under.items():
-        if len(blocks) != 1 or any(x.startswith(marks) for x in drawn[k]) or _other_year(page, blocks[0]):
+        # of two hidden tables under one part, only the one a control just before shows
+        chosen = blocks if len(blocks) == 1 else [el for el in blocks if _toggled(el, _SHOW_TABLE)]
+        if len(chosen) != 1 or any(x.startswith(marks) for x in drawn[k]) or _other_year(page, chosen[0]):
             continue
-        shows = _toggled(blocks[0], _SHOW_TABLE) or any(_control(x, _SHOW_TABLE) for x in drawn[k])
+        shows = _toggled(chosen[0], _SHOW_TABLE) or any(_control(x, _SHOW_TABLE) for x in drawn[k])
         if shows or (k in bare and len(bare) >= 2):
-            folded.add(blocks[0])
+            folded.add(chosen[0])
     return folded
 
 
