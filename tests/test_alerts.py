@@ -15,7 +15,7 @@ import re
 import socket
 import sqlite3
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -30,7 +30,7 @@ from portal import Portal, listing, settings
 from monitor.alerts.channels import FORMATS
 from monitor.alerts.outbox import deliver_due
 from monitor.alerts.render import Renderer, sample_payload
-from monitor.config import Email, Webhook
+from monitor.config import Email, Settings, Webhook
 from monitor.demo.pages import report_page
 from monitor.errors import ConfigError
 from monitor.model import SourceHealth
@@ -845,25 +845,35 @@ async def test_channels_are_delivered_concurrently(tmp_path, portal, smtp, recei
     assert sent.channels == {"email": [2, 0], "webhook:ops": [2, 0]}
 
 
+@contextlib.contextmanager
+def _hung_webhook() -> Iterator[str]:
+    """A webhook's address on a socket that accepts connections (the backlog) and never answers."""
+    hung = socket.socket()
+    hung.bind(("127.0.0.1", 0))
+    hung.listen(8)
+    try:
+        yield f"http://127.0.0.1:{hung.getsockname()[1]}/hook"
+    finally:
+        hung.close()
+
+
+def _pending_errors(cfg: Settings) -> set[str]:
+    store = open_store(cfg)
+    try:
+        return {d.last_error for d in store.deliveries() if d.status == "pending"}
+    finally:
+        store.close()
+
+
 async def test_a_webhook_that_never_answers_delays_only_its_own_messages(tmp_path, portal, smtp, monkeypatch):
     from monitor.alerts.channels import registry  # noqa: PLC0415
 
     monkeypatch.setattr(registry, "SEND_TIMEOUT", 0.5)
-    hung = socket.socket()  # accepts connections (the backlog) and never answers
-    hung.bind(("127.0.0.1", 0))
-    hung.listen(8)
-    try:
-        url = f"http://127.0.0.1:{hung.getsockname()[1]}/hook"
+    with _hung_webhook() as url:
         cfg = config(tmp_path, portal, smtp, webhooks=(Webhook("slow", url, "json"),))
         sent = await poll_and_deliver(cfg)
-    finally:
-        hung.close()
     assert sent.channels == {"email": [2, 0], "webhook:slow": [0, 2]}
-    store = open_store(cfg)
-    try:
-        errors = {d.last_error for d in store.deliveries() if d.status == "pending"}
-    finally:
-        store.close()
+    errors = _pending_errors(cfg)
     assert any("no answer within 0 s" in e or "no answer within 1 s" in e for e in errors), errors
 
 
@@ -872,22 +882,12 @@ async def test_a_webhook_past_its_own_timeout_says_so_in_words(tmp_path, portal,
     from monitor.alerts.channels import webhook  # noqa: PLC0415
 
     monkeypatch.setattr(webhook, "TIMEOUT", 0.3)
-    hung = socket.socket()  # accepts connections (the backlog) and never answers
-    hung.bind(("127.0.0.1", 0))
-    hung.listen(8)
-    try:
-        url = f"http://127.0.0.1:{hung.getsockname()[1]}/hook"
+    with _hung_webhook() as url:
         cfg = settings(
             tmp_path, [("tianmen", "department", f"{portal.base}/nb/")], webhooks=(Webhook("slow", url, "json"),)
         )
         await poll_and_deliver(cfg)
-    finally:
-        hung.close()
-    store = open_store(cfg)
-    try:
-        errors = {d.last_error for d in store.deliveries() if d.status == "pending"}
-    finally:
-        store.close()
+    errors = _pending_errors(cfg)
     assert errors
     assert all(e.startswith("webhook slow: no answer in time (at most 0 s)") for e in errors), errors
 
