@@ -394,6 +394,9 @@ def main() -> None:
         "--readers", type=int, default=0, metavar="R", help="reader processes ([monitor] readers; 0: one a core)"
     )
     args = parser.parse_args()
+    if args.pages == "real" and not any((SHARED / "corpus").glob("*.html")):
+        # (the portals would serve nothing: every source failed, and the figures printed were a failure's)
+        parser.error(f"the real pages are read from {SHARED}/corpus, beside the checkout; not found (or --pages seed)")
     n, hosts = args.sources, args.hosts
     k = min(n, max(hosts, args.synthetic - args.synthetic % hosts)) if args.synthetic else n
     _subreaper()
@@ -401,7 +404,8 @@ def main() -> None:
     ready, counts = multiprocessing.Event(), multiprocessing.Array("l", 2)
     server = multiprocessing.Process(target=serve, args=(hosts, port, args.pages, ready, counts), daemon=True)
     server.start()
-    ready.wait(30)
+    if not ready.wait(30):
+        raise SystemExit("bench_poll: the portals did not start in 30 s")
     settings = bench_settings(Path("/var/tmp"), n, hosts, port)
     urls = [src.list_url for src in settings.sources]
     out: dict[str, Any] = {"sources": n, "hosts": hosts, "pages": args.pages, "cores": os.cpu_count()}
@@ -433,6 +437,11 @@ def main() -> None:
         out["database_mib"] = round(settings.database.stat().st_size / 2**20, 1)
     server.terminate()
     print(json.dumps(out, indent=2))
+    failed = [part for part in ("first", "steady") if out.get(part, {}).get("failed_sources")]
+    if failed:  # figures of a pass whose sources failed measure the failure, not govmon
+        raise SystemExit(
+            f"bench_poll: sources failed in the {' and '.join(failed)} pass: the figures above are not govmon's"
+        )
 
 
 if __name__ == "__main__":
