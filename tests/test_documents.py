@@ -204,7 +204,11 @@ def _with_unseen(document, paragraph, value: str, how: str) -> None:
     else:  # the number, then the unseen digit
         paragraph.add_run(value)
         unseen = paragraph.add_run("1")
-    if how == "struck through":
+    if how == "a white digit after it":
+        from docx.shared import RGBColor  # noqa: PLC0415
+
+        unseen.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
+    elif how == "struck through":
         unseen.font.strike = True
     elif how == "double struck":
         unseen._element.get_or_add_rPr().append(OxmlElement("w:dstrike"))
@@ -236,10 +240,13 @@ def test_white_words_on_a_dark_shaded_cell_are_read(check_json, tmp_path):
     assert got["tables"]["applications"] == seed["tables"]["applications"]
 
 
-@pytest.mark.parametrize("how", ["struck through", "double struck", "note mark by a character style"])
+@pytest.mark.parametrize(
+    "how", ["struck through", "double struck", "note mark by a character style", "a white digit after it"]
+)
 def test_a_docx_cells_unseen_run_is_not_glued_to_its_number(check_json, tmp_path, how):
     """Audit 16: a correction typed over a struck-out number ("<s>9</s>10"), a note mark raised by a character style
-    ("6¹"): each was read into the number (910, 61) and told as false errors."""
+    ("6¹"), a digit left in white after the number on a white page (F4: "20" and a white "0"): each was read into the
+    number (910, 61, 200) and told as false errors."""
     _, document, table = _seed_document(check_json)
     row = next(r for r in table.rows if "本年新收" in r.cells[0].text)
     cell = row.cells[3]  # 自然人
@@ -252,6 +259,24 @@ def test_a_docx_cells_unseen_run_is_not_glued_to_its_number(check_json, tmp_path
     assert ["new", "natural_person"] in [d[:2] for d in got["doubts"]["applications"]]
     (said,) = [f["message"] for f in got["findings"] if f["rule"] == "cell.unreadable"]
     assert "带有乱码、修订痕迹或注释标记等读者不读作数字的内容" in said
+
+
+def test_a_white_digit_on_a_shaded_cell_is_read(check_json, tmp_path):
+    """The other side of F4: a digit in white on the cell's own dark shading is seen, and read with the number."""
+    from docx.oxml import OxmlElement  # noqa: PLC0415
+    from docx.oxml.ns import qn  # noqa: PLC0415
+
+    _, document, table = _seed_document(check_json)
+    cell = next(r for r in table.rows if "本年新收" in r.cells[0].text).cells[3]  # 自然人
+    value = cell.text
+    cell.paragraphs[0].clear()
+    _with_unseen(document, cell.paragraphs[0], value, "a white digit after it")
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:fill"), "1F3864")
+    cell._tc.get_or_add_tcPr().append(shading)
+    _, got = _checked_document(document, tmp_path, check_json)
+    assert got["tables"]["applications"]["new"]["natural_person"] == int(value + "1")
 
 
 def test_a_table_three_whose_natural_person_header_was_left_blank_is_read(check_json, tmp_path):
@@ -287,11 +312,12 @@ def test_rows_and_cells_in_a_content_control_are_read(check_json, tmp_path, wrap
     _reads_as_the_seed(*_checked_document(document, tmp_path, check_json), seed)
 
 
-@pytest.mark.parametrize("how", ["struck through", "note mark by a character style"])
+@pytest.mark.parametrize("how", ["struck through", "note mark by a character style", "a white digit after it"])
 def test_a_pdf_reads_a_number_as_a_reader_sees_it_beside_what_is_not_read(check_json, tmp_path, how):
     """Audit 16: a draft exported to PDF with its tracked changes showing (the old number struck through, the new one
-    underlined beside it), a raised note mark ("6¹"): each was read into the number (910, 61) and told as false errors.
-    A careful reader reads the number alone; an underline is no strike."""
+    underlined beside it), a raised note mark ("6¹"), a digit left in white after the number (F4): each was read into
+    the number (910, 61, 200) and told as false errors. A careful reader reads the number alone; an underline is no
+    strike."""
     need_libreoffice()
     _, seed = check_json(str(SEEDS["tongliao"]))
     document = docx.Document(io.BytesIO(seed_docx(seed)))

@@ -19,6 +19,7 @@ from monitor.errors import InputError
 from monitor.model import IMAGE_MARK, Block, Document, Grid, GridCell
 from monitor.model.failures import damaged
 from monitor.reading.cells import DEBRIS
+from monitor.reading.normalise import ideographs
 
 MAX_UNPACKED = 64 * 2**20
 MAX_RATIO = 200
@@ -97,7 +98,8 @@ _CHANGED = (W + "ins", W + "del", W + "moveTo", W + "moveFrom")
 def _hidden(t: Any) -> bool:
     """A text run a reader does not read as what it says: inside a tracked deletion, formatted hidden (w:vanish),
     struck through (a correction typed over by hand: "<s>9</s>10" is 10, not 910), or raised or lowered (a note
-    mark, not the cell's number: "6¹" is 6). White text is read: on a shaded cell or a dark banner it is seen."""
+    mark, not the cell's number: "6¹" is 6). White text is read: on a shaded cell or a dark banner it is seen (but
+    see ``_white``)."""
     for up in t.iterancestors():
         if up.tag in _GONE:
             return True
@@ -108,6 +110,32 @@ def _hidden(t: Any) -> bool:
             style = props.find(W + "rStyle")
             return _unseen(props) or (style is not None and style.get(W + "val") in _UNSEEN_STYLES.get())
     return False
+
+
+def _white(t: Any, top: Any) -> bool:
+    """Text set in white with no shading under it of its run, its paragraph or ``top`` (the cell): on a white page a
+    reader does not see it. A table style's shading is not known here, so a cell's white text is left out only beside
+    text that is not white (``visible_text``)."""
+    run = t.getparent()
+    color = run.find(f"{W}rPr/{W}color")
+    if color is None or str(color.get(W + "val", "")).upper() not in ("FFFFFF", "WHITE"):
+        return False
+    for up in run.iterancestors():
+        props = up.find(W + ("tcPr" if up.tag == W + "tc" else "pPr"))
+        if up.tag in (W + "p", W + "tc") and props is not None and _shaded(props):
+            return False
+        if up is top:
+            break
+    return not _shaded(run.find(W + "rPr"))
+
+
+def _shaded(props: Any) -> bool:
+    """Whether properties (a run's, a paragraph's, a cell's) put a colour under their text: shading or a highlight."""
+    shading, highlight = props.find(W + "shd"), props.find(W + "highlight")
+    fill = str(shading.get(W + "fill", "auto")).upper() if shading is not None else "AUTO"
+    pattern = str(shading.get(W + "val", "clear")) if shading is not None else "clear"
+    marked = highlight is not None and str(highlight.get(W + "val", "none")) not in ("none", "white")
+    return marked or fill not in ("AUTO", "FFFFFF") or pattern not in ("clear", "nil")
 
 
 def _unseen(props: Any) -> bool:
@@ -157,7 +185,8 @@ def visible_text(el: Any, cell: bool = False) -> str:
     leaves insertions out); a text box's words once (in a cell, where they stand; in a paragraph, not: they are
     lines of their own, ``text_boxes``). In a table cell, a tracked change or hidden text makes its number not
     certain: the cell is marked with the debris character the cell grammar reads as such."""
-    parts = []
+    parts: list[str] = []
+    white: list[int] = []  # in a cell: the parts in white (``_white``)
     unsure = False
     for node in el.iter(W + "t", W + "tab", W + "br", W + "cr"):
         if _elsewhere(node, el, boxes=cell):
@@ -165,10 +194,23 @@ def visible_text(el: Any, cell: bool = False) -> str:
         if _hidden(node):
             unsure = True
             continue
+        if cell and node.tag == W + "t" and _white(node, el):
+            white.append(len(parts))
         parts.append(node.text or "" if node.tag == W + "t" else " ")
+    if white and _left_in_white(parts, white):  # "20" and a white "0": 20, not 200, and not for certain
+        unsure = True
+        parts = [p for i, p in enumerate(parts) if i not in set(white)]
     if cell and (unsure or next(el.iter(*_CHANGED), None) is not None):
         parts.append(DEBRIS)
     return "".join(parts)
+
+
+def _left_in_white(parts: list[str], white: list[int]) -> bool:
+    """Whether a cell's white parts are a figure left beside its seen text (a "0" after "20", no words): where the
+    whole cell is white, it is on a shading a table style gives (a header row's white words on dark)."""
+    seen = "".join(p for i, p in enumerate(parts) if i not in set(white))
+    left = "".join(parts[i] for i in white)
+    return bool(seen.strip()) and not ideographs(left) and any(c.isdigit() for c in left)
 
 
 def _is_layout(tbl: Any) -> bool:

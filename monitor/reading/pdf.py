@@ -37,6 +37,7 @@ TURNED = 0.05  # a character's rotation (its text matrix's b or c) above which i
 WATERMARK = 2.5  # characters this many times the page's usual size are a watermark, not its text
 RAISED = 0.8  # a character smaller than this share of the one before it, and raised, is a note mark
 STRIKE_WIDTH = 1.5  # points: a line or filled bar at most this thick may strike text through
+WHITE = 0.97  # a colour component at least this is white (a white run's grey as a PDF writes it)
 STRIKE_END = 1.5  # points: a strike begins and ends with the characters it crosses (a ruling runs on to the edge)
 MIN_PICTURE = 120.0  # points (about 4 cm): smaller pictures are seals, logos and signatures
 COVERING = 0.7  # pictures covering this share of their page (within it) are the page: a scan of it, or its background
@@ -109,12 +110,13 @@ def _text_only(page: Any) -> Any:
     """The page without what is not its text: characters drawn twice (a bold faked by printing twice reads
     "一一、、总总"), a watermark's (set at an angle, or far larger than the page's text), and those a reader does not
     read as what they say (struck through, a raised note mark). White characters are read: what lies under them (a
-    shaded cell, a banner drawn as a curve, a picture) is not known for certain."""
+    shaded cell, a banner drawn as a curve, a picture) is not known for certain; but a white digit run on from a
+    seen one over nothing drawn is not seen ("20" and a white "0" is 20: ``_white_digits``)."""
     page = page.dedupe_chars(tolerance=1)
     sizes = sorted(c["size"] for c in page.chars)
     usual = sizes[len(sizes) // 2] if sizes else 0
 
-    unseen = _struck(page) | _raised(page)
+    unseen = _struck(page) | _raised(page) | _white_digits(page)
 
     def text(obj: dict[str, Any]) -> bool:
         if obj.get("object_type") != "char":
@@ -137,6 +139,54 @@ def _raised(page: Any) -> set[tuple[float, float]]:
         and abs(c["x0"] - before["x1"]) <= 2 * EDGE
         and c["bottom"] < before["bottom"] - 0.2 * before["size"]
     }
+
+
+def _is_white(char: dict[str, Any]) -> bool:
+    """Whether a character is filled white: grey 1, RGB 1,1,1 or CMYK 0,0,0,0."""
+    color = char.get("non_stroking_color")
+    if not isinstance(color, (tuple, list)) or not color or not all(isinstance(v, (int, float)) for v in color):
+        return False  # no colour, or a pattern's: not known
+    return (len(color) in (1, 3) and all(v >= WHITE for v in color)) or (len(color) == 4 and not any(color))
+
+
+def _white_digits(page: Any) -> set[tuple[float, float]]:
+    """White digits, as (x0, top), run on from a digit not white on the same line (a figure left in white after
+    another: a reader of the page sees the other alone), where nothing is drawn under them: a rectangle, a curve
+    or a picture under a white character may be its shading, and it is read."""
+    chars = page.chars
+    return {
+        (c["x0"], c["top"])
+        for i, c in enumerate(chars)
+        if c["text"].isdigit() and _is_white(c) and _runs_on(chars, i) and not _under(page, c)
+    }
+
+
+def _runs_on(chars: list[dict[str, Any]], i: int) -> bool:
+    """Whether the digits joined to character ``i`` on its line, either way, reach one that is not white."""
+    for step in (-1, 1):
+        j, last = i + step, chars[i]
+        while 0 <= j < len(chars) and chars[j]["text"].isdigit() and _beside(last, chars[j]):
+            if not _is_white(chars[j]):
+                return True
+            last, j = chars[j], j + step
+    return False
+
+
+def _beside(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Two characters next to each other on one line."""
+    gap = min(abs(float(a["x1"]) - float(b["x0"])), abs(float(b["x1"]) - float(a["x0"])))
+    return abs(float(a["top"]) - float(b["top"])) <= EDGE and gap <= 2 * EDGE
+
+
+def _under(page: Any, c: dict[str, Any]) -> bool:
+    """Whether something filled is drawn under a character's middle: a rectangle or curve that is not white, a
+    picture."""
+    x, y = (c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2
+    for o in (*page.rects, *page.curves, *page.images):
+        inside = o["x0"] <= x <= o["x1"] and o["top"] <= y <= o["bottom"]
+        if inside and (o.get("object_type") == "image" or (o.get("fill") and not _is_white(o))):
+            return True
+    return False
 
 
 def _struck(page: Any) -> set[tuple[float, float]]:
