@@ -161,6 +161,46 @@ def test_the_prints_of_a_copy_share_bands_and_those_of_different_reports_hardly_
     assert len(mine & other) <= 2
 
 
+def test_each_windows_hash_is_zlibs_crc32_of_its_words():
+    """``crcs.window_crcs`` hashes every window at once: each must be zlib's crc32 of the window's UTF-8, for
+    characters of one to four bytes (a 生僻字 of CJK Extension B beyond the tables), at the text's ends too."""
+    from monitor.checks.crcs import window_crcs  # noqa: PLC0415
+
+    rng = random.Random(28)
+    kinds = ["政府信息公开年度报告", "abcXYZ#", "éßΩжא", "\U00020000\U0002a6d6\U0001f600", "\ufffd\uffff\ue000"]
+    texts = ["", "政", "政府信息公开"] + [
+        "".join(rng.choice(rng.choice(kinds)) for _ in range(rng.randint(1, 40))) for _ in range(300)
+    ]
+    for text in texts:
+        for width in range(1, copies.SHINGLE + 1):
+            expected = [zlib.crc32(text[i : i + width].encode()) for i in range(len(text) - width + 1)]
+            assert window_crcs(text, width).tolist() == expected, (text, width)
+
+
+def test_the_parts_hashes_are_their_shingles_crc32_in_every_real_report():
+    """A part's hashes are worked out at numpy's speed (``crcs``), the template's taken out by their words: they must
+    be the crc32 of its own shingles as strings, and a part is compared exactly where it has MIN_SHINGLES of them."""
+    import monitor.checks.crcs  # noqa: F401, PLC0415  the tables, as the readers' forkserver loads them
+
+    parts = 0
+    for path in REAL:
+        report = read(path)
+        lines, spans = report.text.split("\n"), copies._spans(report)
+        texts = {
+            "一": "\n".join(lines[spans[0][0] : spans[0][1]]),
+            "五": "\n".join(lines[spans[1][0] : spans[1][1]]),
+            "全文": "\n".join(line for line in lines if copies._is_prose(line)),
+        }
+        held = copies.compared(report).held
+        for part, text in texts.items():
+            own = copies.shingles(text)
+            assert (part in held) == (len(own) >= copies.MIN_SHINGLES), (path.name, part)
+            if part in held:
+                assert held[part].members == {zlib.crc32(s.encode()) for s in own}, (path.name, part)
+                parts += 1
+    assert parts >= 20
+
+
 def test_the_prints_are_datasketchs_minhash_of_every_real_report():
     """copies.py computes MinHash itself (importing datasketch costs every reader scipy): its band hashes must be
     the ones datasketch's MinHash gives (crc32 of each shingle, its default scheme), so prints stored by earlier

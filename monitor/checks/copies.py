@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import struct
+import sys
 import threading
 import weakref
 import zlib
@@ -171,8 +172,7 @@ def compared(report: Report) -> Compared:
             _COMPARED.move_to_end(id(report))
             return kept[2]
     found = _shingled(text, spans)
-    cells = numbers(report)
-    made = Compared({part: t for part, (t, _) in found.items()}, {p: _held(m) for p, (_, m) in found.items()}, cells)
+    made = Compared({part: t for part, (t, _) in found.items()}, {p: h for p, (_, h) in found.items()}, numbers(report))
     return _keep(report, made, text, spans)
 
 
@@ -226,13 +226,46 @@ def _spans(report: Report) -> tuple[tuple[int, int], ...]:
     return tuple(report.sections.get(n) or (0, 0) for n in (1, 5))
 
 
-def _shingled(text: str, spans: tuple[tuple[int, int], ...]) -> dict[str, tuple[str, set[str]]]:
-    """Each part long enough to compare: its text and its shingles."""
+def _shingled(text: str, spans: tuple[tuple[int, int], ...]) -> dict[str, tuple[str, Held]]:
+    """Each part long enough to compare: its text and its shingles' hashes."""
     lines = text.split("\n")
     out = {"一": "\n".join(lines[spans[0][0] : spans[0][1]]), "五": "\n".join(lines[spans[1][0] : spans[1][1]])}
     out["全文"] = "\n".join(line for line in lines if _is_prose(line))
-    found = {part: (t, _own_shingles(t)) for part, t in out.items()}
-    return {part: got for part, got in found.items() if len(got[1]) >= MIN_SHINGLES}
+    found = {part: (t, _hashed(t)) for part, t in out.items()}
+    return {part: (t, held) for part, (t, held) in found.items() if held is not None}
+
+
+def _hashed(text: str) -> Held | None:
+    """``_held(shingles(text))``, or None where the text has fewer than MIN_SHINGLES shingles of its own. Where a
+    process makes many prints (the readers: their forkserver loads ``crcs``) at numpy's speed, each window hashed
+    where it stands and the template's taken out by their hash and then their words; elsewhere (`govmon check`,
+    which loads no numpy) by the shingles' strings."""
+    tables = sys.modules.get("monitor.checks.crcs")
+    if tables is None:
+        own = _own_shingles(text)
+        return _held(own) if len(own) >= MIN_SHINGLES else None
+    import numpy as np  # noqa: PLC0415  (as in ``signature``)
+
+    normal = _normal(text)
+    found = tables.window_crcs(normal, SHINGLE)
+    maybe = _template_halves()[found >> 16].nonzero()[0]  # a template hash's high half (~2 % of the rest have one)
+    found = np.delete(found, [i for i in maybe.tolist() if normal[i : i + SHINGLE] in _template()])  # their words
+    found.sort()
+    distinct = found[np.concatenate(([True], found[1:] != found[:-1]))] if len(found) else found
+    # two shingles may share a hash: only a count below the least is counted again by their words
+    if len(distinct) < MIN_SHINGLES and len(_own_shingles(text)) < MIN_SHINGLES:
+        return None
+    return Held(distinct.tobytes())
+
+
+@cache
+def _template_halves() -> Any:
+    """Which high halves (hash >> 16) the template's shingles' hashes have."""
+    import numpy as np  # noqa: PLC0415
+
+    near = np.zeros(1 << 16, dtype=bool)
+    near[[h >> 16 for h in _held(_template()).members]] = True
+    return near
 
 
 def share(a: str, b: str) -> float:

@@ -93,8 +93,9 @@ class Documents:
         # for each, so that a reader done with one takes the next waiting in the pool at once, not when this
         # process's loop next gets to hand it one (with one each, the readers waited: 1.61 of 2 cores busy)
         self.parsing = asyncio.Semaphore(IN_HAND * reading.readers(settings.readers))
-        reading.preload(prepared.__module__, "numpy")  # what each reader works out beside the page, and the copy
-        # prints' numpy (``checks.copies.signature``): loaded once, shared by the readers
+        # what each reader works out beside the page, and the copy prints' numpy and hash tables (``checks.crcs``,
+        # 5 MiB): loaded once, shared by the readers
+        reading.preload(prepared.__module__, "numpy", "monitor.checks.crcs")
         # doubtful links that opened no report (a notice, a column's link), by URL: (their bytes' hash, ETag,
         # Last-Modified), so the service asks for them conditionally and reads them again only when they change.
         # Nothing is stored for them; a new process reads each once. (Read at every poll, a listing's notice cost a
