@@ -439,6 +439,20 @@ def test_what_a_reader_works_out_for_the_copy_checks_is_what_the_watcher_would()
     assert seen >= 8
 
 
+def test_one_cell_read_in_both_with_another_number_tells_two_renderings_apart():
+    """``same_report``'s cells: the same prose and every cell read in both alike is one report rendered twice; a cell
+    only one of them read (a PDF's row lost at a page break) does not tell them apart, one number that differs
+    does (a body's next draft)."""
+    mine = copies.compared(seed("tongliao"))
+    prose = len(mine.held["全文"])
+    place, number = next(iter(mine.cells.items()))
+    fewer = {k: v for k, v in mine.cells.items() if k != place}
+    for cells, same in ((dict(mine.cells), True), (fewer, True), ({**mine.cells, place: number + 1}, False)):
+        theirs = copies.Compared(mine.texts, mine.held, cells)
+        assert copies._same(mine, theirs, prose) is same
+        assert copies._same(theirs, mine, prose) is same
+
+
 def test_reports_compared_again_and_again_are_watched_once_each(monkeypatch):
     """More live reports than are kept worked out (a folder of reports checked together, a store's decoded
     candidates): each is worked out again when asked after it was let go of, but its end is watched once, so

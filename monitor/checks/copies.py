@@ -28,7 +28,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from typing import Any
 
 from monitor.model import CN, LABELS, SECTION_NAMES, TABLE_LABELS, Report
@@ -154,6 +154,12 @@ class Compared:
     texts: dict[str, str]
     held: dict[str, Held]
     cells: dict[tuple[str, str, str], float]
+
+    @cached_property
+    def numbered(self) -> frozenset[tuple[tuple[str, str, str], float]]:
+        """The cells as (place, number) pairs: what two reports' cells differ in is a set difference (a template's
+        copies each read ~150 cells alike, compared with each candidate: ~0.7 ms a report one by one)."""
+        return frozenset(self.cells.items())
 
 
 KEPT = 256  # reports whose ``Compared`` is kept: more than the store keeps decoded and the watcher checks at once
@@ -315,9 +321,8 @@ def _same(mine: Compared, theirs: Compared, common: int | None) -> bool:
     shares = (common / len(pa), common / len(pb))
     if max(shares) < SAME or min(shares) < SAME / 2:  # a PDF wraps its prose, a page adds its chrome
         return False
-    cells = theirs.cells
     # a cell of a that b read too, with another number, tells two reports apart
-    return not any(at in cells and cells[at] != number for at, number in mine.cells.items())
+    return not any(at in theirs.cells for at, _ in mine.numbered - theirs.numbered)
 
 
 def year_before(report: Report, previous: Report) -> bool:
