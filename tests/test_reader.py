@@ -323,12 +323,12 @@ async def test_documents_in_hand_leave_asyncio_s_threads_free_and_no_thread_behi
     (the fetcher's address lookups, the checks run off the loop) does not wait behind them; each thread ends with
     its document."""
     from monitor import reading  # noqa: PLC0415
-    from monitor.watch import document  # noqa: PLC0415
+    from monitor.watch.handed import handed  # noqa: PLC0415
 
     reading._pool().close()
     reading.readers(1)
     try:
-        reads = [asyncio.ensure_future(document._handed(reading.bounded, _two_seconds, b"x")) for _ in range(40)]
+        reads = [asyncio.ensure_future(handed(reading.bounded, _two_seconds, b"x")) for _ in range(40)]
         await asyncio.sleep(0.2)
         assert await asyncio.to_thread(lambda: "free") == "free"
         assert not any(r.done() for r in reads)  # (the first takes two seconds)
@@ -353,18 +353,18 @@ async def test_a_document_whose_poll_gave_up_on_it_is_not_read(tmp_path):
     """A poll cut off at its deadline cancels the documents it handed over: one still waiting for a reader is not
     read, where it would hold a reader, and a place among the documents in hand, for nobody; one still wanted is."""
     from monitor import reading  # noqa: PLC0415
-    from monitor.watch import document  # noqa: PLC0415
+    from monitor.watch.handed import handed  # noqa: PLC0415
 
     marks = tmp_path / "read.txt"
     reading._pool().close()
     reading.readers(1)
     try:
-        busy = asyncio.ensure_future(document._handed(reading.bounded, _two_seconds, b"x"))
+        busy = asyncio.ensure_future(handed(reading.bounded, _two_seconds, b"x"))
         for _ in range(400):  # the one reader is up and reading within a few seconds
             if reading.reading_now():
                 break
             await asyncio.sleep(0.05)
-        waiting = [asyncio.ensure_future(document._handed(reading.bounded, _mark, str(marks))) for _ in range(3)]
+        waiting = [asyncio.ensure_future(handed(reading.bounded, _mark, str(marks))) for _ in range(3)]
         await asyncio.sleep(0.2)
         for task in waiting:
             task.cancel()
@@ -373,7 +373,7 @@ async def test_a_document_whose_poll_gave_up_on_it_is_not_read(tmp_path):
         for thread in [t for t in threading.enumerate() if t.name.startswith("govmon-read")]:
             thread.join(15)
         assert not marks.exists()
-        assert await document._handed(reading.bounded, _mark, str(marks)) == 0
+        assert await handed(reading.bounded, _mark, str(marks)) == 0
         assert marks.read_text(encoding="utf-8") == "read\n"
     finally:
         reading.readers(None)

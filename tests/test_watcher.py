@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SEEDS, WIDE_PAGE, per_store
+from formats import CORPUS
 from portal import listing, settings
 
 from monitor.checks.pipeline import run_rules
@@ -573,6 +574,79 @@ async def test_a_report_not_read_because_govmon_was_stopping_is_read_at_the_next
         assert store.unreadable_reports() == []
     finally:
         store.close()
+
+
+def _column_page(link: str, title: str) -> str:
+    """A real column page's size and chrome (the portal page of corpus 009, 136 KB) listing one report."""
+    page = (CORPUS / "009_pingtan_social_affairs_bureau_2023.html").read_bytes().decode("utf-8")
+    end = page.lower().rindex("</body>")
+    return f'{page[:end]}<ul class="list"><li><a href="{link}">{title}</a></li></ul>{page[end:]}'
+
+
+async def test_a_large_listing_s_links_are_found_by_a_reader_not_the_watchers_own_process(
+    portal, tmp_path, monkeypatch
+):
+    """Issue #28: bs4 finding a real column page's links held the watcher's own process (its loop, the one core it
+    has) 27-40 ms a page. A page past ``IN_A_READER`` is parsed in a reader; its links are the same."""
+    from monitor.watch import listing as polling  # noqa: PLC0415
+
+    page = _column_page("t.html", "天门市2021年政府信息公开工作年度报告")
+    assert len(page) > polling.IN_A_READER
+    portal.add("/nb/", page)
+    portal.add("/nb/t.html", TIANMEN, content_type="text/plain")
+    here: list[str] = []
+    real = polling.discover
+    monkeypatch.setattr(polling, "discover", lambda html, *a: here.append(html) or real(html, *a))
+    (result,) = await poll(settings(tmp_path, [("tianmen", "department", f"{portal.base}/nb/")]))
+    assert (result.error, result.new_versions) == (None, 1), result.problems
+    assert here == []
+
+
+async def test_a_poll_whose_listing_waits_for_a_reader_at_a_stop_is_cut_off_not_failed(portal, tmp_path):
+    """A large listing page waiting for a reader as the service stops (``reading.kill_all``) cuts its poll off as
+    the stop cuts polls: its source is not counted as failing once more (``failure_threshold`` polls in a row send
+    an alert), and the next poll reads it."""
+    import os  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+
+    from monitor import reading  # noqa: PLC0415
+
+    portal.add("/nb/", _column_page("t.html", "天门市2021年政府信息公开工作年度报告"))
+    portal.add("/nb/t.html", TIANMEN, content_type="text/plain")
+    cfg = settings(tmp_path, [("tianmen", "department", f"{portal.base}/nb/")], readers=1)
+    reading._pool().close()
+    reading.readers(1)
+    hold = tmp_path / "hold"
+    os.mkfifo(hold)
+    try:
+        busy = threading.Thread(target=lambda: _stopped(lambda: reading.bounded(_opened, str(hold))))
+        busy.start()
+        for _ in range(400):
+            if reading.reading_now():
+                break
+            await asyncio.sleep(0.05)
+        first = asyncio.create_task(poll(cfg))
+        for _ in range(400):
+            if portal.hits["/nb/"]:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)  # (the listing handed to the pool, waiting for its reader)
+        assert not first.done()
+        reading.kill_all()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        busy.join(15)
+        store = db(cfg)
+        try:
+            state = store.source_state("tianmen")
+        finally:
+            store.close()
+        assert (state.consecutive_failures, state.last_error) == (0, None)
+        (again,) = await poll(cfg)
+    finally:
+        reading.kill_all()
+        reading.readers(None)
+    assert (again.error, again.new_versions) == (None, 1), again.problems
 
 
 def _opened(path: str) -> bytes:

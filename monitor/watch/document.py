@@ -8,11 +8,9 @@ year after, stored already, checked again against it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import hashlib
 import logging
-import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -39,9 +37,11 @@ from monitor.store import (
     StoredVersion,
     UnreadableReport,
 )
+from monitor.watch import discover
 from monitor.watch.addresses import allowed_for
 from monitor.watch.discover import COLUMN, Link, attachments
 from monitor.watch.fetch import Fetcher, Response
+from monitor.watch.handed import handed
 from monitor.watch.paged import joined_pages
 from monitor.watch.prepared import Prepared, prepared, snapshot_of
 
@@ -93,9 +93,10 @@ class Documents:
         # for each, so that a reader done with one takes the next waiting in the pool at once, not when this
         # process's loop next gets to hand it one (with one each, the readers waited: 1.61 of 2 cores busy)
         self.parsing = asyncio.Semaphore(IN_HAND * reading.readers(settings.readers))
-        # what each reader works out beside the page, and the copy prints' numpy and hash tables (``checks.crcs``,
-        # 5 MiB): loaded once, shared by the readers
-        reading.preload(prepared.__module__, "numpy", "monitor.checks.crcs")
+        # what each reader works out beside the page, the copy prints' numpy and hash tables (``checks.crcs``, 5
+        # MiB), and what finds a listing's links and a page's attachments with bs4 (``watch.handed``): loaded once,
+        # shared by the readers
+        reading.preload(prepared.__module__, "numpy", "monitor.checks.crcs", discover.__name__, "bs4")
         # doubtful links that opened no report (a notice, a column's link), by URL: (their bytes' hash, ETag,
         # Last-Modified), so the service asks for them conditionally and reads them again only when they change.
         # Nothing is stored for them; a new process reads each once. (Read at every poll, a listing's notice cost a
@@ -319,7 +320,7 @@ class Documents:
             return None
         try:
             async with self.parsing:
-                again: tuple[Report, tuple[dict[str, Any], str]] = await _handed(
+                again: tuple[Report, tuple[dict[str, Any], str]] = await handed(
                     reading.read_page_and, snapshot_of, raw, link.url, source.kind, resp.charset or source.encoding
                 )
         except NotRead:
@@ -434,7 +435,7 @@ class Documents:
         never taken for "not a report"."""
         resp = await joined_pages(self.fetcher, source, resp)
         async with self.parsing:  # each page read in a bounded reader process; the loop keeps serving meanwhile
-            page, ready = await _handed(
+            page, ready = await handed(
                 reading.read_page_and,
                 functools.partial(prepared, unless=known),
                 resp.body,
@@ -450,11 +451,11 @@ class Documents:
             raise NotAReport(NOT_A_REPORT)  # attachments are theirs, not this link's
         html, _ = decode(resp.body, resp.charset or source.encoding)
         missing: ReaderMissing | None = None
-        for url in attachments(html, resp.url)[:4]:
+        for url in (await handed(reading.bounded, attachments, html, resp.url))[:4]:  # (bs4: not in this process)
             got = await self.fetcher.get(url, allow=allowed_for(source.list_url))
             try:
                 async with self.parsing:
-                    found = await _handed(reading.read_report, got.body, url, source.kind, got.charset)
+                    found = await handed(reading.read_report, got.body, url, source.kind, got.charset)
             except NotRead:
                 raise
             except InputError as exc:
@@ -467,47 +468,6 @@ class Documents:
         if not is_report(page):
             raise NotAReport(NOT_A_REPORT)
         return Read(page, resp.body, resp.content_type, ready)
-
-
-async def _handed(read: Callable[..., T], *args: Any) -> T:
-    """``read(*args)`` (a function of ``reading``) handed to the reader pool and waited for in a thread of its own,
-    which ends with it: not in asyncio's default executor, which the documents in hand would fill (its other work,
-    the fetcher's address lookups among it, then waited behind them), nor in threads kept for the whole process (one
-    that forks afterwards, as the PDF reader does, should have none left behind). A stop after this
-    (``reading.kill_all``: ``since``) begins none; nor does its poll's end (cut off at its deadline: ``wanted``), so
-    a document nobody waits for holds no reader and no place among those in hand."""
-    loop = asyncio.get_running_loop()
-    answer: asyncio.Future[T] = loop.create_future()
-    call = functools.partial(read, *args, since=reading.stops(), wanted=lambda: not answer.cancelled())
-
-    def wait() -> None:
-        try:
-            result = call()
-        except StopIteration as exc:  # (a future refuses it: it would never be settled)
-            settle = functools.partial(_failed, answer, RuntimeError(f"StopIteration: {exc}"))
-        except BaseException as exc:
-            settle = functools.partial(_failed, answer, exc)
-        else:
-            settle = functools.partial(_answered, answer, result)
-        with contextlib.suppress(RuntimeError):  # (the loop is closed: nobody waits for it any more)
-            loop.call_soon_threadsafe(settle)
-
-    threading.Thread(target=wait, name="govmon-read", daemon=True).start()
-    try:
-        return await answer
-    except asyncio.CancelledError:
-        reading.wake_waiting()  # (its thread, if still waiting for a reader, leaves now)
-        raise
-
-
-def _answered(answer: asyncio.Future[T], result: T) -> None:
-    if not answer.done():  # (its task cancelled meanwhile)
-        answer.set_result(result)
-
-
-def _failed(answer: asyncio.Future[Any], exc: BaseException) -> None:
-    if not answer.done():
-        answer.set_exception(exc)
 
 
 def _again(latest: StoredVersion | None, today: date) -> str:
