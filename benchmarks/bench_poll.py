@@ -1,12 +1,15 @@
 """`govmon poll` over N local sources beside its floor: a bare aiohttp client doing the same GETs at the same
 limits in the same run.
 
-    python benchmarks/bench_poll.py [--sources N] [--hosts H] [--pages real|seed] [--runs R] [--synthetic K]
+    python benchmarks/bench_poll.py [--sources N] [--hosts H] [--pages real|seed] [--listing bare|page] [--runs R]
+        [--synthetic K]
 
 A separate process serves N portals (a listing page + one report each) on 127.0.0.2..127.0.0.(H+1), so the
 per-host limit behaves as with real portals. With ``--pages real`` (the default) the reports are the real
 pages of ../shared/corpus and the seeds in turn (the portal pages as served, 20-220 KB of Word-pasted
-HTML); ``seed`` serves one 4 KB text seed. Each pass, govmon's and the floor's, runs in a process of its own
+HTML); ``seed`` serves one 4 KB text seed. A listing is a bare list of its one link (93 bytes), or with ``--listing
+page`` that list in a real portal page's chrome (corpus 009's page, 136 KB: a column page is as large as its
+articles' pages), as a real portal's column is. Each pass, govmon's and the floor's, runs in a process of its own
 (as `govmon poll` does) polling into a SQLite file under /var/tmp (on disk, not a tmpfs /tmp, so the
 bytes written are real):
 
@@ -91,10 +94,20 @@ def own_body(page: tuple[bytes, str, bytes], i: int) -> bytes:
     return body.replace(place, f"示例{numeral}".encode() + place[-3:]) if place else body
 
 
-def serve(hosts: int, port: int, kind: str, ready: Any, counts: Any, *, peaks: Any = None) -> None:
+def column_page() -> bytes:
+    """``LISTING``'s list in a real portal page's chrome (``--listing page``)."""
+    page = (SHARED / "corpus" / "009_pingtan_social_affairs_bureau_2023.html").read_bytes()
+    end = page.lower().rindex(b"</body>")
+    return page[:end] + LISTING[LISTING.index(b"<ul>") : LISTING.index(b"</body>")] + page[end:]
+
+
+def serve(
+    hosts: int, port: int, kind: str, ready: Any, counts: Any, *, peaks: Any = None, listing: str = "bare"
+) -> None:
     """The portals. ``counts``: [bodies sent, 304s sent]; ``peaks`` (bench_workers): per host, the most requests
     it had in hand at once."""
     reports = pages(kind)
+    listed = column_page() if listing == "page" else LISTING
     inflight = [0] * hosts
 
     async def handler(request: web.Request) -> web.Response:
@@ -117,7 +130,7 @@ def serve(hosts: int, port: int, kind: str, ready: Any, counts: Any, *, peaks: A
         with counts.get_lock():
             counts[0] += 1
         if not request.path.endswith("t.html"):
-            return web.Response(body=LISTING, content_type="text/html", charset="utf-8", headers={"ETag": ETAG})
+            return web.Response(body=listed, content_type="text/html", charset="utf-8", headers={"ETag": ETAG})
         i = int(request.path.split("/")[1][1:])
         page = reports[i % len(reports)]
         return web.Response(body=own_body(page, i), content_type=page[1], headers={"ETag": ETAG})
@@ -386,6 +399,9 @@ def main() -> None:
     parser.add_argument("--sources", type=int, default=1000, metavar="N")
     parser.add_argument("--hosts", type=int, default=32, metavar="H", help="loopback addresses serving them")
     parser.add_argument("--pages", choices=["real", "seed"], default="real")
+    parser.add_argument(
+        "--listing", choices=["bare", "page"], default="bare", help="a bare list, or one in a real page's chrome"
+    )
     parser.add_argument("--runs", type=int, default=3, metavar="R", help="steady-state passes (median)")
     parser.add_argument(
         "--synthetic", type=int, default=0, metavar="K", help="poll K sources for real, the others copied in SQL"
@@ -402,13 +418,21 @@ def main() -> None:
     _subreaper()
     port = 18_000 + n % 1000
     ready, counts = multiprocessing.Event(), multiprocessing.Array("l", 2)
-    server = multiprocessing.Process(target=serve, args=(hosts, port, args.pages, ready, counts), daemon=True)
+    server = multiprocessing.Process(
+        target=serve, args=(hosts, port, args.pages, ready, counts), kwargs={"listing": args.listing}, daemon=True
+    )
     server.start()
     if not ready.wait(30):
         raise SystemExit("bench_poll: the portals did not start in 30 s")
     settings = bench_settings(Path("/var/tmp"), n, hosts, port)
     urls = [src.list_url for src in settings.sources]
-    out: dict[str, Any] = {"sources": n, "hosts": hosts, "pages": args.pages, "cores": os.cpu_count()}
+    out: dict[str, Any] = {
+        "sources": n,
+        "hosts": hosts,
+        "pages": args.pages,
+        "listing": args.listing,
+        "cores": os.cpu_count(),
+    }
     with tempfile.TemporaryDirectory(dir="/var/tmp") as tmp:  # on disk (not a tmpfs /tmp): bytes written are real
         settings = dataclasses.replace(bench_settings(Path(tmp), n, hosts, port), readers=args.readers or None)
         few = dataclasses.replace(
