@@ -12,14 +12,13 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Iterator
-from contextvars import ContextVar
 from typing import Any
 
 from monitor.errors import InputError
 from monitor.model import IMAGE_MARK, Block, Document, Grid, GridCell
 from monitor.model.failures import damaged
 from monitor.reading.cells import DEBRIS
-from monitor.reading.normalise import ideographs
+from monitor.reading.word_runs import LOOKS, W, hidden, left_in_white, looks, white
 
 MAX_UNPACKED = 64 * 2**20
 MAX_RATIO = 200
@@ -89,79 +88,8 @@ def _int(el: Any, default: int) -> int:
         return default
 
 
-W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _WRAPPERS = (W + "sdt", W + "customXml")  # content controls and custom XML: they wrap rows, cells, paragraphs
-_GONE = {W + "del", W + "moveFrom"}  # tracked deletions: not what Word shows
 _CHANGED = (W + "ins", W + "del", W + "moveTo", W + "moveFrom")
-
-
-def _hidden(t: Any) -> bool:
-    """A text run a reader does not read as what it says: inside a tracked deletion, formatted hidden (w:vanish),
-    struck through (a correction typed over by hand: "<s>9</s>10" is 10, not 910), or raised or lowered (a note
-    mark, not the cell's number: "6¹" is 6). White text is read: on a shaded cell or a dark banner it is seen (but
-    see ``_white``)."""
-    for up in t.iterancestors():
-        if up.tag in _GONE:
-            return True
-        if up.tag == W + "r":
-            props = up.find(W + "rPr")
-            if props is None:
-                return False
-            style = props.find(W + "rStyle")
-            return _unseen(props) or (style is not None and style.get(W + "val") in _UNSEEN_STYLES.get())
-    return False
-
-
-def _white(t: Any, top: Any) -> bool:
-    """Text set in white with no shading under it of its run, its paragraph or ``top`` (the cell): on a white page a
-    reader does not see it. A table style's shading is not known here, so a cell's white text is left out only beside
-    text that is not white (``visible_text``)."""
-    run = t.getparent()
-    color = run.find(f"{W}rPr/{W}color")
-    if color is None or str(color.get(W + "val", "")).upper() not in ("FFFFFF", "WHITE"):
-        return False
-    for up in run.iterancestors():
-        props = up.find(W + ("tcPr" if up.tag == W + "tc" else "pPr"))
-        if up.tag in (W + "p", W + "tc") and props is not None and _shaded(props):
-            return False
-        if up is top:
-            break
-    return not _shaded(run.find(W + "rPr"))
-
-
-def _shaded(props: Any) -> bool:
-    """Whether properties (a run's, a paragraph's, a cell's) put a colour under their text: shading or a highlight."""
-    shading, highlight = props.find(W + "shd"), props.find(W + "highlight")
-    fill = str(shading.get(W + "fill", "auto")).upper() if shading is not None else "AUTO"
-    pattern = str(shading.get(W + "val", "clear")) if shading is not None else "clear"
-    marked = highlight is not None and str(highlight.get(W + "val", "none")) not in ("none", "white")
-    return marked or fill not in ("AUTO", "FFFFFF") or pattern not in ("clear", "nil")
-
-
-def _unseen(props: Any) -> bool:
-    """Whether run properties (a run's, or a character style's) make its text one a reader does not read as it."""
-    if any(_on(props.find(W + name)) for name in ("vanish", "strike", "dstrike")):
-        return True
-    align = props.find(W + "vertAlign")
-    return align is not None and align.get(W + "val") in ("superscript", "subscript")
-
-
-# the character styles of the document being read that make a run unseen (a 脚注引用 style raising note marks)
-_UNSEEN_STYLES: ContextVar[frozenset[str]] = ContextVar("unseen_styles", default=frozenset())
-
-
-def _unseen_styles(styles: Any) -> frozenset[str]:
-    found = set()
-    for style in styles.iter(W + "style"):
-        props = style.find(W + "rPr")
-        if style.get(W + "type") == "character" and props is not None and _unseen(props):
-            found.add(str(style.get(W + "styleId")))
-    return frozenset(found)
-
-
-def _on(toggle: Any) -> bool:
-    """Whether a toggle property (<w:strike/>, <w:vanish w:val="0"/>) is set: present, and not turned off."""
-    return toggle is not None and str(toggle.get(W + "val", "true")).lower() not in ("0", "false", "off")
 
 
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
@@ -186,31 +114,23 @@ def visible_text(el: Any, cell: bool = False) -> str:
     lines of their own, ``text_boxes``). In a table cell, a tracked change or hidden text makes its number not
     certain: the cell is marked with the debris character the cell grammar reads as such."""
     parts: list[str] = []
-    white: list[int] = []  # in a cell: the parts in white (``_white``)
+    whites: list[int] = []  # in a cell: the parts in white (``word_runs.white``)
     unsure = False
     for node in el.iter(W + "t", W + "tab", W + "br", W + "cr"):
         if _elsewhere(node, el, boxes=cell):
             continue
-        if _hidden(node):
+        if hidden(node):
             unsure = True
             continue
-        if cell and node.tag == W + "t" and _white(node, el):
-            white.append(len(parts))
+        if cell and node.tag == W + "t" and white(node):
+            whites.append(len(parts))
         parts.append(node.text or "" if node.tag == W + "t" else " ")
-    if white and _left_in_white(parts, white):  # "20" and a white "0": 20, not 200, and not for certain
+    if whites and left_in_white(parts, whites):  # "20" and a white "0": 20, not 200, and not for certain
         unsure = True
-        parts = [p for i, p in enumerate(parts) if i not in set(white)]
+        parts = [p for i, p in enumerate(parts) if i not in set(whites)]
     if cell and (unsure or next(el.iter(*_CHANGED), None) is not None):
         parts.append(DEBRIS)
     return "".join(parts)
-
-
-def _left_in_white(parts: list[str], white: list[int]) -> bool:
-    """Whether a cell's white parts are a figure left beside its seen text (a "0" after "20", no words): where the
-    whole cell is white, it is on a shading a table style gives (a header row's white words on dark)."""
-    seen = "".join(p for i, p in enumerate(parts) if i not in set(white))
-    left = "".join(parts[i] for i in white)
-    return bool(seen.strip()) and not ideographs(left) and any(c.isdigit() for c in left)
 
 
 def _is_layout(tbl: Any) -> bool:
@@ -257,11 +177,11 @@ def docx_document(data: bytes) -> Document:
         raise InputError(damaged("DOCX文件无法读取", exc)) from exc
     blocks: list[Block] = []
     lines: list[str] = []
-    unseen = _UNSEEN_STYLES.set(_unseen_styles(document.styles.element))
+    held = LOOKS.set(looks(document))
     try:
         _body(document.element.body, document, blocks, lines)
     finally:
-        _UNSEEN_STYLES.reset(unseen)
+        LOOKS.reset(held)
     if lines:
         blocks.append(Block("\n".join(lines)))
     return Document(blocks, kind="docx", encoding="docx")

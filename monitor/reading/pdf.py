@@ -37,7 +37,8 @@ TURNED = 0.05  # a character's rotation (its text matrix's b or c) above which i
 WATERMARK = 2.5  # characters this many times the page's usual size are a watermark, not its text
 RAISED = 0.8  # a character smaller than this share of the one before it, and raised, is a note mark
 STRIKE_WIDTH = 1.5  # points: a line or filled bar at most this thick may strike text through
-WHITE = 0.97  # a colour component at least this is white (a white run's grey as a PDF writes it)
+WHITE = 0.97  # a colour this light (0 black, 1 white) is white on a white page
+DARK = 0.6  # a fill this dark or darker shows white text on it (not the light greys tables are shaded with)
 STRIKE_END = 1.5  # points: a strike begins and ends with the characters it crosses (a ruling runs on to the edge)
 MIN_PICTURE = 120.0  # points (about 4 cm): smaller pictures are seals, logos and signatures
 COVERING = 0.7  # pictures covering this share of their page (within it) are the page: a scan of it, or its background
@@ -141,50 +142,76 @@ def _raised(page: Any) -> set[tuple[float, float]]:
     }
 
 
-def _is_white(char: dict[str, Any]) -> bool:
-    """Whether a character is filled white: grey 1, RGB 1,1,1 or CMYK 0,0,0,0."""
-    color = char.get("non_stroking_color")
+def _lightness(color: Any) -> float | None:
+    """A fill colour's lightness (0 black, 1 white) from grey, RGB or CMYK components; None where it is not known (a
+    pattern's, none)."""
     if not isinstance(color, (tuple, list)) or not color or not all(isinstance(v, (int, float)) for v in color):
-        return False  # no colour, or a pattern's: not known
-    return (len(color) in (1, 3) and all(v >= WHITE for v in color)) or (len(color) == 4 and not any(color))
+        return None
+    if len(color) == 1:
+        return float(color[0])
+    if len(color) == 3:
+        r, g, b = (float(v) for v in color)
+    elif len(color) == 4:
+        c, m, y, k = (float(v) for v in color)
+        r, g, b = (1 - c) * (1 - k), (1 - m) * (1 - k), (1 - y) * (1 - k)
+    else:
+        return None
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _is_white(char: dict[str, Any]) -> bool:
+    """Whether a character is filled white (or as near as a reader cannot tell it from the page)."""
+    light = _lightness(char.get("non_stroking_color"))
+    return light is not None and light >= WHITE
 
 
 def _white_digits(page: Any) -> set[tuple[float, float]]:
-    """White digits, as (x0, top), run on from a digit not white on the same line (a figure left in white after
-    another: a reader of the page sees the other alone), where nothing is drawn under them: a rectangle, a curve
-    or a picture under a white character may be its shading, and it is read."""
+    """White digits, as (x0, top), run on from a digit a reader sees on the same line (a figure left in white after
+    another: a reader of the page sees the other alone), where nothing is drawn under them: a dark rectangle or
+    curve, or a picture, under a white character may be its shading, and it is read."""
     chars = page.chars
     return {
         (c["x0"], c["top"])
         for i, c in enumerate(chars)
-        if c["text"].isdigit() and _is_white(c) and _runs_on(chars, i) and not _under(page, c)
+        if c["text"].isdigit() and _is_white(c) and _runs_on(page, i) and not _under(page, c)
     }
 
 
-def _runs_on(chars: list[dict[str, Any]], i: int) -> bool:
-    """Whether the digits joined to character ``i`` on its line, either way, reach one that is not white."""
+def _runs_on(page: Any, i: int) -> bool:
+    """Whether the digits joined to character ``i`` on its line (spaces between them passed over), either way, reach
+    one a reader sees: not white, or white on something drawn under it."""
+    chars = page.chars
     for step in (-1, 1):
         j, last = i + step, chars[i]
-        while 0 <= j < len(chars) and chars[j]["text"].isdigit() and _beside(last, chars[j]):
-            if not _is_white(chars[j]):
+        while 0 <= j < len(chars) and (chars[j]["text"].isdigit() or chars[j]["text"].isspace()):
+            if chars[j]["text"].isspace():
+                j += step
+                continue
+            if not _beside(last, chars[j]):
+                break
+            if not _is_white(chars[j]) or _under(page, chars[j]):
                 return True
             last, j = chars[j], j + step
     return False
 
 
 def _beside(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    """Two characters next to each other on one line."""
+    """Two characters on one line at most a character's size apart (a space, letter-spacing)."""
     gap = min(abs(float(a["x1"]) - float(b["x0"])), abs(float(b["x1"]) - float(a["x0"])))
-    return abs(float(a["top"]) - float(b["top"])) <= EDGE and gap <= 2 * EDGE
+    return abs(float(a["top"]) - float(b["top"])) <= EDGE and gap <= max(float(a["size"]), 2 * EDGE)
 
 
 def _under(page: Any, c: dict[str, Any]) -> bool:
-    """Whether something filled is drawn under a character's middle: a rectangle or curve that is not white, a
-    picture."""
+    """Whether something is drawn under a character's middle that white shows on: a filled rectangle or curve of a
+    dark colour or one not known, a picture."""
     x, y = (c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2
     for o in (*page.rects, *page.curves, *page.images):
-        inside = o["x0"] <= x <= o["x1"] and o["top"] <= y <= o["bottom"]
-        if inside and (o.get("object_type") == "image" or (o.get("fill") and not _is_white(o))):
+        if not (o["x0"] <= x <= o["x1"] and o["top"] <= y <= o["bottom"]):
+            continue
+        if o.get("object_type") == "image":
+            return True
+        light = _lightness(o.get("non_stroking_color"))
+        if o.get("fill") and (light is None or light <= DARK):
             return True
     return False
 
