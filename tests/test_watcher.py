@@ -533,40 +533,13 @@ async def test_a_report_not_read_because_govmon_was_stopping_is_read_at_the_next
     govmon正在停止，下次检查时再读取". The next poll reads it, as that line says: it is not remembered as a report
     that could not be read (which is never read again while its bytes stay the same: a readable report, never
     checked, shown as 无法读取)."""
-    import os  # noqa: PLC0415
-    import threading  # noqa: PLC0415
-
-    from monitor import reading  # noqa: PLC0415
-
     portal.add("/nb/", listing([("t.html", "天门市2021年政府信息公开工作年度报告")]))
     portal.add("/nb/t.html", TIANMEN, content_type="text/plain")
     cfg = settings(tmp_path, [("tianmen", "department", f"{portal.base}/nb/")], readers=1)
-    reading._pool().close()
-    reading.readers(1)
-    hold = tmp_path / "hold"
-    os.mkfifo(hold)  # the one reader is kept busy opening it (not by a sleep: the fake-clock runs cut sleeps short)
-    try:
-        busy = threading.Thread(target=lambda: _stopped(lambda: reading.bounded(_opened, str(hold))))
-        busy.start()  # the one reader is busy: the report waits for it
-        for _ in range(400):
-            if reading.reading_now():
-                break
-            await asyncio.sleep(0.05)
-        first = asyncio.create_task(poll(cfg))
-        for _ in range(400):
-            if portal.hits["/nb/t.html"]:
-                break
-            await asyncio.sleep(0.05)
-        await asyncio.sleep(0.3)  # (handed to the pool, waiting for its reader)
-        assert not first.done()
-        reading.kill_all()
-        (result,) = await first
-        busy.join(15)
-        assert any("govmon正在停止" in problem for problem in result.problems), result.problems
-        (again,) = await poll(cfg)
-    finally:
-        reading.kill_all()  # (the busy reader, should the test have failed before the stop)
-        reading.readers(None)
+    async with _one_busy_reader(tmp_path):  # the report waits for it
+        (result,) = await _stopped_while_waiting(portal, cfg, "/nb/t.html")
+    assert any("govmon正在停止" in problem for problem in result.problems), result.problems
+    (again,) = await poll(cfg)
     assert again.new_versions == 1, again.problems
     assert versions(cfg) == {"t.html": 1}
     store = db(cfg)
@@ -606,47 +579,62 @@ async def test_a_poll_whose_listing_waits_for_a_reader_at_a_stop_is_cut_off_not_
     """A large listing page waiting for a reader as the service stops (``reading.kill_all``) cuts its poll off as
     the stop cuts polls: its source is not counted as failing once more (``failure_threshold`` polls in a row send
     an alert), and the next poll reads it."""
+    portal.add("/nb/", _column_page("t.html", "天门市2021年政府信息公开工作年度报告"))
+    portal.add("/nb/t.html", TIANMEN, content_type="text/plain")
+    cfg = settings(tmp_path, [("tianmen", "department", f"{portal.base}/nb/")], readers=1)
+    async with _one_busy_reader(tmp_path):  # the listing waits for it
+        with pytest.raises(asyncio.CancelledError):
+            await _stopped_while_waiting(portal, cfg, "/nb/")
+    store = db(cfg)
+    try:
+        state = store.source_state("tianmen")
+    finally:
+        store.close()
+    assert (state.consecutive_failures, state.last_error) == (0, None)
+    (again,) = await poll(cfg)
+    assert (again.error, again.new_versions) == (None, 1), again.problems
+
+
+@contextlib.asynccontextmanager
+async def _one_busy_reader(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """One reader, kept busy opening a FIFO (not by a sleep: the fake-clock runs cut sleeps short) until a stop."""
     import os  # noqa: PLC0415
     import threading  # noqa: PLC0415
 
     from monitor import reading  # noqa: PLC0415
 
-    portal.add("/nb/", _column_page("t.html", "天门市2021年政府信息公开工作年度报告"))
-    portal.add("/nb/t.html", TIANMEN, content_type="text/plain")
-    cfg = settings(tmp_path, [("tianmen", "department", f"{portal.base}/nb/")], readers=1)
     reading._pool().close()
     reading.readers(1)
     hold = tmp_path / "hold"
     os.mkfifo(hold)
+    busy = threading.Thread(target=lambda: _stopped(lambda: reading.bounded(_opened, str(hold))))
+    busy.start()
     try:
-        busy = threading.Thread(target=lambda: _stopped(lambda: reading.bounded(_opened, str(hold))))
-        busy.start()
         for _ in range(400):
             if reading.reading_now():
                 break
             await asyncio.sleep(0.05)
-        first = asyncio.create_task(poll(cfg))
-        for _ in range(400):
-            if portal.hits["/nb/"]:
-                break
-            await asyncio.sleep(0.05)
-        await asyncio.sleep(0.3)  # (the listing handed to the pool, waiting for its reader)
-        assert not first.done()
-        reading.kill_all()
-        with pytest.raises(asyncio.CancelledError):
-            await first
-        busy.join(15)
-        store = db(cfg)
-        try:
-            state = store.source_state("tianmen")
-        finally:
-            store.close()
-        assert (state.consecutive_failures, state.last_error) == (0, None)
-        (again,) = await poll(cfg)
+        yield
     finally:
-        reading.kill_all()
+        reading.kill_all()  # (the busy reader, should the test have failed before the stop)
+        busy.join(15)
         reading.readers(None)
-    assert (again.error, again.new_versions) == (None, 1), again.problems
+
+
+async def _stopped_while_waiting(portal, cfg, path: str) -> list:  # type: ignore[no-untyped-def]
+    """A poll's results, the readers stopped (``reading.kill_all``) once its ``path`` was fetched and handed to the
+    pool, waiting for the busy reader."""
+    from monitor import reading  # noqa: PLC0415
+
+    first = asyncio.create_task(poll(cfg))
+    for _ in range(400):
+        if portal.hits[path]:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)  # (handed to the pool, waiting for its reader)
+    assert not first.done()
+    reading.kill_all()
+    return await first
 
 
 def _opened(path: str) -> bytes:
