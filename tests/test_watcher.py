@@ -561,15 +561,16 @@ async def test_a_large_listing_s_links_are_found_by_a_reader_not_the_watchers_ow
 ):
     """Issue #28: bs4 finding a real column page's links held the watcher's own process (its loop, the one core it
     has) 27-40 ms a page. A page past ``IN_A_READER`` is parsed in a reader; its links are the same."""
+    from monitor.watch import discover as discovering  # noqa: PLC0415
     from monitor.watch import listing as polling  # noqa: PLC0415
 
     page = _column_page("t.html", "天门市2021年政府信息公开工作年度报告")
     assert len(page) > polling.IN_A_READER
     portal.add("/nb/", page)
     portal.add("/nb/t.html", TIANMEN, content_type="text/plain")
-    here: list[str] = []
-    real = polling.discover
-    monkeypatch.setattr(polling, "discover", lambda html, *a: here.append(html) or real(html, *a))
+    here: list[str] = []  # the pages bs4 parsed in this process
+    real = discovering._soup
+    monkeypatch.setattr(discovering, "_soup", lambda html: here.append(html) or real(html))
     (result,) = await poll(settings(tmp_path, [("tianmen", "department", f"{portal.base}/nb/")]))
     assert (result.error, result.new_versions) == (None, 1), result.problems
     assert here == []

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
 from monitor import reading
 from monitor.alerts.events import version_events
@@ -37,7 +37,6 @@ from monitor.store import (
     StoredVersion,
     UnreadableReport,
 )
-from monitor.watch import discover
 from monitor.watch.addresses import allowed_for
 from monitor.watch.discover import COLUMN, Link, attachments
 from monitor.watch.fetch import Fetcher, Response
@@ -49,7 +48,6 @@ log = logging.getLogger("govmon")
 NOT_A_REPORT = "页面不是报告，也没有链接可读取的附件"
 IN_HAND = 4  # documents handed to the reader pool per reader (``Documents.parsing``)
 NO_REPORTS_KEPT = 50_000  # doubtful links remembered as opening no report (``Documents.no_report``): ~10 MiB
-T = TypeVar("T")
 
 
 class Remembered(InputError):
@@ -96,7 +94,7 @@ class Documents:
         # what each reader works out beside the page, the copy prints' numpy and hash tables (``checks.crcs``, 5
         # MiB), and what finds a listing's links and a page's attachments with bs4 (``watch.handed``): loaded once,
         # shared by the readers
-        reading.preload(prepared.__module__, "numpy", "monitor.checks.crcs", discover.__name__, "bs4")
+        reading.preload(prepared.__module__, "numpy", "monitor.checks.crcs", "monitor.watch.discover", "bs4")
         # doubtful links that opened no report (a notice, a column's link), by URL: (their bytes' hash, ETag,
         # Last-Modified), so the service asks for them conditionally and reads them again only when they change.
         # Nothing is stored for them; a new process reads each once. (Read at every poll, a listing's notice cost a

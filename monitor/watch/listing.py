@@ -16,7 +16,6 @@ from monitor.errors import NotRead
 from monitor.model import china_today
 from monitor.reading.formats import decode
 from monitor.store import Listing, PageCache, SourceState, Store
-from monitor.watch import discover as discovering
 from monitor.watch.addresses import allowed_for
 from monitor.watch.discover import COLUMN, FOUND_BY, Link, discover, same_page, says_empty
 from monitor.watch.fetch import Fetcher
@@ -105,7 +104,7 @@ async def _discovered(html: str, page_url: str, pattern: re.Pattern[str]) -> tup
     if len(html) < IN_A_READER:
         return discover(html, page_url, pattern)
     try:
-        return await handed(reading.bounded, discovering.discover, html, page_url, pattern)
+        return await handed(reading.bounded, discover, html, page_url, pattern)
     except NotRead:  # it waited for a reader as the service stopped: the poll is cut off as the stop cuts polls
         raise asyncio.CancelledError from None  # (its source given back), not failed (a failure counts to an alert)
 
