@@ -222,7 +222,8 @@ def test_check_on_a_pathological_page_is_one_line_within_the_limit(tmp_path, mon
 
 
 def test_a_page_nested_200000_deep_is_read_at_once_and_is_not_a_report(tmp_path, capsys):
-    """lxml stops nesting at 255 levels: the page costs milliseconds, and what it holds is one "x"."""
+    """Built no deeper than ``reading.tree.DEPTH`` (8,192 levels), the rest beside the deepest: the page costs what a
+    long flat one does, and what it holds is one "x"."""
     from monitor.present.cli import main  # noqa: PLC0415
 
     page = tmp_path / "deep.html"
@@ -230,6 +231,19 @@ def test_a_page_nested_200000_deep_is_read_at_once_and_is_not_a_report(tmp_path,
     assert main(["check", str(page)]) == 2
     (line,) = capsys.readouterr().err.strip().split("\n")
     assert line.startswith(f"govmon: {page}: 看起来不是政府信息公开工作年度报告")
+
+
+@pytest.mark.parametrize("opened", ["<font>", '<div style="margin-left:2em">', "<b><i>"])
+def test_a_report_nested_deeper_than_libxml2_builds_is_read_whole(opened):
+    """A report pasted with a tag left open in every paragraph goes one level further in each time, and a browser
+    shows it whole. libxml2's tree stops 256 levels down and dropped the rest: this real page, so nested, was read
+    as "not a report". Now it reads as the page does (``reading.tree``)."""
+    page = (CORPUS / "009_pingtan_social_affairs_bureau_2023.html").read_text(encoding="utf-8")
+    start = page.index(">", page.lower().index("<body")) + 1
+    deep = page[:start] + opened * 300 + page[start:]
+    read, flat = (read_report(x.encode(), "page.html").to_json() for x in (deep, page))
+    assert {k: v for k, v in read.items() if k != "input"} == {k: v for k, v in flat.items() if k != "input"}
+    assert read["tables"]  # (read: its statutory tables)
 
 
 def test_stopping_ends_a_document_being_read_at_once():

@@ -19,6 +19,7 @@ from monitor.reading.normalise import normalise
 from monitor.reading.paged import JOINED, page_of
 from monitor.reading.parts import heading_parts
 from monitor.reading.revealed import goes_on
+from monitor.reading.tree import html_tree
 
 MAX_GRID_CELLS = 20_000  # per table, after rowspan/colspan expansion
 
@@ -405,7 +406,7 @@ def _inline_srcdoc(root: Any) -> None:
     loads another address stays what it is, an embedded document not read here). One level: a srcdoc inside
     a srcdoc stays an embed."""
     for frame in root.xpath("//iframe[@srcdoc]"):
-        inner = etree.fromstring(frame.get("srcdoc").encode("utf-8", "replace"), etree.HTMLParser(encoding="utf-8"))
+        inner = html_tree(frame.get("srcdoc").encode("utf-8", "replace"))
         body = inner.find("body") if inner is not None else None
         if body is None:
             continue
@@ -425,10 +426,8 @@ def _drawn_text(root: Any, tables: Tables) -> _Text:
 
 
 def html_document(html: str, encoding: str = "utf-8") -> Document:
-    # lxml's own tree: the page is walked twice (tables, then text) without building Python objects per node.
-    # Parsed from UTF-8 bytes: lxml refuses a str that carries an <?xml encoding=...?> declaration.
-    # (no table of the page's ids: nothing here looks an element up by its id)
-    root = etree.fromstring(html.encode("utf-8", "replace"), etree.HTMLParser(encoding="utf-8", collect_ids=False))
+    # lxml's own tree: the page is walked twice (tables, then text) without building Python objects per node
+    root = html_tree(html.encode("utf-8", "replace"))
     if root is None:
         return Document([], kind="html", encoding=encoding, meta={})
     meta = _meta(root)
