@@ -525,3 +525,17 @@ async def test_doubtful_links_a_second_review_found(portal, tmp_path, case):
     store.close()
     assert r.problems == []
     assert (years, missing) == (([2023], []) if case == "pictured tables" else ([], [2023]))
+
+
+def test_a_listing_nested_deeper_than_libxml2_builds_lists_every_row():
+    """A column whose rows each leave a ``<font>`` open (a list pasted from Word), in a real portal page's chrome: one
+    level further in a row, and a browser shows every row. libxml2's tree stops 256 levels down, and the rows past
+    it were lost, their bodies' reports never read (``reading.tree``)."""
+    rows = "".join(
+        f'<li><font color="#333333"><a href="/c/art/2024/t{n}.html">某某局2023年政府信息公开工作年度报告</a>'
+        for n in range(300)
+    )
+    end = PINGTAN_2023.lower().rindex("</body>")
+    links, _ = discover(f"{PINGTAN_2023[:end]}<ul>{rows}</ul>{PINGTAN_2023[end:]}", PAGE, PATTERN)
+    rows_read = [(x.url, x.year) for x in links if x.url.startswith(ART + "2024/t")]
+    assert rows_read == [(f"{ART}2024/t{n}.html", 2023) for n in range(300)]

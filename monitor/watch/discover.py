@@ -8,18 +8,17 @@ report reached by two spellings of its URL is kept once.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from monitor.model import year_of
 from monitor.watch import pagers
+from monitor.watch.markup import Page, parsed
 from monitor.watch.pagers import canonical, resolved
-
-if TYPE_CHECKING:
-    from bs4 import BeautifulSoup
 
 # a 下一页 link as pagers write it: 下一页, [下一页], 下一页>, 下一页 », next page (the arrows alone: see _ARROWS)
 _NEXT = re.compile(r"^[\[【(（]?\s*(下一页|下页|后一页|next(\s*page)?)\s*[>›»＞→]*\s*[\]】)）]?$", re.I)
@@ -48,47 +47,41 @@ class Link:
     doubt: str = ""
 
 
-def _soup(markup: str) -> BeautifulSoup:
-    """The page as bs4 reads it with lxml. bs4 is imported with the first page read, not with the watcher: with
-    soupsieve it is ~55 ms that `run`'s first request waited for (issue #28)."""
-    from bs4 import BeautifulSoup  # noqa: PLC0415
-
-    return BeautifulSoup(markup, "lxml")
-
-
 def discover(html: str, page_url: str, pattern: re.Pattern[str]) -> tuple[list[Link], str | None]:
     """The report links on a listing page (in page order, no duplicates) and the next page's URL. The page may
     be HTML, a Hanweb (大汉) list whose records sit in a ``<datastore>`` script, or the JSON a list API answers."""
     data = pagers.as_json(html)
     if data is not None:  # a list API's answer: its links, the next page by the page number in the URL
-        links = _links(_soup(pagers.json_html(data)), page_url, pattern, {})[0]
+        links = _links(parsed(pagers.json_html(data)), page_url, pattern, {})[0]
         return links, pagers.next_api_page(page_url) if links else None
     records = pagers.datastore_records(html)
     if records is not None and html.lstrip().startswith(("<?xml", "<datastore")):  # a Hanweb API's answer
-        links = _links(_soup(records), page_url, pattern, {})[0]
+        links = _links(parsed(records), page_url, pattern, {})[0]
         return links, pagers.next_datastore_page(html, page_url)
-    soup = _soup(html)
-    links, next_page = _links(soup, page_url, pattern, {})
+    page = parsed(html)
+    links, next_page = _links(page, page_url, pattern, {})
     if records is not None:  # a Hanweb list: the records its pager script draws, the next group from its API
-        links += [x for x in _links(_soup(records), page_url, pattern, {})[0] if x not in links]
+        links += [x for x in _links(parsed(records), page_url, pattern, {})[0] if x not in links]
         return links, next_page or pagers.next_datastore_page(html, page_url)
-    next_page = next_page or pagers.numbered_next(soup, html, page_url)
+    if page is None:
+        return links, None
+    next_page = next_page or pagers.numbered_next(page, html, page_url)
     if next_page is None and all(x.doubt for x in links):  # a column page that only sends its reader on to its
-        next_page = _sent_on(soup, page_url)  # list (beside a breadcrumb's link to the column, maybe)
+        next_page = _sent_on(page, page_url)  # list (beside a breadcrumb's link to the column, maybe)
     return links, next_page
 
 
 _REFRESH = re.compile(r"url\s*=\s*['\"]?([^'\";]+)", re.I)
 
 
-def _sent_on(soup: BeautifulSoup, page_url: str) -> str | None:
+def _sent_on(page: Page, page_url: str) -> str | None:
     """Where a page with no report link sends its reader: a ``<meta http-equiv="refresh">``'s URL, else the one
     ``<iframe>`` that holds its list (on the same site)."""
-    for meta in soup.find_all("meta"):
+    for meta in page.all("meta"):
         if str(meta.get("http-equiv") or "").lower() == "refresh" and (m := _REFRESH.search(str(meta.get("content")))):
-            return resolved(_base(soup, page_url), m.group(1).strip())
-    frames = [str(f["src"]) for f in soup.find_all("iframe", src=True) if str(f["src"]).strip()]
-    if len(frames) == 1 and (url := resolved(_base(soup, page_url), frames[0].strip())) is not None:
+            return resolved(_base(page, page_url), m.group(1).strip())
+    frames = [str(f.get("src")) for f in page.all("iframe") if str(f.get("src") or "").strip()]
+    if len(frames) == 1 and (url := resolved(_base(page, page_url), frames[0].strip())) is not None:
         return url if urlsplit(url).netloc == urlsplit(canonical(page_url)).netloc else None
     return None
 
@@ -213,28 +206,33 @@ def same_page(a: str, b: str) -> bool:
     return key(a) == key(b)
 
 
-def _base(soup: BeautifulSoup, page_url: str) -> str:
+def _base(page: Page, page_url: str) -> str:
     """What the page's links are relative to: its ``<base href>``, else its own URL."""
-    base = soup.find("base", href=True)
-    return (resolved(page_url, str(base["href"])) or page_url) if base else page_url
+    base = next((b for b in page.all("base") if b.get("href") is not None), None)
+    return (resolved(page_url, str(base.get("href"))) or page_url) if base is not None else page_url
 
 
 def _links(
-    soup: BeautifulSoup, page_url: str, pattern: re.Pattern[str], links: dict[str, Link]
+    page: Page | None, page_url: str, pattern: re.Pattern[str], links: dict[str, Link]
 ) -> tuple[list[Link], str | None]:
-    base = _base(soup, page_url)
+    if page is None:  # (nothing in it: an empty answer)
+        return list(links.values()), None
+    base = _base(page, page_url)
     here = canonical(page_url)
     nexts: list[tuple[int, str]] = []  # (rank, url): 下一页 first, then a pager's > and last its >>
-    for a in soup.find_all("a"):
+    for a in page.all("a"):
+        text = _CJK_GAP.sub("", unicodedata.normalize("NFKC", page.words(a)))
+        title = _CJK_GAP.sub("", unicodedata.normalize("NFKC", " ".join(str(a.get("title") or "").split())))
+        maybe_next = _next_words(a, text, title)
+        if not (maybe_next or pattern.search(text) or pattern.search(title) or _CUT.search(text)):
+            continue  # (most of a page's links: nothing below would keep it, so its URL is not worked out)
         href = _target(a)
         if href is None:
             continue
         url = resolved(base, href)
         if url is None or urlsplit(url).scheme not in ("http", "https"):
             continue
-        text = _CJK_GAP.sub("", unicodedata.normalize("NFKC", " ".join(a.get_text(" ").split())))
-        title = _CJK_GAP.sub("", unicodedata.normalize("NFKC", " ".join(str(a.get("title") or "").split())))
-        if url != here and (rank := _next_rank(a, text, title, url, here)):
+        if url != here and maybe_next and (rank := _next_rank(page, a, maybe_next, url, here)):
             nexts.append((rank, url))
             continue
         # the title attribute where it names the report (link text is often cut short, "…年度..."), not where it is a
@@ -255,17 +253,21 @@ def _links(
     return list(links.values()), min(nexts)[1] if nexts else None
 
 
-def _next_rank(a: Any, text: str, title: str, url: str, here: str) -> int:
-    """Whether a link is the listing's next page, and how surely: 下一页 in its words, its title or its image's alt
-    (1); a pager's bare arrow, only to a page beside this one (2 for >, 3 for >>: on many pagers the last page):
-    a box's "more >>" goes to another column."""
-    alt = " ".join(str(img.get("alt") or "") for img in a.find_all("img"))
+def _next_words(a: Any, text: str, title: str) -> int:
+    """What a link's words say of a next page: 下一页 in its words, its title or its image's alt (1), a bare arrow
+    (2 for >, 3 for >>), nothing (0)."""
+    alt = " ".join(str(img.get("alt") or "") for img in a.iter("img"))
     if any(_NEXT.match(words.strip()) for words in (text, title, alt) if words.strip()):
         return 1
     arrows = _ARROWS.get(text.replace(" ", ""))
-    if arrows and (_beside(url, here) or _in_pager(a)):
-        return 1 + arrows
-    return 0
+    return 1 + arrows if arrows else 0
+
+
+def _next_rank(page: Page, a: Any, said: int, url: str, here: str) -> int:
+    """Whether a link is the listing's next page, and how surely (``_next_words``): a 下一页 is; a pager's bare
+    arrow only to a page beside this one (2 for >, 3 for >>: on many pagers the last page): a box's "more >>" goes
+    to another column."""
+    return said if said == 1 or _beside(url, here) or _in_pager(page, a) else 0
 
 
 _PAGER_WORDS = re.compile(
@@ -274,15 +276,15 @@ _PAGER_WORDS = re.compile(
 _PAGER_NAMES = re.compile(r"pag|fenye|fanye|fy\b", re.I)  # class="pages", id="pagination", class="fenye"
 
 
-def _in_pager(a: Any) -> bool:
+def _in_pager(page: Page, a: Any) -> bool:
     """Whether a bare arrow stands in a pager: its box is named one (class="pages", "pagination", "fenye"), or
     says what pagers say (首页, 共5页, 2/5) or numbers its pages; not a box's "more" link."""
-    if "more" in " ".join(a.get("class") or []).lower():
+    if "more" in str(a.get("class") or "").lower():
         return False
-    for box in list(a.parents)[:3]:
-        names = " ".join([*(box.get("class") or []), str(box.get("id") or "")])
-        numbered = sum(1 for x in box.find_all("a") if x.get_text(strip=True).isdigit())
-        if _PAGER_NAMES.search(names) or _PAGER_WORDS.search(box.get_text(" ")) or numbered >= 2:
+    for box in itertools.islice(a.iterancestors(), 3):
+        names = f"{box.get('class') or ''} {box.get('id') or ''}"
+        numbered = sum(1 for x in box.iter("a") if page.close_words(x).isdigit())
+        if _PAGER_NAMES.search(names) or _PAGER_WORDS.search(" ".join(page.strings(box))) or numbered >= 2:
             return True
     return False
 
@@ -313,10 +315,13 @@ _TEMPLATE = re.compile(
 
 def says_empty(html: str) -> bool:
     """Whether a listing page says in its own words, where a reader sees them, that it lists nothing: not in a
-    template or a page whose list a script fills (its 暂无数据 stands whatever the list will hold), nor hidden."""
+    template or a page whose list a script fills (its 暂无数据 stands whatever the list will hold), nor hidden.
+    Asked only of a listing in which no link was found, so bs4's tree, whose ``decompose`` reads as the rule."""
     if _TEMPLATE.search(html):
         return False
-    soup = _soup(html)
+    from bs4 import BeautifulSoup  # noqa: PLC0415  (imported here: most polls never ask)
+
+    soup = BeautifulSoup(html, "lxml")
     for hidden in soup.find_all(_unseen):
         hidden.decompose()
     for chrome in soup.find_all(("script", "style", "template", "noscript")):
@@ -340,12 +345,14 @@ def attachments(html: str, page_url: str) -> list[str]:
     (the published forms), then Word/WPS, a zip of attachments, workbooks, images. Linked (<a>) or shown in the
     page (<iframe>, <embed>, <object>), directly or through a PDF viewer (``viewer.html?file=…pdf``).
     The kind comes from the URL's extension, else from the link text ("…年度报告.pdf" on a download URL)."""
-    soup = _soup(html)
+    page = parsed(html)
+    if page is None:
+        return []
     found: dict[str, str] = {}
-    base = _base(soup, page_url)
-    shown = [(el.get("src") or el.get("data"), "") for el in soup.find_all(("iframe", "embed", "object"))]
+    base = _base(page, page_url)
+    shown = [(el.get("src") or el.get("data"), "") for el in page.all("iframe", "embed", "object")]
     for href, text in [
-        *((a["href"], " ".join(a.get_text(" ").split())) for a in soup.find_all("a", href=True)),
+        *((a.get("href"), page.words(a)) for a in page.all("a") if a.get("href") is not None),
         *shown,
     ]:
         url = resolved(base, str(href or "").strip())

@@ -92,9 +92,9 @@ class Documents:
         # process's loop next gets to hand it one (with one each, the readers waited: 1.61 of 2 cores busy)
         self.parsing = asyncio.Semaphore(IN_HAND * reading.readers(settings.readers))
         # what each reader works out beside the page, the copy prints' numpy and hash tables (``checks.crcs``, 5
-        # MiB), and what finds a listing's links and a page's attachments with bs4 (``watch.handed``): loaded once,
-        # shared by the readers
-        reading.preload(prepared.__module__, "numpy", "monitor.checks.crcs", "monitor.watch.discover", "bs4")
+        # MiB), and what finds a listing's links and a page's attachments (``watch.handed``): loaded once, shared by
+        # the readers
+        reading.preload(prepared.__module__, "numpy", "monitor.checks.crcs", "monitor.watch.discover")
         # doubtful links that opened no report (a notice, a column's link), by URL: (their bytes' hash, ETag,
         # Last-Modified), so the service asks for them conditionally and reads them again only when they change.
         # Nothing is stored for them; a new process reads each once. (Read at every poll, a listing's notice cost a
@@ -449,7 +449,7 @@ class Documents:
             raise NotAReport(NOT_A_REPORT)  # attachments are theirs, not this link's
         html, _ = decode(resp.body, resp.charset or source.encoding)
         missing: ReaderMissing | None = None
-        for url in (await handed(reading.bounded, attachments, html, resp.url))[:4]:  # (bs4: not in this process)
+        for url in (await handed(reading.bounded, attachments, html, resp.url))[:4]:  # (parsed: not in this process)
             got = await self.fetcher.get(url, allow=allowed_for(source.list_url))
             try:
                 async with self.parsing:

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from monitor.reading.paged import trs_pager
 
 if TYPE_CHECKING:
-    from bs4 import BeautifulSoup
+    from monitor.watch.markup import Page
 
 
 def canonical(url: str) -> str:
@@ -50,14 +50,14 @@ def _shown_number(page_url: str) -> int:
     return int(m.group(1)) if m else 1
 
 
-def numbered_next(soup: BeautifulSoup, html: str, page_url: str) -> str | None:
+def numbered_next(page: Page, html: str, page_url: str) -> str | None:
     """A listing without a 下一页 link: the pager link numbered one more than this page (``index_1.html``,
     ``?page=2``), or the page a TRS CMS pager script writes (``createPageHTML(total, current, "index", "html")``,
     whose pages are index.html, index_1.html, …)."""
     want = str(_shown_number(page_url) + 1)
-    for a in soup.find_all("a", href=True):
-        if " ".join(a.get_text(" ").split()) in (want, f"[{want}]", f"第{want}页"):
-            url = resolved(page_url, str(a["href"]).strip())
+    for a in page.all("a"):
+        if a.get("href") is not None and page.words(a) in (want, f"[{want}]", f"第{want}页"):
+            url = resolved(page_url, str(a.get("href")).strip())
             if url and url != canonical(page_url) and urlsplit(url).scheme in ("http", "https"):
                 return url
     pager = trs_pager(html)
