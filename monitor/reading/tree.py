@@ -10,6 +10,7 @@ past its own limit (Blink's, 512), so a hostile page nested 200,000 deep costs w
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any
 
@@ -25,12 +26,16 @@ def html_tree(data: bytes, *, ids: bool = False) -> Any:
     parser = etree.HTMLParser(encoding="utf-8", collect_ids=ids)
     root = etree.fromstring(data, parser)
     if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):  # (too deep: the rest dropped)
-        root = etree.fromstring(data, etree.HTMLParser(encoding="utf-8", target=_Capped(parser.makeelement)))
+        with contextlib.suppress(ValueError):  # (what lxml refuses to set that _Capped missed: the page as cut off)
+            root = etree.fromstring(data, etree.HTMLParser(encoding="utf-8", target=_Capped(parser.makeelement)))
     return root
 
 
 # what lxml refuses to set (control characters, U+FFFE): U+FFFD, as libxml2's own tree holds them
 _UNSET = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+_NAME = re.compile(r"[A-Za-z_][\w.:-]*")  # a tag's or an attribute's name lxml sets (libxml2's tree keeps <p\x0b>)
 
 
 def _settable(text: str) -> str:
@@ -50,7 +55,8 @@ class _Capped:
     def start(self, tag: str, attrib: dict[str, str]) -> None:
         from lxml import etree  # noqa: PLC0415
 
-        attrib = {k: _settable(v) for k, v in attrib.items()}
+        attrib = {k: _settable(v) for k, v in attrib.items() if _NAME.fullmatch(k)}
+        tag = tag if _NAME.fullmatch(tag) else "span"  # (its words kept)
         if self.root is None:
             el = self.root = self.make(tag, attrib)
         else:  # (after the root has ended, which libxml2 does not do: kept in it, not lost)
@@ -79,7 +85,7 @@ class _Capped:
         from lxml import etree  # noqa: PLC0415
 
         if self.open:  # (a comment holds no "--" and ends in no "-": lxml's rule)
-            self.open[-1].append(etree.Comment(_settable(text).replace("--", "- -").rstrip("-")))
+            self.open[-1].append(etree.Comment(re.sub(r"-(?=-)", "- ", _settable(text)).rstrip("-")))
 
     def close(self) -> Any:
         return self.root
