@@ -35,9 +35,6 @@ def html_tree(data: bytes, *, ids: bool = False) -> Any:
 _UNSET = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
-_NAME = re.compile(r"[A-Za-z_][\w.:-]*")  # a tag's or an attribute's name lxml sets (libxml2's tree keeps <p\x0b>)
-
-
 def _settable(text: str) -> str:
     return _UNSET.sub("\ufffd", text)
 
@@ -55,8 +52,9 @@ class _Capped:
     def start(self, tag: str, attrib: dict[str, str]) -> None:
         from lxml import etree  # noqa: PLC0415
 
-        attrib = {k: _settable(v) for k, v in attrib.items() if _NAME.fullmatch(k)}
-        tag = tag if _NAME.fullmatch(tag) else "span"  # (its words kept)
+        # (a name lxml refuses, which libxml2's tree keeps, <p\x0b>: the attribute dropped, the element a span)
+        attrib = {k: _settable(v) for k, v in attrib.items() if not _UNSET.search(k)}
+        tag = "span" if _UNSET.search(tag) else tag
         if self.root is None:
             el = self.root = self.make(tag, attrib)
         else:  # (after the root has ended, which libxml2 does not do: kept in it, not lost)
