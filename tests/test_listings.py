@@ -539,3 +539,20 @@ def test_a_listing_nested_deeper_than_libxml2_builds_lists_every_row():
     links, _ = discover(f"{PINGTAN_2023[:end]}<ul>{rows}</ul>{PINGTAN_2023[end:]}", PAGE, PATTERN)
     rows_read = [(x.url, x.year) for x in links if x.url.startswith(ART + "2024/t")]
     assert rows_read == [(f"{ART}2024/t{n}.html", 2023) for n in range(300)]
+
+
+def test_a_list_with_an_arrow_in_every_row_is_judged_once_not_once_a_row(monkeypatch):
+    """Review 69: a row's › to its own article asks whether it stands in a pager (its row, its list, the list's
+    box), and the whole list was read again for each row's arrow: 3,000 rows took 126 s. Each box is judged once."""
+    from monitor.watch.markup import Page  # noqa: PLC0415
+
+    rows = "".join(
+        f'<li><a href="/art/{n}.html">某某局2023年政府信息公开工作年度报告</a> <a href="/art/{n}.html">›</a></li>'
+        for n in range(300)
+    )
+    read: list[object] = []  # each link whose words were read to count a pager's numbers
+    real = Page.close_words
+    monkeypatch.setattr(Page, "close_words", lambda page, el: read.append(el) or real(page, el))
+    links, next_page = discover(f'<div class="list"><ul>{rows}</ul></div>', PAGE, PATTERN)
+    assert (len(links), next_page) == (300, None)
+    assert len(read) <= 3 * 600  # every row, the list and its box, each once (not 300 × 600)

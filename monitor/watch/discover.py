@@ -281,12 +281,20 @@ def _in_pager(page: Page, a: Any) -> bool:
     says what pagers say (首页, 共5页, 2/5) or numbers its pages; not a box's "more" link."""
     if "more" in str(a.get("class") or "").lower():
         return False
-    for box in itertools.islice(a.iterancestors(), 3):
-        names = f"{box.get('class') or ''} {box.get('id') or ''}"
-        numbered = sum(1 for x in box.iter("a") if page.close_words(x).isdigit())
-        if _PAGER_NAMES.search(names) or _PAGER_WORDS.search(" ".join(page.strings(box))) or numbered >= 2:
-            return True
-    return False
+    return any(_pager(page, box) for box in itertools.islice(a.iterancestors(), 3))
+
+
+def _pager(page: Page, box: Any) -> bool:
+    """Whether a box is a pager (``_in_pager``), worked out once a page: a list with an arrow in each of its 3,000
+    rows asked it of the list as many times, each time reading the whole list (126 s)."""
+    if (known := page.boxes.get(box)) is not None:
+        return known
+    names = f"{box.get('class') or ''} {box.get('id') or ''}"
+    numbered = sum(1 for x in box.iter("a") if page.close_words(x).isdigit())
+    page.boxes[box] = said = bool(
+        _PAGER_NAMES.search(names) or _PAGER_WORDS.search(" ".join(page.strings(box))) or numbered >= 2
+    )
+    return said
 
 
 def _beside(url: str, here: str) -> bool:

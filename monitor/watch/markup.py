@@ -24,6 +24,7 @@ class Page:
 
     root: Any
     quiet: frozenset[Any] = field(repr=False)
+    boxes: dict[Any, bool] = field(default_factory=dict, repr=False)  # whether each box asked of is a pager
 
     def all(self, *tags: str) -> Iterator[Any]:
         """The page's elements of these tags, in page order."""
