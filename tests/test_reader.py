@@ -247,6 +247,22 @@ def test_a_report_nested_deeper_than_libxml2_builds_is_read_whole(opened):
     assert read["tables"]  # (read: its statutory tables)
 
 
+def test_a_report_that_ends_before_part_four_lacks_it_whatever_pictures_the_page_s_footer_shows():
+    """Review 64 A12: a report that ends after part 三 (its 四、五、六 never published) on a real portal page whose
+    footer shows pictures (备案, 平潭发布, 党政机关). A picture "where part 四 would stand" may be its table, so 四 was
+    taken as there: the footer, after the report's end, stood in its place. The report lacks 四, 五 and 六."""
+    from bs4 import BeautifulSoup  # noqa: PLC0415
+
+    soup = BeautifulSoup((CORPUS / "009_pingtan_social_affairs_bureau_2023.html").read_bytes(), "lxml")
+    four = soup.find(string=lambda s: s is not None and "四、政府信息公开行政" in s).find_parent("p")
+    for gone in [four, *four.find_next_siblings()]:
+        gone.decompose()
+    report = read_report(str(soup).encode(), "page.html")
+    assert [n for n, span in report.sections.items() if span is None] == [4, 5, 6]
+    missing = [f.message for f in run_rules(report) if f.rule == "section.missing"]
+    assert [m[:6] for m in missing] == ["缺少第四部分", "缺少第五部分", "缺少第六部分"]
+
+
 def test_stopping_ends_a_document_being_read_at_once():
     """On SIGTERM the service kills the children still reading: the waiting poll hears so at once,
     not after the document's 60 s budget."""

@@ -138,7 +138,7 @@ def _doubt_all(tables: dict[str, Table], why: str) -> None:
         }
 
 
-def _what_is_known(report: Report, doc: Document, text: str) -> None:
+def _what_is_known(report: Report, doc: Document, text: str, end: int | None) -> None:
     """How sure the report's numbers are, and which tables and parts are known to be missing: numbers read from a
     text whose order is not the page's, or from page images (OCR), are not certain; a table not read where the
     report shows pictures or attachments is not known to be missing (nor one OCR did not recognise: the rules
@@ -150,7 +150,8 @@ def _what_is_known(report: Report, doc: Document, text: str) -> None:
                 r: {c: v if v.origin is not None else v.doubted(DOUBT_ORDER) for c, v in cols.items()}
                 for r, cols in table.rows.items()
             }
-    if sum(1 for span in sections.values() if span) >= 2 and shows_more(text):
+    shown = text if end is None else "\n".join(report.lines[:end])  # (a page's footer logos are not the report's)
+    if sum(1 for span in sections.values() if span) >= 2 and shows_more(shown):
         _unread_tables(report)  # not read, but the report shows pictures or attachments: the table may be in one
     if doc.ocr:  # read from page images: no number is certain, so no identity can make an error
         _doubt_all(report.tables, DOUBT_OCR)
@@ -162,13 +163,13 @@ def _what_is_known(report: Report, doc: Document, text: str) -> None:
         status = report.tables[key].status
         if sections[n] is not None or status == "missing" or paged:
             continue
-        if status != "image" or _in_place(sections, n, report.lines):
+        if status != "image" or _in_place(sections, n, report.lines[:end]):
             sections[n] = (0, 0)
 
 
 def _in_place(sections: dict[int, tuple[int, int] | None], n: int, lines: list[str]) -> bool:
     """Whether a picture, an attachment or a page not read stands where part ``n`` would: between the parts found
-    before and after it."""
+    before and after it (``lines``: the report's, to its end on a page, not the page's footer after it)."""
     spans = {k: span for k, span in sections.items() if span and span != (0, 0)}
     low = max((span[0] - 1 for k, span in spans.items() if k < n), default=0)
     high = min((span[0] - 1 for k, span in spans.items() if k > n), default=len(lines))
@@ -215,7 +216,7 @@ def parse(doc: Document, source: str, kind: str | None = None) -> Report:
     kinds = classify(grids, _adjacent(doc.blocks))
     report.tables = read_tables(lines, grids, parts, kinds)
     report.more_tables = more_tables(grids, kinds)
-    _what_is_known(report, doc, text)
+    _what_is_known(report, doc, text, end)
     formats = [t.format for t in (report.tables["active"], report.tables["applications"]) if t.format]
     if (report.year and report.year < 2019) or (not report.year and not formats and _LEGACY.search(text)):
         # before the 2019 format: a 政府信息公开情况统计表 (指标名称/计量单位), no statutory tables to check
