@@ -576,6 +576,22 @@ async def test_a_large_listing_s_links_are_found_by_a_reader_not_the_watchers_ow
     assert here == []
 
 
+async def test_a_listing_past_a_reader_s_limits_is_said_to_be_the_column_page(portal, tmp_path, monkeypatch):
+    """A column page whose links a reader could not find within its limits fails the poll in words that say it was
+    the column page (栏目页…), not a report: "读取超出限制…" alone sent an admin looking for a report."""
+    from monitor import reading  # noqa: PLC0415
+    from monitor.watch import listing as polling  # noqa: PLC0415
+
+    async def past_its_limits(*_: object) -> object:  # what a reader that ran out says (a warm reader's free heap
+        raise InputError(reading._limits((), None, None).exhausted)  # decides when: not forced here for certain)
+
+    portal.add("/nb/", _column_page("t.html", "天门市2021年政府信息公开工作年度报告"))
+    monkeypatch.setattr(polling, "handed", past_its_limits)
+    (result,) = await poll(settings(tmp_path, [("tianmen", "department", f"{portal.base}/nb/")]))
+    assert result.error is not None
+    assert result.error.startswith(f"栏目页{portal.base}/nb/：读取超出限制"), result.error
+
+
 async def test_a_poll_whose_listing_waits_for_a_reader_at_a_stop_is_cut_off_not_failed(portal, tmp_path):
     """A large listing page waiting for a reader as the service stops (``reading.kill_all``) cuts its poll off as
     the stop cuts polls: its source is not counted as failing once more (``failure_threshold`` polls in a row send

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from monitor import reading
 from monitor.config import Source
-from monitor.errors import NotRead
+from monitor.errors import InputError, NotRead
 from monitor.model import china_today
 from monitor.reading.formats import decode
 from monitor.store import Listing, PageCache, SourceState, Store
@@ -108,6 +108,8 @@ async def _discovered(html: str, page_url: str, pattern: re.Pattern[str]) -> tup
         return await handed(reading.bounded, discover, html, page_url, pattern)
     except NotRead:  # it waited for a reader as the service stopped: the poll is cut off as the stop cuts polls
         raise asyncio.CancelledError from None  # (its source given back), not failed (a failure counts to an alert)
+    except InputError as exc:  # past a reader's limits: said of the column page, not of a report
+        raise InputError(f"栏目页{page_url}：{exc}") from None
 
 
 def says_nothing_listed(store: Store, source: Source) -> bool:
