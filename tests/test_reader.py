@@ -263,6 +263,28 @@ def test_a_report_that_ends_before_part_four_lacks_it_whatever_pictures_the_page
     assert [m[:6] for m in missing] == ["缺少第四部分", "缺少第五部分", "缺少第六部分"]
 
 
+def test_a_table_given_in_the_portal_s_attachment_box_after_the_report_is_not_missing():
+    """Review 70: the same real page, its 四 table given as a PDF in the template's 附件下载 box below the report
+    ("本年度行政复议、行政诉讼情况见附件。"), its header's logos drawn by CSS (no picture before the report). The
+    attachment is not known to lack the table: a warning to look, never 未找到…情况表 (a first cut of the fix above
+    looked for pictures and attachments only up to the report's end, and told that error)."""
+    from bs4 import BeautifulSoup  # noqa: PLC0415
+
+    soup = BeautifulSoup((CORPUS / "009_pingtan_social_affairs_bureau_2023.html").read_bytes(), "lxml")
+    editor = soup.find("div", class_="TRS_Editor")
+    for picture in editor.find_all_previous(["img", "iframe"]):
+        picture.decompose()
+    four = soup.find(string=lambda s: s is not None and "四、政府信息公开行政" in s).find_parent("p")
+    four.find_next_sibling("table").replace_with(
+        BeautifulSoup("<p>本年度行政复议、行政诉讼情况见附件。</p>", "html.parser").p
+    )
+    box = BeautifulSoup('<li><a href="/u/cms/2024/01/fj3.pdf">行政复议、行政诉讼情况统计表.pdf</a></li>', "html.parser")
+    soup.find("ul", id="file_ul_fj").append(box.li)
+    findings = run_rules(read_report(str(soup).encode(), "page.html"))
+    assert [f.rule for f in findings if f.severity == "error"] == []
+    assert "table.unreadable" in {f.rule for f in findings if f.table == "appeals"}
+
+
 def test_stopping_ends_a_document_being_read_at_once():
     """On SIGTERM the service kills the children still reading: the waiting poll hears so at once,
     not after the document's 60 s budget."""

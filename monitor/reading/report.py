@@ -150,8 +150,7 @@ def _what_is_known(report: Report, doc: Document, text: str, end: int | None) ->
                 r: {c: v if v.origin is not None else v.doubted(DOUBT_ORDER) for c, v in cols.items()}
                 for r, cols in table.rows.items()
             }
-    shown = text if end is None else "\n".join(report.lines[:end])  # (a page's footer logos are not the report's)
-    if sum(1 for span in sections.values() if span) >= 2 and shows_more(shown):
+    if sum(1 for span in sections.values() if span) >= 2 and shows_more(text):
         _unread_tables(report)  # not read, but the report shows pictures or attachments: the table may be in one
     if doc.ocr:  # read from page images: no number is certain, so no identity can make an error
         _doubt_all(report.tables, DOUBT_OCR)
@@ -163,16 +162,18 @@ def _what_is_known(report: Report, doc: Document, text: str, end: int | None) ->
         status = report.tables[key].status
         if sections[n] is not None or status == "missing" or paged:
             continue
-        if status != "image" or _in_place(sections, n, report.lines[:end]):
+        if status != "image" or _in_place(sections, n, report.lines, end):
             sections[n] = (0, 0)
 
 
-def _in_place(sections: dict[int, tuple[int, int] | None], n: int, lines: list[str]) -> bool:
+def _in_place(sections: dict[int, tuple[int, int] | None], n: int, lines: list[str], end: int | None) -> bool:
     """Whether a picture, an attachment or a page not read stands where part ``n`` would: between the parts found
-    before and after it (``lines``: the report's, to its end on a page, not the page's footer after it)."""
+    before and after it; with none found after it, before the report's end on its page (``end``), not in the page's
+    footer after it (its 备案 and 平潭发布 logos once stood for a part 四 never published)."""
     spans = {k: span for k, span in sections.items() if span and span != (0, 0)}
     low = max((span[0] - 1 for k, span in spans.items() if k < n), default=0)
-    high = min((span[0] - 1 for k, span in spans.items() if k > n), default=len(lines))
+    later = [span[0] - 1 for k, span in spans.items() if k > n]
+    high = min(later) if later else len(lines) if end is None else end
     return any(shows_more(line) for line in lines[max(low, 0) : high])
 
 
