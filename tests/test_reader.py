@@ -7,7 +7,7 @@ import asyncio
 import threading
 
 import pytest
-from conftest import DEEP_PAGE, WIDE_PAGE
+from conftest import DEEP_PAGE, SEEDS, WIDE_PAGE
 from formats import CORPUS
 
 from monitor.checks.pipeline import run_rules
@@ -283,6 +283,32 @@ def test_a_table_given_in_the_portal_s_attachment_box_after_the_report_is_not_mi
     findings = run_rules(read_report(str(soup).encode(), "page.html"))
     assert [f.rule for f in findings if f.severity == "error"] == []
     assert "table.unreadable" in {f.rule for f in findings if f.table == "appeals"}
+
+
+# how real reports point to a table given as a file (review 70; audit 14's 如皋 page says 详见附表1): each is a
+# pointer, not a table left out
+@pytest.mark.parametrize(
+    "pointer", ["详见附件。", "具体数据见附件1。", "（见附件）", "本年度主动公开情况见附表。", "（附件2）", "附表1："]
+)
+def test_a_part_that_points_to_its_table_in_a_file_is_not_told_it_lacks_the_table(pointer):
+    """A real report (seed 000, a crawler's text of its page) with part 二's table given as a file and a sentence in
+    its place that says so. The file is not read here (a crawler's text keeps no link): the table is not known to
+    be missing, so a warning to look, never 未找到主动公开情况表."""
+    text = SEEDS["tongliao"].read_text(encoding="utf-8")
+    two, three = text.index("二、主动公开政府信息情况"), text.index("三、收到和处理")
+    pointed = f"{text[:two]}二、主动公开政府信息情况\n\n{pointer}\n\n{text[three:]}"
+    findings = run_rules(read_report(pointed.encode(), "report.txt"))
+    assert [f.rule for f in findings if f.severity == "error"] == []
+    assert "table.unreadable" in {f.rule for f in findings if f.table == "active"}
+
+
+def test_a_part_that_says_nothing_of_its_table_lacks_it():
+    """The same report with part 二 left as a sentence that points nowhere: the table is missing (an error)."""
+    text = SEEDS["tongliao"].read_text(encoding="utf-8")
+    two, three = text.index("二、主动公开政府信息情况"), text.index("三、收到和处理")
+    bare = f"{text[:two]}二、主动公开政府信息情况\n\n本年度主动公开政府信息情况如下。\n\n{text[three:]}"
+    findings = run_rules(read_report(bare.encode(), "report.txt"))
+    assert [(f.rule, f.table) for f in findings if f.severity == "error"] == [("table.missing", "active")]
 
 
 def test_stopping_ends_a_document_being_read_at_once():

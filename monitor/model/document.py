@@ -16,7 +16,11 @@ UNREAD_PAGE = "[无法读取的页面]"  # a page whose text cannot be read in o
 # an article its CMS cut into pages (TRS's createPageHTML, "共2页 下一页"), of which this page is one: what is on the
 # others was not read here
 PAGED = re.compile(r"\[报告分页发布[:：]本页为第(\d+)页[,，]共(\d+)页\]")  # its punctuation as NFKC leaves it, or not
-ATTACHMENT = re.compile(r"\.(pdf|docx?|xlsx?|wps|et|ofd|zip|rar)\b|\[附件\]|详见附件|附件\d*[:：]", re.I)
+# a file named, its link's mark, or a sentence pointing to a file: 详见附件, 具体数据见附件1, （见附件）, 见附表, （附件2）,
+# 附表1： (review 70; audit 14's 如皋 report: 详见附表1). Not a bare "附表1", which also titles a table typed in place.
+ATTACHMENT = re.compile(
+    r"\.(pdf|docx?|xlsx?|wps|et|ofd|zip|rar)\b|\[附件\]|见附[件表]|附[件表]\d*[:：]|[（(]附[件表]\d*[)）]", re.I
+)
 
 
 # where a converter left a table out of its text: pandoc writes "[TABLE]" for a table its plain or GFM output
