@@ -311,6 +311,29 @@ def test_a_part_that_says_nothing_of_its_table_lacks_it():
     assert [(f.rule, f.table) for f in findings if f.severity == "error"] == [("table.missing", "active")]
 
 
+def test_a_page_whose_hidden_blocks_head_no_part_and_hold_no_table_is_not_weighed_for_them(monkeypatch):
+    """A portal page hides its login box and a search's history (corpus 009): none can be the report's (a block is
+    taken only where it heads a part or holds a table), so the whole page is not normalised again and its headings
+    found again to weigh them (~1 ms of a real page, issue #28)."""
+    from monitor.reading import revealed  # noqa: PLC0415
+
+    weighed: list[int] = []
+    real = revealed._marked_lines
+    monkeypatch.setattr(
+        revealed, "_marked_lines", lambda drawn, unseen: weighed.append(len(unseen)) or real(drawn, unseen)
+    )
+    asked: list[int] = []
+    goes_on = revealed.goes_on
+    monkeypatch.setattr(
+        "monitor.reading.html.goes_on",
+        lambda drawn, unseen, *rest: asked.append(len(unseen)) or goes_on(drawn, unseen, *rest),
+    )
+    report = read_report((CORPUS / "009_pingtan_social_affairs_bureau_2023.html").read_bytes(), "page.html")
+    assert asked  # asked about its hidden blocks
+    assert weighed == []  # and none weighed against the page
+    assert report.tables["applications"].status == "parsed"
+
+
 def test_stopping_ends_a_document_being_read_at_once():
     """On SIGTERM the service kills the children still reading: the waiting poll hears so at once,
     not after the document's 60 s budget."""

@@ -42,11 +42,12 @@ def goes_on(drawn: list[str], unseen: dict[Any, int], text_of: Callable[[Any], s
     what the report has, or nothing opens it), an old table an editor hid, two hidden tables under one part, a 解读
     tab. What may not be the report's is never taken: it could only invent an error or hide a
     missing part."""
-    lines, at = _marked_lines(drawn, unseen)
     texts = {el: normalise(text_of(el)) for el in unseen}
-    page = _Page(
-        lines, _found(lines, sorted(set(at.values()))), at, {el: _parts_of(t) for el, t in texts.items()}, texts
-    )
+    heads = {el: _parts_of(t) for el, t in texts.items()}
+    if not any(heads.values()) and not any(table_mark in t for t in texts.values()):
+        return set()  # (a login box, a search's history: a block is taken only if it heads a part or holds a table)
+    lines, at = _marked_lines(drawn, unseen)
+    page = _Page(lines, _found(lines, sorted(set(at.values()))), at, heads, texts)
     marks = (table_mark, IMAGE_MARK, ATTACHED)
     shown = _pages(page) or _full_text(page, marks)
     return shown | _folded_tables(page, marks, shown)
