@@ -18,6 +18,7 @@ from monitor.model.document import (
     Document,
     Grid,
     GridCell,
+    points_to_file,
     shows_more,
     text_document,
 )
@@ -164,6 +165,7 @@ __all__ = [
     "likeness",
     "part_of",
     "parts_of",
+    "points_to_file",
     "said_cn",
     "shows_more",
     "text_document",
