@@ -17,7 +17,6 @@ from monitor.model import (
     Finding,
     Report,
     label,
-    points_to_file,
     shows_more,
 )
 
@@ -107,7 +106,7 @@ def table_unreadable(ctx: Context, make: Callable[..., Finding]) -> Iterator[Fin
             yield make(
                 f"{name}在这份转换得到的文本中被省略（只留下“[TABLE]”标记），无法读取其中的数字，请核对原文", table=key
             )
-        elif table.status == "image" and (shows_more(ctx.report.text) or points_to_file(ctx.report.text)):
+        elif table.status == "image" and shows_more(ctx.report.text):
             yield make(f"{name}只有图片或附件，无法读取其中的数字，请人工核对", table=key)
         elif table.status == "image":  # its part's heading with nothing under it, and no image on the page
             yield make(

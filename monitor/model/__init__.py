@@ -18,7 +18,6 @@ from monitor.model.document import (
     Document,
     Grid,
     GridCell,
-    points_to_file,
     shows_more,
     text_document,
 )
@@ -165,7 +164,6 @@ __all__ = [
     "likeness",
     "part_of",
     "parts_of",
-    "points_to_file",
     "said_cn",
     "shows_more",
     "text_document",

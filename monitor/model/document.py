@@ -17,20 +17,11 @@ UNREAD_PAGE = "[无法读取的页面]"  # a page whose text cannot be read in o
 # others was not read here
 PAGED = re.compile(r"\[报告分页发布[:：]本页为第(\d+)页[,，]共(\d+)页\]")  # its punctuation as NFKC leaves it, or not
 ATTACHMENT = re.compile(r"\.(pdf|docx?|xlsx?|wps|et|ofd|zip|rar)\b|\[附件\]|详见附件|附件\d*[:：]", re.I)
-# a part's own words giving its table as a file: 具体数据见附件1, （见附件）, （附件2） (review 70). Only where a table
-# stands: said elsewhere in a report they name some other file (六's 工作要点 见附件), and 见附表 points to an
-# appendix table typed on the page as often as not (audit 14's 如皋 page; review 71)
-FILE_POINTER = re.compile(r"(?<!意)见附件|[（(]附件\d*[)）]")
 
 
 # where a converter left a table out of its text: pandoc writes "[TABLE]" for a table its plain or GFM output
 # cannot hold (cells spanning rows or columns, as every statutory table has)
 LEFT_OUT = re.compile(r"^\s*\[TABLE\]\s*$", re.M)
-
-
-def points_to_file(text: str) -> bool:
-    """Whether a part's own words give its table as a file (``FILE_POINTER``): asked of the part's text only."""
-    return FILE_POINTER.search(text) is not None
 
 
 def shows_more(text: str) -> bool:

@@ -23,7 +23,6 @@ from monitor.model import (
     Table,
     Value,
     gaps,
-    points_to_file,
     shows_more,
 )
 from monitor.reading.cells import amounts_in_units, read_value
@@ -247,7 +246,7 @@ def _status(found: dict[str, list[Cell] | None], section: Sequence[tuple[int, st
     table's own words among numbers (there, but its cells cannot be placed: never "missing"); or nothing."""
     if found:
         return None
-    if any(shows_more(t) or points_to_file(t) for _, t in section):  # (a pointer: its own part's words only)
+    if any(shows_more(t) for _, t in section):
         return "image"
     text = "".join(t for _, t in section)
     if sum(w in text for w in TABLE_WORDS[key]) >= 3 and re.search(r"\d", text):
