@@ -402,6 +402,42 @@ def test_a_pdf_reads_a_number_as_a_reader_sees_it_beside_what_is_not_read(check_
     assert [f["rule"] for f in got["findings"] if f["severity"] == "error"] == []
 
 
+def test_a_pdf_of_table_three_split_with_its_header_repeated_reads_every_row(check_json, tmp_path):
+    """Audit 16 F9: table 三 cut in two Word tables, the second with the header's three rows again, its label column a
+    merge carried on from the first (as a table split at a page break is). LibreOffice prints no ruling line under
+    the repeated header's top-left cell there, and pdfplumber gave that cell over every label cell below it: the
+    rows (四)1 to (七) lost their labels, and were said unread. A careful reader reads them; the Word file reads them."""
+    import copy  # noqa: PLC0415
+
+    from docx.oxml import OxmlElement  # noqa: PLC0415
+    from docx.oxml.ns import qn  # noqa: PLC0415
+
+    need_libreoffice()
+    seed, document, table = _seed_document(check_json)
+    table.style = "Table Grid"  # ruled, as a report's tables are: read by their ruling lines
+    rows = table._tbl.findall(qn("w:tr"))
+    cut = next(i for i, tr in enumerate(rows) if "本机关不掌握" in "".join(tr.itertext()))
+    for tr in rows[cut:]:  # the label column of 三's rows: the merge above carried on
+        first = tr.findall(qn("w:tc"))[0]
+        if not "".join(first.itertext()).strip():
+            first.get_or_add_tcPr().append(OxmlElement("w:vMerge"))
+    second = copy.deepcopy(table._tbl)
+    for tr in second.findall(qn("w:tr"))[3:cut]:
+        second.remove(tr)
+    for tr in rows[cut:]:
+        table._tbl.remove(tr)
+    gap = OxmlElement("w:p")
+    table._tbl.addnext(gap)
+    gap.addnext(second)
+    out = io.BytesIO()
+    document.save(out)
+    path = tmp_path / "report.pdf"
+    path.write_bytes(soffice(out.getvalue(), "docx", "pdf"))
+    _, got = check_json(str(path))
+    assert got["tables"]["applications"] == seed["tables"]["applications"]
+    assert [f["rule"] for f in got["findings"] if f["severity"] != "info"] == []
+
+
 def blank_pdf(pages: int) -> bytes:
     w = PdfWriter()
     for _ in range(pages):
