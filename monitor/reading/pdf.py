@@ -85,7 +85,7 @@ def _grid(table: Any, texts: list[list[str | None]], run: list[int], words: list
             colspan = max(1, sum(1 for x in starts if x0 - EDGE <= x < x1 - EDGE))
             rowspan = max(1, sum(1 for t in tops[r:] if top - EDGE <= t < bottom - EDGE))
             if rowspan > 1 and (end := _first_inside(box, boxes)) is not None:  # no ruling line under it: it ends
-                text = _words_in((x0, top, x1, end), words)  # where the first cell inside it begins
+                text = _text_in(table.page, (x0, top, x1, end))  # where the first cell inside it begins
                 rowspan = max(1, sum(1 for t in tops[r:] if top - EDGE <= t < end - EDGE))
             cell = GridCell(_text(text), r, j, rowspan, colspan, index)
             index += 1
@@ -117,11 +117,16 @@ def _first_inside(box: tuple[float, float, float, float], boxes: list[Any]) -> f
     return min(inside, default=None)
 
 
-def _words_in(box: tuple[float, float, float, float], words: list[dict[str, Any]]) -> str:
-    """The text layer's words within ``box``, line by line."""
+def _text_in(page: Any, box: tuple[float, float, float, float]) -> str:
+    """The text of the characters within ``box``, by their centres, as pdfplumber gives a cell's (``Table.extract``):
+    a character touching the next cell stays in its own."""
+    from pdfplumber.utils.text import extract_text  # noqa: PLC0415  (in the reader's child, as pdfplumber is)
+
     x0, top, x1, bottom = box
-    inside = [w for w in words if top <= (w["top"] + w["bottom"]) / 2 <= bottom and x0 <= (w["x0"] + w["x1"]) / 2 <= x1]
-    return " ".join(w["text"] for w in sorted(inside, key=lambda w: (round(w["top"]), w["x0"])))
+    inside = [
+        c for c in page.chars if x0 <= (c["x0"] + c["x1"]) / 2 < x1 and top <= (c["top"] + c["bottom"]) / 2 < bottom
+    ]
+    return str(extract_text(inside)) if inside else ""
 
 
 def _height(table: Any, i: int) -> float:
