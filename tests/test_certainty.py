@@ -1323,6 +1323,48 @@ def test_a_row_left_blank_below_the_rows_read_is_read_blank_not_lost():
     assert all(v.blank for v in table.rows["withheld_prohibited"].values())
 
 
+def test_rows_left_blank_at_the_top_of_the_page_a_table_runs_on_to_are_read_blank_not_lost():
+    """Audit 16 F10, the page after: table 三 in a PDF whose header rows come as a grid narrower than its body's (the
+    body's label column split in three), so its rows are read in order; the body runs on to a new page (a grid as
+    wide), whose first rows (六)1 and (六)2 had every cell left blank, their group's label column the merge carried on
+    (blank). They were taken for a header and dropped, told as "表中没有", where the Word file reads them blank."""
+    from monitor.reading.grids import read_applications_grids  # noqa: PLC0415
+
+    note = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
+    head = _grid_of(
+        [
+            [note, *["申请人情况"] * 7],
+            [note, "自然人", *["法人或其他组织"] * 5, "总计"],
+            [note, "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"],
+            ["一、本年新收政府信息公开申请数量", "20", "3", "", "1", "", "", "24"],
+            ["二、上年结转政府信息公开申请数量", "2", "", "", "", "", "", "2"],
+        ],
+        0,
+    )
+    body = _grid_of(
+        [
+            ["三、本年度办理结果", "(一)予以公开", "(一)予以公开", "10", "1", "", "", "", "", "11"],
+            ["三、本年度办理结果", "(三)不予公开", "1.属于国家秘密", "1", "", "", "", "", "", "1"],
+        ],
+        1,
+    )
+    more = _grid_of(
+        [
+            ["", "(六)其他处理", "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请", *[""] * 7],
+            ["", "(六)其他处理", "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", *[""] * 7],
+            ["", "(六)其他处理", "3.其他", "1", "", "", "", "", "", "1"],
+            ["", "(七)总计", "(七)总计", "21", "3", "", "1", "", "", "25"],
+        ],
+        2,
+    )
+    table = read_applications_grids([head, body, more])
+    assert table is not None
+    for key in ("other_no_correction", "other_no_fee"):
+        assert key not in table.missing_rows
+        assert all(v.blank for v in table.rows[key].values())
+    assert table.rows["other_misc"]["natural_person"].number == 1
+
+
 @pytest.mark.parametrize("numbers_on", ["first page", "next page"])
 def test_a_table_row_broken_across_a_page_is_one_row(numbers_on):
     """Hostile test W1: Word lets a table row break across pages. The next page then starts with the row's rest

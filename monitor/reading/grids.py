@@ -114,11 +114,13 @@ def _data_row(row: list[GridCell]) -> bool:
 
 def _left_blank(row: list[GridCell]) -> bool:
     """A row of labels and then only blank cells: below a table's data rows, a row whose numbers were left blank
-    (a header's words stand above or among the numbers' columns, never only left of them)."""
+    (a header's words stand above or among the numbers' columns, never only left of them). The labels may stand
+    after blank cells: a group's label column is a merge, blank on the page the table runs on to."""
     written = [i for i, c in enumerate(row) if not c.blank]
     return (
-        0 < len(written) < len(row)
-        and written[-1] == len(written) - 1
+        bool(written)
+        and written[-1] == written[0] + len(written) - 1  # together
+        and written[-1] < len(row) - 1  # and blank cells after them
         and all(_WORDED.search(row[i].text) for i in written)
     )
 
@@ -130,9 +132,12 @@ def grid_rows(
     out: list[GridRow] = []
     colmap: dict[int, str] = {}
     width = -1
+    data = False
     for grid in grids:
         rows = grid.rows()
         header: list[int] = []
+        # the table run on from the grid before (as wide, data rows read there): its rows go on here, header or not
+        carried = data and bool(grid.slots) and len(grid.slots[0]) == width
         if grid.slots and len(grid.slots[0]) != width:  # a header placed another grid's slots, not these
             colmap = {}
         width = len(grid.slots[0]) if grid.slots else width
@@ -140,7 +145,8 @@ def grid_rows(
         for r, row in enumerate(rows):
             if not _data_row(row):
                 cmap = (_header_map(grid, header, name, group, first) if header else {}) or colmap
-                if not _blank_row(row, cmap) and not (data and not header and _left_blank(row)):
+                left_blank = (data or carried) and not header and _left_blank(row)
+                if not _blank_row(row, cmap) and not left_blank:
                     header.append(r)
                     continue
                 colmap, header = cmap, []  # a row left blank under a header that names its columns, or in order
