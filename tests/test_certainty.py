@@ -1365,6 +1365,61 @@ def test_rows_left_blank_at_the_top_of_the_page_a_table_runs_on_to_are_read_blan
     assert table.rows["other_misc"]["natural_person"].number == 1
 
 
+def _table_four_laid_long(soup: BeautifulSoup, numbers: dict[str, dict[str, int]], drop: str = "") -> None:
+    """The page's table 四 laid out long, as a portrait page gives it: fifteen rows of a group, a result, a number."""
+    groups = {
+        "review": "行政复议",
+        "suit_direct": "行政诉讼（未经复议直接起诉）",
+        "suit_after_review": "行政诉讼（复议后起诉）",
+    }
+    results = {
+        "upheld": "结果维持",
+        "corrected": "结果纠正",
+        "other": "其他结果",
+        "pending": "尚未审结",
+        "total": "总计",
+    }
+    rows = "".join(
+        f"<tr><td>{groups[g]}</td><td>{results[c]}</td><td>{n}</td></tr>"
+        for g, cols in numbers.items()
+        for c, n in cols.items()
+        if f"{g}:{c}" != drop
+    )
+    long = BeautifulSoup(f"<table><tr><td>类别</td><td>结果</td><td>数量</td></tr>{rows}</table>", "html.parser")
+    four = next(t for t in soup.find_all("table") if "复议后起诉" in t.get_text())
+    four.replace_with(long.table)
+
+
+def test_table_four_laid_out_long_is_read_as_the_wide_one():
+    """Audit 16 F14: table 四 laid out long (a portrait page cannot hold its fifteen columns), each row a group, a
+    result and its number. A careful reader reads it; it was "数字无法确定所在行列". On the real page 009, so laid
+    out, it reads the numbers the page's own table gives, and a total that does not add up is an error."""
+    original, _ = check(page("009"))
+    numbers = {g: {c: v.number for c, v in cols.items()} for g, cols in original.tables["appeals"].rows.items()}
+    soup = soup_of("009")
+    _table_four_laid_long(soup, numbers)
+    report, findings = check(str(soup).encode("utf-8"))
+    assert report.tables["appeals"].status == "parsed"
+    assert report.to_json()["tables"] == original.to_json()["tables"]
+    assert [f.rule for f in findings if f.severity == "error"] == []
+    wrong = {**numbers, "review": {**numbers["review"], "total": numbers["review"]["total"] + 1}}
+    soup = soup_of("009")
+    _table_four_laid_long(soup, wrong)
+    _, findings = check(str(soup).encode("utf-8"))
+    assert [(f.rule, f.row) for f in findings if f.severity == "error"] == [("appeals.total", "review")]
+
+
+def test_table_four_laid_out_long_with_a_result_left_out_is_not_guessed():
+    numbers = {
+        g: dict.fromkeys(("upheld", "corrected", "other", "pending", "total"), 0)
+        for g in ("review", "suit_direct", "suit_after_review")
+    }
+    soup = soup_of("009")
+    _table_four_laid_long(soup, numbers, drop="suit_direct:pending")
+    report, _ = check(str(soup).encode("utf-8"))
+    assert report.tables["appeals"].status == "ambiguous"
+
+
 @pytest.mark.parametrize("numbers_on", ["first page", "next page"])
 def test_a_table_row_broken_across_a_page_is_one_row(numbers_on):
     """Hostile test W1: Word lets a table row break across pages. The next page then starts with the row's rest

@@ -366,11 +366,16 @@ def read_active_grids(grids: list[Grid]) -> Table | None:
 
 
 def read_appeals_grids(grids: list[Grid]) -> Table | None:
-    """Section 四: three groups of five, placed by the group and result headers (or a row label)."""
+    """Section 四: three groups of five, placed by the group and result headers (or a row label), or laid out long
+    (a portrait page's: fifteen rows of a group, a result and its number)."""
     width = len(APPEAL_ROWS) * len(APPEAL_COLUMNS)
     all_columns = tuple(f"{g}:{c}" for g in APPEAL_ROWS for c in APPEAL_COLUMNS)
     table = Table("parsed")
-    for row in grid_rows(grids, appeal_column, appeal_group):
+    rows = grid_rows(grids, appeal_column, appeal_group)
+    long = {id(row): column for row in rows if (column := _one_result(row)) is not None}
+    for row in rows:
+        if id(row) in long:
+            continue
         group = appeal_group(row.label)
         grouped = bool(row.placed) and all(":" in k for k in row.placed)
         if grouped or (group is None and len(row.ordered) >= width):
@@ -386,8 +391,37 @@ def read_appeals_grids(grids: list[Grid]) -> Table | None:
             if values is None:
                 return Table("ambiguous")
             table.rows[group] = values
+    if long and not _laid_long(table, [(row, long[id(row)]) for row in rows if id(row) in long]):
+        return Table("ambiguous")
     if not table.rows:
         return None
     if set(table.rows) != set(APPEAL_ROWS):
         return Table("ambiguous")
     return table
+
+
+def _one_result(row: GridRow) -> str | None:
+    """The result a row of table 四 laid out long gives (结果维持, 总计…): its innermost label names one, another its
+    group, and it holds one number; None for any other row."""
+    if len(row.labels) < 2 or row.placed or appeal_group(row.label) is None or appeal_group(row.labels[-1]):
+        return None
+    ordered = list(row.ordered)
+    while len(ordered) > 1 and ordered[-1].blank:  # (a remarks column left empty)
+        ordered.pop()
+    return appeal_column(row.labels[-1]) if len(ordered) == 1 else None
+
+
+def _laid_long(table: Table, rows: list[tuple[GridRow, str]]) -> bool:
+    """The groups of table 四 laid out long, put into ``table``; False where a result is given twice or a group
+    lacks one (or stands in the table already)."""
+    laid: dict[str, dict[str, Value]] = {}
+    for row, column in rows:
+        group = appeal_group(row.label) or ""
+        values = _values(row, (column,))
+        if values is None or column in laid.get(group, {}):
+            return False
+        laid.setdefault(group, {}).update(values)
+    if any(group in table.rows or set(values) != set(APPEAL_COLUMNS) for group, values in laid.items()):
+        return False
+    table.rows.update({group: {c: values[c] for c in APPEAL_COLUMNS} for group, values in laid.items()})
+    return True
