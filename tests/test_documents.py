@@ -526,6 +526,23 @@ def test_zip_bomb_docx_and_legacy_doc(tmp_path, capsys):
     assert "OLE2" in err  # an Office 97 header with nothing behind it: no Word document in it
 
 
+def test_a_word_file_without_its_body_is_said_damaged_not_no_report(check_json, tmp_path, capsys):
+    """Audit 14 F5: a .docx whose zip lost word/document.xml (a copy cut short, a tool that rewrote it) holds Word's
+    styles, fonts and settings, and was called "看起来不是…年度报告": staff then look for another file, not a good copy
+    of this one."""
+    _, seed = check_json(str(SEEDS["tongliao"]))
+    whole = zipfile.ZipFile(io.BytesIO(seed_docx(seed)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in whole.infolist():
+            if info.filename != "word/document.xml":
+                z.writestr(info, whole.read(info))
+    (tmp_path / "report.docx").write_bytes(out.getvalue())
+    capsys.readouterr()
+    assert main(["check", str(tmp_path / "report.docx")]) == 2
+    assert capsys.readouterr().err.strip().endswith("Word文档已损坏：其中没有正文（word/document.xml），无法读取")
+
+
 async def test_a_page_with_two_parts_pointing_to_the_whole_report_attached_misses_none(portal, tmp_path):
     """A report page carrying 一 and 二's heading (见附件), the whole report attached as the real PDF: its parts
     三 to 六 are in the file. The page's two parts were kept as the report's and 五 and 六 were errors."""

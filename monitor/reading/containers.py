@@ -54,8 +54,10 @@ def zip_kind(data: bytes) -> str:
     if names is None:
         return "zip"
     members = {n.lstrip("/") for n in names}
-    if "word/document.xml" in members:
-        return "docx"
+    if "word/document.xml" in members or (
+        "[Content_Types].xml" in members and any(m.startswith("word/") for m in members)
+    ):
+        return "docx"  # (a Word package without its body: the DOCX reader says it is damaged, not "not a report")
     if "xl/workbook.xml" in members:
         return "xlsx"
     if "OFD.xml" in members or "ofd.xml" in {m.lower() for m in members}:

@@ -31,7 +31,7 @@ def _check_archive(data: bytes) -> None:
     except zipfile.BadZipFile as exc:
         raise InputError("文件像是DOCX（zip压缩包），但压缩包已损坏") from exc
     if "word/document.xml" not in {i.filename for i in infos}:
-        raise InputError("这个zip压缩包不是Word .docx文档（没有word/document.xml）")
+        raise InputError("Word文档已损坏：其中没有正文（word/document.xml），无法读取")
     total = sum(i.file_size for i in infos)
     packed = max(1, sum(i.compress_size for i in infos))
     if total > MAX_UNPACKED or total / packed > MAX_RATIO:
