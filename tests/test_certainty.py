@@ -1365,6 +1365,40 @@ def test_rows_left_blank_at_the_top_of_the_page_a_table_runs_on_to_are_read_blan
     assert table.rows["other_misc"]["natural_person"].number == 1
 
 
+def test_a_header_repeated_unmerged_at_the_top_of_the_page_a_table_runs_on_to_is_no_row():
+    """Review 75 F1: the page the table runs on to repeats its header, its top row 项目 | 申请人情况 and six cells drawn
+    but not merged (as Excel and CMS exports give them), then (四)2 under a label no word names, placed by its
+    position between (四)1 and (四)3. The header row, taken for a row left blank, stood in that place and (四)2 was
+    lost, and the sums over it not checked. Only a row labelled as an item (1., （六）, 四、) is a row left blank."""
+    from monitor.reading.grids import read_applications_grids  # noqa: PLC0415
+
+    note = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
+    columns = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+    header = [
+        ["项目", "项目", "项目", "申请人情况", *[""] * 6],
+        [note, note, note, *columns],
+    ]
+    head = _grid_of(
+        [
+            *header,
+            ["一、本年新收政府信息公开申请数量", "", "", "20", "3", "", "1", "", "", "24"],
+            ["三、本年度办理结果", "(四)无法提供", "1.本机关不掌握相关政府信息", "4", "1", "", "", "", "", "5"],
+        ],
+        0,
+    )
+    more = _grid_of(
+        [
+            *header,
+            ["三、本年度办理结果", "(四)无法提供", "2.没有现存信息需另外制作", "2", "", "", "", "", "", "2"],
+            ["三、本年度办理结果", "(四)无法提供", "3.补正后申请内容仍不明确", "1", "", "", "", "", "", "1"],
+        ],
+        1,
+    )
+    table = read_applications_grids([head, more])
+    assert table is not None
+    assert table.rows["unavailable_needs_creation"]["natural_person"].number == 2
+
+
 def _table_four_laid_long(soup: BeautifulSoup, numbers: dict[str, dict[str, int]], drop: str = "") -> None:
     """The page's table 四 laid out long, as a portrait page gives it: fifteen rows of a group, a result, a number."""
     groups = {
@@ -1407,6 +1441,23 @@ def test_table_four_laid_out_long_is_read_as_the_wide_one():
     _table_four_laid_long(soup, wrong)
     _, findings = check(str(soup).encode("utf-8"))
     assert [(f.rule, f.row) for f in findings if f.severity == "error"] == [("appeals.total", "review")]
+
+
+def test_table_four_laid_out_long_with_a_column_beside_its_numbers_is_not_read_long():
+    """Review 76 F1: laid out long with two columns of numbers, 2022年 then 2023年, the report's year's left blank.
+    Which column is the report's the rows do not say: nothing is read (a blank beside one number is no remarks
+    column for certain)."""
+    soup = soup_of("009")
+    numbers = {
+        g: dict.fromkeys(("upheld", "corrected", "other", "pending", "total"), 1)
+        for g in ("review", "suit_direct", "suit_after_review")
+    }
+    _table_four_laid_long(soup, numbers)
+    long = next(t for t in soup.find_all("table") if "复议后起诉" in t.get_text())
+    for tr in long.find_all("tr"):
+        tr.append(BeautifulSoup("<td></td>", "html.parser").td)
+    report, _ = check(str(soup).encode("utf-8"))
+    assert report.tables["appeals"].status == "ambiguous"
 
 
 def test_table_four_laid_out_long_with_a_result_left_out_is_not_guessed():

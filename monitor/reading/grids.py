@@ -40,6 +40,7 @@ from monitor.model import (
     gaps,
 )
 from monitor.reading.cells import amounts_in_units, is_value, read_cell, read_value
+from monitor.reading.pagebreaks import NUMBERED
 from monitor.reading.text_tables import DOUBT_POSITION, active_format, applications_format, build_table, settle_other
 
 Namer = Callable[[str], str | None]  # squashed header text -> column key, or None
@@ -125,6 +126,11 @@ def _left_blank(row: list[GridCell]) -> bool:
     )
 
 
+def _item(row: list[GridCell]) -> bool:
+    """Whether the row's innermost label is numbered as a table's item is."""
+    return NUMBERED.match(next((c.text for c in reversed(row) if not c.blank), "")) is not None
+
+
 def grid_rows(
     grids: Iterable[Grid], name: Namer, group: Namer | None = None, first: str | None = None
 ) -> list[GridRow]:
@@ -145,7 +151,9 @@ def grid_rows(
         for r, row in enumerate(rows):
             if not _data_row(row):
                 cmap = (_header_map(grid, header, name, group, first) if header else {}) or colmap
-                left_blank = (data or carried) and not header and _left_blank(row)
+                # a row left blank below this grid's data rows; at the top of the page the table runs on to, one
+                # whose label is an item's (1., （六）, 四、): not a header repeated there, nor a label's rest
+                left_blank = not header and _left_blank(row) and (data or (carried and _item(row)))
                 if not _blank_row(row, cmap) and not left_blank:
                     header.append(r)
                     continue
@@ -402,13 +410,11 @@ def read_appeals_grids(grids: list[Grid]) -> Table | None:
 
 def _one_result(row: GridRow) -> str | None:
     """The result a row of table 四 laid out long gives (结果维持, 总计…): its innermost label names one, another its
-    group, and it holds one number; None for any other row."""
+    group, and it holds one number and nothing else; None for any other row."""
     if len(row.labels) < 2 or row.placed or appeal_group(row.label) is None or appeal_group(row.labels[-1]):
         return None
-    ordered = list(row.ordered)
-    while len(ordered) > 1 and ordered[-1].blank:  # (a remarks column left empty)
-        ordered.pop()
-    return appeal_column(row.labels[-1]) if len(ordered) == 1 else None
+    # one cell, no more: a blank beside it may be the column of the year the report is for (review 76)
+    return appeal_column(row.labels[-1]) if len(row.ordered) == 1 else None
 
 
 def _laid_long(table: Table, rows: list[tuple[GridRow, str]]) -> bool:

@@ -40,7 +40,7 @@ def without_running_lines(pages: list[list[str | Grid]]) -> list[list[str | Grid
 
 
 # A row label's own numbering: "1.", "（六）", "四、". A row's rest carried to the next page has none.
-_NUMBERED = re.compile(r"^\s*(?:\d+\s*[.、．]|[(（][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+\s*、)")
+NUMBERED = re.compile(r"^\s*(?:\d+\s*[.、．]|[(（][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+\s*、)")
 
 
 def _texts(row: list[GridCell | None]) -> list[str]:
@@ -100,7 +100,7 @@ def _join_pair(a: Grid, b: Grid) -> tuple[Grid, Grid] | None:
     if h == len(b.slots) or len(a.slots) <= h:
         return None
     last, first = a.slots[-1], b.slots[h]
-    if _NUMBERED.match(_label(first)) or not _NUMBERED.match(_label(last)):
+    if NUMBERED.match(_label(first)) or not NUMBERED.match(_label(last)):
         return None  # the next page starts a row of its own (or the page ended on a header)
     if not _values(first) and _labels(first) and not (_labels(first) & _values(last)):  # the label's rest
         return _joined(a, len(a.slots) - 1, first, before=False), _without_row(b, h)
