@@ -1399,6 +1399,31 @@ def test_a_header_repeated_unmerged_at_the_top_of_the_page_a_table_runs_on_to_is
     assert table.rows["unavailable_needs_creation"]["natural_person"].number == 2
 
 
+def test_a_table_three_with_a_subtotal_column_under_the_organisations_reads_its_statutory_columns():
+    """Audit 14 F6: a table 三 adding a 小计 column under 法人或其他组织 (some real tables do). Every header is explicit
+    and a reader places every column; govmon said the numbers could not be placed and checked none. On the real
+    page 009 so drawn, the statutory columns read as the page's own table gives them."""
+    original, _ = check(page("009"))
+    soup = soup_of("009")
+    three = next(t for t in soup.find_all("table") if "本年新收" in t.get_text())
+    for words in ("申请人情况", "法人或其他组织"):
+        cell = next(td for td in three.find_all("td") if "".join(td.get_text().split()) == words)
+        cell["colspan"] = str(int(cell.get("colspan", 1)) + 1)
+    other = next(td for td in three.find_all("td") if "".join(td.get_text().split()) == "其他")
+    other.insert_after(BeautifulSoup("<td>小计</td>", "html.parser").td)
+    for tr in three.find_all("tr"):
+        numbers = [td for td in tr.find_all("td") if "".join(td.get_text().split()).isdigit()]
+        if len(numbers) >= 7:
+            subtotal = sum(int("".join(td.get_text().split())) for td in numbers[-6:-1])
+            numbers[-1].insert_before(BeautifulSoup(f"<td>{subtotal}</td>", "html.parser").td)
+    report, findings = check(str(soup).encode("utf-8"))
+    assert report.tables["applications"].status == "parsed"
+    assert report.to_json()["tables"] == original.to_json()["tables"]
+    assert [f.rule for f in findings if f.severity != "info"] == [
+        f.rule for f in check(page("009"))[1] if f.severity != "info"
+    ]
+
+
 def _table_four_laid_long(soup: BeautifulSoup, numbers: dict[str, dict[str, int]], drop: str = "") -> None:
     """The page's table 四 laid out long, as a portrait page gives it: fifteen rows of a group, a result, a number."""
     groups = {

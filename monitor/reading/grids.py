@@ -230,8 +230,13 @@ def _first(words: tuple[tuple[str, tuple[str, ...]], ...]) -> Namer:
 _applicant = _first(APPLICANT_WORDS)
 
 
+# a 小计 column some tables 三 add under 法人或其他组织 (audit 14): named, so its numbers stand under a header, and read
+# into no statutory column
+ORG_SUBTOTAL = "org_subtotal"
+
+
 def applicant_column(text: str) -> str | None:
-    return _applicant(text) or ("other_org" if text in APPLICANT_OTHER else None)
+    return _applicant(text) or ("other_org" if text in APPLICANT_OTHER else ORG_SUBTOTAL if text == "小计" else None)
 
 
 active_column = _first(ACTIVE_WORDS)
@@ -295,7 +300,7 @@ def _values(row: GridRow, columns: tuple[str, ...], rename: Callable[[str], str]
         ordered.pop()
     fits = len(ordered) == len(columns) and all(c.rowspan == 1 or c.blank for c in ordered)
     in_order = dict(zip(columns, ordered, strict=True)) if fits else None
-    cells = {rename(k): c for k, c in row.placed.items()}
+    cells = {rename(k): c for k, c in row.placed.items() if k != ORG_SUBTOTAL}
     if row.placed and not row.conflict and set(cells) == set(columns):
         pass
     elif in_order is not None and (not row.placed or row.conflict or set(cells) != set(columns)):
