@@ -149,10 +149,13 @@ async def test_flaky_and_hostile_pages_are_retried_or_refused_and_the_rest_goes_
     portal.add("/nb/busy.html", TIANMEN, content_type="text/plain", status=[429], retry_after="1")
     portal.add("/nb/loop.html", b"", location="/nb/loop.html")
     portal.add("/nb/huge.html", b"<html>" + b"x" * (9 * 2**20), content_type="text/html")
-    portal.add("/nb/slow.html", TONGLIAO, content_type="text/plain", delay=3)
+    portal.add("/nb/slow.html", TONGLIAO, content_type="text/plain", delay=10)
     cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")])
     sleeps = Sleeps()
-    (result,) = await poll(cfg, sleeps, timeout=0.5)
+    # each try's timeout 2 s: far past any loopback answer on a loaded machine (at 0.5 s, a redirect's hop once took
+    # longer under a CI run's load, its request was tried again from the start, and the loop counted 7), far short
+    # of slow.html's
+    (result,) = await poll(cfg, sleeps, timeout=2.0)
     assert result.error is None
     assert result.new_versions == 3  # ok, flaky (500 then 200), busy (429 then 200)
     assert 1.0 in sleeps.calls  # Retry-After honoured
