@@ -1291,14 +1291,11 @@ def test_a_2019_tables_procurement_piece_of_its_own_is_section_twos():
     assert classify([first, fees, procurement], [False, False, False]) == ["active"] * 3
 
 
-def test_a_row_left_blank_below_the_rows_read_is_read_blank_not_lost():
-    """Audit 16 F10: a PDF's table 三 running onto a page drawn with other columns, its rows read in order: the rows
-    whose cells were all left blank were taken for header rows and dropped, told as "表中没有" (15 rows) where a
-    reader sees each row, its label and its blank cells."""
-    from monitor.reading.grids import read_applications_grids  # noqa: PLC0415
-
+def _narrow_head() -> Grid:
+    """Table 三's header and first rows as a PDF gives them in a grid narrower than the body's (the body's label column
+    split in three): the rows after are read in order."""
     note = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
-    head = _grid_of(
+    return _grid_of(
         [
             [note, *["申请人情况"] * 7],
             [note, "自然人", *["法人或其他组织"] * 5, "总计"],
@@ -1308,6 +1305,15 @@ def test_a_row_left_blank_below_the_rows_read_is_read_blank_not_lost():
         ],
         0,
     )
+
+
+def test_a_row_left_blank_below_the_rows_read_is_read_blank_not_lost():
+    """Audit 16 F10: a PDF's table 三 running onto a page drawn with other columns, its rows read in order: the rows
+    whose cells were all left blank were taken for header rows and dropped, told as "表中没有" (15 rows) where a
+    reader sees each row, its label and its blank cells."""
+    from monitor.reading.grids import read_applications_grids  # noqa: PLC0415
+
+    head = _narrow_head()
     rest = _grid_of(
         [
             ["申请数量", "申请数量", "申请数量", *[""] * 7],
@@ -1330,17 +1336,7 @@ def test_rows_left_blank_at_the_top_of_the_page_a_table_runs_on_to_are_read_blan
     (blank). They were taken for a header and dropped, told as "表中没有", where the Word file reads them blank."""
     from monitor.reading.grids import read_applications_grids  # noqa: PLC0415
 
-    note = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
-    head = _grid_of(
-        [
-            [note, *["申请人情况"] * 7],
-            [note, "自然人", *["法人或其他组织"] * 5, "总计"],
-            [note, "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"],
-            ["一、本年新收政府信息公开申请数量", "20", "3", "", "1", "", "", "24"],
-            ["二、上年结转政府信息公开申请数量", "2", "", "", "", "", "", "2"],
-        ],
-        0,
-    )
+    head = _narrow_head()
     body = _grid_of(
         [
             ["三、本年度办理结果", "(一)予以公开", "(一)予以公开", "10", "1", "", "", "", "", "11"],
