@@ -151,9 +151,11 @@ def grid_rows(
         for r, row in enumerate(rows):
             if not _data_row(row):
                 cmap = (_header_map(grid, header, name, group, first) if header else {}) or colmap
-                # a row left blank below this grid's data rows; at the top of the page the table runs on to, one
-                # whose label is an item's (1., （六）, 四、): not a header repeated there, nor a label's rest
-                left_blank = not header and _left_blank(row) and (data or (carried and _item(row)))
+                # a row left blank below this grid's data rows, its labels from the row's first cell on; one whose
+                # label is an item's (1., （六）, 四、) after a blank group column too, and at the top of the page the
+                # table runs on to: not a header repeated there, nor a label's rest
+                item = (data or carried) and _item(row)
+                left_blank = not header and _left_blank(row) and ((data and not row[0].blank) or item)
                 if not _blank_row(row, cmap) and not left_blank:
                     header.append(r)
                     continue
