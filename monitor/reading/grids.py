@@ -45,6 +45,7 @@ from monitor.reading.text_tables import DOUBT_POSITION, active_format, applicati
 
 Namer = Callable[[str], str | None]  # squashed header text -> column key, or None
 DOUBT_READINGS = "按表头定位与按顺序读取的数字不一致"
+DOUBT_SUBTOTAL = "表中“小计”列不等于法人或其他组织各列之和，各数所在列无法确定"
 DOUBT_TEXT_LAYER = "表格线划出的单元格与文字层读出的数字不一致"
 
 
@@ -300,7 +301,8 @@ def _values(row: GridRow, columns: tuple[str, ...], rename: Callable[[str], str]
     ordered = list(row.ordered)
     while len(ordered) > len(columns) and ordered[-1].blank:
         ordered.pop()
-    fits = len(ordered) == len(columns) and all(c.rowspan == 1 or c.blank for c in ordered)
+    subtotal = row.placed.get(ORG_SUBTOTAL)  # (a table drawing a 小计 column: its rows are not the template's in order)
+    fits = subtotal is None and len(ordered) == len(columns) and all(c.rowspan == 1 or c.blank for c in ordered)
     in_order = dict(zip(columns, ordered, strict=True)) if fits else None
     cells = {rename(k): c for k, c in row.placed.items() if k != ORG_SUBTOTAL}
     if row.placed and not row.conflict and set(cells) == set(columns):
@@ -323,7 +325,19 @@ def _values(row: GridRow, columns: tuple[str, ...], rename: Callable[[str], str]
         out[column] = value
     if row.line is not None and not _same_numbers(out.values(), row.line):
         out = {c: v.doubted(DOUBT_TEXT_LAYER) for c, v in out.items()}
+    if subtotal is not None and not _adds_up(subtotal, out):
+        out = {c: v.doubted(DOUBT_SUBTOTAL) for c, v in out.items()}
     return out
+
+
+def _adds_up(subtotal: GridCell, values: dict[str, Value]) -> bool:
+    """Whether a 小计 cell is the sum of the organisations' columns beside it (where all are numbers): one that is
+    not tells the headers stand over other columns than the page's numbers, or that a number is miswritten."""
+    wanted = read_value(subtotal.text, "total").number
+    parts = [values[c].number for c in APPLICANT_COLUMNS[1:6] if c in values]
+    if wanted is None or len(parts) != 5 or any(p is None for p in parts):
+        return True  # (nothing to hold it against: a blank, a dash, a cell not read)
+    return sum(p for p in parts if p is not None) == wanted
 
 
 def _same_numbers(values: Iterable[Value], line: str) -> bool:
