@@ -1433,12 +1433,24 @@ def test_a_table_three_with_a_subtotal_column_under_the_organisations_reads_its_
 def test_a_subtotal_column_whose_numbers_do_not_fit_its_headers_tells_no_error(drawn):
     """Review 77: where the 小计 header stands over the 其他 numbers (the sums under 其他), a reader sees the headers
     swapped, not three rows failing their totals; where a row lost a cell, which one the row does not say, and read
-    in order its numbers fell a column left into false balance errors. A 小计 that is not its columns' sum makes the
-    row's numbers uncertain; a row of a 小计 table is never read in order."""
+    in order its numbers fell a column left into false balance errors. A row whose 小计 is not its columns' sum is
+    not placed (said so, to be checked by hand); a row of a 小计 table is never read in order."""
     soup = _with_subtotal_column("005", header_before_other=drawn.startswith("header"), lacking="予以公开")
     _, findings = check(str(soup).encode("utf-8"))
     assert [f.rule for f in findings if f.severity == "error"] == []
     assert {f.rule for f in findings} & {"identity.unverifiable", "table.unreadable"}
+
+
+def test_a_table_three_whose_only_total_column_is_headed_xiaoji_reads_it_as_the_total():
+    """Review 78: a table 三 whose total column, on its own beside 自然人 and 法人或其他组织, is headed 小计: no 总计
+    stands anywhere, and a reader takes it for the table's total, as govmon did before 小计 had a name."""
+    original, _ = check(page("005"))
+    soup = soup_of("005")
+    three = next(t for t in soup.find_all("table") if "本年新收" in t.get_text())
+    total = next(td for td in three.find_all("td") if "".join(td.get_text().split()) == "总计")
+    total.string = "小计"
+    report, _ = check(str(soup).encode("utf-8"))
+    assert report.to_json()["tables"]["applications"] == original.to_json()["tables"]["applications"]
 
 
 def _table_four_laid_long(soup: BeautifulSoup, numbers: dict[str, dict[str, int]], drop: str = "") -> None:

@@ -45,7 +45,6 @@ from monitor.reading.text_tables import DOUBT_POSITION, active_format, applicati
 
 Namer = Callable[[str], str | None]  # squashed header text -> column key, or None
 DOUBT_READINGS = "按表头定位与按顺序读取的数字不一致"
-DOUBT_SUBTOTAL = "表中“小计”列不等于法人或其他组织各列之和，各数所在列无法确定"
 DOUBT_TEXT_LAYER = "表格线划出的单元格与文字层读出的数字不一致"
 
 
@@ -96,6 +95,10 @@ def _header_map(
             if len(specific) == 1:
                 leaf = f"{specific.pop()}:{leaf}"
         out[c] = leaf
+    for c, k in list(out.items()):  # a 小计 under no 法人或其他组织, the only total there is: the table's 总计
+        above = (squash(x.text) for r in header if (x := grid.slots[r][c]) is not None)
+        if k == ORG_SUBTOTAL and "total" not in out.values() and not any("法人" in t for t in above):
+            out[c] = "total"
     if first is not None and out and first not in out.values() and (c := min(out) - 1) >= 0:
         cells = [grid.slots[r][c] for r in header]
         left = grid.slots[header[-1]][c - 1] if c else None
@@ -326,7 +329,7 @@ def _values(row: GridRow, columns: tuple[str, ...], rename: Callable[[str], str]
     if row.line is not None and not _same_numbers(out.values(), row.line):
         out = {c: v.doubted(DOUBT_TEXT_LAYER) for c, v in out.items()}
     if subtotal is not None and not _adds_up(subtotal, out):
-        out = {c: v.doubted(DOUBT_SUBTOTAL) for c, v in out.items()}
+        return None  # the headers stand over other columns than the numbers, or a number is miswritten: not placed
     return out
 
 
