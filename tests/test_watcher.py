@@ -312,6 +312,48 @@ async def test_poll_named_source_only(portal, tmp_path):
     assert portal.hits["/a/"] == 0
 
 
+async def test_a_poll_of_a_source_never_read_starts_the_readers_as_it_begins_and_one_read_before_does_not(
+    portal, tmp_path
+):
+    """A source never read is about to have its reports read: its poll starts the readers (the forkserver, a reader's
+    imports) as it begins, so its first report does not wait for them after its fetch. Here the listing fails, so
+    no document is ever handed over, and the reader is there all the same. A source read before starts none: a
+    steady pass, every page unchanged, stays without readers."""
+    from monitor import reading  # noqa: PLC0415
+
+    portal.add("/new/", b"", status=[404] * 5)
+    portal.add("/old/", listing([("t.html", "天门市2021年政府信息公开工作年度报告")]))
+    portal.add("/old/t.html", TIANMEN, content_type="text/plain")
+    old = settings(tmp_path, [("old", "department", f"{portal.base}/old/")], readers=1)
+    (first,) = await poll(old)
+    assert (first.error, first.new_versions) == (None, 1)
+    pool = reading._pool()
+    pool.close()  # its readers ended, as a service's that read nothing for a while would not be: none is there
+    started = pool.started
+    try:
+        (again,) = await poll(old)  # read before: nothing new, nothing handed to a reader
+        assert (again.error, again.new_versions, again.read) == (None, 0, 0)
+        assert (pool.started, pool.idle, pool.busy, pool.starting) == (started, [], set(), 0)
+        new = settings(tmp_path / "n", [("new", "government", f"{portal.base}/new/")], readers=1)
+        (tmp_path / "n").mkdir()
+        (failed,) = await poll(new)
+        assert "HTTP 404" in failed.error
+        for _ in range(600):  # (started in a thread of its own)
+            if pool.idle:
+                break
+            await asyncio.sleep(0.05)
+        assert (pool.started, len(pool.idle), pool.starting) == (started + 1, 1, 0)
+        assert reading.bounded(_pid, b"x") == pool.idle[0].proc.pid  # the reader started ahead reads the next one
+    finally:
+        reading.readers(None)
+
+
+def _pid(*_: object) -> int:
+    import os  # noqa: PLC0415
+
+    return os.getpid()
+
+
 @pytest.mark.parametrize("status", [404, 403])
 async def test_permanent_http_errors_are_not_retried(portal, tmp_path, status):
     portal.add("/nb/", b"", status=[status] * 5)

@@ -96,6 +96,12 @@ def readers(size: int | None) -> int:
     return _pool().size
 
 
+def warm_up() -> None:
+    """Start the readers now, in the background, unless they are started: a poll of a source never read is about
+    to read its reports (``Pool.warm_up``)."""
+    _pool().warm_up()
+
+
 def reading_now() -> int:
     """How many documents are being read now."""
     return _pool().reading()

@@ -111,6 +111,8 @@ class Watcher:
         if not begun.claim:
             log.info("source %s: polled by another worker; left to it", source.id)
             return PollResult(source.id, elsewhere=True, held=begun.claim is Claim.HELD)
+        if not begun.state.ever_read:  # its reports are about to be read: the readers start meanwhile
+            reading.warm_up()
         self._held += 1
         if self._renewer is None and self.settings.database_url is not None:  # SQLite's store takes no lease
             self._renewer = asyncio.create_task(self._renew())
