@@ -370,6 +370,25 @@ def test_a_change_written_with_a_minus_sign_or_an_en_dash_is_that_negative_numbe
     assert [f.rule for f in run_rules(changed)] == [f.rule for f in run_rules(report)]
 
 
+@pytest.mark.parametrize(
+    ("written", "number"), [("减少3", -3), ("减3", -3), ("增加3", 3), ("增 3项", 3), ("新增3", 3), ("持平", 0)]
+)
+def test_a_change_written_in_words_is_that_signed_number(written, number):
+    # A reader sees (004, the 2019 format, its 行政许可 本年增/减 written as some offices fill it: 减少3, 增加3, 持平;
+    # audit 14): minus 3, plus 3, none. Only a signed column reads a sign from a word: 增加3 under 处理决定数量 is
+    # not a count the grammar knows, and stays unread.
+    html = Path(path("004_")).read_text(encoding="utf-8")
+    report = read_report(html.encode(), "004")
+    change = report.tables["active"].rows["licensing"]["change"]
+    decisions = report.tables["active"].rows["licensing"]["decisions"]
+    soup = BeautifulSoup(html, "lxml")
+    _td(soup, change.origin).string = written
+    _td(soup, decisions.origin).string = f"增加{decisions.number}"
+    changed = read_report(str(soup).encode(), "worded").tables["active"].rows["licensing"]
+    assert (changed["change"].number, changed["change"].doubt, changed["change"].raw) == (number, "", written)
+    assert (changed["decisions"].number, changed["decisions"].unreadable) == (None, True)
+
+
 def test_an_amount_with_no_unit_written_anywhere_is_not_taken_for_wan_yuan():
     # A reader sees (004, the 2019 format, whose 采购总金额 header names no unit): "75394432.52元" is 7,539 万元.
     # Written "75394432.52" with no 元, the unit is not on the page: 75,394,432.52 万元 (7,500 亿元) would be a

@@ -42,6 +42,10 @@ _SIGNS = ("+", *_MINUS)
 # a count of none written as the numeral, as some offices fill their tables, or typed as the letter O (audit 16: a
 # reader sees the zero it looks like)
 _ZERO = ("〇", "零", "O", "o")
+# a change (本年增/减) written in words, as some offices fill the 2019 table (audit 14): 增加2 is +2, 减少6 and 减1 are
+# -6 and -1, 持平 is none; only in a signed column, where a number's sign is what the cell says
+_CHANGE = re.compile(r"^(?:(?P<up>增加了?|新增|增)|(?P<down>减少了?|减))\s*(?P<count>[^-+\u2212\u2013].*)$")
+_UNCHANGED = frozenset(("持平", "无变化", "没有变化", "不变", "未变"))
 DEBRIS = "?"  # what traditional -> simplified converters and scrapers leave glued to numbers
 
 DOUBT_DEBRIS = "单元格带有乱码、修订痕迹或注释标记"
@@ -108,6 +112,18 @@ def read_cell(text: str) -> Reading:
     )
 
 
+def _change_in_words(text: str) -> Reading | None:
+    """A signed column's cell whose sign is a word (增加2, 减少6, 持平), or None."""
+    if text in _UNCHANGED:
+        return Reading(0, blank=False)
+    m = _CHANGE.match(text)
+    count = read_cell(m.group("count")) if m else None
+    if m is None or count is None or count.number is None or count.dashed:
+        return None
+    number = -count.number if m.group("down") else count.number
+    return Reading(number, blank=False, unit=count.unit, debris=count.debris, remark=count.remark)
+
+
 def is_number(text: str) -> bool:
     """Whether a cell's text is a number (not a blank, not a label)."""
     return read_cell(text).number is not None
@@ -122,6 +138,8 @@ def read_value(text: str, column: str, *, line: int = -1, col: int = 0) -> Value
     """A cell read for a column of the template: 元 become 万元 in a 万元 column, and a count that is negative or
     not whole is ``invalid``; debris or an unreadable text make the value uncertain (``doubt``)."""
     r = read_cell(text)
+    if column in SIGNED_COLUMNS and not r.readable:
+        r = _change_in_words(text.strip()) or r
     if r.dashed and column not in SIGNED_COLUMNS:
         r = Reading(None, blank=False, debris=r.debris)
     if r.number is None:
