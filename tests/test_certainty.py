@@ -1291,6 +1291,29 @@ def test_a_2019_tables_procurement_piece_of_its_own_is_section_twos():
     assert classify([first, fees, procurement], [False, False, False]) == ["active"] * 3
 
 
+def test_a_pdf_row_whose_change_is_a_word_keeps_its_numbers_certain_and_a_sign_said_twice_is_not_read():
+    """Review 79: a 2019 section 二 from a ruled PDF, its 本年增/减 written 减少6. Its text layer says 减少6 too, which
+    is the -6 its cell reads: the row's numbers agree with the text layer and stay certain (before, the word was
+    no number there, and 128 and 2345 were said to differ from it). A decrease with a sign of its own after the
+    word (减少 -3, the sign in a span of its own) says it twice: unread, never +3."""
+    from monitor.reading.grids import read_active_grids  # noqa: PLC0415
+
+    header = ["信息内容", "上一年项目数量", "本年增/减", "处理决定数量"]
+    for written, line, number, certain in (
+        ("减少6", "行政许可 128 减少6 2345", -6, True),
+        ("减少6", "行政许可 128 减少 6 2345", -6, False),  # the text layer cut the word from its number: not the same
+        ("减少 -3", "行政许可 128 减少 -3 2345", None, False),
+        ("增加 −3", "行政许可 128 增加 −3 2345", None, False),
+    ):
+        grid = _grid_of([header, ["行政许可", "128", written, "2345"]], 0)
+        grid.lines = ["信息内容 上一年项目数量 本年增/减 处理决定数量", line]
+        table = read_active_grids([grid])
+        assert table is not None
+        row = table.rows["licensing"]
+        assert (row["change"].number, row["prior_items"].number, row["decisions"].number) == (number, 128, 2345)
+        assert (not row["decisions"].doubt) is certain, (written, line, row["decisions"].doubt)
+
+
 def _narrow_head() -> Grid:
     """Table 三's header and first rows as a PDF gives them in a grid narrower than the body's (the body's label column
     split in three): the rows after are read in order."""

@@ -389,6 +389,16 @@ def test_a_change_written_in_words_is_that_signed_number(written, number):
     assert (changed["decisions"].number, changed["decisions"].unreadable) == (None, True)
 
 
+def test_a_change_in_words_with_a_remark_that_changes_it_again_is_read_not_for_certain():
+    # Review 79: 增加3（含减少1）, on 004's 行政许可 本年增/减: 3, but the remark may change what it counts.
+    html = Path(path("004_")).read_text(encoding="utf-8")
+    change = read_report(html.encode(), "004").tables["active"].rows["licensing"]["change"]
+    soup = BeautifulSoup(html, "lxml")
+    _td(soup, change.origin).string = "增加3（含减少1）"
+    changed = read_report(str(soup).encode(), "remarked").tables["active"].rows["licensing"]["change"]
+    assert (changed.number, bool(changed.doubt)) == (3, True)
+
+
 def test_an_amount_with_no_unit_written_anywhere_is_not_taken_for_wan_yuan():
     # A reader sees (004, the 2019 format, whose 采购总金额 header names no unit): "75394432.52元" is 7,539 万元.
     # Written "75394432.52" with no 元, the unit is not on the page: 75,394,432.52 万元 (7,500 亿元) would be a

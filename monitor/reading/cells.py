@@ -43,8 +43,9 @@ _SIGNS = ("+", *_MINUS)
 # reader sees the zero it looks like)
 _ZERO = ("〇", "零", "O", "o")
 # a change (本年增/减) written in words, as some offices fill the 2019 table (audit 14): 增加2 is +2, 减少6 and 减1 are
-# -6 and -1, 持平 is none; only in a signed column, where a number's sign is what the cell says
-_CHANGE = re.compile(r"^(?:(?P<up>增加了?|新增|增)|(?P<down>减少了?|减))\s*(?P<count>[^-+\u2212\u2013].*)$")
+# -6 and -1, 持平 is none; only in a signed column, where a number's sign is what the cell says. A number with a sign
+# of its own after the word (减少 -3, the sign maybe in a span of its own) says it twice: not read.
+_CHANGE = re.compile(r"^(?:(?P<up>增加了?|新增|增)|(?P<down>减少了?|减))(?P<count>.+)$")
 _UNCHANGED = frozenset(("持平", "无变化", "没有变化", "不变", "未变"))
 DEBRIS = "?"  # what traditional -> simplified converters and scrapers leave glued to numbers
 
@@ -112,16 +113,21 @@ def read_cell(text: str) -> Reading:
     )
 
 
-def _change_in_words(text: str) -> Reading | None:
+def signed_in_words(text: str) -> Reading | None:
     """A signed column's cell whose sign is a word (增加2, 减少6, 持平), or None."""
     if text in _UNCHANGED:
         return Reading(0, blank=False)
     m = _CHANGE.match(text)
-    count = read_cell(m.group("count")) if m else None
-    if m is None or count is None or count.number is None or count.dashed:
+    written = m.group("count").strip() if m else ""
+    if m is None or not written or written[0] in _SIGNS or written[0] in "－﹣+＋":
+        return None
+    count = read_cell(written)
+    if count.number is None:
         return None
     number = -count.number if m.group("down") else count.number
-    return Reading(number, blank=False, unit=count.unit, debris=count.debris, remark=count.remark)
+    # a remark that changes it again (增加3（含减少1）): read, not for certain
+    remark = count.remark or "增" in written or "减" in written
+    return Reading(number, blank=False, unit=count.unit, debris=count.debris, remark=remark)
 
 
 def is_number(text: str) -> bool:
@@ -139,7 +145,7 @@ def read_value(text: str, column: str, *, line: int = -1, col: int = 0) -> Value
     not whole is ``invalid``; debris or an unreadable text make the value uncertain (``doubt``)."""
     r = read_cell(text)
     if column in SIGNED_COLUMNS and not r.readable:
-        r = _change_in_words(text.strip()) or r
+        r = signed_in_words(text.strip()) or r
     if r.dashed and column not in SIGNED_COLUMNS:
         r = Reading(None, blank=False, debris=r.debris)
     if r.number is None:

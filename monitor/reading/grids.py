@@ -31,15 +31,17 @@ from monitor.model import (
     APPLICATION_ROWS,
     HEADER_WORDS,
     OTHER_2021,
+    SIGNED_COLUMNS,
     TABLE_WORDS,
     Grid,
     GridCell,
+    Number,
     RowSpec,
     Table,
     Value,
     gaps,
 )
-from monitor.reading.cells import amounts_in_units, is_value, read_cell, read_value
+from monitor.reading.cells import amounts_in_units, is_value, read_cell, read_value, signed_in_words
 from monitor.reading.pagebreaks import NUMBERED
 from monitor.reading.text_tables import DOUBT_POSITION, active_format, applications_format, build_table, settle_other
 
@@ -326,7 +328,7 @@ def _values(row: GridRow, columns: tuple[str, ...], rename: Callable[[str], str]
             if (other.number, other.blank) != (value.number, value.blank):
                 value = value.doubted(DOUBT_READINGS)
         out[column] = value
-    if row.line is not None and not _same_numbers(out.values(), row.line):
+    if row.line is not None and not _same_numbers(out.values(), row.line, signed=not SIGNED_COLUMNS.isdisjoint(out)):
         out = {c: v.doubted(DOUBT_TEXT_LAYER) for c, v in out.items()}
     if subtotal is not None and not _adds_up(subtotal, out):
         return None  # the headers stand over other columns than the numbers, or a number is miswritten: not placed
@@ -343,12 +345,20 @@ def _adds_up(subtotal: GridCell, values: dict[str, Value]) -> bool:
     return sum(p for p in parts if p is not None) == wanted
 
 
-def _same_numbers(values: Iterable[Value], line: str) -> bool:
+def _same_numbers(values: Iterable[Value], line: str, *, signed: bool = False) -> bool:
     """Whether the row's words in the text layer hold the numbers its cells were read as (in any order: what
-    is compared is the numbers, not where the ruling lines put them)."""
+    is compared is the numbers, not where the ruling lines put them). In a row with a signed column, a word
+    whose sign is a word (减少6) is the number its cell is read as."""
     cells = sorted(v.number for v in values if v.number is not None)
-    words = sorted(n for w in line.split() if (n := read_cell(w).number) is not None)
+    words = sorted(n for w in line.split() if (n := _word_number(w, signed)) is not None)
     return cells == words
+
+
+def _word_number(word: str, signed: bool) -> Number | None:
+    number = read_cell(word).number
+    if number is None and signed and (worded := signed_in_words(word)) is not None:
+        return worded.number
+    return number
 
 
 def _read(

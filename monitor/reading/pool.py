@@ -145,16 +145,22 @@ class Pool:
             return worker
 
     def warm_up(self) -> None:
-        """Start the workers a first document would start, in a thread of their own, when none is there or starting:
-        a pass that will read reports (sources never read) has them ready by the time its first report is fetched,
+        """Start the worker a first document would start, in a thread of its own, when none is there or starting:
+        a pass that will read reports (sources never read) has it ready by the time its first report is fetched,
         not after (the forkserver's start and a reader's imports: ~0.3 s of one core, which every report behind the
-        first waited for)."""
-        with self.lock:
+        first waited for). One: the others a pass needs fork from the started forkserver in milliseconds, and a
+        source whose listing fails at once holds one idle reader, not one a core. Never waits: the lock held means a
+        worker is being started or taken already."""
+        if not self.lock.acquire(blocking=False):
+            return
+        try:
             if self.idle or self.busy or self.starting:
                 return
-            self.starting = self.size
+            self.starting = 1
             since = self.closes
-        threading.Thread(target=self._warm, args=(self.size, since), name="govmon-readers", daemon=True).start()
+        finally:
+            self.lock.release()
+        threading.Thread(target=self._warm, args=(1, since), name="govmon-readers", daemon=True).start()
 
     def _warm(self, count: int, since: int) -> None:
         made: list[_Worker] = []
