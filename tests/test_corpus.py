@@ -389,6 +389,18 @@ def test_a_change_written_in_words_is_that_signed_number(written, number):
     assert (changed["decisions"].number, changed["decisions"].unreadable) == (None, True)
 
 
+@pytest.mark.parametrize(("column", "wanted"), [("change", "应为整数"), ("decisions", "应为非负整数")])
+def test_a_fraction_in_a_signed_column_is_said_to_want_a_whole_number_not_a_non_negative_one(column, wanted):
+    # Review 79: 增加0.5 (or 0.5) under 本年增/减 is an error, but that column may be negative: it wants a whole number.
+    html = Path(path("004_")).read_text(encoding="utf-8")
+    cell = read_report(html.encode(), "004").tables["active"].rows["licensing"][column]
+    soup = BeautifulSoup(html, "lxml")
+    _td(soup, cell.origin).string = "0.5"
+    changed = read_report(str(soup).encode(), "half")
+    (said,) = [f.message for f in run_rules(changed) if f.rule == "cell.invalid"]
+    assert said.endswith(f"为“0.5”，{wanted}"), said
+
+
 def test_a_change_in_words_with_a_remark_that_changes_it_again_is_read_not_for_certain():
     # Review 79: 增加3（含减少1）, on 004's 行政许可 本年增/减: 3, but the remark may change what it counts.
     html = Path(path("004_")).read_text(encoding="utf-8")

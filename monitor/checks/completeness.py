@@ -12,6 +12,7 @@ from monitor.model import (
     LEFT_OUT,
     PAGED,
     SECTION_NAMES,
+    SIGNED_COLUMNS,
     TABLE_LABELS,
     UNREAD_PAGE,
     Finding,
@@ -163,13 +164,14 @@ def cell_unreadable(ctx: Context, make: Callable[..., Finding]) -> Iterator[Find
     )
 
 
-@rule("cell.invalid", "error", "应填非负整数的单元格填了负数或小数（读数确定时）")
+@rule("cell.invalid", "error", "应填非负整数的单元格填了负数或小数、本年增/减填了小数（读数确定时）")
 def cell_invalid(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     for key, table in ctx.report.tables.items():
         for r, c in cells_where(table, lambda v: v.invalid and not v.doubt):
             raw = table.rows[r][c].raw
+            wanted = "整数" if c in SIGNED_COLUMNS else "非负整数"  # 本年增/减 may be negative, never a fraction
             yield make(
-                f"{TABLE_LABELS[key]}{label(key, r)}·{label(key, c)}为“{raw}”，应为非负整数",
+                f"{TABLE_LABELS[key]}{label(key, r)}·{label(key, c)}为“{raw}”，应为{wanted}",
                 table=key,
                 row=r,
                 column=c,
