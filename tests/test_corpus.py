@@ -15,6 +15,7 @@ from bs4 import BeautifulSoup
 from conftest import SEEDS
 
 from monitor.checks.pipeline import run_rules
+from monitor.model import APPLICANT_COLUMNS
 from monitor.reading.report import read_report
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -409,6 +410,75 @@ def test_a_change_in_words_with_a_remark_that_changes_it_again_is_read_not_for_c
     _td(soup, change.origin).string = "增加3（含减少1）"
     changed = read_report(str(soup).encode(), "remarked").tables["active"].rows["licensing"]["change"]
     assert (changed.number, bool(changed.doubt)) == (3, True)
+
+
+def _organisations_in_one_column(html: str, off_by: int = 0) -> str:
+    """009's table 三 drawn as some offices draw it (audit 14): 自然人 | 法人或其他组织 | 总计, the five organisations'
+    numbers one column of their sums; ``off_by`` added to (七)总计's 总计."""
+    soup = BeautifulSoup(html, "lxml")
+    table = next(t for t in soup.find_all("table") if "自然人" in t.get_text())
+    rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+    note, applicants = rows[0].find_all(["td", "th"], recursive=False)
+    note["rowspan"], applicants["colspan"] = "2", "3"
+    for cell in rows[1].find_all(["td", "th"], recursive=False):
+        cell["rowspan"], cell["colspan"] = "1", "1"
+    rows[2].decompose()
+    for tr in rows[3:]:
+        cells = tr.find_all(["td", "th"], recursive=False)[-7:]
+        cells[1].string = str(sum(int(c.get_text(strip=True) or 0) for c in cells[1:6]))
+        for c in cells[2:6]:
+            c.decompose()
+        if "总计" in tr.get_text() and "（七）" in tr.get_text():
+            cells[6].string = str(int(cells[6].get_text(strip=True)) + off_by)
+    return str(soup)
+
+
+def test_a_table_three_that_does_not_split_the_organisations_is_checked_where_it_can_be():
+    # A reader sees (009's table 三 as some offices draw it, audit 14: 自然人 | 法人或其他组织 | 总计): the 自然人 and 总计
+    # columns are the page's, and the organisations' one column their sum. Each column's identities and each row's
+    # total (自然人 + 法人或其他组织) can be checked; the five organisations cannot, and the table does not follow the
+    # template: one warning says so. A (七)总计 one more than its parts is an error in its column and its row.
+    html = Path(path("009_")).read_text(encoding="utf-8")
+    split = read_report(html.encode(), "009").tables["applications"]
+    merged = read_report(_organisations_in_one_column(html).encode(), "merged")
+    table = merged.tables["applications"]
+    assert table.status == "parsed"
+    assert set(table.rows) == set(split.rows)
+    for r, cols in table.rows.items():
+        orgs = [split.rows[r][c].number or 0 for c in APPLICANT_COLUMNS[1:6]]
+        assert set(cols) == {"natural_person", "org_subtotal", "total"}
+        assert [v.number for v in cols.values()] == [
+            split.rows[r]["natural_person"].number,
+            sum(orgs),
+            split.rows[r]["total"].number,
+        ], r
+        assert not any(v.doubt for v in cols.values())
+    findings = run_rules(merged)
+    assert [f.rule for f in findings if f.severity == "error"] == []
+    (said,) = [f.message for f in findings if f.rule == "table.unreadable" and f.table == "applications"]
+    assert "没有按商业企业、科研机构、社会公益组织、法律服务机构、其他分列" in said
+    wrong = run_rules(read_report(_organisations_in_one_column(html, off_by=1).encode(), "off"))
+    errors = sorted((f.rule, f.row, f.column) for f in wrong if f.severity == "error")
+    assert errors == [
+        ("applications.balance", None, "total"),
+        ("applications.handled_sum", None, "total"),
+        ("applications.row_total", "handled_total", None),
+    ]
+
+
+def test_a_table_three_whose_organisations_lost_their_own_headers_is_not_read_as_their_sum():
+    # A reader sees (009 with the five organisations' header cells emptied): 法人或其他组织 over five columns, none
+    # named. Five columns are not the organisations' sum: the table reads as it did, never with a sum of its own.
+    html = Path(path("009_")).read_text(encoding="utf-8")
+    soup = BeautifulSoup(html, "lxml")
+    table = next(t for t in soup.find_all("table") if "自然人" in t.get_text())
+    names = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table][2]
+    assert "科研机构" in names.get_text()
+    for cell in names.find_all(["td", "th"], recursive=False):
+        cell.clear()
+    read = read_report(str(soup).encode(), "unnamed").tables["applications"]
+    assert not any("org_subtotal" in cols for cols in read.rows.values())
+    assert read.rows, "read in order, as before"
 
 
 def test_an_amount_with_no_unit_written_anywhere_is_not_taken_for_wan_yuan():

@@ -19,7 +19,6 @@ from monitor.checks.registry import Context, cell_list, rule
 from monitor.model import (
     APPEAL_LABELS,
     APPEAL_ROWS,
-    APPLICANT_COLUMNS,
     LABELS,
     OTHER_2021,
     OUTCOME_ROWS,
@@ -28,6 +27,7 @@ from monitor.model import (
     Report,
     Table,
     Value,
+    applicant_columns,
     fmt,
 )
 
@@ -133,7 +133,7 @@ def _result(t: Table, row: str, column: str) -> Value | None:
 
 def _balance(t: Table) -> Iterator[Identity | None]:
     rows = ("new", "carried_over", "handled_total", "carried_forward")
-    for c in APPLICANT_COLUMNS:
+    for c in applicant_columns(t.rows.values()):
         if _result(t, "handled_total", c) is None:
             continue
         new, old, done, later = (_shown(cell(t, r, c)) for r in rows)
@@ -158,7 +158,7 @@ def _handled(t: Table) -> Iterator[Identity | None]:
     rows = outcome_rows(t)
     if not any(r in t.rows for r in rows):
         return
-    for c in APPLICANT_COLUMNS:
+    for c in applicant_columns(t.rows.values()):
         total = _result(t, "handled_total", c)
         if total is None:
             continue
@@ -172,6 +172,7 @@ def _handled(t: Table) -> Iterator[Identity | None]:
 
 
 def _row_totals(t: Table) -> Iterator[Identity | None]:
+    parts = applicant_columns(t.rows.values())[:-1]  # (自然人 and the organisations' one column, where not split)
     for r in t.rows:
         total = _result(t, r, "total")
         if total is None:
@@ -179,7 +180,7 @@ def _row_totals(t: Table) -> Iterator[Identity | None]:
         yield _identity(
             "applications.row_total",
             t,
-            ([(r, c) for c in APPLICANT_COLUMNS[:-1]], [(r, "total")]),
+            ([(r, c) for c in parts], [(r, "total")]),
             f"{LABELS[r]}行：各类申请人之和为{{left}}，但总计为{fmt(total.number)}",
             row=r,
         )

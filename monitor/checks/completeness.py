@@ -10,6 +10,7 @@ from monitor.checks.registry import Context, cell_list, cells_where, expects_tab
 from monitor.model import (
     CN,
     LEFT_OUT,
+    ORG_SUBTOTAL,
     PAGED,
     SECTION_NAMES,
     SIGNED_COLUMNS,
@@ -17,6 +18,7 @@ from monitor.model import (
     UNREAD_PAGE,
     Finding,
     Report,
+    applicant_columns,
     label,
     shows_more,
 )
@@ -119,6 +121,12 @@ def table_unreadable(ctx: Context, make: Callable[..., Finding]) -> Iterator[Fin
         elif table.ambiguous_rows:
             rows = "、".join(label(key, r) for r in table.ambiguous_rows)
             yield make(f"{name}中以下行的数字无法确定所在列（单元格缺失或合并），未参与计算：{rows}", table=key)
+        if ORG_SUBTOTAL in applicant_columns(table.rows.values()):
+            yield make(
+                f"{name}没有按商业企业、科研机构、社会公益组织、法律服务机构、其他分列法人或其他组织的申请"
+                "（只有“法人或其他组织”一列），这五列的数字无法核对，请人工核对",
+                table=key,
+            )
         if table.missing_rows and table.status != "missing":
             rows = "、".join(label(key, r) for r in table.missing_rows)
             yield make(f"{name}中以下行未能读取（表中没有，或行名、数字无法识别）：{rows}", table=key)

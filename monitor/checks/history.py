@@ -12,6 +12,7 @@ from monitor.checks.registry import Context, rule
 from monitor.model import (
     APPLICANT_COLUMNS,
     LABELS,
+    ORG_SUBTOTAL,
     TABLE_LABELS,
     Finding,
     Report,
@@ -29,7 +30,7 @@ def history_carry_over(ctx: Context, make: Callable[..., Finding]) -> Iterator[F
     if ctx.previous is None or not copies.year_before(ctx.report, ctx.previous):
         return
     now, before = ctx.report.tables["applications"], ctx.previous.tables["applications"]
-    for c in APPLICANT_COLUMNS:
+    for c in (*APPLICANT_COLUMNS, ORG_SUBTOTAL):  # (the organisations' one column, where both years have it)
         this, last = cell(now, "carried_over", c), cell(before, "carried_forward", c)
         if this is None or last is None or this.number is None or last.number is None or this.doubt or last.doubt:
             continue  # only numbers read with certainty in both reports are compared

@@ -5,6 +5,7 @@ the outcome groups the identities sum, the statutory deadlines by kind of body, 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -67,6 +68,17 @@ SECTION_NAMES = {
 
 
 APPLICANT_COLUMNS = ("natural_person", "commercial", "research", "nonprofit", "legal_service", "other_org", "total")
+# the organisations in one column, where a table 三 does not split them (自然人 | 法人或其他组织 | 总计: audit 14); a row
+# holds it only then, with 自然人 and 总计 and none of the five
+ORG_SUBTOTAL = "org_subtotal"
+
+
+def applicant_columns(rows: Iterable[Mapping[str, object]]) -> tuple[str, ...]:
+    """Table 三's columns as its rows hold them: the template's seven, or 自然人, the organisations' one column and
+    总计 where the table does not split the organisations."""
+    if any(ORG_SUBTOTAL in cols for cols in rows):
+        return (APPLICANT_COLUMNS[0], ORG_SUBTOTAL, APPLICANT_COLUMNS[-1])
+    return APPLICANT_COLUMNS
 
 
 APPEAL_COLUMNS = ("upheld", "corrected", "other", "pending", "total")
@@ -84,6 +96,7 @@ LABELS: dict[str, str] = {
     "legal_service": "法律服务机构",
     "other_org": "其他",
     "total": "总计",
+    ORG_SUBTOTAL: "法人或其他组织",
     # applications rows
     "new": "一、本年新收",
     "carried_over": "二、上年结转",

@@ -30,6 +30,7 @@ from monitor.model import (
     APPLICANT_WORDS,
     APPLICATION_ROWS,
     HEADER_WORDS,
+    ORG_SUBTOTAL,
     OTHER_2021,
     SIGNED_COLUMNS,
     TABLE_WORDS,
@@ -87,8 +88,10 @@ def _header_map(
         leaf = None
         for r in reversed(header):
             cell = grid.slots[r][c]
-            if cell is not None and (leaf := name(squash(cell.text))):
+            # (the organisations' sum names one column: 法人或其他组织 over five is their group, not a sum)
+            if cell is not None and (leaf := name(squash(cell.text))) and (leaf != ORG_SUBTOTAL or cell.colspan == 1):
                 break
+            leaf = None
         if leaf is None:
             continue
         if group is not None:
@@ -97,6 +100,8 @@ def _header_map(
             if len(specific) == 1:
                 leaf = f"{specific.pop()}:{leaf}"
         out[c] = leaf
+    if list(out.values()).count(ORG_SUBTOTAL) > 1:  # one sum of the organisations, or the header says no such thing
+        out = {c: k for c, k in out.items() if k != ORG_SUBTOTAL}
     for c, k in list(out.items()):  # a 小计 under no 法人或其他组织, the only total there is: the table's 总计
         above = (squash(x.text) for r in header if (x := grid.slots[r][c]) is not None)
         if k == ORG_SUBTOTAL and "total" not in out.values() and not any("法人" in t for t in above):
@@ -238,13 +243,16 @@ def _first(words: tuple[tuple[str, tuple[str, ...]], ...]) -> Namer:
 _applicant = _first(APPLICANT_WORDS)
 
 
-# a 小计 column some tables 三 add under 法人或其他组织 (audit 14): named, so its numbers stand under a header, and read
-# into no statutory column
-ORG_SUBTOTAL = "org_subtotal"
+# the organisations' sum (ORG_SUBTOTAL): a 小计 column some tables 三 add under 法人或其他组织 (audit 14), read into no
+# statutory column; or, in a table 三 that does not split the organisations (自然人 | 法人或其他组织 | 总计: audit 14),
+# their one column
+_ORGANISATIONS = re.compile(r"^法人(?:或者?|及|和|与)?其他组织(?:\(?(?:合计|小计)\)?)?$")
 
 
 def applicant_column(text: str) -> str | None:
-    return _applicant(text) or ("other_org" if text in APPLICANT_OTHER else ORG_SUBTOTAL if text == "小计" else None)
+    if text == "小计" or _ORGANISATIONS.match(text):
+        return ORG_SUBTOTAL
+    return _applicant(text) or ("other_org" if text in APPLICANT_OTHER else None)
 
 
 active_column = _first(ACTIVE_WORDS)
@@ -310,6 +318,8 @@ def _values(row: GridRow, columns: tuple[str, ...], rename: Callable[[str], str]
     fits = subtotal is None and len(ordered) == len(columns) and all(c.rowspan == 1 or c.blank for c in ordered)
     in_order = dict(zip(columns, ordered, strict=True)) if fits else None
     cells = {rename(k): c for k, c in row.placed.items() if k != ORG_SUBTOTAL}
+    if subtotal is not None and set(cells) == {columns[0], columns[-1]}:  # the organisations not split: their sum
+        columns, cells = (columns[0], ORG_SUBTOTAL, columns[-1]), {**cells, ORG_SUBTOTAL: subtotal}
     if row.placed and not row.conflict and set(cells) == set(columns):
         pass
     elif in_order is not None and (not row.placed or row.conflict or set(cells) != set(columns)):
