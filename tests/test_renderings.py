@@ -357,3 +357,59 @@ def test_boxes_drawn_two_columns_wide_are_read_as_the_page_s_tables():
     drawn, source = read_report((RENDERINGS / name).read_bytes(), name), _source(name)
     assert {k: t.status for k, t in drawn.tables.items()} == {k: t.status for k, t in source.tables.items()}
     assert _errors(drawn) == _errors(source)
+
+
+def _organisations_in_one_column(text: str, off_by: int = 0) -> str:
+    """A pipe rendering's table 三 as some offices draw it (自然人 | 法人或其他组织 | 总计, audit 14): the five
+    organisations' header line gone, each row's five organisation cells one cell of their sum; ``off_by`` added to
+    (七)总计's 总计."""
+    out = []
+    inside = False
+    for written in text.split("\n"):
+        line, cells = written, written.split("|")
+        if "自然人" in line and "法人或其他组织" in line:
+            inside = True
+            at = next(i for i, c in enumerate(cells) if "法人或其他组织" in c)
+            total = next(i for i, c in enumerate(cells) if "总计" in c)
+            line = "|".join(cells[: at + 1] + cells[total:])
+        elif inside and "科研" in line:
+            continue
+        elif inside:
+            numbers = [i for i, c in enumerate(cells) if c.strip().isdigit()]
+            if len(numbers) >= 7:
+                first = numbers[-7]
+                orgs = sum(int(cells[i]) for i in numbers[-6:-1])
+                last = int(cells[numbers[-1]]) + (off_by if "（七）" in line else 0)
+                line = "|".join([*cells[: first + 1], f" {orgs} ", f" {last} ", *cells[numbers[-1] + 1 :]])
+            if "结转下年度" in line:
+                inside = False
+        out.append(line)
+    return "\n".join(out)
+
+
+def test_a_rendering_of_a_table_three_that_does_not_split_the_organisations_is_read_as_its_page_is():
+    # A reader sees (010 as trafilatura wrote it, its table 三 drawn 自然人 | 法人或其他组织 | 总计 as some offices
+    # draw it): the 自然人 and 总计 columns the report's, the organisations' one column their sum, one warning that
+    # the five are not given; a (七)总计 one more than its parts an error in its column and its row, as on a page.
+    name = "010_html.trafilatura.txt"
+    source = _source(name).tables["applications"]
+    text = (RENDERINGS / name).read_text(encoding="utf-8")
+    merged = read_report(_organisations_in_one_column(text).encode(), name)
+    table = merged.tables["applications"]
+    assert table.status == "parsed"
+    assert set(table.rows) == set(source.rows)
+    orgs = ("commercial", "research", "nonprofit", "legal_service", "other_org")
+    for row, cols in table.rows.items():
+        theirs = source.rows[row]
+        wanted = [theirs["natural_person"].number, sum(theirs[c].number or 0 for c in orgs), theirs["total"].number]
+        assert [cols[c].number for c in ("natural_person", "org_subtotal", "total")] == wanted, row
+    findings = run_rules(merged)
+    assert _errors(merged) == set()
+    assert any(f.rule == "table.unreadable" and "没有按商业企业" in f.message for f in findings)
+    wrong = read_report(_organisations_in_one_column(text, off_by=1).encode(), name)
+    errors = sorted((f.rule, f.row, f.column) for f in run_rules(wrong) if f.severity == "error")
+    assert errors == [
+        ("applications.balance", None, "total"),
+        ("applications.handled_sum", None, "total"),
+        ("applications.row_total", "handled_total", None),
+    ]

@@ -31,6 +31,7 @@ from monitor.model import (
     APPLICATION_ROWS,
     HEADER_WORDS,
     ORG_SUBTOTAL,
+    ORGANISATIONS,
     OTHER_2021,
     SIGNED_COLUMNS,
     TABLE_WORDS,
@@ -246,11 +247,10 @@ _applicant = _first(APPLICANT_WORDS)
 # the organisations' sum (ORG_SUBTOTAL): a 小计 column some tables 三 add under 法人或其他组织 (audit 14), read into no
 # statutory column; or, in a table 三 that does not split the organisations (自然人 | 法人或其他组织 | 总计: audit 14),
 # their one column
-_ORGANISATIONS = re.compile(r"^法人(?:或者?|及|和|与)?其他组织(?:\(?(?:合计|小计)\)?)?$")
 
 
 def applicant_column(text: str) -> str | None:
-    if text == "小计" or _ORGANISATIONS.match(text):
+    if text == "小计" or ORGANISATIONS.match(text):
         return ORG_SUBTOTAL
     return _applicant(text) or ("other_org" if text in APPLICANT_OTHER else None)
 

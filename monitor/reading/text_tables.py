@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from monitor.model import (
     ACTIVE_FORMAT_WORDS,
@@ -13,10 +14,14 @@ from monitor.model import (
     ACTIVE_WORDS,
     APPEAL_COLUMNS,
     APPEAL_ROWS,
+    APPLICANT_COLUMNS,
     APPLICANT_OTHER,
     APPLICANT_WORDS,
     APPLICATION_ROWS,
     HEADER_WORDS,
+    ORG_SUBTOTAL,
+    ORGANISATION_WORDS,
+    ORGANISATIONS,
     OTHER_2021,
     TABLE_WORDS,
     RowSpec,
@@ -62,7 +67,7 @@ def _split_glued(seq: Sequence[Cell], columns: Sequence[str]) -> list[Cell] | No
 def _consistent(nums: Sequence[int], columns: Sequence[str]) -> bool:
     """Each 总计 of a row equals the cells before it that it sums: the six applicant columns, or the four
     results of one of section 四's groups."""
-    span = 6 if len(columns) == 7 else 4
+    span = {7: 6, 3: 2}.get(len(columns), 4)  # (table 三, or its organisations in one column; else 四's five)
     return all(nums[i] == sum(nums[i - span : i]) for i, c in enumerate(columns) if c == "total" and i >= span)
 
 
@@ -279,8 +284,20 @@ def applications_format(found: Mapping[str, object]) -> str | None:
     # written on the page: a label alone is no row)
 
 
+# table 三's rows where it does not split the organisations: 自然人 | 法人或其他组织 | 总计 (audit 14)
+_WHOLE_ROWS = tuple(
+    replace(s, columns=(APPLICANT_COLUMNS[0], ORG_SUBTOTAL, APPLICANT_COLUMNS[-1])) for s in APPLICATION_ROWS
+)
+
+
 def read_applications(section: Sequence[tuple[int, str]]) -> Table:
-    found, missing, doubts = place_rows(tokenize(section), APPLICATION_ROWS)
+    cells = tokenize(section)
+    specs = APPLICATION_ROWS
+    found, missing, doubts = place_rows(cells, specs)
+    if not any(v is not None for v in found.values()) and _organisations_whole(cells):
+        whole = place_rows(cells, _WHOLE_ROWS)  # the reading that places its rows, where the template's placed none
+        if any(v is not None for v in whole[0].values()):
+            specs, (found, missing, doubts) = _WHOLE_ROWS, whole
     status = _status(found, section, "applications")
     if status:
         return Table(status)
@@ -289,9 +306,16 @@ def read_applications(section: Sequence[tuple[int, str]]) -> Table:
     missing = [r for r in missing if r not in variant_rows]
     if fmt is None:  # neither form of (六) was read: both are unread, not one assumed
         missing = [r for r in missing if r not in OTHER_2021]
-    placed = _placed(found, APPLICATION_ROWS, doubts)
+    placed = _placed(found, specs, doubts)
     settle_other(placed)
-    return build_table(placed, APPLICATION_ROWS, missing, fmt)
+    return build_table(placed, specs, missing, fmt)
+
+
+def _organisations_whole(cells: Sequence[Cell]) -> bool:
+    """A header of 法人或其他组织 as a cell of its own, and no organisation's own column header anywhere."""
+    labels = [_squash(c.text) for c in cells if c.kind == "label"]
+    words = {_squash(w) for c in cells if c.kind == "label" for w in c.text.split()}  # (headers one line, spaced)
+    return any(ORGANISATIONS.match(t) for t in words) and not any(w in t for t in labels for w in ORGANISATION_WORDS)
 
 
 def active_format(labels: str) -> str | None:
