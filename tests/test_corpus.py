@@ -481,6 +481,55 @@ def test_a_table_three_whose_organisations_lost_their_own_headers_is_not_read_as
     assert read.rows, "read in order, as before"
 
 
+def _applications_rows(soup: BeautifulSoup) -> list:
+    table = next(t for t in soup.find_all("table") if "自然人" in t.get_text())
+    return [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+
+
+def _cells(tr) -> list:  # type: ignore[no-untyped-def]
+    return tr.find_all(["td", "th"], recursive=False)
+
+
+@pytest.mark.parametrize("one_column", [False, True])
+def test_a_number_merged_over_two_rows_is_neither_row_s(one_column):
+    # A reader sees (review 80: 010's table 三, as drawn or with its organisations in one column, the 自然人 numbers of
+    # (一)予以公开 and (二)部分公开 merged into one cell reading their sum): a number belonging to both rows, to
+    # neither alone. Taken as 予以公开's, its row total was a false error.
+    html = Path(path("010_")).read_text(encoding="utf-8")
+    soup = BeautifulSoup(_organisations_in_one_column(html) if one_column else html, "lxml")
+    rows = _applications_rows(soup)
+    at = next(i for i, tr in enumerate(rows) if "予以公开" in tr.get_text() and "部分" not in tr.get_text())
+    width = 3 if one_column else 7
+    merged, below = _cells(rows[at])[-width], _cells(rows[at + 1])[-width]
+    merged["rowspan"], merged.string = "2", str(int(merged.get_text(strip=True)) + int(below.get_text(strip=True)))
+    below.decompose()
+    report = read_report(str(soup).encode(), "merged-rows")
+    table = report.tables["applications"]
+    assert {"granted", "partly_granted"} <= set(table.ambiguous_rows)
+    assert [f.rule for f in run_rules(report) if f.severity == "error"] == []
+
+
+@pytest.mark.parametrize("repeated", [False, True])
+def test_a_group_header_drawn_one_cell_a_column_with_a_name_missing_under_it_is_still_the_group(repeated):
+    # A reader sees (review 80: 005's table 三 with 法人或其他组织 drawn as five cells, the first holding the words or all
+    # five repeating them, and 商业企业 missing under it): the five organisations' columns, read in order as before.
+    # A 法人或其他组织 cell above a row of names is their group, never their sum.
+    html = Path(path("005_")).read_text(encoding="utf-8")
+    before = read_report(html.encode(), "005").tables["applications"]
+    soup = BeautifulSoup(html, "lxml")
+    rows = _applications_rows(soup)
+    group = next(c for c in _cells(rows[1]) if "法人" in c.get_text())
+    group["colspan"] = "1"
+    for _ in range(4):
+        extra = soup.new_tag("td")
+        extra.string = "法人或其他组织" if repeated else ""
+        group.insert_after(extra)
+    next(c for c in _cells(rows[2]) if "商业" in c.get_text()).clear()
+    table = read_report(str(soup).encode(), "unmerged").tables["applications"]
+    assert table.status == "parsed"
+    assert table.numbers() == before.numbers()
+
+
 def test_an_amount_with_no_unit_written_anywhere_is_not_taken_for_wan_yuan():
     # A reader sees (004, the 2019 format, whose 采购总金额 header names no unit): "75394432.52元" is 7,539 万元.
     # Written "75394432.52" with no 元, the unit is not on the page: 75,394,432.52 万元 (7,500 亿元) would be a

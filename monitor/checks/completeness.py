@@ -124,7 +124,7 @@ def table_unreadable(ctx: Context, make: Callable[..., Finding]) -> Iterator[Fin
         if ORG_SUBTOTAL in applicant_columns(table.rows.values()):
             yield make(
                 f"{name}没有按商业企业、科研机构、社会公益组织、法律服务机构、其他分列法人或其他组织的申请"
-                "（只有“法人或其他组织”一列），这五列的数字无法核对，请人工核对",
+                "（表中只有一列合计），这五类申请人各自的数字无从核对",
                 table=key,
             )
         if table.missing_rows and table.status != "missing":

@@ -25,7 +25,7 @@ APPLICANT_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 APPLICANT_OTHER = ("其他", "其它", "其他组织")  # the 其他 column: the whole header cell, never a word in it
 # the organisations as one column (a whole header cell): their group over five columns, or their one column where a
 # table 三 does not split them (自然人 | 法人或其他组织 | 总计: audit 14)
-ORGANISATIONS = re.compile(r"^法人(?:或者?|及|和|与)?其他组织(?:\(?(?:合计|小计)\)?)?$")
+ORGANISATIONS = re.compile(r"^法人(?:或者?|及|和|与|/|、)?其[他它]组织(?:\(?(?:合计|小计)\)?)?(?:\(件\))?$")
 ORGANISATION_WORDS = ("商业", "科研", "公益", "法律服务")  # the words of the five columns' own headers (其他 aside)
 
 

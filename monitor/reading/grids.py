@@ -89,8 +89,10 @@ def _header_map(
         leaf = None
         for r in reversed(header):
             cell = grid.slots[r][c]
-            # (the organisations' sum names one column: 法人或其他组织 over five is their group, not a sum)
-            if cell is not None and (leaf := name(squash(cell.text))) and (leaf != ORG_SUBTOTAL or cell.colspan == 1):
+            # (the organisations' sum names one column, at the header's foot: 法人或其他组织 over five, or above a row
+            # of the five's names, is their group, not a sum)
+            sum_of_one = cell is not None and cell.colspan == 1 and cell.row + cell.rowspan > header[-1]
+            if cell is not None and (leaf := name(squash(cell.text))) and (leaf != ORG_SUBTOTAL or sum_of_one):
                 break
             leaf = None
         if leaf is None:
@@ -201,11 +203,14 @@ def _place(row: list[GridCell], r: int, colmap: dict[int, str]) -> GridRow:
     if mapped:
         ids = {id(c) for c in mapped}  # by identity: a dataclass == compares every field, and each cell is one
         labels = [squash(c.text) for c in row if id(c) not in ids and not c.blank]
+        own = _own([c for c in row if id(c) not in ids and not c.blank])
         placed: dict[str, GridCell] = {}
         conflict = False
         for cell in mapped:
             keys = {colmap[s] for s in range(cell.col, cell.col + cell.colspan) if s in colmap}
-            shared = cell.row != r and not cell.blank  # a number spanning rows belongs to none of them alone
+            # a number spanning rows belongs to none of them alone: not the rows after its first, nor, beside a label
+            # of one row, its first (review 80: 予以公开's and 部分公开's numbers merged, 予以公开 took them as its own)
+            shared = (cell.row != r or (own and cell.rowspan > 1)) and not cell.blank
             if shared or (len(keys) > 1 and not cell.blank) or any(k in placed for k in keys):
                 conflict = True
             for k in keys:
@@ -217,7 +222,6 @@ def _place(row: list[GridCell], r: int, colmap: dict[int, str]) -> GridRow:
         start = min(c.col for c in mapped)
         conflict = conflict or any(id(c) not in ids and c.col > start and not c.blank and is_value(c.text) for c in row)
         first = max((i + 1 for i, c in enumerate(row) if id(c) not in ids and not is_value(c.text)), default=0)
-        own = _own([c for c in row if id(c) not in ids and not c.blank])
         return GridRow(labels, placed, [c for c in row[first:] if c.row == r or c.blank], conflict, own=own)
     first = max((i + 1 for i in range(number) if not is_value(row[i].text)), default=0)
     labels = [squash(c.text) for c in row[:first] if not c.blank]
