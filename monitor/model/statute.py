@@ -71,14 +71,13 @@ APPLICANT_COLUMNS = ("natural_person", "commercial", "research", "nonprofit", "l
 # the organisations in one column, where a table 三 does not split them (自然人 | 法人或其他组织 | 总计: audit 14); a row
 # holds it only then, with 自然人 and 总计 and none of the five
 ORG_SUBTOTAL = "org_subtotal"
+UNSPLIT_COLUMNS = (APPLICANT_COLUMNS[0], ORG_SUBTOTAL, APPLICANT_COLUMNS[-1])  # 自然人 | 法人或其他组织 | 总计
 
 
 def applicant_columns(rows: Iterable[Mapping[str, object]]) -> tuple[str, ...]:
     """Table 三's columns as its rows hold them: the template's seven, or 自然人, the organisations' one column and
     总计 where the table does not split the organisations."""
-    if any(ORG_SUBTOTAL in cols for cols in rows):
-        return (APPLICANT_COLUMNS[0], ORG_SUBTOTAL, APPLICANT_COLUMNS[-1])
-    return APPLICANT_COLUMNS
+    return UNSPLIT_COLUMNS if any(ORG_SUBTOTAL in cols for cols in rows) else APPLICANT_COLUMNS
 
 
 APPEAL_COLUMNS = ("upheld", "corrected", "other", "pending", "total")

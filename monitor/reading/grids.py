@@ -35,6 +35,7 @@ from monitor.model import (
     OTHER_2021,
     SIGNED_COLUMNS,
     TABLE_WORDS,
+    UNSPLIT_COLUMNS,
     Grid,
     GridCell,
     Number,
@@ -323,7 +324,7 @@ def _values(row: GridRow, columns: tuple[str, ...], rename: Callable[[str], str]
     in_order = dict(zip(columns, ordered, strict=True)) if fits else None
     cells = {rename(k): c for k, c in row.placed.items() if k != ORG_SUBTOTAL}
     if subtotal is not None and set(cells) == {columns[0], columns[-1]}:  # the organisations not split: their sum
-        columns, cells = (columns[0], ORG_SUBTOTAL, columns[-1]), {**cells, ORG_SUBTOTAL: subtotal}
+        columns, cells = UNSPLIT_COLUMNS, {**cells, ORG_SUBTOTAL: subtotal}
     if row.placed and not row.conflict and set(cells) == set(columns):
         pass
     elif in_order is not None and (not row.placed or row.conflict or set(cells) != set(columns)):

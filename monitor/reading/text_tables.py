@@ -14,16 +14,15 @@ from monitor.model import (
     ACTIVE_WORDS,
     APPEAL_COLUMNS,
     APPEAL_ROWS,
-    APPLICANT_COLUMNS,
     APPLICANT_OTHER,
     APPLICANT_WORDS,
     APPLICATION_ROWS,
     HEADER_WORDS,
-    ORG_SUBTOTAL,
     ORGANISATION_WORDS,
     ORGANISATIONS,
     OTHER_2021,
     TABLE_WORDS,
+    UNSPLIT_COLUMNS,
     RowSpec,
     Table,
     Value,
@@ -285,9 +284,7 @@ def applications_format(found: Mapping[str, object]) -> str | None:
 
 
 # table 三's rows where it does not split the organisations: 自然人 | 法人或其他组织 | 总计 (audit 14)
-_WHOLE_ROWS = tuple(
-    replace(s, columns=(APPLICANT_COLUMNS[0], ORG_SUBTOTAL, APPLICANT_COLUMNS[-1])) for s in APPLICATION_ROWS
-)
+_WHOLE_ROWS = tuple(replace(s, columns=UNSPLIT_COLUMNS) for s in APPLICATION_ROWS)
 
 
 def read_applications(section: Sequence[tuple[int, str]]) -> Table:
