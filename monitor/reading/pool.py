@@ -160,25 +160,25 @@ class Pool:
             since = self.closes
         finally:
             self.lock.release()
-        threading.Thread(target=self._warm, args=(1, since), name="govmon-readers", daemon=True).start()
+        threading.Thread(target=self._warm, args=(since,), name="govmon-readers", daemon=True).start()
 
-    def _warm(self, count: int, since: int) -> None:
-        made: list[_Worker] = []
+    def _warm(self, since: int) -> None:
+        made: _Worker | None = None
         try:
             with self.lock:
                 self._first()
-            made.extend(self._start() for _ in range(count))  # (not under the lock: the forkserver starts first)
+            made = self._start()  # (not under the lock: the forkserver starts first)
         except Exception as exc:  # a worker that cannot start: the first document starts one, and says why
-            log.warning("starting the readers ahead of the first document failed: %s", exc)
+            log.warning("starting a reader ahead of the first document failed: %s", exc)
         finally:
             with self.lock:
-                self.starting -= count
-                closed = self.closes != since
-                if not closed:
-                    self.idle.extend(made)
+                self.starting -= 1
+                kept = made if self.closes == since else None  # (closed meanwhile: not kept)
+                if kept is not None:
+                    self.idle.append(kept)
                 self.lock.notify_all()
-            for worker in made if closed else ():
-                _stop(worker)
+            if made is not None and kept is None:
+                _stop(made)
 
     def _first(self) -> None:
         """Under the lock: what runs before the first worker starts (the forkserver's preload), once."""
