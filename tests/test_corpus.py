@@ -509,6 +509,26 @@ def test_a_number_merged_over_two_rows_is_neither_row_s(one_column):
     assert [f.rule for f in run_rules(report) if f.severity == "error"] == []
 
 
+def test_a_row_s_numbers_merged_over_a_spacer_row_below_it_are_its_own():
+    # Review 81: 010's 一、本年新收 with an empty row drawn under it and its numbers merged down over both (a Word
+    # spacer row): the other row names nothing, so the numbers are 本年新收's, read as before.
+    html = Path(path("010_")).read_text(encoding="utf-8")
+    before = read_report(html.encode(), "010").tables["applications"]
+    soup = BeautifulSoup(html, "lxml")
+    rows = _applications_rows(soup)
+    new = next(tr for tr in rows if "本年新收" in tr.get_text())
+    for cell in _cells(new)[-7:]:
+        cell["rowspan"] = "2"
+    spacer = soup.new_tag("tr")
+    label = soup.new_tag("td", colspan=_cells(new)[0].get("colspan", "1"))
+    spacer.append(label)
+    new.insert_after(spacer)
+    table = read_report(str(soup).encode(), "spacer").tables["applications"]
+    assert table.numbers()["new"] == before.numbers()["new"]
+    assert not any(v.doubt for v in table.rows["new"].values())
+    assert "new" not in table.ambiguous_rows
+
+
 @pytest.mark.parametrize("repeated", [False, True])
 def test_a_group_header_drawn_one_cell_a_column_with_a_name_missing_under_it_is_still_the_group(repeated):
     # A reader sees (review 80: 005's table 三 with 法人或其他组织 drawn as five cells, the first holding the words or all

@@ -14,7 +14,7 @@ template; a row it cannot place either way is ``ambiguous``. Nothing is guessed.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -141,6 +141,11 @@ def _left_blank(row: list[GridCell]) -> bool:
     )
 
 
+def _item_begins(rows: Sequence[list[GridCell]], r: int) -> bool:
+    """Whether grid row ``r`` begins a label numbered as a table's item (1., （二）, 四、): a row of its own."""
+    return r < len(rows) and any(c.row == r and not c.blank and NUMBERED.match(c.text) is not None for c in rows[r])
+
+
 def _item(row: list[GridCell]) -> bool:
     """Whether the row's innermost label is numbered as a table's item is."""
     return NUMBERED.match(next((c.text for c in reversed(row) if not c.blank), "")) is not None
@@ -181,7 +186,7 @@ def grid_rows(
                 if fresh:
                     colmap = fresh
                 header = []
-            placed = _place(row, r, colmap)
+            placed = _place(row, r, colmap, rows)
             placed.grid = grid.number
             placed.line = grid.lines[r] if grid.lines is not None and r < len(grid.lines) else None
             out.append(placed)
@@ -191,7 +196,7 @@ def grid_rows(
 _WORDED = re.compile("[\u4e00-\u9fff]")  # a label has words
 
 
-def _place(row: list[GridCell], r: int, colmap: dict[int, str]) -> GridRow:
+def _place(row: list[GridCell], r: int, colmap: dict[int, str], rows: Sequence[list[GridCell]] = ()) -> GridRow:
     number = next((i for i, c in enumerate(row) if not c.blank and is_value(c.text)), len(row))
     mapped = [  # a label left of the row's numbers under a number's header is still a label: a page drawing its
         # columns otherwise than the header carried over from the table's first page ("1.属于国家秘密" where 自然人
@@ -210,8 +215,13 @@ def _place(row: list[GridCell], r: int, colmap: dict[int, str]) -> GridRow:
         for cell in mapped:
             keys = {colmap[s] for s in range(cell.col, cell.col + cell.colspan) if s in colmap}
             # a number spanning rows belongs to none of them alone: not the rows after its first, nor, beside a label
-            # of one row, its first (review 80: 予以公开's and 部分公开's numbers merged, 予以公开 took them as its own)
-            shared = (cell.row != r or (own and cell.rowspan > 1)) and not cell.blank
+            # of one row, its first where another row it spans is an item of its own (review 80: 予以公开's and
+            # 部分公开's numbers merged, 予以公开 took them as its own); over a label's rest or a spacer row, it is its
+            # row's (review 81)
+            spans_items = (
+                own and cell.rowspan > 1 and any(_item_begins(rows, x) for x in range(r + 1, r + cell.rowspan))
+            )
+            shared = (cell.row != r or spans_items) and not cell.blank
             if shared or (len(keys) > 1 and not cell.blank) or any(k in placed for k in keys):
                 conflict = True
             for k in keys:

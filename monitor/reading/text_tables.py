@@ -38,6 +38,7 @@ DOUBT_SPACED = "某单元格内的数字被空格隔开（可能是一个数，�
 
 DOUBT_POSITION = "行名与规定写法不同，按位置识别"
 DOUBT_SHIFT = "表中有数字写在行名之前、不属于其上方任何一行，各行数字可能整体错位，所在行无法确定"
+DOUBT_MERGED = "下一行少一个数字，此行的数字可能与下一行合并填写（跨两行的单元格），无法确定属于哪一行"
 
 
 # ---------------------------------------------------------------- placing cells into rows
@@ -159,18 +160,25 @@ def place_rows(
     hits.update(by_position)
     doubts = dict.fromkeys(by_position, DOUBT_POSITION)
     found: dict[str, list[Cell] | None] = {}
+    above: str | None = None  # the row placed just before, in the template's order
     for spec in specs:
         if spec.key not in hits:
+            above = None
             continue
         hit = hits[spec.key]
         run = _run(cells, hit, next((i for i in label_at if i > hit), len(cells)))
         if not cells[hit].piped and run and all(c.piped for c in run):
-            found[spec.key] = None  # a label on a line of its own above a table's row: a converter's, whose rows
-            continue  # stand as often above their labels as below (markitdown's PDFs): not known to be its row
+            found[spec.key], above = None, None  # a label on a line of its own above a table's row: a converter's,
+            continue  # whose rows stand as often above their labels as below (markitdown's PDFs): not known its row
         if spec.key == "other" and all(c.kind == "blank" and c.inferred for c in run):
             continue  # 2021 layout: "(六)其他处理" heads sub-rows; its blank cells written on the page are read
             # (a 2019 row left blank, "（六）其他处理\t\t…"), and dropped by settle_other where the sub-rows follow
         found[spec.key] = _fit(run, spec.columns, cells[hit].line) if run else None
+        if found[spec.key] is None and above is not None and len(run) == len(spec.columns) - 1:
+            # one number short: a cell merged over this row and the one above is written once, on the row above
+            # (review 81), whose number there is then both rows' (a vanished blank would do the same: not known)
+            doubts.setdefault(above, DOUBT_MERGED)
+        above = spec.key if found[spec.key] is not None else None
     missing = [s.key for s in specs if s.key not in found and s.key not in hits]
     if _shifted(cells, hits, found, specs, ordered):
         doubts = dict.fromkeys(found, DOUBT_SHIFT)
@@ -284,6 +292,7 @@ def applications_format(found: Mapping[str, object]) -> str | None:
 
 
 # table 三's rows where it does not split the organisations: 自然人 | 法人或其他组织 | 总计 (audit 14)
+HEADER_LABEL = 24  # characters of a header's label (a line of them, spaced): longer is a sentence
 _WHOLE_ROWS = tuple(replace(s, columns=UNSPLIT_COLUMNS) for s in APPLICATION_ROWS)
 
 
@@ -309,10 +318,20 @@ def read_applications(section: Sequence[tuple[int, str]]) -> Table:
 
 
 def _organisations_whole(cells: Sequence[Cell]) -> bool:
-    """A header of 法人或其他组织 as a cell of its own, and no organisation's own column header anywhere."""
-    labels = [_squash(c.text) for c in cells if c.kind == "label"]
-    words = {_squash(w) for c in cells if c.kind == "label" for w in c.text.split()}  # (headers one line, spaced)
-    return any(ORGANISATIONS.match(t) for t in words) and not any(w in t for t in labels for w in ORGANISATION_WORDS)
+    """The header (the short labels before the table's first number) names 自然人, then 法人或其他组织 as a word of its
+    own, then 总计, in that order, and no organisation's own column: not even written a character a line, as a PDF's
+    narrow columns wrap them (its short labels are read run together). Review 81: a header in another order would
+    put each number under another column; a sentence of prose above the table says nothing of its columns."""
+    first = next((i for i, c in enumerate(cells) if c.kind == "value"), len(cells))
+    header = [c.text for c in cells[:first] if c.kind == "label" and len(_squash(c.text)) <= HEADER_LABEL]
+    if any(w in "".join(_squash(t) for t in header) for w in ORGANISATION_WORDS):
+        return False
+    words = [_squash(w) for t in header for w in t.split()]
+    at = [
+        next((i for i, w in enumerate(words) if test(w)), -1)
+        for test in (lambda w: w == "自然人", ORGANISATIONS.match, lambda w: w in ("总计", "合计"))
+    ]
+    return -1 not in at and at == sorted(at)
 
 
 def active_format(labels: str) -> str | None:
