@@ -141,9 +141,16 @@ def _left_blank(row: list[GridCell]) -> bool:
     )
 
 
-def _item_begins(rows: Sequence[list[GridCell]], r: int) -> bool:
-    """Whether grid row ``r`` begins a label numbered as a table's item (1., （二）, 四、): a row of its own."""
-    return r < len(rows) and any(c.row == r and not c.blank and NUMBERED.match(c.text) is not None for c in rows[r])
+def _row_begins(rows: Sequence[list[GridCell]], r: int, specs: tuple[RowSpec, ...]) -> bool:
+    """Whether grid row ``r`` begins a row of its own: a label there numbered as an item is (1., （二）, 四、), or
+    naming one of the table's rows."""
+    return r < len(rows) and any(
+        c.row == r
+        and not c.blank
+        and not is_value(c.text)
+        and (NUMBERED.match(c.text) is not None or any(s.match(squash(c.text)) for s in specs))
+        for c in rows[r]
+    )
 
 
 def _item(row: list[GridCell]) -> bool:
@@ -152,9 +159,14 @@ def _item(row: list[GridCell]) -> bool:
 
 
 def grid_rows(
-    grids: Iterable[Grid], name: Namer, group: Namer | None = None, first: str | None = None
+    grids: Iterable[Grid],
+    name: Namer,
+    group: Namer | None = None,
+    first: str | None = None,
+    specs: tuple[RowSpec, ...] = (),
 ) -> list[GridRow]:
-    """The data rows of a run of grids, each with its values placed by the header above it."""
+    """The data rows of a run of grids, each with its values placed by the header above it (``specs``: the table's
+    rows, whose labels tell a row of its own)."""
     out: list[GridRow] = []
     colmap: dict[int, str] = {}
     width = -1
@@ -186,7 +198,7 @@ def grid_rows(
                 if fresh:
                     colmap = fresh
                 header = []
-            placed = _place(row, r, colmap, rows)
+            placed = _place(row, r, colmap, rows, specs)
             placed.grid = grid.number
             placed.line = grid.lines[r] if grid.lines is not None and r < len(grid.lines) else None
             out.append(placed)
@@ -196,7 +208,13 @@ def grid_rows(
 _WORDED = re.compile("[\u4e00-\u9fff]")  # a label has words
 
 
-def _place(row: list[GridCell], r: int, colmap: dict[int, str], rows: Sequence[list[GridCell]] = ()) -> GridRow:
+def _place(
+    row: list[GridCell],
+    r: int,
+    colmap: dict[int, str],
+    rows: Sequence[list[GridCell]] = (),
+    specs: tuple[RowSpec, ...] = (),
+) -> GridRow:
     number = next((i for i, c in enumerate(row) if not c.blank and is_value(c.text)), len(row))
     mapped = [  # a label left of the row's numbers under a number's header is still a label: a page drawing its
         # columns otherwise than the header carried over from the table's first page ("1.属于国家秘密" where 自然人
@@ -215,11 +233,11 @@ def _place(row: list[GridCell], r: int, colmap: dict[int, str], rows: Sequence[l
         for cell in mapped:
             keys = {colmap[s] for s in range(cell.col, cell.col + cell.colspan) if s in colmap}
             # a number spanning rows belongs to none of them alone: not the rows after its first, nor, beside a label
-            # of one row, its first where another row it spans is an item of its own (review 80: 予以公开's and
-            # 部分公开's numbers merged, 予以公开 took them as its own); over a label's rest or a spacer row, it is its
-            # row's (review 81)
+            # of one row, its first where another row it spans is a row of its own, numbered or named (review 80:
+            # 予以公开's and 部分公开's numbers merged, 予以公开 took them as its own; review 82: their labels not
+            # numbered); over a label's rest or a spacer row, it is its row's (review 81)
             spans_items = (
-                own and cell.rowspan > 1 and any(_item_begins(rows, x) for x in range(r + 1, r + cell.rowspan))
+                own and cell.rowspan > 1 and any(_row_begins(rows, x, specs) for x in range(r + 1, r + cell.rowspan))
             )
             shared = (cell.row != r or spans_items) and not cell.blank
             if shared or (len(keys) > 1 and not cell.blank) or any(k in placed for k in keys):
@@ -413,7 +431,8 @@ def _read(
 
 
 def read_applications_grids(grids: list[Grid]) -> Table | None:
-    found, missing, _ = _read(grid_rows(grids, applicant_column, first=APPLICANT_COLUMNS[0]), APPLICATION_ROWS)
+    rows = grid_rows(grids, applicant_column, first=APPLICANT_COLUMNS[0], specs=APPLICATION_ROWS)
+    found, missing, _ = _read(rows, APPLICATION_ROWS)
     if not found:
         return None
     settle_other(found)
@@ -428,7 +447,7 @@ def read_active_grids(grids: list[Grid]) -> Table | None:
     fmt = active_format(text)
     if fmt is None:
         return None
-    found, missing, _ = _read(grid_rows(grids, active_column), ACTIVE_ROWS[fmt])
+    found, missing, _ = _read(grid_rows(grids, active_column, specs=ACTIVE_ROWS[fmt]), ACTIVE_ROWS[fmt])
     return amounts_in_units(build_table(found, ACTIVE_ROWS[fmt], missing, fmt), text) if found else None
 
 

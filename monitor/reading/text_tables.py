@@ -29,7 +29,7 @@ from monitor.model import (
     gaps,
     shows_more,
 )
-from monitor.reading.cells import amounts_in_units, read_value
+from monitor.reading.cells import amounts_in_units, read_cell, read_value
 from monitor.reading.text_cells import SIGN_APART, Cell, tokenize
 
 DOUBT_RHYTHM = "所在列由空行推定"
@@ -174,15 +174,33 @@ def place_rows(
             continue  # 2021 layout: "(六)其他处理" heads sub-rows; its blank cells written on the page are read
             # (a 2019 row left blank, "（六）其他处理\t\t…"), and dropped by settle_other where the sub-rows follow
         found[spec.key] = _fit(run, spec.columns, cells[hit].line) if run else None
-        if found[spec.key] is None and above is not None and len(run) == len(spec.columns) - 1:
-            # one number short: a cell merged over this row and the one above is written once, on the row above
-            # (review 81), whose number there is then both rows' (a vanished blank would do the same: not known)
+        if found[spec.key] is None and above is not None and _merge_explains(found[above], run, spec.columns):
             doubts.setdefault(above, DOUBT_MERGED)
         above = spec.key if found[spec.key] is not None else None
     missing = [s.key for s in specs if s.key not in found and s.key not in hits]
     if _shifted(cells, hits, found, specs, ordered):
         doubts = dict.fromkeys(found, DOUBT_SHIFT)
     return found, missing, doubts
+
+
+def _merge_explains(above: Sequence[Cell] | None, short: Sequence[Cell], columns: Sequence[str]) -> bool:
+    """Whether a cell merged over table 三's row above and this one, a number short, can be why the row above does
+    not add up: a merged cell is written once, on its first row (review 81), its number both rows'. Only where it
+    can be (this row's own total then holding with its share put back in some column, the row above's holding
+    without it) is the row above's reading in doubt; an error no merge explains stands (review 82)."""
+    if above is None or len(short) != len(columns) - 1 or columns[-1] != "total" or len(columns) not in (3, 7):
+        return False
+    a = [read_cell(c.text).number if c.kind == "value" else 0 for c in above]
+    b = [read_cell(c.text).number if c.kind == "value" else 0 for c in short]
+    if None in a or None in b:
+        return True  # (a number not read: whether it adds up is not known)
+    diff = sum(n or 0 for n in a[:-1]) - (a[-1] or 0)
+    for at in range(len(columns)) if diff else ():
+        share = diff if at < len(columns) - 1 else -diff  # the merged cell's part of this row
+        row = [*b[:at], share, *b[at:]]
+        if share > 0 and (at == len(columns) - 1 or (a[at] or 0) >= share) and sum(n or 0 for n in row[:-1]) == row[-1]:
+            return True
+    return False
 
 
 def _by_position(
