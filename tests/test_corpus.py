@@ -513,6 +513,32 @@ def test_a_number_merged_over_two_rows_is_neither_row_s(one_column, numbered):
     assert [f.rule for f in run_rules(report) if f.severity == "error"] == []
 
 
+def test_a_row_s_label_wrapped_onto_a_second_line_with_its_numbers_merged_over_both_is_read():
+    # Review 83: 010's （四）2 label drawn over two rows, its second line "另行制作" (the row's own key word), its
+    # numbers merged down over both: one row, read as before (a label naming another row would make two).
+    html = Path(path("010_")).read_text(encoding="utf-8")
+    before = read_report(html.encode(), "010").tables["applications"]
+    soup = BeautifulSoup(html, "lxml")
+    rows = _applications_rows(soup)
+    row = next(tr for tr in rows if "另行制作" in tr.get_text())
+    label = next(c for c in _cells(row) if "另行制作" in c.get_text())
+    label.string = label.get_text(strip=True).replace("另行制作", "")
+    for cell in _cells(row)[-7:]:
+        cell["rowspan"] = "2"
+    for cell in _cells(row):  # the cells left of the label stand over both lines too
+        if cell is label:
+            break
+        cell["rowspan"] = str(int(cell.get("rowspan", "1")) + 1)
+    wrapped = soup.new_tag("tr")
+    rest = soup.new_tag("td")
+    rest.string = "另行制作"
+    wrapped.append(rest)
+    row.insert_after(wrapped)
+    table = read_report(str(soup).encode(), "wrapped").tables["applications"]
+    assert table.numbers()["unavailable_needs_creation"] == before.numbers()["unavailable_needs_creation"]
+    assert "unavailable_needs_creation" not in table.ambiguous_rows
+
+
 def test_a_row_s_numbers_merged_over_a_spacer_row_below_it_are_its_own():
     # Review 81: 010's 一、本年新收 with an empty row drawn under it and its numbers merged down over both (a Word
     # spacer row): the other row names nothing, so the numbers are 本年新收's, read as before.

@@ -501,3 +501,26 @@ def test_an_error_no_merged_cell_explains_stands_beside_a_row_a_number_short():
     granted = report.tables["applications"].rows["granted"]
     assert not any(v.doubt for v in granted.values())
     assert ("applications.row_total", "applications") in _errors(report)
+
+
+def test_a_number_a_rendering_writes_once_for_three_rows_is_not_the_first_row_s_for_certain():
+    # Review 83: 010's crawled page with the 自然人 numbers of （四）1, 2 and 3 merged into one cell holding their sum
+    # (1 more here in each row below the first): the text writes it once, and the two rows below are each a number
+    # short. The shares those rows need to add up are what the first row has too much: not its number for certain.
+    (found,) = CORPUS.glob("010_*")
+    soup = BeautifulSoup(found.read_text(encoding="utf-8"), "lxml")
+    table = next(t for t in soup.find_all("table") if "自然人" in t.get_text())
+    rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+    at = next(i for i, tr in enumerate(rows) if "不掌握" in tr.get_text())
+    cells = [rows[at + k].find_all("td", recursive=False)[-7:] for k in range(3)]
+    for k in (1, 2):  # each row below: one more in 自然人 and in 总计, as its page would count them
+        for c in (cells[k][0], cells[k][-1]):
+            c.string = str(int(c.get_text(strip=True)) + 1)
+    merged = cells[0][0]
+    merged["rowspan"] = "3"
+    merged.string = str(sum(int(cells[k][0].get_text(strip=True)) for k in range(3)))
+    for k in (1, 2):
+        cells[k][0].decompose()
+    report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
+    assert all(v.doubt for v in report.tables["applications"].rows["unavailable_not_held"].values())
+    assert _errors(report) == set()

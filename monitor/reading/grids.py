@@ -141,14 +141,15 @@ def _left_blank(row: list[GridCell]) -> bool:
     )
 
 
-def _row_begins(rows: Sequence[list[GridCell]], r: int, specs: tuple[RowSpec, ...]) -> bool:
+def _row_begins(rows: Sequence[list[GridCell]], r: int, specs: tuple[RowSpec, ...], mine: set[str]) -> bool:
     """Whether grid row ``r`` begins a row of its own: a label there numbered as an item is (1., （二）, 四、), or
-    naming one of the table's rows."""
+    naming another of the table's rows than ``mine`` (the row above's: a label wrapped onto a second line ends in
+    its own key word, 另行制作, 不明确: review 83)."""
     return r < len(rows) and any(
         c.row == r
         and not c.blank
         and not is_value(c.text)
-        and (NUMBERED.match(c.text) is not None or any(s.match(squash(c.text)) for s in specs))
+        and (NUMBERED.match(c.text) is not None or any(s.match(squash(c.text)) and s.key not in mine for s in specs))
         for c in rows[r]
     )
 
@@ -228,6 +229,7 @@ def _place(
         ids = {id(c) for c in mapped}  # by identity: a dataclass == compares every field, and each cell is one
         labels = [squash(c.text) for c in row if id(c) not in ids and not c.blank]
         own = _own([c for c in row if id(c) not in ids and not c.blank])
+        mine = {s.key for s in specs if any(s.match(t) for t in (*labels[-1:], "".join(labels)))}  # its own row's
         placed: dict[str, GridCell] = {}
         conflict = False
         for cell in mapped:
@@ -237,7 +239,9 @@ def _place(
             # 予以公开's and 部分公开's numbers merged, 予以公开 took them as its own; review 82: their labels not
             # numbered); over a label's rest or a spacer row, it is its row's (review 81)
             spans_items = (
-                own and cell.rowspan > 1 and any(_row_begins(rows, x, specs) for x in range(r + 1, r + cell.rowspan))
+                own
+                and cell.rowspan > 1
+                and any(_row_begins(rows, x, specs, mine) for x in range(r + 1, r + cell.rowspan))
             )
             shared = (cell.row != r or spans_items) and not cell.blank
             if shared or (len(keys) > 1 and not cell.blank) or any(k in placed for k in keys):

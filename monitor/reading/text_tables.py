@@ -160,45 +160,72 @@ def place_rows(
     hits.update(by_position)
     doubts = dict.fromkeys(by_position, DOUBT_POSITION)
     found: dict[str, list[Cell] | None] = {}
-    above: str | None = None  # the row placed just before, in the template's order
+    runs: dict[str, Sequence[Cell]] = {}
     for spec in specs:
         if spec.key not in hits:
-            above = None
             continue
         hit = hits[spec.key]
         run = _run(cells, hit, next((i for i in label_at if i > hit), len(cells)))
         if not cells[hit].piped and run and all(c.piped for c in run):
-            found[spec.key], above = None, None  # a label on a line of its own above a table's row: a converter's,
-            continue  # whose rows stand as often above their labels as below (markitdown's PDFs): not known its row
+            found[spec.key] = None  # a label on a line of its own above a table's row: a converter's, whose rows
+            continue  # stand as often above their labels as below (markitdown's PDFs): not known to be its row
         if spec.key == "other" and all(c.kind == "blank" and c.inferred for c in run):
             continue  # 2021 layout: "(六)其他处理" heads sub-rows; its blank cells written on the page are read
             # (a 2019 row left blank, "（六）其他处理\t\t…"), and dropped by settle_other where the sub-rows follow
         found[spec.key] = _fit(run, spec.columns, cells[hit].line) if run else None
-        if found[spec.key] is None and above is not None and _merge_explains(found[above], run, spec.columns):
-            doubts.setdefault(above, DOUBT_MERGED)
-        above = spec.key if found[spec.key] is not None else None
+        runs[spec.key] = run
+    for key in _merged_above(specs, found, runs):
+        doubts.setdefault(key, DOUBT_MERGED)
     missing = [s.key for s in specs if s.key not in found and s.key not in hits]
     if _shifted(cells, hits, found, specs, ordered):
         doubts = dict.fromkeys(found, DOUBT_SHIFT)
     return found, missing, doubts
 
 
-def _merge_explains(above: Sequence[Cell] | None, short: Sequence[Cell], columns: Sequence[str]) -> bool:
-    """Whether a cell merged over table 三's row above and this one, a number short, can be why the row above does
-    not add up: a merged cell is written once, on its first row (review 81), its number both rows'. Only where it
-    can be (this row's own total then holding with its share put back in some column, the row above's holding
-    without it) is the row above's reading in doubt; an error no merge explains stands (review 82)."""
-    if above is None or len(short) != len(columns) - 1 or columns[-1] != "total" or len(columns) not in (3, 7):
+def _merged_above(
+    specs: Sequence[RowSpec], found: Mapping[str, Sequence[Cell] | None], runs: Mapping[str, Sequence[Cell]]
+) -> set[str]:
+    """The rows placed whose numbers a cell merged over them and the rows after them, each a number short and not
+    placed, may hold (``_merge_explains``)."""
+    out: set[str] = set()
+    above: str | None = None  # the row placed just before, in the template's order
+    shorts: list[Sequence[Cell]] = []  # the rows after it, each a number short
+    for spec in specs:
+        run = runs.get(spec.key)
+        if run is None:
+            above = None
+        elif found.get(spec.key) is not None:
+            above, shorts = spec.key, []
+        elif above is not None and len(run) == len(spec.columns) - 1:
+            shorts.append(run)
+            if _merge_explains(found[above], shorts, spec.columns):
+                out.add(above)
+        else:
+            above = None
+    return out
+
+
+def _merge_explains(above: Sequence[Cell] | None, shorts: Sequence[Sequence[Cell]], columns: Sequence[str]) -> bool:
+    """Whether a cell merged over table 三's row above and the rows after it, each a number short, can be why the row
+    above does not add up: a merged cell is written once, on its first row (review 81), its number all its rows'.
+    Only where it can be is the row above's reading in doubt: in some column, each short row's own total holds with
+    its share put back, and the shares are what the row above has too much there (review 83: over three rows). An
+    error no merge explains stands (review 82)."""
+    if above is None or columns[-1] != "total" or len(columns) not in (3, 7):
         return False
     a = [read_cell(c.text).number if c.kind == "value" else 0 for c in above]
-    b = [read_cell(c.text).number if c.kind == "value" else 0 for c in short]
-    if None in a or None in b:
+    bs = [[read_cell(c.text).number if c.kind == "value" else 0 for c in short] for short in shorts]
+    if None in a or any(None in b for b in bs):
         return True  # (a number not read: whether it adds up is not known)
+    last = len(columns) - 1
     diff = sum(n or 0 for n in a[:-1]) - (a[-1] or 0)
     for at in range(len(columns)) if diff else ():
-        share = diff if at < len(columns) - 1 else -diff  # the merged cell's part of this row
-        row = [*b[:at], share, *b[at:]]
-        if share > 0 and (at == len(columns) - 1 or (a[at] or 0) >= share) and sum(n or 0 for n in row[:-1]) == row[-1]:
+        # each short row's share: what its cell there must be for its own total to hold
+        shares = [
+            sum(n or 0 for n in b[:last]) if at == last else (b[-1] or 0) - sum(n or 0 for n in b[:-1]) for b in bs
+        ]
+        wanted = -diff if at == last else diff  # what the row above holds there beyond its own
+        if wanted > 0 and min(shares) >= 0 and sum(shares) == wanted and (a[at] or 0) >= wanted:
             return True
     return False
 
