@@ -5,7 +5,7 @@ the totals add up), a row whose cells do not fill its columns left ambiguous; wh
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from monitor.model import (
@@ -21,8 +21,10 @@ from monitor.model import (
     ORGANISATION_WORDS,
     ORGANISATIONS,
     OTHER_2021,
+    OUTCOME_ROWS,
     TABLE_WORDS,
     UNSPLIT_COLUMNS,
+    Number,
     RowSpec,
     Table,
     Value,
@@ -38,7 +40,7 @@ DOUBT_SPACED = "某单元格内的数字被空格隔开（可能是一个数，�
 
 DOUBT_POSITION = "行名与规定写法不同，按位置识别"
 DOUBT_SHIFT = "表中有数字写在行名之前、不属于其上方任何一行，各行数字可能整体错位，所在行无法确定"
-DOUBT_MERGED = "下一行少一个数字，此行的数字可能与下一行合并填写（跨两行的单元格），无法确定属于哪一行"
+DOUBT_MERGED = "下面的行各少一个数字，此行的数字可能与下面的行合并填写（跨行的单元格），无法确定属于哪一行"
 
 
 # ---------------------------------------------------------------- placing cells into rows
@@ -198,14 +200,41 @@ def _merged_above(
             above, shorts = spec.key, []
         elif above is not None and len(run) == len(spec.columns) - 1:
             shorts.append(run)
-            if _merge_explains(found[above], shorts, spec.columns):
+            if _merge_explains(found[above], shorts, spec.columns, _column_sum(found, above)):
                 out.add(above)
         else:
             above = None
     return out
 
 
-def _merge_explains(above: Sequence[Cell] | None, shorts: Sequence[Sequence[Cell]], columns: Sequence[str]) -> bool:
+def _number(cell: Cell) -> Number | None:
+    return read_cell(cell.text).number if cell.kind == "value" else 0
+
+
+def _column_sum(found: Mapping[str, Sequence[Cell] | None], row: str) -> Callable[[int], bool]:
+    """For an outcome row: whether a column of the outcome rows placed, that row's number counted once there and the
+    rows not placed counting nothing, adds up to (七)总计's (what a merged cell's rows do); True where not known."""
+
+    def holds(at: int) -> bool:
+        total = found.get("handled_total")
+        if row not in OUTCOME_ROWS or total is None or at >= len(total):
+            return True
+        rows = [k for k in OUTCOME_ROWS if found.get(k) is not None]
+        if any(k in rows for k in OTHER_2021):
+            rows = [k for k in rows if k != "other"]
+        numbers = [_number(cells[at]) for k in rows if (cells := found[k]) is not None and at < len(cells)]
+        wanted = _number(total[at])
+        return None in numbers or wanted is None or sum(n or 0 for n in numbers) == wanted
+
+    return holds
+
+
+def _merge_explains(
+    above: Sequence[Cell] | None,
+    shorts: Sequence[Sequence[Cell]],
+    columns: Sequence[str],
+    column_holds: Callable[[int], bool] = lambda _: True,
+) -> bool:
     """Whether a cell merged over table 三's row above and the rows after it, each a number short, can be why the row
     above does not add up: a merged cell is written once, on its first row (review 81), its number all its rows'.
     Only where it can be is the row above's reading in doubt: in some column, each short row's own total holds with
@@ -213,8 +242,8 @@ def _merge_explains(above: Sequence[Cell] | None, shorts: Sequence[Sequence[Cell
     error no merge explains stands (review 82)."""
     if above is None or columns[-1] != "total" or len(columns) not in (3, 7):
         return False
-    a = [read_cell(c.text).number if c.kind == "value" else 0 for c in above]
-    bs = [[read_cell(c.text).number if c.kind == "value" else 0 for c in short] for short in shorts]
+    a = [_number(c) for c in above]
+    bs = [[_number(c) for c in short] for short in shorts]
     if None in a or any(None in b for b in bs):
         return True  # (a number not read: whether it adds up is not known)
     last = len(columns) - 1
@@ -225,7 +254,9 @@ def _merge_explains(above: Sequence[Cell] | None, shorts: Sequence[Sequence[Cell
             sum(n or 0 for n in b[:last]) if at == last else (b[-1] or 0) - sum(n or 0 for n in b[:-1]) for b in bs
         ]
         wanted = -diff if at == last else diff  # what the row above holds there beyond its own
-        if wanted > 0 and min(shares) >= 0 and sum(shares) == wanted and (a[at] or 0) >= wanted:
+        # ... and the column, that number counted once, adds up to (七)总计 (review 84: rows short by a dropped blank
+        # have shares of 0, and so many of them may sum to a true error's difference by chance)
+        if wanted > 0 and min(shares) >= 0 and sum(shares) == wanted and (a[at] or 0) >= wanted and column_holds(at):
             return True
     return False
 
