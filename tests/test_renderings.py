@@ -448,6 +448,14 @@ def test_a_three_column_rendering_is_read_only_as_its_header_orders_its_columns(
         assert _errors(report) == set()
 
 
+def _page_010() -> tuple[BeautifulSoup, list]:
+    """010's page, and its table 三's own rows."""
+    (found,) = CORPUS.glob("010_*")
+    soup = BeautifulSoup(found.read_text(encoding="utf-8"), "lxml")
+    table = next(t for t in soup.find_all("table") if "自然人" in t.get_text())
+    return soup, [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+
+
 def _crawled(html: str) -> str:
     """A page as a simple crawler keeps it: each paragraph a line, each table row its cells' texts between pipes
     (a merged cell once, on its first row)."""
@@ -467,10 +475,7 @@ def test_a_number_a_rendering_writes_once_for_two_rows_is_not_the_first_row_s_fo
     # Review 81: 010's page with the 自然人 numbers of (一)予以公开 and (二)部分公开 merged into one cell (their sum),
     # as a crawler keeps it: the number written once, on 予以公开's line, and 部分公开's line a number short. It may
     # be both rows' number: read, not for certain, and no row total fails for it (it did: 4 against 3).
-    (found,) = CORPUS.glob("010_*")
-    soup = BeautifulSoup(found.read_text(encoding="utf-8"), "lxml")
-    table = next(t for t in soup.find_all("table") if "自然人" in t.get_text())
-    rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+    soup, rows = _page_010()
     at = next(i for i, tr in enumerate(rows) if "予以公开" in tr.get_text() and "部分" not in tr.get_text())
     merged, below = rows[at].find_all("td", recursive=False)[-7], rows[at + 1].find_all("td", recursive=False)[-7]
     merged["rowspan"], merged.string = "2", str(int(merged.get_text(strip=True)) + int(below.get_text(strip=True)))
@@ -485,10 +490,7 @@ def test_an_error_no_merged_cell_explains_stands_beside_a_row_a_number_short():
     # Review 82: 010's crawled page with (一)予以公开's 总计 one more than its parts and (二)部分公开's line a number
     # short (a blank the crawler dropped, its numbers all zeros): no cell merged over both rows can make 予以公开 add
     # up and 部分公开 hold, so the error is the page's, and stands.
-    (found,) = CORPUS.glob("010_*")
-    soup = BeautifulSoup(found.read_text(encoding="utf-8"), "lxml")
-    table = next(t for t in soup.find_all("table") if "自然人" in t.get_text())
-    rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+    soup, rows = _page_010()
     at = next(i for i, tr in enumerate(rows) if "予以公开" in tr.get_text() and "部分" not in tr.get_text())
     total = rows[at].find_all("td", recursive=False)[-1]
     total.string = str(int(total.get_text(strip=True)) + 1)
@@ -507,10 +509,7 @@ def test_a_number_a_rendering_writes_once_for_three_rows_is_not_the_first_row_s_
     # Review 83: 010's crawled page with the 自然人 numbers of （四）1, 2 and 3 merged into one cell holding their sum
     # (1 more here in each row below the first): the text writes it once, and the two rows below are each a number
     # short. The shares those rows need to add up are what the first row has too much: not its number for certain.
-    (found,) = CORPUS.glob("010_*")
-    soup = BeautifulSoup(found.read_text(encoding="utf-8"), "lxml")
-    table = next(t for t in soup.find_all("table") if "自然人" in t.get_text())
-    rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+    soup, rows = _page_010()
     at = next(i for i, tr in enumerate(rows) if "不掌握" in tr.get_text())
     cells = [rows[at + k].find_all("td", recursive=False)[-7:] for k in range(3)]
     handled, new = (
@@ -534,10 +533,7 @@ def test_rows_short_by_a_dropped_blank_do_not_explain_a_true_error_above_them():
     # Review 84: 010's crawled page, （四）1's 总计 two more than its parts, （四）2 all zeros and （四）3 "1 … 1", each
     # with a cell the crawler dropped. Their shares (0 and 2) add up to the difference, but the column, （四）1's
     # number counted once, does not add up to (七)总计: no merged cell, the error is the page's, and stands.
-    (found,) = CORPUS.glob("010_*")
-    soup = BeautifulSoup(found.read_text(encoding="utf-8"), "lxml")
-    table = next(t for t in soup.find_all("table") if "自然人" in t.get_text())
-    rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+    soup, rows = _page_010()
     at = next(i for i, tr in enumerate(rows) if "不掌握" in tr.get_text())
     cells = [rows[at + k].find_all("td", recursive=False)[-7:] for k in range(3)]
     cells[0][-1].string = str(int(cells[0][-1].get_text(strip=True)) + 2)
