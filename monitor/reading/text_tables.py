@@ -4,6 +4,7 @@ the totals add up), a row whose cells do not fill its columns left ambiguous; wh
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -41,6 +42,8 @@ DOUBT_SPACED = "某单元格内的数字被空格隔开（可能是一个数，�
 DOUBT_POSITION = "行名与规定写法不同，按位置识别"
 DOUBT_SHIFT = "表中有数字写在行名之前、不属于其上方任何一行，各行数字可能整体错位，所在行无法确定"
 DOUBT_MERGED = "下面的行各少一个数字，此行的数字可能与下面的行合并填写（跨行的单元格），无法确定属于哪一行"
+DOUBT_MERGED_ABOVE = "上面的行各少一个数字，此行的数字可能与上面的行合并填写（跨行的单元格），无法确定属于哪一行"
+DOUBT_MERGED_AROUND = "上下的行各少一个数字，此行的数字可能与上下的行合并填写（跨行的单元格），无法确定属于哪一行"
 
 
 # ---------------------------------------------------------------- placing cells into rows
@@ -176,34 +179,36 @@ def place_rows(
             # (a 2019 row left blank, "（六）其他处理\t\t…"), and dropped by settle_other where the sub-rows follow
         found[spec.key] = _fit(run, spec.columns, cells[hit].line) if run else None
         runs[spec.key] = run
-    for key in _merged_above(specs, found, runs):
-        doubts.setdefault(key, DOUBT_MERGED)
+    for key, doubt in _merged(specs, found, runs).items():
+        doubts.setdefault(key, doubt)
     missing = [s.key for s in specs if s.key not in found and s.key not in hits]
     if _shifted(cells, hits, found, specs, ordered):
         doubts = dict.fromkeys(found, DOUBT_SHIFT)
     return found, missing, doubts
 
 
-def _merged_above(
+def _merged(
     specs: Sequence[RowSpec], found: Mapping[str, Sequence[Cell] | None], runs: Mapping[str, Sequence[Cell]]
-) -> set[str]:
-    """The rows placed whose numbers a cell merged over them and the rows after them, each a number short and not
-    placed, may hold (``_merge_explains``)."""
-    out: set[str] = set()
-    above: str | None = None  # the row placed just before, in the template's order
-    shorts: list[Sequence[Cell]] = []  # the rows after it, each a number short
-    for spec in specs:
-        run = runs.get(spec.key)
-        if run is None:
-            above = None
-        elif found.get(spec.key) is not None:
-            above, shorts = spec.key, []
-        elif above is not None and len(run) == len(spec.columns) - 1:
-            shorts.append(run)
-            if _merge_explains(found[above], shorts, spec.columns, _column_sum(found, above)):
-                out.add(above)
-        else:
-            above = None
+) -> dict[str, str]:
+    """The rows placed whose numbers a cell merged over them and the rows next to them, each a number short and not
+    placed, may hold (``_merge_explains``), with why. A text writes a merged cell once: a crawler on its first row
+    (review 81), a PDF's converter where the cell is centred, on its last row of two or its middle one of three
+    (review 83's T10): the short rows may stand below the row that holds the number, above it, or on both sides."""
+    short = [
+        (run := runs.get(s.key)) is not None and found.get(s.key) is None and len(run) == len(s.columns) - 1
+        for s in specs
+    ]
+    out: dict[str, str] = {}
+    for at, spec in enumerate(specs):
+        if (cells := found.get(spec.key)) is None:
+            continue
+        before = [runs[specs[i].key] for i in itertools.takewhile(lambda i: short[i], range(at - 1, -1, -1))]
+        after = [runs[specs[i].key] for i in itertools.takewhile(lambda i: short[i], range(at + 1, len(specs)))]
+        holds = _column_sum(found, spec.key)
+        for up, down in itertools.product(range(len(before) + 1), range(len(after) + 1)):
+            if (up or down) and _merge_explains(cells, [*before[:up], *after[:down]], spec.columns, holds):
+                out[spec.key] = DOUBT_MERGED_AROUND if up and down else DOUBT_MERGED_ABOVE if up else DOUBT_MERGED
+                break
     return out
 
 
@@ -230,19 +235,19 @@ def _column_sum(found: Mapping[str, Sequence[Cell] | None], row: str) -> Callabl
 
 
 def _merge_explains(
-    above: Sequence[Cell] | None,
+    row: Sequence[Cell] | None,
     shorts: Sequence[Sequence[Cell]],
     columns: Sequence[str],
     column_holds: Callable[[int], bool] = lambda _: True,
 ) -> bool:
-    """Whether a cell merged over table 三's row above and the rows after it, each a number short, can be why the row
-    above does not add up: a merged cell is written once, on its first row (review 81), its number all its rows'.
-    Only where it can be is the row above's reading in doubt: in some column, each short row's own total holds with
-    its share put back, and the shares are what the row above has too much there (review 83: over three rows). An
+    """Whether a cell merged over table 三's row and the rows next to it, each a number short, can be why
+    the row does not add up: a merged cell is written once (review 81), its number all its rows'. Only
+    where it can be is that row's reading in doubt: in some column, each short row's own total holds with
+    its share put back, and the shares are what the row has too much there (review 83: over three rows). An
     error no merge explains stands (review 82)."""
-    if above is None or columns[-1] != "total" or len(columns) not in (3, 7):
+    if row is None or columns[-1] != "total" or len(columns) not in (3, 7):
         return False
-    a = [_number(c) for c in above]
+    a = [_number(c) for c in row]
     bs = [[_number(c) for c in short] for short in shorts]
     if None in a or any(None in b for b in bs):
         return True  # (a number not read: whether it adds up is not known)
@@ -253,7 +258,7 @@ def _merge_explains(
         shares = [
             sum(n or 0 for n in b[:last]) if at == last else (b[-1] or 0) - sum(n or 0 for n in b[:-1]) for b in bs
         ]
-        wanted = -diff if at == last else diff  # what the row above holds there beyond its own
+        wanted = -diff if at == last else diff  # what the row holds there beyond its own
         # ... and the column, that number counted once, adds up to (七)总计 (review 84: rows short by a dropped blank
         # have shares of 0, and so many of them may sum to a true error's difference by chance)
         if wanted > 0 and min(shares) >= 0 and sum(shares) == wanted and (a[at] or 0) >= wanted and column_holds(at):
