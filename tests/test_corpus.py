@@ -372,7 +372,8 @@ def test_a_change_written_with_a_minus_sign_or_an_en_dash_is_that_negative_numbe
 
 
 @pytest.mark.parametrize(
-    ("written", "number"), [("减少3", -3), ("减3", -3), ("增加3", 3), ("增 3项", 3), ("新增3", 3), ("持平", 0)]
+    ("written", "number"),
+    [("减少3", -3), ("减3", -3), ("增加3", 3), ("增 3项", 3), ("新增3", 3), ("持平", 0), ("減少3", -3), ("不變", 0)],
 )
 def test_a_change_written_in_words_is_that_signed_number(written, number):
     # A reader sees (004, the 2019 format, its 行政许可 本年增/减 written as some offices fill it: 减少3, 增加3, 持平;

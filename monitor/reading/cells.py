@@ -45,8 +45,9 @@ _ZERO = ("〇", "零", "O", "o")
 # a change (本年增/减) written in words, as some offices fill the 2019 table (audit 14): 增加2 is +2, 减少6 and 减1 are
 # -6 and -1, 持平 is none; only in a signed column, where a number's sign is what the cell says. A number with a sign
 # of its own after the word (减少 -3, the sign maybe in a span of its own) says it twice: not read.
-_CHANGE = re.compile(r"^(?:(?P<up>增加了?|新增|增)|(?P<down>减少了?|减))(?P<count>.+)$")
-_UNCHANGED = frozenset(("持平", "无变化", "没有变化", "不变", "未变"))
+# 減 and 無變化 as a traditional hand types them into a simplified page (a traditional page is converted whole)
+_CHANGE = re.compile(r"^(?:(?P<up>增加了?|新增|增)|(?P<down>[减減]少了?|[减減]))(?P<count>.+)$")
+_UNCHANGED = frozenset(("持平", "无变化", "没有变化", "不变", "未变", "無變化", "沒有變化", "不變", "未變"))
 DEBRIS = "?"  # what traditional -> simplified converters and scrapers leave glued to numbers
 
 DOUBT_DEBRIS = "单元格带有乱码、修订痕迹或注释标记"
@@ -126,7 +127,7 @@ def signed_in_words(text: str) -> Reading | None:
         return None
     number = -count.number if m.group("down") else count.number
     # a remark that changes it again (增加3（含减少1）): read, not for certain
-    remark = count.remark or "增" in written or "减" in written
+    remark = count.remark or any(word in written for word in "增减減")
     return Reading(number, blank=False, unit=count.unit, debris=count.debris, remark=remark)
 
 
