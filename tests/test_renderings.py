@@ -598,3 +598,51 @@ def test_an_error_no_merged_cell_explains_stands_below_a_row_a_number_short():
     report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
     assert not any(v.doubt for v in report.tables["applications"].rows["partly_granted"].values())
     assert ("applications.row_total", "applications") in _errors(report)
+
+
+def _written(soup: BeautifulSoup, rows: list, word: str, values: str, lost: int | None = None) -> None:
+    """The row of table 三 naming ``word`` set to ``values`` (one digit a column), its cell ``lost`` not written."""
+    cells = next(tr for tr in rows if word in tr.get_text()).find_all("td", recursive=False)[-7:]
+    for cell, value in zip(cells, values, strict=True):
+        cell.string = value
+    if lost is not None:
+        cells[lost].decompose()
+
+
+def test_a_row_a_number_short_explains_one_merge_not_two():
+    # Review 85's X1: 010's crawled page, （四）1 4…3 (its parts one over), （四）2 a number lost (1…1 read 0…1), （四）3
+    # 0…1 (its total one over). （四）2 can be merged with （四）1 (自然人) or with （四）3 (总计), not both: one of the
+    # two rows is wrong whichever way. The merge a crawler writes (on its first row) is taken; （四）3's error stands.
+    soup, rows = _page_010()
+    _written(soup, rows, "不掌握", "4000003")
+    _written(soup, rows, "另行制作", "1000001", lost=0)
+    _written(soup, rows, "不明确", "0000001")
+    report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
+    table = report.tables["applications"]
+    assert all(v.doubt for v in table.rows["unavailable_not_held"].values())
+    assert not any(v.doubt for v in table.rows["unavailable_unclear"].values())
+    assert ("applications.row_total", "applications") in _errors(report)
+
+
+@pytest.mark.parametrize(
+    ("word", "values", "above", "row"),
+    [
+        # X2: (七)总计's 自然人 one over (9 against its columns' 8), (六)3 above it with its 自然人 lost: no table merges
+        # a cell into a sum row
+        ("（七）", "9000008", "3.其他", "handled_total"),
+        # X3: 二、上年结转's 总计 two over, 一 above it with a blank dropped: merged, 新收 + 结转 would be 9 against
+        # (七)总计 + 四's 8
+        ("上年结转", "7000009", "本年新收", "carried_over"),
+    ],
+    ids=["sum-row", "received"],
+)
+def test_an_error_a_merge_cannot_explain_by_its_column_stands_beside_a_row_a_number_short(word, values, above, row):
+    # Review 85's X2 and X3 (010's crawled page): the row a number short above the error has the share that would
+    # put it right, but the merged column would not add up; the error is the page's.
+    soup, rows = _page_010()
+    _written(soup, rows, "不掌握", "3000003")  # (四)1 one less, so the row above's 1 keeps (七)总计 right
+    _written(soup, rows, above, "1000001", lost=0 if row == "handled_total" else 3)
+    _written(soup, rows, word, values)
+    report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
+    assert not any(v.doubt for v in report.tables["applications"].rows[row].values())
+    assert ("applications.row_total", "applications") in _errors(report)

@@ -187,28 +187,44 @@ def place_rows(
     return found, missing, doubts
 
 
+# The rows a cell may be merged over, in runs: the outcome rows (一)..(六) with one another, 一、本年新收 with 二、上年结转.
+# Never (七)总计 nor 四、结转下年度: they are sums, and a cell merged into one of them is no table's (review 85).
+_RECEIVED = ("new", "carried_over")
+_MERGEABLE = {key: n for n, keys in enumerate((_RECEIVED, OUTCOME_ROWS)) for key in keys}
+
+
 def _merged(
     specs: Sequence[RowSpec], found: Mapping[str, Sequence[Cell] | None], runs: Mapping[str, Sequence[Cell]]
 ) -> dict[str, str]:
     """The rows placed whose numbers a cell merged over them and the rows next to them, each a number short and not
     placed, may hold (``_merge_explains``), with why. A text writes a merged cell once: a crawler on its first row
     (review 81), a PDF's converter where the cell is centred, on its last row of two or its middle one of three
-    (review 83's T10): the short rows may stand below the row that holds the number, above it, or on both sides."""
+    (review 83's T10): the short rows may stand below the row that holds the number, above it, or on both sides.
+    A short row is one merge's (it lacks one cell): the rows below a row are asked first, as a crawler writes them,
+    and a short row one explanation took is not another's (review 85: a row short between two errors)."""
     short = [
         (run := runs.get(s.key)) is not None and found.get(s.key) is None and len(run) == len(s.columns) - 1
         for s in specs
     ]
+    taken: set[int] = set()
     out: dict[str, str] = {}
-    for at, spec in enumerate(specs):
-        if (cells := found.get(spec.key)) is None:
-            continue
-        before = [runs[specs[i].key] for i in itertools.takewhile(lambda i: short[i], range(at - 1, -1, -1))]
-        after = [runs[specs[i].key] for i in itertools.takewhile(lambda i: short[i], range(at + 1, len(specs)))]
-        holds = _column_sum(found, spec.key)
-        for up, down in itertools.product(range(len(before) + 1), range(len(after) + 1)):
-            if (up or down) and _merge_explains(cells, [*before[:up], *after[:down]], spec.columns, holds):
-                out[spec.key] = DOUBT_MERGED_AROUND if up and down else DOUBT_MERGED_ABOVE if up else DOUBT_MERGED
-                break
+    for below_only in (True, False):
+        for at, spec in enumerate(specs):
+            if (cells := found.get(spec.key)) is None or spec.key in out or spec.key not in _MERGEABLE:
+                continue
+
+            def joins(i: int, block: int = _MERGEABLE[spec.key]) -> bool:
+                return short[i] and i not in taken and _MERGEABLE.get(specs[i].key) == block
+
+            before = [] if below_only else list(itertools.takewhile(joins, range(at - 1, -1, -1)))
+            after = list(itertools.takewhile(joins, range(at + 1, len(specs))))
+            holds = _column_holds(found, spec.key)
+            for up, down in itertools.product(range(len(before) + 1), range(len(after) + 1)):
+                used = [*before[:up], *after[:down]]
+                if used and _merge_explains(cells, [runs[specs[i].key] for i in used], spec.columns, holds):
+                    out[spec.key] = DOUBT_MERGED_AROUND if up and down else DOUBT_MERGED_ABOVE if up else DOUBT_MERGED
+                    taken.update(used)
+                    break
     return out
 
 
@@ -216,20 +232,28 @@ def _number(cell: Cell) -> Number | None:
     return read_cell(cell.text).number if cell.kind == "value" else 0
 
 
-def _column_sum(found: Mapping[str, Sequence[Cell] | None], row: str) -> Callable[[int], bool]:
-    """For an outcome row: whether a column of the outcome rows placed, that row's number counted once there and the
-    rows not placed counting nothing, adds up to (七)总计's (what a merged cell's rows do); True where not known."""
+def _column_holds(found: Mapping[str, Sequence[Cell] | None], row: str) -> Callable[[int], bool]:
+    """Whether a column adds up with ``row``'s number there counted once and the rows not placed counting nothing
+    (what a merged cell's rows do): for an outcome row, the outcome rows to (七)总计's; for 一 or 二, 新收 + 结转 to
+    (七)总计 + 四、结转下年度. Where that is not known (a sum not placed, a number not read), it does not hold: an
+    error no merge is shown to explain stands (review 85)."""
+
+    def number(key: str, at: int) -> Number | None:
+        cells = found.get(key)
+        return _number(cells[at]) if cells is not None and at < len(cells) else None
 
     def holds(at: int) -> bool:
-        total = found.get("handled_total")
-        if row not in OUTCOME_ROWS or total is None or at >= len(total):
-            return True
-        rows = [k for k in OUTCOME_ROWS if found.get(k) is not None]
-        if any(k in rows for k in OTHER_2021):
-            rows = [k for k in rows if k != "other"]
-        numbers = [_number(cells[at]) for k in rows if (cells := found[k]) is not None and at < len(cells)]
-        wanted = _number(total[at])
-        return None in numbers or wanted is None or sum(n or 0 for n in numbers) == wanted
+        if row in _RECEIVED:
+            parts = [number(k, at) if found.get(k) is not None else 0 for k in _RECEIVED]
+            sums = [number(k, at) for k in ("handled_total", "carried_forward")]
+        else:
+            rows = [k for k in OUTCOME_ROWS if found.get(k) is not None]
+            if any(k in rows for k in OTHER_2021):
+                rows = [k for k in rows if k != "other"]
+            parts, sums = [number(k, at) for k in rows], [number("handled_total", at)]
+        if None in parts or None in sums:
+            return False
+        return sum(n or 0 for n in parts) == sum(n or 0 for n in sums)
 
     return holds
 
