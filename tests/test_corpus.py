@@ -514,16 +514,13 @@ def test_a_number_merged_over_two_rows_is_neither_row_s(one_column, numbered):
     assert [f.rule for f in run_rules(report) if f.severity == "error"] == []
 
 
-def test_a_row_s_label_wrapped_onto_a_second_line_with_its_numbers_merged_over_both_is_read():
-    # Review 83: 010's （四）2 label drawn over two rows, its second line "另行制作" (the row's own key word), its
-    # numbers merged down over both: one row, read as before (a label naming another row would make two).
-    html = Path(path("010_")).read_text(encoding="utf-8")
-    before = read_report(html.encode(), "010").tables["applications"]
+def _wrapped(html: str, word: str, first: str, rest: str) -> BeautifulSoup:
+    """010's page with the label of table 三's row naming ``word`` drawn over two rows, ``first`` on the first and
+    ``rest`` on a row of its own, the row's numbers (and the cells left of its label) merged down over both."""
     soup = BeautifulSoup(html, "lxml")
-    rows = _applications_rows(soup)
-    row = next(tr for tr in rows if "另行制作" in tr.get_text())
-    label = next(c for c in _cells(row) if "另行制作" in c.get_text())
-    label.string = label.get_text(strip=True).replace("另行制作", "")
+    row = next(tr for tr in _applications_rows(soup) if word in tr.get_text())
+    label = next(c for c in _cells(row) if word in c.get_text())
+    label.string = first
     for cell in _cells(row)[-7:]:
         cell["rowspan"] = "2"
     for cell in _cells(row):  # the cells left of the label stand over both lines too
@@ -531,13 +528,58 @@ def test_a_row_s_label_wrapped_onto_a_second_line_with_its_numbers_merged_over_b
             break
         cell["rowspan"] = str(int(cell.get("rowspan", "1")) + 1)
     wrapped = soup.new_tag("tr")
-    rest = soup.new_tag("td")
-    rest.string = "另行制作"
-    wrapped.append(rest)
+    cell = soup.new_tag("td")
+    cell.string = rest
+    wrapped.append(cell)
     row.insert_after(wrapped)
+    return soup
+
+
+@pytest.mark.parametrize(
+    ("key", "word", "first", "rest"),
+    [
+        # review 83: its second line its own key word (a label naming another row would make two)
+        ("unavailable_needs_creation", "另行制作", "2.没有现成信息需要", "另行制作"),
+        # review 84's W1-W3: its first line naming no row, the item number its second line's row's
+        ("other_no_fee", "收费通知", "2.申请人逾期未按", "收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"),
+        ("withheld_prohibited", "禁止公开", "2.其他法律", "行政法规禁止公开"),
+        ("rejected_confirmation", "重新出具", "5.要求行政机关", "确认或重新出具已获取信息"),
+    ],
+    ids=["own-word", "no-fee", "prohibited", "confirmation"],
+)
+def test_a_row_s_label_wrapped_onto_a_second_line_with_its_numbers_merged_over_both_is_read(key, word, first, rest):
+    # A reader sees one row (010's table 三, a row's label drawn over two rows, its numbers merged down over both):
+    # read as the page's own table gives it.
+    html = Path(path("010_")).read_text(encoding="utf-8")
+    before = read_report(html.encode(), "010").tables["applications"]
+    table = read_report(str(_wrapped(html, word, first, rest)).encode(), "wrapped").tables["applications"]
+    assert table.numbers()[key] == before.numbers()[key]
+    assert key not in table.ambiguous_rows
+    assert not any(v.doubt for v in table.rows[key].values())
+
+
+def test_a_true_error_on_a_row_whose_label_is_wrapped_onto_a_second_line_is_raised():
+    # Review 84's W6: 010's (六)2 drawn as above, its 总计 one more than its parts: the page's error, raised.
+    html = Path(path("010_")).read_text(encoding="utf-8")
+    soup = _wrapped(html, "收费通知", "2.申请人逾期未按", "收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请")
+    row = next(tr for tr in _applications_rows(soup) if "逾期未按" in tr.get_text())
+    total = _cells(row)[-1]
+    total.string = str(int(total.get_text(strip=True)) + 1)
+    report = read_report(str(soup).encode(), "wrapped")
+    errors = {(f.rule, f.message) for f in run_rules(report) if f.severity == "error"}
+    assert any(rule == "applications.row_total" and "(六)2" in message for rule, message in errors)
+
+
+def test_a_row_below_a_numbered_row_naming_another_item_is_not_that_row_s_rest():
+    # The rest of a label names the item its first line's number begins: below "1.属于国家秘密", a line naming (三)2
+    # unnumbered is (三)2 itself (its number lost), and numbers merged over both rows are neither row's.
+    html = Path(path("010_")).read_text(encoding="utf-8")
+    soup = _wrapped(html, "国家秘密", "1.属于国家秘密", "其他法律行政法规禁止公开")
+    for tr in _applications_rows(soup):
+        if "2.其他法律行政法规禁止公开" in tr.get_text():
+            tr.decompose()
     table = read_report(str(soup).encode(), "wrapped").tables["applications"]
-    assert table.numbers()["unavailable_needs_creation"] == before.numbers()["unavailable_needs_creation"]
-    assert "unavailable_needs_creation" not in table.ambiguous_rows
+    assert "withheld_state_secret" in table.ambiguous_rows
 
 
 def test_a_row_s_numbers_merged_over_a_spacer_row_below_it_are_its_own():

@@ -43,6 +43,7 @@ from monitor.model import (
     Table,
     Value,
     gaps,
+    item_number,
 )
 from monitor.reading.cells import amounts_in_units, is_value, read_cell, read_value, signed_in_words
 from monitor.reading.pagebreaks import NUMBERED
@@ -181,7 +182,10 @@ def grid_rows(
             colmap = {}
         width = len(grid.slots[0]) if grid.slots else width
         data = False  # a data row read in this grid: a header is above them
+        rests = set()  # rows that are the label of the row above wrapped onto a row of its own
         for r, row in enumerate(rows):
+            if r in rests:
+                continue
             if not _data_row(row):
                 cmap = (_header_map(grid, header, name, group, first) if header else {}) or colmap
                 # a row left blank below this grid's data rows, its labels from the row's first cell on; one whose
@@ -199,7 +203,11 @@ def grid_rows(
                 if fresh:
                     colmap = fresh
                 header = []
-            placed = _place(row, r, colmap, rows, specs)
+            rest, own = _label_rest(rows, r, specs), _label(row)
+            if rest is not None:  # the label read whole, and its rest's row not read as a row
+                rests.add(r + 1)
+            cells = [replace(c, text=c.text + rest.text) if rest and c is own else c for c in row]
+            placed = _place(cells, r, colmap, rows, specs)
             placed.grid = grid.number
             placed.line = grid.lines[r] if grid.lines is not None and r < len(grid.lines) else None
             out.append(placed)
@@ -207,6 +215,32 @@ def grid_rows(
 
 
 _WORDED = re.compile("[\u4e00-\u9fff]")  # a label has words
+
+
+def _label(row: list[GridCell]) -> GridCell | None:
+    """The row's innermost label: the last cell with words before its first number."""
+    number = next((i for i, c in enumerate(row) if not c.blank and is_value(c.text)), len(row))
+    return next((c for c in reversed(row[:number]) if not c.blank and _WORDED.search(c.text)), None)
+
+
+def _label_rest(rows: Sequence[list[GridCell]], r: int, specs: tuple[RowSpec, ...]) -> GridCell | None:
+    """Grid row ``r + 1``'s label when it is row ``r``'s label wrapped onto a row of its own, beside numbers merged
+    over both ("2.申请人逾期未按" / "收费通知要求缴纳费用…", review 84's W1-W4): that row holds no number of its own
+    and no numbering, and what it names is the item row ``r``'s number begins (2. is (六)2, not (四)2's 另行制作 nor
+    (二)部分公开, whose rows are their own)."""
+    if r + 1 >= len(rows) or not specs:
+        return None
+    own, below = _label(rows[r]), rows[r + 1]
+    rest = next((c for c in below if c.row == r + 1 and not c.blank), None)
+    if own is None or own.row != r or rest is None or is_value(rest.text) or NUMBERED.match(rest.text):
+        return None
+    if any(c.row == r + 1 and c is not rest and not c.blank for c in below):
+        return None  # a number, or a word, of its own
+    if not any(c.row == r and c.rowspan > 1 and is_value(c.text) for c in below):
+        return None  # no number merged over both: a spacer row, or a label of a row left blank
+    number = item_number(squash(own.text))
+    named = [s for s in specs if s.match(squash(rest.text))]
+    return rest if number is not None and named and all(s.item == number for s in named) else None
 
 
 def _place(
