@@ -646,3 +646,23 @@ def test_an_error_a_merge_cannot_explain_by_its_column_stands_beside_a_row_a_num
     report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
     assert not any(v.doubt for v in report.tables["applications"].rows[row].values())
     assert ("applications.row_total", "applications") in _errors(report)
+
+
+@pytest.mark.parametrize("written", ["减少3", "減少3", "持平"])
+def test_a_change_written_in_words_in_a_rendering_is_that_signed_number(written):
+    # Review 85's Y4: 004's table 二 (the 2019 format) as pymupdf4llm writes it, its 行政许可 本年增/减 written in words.
+    # A reader sees −3 (or 0): the row was a number short where a word stood (a label), and not read. Under 处理决定数量
+    # the same word is a cell not read, never a label.
+    name = "004_lopdf.pymupdf4llm.md"
+    text = (RENDERINGS / name).read_text(encoding="utf-8")
+    assert "|行政许可|396|0|181|" in text
+    worded = read_report(text.replace("|行政许可|396|0|181|", f"|行政许可|396|{written}|181|").encode(), name)
+    licensing = worded.tables["active"].rows["licensing"]
+    assert (licensing["change"].number, licensing["change"].doubt) == (-3 if "3" in written else 0, "")
+    under = read_report(text.replace("|行政许可|396|0|181|", f"|行政许可|396|0|{written}|").encode(), name)
+    licensing = under.tables["active"].rows["licensing"]
+    assert (licensing["change"].number, licensing["decisions"].number, licensing["decisions"].unreadable) == (
+        0,
+        None,
+        True,
+    )

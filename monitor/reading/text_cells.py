@@ -15,7 +15,7 @@ from monitor.model import (
     ACTIVE_ROWS,
     APPLICATION_ROWS,
 )
-from monitor.reading.cells import UNITS, is_value
+from monitor.reading.cells import UNITS, is_value, signed_in_words
 
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")  # how tests and alerts locate a number in a line
 
@@ -154,6 +154,13 @@ def _names_a_row(label: str) -> bool:
     return any(spec.match(label) for spec in _ALL_ROWS)
 
 
+def _worded(word: str) -> bool:
+    """A word that is a change with its sign in words (减少3, 增加2, 持平: a 2019 table 二's 本年增/减), a cell of its
+    own: read as a number only under that column (``read_value``), unread under any other, never a row's label."""
+    reading = signed_in_words(word)
+    return reading is not None and reading.unit is None and not reading.remark and not reading.debris
+
+
 def _plain_cells(text: str, line: int, offset: int) -> list[Cell]:
     """One cell of text, or, where it holds several, its labels and values: a label followed by space-separated
     numbers ("(七)总计 960 10 0 …"), and labels with digit strings glued to them."""
@@ -170,6 +177,8 @@ def _plain_cells(text: str, line: int, offset: int) -> list[Cell]:
             continue
         if is_value(word):
             out.append(Cell("value" if _DIGIT.search(word) else "blank", word, line, offset + t.start()))
+        elif _worded(word):
+            out.append(Cell("value", word, line, offset + t.start()))
         else:
             out.extend(_segments(word, line, offset + t.start()))
     if not any(c.kind == "value" for c in out):  # labels alone: one, or, where a word starts a row's numbering
