@@ -666,3 +666,46 @@ def test_a_change_written_in_words_in_a_rendering_is_that_signed_number(written)
         None,
         True,
     )
+
+
+def test_two_merges_each_written_on_its_lower_row_are_both_explained():
+    # Review 86's BF1: 010's crawled page, （四）1 to (五)1 each 1…1, 总计 merged over （四）1/（四）2 and over
+    # （四）3/(五)1, each written once on its lower row (2): （四）1 and （四）3 are a number short. The short row between the
+    # two merges, （四）3, is (五)1's: given to （四）2 (the row above it), it would leave (五)1 a false error.
+    soup, rows = _page_010()
+    for word, lost in (("不掌握", 6), ("另行制作", None), ("不明确", 6), ("信访", None)):
+        _written(soup, rows, word, "1000001" if lost is not None else "1000002", lost=lost)
+    report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
+    table = report.tables["applications"]
+    assert all(
+        "上面的行" in v.doubt
+        for key in ("unavailable_needs_creation", "rejected_complaint")
+        for v in table.rows[key].values()
+    )
+    assert _errors(report) == set()
+
+
+@pytest.mark.parametrize("sum_row_short", [False, True], ids=["as-drawn", "sum-row-short"])
+def test_a_merge_is_explained_where_the_sum_row_lost_a_cell(sum_row_short):
+    # Review 86's N2: 010's crawled page, 总计 merged over （四）1/（四）2 (4), written on （四）2, and (七)总计 a zero short
+    # too (a blank the crawler dropped): the column is held against 新收 + 结转 − 四 instead, which it meets.
+    soup, rows = _page_010()
+    _written(soup, rows, "不掌握", "4000004", lost=6)
+    _written(soup, rows, "另行制作", "0000004")
+    if sum_row_short:
+        _written(soup, rows, "（七）", "8000008", lost=3)
+    report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
+    assert all("上面的行" in v.doubt for v in report.tables["applications"].rows["unavailable_needs_creation"].values())
+    assert _errors(report) == set()
+
+
+def test_an_error_stands_beside_a_short_row_where_the_sum_row_lost_a_cell_too():
+    # Review 85's X5: (二)部分公开 1…3 (its total two over), (一)予以公开 above it 1…1 with a blank dropped, and (七)总计
+    # a zero short as well: 新收 + 结转 − 四 (8) is not what the 总计 column would add up to (7), so no merge explains it.
+    soup, rows = _page_010()
+    _written(soup, rows, "（一）予以公开", "1000001", lost=3)
+    _written(soup, rows, "部分公开", "1000003")
+    _written(soup, rows, "（七）", "8000008", lost=3)
+    report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
+    assert not any(v.doubt for v in report.tables["applications"].rows["partly_granted"].values())
+    assert ("applications.row_total", "applications") in _errors(report)

@@ -200,32 +200,66 @@ def _merged(
     placed, may hold (``_merge_explains``), with why. A text writes a merged cell once: a crawler on its first row
     (review 81), a PDF's converter where the cell is centred, on its last row of two or its middle one of three
     (review 83's T10): the short rows may stand below the row that holds the number, above it, or on both sides.
-    A short row is one merge's (it lacks one cell): the rows below a row are asked first, as a crawler writes them,
-    and a short row one explanation took is not another's (review 85: a row short between two errors)."""
+    A short row is one merge's (it lacks one cell): of the ways to give each short row to one merge, the one
+    explaining the most rows is taken (review 86: two merges each written on its lower row), and among those the
+    one with the most written on their first row, a crawler's way (review 85: a row short between two errors)."""
     short = [
         (run := runs.get(s.key)) is not None and found.get(s.key) is None and len(run) == len(s.columns) - 1
         for s in specs
     ]
-    taken: set[int] = set()
-    out: dict[str, str] = {}
-    for below_only in (True, False):
-        for at, spec in enumerate(specs):
-            if (cells := found.get(spec.key)) is None or spec.key in out or spec.key not in _MERGEABLE:
-                continue
+    claims: list[tuple[str, list[tuple[frozenset[int], str]]]] = []
+    for at, spec in enumerate(specs):
+        if (cells := found.get(spec.key)) is None or spec.key not in _MERGEABLE:
+            continue
 
-            def joins(i: int, block: int = _MERGEABLE[spec.key]) -> bool:
-                return short[i] and i not in taken and _MERGEABLE.get(specs[i].key) == block
+        def joins(i: int, block: int = _MERGEABLE[spec.key]) -> bool:
+            return short[i] and _MERGEABLE.get(specs[i].key) == block
 
-            before = [] if below_only else list(itertools.takewhile(joins, range(at - 1, -1, -1)))
-            after = list(itertools.takewhile(joins, range(at + 1, len(specs))))
-            holds = _column_holds(found, spec.key)
-            for up, down in itertools.product(range(len(before) + 1), range(len(after) + 1)):
-                used = [*before[:up], *after[:down]]
-                if used and _merge_explains(cells, [runs[specs[i].key] for i in used], spec.columns, holds):
-                    out[spec.key] = DOUBT_MERGED_AROUND if up and down else DOUBT_MERGED_ABOVE if up else DOUBT_MERGED
-                    taken.update(used)
-                    break
-    return out
+        before = list(itertools.takewhile(joins, range(at - 1, -1, -1)))
+        after = list(itertools.takewhile(joins, range(at + 1, len(specs))))
+        holds = _column_holds(found, spec.key)
+        ways = [
+            (frozenset(used), DOUBT_MERGED_AROUND if up and down else DOUBT_MERGED_ABOVE if up else DOUBT_MERGED)
+            for up, down in itertools.product(range(len(before) + 1), range(len(after) + 1))
+            if (used := [*before[:up], *after[:down]])
+            and _merge_explains(cells, [runs[specs[i].key] for i in used], spec.columns, holds)
+        ]
+        if ways:
+            claims.append((spec.key, ways))
+    return _assigned(claims)
+
+
+_MOST_CLAIMS = 12  # rows a merge may explain, searched together (a table has a few; beyond, first come first served)
+
+
+def _assigned(claims: Sequence[tuple[str, Sequence[tuple[frozenset[int], str]]]]) -> dict[str, str]:
+    """One way for as many claiming rows as can have one, no short row in two ways; then the most written on their
+    first row (``DOUBT_MERGED``); then the first found, in the order given."""
+    if len(claims) > _MOST_CLAIMS:  # first come first served
+        greedy: dict[str, str] = {}
+        taken: frozenset[int] = frozenset()
+        for key, ways in claims:
+            if (way := next((w for w in ways if not w[0] & taken), None)) is not None:
+                greedy[key], taken = way[1], taken | way[0]
+        return greedy
+    best: tuple[int, int] = (-1, -1)
+    chosen: dict[str, str] = {}
+
+    def search(k: int, used: frozenset[int], picked: dict[str, str]) -> None:
+        nonlocal best, chosen
+        if k == len(claims):
+            score = (len(picked), sum(d == DOUBT_MERGED for d in picked.values()))
+            if score > best:
+                best, chosen = score, picked
+            return
+        key, ways = claims[k]
+        for shorts, doubt in ways:
+            if not shorts & used:
+                search(k + 1, used | shorts, {**picked, key: doubt})
+        search(k + 1, used, picked)
+
+    search(0, frozenset(), {})
+    return chosen
 
 
 def _number(cell: Cell) -> Number | None:
@@ -234,26 +268,37 @@ def _number(cell: Cell) -> Number | None:
 
 def _column_holds(found: Mapping[str, Sequence[Cell] | None], row: str) -> Callable[[int], bool]:
     """Whether a column adds up with ``row``'s number there counted once and the rows not placed counting nothing
-    (what a merged cell's rows do): for an outcome row, the outcome rows to (七)总计's; for 一 or 二, 新收 + 结转 to
-    (七)总计 + 四、结转下年度. Where that is not known (a sum not placed, a number not read), it does not hold: an
-    error no merge is shown to explain stands (review 85)."""
+    (what a merged cell's rows do): for an outcome row, the outcome rows to (七)总计's, or, (七) not read, to 新收 +
+    结转 − 四 (review 85's X5); for 一 or 二, 新收 + 结转 to (七)总计 + 四, (七) not read, the outcome rows' sum.
+    Where no such sum is read (the table's other rows lost too), it is not known, and the merge may be (review 86)."""
 
     def number(key: str, at: int) -> Number | None:
         cells = found.get(key)
         return _number(cells[at]) if cells is not None and at < len(cells) else None
 
+    def outcomes(at: int) -> list[Number | None]:
+        rows = [k for k in OUTCOME_ROWS if found.get(k) is not None]
+        if any(k in rows for k in OTHER_2021):
+            rows = [k for k in rows if k != "other"]
+        return [number(k, at) for k in rows]
+
     def holds(at: int) -> bool:
+        handled, forward = number("handled_total", at), number("carried_forward", at)
         if row in _RECEIVED:
             parts = [number(k, at) if found.get(k) is not None else 0 for k in _RECEIVED]
-            sums = [number(k, at) for k in ("handled_total", "carried_forward")]
+            if handled is None and None not in (summed := outcomes(at)):
+                handled = sum(n or 0 for n in summed)
+            target = None if handled is None or forward is None else handled + forward
         else:
-            rows = [k for k in OUTCOME_ROWS if found.get(k) is not None]
-            if any(k in rows for k in OTHER_2021):
-                rows = [k for k in rows if k != "other"]
-            parts, sums = [number(k, at) for k in rows], [number("handled_total", at)]
-        if None in parts or None in sums:
-            return False
-        return sum(n or 0 for n in parts) == sum(n or 0 for n in sums)
+            parts = outcomes(at)
+            received = [number(k, at) for k in _RECEIVED]
+            if handled is not None:
+                target = handled
+            else:
+                target = None if None in received or forward is None else sum(n or 0 for n in received) - forward
+        if None in parts or target is None:
+            return True  # (nothing to hold it against)
+        return sum(n or 0 for n in parts) == target
 
     return holds
 
