@@ -1199,3 +1199,16 @@ def test_a_part_given_as_a_picture_or_an_attachment_in_its_place_is_not_missing(
     changed = html[: html.index(start)] + instead + html[html.index(end) :]
     report = read_report(changed.encode(), "009 changed")
     assert [f for f in run_rules(report) if f.rule == "section.missing"] == []
+
+
+def test_a_label_s_rest_naming_an_item_of_another_group_is_not_taken_for_it():
+    # Review 86's G1: under （三）不予公开, "2.其他法律" holding 4…4 over two rows, the row below holding only
+    # "没有现成信息需要另行制作", (四)2's words. The numbers stand in group (三): never read as (四)2's.
+    html = Path(path("010_")).read_text(encoding="utf-8")
+    soup = _wrapped(html, "禁止公开", "2.其他法律", "没有现成信息需要另行制作")
+    row = next(tr for tr in _applications_rows(soup) if "2.其他法律" in tr.get_text())
+    for cell, value in zip(_cells(row)[-7:], "4000004", strict=True):
+        cell.string = value
+    table = read_report(str(soup).encode(), "wrapped").tables["applications"]
+    assert table.numbers().get("unavailable_needs_creation", {}).get("total") in (None, 0)
+    assert "withheld_prohibited" not in table.numbers() or "withheld_prohibited" in table.ambiguous_rows

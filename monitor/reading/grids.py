@@ -30,6 +30,7 @@ from monitor.model import (
     APPLICANT_WORDS,
     APPLICATION_ROWS,
     HEADER_WORDS,
+    LABELS,
     ORG_SUBTOTAL,
     ORGANISATIONS,
     OTHER_2021,
@@ -226,8 +227,8 @@ def _label(row: list[GridCell]) -> GridCell | None:
 def _label_rest(rows: Sequence[list[GridCell]], r: int, specs: tuple[RowSpec, ...]) -> GridCell | None:
     """Grid row ``r + 1``'s label when it is row ``r``'s label wrapped onto a row of its own, beside numbers merged
     over both ("2.申请人逾期未按" / "收费通知要求缴纳费用…", review 84's W1-W4): that row holds no number of its own
-    and no numbering, and what it names is the item row ``r``'s number begins (2. is (六)2, not (四)2's 另行制作 nor
-    (二)部分公开, whose rows are their own)."""
+    and no numbering, and what it names is the item row ``r``'s number begins in the group its label stands in (2.
+    under （六）其他处理 is (六)2, not (四)2's 另行制作 nor (二)部分公开, whose rows are their own)."""
     if r + 1 >= len(rows) or not specs:
         return None
     own, below = _label(rows[r]), rows[r + 1]
@@ -239,8 +240,15 @@ def _label_rest(rows: Sequence[list[GridCell]], r: int, specs: tuple[RowSpec, ..
     if not any(c.row == r and c.rowspan > 1 and is_value(c.text) for c in below):
         return None  # no number merged over both: a spacer row, or a label of a row left blank
     number = item_number(squash(own.text))
+    group = next((m.group(1) for c in reversed(rows[r]) if c.col < own.col and (m := _GROUP.match(c.text))), None)
     named = [s for s in specs if s.match(squash(rest.text))]
-    return rest if number is not None and named and all(s.item == number for s in named) else None
+    if number is None or group is None or not named:
+        return None
+    # ... the item of the group the row stands in (review 86: "2.其他法律" under (三), its rest naming (四)2's words)
+    return rest if all(s.item == number and LABELS.get(s.key, "").startswith(f"({group})") for s in named) else None
+
+
+_GROUP = re.compile(r"^\s*[(（]([一二三四五六])[)）]")  # a group's label: （三）不予公开
 
 
 def _place(
