@@ -709,3 +709,32 @@ def test_an_error_stands_beside_a_short_row_where_the_sum_row_lost_a_cell_too():
     report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
     assert not any(v.doubt for v in report.tables["applications"].rows["partly_granted"].values())
     assert ("applications.row_total", "applications") in _errors(report)
+
+
+def test_a_merge_is_explained_beside_another_row_a_blank_short():
+    # Review 87's E4: 010's crawled page, 总计 merged over （四）1 (3…) and （四）2 (1…) on （四）1's line (4), and
+    # (二)部分公开 1…1 with a blank the crawler dropped (1 0 0 0 0 1). That row is what it reads whichever blank went:
+    # its 1 counts in the 总计 column, which then adds up; counted as nothing it did not, and the merge's row went out
+    # as an error.
+    soup, rows = _page_010()
+    _written(soup, rows, "不掌握", "3000004")
+    _written(soup, rows, "另行制作", "1000000", lost=6)
+    _written(soup, rows, "部分公开", "1000001", lost=3)
+    report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
+    assert all("下面的行" in v.doubt for v in report.tables["applications"].rows["unavailable_not_held"].values())
+    assert _errors(report) == set()
+
+
+def test_an_error_stands_where_no_sum_row_is_read_but_what_came_in_bounds_it():
+    # Review 87's E1: (一)予以公开 3…5 (its total two over), (二) a blank short (1 0 0 0 0 1, a share of 2), (七)总计 a
+    # blank short and 四 its label alone (its blanks dropped). Merged, the outcome rows' 总计 would be 5 + 4 = 9
+    # against 8 that came in (四 blank: 0): no merge explains it.
+    soup, rows = _page_010()
+    _written(soup, rows, "（一）予以公开", "3000005")
+    _written(soup, rows, "部分公开", "1000001", lost=3)
+    _written(soup, rows, "（七）", "8000008", lost=3)
+    for cell in next(tr for tr in rows if "结转下年" in tr.get_text()).find_all("td", recursive=False)[-7:]:
+        cell.decompose()  # its blank cells dropped by the crawler
+    report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
+    assert not any(v.doubt for v in report.tables["applications"].rows["granted"].values())
+    assert ("applications.row_total", "applications") in _errors(report)

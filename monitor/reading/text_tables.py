@@ -4,9 +4,8 @@ the totals add up), a row whose cells do not fill its columns left ambiguous; wh
 
 from __future__ import annotations
 
-import itertools
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from monitor.model import (
@@ -22,18 +21,17 @@ from monitor.model import (
     ORGANISATION_WORDS,
     ORGANISATIONS,
     OTHER_2021,
-    OUTCOME_ROWS,
     TABLE_WORDS,
     UNSPLIT_COLUMNS,
-    Number,
     RowSpec,
     Table,
     Value,
     gaps,
     shows_more,
 )
-from monitor.reading.cells import amounts_in_units, read_cell, read_value
+from monitor.reading.cells import amounts_in_units, read_value
 from monitor.reading.text_cells import SIGN_APART, Cell, tokenize
+from monitor.reading.text_merges import merged
 
 DOUBT_RHYTHM = "所在列由空行推定"
 DOUBT_SPACED = "某单元格内的数字被空格隔开（可能是一个数，也可能是相邻两格连在一起），本行各数所在列无法确定"
@@ -41,9 +39,6 @@ DOUBT_SPACED = "某单元格内的数字被空格隔开（可能是一个数，�
 
 DOUBT_POSITION = "行名与规定写法不同，按位置识别"
 DOUBT_SHIFT = "表中有数字写在行名之前、不属于其上方任何一行，各行数字可能整体错位，所在行无法确定"
-DOUBT_MERGED = "下面的行各少一个数字，此行的数字可能与下面的行合并填写（跨行的单元格），无法确定属于哪一行"
-DOUBT_MERGED_ABOVE = "上面的行各少一个数字，此行的数字可能与上面的行合并填写（跨行的单元格），无法确定属于哪一行"
-DOUBT_MERGED_AROUND = "上下的行各少一个数字，此行的数字可能与上下的行合并填写（跨行的单元格），无法确定属于哪一行"
 
 
 # ---------------------------------------------------------------- placing cells into rows
@@ -179,160 +174,12 @@ def place_rows(
             # (a 2019 row left blank, "（六）其他处理\t\t…"), and dropped by settle_other where the sub-rows follow
         found[spec.key] = _fit(run, spec.columns, cells[hit].line) if run else None
         runs[spec.key] = run
-    for key, doubt in _merged(specs, found, runs).items():
+    for key, doubt in merged(specs, found, runs).items():
         doubts.setdefault(key, doubt)
     missing = [s.key for s in specs if s.key not in found and s.key not in hits]
     if _shifted(cells, hits, found, specs, ordered):
         doubts = dict.fromkeys(found, DOUBT_SHIFT)
     return found, missing, doubts
-
-
-# The rows a cell may be merged over, in runs: the outcome rows (一)..(六) with one another, 一、本年新收 with 二、上年结转.
-# Never (七)总计 nor 四、结转下年度: they are sums, and a cell merged into one of them is no table's (review 85).
-_RECEIVED = ("new", "carried_over")
-_MERGEABLE = {key: n for n, keys in enumerate((_RECEIVED, OUTCOME_ROWS)) for key in keys}
-
-
-def _merged(
-    specs: Sequence[RowSpec], found: Mapping[str, Sequence[Cell] | None], runs: Mapping[str, Sequence[Cell]]
-) -> dict[str, str]:
-    """The rows placed whose numbers a cell merged over them and the rows next to them, each a number short and not
-    placed, may hold (``_merge_explains``), with why. A text writes a merged cell once: a crawler on its first row
-    (review 81), a PDF's converter where the cell is centred, on its last row of two or its middle one of three
-    (review 83's T10): the short rows may stand below the row that holds the number, above it, or on both sides.
-    A short row is one merge's (it lacks one cell): of the ways to give each short row to one merge, the one
-    explaining the most rows is taken (review 86: two merges each written on its lower row), and among those the
-    one with the most written on their first row, a crawler's way (review 85: a row short between two errors)."""
-    short = [
-        (run := runs.get(s.key)) is not None and found.get(s.key) is None and len(run) == len(s.columns) - 1
-        for s in specs
-    ]
-    claims: list[tuple[str, list[tuple[frozenset[int], str]]]] = []
-    for at, spec in enumerate(specs):
-        if (cells := found.get(spec.key)) is None or spec.key not in _MERGEABLE:
-            continue
-
-        def joins(i: int, block: int = _MERGEABLE[spec.key]) -> bool:
-            return short[i] and _MERGEABLE.get(specs[i].key) == block
-
-        before = list(itertools.takewhile(joins, range(at - 1, -1, -1)))
-        after = list(itertools.takewhile(joins, range(at + 1, len(specs))))
-        holds = _column_holds(found, spec.key)
-        ways = [
-            (frozenset(used), DOUBT_MERGED_AROUND if up and down else DOUBT_MERGED_ABOVE if up else DOUBT_MERGED)
-            for up, down in itertools.product(range(len(before) + 1), range(len(after) + 1))
-            if (used := [*before[:up], *after[:down]])
-            and _merge_explains(cells, [runs[specs[i].key] for i in used], spec.columns, holds)
-        ]
-        if ways:
-            claims.append((spec.key, ways))
-    return _assigned(claims)
-
-
-_MOST_CLAIMS = 12  # rows a merge may explain, searched together (a table has a few; beyond, first come first served)
-
-
-def _assigned(claims: Sequence[tuple[str, Sequence[tuple[frozenset[int], str]]]]) -> dict[str, str]:
-    """One way for as many claiming rows as can have one, no short row in two ways; then the most written on their
-    first row (``DOUBT_MERGED``); then the first found, in the order given."""
-    if len(claims) > _MOST_CLAIMS:  # first come first served
-        greedy: dict[str, str] = {}
-        taken: frozenset[int] = frozenset()
-        for key, ways in claims:
-            if (way := next((w for w in ways if not w[0] & taken), None)) is not None:
-                greedy[key], taken = way[1], taken | way[0]
-        return greedy
-    best: tuple[int, int] = (-1, -1)
-    chosen: dict[str, str] = {}
-
-    def search(k: int, used: frozenset[int], picked: dict[str, str]) -> None:
-        nonlocal best, chosen
-        if k == len(claims):
-            score = (len(picked), sum(d == DOUBT_MERGED for d in picked.values()))
-            if score > best:
-                best, chosen = score, picked
-            return
-        key, ways = claims[k]
-        for shorts, doubt in ways:
-            if not shorts & used:
-                search(k + 1, used | shorts, {**picked, key: doubt})
-        search(k + 1, used, picked)
-
-    search(0, frozenset(), {})
-    return chosen
-
-
-def _number(cell: Cell) -> Number | None:
-    return read_cell(cell.text).number if cell.kind == "value" else 0
-
-
-def _column_holds(found: Mapping[str, Sequence[Cell] | None], row: str) -> Callable[[int], bool]:
-    """Whether a column adds up with ``row``'s number there counted once and the rows not placed counting nothing
-    (what a merged cell's rows do): for an outcome row, the outcome rows to (七)总计's, or, (七) not read, to 新收 +
-    结转 − 四 (review 85's X5); for 一 or 二, 新收 + 结转 to (七)总计 + 四, (七) not read, the outcome rows' sum.
-    Where no such sum is read (the table's other rows lost too), it is not known, and the merge may be (review 86)."""
-
-    def number(key: str, at: int) -> Number | None:
-        cells = found.get(key)
-        return _number(cells[at]) if cells is not None and at < len(cells) else None
-
-    def outcomes(at: int) -> list[Number | None]:
-        rows = [k for k in OUTCOME_ROWS if found.get(k) is not None]
-        if any(k in rows for k in OTHER_2021):
-            rows = [k for k in rows if k != "other"]
-        return [number(k, at) for k in rows]
-
-    def holds(at: int) -> bool:
-        handled, forward = number("handled_total", at), number("carried_forward", at)
-        if row in _RECEIVED:
-            parts = [number(k, at) if found.get(k) is not None else 0 for k in _RECEIVED]
-            if handled is None and None not in (summed := outcomes(at)):
-                handled = sum(n or 0 for n in summed)
-            target = None if handled is None or forward is None else handled + forward
-        else:
-            parts = outcomes(at)
-            received = [number(k, at) for k in _RECEIVED]
-            if handled is not None:
-                target = handled
-            else:
-                target = None if None in received or forward is None else sum(n or 0 for n in received) - forward
-        if None in parts or target is None:
-            return True  # (nothing to hold it against)
-        return sum(n or 0 for n in parts) == target
-
-    return holds
-
-
-def _merge_explains(
-    row: Sequence[Cell] | None,
-    shorts: Sequence[Sequence[Cell]],
-    columns: Sequence[str],
-    column_holds: Callable[[int], bool] = lambda _: True,
-) -> bool:
-    """Whether a cell merged over table 三's row and the rows next to it, each a number short, can be why
-    the row does not add up: a merged cell is written once (review 81), its number all its rows'. Only
-    where it can be is that row's reading in doubt: in some column, each short row's own total holds with
-    its share put back, and the shares are what the row has too much there (review 83: over three rows). An
-    error no merge explains stands (review 82)."""
-    if row is None or columns[-1] != "total" or len(columns) not in (3, 7):
-        return False
-    a = [_number(c) for c in row]
-    bs = [[_number(c) for c in short] for short in shorts]
-    if None in a or any(None in b for b in bs):
-        return True  # (a number not read: whether it adds up is not known)
-    last = len(columns) - 1
-    diff = sum(n or 0 for n in a[:-1]) - (a[-1] or 0)
-    for at in range(len(columns)) if diff else ():
-        # each short row's share: what its cell there must be for its own total to hold
-        shares = [
-            sum(n or 0 for n in b[:last]) if at == last else (b[-1] or 0) - sum(n or 0 for n in b[:-1]) for b in bs
-        ]
-        wanted = -diff if at == last else diff  # what the row holds there beyond its own
-        # ... and the column, that number counted once, adds up to (七)总计 (review 84: rows short by a dropped blank
-        # have shares of 0, and so many of them may sum to a true error's difference by chance)
-        if wanted > 0 and min(shares) >= 0 and sum(shares) == wanted and (a[at] or 0) >= wanted and column_holds(at):
-            return True
-    return False
 
 
 def _by_position(
