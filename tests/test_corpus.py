@@ -558,16 +558,30 @@ def test_a_row_s_label_wrapped_onto_a_second_line_with_its_numbers_merged_over_b
     assert not any(v.doubt for v in table.rows[key].values())
 
 
-def test_a_true_error_on_a_row_whose_label_is_wrapped_onto_a_second_line_is_raised():
-    # Review 84's W6: 010's (六)2 drawn as above, its 总计 one more than its parts: the page's error, raised.
+@pytest.mark.parametrize(
+    ("word", "first", "rest", "group", "label"),
+    [
+        ("收费通知", "2.申请人逾期未按", "收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", None, "(六)2"),
+        ("禁止公开", "2.其他法律", "行政法规禁止公开", None, "(三)2"),
+        ("禁止公开", "2.其他法律", "行政法规禁止公开", "不予公开", "(三)2"),
+        ("禁止公开", "2.其他法律", "行政法规禁止公开", "三、不予公开", "(三)2"),
+    ],
+    ids=["W6", "（三）", "group-words", "group-三、"],
+)
+def test_a_true_error_on_a_row_whose_label_is_wrapped_onto_a_second_line_is_raised(word, first, rest, group, label):
+    # Review 84's W6: 010's (六)2 drawn as above, its 总计 one more than its parts: the page's error, raised. Review
+    # 87: (三)2 so drawn, whatever its group's label cell says: （三）不予公开, 不予公开 or 三、不予公开.
     html = Path(path("010_")).read_text(encoding="utf-8")
-    soup = _wrapped(html, "收费通知", "2.申请人逾期未按", "收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请")
-    row = next(tr for tr in _applications_rows(soup) if "逾期未按" in tr.get_text())
+    if group is not None:
+        html = html.replace("（三）不予公开", group, 1)
+        assert group in html
+    soup = _wrapped(html, word, first, rest)
+    row = next(tr for tr in _applications_rows(soup) if first in tr.get_text())
     total = _cells(row)[-1]
     total.string = str(int(total.get_text(strip=True)) + 1)
     report = read_report(str(soup).encode(), "wrapped")
     errors = {(f.rule, f.message) for f in run_rules(report) if f.severity == "error"}
-    assert any(rule == "applications.row_total" and "(六)2" in message for rule, message in errors)
+    assert any(rule == "applications.row_total" and label in message for rule, message in errors)
 
 
 def test_a_row_below_a_numbered_row_naming_another_item_is_not_that_row_s_rest():

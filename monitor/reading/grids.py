@@ -240,7 +240,7 @@ def _label_rest(rows: Sequence[list[GridCell]], r: int, specs: tuple[RowSpec, ..
     if not any(c.row == r and c.rowspan > 1 and is_value(c.text) for c in below):
         return None  # no number merged over both: a spacer row, or a label of a row left blank
     number = item_number(squash(own.text))
-    group = next((m.group(1) for c in reversed(rows[r]) if c.col < own.col and (m := _GROUP.match(c.text))), None)
+    group = next((g for c in reversed(rows[r]) if c.col < own.col and (g := _group(c.text))), None)
     named = [s for s in specs if s.match(squash(rest.text))]
     if number is None or group is None or not named:
         return None
@@ -248,7 +248,15 @@ def _label_rest(rows: Sequence[list[GridCell]], r: int, specs: tuple[RowSpec, ..
     return rest if all(s.item == number and LABELS.get(s.key, "").startswith(f"({group})") for s in named) else None
 
 
-_GROUP = re.compile(r"^\s*[(（]([一二三四五六])[)）]")  # a group's label: （三）不予公开
+_GROUP = re.compile(r"^\s*(?:[(（]([一二三四五六])[)）]|([一二三四五六])\s*[、.．])")  # （三）不予公开, 三、不予公开
+_GROUP_WORDS = {"不予公开": "三", "无法提供": "四", "不予处理": "五", "其他处理": "六"}  # a group's label unnumbered
+
+
+def _group(text: str) -> str | None:
+    """The group (三..六 of table 三's outcomes) a label cell names: by its number, or by its words (review 87)."""
+    if m := _GROUP.match(text):
+        return m.group(1) or m.group(2)
+    return next((n for words, n in _GROUP_WORDS.items() if squash(text) == words), None)
 
 
 def _place(
