@@ -505,10 +505,16 @@ def test_an_error_no_merged_cell_explains_stands_beside_a_row_a_number_short():
     assert ("applications.row_total", "applications") in _errors(report)
 
 
-def test_a_number_a_rendering_writes_once_for_three_rows_is_not_the_first_row_s_for_certain():
+@pytest.mark.parametrize(
+    ("on", "holder", "why"),
+    [(0, "unavailable_not_held", "下面的行"), (1, "unavailable_needs_creation", "上下的行")],
+    ids=["first-row", "middle-row"],
+)
+def test_a_number_a_rendering_writes_once_for_three_rows_is_not_its_row_s_for_certain(on, holder, why):
     # Review 83: 010's crawled page with the 自然人 numbers of （四）1, 2 and 3 merged into one cell holding their sum
-    # (1 more here in each row below the first): the text writes it once, and the two rows below are each a number
-    # short. The shares those rows need to add up are what the first row has too much: not its number for certain.
+    # (1 more here in each row below the first): the text writes it once, on its first row (a crawler) or its middle
+    # one (a PDF's converter, where the cell is centred), and the other two rows are each a number short. The shares
+    # those rows need to add up are what the row holding it has too much: not its number for certain.
     soup, rows = _page_010()
     at = next(i for i, tr in enumerate(rows) if "不掌握" in tr.get_text())
     cells = [rows[at + k].find_all("td", recursive=False)[-7:] for k in range(3)]
@@ -519,13 +525,11 @@ def test_a_number_a_rendering_writes_once_for_three_rows_is_not_the_first_row_s_
     for k in (1, 2):  # each row below: one more in 自然人 and 总计, as its page (its (七)总计, 本年新收) counts them
         for c in (cells[k][0], cells[k][-1], handled[0], handled[-1], new[0], new[-1]):
             c.string = str(int(c.get_text(strip=True)) + 1)
-    merged = cells[0][0]
-    merged["rowspan"] = "3"
-    merged.string = str(sum(int(cells[k][0].get_text(strip=True)) for k in range(3)))
-    for k in (1, 2):
+    cells[on][0].string = str(sum(int(cells[k][0].get_text(strip=True)) for k in range(3)))
+    for k in {0, 1, 2} - {on}:
         cells[k][0].decompose()
     report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
-    assert all(v.doubt for v in report.tables["applications"].rows["unavailable_not_held"].values())
+    assert all(why in v.doubt for v in report.tables["applications"].rows[holder].values())
     assert _errors(report) == set()
 
 
@@ -558,29 +562,6 @@ def test_a_number_a_rendering_writes_on_the_lower_of_two_rows_is_not_that_row_s_
     report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
     partly = report.tables["applications"].rows["partly_granted"]
     assert all("上面的行" in v.doubt for v in partly.values())
-    assert _errors(report) == set()
-
-
-def test_a_number_a_rendering_writes_on_the_middle_of_three_rows_is_not_that_row_s_for_certain():
-    # 010's crawled page with the 自然人 numbers of （四）1, 2 and 3 merged into one cell holding their sum (1 more in
-    # 2 and 3, as their page counts them), written on （四）2's line, where a cell centred over three rows stands:
-    # the rows above and below it are each a number short, and together they are what （四）2 has too much.
-    soup, rows = _page_010()
-    at = next(i for i, tr in enumerate(rows) if "不掌握" in tr.get_text())
-    cells = [rows[at + k].find_all("td", recursive=False)[-7:] for k in range(3)]
-    handled, new = (
-        next(tr for tr in rows if word in tr.get_text()).find_all("td", recursive=False)[-7:]
-        for word in ("（七）", "本年新收")
-    )
-    for k in (1, 2):
-        for c in (cells[k][0], cells[k][-1], handled[0], handled[-1], new[0], new[-1]):
-            c.string = str(int(c.get_text(strip=True)) + 1)
-    cells[1][0].string = str(sum(int(cells[k][0].get_text(strip=True)) for k in range(3)))
-    for k in (0, 2):
-        cells[k][0].decompose()
-    report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
-    needs_creation = report.tables["applications"].rows["unavailable_needs_creation"]
-    assert all("上下的行" in v.doubt for v in needs_creation.values())
     assert _errors(report) == set()
 
 
@@ -668,73 +649,72 @@ def test_a_change_written_in_words_in_a_rendering_is_that_signed_number(written)
     )
 
 
-def test_two_merges_each_written_on_its_lower_row_are_both_explained():
-    # Review 86's BF1: 010's crawled page, （四）1 to (五)1 each 1…1, 总计 merged over （四）1/（四）2 and over
-    # （四）3/(五)1, each written once on its lower row (2): （四）1 and （四）3 are a number short. The short row between the
-    # two merges, （四）3, is (五)1's: given to （四）2 (the row above it), it would leave (五)1 a false error.
+# What a careful reader makes of 010's crawled table 三 with cells merged, blanks dropped and errors made, one case a
+# line: the rows to write (the row naming WORD set to VALUES, one digit a column, its cell LOST not written), a row
+# whose cells are all dropped, then the rows the reader cannot be sure of (a merge explains them: WHY is in their
+# doubt, and nothing is an error) or, with WHY empty, the row whose error stands.
+_CRAWLED_MERGES = {
+    # review 86's BF1: 总计 merged over （四）1/（四）2 and over （四）3/(五)1, each written on its lower row
+    "two-on-lower-rows": (
+        [("不掌握", "1000001", 6), ("另行制作", "1000002", None), ("不明确", "1000001", 6), ("信访", "1000002", None)],
+        None,
+        ("unavailable_needs_creation", "rejected_complaint"),
+        "上面的行",
+    ),
+    # review 86's N2: 总计 merged over （四）1/（四）2 on the lower row; then (七)总计 a zero short too: held against
+    # 新收 + 结转 − 四 instead
+    "lower-row": (
+        [("不掌握", "4000004", 6), ("另行制作", "0000004", None)],
+        None,
+        ("unavailable_needs_creation",),
+        "上面的行",
+    ),
+    "sum-row-short": (
+        [("不掌握", "4000004", 6), ("另行制作", "0000004", None), ("（七）", "8000008", 3)],
+        None,
+        ("unavailable_needs_creation",),
+        "上面的行",
+    ),
+    # review 87's E4: the 总计 merge on the upper row beside (二) 1 0 0 0 0 1 (a blank dropped): that row reads the same
+    # whichever blank went, and its 1 counts in the column
+    "beside-a-blank-short": (
+        [("不掌握", "3000004", None), ("另行制作", "1000000", 6), ("部分公开", "1000001", 3)],
+        None,
+        ("unavailable_not_held",),
+        "下面的行",
+    ),
+    # review 85's X5: (二) 1…3 (two over), (一) above it 1 0 0 0 0 1, (七)总计 a zero short: the column would be 7
+    # against 新收 + 结转 − 四 = 8
+    "sum-row-short-error": (
+        [("（一）予以公开", "1000001", 3), ("部分公开", "1000003", None), ("（七）", "8000008", 3)],
+        None,
+        ("partly_granted",),
+        "",
+    ),
+    # review 87's E1: (一) 3…5, (二) below a blank short, (七)总计 a blank short, 四 its label alone (0s): merged, the
+    # outcome rows would be 9, more than the 8 that came in
+    "no-sum-row-error": (
+        [("（一）予以公开", "3000005", None), ("部分公开", "1000001", 3), ("（七）", "8000008", 3)],
+        "结转下年",
+        ("granted",),
+        "",
+    ),
+}
+
+
+@pytest.mark.parametrize(("writes", "dropped", "keys", "why"), _CRAWLED_MERGES.values(), ids=_CRAWLED_MERGES.keys())
+def test_cells_merged_in_a_crawled_table(writes, dropped, keys, why):
     soup, rows = _page_010()
-    for word, lost in (("不掌握", 6), ("另行制作", None), ("不明确", 6), ("信访", None)):
-        _written(soup, rows, word, "1000001" if lost is not None else "1000002", lost=lost)
+    for word, values, lost in writes:
+        _written(soup, rows, word, values, lost=lost)
+    if dropped is not None:
+        for cell in next(tr for tr in rows if dropped in tr.get_text()).find_all("td", recursive=False)[-7:]:
+            cell.decompose()
     report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
     table = report.tables["applications"]
-    assert all(
-        "上面的行" in v.doubt
-        for key in ("unavailable_needs_creation", "rejected_complaint")
-        for v in table.rows[key].values()
-    )
-    assert _errors(report) == set()
-
-
-@pytest.mark.parametrize("sum_row_short", [False, True], ids=["as-drawn", "sum-row-short"])
-def test_a_merge_is_explained_where_the_sum_row_lost_a_cell(sum_row_short):
-    # Review 86's N2: 010's crawled page, 总计 merged over （四）1/（四）2 (4), written on （四）2, and (七)总计 a zero short
-    # too (a blank the crawler dropped): the column is held against 新收 + 结转 − 四 instead, which it meets.
-    soup, rows = _page_010()
-    _written(soup, rows, "不掌握", "4000004", lost=6)
-    _written(soup, rows, "另行制作", "0000004")
-    if sum_row_short:
-        _written(soup, rows, "（七）", "8000008", lost=3)
-    report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
-    assert all("上面的行" in v.doubt for v in report.tables["applications"].rows["unavailable_needs_creation"].values())
-    assert _errors(report) == set()
-
-
-def test_an_error_stands_beside_a_short_row_where_the_sum_row_lost_a_cell_too():
-    # Review 85's X5: (二)部分公开 1…3 (its total two over), (一)予以公开 above it 1…1 with a blank dropped, and (七)总计
-    # a zero short as well: 新收 + 结转 − 四 (8) is not what the 总计 column would add up to (7), so no merge explains it.
-    soup, rows = _page_010()
-    _written(soup, rows, "（一）予以公开", "1000001", lost=3)
-    _written(soup, rows, "部分公开", "1000003")
-    _written(soup, rows, "（七）", "8000008", lost=3)
-    report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
-    assert not any(v.doubt for v in report.tables["applications"].rows["partly_granted"].values())
-    assert ("applications.row_total", "applications") in _errors(report)
-
-
-def test_a_merge_is_explained_beside_another_row_a_blank_short():
-    # Review 87's E4: 010's crawled page, 总计 merged over （四）1 (3…) and （四）2 (1…) on （四）1's line (4), and
-    # (二)部分公开 1…1 with a blank the crawler dropped (1 0 0 0 0 1). That row is what it reads whichever blank went:
-    # its 1 counts in the 总计 column, which then adds up; counted as nothing it did not, and the merge's row went out
-    # as an error.
-    soup, rows = _page_010()
-    _written(soup, rows, "不掌握", "3000004")
-    _written(soup, rows, "另行制作", "1000000", lost=6)
-    _written(soup, rows, "部分公开", "1000001", lost=3)
-    report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
-    assert all("下面的行" in v.doubt for v in report.tables["applications"].rows["unavailable_not_held"].values())
-    assert _errors(report) == set()
-
-
-def test_an_error_stands_where_no_sum_row_is_read_but_what_came_in_bounds_it():
-    # Review 87's E1: (一)予以公开 3…5 (its total two over), (二) a blank short (1 0 0 0 0 1, a share of 2), (七)总计 a
-    # blank short and 四 its label alone (its blanks dropped). Merged, the outcome rows' 总计 would be 5 + 4 = 9
-    # against 8 that came in (四 blank: 0): no merge explains it.
-    soup, rows = _page_010()
-    _written(soup, rows, "（一）予以公开", "3000005")
-    _written(soup, rows, "部分公开", "1000001", lost=3)
-    _written(soup, rows, "（七）", "8000008", lost=3)
-    for cell in next(tr for tr in rows if "结转下年" in tr.get_text()).find_all("td", recursive=False)[-7:]:
-        cell.decompose()  # its blank cells dropped by the crawler
-    report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
-    assert not any(v.doubt for v in report.tables["applications"].rows["granted"].values())
-    assert ("applications.row_total", "applications") in _errors(report)
+    if why:
+        assert all(why in v.doubt for key in keys for v in table.rows[key].values())
+        assert _errors(report) == set()
+    else:
+        assert not any(v.doubt for key in keys for v in table.rows[key].values())
+        assert ("applications.row_total", "applications") in _errors(report)
