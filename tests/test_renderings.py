@@ -683,6 +683,34 @@ _CRAWLED_MERGES = {
         ("unavailable_not_held",),
         "下面的行",
     ),
+    # review 85's M7b: 自然人 merged over (一)/(二) (4) on (一), and 总计 over （四）1/（四）2 (4) on （四）1: each merge's
+    # column holds only with the other's short row counted, its numbers not known but at least 0 (review 88)
+    "two-merges-two-columns": (
+        [
+            ("（一）予以公开", "4000003", None),
+            ("部分公开", "1000001", 0),
+            ("不掌握", "3000004", None),
+            ("另行制作", "1000000", 6),
+        ],
+        None,
+        ("granted", "unavailable_not_held"),
+        "下面的行",
+    ),
+    # review 88's C1: (五)5 4…6 (two over) above （六）其他处理, whose 1 and 2 share a 自然人 cell (3) written on (六)2:
+    # (六)1, a number short, is never (五)5's (the heading between them): its error stands, and (六)2's is the merge's
+    "error-above-a-heading": (
+        [
+            ("（一）予以公开", "0000000", None),
+            ("部分公开", "0000000", None),
+            ("不掌握", "1000001", None),
+            ("重新出具", "4000006", None),
+            ("不补正", "2000002", 0),
+            ("收费通知", "3000001", None),
+        ],
+        None,
+        ("rejected_confirmation",),
+        "",
+    ),
     # review 85's X5: (二) 1…3 (two over), (一) above it 1 0 0 0 0 1, (七)总计 a zero short: the column would be 7
     # against 新收 + 结转 − 四 = 8
     "sum-row-short-error": (

@@ -62,14 +62,14 @@ def merged(
         for s in specs
         if (run := runs.get(s.key)) is not None and found.get(s.key) is None and len(run) == width - 1
     }
-    claims = [
-        (spec.key, ways)
+    ways = [
+        (spec.key, found_ways)
         for at, spec in enumerate(specs)
-        if spec.key in placed
-        and spec.key in _MERGEABLE
-        and (ways := [m for m in _ways(specs, at, placed, short) if _holds(m, placed, short, width)])
+        if spec.key in placed and spec.key in _MERGEABLE and (found_ways := _ways(specs, at, placed, short))
     ]
-    return {m.holder: m.doubt for m in _assigned(claims)}
+    claimed = frozenset(key for _, found_ways in ways for m in found_ways for key in m.shorts)
+    claims = [(key, [m for m in found_ways if _holds(m, placed, short, claimed, width)]) for key, found_ways in ways]
+    return {m.holder: m.doubt for m in _assigned([(key, ms) for key, ms in claims if ms])}
 
 
 def _number(cell: Cell) -> Number | None:
@@ -78,7 +78,7 @@ def _number(cell: Cell) -> Number | None:
 
 def _ways(specs: Sequence[RowSpec], at: int, placed: dict[str, Numbers], short: dict[str, Numbers]) -> list[_Merge]:
     """The merges the row ``specs[at]`` may hold: over it and the nearest short rows above, below or both (of its run
-    of rows: outcome rows, or 一 and 二; past the 2021 format's heading （六）其他处理, which holds no number)."""
+    of rows: outcome rows, or 一 and 二)."""
     key = specs[at].key
     a = placed[key]
     if None in a:
@@ -88,8 +88,6 @@ def _ways(specs: Sequence[RowSpec], at: int, placed: dict[str, Numbers], short: 
         out = []
         for i in steps:
             other = specs[i].key
-            if other == "other" and other not in placed and other not in short:
-                continue
             if other not in short or _MERGEABLE.get(other) != _MERGEABLE[key] or None in short[other]:
                 break
             out.append(other)
@@ -143,13 +141,19 @@ def _assigned(claims: Sequence[tuple[str, Sequence[_Merge]]]) -> list[_Merge]:
     return chosen
 
 
-def _holds(merge: _Merge, placed: dict[str, Numbers], short: dict[str, Numbers], width: int) -> bool:
+def _holds(
+    merge: _Merge, placed: dict[str, Numbers], short: dict[str, Numbers], claimed: frozenset[str], width: int
+) -> bool:
     """Whether the merge's column adds up, its number counted once (its short rows' shares in it). Another short row
-    counts as a row whose blank a crawler dropped, where it can only be that, else nothing; a number not read, at
-    least 0; a sum row not read, what the rest allow (review 87: the outcome rows at most 新收 + 结转)."""
-    table: dict[str, Numbers | None] = dict(placed)
+    no merge could take counts as a row whose blank a crawler dropped, where it can only be that; else, as a number
+    not read, at least 0 (review 88); a sum row not read, what the rest allow (review 87: the outcome rows at most
+    新收 + 结转)."""
+    table: dict[str, Numbers] = dict(placed)
     for key, row in short.items():
-        table[key] = None if key in merge.shorts else _blank_dropped(row, width)
+        if key in merge.shorts:
+            table[key] = [0] * width  # counted once, in the holder's number
+        else:
+            table[key] = (None if key in claimed else _blank_dropped(row, width)) or [None] * width
     return _adds_up(table, merge.column, "received" if merge.holder in _RECEIVED else "outcome")
 
 
@@ -161,19 +165,19 @@ def _blank_dropped(row: Numbers, width: int) -> Numbers | None:
     return [row[0], *[0] * (width - 2), row[-1]]
 
 
-def _adds_up(table: dict[str, Numbers | None], column: int, block: str) -> bool:
+def _adds_up(table: dict[str, Numbers], column: int, block: str) -> bool:
     """Whether ``column`` of the outcome rows, or of 一 and 二 (``block``), adds up to the sums the table gives."""
 
     def at(key: str) -> Number | None:
         row = table.get(key)
         return row[column] if row is not None and column < len(row) else None
 
-    outcome_keys = [k for k in OUTCOME_ROWS if table.get(k) is not None]  # (a row not known counts nothing)
+    outcome_keys = [k for k in OUTCOME_ROWS if k in table]
     if any(k in outcome_keys for k in OTHER_2021):
         outcome_keys = [k for k in outcome_keys if k != "other"]
     outcomes = [at(k) for k in outcome_keys]
     handled, forward = at("handled_total"), at("carried_forward")
-    received = [at(k) if table.get(k) is not None else 0 for k in _RECEIVED]
+    received = [at(k) if k in table else 0 for k in _RECEIVED]  # (a row not on the page counts nothing)
     if block == "outcome":
         parts, target = outcomes, handled
         if target is None and None not in received and forward is not None:
