@@ -204,9 +204,10 @@ def grid_rows(
                 if fresh:
                     colmap = fresh
                 header = []
-            rest, own = _label_rest(rows, r, specs), _label(row)
-            if rest is not None:  # the label read whole, and its rest's row not read as a row
+            wrapped = _label_rest(rows, r, specs)
+            if wrapped is not None:  # the label read whole, and its rest's row not read as a row
                 rests.add(r + 1)
+            own, rest = wrapped or (None, None)
             cells = [replace(c, text=c.text + rest.text) if rest and c is own else c for c in row]
             placed = _place(cells, r, colmap, rows, specs)
             placed.grid = grid.number
@@ -224,11 +225,11 @@ def _label(row: list[GridCell]) -> GridCell | None:
     return next((c for c in reversed(row[:number]) if not c.blank and _WORDED.search(c.text)), None)
 
 
-def _label_rest(rows: Sequence[list[GridCell]], r: int, specs: tuple[RowSpec, ...]) -> GridCell | None:
-    """Grid row ``r + 1``'s label when it is row ``r``'s label wrapped onto a row of its own, beside numbers merged
-    over both ("2.申请人逾期未按" / "收费通知要求缴纳费用…", review 84's W1-W4): that row holds no number of its own
-    and no numbering, and what it names is the item row ``r``'s number begins in the group its label stands in (2.
-    under （六）其他处理 is (六)2, not (四)2's 另行制作 nor (二)部分公开, whose rows are their own)."""
+def _label_rest(rows: Sequence[list[GridCell]], r: int, specs: tuple[RowSpec, ...]) -> tuple[GridCell, GridCell] | None:
+    """Row ``r``'s label and grid row ``r + 1``'s, where that is the label's rest, wrapped onto a row of its own
+    beside numbers merged over both ("2.申请人逾期未按" / "收费通知要求缴纳费用…", review 84's W1-W4): that row holds
+    no number of its own and no numbering, and what it names is the item row ``r``'s number begins in the group its
+    label stands in (2. under （六）其他处理 is (六)2, not (四)2's 另行制作 nor (二)部分公开, whose rows are their own)."""
     if r + 1 >= len(rows) or not specs:
         return None
     own, below = _label(rows[r]), rows[r + 1]
@@ -245,7 +246,9 @@ def _label_rest(rows: Sequence[list[GridCell]], r: int, specs: tuple[RowSpec, ..
     if number is None or group is None or not named:
         return None
     # ... the item of the group the row stands in (review 86: "2.其他法律" under (三), its rest naming (四)2's words)
-    return rest if all(s.item == number and LABELS.get(s.key, "").startswith(f"({group})") for s in named) else None
+    if all(s.item == number and LABELS.get(s.key, "").startswith(f"({group})") for s in named):
+        return own, rest
+    return None
 
 
 _GROUP = re.compile(r"^\s*(?:[(（]([一二三四五六])[)）]|([一二三四五六])\s*[、.．])")  # （三）不予公开, 三、不予公开
