@@ -37,13 +37,9 @@ Numbers = list[Number | None]
 @dataclass(frozen=True)
 class _Merge:
     holder: str  # the row holding the number
-    shares: tuple[tuple[str, Number], ...]  # each short row it spans, and its share of the number
+    shorts: frozenset[str]  # the short rows it spans
     column: int
     doubt: str
-
-    @property
-    def shorts(self) -> frozenset[str]:
-        return frozenset(key for key, _ in self.shares)
 
 
 def merged(
@@ -110,7 +106,7 @@ def _ways(specs: Sequence[RowSpec], at: int, placed: dict[str, Numbers], short: 
             ]
             wanted = -diff if column == last else diff  # what the row holds there beyond its own
             if wanted > 0 and min(shares) >= 0 and sum(shares) == wanted and (a[column] or 0) >= wanted:
-                out.append(_Merge(key, tuple(zip(used, shares, strict=True)), column, doubt))
+                out.append(_Merge(key, frozenset(used), column, doubt))
     return out
 
 
