@@ -696,19 +696,25 @@ _CRAWLED_MERGES = {
         ("granted", "unavailable_not_held"),
         "下面的行",
     ),
-    # review 88's C1: (五)5 4…6 (two over) above （六）其他处理, whose 1 and 2 share a 自然人 cell (3) written on (六)2:
-    # (六)1, a number short, is never (五)5's (the heading between them): its error stands, and (六)2's is the merge's
-    "error-above-a-heading": (
-        [
-            ("（一）予以公开", "0000000", None),
-            ("部分公开", "0000000", None),
-            ("不掌握", "1000001", None),
-            ("重新出具", "4000006", None),
-            ("不补正", "2000002", 0),
-            ("收费通知", "3000001", None),
-        ],
+    # review 89's H1: 自然人 merged over (五)5 (1) and (六)1 (2), written on (五)5 (3), across the heading （六）其他处理
+    "across-a-heading": (
+        [("不掌握", "1000001", None), ("重新出具", "3000001", None), ("不补正", "2000002", 0)],
         None,
         ("rejected_confirmation",),
+        "下面的行",
+    ),
+    # review 89's S1: (三)2 1…3 (two over) above (三)3 1 0 0 0 0 1 (a blank dropped), and 自然人 merged over
+    # （四）1/（四）2 elsewhere: (三)3 holds a 1 in 其他 or 自然人 whichever way it is read, never what (三)2 lacks
+    "error-beside-a-blank-short-and-another-merge": (
+        [
+            ("（一）予以公开", "2000002", None),
+            ("2.其他法律", "1000003", None),
+            ("危及", "1000001", 3),
+            ("不掌握", "3000001", None),
+            ("另行制作", "2000002", 0),
+        ],
+        None,
+        ("withheld_prohibited",),
         "",
     ),
     # review 85's X5: (二) 1…3 (two over), (一) above it 1 0 0 0 0 1, (七)总计 a zero short: the column would be 7

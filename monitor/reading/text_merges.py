@@ -74,7 +74,7 @@ def _number(cell: Cell) -> Number | None:
 
 def _ways(specs: Sequence[RowSpec], at: int, placed: dict[str, Numbers], short: dict[str, Numbers]) -> list[_Merge]:
     """The merges the row ``specs[at]`` may hold: over it and the nearest short rows above, below or both (of its run
-    of rows: outcome rows, or 一 and 二)."""
+    of rows: outcome rows, or 一 and 二; past the 2021 heading （六）其他处理)."""
     key = specs[at].key
     a = placed[key]
     if None in a:
@@ -84,6 +84,8 @@ def _ways(specs: Sequence[RowSpec], at: int, placed: dict[str, Numbers], short: 
         out = []
         for i in steps:
             other = specs[i].key
+            if other == "other" and other not in placed and other not in short:
+                continue  # the 2021 heading （六）其他处理, holding no number: a cell may be merged across it (review 89)
             if other not in short or _MERGEABLE.get(other) != _MERGEABLE[key] or None in short[other]:
                 break
             out.append(other)
@@ -140,54 +142,83 @@ def _assigned(claims: Sequence[tuple[str, Sequence[_Merge]]]) -> list[_Merge]:
 def _holds(
     merge: _Merge, placed: dict[str, Numbers], short: dict[str, Numbers], claimed: frozenset[str], width: int
 ) -> bool:
-    """Whether the merge's column adds up, its number counted once (its short rows' shares in it). Another short row
-    no merge could take counts as a row whose blank a crawler dropped, where it can only be that; else, as a number
-    not read, at least 0 (review 88); a sum row not read, what the rest allow (review 87: the outcome rows at most
-    新收 + 结转)."""
-    table: dict[str, Numbers] = dict(placed)
+    """Whether the merge's column can add up, its number counted once (its short rows' shares in it). Another short
+    row counts as any of its readings (``_readings``: review 89, where review 88 counted it at least 0 and let a true
+    error through); a number not read, at least 0; a sum row not read, what the rest allow (review 87: the outcome
+    rows at most 新收 + 结转)."""
+    column = merge.column
+    values: dict[str, Values] = {key: _one(row[column] if column < len(row) else None) for key, row in placed.items()}
     for key, row in short.items():
-        if key in merge.shorts:
-            table[key] = [0] * width  # counted once, in the holder's number
-        else:
-            table[key] = (None if key in claimed else _blank_dropped(row, width)) or [None] * width
-    return _adds_up(table, merge.column, "received" if merge.holder in _RECEIVED else "outcome")
+        # a merge's own short rows: counted once, in the holder's number
+        values[key] = {0} if key in merge.shorts else _readings(row, column, width, merged=key in claimed)
+    return _adds_up(values, "received" if merge.holder in _RECEIVED else "outcome")
 
 
-def _blank_dropped(row: Numbers, width: int) -> Numbers | None:
-    """A short row read as one whose blank organisation cell a crawler dropped (1 0 0 0 0 1: 1 0 0 0 0 0 1), where
-    that is so whichever it was: its organisations' cells all 0 and its 自然人 its total; else not known (None)."""
-    if None in row or any(row[1:-1]) or row[0] != row[-1]:
+Values = set[Number] | None  # a row's possible numbers in a column; None: not known (at least 0)
+_MOST_SUMS = 512  # possible sums kept (beyond, not known)
+
+
+def _one(n: Number | None) -> Values:
+    return None if n is None else {n}
+
+
+def _readings(row: Numbers, column: int, width: int, merged: bool) -> Values:
+    """A short row's possible numbers in ``column``: its missing cell in each place in turn, there what puts its
+    total right (a blank dropped, a number lost), or, where another merge may take the row (``merged``), 0 (merged
+    into that row's number); elsewhere its cell shown there. A row whose blank a crawler dropped (1 0 0 0 0 1) is
+    what it reads whichever blank went; one whose 自然人 went into a merge of its own as 0 (0 2 0 0 0 0 2 shown
+    2 0 0 0 0 2) may be 2 or 0 there (review 89's Z1)."""
+    shown = [n for n in row if n is not None]
+    if len(shown) < len(row):
         return None
-    return [row[0], *[0] * (width - 2), row[-1]]
+    out: set[Number] = set()
+    for gap in range(width):
+        if gap == column:
+            share = sum(shown) if gap == width - 1 else shown[-1] - sum(shown[:-1])
+            out |= ({0} if merged else set()) | ({share} if share >= 0 else set())
+        else:
+            out.add(shown[column - (column > gap)])
+    return out
 
 
-def _adds_up(table: dict[str, Numbers], column: int, block: str) -> bool:
-    """Whether ``column`` of the outcome rows, or of 一 and 二 (``block``), adds up to the sums the table gives."""
+def _sum(parts: Sequence[Values]) -> tuple[set[Number], bool]:
+    """The possible sums of the parts' known numbers, and whether a part is not known (then at least those)."""
+    sums: set[Number] = {0}
+    unknown = False
+    for options in parts:
+        if options is None:
+            unknown = True
+            continue
+        sums = {s + n for s in sums for n in options}
+        if len(sums) > _MOST_SUMS:
+            return {min(sums)}, True
+    return sums, unknown
 
-    def at(key: str) -> Number | None:
-        row = table.get(key)
-        return row[column] if row is not None and column < len(row) else None
 
-    outcome_keys = [k for k in OUTCOME_ROWS if k in table]
+def _adds_up(values: dict[str, Values], block: str) -> bool:
+    """Whether the outcome rows, or 一 and 二 (``block``), can add up in the column to the sums the table gives."""
+    outcome_keys = [k for k in OUTCOME_ROWS if k in values]
     if any(k in outcome_keys for k in OTHER_2021):
         outcome_keys = [k for k in outcome_keys if k != "other"]
-    outcomes = [at(k) for k in outcome_keys]
-    handled, forward = at("handled_total"), at("carried_forward")
-    received = [at(k) if k in table else 0 for k in _RECEIVED]  # (a row not on the page counts nothing)
+    outcomes = _sum([values[k] for k in outcome_keys])
+    received = _sum([values[k] for k in _RECEIVED if k in values])  # (a row not on the page counts nothing)
+    handled, forward = values.get("handled_total"), values.get("carried_forward")
     if block == "outcome":
-        parts, target = outcomes, handled
-        if target is None and None not in received and forward is not None:
-            target = sum(n or 0 for n in received) - forward
-        bound = None if None in received else sum(n or 0 for n in received)  # the outcome rows at most what came in
+        parts = outcomes
+        if handled is not None:
+            target: set[Number] = handled
+        elif forward is not None and not received[1]:
+            target = {r - f for r in received[0] for f in forward}
+        else:  # the outcome rows at most what came in
+            return received[1] or min(parts[0]) <= max(received[0])
     else:
         parts = received
-        if handled is None and None not in outcomes:
-            handled = sum(n or 0 for n in outcomes)
-        target = None if handled is None or forward is None else handled + forward
-        bound = None
-        if target is None and handled is not None:  # what came in at least what was handled
-            return sum(n or 0 for n in parts) >= handled or None in parts
-    known = sum(n or 0 for n in parts)
-    if target is not None:
-        return known == target if None not in parts else known <= target
-    return bound is None or known <= bound
+        if handled is None and not outcomes[1]:
+            handled = outcomes[0]
+        if handled is None:
+            return True
+        if forward is None:  # what came in at least what was handled
+            return parts[1] or max(parts[0]) >= min(handled)
+        target = {h + f for h in handled for f in forward}
+    sums, unknown = parts
+    return any(s <= t if unknown else s == t for s in sums for t in target)
