@@ -649,6 +649,18 @@ def test_a_change_written_in_words_in_a_rendering_is_that_signed_number(written)
     )
 
 
+def test_a_change_in_words_after_a_row_in_a_table_with_no_change_column_is_a_remark_not_a_cell():
+    # Review 87's T4 (010's crawled page, the 2021 format): "| 行政许可 | 52 | 增加3 |". Table 二 has no 本年增/减 in
+    # 2021, so a reader sees 52 and a remark on it. Read as a second cell, the row was two numbers for one column
+    # and not read at all.
+    soup, _ = _page_010()
+    text = _crawled(str(soup))
+    assert "| 行政许可 | 52 |" in text
+    report = read_report(text.replace("| 行政许可 | 52 |", "| 行政许可 | 52 | 增加3 |").encode(), "crawled.txt")
+    (decisions,) = report.tables["active"].rows["licensing"].values()
+    assert (decisions.number, decisions.doubt) == (52, "")
+
+
 # What a careful reader makes of 010's crawled table 三 with cells merged, blanks dropped and errors made, one case a
 # line: the rows to write (the row naming WORD set to VALUES, one digit a column, its cell LOST not written), a row
 # whose cells are all dropped, then the rows the reader cannot be sure of (a merge explains them: WHY is in their

@@ -83,6 +83,7 @@ class Cell:
     glued: bool = False  # a digit string glued to a label: its cells were not separated on the page
     spaced: bool = False  # digits apart by spaces ("105 0", "- 3"): one number, or two cells run together
     piped: bool = False  # a cell of a pipe row
+    worded: bool = False  # a change with its sign in words (增加3: ``_worded``)
 
 
 # A digit string glued to the labels around it (a body on one line: "…申请数量0000000二、上年结转…"). A single
@@ -178,7 +179,7 @@ def _plain_cells(text: str, line: int, offset: int) -> list[Cell]:
         if is_value(word):
             out.append(Cell("value" if _DIGIT.search(word) else "blank", word, line, offset + t.start()))
         elif _worded(word):
-            out.append(Cell("value", word, line, offset + t.start()))
+            out.append(Cell("value", word, line, offset + t.start(), worded=True))
         else:
             out.extend(_segments(word, line, offset + t.start()))
     if not any(c.kind == "value" for c in out):  # labels alone: one, or, where a word starts a row's numbering

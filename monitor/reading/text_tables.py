@@ -21,6 +21,7 @@ from monitor.model import (
     ORGANISATION_WORDS,
     ORGANISATIONS,
     OTHER_2021,
+    SIGNED_COLUMNS,
     TABLE_WORDS,
     UNSPLIT_COLUMNS,
     RowSpec,
@@ -82,9 +83,11 @@ def _fit(run: Sequence[Cell], columns: Sequence[str], line: int = -1) -> list[Ce
             return None
         seq.append(cell)
     dropped = 0
-    while len(seq) > width and seq[-1].kind == "blank":
-        seq.pop()
-        dropped += 1
+    remarks = not SIGNED_COLUMNS.intersection(columns)
+    while len(seq) > width and (seq[-1].kind == "blank" or (remarks and seq[-1].worded)):
+        # (a change in words after a row's numbers, in a table with no 本年增/减 (a 2021 table 二's "52 | 增加3"):
+        # a remark on them, as the label it was read as before such words were cells)
+        dropped += seq.pop().kind == "blank"
     extra = len(seq) - width
     if (
         not dropped
