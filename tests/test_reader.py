@@ -550,6 +550,37 @@ def test_documents_are_read_by_warm_workers_recycled_after_a_number_of_documents
     assert after not in first
 
 
+def _out_of_memory(*_: object) -> int:
+    raise MemoryError
+
+
+def _unpicklable(*_: object) -> object:
+    return lambda: None  # (a lambda cannot be pickled)
+
+
+def test_a_worker_out_of_memory_gives_its_line_and_is_replaced_one_whose_answer_cannot_be_sent_goes_on():
+    """A document that ran out of memory is its one line, and its worker (its heap suspect) reads no other; an
+    answer the worker cannot send back is its one line too, and that worker reads the next document."""
+    from monitor import reading  # noqa: PLC0415
+
+    reading._pool().close()  # no idle reader left by an earlier test
+    reading.readers(1)
+    try:
+        before = reading.bounded(_pid, b"x")
+        with pytest.raises(InputError) as memory:
+            reading.bounded(_out_of_memory, b"x")
+        fresh = reading.bounded(_pid, b"x")
+        with pytest.raises(InputError) as unsent:
+            reading.bounded(_unpicklable, b"x")
+        same = reading.bounded(_pid, b"x")
+    finally:
+        reading.readers(None)
+    assert str(memory.value).startswith("读取超出限制")
+    assert fresh != before
+    assert str(unsent.value).startswith("无法读取")
+    assert same == fresh
+
+
 def test_one_hostile_document_holds_one_worker_and_the_one_that_breached_is_replaced(monkeypatch):
     """While a page runs into its limit in one worker, the other reads page after page; the worker that breached
     its CPU budget is gone and the next document is read by a fresh one."""
