@@ -15,6 +15,7 @@ from monitor.model.bodies import same_name
 from monitor.reading.normalise import normalise
 from monitor.reading.report import read_report
 from monitor.reading.text_cells import tokenize
+from monitor.reading.text_merges import DOUBT_MERGED
 
 RENDERINGS = Path(__file__).resolve().parent / "fixtures" / "renderings"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -627,6 +628,76 @@ def test_an_error_a_merge_cannot_explain_by_its_column_stands_beside_a_row_a_num
     report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
     assert not any(v.doubt for v in report.tables["applications"].rows[row].values())
     assert ("applications.row_total", "applications") in _errors(report)
+
+
+def _row_errors(report: Report) -> set[str | None]:
+    return {f.row for f in run_rules(report) if f.severity == "error" and f.rule == "applications.row_total"}
+
+
+def test_a_true_error_in_a_merges_column_is_told_alone_the_merge_stays_a_doubt():
+    # Review 90's A (010's crawled page): 自然人 merged over （四）1/（四）2 (1 and 1, 2 written on （四）1), and (五)2 a true
+    # error in that column (0 0 0 0 0 0 1: its 自然人 should be 1). The column cannot add up with the merge, nor
+    # without it: (五)2's error, told as its own, is why. A careful reader tells (五)2, not （四）1.
+    soup, rows = _page_010()
+    for word, values, lost in [
+        ("本年新收", "5000005", None),
+        ("予以公开", "1000001", None),
+        ("部分公开", "1000001", None),
+        ("不掌握", "2000001", None),
+        ("另行制作", "1000001", 0),
+        ("重复申请", "0000001", None),
+        ("（七）", "5000005", None),
+    ]:
+        _written(soup, rows, word, values, lost=lost)
+    report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
+    assert all(DOUBT_MERGED in v.doubt for v in report.tables["applications"].rows["unavailable_not_held"].values())
+    assert _row_errors(report) == {"rejected_repeat"}
+
+
+@pytest.mark.parametrize(
+    ("error", "short", "row"),
+    [("禁止公开", "危及", "withheld_prohibited"), ("逾期不补正", "确认或重新出具", "other_no_correction")],
+    ids=["withheld", "across-the-heading"],
+)
+def test_a_row_another_merge_may_take_in_one_column_is_not_read_as_nothing_in_another(error, short, row):
+    # Review 90's K and Kc (010's crawled page): ERROR's total 2 over (1 0 0 0 0 0 3), SHORT below it truly
+    # 0 0 0 0 0 1 1 with a blank dropped, and 自然人 merged over （四）1 3/（四）2 1, 4 written on （四）1. （四）2 may be that merge's in
+    # 自然人 only: in the total column it is 1 whatever its missing cell, so ERROR's 2 cannot be SHORT's, and stands.
+    soup, rows = _page_010()
+    for word, values, lost in [
+        ("本年新收", "7000018", None),
+        ("予以公开", "1000001", None),
+        ("部分公开", "1000001", None),
+        (error, "1000003", None),
+        (short, "0000011", 0),
+        ("不掌握", "4000003", None),
+        ("另行制作", "1000001", 0),
+        ("（七）", "7000018", None),
+    ]:
+        _written(soup, rows, word, values, lost=lost)
+    report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
+    assert not any(v.doubt for v in report.tables["applications"].rows[row].values())
+    assert row in _row_errors(report)
+
+
+def test_a_merge_into_carried_over_is_held_to_the_outcome_rows_where_the_sum_row_is_short():
+    # Review 90's T (010's crawled page): 二、上年结转 0 0 0 1 0 0 0 (its total 1 short: a true error); 一 and (七)总计
+    # both truly 6 0 0 2 1 0 9, each with its 1 lost. 一 read as short in 公益 (a share of 1) would explain 二 by a
+    # merge, but the outcome rows hold 2 in 公益, not 1: (七)'s readings of that column (0, 1, 2) do not stand in for
+    # that sum. 二's error stands.
+    soup, rows = _page_010()
+    for word, values, lost in [
+        ("本年新收", "6002109", 4),
+        ("上年结转", "0001000", None),
+        ("予以公开", "3000003", None),
+        ("部分公开", "0000000", None),
+        ("不掌握", "3002106", None),
+        ("（七）", "6002109", 4),
+    ]:
+        _written(soup, rows, word, values, lost=lost)
+    report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
+    assert not any(v.doubt for v in report.tables["applications"].rows["carried_over"].values())
+    assert "carried_over" in _row_errors(report)
 
 
 @pytest.mark.parametrize("written", ["减少3", "減少3", "持平"])

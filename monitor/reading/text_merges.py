@@ -7,8 +7,9 @@ row of two, its middle one of three (review 83's T10). A merge (``_Merge``) is o
 rows next to it, and the column: each short row's share there (what its missing cell must be for its own total to
 hold) is at least 0, the shares are what the holding row has too much there, and its cell is at least that; and the
 column, the number counted once, adds up (``_holds``): to (七)总计 for the outcome rows, 新收 + 结转 to (七)总计 + 四 for
-一 and 二. Each short row goes to one merge (it lacks one cell), as explains the most rows (``_assigned``). Reviews
-84-87 each found a coincidence that a looser reading let through; a few remain possible (README)."""
+一 and 二 (a row no merge can hold, whose error is told anyway, counted as it reads or as it would be right). Each
+short row goes to one merge (it lacks one cell), as explains the most rows (``_assigned``). Reviews 84-90 each found
+a coincidence that a looser or a stricter reading got wrong; a few remain possible (README)."""
 
 from __future__ import annotations
 
@@ -63,8 +64,12 @@ def merged(
         for at, spec in enumerate(specs)
         if spec.key in placed and spec.key in _MERGEABLE and (found_ways := _ways(specs, at, placed, short))
     ]
-    claimed = frozenset(key for _, found_ways in ways for m in found_ways for key in m.shorts)
-    claims = [(key, [m for m in found_ways if _holds(m, placed, short, claimed, width)]) for key, found_ways in ways]
+    claimed = frozenset((key, m.column) for _, found_ways in ways for m in found_ways for key in m.shorts)
+    sure = frozenset(placed) - {key for key, _ in ways}  # rows no merge can hold: told as they read
+    claims = [
+        (key, [m for m in found_ways if _holds(m, placed, short, claimed=claimed, sure=sure, width=width)])
+        for key, found_ways in ways
+    ]
     return {m.holder: m.doubt for m in _assigned([(key, ms) for key, ms in claims if ms])}
 
 
@@ -140,17 +145,27 @@ def _assigned(claims: Sequence[tuple[str, Sequence[_Merge]]]) -> list[_Merge]:
 
 
 def _holds(
-    merge: _Merge, placed: dict[str, Numbers], short: dict[str, Numbers], claimed: frozenset[str], width: int
+    merge: _Merge,
+    placed: dict[str, Numbers],
+    short: dict[str, Numbers],
+    *,
+    claimed: frozenset[tuple[str, int]],
+    sure: frozenset[str],
+    width: int,
 ) -> bool:
     """Whether the merge's column can add up, its number counted once (its short rows' shares in it). Another short
     row counts as any of its readings (``_readings``: review 89, where review 88 counted it at least 0 and let a true
-    error through); a number not read, at least 0; a sum row not read, what the rest allow (review 87: the outcome
-    rows at most 新收 + 结转)."""
+    error through); a row no merge can hold (``sure``: its error is told whatever the merges) as it reads or as it
+    would be right (``_placed``); a number not read, at least 0; a sum row not read, what the rest allow (review 87:
+    the outcome rows at most 新收 + 结转)."""
     column = merge.column
-    values: dict[str, Values] = {key: _one(row[column] if column < len(row) else None) for key, row in placed.items()}
+    values: dict[str, Values] = {
+        key: _placed(row, column) if key in sure else _one(row[column] if column < len(row) else None)
+        for key, row in placed.items()
+    }
     for key, row in short.items():
         # a merge's own short rows: counted once, in the holder's number
-        values[key] = {0} if key in merge.shorts else _readings(row, column, width, merged=key in claimed)
+        values[key] = {0} if key in merge.shorts else _readings(row, column, width, merged=(key, column) in claimed)
     return _adds_up(values, "received" if merge.holder in _RECEIVED else "outcome")
 
 
@@ -162,12 +177,26 @@ def _one(n: Number | None) -> Values:
     return None if n is None else {n}
 
 
+def _placed(row: Numbers, column: int) -> Values:
+    """A placed row's possible numbers in ``column``: its cell there, and, where the row does not add up, also what
+    would put it right there. For a row no merge can hold, whose error is told anyway: the column is not held against
+    a merge for it (review 90's A: a true error in a genuine merge's column had the merge's row told as well)."""
+    numbers = [n for n in row if n is not None]
+    if column >= len(row) or len(numbers) < len(row):
+        return _one(row[column] if column < len(row) else None)
+    shown, excess = numbers[column], sum(numbers[:-1]) - numbers[-1]
+    if not excess:
+        return {shown}
+    right = shown + excess if column == len(row) - 1 else shown - excess
+    return {shown, right} if right >= 0 else {shown}
+
+
 def _readings(row: Numbers, column: int, width: int, merged: bool) -> Values:
     """A short row's possible numbers in ``column``: its missing cell in each place in turn, there what puts its
-    total right (a blank dropped, a number lost), or, where another merge may take the row (``merged``), 0 (merged
-    into that row's number); elsewhere its cell shown there. A row whose blank a crawler dropped (1 0 0 0 0 1) is
-    what it reads whichever blank went; one whose 自然人 went into a merge of its own as 0 (0 2 0 0 0 0 2 shown
-    2 0 0 0 0 2) may be 2 or 0 there (review 89's Z1)."""
+    total right (a blank dropped, a number lost), or, where another merge may take the row in that column
+    (``merged``; review 90's K), 0 (merged into that row's number); elsewhere its cell shown there. A row whose blank
+    a crawler dropped (1 0 0 0 0 1) is what it reads whichever blank went; one whose 自然人 went into a merge of its
+    own as 0 (0 2 0 0 0 0 2 shown 2 0 0 0 0 2) may be 2 or 0 there (review 89's Z1)."""
     shown = [n for n in row if n is not None]
     if len(shown) < len(row):
         return None
@@ -213,7 +242,7 @@ def _adds_up(values: dict[str, Values], block: str) -> bool:
             return received[1] or min(parts[0]) <= max(received[0])
     else:
         parts = received
-        if handled is None and not outcomes[1]:
+        if not outcomes[1] and (handled is None or handled & outcomes[0]):
             handled = outcomes[0]
         if handled is None:
             return True
