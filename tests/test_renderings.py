@@ -3,6 +3,7 @@ tool made each): what a careful reader of the rendering sees, against what the r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from monitor.model.bodies import same_name
 from monitor.reading.normalise import normalise
 from monitor.reading.report import read_report
 from monitor.reading.text_cells import tokenize
-from monitor.reading.text_merges import DOUBT_MERGED
+from monitor.reading.text_merges import DOUBT_MERGED, DOUBT_MERGED_ABOVE
 
 RENDERINGS = Path(__file__).resolve().parent / "fixtures" / "renderings"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -582,8 +583,9 @@ def test_an_error_no_merged_cell_explains_stands_below_a_row_a_number_short():
     assert ("applications.row_total", "applications") in _errors(report)
 
 
-def _written(soup: BeautifulSoup, rows: list, word: str, values: str, lost: int | None = None) -> None:
-    """The row of table 三 naming ``word`` set to ``values`` (one digit a column), its cell ``lost`` not written."""
+def _written(soup: BeautifulSoup, rows: list, word: str, values: Sequence[str], lost: int | None = None) -> None:
+    """The row of table 三 naming ``word`` set to ``values`` (one digit a column, or its cells), its cell ``lost`` not
+    written."""
     cells = next(tr for tr in rows if word in tr.get_text()).find_all("td", recursive=False)[-7:]
     for cell, value in zip(cells, values, strict=True):
         cell.string = value
@@ -698,6 +700,96 @@ def test_a_merge_into_carried_over_is_held_to_the_outcome_rows_where_the_sum_row
     report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
     assert not any(v.doubt for v in report.tables["applications"].rows["carried_over"].values())
     assert "carried_over" in _row_errors(report)
+
+
+def test_a_true_error_read_as_a_merge_is_refuted_by_the_column_its_short_row_would_put_wrong():
+    # Review 88's C1, review 90's C (010's crawled page): (五)5 0 0 0 0 0 0 1, a true error (its total 1 over); 自然人
+    # merged over (六)1/(六)2 (1 and 1), 2 written on (六)2. (六)1 taken as (五)5's share in the total column would
+    # stand its other cells one column on, its 1 in 其他, where (七) holds 0: no such merge. A careful reader tells
+    # (五)5, and (六)2 is a merge.
+    soup, rows = _page_010()
+    for word, values, lost in [
+        ("部分公开", "0000000", None),
+        ("不掌握", "3000003", None),
+        ("确认或重新出具", "0000001", None),
+        ("逾期不补正", "1000001", 0),
+        ("收费通知", "2000001", None),
+    ]:
+        _written(soup, rows, word, values, lost=lost)
+    report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
+    assert all(DOUBT_MERGED_ABOVE in v.doubt for v in report.tables["applications"].rows["other_no_fee"].values())
+    assert _row_errors(report) == {"rejected_confirmation"}
+
+
+# Review 91's A0-A2: review 87's fuzzed page as/4547 (010's crawled page, table 三 rewritten): 自然人 merged over
+# (六)1-(六)3, 1 on (六)2; 总计 merged over (五)2-(五)4, 8 on (五)4; two true errors, (五)5's 自然人 1 (2: its row 1 against
+# 2) and (七)总计's 自然人 15 (16, its column summed with (五)5's 1). Each row: its word, its cells, the one not written.
+_AS4547 = [
+    ("本年新收", "16 0 5 3 4 0 28", None),
+    ("上年结转", "0 0 0 1 1 2 4", None),
+    ("予以公开", "1 0 0 0 0 0 1", None),
+    ("部分公开", "0 0 0 0 0 0 0", None),
+    ("国家秘密", "0 0 3 2 0 0 5", None),
+    ("内部事务", "4 0 0 0 0 0 4", None),
+    ("过程性", "1 0 0 0 0 0 1", None),
+    ("查询事项", "1 0 0 0 1 2 4", None),
+    ("不掌握", "0 0 0 0 0 0 0", None),
+    ("不明确", "2 0 0 1 0 0 3", None),
+    ("重复申请", "0 0 0 0 0 0 0", 6),
+    ("出版物", "0 0 0 0 0 0 0", 6),
+    ("大量反复", "4 0 2 0 2 0 8", None),
+    ("确认或重新出具", "1 0 0 0 0 0 2", None),
+    ("逾期不补正", "0 0 0 0 0 0 1", 0),
+    ("收费通知", "1 0 0 0 0 0 0", None),
+    ("3.其他", "0 0 0 0 0 0 0", 0),
+    ("（七）", "15 0 5 3 3 2 29", None),
+    ("结转下年度", "0 0 0 1 2 0 3", None),
+]
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [{"（七）": "15? 0 5 3 3 2 29"}, {"（七）": "15? 0 5 3 3 2 29", "收费通知": "1? 0 0 0 0 0 0"}],
+    ids=["sum-row-doubted", "and-the-merge-doubted"],
+)
+def test_a_row_whose_error_is_told_only_as_a_warning_does_not_let_a_merge_hide_another(changed):
+    # Review 91's A1 and A2: (七)'s 自然人 written with debris (15?), so its own error is a warning. Read as it would be
+    # right, it let (五)5's total 1 over pass as (六)1's share, and the page, with (六)2 doubted too, told nothing.
+    # Only a row each of whose cells is read for certain counts so.
+    soup, rows = _page_010()
+    for word, values, lost in _AS4547:
+        _written(soup, rows, word, changed.get(word, values).split(), lost=lost)
+    report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
+    assert "rejected_confirmation" in _row_errors(report)
+
+
+def _one_a_line(text: str) -> str:
+    """A crawled page with table 三's rows written one cell a line (as some crawlers and converters do)."""
+    lines = text.split("\n")
+    first = next(i for i, line in enumerate(lines) if "本年新收" in line)
+    last = next(i for i, line in enumerate(lines) if "结转下年度" in line)
+    cells = [c.strip() for line in lines[first : last + 1] for c in line.strip().strip("|").split("|")]
+    return "\n".join([*lines[:first], *cells, *lines[last + 1 :]])
+
+
+def test_a_sum_rows_last_cell_that_is_only_the_empty_line_after_it_is_not_read_as_zero_against_a_merge():
+    # Review 91's T1 (review 87's fuzzed page fbm/12335, 010's crawled page one cell a line): 总计 merged over 一 7 and
+    # 二 1, 8 written on 一; 四 2 0 0 0 0 0 2 with its 2 lost, so the empty line after it reads as its total. That
+    # total is not known: a careful reader sees no error (一 a merge, 四 unread).
+    soup, rows = _page_010()
+    for word, values, lost in [
+        ("本年新收", "7000008", None),
+        ("上年结转", "1000001", 6),
+        ("不掌握", "2000002", None),
+        ("（七）", "6000006", None),
+        ("结转下年度", "2000002", 6),
+    ]:
+        _written(soup, rows, word, values, lost=lost)
+    text = _one_a_line(_crawled(str(soup)))
+    assert "结转下年度继续办理\n2\n0\n0\n0\n0\n0\n\n" in text
+    report = read_report(text.encode(), "crawled.txt")
+    assert all(DOUBT_MERGED in v.doubt for v in report.tables["applications"].rows["new"].values())
+    assert _row_errors(report) == set()
 
 
 @pytest.mark.parametrize("written", ["减少3", "減少3", "持平"])

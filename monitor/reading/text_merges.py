@@ -50,7 +50,13 @@ def merged(
     if not specs or specs[0].columns[-1] != "total" or len(specs[0].columns) not in (3, 7):
         return {}
     width = len(specs[0].columns)
-    placed = {key: [_number(c) for c in cells] for key, cells in found.items() if cells is not None}
+    # (a sum row's blank inferred from the empty lines, not written: not known (review 91's T1, a cell short taking
+    # the next empty line as its last))
+    placed = {
+        key: [None if key in _SUMS and c.inferred else _number(c) for c in cells]
+        for key, cells in found.items()
+        if cells is not None
+    }
     for key in _SUMS:  # a sum row written with its label alone, or blanks: its blank cells dropped, each 0
         if key not in placed and (run := runs.get(key)) is not None and all(c.kind == "blank" for c in run):
             placed[key] = [0] * width
@@ -65,12 +71,24 @@ def merged(
         if spec.key in placed and spec.key in _MERGEABLE and (found_ways := _ways(specs, at, placed, short))
     ]
     claimed = frozenset((key, m.column) for _, found_ways in ways for m in found_ways for key in m.shorts)
-    sure = frozenset(placed) - {key for key, _ in ways}  # rows no merge can hold: told as they read
+    # rows no merge can hold, each cell a number read for certain: their errors are told as errors whatever the merges
+    # (review 91's A1: a row with a doubted cell is told only as a warning)
+    sure = frozenset(k for k, cells in found.items() if cells is not None and all(map(_certain, cells))) - {
+        key for key, _ in ways
+    }
     claims = [
         (key, [m for m in found_ways if _holds(m, placed, short, claimed=claimed, sure=sure, width=width)])
         for key, found_ways in ways
     ]
     return {m.holder: m.doubt for m in _assigned([(key, ms) for key, ms in claims if ms])}
+
+
+def _certain(cell: Cell) -> bool:
+    """Whether a placed cell is a number read for certain (no blank, no debris or remark, not two run together)."""
+    if cell.kind != "value" or cell.spaced or cell.glued or cell.inferred:
+        return False
+    r = read_cell(cell.text)
+    return r.number is not None and not (r.debris or r.remark or r.unit or r.dashed)
 
 
 def _number(cell: Cell) -> Number | None:
@@ -153,20 +171,34 @@ def _holds(
     sure: frozenset[str],
     width: int,
 ) -> bool:
-    """Whether the merge's column can add up, its number counted once (its short rows' shares in it). Another short
-    row counts as any of its readings (``_readings``: review 89, where review 88 counted it at least 0 and let a true
-    error through); a row no merge can hold (``sure``: its error is told whatever the merges) as it reads or as it
-    would be right (``_placed``); a number not read, at least 0; a sum row not read, what the rest allow (review 87:
-    the outcome rows at most 新收 + 结转)."""
-    column = merge.column
-    values: dict[str, Values] = {
-        key: _placed(row, column) if key in sure else _one(row[column] if column < len(row) else None)
-        for key, row in placed.items()
-    }
-    for key, row in short.items():
-        # a merge's own short rows: counted once, in the holder's number
-        values[key] = {0} if key in merge.shorts else _readings(row, column, width, merged=(key, column) in claimed)
-    return _adds_up(values, "received" if merge.holder in _RECEIVED else "outcome")
+    """Whether the merge's column can add up, its number counted once (its short rows' shares in it), and no other
+    column that could add up is put wrong by the short rows' cells standing past the merge's (review 88's C1: a true
+    error's excess taken for a share put a row's total in 其他). Another short row counts as any of its readings
+    (``_readings``: review 89, where review 88 counted it at least 0 and let a true error through); a row no merge
+    can hold (``sure``: its error is told whatever the merges) as it reads or as it would be right (``_placed``); a
+    number not read, at least 0; a sum row not read, what the rest allow (review 87: the outcome rows at most
+    新收 + 结转)."""
+    block = "received" if merge.holder in _RECEIVED else "outcome"
+    own: dict[str, Values] = {key: {0} for key in merge.shorts}  # in its column: counted in the holder's number
+    for column in range(width):
+        values: dict[str, Values] = {
+            key: _placed(row, column) if key in sure else _one(row[column] if column < len(row) else None)
+            for key, row in placed.items()
+        }
+        for key, row in short.items():
+            values[key] = _readings(row, column, width, merged=(key, column) in claimed)
+        if column == merge.column:
+            if not _adds_up({**values, **own}, block):
+                return False
+            continue
+        # elsewhere the short rows' cells stand past the gap: a column that can add up, and cannot with them so
+        # placed, refutes the merge (review 88's C1); one that cannot either way is another error's
+        moved = {key: _one(short[key][column - (column > merge.column)]) for key in merge.shorts}
+        if not _adds_up({**values, **moved}, block):
+            unmoved = {key: _readings(short[key], column, width, merged=False) for key in merge.shorts}
+            if _adds_up({**values, **unmoved}, block):
+                return False
+    return True
 
 
 Values = set[Number] | None  # a row's possible numbers in a column; None: not known (at least 0)
