@@ -72,15 +72,28 @@ def merged(
     ]
     claimed = frozenset((key, m.column) for _, found_ways in ways for m in found_ways for key in m.shorts)
     # rows no merge can hold, each cell a number read for certain: their errors are told as errors whatever the merges
-    # (review 91's A1: a row with a doubted cell is told only as a warning)
-    sure = frozenset(k for k, cells in found.items() if cells is not None and all(map(_certain, cells))) - {
+    # (review 91's A1: a row with a doubted cell is told only as a warning), and may stand in as right in any column;
+    # a sum row only in those where 新收 + 结转 = (七)总计 + 四 fails as written (review 91's A0: (七)'s 自然人 wrong, read
+    # as right in its 总计 instead), in any where the four are not all read
+    told = frozenset(k for k, cells in found.items() if cells is not None and all(map(_certain, cells))) - {
         key for key, _ in ways
     }
+    off = _unbalanced(placed, width)
+    sure = {k: off if k in _SUMS else frozenset(range(width)) for k in told}
     claims = [
         (key, [m for m in found_ways if _holds(m, placed, short, claimed=claimed, sure=sure, width=width)])
         for key, found_ways in ways
     ]
     return {m.holder: m.doubt for m in _assigned([(key, ms) for key, ms in claims if ms])}
+
+
+def _unbalanced(placed: dict[str, Numbers], width: int) -> frozenset[int]:
+    """The columns where 新收 + 结转 = (七)总计 + 四 fails as read; all where the four rows are not all read."""
+    rows = [placed.get(key) for key in (*_RECEIVED, *_SUMS)]
+    if any(row is None or None in row or len(row) != width for row in rows):
+        return frozenset(range(width))
+    new, carried, handled, forward = ([n or 0 for n in row or ()] for row in rows)
+    return frozenset(c for c in range(width) if new[c] + carried[c] != handled[c] + forward[c])
 
 
 def _certain(cell: Cell) -> bool:
@@ -168,21 +181,23 @@ def _holds(
     short: dict[str, Numbers],
     *,
     claimed: frozenset[tuple[str, int]],
-    sure: frozenset[str],
+    sure: Mapping[str, frozenset[int]],
     width: int,
 ) -> bool:
     """Whether the merge's column can add up, its number counted once (its short rows' shares in it), and no other
     column that could add up is put wrong by the short rows' cells standing past the merge's (review 88's C1: a true
     error's excess taken for a share put a row's total in 其他). Another short row counts as any of its readings
     (``_readings``: review 89, where review 88 counted it at least 0 and let a true error through); a row no merge
-    can hold (``sure``: its error is told whatever the merges) as it reads or as it would be right (``_placed``); a
-    number not read, at least 0; a sum row not read, what the rest allow (review 87: the outcome rows at most
-    新收 + 结转)."""
+    can hold (``sure``, in the columns it gives: its error is told whatever the merges) as it reads or as it would be
+    right (``_placed``); a number not read, at least 0; a sum row not read, what the rest allow (review 87: the
+    outcome rows at most 新收 + 结转)."""
     block = "received" if merge.holder in _RECEIVED else "outcome"
     own: dict[str, Values] = {key: {0} for key in merge.shorts}  # in its column: counted in the holder's number
     for column in range(width):
         values: dict[str, Values] = {
-            key: _placed(row, column) if key in sure else _one(row[column] if column < len(row) else None)
+            key: _placed(row, column)
+            if column in sure.get(key, ())
+            else _one(row[column] if column < len(row) else None)
             for key, row in placed.items()
         }
         for key, row in short.items():
