@@ -593,6 +593,14 @@ def _written(soup: BeautifulSoup, rows: list, word: str, values: Sequence[str], 
         cells[lost].decompose()
 
 
+def _crawled_010(writes: Sequence[tuple[str, Sequence[str], int | None]]) -> str:
+    """010's page as a crawler keeps it, table 三's rows naming each word written (``_written``)."""
+    soup, rows = _page_010()
+    for word, values, lost in writes:
+        _written(soup, rows, word, values, lost=lost)
+    return _crawled(str(soup))
+
+
 def test_a_row_a_number_short_explains_one_merge_not_two():
     # Review 85's X1: 010's crawled page, （四）1 4…3 (its parts one over), （四）2 a number lost (1…1 read 0…1), （四）3
     # 0…1 (its total one over). （四）2 can be merged with （四）1 (自然人) or with （四）3 (总计), not both: one of the
@@ -640,8 +648,7 @@ def test_a_true_error_in_a_merges_column_is_told_alone_the_merge_stays_a_doubt()
     # Review 90's A (010's crawled page): 自然人 merged over （四）1/（四）2 (1 and 1, 2 written on （四）1), and (五)2 a true
     # error in that column (0 0 0 0 0 0 1: its 自然人 should be 1). The column cannot add up with the merge, nor
     # without it: (五)2's error, told as its own, is why. A careful reader tells (五)2, not （四）1.
-    soup, rows = _page_010()
-    for word, values, lost in [
+    writes = [
         ("本年新收", "5000005", None),
         ("予以公开", "1000001", None),
         ("部分公开", "1000001", None),
@@ -649,9 +656,8 @@ def test_a_true_error_in_a_merges_column_is_told_alone_the_merge_stays_a_doubt()
         ("另行制作", "1000001", 0),
         ("重复申请", "0000001", None),
         ("（七）", "5000005", None),
-    ]:
-        _written(soup, rows, word, values, lost=lost)
-    report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
+    ]
+    report = read_report(_crawled_010(writes).encode(), "crawled.txt")
     assert all(DOUBT_MERGED in v.doubt for v in report.tables["applications"].rows["unavailable_not_held"].values())
     assert _row_errors(report) == {"rejected_repeat"}
 
@@ -665,8 +671,7 @@ def test_a_row_another_merge_may_take_in_one_column_is_not_read_as_nothing_in_an
     # Review 90's K and Kc (010's crawled page): ERROR's total 2 over (1 0 0 0 0 0 3), SHORT below it truly
     # 0 0 0 0 0 1 1 with a blank dropped, and 自然人 merged over （四）1 3/（四）2 1, 4 written on （四）1. （四）2 may be that merge's in
     # 自然人 only: in the total column it is 1 whatever its missing cell, so ERROR's 2 cannot be SHORT's, and stands.
-    soup, rows = _page_010()
-    for word, values, lost in [
+    writes = [
         ("本年新收", "7000018", None),
         ("予以公开", "1000001", None),
         ("部分公开", "1000001", None),
@@ -675,9 +680,8 @@ def test_a_row_another_merge_may_take_in_one_column_is_not_read_as_nothing_in_an
         ("不掌握", "4000003", None),
         ("另行制作", "1000001", 0),
         ("（七）", "7000018", None),
-    ]:
-        _written(soup, rows, word, values, lost=lost)
-    report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
+    ]
+    report = read_report(_crawled_010(writes).encode(), "crawled.txt")
     assert not any(v.doubt for v in report.tables["applications"].rows[row].values())
     assert row in _row_errors(report)
 
@@ -687,17 +691,15 @@ def test_a_merge_into_carried_over_is_held_to_the_outcome_rows_where_the_sum_row
     # both truly 6 0 0 2 1 0 9, each with its 1 lost. 一 read as short in 公益 (a share of 1) would explain 二 by a
     # merge, but the outcome rows hold 2 in 公益, not 1: (七)'s readings of that column (0, 1, 2) do not stand in for
     # that sum. 二's error stands.
-    soup, rows = _page_010()
-    for word, values, lost in [
+    writes = [
         ("本年新收", "6002109", 4),
         ("上年结转", "0001000", None),
         ("予以公开", "3000003", None),
         ("部分公开", "0000000", None),
         ("不掌握", "3002106", None),
         ("（七）", "6002109", 4),
-    ]:
-        _written(soup, rows, word, values, lost=lost)
-    report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
+    ]
+    report = read_report(_crawled_010(writes).encode(), "crawled.txt")
     assert not any(v.doubt for v in report.tables["applications"].rows["carried_over"].values())
     assert "carried_over" in _row_errors(report)
 
@@ -707,16 +709,14 @@ def test_a_true_error_read_as_a_merge_is_refuted_by_the_column_its_short_row_wou
     # merged over (六)1/(六)2 (1 and 1), 2 written on (六)2. (六)1 taken as (五)5's share in the total column would
     # stand its other cells one column on, its 1 in 其他, where (七) holds 0: no such merge. A careful reader tells
     # (五)5, and (六)2 is a merge.
-    soup, rows = _page_010()
-    for word, values, lost in [
+    writes = [
         ("部分公开", "0000000", None),
         ("不掌握", "3000003", None),
         ("确认或重新出具", "0000001", None),
         ("逾期不补正", "1000001", 0),
         ("收费通知", "2000001", None),
-    ]:
-        _written(soup, rows, word, values, lost=lost)
-    report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
+    ]
+    report = read_report(_crawled_010(writes).encode(), "crawled.txt")
     assert all(DOUBT_MERGED_ABOVE in v.doubt for v in report.tables["applications"].rows["other_no_fee"].values())
     assert _row_errors(report) == {"rejected_confirmation"}
 
@@ -756,10 +756,8 @@ def test_a_row_whose_error_is_told_only_as_a_warning_does_not_let_a_merge_hide_a
     # Review 91's A1 and A2: (七)'s 自然人 written with debris (15?), so its own error is a warning. Read as it would be
     # right, it let (五)5's total 1 over pass as (六)1's share, and the page, with (六)2 doubted too, told nothing.
     # Only a row each of whose cells is read for certain counts so.
-    soup, rows = _page_010()
-    for word, values, lost in _AS4547:
-        _written(soup, rows, word, changed.get(word, values).split(), lost=lost)
-    report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
+    writes = [(word, changed.get(word, values).split(), lost) for word, values, lost in _AS4547]
+    report = read_report(_crawled_010(writes).encode(), "crawled.txt")
     assert "rejected_confirmation" in _row_errors(report)
 
 
@@ -767,10 +765,8 @@ def test_a_sum_rows_error_stands_in_for_right_only_in_the_columns_where_the_tabl
     # Review 91's A0 (as/4547 as the fuzzer wrote it): (七)'s 自然人 15 is wrong (16), and only there does 新收 + 结转
     # differ from (七)总计 + 四. Read as right in its 总计 instead (28, not 29), it let (五)5's total 1 over pass as (六)1's
     # share: (五)5 went untold and (六)2, a merge, was told.
-    soup, rows = _page_010()
-    for word, values, lost in _AS4547:
-        _written(soup, rows, word, values.split(), lost=lost)
-    report = read_report(_crawled(str(soup)).encode(), "crawled.txt")
+    writes = [(word, values.split(), lost) for word, values, lost in _AS4547]
+    report = read_report(_crawled_010(writes).encode(), "crawled.txt")
     assert _row_errors(report) == {"rejected_confirmation", "handled_total"}
 
 
@@ -787,16 +783,14 @@ def test_a_sum_rows_last_cell_that_is_only_the_empty_line_after_it_is_not_read_a
     # Review 91's T1 (review 87's fuzzed page fbm/12335, 010's crawled page one cell a line): 总计 merged over 一 7 and
     # 二 1, 8 written on 一; 四 2 0 0 0 0 0 2 with its 2 lost, so the empty line after it reads as its total. That
     # total is not known: a careful reader sees no error (一 a merge, 四 unread).
-    soup, rows = _page_010()
-    for word, values, lost in [
+    writes = [
         ("本年新收", "7000008", None),
         ("上年结转", "1000001", 6),
         ("不掌握", "2000002", None),
         ("（七）", "6000006", None),
         ("结转下年度", "2000002", 6),
-    ]:
-        _written(soup, rows, word, values, lost=lost)
-    text = _one_a_line(_crawled(str(soup)))
+    ]
+    text = _one_a_line(_crawled_010(writes))
     assert "结转下年度继续办理\n2\n0\n0\n0\n0\n0\n\n" in text
     report = read_report(text.encode(), "crawled.txt")
     assert all(DOUBT_MERGED in v.doubt for v in report.tables["applications"].rows["new"].values())
