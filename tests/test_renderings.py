@@ -770,6 +770,42 @@ def test_a_sum_rows_error_stands_in_for_right_only_in_the_columns_where_the_tabl
     assert _row_errors(report) == {"rejected_confirmation", "handled_total"}
 
 
+# Review 92's M2: review 87's fuzzed page as/2052 (010's crawled page, table 三 rewritten): 总计 merged over 一/二, 55 on
+# 二; 商业企业 over (四)1/(四)2, 1 on (四)1; 自然人 over (五)1/(五)2, 6 on (五)1; two true errors, (四)3's 其他 1 (its total
+# 0) and (七)'s 其他 carrying it (its row 55 against 54). Each row: its word, its cells, the one not written (its place
+# held by a 0 here).
+_AS2052 = [
+    ("本年新收", "30 1 10 2 5 4 0", 6),
+    ("上年结转", "0 0 2 0 1 0 55", None),
+    ("予以公开", "4 0 0 0 0 0 4", None),
+    ("部分公开", "4 0 0 0 2 0 6", None),
+    ("禁止公开", "1 0 0 0 0 0 1", None),
+    ("危及", "4 0 4 0 0 4 12", None),
+    ("第三方", "1 0 4 0 4 0 9", None),
+    ("内部事务", "1 0 2 0 0 0 3", None),
+    ("不掌握", "0 1 0 0 0 0 0", None),
+    ("另行制作", "0 0 0 0 0 0 1", 1),
+    ("不明确", "0 0 0 0 0 1 0", None),
+    ("信访", "6 0 0 1 0 0 4", None),
+    ("重复申请", "0 0 2 0 0 0 5", 0),
+    ("出版物", "4 0 0 0 0 0 4", None),
+    ("逾期不补正", "3 0 0 0 0 0 3", None),
+    ("3.其他", "2 0 0 0 0 0 2", None),
+    ("（七）", "30 1 12 1 6 5 54", None),
+    ("结转下年度", "0 0 0 1 0 0 1", None),
+]
+
+
+def test_a_merge_is_refuted_only_by_a_column_its_short_rows_could_put_right():
+    # Review 92's M2: in 其他, off by (四)3's error, 一's cells standing past the 总计 merge do not add up; read with its
+    # missing cell elsewhere, 一 could put 其他 right only were that cell below 0 (its own total would not hold). So 其他
+    # is another error's, and 二 is a merge: a careful reader tells (四)3 and (七), not 二.
+    writes = [(word, values.split(), lost) for word, values, lost in _AS2052]
+    report = read_report(_crawled_010(writes).encode(), "crawled.txt")
+    assert all(DOUBT_MERGED_ABOVE in v.doubt for v in report.tables["applications"].rows["carried_over"].values())
+    assert _row_errors(report) == {"unavailable_unclear", "handled_total"}
+
+
 def _one_a_line(text: str) -> str:
     """A crawled page with table 三's rows written one cell a line (as some crawlers and converters do)."""
     lines = text.split("\n")
@@ -795,6 +831,49 @@ def test_a_sum_rows_last_cell_that_is_only_the_empty_line_after_it_is_not_read_a
     report = read_report(text.encode(), "crawled.txt")
     assert all(DOUBT_MERGED in v.doubt for v in report.tables["applications"].rows["new"].values())
     assert _row_errors(report) == set()
+
+
+def test_a_sum_row_a_cell_short_one_cell_a_line_is_not_read_off_by_a_column():
+    # Review 92's H1 and P1 (010's crawled page one cell a line, a right page): 自然人 merged over 一 1 and 二 1, 2
+    # written on 二; 四 0 0 0 0 1 0 1 with its first 0 lost, so its 1 stands under 公益 and the empty line after it
+    # reads as its total. Read so, 四 put 新收 + 结转 wrong in three columns and refuted the merge. A careful reader sees
+    # no error: 二 a merge, 四 not placed.
+    writes = [
+        ("本年新收", "1000102", 0),
+        ("上年结转", "2000001", None),
+        ("予以公开", "2000002", None),
+        ("部分公开", "0000000", None),
+        ("不掌握", "0000000", None),
+        ("（七）", "2000002", None),
+        ("结转下年度", "0000101", 0),
+    ]
+    text = _one_a_line(_crawled_010(writes))
+    assert "结转下年度继续办理\n0\n0\n0\n1\n0\n1\n\n" in text
+    report = read_report(text.encode(), "crawled.txt")
+    assert all(DOUBT_MERGED_ABOVE in v.doubt for v in report.tables["applications"].rows["carried_over"].values())
+    assert "carried_forward" not in report.tables["applications"].rows
+    assert _errors(report) == set()
+
+
+@pytest.mark.parametrize("nothing", ["-", "—", "/", ""])
+def test_a_row_in_error_written_with_dashes_for_nothing_does_not_refute_a_merge_beside_it(nothing):
+    # Review 92's C2b/C2d/C2f (010's crawled page): 自然人 merged over (三)1 1 and (三)2 2, 3 written on (三)1; (五)3
+    # written 4 - - - - - 3 (dashes, or blanks, for nothing, as many bodies write), its 4 a true error. Its cells are
+    # read for certain and its error is told: a careful reader tells (五)3, and (三)1 is a merge.
+    writes = [
+        ("本年新收", "8000008", None),
+        ("予以公开", "2000002", None),
+        ("部分公开", "0000000", None),
+        ("国家秘密", "3000001", None),
+        ("禁止公开", "2000002", 0),
+        ("不掌握", "0000000", None),
+        ("出版物", ["4", *[nothing] * 5, "3"], None),
+        ("（七）", "8000008", None),
+    ]
+    report = read_report(_crawled_010(writes).encode(), "crawled.txt")
+    rows = report.tables["applications"].rows
+    assert all(DOUBT_MERGED in v.doubt for v in rows["withheld_state_secret"].values())
+    assert _row_errors(report) == {"rejected_publication"}
 
 
 @pytest.mark.parametrize("written", ["减少3", "減少3", "持平"])

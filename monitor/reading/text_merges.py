@@ -50,13 +50,7 @@ def merged(
     if not specs or specs[0].columns[-1] != "total" or len(specs[0].columns) not in (3, 7):
         return {}
     width = len(specs[0].columns)
-    # (a sum row's blank inferred from the empty lines, not written: not known (review 91's T1, a cell short taking
-    # the next empty line as its last))
-    placed = {
-        key: [None if key in _SUMS and c.inferred else _number(c) for c in cells]
-        for key, cells in found.items()
-        if cells is not None
-    }
+    placed = {key: [_number(c) for c in cells] for key, cells in found.items() if cells is not None}
     for key in _SUMS:  # a sum row written with its label alone, or blanks: its blank cells dropped, each 0
         if key not in placed and (run := runs.get(key)) is not None and all(c.kind == "blank" for c in run):
             placed[key] = [0] * width
@@ -65,6 +59,11 @@ def merged(
         for s in specs
         if (run := runs.get(s.key)) is not None and found.get(s.key) is None and len(run) == width - 1
     }
+    for key in _SUMS:  # its last cell only the empty line after it (one cell a line): a cell short, any of its
+        # readings (review 91's T1, review 92's H1: its cells stand one column off)
+        if (cells := found.get(key)) is not None and len(cells) == width and cells[-1].inferred:
+            del placed[key]
+            short[key] = [_number(c) for c in cells[:-1]]
     ways = [
         (spec.key, found_ways)
         for at, spec in enumerate(specs)
@@ -97,11 +96,15 @@ def _unbalanced(placed: dict[str, Numbers], width: int) -> frozenset[int]:
 
 
 def _certain(cell: Cell) -> bool:
-    """Whether a placed cell is a number read for certain (no blank, no debris or remark, not two run together)."""
+    """Whether a placed cell is read for certain: a number (a unit after it too), or a blank or dash written (review
+    92's M2: such a row's error is told as an error all the same); not one with debris or a remark, nor two cells run
+    together, nor a blank only inferred from the empty lines."""
+    if cell.kind == "blank":
+        return not cell.inferred
     if cell.kind != "value" or cell.spaced or cell.glued or cell.inferred:
         return False
     r = read_cell(cell.text)
-    return r.number is not None and not (r.debris or r.remark or r.unit or r.dashed)
+    return r.number is not None and not (r.debris or r.remark or r.dashed)
 
 
 def _number(cell: Cell) -> Number | None:
@@ -206,14 +209,29 @@ def _holds(
             if not _adds_up({**values, **own}, block):
                 return False
             continue
-        # elsewhere the short rows' cells stand past the gap: a column that can add up, and cannot with them so
-        # placed, refutes the merge (review 88's C1); one that cannot either way is another error's
+        # Elsewhere the short rows' cells stand past the gap: a column that can add up with them where their own
+        # totals let their missing cells be (review 92's M1: not where a cell there would be below 0), and cannot with
+        # them so placed, refutes the merge (review 88's C1); one that cannot either way is another error's.
         moved = {key: _one(short[key][column - (column > merge.column)]) for key in merge.shorts}
         if not _adds_up({**values, **moved}, block):
-            unmoved = {key: _readings(short[key], column, width, merged=False) for key in merge.shorts}
-            if _adds_up({**values, **unmoved}, block):
+            unmoved = {key: _elsewhere(short[key], column, merge.column, width) for key in merge.shorts}
+            if all(unmoved.values()) and _adds_up({**values, **unmoved}, block):
                 return False
     return True
+
+
+def _elsewhere(row: Numbers, column: int, merged: int, width: int) -> set[Number]:
+    """A short row's possible numbers in ``column`` were its missing cell anywhere but ``merged`` where its own total
+    lets it be (the cell there at least 0); none where a number of it is not read."""
+    shown = [n for n in row if n is not None]
+    out: set[Number] = set()
+    if len(shown) < len(row):
+        return out
+    for gap in range(width):
+        share = sum(shown) if gap == width - 1 else shown[-1] - sum(shown[:-1])
+        if gap != merged and share >= 0:
+            out.add(share if gap == column else shown[column - (column > gap)])
+    return out
 
 
 Values = set[Number] | None  # a row's possible numbers in a column; None: not known (at least 0)

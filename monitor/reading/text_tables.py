@@ -101,9 +101,12 @@ def _fit(run: Sequence[Cell], columns: Sequence[str], line: int = -1) -> list[Ce
         # the label stands on a line of its own, its row's numbers could as well be the line before's.
         seq = seq[extra:]
     if len(seq) == width:
-        # blank cells past the row's width dropped, and its last column blank as well: a cell lost further left (a
-        # converter that keeps every row's width pads it at the end) is as likely as a blank 总计: not placed
-        return None if dropped and seq[-1].kind == "blank" and any(c.kind == "value" for c in seq) else seq
+        # blank cells past the row's width dropped, or its last cell only an empty line after it (one cell a line: the
+        # line before the next heading, review 92's P1), and its last column blank as well: a cell lost further left
+        # (a converter that keeps every row's width pads it at the end) is as likely as a blank 总计: not placed
+        last = seq[-1]
+        lost = last.kind == "blank" and (dropped or last.inferred) and any(c.kind == "value" for c in seq)
+        return None if lost else seq
     if width > 1 and any(c.glued for c in seq):
         return _split_glued(seq, columns)
     return None
