@@ -876,6 +876,27 @@ def test_a_row_in_error_written_with_dashes_for_nothing_does_not_refute_a_merge_
     assert _row_errors(report) == {"rejected_publication"}
 
 
+@pytest.mark.parametrize(
+    ("row", "edited", "rule"),
+    [
+        ("（七）总计\n63\n0\n0\n2\n0\n4\n69\n", "（七）总计\n62\n0\n0\n2\n0\n4\n\n", "applications.balance"),
+        ("行政规范性文件\n69\n3\n665\n", "行政规范性文件\n-1\n3\n\n", "cell.invalid"),
+    ],
+    ids=["sum-row", "table-two"],
+)
+def test_a_blank_written_as_an_empty_line_inside_a_table_is_the_rows_blank(row, edited, rule):
+    # Review 93's L5 and L6 (005 as LibreOffice writes it as text, one cell a line, a blank an empty line): a row
+    # whose last cell is blank, with the next row's label after it, is read with that blank, and its error told
+    # ((七)'s 自然人 62 against its rows' 63; -1 documents). Only a table's last row ending in an empty line (the line
+    # before the next heading) may be a row a cell short.
+    name = "005_html.lo.txt"
+    text = (RENDERINGS / name).read_text(encoding="utf-8")
+    assert row in text
+    assert (rule, "applications" if "七" in row else "active") in _errors(
+        read_report(text.replace(row, edited).encode(), name)
+    )
+
+
 @pytest.mark.parametrize("written", ["减少3", "減少3", "持平"])
 def test_a_change_written_in_words_in_a_rendering_is_that_signed_number(written):
     # Review 85's Y4: 004's table 二 (the 2019 format) as pymupdf4llm writes it, its 行政许可 本年增/减 written in words.

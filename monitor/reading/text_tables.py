@@ -72,8 +72,9 @@ def _consistent(nums: Sequence[int], columns: Sequence[str]) -> bool:
     return all(nums[i] == sum(nums[i - span : i]) for i, c in enumerate(columns) if c == "total" and i >= span)
 
 
-def _fit(run: Sequence[Cell], columns: Sequence[str], line: int = -1) -> list[Cell] | None:
-    """The row's cells if they fill its columns exactly, else None (ambiguous). ``line``: the line of its label."""
+def _fit(run: Sequence[Cell], columns: Sequence[str], line: int = -1, last: bool = False) -> list[Cell] | None:
+    """The row's cells if they fill its columns exactly, else None (ambiguous). ``line``: the line of its label;
+    ``last``: the table's last row."""
     width = len(columns)
     seq: list[Cell] = []
     for cell in run:
@@ -101,11 +102,12 @@ def _fit(run: Sequence[Cell], columns: Sequence[str], line: int = -1) -> list[Ce
         # the label stands on a line of its own, its row's numbers could as well be the line before's.
         seq = seq[extra:]
     if len(seq) == width:
-        # blank cells past the row's width dropped, or its last cell only an empty line after it (one cell a line: the
-        # line before the next heading, review 92's P1), and its last column blank as well: a cell lost further left
-        # (a converter that keeps every row's width pads it at the end) is as likely as a blank 总计: not placed
-        last = seq[-1]
-        lost = last.kind == "blank" and (dropped or last.inferred) and any(c.kind == "value" for c in seq)
+        # blank cells past the row's width dropped, or the table's last row ending in only an empty line (one cell a
+        # line: the line before the next heading, review 92's P1; within a table it is the row's blank, review 93),
+        # and its last column blank as well: a cell lost further left (a converter that keeps every row's width pads
+        # it at the end) is as likely as a blank 总计: not placed
+        end = seq[-1]
+        lost = end.kind == "blank" and (dropped or (last and end.inferred)) and any(c.kind == "value" for c in seq)
         return None if lost else seq
     if width > 1 and any(c.glued for c in seq):
         return _split_glued(seq, columns)
@@ -178,7 +180,8 @@ def place_rows(
         if spec.key == "other" and all(c.kind == "blank" and c.inferred for c in run):
             continue  # 2021 layout: "(六)其他处理" heads sub-rows; its blank cells written on the page are read
             # (a 2019 row left blank, "（六）其他处理\t\t…"), and dropped by settle_other where the sub-rows follow
-        found[spec.key] = _fit(run, spec.columns, cells[hit].line) if run else None
+        last = not any(other > hit for other in hits.values())
+        found[spec.key] = _fit(run, spec.columns, cells[hit].line, last) if run else None
         runs[spec.key] = run
     for key, doubt in merged(specs, found, runs).items():
         doubts.setdefault(key, doubt)
