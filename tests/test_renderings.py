@@ -897,6 +897,25 @@ def test_a_blank_written_as_an_empty_line_inside_a_table_is_the_rows_blank(row, 
     )
 
 
+@pytest.mark.parametrize("slot", ["", "-"])
+def test_a_blank_written_in_the_slot_under_a_merged_cell_makes_its_row_a_merges(slot):
+    # Review 93's G1/G3 (010's crawled page, a right page): 自然人 merged over (三)1 1 and (三)2 2, 3 written on (三)1,
+    # and the grid kept: (三)2's slot written blank (or -). Its total needs a number there, so the row is a cell short
+    # where the slot stands: a careful reader sees a merge, not (三)1's error.
+    writes = [
+        ("本年新收", "8000008", None),
+        ("予以公开", "5000005", None),
+        ("部分公开", "0000000", None),
+        ("国家秘密", "3000001", None),
+        ("禁止公开", [slot, "0", "0", "0", "0", "0", "2"], None),
+        ("不掌握", "0000000", None),
+        ("（七）", "8000008", None),
+    ]
+    report = read_report(_crawled_010(writes).encode(), "crawled.txt")
+    assert all(DOUBT_MERGED in v.doubt for v in report.tables["applications"].rows["withheld_state_secret"].values())
+    assert _row_errors(report) == set()
+
+
 @pytest.mark.parametrize("written", ["减少3", "減少3", "持平"])
 def test_a_change_written_in_words_in_a_rendering_is_that_signed_number(written):
     # Review 85's Y4: 004's table 二 (the 2019 format) as pymupdf4llm writes it, its 行政许可 本年增/减 written in words.

@@ -59,6 +59,16 @@ def merged(
         for s in specs
         if (run := runs.get(s.key)) is not None and found.get(s.key) is None and len(run) == width - 1
     }
+    gaps: dict[str, int] = {}  # short rows whose missing cell is known: a blank written in the slot under a merge
+    for key, cells in found.items():  # (review 93's G1: a converter that keeps the grid writes the slot, blank or -)
+        if cells is None or key not in _MERGEABLE or not all(map(_certain, cells)):
+            continue
+        blanks = [i for i, c in enumerate(cells) if c.kind == "blank"]
+        row = placed[key]
+        if len(blanks) == 1 and _share(row[: blanks[0]] + row[blanks[0] + 1 :], blanks[0], width) > 0:
+            gaps[key] = blanks[0]
+            short[key] = row[: blanks[0]] + row[blanks[0] + 1 :]
+            del placed[key]
     for key in _SUMS:  # its last cell only the empty line after it (one cell a line): a cell short, any of its
         # readings (review 91's T1, review 92's H1: its cells stand one column off)
         if (cells := found.get(key)) is not None and len(cells) == width and cells[-1].inferred:
@@ -67,7 +77,7 @@ def merged(
     ways = [
         (spec.key, found_ways)
         for at, spec in enumerate(specs)
-        if spec.key in placed and spec.key in _MERGEABLE and (found_ways := _ways(specs, at, placed, short))
+        if spec.key in placed and spec.key in _MERGEABLE and (found_ways := _ways(specs, at, placed, short, gaps))
     ]
     claimed = frozenset((key, m.column) for _, found_ways in ways for m in found_ways for key in m.shorts)
     # rows no merge can hold, each cell a number read for certain: their errors are told as errors whatever the merges
@@ -80,7 +90,7 @@ def merged(
     off = _unbalanced(placed, width)
     sure = {k: off if k in _SUMS else frozenset(range(width)) for k in told}
     claims = [
-        (key, [m for m in found_ways if _holds(m, placed, short, claimed=claimed, sure=sure, width=width)])
+        (key, [m for m in found_ways if _holds(m, placed, short, claimed=claimed, sure=sure, gaps=gaps, width=width)])
         for key, found_ways in ways
     ]
     return {m.holder: m.doubt for m in _assigned([(key, ms) for key, ms in claims if ms])}
@@ -111,7 +121,9 @@ def _number(cell: Cell) -> Number | None:
     return read_cell(cell.text).number if cell.kind == "value" else 0
 
 
-def _ways(specs: Sequence[RowSpec], at: int, placed: dict[str, Numbers], short: dict[str, Numbers]) -> list[_Merge]:
+def _ways(
+    specs: Sequence[RowSpec], at: int, placed: dict[str, Numbers], short: dict[str, Numbers], gaps: dict[str, int]
+) -> list[_Merge]:
     """The merges the row ``specs[at]`` may hold: over it and the nearest short rows above, below or both (of its run
     of rows: outcome rows, or 一 and 二; past the 2021 heading （六）其他处理)."""
     key = specs[at].key
@@ -140,6 +152,8 @@ def _ways(specs: Sequence[RowSpec], at: int, placed: dict[str, Numbers], short: 
             continue
         doubt = DOUBT_MERGED_AROUND if up and down else DOUBT_MERGED_ABOVE if up else DOUBT_MERGED
         for column in range(len(a)):
+            if any(gaps.get(k, column) != column for k in used):
+                continue  # (a short row whose missing cell is known: only there)
             # each short row's share: what its cell there must be for its own total to hold
             shares = [
                 sum(n or 0 for n in b) if column == last else (b[-1] or 0) - sum(n or 0 for n in b[:-1])
@@ -185,6 +199,7 @@ def _holds(
     *,
     claimed: frozenset[tuple[str, int]],
     sure: Mapping[str, frozenset[int]],
+    gaps: Mapping[str, int],
     width: int,
 ) -> bool:
     """Whether the merge's column can add up, its number counted once (its short rows' shares in it), and no other
@@ -204,7 +219,7 @@ def _holds(
             for key, row in placed.items()
         }
         for key, row in short.items():
-            values[key] = _readings(row, column, width, merged=(key, column) in claimed)
+            values[key] = _readings(row, column, width, merged=(key, column) in claimed, gap=gaps.get(key))
         if column == merge.column:
             if not _adds_up({**values, **own}, block):
                 return False
@@ -214,13 +229,13 @@ def _holds(
         # them so placed, refutes the merge (review 88's C1); one that cannot either way is another error's.
         moved = {key: _one(short[key][column - (column > merge.column)]) for key in merge.shorts}
         if not _adds_up({**values, **moved}, block):
-            unmoved = {key: _elsewhere(short[key], column, merge.column, width) for key in merge.shorts}
+            unmoved = {key: _elsewhere(short[key], column, merge.column, width, gaps.get(key)) for key in merge.shorts}
             if all(unmoved.values()) and _adds_up({**values, **unmoved}, block):
                 return False
     return True
 
 
-def _elsewhere(row: Numbers, column: int, merged: int, width: int) -> set[Number]:
+def _elsewhere(row: Numbers, column: int, merged: int, width: int, known: int | None) -> set[Number]:
     """A short row's possible numbers in ``column`` were its missing cell anywhere but ``merged`` where its own total
     lets it be (the cell there at least 0); none where a number of it is not read."""
     shown = [n for n in row if n is not None]
@@ -229,7 +244,7 @@ def _elsewhere(row: Numbers, column: int, merged: int, width: int) -> set[Number
         return out
     for gap in range(width):
         share = sum(shown) if gap == width - 1 else shown[-1] - sum(shown[:-1])
-        if gap != merged and share >= 0:
+        if gap != merged and share >= 0 and known in (None, gap):
             out.add(share if gap == column else shown[column - (column > gap)])
     return out
 
@@ -256,7 +271,7 @@ def _placed(row: Numbers, column: int) -> Values:
     return {shown, right} if right >= 0 else {shown}
 
 
-def _readings(row: Numbers, column: int, width: int, merged: bool) -> Values:
+def _readings(row: Numbers, column: int, width: int, merged: bool, gap: int | None = None) -> Values:
     """A short row's possible numbers in ``column``: its missing cell in each place in turn, there what puts its
     total right (a blank dropped, a number lost), or, where another merge may take the row in that column
     (``merged``; review 90's K), 0 (merged into that row's number); elsewhere its cell shown there. A row whose blank
@@ -266,13 +281,19 @@ def _readings(row: Numbers, column: int, width: int, merged: bool) -> Values:
     if len(shown) < len(row):
         return None
     out: set[Number] = set()
-    for gap in range(width):
-        if gap == column:
-            share = sum(shown) if gap == width - 1 else shown[-1] - sum(shown[:-1])
+    for place in range(width) if gap is None else (gap,):  # (its missing cell's place, where known)
+        if place == column:
+            share = sum(shown) if place == width - 1 else shown[-1] - sum(shown[:-1])
             out |= ({0} if merged else set()) | ({share} if share >= 0 else set())
         else:
-            out.add(shown[column - (column > gap)])
+            out.add(shown[column - (column > place)])
     return out
+
+
+def _share(row: Numbers, gap: int, width: int) -> Number:
+    """What a short row's missing cell at ``gap`` must be for its own total to hold (unread numbers as 0)."""
+    shown = [n or 0 for n in row]
+    return sum(shown) if gap == width - 1 else shown[-1] - sum(shown[:-1])
 
 
 def _sum(parts: Sequence[Values]) -> tuple[set[Number], bool]:
