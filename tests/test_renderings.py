@@ -916,6 +916,30 @@ def test_a_blank_written_in_the_slot_under_a_merged_cell_makes_its_row_a_merges(
     assert _row_errors(report) == set()
 
 
+@pytest.mark.parametrize(
+    ("granted", "partly", "secret"),
+    [
+        ("3000005", ["2", "0", "0", "0", "0", "0", ""], "0000000"),
+        ("5000003", ["-", "0", "0", "0", "0", "0", "2"], ["-"] * 6 + ["1"]),
+    ],
+    ids=["total-blank", "dashes-for-nothing"],
+)
+def test_a_blank_that_is_no_merges_slot_leaves_the_error_beside_it_told(granted, partly, secret):
+    # Review 94's H1 and H2 (010's crawled page): (一) over by what (二)'s one blank would need. A 总计 is not merged over
+    # rows (H1: (二)'s 总计 left blank, (一)'s typed 5 for 3); where the table writes dashes for nothing elsewhere, a
+    # dash is the body's nothing (H2). Either way a careful reader tells (一).
+    writes = [
+        ("本年新收", "8000008", None),
+        ("予以公开", granted, None),
+        ("部分公开", partly, None),
+        ("国家秘密", secret, None),
+        ("不掌握", "3000003", None),
+        ("（七）", "8000008", None),
+    ]
+    report = read_report(_crawled_010(writes).encode(), "crawled.txt")
+    assert "granted" in _row_errors(report)
+
+
 @pytest.mark.parametrize("written", ["减少3", "減少3", "持平"])
 def test_a_change_written_in_words_in_a_rendering_is_that_signed_number(written):
     # Review 85's Y4: 004's table 二 (the 2019 format) as pymupdf4llm writes it, its 行政许可 本年增/减 written in words.

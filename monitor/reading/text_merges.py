@@ -59,16 +59,9 @@ def merged(
         for s in specs
         if (run := runs.get(s.key)) is not None and found.get(s.key) is None and len(run) == width - 1
     }
-    gaps: dict[str, int] = {}  # short rows whose missing cell is known: a blank written in the slot under a merge
-    for key, cells in found.items():  # (review 93's G1: a converter that keeps the grid writes the slot, blank or -)
-        if cells is None or key not in _MERGEABLE or not all(map(_certain, cells)):
-            continue
-        blanks = [i for i, c in enumerate(cells) if c.kind == "blank"]
-        row = placed[key]
-        if len(blanks) == 1 and _share(row[: blanks[0]] + row[blanks[0] + 1 :], blanks[0], width) > 0:
-            gaps[key] = blanks[0]
-            short[key] = row[: blanks[0]] + row[blanks[0] + 1 :]
-            del placed[key]
+    gaps = _slots(found, placed, width)  # short rows whose missing cell is known: the slot under a merge
+    for key, gap in gaps.items():
+        short[key] = _without(placed.pop(key), gap)
     for key in _SUMS:  # its last cell only the empty line after it (one cell a line): a cell short, any of its
         # readings (review 91's T1, review 92's H1: its cells stand one column off)
         if (cells := found.get(key)) is not None and len(cells) == width and cells[-1].inferred:
@@ -288,6 +281,33 @@ def _readings(row: Numbers, column: int, width: int, merged: bool, gap: int | No
         else:
             out.add(shown[column - (column > place)])
     return out
+
+
+def _slots(found: Mapping[str, Sequence[Cell] | None], placed: dict[str, Numbers], width: int) -> dict[str, int]:
+    """The rows where a converter that keeps the grid wrote the slot under a merged cell, blank or - (review 93's
+    G1): each cell read for certain, one blank where the row's own total needs a number, not in 总计 (a total is not
+    merged over rows; review 94's H1). None where the table writes blanks or dashes for nothing elsewhere: there one
+    is more likely the body's nothing (review 94's H2)."""
+    out: dict[str, int] = {}
+    for key, cells in found.items():
+        blanks = [i for i, c in enumerate(cells or ()) if c.kind == "blank"]
+        if not blanks or cells is None:
+            continue
+        gap = blanks[0]
+        if (
+            key not in _MERGEABLE
+            or len(blanks) > 1
+            or gap == width - 1
+            or not all(map(_certain, cells))
+            or _share(_without(placed[key], gap), gap, width) <= 0
+        ):
+            return {}
+        out[key] = gap
+    return out
+
+
+def _without(row: Numbers, gap: int) -> Numbers:
+    return row[:gap] + row[gap + 1 :]
 
 
 def _share(row: Numbers, gap: int, width: int) -> Number:
