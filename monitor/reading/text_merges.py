@@ -148,10 +148,7 @@ def _ways(
             if any(gaps.get(k, column) != column for k in used):
                 continue  # (a short row whose missing cell is known: only there)
             # each short row's share: what its cell there must be for its own total to hold
-            shares = [
-                sum(n or 0 for n in b) if column == last else (b[-1] or 0) - sum(n or 0 for n in b[:-1])
-                for b in (short[k] for k in used)
-            ]
+            shares = [_share(short[k], column, len(a)) for k in used]
             wanted = -diff if column == last else diff  # what the row holds there beyond its own
             if wanted > 0 and min(shares) >= 0 and sum(shares) == wanted and (a[column] or 0) >= wanted:
                 out.append(_Merge(key, frozenset(used), column, doubt))
@@ -236,7 +233,7 @@ def _elsewhere(row: Numbers, column: int, merged: int, width: int, known: int | 
     if len(shown) < len(row):
         return out
     for gap in range(width):
-        share = sum(shown) if gap == width - 1 else shown[-1] - sum(shown[:-1])
+        share = _share(row, gap, width)
         if gap != merged and share >= 0 and known in (None, gap):
             out.add(share if gap == column else shown[column - (column > gap)])
     return out
@@ -276,7 +273,7 @@ def _readings(row: Numbers, column: int, width: int, merged: bool, gap: int | No
     out: set[Number] = set()
     for place in range(width) if gap is None else (gap,):  # (its missing cell's place, where known)
         if place == column:
-            share = sum(shown) if place == width - 1 else shown[-1] - sum(shown[:-1])
+            share = _share(row, place, width)
             out |= ({0} if merged else set()) | ({share} if share >= 0 else set())
         else:
             out.add(shown[column - (column > place)])
