@@ -286,16 +286,34 @@ def test_a_whole_blank_column_in_the_real_page_is_a_blank_not_an_error():
     assert "为空（没有数据应填0）" in blank.message
 
 
-def test_cells_holding_only_a_dash_are_said_to_hold_one_not_to_be_empty():
-    """Audit 16: staff told a cell "为空" looked at it and saw "—"."""
+@pytest.mark.parametrize("dash", ["—", "——", "――", "―"])
+def test_cells_holding_only_a_dash_are_said_to_hold_one_not_to_be_empty(dash):
+    """Audit 16: staff told a cell "为空" looked at it and saw "—". GB2312's "——" (A1AA) is U+2015, a horizontal bar,
+    as iconv's and Python's gb2312 decoders map it (GBK's and GB18030's map it to U+2014): a page that went through
+    one shows "――", a dash to its reader, and was a cell not read (cell.unreadable, its row unverifiable)."""
     raw = Path(path("005_")).read_bytes()
     report = read_report(raw, "005")
     soup = BeautifulSoup(raw.decode("utf-8"), "lxml")
     for cols in report.tables["applications"].rows.values():
-        _td(soup, cols["total"].origin).string = "—"
+        _td(soup, cols["total"].origin).string = dash
     findings = run_rules(read_report(str(soup).encode(), "dashed"))
+    assert not [f for f in findings if f.rule == "cell.unreadable"]
     (blank,) = [f for f in findings if f.rule == "cell.blank"]
     assert "为空或只填了“—”“/”等符号（没有数据应填0）" in blank.message
+
+
+def test_a_true_error_beside_a_gb2312_dash_is_told():
+    """A zero written "――" (GB2312's dash as its decoders map it) is a blank, as "——" is: a row that does not add
+    up beside it is still an error, not a row that could not be checked."""
+    raw = Path(path("010_")).read_bytes()
+    report = read_report(raw, "010")
+    soup = BeautifulSoup(raw.decode("utf-8"), "lxml")
+    row = report.tables["applications"].rows["new"]
+    _td(soup, row["natural_person"].origin).string = str(int(row["natural_person"].number) + 1)
+    for column in ("commercial", "research"):
+        _td(soup, row[column].origin).string = "――"
+    errors = [f for f in run_rules(read_report(str(soup).encode(), "bar")) if f.severity == "error"]
+    assert ("applications.row_total", "new") in {(f.rule, f.row) for f in errors}
 
 
 @pytest.mark.parametrize(

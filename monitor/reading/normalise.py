@@ -34,6 +34,7 @@ _MARKS = dict.fromkeys(
 )
 _MARKED = re.compile("[\u2460-\u249f\u00b9\u00b2\u00b3\u2070-\u208e\u2776-\u2793]")  # any of them: a page rarely
 # has one, and a dict's translate costs ~60 ns a character
+_BAR = "\u2015"  # (a cell of "――", blank as "——" is; a page footer "― 1 ―")
 _SPACES = re.compile(r"[ \t\u2000-\u200b\u3000]+")
 # characters that show nothing, as editors leave them inside words and numbers ("1\u2060052"): a soft hyphen,
 # joiners, direction marks, a word joiner, a BOM mid-text
@@ -107,6 +108,8 @@ def normalise(text: str, traditional: bool | None = None) -> str:
     if "?" in text:
         text = _LOST.sub(" ", text)
     text = nfkc(text.translate(_MARKS) if _MARKED.search(text) else text)
+    if _BAR in text:  # GB2312's "——" as its decoders map it (iconv's, Python's gb2312): a bar, where GBK's is a dash
+        text = text.replace(_BAR, "\u2014")
     if _TONED.search(text):
         text = _GLOSS.sub("", text)
     if traditional is None:
