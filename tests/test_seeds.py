@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from conftest import SEEDS
 
 ARITHMETIC = {"applications.balance", "applications.handled_sum", "applications.row_total", "appeals.total"}
@@ -164,3 +166,23 @@ def test_a_prose_count_that_may_count_a_cell_not_read_for_certain_is_no_mismatch
         _, r = check_json(str(path))
         said = [f["message"] for f in r["findings"] if f["rule"] == "narrative.mismatch"]
         assert said == ["正文写“予以公开78件”，但表中予以公开为67"], path.name  # the seed's own, no more
+
+
+def test_zeros_written_as_dashes_in_a_text_table_are_said_to_be_marks(check_json, tmp_path):
+    """Audit 16 asked that a cell holding a dash be said to hold one (staff told "为空" looked and saw "—"); in text
+    too. "――" (GB2312's "——" as its decoders map it) is such a dash, not a cell that could not be read. Tongliao's
+    table 三 with each zero written so: the same numbers, blanks where the zeros were, no error."""
+    text = SEEDS["tongliao"].read_text(encoding="utf-8")
+    start, end = text.index("本年新收"), text.index("结转下年度")
+    table = text[start:end]
+    zero = re.compile(r"(?<=[\s|])0(?=[\s|])")
+    assert len(zero.findall(table)) > 50
+    for dash in ("——", "――"):
+        path = tmp_path / f"dashed_{len(dash)}_{ord(dash[0]):x}.txt"
+        path.write_text(text[:start] + zero.sub(dash, table) + text[end:], encoding="utf-8")
+        code, r = check_json(str(path))
+        assert code == 0
+        assert col(r["tables"]["applications"], "new")[:2] == [232, 7]
+        (blank,) = [f for f in r["findings"] if f["rule"] == "cell.blank"]
+        assert "为空或只填了“—”“/”等符号" in blank["message"]
+        assert [f["rule"] for f in r["findings"]] == ["cell.blank"]

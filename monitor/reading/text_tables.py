@@ -30,7 +30,7 @@ from monitor.model import (
     gaps,
     shows_more,
 )
-from monitor.reading.cells import amounts_in_units, read_value
+from monitor.reading.cells import amounts_in_units, read_cell, read_value
 from monitor.reading.text_cells import SIGN_APART, Cell, tokenize
 from monitor.reading.text_merges import merged
 
@@ -122,7 +122,9 @@ def _values(cells: Sequence[Cell] | None, columns: Sequence[str]) -> dict[str, V
     spaced = any(c.spaced for c in cells)
     for i, (cell, column) in enumerate(zip(cells, columns, strict=True)):
         if cell.kind == "blank":  # in a row whose columns are not known (two cells run into one), nor is its
-            value = Value(None, "", cell.line, cell.col, doubt=DOUBT_SPACED if spaced else "")
+            # (a dash or slash written is kept: staff told "为空" look and see a mark, audit 16)
+            written = cell.text if read_cell(cell.text).blank else ""
+            value = Value(None, written, cell.line, cell.col, doubt=DOUBT_SPACED if spaced else "")
         else:
             value = read_value(cell.text, column, line=cell.line, col=cell.col)
             if inferred and inferred[0] < i < inferred[-1]:  # blanks inferred on both sides: its column too
