@@ -1,7 +1,7 @@
 """Stage: reading. A report's bytes, whatever they are, into a ``Report``: the format told by the bytes
 (``formats``: one registry of readers, one module each), the document model they give (``monitor.model``),
 normalised (``normalise``), its parts found by meaning (``parts``), its facts (``facts``), its statutory tables
-read from grids (``grids``) or text (``text_cells``, ``text_tables``) by one cell grammar (``cells``), all
+read from grids (``grid_rows``, ``grids``) or text (``text_cells``, ``text_tables``) by one cell grammar (``cells``), all
 assembled in ``report``.
 
 This face reads a document in a warm, limited worker process (``pool``: one per core, each document under its own

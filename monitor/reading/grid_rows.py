@@ -1,0 +1,289 @@
+"""Stage: parse (grids), its first half: a grid's data rows, each value placed under the header cell that names its
+column.
+
+A value's column is the header cell above it, not its position in the row: the header rows over a run of data rows
+are read slot by slot, and each slot takes the deepest header cell that names a column (自然人, 商业企业 …, 总计;
+本年制发件数 …; 结果维持 … under 行政复议 / 直接起诉 / 复议后起诉). A value cell spanning two slots under one header
+cell is one value. So a page whose 自然人 header spans two slots while its data rows give 商业企业 two slots reads
+right. Each row also keeps its value cells in order (``GridRow.ordered``), the only reading where no header names
+them. Which table a grid is, and its rows read into the template's, is ``grids``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from monitor.model import LABELS, ORG_SUBTOTAL, Grid, GridCell, RowSpec, item_number
+from monitor.reading.cells import is_value
+from monitor.reading.pagebreaks import NUMBERED
+
+Namer = Callable[[str], str | None]  # squashed header text -> column key, or None
+
+
+def squash(text: str) -> str:
+    return "".join(text.split())  # str.split and re's \s agree on what Unicode whitespace is
+
+
+@dataclass
+class GridRow:
+    """One data row: its label cells (outer to inner) and its value cells.
+
+    ``placed`` maps column -> cell when the header named every value cell; ``ordered`` lists the
+    value cells left to right (each once, blanks included): the row read in order, which is the only reading
+    where no header named them and a second reading where one did. ``conflict`` when they cannot be placed."""
+
+    labels: list[str]
+    placed: dict[str, GridCell]
+    ordered: list[GridCell]
+    conflict: bool = False
+    grid: int = 0
+    line: str | None = None  # the row's words as the page's text layer gives them (PDF): a further reading
+    own: bool = True  # its innermost label is its own (a cell of this row alone), not one spanning other rows
+
+    @property
+    def label(self) -> str:
+        return "".join(self.labels)
+
+
+def _header_map(
+    grid: Grid, header: list[int], name: Namer, group: Namer | None, first: str | None = None
+) -> dict[int, str]:
+    """Slot -> column key from the header rows: the deepest header cell that names a column; and ``first`` (the
+    table's first column) for a slot left blank just before the first one named, where no header names it (a
+    table 三 whose 自然人 cell was left empty, as a real page has it: its numbers are not the rows' labels)."""
+    width = len(grid.slots[0]) if grid.slots else 0
+    out: dict[int, str] = {}
+    for c in range(width):
+        leaf = None
+        for r in reversed(header):
+            cell = grid.slots[r][c]
+            # (the organisations' sum names one column, at the header's foot: 法人或其他组织 over five, or above a row
+            # of the five's names, is their group, not a sum)
+            sum_of_one = cell is not None and cell.colspan == 1 and cell.row + cell.rowspan > header[-1]
+            if cell is not None and (leaf := name(squash(cell.text))) and (leaf != ORG_SUBTOTAL or sum_of_one):
+                break
+            leaf = None
+        if leaf is None:
+            continue
+        if group is not None:
+            groups = {g for r in header if (x := grid.slots[r][c]) is not None and (g := group(squash(x.text)))}
+            specific = groups - {"review"} if len(groups) > 1 else groups
+            if len(specific) == 1:
+                leaf = f"{specific.pop()}:{leaf}"
+        out[c] = leaf
+    if list(out.values()).count(ORG_SUBTOTAL) > 1:  # one sum of the organisations, or the header says no such thing
+        out = {c: k for c, k in out.items() if k != ORG_SUBTOTAL}
+    for c, k in list(out.items()):  # a 小计 under no 法人或其他组织, the only total there is: the table's 总计
+        above = (squash(x.text) for r in header if (x := grid.slots[r][c]) is not None)
+        if k == ORG_SUBTOTAL and "total" not in out.values() and not any("法人" in t for t in above):
+            out[c] = "total"
+    if first is not None and out and first not in out.values() and (c := min(out) - 1) >= 0:
+        cells = [grid.slots[r][c] for r in header]
+        left = grid.slots[header[-1]][c - 1] if c else None
+        if cells[-1] is not None and cells[-1].blank and cells[-1] is not left:
+            out[c] = first
+    return out
+
+
+def _blank_row(row: list[GridCell], colmap: dict[int, str]) -> bool:
+    """A labelled row whose cells under the named columns are all blank."""
+    under = {id(c): c for c in row if any(s in colmap for s in range(c.col, c.col + c.colspan))}
+    return bool(under) and all(c.blank for c in under.values()) and any(not c.blank for c in row if id(c) not in under)
+
+
+def _data_row(row: list[GridCell]) -> bool:
+    return any(not c.blank and is_value(c.text) for c in row)
+
+
+def _left_blank(row: list[GridCell]) -> bool:
+    """A row of labels and then only blank cells: below a table's data rows, a row whose numbers were left blank
+    (a header's words stand above or among the numbers' columns, never only left of them). The labels may stand
+    after blank cells: a group's label column is a merge, blank on the page the table runs on to."""
+    written = [i for i, c in enumerate(row) if not c.blank]
+    return (
+        bool(written)
+        and written[-1] == written[0] + len(written) - 1  # together
+        and written[-1] < len(row) - 1  # and blank cells after them
+        and all(WORDED.search(row[i].text) for i in written)
+    )
+
+
+def _row_begins(rows: Sequence[list[GridCell]], r: int, specs: tuple[RowSpec, ...], mine: set[str]) -> bool:
+    """Whether grid row ``r`` begins a row of its own: a label there numbered as an item is (1., （二）, 四、), or
+    naming another of the table's rows than ``mine`` (the row above's: a label wrapped onto a second line ends in
+    its own key word, 另行制作, 不明确: review 83)."""
+    return r < len(rows) and any(
+        c.row == r
+        and not c.blank
+        and not is_value(c.text)
+        and (NUMBERED.match(c.text) is not None or any(s.match(squash(c.text)) and s.key not in mine for s in specs))
+        for c in rows[r]
+    )
+
+
+def _item(row: list[GridCell]) -> bool:
+    """Whether the row's innermost label is numbered as a table's item is."""
+    return NUMBERED.match(next((c.text for c in reversed(row) if not c.blank), "")) is not None
+
+
+def grid_rows(
+    grids: Iterable[Grid],
+    name: Namer,
+    group: Namer | None = None,
+    first: str | None = None,
+    specs: tuple[RowSpec, ...] = (),
+) -> list[GridRow]:
+    """The data rows of a run of grids, each with its values placed by the header above it (``specs``: the table's
+    rows, whose labels tell a row of its own)."""
+    out: list[GridRow] = []
+    colmap: dict[int, str] = {}
+    width = -1
+    data = False
+    for grid in grids:
+        rows = grid.rows()
+        header: list[int] = []
+        # the table run on from the grid before (as wide, data rows read there): its rows go on here, header or not
+        carried = data and bool(grid.slots) and len(grid.slots[0]) == width
+        if grid.slots and len(grid.slots[0]) != width:  # a header placed another grid's slots, not these
+            colmap = {}
+        width = len(grid.slots[0]) if grid.slots else width
+        data = False  # a data row read in this grid: a header is above them
+        rests = set()  # rows that are the label of the row above wrapped onto a row of its own
+        for r, row in enumerate(rows):
+            if r in rests:
+                continue
+            if not _data_row(row):
+                cmap = (_header_map(grid, header, name, group, first) if header else {}) or colmap
+                # a row left blank below this grid's data rows, its labels from the row's first cell on; one whose
+                # label is an item's (1., （六）, 四、) after a blank group column too, and at the top of the page the
+                # table runs on to: not a header repeated there, nor a label's rest
+                item = (data or carried) and _item(row)
+                left_blank = not header and _left_blank(row) and ((data and not row[0].blank) or item)
+                if not _blank_row(row, cmap) and not left_blank:
+                    header.append(r)
+                    continue
+                colmap, header = cmap, []  # a row left blank under a header that names its columns, or in order
+            data = True
+            if header:
+                fresh = _header_map(grid, header, name, group, first)
+                if fresh:
+                    colmap = fresh
+                header = []
+            wrapped = _label_rest(rows, r, specs)
+            if wrapped is not None:  # the label read whole, and its rest's row not read as a row
+                rests.add(r + 1)
+            own, rest = wrapped or (None, None)
+            cells = [replace(c, text=c.text + rest.text) if rest and c is own else c for c in row]
+            placed = _place(cells, r, colmap, rows, specs)
+            placed.grid = grid.number
+            placed.line = grid.lines[r] if grid.lines is not None and r < len(grid.lines) else None
+            out.append(placed)
+    return out
+
+
+WORDED = re.compile("[\u4e00-\u9fff]")  # a label has words
+
+
+def _label(row: list[GridCell]) -> GridCell | None:
+    """The row's innermost label: the last cell with words before its first number."""
+    number = next((i for i, c in enumerate(row) if not c.blank and is_value(c.text)), len(row))
+    return next((c for c in reversed(row[:number]) if not c.blank and WORDED.search(c.text)), None)
+
+
+def _label_rest(rows: Sequence[list[GridCell]], r: int, specs: tuple[RowSpec, ...]) -> tuple[GridCell, GridCell] | None:
+    """Row ``r``'s label and grid row ``r + 1``'s, where that is the label's rest, wrapped onto a row of its own
+    beside numbers merged over both ("2.申请人逾期未按" / "收费通知要求缴纳费用…", review 84's W1-W4): that row holds
+    no number of its own and no numbering, and what it names is the item row ``r``'s number begins in the group its
+    label stands in (2. under （六）其他处理 is (六)2, not (四)2's 另行制作 nor (二)部分公开, whose rows are their own)."""
+    if r + 1 >= len(rows) or not specs:
+        return None
+    own, below = _label(rows[r]), rows[r + 1]
+    rest = next((c for c in below if c.row == r + 1 and not c.blank), None)
+    if own is None or own.row != r or rest is None or is_value(rest.text) or NUMBERED.match(rest.text):
+        return None
+    if any(c.row == r + 1 and c is not rest and not c.blank for c in below):
+        return None  # a number, or a word, of its own
+    if not any(c.row == r and c.rowspan > 1 and is_value(c.text) for c in below):
+        return None  # no number merged over both: a spacer row, or a label of a row left blank
+    number = item_number(squash(own.text))
+    group = next((g for c in reversed(rows[r]) if c.col < own.col and (g := _group(c.text))), None)
+    named = [s for s in specs if s.match(squash(rest.text))]
+    if number is None or group is None or not named:
+        return None
+    # ... the item of the group the row stands in (review 86: "2.其他法律" under (三), its rest naming (四)2's words)
+    if all(s.item == number and LABELS.get(s.key, "").startswith(f"({group})") for s in named):
+        return own, rest
+    return None
+
+
+_GROUP = re.compile(r"^\s*(?:[(（]([一二三四五六])[)）]|([一二三四五六])\s*[、.．])")  # （三）不予公开, 三、不予公开
+_GROUP_WORDS = {"不予公开": "三", "无法提供": "四", "不予处理": "五", "其他处理": "六"}  # a group's label unnumbered
+
+
+def _group(text: str) -> str | None:
+    """The group (三..六 of table 三's outcomes) a label cell names: by its number, or by its words (review 87)."""
+    if m := _GROUP.match(text):
+        return m.group(1) or m.group(2)
+    return next((n for words, n in _GROUP_WORDS.items() if squash(text) == words), None)
+
+
+def _place(
+    row: list[GridCell],
+    r: int,
+    colmap: dict[int, str],
+    rows: Sequence[list[GridCell]] = (),
+    specs: tuple[RowSpec, ...] = (),
+) -> GridRow:
+    number = next((i for i, c in enumerate(row) if not c.blank and is_value(c.text)), len(row))
+    mapped = [  # a label left of the row's numbers under a number's header is still a label: a page drawing its
+        # columns otherwise than the header carried over from the table's first page ("1.属于国家秘密" where 自然人
+        # stood); text among the numbers ("见附件"), or of no words ("26 / 27"), is an unreadable number's cell
+        c
+        for i, c in enumerate(row)
+        if any(s in colmap for s in range(c.col, c.col + c.colspan))
+        and (i > number or c.blank or is_value(c.text) or not WORDED.search(c.text))
+    ]
+    if mapped:
+        ids = {id(c) for c in mapped}  # by identity: a dataclass == compares every field, and each cell is one
+        labels = [squash(c.text) for c in row if id(c) not in ids and not c.blank]
+        own = _own([c for c in row if id(c) not in ids and not c.blank])
+        mine = {s.key for s in specs if any(s.match(t) for t in (*labels[-1:], "".join(labels)))}  # its own row's
+        placed: dict[str, GridCell] = {}
+        conflict = False
+        for cell in mapped:
+            keys = {colmap[s] for s in range(cell.col, cell.col + cell.colspan) if s in colmap}
+            # a number spanning rows belongs to none of them alone: not the rows after its first, nor, beside a label
+            # of one row, its first where another row it spans is a row of its own, numbered or named (review 80:
+            # 予以公开's and 部分公开's numbers merged, 予以公开 took them as its own; review 82: their labels not
+            # numbered); over a label's rest or a spacer row, it is its row's (review 81)
+            spans_items = (
+                own
+                and cell.rowspan > 1
+                and any(_row_begins(rows, x, specs, mine) for x in range(r + 1, r + cell.rowspan))
+            )
+            shared = (cell.row != r or spans_items) and not cell.blank
+            if shared or (len(keys) > 1 and not cell.blank) or any(k in placed for k in keys):
+                conflict = True
+            for k in keys:
+                placed[k] = cell
+        # a number right of the named columns' first under no header of them: the row has a cell more than the
+        # header has columns (an empty or a numbered cell drawn among its numbers, each number after it a column to
+        # the right; or a stray one past 总计: which, the page does not say), so which number stands under which
+        # header is not known; read in order, it fits the columns or is not placed
+        start = min(c.col for c in mapped)
+        conflict = conflict or any(id(c) not in ids and c.col > start and not c.blank and is_value(c.text) for c in row)
+        first = max((i + 1 for i, c in enumerate(row) if id(c) not in ids and not is_value(c.text)), default=0)
+        return GridRow(labels, placed, [c for c in row[first:] if c.row == r or c.blank], conflict, own=own)
+    first = max((i + 1 for i in range(number) if not is_value(row[i].text)), default=0)
+    labels = [squash(c.text) for c in row[:first] if not c.blank]
+    values = row[first:]
+    conflict = any(not is_value(c.text) or (c.row != r and not c.blank) for c in values)
+    return GridRow(labels, {}, values, conflict, own=_own([c for c in row[:first] if not c.blank]))
+
+
+def _own(labels: list[GridCell]) -> bool:
+    """Whether the innermost label cell is the row's own: one spanning several rows (a group label, or a label
+    column a missing ruling line ran together) names none of them alone."""
+    return bool(labels) and labels[-1].rowspan == 1
