@@ -373,6 +373,56 @@ def test_an_invisible_character_inside_the_numbers_of_the_real_page_changes_no_n
     assert [f.rule for f in run_rules(changed)] == [f.rule for f in run_rules(report)]
 
 
+@pytest.mark.parametrize(
+    "style", ["background-color: #FFFFFF;", "background-color: white", "border-color:#fff", "color: #fff000"]
+)
+def test_a_white_background_or_a_visible_colour_hides_no_number(style):
+    """Review 95's M3: a span's white background (as IE-era editors and KindEditor write it) matched the white-text
+    test ("color:#fff" inside "background-color:#fff"), so every number of 005's tables was hidden and none read.
+    Each declaration is judged by its property: the numbers are the page's, for certain."""
+    raw = Path(path("005_")).read_bytes()
+    report = read_report(raw, "005")
+    soup = BeautifulSoup(raw.decode("utf-8"), "lxml")
+    for table, row, column in _plants(report):
+        value = report.tables[table].rows[row][column]
+        td = _td(soup, value.origin)
+        td.clear()
+        td.append(BeautifulSoup(f'<span style="{style}">{value.raw}</span>', "html.parser"))
+    changed = read_report(str(soup).encode(), "styled")
+    for table, row, column in _plants(report):
+        assert changed.tables[table].rows[row][column].number == report.tables[table].rows[row][column].number
+        assert not changed.tables[table].rows[row][column].doubt
+    assert [f.rule for f in run_rules(changed)] == [f.rule for f in run_rules(report)]
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        '<span style="text-decoration: line-through;">5</span>4',  # UEditor's and TinyMCE's strikethrough
+        '<span style="text-decoration-line:line-through">5</span> 4',
+        '4<span style="color: rgb(255, 255, 255);">1</span>',  # white, as an editor's paste serialises it
+        '4<span style="COLOR:#FFFFFF">1</span>',
+        '4<span style="color:rgba(0, 0, 0, 0)">1</span>',
+    ],
+)
+def test_a_digit_a_reader_does_not_see_in_the_real_page_is_not_part_of_its_number(cell):
+    """Review 95's H1/H3: 009's 直接起诉 总计 (4) written with a struck-through 5 before it, or a white 1 after it,
+    was read as 54 or 41 for certain, and a false appeals.total error went out. A reader sees 4: it is read, not for
+    certain, and the row adds up."""
+    raw = Path(path("009_")).read_bytes()
+    report = read_report(raw, "009")
+    total = report.tables["appeals"].rows["suit_direct"]["total"]
+    assert total.number == 4
+    soup = BeautifulSoup(raw.decode("utf-8"), "lxml")
+    td = _td(soup, total.origin)
+    td.clear()
+    td.append(BeautifulSoup(cell, "html.parser"))
+    changed = read_report(str(soup).encode(), "struck")
+    read = changed.tables["appeals"].rows["suit_direct"]["total"]
+    assert (read.number, bool(read.doubt)) == (4, True)
+    assert [f for f in run_rules(changed) if f.severity == "error"] == []
+
+
 @pytest.mark.parametrize("minus", ["\u2212", "\u2013", "-", "－", "- "])
 def test_a_change_written_with_a_minus_sign_or_an_en_dash_is_that_negative_number(minus):
     # A reader sees (004, the 2019 format, its 行政许可 本年增/减 written "−3" as Word and WPS write it, or "- 3" with

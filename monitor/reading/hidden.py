@@ -41,22 +41,25 @@ def _drawn(style: str) -> bool:
 
 
 # In a table cell, text a reader does not read as the cell's number: a footnote mark (<sup>), a deletion or a
-# struck-through correction (<del>, <s>, <strike>), Word's hidden text. It is replaced by the debris mark, so
-# "27<sup>1</sup>" is 27, read, but not for certain.
-_HIDDEN_STYLE = (  # CSS a reader does not read as the cell's text (spaces removed, lower case)
-    "display:none",
-    "mso-hide:all",
-    "visibility:hidden",
-    "vertical-align:super",
-    "vertical-align:sub",
-    "color:#fff",
-    "color:white",
-    "font-size:0;",
-    "font-size:0pt",
-    "font-size:0px",
+# struck-through correction (<del>, <s>, <strike>, or the style UEditor and TinyMCE write for it), Word's hidden
+# text, text in white (as Word writes it, or as an editor's paste serialises it: rgb(255, 255, 255)) or in no colour.
+# It is replaced by the debris mark, so "27<sup>1</sup>" is 27, read, but not for certain. Each declaration is judged
+# by its property: "background-color:#fff" is a white cell, not white text (review 95: a span's white background
+# made every number of a table hidden).
+_HIDING = frozenset(  # (property, value), spaces removed, lower case
+    (
+        (b"display", b"none"),
+        (b"mso-hide", b"all"),
+        (b"visibility", b"hidden"),
+        (b"vertical-align", b"super"),
+        (b"vertical-align", b"sub"),
+        (b"font-size", b"0"),
+        (b"font-size", b"0pt"),
+        (b"font-size", b"0px"),
+    )
 )
+_INVISIBLE_INK = re.compile(rb"#fff|#ffffff|white|transparent|rgb\(255,255,255\)|rgba\(\d+,\d+,\d+,0(?:\.0*)?\)")
 _ASIDE_TAGS = frozenset({"sup", "sub", "del", "s", "strike"})
-_HIDDEN = re.compile(b"|".join(re.escape(x.encode()) for x in _HIDDEN_STYLE))  # any of them, in one search
 
 
 def _in_cells(root: Any) -> Iterator[Any]:
@@ -85,7 +88,16 @@ def _hides(style: str) -> bool:
     # ASCII spaces out, ASCII letters lower, as XPath's translate() did: bytes.lower() changes only A-Z, and UTF-8
     # gives every other character bytes >= 0x80 (a dict's str.translate cost ~5 us a style of Word's, 4 ms a page)
     css = style.replace(" ", "").encode("utf-8", "surrogatepass").lower()
-    return css == b"font-size:0" or _HIDDEN.search(css) is not None
+    for declaration in css.split(b";"):
+        prop, _, value = declaration.partition(b":")
+        value = value.removesuffix(b"!important")
+        if (prop, value) in _HIDING:
+            return True
+        if prop == b"color" and _INVISIBLE_INK.fullmatch(value):
+            return True
+        if prop in (b"text-decoration", b"text-decoration-line") and b"line-through" in value:
+            return True
+    return False
 
 
 def mark_asides(root: Any) -> None:
