@@ -336,6 +336,26 @@ def test_a_part_heading_written_without_its_numeral_is_that_part(heading):
     assert [f.rule for f in run_rules(report) if f.severity == "error"] == []
 
 
+_PART_HEADING = re.compile(
+    r"([一二三四五六])、(?=总体情况|主动公开政府|收到和处理|政府信息公开行政|存在的主要问题|其他需要报告)"
+)
+
+
+@pytest.mark.parametrize("separator", ["丶", "。", "；", "·", "・"])
+@pytest.mark.parametrize("page", ["010_", "tongliao"])
+def test_a_part_heading_numbered_with_what_an_ime_types_for_its_comma_is_that_part(page, separator):
+    """Review 95's H4: every part heading of 010 (a portal page) or of the tongliao seed (text) numbered "一丶" (丶,
+    U+4E36, offered for "dian" and typed for 、), "一。" (an IME's "一." after a hanzi), "一；", or "一·"/"一・" (GB2312's
+    A1A4 as its decoders map it either way): three parts were said missing, three false errors. All six are there."""
+    source = SEEDS[page] if page in SEEDS else Path(path(page))
+    text = source.read_text(encoding="utf-8")
+    changed, n = _PART_HEADING.subn(lambda m: m[1] + separator, text)
+    assert n >= 6
+    report = read_report(changed.encode(), "renumbered")
+    assert all(report.sections[k] for k in range(1, 7))
+    assert [f.rule for f in run_rules(report) if f.severity == "error"] == []
+
+
 def test_a_part_truly_missing_is_not_found_in_a_line_that_only_names_its_words():
     # The counter-case: part 五 removed from 010 (its heading and its text), and a short line naming 五's words
     # left where it cannot be 五's heading (in part 一, before 四) or twice between 四 and 六: still missing.

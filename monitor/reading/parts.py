@@ -30,10 +30,13 @@ _NUMERALS = "一二三四五六七八九十"
 _FIRST = set(_NUMERALS) | {name[0] for name in SECTION_NAMES.values()} | set("政第(0123456789")
 
 
-_HEADING = re.compile(r"^([一二三四五六七八九十]{1,2})(?:\s*[、.,:．]\s*|\s+)(.{1,40})$")  # 一、总体情况; 一 总体情况
+# 一、总体情况; 一 总体情况; and as IMEs and GB2312's decoders leave the 、 (review 95): 丶 typed for it, 一。 (an IME's
+# "一." after a hanzi), 一；, 一· or 一・ (GB2312's A1A4 either way)
+_SEPARATOR = "、.,:．丶。;·・"
+_HEADING = re.compile(rf"^([一二三四五六七八九十]{{1,2}})(?:\s*[{_SEPARATOR}]\s*|\s+)(.{{1,40}})$")
 
 
-_HEADED_LINE = re.compile(r"^([一二三四五六])\s*、\s*([^。:]{2,40})[。:]")  # 六、其他需要报告的事项。本年度…
+_HEADED_LINE = re.compile(r"^([一二三四五六])\s*[、丶]\s*([^。:]{2,40})[。:]")  # 六、其他需要报告的事项。本年度…
 
 
 # Other numberings of the parts (1.总体情况, 第一部分 总体情况, (一)总体情况): headings only where three or more
@@ -56,7 +59,7 @@ _SUBHEADING5 = re.compile(r"\((一|1)\)\s*(存在的?)?主要问题")
 
 # A part heading standing mid-line in a body on one line (crawler text): its numeral, then up to 36 characters
 # ending in the word a heading ends with; what it names is decided by its words (``statute.part_of``).
-_INLINE_NAME = r"([一二三四五六])\s*、\s*([^\s\d。,:;()]{0,36}(?:情况|事项|措施|计划|问题|概述|概况|打算|安排))"
+_INLINE_NAME = r"([一二三四五六])\s*[、丶]\s*([^\s\d。,:;()]{0,36}(?:情况|事项|措施|计划|问题|概述|概况|打算|安排))"
 _INLINE = re.compile(r"(?<=\S)\s*" + _INLINE_NAME)
 # a heading a converter ran onto the paragraph before it ("…制度规定。六、其他需要报告的事项…"): a part's own name
 # after a sentence's end, not an item of a plan ("。六、做好年报中其他需要报告的事项"), nor one of a list of the
@@ -192,7 +195,7 @@ def headings(lines: list[str]) -> list[tuple[int, int]]:
     return out
 
 
-_NUMBERED = re.compile(r"^([一二三四五六])\s*[、.．]\s*([^\d|]{2,30})$")
+_NUMBERED = re.compile(rf"^([一二三四五六])\s*[{_SEPARATOR}]\s*([^\d|]{{2,30}})$")
 
 
 def _by_numbering(lines: list[str], found: list[tuple[int, int]], dropped: set[int]) -> list[tuple[int, int]]:
