@@ -443,6 +443,35 @@ def test_a_digit_a_reader_does_not_see_in_the_real_page_is_not_part_of_its_numbe
     assert [f for f in run_rules(changed) if f.severity == "error"] == []
 
 
+@pytest.mark.parametrize(
+    ("cell", "number"),
+    [
+        ("5<br/>4", None),  # a value and its correction on two lines: not one number (was 54, a false error)
+        ("4<br>4", None),  # (was 44)
+        ("<p>5<br>4</p>", None),
+        ("4<br>", 4),  # a break after the number alone: the number
+        ("<br/>4", 4),
+        ("4<br/>件", 4),  # its unit on a line of its own
+    ],
+)
+def test_two_numbers_on_two_lines_of_a_cell_of_the_real_page_are_not_one_number(cell, number):
+    """Review 95's H2: 009's 直接起诉 总计 (4) written on two lines of its cell (<br>: Word's manual break, Excel's
+    Alt+Enter pasted), each holding digits, was read as one number for certain, as two paragraphs are not."""
+    raw = Path(path("009_")).read_bytes()
+    report = read_report(raw, "009")
+    total = report.tables["appeals"].rows["suit_direct"]["total"]
+    soup = BeautifulSoup(raw.decode("utf-8"), "lxml")
+    td = _td(soup, total.origin)
+    td.clear()
+    td.append(BeautifulSoup(cell, "html.parser"))
+    changed = read_report(str(soup).encode(), "broken")
+    read = changed.tables["appeals"].rows["suit_direct"]["total"]
+    assert read.number == number
+    assert [f for f in run_rules(changed) if f.severity == "error"] == []
+    if number is None:
+        assert "cell.unreadable" in {f.rule for f in run_rules(changed)}
+
+
 @pytest.mark.parametrize("minus", ["\u2212", "\u2013", "-", "－", "- "])
 def test_a_change_written_with_a_minus_sign_or_an_en_dash_is_that_negative_number(minus):
     # A reader sees (004, the 2019 format, its 行政许可 本年增/减 written "−3" as Word and WPS write it, or "- 3" with

@@ -255,6 +255,33 @@ def test_a_docx_cells_unseen_run_is_not_glued_to_its_number(check_json, tmp_path
     assert "带有乱码、修订痕迹或注释标记等读者不读作数字的内容" in said
 
 
+@pytest.mark.parametrize(
+    "how", ["a paragraph each", "a line break between", "a unit on a line of its own", "a remark on a line of its own"]
+)
+def test_a_docx_cell_of_two_lines_is_two_numbers_not_one(check_json, tmp_path, how):
+    """Review 95 (H2, in a page's <br>; the same in Word): a cell whose old number and correction stand on lines of
+    their own (a paragraph each, or Word's manual break) was read as one number (9232) for certain, and two false
+    errors went out. Each line holding digits: the cell is not read (never 9232); a unit on its own line is a unit."""
+    _, document, table = _seed_document(check_json)
+    row = next(r for r in table.rows if "本年新收" in r.cells[0].text)
+    cell = row.cells[3]  # 自然人
+    value = cell.text
+    cell.paragraphs[0].clear()
+    if how == "a paragraph each":
+        cell.paragraphs[0].add_run("9")
+        cell.add_paragraph(value)
+    elif how == "a line break between":
+        cell.paragraphs[0].add_run("9").add_break()
+        cell.paragraphs[0].add_run(value)
+    else:  # (audit 16: "（含转办1件）" under its number is a remark on it, and the number is read)
+        cell.paragraphs[0].add_run(value)
+        cell.add_paragraph("件" if how == "a unit on a line of its own" else "（含转办1件）")
+    _, got = _checked_document(document, tmp_path, check_json)
+    assert [f["rule"] for f in got["findings"] if f["severity"] == "error"] == []
+    read = got["tables"]["applications"]["new"]["natural_person"]
+    assert read == (int(value) if how.endswith("on a line of its own") else None)
+
+
 def _shade(props, fill: str) -> None:
     from docx.oxml import OxmlElement  # noqa: PLC0415
     from docx.oxml.ns import qn  # noqa: PLC0415

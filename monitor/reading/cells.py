@@ -17,6 +17,8 @@ Anything else is not a number: the cell is unreadable (never a 0, never an "inva
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -129,6 +131,16 @@ def signed_in_words(text: str) -> Reading | None:
     # a remark that changes it again (增加3（含减少1）): read, not for certain
     remark = count.remark or any(word in written for word in "增减減")
     return Reading(number, blank=False, unit=count.unit, debris=count.debris, remark=remark)
+
+
+def lines_apart(lines: Iterable[str]) -> str | None:
+    """A cell's lines (its paragraphs, or lines a break ends: Word's manual break, Excel's Alt+Enter pasted) as its
+    text, where two or more are numbers ("26" over "27": a value and its correction): kept apart by " / ", so they
+    are never read as one number (2627; review 95: "5<br>4" was 54); None for any other cell (its text is one)."""
+    texts = [" ".join(t.split()) for t in lines]
+    if sum(1 for t in texts if t and read_cell(unicodedata.normalize("NFKC", t)).number is not None) < 2:
+        return None  # (a remark on a line of its own, "（含转办1件）" under "6", is the number's: audit 16)
+    return " / ".join(t for t in texts if t)
 
 
 def is_number(text: str) -> bool:

@@ -17,7 +17,7 @@ from typing import Any
 from monitor.errors import InputError
 from monitor.model import IMAGE_MARK, Block, Document, Grid, GridCell
 from monitor.model.failures import damaged
-from monitor.reading.cells import DEBRIS
+from monitor.reading.cells import DEBRIS, lines_apart
 from monitor.reading.word_runs import LOOKS, W, hidden, left_in_white, looks, white
 
 MAX_UNPACKED = 64 * 2**20
@@ -59,7 +59,8 @@ def _grid(tbl: Any, number: int) -> Grid:
                 above[3] += 1  # the cell above goes on down
                 line += [above] * span
                 continue
-            cell = [" ".join(visible_text(tc, cell=True).split()), r, col, 1, span, index]
+            text = visible_text(tc, cell=True)
+            cell = [lines_apart(text.split("\n")) or " ".join(text.split()), r, col, 1, span, index]
             index += 1
             cells.append(cell)
             line += [cell] * span
@@ -116,8 +117,11 @@ def visible_text(el: Any, cell: bool = False) -> str:
     parts: list[str] = []
     whites: list[int] = []  # in a cell: the parts in white (``word_runs.white``)
     unsure = False
-    for node in el.iter(W + "t", W + "tab", W + "br", W + "cr"):
+    for node in el.iter(W + "t", W + "tab", W + "br", W + "cr", *((W + "p",) if cell else ())):
         if _elsewhere(node, el, boxes=cell):
+            continue
+        if node.tag == W + "p" or (cell and node.tag in (W + "br", W + "cr")):  # a cell's lines: ``lines_apart``
+            parts.append("\n")
             continue
         if hidden(node):
             unsure = True

@@ -13,7 +13,7 @@ from lxml import etree
 from monitor.errors import InputError
 from monitor.model import ATTACHED, IMAGE_MARK, Block, Document, Grid, GridCell
 from monitor.reading import article
-from monitor.reading.cells import is_value
+from monitor.reading.cells import is_value, lines_apart
 from monitor.reading.hidden import hidden, mark_asides, rendered
 from monitor.reading.normalise import normalise
 from monitor.reading.paged import JOINED, page_of
@@ -261,22 +261,23 @@ def _cell_text(cell: Any, tables: Tables) -> str:
     tags = [el.tag for el in cell.iterdescendants()]  # one walk (a few elements), not a tag matcher built a question
     if _NOT_PLAIN.isdisjoint(tags):  # Word markup: <p><span>..</span></p>, text only
         two = sum(map(_PARAGRAPH.__contains__, tags)) >= 2  # most cells: one paragraph
-        return (_paragraphs(cell) if two else None) or " ".join(" ".join(cell.itertext()).split())
+        apart = (_paragraphs(cell) if two else None) or (_lines(cell, tables) if "br" in tags else None)
+        return apart or " ".join(" ".join(cell.itertext()).split())
     return " ".join(" ".join(_strings(cell, tables)).split())
 
 
+def _lines(cell: Any, tables: Tables) -> str | None:
+    """A cell whose lines (<br>) hold two numbers is two texts (``lines_apart``); None for any other cell."""
+    return lines_apart("".join(_strings(cell, tables, blocks=True)).split("\n"))
+
+
 def _paragraphs(cell: Any) -> str | None:
-    """A cell of two paragraphs that both hold digits ("<p>26</p><p>27</p>": a value and its correction) is two
-    texts, kept apart so they are never read as one number (2627); None for any other cell."""
+    """A cell whose paragraphs hold two numbers ("<p>26</p><p>27</p>") is two texts (``lines_apart``); None for
+    any other cell."""
     blocks = [
         b for b in cell.iterdescendants("p", "div", "li") if next(b.iterdescendants("p", "div", "li"), None) is None
     ]
-    if len(blocks) < 2:
-        return None
-    texts = [" ".join(" ".join(b.itertext()).split()) for b in blocks]
-    if sum(1 for t in texts if any(ch.isdigit() for ch in t)) < 2:
-        return None
-    return " / ".join(t for t in texts if t)
+    return lines_apart(" ".join(b.itertext()) for b in blocks) if len(blocks) >= 2 else None
 
 
 def _rows(table: Any, tables: Tables) -> list[Any]:
