@@ -13,6 +13,7 @@ from formats import CORPUS
 from monitor.checks.pipeline import run_rules
 from monitor.errors import InputError
 from monitor.reading.cells import read_value
+from monitor.reading.normalise import normalise
 from monitor.reading.parts import clean_lines, find_sections
 from monitor.reading.report import read_report
 
@@ -95,12 +96,55 @@ def test_what_is_not_a_report_is_refused(name):
         ("（含转办1件）", "total", None),  # a remark alone is no number
         ("O", "total", 0),  # audit 16: zero typed as the letter O
         ("OK", "total", None),
+        ("○", "total", 0),  # review 95: a white circle, as GB2312 and Big5 (no 〇) write a zero
+        ("◯", "natural_person", 0),
+        ("0份", "total", 0),  # review 95: units a count of documents, persons or cases is written in
+        ("3人", "natural_person", 3),
+        ("2起", "total", 2),
+        ("1例", "total", 1),
     ],
 )
 def test_numbers_as_a_reader_reads_them(cell, column, number):
     import unicodedata  # noqa: PLC0415
 
     assert read_value(unicodedata.normalize("NFKC", cell), column).number == number
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "-",
+        "—",
+        "——",
+        "/",
+        "无",
+        "\u2010",
+        "\u2011",
+        "\u2012",
+        "\u2212",
+        "\u2500\u2500",
+        "\u2501",
+        "\u2e3a",
+        "\u2e3b",
+        "ー",
+        "\u2215",
+    ],
+)
+def test_a_dash_or_slash_written_for_nothing_is_a_blank_whatever_its_code_point(cell):
+    """Review 95's M4/M5: a dash as other tools write one (a hyphen's or a figure dash's code point, a lone minus
+    sign, a box-drawing rule, two- and three-em dashes, the katakana long mark an IME offers for "—", Big5's "／" as
+    cp950 decodes it) was a cell not read, and in text the whole table could not be placed."""
+    value = read_value(normalise(cell), "natural_person")
+    assert (value.number, value.blank) == (None, True)
+
+
+@pytest.mark.parametrize("mark", ["㉑", "㉟", "㊱", "㊿", "①"])
+def test_a_circled_note_mark_after_a_number_is_no_digit_of_it(mark):
+    """Review 95's H5: NFKC makes ㉑ the digits 21, and 1396㉑ (a number and its note mark) was 139621 for certain.
+    Like ①, it is a mark: the number read, not for certain."""
+    value = read_value(normalise(f"1396{mark}"), "total")
+    assert value.number == 1396
+    assert value.doubt
 
 
 def test_a_number_with_a_remark_is_read_but_not_for_certain():

@@ -186,3 +186,20 @@ def test_zeros_written_as_dashes_in_a_text_table_are_said_to_be_marks(check_json
         (blank,) = [f for f in r["findings"] if f["rule"] == "cell.blank"]
         assert "为空或只填了“—”“/”等符号" in blank["message"]
         assert [f["rule"] for f in r["findings"]] == ["cell.blank"]
+
+
+def test_zeros_written_as_the_numeral_in_a_text_table_are_zeros(check_json, tmp_path):
+    """Review 95's M2: a page's table read a cell of 〇 or 零 as 0, a text's as a blank ("为空", and a row's error
+    beside it untold). Tongliao's table 三 with each zero so written reads as it is written with 0."""
+    text = SEEDS["tongliao"].read_text(encoding="utf-8")
+    start, end = text.index("本年新收"), text.index("结转下年度")
+    table = text[start:end]
+    zero = re.compile(r"(?<=[\s|])0(?=[\s|])")
+    _, plain = check_json(str(SEEDS["tongliao"]))
+    for numeral in ("〇", "零", "○"):
+        path = tmp_path / f"zeros_{ord(numeral):x}.txt"
+        path.write_text(text[:start] + zero.sub(numeral, table) + text[end:], encoding="utf-8")
+        code, r = check_json(str(path))
+        assert code == 0
+        assert r["tables"]["applications"] == plain["tables"]["applications"]
+        assert r["findings"] == []

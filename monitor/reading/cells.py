@@ -24,7 +24,7 @@ from functools import lru_cache
 
 from monitor.model import AMOUNT_COLUMNS, SIGNED_COLUMNS, Number, Table, Value
 
-UNITS = ("万元", "元", "人次", "件", "个", "条", "次", "项", "家", "宗", "户", "篇")
+UNITS = ("万元", "元", "人次", "件", "个", "条", "次", "项", "家", "宗", "户", "篇", "份", "人", "起", "例")
 # a remark after the number on what it counts (NFKC made the brackets ASCII): the number is the cell's; one that
 # may change what it counts (上年结转, 未办结, 重复, 不含, 除外, 另有…) leaves the number uncertain
 _REMARK = re.compile(r"\s*\((?:含|其中|包括|包含)[^()]*\)$")
@@ -32,7 +32,10 @@ _RECOUNTS = re.compile(
     r"结转|上年|去年|往年|前年|跨年|以前年度|(?:19|20)\d{2}年|未办结|重复|重新提交|补正|不含|不包括|除外|除去|另有|另计"
 )
 _UNIT = re.compile(r"\s*(?:\(\s*(?P<paren>" + "|".join(UNITS) + r")\s*\)|(?P<bare>" + "|".join(UNITS) + r"))$")
-_BLANK = re.compile(r"^(?:[-—–/\\_]+|无)?$")
+# a blank: nothing, 无, or a dash or slash written for nothing: as typed, and as other tools write one (a hyphen's
+# and a figure dash's code points, a lone minus sign, a box-drawing rule, two- and three-em dashes, the katakana
+# long mark an IME offers for "—", Big5's "／" as cp950 decodes it: review 95)
+_BLANK = re.compile(r"^(?:[-—–/\\_\u2010-\u2012\u2212\u2500\u2501\u2e3a\u2e3b\u30fc\u2215]+|无)?$")
 _BODY = re.compile(r"^\d[\d\s,]*(?:\s*\.\s*\d[\d\s]*)?$")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 _PLAIN = re.compile(r"^\d+(?:\.\d+)?$")
@@ -43,7 +46,7 @@ _MINUS = ("-", "\u2212", "\u2013")
 _SIGNS = ("+", *_MINUS)
 # a count of none written as the numeral, as some offices fill their tables, or typed as the letter O (audit 16: a
 # reader sees the zero it looks like)
-_ZERO = ("〇", "零", "O", "o")
+_ZERO = ("〇", "零", "O", "o", "○", "◯")  # (○, a white circle: GB2312 and Big5 have no 〇, review 95)
 # a change (本年增/减) written in words, as some offices fill the 2019 table (audit 14): 增加2 is +2, 减少6 and 减1 are
 # -6 and -1, 持平 is none; only in a signed column, where a number's sign is what the cell says. A number with a sign
 # of its own after the word (减少 -3, the sign maybe in a span of its own) says it twice: not read.

@@ -30,9 +30,21 @@ _COMMA_DEBRIS = re.compile(r",[,、。;:!?]|[、。;:],")
 # Circled and superscript digits are note marks, not digits of a number ("27①" is 27 and a note): NFKC would
 # make them digits ("271"), so they become the debris mark first.
 _MARKS = dict.fromkeys(
-    [*range(0x2460, 0x24A0), 0x00B9, 0x00B2, 0x00B3, *range(0x2070, 0x208F), *range(0x2776, 0x2794)], "?"
+    [
+        *range(0x2460, 0x24A0),
+        0x00B9,
+        0x00B2,
+        0x00B3,
+        *range(0x2070, 0x208F),
+        *range(0x2776, 0x2794),
+        *range(0x3251, 0x3260),  # ㉑-㉟ and ㊱-㊿: NFKC made 1396㉑ the number 139621 (review 95)
+        *range(0x32B1, 0x32C0),
+    ],
+    "?",
 )
-_MARKED = re.compile("[\u2460-\u249f\u00b9\u00b2\u00b3\u2070-\u208e\u2776-\u2793]")  # any of them: a page rarely
+_MARKED = re.compile(
+    "[\u2460-\u249f\u00b9\u00b2\u00b3\u2070-\u208e\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]"
+)  # any of them: a page rarely
 # has one, and a dict's translate costs ~60 ns a character
 _BAR = "\u2015"  # (a cell of "――", blank as "——" is; a page footer "― 1 ―")
 _SPACES = re.compile(r"[ \t\u2000-\u200b\u3000]+")

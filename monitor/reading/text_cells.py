@@ -15,7 +15,7 @@ from monitor.model import (
     ACTIVE_ROWS,
     APPLICATION_ROWS,
 )
-from monitor.reading.cells import UNITS, is_value, signed_in_words
+from monitor.reading.cells import UNITS, is_value, read_cell, signed_in_words
 
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")  # how tests and alerts locate a number in a line
 
@@ -162,11 +162,17 @@ def _worded(word: str) -> bool:
     return reading is not None and reading.unit is None and not reading.remark and not reading.debris
 
 
+def _kind(text: str) -> str:
+    """A value cell's kind: a blank (nothing, a dash, 无), or a number: a zero written 〇 or 零 too, as a page's table
+    reads it (review 95: a text's 〇 was a blank, its row's error untold)."""
+    return "blank" if read_cell(text).blank else "value"
+
+
 def _plain_cells(text: str, line: int, offset: int) -> list[Cell]:
     """One cell of text, or, where it holds several, its labels and values: a label followed by space-separated
     numbers ("(七)总计 960 10 0 …"), and labels with digit strings glued to them."""
     if is_value(text) and not _SPACED.search(text):
-        return [Cell("value" if _DIGIT.search(text) else "blank", text, line, offset)]
+        return [Cell(_kind(text), text, line, offset)]
     if _GROUPED.match(text):  # "197 535": a number in groups of three (GB/T 15835), or cells: read, not for certain
         return [Cell("value", text, line, offset, spaced=True)]
     out: list[Cell] = []
@@ -177,7 +183,7 @@ def _plain_cells(text: str, line: int, offset: int) -> list[Cell]:
             out.append(Cell("value", text[last.col - offset : t.end()], line, last.col))
             continue
         if is_value(word):
-            out.append(Cell("value" if _DIGIT.search(word) else "blank", word, line, offset + t.start()))
+            out.append(Cell(_kind(word), word, line, offset + t.start()))
         elif _worded(word):
             out.append(Cell("value", word, line, offset + t.start(), worded=True))
         else:
@@ -230,7 +236,7 @@ def _pipe_cells(text: str, line: int) -> list[Cell]:
         if not part:
             cells.append(Cell("blank", "", line, offsets[i], piped=True))
         elif is_value(part):
-            kind = "value" if _DIGIT.search(part) else "blank"
+            kind = _kind(part)
             spaced = _SPACED.search(part) is not None or SIGN_APART.match(part) is not None
             cells.append(Cell(kind, part, line, offsets[i] + lead, spaced=spaced, piped=True))
         else:
