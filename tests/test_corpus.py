@@ -356,6 +356,21 @@ def test_a_part_heading_numbered_with_what_an_ime_types_for_its_comma_is_that_pa
     assert [f.rule for f in run_rules(report) if f.severity == "error"] == []
 
 
+@pytest.mark.parametrize("separator", ["，", "。", "；", "：", "·", "丶"])
+def test_an_item_numbered_like_a_part_is_not_the_part_it_lacks(separator):
+    """Review 96: the laixi seed truly lacks part 六; a line of its part 五 numbered "六，" (a list's sixth item, or
+    "六，七月份…") was taken for 六's heading by its numbering, and the true section.missing went untold. Only a
+    heading whose words name the part counts when its numeral is followed by anything but 、 . ． or 丶."""
+    text = SEEDS["laixi"].read_text(encoding="utf-8")
+    five = text.index("五、存在问题及改进措施")
+    end = text.index("\n", text.index("\n", five) + 1)  # (after its first line of text)
+    changed = text[: end + 1] + f"六{separator}七月份集中清理僵尸账号\n" + text[end + 1 :]
+    report = read_report(changed.encode(), "laixi-item")
+    assert report.sections[6] is None or separator == "丶"
+    if separator != "丶":
+        assert "section.missing" in {f.rule for f in run_rules(report)}
+
+
 def test_a_part_truly_missing_is_not_found_in_a_line_that_only_names_its_words():
     # The counter-case: part 五 removed from 010 (its heading and its text), and a short line naming 五's words
     # left where it cannot be 五's heading (in part 一, before 四) or twice between 四 and 六: still missing.
@@ -394,7 +409,14 @@ def test_an_invisible_character_inside_the_numbers_of_the_real_page_changes_no_n
 
 
 @pytest.mark.parametrize(
-    "style", ["background-color: #FFFFFF;", "background-color: white", "border-color:#fff", "color: #fff000"]
+    "style",
+    [
+        "background-color: #FFFFFF;",
+        "background-color: white",
+        "border-color:#fff",
+        "color: #fff000",
+        "color:white;background-color:#1e5aa0",  # white on a dark span of its own: seen
+    ],
 )
 def test_a_white_background_or_a_visible_colour_hides_no_number(style):
     """Review 95's M3: a span's white background (as IE-era editors and KindEditor write it) matched the white-text
@@ -423,6 +445,10 @@ def test_a_white_background_or_a_visible_colour_hides_no_number(style):
         '4<span style="color: rgb(255, 255, 255);">1</span>',  # white, as an editor's paste serialises it
         '4<span style="COLOR:#FFFFFF">1</span>',
         '4<span style="color:rgba(0, 0, 0, 0)">1</span>',
+        '4<span style="font-family:宋体;\ncolor:#ffffff">1</span>',  # review 96: Word's pasted styles wrap over lines
+        '4<span style="font-size:10.5pt;\nmso-hide:all">1</span>',
+        '4<span style="color:#ffffff80">1</span>',
+        '4<span style="color: rgb(255 255 255)">1</span>',
     ],
 )
 def test_a_digit_a_reader_does_not_see_in_the_real_page_is_not_part_of_its_number(cell):
@@ -452,6 +478,9 @@ def test_a_digit_a_reader_does_not_see_in_the_real_page_is_not_part_of_its_numbe
         ("4<br>", 4),  # a break after the number alone: the number
         ("<br/>4", 4),
         ("4<br/>件", 4),  # its unit on a line of its own
+        ("<p>5</p><p>1&shy;0</p>", None),  # review 96: a number whatever its invisible characters
+        ("5<br>1\u200b0", None),
+        ("<span>1</span>\n<span>8</span><br/>", 18),  # a newline in the markup ends no line a browser draws
     ],
 )
 def test_two_numbers_on_two_lines_of_a_cell_of_the_real_page_are_not_one_number(cell, number):
@@ -467,7 +496,8 @@ def test_two_numbers_on_two_lines_of_a_cell_of_the_real_page_are_not_one_number(
     changed = read_report(str(soup).encode(), "broken")
     read = changed.tables["appeals"].rows["suit_direct"]["total"]
     assert read.number == number
-    assert [f for f in run_rules(changed) if f.severity == "error"] == []
+    if number in (None, 4):
+        assert [f for f in run_rules(changed) if f.severity == "error"] == []
     if number is None:
         assert "cell.unreadable" in {f.rule for f in run_rules(changed)}
 

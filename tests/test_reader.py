@@ -102,6 +102,8 @@ def test_what_is_not_a_report_is_refused(name):
         ("3人", "natural_person", 3),
         ("2起", "total", 2),
         ("1例", "total", 1),
+        ("\u20113", "change", -3),  # review 96: a non-breaking hyphen's minus, as an en dash's: in a signed column
+        ("\u20113", "total", None),
     ],
 )
 def test_numbers_as_a_reader_reads_them(cell, column, number):

@@ -36,13 +36,15 @@ _UNIT = re.compile(r"\s*(?:\(\s*(?P<paren>" + "|".join(UNITS) + r")\s*\)|(?P<bar
 # and a figure dash's code points, a lone minus sign, a box-drawing rule, two- and three-em dashes, the katakana
 # long mark an IME offers for "—", Big5's "／" as cp950 decodes it: review 95)
 _BLANK = re.compile(r"^(?:[-—–/\\_\u2010-\u2012\u2212\u2500\u2501\u2e3a\u2e3b\u30fc\u2215]+|无)?$")
+_DIGIT = re.compile(r"\d")
 _BODY = re.compile(r"^\d[\d\s,]*(?:\s*\.\s*\d[\d\s]*)?$")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 _PLAIN = re.compile(r"^\d+(?:\.\d+)?$")
 # a hyphen, a minus sign or an en dash before a number, as Word and WPS write "−3" (NFKC keeps them); an en dash
 # alone is a blank, so before a number it is a minus only where a column is signed (本年增/减): elsewhere "–3" is
 # not known to be -3. (Tuples: "" is in every string.)
-_MINUS = ("-", "\u2212", "\u2013")
+_DASHES = ("\u2013", "\u2010", "\u2011", "\u2012")  # an en dash, a hyphen, a non-breaking hyphen, a figure dash
+_MINUS = ("-", "\u2212", *_DASHES)
 _SIGNS = ("+", *_MINUS)
 # a count of none written as the numeral, as some offices fill their tables, or typed as the letter O (audit 16: a
 # reader sees the zero it looks like)
@@ -69,7 +71,7 @@ class Reading:
     blank: bool
     unit: str | None = None
     debris: bool = False
-    dashed: bool = False  # its sign an en dash
+    dashed: bool = False  # its sign an en dash (or a hyphen's or a figure dash's code point: minus only where signed)
     remark: bool = False  # a remark after it that may change what it counts: read, but not for certain
 
     @property
@@ -114,7 +116,7 @@ def read_cell(text: str) -> Reading:
         blank=False,
         unit=unit,
         debris=debris,
-        dashed=sign == "\u2013",
+        dashed=sign in _DASHES,
         remark=remark,
     )
 
@@ -138,10 +140,11 @@ def signed_in_words(text: str) -> Reading | None:
 
 def lines_apart(lines: Iterable[str]) -> str | None:
     """A cell's lines (its paragraphs, or lines a break ends: Word's manual break, Excel's Alt+Enter pasted) as its
-    text, where two or more are numbers ("26" over "27": a value and its correction): kept apart by " / ", so they
-    are never read as one number (2627; review 95: "5<br>4" was 54); None for any other cell (its text is one)."""
+    text, where two or more hold digits ("26" over "27": a value and its correction; "1\u00ad0": a number whatever
+    its invisible characters, review 96): kept apart by " / ", so they are never read as one number (2627; review 95:
+    "5<br>4" was 54); None for any other cell (its text is one)."""
     texts = [" ".join(t.split()) for t in lines]
-    if sum(1 for t in texts if t and read_cell(unicodedata.normalize("NFKC", t)).number is not None) < 2:
+    if sum(1 for t in texts if _DIGIT.search(t) and not _REMARK.fullmatch(unicodedata.normalize("NFKC", t))) < 2:
         return None  # (a remark on a line of its own, "（含转办1件）" under "6", is the number's: audit 16)
     return " / ".join(t for t in texts if t)
 

@@ -46,19 +46,26 @@ def _drawn(style: str) -> bool:
 # It is replaced by the debris mark, so "27<sup>1</sup>" is 27, read, but not for certain. Each declaration is judged
 # by its property: "background-color:#fff" is a white cell, not white text (review 95: a span's white background
 # made every number of a table hidden).
-_HIDING = frozenset(  # (property, value), spaces removed, lower case
+_HIDING = frozenset(  # (property, value), whitespace removed, lower case
     (
         (b"display", b"none"),
         (b"mso-hide", b"all"),
         (b"visibility", b"hidden"),
         (b"vertical-align", b"super"),
         (b"vertical-align", b"sub"),
-        (b"font-size", b"0"),
-        (b"font-size", b"0pt"),
-        (b"font-size", b"0px"),
+        (b"opacity", b"0"),
+        *((b"font-size", b"0" + unit) for unit in (b"", b"pt", b"px", b"em", b"rem", b"%")),
     )
 )
-_INVISIBLE_INK = re.compile(rb"#fff|#ffffff|white|transparent|rgb\(255,255,255\)|rgba\(\d+,\d+,\d+,0(?:\.0*)?\)")
+# white ink (or near-white, or none at all), as a page writes it: #fff, #ffffff and #fefefe, with an alpha or not;
+# white; rgb(255,255,255) or rgb(255 255 255) (whitespace removed: rgb(255255255)), in per cent too, with an alpha or
+# not; transparent; any colour of alpha 0
+_INVISIBLE_INK = re.compile(
+    rb"#fff[0-9a-f]?|#(?:f[a-f]){3}(?:[0-9a-f]{2})?|#[0-9a-f]{3}0|#[0-9a-f]{6}00|white|transparent"
+    rb"|rgba?\((?:255,?255,?255|100%,?100%,?100%)(?:[,/][\d.]+%?)?\)"
+    rb"|rgba\([\d.]+%?,[\d.]+%?,[\d.]+%?,0(?:\.0*)?%?\)|rgba?\([\d.%]+/0(?:\.0*)?%?\)"
+)
+_NO_GROUND = frozenset((b"", b"none", b"transparent", b"inherit", b"initial", b"unset"))  # (a background: nothing)
 _ASIDE_TAGS = frozenset({"sup", "sub", "del", "s", "strike"})
 
 
@@ -85,19 +92,22 @@ def _is_aside(el: Any) -> bool:
 
 @lru_cache(maxsize=1024)  # Word gives a page's thousand spans a handful of styles
 def _hides(style: str) -> bool:
-    # ASCII spaces out, ASCII letters lower, as XPath's translate() did: bytes.lower() changes only A-Z, and UTF-8
-    # gives every other character bytes >= 0x80 (a dict's str.translate cost ~5 us a style of Word's, 4 ms a page)
-    css = style.replace(" ", "").encode("utf-8", "surrogatepass").lower()
+    # whitespace out (Word's pasted styles wrap over lines: "\ncolor:#ffffff", review 96), ASCII letters lower:
+    # bytes.lower() changes only A-Z, and UTF-8 gives every other character bytes >= 0x80
+    css = "".join(style.split()).encode("utf-8", "surrogatepass").lower()
+    white, ground = False, False
     for declaration in css.split(b";"):
         prop, _, value = declaration.partition(b":")
         value = value.removesuffix(b"!important")
         if (prop, value) in _HIDING:
             return True
-        if prop == b"color" and _INVISIBLE_INK.fullmatch(value):
-            return True
         if prop in (b"text-decoration", b"text-decoration-line") and b"line-through" in value:
             return True
-    return False
+        if prop == b"color":
+            white = _INVISIBLE_INK.fullmatch(value) is not None
+        elif prop in (b"background", b"background-color") and value not in _NO_GROUND:
+            ground = _INVISIBLE_INK.fullmatch(value) is None  # white text on a dark span of its own is seen
+    return white and not ground
 
 
 def mark_asides(root: Any) -> None:

@@ -261,14 +261,32 @@ def _cell_text(cell: Any, tables: Tables) -> str:
     tags = [el.tag for el in cell.iterdescendants()]  # one walk (a few elements), not a tag matcher built a question
     if _NOT_PLAIN.isdisjoint(tags):  # Word markup: <p><span>..</span></p>, text only
         two = sum(map(_PARAGRAPH.__contains__, tags)) >= 2  # most cells: one paragraph
-        apart = (_paragraphs(cell) if two else None) or (_lines(cell, tables) if "br" in tags else None)
+        apart = (_paragraphs(cell) if two else None) or (_lines(cell) if "br" in tags else None)
         return apart or " ".join(" ".join(cell.itertext()).split())
     return " ".join(" ".join(_strings(cell, tables)).split())
 
 
-def _lines(cell: Any, tables: Tables) -> str | None:
-    """A cell whose lines (<br>) hold two numbers is two texts (``lines_apart``); None for any other cell."""
-    return lines_apart("".join(_strings(cell, tables, blocks=True)).split("\n"))
+def _lines(cell: Any) -> str | None:
+    """A cell whose lines hold two numbers is two texts (``lines_apart``); None for any other cell. Its lines are
+    those a browser draws: a <br> or a block ends one, a newline in the markup does not (review 96: Word's
+    "<span>1</span>\n<span>8</span>" is 18)."""
+    pieces: list[str] = [cell.text or ""]
+    for event, el in etree.iterwalk(cell, events=("start", "end")):
+        if el is cell:
+            continue
+        if event == "start":
+            if el.tag == "br" or el.tag in _PARAGRAPH:
+                pieces.append(_BREAK)
+            if isinstance(el.tag, str):  # (a comment's words are not the cell's)
+                pieces.append(el.text or "")
+        else:
+            if el.tag in _PARAGRAPH:
+                pieces.append(_BREAK)
+            pieces.append(el.tail or "")
+    return lines_apart(" ".join(pieces).split(_BREAK))
+
+
+_BREAK = "\x00"  # (where a line ends, among a cell's words)
 
 
 def _paragraphs(cell: Any) -> str | None:

@@ -195,7 +195,7 @@ def headings(lines: list[str]) -> list[tuple[int, int]]:
     return out
 
 
-_NUMBERED = re.compile(rf"^([一二三四五六])\s*[{_SEPARATOR}]\s*([^\d|]{{2,30}})$")
+_NUMBERED = re.compile(r"^([一二三四五六])\s*[、.．丶]\s*([^\d|]{2,30})$")  # (not "六，七月份…": review 96)
 
 
 def _by_numbering(lines: list[str], found: list[tuple[int, int]], dropped: set[int]) -> list[tuple[int, int]]:
