@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 
 # A 政府信息公开工作年度报告 by any of its real names: "…政府信息公开工作年度报告", "…年度政府信息公开工作报告",
-# "…政府信息公开年报". Not "…工作要点" or "…第三方评估报告". Used for listing links and for titles.
+# "…政府信息公开年报", "…政府信息公开年度工作报告", "…政府信息公开工作2023年度报告" (review 97). Not "…工作要点" or
+# "…第三方评估报告". Used for listing links and for titles.
 DEFAULT_LINK_PATTERN = (
-    r"(政府信息公开|政务公开|信息公开)(工作)?(年度)?(报告|年报)|年度(政府信息公开|政务公开|信息公开)(工作)?报告"
+    r"(政府信息公开|政务公开|信息公开)(工作)?(年度)?(工作)?(报告|年报)|年度(政府信息公开|政务公开|信息公开)(工作)?报告"
+    r"|(政府信息公开|政务公开)工作\s*(?:(?:19|20)\d{2}|[一二][〇○◯零一二三四五六七八九]{3})\s*年度?报告"
 )
 
 

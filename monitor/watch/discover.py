@@ -90,23 +90,30 @@ def _sent_on(page: Page, page_url: str) -> str | None:
 # ("（2024年1月发布）"), not a span's first month ("2023年1月至12月")
 _DATED = re.compile(
     r"(?:19|20)\d{2}(?:\s*([-/.])\s*\d{1,2}\s*\1\s*\d{1,2}(?!\d)|\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
-    r"|\s*年\s*\d{1,2}\s*月(?!\s*(?:\d|[-–—~～至到]))(?:\s*(?:发布|印发|公布|更新))?)"
+    r"|\s*年\s*\d{1,2}\s*月(?!\s*(?:\d|[-–—~～至到]))(?:\s*(?:发布|印发|公布|更新))?"
+    r"|\s*年\s*\d{1,2}\s*月\s+\d{1,2}(?![\d月日])(?!\s*[-–—~～至到]))"  # a date card's "2024年01月 26" (review 97)
 )
-# "…年度报告（2023）", a card's "2024" standing alone; not a date's year written apart from its day ("2025 01-20")
-_BARE_YEAR = re.compile(r"(?<![\d.\-/])((?:19|20)\d{2})(?![\d.\-/])(?!\s*\d{1,2}\s*[-/.月]\s*\d{1,2})")
+# "…年度报告（2023）", a card's "2024" standing alone, "…年度报告-2023", "2023-XX县…", "…报告2023.pdf" (review 97); not a
+# date's year ("2024-01-26", "2024.01", "2025 01-20")
+_BARE_YEAR = re.compile(r"(?<![\d.])(?<!\d[-/])((?:19|20)\d{2})(?!\d)(?![-/.]\d)(?!\s*\d{1,2}\s*[-/.月]\s*\d{1,2})")
 # an article about the report, never the report: its 解读 or 图解 (《…年度报告》解读, 图解：…年度报告), not a report
 # that carries one (…年度报告及解读, …（含解读）)
-_ABOUT_HEAD = re.compile(r"^[【\[]?\s*(图解|图说|解读|一图[读看]懂|一图解读|图文解读|政策解读|视频解读)")
-_ABOUT_TAIL = re.compile(r"(解读|图解|问答|一图[读看]懂)$")
+_ABOUT_HEAD = re.compile(
+    r"^[【\[(（]?\s*(图解|图说|解读|一图[读看]懂|一图解读|一图速览|图文解读|政策解读|视频解读|漫画解读|图表解读)"
+)
+_ABOUT_TAIL = re.compile(r"(解读|图解|问答|一图[读看]懂|解读稿)$")
 _CARRIES = re.compile(r"[及和含附与暨]")  # …年度报告及政策解读, 暨图文解读: the report carries its 解读
 # …年度报告（图解）, [解读]: the article in brackets after the report's name (not （图文版）, nor （含解读）)
 _ABOUT_BRACKET = re.compile(
-    r"[(\[【]\s*(图解|图说|解读|政策解读|图文解读|视频解读|一图[读看]懂|一图解读|问答)\s*[)\]】]$"
+    r"[(\[【]\s*(图解|图说|解读|政策解读|图文解读|视频解读|一图[读看]懂|一图解读|问答|图解版|解读版)\s*[)\]】]$"
 )
 # a notice or correction about a report, its issuer maybe before it (关于报送…年度报告的通知, XX区政府办公室关于…的
 # 通知, 印发《…》的通知, …的更正说明): the report if what it opens is one
+# and guidance or news about writing reports (…年度报告编制要求, 召开…培训会: review 97, whose year named no body
+# and held back every body's late alarm); each is read, and is the report only if it opens one
 _NOTICE = re.compile(
-    r"^(?:.{0,40}?(?:关于|印发|转发)).*(的|之)?(通知|函|公告|通告|说明|批复|意见)$|(更正|勘误)(说明|声明|公告|通知)$"
+    r"^(?:.{0,40}?(?:关于|印发|转发)).*(的|之)?(通知|函|公告|通告|说明|批复|意见)$|(更正|勘误)(说明|声明|公告|通知)?$"
+    r"|编制要求|编制指引|编写要求|编写指南|编制工作|培训会|培训班|工作会议?|座谈会|推进会|部署会"
 )
 # a CMS's template row, its words placeholders (示例：XX单位XXXX年…)
 _PLACEHOLDER = re.compile(r"[X×xＸ*]{4}\s*年|^(示例|样例|模板|范例)|\{\{|\$\{")
@@ -132,6 +139,9 @@ _SCRIPTED = re.compile(
 _OWN_WORDS = re.compile(r"《[^》]*》|[(（][^)）]*[)）]|\s+")  # what the title quotes, what it adds in brackets
 _EMPTY_BRACKETS = re.compile(r"[(（\[【]\s*[)）\]】]")  # what a date taken out of its brackets leaves
 _CJK_GAP = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")  # markup or &nbsp; inside a title's words
+# characters that show nothing, as editors leave them inside a title's words: a soft hyphen, zero-width spaces and
+# joiners, a BOM (review 97: "政府信息\u200b公开" matched no pattern)
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
 
 
 def _about(name: str) -> bool:
@@ -221,8 +231,10 @@ def _links(
     here = canonical(page_url)
     nexts: list[tuple[int, str]] = []  # (rank, url): 下一页 first, then a pager's > and last its >>
     for a in page.all("a"):
-        text = _CJK_GAP.sub("", unicodedata.normalize("NFKC", page.words(a)))
-        title = _CJK_GAP.sub("", unicodedata.normalize("NFKC", " ".join(str(a.get("title") or "").split())))
+        text = _CJK_GAP.sub("", _INVISIBLE.sub("", unicodedata.normalize("NFKC", page.words(a))))
+        title = _CJK_GAP.sub(
+            "", _INVISIBLE.sub("", unicodedata.normalize("NFKC", " ".join(str(a.get("title") or "").split())))
+        )
         maybe_next = _next_words(a, text, title)
         if not (maybe_next or pattern.search(text) or pattern.search(title) or _CUT.search(text)):
             continue  # (most of a page's links: nothing below would keep it, so its URL is not worked out)
@@ -239,7 +251,7 @@ def _links(
         # tooltip of the date ("发布时间：2025年01月26日"); a date in the text is the day it was published, not its year
         named = title if pattern.search(title) else text
         name = _EMPTY_BRACKETS.sub("", " ".join(_DATED.sub(" ", named).split())).strip()
-        if url in links or _about(name) or _PLACEHOLDER.search(name):
+        if url in links or _about(name) or _about(text) or _PLACEHOLDER.search(name):
             continue  # a 解读 or 图解 of a report; a CMS's template row (hidden or not: rows a 展开更多 shows are too)
         if pattern.search(text) or pattern.search(title):
             year = _year(name)
