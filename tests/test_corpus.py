@@ -253,6 +253,21 @@ def _plants(report) -> list[tuple[str, str, str]]:
     return picks + [("appeals", r, c) for r, cols in report.tables["appeals"].rows.items() for c in cols]
 
 
+def _read_alike(report, changed) -> None:
+    """Every planted cell of ``changed`` is ``report``'s number, for certain, and the rules say the same."""
+    for table, row, column in _plants(report):
+        assert changed.tables[table].rows[row][column].number == report.tables[table].rows[row][column].number
+        assert not changed.tables[table].rows[row][column].doubt
+    assert [f.rule for f in run_rules(changed)] == [f.rule for f in run_rules(report)]
+
+
+def _put(soup: BeautifulSoup, origin: tuple[int, int, int], markup: str) -> None:
+    """The real page's cell at ``origin`` holding ``markup``."""
+    td = _td(soup, origin)
+    td.clear()
+    td.append(BeautifulSoup(markup, "html.parser"))
+
+
 def test_a_number_planted_in_a_td_of_the_real_page_is_named():
     raw = Path(path("005_")).read_bytes()
     report = read_report(raw, "005")
@@ -402,10 +417,7 @@ def test_an_invisible_character_inside_the_numbers_of_the_real_page_changes_no_n
         digits = value.raw.replace(" ", "")
         _td(soup, value.origin).string = f"{mark}{digits[:1]}{mark}{digits[1:]}{mark}"
     changed = read_report(str(soup).encode(), "marked")
-    for table, row, column in _plants(report):
-        assert changed.tables[table].rows[row][column].number == report.tables[table].rows[row][column].number
-        assert not changed.tables[table].rows[row][column].doubt
-    assert [f.rule for f in run_rules(changed)] == [f.rule for f in run_rules(report)]
+    _read_alike(report, changed)
 
 
 @pytest.mark.parametrize(
@@ -427,14 +439,9 @@ def test_a_white_background_or_a_visible_colour_hides_no_number(style):
     soup = BeautifulSoup(raw.decode("utf-8"), "lxml")
     for table, row, column in _plants(report):
         value = report.tables[table].rows[row][column]
-        td = _td(soup, value.origin)
-        td.clear()
-        td.append(BeautifulSoup(f'<span style="{style}">{value.raw}</span>', "html.parser"))
+        _put(soup, value.origin, f'<span style="{style}">{value.raw}</span>')
     changed = read_report(str(soup).encode(), "styled")
-    for table, row, column in _plants(report):
-        assert changed.tables[table].rows[row][column].number == report.tables[table].rows[row][column].number
-        assert not changed.tables[table].rows[row][column].doubt
-    assert [f.rule for f in run_rules(changed)] == [f.rule for f in run_rules(report)]
+    _read_alike(report, changed)
 
 
 @pytest.mark.parametrize(
@@ -460,9 +467,7 @@ def test_a_digit_a_reader_does_not_see_in_the_real_page_is_not_part_of_its_numbe
     total = report.tables["appeals"].rows["suit_direct"]["total"]
     assert total.number == 4
     soup = BeautifulSoup(raw.decode("utf-8"), "lxml")
-    td = _td(soup, total.origin)
-    td.clear()
-    td.append(BeautifulSoup(cell, "html.parser"))
+    _put(soup, total.origin, cell)
     changed = read_report(str(soup).encode(), "struck")
     read = changed.tables["appeals"].rows["suit_direct"]["total"]
     assert (read.number, bool(read.doubt)) == (4, True)
@@ -490,9 +495,7 @@ def test_two_numbers_on_two_lines_of_a_cell_of_the_real_page_are_not_one_number(
     report = read_report(raw, "009")
     total = report.tables["appeals"].rows["suit_direct"]["total"]
     soup = BeautifulSoup(raw.decode("utf-8"), "lxml")
-    td = _td(soup, total.origin)
-    td.clear()
-    td.append(BeautifulSoup(cell, "html.parser"))
+    _put(soup, total.origin, cell)
     changed = read_report(str(soup).encode(), "broken")
     read = changed.tables["appeals"].rows["suit_direct"]["total"]
     assert read.number == number
