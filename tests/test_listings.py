@@ -120,12 +120,31 @@ def test_the_next_page_as_pagers_write_it(pager):
     "text",
     [
         "2023年政务公开工作要点...",  # not a report's phrase however it goes on
-        "2023年政府...",  # 政府工作报告 as well: too little to open
-        "政府信息公开工作...",  # no year
+        "政府信息...",  # no year, and too little of the phrase
+        "2023年...",  # nothing of the phrase
+        "XX县政府信息公开",  # no cut mark, no year: a menu's link
+        "2023年政府信息公开",  # no cut mark, and the phrase not cut within its last words: a year's tab
     ],
 )
 def test_a_title_cut_short_is_a_report_only_where_its_words_lead_to_one(text):
     assert discover(f'<a href="t.html">{text}</a>', PAGE, PATTERN)[0] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "year"),
+    [
+        ("XX县住房和城乡建设局2023年政...", 2023),  # review 97: one character of the phrase, right after its year
+        ("XX县住房和城乡建设局2023年政府...", 2023),  # (政府工作报告 as well: opened, the report only if it is one)
+        ("XX县自然资源和规划局政府信息公开工作年...", None),  # no year, but six characters of the phrase and more
+        ("XX县卫生健康委员会2023年政府信息公开工作年度报", 2023),  # a template cutting at a fixed length, no mark
+        ("XX县卫生健康委员会2023年政府信息公开年", 2023),
+    ],
+)
+def test_a_title_cut_short_at_any_length_is_opened(text, year):
+    """Review 97: a county column's template cuts long departments' titles at a fixed length, "…2023年政..." or with
+    no mark at all; each missed title was a false late alarm. It is read, and is the report only if it opens one."""
+    (link,) = discover(f'<ul><li><a href="t.html">{text}</a></li></ul>', PAGE, PATTERN)[0]
+    assert (link.year, link.doubt) == (year, CUT)
 
 
 @pytest.mark.parametrize("cut", ["...", "…", "……", "．．．", "⋯", "・・・"])

@@ -173,21 +173,36 @@ def _target(a: Any) -> str | None:
 
 
 def _cut_short(text: str, pattern: re.Pattern[str]) -> bool:
-    """Link words cut short by the listing ("…2023年政府信息公开工作..."): a year, then the start of a report's
-    phrase (3 characters at least) before the cut, which finished as the phrase is what ``pattern`` looks for."""
+    """Link words cut short by the listing, which finished as a report's phrase are what ``pattern`` looks for: its
+    year, then the start of the phrase before a cut mark ("…2023年政府信息公开工作...": 3 characters at least, or
+    one right after the year, "…2023年政..."); without a year, 6 at least ("…政府信息公开工作年..."); with no cut mark,
+    a year and the phrase cut within its last words ("…2023年政府信息公开工作年度报": a template cutting at a fixed
+    length writes none). Review 97: each form missed was a false late alarm; such a link is read, and is the report
+    only if it opens one."""
     m = _CUT.search(text)
-    if not m:
-        return False
-    stem = text[: m.start()].rstrip()
-    if year_of(stem) is None:
+    stem = text[: m.start()].rstrip() if m else text
+    year = year_of(stem) is not None
+    if m is None and not year:
         return False
     for phrase in _PHRASES:
-        for k in range(len(phrase) - 1, 2, -1):
-            if stem.endswith(phrase[:k]):
-                if pattern.search(stem + phrase[k:]):
-                    return True
-                break
+        for k in range(len(phrase) - 1, 0, -1):
+            if not stem.endswith(phrase[:k]):
+                continue
+            if m is None:
+                enough = k >= max(7, len(phrase) - 3)  # (not "2023年政府信息公开", a year's tab)
+            elif year:
+                enough = k >= 3 or _AFTER_YEAR.search(stem[: len(stem) - k]) is not None
+            else:
+                enough = k >= 6
+            if enough and pattern.search(stem + phrase[k:]):
+                return True
+            break
     return False
+
+
+_AFTER_YEAR = re.compile(r"(?:(?:19|20)\d{2}|[一二][〇○◯零一二三四五六七八九]{3})\s*年度?$")
+# how link words a template cut at a fixed length, with no mark, end: within a phrase's last words (``_cut_short``)
+_UNMARKED_ENDS = tuple({p[k - 1] for p in _PHRASES for k in range(max(7, len(p) - 3), len(p))})
 
 
 def _names_only_the_column(name: str, pattern: re.Pattern[str]) -> bool:
@@ -236,7 +251,13 @@ def _links(
             "", _INVISIBLE.sub("", unicodedata.normalize("NFKC", " ".join(str(a.get("title") or "").split())))
         )
         maybe_next = _next_words(a, text, title)
-        if not (maybe_next or pattern.search(text) or pattern.search(title) or _CUT.search(text)):
+        if not (
+            maybe_next
+            or pattern.search(text)
+            or pattern.search(title)
+            or _CUT.search(text)
+            or text.endswith(_UNMARKED_ENDS)
+        ):
             continue  # (most of a page's links: nothing below would keep it, so its URL is not worked out)
         href = _target(a)
         if href is None:
