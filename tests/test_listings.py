@@ -614,3 +614,24 @@ def test_a_list_with_an_arrow_in_every_row_is_judged_once_not_once_a_row(monkeyp
     links, next_page = discover(f'<div class="list"><ul>{rows}</ul></div>', PAGE, PATTERN)
     assert (len(links), next_page) == (300, None)
     assert len(read) <= 3 * 600  # every row, the list and its box, each once (not 300 × 600)
+
+
+def test_links_and_titles_a_script_writes_as_the_page_loads_are_read():
+    """Review 97: an older TRS template writes each title with a script inside its link (cut to fit, no title
+    attribute), or a whole row with document.write; a reader's browser shows all four reports, govmon found one
+    (a false late alarm for each other year)."""
+    name = "XX县人力资源和社会保障局{}年政府信息公开工作年度报告"
+    rows = [
+        f'<li><a href="./2024/t1.html"><script>var str_title="{name.format(2023)}";'
+        "document.write(str_title.substr(0,20)+'...');</script></a></li>",
+        f'<li><a href="./2023/t2.html"><script>document.write(cutStr("{name.format(2022)}",24));</script></a></li>',
+        f'<li><a href="./2022/t3.html">{name.format(2021)}</a></li>',
+        f"<script>document.write('<li><a href=\"./2021/t4.html\">{name.format(2020)}<\\/a></li>');</script>",
+    ]
+    found, _ = discover(f"<ul>{''.join(rows)}</ul>", PAGE, PATTERN)
+    assert sorted((x.url.rsplit("/", 2)[1], x.year, x.doubt) for x in found) == [
+        ("2021", 2020, ""),
+        ("2022", 2021, ""),
+        ("2023", 2022, ""),
+        ("2024", 2023, ""),
+    ]

@@ -60,6 +60,10 @@ def discover(html: str, page_url: str, pattern: re.Pattern[str]) -> tuple[list[L
         return links, pagers.next_datastore_page(html, page_url)
     page = parsed(html)
     links, next_page = _links(page, page_url, pattern, {})
+    if page is not None and (written := _written(html)):  # rows a script writes as the page loads (TRS's older
+        # templates: document.write('<li><a href=…>…</a></li>'), review 97)
+        urls = {x.url for x in links}
+        links += [x for x in _links(parsed(written), _base(page, page_url), pattern, {})[0] if x.url not in urls]
     if records is not None:  # a Hanweb list: the records its pager script draws, the next group from its API
         links += [x for x in _links(parsed(records), page_url, pattern, {})[0] if x not in links]
         return links, next_page or pagers.next_datastore_page(html, page_url)
@@ -72,6 +76,28 @@ def discover(html: str, page_url: str, pattern: re.Pattern[str]) -> tuple[list[L
 
 
 _REFRESH = re.compile(r"url\s*=\s*['\"]?([^'\";]+)", re.I)
+# a string a script gives document.write, and one it holds (a title it writes into its link)
+_WRITES = re.compile(r"document\.write(?:ln)?\(\s*(['\"])((?:\\.|(?!\1).)*)\1", re.S)
+_LITERAL = re.compile(r"(['\"])((?:\\.|(?!\1).)*)\1", re.S)
+_ESCAPED = re.compile(r"\\(.)", re.S)
+
+
+def _written(html: str) -> str:
+    """The markup of links a page's scripts write as it loads (``document.write('<li><a href=…>…</a></li>')``)."""
+    if "document.write" not in html:
+        return ""
+    return "".join(_ESCAPED.sub(r"\1", m[2]) for m in _WRITES.finditer(html) if "<a" in m[2])
+
+
+def _scripted_words(a: Any, pattern: re.Pattern[str]) -> str:
+    """The words a link's own script writes into it (``document.write(cutStr("…年度报告", 24))``, a title held in a
+    variable and cut as it is written): the string in it that names a report, whole."""
+    for script in a.iter("script"):
+        for m in _LITERAL.finditer(script.text or ""):
+            words = unicodedata.normalize("NFKC", _ESCAPED.sub(r"\1", m[2]))
+            if pattern.search(words):
+                return " ".join(words.split())
+    return ""
 
 
 def _sent_on(page: Page, page_url: str) -> str | None:
@@ -247,6 +273,8 @@ def _links(
     nexts: list[tuple[int, str]] = []  # (rank, url): 下一页 first, then a pager's > and last its >>
     for a in page.all("a"):
         text = _CJK_GAP.sub("", _INVISIBLE.sub("", unicodedata.normalize("NFKC", page.words(a))))
+        if not text and a.find(".//script") is not None:  # its words written by its script (review 97)
+            text = _scripted_words(a, pattern)
         title = _CJK_GAP.sub(
             "", _INVISIBLE.sub("", unicodedata.normalize("NFKC", " ".join(str(a.get("title") or "").split())))
         )
