@@ -585,6 +585,26 @@ async def test_doubtful_links_a_second_review_found(portal, tmp_path, case):
     assert (years, missing) == (([2023], []) if case == "pictured tables" else ([], [2023]))
 
 
+@pytest.mark.parametrize("scripted", [True, False])
+async def test_a_list_a_script_draws_beside_a_menu_link_to_the_column_calls_no_report_missing(
+    portal, tmp_path, scripted
+):
+    """Review 97's G: a column whose list a script draws from data it holds (no link in the markup) and whose menu
+    links the column itself: the menu's link stood for the list, and every year's report was called missing. Its
+    poll now says the listing could not be read (未能检查). Without a script drawing it, such a page is an empty
+    listing, and a year past its deadline is missing (a second review's "parent column")."""
+    menu = '<div class="nav"><a href="/xxgk/nb/">政府信息公开年报</a></div><ul id="list"></ul>'  # (the site's own path)
+    draws = '<script>var d=[{"u":"/nb/t.html"}];document.getElementById("list").innerHTML=d[0].u;</script>'
+    portal.add("/nb/", f"<html><body>{menu}{draws if scripted else ''}</body></html>")
+    portal.add("/xxgk/nb/", f"<html><body>{menu}</body></html>")
+    cfg = settings(tmp_path, [("se", "department", f"{portal.base}/nb/")])
+    (r,) = await poll(cfg, today=date(2024, 3, 1))
+    store = db(cfg)
+    missing = [e.event.payload.to_json()["year"] for e in store.events() if e.event.kind == "missing"]
+    store.close()
+    assert ("未能检查" in (r.error or ""), missing) == ((True, []) if scripted else (False, [2023]))
+
+
 def test_a_listing_nested_deeper_than_libxml2_builds_lists_every_row():
     """A column whose rows each leave a ``<font>`` open (a list pasted from Word), in a real portal page's chrome: one
     level further in a row, and a browser shows every row. libxml2's tree stops 256 levels down, and the rows past

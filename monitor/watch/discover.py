@@ -263,6 +263,15 @@ _TEMPLATE = re.compile(
 )
 
 
+# a script writing a list into the page from data it holds (review 97: var listData=[…]; …innerHTML=h)
+_FILLED = re.compile(r"\.innerHTML\s*\+?=|document\.write", re.I)
+
+
+def drawn_by_script(html: str) -> bool:
+    """Whether a script fills the page's list: a template, a list asked for, or one written from data it holds."""
+    return _TEMPLATE.search(html) is not None or _FILLED.search(html) is not None
+
+
 def says_empty(html: str) -> bool:
     """Whether a listing page says in its own words, where a reader sees them, that it lists nothing: not in a
     template or a page whose list a script fills (its 暂无数据 stands whatever the list will hold), nor hidden.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Container
 from datetime import UTC, date, datetime, timedelta
 
 from monitor import reading
@@ -17,7 +18,7 @@ from monitor.model import china_today
 from monitor.reading.formats import decode
 from monitor.store import Listing, PageCache, SourceState, Store
 from monitor.watch.addresses import allowed_for
-from monitor.watch.discover import COLUMN, FOUND_BY, Link, discover, same_page, says_empty
+from monitor.watch.discover import COLUMN, FOUND_BY, Link, discover, drawn_by_script, same_page, says_empty
 from monitor.watch.fetch import Fetcher
 from monitor.watch.handed import handed
 
@@ -110,6 +111,17 @@ async def _discovered(html: str, page_url: str, pattern: re.Pattern[str]) -> tup
         raise asyncio.CancelledError from None  # (its source given back), not failed (a failure counts to an alert)
     except InputError as exc:  # past a reader's limits: said of the column page, not of a report
         raise InputError(f"栏目页{page_url}：{exc}") from None
+
+
+def lists_nothing_read(store: Store, source: Source, links: list[Link], opened: Container[str]) -> bool:
+    """Whether the poll read nothing of the source's listing, where nothing published was not said: no link, or
+    only a menu's or a breadcrumb's to the column, opening no report (``opened``: the links that did), on a page a
+    script draws its list on (review 97: its chrome's link took the place of the list a script draws). A listing
+    that says so in its own words (暂无信息) lists nothing."""
+    if not all(x.doubt == COLUMN and x.url not in opened for x in links) or says_nothing_listed(store, source):
+        return False
+    body = store.page_body(source.list_url)
+    return not links or (bool(body) and drawn_by_script(decode(body, source.encoding)[0]))
 
 
 def says_nothing_listed(store: Store, source: Source) -> bool:

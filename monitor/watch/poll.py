@@ -41,7 +41,7 @@ from monitor.watch.batched import PollCalls
 from monitor.watch.discover import COLUMN, Link
 from monitor.watch.document import Documents, PollResult, Remembered
 from monitor.watch.fetch import Fetcher
-from monitor.watch.listing import listing_read, read_listing, says_nothing_listed
+from monitor.watch.listing import listing_read, lists_nothing_read, read_listing
 from monitor.watch.regions import recheck_regions
 
 SOURCE_DEADLINE = 900.0  # one source's whole poll (listing pages and reports): a slow portal cannot hold a pass
@@ -155,10 +155,10 @@ class Watcher:
         try:
             async with asyncio.timeout(SOURCE_DEADLINE):
                 links, complete = await read_listing(self.store, self.fetcher, source, pages)
-                if not links and not says_nothing_listed(self.store, source):  # nothing read, not "nothing
+                checked = await self._reports(source, links, result, begun.known)
+                if lists_nothing_read(self.store, source, links, result.body_of):  # nothing read, not "nothing
                     raise InputError(NO_LINKS)  # published" (a listing a script draws, a wrong address, bytes not
                     # decoded): every year's report would be called missing
-                checked = await self._reports(source, links, result, begun.known)
                 listed = _listed(links, set(result.failing), result.body_of)
                 years = {y for _, y in listed} | begun.years | checked
             result.reports = len(links)
