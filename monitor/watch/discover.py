@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -26,7 +26,7 @@ _ATTACHMENT = re.compile(r"\.(pdf|ofd|docx?|wps|xlsx?|et|zip|png|jpe?g|tiff?)$",
 _ORDER = ("pdf", "ofd", "docx", "doc", "wps", "zip", "xlsx", "xls", "et")  # published forms first; images last
 
 
-CUT, NOTICE, COLUMN = "cut", "notice", "column"  # why a link may not be the report (``Link.doubt``)
+CUT, NOTICE, COLUMN, SCRIPTED = "cut", "notice", "column", "scripted"  # why a link may not be the report
 # the way links are found, kept with a listing page's links: one kept by an earlier way is read again, not answered
 # from them (2: doubts, links a script opens, <base href>, hidden rows, 下一页 as pagers write it)
 FOUND_BY = 2
@@ -58,10 +58,11 @@ def discover(html: str, page_url: str, pattern: re.Pattern[str]) -> tuple[list[L
         return links, pagers.next_datastore_page(html, page_url)
     page = parsed(html)
     links, next_page = _links(page, page_url, pattern, {})
-    if page is not None and (written := _written(html)):  # rows a script writes as the page loads (TRS's older
-        # templates: document.write('<li><a href=…>…</a></li>'), review 97)
+    if page is not None and (written := _written(page)):  # rows a script writes as the page loads (TRS's older
+        # templates: document.write('<li><a href=…>…</a></li>'), review 97): doubtful, a script may never write one
         urls = {x.url for x in links}
-        links += [x for x in _links(parsed(written), _base(page, page_url), pattern, {})[0] if x.url not in urls]
+        found = _links(parsed(written), _base(page, page_url), pattern, {})[0]
+        links += [replace(x, doubt=x.doubt or SCRIPTED) for x in found if x.url not in urls]
     if records is not None:  # a Hanweb list: the records its pager script draws, the next group from its API
         links += [x for x in _links(parsed(records), page_url, pattern, {})[0] if x not in links]
         return links, next_page or pagers.next_datastore_page(html, page_url)
@@ -74,28 +75,39 @@ def discover(html: str, page_url: str, pattern: re.Pattern[str]) -> tuple[list[L
 
 
 _REFRESH = re.compile(r"url\s*=\s*['\"]?([^'\";]+)", re.I)
-# a string a script gives document.write, and one it holds (a title it writes into its link)
-_WRITES = re.compile(r"document\.write(?:ln)?\(\s*(['\"])((?:\\.|(?!\1).)*)\1", re.S)
-_LITERAL = re.compile(r"(['\"])((?:\\.|(?!\1).)*)\1", re.S)
-_ESCAPED = re.compile(r"\\(.)", re.S)
+# a string a script gives document.write, and one it holds (a title it writes into its link): on one line, each
+# backslash one way only (review 98: "(?:\\.|(?!\1).)*" matched a backslash two ways, and a page of 709 bytes with
+# an unclosed string took minutes)
+_STRING = r"'((?:\\.|[^'\\\n])*)'|\"((?:\\.|[^\"\\\n])*)\""
+_WRITES = re.compile(r"document\.write(?:ln)?\(\s*(?:" + _STRING + ")")
+_LITERAL = re.compile(_STRING)
+_ESCAPED = re.compile(r"\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|(.))")
 
 
-def _written(html: str) -> str:
-    """The markup of links a page's scripts write as it loads (``document.write('<li><a href=…>…</a></li>')``)."""
-    if "document.write" not in html:
-        return ""
-    return "".join(_ESCAPED.sub(r"\1", m[2]) for m in _WRITES.finditer(html) if "<a" in m[2])
+def _unescaped(js: str) -> str:
+    """A script's string as it runs: \\uXXXX and \\xXX are their characters, \\' its quote, \\/ a slash."""
+    return _ESCAPED.sub(lambda m: chr(int(m[1] or m[2], 16)) if m[1] or m[2] else m[3], js)
+
+
+def _written(page: Page) -> str:
+    """The markup of links a page's scripts write as it loads (``document.write('<li><a href=…>…</a></li>')``): in
+    its scripts, not its comments."""
+    texts = [script.text for script in page.all("script") if script.text and "document.write" in script.text]
+    return "".join(
+        _unescaped(m[1] or m[2] or "") for text in texts for m in _WRITES.finditer(text) if "<a" in (m[1] or m[2] or "")
+    )
 
 
 def _scripted_words(a: Any, pattern: re.Pattern[str]) -> str:
     """The words a link's own script writes into it (``document.write(cutStr("…年度报告", 24))``, a title held in a
-    variable and cut as it is written): the string in it that names a report, whole."""
-    for script in a.iter("script"):
-        for m in _LITERAL.finditer(script.text or ""):
-            words = link_words.words(_ESCAPED.sub(r"\1", m[2]))
-            if pattern.search(words):
-                return words
-    return ""
+    variable and cut as it is written): the one string in it that names a report, whole (two: none is known)."""
+    named = {
+        words
+        for script in a.iter("script")
+        for m in _LITERAL.finditer(script.text or "")
+        if pattern.search(words := link_words.words(_unescaped(m[1] or m[2] or "")))
+    }
+    return named.pop() if len(named) == 1 else ""
 
 
 def _sent_on(page: Page, page_url: str) -> str | None:

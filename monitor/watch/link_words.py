@@ -20,7 +20,12 @@ _DATED = re.compile(
 )
 # "…年度报告（2023）", a card's "2024" standing alone, "…年度报告-2023", "2023-XX县…", "…报告2023.pdf" (review 97); not a
 # date's year ("2024-01-26", "2024.01", "2025 01-20")
-_BARE_YEAR = re.compile(r"(?<![\d.])(?<!\d[-/])((?:19|20)\d{2})(?!\d)(?![-/.]\d)(?!\s*\d{1,2}\s*[-/.月]\s*\d{1,2})")
+_BARE_YEAR = re.compile(
+    r"(?<![\d.\-/])((?:19|20)\d{2})(?![\d.\-/])(?!\s*\d{1,2}\s*[-/.月]\s*\d{1,2})"
+    r"|(?<=[\u4e00-\u9fff]-)((?:19|20)\d{2})(?![\d./])(?!-(?:[^\u4e00-\u9fff]|$))"  # …报告-2023 (not Jan-2024)
+    r"|(?<![\d.\-/])((?:19|20)\d{2})(?=-[\u4e00-\u9fff])"  # 2023-某县… (not 2024-01, nor "更新 2024-")
+    r"|(?<![\d.\-/])((?:19|20)\d{2})(?=\.(?:pdf|docx?|wps|ofd)\b)"  # …报告2023.pdf
+)
 # an article about the report, never the report: its 解读 or 图解 (《…年度报告》解读, 图解：…年度报告), not a report
 # that carries one (…年度报告及解读, …（含解读）)
 _ABOUT_HEAD = re.compile(
@@ -37,8 +42,11 @@ _ABOUT_BRACKET = re.compile(
 # and guidance or news about writing reports (…年度报告编制要求, 召开…培训会: review 97, whose year named no body
 # and held back every body's late alarm); each is read, and is the report only if it opens one
 _NOTICE = re.compile(
-    r"^(?:.{0,40}?(?:关于|印发|转发)).*(的|之)?(通知|函|公告|通告|说明|批复|意见)$|(更正|勘误)(说明|声明|公告|通知)?$"
-    r"|编制要求|编制指引|编写要求|编写指南|编制工作|培训会|培训班|工作会议?|座谈会|推进会|部署会"
+    r"^(?:.{0,40}?(?:关于|印发|转发)).*(的|之)?(通知|函|公告|通告|说明|批复|意见|更正|勘误)$"
+    r"|(更正|勘误)(说明|声明|公告|通知)$|勘误表?$"
+    # after the report's name, not inside a body's (review 98: XX市推进会展业发展办公室)
+    r"|(报告|年报)》?的?(编制|编写)(要求|指引|指南|工作)"
+    r"|(召开|举办|组织|开展)\S*?(培训会|培训班|工作会议?|座谈会|推进会|部署会)"
 )
 # a CMS's template row, its words placeholders (示例：XX单位XXXX年…)
 _PLACEHOLDER = re.compile(r"[X×xＸ*]{4}\s*年|^(示例|样例|模板|范例)|\{\{|\$\{")
@@ -92,12 +100,14 @@ def cut_short(text: str, pattern: re.Pattern[str]) -> bool:
         for k in range(len(phrase) - 1, 0, -1):
             if not stem.endswith(phrase[:k]):
                 continue
-            if m is None:
-                enough = k >= max(7, len(phrase) - 3)  # (not "2023年政府信息公开", a year's tab)
+            if (
+                m is None
+            ):  # cut within 年度报告, 年报, 报告 (not "2023年政府信息公开", a year's tab; nor "…推进2023年政府
+                enough = k >= 7 and phrase[k - 1] in _TAIL  # 信息公开工作", a headline: review 98)
             elif year:
                 enough = k >= 3 or _AFTER_YEAR.search(stem[: len(stem) - k]) is not None
-            else:
-                enough = k >= 6
+            else:  # no year: into the phrase's last words ("…政府信息公开工作年...", not "关于做好政府信息公开...")
+                enough = k >= 6 and phrase[k - 1] in _TAIL
             if enough and pattern.search(stem + phrase[k:]):
                 return True
             break
@@ -106,7 +116,8 @@ def cut_short(text: str, pattern: re.Pattern[str]) -> bool:
 
 _AFTER_YEAR = re.compile(r"(?:(?:19|20)\d{2}|[一二][〇○◯零一二三四五六七八九]{3})\s*年度?$")
 # how link words a template cut at a fixed length, with no mark, end: within a phrase's last words (``_cut_short``)
-_UNMARKED_ENDS = tuple({p[k - 1] for p in _PHRASES for k in range(max(7, len(p) - 3), len(p))})
+_TAIL = "年度报"  # where a template with no cut mark cuts a report's phrase
+_UNMARKED_ENDS = tuple(_TAIL)
 
 
 def names_only_the_column(name: str, pattern: re.Pattern[str]) -> bool:
@@ -118,7 +129,7 @@ def names_only_the_column(name: str, pattern: re.Pattern[str]) -> bool:
 def year(name: str) -> int | None:
     if (year := year_of(name)) is not None:
         return year
-    found = {int(y) for y in _BARE_YEAR.findall(name)}
+    found = {int(m.group()) for m in _BARE_YEAR.finditer(name)}
     return found.pop() if len(found) == 1 else None
 
 
