@@ -591,7 +591,7 @@ async def test_doubtful_links_a_second_review_found(portal, tmp_path, case):
     assert (years, missing) == (([2023], []) if case == "pictured tables" else ([], [2023]))
 
 
-@pytest.mark.parametrize("scripted", [True, False])
+@pytest.mark.parametrize("scripted", [True, False, "analytics"])
 async def test_a_list_a_script_draws_beside_a_menu_link_to_the_column_calls_no_report_missing(
     portal, tmp_path, scripted
 ):
@@ -600,15 +600,19 @@ async def test_a_list_a_script_draws_beside_a_menu_link_to_the_column_calls_no_r
     poll now says the listing could not be read (未能检查). Without a script drawing it, such a page is an empty
     listing, and a year past its deadline is missing (a second review's "parent column")."""
     menu = '<div class="nav"><a href="/xxgk/nb/">政府信息公开年报</a></div><ul id="list"></ul>'  # (the site's own path)
-    draws = '<script>var d=[{"u":"/nb/t.html"}];document.getElementById("list").innerHTML=d[0].u;</script>'
-    portal.add("/nb/", f"<html><body>{menu}{draws if scripted else ''}</body></html>")
+    draws = (
+        '<script>var d=[{"u":"/nb/t.html"}],h="";for(var i=0;i<d.length;i++){h+="<li><a href=\'"+d[i].u+"\'>"+'
+        '"报告</a></li>";}document.getElementById("list").innerHTML=h;</script>'
+    )
+    stats = "<script>document.write(unescape(\"%3Cspan id='cnzz_stat_icon'%3E%3C/span%3E\"));</script>"  # no rows
+    portal.add("/nb/", f"<html><body>{menu}{draws if scripted is True else stats if scripted else ''}</body></html>")
     portal.add("/xxgk/nb/", f"<html><body>{menu}</body></html>")
     cfg = settings(tmp_path, [("se", "department", f"{portal.base}/nb/")])
     (r,) = await poll(cfg, today=date(2024, 3, 1))
     store = db(cfg)
     missing = [e.event.payload.to_json()["year"] for e in store.events() if e.event.kind == "missing"]
     store.close()
-    assert ("未能检查" in (r.error or ""), missing) == ((True, []) if scripted else (False, [2023]))
+    assert ("未能检查" in (r.error or ""), missing) == ((True, []) if scripted is True else (False, [2023]))
 
 
 def test_a_listing_nested_deeper_than_libxml2_builds_lists_every_row():

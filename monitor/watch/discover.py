@@ -275,13 +275,19 @@ _TEMPLATE = re.compile(
 )
 
 
-# a script writing a list into the page from data it holds (review 97: var listData=[…]; …innerHTML=h)
-_FILLED = re.compile(r"\.innerHTML\s*\+?=|document\.write", re.I)
+# a script writing rows into the page from data it holds (review 97: var listData=[…]; h+="<li><a href=…"; …innerHTML=h):
+# one that writes markup and holds a row's or a link's tag in a string (not an analytics snippet's document.write, nor
+# a clock's innerHTML, on a column a body left empty: its reports are missing)
+_SCRIPTS = re.compile(r"<script\b[^>]*>(.*?)</script>", re.S | re.I)
+_WRITES_MARKUP = re.compile(r"\.innerHTML\s*\+?=|document\.write|\.append\(|\.html\(")
+_ROW_TAG = re.compile(r"['\"][^'\"\n]*<(?:li|a|tr|td)\b", re.I)
 
 
 def drawn_by_script(html: str) -> bool:
-    """Whether a script fills the page's list: a template, a list asked for, or one written from data it holds."""
-    return _TEMPLATE.search(html) is not None or _FILLED.search(html) is not None
+    """Whether a script fills the page's list: a template, a list asked for, or rows it writes from data it holds."""
+    if _TEMPLATE.search(html):
+        return True
+    return any(_WRITES_MARKUP.search(t) and _ROW_TAG.search(t) for t in (m[1] for m in _SCRIPTS.finditer(html)))
 
 
 def says_empty(html: str) -> bool:
