@@ -115,6 +115,12 @@ def test_a_listing_link_naming_its_year_s_months_keeps_its_year():
         ("<ul id='list'></ul><script>$.getJSON('/api/nb', fill)</script><p>暂无数据</p>", False),
         ("<ul id='list'></ul><script src='/js/list.js'></script><aside>热点：暂无数据</aside>", False),
         ("<ul><li v-for='x in list'>{{ x.title }}</li></ul><p v-if='!list.length'>暂无信息</p>", False),
+        (  # review 97's H: rows a script writes from data it holds, a sidebar saying it has nothing related
+            "<ul id='list'></ul><script>var d=[{u:'/nb/t.html'}],h='';for(var i=0;i<d.length;i++)"
+            "{h+='<li><a href=\"'+d[i].u+'\">报告</a></li>';}list.innerHTML=h;</script><aside>暂无相关信息</aside>",
+            False,
+        ),
+        ("<ul></ul><script>document.write(unescape('%3Cspan%3E'))</script><p>暂无信息</p>", True),  # an analytics badge
     ],
 )
 def test_a_listing_says_it_lists_nothing_only_in_words_a_reader_sees_and_no_script_fills(page, empty):

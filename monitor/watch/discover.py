@@ -294,7 +294,7 @@ def says_empty(html: str) -> bool:
     """Whether a listing page says in its own words, where a reader sees them, that it lists nothing: not in a
     template or a page whose list a script fills (its 暂无数据 stands whatever the list will hold), nor hidden.
     Asked only of a listing in which no link was found, so bs4's tree, whose ``decompose`` reads as the rule."""
-    if _TEMPLATE.search(html):
+    if drawn_by_script(html):  # (review 97's H: a sidebar's 暂无相关信息 beside a list a script writes)
         return False
     from bs4 import BeautifulSoup  # noqa: PLC0415  (imported here: most polls never ask)
 
