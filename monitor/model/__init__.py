@@ -70,6 +70,7 @@ from monitor.model.statute import (
     china_today,
     deadline,
     label,
+    naming,
     year_of,
 )
 from monitor.model.vocabulary import (
@@ -172,6 +173,7 @@ __all__ = [
     "item_number",
     "label",
     "likeness",
+    "naming",
     "part_of",
     "parts_of",
     "said_cn",

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from monitor.model import LABELS, ORG_SUBTOTAL, Grid, GridCell, RowSpec, item_number
+from monitor.model import LABELS, ORG_SUBTOTAL, Grid, GridCell, RowSpec, item_number, naming
 from monitor.reading.cells import is_value
 from monitor.reading.pagebreaks import NUMBERED
 
@@ -118,7 +118,7 @@ def _row_begins(rows: Sequence[list[GridCell]], r: int, specs: tuple[RowSpec, ..
         c.row == r
         and not c.blank
         and not is_value(c.text)
-        and (NUMBERED.match(c.text) is not None or any(s.match(squash(c.text)) and s.key not in mine for s in specs))
+        and (NUMBERED.match(c.text) is not None or any(s.key not in mine for s in naming(specs, squash(c.text))))
         for c in rows[r]
     )
 
@@ -209,7 +209,7 @@ def _label_rest(rows: Sequence[list[GridCell]], r: int, specs: tuple[RowSpec, ..
         return None  # no number merged over both: a spacer row, or a label of a row left blank
     number = item_number(squash(own.text))
     group = next((g for c in reversed(rows[r]) if c.col < own.col and (g := _group(c.text))), None)
-    named = [s for s in specs if s.match(squash(rest.text))]
+    named = naming(specs, squash(rest.text))
     if number is None or group is None or not named:
         return None
     # ... the item of the group the row stands in (review 86: "2.其他法律" under (三), its rest naming (四)2's words)
@@ -249,7 +249,7 @@ def _place(
         ids = {id(c) for c in mapped}  # by identity: a dataclass == compares every field, and each cell is one
         labels = [squash(c.text) for c in row if id(c) not in ids and not c.blank]
         own = _own([c for c in row if id(c) not in ids and not c.blank])
-        mine = {s.key for s in specs if any(s.match(t) for t in (*labels[-1:], "".join(labels)))}  # its own row's
+        mine = {s.key for t in {*labels[-1:], "".join(labels)} for s in naming(specs, t)}  # its own row's
         placed: dict[str, GridCell] = {}
         conflict = False
         for cell in mapped:
