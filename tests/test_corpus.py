@@ -371,6 +371,40 @@ def test_a_part_heading_numbered_with_what_an_ime_types_for_its_comma_is_that_pa
     assert [f.rule for f in run_rules(report) if f.severity == "error"] == []
 
 
+@pytest.mark.parametrize(
+    "number", [lambda n: n, lambda n: f"第{n}章 ", lambda n: "ⅠⅡⅢⅣⅤⅥ"["一二三四五六".index(n)] + "、"]
+)
+@pytest.mark.parametrize("without_six", [False, True])
+def test_part_headings_numbered_without_a_comma_by_chapters_or_in_roman_are_the_parts(number, without_six):
+    """Review 99's H4: 010's six part headings written "一总体情况" (the numeral run onto the name), "第一章 总体情况"
+    or "Ⅰ、总体情况": parts 一, 五 and 六 were said missing, three false errors. All six are there; with 六 taken out
+    (its heading and its one sentence), only 六 is missing."""
+    html = Path(path("010_")).read_text(encoding="utf-8")
+    if without_six:
+        start = html.rindex("<p", 0, html.index("六、其他需要报告的事项"))
+        end = html.index("</p>", html.index("信息处理费", start)) + len("</p>")
+        html = html[:start] + html[end:]
+    changed, n = _PART_HEADING.subn(lambda m: number(m[1]), html)
+    assert n == (5 if without_six else 6)
+    report = read_report(changed.encode(), "renumbered")
+    assert [k for k in range(1, 7) if not report.sections[k]] == ([6] if without_six else [])
+    errors = [f.rule for f in run_rules(report) if f.severity == "error"]
+    assert errors == (["section.missing"] if without_six else [])
+
+
+@pytest.mark.parametrize("line", ["二主动公开政府信息工作扎实推进，全年共发布信息", "二年来主动公开信息1200条"])
+def test_a_sentence_beginning_with_a_numeral_is_not_the_part_it_lacks(line):
+    # The counter-case: 010 with part 二 taken out (its heading and its text), and a sentence beginning with 二 run
+    # onto 二's words where 二 stood ("二主动公开…，…", "二年来…"): no heading, 二 is missing.
+    html = Path(path("010_")).read_text(encoding="utf-8")
+    start = html.rindex("<p", 0, html.index("二、主动公开政府信息情况"))
+    end = html.rindex("<p", 0, html.index("三、收到和处理政府信息公开申请情况"))
+    changed = html[:start] + f"<p>{line}</p>" + html[end:]
+    report = read_report(changed.encode(), "010-without-2")
+    assert report.sections[2] is None
+    assert "section.missing" in {f.rule for f in run_rules(report)}
+
+
 @pytest.mark.parametrize("separator", ["，", "。", "；", "：", "·", "丶"])
 def test_an_item_numbered_like_a_part_is_not_the_part_it_lacks(separator):
     """Review 96: the laixi seed truly lacks part 六; a line of its part 五 numbered "六，" (a list's sixth item, or
@@ -471,6 +505,90 @@ def test_a_digit_a_reader_does_not_see_in_the_real_page_is_not_part_of_its_numbe
     changed = read_report(str(soup).encode(), "struck")
     read = changed.tables["appeals"].rows["suit_direct"]["total"]
     assert (read.number, bool(read.doubt)) == (4, True)
+    assert [f for f in run_rules(changed) if f.severity == "error"] == []
+
+
+def _with_sheet(soup: BeautifulSoup, sheet: str) -> None:
+    """The real page with ``sheet`` as a ``<style>`` of its own (as a page pasted from Word or Excel, or saved whole
+    by a browser, carries it)."""
+    style = BeautifulSoup(f"<style>{sheet}</style>", "html.parser")
+    (soup.head or soup.body).insert(0, style)
+
+
+@pytest.mark.parametrize(
+    ("sheet", "cell"),
+    [
+        (".del{text-decoration:line-through}", '<span class="del">5</span>4'),
+        ("span.hid { display : none }", '4<span class="hid">1</span>'),
+        (".xl65\n\t{mso-style-parent:style0;\n\tcolor:white;}", '4<span class="xl65">1</span>'),  # Excel's sheet
+        ("#n5{color:#FFFFFF}", '4<span id="n5">1</span>'),
+        ("td .a.b{visibility:hidden}", '4<span class="b a">1</span>'),
+        ("<!-- .del{text-decoration:line-through} -->", '<span class="del">5</span>4'),  # an old page's comment
+        ("@media screen{.x{color:red}} .del{text-decoration:line-through}", '<span class="del">5</span>4'),
+        (".hid{display:none!important}", '4<span class="hid" style="display:inline">1</span>'),
+        ("", '4<font color="white">1</font>'),  # as old editors write white
+        ("", '4<font color="#FFFFFF">1</font>'),
+    ],
+)
+def test_a_digit_the_page_s_style_sheet_hides_is_not_part_of_its_number(sheet, cell):
+    """Review 99's H1/H2: 009's 直接起诉 总计 (4), with a struck-through 5 before it or a white or hidden 1 after it
+    by a class of the page's own style sheet (or by <font color>), was read as 54 or 41 for certain: two false
+    errors. A reader sees 4: it is read, not for certain, and the row adds up."""
+    raw = Path(path("009_")).read_bytes()
+    report = read_report(raw, "009")
+    total = report.tables["appeals"].rows["suit_direct"]["total"]
+    assert total.number == 4
+    soup = BeautifulSoup(raw.decode("utf-8"), "lxml")
+    _with_sheet(soup, sheet)
+    _put(soup, total.origin, cell)
+    changed = read_report(str(soup).encode(), "sheet")
+    read = changed.tables["appeals"].rows["suit_direct"]["total"]
+    assert (read.number, bool(read.doubt)) == (4, True)
+    assert [f for f in run_rules(changed) if f.severity == "error"] == []
+
+
+@pytest.mark.parametrize(
+    ("sheet", "cell"),
+    [
+        ("@media print{.np{display:none}}", '<span class="np">4</span>'),  # a print sheet: the screen shows it
+        (".x:hover{display:none}", '<span class="x">4</span>'),
+        ("[data-a]{display:none}", '<span data-a="1">4</span>'),
+        (".hid{display:none} .hid.on{display:inline}", '<span class="hid on">4</span>'),  # the more specific rule
+        (".hid{display:none}", '<span class="hid" style="display:inline">4</span>'),  # its own style over the sheet
+        (".w{color:#fff;background:#1e5aa0}", '<span class="w">4</span>'),  # white on a dark span of its own
+        (".del{text-decoration:line-through}", '<span class="other">4</span>'),  # a class the sheet does not name
+    ],
+)
+def test_a_number_the_page_s_style_sheet_shows_is_read_for_certain(sheet, cell):
+    # The counter-case: a reader sees 4, and nothing else in the cell; it is the page's number, for certain.
+    raw = Path(path("009_")).read_bytes()
+    report = read_report(raw, "009")
+    total = report.tables["appeals"].rows["suit_direct"]["total"]
+    soup = BeautifulSoup(raw.decode("utf-8"), "lxml")
+    _with_sheet(soup, sheet)
+    _put(soup, total.origin, cell)
+    read = read_report(str(soup).encode(), "sheet").tables["appeals"].rows["suit_direct"]["total"]
+    assert (read.number, bool(read.doubt)) == (4, False)
+
+
+def test_an_old_row_the_page_s_style_sheet_hides_is_not_read():
+    """Review 99's H3: 010 with an old (七)总计 row of 9s left in table 三 before its own, hidden by a class of the
+    page's style sheet (``<tr class="hid">``, ``.hid{display:none}``), was read as the report's: 15 false errors. A
+    reader does not see it: the table is 010's."""
+    raw = Path(path("010_")).read_bytes()
+    report = read_report(raw, "010")
+    origin = report.tables["applications"].rows["handled_total"]["total"].origin
+    soup = BeautifulSoup(raw.decode("utf-8"), "lxml")
+    row = _td(soup, origin).find_parent("tr")
+    old = BeautifulSoup(str(row), "html.parser").tr
+    old["class"] = "hid"
+    for td in old.find_all("td"):
+        if re.fullmatch(r"\s*\d+\s*", td.get_text()):
+            td.string = "9"
+    row.insert_before(old)
+    _with_sheet(soup, ".hid{display:none}")
+    changed = read_report(str(soup).encode(), "old-row")
+    assert changed.tables["applications"].rows == report.tables["applications"].rows
     assert [f for f in run_rules(changed) if f.severity == "error"] == []
 
 

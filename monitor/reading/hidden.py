@@ -14,17 +14,19 @@ from typing import Any
 from lxml import etree
 
 from monitor.reading.cells import DEBRIS
+from monitor.reading.stylesheet import SHEET
 
 # not drawn (spaces removed, lower case). Not visibility:hidden: a child may set itself visible again, and
 # "backface-visibility:hidden" holds the words
-_NOT_RENDERED = ("display:none", "mso-hide:all")
+_NOT_RENDERED = ((b"display", b"none"), (b"mso-hide", b"all"))
 
 
 def rendered(el: Any) -> bool:
-    """Whether a browser draws the row or cell: a hidden column of an Excel page saved as HTML is not there."""
+    """Whether a browser draws the row or cell: a hidden column of an Excel page saved as HTML is not there, nor a
+    row the page's style sheet hides by its class (``stylesheet``)."""
     if el.get("hidden") is not None:
         return False
-    style = el.get("style")
+    style = _style(el)
     return not style or _drawn(style)
 
 
@@ -36,8 +38,33 @@ def hidden(el: Any) -> bool:
 
 @lru_cache(maxsize=1024)  # a table's rows and cells share a few styles
 def _drawn(style: str) -> bool:
-    css = "".join(style.split()).lower()
-    return not any(x in css for x in _NOT_RENDERED)
+    css = _declared("".join(style.split()).encode("utf-8", "surrogatepass").lower())
+    return not any(css.get(prop) == value for prop, value in _NOT_RENDERED)
+
+
+def _style(el: Any) -> str:
+    """The element's declarations as the cascade orders them: a ``<font color>``'s, its style sheet's
+    (``stylesheet.apply``), then its own ``style``'s."""
+    style, sheet = el.get("style"), el.get(SHEET)
+    color = el.get("color") if el.tag == "font" else None  # (review 99: <font color="white">, as old editors write)
+    if sheet is None and color is None:
+        return style or ""
+    return ";".join(x for x in (color and f"color:{color}", sheet, style) if x)
+
+
+def _declared(css: bytes) -> dict[bytes, bytes]:
+    """Each property's value, the last declared (whitespace removed, lower case), but for one declared
+    ``!important`` before (a sheet's rule over the element's own style)."""
+    values: dict[bytes, bytes] = {}
+    important: set[bytes] = set()
+    for declaration in css.split(b";"):
+        prop, _, value = declaration.partition(b":")
+        if value.endswith(b"!important"):
+            important.add(prop)
+            values[prop] = value.removesuffix(b"!important")
+        elif prop not in important:
+            values[prop] = value
+    return values
 
 
 # In a table cell, text a reader does not read as the cell's number: a footnote mark (<sup>), a deletion or a
@@ -86,7 +113,7 @@ def _in_cells(root: Any) -> Iterator[Any]:
 def _is_aside(el: Any) -> bool:
     if el.tag in _ASIDE_TAGS or el.get("hidden") is not None:
         return True
-    style = el.get("style")
+    style = _style(el)
     return bool(style) and _hides(style)
 
 
@@ -94,20 +121,15 @@ def _is_aside(el: Any) -> bool:
 def _hides(style: str) -> bool:
     # whitespace out (Word's pasted styles wrap over lines: "\ncolor:#ffffff", review 96), ASCII letters lower:
     # bytes.lower() changes only A-Z, and UTF-8 gives every other character bytes >= 0x80
-    css = "".join(style.split()).encode("utf-8", "surrogatepass").lower()
-    white, ground = False, False
-    for declaration in css.split(b";"):
-        prop, _, value = declaration.partition(b":")
-        value = value.removesuffix(b"!important")
-        if (prop, value) in _HIDING:
-            return True
-        if prop in (b"text-decoration", b"text-decoration-line") and b"line-through" in value:
-            return True
-        if prop == b"color":
-            white = _INVISIBLE_INK.fullmatch(value) is not None
-        elif prop in (b"background", b"background-color") and value not in _NO_GROUND:
-            ground = _INVISIBLE_INK.fullmatch(value) is None  # white text on a dark span of its own is seen
-    return white and not ground
+    css = _declared("".join(style.split()).encode("utf-8", "surrogatepass").lower())
+    if any(item in _HIDING for item in css.items()):
+        return True
+    if any(b"line-through" in css.get(prop, b"") for prop in (b"text-decoration", b"text-decoration-line")):
+        return True
+    ground = css.get(b"background-color", css.get(b"background", b""))
+    white = _INVISIBLE_INK.fullmatch(css.get(b"color", b"")) is not None
+    # white text on a dark span of its own is seen
+    return white and (ground in _NO_GROUND or _INVISIBLE_INK.fullmatch(ground) is not None)
 
 
 def mark_asides(root: Any) -> None:

@@ -12,7 +12,7 @@ from lxml import etree
 
 from monitor.errors import InputError
 from monitor.model import ATTACHED, IMAGE_MARK, Block, Document, Grid, GridCell
-from monitor.reading import article
+from monitor.reading import article, stylesheet
 from monitor.reading.cells import is_value, lines_apart
 from monitor.reading.hidden import hidden, mark_asides, rendered
 from monitor.reading.normalise import normalise
@@ -453,6 +453,7 @@ def html_document(html: str, encoding: str = "utf-8") -> Document:
     if links := _link_texts(root):
         meta["links"] = links
     _inline_srcdoc(root)
+    stylesheet.apply(root)  # (before the rows and cells are judged: what its classes hide)
     mark_asides(root)
     grids, tables = _read_tables(root)
     blocks: list[Block] = []

@@ -9,6 +9,7 @@ import re
 
 from monitor.model import (
     CN,
+    PART_WORDS,
     SECTION_NAMES,
     parts_of,
 )
@@ -44,9 +45,11 @@ _HEADED_LINE = re.compile(r"^([一二三四五六])\s*[、丶]\s*([^。:]{2,40})
 _NUMBER_OF = {numeral: n for n, numeral in enumerate("一二三四五六七八九十", start=1)}
 _OTHER_NUMBERINGS = (
     re.compile(r"^(\d{1,2})\s*[、.．]\s*(.{2,40})$"),
-    re.compile(r"^第([一二三四五六七八九十]{1,2})部分\s*[、.:]?\s*(.{2,40})$"),
+    re.compile(r"^第([一二三四五六七八九十]{1,2})(?:部分|章)\s*[、.:]?\s*(.{2,40})$"),  # (review 99: 第一章)
     re.compile(r"^\(([一二三四五六])\)\s*(.{2,40})$"),
+    re.compile(r"^(I{1,3}|IV|VI?)\s*[、.．]\s*(.{2,40})$"),  # Ⅰ、 (review 99), as NFKC leaves Ⅰ…Ⅵ: I…VI
 )
+_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6}
 
 
 # a word character: ``\w`` matches every CJK ideograph (U+4E00-U+9FFF are all letters, Lo, in Python's Unicode
@@ -111,10 +114,26 @@ def _heading(line: str) -> tuple[int, ...]:
     if m:  # the heading, and its part's one sentence in the same paragraph
         return _named(m.group(2))
     bare = _BARE.sub("", text)
+    if (run_on := _RUN_ON.match("".join(text.split()))) and (number := _run_on(run_on.group(1), run_on.group(2))):
+        return (number,)
     for number, name in SECTION_NAMES.items():
         if bare in (name, "政府信息公开工作" + name, "政府信息公开" + name):
             return (number,)
     return ()
+
+
+# 一总体情况: a part's numeral run onto its name, no 、 or space between (review 99), on a line of its own
+_RUN_ON = re.compile(r"^([一二三四五六])([^。，,;；:\d]{2,30})$")
+_NAME_LEADS = ("政府信息公开工作", "政府信息公开", "行政")  # (四政府信息公开行政复议…: its words begin after them)
+
+
+def _run_on(numeral: str, words: str) -> int | None:
+    """The part a numeral run onto its words heads: the part it numbers, where the words begin with that part's
+    own words ("五存在的主要问题…"), not a sentence's ("二是主动公开…", "五年来…", "一季度…")."""
+    number = _NUMBER_OF[numeral]
+    for lead in _NAME_LEADS:
+        words = words.removeprefix(lead)
+    return number if words.startswith((SECTION_NAMES[number], *dict(PART_WORDS)[number])) else None
 
 
 def heading_parts(line: str) -> tuple[int, ...]:
@@ -151,7 +170,7 @@ def _other_numberings(lines: list[str], found: list[tuple[int, int]]) -> list[tu
 
 def _number(numeral: str) -> int:
     """A heading's number: "6", "六"."""
-    return int(numeral) if numeral.isdigit() else _NUMBER_OF.get(numeral, 0)
+    return int(numeral) if numeral.isdigit() else _NUMBER_OF.get(numeral, _ROMAN.get(numeral, 0))
 
 
 def headings(lines: list[str]) -> list[tuple[int, int]]:
