@@ -197,8 +197,9 @@ def _with_unseen(document, paragraph, value: str, how: str) -> None:
     """A number's cell with a run beside it a reader does not read as part of it, as Word writes each kind."""
     from docx.enum.style import WD_STYLE_TYPE  # noqa: PLC0415
     from docx.oxml import OxmlElement  # noqa: PLC0415
+    from docx.oxml.ns import qn  # noqa: PLC0415
 
-    if how in ("struck through", "double struck"):  # the old number, then the correction
+    if how in ("struck through", "double struck", "moved away"):  # the old number, then the correction
         unseen = paragraph.add_run("9")
         paragraph.add_run(value)
     else:  # the number, then the unseen digit
@@ -208,9 +209,23 @@ def _with_unseen(document, paragraph, value: str, how: str) -> None:
         unseen.font.strike = True
     elif how == "double struck":
         unseen._element.get_or_add_rPr().append(OxmlElement("w:dstrike"))
+    elif how == "moved away":  # review 100: the old number's run inside a tracked move's old place
+        moved = OxmlElement("w:moveFrom")
+        moved.set(qn("w:id"), "1")
+        moved.set(qn("w:author"), "审核人")
+        unseen._element.addprevious(moved)
+        moved.append(unseen._element)
+    elif how == "note mark raised by its position":  # review 100: Word's 字体 > 高级 > 位置 提升 6磅, set small
+        properties = unseen._element.get_or_add_rPr()
+        for tag, val in (("w:position", "12"), ("w:sz", "12")):
+            properties.append(element := OxmlElement(tag))
+            element.set(qn("w:val"), val)
     else:
         style = document.styles.add_style("脚注引用X", WD_STYLE_TYPE.CHARACTER)
         style.font.superscript = True
+        if how == "note mark by its style's parent":  # review 100: superscript by the style it is based on
+            style, parent = document.styles.add_style("表注标记", WD_STYLE_TYPE.CHARACTER), style
+            style.base_style = parent
         unseen.style = style
 
 
@@ -236,11 +251,23 @@ def test_white_words_on_a_dark_shaded_cell_are_read(check_json, tmp_path):
     assert got["tables"]["applications"] == seed["tables"]["applications"]
 
 
-@pytest.mark.parametrize("how", ["struck through", "double struck", "note mark by a character style"])
+@pytest.mark.parametrize(
+    "how",
+    [
+        "struck through",
+        "double struck",
+        "note mark by a character style",
+        "note mark by its style's parent",
+        "note mark raised by its position",
+        "moved away",
+    ],
+)
 def test_a_docx_cells_unseen_run_is_not_glued_to_its_number(check_json, tmp_path, how):
     """Audit 16: a correction typed over a struck-out number ("<s>9</s>10"), a note mark raised by a character style
     ("6¹"), a digit left in white after the number on a white page (F4: "20" and a white "0"): each was read into the
-    number (910, 61, 200) and told as false errors."""
+    number (910, 61, 200) and told as false errors. Review 100: so were a note mark superscript by its style's
+    parent style or raised by Word's 位置 (w:position) rather than set superscript (621 for 62), and an old number
+    left in a tracked move's old place (w:moveFrom: 516 for 16)."""
     _, document, table = _seed_document(check_json)
     row = next(r for r in table.rows if "本年新收" in r.cells[0].text)
     cell = row.cells[3]  # 自然人
@@ -253,6 +280,48 @@ def test_a_docx_cells_unseen_run_is_not_glued_to_its_number(check_json, tmp_path
     assert ["new", "natural_person"] in [d[:2] for d in got["doubts"]["applications"]]
     (said,) = [f["message"] for f in got["findings"] if f["rule"] == "cell.unreadable"]
     assert "带有乱码、修订痕迹或注释标记等读者不读作数字的内容" in said
+
+
+def test_a_docx_number_raised_whole_is_its_number(check_json, tmp_path):
+    # The counter-case: a cell's whole number raised (位置 提升, as a cell is centred by hand) is the number, for
+    # certain: nothing beside it is a note mark.
+    from docx.oxml import OxmlElement  # noqa: PLC0415
+    from docx.oxml.ns import qn  # noqa: PLC0415
+
+    seed, document, table = _seed_document(check_json)
+    cell = next(r for r in table.rows if "本年新收" in r.cells[0].text).cells[3]  # 自然人
+    for run in cell.paragraphs[0].runs:
+        run._element.get_or_add_rPr().append(position := OxmlElement("w:position"))
+        position.set(qn("w:val"), "4")
+    _reads_as_the_seed(*_checked_document(document, tmp_path, check_json), seed)
+
+
+@pytest.mark.parametrize("planted", [False, True])
+def test_a_draft_typed_with_its_changes_tracked_is_read_as_word_shows_it(check_json, tmp_path, planted):
+    """Review 100's M1: a 送审稿 typed with 修订 on, every number of table 三 a tracked insertion (w:ins) and nothing
+    taken away, had every cell "带有乱码、修订痕迹…": 175 cells unsure, and a true error only a warning. Word shows one
+    number in each: read for certain, and a planted error (予以公开 总计 one more) told."""
+    from docx.oxml import OxmlElement  # noqa: PLC0415
+    from docx.oxml.ns import qn  # noqa: PLC0415
+
+    seed, document, table = _seed_document(check_json)
+    for n, cell in enumerate({c._tc: c for row in table.rows for c in row.cells[1:]}.values()):
+        for run in [r for p in cell.paragraphs for r in p.runs if r.text.strip().isdigit()]:
+            inserted = OxmlElement("w:ins")
+            inserted.set(qn("w:id"), str(n + 100))
+            inserted.set(qn("w:author"), "起草人")
+            run._element.addprevious(inserted)
+            inserted.append(run._element)
+    if planted:
+        row = next(r for r in table.rows if "予以公开" in r.cells[0].text or "予以公开" in r.cells[1].text)
+        text = next(t for t in row.cells[-1]._tc.iter(qn("w:t")) if t.text.strip().isdigit())
+        text.text = str(int(text.text) + 1)
+    _, got = _checked_document(document, tmp_path, check_json)
+    assert "applications" not in got["doubts"]
+    errors = {f["rule"] for f in got["findings"] if f["severity"] == "error"}
+    assert errors == ({"applications.row_total", "applications.handled_sum"} if planted else set())
+    if not planted:
+        assert got["tables"]["applications"] == seed["tables"]["applications"]
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from monitor.errors import InputError
 from monitor.model import IMAGE_MARK, Block, Document, Grid, GridCell
 from monitor.model.failures import damaged
 from monitor.reading.cells import DEBRIS, lines_apart
-from monitor.reading.word_runs import LOOKS, W, hidden, left_in_white, looks, white
+from monitor.reading.word_runs import LOOKS, W, hidden, left_in_white, looks, raised, white
 
 MAX_UNPACKED = 64 * 2**20
 MAX_RATIO = 200
@@ -90,7 +90,9 @@ def _int(el: Any, default: int) -> int:
 
 
 _WRAPPERS = (W + "sdt", W + "customXml")  # content controls and custom XML: they wrap rows, cells, paragraphs
-_CHANGED = (W + "ins", W + "del", W + "moveTo", W + "moveFrom")
+# a tracked change that takes text away: the cell had another number (review 100: a draft typed with 修订 on, its
+# numbers all insertions and nothing taken away, reads as Word shows it, for certain)
+_REMOVED = (W + "del", W + "moveFrom")
 
 
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
@@ -116,6 +118,7 @@ def visible_text(el: Any, cell: bool = False) -> str:
     certain: the cell is marked with the debris character the cell grammar reads as such."""
     parts: list[str] = []
     whites: list[int] = []  # in a cell: the parts in white (``word_runs.white``)
+    ups: list[int] = []  # and those raised or lowered (``word_runs.raised``)
     unsure = False
     for node in el.iter(W + "t", W + "tab", W + "br", W + "cr", *((W + "p",) if cell else ())):
         if _elsewhere(node, el, boxes=cell):
@@ -128,11 +131,14 @@ def visible_text(el: Any, cell: bool = False) -> str:
             continue
         if cell and node.tag == W + "t" and white(node):
             whites.append(len(parts))
+        if cell and node.tag == W + "t" and raised(node):
+            ups.append(len(parts))
         parts.append(node.text or "" if node.tag == W + "t" else " ")
-    if whites and left_in_white(parts, whites):  # "20" and a white "0": 20, not 200, and not for certain
-        unsure = True
-        parts = [p for i, p in enumerate(parts) if i not in set(whites)]
-    if cell and (unsure or next(el.iter(*_CHANGED), None) is not None):
+    for aside in (whites, ups):  # "20" and a white "0", "62" and a raised "1": 20 and 62, and not for certain
+        if aside and left_in_white(parts, aside):
+            unsure = True
+            parts = [p if i not in set(aside) else "" for i, p in enumerate(parts)]
+    if cell and (unsure or next(el.iter(*_REMOVED), None) is not None):
         parts.append(DEBRIS)
     return "".join(parts)
 

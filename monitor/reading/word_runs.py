@@ -11,6 +11,7 @@ character style's, or a near-white (FEFEFE) one. What the styles of the document
 
 from __future__ import annotations
 
+import copy
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,7 @@ class Looks:
     white: frozenset[str] = frozenset()
     shading: frozenset[str] = frozenset()
     dark_page: bool = False
+    raised: frozenset[str] = frozenset()  # character styles that raise or lower their text (``raised``)
 
 
 PLAIN = Looks()  # no style or page that hides or shades
@@ -40,37 +42,88 @@ LOOKS: ContextVar[Looks] = ContextVar("looks", default=PLAIN)  # the document be
 
 
 def looks(document: Any) -> Looks:
-    """``Looks`` of a python-docx document."""
-    unseen, white, shading = set(), set(), set()
-    for style in document.styles.element.iter(W + "style"):
-        name, props = str(style.get(W + "styleId")), style.find(W + "rPr")
+    """``Looks`` of a python-docx document. A style's run properties are its own and those it inherits from the
+    styles it is based on (``w:basedOn``), the nearest's first (review 100: a note mark's style, superscript by its
+    parent, read into the number)."""
+    unseen, white, raised, shading = set(), set(), set(), set()
+    styles = {str(s.get(W + "styleId")): s for s in document.styles.element.iter(W + "style")}
+    for name, style in styles.items():
+        props = _inherited(styles, name)
         if style.get(W + "type") == "character" and props is not None:
             if unseen_props(props):
                 unseen.add(name)
             if _whitish(props):
                 white.add(name)
+            if _raised(props):
+                raised.add(name)
         if style.get(W + "type") == "paragraph" and props is not None and _whitish(props):
             white.add(name)  # (its runs with no colour of their own are white)
         if any(_dark_fill(p, highlight=False) for p in style.iter(W + "rPr", W + "pPr", W + "tcPr", W + "tblPr")):
             shading.add(name)  # (a table style's conditional parts too: a header row's dark fill)
     page = document.element.find(W + "background")
     dark_page = page is not None and _luminance(page.get(W + "color")) <= DARK
-    return Looks(frozenset(unseen), frozenset(white), frozenset(shading), dark_page)
+    return Looks(frozenset(unseen), frozenset(white), frozenset(shading), dark_page, frozenset(raised))
+
+
+def _inherited(styles: dict[str, Any], name: str) -> Any:
+    """The run properties a style gives its text: each property from the nearest of the style and the styles it is
+    based on that sets it (None where none sets any)."""
+    from lxml import etree  # noqa: PLC0415
+
+    chain, seen = [], set()
+    while name in styles and name not in seen:  # (a loop of basedOn: each style once)
+        seen.add(name)
+        style = styles[name]
+        if (props := style.find(W + "rPr")) is not None:
+            chain.append(props)
+        based = style.find(W + "basedOn")
+        name = str(based.get(W + "val")) if based is not None else ""
+    if len(chain) <= 1:
+        return chain[0] if chain else None
+    merged = etree.Element(W + "rPr")
+    for props in reversed(chain):  # the farthest first, each nearer one's setting over it
+        for prop in props:
+            if (same := merged.find(prop.tag)) is not None:
+                merged.remove(same)
+            merged.append(copy.deepcopy(prop))
+    return merged
 
 
 def hidden(t: Any) -> bool:
-    """A text run a reader does not read as what it says: inside a tracked deletion, formatted hidden (w:vanish),
-    struck through (a correction typed over by hand: "<s>9</s>10" is 10, not 910), or raised or lowered (a note
-    mark, not the cell's number: "6¹" is 6)."""
+    """A text run a reader does not read as what it says: inside a tracked deletion or a move's old place (review
+    100: a w:moveFrom around the run was not looked for), formatted hidden (w:vanish), struck through (a
+    correction typed over by hand: "<s>9</s>10" is 10, not 910), or superscript or subscript (a note mark, not the
+    cell's number: "6¹" is 6)."""
+    run = None
     for up in t.iterancestors():
         if up.tag in _GONE:
             return True
-        if up.tag == W + "r":
-            props = up.find(W + "rPr")
-            if props is None:
-                return False
-            return unseen_props(props) or _style(props, "rStyle") in LOOKS.get().unseen
-    return False
+        if up.tag == W + "p":
+            break
+        if up.tag == W + "r" and run is None:
+            run = up
+    props = run.find(W + "rPr") if run is not None else None
+    return props is not None and (unseen_props(props) or _style(props, "rStyle") in LOOKS.get().unseen)
+
+
+def raised(t: Any) -> bool:
+    """A text run raised or lowered off the line (Word's 位置 提升/降低, ``w:position``, itself or by its character
+    style): beside the cell's number, a note mark set so rather than as superscript (review 100: "62" and a raised
+    "1" read as 621)."""
+    run = t.getparent()
+    props = run.find(W + "rPr") if run is not None else None
+    if props is None:
+        return False
+    own = props.find(W + "position")
+    return _raised(props) if own is not None else _style(props, "rStyle") in LOOKS.get().raised
+
+
+def _raised(props: Any) -> bool:
+    position = props.find(W + "position")
+    try:
+        return position is not None and int(float(str(position.get(W + "val", "0")))) != 0
+    except ValueError:
+        return False
 
 
 def unseen_props(props: Any) -> bool:
@@ -111,7 +164,8 @@ def _styled_white(run: Any, props: Any, seen: Looks) -> bool:
 
 def left_in_white(parts: list[str], whites: list[int]) -> bool:
     """Whether a cell's white parts are a figure left beside its seen text (a "0" after "20", no words): where the
-    whole cell is white, it is on a shading not known here."""
+    whole cell is white, it is on a shading not known here. Asked of its raised parts too: a figure raised beside
+    the number is a note mark; a cell raised whole is its number set higher."""
     seen = "".join(p for i, p in enumerate(parts) if i not in set(whites))
     left = "".join(parts[i] for i in whites)
     return bool(seen.strip()) and not ideographs(left) and any(c.isdigit() for c in left)
