@@ -571,6 +571,28 @@ def test_a_number_the_page_s_style_sheet_shows_is_read_for_certain(sheet, cell):
     assert (read.number, bool(read.doubt)) == (4, False)
 
 
+@pytest.mark.parametrize("label", ["⑶其他", "3）其他", "（3）其他", "3．其他"])
+@pytest.mark.parametrize("planted", [False, True])
+def test_the_sixth_group_s_third_item_numbered_otherwise_is_that_row(label, planted):
+    """Review 99's M1: 010's (六)3 row labelled "⑶其他", "3）其他" or "（3）其他" (its siblings so numbered were read
+    by their words) was placed by position only, doubtful, and a true error in its column only a warning. It is
+    (六)3, read for certain; a 2 planted in (三)8 (a column's outcomes then more than its (七)) is an error."""
+    html = Path(path("010_")).read_text(encoding="utf-8")
+    report = read_report(html.encode(), "010")
+    soup = BeautifulSoup(html, "lxml")
+    cell = report.tables["applications"].rows["other_misc"]["total"]
+    label_td = _td(soup, cell.origin).find_parent("tr").find_all("td")
+    (own,) = [td for td in label_td if td.get_text(strip=True) in ("3.其他", "3．其他", "3、其他")]
+    own.string = label
+    if planted:
+        origin = report.tables["applications"].rows["withheld_inquiry"]["natural_person"].origin
+        _td(soup, origin).string = "2"
+    changed = read_report(str(soup).encode(), "010-labels")
+    assert not changed.tables["applications"].rows["other_misc"]["total"].doubt
+    errors = {f.rule for f in run_rules(changed) if f.severity == "error"}
+    assert ("applications.handled_sum" in errors) == planted
+
+
 def test_an_old_row_the_page_s_style_sheet_hides_is_not_read():
     """Review 99's H3: 010 with an old (七)总计 row of 9s left in table 三 before its own, hidden by a class of the
     page's style sheet (``<tr class="hid">``, ``.hid{display:none}``), was read as the report's: 15 false errors. A

@@ -237,7 +237,8 @@ APPLICATION_ROWS: tuple[RowSpec, ...] = (
     RowSpec("other", ("其他处理",)),
     RowSpec("other_no_correction", ("不补正",), item=1),
     RowSpec("other_no_fee", ("缴纳费用", "收费通知"), item=2),
-    RowSpec("other_misc", pattern=r"^(\d[.、]?)?其[他它]$", item=3),
+    # 3.其他, 3）其他, （3）其他, ⑶其他 (as normalise leaves it: its mark "?")
+    RowSpec("other_misc", pattern=r"^(\d[.、．]?|\(\d\)|\d\)|\?)?其[他它]$", item=3),
     RowSpec("handled_total", pattern=r"^(\(七\)|\(\)|七、)?[总合]计$|\(七\)"),
     RowSpec("carried_forward", ("结转下年", "下年度继续", "结转下一年")),
 )

@@ -31,12 +31,16 @@ _REMARK = re.compile(r"\s*\((?:含|其中|包括|包含)[^()]*\)$")
 _RECOUNTS = re.compile(
     r"结转|上年|去年|往年|前年|跨年|以前年度|(?:19|20)\d{2}年|未办结|重复|重新提交|补正|不含|不包括|除外|除去|另有|另计"
 )
+# a note mark after the number (review 99: "8（注）", "8（注1）" on a line of its own, "8*", "232※"): the number is
+# the cell's, read as one beside a circled mark is, not for certain
+_NOTE = re.compile(r"\s*(?:\(\s*注\s*\d{0,2}\s*\)|\[\s*注\s*\d{0,2}\s*\]|注\s*\d{0,2}|[*※]+)$")
 _UNIT = re.compile(r"\s*(?:\(\s*(?P<paren>" + "|".join(UNITS) + r")\s*\)|(?P<bare>" + "|".join(UNITS) + r"))$")
 # a blank: nothing, 无, or a dash or slash written for nothing: as typed, and as other tools write one (a hyphen's
 # and a figure dash's code points, a lone minus sign, a box-drawing rule, two- and three-em dashes, the katakana
 # long mark an IME offers for "—", Big5's "／" as cp950 decodes it: review 95)
 _BLANK = re.compile(r"^(?:[-—–/\\_\u2010-\u2012\u2212\u2500\u2501\u2e3a\u2e3b\u30fc\u2215]+|无)?$")
 _DIGIT = re.compile(r"\d")
+_ASIDE = re.compile(f"(?:{_REMARK.pattern[:-1]}|{_NOTE.pattern[:-1]})$")
 _BODY = re.compile(r"^\d[\d\s,]*(?:\s*\.\s*\d[\d\s]*)?$")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 _PLAIN = re.compile(r"^\d+(?:\.\d+)?$")
@@ -91,6 +95,8 @@ def read_cell(text: str) -> Reading:
     if t in _ZERO:
         return Reading(0, blank=False, debris=debris)
     unit = None
+    if (note := _NOTE.search(t)) is not None and note.start() > 0:
+        t, debris = t[: note.start()], True
     found = _REMARK.search(t) if "(" in t else None
     remark = found is not None and _RECOUNTS.search(found.group()) is not None
     if found is not None:
@@ -144,8 +150,8 @@ def lines_apart(lines: Iterable[str]) -> str | None:
     its invisible characters, review 96): kept apart by " / ", so they are never read as one number (2627; review 95:
     "5<br>4" was 54); None for any other cell (its text is one)."""
     texts = [" ".join(t.split()) for t in lines]
-    if sum(1 for t in texts if _DIGIT.search(t) and not _REMARK.fullmatch(unicodedata.normalize("NFKC", t))) < 2:
-        return None  # (a remark on a line of its own, "（含转办1件）" under "6", is the number's: audit 16)
+    if sum(1 for t in texts if _DIGIT.search(t) and not _ASIDE.fullmatch(unicodedata.normalize("NFKC", t))) < 2:
+        return None  # (a remark or a note mark on a line of its own, "（含转办1件）" or "（注1）" under "6", is the number's)
     return " / ".join(t for t in texts if t)
 
 
