@@ -593,6 +593,44 @@ def test_the_sixth_group_s_third_item_numbered_otherwise_is_that_row(label, plan
     assert ("applications.handled_sum" in errors) == planted
 
 
+@pytest.mark.parametrize("planted", [False, True])
+def test_table_three_with_its_total_column_drawn_first_is_read_by_its_header(planted):
+    """Review 99's M2: 010's table 三 with its 总计 column drawn first (header and numbers moved alike) was read right
+    by its header, but its numbers were doubted for not matching the template's order, and a true error was only
+    a warning. A header naming every column says where each is: read for certain, a planted error told."""
+    html = Path(path("010_")).read_text(encoding="utf-8")
+    report = read_report(html.encode(), "010")
+    soup = BeautifulSoup(html, "lxml")
+    if planted:  # (四)1 本机关不掌握 自然人 one more: its row and its column no longer add up
+        cell = report.tables["applications"].rows["unavailable_not_held"]["natural_person"]
+        _td(soup, cell.origin).string = str(cell.number + 1)
+    origin = report.tables["applications"].rows["new"]["total"].origin
+    table = _td(soup, origin).find_parent("table")
+    moved = 0
+    for tr in table.find_all("tr"):
+        tds = tr.find_all("td", recursive=False)
+        names = [td.get_text(strip=True) for td in tds]
+        if "总计" in names and "自然人" in names:  # the header: 总计 before 自然人
+            tds[names.index("自然人")].insert_before(tds[names.index("总计")].extract())
+            moved += 1
+        elif len(tds) >= 7 and all(re.fullmatch(r"\d+", n) for n in names[-7:]):
+            tds[-7].insert_before(tds[-1].extract())
+            moved += 1
+    assert moved >= 20
+    changed = read_report(str(soup).encode(), "010-total-first")
+    doubted = [(r, c) for r, cols in changed.tables["applications"].rows.items() for c, v in cols.items() if v.doubt]
+    assert doubted == []
+    errors = {f.rule for f in run_rules(changed) if f.severity == "error"}
+    if planted:
+        assert {"applications.row_total", "applications.handled_sum"} <= errors
+    else:
+        assert errors == set()
+        numbers = {r: {c: v.number for c, v in cols.items()} for r, cols in changed.tables["applications"].rows.items()}
+        assert numbers == {
+            r: {c: v.number for c, v in cols.items()} for r, cols in report.tables["applications"].rows.items()
+        }
+
+
 def test_an_old_row_the_page_s_style_sheet_hides_is_not_read():
     """Review 99's H3: 010 with an old (七)总计 row of 9s left in table 三 before its own, hidden by a class of the
     page's style sheet (``<tr class="hid">``, ``.hid{display:none}``), was read as the report's: 15 false errors. A

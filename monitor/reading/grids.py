@@ -135,7 +135,9 @@ def _values(row: GridRow, columns: tuple[str, ...], rename: Callable[[str], str]
     if subtotal is not None and set(cells) == {columns[0], columns[-1]}:  # the organisations not split: their sum
         columns, cells = UNSPLIT_COLUMNS, {**cells, ORG_SUBTOTAL: subtotal}
     if row.placed and not row.conflict and set(cells) == set(columns):
-        pass
+        if sorted(columns, key=lambda c: (cells[c].col, cells[c].index)) != list(columns):
+            in_order = None  # a header naming every column in an order of its own (总计 first, review 99): the
+            # row read in the template's order is no second reading of it
     elif in_order is not None and (not row.placed or row.conflict or set(cells) != set(columns)):
         cells, in_order = in_order, None
     else:
