@@ -282,6 +282,47 @@ def test_a_docx_cells_unseen_run_is_not_glued_to_its_number(check_json, tmp_path
     assert "带有乱码、修订痕迹或注释标记等读者不读作数字的内容" in said
 
 
+def test_a_form_s_content_control_left_unfilled_is_a_blank_cell(check_json, tmp_path):
+    """Review 100's L3: a template's content control not filled in shows its placeholder ("单击或点击此处输入文字。",
+    w:showingPlcHdr) in a number's cell: it was "内容不是数字". The cell was left blank, and is said to be."""
+    from docx.oxml import OxmlElement  # noqa: PLC0415
+
+    _, document, table = _seed_document(check_json)
+    cell = next(r for r in table.rows if "本年新收" in r.cells[0].text).cells[3]  # 自然人
+    paragraph = cell.paragraphs[0]
+    paragraph.clear()
+    control, props, content = OxmlElement("w:sdt"), OxmlElement("w:sdtPr"), OxmlElement("w:sdtContent")
+    props.append(OxmlElement("w:showingPlcHdr"))
+    control.append(props)
+    control.append(content)
+    paragraph._p.append(control)
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "单击或点击此处输入文字。"
+    run.append(text)
+    content.append(run)
+    _, got = _checked_document(document, tmp_path, check_json)
+    assert got["tables"]["applications"]["new"]["natural_person"] is None
+    assert "cell.blank" in {f["rule"] for f in got["findings"]}
+    assert "cell.unreadable" not in {f["rule"] for f in got["findings"]}
+
+
+def test_a_docx_paragraph_hidden_by_its_style_is_not_read_into_the_cell(check_json, tmp_path):
+    """Review 100's L1: a second paragraph in a number's cell, hidden by its paragraph style (w:vanish in the
+    style's run properties), made the cell "内容不是数字". A reader sees the number alone: read, not for certain."""
+    from docx.enum.style import WD_STYLE_TYPE  # noqa: PLC0415
+
+    _, document, table = _seed_document(check_json)
+    cell = next(r for r in table.rows if "本年新收" in r.cells[0].text).cells[3]  # 自然人
+    value = cell.text
+    style = document.styles.add_style("隐藏段落", WD_STYLE_TYPE.PARAGRAPH)
+    style.font.hidden = True
+    cell.add_paragraph("旧数字9", style=style)
+    _, got = _checked_document(document, tmp_path, check_json)
+    assert got["tables"]["applications"]["new"]["natural_person"] == int(value)
+    assert [f["rule"] for f in got["findings"] if f["severity"] == "error"] == []
+
+
 def test_a_docx_number_raised_whole_is_its_number(check_json, tmp_path):
     # The counter-case: a cell's whole number raised (位置 提升, as a cell is centred by hand) is the number, for
     # certain: nothing beside it is a note mark.

@@ -101,14 +101,25 @@ _BOX = W + "txbxContent"  # a text box's paragraphs
 
 def _elsewhere(node: Any, top: Any, boxes: bool) -> bool:
     """Whether ``node`` is text Word does not show at this place in ``top``: the second copy of a drawing Word
-    writes for older readers (mc:Fallback: a text box's VML twin, the same words again), or, without ``boxes``, the
-    words of a text box drawn over the page (read as lines of their own)."""
+    writes for older readers (mc:Fallback: a text box's VML twin, the same words again), without ``boxes`` the
+    words of a text box drawn over the page (read as lines of their own), or a form's content control not filled
+    in, showing its placeholder (review 100: "单击或点击此处输入文字。" in a number's cell is a cell left blank)."""
     for up in node.iterancestors():
         if up is top:
             return False
-        if up.tag == MC + "Fallback" or (up.tag == _BOX and not boxes):
+        if (
+            up.tag == MC + "Fallback"
+            or (up.tag == _BOX and not boxes)
+            or (up.tag == W + "sdtContent" and _unfilled(up))
+        ):
             return True
     return False
+
+
+def _unfilled(content: Any) -> bool:
+    control = content.getparent()
+    props = control.find(W + "sdtPr") if control is not None else None
+    return props is not None and props.find(W + "showingPlcHdr") is not None
 
 
 def visible_text(el: Any, cell: bool = False) -> str:

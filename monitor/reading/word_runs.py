@@ -56,8 +56,11 @@ def looks(document: Any) -> Looks:
                 white.add(name)
             if _raised(props):
                 raised.add(name)
-        if style.get(W + "type") == "paragraph" and props is not None and _whitish(props):
-            white.add(name)  # (its runs with no colour of their own are white)
+        if style.get(W + "type") == "paragraph" and props is not None:
+            if _whitish(props):
+                white.add(name)  # (its runs with no colour of their own are white)
+            if any(_on(props.find(W + tag)) for tag in ("vanish", "strike", "dstrike")):
+                unseen.add(name)  # (its runs hidden or struck through: review 100)
         if any(_dark_fill(p, highlight=False) for p in style.iter(W + "rPr", W + "pPr", W + "tcPr", W + "tblPr")):
             shading.add(name)  # (a table style's conditional parts too: a header row's dark fill)
     page = document.element.find(W + "background")
@@ -94,16 +97,21 @@ def hidden(t: Any) -> bool:
     100: a w:moveFrom around the run was not looked for), formatted hidden (w:vanish), struck through (a
     correction typed over by hand: "<s>9</s>10" is 10, not 910), or superscript or subscript (a note mark, not the
     cell's number: "6¹" is 6)."""
-    run = None
+    run = paragraph = None
     for up in t.iterancestors():
         if up.tag in _GONE:
             return True
         if up.tag == W + "p":
+            paragraph = up
             break
         if up.tag == W + "r" and run is None:
             run = up
+    unseen = LOOKS.get().unseen
     props = run.find(W + "rPr") if run is not None else None
-    return props is not None and (unseen_props(props) or _style(props, "rStyle") in LOOKS.get().unseen)
+    if props is not None and (unseen_props(props) or _style(props, "rStyle") in unseen):
+        return True
+    paragraph_props = paragraph.find(W + "pPr") if paragraph is not None else None
+    return paragraph_props is not None and _style(paragraph_props, "pStyle") in unseen
 
 
 def raised(t: Any) -> bool:
