@@ -523,6 +523,7 @@ def _with_sheet(soup: BeautifulSoup, sheet: str) -> None:
         (".xl65\n\t{mso-style-parent:style0;\n\tcolor:white;}", '4<span class="xl65">1</span>'),  # Excel's sheet
         ("#n5{color:#FFFFFF}", '4<span id="n5">1</span>'),
         ("td .a.b{visibility:hidden}", '4<span class="b a">1</span>'),
+        ("td > span.del{text-decoration:line-through}", '<span class="del">5</span>4'),
         ("<!-- .del{text-decoration:line-through} -->", '<span class="del">5</span>4'),  # an old page's comment
         ("@media screen{.x{color:red}} .del{text-decoration:line-through}", '<span class="del">5</span>4'),
         (".hid{display:none!important}", '4<span class="hid" style="display:inline">1</span>'),
@@ -557,6 +558,12 @@ def test_a_digit_the_page_s_style_sheet_hides_is_not_part_of_its_number(sheet, c
         (".hid{display:none}", '<span class="hid" style="display:inline">4</span>'),  # its own style over the sheet
         (".w{color:#fff;background:#1e5aa0}", '<span class="w">4</span>'),  # white on a dark span of its own
         (".del{text-decoration:line-through}", '<span class="other">4</span>'),  # a class the sheet does not name
+        # review 101: a footer's, a header's or a dark theme's white is theirs, not a cell's
+        (".footer span, .footer p{color:#fff}", "<span>4</span>"),
+        ("span{color:#ffffff}", "<span>4</span>"),
+        (".top > span{color:white}", "<span>4</span>"),
+        (".hd{background:#1e5aa0}", '<div class="hd"><font color="white">4</font></div>'),  # white on a dark block
+        (".w{color:#fff} body{background:#1b1b1b}", '<span class="w">4</span>'),  # a dark page
     ],
 )
 def test_a_number_the_page_s_style_sheet_shows_is_read_for_certain(sheet, cell):

@@ -307,6 +307,56 @@ def test_a_form_s_content_control_left_unfilled_is_a_blank_cell(check_json, tmp_
     assert "cell.unreadable" not in {f["rule"] for f in got["findings"]}
 
 
+def test_a_content_control_a_program_filled_is_read_though_still_marked_as_a_placeholder(check_json, tmp_path):
+    """Review 101's H2: a program filling a template writes the number into the control and may leave its
+    placeholder mark (w:showingPlcHdr); Word shows the number. It is read (it had been a blank)."""
+    from docx.oxml import OxmlElement  # noqa: PLC0415
+
+    seed, document, table = _seed_document(check_json)
+    cell = next(r for r in table.rows if "本年新收" in r.cells[0].text).cells[3]  # 自然人
+    paragraph = cell.paragraphs[0]
+    control, props, content = OxmlElement("w:sdt"), OxmlElement("w:sdtPr"), OxmlElement("w:sdtContent")
+    props.append(OxmlElement("w:showingPlcHdr"))
+    control.append(props)
+    control.append(content)
+    for run in list(paragraph.runs):
+        content.append(run._element)
+    paragraph._p.append(control)
+    _reads_as_the_seed(*_checked_document(document, tmp_path, check_json), seed)
+
+
+@pytest.mark.parametrize("how", ["a digit inserted beside it", "its first digit nudged up"])
+def test_a_number_partly_changed_in_word_is_read_as_word_shows_it(check_json, tmp_path, how):
+    """Review 101: a digit a reviewer inserted beside the number with 修订 on ("12" and an inserted "4") has two
+    readings (12, 124): read as Word shows it, not for certain. A number's first digits nudged half a point up
+    (w:position) are part of it: read, for certain (they had been taken for a note mark and dropped)."""
+    from docx.oxml import OxmlElement  # noqa: PLC0415
+    from docx.oxml.ns import qn  # noqa: PLC0415
+
+    _, document, table = _seed_document(check_json)
+    cell = next(r for r in table.rows if "本年新收" in r.cells[0].text).cells[3]  # 自然人
+    value = cell.text
+    paragraph = cell.paragraphs[0]
+    paragraph.clear()
+    if how == "a digit inserted beside it":
+        paragraph.add_run(value[:-1])
+        inserted = OxmlElement("w:ins")
+        inserted.set(qn("w:id"), "7")
+        inserted.set(qn("w:author"), "审核人")
+        paragraph._p.append(inserted)
+        inserted.append(paragraph.add_run(value[-1])._element)
+    else:
+        nudged = paragraph.add_run(value[:1])
+        nudged._element.get_or_add_rPr().append(position := OxmlElement("w:position"))
+        position.set(qn("w:val"), "1")
+        paragraph.add_run(value[1:])
+    _, got = _checked_document(document, tmp_path, check_json)
+    assert got["tables"]["applications"]["new"]["natural_person"] == int(value)
+    doubted = ["new", "natural_person"] in [d[:2] for d in got["doubts"].get("applications", [])]
+    assert doubted == (how == "a digit inserted beside it")
+    assert [f["rule"] for f in got["findings"] if f["severity"] == "error"] == []
+
+
 def test_a_docx_paragraph_hidden_by_its_style_is_not_read_into_the_cell(check_json, tmp_path):
     """Review 100's L1: a second paragraph in a number's cell, hidden by its paragraph style (w:vanish in the
     style's run properties), made the cell "内容不是数字". A reader sees the number alone: read, not for certain."""

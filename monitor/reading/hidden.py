@@ -42,14 +42,13 @@ def _drawn(style: str) -> bool:
     return not any(css.get(prop) == value for prop, value in _NOT_RENDERED)
 
 
-def _style(el: Any) -> str:
-    """The element's declarations as the cascade orders them: a ``<font color>``'s, its style sheet's
-    (``stylesheet.apply``), then its own ``style``'s."""
-    style, sheet = el.get("style"), el.get(SHEET)
-    color = el.get("color") if el.tag == "font" else None  # (review 99: <font color="white">, as old editors write)
-    if sheet is None and color is None:
-        return style or ""
-    return ";".join(x for x in (color and f"color:{color}", sheet, style) if x)
+def _style(el: Any) -> str | None:
+    """The element's declarations as the cascade orders them: its style sheet's (and a ``<font color>``'s:
+    ``stylesheet.apply``), then its own ``style``'s."""
+    style: str | None = el.get("style")
+    if (sheet := el.get(SHEET)) is None:  # (most pages have no sheet: a get, ~0.1 µs an element)
+        return style
+    return f"{sheet};{style}" if style else sheet
 
 
 def _declared(css: bytes) -> dict[bytes, bytes]:
@@ -114,22 +113,41 @@ def _is_aside(el: Any) -> bool:
     if el.tag in _ASIDE_TAGS or el.get("hidden") is not None:
         return True
     style = _style(el)
-    return bool(style) and _hides(style)
+    how = _hides(style) if style else _SEEN
+    return how == _HIDDEN or (how == _WHITE and not any(_grounded(up) for up in el.iterancestors()))
+
+
+_SEEN, _HIDDEN, _WHITE = 0, 1, 2  # what a style does to its text: nothing; hides it; sets it in white
 
 
 @lru_cache(maxsize=1024)  # Word gives a page's thousand spans a handful of styles
-def _hides(style: str) -> bool:
+def _hides(style: str) -> int:
     # whitespace out (Word's pasted styles wrap over lines: "\ncolor:#ffffff", review 96), ASCII letters lower:
     # bytes.lower() changes only A-Z, and UTF-8 gives every other character bytes >= 0x80
     css = _declared("".join(style.split()).encode("utf-8", "surrogatepass").lower())
     if any(item in _HIDING for item in css.items()):
-        return True
+        return _HIDDEN
     if any(b"line-through" in css.get(prop, b"") for prop in (b"text-decoration", b"text-decoration-line")):
-        return True
+        return _HIDDEN
+    if _INVISIBLE_INK.fullmatch(css.get(b"color", b"")) is None or _ground(css):
+        return _SEEN  # (white text on a dark span of its own is seen)
+    return _WHITE
+
+
+def _ground(css: dict[bytes, bytes]) -> bool:
+    """Whether declarations put a colour under their text that white shows on (not white, not none)."""
     ground = css.get(b"background-color", css.get(b"background", b""))
-    white = _INVISIBLE_INK.fullmatch(css.get(b"color", b"")) is not None
-    # white text on a dark span of its own is seen
-    return white and (ground in _NO_GROUND or _INVISIBLE_INK.fullmatch(ground) is not None)
+    return ground not in _NO_GROUND and _INVISIBLE_INK.fullmatch(ground) is None
+
+
+def _grounded(el: Any) -> bool:
+    """Whether an element (a white span's cell, its table, the page) draws a colour under what is in it: its
+    ``bgcolor``, or a background by its style or the page's sheet (review 101: white words on a dark header cell,
+    a dark theme's page, were taken for words a reader does not see)."""
+    if (color := el.get("bgcolor")) is not None and _INVISIBLE_INK.fullmatch(color.strip().lower().encode()) is None:
+        return bool(color.strip())
+    style = _style(el)
+    return _ground(_declared("".join(style.split()).encode("utf-8", "surrogatepass").lower())) if style else False
 
 
 def mark_asides(root: Any) -> None:

@@ -114,7 +114,11 @@ def _heading(line: str) -> tuple[int, ...]:
     if m:  # the heading, and its part's one sentence in the same paragraph
         return _named(m.group(2))
     bare = _BARE.sub("", text)
-    if (run_on := _RUN_ON.match("".join(text.split()))) and (number := _run_on(run_on.group(1), run_on.group(2))):
+    if (
+        text[:1] in _NUMBER_OF
+        and (run_on := _RUN_ON.match("".join(text.split())))
+        and (number := _run_on(*run_on.groups()))
+    ):
         return (number,)
     for number, name in SECTION_NAMES.items():
         if bare in (name, "政府信息公开工作" + name, "政府信息公开" + name):

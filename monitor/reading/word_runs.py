@@ -59,7 +59,7 @@ def looks(document: Any) -> Looks:
         if style.get(W + "type") == "paragraph" and props is not None:
             if _whitish(props):
                 white.add(name)  # (its runs with no colour of their own are white)
-            if any(_on(props.find(W + tag)) for tag in ("vanish", "strike", "dstrike")):
+            if any(_on(props.find(W + tag)) for tag in _TOGGLES):
                 unseen.add(name)  # (its runs hidden or struck through: review 100)
         if any(_dark_fill(p, highlight=False) for p in style.iter(W + "rPr", W + "pPr", W + "tcPr", W + "tblPr")):
             shading.add(name)  # (a table style's conditional parts too: a header row's dark fill)
@@ -110,8 +110,13 @@ def hidden(t: Any) -> bool:
     props = run.find(W + "rPr") if run is not None else None
     if props is not None and (unseen_props(props) or _style(props, "rStyle") in unseen):
         return True
+    if props is not None and any(props.find(W + tag) is not None for tag in _TOGGLES):
+        return False  # (its own setting over its paragraph style's: <w:strike w:val="0"/>, review 101)
     paragraph_props = paragraph.find(W + "pPr") if paragraph is not None else None
     return paragraph_props is not None and _style(paragraph_props, "pStyle") in unseen
+
+
+_TOGGLES = ("vanish", "strike", "dstrike")
 
 
 def raised(t: Any) -> bool:
@@ -172,11 +177,22 @@ def _styled_white(run: Any, props: Any, seen: Looks) -> bool:
 
 def left_in_white(parts: list[str], whites: list[int]) -> bool:
     """Whether a cell's white parts are a figure left beside its seen text (a "0" after "20", no words): where the
-    whole cell is white, it is on a shading not known here. Asked of its raised parts too: a figure raised beside
-    the number is a note mark; a cell raised whole is its number set higher."""
+    whole cell is white, it is on a shading not known here."""
     seen = "".join(p for i, p in enumerate(parts) if i not in set(whites))
     left = "".join(parts[i] for i in whites)
     return bool(seen.strip()) and not ideographs(left) and any(c.isdigit() for c in left)
+
+
+def marked_after(parts: list[str], raised: list[int]) -> bool:
+    """Whether a cell's raised parts are a note mark after its number: a figure raised after the seen digits (a
+    number raised whole is its number set higher; digits nudged before the rest are part of it: review 101)."""
+    first = min(raised)
+    before = "".join(p for i, p in enumerate(parts) if i < first)
+    return (
+        any(c.isdigit() for c in before)
+        and all(i in raised or not parts[i].strip() for i in range(first, len(parts)))
+        and left_in_white(parts, raised)
+    )
 
 
 def _under(props: Any, style: str, seen: Looks) -> bool:
