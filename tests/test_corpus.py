@@ -638,6 +638,28 @@ def test_table_three_with_its_total_column_drawn_first_is_read_by_its_header(pla
         }
 
 
+@pytest.mark.parametrize("written", ["约{}", "{}余", "{}多", "近{}", "{}左右"])
+def test_a_count_given_as_about_so_many_leaves_only_its_cell_unread(written):
+    """Review 99's L1: 010's 本年新收·自然人 written "约5" or "5余" was taken for a label: the whole row unplaced, its
+    clean cells lost with it, and "单元格缺失或合并" said. The cell is a count a reader cannot check: it alone is not
+    read, and said to be an approximate count; the row's other numbers are read."""
+    html = Path(path("010_")).read_text(encoding="utf-8")
+    report = read_report(html.encode(), "010")
+    cell = report.tables["applications"].rows["new"]["natural_person"]
+    soup = BeautifulSoup(html, "lxml")
+    _td(soup, cell.origin).string = written.format(cell.number)
+    changed = read_report(str(soup).encode(), "010-about")
+    new = changed.tables["applications"].rows["new"]
+    assert new["natural_person"].number is None
+    assert {c: v.number for c, v in new.items() if c != "natural_person"} == {
+        c: v.number for c, v in report.tables["applications"].rows["new"].items() if c != "natural_person"
+    }
+    findings = run_rules(changed)
+    assert [f.rule for f in findings if f.severity == "error"] == []
+    assert any("约数" in f.message for f in findings if f.rule == "cell.unreadable")
+    assert not any("缺失或合并" in f.message for f in findings)
+
+
 def test_an_old_row_the_page_s_style_sheet_hides_is_not_read():
     """Review 99's H3: 010 with an old (七)总计 row of 9s left in table 三 before its own, hidden by a class of the
     page's style sheet (``<tr class="hid">``, ``.hid{display:none}``), was read as the report's: 15 false errors. A

@@ -12,7 +12,7 @@ from formats import CORPUS
 
 from monitor.checks.pipeline import run_rules
 from monitor.errors import InputError
-from monitor.reading.cells import read_value
+from monitor.reading.cells import is_value, read_value
 from monitor.reading.normalise import normalise
 from monitor.reading.parts import clean_lines, find_sections
 from monitor.reading.report import read_report
@@ -147,6 +147,14 @@ def test_a_circled_note_mark_after_a_number_is_no_digit_of_it(mark):
     value = read_value(normalise(f"1396{mark}"), "total")
     assert value.number == 1396
     assert value.doubt  # (review 99: "8（注）", "8*" were cells not read, their rows in text unplaced)
+
+
+@pytest.mark.parametrize("cell", ["约9", "9余", "10多", "近10", "10左右", "超过5", "5以上", "约9件"])
+def test_a_count_given_as_about_so_many_is_a_value_not_read(cell):
+    value = read_value(normalise(cell), "total")
+    assert (value.number, value.blank, value.unreadable) == (None, False, True)
+    assert "约数" in value.doubt
+    assert is_value(normalise(cell))  # (a value's cell, not a label: its row is placed)
 
 
 @pytest.mark.parametrize("cell", ["注", "*", "（注1）", "注1"])

@@ -22,6 +22,7 @@ from monitor.model import (
     label,
     shows_more,
 )
+from monitor.reading.cells import DOUBT_APPROX
 
 
 # ---------------------------------------------------------------- completeness
@@ -152,7 +153,7 @@ def cell_blank(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
 @rule(
     "cell.unreadable",
     "warning",
-    "单元格带有乱码、修订痕迹或注释标记（如“0?”）已按其中数字读取，或内容不是数字、扫描件中未识别出内容而未能读取，请核对原文",
+    "单元格带有乱码、修订痕迹或注释标记（如“0?”）已按其中数字读取，或内容不是数字、是约数、扫描件中未识别出内容而未能读取，请核对原文",
 )
 def cell_unreadable(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
     yield from per_table(
@@ -161,8 +162,17 @@ def cell_unreadable(ctx: Context, make: Callable[..., Finding]) -> Iterator[Find
         lambda v: v.debris and v.number is not None,
         "带有乱码、修订痕迹或注释标记等读者不读作数字的内容（如“0?”“6¹”），已按其中的数字读取，请核对原文",
     )
+    yield from per_table(  # (review 99: "约9", "9余")
+        ctx,
+        make,
+        lambda v: v.unreadable and v.doubt == DOUBT_APPROX,
+        "是约数（如“约9”“9余”），不能核对，未参与计算，请核对原文",
+    )
     yield from per_table(
-        ctx, make, lambda v: v.unreadable and bool(v.raw.strip()), "的内容不是数字，未能读取，也未参与计算，请核对原文"
+        ctx,
+        make,
+        lambda v: v.unreadable and bool(v.raw.strip()) and v.doubt != DOUBT_APPROX,
+        "的内容不是数字，未能读取，也未参与计算，请核对原文",
     )
     yield from per_table(  # a scanned page's cell where the OCR recognised nothing: blank, or a digit it missed
         ctx,

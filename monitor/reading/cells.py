@@ -42,6 +42,9 @@ _BLANK = re.compile(r"^(?:[-—–/\\_\u2010-\u2012\u2212\u2500\u2501\u2e3a\u2e3
 _DIGIT = re.compile(r"\d")
 _ASIDE = re.compile(f"(?:{_REMARK.pattern[:-1]}|{_NOTE.pattern[:-1]})$")
 _BODY = re.compile(r"^\d[\d\s,]*(?:\s*\.\s*\d[\d\s]*)?$")
+# about so many (review 99: "约9", "9余" were taken for a row's label, the row unplaced "缺失或合并"): a value's cell
+# whose number a reader cannot check
+_APPROX = re.compile(r"^(?:约|大约|近|逾|超过|不足)\s*\d[\d,.]*$|^\d[\d,.]*\s*(?:余|多|左右|以上|以下)$")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 _PLAIN = re.compile(r"^\d+(?:\.\d+)?$")
 # a hyphen, a minus sign or an en dash before a number, as Word and WPS write "−3" (NFKC keeps them); an en dash
@@ -64,6 +67,7 @@ DEBRIS = "?"  # what traditional -> simplified converters and scrapers leave glu
 DOUBT_DEBRIS = "单元格带有乱码、修订痕迹或注释标记"
 DOUBT_TEXT = "单元格内容不是数字"
 DOUBT_UNIT = "金额未写明单位（元还是万元）"
+DOUBT_APPROX = "单元格是约数（如“约9”“9余”），不能核对"
 DOUBT_REMARK = "单元格在数字后带有可能改变计数的附注（如“其中…上年结转”）"
 
 
@@ -77,10 +81,11 @@ class Reading:
     debris: bool = False
     dashed: bool = False  # its sign an en dash (or a hyphen's or a figure dash's code point: minus only where signed)
     remark: bool = False  # a remark after it that may change what it counts: read, but not for certain
+    approximate: bool = False  # a count given as about so many (约9, 9余): a value's cell, its number not known
 
     @property
     def readable(self) -> bool:
-        return self.blank or self.number is not None
+        return self.blank or self.number is not None or self.approximate
 
 
 @lru_cache(maxsize=1024)  # a page asks of one text ~12 times (the readers of three tables, labels and values)
@@ -108,7 +113,7 @@ def read_cell(text: str) -> Reading:
     if sign:
         t = t[1:].lstrip()
     if not _BODY.match(t):
-        return Reading(None, blank=False, debris=debris)
+        return Reading(None, blank=False, debris=debris, approximate=_APPROX.match(t) is not None)
     digits = "".join(t.split())
     if "," in digits:
         if not _THOUSANDS.match(digits):
@@ -174,7 +179,7 @@ def read_value(text: str, column: str, *, line: int = -1, col: int = 0) -> Value
     if r.dashed and column not in SIGNED_COLUMNS:
         r = Reading(None, blank=False, debris=r.debris)
     if r.number is None:
-        doubt = DOUBT_DEBRIS if r.debris else ("" if r.blank else DOUBT_TEXT)
+        doubt = DOUBT_DEBRIS if r.debris else ("" if r.blank else DOUBT_APPROX if r.approximate else DOUBT_TEXT)
         return Value(None, text, line, col, debris=r.debris, doubt=doubt, unreadable=not r.blank)
     number = r.number
     if column in AMOUNT_COLUMNS and r.unit == "元":
