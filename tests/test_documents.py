@@ -753,6 +753,31 @@ async def test_a_page_with_two_parts_pointing_to_the_whole_report_attached_misse
     store.close()
 
 
+@pytest.mark.parametrize(("turn", "which"), [(90, "one"), (270, "one"), (180, "one"), (90, "all")])
+def test_a_pdf_page_set_sideways_or_upside_down_is_read_as_a_reader_turns_it(turn, which):
+    """Review 100's M5 and L2: a page of a real PDF given /Rotate (a landscape table turned on its page, a page
+    scanned or set the wrong way round) was "只有图片或附件", its rows "表中没有". A reader turns the page: it is read
+    as the report's own, the tables the same as the upright file's."""
+    from pypdf import PdfReader  # noqa: PLC0415
+
+    raw = (CORPUS / "002_huaian_hongze_district_2024.pdf").read_bytes()
+    upright = read_report(raw, "002.pdf")
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(raw)))
+    for n, page in enumerate(writer.pages):
+        if which == "all" or n == 2:  # (its third page: table 三 runs over it)
+            page.rotate(turn)
+    out = io.BytesIO()
+    writer.write(out)
+    turned = read_report(out.getvalue(), "002-turned.pdf")
+    assert {k: t.status for k, t in turned.tables.items()} == {k: t.status for k, t in upright.tables.items()}
+    numbers = {
+        k: {r: {c: v.number for c, v in cols.items()} for r, cols in t.rows.items()} for k, t in turned.tables.items()
+    }
+    assert numbers == {
+        k: {r: {c: v.number for c, v in cols.items()} for r, cols in t.rows.items()} for k, t in upright.tables.items()
+    }
+
+
 def test_a_pdf_url_serving_an_html_error_page_is_not_a_pdf():
     with pytest.raises(InputError, match="不是政府信息公开工作年度报告"):
         read_report(b"<html><body><h1>404 Not Found</h1></body></html>", "http://x/report.pdf")

@@ -304,14 +304,42 @@ def _invisible_layer(page: Any) -> bool:
 def _page_items(page: Any, overlaid: bool = False) -> list[Item]:
     """The page's lines and tables in reading order. A scanned page (pictures cover it, and no more than a stamp's
     characters lie over them; or an OCR layer no reader sees, in a PDF mostly typed) is a picture and a page not
-    read, beside what text it has; a page set sideways is not read."""
-    if page.chars and sum(bool(c.get("upright", True)) for c in page.chars) * 2 < len(page.chars):
-        return [(0.0, UNREAD_PAGE)]  # text set sideways on the page: its lines and cells cannot be read in order
+    read, beside what text it has; a page set sideways is read turned upright, as a reader turns it (or, if no turn
+    stands its text upright, not read)."""
+    if page.chars and sum(_standing(c) for c in page.chars) * 2 < len(page.chars):  # (sideways, upside down)
+        page = _turned(page)
+        if page is None:
+            return [(0.0, UNREAD_PAGE)]  # text set sideways every way: its lines and cells cannot be read in order
     if overlaid:
         return [(0.0, IMAGE_MARK), (0.0, UNREAD_PAGE)]  # its words are a scanner's OCR's, not what a reader sees
     if len(page.chars) < STAMP_CHARS and _covered(page):  # a scan among typed pages (or a short page on a
         return [(0.0, IMAGE_MARK), (0.0, UNREAD_PAGE), *_read_items(page)]  # background picture): its text kept
     return _read_items(page)
+
+
+def _turned(page: Any) -> Any:
+    """The page turned a quarter, three quarters or half round, the way its text stands upright (review 100: a page
+    given /Rotate 90, or a landscape table printed on a portrait page, was "只有图片或附件"), or None. pdfminer draws a
+    page in its /Rotate: each turn is tried by that, the page's layout made while it holds."""
+    from pdfplumber.page import Page  # noqa: PLC0415
+
+    held = page.page_obj.rotate
+    try:
+        for turn in (90, 270, 180):
+            page.page_obj.rotate = (held + turn) % 360
+            turned = Page(page.pdf, page.page_obj, page_number=page.page_number, initial_doctop=page.initial_doctop)
+            chars = turned.chars  # (its layout made now, with this turn)
+            if sum(_standing(c) for c in chars) * 2 > len(chars):
+                return turned
+    finally:
+        page.page_obj.rotate = held
+    return None
+
+
+def _standing(char: dict[str, Any]) -> bool:
+    """Whether a character stands upright as read (not turned, nor upside down)."""
+    a, b, c, d = char.get("matrix", (1, 0, 0, 1))[:4]
+    return bool(a > 0 and d > 0 and abs(b) <= TURNED * a and abs(c) <= TURNED * d)
 
 
 def _read_items(page: Any) -> list[Item]:
