@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -62,6 +63,32 @@ def test_attachments_pdf_first_by_url_or_link_text():
         "http://gov.cn/a/x.docx",
         "http://gov.cn/a/y.doc",
     ]
+
+
+@pytest.mark.parametrize(
+    ("url_key", "title_key"),
+    [
+        ("articleUrl", "articleTitle"),
+        ("lianjie", "biaoti"),
+        ("path", "infoTitle"),
+        ("fileUrl", "docTitle"),
+        ("viewUrl", "name"),
+        ("jumpUrl", "title"),
+        ("art_url", "title_cn"),
+    ],
+)
+def test_a_list_api_s_record_is_read_by_the_keys_that_say_what_they_hold(url_key, title_key):
+    """Review 102's H10: records whose keys were not the known ones (articleUrl/articleTitle, lianjie/biaoti…) were
+    not read, and a year a system migrated to them was called missing (a false late alarm)."""
+    from monitor.watch.pagers import as_json, json_html  # noqa: PLC0415
+
+    record = {
+        url_key: "/art/2025/3/20/art_101.html",
+        title_key: "XX县2025年政府信息公开工作年度报告",
+        "publisher": "XX县",
+    }
+    html = json_html(as_json(json.dumps({"data": {"list": [record]}}, ensure_ascii=False)))
+    assert html == '<a href="/art/2025/3/20/art_101.html">XX县2025年政府信息公开工作年度报告</a>'
 
 
 def test_a_list_apis_next_page_is_its_page_number_plus_one():

@@ -29,20 +29,23 @@ _BARE_YEAR = re.compile(
 # an article about the report, never the report: its 解读 or 图解 (《…年度报告》解读, 图解：…年度报告), not a report
 # that carries one (…年度报告及解读, …（含解读）)
 _ABOUT_HEAD = re.compile(
-    r"^[【\[(（]?\s*(图解|图说|解读|一图[读看]懂|一图解读|一图速览|图文解读|政策解读|视频解读|漫画解读|图表解读)"
+    r"^[【\[(（]?\s*(图解|图说|图读|数读|解读|一图[读看]懂|一图解读|一图速览|图文解读|政策解读|视频解读|漫画解读|图表解读"
+    r"|动漫解读|H5\s*[|｜:：]|视频\s*[|｜:：】\])])"  # (review 102: 图读｜…, 数读…, H5｜…, 【视频】…)
 )
-_ABOUT_TAIL = re.compile(r"(解读|图解|问答|一图[读看]懂|解读稿)$")
+_ABOUT_TAIL = re.compile(r"(解读|图解|问答|一图[读看]懂|解读稿|答记者问|解读说明|解读材料|图示)$")
 _CARRIES = re.compile(r"[及和含附与暨]")  # …年度报告及政策解读, 暨图文解读: the report carries its 解读
 # …年度报告（图解）, [解读]: the article in brackets after the report's name (not （图文版）, nor （含解读）)
 _ABOUT_BRACKET = re.compile(
-    r"[(\[【]\s*(图解|图说|解读|政策解读|图文解读|视频解读|一图[读看]懂|一图解读|问答|图解版|解读版)\s*[)\]】]$"
+    r"[(\[【]\s*(图解|图说|解读|政策解读|图文解读|视频解读|一图[读看]懂|一图解读|问答|图解版|解读版|英文版|摘要|视频|H5)\s*[)\]】]$"
 )
 # a notice or correction about a report, its issuer maybe before it (关于报送…年度报告的通知, XX区政府办公室关于…的
 # 通知, 印发《…》的通知, …的更正说明): the report if what it opens is one
 # and guidance or news about writing reports (…年度报告编制要求, 召开…培训会: review 97, whose year named no body
 # and held back every body's late alarm); each is read, and is the report only if it opens one
 _NOTICE = re.compile(
-    r"^(?:.{0,40}?(?:关于|印发|转发)).*(的|之)?(通知|函|公告|通告|说明|批复|意见|更正|勘误)$"
+    r"^(?:.{0,40}?(?:关于|印发|转发)).*(的|之)?(通知|函|公告|通告|通报|说明|批复|意见|更正|勘误|提示)$"
+    # (review 102: a 通报 on who published, a draft for comment, a template, a launch, a training)
+    r"|(通报|征求意见稿|起草说明|编制说明|格式模板|发布会|培训|报告发布)$|^我(区|市|县|省|局|委|办)\S{0,6}发布"
     r"|(更正|勘误)(说明|声明|公告|通知)$|勘误表?$"
     # after the report's name, not inside a body's (review 98: XX市推进会展业发展办公室)
     r"|(报告|年报)》?的?(编制|编写)(要求|指引|指南|工作)"
@@ -61,6 +64,7 @@ _PHRASES = (
     "年度政府信息公开工作报告",
     "政府信息公开工作报告",
     "政府信息公开年报",
+    "政府信息公开工作情况报告",
 )
 _CUT = re.compile(r"(\.{2,}|…+|⋯+|・{2,}|。{3,})\s*$")  # after NFKC: … stays, ．．． is ...
 _OWN_WORDS = re.compile(r"《[^》]*》|[(（][^)）]*[)）]|\s+")  # what the title quotes, what it adds in brackets

@@ -127,6 +127,10 @@ def next_datastore_page(html: str, page_url: str) -> str | None:
 _JSONP = re.compile(r"^\s*[\w$.]+\s*\((.*)\)\s*;?\s*$", re.S)
 _URL_KEYS = ("url", "link", "href", "docpuburl", "puburl", "linkurl", "visiturl", "detailurl")
 _TITLE_KEYS = ("title", "doctitle", "name", "subject", "linktitle", "showtitle")
+# where none of those is there, a key that says it (review 102: articleUrl/articleTitle, lianjie/biaoti, path/infoTitle,
+# fileUrl, viewUrl, jumpUrl, title_cn, …)
+_URL_KEY = re.compile(r"url|link|href|path|lianjie|dizhi")
+_TITLE_KEY = re.compile(r"title|biaoti|name|subject|mingcheng")
 
 
 def as_json(text: str) -> Any | None:
@@ -156,8 +160,10 @@ def json_html(data: Any) -> str:
                 walk(item)
         elif isinstance(x, dict):
             keys = {str(k).lower().replace("_", ""): v for k, v in x.items()}
-            url = next((keys[k] for k in _URL_KEYS if isinstance(keys.get(k), str)), None)
-            title = next((keys[k] for k in _TITLE_KEYS if isinstance(keys.get(k), str)), None)
+            url = next((keys[k] for k in _URL_KEYS if isinstance(keys.get(k), str)), None) or _said(keys, _URL_KEY)
+            title = next((keys[k] for k in _TITLE_KEYS if isinstance(keys.get(k), str)), None) or _said(
+                keys, _TITLE_KEY
+            )
             if url and title:
                 out.append(f'<a href="{htmllib.escape(url)}">{htmllib.escape(title)}</a>')
             for v in x.values():
@@ -165,6 +171,13 @@ def json_html(data: Any) -> str:
 
     walk(data)
     return "\n".join(out)
+
+
+def _said(keys: dict[str, Any], named: re.Pattern[str]) -> str | None:
+    """The one string a record's keys say is its URL (or its title), where no known key names it (None: none, or
+    two that disagree)."""
+    found = {v for k, v in keys.items() if isinstance(v, str) and v.strip() and named.search(k)}
+    return found.pop() if len(found) == 1 else None
 
 
 _PAGE_KEYS = ("page", "pageNo", "pageIndex", "pageNum", "currentPage")
