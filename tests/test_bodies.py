@@ -219,6 +219,48 @@ async def test_one_listing_many_bodies(portal, tmp_path, db):
     assert status.totals(items)["bodies"] == len(rows) == 7
 
 
+@pytest.mark.parametrize("other_years", [1, 2])
+async def test_another_body_s_report_in_a_sidebar_makes_it_expected_only_once_it_publishes_here(
+    portal, tmp_path, db, other_years
+):
+    """Review 102's H1: 社会事业局's column page (its own 2023 report listed) with a 热点 box linking 公安局's 2024
+    report: 公安局 was expected there and called late for 2025 on the first poll. One report of another body is as
+    likely such a box's; a body publishing here in two years is one this listing carries."""
+    corpus = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+    own = (corpus / "009_pingtan_social_affairs_bureau_2023.html").read_bytes()
+    other = (corpus / "010_pingtan_public_security_bureau_2024.html").read_bytes()
+    portal.add("/col/t1.html", own)
+    portal.add("/hot/t2.html", other)
+    side = [("/hot/t2.html", "平潭综合实验区公安局2024年政府信息公开工作年度报告")]
+    if other_years == 2:  # (the same page under 2023's name: a second year of 公安局's here)
+        portal.add("/hot/t3.html", other.replace("2024年".encode(), "2023年".encode()))
+        side.append(("/hot/t3.html", "平潭综合实验区公安局2023年政府信息公开工作年度报告"))
+    boxed = "".join(f'<li><a href="{u}">{t}</a></li>' for u, t in side)
+    portal.add(
+        "/col/",
+        "<html><body><div class='list'><ul><li><a href='t1.html'>平潭综合实验区社会事业局2023年政府信息公开工作年度报告"
+        f"</a></li></ul></div><div class='side'><h3>热点信息</h3><ul>{boxed}</ul></div></body></html>",
+    )
+    path = tmp_path / "sources.toml"
+    path.write_text(
+        f'[monitor]\ndatabase = "{db}"\n\n[[source]]\nid = "social"\nagency = "平潭综合实验区社会事业局"\n'
+        f'kind = "department"\nlist_url = "{portal.base}/col/"\n',
+        encoding="utf-8",
+    )
+    cfg = config.load(path)
+    (result,) = await poll(cfg, today=date(2026, 12, 7))
+    assert result.error is None
+    store = open_store(cfg)
+    try:
+        late = sorted(
+            f.message[:16] for e in store.events() if e.event.kind == "missing" for f in e.event.payload.findings
+        )
+    finally:
+        store.close()
+    assert any(m.startswith("平潭综合实验区社会事业局") for m in late)  # (its own 2024 and 2025: truly not listed)
+    assert any(m.startswith("平潭综合实验区公安局") for m in late) == (other_years == 2)
+
+
 async def test_a_body_on_two_sources_is_stored_and_counted_once(portal, tmp_path, db):
     data = _tongliao(2021, "通辽市2021年政府信息公开工作年度报告", "2022-03-08")
     page = report_page({**data, "agency": "通辽市人民政府"})

@@ -258,7 +258,8 @@ class Watcher:
     ) -> list[tuple[str, str, set[int], int | None]]:
         """(body, kind, report years stored, the first year expected) for each body the source is expected to
         carry: a rostered body every year; on a listing of several bodies without a roster, a body other than the
-        source's own only after the year of its first report (it may have joined the listing late)."""
+        source's own only after the year of its first report (it may have joined the listing late), and only once it
+        has published here in two years (one report is as likely a sidebar's link: review 102)."""
         stored = {b.name: b for b in bodies}
         if source.bodies:
             return [
@@ -266,7 +267,9 @@ class Watcher:
             ]
         if not stored:
             return [(normal_name(source.agency), source.kind, years, None)]
-        # one body's listing (the usual source) or the source's own body: every year, as a roster's body
+        # one body's listing (the usual source) or the source's own body: every year, as a roster's body; another
+        # body, once it has published here in two years: one report of another body is as likely a 热点 box's link
+        # on this column's page (review 102: a sidebar's 公安局 report made 公安局 late on 社会事业局's column)
         own = len(stored) == 1
         return [
             (
@@ -276,6 +279,7 @@ class Watcher:
                 None if own or same_name(b.name, source.agency) else min(b.years),
             )
             for b in stored.values()
+            if own or same_name(b.name, source.agency) or len(b.years) >= 2
         ]
 
     def judged_on(self) -> date:
