@@ -261,6 +261,37 @@ async def test_another_body_s_report_in_a_sidebar_makes_it_expected_only_once_it
     assert any(m.startswith("平潭综合实验区公安局") for m in late) == (other_years == 2)
 
 
+async def test_a_listing_whose_next_page_is_posted_by_a_form_calls_no_body_on_it_late(portal, tmp_path, db):
+    """Review 102's H8: a 信息公开 platform's list says 共2页 当前第1页, its 下一页 posting a form (goPage(2)); the
+    listing was taken as read whole after page 1, and a rostered body listed on page 2 called late. Its next page
+    not read, a body not found on it is not known to be missing (未能检查)."""
+    corpus = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+    portal.add("/col/t1.html", (corpus / "010_pingtan_public_security_bureau_2024.html").read_bytes())
+    portal.add(
+        "/col/",
+        "<html><body><ul><li><a href='t1.html'>平潭综合实验区公安局2024年政府信息公开工作年度报告</a></li></ul>"
+        "<form id='f' method='post'><input type='hidden' name='pageNo' value='1'></form><div class='page'>共2页 "
+        "当前第1页 <a href='javascript:void(0)' onclick='goPage(2)'>下一页</a></div></body></html>",
+    )
+    path = tmp_path / "sources.toml"
+    path.write_text(
+        f'[monitor]\ndatabase = "{db}"\n\n[[source]]\nid = "zone"\nagency = "平潭综合实验区管委会"\n'
+        f'kind = "department"\nlist_url = "{portal.base}/col/"\n'
+        'bodies = [{name = "平潭综合实验区公安局", kind = "department"},\n'
+        '  {name = "平潭综合实验区社会事业局", kind = "department"}]\n',
+        encoding="utf-8",
+    )
+    cfg = config.load(path)
+    (result,) = await poll(cfg, today=JUDGED_ON)
+    assert result.error is None
+    store = open_store(cfg)
+    try:
+        missing = [e.event for e in store.events() if e.event.kind == "missing"]
+    finally:
+        store.close()
+    assert missing == []
+
+
 async def test_a_body_on_two_sources_is_stored_and_counted_once(portal, tmp_path, db):
     data = _tongliao(2021, "通辽市2021年政府信息公开工作年度报告", "2022-03-08")
     page = report_page({**data, "agency": "通辽市人民政府"})

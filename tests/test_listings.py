@@ -10,6 +10,7 @@ import json
 import re
 from datetime import date
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 from conftest import SEEDS, per_store
@@ -22,6 +23,7 @@ from monitor.store.encoding import listing_json, listing_of
 from monitor.store.records import Listing
 from monitor.watch.discover import COLUMN, CUT, FOUND_BY, NOTICE, SCRIPTED, discover
 from monitor.watch.document import NOT_A_REPORT
+from monitor.watch.pagers import UNFOLLOWED
 
 LISTINGS = Path(__file__).parent / "fixtures" / "listings"
 PAGE = "http://www.pingtan.gov.cn/c/nb/index.html"
@@ -442,6 +444,32 @@ def test_rows_a_more_button_shows_are_read():
 )
 def test_pagers_in_other_folders_and_files(html, page, want):
     assert discover(html, page, PATTERN)[1] == want
+
+
+_ROW = '<ul><li><a href="t1.html">XX县2025年政府信息公开工作年度报告</a></li></ul>'
+
+
+@pytest.mark.parametrize(
+    ("pager", "want"),
+    [
+        # review 102: each was taken for the listing's last page, and a body on its next page called late
+        ('<a href="index_1.html">后页</a>', "index_1.html"),
+        ('<a href="index_1.html">下一頁</a>', "index_1.html"),
+        ("<input type=button value=下一页 onclick=\"location.href='index_1.html'\">", "index_1.html"),
+        ("<span class=next onclick=\"location.href='index_1.html'\">下一页</span>", "index_1.html"),
+        ('共2页 当前第1页 <a href="javascript:void(0)" onclick="goPage(2)">下一页</a>', UNFOLLOWED),  # a form posted
+        ('<a href="javascript:goPage(2)">下一页</a>', UNFOLLOWED),
+        ('1/3页 <a href="javascript:void(0)" onclick="turnPage(2)">下页</a>', UNFOLLOWED),
+        # the counter-cases: a last page's pager, a button that does nothing
+        ('共3页 当前第3页 <a href="javascript:void(0)" onclick="goPage(4)">下一页</a>', None),
+        ('<a href="javascript:void(0)" class="disabled">下一页</a>', None),
+        ("<span>下一页</span>", None),
+    ],
+)
+def test_a_next_page_a_button_or_a_form_goes_to(pager, want):
+    links, next_page = discover(f'{_ROW}<div class="pg">{pager}</div>', PAGE, PATTERN)
+    assert len(links) == 1
+    assert next_page == (want if want in (None, UNFOLLOWED) else urljoin(PAGE, want))
 
 
 def test_a_framed_list_beside_a_breadcrumb_to_the_column():

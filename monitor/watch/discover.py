@@ -19,7 +19,9 @@ from monitor.watch.markup import Page, parsed
 from monitor.watch.pagers import canonical, resolved
 
 # a 下一页 link as pagers write it: 下一页, [下一页], 下一页>, 下一页 », next page (the arrows alone: see _ARROWS)
-_NEXT = re.compile(r"^[\[【(（]?\s*(下一页|下页|后一页|next(\s*page)?)\s*[>›»＞→]*\s*[\]】)）]?$", re.I)
+_NEXT = re.compile(
+    r"^[\[【(（]?\s*(下一页|下页|后一页|后页|下一頁|下頁|next(\s*page)?)\s*[>›»＞→]*\s*[\]】)）]?$", re.I
+)
 _ARROWS = {">": 1, "›": 1, "＞": 1, "→": 1, ">>": 2, "»": 2, "›»": 2}  # a pager's next (its last page: >>, »)
 # every format a report is published in (extract.READERS reads each by its bytes, whatever the name says)
 _ATTACHMENT = re.compile(r"\.(pdf|ofd|docx?|wps|xlsx?|et|zip|png|jpe?g|tiff?)$", re.I)
@@ -71,7 +73,33 @@ def discover(html: str, page_url: str, pattern: re.Pattern[str]) -> tuple[list[L
     next_page = next_page or pagers.numbered_next(page, html, page_url)
     if next_page is None and all(x.doubt for x in links):  # a column page that only sends its reader on to its
         next_page = _sent_on(page, page_url)  # list (beside a breadcrumb's link to the column, maybe)
+    if next_page is None:
+        next_page = _next_otherwise(page, page_url, html)
     return links, next_page
+
+
+def _next_otherwise(page: Page, page_url: str, html: str) -> str | None:
+    """A next page no link of the page's goes to: a 下一页 button or span whose script goes to it
+    (``<input type=button value=下一页 onclick="location.href='index_1.html'">``), or, where it is there and leads
+    nowhere this reads (a form posted by ``goPage(2)``, ``turnPage(2)``) or the pager says more pages follow (共3页
+    当前第1页, 1/3页), ``UNFOLLOWED``: the listing is not read whole (review 102: each was taken for a listing's last
+    page, and the bodies on its next pages called late)."""
+    text = " ".join(page.strings(page.root))
+    active = False
+    for el in page.all("a", "span", "input", "button", "div", "li", "td") if _NEXT_WORDS.search(html) else ():
+        words = str(el.get("value") or "") if el.tag == "input" else el.text or "" if el.tag != "a" else page.words(el)
+        if len(words) > 12 or not _NEXT.match(words.strip()):
+            continue
+        if el.tag != "a" and (url := _target(el)) is not None and (url := resolved(_base(page, page_url), url)):
+            return url
+        script = f"{el.get('onclick') or ''} {el.get('href') or ''}"
+        active = active or (_CALLED.search(script) is not None and "disab" not in str(el.get("class") or "").lower())
+    said = pagers.pages_said(text)  # (what the pager says wins: a last page's button)
+    return pagers.UNFOLLOWED if (said[0] < said[1] if said else active) else None
+
+
+_NEXT_WORDS = re.compile(r"下一?[页頁]|后一?页|next", re.I)
+_CALLED = re.compile(r"\w+\s*\(\s*['\"]?\d")  # a script's call with a page's number: goPage(2), turnPage('2')
 
 
 _REFRESH = re.compile(r"url\s*=\s*['\"]?([^'\";]+)", re.I)

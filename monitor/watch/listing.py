@@ -21,6 +21,7 @@ from monitor.watch.addresses import allowed_for
 from monitor.watch.discover import COLUMN, FOUND_BY, Link, discover, drawn_by_script, same_page, says_empty
 from monitor.watch.fetch import Fetcher
 from monitor.watch.handed import handed
+from monitor.watch.pagers import UNFOLLOWED
 
 log = logging.getLogger("govmon")
 
@@ -33,7 +34,7 @@ def listing_complete(store: Store, source: Source, pages: dict[str, PageCache | 
     url: str | None = source.list_url
     seen: set[str] = set()
     while url and url not in seen:
-        if len(seen) >= source.max_pages:
+        if len(seen) >= source.max_pages or url == UNFOLLOWED:
             return False
         seen.add(url)
         cached = known[url] if url in known else known.setdefault(url, store.page(url))
@@ -69,7 +70,7 @@ async def read_listing(
     links: dict[str, Link] = {}
     url: str | None = source.list_url
     seen: set[str] = set()
-    while url and len(seen) < source.max_pages and url not in seen:
+    while url and url != UNFOLLOWED and len(seen) < source.max_pages and url not in seen:
         seen.add(url)
         cached = pages[url] if url in pages else store.page(url)
         etag, modified = (cached.etag, cached.last_modified) if cached else (None, None)
@@ -89,7 +90,9 @@ async def read_listing(
         for link in found:  # a column's link to a page of this listing (its first page, from the second) is none
             if not (link.doubt == COLUMN and any(same_page(link.url, page) for page in (*seen, source.list_url))):
                 links.setdefault(link.url, link)
-    if url and url not in seen:
+    if url == UNFOLLOWED:  # (its pager posts a form, or a script builds the next page's address)
+        log.warning("source %s: a next page of the listing %s could not be followed", source.id, source.list_url)
+    elif url and url not in seen:
         log.warning("source %s: listing pages past max_pages=%d not read", source.id, source.max_pages)
     return list(links.values()), not (url and url not in seen)
 

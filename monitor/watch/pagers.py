@@ -18,6 +18,24 @@ if TYPE_CHECKING:
     from monitor.watch.markup import Page
 
 
+# a next page the listing says there is and no URL of it this reads (a form posted by a script): the listing is not read
+# whole; never fetched
+UNFOLLOWED = "govmon:unfollowed-next-page"
+_PAGES_SAID = re.compile(r"共\s*(\d{1,4})\s*页")
+_PAGE_SAID = re.compile(r"(?:当前|第)\s*(\d{1,4})\s*页|(?<![\d/.\-])(\d{1,4})\s*/\s*(\d{1,4})\s*页")
+
+
+def pages_said(text: str) -> tuple[int, int] | None:
+    """The page a pager says this is and how many there are (共3页 with 当前第1页 or 第1页, or 1/3页), or None."""
+    here = _PAGE_SAID.search(text)
+    if here is None:
+        return None
+    if here.group(2):  # 1/3页
+        return int(here.group(2)), int(here.group(3))
+    total = _PAGES_SAID.search(text)
+    return (int(here.group(1)), int(total.group(1))) if total else None
+
+
 def canonical(url: str) -> str:
     """Scheme and host lower-cased, default port and fragment dropped. Raises ValueError for a URL that
     cannot be one (``http://[::1/x``, a port out of range)."""
