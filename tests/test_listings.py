@@ -472,6 +472,27 @@ def test_a_next_page_a_button_or_a_form_goes_to(pager, want):
     assert next_page == (want if want in (None, UNFOLLOWED) else urljoin(PAGE, want))
 
 
+@pytest.mark.parametrize(
+    "row",
+    [
+        # review 102: rows a click opens, and a cover picture, each missed (its year then called missing)
+        "<table><tr onclick=\"location.href='/art/2025/t1.html'\"><td>XX县2025年政府信息公开工作年度报告</td>"
+        "<td>2026-01-20</td></tr></table>",
+        "<ul><li onclick=\"window.open('/art/2025/t1.html')\">XX县2025年政府信息公开工作年度报告</li></ul>",
+        '<a href="/art/2025/t1.html"><img src="cover.jpg" alt="XX县2025年政府信息公开工作年度报告"></a>',
+    ],
+)
+def test_a_report_a_row_s_click_or_a_cover_picture_opens(row):
+    (link,) = discover(row, PAGE, PATTERN)[0]
+    assert (link.url, link.year, link.doubt) == (urljoin(PAGE, "/art/2025/t1.html"), 2025, "")
+
+
+def test_rows_clicked_inside_rows_are_read_once():
+    # A hostile page: 8,000 clicked blocks nested in one another were each read whole (30 s); the innermost is read.
+    html = "".join("<div onclick=\"location.href='a.html'\">x" for _ in range(8000)) + "</div>" * 8000
+    assert discover(html, PAGE, PATTERN) == ([], None)
+
+
 def test_a_framed_list_beside_a_breadcrumb_to_the_column():
     html = '<div class="crumb"><a href="/zwgk/nb/">政府信息公开年报</a></div><iframe src="list.html"></iframe>'
     links, sent_to = discover(html, PAGE, PATTERN)

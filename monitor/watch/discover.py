@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from lxml import etree
+
 from monitor.watch import link_words, pagers
 from monitor.watch.markup import Page, parsed
 from monitor.watch.pagers import canonical, resolved
@@ -200,10 +202,8 @@ def _links(
     base = _base(page, page_url)
     here = canonical(page_url)
     nexts: list[tuple[int, str]] = []  # (rank, url): 下一页 first, then a pager's > and last its >>
-    for a in page.all("a"):
-        text = link_words.words(page.words(a))
-        if not text and a.find(".//script") is not None:  # its words written by its script (review 97)
-            text = _scripted_words(a, pattern)
+    for a in [*page.all("a"), *_clicked_rows(page)]:
+        text = _link_text(page, a, pattern)
         title = link_words.words(str(a.get("title") or ""))
         maybe_next = _next_words(a, text, title)
         if not (maybe_next or pattern.search(text) or pattern.search(title) or link_words.maybe_cut(text)):
@@ -233,6 +233,38 @@ def _links(
             links[url] = Link(url, name, link_words.year(name), CUT)
     nexts = [(rank, url) for rank, url in nexts if rank == 1 or url not in links]  # a row's ">" to its own report
     return list(links.values()), min(nexts)[1] if nexts else None
+
+
+def _link_text(page: Page, a: Any, pattern: re.Pattern[str]) -> str:
+    """A link's words: its own, or those its script writes into it (review 97), or its picture's alt (a cover's:
+    review 102, ``<a><img alt="…年度报告"></a>``)."""
+    text = link_words.words(page.words(a))
+    if not text and a.find(".//script") is not None:
+        text = _scripted_words(a, pattern)
+    if not text:
+        text = link_words.words(" ".join(str(i.get("alt") or i.get("title") or "") for i in a.iter("img")))
+    return text
+
+
+def _clicked_rows(page: Page) -> list[Any]:
+    """Rows a click on opens a report by their script, with no link inside (review 102: ``<tr onclick="location.href=
+    '…'">``, ``<li onclick="window.open('…')">``): read as links are, their words a row's."""
+    if not page.root.xpath("boolean(//*[@onclick])"):
+        return []
+    rows, inside = [], [False]  # per open element: whether a link or a clicked element is inside it
+    for event, el in etree.iterwalk(page.root, events=("start", "end")):
+        if event == "start":
+            inside.append(False)
+            continue
+        within = inside.pop()  # (one walk: rows nested 8,000 deep are read once, the innermost, not each again)
+        clicked = el.get("onclick") is not None
+        if clicked and not within and el.tag in _ROWS and _SCRIPTED.search(str(el.get("onclick"))):
+            rows.append(el)
+        inside[-1] = inside[-1] or within or clicked or el.tag == "a"
+    return rows
+
+
+_ROWS = frozenset({"tr", "li", "div", "td", "span", "p", "dd"})
 
 
 def _next_words(a: Any, text: str, title: str) -> int:
