@@ -258,8 +258,8 @@ class Watcher:
     ) -> list[tuple[str, str, set[int], int | None]]:
         """(body, kind, report years stored, the first year expected) for each body the source is expected to
         carry: a rostered body every year; on a listing of several bodies without a roster, a body other than the
-        source's own only after the year of its first report (it may have joined the listing late), and only once it
-        has published here in two years (one report is as likely a sidebar's link: review 102)."""
+        source's own only after the year of its first report (it may have joined the listing late); beside the
+        source's own, one other body's one report is as likely a sidebar's link (review 102): not yet expected."""
         stored = {b.name: b for b in bodies}
         if source.bodies:
             return [
@@ -267,10 +267,13 @@ class Watcher:
             ]
         if not stored:
             return [(normal_name(source.agency), source.kind, years, None)]
-        # one body's listing (the usual source) or the source's own body: every year, as a roster's body; another
-        # body, once it has published here in two years: one report of another body is as likely a 热点 box's link
-        # on this column's page (review 102: a sidebar's 公安局 report made 公安局 late on 社会事业局's column)
+        # one body's listing (the usual source) or the source's own body: every year, as a roster's body. Beside
+        # the source's own, one other body's one report is as likely a 热点 box's link on the column's page (review
+        # 102: a sidebar's 公安局 report made 公安局 late on 社会事业局's column): expected once it publishes here
+        # in two years; a column of several bodies' reports expects each from its first
         own = len(stored) == 1
+        others = [b for b in stored.values() if not same_name(b.name, source.agency)]
+        stray = {b.name for b in others if len(b.years) < 2} if len(others) == 1 < len(stored) else set()
         return [
             (
                 b.name,
@@ -279,7 +282,7 @@ class Watcher:
                 None if own or same_name(b.name, source.agency) else min(b.years),
             )
             for b in stored.values()
-            if own or same_name(b.name, source.agency) or len(b.years) >= 2
+            if b.name not in stray
         ]
 
     def judged_on(self) -> date:
