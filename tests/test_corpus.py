@@ -660,6 +660,29 @@ def test_a_count_given_as_about_so_many_leaves_only_its_cell_unread(written):
     assert not any("缺失或合并" in f.message for f in findings)
 
 
+@pytest.mark.parametrize(
+    ("shade", "seen"),
+    [
+        ("style", "background:#F2F2F2"),
+        ("bgcolor", "#D9D9D9"),
+        ("style", "background-color:#1F4E79"),
+        ("bgcolor", "navy"),
+    ],
+)
+def test_a_white_digit_on_a_shaded_cell_is_seen_only_where_the_shade_is_dark(shade, seen):
+    """Review 101's M2 fix, its counter-case: white words on a dark cell are seen (a header's), but a white digit
+    after a number on a table's light grey shading is not: 4 and a white 1 on #F2F2F2 is 4, not 41."""
+    raw = Path(path("009_")).read_bytes()
+    report = read_report(raw, "009")
+    total = report.tables["appeals"].rows["suit_direct"]["total"]
+    soup = BeautifulSoup(raw.decode("utf-8"), "lxml")
+    _put(soup, total.origin, '4<span style="color:#FFFFFF">1</span>')
+    _td(soup, total.origin)[shade] = seen
+    read = read_report(str(soup).encode(), "shaded").tables["appeals"].rows["suit_direct"]["total"]
+    dark = seen in ("background-color:#1F4E79", "navy")
+    assert (read.number, bool(read.doubt)) == ((41, False) if dark else (4, True))
+
+
 def test_an_old_row_the_page_s_style_sheet_hides_is_not_read():
     """Review 99's H3: 010 with an old (七)总计 row of 9s left in table 三 before its own, hidden by a class of the
     page's style sheet (``<tr class="hid">``, ``.hid{display:none}``), was read as the report's: 15 false errors. A

@@ -141,13 +141,38 @@ def _ground(css: dict[bytes, bytes]) -> bool:
 
 
 def _grounded(el: Any) -> bool:
-    """Whether an element (a white span's cell, its table, the page) draws a colour under what is in it: its
+    """Whether an element (a white span's cell, its table, the page) draws a dark colour under what is in it: its
     ``bgcolor``, or a background by its style or the page's sheet (review 101: white words on a dark header cell,
-    a dark theme's page, were taken for words a reader does not see)."""
-    if (color := el.get("bgcolor")) is not None and _INVISIBLE_INK.fullmatch(color.strip().lower().encode()) is None:
-        return bool(color.strip())
+    a dark theme's page, were taken for words a reader does not see). Dark enough for white to show: a table's light
+    grey shading (#F2F2F2, #D9D9D9) is not, and a white digit beside a number on it is still one a reader misses."""
+    if (color := el.get("bgcolor")) is not None:
+        return _dark("".join(color.split()).lower().encode())
     style = _style(el)
-    return _ground(_declared("".join(style.split()).encode("utf-8", "surrogatepass").lower())) if style else False
+    if not style:
+        return False
+    css = _declared("".join(style.split()).encode("utf-8", "surrogatepass").lower())
+    return _dark(css.get(b"background-color", css.get(b"background", b"")))
+
+
+DARK = 0.6  # a colour this dark (its luminance, 0-1) or darker shows white text on it (as word_runs.DARK)
+_HEX = re.compile(rb"#([0-9a-f]{3}|[0-9a-f]{6})\b")
+_RGB = re.compile(rb"rgba?\((\d{1,3}),?(\d{1,3}),?(\d{1,3})")
+_DARK_NAMES = re.compile(
+    rb"\b(black|navy|darkblue|darkred|darkgreen|maroon|purple|teal|darkslategr[ae]y|midnightblue)\b"
+)
+
+
+def _dark(value: bytes) -> bool:
+    """Whether a colour as CSS writes it (whitespace out, lower case; a background's shorthand too) is dark."""
+    if m := _HEX.search(value):
+        h = m.group(1).decode()
+        h = "".join(c * 2 for c in h) if len(h) == 3 else h
+        r, g, b = (int(h[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    elif m := _RGB.search(value):
+        r, g, b = (min(int(x), 255) / 255 for x in m.groups())
+    else:
+        return _DARK_NAMES.search(value) is not None
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b <= DARK
 
 
 def mark_asides(root: Any) -> None:
