@@ -306,7 +306,7 @@ def _page_items(page: Any, overlaid: bool = False) -> list[Item]:
     characters lie over them; or an OCR layer no reader sees, in a PDF mostly typed) is a picture and a page not
     read, beside what text it has; a page set sideways is read turned upright, as a reader turns it (or, if no turn
     stands its text upright, not read)."""
-    if page.chars and sum(_standing(c) for c in page.chars) * 2 < len(page.chars):  # (sideways, upside down)
+    if _mostly_turned(page.chars):  # (sideways, upside down)
         page = _turned(page)
         if page is None:
             return [(0.0, UNREAD_PAGE)]  # text set sideways every way: its lines and cells cannot be read in order
@@ -328,18 +328,27 @@ def _turned(page: Any) -> Any:
         for turn in (90, 270, 180):
             page.page_obj.rotate = (held + turn) % 360
             turned = Page(page.pdf, page.page_obj, page_number=page.page_number, initial_doctop=page.initial_doctop)
-            chars = turned.chars  # (its layout made now, with this turn)
-            if sum(_standing(c) for c in chars) * 2 > len(chars):
+            if not _mostly_turned(turned.chars):  # (its layout made now, with this turn)
                 return turned
     finally:
         page.page_obj.rotate = held
     return None
 
 
-def _standing(char: dict[str, Any]) -> bool:
-    """Whether a character stands upright as read (not turned, nor upside down)."""
-    a, b, c, d = char.get("matrix", (1, 0, 0, 1))[:4]
-    return bool(a > 0 and d > 0 and abs(b) <= TURNED * a and abs(c) <= TURNED * d)
+def _mostly_turned(chars: list[dict[str, Any]]) -> bool:
+    """Whether more of a page's characters are set a quarter or a half turn round than upright. A character set
+    at a slant (a watermark's, a stamp's) counts neither way (a download stamp over a short page outnumbered its
+    words)."""
+    standing = turned = 0
+    for char in chars:
+        a, b, c, d = char.get("matrix", (1, 0, 0, 1))[:4]
+        size = max(abs(a), abs(b), abs(c), abs(d)) or 1
+        if abs(b) <= TURNED * size and abs(c) <= TURNED * size:  # upright, or upside down
+            standing += a > 0 and d > 0
+            turned += not (a > 0 and d > 0)
+        elif abs(a) <= TURNED * size and abs(d) <= TURNED * size:  # a quarter turn either way
+            turned += 1
+    return turned > standing
 
 
 def _read_items(page: Any) -> list[Item]:
