@@ -458,16 +458,21 @@ _ROW = '<ul><li><a href="t1.html">XX县2025年政府信息公开工作年度报�
         ("<input type=button value=下一页 onclick=\"location.href='index_1.html'\">", "index_1.html"),
         ("<span class=next onclick=\"location.href='index_1.html'\">下一页</span>", "index_1.html"),
         ('共2页 当前第1页 <a href="javascript:void(0)" onclick="goPage(2)">下一页</a>', UNFOLLOWED),  # a form posted
-        ('<a href="javascript:goPage(2)">下一页</a>', UNFOLLOWED),
         ('1/3页 <a href="javascript:void(0)" onclick="turnPage(2)">下页</a>', UNFOLLOWED),
-        # the counter-cases: a last page's pager, a button that does nothing
-        ('共3页 当前第3页 <a href="javascript:void(0)" onclick="goPage(4)">下一页</a>', None),
+        ('当前第1页/共2页 <a href="javascript:goPage(2)">下一页</a>', UNFOLLOWED),
+        # the counter-cases: a last page's pager, a button that does nothing, a pager that says nothing of more
+        # pages (review 103: each silenced the true late alarms of a listing read whole)
+        ('共3页 当前第3页 <a href="javascript:void(0)" onclick="goPage(3)">下一页</a>', None),
         ('<a href="javascript:void(0)" class="disabled">下一页</a>', None),
+        ('<a href="javascript:void(0)">下一页</a>', None),
+        ('<a href="javascript:goPage(2)">下一页</a>', None),
         ("<span>下一页</span>", None),
+        ('<a href="javascript:void(0)">下一页</a> <select><option>第1页</option><option>第2页</option></select>', None),
     ],
 )
 def test_a_next_page_a_button_or_a_form_goes_to(pager, want):
-    links, next_page = discover(f'{_ROW}<div class="pg">{pager}</div>', PAGE, PATTERN)
+    other = '<div class="news">共5页 当前第1页</div>'  # another box's pager says nothing of this list (review 103)
+    links, next_page = discover(f'{_ROW}<div class="pg">{pager}</div>{other}', PAGE, PATTERN)
     assert len(links) == 1
     assert next_page == (want if want in (None, UNFOLLOWED) else urljoin(PAGE, want))
 
@@ -483,8 +488,9 @@ def test_a_next_page_a_button_or_a_form_goes_to(pager, want):
     ],
 )
 def test_a_report_a_row_s_click_or_a_cover_picture_opens(row):
+    # (doubtful: read, and the report only if it opens one: a banner's picture, a 专题's row, review 103)
     (link,) = discover(row, PAGE, PATTERN)[0]
-    assert (link.url, link.year, link.doubt) == (urljoin(PAGE, "/art/2025/t1.html"), 2025, "")
+    assert (link.url, link.year, link.doubt) == (urljoin(PAGE, "/art/2025/t1.html"), 2025, SCRIPTED)
 
 
 def test_rows_clicked_inside_rows_are_read_once():

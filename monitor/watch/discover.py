@@ -32,8 +32,9 @@ _ORDER = ("pdf", "ofd", "docx", "doc", "wps", "zip", "xlsx", "xls", "et")  # pub
 
 CUT, NOTICE, COLUMN, SCRIPTED = "cut", "notice", "column", "scripted"  # why a link may not be the report
 # the way links are found, kept with a listing page's links: one kept by an earlier way is read again, not answered
-# from them (2: doubts, links a script opens, <base href>, hidden rows, 下一页 as pagers write it)
-FOUND_BY = 2
+# from them (2: doubts, links a script opens, <base href>, hidden rows, 下一页 as pagers write it; 3: rows a click
+# opens, a picture's alt, a next page a button or a form goes to, review 102's words)
+FOUND_BY = 3
 
 
 @dataclass(frozen=True)
@@ -86,22 +87,26 @@ def _next_otherwise(page: Page, page_url: str, html: str) -> str | None:
     nowhere this reads (a form posted by ``goPage(2)``, ``turnPage(2)``) or the pager says more pages follow (共3页
     当前第1页, 1/3页), ``UNFOLLOWED``: the listing is not read whole (review 102: each was taken for a listing's last
     page, and the bodies on its next pages called late)."""
-    text = " ".join(page.strings(page.root))
-    active = False
     for el in page.all("a", "span", "input", "button", "div", "li", "td") if _NEXT_WORDS.search(html) else ():
         words = str(el.get("value") or "") if el.tag == "input" else el.text or "" if el.tag != "a" else page.words(el)
         if len(words) > 12 or not _NEXT.match(words.strip()):
             continue
         if el.tag != "a" and (url := _target(el)) is not None and (url := resolved(_base(page, page_url), url)):
             return url
-        script = f"{el.get('onclick') or ''} {el.get('href') or ''}"
-        active = active or (_CALLED.search(script) is not None and "disab" not in str(el.get("class") or "").lower())
-    said = pagers.pages_said(text)  # (what the pager says wins: a last page's button)
-    return pagers.UNFOLLOWED if (said[0] < said[1] if said else active) else None
+        # where the pager the control stands in (not another box of the page: review 103) says this is not its last
+        # page (a button that does nothing, javascript:void(0), or a last page's own goPage(3), says nothing)
+        for box in itertools.islice(el.iterancestors(), 2):
+            if box.tag in ("body", "html") or len(text := " ".join(page.strings(box))) > _PAGER_SIZE:
+                break  # (past the pager: the page's list, its other boxes)
+            if (said := pagers.pages_said(text)) is not None:
+                if said[0] < said[1]:
+                    return pagers.UNFOLLOWED
+                break
+    return None
 
 
 _NEXT_WORDS = re.compile(r"下一?[页頁]|后一?页|next", re.I)
-_CALLED = re.compile(r"\w+\s*\(\s*['\"]?\d")  # a script's call with a page's number: goPage(2), turnPage('2')
+_PAGER_SIZE = 300  # characters: a pager's box says its pages and numbers them in fewer
 
 
 _REFRESH = re.compile(r"url\s*=\s*['\"]?([^'\";]+)", re.I)
@@ -202,8 +207,9 @@ def _links(
     base = _base(page, page_url)
     here = canonical(page_url)
     nexts: list[tuple[int, str]] = []  # (rank, url): 下一页 first, then a pager's > and last its >>
-    for a in [*page.all("a"), *_clicked_rows(page)]:
-        text = _link_text(page, a, pattern)
+    rows = _clicked_rows(page)
+    for a in [*page.all("a"), *rows]:
+        text, pictured = _link_text(page, a, pattern)
         title = link_words.words(str(a.get("title") or ""))
         maybe_next = _next_words(a, text, title)
         if not (maybe_next or pattern.search(text) or pattern.search(title) or link_words.maybe_cut(text)):
@@ -228,22 +234,24 @@ def _links(
             column = year is None and link_words.names_only_the_column(name, pattern)
             if column and same_page(url, here):
                 continue  # the breadcrumb's link to this very listing: opened at every poll, it would be read whole
-            links[url] = Link(url, name, year, NOTICE if link_words.notice(name) else COLUMN if column else "")
+            doubt = NOTICE if link_words.notice(name) else COLUMN if column else ""
+            # a row a click opens, a picture's alt (a banner's to a 专题 page: review 103): the report if it opens one
+            links[url] = Link(url, name, year, doubt or (SCRIPTED if pictured or a in rows else ""))
         elif link_words.cut_short(text, pattern) and not link_words.notice(name):
             links[url] = Link(url, name, link_words.year(name), CUT)
     nexts = [(rank, url) for rank, url in nexts if rank == 1 or url not in links]  # a row's ">" to its own report
     return list(links.values()), min(nexts)[1] if nexts else None
 
 
-def _link_text(page: Page, a: Any, pattern: re.Pattern[str]) -> str:
+def _link_text(page: Page, a: Any, pattern: re.Pattern[str]) -> tuple[str, bool]:
     """A link's words: its own, or those its script writes into it (review 97), or its picture's alt (a cover's:
-    review 102, ``<a><img alt="…年度报告"></a>``)."""
+    review 102, ``<a><img alt="…年度报告"></a>``; True: the alt's)."""
     text = link_words.words(page.words(a))
     if not text and a.find(".//script") is not None:
         text = _scripted_words(a, pattern)
-    if not text:
-        text = link_words.words(" ".join(str(i.get("alt") or i.get("title") or "") for i in a.iter("img")))
-    return text
+    if text:
+        return text, False
+    return link_words.words(" ".join(str(i.get("alt") or i.get("title") or "") for i in a.iter("img"))), True
 
 
 def _clicked_rows(page: Page) -> list[Any]:

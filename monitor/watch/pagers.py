@@ -21,19 +21,20 @@ if TYPE_CHECKING:
 # a next page the listing says there is and no URL of it this reads (a form posted by a script): the listing is not read
 # whole; never fetched
 UNFOLLOWED = "govmon:unfollowed-next-page"
-_PAGES_SAID = re.compile(r"共\s*(\d{1,4})\s*页")
-_PAGE_SAID = re.compile(r"(?:当前|第)\s*(\d{1,4})\s*页|(?<![\d/.\-])(\d{1,4})\s*/\s*(\d{1,4})\s*页")
+# 共3页 当前第1页, 当前第1页/共3页, 第1页 共3页, 1/3页: each said together (a jump menu's 第1页 第2页 第3页 is not)
+_PAGES_SAID = re.compile(
+    r"共\s*(?P<t1>\d{1,4})\s*页[^\d]{0,12}?(?:当前|第)\s*第?\s*(?P<h1>\d{1,4})\s*页"
+    r"|(?:当前|第)\s*第?\s*(?P<h2>\d{1,4})\s*页[^\d]{0,12}?共\s*(?P<t2>\d{1,4})\s*页"
+    r"|(?<![\d/.\-])(?P<h3>\d{1,4})\s*/\s*(?P<t3>\d{1,4})\s*页"
+)
 
 
 def pages_said(text: str) -> tuple[int, int] | None:
-    """The page a pager says this is and how many there are (共3页 with 当前第1页 or 第1页, or 1/3页), or None."""
-    here = _PAGE_SAID.search(text)
-    if here is None:
+    """The page a pager says this is and how many there are (共3页 当前第1页, 第1页/共3页, 1/3页), or None."""
+    if (m := _PAGES_SAID.search(text)) is None:
         return None
-    if here.group(2):  # 1/3页
-        return int(here.group(2)), int(here.group(3))
-    total = _PAGES_SAID.search(text)
-    return (int(here.group(1)), int(total.group(1))) if total else None
+    n = next(i for i in "123" if m.group("h" + i))
+    return int(m.group("h" + n)), int(m.group("t" + n))
 
 
 def canonical(url: str) -> str:
