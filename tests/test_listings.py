@@ -499,6 +499,29 @@ def test_rows_clicked_inside_rows_are_read_once():
     assert discover(html, PAGE, PATTERN) == ([], None)
 
 
+@pytest.mark.parametrize(
+    ("title", "year"),
+    [
+        (
+            "2026年平潭综合实验区2025年度政府信息公开工作年度报告",
+            2025,
+        ),  # review 102: the year published, then the report's
+        ("二〇二六年XX县二〇二五年政府信息公开工作年度报告", 2025),
+        ("XX县2023年政府信息公开工作年度报告（2024年1月发布）", 2023),
+    ],
+)
+def test_a_title_naming_two_years_is_the_report_s_year(title, year):
+    (link,) = discover(f'<a href="t.html">{title}</a>', PAGE, PATTERN)[0]
+    assert link.year == year
+
+
+def test_a_base_that_is_no_web_address_is_none():
+    # review 102: <base href="javascript:void(0)"> lost every relative link of the listing
+    html = '<head><base href="javascript:void(0)"></head><a href="t.html">XX县2025年政府信息公开工作年度报告</a>'
+    (link,) = discover(html, PAGE, PATTERN)[0]
+    assert link.url == urljoin(PAGE, "t.html")
+
+
 def test_a_framed_list_beside_a_breadcrumb_to_the_column():
     html = '<div class="crumb"><a href="/zwgk/nb/">政府信息公开年报</a></div><iframe src="list.html"></iframe>'
     links, sent_to = discover(html, PAGE, PATTERN)

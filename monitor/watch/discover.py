@@ -196,7 +196,9 @@ def same_page(a: str, b: str) -> bool:
 def _base(page: Page, page_url: str) -> str:
     """What the page's links are relative to: its ``<base href>``, else its own URL."""
     base = next((b for b in page.all("base") if b.get("href") is not None), None)
-    return (resolved(page_url, str(base.get("href"))) or page_url) if base is not None else page_url
+    url = resolved(page_url, str(base.get("href"))) if base is not None else None
+    # (one that is not a web address, <base href="javascript:void(0)">, is none: review 102 lost every link to it)
+    return url if url and urlsplit(url).scheme in ("http", "https") else page_url
 
 
 def _links(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from monitor.model import year_of
+from monitor.model import YEAR, year_of
 
 # a day (2025-01-26, 2025/1/26, 2025年01月26日), not a year's span ("2023年1-12月"); a month it was published in
 # ("（2024年1月发布）"), not a span's first month ("2023年1月至12月")
@@ -130,7 +130,16 @@ def names_only_the_column(name: str, pattern: re.Pattern[str]) -> bool:
     return _NAV_WORDS.sub("", pattern.sub("", name)) == ""
 
 
+# the year a report's phrase names, where a title names two ("2026年XX区2025年度政府信息公开工作年度报告": the first is
+# when it was published, review 102)
+_REPORT_YEAR = re.compile(
+    r"((?:19|20)\d{2}|[一二][〇○◯零一二三四五六七八九]{3})\s*年度?\s*(?:政府信息公开|政务公开|信息公开)"
+)
+
+
 def year(name: str) -> int | None:
+    if (named := _REPORT_YEAR.findall(name)) and len(set(named)) == 1 and len(YEAR.findall(name)) > 1:
+        return year_of(named[0] + "年")
     if (year := year_of(name)) is not None:
         return year
     found = {int(m.group()) for m in _BARE_YEAR.finditer(name)}
