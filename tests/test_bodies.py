@@ -292,6 +292,37 @@ async def test_a_listing_whose_next_page_is_posted_by_a_form_calls_no_body_on_it
     assert missing == []
 
 
+async def test_a_next_page_that_is_not_there_fails_not_the_pages_read(portal, tmp_path, db):
+    """Review 102's M1: a pager whose next page answers 404 (a page a TRS pager counts that was pruned, an address a
+    script builds wrong) failed the whole source: the reports on its first page, a new one among them, were never
+    read nor told. They are; the listing is not read whole, so a body not found is not called late."""
+    corpus = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+    portal.add("/col/t1.html", (corpus / "010_pingtan_public_security_bureau_2024.html").read_bytes())
+    portal.add(
+        "/col/",
+        "<html><body><ul><li><a href='t1.html'>平潭综合实验区公安局2024年政府信息公开工作年度报告</a></li></ul>"
+        "<div class='page'><a href='index_1.html'>下一页</a></div></body></html>",
+    )
+    path = tmp_path / "sources.toml"
+    path.write_text(
+        f'[monitor]\ndatabase = "{db}"\n\n[[source]]\nid = "zone"\nagency = "平潭综合实验区管委会"\n'
+        f'kind = "department"\nlist_url = "{portal.base}/col/"\n'
+        'bodies = [{name = "平潭综合实验区公安局", kind = "department"},\n'
+        '  {name = "平潭综合实验区社会事业局", kind = "department"}]\n',
+        encoding="utf-8",
+    )
+    cfg = config.load(path)
+    (result,) = await poll(cfg, today=JUDGED_ON)
+    assert (result.error, result.new_versions) == (None, 1)
+    store = open_store(cfg)
+    try:
+        missing = [e.event for e in store.events() if e.event.kind == "missing"]
+    finally:
+        store.close()
+    assert missing == []
+    assert _stored(cfg)["t1.html"][:2] == ("平潭综合实验区公安局", 2024)
+
+
 async def test_a_body_on_two_sources_is_stored_and_counted_once(portal, tmp_path, db):
     data = _tongliao(2021, "通辽市2021年政府信息公开工作年度报告", "2022-03-08")
     page = report_page({**data, "agency": "通辽市人民政府"})

@@ -466,6 +466,7 @@ _ROW = '<ul><li><a href="t1.html">XX县2025年政府信息公开工作年度报�
         ('<a href="javascript:void(0)" class="disabled">下一页</a>', None),
         ('<a href="javascript:void(0)">下一页</a>', None),
         ('<a href="javascript:goPage(2)">下一页</a>', None),
+        ("<a href=\"javascript:void(0)\" onclick=\"location.href='index_'+(1)+'.html'\">下一页</a>", None),  # built
         ("<span>下一页</span>", None),
         ('<a href="javascript:void(0)">下一页</a> <select><option>第1页</option><option>第2页</option></select>', None),
     ],

@@ -159,7 +159,7 @@ def _sent_on(page: Page, page_url: str) -> str | None:
 
 _SCRIPTED = re.compile(
     r"(?:window\.open|location\.(?:assign|replace)|(?:window\.|document\.|self\.|top\.)?location(?:\.href)?\s*=)"
-    r"\s*\(?\s*['\"]([^'\"]+)['\"]"
+    r"\s*\(?\s*['\"]([^'\"]+)['\"](?!\s*\+)"  # (not an address a script builds: 'index_'+(1)+'.html')
     # a function of the site's own (openWin('…'), goUrl("…")) given a page's address
     r"|\b\w+\(\s*['\"]((?:https?://|/|\.\.?/)[^'\"]*|[^'\"]+\.(?:s?html?|jsp|php|aspx?|do|pdf|docx?|wps|ofd)(?:\?[^'\"]*)?)['\"]"
 )

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from monitor import reading
 from monitor.config import Source
-from monitor.errors import InputError, NotRead
+from monitor.errors import FetchError, InputError, NotRead
 from monitor.model import china_today
 from monitor.reading.formats import decode
 from monitor.store import Listing, PageCache, SourceState, Store
@@ -38,6 +38,8 @@ def listing_complete(store: Store, source: Source, pages: dict[str, PageCache | 
             return False
         seen.add(url)
         cached = known[url] if url in known else known.setdefault(url, store.page(url))
+        if cached is None and url != source.list_url:
+            return False  # a next page never read (it could not be fetched: its reports not looked for)
         url = cached.listing.next if cached and cached.listing else None
     return True
 
@@ -74,7 +76,15 @@ async def read_listing(
         seen.add(url)
         cached = pages[url] if url in pages else store.page(url)
         etag, modified = (cached.etag, cached.last_modified) if cached else (None, None)
-        resp = await fetcher.get(url, etag=etag, last_modified=modified, allow=allow)
+        try:
+            resp = await fetcher.get(url, etag=etag, last_modified=modified, allow=allow)
+        except FetchError as exc:
+            if url == source.list_url:
+                raise
+            # a next page that cannot be fetched (a pager's page that is not there, a script's address built wrong:
+            # review 102): the pages read are told, the listing is not read whole
+            log.warning("source %s: listing page %s not read: %s", source.id, url, exc)
+            return list(links.values()), False
         known = cached.listing if cached else None
         if resp.not_modified and known is not None and (known.pattern, known.found_by) == (pattern, FOUND_BY):
             # unchanged, and read with the same link_pattern the same way: the links found last time
