@@ -142,11 +142,20 @@ def db(request) -> str:
     return "govmon.db" if request.param == "sqlite" else request.getfixturevalue("pg_url")
 
 
-def _config(tmp_path, url: str, roster: str = "", extra: str = "", *, db: str) -> config.Settings:
+def _config(
+    tmp_path,
+    url: str,
+    roster: str = "",
+    extra: str = "",
+    *,
+    db: str,
+    agency: str = "通辽市人民政府",
+    kind: str = "government",
+) -> config.Settings:
     path = tmp_path / "sources.toml"
     path.write_text(
-        f'[monitor]\ndatabase = "{db}"\n\n[[source]]\nid = "city"\nagency = "通辽市人民政府"\n'
-        f'kind = "government"\nlist_url = "{url}"\n{roster}{extra}',
+        f'[monitor]\ndatabase = "{db}"\n\n[[source]]\nid = "city"\nagency = "{agency}"\n'
+        f'kind = "{kind}"\nlist_url = "{url}"\n{roster}{extra}',
         encoding="utf-8",
     )
     return config.load(path)
@@ -219,6 +228,21 @@ async def test_one_listing_many_bodies(portal, tmp_path, db):
     assert status.totals(items)["bodies"] == len(rows) == 7
 
 
+PINGTAN_ROSTER = (
+    'bodies = [{name = "平潭综合实验区公安局", kind = "department"},\n'
+    '  {name = "平潭综合实验区社会事业局", kind = "department"}]\n'
+)
+
+
+def _missing(cfg) -> list:
+    """The late alarms the polls raised."""
+    store = open_store(cfg)
+    try:
+        return [e.event for e in store.events() if e.event.kind == "missing"]
+    finally:
+        store.close()
+
+
 @pytest.mark.parametrize("other_years", [1, 2])
 async def test_another_body_s_report_in_a_sidebar_makes_it_expected_only_once_it_publishes_here(
     portal, tmp_path, db, other_years
@@ -226,9 +250,8 @@ async def test_another_body_s_report_in_a_sidebar_makes_it_expected_only_once_it
     """Review 102's H1: 社会事业局's column page (its own 2023 report listed) with a 热点 box linking 公安局's 2024
     report: 公安局 was expected there and called late for 2025 on the first poll. One report of another body is as
     likely such a box's; a body publishing here in two years is one this listing carries."""
-    corpus = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-    own = (corpus / "009_pingtan_social_affairs_bureau_2023.html").read_bytes()
-    other = (corpus / "010_pingtan_public_security_bureau_2024.html").read_bytes()
+    own = (CORPUS / "009_pingtan_social_affairs_bureau_2023.html").read_bytes()
+    other = (CORPUS / "010_pingtan_public_security_bureau_2024.html").read_bytes()
     portal.add("/col/t1.html", own)
     portal.add("/hot/t2.html", other)
     side = [("/hot/t2.html", "平潭综合实验区公安局2024年政府信息公开工作年度报告")]
@@ -241,22 +264,10 @@ async def test_another_body_s_report_in_a_sidebar_makes_it_expected_only_once_it
         "<html><body><div class='list'><ul><li><a href='t1.html'>平潭综合实验区社会事业局2023年政府信息公开工作年度报告"
         f"</a></li></ul></div><div class='side'><h3>热点信息</h3><ul>{boxed}</ul></div></body></html>",
     )
-    path = tmp_path / "sources.toml"
-    path.write_text(
-        f'[monitor]\ndatabase = "{db}"\n\n[[source]]\nid = "social"\nagency = "平潭综合实验区社会事业局"\n'
-        f'kind = "department"\nlist_url = "{portal.base}/col/"\n',
-        encoding="utf-8",
-    )
-    cfg = config.load(path)
+    cfg = _config(tmp_path, f"{portal.base}/col/", db=db, agency="平潭综合实验区社会事业局", kind="department")
     (result,) = await poll(cfg, today=date(2026, 12, 7))
     assert result.error is None
-    store = open_store(cfg)
-    try:
-        late = sorted(
-            f.message[:16] for e in store.events() if e.event.kind == "missing" for f in e.event.payload.findings
-        )
-    finally:
-        store.close()
+    late = sorted(f.message[:16] for event in _missing(cfg) for f in event.payload.findings)
     assert any(m.startswith("平潭综合实验区社会事业局") for m in late)  # (its own 2024 and 2025: truly not listed)
     assert any(m.startswith("平潭综合实验区公安局") for m in late) == (other_years == 2)
 
@@ -265,61 +276,37 @@ async def test_a_listing_whose_next_page_is_posted_by_a_form_calls_no_body_on_it
     """Review 102's H8: a 信息公开 platform's list says 共2页 当前第1页, its 下一页 posting a form (goPage(2)); the
     listing was taken as read whole after page 1, and a rostered body listed on page 2 called late. Its next page
     not read, a body not found on it is not known to be missing (未能检查)."""
-    corpus = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-    portal.add("/col/t1.html", (corpus / "010_pingtan_public_security_bureau_2024.html").read_bytes())
+    portal.add("/col/t1.html", (CORPUS / "010_pingtan_public_security_bureau_2024.html").read_bytes())
     portal.add(
         "/col/",
         "<html><body><ul><li><a href='t1.html'>平潭综合实验区公安局2024年政府信息公开工作年度报告</a></li></ul>"
         "<form id='f' method='post'><input type='hidden' name='pageNo' value='1'></form><div class='page'>共2页 "
         "当前第1页 <a href='javascript:void(0)' onclick='goPage(2)'>下一页</a></div></body></html>",
     )
-    path = tmp_path / "sources.toml"
-    path.write_text(
-        f'[monitor]\ndatabase = "{db}"\n\n[[source]]\nid = "zone"\nagency = "平潭综合实验区管委会"\n'
-        f'kind = "department"\nlist_url = "{portal.base}/col/"\n'
-        'bodies = [{name = "平潭综合实验区公安局", kind = "department"},\n'
-        '  {name = "平潭综合实验区社会事业局", kind = "department"}]\n',
-        encoding="utf-8",
+    cfg = _config(
+        tmp_path, f"{portal.base}/col/", PINGTAN_ROSTER, db=db, agency="平潭综合实验区管委会", kind="department"
     )
-    cfg = config.load(path)
     (result,) = await poll(cfg, today=JUDGED_ON)
     assert result.error is None
-    store = open_store(cfg)
-    try:
-        missing = [e.event for e in store.events() if e.event.kind == "missing"]
-    finally:
-        store.close()
-    assert missing == []
+    assert _missing(cfg) == []
 
 
 async def test_a_next_page_that_is_not_there_fails_not_the_pages_read(portal, tmp_path, db):
     """Review 102's M1: a pager whose next page answers 404 (a page a TRS pager counts that was pruned, an address a
     script builds wrong) failed the whole source: the reports on its first page, a new one among them, were never
     read nor told. They are; the listing is not read whole, so a body not found is not called late."""
-    corpus = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-    portal.add("/col/t1.html", (corpus / "010_pingtan_public_security_bureau_2024.html").read_bytes())
+    portal.add("/col/t1.html", (CORPUS / "010_pingtan_public_security_bureau_2024.html").read_bytes())
     portal.add(
         "/col/",
         "<html><body><ul><li><a href='t1.html'>平潭综合实验区公安局2024年政府信息公开工作年度报告</a></li></ul>"
         "<div class='page'><a href='index_1.html'>下一页</a></div></body></html>",
     )
-    path = tmp_path / "sources.toml"
-    path.write_text(
-        f'[monitor]\ndatabase = "{db}"\n\n[[source]]\nid = "zone"\nagency = "平潭综合实验区管委会"\n'
-        f'kind = "department"\nlist_url = "{portal.base}/col/"\n'
-        'bodies = [{name = "平潭综合实验区公安局", kind = "department"},\n'
-        '  {name = "平潭综合实验区社会事业局", kind = "department"}]\n',
-        encoding="utf-8",
+    cfg = _config(
+        tmp_path, f"{portal.base}/col/", PINGTAN_ROSTER, db=db, agency="平潭综合实验区管委会", kind="department"
     )
-    cfg = config.load(path)
     (result,) = await poll(cfg, today=JUDGED_ON)
     assert (result.error, result.new_versions) == (None, 1)
-    store = open_store(cfg)
-    try:
-        missing = [e.event for e in store.events() if e.event.kind == "missing"]
-    finally:
-        store.close()
-    assert missing == []
+    assert _missing(cfg) == []
     assert _stored(cfg)["t1.html"][:2] == ("平潭综合实验区公安局", 2024)
 
 
