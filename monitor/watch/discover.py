@@ -8,7 +8,6 @@ report reached by two spellings of its URL is kept once.
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass, replace
 from typing import Any
@@ -17,14 +16,9 @@ from urllib.parse import parse_qs, urlsplit
 from lxml import etree
 
 from monitor.watch import link_words, pagers
-from monitor.watch.markup import Page, parsed
+from monitor.watch.markup import OPENS, Page, parsed, target
 from monitor.watch.pagers import canonical, resolved
 
-# a 下一页 link as pagers write it: 下一页, [下一页], 下一页>, 下一页 », next page (the arrows alone: see _ARROWS)
-_NEXT = re.compile(
-    r"^[\[【(（]?\s*(下一页|下页|后一页|后页|下一頁|下頁|next(\s*page)?)\s*[>›»＞→]*\s*[\]】)）]?$", re.I
-)
-_ARROWS = {">": 1, "›": 1, "＞": 1, "→": 1, ">>": 2, "»": 2, "›»": 2}  # a pager's next (its last page: >>, »)
 # every format a report is published in (extract.READERS reads each by its bytes, whatever the name says)
 _ATTACHMENT = re.compile(r"\.(pdf|ofd|docx?|wps|xlsx?|et|zip|png|jpe?g|tiff?)$", re.I)
 _ORDER = ("pdf", "ofd", "docx", "doc", "wps", "zip", "xlsx", "xls", "et")  # published forms first; images last
@@ -66,7 +60,7 @@ def discover(html: str, page_url: str, pattern: re.Pattern[str]) -> tuple[list[L
     if page is not None and (written := _written(page)):  # rows a script writes as the page loads (TRS's older
         # templates: document.write('<li><a href=…>…</a></li>'), review 97): doubtful, a script may never write one
         urls = {x.url for x in links}
-        found = _links(parsed(written), _base(page, page_url), pattern, {})[0]
+        found = _links(parsed(written), pagers.base_of(page, page_url), pattern, {})[0]
         links += [replace(x, doubt=x.doubt or SCRIPTED) for x in found if x.url not in urls]
     if records is not None:  # a Hanweb list: the records its pager script draws, the next group from its API
         links += [x for x in _links(parsed(records), page_url, pattern, {})[0] if x not in links]
@@ -77,36 +71,8 @@ def discover(html: str, page_url: str, pattern: re.Pattern[str]) -> tuple[list[L
     if next_page is None and all(x.doubt for x in links):  # a column page that only sends its reader on to its
         next_page = _sent_on(page, page_url)  # list (beside a breadcrumb's link to the column, maybe)
     if next_page is None:
-        next_page = _next_otherwise(page, page_url, html)
+        next_page = pagers.next_otherwise(page, page_url, html)
     return links, next_page
-
-
-def _next_otherwise(page: Page, page_url: str, html: str) -> str | None:
-    """A next page no link of the page's goes to: a 下一页 button or span whose script goes to it
-    (``<input type=button value=下一页 onclick="location.href='index_1.html'">``), or, where it is there and leads
-    nowhere this reads (a form posted by ``goPage(2)``, ``turnPage(2)``) or the pager says more pages follow (共3页
-    当前第1页, 1/3页), ``UNFOLLOWED``: the listing is not read whole (review 102: each was taken for a listing's last
-    page, and the bodies on its next pages called late)."""
-    for el in page.all("a", "span", "input", "button", "div", "li", "td") if _NEXT_WORDS.search(html) else ():
-        words = str(el.get("value") or "") if el.tag == "input" else el.text or "" if el.tag != "a" else page.words(el)
-        if len(words) > 12 or not _NEXT.match(words.strip()):
-            continue
-        if el.tag != "a" and (url := _target(el)) is not None and (url := resolved(_base(page, page_url), url)):
-            return url
-        # where the pager the control stands in (not another box of the page: review 103) says this is not its last
-        # page (a button that does nothing, javascript:void(0), or a last page's own goPage(3), says nothing)
-        for box in itertools.islice(el.iterancestors(), 2):
-            if box.tag in ("body", "html") or len(text := " ".join(page.strings(box))) > _PAGER_SIZE:
-                break  # (past the pager: the page's list, its other boxes)
-            if (said := pagers.pages_said(text)) is not None:
-                if said[0] < said[1]:
-                    return pagers.UNFOLLOWED
-                break
-    return None
-
-
-_NEXT_WORDS = re.compile(r"下一?[页頁]|后一?页|next", re.I)
-_PAGER_SIZE = 300  # characters: a pager's box says its pages and numbers them in fewer
 
 
 _REFRESH = re.compile(r"url\s*=\s*['\"]?([^'\";]+)", re.I)
@@ -150,33 +116,10 @@ def _sent_on(page: Page, page_url: str) -> str | None:
     ``<iframe>`` that holds its list (on the same site)."""
     for meta in page.all("meta"):
         if str(meta.get("http-equiv") or "").lower() == "refresh" and (m := _REFRESH.search(str(meta.get("content")))):
-            return resolved(_base(page, page_url), m.group(1).strip())
+            return resolved(pagers.base_of(page, page_url), m.group(1).strip())
     frames = [str(f.get("src")) for f in page.all("iframe") if str(f.get("src") or "").strip()]
-    if len(frames) == 1 and (url := resolved(_base(page, page_url), frames[0].strip())) is not None:
+    if len(frames) == 1 and (url := resolved(pagers.base_of(page, page_url), frames[0].strip())) is not None:
         return url if urlsplit(url).netloc == urlsplit(canonical(page_url)).netloc else None
-    return None
-
-
-_SCRIPTED = re.compile(
-    r"(?:window\.open|location\.(?:assign|replace)|(?:window\.|document\.|self\.|top\.)?location(?:\.href)?\s*=)"
-    r"\s*\(?\s*['\"]([^'\"]+)['\"](?!\s*\+)"  # (not an address a script builds: 'index_'+(1)+'.html')
-    # a function of the site's own (openWin('…'), goUrl("…")) given a page's address
-    r"|\b\w+\(\s*['\"]((?:https?://|/|\.\.?/)[^'\"]*|[^'\"]+\.(?:s?html?|jsp|php|aspx?|do|pdf|docx?|wps|ofd)(?:\?[^'\"]*)?)['\"]"
-)
-
-
-def _target(a: Any) -> str | None:
-    """Where a link goes: its href, or where its script opens (``window.open('…')``, ``location.href='…'``, in the
-    href or onclick), or its ``data-url``/``data-href`` when the href is only ``#``."""
-    href = str(a.get("href") or "").strip()
-    if href and not href.startswith(("javascript:", "#", "mailto:", "tel:")):
-        return href
-    for script in (href, str(a.get("onclick") or "")):
-        if m := _SCRIPTED.search(script):
-            return (m.group(1) or m.group(2)).strip()
-    for key in ("data-url", "data-href", "data-link"):
-        if value := str(a.get(key) or "").strip():
-            return value
     return None
 
 
@@ -193,36 +136,28 @@ def same_page(a: str, b: str) -> bool:
     return key(a) == key(b)
 
 
-def _base(page: Page, page_url: str) -> str:
-    """What the page's links are relative to: its ``<base href>``, else its own URL."""
-    base = next((b for b in page.all("base") if b.get("href") is not None), None)
-    url = resolved(page_url, str(base.get("href"))) if base is not None else None
-    # (one that is not a web address, <base href="javascript:void(0)">, is none: review 102 lost every link to it)
-    return url if url and urlsplit(url).scheme in ("http", "https") else page_url
-
-
 def _links(
     page: Page | None, page_url: str, pattern: re.Pattern[str], links: dict[str, Link]
 ) -> tuple[list[Link], str | None]:
     if page is None:  # (nothing in it: an empty answer)
         return list(links.values()), None
-    base = _base(page, page_url)
+    base = pagers.base_of(page, page_url)
     here = canonical(page_url)
     nexts: list[tuple[int, str]] = []  # (rank, url): 下一页 first, then a pager's > and last its >>
     rows = _clicked_rows(page)
     for a in [*page.all("a"), *rows]:
         text, pictured = _link_text(page, a, pattern)
         title = link_words.words(str(a.get("title") or ""))
-        maybe_next = _next_words(a, text, title)
+        maybe_next = pagers.next_words(a, text, title)
         if not (maybe_next or pattern.search(text) or pattern.search(title) or link_words.maybe_cut(text)):
             continue  # (most of a page's links: nothing below would keep it, so its URL is not worked out)
-        href = _target(a)
+        href = target(a)
         if href is None:
             continue
         url = resolved(base, href)
         if url is None or urlsplit(url).scheme not in ("http", "https"):
             continue
-        if url != here and maybe_next and (rank := _next_rank(page, a, maybe_next, url, here)):
+        if url != here and maybe_next and (rank := pagers.next_rank(page, a, maybe_next, url, here)):
             nexts.append((rank, url))
             continue
         # the title attribute where it names the report (link text is often cut short, "…年度..."), not where it is a
@@ -268,68 +203,13 @@ def _clicked_rows(page: Page) -> list[Any]:
             continue
         within = inside.pop()  # (one walk: rows nested 8,000 deep are read once, the innermost, not each again)
         clicked = el.get("onclick") is not None
-        if clicked and not within and el.tag in _ROWS and _SCRIPTED.search(str(el.get("onclick"))):
+        if clicked and not within and el.tag in _ROWS and OPENS.search(str(el.get("onclick"))):
             rows.append(el)
         inside[-1] = inside[-1] or within or clicked or el.tag == "a"
     return rows
 
 
 _ROWS = frozenset({"tr", "li", "div", "td", "span", "p", "dd"})
-
-
-def _next_words(a: Any, text: str, title: str) -> int:
-    """What a link's words say of a next page: 下一页 in its words, its title or its image's alt (1), a bare arrow
-    (2 for >, 3 for >>), nothing (0)."""
-    alt = " ".join(str(img.get("alt") or "") for img in a.iter("img"))
-    if any(_NEXT.match(words.strip()) for words in (text, title, alt) if words.strip()):
-        return 1
-    arrows = _ARROWS.get(text.replace(" ", ""))
-    return 1 + arrows if arrows else 0
-
-
-def _next_rank(page: Page, a: Any, said: int, url: str, here: str) -> int:
-    """Whether a link is the listing's next page, and how surely (``_next_words``): a 下一页 is; a pager's bare
-    arrow only to a page beside this one (2 for >, 3 for >>: on many pagers the last page): a box's "more >>" goes
-    to another column."""
-    return said if said == 1 or _beside(url, here) or _in_pager(page, a) else 0
-
-
-_PAGER_WORDS = re.compile(
-    r"首页|尾页|末页|上一页|上页|共\s*\d+\s*页|第\s*\d+\s*页|(?<![\d/.\-])\d{1,3}\s*/\s*\d{1,3}(?![\d/.\-])"
-)  # 2/5, not a date's 2024/5/1
-_PAGER_NAMES = re.compile(r"pag|fenye|fanye|fy\b", re.I)  # class="pages", id="pagination", class="fenye"
-
-
-def _in_pager(page: Page, a: Any) -> bool:
-    """Whether a bare arrow stands in a pager: its box is named one (class="pages", "pagination", "fenye"), or
-    says what pagers say (首页, 共5页, 2/5) or numbers its pages; not a box's "more" link."""
-    if "more" in str(a.get("class") or "").lower():
-        return False
-    return any(_pager(page, box) for box in itertools.islice(a.iterancestors(), 3))
-
-
-def _pager(page: Page, box: Any) -> bool:
-    """Whether a box is a pager (``_in_pager``), worked out once a page: a list with an arrow in each of its 3,000
-    rows asked it of the list as many times, each time reading the whole list (126 s)."""
-    if (known := page.boxes.get(box)) is not None:
-        return known
-    names = f"{box.get('class') or ''} {box.get('id') or ''}"
-    numbered = sum(1 for x in box.iter("a") if page.close_words(x).isdigit())
-    page.boxes[box] = said = bool(
-        _PAGER_NAMES.search(names) or _PAGER_WORDS.search(" ".join(page.strings(box))) or numbered >= 2
-    )
-    return said
-
-
-def _beside(url: str, here: str) -> bool:
-    """A page of the same listing: in the same folder (index_1.html beside index.html), or the same path asked
-    for another page (``?page=2``)."""
-    a, b = urlsplit(url), urlsplit(here)
-    if a.netloc != b.netloc:
-        return False
-    return a.path == b.path or a.path.rsplit("/", 1)[0] == (
-        b.path if b.path.endswith("/") else b.path.rsplit("/", 1)[0]
-    ).rstrip("/")
 
 
 # what a listing with nothing in it says (暂无信息, 暂无数据, 没有找到相关信息); a template a script fills (Vue's
@@ -396,7 +276,7 @@ def attachments(html: str, page_url: str) -> list[str]:
     if page is None:
         return []
     found: dict[str, str] = {}
-    base = _base(page, page_url)
+    base = pagers.base_of(page, page_url)
     shown = [(el.get("src") or el.get("data"), "") for el in page.all("iframe", "embed", "object")]
     for href, text in [
         *((a.get("href"), page.words(a)) for a in page.all("a") if a.get("href") is not None),

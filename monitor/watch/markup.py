@@ -1,5 +1,6 @@
 """Stage: discover, a listing page's markup. The page as lxml reads it and an element's words as a reader reads
-them: what ``discover`` finds a page's links and its pagers' numbered links in, and a report page's attachments.
+them, and where a link goes (``target``: its href, or what its script opens): what ``discover`` finds a page's
+links and its pagers' numbered links in, and a report page's attachments.
 
 lxml's own tree, not bs4's (issue #28): bs4 building its tree in Python took 27-40 ms a real column page of
 150-350 KB, lxml ~2 ms. The words are those bs4's ``get_text`` gave, which the listings' tests were written
@@ -8,6 +9,7 @@ a style's, a template's or a ruby annotation's (``<rt>``, ``<rp>``)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,3 +64,26 @@ def parsed(markup: str) -> Page | None:
     if root is None:
         return None
     return Page(root, frozenset(node for box in root.iter(*_NO_TEXT) for node in box.iter()))
+
+
+OPENS = re.compile(
+    r"(?:window\.open|location\.(?:assign|replace)|(?:window\.|document\.|self\.|top\.)?location(?:\.href)?\s*=)"
+    r"\s*\(?\s*['\"]([^'\"]+)['\"](?!\s*\+)"  # (not an address a script builds: 'index_'+(1)+'.html')
+    # a function of the site's own (openWin('…'), goUrl("…")) given a page's address
+    r"|\b\w+\(\s*['\"]((?:https?://|/|\.\.?/)[^'\"]*|[^'\"]+\.(?:s?html?|jsp|php|aspx?|do|pdf|docx?|wps|ofd)(?:\?[^'\"]*)?)['\"]"
+)
+
+
+def target(a: Any) -> str | None:
+    """Where a link goes: its href, or where its script opens (``window.open('…')``, ``location.href='…'``, in the
+    href or onclick), or its ``data-url``/``data-href`` when the href is only ``#``."""
+    href = str(a.get("href") or "").strip()
+    if href and not href.startswith(("javascript:", "#", "mailto:", "tel:")):
+        return href
+    for script in (href, str(a.get("onclick") or "")):
+        if m := OPENS.search(script):
+            return (m.group(1) or m.group(2)).strip()
+    for key in ("data-url", "data-href", "data-link"):
+        if value := str(a.get(key) or "").strip():
+            return value
+    return None

@@ -1,22 +1,21 @@
 """Stage: discover, the pages of a listing. A 年报 column of dozens of bodies runs to several pages, and CMSs
-page it in their own ways: a 下一页 link (``discover``), a pager of numbered links (``index_1.html``,
-``?page=2``), a TRS pager script (``createPageHTML(total, current, "index", "html")``), a Hanweb (大汉) list whose
-first records sit in a ``<datastore>`` script and the rest come from its ``dataproxy.jsp`` API by record range,
-and a list API answering JSON (a page number in its URL). Here: each one's next page, and the URLs they name."""
+page it in their own ways: a 下一页 link, or a button, a span or a form that goes to the next page, a pager of
+numbered links (``index_1.html``, ``?page=2``), a TRS pager script (``createPageHTML(total, current, "index",
+"html")``), a Hanweb (大汉) list whose first records sit in a ``<datastore>`` script and the rest come from its
+``dataproxy.jsp`` API by record range, and a list API answering JSON (a page number in its URL). Here: each one's
+next page (or that there is one this cannot follow: ``UNFOLLOWED``), and the URLs they name (``base_of``)."""
 
 from __future__ import annotations
 
 import html as htmllib
+import itertools
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from monitor.reading.paged import trs_pager
-
-if TYPE_CHECKING:
-    from monitor.watch.markup import Page
-
+from monitor.watch.markup import Page, target
 
 # a next page the listing says there is and no URL of it this reads (a form posted by a script): the listing is not read
 # whole; never fetched
@@ -217,3 +216,102 @@ def next_api_page(page_url: str) -> str | None:
             continue
         return urlunsplit((p.scheme, p.netloc, p.path, urlencode(params), ""))
     return None
+
+
+# ---------------------------------------------------------------- the next page as a link or a control says it
+# a 下一页 link as pagers write it: 下一页, [下一页], 下一页>, 下一页 », next page (the arrows alone: see _ARROWS)
+_NEXT = re.compile(
+    r"^[\[【(（]?\s*(下一页|下页|后一页|后页|下一頁|下頁|next(\s*page)?)\s*[>›»＞→]*\s*[\]】)）]?$", re.I
+)
+_ARROWS = {">": 1, "›": 1, "＞": 1, "→": 1, ">>": 2, "»": 2, "›»": 2}  # a pager's next (its last page: >>, »)
+
+
+def base_of(page: Page, page_url: str) -> str:
+    """What the page's links are relative to: its ``<base href>``, else its own URL."""
+    base = next((b for b in page.all("base") if b.get("href") is not None), None)
+    url = resolved(page_url, str(base.get("href"))) if base is not None else None
+    # (one that is not a web address, <base href="javascript:void(0)">, is none: review 102 lost every link to it)
+    return url if url and urlsplit(url).scheme in ("http", "https") else page_url
+
+
+def next_otherwise(page: Page, page_url: str, html: str) -> str | None:
+    """A next page no link of the page's goes to: a 下一页 button or span whose script goes to it
+    (``<input type=button value=下一页 onclick="location.href='index_1.html'">``), or, where it is there and leads
+    nowhere this reads (a form posted by ``goPage(2)``, ``turnPage(2)``) or the pager says more pages follow (共3页
+    当前第1页, 1/3页), ``UNFOLLOWED``: the listing is not read whole (review 102: each was taken for a listing's last
+    page, and the bodies on its next pages called late)."""
+    for el in page.all("a", "span", "input", "button", "div", "li", "td") if _NEXT_WORDS.search(html) else ():
+        words = str(el.get("value") or "") if el.tag == "input" else el.text or "" if el.tag != "a" else page.words(el)
+        if len(words) > 12 or not _NEXT.match(words.strip()):
+            continue
+        if el.tag != "a" and (url := target(el)) is not None and (url := resolved(base_of(page, page_url), url)):
+            return url
+        # where the pager the control stands in (not another box of the page: review 103) says this is not its last
+        # page (a button that does nothing, javascript:void(0), or a last page's own goPage(3), says nothing)
+        for box in itertools.islice(el.iterancestors(), 2):
+            if box.tag in ("body", "html") or len(text := " ".join(page.strings(box))) > _PAGER_SIZE:
+                break  # (past the pager: the page's list, its other boxes)
+            if (said := pages_said(text)) is not None:
+                if said[0] < said[1]:
+                    return UNFOLLOWED
+                break
+    return None
+
+
+_NEXT_WORDS = re.compile(r"下一?[页頁]|后一?页|next", re.I)
+_PAGER_SIZE = 300  # characters: a pager's box says its pages and numbers them in fewer
+
+
+def next_words(a: Any, text: str, title: str) -> int:
+    """What a link's words say of a next page: 下一页 in its words, its title or its image's alt (1), a bare arrow
+    (2 for >, 3 for >>), nothing (0)."""
+    alt = " ".join(str(img.get("alt") or "") for img in a.iter("img"))
+    if any(_NEXT.match(words.strip()) for words in (text, title, alt) if words.strip()):
+        return 1
+    arrows = _ARROWS.get(text.replace(" ", ""))
+    return 1 + arrows if arrows else 0
+
+
+def next_rank(page: Page, a: Any, said: int, url: str, here: str) -> int:
+    """Whether a link is the listing's next page, and how surely (``next_words``): a 下一页 is; a pager's bare
+    arrow only to a page beside this one (2 for >, 3 for >>: on many pagers the last page): a box's "more >>" goes
+    to another column."""
+    return said if said == 1 or _beside(url, here) or _in_pager(page, a) else 0
+
+
+_PAGER_WORDS = re.compile(
+    r"首页|尾页|末页|上一页|上页|共\s*\d+\s*页|第\s*\d+\s*页|(?<![\d/.\-])\d{1,3}\s*/\s*\d{1,3}(?![\d/.\-])"
+)  # 2/5, not a date's 2024/5/1
+_PAGER_NAMES = re.compile(r"pag|fenye|fanye|fy\b", re.I)  # class="pages", id="pagination", class="fenye"
+
+
+def _in_pager(page: Page, a: Any) -> bool:
+    """Whether a bare arrow stands in a pager: its box is named one (class="pages", "pagination", "fenye"), or
+    says what pagers say (首页, 共5页, 2/5) or numbers its pages; not a box's "more" link."""
+    if "more" in str(a.get("class") or "").lower():
+        return False
+    return any(_pager(page, box) for box in itertools.islice(a.iterancestors(), 3))
+
+
+def _pager(page: Page, box: Any) -> bool:
+    """Whether a box is a pager (``_in_pager``), worked out once a page: a list with an arrow in each of its 3,000
+    rows asked it of the list as many times, each time reading the whole list (126 s)."""
+    if (known := page.boxes.get(box)) is not None:
+        return known
+    names = f"{box.get('class') or ''} {box.get('id') or ''}"
+    numbered = sum(1 for x in box.iter("a") if page.close_words(x).isdigit())
+    page.boxes[box] = said = bool(
+        _PAGER_NAMES.search(names) or _PAGER_WORDS.search(" ".join(page.strings(box))) or numbered >= 2
+    )
+    return said
+
+
+def _beside(url: str, here: str) -> bool:
+    """A page of the same listing: in the same folder (index_1.html beside index.html), or the same path asked
+    for another page (``?page=2``)."""
+    a, b = urlsplit(url), urlsplit(here)
+    if a.netloc != b.netloc:
+        return False
+    return a.path == b.path or a.path.rsplit("/", 1)[0] == (
+        b.path if b.path.endswith("/") else b.path.rsplit("/", 1)[0]
+    ).rstrip("/")
