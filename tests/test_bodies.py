@@ -291,6 +291,34 @@ async def test_a_listing_whose_next_page_is_posted_by_a_form_calls_no_body_on_it
     assert _missing(cfg) == []
 
 
+async def test_a_table_of_bodies_by_year_whose_links_are_only_years_is_read(portal, tmp_path, db):
+    """Review 102's H5: a 部门年报 page, a row for each body and a cell for each year, its links only
+    ``2024年度报告`` or ``2023年``: none was found, the source failed (未能检查) or, beside one plain link, every body
+    in it was called late. Each link is opened; the page it opens decides whose report of which year it is, and a
+    link that opens none (an archive of the year's news) lists nothing."""
+    portal.add("/gaj/2024.html", (CORPUS / "010_pingtan_public_security_bureau_2024.html").read_bytes())
+    portal.add("/sys/2023.html", (CORPUS / "009_pingtan_social_affairs_bureau_2023.html").read_bytes())
+    portal.add("/sys/2024/", "<html><body><h1>2024年工作动态</h1><p>暂无年度报告。</p></body></html>")
+    portal.add(
+        "/col/",
+        "<html><head><title>部门政府信息公开工作年度报告</title></head><body><table><tr><th>单位</th><th>2024年</th>"
+        "<th>2023年</th></tr><tr><td>平潭综合实验区公安局</td><td><a href='/gaj/2024.html'>2024年度报告</a></td>"
+        "<td>—</td></tr><tr><td>平潭综合实验区社会事业局</td><td><a href='/sys/2024/'>2024年</a></td>"
+        "<td><a href='/sys/2023.html'>2023年</a></td></tr></table></body></html>",
+    )
+    cfg = _config(
+        tmp_path, f"{portal.base}/col/", PINGTAN_ROSTER, db=db, agency="平潭综合实验区管委会", kind="department"
+    )
+    (result,) = await poll(cfg, today=JUDGED_ON)
+    assert (result.error, result.new_versions) == (None, 2)
+    assert {(body, year) for body, year, _ in _stored(cfg).values()} == {
+        ("平潭综合实验区公安局", 2024),
+        ("平潭综合实验区社会事业局", 2023),
+    }
+    late = [f.message for event in _missing(cfg) for f in event.payload.findings]
+    assert len(late) == 1 and late[0].startswith("平潭综合实验区社会事业局2024"), late  # truly not published
+
+
 async def test_a_next_page_that_is_not_there_fails_not_the_pages_read(portal, tmp_path, db):
     """Review 102's M1: a pager whose next page answers 404 (a page a TRS pager counts that was pruned, an address a
     script builds wrong) failed the whole source: the reports on its first page, a new one among them, were never

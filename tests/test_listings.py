@@ -21,7 +21,7 @@ from monitor.model import DEFAULT_LINK_PATTERN
 from monitor.model.bodies import Body
 from monitor.store.encoding import listing_json, listing_of
 from monitor.store.records import Listing
-from monitor.watch.discover import COLUMN, CUT, FOUND_BY, NOTICE, SCRIPTED, discover
+from monitor.watch.discover import COLUMN, CUT, FOUND_BY, NOTICE, SCRIPTED, YEAR_ONLY, discover
 from monitor.watch.document import NOT_A_REPORT
 from monitor.watch.pagers import UNFOLLOWED
 
@@ -492,6 +492,29 @@ def test_a_report_a_row_s_click_or_a_cover_picture_opens(row):
     # (doubtful: read, and the report only if it opens one: a banner's picture, a 专题's row, review 103)
     (link,) = discover(row, PAGE, PATTERN)[0]
     assert (link.url, link.year, link.doubt) == (urljoin(PAGE, "/art/2025/t1.html"), 2025, SCRIPTED)
+
+
+@pytest.mark.parametrize(
+    ("head", "found"),
+    [
+        ("<title>部门政府信息公开工作年度报告</title>", True),  # review 102's 部门年报 table: its title says so
+        ("<title>首页</title><h3>政府信息公开年报</h3>", True),  # …or a heading
+        ("<title>首页</title><table><tr><th>单位</th><th>年度报告</th></tr></table>", True),  # …or its header
+        ("<title>工作动态</title><h3>新闻归档</h3>", False),  # a news archive's years are no reports
+    ],
+)
+def test_a_table_of_bodies_by_year_whose_links_are_only_years(head, found):
+    """Review 102's H5: a link whose words are only a year (2025年度报告, 2025年, 2024年报) is a report where the page
+    says it lists reports, doubtful (the page it opens decides), named by its row's first cell."""
+    html = (
+        f"<html><head>{head if head.startswith('<title>') else ''}</head><body>{head.partition('</title>')[2]}"
+        "<table><tr><td>XX县公安局</td><td><a href='/a/1.html'>2025年度报告</a></td><td><a href='/a/2.html'>2024年</a>"
+        "</td></tr><tr><td><a href='/a/3.html'>2024年报</a></td></tr></table></body></html>"
+    )
+    links = discover(html, PAGE, PATTERN)[0]
+    expected = [("XX县公安局2025年度报告", 2025), ("XX县公安局2024年", 2024), ("2024年报", 2024)]
+    assert [(x.title, x.year) for x in links] == (expected if found else [])
+    assert all(x.doubt == YEAR_ONLY for x in links)
 
 
 def test_rows_clicked_inside_rows_are_read_once():

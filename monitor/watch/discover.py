@@ -24,18 +24,21 @@ _ATTACHMENT = re.compile(r"\.(pdf|ofd|docx?|wps|xlsx?|et|zip|png|jpe?g|tiff?)$",
 _ORDER = ("pdf", "ofd", "docx", "doc", "wps", "zip", "xlsx", "xls", "et")  # published forms first; images last
 
 
-CUT, NOTICE, COLUMN, SCRIPTED = "cut", "notice", "column", "scripted"  # why a link may not be the report
+CUT, NOTICE, COLUMN, SCRIPTED, YEAR_ONLY = "cut", "notice", "column", "scripted", "year"  # why a link may
+# not be the report
 # the way links are found, kept with a listing page's links: one kept by an earlier way is read again, not answered
 # from them (2: doubts, links a script opens, <base href>, hidden rows, 下一页 as pagers write it; 3: rows a click
-# opens, a picture's alt, a next page a button or a form goes to, review 102's words)
-FOUND_BY = 3
+# opens, a picture's alt, a next page a button or a form goes to, review 102's words; 4: a year's cell in a table of
+# reports)
+FOUND_BY = 4
 
 
 @dataclass(frozen=True)
 class Link:
     """A report link of a listing. ``doubt``: why its words do not say for certain that it is the report: they are
     cut short (CUT, "…2023年政府信息公开工作..."), or name a notice about it (NOTICE, 关于报送…年度报告的通知, …的更正
-    说明) or the column itself (COLUMN, a breadcrumb's 政府信息公开年报). Such a link is the report only if what it
+    说明) or the column itself (COLUMN, a breadcrumb's 政府信息公开年报), or only a year (YEAR_ONLY, ``2025年度报告`` in
+    a 部门年报 table's row, its body in the row's first cell). Such a link is the report only if what it
     opens reads as one (its statutory tables; a cut title's attachment too), and until then its year lists nothing."""
 
     url: str
@@ -145,11 +148,14 @@ def _links(
     here = canonical(page_url)
     nexts: list[tuple[int, str]] = []  # (rank, url): 下一页 first, then a pager's > and last its >>
     rows = _clicked_rows(page)
+    of_reports: bool | None = None  # whether the page says it lists reports, once a link of only a year asks
     for a in [*page.all("a"), *rows]:
         text, pictured = _link_text(page, a, pattern)
         title = link_words.words(str(a.get("title") or ""))
         maybe_next = pagers.next_words(a, text, title)
-        if not (maybe_next or pattern.search(text) or pattern.search(title) or link_words.maybe_cut(text)):
+        if bare := link_words.only_a_year(text):  # a year's cell, on a page that lists reports (asked once)
+            bare = of_reports = _of_reports(page, pattern) if of_reports is None else of_reports
+        if not (maybe_next or bare or pattern.search(text) or pattern.search(title) or link_words.maybe_cut(text)):
             continue  # (most of a page's links: nothing below would keep it, so its URL is not worked out)
         href = target(a)
         if href is None:
@@ -160,24 +166,70 @@ def _links(
         if url != here and maybe_next and (rank := pagers.next_rank(page, a, maybe_next, url, here)):
             nexts.append((rank, url))
             continue
-        # the title attribute where it names the report (link text is often cut short, "…年度..."), not where it is a
-        # tooltip of the date ("发布时间：2025年01月26日"); a date in the text is the day it was published, not its year
-        named = title if pattern.search(title) else text
-        name = link_words.undated(named)
-        if url in links or link_words.skipped(name, text):
-            continue  # a 解读 or 图解 of a report; a CMS's template row (hidden or not: rows a 展开更多 shows are too)
-        if pattern.search(text) or pattern.search(title):
-            year = link_words.year(name)
-            column = year is None and link_words.names_only_the_column(name, pattern)
-            if column and same_page(url, here):
-                continue  # the breadcrumb's link to this very listing: opened at every poll, it would be read whole
-            doubt = NOTICE if link_words.notice(name) else COLUMN if column else ""
-            # a row a click opens, a picture's alt (a banner's to a 专题 page: review 103): the report if it opens one
-            links[url] = Link(url, name, year, doubt or (SCRIPTED if pictured or a in rows else ""))
-        elif link_words.cut_short(text, pattern) and not link_words.notice(name):
-            links[url] = Link(url, name, link_words.year(name), CUT)
+        if url not in links and (
+            link := _link(
+                page, a, url, said=(text, title), pattern=pattern, here=here, opened=pictured or a in rows, bare=bare
+            )
+        ):
+            links[url] = link
     nexts = [(rank, url) for rank, url in nexts if rank == 1 or url not in links]  # a row's ">" to its own report
     return list(links.values()), min(nexts)[1] if nexts else None
+
+
+def _link(
+    page: Page,
+    a: Any,
+    url: str,
+    *,
+    said: tuple[str, str],
+    pattern: re.Pattern[str],
+    here: str,
+    opened: bool,
+    bare: bool,
+) -> Link | None:
+    """The report link ``a`` is, by its words and title (``said``), or None. ``opened``: a row a click opens, or a
+    picture's alt; ``bare``: its words only a year, on a page that lists reports."""
+    text, title = said
+    # the title attribute where it names the report (link text is often cut short, "…年度..."), not where it is a
+    # tooltip of the date ("发布时间：2025年01月26日"); a date in the text is the day it was published, not its year
+    name = link_words.undated(title if pattern.search(title) else text)
+    if link_words.skipped(name, text):
+        return None  # a 解读 or 图解 of a report; a CMS's template row (hidden or not: rows a 展开更多 shows are too)
+    if pattern.search(text) or pattern.search(title):
+        year = link_words.year(name)
+        column = year is None and link_words.names_only_the_column(name, pattern)
+        if column and same_page(url, here):
+            return None  # the breadcrumb's link to this very listing: opened at every poll, it would be read whole
+        doubt = NOTICE if link_words.notice(name) else COLUMN if column else ""
+        # a row a click opens, a picture's alt (a banner's to a 专题 page: review 103): the report if it opens one
+        return Link(url, name, year, doubt or (SCRIPTED if opened else ""))
+    if link_words.cut_short(text, pattern) and not link_words.notice(name):
+        return Link(url, name, link_words.year(name), CUT)
+    if bare:  # a year's cell of a table of reports: its body is the row's (平潭综合实验区公安局 | 2025年度报告)
+        name = _row_label(page, a) + name
+        return Link(url, name, link_words.year(name), YEAR_ONLY)
+    return None
+
+
+_HEADS = ("title", "h1", "h2", "h3", "h4", "h5", "h6", "caption", "th")
+
+
+def _of_reports(page: Page, pattern: re.Pattern[str]) -> bool:
+    """Whether the page says it lists reports: its title, a heading or a table's header names them (部门政府信息公开
+    工作年度报告, 政府信息公开年报, 年度报告), as a 部门年报 table's page does, whose links are only years."""
+    named = (link_words.words(page.words(el)) for el in page.all(*_HEADS))
+    return any(pattern.search(w) or "年度报告" in w or "年报" in w for w in named)
+
+
+def _row_label(page: Page, a: Any) -> str:
+    """The body a table's row names in its first cell, beside a year's link in another (``平潭综合实验区公安局``), or
+    "" (no table, the link in the first cell, a first cell naming a year or too long to be a body's name)."""
+    row = next(a.iterancestors("tr"), None)
+    cells = [] if row is None else [c for c in row if c.tag in ("td", "th")]
+    if not cells or any(x is a for x in cells[0].iter()):
+        return ""
+    label = link_words.words(page.words(cells[0]))
+    return label if 2 <= len(label) <= 40 and link_words.year(label) is None else ""
 
 
 def _link_text(page: Page, a: Any, pattern: re.Pattern[str]) -> tuple[str, bool]:

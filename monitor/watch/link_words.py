@@ -124,6 +124,19 @@ _TAIL = "年度报"  # where a template with no cut mark cuts a report's phrase
 _UNMARKED_ENDS = tuple(_TAIL)
 
 
+# link words that are a year and nothing else of a report's name (2025年度报告, 2025年, 2025年度, 2025年报, 2025): a
+# report on a column that says it lists them (review 102's 部门年报 table, a body in each row, a cell for each year)
+_ONLY_A_YEAR = re.compile(
+    r"^(?:(?:19|20)\d{2}|[一二][〇○◯零一二三四五六七八九]{3})\s*年?度?\s*"
+    r"(?:(?:政府信息公开|政务公开|信息公开)?(?:工作)?(?:年度)?(?:报告|年报))?$"
+)
+
+
+def only_a_year(text: str) -> bool:
+    """Link words that name a year and at most 年度报告 (a cell of a 部门年报 table: ``2025年度报告``, ``2025年``)."""
+    return _ONLY_A_YEAR.match(text) is not None
+
+
 def names_only_the_column(name: str, pattern: re.Pattern[str]) -> bool:
     """A link whose words are the report's phrase and nothing else (政府信息公开年报, 年报专栏 >>): the column's own
     name in a breadcrumb, a menu or a sidebar, not one body's report of a year."""
