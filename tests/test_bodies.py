@@ -622,12 +622,13 @@ def _hanweb(portal) -> str:
     return "/hw/index.html"
 
 
-def _json_api(portal) -> str:
-    """A list API answering JSON, two records a page (``pageNo``), the first page of it the source's list_url."""
+def _json_api(portal, clamped: bool = False) -> str:
+    """A list API answering JSON, two records a page (``pageNo``), the first page of it the source's list_url;
+    ``clamped``: answering its last page for any page number past it (Spring's and TRS 海云's, review 102)."""
     records = _records(portal, "js")
 
     def answer(query) -> tuple[str, str]:
-        page = int(query["pageNo"])
+        page = min(int(query["pageNo"]), (len(records) + 1) // 2) if clamped else int(query["pageNo"])
         rows = [
             {"DOCTITLE": re.search(r'title="([^"]+)"', r)[1], "DOCPUBURL": re.search(r'href="([^"]+)"', r)[1]}
             for r in records[(page - 1) * 2 : page * 2]
@@ -664,3 +665,25 @@ async def test_lists_paged_by_an_api_are_read_to_their_end_and_a_page_not_read_d
         assert not missing  # a body on a page not read is 未能检查, never 逾期未发布
         states = [rows[f"{c}人民政府"] for c in BODIES]
         assert states == (["on_time"] * read + ["unchecked"] * (len(BODIES) - read) if pages == 1 else ["on_time"] * 5)
+
+
+async def test_a_list_api_answering_its_last_page_for_any_page_number_ends_there(portal, tmp_path, db):
+    """Review 102's H9: an API that answers its last page again for any page number asked was read to max_pages and
+    taken as not read whole, so a rostered body it does not list was 未能检查 at every poll, never late. A page that
+    brings the page before's links again ends the listing."""
+    cfg = _config(
+        tmp_path,
+        f"{portal.base}{_json_api(portal, clamped=True)}",
+        ROSTER5.replace("]\n", ', {name = "示例县人民政府", kind = "government"}]\n'),
+        "max_pages = 8\n",
+        db=db,
+    )
+    await poll(cfg, today=date(2022, 5, 1))
+    store = open_store(cfg)
+    try:
+        rows = {s.body: s.state for s in status.standings(cfg, store, [2021], date(2022, 5, 1))}
+    finally:
+        store.close()
+    assert len(_stored(cfg)) == len(BODIES)
+    assert [f.message[:11] for event in _missing(cfg) for f in event.payload.findings] == ["示例县人民政府2021"]
+    assert rows["示例县人民政府"] == "missing" and all(rows[f"{c}人民政府"] == "on_time" for c in BODIES)

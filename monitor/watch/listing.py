@@ -33,6 +33,7 @@ def listing_complete(store: Store, source: Source, pages: dict[str, PageCache | 
     known = {} if pages is None else pages
     url: str | None = source.list_url
     seen: set[str] = set()
+    before: set[str] = set()
     while url and url not in seen:
         if len(seen) >= source.max_pages or url == UNFOLLOWED:
             return False
@@ -40,8 +41,18 @@ def listing_complete(store: Store, source: Source, pages: dict[str, PageCache | 
         cached = known[url] if url in known else known.setdefault(url, store.page(url))
         if cached is None and url != source.list_url:
             return False  # a next page never read (it could not be fetched: its reports not looked for)
+        found = {link[0] for link in cached.listing.links} if cached and cached.listing else set()
+        if _again(found, before):
+            return True
+        before = found
         url = cached.listing.next if cached and cached.listing else None
     return True
+
+
+def _again(found: set[str], before: set[str]) -> bool:
+    """Whether a listing page's links are the page before's again: the listing's end, a list API answering its
+    last page for any page number asked (Spring's, TRS 海云's: review 102's H9, read to max_pages, never whole)."""
+    return bool(found) and found == before
 
 
 def listing_read(store: Store, source: Source, state: SourceState, pages: dict[str, PageCache | None]) -> date | None:
@@ -72,6 +83,7 @@ async def read_listing(
     links: dict[str, Link] = {}
     url: str | None = source.list_url
     seen: set[str] = set()
+    before: set[str] = set()  # the links of the page read last
     while url and url != UNFOLLOWED and len(seen) < source.max_pages and url not in seen:
         seen.add(url)
         cached = pages[url] if url in pages else store.page(url)
@@ -97,6 +109,10 @@ async def read_listing(
             kept = Listing(tuple((k.url, k.title, k.year, k.doubt) for k in found), url_next, pattern, FOUND_BY)
             store.save_page(url, resp.etag or etag, resp.last_modified or modified, body, kept)
             url = url_next
+        if _again(urls := {x.url for x in found}, before):
+            url = None
+            break
+        before = urls
         for link in found:  # a column's link to a page of this listing (its first page, from the second) is none
             if not (link.doubt == COLUMN and any(same_page(link.url, page) for page in (*seen, source.list_url))):
                 links.setdefault(link.url, link)
