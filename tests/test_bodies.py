@@ -316,7 +316,35 @@ async def test_a_table_of_bodies_by_year_whose_links_are_only_years_is_read(port
         ("平潭综合实验区社会事业局", 2023),
     }
     late = [f.message for event in _missing(cfg) for f in event.payload.findings]
-    assert len(late) == 1 and late[0].startswith("平潭综合实验区社会事业局2024"), late  # truly not published
+    assert [m[:16] for m in late] == ["平潭综合实验区社会事业局2024"]  # truly not published
+
+
+async def test_a_report_a_site_function_opens_is_read_or_told_as_not_followed(portal, tmp_path, db):
+    """Review 102's H3: links a site's own function opens (``openDoc('…')``, href ``javascript:void(0)``) were dropped
+    without a word, and the year they list called missing. A function written in the page is followed (its address
+    built of its strings and arguments); one in a script file cannot be: its report is told as not read (无法读取),
+    and its year holds back its body's late alarm."""
+    portal.add("/s3/detail.html?id=8a8b", (CORPUS / "010_pingtan_public_security_bureau_2024.html").read_bytes())
+    portal.add(
+        "/col/",
+        "<html><head><script src='/js/common.js'></script><script>function openDoc(id){window.open('/s3/detail.html"
+        "?id='+id)}</script></head><body><ul><li><a href='javascript:void(0)' onclick=\"showInfo('9f3c')\">"
+        "平潭综合实验区公安局2025年政府信息公开工作年度报告</a></li><li><a href='javascript:void(0)' "
+        "onclick=\"openDoc('8a8b')\">平潭综合实验区公安局2024年政府信息公开工作年度报告</a></li></ul></body></html>",
+    )
+    cfg = _config(tmp_path, f"{portal.base}/col/", db=db, agency="平潭综合实验区公安局", kind="department")
+    (result,) = await poll(cfg, today=date(2026, 12, 7))
+    assert result.error is None
+    assert result.new_versions == 1
+    assert [(body, year) for body, year, _ in _stored(cfg).values()] == [("平潭综合实验区公安局", 2024)]
+    assert _missing(cfg) == []  # 2025 is listed; 2024 read
+    store = open_store(cfg)
+    try:
+        rows = {s.year: s for s in status.standings(cfg, store, [2024, 2025], date(2026, 12, 7))}
+    finally:
+        store.close()
+    assert (rows[2024].state, rows[2025].state) == ("on_time", "unreadable")
+    assert "showInfo('9f3c')" in str(rows[2025])
 
 
 async def test_a_next_page_that_is_not_there_fails_not_the_pages_read(portal, tmp_path, db):
@@ -686,4 +714,5 @@ async def test_a_list_api_answering_its_last_page_for_any_page_number_ends_there
         store.close()
     assert len(_stored(cfg)) == len(BODIES)
     assert [f.message[:11] for event in _missing(cfg) for f in event.payload.findings] == ["示例县人民政府2021"]
-    assert rows["示例县人民政府"] == "missing" and all(rows[f"{c}人民政府"] == "on_time" for c in BODIES)
+    assert rows["示例县人民政府"] == "missing"
+    assert all(rows[f"{c}人民政府"] == "on_time" for c in BODIES)

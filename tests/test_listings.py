@@ -21,7 +21,7 @@ from monitor.model import DEFAULT_LINK_PATTERN
 from monitor.model.bodies import Body
 from monitor.store.encoding import listing_json, listing_of
 from monitor.store.records import Listing
-from monitor.watch.discover import COLUMN, CUT, FOUND_BY, NOTICE, SCRIPTED, YEAR_ONLY, discover
+from monitor.watch.discover import COLUMN, CUT, FOUND_BY, NOTICE, SCRIPTED, UNOPENED, YEAR_ONLY, discover
 from monitor.watch.document import NOT_A_REPORT
 from monitor.watch.pagers import UNFOLLOWED
 
@@ -515,6 +515,44 @@ def test_a_table_of_bodies_by_year_whose_links_are_only_years(head, found):
     expected = [("XX县公安局2025年度报告", 2025), ("XX县公安局2024年", 2024), ("2024年报", 2024)]
     assert [(x.title, x.year) for x in links] == (expected if found else [])
     assert all(x.doubt == YEAR_ONLY for x in links)
+
+
+@pytest.mark.parametrize(
+    ("script", "link", "url"),
+    [  # review 102's H3: a site's function given an id or two, written in the page: its address built
+        (
+            "function openDoc(id){ window.open('/s3/detail.html?id=' + id); }",
+            "openDoc('8a8b')",
+            "/s3/detail.html?id=8a8b",
+        ),
+        ("function openDetail(id,c){location.href='/'+c+'/'+id+'.html'}", "openDetail(2019,'nb')", "/nb/2019.html"),
+        # …one building it of more than its strings and arguments, or in a script file: not followed, told
+        ("function openDoc(id){window.open(base()+id)}", "openDoc('8a8b')", None),
+        ("", "showInfo('9f')", None),
+    ],
+)
+def test_a_report_a_site_function_opens(script, link, url):
+    html = (
+        f"<html><head><script>{script}</script></head><body><a href='javascript:void(0)' onclick=\"{link}\">"
+        "XX县2025年政府信息公开工作年度报告</a></body></html>"
+    )
+    (found,) = discover(html, PAGE, PATTERN)[0]
+    assert found.year == 2025
+    if url is not None:
+        assert (found.url, found.doubt) == (urljoin(PAGE, url), "")
+    else:  # listed under the listing's address and the call: never fetched, its report told as not read
+        assert (found.url, found.doubt) == (f"{PAGE}#{link}", UNOPENED)
+
+
+def test_words_without_an_address_are_no_link_and_a_followed_twin_is_the_only_one():
+    html = (
+        "<a>XX县2024年政府信息公开工作年度报告</a>"  # no address and no script: a heading's words, no link
+        "<a onclick=\"showInfo('1')\">XX县2023年政府信息公开工作年度报告</a>"  # a row's title a script opens…
+        "<a href='/nb/2023.html'>XX县2023年政府信息公开工作年度报告</a>"  # …beside its 查看 link, followed
+        "<a href='#'>XX县2022年政府信息公开工作年度报告</a>"  # a listener on its class opens it
+    )
+    links = discover(html, PAGE, PATTERN)[0]
+    assert [(x.year, x.doubt) for x in links] == [(2023, ""), (2022, UNOPENED)]
 
 
 def test_rows_clicked_inside_rows_are_read_once():

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 from lxml import etree
 
 from monitor.watch import link_words, pagers
-from monitor.watch.markup import OPENS, Page, parsed, target
+from monitor.watch.markup import OPENS, Page, called, parsed, target
 from monitor.watch.pagers import canonical, resolved
 
 # every format a report is published in (extract.READERS reads each by its bytes, whatever the name says)
@@ -25,11 +25,12 @@ _ORDER = ("pdf", "ofd", "docx", "doc", "wps", "zip", "xlsx", "xls", "et")  # pub
 
 
 CUT, NOTICE, COLUMN, SCRIPTED, YEAR_ONLY = "cut", "notice", "column", "scripted", "year"  # why a link may
-# not be the report
+# not be the report; and a report's link that cannot be followed (a site function in a script file opens it)
+UNOPENED = "unopened"
 # the way links are found, kept with a listing page's links: one kept by an earlier way is read again, not answered
 # from them (2: doubts, links a script opens, <base href>, hidden rows, 下一页 as pagers write it; 3: rows a click
 # opens, a picture's alt, a next page a button or a form goes to, review 102's words; 4: a year's cell in a table of
-# reports)
+# reports, a site function's address, a link that cannot be followed)
 FOUND_BY = 4
 
 
@@ -149,6 +150,7 @@ def _links(
     nexts: list[tuple[int, str]] = []  # (rank, url): 下一页 first, then a pager's > and last its >>
     rows = _clicked_rows(page)
     of_reports: bool | None = None  # whether the page says it lists reports, once a link of only a year asks
+    unopened: list[tuple[Any, str, str]] = []  # links with no address found: a link, its words, its title
     for a in [*page.all("a"), *rows]:
         text, pictured = _link_text(page, a, pattern)
         title = link_words.words(str(a.get("title") or ""))
@@ -157,8 +159,9 @@ def _links(
             bare = of_reports = _of_reports(page, pattern) if of_reports is None else of_reports
         if not (maybe_next or bare or pattern.search(text) or pattern.search(title) or link_words.maybe_cut(text)):
             continue  # (most of a page's links: nothing below would keep it, so its URL is not worked out)
-        href = target(a)
+        href = target(a) or called(a, page.functions)
         if href is None:
+            unopened.append((a, text, title))
             continue
         url = resolved(base, href)
         if url is None or urlsplit(url).scheme not in ("http", "https"):
@@ -172,6 +175,7 @@ def _links(
             )
         ):
             links[url] = link
+    _add_unopened(links, unopened, here, pattern)
     nexts = [(rank, url) for rank, url in nexts if rank == 1 or url not in links]  # a row's ">" to its own report
     return list(links.values()), min(nexts)[1] if nexts else None
 
@@ -209,6 +213,29 @@ def _link(
         name = _row_label(page, a) + name
         return Link(url, name, link_words.year(name), YEAR_ONLY)
     return None
+
+
+def _add_unopened(
+    links: dict[str, Link], unopened: list[tuple[Any, str, str]], here: str, pattern: re.Pattern[str]
+) -> None:
+    """Add a report's link a script opens where govmon cannot follow it (``openDoc('8a8b…')`` of a function in a
+    script file: review 102's H3, the year it names then called missing): listed under the listing's address and
+    the call, never fetched, its report told as not read (its year holds back its body's late alarm). Not where
+    another link of the page, followed, bears the same words (a row's title and its 查看 link)."""
+    titles = {x.title for x in links.values()}
+    for a, text, title in unopened:
+        href = str(a.get("href") or "").strip()
+        if a.get("onclick") is None and not href.startswith(("javascript:", "#")):
+            continue  # (words with no link: not a link a script opens)
+        name = link_words.undated(title if pattern.search(title) else text)
+        year = link_words.year(name)
+        if pattern.search(name) and year and name not in titles and not link_words.skipped(name, text):
+            call = str(a.get("onclick") or "").strip() or href.removeprefix("javascript:")
+            url = f"{here}#{''.join((call if _VOID.sub('', call) else name).split())[:300]}"  # (as a reader sees it)
+            links.setdefault(url, Link(url, name, year, UNOPENED))
+
+
+_VOID = re.compile(r"void\s*\(\s*0\s*\)|return\s+false|[#;\s]")  # a script that opens nothing itself
 
 
 _HEADS = ("title", "h1", "h2", "h3", "h4", "h5", "h6", "caption", "th")

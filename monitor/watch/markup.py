@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from monitor.reading.tree import html_tree
@@ -53,6 +54,17 @@ class Page:
         and joined)."""
         return " ".join(" ".join(self.strings(el)).split())
 
+    @cached_property
+    def functions(self) -> dict[str, tuple[list[str], str]]:
+        """The page's own script functions that open a page (``function openDoc(id){window.open('/detail.html?id='
+        + id)}``): by name, their parameters and the address they open, as written."""
+        found: dict[str, tuple[list[str], str]] = {}
+        for script in self.all("script"):
+            for m in _FUNCTION.finditer(script.text or ""):
+                if sink := _SINK.search(m[3]):
+                    found.setdefault(m[1], ([p.strip() for p in m[2].split(",") if p.strip()], sink[1]))
+        return found
+
     def close_words(self, el: Any) -> str:
         """An element's strings stripped and put together (bs4's ``get_text(strip=True)``): a pager's "1"."""
         return "".join(s.strip() for s in self.strings(el))
@@ -87,3 +99,56 @@ def target(a: Any) -> str | None:
         if value := str(a.get(key) or "").strip():
             return value
     return None
+
+
+# a site's own function opening a page, written in the page (review 102's H3: ``openDoc('8a8b9c2e8d')`` for
+# ``function openDoc(id){window.open('/s3/detail.html?id='+id)}``), its body one block
+_FUNCTION = re.compile(r"function\s+([A-Za-z_$][\w$]*)\s*\(([^)]*)\)\s*\{([^{}]*)\}")
+_SINK = re.compile(
+    r"(?:window\.open|location\.(?:assign|replace)|(?:window\.|document\.|self\.|top\.)?location(?:\.href)?\s*=)"
+    r"\s*\(?\s*([^;),]+)"
+)
+_TERM = re.compile(r"\s*(?:'([^'\\]*)'|\"([^\"\\]*)\"|([A-Za-z_$][\w$]*)|\(?\s*(-?\d+)\s*\)?)\s*(\+|$)")
+_CALL = re.compile(r"\b([A-Za-z_$][\w$]*)\s*\(([^()]*)\)")
+_ARG = re.compile(r"\s*(?:'([^'\\]*)'|\"([^\"\\]*)\"|(-?\d+))\s*(?:,|$)")
+
+
+def called(a: Any, functions: dict[str, tuple[list[str], str]]) -> str | None:
+    """The address a link's script opens by calling one of the page's ``functions`` with literal arguments
+    (``openDetail(20190120,'zfxxgknb')`` for ``location.href='/'+c+'/'+id+'.html'``), or None."""
+    for script in (str(a.get("onclick") or ""), str(a.get("href") or "")):
+        for call in _CALL.finditer(script):
+            if call[1] in functions and (args := _literals(call[2])) is not None:
+                params, expression = functions[call[1]]
+                if (url := _built(expression, dict(zip(params, args, strict=False)))) is not None:
+                    return url
+    return None
+
+
+def _literals(text: str) -> list[str] | None:
+    """A call's arguments, each a string or a number as written; None where one is anything else."""
+    if not text.strip():
+        return []
+    out, at = [], 0
+    while at < len(text):
+        m = _ARG.match(text, at)
+        if m is None or m.end() == at:
+            return None
+        out.append(m[1] if m[1] is not None else m[2] if m[2] is not None else m[3])
+        at = m.end()
+    return out
+
+
+def _built(expression: str, values: dict[str, str]) -> str | None:
+    """An address a function builds of strings and its parameters (``'/detail.html?id='+id``); None where it
+    builds it of anything else (a variable of its own, a call)."""
+    out, at, text = [], 0, expression.strip()
+    while at < len(text):
+        m = _TERM.match(text, at)
+        if m is None or m.end() == at:
+            return None
+        if m[3] is not None and m[3] not in values:
+            return None
+        out.append(values[m[3]] if m[3] is not None else next(g for g in (m[1], m[2], m[4]) if g is not None))
+        at = m.end()
+    return "".join(out).strip() or None

@@ -38,7 +38,7 @@ from monitor.store import (
     StoredBody,
 )
 from monitor.watch.batched import PollCalls
-from monitor.watch.discover import COLUMN, Link
+from monitor.watch.discover import COLUMN, UNOPENED, Link
 from monitor.watch.document import Documents, PollResult, Remembered
 from monitor.watch.fetch import Fetcher
 from monitor.watch.listing import listing_read, lists_nothing_read, read_listing
@@ -55,6 +55,8 @@ NO_LINKS = (
     "栏目页面上没有找到任何年度报告链接（链接文字需符合link_pattern）：页面可能由脚本生成，或栏目地址、编码有误；"
     "未能检查各年度报告是否逾期"
 )
+# a report's link whose address only a script in a file of its own knows (``Link.doubt`` UNOPENED)
+UNOPENED_CN = "栏目页面列出了这份报告，但其链接由网站脚本打开（{}），无法跟随；可把 list_url 改为栏目的列表接口"
 
 
 class Watcher:
@@ -332,6 +334,8 @@ class Watcher:
         """One report of the source, its problem noted (and kept in the store) rather than raised. Returns its
         year (0 when unknown)."""
         try:
+            if link.doubt == UNOPENED:  # (its address is only a script's: told as not read, at every poll)
+                raise FetchError(UNOPENED_CN.format(link.url.partition("#")[2]))
             return await self.documents.check(source, link, known, result, year_done) or 0
         except FetchError as exc:
             if link.doubt == COLUMN or (link.doubt and _GONE.search(str(exc))):  # a column's link, or a notice
