@@ -555,6 +555,25 @@ def test_words_without_an_address_are_no_link_and_a_followed_twin_is_the_only_on
     assert [(x.year, x.doubt) for x in links] == [(2023, ""), (2022, UNOPENED)]
 
 
+@pytest.mark.parametrize(
+    ("change", "found"),
+    [
+        ("if(this.value) window.location.href=this.value", True),  # review 102's H4: a 年度 select, no link beside
+        ("window.open(this.options[this.selectedIndex].value)", True),
+        ("filterList(this.value)", False),  # a select filtering the list a script draws: no address
+    ],
+)
+def test_a_select_of_years_whose_choice_opens_a_report(change, found):
+    html = (
+        f"<title>XX县政府信息公开年报</title><select onchange=\"{change}\"><option value=''>请选择</option>"
+        "<option value='/nb/2025.html'>2025年</option><option value='/nb/2024.html'>XX县2024年政府信息公开工作年度报告"
+        "</option></select>"
+    )
+    links = discover(html, PAGE, PATTERN)[0]
+    expected = [(urljoin(PAGE, "/nb/2025.html"), 2025, YEAR_ONLY), (urljoin(PAGE, "/nb/2024.html"), 2024, SCRIPTED)]
+    assert [(x.url, x.year, x.doubt) for x in links] == (expected if found else [])
+
+
 def test_rows_clicked_inside_rows_are_read_once():
     # A hostile page: 8,000 clicked blocks nested in one another were each read whole (30 s); the innermost is read.
     html = "".join("<div onclick=\"location.href='a.html'\">x" for _ in range(8000)) + "</div>" * 8000

@@ -148,7 +148,7 @@ def _links(
     base = pagers.base_of(page, page_url)
     here = canonical(page_url)
     nexts: list[tuple[int, str]] = []  # (rank, url): 下一页 first, then a pager's > and last its >>
-    rows = _clicked_rows(page)
+    rows = [*_clicked_rows(page), *_chosen(page)]
     of_reports: bool | None = None  # whether the page says it lists reports, once a link of only a year asks
     unopened: list[tuple[Any, str, str]] = []  # links with no address found: a link, its words, its title
     for a in [*page.all("a"), *rows]:
@@ -289,6 +289,19 @@ def _clicked_rows(page: Page) -> list[Any]:
 
 
 _ROWS = frozenset({"tr", "li", "div", "td", "span", "p", "dd"})
+_CHOSEN = re.compile(r"this\.(?:value|options)|\.val\(\)")  # a <select>'s script going where its option says
+
+
+def _chosen(page: Page) -> list[Any]:
+    """The options of a ``<select>`` whose choice a script opens (review 102's H4: 年度 <select onchange="location.href=
+    this.value"><option value="/nb/2025.html">2025年</option>…): read as links are, their address their value."""
+    return [
+        option
+        for select in page.all("select")
+        if _CHOSEN.search(changed := str(select.get("onchange") or "")) and ("location" in changed or "open" in changed)
+        for option in select.iter("option")
+        if str(option.get("value") or "").strip()
+    ]
 
 
 # what a listing with nothing in it says (暂无信息, 暂无数据, 没有找到相关信息); a template a script fills (Vue's

@@ -87,9 +87,9 @@ OPENS = re.compile(
 
 
 def target(a: Any) -> str | None:
-    """Where a link goes: its href, or where its script opens (``window.open('…')``, ``location.href='…'``, in the
+    """Where a link goes: its href (an ``<option>``'s value), or where its script opens (``window.open('…')``, ``location.href='…'``, in the
     href or onclick), or its ``data-url``/``data-href`` when the href is only ``#``."""
-    href = str(a.get("href") or "").strip()
+    href = str(a.get("value" if a.tag == "option" else "href") or "").strip()
     if href and not href.startswith(("javascript:", "#", "mailto:", "tel:")):
         return href
     for script in (href, str(a.get("onclick") or "")):
