@@ -347,6 +347,31 @@ async def test_a_report_a_site_function_opens_is_read_or_told_as_not_followed(po
     assert "showInfo('9f3c')" in str(rows[2025])
 
 
+async def test_a_list_in_a_frame_beside_a_box_s_report_is_read(portal, tmp_path, db):
+    """Review 102's H2: 公安局's column page holds its list in a frame, beside a 热点 box linking 社会事业局's 2023
+    report. The box's link was taken as the listing: 社会事业局 was called late, and 公安局's own years not looked for.
+    The frame is read: 公安局's 2024 report found, its 2025 truly not listed, nothing said of 社会事业局."""
+    portal.add("/gaj/t1.html", (CORPUS / "010_pingtan_public_security_bureau_2024.html").read_bytes())
+    portal.add("/sys/t2.html", (CORPUS / "009_pingtan_social_affairs_bureau_2023.html").read_bytes())
+    portal.add(
+        "/gaj/nb/list.html",
+        "<html><body><ul><li><a href='/gaj/t1.html'>平潭综合实验区公安局2024年政府信息公开工作年度报告</a></li></ul>"
+        "</body></html>",
+    )
+    portal.add(
+        "/gaj/nb/",
+        "<html><body><div class='left'><iframe src='list.html' width='100%' height='800' frameborder='0'></iframe>"
+        "</div><div class='right'><h3>热点信息</h3><ul><li><a href='/sys/t2.html'>平潭综合实验区社会事业局2023年政府信息"
+        "公开工作年度报告</a></li></ul></div><iframe src='/count.html' width='0' height='0'></iframe></body></html>",
+    )
+    cfg = _config(tmp_path, f"{portal.base}/gaj/nb/", db=db, agency="平潭综合实验区公安局", kind="department")
+    (result,) = await poll(cfg, today=date(2026, 12, 7))
+    assert result.error is None
+    assert ("平潭综合实验区公安局", 2024) in {(body, year) for body, year, _ in _stored(cfg).values()}
+    late = [f.message[:14] for event in _missing(cfg) for f in event.payload.findings]
+    assert late == ["平潭综合实验区公安局2025"]
+
+
 async def test_a_next_page_that_is_not_there_fails_not_the_pages_read(portal, tmp_path, db):
     """Review 102's M1: a pager whose next page answers 404 (a page a TRS pager counts that was pruned, an address a
     script builds wrong) failed the whole source: the reports on its first page, a new one among them, were never

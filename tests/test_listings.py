@@ -319,6 +319,30 @@ def test_a_column_page_that_holds_its_list_in_a_frame(frame, sent_to):
     assert discover(html, PAGE, PATTERN) == ([], sent_to)
 
 
+LIST_FRAME = '<iframe src="list.html" width="100%" height="800" frameborder="0" scrolling="no"></iframe>'
+HOT = "<h3>热点信息</h3><a href='/x/t{}.html'>XX县公安局202{}年政府信息公开工作年度报告</a>"
+
+
+@pytest.mark.parametrize(
+    ("beside", "followed"),
+    [
+        ('<iframe src="count.html" width="0" height="0"></iframe>', True),  # review 102's M2: a counter's frame
+        ('<iframe src="/stat/pv.html" style="display:none"></iframe>', True),
+        ('<iframe src="/ad.html" width="300" height="250"></iframe>', False),  # two frames a reader sees: which?
+        (HOT.format(1, 3), True),  # review 102's H2: a 热点 box's report beside the list's frame
+        (HOT.format(1, 3) + HOT.format(2, 2) + HOT.format(3, 1), False),  # a list of reports of its own
+    ],
+)
+def test_a_frame_holding_the_list_beside_a_counter_s_frame_or_a_box_s_report(beside, followed):
+    html = f"<html><body><h1>政府信息公开年报</h1>{LIST_FRAME}{beside}</body></html>"
+    assert discover(html, PAGE, PATTERN)[1] == ("http://www.pingtan.gov.cn/c/nb/list.html" if followed else None)
+
+
+def test_a_short_frame_beside_a_report_link_is_a_header_s_not_the_list():
+    html = f"<iframe src='/top.html' height='120'></iframe>{HOT.format(1, 3)}"
+    assert discover(html, PAGE, PATTERN)[1] is None
+
+
 # what the review of the first version of these rules found missed or taken wrongly (each a false 逾期未发布)
 @pytest.mark.parametrize(
     ("title", "year", "doubt"),

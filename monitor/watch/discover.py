@@ -72,8 +72,8 @@ def discover(html: str, page_url: str, pattern: re.Pattern[str]) -> tuple[list[L
     if page is None:
         return links, None
     next_page = next_page or pagers.numbered_next(page, html, page_url)
-    if next_page is None and all(x.doubt for x in links):  # a column page that only sends its reader on to its
-        next_page = _sent_on(page, page_url)  # list (beside a breadcrumb's link to the column, maybe)
+    if next_page is None:  # a column page that only sends its reader on to its list (beside a breadcrumb's link to
+        next_page = _sent_on(page, page_url, links)  # the column, maybe, or a 热点 box's report: review 102's H2)
     if next_page is None:
         next_page = pagers.next_otherwise(page, page_url, html)
     return links, next_page
@@ -115,16 +115,46 @@ def _scripted_words(a: Any, pattern: re.Pattern[str]) -> str:
     return named.pop() if len(named) == 1 else ""
 
 
-def _sent_on(page: Page, page_url: str) -> str | None:
+def _sent_on(page: Page, page_url: str, links: list[Link]) -> str | None:
     """Where a page with no report link sends its reader: a ``<meta http-equiv="refresh">``'s URL, else the one
-    ``<iframe>`` that holds its list (on the same site)."""
-    for meta in page.all("meta"):
-        if str(meta.get("http-equiv") or "").lower() == "refresh" and (m := _REFRESH.search(str(meta.get("content")))):
-            return resolved(pagers.base_of(page, page_url), m.group(1).strip())
-    frames = [str(f.get("src")) for f in page.all("iframe") if str(f.get("src") or "").strip()]
-    if len(frames) == 1 and (url := resolved(pagers.base_of(page, page_url), frames[0].strip())) is not None:
-        return url if urlsplit(url).netloc == urlsplit(canonical(page_url)).netloc else None
-    return None
+    ``<iframe>`` on the same site a reader sees (not a counter's, hidden or 0×0: review 102's M2). A page with a
+    report link or two beside such a frame a list's height (a 热点 box's link: review 102's H2) is sent on too."""
+    plain = sum(not x.doubt for x in links)
+    if plain == 0:
+        for meta in page.all("meta"):
+            content = str(meta.get("content"))
+            if str(meta.get("http-equiv") or "").lower() == "refresh" and (m := _REFRESH.search(content)):
+                return resolved(pagers.base_of(page, page_url), m.group(1).strip())
+    site = urlsplit(canonical(page_url)).netloc
+    frames = []
+    for frame in page.all("iframe", "frame"):
+        url = resolved(pagers.base_of(page, page_url), str(frame.get("src") or "").strip())
+        if url and urlsplit(url).netloc == site and url != canonical(page_url) and not _unseen_frame(frame):
+            frames.append((url, _height(frame)))
+    if len(frames) != 1 or (plain and (plain > 2 or frames[0][1] < _LIST_HEIGHT)):
+        return None
+    return frames[0][0]
+
+
+_LIST_HEIGHT = 400  # pixels: a frame this high holds a page's content, not a header's or a footer's
+_SIZE = re.compile(r"^\s*(\d+)")
+
+
+def _height(frame: Any) -> int:
+    """A frame's height as its attribute or style declares it (0: not declared)."""
+    style = re.search(r"(?<![-\w])height\s*:\s*(\d+)", str(frame.get("style") or ""))
+    m = style or _SIZE.match(str(frame.get("height") or ""))
+    return int(m[1]) if m else 0
+
+
+def _unseen_frame(frame: Any) -> bool:
+    """A frame no reader sees: hidden, or 0 or 1 pixel wide or high (a counter's, an analytics page)."""
+    style = str(frame.get("style") or "")
+    if frame.get("hidden") is not None or _HIDDEN_STYLE.search(style):
+        return True
+    sizes = [str(frame.get(k) or "") for k in ("width", "height")]
+    sizes += [m[1] for m in re.finditer(r"(?<![-\w])(?:width|height)\s*:\s*(\d+(?:\.\d+)?)\s*(?:px)?\s*(?:;|$)", style)]
+    return any((m := _SIZE.match(size)) and int(m[1]) <= 1 and not size.strip().endswith("%") for size in sizes)
 
 
 _INDEX = re.compile(r"/(?:index|default)\.(?:s?html?|jhtml|jsp|php|aspx?)$", re.I)
