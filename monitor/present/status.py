@@ -22,6 +22,7 @@ from monitor.model import china_day, deadline
 from monitor.model.bodies import normal_name, same_name
 from monitor.reading.facts import title_body
 from monitor.store import Store, StoredBody, UnreadableReport, YearReport
+from monitor.watch.expected import expected
 from monitor.watch.listing import listing_complete
 
 # Worst first: the order `status` sorts by, and the overview's legend.
@@ -144,13 +145,20 @@ Bodies = list[tuple[str, str]]  # (name, kind) of each body a source carries
 def carried(settings: Settings, store: Store, only: Iterable[Source] | None = None) -> list[tuple[Source, Bodies]]:
     """Per configured source (of ``only``, else all, in sources.toml order), the bodies it carries (``bodies_of``):
     for all of them, every stored body read in one query."""
-    if only is not None:
-        return [(source, bodies_of(source, store.bodies(source.id))) for source in only]
+    sources = settings.sources if only is None else list(only)
+    stored = _stored(store, sources, every=only is None)
+    return [(source, bodies_of(source, stored.get(source.id, []))) for source in sources]
+
+
+def _stored(store: Store, sources: Iterable[Source], *, every: bool) -> dict[str, list[StoredBody]]:
+    """Per source, its bodies with reports stored: for ``every`` source in one query."""
+    if not every:
+        return {source.id: store.bodies(source.id) for source in sources}
     stored: dict[str, list[StoredBody]] = {}
     for body in store.bodies():  # by name, as ``store.bodies(source)`` gives each source's
         for source_id in body.sources:
             stored.setdefault(source_id, []).append(body)
-    return [(source, bodies_of(source, stored.get(source.id, []))) for source in settings.sources]
+    return stored
 
 
 def shown(groups: list[tuple[Source, Bodies]]) -> list[tuple[Source, Bodies]]:
@@ -184,6 +192,12 @@ def standings_of(
         read = store.sources_read(ids)
         names = [name for _, bodies in groups for name, _ in bodies]
     read -= {source.id for source, _ in groups if not listing_complete(store, source)}
+    stored = _stored(store, (source for source, _ in groups), every=every)
+    # the first year each body is expected (``watch.expected``, as its late alarm is raised); a body not expected
+    # (off the roster, a 热点 box's one report) is shown only in the years its reports were found
+    since = {
+        source.id: {e.name: e.since or 0 for e in expected(source, stored.get(source.id, []))} for source, _ in groups
+    }
     unreadable = {} if every else {i: store.unreadable_reports(source=i) for i in ids}
     for year in years:
         rows = store.body_year_reports(year, names)
@@ -193,6 +207,8 @@ def standings_of(
         for source, bodies in groups:
             for body in bodies:
                 unread = _unread([r for r in reversed(bad) if r.source == source.id], body[0])
+                if body[0] not in rows and unread is None and year < since[source.id].get(body[0], year + 1):
+                    continue  # not expected that year: nothing to say of it
                 s = _standing(source, body, year, rows.get(body[0]), today, bad=unread)
                 s.source_error = errors.get(source.id)
                 if s.state == "missing" and source.id not in read:

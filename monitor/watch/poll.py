@@ -24,7 +24,7 @@ from monitor.checks.registry import SourceContext
 from monitor.config import Settings, Source
 from monitor.errors import FetchError, InputError, StorageError
 from monitor.model import Event, china_today
-from monitor.model.bodies import Body, normal_name, same_name
+from monitor.model.bodies import Body, same_name
 from monitor.reading.facts import title_body
 from monitor.store import (
     Claim,
@@ -40,6 +40,7 @@ from monitor.store import (
 from monitor.watch.batched import PollCalls
 from monitor.watch.discover import COLUMN, UNOPENED, Link
 from monitor.watch.document import Documents, PollResult, Remembered
+from monitor.watch.expected import expected
 from monitor.watch.fetch import Fetcher
 from monitor.watch.listing import listing_read, lists_nothing_read, read_listing
 from monitor.watch.regions import recheck_regions
@@ -246,46 +247,14 @@ class Watcher:
         were listed here before; without any, the source's agency (``years``: what the listing shows). A listed
         link's year counts for the body its title names, and for every body when it names none (``listed``)."""
         today, events = self.judged_on(), []
-        for body, kind, stored, since in self.expected(source, years, bodies):
-            if any(named is None or same_name(named, body) for named in unread):
+        for body in expected(source, bodies, years):
+            if any(named is None or same_name(named, body.name) for named in unread):
                 continue  # a report listed without a year could not be read: it may be this body's
-            had = stored | {y for named, y in listed if named is None or same_name(named, body)}
-            context = SourceContext(body, kind, frozenset(had), today, since)
+            had = body.years | {y for named, y in listed if named is None or same_name(named, body.name)}
+            context = SourceContext(body.name, body.kind, frozenset(had), today, body.since)
             found = [f for f in source_findings(context) if f.rule == "timeliness.missing"]
-            events += [missing_event(self.settings, source, found[0], body)] if found else []
+            events += [missing_event(self.settings, source, found[0], body.name)] if found else []
         return events
-
-    def expected(
-        self, source: Source, years: set[int], bodies: list[StoredBody]
-    ) -> list[tuple[str, str, set[int], int | None]]:
-        """(body, kind, report years stored, the first year expected) for each body the source is expected to
-        carry: a rostered body every year; on a listing of several bodies without a roster, a body other than the
-        source's own only after the year of its first report (it may have joined the listing late); beside the
-        source's own, one other body's one report is as likely a sidebar's link (review 102): not yet expected."""
-        stored = {b.name: b for b in bodies}
-        if source.bodies:
-            return [
-                (b.name, b.kind, set(stored[b.name].years) if b.name in stored else set(), None) for b in source.bodies
-            ]
-        if not stored:
-            return [(normal_name(source.agency), source.kind, years, None)]
-        # one body's listing (the usual source) or the source's own body: every year, as a roster's body. Beside
-        # the source's own, one other body's one report is as likely a 热点 box's link on the column's page (review
-        # 102: a sidebar's 公安局 report made 公安局 late on 社会事业局's column): expected once it publishes here
-        # in two years; a column of several bodies' reports expects each from its first
-        own = len(stored) == 1
-        others = [b for b in stored.values() if not same_name(b.name, source.agency)]
-        stray = {b.name for b in others if len(b.years) < 2} if len(others) == 1 < len(stored) else set()
-        return [
-            (
-                b.name,
-                b.kind or source.kind,
-                set(b.years),
-                None if own or same_name(b.name, source.agency) else min(b.years),
-            )
-            for b in stored.values()
-            if b.name not in stray
-        ]
 
     def judged_on(self) -> date:
         """The day deadlines are judged on: today, unless that is more than a day past the newest answer's
