@@ -103,6 +103,7 @@ async def test_status_lists_every_body_worst_first_with_totals(portal, tmp_path,
         "unreadable": 0,
         "late": 1,
         "warnings": 0,
+        "undated": 0,
         "on_time": 1,
         "not_due": 0,
     }
@@ -117,6 +118,19 @@ async def test_status_lists_every_body_worst_first_with_totals(portal, tmp_path,
     data = json.loads(capsys.readouterr().out)
     assert data["totals"]["missing"] == 1
     assert [s["state_cn"] for s in data["sources"]] == ["逾期未发布", "有错误", "逾期发布", "按时发布"]
+
+
+async def test_a_report_first_found_after_its_deadline_with_no_date_is_not_called_on_time(portal, tmp_path):
+    """A report whose page gives no 发布日期, first seen after its deadline (govmon set up in December): it may
+    have been published on time or not. It was 按时发布, a claim nobody can make; it is 已发布，日期不明."""
+    page = serve(portal, "undated", tongliao(published=""))  # the page says 发布时间： and no day
+    cfg = write_config(tmp_path, [("undated", "通辽市人民政府", "government", page)])
+    await poll(cfg, today=AS_OF)
+    s = standings(cfg, AS_OF)["undated"]
+    assert (s.published, s.timely, s.state) == (None, "unknown", "undated")
+    text = admin.status_text(2021, AS_OF.isoformat(), [s], status.totals([s]))
+    assert "已发布，日期不明" in text
+    assert "按时发布" not in text
 
 
 async def test_before_the_deadline_nothing_is_missing_and_a_fixed_report_shows_what_was_resolved(portal, tmp_path):

@@ -47,6 +47,7 @@ COLOURS = {  # background, text: the legend and the grid
     "unreadable": ("#6a1b9a", "#fff"),
     "late": ("#f9a825", "#222"),
     "warnings": ("#c5e1a5", "#222"),
+    "undated": ("#a5d6a7", "#222"),
     "on_time": ("#2e7d32", "#fff"),
     "not_due": ("#eeeeee", "#555"),
 }
@@ -190,7 +191,7 @@ def _totals(entries: list[ledger.Entry]) -> dict[str, int]:
         "sources": sum(e.bodies > 0 for e in entries),
         "bodies": sum(e.bodies for e in entries),
         "published": sum(e.counts["published"] for e in entries),
-        **{k: sum(e.counts[k] for e in entries) for k in status.STATES},
+        **{k: sum(e.counts.get(k, 0) for e in entries) for k in status.STATES},  # (a state added since a ledger)
     }
 
 
@@ -206,7 +207,7 @@ def _summary_pages(b: _Build, book: ledger.Ledger, today: date) -> None:
                 "source": s,
                 "page": f"g/{s.id}.html",
                 "bodies": book.entries[s.id].bodies,
-                "counts": book.entries[s.id].counts,
+                "counts": {**dict.fromkeys(status.STATES, 0), **book.entries[s.id].counts},  # (a state added since)
             }
             for s in sources[i * GROUPS_PER_PAGE : (i + 1) * GROUPS_PER_PAGE]
         ]

@@ -33,6 +33,7 @@ STATES = {
     "unreadable": "无法读取",  # a table that cannot be read, or a listed report that could not be read at all
     "late": "逾期发布",
     "warnings": "有警告",
+    "undated": "已发布，日期不明",  # found only after its deadline, the page giving no 发布日期: on time or not, unknown
     "on_time": "按时发布",
     "not_due": "未到期限",
 }
@@ -118,7 +119,7 @@ def _standing(
     elif s.warnings:
         s.state = "warnings"
     else:
-        s.state = "on_time"
+        s.state = "undated" if s.timely == "unknown" else "on_time"
     return s
 
 
