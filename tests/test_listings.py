@@ -21,6 +21,7 @@ from monitor.model import DEFAULT_LINK_PATTERN
 from monitor.model.bodies import Body
 from monitor.store.encoding import listing_json, listing_of
 from monitor.store.records import Listing
+from monitor.watch import link_words
 from monitor.watch.discover import COLUMN, CUT, FOUND_BY, NOTICE, SCRIPTED, UNOPENED, YEAR_ONLY, discover
 from monitor.watch.document import NOT_A_REPORT
 from monitor.watch.pagers import UNFOLLOWED
@@ -596,6 +597,34 @@ def test_a_select_of_years_whose_choice_opens_a_report(change, found):
     links = discover(html, PAGE, PATTERN)[0]
     expected = [(urljoin(PAGE, "/nb/2025.html"), 2025, YEAR_ONLY), (urljoin(PAGE, "/nb/2024.html"), 2024, SCRIPTED)]
     assert [(x.url, x.year, x.doubt) for x in links] == (expected if found else [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "XX县2023年政府信息公开工作...",
+        "XX县2023年政…",
+        "XX.…",
+        "a..  ",
+        "a.",
+        "a。。",
+        "a。。。",
+        "・",
+        "a・・x",
+        "…",
+        "",
+    ],
+)
+def test_a_cut_mark_is_found_from_the_end_as_a_search_found_it(text):
+    # review 102: the search for a mark at the end, from every start of a run of 40,000 dots, took 14 s a link
+    searched = re.search(r"(\.{2,}|…+|⋯+|・{2,}|。{3,})\s*$", text)
+    assert link_words._cut_at(text) == (searched.start() if searched else None)
+
+
+def test_a_link_of_dot_leaders_is_read_once_from_its_end():
+    leaders = "XX县2023年政府信息公开工作" + "." * 40_000
+    (link,) = discover(f"<a href='t.html'>{leaders}</a><a href='u.html'>{'.' * 40_000}x</a>", PAGE, PATTERN)[0]
+    assert (link.year, link.doubt) == (2023, CUT)
 
 
 def test_rows_clicked_inside_rows_are_read_once():

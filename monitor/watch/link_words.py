@@ -66,7 +66,21 @@ _PHRASES = (
     "政府信息公开年报",
     "政府信息公开工作情况报告",
 )
-_CUT = re.compile(r"(\.{2,}|…+|⋯+|・{2,}|。{3,})\s*$")  # after NFKC: … stays, ．．． is ...
+# the marks a list cuts a title short with (after NFKC: … stays, ．．． is ...), and how many of each at least
+_MARKS = ((".", 2), ("…", 1), ("⋯", 1), ("・", 2), ("。", 3))
+
+
+def _cut_at(text: str) -> int | None:
+    """Where the cut mark ending ``text`` (spaces after it aside) begins, or None: a run of one mark, taken from
+    the end (a search for it from each start of a run of 40,000 dots took 14 s: review 102)."""
+    stem = text.rstrip()
+    for mark, least in _MARKS:
+        core = stem.rstrip(mark)
+        if len(stem) - len(core) >= least:
+            return len(core)
+    return None
+
+
 _OWN_WORDS = re.compile(r"《[^》]*》|[(（][^)）]*[)）]|\s+")  # what the title quotes, what it adds in brackets
 _EMPTY_BRACKETS = re.compile(r"[(（\[【]\s*[)）\]】]")  # what a date taken out of its brackets leaves
 _CJK_GAP = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")  # markup or &nbsp; inside a title's words
@@ -95,19 +109,17 @@ def cut_short(text: str, pattern: re.Pattern[str]) -> bool:
     a year and the phrase cut within its last words ("…2023年政府信息公开工作年度报": a template cutting at a fixed
     length writes none). Review 97: each form missed was a false late alarm; such a link is read, and is the report
     only if it opens one."""
-    m = _CUT.search(text)
-    stem = text[: m.start()].rstrip() if m else text
+    at = _cut_at(text)
+    stem = text[:at].rstrip() if at is not None else text
     year = year_of(stem) is not None
-    if m is None and not year:
+    if at is None and not year:
         return False
     for phrase in _PHRASES:
         for k in range(len(phrase) - 1, 0, -1):
             if not stem.endswith(phrase[:k]):
                 continue
-            if (
-                m is None
-            ):  # cut within 年度报告, 年报, 报告 (not "2023年政府信息公开", a year's tab; nor "…推进2023年政府
-                enough = k >= 7 and phrase[k - 1] in _TAIL  # 信息公开工作", a headline: review 98)
+            if at is None:  # cut within 年度报告, 年报, 报告 (not "2023年政府信息公开", a year's tab; nor "…推进2023年
+                enough = k >= 7 and phrase[k - 1] in _TAIL  # 政府信息公开工作", a headline: review 98)
             elif year:
                 enough = k >= 3 or _AFTER_YEAR.search(stem[: len(stem) - k]) is not None
             else:  # no year: into the phrase's last words ("…政府信息公开工作年...", not "关于做好政府信息公开...")
@@ -184,4 +196,4 @@ def notice(name: str) -> bool:
 def maybe_cut(text: str) -> bool:
     """Whether the words may be cut short (a mark at their end, or ending within a report's phrase): asked before
     ``cut_short``, for every link of a page."""
-    return _CUT.search(text) is not None or text.endswith(_UNMARKED_ENDS)
+    return _cut_at(text) is not None or text.endswith(_UNMARKED_ENDS)
