@@ -105,10 +105,15 @@ def _identity(
         return None
     uncertain = tuple((k, v.doubt) for k, v in values.items() if v is not None and v.doubt and not v.unreadable)
     blanks = tuple(k for k in short if (v := values[k]) is not None and v.blank)
+    # a side's sum without the cells not read says so ("(未读出)+5=5" read as if the cell were 0)
+    said = [
+        fmt(n) + ("（不计未读出的）" if any(k in unread for k in side) else "")
+        for n, side in zip(sums, sides, strict=True)
+    ]
     return Identity(
         rule_id,
         rule_id.split(".", maxsplit=1)[0],
-        message.format(left=fmt(sums[0]), right=fmt(sums[1])),
+        message.format(left=said[0], right=said[1]),
         *sums,
         (*left, *right),
         blanks,
