@@ -760,3 +760,27 @@ async def test_a_list_api_answering_its_last_page_for_any_page_number_ends_there
     assert [f.message[:11] for event in _missing(cfg) for f in event.payload.findings] == ["示例县人民政府2021"]
     assert rows["示例县人民政府"] == "missing"
     assert all(rows[f"{c}人民政府"] == "on_time" for c in BODIES)
+
+
+async def test_html_pages_bringing_the_same_report_links_are_not_the_listing_s_end(portal, tmp_path, db):
+    """Review 104's H6: a mixed 政务公开 column, its own 政府信息公开年报 link on every page, notices on pages 1 and 2 and
+    the report on page 3. Its pages 1 and 2 brought the same report links, and were taken for a list API answering
+    its last page again: the listing ended there, read whole, and the body was called late."""
+    portal.add("/col/t1.html", (CORPUS / "010_pingtan_public_security_bureau_2024.html").read_bytes())
+    nav = "<div class='nav'><a href='/nb/'>政府信息公开年报</a></div>"
+    for n, (rows, after) in enumerate([("通知一", "index_1.html"), ("通知二", "index_2.html"), (None, None)]):
+        row = (
+            f"<li><a href='n{n}.html'>{rows}</a></li>"
+            if rows
+            else ("<li><a href='t1.html'>平潭综合实验区公安局2024年政府信息公开工作年度报告</a></li>")
+        )
+        pager = f"<a href='{after}'>下一页</a>" if after else ""
+        portal.add(
+            "/col/" if n == 0 else f"/col/index_{n}.html", f"<html><body>{nav}<ul>{row}</ul>{pager}</body></html>"
+        )
+    portal.add("/nb/", "<html><body><p>栏目</p></body></html>")
+    cfg = _config(tmp_path, f"{portal.base}/col/", db=db, agency="平潭综合实验区公安局", kind="department")
+    (result,) = await poll(cfg, today=JUDGED_ON)
+    assert result.error is None
+    assert _stored(cfg)["t1.html"][:2] == ("平潭综合实验区公安局", 2024)
+    assert _missing(cfg) == []

@@ -17,6 +17,7 @@ from monitor.errors import FetchError, InputError, NotRead
 from monitor.model import china_today
 from monitor.reading.formats import decode
 from monitor.store import Listing, PageCache, SourceState, Store
+from monitor.watch import pagers
 from monitor.watch.addresses import allowed_for
 from monitor.watch.discover import COLUMN, FOUND_BY, Link, discover, drawn_by_script, same_page, says_empty
 from monitor.watch.fetch import Fetcher
@@ -33,7 +34,6 @@ def listing_complete(store: Store, source: Source, pages: dict[str, PageCache | 
     known = {} if pages is None else pages
     url: str | None = source.list_url
     seen: set[str] = set()
-    before: set[str] = set()
     while url and url not in seen:
         if len(seen) >= source.max_pages or url == UNFOLLOWED:
             return False
@@ -41,18 +41,20 @@ def listing_complete(store: Store, source: Source, pages: dict[str, PageCache | 
         cached = known[url] if url in known else known.setdefault(url, store.page(url))
         if cached is None and url != source.list_url:
             return False  # a next page never read (it could not be fetched: its reports not looked for)
-        found = {link[0] for link in cached.listing.links} if cached and cached.listing else set()
-        if _again(found, before):
-            return True
-        before = found
         url = cached.listing.next if cached and cached.listing else None
     return True
 
 
-def _again(found: set[str], before: set[str]) -> bool:
-    """Whether a listing page's links are the page before's again: the listing's end, a list API answering its
-    last page for any page number asked (Spring's, TRS 海云's: review 102's H9, read to max_pages, never whole)."""
-    return bool(found) and found == before
+def _again(page: tuple[bytes, str, set[str]], before: tuple[bytes | None, set[str]]) -> bool:
+    """Whether a listing page (its bytes, text and report links) is the page before again: the listing's end. A
+    list API answering its last page for any page number asked (Spring's, TRS 海云's: review 102's H9, read to
+    max_pages and never whole) answers the same bytes, or, where it says which page was asked, the same records.
+    Not an HTML page bringing the same report links as the one before (a column's own link on every page, a 置顶
+    report: review 104), whose other rows differ."""
+    body, text, urls = page
+    if body == before[0]:
+        return True
+    return bool(urls) and urls == before[1] and (pagers.as_json(text) is not None or text.lstrip().startswith("<?xml"))
 
 
 def listing_read(store: Store, source: Source, state: SourceState, pages: dict[str, PageCache | None]) -> date | None:
@@ -83,7 +85,7 @@ async def read_listing(
     links: dict[str, Link] = {}
     url: str | None = source.list_url
     seen: set[str] = set()
-    before: set[str] = set()  # the links of the page read last
+    before: tuple[bytes | None, set[str]] = (None, set())  # the page read last: its bytes (None: unchanged), links
     while url and url != UNFOLLOWED and len(seen) < source.max_pages and url not in seen:
         seen.add(url)
         cached = pages[url] if url in pages else store.page(url)
@@ -101,18 +103,17 @@ async def read_listing(
         if resp.not_modified and known is not None and (known.pattern, known.found_by) == (pattern, FOUND_BY):
             # unchanged, and read with the same link_pattern the same way: the links found last time
             found = [Link(*link) for link in known.links]
-            url = known.next
+            url, before = known.next, (None, {x.url for x in found})
         else:
             body = store.page_body(url) if resp.not_modified else resp.body
             html, _ = decode(body, (resp.charset if not resp.not_modified else None) or source.encoding)
             found, url_next = await _discovered(html, resp.url if not resp.not_modified else url, source.link_pattern)
+            urls = {x.url for x in found}
+            if len(seen) > 1 and _again((body, html, urls), before):
+                url_next = None  # (kept so: the listing, walked as stored, ends here too)
             kept = Listing(tuple((k.url, k.title, k.year, k.doubt) for k in found), url_next, pattern, FOUND_BY)
             store.save_page(url, resp.etag or etag, resp.last_modified or modified, body, kept)
-            url = url_next
-        if _again(urls := {x.url for x in found}, before):
-            url = None
-            break
-        before = urls
+            url, before = url_next, (body, urls)
         for link in found:  # a column's link to a page of this listing (its first page, from the second) is none
             if not (link.doubt == COLUMN and any(same_page(link.url, page) for page in (*seen, source.list_url))):
                 links.setdefault(link.url, link)
