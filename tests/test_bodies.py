@@ -784,3 +784,32 @@ async def test_html_pages_bringing_the_same_report_links_are_not_the_listing_s_e
     assert result.error is None
     assert _stored(cfg)["t1.html"][:2] == ("平潭综合实验区公安局", 2024)
     assert _missing(cfg) == []
+
+
+async def test_a_link_not_followed_naming_no_body_holds_back_only_the_source_s_own(portal, tmp_path, db):
+    """Review 104's H1: a 专题 page's link a script opens, naming no body (``2024年度政府信息公开工作年度报告``), held
+    back every rostered body's 2024 alarm at every poll, and status showed it as each body's unread report. It is
+    the source's own body's, as a department's column titles its reports without its name."""
+    portal.add("/col/t1.html", (CORPUS / "010_pingtan_public_security_bureau_2024.html").read_bytes())
+    portal.add(
+        "/col/",
+        "<html><body><ul><li><a href='t1.html'>平潭综合实验区公安局2024年政府信息公开工作年度报告</a></li>"
+        "<li><a href='javascript:void(0)' onclick=\"openDoc('9f3c')\">2024年度政府信息公开工作年度报告</a></li>"
+        "</ul></body></html>",
+    )
+    cfg = _config(
+        tmp_path, f"{portal.base}/col/", PINGTAN_ROSTER, db=db, agency="平潭综合实验区管委会", kind="department"
+    )
+    (result,) = await poll(cfg, today=JUDGED_ON)
+    assert result.error is None
+    assert [f.message[:16] for event in _missing(cfg) for f in event.payload.findings] == [
+        "平潭综合实验区社会事业局2024"
+    ]
+    store = open_store(cfg)
+    try:
+        rows = {s.body: s for s in status.standings(cfg, store, [2024], JUDGED_ON)}
+    finally:
+        store.close()
+    assert rows["平潭综合实验区社会事业局"].state == "missing"
+    assert rows["平潭综合实验区社会事业局"].error is None
+    assert rows["平潭综合实验区公安局"].error is None

@@ -553,7 +553,7 @@ def test_a_table_of_bodies_by_year_whose_links_are_only_years(head, found):
         ("function openDetail(id,c){location.href='/'+c+'/'+id+'.html'}", "openDetail(2019,'nb')", "/nb/2019.html"),
         # …one building it of more than its strings and arguments, or in a script file: not followed, told
         ("function openDoc(id){window.open(base()+id)}", "openDoc('8a8b')", None),
-        ("", "showInfo('9f')", None),
+        ("", "showInfo('9f3c')", None),
     ],
 )
 def test_a_report_a_site_function_opens(script, link, url):
@@ -574,10 +574,15 @@ def test_words_without_an_address_are_no_link_and_a_followed_twin_is_the_only_on
         "<a>XX县2024年政府信息公开工作年度报告</a>"  # no address and no script: a heading's words, no link
         "<a onclick=\"showInfo('1')\">XX县2023年政府信息公开工作年度报告</a>"  # a row's title a script opens…
         "<a href='/nb/2023.html'>XX县2023年政府信息公开工作年度报告</a>"  # …beside its 查看 link, followed
-        "<a href='#'>XX县2022年政府信息公开工作年度报告</a>"  # a listener on its class opens it
+        "<a href='#' data-id='8a8b77'>XX县2022年政府信息公开工作年度报告</a>"  # a listener on its class opens its id
+        "<a href='#'>XX县2021年政府信息公开工作年度报告</a>"  # …given none: a heading's, a tab's (review 104)
+        "<a href='javascript:void(0)' onclick='showTab(1)'>2020年度政府信息公开工作年度报告</a>"  # a tab
+        "<a onclick=\"openDoc('77aa')\">关于做好2019年度政府信息公开工作年度报告编制和发布工作的通知</a>"  # a notice
+        "<a href='/nb/2018.html'>XX县2018年政府信息公开工作年...</a>"  # a title cut short, followed, and…
+        "<a onclick=\"fav('XX县2018年政府信息公开工作年度报告')\">XX县2018年政府信息公开工作年度报告（PDF版）</a>"  # …a button
     )
     links = discover(html, PAGE, PATTERN)[0]
-    assert [(x.year, x.doubt) for x in links] == [(2023, ""), (2022, UNOPENED)]
+    assert [(x.year, x.doubt) for x in links] == [(2023, ""), (2018, CUT), (2022, UNOPENED)]
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from monitor.model import china_day, deadline
 from monitor.model.bodies import normal_name, same_name
 from monitor.reading.facts import title_body
 from monitor.store import Store, StoredBody, UnreadableReport, YearReport
+from monitor.watch.discover import unopened
 from monitor.watch.expected import expected
 from monitor.watch.listing import listing_complete
 
@@ -131,10 +132,11 @@ def bodies_of(source: Source, stored: list[StoredBody]) -> list[tuple[str, str]]
     return out or [(normal_name(source.agency), source.kind)]
 
 
-def _unread(bad: list[UnreadableReport], body: str) -> UnreadableReport | None:
-    """The source's listed report that could not be read and may be ``body``'s (its title names no other)."""
+def _unread(bad: list[UnreadableReport], body: str, own: str) -> UnreadableReport | None:
+    """The source's listed report that could not be read and may be ``body``'s (its title names no other; one
+    govmon cannot follow naming none is the source's ``own`` body's, as its alarm is held back: ``watch.poll``)."""
     for r in bad:
-        named = title_body(r.title)
+        named = title_body(r.title) or (own if unopened(r.url) else None)
         if named is None or same_name(named, body):
             return r
     return None
@@ -207,7 +209,9 @@ def standings_of(
         )
         for source, bodies in groups:
             for body in bodies:
-                unread = _unread([r for r in reversed(bad) if r.source == source.id], body[0])
+                unread = _unread(
+                    [r for r in reversed(bad) if r.source == source.id], body[0], normal_name(source.agency)
+                )
                 if body[0] not in rows and unread is None and year < since[source.id].get(body[0], year + 1):
                     continue  # not expected that year: nothing to say of it
                 s = _standing(source, body, year, rows.get(body[0]), today, bad=unread)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from itertools import islice
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from lxml import etree
 
+from monitor.reading.facts import title_body
 from monitor.watch import link_words, pagers
 from monitor.watch.markup import OPENS, Page, called, parsed, target
 from monitor.watch.pagers import canonical, resolved
@@ -178,7 +180,7 @@ def _links(
     base = pagers.base_of(page, page_url)
     here = canonical(page_url)
     nexts: list[tuple[int, str]] = []  # (rank, url): 下一页 first, then a pager's > and last its >>
-    rows = [*_clicked_rows(page), *_chosen(page)]
+    rows = dict.fromkeys((*_clicked_rows(page), *_chosen(page)), True)  # (in page order, and asked of at once)
     of_reports: bool | None = None  # whether the page says it lists reports, once a link of only a year asks
     unopened: list[tuple[Any, str, str]] = []  # links with no address found: a link, its words, its title
     for a in [*page.all("a"), *rows]:
@@ -250,22 +252,32 @@ def _add_unopened(
 ) -> None:
     """Add a report's link a script opens where govmon cannot follow it (``openDoc('8a8b…')`` of a function in a
     script file: review 102's H3, the year it names then called missing): listed under the listing's address and
-    the call, never fetched, its report told as not read (its year holds back its body's late alarm). Not where
-    another link of the page, followed, bears the same words (a row's title and its 查看 link)."""
-    titles = {x.title for x in links.values()}
+    the call (``unopened``), never fetched, its report told as not read (its year holds back its body's late alarm).
+    Only a link given a document's id (a tab's ``showTab(0)`` opens no document: review 104), naming a report, not
+    a notice; and not where a link followed names the same body's report of that year (a 收藏 or （PDF版） button
+    beside the row's title)."""
+    followed = {(x.year, title_body(x.title)) for x in links.values() if x.year}
     for a, text, title in unopened:
-        href = str(a.get("href") or "").strip()
-        if a.get("onclick") is None and not href.startswith(("javascript:", "#")):
-            continue  # (words with no link: not a link a script opens)
+        call = str(a.get("onclick") or "").strip() or str(a.get("href") or "").strip().removeprefix("javascript:")
+        given = _GIVEN.search(call) or next((k for k in a.attrib if str(k).startswith("data-") and a.get(k)), None)
         name = link_words.undated(title if pattern.search(title) else text)
         year = link_words.year(name)
-        if pattern.search(name) and year and name not in titles and not link_words.skipped(name, text):
-            call = str(a.get("onclick") or "").strip() or href.removeprefix("javascript:")
-            url = f"{here}#{''.join((call if _VOID.sub('', call) else name).split())[:300]}"  # (as a reader sees it)
-            links.setdefault(url, Link(url, name, year, UNOPENED))
+        if not (given and year and pattern.search(name)) or link_words.skipped(name, text) or link_words.notice(name):
+            continue
+        body = title_body(name)
+        if any(y == year and (body is None or b is None or b == body) for y, b in followed):
+            continue
+        url = f"{here}#{''.join((call if _GIVEN.search(call) else name).split())[:300]}"  # (as a reader reads it)
+        links.setdefault(url, Link(url, name, year, UNOPENED))
 
 
-_VOID = re.compile(r"void\s*\(\s*0\s*\)|return\s+false|[#;\s]")  # a script that opens nothing itself
+# a call given a document's id: a string of 3 characters or more, or a number of 4 digits or more (not a tab's 0)
+_GIVEN = re.compile(r"\w\s*\(\s*(?:[^()]*?,\s*)?(?:'[^']{3,}'|\"[^\"]{3,}\"|\d{4,})")
+
+
+def unopened(url: str) -> bool:
+    """Whether a link's URL is an ``UNOPENED`` one's (a followed link's has no fragment: ``pagers.canonical``)."""
+    return "#" in url
 
 
 _HEADS = ("title", "h1", "h2", "h3", "h4", "h5", "h6", "caption", "th")
@@ -279,14 +291,26 @@ def _of_reports(page: Page, pattern: re.Pattern[str]) -> bool:
 
 
 def _row_label(page: Page, a: Any) -> str:
-    """The body a table's row names in its first cell, beside a year's link in another (``平潭综合实验区公安局``), or
-    "" (no table, the link in the first cell, a first cell naming a year or too long to be a body's name)."""
+    """The body a table's row names in a cell before a year's link (``平潭综合实验区公安局 | 2025年度报告``): the first
+    such cell that reads as a name, not a 序号, a date or a year, nor a layout table's column of links; or ""."""
     row = next(a.iterancestors("tr"), None)
-    cells = [] if row is None else [c for c in row if c.tag in ("td", "th")]
-    if not cells or any(x is a for x in cells[0].iter()):
-        return ""
-    label = link_words.words(page.words(cells[0]))
-    return label if 2 <= len(label) <= 40 and link_words.year(label) is None else ""
+    for cell in [] if row is None else [c for c in row if c.tag in ("td", "th")]:
+        if any(x is a for x in cell.iter("a")) or len(list(islice(cell.iter(), _CELL_ELEMENTS))) == _CELL_ELEMENTS:
+            return ""  # (the link's own cell: none before it names a body; a cell of a layout table: not a label)
+        label = link_words.words(page.words(cell))
+        if (
+            2 <= len(label) <= 40
+            and _NAMED.search(label)
+            and link_words.year(label) is None
+            and not _DATED.search(label)
+        ):
+            return label
+    return ""
+
+
+_CELL_ELEMENTS = 12  # elements in a cell past which it is a layout's, not a body's name (review 104: 11 s a page)
+_NAMED = re.compile(r"[\u4e00-\u9fff]{2}")
+_DATED = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}")
 
 
 def _link_text(page: Page, a: Any, pattern: re.Pattern[str]) -> tuple[str, bool]:

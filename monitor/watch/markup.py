@@ -103,7 +103,8 @@ def target(a: Any) -> str | None:
 
 # a site's own function opening a page, written in the page (review 102's H3: ``openDoc('8a8b9c2e8d')`` for
 # ``function openDoc(id){window.open('/s3/detail.html?id='+id)}``), its body one block
-_FUNCTION = re.compile(r"function\s+([A-Za-z_$][\w$]*)\s*\(([^)]*)\)\s*\{([^{}]*)\}")
+# (each part bounded: an unclosed "function f(" searched to the script's end from each was quadratic, review 104)
+_FUNCTION = re.compile(r"function\s+([A-Za-z_$][\w$]{0,60})\s*\(([^)]{0,200})\)\s*\{([^{}]{0,2000})\}")
 _SINK = re.compile(
     r"(?:window\.open|location\.(?:assign|replace)|(?:window\.|document\.|self\.|top\.)?location(?:\.href)?\s*=)"
     r"\s*\(?\s*([^;),]+)"

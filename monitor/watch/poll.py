@@ -24,7 +24,7 @@ from monitor.checks.registry import SourceContext
 from monitor.config import Settings, Source
 from monitor.errors import FetchError, InputError, StorageError
 from monitor.model import Event, china_today
-from monitor.model.bodies import Body, same_name
+from monitor.model.bodies import Body, normal_name, same_name
 from monitor.reading.facts import title_body
 from monitor.store import (
     Claim,
@@ -57,7 +57,7 @@ NO_LINKS = (
     "未能检查各年度报告是否逾期"
 )
 # a report's link whose address only a script in a file of its own knows (``Link.doubt`` UNOPENED)
-UNOPENED_CN = "栏目页面列出了这份报告，但其链接由网站脚本打开（{}），无法跟随；可把 list_url 改为栏目的列表接口"
+UNOPENED_CN = "栏目页面列出了这份报告，但其链接由网站脚本打开（{}），未能跟随打开"
 
 
 class Watcher:
@@ -162,7 +162,7 @@ class Watcher:
                 if lists_nothing_read(self.store, source, links, result.body_of):  # nothing read, not "nothing
                     raise InputError(NO_LINKS)  # published" (a listing a script draws, a wrong address, bytes not
                     # decoded): every year's report would be called missing
-                listed = _listed(links, set(result.failing), result.body_of)
+                listed = _listed(links, set(result.failing), result.body_of, normal_name(source.agency))
                 years = {y for _, y in listed} | begun.years | checked
             result.reports = len(links)
             # the bodies as the poll began, unless a report was read since (it may have added one): asked once
@@ -329,13 +329,14 @@ class Watcher:
 _GONE = re.compile(r"HTTP 40[34]|HTTP 410")
 
 
-def _listed(links: list[Link], failing: set[str], body_of: dict[str, str]) -> list[tuple[str | None, int]]:
+def _listed(links: list[Link], failing: set[str], body_of: dict[str, str], own: str) -> list[tuple[str | None, int]]:
     """(its body, its year) of each listed report link with a year: a report published, whether or not it could be
     read this time. Its body is the one its report is stored under or was attributed to now, else the one its title
-    names (None: none). A doubtful link (``Link.doubt``) lists its year only as the report it turned out to be
-    (stored, so its body's years have it), or when it could not be read (it may be the report)."""
+    names (None: none; a link govmon cannot follow naming none, the source's ``own``: a tab's or a 专题's heading
+    held back every body's alarm, review 104). A doubtful link (``Link.doubt``) lists its year only as the report it
+    turned out to be (stored, so its body's years have it), or when it could not be read (it may be the report)."""
     return [
-        (body_of.get(link.url) or title_body(link.title), link.year)
+        (body_of.get(link.url) or title_body(link.title) or (own if link.doubt == UNOPENED else None), link.year)
         for link in links
         if link.year and (not link.doubt or link.url in failing)
     ]
