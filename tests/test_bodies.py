@@ -813,3 +813,61 @@ async def test_a_link_not_followed_naming_no_body_holds_back_only_the_source_s_o
     assert rows["平潭综合实验区社会事业局"].state == "missing"
     assert rows["平潭综合实验区社会事业局"].error is None
     assert rows["平潭综合实验区公安局"].error is None
+
+
+async def test_a_year_s_link_to_a_workbook_that_is_no_report_holds_back_nothing(portal, tmp_path, db):
+    """Review 104's H2: a 年报 column's box of 统计数据 links ``2024年`` to a workbook of statistics. Opened as maybe
+    the report, its bytes were decoded as a page to look for attachments: "unknown encoding", an unreadable report
+    at every poll, holding back every body's 2024 alarm. A document that is no report is not one."""
+    import io  # noqa: PLC0415
+
+    import openpyxl  # noqa: PLC0415
+
+    book = openpyxl.Workbook()
+    book.active.append(["指标", "2024年"])
+    book.active.append(["地区生产总值（亿元）", 321.5])
+    stats = io.BytesIO()
+    book.save(stats)
+    portal.add("/col/t1.html", (CORPUS / "010_pingtan_public_security_bureau_2024.html").read_bytes())
+    portal.add("/tj/2024.xlsx", stats.getvalue(), content_type="application/vnd.ms-excel", charset=None)
+    portal.add(
+        "/col/",
+        "<html><head><title>部门政府信息公开年报</title></head><body><table><tr><td>平潭综合实验区公安局</td><td><a "
+        "href='t1.html'>2024年度报告</a></td></tr></table><div class='side'><h3>统计数据</h3><a href='/tj/2024.xlsx'>"
+        "2024年</a></div></body></html>",
+    )
+    cfg = _config(
+        tmp_path, f"{portal.base}/col/", PINGTAN_ROSTER, db=db, agency="平潭综合实验区管委会", kind="department"
+    )
+    for _ in range(2):
+        (result,) = await poll(cfg, today=JUDGED_ON)
+        assert result.error is None
+        assert result.problems == []
+    late = [f.message[:16] for event in _missing(cfg) for f in event.payload.findings]
+    assert late == ["平潭综合实验区社会事业局2024"]
+
+
+async def test_a_frame_not_there_beside_a_report_ends_the_listing_read_whole(portal, tmp_path, db):
+    """Review 104's H4: a column page with one report link and a tall same-site frame (a footer's, a map's) that
+    answers 404. Followed as the listing's next page, its failure made the listing not read whole: 未能检查 at every
+    poll, the true late alarm held back. A frame that is not there holds no list."""
+    portal.add("/col/t1.html", (CORPUS / "010_pingtan_public_security_bureau_2024.html").read_bytes())
+    portal.add(
+        "/col/",
+        "<html><body><ul><li><a href='t1.html'>平潭综合实验区公安局2024年政府信息公开工作年度报告</a></li></ul>"
+        "<iframe src='/footer.html' width='100%' height='420' frameborder='0'></iframe></body></html>",
+    )
+    cfg = _config(
+        tmp_path, f"{portal.base}/col/", PINGTAN_ROSTER, db=db, agency="平潭综合实验区管委会", kind="department"
+    )
+    for _ in range(2):  # (the second from what the first stored)
+        (result,) = await poll(cfg, today=JUDGED_ON)
+        assert result.error is None
+    late = [f.message[:16] for event in _missing(cfg) for f in event.payload.findings]
+    assert late == ["平潭综合实验区社会事业局2024"]
+    store = open_store(cfg)
+    try:
+        rows = {s.body: s.state for s in status.standings(cfg, store, [2024], JUDGED_ON)}
+    finally:
+        store.close()
+    assert rows["平潭综合实验区社会事业局"] == "missing"

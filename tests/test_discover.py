@@ -8,7 +8,7 @@ import re
 import pytest
 
 from monitor.model import DEFAULT_LINK_PATTERN
-from monitor.reading.facts import find_agency, find_title, find_year
+from monitor.reading.facts import find_agency, find_title, find_year, title_body
 from monitor.watch.discover import attachments, discover, says_empty
 
 PATTERN = re.compile(DEFAULT_LINK_PATTERN)
@@ -152,3 +152,18 @@ def test_a_listing_link_naming_its_year_s_months_keeps_its_year():
 )
 def test_a_listing_says_it_lists_nothing_only_in_words_a_reader_sees_and_no_script_fills(page, empty):
     assert says_empty(f"<html><body>{page}</body></html>") is empty
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "平潭综合实验区公安局2024年度报告",
+        "平潭综合实验区公安局2024年报",
+        "平潭综合实验区公安局2024",
+        "平潭综合实验区公安局2024年",
+    ],
+)
+def test_a_table_cell_s_title_names_its_row_s_body(title):
+    # review 104's H3: a 部门年报 cell read with its row's body named none, and its failure held back every body
+    assert title_body(title) == "平潭综合实验区公安局"
+    assert title_body(title.removeprefix("平潭综合实验区公安局")) is None

@@ -311,7 +311,7 @@ async def test_a_catalogue_whose_titles_name_no_body_lists_each_report_for_its_o
 @pytest.mark.parametrize(
     ("frame", "sent_to"),
     [
-        ('<iframe src="list.html" width="100%"></iframe>', "http://www.pingtan.gov.cn/c/nb/list.html"),
+        ('<iframe src="list.html" width="100%"></iframe>', "http://www.pingtan.gov.cn/c/nb/list.html#frame"),
         ('<iframe src="https://map.example.com/embed"></iframe>', None),  # another site's: no list of this column
     ],
 )
@@ -331,12 +331,14 @@ HOT = "<h3>热点信息</h3><a href='/x/t{}.html'>XX县公安局202{}年政府�
         ('<iframe src="/stat/pv.html" style="display:none"></iframe>', True),
         ('<iframe src="/ad.html" width="300" height="250"></iframe>', False),  # two frames a reader sees: which?
         (HOT.format(1, 3), True),  # review 102's H2: a 热点 box's report beside the list's frame
-        (HOT.format(1, 3) + HOT.format(2, 2) + HOT.format(3, 1), False),  # a list of reports of its own
+        (HOT.format(1, 3) + HOT.format(2, 2), False),  # review 104: a list of reports of its own (beside a map's)
+        ('<noscript><iframe src="/stat/count.jsp"></iframe></noscript>', True),  # a counter for no-script browsers
+        ('<div class="pop" style="display:none"><iframe src="/login.html" height="500"></iframe></div>', True),
     ],
 )
 def test_a_frame_holding_the_list_beside_a_counter_s_frame_or_a_box_s_report(beside, followed):
     html = f"<html><body><h1>政府信息公开年报</h1>{LIST_FRAME}{beside}</body></html>"
-    assert discover(html, PAGE, PATTERN)[1] == ("http://www.pingtan.gov.cn/c/nb/list.html" if followed else None)
+    assert discover(html, PAGE, PATTERN)[1] == ("http://www.pingtan.gov.cn/c/nb/list.html#frame" if followed else None)
 
 
 def test_a_short_frame_beside_a_report_link_is_a_header_s_not_the_list():
@@ -519,6 +521,21 @@ def test_a_report_a_row_s_click_or_a_cover_picture_opens(row):
     assert (link.url, link.year, link.doubt) == (urljoin(PAGE, "/art/2025/t1.html"), 2025, SCRIPTED)
 
 
+def test_a_box_s_years_beside_reports_named_in_full_are_not_the_page_s():
+    """Review 104's H5: 公安局's column, its reports named in full, beside a box of the zone's 年报 by year only
+    (2021年, 2019年): opened, they made the zone expected on 公安局's column and called it late. A year's link in a
+    row naming its body is still read."""
+    html = (
+        "<title>政府信息公开年报</title><ul><li><a href='/a/1.html'>XX县公安局2024年政府信息公开工作年度报告</a></li></ul>"
+        "<div class='side'><h3>管委会政府信息公开年报</h3><a href='/z/2021.html'>2021年</a><a href='/z/2019.html'>2019年</a>"
+        "</div><table><tr><td>XX县财政局</td><td><a href='/c/2024.html'>2024年度报告</a></td></tr></table>"
+    )
+    assert [x.title for x in discover(html, PAGE, PATTERN)[0]] == [
+        "XX县公安局2024年政府信息公开工作年度报告",
+        "XX县财政局2024年度报告",
+    ]
+
+
 @pytest.mark.parametrize(
     ("head", "found"),
     [
@@ -591,6 +608,7 @@ def test_words_without_an_address_are_no_link_and_a_followed_twin_is_the_only_on
         ("if(this.value) window.location.href=this.value", True),  # review 102's H4: a 年度 select, no link beside
         ("window.open(this.options[this.selectedIndex].value)", True),
         ("filterList(this.value)", False),  # a select filtering the list a script draws: no address
+        ("location.href='?year='+this.value", False),  # review 104: an address built of the value, not the value
     ],
 )
 def test_a_select_of_years_whose_choice_opens_a_report(change, found):
@@ -665,7 +683,7 @@ def test_a_framed_list_beside_a_breadcrumb_to_the_column():
     html = '<div class="crumb"><a href="/zwgk/nb/">政府信息公开年报</a></div><iframe src="list.html"></iframe>'
     links, sent_to = discover(html, PAGE, PATTERN)
     assert [x.doubt for x in links] == [COLUMN]
-    assert sent_to == "http://www.pingtan.gov.cn/c/nb/list.html"
+    assert sent_to == "http://www.pingtan.gov.cn/c/nb/list.html#frame"
 
 
 def test_a_site_function_opening_a_page():

@@ -284,8 +284,14 @@ def title_body(title: str | None) -> str | None:
     """The body a report's title names: "平潭综合实验区公安局2024年…报告" is 平潭综合实验区公安局."""
     if not title:
         return None
-    name = re.sub(_YEAR + r"度?", "", title)
-    return body_name(_REPORT_PHRASE.split(name)[0].strip(" :"))
+    # a link's short forms (a 部门年报 table's cell read with its row's body: review 104): …公安局2024年度报告,
+    # …公安局2024年报, …公安局2024
+    name = _SHORT_YEAR.sub(r"\1年", title.strip())
+    name = re.sub(_YEAR + r"度?", "", name.removesuffix("年报") + ("年度报告" if name.endswith("年报") else ""))
+    return body_name(_REPORT_PHRASE.split(name)[0].strip(" :").removesuffix("报告").strip(" :"))
+
+
+_SHORT_YEAR = re.compile(r"((?:19|20)\d{2})$")
 
 
 def choose_body(named: str | None, fields: list[str]) -> str | None:

@@ -119,9 +119,10 @@ def _scripted_words(a: Any, pattern: re.Pattern[str]) -> str:
 
 def _sent_on(page: Page, page_url: str, links: list[Link]) -> str | None:
     """Where a page with no report link sends its reader: a ``<meta http-equiv="refresh">``'s URL, else the one
-    ``<iframe>`` on the same site a reader sees (not a counter's, hidden or 0×0: review 102's M2). A page with a
-    report link or two beside such a frame a list's height (a 热点 box's link: review 102's H2) is sent on too."""
-    plain = sum(not x.doubt for x in links)
+    ``<iframe>`` on the same site a reader sees (not a counter's, hidden or 0×0: review 102's M2). A page with one
+    report link beside such a frame a list's height (a 热点 box's link: review 102's H2) is sent on too; one with two
+    (a list of its own beside a map's frame: review 104) is not."""
+    plain = sum(x.doubt in ("", YEAR_ONLY) for x in links)  # (a table of years' reports lists them)
     if plain == 0:
         for meta in page.all("meta"):
             content = str(meta.get("content"))
@@ -133,9 +134,13 @@ def _sent_on(page: Page, page_url: str, links: list[Link]) -> str | None:
         url = resolved(pagers.base_of(page, page_url), str(frame.get("src") or "").strip())
         if url and urlsplit(url).netloc == site and url != canonical(page_url) and not _unseen_frame(frame):
             frames.append((url, _height(frame)))
-    if len(frames) != 1 or (plain and (plain > 2 or frames[0][1] < _LIST_HEIGHT)):
+    if len(frames) != 1 or (plain and (plain > 1 or frames[0][1] < _LIST_HEIGHT)):
         return None
-    return frames[0][0]
+    return frames[0][0] + FRAMED
+
+
+FRAMED = "#frame"  # a next page that is a frame of the page (a followed URL has no fragment): not there, it ends the
+# listing, which is read whole (a footer's frame answering 404 made a listing 未能检查 for good: review 104)
 
 
 _LIST_HEIGHT = 400  # pixels: a frame this high holds a page's content, not a header's or a footer's
@@ -152,7 +157,10 @@ def _height(frame: Any) -> int:
 def _unseen_frame(frame: Any) -> bool:
     """A frame no reader sees: hidden, or 0 or 1 pixel wide or high (a counter's, an analytics page)."""
     style = str(frame.get("style") or "")
-    if frame.get("hidden") is not None or _HIDDEN_STYLE.search(style):
+    if any(
+        el.get("hidden") is not None or _HIDDEN_STYLE.search(str(el.get("style") or "")) or el.tag == "noscript"
+        for el in (frame, *frame.iterancestors())
+    ):  # (hidden itself or in a hidden box, a 弹窗 layer; a counter's for browsers without scripts: review 104)
         return True
     sizes = [str(frame.get(k) or "") for k in ("width", "height")]
     sizes += [m[1] for m in re.finditer(r"(?<![-\w])(?:width|height)\s*:\s*(\d+(?:\.\d+)?)\s*(?:px)?\s*(?:;|$)", style)]
@@ -183,6 +191,7 @@ def _links(
     rows = dict.fromkeys((*_clicked_rows(page), *_chosen(page)), True)  # (in page order, and asked of at once)
     of_reports: bool | None = None  # whether the page says it lists reports, once a link of only a year asks
     unopened: list[tuple[Any, str, str]] = []  # links with no address found: a link, its words, its title
+    boxed: set[str] = set()  # links of only a year, naming no body, as a box of years' links writes them
     for a in [*page.all("a"), *rows]:
         text, pictured = _link_text(page, a, pattern)
         title = link_words.words(str(a.get("title") or ""))
@@ -207,6 +216,12 @@ def _links(
             )
         ):
             links[url] = link
+            if link.doubt == YEAR_ONLY and link_words.only_a_year(link.title) and not (pictured or a.tag == "option"):
+                boxed.add(url)
+    if any(not x.doubt for x in links.values()):  # a page listing reports by name: a year's link naming no body in
+        # its row is a box's (review 104: a sidebar's 2021年, 2019年 opened another body's reports, made it expected);
+        # not the page's own 年度 select, nor a cover picture's (review 102's H4: the newest year only there)
+        links = {u: x for u, x in links.items() if u not in boxed}
     _add_unopened(links, unopened, here, pattern)
     nexts = [(rank, url) for rank, url in nexts if rank == 1 or url not in links]  # a row's ">" to its own report
     return list(links.values()), min(nexts)[1] if nexts else None
@@ -343,7 +358,11 @@ def _clicked_rows(page: Page) -> list[Any]:
 
 
 _ROWS = frozenset({"tr", "li", "div", "td", "span", "p", "dd"})
-_CHOSEN = re.compile(r"this\.(?:value|options)|\.val\(\)")  # a <select>'s script going where its option says
+# a <select>'s script going where its option's value says, as it is (not "'?year='+this.value": review 104)
+_CHOSEN = re.compile(
+    r"(?:location(?:\.href)?\s*=|\.open\(|\.assign\(|\.replace\()\s*"
+    r"(?:this\.(?:value|options\[[^\]]*\]\.value)|\$\(this\)\.val\(\))(?!\s*[+\w.\[])"
+)
 
 
 def _chosen(page: Page) -> list[Any]:
@@ -352,7 +371,7 @@ def _chosen(page: Page) -> list[Any]:
     return [
         option
         for select in page.all("select")
-        if _CHOSEN.search(changed := str(select.get("onchange") or "")) and ("location" in changed or "open" in changed)
+        if _CHOSEN.search(str(select.get("onchange") or ""))
         for option in select.iter("option")
         if str(option.get("value") or "").strip()
     ]

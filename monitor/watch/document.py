@@ -445,6 +445,14 @@ class Documents:
             copies.remember(page, ready.compared)
         if any(t.status not in ("missing", "image") for t in page.tables.values()):
             return Read(page, resp.body, resp.content_type, ready)
+        if sniff(resp.body) not in (
+            "html",
+            "text",
+            "mhtml",
+        ):  # a document itself (a workbook, a Word file, a picture), not a
+            if not is_report(page):  # page linking one (review 104: a 统计年报's .xlsx was decoded as a page, and its
+                raise NotAReport(NOT_A_REPORT)  # bytes' "unknown encoding" held back every body's alarm)
+            return Read(page, resp.body, resp.content_type, ready)
         if link.doubt == COLUMN and lists_reports(page):  # a column's page (a parent's, a sibling's): its reports'
             raise NotAReport(NOT_A_REPORT)  # attachments are theirs, not this link's
         html, _ = decode(resp.body, resp.charset or source.encoding)

@@ -19,7 +19,7 @@ from monitor.reading.formats import decode
 from monitor.store import Listing, PageCache, SourceState, Store
 from monitor.watch import pagers
 from monitor.watch.addresses import allowed_for
-from monitor.watch.discover import COLUMN, FOUND_BY, Link, discover, drawn_by_script, same_page, says_empty
+from monitor.watch.discover import COLUMN, FOUND_BY, FRAMED, Link, discover, drawn_by_script, same_page, says_empty
 from monitor.watch.fetch import Fetcher
 from monitor.watch.handed import handed
 from monitor.watch.pagers import UNFOLLOWED
@@ -95,6 +95,10 @@ async def read_listing(
         except FetchError as exc:
             if url == source.list_url:
                 raise
+            if url.endswith(FRAMED) and GONE.search(str(exc)):  # a frame of the page that is not there: no list
+                log.info("source %s: listing frame %s not there: %s", source.id, url, exc)
+                store.save_page(url, None, None, b"", Listing((), None, pattern, FOUND_BY))  # (walked so, it ends)
+                break
             # a next page that cannot be fetched (a pager's page that is not there, a script's address built wrong:
             # review 102): the pages read are told, the listing is not read whole
             log.warning("source %s: listing page %s not read: %s", source.id, url, exc)
@@ -122,6 +126,9 @@ async def read_listing(
     elif url and url not in seen:
         log.warning("source %s: listing pages past max_pages=%d not read", source.id, source.max_pages)
     return list(links.values()), not (url and url not in seen)
+
+
+GONE = re.compile(r"HTTP 40[34]|HTTP 410")  # a fetch's error saying the page is not there
 
 
 # characters of a listing page from which its links are found by a reader: lxml and the links' words take this

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
@@ -42,7 +41,7 @@ from monitor.watch.discover import COLUMN, UNOPENED, Link
 from monitor.watch.document import Documents, PollResult, Remembered
 from monitor.watch.expected import expected
 from monitor.watch.fetch import Fetcher
-from monitor.watch.listing import listing_read, lists_nothing_read, read_listing
+from monitor.watch.listing import GONE, listing_read, lists_nothing_read, read_listing
 from monitor.watch.regions import recheck_regions
 
 SOURCE_DEADLINE = 900.0  # one source's whole poll (listing pages and reports): a slow portal cannot hold a pass
@@ -307,7 +306,7 @@ class Watcher:
                 raise FetchError(UNOPENED_CN.format(link.url.partition("#")[2]))
             return await self.documents.check(source, link, known, result, year_done) or 0
         except FetchError as exc:
-            if link.doubt == COLUMN or (link.doubt and _GONE.search(str(exc))):  # a column's link, or a notice
+            if link.doubt == COLUMN or (link.doubt and GONE.search(str(exc))):  # a column's link, or a notice
                 # that is gone (404, 410): no report is unread
                 log.info("source %s: %s (%s) not fetched: %s", source.id, link.url, link.title, exc)
                 return 0
@@ -324,9 +323,6 @@ class Watcher:
         level = logging.INFO if isinstance(exc, Remembered) else logging.WARNING
         log.log(level, "source %s: report %s: %s", source.id, link.url, exc)
         return 0
-
-
-_GONE = re.compile(r"HTTP 40[34]|HTTP 410")
 
 
 def _listed(links: list[Link], failing: set[str], body_of: dict[str, str], own: str) -> list[tuple[str | None, int]]:
