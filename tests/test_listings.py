@@ -524,13 +524,16 @@ def test_a_report_a_row_s_click_or_a_cover_picture_opens(row):
 def test_a_box_s_years_beside_reports_named_in_full_are_not_the_page_s():
     """Review 104's H5: 公安局's column, its reports named in full, beside a box of the zone's 年报 by year only
     (2021年, 2019年): opened, they made the zone expected on 公安局's column and called it late. A year's link in a
-    row naming its body is still read."""
+    row naming its body is still read, and one in the list of reports named in full (its newest row's words cut to
+    2025年度报告: review 105, dropped and called late)."""
     html = (
-        "<title>政府信息公开年报</title><ul><li><a href='/a/1.html'>XX县公安局2024年政府信息公开工作年度报告</a></li></ul>"
+        "<title>政府信息公开年报</title><ul><li><a href='/a/2.html'>2025年度报告</a></li>"  # (review 105: in the list)
+        "<li><a href='/a/1.html'>XX县公安局2024年政府信息公开工作年度报告</a></li></ul>"
         "<div class='side'><h3>管委会政府信息公开年报</h3><a href='/z/2021.html'>2021年</a><a href='/z/2019.html'>2019年</a>"
         "</div><table><tr><td>XX县财政局</td><td><a href='/c/2024.html'>2024年度报告</a></td></tr></table>"
     )
     assert [x.title for x in discover(html, PAGE, PATTERN)[0]] == [
+        "2025年度报告",
         "XX县公安局2024年政府信息公开工作年度报告",
         "XX县财政局2024年度报告",
     ]

@@ -191,7 +191,7 @@ def _links(
     rows = dict.fromkeys((*_clicked_rows(page), *_chosen(page)), True)  # (in page order, and asked of at once)
     of_reports: bool | None = None  # whether the page says it lists reports, once a link of only a year asks
     unopened: list[tuple[Any, str, str]] = []  # links with no address found: a link, its words, its title
-    boxed: set[str] = set()  # links of only a year, naming no body, as a box of years' links writes them
+    boxes: dict[str, Any] = {}  # the list each link naming a report in full, or only a year, stands in
     for a in [*page.all("a"), *rows]:
         text, pictured = _link_text(page, a, pattern)
         title = link_words.words(str(a.get("title") or ""))
@@ -216,12 +216,13 @@ def _links(
             )
         ):
             links[url] = link
-            if link.doubt == YEAR_ONLY and link_words.only_a_year(link.title) and not (pictured or a.tag == "option"):
-                boxed.add(url)
-    if any(not x.doubt for x in links.values()):  # a page listing reports by name: a year's link naming no body in
-        # its row is a box's (review 104: a sidebar's 2021年, 2019年 opened another body's reports, made it expected);
-        # not the page's own 年度 select, nor a cover picture's (review 102's H4: the newest year only there)
-        links = {u: x for u, x in links.items() if u not in boxed}
+            if not link.doubt or (link.doubt == YEAR_ONLY and link_words.only_a_year(link.title) and not _own_box(a)):
+                boxes[url] = _box(a)
+    named = {boxes[u] for u, x in links.items() if not x.doubt}
+    if named:  # a page listing reports by name: a year's link naming no body, out of their list, is a box's (review
+        # 104: a sidebar's 2021年, 2019年 opened another body's reports, made it expected); not one in their list (the
+        # newest row's 2025年度报告: review 105), nor the page's 年度 select, nor a cover picture (review 102's H4)
+        links = {u: x for u, x in links.items() if u not in boxes or not x.doubt or boxes[u] in named}
     _add_unopened(links, unopened, here, pattern)
     nexts = [(rank, url) for rank, url in nexts if rank == 1 or url not in links]  # a row's ">" to its own report
     return list(links.values()), min(nexts)[1] if nexts else None
@@ -293,6 +294,17 @@ _GIVEN = re.compile(r"\w\s*\(\s*(?:[^()]*?,\s*)?(?:'[^']{3,}'|\"[^\"]{3,}\"|\d{4
 def unopened(url: str) -> bool:
     """Whether a link's URL is an ``UNOPENED`` one's (a followed link's has no fragment: ``pagers.canonical``)."""
     return "#" in url
+
+
+def _own_box(a: Any) -> bool:
+    """Whether a link is its own box: an ``<option>`` of the page's 年度 select, a cover picture."""
+    return bool(a.tag == "option" or a.find(".//img") is not None)
+
+
+def _box(a: Any) -> Any:
+    """The list a link stands in (its ``ul``, ``ol``, ``table`` or ``dl``), else its parent."""
+    box = next(a.iterancestors("ul", "ol", "table", "dl"), None)
+    return a.getparent() if box is None else box
 
 
 _HEADS = ("title", "h1", "h2", "h3", "h4", "h5", "h6", "caption", "th")
