@@ -71,6 +71,10 @@ def test_names_are_one_body_by_alias_suffix_and_spelling():
         assert attribute(read, "title", None, roster=roster, agency="x", agency_kind="government").body == body
     assert not same_name("泸州市人民政府", "通辽市人民政府")
     assert not same_name("人民政府", "通辽市人民政府")  # a generic word names no body
+    assert same_name("平潭综合实验区管委会", "平潭综合实验区人民政府")  # a zone's government by its other name
+    assert same_name("XX经济开发区管理委员会", "XX经济开发区人民政府")
+    assert same_name("通辽市政府", "通辽市人民政府")
+    assert not same_name("XX市城市管理委员会", "XX市人民政府")  # a department, not the city's government
     assert normal_name("平潭綜合實驗區 公安局") == "平潭综合实验区公安局"
 
 
@@ -871,3 +875,71 @@ async def test_a_frame_not_there_beside_a_report_ends_the_listing_read_whole(por
     finally:
         store.close()
     assert rows["平潭综合实验区社会事业局"] == "missing"
+
+
+async def test_a_sidebar_s_report_beside_a_zone_named_by_its_administration(portal, tmp_path, db):
+    """Review 105's H1: the source's agency written as the site names itself, 平潭综合实验区管委会, its reports stored
+    as 平潭综合实验区人民政府: not taken for the source's own body, so a 热点 box's one 公安局 report was not a stray
+    and 公安局 was called late. A zone's 管委会 is its government."""
+    portal.add("/col/t1.html", (CORPUS / "005_pingtan_zone_2021.html").read_bytes())
+    portal.add("/hot/t2.html", (CORPUS / "010_pingtan_public_security_bureau_2024.html").read_bytes())
+    portal.add(
+        "/col/",
+        "<html><body><ul><li><a href='t1.html'>平潭综合实验区2021年政府信息公开工作年度报告</a></li></ul><div class='side'>"
+        "<h3>热点关注</h3><a href='/hot/t2.html'>平潭综合实验区公安局2024年政府信息公开工作年度报告</a></div></body></html>",
+    )
+    cfg = _config(tmp_path, f"{portal.base}/col/", db=db, agency="平潭综合实验区管委会", kind="government")
+    (result,) = await poll(cfg, today=date(2026, 12, 7))
+    assert result.error is None
+    late = {f.message[:15] for event in _missing(cfg) for f in event.payload.findings}
+    assert not any(m.startswith("平潭综合实验区公安局") for m in late)
+    assert "平潭综合实验区人民政府2025" in late  # its own: truly not listed
+
+
+async def test_a_body_with_its_own_column_and_a_sidebar_link_elsewhere_is_told_once_where_expected(
+    portal, tmp_path, db
+):
+    """Review 105's H2: 社会事业局's column (first in sources.toml) links 公安局's 2024 report in a box; 公安局's own
+    column lists it too. 公安局, late for 2025, was mailed (twice, where its years made it no stray), while status
+    showed it under the first source, where it was not expected, and never as late. Now one alarm, from its own
+    column, and status shows it there, late."""
+    portal.add("/sys/t1.html", (CORPUS / "009_pingtan_social_affairs_bureau_2023.html").read_bytes())
+    gaj = (CORPUS / "010_pingtan_public_security_bureau_2024.html").read_bytes()
+    portal.add("/gaj/t1.html", gaj)
+    portal.add("/gaj/t0.html", gaj.replace("2024年".encode(), "2023年".encode()))
+    title = "平潭综合实验区{}{}年政府信息公开工作年度报告"
+    portal.add(
+        "/sys/",
+        f"<html><body><ul><li><a href='t1.html'>{title.format('社会事业局', 2023)}</a></li></ul><div class='side'>"
+        f"<h3>热点关注</h3><a href='/gaj/t1.html'>{title.format('公安局', 2024)}</a></div></body></html>",
+    )
+    portal.add(
+        "/gaj/",
+        f"<html><body><ul><li><a href='t1.html'>{title.format('公安局', 2024)}</a></li><li><a href='t0.html'>"
+        f"{title.format('公安局', 2023)}</a></li></ul></body></html>",
+    )
+    path = tmp_path / "sources.toml"
+    path.write_text(
+        f'[monitor]\ndatabase = "{db}"\n'
+        f'[[source]]\nid = "sys"\nagency = "平潭综合实验区社会事业局"\nkind = "department"\nlist_url = "{portal.base}/sys/"\n'
+        f'[[source]]\nid = "gaj"\nagency = "平潭综合实验区公安局"\nkind = "department"\nlist_url = "{portal.base}/gaj/"\n',
+        encoding="utf-8",
+    )
+    cfg = config.load(path)
+    today = date(2026, 12, 7)
+    await poll(cfg, today=today)
+    await poll(cfg, today=today)  # (each source again, with every body now stored)
+    store = open_store(cfg)
+    try:
+        told = [
+            (e.event.source, f.message[:14])
+            for e in store.events()
+            if e.event.kind == "missing"
+            for f in e.event.payload.findings
+        ]
+        rows = {(s.source, s.body, s.year): s.state for s in status.standings(cfg, store, [2025], today)}
+    finally:
+        store.close()
+    assert [t for t in told if t[1].startswith("平潭综合实验区公安局")] == [("gaj", "平潭综合实验区公安局2025")]
+    assert rows[("gaj", "平潭综合实验区公安局", 2025)] == "missing"
+    assert ("sys", "平潭综合实验区公安局", 2025) not in rows

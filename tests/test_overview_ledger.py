@@ -303,8 +303,8 @@ async def test_pages_split_and_joined_as_groups_and_rosters_grow_and_shrink(port
 
 async def test_a_former_name_merged_into_a_rostered_body(portal, tmp_path, database):
     """甲局's report is listed on s; the admin adds r after it, whose roster names 乙局 with 甲局 as its former name:
-    built before the store learns it, then after the sync merges 甲局's report into 乙局 (s's grid loses 甲局, 乙局
-    stands under s with that report)."""
+    built before the store learns it, then after the sync merges 甲局's report into 乙局 (s's grid loses 甲局; 乙局
+    stands under r, whose roster expects it and whose alarms tell of it: ``watch.expected``, with that report)."""
     old = tongliao(title=TITLE.format("甲局"), agency="甲局")
     serve_listing(portal, "/s/", [("t.html", TITLE.format("甲局"), old)])
     serve_listing(portal, "/r/", [])
@@ -318,8 +318,11 @@ async def test_a_former_name_merged_into_a_rostered_body(portal, tmp_path, datab
     await site.poll(["r"])
     site.same()
     grid = (site.out / "g" / "s.html").read_text(encoding="utf-8")
-    assert "乙局" in grid
-    assert grid.count("甲局") == grid.count("甲局2021年")  # only in its report's title
+    assert "乙局" not in grid
+    assert "甲局" not in grid
+    rostered = (site.out / "g" / "r.html").read_text(encoding="utf-8")
+    assert "乙局" in rostered
+    assert rostered.count("甲局") == rostered.count("甲局2021年")  # only in its report's title
 
 
 async def test_templates_changed_by_an_upgrade(portal, tmp_path, database, monkeypatch):

@@ -34,6 +34,7 @@ from monitor.model import STATUS_CN, TABLE_LABELS, said_cn
 from monitor.present import ledger, status
 from monitor.present.pages import Pages, mark
 from monitor.store import Store, open_store
+from monitor.watch.expected import owners
 
 YEARS_SHOWN = 7  # the grid's columns: the last years a supervisor still acts on
 REBUILD_EVERY = 300.0  # the service rebuilds at most this often (seconds), after a poll
@@ -239,7 +240,7 @@ def build(settings: Settings, store: Store, out: Path, today: date, years: list[
         shown = ledger.shown(settings, store, book, carried)
     b = _Build(pages, env, store, years, settings)
     order = {s.id: i for i, s in enumerate(settings.sources)}
-    groups = groups_of(shown, status.standings_of(store, shown, years, today, every=every))
+    groups = groups_of(shown, status.standings_of(store, shown, years, today, owners(settings.sources), every=every))
     for (source, held), group in zip(carried, groups, strict=True):
         n = order[source.id]
         _group_pages(b, group, "../" + _index_of(n))

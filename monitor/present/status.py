@@ -23,7 +23,7 @@ from monitor.model.bodies import normal_name, same_name
 from monitor.reading.facts import title_body
 from monitor.store import Store, StoredBody, UnreadableReport, YearReport
 from monitor.watch.discover import unopened
-from monitor.watch.expected import expected
+from monitor.watch.expected import Owners, carried_here, expected, owners
 from monitor.watch.listing import listing_complete
 
 # Worst first: the order `status` sorts by, and the overview's legend.
@@ -124,11 +124,16 @@ def _standing(
     return s
 
 
-def bodies_of(source: Source, stored: list[StoredBody]) -> list[tuple[str, str]]:
-    """(name, kind) of each body the source carries: its roster, then the other bodies whose reports it listed;
-    without either, its agency."""
+def bodies_of(source: Source, stored: list[StoredBody], owned: Owners) -> list[tuple[str, str]]:
+    """(name, kind) of each body the source carries: its roster, then the other bodies whose reports it listed, but
+    those another source names (shown there, where they are expected: ``watch.expected``); without either, its
+    agency."""
     out = [(b.name, b.kind) for b in source.bodies]
-    out += [(b.name, b.kind or source.kind) for b in stored if not any(b.name == name for name, _ in out)]
+    out += [
+        (b.name, b.kind or source.kind)
+        for b in carried_here(source, stored, owned)
+        if not any(b.name == name for name, _ in out)
+    ]
     return out or [(normal_name(source.agency), source.kind)]
 
 
@@ -149,8 +154,8 @@ def carried(settings: Settings, store: Store, only: Iterable[Source] | None = No
     """Per configured source (of ``only``, else all, in sources.toml order), the bodies it carries (``bodies_of``):
     for all of them, every stored body read in one query."""
     sources = settings.sources if only is None else list(only)
-    stored = _stored(store, sources, every=only is None)
-    return [(source, bodies_of(source, stored.get(source.id, []))) for source in sources]
+    stored, owned = _stored(store, sources, every=only is None), owners(settings.sources)
+    return [(source, bodies_of(source, stored.get(source.id, []), owned)) for source in sources]
 
 
 def _stored(store: Store, sources: Iterable[Source], *, every: bool) -> dict[str, list[StoredBody]]:
@@ -176,14 +181,22 @@ def shown(groups: list[tuple[Source, Bodies]]) -> list[tuple[Source, Bodies]]:
 
 def standings(settings: Settings, store: Store, years: Iterable[int], today: date) -> Iterator[Standing]:
     """Per configured source and each of its bodies, per year, the body's standing (sources.toml order)."""
-    yield from standings_of(store, shown(carried(settings, store)), years, today, every=True)
+    groups = shown(carried(settings, store))
+    yield from standings_of(store, groups, years, today, owners(settings.sources), every=True)
 
 
 def standings_of(
-    store: Store, groups: list[tuple[Source, Bodies]], years: Iterable[int], today: date, *, every: bool = False
+    store: Store,
+    groups: list[tuple[Source, Bodies]],
+    years: Iterable[int],
+    today: date,
+    owned: Owners,
+    *,
+    every: bool = False,
 ) -> Iterator[Standing]:
     """The standings of the bodies ``groups`` show, by year then source: of every configured source (``every``:
-    each table read whole), or of a few (the overview's rebuild: read by source and body)."""
+    each table read whole), or of a few (the overview's rebuild: read by source and body). ``owned``: the bodies
+    each source's agency or roster names (``expected.owners``)."""
     ids = [source.id for source, _ in groups]
     if every:
         errors = {s.id: s.last_error for s in store.sources() if s.consecutive_failures}
@@ -199,7 +212,8 @@ def standings_of(
     # the first year each body is expected (``watch.expected``, as its late alarm is raised); a body not expected
     # (off the roster, a 热点 box's one report) is shown only in the years its reports were found
     since = {
-        source.id: {e.name: e.since or 0 for e in expected(source, stored.get(source.id, []))} for source, _ in groups
+        source.id: {e.name: e.since or 0 for e in expected(source, stored.get(source.id, []), (), owned)}
+        for source, _ in groups
     }
     unreadable = {} if every else {i: store.unreadable_reports(source=i) for i in ids}
     for year in years:

@@ -9,8 +9,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from monitor.config import Source
-from monitor.model.bodies import normal_name, same_name
+from monitor.model.bodies import name_key, normal_name, same_name
 from monitor.store import StoredBody
+
+Owners = dict[str, frozenset[str]]  # a body's ``name_key`` -> the sources whose agency or roster names it
 
 
 @dataclass(frozen=True)
@@ -24,13 +26,44 @@ class Expected:
     since: int | None
 
 
-def expected(source: Source, bodies: list[StoredBody], years: Iterable[int] = ()) -> list[Expected]:
+def owners(sources: Iterable[Source]) -> Owners:
+    """Per body named by a source's agency or roster, those sources: made once for all of them."""
+    found: dict[str, set[str]] = {}
+    for source in sources:
+        for name in (source.agency, *(b.name for b in source.bodies)):
+            found.setdefault(name_key(name), set()).add(source.id)
+    return {name: frozenset(ids) for name, ids in found.items()}
+
+
+def elsewhere(source: Source, name: str, owned: Owners) -> bool:
+    """Whether another source's agency or roster names the body (its own column expects it: not this one, where
+    it is listed only beside the source's own, as a 热点 box's link: review 105's two alarms for one body)."""
+    return bool(owned.get(name_key(name), frozenset()) - {source.id})
+
+
+def carried_here(source: Source, bodies: list[StoredBody], owned: Owners) -> list[StoredBody]:
+    """The bodies with reports stored under ``source`` that it carries: all but those another source names, other
+    than its own body and its roster's."""
+    roster = [b.name for b in source.bodies]
+    return [
+        b
+        for b in bodies
+        if same_name(b.name, source.agency)
+        or any(same_name(b.name, r) for r in roster)
+        or not elsewhere(source, b.name, owned)
+    ]
+
+
+def expected(
+    source: Source, bodies: list[StoredBody], years: Iterable[int] = (), owned: Owners | None = None
+) -> list[Expected]:
     """The bodies ``source`` is expected to carry (``bodies``: those with reports stored under it): a rostered body
     every year (a body listed here off the roster, never); without a roster, on a listing of several bodies, a
     body other than the source's own only from the year of its first report (it may have joined the listing late);
     beside the source's own, one other body's one report is as likely a sidebar's link (review 102): not yet
-    expected. With nothing stored, the source's agency (``years``: the years its listing shows)."""
-    stored = {b.name: b for b in bodies}
+    expected; nor a body another source names (``owned``: its own column expects it). With nothing stored, the
+    source's agency (``years``: the years its listing shows)."""
+    stored = {b.name: b for b in (bodies if owned is None else carried_here(source, bodies, owned))}
     if source.bodies:
         return [
             Expected(b.name, b.kind, stored[b.name].years if b.name in stored else frozenset(), None)

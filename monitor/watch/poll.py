@@ -39,7 +39,7 @@ from monitor.store import (
 from monitor.watch.batched import PollCalls
 from monitor.watch.discover import COLUMN, UNOPENED, Link
 from monitor.watch.document import Documents, PollResult, Remembered
-from monitor.watch.expected import expected
+from monitor.watch.expected import Owners, expected, owners
 from monitor.watch.fetch import Fetcher
 from monitor.watch.listing import GONE, listing_read, lists_nothing_read, read_listing
 from monitor.watch.regions import recheck_regions
@@ -68,6 +68,7 @@ class Watcher:
         today: Callable[[], date] = china_today,
     ) -> None:
         self.settings, self.store, self.fetcher, self.today = settings, store, fetcher, today
+        self._owned: tuple[object, Owners] | None = None
         reading.collect_less()  # a pass makes and frees a report's worth of objects a document
         self.documents = Documents(settings, store, fetcher, today)
         self.calls = PollCalls(store)  # the polls begun (and ended) in one turn of the loop, together
@@ -246,7 +247,7 @@ class Watcher:
         were listed here before; without any, the source's agency (``years``: what the listing shows). A listed
         link's year counts for the body its title names, and for every body when it names none (``listed``)."""
         today, events = self.judged_on(), []
-        for body in expected(source, bodies, years):
+        for body in expected(source, bodies, years, self.owned()):
             if any(named is None or same_name(named, body.name) for named in unread):
                 continue  # a report listed without a year could not be read: it may be this body's
             had = body.years | {y for named, y in listed if named is None or same_name(named, body.name)}
@@ -254,6 +255,12 @@ class Watcher:
             found = [f for f in source_findings(context) if f.rule == "timeliness.missing"]
             events += [missing_event(self.settings, source, found[0], body.name)] if found else []
         return events
+
+    def owned(self) -> Owners:
+        """``expected.owners`` of the configured sources, made once for them (at 150,000 sources ~0.3 s)."""
+        if self._owned is None or self._owned[0] is not self.settings.sources:
+            self._owned = (self.settings.sources, owners(self.settings.sources))
+        return self._owned[1]
 
     def judged_on(self) -> date:
         """The day deadlines are judged on: today, unless that is more than a day past the newest answer's
