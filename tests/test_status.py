@@ -111,7 +111,7 @@ async def test_status_lists_every_body_worst_first_with_totals(portal, tmp_path,
     lines = text.splitlines()
     assert lines[0] == "2021年度政府信息公开工作年度报告 · 截至2022-05-01 · 共4个单位，已发布3个"
     assert lines[1] == "逾期未发布 1 · 有错误 1 · 逾期发布 1 · 按时发布 1"
-    assert lines[4].startswith("逾期未发布  缺县人民政府")
+    assert lines[4].startswith("逾期未发布    缺县人民政府")
     assert "2022-03-08(逾期)" in text
 
     assert main(["status", "--config", str(cfg.path), "--year", "2021", "--as-of", "2022-05-01", "--json"]) == 0
@@ -129,7 +129,7 @@ async def test_a_report_first_found_after_its_deadline_with_no_date_is_not_calle
     s = standings(cfg, AS_OF)["undated"]
     assert (s.published, s.timely, s.state) == (None, "unknown", "undated")
     text = admin.status_text(2021, AS_OF.isoformat(), [s], status.totals([s]))
-    assert "已发布，日期不明" in text
+    assert "发布日期不明  通辽市人民政府" in text
     assert "按时发布" not in text
 
 

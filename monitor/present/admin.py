@@ -148,7 +148,7 @@ def outbox_text(store: Store) -> str:
     return "\n".join(out)
 
 
-_STATUS_COLUMNS = (("状态", 10), ("单位", 28), ("发布日期", 18), ("期限", 10), ("错误", 4), ("警告", 4), ("报告", 0))
+_STATUS_COLUMNS = (("状态", 12), ("单位", 28), ("发布日期", 18), ("期限", 10), ("错误", 4), ("警告", 4), ("报告", 0))
 
 
 def status_text(year: int, today: str, items: list[Standing], totals: dict[str, int]) -> str:

@@ -34,7 +34,7 @@ STATES = {
     "unreadable": "无法读取",  # a table that cannot be read, or a listed report that could not be read at all
     "late": "逾期发布",
     "warnings": "有警告",
-    "undated": "已发布，日期不明",  # found only after its deadline, the page giving no 发布日期: on time or not, unknown
+    "undated": "发布日期不明",  # published, found only after its deadline, its page giving no 发布日期: on time or not?
     "on_time": "按时发布",
     "not_due": "未到期限",
 }
