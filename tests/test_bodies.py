@@ -232,11 +232,7 @@ async def test_one_listing_many_bodies(portal, tmp_path, db):
     # 泸州, 伊宁 and 莱西, listed here but off the roster, are not expected: no late alarm, and status does not call
     # them 逾期未发布 either (review 103: status and mail disagreed); their years with reports are shown
     assert status.totals(items)["bodies"] == len(rows) == 4
-    store = open_store(cfg)
-    try:
-        earlier = {(s.body, s.year): s.state for s in status.standings(cfg, store, [2020, 2022], JUDGED_ON)}
-    finally:
-        store.close()
+    earlier = {(s.body, s.year): s.state for s in _standings(cfg, [2020, 2022], JUDGED_ON)}
     assert earlier[("莱西市人民政府", 2020)] != "missing"
     assert earlier[("泸州市人民政府", 2022)] != "missing"
     assert ("莱西市人民政府", 2022) not in earlier
@@ -247,6 +243,15 @@ PINGTAN_ROSTER = (
     'bodies = [{name = "平潭综合实验区公安局", kind = "department"},\n'
     '  {name = "平潭综合实验区社会事业局", kind = "department"}]\n'
 )
+
+
+def _standings(cfg, years: list[int], today: date) -> list[status.Standing]:
+    """What ``govmon status`` shows of those years, judged on ``today``."""
+    store = open_store(cfg)
+    try:
+        return list(status.standings(cfg, store, years, today))
+    finally:
+        store.close()
 
 
 def _missing(cfg) -> list:
@@ -285,11 +290,8 @@ async def test_another_body_s_report_in_a_sidebar_makes_it_expected_only_once_it
     late = sorted(f.message[:16] for event in _missing(cfg) for f in event.payload.findings)
     assert any(m.startswith("平潭综合实验区社会事业局") for m in late)  # (its own 2024 and 2025: truly not listed)
     assert any(m.startswith("平潭综合实验区公安局") for m in late) == (other_years == 2)
-    store = open_store(cfg)
-    try:  # status says what the mail says (review 103's M1: it called the box's body 逾期未发布, unmailed)
-        rows = {(s.body, s.year): s.state for s in status.standings(cfg, store, [2024, 2025], date(2026, 12, 7))}
-    finally:
-        store.close()
+    # status says what the mail says (review 103's M1: it called the box's body 逾期未发布, unmailed)
+    rows = {(s.body, s.year): s.state for s in _standings(cfg, [2024, 2025], date(2026, 12, 7))}
     assert (rows.get(("平潭综合实验区公安局", 2025)) == "missing") == (other_years == 2)
     assert rows[("平潭综合实验区公安局", 2024)] != "missing"  # its report, found
     assert rows[("平潭综合实验区社会事业局", 2025)] == "missing"
@@ -361,11 +363,7 @@ async def test_a_report_a_site_function_opens_is_read_or_told_as_not_followed(po
     assert result.new_versions == 1
     assert [(body, year) for body, year, _ in _stored(cfg).values()] == [("平潭综合实验区公安局", 2024)]
     assert _missing(cfg) == []  # 2025 is listed; 2024 read
-    store = open_store(cfg)
-    try:
-        rows = {s.year: s for s in status.standings(cfg, store, [2024, 2025], date(2026, 12, 7))}
-    finally:
-        store.close()
+    rows = {s.year: s for s in _standings(cfg, [2024, 2025], date(2026, 12, 7))}
     assert (rows[2024].state, rows[2025].state) == ("on_time", "unreadable")
     assert "showInfo('9f3c')" in str(rows[2025])
 
@@ -755,11 +753,7 @@ async def test_a_list_api_answering_its_last_page_for_any_page_number_ends_there
         db=db,
     )
     await poll(cfg, today=date(2022, 5, 1))
-    store = open_store(cfg)
-    try:
-        rows = {s.body: s.state for s in status.standings(cfg, store, [2021], date(2022, 5, 1))}
-    finally:
-        store.close()
+    rows = {s.body: s.state for s in _standings(cfg, [2021], date(2022, 5, 1))}
     assert len(_stored(cfg)) == len(BODIES)
     assert [f.message[:11] for event in _missing(cfg) for f in event.payload.findings] == ["示例县人民政府2021"]
     assert rows["示例县人民政府"] == "missing"
@@ -809,11 +803,7 @@ async def test_a_link_not_followed_naming_no_body_holds_back_only_the_source_s_o
     assert [f.message[:16] for event in _missing(cfg) for f in event.payload.findings] == [
         "平潭综合实验区社会事业局2024"
     ]
-    store = open_store(cfg)
-    try:
-        rows = {s.body: s for s in status.standings(cfg, store, [2024], JUDGED_ON)}
-    finally:
-        store.close()
+    rows = {s.body: s for s in _standings(cfg, [2024], JUDGED_ON)}
     assert rows["平潭综合实验区社会事业局"].state == "missing"
     assert rows["平潭综合实验区社会事业局"].error is None
     assert rows["平潭综合实验区公安局"].error is None
@@ -869,11 +859,7 @@ async def test_a_frame_not_there_beside_a_report_ends_the_listing_read_whole(por
         assert result.error is None
     late = [f.message[:16] for event in _missing(cfg) for f in event.payload.findings]
     assert late == ["平潭综合实验区社会事业局2024"]
-    store = open_store(cfg)
-    try:
-        rows = {s.body: s.state for s in status.standings(cfg, store, [2024], JUDGED_ON)}
-    finally:
-        store.close()
+    rows = {s.body: s.state for s in _standings(cfg, [2024], JUDGED_ON)}
     assert rows["平潭综合实验区社会事业局"] == "missing"
 
 
