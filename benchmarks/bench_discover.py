@@ -20,7 +20,8 @@ from pathlib import Path
 from lxml import etree
 
 from monitor.model import DEFAULT_LINK_PATTERN
-from monitor.watch.discover import attachments, discover
+from monitor.watch.attachments import attachments
+from monitor.watch.discover import discover
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 URL = "http://www.example.gov.cn/col/nb/index.html"

@@ -9,7 +9,9 @@ import pytest
 
 from monitor.model import DEFAULT_LINK_PATTERN
 from monitor.reading.facts import find_agency, find_title, find_year, title_body
-from monitor.watch.discover import attachments, discover, says_empty
+from monitor.watch.attachments import attachments
+from monitor.watch.column import says_empty
+from monitor.watch.discover import discover
 
 PATTERN = re.compile(DEFAULT_LINK_PATTERN)
 REPORTS = [

@@ -38,7 +38,7 @@ from monitor.reading.formats import READERS, extract, sniff
 from monitor.reading.report import parse, read_report
 from monitor.store import open_store
 from monitor.watch import document
-from monitor.watch.discover import attachments
+from monitor.watch.attachments import attachments
 from monitor.watch.fetch import Fetcher
 from monitor.watch.poll import Watcher
 

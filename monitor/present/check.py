@@ -217,7 +217,7 @@ def _fetched(url: str, kind: str | None, allow_private: bool) -> Report:
 
     from monitor.reading.formats import decode, sniff  # noqa: PLC0415
     from monitor.reading.report import lists_reports, read_page, with_attachment  # noqa: PLC0415
-    from monitor.watch.discover import attachments  # noqa: PLC0415
+    from monitor.watch.attachments import attachments  # noqa: PLC0415
     from monitor.watch.fetch import fetch_once  # noqa: PLC0415
 
     resp = asyncio.run(fetch_once(url, allow_private=allow_private))

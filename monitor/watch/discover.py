@@ -12,19 +12,14 @@ import re
 from dataclasses import dataclass, replace
 from itertools import islice
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from lxml import etree
 
 from monitor.reading.facts import title_body
-from monitor.watch import link_words, pagers
+from monitor.watch import column, frames, link_words, pagers
 from monitor.watch.markup import OPENS, Page, called, parsed, target
 from monitor.watch.pagers import canonical, resolved
-
-# every format a report is published in (extract.READERS reads each by its bytes, whatever the name says)
-_ATTACHMENT = re.compile(r"\.(pdf|ofd|docx?|wps|xlsx?|et|zip|png|jpe?g|tiff?)$", re.I)
-_ORDER = ("pdf", "ofd", "docx", "doc", "wps", "zip", "xlsx", "xls", "et")  # published forms first; images last
-
 
 CUT, NOTICE, COLUMN, SCRIPTED, YEAR_ONLY = "cut", "notice", "column", "scripted", "year"  # why a link may
 # not be the report; and a report's link that cannot be followed (a site function in a script file opens it)
@@ -75,13 +70,13 @@ def discover(html: str, page_url: str, pattern: re.Pattern[str]) -> tuple[list[L
         return links, None
     next_page = next_page or pagers.numbered_next(page, html, page_url)
     if next_page is None:  # a column page that only sends its reader on to its list (beside a breadcrumb's link to
-        next_page = _sent_on(page, page_url, links)  # the column, maybe, or a 热点 box's report: review 102's H2)
+        # the column, maybe, or a 热点 box's report: review 102's H2); a table of years' reports lists them
+        next_page = frames.sent_on(page, page_url, sum(x.doubt in ("", YEAR_ONLY) for x in links))
     if next_page is None:
         next_page = pagers.next_otherwise(page, page_url, html)
     return links, next_page
 
 
-_REFRESH = re.compile(r"url\s*=\s*['\"]?([^'\";]+)", re.I)
 # a string a script gives document.write, and one it holds (a title it writes into its link): on one line, each
 # backslash one way only (review 98: "(?:\\.|(?!\1).)*" matched a backslash two ways, and a page of 709 bytes with
 # an unclosed string took minutes)
@@ -117,56 +112,6 @@ def _scripted_words(a: Any, pattern: re.Pattern[str]) -> str:
     return named.pop() if len(named) == 1 else ""
 
 
-def _sent_on(page: Page, page_url: str, links: list[Link]) -> str | None:
-    """Where a page with no report link sends its reader: a ``<meta http-equiv="refresh">``'s URL, else the one
-    ``<iframe>`` on the same site a reader sees (not a counter's, hidden or 0×0: review 102's M2). A page with one
-    report link beside such a frame a list's height (a 热点 box's link: review 102's H2) is sent on too; one with two
-    (a list of its own beside a map's frame: review 104) is not."""
-    plain = sum(x.doubt in ("", YEAR_ONLY) for x in links)  # (a table of years' reports lists them)
-    if plain == 0:
-        for meta in page.all("meta"):
-            content = str(meta.get("content"))
-            if str(meta.get("http-equiv") or "").lower() == "refresh" and (m := _REFRESH.search(content)):
-                return resolved(pagers.base_of(page, page_url), m.group(1).strip())
-    site = urlsplit(canonical(page_url)).netloc
-    frames = []
-    for frame in page.all("iframe", "frame"):
-        url = resolved(pagers.base_of(page, page_url), str(frame.get("src") or "").strip())
-        if url and urlsplit(url).netloc == site and url != canonical(page_url) and not _unseen_frame(frame):
-            frames.append((url, _height(frame)))
-    if len(frames) != 1 or (plain and (plain > 1 or frames[0][1] < _LIST_HEIGHT)):
-        return None
-    return frames[0][0] + FRAMED
-
-
-FRAMED = "#frame"  # a next page that is a frame of the page (a followed URL has no fragment): not there, it ends the
-# listing, which is read whole (a footer's frame answering 404 made a listing 未能检查 for good: review 104)
-
-
-_LIST_HEIGHT = 400  # pixels: a frame this high holds a page's content, not a header's or a footer's
-_SIZE = re.compile(r"^\s*(\d+)")
-
-
-def _height(frame: Any) -> int:
-    """A frame's height as its attribute or style declares it (0: not declared)."""
-    style = re.search(r"(?<![-\w])height\s*:\s*(\d+)", str(frame.get("style") or ""))
-    m = style or _SIZE.match(str(frame.get("height") or ""))
-    return int(m[1]) if m else 0
-
-
-def _unseen_frame(frame: Any) -> bool:
-    """A frame no reader sees: hidden, or 0 or 1 pixel wide or high (a counter's, an analytics page)."""
-    style = str(frame.get("style") or "")
-    if any(
-        el.get("hidden") is not None or _HIDDEN_STYLE.search(str(el.get("style") or "")) or el.tag == "noscript"
-        for el in (frame, *frame.iterancestors())
-    ):  # (hidden itself or in a hidden box, a 弹窗 layer; a counter's for browsers without scripts: review 104)
-        return True
-    sizes = [str(frame.get(k) or "") for k in ("width", "height")]
-    sizes += [m[1] for m in re.finditer(r"(?<![-\w])(?:width|height)\s*:\s*(\d+(?:\.\d+)?)\s*(?:px)?\s*(?:;|$)", style)]
-    return any((m := _SIZE.match(size)) and int(m[1]) <= 1 and not size.strip().endswith("%") for size in sizes)
-
-
 _INDEX = re.compile(r"/(?:index|default)\.(?:s?html?|jhtml|jsp|php|aspx?)$", re.I)
 
 
@@ -197,7 +142,7 @@ def _links(
         title = link_words.words(str(a.get("title") or ""))
         maybe_next = pagers.next_words(a, text, title)
         if bare := link_words.only_a_year(text):  # a year's cell, on a page that lists reports (asked once)
-            bare = of_reports = _of_reports(page, pattern) if of_reports is None else of_reports
+            bare = of_reports = column.of_reports(page, pattern) if of_reports is None else of_reports
         if not (maybe_next or bare or pattern.search(text) or pattern.search(title) or link_words.maybe_cut(text)):
             continue  # (most of a page's links: nothing below would keep it, so its URL is not worked out)
         href = target(a) or called(a, page.functions)
@@ -307,16 +252,6 @@ def _box(a: Any) -> Any:
     return a.getparent() if box is None else box
 
 
-_HEADS = ("title", "h1", "h2", "h3", "h4", "h5", "h6", "caption", "th")
-
-
-def _of_reports(page: Page, pattern: re.Pattern[str]) -> bool:
-    """Whether the page says it lists reports: its title, a heading or a table's header names them (部门政府信息公开
-    工作年度报告, 政府信息公开年报, 年度报告), as a 部门年报 table's page does, whose links are only years."""
-    named = (link_words.words(page.words(el)) for el in page.all(*_HEADS))
-    return any(pattern.search(w) or "年度报告" in w or "年报" in w for w in named)
-
-
 def _row_label(page: Page, a: Any) -> str:
     """The body a table's row names in a cell before a year's link (``平潭综合实验区公安局 | 2025年度报告``): the first
     such cell that reads as a name, not a 序号, a date or a year, nor a layout table's column of links; or ""."""
@@ -387,95 +322,3 @@ def _chosen(page: Page) -> list[Any]:
         for option in select.iter("option")
         if str(option.get("value") or "").strip()
     ]
-
-
-# what a listing with nothing in it says (暂无信息, 暂无数据, 没有找到相关信息); a template a script fills (Vue's
-# {{ }} and v-if, Angular's ng-repeat) says it whatever the list will hold, so it says nothing
-_EMPTY = re.compile(
-    r"暂无(相关)?(信息|数据|内容|记录|文章|结果)|没有(找到)?(相关|符合条件的)?(信息|数据|记录|内容|文章)"
-)
-_TEMPLATE = re.compile(
-    r"\{\{|\bv-(if|for|show)\b|\bng-(repeat|if)\b|\bx-for\b"  # a template a script fills
-    r"|\$\.(ajax|get|post|getJSON)\b|XMLHttpRequest|\bfetch\(|\baxios\b|jsonp|\.load\("  # a list a script asks for
-    r"|<script[^>]+src=[\"'][^\"']*(list|data|page|info|article|column)[^\"']*\.js",  # …or one of its scripts does
-    re.I,
-)
-
-
-# a script writing rows into the page from data it holds (review 97: var listData=[…]; h+="<li><a href=…"; …innerHTML=h):
-# one that writes markup and holds a row's or a link's tag in a string (not an analytics snippet's document.write, nor
-# a clock's innerHTML, on a column a body left empty: its reports are missing)
-_SCRIPTS = re.compile(r"<script\b[^>]*>(.*?)</script>", re.S | re.I)
-_WRITES_MARKUP = re.compile(r"\.innerHTML\s*\+?=|document\.write|\.append\(|\.html\(")
-_ROW_TAG = re.compile(r"['\"][^'\"\n]*<(?:li|a|tr|td)\b", re.I)
-
-
-def drawn_by_script(html: str) -> bool:
-    """Whether a script fills the page's list: a template, a list asked for, or rows it writes from data it holds."""
-    if _TEMPLATE.search(html):
-        return True
-    return any(_WRITES_MARKUP.search(t) and _ROW_TAG.search(t) for t in (m[1] for m in _SCRIPTS.finditer(html)))
-
-
-def says_empty(html: str) -> bool:
-    """Whether a listing page says in its own words, where a reader sees them, that it lists nothing: not in a
-    template or a page whose list a script fills (its 暂无数据 stands whatever the list will hold), nor hidden.
-    Asked only of a listing in which no link was found, so bs4's tree, whose ``decompose`` reads as the rule."""
-    if drawn_by_script(html):  # (review 97's H: a sidebar's 暂无相关信息 beside a list a script writes)
-        return False
-    from bs4 import BeautifulSoup  # noqa: PLC0415  (imported here: most polls never ask)
-
-    soup = BeautifulSoup(html, "lxml")
-    for hidden in soup.find_all(_unseen):
-        hidden.decompose()
-    for chrome in soup.find_all(("script", "style", "template", "noscript")):
-        chrome.decompose()
-    return _EMPTY.search(soup.get_text(" ")) is not None
-
-
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-
-
-def _unseen(tag: Any) -> bool:
-    return tag.has_attr("hidden") or bool(_HIDDEN_STYLE.search(str(tag.get("style") or "")))
-
-
-def is_attachment(url: str) -> bool:
-    return bool(_ATTACHMENT.search(urlsplit(url).path))
-
-
-def attachments(html: str, page_url: str) -> list[str]:
-    """Links to attachments on a report page in any format a report is published in: PDF and OFD first
-    (the published forms), then Word/WPS, a zip of attachments, workbooks, images. Linked (<a>) or shown in the
-    page (<iframe>, <embed>, <object>), directly or through a PDF viewer (``viewer.html?file=…pdf``).
-    The kind comes from the URL's extension, else from the link text ("…年度报告.pdf" on a download URL)."""
-    page = parsed(html)
-    if page is None:
-        return []
-    found: dict[str, str] = {}
-    base = pagers.base_of(page, page_url)
-    shown = [(el.get("src") or el.get("data"), "") for el in page.all("iframe", "embed", "object")]
-    for href, text in [
-        *((a.get("href"), page.words(a)) for a in page.all("a") if a.get("href") is not None),
-        *shown,
-    ]:
-        url = resolved(base, str(href or "").strip())
-        if url is None:
-            continue
-        url = _viewed(url) or url
-        m = _ATTACHMENT.search(urlsplit(url).path) or _ATTACHMENT.search(text)
-        if m and url not in found:
-            found[url] = m.group(1).lower()
-    return sorted(found, key=lambda u: _ORDER.index(found[u]) if found[u] in _ORDER else len(_ORDER))
-
-
-def _viewed(url: str) -> str | None:
-    """The document a PDF viewer's address shows (pdf.js: ``/pdfjs/web/viewer.html?file=/uploads/x.pdf``, taken
-    from the viewer's address as pdf.js takes it), or None."""
-    parts = urlsplit(url)
-    if not parts.path.lower().endswith((".html", ".htm", ".jsp", ".aspx", ".php", "/")):
-        return None
-    for value in parse_qs(parts.query).get("file", []):
-        if (inner := resolved(url, value.strip())) is not None and _ATTACHMENT.search(urlsplit(inner).path):
-            return inner
-    return None

@@ -38,7 +38,8 @@ from monitor.store import (
     UnreadableReport,
 )
 from monitor.watch.addresses import allowed_for
-from monitor.watch.discover import COLUMN, Link, attachments
+from monitor.watch.attachments import attachments
+from monitor.watch.discover import COLUMN, Link
 from monitor.watch.fetch import Fetcher, Response
 from monitor.watch.handed import handed
 from monitor.watch.paged import joined_pages
@@ -94,7 +95,9 @@ class Documents:
         # what each reader works out beside the page, the copy prints' numpy and hash tables (``checks.crcs``, 5
         # MiB), and what finds a listing's links and a page's attachments (``watch.handed``): loaded once, shared by
         # the readers
-        reading.preload(prepared.__module__, "numpy", "monitor.checks.crcs", "monitor.watch.discover")
+        reading.preload(
+            prepared.__module__, "numpy", "monitor.checks.crcs", "monitor.watch.discover", "monitor.watch.attachments"
+        )
         # doubtful links that opened no report (a notice, a column's link), by URL: (their bytes' hash, ETag,
         # Last-Modified), so the service asks for them conditionally and reads them again only when they change.
         # Nothing is stored for them; a new process reads each once. (Read at every poll, a listing's notice cost a

@@ -19,8 +19,10 @@ from monitor.reading.formats import decode
 from monitor.store import Listing, PageCache, SourceState, Store
 from monitor.watch import pagers
 from monitor.watch.addresses import allowed_for
-from monitor.watch.discover import COLUMN, FOUND_BY, FRAMED, Link, discover, drawn_by_script, same_page, says_empty
+from monitor.watch.column import drawn_by_script, says_empty
+from monitor.watch.discover import COLUMN, FOUND_BY, Link, discover, same_page
 from monitor.watch.fetch import Fetcher
+from monitor.watch.frames import FRAMED
 from monitor.watch.handed import handed
 from monitor.watch.pagers import UNFOLLOWED
 

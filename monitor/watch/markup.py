@@ -18,6 +18,7 @@ from typing import Any
 from monitor.reading.tree import html_tree
 
 _NO_TEXT = ("script", "style", "template", "rt", "rp")  # what they hold is code, a pattern or an annotation
+HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)  # a style that shows nothing
 
 
 @dataclass(frozen=True)
