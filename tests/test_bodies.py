@@ -23,6 +23,7 @@ from test_watcher import poll
 from monitor import config
 from monitor.demo.pages import report_page
 from monitor.errors import ConfigError
+from monitor.model import DEFAULT_LINK_PATTERN
 from monitor.model.bodies import Body, attribute, normal_name, same_name
 from monitor.present import status
 from monitor.reading.facts import find_body
@@ -74,6 +75,7 @@ def test_names_are_one_body_by_alias_suffix_and_spelling():
     assert same_name("平潭综合实验区管委会", "平潭综合实验区人民政府")  # a zone's government by its other name
     assert same_name("XX经济开发区管理委员会", "XX经济开发区人民政府")
     assert same_name("通辽市政府", "通辽市人民政府")
+    assert same_name("平潭综合实验区党工委管委会", "平潭综合实验区人民政府")  # (review 106: as its own pages title it)
     assert not same_name("XX市城市管理委员会", "XX市人民政府")  # a department, not the city's government
     assert normal_name("平潭綜合實驗區 公安局") == "平潭综合实验区公安局"
 
@@ -841,26 +843,23 @@ async def test_a_year_s_link_to_a_workbook_that_is_no_report_holds_back_nothing(
     assert late == ["平潭综合实验区社会事业局2024"]
 
 
-async def test_a_frame_not_there_beside_a_report_ends_the_listing_read_whole(portal, tmp_path, db):
-    """Review 104's H4: a column page with one report link and a tall same-site frame (a footer's, a map's) that
-    answers 404. Followed as the listing's next page, its failure made the listing not read whole: 未能检查 at every
-    poll, the true late alarm held back. A frame that is not there holds no list."""
-    portal.add("/col/t1.html", (CORPUS / "010_pingtan_public_security_bureau_2024.html").read_bytes())
+async def test_a_frame_not_read_leaves_the_listing_not_read_whole(portal, tmp_path, db):
+    """Review 106's H2: a column page's list in a frame answering 403 (a firewall's) or 404, beside a 热点 box's one
+    report of another body. Taken as no list, the listing was read whole: the box's body was the source's own and
+    called late. A frame not read is a listing not read whole: its bodies 未能检查, none called late."""
+    portal.add("/hot/t1.html", (CORPUS / "010_pingtan_public_security_bureau_2024.html").read_bytes())
+    portal.add("/col/list.html", "", status=[403, 403, 403, 403, 403, 403])
     portal.add(
         "/col/",
-        "<html><body><ul><li><a href='t1.html'>平潭综合实验区公安局2024年政府信息公开工作年度报告</a></li></ul>"
-        "<iframe src='/footer.html' width='100%' height='420' frameborder='0'></iframe></body></html>",
+        "<html><body><iframe src='list.html' width='100%' height='800' frameborder='0'></iframe><div class='side'>"
+        "<h3>热点关注</h3><a href='/hot/t1.html'>平潭综合实验区公安局2024年政府信息公开工作年度报告</a></div></body></html>",
     )
-    cfg = _config(
-        tmp_path, f"{portal.base}/col/", PINGTAN_ROSTER, db=db, agency="平潭综合实验区管委会", kind="department"
-    )
-    for _ in range(2):  # (the second from what the first stored)
-        (result,) = await poll(cfg, today=JUDGED_ON)
-        assert result.error is None
-    late = [f.message[:16] for event in _missing(cfg) for f in event.payload.findings]
-    assert late == ["平潭综合实验区社会事业局2024"]
-    rows = {s.body: s.state for s in _standings(cfg, [2024], JUDGED_ON)}
-    assert rows["平潭综合实验区社会事业局"] == "missing"
+    cfg = _config(tmp_path, f"{portal.base}/col/", db=db, agency="平潭综合实验区社会事业局", kind="department")
+    (result,) = await poll(cfg, today=date(2026, 12, 7))
+    assert result.error is None
+    assert _missing(cfg) == []
+    rows = {s.body: s.state for s in _standings(cfg, [2025], date(2026, 12, 7))}
+    assert "missing" not in rows.values()
 
 
 async def test_a_sidebar_s_report_beside_a_zone_named_by_its_administration(portal, tmp_path, db):
@@ -929,3 +928,44 @@ async def test_a_body_with_its_own_column_and_a_sidebar_link_elsewhere_is_told_o
     assert [t for t in told if t[1].startswith("平潭综合实验区公安局")] == [("gaj", "平潭综合实验区公安局2025")]
     assert rows[("gaj", "平潭综合实验区公安局", 2025)] == "missing"
     assert ("sys", "平潭综合实验区公安局", 2025) not in rows
+
+
+async def test_an_html_pager_serving_its_last_page_for_any_page_number_ends_there(portal, tmp_path, db):
+    """Review 106's H6: a pager answering its last page for any page number past it, its 下一页 and 当前第N页 counting
+    on, was read to max_pages and never whole: a rostered body not listed was 未能检查 at every poll, never late."""
+    portal.add("/col/t1.html", (CORPUS / "010_pingtan_public_security_bureau_2024.html").read_bytes())
+    portal.add("/col/t2.html", (CORPUS / "009_pingtan_social_affairs_bureau_2023.html").read_bytes())
+    title = "平潭综合实验区{}年政府信息公开工作年度报告"
+    portal.add(
+        "/col/",
+        f"<html><body><ul><li><a href='t1.html'>{title.format('公安局2024')}</a></li></ul>"
+        "<div class='page'>当前第1页 <a href='index_1.html'>下一页</a></div></body></html>",
+    )
+    for n in range(1, 9):  # page 2, then page 2 again for index_2, index_3…
+        portal.add(
+            f"/col/index_{n}.html",
+            f"<html><body><ul><li><a href='t2.html'>{title.format('社会事业局2023')}</a></li></ul>"
+            f"<div class='page'>当前第{n + 1}页 <a href='index_{n + 1}.html'>下一页</a></div></body></html>",
+        )
+    roster = PINGTAN_ROSTER.replace("]\n", ', {name = "平潭综合实验区财政金融局", kind = "department"}]\n')
+    cfg = _config(tmp_path, f"{portal.base}/col/", roster, db=db, agency="平潭综合实验区管委会", kind="department")
+    (result,) = await poll(cfg, today=JUDGED_ON)
+    assert result.error is None
+    late = sorted(f.message[:16] for event in _missing(cfg) for f in event.payload.findings)
+    assert late == ["平潭综合实验区社会事业局2024", "平潭综合实验区财政金融局2024"]
+    rows = {s.body: s.state for s in _standings(cfg, [2024], JUDGED_ON)}
+    assert rows["平潭综合实验区财政金融局"] == "missing"
+
+
+def test_a_body_carried_by_two_sources_is_shown_under_its_own():
+    """Review 106's H5: a body on a roster of the first source and the agency of the second was shown under the
+    first, 未能检查 when its listing failed, while its own source told it late."""
+    pattern = re.compile(DEFAULT_LINK_PATTERN)
+    rostered = (Body("科尔沁区人民政府", "government"),)
+    city = config.Source("city", "通辽市人民政府", "government", "http://a/", 3600, pattern, bodies=rostered)
+    own = config.Source("own", "科尔沁区人民政府", "government", "http://b/", 3600, pattern)
+    groups = [(city, [("科尔沁区人民政府", "government")]), (own, [("科尔沁区人民政府", "government")])]
+    assert [(s.id, bodies) for s, bodies in status.shown(groups)] == [
+        ("city", []),
+        ("own", [("科尔沁区人民政府", "government")]),
+    ]

@@ -311,7 +311,7 @@ async def test_a_catalogue_whose_titles_name_no_body_lists_each_report_for_its_o
 @pytest.mark.parametrize(
     ("frame", "sent_to"),
     [
-        ('<iframe src="list.html" width="100%"></iframe>', "http://www.pingtan.gov.cn/c/nb/list.html#frame"),
+        ('<iframe src="list.html" width="100%"></iframe>', "http://www.pingtan.gov.cn/c/nb/list.html"),
         ('<iframe src="https://map.example.com/embed"></iframe>', None),  # another site's: no list of this column
     ],
 )
@@ -338,7 +338,7 @@ HOT = "<h3>热点信息</h3><a href='/x/t{}.html'>XX县公安局202{}年政府�
 )
 def test_a_frame_holding_the_list_beside_a_counter_s_frame_or_a_box_s_report(beside, followed):
     html = f"<html><body><h1>政府信息公开年报</h1>{LIST_FRAME}{beside}</body></html>"
-    assert discover(html, PAGE, PATTERN)[1] == ("http://www.pingtan.gov.cn/c/nb/list.html#frame" if followed else None)
+    assert discover(html, PAGE, PATTERN)[1] == ("http://www.pingtan.gov.cn/c/nb/list.html" if followed else None)
 
 
 def test_a_short_frame_beside_a_report_link_is_a_header_s_not_the_list():
@@ -653,6 +653,22 @@ def test_a_link_of_dot_leaders_is_read_once_from_its_end():
     assert (link.year, link.doubt) == (2023, CUT)
 
 
+@pytest.mark.parametrize("words", ["区政府信息公开年报", "市政府信息公开年度报告", "社会事业局政府信息公开年报"])
+def test_a_breadcrumb_s_link_to_this_very_listing_is_none_whatever_its_words(words):
+    # review 106: read as a report with no year, not a report when opened, it held back every body's alarm for good
+    html = f"<div class='crumb'><a href='./'>{words}</a></div><ul><li><a href='t.html'>XX县2024年政府信息公开工作年度报告</a></li></ul>"
+    assert [x.year for x in discover(html, "http://www.pingtan.gov.cn/c/nb/", PATTERN)[0]] == [2024]
+
+
+def test_a_column_saying_it_lists_nothing_beside_a_widget_s_frame_is_not_sent_to_it():
+    # review 106: an empty column's 最新年报 widget frame, followed as its list, made other bodies' reports its own
+    html = (
+        "<h1>政府信息公开年报</h1><div class='list'>暂无信息</div>"
+        "<iframe src='/widget/newest.html' width='100%' height='420'></iframe>"
+    )
+    assert discover(html, PAGE, PATTERN) == ([], None)
+
+
 def test_rows_clicked_inside_rows_are_read_once():
     # A hostile page: 8,000 clicked blocks nested in one another were each read whole (30 s); the innermost is read.
     html = "".join("<div onclick=\"location.href='a.html'\">x" for _ in range(8000)) + "</div>" * 8000
@@ -686,7 +702,7 @@ def test_a_framed_list_beside_a_breadcrumb_to_the_column():
     html = '<div class="crumb"><a href="/zwgk/nb/">政府信息公开年报</a></div><iframe src="list.html"></iframe>'
     links, sent_to = discover(html, PAGE, PATTERN)
     assert [x.doubt for x in links] == [COLUMN]
-    assert sent_to == "http://www.pingtan.gov.cn/c/nb/list.html#frame"
+    assert sent_to == "http://www.pingtan.gov.cn/c/nb/list.html"
 
 
 def test_a_site_function_opening_a_page():

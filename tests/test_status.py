@@ -131,6 +131,7 @@ async def test_a_report_first_found_after_its_deadline_with_no_date_is_not_calle
     text = admin.status_text(2021, AS_OF.isoformat(), [s], status.totals([s]))
     assert "发布日期不明  通辽市人民政府" in text
     assert "按时发布" not in text
+    assert "(首见)" in text  # the day govmon first saw it, said so, not read as its 发布日期 (review 106)
 
 
 async def test_before_the_deadline_nothing_is_missing_and_a_fixed_report_shows_what_was_resolved(portal, tmp_path):

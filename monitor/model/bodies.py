@@ -34,7 +34,7 @@ def normal_name(name: str) -> str:
 
 # a place's government, by any of its names: 哲里木盟人民政府, XX县政府, and a zone's 管委会 (平潭综合实验区管委会 is
 # 平潭综合实验区人民政府: review 105, a source's agency written so was not its stored body, its sidebar's body late)
-_PLACE_GOVERNMENT = re.compile(r"(?<=[省市县区旗州盟镇乡])(?:人民政府|政府)$|(?<=区)(?:管委会|管理委员会)$")
+_PLACE_GOVERNMENT = re.compile(r"(?<=[省市县区旗州盟镇乡])(?:人民政府|政府)$|(?<=区)(?:党工委)?(?:管委会|管理委员会)$")
 
 
 def name_key(name: str) -> str:

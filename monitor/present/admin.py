@@ -161,7 +161,10 @@ def status_text(year: int, today: str, items: list[Standing], totals: dict[str, 
         "  ".join(cut(name, w) if w else name for name, w in _STATUS_COLUMNS),
     ]
     for s in items:
-        when = f"{s.published or s.found or '?'}({TIMELY_CN[s.timely]})" if s.timely else "-"
+        # the day it was published and whether on time; without one, the day govmon first saw it, said so (review
+        # 106: "2026-02-10(发布…" read as a late publication)
+        when = f"{s.published}({TIMELY_CN[s.timely]})" if s.published and s.timely else "-"
+        when = f"{s.found or '?'}(首见)" if s.timely and not s.published else when
         counts_ = (str(s.errors), str(s.warnings)) if s.timely else ("-", "-")
         cells = [
             STATES[s.state],

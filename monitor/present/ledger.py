@@ -31,6 +31,7 @@ from monitor.model.statute import KIND_CN
 from monitor.present import status
 from monitor.present.pages import MARKS, mark, write
 from monitor.store import Store
+from monitor.watch.expected import named_by
 
 
 @dataclass
@@ -131,6 +132,7 @@ def affected(settings: Settings, store: Store, ledger: Ledger, changes: dict[str
         return []
     names = {n for s in stale if (e := ledger.entries.get(s.id)) for n, _ in e.carried}
     names |= {n for _, bodies in status.carried(settings, store, stale) for n, _ in bodies}
+    names |= {normal_name(n) for s in stale for n in named_by(s)}  # (a body a source names is carried there only)
     ids = {s.id for s in stale} | carriers(settings, store, names).keys()
     return [s for s in settings.sources if s.id in ids]
 
@@ -156,16 +158,21 @@ def carriers(settings: Settings, store: Store, names: Iterable[str]) -> dict[str
 def shown(
     settings: Settings, store: Store, ledger: Ledger, groups: list[tuple[Source, status.Bodies]]
 ) -> list[tuple[Source, status.Bodies]]:
-    """``groups`` (freshly carried) with each body only under the first source that carries it: among the other
-    sources carrying it, as the ledger knows them (their marks did not move, so neither did what they carry)."""
+    """``groups`` (freshly carried) with each body only under the source ``status.shown`` puts it under: among the
+    other sources carrying it, as the ledger knows them (their marks did not move, so neither did what they
+    carry)."""
     fresh = {source.id: {n for n, _ in bodies} for source, bodies in groups}
     order = {s.id: i for i, s in enumerate(settings.sources)}
-    first: dict[str, int] = {}
+    first: dict[str, tuple[int, int]] = {}
     for source, names in carriers(settings, store, {n for b in fresh.values() for n in b}).items():
         held = fresh.get(source)
         if held is None:
             entry = ledger.entries.get(source)
             held = {n for n, _ in entry.carried} if entry else set()
+        at = order.get(source, len(order))
         for name in names & held:
-            first[name] = min(first.get(name, len(order)), order.get(source, len(order)))
-    return [(source, [b for b in bodies if first.get(b[0]) == order[source.id]]) for source, bodies in groups]
+            place = (status.rank(settings.sources[at], name), at) if at < len(order) else (2, at)
+            first[name] = min(first.get(name, (2, len(order))), place)
+    return [
+        (source, [b for b in bodies if first.get(b[0], (0, -1))[1] == order[source.id]]) for source, bodies in groups
+    ]

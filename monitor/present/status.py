@@ -170,13 +170,18 @@ def _stored(store: Store, sources: Iterable[Source], *, every: bool) -> dict[str
 
 
 def shown(groups: list[tuple[Source, Bodies]]) -> list[tuple[Source, Bodies]]:
-    """Each body under the first source that carries it (sources.toml order): a body listed on two stands once."""
-    seen: set[str] = set()
-    out = []
-    for source, bodies in groups:
-        out.append((source, [b for b in bodies if b[0] not in seen]))
-        seen.update(name for name, _ in bodies)
-    return out
+    """Each body under one source that carries it: its own (the source whose agency it is: its listing read there,
+    its alarm told from there; review 106), else the first (sources.toml order). A body listed on two stands once."""
+    under: dict[str, tuple[int, int]] = {}
+    for n, (source, bodies) in enumerate(groups):
+        for name, _ in bodies:
+            under[name] = min(under.get(name, (2, n)), (rank(source, name), n))
+    return [(source, [b for b in bodies if under[b[0]][1] == n]) for n, (source, bodies) in enumerate(groups)]
+
+
+def rank(source: Source, name: str) -> int:
+    """Where a body carried by several sources is shown: 0 under its own source, 1 elsewhere."""
+    return 0 if same_name(name, source.agency) else 1
 
 
 def standings(settings: Settings, store: Store, years: Iterable[int], today: date) -> Iterator[Standing]:

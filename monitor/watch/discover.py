@@ -72,6 +72,10 @@ def discover(html: str, page_url: str, pattern: re.Pattern[str]) -> tuple[list[L
     if next_page is None:  # a column page that only sends its reader on to its list (beside a breadcrumb's link to
         # the column, maybe, or a 热点 box's report: review 102's H2); a table of years' reports lists them
         next_page = frames.sent_on(page, page_url, sum(x.doubt in ("", YEAR_ONLY) for x in links))
+        if (
+            next_page is not None and all(x.doubt == COLUMN for x in links) and column.says_empty(html)
+        ):  # a column saying 暂无信息 beside a
+            next_page = None  # 最新年报 widget's frame: the widget lists other bodies' reports (review 106)
     if next_page is None:
         next_page = pagers.next_otherwise(page, page_url, html)
     return links, next_page
@@ -195,8 +199,8 @@ def _link(
     if pattern.search(text) or pattern.search(title):
         year = link_words.year(name)
         column = year is None and link_words.names_only_the_column(name, pattern)
-        if column and same_page(url, here):
-            return None  # the breadcrumb's link to this very listing: opened at every poll, it would be read whole
+        if year is None and same_page(url, here):  # the breadcrumb's link to this very listing, whatever its words
+            return None  # (区政府信息公开年报 → ./: review 106, read as a report not read, it held back every alarm)
         doubt = NOTICE if link_words.notice(name) else COLUMN if column else ""
         # a row a click opens, a picture's alt (a banner's to a 专题 page: review 103): the report if it opens one
         return Link(url, name, year, doubt or (SCRIPTED if opened else ""))

@@ -26,11 +26,16 @@ class Expected:
     since: int | None
 
 
+def named_by(source: Source) -> list[str]:
+    """The bodies a source names: its agency, its roster's and their former names."""
+    return [source.agency, *(n for b in source.bodies for n in (b.name, *b.aliases))]
+
+
 def owners(sources: Iterable[Source]) -> Owners:
     """Per body named by a source's agency or roster, those sources: made once for all of them."""
     found: dict[str, set[str]] = {}
     for source in sources:
-        for name in (source.agency, *(b.name for b in source.bodies)):
+        for name in named_by(source):
             found.setdefault(name_key(name), set()).add(source.id)
     return {name: frozenset(ids) for name, ids in found.items()}
 

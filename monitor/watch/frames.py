@@ -1,6 +1,7 @@
 """Stage: discover, where a column page sends its reader when its list is elsewhere: a ``<meta http-equiv=
-"refresh">``, or the one frame of the site a reader sees that holds the list. Such a next page's URL carries
-``FRAMED`` (a followed URL has none): one that is not there ends the listing, read whole."""
+"refresh">``, or the one frame of the site a reader sees that holds the list. A frame not read leaves the listing
+not read whole, as a next page does (review 106: a list's frame answering 403 or 404, taken as no list, made a 热点
+box's one report the source's own body's, and called it late)."""
 
 from __future__ import annotations
 
@@ -34,11 +35,7 @@ def sent_on(page: Page, page_url: str, plain: int) -> str | None:
             frames.append((url, _height(frame)))
     if len(frames) != 1 or (plain and (plain > 1 or frames[0][1] < _LIST_HEIGHT)):
         return None
-    return frames[0][0] + FRAMED
-
-
-FRAMED = "#frame"  # a next page that is a frame of the page (a followed URL has no fragment): not there, it ends the
-# listing, which is read whole (a footer's frame answering 404 made a listing 未能检查 for good: review 104)
+    return frames[0][0]
 
 
 _LIST_HEIGHT = 400  # pixels: a frame this high holds a page's content, not a header's or a footer's

@@ -22,7 +22,6 @@ from monitor.watch.addresses import allowed_for
 from monitor.watch.column import drawn_by_script, says_empty
 from monitor.watch.discover import COLUMN, FOUND_BY, Link, discover, same_page
 from monitor.watch.fetch import Fetcher
-from monitor.watch.frames import FRAMED
 from monitor.watch.handed import handed
 from monitor.watch.pagers import UNFOLLOWED
 
@@ -48,15 +47,23 @@ def listing_complete(store: Store, source: Source, pages: dict[str, PageCache | 
 
 
 def _again(page: tuple[bytes, str, set[str]], before: tuple[bytes | None, set[str]]) -> bool:
-    """Whether a listing page (its bytes, text and report links) is the page before again: the listing's end. A
-    list API answering its last page for any page number asked (Spring's, TRS 海云's: review 102's H9, read to
-    max_pages and never whole) answers the same bytes, or, where it says which page was asked, the same records.
-    Not an HTML page bringing the same report links as the one before (a column's own link on every page, a 置顶
-    report: review 104), whose other rows differ."""
+    """Whether a listing page (its bytes, text and report links) is the page before (its bytes, None where it was
+    not fetched, and links) again: the listing's end. A list API answering its last page for any page number asked
+    (Spring's, TRS 海云's: review 102's H9, read to max_pages and never whole) answers the same bytes, or, where it
+    says which page was asked, the same records; an HTML pager doing so, the same page but for its numbers (its
+    下一页 and 当前第N页 counting on: review 106). Not an HTML page bringing the same report links as the one before
+    with other rows (a column's own link on every page, a 置顶 report: review 104)."""
     body, text, urls = page
     if body == before[0]:
         return True
-    return bool(urls) and urls == before[1] and (pagers.as_json(text) is not None or text.lstrip().startswith("<?xml"))
+    if not urls or urls != before[1]:
+        return False
+    if pagers.as_json(text) is not None or text.lstrip().startswith("<?xml"):
+        return True
+    return before[0] is not None and _DIGITS.sub(b"", body) == _DIGITS.sub(b"", before[0])
+
+
+_DIGITS = re.compile(rb"\d+")
 
 
 def listing_read(store: Store, source: Source, state: SourceState, pages: dict[str, PageCache | None]) -> date | None:
@@ -97,10 +104,6 @@ async def read_listing(
         except FetchError as exc:
             if url == source.list_url:
                 raise
-            if url.endswith(FRAMED) and GONE.search(str(exc)):  # a frame of the page that is not there: no list
-                log.info("source %s: listing frame %s not there: %s", source.id, url, exc)
-                store.save_page(url, None, None, b"", Listing((), None, pattern, FOUND_BY))  # (walked so, it ends)
-                break
             # a next page that cannot be fetched (a pager's page that is not there, a script's address built wrong:
             # review 102): the pages read are told, the listing is not read whole
             log.warning("source %s: listing page %s not read: %s", source.id, url, exc)
@@ -128,9 +131,6 @@ async def read_listing(
     elif url and url not in seen:
         log.warning("source %s: listing pages past max_pages=%d not read", source.id, source.max_pages)
     return list(links.values()), not (url and url not in seen)
-
-
-GONE = re.compile(r"HTTP 40[34]|HTTP 410")  # a fetch's error saying the page is not there
 
 
 # characters of a listing page from which its links are found by a reader: lxml and the links' words take this

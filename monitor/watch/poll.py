@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
@@ -41,7 +42,7 @@ from monitor.watch.discover import COLUMN, UNOPENED, Link
 from monitor.watch.document import Documents, PollResult, Remembered
 from monitor.watch.expected import Owners, expected, owners
 from monitor.watch.fetch import Fetcher
-from monitor.watch.listing import GONE, listing_read, lists_nothing_read, read_listing
+from monitor.watch.listing import listing_read, lists_nothing_read, read_listing
 from monitor.watch.regions import recheck_regions
 
 SOURCE_DEADLINE = 900.0  # one source's whole poll (listing pages and reports): a slow portal cannot hold a pass
@@ -57,6 +58,8 @@ NO_LINKS = (
 )
 # a report's link whose address only a script in a file of its own knows (``Link.doubt`` UNOPENED)
 UNOPENED_CN = "栏目页面列出了这份报告，但其链接由网站脚本打开（{}），未能跟随打开"
+
+_GONE = re.compile(r"HTTP 40[34]|HTTP 410")
 
 
 class Watcher:
@@ -313,7 +316,7 @@ class Watcher:
                 raise FetchError(UNOPENED_CN.format(link.url.partition("#")[2]))
             return await self.documents.check(source, link, known, result, year_done) or 0
         except FetchError as exc:
-            if link.doubt == COLUMN or (link.doubt and GONE.search(str(exc))):  # a column's link, or a notice
+            if link.doubt == COLUMN or (link.doubt and _GONE.search(str(exc))):  # a column's link, or a notice
                 # that is gone (404, 410): no report is unread
                 log.info("source %s: %s (%s) not fetched: %s", source.id, link.url, link.title, exc)
                 return 0
