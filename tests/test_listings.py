@@ -334,6 +334,8 @@ HOT = "<h3>热点信息</h3><a href='/x/t{}.html'>XX县公安局202{}年政府�
         (HOT.format(1, 3) + HOT.format(2, 2), False),  # review 104: a list of reports of its own (beside a map's)
         ('<noscript><iframe src="/stat/count.jsp"></iframe></noscript>', True),  # a counter for no-script browsers
         ('<div class="pop" style="display:none"><iframe src="/login.html" height="500"></iframe></div>', True),
+        ('<iframe src="/files/nb2024.pdf" height="800"></iframe>', True),  # review 107: a report's preview
+        ('<iframe src="/pdfjs/web/viewer.html?file=/files/nb2024.pdf" height="800"></iframe>', True),
     ],
 )
 def test_a_frame_holding_the_list_beside_a_counter_s_frame_or_a_box_s_report(beside, followed):
@@ -598,6 +600,8 @@ def test_words_without_an_address_are_no_link_and_a_followed_twin_is_the_only_on
         "<a href='#'>XX县2021年政府信息公开工作年度报告</a>"  # …given none: a heading's, a tab's (review 104)
         "<a href='javascript:void(0)' onclick='showTab(1)'>2020年度政府信息公开工作年度报告</a>"  # a tab
         "<a onclick=\"openDoc('77aa')\">关于做好2019年度政府信息公开工作年度报告编制和发布工作的通知</a>"  # a notice
+        "<a href='javascript:void(0)' onclick='showTab(2017)'>2017年度政府信息公开工作年度报告</a>"  # a year's tab
+        "<a href='#nb2016' data-toggle='tab' data-id='nb2016'>XX县2016年政府信息公开年报</a>"  # (review 107)
         "<a href='/nb/2018.html'>XX县2018年政府信息公开工作年...</a>"  # a title cut short, followed, and…
         "<a onclick=\"fav('XX县2018年政府信息公开工作年度报告')\">XX县2018年政府信息公开工作年度报告（PDF版）</a>"  # …a button
     )

@@ -40,14 +40,14 @@ def attachments(html: str, page_url: str) -> list[str]:
         url = resolved(base, str(href or "").strip())
         if url is None:
             continue
-        url = _viewed(url) or url
+        url = viewed(url) or url
         m = _ATTACHMENT.search(urlsplit(url).path) or _ATTACHMENT.search(text)
         if m and url not in found:
             found[url] = m.group(1).lower()
     return sorted(found, key=lambda u: _ORDER.index(found[u]) if found[u] in _ORDER else len(_ORDER))
 
 
-def _viewed(url: str) -> str | None:
+def viewed(url: str) -> str | None:
     """The document a PDF viewer's address shows (pdf.js: ``/pdfjs/web/viewer.html?file=/uploads/x.pdf``, taken
     from the viewer's address as pdf.js takes it), or None."""
     parts = urlsplit(url)

@@ -224,20 +224,36 @@ def _add_unopened(
     followed = {(x.year, title_body(x.title)) for x in links.values() if x.year}
     for a, text, title in unopened:
         call = str(a.get("onclick") or "").strip() or str(a.get("href") or "").strip().removeprefix("javascript:")
-        given = _GIVEN.search(call) or next((k for k in a.attrib if str(k).startswith("data-") and a.get(k)), None)
         name = link_words.undated(title if pattern.search(title) else text)
         year = link_words.year(name)
+        given = _given_an_id(a, call)
         if not (given and year and pattern.search(name)) or link_words.skipped(name, text) or link_words.notice(name):
             continue
         body = title_body(name)
         if any(y == year and (body is None or b is None or b == body) for y, b in followed):
             continue
-        url = f"{here}#{''.join((call if _GIVEN.search(call) else name).split())[:300]}"  # (as a reader reads it)
+        url = f"{here}#{''.join((call if _ID.search(call) else name).split())[:300]}"  # (as a reader reads it)
         links.setdefault(url, Link(url, name, year, UNOPENED))
 
 
-# a call given a document's id: a string of 3 characters or more, or a number of 4 digits or more (not a tab's 0)
-_GIVEN = re.compile(r"\w\s*\(\s*(?:[^()]*?,\s*)?(?:'[^']{3,}'|\"[^\"]{3,}\"|\d{4,})")
+def _given_an_id(a: Any, call: str) -> bool:
+    """Whether a link's script is given a document's id: a call with a string of 3 characters or more, or a number
+    of 4 digits or more, not a year (a tab's ``showTab(0)``, ``showTab(2025)``: reviews 104, 107), to a function
+    not a page's tab or menu; or a ``data-id``/``data-url`` a listener reads. Not a tab or a section the page shows
+    (``href="#nb2025" data-toggle="tab"``: review 107)."""
+    if a.get("data-toggle") or a.get("data-bs-toggle") or a.get("role") == "tab" or a.get("aria-controls"):
+        return False
+    if any(_ID_KEY.match(str(k)) and a.get(k) for k in a.attrib):
+        return True
+    return any(not _UI.search(m[1]) and not _YEAR_ONLY.match(m[2]) for m in _ID.finditer(call))
+
+
+# a call and its first argument that may be a document's id: a string of 3 characters or more, or a number of 4
+# digits or more
+_ID = re.compile(r"([\w$.]+)\s*\(\s*(?:[^()]*?,\s*)?['\"]?((?<=['\"])[^'\"]{3,}(?=['\"])|\d{4,})")
+_UI = re.compile(r"(?i)tab|toggle|switch|collapse|expand|fold|menu|nav|slide|hover|scroll")  # a page's own parts
+_YEAR_ONLY = re.compile(r"^(?:19|20)\d{2}$")
+_ID_KEY = re.compile(r"data-(?:id|doc[-_]?id|info[-_]?id|article[-_]?id|guid|uuid|url|href|link)$", re.I)
 
 
 def unopened(url: str) -> bool:
@@ -319,10 +335,13 @@ _CHOSEN = re.compile(
 def _chosen(page: Page) -> list[Any]:
     """The options of a ``<select>`` whose choice a script opens (review 102's H4: 年度 <select onchange="location.href=
     this.value"><option value="/nb/2025.html">2025年</option>…): read as links are, their address their value."""
+    chosen = [select for select in page.all("select") if _CHOSEN.search(str(select.get("onchange") or ""))]
     return [
         option
-        for select in page.all("select")
-        if _CHOSEN.search(str(select.get("onchange") or ""))
-        for option in select.iter("option")
-        if str(option.get("value") or "").strip()
+        for select in chosen
+        if len(options := [o for o in select.iter("option") if str(o.get("value") or "").strip()]) <= _YEARS_CHOSEN
+        for option in options
     ]
+
+
+_YEARS_CHOSEN = 60  # options a select of years has at most (one of 20,000 is a site map's: review 107, 1.5 s)

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from monitor.watch import pagers
+from monitor.watch.attachments import is_attachment, viewed
 from monitor.watch.markup import HIDDEN_STYLE, Page
 from monitor.watch.pagers import canonical, resolved
 
@@ -31,7 +32,13 @@ def sent_on(page: Page, page_url: str, plain: int) -> str | None:
     frames = []
     for frame in page.all("iframe", "frame"):
         url = resolved(pagers.base_of(page, page_url), str(frame.get("src") or "").strip())
-        if url and urlsplit(url).netloc == site and url != canonical(page_url) and not _unseen_frame(frame):
+        if (
+            url
+            and urlsplit(url).netloc == site
+            and url != canonical(page_url)
+            and not _unseen_frame(frame)
+            and not (is_attachment(url) or viewed(url))  # a report's preview beside its link (review 107)
+        ):
             frames.append((url, _height(frame)))
     if len(frames) != 1 or (plain and (plain > 1 or frames[0][1] < _LIST_HEIGHT)):
         return None

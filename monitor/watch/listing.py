@@ -115,8 +115,16 @@ async def read_listing(
             url, before = known.next, (None, {x.url for x in found})
         else:
             body = store.page_body(url) if resp.not_modified else resp.body
-            html, _ = decode(body, (resp.charset if not resp.not_modified else None) or source.encoding)
-            found, url_next = await _discovered(html, resp.url if not resp.not_modified else url, source.link_pattern)
+            try:
+                html, _ = decode(body, (resp.charset if not resp.not_modified else None) or source.encoding)
+                found, url_next = await _discovered(
+                    html, resp.url if not resp.not_modified else url, source.link_pattern
+                )
+            except InputError as exc:  # a next page that is no page (a frame's PDF: review 107), or past a reader's
+                if url == source.list_url:  # limits: the pages read are told, the listing is not read whole
+                    raise
+                log.warning("source %s: listing page %s not read: %s", source.id, url, exc)
+                return list(links.values()), False
             urls = {x.url for x in found}
             if len(seen) > 1 and _again((body, html, urls), before):
                 url_next = None  # (kept so: the listing, walked as stored, ends here too)
