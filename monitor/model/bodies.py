@@ -42,6 +42,12 @@ def name_key(name: str) -> str:
     return _PLACE_GOVERNMENT.sub("", normal_name(name))
 
 
+def place_key(name: str) -> str:
+    """``name_key`` of a name already in simplified characters (as stored, as configured on the mainland), without
+    OpenCC's conversion: 150,000 sources' names in ~0.15 s, not ~0.85."""
+    return _PLACE_GOVERNMENT.sub("", _SPACE.sub("", name).strip(":："))
+
+
 def same_name(a: str, b: str) -> bool:
     """The same body by name: equal (a place's 人民政府 or not: 哲里木盟 = 哲里木盟人民政府), or one ends with the
     other, which is more than a generic word."""

@@ -217,7 +217,7 @@ def standings_of(
     # the first year each body is expected (``watch.expected``, as its late alarm is raised); a body not expected
     # (off the roster, a 热点 box's one report) is shown only in the years its reports were found
     since = {
-        source.id: {e.name: e.since or 0 for e in expected(source, stored.get(source.id, []), (), owned)}
+        source.id: {e.name: e.since or 0 for e in expected(source, stored.get(source.id, []), (), lambda: owned)}
         for source, _ in groups
     }
     unreadable = {} if every else {i: store.unreadable_reports(source=i) for i in ids}
