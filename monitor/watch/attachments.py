@@ -13,8 +13,6 @@ from monitor.watch.pagers import resolved
 
 # every format a report is published in (extract.READERS reads each by its bytes, whatever the name says)
 _ATTACHMENT = re.compile(r"\.(pdf|ofd|docx?|wps|xlsx?|et|zip|png|jpe?g|tiff?)$", re.I)
-
-
 _ORDER = ("pdf", "ofd", "docx", "doc", "wps", "zip", "xlsx", "xls", "et")  # published forms first; images last
 
 

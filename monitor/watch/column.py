@@ -25,8 +25,6 @@ def of_reports(page: Page, pattern: re.Pattern[str]) -> bool:
 _EMPTY = re.compile(
     r"暂无(相关)?(信息|数据|内容|记录|文章|结果)|没有(找到)?(相关|符合条件的)?(信息|数据|记录|内容|文章)"
 )
-
-
 _TEMPLATE = re.compile(
     r"\{\{|\bv-(if|for|show)\b|\bng-(repeat|if)\b|\bx-for\b"  # a template a script fills
     r"|\$\.(ajax|get|post|getJSON)\b|XMLHttpRequest|\bfetch\(|\baxios\b|jsonp|\.load\("  # a list a script asks for
@@ -39,11 +37,7 @@ _TEMPLATE = re.compile(
 # one that writes markup and holds a row's or a link's tag in a string (not an analytics snippet's document.write, nor
 # a clock's innerHTML, on a column a body left empty: its reports are missing)
 _SCRIPTS = re.compile(r"<script\b[^>]*>(.*?)</script>", re.S | re.I)
-
-
 _WRITES_MARKUP = re.compile(r"\.innerHTML\s*\+?=|document\.write|\.append\(|\.html\(")
-
-
 _ROW_TAG = re.compile(r"['\"][^'\"\n]*<(?:li|a|tr|td)\b", re.I)
 
 

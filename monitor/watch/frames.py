@@ -46,8 +46,6 @@ def sent_on(page: Page, page_url: str, plain: int) -> str | None:
 
 
 _LIST_HEIGHT = 400  # pixels: a frame this high holds a page's content, not a header's or a footer's
-
-
 _SIZE = re.compile(r"^\s*(\d+)")
 
 
