@@ -22,8 +22,8 @@ from monitor.model.bodies import Body
 from monitor.store.encoding import listing_json, listing_of
 from monitor.store.records import Listing
 from monitor.watch import link_words
+from monitor.watch.behind import NOT_A_REPORT
 from monitor.watch.discover import COLUMN, CUT, FOUND_BY, NOTICE, SCRIPTED, UNOPENED, YEAR_ONLY, discover
-from monitor.watch.document import NOT_A_REPORT
 from monitor.watch.pagers import UNFOLLOWED
 
 LISTINGS = Path(__file__).parent / "fixtures" / "listings"

@@ -8,7 +8,6 @@ year after, stored already, checked again against it.
 from __future__ import annotations
 
 import asyncio
-import functools
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -22,12 +21,10 @@ from monitor.checks import copies
 from monitor.checks.pipeline import ACROSS_YEARS, across_years, run_rules
 from monitor.checks.revision import diff_reports
 from monitor.config import Settings, Source
-from monitor.errors import InputError, NotAReport, NotRead, ReaderMissing
+from monitor.errors import InputError, NotAReport, NotRead
 from monitor.model import Event, Finding, Report, china_day
 from monitor.model.bodies import Attribution, Body, attribute
 from monitor.reading.facts import infer_kind
-from monitor.reading.formats import decode, sniff
-from monitor.reading.report import is_report, lists_reports, with_attachment
 from monitor.store import (
     KnownReport,
     NewVersion,
@@ -38,15 +35,12 @@ from monitor.store import (
     UnreadableReport,
 )
 from monitor.watch.addresses import allowed_for
-from monitor.watch.attachments import attachments
-from monitor.watch.discover import COLUMN, Link
+from monitor.watch.behind import NOT_A_REPORT, Read, holds_a_report, read_again, report_behind
+from monitor.watch.discover import Link
 from monitor.watch.fetch import Fetcher, Response
-from monitor.watch.handed import handed
-from monitor.watch.paged import joined_pages
-from monitor.watch.prepared import Prepared, prepared, snapshot_of
+from monitor.watch.prepared import prepared
 
 log = logging.getLogger("govmon")
-NOT_A_REPORT = "页面不是报告，也没有链接可读取的附件"
 IN_HAND = 4  # documents handed to the reader pool per reader (``Documents.parsing``)
 NO_REPORTS_KEPT = 50_000  # doubtful links remembered as opening no report (``Documents.no_report``): ~10 MiB
 
@@ -243,14 +237,14 @@ class Documents:
         own link, a title cut short that is not the report after all. One that cannot be read is remembered (by
         its bytes' hash) and raised."""
         try:
-            read = await self.content(source, link, resp, known)
+            read = await report_behind(self.fetcher, self.parsing, source, link, resp, known=known)
         except InputError as exc:
             if link.doubt and isinstance(exc, NotAReport):
                 log.info("source %s: %s (%s) is not a report", source.id, link.url, link.title)
                 return None
             self._unreadable(source, link, exc, sha, resp)
             raise
-        if link.doubt and not _holds_a_report(read.report):  # a notice's text, or its form to fill in
+        if link.doubt and not holds_a_report(read.report):  # a notice's text, or its form to fill in
             log.info(
                 "source %s: %s (%s) holds no statutory table's numbers: not a report", source.id, link.url, link.title
             )
@@ -312,23 +306,11 @@ class Documents:
     async def _as_read_now(
         self, source: Source, link: Link, version: StoredVersion, resp: Response
     ) -> tuple[dict[str, Any], str] | None:
-        """A stored version as govmon reads its bytes now: (its stored form, its content hash); None where its bytes
-        are not the page's (an attachment: the page that linked it gave the report its title and date) or cannot
-        be read now. Where the content hash differs from a new page's, the report may not have: the page around it
-        changed, and a newer govmon reads the page otherwise (the end of its last part, the lines left out)."""
-        raw = self.store.raw(version.id)
-        if hashlib.sha256(raw).hexdigest() != version.sha256:
-            return None
-        try:
-            async with self.parsing:
-                again: tuple[Report, tuple[dict[str, Any], str]] = await handed(
-                    reading.read_page_and, snapshot_of, raw, link.url, source.kind, resp.charset or source.encoding
-                )
-        except NotRead:
-            raise
-        except InputError:
-            return None
-        return again[1]
+        """A stored version as govmon reads its bytes now (``behind.read_again``). Where the content hash differs
+        from a new page's, the report may not have: the page around it changed, and a newer govmon reads the page
+        otherwise (the end of its last part, the lines left out)."""
+        raw, encoding = self.store.raw(version.id), resp.charset or source.encoding
+        return await read_again(self.parsing, raw, version.sha256, url=link.url, kind=source.kind, encoding=encoding)
 
     def _asked_as(
         self, link: Link, validators: StoredDocument | UnreadableReport | None
@@ -429,86 +411,12 @@ class Documents:
             "source %s: the %d report checked again against %d's: %d findings", source.id, year + 1, year, len(findings)
         )
 
-    async def content(self, source: Source, link: Link, resp: Response, known: str | None = None) -> Read:
-        """The report behind a page: the page itself, or, when the page holds no statutory tables but
-        links an attachment (PDF, OFD, Word, WPS, a zip, a workbook, a scan), the attachment (what it is is
-        decided from its bytes). An attachment whose reader is not installed here is said so (需要安装…),
-        never taken for "not a report"."""
-        resp = await joined_pages(self.fetcher, source, resp)
-        async with self.parsing:  # each page read in a bounded reader process; the loop keeps serving meanwhile
-            page, ready = await handed(
-                reading.read_page_and,
-                functools.partial(prepared, unless=known),
-                resp.body,
-                link.url,
-                source.kind,
-                resp.charset or source.encoding,
-            )
-        if ready.compared is not None:  # what the reader worked out of the page for its copy checks
-            copies.remember(page, ready.compared)
-        if any(t.status not in ("missing", "image") for t in page.tables.values()):
-            return Read(page, resp.body, resp.content_type, ready)
-        if sniff(resp.body) not in (
-            "html",
-            "text",
-            "mhtml",
-        ):  # a document itself (a workbook, a Word file, a picture), not a
-            if not is_report(page):  # page linking one (review 104: a 统计年报's .xlsx was decoded as a page, and its
-                raise NotAReport(NOT_A_REPORT)  # bytes' "unknown encoding" held back every body's alarm)
-            return Read(page, resp.body, resp.content_type, ready)
-        if link.doubt == COLUMN and lists_reports(page):  # a column's page (a parent's, a sibling's): its reports'
-            raise NotAReport(NOT_A_REPORT)  # attachments are theirs, not this link's
-        html, _ = decode(resp.body, resp.charset or source.encoding)
-        missing: ReaderMissing | None = None
-        for url in (await handed(reading.bounded, attachments, html, resp.url))[:4]:  # (parsed: not in this process)
-            got = await self.fetcher.get(url, allow=allowed_for(source.list_url))
-            try:
-                async with self.parsing:
-                    found = await handed(reading.read_report, got.body, url, source.kind, got.charset)
-            except NotRead:
-                raise
-            except InputError as exc:
-                log.warning("source %s: attachment %s of %s: %s", source.id, url, link.url, exc)
-                missing = missing or (exc if isinstance(exc, ReaderMissing) else None)
-                continue
-            return Read(with_attachment(page, found), got.body, sniff(got.body))
-        if missing is not None:
-            raise missing
-        if not is_report(page):
-            raise NotAReport(NOT_A_REPORT)
-        return Read(page, resp.body, resp.content_type, ready)
-
 
 def _again(latest: StoredVersion | None, today: date) -> str:
     """What tells a revision's event apart from an earlier one to the same content (``version_events``' key): the
     content it revises and the day. A report changed back and forth (A→B→A→B: an edit undone and made again, two
     servers behind one address) is told again, a page flapping between two contents at most once a day each way."""
     return f"|{latest.content_hash[:16]}|{today.isoformat()}" if latest else ""
-
-
-@dataclass(frozen=True)
-class Read:
-    """A report as read for a link: the report, the bytes it was read from and their type, and, when the reader
-    worked them out beside it, what ``prepared`` gives."""
-
-    report: Report
-    raw: bytes
-    content_type: str
-    prepared: Prepared | None = None
-
-
-def _holds_a_report(report: Report) -> bool:
-    """What a doubtful link opened is a report: a statutory table's numbers, a scan, or a report's parts (four at
-    least) whose tables are pictures."""
-    tables = report.tables.values()
-    if (
-        report.scanned
-        or report.ocr
-        or any(v.number is not None for t in tables for r in t.rows.values() for v in r.values())
-    ):
-        return True
-    parts = sum(1 for span in report.sections.values() if span and span != (0, 0))
-    return parts >= 4 and any(t.status == "image" for t in tables)
 
 
 def _failed_before(link: Link, stored: KnownReport, today: date) -> UnreadableReport | None:

@@ -43,5 +43,5 @@ def prepared(report: Report, raw: bytes, unless: str | None = None) -> Prepared:
 
 
 def snapshot_of(report: Report, raw: bytes) -> tuple[dict[str, Any], str]:  # noqa: ARG001  (``read_page_and``'s)
-    """A stored version's snapshot as its bytes read now (``Documents._as_read_now``)."""
+    """A stored version's snapshot as its bytes read now (``behind.read_again``)."""
     return snapshot(report)
