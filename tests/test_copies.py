@@ -17,7 +17,7 @@ from conftest import SEEDS
 from portal import listing, settings
 from test_watcher import db, poll
 
-from monitor.checks import copies
+from monitor.checks import copies, shingles
 from monitor.checks.pipeline import run_rules
 from monitor.model import Report
 from monitor.reading.report import read_report
@@ -157,7 +157,7 @@ def test_the_prints_of_a_copy_share_bands_and_those_of_different_reports_hardly_
     luzhou, tongliao = seed("luzhou"), seed("tongliao")
     before = read_report(with_section(tongliao, 5, section_lines(luzhou, 5)).encode(), "x")
     mine, copy, other = set(copies.prints(luzhou)), set(copies.prints(before)), set(copies.prints(tongliao))
-    assert len(mine & copy) >= copies.BANDS // 2  # 五's bands, nearly all of them
+    assert len(mine & copy) >= shingles.BANDS // 2  # 五's bands, nearly all of them
     assert len(mine & other) <= 2
 
 
@@ -172,7 +172,7 @@ def test_each_windows_hash_is_zlibs_crc32_of_its_words():
         "".join(rng.choice(rng.choice(kinds)) for _ in range(rng.randint(1, 40))) for _ in range(300)
     ]
     for text in texts:
-        for width in range(1, copies.SHINGLE + 1):
+        for width in range(1, shingles.SHINGLE + 1):
             expected = [zlib.crc32(text[i : i + width].encode()) for i in range(len(text) - width + 1)]
             assert window_crcs(text, width).tolist() == expected, (text, width)
 
@@ -189,12 +189,12 @@ def test_the_parts_hashes_are_their_shingles_crc32_in_every_real_report():
         texts = {
             "一": "\n".join(lines[spans[0][0] : spans[0][1]]),
             "五": "\n".join(lines[spans[1][0] : spans[1][1]]),
-            "全文": "\n".join(line for line in lines if copies._is_prose(line)),
+            "全文": "\n".join(line for line in lines if shingles.is_prose(line)),
         }
         held = copies.compared(report).held
         for part, text in texts.items():
-            own = copies.shingles(text)
-            assert (part in held) == (len(own) >= copies.MIN_SHINGLES), (path.name, part)
+            own = shingles.shingles(text)
+            assert (part in held) == (len(own) >= shingles.MIN_SHINGLES), (path.name, part)
             if part in held:
                 assert held[part].members == {zlib.crc32(s.encode()) for s in own}, (path.name, part)
                 parts += 1
@@ -210,10 +210,10 @@ def test_the_prints_are_datasketchs_minhash_of_every_real_report():
     def theirs(report: Report) -> list[int]:
         out = []
         for part, text in copies.parts(report).items():
-            m = MinHash(num_perm=copies.BANDS * copies.ROWS, hashfunc=zlib.crc32)
-            m.update_batch([s.encode() for s in copies.shingles(text)])
-            for band in range(copies.BANDS):
-                chunk = m.hashvalues[band * copies.ROWS : (band + 1) * copies.ROWS].astype("<u4").tobytes()
+            m = MinHash(num_perm=shingles.BANDS * shingles.ROWS, hashfunc=zlib.crc32)
+            m.update_batch([s.encode() for s in shingles.shingles(text)])
+            for band in range(shingles.BANDS):
+                chunk = m.hashvalues[band * shingles.ROWS : (band + 1) * shingles.ROWS].astype("<u4").tobytes()
                 out.append(
                     struct.unpack("<q", hashlib.blake2b(f"{part}{band}".encode() + chunk, digest_size=8).digest())[0]
                 )

@@ -1,5 +1,5 @@
 """The crc32 of every fixed-width window of a text at once, as ``zlib.crc32(text[i:i + width].encode())`` gives each
-(UTF-8): the copy prints' shingle hashes (``copies``), ~3× faster than hashing each window's string in Python, which
+(UTF-8): the copy prints' shingle hashes (``shingles``), ~3× faster than hashing each window's string in Python, which
 was ~2.5 ms of a long report's prints.
 
 CRC-32 is linear: after a window's characters c_0 … c_{w-1}, whose UTF-8 takes ``n`` bytes, its register holds
@@ -21,7 +21,7 @@ import numpy as np
 
 PLANE = 0x10000  # characters with a row in the tables; the rest are hashed one window at a time
 MOST = 4  # bytes of one character in UTF-8
-WIDTH = 6  # the widest window the tables serve (copies.SHINGLE)
+WIDTH = 6  # the widest window the tables serve (shingles.SHINGLE)
 _FULL = 0xFFFFFFFF
 
 
