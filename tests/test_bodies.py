@@ -141,6 +141,48 @@ def _portal_pages(portal) -> list[tuple[str, str]]:
     return list(titles.items())
 
 
+# A body's name as titles shorten it, each with where it was met (corpus 007 and 008 are real pages), and names that
+# read alike but are two bodies: a place below the short name's own, a unit of it, a place and one word.
+SHORTENED = [
+    ("上海市科委", "上海市科学技术委员会", True),  # corpus 007's title
+    ("沭阳县发改局", "沭阳县发展和改革局", True),  # corpus 008's title, after its full name
+    ("平潭公安局", "平潭综合实验区公安局", True),  # the zone's portal, its 热点 box
+    ("淮安公安局", "淮安市公安局", True),
+    ("XX县人社局", "XX县人力资源和社会保障局", True),
+    ("XX市卫健委", "XX市卫生健康委员会", True),
+    ("XX县市场监管局", "XX县市场监督管理局", True),
+    ("XX市住建局", "XX市住房和城乡建设局", True),  # 城乡 is no place
+    ("XX市城管局", "XX市城市管理局", True),
+    ("XX市人防办", "XX市人民防空办公室", True),
+    ("淮安市公安局", "淮安市洪泽区公安局", False),  # a district's bureau
+    ("淮安公安局", "淮安市洪泽区公安局", False),
+    ("淮安市公安局", "淮安市清江浦区公安分局", False),
+    ("XX市公安局", "XX市公安局高新分局", False),  # a unit of it
+    ("XX市委", "XX市卫健委", False),  # a place and one word
+    ("XX市科委", "XX市卫生健康委员会", False),
+    ("XX市公安局", "XX市公共资源交易管理局", False),
+    ("平潭县公安局", "平潭市公安局", False),
+]
+
+
+@pytest.mark.parametrize(("short", "full", "one"), SHORTENED)
+def test_a_title_s_short_name_is_its_configured_body(short, full, one):
+    """A report titled with its body's short name (上海市科委) is the roster's or the source's body of the full name;
+    never a body whose full name only reads so, nor a body merely seen on the source (two bodies' full names may)."""
+    roster = (Body(full, "department"), Body("XX市财政局", "department"))
+    for configured, agency in [(roster, "XX市人民政府"), ((), full)]:
+        who = attribute(short, "title", None, roster=configured, agency=agency, agency_kind="department")
+        assert (who.body == normal_name(full)) is one
+    seen = attribute(short, "title", None, roster=(), agency="XX市人民政府", agency_kind="government", seen=roster)
+    assert seen.body == normal_name(short)
+
+
+def test_a_short_name_two_configured_bodies_shorten_to_is_neither():
+    twice = (Body("XX市交通运输局", "department"), Body("XX市交通运输综合行政执法局", "department"))
+    who = attribute("XX市交通局", "title", None, roster=twice, agency="XX市人民政府", agency_kind="government")
+    assert who.body == "XX市交通局"
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request) -> str:
     """Where a polling test keeps its store, once per store: a SQLite file beside its sources.toml, then a
@@ -316,6 +358,23 @@ async def test_a_listing_whose_next_page_is_posted_by_a_form_calls_no_body_on_it
     (result,) = await poll(cfg, today=JUDGED_ON)
     assert result.error is None
     assert _missing(cfg) == []
+
+
+async def test_a_report_titled_with_its_body_s_short_name_is_that_rostered_body(portal, tmp_path, db):
+    """Real titles shorten a body's name as people say it (corpus 007: 上海市科委 for 上海市科学技术委员会): the report
+    was an off-roster body's, and the rostered body was called late though its report was there."""
+    portal.add("/col/kw.html", (CORPUS / "007_shanghai_stcsm_2024.md").read_bytes(), content_type="text/plain")
+    portal.add("/col/", listing([("kw.html", "2024年上海市科委政府信息公开工作年度报告")]))
+    roster = (
+        'bodies = [{name = "上海市科学技术委员会", kind = "department"},\n'
+        '  {name = "上海市经济和信息化委员会", kind = "department"}]\n'
+    )
+    cfg = _config(tmp_path, f"{portal.base}/col/", roster, db=db, agency="上海市人民政府")
+    (result,) = await poll(cfg, today=JUDGED_ON)
+    assert (result.error, result.new_versions) == (None, 1)
+    assert [(body, year) for body, year, _ in _stored(cfg).values()] == [("上海市科学技术委员会", 2024)]
+    late = [f.message for event in _missing(cfg) for f in event.payload.findings]
+    assert [m[: len("上海市经济和信息化委员会2024")] for m in late] == ["上海市经济和信息化委员会2024"]
 
 
 async def test_a_table_of_bodies_by_year_whose_links_are_only_years_is_read(portal, tmp_path, db):

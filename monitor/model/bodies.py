@@ -4,7 +4,8 @@ normalised (no spacing, simplified characters); a source's roster (``sources.tom
 with their kind and the other names they go by (a renamed body, a short form).
 
 Two names are one body when they are equal, when one is an alias of the other, or when one ends with the
-other and the shorter still names a place or body (淮安市洪泽区人民政府 = 洪泽区人民政府; not 人民政府 alone).
+other and the shorter still names a place or body (淮安市洪泽区人民政府 = 洪泽区人民政府; not 人民政府 alone). A title's
+short form of a configured body's name (上海市科委 for 上海市科学技术委员会) is that body (``shortened``, ``attribute``).
 """
 
 from __future__ import annotations
@@ -56,6 +57,44 @@ def same_name(a: str, b: str) -> bool:
         return True
     short, long = sorted((a, b), key=len)
     return len(short) >= 3 and not _GENERIC.match(short) and long.endswith(short)
+
+
+_LEVELS = frozenset("省市县区旗州盟")  # a place's level, ending its name (a 镇 or 乡 has no 局 of its own)
+_WORD_ENDS = (("委员会", "委"), ("办公室", "办"))  # a body's last word as its short form ends it
+
+
+def shortened(short: str, long: str) -> bool:
+    """Whether ``short`` is ``long`` as people shorten a body's name, each word to its first characters: the
+    characters of ``short`` in order in ``long``, the first and the last word's the same (上海市科委 is
+    上海市科学技术委员会, 沭阳县发改局 沭阳县发展和改革局, 平潭公安局 平潭综合实验区公安局: real titles). Not where the
+    characters left out name a place below the short name's own (XX市公安局 is not XX市XX区公安局), where ``long``
+    goes on after ``short`` (XX市公安局 is not XX市公安局XX分局), or where ``short`` names a place and one word
+    (XX市委 is not XX市卫健委). Two bodies' full names may be so too (北京市公安局, 北京市公安交通管理局): it is asked
+    only of the names a source's configuration gives (``attribute``), each once."""
+    short, long = name_key(short), name_key(long)
+    for word, end in _WORD_ENDS:
+        short, long = (n[: -len(word)] + end if n.endswith(word) else n for n in (short, long))
+    if len(short) < 4 or len(short) >= len(long) or short[0] != long[0] or short[-1] != long[-1]:
+        return False
+    named = max((i for i, c in enumerate(short) if c in _LEVELS), default=-1)  # where the short's place ends
+    if long.startswith(short) or len(short) - 1 - named < 2:
+        return False
+    at = 0
+    for i, c in enumerate(short):
+        found = long.find(c, at, len(long) - 1) if i < len(short) - 1 else len(long) - 1
+        if found < 0 or (i > named and _below(long[at:found], named >= 0)):
+            return False
+        at = found + 1
+    return True
+
+
+def _below(words: str, placed: bool) -> bool:
+    """Whether characters a short name leaves out name a place below its own: after a place it names (洪泽区 after
+    淮安市; not 城乡 of 住房和城乡建设局, nor 市 of 城市管理局), or two places where it names none (市洪泽区 of
+    淮安市洪泽区公安局 for 淮安公安局; 综合实验区 for 平潭公安局 is its own place's level)."""
+    if placed:
+        return len(words) >= 2 and words[-1] in _LEVELS
+    return not _LEVELS.isdisjoint(words[:-1])
 
 
 def within(government: str, body: str) -> bool:
@@ -114,16 +153,31 @@ class Attribution:
 
 
 def attribute(
-    read: str | None, how: str | None, kind: str | None, *, roster: Iterable[Body], agency: str, agency_kind: str
+    read: str | None,
+    how: str | None,
+    kind: str | None,
+    *,
+    roster: Iterable[Body],
+    agency: str,
+    agency_kind: str,
+    seen: Iterable[Body] = (),
 ) -> Attribution:
-    """The body of a report: the name read from it (``how``: title, metadata, preamble) matched to the roster
-    (its canonical name and kind, an alias or a fuller form resolved), else the name as read; without a name
+    """The body of a report: the name read from it (``how``: title, metadata, preamble) matched to the roster or a
+    body ``seen`` on the source (its canonical name and kind, an alias or a fuller form resolved), else, as the one
+    configured body (the roster's, the source's ``agency``) it shortens, that body (沭阳县发改局: 沭阳县发展和改革局;
+    a body seen is not: two bodies' full names may read as one shortened), else the name as read; without a name
     read, the source's ``agency``, said to be assumed."""
-    bodies = list(roster)
+    configured = list(roster)
+    bodies = [*configured, *seen]
     if read:
         for body in bodies:
             if body.is_named(read):
                 return Attribution(normal_name(body.name), body.kind, how or "title")
+        configured.append(Body(agency, agency_kind))
+        longer = {normal_name(b.name): b for b in configured if any(shortened(read, n) for n in b.names())}
+        if len(longer) == 1:
+            name, body = longer.popitem()
+            return Attribution(name, body.kind, how or "title")
         return Attribution(normal_name(read), kind, how or "title")
     for body in bodies:
         if body.is_named(agency):

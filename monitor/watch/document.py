@@ -434,10 +434,15 @@ def _failed_before(link: Link, stored: KnownReport, today: date) -> UnreadableRe
 def attribute_report(source: Source, report: Report, known: tuple[Body, ...] = ()) -> Attribution:
     """The body ``report`` is attributed to (its roster name, else the name read, matched to a body already
     seen on the source, else the source's agency, assumed); the report then names that body and its kind."""
-    roster = (*source.bodies, *known)
     kind = infer_kind(report.agency) or source.kind
     who = attribute(
-        report.agency, report.agency_from, kind, roster=roster, agency=source.agency, agency_kind=source.kind
+        report.agency,
+        report.agency_from,
+        kind,
+        roster=source.bodies,
+        agency=source.agency,
+        agency_kind=source.kind,
+        seen=known,
     )
     report.agency, report.kind = who.body, who.kind or report.kind
     return who
