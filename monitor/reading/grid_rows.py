@@ -110,6 +110,15 @@ def _left_blank(row: list[GridCell]) -> bool:
     )
 
 
+def _names_columns(row: list[GridCell], name: Namer) -> bool:
+    """Whether a cell of the row right of its first written one names one of the table's columns (自然人 |
+    法人或其他组织 | 总计; 信息内容 | 本年处理决定数量), not as an item's label does ((七)总计): the header of a table drawn
+    below another in one grid, never a row whose numbers were left blank (review 108: a sheet's 总计 was read as
+    (七)总计's, every number of that row blank; table 二's one-number rows placed under the first header's three)."""
+    written = [c for c in row if not c.blank]
+    return any(name(squash(c.text)) is not None and not NUMBERED.match(c.text) for c in written[1:])
+
+
 def _row_begins(rows: Sequence[list[GridCell]], r: int, specs: tuple[RowSpec, ...], mine: set[str]) -> bool:
     """Whether grid row ``r`` begins a row of its own: a label there numbered as an item is (1., （二）, 四、), or
     naming another of the table's rows than ``mine`` (the row above's: a label wrapped onto a second line ends in
@@ -160,7 +169,12 @@ def grid_rows(
                 # label is an item's (1., （六）, 四、) after a blank group column too, and at the top of the page the
                 # table runs on to: not a header repeated there, nor a label's rest
                 item = (data or carried) and _item(row)
-                left_blank = not header and _left_blank(row) and ((data and not row[0].blank) or item)
+                left_blank = (
+                    not header
+                    and _left_blank(row)
+                    and ((data and not row[0].blank) or item)
+                    and not _names_columns(row, name)
+                )
                 if not _blank_row(row, cmap) and not left_blank:
                     header.append(r)
                     continue
@@ -247,8 +261,13 @@ def _place(
     ]
     if mapped:
         ids = {id(c) for c in mapped}  # by identity: a dataclass == compares every field, and each cell is one
-        labels = [squash(c.text) for c in row if id(c) not in ids and not c.blank]
-        own = _own([c for c in row if id(c) not in ids and not c.blank])
+        # its labels: the cells under no named column, but for numbers right of its first (a header placing fewer
+        # columns than the row has numbers: they are unplaced numbers, not words naming the row; review 108)
+        named = [
+            c for i, c in enumerate(row) if id(c) not in ids and not c.blank and (i < number or not is_value(c.text))
+        ]
+        labels = [squash(c.text) for c in named]
+        own = _own(named)
         mine = {s.key for t in {*labels[-1:], "".join(labels)} for s in naming(specs, t)}  # its own row's
         placed: dict[str, GridCell] = {}
         conflict = False

@@ -209,7 +209,8 @@ def parse(doc: Document, source: str, kind: str | None = None) -> Report:
     published = _meta_date(doc.meta.get("published")) or find_published(lines, first, at)
     shown = _SPACED.sub("", title) if title else title  # as a reader writes it: "2023 年" from a PDF's text is 2023年
     report = Report(input=source, text=text, title=shown, sections=sections, published=published, pages=doc.pages)
-    report.tables_only = doc.kind in _WORKBOOKS
+    # a workbook of the tables alone; one holding the report's own parts too (pasted whole) is a report
+    report.tables_only = doc.kind in _WORKBOOKS and not any(sections.get(n) for n in (1, 5, 6))
     report.year = find_year(title, text, published, report.section_text(1))
     report.agency, report.agency_from = find_body(lines, title, first, doc.meta.get("source", ""))
     report.kind = kind or infer_kind(report.agency)

@@ -19,8 +19,10 @@ from typing import Any
 
 from monitor.errors import InputError
 from monitor.model import Block, Document, Grid, GridCell
+from monitor.reading.cells import is_value
 from monitor.reading.containers import check_zip
 from monitor.reading.doc import convert
+from monitor.reading.parts import heading_parts
 from monitor.reading.sandbox import Limits, run_limited
 
 MAX_GRID_CELLS = 20_000  # per sheet, as for an HTML table
@@ -129,12 +131,51 @@ def _xls_sheets(data: bytes) -> list[Sheet]:
     return out
 
 
+PROSE = 40  # characters: a row of one cell this long is a sentence of the report, not a table's label
+
+
+def _pieces(texts: dict[tuple[int, int], str], merges: list[tuple[int, int, int, int]]) -> list[Block]:
+    """A sheet as a report's blocks: its rows of one written cell (not a number) before its first table row and after
+    its last (a title, 发布日期, 单位), and its parts' headings and its sentences anywhere, as text (a report pasted into
+    a sheet whole, or its three tables drawn in one sheet under their parts' headings, review 108: its title and
+    parts were never read, its tables read as one); each run of rows between as one grid, merges kept."""
+    by_row: dict[int, list[str]] = {}
+    for (r, _), text in sorted(texts.items()):
+        if text:
+            by_row.setdefault(r, []).append(text)
+    wide = [r for r, written in by_row.items() if len(written) > 1]
+    first, last = (min(wide), max(wide)) if wide else (max(by_row, default=0) + 1, -1)
+
+    def worded(r: int) -> bool:
+        (text,) = by_row[r]
+        return not is_value(text) and (r < first or r > last or len(text) >= PROSE or bool(heading_parts(text)))
+
+    blocks: list[Block] = []
+    run: list[int] = []
+    for r in sorted(by_row):
+        if len(by_row[r]) == 1 and worded(r):
+            blocks += _run_grid(texts, merges, run, len(blocks))
+            run = []
+            blocks.append(Block(by_row[r][0]))
+        else:
+            run.append(r)
+    return blocks + _run_grid(texts, merges, run, len(blocks))
+
+
+def _run_grid(
+    texts: dict[tuple[int, int], str], merges: list[tuple[int, int, int, int]], run: list[int], number: int
+) -> list[Block]:
+    """The grid of a run of a sheet's rows (merges cut to it)."""
+    if not run:
+        return []
+    g = grid({k: v for k, v in texts.items() if run[0] <= k[0] <= run[-1]}, merges, number)
+    return [Block(grid=g)] if g is not None else []
+
+
 def _document(sheets: list[Sheet], kind: str) -> Document:
     blocks: list[Block] = []
     for texts, merges in sheets:
-        g = grid(texts, merges, len(blocks))
-        if g is not None:
-            blocks.append(Block(grid=g))
+        blocks += _pieces(texts, merges)
     return Document(blocks, kind=kind, encoding=kind)
 
 
