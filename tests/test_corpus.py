@@ -1548,6 +1548,21 @@ def test_a_date_field_left_empty_takes_no_other_field_s_date(row):
     assert read_report(text.replace(line, row).encode(), "seed-box").published is None
 
 
+@pytest.mark.parametrize(
+    ("written", "day"),
+    [
+        ("二〇二二年一月十二日", "2022-01-12"),
+        ("二○二二年一月二十日", "2022-01-20"),
+        ("二〇二二年十二月三十一日", "2022-12-31"),
+    ],
+)
+def test_a_date_published_in_chinese_numerals_is_read(written, day):
+    # A seed whose 发布时间 is written in numerals as a signature date is (review 108: 二〇二五年一月二十日 was 发布日期不明)
+    text = SEEDS["tianmen"].read_text(encoding="utf-8")
+    line = next(x for x in text.split("\n") if x.startswith("发布时间"))
+    assert str(read_report(text.replace(line, "发布时间：" + written).encode(), "seed-cn").published) == day
+
+
 def test_a_pager_s_words_alone_do_not_excuse_a_missing_part():
     # 009 with parts 五 and 六 taken out and a comment list's pager at its foot ("共2页 首页 下一页"): a reader sees
     # a report without them, not one page of several (only a CMS's pager script says an article runs on).

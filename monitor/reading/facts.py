@@ -196,10 +196,29 @@ _NEXT_FIELD = re.compile(
 )
 
 
+# a date in Chinese numerals, as a 发布日期 field may give it (二〇二五年一月二十日, review 108)
+_CN_DATE = re.compile(
+    r"([一二][〇○◯零一二三四五六七八九]{3})\s*年\s*([一二三四五六七八九十]{1,2})\s*月\s*([一二三四五六七八九十]{1,3})\s*[日号]"
+)
+
+
+def _cn_number(numerals: str) -> int:
+    """一 … 九, 十, 十一 … 十九, 二十 … 三十一."""
+    tens, _, units = numerals.rpartition("十")
+    if "十" not in numerals:
+        return int(numerals.translate(CN_DIGITS))
+    return int((tens or "一").translate(CN_DIGITS)) * 10 + (int(units.translate(CN_DIGITS)) if units else 0)
+
+
 def _date_in(text: str) -> date | None:
-    for m in _DATE.finditer(text):
+    found = [(m.start(), m.group(1), m.group(2), m.group(3)) for m in _DATE.finditer(text)]
+    found += [
+        (m.start(), m[1].translate(CN_DIGITS), str(_cn_number(m[2])), str(_cn_number(m[3])))
+        for m in _CN_DATE.finditer(text)
+    ]
+    for _, year, month, day in sorted(found):
         try:
-            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            return date(int(year), int(month), int(day))
         except ValueError:
             continue
     return None
