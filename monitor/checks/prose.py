@@ -101,6 +101,16 @@ def _another_body() -> re.Pattern[str]:
     )
 
 
+_ALL_OF = re.compile(r"各类|共计|合计|总计|总数")
+
+
+def _one_channel(words: str) -> bool:
+    """Whether a count's words name it as one channel's (通过网络提交的申请5件); not where they list channels and
+    count them all (通过邮寄、网络提交的各类…申请共计8件: corpus 010's own sentence, review 108)."""
+    channels = set(_CHANNEL.findall(words))
+    return bool(channels) and not (len(channels) >= 2 and _ALL_OF.search(words))
+
+
 _OTHER_CASES = re.compile(r"非政府信息公开|各类行政复议|各级行政机关")
 
 
@@ -114,7 +124,8 @@ def _not_the_cells(report: Report, sentence: str, m: re.Match[str], table: str, 
     if _OTHER_TIME.search(sentence) or (report.year and any(y < report.year for y in years)):
         return True
     gap = m.group(0)
-    if _CHANNEL.search(sentence[max(0, m.start() - 10) : m.end()]) or _another_body().search(sentence):
+    near = sentence[max(0, m.start() - 10) : m.end()]
+    if _one_channel(near) or _another_body().search(sentence):
         return True
     if table == "appeals" and _OTHER_CASES.search(sentence):
         return True
@@ -125,7 +136,10 @@ def _not_the_cells(report: Report, sentence: str, m: re.Match[str], table: str, 
     clause = re.split(r"[;；]", sentence[m.end() :], maxsplit=1)[0]
     if re.match(r"\s*[(（]?(含|包括|其中)", clause):
         return True  # "同意公开35件（含部分公开5件）": a count that includes another
-    following = _COUNT.search(clause)  # "不予公开1件属于…、6件属于…": a breakdown, not a list of outcomes
+    # "不予公开1件属于…、6件属于…": a breakdown, not a list of outcomes; counts after a comma are a sentence's next
+    # clause (共计8件,申请事项涉及政策法规信息1件、…: its topics, corpus 010; review 108)
+    clause = re.split(r"[,，。]", clause, maxsplit=1)[0]
+    following = _COUNT.search(clause)
     return following is not None and not _NAMED_COUNT.search(clause[: following.start()])
 
 
