@@ -1602,3 +1602,19 @@ def test_a_table_row_broken_across_a_page_is_one_row(numbers_on):
         assert "cell.blank" in {f.rule for f in run_rules(unjoined)}
     assert joined.to_json()["tables"] == expected.to_json()["tables"]
     assert [f.rule for f in run_rules(joined)] == [f.rule for f in run_rules(expected)]
+
+
+def test_a_table_read_but_for_a_row_says_so_in_its_state(tmp_path, capsys):
+    # 010 with row (四)3 taken out of table 三: the header line said 第三部分 已读取 above a warning naming that row
+    # unread (review 108); a reader is told the table was read but for one row.
+    from monitor.present.cli import main  # noqa: PLC0415
+
+    soup = soup_of("010_")
+    soup.find(string=re.compile("补正后申请内容仍不明确")).find_parent("tr").decompose()
+    (tmp_path / "p.html").write_text(str(soup), encoding="utf-8")
+    main(["check", str(tmp_path / "p.html")])
+    out = capsys.readouterr().out
+    report, _ = check(str(soup).encode())
+    unread = report.tables["applications"].missing_rows
+    assert "unavailable_unclear" in unread
+    assert f"第三部分 已读取（{len(unread)}行未能读取）" in out
