@@ -1108,6 +1108,34 @@ def test_a_table_split_in_two_keeping_its_rowspan_label_puts_no_number_under_a_l
     assert [f.rule for f in run_rules(split) if f.severity == "error"] == []
 
 
+@pytest.mark.parametrize("prefix", ["009_", "010_"])
+def test_table_four_drawn_as_two_tables_is_read_as_one(prefix):
+    # A reader sees table 四 as some pages draw it, too wide for the page (review 108): 行政复议 in a table of five
+    # columns, then 行政诉讼 (未经复议直接起诉 | 复议后起诉) in one of ten; the same fifteen numbers as the page, and a
+    # total changed in the second table is the page's error (before: 部分无法定位, the error missed).
+    from monitor.model import APPEAL_COLUMNS, APPEAL_LABELS  # noqa: PLC0415
+
+    report = read_report(Path(path(prefix)).read_bytes(), prefix)
+    where = report.tables["appeals"].rows["review"]["total"].origin[0]
+    results = "".join(f"<td>{APPEAL_LABELS[c]}</td>" for c in APPEAL_COLUMNS)
+    for changed in (0, 1):
+        given = report.tables["appeals"].numbers()
+        given["suit_direct"]["total"] = (given["suit_direct"]["total"] or 0) + changed
+        cells = {g: "".join(f"<td>{int(given[g][c] or 0)}</td>" for c in APPEAL_COLUMNS) for g in given}
+        two = (
+            f"<table><tr><td colspan='5'>行政复议</td></tr><tr>{results}</tr><tr>{cells['review']}</tr></table>"
+            f"<table><tr><td colspan='10'>行政诉讼</td></tr><tr><td colspan='5'>未经复议直接起诉</td>"
+            f"<td colspan='5'>复议后起诉</td></tr><tr>{results}{results}</tr>"
+            f"<tr>{cells['suit_direct']}{cells['suit_after_review']}</tr></table>"
+        )
+        page = BeautifulSoup(Path(path(prefix)).read_text(encoding="utf-8"), "lxml")
+        page.find_all("table")[where].replace_with(BeautifulSoup(two, "lxml").body)
+        split = read_report(str(page).encode(), prefix + "split")
+        assert split.tables["appeals"].status == "parsed"
+        assert split.tables["appeals"].numbers() == given
+        assert len([f for f in run_rules(split) if f.rule == "appeals.total"]) == changed
+
+
 @pytest.mark.parametrize("lost", [1, 3, 6])
 def test_a_markdown_row_that_lost_a_cell_and_kept_its_width_is_not_placed(lost):
     # A reader sees (007, a PDF converted to Markdown whose every row ends in an empty cell, with row 一 missing its

@@ -247,9 +247,17 @@ def read_appeals_grids(grids: list[Grid]) -> Table | None:
             continue
         group = appeal_group(row.label)
         grouped = bool(row.placed) and all(":" in k for k in row.placed)
-        if grouped or (group is None and len(row.ordered) >= width):
+        if grouped:  # the groups its header names: all three, or 行政复议 in one table and 行政诉讼 in the next
+            named = [g for g in APPEAL_ROWS if any(k.startswith(f"{g}:") for k in row.placed)]
+            values = _values(row, tuple(f"{g}:{c}" for g in named for c in APPEAL_COLUMNS))
+            if values is None or any(g in table.rows for g in named):
+                return Table("ambiguous")
+            for g in named:
+                table.rows[g] = {c: values[f"{g}:{c}"] for c in APPEAL_COLUMNS}
+            continue
+        if group is None and len(row.ordered) >= width:
             # a header that names the results but not their groups: the fifteen cells in the statutory order
-            values = _values(row if grouped else replace(row, placed={}, conflict=False), all_columns)
+            values = _values(replace(row, placed={}, conflict=False), all_columns)
             if values is None:
                 return Table("ambiguous")
             for g in APPEAL_ROWS:
