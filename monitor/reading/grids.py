@@ -238,7 +238,6 @@ def read_appeals_grids(grids: list[Grid]) -> Table | None:
     """Section 四: three groups of five, placed by the group and result headers (or a row label), or laid out long
     (a portrait page's: fifteen rows of a group, a result and its number)."""
     width = len(APPEAL_ROWS) * len(APPEAL_COLUMNS)
-    all_columns = tuple(f"{g}:{c}" for g in APPEAL_ROWS for c in APPEAL_COLUMNS)
     table = Table("parsed")
     rows = grid_rows(grids, appeal_column, appeal_group)
     long = {id(row): column for row in rows if (column := _one_result(row)) is not None}
@@ -247,22 +246,13 @@ def read_appeals_grids(grids: list[Grid]) -> Table | None:
             continue
         group = appeal_group(row.label)
         grouped = bool(row.placed) and all(":" in k for k in row.placed)
-        if grouped:  # the groups its header names: all three, or 行政复议 in one table and 行政诉讼 in the next
-            named = [g for g in APPEAL_ROWS if any(k.startswith(f"{g}:") for k in row.placed)]
-            values = _values(row, tuple(f"{g}:{c}" for g in named for c in APPEAL_COLUMNS))
-            if values is None or any(g in table.rows for g in named):
+        if grouped or (group is None and len(row.ordered) >= width):
+            # (a header that names the results but not their groups: the fifteen cells in the statutory order)
+            if not _groups_read(row if grouped else replace(row, placed={}, conflict=False), table):
                 return Table("ambiguous")
-            for g in named:
-                table.rows[g] = {c: values[f"{g}:{c}"] for c in APPEAL_COLUMNS}
+            if not grouped:
+                return table
             continue
-        if group is None and len(row.ordered) >= width:
-            # a header that names the results but not their groups: the fifteen cells in the statutory order
-            values = _values(replace(row, placed={}, conflict=False), all_columns)
-            if values is None:
-                return Table("ambiguous")
-            for g in APPEAL_ROWS:
-                table.rows[g] = {c: values[f"{g}:{c}"] for c in APPEAL_COLUMNS}
-            return table
         if group is not None:  # one group per row, its label in the row
             values = _values(row, APPEAL_COLUMNS, lambda k: k.rsplit(":", 1)[-1])
             if values is None:
@@ -275,6 +265,19 @@ def read_appeals_grids(grids: list[Grid]) -> Table | None:
     if set(table.rows) != set(APPEAL_ROWS):
         return Table("ambiguous")
     return table
+
+
+def _groups_read(row: GridRow, table: Table) -> bool:
+    """The groups a row's header names put into ``table``: all three, or 行政复议 in one table and 行政诉讼 in the next
+    (a page too narrow for fifteen columns, review 108); a row no header placed, all three in order. False where its
+    cells do not fill them or one is read twice."""
+    named = [g for g in APPEAL_ROWS if not row.placed or any(k.startswith(f"{g}:") for k in row.placed)]
+    values = _values(row, tuple(f"{g}:{c}" for g in named for c in APPEAL_COLUMNS))
+    if values is None or any(g in table.rows for g in named):
+        return False
+    for g in named:
+        table.rows[g] = {c: values[f"{g}:{c}"] for c in APPEAL_COLUMNS}
+    return True
 
 
 def _one_result(row: GridRow) -> str | None:
