@@ -26,6 +26,7 @@ from monitor.errors import InputError
 from monitor.model import IMAGE_MARK, UNREAD_PAGE, Block, Document, Grid, GridCell
 from monitor.reading import ocr
 from monitor.reading.layout import PAGE_NUMBER
+from monitor.reading.page_rulings import cut_rulings
 from monitor.reading.pagebreaks import join_split_rows, without_running_lines
 from monitor.reading.sandbox import Limits, run_limited
 
@@ -356,7 +357,7 @@ def _read_items(page: Any) -> list[Item]:
     items: list[Item] = []
     boxes = []
     words = page.extract_words(keep_blank_chars=False, use_text_flow=False)
-    for table in page.find_tables():
+    for table in page.find_tables({"explicit_horizontal_lines": cut_rulings(page)}):
         texts = table.extract()
         for run in _runs(table):
             items.append((table.rows[run[0]].bbox[1], _grid(table, texts, run, words)))
