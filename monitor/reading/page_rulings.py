@@ -1,4 +1,5 @@
-"""Ruling lines a page break cut, drawn again before pdfplumber finds a page's tables (``cut_rulings``).
+"""Ruling lines a page break cut, drawn again before pdfplumber finds a page's tables (``cut_rulings``); and a
+table's columns that another table's rules drew (``own_columns``).
 
 A browser printing a page draws each cell's borders itself, and a row's top border is the bottom border of the row
 above it: where a table runs on to the next page, the first row there has its top rule on the page before (Chromium,
@@ -81,3 +82,12 @@ def cut_rulings(page: Any) -> list[dict[str, Any]]:
                 {"object_type": "line", "x0": x0, "x1": x1, "top": y, "bottom": y, "width": x1 - x0, "height": 0.0}
             )
     return lines
+
+
+def own_columns(starts: list[float], boxes: list[tuple[float, float, float, float]]) -> list[float]:
+    """The column starts some cell of these rows begins at (the first always). pdfplumber gives one table for two
+    that touch (table 三's last page and the ruled heading of part 四 under it, as LibreOffice prints a portal page:
+    review 108 H3), and a column rule of the other one becomes a column of every row; in these rows each cell over it
+    runs on over the column before, so it cuts none of their cells, and it made their grid wider than the same table
+    on the page before (so the row a page break split was not joined, and the header above placed no value)."""
+    return [x for i, x in enumerate(starts) if i == 0 or any(abs(b[0] - x) <= EDGE for b in boxes)]

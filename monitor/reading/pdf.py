@@ -26,7 +26,7 @@ from monitor.errors import InputError
 from monitor.model import IMAGE_MARK, UNREAD_PAGE, Block, Document, Grid, GridCell
 from monitor.reading import ocr
 from monitor.reading.layout import PAGE_NUMBER
-from monitor.reading.page_rulings import cut_rulings
+from monitor.reading.page_rulings import cut_rulings, own_columns
 from monitor.reading.pagebreaks import join_split_rows, without_running_lines
 from monitor.reading.sandbox import Limits, run_limited
 
@@ -57,11 +57,15 @@ def _text(cell: str | None) -> str:
 
 
 def _runs(table: Any) -> list[list[int]]:
-    """The table's grid rows (two cells or more), in runs of consecutive rows: a frame's one-cell rows split
-    them (they are prose, or a table's title row, and are read as text lines)."""
+    """The table's grid rows (two cells or more across them), in runs of consecutive rows: a frame's one-cell rows
+    split them (they are prose, or a table's title row, and are read as text lines). A cell from a row above that
+    spans this one counts: a label's second line ruled off in its own cell beside numbers merged over both (as
+    LibreOffice prints a portal page's label: review 108 H3) is a line of the table's row, not a frame's."""
     runs: list[list[int]] = [[]]
     for i, row in enumerate(table.rows):
-        if sum(c is not None for c in row.cells) >= 2:
+        top = row.bbox[1]
+        bottom = top + _height(table, i) - EDGE
+        if sum(1 for b in table.cells if b[1] < bottom - EDGE and b[3] > top + EDGE) >= 2:
             runs[-1].append(i)
         elif runs[-1]:
             runs.append([])
@@ -71,18 +75,21 @@ def _runs(table: Any) -> list[list[int]]:
 def _grid(table: Any, texts: list[list[str | None]], run: list[int], words: list[dict[str, Any]]) -> Grid:
     """One run of a table's rows as a Grid: each cell at its first slot, with the rows and columns its box
     spans; and each row's words in the text layer, left to right."""
-    starts = [c.bbox[0] for c in table.columns]
+    boxes = [box for i in run for box in table.rows[i].cells if box is not None]
+    starts = own_columns([c.bbox[0] for c in table.columns], boxes)
     tops = [table.rows[i].bbox[1] for i in run]
     slots: list[list[GridCell | None]] = [[None] * len(starts) for _ in run]
     cells: list[GridCell] = []
-    boxes = [box for i in run for box in table.rows[i].cells if box is not None]
     for r, i in enumerate(run):
         index = 0
-        for j, box in enumerate(table.rows[i].cells):
-            if box is None or slots[r][j] is not None:
+        for k, box in enumerate(table.rows[i].cells):
+            if box is None:
                 continue
             x0, top, x1, bottom = box
-            text = texts[i][j]
+            j = max(0, bisect.bisect_right(starts, x0 + EDGE) - 1)  # its slot among these rows' own columns
+            if slots[r][j] is not None:
+                continue
+            text = texts[i][k]
             colspan = max(1, sum(1 for x in starts if x0 - EDGE <= x < x1 - EDGE))
             rowspan = max(1, sum(1 for t in tops[r:] if top - EDGE <= t < bottom - EDGE))
             if rowspan > 1 and (end := _first_inside(box, boxes)) is not None:  # no ruling line under it: it ends
@@ -96,7 +103,10 @@ def _grid(table: Any, texts: list[list[str | None]], run: list[int], words: list
                     slots[r + dr][j + dc] = cell
     lines = []
     for i in run:
-        x0, top, x1, bottom = table.rows[i].bbox
+        _, top, _, bottom = table.rows[i].bbox
+        # across the table: numbers merged over a label's lines, each line ruled off in a cell of its own, are
+        # words of the line they are centred on, outside that line's own cell (review 108 H3)
+        x0, x1 = table.bbox[0], table.bbox[2]
         # the row's own band: a label cell spanning the rows below would bring their numbers into this one's
         bands = [box for box in table.rows[i].cells if box is not None and box[3] - box[1] <= _height(table, i)]
         if bands:
