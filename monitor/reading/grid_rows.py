@@ -159,7 +159,7 @@ def grid_rows(
             colmap = {}
         width = len(grid.slots[0]) if grid.slots else width
         data = False  # a data row read in this grid: a header is above them
-        rests = set()  # rows that are the label of the row above wrapped onto a row of its own
+        rests: set[int] = set()  # rows that are the label of the row above wrapped onto rows of its own
         for r, row in enumerate(rows):
             if r in rests:
                 continue
@@ -185,14 +185,18 @@ def grid_rows(
                 if fresh:
                     colmap = fresh
                 header = []
-            wrapped = _label_rest(rows, r, specs)
-            if wrapped is not None:  # the label read whole, and its rest's row not read as a row
-                rests.add(r + 1)
-            own, rest = wrapped or (None, None)
-            cells = [replace(c, text=c.text + rest.text) if rest and c is own else c for c in row]
+            # (the group the row read last stands in, in the table run on from the page before: its label there)
+            above = next((g for x in reversed(out[-1].labels) if (g := _group(x))), None) if out and carried else None
+            wrapped = _label_rest(rows, r, specs, above)
+            if wrapped is not None:  # the label read whole, and its rest's rows not read as rows
+                rests.update(range(r + 1, r + 1 + len(wrapped[1])))
+            own, rest = wrapped or (None, [])
+            cells = [replace(c, text=c.text + "".join(x.text for x in rest)) if c is own else c for c in row]
             placed = _place(cells, r, colmap, rows, specs)
             placed.grid = grid.number
-            placed.line = grid.lines[r] if grid.lines is not None and r < len(grid.lines) else None
+            # (its words on the page: the lines its label's rest took too, where its numbers may stand)
+            lines = grid.lines if grid.lines is not None and r < len(grid.lines) else None
+            placed.line = " ".join(lines[r : r + 1 + len(rest)]) if lines is not None else None
             out.append(placed)
     return out
 
@@ -206,29 +210,39 @@ def _label(row: list[GridCell]) -> GridCell | None:
     return next((c for c in reversed(row[:number]) if not c.blank and WORDED.search(c.text)), None)
 
 
-def _label_rest(rows: Sequence[list[GridCell]], r: int, specs: tuple[RowSpec, ...]) -> tuple[GridCell, GridCell] | None:
-    """Row ``r``'s label and grid row ``r + 1``'s, where that is the label's rest, wrapped onto a row of its own
-    beside numbers merged over both ("2.申请人逾期未按" / "收费通知要求缴纳费用…", review 84's W1-W4): that row holds
-    no number of its own and no numbering, and what it names is the item row ``r``'s number begins in the group its
-    label stands in (2. under （六）其他处理 is (六)2, not (四)2's 另行制作 nor (二)部分公开, whose rows are their own)."""
-    if r + 1 >= len(rows) or not specs:
+def _label_rest(
+    rows: Sequence[list[GridCell]], r: int, specs: tuple[RowSpec, ...], above: str | None = None
+) -> tuple[GridCell, list[GridCell]] | None:
+    """Row ``r``'s label and the label's rest, wrapped onto the grid rows below it, each a row of its own beside
+    numbers merged over them all ("2.申请人逾期未按" / "收费通知要求缴纳费用…", review 84's W1-W4; a label's every line
+    ruled off in a cell of its own, as LibreOffice prints a portal page's, review 108 H3): those rows hold no number of
+    their own and no numbering, and what their words name is the item row ``r``'s number begins in the group its
+    label stands in (2. under （六）其他处理 is (六)2, not (四)2's 另行制作 nor (二)部分公开, whose rows are their own).
+    ``above``: the group of the row read before it, where the group's label stands on the page before (the table run
+    on to this page, its group column left blank here: a merge carried on)."""
+    own = _label(rows[r]) if r < len(rows) and specs else None
+    if own is None or own.row != r:
         return None
-    own, below = _label(rows[r]), rows[r + 1]
-    rest = next((c for c in below if c.row == r + 1 and not c.blank), None)
-    if own is None or own.row != r or rest is None or is_value(rest.text) or NUMBERED.match(rest.text):
+    # the rows the numbers merged over (none: a spacer row below, or a label of a row left blank)
+    span = max((c.rowspan for c in rows[r] if c.row == r and c.col > own.col and is_value(c.text)), default=1)
+    if span == 1 or r + span > len(rows):
         return None
-    if any(c.row == r + 1 and c is not rest and not c.blank for c in below):
-        return None  # a number, or a word, of its own
-    if not any(c.row == r and c.rowspan > 1 and is_value(c.text) for c in below):
-        return None  # no number merged over both: a spacer row, or a label of a row left blank
+    rests = []
+    for k in range(r + 1, r + span):
+        mine = [c for c in rows[k] if c.row == k and not c.blank]
+        if len(mine) != 1 or is_value(mine[0].text) or NUMBERED.match(mine[0].text):
+            return None  # a number, a numbered label, or two words of its own: a row of its own
+        rests.append(mine[0])
     number = item_number(squash(own.text))
     group = next((g for c in reversed(rows[r]) if c.col < own.col and (g := _group(c.text))), None)
-    named = naming(specs, squash(rest.text))
+    if group is None and all(c.blank for c in rows[r] if c.col < own.col):
+        group = above
+    named = naming(specs, squash("".join(c.text for c in rests)))
     if number is None or group is None or not named:
         return None
     # ... the item of the group the row stands in (review 86: "2.其他法律" under (三), its rest naming (四)2's words)
     if all(s.item == number and LABELS.get(s.key, "").startswith(f"({group})") for s in named):
-        return own, rest
+        return own, rests
     return None
 
 
