@@ -63,6 +63,9 @@ class Grid:
     # Each row's words as the page shows them, left to right (PDF: the text layer, independent of the ruling
     # lines that made the cells): a second reading of the row's numbers. None where the markup is the text.
     lines: list[str] | None = None
+    # PDF: where each column begins on the page, and where the last one ends: a table's pieces on two pages, drawn
+    # with other columns (a header cut off at a page's foot), are put together by them. None elsewhere.
+    starts: tuple[float, ...] | None = None
 
     def rows(self) -> list[list[GridCell]]:
         """Each row's cells left to right, every cell once per row it covers (rowspans included)."""

@@ -175,7 +175,10 @@ def grid_rows(
                     and ((data and not row[0].blank) or item)
                     and not _names_columns(row, name)
                 )
-                if not _blank_row(row, cmap) and not left_blank:
+                # a row naming columns the rows above left unnamed is the header's own (its foot, under a cell
+                # spanning five: 商业企业 … under 法人或其他组织, blank under 自然人 and 总计), not a row left blank
+                grows = bool(header) and len(_header_map(grid, [*header, r], name, group, first)) > len(cmap)
+                if (grows or not _blank_row(row, cmap)) and not left_blank:
                     header.append(r)
                     continue
                 colmap, header = cmap, []  # a row left blank under a header that names its columns, or in order

@@ -1,5 +1,6 @@
 """What a page break does to a PDF report, undone: the running header and footer printed on every page
-(``without_running_lines``), and a table row Word let break across two pages (``join_split_rows``), whose
+(``without_running_lines``), a table's header cut off at a page's foot from the rows on the next page
+(``join_split_headers``), and a table row Word let break across two pages (``join_split_rows``), whose
 label's rest (or whose numbers) land in the first row of the table's next page."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ _DIGITS = str.maketrans("0123456789", "##########")
 
 
 _MARKS = {IMAGE_MARK, UNREAD_PAGE}
+SAME_X = 2.0  # points: two pieces' column rules this near are one rule of the table, drawn on both pages
 
 
 def without_running_lines(pages: list[list[str | Grid]]) -> list[list[str | Grid]]:
@@ -73,7 +75,7 @@ def _without_row(grid: Grid, k: int) -> Grid:
             moved[id(c)] = replace(c, row=c.row - 1) if c.row > k else c
     slots = [[moved.get(id(c)) if c else None for c in row] for i, row in enumerate(grid.slots) if i != k]
     lines = [line for i, line in enumerate(grid.lines) if i != k] if grid.lines is not None else None
-    return Grid(list(moved.values()), slots, grid.number, lines)
+    return Grid(list(moved.values()), slots, grid.number, lines, grid.starts)
 
 
 def _joined(into: Grid, r: int, rest: list[GridCell | None], before: bool) -> Grid:
@@ -86,7 +88,7 @@ def _joined(into: Grid, r: int, rest: list[GridCell | None], before: bool) -> Gr
         swap[id(cell)] = replace(cell, text=f"{piece}{cell.text}" if before else f"{cell.text}{piece}")
     cells = [swap.get(id(c), c) for c in into.cells]
     slots = [[swap.get(id(c), c) if c else None for c in row] for row in into.slots]
-    return Grid(cells, slots, into.number, into.lines)
+    return Grid(cells, slots, into.number, into.lines, into.starts)
 
 
 def _join_pair(a: Grid, b: Grid) -> tuple[Grid, Grid] | None:
@@ -121,4 +123,60 @@ def join_split_rows(blocks: list[Block]) -> list[Block]:
         joined = _join_pair(a, b)
         if joined:
             out[i], out[i + 1] = Block(grid=joined[0]), Block(grid=joined[1])
+    return out
+
+
+def _header_only(grid: Grid) -> bool:
+    """Whether a grid holds no number: a table's header (or its top rows) and nothing else."""
+    return all(c.blank or not is_value(c.text) for c in grid.cells) and any(not c.blank for c in grid.cells)
+
+
+def _onto(a: Grid, b: Grid) -> list[int] | None:
+    """For each column rule of ``a`` (its left edge, each column's start, its right edge), the same rule's index among
+    ``b``'s; None where one of ``a``'s is not one of ``b``'s, or the two do not begin and end together."""
+    rules = b.starts
+    if a.starts is None or rules is None or len(a.starts) > len(rules):
+        return None
+    out = []
+    for x in a.starts:
+        k = min(range(len(rules)), key=lambda i: abs(rules[i] - x))
+        if abs(rules[k] - x) > SAME_X:
+            return None
+        out.append(k)
+    if out[0] != 0 or out[-1] != len(rules) - 1 or out != sorted(set(out)):
+        return None
+    return out
+
+
+def _stacked(a: Grid, b: Grid, onto: list[int]) -> Grid:
+    """``a``'s rows set over ``b``'s, each of ``a``'s cells spanning the columns of ``b`` its rules enclose."""
+    width, height = len(b.starts or ()) - 1, len(a.slots)
+    moved = {id(c): replace(c, col=onto[c.col], colspan=onto[c.col + c.colspan] - onto[c.col]) for c in a.cells}
+    slots: list[list[GridCell | None]] = [[None] * width for _ in range(height)]
+    for c in moved.values():
+        for r in range(c.row, min(c.row + c.rowspan, height)):
+            for j in range(c.col, c.col + c.colspan):
+                slots[r][j] = c
+    lowered = {id(c): replace(c, row=c.row + height) for c in b.cells}
+    slots += [[lowered[id(c)] if c else None for c in row] for row in b.slots]
+    lines = a.lines + b.lines if a.lines is not None and b.lines is not None else None
+    return Grid([*moved.values(), *lowered.values()], slots, b.number, lines, b.starts)
+
+
+def join_split_headers(items: list[str | Grid]) -> list[str | Grid]:
+    """A grid holding only a table's header (its top rows: no number), right before a grid whose column rules
+    include all of its own and begin and end with them, is that table's header: one grid with it. A page break can
+    fall inside a table's header (Word and LibreOffice let a row break across pages: "（本列数据的勾稽关系为：第一项加
+    第二项之" at a page's foot, 自然人 | 法人或其他组织 | 总计 over it; 商业企业 … on the next page, review 108 H1),
+    and the piece at the foot, drawn without the columns under 法人或其他组织, is narrower than the rows it heads:
+    alone, it named no column of them (自然人 and 总计 stood over none), and its rows were read in order or not at all."""
+    out: list[str | Grid] = []
+    for item in items:
+        before = out[-1] if out else None
+        if isinstance(item, Grid) and isinstance(before, Grid) and _header_only(before):
+            onto = _onto(before, item)
+            if onto is not None:
+                out[-1] = _stacked(before, item, onto)
+                continue
+        out.append(item)
     return out

@@ -27,7 +27,7 @@ from monitor.model import IMAGE_MARK, UNREAD_PAGE, Block, Document, Grid, GridCe
 from monitor.reading import ocr
 from monitor.reading.layout import PAGE_NUMBER
 from monitor.reading.page_rulings import cut_rulings, own_columns
-from monitor.reading.pagebreaks import join_split_rows, without_running_lines
+from monitor.reading.pagebreaks import join_split_headers, join_split_rows, without_running_lines
 from monitor.reading.sandbox import Limits, run_limited
 
 MAX_PAGES = 100  # real reports have 5-20 pages
@@ -113,7 +113,7 @@ def _grid(table: Any, texts: list[list[str | None]], run: list[int], words: list
             top, bottom = min(b[1] for b in bands), max(b[3] for b in bands)
         inside = [w for w in words if top <= (w["top"] + w["bottom"]) / 2 <= bottom and x0 <= w["x0"] < x1]
         lines.append(" ".join(w["text"] for w in sorted(inside, key=lambda w: w["x0"])))
-    return Grid(cells, slots, lines=lines)
+    return Grid(cells, slots, lines=lines, starts=(*starts, max(b[2] for b in boxes)))
 
 
 def _first_inside(box: tuple[float, float, float, float], boxes: list[Any]) -> float | None:
@@ -427,16 +427,15 @@ def _read(data: bytes) -> tuple[list[Block], int, bool, bool]:
         for page, layer in zip(pdf.pages, layers, strict=True):
             pages.append([item for _, item in _page_items(page, layer and not overlaid)])
             page.flush_cache()
-        for items in without_running_lines(pages):
-            for item in items:
-                if isinstance(item, str):
-                    lines.append(item)
-                    continue
-                if lines:
-                    blocks.append(Block("\n".join(lines)))
-                    lines = []
-                item.number = sum(1 for b in blocks if b.grid is not None)
-                blocks.append(Block(grid=item))
+        for item in join_split_headers([item for items in without_running_lines(pages) for item in items]):
+            if isinstance(item, str):
+                lines.append(item)
+                continue
+            if lines:
+                blocks.append(Block("\n".join(lines)))
+                lines = []
+            item.number = sum(1 for b in blocks if b.grid is not None)
+            blocks.append(Block(grid=item))
         if lines:
             blocks.append(Block("\n".join(lines)))
         if chars < 20 * len(pdf.pages) or scans == len(pdf.pages):  # no text layer: a scan, which needs OCR
