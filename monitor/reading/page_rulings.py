@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-EDGE = 1.0  # points: how far apart two ruling lines may be and still be one (as pdf.EDGE)
+from monitor.reading.pdf_text import EDGE
+
 SHORT = 3.0  # points: a horizontal edge this short is a thin rule's own end (a border drawn as a filled bar)
 MIN_RULES = 3  # column rules closing a row of two cells at least: one or two are a frame's or a box's sides
 
