@@ -11,197 +11,30 @@ from typing import Any
 from lxml import etree
 
 from monitor.errors import InputError
-from monitor.model import ATTACHED, IMAGE_MARK, Block, Document, Grid, GridCell
+from monitor.model import Block, Document, Grid, GridCell
 from monitor.reading import article, stylesheet
 from monitor.reading.cells import is_value, lines_apart
-from monitor.reading.hidden import hidden, mark_asides, rendered
-from monitor.reading.normalise import normalise
+from monitor.reading.hidden import mark_asides, rendered
+from monitor.reading.html_walk import (
+    ATTACHMENT_LINK,
+    CHROME_TAGS,
+    END,
+    PLACEHOLDER,
+    RUBY,
+    SKIP,
+    Tables,
+    Text,
+    strings,
+    walk,
+)
 from monitor.reading.paged import JOINED, page_of
-from monitor.reading.parts import heading_parts
 from monitor.reading.revealed import goes_on
 from monitor.reading.tree import html_tree
 
 MAX_GRID_CELLS = 20_000  # per table, after rowspan/colspan expansion
 
-_BLOCK_TAGS = (
-    "p",
-    "div",
-    "br",
-    "li",
-    "ul",
-    "ol",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "section",
-    "article",
-    "blockquote",
-    "pre",
-    "hr",
-    "dt",
-    "dd",
-    "center",
-    "table",
-)
 
-
-_CHROME_TAGS = ("script", "style", "noscript", "iframe", "nav", "select", "button", "head", "object")
-
-
-_SKIP = frozenset(_CHROME_TAGS)  # dropped with what is inside them; their tails are text
-
-
-_RUBY = frozenset(("rt", "rp"))  # ruby annotations: their words are not part of the sentence
-
-
-_BLOCKS = frozenset(_BLOCK_TAGS)
-
-
-_CELLS = frozenset(("td", "th", "tr"))
-
-
-_EVENTS = ("start", "end", "comment", "pi")
-
-
-_PRE = frozenset(("pre", "textarea"))
-
-
-_ASCII_SPACE = " \n\t\f\r"
-
-
-_PLACEHOLDER = "\x00table"
-
-
-_END = "\x00end\x00"  # in the walk's text: where the element holding the report ends (an ``end`` block)
-
-
-_HEADING_PIECES = 8  # text nodes and marks in a block that may be a heading ("一、" <span>总体情况</span>)
-
-
-# a paragraph that opens in bold: "<p><strong>一、总体情况</strong>2023年，我局…</p>" is a heading and its part's text
-# to a reader, not one line: a long paragraph's line is never a heading (``parts.heading_parts``)
-_BOLD = frozenset(("strong", "b"))
-_LOOK_BACK = 16
-_NUMERAL = re.compile(r"^(?:第|\()?([一二三四五六])")
-
-
-Tables = dict[Any, int | None]  # each <table> read so far: its grid's index, or None for a layout table
-
-
-class _Text:
-    """The walk of ``_strings``: where it is (inside layout tables, <pre>, <rt>) and what it has read. With
-    ``unseen``, what the browser does not draw is left out and gathered there, each block with where it would stand
-    in ``out`` (hidden inside a table's cell, ``mark_asides`` marked it), but for the blocks in ``shown``."""
-
-    def __init__(
-        self,
-        tables: Tables,
-        blocks: bool,
-        unseen: dict[Any, int] | None = None,
-        shown: frozenset[Any] | set[Any] = frozenset(),
-    ) -> None:
-        self.tables, self.blocks, self.unseen, self.shown = tables, blocks, unseen, shown
-        self.out: list[str] = []
-        # with ``blocks``: where each block's (and layout cell's) text begins and ends in ``out``, and the short blocks
-        # that may be a part's heading (``article.holder``)
-        self.opened: dict[Any, int] = {}
-        self.ends: dict[Any, int] = {}
-        self.headed: list[tuple[Any, str]] = []
-        self.layout = self.pre = self.ruby = 0  # layout tables around (each ends its cells' lines); <pre>; <rt>
-        self.leads: dict[Any, int] = {}  # bold that begins a line: where its text begins in ``out``
-
-    def add(self, text: str | None) -> None:
-        if text and not self.ruby:
-            keep = self.pre or text.strip(_ASCII_SPACE)
-            self.out.append(text if keep else "\n" if "\n" in text else " ")
-
-    def open(self, el: Any) -> bool:
-        """Entering ``el``; False when what is inside it is not text."""
-        tag = el.tag
-        if self.unseen is not None and not self.layout and el not in self.shown and hidden(el):
-            self.unseen[el] = len(self.out)
-            return False
-        if tag in _EMBEDS:  # a PDF viewer or an embedded document: what is in it is not read here
-            self.out.append(f"\n{IMAGE_MARK}\n")
-            return False
-        if tag in _SKIP:
-            return False
-        if tag == "img":
-            self.out.append(f"\n{IMAGE_MARK}\n")
-        elif tag == "a" and ATTACHMENT_LINK.search(str(el.get("href") or "")):
-            self.out.append(ATTACHED)  # a link to an attachment: the tables may be in it
-        elif tag == "table" and self.tables.get(el) is not None:
-            self.out.append(f"\n{_PLACEHOLDER}{self.tables[el]}\x00\n")
-            return False
-        elif tag == "table":
-            self.layout += 1
-        elif self.blocks and tag in _BLOCKS:
-            self.out.append("\n")
-            self.opened[el] = len(self.out)
-        elif self.blocks and tag in _CELLS:  # a layout table's cell (a heading in a page laid out in a table)
-            self.opened[el] = len(self.out)
-        self._enter(el, tag)
-        self.add(el.text)
-        return True
-
-    def _enter(self, el: Any, tag: str) -> None:
-        if tag in _PRE:
-            self.pre += 1
-        elif tag in _RUBY:
-            self.ruby += 1
-        elif self.blocks and tag in _BOLD and self._line_begins():
-            self.leads[el] = len(self.out)
-
-    def _line_begins(self) -> bool:
-        # the pieces since the line's start are blank; a few looked at (a page of 60,000 empty <b> on one line)
-        for piece in reversed(self.out[-_LOOK_BACK:]):
-            if "\n" in piece:
-                return not piece[piece.rindex("\n") :].strip()
-            if piece.strip():
-                return False
-        return len(self.out) <= _LOOK_BACK
-
-    def close(self, el: Any) -> None:
-        if self.unseen and el in self.unseen:
-            self.add(el.tail)
-            return
-        tag = el.tag
-        if tag == "table" and self.tables.get(el) is None:
-            self.layout -= 1
-        elif self.blocks and tag in _BLOCKS and tag not in {"br", "table"}:
-            self.out.append("\n")
-        elif self.blocks and tag in _CELLS:
-            self.out.append("\n" * self.layout)
-        elif (lead := self.leads.get(el)) is not None and _run_in(el, "".join(self.out[lead:])):
-            self.out.append("\n")  # the heading run in, on a line of its own
-        if tag in _PRE:  # (never a skipped tag: each close undoes its open)
-            self.pre -= 1
-        elif tag in _RUBY:
-            self.ruby -= 1
-        if self.blocks and (start := self.opened.get(el)) is not None:
-            end = self.ends[el] = len(self.out)
-            if end - start <= _HEADING_PIECES:
-                words = "".join(self.out[start:])
-                if ("情况" in words or "事项" in words) and len(words) <= 200:  # every part's name ends in one
-                    self.headed.append((el, words))
-        self.add(el.tail)
-
-
-def _run_in(el: Any, words: str) -> bool:
-    """Whether the bold ``words`` are a part's heading, numbered as the part it names ("一、总体情况"; not a sub-item
-    of part 一 "一、主动公开"), with the part's text after them."""
-    words = words.strip()  # (a heading is short: most bold is not one, and is not normalised to be asked)
-    if not el.tail or not el.tail.strip() or len(words) > 60:
-        return False
-    words = normalise(words)
-    numeral = _NUMERAL.match(words)
-    return numeral is not None and "一二三四五六".index(numeral.group(1)) + 1 in heading_parts(words)
-
-
-def _report_end(text: _Text, holder: Any) -> int | None:
+def _report_end(text: Text, holder: Any) -> int | None:
     """Where in the walk's text the report ends: after ``holder`` and the plain paragraphs after it that are still
     the report's (``article.report_after``), before the first box that is the site's."""
     mine, site = article.report_after(holder)
@@ -212,44 +45,7 @@ def _report_end(text: _Text, holder: Any) -> int | None:
     return next((text.ends[el] for el in reversed([holder, *mine]) if el in text.ends), None)
 
 
-def _strings(top: Any, tables: Tables, blocks: bool = False) -> list[str]:
-    """The text inside ``top`` in document order, one string per text node: chrome skipped, an image as
-    the ``[图片]`` marker, a data table as its placeholder. With ``blocks``, block elements and <br>
-    also start a line, and the cells of a layout table (read as text) end one. Whitespace between tags
-    counts as one newline (or one space), outside <pre>: how the page is indented is not its text."""
-    return _walk(top, tables, blocks).out
-
-
-def _walk(
-    top: Any,
-    tables: Tables,
-    blocks: bool,
-    unseen: dict[Any, int] | None = None,
-    shown: frozenset[Any] | set[Any] = frozenset(),
-) -> _Text:
-    text = _Text(tables, blocks, unseen, shown)
-    text.add(top.text)
-    walker = etree.iterwalk(top, events=_EVENTS)
-    next(walker)  # top itself
-    for event, el in walker:
-        if event in ("comment", "pi"):
-            text.add(el.tail)
-        elif el is top:
-            break
-        elif event == "end":
-            text.close(el)
-        elif not text.open(el):
-            walker.skip_subtree()
-    return text
-
-
-_EMBEDS = frozenset(("iframe", "embed", "object"))
-
-
-ATTACHMENT_LINK = re.compile(r"\.(pdf|docx?|xlsx?|wps|et|ofd|zip|rar)(\?|#|$)", re.I)
-
-
-_NOT_PLAIN = frozenset((*_SKIP, *_RUBY, "img", "table"))  # in a cell: what makes it more than its text nodes
+_NOT_PLAIN = frozenset((*SKIP, *RUBY, "img", "table"))  # in a cell: what makes it more than its text nodes
 
 
 _PARAGRAPH = frozenset(("p", "div", "li"))
@@ -263,7 +59,7 @@ def _cell_text(cell: Any, tables: Tables) -> str:
         two = sum(map(_PARAGRAPH.__contains__, tags)) >= 2  # most cells: one paragraph
         apart = (_paragraphs(cell) if two else None) or (_lines(cell) if "br" in tags else None)
         return apart or " ".join(" ".join(cell.itertext()).split())
-    return " ".join(" ".join(_strings(cell, tables)).split())
+    return " ".join(" ".join(strings(cell, tables)).split())
 
 
 def _lines(cell: Any) -> str | None:
@@ -307,7 +103,7 @@ def _rows(table: Any, tables: Tables) -> list[Any]:
             if up is table:
                 rows.append(tr)
                 break
-            if up.tag in _SKIP or (up.tag == "table" and tables.get(up) is not None):
+            if up.tag in SKIP or (up.tag == "table" and tables.get(up) is not None):
                 break
     return rows
 
@@ -361,7 +157,7 @@ def _is_layout(grid: Grid) -> bool:
     row, unless it holds numbers (the last row of a table a page break cut off)."""
     if len(grid.slots) < 2 and sum(not c.blank and is_value(c.text) for c in grid.cells) < 2:
         return True
-    return any(len(c.text) > 150 or _PLACEHOLDER in c.text for c in grid.cells)
+    return any(len(c.text) > 150 or PLACEHOLDER in c.text for c in grid.cells)
 
 
 _META_NAMES = {
@@ -402,7 +198,7 @@ def _meta(root: Any) -> dict[str, str]:
 
 
 def _in_chrome(el: Any) -> bool:
-    return any(up.tag in _CHROME_TAGS for up in el.iterancestors())
+    return any(up.tag in CHROME_TAGS for up in el.iterancestors())
 
 
 def _read_tables(root: Any) -> tuple[list[Grid], Tables]:
@@ -433,15 +229,15 @@ def _inline_srcdoc(root: Any) -> None:
         frame.getparent().replace(frame, body)
 
 
-def _drawn_text(root: Any, tables: Tables) -> _Text:
+def _drawn_text(root: Any, tables: Tables) -> Text:
     """The page's text as the browser draws it, with the blocks it does not draw that a script shows as the
-    report's (``hidden.goes_on``)."""
+    report's (``revealed.goes_on``)."""
     unseen: dict[Any, int] = {}
-    text = _walk(root, tables, blocks=True, unseen=unseen)
+    text = walk(root, tables, blocks=True, unseen=unseen)
     if not unseen:
         return text
-    shown = goes_on(text.out, unseen, lambda el: "".join(_walk(el, tables, blocks=True).out), _PLACEHOLDER)
-    return _walk(root, tables, blocks=True, unseen={}, shown=shown) if shown else text
+    shown = goes_on(text.out, unseen, lambda el: "".join(walk(el, tables, blocks=True).out), PLACEHOLDER)
+    return walk(root, tables, blocks=True, unseen={}, shown=shown) if shown else text
 
 
 def html_document(html: str, encoding: str = "utf-8") -> Document:
@@ -465,19 +261,19 @@ def html_document(html: str, encoding: str = "utf-8") -> Document:
     # on a later page)
     holder = None if JOINED in html else article.holder(text.headed, tables)
     if holder is not None and (end := _report_end(text, holder)) is not None:
-        strings.insert(end, f"\n{_END}\n")  # where the report ends (not the page)
+        strings.insert(end, f"\n{END}\n")  # where the report ends (not the page)
     for raw in "".join(strings).replace("\xa0", " ").splitlines():
         line = raw.strip()
-        if line == _END:  # where the element holding the report ends
+        if line == END:  # where the element holding the report ends
             if lines:
                 blocks.append(Block("\n".join(lines)))
                 lines = []
             blocks.append(Block(end=True))
-        elif line.startswith(_PLACEHOLDER):
+        elif line.startswith(PLACEHOLDER):
             if lines:
                 blocks.append(Block("\n".join(lines)))
                 lines = []
-            grid = grids[int(line[len(_PLACEHOLDER) :].rstrip("\x00"))]
+            grid = grids[int(line[len(PLACEHOLDER) :].rstrip("\x00"))]
             grid.number = order
             order += 1
             blocks.append(Block(grid=grid))
