@@ -17,7 +17,6 @@ from typing import Any
 
 from monitor import reading
 from monitor.alerts.events import version_events
-from monitor.checks import copies
 from monitor.checks.pipeline import ACROSS_YEARS, across_years, run_rules
 from monitor.checks.revision import diff_reports
 from monitor.config import Settings, Source
@@ -28,17 +27,17 @@ from monitor.reading.facts import infer_kind
 from monitor.store import (
     KnownReport,
     NewVersion,
-    ReportReads,
     Store,
     StoredDocument,
     StoredVersion,
     UnreadableReport,
 )
 from monitor.watch.addresses import allowed_for
-from monitor.watch.behind import NOT_A_REPORT, Read, holds_a_report, read_again, report_behind
+from monitor.watch.behind import NOT_A_REPORT, Read, holds_a_report, report_behind
 from monitor.watch.discover import Link
 from monitor.watch.fetch import Fetcher, Response
 from monitor.watch.prepared import prepared
+from monitor.watch.stored import Stored
 
 log = logging.getLogger("govmon")
 IN_HAND = 4  # documents handed to the reader pool per reader (``Documents.parsing``)
@@ -86,6 +85,7 @@ class Documents:
         # for each, so that a reader done with one takes the next waiting in the pool at once, not when this
         # process's loop next gets to hand it one (with one each, the readers waited: 1.61 of 2 cores busy)
         self.parsing = asyncio.Semaphore(IN_HAND * reading.readers(settings.readers))
+        self.kept = Stored(store, self.parsing)  # what is stored of a report just read
         # what each reader works out beside the page, the copy prints' numpy and hash tables (``checks.crcs``, 5
         # MiB), and what finds a listing's links and a page's attachments (``watch.handed``): loaded once, shared by
         # the readers
@@ -142,8 +142,8 @@ class Documents:
         if doc and known and known.content_hash == content_hash:
             result.touched.append((doc.id, resp.etag, resp.last_modified))
             return year
-        own, latest = self._revised(doc if known else None, who.body, year)
-        earlier = await self._earlier(source, link, own, latest, resp)
+        own, latest = self.kept.revised(doc if known else None, who.body, year)
+        earlier = await self.kept.earlier(source, link, own, latest, resp)
         if own is not None and earlier is not None and earlier[1] == content_hash:  # the report as stored: only the
             self.store.rehash(own.id, content_hash)  # page around it changed, or how govmon reads it (an upgrade)
             result.touched.append((own.document_id, resp.etag, resp.last_modified))
@@ -153,13 +153,17 @@ class Documents:
         # this content is stored already (a duplicate is not checked) and whether the body's year is.
         if link.year:  # by the link's year, which only ever decreases: no two reports wait for each other
             await year_done(link.year - 1)
-        around = self._around(source, report, content_hash, who.body, year=year, own=own)
+        around = self.kept.around(source, report, content_hash, who.body, year=year, own=own)
         stored_already = around.seen or (
             own is None
             and around.year_stored
-            and await self._seen_as_read_now(source, link, resp, body=who.body, year=year, content_hash=content_hash)
+            and await self.kept.seen_as_read_now(
+                source, link, resp, body=who.body, year=year, content_hash=content_hash
+            )
         )
-        if own is None and self._duplicate(source, link, resp, who, stored_already, known=doc is not None, year=year):
+        if own is None and self.kept.duplicate(
+            source, link, resp, who, stored_already, known=doc is not None, year=year
+        ):
             return year
         marks = marks if year else []  # whose text this one may repeat
         similar = self.store.similar(source.id, year, marks, body=who.body) if year else []
@@ -208,7 +212,7 @@ class Documents:
             ready.packed,
         )
         seen = self.store.content_seen
-        if own is None and self._duplicate(
+        if own is None and self.kept.duplicate(
             source, link, resp, who, seen(source.id, content_hash, who.body), known=doc is not None, year=year
         ):
             return year  # stored meanwhile under another URL (the checks above yield): no await from here to the save
@@ -251,67 +255,6 @@ class Documents:
             return None
         return read
 
-    def _around(
-        self,
-        source: Source,
-        report: Report,
-        content_hash: str,
-        body: str,
-        *,
-        year: int | None,
-        own: StoredVersion | None,
-    ) -> ReportReads:
-        """``Store.report_reads`` for a report just read, of ``year``. Where the URL's own version was the year
-        before's with the same numbers and 发布日期 (its title's year corrected, 2022 → 2023), the body's report of
-        the year before is another one, if any, not this one as it was; where it was published on another day (a
-        fixed URL that holds each year's report in turn, tables copied or not) it is that version. A report stored
-        by an older govmon, which hashed it otherwise, is seen where the body's report of the year is its bytes."""
-        around = self.store.report_reads(source.id, content_hash, body, year)
-        if (
-            own is not None
-            and year
-            and own.report.year == year - 1
-            and own.report.published == report.published
-            and copies.numbers(own.report) == copies.numbers(report)
-        ):
-            return replace(around, before=self.store.body_report(body, year - 1, besides=own.url))
-        return around
-
-    async def _seen_as_read_now(
-        self, source: Source, link: Link, resp: Response, *, body: str, year: int | None, content_hash: str
-    ) -> bool:
-        """Whether the body's report of ``year``, stored under another URL, is this one as govmon reads its bytes
-        now (stored by an older govmon, which hashed it otherwise: the report moved to a new address with the
-        upgrade is not a new report)."""
-        stored = self.store.body_version(body, year) if year else None
-        if stored is None or stored.url == link.url:
-            return False
-        now = await self._as_read_now(source, link, stored, resp)
-        if now is None or now[1] != content_hash:
-            return False
-        self.store.rehash(stored.id, content_hash)
-        return True
-
-    async def _earlier(
-        self, source: Source, link: Link, own: StoredVersion | None, latest: StoredVersion | None, resp: Response
-    ) -> tuple[dict[str, Any], str] | None:
-        """The version a new one revises (None: none), as its stored form and content hash: the URL's own as govmon
-        reads its bytes now where it can, else as stored."""
-        if own is not None and (now := await self._as_read_now(source, link, own, resp)) is not None:
-            return now
-        if latest is None:
-            return None
-        return {**latest.report.to_json(), "section_text": latest.section_text}, latest.content_hash
-
-    async def _as_read_now(
-        self, source: Source, link: Link, version: StoredVersion, resp: Response
-    ) -> tuple[dict[str, Any], str] | None:
-        """A stored version as govmon reads its bytes now (``behind.read_again``). Where the content hash differs
-        from a new page's, the report may not have: the page around it changed, and a newer govmon reads the page
-        otherwise (the end of its last part, the lines left out)."""
-        raw, encoding = self.store.raw(version.id), resp.charset or source.encoding
-        return await read_again(self.parsing, raw, version.sha256, url=link.url, kind=source.kind, encoding=encoding)
-
     def _asked_as(
         self, link: Link, validators: StoredDocument | UnreadableReport | None
     ) -> tuple[str | None, str | None, str | None]:
@@ -330,17 +273,6 @@ class Documents:
         if len(self.no_report) > NO_REPORTS_KEPT:
             del self.no_report[next(iter(self.no_report))]
 
-    def _revised(
-        self, doc: StoredDocument | None, body: str, year: int | None
-    ) -> tuple[StoredVersion | None, StoredVersion | None]:
-        """(this URL's own latest version, the version its new content revises). A URL kept as the duplicate of
-        its body's report of the year (stored under another URL: whichever was read first, two being read at
-        once) has none of its own, and revises that report: staff are told a revision either way."""
-        own = self.store.latest_version(doc.id) if doc else None
-        if own is None and doc and year:
-            return None, self.store.body_version(body, year)
-        return own, own
-
     def _unreadable(self, source: Source, link: Link, exc: InputError, sha: str, resp: Response) -> None:
         """A report that could not be read, remembered with its bytes' hash (not read again while they stay the
         same); one not read at all (``NotRead``: govmon stopping, or its poll gone) is read next time, as its line
@@ -355,33 +287,6 @@ class Documents:
                 sha256=sha,
                 validators=(resp.etag, resp.last_modified),
             )
-
-    def _duplicate(
-        self,
-        source: Source,
-        link: Link,
-        resp: Response,
-        who: Attribution,
-        seen: bool,
-        *,
-        known: bool,
-        year: int | None,
-    ) -> bool:
-        """``seen``: whether the report is one stored already (its content, ``content_seen``), under a second URL
-        or from the same body's other source: kept once, and this URL remembered as its duplicate (the body is
-        known on this source; while its bytes do not change, it is not read again)."""
-        if not seen:
-            return False
-        if not known:
-            self.store.save_duplicate(
-                source.id,
-                link.url,
-                title=link.title,
-                year=year,
-                attribution=who,
-                validators=(resp.etag, resp.last_modified),
-            )
-        return True
 
     def recheck_year_after(
         self, source: Source, body: str, year: int, report: Report, content_hash: str, *, result: PollResult
