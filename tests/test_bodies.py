@@ -162,6 +162,18 @@ SHORTENED = [
     ("XX市科委", "XX市卫生健康委员会", False),
     ("XX市公安局", "XX市公共资源交易管理局", False),
     ("平潭县公安局", "平潭市公安局", False),
+    ("上海市教委", "上海市教育委员会", True),
+    ("XX市医保局", "XX市医疗保障局", True),
+    # two bodies, each publishing its own report, the one's full name the other's but for a word (review 110)
+    ("天津市公安局", "天津市公安交通管理局", False),
+    ("XX市人民政府办公室", "XX市人民政府外事办公室", False),
+    ("XX市政府办", "XX市人民政府金融工作办公室", False),
+    ("XX市交通运输局", "XX市交通运输综合行政执法局", False),
+    ("XX县卫生健康局", "XX县卫生健康综合监督执法局", False),
+    ("XX市水利局", "XX市水利工程管理局", False),
+    ("XX市税务局", "XX市地方税务局", False),
+    ("XX市教育局", "XX市教育体育局", False),
+    ("淮安区公安局", "淮安市淮阴区公安局", False),  # another district of the city
 ]
 
 

@@ -60,41 +60,59 @@ def same_name(a: str, b: str) -> bool:
 
 
 _LEVELS = frozenset("省市县区旗州盟")  # a place's level, ending its name (a 镇 or 乡 has no 局 of its own)
-_WORD_ENDS = (("委员会", "委"), ("办公室", "办"))  # a body's last word as its short form ends it
+# the words a short form shortens as a whole: a place's 人民政府 as 政府, a body's last word as its first character
+_WORD_FORMS = (("人民政府", "政府"), ("委员会", "委"), ("办公室", "办"))
+
+
+def _short_forms(name: str) -> str:
+    for word, short in _WORD_FORMS:
+        name = name.replace(word, short) if word != "人民政府" else name.replace(word, short, 1)
+    return name
 
 
 def shortened(short: str, long: str) -> bool:
-    """Whether ``short`` is ``long`` as people shorten a body's name, each word to its first characters: the
-    characters of ``short`` in order in ``long``, the first and the last word's the same (上海市科委 is
-    上海市科学技术委员会, 沭阳县发改局 沭阳县发展和改革局, 平潭公安局 平潭综合实验区公安局: real titles). Not where the
-    characters left out name a place below the short name's own (XX市公安局 is not XX市XX区公安局), where ``long``
-    goes on after ``short`` (XX市公安局 is not XX市公安局XX分局), or where ``short`` names a place and one word
-    (XX市委 is not XX市卫健委). Two bodies' full names may be so too (北京市公安局, 北京市公安交通管理局): it is asked
-    only of the names a source's configuration gives (``attribute``), each once."""
-    short, long = name_key(short), name_key(long)
-    for word, end in _WORD_ENDS:
-        short, long = (n[: -len(word)] + end if n.endswith(word) else n for n in (short, long))
+    """Whether ``short`` is ``long`` as people shorten a body's name, its words cut to their first characters: the
+    characters of ``short`` in order in ``long``, the first and the last the same, and what is left out of the body's
+    words (after its place) left out of two words or more (沭阳县发改局: 发[展和]改[革]局; 人社局, 卫健委, 市场监管局), or
+    of one word kept by its first character alone (上海市科委: 科[学技术]委员会); of the place, only its level's words
+    (平潭公安局: 平潭[综合实验区]公安局; 淮安[市]公安局). Not a body whose own full name lacks a word of the other's
+    (XX市公安局 and XX市公安[交通管理]局, 交通运输[综合行政执法]局, XX市[地方]税务局, XX市教育[体育]局: real bodies,
+    each publishing its report), a place below the short name's own (淮安区 and 淮安市淮阴区), a unit of it
+    (XX市公安局XX分局), nor a place and one word (XX市委 is not XX市卫健委). Asked only of the names a source's
+    configuration gives (``attribute``), each once."""
+    short, long = _short_forms(name_key(short)), _short_forms(name_key(long))
     if len(short) < 4 or len(short) >= len(long) or short[0] != long[0] or short[-1] != long[-1]:
         return False
     named = max((i for i, c in enumerate(short) if c in _LEVELS), default=-1)  # where the short's place ends
     if long.startswith(short) or len(short) - 1 - named < 2:
         return False
-    at = 0
-    for i, c in enumerate(short):
-        found = long.find(c, at, len(long) - 1) if i < len(short) - 1 else len(long) - 1
-        if found < 0 or (i > named and _below(long[at:found], named >= 0)):
+    at = [0]  # where each of the short's characters stands in the long
+    for c in short[1:-1]:
+        found = long.find(c, at[-1] + 1, len(long) - 1)
+        if found < 0:
             return False
-        at = found + 1
-    return True
+        at.append(found)
+    at.append(len(long) - 1)
+    words: list[tuple[str, int]] = []  # (what is left out of the body's words, how many are kept just before it)
+    for k in range(len(short) - 1):
+        gap = long[at[k] + 1 : at[k + 1]]
+        if not gap:
+            continue
+        if not words and k < len(short) - 2 and _place_level(gap) and (named < 0 or k < named):
+            continue  # the place's level (市, 综合实验区), not said in the short form
+        if k <= named:
+            return False  # a place left out within the short's own: one below it (淮安[市淮阴]区)
+        kept = next((n for n in range(k + 1) if k - n <= named or at[k - n] != at[k] - n), k + 1)
+        words.append((gap, kept))
+    if len(words) == 1:
+        return words[0][1] == 1  # one word cut, kept by its first character; not a word put in (公安[交通管理]局)
+    return all(kept >= 1 for _, kept in words)  # (never a word before the body's own: [地方]税务局)
 
 
-def _below(words: str, placed: bool) -> bool:
-    """Whether characters a short name leaves out name a place below its own: after a place it names (洪泽区 after
-    淮安市; not 城乡 of 住房和城乡建设局, nor 市 of 城市管理局), or two places where it names none (市洪泽区 of
-    淮安市洪泽区公安局 for 淮安公安局; 综合实验区 for 平潭公安局 is its own place's level)."""
-    if placed:
-        return len(words) >= 2 and words[-1] in _LEVELS
-    return not _LEVELS.isdisjoint(words[:-1])
+def _place_level(gap: str) -> bool:
+    """Whether characters a short name leaves out are its place's level alone (市; 综合实验区): one place's level
+    word, no other place's in it (市淮阴 of 淮安市淮阴区 names another)."""
+    return gap[-1] in _LEVELS and _LEVELS.isdisjoint(gap[:-1])
 
 
 def within(government: str, body: str) -> bool:
