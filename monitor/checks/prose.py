@@ -101,12 +101,13 @@ def _another_body() -> re.Pattern[str]:
     )
 
 
-_ALL_OF = re.compile(r"各类|共计|合计|总计|总数")
+_ALL_OF = re.compile(r"各类|所有|全部")
 
 
 def _one_channel(words: str) -> bool:
-    """Whether a count's words name it as one channel's (通过网络提交的申请5件); not where they list channels and
-    count them all (通过邮寄、网络提交的各类…申请共计8件: corpus 010's own sentence, review 108)."""
+    """Whether a count's words name it as one channel's (通过网络提交的申请5件; 当面、信函方式收到申请共计3件: two of
+    three); not where they list channels and count every kind (通过邮寄、网络提交的各类…申请共计8件: corpus 010's own
+    sentence, review 108)."""
     channels = set(_CHANNEL.findall(words))
     return bool(channels) and not (len(channels) >= 2 and _ALL_OF.search(words))
 
@@ -131,6 +132,8 @@ def _not_the_cells(report: Report, sentence: str, m: re.Match[str], table: str, 
         return True
     if row == "new" and re.search(r"复议|诉讼", gap):
         return True
+    if row == "new" and "其中" in sentence[: m.start()] and not gap.startswith("新收"):
+        return True  # "其中，通过网上平台收到申请7件": a part of what the sentence counted first (review 110)
     if row == "handled_total" and re.search(r"上年|结转", gap):  # "办结上年结转申请1件": the carried-over ones
         return True
     clause = re.split(r"[;；]", sentence[m.end() :], maxsplit=1)[0]
