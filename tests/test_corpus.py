@@ -1136,6 +1136,31 @@ def test_table_four_drawn_as_two_tables_is_read_as_one(prefix):
         assert len([f for f in run_rules(split) if f.rule == "appeals.total"]) == changed
 
 
+def test_table_four_drawn_again_for_a_wider_scope_is_read_as_its_first():
+    # 010's table 四 followed by the same table for 全区公安机关 (another scope's numbers, review 110): a reader reads the
+    # body's own, the first, and a wrong total in it is an error (it was 部分无法定位, the error missed).
+    report = read_report(Path(path("010_")).read_bytes(), "010")
+    where = report.tables["appeals"].rows["review"]["total"].origin[0]
+    soup = BeautifulSoup(Path(path("010_")).read_text(encoding="utf-8"), "lxml")
+    own = soup.find_all("table")[where]
+    wider = BeautifulSoup(str(own), "lxml").table
+    for td in wider.find_all("td"):
+        if td.get_text(strip=True).isdigit():
+            td.string = str(int(td.get_text(strip=True)) + 2)
+    total = report.tables["appeals"].rows["review"]["total"].origin
+    _td(soup, total).string = str(int(report.tables["appeals"].rows["review"]["total"].number) + 1)
+    caption = soup.new_tag("p")
+    caption.string = "（二）全区公安机关（含各派出所）"
+    own.insert_after(caption)
+    caption.insert_after(wider)
+    twice = read_report(str(soup).encode(), "010-twice")
+    assert twice.tables["appeals"].status == "parsed"
+    numbers = report.tables["appeals"].numbers()
+    numbers["review"]["total"] = (numbers["review"]["total"] or 0) + 1
+    assert twice.tables["appeals"].numbers() == numbers
+    assert [f.rule for f in run_rules(twice) if f.severity == "error"] == ["appeals.total"]
+
+
 @pytest.mark.parametrize("lost", [1, 3, 6])
 def test_a_markdown_row_that_lost_a_cell_and_kept_its_width_is_not_placed(lost):
     # A reader sees (007, a PDF converted to Markdown whose every row ends in an empty cell, with row 一 missing its

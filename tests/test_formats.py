@@ -127,9 +127,9 @@ def _pasted(doc) -> bytes:
     return _sheet(rows)
 
 
-def _stacked(doc, title: str) -> bytes:
+def _stacked(doc, title: str, closing: str = "") -> bytes:
     """The page's tables drawn in one sheet as an office draws them: the title in A1, each table under its part's
-    heading, merged cells merged."""
+    heading, merged cells merged (and a ``closing`` line under them)."""
     rows: list[list[str]] = [[title], []]
     merges = []
     headings = iter(
@@ -143,7 +143,7 @@ def _stacked(doc, title: str) -> bytes:
             rows[top + c.row][c.col] = c.text
             if c.rowspan > 1 or c.colspan > 1:
                 merges.append((top + c.row, c.col, top + c.row + c.rowspan - 1, c.col + c.colspan - 1))
-    return _sheet(rows, merges)
+    return _sheet([*rows, [closing]], merges)
 
 
 def test_a_report_pasted_whole_into_a_sheet_is_read_as_its_page(report):
@@ -186,6 +186,32 @@ def test_three_tables_in_one_sheet_are_read_as_three(report):
     assert agreement(original["tables"], stacked.to_json()["tables"])[2] == []
     assert {k: t.status for k, t in stacked.tables.items()} == original["table_status"]
     assert (stacked.title, stacked.agency, stacked.tables_only) == (original["title"], original["agency"], True)
+    # a closing line numbered 六 under them is no report's text: the workbook is still its tables (review 110: two
+    # false section.missing errors, 一 and 五)
+    closed = parse(
+        extract(_stacked(doc, original["title"], "六、其他需要报告的事项：本机关本年度未收取信息处理费。")), "x"
+    )
+    assert closed.tables_only
+    assert "section.missing" not in {f.rule for f in run_rules(closed)}
+
+
+def test_a_long_row_label_in_a_sheet_stays_in_its_table():
+    """A row label written whole in one merged cell, its numbers left blank (as 莱西 leaves zeros), is 40 characters
+    and more: a row of the table, not a sentence of the report (review 110: the row was said unread)."""
+    from monitor.reading.sheet import _pieces  # noqa: PLC0415
+
+    label = "（六）其他处理：2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"
+    texts = {
+        (0, 0): "（六）其他处理：1.申请人无正当理由逾期不补正",
+        (0, 1): "0",
+        (1, 0): label,
+        (2, 0): "（七）总计",
+        (2, 1): "9",
+    }
+    sentence = "2024年，我局政府信息公开工作能力进一步增强，保障群众权益更加有力，但也存在一些不足之处。"
+    blocks = _pieces({**texts, (3, 0): sentence}, [(1, 0, 1, 1)])
+    assert [b.text for b in blocks if b.grid is None] == [sentence]
+    assert len(blocks[0].grid.slots) == 3
 
 
 def test_a_workbook_alone_is_its_tables_and_claims_no_part_missing(report, tmp_path, capsys):

@@ -250,8 +250,8 @@ def read_appeals_grids(grids: list[Grid]) -> Table | None:
             # (a header that names the results but not their groups: the fifteen cells in the statutory order)
             if not _groups_read(row if grouped else replace(row, placed={}, conflict=False), table):
                 return Table("ambiguous")
-            if not grouped:
-                return table
+            if set(table.rows) == set(APPEAL_ROWS):  # whole: a table drawn again below (全区's after 本机关's) is
+                return table  # another scope's, never this one's (review 110)
             continue
         if group is not None:  # one group per row, its label in the row
             values = _values(row, APPEAL_COLUMNS, lambda k: k.rsplit(":", 1)[-1])

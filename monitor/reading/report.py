@@ -209,8 +209,9 @@ def parse(doc: Document, source: str, kind: str | None = None) -> Report:
     published = _meta_date(doc.meta.get("published")) or find_published(lines, first, at)
     shown = _SPACED.sub("", title) if title else title  # as a reader writes it: "2023 年" from a PDF's text is 2023年
     report = Report(input=source, text=text, title=shown, sections=sections, published=published, pages=doc.pages)
-    # a workbook of the tables alone; one holding the report's own parts too (pasted whole) is a report
-    report.tables_only = doc.kind in _WORKBOOKS and not any(sections.get(n) for n in (1, 5, 6))
+    # a workbook of the tables alone (a closing line or a caption numbered 六 or 五 beside them: review 110); one
+    # holding the report's own parts 一 and 五 too (pasted whole) is a report
+    report.tables_only = doc.kind in _WORKBOOKS and not (sections.get(1) and sections.get(5))
     report.year = find_year(title, text, published, report.section_text(1))
     report.agency, report.agency_from = find_body(lines, title, first, doc.meta.get("source", ""))
     report.kind = kind or infer_kind(report.agency)

@@ -14,6 +14,7 @@ sheet larger than ``MAX_GRID_CELLS`` slots is refused.
 from __future__ import annotations
 
 import multiprocessing
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -132,6 +133,9 @@ def _xls_sheets(data: bytes) -> list[Sheet]:
 
 
 PROSE = 40  # characters: a row of one cell this long is a sentence of the report, not a table's label
+_ITEM = re.compile(
+    r"\s*[(（]?[一二三四五六七八九十\d]{1,2}[)）.、．]"
+)  # a table's row label: "（六）其他处理：2.…" (review 110)
 
 
 def _pieces(texts: dict[tuple[int, int], str], merges: list[tuple[int, int, int, int]]) -> list[Block]:
@@ -148,7 +152,8 @@ def _pieces(texts: dict[tuple[int, int], str], merges: list[tuple[int, int, int,
 
     def worded(r: int) -> bool:
         (text,) = by_row[r]
-        return not is_value(text) and (r < first or r > last or len(text) >= PROSE or bool(heading_parts(text)))
+        sentence = len(text) >= PROSE and ("。" in text or not _ITEM.match(text))  # not a table's long row label
+        return not is_value(text) and (r < first or r > last or sentence or bool(heading_parts(text)))
 
     blocks: list[Block] = []
     run: list[int] = []
