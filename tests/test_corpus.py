@@ -1592,7 +1592,15 @@ def test_a_period_copied_from_last_year_does_not_title_a_report_by_a_related_lin
     assert read_report(copied.encode(), "seed-related").title == title
 
 
-@pytest.mark.parametrize("row", ["| 发布日期 | | 成文日期 | 2022-01-10 |", "发布时间：      统计时间：2021-12-31"])
+@pytest.mark.parametrize(
+    "row",
+    [
+        "| 发布日期 | | 成文日期 | 2022-01-10 |",
+        "发布时间：      统计时间：2021-12-31",
+        "发布时间\n\n成文日期\n2022-01-10",  # a crawler's lines of an index box, its 发布时间 lost (review 110)
+        "发布时间\n\n成文日期\n二〇二二年一月十日",
+    ],
+)
 def test_a_date_field_left_empty_takes_no_other_field_s_date(row):
     # A seed whose 发布时间 line is an index box's row with 发布日期 left empty and another field's date beside it:
     # a reader knows no date published (a 成文日期 or the statistics period taken for it could hide a late one).

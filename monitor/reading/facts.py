@@ -4,6 +4,7 @@ report), its year, its 发布日期, and the body that published it, cross-check
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import date
 from functools import cache
@@ -183,7 +184,16 @@ def _dated(head: list[str], i: int, label: re.Pattern[str]) -> date | None:
         rest = line[named.end() :]
         field = _NEXT_FIELD.search(rest)  # the field's own words end where another field's name begins
         after = rest[: field.start()] if field else rest
-        nearby = [] if "|" in after else [x for x in head[i + 1 : i + 6] if x.strip()][:2]  # a cell left empty
+        # a cell left empty: the next short lines, up to one naming another field (成文日期: review 110)
+        nearby = (
+            []
+            if "|" in after
+            else list(
+                itertools.takewhile(
+                    lambda x: not _NEXT_FIELD.search(x), [x for x in head[i + 1 : i + 6] if x.strip()][:2]
+                )
+            )
+        )
         before = line[: named.start()] if not others else ""
         for text in (after, *(x for x in nearby if len(x) <= 25), before):
             if (found := _date_in(text)) is not None:
