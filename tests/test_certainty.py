@@ -1624,4 +1624,4 @@ def test_a_table_read_but_for_a_row_says_so_in_its_state(tmp_path, capsys):
     report, _ = check(str(soup).encode())
     unread = report.tables["applications"].missing_rows
     assert "unavailable_unclear" in unread
-    assert f"第三部分 已读取（{len(unread)}行未能读取）" in out
+    assert f"第三部分 读取不全（{len(unread)}行未能读取）" in out

@@ -55,11 +55,15 @@ def _counts(findings: list[Finding]) -> tuple[int, int]:
 
 
 def _table_states(report: Report) -> str:
-    """Each table's state; a table read but for some rows says how many (review 108: 已读取 above a warning that
-    listed 20 of its rows unread)."""
+    """Each table's state; a table read but for some rows is not "read" but read in part, and says how many (review
+    108: 已读取 above a warning that listed 20 of its rows unread; review 110: 16 of 27, its 总计 among them)."""
     return " · ".join(
-        f"{TABLE_LABELS[k].split('(')[1].rstrip(')')} {STATUS_CN[t.status]}"
-        + (f"（{len(t.missing_rows)}行未能读取）" if t.status == "parsed" and t.missing_rows else "")
+        f"{TABLE_LABELS[k].split('(')[1].rstrip(')')} "
+        + (
+            f"读取不全（{len(t.missing_rows)}行未能读取）"
+            if t.status == "parsed" and t.missing_rows
+            else STATUS_CN[t.status]
+        )
         for k, t in report.tables.items()
     )
 
