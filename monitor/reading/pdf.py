@@ -27,6 +27,7 @@ from monitor.reading import ocr
 from monitor.reading.layout import PAGE_NUMBER
 from monitor.reading.page_rulings import cut_rulings, own_columns
 from monitor.reading.pagebreaks import join_split_headers, join_split_rows, without_running_lines
+from monitor.reading.parts import heading_parts
 from monitor.reading.pdf_text import EDGE, mostly_turned, text_only, turned
 from monitor.reading.sandbox import Limits, run_limited
 
@@ -187,6 +188,8 @@ def _read_items(page: Any) -> list[Item]:
     for table in page.find_tables({"explicit_horizontal_lines": cut_rulings(page)}):
         texts = table.extract()
         for run in _runs(table):
+            if len(run) == 1 and _boxed_heading(texts[run[0]]):
+                continue  # read as the page's text line it is
             items.append((table.rows[run[0]].bbox[1], _grid(table, texts, run, words)))
             boxes += [table.rows[i].bbox for i in run]
 
@@ -203,6 +206,13 @@ def _read_items(page: Any) -> list[Item]:
         if text and not PAGE_NUMBER.match(text):
             items.append((line["top"], text))
     return sorted(items, key=lambda item: item[0])
+
+
+def _boxed_heading(cells: list[str | None]) -> bool:
+    """Whether a ruled row alone is a part's heading in a box ("| | 五、存在的主要问题及改进情况 |": a page pasted from
+    Word keeps its headings in ruled cells, review 110): its one written cell heads a part, and no table holds it."""
+    written = [_text(c) for c in cells if _text(c)]
+    return len(written) == 1 and bool(heading_parts(written[0]))
 
 
 def _read(data: bytes) -> tuple[list[Block], int, bool, bool]:
