@@ -195,6 +195,33 @@ def test_three_tables_in_one_sheet_are_read_as_three(report):
     assert "section.missing" not in {f.rule for f in run_rules(closed)}
 
 
+def test_two_tables_side_by_side_in_a_sheet_are_two(report):
+    """Table 四 drawn to the right of table 二, as an office fits two tables on one printed page, table 三 under both
+    (review 110: one grid of the two, table 四 未找到 as a false error)."""
+    _, doc, original = report
+    active, applications, appeals = (b.grid for b in doc.blocks if b.grid is not None)
+    rows: list[list[str]] = [[original["title"]], []]
+    merges: list[tuple[int, int, int, int]] = []
+
+    def draw(g, top: int, left: int) -> None:
+        while len(rows) < top + len(g.slots):
+            rows.append([])
+        for c in g.cells:
+            line = rows[top + c.row]
+            line += [""] * (left + c.col + 1 - len(line))
+            line[left + c.col] = c.text
+            if c.rowspan > 1 or c.colspan > 1:
+                merges.append((top + c.row, left + c.col, top + c.row + c.rowspan - 1, left + c.col + c.colspan - 1))
+
+    draw(active, 2, 0)
+    draw(appeals, 2, len(active.slots[0]) + 1)
+    rows.append(["三、收到和处理政府信息公开申请情况"])
+    draw(applications, len(rows), 0)
+    beside = parse(extract(_sheet(rows, merges)), "x.xlsx")
+    assert agreement(original["tables"], beside.to_json()["tables"])[2] == []
+    assert "table.missing" not in {f.rule for f in run_rules(beside)}
+
+
 def test_a_long_row_label_in_a_sheet_stays_in_its_table():
     """A row label written whole in one merged cell, its numbers left blank (as 莱西 leaves zeros), is 40 characters
     and more: a row of the table, not a sentence of the report (review 110: the row was said unread)."""

@@ -170,11 +170,43 @@ def _pieces(texts: dict[tuple[int, int], str], merges: list[tuple[int, int, int,
 def _run_grid(
     texts: dict[tuple[int, int], str], merges: list[tuple[int, int, int, int]], run: list[int], number: int
 ) -> list[Block]:
-    """The grid of a run of a sheet's rows (merges cut to it)."""
+    """The grids of a run of a sheet's rows (merges cut to it): one, or one for each table drawn beside another
+    (table 四 to the right of table 二, as an office fits two tables on one printed page: review 110), where a column
+    empty all down the run, no merge over it, parts tables that each hold words and numbers."""
     if not run:
         return []
-    g = grid({k: v for k, v in texts.items() if run[0] <= k[0] <= run[-1]}, merges, number)
-    return [Block(grid=g)] if g is not None else []
+    inside = {k: v for k, v in texts.items() if run[0] <= k[0] <= run[-1] and v}
+    blocks: list[Block] = []
+    for left, right in _side_by_side(inside, [m for m in merges if m[0] <= run[-1] and m[2] >= run[0]]):
+        g = grid({k: v for k, v in inside.items() if left <= k[1] <= right}, merges, number + len(blocks))
+        blocks += [Block(grid=g)] if g is not None else []
+    return blocks
+
+
+def _side_by_side(texts: dict[tuple[int, int], str], merges: list[tuple[int, int, int, int]]) -> list[tuple[int, int]]:
+    """The column ranges of the tables a run of rows draws side by side: split at the columns nothing is written in
+    and no merge covers, where each part holds a table's words and numbers (a spacer column inside one table leaves
+    its labels without numbers: not split); else the one range of them all."""
+    if not texts:
+        return []
+    cols = sorted({c for _, c in texts})
+    covered = {c for _, n0, _, n1 in merges for c in range(n0, n1 + 1)}
+    parts: list[tuple[int, int]] = []
+    start = cols[0]
+    for c in range(cols[0], cols[-1] + 1):
+        if c not in cols and c not in covered:
+            if c > start:
+                parts.append((start, c - 1))
+            start = c + 1
+    parts.append((start, cols[-1]))
+
+    def a_table(left: int, right: int) -> bool:
+        mine = [v for (_, c), v in texts.items() if left <= c <= right]
+        return any(is_value(v) for v in mine) and any(not is_value(v) for v in mine)
+
+    if len(parts) > 1 and all(a_table(*part) for part in parts):
+        return parts
+    return [(cols[0], cols[-1])]
 
 
 def _document(sheets: list[Sheet], kind: str) -> Document:
