@@ -1,8 +1,10 @@
-"""Stage: extract (spreadsheets). An .xlsx, .xls or WPS .et workbook -> a Document of grids.
+"""Stage: extract (spreadsheets). An .xlsx, .xls or WPS .et workbook -> a Document of text and grids.
 
-Agencies publish the statutory tables as a workbook: each sheet becomes one ``Grid``, its merged
-ranges turned into cells with their rowspan and colspan, as an HTML or DOCX table gives them; the table
-readers then place each value by the header cells above it. A number is written as the sheet shows
+Agencies publish the statutory tables as a workbook, and staff paste whole reports into one. A sheet's rows are
+read as a reader reads them (``_pieces``): its one-cell rows above and below its tables (a title, 发布日期, 单位),
+its parts' headings and its sentences are text; each run of rows between is a ``Grid`` (two tables drawn side by
+side, two grids), its merged ranges turned into cells with their rowspan and colspan, as an HTML or DOCX table gives
+them; the table readers then place each value by the header cells above it. A number is written as the sheet shows
 it (``5``, not ``5.0``). Empty rows and columns around the table are dropped.
 
 ``.xlsx`` is read by openpyxl, ``.xls`` (Excel 97-2003) and WPS Spreadsheets ``.et`` (the same BIFF
@@ -133,9 +135,8 @@ def _xls_sheets(data: bytes) -> list[Sheet]:
 
 
 PROSE = 40  # characters: a row of one cell this long is a sentence of the report, not a table's label
-_ITEM = re.compile(
-    r"\s*[(（]?[一二三四五六七八九十\d]{1,2}[)）.、．]"
-)  # a table's row label: "（六）其他处理：2.…" (review 110)
+# a table's numbered row label, however long ("（六）其他处理：2.申请人逾期未按…": review 110)
+_ITEM = re.compile(r"\s*[(（]?[一二三四五六七八九十\d]{1,2}[)）.、．]")
 
 
 def _pieces(texts: dict[tuple[int, int], str], merges: list[tuple[int, int, int, int]]) -> list[Block]:
