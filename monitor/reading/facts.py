@@ -15,7 +15,7 @@ from monitor.model import (
     DEFAULT_LINK_PATTERN,
     YEAR,
 )
-from monitor.reading.normalise import ideographs
+from monitor.reading.normalise import ideographs, squash
 
 _YEAR = YEAR.pattern
 
@@ -92,14 +92,10 @@ def _title_text(lines: list[str], k: int, text: str) -> str | None:
 _DATED_TAIL = re.compile(r"\s*[(（\[【]?(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}[)）\]】]?\s*$")
 
 
-def _squash(text: str) -> str:
-    return "".join(text.split())
-
-
 def linked(title: str, links: frozenset[str]) -> bool:
     """Whether ``title`` is a link's text (``links``, squashed), a date its list sets after it aside: a sidebar's, a
     listing's item, a link to an attached file."""
-    return title.startswith(ATTACHED) or _squash(_DATED_TAIL.sub("", title)) in links
+    return title.startswith(ATTACHED) or squash(_DATED_TAIL.sub("", title)) in links
 
 
 def find_title(lines: list[str], html_title: str | None, head_end: int | None = None) -> str | None:

@@ -17,13 +17,10 @@ from dataclasses import dataclass, replace
 
 from monitor.model import LABELS, ORG_SUBTOTAL, Grid, GridCell, RowSpec, item_number, naming
 from monitor.reading.cells import is_value
+from monitor.reading.normalise import squash
 from monitor.reading.pagebreaks import NUMBERED
 
 Namer = Callable[[str], str | None]  # squashed header text -> column key, or None
-
-
-def squash(text: str) -> str:
-    return "".join(text.split())  # str.split and re's \s agree on what Unicode whitespace is
 
 
 @dataclass

@@ -40,7 +40,8 @@ from monitor.model import (
     gaps,
 )
 from monitor.reading.cells import amounts_in_units, read_cell, read_value, signed_in_words
-from monitor.reading.grid_rows import WORDED, GridRow, Namer, grid_rows, squash
+from monitor.reading.grid_rows import WORDED, GridRow, Namer, grid_rows
+from monitor.reading.normalise import squash
 from monitor.reading.text_tables import DOUBT_POSITION, active_format, applications_format, build_table, settle_other
 
 DOUBT_READINGS = "按表头定位与按顺序读取的数字不一致"

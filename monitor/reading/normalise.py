@@ -69,6 +69,12 @@ def warm() -> None:
     _converter()
 
 
+def squash(text: str) -> str:
+    r"""``text`` without its spaces: what re.sub(r"\s+", "", text) gives (str.split and re's \s agree on what
+    Unicode whitespace is), without re."""
+    return "".join(text.split())
+
+
 def ideographs(text: str) -> str:
     """The text's CJK ideographs (U+4E00-U+9FFF), in order."""
     return _NOT_CJK.sub("", text)

@@ -14,7 +14,7 @@ from typing import Any
 
 from monitor.model import ATTACHED, IMAGE_MARK, PART_TABLES
 from monitor.reading.hidden import hidden
-from monitor.reading.normalise import normalise
+from monitor.reading.normalise import normalise, squash
 from monitor.reading.parts import headings
 
 _ALL_PARTS = frozenset(range(1, 7))
@@ -103,14 +103,14 @@ def _full_text(page: _Page, marks: tuple[str, ...]) -> set[Any]:
         stop = page.at[el]
         if stop <= last or not (parts > have and len(parts - have) >= 2) or _other_year(page, el) or _a_copy(el):
             continue
-        drawn = [x for x in (_squash(x) for x in page.lines[first:stop]) if x]
+        drawn = [x for x in (squash(x) for x in page.lines[first:stop]) if x]
         if not _a_summary(page, drawn, stop, marks):
             continue
         near = [_last_line(page.lines[last + 1 : stop]), _first_line(page.lines[stop:])]
         if not (_toggled(el, _OPEN_ALL) or any(x is not None and _opens_all(x) for x in near)):
             continue
         drawn = [x for x in drawn if x and not _opens_all(x)]
-        said = _squash(page.texts[el])
+        said = squash(page.texts[el])
         held = sum(x.rstrip(".…。") in said for x in drawn)
         if held >= _HELD * len(drawn) or _SHORT * sum(map(len, drawn)) <= len(said):
             return {el}
@@ -262,13 +262,13 @@ def _toggled(el: Any, words: re.Pattern[str]) -> bool:
         return False
     path = "//*[@data-target=$h or @data-bs-target=$h or @aria-controls=$n or (@href=$h and (@onclick or @data-toggle or @data-bs-toggle or @aria-expanded))]"
     return any(
-        not _names_year(_squash("".join(x.itertext())))
+        not _names_year(squash("".join(x.itertext())))
         for x in el.getroottree().getroot().xpath(path, h=f"#{name}", n=name)
     )
 
 
 def _a_control(el: Any, words: re.Pattern[str]) -> bool:
-    said = _squash("".join(el.itertext()))
+    said = squash("".join(el.itertext()))
     if _names_year(said) or hidden(el) or not (el.tag in ("a", "button") or len(said) <= _TOGGLE_LINE):
         return False
     if any(_goes_elsewhere(x) for x in itertools.islice(el.iter("a"), 12)):
@@ -322,7 +322,3 @@ def _between(marks: Sequence[int], a: int, b: int) -> bool:
 
 def _parts_of(text: str) -> set[int]:
     return {n for _, n in _found([x.strip() for x in normalise(text).split("\n")])}
-
-
-def _squash(text: str) -> str:
-    return "".join(text.split())

@@ -21,7 +21,6 @@ from monitor.model import (
     ORGANISATION_WORDS,
     ORGANISATIONS,
     OTHER_2021,
-    SIGNED_COLUMNS,
     TABLE_WORDS,
     UNSPLIT_COLUMNS,
     RowSpec,
@@ -30,111 +29,21 @@ from monitor.model import (
     gaps,
     shows_more,
 )
-from monitor.reading.cells import amounts_in_units, read_cell, read_value
-from monitor.reading.text_cells import SIGN_APART, Cell, tokenize
+from monitor.reading.cells import amounts_in_units
+from monitor.reading.normalise import squash
+from monitor.reading.text_cells import Cell, tokenize
+from monitor.reading.text_fit import fit_row, row_values, split_glued
 from monitor.reading.text_merges import merged
-
-DOUBT_RHYTHM = "所在列由空行推定"
-DOUBT_SPACED = "某单元格内的数字被空格隔开（可能是一个数，也可能是相邻两格连在一起），本行各数所在列无法确定"
-
 
 DOUBT_POSITION = "行名与规定写法不同，按位置识别"
 DOUBT_SHIFT = "表中有数字写在行名之前、不属于其上方任何一行，各行数字可能整体错位，所在行无法确定"
 
 
 # ---------------------------------------------------------------- placing cells into rows
-def _squash(text: str) -> str:
-    return "".join(text.split())  # what re.sub(r"\s+", "", text) gives (the same Unicode spaces), without re
-
-
 def _row_label(text: str) -> bool:
     """Short enough, and not a sentence, to be a row's label (the longest statutory label has 34 characters,
     with its note in brackets ~45)."""
     return len(text) <= 64 and "。" not in text
-
-
-def _split_glued(seq: Sequence[Cell], columns: Sequence[str]) -> list[Cell] | None:
-    """A row whose digits were glued to its label: its digit string, when it has exactly one digit per cell,
-    is one digit per cell, accepted where it adds up (each 总计 equals its parts). Any other split would be a
-    guess: None."""
-    digits = "".join(c.text for c in seq if c.kind == "value")
-    if len(digits) != len(columns) or not digits.isdigit() or any(c.kind != "value" for c in seq):
-        return None
-    first = seq[0]
-    split = [Cell("value", d, first.line, first.col + i, glued=True) for i, d in enumerate(digits)]
-    return split if _consistent([int(d) for d in digits], columns) else None
-
-
-def _consistent(nums: Sequence[int], columns: Sequence[str]) -> bool:
-    """Each 总计 of a row equals the cells before it that it sums: the six applicant columns, or the four
-    results of one of section 四's groups."""
-    span = {7: 6, 3: 2}.get(len(columns), 4)  # (table 三, or its organisations in one column; else 四's five)
-    return all(nums[i] == sum(nums[i - span : i]) for i, c in enumerate(columns) if c == "total" and i >= span)
-
-
-def _fit(run: Sequence[Cell], columns: Sequence[str], line: int = -1, last: bool = False) -> list[Cell] | None:
-    """The row's cells if they fill its columns exactly, else None (ambiguous). ``line``: the line of its label;
-    ``last``: the table's last row."""
-    width = len(columns)
-    seq: list[Cell] = []
-    for cell in run:
-        if cell.kind == "collapse":
-            if len(seq) >= width:
-                break
-            return None
-        seq.append(cell)
-    dropped = 0
-    remarks = not SIGNED_COLUMNS.intersection(columns)
-    while len(seq) > width and (seq[-1].kind == "blank" or (remarks and seq[-1].worded)):
-        # (a change in words after a row's numbers, in a table with no 本年增/减 (a 2021 table 二's "52 | 增加3"):
-        # a remark on them, as the label it was read as before such words were cells)
-        dropped += seq.pop().kind == "blank"
-    extra = len(seq) - width
-    if (
-        not dropped
-        and extra > 0
-        and all(c.kind == "blank" and c.line == line for c in seq[:extra])
-        and seq[extra].kind == "value"
-        and seq[extra].line == line
-    ):
-        # blanks between the label and the first number on its line, more than the row has room for: the label's
-        # own cells (a converter writes a label spanning three columns as the label and two empty cells). Where
-        # the label stands on a line of its own, its row's numbers could as well be the line before's.
-        seq = seq[extra:]
-    if len(seq) == width:
-        # blank cells past the row's width dropped, or the table's last row ending in only an empty line (one cell a
-        # line: the line before the next heading, review 92's P1; within a table it is the row's blank, review 93),
-        # and its last column blank as well: a cell lost further left (a converter that keeps every row's width pads
-        # it at the end) is as likely as a blank 总计: not placed
-        end = seq[-1]
-        lost = end.kind == "blank" and (dropped or (last and end.inferred)) and any(c.kind == "value" for c in seq)
-        return None if lost else seq
-    if width > 1 and any(c.glued for c in seq):
-        return _split_glued(seq, columns)
-    return None
-
-
-def _values(cells: Sequence[Cell] | None, columns: Sequence[str]) -> dict[str, Value] | None:
-    if cells is None:
-        return None
-    out = {}
-    inferred = [i for i, c in enumerate(cells) if c.inferred]
-    spaced = any(c.spaced for c in cells)
-    for i, (cell, column) in enumerate(zip(cells, columns, strict=True)):
-        if cell.kind == "blank":  # in a row whose columns are not known (two cells run into one), nor is its
-            # (a dash or slash written is kept: staff told "为空" look and see a mark, audit 16)
-            written = cell.text if read_cell(cell.text).blank else ""
-            value = Value(None, written, cell.line, cell.col, doubt=DOUBT_SPACED if spaced else "")
-        else:
-            value = read_value(cell.text, column, line=cell.line, col=cell.col)
-            if inferred and inferred[0] < i < inferred[-1]:  # blanks inferred on both sides: its column too
-                value = value.doubted(DOUBT_RHYTHM)
-            if cell.spaced and SIGN_APART.match(cell.text):
-                value = Value(None, cell.text, cell.line, cell.col, doubt=DOUBT_SPACED, unreadable=True)
-            elif spaced and value.number is not None:  # two cells run into one: the row's columns are not known
-                value = value.doubted(DOUBT_SPACED)
-        out[column] = value
-    return out
 
 
 _APPEALS_FLAT = tuple(c for _ in APPEAL_ROWS for c in APPEAL_COLUMNS)
@@ -150,7 +59,7 @@ def place_rows(
     would take the next one's)."""
     label_at = [i for i, c in enumerate(cells) if c.kind == "label"]
     names = [i for i in label_at if _row_label(cells[i].text)]  # not a sentence of prose that names a row
-    squashed = {i: _squash(cells[i].text) for i in label_at}  # each label once, not once a row looked for
+    squashed = {i: squash(cells[i].text) for i in label_at}  # each label once, not once a row looked for
     hits: dict[str, int] = {}
     pos = 0
     used: set[int] = set()
@@ -183,7 +92,7 @@ def place_rows(
             continue  # 2021 layout: "(六)其他处理" heads sub-rows; its blank cells written on the page are read
             # (a 2019 row left blank, "（六）其他处理\t\t…"), and dropped by settle_other where the sub-rows follow
         last = not any(other > hit for other in hits.values())
-        found[spec.key] = _fit(run, spec.columns, cells[hit].line, last) if run else None
+        found[spec.key] = fit_row(run, spec.columns, cells[hit].line, last) if run else None
         runs[spec.key] = run
     for key, doubt in merged(specs, found, runs).items():
         doubts.setdefault(key, doubt)
@@ -229,7 +138,7 @@ def _shifted(
         # two numbers or more (one is as often a page's number), after the header's own words (after a row's label
         # no word names, "一、本年收到…申请数量", they are that row's; after the header run together with a row's
         # label, "…现行有效件数规章", that row's)
-        words = _squash(cells[i].text) if i >= 0 else ""
+        words = squash(cells[i].text) if i >= 0 else ""
         if stray >= 2 and _header(words) and not any(spec.match(words) for spec in specs):
             return True
     return False
@@ -331,10 +240,10 @@ def _organisations_whole(cells: Sequence[Cell]) -> bool:
     narrow columns wrap them (its short labels are read run together). Review 81: a header in another order would
     put each number under another column; a sentence of prose above the table says nothing of its columns."""
     first = next((i for i, c in enumerate(cells) if c.kind == "value"), len(cells))
-    header = [c.text for c in cells[:first] if c.kind == "label" and len(_squash(c.text)) <= HEADER_LABEL]
-    if any(w in "".join(_squash(t) for t in header) for w in ORGANISATION_WORDS):
+    header = [c.text for c in cells[:first] if c.kind == "label" and len(squash(c.text)) <= HEADER_LABEL]
+    if any(w in "".join(squash(t) for t in header) for w in ORGANISATION_WORDS):
         return False
-    words = [_squash(w) for t in header for w in t.split()]
+    words = [squash(w) for t in header for w in t.split()]
     at = [
         next((i for i, w in enumerate(words) if test(w)), -1)
         for test in (lambda w: w == "自然人", ORGANISATIONS.match, lambda w: w in ("总计", "合计"))
@@ -344,7 +253,7 @@ def _organisations_whole(cells: Sequence[Cell]) -> bool:
 
 def active_format(labels: str) -> str | None:
     """2021 or 2019 from the words of section 二's headers, None when it has neither."""
-    labels = _squash(labels)
+    labels = squash(labels)
     votes = {f: sum(w in labels for w in words) for f, words in ACTIVE_FORMAT_WORDS.items()}
     if not any(votes.values()):
         return None
@@ -369,7 +278,7 @@ def _placed(
     doubts: Mapping[str, str],
 ) -> dict[str, dict[str, Value] | None]:
     columns = {s.key: s.columns for s in specs}
-    out = {key: _values(cells, columns[key]) for key, cells in found.items()}
+    out = {key: row_values(cells, columns[key]) for key, cells in found.items()}
     for key, why in doubts.items():
         values = out.get(key)
         if values is not None:
@@ -418,7 +327,7 @@ def read_appeals(section: Sequence[tuple[int, str]]) -> Table:
         trailing += 1
     leading = at[0] > 0 and cells[at[0] - 1].kind == "blank"
     if any(c.glued for c in core) and len(core) != width:
-        core = _split_glued(core, _APPEALS_FLAT) or []
+        core = split_glued(core, _APPEALS_FLAT) or []
         if not core:
             return Table("ambiguous")
     if any(c.kind == "collapse" for c in core) or len(core) > width:
@@ -429,5 +338,5 @@ def read_appeals(section: Sequence[tuple[int, str]]) -> Table:
         core += after[: width - len(core)]
     table = Table("parsed")
     for n, row in enumerate(APPEAL_ROWS):
-        table.rows[row] = _values(core[n * 5 : n * 5 + 5], APPEAL_COLUMNS) or {}
+        table.rows[row] = row_values(core[n * 5 : n * 5 + 5], APPEAL_COLUMNS) or {}
     return table
