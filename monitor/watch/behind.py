@@ -26,6 +26,7 @@ from monitor.watch.fetch import Fetcher, Response
 from monitor.watch.handed import handed
 from monitor.watch.paged import joined_pages
 from monitor.watch.prepared import Prepared, prepared, snapshot_of
+from monitor.watch.refused import refusal
 
 log = logging.getLogger("govmon")
 NOT_A_REPORT = "页面不是报告，也没有链接可读取的附件"
@@ -73,6 +74,7 @@ async def report_behind(
         raise NotAReport(NOT_A_REPORT)  # attachments are theirs, not this link's
     html, _ = decode(resp.body, resp.charset or source.encoding)
     missing: ReaderMissing | None = None
+    failed: list[str] = []  # why each attachment tried was not read
     found_urls = await handed(reading.bounded, attachments, html, resp.url)  # (parsed: not in this process)
     for url in found_urls[:ATTACHMENTS_TRIED]:
         got = await fetcher.get(url, allow=allowed_for(source.list_url))
@@ -84,13 +86,23 @@ async def report_behind(
         except InputError as exc:
             log.warning("source %s: attachment %s of %s: %s", source.id, url, link.url, exc)
             missing = missing or (exc if isinstance(exc, ReaderMissing) else None)
+            failed.append(f"附件{url}无法读取（{exc}）")
             continue
         return Read(with_attachment(page, found), got.body, sniff(got.body))
     if missing is not None:
         raise missing
     if not is_report(page):
-        raise NotAReport(NOT_A_REPORT)
+        raise NotAReport(not_a_report(html, failed))
     return Read(page, resp.body, resp.content_type, ready)
+
+
+def not_a_report(html: str, failed: list[str]) -> str:
+    """What is said of a page that is no report: the attachments it links that could not be read, else what the
+    page is where the portal answered it in place of the report (a block page, an anti-bot check: review 111)."""
+    if failed:
+        return f"{NOT_A_REPORT}：{'；'.join(failed)}"
+    said = refusal(html)
+    return f"{NOT_A_REPORT}：网站返回的是{said}" if said else NOT_A_REPORT
 
 
 async def read_again(

@@ -8,8 +8,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Container
+from collections.abc import Collection, Container
 from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlsplit
 
 from monitor import reading
 from monitor.config import Source
@@ -24,6 +25,7 @@ from monitor.watch.discover import COLUMN, FOUND_BY, Link, discover, same_page
 from monitor.watch.fetch import Fetcher
 from monitor.watch.handed import handed
 from monitor.watch.pagers import UNFOLLOWED
+from monitor.watch.refused import refusal
 
 log = logging.getLogger("govmon")
 
@@ -108,6 +110,7 @@ async def read_listing(
             # review 102): the pages read are told, the listing is not read whole
             log.warning("source %s: listing page %s not read: %s", source.id, url, exc)
             return list(links.values()), False
+        not_home(source.list_url, url, resp.url)
         known = cached.listing if cached else None
         if resp.not_modified and known is not None and (known.pattern, known.found_by) == (pattern, FOUND_BY):
             # unchanged, and read with the same link_pattern the same way: the links found last time
@@ -160,15 +163,50 @@ async def _discovered(html: str, page_url: str, pattern: re.Pattern[str]) -> tup
         raise InputError(f"栏目页{page_url}：{exc}") from None
 
 
-def lists_nothing_read(store: Store, source: Source, links: list[Link], opened: Container[str]) -> bool:
-    """Whether the poll read nothing of the source's listing, where nothing published was not said: no link, or
-    only a menu's or a breadcrumb's to the column, opening no report (``opened``: the links that did), on a page a
-    script draws its list on (review 97: its chrome's link took the place of the list a script draws). A listing
-    that says so in its own words (暂无信息) lists nothing."""
-    if not all(x.doubt == COLUMN and x.url not in opened for x in links) or says_nothing_listed(store, source):
-        return False
+NO_LINKS = (
+    "栏目页面上没有找到任何年度报告链接（链接文字需符合link_pattern）：页面可能由脚本生成，或栏目地址、编码有误；"
+    "未能检查各年度报告是否逾期"
+)
+REFUSED = "栏目地址返回的是{}，不是栏目本身；未能检查各年度报告是否逾期"
+LISTED_BEFORE = (
+    "栏目页面这次没有列出任何年度报告，而此前列出过（{}年度）：栏目可能已改版、迁移或暂时出错，请核对栏目地址；"
+    "未能检查各年度报告是否逾期"
+)
+HOME = "栏目地址跳转到了网站首页（{}）：栏目可能已改版或迁移，请核对栏目地址；未能检查各年度报告是否逾期"
+
+
+def unread_listing(
+    store: Store, source: Source, links: list[Link], opened: Container[str], years: Collection[int]
+) -> str | None:
+    """Why the poll read nothing of the source's listing, where nothing published was not said (None: it was
+    read): no link, or only a menu's or a breadcrumb's to the column, opening no report (``opened``: the links
+    that did), on a page a portal answered in place of the column (an anti-bot check, a block page, "page not
+    found": review 111), on a column that listed reports before (``years``, of the reports stored from it: a column
+    moved or broken, not emptied), or on a page a script draws its list on (review 97: its chrome's link took the
+    place of the list a script draws). A listing that says so in its own words (暂无信息) lists nothing."""
+    if not all(x.doubt == COLUMN and x.url not in opened for x in links):
+        return None
     body = store.page_body(source.list_url)
-    return not links or (bool(body) and drawn_by_script(decode(body, source.encoding)[0]))
+    html = decode(body, source.encoding)[0] if body else ""
+    if said := refusal(html):
+        return REFUSED.format(said)
+    if years:
+        return LISTED_BEFORE.format("、".join(map(str, sorted(years))))
+    if html and says_empty(html):
+        return None
+    return NO_LINKS if not links or drawn_by_script(html) else None
+
+
+def not_home(list_url: str, asked: str, landed: str) -> None:
+    """Raises where asking for the column's first page (``asked`` is ``list_url``) landed, through redirects, on its
+    site's home page (a portal rebuilt, its old addresses sent home: review 111), the column not being the home page
+    itself: the home page's menu is no column's list."""
+    home = ("", "/", "/index.html", "/index.htm", "/index.shtml", "/index.jsp", "/default.html", "/default.htm")
+    column, got = urlsplit(list_url), urlsplit(landed)
+    if asked != list_url or got.path.lower() not in home or got.query:
+        return
+    if column.path.lower() not in home or column.query:
+        raise InputError(HOME.format(landed))
 
 
 def says_nothing_listed(store: Store, source: Source) -> bool:

@@ -42,7 +42,7 @@ from monitor.watch.discover import COLUMN, UNOPENED, Link
 from monitor.watch.document import Documents, PollResult, Remembered
 from monitor.watch.expected import Owners, expected, owners
 from monitor.watch.fetch import Fetcher
-from monitor.watch.listing import listing_read, lists_nothing_read, read_listing
+from monitor.watch.listing import listing_read, read_listing, unread_listing
 from monitor.watch.regions import recheck_regions
 
 SOURCE_DEADLINE = 900.0  # one source's whole poll (listing pages and reports): a slow portal cannot hold a pass
@@ -52,10 +52,6 @@ PASS_MARGIN = 30.0
 log = logging.getLogger("govmon")
 
 
-NO_LINKS = (
-    "栏目页面上没有找到任何年度报告链接（链接文字需符合link_pattern）：页面可能由脚本生成，或栏目地址、编码有误；"
-    "未能检查各年度报告是否逾期"
-)
 # a report's link whose address only a script in a file of its own knows (``Link.doubt`` UNOPENED)
 UNOPENED_CN = "栏目页面列出了这份报告，但其链接由网站脚本打开（{}），未能跟随打开"
 
@@ -162,9 +158,9 @@ class Watcher:
             async with asyncio.timeout(SOURCE_DEADLINE):
                 links, complete = await read_listing(self.store, self.fetcher, source, pages)
                 checked = await self._reports(source, links, result, begun.known)
-                if lists_nothing_read(self.store, source, links, result.body_of):  # nothing read, not "nothing
-                    raise InputError(NO_LINKS)  # published" (a listing a script draws, a wrong address, bytes not
-                    # decoded): every year's report would be called missing
+                if why := unread_listing(self.store, source, links, result.body_of, begun.years):
+                    raise InputError(why)  # nothing read, not "nothing published" (a listing a script draws, a
+                    # wrong address, bytes not decoded, a block page): every year's report would be called missing
                 listed = _listed(links, set(result.failing), result.body_of, normal_name(source.agency))
                 years = {y for _, y in listed} | begun.years | checked
             result.reports = len(links)
