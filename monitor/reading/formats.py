@@ -15,7 +15,7 @@ from monitor.errors import InputError
 from monitor.model import MAX_BYTES, TABLE_WORDS, Document, text_document
 from monitor.reading import containers
 from monitor.reading.boxes import box_document
-from monitor.reading.html import html_document
+from monitor.reading.html import cut_short, html_document
 from monitor.reading.text_cells import tab_rows, without_tags
 
 _GB = {"gb2312", "gbk", "gb_2312-80", "x-gbk", "gb18030", "cp936", "euc-cn", "hz-gb-2312"}
@@ -276,6 +276,8 @@ def extract(data: bytes, declared_charset: str | None = None) -> Document:
     if reader is not None:
         return reader(data)
     text, enc = decode(data, declared_charset)
+    if kind == "html" and (why := cut_short(text)):
+        raise InputError(why)
     if kind == "html" or _statutory_table_block(text):
         return html_document(text, enc)
     text = tab_rows(without_tags(text))

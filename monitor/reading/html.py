@@ -240,6 +240,27 @@ def _drawn_text(root: Any, tables: Tables) -> Text:
     return walk(root, tables, blocks=True, unseen={}, shown=shown) if shown else text
 
 
+_OPENED = re.compile(r"<(?:html|body)\b", re.I)
+_CLOSED = re.compile(r"</(?:html|body)\s*>", re.I)
+
+
+def cut_short(html: str) -> str | None:
+    """Why a page is not whole, where it is cut short (None: it is whole, or not a page): it opens its ``<html>``
+    or ``<body>`` and never closes them, and ends inside a table, inside a tag or in its text, as a page does
+    whose transfer broke off (a portal answering 200 with no length, review 111: its last parts read as missing,
+    its table's rows as emptied). A page that only leaves out its closing tags ends with some other tag."""
+    if not _OPENED.search(html) or _CLOSED.search(html):
+        return None
+    lowered, tail = html.lower(), html.rstrip()
+    if lowered.count("<table") > lowered.count("</table"):
+        where = "表格中途"
+    elif tail.rfind("<") > tail.rfind(">") or not tail.endswith(">"):
+        where = "正文中途"
+    else:
+        return None
+    return f"页面不完整：在{where}结束，没有页面的结尾（</body></html>），可能未下载完整；未读取"
+
+
 def html_document(html: str, encoding: str = "utf-8") -> Document:
     # lxml's own tree: the page is walked twice (tables, then text) without building Python objects per node
     root = html_tree(html.encode("utf-8", "replace"))
