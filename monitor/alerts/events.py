@@ -36,16 +36,17 @@ def version_events(
     warnings_too: bool = False,
 ) -> list[Event]:
     """Events for a newly stored version. `previous` is the last version's findings (None: a new report).
-    ``because`` tells apart the checks of one content again (the year before arrived: its content hash), and a
-    revision to a content the report had before (A→B→A→B: the version it revises) from the first one; with
-    ``warnings_too`` a new warning is told as a new error is (a check that only warns, run again later)."""
+    ``because`` tells apart the checks of one content again (the year before arrived: its content hash), a
+    revision to a content the report had before (A→B→A→B: the version it revises) from the first one, and a new
+    report from the one its address held before (set aside as another year's: its year); with ``warnings_too`` a
+    new warning is told as a new error is (a check that only warns, run again later)."""
     to = recipients(settings, source)
     published = report.published.isoformat() if report.published else None
     about = AboutReport(report.title, report.year, published)
     agency = report.agency or source.agency
     if previous is None:
         payload = Payload(source.id, agency, url, report=about, finding_keys=_keys(findings))
-        return [Event(f"report|{url}", "new_report", source.id, payload, to)]
+        return [Event(f"report|{url}{because}", "new_report", source.id, payload, to)]
     # One message per report and poll: what changed, the errors that are new, and what was resolved.
     known, now = {f.key for f in previous}, {f.key for f in findings}
     new_errors = [f for f in findings if (warnings_too or f.severity == "error") and f.key not in known]

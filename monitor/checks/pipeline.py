@@ -40,13 +40,15 @@ def run_rules(
     listing_read: date | None = None,
     *,
     own: list[Finding] | None = None,
+    seen_on: date | None = None,
 ) -> list[Finding]:
     """Every report rule on ``report``. ``previous`` counts only where it is the same body's year before, and of
     ``others`` only the reports ``report`` may copy (the same body's earlier years, other bodies' same year).
-    ``own``: what ``own_findings`` gave for the report (in the reader): only the other rules are run here."""
+    ``own``: what ``own_findings`` gave for the report (in the reader): only the other rules are run here.
+    ``seen_on``: the day govmon first read the report this version revises."""
     before = previous if previous is not None and copies.year_before(report, previous) else None
     candidates = tuple(o for o in others if copies.comparable(report, o))
-    ctx = Context(report, before, diff, candidates, listing_read=listing_read)
+    ctx = Context(report, before, diff, candidates, listing_read=listing_read, seen_on=seen_on)
     found = run(ctx, [r for r in RULES.values() if r.scope == "report" and (own is None or r.needs)])
     return found if own is None else merged(own, found)
 

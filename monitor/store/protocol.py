@@ -191,6 +191,11 @@ class Store(Protocol):
         """A stored version's content hash as govmon now reads its bytes (read again when the page changed and the
         report in it did not: a newer govmon reads it otherwise, or only the page around it changed)."""
 
+    def set_aside(self, document_id: int, year: int) -> None:
+        """A stored report whose address now holds another year's report (a page a portal keeps for its latest
+        report, review 112): kept, as the report of ``year`` it was, under its address marked with that year
+        (``url#year``), so that the address's new report is a report of its own, not a revision of this one."""
+
     # ------------------------------------------------------------ reports that could not be read
     def mark_unreadable(
         self,

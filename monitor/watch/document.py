@@ -12,7 +12,7 @@ import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from monitor import reading
@@ -31,6 +31,7 @@ from monitor.store import (
     StoredDocument,
     StoredVersion,
     UnreadableReport,
+    VersionHashes,
 )
 from monitor.watch.addresses import allowed_for
 from monitor.watch.behind import NOT_A_REPORT, Read, holds_a_report, report_behind
@@ -40,6 +41,7 @@ from monitor.watch.prepared import prepared
 from monitor.watch.stored import Stored
 
 log = logging.getLogger("govmon")
+NEXT_REPORT = timedelta(days=180)  # a report of another year this long after one stored at its address is another
 IN_HAND = 4  # documents handed to the reader pool per reader (``Documents.parsing``)
 NO_REPORTS_KEPT = 50_000  # doubtful links remembered as opening no report (``Documents.no_report``): ~10 MiB
 
@@ -142,6 +144,7 @@ class Documents:
         if doc and known and known.content_hash == content_hash:
             result.touched.append((doc.id, resp.etag, resp.last_modified))
             return year
+        doc, known = self._this_year(source, doc, known, report)
         own, latest = self.kept.revised(doc if known else None, who.body, year)
         earlier = await self.kept.earlier(source, link, own, latest, resp)
         if own is not None and earlier is not None and earlier[1] == content_hash:  # the report as stored: only the
@@ -180,6 +183,7 @@ class Documents:
             similar,
             listing_read=listed_on,
             own=ready.own,
+            seen_on=china_day(doc.first_seen) if doc else None,
         )
         previous = latest.findings if latest else None
         events = version_events(
@@ -191,7 +195,7 @@ class Documents:
             previous=previous,
             diff=diff,
             content_hash=content_hash,
-            because=_again(latest, self.today()),
+            because=_again(latest, self.today()) if doc or not stored.document else f"|{year}",  # (one set aside)
         )
         version = NewVersion(
             source.id,
@@ -219,6 +223,25 @@ class Documents:
         self.store.save_version(version, result.told(events))
         self._saved(source, version, revises=latest is not None, result=result)
         return year
+
+    def _this_year(
+        self, source: Source, doc: StoredDocument | None, known: VersionHashes | None, report: Report
+    ) -> tuple[StoredDocument | None, VersionHashes | None]:
+        """The stored report at a link (its document, its latest version's hashes) that ``report`` read there now may
+        revise: none where the address holds another year's report now, published half a year or more after the one
+        stored (a page kept for the latest report), which is set aside, published as it was (review 112: it was
+        called 逾期未发布, this one its revision). Sooner, it is the report stored, its year corrected."""
+        if doc is None or not doc.year or not report.year or report.year == doc.year:
+            return doc, known
+        latest = self.store.latest_version(doc.id)
+        was = (latest.report.published if latest else None) or china_day(doc.first_seen)
+        if (report.published or self.today()) - was < NEXT_REPORT:
+            return doc, known
+        self.store.set_aside(doc.id, doc.year)
+        log.info(
+            "source %s: %s holds the %d report now; its %d report is kept", source.id, doc.url, report.year, doc.year
+        )
+        return None, None
 
     def _saved(self, source: Source, version: NewVersion, *, revises: bool, result: PollResult) -> None:
         """A version just stored: counted, and the body's year after checked again against it."""
@@ -362,9 +385,10 @@ def _judge(
     *,
     listing_read: date | None,
     own: list[Finding] | None = None,
+    seen_on: date | None = None,
 ) -> tuple[list[Finding], dict[str, Any] | None]:
     """A new version's findings and its diff from the version it revises (None for a first version): ``earlier``,
     that version's stored form (``snapshot``) as read now, or as stored. ``own``: the findings the reader worked
     out."""
     diff = diff_reports(earlier, data) if earlier is not None else None
-    return run_rules(report, before, diff, tuple(similar), listing_read, own=own), diff
+    return run_rules(report, before, diff, tuple(similar), listing_read, own=own, seen_on=seen_on), diff

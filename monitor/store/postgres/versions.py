@@ -230,6 +230,9 @@ class Versions(Outbox, Bodies):  # a new version stores its events (and its body
     def rehash(self, version_id: int, content_hash: str) -> None:
         self.conn.execute("UPDATE versions SET content_hash = %s WHERE id = %s", [content_hash, version_id])
 
+    def set_aside(self, document_id: int, year: int) -> None:
+        self.conn.execute(_SET_ASIDE, {"year": str(year), "id": document_id})
+
     def save_version(self, v: NewVersion, events: Iterable[Event] = ()) -> int:
         """One round trip, two when the report is attributed (the body's lock taken and what another worker
         stored meanwhile asked, then the write), in one transaction: the pipeline's (sent without waiting for
@@ -308,3 +311,10 @@ class Versions(Outbox, Bodies):  # a new version stores its events (and its body
         if row is None:
             raise KeyError(version_id)
         return zlib.decompress(row[0])
+
+
+# (the address with its year; with the document's id too where that is taken: an address that held 2024, 2025, 2024)
+_SET_ASIDE = (
+    "UPDATE documents SET url = url || '#' || %(year)s || CASE WHEN EXISTS (SELECT 1 FROM documents x "
+    "WHERE x.url = documents.url || '#' || %(year)s) THEN '-' || id ELSE '' END WHERE id = %(id)s"
+)

@@ -263,5 +263,16 @@ class Versions(Outbox, Prints):  # a new version stores its events and its copy 
         with self._transaction():
             self.db.conn.execute("UPDATE versions SET content_hash = ? WHERE id = ?", [content_hash, version_id])
 
+    def set_aside(self, document_id: int, year: int) -> None:
+        with self._transaction():
+            self.db.conn.execute(_SET_ASIDE, {"year": str(year), "id": document_id})
+
     def raw(self, version_id: int) -> bytes:
         return zlib.decompress(self.db.table("versions").get(version_id)["raw"])
+
+
+# (the address with its year; with the document's id too where that is taken: an address that held 2024, 2025, 2024)
+_SET_ASIDE = (
+    "UPDATE documents SET url = url || '#' || :year || CASE WHEN EXISTS (SELECT 1 FROM documents x "
+    "WHERE x.url = documents.url || '#' || :year) THEN '-' || id ELSE '' END WHERE id = :id"
+)

@@ -1,0 +1,283 @@
+"""Portals answering something else than the page asked for, and pages that change under a report's address, as
+review 111 and 112 replayed them (a real portal on 127.0.0.1, the real report of corpus 010: 平潭综合实验区公安局's
+2024 report, a department's, due 2025-01-31): a careful reader raises no 逾期未发布 and no revision for them, and
+is told what the portal did.
+
+- a column's address answering a "page not found" page with status 200, or sent to the site's home page;
+- a column that listed reports and lists none now;
+- block pages and anti-bot checks in place of a report, an attachment that is damaged;
+- a page cut short in its transfer;
+- an address kept for "the latest report" that holds next year's report now, and a correction dated the day it was
+  made, after the deadline."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+from portal import listing, settings
+from test_watcher import db, poll
+
+from monitor.present.cli import main
+from monitor.reading.html import cut_short
+from monitor.watch.listing import HOME, LISTED_BEFORE, REFUSED
+from monitor.watch.refused import refusal
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+PAGE = (CORPUS / "010_pingtan_public_security_bureau_2024.html").read_bytes()
+TITLE = "平潭综合实验区公安局2024年政府信息公开工作年度报告"
+BODY = "平潭综合实验区公安局"
+AFTER_2025_DUE = date(2026, 4, 5)  # the 2025 report's deadline (2026-01-31) has passed
+
+# pages portals answer in place of the one asked for, as review 111 copied them from real portals (瑞数's check,
+# 安全狗's and 云锁's block pages, a maintenance notice, a CMS's "not found" page), and what staff are told each is
+RIVERS = (
+    '<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">'
+    '<meta id="9DhefwqGPrzGxEp9hPaoag" content="_7Ix0ZVHaF.Gk0hO4ZQ7qMKv1aGfUW4" r="m">'
+    '<script type="text/javascript" r="m">$_ts=window[\'$_ts\'];if(!$_ts)$_ts={};$_ts.nsd=38217;</script>'
+    '<script type="text/javascript" charset="utf-8" src="/4QbVtADbnLVIc/d.FxJzG50F.dfe1675.js" r="m"></script>'
+    '</head><body><script type="text/javascript" r="m">$_ts._$Uo();</script></body></html>'
+)
+SAFEDOG = (
+    '<!DOCTYPE html><html><head><meta charset="utf-8"><title>网站防火墙</title></head><body><div id="main">'
+    "<h2>您的访问被拦截</h2><p>您的请求带有不合法参数，已被网站管理员设置拦截！</p>"
+    '<div class="footer">安全狗 SafeDog · 服务器安全狗</div></div></body></html>'
+)
+YUNSUO = (
+    "<html><head><title>访问被拒绝</title></head><body><h1>当前访问疑似黑客攻击，已被网站管理员设置为拦截</h1>"
+    "<p>云锁 - 服务器安全防护</p></body></html>"
+)
+MAINTENANCE = (
+    '<html><head><meta charset="utf-8"><title>网站维护中</title></head><body><h1>网站维护中</h1>'
+    "<p>为了给您提供更好的服务，本网站正在进行系统升级维护，暂停访问。</p><p>平潭综合实验区公安局</p></body></html>"
+)
+NOT_FOUND = (
+    '<html><head><meta charset="utf-8"><title>404-页面不存在</title></head><body><div class="err">'
+    '<img src="/images/404.png"><p>抱歉！您访问的页面不存在或已被删除。</p><p>没有找到相关信息，<span id="sec">5'
+    '</span>秒后自动返回<a href="/">网站首页</a></p></div></body></html>'
+)
+# a real column page's footer names who keeps the site (网站维护：…): no maintenance notice
+FOOTER = (
+    '<html><body><div class="list"><p>暂无信息</p></div><div class="footer">主办单位：平潭综合实验区公安局 '
+    "网站维护：平潭综合实验区信息中心</div></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    ("page", "said"),
+    [
+        (RIVERS, "网站的反爬虫验证页面（需运行脚本）"),
+        (SAFEDOG, "网站防火墙的拦截页面"),
+        (YUNSUO, "网站防火墙的拦截页面"),
+        (MAINTENANCE, "网站维护通知页面"),
+        (NOT_FOUND, "“页面不存在”页面"),
+        (FOOTER, None),
+        (PAGE.decode(), None),  # the report itself (it speaks of 网站 and its upkeep)
+    ],
+)
+def test_what_a_page_a_portal_answers_in_place_of_another_is(page, said):
+    assert refusal(page) == said
+
+
+def _column(*reports: tuple[str, str]) -> str:
+    return listing(list(reports))
+
+
+async def test_a_column_answering_page_not_found_is_not_a_column_with_nothing_in_it(portal, tmp_path):
+    """Review 111's H1: poll 1 reads the column and the 2024 report; the column's address then answers a CMS's
+    404 page with status 200 ("没有找到相关信息" is also what an empty column says). It was read as a column
+    listing nothing, and 公安局's 2025 report mailed 逾期未发布."""
+    portal.add("/nb/", _column(("2025/t1.html", TITLE)))
+    portal.add("/nb/2025/t1.html", PAGE)
+    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    (first,) = await poll(cfg, today=date(2025, 12, 7))
+    portal.add("/nb/", NOT_FOUND)
+    (later,) = await poll(cfg, today=AFTER_2025_DUE)
+    store = db(cfg)
+    missing = [e for e in store.events() if e.event.kind == "missing"]
+    store.close()
+    assert (first.error, first.new_versions) == (None, 1)
+    assert missing == []
+    assert later.error == REFUSED.format("“页面不存在”页面")
+
+
+async def test_a_column_sent_to_the_site_s_home_page_is_not_read_as_the_column(portal, tmp_path):
+    """Review 111's H2: a portal rebuilt sends the column's old address to its home page, whose menu links the
+    new column. The home page's menu was read as the column: no report on it, 2025's called 逾期未发布."""
+    portal.add("/nb/", _column(("2025/t1.html", TITLE)))
+    portal.add("/nb/2025/t1.html", PAGE)
+    portal.add("/index.html", _column(("/zwgk/nb/", "政府信息公开年报"), ("/zwgk/", "政务公开")))
+    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    await poll(cfg, today=date(2025, 12, 7))
+    portal.add("/nb/", "", location="/index.html")
+    (later,) = await poll(cfg, today=AFTER_2025_DUE)
+    store = db(cfg)
+    missing = [e for e in store.events() if e.event.kind == "missing"]
+    store.close()
+    assert missing == []
+    assert later.error == HOME.format(f"{portal.base}/index.html")
+
+
+async def test_a_column_that_listed_reports_and_lists_none_now_is_not_read(portal, tmp_path):
+    """The same rebuilt portal answering the old address with a page of links to other columns (no redirect):
+    a column that listed 2024's report and lists no report at all now has not emptied itself."""
+    portal.add("/nb/", _column(("2025/t1.html", TITLE)))
+    portal.add("/nb/2025/t1.html", PAGE)
+    portal.add("/zwgk/nb/", _column())
+    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    await poll(cfg, today=date(2025, 12, 7))
+    portal.add("/nb/", _column(("/zwgk/nb/", "政府信息公开年报")))
+    (later,) = await poll(cfg, today=AFTER_2025_DUE)
+    store = db(cfg)
+    missing = [e for e in store.events() if e.event.kind == "missing"]
+    store.close()
+    assert missing == []
+    assert later.error == LISTED_BEFORE.format("2024")
+
+
+@pytest.mark.parametrize(
+    ("page", "said"),
+    [
+        (SAFEDOG, "网站防火墙的拦截页面"),
+        (RIVERS, "网站的反爬虫验证页面（需运行脚本）"),
+        (MAINTENANCE, "网站维护通知页面"),
+    ],
+)
+async def test_a_report_answered_by_a_block_page_says_what_the_portal_did(portal, tmp_path, page, said):
+    """Review 111's M2: "页面不是报告" sent the admin to the link; the portal blocked govmon, or was down."""
+    portal.add("/nb/", _column(("2025/t1.html", TITLE)))
+    portal.add("/nb/2025/t1.html", page)
+    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    (r,) = await poll(cfg, today=date(2025, 12, 7))
+    assert len(r.problems) == 1
+    assert f"网站返回的是{said}" in r.problems[0]
+
+
+async def test_a_damaged_attachment_is_said_damaged_not_absent(portal, tmp_path):
+    """Review 111's M3: a report page that is an intro and a link to its PDF, the PDF cut short. Staff were told
+    the page linked no attachment that could be read ("也没有链接可读取的附件") and not why."""
+    pdf = (CORPUS / "002_huaian_hongze_district_2024.pdf").read_bytes()
+    portal.add("/nb/", _column(("2025/t1.html", "淮安市洪泽区2024年政府信息公开工作年度报告")))
+    portal.add(
+        "/nb/2025/t1.html",
+        '<html><head><meta charset="utf-8"><title>淮安市洪泽区2024年政府信息公开工作年度报告</title></head><body>'
+        '<h1>淮安市洪泽区2024年政府信息公开工作年度报告</h1><p>附件：<a href="P020250122.pdf">淮安市洪泽区2024年'
+        "政府信息公开工作年度报告.pdf</a></p></body></html>",
+    )
+    portal.add("/nb/2025/P020250122.pdf", pdf[: len(pdf) * 6 // 10], content_type="application/pdf", charset=None)
+    cfg = settings(tmp_path, [("hz", "government", f"{portal.base}/nb/")], first_poll="each")
+    (r,) = await poll(cfg, today=date(2025, 12, 7))
+    assert len(r.problems) == 1
+    assert re.search(r"附件\S*P020250122\.pdf无法读取（PDF文件无法读取", r.problems[0]), r.problems[0]
+
+
+def _cut(page: bytes) -> bytes:
+    """The page as a transfer broken off in table 三 leaves it (review 111's t1: 100,000 bytes of 220,000)."""
+    at = page.index("（七）总计".encode()) if "（七）总计".encode() in page else page.index("总计".encode())
+    return page[:at]
+
+
+def test_a_page_cut_short_is_said_so_and_not_read(tmp_path, capsys):
+    """``govmon check`` on a page saved while its transfer broke off named parts 四, 五 and 六 missing (three
+    errors) and table 四 a picture; a careful reader sees the page is cut short."""
+    cut = tmp_path / "cut.html"
+    cut.write_bytes(_cut(PAGE))
+    assert main(["check", str(cut)]) == 2
+    err = capsys.readouterr().err
+    assert "页面不完整：在表格中途结束" in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "<html><body><p>正文</p></body></html>",
+        "<html><body><table><tr><td>1</td></tr></table><p>正文</p></div>",  # no closing tags, but ends whole
+        "<p>一段</p><table><tr><td>1",  # a fragment (a crawler's Markdown block), not a page
+    ],
+)
+def test_a_page_that_only_leaves_out_its_closing_tags_is_whole(page):
+    assert cut_short(page) is None
+
+
+async def test_a_page_cut_short_in_transfer_is_no_revision(portal, tmp_path):
+    """Review 111's H3: poll 2 got the report cut short (status 200, no length): stored as a new version with
+    parts 四-六 missing and ~100 cells "8 → 空", mailed 发布后被修改; poll 3's whole page mailed it again."""
+    portal.add("/nb/", _column(("2025/t1.html", TITLE)))
+    portal.add("/nb/2025/t1.html", PAGE)
+    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    await poll(cfg, today=date(2025, 12, 7))
+    portal.add("/nb/2025/t1.html", _cut(PAGE))
+    (cut,) = await poll(cfg, today=date(2025, 12, 8))
+    portal.add("/nb/2025/t1.html", PAGE)
+    (whole,) = await poll(cfg, today=date(2025, 12, 9))
+    store = db(cfg)
+    kinds = [e.event.kind for e in store.events()]
+    (doc,) = store.reports("pt")
+    store.close()
+    assert len(cut.problems) == 1
+    assert "页面不完整" in cut.problems[0]
+    assert (cut.new_versions, whole.new_versions, whole.problems) == (0, 0, [])
+    assert doc.versions == 1
+    assert "revised" not in kinds
+
+
+def _next_year(page: bytes) -> bytes:
+    """Corpus 010 as its body's next report (the years in its title and text one on), as review 112 made it."""
+    text = page.decode()
+    for old, new in (("2025", "2026"), ("2024", "2025"), ("2023", "2024")):
+        text = text.replace(old, new)
+    return text.encode()
+
+
+@pytest.mark.parametrize("store", ["sqlite", "postgresql"])
+async def test_an_address_kept_for_the_latest_report_holding_next_year_s(portal, tmp_path, request, store):
+    """Review 112's H1: the address held 2024's report, read on time; on 2026-01-31 it holds 2025's. Mailed in
+    one poll: 2024's report 逾期未发布, and 2025's as 2024's revision ("2024 → 2025"); 2024's left status. The new
+    report's alert is its own (its event's key is not the one the address's first report's had: it was dropped)."""
+    portal.add("/nb/", _column(("latest.html", "政府信息公开工作年度报告")))
+    portal.add("/nb/latest.html", PAGE)
+    url = {"database_url": request.getfixturevalue("pg_url")} if store == "postgresql" else {}
+    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each", **url)
+    await poll(cfg, today=date(2025, 1, 25))
+    portal.add("/nb/latest.html", _next_year(PAGE))
+    (r,) = await poll(cfg, today=date(2026, 2, 1))
+    store = db(cfg)
+    events = [(e.event.kind, e.event.payload.to_json().get("year")) for e in store.events()]
+    years = sorted((d.year, d.versions) for d in store.reports("pt"))
+    store.close()
+    assert (r.error, r.new_versions, r.changed) == (None, 1, 0)
+    assert years == [(2024, 1), (2025, 1)]
+    assert ("missing", 2024) not in events
+    assert ("revised", 2025) not in events
+    assert events.count(("new_report", 2025)) == 1
+    if store == "sqlite":  # the report set aside, under its address marked with its year
+        with sqlite3.connect(cfg.database) as con:
+            assert {u for (u,) in con.execute("SELECT url FROM documents")} == {
+                f"{portal.base}/nb/latest.html",
+                f"{portal.base}/nb/latest.html#2024",
+            }
+
+
+async def test_a_correction_dated_the_day_it_was_made_is_not_late(portal, tmp_path):
+    """Review 112's H2: 2024's report read on 2025-01-20, on time; corrected in place on 2025-02-10, the page's
+    发布日期 then that day. The revision's mail said it was published after the deadline (timeliness.late)."""
+    portal.add("/nb/", _column(("2025/t1.html", TITLE)))
+    portal.add("/nb/2025/t1.html", PAGE)
+    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    await poll(cfg, today=date(2025, 1, 20))
+    with sqlite3.connect(cfg.database) as con:  # the poll's stamp, had it run that day (the store's own clock)
+        con.execute("UPDATE documents SET first_seen = '2025-01-20T02:00:00+00:00'")
+    corrected = PAGE.replace(b"2025-01-20", b"2025-02-10")
+    assert corrected != PAGE
+    portal.add("/nb/2025/t1.html", corrected.replace("严格执行".encode(), "认真执行".encode(), 1))
+    (r,) = await poll(cfg, today=date(2025, 2, 10))
+    store = db(cfg)
+    (doc,) = store.reports("pt")
+    rules = [f.rule for f in doc.latest.findings] if doc.latest else []
+    store.close()
+    assert (r.new_versions, r.changed) == (1, 1)
+    assert "timeliness.late" not in rules
