@@ -20,11 +20,13 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 import pytest_asyncio
 from aiohttp import web
 from aiosmtpd.controller import Controller
 from conftest import SEEDS, per_store
+from pg import fresh_database
 from portal import Portal, listing, settings
 
 from monitor.alerts.channels import FORMATS
@@ -1182,3 +1184,39 @@ def test_a_failing_sources_mail_says_why_in_chinese_and_its_webhook_body_keeps_t
         assert "无法连接到网站（重试4次后放弃）" in text
         assert "Errno" not in text
     assert payload.to_json()["error"] == error  # the JSON body's field, for machines: as the journal has it
+
+
+async def test_one_alert_of_two_databases_has_two_message_ids(tmp_path, portal, smtp, store_kind, request):
+    """Review 112's M4: the Message-ID was the event's key and the recipient's only, so a database rebuilt from
+    scratch (or a second installation with the same source ids, mailing the same mailbox) mailed its alerts under
+    the Message-IDs the first one had used, and a mail system that drops copies by Message-ID dropped them."""
+    first_db, second_db = tmp_path / "a", tmp_path / "b"
+    first_db.mkdir()
+    second_db.mkdir()
+    await poll_and_deliver(config(first_db, portal, smtp))
+    rebuilt = config(second_db, portal, smtp)
+    if store_kind == "postgresql":  # (the test's one database is the first's)
+        rebuilt = replace(rebuilt, database_url=fresh_database(request.getfixturevalue("pg_server"), "t_rebuilt"))
+    store = open_store(rebuilt)
+    try:
+        async with Fetcher(rebuilt.user_agent, 4, 2, retries=0, backoff=0.01) as f:
+            await Watcher(rebuilt, store, f, today=lambda: TODAY).poll()
+    finally:
+        store.close()
+    made_later = "UPDATE events SET created = '2030-01-02T00:00:00+00:00'"  # as a database rebuilt the next day
+    if rebuilt.database_url:
+        with psycopg.connect(rebuilt.database_url, autocommit=True) as pg:
+            pg.execute(made_later)
+    else:
+        with sqlite3.connect(rebuilt.database) as con:
+            con.execute(made_later)
+    store = open_store(rebuilt)
+    try:
+        await deliver_due(rebuilt, store, RENDERER)
+    finally:
+        store.close()
+    by_subject: dict[str, list[str]] = {}
+    for m in smtp.inbox.messages:
+        by_subject.setdefault(str(m["Subject"]), []).append(m["Message-ID"])
+    assert len(by_subject) == 2  # the report's errors, the year after missing: each mailed by both databases
+    assert all(len(set(ids)) == 2 for ids in by_subject.values())

@@ -210,6 +210,7 @@ class _Pass:
             _digest_key(self.now, ids) if digest else first.event.key,
             self.renders[first.event_id][1],
             self.renderer.digest(rendered) if digest else rendered[0],
+            min(r.created for r in batch),
         )
         try:
             await send(self.settings, first.channel, first.recipient, message, link=self.link)

@@ -27,7 +27,8 @@ def email_message(sender: str, recipient: str, message: Outgoing) -> EmailMessag
     msg["To"] = recipient
     msg["Date"] = formatdate(localtime=True)
     # Stable per (event, recipient): a mail system that sees a retry after a crash can drop the copy.
-    msg["Message-ID"] = f"<{hashlib.sha256(f'{message.key}|{recipient}'.encode()).hexdigest()[:32]}@govreport-monitor>"
+    own = f"{message.key}|{message.made}|{recipient}"  # the same sent again keeps it; another database's differs
+    msg["Message-ID"] = f"<{hashlib.sha256(own.encode()).hexdigest()[:32]}@govreport-monitor>"
     msg.set_content(r.text)
     msg.add_alternative(r.html, subtype="html")
     return msg

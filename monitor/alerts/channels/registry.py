@@ -66,6 +66,9 @@ class Outgoing:
     key: str
     payload: Payload
     rendered: Rendered
+    # when its (first) event was stored: with the key, what makes its Message-ID this database's own (two databases'
+    # events of one key, a source id both give, mailed to one mailbox: review 112)
+    made: str = ""
 
 
 @dataclass(frozen=True)
