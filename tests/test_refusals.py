@@ -281,3 +281,34 @@ async def test_a_correction_dated_the_day_it_was_made_is_not_late(portal, tmp_pa
     store.close()
     assert (r.new_versions, r.changed) == (1, 1)
     assert "timeliness.late" not in rules
+
+
+async def test_a_report_that_stays_unreadable_is_told_once(portal, tmp_path):
+    """Review 111's M1: a listed report a firewall kept from govmon (HTTP 412, poll after poll) was said only in
+    ``status``: staff, who read mails, never learnt that a published report went unchecked. Told once it failed at
+    two polls in a row (a portal's bad minute is not worth a mail), once for as long as it stays so, and as a new
+    report once it is read."""
+    from monitor.alerts.render import Renderer  # noqa: PLC0415
+
+    portal.add("/nb/", _column(("2025/t1.html", TITLE)))
+    portal.add("/nb/2025/t1.html", SAFEDOG)
+    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    told = []
+    for day in (7, 8, 9):
+        await poll(cfg, today=date(2025, 12, day))
+        store = db(cfg)
+        told.append([e.event for e in store.events() if e.event.kind == "report_unreadable"])
+        store.close()
+    portal.add("/nb/2025/t1.html", PAGE)
+    await poll(cfg, today=date(2025, 12, 10))
+    store = db(cfg)
+    kinds = [e.event.kind for e in store.events()]
+    store.close()
+    assert [len(t) for t in told] == [0, 1, 1]
+    event = told[-1][0]
+    assert (event.payload.agency, event.payload.report.year if event.payload.report else None) == (BODY, 2024)
+    mail = Renderer().render(event.kind, event.payload)
+    assert mail.subject == f"【年报监测】{BODY}2024年度报告无法读取，未能检查"
+    assert "网站返回的是网站防火墙的拦截页面" in mail.text
+    assert "未发现问题" not in mail.text
+    assert kinds.count("new_report") == 1

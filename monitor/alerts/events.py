@@ -13,9 +13,9 @@ from monitor.alerts.channels import recipients
 from monitor.config import Settings, Source
 from monitor.model import AboutReport, Event, Finding, ListedReport, Payload, Report, SourceHealth
 from monitor.model.bodies import normal_name
-from monitor.store import SourceState, StoredReport
+from monitor.store import SourceState, StoredReport, UnreadableReport
 
-__all__ = ["first_poll_event", "missing_event", "recipients", "source_events", "version_events"]
+__all__ = ["first_poll_event", "missing_event", "recipients", "source_events", "unreadable_event", "version_events"]
 
 
 def _keys(findings: Sequence[Finding]) -> tuple[str, ...]:
@@ -110,3 +110,21 @@ def source_events(
     if not error and state.failing_alerted:
         return [Event(f"recovered|{source.id}|{poll_id}", "source_recovered", source.id, payload, to)]
     return []
+
+
+def unreadable_event(
+    settings: Settings, source: Source, before: UnreadableReport, error: str, body: str | None = None
+) -> Event:
+    """A listed report that could not be read at two polls in a row (``before``: as the first of them left it;
+    ``error``: the second's), told once for the time it stays unreadable (review 111: a report a firewall kept
+    from govmon for weeks was said only in ``status``; staff read mails). Once read, it is told as a new report."""
+    payload = Payload(
+        source.id,
+        body or source.agency,
+        before.url,
+        health=SourceHealth(error, 2),
+        report=AboutReport(before.title, before.year),
+        findings=(),
+    )
+    key = f"unreadable|{before.url}|{before.first_failed}"
+    return Event(key, "report_unreadable", source.id, payload, recipients(settings, source))

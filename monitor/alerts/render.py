@@ -71,6 +71,7 @@ KINDS = (
     "first_poll",
     "source_failing",
     "source_recovered",
+    "report_unreadable",
     "test",
 )
 
@@ -280,6 +281,9 @@ def sample_payload(kind: str) -> Payload:
             ListedReport("示例市政务服务和大数据管理局2020年政府信息公开工作年度报告", 2020, payload.url, 0, 2),
         )
         return replace(payload, health=None, report=None, reports=listed, findings=())
+    if kind == "report_unreadable":
+        health = SourceHealth("http://example.gov.cn/nb/t1.html: HTTP 412 Precondition Failed", 2)
+        return replace(payload, health=health, tables=None, table_status=None, findings=())
     if kind != "revision":
         return payload
     return replace(

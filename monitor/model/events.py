@@ -157,7 +157,9 @@ class Event:
     """Something worth an alert. `key` makes it idempotent: the same key is stored (and sent) once."""
 
     key: str
-    kind: str  # new_report | new_finding | revision | missing | first_poll | source_failing | source_recovered | test
+    # new_report | new_finding | revision | missing | first_poll | source_failing | source_recovered |
+    # report_unreadable | test
+    kind: str
     source: str | None
     payload: Payload
     recipients: tuple[tuple[str, str], ...]  # (channel, recipient)

@@ -72,6 +72,7 @@ class PollResult:
     # each listed report's body (stored with it, or attributed as it was read now): a title that names none (a
     # 信息公开目录's, whose 发布机构 stands in a column of its own) lists its year for that body, not for every one
     body_of: dict[str, str] = field(default_factory=dict)
+    unreadable: list[Event] = field(default_factory=list)  # reports unreadable at this poll and the one before
 
     def told(self, events: list[Event]) -> list[Event]:
         """The events as stored: without recipients in a quiet (first) poll; the summary names them."""

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 
 from monitor import reading
-from monitor.alerts.events import first_poll_event, missing_event, source_events
+from monitor.alerts.events import first_poll_event, missing_event, source_events, unreadable_event
 from monitor.checks.pipeline import source_findings
 from monitor.checks.registry import SourceContext
 from monitor.config import Settings, Source
@@ -36,9 +36,10 @@ from monitor.store import (
     SourceState,
     Store,
     StoredBody,
+    UnreadableReport,
 )
 from monitor.watch.batched import PollCalls
-from monitor.watch.discover import COLUMN, UNOPENED, Link
+from monitor.watch.discover import COLUMN, NOTICE, UNOPENED, Link
 from monitor.watch.document import Documents, PollResult, Remembered
 from monitor.watch.expected import Owners, expected, owners
 from monitor.watch.fetch import Fetcher
@@ -199,7 +200,7 @@ class Watcher:
                 result.error,
                 result.reports,
                 result.new_versions,
-                (*events, *([first] if first else []), *missing),
+                (*events, *([first] if first else []), *missing, *result.unreadable),
                 tuple(result.touched),
                 None if settled is None else tuple(settled),
             )
@@ -316,16 +317,28 @@ class Watcher:
                 # that is gone (404, 410): no report is unread
                 log.info("source %s: %s (%s) not fetched: %s", source.id, link.url, link.title, exc)
                 return 0
-            return self._failed(source, link, result, exc)
+            return self._failed(source, link, result, exc, known.unreadable)
         except InputError as exc:
-            return self._failed(source, link, result, exc)
+            return self._failed(source, link, result, exc, known.unreadable)
 
-    def _failed(self, source: Source, link: Link, result: PollResult, exc: FetchError | InputError) -> int:
-        """A report that could not be fetched or read: its problem noted, and kept in the store."""
+    def _failed(
+        self,
+        source: Source,
+        link: Link,
+        result: PollResult,
+        exc: FetchError | InputError,
+        before: UnreadableReport | None,
+    ) -> int:
+        """A report that could not be fetched or read: its problem noted, and kept in the store; told once where it
+        could not be read at the poll before either (``before``), unless its link may be no report's (a notice)."""
         result.problems.append(f"{link.url}: {exc}")
         result.failing.append(link.url)
         if isinstance(exc, FetchError):  # not fetched: tried again next poll
             self.store.mark_unreadable(source.id, link.url, str(exc), title=link.title, year=link.year)
+        if before is not None and link.doubt not in (COLUMN, NOTICE):
+            why = before.error if isinstance(exc, Remembered) else str(exc)  # (the same bytes: why they failed)
+            body = result.body_of.get(link.url) or title_body(link.title)
+            result.unreadable.append(unreadable_event(self.settings, source, before, why, body))
         level = logging.INFO if isinstance(exc, Remembered) else logging.WARNING
         log.log(level, "source %s: report %s: %s", source.id, link.url, exc)
         return 0
