@@ -312,3 +312,23 @@ async def test_a_report_that_stays_unreadable_is_told_once(portal, tmp_path):
     assert "网站返回的是网站防火墙的拦截页面" in mail.text
     assert "未发现问题" not in mail.text
     assert kinds.count("new_report") == 1
+
+
+@pytest.mark.parametrize(
+    "stub",
+    [
+        '<html><head><meta http-equiv="refresh" content="0; url=/xxgk/2025/t1.html"></head><body></body></html>',
+        '<html><head><script type="text/javascript">window.location.href="/xxgk/2025/t1.html";</script></head>'
+        "<body></body></html>",
+        "<html><body><script>location.replace('/xxgk/2025/t1.html')</script></body></html>",
+    ],
+)
+async def test_a_report_s_old_address_sending_its_reader_on_is_followed(portal, tmp_path, stub):
+    """Review 111's M4: a report moved, its old address a stub that sends the reader to the new one, was
+    "页面不是报告" (a listing's meta refresh was followed, a report's not): the report went unchecked."""
+    portal.add("/nb/", _column(("2025/t1.html", TITLE)))
+    portal.add("/nb/2025/t1.html", stub)
+    portal.add("/xxgk/2025/t1.html", PAGE)
+    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    (r,) = await poll(cfg, today=date(2025, 12, 7))
+    assert (r.problems, r.new_versions) == ([], 1)

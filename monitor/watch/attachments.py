@@ -5,6 +5,7 @@ holds no statutory table."""
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from monitor.watch import pagers
@@ -24,7 +25,8 @@ def attachments(html: str, page_url: str) -> list[str]:
     """Links to attachments on a report page in any format a report is published in: PDF and OFD first
     (the published forms), then Word/WPS, a zip of attachments, workbooks, images. Linked (<a>) or shown in the
     page (<iframe>, <embed>, <object>), directly or through a PDF viewer (``viewer.html?file=…pdf``).
-    The kind comes from the URL's extension, else from the link text ("…年度报告.pdf" on a download URL)."""
+    The kind comes from the URL's extension, else from the link text ("…年度报告.pdf" on a download URL). A stub
+    sending its reader on (a meta refresh, a script setting ``location``) gives where it sends first."""
     page = parsed(html)
     if page is None:
         return []
@@ -42,7 +44,30 @@ def attachments(html: str, page_url: str) -> list[str]:
         m = _ATTACHMENT.search(urlsplit(url).path) or _ATTACHMENT.search(text)
         if m and url not in found:
             found[url] = m.group(1).lower()
-    return sorted(found, key=lambda u: _ORDER.index(found[u]) if found[u] in _ORDER else len(_ORDER))
+    ordered = sorted(found, key=lambda u: _ORDER.index(found[u]) if found[u] in _ORDER else len(_ORDER))
+    sent = _sent_to(page, base)
+    return [sent, *(u for u in ordered if u != sent)] if sent else ordered
+
+
+_REFRESH = re.compile(r"url\s*=\s*['\"]?([^'\";]+)", re.I)
+# a script that only sends its reader on: location.href = '…', location.replace('…') (a stub left at a report's
+# old address)
+_SENT = re.compile(
+    r"^\s*(?:(?:window|self|top|document)\.)?location(?:\.href)?\s*(?:=\s*|\.replace\(\s*|\.assign\(\s*)"
+    r"['\"]([^'\"]+)['\"]\s*\)?\s*;?\s*$"
+)
+
+
+def _sent_to(page: Any, base: str) -> str | None:
+    """Where a page that is only a stub sends its reader (review 111's M4: a report's page moved, its old address
+    a ``<meta http-equiv="refresh">`` or a script setting ``location``): read as the report, before attachments."""
+    for meta in page.all("meta"):
+        if str(meta.get("http-equiv") or "").lower() == "refresh" and (m := _REFRESH.search(str(meta.get("content")))):
+            return resolved(base, m.group(1).strip())
+    for script in page.all("script"):
+        if m := _SENT.match(script.text or ""):
+            return resolved(base, m.group(1).strip())
+    return None
 
 
 def viewed(url: str) -> str | None:
