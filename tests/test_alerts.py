@@ -556,7 +556,7 @@ def test_every_event_kind_renders_a_chinese_subject():
         k: RENDERER.render(k, sample_payload(k)).subject
         for k in ("new_report", "new_finding", "revision", "missing", "source_failing", "source_recovered")
     }
-    assert subjects["revision"].endswith("2021年度报告发布后被修改")
+    assert subjects["revision"].endswith("2021年度报告发布后被修改，1个问题已解决")
     assert subjects["source_failing"].endswith("门户网站连续3次无法访问")
     assert all(s.startswith("【年报监测】") for s in subjects.values())
 
@@ -741,7 +741,7 @@ async def test_a_revision_is_one_message_with_its_new_errors_and_what_was_resolv
     mails = reports_mail(smtp)
     assert len(mails) == 2  # one message for the revision, not one per new error besides it
     body = mails[1].get_body(("plain",)).get_content()
-    assert mails[1]["Subject"].endswith("2021年度报告发布后被修改")
+    assert mails[1]["Subject"].endswith("2021年度报告发布后被修改，1个问题已解决")  # (review 112: seen in the inbox)
     assert "行政诉讼(未经复议直接起诉)：" in body  # the new error
     assert "已解决的问题" in body
     assert "行政复议：结果维持(0)+结果纠正(0)+其他结果(0)+尚未审结(0)=0，但总计为2" in body.split("已解决的问题")[1]
@@ -1220,3 +1220,11 @@ async def test_one_alert_of_two_databases_has_two_message_ids(tmp_path, portal, 
         by_subject.setdefault(str(m["Subject"]), []).append(m["Message-ID"])
     assert len(by_subject) == 2  # the report's errors, the year after missing: each mailed by both databases
     assert all(len(set(ids)) == 2 for ids in by_subject.values())
+
+
+def test_a_digest_heads_each_alert_with_its_subject_once():
+    """Review 112's L4: each alert in a digest's text said its subject twice (the digest's heading, then the
+    alert's own first line)."""
+    items = [RENDERER.render(kind, sample_payload(kind)) for kind in ("revision", "missing", "report_unreadable")]
+    text = RENDERER.digest(items).text
+    assert [text.count(i.subject) for i in items] == [1, 1, 1]

@@ -332,3 +332,40 @@ async def test_a_report_s_old_address_sending_its_reader_on_is_followed(portal, 
     cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
     (r,) = await poll(cfg, today=date(2025, 12, 7))
     assert (r.problems, r.new_versions) == ([], 1)
+
+
+def _undated(page: bytes) -> bytes:
+    """Corpus 010 with its 发布日期 taken off the page (its index box's and the CMS's <meta> field)."""
+    text = page.decode()
+    text = re.sub(r'<meta name="PubDate" content="[^"]*"\s*/?>', "", text)
+    return text.replace("2025-01-20", "").encode()
+
+
+@pytest.mark.parametrize(
+    ("before", "first_read", "said"),
+    [
+        (date(2025, 1, 31), date(2025, 2, 1), "是否在法定期限2025-01-31前发布无法确定"),
+        (date(2025, 2, 3), date(2025, 2, 4), "已晚于法定期限2025-01-31：应为逾期发布"),
+        (date(2025, 1, 20), date(2025, 1, 21), None),
+    ],
+)
+async def test_a_report_without_a_date_listed_first_after_the_deadline(portal, tmp_path, before, first_read, said):
+    """Review 112's M2: a report whose page gives no 发布日期, listed first at a poll after the deadline (the poll
+    before read the whole listing without it): its mail said nothing of when it was published."""
+    portal.add("/nb/", _column(("2024/t0.html", "平潭综合实验区公安局2023年政府信息公开工作年度报告")))
+    portal.add("/nb/2024/t0.html", PAGE.replace(b"2024", b"2023").replace(b"2025", b"2024"))
+    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    await poll(cfg, today=before)
+    with sqlite3.connect(cfg.database) as con:  # the poll's stamp, had it run that day (the store's own clock)
+        con.execute("UPDATE sources SET last_poll = ?", [f"{before.isoformat()}T04:00:00+00:00"])
+    portal.add(
+        "/nb/", _column(("2025/t1.html", TITLE), ("2024/t0.html", "平潭综合实验区公安局2023年政府信息公开工作年度报告"))
+    )
+    portal.add("/nb/2025/t1.html", _undated(PAGE))
+    (r,) = await poll(cfg, today=first_read)
+    store = db(cfg)
+    (doc,) = [d for d in store.reports("pt") if d.year == 2024]
+    messages = [f.message for f in doc.latest.findings if f.rule == "timeliness.undated"] if doc.latest else []
+    store.close()
+    assert r.new_versions == 1
+    assert [said in m for m in messages] == ([True] if said else [])

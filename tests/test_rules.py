@@ -74,8 +74,9 @@ def found(r: Report, rule: str, previous: Report | None = None) -> list[Finding]
 
 def test_every_rule_has_a_contract_severity():
     assert {r.severity for r in RULES.values()} <= {"error", "warning"}
-    # the contract's 18, identity.unverifiable, history.copied, same_tables, backdated, region.parts, report.paged, section.unread
-    assert len(RULES) == 25
+    # the contract's 18, identity.unverifiable, history.copied, same_tables, backdated, region.parts, report.paged,
+    # section.unread, timeliness.undated
+    assert len(RULES) == 26
 
 
 def test_one_registry_holds_every_rule_id_of_the_contract(capsys):

@@ -241,7 +241,7 @@ class Renderer:
         bodies = [
             {
                 "subject": i.subject,
-                "text": i.text,
+                "text": i.text.removeprefix(i.subject).lstrip("\n"),  # (its subject heads it in the digest)
                 "html_body": markupsafe.Markup(i.html.split("<body", 1)[-1].split(">", 1)[-1].rsplit("</body>", 1)[0]),
             }
             for i in items

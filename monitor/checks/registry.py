@@ -31,8 +31,8 @@ class Context:
     # the day govmon last read the source's whole listing and this report was not on it (the watcher, for a report
     # seen first; None: not known)
     listing_read: date | None = None
-    # the day govmon first read this report (the watcher, for a version that revises one it stored): it was
-    # published by then, whatever date a later version gives (a correction dated the day it was made: review 112)
+    # the day govmon first read this report (the watcher: today for a report seen first): it was published by then,
+    # whatever date a later version gives (a correction dated the day it was made: review 112)
     seen_on: date | None = None
 
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # what several rules share

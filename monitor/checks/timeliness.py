@@ -52,6 +52,32 @@ def timeliness_backdated(ctx: Context, make: Callable[..., Finding]) -> Iterator
     )
 
 
+@rule(
+    "timeliness.undated",
+    "warning",
+    "报告未写明发布日期，且govmon在法定期限后才在栏目中见到它（发布是否逾期由读取栏目的时间推定）",
+    needs=("listing_read", "body"),
+)
+def timeliness_undated(ctx: Context, make: Callable[..., Finding]) -> Iterator[Finding]:
+    """A report whose page gives no 发布日期, listed first after a reading of its listing that did not list it:
+    published after that reading; late where that reading was after the deadline, perhaps late where govmon first
+    read it after the deadline (review 112's M2: its mail said nothing of its date; only ``status`` did)."""
+    r, read, seen = ctx.report, ctx.listing_read, ctx.seen_on
+    if r.published is not None or read is None or seen is None or not (r.year and r.kind):
+        return
+    due = deadline(r.year, r.kind)
+    if read > due:
+        said = f"govmon于{read.isoformat()}读取该栏目时尚未列出此报告，已晚于法定期限{due.isoformat()}：应为逾期发布"
+    elif seen > due:
+        said = (
+            f"govmon于{read.isoformat()}读取该栏目时尚未列出此报告，{seen.isoformat()}首次读到，"
+            f"是否在法定期限{due.isoformat()}前发布无法确定"
+        )
+    else:
+        return
+    yield make(f"报告未写明发布日期；{said}", expected=None, actual=None)
+
+
 @rule("timeliness.missing", "error", "法定期限已过，门户网站上仍未找到该年度的报告", scope="source")
 def timeliness_missing(ctx: SourceContext, make: Callable[..., Finding]) -> Iterator[Finding]:
     year = ctx.today.year - 1

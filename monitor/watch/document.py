@@ -184,7 +184,7 @@ class Documents:
             similar,
             listing_read=listed_on,
             own=ready.own,
-            seen_on=china_day(doc.first_seen) if doc else None,
+            seen_on=china_day(doc.first_seen) if doc else self.today(),
         )
         previous = latest.findings if latest else None
         events = version_events(
