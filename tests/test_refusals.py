@@ -369,3 +369,14 @@ async def test_a_report_without_a_date_listed_first_after_the_deadline(portal, t
     store.close()
     assert r.new_versions == 1
     assert [said in m for m in messages] == ([True] if said else [])
+
+
+async def test_a_report_a_portal_refuses_is_named_once_in_the_poll_s_line(portal, tmp_path):
+    """Review 111's L: `govmon poll` printed "could not read URL: URL: HTTP 412 Precondition Failed"."""
+    portal.add("/nb/", _column(("2025/t1.html", TITLE)))
+    portal.add("/nb/2025/t1.html", PAGE, status=[412])
+    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    (r,) = await poll(cfg, today=date(2025, 12, 7))
+    (problem,) = r.problems
+    assert problem.count(f"{portal.base}/nb/2025/t1.html") == 1
+    assert "HTTP 412" in problem

@@ -331,7 +331,8 @@ class Watcher:
     ) -> int:
         """A report that could not be fetched or read: its problem noted, and kept in the store; told once where it
         could not be read at the poll before either (``before``), unless its link may be no report's (a notice)."""
-        result.problems.append(f"{link.url}: {exc}")
+        said = str(exc)
+        result.problems.append(said if said.startswith(f"{link.url}: ") else f"{link.url}: {said}")  # (once)
         result.failing.append(link.url)
         if isinstance(exc, FetchError):  # not fetched: tried again next poll
             self.store.mark_unreadable(source.id, link.url, str(exc), title=link.title, year=link.year)
