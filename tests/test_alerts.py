@@ -1228,3 +1228,25 @@ def test_a_digest_heads_each_alert_with_its_subject_once():
     items = [RENDERER.render(kind, sample_payload(kind)) for kind in ("revision", "missing", "report_unreadable")]
     text = RENDERER.digest(items).text
     assert [text.count(i.subject) for i in items] == [1, 1, 1]
+
+
+async def test_a_correction_published_under_a_new_address_says_what_it_resolved(tmp_path, portal, smtp):
+    """Review 112's M1: the body's report with an error, mailed; two days later a corrected copy at a new address
+    (the old one taken down): mailed as an unrelated new report, nothing said of the error it corrected."""
+    cfg = config(tmp_path, portal, smtp)
+    data = read_report(SEEDS["tianmen"].read_bytes(), "x").to_json()
+    data["title"] = "天门市2021年政府信息公开工作年度报告"
+    planted = json.loads(json.dumps(data))
+    planted["tables"]["appeals"]["review"]["total"] = 2
+    portal.add("/nb/t.html", report_page(planted))
+    await poll_and_deliver(cfg)
+    portal.add("/nb/", listing([("t2.html", "天门市2021年政府信息公开工作年度报告（更正）")]))
+    portal.add("/nb/t2.html", report_page({**data, "title": "天门市2021年政府信息公开工作年度报告（更正）"}))
+    del portal.pages["/nb/t.html"]
+    await poll_and_deliver(cfg)
+    mails = reports_mail(smtp)
+    assert len(mails) == 2
+    body = mails[1].get_body(("plain",)).get_content()
+    assert mails[1]["Subject"].endswith("2021年度报告（重新发布）：未发现问题，1个问题已解决")
+    assert "本报告为重新发布的版本" in body
+    assert "行政复议：结果维持(0)+结果纠正(0)+其他结果(0)+尚未审结(0)=0，但总计为2" in body.split("已解决的问题")[1]

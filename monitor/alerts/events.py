@@ -34,18 +34,23 @@ def version_events(
     content_hash: str,
     because: str = "",
     warnings_too: bool = False,
+    replaces: Sequence[Finding] = (),
 ) -> list[Event]:
     """Events for a newly stored version. `previous` is the last version's findings (None: a new report).
     ``because`` tells apart the checks of one content again (the year before arrived: its content hash), a
     revision to a content the report had before (A→B→A→B: the version it revises) from the first one, and a new
     report from the one its address held before (set aside as another year's: its year); with ``warnings_too`` a
-    new warning is told as a new error is (a check that only warns, run again later)."""
+    new warning is told as a new error is (a check that only warns, run again later). ``replaces``: the findings of
+    the report a new one is published again in place of (the body's report of the year under another address):
+    those it no longer has are told resolved (review 112: a correction under a new address read as unrelated)."""
     to = recipients(settings, source)
     published = report.published.isoformat() if report.published else None
     about = AboutReport(report.title, report.year, published)
     agency = report.agency or source.agency
     if previous is None:
-        payload = Payload(source.id, agency, url, report=about, finding_keys=_keys(findings))
+        now = {f.key for f in findings}
+        gone = tuple(f.message for f in replaces if f.key not in now and f.rule != "revision.changed")
+        payload = Payload(source.id, agency, url, report=about, finding_keys=_keys(findings), resolved=gone or None)
         return [Event(f"report|{url}{because}", "new_report", source.id, payload, to)]
     # One message per report and poll: what changed, the errors that are new, and what was resolved.
     known, now = {f.key for f in previous}, {f.key for f in findings}

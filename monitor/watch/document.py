@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -197,6 +198,7 @@ class Documents:
             diff=diff,
             content_hash=content_hash,
             because=_again(latest, self.today()) if doc or not stored.document else f"|{year}",  # (one set aside)
+            replaces=self._published_again(link, report, who.body, year) if around.year_stored and not doc else (),
         )
         version = NewVersion(
             source.id,
@@ -224,6 +226,14 @@ class Documents:
         self.store.save_version(version, result.told(events))
         self._saved(source, version, revises=latest is not None, result=result)
         return year
+
+    def _published_again(self, link: Link, report: Report, body: str, year: int | None) -> list[Finding]:
+        """The findings of the report a new address's report is published again in place of: the body's report of
+        the year stored under another address, under the same title (but a mark such as （更正）); none else."""
+        stored = self.store.body_version(body, year) if year else None
+        if stored is None or stored.url == link.url or _titled(stored.report.title) != _titled(report.title):
+            return []
+        return stored.findings
 
     def _this_year(
         self, source: Source, doc: StoredDocument | None, known: VersionHashes | None, report: Report
@@ -393,3 +403,11 @@ def _judge(
     out."""
     diff = diff_reports(earlier, data) if earlier is not None else None
     return run_rules(report, before, diff, tuple(similar), listing_read, own=own, seen_on=seen_on), diff
+
+
+_MARKS = re.compile(r"[(（【\[][^)）】\]]{0,8}[)）】\]]|\s+")  # （更正）, 【修订版】, (2)
+
+
+def _titled(title: str | None) -> str:
+    """A title without its marks of a version (（更正）, （修订）) and its spaces."""
+    return _MARKS.sub("", title or "")
