@@ -380,3 +380,50 @@ async def test_a_report_a_portal_refuses_is_named_once_in_the_poll_s_line(portal
     (problem,) = r.problems
     assert problem.count(f"{portal.base}/nb/2025/t1.html") == 1
     assert "HTTP 412" in problem
+
+
+@pytest.mark.parametrize("dated", [True, False])
+async def test_an_address_holding_each_year_s_report_in_turn_and_back(portal, tmp_path, dated):
+    """Review 113's H2: the address's 2024 report undated (compared with the day govmon first saw it, 2025's looked
+    like its year corrected: mailed as its revision, 2024 逾期未发布), and an address going back and forth (two
+    servers behind it): 2025's report was taken for revised into 2024's, 2025 called 逾期未发布 while it was there."""
+    pages = {2024: PAGE, 2025: _next_year(PAGE)}
+    if not dated:
+        pages = {year: _undated(page) for year, page in pages.items()}
+    portal.add("/nb/", _column(("latest.html", "政府信息公开工作年度报告")))
+    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    for day, year in ((date(2025, 12, 10), 2024), (date(2026, 1, 30), 2025), (date(2026, 2, 2), 2024)):
+        portal.add("/nb/latest.html", pages[year])
+        await poll(cfg, today=day)
+    portal.add("/nb/latest.html", pages[2025])
+    await poll(cfg, today=date(2026, 2, 3))
+    store = db(cfg)
+    kinds = [(e.event.kind, e.event.payload.to_json().get("year")) for e in store.events()]
+    years = {d.year for d in store.reports("pt") if d.versions}
+    store.close()
+    assert [k for k in kinds if k[0] in ("missing", "revision")] == []
+    assert years == {2024, 2025}
+
+
+async def test_a_report_listed_but_refused_and_read_later_is_not_said_listed_late(portal, tmp_path):
+    """Review 113's H3: listed at three polls while the portal refused it (HTTP 412), read at the fourth: its
+    发布日期 was said to be earlier than the day govmon first listed it (timeliness.backdated), though the polls
+    before listed it. And once read, its page refused again is no report 无法读取，未能检查 (review 113's M3)."""
+    portal.add("/nb/", _column(("2025/t1.html", TITLE)))
+    portal.add("/nb/2025/t1.html", PAGE, status=[412, 412, 412])
+    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    for day in (7, 8, 9, 10):
+        await poll(cfg, today=date(2025, 12, day))
+        with sqlite3.connect(cfg.database) as con:  # each poll's stamp, had it run that day
+            con.execute("UPDATE sources SET last_poll = ?", [f"2025-12-{day:02d}T04:00:00+00:00"])
+    portal.add("/nb/2025/t1.html", PAGE, status=[412, 412])
+    for day in (11, 12):
+        await poll(cfg, today=date(2025, 12, day))
+    store = db(cfg)
+    (doc,) = store.reports("pt")
+    rules = [f.rule for f in doc.latest.findings] if doc.latest else []
+    unreadable = [e for e in store.events() if e.event.kind == "report_unreadable"]
+    store.close()
+    assert doc.versions == 1
+    assert "timeliness.backdated" not in rules
+    assert len(unreadable) == 1  # the first three polls' (12-08): none once it was read

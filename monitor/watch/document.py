@@ -13,11 +13,12 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from monitor import reading
 from monitor.alerts.events import version_events
+from monitor.checks import copies
 from monitor.checks.pipeline import ACROSS_YEARS, across_years, run_rules
 from monitor.checks.revision import diff_reports
 from monitor.config import Settings, Source
@@ -42,7 +43,6 @@ from monitor.watch.prepared import prepared
 from monitor.watch.stored import Stored
 
 log = logging.getLogger("govmon")
-NEXT_REPORT = timedelta(days=180)  # a report of another year this long after one stored at its address is another
 IN_HAND = 4  # documents handed to the reader pool per reader (``Documents.parsing``)
 NO_REPORTS_KEPT = 50_000  # doubtful links remembered as opening no report (``Documents.no_report``): ~10 MiB
 
@@ -174,7 +174,7 @@ class Documents:
         similar = self.store.similar(source.id, year, marks, body=who.body) if year else []
         # listed for the first time, and no report of the body's year stored (a correction republished under a
         # new URL keeps its date honestly): the listing read last time lacked it
-        first = doc is None and bad is None and year is not None and not around.year_stored
+        first = doc is None and stored.unreadable is None and year is not None and not around.year_stored
         listed_on = result.listing_read if first else None
         findings, diff = await asyncio.to_thread(
             _judge,
@@ -239,14 +239,14 @@ class Documents:
         self, source: Source, doc: StoredDocument | None, known: VersionHashes | None, report: Report
     ) -> tuple[StoredDocument | None, VersionHashes | None]:
         """The stored report at a link (its document, its latest version's hashes) that ``report`` read there now may
-        revise: none where the address holds another year's report now, published half a year or more after the one
-        stored (a page kept for the latest report), which is set aside, published as it was (review 112: it was
-        called 逾期未发布, this one its revision). Sooner, it is the report stored, its year corrected."""
+        revise: none where the address holds another year's report now (a page kept for the latest report, or two
+        servers behind one address), which is set aside, published as it was (review 112: it was called 逾期未发布,
+        this one its revision; review 113: an undated one, a year coming back). The stored report with its title's
+        year corrected (the same numbers, the same 发布日期) is the one revised."""
         if doc is None or not doc.year or not report.year or report.year == doc.year:
             return doc, known
         latest = self.store.latest_version(doc.id)
-        was = (latest.report.published if latest else None) or china_day(doc.first_seen)
-        if (report.published or self.today()) - was < NEXT_REPORT:
+        if latest is not None and _year_corrected(latest.report, report):
             return doc, known
         self.store.set_aside(doc.id, doc.year)
         log.info(
@@ -411,3 +411,9 @@ _MARKS = re.compile(r"[(（【\[][^)）】\]]{0,8}[)）】\]]|\s+")  # （更正
 def _titled(title: str | None) -> str:
     """A title without its marks of a version (（更正）, （修订）) and its spaces."""
     return _MARKS.sub("", title or "")
+
+
+def _year_corrected(stored: Report, report: Report) -> bool:
+    """Whether ``report`` is ``stored`` with its year corrected (2022 → 2023 in its title): the same numbers, and
+    the same 发布日期, or neither dated (two years' reports, one copied from the other, are dated a year apart)."""
+    return stored.published == report.published and copies.numbers(stored) == copies.numbers(report)

@@ -36,7 +36,6 @@ from monitor.store import (
     SourceState,
     Store,
     StoredBody,
-    UnreadableReport,
 )
 from monitor.watch.batched import PollCalls
 from monitor.watch.discover import COLUMN, NOTICE, UNOPENED, Link
@@ -317,9 +316,9 @@ class Watcher:
                 # that is gone (404, 410): no report is unread
                 log.info("source %s: %s (%s) not fetched: %s", source.id, link.url, link.title, exc)
                 return 0
-            return self._failed(source, link, result, exc, known.unreadable)
+            return self._failed(source, link, result, exc, known)
         except InputError as exc:
-            return self._failed(source, link, result, exc, known.unreadable)
+            return self._failed(source, link, result, exc, known)
 
     def _failed(
         self,
@@ -327,16 +326,18 @@ class Watcher:
         link: Link,
         result: PollResult,
         exc: FetchError | InputError,
-        before: UnreadableReport | None,
+        known: KnownReport,
     ) -> int:
         """A report that could not be fetched or read: its problem noted, and kept in the store; told once where it
-        could not be read at the poll before either (``before``), unless its link may be no report's (a notice)."""
+        could not be read at the poll before either, unless a version of it is stored (it was checked: review 113) or
+        its link may be no report's (a notice)."""
+        before = known.unreadable
         said = str(exc)
         result.problems.append(said if said.startswith(f"{link.url}: ") else f"{link.url}: {said}")  # (once)
         result.failing.append(link.url)
         if isinstance(exc, FetchError):  # not fetched: tried again next poll
             self.store.mark_unreadable(source.id, link.url, str(exc), title=link.title, year=link.year)
-        if before is not None and link.doubt not in (COLUMN, NOTICE):
+        if before is not None and known.document is None and link.doubt not in (COLUMN, NOTICE):  # (none stored)
             why = before.error if isinstance(exc, Remembered) else str(exc)  # (the same bytes: why they failed)
             body = result.body_of.get(link.url) or title_body(link.title)
             result.unreadable.append(unreadable_event(self.settings, source, before, why, body))
