@@ -59,11 +59,22 @@ NOT_FOUND = (
     '<img src="/images/404.png"><p>抱歉！您访问的页面不存在或已被删除。</p><p>没有找到相关信息，<span id="sec">5'
     '</span>秒后自动返回<a href="/">网站首页</a></p></div></body></html>'
 )
-# a real column page's footer names who keeps the site (网站维护：…): no maintenance notice
+# a real column page's footer names who keeps the site (网站维护：…): no maintenance notice; nor are review 113's
+# empty columns whose chrome holds such words (a footer's company, a banner's notice of next week's upkeep, a
+# script's message, a sidebar's note) refusals: their 暂无信息 is said, and their reports are late
 FOOTER = (
     '<html><body><div class="list"><p>暂无信息</p></div><div class="footer">主办单位：平潭综合实验区公安局 '
     "网站维护：平潭综合实验区信息中心</div></body></html>"
 )
+EMPTY_COLUMNS = [
+    FOOTER.replace("网站维护：平潭综合实验区信息中心", "技术支持及系统维护：福建某某信息技术有限公司"),
+    FOOTER.replace(
+        '<div class="list">',
+        '<div class="banner">本网站将于12月20日进行系统升级维护，届时暂停访问</div><div class="list">',
+    ),
+    FOOTER.replace("</body>", "<script>function nf(){alert('页面不存在或已删除');}</script></body>"),
+    FOOTER.replace('<div class="list">', '<div class="side">部分文件已失效，以最新发布为准</div><div class="list">'),
+]
 
 
 @pytest.mark.parametrize(
@@ -75,6 +86,7 @@ FOOTER = (
         (MAINTENANCE, "网站维护通知页面"),
         (NOT_FOUND, "“页面不存在”页面"),
         (FOOTER, None),
+        *((page, None) for page in EMPTY_COLUMNS),
         (PAGE.decode(), None),  # the report itself (it speaks of 网站 and its upkeep)
     ],
 )
@@ -427,3 +439,35 @@ async def test_a_report_listed_but_refused_and_read_later_is_not_said_listed_lat
     assert doc.versions == 1
     assert "timeliness.backdated" not in rules
     assert len(unreadable) == 1  # the first three polls' (12-08): none once it was read
+
+
+@pytest.mark.parametrize("page", EMPTY_COLUMNS)
+async def test_an_empty_column_whose_chrome_mentions_upkeep_or_loss_is_empty(portal, tmp_path, page):
+    """Review 113's M1: a new column that says 暂无信息, with such words in its chrome, was taken for a refusal: the
+    poll failed (未能检查) and the body's missing report was not mailed, as it was before."""
+    portal.add("/nb/", page)
+    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    (r,) = await poll(cfg, today=AFTER_2025_DUE)
+    store = db(cfg)
+    missing = [e.event.payload.to_json()["year"] for e in store.events() if e.event.kind == "missing"]
+    store.close()
+    assert r.error is None
+    assert missing == [2025]
+
+
+async def test_an_intro_page_linking_its_pdf_beside_a_dead_refresh_is_read_from_its_pdf(portal, tmp_path):
+    """Review 113's L2: a report's intro page links its PDF and also refreshes to an address no longer served:
+    where the page sends its reader was tried first, failed, and the PDF was never read."""
+    pdf = (CORPUS / "002_huaian_hongze_district_2024.pdf").read_bytes()
+    title = "淮安市洪泽区2024年政府信息公开工作年度报告"
+    portal.add("/nb/", _column(("2025/t1.html", title)))
+    portal.add(
+        "/nb/2025/t1.html",
+        f'<html><head><meta charset="utf-8"><meta http-equiv="refresh" content="30;url=/old/gone.html">'
+        f"<title>{title}</title></head><body><h1>{title}</h1>"
+        f'<p>附件：<a href="P020250122.pdf">{title}.pdf</a></p></body></html>',
+    )
+    portal.add("/nb/2025/P020250122.pdf", pdf, content_type="application/pdf", charset=None)
+    cfg = settings(tmp_path, [("hz", "government", f"{portal.base}/nb/")], first_poll="each")
+    (r,) = await poll(cfg, today=date(2025, 12, 7))
+    assert (r.problems, r.new_versions) == ([], 1)

@@ -26,7 +26,8 @@ def attachments(html: str, page_url: str) -> list[str]:
     (the published forms), then Word/WPS, a zip of attachments, workbooks, images. Linked (<a>) or shown in the
     page (<iframe>, <embed>, <object>), directly or through a PDF viewer (``viewer.html?file=…pdf``).
     The kind comes from the URL's extension, else from the link text ("…年度报告.pdf" on a download URL). A stub
-    sending its reader on (a meta refresh, a script setting ``location``) gives where it sends first."""
+    sending its reader on (a meta refresh, a script setting ``location``) gives where it sends last: an intro page
+    linking its PDF beside a refresh to an address no longer served is read from its PDF (review 113)."""
     page = parsed(html)
     if page is None:
         return []
@@ -46,7 +47,7 @@ def attachments(html: str, page_url: str) -> list[str]:
             found[url] = m.group(1).lower()
     ordered = sorted(found, key=lambda u: _ORDER.index(found[u]) if found[u] in _ORDER else len(_ORDER))
     sent = _sent_to(page, base)
-    return [sent, *(u for u in ordered if u != sent)] if sent else ordered
+    return [*ordered, sent] if sent and sent not in ordered else ordered  # (a stub's target after its attachments)
 
 
 _REFRESH = re.compile(r"url\s*=\s*['\"]?([^'\";]+)", re.I)
@@ -60,7 +61,7 @@ _SENT = re.compile(
 
 def _sent_to(page: Any, base: str) -> str | None:
     """Where a page that is only a stub sends its reader (review 111's M4: a report's page moved, its old address
-    a ``<meta http-equiv="refresh">`` or a script setting ``location``): read as the report, before attachments."""
+    a ``<meta http-equiv="refresh">`` or a script setting ``location``): read as the report."""
     for meta in page.all("meta"):
         if str(meta.get("http-equiv") or "").lower() == "refresh" and (m := _REFRESH.search(str(meta.get("content")))):
             return resolved(base, m.group(1).strip())
