@@ -471,3 +471,43 @@ async def test_an_intro_page_linking_its_pdf_beside_a_dead_refresh_is_read_from_
     cfg = settings(tmp_path, [("hz", "government", f"{portal.base}/nb/")], first_poll="each")
     (r,) = await poll(cfg, today=date(2025, 12, 7))
     assert (r.problems, r.new_versions) == ([], 1)
+
+
+def _standings(cfg, year: int, today: date) -> dict[str | None, tuple[str, str | None]]:
+    """What ``govmon status`` shows of ``year``: each body's state and whether its report was on time."""
+    from monitor.present import status  # noqa: PLC0415
+    from monitor.store import open_store  # noqa: PLC0415
+
+    store = open_store(cfg)
+    try:
+        return {s.body: (s.state, s.timely) for s in status.standings(cfg, store, [year], today)}
+    finally:
+        store.close()
+
+
+async def test_status_of_a_column_failing_since_before_the_deadline_is_not_missing(portal, tmp_path):
+    """Review 113's M2: the poll failed honestly (the column answers a 404 page) and mailed nothing, but ``status``
+    said 逾期未发布 of 2025, judged on a listing last read before the deadline: whether it is there is not known."""
+    portal.add("/nb/", _column(("2025/t1.html", TITLE)))
+    portal.add("/nb/2025/t1.html", PAGE)
+    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    await poll(cfg, today=date(2025, 12, 7))
+    portal.add("/nb/", NOT_FOUND)
+    (r,) = await poll(cfg, today=AFTER_2025_DUE)
+    assert r.error
+    assert _standings(cfg, 2025, AFTER_2025_DUE)[BODY][0] == "unchecked"
+
+
+async def test_status_of_a_correction_dated_after_the_deadline_is_on_time(portal, tmp_path):
+    """Review 113 (claim 6): the revision's mail no longer called it late, but ``status`` still said 逾期发布,
+    from the correction's date, for a report govmon had read before the deadline."""
+    portal.add("/nb/", _column(("2025/t1.html", TITLE)))
+    portal.add("/nb/2025/t1.html", PAGE)
+    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    await poll(cfg, today=date(2025, 1, 20))
+    with sqlite3.connect(cfg.database) as con:  # the poll's stamp, had it run that day (the store's own clock)
+        con.execute("UPDATE documents SET first_seen = '2025-01-20T02:00:00+00:00'")
+    corrected = PAGE.replace(b"2025-01-20", b"2025-02-10").replace("严格执行".encode(), "认真执行".encode(), 1)
+    portal.add("/nb/2025/t1.html", corrected)
+    await poll(cfg, today=date(2025, 2, 10))
+    assert _standings(cfg, 2024, date(2025, 2, 10))[BODY][1] == "on_time"
