@@ -511,3 +511,29 @@ async def test_status_of_a_correction_dated_after_the_deadline_is_on_time(portal
     portal.add("/nb/2025/t1.html", corrected)
     await poll(cfg, today=date(2025, 2, 10))
     assert _standings(cfg, 2024, date(2025, 2, 10))[BODY][1] == "on_time"
+
+
+@pytest.mark.parametrize("part", ["五、存在的主要问题", "六、其他需要报告的事项"])
+async def test_a_page_cut_past_its_last_table_is_no_revision(portal, tmp_path, part):
+    """Review 113's H1: a transfer broken off past the last table, on a tag's end, is a page its reader cannot tell
+    from a whole one missing its last parts; the version stored ended as a page does, and this one does not. It was
+    stored as a revision with parts 五/六 "missing", and mailed twice (cut, then whole again)."""
+    portal.add("/nb/", _column(("2025/t1.html", TITLE)))
+    portal.add("/nb/2025/t1.html", PAGE)
+    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    await poll(cfg, today=date(2025, 12, 7))
+    at = PAGE.index(part.encode())
+    cut = PAGE[: PAGE.rindex(b">", 0, at) + 1]  # on the end of the tag before the part's heading
+    assert cut_short(cut.decode()) is None  # (the reader alone cannot tell)
+    portal.add("/nb/2025/t1.html", cut)
+    (r,) = await poll(cfg, today=date(2025, 12, 8))
+    portal.add("/nb/2025/t1.html", PAGE)
+    await poll(cfg, today=date(2025, 12, 9))
+    store = db(cfg)
+    kinds = [e.event.kind for e in store.events()]
+    (doc,) = store.reports("pt")
+    store.close()
+    assert (r.new_versions, len(r.problems)) == (0, 1)
+    assert "页面不完整" in r.problems[0]
+    assert doc.versions == 1
+    assert "revision" not in kinds

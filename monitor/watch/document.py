@@ -43,6 +43,9 @@ from monitor.watch.prepared import prepared
 from monitor.watch.stored import Stored
 
 log = logging.getLogger("govmon")
+CUT_SHORT = "页面不完整：没有页面的结尾（</body></html>），而此前收录的版本有；可能未下载完整，未读取"
+_ENDED = re.compile(rb"</(?:html|body)\s*>", re.I)
+_OPENED = re.compile(rb"<(?:html|body)\b", re.I)
 IN_HAND = 4  # documents handed to the reader pool per reader (``Documents.parsing``)
 NO_REPORTS_KEPT = 50_000  # doubtful links remembered as opening no report (``Documents.no_report``): ~10 MiB
 
@@ -129,7 +132,7 @@ class Documents:
         if bad and (resp.not_modified or bad.sha256 == sha):  # the bytes that failed before: not read again
             raise Remembered(f"{bad.error} (unchanged since {china_day(bad.first_failed)}; not read again)")
         result.read += 1
-        read = await self._read(source, link, resp, known.content_hash if known else None, sha)
+        read = await self._read(source, link, resp, known, sha)
         if read is None:
             self._opened_no_report(link.url, (sha, resp.etag, resp.last_modified))
             return None
@@ -270,12 +273,17 @@ class Documents:
             len(version.findings),
         )
 
-    async def _read(self, source: Source, link: Link, resp: Response, known: str | None, sha: str) -> Read | None:
+    async def _read(
+        self, source: Source, link: Link, resp: Response, known: VersionHashes | None, sha: str
+    ) -> Read | None:
         """The report a link opens; None where a doubtful link (``Link.doubt``) opens none: a notice, the column's
         own link, a title cut short that is not the report after all. One that cannot be read is remembered (by
-        its bytes' hash) and raised."""
+        its bytes' hash) and raised. ``known``: the link's stored version."""
         try:
-            read = await report_behind(self.fetcher, self.parsing, source, link, resp, known=known)
+            self._whole(resp, known)
+            read = await report_behind(
+                self.fetcher, self.parsing, source, link, resp, known=known.content_hash if known else None
+            )
         except InputError as exc:
             if link.doubt and isinstance(exc, NotAReport):
                 log.info("source %s: %s (%s) is not a report", source.id, link.url, link.title)
@@ -288,6 +296,15 @@ class Documents:
             )
             return None
         return read
+
+    def _whole(self, resp: Response, known: VersionHashes | None) -> None:
+        """Raises where a page that ended as a page does (``</html>``) when its version was stored ends so no longer:
+        cut short in its transfer past its last table (review 113: read, its last parts were "missing", and it was
+        mailed as revised twice, cut and whole again). ``reading.html.cut_short`` tells a page cut inside a table."""
+        if known is None or not _OPENED.search(resp.body[:4096]) or _ENDED.search(resp.body):
+            return
+        if _ENDED.search(self.store.raw(known.id)):
+            raise InputError(CUT_SHORT)
 
     def _asked_as(
         self, link: Link, validators: StoredDocument | UnreadableReport | None
