@@ -66,8 +66,8 @@ class Outgoing:
     key: str
     payload: Payload
     rendered: Rendered
-    # when its (first) event was stored: with the key, what makes its Message-ID this database's own (two databases'
-    # events of one key, a source id both give, mailed to one mailbox: review 112)
+    # when its (first) event was stored, and where (machine, database): with the key, what makes its Message-ID this
+    # installation's own (two databases' events of one key, a source id both give, mailed to one mailbox: review 112)
     made: str = ""
 
 
