@@ -537,3 +537,20 @@ async def test_a_page_cut_past_its_last_table_is_no_revision(portal, tmp_path, p
     assert "页面不完整" in r.problems[0]
     assert doc.versions == 1
     assert "revision" not in kinds
+
+
+async def test_an_attachment_the_portal_answers_with_a_block_page_says_so(portal, tmp_path):
+    """Review 113's L1: the report page's PDF link answered 安全狗's block page: staff were told the attachment
+    "看起来不是政府信息公开工作年度报告", not that the portal blocked it."""
+    title = "淮安市洪泽区2024年政府信息公开工作年度报告"
+    portal.add("/nb/", _column(("2025/t1.html", title)))
+    portal.add(
+        "/nb/2025/t1.html",
+        f'<html><head><meta charset="utf-8"><title>{title}</title></head><body><h1>{title}</h1>'
+        f'<p>附件：<a href="P020250122.pdf">{title}.pdf</a></p></body></html>',
+    )
+    portal.add("/nb/2025/P020250122.pdf", SAFEDOG)
+    cfg = settings(tmp_path, [("hz", "government", f"{portal.base}/nb/")], first_poll="each")
+    (r,) = await poll(cfg, today=date(2025, 12, 7))
+    (problem,) = r.problems
+    assert "P020250122.pdf无法读取（网站返回的是网站防火墙的拦截页面）" in problem

@@ -86,7 +86,7 @@ async def report_behind(
         except InputError as exc:
             log.warning("source %s: attachment %s of %s: %s", source.id, url, link.url, exc)
             missing = missing or (exc if isinstance(exc, ReaderMissing) else None)
-            failed.append(f"附件{url}无法读取（{exc}）")
+            failed.append(f"附件{url}无法读取（{_refused(got) or exc}）")
             continue
         return Read(with_attachment(page, found), got.body, sniff(got.body))
     if missing is not None:
@@ -94,6 +94,15 @@ async def report_behind(
     if not is_report(page):
         raise NotAReport(not_a_report(html, failed))
     return Read(page, resp.body, resp.content_type, ready)
+
+
+def _refused(got: Response) -> str | None:
+    """What an attachment answered with a page is, where the portal answered it in place of the file (a block page,
+    "file not found": review 113)."""
+    if sniff(got.body) != "html":
+        return None
+    said = refusal(decode(got.body, got.charset)[0])
+    return f"网站返回的是{said}" if said else None
 
 
 def not_a_report(html: str, failed: list[str]) -> str:
