@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -18,7 +17,6 @@ from typing import Any
 
 from monitor import reading
 from monitor.alerts.events import version_events
-from monitor.checks import copies
 from monitor.checks.pipeline import ACROSS_YEARS, across_years, run_rules
 from monitor.checks.revision import diff_reports
 from monitor.config import Settings, Source
@@ -43,9 +41,6 @@ from monitor.watch.prepared import prepared
 from monitor.watch.stored import Stored
 
 log = logging.getLogger("govmon")
-CUT_SHORT = "页面不完整：没有页面的结尾（</body></html>），而此前收录的版本有；可能未下载完整，未读取"
-_ENDED = re.compile(rb"</(?:html|body)\s*>", re.I)
-_OPENED = re.compile(rb"<(?:html|body)\b", re.I)
 IN_HAND = 4  # documents handed to the reader pool per reader (``Documents.parsing``)
 NO_REPORTS_KEPT = 50_000  # doubtful links remembered as opening no report (``Documents.no_report``): ~10 MiB
 
@@ -149,7 +144,7 @@ class Documents:
         if doc and known and known.content_hash == content_hash:
             result.touched.append((doc.id, resp.etag, resp.last_modified))
             return year
-        doc, known = self._this_year(source, doc, known, report)
+        doc, known = self.kept.this_year(source, doc, known, report)
         own, latest = self.kept.revised(doc if known else None, who.body, year)
         earlier = await self.kept.earlier(source, link, own, latest, resp)
         if own is not None and earlier is not None and earlier[1] == content_hash:  # the report as stored: only the
@@ -201,7 +196,7 @@ class Documents:
             diff=diff,
             content_hash=content_hash,
             because=_again(latest, self.today()) if doc or not stored.document else f"|{year}",  # (one set aside)
-            replaces=self._published_again(link, report, who.body, year) if around.year_stored and not doc else (),
+            replaces=self.kept.published_again(link, report, who.body, year) if around.year_stored and not doc else (),
         )
         version = NewVersion(
             source.id,
@@ -230,33 +225,6 @@ class Documents:
         self._saved(source, version, revises=latest is not None, result=result)
         return year
 
-    def _published_again(self, link: Link, report: Report, body: str, year: int | None) -> list[Finding]:
-        """The findings of the report a new address's report is published again in place of: the body's report of
-        the year stored under another address, under the same title (but a mark such as （更正）); none else."""
-        stored = self.store.body_version(body, year) if year else None
-        if stored is None or stored.url == link.url or _titled(stored.report.title) != _titled(report.title):
-            return []
-        return stored.findings
-
-    def _this_year(
-        self, source: Source, doc: StoredDocument | None, known: VersionHashes | None, report: Report
-    ) -> tuple[StoredDocument | None, VersionHashes | None]:
-        """The stored report at a link (its document, its latest version's hashes) that ``report`` read there now may
-        revise: none where the address holds another year's report now (a page kept for the latest report, or two
-        servers behind one address), which is set aside, published as it was (review 112: it was called 逾期未发布,
-        this one its revision; review 113: an undated one, a year coming back). The stored report with its title's
-        year corrected (the same numbers, the same 发布日期) is the one revised."""
-        if doc is None or not doc.year or not report.year or report.year == doc.year:
-            return doc, known
-        latest = self.store.latest_version(doc.id)
-        if latest is not None and _year_corrected(latest.report, report):
-            return doc, known
-        self.store.set_aside(doc.id, doc.year)
-        log.info(
-            "source %s: %s holds the %d report now; its %d report is kept", source.id, doc.url, report.year, doc.year
-        )
-        return None, None
-
     def _saved(self, source: Source, version: NewVersion, *, revises: bool, result: PollResult) -> None:
         """A version just stored: counted, and the body's year after checked again against it."""
         result.new_versions += 1
@@ -280,7 +248,7 @@ class Documents:
         own link, a title cut short that is not the report after all. One that cannot be read is remembered (by
         its bytes' hash) and raised. ``known``: the link's stored version."""
         try:
-            self._whole(resp, known)
+            self.kept.whole(resp, known)
             read = await report_behind(
                 self.fetcher, self.parsing, source, link, resp, known=known.content_hash if known else None
             )
@@ -296,15 +264,6 @@ class Documents:
             )
             return None
         return read
-
-    def _whole(self, resp: Response, known: VersionHashes | None) -> None:
-        """Raises where a page that ended as a page does (``</html>``) when its version was stored ends so no longer:
-        cut short in its transfer past its last table (review 113: read, its last parts were "missing", and it was
-        mailed as revised twice, cut and whole again). ``reading.html.cut_short`` tells a page cut inside a table."""
-        if known is None or not _OPENED.search(resp.body[:4096]) or _ENDED.search(resp.body):
-            return
-        if _ENDED.search(self.store.raw(known.id)):
-            raise InputError(CUT_SHORT)
 
     def _asked_as(
         self, link: Link, validators: StoredDocument | UnreadableReport | None
@@ -420,17 +379,3 @@ def _judge(
     out."""
     diff = diff_reports(earlier, data) if earlier is not None else None
     return run_rules(report, before, diff, tuple(similar), listing_read, own=own, seen_on=seen_on), diff
-
-
-_MARKS = re.compile(r"[(（【\[][^)）】\]]{0,8}[)）】\]]|\s+")  # （更正）, 【修订版】, (2)
-
-
-def _titled(title: str | None) -> str:
-    """A title without its marks of a version (（更正）, （修订）) and its spaces."""
-    return _MARKS.sub("", title or "")
-
-
-def _year_corrected(stored: Report, report: Report) -> bool:
-    """Whether ``report`` is ``stored`` with its year corrected (2022 → 2023 in its title): the same numbers, and
-    the same 发布日期, or neither dated (two years' reports, one copied from the other, are dated a year apart)."""
-    return stored.published == report.published and copies.numbers(stored) == copies.numbers(report)

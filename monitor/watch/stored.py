@@ -1,23 +1,33 @@
 """Stage: watch, a report just read against what is stored of it, for ``document.Documents``: the version it
 revises (the URL's own, or its body's report of the year kept under another URL) and that version as govmon reads
 its bytes now; the body's report of the year before; whether the same report is stored already under another URL
-or from another source (kept once: this URL remembered as its duplicate).
+or from another source (kept once: this URL remembered as its duplicate); whether the address holds another year's
+report now (the one stored set aside), or the body's report published again at a new one; whether a page that
+ended as a page when stored is cut short now.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 from dataclasses import replace
 from typing import Any
 
 from monitor.checks import copies
 from monitor.config import Source
-from monitor.model import Report
+from monitor.errors import InputError
+from monitor.model import Finding, Report
 from monitor.model.bodies import Attribution
-from monitor.store import ReportReads, Store, StoredDocument, StoredVersion
+from monitor.store import ReportReads, Store, StoredDocument, StoredVersion, VersionHashes
 from monitor.watch.behind import read_again
 from monitor.watch.discover import Link
 from monitor.watch.fetch import Response
+
+log = logging.getLogger("govmon")
+CUT_SHORT = "页面不完整：没有页面的结尾（</body></html>），而此前收录的版本有；可能未下载完整，未读取"
+_ENDED = re.compile(rb"</(?:html|body)\s*>", re.I)
+_OPENED = re.compile(rb"<(?:html|body)\b", re.I)
 
 
 class Stored:
@@ -124,3 +134,53 @@ class Stored:
                 validators=(resp.etag, resp.last_modified),
             )
         return True
+
+    def published_again(self, link: Link, report: Report, body: str, year: int | None) -> list[Finding]:
+        """The findings of the report a new address's report is published again in place of: the body's report of
+        the year stored under another address, under the same title (but a mark such as （更正）); none else."""
+        stored = self.store.body_version(body, year) if year else None
+        if stored is None or stored.url == link.url or _titled(stored.report.title) != _titled(report.title):
+            return []
+        return stored.findings
+
+    def this_year(
+        self, source: Source, doc: StoredDocument | None, known: VersionHashes | None, report: Report
+    ) -> tuple[StoredDocument | None, VersionHashes | None]:
+        """The stored report at a link (its document, its latest version's hashes) that ``report`` read there now may
+        revise: none where the address holds another year's report now (a page kept for the latest report, or two
+        servers behind one address), which is set aside, published as it was (review 112: it was called 逾期未发布,
+        this one its revision; review 113: an undated one, a year coming back). The stored report with its title's
+        year corrected (the same numbers, the same 发布日期) is the one revised."""
+        if doc is None or not doc.year or not report.year or report.year == doc.year:
+            return doc, known
+        latest = self.store.latest_version(doc.id)
+        if latest is not None and _year_corrected(latest.report, report):
+            return doc, known
+        self.store.set_aside(doc.id, doc.year)
+        log.info(
+            "source %s: %s holds the %d report now; its %d report is kept", source.id, doc.url, report.year, doc.year
+        )
+        return None, None
+
+    def whole(self, resp: Response, known: VersionHashes | None) -> None:
+        """Raises where a page that ended as a page does (``</html>``) when its version was stored ends so no longer:
+        cut short in its transfer past its last table (review 113: read, its last parts were "missing", and it was
+        mailed as revised twice, cut and whole again). ``reading.html.cut_short`` tells a page cut inside a table."""
+        if known is None or not _OPENED.search(resp.body[:4096]) or _ENDED.search(resp.body):
+            return
+        if _ENDED.search(self.store.raw(known.id)):
+            raise InputError(CUT_SHORT)
+
+
+_MARKS = re.compile(r"[(（【\[][^)）】\]]{0,8}[)）】\]]|\s+")  # （更正）, 【修订版】, (2)
+
+
+def _titled(title: str | None) -> str:
+    """A title without its marks of a version (（更正）, （修订）) and its spaces."""
+    return _MARKS.sub("", title or "")
+
+
+def _year_corrected(stored: Report, report: Report) -> bool:
+    """Whether ``report`` is ``stored`` with its year corrected (2022 → 2023 in its title): the same numbers, and
+    the same 发布日期, or neither dated (two years' reports, one copied from the other, are dated a year apart)."""
+    return stored.published == report.published and copies.numbers(stored) == copies.numbers(report)
