@@ -240,7 +240,12 @@ def build(settings: Settings, store: Store, out: Path, today: date, years: list[
         shown = ledger.shown(settings, store, book, carried)
     b = _Build(pages, env, store, years, settings)
     order = {s.id: i for i, s in enumerate(settings.sources)}
-    groups = groups_of(shown, status.standings_of(store, shown, years, today, owners(settings.sources), every=every))
+    groups = groups_of(
+        shown,
+        status.standings_of(
+            store, shown, years, today, owners(settings.sources), every=every, failing_after=settings.failure_threshold
+        ),
+    )
     for (source, held), group in zip(carried, groups, strict=True):
         n = order[source.id]
         _group_pages(b, group, "../" + _index_of(n))

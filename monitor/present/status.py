@@ -187,7 +187,9 @@ def rank(source: Source, name: str) -> int:
 def standings(settings: Settings, store: Store, years: Iterable[int], today: date) -> Iterator[Standing]:
     """Per configured source and each of its bodies, per year, the body's standing (sources.toml order)."""
     groups = shown(carried(settings, store))
-    yield from standings_of(store, groups, years, today, owners(settings.sources), every=True)
+    yield from standings_of(
+        store, groups, years, today, owners(settings.sources), every=True, failing_after=settings.failure_threshold
+    )
 
 
 def standings_of(
@@ -198,18 +200,19 @@ def standings_of(
     owned: Owners,
     *,
     every: bool = False,
+    failing_after: int = 2,
 ) -> Iterator[Standing]:
     """The standings of the bodies ``groups`` show, by year then source: of every configured source (``every``:
     each table read whole), or of a few (the overview's rebuild: read by source and body). ``owned``: the bodies
-    each source's agency or roster names (``expected.owners``)."""
+    each source's agency or roster names (``expected.owners``); ``failing_after``: ``failure_threshold``."""
     ids = [source.id for source, _ in groups]
+    states = list(store.sources()) if every else [store.source_state(i) for i in ids]
+    errors = {s.id: s.last_error for s in states if s.consecutive_failures}
+    failing = {s.id for s in states if s.consecutive_failures >= failing_after}
     if every:
-        errors = {s.id: s.last_error for s in store.sources() if s.consecutive_failures}
         read = store.sources_read()
         names = None
     else:
-        states = [store.source_state(i) for i in ids]
-        errors = {s.id: s.last_error for s in states if s.consecutive_failures}
         read = store.sources_read(ids)
         names = [name for _, bodies in groups for name, _ in bodies]
     read -= {source.id for source, _ in groups if not listing_complete(store, source)}
@@ -235,8 +238,9 @@ def standings_of(
                     continue  # not expected that year: nothing to say of it
                 s = _standing(source, body, year, rows.get(body[0]), today, bad=unread)
                 s.source_error = errors.get(source.id)
-                if s.state == "missing" and (source.id not in read or s.source_error):  # (its listing failing
-                    s.state = "unchecked"  # now: whether the report is there now is not known, review 113)
+                if s.state == "missing" and (source.id not in read or source.id in failing):  # (its listing
+                    s.state = "unchecked"  # failing, as its mail said: whether it is there now is not known, review
+                    # 113; one failed fetch leaves the 逾期未发布 a whole reading told, review 114)
                 yield s
 
 
