@@ -239,7 +239,7 @@ async def test_a_page_cut_short_in_transfer_is_no_revision(portal, tmp_path):
 
 def _next_year(page: bytes) -> bytes:
     """Corpus 010 as its body's next report (the years in its title and text one on), as review 112 made it."""
-    text = page.decode()
+    text = re.sub(r"(20[0-9])</span><span[^>]*>([0-9])", r"\1\2", page.decode())  # (a year Word wrote in two runs)
     for old, new in (("2025", "2026"), ("2024", "2025"), ("2023", "2024")):
         text = text.replace(old, new)
     return text.encode()
@@ -488,16 +488,21 @@ def _standings(cfg, year: int, today: date) -> dict[str | None, tuple[str, str |
 
 
 async def test_status_of_a_column_failing_since_before_the_deadline_is_not_missing(portal, tmp_path):
-    """Review 113's M2: the poll failed honestly (the column answers a 404 page) and mailed nothing, but ``status``
-    said 逾期未发布 of 2025, judged on a listing last read before the deadline: whether it is there is not known."""
+    """Review 113's M2: the polls failed honestly (the column answers a 404 page) and mailed nothing, but ``status``
+    said 逾期未发布 of 2025, judged on a listing last read before the deadline: whether it is there is not known. And
+    review 114's M1: one failed fetch after a whole reading past the deadline (its 逾期未发布 mailed) leaves that."""
     portal.add("/nb/", _column(("2025/t1.html", TITLE)))
     portal.add("/nb/2025/t1.html", PAGE)
     cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
     await poll(cfg, today=date(2025, 12, 7))
+    await poll(cfg, today=AFTER_2025_DUE)  # read whole: 2025's report is not there, and mailed so
     portal.add("/nb/", NOT_FOUND)
-    (r,) = await poll(cfg, today=AFTER_2025_DUE)
-    assert r.error
-    assert _standings(cfg, 2025, AFTER_2025_DUE)[BODY][0] == "unchecked"
+    states = []
+    for _ in range(cfg.failure_threshold):  # the polls after it fail, until the source is told failing
+        (r,) = await poll(cfg, today=AFTER_2025_DUE)
+        assert r.error
+        states.append(_standings(cfg, 2025, AFTER_2025_DUE)[BODY][0])
+    assert states == ["missing"] * (cfg.failure_threshold - 1) + ["unchecked"]
 
 
 @pytest.mark.parametrize("part", ["五、存在的主要问题", "六、其他需要报告的事项"])
@@ -541,3 +546,78 @@ async def test_an_attachment_the_portal_answers_with_a_block_page_says_so(portal
     (r,) = await poll(cfg, today=date(2025, 12, 7))
     (problem,) = r.problems
     assert "P020250122.pdf无法读取（网站返回的是网站防火墙的拦截页面）" in problem
+
+
+async def test_a_title_s_year_corrected_with_its_date_is_the_report_revised(portal, tmp_path):
+    """Review 114's H1: the title mistyped 2023 (its parts say 2024), corrected with its 发布日期 re-stamped in the
+    same edit: split into a phantom 2023 report (it stood for the body's real 2023 one in status) and a new 2024
+    one with false warnings (尚未列出, 与上一年度报告相同 against itself)."""
+    typo = PAGE.replace(TITLE.encode(), TITLE.replace("2024", "2023").encode())
+    assert typo != PAGE
+    portal.add("/nb/", _column(("2025/t1.html", "平潭综合实验区公安局政府信息公开工作年度报告")))
+    portal.add("/nb/2025/t1.html", typo)
+    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    await poll(cfg, today=date(2025, 1, 20))
+    portal.add("/nb/2025/t1.html", PAGE.replace(b"2025-01-20", b"2025-01-22"))
+    (r,) = await poll(cfg, today=date(2025, 1, 22))
+    store = db(cfg)
+    docs = [(d.url.rsplit("/", 1)[1], d.year, d.versions) for d in store.reports("pt")]
+    (doc,) = store.reports("pt")
+    rules = {f.rule for f in doc.latest.findings} if doc.latest else set()
+    store.close()
+    assert (r.new_versions, r.changed) == (1, 1)
+    assert docs == [("t1.html", 2024, 2)]
+    assert not rules & {"timeliness.backdated", "history.copied", "history.same_tables"}
+
+
+async def test_a_new_column_answering_information_not_found_is_not_read(portal, tmp_path):
+    """Review 114's H2: a new source whose column address answers a CMS's "对不起，您访问的信息不存在或已被删除！"
+    with a menu link: taken for a read column with nothing in it, its body's report 逾期未发布."""
+    portal.add(
+        "/nb/",
+        '<html><head><meta charset="utf-8"><title>平潭综合实验区公安局</title></head><body><div class="nav">'
+        '<a href="/">首页</a><a href="/zwgk/nb/">政府信息公开年报</a></div><div class="err"><p>对不起，您访问的信息不存'
+        '在或已被删除！</p></div><div class="footer">主办：平潭综合实验区公安局</div></body></html>',
+    )
+    portal.add("/zwgk/nb/", _column())
+    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    (r,) = await poll(cfg, today=AFTER_2025_DUE)
+    store = db(cfg)
+    missing = [e for e in store.events() if e.event.kind == "missing"]
+    store.close()
+    assert missing == []
+    assert r.error == REFUSED.format("“页面不存在”页面")
+
+
+async def test_old_reports_that_cannot_be_read_are_not_mailed_one_by_one(portal, tmp_path):
+    """Review 114's H3: the day after govmon began, a column of old scanned reports it cannot read gave one
+    "无法读取，未能检查" mail a year (2017, 2018, 2019), though its first poll said earlier reports are not mailed."""
+    old = [(f"{y}/t.html", TITLE.replace("2024", str(y))) for y in (2017, 2018, 2019)]
+    portal.add("/nb/", _column(*old))
+    for href, _ in old:
+        portal.add(f"/nb/{href}", SAFEDOG)
+    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    for day in (7, 8, 9):
+        await poll(cfg, today=date(2025, 12, day))
+    store = db(cfg)
+    unreadable = [e for e in store.events() if e.event.kind == "report_unreadable"]
+    store.close()
+    assert unreadable == []
+
+
+async def test_a_revision_in_a_template_without_closing_tags_is_read_when_it_comes_again(portal, tmp_path):
+    """Review 114's M2: a report revised into a template that writes no </body></html>, its stored version's did:
+    taken for a page cut short, and its bytes remembered, it was never read again and its new errors never told. A
+    transfer cut short does not bring the same bytes twice."""
+    portal.add("/nb/", _column(("2025/t1.html", TITLE)))
+    portal.add("/nb/2025/t1.html", PAGE)
+    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    await poll(cfg, today=date(2025, 12, 7))
+    unclosed = (
+        PAGE.replace(b"</body>", b"").replace(b"</html>", b"").replace("严格执行".encode(), "认真执行".encode(), 1)
+    )
+    portal.add("/nb/2025/t1.html", unclosed)
+    (first,) = await poll(cfg, today=date(2025, 12, 8))
+    (again,) = await poll(cfg, today=date(2025, 12, 9))
+    assert (first.new_versions, len(first.problems)) == (0, 1)
+    assert (again.new_versions, again.problems) == (1, [])

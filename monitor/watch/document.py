@@ -31,14 +31,13 @@ from monitor.store import (
     StoredDocument,
     StoredVersion,
     UnreadableReport,
-    VersionHashes,
 )
 from monitor.watch.addresses import allowed_for
 from monitor.watch.behind import NOT_A_REPORT, Read, holds_a_report, report_behind
 from monitor.watch.discover import Link
 from monitor.watch.fetch import Fetcher, Response
 from monitor.watch.prepared import prepared
-from monitor.watch.stored import Stored
+from monitor.watch.stored import CUT_SHORT, Stored
 
 log = logging.getLogger("govmon")
 IN_HAND = 4  # documents handed to the reader pool per reader (``Documents.parsing``)
@@ -127,7 +126,7 @@ class Documents:
         if bad and (resp.not_modified or bad.sha256 == sha):  # the bytes that failed before: not read again
             raise Remembered(f"{bad.error} (unchanged since {china_day(bad.first_failed)}; not read again)")
         result.read += 1
-        read = await self._read(source, link, resp, known, sha)
+        read = await self._read(source, link, resp, stored, sha)
         if read is None:
             self._opened_no_report(link.url, (sha, resp.etag, resp.last_modified))
             return None
@@ -172,7 +171,7 @@ class Documents:
         similar = self.store.similar(source.id, year, marks, body=who.body) if year else []
         # listed for the first time, and no report of the body's year stored (a correction republished under a
         # new URL keeps its date honestly): the listing read last time lacked it
-        first = doc is None and stored.unreadable is None and year is not None and not around.year_stored
+        first = stored.document is None and stored.unreadable is None and year is not None and not around.year_stored
         listed_on = result.listing_read if first else None
         findings, diff = await asyncio.to_thread(
             _judge,
@@ -241,14 +240,13 @@ class Documents:
             len(version.findings),
         )
 
-    async def _read(
-        self, source: Source, link: Link, resp: Response, known: VersionHashes | None, sha: str
-    ) -> Read | None:
+    async def _read(self, source: Source, link: Link, resp: Response, stored: KnownReport, sha: str) -> Read | None:
         """The report a link opens; None where a doubtful link (``Link.doubt``) opens none: a notice, the column's
         own link, a title cut short that is not the report after all. One that cannot be read is remembered (by
-        its bytes' hash) and raised. ``known``: the link's stored version."""
+        its bytes' hash) and raised. ``stored``: what the store knows of the link."""
+        known = stored.hashes
         try:
-            self.kept.whole(resp, known)
+            self.kept.whole(resp, known, stored.unreadable, sha)
             read = await report_behind(
                 self.fetcher, self.parsing, source, link, resp, known=known.content_hash if known else None
             )
@@ -337,9 +335,11 @@ def _again(latest: StoredVersion | None, today: date) -> str:
 def _failed_before(link: Link, stored: KnownReport, today: date) -> UnreadableReport | None:
     """The failure remembered for a link's bytes: a body read that failed, not a fetch; not a doubtful link's "not
     a report" (remembered while its words were taken for a report's), which is no failure; a read cut off by its
-    wall-clock time (a busy machine, ``sandbox.OVERRAN``) only on the day it failed."""
+    wall-clock time (a busy machine, ``sandbox.OVERRAN``) only on the day it failed; not a page taken for cut short."""
     bad = stored.unreadable
     if bad is None or not bad.sha256 or (link.doubt and bad.error.startswith(NOT_A_REPORT)):
+        return None
+    if bad.error.startswith(CUT_SHORT):  # read again: the same bytes twice are no transfer cut short (review 114)
         return None
     if reading.OVERRAN.search(bad.error) and china_day(bad.last_failed) < today:
         return None

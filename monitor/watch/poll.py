@@ -329,15 +329,21 @@ class Watcher:
         known: KnownReport,
     ) -> int:
         """A report that could not be fetched or read: its problem noted, and kept in the store; told once where it
-        could not be read at the poll before either, unless a version of it is stored (it was checked: review 113) or
-        its link may be no report's (a notice)."""
+        could not be read at the poll before either, unless a version of it is stored (it was checked: review 113),
+        its link may be no report's (a notice), or it is not this year's or last year's report (a column of old
+        scanned reports mailed one a year, the day after govmon began: review 114)."""
         before = known.unreadable
         said = str(exc)
         result.problems.append(said if said.startswith(f"{link.url}: ") else f"{link.url}: {said}")  # (once)
         result.failing.append(link.url)
         if isinstance(exc, FetchError):  # not fetched: tried again next poll
             self.store.mark_unreadable(source.id, link.url, str(exc), title=link.title, year=link.year)
-        if before is not None and known.document is None and link.doubt not in (COLUMN, NOTICE):  # (none stored)
+        if (
+            before is not None
+            and known.document is None  # (none stored: it was checked)
+            and link.doubt not in (COLUMN, NOTICE)
+            and (link.year or 0) >= self.today().year - 1  # (this year's or last year's: not every old one)
+        ):
             why = before.error if isinstance(exc, Remembered) else str(exc)  # (the same bytes: why they failed)
             body = result.body_of.get(link.url) or title_body(link.title)
             result.unreadable.append(unreadable_event(self.settings, source, before, why, body))

@@ -11,7 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from monitor.checks import copies
@@ -19,13 +22,14 @@ from monitor.config import Source
 from monitor.errors import InputError
 from monitor.model import Finding, Report
 from monitor.model.bodies import Attribution
-from monitor.store import ReportReads, Store, StoredDocument, StoredVersion, VersionHashes
+from monitor.store import ReportReads, Store, StoredDocument, StoredVersion, UnreadableReport, VersionHashes
 from monitor.watch.behind import read_again
 from monitor.watch.discover import Link
 from monitor.watch.fetch import Response
 
 log = logging.getLogger("govmon")
 CUT_SHORT = "页面不完整：没有页面的结尾（</body></html>），而此前收录的版本有；可能未下载完整，未读取"
+HALF_A_YEAR = timedelta(days=183)
 _ENDED = re.compile(rb"</(?:html|body)\s*>", re.I)
 _OPENED = re.compile(rb"<(?:html|body)\b", re.I)
 
@@ -47,18 +51,12 @@ class Stored:
         own: StoredVersion | None,
     ) -> ReportReads:
         """``Store.report_reads`` for a report just read, of ``year``. Where the URL's own version was the year
-        before's with the same numbers and 发布日期 (its title's year corrected, 2022 → 2023), the body's report of
-        the year before is another one, if any, not this one as it was; where it was published on another day (a
+        before's and this is it with its title's year corrected (2022 → 2023: ``_year_corrected``), the body's report
+        of the year before is another one, if any, not this one as it was; where it is another year's report (a
         fixed URL that holds each year's report in turn, tables copied or not) it is that version. A report stored
         by an older govmon, which hashed it otherwise, is seen where the body's report of the year is its bytes."""
         around = self.store.report_reads(source.id, content_hash, body, year)
-        if (
-            own is not None
-            and year
-            and own.report.year == year - 1
-            and own.report.published == report.published
-            and copies.numbers(own.report) == copies.numbers(report)
-        ):
+        if own is not None and year and own.report.year == year - 1 and _year_corrected(own, report):
             return replace(around, before=self.store.body_report(body, year - 1, besides=own.url))
         return around
 
@@ -154,7 +152,7 @@ class Stored:
         if doc is None or not doc.year or not report.year or report.year == doc.year:
             return doc, known
         latest = self.store.latest_version(doc.id)
-        if latest is not None and _year_corrected(latest.report, report):
+        if latest is not None and _year_corrected(latest, report):
             return doc, known
         self.store.set_aside(doc.id, doc.year)
         log.info(
@@ -162,12 +160,16 @@ class Stored:
         )
         return None, None
 
-    def whole(self, resp: Response, known: VersionHashes | None) -> None:
+    def whole(
+        self, resp: Response, known: VersionHashes | None, failed: UnreadableReport | None = None, sha: str = ""
+    ) -> None:
         """Raises where a page that ended as a page does (``</html>``) when its version was stored ends so no longer:
         cut short in its transfer past its last table (review 113: read, its last parts were "missing", and it was
         mailed as revised twice, cut and whole again). ``reading.html.cut_short`` tells a page cut inside a table."""
         if known is None or not _OPENED.search(resp.body[:4096]) or _ENDED.search(resp.body):
             return
+        if failed is not None and failed.sha256 == sha and failed.error.startswith(CUT_SHORT):
+            return  # the same bytes at two polls: a page that ends so now (a new template), not a transfer cut short
         if _ENDED.search(self.store.raw(known.id)):
             raise InputError(CUT_SHORT)
 
@@ -180,7 +182,24 @@ def _titled(title: str | None) -> str:
     return _MARKS.sub("", title or "")
 
 
-def _year_corrected(stored: Report, report: Report) -> bool:
-    """Whether ``report`` is ``stored`` with its year corrected (2022 → 2023 in its title): the same numbers, and
-    the same 发布日期, or neither dated (two years' reports, one copied from the other, are dated a year apart)."""
-    return stored.published == report.published and copies.numbers(stored) == copies.numbers(report)
+def _year_corrected(stored: StoredVersion, report: Report) -> bool:
+    """Whether ``report`` is the ``stored`` one with its title's year corrected (2023 → 2024), whatever else the
+    correction changed (a number, the date re-stamped: review 114): its parts speak of the year the stored one's did
+    (a title mistyped, its text right), and it is dated within half a year of it (another year's report is dated a
+    year on, its text copied or not); undated, the year its parts speak of, else the same numbers."""
+    said = _text_year(stored.section_text.values())
+    now = _text_year(report.section_text(n) for n in range(1, 7))
+    if said is not None and now is not None and said != now:
+        return False  # its text moved on with its year: another year's report
+    if stored.report.published and report.published:
+        return abs(report.published - stored.report.published) < HALF_A_YEAR
+    return said is not None if said == now else copies.numbers(stored.report) == copies.numbers(report)
+
+
+_YEAR_SAID = re.compile(r"((?:19|20)\d{2})\s*年")
+
+
+def _text_year(texts: Iterable[str]) -> int | None:
+    """The year a report's parts speak of most (``2024年，我局…``, its 统计期限); None where they name none."""
+    counts = Counter(int(y) for text in texts for y in _YEAR_SAID.findall(text))
+    return counts.most_common(1)[0][0] if counts else None
