@@ -548,17 +548,26 @@ async def test_an_attachment_the_portal_answers_with_a_block_page_says_so(portal
     assert "P020250122.pdf无法读取（网站返回的是网站防火墙的拦截页面）" in problem
 
 
-async def test_a_title_s_year_corrected_with_its_date_is_the_report_revised(portal, tmp_path):
-    """Review 114's H1: the title mistyped 2023 (its parts say 2024), corrected with its 发布日期 re-stamped in the
-    same edit: split into a phantom 2023 report (it stood for the body's real 2023 one in status) and a new 2024
-    one with false warnings (尚未列出, 与上一年度报告相同 against itself)."""
+def _one_cell_changed(page: bytes) -> bytes:
+    """The page with table 四's last cell (a 0) made 1: a number corrected."""
+    at = page.rindex(b">0</span></p></td></tr></tbody></table>")
+    return page[:at] + b">1" + page[at + 2 :]
+
+
+@pytest.mark.parametrize("edit", ["date", "number"])
+async def test_a_title_s_year_corrected_with_its_date_is_the_report_revised(portal, tmp_path, edit):
+    """Review 114's H1: the title mistyped 2023 (its parts say 2024), corrected with its 发布日期 re-stamped or a
+    number in the same edit: split into a phantom 2023 report (it stood for the body's real 2023 one in status) and
+    a new 2024 one with false warnings (尚未列出, 与上一年度报告相同 against itself); then (review 115's M1) its
+    revision was compared with its own version as the 2023 report it seemed (100%的文字…相同)."""
     typo = PAGE.replace(TITLE.encode(), TITLE.replace("2024", "2023").encode())
     assert typo != PAGE
     portal.add("/nb/", _column(("2025/t1.html", "平潭综合实验区公安局政府信息公开工作年度报告")))
     portal.add("/nb/2025/t1.html", typo)
     cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
     await poll(cfg, today=date(2025, 1, 20))
-    portal.add("/nb/2025/t1.html", PAGE.replace(b"2025-01-20", b"2025-01-22"))
+    corrected = PAGE.replace(b"2025-01-20", b"2025-01-22") if edit == "date" else _one_cell_changed(PAGE)
+    portal.add("/nb/2025/t1.html", corrected)
     (r,) = await poll(cfg, today=date(2025, 1, 22))
     store = db(cfg)
     docs = [(d.url.rsplit("/", 1)[1], d.year, d.versions) for d in store.reports("pt")]
@@ -621,3 +630,39 @@ async def test_a_revision_in_a_template_without_closing_tags_is_read_when_it_com
     (again,) = await poll(cfg, today=date(2025, 12, 9))
     assert (first.new_versions, len(first.problems)) == (0, 1)
     assert (again.new_versions, again.problems) == (1, [])
+
+
+async def test_a_current_report_listed_without_a_year_that_stays_unreadable_is_mailed(portal, tmp_path):
+    """Review 115's H2: the filter keeping old years' unreadable reports unmailed dropped every link without a year:
+    a current report listed as "平潭综合实验区公安局政府信息公开工作年度报告", its scan unreadable, was never told."""
+    portal.add("/nb/", _column(("t1.html", f"{BODY}政府信息公开工作年度报告")))
+    portal.add("/nb/t1.html", SAFEDOG)
+    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    for day in (7, 8):
+        await poll(cfg, today=date(2025, 12, day))
+    store = db(cfg)
+    unreadable = [e for e in store.events() if e.event.kind == "report_unreadable"]
+    store.close()
+    assert len(unreadable) == 1
+
+
+async def test_a_proxy_cutting_every_answer_at_one_size_is_still_cut(portal, tmp_path):
+    """Review 115's M2: the same bytes at two polls are read (a new template without closing tags), but a proxy
+    cutting every answer at one size brings the same cut page twice: read, parts 五 and 六 "missing", it was mailed as
+    revised (缺少第六部分), and again when the page came back whole."""
+    portal.add("/nb/", _column(("2025/t1.html", TITLE)))
+    portal.add("/nb/2025/t1.html", PAGE)
+    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    await poll(cfg, today=date(2025, 12, 7))
+    at = PAGE.index("六、其他需要报告的事项".encode())
+    portal.add("/nb/2025/t1.html", PAGE[: PAGE.rindex(b">", 0, at) + 1])
+    cut = [(await poll(cfg, today=date(2025, 12, day)))[0] for day in (8, 9)]
+    portal.add("/nb/2025/t1.html", PAGE)
+    await poll(cfg, today=date(2025, 12, 10))
+    store = db(cfg)
+    kinds = [e.event.kind for e in store.events()]
+    (doc,) = store.reports("pt")
+    store.close()
+    assert [(r.new_versions, len(r.problems)) for r in cut] == [(0, 1), (0, 1)]
+    assert doc.versions == 1
+    assert "revision" not in kinds

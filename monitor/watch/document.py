@@ -168,7 +168,12 @@ class Documents:
         ):
             return year
         marks = marks if year else []  # whose text this one may repeat
-        similar = self.store.similar(source.id, year, marks, body=who.body) if year else []
+        # (never its own version, its title's year mistyped: review 115)
+        similar = [
+            r
+            for r in (self.store.similar(source.id, year, marks, body=who.body) if year else [])
+            if r.input != link.url
+        ]
         # listed for the first time, and no report of the body's year stored (a correction republished under a
         # new URL keeps its date honestly): the listing read last time lacked it
         first = stored.document is None and stored.unreadable is None and year is not None and not around.year_stored
@@ -250,6 +255,7 @@ class Documents:
             read = await report_behind(
                 self.fetcher, self.parsing, source, link, resp, known=known.content_hash if known else None
             )
+            self.kept.still_cut(stored.document, stored.unreadable, read.report)
         except InputError as exc:
             if link.doubt and isinstance(exc, NotAReport):
                 log.info("source %s: %s (%s) is not a report", source.id, link.url, link.title)

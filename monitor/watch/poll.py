@@ -330,8 +330,8 @@ class Watcher:
     ) -> int:
         """A report that could not be fetched or read: its problem noted, and kept in the store; told once where it
         could not be read at the poll before either, unless a version of it is stored (it was checked: review 113),
-        its link may be no report's (a notice), or it is not this year's or last year's report (a column of old
-        scanned reports mailed one a year, the day after govmon began: review 114)."""
+        its link may be no report's (a notice), or its link names a year before last year (a column of old scanned
+        reports mailed one a year, the day after govmon began: review 114; one naming none may be this year's)."""
         before = known.unreadable
         said = str(exc)
         result.problems.append(said if said.startswith(f"{link.url}: ") else f"{link.url}: {said}")  # (once)
@@ -342,7 +342,7 @@ class Watcher:
             before is not None
             and known.document is None  # (none stored: it was checked)
             and link.doubt not in (COLUMN, NOTICE)
-            and (link.year or 0) >= self.today().year - 1  # (this year's or last year's: not every old one)
+            and (link.year is None or link.year >= self.today().year - 1)  # (not every old year's: review 114)
         ):
             why = before.error if isinstance(exc, Remembered) else str(exc)  # (the same bytes: why they failed)
             body = result.body_of.get(link.url) or title_body(link.title)

@@ -141,6 +141,17 @@ class Stored:
             return []
         return stored.findings
 
+    def still_cut(self, doc: StoredDocument | None, failed: UnreadableReport | None, report: Report) -> None:
+        """Raises where a page taken for cut short at the poll before, read now as the same bytes came again, lacks a
+        part its stored version had: a proxy cutting every answer at one size brings the same bytes twice (review
+        115); a new template without closing tags does not lose parts."""
+        if doc is None or failed is None or not failed.error.startswith(CUT_SHORT):
+            return
+        latest = self.store.latest_version(doc.id)
+        had = {n for n, span in (latest.report.sections if latest else {}).items() if span}
+        if had - {n for n, span in report.sections.items() if span}:
+            raise InputError(CUT_SHORT)
+
     def this_year(
         self, source: Source, doc: StoredDocument | None, known: VersionHashes | None, report: Report
     ) -> tuple[StoredDocument | None, VersionHashes | None]:
@@ -186,14 +197,15 @@ def _year_corrected(stored: StoredVersion, report: Report) -> bool:
     """Whether ``report`` is the ``stored`` one with its title's year corrected (2023 → 2024), whatever else the
     correction changed (a number, the date re-stamped: review 114): its parts speak of the year the stored one's did
     (a title mistyped, its text right), and it is dated within half a year of it (another year's report is dated a
-    year on, its text copied or not); undated, the year its parts speak of, else the same numbers."""
+    year on, its text copied or not); undated, with the same numbers too (a next year's report copied with its
+    text's years left as they were has its own numbers: review 115)."""
     said = _text_year(stored.section_text.values())
     now = _text_year(report.section_text(n) for n in range(1, 7))
     if said is not None and now is not None and said != now:
         return False  # its text moved on with its year: another year's report
     if stored.report.published and report.published:
         return abs(report.published - stored.report.published) < HALF_A_YEAR
-    return said is not None if said == now else copies.numbers(stored.report) == copies.numbers(report)
+    return copies.numbers(stored.report) == copies.numbers(report)  # (undated: a year's copy left its text's years)
 
 
 _YEAR_SAID = re.compile(r"((?:19|20)\d{2})\s*年")
