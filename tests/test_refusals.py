@@ -98,13 +98,32 @@ def _column(*reports: tuple[str, str]) -> str:
     return listing(list(reports))
 
 
+def _pt(portal, tmp_path, **kw: object):
+    """The settings of 平潭综合实验区公安局's column on the test portal (a department's: 2024's report due 2025-01-31)."""
+    return settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each", **kw)
+
+
+def _served(portal, tmp_path, page: bytes | str = PAGE):
+    """The column listing 2024's report, served as ``page``; its settings."""
+    portal.add("/nb/", _column(("2025/t1.html", TITLE)))
+    portal.add("/nb/2025/t1.html", page)
+    return _pt(portal, tmp_path)
+
+
+def _missing(cfg) -> list[int]:
+    """The years the polls mailed 逾期未发布."""
+    store = db(cfg)
+    try:
+        return [e.event.payload.to_json()["year"] for e in store.events() if e.event.kind == "missing"]
+    finally:
+        store.close()
+
+
 async def test_a_column_answering_page_not_found_is_not_a_column_with_nothing_in_it(portal, tmp_path):
     """Review 111's H1: poll 1 reads the column and the 2024 report; the column's address then answers a CMS's
     404 page with status 200 ("没有找到相关信息" is also what an empty column says). It was read as a column
     listing nothing, and 公安局's 2025 report mailed 逾期未发布."""
-    portal.add("/nb/", _column(("2025/t1.html", TITLE)))
-    portal.add("/nb/2025/t1.html", PAGE)
-    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    cfg = _served(portal, tmp_path)
     (first,) = await poll(cfg, today=date(2025, 12, 7))
     portal.add("/nb/", NOT_FOUND)
     (later,) = await poll(cfg, today=AFTER_2025_DUE)
@@ -122,14 +141,11 @@ async def test_a_column_sent_to_the_site_s_home_page_is_not_read_as_the_column(p
     portal.add("/nb/", _column(("2025/t1.html", TITLE)))
     portal.add("/nb/2025/t1.html", PAGE)
     portal.add("/index.html", _column(("/zwgk/nb/", "政府信息公开年报"), ("/zwgk/", "政务公开")))
-    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    cfg = _pt(portal, tmp_path)
     await poll(cfg, today=date(2025, 12, 7))
     portal.add("/nb/", "", location="/index.html")
     (later,) = await poll(cfg, today=AFTER_2025_DUE)
-    store = db(cfg)
-    missing = [e for e in store.events() if e.event.kind == "missing"]
-    store.close()
-    assert missing == []
+    assert _missing(cfg) == []
     assert later.error == HOME.format(f"{portal.base}/index.html")
 
 
@@ -139,14 +155,11 @@ async def test_a_column_that_listed_reports_and_lists_none_now_is_not_read(porta
     portal.add("/nb/", _column(("2025/t1.html", TITLE)))
     portal.add("/nb/2025/t1.html", PAGE)
     portal.add("/zwgk/nb/", _column())
-    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    cfg = _pt(portal, tmp_path)
     await poll(cfg, today=date(2025, 12, 7))
     portal.add("/nb/", _column(("/zwgk/nb/", "政府信息公开年报")))
     (later,) = await poll(cfg, today=AFTER_2025_DUE)
-    store = db(cfg)
-    missing = [e for e in store.events() if e.event.kind == "missing"]
-    store.close()
-    assert missing == []
+    assert _missing(cfg) == []
     assert later.error == LISTED_BEFORE.format("2024")
 
 
@@ -160,9 +173,7 @@ async def test_a_column_that_listed_reports_and_lists_none_now_is_not_read(porta
 )
 async def test_a_report_answered_by_a_block_page_says_what_the_portal_did(portal, tmp_path, page, said):
     """Review 111's M2: "页面不是报告" sent the admin to the link; the portal blocked govmon, or was down."""
-    portal.add("/nb/", _column(("2025/t1.html", TITLE)))
-    portal.add("/nb/2025/t1.html", page)
-    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    cfg = _served(portal, tmp_path, page)
     (r,) = await poll(cfg, today=date(2025, 12, 7))
     assert len(r.problems) == 1
     assert f"网站返回的是{said}" in r.problems[0]
@@ -218,9 +229,7 @@ def test_a_page_that_only_leaves_out_its_closing_tags_is_whole(page):
 async def test_a_page_cut_short_in_transfer_is_no_revision(portal, tmp_path):
     """Review 111's H3: poll 2 got the report cut short (status 200, no length): stored as a new version with
     parts 四-六 missing and ~100 cells "8 → 空", mailed 发布后被修改; poll 3's whole page mailed it again."""
-    portal.add("/nb/", _column(("2025/t1.html", TITLE)))
-    portal.add("/nb/2025/t1.html", PAGE)
-    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    cfg = _served(portal, tmp_path)
     await poll(cfg, today=date(2025, 12, 7))
     portal.add("/nb/2025/t1.html", _cut(PAGE))
     (cut,) = await poll(cfg, today=date(2025, 12, 8))
@@ -253,7 +262,7 @@ async def test_an_address_kept_for_the_latest_report_holding_next_year_s(portal,
     portal.add("/nb/", _column(("latest.html", "政府信息公开工作年度报告")))
     portal.add("/nb/latest.html", PAGE)
     url = {"database_url": request.getfixturevalue("pg_url")} if store == "postgresql" else {}
-    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each", **url)
+    cfg = _pt(portal, tmp_path, **url)
     await poll(cfg, today=date(2025, 1, 25))
     portal.add("/nb/latest.html", _next_year(PAGE))
     (r,) = await poll(cfg, today=date(2026, 2, 1))
@@ -278,9 +287,7 @@ async def test_a_correction_dated_the_day_it_was_made_is_not_late(portal, tmp_pa
     """Review 112's H2: 2024's report read on 2025-01-20, on time; corrected in place on 2025-02-10, the page's
     发布日期 then that day. The revision's mail said it was published after the deadline (timeliness.late); once it
     no longer did, ``status`` still said 逾期发布 (review 113)."""
-    portal.add("/nb/", _column(("2025/t1.html", TITLE)))
-    portal.add("/nb/2025/t1.html", PAGE)
-    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    cfg = _served(portal, tmp_path)
     await poll(cfg, today=date(2025, 1, 20))
     with sqlite3.connect(cfg.database) as con:  # the poll's stamp, had it run that day (the store's own clock)
         con.execute("UPDATE documents SET first_seen = '2025-01-20T02:00:00+00:00'")
@@ -304,9 +311,7 @@ async def test_a_report_that_stays_unreadable_is_told_once(portal, tmp_path):
     report once it is read."""
     from monitor.alerts.render import Renderer  # noqa: PLC0415
 
-    portal.add("/nb/", _column(("2025/t1.html", TITLE)))
-    portal.add("/nb/2025/t1.html", SAFEDOG)
-    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    cfg = _served(portal, tmp_path, SAFEDOG)
     told = []
     for day in (7, 8, 9):
         await poll(cfg, today=date(2025, 12, day))
@@ -343,7 +348,7 @@ async def test_a_report_s_old_address_sending_its_reader_on_is_followed(portal, 
     portal.add("/nb/", _column(("2025/t1.html", TITLE)))
     portal.add("/nb/2025/t1.html", stub)
     portal.add("/xxgk/2025/t1.html", PAGE)
-    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    cfg = _pt(portal, tmp_path)
     (r,) = await poll(cfg, today=date(2025, 12, 7))
     assert (r.problems, r.new_versions) == ([], 1)
 
@@ -368,7 +373,7 @@ async def test_a_report_without_a_date_listed_first_after_the_deadline(portal, t
     before read the whole listing without it): its mail said nothing of when it was published."""
     portal.add("/nb/", _column(("2024/t0.html", "平潭综合实验区公安局2023年政府信息公开工作年度报告")))
     portal.add("/nb/2024/t0.html", PAGE.replace(b"2024", b"2023").replace(b"2025", b"2024"))
-    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    cfg = _pt(portal, tmp_path)
     await poll(cfg, today=before)
     with sqlite3.connect(cfg.database) as con:  # the poll's stamp, had it run that day (the store's own clock)
         con.execute("UPDATE sources SET last_poll = ?", [f"{before.isoformat()}T04:00:00+00:00"])
@@ -389,7 +394,7 @@ async def test_a_report_a_portal_refuses_is_named_once_in_the_poll_s_line(portal
     """Review 111's L: `govmon poll` printed "could not read URL: URL: HTTP 412 Precondition Failed"."""
     portal.add("/nb/", _column(("2025/t1.html", TITLE)))
     portal.add("/nb/2025/t1.html", PAGE, status=[412])
-    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    cfg = _pt(portal, tmp_path)
     (r,) = await poll(cfg, today=date(2025, 12, 7))
     (problem,) = r.problems
     assert problem.count(f"{portal.base}/nb/2025/t1.html") == 1
@@ -405,7 +410,7 @@ async def test_an_address_holding_each_year_s_report_in_turn_and_back(portal, tm
     if not dated:
         pages = {year: _undated(page) for year, page in pages.items()}
     portal.add("/nb/", _column(("latest.html", "政府信息公开工作年度报告")))
-    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    cfg = _pt(portal, tmp_path)
     for day, year in ((date(2025, 12, 10), 2024), (date(2026, 1, 30), 2025), (date(2026, 2, 2), 2024)):
         portal.add("/nb/latest.html", pages[year])
         await poll(cfg, today=day)
@@ -425,7 +430,7 @@ async def test_a_report_listed_but_refused_and_read_later_is_not_said_listed_lat
     before listed it. And once read, its page refused again is no report 无法读取，未能检查 (review 113's M3)."""
     portal.add("/nb/", _column(("2025/t1.html", TITLE)))
     portal.add("/nb/2025/t1.html", PAGE, status=[412, 412, 412])
-    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    cfg = _pt(portal, tmp_path)
     for day in (7, 8, 9, 10):
         await poll(cfg, today=date(2025, 12, day))
         with sqlite3.connect(cfg.database) as con:  # each poll's stamp, had it run that day
@@ -448,13 +453,10 @@ async def test_an_empty_column_whose_chrome_mentions_upkeep_or_loss_is_empty(por
     """Review 113's M1: a new column that says 暂无信息, with such words in its chrome, was taken for a refusal: the
     poll failed (未能检查) and the body's missing report was not mailed, as it was before."""
     portal.add("/nb/", page)
-    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    cfg = _pt(portal, tmp_path)
     (r,) = await poll(cfg, today=AFTER_2025_DUE)
-    store = db(cfg)
-    missing = [e.event.payload.to_json()["year"] for e in store.events() if e.event.kind == "missing"]
-    store.close()
     assert r.error is None
-    assert missing == [2025]
+    assert _missing(cfg) == [2025]
 
 
 async def test_an_intro_page_linking_its_pdf_beside_a_dead_refresh_is_read_from_its_pdf(portal, tmp_path):
@@ -491,9 +493,7 @@ async def test_status_of_a_column_failing_since_before_the_deadline_is_not_missi
     """Review 113's M2: the polls failed honestly (the column answers a 404 page) and mailed nothing, but ``status``
     said 逾期未发布 of 2025, judged on a listing last read before the deadline: whether it is there is not known. And
     review 114's M1: one failed fetch after a whole reading past the deadline (its 逾期未发布 mailed) leaves that."""
-    portal.add("/nb/", _column(("2025/t1.html", TITLE)))
-    portal.add("/nb/2025/t1.html", PAGE)
-    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    cfg = _served(portal, tmp_path)
     await poll(cfg, today=date(2025, 12, 7))
     await poll(cfg, today=AFTER_2025_DUE)  # read whole: 2025's report is not there, and mailed so
     portal.add("/nb/", NOT_FOUND)
@@ -510,9 +510,7 @@ async def test_a_page_cut_past_its_last_table_is_no_revision(portal, tmp_path, p
     """Review 113's H1: a transfer broken off past the last table, on a tag's end, is a page its reader cannot tell
     from a whole one missing its last parts; the version stored ended as a page does, and this one does not. It was
     stored as a revision with parts 五/六 "missing", and mailed twice (cut, then whole again)."""
-    portal.add("/nb/", _column(("2025/t1.html", TITLE)))
-    portal.add("/nb/2025/t1.html", PAGE)
-    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    cfg = _served(portal, tmp_path)
     await poll(cfg, today=date(2025, 12, 7))
     at = PAGE.index(part.encode())
     cut = PAGE[: PAGE.rindex(b">", 0, at) + 1]  # on the end of the tag before the part's heading
@@ -564,7 +562,7 @@ async def test_a_title_s_year_corrected_with_its_date_is_the_report_revised(port
     assert typo != PAGE
     portal.add("/nb/", _column(("2025/t1.html", "平潭综合实验区公安局政府信息公开工作年度报告")))
     portal.add("/nb/2025/t1.html", typo)
-    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    cfg = _pt(portal, tmp_path)
     await poll(cfg, today=date(2025, 1, 20))
     corrected = PAGE.replace(b"2025-01-20", b"2025-01-22") if edit == "date" else _one_cell_changed(PAGE)
     portal.add("/nb/2025/t1.html", corrected)
@@ -589,12 +587,9 @@ async def test_a_new_column_answering_information_not_found_is_not_read(portal, 
         '在或已被删除！</p></div><div class="footer">主办：平潭综合实验区公安局</div></body></html>',
     )
     portal.add("/zwgk/nb/", _column())
-    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    cfg = _pt(portal, tmp_path)
     (r,) = await poll(cfg, today=AFTER_2025_DUE)
-    store = db(cfg)
-    missing = [e for e in store.events() if e.event.kind == "missing"]
-    store.close()
-    assert missing == []
+    assert _missing(cfg) == []
     assert r.error == REFUSED.format("“页面不存在”页面")
 
 
@@ -605,7 +600,7 @@ async def test_old_reports_that_cannot_be_read_are_not_mailed_one_by_one(portal,
     portal.add("/nb/", _column(*old))
     for href, _ in old:
         portal.add(f"/nb/{href}", SAFEDOG)
-    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    cfg = _pt(portal, tmp_path)
     for day in (7, 8, 9):
         await poll(cfg, today=date(2025, 12, day))
     store = db(cfg)
@@ -618,9 +613,7 @@ async def test_a_revision_in_a_template_without_closing_tags_is_read_when_it_com
     """Review 114's M2: a report revised into a template that writes no </body></html>, its stored version's did:
     taken for a page cut short, and its bytes remembered, it was never read again and its new errors never told. A
     transfer cut short does not bring the same bytes twice."""
-    portal.add("/nb/", _column(("2025/t1.html", TITLE)))
-    portal.add("/nb/2025/t1.html", PAGE)
-    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    cfg = _served(portal, tmp_path)
     await poll(cfg, today=date(2025, 12, 7))
     unclosed = (
         PAGE.replace(b"</body>", b"").replace(b"</html>", b"").replace("严格执行".encode(), "认真执行".encode(), 1)
@@ -637,7 +630,7 @@ async def test_a_current_report_listed_without_a_year_that_stays_unreadable_is_m
     a current report listed as "平潭综合实验区公安局政府信息公开工作年度报告", its scan unreadable, was never told."""
     portal.add("/nb/", _column(("t1.html", f"{BODY}政府信息公开工作年度报告")))
     portal.add("/nb/t1.html", SAFEDOG)
-    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    cfg = _pt(portal, tmp_path)
     for day in (7, 8):
         await poll(cfg, today=date(2025, 12, day))
     store = db(cfg)
@@ -650,9 +643,7 @@ async def test_a_proxy_cutting_every_answer_at_one_size_is_still_cut(portal, tmp
     """Review 115's M2: the same bytes at two polls are read (a new template without closing tags), but a proxy
     cutting every answer at one size brings the same cut page twice: read, parts 五 and 六 "missing", it was mailed as
     revised (缺少第六部分), and again when the page came back whole."""
-    portal.add("/nb/", _column(("2025/t1.html", TITLE)))
-    portal.add("/nb/2025/t1.html", PAGE)
-    cfg = settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each")
+    cfg = _served(portal, tmp_path)
     await poll(cfg, today=date(2025, 12, 7))
     at = PAGE.index("六、其他需要报告的事项".encode())
     portal.add("/nb/2025/t1.html", PAGE[: PAGE.rindex(b">", 0, at) + 1])
