@@ -100,7 +100,7 @@ def _column(*reports: tuple[str, str]) -> str:
 
 def _pt(portal, tmp_path, **kw: object):
     """The settings of 平潭综合实验区公安局's column on the test portal (a department's: 2024's report due 2025-01-31)."""
-    return settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], first_poll="each", **kw)
+    return settings(tmp_path, [("pt", "department", f"{portal.base}/nb/")], **{"first_poll": "each", **kw})
 
 
 def _served(portal, tmp_path, page: bytes | str = PAGE):
@@ -657,3 +657,21 @@ async def test_a_proxy_cutting_every_answer_at_one_size_is_still_cut(portal, tmp
     assert [(r.new_versions, len(r.problems)) for r in cut] == [(0, 1), (0, 1)]
     assert doc.versions == 1
     assert "revision" not in kinds
+
+
+async def test_a_first_poll_s_summary_names_the_reports_it_could_not_read(portal, tmp_path):
+    """Review 114's H3: a source's first poll is told in one summary of the reports it found; those listed that it
+    could not read were left out of it, and (before they were left unmailed) mailed one by one the day after."""
+    from monitor.alerts.render import Renderer  # noqa: PLC0415
+
+    portal.add("/nb/", _column(("2025/t1.html", TITLE), ("2020/t1.html", TITLE.replace("2024", "2019"))))
+    portal.add("/nb/2025/t1.html", PAGE)
+    portal.add("/nb/2020/t1.html", PAGE, status=[412])
+    cfg = _pt(portal, tmp_path, first_poll="summary")
+    await poll(cfg, today=date(2025, 12, 7))
+    store = db(cfg)
+    (summary,) = [e.event for e in store.events() if e.event.kind == "first_poll"]
+    store.close()
+    mail = Renderer().render(summary.kind, summary.payload)
+    assert mail.subject.endswith("首次检查：发现2份年度报告，1份无法读取")
+    assert f"{TITLE.replace('2024', '2019')}（2019）：无法读取，未能检查（网站返回HTTP 412" in mail.text

@@ -86,10 +86,13 @@ def missing_event(settings: Settings, source: Source, finding: Finding, body: st
     return Event(key, "missing", source.id, payload, recipients(settings, source))
 
 
-def first_poll_event(settings: Settings, source: Source, stored: list[StoredReport]) -> Event | None:
+def first_poll_event(
+    settings: Settings, source: Source, stored: list[StoredReport], unread: Sequence[ListedReport] = ()
+) -> Event | None:
     """A source's first poll told once: every report it found, each with its problems counted, instead of a mail
-    for each past report (a province's first day would be hundreds). Its key is the source's: a first poll that
-    was interrupted and finished later is still told once. None when nothing was found."""
+    for each past report (a province's first day would be hundreds), and those listed that it could not read
+    (``unread``, each with why: review 114). Its key is the source's: a first poll that was interrupted and
+    finished later is still told once. None when nothing was found."""
     listed = []
     for r in stored:
         if not r.versions:
@@ -97,6 +100,7 @@ def first_poll_event(settings: Settings, source: Source, stored: list[StoredRepo
         findings = r.latest.findings if r.latest else []
         errors = tuple(f.message for f in findings if f.severity == "error")
         listed.append(ListedReport(r.title, r.year, r.url, len(errors), len(findings) - len(errors), errors, r.body))
+    listed += unread
     if not listed:
         return None
     payload = Payload(source.id, source.agency, source.list_url, reports=tuple(listed), findings=())

@@ -43,7 +43,8 @@ class SourceHealth:
 @dataclass(frozen=True)
 class ListedReport:
     """One report of a source's first poll, as its summary lists it: what it is, where, how many problems its
-    latest version has, and its errors' messages (its own alert is not sent: the summary is, once)."""
+    latest version has, and its errors' messages (its own alert is not sent: the summary is, once); or, listed and
+    not read, why."""
 
     title: str | None
     year: int | None
@@ -52,6 +53,7 @@ class ListedReport:
     warnings: int
     error_messages: tuple[str, ...] = ()
     body: str | None = None  # the body it is attributed to (a listing of many bodies names each)
+    unread: str | None = None  # why it could not be read (listed, not read: review 114), None: read
 
 
 @dataclass(frozen=True)
@@ -142,13 +144,22 @@ def _listed_json(r: ListedReport) -> dict[str, Any]:
     data = {**asdict(r), "error_messages": list(r.error_messages)}
     if r.body is None:  # a summary stored before reports had bodies writes back as it was
         del data["body"]
+    if r.unread is None:  # (and one before unread reports were listed)
+        del data["unread"]
     return data
 
 
 def _listed(data: Mapping[str, Any]) -> ListedReport:
     messages = tuple(data.get("error_messages", ()))
     return ListedReport(
-        data["title"], data["year"], data["url"], data["errors"], data["warnings"], messages, data.get("body")
+        data["title"],
+        data["year"],
+        data["url"],
+        data["errors"],
+        data["warnings"],
+        messages,
+        data.get("body"),
+        data.get("unread"),
     )
 
 

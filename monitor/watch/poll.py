@@ -23,8 +23,9 @@ from monitor.checks.pipeline import source_findings
 from monitor.checks.registry import SourceContext
 from monitor.config import Settings, Source
 from monitor.errors import FetchError, InputError, StorageError
-from monitor.model import Event, china_today
+from monitor.model import Event, ListedReport, china_today
 from monitor.model.bodies import Body, normal_name, same_name
+from monitor.model.failures import said_cn
 from monitor.reading.facts import title_body
 from monitor.store import (
     Claim,
@@ -181,7 +182,9 @@ class Watcher:
             if complete:
                 missing = self.missing(source, years, listed, unread, bodies)
             if result.quiet:
-                first = first_poll_event(self.settings, source, list(self.store.reports(source.id)))
+                first = first_poll_event(
+                    self.settings, source, list(self.store.reports(source.id)), _unread(links, result)
+                )
         except (FetchError, InputError) as exc:  # the listing: not reachable, or not a page (binary, bad encoding)
             result.error = str(exc)
         except TimeoutError:
@@ -363,3 +366,21 @@ def _listed(links: list[Link], failing: set[str], body_of: dict[str, str], own: 
         for link in links
         if link.year and (not link.doubt or link.url in failing)
     ]
+
+
+def _unread(links: list[Link], result: PollResult) -> list[ListedReport]:
+    """The listed reports a first poll could not read, each with why, as its summary lists them (not a notice's or
+    a column's link, which may be no report)."""
+    why = dict(zip(result.failing, result.problems, strict=False))
+    return [
+        ListedReport(link.title, link.year, link.url, 0, 0, unread=_without(said_cn(why[link.url]), link.url))
+        for link in links
+        if link.url in why and link.doubt not in (COLUMN, NOTICE)
+    ]
+
+
+def _without(said: str, url: str) -> str:
+    """A failure's words without the URL they begin with (the summary names it on its own line)."""
+    for colon in ("：", ": "):
+        said = said.removeprefix(url + colon)
+    return said
