@@ -207,10 +207,3 @@ def not_home(list_url: str, asked: str, landed: str) -> None:
         return
     if column.path.lower() not in home or column.query:
         raise InputError(HOME.format(landed))
-
-
-def says_nothing_listed(store: Store, source: Source) -> bool:
-    """Whether the source's listing page, as last read, says in its own words that it lists nothing (暂无信息): read,
-    and empty, where a page that lists no link and says nothing may be one a script draws."""
-    body = store.page_body(source.list_url)
-    return bool(body) and says_empty(decode(body, source.encoding)[0])
