@@ -675,3 +675,17 @@ async def test_a_first_poll_s_summary_names_the_reports_it_could_not_read(portal
     mail = Renderer().render(summary.kind, summary.payload)
     assert mail.subject.endswith("首次检查：发现2份年度报告，1份无法读取")
     assert f"{TITLE.replace('2024', '2019')}（2019）：无法读取，未能检查（网站返回HTTP 412" in mail.text
+
+
+async def test_a_first_poll_in_january_of_a_column_listing_only_its_newest_report_calls_no_year_before_missing(
+    portal, tmp_path
+):
+    """Reviews 114 and 115 (L2): a new source whose column lists only its newest report, 2024's, polled first on
+    2025-01-25 (2024's deadline not yet passed, so 2023's is the one judged): 2023's report was mailed 逾期未发布. A
+    column that shows only a newer report says nothing of the year before it; once 2024's deadline has passed,
+    the newest year is judged, and a column without it is still told."""
+    cfg = _served(portal, tmp_path)
+    await poll(cfg, today=date(2025, 1, 25))
+    assert _missing(cfg) == []
+    await poll(cfg, today=AFTER_2025_DUE)  # the same column, 2025's deadline passed
+    assert _missing(cfg) == [2025]

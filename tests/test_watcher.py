@@ -271,13 +271,15 @@ async def test_missing_report_after_the_deadline(portal, tmp_path):
     portal.add("/nb/", listing([("t.html", "通辽市2021年政府信息公开工作年度报告")]))
     portal.add("/nb/t.html", TONGLIAO, content_type="text/plain")
     cfg = settings(tmp_path, [("city", "government", f"{portal.base}/nb/")])
-    await poll(cfg, today=date(2022, 3, 31))  # the 2021 report exists; 2020's deadline has passed: missing
+    # 2021's report is listed before its deadline (2022-03-31), 2020's is the one judged: a column that lists only a
+    # newer report says nothing of it (reviews 114, 115: it was mailed 逾期未发布)
+    await poll(cfg, today=date(2022, 3, 31))
     await poll(cfg, today=date(2023, 4, 1))  # the 2022 report is missing
     await poll(cfg, today=date(2023, 4, 2))  # still missing: not reported again
     store = db(cfg)
     missing = [e.event.payload.to_json()["year"] for e in store.events() if e.event.kind == "missing"]
     store.close()
-    assert missing == [2020, 2022]
+    assert missing == [2022]
 
 
 async def test_deadlines_are_judged_on_the_day_in_china(portal, tmp_path):
