@@ -551,6 +551,26 @@ def test_templates_dir_overrides_only_the_files_it_holds(tmp_path):
         Renderer(tmp_path / "missing")
 
 
+def test_an_admin_s_subject_txt_copied_before_a_kind_was_added_uses_the_shipped_templates_for_it(tmp_path, caplog):
+    """An admin's subject.txt copied before report_unreadable existed fell through to its ``else``: an unreadable
+    report's alert was subjected 测试提醒：告警通道工作正常. A kind it has no branch for is rendered with the shipped
+    templates, said once at start-up; its own branches stay its own."""
+    folder = tmp_path / "my-templates"
+    folder.mkdir()
+    shipped = (Path(__file__).parent.parent / "alerts" / "subject.txt").read_text(encoding="utf-8")
+    branch = shipped.index('{%- elif kind == "report_unreadable" -%}')
+    old = shipped[:branch] + shipped[shipped.index("{%- elif", branch + 1) :]  # as copied before that kind
+    (folder / "subject.txt").write_text(old.replace("逾期未发布", "逾期仍未公开"), encoding="utf-8")
+    with caplog.at_level("WARNING"):
+        mine = Renderer(folder)
+    unreadable = sample_payload("report_unreadable")
+    assert mine.render("report_unreadable", unreadable) == RENDERER.render("report_unreadable", unreadable)
+    assert mine.render("missing", sample_payload("missing")).subject.endswith("年度报告逾期仍未公开")
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{folder / 'subject.txt'} has no branch for report_unreadable: the shipped templates are used"
+    ]
+
+
 def test_every_event_kind_renders_a_chinese_subject():
     subjects = {
         k: RENDERER.render(k, sample_payload(k)).subject
