@@ -689,3 +689,30 @@ async def test_a_first_poll_in_january_of_a_column_listing_only_its_newest_repor
     assert _missing(cfg) == []
     await poll(cfg, today=AFTER_2025_DUE)  # the same column, 2025's deadline passed
     assert _missing(cfg) == [2025]
+
+
+@pytest.mark.parametrize("store", ["sqlite", "postgresql"])
+async def test_an_undated_next_year_s_report_copied_with_only_its_title_and_period_new_is_not_a_correction(
+    portal, tmp_path, request, store
+):
+    """Reviews 114 (M3) and 115 (H1): an address kept for the latest report holds 2024's, undated; then next year's,
+    copied from it lazily: the same numbers, the text's years left as they were, only its title and its 统计期限
+    (before part 一) moved on to 2025. It was taken for 2024's with its title's year corrected: mailed as its
+    revision (2024 → 2025), and 2024's report gone from the store. Its 统计期限 says which year it reports."""
+    lazy = _undated(PAGE).decode().replace(TITLE, TITLE.replace("2024", "2025"))
+    lazy = lazy.replace('统计期限为</span><span style="font-family:仿宋_GB2312">2024年', "统计期限为2025年")
+    assert "统计期限为2025年1月1日" in lazy
+    portal.add("/nb/", _column(("latest.html", "政府信息公开工作年度报告")))
+    portal.add("/nb/latest.html", _undated(PAGE))
+    cfg = _pt(
+        portal, tmp_path, **({"database_url": request.getfixturevalue("pg_url")} if store == "postgresql" else {})
+    )
+    await poll(cfg, today=date(2025, 12, 10))
+    portal.add("/nb/latest.html", lazy)
+    await poll(cfg, today=date(2026, 1, 30))
+    store = db(cfg)
+    kinds = [(e.event.kind, e.event.payload.to_json().get("year")) for e in store.events()]
+    years = {d.year for d in store.reports("pt") if d.versions}
+    store.close()
+    assert [k for k in kinds if k[0] in ("revision", "new_report")] == [("new_report", 2024), ("new_report", 2025)]
+    assert years == {2024, 2025}

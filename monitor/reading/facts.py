@@ -147,21 +147,26 @@ def title_at(
 _PERIOD = re.compile(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*(起)?\s*(至|到|-)")  # 统计期限自2021年1月1日起至…
 
 
+def stated_year(text: str) -> int | None:
+    """The year a report's 统计期限 states (``统计期限为2024年1月1日至12月31日``), or None."""
+    period = _PERIOD.search(text)
+    return int(period.group(1)) if period else None
+
+
 def find_year(title: str | None, text: str, published: date | None, section1: str) -> int | None:
     """The year the report covers: the title's, unless the title names the year it was published in (a report
     on 2022 cannot be out in January 2022) and the report states its statistics period as the year before,
     which its 发布日期 agrees with; else the stated period; else the year before publication."""
-    period = _PERIOD.search(text)
+    stated = stated_year(text)
     if title:
         m = re.search(_YEAR, title)
         if m:
             named = _to_year(m.group(1))
-            stated = int(period.group(1)) if period else None
             if published and published.year <= named and stated == published.year - 1:
                 return stated
             return named
-    if period:
-        return int(period.group(1))
+    if stated:
+        return stated
     if published:
         return published.year - 1
     m = re.search(r"((?:19|20)\d{2})年", section1)

@@ -187,6 +187,10 @@ class Store(Protocol):
     def raw(self, version_id: int) -> bytes:
         """The version's body as fetched."""
 
+    def text(self, version_id: int) -> str:
+        """The version's text as read (the whole page's, its preface too: ``StoredVersion.section_text`` is its
+        parts')."""
+
     def rehash(self, version_id: int, content_hash: str) -> None:
         """A stored version's content hash as govmon now reads its bytes (read again when the page changed and the
         report in it did not: a newer govmon reads it otherwise, or only the page around it changed)."""

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -22,6 +22,7 @@ from monitor.config import Source
 from monitor.errors import InputError
 from monitor.model import Finding, Report
 from monitor.model.bodies import Attribution
+from monitor.reading.facts import stated_year
 from monitor.store import ReportReads, Store, StoredDocument, StoredVersion, UnreadableReport, VersionHashes
 from monitor.watch.behind import read_again
 from monitor.watch.discover import Link
@@ -40,6 +41,10 @@ class Stored:
     def __init__(self, store: Store, parsing: asyncio.Semaphore) -> None:
         self.store, self.parsing = store, parsing
 
+    def corrected(self, stored: StoredVersion, report: Report) -> bool:
+        """``_year_corrected``, the stored version's text read only where it decides."""
+        return _year_corrected(stored, report, lambda: self.store.text(stored.id))
+
     def around(
         self,
         source: Source,
@@ -56,7 +61,7 @@ class Stored:
         fixed URL that holds each year's report in turn, tables copied or not) it is that version. A report stored
         by an older govmon, which hashed it otherwise, is seen where the body's report of the year is its bytes."""
         around = self.store.report_reads(source.id, content_hash, body, year)
-        if own is not None and year and own.report.year == year - 1 and _year_corrected(own, report):
+        if own is not None and year and own.report.year == year - 1 and self.corrected(own, report):
             return replace(around, before=self.store.body_report(body, year - 1, besides=own.url))
         return around
 
@@ -163,7 +168,7 @@ class Stored:
         if doc is None or not doc.year or not report.year or report.year == doc.year:
             return doc, known
         latest = self.store.latest_version(doc.id)
-        if latest is not None and _year_corrected(latest, report):
+        if latest is not None and self.corrected(latest, report):
             return doc, known
         self.store.set_aside(doc.id, doc.year)
         log.info(
@@ -193,19 +198,23 @@ def _titled(title: str | None) -> str:
     return _MARKS.sub("", title or "")
 
 
-def _year_corrected(stored: StoredVersion, report: Report) -> bool:
+def _year_corrected(stored: StoredVersion, report: Report, stored_text: Callable[[], str]) -> bool:
     """Whether ``report`` is the ``stored`` one with its title's year corrected (2023 → 2024), whatever else the
     correction changed (a number, the date re-stamped: review 114): its parts speak of the year the stored one's did
     (a title mistyped, its text right), and it is dated within half a year of it (another year's report is dated a
-    year on, its text copied or not); undated, with the same numbers too (a next year's report copied with its
-    text's years left as they were has its own numbers: review 115)."""
+    year on, its text copied or not); undated, with the same numbers and the same 统计期限 too (a next year's report
+    copied with its text's years left as they were has its own numbers, or at least its own 统计期限, which stands
+    before part 一: review 115). ``stored_text``: the stored version's whole text, asked only then."""
     said = _text_year(stored.section_text.values())
     now = _text_year(report.section_text(n) for n in range(1, 7))
     if said is not None and now is not None and said != now:
         return False  # its text moved on with its year: another year's report
     if stored.report.published and report.published:
         return abs(report.published - stored.report.published) < HALF_A_YEAR
-    return copies.numbers(stored.report) == copies.numbers(report)  # (undated: a year's copy left its text's years)
+    if copies.numbers(stored.report) != copies.numbers(report):  # (undated: a year's copy left its text's years)
+        return False
+    was, now = stated_year(stored_text()), stated_year(report.text)
+    return was is None or now is None or was == now
 
 
 _YEAR_SAID = re.compile(r"((?:19|20)\d{2})\s*年")

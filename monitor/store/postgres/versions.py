@@ -312,6 +312,12 @@ class Versions(Outbox, Bodies):  # a new version stores its events (and its body
             raise KeyError(version_id)
         return zlib.decompress(row[0])
 
+    def text(self, version_id: int) -> str:
+        row = self.conn.execute("SELECT text FROM versions WHERE id = %s", [version_id]).fetchone()
+        if row is None:
+            raise KeyError(version_id)
+        return unpack(row[0]) or ""
+
 
 # (the address with its year; with the document's id too where that is taken: an address that held 2024, 2025, 2024)
 _SET_ASIDE = (

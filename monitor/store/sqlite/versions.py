@@ -270,6 +270,12 @@ class Versions(Outbox, Prints):  # a new version stores its events and its copy 
     def raw(self, version_id: int) -> bytes:
         return zlib.decompress(self.db.table("versions").get(version_id)["raw"])
 
+    def text(self, version_id: int) -> str:
+        row = self.db.conn.execute("SELECT unpack(text) FROM versions WHERE id = ?", [version_id]).fetchone()
+        if row is None:
+            raise KeyError(version_id)
+        return str(row[0] or "")
+
 
 # (the address with its year; with the document's id too where that is taken: an address that held 2024, 2025, 2024)
 _SET_ASIDE = (
