@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -489,6 +489,19 @@ def _standings(cfg, year: int, today: date) -> dict[str | None, tuple[str, str |
         store.close()
 
 
+def _status_text(cfg, year: int, today: date) -> str:
+    """``govmon status``'s text of ``year``."""
+    from monitor.present import admin, status  # noqa: PLC0415
+    from monitor.store import open_store  # noqa: PLC0415
+
+    store = open_store(cfg)
+    try:
+        items = status.worst_first(status.standings(cfg, store, [year], today))
+        return admin.status_text(year, today.isoformat(), items, status.totals(items))
+    finally:
+        store.close()
+
+
 async def test_status_of_a_column_failing_since_before_the_deadline_is_not_missing(portal, tmp_path):
     """Review 113's M2: the polls failed honestly (the column answers a 404 page) and mailed nothing, but ``status``
     said 逾期未发布 of 2025, judged on a listing last read before the deadline: whether it is there is not known. And
@@ -716,3 +729,45 @@ async def test_an_undated_next_year_s_report_copied_with_only_its_title_and_peri
     store.close()
     assert [k for k in kinds if k[0] in ("revision", "new_report")] == [("new_report", 2024), ("new_report", 2025)]
     assert years == {2024, 2025}
+
+
+async def test_status_calls_a_report_missing_only_once_its_listing_was_read_after_the_deadline(portal, tmp_path):
+    """Its listing read whole the day before 2025's deadline (2026-01-31), and not since (the next poll not yet due,
+    or failed once): ``status`` said 逾期未发布 of 2025, though nothing had looked for it after the deadline. It is
+    未能检查 until a reading after the deadline, then 逾期未发布 (as mailed)."""
+    cfg = _served(portal, tmp_path)
+    await poll(cfg, today=date(2026, 1, 30))
+    day = date(2026, 2, 2)
+    states, said = [], []
+    for read in ("2026-01-30T04:00:00+00:00", "2026-01-31T15:59:00+00:00", "2026-01-31T16:00:00+00:00"):
+        with sqlite3.connect(cfg.database) as con:  # the listing last read then (the store's own clock)
+            con.execute("UPDATE sources SET last_read = ?", [read])
+        states.append(_standings(cfg, 2025, day)[BODY][0])
+        said.append(_status_text(cfg, 2025, day))
+    assert states == ["unchecked", "unchecked", "missing"]  # (16:00 UTC on the 31st: 1 February in China)
+    assert "该栏目最近一次完整读取在2026-01-31，法定期限后尚未读取" in said[1]
+    assert "完整读取" not in said[2]
+
+
+@pytest.mark.parametrize("store", ["sqlite", "postgresql"])
+async def test_a_source_s_last_whole_reading_is_kept_through_a_failed_poll(portal, tmp_path, request, store):
+    """What ``status`` judges a listing's reading by: the end of its last poll that ended without error."""
+    url = {"database_url": request.getfixturevalue("pg_url")} if store == "postgresql" else {}
+    portal.add("/nb/", _column(("2025/t1.html", TITLE)))
+    portal.add("/nb/2025/t1.html", PAGE)
+    cfg = _pt(portal, tmp_path, **url)
+    await poll(cfg, today=date(2025, 12, 7))
+    kept = db(cfg)
+    try:
+        (read,) = kept.sources_read().values()
+    finally:
+        kept.close()
+    portal.add("/nb/", NOT_FOUND)
+    (failed,) = await poll(cfg, today=date(2025, 12, 8))
+    kept = db(cfg)
+    try:
+        assert failed.error
+        assert kept.sources_read(["pt", "other"]) == {"pt": read}
+        assert datetime.fromisoformat(read).tzinfo is not None
+    finally:
+        kept.close()

@@ -61,8 +61,9 @@ class Store(Protocol):
     def source_state(self, source_id: str) -> SourceState:
         """The source's state; a fresh one (no failures) for a source never polled."""
 
-    def sources_read(self, among: Iterable[str] | None = None) -> set[str]:
-        """The sources (of ``among``, else all) whose listing was read at least once (a poll that succeeded)."""
+    def sources_read(self, among: Iterable[str] | None = None) -> dict[str, str]:
+        """The sources (of ``among``, else all) whose listing was read at least once, and when it was last read whole
+        (the end of its last poll that succeeded, ISO 8601 in UTC)."""
 
     def source_changes(self) -> dict[str, int]:
         """Per source, a mark that changes with every write its standing depends on (its polls' end, documents,

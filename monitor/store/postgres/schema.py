@@ -107,6 +107,30 @@ MIGRATIONS = [
     "CREATE TABLE sources_synced (one INTEGER PRIMARY KEY CHECK (one = 1), digest TEXT NOT NULL)",
     # reports not read at all because govmon was stopping (未读取：…), kept as unreadable (SQLite's migration 14)
     "DELETE FROM unreadable WHERE error LIKE '未读取：%'",
+    # when each source's listing was last read whole (SQLite's migration 15)
+    """
+    ALTER TABLE sources ADD COLUMN last_read TEXT;
+    UPDATE sources SET last_read = r.finished FROM (SELECT source, max(finished) AS finished FROM polls WHERE ok = 1
+        GROUP BY source) AS r WHERE r.source = sources.id;
+    CREATE OR REPLACE FUNCTION govmon_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_TABLE_NAME = 'polls' THEN
+            UPDATE sources SET changed = (random() * 9e18)::bigint, ever_read = greatest(ever_read, coalesce(NEW.ok, 0)),
+                last_read = CASE WHEN NEW.ok = 1 THEN NEW.finished ELSE last_read END
+                WHERE id = NEW.source;
+        ELSIF TG_TABLE_NAME = 'versions' THEN
+            UPDATE sources SET changed = (random() * 9e18)::bigint
+                WHERE id = (SELECT source FROM documents WHERE id = NEW.document_id);
+        ELSIF TG_OP = 'INSERT' THEN
+            UPDATE sources SET changed = (random() * 9e18)::bigint WHERE id = NEW.source;
+        ELSIF TG_OP = 'DELETE' THEN
+            UPDATE sources SET changed = (random() * 9e18)::bigint WHERE id = OLD.source;
+        ELSE
+            UPDATE sources SET changed = (random() * 9e18)::bigint WHERE id IN (OLD.source, NEW.source);
+        END IF;
+        RETURN NULL;
+    END $$;
+    """,
 ]
 BODIES_MIGRATION = 2  # the migration that adds bodies; the stored reports are attributed, their forms merged
 
@@ -117,7 +141,7 @@ COPIED: list[tuple[str, tuple[str, ...]]] = [
         "sources",
         (
             *("id", "agency", "kind", "list_url", "last_poll", "last_error", "consecutive_failures"),
-            *("failing_alerted", "ever_read"),
+            *("failing_alerted", "ever_read", "last_read"),
         ),
     ),
     ("polls", ("id", "source", "started", "finished", "ok", "error", "reports", "new_versions")),

@@ -139,6 +139,18 @@ MIGRATIONS = [
     # reports not read at all because govmon was stopping (未读取：…) were kept as unreadable, and so never read
     # again while their bytes stayed the same (``errors.NotRead`` now keeps them out): forgotten, read next poll
     "DELETE FROM unreadable WHERE error LIKE '未读取：%'",
+    # when each source's listing was last read whole (its last poll that ended without error): ``status`` calls a
+    # report 逾期未发布 only where that was after its deadline (a listing last read the day before is no evidence)
+    """
+    ALTER TABLE sources ADD COLUMN last_read TEXT;
+    UPDATE sources SET last_read = r.finished FROM (SELECT source, max(finished) AS finished FROM polls WHERE ok = 1
+        GROUP BY source) AS r WHERE r.source = sources.id;
+    DROP TRIGGER changed_by_poll;
+    CREATE TRIGGER changed_by_poll AFTER UPDATE OF finished ON polls BEGIN
+        UPDATE sources SET changed = random(), ever_read = max(ever_read, coalesce(NEW.ok, 0)),
+            last_read = CASE WHEN NEW.ok = 1 THEN NEW.finished ELSE last_read END WHERE id = NEW.source;
+    END;
+    """,
 ]
 
 

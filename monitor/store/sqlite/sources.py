@@ -54,9 +54,9 @@ class Sources(Outbox, Bodies):  # a poll's end stores its source's events
         row = self._row("SELECT * FROM sources WHERE id = ?", [source_id])
         return _state(row) if row else SourceState(source_id)
 
-    def sources_read(self, among: Iterable[str] | None = None) -> set[str]:
-        read = {r[0] for r in self.db.conn.execute("SELECT id FROM sources WHERE ever_read = 1")}
-        return read if among is None else read & set(among)
+    def sources_read(self, among: Iterable[str] | None = None) -> dict[str, str]:
+        read = dict(self.db.conn.execute("SELECT id, last_read FROM sources WHERE last_read IS NOT NULL").fetchall())
+        return read if among is None else {i: read[i] for i in set(among) & read.keys()}
 
     def source_changes(self) -> dict[str, int]:
         return dict(self.db.conn.execute("SELECT id, changed FROM sources").fetchall())
