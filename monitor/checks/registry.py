@@ -47,6 +47,7 @@ class SourceContext:
     years: frozenset[int]
     today: date
     since: int | None = None  # the body's first report year: no year before it is expected (None: every year)
+    oldest: int | None = None  # the oldest year of a report the listing shows, any body's (None: it shows none)
 
 
 @dataclass(frozen=True)

@@ -83,8 +83,9 @@ def timeliness_missing(ctx: SourceContext, make: Callable[..., Finding]) -> Iter
     year = ctx.today.year - 1
     if ctx.today <= deadline(year, ctx.kind):
         year -= 1
-    if ctx.years and year < min(ctx.years):  # a column listing only a newer report (its newest, in January)
-        return  # says nothing of the year before it (reviews 114, 115)
+    if ctx.years and year < min(ctx.years) and (ctx.oldest is None or ctx.oldest > year):
+        return  # a column listing only newer reports (its newest, in January) says nothing of the year before them
+        # (reviews 114, 115); one listing that year's reports of other bodies does
     if year not in ctx.years and (ctx.since is None or year >= ctx.since):
         due = deadline(year, ctx.kind)
         yield make(

@@ -249,11 +249,12 @@ class Watcher:
         were listed here before; without any, the source's agency (``years``: what the listing shows). A listed
         link's year counts for the body its title names, and for every body when it names none (``listed``)."""
         today, events = self.judged_on(), []
+        oldest = min((y for _, y in listed), default=None)
         for body in expected(source, bodies, years, self.owned):
             if any(named is None or same_name(named, body.name) for named in unread):
                 continue  # a report listed without a year could not be read: it may be this body's
             had = body.years | {y for named, y in listed if named is None or same_name(named, body.name)}
-            context = SourceContext(body.name, body.kind, frozenset(had), today, body.since)
+            context = SourceContext(body.name, body.kind, frozenset(had), today, body.since, oldest)
             found = [f for f in source_findings(context) if f.rule == "timeliness.missing"]
             events += [missing_event(self.settings, source, found[0], body.name)] if found else []
         return events
