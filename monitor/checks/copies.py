@@ -126,12 +126,19 @@ def _share(mine: Held, theirs: Held) -> float:
     return mine.common(theirs) / len(mine) if mine else 0.0
 
 
+_COMMA = re.compile(r"[，,、]")
+
+
 @lru_cache(maxsize=256)
 def sample(a: str, b: str, longest: int = 80) -> str:
     """The longest sentence of a that b repeats (numbers aside), cut at ``longest`` characters."""
     theirs = normal(b)
     sentences = (s for s in re.split(r"[。；;！!？?]", a.replace("\n", "")) if len(normal(s)) >= 12)
-    found = sorted((s.strip() for s in sentences if normal(s) in theirs), key=len, reverse=True)
+    found = sorted(  # prose first: a page's menu on one line is a long "sentence" with no comma
+        (s.strip() for s in sentences if normal(s) in theirs),
+        key=lambda s: (bool(_COMMA.search(s)), len(s)),
+        reverse=True,
+    )
     if not found:
         return ""
     return found[0] if len(found[0]) <= longest else found[0][:longest] + "……"

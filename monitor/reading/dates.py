@@ -14,6 +14,8 @@ _DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,
 
 
 _DATE_LABEL = re.compile(r"(发布时间|发布日期|发文日期|公开日期|日期|时间)")
+# (a reader service's header, r.jina.ai's: "Published Time: 2024-02-26T16:02:00+08:00", review 117)
+_PUBLISHED_LABEL = re.compile(r"发布(时间|日期)|公开日期|(?i:published[ _]time)")
 
 
 def find_published(lines: list[str], head_end: int, title_line: int = -1) -> date | None:
@@ -25,7 +27,7 @@ def find_published(lines: list[str], head_end: int, title_line: int = -1) -> dat
     | 2024-01-26", "更新时间：2024-03-06 发布时间：2024-01-26", "成文日期：… 发布日期：…")."""
     head = list(lines[: max(head_end, 1)][: _written(lines, 240)])  # 240 lines of words (a crawler keeps blank ones)
     order = [*range(max(title_line, 0), len(head)), *range(min(max(title_line, 0), len(head)))]
-    for priority in (re.compile(r"发布(时间|日期)|公开日期"), _DATE_LABEL, re.compile(r"来源")):
+    for priority in (_PUBLISHED_LABEL, _DATE_LABEL, re.compile(r"来源")):
         for i in order:
             found = _dated(head, i, priority)
             if found is not None:
@@ -105,7 +107,10 @@ def _written(lines: list[str], n: int) -> int:
     return len(lines)
 
 
-_NOT_PUBLISHED = re.compile(r"成文日期|统计(时间|期限|周期|时段)|印发日期|生效日期")
+# (a crawler's own time: "采集时间：2026-02-01" is when it saved the page, review 117)
+_NOT_PUBLISHED = re.compile(
+    r"成文日期|统计(时间|期限|周期|时段)|印发日期|生效日期|(采集|抓取|爬取|入库|收录)(时间|日期)"
+)
 
 
 def meta_date(value: str | None) -> date | None:

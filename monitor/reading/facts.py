@@ -56,8 +56,9 @@ _SOURCE_FIELD = re.compile(
 _FIELDS_AFTER = re.compile(
     r"\s+(?=(?:来源|发布时间|发布日期|时间|浏览次数|发文字号|文\s*号|索\s*引\s*号|发布机构|成文日期|主题分类)\s*[:：])"
 )
-# an index box's field name before the title, with a list's mark a converter adds: "• 标 题: …", "- 标题：…"
-_FIELD = re.compile(r"^[\s•·*\-]*(?:(?:标\s*)?题\s*目?\s*:\s*)?")
+# an index box's field name before the title, with a list's mark a converter adds: "• 标 题: …", "- 标题：…"; a
+# reader service's header: "Title: …" (r.jina.ai's, review 117)
+_FIELD = re.compile(r"^[\s•·*\-]*(?:(?:标\s*)?题\s*目?\s*:\s*|(?i:title)\s*:\s*)?")
 # the same box drawn as a table, its row read as cells: "标 题: | …年度报告 |" (Hanweb's 信息公开 box)
 _ONE_CELL = re.compile(r"^\|?\s*([^|]+?)\s*\|\s*$")
 _BOX_TITLE = re.compile(r"^\|?\s*(?:标\s*题|题\s*目)\s*:?\s*\|\s*([^|]+?)\s*(?:\||$)")
@@ -129,7 +130,7 @@ def title_at(
             if not re.search(_YEAR, title):
                 yearless = yearless or (title, k)
             else:
-                named = field is not None and "题" in field.group()
+                named = field is not None and ("题" in field.group() or "title" in field.group().lower())
                 after = next((x.strip() for x in lines[k + 1 : k + 4] if x.strip()), "")  # the next line written
                 followed = len(fields) > 1 or _SOURCE_FIELD.match(after) is not None
                 found.append((2 if named else 1 if followed else 0, k, title))

@@ -9,6 +9,7 @@ way is ``ambiguous``. Nothing is guessed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import lru_cache
@@ -109,15 +110,26 @@ def classify(grids: list[Grid], adjacent: list[bool] | None = None) -> list[str 
 
 def _match(specs: tuple[RowSpec, ...], pos: int, row: GridRow) -> int | None:
     """The next row of the template this grid row is: by its innermost label, else all its labels; never by a
-    label that spans other rows too (it does not say which of them this is)."""
+    label that spans other rows too (it does not say which of them this is). A label holding (六)其他处理 and one
+    of its items ("（六）其他处理<br>1.申请人无正当理由…", one label column) is the item's row (review 116: it was
+    taken for the 2019 format's single (六) row, and the 2021 table lost its (六)1)."""
     if not row.own:
         return None
     for text in (row.labels[-1:], [row.label]):
         if text and text[0]:
+            if group := _OTHER_THEN.match(text[0]):
+                rest = text[0][group.end() :]
+                item = (i for i in range(pos, len(specs)) if specs[i].key in OTHER_2021 and specs[i].match(rest))
+                if (hit := next(item, None)) is not None:
+                    return hit
             hit = next((i for i in range(pos, len(specs)) if specs[i].match(text[0])), None)
             if hit is not None:
                 return hit
     return None
+
+
+_COUNT = re.compile(r"^\s*\d+\s*$")
+_OTHER_THEN = re.compile(r"^(?:\(六\)|六、)?其他处理[:：]?(?=.)")  # the group's name with an item after it
 
 
 def _values(row: GridRow, columns: tuple[str, ...], rename: Callable[[str], str] = str) -> dict[str, Value] | None:
@@ -129,6 +141,9 @@ def _values(row: GridRow, columns: tuple[str, ...], rename: Callable[[str], str]
     ordered = list(row.ordered)
     while len(ordered) > len(columns) and ordered[-1].blank:
         ordered.pop()
+    extra = len(ordered) - len(columns)  # a label's merged cells split and left empty, every number after them
+    if extra > 0 and all(c.blank for c in ordered[:extra]) and all(_COUNT.match(c.text) for c in ordered[extra:]):
+        ordered = ordered[extra:]  # (review 116: an export that drops colspan writes "一、本年新收", "", "", 232, …)
     subtotal = row.placed.get(ORG_SUBTOTAL)  # (a table drawing a 小计 column: its rows are not the template's in order)
     fits = subtotal is None and len(ordered) == len(columns) and all(c.rowspan == 1 or c.blank for c in ordered)
     in_order = dict(zip(columns, ordered, strict=True)) if fits else None

@@ -125,13 +125,30 @@ def _hides(style: str) -> int:
     # whitespace out (Word's pasted styles wrap over lines: "\ncolor:#ffffff", review 96), ASCII letters lower:
     # bytes.lower() changes only A-Z, and UTF-8 gives every other character bytes >= 0x80
     css = _declared("".join(style.split()).encode("utf-8", "surrogatepass").lower())
-    if any(item in _HIDING for item in css.items()):
+    if any(item in _HIDING for item in css.items()) or _off_screen(css):
         return _HIDDEN
     if any(b"line-through" in css.get(prop, b"") for prop in (b"text-decoration", b"text-decoration-line")):
         return _HIDDEN
     if _INVISIBLE_INK.fullmatch(css.get(b"color", b"")) is None or _ground(css):
         return _SEEN  # (white text on a dark span of its own is seen)
     return _WHITE
+
+
+_FAR_OFF = re.compile(rb"-\d{4,}(?:\.\d*)?(?:px|pt)?|-\d{3,}(?:\.\d*)?(?:em|rem)")  # -9999px, -999em
+_CLIPPED = re.compile(rb"rect\(0(?:px)?,?0(?:px)?,?0(?:px)?,?0(?:px)?\)|inset\(50%\)")
+
+
+def _off_screen(css: dict[bytes, bytes]) -> bool:
+    """Whether declarations put their text where no one sees it, as the "visually hidden" of screen-reader text does
+    (review 116: a "9" at ``left:-9999px`` before 239 was read 9239): moved thousands of pixels off, or clipped to
+    nothing."""
+    if css.get(b"position") in (b"absolute", b"fixed") and any(
+        _FAR_OFF.fullmatch(css.get(side, b"")) for side in (b"left", b"top", b"right")
+    ):
+        return True
+    if _FAR_OFF.fullmatch(css.get(b"text-indent", b"")):
+        return True
+    return any(_CLIPPED.fullmatch(css.get(prop, b"")) for prop in (b"clip", b"clip-path"))
 
 
 def _ground(css: dict[bytes, bytes]) -> bool:
@@ -175,8 +192,17 @@ def _dark(value: bytes) -> bool:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b <= DARK
 
 
+# what holds no character a reader sees: spaces (no-break too), zero-width ones (an editor's bookmarks: UEditor's
+# ``_baidu_bookmark`` spans hold a zero-width joiner), nothing at all
+_NOTHING = re.compile(r"[\s\u00a0\u200b-\u200d\u2060\ufeff]*")
+
+
 def mark_asides(root: Any) -> None:
+    """Each aside in a cell replaced by the debris mark (the cell's number read, not for certain); one that holds no
+    character (an editor's hidden bookmark, an empty <sup>, a white space) taken out as nothing (review 116: a
+    UEditor bookmark beside a number made both of its errors warnings)."""
     for el in [el for el in _in_cells(root) if _is_aside(el)]:  # judged before the tree changes
+        said = _NOTHING.fullmatch("".join(el.itertext())) is None or el.find(".//img") is not None
         for child in list(el):
             el.remove(child)
-        el.text = DEBRIS
+        el.text = DEBRIS if said else None

@@ -162,7 +162,10 @@ def _is_layout(grid: Grid) -> bool:
 
 _META_NAMES = {
     "title": ("articletitle", "dc.title", "og:title"),
-    "published": ("pubdate", "publishdate", "firstpublishedtime", "publishtime", "dc.date", "releasedate"),
+    "published": (
+        *("pubdate", "publishdate", "firstpublishedtime", "publishtime", "dc.date", "releasedate"),
+        "article:published_time",  # (Open Graph's)
+    ),
     "source": ("contentsource", "source", "author"),
 }
 
@@ -194,6 +197,10 @@ def _meta(root: Any) -> dict[str, str]:
     title = next(root.iter("title"), None)
     if title is not None:
         found["page_title"] = " ".join(s.strip() for s in title.itertext() if s.strip())
+    if "published" not in found:  # a WeChat article's date, beside its account's name: <em id="publish_time">
+        shown = root.xpath("//*[@id='publish_time']")
+        if shown and (when := " ".join("".join(shown[0].itertext()).split())):
+            found["published"] = when
     return found
 
 

@@ -49,6 +49,7 @@ _OTHER_NUMBERINGS = (
     re.compile(r"^\(([一二三四五六])\)\s*(.{2,40})$"),
     re.compile(r"^(I{1,3}|IV|VI?)\s*[、.．]\s*(.{2,40})$"),  # Ⅰ、 (review 99), as NFKC leaves Ⅰ…Ⅵ: I…VI
 )
+_PARTS_NUMBERED = _OTHER_NUMBERINGS[1]
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6}
 
 
@@ -165,7 +166,10 @@ def _other_numberings(lines: list[str], found: list[tuple[int, int]]) -> list[tu
             other = [(i, n) for i, number, parts in named_lines if not own or number in parts for n in parts]
             named = {n for _, n in other}
             merged = [n for _, n in sorted({*found, *other})]
-            if named - {n for _, n in found} and all(a < b for a, b in itertools.pairwise(merged)):
+            # in order; or "第五部分 存在的主要问题…" each naming its own part, in whatever order the report has them
+            # (no sub-item is numbered 第N部分: review 116, a report with 五 and 六 swapped lost 一, 五 and 六)
+            ordered = (own and numbering is _PARTS_NUMBERED) or all(a < b for a, b in itertools.pairwise(merged))
+            if named - {n for _, n in found} and ordered:
                 if len(named) > len({n for _, n in best}):
                     best = other
                 break

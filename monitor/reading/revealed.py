@@ -50,7 +50,7 @@ def goes_on(drawn: list[str], unseen: dict[Any, int], text_of: Callable[[Any], s
     page = _Page(lines, _found(lines, sorted(set(at.values()))), at, heads, texts)
     marks = (table_mark, IMAGE_MARK, ATTACHED)
     shown = _pages(page) or _full_text(page, marks)
-    return shown | _folded_tables(page, marks, shown)
+    return shown | _folded_tables(page, marks, shown) | _appended_tables(page, marks, shown)
 
 
 @dataclass(frozen=True)
@@ -206,6 +206,8 @@ def _control(line: str, words: re.Pattern[str]) -> bool:
 _SHOW_TABLE = re.compile(
     r"^(点击)?((展开|收起|查看|显示)(表格|统计表|数据表|全表|表[一二三四1-4])|展开|收起)[∨∧>》»↓\s]*$"
 )
+# a tab that shows a part's table, as its label or the drawn tab's words name it: 文字版 | 表格版, （见表格版）, 统计附表
+_TABLE_TAB = re.compile(r"表格版|统计附表|见(附)?表格")
 _BARE_HEADING = 30  # characters: a heading line with nothing run on after it
 
 
@@ -237,10 +239,40 @@ def _folded_tables(page: _Page, marks: tuple[str, ...], shown: set[Any]) -> set[
         chosen = blocks if len(blocks) == 1 else [el for el in blocks if _toggled(el, _SHOW_TABLE)]
         if len(chosen) != 1 or any(x.startswith(marks) for x in drawn[k]) or _other_year(page, chosen[0]):
             continue
-        shows = _toggled(chosen[0], _SHOW_TABLE) or any(_control(x, _SHOW_TABLE) for x in drawn[k])
+        shows = _toggled(chosen[0], _SHOW_TABLE) or any(
+            _control(x, _SHOW_TABLE) or (len(x) <= _TOGGLE_LINE and _TABLE_TAB.search(x)) for x in drawn[k]
+        )
         if shows or (k in bare and len(bare) >= 2):
             folded.add(chosen[0])
     return folded
+
+
+_APPENDED = re.compile(r"附表")  # "详见附表二": the part's table stands appended to the report
+
+
+def _appended_tables(page: _Page, marks: tuple[str, ...], shown: set[Any]) -> set[Any]:
+    """The tables appended to a report in a tab not drawn (报告正文 | 统计附表): the drawn report heads all six parts,
+    its parts 二–四 draw no table, picture or attachment and one says its table is appended (详见附表二); the one
+    block not drawn after its last heading holds tables and heads no part (review 116: three false 未找到…表)."""
+    found = page.found
+    if {n for _, n in found} != _ALL_PARTS:
+        return set()
+    said: list[str] = []
+    for k, (start, part) in enumerate(found):
+        if part in PART_TABLES:
+            end = found[k + 1][0] if k + 1 < len(found) else len(page.lines)
+            lines = [x for x in page.lines[start + 1 : end] if x]
+            if any(x.startswith(marks) for x in lines):
+                return set()
+            said += lines
+    if not any(_APPENDED.search(x) for x in said):
+        return set()
+    after = [
+        el
+        for el, line in page.at.items()
+        if line >= found[-1][0] and el not in shown and marks[0] in page.texts[el] and not page.heads[el]
+    ]
+    return set(after) if len(after) == 1 and not _other_year(page, after[0]) else set()
 
 
 _TRIGGERS = ("onclick", "data-toggle", "data-bs-toggle", "aria-expanded")  # what makes an element a control
