@@ -571,6 +571,28 @@ def test_an_admin_s_subject_txt_copied_before_a_kind_was_added_uses_the_shipped_
     ]
 
 
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "【省政务公开办】{{ kind }}：{{ agency }}",  # the kind in the words, no branch
+        '{% if kind == "missing" %}【逾期】{{ agency }}{% else %}【年报】{{ agency }}{% endif %}',  # one kind apart
+        '{% if kind.startswith("source") %}【门户】{% else %}【年报】{% endif %}{{ agency }}',
+    ],
+)
+def test_an_admin_s_own_subject_for_every_kind_is_kept(tmp_path, caplog, subject):
+    """Review 119: a subject.txt that names the kind only in its words, or sets one kind apart, or branches by a
+    prefix, had every other kind sent with the shipped templates (and a mail filter on the admin's words missed
+    them); only a kind given the subject of a test message is."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "subject.txt").write_text(subject, encoding="utf-8")
+    with caplog.at_level("WARNING"):
+        mine = Renderer(folder)
+    rendered = mine.render("report_unreadable", sample_payload("report_unreadable")).subject
+    assert rendered != RENDERER.render("report_unreadable", sample_payload("report_unreadable")).subject
+    assert caplog.records == []
+
+
 def test_every_event_kind_renders_a_chinese_subject():
     subjects = {
         k: RENDERER.render(k, sample_payload(k)).subject

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import re
 import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -220,8 +219,12 @@ class Renderer:
         markdown.filters["mdurl"] = _md_url
         try:
             self.t = {name: (markdown if name == "robot.md" else env).get_template(name) for name in TEMPLATES}
-            self.unbranched = _unbranched(folder) if folder is not DEFAULT_TEMPLATES else frozenset()
-            self.shipped = Renderer() if self.unbranched else self
+            self.unbranched: frozenset[str] = frozenset()
+            self.shipped = self
+            if folder is not DEFAULT_TEMPLATES:
+                shipped = Renderer()
+                self.unbranched = _unbranched(self.t["subject.txt"], shipped.t["subject.txt"], folder)
+                self.shipped = shipped if self.unbranched else self
             for kind in KINDS:
                 self.render(kind, sample_payload(kind))
             self.digest([self.render("test", sample_payload("test"))])
@@ -260,18 +263,26 @@ class Renderer:
         return Rendered(subject, text, self.t["digest.html"].render(ctx), text)
 
 
-def _unbranched(folder: Path) -> frozenset[str]:
-    """The kinds an admin's subject.txt has no branch for, where it branches on the event's kind (a kind added to
-    govmon after it was copied, as report_unreadable was): they are rendered with the shipped templates, said once
-    (its ``else`` had made an unreadable report's subject 测试提醒：告警通道工作正常). One subject for every kind is
-    the admin's choice."""
-    own = folder / "subject.txt"
-    text = own.read_text(encoding="utf-8") if own.is_file() else ""
-    if not re.search(r"\bkind\b", text):
+def _unbranched(own: jinja2.Template, shipped: jinja2.Template, folder: Path) -> frozenset[str]:
+    """The kinds an admin's subject.txt gives the subject it gives a test message, where the shipped one tells them
+    apart and that subject says 测试: a copy made before a kind was added to govmon (as report_unreadable), whose
+    ``else`` is the test's subject (an unreadable report's alert went out as 测试提醒：告警通道工作正常). They are
+    rendered with the shipped templates, said once. An admin's own subject for every kind, or for all but one, is
+    the admin's choice (review 119)."""
+
+    def subject(template: jinja2.Template, kind: str) -> str:
+        return " ".join(template.render(context(kind, sample_payload(kind))).split())
+
+    test = subject(own, "test")
+    if "测试" not in test:
         return frozenset()
-    kinds = frozenset(k for k in KINDS if k != "test" and not re.search(rf"[\"']{k}[\"']", text))
+    kinds = frozenset(
+        k for k in KINDS if k != "test" and subject(own, k) == test and subject(shipped, k) != subject(shipped, "test")
+    )
     if kinds:
-        log.warning("%s has no branch for %s: the shipped templates are used", own, ", ".join(sorted(kinds)))
+        log.warning(
+            "%s has no branch for %s: the shipped templates are used", folder / "subject.txt", ", ".join(sorted(kinds))
+        )
     return kinds
 
 

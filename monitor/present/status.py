@@ -61,7 +61,8 @@ class Standing:
     unreadable: list[str] = field(default_factory=list)  # tables that could not be read
     resolved: list[str] = field(default_factory=list)  # findings of the version before that this one no longer has
     source_error: str | None = None  # the source's last poll failed: why
-    read_on: str | None = None  # the day (in China) its source's listing was last read whole (None: never)
+    read_on: str | None = None  # the day (in China) its source's listing was last read (None: never)
+    listing_cut: bool = False  # its source's listing, as last read, went on past max_pages: not read whole
     error: str | None = None  # the report listed for this year could not be read (this time): why
     body: str | None = None  # the body whose report this is (added to status --json with body_kind, body_how)
     body_kind: str | None = None
@@ -216,9 +217,7 @@ def standings_of(
     else:
         read = store.sources_read(ids)
         names = [name for _, bodies in groups for name, _ in bodies]
-    for source, _ in groups:
-        if source.id in read and not listing_complete(store, source):
-            del read[source.id]
+    cut = {source.id for source, _ in groups if source.id in read and not listing_complete(store, source)}
     stored = _stored(store, (source for source, _ in groups), every=every)
     # the first year each body is expected (``watch.expected``, as its late alarm is raised); a body not expected
     # (off the roster, a 热点 box's one report) is shown only in the years its reports were found
@@ -242,16 +241,13 @@ def standings_of(
                 s = _standing(source, body, year, rows.get(body[0]), today, bad=unread)
                 s.source_error = errors.get(source.id)
                 s.read_on = china_day(read[source.id]).isoformat() if source.id in read else None
-                if s.state == "missing" and (not _read_after(read.get(source.id), s.due) or source.id in failing):
+                s.listing_cut = source.id in cut
+                whole = s.read_on is not None and s.read_on > s.due and not s.listing_cut
+                if s.state == "missing" and (not whole or source.id in failing):
                     s.state = "unchecked"  # (its listing not read whole since the deadline, or failing, as its mail
                     # said: whether it is there now is not known, review 113; one failed fetch leaves the 逾期未发布 a
                     # whole reading after the deadline told, review 114)
                 yield s
-
-
-def _read_after(read: str | None, due: str) -> bool:
-    """Whether a listing last read whole at ``read`` (ISO 8601, UTC) was read after the day ``due`` (in China)."""
-    return read is not None and china_day(read).isoformat() > due  # (ISO days compare as dates)
 
 
 def worst_first(items: Iterable[Standing]) -> list[Standing]:

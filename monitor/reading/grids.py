@@ -132,18 +132,29 @@ _COUNT = re.compile(r"^\s*\d+\s*$")
 _OTHER_THEN = re.compile(r"^(?:\(六\)|六、)?其他处理[:：]?(?=.)")  # the group's name with an item after it
 
 
+def _in_order(row: GridRow, width: int) -> list[GridCell]:
+    """The row's value cells as read in order, less blank cells past its width at its end, or (every cell after them
+    a count) at its start: a label's merged cells split and left empty (review 116: an export that drops colspan
+    writes "一、本年新收", "", "", 232, …). Blank at both ends, it could be shifted either way (a split label's cell
+    or a blank 总计, review 118): none, only a header places it."""
+    ordered = list(row.ordered)
+    if len(ordered) > width and ordered[0].blank and ordered[-1].blank:
+        return []
+    while len(ordered) > width and ordered[-1].blank:
+        ordered.pop()
+    extra = len(ordered) - width
+    if extra > 0 and all(c.blank for c in ordered[:extra]) and all(_COUNT.match(c.text) for c in ordered[extra:]):
+        ordered = ordered[extra:]
+    return ordered
+
+
 def _values(row: GridRow, columns: tuple[str, ...], rename: Callable[[str], str] = str) -> dict[str, Value] | None:
     """The row's values in the template's columns, or None when its cells do not fill them. Where the header
     placed them and the row read in order fills the columns too, the two readings are compared: a number the
     two disagree on is not certain. Where a header placed them but not into the template's columns (a header
     carried over from a table's first page to a page whose columns are drawn otherwise), the row read in order
     is the reading, if it fills the columns exactly and no number in it spans rows."""
-    ordered = list(row.ordered)
-    while len(ordered) > len(columns) and ordered[-1].blank:
-        ordered.pop()
-    extra = len(ordered) - len(columns)  # a label's merged cells split and left empty, every number after them
-    if extra > 0 and all(c.blank for c in ordered[:extra]) and all(_COUNT.match(c.text) for c in ordered[extra:]):
-        ordered = ordered[extra:]  # (review 116: an export that drops colspan writes "一、本年新收", "", "", 232, …)
+    ordered = _in_order(row, len(columns))
     subtotal = row.placed.get(ORG_SUBTOTAL)  # (a table drawing a 小计 column: its rows are not the template's in order)
     fits = subtotal is None and len(ordered) == len(columns) and all(c.rowspan == 1 or c.blank for c in ordered)
     in_order = dict(zip(columns, ordered, strict=True)) if fits else None

@@ -140,13 +140,12 @@ _CLIPPED = re.compile(rb"rect\(0(?:px)?,?0(?:px)?,?0(?:px)?,?0(?:px)?\)|inset\(5
 
 def _off_screen(css: dict[bytes, bytes]) -> bool:
     """Whether declarations put their text where no one sees it, as the "visually hidden" of screen-reader text does
-    (review 116: a "9" at ``left:-9999px`` before 239 was read 9239): moved thousands of pixels off, or clipped to
-    nothing."""
-    if css.get(b"position") in (b"absolute", b"fixed") and any(
-        _FAR_OFF.fullmatch(css.get(side, b"")) for side in (b"left", b"top", b"right")
-    ):
-        return True
-    if _FAR_OFF.fullmatch(css.get(b"text-indent", b"")):
+    (review 116: a "9" at ``left:-9999px`` before 239 was read 9239): positioned thousands of pixels off, or
+    positioned and clipped to nothing (a clip applies only to what is positioned; a text-indent not to a span's
+    text: review 118)."""
+    if css.get(b"position") not in (b"absolute", b"fixed"):
+        return False
+    if any(_FAR_OFF.fullmatch(css.get(side, b"")) for side in (b"left", b"top", b"right")):
         return True
     return any(_CLIPPED.fullmatch(css.get(prop, b"")) for prop in (b"clip", b"clip-path"))
 
@@ -197,12 +196,38 @@ def _dark(value: bytes) -> bool:
 _NOTHING = re.compile(r"[\s\u00a0\u200b-\u200d\u2060\ufeff]*")
 
 
+def _between_digits(el: Any) -> bool:
+    """Whether an element stands between two digits ("3<span style='color:#fff'>&nbsp;</span>1"): a reader sees "3 1",
+    not 31 (review 118)."""
+    return _beside(el, before=True)[-1:].isdigit() and _beside(el, before=False)[:1].isdigit()
+
+
+def _beside(el: Any, before: bool) -> str:
+    """The words next to ``el`` in its cell, before or after it (its neighbours' text, or theirs around its parent)."""
+    while el is not None and el.tag not in ("td", "th"):
+        if not before and (el.tail or "").strip():
+            return str(el.tail).lstrip()
+        for near in el.itersiblings(preceding=before):
+            words = ("".join(near.itertext()) + (near.tail or "") if before else "".join(near.itertext())).strip()
+            if words:
+                return words
+            if not before and (near.tail or "").strip():
+                return str(near.tail).lstrip()
+        parent = el.getparent()
+        if before and parent is not None and (parent.text or "").strip():
+            return str(parent.text).rstrip()
+        el = parent
+    return ""
+
+
 def mark_asides(root: Any) -> None:
     """Each aside in a cell replaced by the debris mark (the cell's number read, not for certain); one that holds no
     character (an editor's hidden bookmark, an empty <sup>, a white space) taken out as nothing (review 116: a
     UEditor bookmark beside a number made both of its errors warnings)."""
     for el in [el for el in _in_cells(root) if _is_aside(el)]:  # judged before the tree changes
-        said = _NOTHING.fullmatch("".join(el.itertext())) is None or el.find(".//img") is not None
+        said = (
+            _NOTHING.fullmatch("".join(el.itertext())) is None or el.find(".//img") is not None or _between_digits(el)
+        )
         for child in list(el):
             el.remove(child)
         el.text = DEBRIS if said else None

@@ -162,10 +162,8 @@ def _is_layout(grid: Grid) -> bool:
 
 _META_NAMES = {
     "title": ("articletitle", "dc.title", "og:title"),
-    "published": (
-        *("pubdate", "publishdate", "firstpublishedtime", "publishtime", "dc.date", "releasedate"),
-        "article:published_time",  # (Open Graph's)
-    ),
+    "published": ("pubdate", "publishdate", "firstpublishedtime", "publishtime", "dc.date", "releasedate"),
+    "published_else": ("article:published_time",),  # (Open Graph's: a date the page's own 发布时间 field comes first)
     "source": ("contentsource", "source", "author"),
 }
 
@@ -197,10 +195,10 @@ def _meta(root: Any) -> dict[str, str]:
     title = next(root.iter("title"), None)
     if title is not None:
         found["page_title"] = " ".join(s.strip() for s in title.itertext() if s.strip())
-    if "published" not in found:  # a WeChat article's date, beside its account's name: <em id="publish_time">
+    if "published_else" not in found:  # a WeChat article's date, beside its account's name: <em id="publish_time">
         shown = root.xpath("//*[@id='publish_time']")
         if shown and (when := " ".join("".join(shown[0].itertext()).split())):
-            found["published"] = when
+            found["published_else"] = when
     return found
 
 
@@ -268,6 +266,20 @@ def cut_short(html: str) -> str | None:
     return f"页面不完整：在{where}结束，没有页面的结尾（</body></html>），可能未下载完整；未读取"
 
 
+# four lines or more of one character each, most of them words: a page of one <span> a character, a line apart in
+# its source (a WeChat article as a crawler re-serialises it), which a browser draws as words (review 116: parts
+# 一, 五, 六 were lost). Not a column of one-digit cells, one a line (review 118).
+_CHAR_LINES = re.compile(r"^[ \t]*\S[ \t]*(?:\n[ \t]*\S[ \t]*){3,}$", re.MULTILINE)
+
+
+def _one_a_line(text: str) -> str:
+    def joined(m: re.Match[str]) -> str:
+        chars = "".join(m.group().split())
+        return chars if 2 * sum(c.isdigit() for c in chars) < len(chars) else m.group()
+
+    return _CHAR_LINES.sub(joined, text)
+
+
 def html_document(html: str, encoding: str = "utf-8") -> Document:
     # lxml's own tree: the page is walked twice (tables, then text) without building Python objects per node
     root = html_tree(html.encode("utf-8", "replace"))
@@ -290,7 +302,7 @@ def html_document(html: str, encoding: str = "utf-8") -> Document:
     holder = None if JOINED in html else article.holder(text.headed, tables)
     if holder is not None and (end := _report_end(text, holder)) is not None:
         strings.insert(end, f"\n{END}\n")  # where the report ends (not the page)
-    for raw in "".join(strings).replace("\xa0", " ").splitlines():
+    for raw in _one_a_line("".join(strings).replace("\xa0", " ")).splitlines():
         line = raw.strip()
         if line == END:  # where the element holding the report ends
             if lines:

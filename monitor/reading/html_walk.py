@@ -115,10 +115,8 @@ class Text:
 
     def add(self, text: str | None) -> None:
         if text and not self.ruby:
-            keep = self.pre or text.strip(_ASCII_SPACE)  # (spaces between two inline elements are one space where
-            self.out.append(text if keep else "\n" if text.count("\n") > 1 else " ")  # a browser draws them, a
-            # line break too: review 116, a WeChat article's one <span> a character, a line apart, was read a
-            # character a line; a blank line is a Markdown's paragraph break, HTML in it read so)
+            keep = self.pre or text.strip(_ASCII_SPACE)
+            self.out.append(text if keep else "\n" if "\n" in text else " ")
 
     def open(self, el: Any) -> bool:
         """Entering ``el``; False when what is inside it is not text."""

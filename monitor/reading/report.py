@@ -205,7 +205,13 @@ def parse(doc: Document, source: str, kind: str | None = None) -> Report:
     if title is not None:
         at = next((k for k, line in enumerate(lines[:first]) if title in line), -1)
     title = title or found
-    published = meta_date(doc.meta.get("published")) or find_published(lines, first, at)
+    published = (
+        meta_date(doc.meta.get("published"))
+        or find_published(lines, first, at)
+        or meta_date(
+            doc.meta.get("published_else")
+        )  # (a WeChat article's, Open Graph's: only where the page says none)
+    )
     shown = _SPACED.sub("", title) if title else title  # as a reader writes it: "2023 年" from a PDF's text is 2023年
     report = Report(input=source, text=text, title=shown, sections=sections, published=published, pages=doc.pages)
     # a workbook of the tables alone (a closing line or a caption numbered 六 or 五 beside them: review 110); one

@@ -253,7 +253,8 @@ _APPENDED = re.compile(r"附表")  # "详见附表二": the part's table stands 
 def _appended_tables(page: _Page, marks: tuple[str, ...], shown: set[Any]) -> set[Any]:
     """The tables appended to a report in a tab not drawn (报告正文 | 统计附表): the drawn report heads all six parts,
     its parts 二–四 draw no table, picture or attachment and one says its table is appended (详见附表二); the one
-    block not drawn after its last heading holds tables and heads no part (review 116: three false 未找到…表)."""
+    block not drawn after its last heading holds tables and heads no part, and a control on the page names tables
+    (review 116: three false 未找到…表; review 118: without a tab, a hidden copy an editor left is not read)."""
     found = page.found
     if {n for _, n in found} != _ALL_PARTS:
         return set()
@@ -272,7 +273,22 @@ def _appended_tables(page: _Page, marks: tuple[str, ...], shown: set[Any]) -> se
         for el, line in page.at.items()
         if line >= found[-1][0] and el not in shown and marks[0] in page.texts[el] and not page.heads[el]
     ]
-    return set(after) if len(after) == 1 and not _other_year(page, after[0]) else set()
+    if len(after) != 1 or _other_year(page, after[0]) or not _tab_of_tables(after[0]):
+        return set()
+    return set(after)
+
+
+_TABLES_NAMED = re.compile(r"附表|表格|统计表")
+_CONTROLS = "//*[@onclick or @data-toggle or @data-bs-toggle or @aria-controls or starts-with(@href, 'javascript')]"
+
+
+def _tab_of_tables(el: Any) -> bool:
+    """Whether the page has a control (a tab, a button, a link with a trigger) whose short words name tables."""
+    for control in el.getroottree().getroot().xpath(_CONTROLS):
+        said = squash("".join(control.itertext()))
+        if len(said) <= _TOGGLE_LINE and _TABLES_NAMED.search(said) and not _names_year(said):
+            return True
+    return False
 
 
 _TRIGGERS = ("onclick", "data-toggle", "data-bs-toggle", "aria-expanded")  # what makes an element a control
