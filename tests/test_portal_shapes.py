@@ -281,3 +281,83 @@ def test_a_table_whose_merges_were_dropped_keeps_its_numbers_in_their_columns(pl
     assert report.tables["applications"].status == "parsed"
     assert rules(findings) == (PLANTED if plant else [])
     assert rules(findings, "warning") == []
+
+
+# ---------------------------------------------------------------- review 118: the fixes above, attacked
+def test_a_bold_heading_run_in_with_its_prose_on_the_next_source_line_keeps_its_part():
+    """Review 118's H4: "<p><strong>一、总体情况</strong>\\n<span>2024年，…</span></p>": read as one line once spaces
+    between inline elements were spaces, parts 一 and 五 were lost."""
+    soup = _soup()
+    for heading in soup.find_all(string=re.compile(r"^[一二三四五六]、")):
+        p = heading.find_parent("p")
+        prose = p.find_next_sibling("p")
+        if prose is None or prose.find("table") is not None or re.match(r"^[一二三四五六]、", prose.get_text()):
+            continue
+        strong = soup.new_tag("strong")
+        strong.string = str(heading)
+        span = soup.new_tag("span")
+        span.string = prose.get_text()
+        p.clear()
+        p.extend([strong, NavigableString("\n"), span])
+        prose.decompose()
+    report, findings = check(str(soup).encode())
+    assert sorted(report.sections) == [1, 2, 3, 4, 5, 6]
+    assert rules(findings) == []
+
+
+def test_the_six_parts_quoted_as_a_list_do_not_stand_for_a_missing_part():
+    """Review 118's H2: part 五 deleted, and the format's six parts quoted as lines "第一部分 总体情况" … at the end
+    of part 六: the list was taken for headings, part 五 for present."""
+    soup = _soup()
+    five = soup.find(string=re.compile("^五、")).find_parent("p")
+    six = soup.find(string=re.compile("^六、")).find_parent("p")
+    for el in [five, *five.find_next_siblings()][: [five, *five.find_next_siblings()].index(six)]:
+        el.decompose()
+    names = ("总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况")
+    names += ("政府信息公开行政复议、行政诉讼情况", "存在的主要问题及改进情况", "其他需要报告的事项")
+    for k, name in enumerate(names):
+        line = soup.new_tag("p")
+        line.string = f"第{'一二三四五六'[k]}部分 {name}"
+        six.find_parent().append(line)
+    assert rules(check(str(soup).encode())[1]) == ["section.missing"]
+
+
+@pytest.mark.parametrize(
+    ("markup", "read"),
+    [
+        ('3<span style="color:#ffffff">&nbsp;</span>1', None),  # "3 1": a gap a reader sees, not 31
+        ('<span style="text-indent:-9999px">4</span>', 4),  # a span's text-indent moves nothing
+        ('<span style="clip:rect(0 0 0 0)">4</span>', 4),  # nor a clip where nothing is positioned
+    ],
+)
+def test_what_a_browser_draws_in_a_cell_is_what_is_read(markup, read):
+    """Review 118's M2 and M3."""
+    report, findings = check(_in_cell(markup))
+    value = report.tables["applications"].rows["granted"]["natural_person"]
+    if read is None:
+        assert value.doubt
+        assert rules(findings) == []
+    else:
+        assert (value.number, value.doubt) == (read, "")
+        assert rules(findings) == PLANTED
+
+
+def test_a_date_beside_the_article_does_not_override_the_page_s_own():
+    """Review 118's M1: a WeChat publish_time or Open Graph date (a later update's) over the page's 发布日期."""
+    later = '<em id="publish_time">2025-03-01</em><meta property="article:published_time" content="2025-03-02">'
+    text = re.sub(r'<meta name="PubDate" content="[^"]*"\s*/?>', "", PAGE.decode())  # (its 发布日期 field stays)
+    text = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + later, text, count=1)
+    assert str(check(text.encode())[0].published) == "2025-01-20"
+
+
+def test_a_row_blank_at_both_ends_is_not_shifted_into_certain_numbers():
+    """Review 118's H6: merges dropped ("(一)予以公开", "", 3, 0, …) and the row's 总计 left blank: the row read in
+    order, its trailing blank dropped, was shifted a column: 自然人 blank, 商业企业 3, 总计 0, for certain."""
+    soup = _soup()
+    report, _ = check(PAGE)
+    table, row, col = report.tables["applications"].rows["granted"]["total"].origin
+    soup.find_all("table")[table].find_all("tr")[row].find_all("td")[col].string = ""
+    report, findings = check(str(_merges_dropped(soup)).encode())
+    assert rules(findings) == []
+    granted = report.tables["applications"].rows.get("granted") or {}
+    assert [k for k, v in granted.items() if v.number == 3 and not v.doubt] in ([], ["natural_person"])
