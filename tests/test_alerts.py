@@ -577,6 +577,7 @@ def test_an_admin_s_subject_txt_copied_before_a_kind_was_added_uses_the_shipped_
         "【省政务公开办】{{ kind }}：{{ agency }}",  # the kind in the words, no branch
         '{% if kind == "missing" %}【逾期】{{ agency }}{% else %}【年报】{{ agency }}{% endif %}',  # one kind apart
         '{% if kind.startswith("source") %}【门户】{% else %}【年报】{% endif %}{{ agency }}',
+        "【测试环境】{{ agency }}",  # one subject for every kind, saying 测试 (review 120)
     ],
 )
 def test_an_admin_s_own_subject_for_every_kind_is_kept(tmp_path, caplog, subject):

@@ -361,3 +361,58 @@ def test_a_row_blank_at_both_ends_is_not_shifted_into_certain_numbers():
     assert rules(findings) == []
     granted = report.tables["applications"].rows.get("granted") or {}
     assert [k for k, v in granted.items() if v.number == 3 and not v.doubt] in ([], ["natural_person"])
+
+
+# ---------------------------------------------------------------- review 120: the mends, attacked again
+def test_parts_headed_di_n_bufen_with_part_one_s_items_numbered_yi_er_are_found():
+    """Review 120's H3: 第一部分 … 第六部分, in order, part 一's items numbered 一、二、三、四 as headings are: three
+    false 缺少第…部分."""
+    soup = _parts_numbered(_soup(), swap=False)
+    one = soup.find(string=re.compile("^第一部分")).find_parent("p")
+    for k, item in enumerate(
+        ("总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况", "政府信息管理情况")
+    ):
+        line = soup.new_tag("p")
+        line.string = f"{'一二三四'[k]}、{item}"
+        one.insert_after(line)
+        one = line
+    report, findings = check(str(soup).encode())
+    assert sorted(report.sections) == [1, 2, 3, 4, 5, 6]
+    assert "section.missing" not in rules(findings)
+
+
+def test_tables_hidden_after_the_report_are_not_read_for_a_menu_s_link_elsewhere():
+    """Review 120's H2: a hidden copy of the tables after the report, the parts saying 详见附表, and a link naming
+    tables in the page's menu (not a tab over the copy): two certain errors from numbers no reader sees."""
+    soup = _soup()
+    pane = soup.new_tag("div", style="display:none")
+    for k, table in enumerate(_statutory_tables(soup), start=1):
+        note = soup.new_tag("p")
+        note.string = f"详见附表{'一二三'[k - 1]}。"
+        table.replace_with(note)
+        pane.append(table)
+    menu = '<div class="menu"><a href="javascript:void(0)" onclick="go()">统计表</a></div>'
+    soup.body.insert(0, BeautifulSoup(menu, "html.parser"))
+    soup.body.append(pane)
+    report, _ = check(str(soup).encode())
+    assert all(t.status != "parsed" for t in report.tables.values())
+
+
+@pytest.mark.parametrize(
+    ("markup", "read"),
+    [
+        ('<span style="display:inline-block;text-indent:-9999px">9</span>3', None),  # an inline-block's moves
+        ('<span style="position:relative;left:-9999px">9</span>3', None),  # moved off, relatively
+        ('1<span style="display:none" id="_baidu_bookmark_start_2">\u200d</span>3', 13),  # no room taken: 13
+    ],
+)
+def test_what_a_browser_draws_and_where_is_what_is_read(markup, read):
+    """Review 120's H4, M5 and M1."""
+    report, findings = check(_in_cell(markup))
+    value = report.tables["applications"].rows["granted"]["natural_person"]
+    if read is None:
+        assert value.number in (3, None)
+        assert rules(findings) == []
+    else:
+        assert (value.number, value.doubt) == (read, "")
+        assert rules(findings) == PLANTED

@@ -186,7 +186,7 @@ def status_text(year: int, today: str, items: list[Standing], totals: dict[str, 
             out.append(f"{'':12}门户网站最近一次抓取失败：{said_cn(s.source_error)}")
         elif s.state == "unchecked":  # why nobody knows
             if s.listing_cut:
-                read = "页数超过上限（max_pages），最近一次读取未能读完全部页面"
+                read = "最近一次读取未能读完全部页面（页数超过上限，或后续页面无法读取）"
             else:
                 read = f"最近一次完整读取在{s.read_on}，法定期限后尚未读取" if s.read_on else "尚未完整读取过"
             out.append(f"{'':12}该栏目{read}")

@@ -143,11 +143,16 @@ def _off_screen(css: dict[bytes, bytes]) -> bool:
     (review 116: a "9" at ``left:-9999px`` before 239 was read 9239): positioned thousands of pixels off, or
     positioned and clipped to nothing (a clip applies only to what is positioned; a text-indent not to a span's
     text: review 118)."""
-    if css.get(b"position") not in (b"absolute", b"fixed"):
-        return False
-    if any(_FAR_OFF.fullmatch(css.get(side, b"")) for side in (b"left", b"top", b"right")):
+    if _FAR_OFF.fullmatch(css.get(b"text-indent", b"")) and css.get(b"display") in (b"block", b"inline-block"):
+        return True  # (review 120: an inline-block's text-indent moves its text; an inline span's does not)
+    position = css.get(b"position")
+    if position in (b"absolute", b"fixed", b"relative") and any(
+        _FAR_OFF.fullmatch(css.get(side, b"")) for side in (b"left", b"top", b"right")
+    ):
         return True
-    return any(_CLIPPED.fullmatch(css.get(prop, b"")) for prop in (b"clip", b"clip-path"))
+    return position in (b"absolute", b"fixed") and any(
+        _CLIPPED.fullmatch(css.get(prop, b"")) for prop in (b"clip", b"clip-path")
+    )
 
 
 def _ground(css: dict[bytes, bytes]) -> bool:
@@ -197,8 +202,11 @@ _NOTHING = re.compile(r"[\s\u00a0\u200b-\u200d\u2060\ufeff]*")
 
 
 def _between_digits(el: Any) -> bool:
-    """Whether an element stands between two digits ("3<span style='color:#fff'>&nbsp;</span>1"): a reader sees "3 1",
-    not 31 (review 118)."""
+    """Whether an element a browser draws stands between two digits ("3<span style='color:#fff'>&nbsp;</span>1"): a
+    reader sees "3 1", not 31 (review 118). One not drawn takes no room: "1<span style='display:none'>…</span>3" is
+    13 (review 120)."""
+    if hidden(el):
+        return False
     return _beside(el, before=True)[-1:].isdigit() and _beside(el, before=False)[:1].isdigit()
 
 

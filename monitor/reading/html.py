@@ -266,16 +266,17 @@ def cut_short(html: str) -> str | None:
     return f"页面不完整：在{where}结束，没有页面的结尾（</body></html>），可能未下载完整；未读取"
 
 
-# four lines or more of one character each, most of them words: a page of one <span> a character, a line apart in
-# its source (a WeChat article as a crawler re-serialises it), which a browser draws as words (review 116: parts
-# 一, 五, 六 were lost). Not a column of one-digit cells, one a line (review 118).
+# four lines or more of one character each, most of them Chinese words: a page of one <span> a character, a line
+# apart in its source (a WeChat article as a crawler re-serialises it), which a browser draws as words (review 116:
+# parts 一, 五, 六 were lost). Not a column of one-character cells, one a line ("0", "/", "/": reviews 118, 120).
+_WORDS = re.compile(r"[\u4e00-\u9fff、，。：；（）“”]")
 _CHAR_LINES = re.compile(r"^[ \t]*\S[ \t]*(?:\n[ \t]*\S[ \t]*){3,}$", re.MULTILINE)
 
 
 def _one_a_line(text: str) -> str:
     def joined(m: re.Match[str]) -> str:
         chars = "".join(m.group().split())
-        return chars if 2 * sum(c.isdigit() for c in chars) < len(chars) else m.group()
+        return chars if 2 * len(_WORDS.findall(chars)) > len(chars) else m.group()
 
     return _CHAR_LINES.sub(joined, text)
 

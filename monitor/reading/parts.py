@@ -166,16 +166,23 @@ def _other_numberings(lines: list[str], found: list[tuple[int, int]]) -> list[tu
             other = [(i, n) for i, number, parts in named_lines if not own or number in parts for n in parts]
             named = {n for _, n in other}
             merged = [n for _, n in sorted({*found, *other})]
-            # in order; or "第五部分 存在的主要问题…" each naming its own part once, none the other headings name, in
-            # whatever order the report has them (no sub-item is numbered 第N部分: review 116, a report with 五 and 六
-            # swapped lost 一, 五 and 六; not a list of the six parts quoted after them, review 118)
-            alone = own and numbering is _PARTS_NUMBERED and len(other) == len(named)
-            ordered = (alone and not named & {n for _, n in found}) or all(a < b for a, b in itertools.pairwise(merged))
+            # in order; or "第五部分 存在的主要问题…" each naming its own part once, in whatever order the report has
+            # them, the items of a part numbered 一、二、 beside them (no sub-item is numbered 第N部分: review 116, a
+            # report with 五 and 六 swapped lost 一, 五 and 六; review 120) -- not a list of the parts, its lines a
+            # line or two apart (quoted after them: review 118)
+            alone = own and numbering is _PARTS_NUMBERED and len(other) == len(named) and not _listed(other)
+            ordered = alone or all(a < b for a, b in itertools.pairwise(merged))
             if named - {n for _, n in found} and ordered:
                 if len(named) > len({n for _, n in best}):
                     best = other
                 break
     return best
+
+
+def _listed(lines: list[tuple[int, int]]) -> bool:
+    """Whether headings stand a line or two apart, each after the one before: a list of the parts, not their heads."""
+    at = sorted(i for i, _ in lines)
+    return len(at) >= 3 and all(b - a <= 2 for a, b in itertools.pairwise(at))
 
 
 def _number(numeral: str) -> int:

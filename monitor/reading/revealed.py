@@ -283,8 +283,11 @@ _CONTROLS = "//*[@onclick or @data-toggle or @data-bs-toggle or @aria-controls o
 
 
 def _tab_of_tables(el: Any) -> bool:
-    """Whether the page has a control (a tab, a button, a link with a trigger) whose short words name tables."""
-    for control in el.getroottree().getroot().xpath(_CONTROLS):
+    """Whether a control just before the block (in one of the three elements before it: a tab bar over its panes; a
+    tab, a button, a link with a trigger) has short words naming tables (not a menu's or a sidebar's 统计表 elsewhere
+    on the page: review 120)."""
+    near = itertools.islice((x for x in el.itersiblings(preceding=True) if isinstance(x.tag, str)), 3)
+    for control in (c for x in near for c in ([x] if _trigger(x) else []) + x.xpath("." + _CONTROLS)):
         said = squash("".join(control.itertext()))
         if len(said) <= _TOGGLE_LINE and _TABLES_NAMED.search(said) and not _names_year(said):
             return True
