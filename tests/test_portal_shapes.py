@@ -12,6 +12,7 @@ import pytest
 from bs4 import BeautifulSoup, NavigableString
 
 from monitor.checks.pipeline import run_rules
+from monitor.errors import InputError
 from monitor.model import Finding, Report
 from monitor.reading.report import read_report
 
@@ -416,3 +417,12 @@ def test_what_a_browser_draws_and_where_is_what_is_read(markup, read):
     else:
         assert (value.number, value.doubt) == (read, "")
         assert rules(findings) == PLANTED
+
+
+def test_a_titled_page_whose_script_draws_the_article_is_said_so():
+    """Review 116's L3: a single-page application's shell, the report's title in its <title> and <meta>, the article
+    drawn by a script from data: "看起来不是…年度报告：既没有报告标题…", though its title is there."""
+    head = PAGE.decode()[: PAGE.decode().index("</head>")]  # 010's own <title> and <meta>, then a shell's body
+    shell = head + '</head><body><div id="app"></div><script src="/js/app.js"></script></body></html>'
+    with pytest.raises(InputError, match="本页有报告标题，但没有报告正文和统计表（正文可能由网页脚本生成"):
+        read_report(shell.encode(), "page.html")

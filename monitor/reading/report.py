@@ -314,6 +314,10 @@ def read_report(data: bytes, source: str, kind: str | None = None, charset: str 
             raise InputError(
                 f"本页只有报告标题，报告内容在页面嵌入或附带的文件（或图片）中，未能从本页读取：{_CHECK_THE_FILE}"
             )
+        if report.title and _TITLE.search(report.title) and not any(report.sections.values()):
+            raise InputError(  # (a page whose script draws the article: review 116, "not a report" though titled)
+                "本页有报告标题，但没有报告正文和统计表（正文可能由网页脚本生成，或在其他页面），未能从本页读取"
+            )
         raise InputError("看起来不是政府信息公开工作年度报告：既没有报告标题和各部分，也没有法定统计表")
     return report
 
