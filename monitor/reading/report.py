@@ -314,7 +314,7 @@ def read_report(data: bytes, source: str, kind: str | None = None, charset: str 
             raise InputError(
                 f"本页只有报告标题，报告内容在页面嵌入或附带的文件（或图片）中，未能从本页读取：{_CHECK_THE_FILE}"
             )
-        if report.title and _TITLE.search(report.title) and not any(report.sections.values()):
+        if report.title and _TITLE.search(report.title) and _bare(report.text.replace(report.title, "")):
             raise InputError(  # (a page whose script draws the article: review 116, "not a report" though titled)
                 "本页有报告标题，但没有报告正文和统计表（正文可能由网页脚本生成，或在其他页面），未能从本页读取"
             )
@@ -322,6 +322,12 @@ def read_report(data: bytes, source: str, kind: str | None = None, charset: str 
     return report
 
 
+def _bare(text: str) -> bool:
+    """Whether a page says next to nothing besides its title (a notice about a report says what it asks)."""
+    return sum(ch.isalnum() for ch in text) < _BARE
+
+
+_BARE = 10  # letters and digits
 _ELSEWHERE = re.compile(re.escape(ATTACHED) + "|" + re.escape(IMAGE_MARK))  # an attachment, an embed or an image
 
 _CHECK_ONE = "请用其中一份报告的网址或文件检查"
